@@ -1,0 +1,62 @@
+import { z } from 'zod';
+
+/** Stable error codes: the UI, the CLI and scripts branch on these, so never rename one. */
+export const errorCodes = [
+  'INVALID_PARAMS',
+  'UNKNOWN_METHOD',
+  'UNAUTHORIZED',
+  'CONFIG_NOT_FOUND',
+  'CONFIG_INVALID',
+  'CONFIG_MISSING_VARIABLE',
+  'DATABASE_UNREACHABLE',
+  'AUTH_FAILED',
+  'DATABASE_ERROR',
+  'WEBSITE_NOT_FOUND',
+  'SHARD_UNKNOWN',
+  'INTERNAL',
+] as const;
+
+export const errorCodeSchema = z.enum(errorCodes);
+export type ErrorCode = z.infer<typeof errorCodeSchema>;
+
+/** The one error shape every transport returns: a code to branch on and a sentence a person can act on. */
+export const errorInfoSchema = z.object({
+  code: errorCodeSchema,
+  message: z.string(),
+  /** Which database, file or entry the error is about, when there is one. */
+  target: z.string().optional(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+export type ErrorInfo = z.infer<typeof errorInfoSchema>;
+
+export const errorEnvelopeSchema = z.object({ ok: z.literal(false), error: errorInfoSchema });
+export type ErrorEnvelope = z.infer<typeof errorEnvelopeSchema>;
+
+/** A failure with a stable code; thrown by services, turned into an envelope by the dispatcher. */
+export class ConsoleError extends Error {
+  readonly code: ErrorCode;
+  readonly target: string | undefined;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { target?: string; details?: Record<string, unknown>; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ConsoleError';
+    this.code = code;
+    this.target = options.target;
+    this.details = options.details;
+  }
+
+  toInfo(): ErrorInfo {
+    const info: ErrorInfo = { code: this.code, message: this.message };
+    if (this.target !== undefined) info.target = this.target;
+    if (this.details !== undefined) info.details = this.details;
+    return info;
+  }
+
+  static fromInfo(info: ErrorInfo): ConsoleError {
+    const options: { target?: string; details?: Record<string, unknown> } = {};
+    if (info.target !== undefined) options.target = info.target;
+    if (info.details !== undefined) options.details = info.details;
+    return new ConsoleError(info.code, info.message, options);
+  }
+}
