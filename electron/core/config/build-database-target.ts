@@ -1,0 +1,36 @@
+import { ConsoleError } from '../../../shared/errors.ts';
+import type { Environment } from './expand-variables.ts';
+import type { ConnectionParts } from './postgres-url.ts';
+import type { DatabaseTarget } from './profile-schema.ts';
+
+/** The shard name PWB gives the primary database (`connects_to shards: { default: ... }`). */
+export const PRIMARY_SHARD_NAME = 'default';
+
+/**
+ * Fills the gaps libpq would fill (host, port, user) and checks the one thing nothing can default:
+ * the database name. Connecting to a guessed database would show the wrong tenants.
+ */
+export function buildDatabaseTarget(
+  parts: ConnectionParts,
+  meta: { name: string; origin: string; file: string; entry: string },
+  env: Environment,
+): DatabaseTarget {
+  if (parts.database === undefined || parts.database === '') {
+    throw new ConsoleError(
+      'CONFIG_INVALID',
+      `${meta.file}: ${meta.entry} has no database name. Give "database", or put it in the URL path (postgres://HOST/DATABASE).`,
+      { target: meta.file, details: { entry: meta.entry } },
+    );
+  }
+  return Object.freeze({
+    name: meta.name,
+    role: meta.name === PRIMARY_SHARD_NAME ? 'primary' : 'shard',
+    host: parts.host || 'localhost',
+    port: parts.port ?? 5432,
+    database: parts.database,
+    user: parts.user || env.USER || 'postgres',
+    password: parts.password || undefined,
+    ssl: parts.ssl ?? false,
+    origin: meta.origin,
+  });
+}

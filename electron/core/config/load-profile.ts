@@ -1,0 +1,101 @@
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, extname, resolve } from 'node:path';
+import { ConsoleError } from '../../../shared/errors.ts';
+import { PRIMARY_SHARD_NAME, buildDatabaseTarget } from './build-database-target.ts';
+import { buildResolvedProfile } from './build-resolved-profile.ts';
+import { checkProfileFile } from './check-profile-file.ts';
+import { expandVariables, type Environment } from './expand-variables.ts';
+import { parseJson } from './parse-json.ts';
+import type { ConnectionParts } from './postgres-url.ts';
+import type { ConnectionEntry, DatabaseTarget, ResolvedProfile } from './profile-schema.ts';
+import { importRailsDatabaseYml } from './rails-database-yml.ts';
+import { resolveConnectionEntry } from './resolve-connection-entry.ts';
+import { envSecretReader, type SecretReader } from './secret-store.ts';
+
+export interface LoadProfileOptions {
+  readonly env: Environment;
+  /** Where `passwordSecret` names are looked up; without one, `SHARD_CONSOLE_SECRET_<NAME>` variables. */
+  readonly secrets?: SecretReader | undefined;
+}
+
+/** The message for every "there is no such file" a person can hit when starting the console. */
+export function profileNotFound(file: string): ConsoleError {
+  return new ConsoleError(
+    'CONFIG_NOT_FOUND',
+    `No profile at ${file}. Run \`shard-console demo\` to create one, or pass --profile FILE / --rails-config FILE --env NAME.`,
+    { target: file },
+  );
+}
+
+async function readProfileText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw profileNotFound(file);
+    throw new ConsoleError('CONFIG_INVALID', `Cannot read ${file}: ${(error as Error).message}`, { target: file, cause: error });
+  }
+}
+
+function partsOf(target: DatabaseTarget): ConnectionParts {
+  const { host, port, database, user, password, ssl } = target;
+  return password === undefined ? { host, port, database, user, ssl } : { host, port, database, user, password, ssl };
+}
+
+/**
+ * Reads a cluster profile and resolves it into the databases to connect to. With `rails`, database.yml
+ * lists the databases and `primary`/`shards` entries of the same name override single fields of them
+ * (a tunnel's host and port, a keychain password), so the app's file stays the one source of truth.
+ */
+export async function loadProfile(path: string, options: LoadProfileOptions): Promise<ResolvedProfile> {
+  const profile = checkProfileFile(parseJson(await readProfileText(path), path), path);
+  const expand = (value: string, entry: string): string => expandVariables(value, options.env, { file: path, entry });
+
+  if (profile.primary === undefined && profile.rails === undefined) {
+    throw new ConsoleError(
+      'CONFIG_INVALID',
+      `${path} lists no primary database. Give "primary" (and "shards"), or "rails": {"file": "config/database.yml", "environment": "production"}.`,
+      { target: path },
+    );
+  }
+  if (profile.shards?.[PRIMARY_SHARD_NAME] !== undefined) {
+    throw new ConsoleError(
+      'CONFIG_INVALID',
+      `${path}: shards.${PRIMARY_SHARD_NAME} is the primary's shard name. Put that database under "primary".`,
+      { target: path, details: { entry: `shards.${PRIMARY_SHARD_NAME}` } },
+    );
+  }
+
+  const databases = new Map<string, DatabaseTarget>();
+  if (profile.rails !== undefined) {
+    const { rails } = profile;
+    const shardNames = Object.fromEntries(
+      Object.entries(rails.shardNames ?? {}).map(([config, shard]) => [config, expand(shard, `rails.shardNames.${config}`)]),
+    );
+    const railsFile = resolve(dirname(path), expand(rails.file, 'rails.file'));
+    const imported = await importRailsDatabaseYml(railsFile, expand(rails.environment, 'rails.environment'), {
+      env: options.env,
+      shardNames,
+    });
+    for (const target of imported.databases) databases.set(target.name, target);
+  }
+
+  const secrets = options.secrets ?? envSecretReader(options.env);
+  const explicit: Array<[name: string, entry: string, connection: ConnectionEntry]> = [];
+  if (profile.primary !== undefined) explicit.push([PRIMARY_SHARD_NAME, 'primary', profile.primary]);
+  for (const [name, connection] of Object.entries(profile.shards ?? {})) explicit.push([name, `shards.${name}`, connection]);
+  for (const [name, entry, connection] of explicit) {
+    const parts = await resolveConnectionEntry(connection, { file: path, entry, env: options.env, secrets });
+    const imported = databases.get(name);
+    const merged = imported === undefined ? parts : { ...partsOf(imported), ...parts };
+    databases.set(name, buildDatabaseTarget(merged, { name, origin: `${basename(path)}: ${entry}`, file: path, entry }, options.env));
+  }
+
+  return buildResolvedProfile({
+    name: profile.name === undefined ? basename(path, extname(path)) : expand(profile.name, 'name'),
+    source: path,
+    databases: [...databases.values()],
+    tenantKeys: profile.tenantKeys?.map((key, index) => expand(key, `tenantKeys[${index}]`)),
+    globalTables: profile.globalTables?.map((table, index) => expand(table, `globalTables[${index}]`)),
+    pool: profile.pool,
+  });
+}

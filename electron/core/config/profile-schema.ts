@@ -1,0 +1,86 @@
+import { z } from 'zod';
+
+/*
+ * The cluster profile file, as written on disk. Any string value may contain `${ENV_VAR}` references,
+ * resolved when the profile is loaded. Passwords are never stored in clear: a `password` must be an
+ * `${ENV_VAR}` reference, or `passwordSecret` names an entry in the OS keychain.
+ */
+
+export const DEFAULT_TENANT_KEYS = Object.freeze(['website_id', 'pwb_website_id']);
+export const DEFAULT_GLOBAL_TABLES = Object.freeze([
+  'pwb_websites',
+  'pwb_users',
+  'pwb_user_memberships',
+  'pwb_subscriptions',
+  'pwb_agencies',
+  'pwb_addresses',
+]);
+
+export const connectionSchema = z
+  .object({
+    url: z.string().optional(),
+    host: z.string().optional(),
+    port: z.union([z.number().int(), z.string()]).optional(),
+    database: z.string().optional(),
+    user: z.string().optional(),
+    password: z.string().optional(),
+    passwordSecret: z.string().optional(),
+    ssl: z.union([z.boolean(), z.enum(['disable', 'require', 'verify-full'])]).optional(),
+  })
+  .strict();
+export type ConnectionEntry = z.infer<typeof connectionSchema>;
+
+export const profileFileSchema = z
+  .object({
+    name: z.string().min(1).optional(),
+    /** The primary database: holds `pwb_websites` and the tenants whose shard is `default`. */
+    primary: connectionSchema.optional(),
+    /** Extra shard databases keyed by the shard name `pwb_websites.shard_name` uses. */
+    shards: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), connectionSchema).optional(),
+    /** Import the databases from a Rails config/database.yml instead of listing them. */
+    rails: z
+      .object({
+        file: z.string(),
+        environment: z.string(),
+        /** Rails config name -> shard name, overriding PWB's mapping (primary -> default, tenant_shard_1 -> shard_1). */
+        shardNames: z.record(z.string(), z.string()).optional(),
+      })
+      .strict()
+      .optional(),
+    tenantKeys: z.array(z.string().min(1)).min(1).optional(),
+    globalTables: z.array(z.string().min(1)).optional(),
+    pool: z
+      .object({
+        max: z.number().int().min(1).max(100).optional(),
+        connectTimeoutMs: z.number().int().min(100).optional(),
+        statementTimeoutMs: z.number().int().min(100).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type ProfileFile = z.infer<typeof profileFileSchema>;
+
+/** A database the console connects to, with every `${VAR}` resolved. Frozen once built. */
+export interface DatabaseTarget {
+  readonly name: string;
+  readonly role: 'primary' | 'shard';
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  readonly user: string;
+  readonly password: string | undefined;
+  readonly ssl: boolean | 'require' | 'verify-full';
+  /** Where it was configured, for error messages: e.g. `profile.json: shards.shard_1` or `database.yml: production.tenant_shard_1`. */
+  readonly origin: string;
+}
+
+export interface ResolvedProfile {
+  readonly name: string;
+  /** The file the profile came from. */
+  readonly source: string;
+  readonly databases: readonly DatabaseTarget[];
+  readonly tenantKeys: readonly string[];
+  readonly globalTables: readonly string[];
+  readonly pool: { readonly max: number; readonly connectTimeoutMs: number; readonly statementTimeoutMs: number };
+}

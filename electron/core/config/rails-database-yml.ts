@@ -1,0 +1,222 @@
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { ConsoleError } from '../../../shared/errors.ts';
+import { assertDatabaseSet } from './assert-database-set.ts';
+import { PRIMARY_SHARD_NAME, buildDatabaseTarget } from './build-database-target.ts';
+import type { Environment } from './expand-variables.ts';
+import { parsePort, parsePostgresUrl, sslFromMode, type ConnectionParts } from './postgres-url.ts';
+import type { DatabaseTarget } from './profile-schema.ts';
+import { railsShardName } from './rails-shard-name.ts';
+import { renderErb } from './render-erb.ts';
+
+export interface RailsImportOptions {
+  readonly env: Environment;
+  /** Rails config name -> shard name, for apps whose names do not follow PWB's convention. */
+  readonly shardNames?: Readonly<Record<string, string>> | undefined;
+}
+
+type RailsConfig = Record<string, unknown>;
+
+interface Entry {
+  readonly configName: string;
+  /** `production.tenant_shard_1`, or `production` for a single-database environment. */
+  readonly path: string;
+  readonly config: RailsConfig;
+  readonly node: Node | undefined;
+}
+
+function isPlainObject(value: unknown): value is RailsConfig {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+async function readSource(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new ConsoleError(
+        'CONFIG_NOT_FOUND',
+        `No Rails database config at ${file}. Run \`shard-console demo\` to create a profile, or pass --profile FILE / --rails-config FILE --env NAME (the app's config/database.yml).`,
+        { target: file },
+      );
+    }
+    throw new ConsoleError('CONFIG_INVALID', `Cannot read ${file}: ${(error as Error).message}`, { target: file, cause: error });
+  }
+}
+
+/**
+ * Rails' two layouts: an environment is one database (`production: {database: ...}`, or just a URL), or,
+ * when every value is itself a mapping, several named ones (`production: {primary: ..., tenant_shard_1: ...}`).
+ */
+function entriesOf(doc: Document, environment: string, value: unknown): Entry[] {
+  if (typeof value === 'string') {
+    return [{ configName: 'primary', path: environment, config: { url: value }, node: undefined }];
+  }
+  if (!isPlainObject(value)) return [];
+  const values = Object.values(value);
+  if (values.length > 0 && values.every(isPlainObject)) {
+    return Object.entries(value).map(([configName, config]) => ({
+      configName,
+      path: `${environment}.${configName}`,
+      config: config as RailsConfig,
+      node: doc.getIn([environment, configName], true) as Node | undefined,
+    }));
+  }
+  return [{ configName: 'primary', path: environment, config: value, node: doc.get(environment, true) as Node | undefined }];
+}
+
+/** The pair that gave `config[key]` its value: the entry's own key, else the first `<<: *anchor` that has it. */
+function findPair(doc: Document, node: Node | undefined, key: string): Pair | undefined {
+  const map = isAlias(node) ? node.resolve(doc) : node;
+  if (!isMap(map)) return undefined;
+  const own = (map as YAMLMap).items.filter((pair) => isScalar(pair.key) && pair.key.value === key).at(-1);
+  if (own !== undefined) return own as Pair;
+  for (const pair of (map as YAMLMap).items) {
+    if (!isScalar(pair.key) || (typeof pair.key.value !== 'symbol' && pair.key.value !== '<<')) continue;
+    const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
+    for (const source of sources) {
+      const found = findPair(doc, source as Node, key);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
+
+export async function importRailsDatabaseYml(
+  file: string,
+  environment: string,
+  options: RailsImportOptions,
+): Promise<{ readonly databases: readonly DatabaseTarget[] }> {
+  const rendered = renderErb(await readSource(file), { file, env: options.env });
+  const lines = new LineCounter();
+  // Psych lets a later duplicate key win, and so does Rails; merge keys are YAML 1.1, which Psych speaks.
+  const doc = parseDocument(rendered.text, { merge: true, uniqueKeys: false, lineCounter: lines });
+  const yamlError = doc.errors[0];
+  if (yamlError !== undefined) {
+    const line = yamlError.linePos?.[0].line;
+    throw new ConsoleError(
+      'CONFIG_INVALID',
+      `${file}${line === undefined ? '' : ` line ${line}`}: not valid YAML (${yamlError.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}).`,
+      { target: file, details: { line } },
+    );
+  }
+  const root: unknown = doc.toJS();
+  if (!isPlainObject(root)) {
+    throw new ConsoleError('CONFIG_INVALID', `${file}: expected a mapping of Rails environments (development:, production:, ...).`, { target: file });
+  }
+  if (!Object.hasOwn(root, environment)) {
+    const known = Object.keys(root);
+    throw new ConsoleError(
+      'CONFIG_INVALID',
+      `${file} has no "${environment}" environment. It has: ${known.join(', ') || 'none'}. Pass one of those with --env NAME.`,
+      { target: file, details: { environment, environments: known } },
+    );
+  }
+  const entries = entriesOf(doc, environment, root[environment]);
+  if (entries.length === 0) {
+    throw new ConsoleError('CONFIG_INVALID', `${file}: "${environment}" lists no databases.`, { target: file, details: { environment } });
+  }
+
+  // Rails' own rule: with no config named `primary`, the first one is the primary.
+  const railsPrimary = entries.some((entry) => entry.configName === 'primary') ? 'primary' : entries[0]?.configName;
+  const databases: DatabaseTarget[] = [];
+  for (const entry of entries) {
+    // Replicas are read-only copies of a database already listed; the console reads and moves tenants on writers.
+    if (entry.config.replica === true) continue;
+    // `database_tasks: false` entries are kept: Rails does not migrate them, but the app still keeps data there.
+    const name =
+      options.shardNames?.[entry.configName] ??
+      (entry.configName === railsPrimary ? PRIMARY_SHARD_NAME : railsShardName(entry.configName));
+    databases.push(targetOf(entry, name, { file, environment, doc, lines, unsetByLine: rendered.unsetByLine, env: options.env }));
+  }
+  assertDatabaseSet(databases, file);
+  return Object.freeze({ databases: Object.freeze(databases) });
+}
+
+interface Context {
+  readonly file: string;
+  readonly environment: string;
+  readonly doc: Document;
+  readonly lines: LineCounter;
+  readonly unsetByLine: ReadonlyMap<number, readonly string[]>;
+  readonly env: Environment;
+}
+
+function targetOf(entry: Entry, name: string, context: Context): DatabaseTarget {
+  const { file, env } = context;
+  const where = (key: string) => ({ file, entry: `${entry.path}.${key}` });
+
+  const text = (key: string): string | undefined => {
+    const value = entry.config[key];
+    if (value === null || value === undefined || value === '') return undefined;
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+    throw new ConsoleError('CONFIG_INVALID', `${file}: ${entry.path}.${key} should be a single value, not a list or mapping.`, {
+      target: file,
+      details: { entry: `${entry.path}.${key}` },
+    });
+  };
+
+  // A value that came out empty because ERB read unset variables is a missing variable, not an absent key.
+  const requireFilled = (key: string): void => {
+    if (!Object.hasOwn(entry.config, key) || text(key) !== undefined) return;
+    const blame = unsetVariablesAt(entry, key, context);
+    if (blame === undefined) return;
+    const names = blame.variables;
+    const cause = names.length === 1 ? `${names[0]} is not set` : `none of ${names.join(', ')} is set`;
+    throw new ConsoleError(
+      'CONFIG_MISSING_VARIABLE',
+      `${file}: ${entry.path}.${key} is empty because ${cause} (line ${blame.line}). Set ${names.length === 1 ? 'it' : 'one of them'} in the environment Shard Console starts in, or pass --profile FILE listing the databases.`,
+      { target: file, details: { entry: `${entry.path}.${key}`, variables: names, line: blame.line } },
+    );
+  };
+
+  // Rails lets <NAME>_DATABASE_URL (and DATABASE_URL for the primary) replace the file's url, but only
+  // for the environment the process runs in; the console sees what the app would.
+  const runningEnvironment = env.RAILS_ENV || env.RACK_ENV || 'development';
+  const environmentUrl =
+    context.environment === runningEnvironment
+      ? env[`${entry.configName.toUpperCase()}_DATABASE_URL`] || (entry.configName === 'primary' ? env.DATABASE_URL || undefined : undefined)
+      : undefined;
+
+  if (environmentUrl === undefined) requireFilled('url');
+  requireFilled('host');
+  requireFilled('database');
+
+  const explicit: ConnectionParts = {};
+  const host = text('host');
+  if (host !== undefined) explicit.host = host;
+  const port = text('port');
+  if (port !== undefined) explicit.port = parsePort(port, where('port'));
+  const database = text('database');
+  if (database !== undefined) explicit.database = database;
+  const user = text('username') ?? text('user');
+  if (user !== undefined) explicit.user = user;
+  const password = text('password');
+  if (password !== undefined) explicit.password = password;
+  const sslmode = text('sslmode');
+  if (sslmode !== undefined) explicit.ssl = sslFromMode(sslmode, where('sslmode'));
+
+  const url = environmentUrl ?? text('url');
+  // Rails' UrlConfig merges the URL over the other keys: a URL's host or database beats `database:`.
+  const fromUrl = url === undefined ? {} : parsePostgresUrl(url, where(environmentUrl === undefined ? 'url' : 'url (from the environment)'));
+
+  return buildDatabaseTarget(
+    { ...explicit, ...fromUrl },
+    { name, origin: `${basename(file)}: ${entry.path}`, file, entry: entry.path },
+    env,
+  );
+}
+
+function unsetVariablesAt(entry: Entry, key: string, context: Context): { line: number; variables: string[] } | undefined {
+  const pair = findPair(context.doc, entry.node, key);
+  const keyStart = (pair?.key as Node | undefined)?.range?.[0];
+  if (pair === undefined || keyStart === undefined) return undefined;
+  const valueEnd = (pair.value as Node | null | undefined)?.range?.[1] ?? keyStart;
+  const first = context.lines.linePos(keyStart).line;
+  const last = context.lines.linePos(valueEnd).line;
+  const variables = new Set<string>();
+  for (let line = first; line <= last; line++) for (const name of context.unsetByLine.get(line) ?? []) variables.add(name);
+  return variables.size === 0 ? undefined : { line: first, variables: [...variables] };
+}

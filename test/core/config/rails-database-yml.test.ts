@@ -1,0 +1,199 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConsoleError } from '../../../shared/errors.ts';
+import { importRailsDatabaseYml } from '../../../electron/core/config/rails-database-yml.ts';
+import { PWB_DATABASE_YML } from './pwb-database-yml.ts';
+import { tempFolder } from './temp-folder.ts';
+
+async function pwbFile(content = PWB_DATABASE_YML): Promise<string> {
+  const folder = await tempFolder({ 'config/database.yml': content });
+  return join(folder, 'config/database.yml');
+}
+
+async function errorOf(promise: Promise<unknown>): Promise<ConsoleError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof ConsoleError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConsoleError');
+}
+
+const productionEnv = {
+  USER: 'deploy',
+  RAILS_ENV: 'production',
+  PWB_DATABASE_URL: 'postgres://pwb_app@db-main.internal:6432/pwb_live?sslmode=require',
+  PWB_DATABASE_PASSWORD: 's3cret',
+  PWB_TENANT_SHARD_1_DATABASE_URL: 'postgresql://shard_user:url%40pass@db-shard1.internal/pwb_live_shard_1?sslmode=verify-full',
+};
+
+describe('importRailsDatabaseYml', () => {
+  it('reads the development block: anchors merged, PWB shard names, libpq defaults', async () => {
+    const file = await pwbFile();
+    const { databases } = await importRailsDatabaseYml(file, 'development', { env: { USER: 'alice' } });
+    expect(databases.map((d) => [d.name, d.role, d.database])).toEqual([
+      ['default', 'primary', 'pwb_development'],
+      ['shard_1', 'shard', 'pwb_development_shard_1'],
+      ['demo', 'shard', 'pwb_development_demo'],
+    ]);
+    expect(databases[0]).toEqual({
+      name: 'default',
+      role: 'primary',
+      host: 'localhost',
+      port: 5432,
+      database: 'pwb_development',
+      user: 'alice',
+      password: undefined,
+      ssl: false,
+      origin: 'database.yml: development.primary',
+    });
+    expect(Object.isFrozen(databases) && Object.isFrozen(databases[1])).toBe(true);
+  });
+
+  it('reads the production block from URLs, skipping the replica; URL parts win over keys as in Rails', async () => {
+    const file = await pwbFile();
+    const { databases } = await importRailsDatabaseYml(file, 'production', { env: productionEnv });
+    expect(databases).toHaveLength(2);
+    const [primary, shard] = databases;
+    // Rails' UrlConfig merges the URL over the hash, so the URL's database beats `database: pwb_production`.
+    expect(primary).toMatchObject({
+      name: 'default',
+      host: 'db-main.internal',
+      port: 6432,
+      database: 'pwb_live',
+      user: 'pwb_app',
+      password: 's3cret',
+      ssl: 'require',
+    });
+    expect(shard).toMatchObject({
+      name: 'shard_1',
+      host: 'db-shard1.internal',
+      port: 5432,
+      database: 'pwb_live_shard_1',
+      user: 'shard_user',
+      password: 'url@pass',
+      ssl: 'verify-full',
+    });
+  });
+
+  it('includes the demo shard only when its if-block variable is present', async () => {
+    const file = await pwbFile();
+    const env = { ...productionEnv, PWB_DEMO_SHARD_DATABASE_URL: 'postgres://demo.internal/pwb_demo' };
+    const { databases } = await importRailsDatabaseYml(file, 'production', { env });
+    expect(databases.map((d) => `${d.name}=${d.host}/${d.database}`)).toEqual([
+      'default=db-main.internal/pwb_live',
+      'shard_1=db-shard1.internal/pwb_live_shard_1',
+      'demo=demo.internal/pwb_demo',
+    ]);
+  });
+
+  it('names the file, entry and variable when a URL is empty because its variable is unset', async () => {
+    const file = await pwbFile();
+    const { PWB_TENANT_SHARD_1_DATABASE_URL: _unset, ...env } = productionEnv;
+    const error = await errorOf(importRailsDatabaseYml(file, 'production', { env }));
+    expect(error.code).toBe('CONFIG_MISSING_VARIABLE');
+    expect(error.target).toBe(file);
+    expect(error.message).toContain(`${file}: production.tenant_shard_1.url is empty because PWB_TENANT_SHARD_1_DATABASE_URL is not set`);
+    expect(error.message).toContain('line 35');
+    expect(error.details).toMatchObject({ entry: 'production.tenant_shard_1.url', variables: ['PWB_TENANT_SHARD_1_DATABASE_URL'] });
+  });
+
+  it('names every variable of an || chain that left a host empty', async () => {
+    const file = await pwbFile();
+    const error = await errorOf(importRailsDatabaseYml(file, 'staging', { env: {} }));
+    expect(error.code).toBe('CONFIG_MISSING_VARIABLE');
+    expect(error.message).toContain('staging.tenant_shard_1.host is empty because none of PWB_STAGING_SHARD_HOST, PWB_STAGING_DB_HOST is set');
+  });
+
+  it('uses || fallbacks: a literal, then the next variable', async () => {
+    const file = await pwbFile();
+    const { databases } = await importRailsDatabaseYml(file, 'staging', {
+      env: { PWB_STAGING_DB_HOST: 'staging-db', PWB_DATABASE_PASSWORD: 'shared' },
+    });
+    expect(databases.map((d) => [d.name, d.host, d.user, d.password])).toEqual([
+      ['default', 'staging-db', 'pwb', 'shared'],
+      ['shard_1', 'staging-db', 'pwb', undefined],
+    ]);
+  });
+
+  it('reads a flat single-database environment as the primary', async () => {
+    const file = await pwbFile();
+    const { databases } = await importRailsDatabaseYml(file, 'single', { env: { PWB_DATABASE_PASSWORD: 'pw' } });
+    expect(databases).toEqual([expect.objectContaining({ name: 'default', role: 'primary', database: 'pwb_single', user: 'pwb', password: 'pw' })]);
+  });
+
+  it('lets shardNames override the mapping', async () => {
+    const file = await pwbFile();
+    const { databases } = await importRailsDatabaseYml(file, 'development', {
+      env: {},
+      shardNames: { tenant_shard_1: 'eu_west', demo_shard: 'sandbox' },
+    });
+    expect(databases.map((d) => d.name)).toEqual(['default', 'eu_west', 'sandbox']);
+  });
+
+  it('applies <NAME>_DATABASE_URL and DATABASE_URL like Rails, only for the running environment', async () => {
+    const file = await pwbFile();
+    const env = {
+      DATABASE_URL: 'postgres://heroku-host/heroku_db',
+      TENANT_SHARD_1_DATABASE_URL: 'postgres://shard-host/shard_db',
+    };
+    const running = await importRailsDatabaseYml(file, 'development', { env });
+    expect(running.databases.map((d) => `${d.host}/${d.database}`)).toEqual([
+      'heroku-host/heroku_db',
+      'shard-host/shard_db',
+      'localhost/pwb_development_demo',
+    ]);
+    const other = await importRailsDatabaseYml(file, 'development', { env: { ...env, RAILS_ENV: 'production' } });
+    expect(other.databases[0]?.database).toBe('pwb_development');
+  });
+
+  it('lists the environments in the file when asked for another', async () => {
+    const file = await pwbFile();
+    const error = await errorOf(importRailsDatabaseYml(file, 'qa', { env: {} }));
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.target).toBe(file);
+    expect(error.message).toContain('has no "qa" environment. It has: default, development, production, staging, single.');
+  });
+
+  it('refuses two configs mapping to the same shard name, and two pointing at the same database', async () => {
+    const sameName = await pwbFile(
+      'development:\n  primary:\n    database: a\n  tenant_shard_1:\n    database: b\n  shard_1:\n    database: c\n',
+    );
+    const nameError = await errorOf(importRailsDatabaseYml(sameName, 'development', { env: {} }));
+    expect(nameError.code).toBe('CONFIG_INVALID');
+    expect(nameError.message).toContain('development.tenant_shard_1 and database.yml: development.shard_1 are both named "shard_1"');
+
+    const sameDatabase = await pwbFile(
+      'development:\n  primary:\n    database: a\n  tenant_shard_1:\n    host: 127.0.0.1\n    database: a\n',
+    );
+    const databaseError = await errorOf(importRailsDatabaseYml(sameDatabase, 'development', { env: {} }));
+    expect(databaseError.code).toBe('CONFIG_INVALID');
+    expect(databaseError.message).toContain('both point at localhost:5432/a');
+  });
+
+  it('reports a database name left empty by an unset variable', async () => {
+    const file = await pwbFile("production:\n  database: <%= ENV['PWB_DB_NAME'] %>\n");
+    const error = await errorOf(importRailsDatabaseYml(file, 'production', { env: {} }));
+    expect(error.code).toBe('CONFIG_MISSING_VARIABLE');
+    expect(error.message).toContain('production.database is empty because PWB_DB_NAME is not set (line 2)');
+  });
+
+  it('reports an entry with no database at all as invalid', async () => {
+    const file = await pwbFile('production:\n  host: db\n');
+    const error = await errorOf(importRailsDatabaseYml(file, 'production', { env: {} }));
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).toContain('production has no database name');
+  });
+
+  it('reports YAML errors with their line, and a missing file as not found', async () => {
+    const file = await pwbFile('development:\n  primary:\n    database: pwb\n   adapter: postgresql\n');
+    const error = await errorOf(importRailsDatabaseYml(file, 'development', { env: {} }));
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).toContain(`${file} line 4: not valid YAML (All mapping items must start at the same column)`);
+
+    const missing = await errorOf(importRailsDatabaseYml('/nonexistent/config/database.yml', 'development', { env: {} }));
+    expect(missing.code).toBe('CONFIG_NOT_FOUND');
+    expect(missing.target).toBe('/nonexistent/config/database.yml');
+  });
+});
