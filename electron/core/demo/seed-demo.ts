@@ -1,0 +1,158 @@
+import pg from 'pg';
+import { ConsoleError } from '../../../shared/errors.ts';
+import { DEFAULT_SHARD, planDemoWebsites } from './plan-demo-websites.ts';
+import type { PlannedWebsite } from './plan-demo-websites.ts';
+import { seedFunctionsSql } from './seed-functions-sql.ts';
+import { globalSeedStatements } from './seed-global-sql.ts';
+import { tenantSeedStatements } from './seed-tenant-sql.ts';
+
+/*
+ * Fills migrated, empty PWB databases with realistic, skewed demo tenants. The plan (which website
+ * lives on which database, which are large) is made in JS; the rows are generated server-side with
+ * INSERT ... SELECT over generate_series, one transaction per database, databases in parallel.
+ */
+
+export type SeedConnection = pg.Pool | pg.ClientBase;
+
+export interface SeedTargets {
+  /** Holds pwb_websites and the other global tables, plus the tenants whose shard is `default`. */
+  primary: SeedConnection;
+  /** Shard name (as in `pwb_websites.shard_name`) -> its database. */
+  shards: Record<string, SeedConnection>;
+}
+
+export interface SeedDemoOptions {
+  websites?: number;
+  /** Multiplies the size of the large tenants (about 70k rows each at 1). */
+  scale?: number;
+  seed?: number;
+  log?: (message: string) => void;
+}
+
+export interface SeedDemoResult {
+  websites: number;
+  largeWebsiteIds: number[];
+  /** Websites whose rows went to each database, keyed by shard name. */
+  websitesPerShard: Record<string, number>;
+  durationMs: number;
+}
+
+export async function seedDemo(targets: SeedTargets, options: SeedDemoOptions = {}): Promise<SeedDemoResult> {
+  const websites = options.websites ?? 300;
+  const scale = options.scale ?? 1;
+  const seed = options.seed ?? 42;
+  if (!Number.isSafeInteger(websites) || websites < 1) throw new ConsoleError('INVALID_PARAMS', `websites must be a positive integer, got ${websites}.`);
+  if (!(scale > 0 && Number.isFinite(scale))) throw new ConsoleError('INVALID_PARAMS', `scale must be a positive number, got ${scale}.`);
+  if (!Number.isSafeInteger(seed)) throw new ConsoleError('INVALID_PARAMS', `seed must be an integer, got ${seed}.`);
+  const shardNames = Object.keys(targets.shards);
+  if (shardNames.includes(DEFAULT_SHARD)) {
+    throw new ConsoleError('INVALID_PARAMS', `"${DEFAULT_SHARD}" is the primary; list only the other shards.`, { target: DEFAULT_SHARD });
+  }
+
+  const started = Date.now();
+  const log = options.log ?? (() => undefined);
+  const plan = planDemoWebsites({ websites, seed, shardNames });
+  const byShard = new Map<string, PlannedWebsite[]>([DEFAULT_SHARD, ...shardNames].map((name) => [name, []]));
+  for (const website of plan.websites) byShard.get(website.database)?.push(website);
+
+  await withSession(targets.primary, async (client) => {
+    const existing = await client.query('SELECT count(*)::int AS n FROM pwb_websites');
+    if (existing.rows[0]?.n) {
+      throw new ConsoleError('INVALID_PARAMS', 'pwb_websites already has rows: seed only a freshly migrated cluster.', { target: DEFAULT_SHARD });
+    }
+  });
+
+  const tenantWork = (shard: string, connection: SeedConnection): (() => Promise<void>) => () =>
+    withSession(connection, (client) =>
+      seedTenantDatabase(client, byShard.get(shard) ?? [], { seed, scale, orphanMessages: shard === DEFAULT_SHARD }, (message) =>
+        log(`${shard}: ${message}`),
+      ),
+    );
+  const globalWork = (): Promise<void> => withSession(targets.primary, (client) => seedGlobalTables(client, plan.websites, seed, log));
+
+  const primaryJobs = [globalWork, tenantWork(DEFAULT_SHARD, targets.primary)];
+  // A single client cannot run two transactions at once; a pool can, on two sessions.
+  const primaryRun = targets.primary instanceof pg.Pool
+    ? Promise.all(primaryJobs.map((job) => job()))
+    : primaryJobs.reduce<Promise<unknown>>((chain, job) => chain.then(job), Promise.resolve());
+  await Promise.all([primaryRun, ...shardNames.map((shard) => tenantWork(shard, targets.shards[shard] as SeedConnection)())]);
+
+  const durationMs = Date.now() - started;
+  log(`seeded ${websites} websites in ${durationMs} ms`);
+  return {
+    websites,
+    largeWebsiteIds: plan.largeIds,
+    websitesPerShard: Object.fromEntries([...byShard].map(([name, list]) => [name, list.length])),
+    durationMs,
+  };
+}
+
+async function seedGlobalTables(client: pg.ClientBase, websites: PlannedWebsite[], seed: number, log: (message: string) => void): Promise<void> {
+  await inTransaction(client, async () => {
+    await client.query(seedFunctionsSql(seed));
+    await client.query('CREATE TEMP TABLE seed_websites (id integer PRIMARY KEY, subdomain text NOT NULL, shard_name text, custom_domain text, large boolean NOT NULL) ON COMMIT DROP');
+    await client.query('INSERT INTO seed_websites SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::bool[])', [
+      websites.map((w) => w.id),
+      websites.map((w) => w.subdomain),
+      websites.map((w) => w.shardName),
+      websites.map((w) => w.customDomain),
+      websites.map((w) => w.large),
+    ]);
+    await client.query('ANALYZE seed_websites');
+    for (const statement of globalSeedStatements()) await client.query(statement);
+    await client.query(dropSeedFunctionsSql);
+    await client.query('ANALYZE pwb_websites, pwb_users, pwb_user_memberships, pwb_subscriptions, pwb_agencies, pwb_addresses');
+  });
+  log(`global tables: ${websites.length} websites`);
+}
+
+async function seedTenantDatabase(
+  client: pg.ClientBase,
+  websites: PlannedWebsite[],
+  options: { seed: number; scale: number; orphanMessages: boolean },
+  log: (message: string) => void,
+): Promise<void> {
+  const started = Date.now();
+  await inTransaction(client, async () => {
+    await client.query(seedFunctionsSql(options.seed));
+    await client.query('CREATE TEMP TABLE seed_sites (website_id integer PRIMARY KEY, large boolean NOT NULL) ON COMMIT DROP');
+    await client.query('INSERT INTO seed_sites SELECT * FROM unnest($1::int[], $2::bool[])', [websites.map((w) => w.id), websites.map((w) => w.large)]);
+    // Temp tables get no autovacuum: without stats the planner guesses badly for the joins below.
+    await client.query('ANALYZE seed_sites');
+    for (const statement of tenantSeedStatements({ scale: options.scale, orphanMessages: options.orphanMessages })) {
+      await client.query(statement);
+    }
+    await client.query(dropSeedFunctionsSql);
+    await client.query('REFRESH MATERIALIZED VIEW pwb_properties');
+  });
+  await client.query('ANALYZE');
+  log(`${websites.length} websites in ${Date.now() - started} ms`);
+}
+
+const dropSeedFunctionsSql = `
+DROP FUNCTION pg_temp.ts(text);
+DROP FUNCTION pg_temp.uid(text);
+DROP FUNCTION pg_temp.pick(text, integer, integer);
+DROP FUNCTION pg_temp.rnd(text);
+`;
+
+async function withSession<T>(connection: SeedConnection, work: (client: pg.ClientBase) => Promise<T>): Promise<T> {
+  if (!(connection instanceof pg.Pool)) return work(connection);
+  const client = await connection.connect();
+  try {
+    return await work(client);
+  } finally {
+    client.release();
+  }
+}
+
+async function inTransaction(client: pg.ClientBase, work: () => Promise<void>): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await work();
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}

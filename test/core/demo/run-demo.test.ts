@@ -1,0 +1,88 @@
+import { readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { profileFileSchema } from '../../../electron/core/config/profile-schema.ts';
+import type { EmbeddedServer } from '../../../electron/core/demo/embedded-cluster.ts';
+import { runDemo } from '../../../electron/core/demo/run-demo.ts';
+
+const dirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+/** Connects with no password at all: only trust auth lets this in. */
+async function query<T extends pg.QueryResultRow>(server: EmbeddedServer | undefined, sql: string): Promise<T[]> {
+  if (!server) throw new Error('server missing');
+  const client = new pg.Client({ host: server.host, port: server.port, user: server.user, database: server.database });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    return (await client.query<T>(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+describe('runDemo (trust auth, data kept between runs)', () => {
+  it('starts, writes the profile, keeps data across restarts and a kill -9, and wipes it when fresh', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'shard-console-demo-test-'));
+    dirs.push(dir);
+    const options = { dir, websites: 12, scale: 0.01, log: () => undefined };
+
+    const first = await runDemo(options);
+    let primary = first.cluster.servers.find((server) => server.name === 'default');
+    try {
+      expect(first.seeded).toBe(true);
+      expect(first.cluster.servers.map((server) => server.name)).toEqual(['default', 'shard_1', 'shard_2']);
+      expect(first.profilePath).toBe(path.join(dir, 'profile.json'));
+      expect((await stat(first.profilePath)).mode & 0o777).toBe(0o600);
+      const text = await readFile(first.profilePath, 'utf8');
+      expect(text).not.toMatch(/password/i);
+      const profile = profileFileSchema.parse(JSON.parse(text));
+      expect(profile.primary).toEqual({ host: '127.0.0.1', port: primary?.port, database: 'pwb_default', user: 'postgres' });
+      expect(Object.keys(profile.shards ?? {})).toEqual(['shard_1', 'shard_2']);
+      expect(await query(primary, 'SELECT count(*)::int AS n FROM pwb_websites')).toEqual([{ n: 12 }]);
+      const hba = await readFile(path.join(dir, 'shard_1', 'pg_hba.conf'), 'utf8');
+      expect(hba).toMatch(/^host\s+all\s+all\s+127\.0\.0\.1\/32\s+trust$/m);
+      await query(primary, `UPDATE pwb_websites SET company_display_name = 'kept' WHERE id = 1`);
+    } finally {
+      await first.cluster.stop();
+      await first.cluster.stop();
+    }
+
+    const second = await runDemo(options);
+    try {
+      expect(second.seeded).toBe(false);
+      primary = second.cluster.servers.find((server) => server.name === 'default');
+      expect(await query(primary, 'SELECT company_display_name AS c FROM pwb_websites WHERE id = 1')).toEqual([{ c: 'kept' }]);
+      const profile = profileFileSchema.parse(JSON.parse(await readFile(second.profilePath, 'utf8')));
+      expect(profile.primary?.port).toBe(primary?.port);
+      // A server killed hard leaves a stale postmaster.pid behind.
+      const pidFile = await readFile(path.join(dir, 'shard_1', 'postmaster.pid'), 'utf8');
+      process.kill(Number.parseInt(pidFile.split('\n')[0] ?? '', 10), 'SIGKILL');
+    } finally {
+      await second.cluster.stop();
+    }
+
+    const third = await runDemo(options);
+    try {
+      expect(third.seeded).toBe(false);
+      const shard = third.cluster.servers.find((server) => server.name === 'shard_1');
+      expect((await query<{ n: number }>(shard, 'SELECT count(*)::int AS n FROM pwb_pages'))[0]?.n).toBeGreaterThan(0);
+    } finally {
+      await third.cluster.stop();
+    }
+
+    const fresh = await runDemo({ ...options, fresh: true });
+    try {
+      expect(fresh.seeded).toBe(true);
+      primary = fresh.cluster.servers.find((server) => server.name === 'default');
+      expect(await query(primary, 'SELECT company_display_name AS c FROM pwb_websites WHERE id = 1')).not.toEqual([{ c: 'kept' }]);
+    } finally {
+      await fresh.cluster.stop();
+    }
+  });
+});
