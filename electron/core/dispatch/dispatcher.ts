@@ -1,0 +1,48 @@
+import { contract, isMethodName, type Envelope, type MethodName } from '../../../shared/contract.ts';
+import { ConsoleError, type ErrorInfo } from '../../../shared/errors.ts';
+import type { Handlers } from './handlers.ts';
+
+export type Dispatch = (method: string, params: unknown) => Promise<Envelope<MethodName>>;
+
+export interface DispatcherOptions {
+  /** Validate results against the contract too: on in tests and development, where a drifted result is a bug to catch. */
+  readonly validateResults?: boolean;
+  /** Called with unexpected (non-ConsoleError) failures, for the log. */
+  readonly onUnexpectedError?: (method: string, error: unknown) => void;
+}
+
+function issuesToText(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  return issues.map((i) => `${i.path.length ? i.path.map(String).join('.') : 'params'}: ${i.message}`).join('; ');
+}
+
+/** The one entry point every transport calls: validates params, runs the handler, returns one envelope shape. */
+export function createDispatcher(handlers: Handlers, options: DispatcherOptions = {}): Dispatch {
+  return async (method, rawParams) => {
+    if (!isMethodName(method)) {
+      return fail({ code: 'UNKNOWN_METHOD', message: `There is no method "${method}". Known methods: ${Object.keys(contract).join(', ')}.` });
+    }
+    const spec = contract[method];
+    const parsed = spec.params.safeParse(rawParams ?? {});
+    if (!parsed.success) {
+      return fail({ code: 'INVALID_PARAMS', message: `Invalid parameters for ${method}: ${issuesToText(parsed.error.issues)}.`, target: method });
+    }
+    try {
+      const handler = handlers[method] as (params: unknown) => Promise<unknown>;
+      const result = await handler(parsed.data);
+      if (options.validateResults) {
+        const checked = spec.result.safeParse(result);
+        if (!checked.success) throw new Error(`result of ${method} breaks the contract: ${issuesToText(checked.error.issues)}`);
+      }
+      return { ok: true, result } as Envelope<MethodName>;
+    } catch (error) {
+      if (error instanceof ConsoleError) return fail(error.toInfo());
+      options.onUnexpectedError?.(method, error);
+      const message = error instanceof Error ? error.message : String(error);
+      return fail({ code: 'INTERNAL', message: `${method} failed unexpectedly: ${message}. This is a bug in Shard Console; please report it with the log.`, target: method });
+    }
+  };
+}
+
+function fail(error: ErrorInfo): Envelope<MethodName> {
+  return { ok: false, error };
+}

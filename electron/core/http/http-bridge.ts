@@ -1,0 +1,169 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Dispatch } from '../dispatch/dispatcher.ts';
+import { ConsoleError } from '../../../shared/errors.ts';
+
+/** The same policy the renderer's meta tag sets, sent as a header too so no page is served without it. */
+export const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
+const MAX_BODY_BYTES = 1024 * 1024;
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+};
+
+export interface HttpBridgeOptions {
+  readonly dispatch: Dispatch;
+  /** The built renderer (dist/renderer); without it only /rpc is served. */
+  readonly staticDir?: string;
+  readonly host?: string;
+  readonly port?: number;
+  /** Fixed token for automation; a random one per run otherwise. */
+  readonly token?: string;
+}
+
+export interface HttpBridge {
+  readonly url: string;
+  readonly port: number;
+  readonly token: string;
+  close(): Promise<void>;
+}
+
+function sameToken(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function hostnameOf(hostHeader: string | undefined): string | null {
+  if (!hostHeader) return null;
+  try {
+    return new URL(`http://${hostHeader}`).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    return null;
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function deny(res: ServerResponse, status: number, code: 'UNAUTHORIZED' | 'INVALID_PARAMS' | 'UNKNOWN_METHOD', message: string): void {
+  sendJson(res, status, { ok: false, error: { code, message } });
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new Error('request body over 1 MB');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Browser mode: serves the renderer and `POST /rpc/<method>` on loopback only, every call carrying the
+ * per-run bearer token. The Host check stops DNS-rebinding pages from reaching us through a public name.
+ */
+export async function startHttpBridge(options: HttpBridgeOptions): Promise<HttpBridge> {
+  const host = options.host ?? '127.0.0.1';
+  if (!LOOPBACK_HOSTS.has(host)) {
+    throw new ConsoleError('INVALID_PARAMS', `The HTTP bridge only listens on loopback (127.0.0.1, ::1); "${host}" was asked. Use an SSH tunnel to reach it from elsewhere.`);
+  }
+  const token = options.token ?? randomBytes(32).toString('base64url');
+  const staticRoot = options.staticDir ? resolve(options.staticDir) : null;
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, { ok: false, error: { code: 'INTERNAL', message: String(error) } });
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    res.setHeader('x-content-type-options', 'nosniff');
+    res.setHeader('referrer-policy', 'no-referrer');
+    res.setHeader('x-frame-options', 'DENY');
+    const hostname = hostnameOf(req.headers.host);
+    if (!hostname || !LOOPBACK_HOSTS.has(hostname)) return deny(res, 403, 'UNAUTHORIZED', 'Requests must address the console by a loopback host name.');
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname.startsWith('/rpc/')) return handleRpc(req, res, decodeURIComponent(url.pathname.slice('/rpc/'.length)));
+    if (req.method !== 'GET' && req.method !== 'HEAD') return deny(res, 405, 'INVALID_PARAMS', 'Only GET for pages and POST for /rpc/<method>.');
+    return serveStatic(res, url.pathname);
+  }
+
+  async function handleRpc(req: IncomingMessage, res: ServerResponse, method: string): Promise<void> {
+    if (req.method !== 'POST') return deny(res, 405, 'INVALID_PARAMS', 'RPC calls are POST /rpc/<method> with a JSON body.');
+    const origin = req.headers.origin;
+    if (origin !== undefined && !LOOPBACK_HOSTS.has(hostnameOf(origin.replace(/^https?:\/\//, '')) ?? '')) {
+      return deny(res, 403, 'UNAUTHORIZED', 'Cross-origin calls are refused.');
+    }
+    const auth = req.headers.authorization ?? '';
+    const given = auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : '';
+    if (!given || !sameToken(given, token)) {
+      return deny(res, 401, 'UNAUTHORIZED', 'Missing or wrong token. Open the URL the console printed (it carries #token=...) or pass Authorization: Bearer <token>.');
+    }
+    if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
+      return deny(res, 415, 'INVALID_PARAMS', 'Send the params as a JSON body with content-type application/json.');
+    }
+    let params: unknown;
+    try {
+      const body = await readBody(req);
+      params = body.trim() === '' ? {} : JSON.parse(body);
+    } catch (error) {
+      return deny(res, 400, 'INVALID_PARAMS', `The request body is not valid JSON: ${(error as Error).message}.`);
+    }
+    const envelope = await options.dispatch(method, params);
+    const status = envelope.ok ? 200 : envelope.error.code === 'UNKNOWN_METHOD' ? 404 : 200;
+    sendJson(res, status, envelope);
+  }
+
+  async function serveStatic(res: ServerResponse, pathname: string): Promise<void> {
+    if (!staticRoot) return deny(res, 404, 'UNKNOWN_METHOD', 'No renderer build to serve: run `npm run build:renderer`.');
+    const relative = normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '');
+    let file = join(staticRoot, relative);
+    if (file !== staticRoot && !file.startsWith(staticRoot + sep)) return deny(res, 403, 'UNAUTHORIZED', 'Path outside the renderer folder.');
+    const info = await stat(file).catch(() => null);
+    if (!info || info.isDirectory()) file = join(staticRoot, 'index.html');
+    const body = await readFile(file).catch(() => null);
+    if (!body) return deny(res, 404, 'UNKNOWN_METHOD', 'No renderer build to serve: run `npm run build:renderer`.');
+    res.writeHead(200, {
+      'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+      'content-security-policy': CONTENT_SECURITY_POLICY,
+      'cache-control': extname(file) === '.html' ? 'no-store' : 'max-age=3600',
+    });
+    res.end(body);
+  }
+
+  await new Promise<void>((resolvePromise, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolvePromise());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return Object.freeze({
+    url: `http://${urlHost}:${port}/#token=${token}`,
+    port,
+    token,
+    close: () =>
+      new Promise<void>((resolvePromise) => {
+        server.close(() => resolvePromise());
+        server.closeAllConnections();
+      }),
+  });
+}

@@ -1,0 +1,130 @@
+import pg from 'pg';
+import { Kysely, PostgresDialect } from 'kysely';
+import { ConsoleError } from '../../../shared/errors.ts';
+import type { DatabaseTarget, ResolvedProfile } from '../config/profile-schema.ts';
+import { databaseError } from './database-error.ts';
+
+/** One database's connection: the raw pool (for COPY and catalog SQL) and Kysely over it (for built queries). */
+export interface DatabaseHandle {
+  readonly target: DatabaseTarget;
+  readonly pool: pg.Pool;
+  readonly db: Kysely<any>;
+  /** Runs one SQL statement, mapping driver errors to ConsoleErrors that name this database. */
+  query<R extends pg.QueryResultRow = any>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+}
+
+export interface DatabaseHealth {
+  readonly reachable: boolean;
+  readonly latencyMs: number | null;
+  readonly serverVersion: string | null;
+  readonly sizeBytes: number | null;
+  readonly error: ConsoleError | null;
+}
+
+export interface ClusterPoolsOptions {
+  readonly applicationName?: string;
+  /** Emitted for idle-client errors (a server restarting, an admin terminating us) that have no caller to reject. */
+  readonly onBackgroundError?: (database: string, error: Error) => void;
+}
+
+/** One pg.Pool per configured database, created lazily, closed together. */
+export class ClusterPools {
+  readonly #profile: ResolvedProfile;
+  readonly #options: ClusterPoolsOptions;
+  readonly #handles = new Map<string, DatabaseHandle>();
+
+  constructor(profile: ResolvedProfile, options: ClusterPoolsOptions = {}) {
+    this.#profile = profile;
+    this.#options = options;
+  }
+
+  get profile(): ResolvedProfile {
+    return this.#profile;
+  }
+
+  get targets(): readonly DatabaseTarget[] {
+    return this.#profile.databases;
+  }
+
+  primaryTarget(): DatabaseTarget {
+    const primary = this.#profile.databases.find((d) => d.role === 'primary');
+    if (!primary) throw new ConsoleError('CONFIG_INVALID', `Profile ${this.#profile.source} has no primary database.`, { target: this.#profile.source });
+    return primary;
+  }
+
+  primary(): DatabaseHandle {
+    return this.get(this.primaryTarget().name);
+  }
+
+  has(name: string): boolean {
+    return this.#profile.databases.some((d) => d.name === name);
+  }
+
+  get(name: string): DatabaseHandle {
+    const existing = this.#handles.get(name);
+    if (existing) return existing;
+    const target = this.#profile.databases.find((d) => d.name === name);
+    if (!target) {
+      const known = this.#profile.databases.map((d) => d.name).join(', ');
+      throw new ConsoleError('SHARD_UNKNOWN', `No database named "${name}" in profile ${this.#profile.name}. Configured: ${known}.`, { target: name });
+    }
+    const handle = this.#open(target);
+    this.#handles.set(name, handle);
+    return handle;
+  }
+
+  async health(name: string): Promise<DatabaseHealth> {
+    const handle = this.get(name);
+    const started = performance.now();
+    try {
+      await handle.query('SELECT 1');
+      const latencyMs = Math.round((performance.now() - started) * 10) / 10;
+      const info = await handle.query<{ version: string; size: string }>(
+        `SELECT current_setting('server_version') AS version, pg_database_size(current_database())::text AS size`,
+      );
+      const row = info.rows[0];
+      return { reachable: true, latencyMs, serverVersion: row?.version ?? null, sizeBytes: row ? Number(row.size) : null, error: null };
+    } catch (error) {
+      return { reachable: false, latencyMs: null, serverVersion: null, sizeBytes: null, error: databaseError(handle.target, error) };
+    }
+  }
+
+  async close(): Promise<void> {
+    const handles = [...this.#handles.values()];
+    this.#handles.clear();
+    await Promise.allSettled(handles.map((h) => h.db.destroy()));
+  }
+
+  #open(target: DatabaseTarget): DatabaseHandle {
+    const settings = this.#profile.pool;
+    const pool = new pg.Pool({
+      host: target.host,
+      port: target.port,
+      database: target.database,
+      user: target.user,
+      password: target.password,
+      ssl: target.ssl === false ? false : target.ssl === 'verify-full' ? { rejectUnauthorized: true } : target.ssl === true || target.ssl === 'require' ? { rejectUnauthorized: false } : false,
+      max: settings.max,
+      connectionTimeoutMillis: settings.connectTimeoutMs,
+      statement_timeout: settings.statementTimeoutMs,
+      idle_in_transaction_session_timeout: Math.max(settings.statementTimeoutMs * 2, 60_000),
+      application_name: this.#options.applicationName ?? 'shard-console',
+      idleTimeoutMillis: 30_000,
+    });
+    // Without a listener an idle client's error (server restart, 57P01) would crash the process.
+    pool.on('error', (error) => this.#options.onBackgroundError?.(target.name, error));
+    const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+    return Object.freeze({
+      target,
+      pool,
+      db,
+      async query<R extends pg.QueryResultRow = any>(text: string, values?: unknown[]) {
+        try {
+          return await pool.query<R>(text, values as unknown[]);
+        } catch (error) {
+          throw databaseError(target, error);
+        }
+      },
+    });
+  }
+}

@@ -1,0 +1,41 @@
+import { ConsoleError } from '../../../shared/errors.ts';
+import type { DatabaseTarget } from '../config/profile-schema.ts';
+
+const unreachableCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN']);
+
+function describe(target: DatabaseTarget): string {
+  return `${target.name} (${target.host}:${target.port}/${target.database})`;
+}
+
+/** Turns a driver error into a ConsoleError that names the database and says what to check. */
+export function databaseError(target: DatabaseTarget, error: unknown): ConsoleError {
+  if (error instanceof ConsoleError) return error;
+  const err = error as { code?: string; message?: string };
+  const code = err.code ?? '';
+  const message = err.message ?? String(error);
+  if (code === '28P01' || code === '28000') {
+    return new ConsoleError(
+      'AUTH_FAILED',
+      `Authentication failed for user "${target.user}" on ${describe(target)}: ${message}. Check the user and password for ${target.origin}.`,
+      { target: target.name, cause: error },
+    );
+  }
+  if (code === '3D000') {
+    return new ConsoleError(
+      'DATABASE_UNREACHABLE',
+      `Database "${target.database}" does not exist on ${target.host}:${target.port} (${target.name}). Check the database name in ${target.origin}.`,
+      { target: target.name, cause: error },
+    );
+  }
+  if (unreachableCodes.has(code) || /timeout|terminated|Connection terminated|connect/i.test(message) && !/^[0-9A-Z]{5}$/.test(code)) {
+    return new ConsoleError(
+      'DATABASE_UNREACHABLE',
+      `${describe(target)} is unreachable: ${message}. Check that the server is running and that ${target.origin} names the right host and port.`,
+      { target: target.name, cause: error },
+    );
+  }
+  return new ConsoleError('DATABASE_ERROR', `${describe(target)} answered with an error: ${message}${code ? ` (SQLSTATE ${code})` : ''}.`, {
+    target: target.name,
+    cause: error,
+  });
+}

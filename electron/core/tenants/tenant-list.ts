@@ -1,0 +1,57 @@
+import { sql } from 'kysely';
+import type { ParsedParams, TenantListResult } from '../../../shared/contract.ts';
+import type { ConsoleContext } from '../console-context.ts';
+import { databaseError } from '../pools/database-error.ts';
+
+const shardExpr = sql<string>`coalesce(shard_name, 'default')`;
+
+function likePattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * One page of websites from the primary. Paging, search and sort run in the database (indexes on
+ * subdomain, custom_domain and shard_name), so the console stays fast at 100,000 websites.
+ */
+export async function listTenants(ctx: ConsoleContext, params: ParsedParams<'tenants.list'>): Promise<TenantListResult> {
+  const db = ctx.pools.primary().db;
+  let where = db.selectFrom('pwb_websites');
+  const search = params.search?.trim();
+  if (search) {
+    const pattern = likePattern(search);
+    const id = /^\d{1,10}$/.test(search) ? Number(search) : null;
+    where = where.where((eb) =>
+      eb.or([
+        ...(id !== null && id <= 2_147_483_647 ? [eb('id', '=', id)] : []),
+        eb('subdomain', 'ilike', pattern),
+        eb('custom_domain', 'ilike', pattern),
+      ]),
+    );
+  }
+  if (params.shard) {
+    const shard = params.shard;
+    where = where.where((eb) => (shard === 'default' ? eb.or([eb('shard_name', '=', 'default'), eb('shard_name', 'is', null)]) : eb('shard_name', '=', shard)));
+  }
+  const sortColumn = { id: sql.ref('id'), subdomain: sql.ref('subdomain'), customDomain: sql.ref('custom_domain'), shard: shardExpr }[params.sort];
+  const direction = params.direction === 'desc' ? sql`desc` : sql`asc`;
+  const nulls = params.direction === 'desc' ? sql`nulls first` : sql`nulls last`;
+  try {
+    const [rows, count] = await Promise.all([
+      where
+        .select(['id', 'subdomain', 'custom_domain as customDomain', shardExpr.as('shard')])
+        .orderBy(sql`${sortColumn} ${direction} ${nulls}`)
+        .orderBy('id', params.direction)
+        .limit(params.limit)
+        .offset(params.offset)
+        .execute(),
+      where.select(sql<string>`count(*)`.as('total')).executeTakeFirstOrThrow(),
+    ]);
+    const configured = new Set(ctx.pools.targets.map((t) => t.name));
+    return {
+      total: Number(count.total),
+      items: rows.map((r) => ({ id: r.id, subdomain: r.subdomain, customDomain: r.customDomain, shard: r.shard, configured: configured.has(r.shard) })),
+    };
+  } catch (error) {
+    throw databaseError(ctx.pools.primaryTarget(), error);
+  }
+}

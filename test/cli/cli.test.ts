@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { clusterFingerprint, directClient, testCluster } from '../support/test-console.ts';
+
+const bin = fileURLToPath(new URL('../../bin/shard-console.js', import.meta.url));
+
+function cli(args: string[], env: Record<string, string | undefined> = {}) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(process.execPath, [bin, ...args], { env: { ...testCluster().env, SHARD_CONSOLE_PROFILE: undefined, ...env } as NodeJS.ProcessEnv }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('CLI on the real cluster', () => {
+  it('shards --json carries the contract fields', async () => {
+    const { code, stdout } = await cli(['shards', '--profile', testCluster().profilePath, '--json']);
+    expect(code).toBe(0);
+    const out = JSON.parse(stdout);
+    expect(out.unknownShardNames).toEqual([]);
+    expect(out.databases).toHaveLength(3);
+    for (const db of out.databases) {
+      expect(Object.keys(db)).toEqual(expect.arrayContaining(['name', 'role', 'reachable', 'serverVersion', 'sizeBytes', 'websites']));
+      expect(db.reachable).toBe(true);
+    }
+  });
+
+  it('tenants --search and tenant ID --json carry the contract fields; --profile defaults to $SHARD_CONSOLE_PROFILE', async () => {
+    const primary = await directClient('default');
+    const site = (await primary.query(`SELECT id, subdomain, coalesce(shard_name, 'default') AS shard FROM pwb_websites WHERE shard_name = 'shard_2' ORDER BY id LIMIT 1`)).rows[0];
+    await primary.end();
+    const list = await cli(['tenants', '--search', site.subdomain, '--json'], { SHARD_CONSOLE_PROFILE: testCluster().profilePath });
+    expect(list.code).toBe(0);
+    const page = JSON.parse(list.stdout);
+    expect(page.total).toBeGreaterThanOrEqual(1);
+    expect(page.items).toContainEqual(expect.objectContaining({ id: site.id, subdomain: site.subdomain, shard: 'shard_2' }));
+    const one = await cli(['tenant', String(site.id), '--profile', testCluster().profilePath, '--json']);
+    expect(one.code).toBe(0);
+    const detail = JSON.parse(one.stdout);
+    expect(detail).toMatchObject({ id: site.id, shard: 'shard_2' });
+    expect(detail.tables[0]).toEqual(expect.objectContaining({ table: expect.any(String), rows: expect.any(Number), bytes: expect.any(Number) }));
+  });
+
+  it('prints human tables with sizes in human units', async () => {
+    const { code, stdout } = await cli(['shards', '--profile', testCluster().profilePath]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^DATABASE\s+ROLE/);
+    expect(stdout).toMatch(/shard_2\s+shard\s+127\.0\.0\.1:\d+\/\S+\s+yes/);
+    expect(stdout).toMatch(/\d+(\.\d+)? MB/);
+  });
+});
+
+describe('CLI bad input: clear errors, nothing changed', () => {
+  it('an unknown website id, a malformed profile, a missing database.yml variable, a missing profile', async () => {
+    const before = await clusterFingerprint();
+    const unknown = await cli(['tenant', '99999', '--profile', testCluster().profilePath, '--json']);
+    expect(unknown.code).toBe(1);
+    expect(JSON.parse(unknown.stdout).error.code).toBe('WEBSITE_NOT_FOUND');
+    expect(unknown.stderr).toContain('No website with id 99999');
+
+    const dir = await mkdtemp(join(tmpdir(), 'sc-cli-'));
+    const bad = join(dir, 'bad.json');
+    await writeFile(bad, '{ "primary": { "url": "postgres://x@127.0.0.1/db" }, }');
+    const malformed = await cli(['shards', '--profile', bad]);
+    expect(malformed.code).toBe(1);
+    expect(malformed.stderr).toContain('CONFIG_INVALID');
+    expect(malformed.stderr).toContain(bad);
+
+    const yml = join(dir, 'database.yml');
+    await writeFile(
+      yml,
+      [
+        'production:',
+        '  primary:',
+        '    adapter: postgresql',
+        "    url: <%= ENV['PWB_DATABASE_URL'] %>",
+        '  tenant_shard_1:',
+        '    adapter: postgresql',
+        "    url: <%= ENV['PWB_TENANT_SHARD_1_DATABASE_URL'] %>",
+        '',
+      ].join('\n'),
+    );
+    const missing = await cli(['shards', '--rails-config', yml, '--env', 'production'], { PWB_DATABASE_URL: 'postgres://u@127.0.0.1:1/pwb' });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('CONFIG_MISSING_VARIABLE');
+    expect(missing.stderr).toContain('PWB_TENANT_SHARD_1_DATABASE_URL');
+    expect(missing.stderr).toContain('tenant_shard_1');
+    expect(missing.stderr).toContain(yml);
+
+    const none = await cli(['shards', '--profile', join(dir, 'nope.json')]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('CONFIG_NOT_FOUND');
+
+    const usage = await cli(['tenants', '--limit', 'lots', '--profile', testCluster().profilePath]);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('--limit takes a whole number');
+    expect(await clusterFingerprint()).toEqual(before);
+  });
+});
