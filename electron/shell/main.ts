@@ -1,0 +1,68 @@
+import { app, BrowserWindow, ipcMain, safeStorage, session, shell } from 'electron';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { ConsoleError } from '../../shared/errors.ts';
+import { loadClusterProfile } from '../core/config/resolve-profile-source.ts';
+import { openConsole, type ConsoleContext } from '../core/console-context.ts';
+import { createDispatcher, type Dispatch } from '../core/dispatch/dispatcher.ts';
+import { createHandlers } from '../core/dispatch/handlers.ts';
+import { CONTENT_SECURITY_POLICY } from '../core/http/http-bridge.ts';
+import { registerIpcGateway } from './ipc-gateway.ts';
+import { safeStorageSecretStore } from './safe-storage-secret-store.ts';
+import { isAllowedExternalUrl, isAppUrl, secureWebPreferences } from './window-security.ts';
+
+/*
+ * The thin desktop shell: window, security settings, IPC wiring and the keychain. Everything else is
+ * the plain-Node core, the same code the CLI and the HTTP bridge run.
+ */
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const rendererIndex = join(here, '..', '..', 'renderer', 'index.html');
+const appUrl = pathToFileURL(rendererIndex).toString();
+
+let context: ConsoleContext | null = null;
+
+async function createDispatch(): Promise<Dispatch> {
+  try {
+    const secrets = safeStorageSecretStore(safeStorage, join(app.getPath('userData'), 'secrets.json'));
+    const profile = await loadClusterProfile({ profile: process.env.SHARD_CONSOLE_PROFILE }, { env: process.env, secrets });
+    context = openConsole(profile);
+    return createDispatcher(createHandlers(context));
+  } catch (error) {
+    const info = error instanceof ConsoleError ? error.toInfo() : { code: 'INTERNAL' as const, message: String(error) };
+    return async () => ({ ok: false, error: info });
+  }
+}
+
+function createWindow(): void {
+  const window = new BrowserWindow({
+    width: 1400,
+    height: 900,
+    title: 'Shard Console',
+    webPreferences: secureWebPreferences(join(here, 'preload.cjs')),
+  });
+  window.webContents.setWindowOpenHandler(({ url }) => {
+    if (isAllowedExternalUrl(url)) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  window.webContents.on('will-navigate', (event, url) => {
+    if (!isAppUrl(url, appUrl)) event.preventDefault();
+  });
+  window.webContents.on('will-attach-webview', (event) => event.preventDefault());
+  void window.loadURL(appUrl);
+}
+
+app.enableSandbox();
+app.whenReady().then(async () => {
+  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
+  });
+  registerIpcGateway(ipcMain, await createDispatch(), () => appUrl);
+  createWindow();
+});
+
+app.on('window-all-closed', () => {
+  void context?.close().finally(() => app.quit());
+  if (!context) app.quit();
+});

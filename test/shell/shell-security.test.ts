@@ -1,0 +1,149 @@
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { isAllowedExternalUrl, isAppUrl, isTrustedSender, secureWebPreferences } from '../../electron/shell/window-security.ts';
+import { registerIpcGateway, type IpcMainLike } from '../../electron/shell/ipc-gateway.ts';
+
+/*
+ * The desktop shell with a stand-in `electron` module (the binary cannot run here): the window's
+ * security settings, the navigation and window-open guards, the permission and CSP hooks and the IPC
+ * gateway are exercised through the real main.ts wiring.
+ */
+
+const appUrl = 'file:///opt/shard-console/dist/renderer/index.html';
+
+const electron = vi.hoisted(() => {
+  const state = {
+    windows: [] as Array<{ options: any; handlers: Record<string, Function>; openHandler?: Function; loaded?: string }>,
+    ipcHandlers: new Map<string, Function>(),
+    permissionHandler: undefined as Function | undefined,
+    headersHandler: undefined as Function | undefined,
+    sandboxEnabled: false,
+    ready: undefined as undefined | (() => void),
+  };
+  class BrowserWindow {
+    webContents: any;
+    constructor(options: any) {
+      const entry: (typeof state.windows)[number] = { options, handlers: {} };
+      state.windows.push(entry);
+      this.webContents = {
+        setWindowOpenHandler: (fn: Function) => (entry.openHandler = fn),
+        on: (name: string, fn: Function) => (entry.handlers[name] = fn),
+      };
+    }
+    loadURL(url: string) {
+      state.windows.at(-1)!.loaded = url;
+      return Promise.resolve();
+    }
+  }
+  const readyPromise = new Promise<void>((resolve) => (state.ready = resolve));
+  return {
+    state,
+    module: {
+      app: {
+        enableSandbox: () => (state.sandboxEnabled = true),
+        whenReady: () => readyPromise,
+        on: () => {},
+        getPath: () => '/tmp/shard-console-shell-test',
+        quit: () => {},
+      },
+      BrowserWindow,
+      ipcMain: { handle: (c: string, fn: Function) => state.ipcHandlers.set(c, fn), removeHandler: (c: string) => state.ipcHandlers.delete(c) },
+      safeStorage: { isEncryptionAvailable: () => false, encryptString: () => Buffer.alloc(0), decryptString: () => '' },
+      session: {
+        defaultSession: {
+          setPermissionRequestHandler: (fn: Function) => (state.permissionHandler = fn),
+          webRequest: { onHeadersReceived: (fn: Function) => (state.headersHandler = fn) },
+        },
+      },
+      shell: { openExternal: vi.fn() },
+    },
+  };
+});
+
+vi.mock('electron', () => electron.module);
+
+describe('window security settings', () => {
+  it('pins contextIsolation, sandbox and no nodeIntegration', () => {
+    expect(secureWebPreferences('/p.cjs')).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      webviewTag: false,
+    });
+  });
+
+  it('allows only the app page as a navigation target and a trusted IPC sender', () => {
+    expect(isAppUrl(`${appUrl}#/tenants`, appUrl)).toBe(true);
+    expect(isAppUrl('https://evil.example/', appUrl)).toBe(false);
+    expect(isAppUrl('file:///etc/passwd', appUrl)).toBe(false);
+    expect(isTrustedSender({ url: appUrl, parent: null }, appUrl)).toBe(true);
+    expect(isTrustedSender({ url: appUrl, parent: {} }, appUrl)).toBe(false);
+    expect(isTrustedSender({ url: 'https://evil.example/', parent: null }, appUrl)).toBe(false);
+    expect(isTrustedSender(null, appUrl)).toBe(false);
+  });
+
+  it('opens only https documentation links externally', () => {
+    expect(isAllowedExternalUrl('https://www.postgresql.org/docs/')).toBe(true);
+    expect(isAllowedExternalUrl('http://www.postgresql.org/docs/')).toBe(false);
+    expect(isAllowedExternalUrl('file:///etc/passwd')).toBe(false);
+    expect(isAllowedExternalUrl('javascript:alert(1)')).toBe(false);
+  });
+});
+
+describe('IPC gateway', () => {
+  it('dispatches calls from our page and refuses other senders without dispatching', async () => {
+    const handlers = new Map<string, Function>();
+    const ipc: IpcMainLike = { handle: (c, fn) => void handlers.set(c, fn), removeHandler: (c) => void handlers.delete(c) };
+    const seen: string[] = [];
+    registerIpcGateway(ipc, async (method) => (seen.push(method), { ok: true, result: {} }) as never, () => appUrl);
+    registerIpcGateway(ipc, async (method) => (seen.push(method), { ok: true, result: {} }) as never, () => appUrl);
+    const handler = handlers.get('shard-console:invoke')!;
+    expect(await handler({ senderFrame: { url: appUrl, parent: null } }, 'session.info', {})).toEqual({ ok: true, result: {} });
+    expect(await handler({ senderFrame: { url: 'https://evil.example/', parent: null } }, 'session.info', {})).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED' } });
+    expect(await handler({ senderFrame: { url: appUrl, parent: null } }, 42, {})).toMatchObject({ ok: false, error: { code: 'INVALID_PARAMS' } });
+    expect(seen).toEqual(['session.info']);
+  });
+});
+
+describe('main.ts wiring (stand-in electron)', () => {
+  beforeAll(async () => {
+    process.env.SHARD_CONSOLE_PROFILE = '/nonexistent/profile.json';
+    await import('../../electron/shell/main.ts');
+    electron.state.ready!();
+    await vi.waitFor(() => expect(electron.state.windows.length).toBe(1));
+  });
+
+  it('enables the sandbox for every renderer and creates the window with the secure preferences', () => {
+    expect(electron.state.sandboxEnabled).toBe(true);
+    const { webPreferences } = electron.state.windows[0]!.options;
+    expect(webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false });
+    expect(webPreferences.preload).toMatch(/preload\.cjs$/);
+    expect(electron.state.windows[0]!.loaded).toMatch(/^file:.*renderer\/index\.html$/);
+  });
+
+  it('denies new windows and navigation away from the app', () => {
+    const win = electron.state.windows[0]!;
+    expect(win.openHandler!({ url: 'https://evil.example/' })).toEqual({ action: 'deny' });
+    let prevented = false;
+    win.handlers['will-navigate']!({ preventDefault: () => (prevented = true) }, 'https://evil.example/');
+    expect(prevented).toBe(true);
+  });
+
+  it('denies permission requests and adds the CSP header to every response', () => {
+    let granted: boolean | undefined;
+    electron.state.permissionHandler!({}, 'media', (ok: boolean) => (granted = ok));
+    expect(granted).toBe(false);
+    let headers: any;
+    electron.state.headersHandler!({ responseHeaders: {} }, (r: any) => (headers = r.responseHeaders));
+    expect(headers['Content-Security-Policy'][0]).toContain("default-src 'self'");
+  });
+
+  it('answers IPC with the configuration error when the profile cannot be loaded', async () => {
+    const handler = electron.state.ipcHandlers.get('shard-console:invoke')!;
+    const win = electron.state.windows[0]!;
+    const envelope = await handler({ senderFrame: { url: win.loaded, parent: null } }, 'session.info', {});
+    expect(envelope).toMatchObject({ ok: false, error: { code: 'CONFIG_NOT_FOUND' } });
+  });
+});
