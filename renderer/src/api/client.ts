@@ -1,0 +1,158 @@
+import './zod-jitless.ts';
+import { z } from 'zod';
+import { contract } from '../../../shared/contract.ts';
+import type { MethodName, MethodParams, MethodResult } from '../../../shared/contract.ts';
+import { errorEnvelopeSchema } from '../../../shared/errors.ts';
+import type { ErrorCode, ErrorInfo } from '../../../shared/errors.ts';
+import { sessionToken } from './session-token.ts';
+
+/*
+ * The one way the renderer reaches the core. `call` picks the transport (Electron preload when the
+ * window has one, else the loopback HTTP bridge), checks params before sending and validates every
+ * result against the contract at runtime: a response that does not match is an error, never data.
+ */
+
+/** The server answered with an error envelope: a stable code and a sentence a person can act on. */
+export class ApiError extends Error {
+  readonly code: ErrorCode;
+  readonly target: string | undefined;
+  readonly details: Record<string, unknown> | undefined;
+  readonly method: string;
+
+  constructor(method: string, info: ErrorInfo) {
+    super(info.message);
+    this.name = 'ApiError';
+    this.method = method;
+    this.code = info.code;
+    this.target = info.target;
+    this.details = info.details;
+  }
+}
+
+/** The server answered, but not with what the contract promises (a version mismatch or a bug). */
+export class MalformedResponseError extends Error {
+  readonly method: string;
+
+  constructor(method: string, problem: string) {
+    super(`The console core sent a response to ${method} that does not match the contract: ${problem}`);
+    this.name = 'MalformedResponseError';
+    this.method = method;
+  }
+}
+
+/** No answer at all: the bridge is down, the network failed, or there is no transport in this window. */
+export class TransportError extends Error {
+  readonly method: string;
+
+  constructor(method: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TransportError';
+    this.method = method;
+  }
+}
+
+/** What the Electron preload exposes; checked structurally at runtime rather than trusted. */
+interface PreloadBridge {
+  invoke(method: string, params: unknown): Promise<unknown>;
+}
+
+export interface Transport {
+  readonly kind: 'ipc' | 'http';
+  /** Sends one request and resolves with the raw envelope, unvalidated. */
+  send(method: MethodName, params: unknown): Promise<unknown>;
+}
+
+function preloadBridge(): PreloadBridge | null {
+  const candidate: unknown = (window as { shardConsole?: unknown }).shardConsole;
+  if (typeof candidate === 'object' && candidate !== null && typeof (candidate as PreloadBridge).invoke === 'function') {
+    return candidate as PreloadBridge;
+  }
+  return null;
+}
+
+const ipcTransport = (bridge: PreloadBridge): Transport => ({
+  kind: 'ipc',
+  send: (method, params) => bridge.invoke(method, params),
+});
+
+const httpTransport: Transport = {
+  kind: 'http',
+  async send(method, params) {
+    const token = sessionToken();
+    const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: 'application/json' };
+    if (token !== null) headers.Authorization = `Bearer ${token}`;
+    let response: Response;
+    try {
+      response = await fetch(`/rpc/${encodeURIComponent(method)}`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(params),
+        credentials: 'omit',
+        cache: 'no-store',
+      });
+    } catch (cause) {
+      throw new TransportError(method, 'The console server did not answer. Is `shard-console serve` still running?', { cause });
+    }
+    const text = await response.text();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      if (response.status === 401) return unauthorizedEnvelope();
+      throw new TransportError(method, `The console server answered ${method} with HTTP ${response.status} and no JSON body.`);
+    }
+    if (response.status === 401 && !errorEnvelopeSchema.safeParse(body).success) return unauthorizedEnvelope();
+    return body;
+  },
+};
+
+function unauthorizedEnvelope() {
+  return {
+    ok: false,
+    error: { code: 'UNAUTHORIZED', message: 'The session token is missing or wrong: open the address `shard-console serve` printed, with its #token=…' },
+  };
+}
+
+let override: Transport | null = null;
+
+/** Tests and stories can substitute a transport; pass null to go back to detection. */
+export function setTransport(transport: Transport | null): void {
+  override = transport;
+}
+
+/** Desktop when the preload bridge exists, otherwise the HTTP bridge this page was served from. */
+export function currentTransport(): Transport {
+  if (override !== null) return override;
+  const bridge = preloadBridge();
+  if (bridge !== null) return ipcTransport(bridge);
+  if (window.location.protocol === 'http:' || window.location.protocol === 'https:') return httpTransport;
+  throw new TransportError('*', 'This window has neither the desktop bridge nor an HTTP server to talk to.');
+}
+
+const envelopeShape = z.union([z.object({ ok: z.literal(true), result: z.unknown() }), errorEnvelopeSchema]);
+
+/** Turns a raw envelope into the method's validated result, or throws the matching named error. */
+export function readEnvelope<M extends MethodName>(method: M, raw: unknown): MethodResult<M> {
+  const envelope = envelopeShape.safeParse(raw);
+  if (!envelope.success) throw new MalformedResponseError(method, describeIssues(envelope.error));
+  if (!envelope.data.ok) throw new ApiError(method, envelope.data.error);
+  const result = contract[method].result.safeParse(envelope.data.result);
+  if (!result.success) throw new MalformedResponseError(method, describeIssues(result.error));
+  return result.data as MethodResult<M>;
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.length === 0 ? '(root)' : issue.path.join('.')}: ${issue.message}`)
+    .join('; ');
+}
+
+export async function call<M extends MethodName>(method: M, params: MethodParams<M>): Promise<MethodResult<M>> {
+  const checked = contract[method].params.safeParse(params);
+  if (!checked.success) {
+    throw new ApiError(method, { code: 'INVALID_PARAMS', message: `Invalid parameters for ${method}: ${describeIssues(checked.error)}` });
+  }
+  const raw = await currentTransport().send(method, checked.data);
+  return readEnvelope(method, raw);
+}

@@ -1,0 +1,95 @@
+import { useCallback, useEffect, useMemo, useSyncExternalStore } from 'react';
+import type { MethodName, MethodParams, MethodResult } from '../../../shared/contract.ts';
+import { call } from './client.ts';
+import { QueryCache, queryKey } from './query-cache.ts';
+import type { QueryEntry } from './query-cache.ts';
+
+/** One cache per window: every hook below reads and fills it. */
+export const queryCache = new QueryCache();
+
+export interface QueryState<T> {
+  data: T | undefined;
+  error: unknown;
+  loading: boolean;
+  refetch: () => void;
+}
+
+function fetchInto<M extends MethodName>(method: M, params: MethodParams<M>, force = false): Promise<void> {
+  return queryCache.load(queryKey(method, params), () => call(method, params), { force });
+}
+
+/** The answer to one call, fetched on first use and shared by every component asking the same thing. */
+export function useQuery<M extends MethodName>(method: M, params: MethodParams<M>, options: { enabled?: boolean } = {}): QueryState<MethodResult<M>> {
+  const enabled = options.enabled ?? true;
+  const key = queryKey(method, params);
+  // The key captures params by value, so callers may pass a fresh object literal on every render.
+  const stableParams = useMemo(() => params, [key]);
+  const entry = useSyncExternalStore(queryCache.subscribe, () => queryCache.get<MethodResult<M>>(key));
+  useEffect(() => {
+    if (enabled) void fetchInto(method, stableParams);
+  }, [enabled, method, stableParams]);
+  const refetch = useCallback(() => void fetchInto(method, stableParams, true), [method, stableParams]);
+  return toState(entry, enabled, refetch);
+}
+
+function toState<T>(entry: QueryEntry<T> | undefined, enabled: boolean, refetch: () => void): QueryState<T> {
+  return {
+    data: entry?.data,
+    error: entry?.status === 'error' ? entry.error : undefined,
+    loading: enabled && (entry === undefined || entry.status === 'loading'),
+    refetch,
+  };
+}
+
+export const useSessionInfo = () => useQuery('session.info', {});
+export const useClusterOverview = () => useQuery('cluster.overview', {});
+export const useTenantDetail = (id: number) => useQuery('tenants.detail', { id });
+
+export type TenantListQuery = Omit<MethodParams<'tenants.list'>, 'limit' | 'offset'>;
+
+export interface TenantPagesState {
+  /** Pages by index; a missing page is not loaded yet. */
+  pages: ReadonlyMap<number, QueryEntry<MethodResult<'tenants.list'>>>;
+  /** From whichever loaded page answered most recently; null until the first page arrives. */
+  total: number | null;
+  error: unknown;
+  refetch: () => void;
+}
+
+/**
+ * `tenants.list` as fixed-size pages: the caller says which page indexes it needs (those around the
+ * visible rows) and only those are fetched, so a list of 100,000 websites costs a few small requests.
+ */
+export function useTenantPages(query: TenantListQuery, pageSize: number, wanted: readonly number[]): TenantPagesState {
+  const baseKey = queryKey('tenants.list', query);
+  const stableQuery = useMemo(() => query, [baseKey]);
+  const version = useSyncExternalStore(queryCache.subscribe, () => queryCache.version);
+  const wantedKey = wanted.join(',');
+
+  const paramsFor = useCallback(
+    (page: number): MethodParams<'tenants.list'> => ({ ...stableQuery, limit: pageSize, offset: page * pageSize }),
+    [stableQuery, pageSize],
+  );
+
+  useEffect(() => {
+    for (const page of wantedKey === '' ? [] : wantedKey.split(',').map(Number)) void fetchInto('tenants.list', paramsFor(page));
+  }, [wantedKey, paramsFor]);
+
+  return useMemo(() => {
+    const pages = new Map<number, QueryEntry<MethodResult<'tenants.list'>>>();
+    let total: number | null = null;
+    let error: unknown;
+    for (const page of wanted) {
+      const entry = queryCache.get<MethodResult<'tenants.list'>>(queryKey('tenants.list', paramsFor(page)));
+      if (entry === undefined) continue;
+      pages.set(page, entry);
+      if (entry.data !== undefined) total = entry.data.total;
+      if (entry.status === 'error' && error === undefined) error = entry.error;
+    }
+    const refetch = () => {
+      for (const page of wanted) void fetchInto('tenants.list', paramsFor(page), true);
+    };
+    return { pages, total, error, refetch };
+    // `version` changes whenever the cache does: it is the reason to recompute, though not read here.
+  }, [version, wantedKey, paramsFor]);
+}

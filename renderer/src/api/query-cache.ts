@@ -1,0 +1,88 @@
+/*
+ * A small cache of server answers keyed by method + params. Server data lives here, not in zustand:
+ * components read entries through hooks, and a refetch replaces the entry so subscribers re-render.
+ */
+
+export type QueryEntry<T> =
+  | { readonly status: 'loading'; readonly data: T | undefined; readonly error: undefined }
+  | { readonly status: 'success'; readonly data: T; readonly error: undefined }
+  | { readonly status: 'error'; readonly data: T | undefined; readonly error: unknown };
+
+/** Stable key: the same params in any key order map to the same entry. */
+export function queryKey(method: string, params: unknown): string {
+  return `${method} ${stableJson(params)}`;
+}
+
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+export class QueryCache {
+  readonly #entries = new Map<string, QueryEntry<unknown>>();
+  readonly #inflight = new Map<string, Promise<void>>();
+  readonly #listeners = new Set<() => void>();
+  readonly #maxEntries: number;
+  #version = 0;
+
+  constructor(maxEntries = 1000) {
+    this.#maxEntries = maxEntries;
+  }
+
+  get version(): number {
+    return this.#version;
+  }
+
+  get<T>(key: string): QueryEntry<T> | undefined {
+    return this.#entries.get(key) as QueryEntry<T> | undefined;
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  };
+
+  /** Starts a fetch unless one is running or (without `force`) an answer is already cached. */
+  load<T>(key: string, fetcher: () => Promise<T>, options: { force?: boolean } = {}): Promise<void> {
+    const running = this.#inflight.get(key);
+    if (running !== undefined) return running;
+    const existing = this.#entries.get(key);
+    if (existing !== undefined && existing.status !== 'error' && !options.force) return Promise.resolve();
+    this.#set(key, { status: 'loading', data: existing?.data, error: undefined });
+    const promise = fetcher().then(
+      (data) => this.#set(key, { status: 'success', data, error: undefined }),
+      (error: unknown) => this.#set(key, { status: 'error', data: existing?.data, error }),
+    );
+    const tracked = promise.finally(() => this.#inflight.delete(key));
+    this.#inflight.set(key, tracked);
+    return tracked;
+  }
+
+  /** Forgets every entry whose key starts with `prefix` (a method name), so the next read refetches. */
+  invalidate(prefix = ''): void {
+    for (const key of [...this.#entries.keys()]) if (key.startsWith(prefix)) this.#entries.delete(key);
+    this.#notify();
+  }
+
+  #set(key: string, entry: QueryEntry<unknown>): void {
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
+    while (this.#entries.size > this.#maxEntries) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest === undefined) break;
+      this.#entries.delete(oldest);
+    }
+    this.#notify();
+  }
+
+  #notify(): void {
+    this.#version += 1;
+    for (const listener of this.#listeners) listener();
+  }
+}

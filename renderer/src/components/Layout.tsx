@@ -1,0 +1,66 @@
+import { useEffect, useRef } from 'react';
+import type { ReactNode } from 'react';
+import { useSessionInfo } from '../api/hooks.ts';
+import { navSection } from '../router/routes.ts';
+import type { Route } from '../router/routes.ts';
+
+const NAV = [
+  { section: 'overview', href: '#/overview', label: 'Overview' },
+  { section: 'tenants', href: '#/tenants', label: 'Tenants' },
+] as const;
+
+/** The frame around every page: nav on the left with the connected profile, the page on the right. */
+export function Layout({ route, children }: { route: Route; children: ReactNode }) {
+  const session = useSessionInfo();
+  const current = navSection(route);
+  // The page, not its filters: picking a shard rewrites the address but is not a new page.
+  const page = route.name === 'tenant' ? `tenant/${route.id}` : route.name;
+  const firstRoute = useRef(true);
+  // A new page starts at the top, with focus on it, as a full page load would.
+  useEffect(() => {
+    if (firstRoute.current) {
+      firstRoute.current = false;
+      return;
+    }
+    window.scrollTo(0, 0);
+    document.getElementById('main')?.focus({ preventScroll: true });
+  }, [page]);
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>
+        Skip to content
+      </a>
+      <nav className="sidebar" aria-label="Main">
+        <div className="sidebar__brand">Shard Console</div>
+        <div className="sidebar__profile" data-testid="profile-name">
+          <span className="sidebar__label">Profile</span>
+          {session.data !== undefined ? (
+            <>
+              <span className="sidebar__profile-name" title={session.data.profileSource}>
+                {session.data.profile}
+              </span>
+              {session.data.readOnly && <span className="badge badge--muted">read-only</span>}
+            </>
+          ) : session.error !== undefined ? (
+            <span className="sidebar__profile-name sidebar__profile-name--error">not connected</span>
+          ) : (
+            <span className="sidebar__profile-name sidebar__profile-name--pending">…</span>
+          )}
+        </div>
+        <ul className="sidebar__links">
+          {NAV.map((item) => (
+            <li key={item.section}>
+              <a className="sidebar__link" href={item.href} aria-current={current === item.section ? 'page' : undefined}>
+                {item.label}
+              </a>
+            </li>
+          ))}
+        </ul>
+        {session.data !== undefined && <div className="sidebar__version">v{session.data.version}</div>}
+      </nav>
+      <main id="main" className="content" tabIndex={-1}>
+        {children}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { QueryCache, queryKey } from '../../renderer/src/api/query-cache.ts';
+
+describe('queryKey', () => {
+  it('ignores key order and undefined values', () => {
+    expect(queryKey('tenants.list', { sort: 'id', search: 'a', shard: undefined })).toBe(queryKey('tenants.list', { search: 'a', sort: 'id' }));
+    expect(queryKey('tenants.list', { offset: 0 })).not.toBe(queryKey('tenants.list', { offset: 200 }));
+  });
+});
+
+describe('QueryCache', () => {
+  it('fetches once for concurrent readers and notifies subscribers', async () => {
+    const cache = new QueryCache();
+    let calls = 0;
+    let notified = 0;
+    cache.subscribe(() => (notified += 1));
+    const fetcher = async () => {
+      calls += 1;
+      return 'answer';
+    };
+    await Promise.all([cache.load('k', fetcher), cache.load('k', fetcher)]);
+    expect(calls).toBe(1);
+    expect(cache.get('k')).toMatchObject({ status: 'success', data: 'answer' });
+    expect(notified).toBe(2);
+    await cache.load('k', fetcher);
+    expect(calls).toBe(1);
+  });
+
+  it('keeps the previous data while refetching and after a failed refetch', async () => {
+    const cache = new QueryCache();
+    await cache.load('k', async () => 1);
+    const refetch = cache.load('k', () => Promise.reject(new Error('down')), { force: true });
+    expect(cache.get('k')).toMatchObject({ status: 'loading', data: 1 });
+    await refetch;
+    expect(cache.get('k')).toMatchObject({ status: 'error', data: 1 });
+  });
+
+  it('retries an entry that failed', async () => {
+    const cache = new QueryCache();
+    await cache.load('k', () => Promise.reject(new Error('down')));
+    await cache.load('k', async () => 'ok');
+    expect(cache.get('k')).toMatchObject({ status: 'success', data: 'ok' });
+  });
+
+  it('forgets the oldest entries beyond its size', async () => {
+    const cache = new QueryCache(2);
+    for (const key of ['a', 'b', 'c']) await cache.load(key, async () => key);
+    expect(cache.get('a')).toBeUndefined();
+    expect(cache.get('c')).toMatchObject({ data: 'c' });
+  });
+});

@@ -1,0 +1,102 @@
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { startTestCluster } from '../harness/test-cluster.ts';
+import { SCREENSHOT_DIR, UI_SERVER_FILE } from './ui-server.ts';
+import type { UiDatabase, UiServer } from './ui-server.ts';
+
+/*
+ * Starts what the UI specs drive: a real test cluster (primary + shard_1 + shard_2) and the browser-mode
+ * server over it, then describes both in test-results/ui-server.json. The returned function is the
+ * teardown: it stops the server, then the cluster.
+ */
+
+const repoRoot = resolve(import.meta.dirname, '../..');
+const SERVER_START_TIMEOUT_MS = 60_000;
+
+export default async function globalSetup(): Promise<() => Promise<void>> {
+  buildRenderer();
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  const cluster = await startTestCluster();
+  let server: ChildProcess | null = null;
+  try {
+    const env = { ...process.env, SC_TEST_PASSWORD: cluster.password };
+    server = spawn(process.execPath, ['bin/shard-console.js', 'serve', '--profile', cluster.profilePath, '--port', '0', '--json'], {
+      cwd: repoRoot,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const printed = await firstLine(server);
+    const announced = JSON.parse(printed) as { url: string; port: number; token: string };
+    const description: UiServer = {
+      url: announced.url,
+      origin: new URL(announced.url).origin,
+      port: announced.port,
+      token: announced.token,
+      profilePath: cluster.profilePath,
+      password: cluster.password,
+      databases: (cluster.servers as readonly UiDatabase[]).map((s) => ({ name: s.name, host: s.host, port: s.port, database: s.database, user: s.user })),
+    };
+    await mkdir(dirname(UI_SERVER_FILE), { recursive: true });
+    await writeFile(UI_SERVER_FILE, `${JSON.stringify(description, null, 2)}\n`, { mode: 0o600 });
+    process.env.SC_UI_URL = description.url;
+  } catch (error) {
+    if (server !== null) await stopProcess(server);
+    await cluster.stop();
+    throw error;
+  }
+  const running = server;
+  return async () => {
+    await stopProcess(running);
+    await cluster.stop();
+    await rm(UI_SERVER_FILE, { force: true });
+  };
+}
+
+/** The pages under test are the built ones (dist/renderer): build them so a spec never sees a stale bundle. */
+function buildRenderer(): void {
+  if (process.env.SC_UI_SKIP_BUILD === '1') return;
+  const vite = resolve(repoRoot, 'node_modules/vite/bin/vite.js');
+  const result = spawnSync(process.execPath, [vite, 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], { cwd: repoRoot, stdio: 'inherit' });
+  if (result.status !== 0) throw new Error(`vite build of the renderer failed (exit ${result.status ?? result.signal})`);
+}
+
+/** The server prints one JSON line when it listens; anything on stderr is kept for the error message. */
+function firstLine(child: ChildProcess): Promise<string> {
+  return new Promise((resolveLine, reject) => {
+    let stderr = '';
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => {
+      stderr += chunk;
+      if (process.env.SC_UI_SERVER_LOG === '1') process.stderr.write(chunk);
+    });
+    const lines = createInterface({ input: child.stdout! });
+    const timer = setTimeout(() => fail(new Error(`shard-console serve printed nothing within ${SERVER_START_TIMEOUT_MS / 1000} s.\n${stderr}`)), SERVER_START_TIMEOUT_MS);
+    const onExit = (code: number | null, signal: string | null) => fail(new Error(`shard-console serve exited (${code ?? signal}) before it listened.\n${stderr}`));
+    function fail(error: Error) {
+      clearTimeout(timer);
+      lines.close();
+      child.off('exit', onExit);
+      reject(error);
+    }
+    child.once('exit', onExit);
+    lines.once('line', (line) => {
+      clearTimeout(timer);
+      child.off('exit', onExit);
+      // Keep draining stdout so the server never blocks on a full pipe.
+      lines.on('line', () => {});
+      resolveLine(line);
+    });
+  });
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
