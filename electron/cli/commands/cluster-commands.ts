@@ -1,0 +1,40 @@
+import { formatBytes, formatCount, formatDuration } from '../../../shared/format.ts';
+import { callMethod } from '../call-method.ts';
+import type { CliCommand } from '../cli-command.ts';
+import { renderTable } from '../cli-output.ts';
+
+export const shardsCommand: CliCommand = {
+  name: 'shards',
+  usage: 'shards',
+  summary: 'every database: role, reachable, version, size, websites; exit 1 when one is unreachable or a shard name is unknown',
+  run: async (ctx, { options, io }) => {
+    const overview = await callMethod(ctx, 'cluster.overview', {});
+    const problems = overview.databases.some((d) => !d.reachable) || overview.unknownShardNames.length > 0;
+    if (options.json) {
+      io.out(JSON.stringify(overview, null, 2));
+      return problems ? 1 : 0;
+    }
+    io.out(
+      renderTable(
+        ['DATABASE', 'ROLE', 'WHERE', 'REACHABLE', 'LATENCY', 'VERSION', 'SIZE', 'WEBSITES'],
+        overview.databases.map((d) => [
+          d.name,
+          d.role,
+          `${d.host}:${d.port}/${d.database}`,
+          d.reachable ? 'yes' : 'NO',
+          formatDuration(d.latencyMs),
+          d.serverVersion ?? '—',
+          formatBytes(d.sizeBytes),
+          formatCount(d.websites),
+        ]),
+        [4, 6, 7],
+      ),
+    );
+    for (const d of overview.databases) if (d.error) io.err(`${d.name}: ${d.error.message}`);
+    for (const name of overview.unknownShardNames) {
+      const count = overview.shards.find((s) => s.shard === name)?.websites ?? 0;
+      io.err(`error: ${formatCount(count)} websites have shard_name "${name}", which no configured database carries.`);
+    }
+    return problems ? 1 : 0;
+  },
+};

@@ -1,0 +1,13 @@
+import type { clusterMethods } from '../../../shared/contract.ts';
+import type { ConsoleContext } from '../console-context.ts';
+import type { HandlersFor } from '../dispatch/handlers.ts';
+import { catalogTables } from '../catalog/catalog-tables.ts';
+import { clusterOverview } from './cluster-overview.ts';
+
+export function clusterHandlers(ctx: ConsoleContext): HandlersFor<keyof typeof clusterMethods> {
+  return {
+    'session.info': async () => ({ profile: ctx.profile.name, profileSource: ctx.profile.source, version: ctx.version, readOnly: true }),
+    'cluster.overview': async () => clusterOverview(ctx),
+    'catalog.tables': async (params) => catalogTables(ctx, params.database),
+  };
+}

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { errorInfoSchema } from '../errors.ts';
+import { method } from '../method.ts';
+import { shardName } from './common-schemas.ts';
+
+export const databaseRoleSchema = z.enum(['primary', 'shard']);
+
+export const databaseStatusSchema = z.object({
+  /** Logical shard name the database carries: `default` for the primary. */
+  name: shardName,
+  role: databaseRoleSchema,
+  host: z.string(),
+  port: z.number().int(),
+  database: z.string(),
+  reachable: z.boolean(),
+  latencyMs: z.number().nullable(),
+  serverVersion: z.string().nullable(),
+  sizeBytes: z.number().nullable(),
+  /** Websites whose `shard_name` routes to this database (NULL counts as `default`). */
+  websites: z.number().int().nullable(),
+  error: errorInfoSchema.nullable(),
+});
+export type DatabaseStatus = z.infer<typeof databaseStatusSchema>;
+
+export const shardCountSchema = z.object({
+  shard: shardName,
+  websites: z.number().int(),
+  /** False when no configured database carries this shard name: those websites cannot be served. */
+  configured: z.boolean(),
+});
+
+export const overviewResultSchema = z.object({
+  profile: z.string(),
+  databases: z.array(databaseStatusSchema),
+  shards: z.array(shardCountSchema),
+  unknownShardNames: z.array(z.string()),
+  totalWebsites: z.number().int().nullable(),
+});
+export type OverviewResult = z.infer<typeof overviewResultSchema>;
+
+export const catalogTableSchema = z.object({
+  table: z.string(),
+  kind: z.enum(['tenant', 'global', 'unscoped']),
+  /** For tenant tables: the column holding the website id, on this table or on the chain's root. */
+  tenantKey: z.string().nullable(),
+  /** FK chain from this table to the table carrying the tenant key, e.g. ["pwb_prop_photos", "pwb_realty_assets"]. */
+  path: z.array(z.string()),
+  primaryKey: z.array(z.string()),
+});
+
+export const catalogResultSchema = z.object({
+  databases: z.array(z.object({ name: shardName, tables: z.array(catalogTableSchema), error: errorInfoSchema.nullable() })),
+});
+
+export const sessionInfoResultSchema = z.object({
+  profile: z.string(),
+  profileSource: z.string(),
+  version: z.string(),
+  readOnly: z.boolean(),
+});
+
+
+export const clusterMethods = {
+  'session.info': method(z.object({}).strict(), sessionInfoResultSchema, 'Which cluster profile this console is connected to.'),
+  'cluster.overview': method(z.object({}).strict(), overviewResultSchema, 'Every database with health, size and websites per shard.'),
+  'catalog.tables': method(
+    z.object({ database: shardName.optional() }).strict(),
+    catalogResultSchema,
+    'Tenant, global and unscoped tables per database, with the FK path that makes a table tenant data.',
+  ),
+} as const;
