@@ -1,0 +1,50 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import type { DatabaseHandle } from '../pools/cluster-pools.ts';
+import { CONSOLE_SCHEMA } from '../catalog/introspect-database.ts';
+
+/*
+ * The console's own tables (jobs, audit log, size snapshots) live on the primary in schema
+ * `shard_console`, created by the console, never by the PWB migrations, so every console and the CLI
+ * share them. Files in sql/ are applied once each, in name order, under an advisory lock.
+ */
+
+const SQL_DIR = fileURLToPath(new URL('./sql/', import.meta.url));
+/** Arbitrary constant: one key for "the console schema is being upgraded" on this database. */
+const LOCK_KEY = 0x5c_0de_5c;
+
+const ensured = new WeakMap<DatabaseHandle, Promise<void>>();
+
+export function ensureConsoleSchema(primary: DatabaseHandle): Promise<void> {
+  let done = ensured.get(primary);
+  if (!done) {
+    done = upgrade(primary);
+    ensured.set(primary, done);
+    done.catch(() => ensured.delete(primary));
+  }
+  return done;
+}
+
+async function upgrade(primary: DatabaseHandle): Promise<void> {
+  const files = (await readdir(SQL_DIR)).filter((f) => f.endsWith('.sql')).sort();
+  const client = await primary.pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${CONSOLE_SCHEMA}`);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${CONSOLE_SCHEMA}.schema_versions (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+    const applied = new Set((await client.query<{ version: string }>(`SELECT version FROM ${CONSOLE_SCHEMA}.schema_versions`)).rows.map((r) => r.version));
+    for (const file of files) {
+      if (applied.has(file)) continue;
+      await client.query(await readFile(join(SQL_DIR, file), 'utf8'));
+      await client.query(`INSERT INTO ${CONSOLE_SCHEMA}.schema_versions (version) VALUES ($1)`, [file]);
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
