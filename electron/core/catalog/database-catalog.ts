@@ -6,6 +6,9 @@ export interface CatalogColumn {
   readonly default: string | null;
   /** Position in the table: kept for display only; everything copies and compares by name. */
   readonly position: number;
+  /** Computed (`GENERATED ALWAYS AS ... STORED`): never copied, the target computes it. */
+  readonly generated: boolean;
+  readonly identity: boolean;
 }
 
 export interface CatalogForeignKey {

@@ -17,7 +17,8 @@ ORDER BY n.nspname, c.relname`;
 
 const columnsSql = `
 SELECT a.attrelid::int8::text AS oid, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
-       a.attnotnull AS not_null, pg_get_expr(d.adbin, d.adrelid) AS default, a.attnum AS position
+       a.attnotnull AS not_null, pg_get_expr(d.adbin, d.adrelid) AS default, a.attnum AS position,
+       a.attgenerated <> '' AS generated, a.attidentity <> '' AS identity
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
@@ -105,6 +106,8 @@ export async function introspectDatabase(handle: DatabaseHandle): Promise<{ tabl
         notNull: c.not_null,
         default: c.default,
         position: c.position,
+        generated: c.generated,
+        identity: c.identity,
       })),
       primaryKey: pk?.columns ?? [],
       foreignKeys: relConstraints

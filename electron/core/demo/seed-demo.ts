@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { ConsoleError } from '../../../shared/errors.ts';
+import { SEQUENCE_BLOCK } from '../add-shard/sequence-ranges.ts';
 import { DEFAULT_SHARD, planDemoWebsites } from './plan-demo-websites.ts';
 import type { PlannedWebsite } from './plan-demo-websites.ts';
 import { seedFunctionsSql } from './seed-functions-sql.ts';
@@ -64,7 +65,7 @@ export async function seedDemo(targets: SeedTargets, options: SeedDemoOptions = 
 
   const tenantWork = (shard: string, connection: SeedConnection): (() => Promise<void>) => () =>
     withSession(connection, (client) =>
-      seedTenantDatabase(client, byShard.get(shard) ?? [], { seed, scale, orphanMessages: shard === DEFAULT_SHARD }, (message) =>
+      seedTenantDatabase(client, byShard.get(shard) ?? [], { seed, scale, orphanMessages: shard === DEFAULT_SHARD, slot: shard === DEFAULT_SHARD ? 0 : shardNames.indexOf(shard) + 1 }, (message) =>
         log(`${shard}: ${message}`),
       ),
     );
@@ -109,11 +110,20 @@ async function seedGlobalTables(client: pg.ClientBase, websites: PlannedWebsite[
 async function seedTenantDatabase(
   client: pg.ClientBase,
   websites: PlannedWebsite[],
-  options: { seed: number; scale: number; orphanMessages: boolean },
+  options: { seed: number; scale: number; orphanMessages: boolean; slot: number },
   log: (message: string) => void,
 ): Promise<void> {
   const started = Date.now();
   await inTransaction(client, async () => {
+    // Each database hands out ids from its own block (as `shard add` assigns them), so moves between them never collide.
+    if (options.slot > 0) {
+      await client.query(
+        `SELECT setval(format('%I.%I', schemaname, sequencename)::regclass,
+                $1::int8 * CASE data_type::text WHEN 'bigint' THEN $2::int8 WHEN 'integer' THEN $3::int8 ELSE $4::int8 END + 1, false)
+           FROM pg_sequences WHERE schemaname = 'public'`,
+        [options.slot, SEQUENCE_BLOCK.bigint!.toString(), SEQUENCE_BLOCK.integer!.toString(), SEQUENCE_BLOCK.smallint!.toString()],
+      );
+    }
     await client.query(seedFunctionsSql(options.seed));
     await client.query('CREATE TEMP TABLE seed_sites (website_id integer PRIMARY KEY, large boolean NOT NULL) ON COMMIT DROP');
     await client.query('INSERT INTO seed_sites SELECT * FROM unnest($1::int[], $2::bool[])', [websites.map((w) => w.id), websites.map((w) => w.large)]);

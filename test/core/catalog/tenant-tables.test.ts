@@ -10,7 +10,7 @@ function table(name: string, columns: string[], fks: Array<[string, string[], st
     name,
     schema: schema!,
     table: bare!,
-    columns: columns.map((c, i) => ({ name: c, type: 'bigint', notNull: false, default: null, position: i + 1 })),
+    columns: columns.map((c, i) => ({ name: c, type: 'bigint', notNull: false, default: null, position: i + 1, generated: false, identity: false })),
     primaryKey: ['id'],
     foreignKeys: fks.map(([n, cols, ref, refCols]) => ({ name: n, columns: cols, refTable: ref, refColumns: refCols })),
     constraints: [],

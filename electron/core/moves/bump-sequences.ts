@@ -1,0 +1,31 @@
+import type { DatabaseHandle } from '../pools/cluster-pools.ts';
+import type { ScopedTable } from './tenant-scope.ts';
+import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
+
+/**
+ * Moves the target's sequences past every copied id, so the next insert there cannot reuse one.
+ * Only ever raises a sequence (GREATEST with its current value), so it is safe to run twice.
+ */
+export async function bumpSequences(target: DatabaseHandle, tables: readonly ScopedTable[]): Promise<Array<{ sequence: string; value: string }>> {
+  const bumped: Array<{ sequence: string; value: string }> = [];
+  for (const t of tables) {
+    const owned = await target.query<{ column: string; sequence: string }>(
+      `SELECT a.attname AS column, s.oid::regclass::text AS sequence
+         FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+         JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+        WHERE d.refobjid = $1::regclass AND d.deptype IN ('a', 'i')`,
+      [tableRef(t.table.schema, t.table.table)],
+    );
+    for (const { column, sequence } of owned.rows) {
+      const r = await target.query<{ value: string | null }>(
+        `SELECT setval($1::regclass, GREATEST(m.max_id, s.last_value), true)::text AS value
+           FROM (SELECT max(${quoteIdent(column)})::int8 AS max_id FROM ${tableRef(t.table.schema, t.table.table)}) m,
+                (SELECT last_value FROM ${sequence}) s
+          WHERE m.max_id IS NOT NULL`,
+        [sequence],
+      );
+      if (r.rows[0]?.value) bumped.push({ sequence, value: r.rows[0].value });
+    }
+  }
+  return bumped;
+}

@@ -1,0 +1,108 @@
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { ConsoleError } from '../../../shared/errors.ts';
+import type { DatabaseCatalog } from '../catalog/database-catalog.ts';
+import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
+import type { DatabaseHandle } from '../pools/cluster-pools.ts';
+import { failpoint } from './move-failpoints.ts';
+import { runLimited } from './move-preflight.ts';
+import { websiteRowsSelect, type ScopedTable } from './tenant-scope.ts';
+import { COPY_APPLICATION_NAME } from './write-fence.ts';
+
+export interface CopyProgress {
+  table: string;
+  copiedRows: number;
+  totalRows: number;
+  done: boolean;
+}
+
+export interface CopyOptions {
+  readonly websiteId: number;
+  readonly tables: readonly ScopedTable[];
+  readonly sourceCatalog: DatabaseCatalog;
+  readonly plannedRows: ReadonlyMap<string, { rows: number; bytes: number }>;
+  readonly parallel?: number;
+  readonly onProgress: (progress: CopyProgress) => void;
+  /** Called with each target transaction id before it commits: the proof of what the move wrote. */
+  readonly onTargetXid: (xid: string) => Promise<void>;
+}
+
+async function session(handle: DatabaseHandle): Promise<pg.PoolClient> {
+  const client = await handle.pool.connect();
+  await client.query(`SET application_name = '${COPY_APPLICATION_NAME}'`);
+  return client;
+}
+
+/**
+ * Streams the website's rows of every tenant table from source to target with binary COPY, all tables
+ * read in ONE exported source snapshot, a level of the FK order at a time (parents before children),
+ * tables of a level in parallel. Columns go by name. Nothing is held in memory beyond stream buffers.
+ */
+export async function copyTenant(source: DatabaseHandle, target: DatabaseHandle, options: CopyOptions): Promise<void> {
+  const coordinator = await session(source);
+  try {
+    await coordinator.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const snapshot = (await coordinator.query<{ id: string }>('SELECT pg_export_snapshot() AS id')).rows[0]!.id;
+    const levels = [...new Set(options.tables.map((t) => t.level))].sort((a, b) => a - b);
+    for (const level of levels) {
+      const tables = options.tables.filter((t) => t.level === level);
+      await runLimited(tables, options.parallel ?? 3, (t) => copyTable(source, target, snapshot, t, options));
+    }
+    await coordinator.query('COMMIT');
+  } finally {
+    coordinator.release();
+  }
+}
+
+async function copyTable(source: DatabaseHandle, target: DatabaseHandle, snapshot: string, t: ScopedTable, options: CopyOptions): Promise<void> {
+  const planned = options.plannedRows.get(t.name) ?? { rows: 0, bytes: 0 };
+  const reader = await session(source);
+  const writer = await session(target);
+  let failed: unknown = null;
+  try {
+    await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    await reader.query(`SET TRANSACTION SNAPSHOT '${snapshot.replace(/'/g, "''")}'`);
+    await writer.query('BEGIN');
+    await writer.query(`SET LOCAL shard_console.bypass_fence = 'on'`);
+    const xid = (await writer.query<{ xid: string }>('SELECT txid_current()::text AS xid')).rows[0]!.xid;
+    await options.onTargetXid(xid);
+    const columns = t.columns.map(quoteIdent).join(', ');
+    const out = reader.query(copyTo(`COPY (${websiteRowsSelect(t, options.sourceCatalog, options.websiteId)}) TO STDOUT (FORMAT binary)`));
+    const into = writer.query(copyFrom(`COPY ${tableRef(t.table.schema, t.table.table)} (${columns}) FROM STDIN (FORMAT binary)`));
+    // Binary COPY carries no row count until the end: progress estimates rows from bytes against the plan.
+    let bytes = 0;
+    let lastReport = 0;
+    let crashed = false;
+    const meter = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        bytes += chunk.length;
+        const now = Date.now();
+        if (now - lastReport > 250) {
+          lastReport = now;
+          const estimate = planned.bytes > 0 ? Math.min(planned.rows, Math.floor((bytes / planned.bytes) * planned.rows)) : 0;
+          options.onProgress({ table: t.name, copiedRows: estimate, totalRows: planned.rows, done: false });
+        }
+        if (!crashed && bytes > 1_000_000 && process.env.SHARD_CONSOLE_FAILPOINT === 'copy:mid') {
+          crashed = true;
+          failpoint('copy:mid');
+        }
+        done(null, chunk);
+      },
+    });
+    await pipeline(out, meter, into);
+    await reader.query('COMMIT');
+    await writer.query('COMMIT');
+    options.onProgress({ table: t.name, copiedRows: into.rowCount, totalRows: planned.rows, done: true });
+  } catch (error) {
+    failed = error;
+    await writer.query('ROLLBACK').catch(() => {});
+    await reader.query('ROLLBACK').catch(() => {});
+    throw new ConsoleError('MOVE_FAILED', `Copying ${t.name} to ${target.target.name} failed: ${(error as Error).message}.`, { target: t.name, cause: error });
+  } finally {
+    // A client broken mid-COPY must not go back to the pool.
+    reader.release(failed ? (failed as Error) : undefined);
+    writer.release(failed ? (failed as Error) : undefined);
+  }
+}

@@ -1,0 +1,172 @@
+import { pipeline } from 'node:stream/promises';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import type { MovePlan, PreflightResult } from '../../../shared/methods/move-methods.ts';
+import { ConsoleError } from '../../../shared/errors.ts';
+import type { CatalogIndex, DatabaseCatalog } from '../catalog/database-catalog.ts';
+import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
+import type { ConsoleContext } from '../console-context.ts';
+import type { DatabaseHandle } from '../pools/cluster-pools.ts';
+import { databaseForShard, findWebsite } from '../tenants/website-routing.ts';
+import { compareTenantSchemas } from './schema-compare.ts';
+import { scopedTables, websitePredicate, websiteRowsSelect, type ScopedTable } from './tenant-scope.ts';
+
+type Refusal = PreflightResult['refusals'][number];
+
+export interface PreflightContext {
+  readonly websiteId: number;
+  readonly source: string;
+  readonly target: string;
+  readonly sourceCatalog: DatabaseCatalog;
+  readonly targetCatalog: DatabaseCatalog;
+  readonly tables: readonly ScopedTable[];
+}
+
+/**
+ * Every reason a move would be unsafe, found without changing anything: reachability, routing, schema
+ * equality, primary keys, rows already on the target, key and unique-value collisions. Also the plan.
+ */
+export async function preflightMove(ctx: ConsoleContext, websiteId: number, target: string): Promise<{ result: PreflightResult; context: PreflightContext | null }> {
+  const refuse = (refusals: Refusal[]) => ({ result: { ok: false, plan: null, refusals }, context: null });
+  const website = await findWebsite(ctx, websiteId);
+  const source = databaseForShard(ctx, website);
+  if (!ctx.pools.has(target)) {
+    const known = ctx.pools.targets.map((t) => t.name).join(', ');
+    return refuse([{ code: 'SHARD_UNKNOWN', message: `No database named "${target}" is configured (configured: ${known}).` }]);
+  }
+  if (source === target) return refuse([{ code: 'SAME_DATABASE', message: `Website ${websiteId} already lives on ${target}.` }]);
+
+  const catalogs = await Promise.allSettled([ctx.catalog.get(source, { refresh: true }), ctx.catalog.get(target, { refresh: true })]);
+  const unreachable: Refusal[] = catalogs.flatMap((c, i) =>
+    c.status === 'rejected' ? [{ code: 'DATABASE_UNREACHABLE', message: (c.reason as Error).message ?? `${[source, target][i]} is unreachable.` }] : [],
+  );
+  if (unreachable.length) return refuse(unreachable);
+  const sourceCatalog = (catalogs[0] as PromiseFulfilledResult<DatabaseCatalog>).value;
+  const targetCatalog = (catalogs[1] as PromiseFulfilledResult<DatabaseCatalog>).value;
+
+  const schema = compareTenantSchemas(sourceCatalog, targetCatalog);
+  if (schema.length) {
+    return refuse(schema.map((d) => ({ code: 'SCHEMA_DIFFERS', table: d.table, message: `${d.message}. Bring the schemas in line (shard-console drift) before moving.` })));
+  }
+  const tables = scopedTables(sourceCatalog);
+  const noPk = tables.filter((t) => t.table.primaryKey.length === 0);
+  if (noPk.length) {
+    return refuse(noPk.map((t) => ({ code: 'NO_PRIMARY_KEY', table: t.name, message: `${t.name} has no primary key, so its rows cannot be verified one by one. Add one before moving.` })));
+  }
+  const sourceHandle = ctx.pools.get(source);
+  const targetHandle = ctx.pools.get(target);
+  const targetScoped = scopedTables(targetCatalog);
+  const [onTarget, plan] = await Promise.all([
+    rowsOnDatabase(targetHandle, targetCatalog, targetScoped, websiteId),
+    planTables(sourceHandle, sourceCatalog, tables, websiteId),
+  ]);
+  const already = onTarget.filter((r) => r.rows > 0);
+  if (already.length) {
+    return refuse(
+      already.map((r) => ({
+        code: 'TARGET_HAS_ROWS',
+        table: r.table,
+        message: `${target} already holds ${r.rows} row(s) of website ${websiteId} in ${r.table}. Find out where they came from (shard-console verify ${websiteId}) and remove them before moving.`,
+      })),
+    );
+  }
+  const collisions = await findCollisions(sourceHandle, targetHandle, sourceCatalog, tables, websiteId);
+  if (collisions.length) return refuse(collisions);
+
+  const planned: MovePlan = {
+    websiteId,
+    source,
+    target,
+    tables: plan,
+    totalRows: plan.reduce((a, t) => a + t.rows, 0),
+    totalBytes: plan.reduce((a, t) => a + t.bytes, 0),
+    materializedViews: [...new Set([...sourceCatalog.views.values(), ...targetCatalog.views.values()].filter((v) => v.materialized).map((v) => v.name))].sort(),
+  };
+  return { result: { ok: true, plan: planned, refusals: [] }, context: { websiteId, source, target, sourceCatalog, targetCatalog, tables } };
+}
+
+export async function rowsOnDatabase(handle: DatabaseHandle, catalog: DatabaseCatalog, tables: readonly ScopedTable[], websiteId: number): Promise<Array<{ table: string; rows: number }>> {
+  return Promise.all(
+    tables.map(async (t) => {
+      const r = await handle.query<{ n: string }>(`SELECT count(*)::int8::text AS n FROM ${tableRef(t.table.schema, t.table.table)} t WHERE ${websitePredicate(t, catalog, websiteId)}`);
+      return { table: t.name, rows: Number(r.rows[0]!.n) };
+    }),
+  );
+}
+
+async function planTables(handle: DatabaseHandle, catalog: DatabaseCatalog, tables: readonly ScopedTable[], websiteId: number): Promise<MovePlan['tables']> {
+  return Promise.all(
+    tables.map(async (t) => {
+      const r = await handle.query<{ n: string; bytes: string }>(websiteRowsSelect(t, catalog, websiteId, `count(*)::int8::text AS n, coalesce(sum(pg_column_size(t.*)), 0)::int8::text AS bytes`));
+      return { table: t.name, rows: Number(r.rows[0]!.n), bytes: Number(r.rows[0]!.bytes), level: t.level };
+    }),
+  );
+}
+
+/**
+ * Unique keys a copied row could hit: the PK and every unique index, except those containing the
+ * website's own key column (the target holds no rows of the website, so those cannot collide).
+ */
+function uniqueKeys(t: ScopedTable): CatalogIndex[] {
+  const ownKey = t.tenant.chain.length === 0 ? t.tenant.tenantKey : null;
+  return t.table.indexes.filter((i) => i.unique && !i.columns.includes('(expression)') && !(ownKey !== null && i.columns.includes(ownKey)));
+}
+
+/**
+ * Would a copied row hit a unique key already on the target (a serial id handed out by both databases,
+ * a globally unique slug or ticket number)? The website's key values stream from the source into a
+ * temporary table on the target (binary COPY, inside a transaction that is rolled back), then one join
+ * per unique index finds the collisions. Nothing persists on the target.
+ */
+async function findCollisions(source: DatabaseHandle, target: DatabaseHandle, catalog: DatabaseCatalog, tables: readonly ScopedTable[], websiteId: number): Promise<Refusal[]> {
+  const refusals: Refusal[] = [];
+  const checks = tables.flatMap((t) => uniqueKeys(t).map((index) => ({ t, index })));
+  await runLimited(checks, 3, async ({ t, index }) => {
+    const found = await probeIndex(source, target, catalog, t, index, websiteId);
+    if (found.count > 0) {
+      refusals.push({
+        code: 'KEY_COLLISION',
+        table: t.name,
+        message: `${found.count} row(s) of website ${websiteId} in ${t.name} would collide with rows already on ${target.target.name} on ${index.name} (${index.columns.join(', ')}), e.g. ${found.examples.join('; ')}. Renumber or remove the conflicting rows on ${target.target.name} first.`,
+      });
+    }
+  });
+  return refusals.sort((a, b) => (a.table ?? '').localeCompare(b.table ?? ''));
+}
+
+async function probeIndex(source: DatabaseHandle, target: DatabaseHandle, catalog: DatabaseCatalog, t: ScopedTable, index: CatalogIndex, websiteId: number) {
+  const columns = index.columns.map((name) => t.table.columns.find((c) => c.name === name)!);
+  const predicate = index.predicate ? ` AND (${index.predicate})` : '';
+  const select = `SELECT ${columns.map((c) => `t.${quoteIdent(c.name)}`).join(', ')} FROM ${tableRef(t.table.schema, t.table.table)} t WHERE ${websitePredicate(t, catalog, websiteId)}${predicate}`;
+  const sourceClient = await source.pool.connect();
+  const targetClient = await target.pool.connect();
+  try {
+    await targetClient.query('BEGIN');
+    await targetClient.query(`CREATE TEMP TABLE shard_console_probe (${columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ')}) ON COMMIT DROP`);
+    await pipeline(sourceClient.query(copyTo(`COPY (${select}) TO STDOUT (FORMAT binary)`)), targetClient.query(copyFrom(`COPY shard_console_probe FROM STDIN (FORMAT binary)`)));
+    const join = columns.map((c) => `b.${quoteIdent(c.name)} = p.${quoteIdent(c.name)}`).join(' AND ');
+    const existing = `SELECT ${columns.map((c) => quoteIdent(c.name)).join(', ')} FROM ${tableRef(t.table.schema, t.table.table)}${index.predicate ? ` WHERE ${index.predicate}` : ''}`;
+    const r = await targetClient.query<{ n: string; examples: string[] | null }>(
+      `SELECT count(*)::int8::text AS n, (array_agg(ROW(${columns.map((c) => `p.${quoteIdent(c.name)}`).join(', ')})::text))[1:3] AS examples
+         FROM shard_console_probe p JOIN (${existing}) b ON ${join}`,
+    );
+    return { count: Number(r.rows[0]!.n), examples: r.rows[0]!.examples ?? [] };
+  } catch (error) {
+    throw new ConsoleError('MOVE_FAILED', `Checking ${t.name} for key collisions failed: ${(error as Error).message}.`, { target: t.name, cause: error });
+  } finally {
+    await targetClient.query('ROLLBACK').catch(() => {});
+    targetClient.release();
+    sourceClient.release();
+  }
+}
+
+/** Runs tasks with at most `limit` at once. */
+export async function runLimited<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      await task(item);
+    }
+  });
+  await Promise.all(workers);
+}

@@ -1,0 +1,179 @@
+import type pg from 'pg';
+import type { MoveStep } from '../../../shared/methods/move-methods.ts';
+import { ConsoleError } from '../../../shared/errors.ts';
+import type { ConsoleContext } from '../console-context.ts';
+import { SHARD_SQL } from '../tenants/website-routing.ts';
+import { bumpSequences } from './bump-sequences.ts';
+import { copyTenant, type CopyProgress } from './copy-tenant.ts';
+import { deleteWebsiteRows } from './delete-website-rows.ts';
+import { failpoint } from './move-failpoints.ts';
+import { preflightMove } from './move-preflight.ts';
+import { getJob, jobLockKey, recordStep, STEPS, stepIndex, updateJob, type StoredJob } from './move-job-store.ts';
+import { refreshMaterializedViews } from './refresh-views.ts';
+import { scopedTables } from './tenant-scope.ts';
+import { verifyTenant } from './verify-tenant.ts';
+import { installFence, liftFence } from './write-fence.ts';
+
+export interface MoveListener {
+  (event: { jobId: string; step: MoveStep; progress?: CopyProgress; message?: string }): void;
+}
+
+/** The job's lock on a dedicated primary session: held for the whole run, gone if the process dies. */
+export async function withJobLock<T>(ctx: ConsoleContext, jobId: string, run: (lock: pg.PoolClient) => Promise<T>): Promise<T> {
+  const lock = await ctx.pools.primary().pool.connect();
+  try {
+    const got = await lock.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::int8) AS ok', [jobLockKey(jobId)]);
+    if (!got.rows[0]!.ok) throw new ConsoleError('JOB_BUSY', `Move job ${jobId} is being run by another console right now. Watch it with: shard-console moves.`, { target: jobId });
+    try {
+      return await run(lock);
+    } finally {
+      await lock.query('SELECT pg_advisory_unlock($1::int8)', [jobLockKey(jobId)]).catch(() => {});
+    }
+  } finally {
+    lock.release();
+  }
+}
+
+/**
+ * Runs a move job from the step it is at to the end. Each step is recorded before it runs and is safe
+ * to run again, so a job interrupted anywhere (a crash, a kill, an unreachable database) resumes here.
+ */
+export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: string, listener: MoveListener = () => {}, until: MoveStep = 'done'): Promise<StoredJob> {
+  let job = await getJob(ctx.pools.primary(), jobId);
+  if (job.state === 'succeeded' || job.state === 'rolled_back' || job.state === 'cancelled') return job;
+  const source = ctx.pools.get(job.source);
+  const target = ctx.pools.get(job.target);
+  const timings: Record<string, number> = { ...job.timings };
+  try {
+    const [sourceCatalog, targetCatalog] = await Promise.all([ctx.catalog.get(job.source, { refresh: true }), ctx.catalog.get(job.target, { refresh: true })]);
+    const tables = scopedTables(sourceCatalog);
+    const targetTables = scopedTables(targetCatalog);
+    const website = job.website_id;
+    for (let i = stepIndex(job.step); i <= stepIndex(until); i++) {
+      const step = STEPS[i]!;
+      failpoint(`before:${step}`);
+      await recordStep(lock, jobId, step);
+      listener({ jobId, step });
+      const started = performance.now();
+      switch (step) {
+        case 'preflight': {
+          const { result } = await preflightMove(ctx, website, job.target);
+          if (!result.ok) throw new ConsoleError('MOVE_REFUSED', result.refusals.map((r) => r.message).join(' '), { target: String(website) });
+          await updateJob(lock, jobId, { plan: result.plan });
+          break;
+        }
+        case 'fence':
+          await assertRoutedTo(ctx, website, job.source);
+          await installFence(source, sourceCatalog, tables, website, jobId);
+          break;
+        case 'copy': {
+          await assertRoutedTo(ctx, website, job.source);
+          // A rerun after a crash mid-copy: whatever an earlier attempt left on the target is this job's, so clear it first.
+          await deleteWebsiteRows(target, targetCatalog, targetTables, website);
+          const xids: string[] = [];
+          const progress = new Map<string, CopyProgress>((job.plan?.tables ?? []).map((t) => [t.table, { table: t.table, copiedRows: 0, totalRows: t.rows, done: false }]));
+          await updateJob(lock, jobId, { copy_xids: [], progress: [...progress.values()] });
+          let lastSaved = 0;
+          await copyTenant(source, target, {
+            websiteId: website,
+            tables,
+            sourceCatalog,
+            plannedRows: new Map((job.plan?.tables ?? []).map((t) => [t.table, t])),
+            onTargetXid: async (xid) => {
+              xids.push(xid);
+              await updateJob(lock, jobId, { copy_xids: xids });
+            },
+            onProgress: (p) => {
+              progress.set(p.table, p);
+              listener({ jobId, step, progress: p });
+              const now = Date.now();
+              if (p.done || now - lastSaved > 1000) {
+                lastSaved = now;
+                void updateJob(lock, jobId, { progress: [...progress.values()] }).catch(() => {});
+              }
+            },
+          });
+          await updateJob(lock, jobId, { progress: [...progress.values()] });
+          break;
+        }
+        case 'sequences':
+          await bumpSequences(target, targetTables);
+          break;
+        case 'verify': {
+          job = await getJob(ctx.pools.primary(), jobId);
+          const report = await verifyTenant({ source, target, sourceCatalog, targetCatalog, tables, targetTables, websiteId: website, copyXids: job.copy_xids });
+          await updateJob(lock, jobId, { verification: report.tables });
+          const bad = report.tables.filter((t) => !t.ok);
+          if (bad.length || report.foreignWrites.length) {
+            const parts = [
+              ...bad.map((t) => `${t.table}: ${t.sourceRows} rows on ${job.source}, ${t.targetRows} on ${job.target}${t.firstDifferences.length ? `, first differences ${t.firstDifferences.join(', ')}` : ''}`),
+              ...report.foreignWrites.map((w) => `${w.table}: the copy wrote ${w.rows} row(s) that are not website ${website}'s`),
+            ];
+            throw new ConsoleError('VERIFY_FAILED', `Verification failed, so the move stopped before the switch: ${parts.join('; ')}. Roll the job back (shard-console move rollback ${jobId}) and investigate.`, { target: jobId });
+          }
+          break;
+        }
+        case 'switch':
+          await switchShard(lock, jobId, website, job.source, job.target);
+          break;
+        case 'refresh': {
+          const [a, b] = await Promise.all([refreshMaterializedViews(source, sourceCatalog), refreshMaterializedViews(target, targetCatalog)]);
+          const now = new Date().toISOString();
+          await updateJob(lock, jobId, { refreshed_at: { ...job.refreshed_at, ...(a.length ? { [job.source]: now } : {}), ...(b.length ? { [job.target]: now } : {}) } });
+          break;
+        }
+        case 'cleanup':
+          await deleteWebsiteRows(source, sourceCatalog, tables, website, (table, rows) => listener({ jobId, step, message: `${table}: ${rows} rows removed from ${job.source}` }));
+          break;
+        case 'unfence':
+          await liftFence(source, tables, website);
+          break;
+        case 'done':
+          await updateJob(lock, jobId, { state: 'succeeded', finished: true });
+          break;
+      }
+      timings[step] = Math.round(performance.now() - started);
+      await updateJob(lock, jobId, { timings });
+      failpoint(`after:${step}`);
+    }
+    return await getJob(ctx.pools.primary(), jobId);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    await updateJob(lock, jobId, { state: 'failed', error: message, timings }).catch(() => {});
+    throw error instanceof ConsoleError ? error : new ConsoleError('MOVE_FAILED', `Move job ${jobId} failed: ${message}. Resume it (shard-console move resume ${jobId}) or roll it back.`, { target: jobId, cause: error });
+  }
+}
+
+async function assertRoutedTo(ctx: ConsoleContext, websiteId: number, shard: string): Promise<void> {
+  const r = await ctx.pools.primary().query<{ shard: string }>(`SELECT ${SHARD_SQL} AS shard FROM pwb_websites WHERE id = $1`, [websiteId]);
+  const current = r.rows[0]?.shard;
+  if (current !== shard) {
+    throw new ConsoleError('MOVE_FAILED', `Website ${websiteId} now routes to "${current ?? '(deleted)'}", not "${shard}": something else changed its shard_name during the move. Roll the job back.`, {
+      target: String(websiteId),
+    });
+  }
+}
+
+/**
+ * The switch: compare-and-set of shard_name on the primary and the job's next step, in one
+ * transaction, so a crash leaves either both or neither.
+ */
+async function switchShard(lock: pg.PoolClient, jobId: string, websiteId: number, source: string, target: string): Promise<void> {
+  await lock.query('BEGIN');
+  try {
+    const r = await lock.query(`UPDATE pwb_websites SET shard_name = $3 WHERE id = $1 AND ${SHARD_SQL} = $2`, [websiteId, source, target]);
+    if (r.rowCount !== 1) {
+      const now = await lock.query<{ shard: string }>(`SELECT ${SHARD_SQL} AS shard FROM pwb_websites WHERE id = $1`, [websiteId]);
+      if (now.rows[0]?.shard !== target) {
+        throw new ConsoleError('MOVE_FAILED', `The switch found website ${websiteId} routed to "${now.rows[0]?.shard}" instead of "${source}"; nothing was switched. Roll the job back.`, {
+          target: String(websiteId),
+        });
+      }
+    }
+    await lock.query(`UPDATE shard_console.move_jobs SET step = 'refresh', updated_at = now() WHERE id = $1`, [jobId]);
+    await lock.query('COMMIT');
+  } catch (error) {
+    await lock.query('ROLLBACK').catch(() => {});
+    throw error;
+  }
+}

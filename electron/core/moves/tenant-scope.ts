@@ -1,0 +1,66 @@
+import type { CatalogTable, DatabaseCatalog, TenantTable } from '../catalog/database-catalog.ts';
+import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
+import { tenantRowPredicate } from '../catalog/tenant-row-filter.ts';
+
+/** One tenant table as a move sees it: how to select the website's rows and in which order to copy. */
+export interface ScopedTable {
+  readonly name: string;
+  readonly table: CatalogTable;
+  readonly tenant: TenantTable;
+  /** Copy order: a table's level is above every tenant table it references, so parents land first. */
+  readonly level: number;
+  /** Copied and compared by name, never by position; generated columns are left to the target. */
+  readonly columns: readonly string[];
+  readonly selfReferencing: boolean;
+}
+
+/** Website id as a SQL literal: COPY (SELECT ...) takes no parameters, so the id is inlined, validated as an integer. */
+export function websiteLiteral(websiteId: number): string {
+  if (!Number.isSafeInteger(websiteId) || websiteId <= 0) throw new Error(`invalid website id ${websiteId}`);
+  return String(websiteId);
+}
+
+export function scopedTables(catalog: DatabaseCatalog): ScopedTable[] {
+  const tenantNames = new Set(catalog.tenantTables.keys());
+  const levels = new Map<string, number>();
+  const visiting = new Set<string>();
+  const levelOf = (name: string): number => {
+    const known = levels.get(name);
+    if (known !== undefined) return known;
+    if (visiting.has(name)) return 0; // an FK cycle between tables: copy order cannot satisfy it, verification still catches loss
+    visiting.add(name);
+    const table = catalog.tables.get(name)!;
+    const parents = table.foreignKeys.filter((fk) => fk.refTable !== name && tenantNames.has(fk.refTable));
+    const level = parents.length === 0 ? 0 : 1 + Math.max(...parents.map((fk) => levelOf(fk.refTable)));
+    visiting.delete(name);
+    levels.set(name, level);
+    return level;
+  };
+  return [...catalog.tenantTables.values()]
+    .map((tenant) => {
+      const table = catalog.tables.get(tenant.table)!;
+      return {
+        name: tenant.table,
+        table,
+        tenant,
+        level: levelOf(tenant.table),
+        columns: table.columns.filter((c) => !c.generated).map((c) => c.name).sort(),
+        selfReferencing: table.foreignKeys.some((fk) => fk.refTable === tenant.table),
+      };
+    })
+    .sort((a, b) => a.level - b.level || a.name.localeCompare(b.name));
+}
+
+/** `t."a", t."b"` in the scoped table's column order. */
+export function columnSelect(scoped: ScopedTable, alias = 't'): string {
+  return scoped.columns.map((c) => `${alias}.${quoteIdent(c)}`).join(', ');
+}
+
+/** SELECT of the website's rows of one table, columns by name, for COPY and hashing. */
+export function websiteRowsSelect(scoped: ScopedTable, catalog: DatabaseCatalog, websiteId: number, what = columnSelect(scoped)): string {
+  return `SELECT ${what} FROM ${tableRef(scoped.table.schema, scoped.table.table)} t WHERE ${websitePredicate(scoped, catalog, websiteId)}`;
+}
+
+export function websitePredicate(scoped: ScopedTable, catalog: DatabaseCatalog, websiteId: number, alias = 't'): string {
+  return tenantRowPredicate(scoped.tenant, catalog.tables, alias, websiteLiteral(websiteId));
+}
