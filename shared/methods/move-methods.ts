@@ -77,12 +77,12 @@ const jobRef = z.object({ jobId: z.string().uuid() }).strict();
 
 export const moveMethods = {
   'moves.preflight': method(
-    z.object({ websiteId, target: shardName }).strict(),
+    z.object({ websiteId, target: shardName, source: shardName.optional() }).strict(),
     preflightResultSchema,
     'Checks a move without changing anything and returns the plan: every table with rows and bytes to copy.',
   ),
   'moves.start': method(
-    z.object({ websiteId, target: shardName }).strict(),
+    z.object({ websiteId, target: shardName, source: shardName.optional() }).strict(),
     moveJobSchema,
     'Records a move job and starts it in the background; follow it with moves.get or job.progress events.',
   ),

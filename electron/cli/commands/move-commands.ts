@@ -68,7 +68,7 @@ async function moveWebsite(ctx: ConsoleContext, { positionals, options, io }: Cl
   const target = stringOption(options, 'to');
   if (id === undefined || !target) throw new ConsoleError('INVALID_PARAMS', 'Usage: shard-console move ID --to SHARD [--yes]. Without --yes it only prints the plan.');
   if (!options.yes) {
-    const preview = await previewMove(ctx, id, target);
+    const preview = await previewMove(ctx, id, target, stringOption(options, 'from'));
     if (options.json) io.out(JSON.stringify(preview, null, 2));
     else if (preview.ok && preview.plan) {
       const plan = preview.plan;
@@ -81,16 +81,16 @@ async function moveWebsite(ctx: ConsoleContext, { positionals, options, io }: Cl
     }
     return preview.ok ? 0 : 1;
   }
-  const job = await createMove(ctx, id, target);
+  const job = await createMove(ctx, id, target, stringOption(options, 'from'));
   io.err(`move job ${job.id}: website ${id} from ${job.source} to ${job.target}`);
   return finish(ctx, io, options.json === true, job.id, () => runMove(ctx, job.id, progressPrinter(io)));
 }
 
 export const moveCommand: CliCommand = {
   name: 'move',
-  usage: 'move ID --to SHARD [--yes] | move resume JOB | move rollback JOB',
+  usage: 'move ID --to SHARD [--from SHARD] [--yes] | move resume JOB | move rollback JOB',
   summary: 'move a website to another database with verification; without --yes print the plan and change nothing; exit 0 only when moved and verified',
-  options: { to: { type: 'string' }, yes: { type: 'boolean', short: 'y' } },
+  options: { to: { type: 'string' }, from: { type: 'string' }, yes: { type: 'boolean', short: 'y' } },
   run: async (ctx, invocation) => {
     const [verb, jobId] = invocation.positionals;
     if (verb === 'resume' || verb === 'rollback') {

@@ -7,9 +7,9 @@ import { ConsoleError } from '../../../shared/errors.ts';
 
 export function moveHandlers(ctx: ConsoleContext): HandlersFor<keyof typeof moveMethods> {
   return {
-    'moves.preflight': async (p) => previewMove(ctx, p.websiteId, p.target),
+    'moves.preflight': async (p) => previewMove(ctx, p.websiteId, p.target, p.source),
     'moves.start': async (p) => {
-      const job = await createMove(ctx, p.websiteId, p.target);
+      const job = await createMove(ctx, p.websiteId, p.target, p.source);
       runMoveInBackground(ctx, job.id);
       return moveJobView(ctx, job.id);
     },

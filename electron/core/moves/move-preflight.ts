@@ -25,13 +25,16 @@ export interface PreflightContext {
  * Every reason a move would be unsafe, found without changing anything: reachability, routing, schema
  * equality, primary keys, rows already on the target, key and unique-value collisions. Also the plan.
  */
-export async function preflightMove(ctx: ConsoleContext, websiteId: number, target: string): Promise<{ result: PreflightResult; context: PreflightContext | null }> {
+export async function preflightMove(ctx: ConsoleContext, websiteId: number, target: string, expectedSource?: string): Promise<{ result: PreflightResult; context: PreflightContext | null }> {
   const refuse = (refusals: Refusal[]) => ({ result: { ok: false, plan: null, refusals }, context: null });
   const website = await findWebsite(ctx, websiteId);
   const source = databaseForShard(ctx, website);
   if (!ctx.pools.has(target)) {
     const known = ctx.pools.targets.map((t) => t.name).join(', ');
     return refuse([{ code: 'SHARD_UNKNOWN', message: `No database named "${target}" is configured (configured: ${known}).` }]);
+  }
+  if (expectedSource !== undefined && expectedSource !== source) {
+    return refuse([{ code: 'WRONG_SOURCE', message: `Website ${websiteId} routes to "${source}" (its shard_name), not "${expectedSource}". Check the website's current shard before moving it.` }]);
   }
   if (source === target) return refuse([{ code: 'SAME_DATABASE', message: `Website ${websiteId} already lives on ${target}.` }]);
 

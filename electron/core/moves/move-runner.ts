@@ -117,13 +117,14 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
           await switchShard(lock, jobId, website, job.source, job.target);
           break;
         case 'refresh': {
-          const [a, b] = await Promise.all([refreshMaterializedViews(source, sourceCatalog), refreshMaterializedViews(target, targetCatalog)]);
-          const now = new Date().toISOString();
-          await updateJob(lock, jobId, { refreshed_at: { ...job.refreshed_at, ...(a.length ? { [job.source]: now } : {}), ...(b.length ? { [job.target]: now } : {}) } });
+          // The target serves the website from now on: its views must list it. The source's views are
+          // refreshed after cleanup, or they would keep listing rows that are about to go.
+          if ((await refreshMaterializedViews(target, targetCatalog)).length) await markRefreshed(lock, jobId, job.target);
           break;
         }
         case 'cleanup':
           await deleteWebsiteRows(source, sourceCatalog, tables, website, (table, rows) => listener({ jobId, step, message: `${table}: ${rows} rows removed from ${job.source}` }));
+          if ((await refreshMaterializedViews(source, sourceCatalog)).length) await markRefreshed(lock, jobId, job.source);
           break;
         case 'unfence':
           await liftFence(source, tables, website);
@@ -142,6 +143,10 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
     await updateJob(lock, jobId, { state: 'failed', error: message, timings }).catch(() => {});
     throw error instanceof ConsoleError ? error : new ConsoleError('MOVE_FAILED', `Move job ${jobId} failed: ${message}. Resume it (shard-console move resume ${jobId}) or roll it back.`, { target: jobId, cause: error });
   }
+}
+
+async function markRefreshed(lock: pg.PoolClient, jobId: string, database: string): Promise<void> {
+  await lock.query(`UPDATE shard_console.move_jobs SET refreshed_at = refreshed_at || jsonb_build_object($2::text, now()) WHERE id = $1`, [jobId, database]);
 }
 
 async function assertRoutedTo(ctx: ConsoleContext, websiteId: number, shard: string): Promise<void> {

@@ -18,13 +18,13 @@ async function present(ctx: ConsoleContext, row: StoredJob): Promise<MoveJob> {
   return toMoveJob(row, live.has(row.id) || running.has(row.id));
 }
 
-export async function previewMove(ctx: ConsoleContext, websiteId: number, target: string): Promise<PreflightResult> {
-  return (await preflightMove(ctx, websiteId, target)).result;
+export async function previewMove(ctx: ConsoleContext, websiteId: number, target: string, source?: string): Promise<PreflightResult> {
+  return (await preflightMove(ctx, websiteId, target, source)).result;
 }
 
 /** Preflight, then record the job (refusing changes nothing). The job starts at the fence: preflight just ran. */
-export async function createMove(ctx: ConsoleContext, websiteId: number, target: string): Promise<StoredJob> {
-  const { result } = await preflightMove(ctx, websiteId, target);
+export async function createMove(ctx: ConsoleContext, websiteId: number, target: string, source?: string): Promise<StoredJob> {
+  const { result } = await preflightMove(ctx, websiteId, target, source);
   if (!result.ok || !result.plan) {
     throw new ConsoleError('MOVE_REFUSED', `Move of website ${websiteId} to ${target} refused: ${result.refusals.map((r) => r.message).join(' ')}`, {
       target: String(websiteId),

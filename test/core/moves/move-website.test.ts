@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConsoleContext } from '../../../electron/core/console-context.ts';
+import { createMove, runMove, verifyPlacement } from '../../../electron/core/moves/move-service.ts';
+import { startPrivateCluster, type PrivateCluster } from '../../support/private-cluster.ts';
+import { otherWebsites, tenantSnapshot, websiteRows, TENANT_TABLES } from '../../support/tenant-snapshot.ts';
+
+let pc: PrivateCluster;
+let ctx: ConsoleContext;
+let richest: number;
+
+beforeAll(async () => {
+  pc = await startPrivateCluster({ websites: 9, scale: 0.02 });
+  ctx = await pc.open();
+  // The largest default tenant has rows in every table shape, FK-chained ones included.
+  const primary = await pc.client('default');
+  richest = (await primary.query(`SELECT a.website_id AS id FROM pwb_realty_assets a JOIN pwb_websites w ON w.id = a.website_id AND coalesce(w.shard_name, 'default') = 'default' GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`)).rows[0].id;
+  await primary.end();
+});
+afterAll(() => pc.stop());
+
+async function moveAndCheck(websiteId: number, to: string) {
+  const before = await tenantSnapshot(pc);
+  const mine = websiteRows(before, websiteId);
+  expect(mine.databases).toHaveLength(1);
+  const job = await createMove(ctx, websiteId, to);
+  const done = await runMove(ctx, job.id);
+  expect(done.state).toBe('succeeded');
+  expect(done.verification.length).toBe(TENANT_TABLES.length);
+  expect(done.verification.every((v) => v.ok && v.sourceHash === v.targetHash && v.sourceRows === v.targetRows)).toBe(true);
+  const after = await tenantSnapshot(pc);
+  const moved = websiteRows(after, websiteId);
+  expect(moved.databases).toEqual([to]);
+  expect(moved.tables).toEqual(mine.tables);
+  expect(otherWebsites(after, [websiteId])).toEqual(otherWebsites(before, [websiteId]));
+  const primary = await pc.client('default');
+  const shard = (await primary.query(`SELECT coalesce(shard_name, 'default') AS s FROM pwb_websites WHERE id = $1`, [websiteId])).rows[0].s;
+  await primary.end();
+  expect(shard).toBe(to);
+  expect(await verifyPlacement(ctx, websiteId)).toEqual({ id: websiteId, shard: to, ok: true, misplaced: [] });
+  return { job: done, before: mine };
+}
+
+describe('moving a website', () => {
+  it('carries every table shape, FK-chained ones included, from default to a shard', async () => {
+    const before = websiteRows(await tenantSnapshot(pc), richest);
+    for (const table of TENANT_TABLES) expect(before.tables[table]?.rows ?? 0, table).toBeGreaterThan(0);
+    await moveAndCheck(richest, 'shard_1');
+  });
+
+  it('moves shard to shard and back to default, returning the same hashes', async () => {
+    const first = await moveAndCheck(richest, 'shard_2');
+    const back = await moveAndCheck(richest, 'default');
+    expect(back.before.tables).toEqual(first.before.tables);
+    const hashes = (j: typeof first.job) => j.verification.map((v) => [v.table, v.sourceRows, v.sourceHash]);
+    expect(hashes(back.job)).toEqual(hashes(first.job));
+  });
+
+  it('moves the target sequences past every copied id and refreshes the materialized view on both sides', async () => {
+    await moveAndCheck(richest, 'shard_1');
+    const shard = await pc.client('shard_1');
+    const source = await pc.client('default');
+    try {
+      const seq = await shard.query(`SELECT last_value, (SELECT max(id) FROM pwb_contacts) AS max FROM pwb_contacts_id_seq`);
+      expect(BigInt(seq.rows[0].last_value)).toBeGreaterThanOrEqual(BigInt(seq.rows[0].max));
+      const onTarget = await shard.query(`SELECT count(*)::int AS n FROM pwb_properties WHERE website_id = $1`, [richest]);
+      const onSource = await source.query(`SELECT count(*)::int AS n FROM pwb_properties WHERE website_id = $1`, [richest]);
+      expect(onTarget.rows[0].n).toBeGreaterThan(0);
+      expect(onSource.rows[0].n).toBe(0);
+      const fence = await source.query(`SELECT to_regclass('shard_console.fenced_websites') IS NULL OR NOT EXISTS (SELECT 1 FROM shard_console.fenced_websites) AS lifted`);
+      expect(fence.rows[0].lifted).toBe(true);
+    } finally {
+      await shard.end();
+      await source.end();
+    }
+  });
+});
