@@ -1,0 +1,160 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ConsoleContext } from '../../../electron/core/console-context.ts';
+import { findFreePort } from '../../../electron/core/demo/embedded-cluster.ts';
+import { createMove, previewMove } from '../../../electron/core/moves/move-service.ts';
+import { startPrivateCluster, type PrivateCluster } from '../../support/private-cluster.ts';
+import { otherWebsites, tenantSnapshot } from '../../support/tenant-snapshot.ts';
+
+/*
+ * Every preflight refusal: the message says what is wrong and what to do, no job is recorded, and no
+ * row anywhere changes (the cluster snapshot before and after is identical, the fault's own row aside).
+ */
+
+let pc: PrivateCluster;
+let ctx: ConsoleContext;
+let site: number; // a default tenant with realty assets and contacts
+
+beforeAll(async () => {
+  pc = await startPrivateCluster({ websites: 9, scale: 0.02 });
+  ctx = await pc.open();
+  const primary = await pc.client('default');
+  site = (await primary.query(`SELECT a.website_id AS id FROM pwb_realty_assets a JOIN pwb_websites w ON w.id = a.website_id AND coalesce(w.shard_name, 'default') = 'default' GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`)).rows[0].id;
+  await primary.end();
+});
+afterAll(() => pc.stop());
+
+async function jobCount(): Promise<number> {
+  const primary = await pc.client('default');
+  try {
+    const exists = await primary.query(`SELECT to_regclass('shard_console.move_jobs') IS NOT NULL AS e`);
+    if (!exists.rows[0].e) return 0;
+    return (await primary.query(`SELECT count(*)::int AS n FROM shard_console.move_jobs`)).rows[0].n;
+  } finally {
+    await primary.end();
+  }
+}
+
+/** Runs a refused move and checks: refused with the code, the message matches, nothing changed, no job. */
+async function expectRefusal(target: string, code: string, message: RegExp, source?: string, context = ctx) {
+  const before = otherWebsites(await tenantSnapshot(pc), []);
+  const jobs = await jobCount();
+  const preview = await previewMove(context, site, target, source);
+  expect(preview.ok).toBe(false);
+  expect(preview.refusals.map((r) => r.code)).toContain(code);
+  expect(preview.refusals.map((r) => r.message).join('\n')).toMatch(message);
+  await expect(createMove(context, site, target, source)).rejects.toMatchObject({ code: 'MOVE_REFUSED', message: expect.stringMatching(message) });
+  expect(otherWebsites(await tenantSnapshot(pc), [])).toEqual(before);
+  expect(await jobCount()).toBe(jobs);
+}
+
+describe('move preflight refuses and changes nothing', () => {
+  it('accepts a clean move and lists every table with rows and bytes in FK order', async () => {
+    const preview = await previewMove(ctx, site, 'shard_1');
+    expect(preview.refusals).toEqual([]);
+    const plan = preview.plan!;
+    expect(plan.tables.length).toBe(19);
+    const level = (t: string) => plan.tables.find((x) => x.table === t)!.level;
+    expect(level('pwb_prop_photos')).toBeGreaterThan(level('pwb_realty_assets'));
+    expect(level('pwb_messages')).toBeGreaterThan(level('pwb_contacts'));
+    expect(plan.totalRows).toBe(plan.tables.reduce((a, t) => a + t.rows, 0));
+    expect(plan.tables.every((t) => t.rows === 0 || t.bytes > 0)).toBe(true);
+    expect(plan.materializedViews).toEqual(['pwb_properties']);
+  });
+
+  it('an unreachable target', async () => {
+    const profile = JSON.parse(await readFile(pc.cluster.profilePath, 'utf8'));
+    profile.shards.shard_9 = { host: '127.0.0.1', port: await findFreePort(), database: 'pwb_shard_9', user: 'postgres', password: '${SC_TEST_PASSWORD}' };
+    const path = join(await mkdtemp(join(tmpdir(), 'sc-move-')), 'profile.json');
+    await writeFile(path, JSON.stringify(profile));
+    const withDead = await pc.open(path);
+    await expectRefusal('shard_9', 'DATABASE_UNREACHABLE', /shard_9 .* is unreachable/, undefined, withDead);
+  });
+
+  it("the website's shard_name is not the source the operator named", async () => {
+    await expectRefusal('shard_2', 'WRONG_SOURCE', /routes to "default" \(its shard_name\), not "shard_1"/, 'shard_1');
+  });
+
+  it('an unknown target shard', async () => {
+    await expectRefusal('shard_7', 'SHARD_UNKNOWN', /No database named "shard_7"/);
+  });
+
+  it('tenant tables that differ between source and target', async () => {
+    const shard = await pc.client('shard_1');
+    try {
+      await shard.query(`ALTER TABLE pwb_links ALTER COLUMN link_path TYPE text`);
+      await expectRefusal('shard_1', 'SCHEMA_DIFFERS', /pwb_links\.link_path is .* on default but text on shard_1/);
+    } finally {
+      await shard.query(`ALTER TABLE pwb_links ALTER COLUMN link_path TYPE varchar`).catch(() => {});
+      await shard.end();
+    }
+  });
+
+  it('rows of the website already on the target', async () => {
+    const shard = await pc.client('shard_1');
+    try {
+      await shard.query(`INSERT INTO pwb_contacts (website_id, first_name, created_at, updated_at) VALUES ($1, 'stray', now(), now())`, [site]);
+      await expectRefusal('shard_1', 'TARGET_HAS_ROWS', /shard_1 already holds 1 row\(s\) of website \d+ in pwb_contacts/);
+    } finally {
+      await shard.query(`DELETE FROM pwb_contacts WHERE first_name = 'stray' AND website_id = $1`, [site]);
+      await shard.end();
+    }
+  });
+
+  it('a copied primary key or a globally unique value already on the target', async () => {
+    const source = await pc.client('default');
+    const shard = await pc.client('shard_2');
+    try {
+      const contact = (await source.query(`SELECT id FROM pwb_contacts WHERE website_id = $1 LIMIT 1`, [site])).rows[0].id;
+      const other = (await shard.query(`SELECT website_id FROM pwb_contacts LIMIT 1`)).rows[0].website_id;
+      await shard.query(`INSERT INTO pwb_contacts (id, website_id, first_name, created_at, updated_at) VALUES ($1, $2, 'same-id', now(), now())`, [contact, other]);
+      await expectRefusal('shard_2', 'KEY_COLLISION', /in pwb_contacts would collide with rows already on shard_2 on pwb_contacts_pkey \(id\), e\.g\. \(\d+\)/);
+      await shard.query(`DELETE FROM pwb_contacts WHERE first_name = 'same-id'`);
+      const slug = (await source.query(`SELECT slug FROM pwb_realty_assets WHERE website_id = $1 LIMIT 1`, [site])).rows[0].slug;
+      await shard.query(`UPDATE pwb_realty_assets SET slug = $1 WHERE id = (SELECT id FROM pwb_realty_assets LIMIT 1)`, [slug]);
+      await expectRefusal('shard_2', 'KEY_COLLISION', new RegExp(`pwb_realty_assets would collide .* \\(slug\\), e\\.g\\. \\(${slug}\\)`));
+    } finally {
+      await shard.query(`DELETE FROM pwb_contacts WHERE first_name = 'same-id'`);
+      await shard.query(`UPDATE pwb_realty_assets SET slug = slug || '-x' WHERE slug IN (SELECT slug FROM pwb_realty_assets GROUP BY 1)`).catch(() => {});
+      await source.end();
+      await shard.end();
+    }
+  });
+
+  it('a tenant table without a primary key', async () => {
+    const clients = await Promise.all(['default', 'shard_1', 'shard_2'].map((n) => pc.client(n)));
+    try {
+      for (const c of clients) await c.query(`CREATE TABLE pwb_visit_log (website_id integer NOT NULL, path text)`);
+      await ctx.catalog.invalidate();
+      await expectRefusal('shard_1', 'NO_PRIMARY_KEY', /pwb_visit_log has no primary key/);
+    } finally {
+      for (const c of clients) {
+        await c.query(`DROP TABLE IF EXISTS pwb_visit_log`);
+        await c.end();
+      }
+    }
+  });
+
+  it('does not count column order as a difference, and copies by column name', async () => {
+    const clients = await Promise.all(['default', 'shard_1', 'shard_2'].map((n) => pc.client(n)));
+    const [source, shard1] = clients;
+    try {
+      await source!.query(`CREATE TABLE pwb_order_probe (id bigserial PRIMARY KEY, website_id integer NOT NULL, label text, score integer)`);
+      for (const c of clients.slice(1)) await c.query(`CREATE TABLE pwb_order_probe (score integer, label text, website_id integer NOT NULL, id bigserial PRIMARY KEY)`);
+      await source!.query(`INSERT INTO pwb_order_probe (website_id, label, score) VALUES ($1, 'kept by name', 42)`, [site]);
+      ctx.catalog.invalidate();
+      const preview = await previewMove(ctx, site, 'shard_1');
+      expect(preview.refusals).toEqual([]);
+      const { runMove } = await import('../../../electron/core/moves/move-service.ts');
+      const job = await createMove(ctx, site, 'shard_1');
+      const done = await runMove(ctx, job.id);
+      expect(done.state).toBe('succeeded');
+      const row = await shard1!.query(`SELECT label, score FROM pwb_order_probe WHERE website_id = $1`, [site]);
+      expect(row.rows).toEqual([{ label: 'kept by name', score: 42 }]);
+    } finally {
+      for (const c of clients) await c.end();
+    }
+  });
+});
