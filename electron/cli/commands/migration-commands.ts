@@ -1,0 +1,219 @@
+import type { MigrationRun, MigrationStatusResult } from '../../../shared/contract.ts';
+import { ConsoleError } from '../../../shared/errors.ts';
+import { loadClusterProfile } from '../../core/config/resolve-profile-source.ts';
+import { envSecretReader } from '../../core/config/secret-store.ts';
+import type { ConsoleContext } from '../../core/console-context.ts';
+import { createMigrationFile } from '../../core/migrations/create-migration-file.ts';
+import { DEFAULT_MIGRATIONS_DIR } from '../../core/migrations/migration-files.ts';
+import { migrationsDirFor } from '../../core/migrations/migrations-dir.ts';
+import { callMethod } from '../call-method.ts';
+import { clusterOptions, intOption } from '../cli-args.ts';
+import { stringOption, type CliCommand, type CliInvocation } from '../cli-command.ts';
+import type { CliIo } from '../cli-output.ts';
+import { renderTable } from '../cli-output.ts';
+
+const POLL_MS = 250;
+
+/** The matrix as text: one row per version, one column per database. */
+function statusTable(status: MigrationStatusResult): string {
+  const cell = new Map<string, string>();
+  const rows = new Map<string, string[]>();
+  for (const m of status.migrations) rows.set(m.version, [m.version, m.name, m.set]);
+  for (const db of status.databases) {
+    for (const a of db.applied) cell.set(`${db.name} ${a.version}`, a.checksum === 'edited' ? 'EDITED' : 'applied');
+    for (const p of db.pending) cell.set(`${db.name} ${p.version}`, 'pending');
+    for (const f of db.failed) cell.set(`${db.name} ${f.version}`, 'FAILED');
+    for (const u of db.unknown) {
+      cell.set(`${db.name} ${u.version}`, 'unknown');
+      if (!rows.has(u.version)) rows.set(u.version, [u.version, '(not in the folder)', '?']);
+    }
+  }
+  const versions = [...rows.keys()].sort();
+  return renderTable(
+    ['VERSION', 'NAME', 'SET', ...status.databases.map((d) => d.name)],
+    versions.map((v) => [...rows.get(v)!, ...status.databases.map((d) => (d.reachable ? (cell.get(`${d.name} ${v}`) ?? '—') : 'unreachable'))]),
+  );
+}
+
+async function runStatus(ctx: ConsoleContext, { options, io }: CliInvocation): Promise<number> {
+  const status = await callMethod(ctx, 'migrations.status', {});
+  const problems = status.databases.some((d) => !d.reachable || d.failed.length > 0 || d.applied.some((a) => a.checksum === 'edited'));
+  if (options.json) {
+    io.out(JSON.stringify(status, null, 2));
+    return problems ? 1 : 0;
+  }
+  io.out(`migrations from ${status.migrationsDir}\n`);
+  io.out(statusTable(status));
+  for (const db of status.databases) {
+    if (db.error) io.err(`${db.name}: ${db.error.message}`);
+    for (const f of db.failed) io.err(`${db.name}: ${f.version}_${f.name} failed${f.failedAt ? ` at ${f.failedAt}` : ''}: ${f.error}`);
+    for (const a of db.applied) if (a.checksum === 'edited') io.err(`${db.name}: ${a.version}_${a.name} was edited after it ran there; put the file back and write a new migration for the change.`);
+  }
+  return problems ? 1 : 0;
+}
+
+async function runDryRun(ctx: ConsoleContext, database: string | undefined, parallel: number, { options, io }: CliInvocation): Promise<number> {
+  const plan = await callMethod(ctx, 'migrations.plan', { ...(database === undefined ? {} : { database }), parallel });
+  if (options.json) {
+    io.out(JSON.stringify(plan, null, 2));
+    return plan.databases.some((d) => d.error) ? 1 : 0;
+  }
+  io.out(`Dry run: nothing is changed. Migrations from ${plan.migrationsDir}.`);
+  for (const db of plan.databases) {
+    const when = db.stage === 1 ? 'step 1, first and alone' : `step 2, shards in parallel (${plan.parallel} at a time)`;
+    io.out(`\n== ${db.name} (${when}): ${db.error ? `cannot be read: ${db.error.message}` : db.steps.length === 0 ? 'up to date' : `${db.steps.length} to apply`}`);
+    for (const step of db.steps) io.out(`\n-- ${step.version}_${step.name} (${step.set}), in one transaction\n${step.sql.trimEnd()}`);
+  }
+  return plan.databases.some((d) => d.error) ? 1 : 0;
+}
+
+/** Prints a line per change of any database's state, so a long run shows where it is. */
+function progressPrinter(io: CliIo): (run: MigrationRun) => void {
+  const seen = new Map<string, string>();
+  return (run) => {
+    for (const db of run.databases) {
+      const line = db.current ? `applying ${db.current}` : db.state;
+      if (seen.get(db.name) === line) continue;
+      seen.set(db.name, line);
+      io.err(`[${run.done}/${run.total}] ${db.name}: ${line}${db.error && !db.current ? ` (${db.error.message})` : ''}`);
+    }
+  };
+}
+
+async function runUp(ctx: ConsoleContext, invocation: CliInvocation): Promise<number> {
+  const { options, io } = invocation;
+  const database = stringOption(options, 'database');
+  const parallel = intOption(options.parallel, 'parallel', { min: 1, max: 32 }) ?? 4;
+  if (options['dry-run']) return runDryRun(ctx, database, parallel, invocation);
+  const { runId } = await callMethod(ctx, 'migrations.up', { ...(database === undefined ? {} : { database }), parallel });
+  const print = progressPrinter(io);
+  let run = await callMethod(ctx, 'migrations.run', { runId });
+  while (run.state === 'running') {
+    print(run);
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    run = await callMethod(ctx, 'migrations.run', { runId });
+  }
+  print(run);
+  if (options.json) io.out(JSON.stringify(run, null, 2));
+  else {
+    io.out(
+      renderTable(
+        ['DATABASE', 'STATE', 'APPLIED', 'STILL PENDING'],
+        run.databases.map((d) => [d.name, d.state, d.applied.join(' ') || '—', d.pending.join(' ') || '—']),
+      ),
+    );
+    for (const d of run.databases) if (d.error) io.err(`${d.name}: ${d.error.message}`);
+    if (run.error) io.err(`error [${run.error.code}]: ${run.error.message}`);
+  }
+  return run.state === 'succeeded' ? 0 : 1;
+}
+
+export const migrateCommand: CliCommand = {
+  name: 'migrate',
+  usage: 'migrate status | migrate up [--dry-run] [--database NAME] [--parallel N]',
+  summary: 'the migration matrix of every database, or apply pending migrations: the primary first, then the shards in parallel',
+  options: { 'dry-run': { type: 'boolean' }, database: { type: 'string' }, parallel: { type: 'string' } },
+  run: async (ctx, invocation) => {
+    const action = invocation.positionals[0];
+    if (action === 'status') return runStatus(ctx, invocation);
+    if (action === 'up') return runUp(ctx, invocation);
+    throw new ConsoleError('INVALID_PARAMS', `migrate takes "status" or "up"; got ${action === undefined ? 'nothing' : `"${action}"`}.`);
+  },
+};
+
+export const driftCommand: CliCommand = {
+  name: 'drift',
+  usage: 'drift',
+  summary: 'tenant-schema differences between the primary and each shard, with the SQL to fix each (never applied); exit 1 when there is drift',
+  run: async (ctx, { options, io }) => {
+    const result = await callMethod(ctx, 'schema.drift', {});
+    const unreadable = result.databases.filter((d) => d.error);
+    const code = result.drift.length > 0 || unreadable.length > 0 ? 1 : 0;
+    if (options.json) {
+      io.out(JSON.stringify(result, null, 2));
+      return code;
+    }
+    if (result.drift.length === 0) io.out(`No drift: every shard's tenant schema matches the primary (${result.reference}).`);
+    let heading = '';
+    for (const item of result.drift) {
+      const next = `== ${item.database} · ${item.table}`;
+      if (next !== heading) io.out(`\n${(heading = next)}`);
+      io.out(`  ${item.kind}: ${item.detail}\n${item.fix.replace(/^/gm, '    ')}`);
+    }
+    for (const d of unreadable) io.err(`${d.name}: ${d.error!.message}`);
+    return code;
+  },
+};
+
+export const lintCommand: CliCommand = {
+  name: 'lint',
+  usage: 'lint',
+  summary: 'tenant-isolation lint: tenant tables without a tenant index or primary key, unique indexes without the tenant key, nullable tenant keys',
+  run: async (ctx, { options, io }) => {
+    const result = await callMethod(ctx, 'schema.lint', {});
+    const code = result.findings.length > 0 || result.databases.some((d) => d.error) ? 1 : 0;
+    if (options.json) {
+      io.out(JSON.stringify(result, null, 2));
+      return code;
+    }
+    for (const f of result.findings) io.out(`${f.table} [${f.rule}] on ${f.databases.join(', ')}: ${f.detail}\n${f.fix.replace(/^/gm, '    ')}`);
+    io.out(`${result.findings.length} finding${result.findings.length === 1 ? '' : 's'}.`);
+    for (const d of result.databases) if (d.error) io.err(`${d.name}: ${d.error.message}`);
+    return code;
+  },
+};
+
+async function migrationsDirFromOptions(invocation: CliInvocation): Promise<string> {
+  const dir = stringOption(invocation.options, 'dir');
+  if (dir !== undefined) return dir;
+  const profile = stringOption(invocation.options, 'profile') ?? process.env.SHARD_CONSOLE_PROFILE;
+  if (profile === undefined && stringOption(invocation.options, 'rails-config') === undefined) return DEFAULT_MIGRATIONS_DIR;
+  const loaded = await loadClusterProfile(
+    { profile, railsConfig: stringOption(invocation.options, 'rails-config'), env: stringOption(invocation.options, 'env') },
+    { env: process.env, secrets: envSecretReader(process.env) },
+  );
+  return migrationsDirFor(loaded);
+}
+
+export const migrationCommand: CliCommand = {
+  name: 'migration',
+  usage: 'migration new NAME --tenant|--global [--dir D]',
+  summary: "create an empty timestamped migration in the profile's migrations folder (tenant: primary and every shard; global: primary only)",
+  options: { ...clusterOptions, tenant: { type: 'boolean' }, global: { type: 'boolean' }, dir: { type: 'string' } },
+  run: null,
+  runStandalone: async (invocation) => {
+    const { positionals, options, io } = invocation;
+    if (positionals[0] !== 'new' || positionals[1] === undefined) {
+      throw new ConsoleError('INVALID_PARAMS', 'Write `shard-console migration new NAME --tenant` (or --global), e.g. `migration new add_color_to_pwb_pages --tenant`.');
+    }
+    if (Boolean(options.tenant) === Boolean(options.global)) {
+      throw new ConsoleError('INVALID_PARAMS', 'Say which set the migration belongs to: --tenant (primary and every shard) or --global (primary only).');
+    }
+    const created = await createMigrationFile(await migrationsDirFromOptions(invocation), options.tenant ? 'tenant' : 'global', positionals[1]);
+    if (options.json) io.out(JSON.stringify(created));
+    else io.out(created.file);
+    return 0;
+  },
+};
+
+export const shardCommand: CliCommand = {
+  name: 'shard',
+  usage: 'shard add NAME --url postgres://USER:${VAR}@HOST:PORT/DATABASE',
+  summary: 'add a shard: create its database, apply the tenant migrations, give its sequences their own id range, register it in the profile',
+  options: { url: { type: 'string' } },
+  run: async (ctx, { positionals, options, io }) => {
+    const url = stringOption(options, 'url');
+    if (positionals[0] !== 'add' || positionals[1] === undefined || url === undefined) {
+      throw new ConsoleError('INVALID_PARAMS', 'Write `shard-console shard add NAME --url postgres://USER:${VAR}@HOST:PORT/DATABASE` (the password as a ${VAR} reference).');
+    }
+    const result = await callMethod(ctx, 'cluster.addShard', { name: positionals[1], url });
+    if (options.json) {
+      io.out(JSON.stringify(result, null, 2));
+      return 0;
+    }
+    io.out(`Added shard ${result.name} (${result.host}:${result.port}/${result.database}) to ${result.profile}.`);
+    io.out(`${result.created ? 'Created the database; applied' : 'The database existed; applied'} ${result.applied.length} tenant migrations.`);
+    io.out(renderTable(['SEQUENCE', 'NEXT ID'], result.sequences.map((s) => [s.sequence, s.next]), [1]));
+    return 0;
+  },
+};
