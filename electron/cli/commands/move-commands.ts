@@ -60,7 +60,7 @@ async function finish(ctx: ConsoleContext, io: CliIo, json: boolean, jobId: stri
     const message = failure instanceof ConsoleError ? `error [${failure.code}]: ${failure.message}` : String(failure);
     io.err(message);
   }
-  return job.state === 'succeeded' && report.verified ? 0 : 1;
+  return !failure && job.state === 'succeeded' && report.verified ? 0 : 1;
 }
 
 async function moveWebsite(ctx: ConsoleContext, { positionals, options, io }: CliInvocation): Promise<number> {
