@@ -30,7 +30,7 @@ export interface CopyOptions {
 }
 
 async function session(handle: DatabaseHandle): Promise<pg.PoolClient> {
-  const client = await handle.pool.connect();
+  const client = await handle.longSession();
   await client.query(`SET application_name = '${COPY_APPLICATION_NAME}'`);
   return client;
 }

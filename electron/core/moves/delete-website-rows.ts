@@ -1,9 +1,10 @@
 import type { DatabaseCatalog } from '../catalog/database-catalog.ts';
-import { tableRef } from '../catalog/sql-identifiers.ts';
+import type pg from 'pg';
+import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { websitePredicate, type ScopedTable } from './tenant-scope.ts';
 
-const BATCH = 5_000;
+const BATCH = 10_000;
 
 /**
  * Deletes a website's rows from one database, children before parents (reverse copy order) so FK
@@ -20,7 +21,7 @@ export async function deleteWebsiteRows(
 ): Promise<number> {
   let total = 0;
   const ordered = [...tables].sort((a, b) => b.level - a.level || a.name.localeCompare(b.name));
-  const client = await handle.pool.connect();
+  const client = await handle.longSession();
   try {
     await client.query(`SET shard_console.bypass_fence = 'on'`);
     for (const t of ordered) {
@@ -32,12 +33,26 @@ export async function deleteWebsiteRows(
         onDeleted?.(t.name, r.rowCount ?? 0);
         continue;
       }
+      // Keyset batches on the primary key: each batch starts where the last ended, so no batch rescans
+      // the dead tuples the previous ones left (a LIMIT without a key restart is quadratic on big tenants).
+      const pk = t.table.primaryKey.map((c) => `t.${quoteIdent(c)}`);
+      const pkRow = `ROW(${pk.join(', ')})`;
+      let last: unknown[] | null = null;
       for (;;) {
-        const r = await client.query(`DELETE FROM ${ref} WHERE ctid = ANY (ARRAY(SELECT t.ctid FROM ${ref} t WHERE ${where} LIMIT ${BATCH}))`);
-        const n = r.rowCount ?? 0;
+        const after = last ? ` AND ${pkRow} > ROW(${last.map((_, i) => `$${i + 1}`).join(', ')})` : '';
+        const keys = t.table.primaryKey.map((c) => quoteIdent(c));
+        const r: pg.QueryResult = await client.query(
+          `WITH batch AS MATERIALIZED (SELECT ${pk.join(', ')} FROM ${ref} t WHERE ${where}${after} ORDER BY ${pk.join(', ')} LIMIT ${BATCH}),
+                gone AS (DELETE FROM ${ref} d USING batch b WHERE ${keys.map((k) => `d.${k} = b.${k}`).join(' AND ')} RETURNING 1)
+           SELECT (SELECT count(*) FROM gone)::int AS n, ${keys.map((k, i) => `(SELECT b.${k} FROM batch b ORDER BY ${keys.map((x) => `b.${x} DESC`).join(', ')} LIMIT 1)::text AS k${i}`).join(', ')}`,
+          last ?? [],
+        );
+        const row = r.rows[0] as Record<string, unknown>;
+        const n = Number(row.n);
         total += n;
         if (n > 0) onDeleted?.(t.name, n);
         if (n < BATCH) break;
+        last = keys.map((_, i) => row[`k${i}`]);
       }
     }
   } finally {
@@ -46,3 +61,4 @@ export async function deleteWebsiteRows(
   }
   return total;
 }
+

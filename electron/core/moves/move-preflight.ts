@@ -99,7 +99,10 @@ export async function rowsOnDatabase(handle: DatabaseHandle, catalog: DatabaseCa
 async function planTables(handle: DatabaseHandle, catalog: DatabaseCatalog, tables: readonly ScopedTable[], websiteId: number): Promise<MovePlan['tables']> {
   return Promise.all(
     tables.map(async (t) => {
-      const r = await handle.query<{ n: string; bytes: string }>(websiteRowsSelect(t, catalog, websiteId, `count(*)::int8::text AS n, coalesce(sum(pg_column_size(t.*)), 0)::int8::text AS bytes`));
+      const client = await handle.longSession();
+      const r = await client
+        .query<{ n: string; bytes: string }>(websiteRowsSelect(t, catalog, websiteId, `count(*)::int8::text AS n, coalesce(sum(pg_column_size(t.*)), 0)::int8::text AS bytes`))
+        .finally(() => client.release());
       return { table: t.name, rows: Number(r.rows[0]!.n), bytes: Number(r.rows[0]!.bytes), level: t.level };
     }),
   );
@@ -140,8 +143,8 @@ async function probeIndex(source: DatabaseHandle, target: DatabaseHandle, catalo
   const columns = index.columns.map((name) => t.table.columns.find((c) => c.name === name)!);
   const predicate = index.predicate ? ` AND (${index.predicate})` : '';
   const select = `SELECT ${columns.map((c) => `t.${quoteIdent(c.name)}`).join(', ')} FROM ${tableRef(t.table.schema, t.table.table)} t WHERE ${websitePredicate(t, catalog, websiteId)}${predicate}`;
-  const sourceClient = await source.pool.connect();
-  const targetClient = await target.pool.connect();
+  const sourceClient = await source.longSession();
+  const targetClient = await target.longSession();
   try {
     await targetClient.query('BEGIN');
     await targetClient.query(`CREATE TEMP TABLE shard_console_probe (${columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ')}) ON COMMIT DROP`);

@@ -74,6 +74,9 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
           const progress = new Map<string, CopyProgress>((job.plan?.tables ?? []).map((t) => [t.table, { table: t.table, copiedRows: 0, totalRows: t.rows, done: false }]));
           await updateJob(lock, jobId, { copy_xids: [], progress: [...progress.values()] });
           let lastSaved = 0;
+          // One session records progress and xids for tables copying in parallel: queue the writes.
+          let saving: Promise<void> = Promise.resolve();
+          const save = (fields: Parameters<typeof updateJob>[2]) => (saving = saving.catch(() => {}).then(() => updateJob(lock, jobId, fields)));
           await copyTenant(source, target, {
             websiteId: website,
             tables,
@@ -81,7 +84,7 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
             plannedRows: new Map((job.plan?.tables ?? []).map((t) => [t.table, t])),
             onTargetXid: async (xid) => {
               xids.push(xid);
-              await updateJob(lock, jobId, { copy_xids: xids });
+              await save({ copy_xids: [...xids] });
             },
             onProgress: (p) => {
               progress.set(p.table, p);
@@ -89,10 +92,11 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
               const now = Date.now();
               if (p.done || now - lastSaved > 1000) {
                 lastSaved = now;
-                void updateJob(lock, jobId, { progress: [...progress.values()] }).catch(() => {});
+                void save({ progress: [...progress.values()] }).catch(() => {});
               }
             },
           });
+          await saving.catch(() => {});
           await updateJob(lock, jobId, { progress: [...progress.values()] });
           break;
         }

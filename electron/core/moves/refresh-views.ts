@@ -8,11 +8,16 @@ import type { DatabaseHandle } from '../pools/cluster-pools.ts';
  */
 export async function refreshMaterializedViews(handle: DatabaseHandle, catalog: DatabaseCatalog): Promise<string[]> {
   const refreshed: string[] = [];
-  for (const view of catalog.views.values()) {
-    if (!view.materialized) continue;
-    const concurrently = view.indexes.some((i) => i.unique && i.predicate === null && !i.columns.includes('(expression)'));
-    await handle.query(`REFRESH MATERIALIZED VIEW ${concurrently ? 'CONCURRENTLY ' : ''}${tableRef(view.schema, view.table)}`);
-    refreshed.push(view.name);
+  const client = await handle.longSession();
+  try {
+    for (const view of catalog.views.values()) {
+      if (!view.materialized) continue;
+      const concurrently = view.indexes.some((i) => i.unique && i.predicate === null && !i.columns.includes('(expression)'));
+      await client.query(`REFRESH MATERIALIZED VIEW ${concurrently ? 'CONCURRENTLY ' : ''}${tableRef(view.schema, view.table)}`);
+      refreshed.push(view.name);
+    }
+  } finally {
+    client.release();
   }
   return refreshed;
 }

@@ -24,7 +24,7 @@ const OUTPUT_SETTINGS = [
 ];
 
 async function pinnedSession(handle: DatabaseHandle): Promise<pg.PoolClient> {
-  const client = await handle.pool.connect();
+  const client = await handle.longSession();
   for (const s of OUTPUT_SETTINGS) await client.query(s);
   return client;
 }

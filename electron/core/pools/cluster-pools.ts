@@ -11,6 +11,11 @@ export interface DatabaseHandle {
   readonly db: Kysely<any>;
   /** Runs one SQL statement, mapping driver errors to ConsoleErrors that name this database. */
   query<R extends pg.QueryResultRow = any>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+  /**
+   * A session without the statement timeout, for work whose length grows with a tenant (COPY, hashing,
+   * batched deletes, view refreshes). Release it with `release()`; the timeout comes back with it.
+   */
+  longSession(): Promise<pg.PoolClient>;
 }
 
 export interface DatabaseHealth {
@@ -123,6 +128,30 @@ export class ClusterPools {
       target,
       pool,
       db,
+      async longSession() {
+        let client: pg.PoolClient;
+        try {
+          client = await pool.connect();
+        } catch (error) {
+          throw databaseError(target, error);
+        }
+        // A checked-out client's connection error (server restart, admin kill) must not crash the
+        // process: the running query rejects with it, which is where it gets reported.
+        const onError = () => {};
+        client.on('error', onError);
+        // The copy's snapshot holder sits idle in its transaction while tables stream: no idle timeout either.
+        await client.query('SET statement_timeout = 0; SET idle_in_transaction_session_timeout = 0');
+        const release = client.release.bind(client);
+        client.release = (err?: Error | boolean) => {
+          client.off('error', onError);
+          if (err) return release(err);
+          client.query('RESET statement_timeout; RESET idle_in_transaction_session_timeout').then(
+            () => release(),
+            (e: Error) => release(e),
+          );
+        };
+        return client;
+      },
       async query<R extends pg.QueryResultRow = any>(text: string, values?: unknown[]) {
         try {
           return await pool.query<R>(text, values as unknown[]);
