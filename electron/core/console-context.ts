@@ -8,22 +8,41 @@ export interface ConsoleContext {
   readonly pools: ClusterPools;
   readonly catalog: CatalogService;
   readonly version: string;
+  /**
+   * Switches to a changed profile (a shard was added) without a restart: handlers read `pools` and
+   * `catalog` per call, so the next call sees the new databases; the old pools close once idle.
+   */
+  reopen(profile: ResolvedProfile): Promise<void>;
   close(): Promise<void>;
 }
 
 export const CONSOLE_VERSION = '0.1.0';
 
 export function openConsole(profile: ResolvedProfile, options: { onBackgroundError?: (database: string, error: Error) => void } = {}): ConsoleContext {
-  const pools = new ClusterPools(profile, {
-    applicationName: 'shard-console',
-    onBackgroundError: options.onBackgroundError ?? (() => {}),
-  });
-  const catalog = new CatalogService(pools);
+  const open = (next: ResolvedProfile) => {
+    const pools = new ClusterPools(next, {
+      applicationName: 'shard-console',
+      onBackgroundError: options.onBackgroundError ?? (() => {}),
+    });
+    return { profile: next, pools, catalog: new CatalogService(pools) };
+  };
+  let current = open(profile);
   return Object.freeze({
-    profile,
-    pools,
-    catalog,
+    get profile() {
+      return current.profile;
+    },
+    get pools() {
+      return current.pools;
+    },
+    get catalog() {
+      return current.catalog;
+    },
     version: CONSOLE_VERSION,
-    close: () => pools.close(),
+    async reopen(next: ResolvedProfile) {
+      const old = current;
+      current = open(next);
+      await old.pools.close();
+    },
+    close: () => current.pools.close(),
   });
 }

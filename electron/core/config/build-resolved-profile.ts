@@ -11,6 +11,7 @@ export function buildResolvedProfile(input: {
   databases: readonly DatabaseTarget[];
   tenantKeys?: readonly string[] | undefined;
   globalTables?: readonly string[] | undefined;
+  migrationsDir?: string | undefined;
   pool?: ProfileFile['pool'];
 }): ResolvedProfile {
   assertDatabaseSet(input.databases, input.source);
@@ -22,6 +23,7 @@ export function buildResolvedProfile(input: {
     databases: databases.map((target) => ({ ...target })),
     tenantKeys: [...(input.tenantKeys ?? DEFAULT_TENANT_KEYS)],
     globalTables: [...(input.globalTables ?? DEFAULT_GLOBAL_TABLES)],
+    ...(input.migrationsDir === undefined ? {} : { migrationsDir: input.migrationsDir }),
     pool: {
       max: input.pool?.max ?? DEFAULT_POOL.max,
       connectTimeoutMs: input.pool?.connectTimeoutMs ?? DEFAULT_POOL.connectTimeoutMs,

@@ -49,6 +49,8 @@ export const profileFileSchema = z
       .optional(),
     tenantKeys: z.array(z.string().min(1)).min(1).optional(),
     globalTables: z.array(z.string().min(1)).optional(),
+    /** Folder with `global/` and `tenant/` migrations, relative to the profile file; the bundled PWB schema otherwise. */
+    migrationsDir: z.string().min(1).optional(),
     pool: z
       .object({
         max: z.number().int().min(1).max(100).optional(),
@@ -82,5 +84,7 @@ export interface ResolvedProfile {
   readonly databases: readonly DatabaseTarget[];
   readonly tenantKeys: readonly string[];
   readonly globalTables: readonly string[];
+  /** Absolute; absent means the migrations bundled with the console. */
+  readonly migrationsDir?: string;
   readonly pool: { readonly max: number; readonly connectTimeoutMs: number; readonly statementTimeoutMs: number };
 }

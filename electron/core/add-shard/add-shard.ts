@@ -1,0 +1,69 @@
+import type { AddShardResult } from '../../../shared/contract.ts';
+import { ConsoleError } from '../../../shared/errors.ts';
+import { PRIMARY_SHARD_NAME } from '../config/build-database-target.ts';
+import { buildResolvedProfile } from '../config/build-resolved-profile.ts';
+import type { Environment } from '../config/expand-variables.ts';
+import type { ConsoleContext } from '../console-context.ts';
+import { audited } from '../console-schema/audit-log.ts';
+import { listMigrations, migrationsFor } from '../migrations/migration-files.ts';
+import { migrateDatabase } from '../migrations/migrate-database.ts';
+import { migrationsDirFor } from '../migrations/migrations-dir.ts';
+import { ClusterPools } from '../pools/cluster-pools.ts';
+import { ensureShardDatabase } from './ensure-shard-database.ts';
+import { readProfileForUpdate, registerShard } from './register-shard.ts';
+import { assignSequenceRanges } from './sequence-ranges.ts';
+import { databaseKey, shardTargetFromUrl } from './shard-url.ts';
+
+/**
+ * `shard add NAME --url URL`: create the database (when the server lets us), apply the tenant
+ * migrations, move its sequences into a block of their own, then register it in the profile and
+ * reopen the console on it. The profile changes last, so a failure leaves a shard nobody routes to,
+ * and adding it again resumes (the database is kept, migrations skip what ran).
+ */
+export async function addShard(ctx: ConsoleContext, params: { name: string; url: string }, options: { env?: Environment } = {}): Promise<AddShardResult> {
+  const env = options.env ?? process.env;
+  const { name, url } = params;
+  const profile = ctx.profile;
+  if (name === PRIMARY_SHARD_NAME || ctx.pools.has(name)) {
+    throw new ConsoleError('SHARD_EXISTS', `The profile already has a database named ${name}. Pick another name for the new shard.`, { target: name });
+  }
+  const target = await shardTargetFromUrl(name, url, profile.source, env);
+  const taken = profile.databases.find((d) => databaseKey(d) === databaseKey(target));
+  if (taken) {
+    throw new ConsoleError('SHARD_EXISTS', `${databaseKey(target)} is already in the profile as ${taken.name}. A shard needs a database of its own.`, { target: name });
+  }
+  await readProfileForUpdate(profile.source);
+  const files = migrationsFor('shard', await listMigrations(migrationsDirFor(profile)));
+
+  return audited(ctx.pools.primary(), { action: 'cluster.addShard', target: name, details: { host: target.host, port: target.port, database: target.database } }, async () => {
+    const created = await ensureShardDatabase(target);
+    const next = buildResolvedProfile({ ...profile, databases: [...profile.databases, target] });
+    const pools = new ClusterPools(next, { applicationName: 'shard-console' });
+    let applied: string[];
+    let sequences: AddShardResult['sequences'];
+    try {
+      const shard = pools.get(name);
+      const client = await shard.pool.connect();
+      try {
+        const outcome = await migrateDatabase(client, files, { database: name, lock: 'fail' });
+        if (outcome.failed) {
+          throw new ConsoleError(
+            'MIGRATION_FAILED',
+            `Tenant migration ${outcome.failed.version} failed on the new shard ${name}: ${outcome.failed.error}. The shard was not added to the profile; fix the migration and run shard add again (it resumes).`,
+            { target: name },
+          );
+        }
+        applied = outcome.applied;
+      } finally {
+        client.release();
+      }
+      const others = profile.databases.map((d) => pools.get(d.name));
+      sequences = await assignSequenceRanges(shard, others, profile.databases.length);
+    } finally {
+      await pools.close();
+    }
+    await registerShard(profile.source, name, url);
+    await ctx.reopen(next);
+    return { name, host: target.host, port: target.port, database: target.database, created, applied, sequences, profile: profile.source };
+  });
+}

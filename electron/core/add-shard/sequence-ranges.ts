@@ -1,0 +1,60 @@
+import { ConsoleError } from '../../../shared/errors.ts';
+import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
+import type { DatabaseHandle } from '../pools/cluster-pools.ts';
+import { introspectSequences, type SequenceInfo } from '../drift/introspect-sequences.ts';
+
+/*
+ * Ids that never collide across databases. Every database hands out ids from its own sequences, so
+ * a website moved onto a shard would bring ids the shard may hand out itself. A new shard's sequences
+ * therefore start in a block of their own: block `slot` (the number of databases already in the
+ * cluster) of a fixed size per type, or the first whole block above the highest id any other database
+ * has used for that sequence, whichever is higher. Block sizes leave room for many shards in each type:
+ * bigint 2^40 (~1.1e12 ids per database), integer 2^26 (~67M ids, 31 blocks below 2^31), smallint 2^9.
+ */
+export const SEQUENCE_BLOCK: Readonly<Record<string, bigint>> = Object.freeze({ bigint: 2n ** 40n, integer: 2n ** 26n, smallint: 2n ** 9n });
+
+/** The highest value a sequence has handed out on one database, or that its column holds (ids copied in by moves). */
+async function highestUsed(handle: DatabaseHandle, sequence: SequenceInfo): Promise<bigint> {
+  let high = sequence.lastValue === null ? 0n : BigInt(sequence.lastValue);
+  if (sequence.ownerSchema !== null && sequence.ownerTable !== null && sequence.ownerColumn !== null) {
+    const table = sequence.ownerTable.includes('.') ? sequence.ownerTable.slice(sequence.ownerTable.indexOf('.') + 1) : sequence.ownerTable;
+    const found = await handle.query<{ high: string | null }>(`SELECT max(${quoteIdent(sequence.ownerColumn)})::text AS high FROM ${tableRef(sequence.ownerSchema, table)}`);
+    const column = found.rows[0]?.high;
+    if (column !== null && column !== undefined && /^-?\d+$/.test(column) && BigInt(column) > high) high = BigInt(column);
+  }
+  return high;
+}
+
+export function rangeStart(type: string, slot: number, highestElsewhere: bigint): bigint {
+  const block = SEQUENCE_BLOCK[type] ?? SEQUENCE_BLOCK.bigint!;
+  const aboveOthers = (highestElsewhere / block + 1n) * block;
+  const own = BigInt(slot) * block;
+  return own > aboveOthers ? own : aboveOthers;
+}
+
+/** Moves every sequence of the new database to its own block; returns where each now starts. */
+export async function assignSequenceRanges(shard: DatabaseHandle, others: readonly DatabaseHandle[], slot: number): Promise<Array<{ sequence: string; next: string }>> {
+  const sequences = await introspectSequences(shard);
+  const elsewhere = await Promise.all(others.map(async (handle) => ({ handle, sequences: new Map((await introspectSequences(handle)).map((s) => [s.name, s])) })));
+  const assigned: Array<{ sequence: string; next: string }> = [];
+  for (const sequence of sequences) {
+    let highest = 0n;
+    for (const other of elsewhere) {
+      const same = other.sequences.get(sequence.name);
+      if (!same) continue;
+      const used = await highestUsed(other.handle, same);
+      if (used > highest) highest = used;
+    }
+    const start = rangeStart(sequence.type, slot, highest);
+    if (start > BigInt(sequence.maxValue)) {
+      throw new ConsoleError(
+        'DATABASE_ERROR',
+        `Sequence ${sequence.name} (${sequence.type}) has no free block left for another database: it would start at ${start}, above its maximum ${sequence.maxValue}. Widen the column to bigint first.`,
+        { target: shard.target.name },
+      );
+    }
+    await shard.query('SELECT setval($1::regclass, $2::int8, false)', [tableRef(sequence.schema, sequence.sequence), start.toString()]);
+    assigned.push({ sequence: sequence.name, next: start.toString() });
+  }
+  return assigned;
+}

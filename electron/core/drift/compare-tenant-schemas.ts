@@ -1,0 +1,171 @@
+import type { DriftItem } from '../../../shared/contract.ts';
+import type { CatalogIndex, CatalogTable, CatalogView, DatabaseCatalog } from '../catalog/database-catalog.ts';
+import * as fix from './drift-fix-sql.ts';
+import type { SequenceInfo } from './introspect-sequences.ts';
+
+/** What drift compares of one database: its catalog and its sequences. */
+export interface SchemaSnapshot {
+  readonly catalog: DatabaseCatalog;
+  readonly sequences: readonly SequenceInfo[];
+}
+
+type Emit = (table: string, kind: string, detail: string, sql: string) => void;
+
+/** An index definition without its own name, so an index renamed on one database still matches. */
+function indexShape(i: CatalogIndex): string {
+  return i.definition.replace(/^(CREATE (?:UNIQUE )?INDEX )(?:"(?:[^"]|"")+"|\S+) ON /, '$1ON ');
+}
+
+const squash = (text: string) => text.replace(/\s+/g, ' ').trim();
+
+/** Indexes that exist because of a PK, unique or exclusion constraint: compared as constraints, not twice. */
+function constraintIndexNames(t: Pick<CatalogTable, 'constraints'>): Set<string> {
+  return new Set(t.constraints.filter((k) => k.type === 'p' || k.type === 'u' || k.type === 'x').map((k) => k.name));
+}
+
+/**
+ * Pairs by name, then pairs what is left by shape (same definition under another name is the same
+ * object); reports what stays unpaired on either side and what differs under one name.
+ */
+function pairUp<T extends { name: string }>(reference: readonly T[], other: readonly T[], shape: (x: T) => string) {
+  const otherByName = new Map(other.map((x) => [x.name, x]));
+  const changed: Array<[T, T]> = [];
+  const unmatchedRef: T[] = [];
+  for (const r of reference) {
+    const o = otherByName.get(r.name);
+    if (!o) unmatchedRef.push(r);
+    else {
+      otherByName.delete(r.name);
+      if (shape(r) !== shape(o)) changed.push([r, o]);
+    }
+  }
+  const missing: T[] = [];
+  const leftovers = [...otherByName.values()];
+  for (const r of unmatchedRef) {
+    const at = leftovers.findIndex((o) => shape(o) === shape(r));
+    if (at >= 0) leftovers.splice(at, 1);
+    else missing.push(r);
+  }
+  return { missing, extra: leftovers, changed };
+}
+
+function compareIndexes(owner: string, ref: readonly CatalogIndex[], other: readonly CatalogIndex[], schema: string, database: string, emit: Emit): void {
+  const { missing, extra, changed } = pairUp(ref, other, indexShape);
+  for (const i of missing) emit(owner, 'missing-index', `index ${i.name} is missing on ${database}`, fix.createIndexSql(i));
+  for (const i of extra) emit(owner, 'extra-index', `index ${i.name} exists only on ${database}: ${i.definition}`, fix.dropIndexSql(schema, i.name));
+  for (const [r, o] of changed) {
+    emit(owner, 'index-definition', `index ${r.name} differs: ${o.definition} on ${database}, ${r.definition} on the primary`, `${fix.dropIndexSql(schema, o.name)}\n${fix.createIndexSql(r)}`);
+  }
+}
+
+function compareTable(r: CatalogTable, o: CatalogTable, database: string, emit: Emit): void {
+  const t = r.name;
+  const otherColumns = new Map(o.columns.map((c) => [c.name, c]));
+  // By name only: the position of a column is not drift (schema.rb builds tables alphabetically).
+  for (const rc of r.columns) {
+    const oc = otherColumns.get(rc.name);
+    otherColumns.delete(rc.name);
+    if (!oc) {
+      emit(t, 'missing-column', `column ${rc.name} (${rc.type}) is missing on ${database}`, fix.addColumnSql(o, rc));
+      continue;
+    }
+    if (oc.type !== rc.type) emit(t, 'column-type', `column ${rc.name} is ${oc.type} on ${database}, ${rc.type} on the primary`, fix.columnTypeSql(o, rc));
+    if (oc.notNull !== rc.notNull) {
+      emit(t, 'column-nullability', `column ${rc.name} is ${oc.notNull ? 'NOT NULL' : 'nullable'} on ${database}, ${rc.notNull ? 'NOT NULL' : 'nullable'} on the primary`, fix.nullabilitySql(o, rc));
+    }
+    if (oc.identity !== rc.identity || oc.generated !== rc.generated) {
+      const kind = (c: typeof rc) => (c.identity ? 'an identity column' : c.generated ? 'a generated column' : 'a plain column');
+      emit(t, 'column-kind', `column ${rc.name} is ${kind(oc)} on ${database}, ${kind(rc)} on the primary`, `${fix.dropColumnSql(o, rc.name)}\n${fix.addColumnSql(o, rc)}`);
+    } else if ((oc.default ?? null) !== (rc.default ?? null)) {
+      emit(t, 'column-default', `column ${rc.name} defaults to ${oc.default ?? 'nothing'} on ${database}, ${rc.default ?? 'nothing'} on the primary`, fix.defaultSql(o, rc));
+    }
+  }
+  for (const oc of otherColumns.values()) emit(t, 'extra-column', `column ${oc.name} (${oc.type}) exists only on ${database}`, fix.dropColumnSql(o, oc.name));
+
+  const constraints = pairUp(r.constraints, o.constraints, (k) => `${k.type} ${squash(k.definition)}`);
+  for (const k of constraints.missing) emit(t, 'missing-constraint', `constraint ${k.name} (${k.definition}) is missing on ${database}`, fix.addConstraintSql(o, k));
+  for (const k of constraints.extra) emit(t, 'extra-constraint', `constraint ${k.name} (${k.definition}) exists only on ${database}`, fix.dropConstraintSql(o, k.name));
+  for (const [rk, ok] of constraints.changed) {
+    emit(t, 'constraint-definition', `constraint ${rk.name} is ${ok.definition} on ${database}, ${rk.definition} on the primary`, `${fix.dropConstraintSql(o, ok.name)}\n${fix.addConstraintSql(o, rk)}`);
+  }
+
+  const refIndexes = r.indexes.filter((i) => !constraintIndexNames(r).has(i.name));
+  const otherIndexes = o.indexes.filter((i) => !constraintIndexNames(o).has(i.name));
+  compareIndexes(t, refIndexes, otherIndexes, o.schema, database, emit);
+}
+
+function compareView(r: CatalogView, o: CatalogView, database: string, emit: Emit): void {
+  if (r.materialized !== o.materialized || squash(r.definition) !== squash(o.definition)) {
+    const what = r.materialized !== o.materialized ? `is ${o.materialized ? 'a materialized view' : 'a view'} on ${database}` : `has another definition on ${database}`;
+    emit(r.name, 'view-definition', `${r.materialized ? 'materialized view' : 'view'} ${r.name} ${what}`, `${fix.dropViewSql(o)}\n${fix.createViewSql(r)}`);
+    return;
+  }
+  compareIndexes(r.name, r.indexes, o.indexes, o.schema, database, emit);
+}
+
+/** Views that read tenant tables and no global table: the tenant schema's read models (pwb_properties). */
+function tenantViews(catalog: DatabaseCatalog, tenantTables: ReadonlySet<string>): CatalogView[] {
+  const mentions = (definition: string, table: string) => new RegExp(`(^|[^A-Za-z0-9_])${table.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^A-Za-z0-9_]|$)`).test(definition);
+  return [...catalog.views.values()].filter((v) => [...tenantTables].some((t) => mentions(v.definition, t)) && !catalog.globalTables.some((g) => mentions(v.definition, g)));
+}
+
+/** Sequences owned by a tenant table, or named in a tenant table's column default. */
+function tenantSequences(snapshot: SchemaSnapshot, tenantTables: ReadonlySet<string>): SequenceInfo[] {
+  const defaults = [...tenantTables].flatMap((t) => snapshot.catalog.tables.get(t)?.columns.map((c) => c.default ?? '') ?? []).join('\n');
+  return snapshot.sequences.filter((s) => (s.ownerTable !== null && tenantTables.has(s.ownerTable)) || defaults.includes(`'${s.name}'`) || defaults.includes(`'${s.sequence}'`));
+}
+
+/**
+ * Every difference of the tenant schema between the primary (`reference`) and one other database, by
+ * name, each with the SQL that would make `other` match the primary.
+ */
+export function compareTenantSchemas(reference: SchemaSnapshot, other: SchemaSnapshot, database: string): DriftItem[] {
+  const items: DriftItem[] = [];
+  const emit: Emit = (table, kind, detail, sql) => items.push({ database, table, kind, detail, fix: sql });
+  const refCatalog = reference.catalog;
+  const otherCatalog = other.catalog;
+  const refTenant = new Set(refCatalog.tenantTables.keys());
+  const globals = new Set(refCatalog.globalTables);
+
+  for (const name of [...refTenant].sort()) {
+    const r = refCatalog.tables.get(name)!;
+    const o = otherCatalog.tables.get(name);
+    const owned = reference.sequences.filter((s) => s.ownerTable === name);
+    if (!o) emit(name, 'missing-table', `table ${name} is missing on ${database}`, fix.createTableSql(r, constraintIndexNames(r), owned));
+    else compareTable(r, o, database, emit);
+  }
+  for (const name of [...otherCatalog.tenantTables.keys()].sort()) {
+    if (refTenant.has(name) || globals.has(name)) continue;
+    emit(name, 'extra-table', `tenant table ${name} exists only on ${database}`, fix.dropTableSql(otherCatalog.tables.get(name)!));
+  }
+
+  const refSequences = tenantSequences(reference, refTenant);
+  const otherSequences = new Map(other.sequences.map((s) => [s.name, s]));
+  for (const rs of refSequences) {
+    const os = otherSequences.get(rs.name);
+    const table = rs.ownerTable ?? rs.name;
+    // A missing table's fix creates its sequences too.
+    if (!os && rs.ownerTable !== null && !otherCatalog.tables.has(rs.ownerTable)) continue;
+    if (!os) emit(table, 'missing-sequence', `sequence ${rs.name} is missing on ${database}`, fix.createSequenceSql(rs));
+    else if (os.type !== rs.type || os.increment !== rs.increment || os.cycle !== rs.cycle || os.minValue !== rs.minValue || os.maxValue !== rs.maxValue) {
+      emit(table, 'sequence-definition', `sequence ${rs.name} is ${os.type} by ${os.increment} (${os.minValue}..${os.maxValue}) on ${database}, ${rs.type} by ${rs.increment} (${rs.minValue}..${rs.maxValue}) on the primary`, fix.alterSequenceSql(rs));
+    }
+  }
+  const refSequenceNames = new Set(reference.sequences.map((s) => s.name));
+  for (const os of tenantSequences(other, new Set(otherCatalog.tenantTables.keys()))) {
+    if (!refSequenceNames.has(os.name)) emit(os.ownerTable ?? os.name, 'extra-sequence', `sequence ${os.name} exists only on ${database}`, fix.dropSequenceSql(os));
+  }
+
+  const otherViews = otherCatalog.views;
+  const refViews = tenantViews(refCatalog, refTenant);
+  for (const rv of refViews) {
+    const ov = otherViews.get(rv.name);
+    if (!ov) emit(rv.name, 'missing-view', `${rv.materialized ? 'materialized view' : 'view'} ${rv.name} is missing on ${database}`, fix.createViewSql(rv));
+    else compareView(rv, ov, database, emit);
+  }
+  const refViewNames = new Set(refCatalog.views.keys());
+  for (const ov of tenantViews(otherCatalog, new Set(otherCatalog.tenantTables.keys()))) {
+    if (!refViewNames.has(ov.name)) emit(ov.name, 'extra-view', `${ov.materialized ? 'materialized view' : 'view'} ${ov.name} exists only on ${database}`, fix.dropViewSql(ov));
+  }
+  return items;
+}

@@ -1,0 +1,41 @@
+import type { DriftResult } from '../../../shared/contract.ts';
+import { ConsoleError, type ErrorInfo } from '../../../shared/errors.ts';
+import type { ConsoleContext } from '../console-context.ts';
+import { compareTenantSchemas, type SchemaSnapshot } from './compare-tenant-schemas.ts';
+import { introspectSequences } from './introspect-sequences.ts';
+
+function toInfo(error: unknown): ErrorInfo {
+  return error instanceof ConsoleError ? error.toInfo() : { code: 'INTERNAL', message: String((error as Error)?.message ?? error) };
+}
+
+/** Each database's catalog read fresh (drift is about now) plus its sequences. */
+export async function loadSnapshot(ctx: ConsoleContext, database: string): Promise<SchemaSnapshot> {
+  const [catalog, sequences] = await Promise.all([ctx.catalog.get(database, { refresh: true }), introspectSequences(ctx.pools.get(database))]);
+  return { catalog, sequences };
+}
+
+/** The tenant schema of every shard against the primary's, grouped by database and table. */
+export async function schemaDrift(ctx: ConsoleContext): Promise<DriftResult> {
+  const reference = ctx.pools.primaryTarget().name;
+  const targets = ctx.pools.targets;
+  const loaded = await Promise.all(targets.map((t) => loadSnapshot(ctx, t.name).then((snapshot) => ({ snapshot, error: null }), (error: unknown) => ({ snapshot: null, error: toInfo(error) }))));
+  const byName = new Map(targets.map((t, i) => [t.name, loaded[i]!]));
+  const primary = byName.get(reference)!;
+  const drift = [];
+  if (primary.snapshot) {
+    for (const target of targets) {
+      const other = byName.get(target.name)!;
+      if (target.name === reference || !other.snapshot) continue;
+      drift.push(...compareTenantSchemas(primary.snapshot, other.snapshot, target.name));
+    }
+  }
+  drift.sort((a, b) => a.database.localeCompare(b.database) || a.table.localeCompare(b.table) || a.kind.localeCompare(b.kind));
+  return {
+    reference,
+    drift,
+    databases: targets.map((t) => {
+      const error = byName.get(t.name)!.error ?? (t.name !== reference && !primary.snapshot ? { code: 'DATABASE_UNREACHABLE' as const, message: `Not compared: the primary (${reference}) is the reference and could not be read.` } : null);
+      return { name: t.name, error };
+    }),
+  };
+}

@@ -1,0 +1,115 @@
+import type { LintFinding, LintResult } from '../../../shared/contract.ts';
+import { ConsoleError } from '../../../shared/errors.ts';
+import type { CatalogIndex, CatalogTable, DatabaseCatalog, TenantTable } from '../catalog/database-catalog.ts';
+import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
+import type { ConsoleContext } from '../console-context.ts';
+
+type Finding = Omit<LintFinding, 'databases'>;
+
+/*
+ * The tenant-isolation lint. A table that carries the tenant key is checked on that column. A table
+ * that reaches its website through a foreign-key chain (listings -> realty assets) has no tenant key
+ * of its own: every per-tenant query, copy and delete filters it by the FK column of its first chain
+ * step, so that column is its "tenant path" and gets the same checks (indexed first, inside every
+ * unique index, NOT NULL). A primary key is required of both kinds.
+ */
+
+interface TenantPath {
+  readonly columns: readonly string[];
+  /** How the finding names the path, e.g. `tenant key website_id` or `tenant path realty_asset_id -> pwb_realty_assets`. */
+  readonly label: string;
+}
+
+function tenantPath(tenant: TenantTable): TenantPath {
+  const step = tenant.chain[0];
+  if (!step) return { columns: [tenant.tenantKey], label: `tenant key ${tenant.tenantKey}` };
+  return { columns: step.columns, label: `tenant path ${step.columns.join(', ')} -> ${step.refTable}, which leads to the tenant key ${tenant.root}.${tenant.tenantKey}` };
+}
+
+const ledBy = (index: CatalogIndex, columns: readonly string[]) =>
+  index.columns.length >= columns.length && columns.every((c) => index.columns.slice(0, columns.length).includes(c));
+
+const indexName = (table: CatalogTable, columns: readonly string[]) => `index_${table.table}_on_${columns.join('_and_')}`.slice(0, 63);
+
+/** The same unique index with the tenant columns put first. */
+function scopedIndexSql(index: CatalogIndex, columns: readonly string[]): string {
+  const first = columns.map(quoteIdent).join(', ');
+  return index.definition.replace(/ USING (\w+) \(/, (_m, method: string) => ` USING ${method} (${first}, `);
+}
+
+export function lintTable(table: CatalogTable, tenant: TenantTable): Finding[] {
+  const found: Finding[] = [];
+  const path = tenantPath(tenant);
+  const ref = tableRef(table.schema, table.table);
+  const cols = path.columns.map(quoteIdent).join(', ');
+  if (!table.indexes.some((i) => i.predicate === null && ledBy(i, path.columns))) {
+    found.push({
+      table: table.name,
+      rule: 'no-tenant-index',
+      detail: `no index is led by the ${path.label}: every per-website query, move and delete scans the whole table`,
+      fix: `CREATE INDEX CONCURRENTLY ${quoteIdent(indexName(table, path.columns))} ON ${ref} (${cols});`,
+    });
+  }
+  const pkName = table.constraints.find((k) => k.type === 'p')?.name;
+  for (const index of table.indexes) {
+    if (!index.unique || index.name === pkName || path.columns.every((c) => index.columns.includes(c))) continue;
+    found.push({
+      table: table.name,
+      rule: 'unique-without-tenant-key',
+      detail: `unique index ${index.name} (${index.columns.join(', ')}) omits the ${path.label}: two websites sharing this database collide on it, and a move can fail on it`,
+      fix: `DROP INDEX ${tableRef(table.schema, index.name)};\n${scopedIndexSql(index, path.columns)};`,
+    });
+  }
+  for (const name of path.columns) {
+    const column = table.columns.find((c) => c.name === name);
+    if (column && !column.notNull) {
+      found.push({
+        table: table.name,
+        rule: 'nullable-tenant-key',
+        detail: `${tenant.chain.length === 0 ? `the tenant key ${name}` : `${name}, on the ${path.label},`} is nullable: a row with NULL there belongs to no website, so no move or tenant delete ever sees it`,
+        fix: `-- first assign or delete the rows WHERE ${quoteIdent(name)} IS NULL\nALTER TABLE ${ref} ALTER COLUMN ${quoteIdent(name)} SET NOT NULL;`,
+      });
+    }
+  }
+  if (table.primaryKey.length === 0) {
+    const hasId = table.columns.some((c) => c.name === 'id');
+    found.push({
+      table: table.name,
+      rule: 'no-primary-key',
+      detail: 'no primary key: rows cannot be verified or deleted one by one after a copy, and duplicates go unnoticed',
+      fix: hasId ? `ALTER TABLE ${ref} ADD PRIMARY KEY ("id");` : `ALTER TABLE ${ref} ADD COLUMN "id" bigserial PRIMARY KEY;`,
+    });
+  }
+  return found;
+}
+
+export function lintCatalog(catalog: DatabaseCatalog): Finding[] {
+  return [...catalog.tenantTables.values()].flatMap((tenant) => {
+    const table = catalog.tables.get(tenant.table);
+    return table ? lintTable(table, tenant) : [];
+  });
+}
+
+/** Lints every database; a finding lists every database it holds on, so identical schemas report once. */
+export async function tenantIsolationLint(ctx: ConsoleContext): Promise<LintResult> {
+  const targets = ctx.pools.targets;
+  const results = await Promise.all(
+    targets.map((t) =>
+      ctx.catalog.get(t.name, { refresh: true }).then(
+        (catalog) => ({ findings: lintCatalog(catalog), error: null }),
+        (error: unknown) => ({ findings: [] as Finding[], error: error instanceof ConsoleError ? error.toInfo() : { code: 'INTERNAL' as const, message: String(error) } }),
+      ),
+    ),
+  );
+  const merged = new Map<string, LintFinding>();
+  targets.forEach((t, i) => {
+    for (const f of results[i]!.findings) {
+      const key = `${f.table}\u0000${f.rule}\u0000${f.detail}`;
+      const existing = merged.get(key);
+      if (existing) existing.databases.push(t.name);
+      else merged.set(key, { ...f, databases: [t.name] });
+    }
+  });
+  const findings = [...merged.values()].sort((a, b) => a.table.localeCompare(b.table) || a.rule.localeCompare(b.rule) || a.detail.localeCompare(b.detail));
+  return { findings, databases: targets.map((t, i) => ({ name: t.name, error: results[i]!.error })) };
+}

@@ -1,0 +1,35 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { MigrationSet } from '../../../shared/contract.ts';
+import { ConsoleError } from '../../../shared/errors.ts';
+import { listMigrations } from './migration-files.ts';
+
+/** `YYYYMMDDHHMMSS` in UTC, as Rails stamps its migrations. */
+export function migrationTimestamp(at: Date): string {
+  return at.toISOString().replace(/\D/g, '').slice(0, 14);
+}
+
+function template(set: MigrationSet, name: string): string {
+  const where = set === 'tenant' ? 'the primary and every shard, from this one file' : 'the primary only';
+  return `-- ${name}: runs on ${where}, in one transaction.\n-- Write plain PostgreSQL; keep tenant tables keyed by website_id (or reachable from a table that is).\n\n`;
+}
+
+/**
+ * `shard-console migration new NAME --tenant|--global`: an empty, timestamped file in the set's folder.
+ * The version is one second past the newest existing one when the clock is behind it, so order holds.
+ */
+export async function createMigrationFile(dir: string, set: MigrationSet, rawName: string, now: Date = new Date()): Promise<{ file: string; version: string }> {
+  const name = rawName.trim().replace(/[\s-]+/g, '_').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+  if (!/^[a-z0-9_]+$/.test(name) || name.length > 200) {
+    throw new ConsoleError('INVALID_PARAMS', `"${rawName}" is not a usable migration name: use letters, digits and underscores, e.g. add_color_to_pwb_pages.`);
+  }
+  const existing = await listMigrations(dir);
+  let version = migrationTimestamp(now);
+  const newest = existing.at(-1)?.version;
+  if (newest !== undefined && version <= newest) version = (BigInt(newest) + 1n).toString();
+  const folder = path.join(dir, set);
+  await mkdir(folder, { recursive: true });
+  const file = path.join(folder, `${version}_${name}.sql`);
+  await writeFile(file, template(set, name), { flag: 'wx' });
+  return { file, version };
+}

@@ -1,0 +1,78 @@
+import type pg from 'pg';
+import { ensureLedger, readLedger, recordApplied, recordFailure } from './migration-ledger.ts';
+import type { MigrationFile } from './migration-files.ts';
+import { acquireMigrationLock, releaseMigrationLock, type LockMode } from './migration-lock.ts';
+
+/*
+ * The one migration engine. Every path that changes a schema (console runs, `migrate up`, adding a
+ * shard, the demo and the test harness) comes through here, on one connection per database.
+ */
+
+export interface MigrateDatabaseOptions {
+  /** For messages: the shard name or the database. */
+  readonly database: string;
+  readonly lock: LockMode;
+  /** Called before each migration starts and after it ends, for progress. */
+  readonly onStep?: (event: { version: string; phase: 'start' | 'applied' | 'failed' }) => void;
+}
+
+export interface DatabaseMigrationOutcome {
+  readonly applied: string[];
+  readonly failed: { version: string; error: string } | null;
+  /** Versions still not applied when the engine stopped (the failed one included). */
+  readonly pending: string[];
+}
+
+function describePgError(error: unknown): string {
+  const e = error as { message?: string; code?: string; position?: string; detail?: string };
+  const parts = [e.message ?? String(error)];
+  if (e.detail) parts.push(e.detail);
+  if (e.code) parts.push(`SQLSTATE ${e.code}`);
+  return parts.join(' · ');
+}
+
+/** The server rejected the SQL (a SQLSTATE outside connection loss and shutdown), as opposed to the connection failing. */
+function isStatementFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('08') && !code.startsWith('57P');
+}
+
+/**
+ * Applies `files` not yet in schema_migrations, each in its own transaction, stopping at the first
+ * failure (later files may depend on it). Holds the migration lock for the whole run and checks what is
+ * applied under it, so two runners never apply one version twice.
+ */
+export async function migrateDatabase(client: pg.ClientBase, files: readonly MigrationFile[], options: MigrateDatabaseOptions): Promise<DatabaseMigrationOutcome> {
+  await acquireMigrationLock(client, options.database, options.lock);
+  try {
+    // Migrations build indexes on big tables: the console's read timeout must not cut them off.
+    await client.query('SET statement_timeout = 0');
+    await ensureLedger(client);
+    const { applied: done } = await readLedger(client);
+    const todo = files.filter((f) => !done.has(f.version));
+    const applied: string[] = [];
+    for (const [index, file] of todo.entries()) {
+      options.onStep?.({ version: file.version, phase: 'start' });
+      try {
+        await client.query('BEGIN');
+        await client.query(file.sql);
+        await recordApplied(client, file);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        // A lost connection says nothing about the migration: let the caller report the database as unreachable.
+        if (!isStatementFailure(error)) throw error;
+        const message = describePgError(error);
+        await recordFailure(client, file, message).catch(() => undefined);
+        options.onStep?.({ version: file.version, phase: 'failed' });
+        return { applied, failed: { version: file.version, error: message }, pending: todo.slice(index).map((f) => f.version) };
+      }
+      applied.push(file.version);
+      options.onStep?.({ version: file.version, phase: 'applied' });
+    }
+    return { applied, failed: null, pending: [] };
+  } finally {
+    await client.query('RESET statement_timeout').catch(() => undefined);
+    await releaseMigrationLock(client).catch(() => undefined);
+  }
+}

@@ -1,0 +1,75 @@
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { MigrationSet } from '../../../shared/contract.ts';
+import { ConsoleError } from '../../../shared/errors.ts';
+import { MIGRATIONS_DIR } from '../app-paths.ts';
+
+/** The PWB schema that ships with the console: `global/` (primary only) and `tenant/` (primary and every shard). */
+export const DEFAULT_MIGRATIONS_DIR = MIGRATIONS_DIR;
+
+export const MIGRATION_SETS: readonly MigrationSet[] = Object.freeze(['global', 'tenant']);
+
+const FILE_NAME = /^(\d{14})_([A-Za-z0-9_]+)\.sql$/;
+
+/** One migration file, read once: the engine runs exactly the text it checksummed. */
+export interface MigrationFile {
+  readonly version: string;
+  readonly name: string;
+  readonly set: MigrationSet;
+  readonly file: string;
+  readonly sql: string;
+  /** sha256 of the file's bytes, kept beside the version on every database it ran on. */
+  readonly checksum: string;
+}
+
+export function migrationChecksum(sql: string): string {
+  return createHash('sha256').update(sql, 'utf8').digest('hex');
+}
+
+/** One set's files in version order; rejects names that are not `YYYYMMDDHHMMSS_name.sql`. */
+export async function listMigrationSet(dir: string, set: MigrationSet): Promise<MigrationFile[]> {
+  const folder = path.join(dir, set);
+  let names: string[];
+  try {
+    names = await readdir(folder);
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new ConsoleError('CONFIG_NOT_FOUND', `Migration folder ${folder} cannot be read: ${(cause as Error).message}. Check "migrationsDir" in the profile.`, { target: folder, cause });
+  }
+  const files: MigrationFile[] = [];
+  for (const name of names.filter((n) => n.endsWith('.sql')).sort()) {
+    const match = FILE_NAME.exec(name);
+    if (!match?.[1] || !match[2]) {
+      throw new ConsoleError('CONFIG_INVALID', `Migration file ${name} is not named YYYYMMDDHHMMSS_description.sql. Rename it (shard-console migration new NAME creates one).`, {
+        target: path.join(folder, name),
+      });
+    }
+    const file = path.join(folder, name);
+    const sql = await readFile(file, 'utf8');
+    files.push(Object.freeze({ version: match[1], name: match[2], set, file, sql, checksum: migrationChecksum(sql) }));
+  }
+  return files;
+}
+
+/**
+ * Both sets, in version order. A version may appear once across both sets: the databases record bare
+ * versions in one `schema_migrations`, so a clash would make one file look applied when the other ran.
+ */
+export async function listMigrations(dir: string): Promise<MigrationFile[]> {
+  const all = (await Promise.all(MIGRATION_SETS.map((set) => listMigrationSet(dir, set)))).flat();
+  const seen = new Map<string, MigrationFile>();
+  for (const file of all) {
+    const other = seen.get(file.version);
+    if (other) {
+      throw new ConsoleError('CONFIG_INVALID', `Migrations ${other.file} and ${file.file} share version ${file.version}. Give one of them a new timestamp.`, { target: dir });
+    }
+    seen.set(file.version, file);
+  }
+  return all.sort((a, b) => a.version.localeCompare(b.version));
+}
+
+/** The files a database runs: the primary runs both sets, a shard the tenant set only. */
+export function migrationsFor(role: 'primary' | 'shard', files: readonly MigrationFile[]): MigrationFile[] {
+  return files.filter((f) => role === 'primary' || f.set === 'tenant');
+}

@@ -1,0 +1,21 @@
+import type { migrationMethods } from '../../../shared/contract.ts';
+import type { ConsoleContext } from '../console-context.ts';
+import type { HandlersFor } from '../dispatch/handlers.ts';
+import { addShard } from '../add-shard/add-shard.ts';
+import { schemaDrift } from '../drift/schema-drift.ts';
+import { tenantIsolationLint } from '../drift/tenant-isolation-lint.ts';
+import { migrationPlan } from './migration-plan.ts';
+import { migrationRunSnapshot, startMigrationRun } from './migration-runs.ts';
+import { migrationStatus } from './migration-status.ts';
+
+export function migrationHandlers(ctx: ConsoleContext): HandlersFor<keyof typeof migrationMethods> {
+  return {
+    'migrations.status': async () => migrationStatus(ctx),
+    'migrations.plan': async (params) => migrationPlan(ctx, params),
+    'migrations.up': async (params) => startMigrationRun(ctx, params),
+    'migrations.run': async (params) => migrationRunSnapshot(params.runId),
+    'schema.drift': async () => schemaDrift(ctx),
+    'schema.lint': async () => tenantIsolationLint(ctx),
+    'cluster.addShard': async (params) => addShard(ctx, params),
+  };
+}

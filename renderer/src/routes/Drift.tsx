@@ -1,0 +1,111 @@
+import { useQuery } from '../api/hooks.ts';
+import { ErrorPanel } from '../components/ErrorPanel.tsx';
+import { Loading } from '../components/Loading.tsx';
+import { groupDrift } from '../view/migration-matrix.ts';
+
+/** Tenant-schema differences per database and table against the primary, with the SQL to review; then the lint. */
+export function Drift() {
+  const drift = useQuery('schema.drift', {});
+  const lint = useQuery('schema.lint', {});
+  const refresh = () => {
+    drift.refetch();
+    lint.refetch();
+  };
+  const groups = drift.data ? groupDrift(drift.data.drift) : [];
+  return (
+    <div className="page">
+      <header className="page__header">
+        <h1>Schema drift</h1>
+        <div className="page__actions">
+          {drift.data && (
+            <span className="muted" data-testid="drift-summary">
+              {drift.data.drift.length === 0 ? 'No drift' : `${drift.data.drift.length} difference${drift.data.drift.length === 1 ? '' : 's'} on ${groups.length} database${groups.length === 1 ? '' : 's'}`}
+            </span>
+          )}
+          <button type="button" className="button" onClick={refresh} disabled={drift.loading || lint.loading}>
+            Refresh
+          </button>
+        </div>
+      </header>
+      <p className="muted">
+        Every tenant table of each shard compared with the primary by name: columns, indexes, constraints, sequences and views. Column order is not drift. The SQL is a proposal
+        to review and run yourself; the console never applies it.
+      </p>
+      {drift.data === undefined ? (
+        drift.error !== undefined ? <ErrorPanel error={drift.error} onRetry={drift.refetch} /> : <Loading label="Comparing every shard with the primary…" />
+      ) : (
+        <>
+          {drift.data.databases
+            .filter((d) => d.error)
+            .map((d) => (
+              <ErrorPanel key={d.name} error={new Error(`${d.name} was not compared: ${d.error!.message}`)} />
+            ))}
+          {groups.length === 0 ? (
+            <section className="card" data-testid="no-drift">
+              <p>Every shard's tenant schema matches the primary ({drift.data.reference}).</p>
+            </section>
+          ) : (
+            groups.map((group) => (
+              <section key={group.database} className="card" data-testid={`drift-${group.database}`}>
+                <h2 className="card__title">{group.database}</h2>
+                {group.tables.map((t) => (
+                  <div key={t.table} className="drift-table" data-testid={`drift-${group.database}-${t.table}`}>
+                    <h3 className="mono">{t.table}</h3>
+                    <ul className="drift-list">
+                      {t.items.map((item, i) => (
+                        <li key={i} className="drift-item" data-kind={item.kind}>
+                          <span className="badge badge--bad">{item.kind}</span> {item.detail}
+                          <pre className="sql">{item.fix}</pre>
+                        </li>
+                      ))}
+                    </ul>
+                  </div>
+                ))}
+              </section>
+            ))
+          )}
+        </>
+      )}
+      <section className="card">
+        <h2 className="card__title">Tenant-isolation lint</h2>
+        <p className="muted">
+          Tables reached through a foreign-key chain (listings, photos) have no tenant key of their own; they are checked on the FK column of their chain, which every per-website
+          query filters on.
+        </p>
+        {lint.data === undefined ? (
+          lint.error !== undefined ? <ErrorPanel error={lint.error} onRetry={lint.refetch} /> : <Loading label="Linting every database…" />
+        ) : (
+          <div className="table-scroll" tabIndex={0} role="region" aria-label="Lint findings">
+            <table className="table" data-testid="lint-findings">
+              <thead>
+                <tr>
+                  <th scope="col">Table</th>
+                  <th scope="col">Rule</th>
+                  <th scope="col">Finding and proposed SQL</th>
+                  <th scope="col">Databases</th>
+                </tr>
+              </thead>
+              <tbody>
+                {lint.data.findings.map((f, i) => (
+                  <tr key={i} data-rule={f.rule}>
+                    <th scope="row" className="mono">
+                      {f.table}
+                    </th>
+                    <td>
+                      <span className="badge badge--shard">{f.rule}</span>
+                    </td>
+                    <td>
+                      {f.detail}
+                      <pre className="sql">{f.fix}</pre>
+                    </td>
+                    <td>{f.databases.join(', ')}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    </div>
+  );
+}

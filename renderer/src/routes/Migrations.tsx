@@ -1,0 +1,147 @@
+import { useEffect, useState } from 'react';
+import type { MigrationPlanResult, MigrationRun } from '../../../shared/contract.ts';
+import { call } from '../api/client.ts';
+import { queryCache, useQuery } from '../api/hooks.ts';
+import { AddShardDialog } from '../components/AddShardDialog.tsx';
+import { ErrorPanel } from '../components/ErrorPanel.tsx';
+import { Loading } from '../components/Loading.tsx';
+import { MigrationMatrixTable } from '../components/MigrationMatrixTable.tsx';
+import { MigrationPlanView } from '../components/MigrationPlanView.tsx';
+import { MigrationRunProgress } from '../components/MigrationRunProgress.tsx';
+import { ModalDialog } from '../components/ModalDialog.tsx';
+import { hasWork, migrationMatrix } from '../view/migration-matrix.ts';
+
+const POLL_MS = 400;
+
+/** Follows a run until it ends, then refreshes what it changed. */
+function useMigrationRun(runId: string | null, onFinished: () => void): { run: MigrationRun | null; error: unknown } {
+  const [run, setRun] = useState<MigrationRun | null>(null);
+  const [error, setError] = useState<unknown>(undefined);
+  useEffect(() => {
+    if (runId === null) return;
+    let stopped = false;
+    const poll = async () => {
+      try {
+        const next = await call('migrations.run', { runId });
+        if (stopped) return;
+        setRun(next);
+        if (next.state === 'running') setTimeout(poll, POLL_MS);
+        else {
+          onFinished();
+          // Other pages read sizes and schemas the run may have changed.
+          queryCache.invalidate('cluster.overview');
+        }
+      } catch (e) {
+        if (!stopped) setError(e);
+      }
+    };
+    void poll();
+    return () => {
+      stopped = true;
+    };
+  }, [runId]);
+  return { run, error };
+}
+
+export function Migrations() {
+  const status = useQuery('migrations.status', {});
+  const [plan, setPlan] = useState<MigrationPlanResult | null>(null);
+  const [planFor, setPlanFor] = useState<'dry-run' | 'apply' | null>(null);
+  const [planError, setPlanError] = useState<unknown>(undefined);
+  const [runId, setRunId] = useState<string | null>(null);
+  const [addingShard, setAddingShard] = useState(false);
+  const { run, error: runError } = useMigrationRun(runId, status.refetch);
+  const running = run?.state === 'running' || (runId !== null && run === null);
+
+  async function loadPlan(purpose: 'dry-run' | 'apply') {
+    setPlanError(undefined);
+    setPlanFor(purpose);
+    setPlan(null);
+    try {
+      setPlan(await call('migrations.plan', {}));
+    } catch (e) {
+      setPlanError(e);
+    }
+  }
+
+  async function apply() {
+    setPlanFor(null);
+    try {
+      setRunId((await call('migrations.up', {})).runId);
+    } catch (e) {
+      setPlanError(e);
+    }
+  }
+
+  const matrix = status.data ? migrationMatrix(status.data) : null;
+  const work = status.data ? hasWork(status.data) : false;
+  return (
+    <div className="page">
+      <header className="page__header">
+        <h1>Migrations</h1>
+        <div className="page__actions">
+          {matrix && (
+            <span className="muted" data-testid="migration-counts">
+              {matrix.counts.pending} pending · {matrix.counts.failed} failed · {matrix.counts.edited} edited · {matrix.counts.unknown} unknown
+            </span>
+          )}
+          <button type="button" className="button" onClick={status.refetch} disabled={status.loading}>
+            Refresh
+          </button>
+          <button type="button" className="button" onClick={() => void loadPlan('dry-run')} disabled={running}>
+            Dry run
+          </button>
+          <button type="button" className="button button--primary" onClick={() => void loadPlan('apply')} disabled={running || !work}>
+            Apply pending…
+          </button>
+          <button type="button" className="button" onClick={() => setAddingShard(true)} disabled={running}>
+            Add shard…
+          </button>
+        </div>
+      </header>
+      {status.data && <p className="muted">Migrations from <code>{status.data.migrationsDir}</code>: global ones run on the primary only, tenant ones on the primary and then every shard.</p>}
+      {planError !== undefined && <ErrorPanel error={planError} />}
+      {runError !== undefined && <ErrorPanel error={runError} />}
+      {run && <MigrationRunProgress run={run} />}
+      {planFor === 'dry-run' && (
+        <section className="card">
+          <h2 className="card__title">Dry run: nothing was changed</h2>
+          {plan ? <MigrationPlanView plan={plan} /> : planError === undefined && <Loading label="Reading every database…" />}
+          <button type="button" className="button" onClick={() => setPlanFor(null)}>
+            Close
+          </button>
+        </section>
+      )}
+      {status.data === undefined ? (
+        status.error !== undefined ? <ErrorPanel error={status.error} onRetry={status.refetch} /> : <Loading label="Reading schema_migrations on every database…" />
+      ) : (
+        <section className="card">
+          <h2 className="card__title">Status per database</h2>
+          {status.data.databases
+            .filter((d) => d.error)
+            .map((d) => (
+              <p key={d.name} className="run__error" data-testid={`status-error-${d.name}`}>
+                {d.name}: {d.error!.message}
+              </p>
+            ))}
+          {matrix && <MigrationMatrixTable matrix={matrix} />}
+        </section>
+      )}
+      <ModalDialog open={planFor === 'apply'} title="Apply pending migrations?" onClose={() => setPlanFor(null)} testId="apply-dialog">
+        <p>
+          The primary runs first, then the shards in parallel. Each migration runs in its own transaction; a database stops at its first failure and the others go on.
+        </p>
+        {plan ? <MigrationPlanView plan={plan} /> : <Loading label="Reading every database…" />}
+        <div className="modal__actions">
+          <button type="button" className="button" onClick={() => setPlanFor(null)}>
+            Cancel
+          </button>
+          <button type="button" className="button button--primary" onClick={() => void apply()} disabled={plan === null}>
+            Apply
+          </button>
+        </div>
+      </ModalDialog>
+      <AddShardDialog open={addingShard} onClose={() => setAddingShard(false)} onAdded={status.refetch} />
+    </div>
+  );
+}

@@ -1,0 +1,176 @@
+import { z } from 'zod';
+import { errorInfoSchema } from '../errors.ts';
+import { method } from '../method.ts';
+import { shardName } from './common-schemas.ts';
+
+/*
+ * Migrations on every database, schema drift against the primary, the tenant-isolation lint and
+ * adding a shard. The CLI prints these results as they are with --json, so field names are a contract.
+ */
+
+export const migrationSetSchema = z.enum(['global', 'tenant']);
+export type MigrationSet = z.infer<typeof migrationSetSchema>;
+
+const version = z.string().regex(/^\d{14}$/);
+
+export const migrationFileSchema = z.object({
+  version,
+  /** The file name without version and extension, e.g. `create_pwb_pages`. */
+  name: z.string(),
+  set: migrationSetSchema,
+  file: z.string(),
+});
+
+export const appliedMigrationSchema = z.object({
+  version,
+  name: z.string(),
+  set: migrationSetSchema,
+  /** When the console applied it; null when another tool (Rails) did and left no record. */
+  appliedAt: z.string().nullable(),
+  /** `edited`: the file changed after it ran here; `unrecorded`: applied without a checksum (e.g. by Rails). */
+  checksum: z.enum(['match', 'edited', 'unrecorded']),
+});
+
+export const pendingMigrationSchema = z.object({ version, name: z.string(), set: migrationSetSchema });
+
+export const failedMigrationSchema = z.object({
+  version,
+  name: z.string(),
+  set: migrationSetSchema,
+  error: z.string(),
+  failedAt: z.string().nullable(),
+});
+
+/** In the database's schema_migrations but not among the files meant for it. */
+export const unknownMigrationSchema = z.object({ version: z.string(), appliedAt: z.string().nullable() });
+
+export const databaseMigrationStatusSchema = z.object({
+  name: shardName,
+  role: z.enum(['primary', 'shard']),
+  reachable: z.boolean(),
+  error: errorInfoSchema.nullable(),
+  applied: z.array(appliedMigrationSchema),
+  pending: z.array(pendingMigrationSchema),
+  failed: z.array(failedMigrationSchema),
+  unknown: z.array(unknownMigrationSchema),
+});
+export type DatabaseMigrationStatus = z.infer<typeof databaseMigrationStatusSchema>;
+
+export const migrationStatusResultSchema = z.object({
+  migrationsDir: z.string(),
+  migrations: z.array(migrationFileSchema),
+  databases: z.array(databaseMigrationStatusSchema),
+});
+export type MigrationStatusResult = z.infer<typeof migrationStatusResultSchema>;
+
+export const migrationPlanResultSchema = z.object({
+  migrationsDir: z.string(),
+  /** How many shards migrate at once after the primary. */
+  parallel: z.number().int(),
+  databases: z.array(
+    z.object({
+      name: shardName,
+      /** 1: the primary, alone; 2: the shards, in parallel. */
+      stage: z.number().int(),
+      steps: z.array(z.object({ version, name: z.string(), set: migrationSetSchema, sql: z.string() })),
+      error: errorInfoSchema.nullable(),
+    }),
+  ),
+});
+export type MigrationPlanResult = z.infer<typeof migrationPlanResultSchema>;
+
+export const databaseRunStateSchema = z.enum(['waiting', 'running', 'up-to-date', 'applied', 'failed', 'locked', 'unreachable', 'skipped']);
+export type DatabaseRunState = z.infer<typeof databaseRunStateSchema>;
+
+export const migrationRunSchema = z.object({
+  runId: z.string(),
+  state: z.enum(['running', 'succeeded', 'failed']),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  /** Migrations applied or attempted so far, over all databases, and how many were pending at the start. */
+  done: z.number().int(),
+  total: z.number().int(),
+  /** Why the run as a whole could not start or finish (a bad migrations folder, the primary unreachable for the audit log). */
+  error: errorInfoSchema.nullable(),
+  databases: z.array(
+    z.object({
+      name: shardName,
+      state: databaseRunStateSchema,
+      /** The version running right now on this database. */
+      current: z.string().nullable(),
+      applied: z.array(z.string()),
+      /** Still pending on this database when the run ended (or now, while it runs). */
+      pending: z.array(z.string()),
+      failed: z.object({ version: z.string(), error: z.string() }).nullable(),
+      error: errorInfoSchema.nullable(),
+    }),
+  ),
+});
+export type MigrationRun = z.infer<typeof migrationRunSchema>;
+
+export const driftItemSchema = z.object({
+  database: shardName,
+  table: z.string(),
+  kind: z.string(),
+  detail: z.string(),
+  /** SQL that would bring this database in line with the primary: for review, never applied by the console. */
+  fix: z.string(),
+});
+export type DriftItem = z.infer<typeof driftItemSchema>;
+
+const databaseErrorSchema = z.object({ name: shardName, error: errorInfoSchema.nullable() });
+
+export const driftResultSchema = z.object({
+  reference: shardName,
+  drift: z.array(driftItemSchema),
+  databases: z.array(databaseErrorSchema),
+});
+export type DriftResult = z.infer<typeof driftResultSchema>;
+
+export const lintFindingSchema = z.object({
+  table: z.string(),
+  rule: z.enum(['no-tenant-index', 'unique-without-tenant-key', 'nullable-tenant-key', 'no-primary-key']),
+  detail: z.string(),
+  fix: z.string(),
+  /** Every database the finding holds on. */
+  databases: z.array(shardName),
+});
+export type LintFinding = z.infer<typeof lintFindingSchema>;
+
+export const lintResultSchema = z.object({ findings: z.array(lintFindingSchema), databases: z.array(databaseErrorSchema) });
+export type LintResult = z.infer<typeof lintResultSchema>;
+
+export const addShardResultSchema = z.object({
+  name: shardName,
+  host: z.string(),
+  port: z.number().int(),
+  database: z.string(),
+  /** False when the database existed already. */
+  created: z.boolean(),
+  applied: z.array(z.string()),
+  sequences: z.array(z.object({ sequence: z.string(), next: z.string() })),
+  profile: z.string(),
+});
+export type AddShardResult = z.infer<typeof addShardResultSchema>;
+
+export const migrationMethods = {
+  'migrations.status': method(z.object({}).strict(), migrationStatusResultSchema, 'Every migration version against every database: applied (when), pending, failed, unknown.'),
+  'migrations.plan': method(
+    z.object({ database: shardName.optional(), parallel: z.number().int().min(1).max(32).default(4) }).strict(),
+    migrationPlanResultSchema,
+    'Dry run: the SQL and the order a migration run would apply, per database; changes nothing.',
+  ),
+  'migrations.up': method(
+    z.object({ database: shardName.optional(), parallel: z.number().int().min(1).max(32).default(4) }).strict(),
+    z.object({ runId: z.string() }),
+    'Starts applying pending migrations: the primary first, then the shards in parallel; follow it with migrations.run.',
+  ),
+  'migrations.run': method(z.object({ runId: z.string().min(1).max(100) }).strict(), migrationRunSchema, 'Progress and outcome of a migration run, per database.'),
+  'schema.drift': method(z.object({}).strict(), driftResultSchema, 'Differences of every tenant table between the primary and each shard, with the SQL to fix each.'),
+  'schema.lint': method(z.object({}).strict(), lintResultSchema, 'Tenant-isolation findings: missing tenant indexes, unique indexes without the tenant key, nullable keys, no primary key.'),
+  'cluster.addShard': method(
+    z.object({ name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/), url: z.string().min(1).max(2000) }).strict(),
+    addShardResultSchema,
+    'Creates a shard database, applies the tenant migrations, moves its sequences to their own range and adds it to the profile.',
+  ),
+} as const;

@@ -1,0 +1,152 @@
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addShard } from '../../../electron/core/add-shard/add-shard.ts';
+import { SEQUENCE_BLOCK } from '../../../electron/core/add-shard/sequence-ranges.ts';
+import type { ConsoleContext } from '../../../electron/core/console-context.ts';
+import { createDispatcher } from '../../../electron/core/dispatch/dispatcher.ts';
+import { createHandlers } from '../../../electron/core/dispatch/handlers.ts';
+import { schemaDrift } from '../../../electron/core/drift/schema-drift.ts';
+import { migrationStatus } from '../../../electron/core/migrations/migration-status.ts';
+import { createMove, runMove } from '../../../electron/core/moves/move-service.ts';
+import { ConsoleError } from '../../../shared/errors.ts';
+import { startOwnCluster, type OwnCluster } from '../migrations/own-cluster.ts';
+
+const bin = fileURLToPath(new URL('../../../bin/shard-console.js', import.meta.url));
+let own: OwnCluster;
+let ctx: ConsoleContext;
+let port: number;
+
+beforeAll(async () => {
+  own = await startOwnCluster();
+  ctx = await own.open();
+  port = own.cluster.servers.find((s) => s.name === 'shard_2')!.port;
+}, 180_000);
+afterAll(async () => {
+  await ctx?.close();
+  await own?.stop();
+});
+
+const urlFor = (database: string, password = '${SC_TEST_PASSWORD}') => `postgres://postgres:${password}@127.0.0.1:${port}/${database}`;
+
+async function refusal(params: { name: string; url: string }): Promise<ConsoleError> {
+  const error = await addShard(ctx, params, { env: own.env }).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(ConsoleError);
+  return error as ConsoleError;
+}
+
+describe('adding a shard', () => {
+  it('creates the database, applies the tenant migrations, gives every sequence its own range, registers it and shows it on the overview', async () => {
+    const result = await addShard(ctx, { name: 'shard_3', url: urlFor('pwb_shard_3') }, { env: own.env });
+    const tenantFiles = (await migrationStatus(ctx)).migrations.filter((m) => m.set === 'tenant').map((m) => m.version);
+    expect(result).toMatchObject({ name: 'shard_3', port, database: 'pwb_shard_3', created: true, applied: tenantFiles, profile: own.profilePath });
+
+    // The running console picked it up: status, overview and drift all include it.
+    const status = await migrationStatus(ctx);
+    expect(status.databases.find((d) => d.name === 'shard_3')).toMatchObject({ reachable: true, pending: [], failed: [], unknown: [] });
+    const dispatch = createDispatcher(createHandlers(ctx), { validateResults: true });
+    const overview = await dispatch('cluster.overview', {});
+    expect(overview.ok).toBe(true);
+    const databases = overview.ok ? (overview.result as { databases: Array<{ name: string; reachable: boolean; websites: number | null }> }).databases : [];
+    expect(databases.find((d) => d.name === 'shard_3')).toMatchObject({ reachable: true, websites: 0 });
+    expect((await schemaDrift(ctx)).drift).toEqual([]);
+
+    // Written to the profile with the password still a ${VAR} reference.
+    const written = JSON.parse(await readFile(own.profilePath, 'utf8'));
+    expect(written.shards.shard_3).toEqual({ url: urlFor('pwb_shard_3') });
+    expect(JSON.stringify(written)).not.toContain(own.cluster.password);
+
+    // Every sequence of the new shard starts in its own block, above every id any other database has used.
+    expect(result.sequences.length).toBeGreaterThan(10);
+    const shard3 = await own.client('shard_2', 'pwb_shard_3');
+    const others = await Promise.all(['default', 'shard_1', 'shard_2'].map(async (db) => [db, await own.client(db)] as const));
+    try {
+      for (const { sequence, next } of result.sequences) {
+        const info = (await shard3.query(`SELECT data_type::text AS type FROM pg_sequences WHERE sequencename = $1`, [sequence])).rows[0];
+        const block = SEQUENCE_BLOCK[info.type]!;
+        expect(BigInt(next) % block, sequence).toBe(0n);
+        expect(BigInt(next) >= 3n * block, sequence).toBe(true);
+        const first = BigInt((await shard3.query(`SELECT nextval($1::regclass)::text AS v`, [sequence])).rows[0].v);
+        expect(first).toBe(BigInt(next));
+        for (const [db, client] of others) {
+          const owner = (
+            await client.query(
+              
+              `SELECT s.last_value::text AS last, format('%I.%I', n.nspname, t.relname) AS tbl, a.attname AS col
+               FROM pg_sequences s JOIN pg_class c ON c.relname = s.sequencename
+               JOIN pg_depend d ON d.objid = c.oid AND d.deptype = 'a' JOIN pg_class t ON t.oid = d.refobjid
+               JOIN pg_namespace n ON n.oid = t.relnamespace JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
+               WHERE s.sequencename = $1`,
+              [sequence],
+            )
+          ).rows[0];
+          const used = (await client.query(`SELECT coalesce(max(${owner.col}), 0)::text AS m FROM ${owner.tbl}`)).rows[0].m;
+          expect(first > BigInt(used) && first > BigInt(owner.last ?? 0), `${sequence} on ${db}`).toBe(true);
+        }
+      }
+    } finally {
+      await Promise.all([shard3, ...others.map(([, c]) => c)].map((c) => c.end()));
+    }
+  });
+
+  it('receives a move: a website copied onto it keeps its rows, and the shard\'s own ids stay clear of the moved ones', async () => {
+    const site = (
+      await own.sql(
+        'default',
+        `SELECT a.website_id AS id FROM pwb_realty_assets a JOIN pwb_websites w ON w.id = a.website_id AND coalesce(w.shard_name, 'default') = 'default'
+         GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`,
+      )
+    )[0].id as number;
+    const pages = (await own.sql('default', 'SELECT count(*)::int AS n, max(id)::text AS top FROM pwb_pages WHERE website_id = $1', [site]))[0];
+    expect(pages.n).toBeGreaterThan(0);
+    const job = await createMove(ctx, site, 'shard_3');
+    const done = await runMove(ctx, job.id);
+    expect(done.state).toBe('succeeded');
+    expect((await own.sql('default', `SELECT shard_name FROM pwb_websites WHERE id = $1`, [site]))[0].shard_name).toBe('shard_3');
+    const shard3 = await own.client('shard_2', 'pwb_shard_3');
+    try {
+      expect((await shard3.query('SELECT count(*)::int AS n FROM pwb_pages WHERE website_id = $1', [site])).rows[0].n).toBe(pages.n);
+      const next = BigInt((await shard3.query(`SELECT nextval('pwb_pages_id_seq')::text AS v`)).rows[0].v);
+      expect(next > BigInt(pages.top)).toBe(true);
+      expect(next >= 3n * SEQUENCE_BLOCK.bigint!).toBe(true);
+    } finally {
+      await shard3.end();
+    }
+  });
+
+  it('refuses a name or a database already in use, and a URL with a password in clear, changing nothing', async () => {
+    const before = await readFile(own.profilePath, 'utf8');
+    expect((await refusal({ name: 'shard_3', url: urlFor('pwb_other') })).code).toBe('SHARD_EXISTS');
+    expect((await refusal({ name: 'default', url: urlFor('pwb_other') })).code).toBe('SHARD_EXISTS');
+    const sameDatabase = await refusal({ name: 'shard_9', url: `postgres://postgres:\${SC_TEST_PASSWORD}@localhost:${port}/pwb_shard_2` });
+    expect(sameDatabase.code).toBe('SHARD_EXISTS');
+    expect(sameDatabase.message).toContain('already in the profile as shard_2');
+    const clear = await refusal({ name: 'shard_9', url: urlFor('pwb_shard_9', 'hunter2') });
+    expect(clear.code).toBe('CONFIG_INVALID');
+    expect(clear.message).toMatch(/password in clear.*\$\{VAR\}/);
+    expect(clear.message).not.toContain('hunter2');
+    expect(await readFile(own.profilePath, 'utf8')).toBe(before);
+    const created = await own.sql('shard_2', `SELECT datname FROM pg_database WHERE datname IN ('pwb_other', 'pwb_shard_9')`);
+    expect(created).toEqual([]);
+  });
+
+  it('works from the command line, which reads the profile it wrote', async () => {
+    const run = (args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, [bin, ...args, '--profile', own.profilePath], { env: { ...own.env, SHARD_CONSOLE_PROFILE: undefined } as NodeJS.ProcessEnv }, (error, stdout, stderr) =>
+          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        );
+      });
+    const added = await run(['shard', 'add', 'shard_4', '--url', urlFor('pwb_shard_4'), '--json']);
+    expect(added.code, added.stderr).toBe(0);
+    expect(JSON.parse(added.stdout)).toMatchObject({ name: 'shard_4', created: true });
+    const shards = await run(['shards', '--json']);
+    expect(JSON.parse(shards.stdout).databases.map((d: { name: string }) => d.name)).toEqual(['default', 'shard_1', 'shard_2', 'shard_3', 'shard_4']);
+    const status = await run(['migrate', 'status', '--json']);
+    expect(status.code, status.stderr).toBe(0);
+    const out = JSON.parse(status.stdout);
+    for (const db of out.databases) expect(Object.keys(db)).toEqual(expect.arrayContaining(['name', 'applied', 'pending', 'failed', 'unknown']));
+    expect(out.databases.find((d: { name: string }) => d.name === 'shard_4').pending).toEqual([]);
+  });
+});

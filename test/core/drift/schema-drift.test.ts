@@ -1,0 +1,151 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DriftItem } from '../../../shared/contract.ts';
+import type { ConsoleContext } from '../../../electron/core/console-context.ts';
+import { schemaDrift } from '../../../electron/core/drift/schema-drift.ts';
+import { tenantIsolationLint } from '../../../electron/core/drift/tenant-isolation-lint.ts';
+import { startOwnCluster, type OwnCluster } from '../migrations/own-cluster.ts';
+
+const bin = fileURLToPath(new URL('../../../bin/shard-console.js', import.meta.url));
+let own: OwnCluster;
+let ctx: ConsoleContext;
+
+beforeAll(async () => {
+  own = await startOwnCluster();
+  ctx = await own.open();
+}, 180_000);
+afterAll(async () => {
+  await ctx?.close();
+  await own?.stop();
+});
+
+function cli(args: string[]) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(process.execPath, [bin, ...args, '--profile', own.profilePath], { env: { ...own.env, SHARD_CONSOLE_PROFILE: undefined } as NodeJS.ProcessEnv }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** Runs each proposed fix on its database, one statement batch at a time, as a person reviewing them would. */
+async function applyFixes(items: readonly DriftItem[]): Promise<void> {
+  for (const item of items) await own.sql(item.database, item.fix);
+}
+
+const summary = (items: readonly DriftItem[]) => items.map((d) => `${d.database} ${d.table} ${d.kind}`).sort();
+
+describe('schema drift against the primary', () => {
+  it('finds none on a cluster built from the same migrations', async () => {
+    const result = await schemaDrift(ctx);
+    expect(result.reference).toBe('default');
+    expect(result.databases).toEqual([
+      { name: 'default', error: null },
+      { name: 'shard_1', error: null },
+      { name: 'shard_2', error: null },
+    ]);
+    expect(result.drift).toEqual([]);
+  });
+
+  it('shows a column altered by hand on one shard, with a fix that, applied, clears it; the CLI exits 1 meanwhile', async () => {
+    await own.sql('shard_1', 'ALTER TABLE pwb_pages ALTER COLUMN slug TYPE text');
+    const result = await schemaDrift(ctx);
+    expect(result.drift).toEqual([
+      {
+        database: 'shard_1',
+        table: 'pwb_pages',
+        kind: 'column-type',
+        detail: 'column slug is text on shard_1, character varying on the primary',
+        fix: 'ALTER TABLE "public"."pwb_pages" ALTER COLUMN "slug" TYPE character varying USING "slug"::character varying;',
+      },
+    ]);
+    const { code, stdout } = await cli(['drift', '--json']);
+    expect(code).toBe(1);
+    const out = JSON.parse(stdout);
+    expect(Object.keys(out.drift[0]).sort()).toEqual(['database', 'detail', 'fix', 'kind', 'table']);
+
+    await applyFixes(result.drift);
+    expect((await schemaDrift(ctx)).drift).toEqual([]);
+    expect((await cli(['drift', '--json'])).code).toBe(0);
+  });
+
+  it('column order is not drift; a renamed index with the same definition is the same index', async () => {
+    await own.sql('default', 'CREATE TABLE pwb_order_probe (id bigserial PRIMARY KEY, website_id bigint NOT NULL, name text); CREATE INDEX order_probe_site ON pwb_order_probe (website_id)');
+    await own.sql('shard_1', 'CREATE TABLE pwb_order_probe (id bigserial PRIMARY KEY, website_id bigint NOT NULL, name text); CREATE INDEX order_probe_site ON pwb_order_probe (website_id)');
+    await own.sql('shard_2', 'CREATE TABLE pwb_order_probe (name text, website_id bigint NOT NULL, id bigserial PRIMARY KEY); CREATE INDEX renamed_site ON pwb_order_probe (website_id)');
+    const positions = await own.sql('shard_2', `SELECT attname FROM pg_attribute WHERE attrelid = 'pwb_order_probe'::regclass AND attnum > 0 ORDER BY attnum`);
+    expect(positions.map((r) => r.attname)).toEqual(['name', 'website_id', 'id']);
+    expect((await schemaDrift(ctx)).drift).toEqual([]);
+  });
+
+  it('covers indexes, constraints, defaults, nullability, extra and missing columns, sequences and materialized views, each with a working fix', async () => {
+    await own.sql(
+      'shard_2',
+      `DROP INDEX index_pwb_realty_assets_on_tags;
+       CREATE INDEX extra_probe_index ON pwb_pages (created_at);
+       ALTER TABLE pwb_pages ALTER COLUMN updated_at DROP NOT NULL;
+       ALTER TABLE pwb_realty_assets ALTER COLUMN count_bedrooms SET DEFAULT 5;
+       ALTER TABLE pwb_pages ADD COLUMN extra_probe integer;
+       ALTER TABLE pwb_links DROP COLUMN link_path;
+       ALTER TABLE pwb_pages ADD CONSTRAINT probe_check CHECK (flags >= 0);
+       ALTER SEQUENCE pwb_pages_id_seq INCREMENT BY 2;
+       DROP MATERIALIZED VIEW pwb_properties;`,
+    );
+    await own.sql('shard_1', 'DROP TABLE pwb_order_probe');
+    const result = await schemaDrift(ctx);
+    expect(summary(result.drift)).toEqual(
+      [
+        'shard_1 pwb_order_probe missing-table',
+        'shard_2 pwb_links missing-column',
+        'shard_2 pwb_pages column-nullability',
+        'shard_2 pwb_pages extra-column',
+        'shard_2 pwb_pages extra-constraint',
+        'shard_2 pwb_pages extra-index',
+        'shard_2 pwb_pages sequence-definition',
+        'shard_2 pwb_properties missing-view',
+        'shard_2 pwb_realty_assets column-default',
+        'shard_2 pwb_realty_assets missing-index',
+      ].sort(),
+    );
+    // The report groups by database, then table.
+    expect(result.drift.map((d) => `${d.database} ${d.table}`)).toEqual(result.drift.map((d) => `${d.database} ${d.table}`).sort());
+    const view = result.drift.find((d) => d.kind === 'missing-view')!;
+    expect(view.fix).toMatch(/^CREATE MATERIALIZED VIEW "public"."pwb_properties" AS\n/);
+    expect(view.fix).toContain('CREATE UNIQUE INDEX index_pwb_properties_on_id');
+
+    const table = result.drift.find((d) => d.kind === 'missing-table')!;
+    expect(table.fix).toMatch(/^CREATE SEQUENCE "public"."pwb_order_probe_id_seq" AS bigint[^\n]*\nCREATE TABLE "public"."pwb_order_probe" \(\n  "id" bigint DEFAULT nextval/);
+    await applyFixes(result.drift);
+    expect((await schemaDrift(ctx)).drift).toEqual([]);
+  });
+});
+
+describe('tenant-isolation lint', () => {
+  it('reports a deliberately bad tenant table on every rule, and a chained table on its tenant path', async () => {
+    await own.sql('default', `CREATE TABLE pwb_lint_probe (slug character varying, website_id bigint, note text); CREATE UNIQUE INDEX lint_probe_slug ON pwb_lint_probe (slug)`);
+    await own.sql('default', `CREATE TABLE pwb_lint_child (id bigserial PRIMARY KEY, order_probe_id bigint REFERENCES pwb_order_probe (id))`);
+    const result = await tenantIsolationLint(ctx);
+    const probe = result.findings.filter((f) => f.table === 'pwb_lint_probe');
+    expect(probe.map((f) => f.rule).sort()).toEqual(['no-primary-key', 'no-tenant-index', 'nullable-tenant-key', 'unique-without-tenant-key']);
+    expect(probe.every((f) => f.databases.length === 1 && f.databases[0] === 'default')).toBe(true);
+    expect(probe.find((f) => f.rule === 'unique-without-tenant-key')!.fix).toBe(
+      'DROP INDEX "public"."lint_probe_slug";\nCREATE UNIQUE INDEX lint_probe_slug ON public.pwb_lint_probe USING btree ("website_id", slug);',
+    );
+    const child = result.findings.filter((f) => f.table === 'pwb_lint_child');
+    expect(child.map((f) => f.rule).sort()).toEqual(['no-tenant-index', 'nullable-tenant-key']);
+    expect(child[0]!.detail).toContain('tenant path order_probe_id -> pwb_order_probe');
+    // PWB's own globally unique slug on realty assets is flagged on every database.
+    expect(result.findings).toContainEqual(
+      expect.objectContaining({ table: 'pwb_realty_assets', rule: 'unique-without-tenant-key', databases: ['default', 'shard_1', 'shard_2'] }),
+    );
+    const { code, stdout } = await cli(['lint', '--json']);
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout).findings.length).toBe(result.findings.length);
+
+    for (const finding of [...probe, ...child]) {
+      for (const statement of finding.fix.split('\n').filter((line) => !line.startsWith('--'))) await own.sql('default', statement);
+    }
+    const after = await tenantIsolationLint(ctx);
+    expect(after.findings.filter((f) => f.table === 'pwb_lint_probe' || f.table === 'pwb_lint_child')).toEqual([]);
+  });
+});

@@ -1,0 +1,244 @@
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MigrationRun } from '../../../shared/contract.ts';
+import type { ConsoleContext } from '../../../electron/core/console-context.ts';
+import { migrateUp } from '../../../electron/core/migrations/migrate-up.ts';
+import { migrationPlan } from '../../../electron/core/migrations/migration-plan.ts';
+import { migrationStatus } from '../../../electron/core/migrations/migration-status.ts';
+import { restartServer, stopServer } from './server-control.ts';
+import { startOwnCluster, type OwnCluster } from './own-cluster.ts';
+
+const DATABASES = ['default', 'shard_1', 'shard_2'];
+const bin = fileURLToPath(new URL('../../../bin/shard-console.js', import.meta.url));
+let own: OwnCluster;
+let ctx: ConsoleContext;
+
+beforeAll(async () => {
+  own = await startOwnCluster();
+  ctx = await own.open();
+}, 180_000);
+afterAll(async () => {
+  await ctx?.close();
+  await own?.stop();
+});
+
+const up = (c: ConsoleContext = ctx) => migrateUp(c, { parallel: 2 });
+const byName = (run: MigrationRun, name: string) => run.databases.find((d) => d.name === name)!;
+
+async function hasColumn(db: string, table: string, column: string): Promise<boolean> {
+  const rows = await own.sql(db, `SELECT 1 FROM information_schema.columns WHERE table_name = $1 AND column_name = $2`, [table, column]);
+  return rows.length === 1;
+}
+
+async function versionCount(db: string, version: string): Promise<number> {
+  return (await own.sql<{ n: number }>(db, 'SELECT count(*)::int AS n FROM schema_migrations WHERE version = $1', [version]))[0]!.n;
+}
+
+describe('migrations on every database', () => {
+  it('keeps versions in a Rails-compatible schema_migrations and shows a fresh cluster up to date', async () => {
+    for (const db of DATABASES) {
+      const columns = await own.sql(db, `SELECT column_name, data_type, is_nullable FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'schema_migrations'`);
+      expect(columns).toEqual([{ column_name: 'version', data_type: 'character varying', is_nullable: 'NO' }]);
+    }
+    const status = await migrationStatus(ctx);
+    for (const db of status.databases) {
+      expect(db.reachable).toBe(true);
+      expect(db.pending).toEqual([]);
+      expect(db.applied.length).toBe(db.role === 'primary' ? status.migrations.length : status.migrations.filter((m) => m.set === 'tenant').length);
+      expect(db.applied.every((a) => a.checksum === 'match' && a.appliedAt !== null)).toBe(true);
+    }
+  });
+
+  it('applies a new tenant migration on the primary and every shard, a global one on the primary only', async () => {
+    await own.addMigration('tenant', '20990101000001', 'add_color_to_pwb_pages', 'ALTER TABLE pwb_pages ADD COLUMN color character varying;');
+    await own.addMigration('global', '20990101000002', 'create_pwb_global_probe', 'CREATE TABLE pwb_global_probe (id integer PRIMARY KEY);');
+    const before = await migrationStatus(ctx);
+    expect(before.databases.map((d) => d.pending.map((p) => p.version))).toEqual([['20990101000001', '20990101000002'], ['20990101000001'], ['20990101000001']]);
+
+    const progress: MigrationRun[] = [];
+    const run = await migrateUp(ctx, { parallel: 2, onChange: (r) => progress.push(r) });
+    expect(run.state).toBe('succeeded');
+    expect(run.total).toBe(4);
+    expect(run.done).toBe(4);
+    expect(byName(run, 'default').applied).toEqual(['20990101000001', '20990101000002']);
+    expect(byName(run, 'shard_1').applied).toEqual(['20990101000001']);
+    expect(byName(run, 'shard_2').applied).toEqual(['20990101000001']);
+    // Progress was reported while it ran, the primary before any shard started.
+    const firstShardRunning = progress.findIndex((p) => p.databases.some((d) => d.name !== 'default' && d.state === 'running'));
+    const primaryDone = progress.findIndex((p) => p.databases.find((d) => d.name === 'default')?.state === 'applied');
+    expect(primaryDone).toBeGreaterThanOrEqual(0);
+    expect(firstShardRunning).toBeGreaterThan(primaryDone);
+
+    for (const db of DATABASES) expect(await hasColumn(db, 'pwb_pages', 'color')).toBe(true);
+    const probe = await Promise.all(DATABASES.map((db) => own.sql(db, `SELECT to_regclass('pwb_global_probe')::text AS t`)));
+    expect(probe.map((rows) => rows[0].t)).toEqual(['pwb_global_probe', null, null]);
+    const after = await migrationStatus(ctx);
+    for (const db of after.databases) {
+      expect(db.pending).toEqual([]);
+      expect(db.applied.find((a) => a.version === '20990101000001')).toMatchObject({ checksum: 'match', appliedAt: expect.any(String) });
+    }
+    // A second run has nothing to do.
+    const again = await up();
+    expect(again.databases.map((d) => d.state)).toEqual(['up-to-date', 'up-to-date', 'up-to-date']);
+  });
+
+  it('dry run prints the SQL and order per database and changes nothing', async () => {
+    const sql = 'ALTER TABLE pwb_contents ADD COLUMN dry_probe integer;';
+    await own.addMigration('tenant', '20990102000001', 'add_dry_probe', sql);
+    const ledgerBefore = await Promise.all(DATABASES.map((db) => own.sql(db, 'SELECT * FROM shard_console.migration_checksums ORDER BY version')));
+    const plan = await migrationPlan(ctx, { parallel: 3 });
+    expect(plan.databases.map((d) => [d.name, d.stage, d.steps.map((s) => s.version)])).toEqual([
+      ['default', 1, ['20990102000001']],
+      ['shard_1', 2, ['20990102000001']],
+      ['shard_2', 2, ['20990102000001']],
+    ]);
+    expect(plan.databases[0]!.steps[0]!.sql).toBe(sql);
+    for (const db of DATABASES) {
+      expect(await hasColumn(db, 'pwb_contents', 'dry_probe')).toBe(false);
+      expect(await versionCount(db, '20990102000001')).toBe(0);
+    }
+    const ledgerAfter = await Promise.all(DATABASES.map((db) => own.sql(db, 'SELECT * FROM shard_console.migration_checksums ORDER BY version')));
+    expect(ledgerAfter).toEqual(ledgerBefore);
+    expect((await up()).state).toBe('succeeded');
+  });
+
+  it('with one shard down, reports every database exactly; a second run after it is back finishes the job', async () => {
+    await own.addMigration('tenant', '20990103000001', 'add_down_probe', 'ALTER TABLE pwb_links ADD COLUMN down_probe integer;');
+    await stopServer(own.cluster, 'shard_2');
+    let run: MigrationRun;
+    let down: Awaited<ReturnType<typeof migrationStatus>>;
+    try {
+      run = await up();
+      down = await migrationStatus(ctx);
+    } finally {
+      const restarted = await restartServer(own.cluster, 'shard_2');
+      // The harness stops the servers it started; the restarted one is ours to stop.
+      afterAll(() => restarted.stop());
+    }
+    expect(run.state).toBe('failed');
+    expect(byName(run, 'default')).toMatchObject({ state: 'applied', applied: ['20990103000001'], pending: [] });
+    expect(byName(run, 'shard_1')).toMatchObject({ state: 'applied', applied: ['20990103000001'], pending: [] });
+    expect(byName(run, 'shard_2')).toMatchObject({ state: 'unreachable', applied: [], error: { code: 'DATABASE_UNREACHABLE' } });
+    expect(down.databases.find((d) => d.name === 'shard_2')).toMatchObject({ reachable: false, error: { code: 'DATABASE_UNREACHABLE' } });
+
+    const back = await migrationStatus(ctx);
+    const cell = (db: string) => {
+      const d = back.databases.find((x) => x.name === db)!;
+      return d.applied.some((a) => a.version === '20990103000001') ? 'applied' : d.pending.some((p) => p.version === '20990103000001') ? 'pending' : 'other';
+    };
+    expect(DATABASES.map(cell)).toEqual(['applied', 'applied', 'pending']);
+
+    const second = await up();
+    expect(second.state).toBe('succeeded');
+    expect(second.databases.map((d) => [d.name, d.state, d.applied])).toEqual([
+      ['default', 'up-to-date', []],
+      ['shard_1', 'up-to-date', []],
+      ['shard_2', 'applied', ['20990103000001']],
+    ]);
+    for (const db of DATABASES) expect(await hasColumn(db, 'pwb_links', 'down_probe')).toBe(true);
+  });
+
+  it('a migration failing on one shard rolls back there, is reported with its error, and the others apply', async () => {
+    // Someone added the column by hand on shard_1: the migration's ALTER fails there.
+    await own.sql('shard_1', 'ALTER TABLE pwb_pages ADD COLUMN fail_probe integer');
+    await own.addMigration('tenant', '20990104000001', 'add_fail_probe', 'CREATE TABLE pwb_fail_probe (id integer);\nALTER TABLE pwb_pages ADD COLUMN fail_probe integer;');
+    await own.addMigration('tenant', '20990104000002', 'after_fail_probe', 'ALTER TABLE pwb_pages ADD COLUMN after_fail_probe integer;');
+    const run = await up();
+    expect(run.state).toBe('failed');
+    expect(byName(run, 'default')).toMatchObject({ state: 'applied', applied: ['20990104000001', '20990104000002'] });
+    expect(byName(run, 'shard_2')).toMatchObject({ state: 'applied', applied: ['20990104000001', '20990104000002'] });
+    const failed = byName(run, 'shard_1');
+    expect(failed).toMatchObject({ state: 'failed', applied: [], pending: ['20990104000001', '20990104000002'], error: { code: 'MIGRATION_FAILED' } });
+    expect(failed.failed?.version).toBe('20990104000001');
+    expect(failed.failed?.error).toMatch(/fail_probe.*already exists/);
+    // Rolled back: the table the same file created first is not there, and no version was recorded.
+    expect((await own.sql('shard_1', `SELECT to_regclass('pwb_fail_probe')::text AS t`))[0].t).toBeNull();
+    expect(await versionCount('shard_1', '20990104000001')).toBe(0);
+
+    const status = await migrationStatus(ctx);
+    const shard1 = status.databases.find((d) => d.name === 'shard_1')!;
+    expect(shard1.failed).toEqual([expect.objectContaining({ version: '20990104000001', error: expect.stringMatching(/already exists/), failedAt: expect.any(String) })]);
+    expect(shard1.pending.map((p) => p.version)).toEqual(['20990104000002']);
+
+    await own.sql('shard_1', 'ALTER TABLE pwb_pages DROP COLUMN fail_probe');
+    const retry = await up();
+    expect(retry.state).toBe('succeeded');
+    expect(byName(retry, 'shard_1').applied).toEqual(['20990104000001', '20990104000002']);
+    expect((await migrationStatus(ctx)).databases.every((d) => d.failed.length === 0 && d.pending.length === 0)).toBe(true);
+  });
+
+  it('two consoles running at once do not both apply: each version runs once, the other run reports LOCKED', async () => {
+    await own.addMigration('tenant', '20990105000001', 'slow_probe', 'SELECT pg_sleep(1);\nCREATE TABLE pwb_concurrent_probe (id integer);');
+    const other = await own.open();
+    try {
+      const runs = await Promise.all([up(ctx), up(other)]);
+      for (const db of DATABASES) {
+        const appliedBy = runs.filter((r) => byName(r, db).applied.includes('20990105000001'));
+        expect(appliedBy, db).toHaveLength(1);
+        expect(await versionCount(db, '20990105000001')).toBe(1);
+      }
+      const loser = runs.find((r) => r.state === 'failed')!;
+      const winner = runs.find((r) => r.state === 'succeeded')!;
+      expect(loser).toBeDefined();
+      expect(winner).toBeDefined();
+      const locked = loser.databases.find((d) => d.state === 'locked')!;
+      expect(locked.error).toMatchObject({ code: 'LOCKED', message: expect.stringMatching(/already running on .*held by shard-console.*wait for the other run/) });
+      expect((await up()).databases.every((d) => d.state === 'up-to-date')).toBe(true);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('flags an applied file that was edited afterwards, and versions the folder does not have', async () => {
+    const file = `${own.migrationsDir}/tenant/20990101000001_add_color_to_pwb_pages.sql`;
+    const original = await readFile(file, 'utf8');
+    await writeFile(file, `${original}\n-- edited after it ran\n`);
+    await own.sql('shard_2', `INSERT INTO schema_migrations (version) VALUES ('20010101000000')`);
+    try {
+      const status = await migrationStatus(ctx);
+      for (const db of status.databases) {
+        expect(db.applied.find((a) => a.version === '20990101000001')?.checksum, db.name).toBe('edited');
+        expect(db.applied.filter((a) => a.checksum === 'edited')).toHaveLength(1);
+      }
+      expect(status.databases.find((d) => d.name === 'shard_2')!.unknown).toEqual([{ version: '20010101000000', appliedAt: null }]);
+      expect(status.databases.find((d) => d.name === 'shard_1')!.unknown).toEqual([]);
+    } finally {
+      await writeFile(file, original);
+      await own.sql('shard_2', `DELETE FROM schema_migrations WHERE version = '20010101000000'`);
+    }
+    const restored = await migrationStatus(ctx);
+    expect(restored.databases.every((d) => d.applied.every((a) => a.checksum === 'match'))).toBe(true);
+  });
+
+  it('runs from the command line: a dry run prints the SQL and applies nothing, then `migrate up` shows progress and applies it', async () => {
+    const run = (args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, [bin, ...args, '--profile', own.profilePath], { env: { ...own.env, SHARD_CONSOLE_PROFILE: undefined } as NodeJS.ProcessEnv }, (error, stdout, stderr) =>
+          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        );
+      });
+    await own.addMigration('tenant', '20990106000001', 'add_cli_probe', 'ALTER TABLE pwb_pages ADD COLUMN cli_probe integer;');
+    const dry = await run(['migrate', 'up', '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('== default (step 1, first and alone): 1 to apply');
+    expect(dry.stdout).toContain('ALTER TABLE pwb_pages ADD COLUMN cli_probe integer;');
+    for (const db of DATABASES) expect(await versionCount(db, '20990106000001')).toBe(0);
+    const upOnOne = await run(['migrate', 'up', '--database', 'shard_1', '--json']);
+    expect(upOnOne.code, upOnOne.stderr).toBe(0);
+    expect(JSON.parse(upOnOne.stdout).databases.map((d: { name: string; applied: string[] }) => [d.name, d.applied])).toEqual([['shard_1', ['20990106000001']]]);
+    const upAll = await run(['migrate', 'up']);
+    expect(upAll.code, upAll.stderr).toBe(0);
+    expect(upAll.stderr).toMatch(/\[\d\/2\] default: (applying 20990106000001|applied)/);
+    expect(upAll.stdout).toMatch(/shard_1\s+up-to-date/);
+    for (const db of DATABASES) expect(await versionCount(db, '20990106000001')).toBe(1);
+  });
+
+  it('writes an audit entry for every run', async () => {
+    const rows = await own.sql('default', `SELECT outcome FROM shard_console.audit_log WHERE action = 'migrations.up' ORDER BY id`);
+    expect(rows.length).toBeGreaterThanOrEqual(8);
+    expect(rows.map((r) => r.outcome)).toContain('failed');
+    expect(rows.every((r) => r.outcome !== 'started')).toBe(true);
+  });
+});

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import type { MigrationStatusResult } from '../../shared/contract.ts';
+import { groupDrift, hasWork, migrationMatrix } from '../../renderer/src/view/migration-matrix.ts';
+
+const status: MigrationStatusResult = {
+  migrationsDir: '/m',
+  migrations: [
+    { version: '20240101000001', name: 'create_sites', set: 'global', file: '/m/global/a.sql' },
+    { version: '20240102000001', name: 'create_pages', set: 'tenant', file: '/m/tenant/b.sql' },
+    { version: '20240102000002', name: 'add_color', set: 'tenant', file: '/m/tenant/c.sql' },
+  ],
+  databases: [
+    {
+      name: 'default',
+      role: 'primary',
+      reachable: true,
+      error: null,
+      applied: [
+        { version: '20240101000001', name: 'create_sites', set: 'global', appliedAt: '2026-11-26T18:04:05.000Z', checksum: 'match' },
+        { version: '20240102000001', name: 'create_pages', set: 'tenant', appliedAt: null, checksum: 'edited' },
+      ],
+      pending: [{ version: '20240102000002', name: 'add_color', set: 'tenant' }],
+      failed: [],
+      unknown: [{ version: '20010101000000', appliedAt: null }],
+    },
+    {
+      name: 'shard_1',
+      role: 'shard',
+      reachable: true,
+      error: null,
+      applied: [{ version: '20240102000001', name: 'create_pages', set: 'tenant', appliedAt: null, checksum: 'unrecorded' }],
+      pending: [],
+      failed: [{ version: '20240102000002', name: 'add_color', set: 'tenant', error: 'column "color" already exists', failedAt: '2026-11-26T18:05:00.000Z' }],
+      unknown: [],
+    },
+    { name: 'shard_2', role: 'shard', reachable: false, error: { code: 'DATABASE_UNREACHABLE', message: 'down' }, applied: [], pending: [], failed: [], unknown: [] },
+  ],
+};
+
+describe('migrationMatrix', () => {
+  it('gives every version a row and every database a cell with its state', () => {
+    const matrix = migrationMatrix(status);
+    expect(matrix.databases).toEqual(['default', 'shard_1', 'shard_2']);
+    expect(matrix.rows.map((r) => [r.version, r.set, ...r.cells.map((c) => c.state)])).toEqual([
+      ['20010101000000', null, 'unknown', 'not-applicable', 'unreachable'],
+      ['20240101000001', 'global', 'applied', 'not-applicable', 'unreachable'],
+      ['20240102000001', 'tenant', 'edited', 'applied', 'unreachable'],
+      ['20240102000002', 'tenant', 'pending', 'failed', 'unreachable'],
+    ]);
+    expect(matrix.rows[1]!.cells[0]!.label).toBe('2026-11-26 18:04 UTC');
+    expect(matrix.rows[2]!.cells[1]!.title).toContain('no checksum');
+    expect(matrix.rows[3]!.cells[1]!.title).toBe('Failed 2026-11-26 18:05 UTC: column "color" already exists');
+    expect(matrix.counts).toEqual({ pending: 1, failed: 1, edited: 1, unknown: 1, unreachable: 1 });
+    expect(hasWork(status)).toBe(true);
+  });
+
+  it('groups drift by database, then table', () => {
+    const item = (database: string, table: string, kind: string) => ({ database, table, kind, detail: '', fix: '' });
+    const groups = groupDrift([item('shard_1', 'a', 'x'), item('shard_1', 'a', 'y'), item('shard_1', 'b', 'x'), item('shard_2', 'a', 'x')]);
+    expect(groups.map((g) => [g.database, g.tables.map((t) => [t.table, t.items.length])])).toEqual([
+      ['shard_1', [['a', 2], ['b', 1]]],
+      ['shard_2', [['a', 1]]],
+    ]);
+  });
+});
