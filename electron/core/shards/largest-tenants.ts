@@ -1,0 +1,79 @@
+import type { DatabaseLargestTenants, LargestTenantsResult } from '../../../shared/contract.ts';
+import { ConsoleError } from '../../../shared/errors.ts';
+import type { ConsoleContext } from '../console-context.ts';
+import { databaseError } from '../pools/database-error.ts';
+import { SHARD_SQL } from '../tenants/website-routing.ts';
+import { readTableSizes, tenantDataBytes } from './table-sizes.ts';
+import { estimateTenantSizes } from './tenant-size-estimates.ts';
+
+/** Rounded to 4 decimals: a share is read as a percentage, and JSON stays short. */
+function share(bytes: number, of: number): number {
+  return of > 0 ? Math.round((bytes / of) * 10_000) / 10_000 : 0;
+}
+
+async function forDatabase(ctx: ConsoleContext, name: string, limit: number): Promise<Omit<DatabaseLargestTenants, 'largest'> & { largest: { id: number; rows: number; bytes: number; share: number }[] }> {
+  const started = performance.now();
+  const handle = ctx.pools.get(name);
+  try {
+    const catalog = await ctx.catalog.get(name);
+    const [estimates, sizes] = await Promise.all([estimateTenantSizes(handle, catalog, limit), readTableSizes(handle, catalog)]);
+    const dataBytes = tenantDataBytes(sizes.tables);
+    return {
+      name,
+      figure: 'estimate',
+      tenants: estimates.tenants,
+      tenantRows: estimates.rows,
+      tenantBytes: estimates.bytes,
+      tenantDataBytes: dataBytes,
+      largest: estimates.largest.map((t) => ({ ...t, share: share(t.bytes, dataBytes) })),
+      sampledTables: estimates.sampledTables,
+      durationMs: Math.round(performance.now() - started),
+      error: null,
+    };
+  } catch (error) {
+    return {
+      name,
+      figure: 'estimate',
+      tenants: 0,
+      tenantRows: 0,
+      tenantBytes: 0,
+      tenantDataBytes: 0,
+      largest: [],
+      sampledTables: [],
+      durationMs: Math.round(performance.now() - started),
+      error: databaseError(handle.target, error).toInfo(),
+    };
+  }
+}
+
+/**
+ * The largest tenants of every database (or one), databases queried in parallel. Each tenant's
+ * subdomain and shard come from the primary in one lookup; a key no website carries stays anonymous
+ * (the doctor reports those rows as orphaned).
+ */
+export async function largestTenants(ctx: ConsoleContext, params: { database?: string | undefined; limit: number }): Promise<LargestTenantsResult> {
+  const started = performance.now();
+  const names = params.database ? [ctx.pools.get(params.database).target.name] : ctx.pools.targets.map((t) => t.name);
+  const perDatabase = await Promise.all(names.map((name) => forDatabase(ctx, name, params.limit)));
+  const ids = [...new Set(perDatabase.flatMap((d) => d.largest.map((t) => t.id)))].filter((id) => id > 0 && id <= 2_147_483_647);
+  const websites = new Map<number, { subdomain: string | null; shard: string }>();
+  if (ids.length > 0) {
+    try {
+      const result = await ctx.pools
+        .primary()
+        .query<{ id: number; subdomain: string | null; shard: string }>(`SELECT id, subdomain, ${SHARD_SQL} AS shard FROM pwb_websites WHERE id = ANY($1::int4[])`, [ids]);
+      for (const r of result.rows) websites.set(r.id, { subdomain: r.subdomain, shard: r.shard });
+    } catch (error) {
+      // Names are decoration: sizes without them are still the answer.
+      if (!(error instanceof ConsoleError)) throw error;
+    }
+  }
+  return {
+    figure: 'estimate',
+    databases: perDatabase.map((d) => ({
+      ...d,
+      largest: d.largest.map((t) => ({ id: t.id, subdomain: websites.get(t.id)?.subdomain ?? null, shard: websites.get(t.id)?.shard ?? null, bytes: t.bytes, rows: t.rows, share: t.share })),
+    })),
+    durationMs: Math.round(performance.now() - started),
+  };
+}

@@ -1,0 +1,88 @@
+import type { CatalogTable, TenantTable } from '../catalog/database-catalog.ts';
+import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
+
+/*
+ * SQL that attributes a tenant table's rows to tenant keys, for tables that carry the key and for
+ * those that reach it only through FK chains (photos -> realty assets -> website_id).
+ */
+
+function tableOf(tables: ReadonlyMap<string, CatalogTable>, name: string): CatalogTable {
+  const table = tables.get(name);
+  if (!table) throw new Error(`catalog has no table ${name}`);
+  return table;
+}
+
+/** Read a block sample of this percentage of the table instead of every row (TABLESAMPLE SYSTEM). */
+export interface CountSampling {
+  readonly percent: number;
+  /** Rows in the whole table: sampled counts are scaled to it (a ratio estimate, steadier than 100/percent on few pages). */
+  readonly tableRows: number;
+}
+
+/**
+ * `SELECT k, n`: rows per tenant key over a table, in one pass. A chained table is first grouped by its
+ * FK column(s) and only then joined to its parent, level by level, so each join sees one row per
+ * parent instead of one per child row. Rows whose FK is NULL belong to no tenant and drop out there.
+ *
+ * With `sampling`, only that share of the table's pages is read (REPEATABLE, so the same table gives
+ * the same answer twice) and counts are scaled by table rows / sampled rows: the cost stays bounded however large the table
+ * grows, large tenants come out within a few percent, a tenant with a handful of rows can come out as 0
+ * or as 1/fraction. Sampled groups look their parents up by index (LATERAL ... LIMIT 1) rather than
+ * hashing the whole parent table; FK targets are unique, so LIMIT 1 changes no result.
+ */
+export function groupedTenantCountsSql(tenant: TenantTable, tables: ReadonlyMap<string, CatalogTable>, sampling: CountSampling | null = null): string {
+  const table = tableOf(tables, tenant.table);
+  const sample = sampling ? ` TABLESAMPLE SYSTEM (${samplePercent(sampling.percent)}) REPEATABLE (7)` : '';
+  const count = sampling ? `count(*)::float8 * ${Math.max(0, Math.round(sampling.tableRows))}::float8 / sum(count(*)) OVER ()` : 'count(*)::float8';
+  const from = `${tableRef(table.schema, table.table)} t${sample}`;
+  if (tenant.chain.length === 0) {
+    return `SELECT t.${quoteIdent(tenant.tenantKey)}::int8 AS k, ${count} AS n FROM ${from} GROUP BY 1`;
+  }
+  const first = tenant.chain[0]!;
+  const firstKeys = first.columns.map((c, i) => `t.${quoteIdent(c)} AS c${i}`).join(', ');
+  const firstGroup = first.columns.map((_, i) => String(i + 1)).join(', ');
+  let sql = `SELECT ${firstKeys}, ${count} AS n FROM ${from} GROUP BY ${firstGroup}`;
+  tenant.chain.forEach((step, level) => {
+    const parent = tableOf(tables, step.refTable);
+    const next = tenant.chain[level + 1];
+    const on = step.refColumns.map((c, i) => `p.${quoteIdent(c)} = l.c${i}`).join(' AND ');
+    const parentColumns = next ? next.columns.map((c, i) => `p.${quoteIdent(c)} AS c${i}`).join(', ') : `p.${quoteIdent(tenant.tenantKey)}::int8 AS k`;
+    const outColumns = next ? next.columns.map((_, i) => `p.c${i}`).join(', ') : 'p.k';
+    const group = next ? next.columns.map((_, i) => String(i + 1)).join(', ') : '1';
+    const parentRef = tableRef(parent.schema, parent.table);
+    sql = sampling
+      ? `SELECT ${outColumns}, sum(l.n) AS n FROM (${sql}) l CROSS JOIN LATERAL (SELECT ${parentColumns} FROM ${parentRef} p WHERE ${on} LIMIT 1) p GROUP BY ${group}`
+      : `SELECT ${parentColumns}, sum(l.n) AS n FROM (${sql}) l JOIN ${parentRef} p ON ${on} GROUP BY ${group}`;
+  });
+  return sql;
+}
+
+/** A percentage PostgreSQL accepts (0 < p <= 100), written without exponent notation. */
+function samplePercent(percent: number): number {
+  const clamped = Math.min(100, Math.max(0.0001, percent));
+  return Math.round(clamped * 10_000) / 10_000;
+}
+
+/**
+ * `FROM table t JOIN parent p0 ... ` with the expression naming each row's tenant key, for queries
+ * that filter on a few keys (the planner starts from the key's index and walks the FKs down).
+ */
+export function tenantKeyJoin(tenant: TenantTable, tables: ReadonlyMap<string, CatalogTable>): { from: string; key: string } {
+  const table = tableOf(tables, tenant.table);
+  let from = `${tableRef(table.schema, table.table)} t`;
+  let alias = 't';
+  tenant.chain.forEach((step, i) => {
+    const parent = tableOf(tables, step.refTable);
+    const next = `p${i}`;
+    const on = step.columns.map((c, k) => `${next}.${quoteIdent(step.refColumns[k]!)} = ${alias}.${quoteIdent(c)}`).join(' AND ');
+    from += ` JOIN ${tableRef(parent.schema, parent.table)} ${next} ON ${on}`;
+    alias = next;
+  });
+  return { from, key: `${alias}.${quoteIdent(tenant.tenantKey)}` };
+}
+
+/** `SELECT k, n` for the given keys only (`$1` is an int8[]). */
+export function tenantCountsForKeysSql(tenant: TenantTable, tables: ReadonlyMap<string, CatalogTable>): string {
+  const { from, key } = tenantKeyJoin(tenant, tables);
+  return `SELECT ${key}::int8 AS k, count(*)::int8 AS n FROM ${from} WHERE ${key} = ANY($1::int8[]) GROUP BY 1`;
+}

@@ -1,0 +1,232 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadClusterProfile } from '../../../electron/core/config/resolve-profile-source.ts';
+import { memorySecretStore } from '../../../electron/core/config/secret-store.ts';
+import { openConsole, type ConsoleContext } from '../../../electron/core/console-context.ts';
+import { findFreePort } from '../../../electron/core/demo/embedded-cluster.ts';
+import type { DoctorResult, Finding } from '../../../shared/contract.ts';
+import { startTestCluster, testPool, type TestCluster } from '../../harness/test-cluster.ts';
+import { callMethod } from '../../support/test-console.ts';
+
+/*
+ * Each finding kind is produced by a deliberate fault on a cluster of our own and is gone once the
+ * fault is fixed. The doctor must never change anything, so every fault is made and undone here by SQL.
+ */
+
+let cluster: TestCluster;
+let ctx: ConsoleContext;
+const pools = new Map<string, pg.Pool>();
+
+async function sql<R extends pg.QueryResultRow = any>(database: string, text: string, params: unknown[] = []): Promise<R[]> {
+  return (await pools.get(database)!.query<R>(text, params)).rows;
+}
+
+async function open(profilePath: string): Promise<ConsoleContext> {
+  const profile = await loadClusterProfile({ profile: profilePath }, { env: { ...process.env, SC_TEST_PASSWORD: cluster.password }, secrets: memorySecretStore() });
+  return openConsole(profile);
+}
+
+const doctor = (c: ConsoleContext = ctx): Promise<DoctorResult> => callMethod(c, 'doctor.run', {});
+const ofKind = (result: DoctorResult, kind: Finding['kind']) => result.findings.filter((f) => f.kind === kind);
+
+/** A website whose shard_name routes to `shard`, with rows there. */
+async function websiteOn(shard: string): Promise<number> {
+  const [row] = await sql<{ id: number }>('default', `SELECT id FROM pwb_websites WHERE shard_name = $1 ORDER BY id LIMIT 1`, [shard]);
+  return row!.id;
+}
+
+beforeAll(async () => {
+  cluster = await startTestCluster({ websites: 24, scale: 0.01, seed: 5 });
+  for (const server of cluster.servers) pools.set(server.name, testPool(server, cluster.password));
+  // Give pwb_website_integrations disjoint ids per database (nothing references it), so the id-range
+  // check has one table that starts clean.
+  await sql('shard_1', `UPDATE pwb_website_integrations SET id = id + 2000000`);
+  await sql('shard_2', `UPDATE pwb_website_integrations SET id = id + 1000000`);
+  ctx = await open(cluster.profilePath);
+});
+
+afterAll(async () => {
+  await ctx?.close();
+  await Promise.all([...pools.values()].map((p) => p.end()));
+  await cluster?.stop();
+});
+
+describe('doctor on a healthy cluster', () => {
+  it('finds no errors, says what it checked, and changes nothing', async () => {
+    const before = await sql('default', `SELECT count(*)::int AS n FROM pwb_websites`);
+    const result = await doctor();
+    expect(result.findings.filter((f) => f.severity === 'error')).toEqual([]);
+    expect(ofKind(result, 'orphaned-rows')).toEqual([]);
+    expect(ofKind(result, 'stale-materialized-view')).toEqual([]);
+    expect(ofKind(result, 'id-range-overlap').filter((f) => f.table === 'pwb_website_integrations')).toEqual([]);
+    expect(result.checks.map((c) => c.check)).toEqual(expect.arrayContaining(['misplaced, split and orphaned rows', 'id ranges between databases', 'pending migrations', 'schema drift']));
+    expect(result.databases.map((d) => d.name).sort()).toEqual(['default', 'shard_1', 'shard_2']);
+    expect(await sql('default', `SELECT count(*)::int AS n FROM pwb_websites`)).toEqual(before);
+  });
+});
+
+describe('each fault becomes a finding and goes away once fixed', () => {
+  it("a website's rows left on the wrong shard: misplaced-rows and website-on-several-databases", async () => {
+    const id = await websiteOn('shard_1');
+    const [asset] = await sql<{ id: string }>(
+      'shard_2',
+      `INSERT INTO pwb_realty_assets (website_id, reference, slug, created_at, updated_at) VALUES ($1::int, 'LEFT-1', 'left-over-' || $1::int, now(), now()) RETURNING id::text`,
+      [id],
+    );
+    await sql('shard_2', `INSERT INTO pwb_prop_photos (realty_asset_id, image, created_at, updated_at) VALUES ($1, 'a.jpg', now(), now()), ($1, 'b.jpg', now(), now())`, [asset!.id]);
+    try {
+      const result = await doctor();
+      const misplaced = ofKind(result, 'misplaced-rows').find((f) => f.website === id);
+      expect(misplaced).toMatchObject({ severity: 'error', database: 'shard_2', rows: 3, table: 'pwb_prop_photos, pwb_realty_assets' });
+      expect(misplaced!.message).toContain('shard_1');
+      expect(misplaced!.message).toContain('leftover');
+      expect(misplaced!.fix).toMatch(/delete its rows from shard_2/);
+      expect(misplaced!.link).toMatchObject({ action: 'cleanup', websiteId: id, href: `#/tenants/${id}` });
+      const split = ofKind(result, 'website-on-several-databases').find((f) => f.website === id);
+      expect(split).toMatchObject({ severity: 'error', database: null });
+      expect(split!.message).toMatch(/shard_1 \d+, shard_2 3|shard_2 3, shard_1/);
+      expect(result.databases.find((d) => d.name === 'shard_2')!.errors).toBeGreaterThanOrEqual(1);
+    } finally {
+      await sql('shard_2', `DELETE FROM pwb_prop_photos WHERE realty_asset_id = $1`, [asset!.id]);
+      await sql('shard_2', `DELETE FROM pwb_realty_assets WHERE id = $1`, [asset!.id]);
+    }
+    const fixed = await doctor();
+    expect(ofKind(fixed, 'misplaced-rows')).toEqual([]);
+    expect(ofKind(fixed, 'website-on-several-databases')).toEqual([]);
+  });
+
+  it('a website whose shard_name points at a database without its data: a move is the fix', async () => {
+    const id = await websiteOn('shard_1');
+    await sql('default', `UPDATE pwb_websites SET shard_name = 'shard_2' WHERE id = $1`, [id]);
+    try {
+      const finding = ofKind(await doctor(), 'misplaced-rows').find((f) => f.website === id);
+      expect(finding).toMatchObject({ database: 'shard_1', severity: 'error' });
+      expect(finding!.message).toContain('holds none of it');
+      expect(finding!.fix).toContain(`shard-console move ${id} --from shard_1 --to shard_2`);
+      expect(finding!.link).toMatchObject({ action: 'move', websiteId: id, from: 'shard_1', to: 'shard_2' });
+    } finally {
+      await sql('default', `UPDATE pwb_websites SET shard_name = 'shard_1' WHERE id = $1`, [id]);
+    }
+    expect(ofKind(await doctor(), 'misplaced-rows')).toEqual([]);
+  });
+
+  it('a bogus shard_name: unknown-shard-name, and its rows reported where they are', async () => {
+    const id = await websiteOn('shard_2');
+    await sql('default', `UPDATE pwb_websites SET shard_name = 'shard_9' WHERE id = $1`, [id]);
+    try {
+      const result = await doctor();
+      expect(ofKind(result, 'unknown-shard-name')).toEqual([
+        expect.objectContaining({ severity: 'error', database: null, table: 'pwb_websites', rows: 1, link: expect.objectContaining({ href: '#/tenants?shard=shard_9' }) }),
+      ]);
+      expect(ofKind(result, 'unknown-shard-name')[0]!.message).toContain("'shard_9'");
+      const stray = ofKind(result, 'misplaced-rows').find((f) => f.website === id);
+      expect(stray).toMatchObject({ database: 'shard_2' });
+      expect(stray!.fix).toContain("shard_name to 'shard_2'");
+    } finally {
+      await sql('default', `UPDATE pwb_websites SET shard_name = 'shard_2' WHERE id = $1`, [id]);
+    }
+    const fixed = await doctor();
+    expect(ofKind(fixed, 'unknown-shard-name')).toEqual([]);
+    expect(ofKind(fixed, 'misplaced-rows')).toEqual([]);
+  });
+
+  it('an orphan: tenant rows whose key matches no website', async () => {
+    await sql('shard_1', `INSERT INTO pwb_pages (website_id, slug, created_at, updated_at) VALUES (777777, 'ghost-a', now(), now()), (777777, 'ghost-b', now(), now())`);
+    await sql('shard_1', `INSERT INTO pwb_field_keys (pwb_website_id, global_key, created_at, updated_at) VALUES (777777, 'ghost.key', now(), now())`);
+    try {
+      const orphans = ofKind(await doctor(), 'orphaned-rows');
+      expect(orphans).toEqual([expect.objectContaining({ severity: 'warning', database: 'shard_1', website: 777777, rows: 3, table: 'pwb_pages, pwb_field_keys' })]);
+      expect(orphans[0]!.message).toContain('no website has');
+      expect(orphans[0]!.fix).toContain('delete these rows from shard_1');
+    } finally {
+      await sql('shard_1', `DELETE FROM pwb_pages WHERE website_id = 777777`);
+      await sql('shard_1', `DELETE FROM pwb_field_keys WHERE pwb_website_id = 777777`);
+    }
+    expect(ofKind(await doctor(), 'orphaned-rows')).toEqual([]);
+  });
+
+  it('overlapping ids: a row on a shard with an id the primary also hands out', async () => {
+    const [range] = await sql<{ lo: number }>('default', `SELECT min(id)::int AS lo FROM pwb_website_integrations`);
+    // The shard whose ids start lowest: an id below them widens its range over the primary's only.
+    const starts = await Promise.all(['shard_1', 'shard_2'].map(async (name) => ({ name, min: Number((await sql(name, `SELECT min(id)::text AS m FROM pwb_website_integrations`))[0].m) })));
+    const shard = starts.sort((a, b) => a.min - b.min)[0]!.name;
+    const id = await websiteOn(shard);
+    await sql(shard, `INSERT INTO pwb_website_integrations (id, website_id, category, provider, created_at, updated_at) VALUES ($1, $2, 'crm', 'zoho-x', now(), now())`, [range!.lo, id]);
+    try {
+      const overlaps = ofKind(await doctor(), 'id-range-overlap').filter((f) => f.table === 'pwb_website_integrations');
+      expect(overlaps.map((f) => f.database).sort(), JSON.stringify(overlaps.map((f) => f.message))).toEqual(['default', shard]);
+      const mine = overlaps.find((f) => f.database === shard)!;
+      expect(mine).toMatchObject({ severity: 'warning', rows: expect.any(Number) });
+      expect(mine.message).toMatch(/overlap default/);
+      expect(mine.fix).toContain('setval');
+    } finally {
+      await sql(shard, `DELETE FROM pwb_website_integrations WHERE id = $1`, [range!.lo]);
+    }
+    expect(ofKind(await doctor(), 'id-range-overlap').filter((f) => f.table === 'pwb_website_integrations')).toEqual([]);
+  });
+
+  it('a materialized view not refreshed after its tables changed', async () => {
+    const id = await websiteOn('shard_1');
+    const [asset] = await sql<{ id: string }>(
+      'shard_1',
+      `INSERT INTO pwb_realty_assets (website_id, reference, slug, created_at, updated_at) VALUES ($1::int, 'NEW-1', 'fresh-' || $1::int, now(), now()) RETURNING id::text`,
+      [id],
+    );
+    try {
+      const stale = ofKind(await doctor(), 'stale-materialized-view');
+      expect(stale).toEqual([expect.objectContaining({ severity: 'warning', database: 'shard_1', table: 'pwb_properties', website: id, rows: 1 })]);
+      expect(stale[0]!.fix).toContain('REFRESH MATERIALIZED VIEW CONCURRENTLY pwb_properties');
+      await sql('shard_1', `REFRESH MATERIALIZED VIEW CONCURRENTLY pwb_properties`);
+      expect(ofKind(await doctor(), 'stale-materialized-view')).toEqual([]);
+    } finally {
+      await sql('shard_1', `DELETE FROM pwb_realty_assets WHERE id = $1`, [asset!.id]);
+      await sql('shard_1', `REFRESH MATERIALIZED VIEW CONCURRENTLY pwb_properties`);
+    }
+  });
+
+  it('an unreachable database: reported, its checks marked partial, the rest still checked', async () => {
+    const profile = JSON.parse(await readFile(cluster.profilePath, 'utf8'));
+    profile.shards.shard_2.port = await findFreePort();
+    const brokenPath = cluster.profilePath.replace(/\.json$/, '-broken.json');
+    await writeFile(brokenPath, JSON.stringify(profile));
+    const broken = await open(brokenPath);
+    try {
+      const result = await doctor(broken);
+      expect(ofKind(result, 'unreachable-database')).toEqual([expect.objectContaining({ severity: 'error', database: 'shard_2' })]);
+      expect(result.databases.find((d) => d.name === 'shard_2')).toMatchObject({ reachable: false, errors: 1 });
+      expect(result.checks.find((c) => c.check === 'misplaced, split and orphaned rows')).toMatchObject({ status: 'partial' });
+    } finally {
+      await broken.close();
+    }
+    expect(ofKind(await doctor(), 'unreachable-database')).toEqual([]);
+  });
+});
+
+describe('doctor CLI', () => {
+  const bin = fileURLToPath(new URL('../../../bin/shard-console.js', import.meta.url));
+  const cli = (args: string[]) =>
+    new Promise<{ code: number; stdout: string }>((resolve) => {
+      execFile(process.execPath, [bin, ...args], { env: { ...process.env, SC_TEST_PASSWORD: cluster.password } }, (error, stdout) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout }),
+      );
+    });
+
+  it('doctor --json carries the contract fields and exits 1 only when a finding is an error', async () => {
+    const clean = await cli(['doctor', '--profile', cluster.profilePath, '--json']);
+    expect(clean.code).toBe(0);
+    const id = await websiteOn('shard_1');
+    await sql('shard_2', `INSERT INTO pwb_pages (website_id, slug, created_at, updated_at) VALUES ($1, 'stray', now(), now())`, [id]);
+    try {
+      const faulty = await cli(['doctor', '--profile', cluster.profilePath, '--json']);
+      expect(faulty.code).toBe(1);
+      const out = JSON.parse(faulty.stdout);
+      for (const f of out.findings) expect(Object.keys(f)).toEqual(expect.arrayContaining(['kind', 'database', 'table', 'website', 'rows', 'message', 'fix']));
+      expect(out.findings).toContainEqual(expect.objectContaining({ kind: 'misplaced-rows', database: 'shard_2', table: 'pwb_pages', website: id, rows: 1 }));
+    } finally {
+      await sql('shard_2', `DELETE FROM pwb_pages WHERE website_id = $1 AND slug = 'stray'`, [id]);
+    }
+  });
+});

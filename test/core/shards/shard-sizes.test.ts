@@ -1,0 +1,209 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadClusterProfile } from '../../../electron/core/config/resolve-profile-source.ts';
+import { memorySecretStore } from '../../../electron/core/config/secret-store.ts';
+import { openConsole, type ConsoleContext } from '../../../electron/core/console-context.ts';
+import { estimateTenantSizes } from '../../../electron/core/shards/tenant-size-estimates.ts';
+import { startTestCluster, testPool, type TestCluster } from '../../harness/test-cluster.ts';
+import { callMethod } from '../../support/test-console.ts';
+
+/*
+ * Sizes write snapshots into shard_console on the primary, so these tests run on a cluster of their own.
+ */
+
+let cluster: TestCluster;
+let ctx: ConsoleContext;
+const pools = new Map<string, pg.Pool>();
+const sql = async <R extends pg.QueryResultRow = any>(database: string, text: string, params: unknown[] = []) => (await pools.get(database)!.query<R>(text, params)).rows;
+
+/** Hand-written membership SQL for every PWB tenant table: independent of the console's catalog. */
+const membership: Record<string, string> = {
+  pwb_pages: 'website_id = $1',
+  pwb_page_parts: 'website_id = $1',
+  pwb_contents: 'website_id = $1',
+  pwb_links: 'website_id = $1',
+  pwb_contacts: 'website_id = $1',
+  pwb_messages: 'website_id = $1',
+  pwb_realty_assets: 'website_id = $1',
+  pwb_sale_listings: 'realty_asset_id IN (SELECT id FROM pwb_realty_assets WHERE website_id = $1)',
+  pwb_rental_listings: 'realty_asset_id IN (SELECT id FROM pwb_realty_assets WHERE website_id = $1)',
+  pwb_prop_photos: 'realty_asset_id IN (SELECT id FROM pwb_realty_assets WHERE website_id = $1)',
+  pwb_features: 'realty_asset_id IN (SELECT id FROM pwb_realty_assets WHERE website_id = $1)',
+  pwb_field_keys: 'pwb_website_id = $1',
+  pwb_media_folders: 'website_id = $1',
+  pwb_media: 'website_id = $1',
+  pwb_support_tickets: 'website_id = $1',
+  pwb_ticket_messages: 'support_ticket_id IN (SELECT id FROM pwb_support_tickets WHERE website_id = $1)',
+  pwb_saved_searches: 'website_id = $1',
+  pwb_search_alerts: 'saved_search_id IN (SELECT id FROM pwb_saved_searches WHERE website_id = $1)',
+  pwb_website_integrations: 'website_id = $1',
+};
+
+async function shardOf(id: number): Promise<string> {
+  return (await sql<{ s: string }>('default', `SELECT coalesce(shard_name, 'default') AS s FROM pwb_websites WHERE id = $1`, [id]))[0]!.s;
+}
+
+beforeAll(async () => {
+  cluster = await startTestCluster({ websites: 40, scale: 0.05, seed: 11 });
+  for (const server of cluster.servers) pools.set(server.name, testPool(server, cluster.password));
+  const profile = await loadClusterProfile({ profile: cluster.profilePath }, { env: { ...process.env, SC_TEST_PASSWORD: cluster.password }, secrets: memorySecretStore() });
+  ctx = openConsole(profile);
+});
+
+afterAll(async () => {
+  await ctx?.close();
+  await Promise.all([...pools.values()].map((p) => p.end()));
+  await cluster?.stop();
+});
+
+describe('sizes per database', () => {
+  it('reports every table with heap, index and TOAST bytes that add up to what PostgreSQL says, and websites per shard', async () => {
+    const result = await callMethod(ctx, 'shards.sizes', {});
+    expect(result.databases.map((d) => d.name).sort()).toEqual(['default', 'shard_1', 'shard_2']);
+    const routed = await sql<{ s: string; n: number }>('default', `SELECT coalesce(shard_name, 'default') AS s, count(*)::int AS n FROM pwb_websites GROUP BY 1`);
+    for (const db of result.databases) {
+      expect(db.reachable).toBe(true);
+      expect(db.websites).toBe(routed.find((r) => r.s === db.name)?.n ?? 0);
+      const direct = await sql<{ t: string; total: string; idx: string; toast: string }>(
+        db.name,
+        `SELECT c.relname AS t, pg_total_relation_size(c.oid)::text AS total, pg_indexes_size(c.oid)::text AS idx,
+                coalesce(pg_total_relation_size(nullif(c.reltoastrelid, 0)), 0)::text AS toast
+           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind IN ('r', 'm')`,
+      );
+      expect(direct.length).toBeGreaterThan(15);
+      for (const row of direct) {
+        const table = db.tables.find((t) => t.table === row.t);
+        expect(table, `${db.name}.${row.t}`).toBeDefined();
+        expect(table!.heapBytes + table!.indexBytes + table!.toastBytes).toBe(table!.totalBytes);
+        expect({ t: row.t, total: table!.totalBytes, index: table!.indexBytes, toast: table!.toastBytes }).toEqual({ t: row.t, total: Number(row.total), index: Number(row.idx), toast: Number(row.toast) });
+      }
+      const pages = db.tables.find((t) => t.table === 'pwb_pages')!;
+      expect(pages.kind).toBe('tenant');
+      const [{ n }] = await sql(db.name, `SELECT count(*)::int AS n FROM pwb_pages`);
+      expect(pages.rowsEstimate).toBe(n);
+      expect(db.tables.find((t) => t.table === 'pwb_properties')?.kind).toBe('view');
+    }
+    expect(result.databases.find((d) => d.name === 'default')!.tables.find((t) => t.table === 'pwb_websites')?.kind).toBe('global');
+  });
+
+  it('keeps at most one snapshot per interval and reports growth since the last one, with the trend', async () => {
+    await callMethod(ctx, 'shards.sizes', {});
+    const again = await callMethod(ctx, 'shards.sizes', {});
+    expect(again.snapshotTaken).toBe(false);
+    expect(again.snapshotIntervalMinutes).toBe(15);
+    const [{ n }] = await sql('default', `SELECT count(*)::int AS n FROM shard_console.size_snapshots WHERE database = 'shard_1'`);
+    expect(n).toBe(1);
+
+    // An hour later, a website has grown.
+    await sql('default', `UPDATE shard_console.size_snapshots SET taken_at = taken_at - interval '1 hour'`);
+    const [{ id }] = await sql('default', `SELECT min(id) AS id FROM pwb_websites WHERE shard_name = 'shard_1'`);
+    await sql('shard_1', `INSERT INTO pwb_contents (website_id, key, raw, created_at, updated_at) SELECT $1, 'grow-' || g, repeat('x', 500), now(), now() FROM generate_series(1, 3000) g`, [id]);
+    const [before] = await sql('default', `SELECT taken_at, size_bytes::text AS size, (table_bytes->>'pwb_contents')::int8 AS contents FROM shard_console.size_snapshots WHERE database = 'shard_1'`);
+    const later = await callMethod(ctx, 'shards.sizes', { database: 'shard_1' });
+    expect(later.snapshotTaken).toBe(true);
+    const db = later.databases[0]!;
+    expect(db.growth).toEqual({ sinceAt: before.taken_at.toISOString(), bytes: db.sizeBytes! - Number(before.size) });
+    expect(db.growth!.bytes).toBeGreaterThan(1_000_000);
+    const contents = db.tables.find((t) => t.table === 'pwb_contents')!;
+    expect(contents.growthBytes).toBe(contents.totalBytes - Number(before.contents));
+    expect(db.trend.map((p) => p.sizeBytes)).toEqual([Number(before.size), db.sizeBytes]);
+    const [{ m }] = await sql('default', `SELECT count(*)::int AS m FROM shard_console.size_snapshots WHERE database = 'shard_1'`);
+    expect(m).toBe(2);
+    await sql('shard_1', `DELETE FROM pwb_contents WHERE key LIKE 'grow-%'`);
+    await sql('shard_1', `ANALYZE pwb_contents`);
+  });
+});
+
+describe('tenant footprints', () => {
+  it('exact bytes per table match a direct SQL sum of every row of the website, FK-chained tables included', async () => {
+    for (const id of cluster.seed.largeWebsiteIds) {
+      const shard = await shardOf(id);
+      const exact = await callMethod(ctx, 'shards.tenantFootprint', { id, figure: 'exact' });
+      expect(exact).toMatchObject({ id, database: shard, figure: 'exact' });
+      expect(exact.tables.map((t) => t.table).sort()).toEqual(Object.keys(membership).sort());
+      for (const t of exact.tables) {
+        const [direct] = await sql(shard, `SELECT count(*)::int AS rows, coalesce(sum(pg_column_size(t.*)), 0)::int8::text AS bytes FROM ${t.table} t WHERE ${membership[t.table]}`, [id]);
+        expect({ table: t.table, rows: t.rows, bytes: t.bytes }).toEqual({ table: t.table, rows: direct.rows, bytes: Number(direct.bytes) });
+      }
+      expect(exact.totalBytes).toBe(exact.tables.reduce((s, t) => s + t.bytes, 0));
+      expect(exact.tables.find((t) => t.table === 'pwb_prop_photos')!.rows).toBeGreaterThan(0);
+    }
+  });
+
+  it('estimates count the same rows and come within a sane factor of the exact bytes', async () => {
+    for (const id of cluster.seed.largeWebsiteIds) {
+      const [estimate, exact] = await Promise.all([
+        callMethod(ctx, 'shards.tenantFootprint', { id }),
+        callMethod(ctx, 'shards.tenantFootprint', { id, figure: 'exact' }),
+      ]);
+      expect(estimate.figure).toBe('estimate');
+      expect(estimate.tables.map((t) => [t.table, t.rows])).toEqual(exact.tables.map((t) => [t.table, t.rows]));
+      const ratio = estimate.totalBytes / exact.totalBytes;
+      expect(ratio, `website ${id}: estimate ${estimate.totalBytes} vs exact ${exact.totalBytes}`).toBeGreaterThan(0.7);
+      expect(ratio).toBeLessThan(1.6);
+      expect(estimate.share).toBeGreaterThan(0);
+      expect(estimate.share).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('ranks the large tenants first on their databases, with their share and the same numbers as one footprint', async () => {
+    const result = await callMethod(ctx, 'shards.largestTenants', { limit: 5 });
+    expect(result.figure).toBe('estimate');
+    for (const id of cluster.seed.largeWebsiteIds) {
+      const shard = await shardOf(id);
+      const on = result.databases.find((d) => d.name === shard)!;
+      expect(on.error).toBeNull();
+      expect(on.largest[0]!.id).toBe(id);
+      expect(on.largest[0]!.shard).toBe(shard);
+      const footprint = await callMethod(ctx, 'shards.tenantFootprint', { id });
+      expect(on.largest[0]!.rows).toBe(footprint.totalRows);
+      expect(Math.abs(on.largest[0]!.bytes - footprint.totalBytes)).toBeLessThanOrEqual(footprint.tables.length);
+      expect(on.largest[0]!.share).toBeCloseTo(on.largest[0]!.bytes / on.tenantDataBytes, 3);
+      expect(on.largest.map((t) => t.bytes)).toEqual([...on.largest.map((t) => t.bytes)].sort((a, b) => b - a));
+      expect(on.sampledTables).toEqual([]);
+    }
+  });
+
+  it('a block sample of big tables still puts the large tenant first, within a sane factor of exact', async () => {
+    const id = cluster.seed.largeWebsiteIds[0]!;
+    const shard = await shardOf(id);
+    const catalog = await ctx.catalog.get(shard);
+    const sampled = await estimateTenantSizes(ctx.pools.get(shard), catalog, 3, { sampleRowsPerTable: 1000 });
+    expect(sampled.sampledTables.length).toBeGreaterThan(2);
+    expect(sampled.largest[0]!.id).toBe(id);
+    const exact = await callMethod(ctx, 'shards.tenantFootprint', { id, figure: 'exact' });
+    const ratio = sampled.largest[0]!.bytes / exact.totalBytes;
+    expect(ratio, `sampled ${sampled.largest[0]!.bytes} vs exact ${exact.totalBytes}`).toBeGreaterThan(0.5);
+    expect(ratio).toBeLessThan(2);
+  });
+});
+
+describe('sizes CLI', () => {
+  const bin = fileURLToPath(new URL('../../../bin/shard-console.js', import.meta.url));
+  const cli = (args: string[]) =>
+    new Promise<{ code: number; stdout: string }>((resolve) => {
+      execFile(process.execPath, [bin, ...args], { env: { ...process.env, SC_TEST_PASSWORD: cluster.password } }, (error, stdout) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout }),
+      );
+    });
+
+  it('sizes --json carries the contract fields; --database picks one', async () => {
+    const all = await cli(['sizes', '--profile', cluster.profilePath, '--json']);
+    expect(all.code).toBe(0);
+    const out = JSON.parse(all.stdout);
+    expect(out.databases.map((d: { name: string }) => d.name).sort()).toEqual(['default', 'shard_1', 'shard_2']);
+    for (const db of out.databases) {
+      expect(db).toEqual(expect.objectContaining({ name: expect.any(String), sizeBytes: expect.any(Number), tables: expect.any(Array), largestTenants: expect.any(Array) }));
+      for (const t of db.tables) expect(Object.keys(t)).toEqual(expect.arrayContaining(['table', 'heapBytes', 'indexBytes', 'toastBytes', 'rowsEstimate']));
+      expect(db.largestTenants.length).toBeGreaterThan(0);
+      for (const t of db.largestTenants) expect(t).toEqual(expect.objectContaining({ id: expect.any(Number), bytes: expect.any(Number), rows: expect.any(Number) }));
+    }
+    const one = await cli(['sizes', '--database', 'shard_2', '--profile', cluster.profilePath, '--json']);
+    expect(JSON.parse(one.stdout).databases.map((d: { name: string }) => d.name)).toEqual(['shard_2']);
+    const human = await cli(['sizes', '--database', 'shard_2', '--profile', cluster.profilePath]);
+    expect(human.stdout).toMatch(/^shard_2 \(shard\): \d+(\.\d+)? MB/);
+    expect(human.stdout).toMatch(/largest tenants on shard_2 \(estimate/);
+  });
+});

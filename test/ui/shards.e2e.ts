@@ -1,0 +1,97 @@
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { formatBytes } from '../../shared/format.ts';
+import { test, expect } from './fixtures.ts';
+import type { UiServer } from './ui-server.ts';
+
+/*
+ * The shard pages draw the numbers the CLI reports: database sizes as the stacked bars' totals, the
+ * largest tenants' estimated bytes as bar labels, and an exact measurement that matches `tenant ID`.
+ * Read-only: the only write is the size snapshot viewing stores, which is the feature.
+ */
+
+const repoRoot = resolve(import.meta.dirname, '../..');
+
+function cli(ui: UiServer, args: string[]): Promise<any> {
+  return new Promise((done, fail) => {
+    execFile(process.execPath, ['bin/shard-console.js', ...args, '--profile', ui.profilePath, '--json'], { cwd: repoRoot, env: { ...process.env, SC_TEST_PASSWORD: ui.password } }, (error, stdout, stderr) => {
+      if (error && !stdout) fail(new Error(`${args.join(' ')}: ${stderr}`));
+      else done(JSON.parse(stdout));
+    });
+  });
+}
+
+const UNITS: Record<string, number> = { B: 1, kB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 };
+function parseBytes(text: string): number {
+  const m = /^(-?\d+(?:\.\d+)?) (B|kB|MB|GB|TB)$/.exec(text.trim());
+  if (!m) throw new Error(`"${text}" is not a size in human units`);
+  return Number(m[1]) * UNITS[m[2]!]!;
+}
+
+test('the shards page draws a bar per database, stacked by table, ending in the size the CLI reports', async ({ app, ui }) => {
+  // The CLI first: a first look creates the console's own tables on the primary, which changes its size.
+  const sizes = await cli(ui, ['sizes']);
+  await app.open('#/shards');
+  const chart = app.page.getByTestId('table-stack-chart');
+  await expect(chart.locator('.recharts-bar-rectangle').first()).toBeVisible();
+  await expect(app.page.getByRole('heading', { level: 1, name: 'Shards' })).toBeVisible();
+  const totals = await chart.locator('.recharts-label-list text, .recharts-label').allTextContents();
+  expect(sizes.databases.map((d: { name: string }) => d.name).sort()).toEqual(['default', 'shard_1', 'shard_2']);
+  expect(totals).toHaveLength(3);
+  for (const [i, db] of sizes.databases.entries()) {
+    // The page read its sizes a moment before the CLI: allow the last printed digit to differ.
+    const drawn = parseBytes(totals[i]!);
+    expect(Math.abs(drawn - db.sizeBytes) / db.sizeBytes, `${db.name}: drew ${totals[i]}, CLI ${formatBytes(db.sizeBytes)}`).toBeLessThan(0.01);
+  }
+  // A segment per large table plus the rest: the legend names the tables.
+  await expect(chart.locator('.recharts-legend-item-text', { hasText: 'pwb_realty_assets' })).toBeVisible();
+  await expect(chart.locator('.recharts-legend-item-text', { hasText: 'free space & catalog' })).toBeVisible();
+  for (const db of sizes.databases) await expect(app.page.getByTestId(`shard-row-${db.name}`)).toContainText(formatBytes(db.sizeBytes).split(' ')[1]!);
+  await app.screenshot('shards.png');
+});
+
+test('a shard page charts the largest tenants with the bytes the CLI reports, and measures one exactly', async ({ app, ui }) => {
+  const sizes = await cli(ui, ['sizes', '--database', 'shard_1']);
+  const db = sizes.databases[0];
+  expect(db.name).toBe('shard_1');
+  await app.open('#/shards/shard_1');
+  await expect(app.page.getByRole('heading', { level: 1, name: 'shard_1' })).toBeVisible();
+  const chart = app.page.locator('figure[aria-label^="Largest tenants on shard_1"]');
+  await expect(chart.locator('.recharts-bar-rectangle').first()).toBeVisible();
+  await expect(chart).toHaveAttribute('aria-label', 'Largest tenants on shard_1 (estimate)');
+  const labels = await chart.locator('.recharts-label-list text, .recharts-label').allTextContents();
+  const shown = db.largestTenants.slice(0, Math.min(10, labels.length));
+  expect(shown.length).toBeGreaterThanOrEqual(3);
+  for (const [i, tenant] of shown.entries()) {
+    expect(labels[i], `website ${tenant.id}`).toBe(formatBytes(tenant.bytes));
+    await expect(chart.getByText(new RegExp(`^#${tenant.id}( |$)`))).toBeVisible();
+  }
+  await expect(app.page.getByTestId('figure')).toHaveText('estimate');
+
+  const table = app.page.getByTestId('shard-tables');
+  for (const t of db.tables.slice(0, 5)) {
+    await expect(table.locator(`tr[data-table="${t.table}"]`)).toContainText(formatBytes(t.heapBytes));
+  }
+
+  const top = db.largestTenants[0];
+  const row = app.page.locator(`[data-testid="largest-tenant"][data-id="${top.id}"]`);
+  await expect(row.getByTestId('tenant-bytes')).toHaveText(formatBytes(top.bytes));
+  await row.getByRole('button', { name: 'Measure exactly' }).click();
+  const exact = await cli(ui, ['tenant', String(top.id)]);
+  await expect(row.getByTestId('exact-bytes')).toContainText(formatBytes(exact.totalBytes));
+  await app.screenshot('shard-shard_1.png');
+});
+
+test('the overview shows a health badge per database that opens its doctor findings', async ({ app }) => {
+  const overview = await app.overview();
+  await overview.ready();
+  for (const name of ['default', 'shard_1', 'shard_2']) {
+    const badge = overview.database(name).getByTestId('health-badge');
+    await expect(badge).toBeVisible();
+    await expect(badge).toHaveAttribute('data-tone', /^(ok|warn)$/);
+    await expect(badge).toHaveAttribute('href', `#/doctor?database=${name}`);
+  }
+  await app.screenshot('overview-health.png');
+  await overview.database('shard_2').getByTestId('health-badge').click();
+  await expect(app.page.getByRole('heading', { level: 1, name: 'Doctor · shard_2' })).toBeVisible();
+});
