@@ -1,0 +1,140 @@
+import { useEffect, useRef, useState } from 'react';
+import type { KeyboardEvent } from 'react';
+import type { MoveJob } from '../../../shared/contract.ts';
+import { useQuery } from '../api/hooks.ts';
+import { ErrorPanel } from '../components/ErrorPanel.tsx';
+import { Loading } from '../components/Loading.tsx';
+import { MoveStateBadge } from '../components/MoveBadges.tsx';
+import { MoveJobActions } from '../components/MoveJobActions.tsx';
+import { navigate } from '../router/use-route.ts';
+import { CURSOR_KEYS, moveCursor, moveJobRows } from '../view/move-list.ts';
+import { shouldPoll } from '../view/move-timeline.ts';
+import { usePolling } from './moves/use-polling.ts';
+
+const POLL_MS = 2000;
+
+/** Every move job, newest first, with the actions valid for each; a table the keyboard can walk. */
+export function Moves() {
+  const list = useQuery('moves.list', {});
+  const jobs = list.data?.jobs ?? [];
+  usePolling(list.refetch, jobs.some((j) => shouldPoll(j)), POLL_MS);
+  // A job started elsewhere since the list was cached: read it again on every visit.
+  useEffect(() => {
+    list.refetch();
+  }, []);
+
+  return (
+    <div className="page">
+      <header className="page__header">
+        <h1>Moves</h1>
+        <div className="page__actions">
+          <span className="toolbar__hint muted">
+            <kbd>↑</kbd>
+            <kbd>↓</kbd> move · <kbd>Enter</kbd> open
+          </span>
+          <button type="button" className="button" onClick={list.refetch} disabled={list.loading && list.data === undefined}>
+            Refresh
+          </button>
+        </div>
+      </header>
+      <p className="muted">Start a move from a website’s page (Tenants → a website → Move…). Jobs live on the primary, so every console and the CLI see the same list.</p>
+      {list.error !== undefined && <ErrorPanel error={list.error} onRetry={list.refetch} />}
+      {list.data === undefined ? (
+        list.error === undefined && <Loading label="Reading the move jobs…" />
+      ) : (
+        <section className="card">
+          {jobs.length === 0 ? <p className="muted">No move jobs yet.</p> : <MoveJobsTable jobs={jobs} onChanged={list.refetch} />}
+        </section>
+      )}
+    </div>
+  );
+}
+
+function MoveJobsTable({ jobs, onChanged }: { jobs: readonly MoveJob[]; onChanged: () => void }) {
+  const rows = moveJobRows(jobs);
+  const byId = new Map(jobs.map((j) => [j.jobId, j]));
+  const [active, setActive] = useState(0);
+  const current = rows.length === 0 ? -1 : Math.min(active, rows.length - 1);
+  const tableRef = useRef<HTMLTableElement>(null);
+
+  useEffect(() => {
+    if (current >= 0) document.getElementById(`move-row-${current}`)?.scrollIntoView({ block: 'nearest' });
+  }, [current]);
+
+  const onKeyDown = (event: KeyboardEvent<HTMLTableElement>) => {
+    // Keys pressed on a button inside a row belong to that button.
+    if (event.target !== tableRef.current) return;
+    if (CURSOR_KEYS.has(event.key)) {
+      event.preventDefault();
+      setActive(moveCursor(current, event.key, rows.length));
+    } else if (event.key === 'Enter' && current >= 0) {
+      event.preventDefault();
+      navigate({ name: 'move', jobId: rows[current]!.jobId });
+    }
+  };
+
+  return (
+    <div className="table-scroll">
+      <table
+        ref={tableRef}
+        className="table move-jobs"
+        role="grid"
+        aria-label="Move jobs"
+        aria-rowcount={rows.length + 1}
+        tabIndex={0}
+        aria-activedescendant={current >= 0 ? `move-row-${current}` : undefined}
+        onKeyDown={onKeyDown}
+        data-testid="move-jobs"
+      >
+        <thead>
+          <tr>
+            <th scope="col">Job</th>
+            <th scope="col">Website</th>
+            <th scope="col">From → to</th>
+            <th scope="col">State</th>
+            <th scope="col">Step</th>
+            <th scope="col">Verified</th>
+            <th scope="col">Created</th>
+            <th scope="col">Started by</th>
+            <th scope="col">Actions</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row, index) => (
+            <tr
+              key={row.jobId}
+              id={`move-row-${index}`}
+              className={index === current ? 'row--active' : undefined}
+              aria-selected={index === current}
+              data-testid="move-job-row"
+              data-job-id={row.jobId}
+              data-state={row.state}
+              onClick={() => {
+                setActive(index);
+                navigate({ name: 'move', jobId: row.jobId });
+              }}
+            >
+              <td className="mono">
+                <a href={row.href} tabIndex={-1} onClick={(e) => e.stopPropagation()}>
+                  {row.shortId}
+                </a>
+              </td>
+              <td>{row.websiteId}</td>
+              <td>{row.route}</td>
+              <td>
+                <MoveStateBadge job={byId.get(row.jobId)!} />
+              </td>
+              <td>{row.stepLabel}</td>
+              <td>{row.verifiedLabel}</td>
+              <td className="nowrap">{row.createdLabel}</td>
+              <td>{row.startedBy}</td>
+              <td onClick={(e) => e.stopPropagation()}>
+                <MoveJobActions job={byId.get(row.jobId)!} compact onChanged={onChanged} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
