@@ -2,6 +2,10 @@ import { z } from 'zod';
 import { errorInfoSchema } from './errors.ts';
 import { clusterMethods } from './methods/cluster-methods.ts';
 import { tenantMethods } from './methods/tenant-methods.ts';
+import { moveMethods } from './methods/move-methods.ts';
+import { shardMethods } from './methods/shard-methods.ts';
+import { doctorMethods } from './methods/doctor-methods.ts';
+import { migrationMethods } from './methods/migration-methods.ts';
 
 /*
  * The one contract between the renderer, the CLI and the main-process core. Every method's params and
@@ -11,10 +15,18 @@ import { tenantMethods } from './methods/tenant-methods.ts';
 
 export * from './methods/cluster-methods.ts';
 export * from './methods/tenant-methods.ts';
+export * from './methods/move-methods.ts';
+export * from './methods/shard-methods.ts';
+export * from './methods/doctor-methods.ts';
+export * from './methods/migration-methods.ts';
 
 export const contract = {
   ...clusterMethods,
   ...tenantMethods,
+  ...moveMethods,
+  ...shardMethods,
+  ...doctorMethods,
+  ...migrationMethods,
 } as const;
 
 export type Contract = typeof contract;

@@ -13,6 +13,16 @@ export const errorCodes = [
   'DATABASE_ERROR',
   'WEBSITE_NOT_FOUND',
   'SHARD_UNKNOWN',
+  'MIGRATION_FAILED',
+  'LOCKED',
+  'SHARD_EXISTS',
+  'MOVE_REFUSED',
+  'MOVE_CONFLICT',
+  'MOVE_FAILED',
+  'VERIFY_FAILED',
+  'JOB_NOT_FOUND',
+  'JOB_BUSY',
+  'ACTION_NOT_ALLOWED',
   'INTERNAL',
 ] as const;
 

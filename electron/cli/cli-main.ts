@@ -5,10 +5,14 @@ import { processIo, type CliIo } from './cli-output.ts';
 import { openConsoleFromOptions } from './open-console-from-options.ts';
 import { shardsCommand } from './commands/cluster-commands.ts';
 import { tenantCommand, tenantsCommand } from './commands/tenant-commands.ts';
+import { sizesCommand } from './commands/size-commands.ts';
+import { doctorCommand } from './commands/doctor-commands.ts';
 import { demoCommand, serveCommand, startCommand } from './commands/server-commands.ts';
+import { driftCommand, lintCommand, migrateCommand, migrationCommand, shardCommand } from './commands/migration-commands.ts';
+import { moveCommand, movesCommand, verifyCommand } from './commands/move-commands.ts';
 
 /** Every command, in the order `help` lists them. */
-const commands: readonly CliCommand[] = [startCommand, demoCommand, shardsCommand, tenantsCommand, tenantCommand, serveCommand];
+const commands: readonly CliCommand[] = [startCommand, demoCommand, shardsCommand, tenantsCommand, tenantCommand, sizesCommand, doctorCommand, moveCommand, movesCommand, verifyCommand, migrateCommand, migrationCommand, driftCommand, lintCommand, shardCommand, serveCommand];
 
 function usage(): string {
   return [

@@ -3,6 +3,13 @@ import { ErrorPanel } from './components/ErrorPanel.tsx';
 import { Overview } from './routes/Overview.tsx';
 import { Tenants } from './routes/Tenants.tsx';
 import { TenantDetail } from './routes/tenants/TenantDetail.tsx';
+import { Migrations } from './routes/Migrations.tsx';
+import { Drift } from './routes/Drift.tsx';
+import { Shards } from './routes/Shards.tsx';
+import { ShardDetail } from './routes/ShardDetail.tsx';
+import { Doctor } from './routes/Doctor.tsx';
+import { Moves } from './routes/Moves.tsx';
+import { MoveJobPage } from './routes/moves/MoveJobPage.tsx';
 import { useRoute } from './router/use-route.ts';
 import { useEffect } from 'react';
 import type { Route } from './router/routes.ts';
@@ -11,19 +18,33 @@ const titles: Record<Route['name'], string> = {
   overview: 'Overview',
   tenants: 'Tenants',
   tenant: 'Website',
+  migrations: 'Migrations',
+  drift: 'Schema drift',
+  shards: 'Shards',
+  shard: 'Shard',
+  doctor: 'Doctor',
+  moves: 'Moves',
+  move: 'Move job',
   'not-found': 'Not found',
 };
 
 export function App() {
   const route = useRoute();
   useEffect(() => {
-    document.title = route.name === 'tenant' ? `Website ${route.id} · Shard Console` : `${titles[route.name]} · Shard Console`;
+    document.title = route.name === 'tenant' ? `Website ${route.id} · Shard Console` : route.name === 'shard' ? `${route.database} · Shard Console` : `${titles[route.name]} · Shard Console`;
   }, [route]);
   return (
     <Layout route={route}>
       {route.name === 'overview' && <Overview />}
       {route.name === 'tenants' && <Tenants />}
       {route.name === 'tenant' && <TenantDetail key={route.id} id={route.id} />}
+      {route.name === 'migrations' && <Migrations />}
+      {route.name === 'drift' && <Drift />}
+      {route.name === 'shards' && <Shards />}
+      {route.name === 'shard' && <ShardDetail key={route.database} database={route.database} />}
+      {route.name === 'doctor' && <Doctor database={route.database} />}
+      {route.name === 'moves' && <Moves />}
+      {route.name === 'move' && <MoveJobPage key={route.jobId} jobId={route.jobId} />}
       {route.name === 'not-found' && (
         <ErrorPanel error={new Error(`There is no page at ${route.path}. Use the navigation on the left.`)} />
       )}

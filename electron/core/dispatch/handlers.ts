@@ -2,6 +2,10 @@ import type { MethodName, MethodResult, ParsedParams } from '../../../shared/con
 import type { ConsoleContext } from '../console-context.ts';
 import { clusterHandlers } from '../cluster/cluster-handlers.ts';
 import { tenantHandlers } from '../tenants/tenant-handlers.ts';
+import { moveHandlers } from '../moves/move-handlers.ts';
+import { migrationHandlers } from '../migrations/migration-handlers.ts';
+import { shardHandlers } from '../shards/shard-handlers.ts';
+import { doctorHandlers } from '../doctor/doctor-handlers.ts';
 
 export type Handler<M extends MethodName> = (params: ParsedParams<M>) => Promise<MethodResult<M>>;
 /** Handlers for a slice of the contract: each domain folder exports one of these. */
@@ -13,5 +17,9 @@ export function createHandlers(ctx: ConsoleContext): Handlers {
   return Object.freeze({
     ...clusterHandlers(ctx),
     ...tenantHandlers(ctx),
+    ...moveHandlers(ctx),
+    ...migrationHandlers(ctx),
+    ...shardHandlers(ctx),
+    ...doctorHandlers(ctx),
   });
 }

@@ -7,6 +7,11 @@ import type { Route } from '../router/routes.ts';
 const NAV = [
   { section: 'overview', href: '#/overview', label: 'Overview' },
   { section: 'tenants', href: '#/tenants', label: 'Tenants' },
+  { section: 'moves', href: '#/moves', label: 'Moves' },
+  { section: 'shards', href: '#/shards', label: 'Shards' },
+  { section: 'doctor', href: '#/doctor', label: 'Doctor' },
+  { section: 'migrations', href: '#/migrations', label: 'Migrations' },
+  { section: 'drift', href: '#/drift', label: 'Schema drift' },
 ] as const;
 
 /** The frame around every page: nav on the left with the connected profile, the page on the right. */

@@ -6,6 +6,13 @@ export type Route =
   | { name: 'overview' }
   | { name: 'tenants'; shard: string | null }
   | { name: 'tenant'; id: number }
+  | { name: 'migrations' }
+  | { name: 'drift' }
+  | { name: 'shards' }
+  | { name: 'shard'; database: string }
+  | { name: 'doctor'; database: string | null }
+  | { name: 'moves' }
+  | { name: 'move'; jobId: string }
   | { name: 'not-found'; path: string };
 
 export function parseRoute(hash: string): Route {
@@ -14,10 +21,22 @@ export function parseRoute(hash: string): Route {
   const path = (queryAt < 0 ? raw : raw.slice(0, queryAt)).replace(/\/+$/, '');
   const query = new URLSearchParams(queryAt < 0 ? '' : raw.slice(queryAt + 1));
   if (path === '' || path === '/overview') return { name: 'overview' };
+  if (path === '/migrations') return { name: 'migrations' };
+  if (path === '/drift') return { name: 'drift' };
+  if (path === '/shards') return { name: 'shards' };
+  const shard = /^\/shards\/([^/]+)$/.exec(path);
+  if (shard?.[1] !== undefined) return { name: 'shard', database: decodeURIComponent(shard[1]) };
+  if (path === '/doctor') {
+    const database = query.get('database');
+    return { name: 'doctor', database: database === null || database === '' ? null : database };
+  }
   if (path === '/tenants') {
     const shard = query.get('shard');
     return { name: 'tenants', shard: shard === null || shard === '' ? null : shard };
   }
+  if (path === '/moves') return { name: 'moves' };
+  const move = /^\/moves\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i.exec(path);
+  if (move?.[1] !== undefined) return { name: 'move', jobId: move[1].toLowerCase() };
   const detail = /^\/tenants\/([^/]+)$/.exec(path);
   if (detail?.[1] !== undefined) {
     const id = parseWebsiteId(detail[1]);
@@ -34,14 +53,32 @@ export function routeHref(route: Route): string {
       return route.shard === null ? '#/tenants' : `#/tenants?shard=${encodeURIComponent(route.shard)}`;
     case 'tenant':
       return `#/tenants/${route.id}`;
+    case 'migrations':
+      return '#/migrations';
+    case 'drift':
+      return '#/drift';
+    case 'shards':
+      return '#/shards';
+    case 'shard':
+      return `#/shards/${encodeURIComponent(route.database)}`;
+    case 'doctor':
+      return route.database === null ? '#/doctor' : `#/doctor?database=${encodeURIComponent(route.database)}`;
+    case 'moves':
+      return '#/moves';
+    case 'move':
+      return `#/moves/${route.jobId}`;
     case 'not-found':
       return `#${route.path}`;
   }
 }
 
 /** Which nav entry a route belongs to. */
-export function navSection(route: Route): 'overview' | 'tenants' | null {
+export function navSection(route: Route): 'overview' | 'tenants' | 'migrations' | 'drift' | 'shards' | 'doctor' | 'moves' | null {
   if (route.name === 'overview') return 'overview';
+  if (route.name === 'migrations' || route.name === 'drift') return route.name;
+  if (route.name === 'shards' || route.name === 'shard') return 'shards';
+  if (route.name === 'doctor') return 'doctor';
   if (route.name === 'tenants' || route.name === 'tenant') return 'tenants';
+  if (route.name === 'moves' || route.name === 'move') return 'moves';
   return null;
 }

@@ -1,5 +1,6 @@
 import { useClusterOverview } from '../api/hooks.ts';
 import { ReachableBadge } from '../components/Badges.tsx';
+import { DatabaseHealthBadge } from '../components/DatabaseHealthBadge.tsx';
 import { HorizontalBarChart } from '../components/charts.tsx';
 import { ErrorPanel, ProblemPanel } from '../components/ErrorPanel.tsx';
 import { Loading } from '../components/Loading.tsx';
@@ -98,11 +99,16 @@ function FragmentRow({ row }: { row: ReturnType<typeof formatDatabaseRows>[numbe
   return (
     <>
       <tr data-testid={`database-${row.name}`} data-reachable={row.reachable} className={row.reachable ? undefined : 'row--bad'}>
-        <th scope="row">{row.name}</th>
+        <th scope="row">
+          <a href={routeHref({ name: 'shard', database: row.name })}>{row.name}</a>
+        </th>
         <td>{row.role}</td>
         <td className="mono">{row.address}</td>
         <td>
-          <ReachableBadge reachable={row.reachable} problem={row.problem} />
+          <span className="health-cell">
+            <ReachableBadge reachable={row.reachable} problem={row.problem} />
+            <DatabaseHealthBadge database={row.name} />
+          </span>
         </td>
         <td className="num">{row.latency}</td>
         <td>{row.version}</td>

@@ -16,6 +16,9 @@ const titles: Partial<Record<string, string>> = {
   AUTH_FAILED: 'Database refused the login',
   SHARD_UNKNOWN: 'Unknown shard',
   INVALID_PARAMS: 'Invalid request',
+  SHARD_EXISTS: 'Already in the profile',
+  LOCKED: 'Migrations already running',
+  MIGRATION_FAILED: 'Migration failed',
 };
 
 export function describeError(error: unknown): ErrorText {

@@ -7,6 +7,7 @@ import { ShardBadge } from '../../components/Badges.tsx';
 import { HorizontalBarChart } from '../../components/charts.tsx';
 import { ErrorPanel } from '../../components/ErrorPanel.tsx';
 import { Loading } from '../../components/Loading.tsx';
+import { MoveWebsiteButton } from '../../components/MoveWizard.tsx';
 import { routeHref } from '../../router/routes.ts';
 import { bytesPerTable, formatFootprintRows } from '../../view/tenant-detail.ts';
 import type { FootprintRowView } from '../../view/tenant-detail.ts';
@@ -23,6 +24,7 @@ export function TenantDetail({ id }: { id: number }) {
       <header className="page__header">
         <h1>{detail.data?.subdomain ?? `Website ${id}`}</h1>
         <div className="page__actions">
+          {detail.data !== undefined && <MoveWebsiteButton website={detail.data} />}
           <button type="button" className="button" onClick={detail.refetch} disabled={detail.loading}>
             Refresh
           </button>
