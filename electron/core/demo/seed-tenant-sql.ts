@@ -100,15 +100,15 @@ export function tenantSeedStatements(options: TenantSeedOptions): string[] {
 
     `INSERT INTO pwb_messages (website_id, contact_id, title, content, origin_email, origin_ip, user_agent, host, url, locale,
        latitude, longitude, delivery_email, delivery_success, delivered_at, read, created_at, updated_at)
-     SELECT c.website_id, CASE WHEN pg_temp.rnd('ms.anon:' || c.id || ':' || g) < 0.1 THEN NULL ELSE c.id END,
+     SELECT c.website_id, CASE WHEN pg_temp.rnd('ms.anon:' || c.primary_email || ':' || g) < 0.1 THEN NULL ELSE c.id END,
        'Enquiry about property ' || g, 'Hello, I would like more information. Message ' || g || '.', c.primary_email,
        '10.' || (c.id % 250) || '.' || g || '.7', 'Mozilla/5.0 (demo)', 'agency.example', '/properties/' || g,
-       (ARRAY['en','es','pt'])[1 + (c.id + g) % 3], 36.5 + pg_temp.rnd('ms.lat:' || c.id || ':' || g), -4.9 + pg_temp.rnd('ms.lng:' || c.id || ':' || g),
-       'office@agency.example', true, c.created_at + interval '1 minute', pg_temp.rnd('ms.r:' || c.id || ':' || g) < 0.6,
+       (ARRAY['en','es','pt'])[1 + (c.id + g) % 3], 36.5 + pg_temp.rnd('ms.lat:' || c.primary_email || ':' || g), -4.9 + pg_temp.rnd('ms.lng:' || c.primary_email || ':' || g),
+       'office@agency.example', true, c.created_at + interval '1 minute', pg_temp.rnd('ms.r:' || c.primary_email || ':' || g) < 0.6,
        c.created_at + g * interval '1 day', c.created_at + g * interval '1 day'
      FROM pwb_contacts c
      JOIN seed_sites s ON s.website_id = c.website_id
-     CROSS JOIN LATERAL generate_series(1, ${perParent(`'ms:' || c.id`, 0, 1, 1, 2)}) AS g`,
+     CROSS JOIN LATERAL generate_series(1, ${perParent(`'ms:' || c.primary_email`, 0, 1, 1, 2)}) AS g`,
 
     `INSERT INTO pwb_realty_assets (id, website_id, reference, slug, title, description, street_number, street_address,
        postal_code, city, region, country, latitude, longitude, count_bedrooms, count_bathrooms, count_toilets, count_garages,

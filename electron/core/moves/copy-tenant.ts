@@ -7,7 +7,7 @@ import type { DatabaseCatalog } from '../catalog/database-catalog.ts';
 import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { failpoint } from './move-failpoints.ts';
-import { runLimited } from './move-preflight.ts';
+import { runLimited } from '../run-limited.ts';
 import { websiteRowsSelect, type ScopedTable } from './tenant-scope.ts';
 import { COPY_APPLICATION_NAME } from './write-fence.ts';
 

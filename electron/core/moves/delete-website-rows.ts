@@ -2,6 +2,7 @@ import type { DatabaseCatalog } from '../catalog/database-catalog.ts';
 import type pg from 'pg';
 import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
+import { runLimited } from '../run-limited.ts';
 import { websitePredicate, type ScopedTable } from './tenant-scope.ts';
 
 const BATCH = 10_000;
@@ -20,18 +21,36 @@ export async function deleteWebsiteRows(
   onDeleted?: (table: string, rows: number) => void,
 ): Promise<number> {
   let total = 0;
-  const ordered = [...tables].sort((a, b) => b.level - a.level || a.name.localeCompare(b.name));
+  const levels = [...new Set(tables.map((t) => t.level))].sort((a, b) => b - a);
+  for (const level of levels) {
+    // Tables of one level do not reference each other: they are cleared in parallel, children's level first.
+    const atLevel = tables.filter((t) => t.level === level).sort((a, b) => a.name.localeCompare(b.name));
+    await runLimited(atLevel, 3, async (t) => {
+      total += await deleteTableRows(handle, catalog, t, websiteId, onDeleted);
+    });
+  }
+  return total;
+}
+
+
+async function deleteTableRows(
+  handle: DatabaseHandle,
+  catalog: DatabaseCatalog,
+  t: ScopedTable,
+  websiteId: number,
+  onDeleted?: (table: string, rows: number) => void,
+): Promise<number> {
+  let total = 0;
   const client = await handle.longSession();
   try {
     await client.query(`SET shard_console.bypass_fence = 'on'`);
-    for (const t of ordered) {
       const ref = tableRef(t.table.schema, t.table.table);
       const where = websitePredicate(t, catalog, websiteId);
       if (t.selfReferencing) {
         const r = await client.query(`DELETE FROM ${ref} t WHERE ${where}`);
         total += r.rowCount ?? 0;
         onDeleted?.(t.name, r.rowCount ?? 0);
-        continue;
+        return total;
       }
       // Keyset batches on the primary key: each batch starts where the last ended, so no batch rescans
       // the dead tuples the previous ones left (a LIMIT without a key restart is quadratic on big tenants).
@@ -54,11 +73,9 @@ export async function deleteWebsiteRows(
         if (n < BATCH) break;
         last = keys.map((_, i) => row[`k${i}`]);
       }
-    }
   } finally {
     await client.query(`RESET shard_console.bypass_fence`).catch(() => {});
     client.release();
   }
   return total;
 }
-

@@ -8,6 +8,7 @@ import type { ConsoleContext } from '../console-context.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { databaseForShard, findWebsite } from '../tenants/website-routing.ts';
 import { compareTenantSchemas } from './schema-compare.ts';
+import { runLimited } from '../run-limited.ts';
 import { scopedTables, websitePredicate, websiteRowsSelect, type ScopedTable } from './tenant-scope.ts';
 
 type Refusal = PreflightResult['refusals'][number];
@@ -163,16 +164,4 @@ async function probeIndex(source: DatabaseHandle, target: DatabaseHandle, catalo
     targetClient.release();
     sourceClient.release();
   }
-}
-
-/** Runs tasks with at most `limit` at once. */
-export async function runLimited<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++]!;
-      await task(item);
-    }
-  });
-  await Promise.all(workers);
 }

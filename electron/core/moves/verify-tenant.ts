@@ -3,7 +3,7 @@ import type { MoveJob } from '../../../shared/methods/move-methods.ts';
 import type { DatabaseCatalog } from '../catalog/database-catalog.ts';
 import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
-import { runLimited } from './move-preflight.ts';
+import { runLimited } from '../run-limited.ts';
 import { websitePredicate, websiteRowsSelect, type ScopedTable } from './tenant-scope.ts';
 
 type TableVerification = MoveJob['verification'][number];
@@ -36,9 +36,10 @@ function rowText(t: ScopedTable): string {
 async function tableDigest(handle: DatabaseHandle, catalog: DatabaseCatalog, t: ScopedTable, websiteId: number): Promise<{ rows: number; hash: string }> {
   const client = await pinnedSession(handle);
   try {
-    const text = rowText(t);
+    // The row's text form is built once and hashed twice (two seeds: 128 bits between them).
     const r = await client.query<{ n: string; h0: string; h1: string }>(
-      websiteRowsSelect(t, catalog, websiteId, `count(*)::int8::text AS n, coalesce(sum(hashtextextended(${text}, 0)::numeric), 0)::text AS h0, coalesce(sum(hashtextextended(${text}, 1)::numeric), 0)::text AS h1`),
+      `SELECT count(*)::int8::text AS n, coalesce(sum(hashtextextended(x, 0)::numeric), 0)::text AS h0, coalesce(sum(hashtextextended(x, 1)::numeric), 0)::text AS h1
+         FROM (${websiteRowsSelect(t, catalog, websiteId, `${rowText(t)} AS x`)}) rows`,
     );
     const row = r.rows[0]!;
     return { rows: Number(row.n), hash: `${row.h0}/${row.h1}` };
@@ -107,7 +108,7 @@ export async function verifyTenant(input: {
   const results: TableVerification[] = [];
   const foreignWrites: Array<{ table: string; rows: number }> = [];
   const xids32 = input.copyXids.map((x) => (BigInt(x) % 4294967296n).toString());
-  await runLimited(input.tables, 2, async (t) => {
+  await runLimited(input.tables, 3, async (t) => {
     const targetT = input.targetTables.find((x) => x.name === t.name)!;
     const [a, b] = await Promise.all([
       tableDigest(input.source, input.sourceCatalog, t, input.websiteId),

@@ -3,6 +3,8 @@ import type { ConsoleContext } from '../console-context.ts';
 import { describeTenantPath } from '../catalog/tenant-tables.ts';
 import { tenantRowsQuery } from '../catalog/tenant-row-filter.ts';
 import { databaseForShard, findWebsite } from './website-routing.ts';
+import { runLimited } from '../run-limited.ts';
+import { databaseError } from '../pools/database-error.ts';
 
 /**
  * Exact rows and bytes of one website in every tenant table of the database that holds it, tables
@@ -15,14 +17,21 @@ export async function tenantDetail(ctx: ConsoleContext, id: number): Promise<Ten
   const handle = ctx.pools.get(database);
   const catalog = await ctx.catalog.get(database);
   const tenantTables = [...catalog.tenantTables.values()].sort((a, b) => a.table.localeCompare(b.table));
-  const tables = await Promise.all(
-    tenantTables.map(async (t) => {
-      const sql = tenantRowsQuery(t, catalog.tables, `count(*)::int8::text AS rows, coalesce(sum(pg_column_size(t.*)), 0)::int8::text AS bytes`);
-      const result = await handle.query<{ rows: string; bytes: string }>(sql, [id]);
-      const row = result.rows[0]!;
-      return { table: t.table, rows: Number(row.rows), bytes: Number(row.bytes), via: describeTenantPath(t) };
-    }),
-  );
+  const measured = new Map<string, { table: string; rows: number; bytes: number; via: string }>();
+  // Bounded fan-out: 19 tables at once would queue in the pool past its connect timeout on a big tenant.
+  await runLimited(tenantTables, Math.max(1, ctx.profile.pool.max - 1), async (t) => {
+    const sql = tenantRowsQuery(t, catalog.tables, `count(*)::int8::text AS rows, coalesce(sum(pg_column_size(t.*)), 0)::int8::text AS bytes`);
+    const client = await handle.longSession();
+    try {
+      const row = (await client.query<{ rows: string; bytes: string }>(sql, [id])).rows[0]!;
+      measured.set(t.table, { table: t.table, rows: Number(row.rows), bytes: Number(row.bytes), via: describeTenantPath(t) });
+    } catch (error) {
+      throw databaseError(handle.target, error);
+    } finally {
+      client.release();
+    }
+  });
+  const tables = tenantTables.map((t) => measured.get(t.table)!);
   return {
     id: website.id,
     subdomain: website.subdomain,
