@@ -73,4 +73,22 @@ describe('moving a website', () => {
       await source.end();
     }
   });
+
+  it('never runs two moves of one website at once, and records each action in the audit log', async () => {
+    const { cancelMove } = await import('../../../electron/core/moves/move-service.ts');
+    const home = (await ctx.pools.primary().query(`SELECT coalesce(shard_name, 'default') AS s FROM pwb_websites WHERE id = $1`, [richest])).rows[0].s;
+    const target = home === 'shard_2' ? 'shard_1' : 'shard_2';
+    const first = await createMove(ctx, richest, target);
+    await expect(createMove(ctx, richest, target)).rejects.toMatchObject({ code: 'MOVE_CONFLICT', message: expect.stringContaining(first.id) });
+    const runs = await Promise.allSettled([runMove(ctx, first.id), runMove(ctx, first.id)]);
+    const failures = runs.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.code);
+    expect(runs.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(failures.length).toBe(1);
+    expect(['JOB_BUSY', 'ACTION_NOT_ALLOWED']).toContain(failures[0]);
+    const audit = await ctx.pools.primary().query(`SELECT action, outcome FROM shard_console.audit_log WHERE target IN ($1, $2) ORDER BY id`, [String(richest), first.id]);
+    expect(audit.rows.map((r) => r.action)).toEqual(expect.arrayContaining(['move.create', 'move.run']));
+    const planned = await createMove(ctx, richest, home);
+    expect((await cancelMove(ctx, planned.id)).state).toBe('cancelled');
+  });
 });
+
