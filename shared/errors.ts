@@ -23,6 +23,7 @@ export const errorCodes = [
   'JOB_NOT_FOUND',
   'JOB_BUSY',
   'ACTION_NOT_ALLOWED',
+  'READ_ONLY',
   'INTERNAL',
 ] as const;
 

@@ -6,7 +6,7 @@ import { createHandlers } from '../core/dispatch/handlers.ts';
 
 /** Every CLI command goes through the same dispatcher as IPC and HTTP: one validation, one error shape. */
 export async function callMethod<M extends MethodName>(ctx: ConsoleContext, method: M, params: MethodParams<M>): Promise<MethodResult<M>> {
-  const envelope = await createDispatcher(createHandlers(ctx))(method, params);
+  const envelope = await createDispatcher(createHandlers(ctx), { readOnly: () => ctx.profile.readOnly })(method, params);
   if (!envelope.ok) throw ConsoleError.fromInfo(envelope.error);
   return envelope.result as MethodResult<M>;
 }

@@ -27,7 +27,8 @@ async function createDispatch(): Promise<Dispatch> {
     const secrets = safeStorageSecretStore(safeStorage, join(app.getPath('userData'), 'secrets.json'));
     const profile = await loadClusterProfile({ profile: process.env.SHARD_CONSOLE_PROFILE }, { env: process.env, secrets });
     context = openConsole(profile);
-    return createDispatcher(createHandlers(context));
+    const opened = context;
+    return createDispatcher(createHandlers(opened), { readOnly: () => opened.profile.readOnly });
   } catch (error) {
     const info = error instanceof ConsoleError ? error.toInfo() : { code: 'INTERNAL' as const, message: String(error) };
     return async () => ({ ok: false, error: info });

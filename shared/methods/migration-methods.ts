@@ -164,6 +164,7 @@ export const migrationMethods = {
     z.object({ database: shardName.optional(), parallel: z.number().int().min(1).max(32).default(4) }).strict(),
     z.object({ runId: z.string() }),
     'Starts applying pending migrations: the primary first, then the shards in parallel; follow it with migrations.run.',
+    { mutates: true },
   ),
   'migrations.run': method(z.object({ runId: z.string().min(1).max(100) }).strict(), migrationRunSchema, 'Progress and outcome of a migration run, per database.'),
   'schema.drift': method(z.object({}).strict(), driftResultSchema, 'Differences of every tenant table between the primary and each shard, with the SQL to fix each.'),
@@ -172,5 +173,6 @@ export const migrationMethods = {
     z.object({ name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/), url: z.string().min(1).max(2000) }).strict(),
     addShardResultSchema,
     'Creates a shard database, applies the tenant migrations, moves its sequences to their own range and adds it to the profile.',
+    { mutates: true },
   ),
 } as const;

@@ -57,6 +57,7 @@ async function runDemoCommand(options: OptionValues, io: CliIo): Promise<number>
 async function runServeCommand(ctx: ConsoleContext, options: OptionValues, io: CliIo): Promise<number> {
   const dispatch = createDispatcher(createHandlers(ctx), {
     validateResults: true,
+    readOnly: () => ctx.profile.readOnly,
     onUnexpectedError: (method, error) => io.err(`${method}: ${(error as Error)?.stack ?? String(error)}`),
   });
   const bridgeOptions: Parameters<typeof startHttpBridge>[0] = { dispatch, staticDir: RENDERER_DIR };

@@ -13,6 +13,7 @@ import { ensureShardDatabase } from './ensure-shard-database.ts';
 import { readProfileForUpdate, registerShard } from './register-shard.ts';
 import { assignSequenceRanges } from './sequence-ranges.ts';
 import { databaseKey, shardTargetFromUrl } from './shard-url.ts';
+import { assertWritable } from '../read-only-guard.ts';
 
 /**
  * `shard add NAME --url URL`: create the database (when the server lets us), apply the tenant
@@ -21,6 +22,7 @@ import { databaseKey, shardTargetFromUrl } from './shard-url.ts';
  * and adding it again resumes (the database is kept, migrations skip what ran).
  */
 export async function addShard(ctx: ConsoleContext, params: { name: string; url: string }, options: { env?: Environment } = {}): Promise<AddShardResult> {
+  assertWritable(ctx, 'Adding a shard');
   const env = options.env ?? process.env;
   const { name, url } = params;
   const profile = ctx.profile;

@@ -6,7 +6,7 @@ import { clusterOverview } from './cluster-overview.ts';
 
 export function clusterHandlers(ctx: ConsoleContext): HandlersFor<keyof typeof clusterMethods> {
   return {
-    'session.info': async () => ({ profile: ctx.profile.name, profileSource: ctx.profile.source, version: ctx.version, readOnly: true }),
+    'session.info': async () => ({ profile: ctx.profile.name, profileSource: ctx.profile.source, version: ctx.version, readOnly: ctx.profile.readOnly }),
     'cluster.overview': async () => clusterOverview(ctx),
     'catalog.tables': async (params) => catalogTables(ctx, params.database),
   };

@@ -12,6 +12,7 @@ export function buildResolvedProfile(input: {
   tenantKeys?: readonly string[] | undefined;
   globalTables?: readonly string[] | undefined;
   migrationsDir?: string | undefined;
+  readOnly?: boolean | undefined;
   pool?: ProfileFile['pool'];
 }): ResolvedProfile {
   assertDatabaseSet(input.databases, input.source);
@@ -24,6 +25,7 @@ export function buildResolvedProfile(input: {
     tenantKeys: [...(input.tenantKeys ?? DEFAULT_TENANT_KEYS)],
     globalTables: [...(input.globalTables ?? DEFAULT_GLOBAL_TABLES)],
     ...(input.migrationsDir === undefined ? {} : { migrationsDir: input.migrationsDir }),
+    readOnly: input.readOnly ?? false,
     pool: {
       max: input.pool?.max ?? DEFAULT_POOL.max,
       connectTimeoutMs: input.pool?.connectTimeoutMs ?? DEFAULT_POOL.connectTimeoutMs,

@@ -96,6 +96,7 @@ export async function loadProfile(path: string, options: LoadProfileOptions): Pr
     databases: [...databases.values()],
     tenantKeys: profile.tenantKeys?.map((key, index) => expand(key, `tenantKeys[${index}]`)),
     globalTables: profile.globalTables?.map((table, index) => expand(table, `globalTables[${index}]`)),
+    readOnly: profile.readOnly,
     migrationsDir: profile.migrationsDir === undefined ? undefined : resolve(dirname(path), expand(profile.migrationsDir, 'migrationsDir')),
     pool: profile.pool,
   });

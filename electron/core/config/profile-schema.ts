@@ -51,6 +51,8 @@ export const profileFileSchema = z
     globalTables: z.array(z.string().min(1)).optional(),
     /** Folder with `global/` and `tenant/` migrations, relative to the profile file; the bundled PWB schema otherwise. */
     migrationsDir: z.string().min(1).optional(),
+    /** Refuse every mutating method (moves, migrations, shard add): for inspection-only consoles. */
+    readOnly: z.boolean().optional(),
     pool: z
       .object({
         max: z.number().int().min(1).max(100).optional(),
@@ -86,5 +88,6 @@ export interface ResolvedProfile {
   readonly globalTables: readonly string[];
   /** Absolute; absent means the migrations bundled with the console. */
   readonly migrationsDir?: string;
+  readonly readOnly: boolean;
   readonly pool: { readonly max: number; readonly connectTimeoutMs: number; readonly statementTimeoutMs: number };
 }

@@ -7,6 +7,8 @@ export type Dispatch = (method: string, params: unknown) => Promise<Envelope<Met
 export interface DispatcherOptions {
   /** Validate results against the contract too: on in tests and development, where a drifted result is a bug to catch. */
   readonly validateResults?: boolean;
+  /** A read-only profile: methods the contract marks `mutates` are refused before they run. */
+  readonly readOnly?: () => boolean;
   /** Called with unexpected (non-ConsoleError) failures, for the log. */
   readonly onUnexpectedError?: (method: string, error: unknown) => void;
 }
@@ -22,6 +24,9 @@ export function createDispatcher(handlers: Handlers, options: DispatcherOptions 
       return fail({ code: 'UNKNOWN_METHOD', message: `There is no method "${method}". Known methods: ${Object.keys(contract).join(', ')}.` });
     }
     const spec = contract[method];
+    if (spec.mutates && options.readOnly?.()) {
+      return fail({ code: 'READ_ONLY', message: `${method} changes the cluster, and this profile is read-only. Open a profile without "readOnly": true to run it.`, target: method });
+    }
     const parsed = spec.params.safeParse(rawParams ?? {});
     if (!parsed.success) {
       return fail({ code: 'INVALID_PARAMS', message: `Invalid parameters for ${method}: ${issuesToText(parsed.error.issues)}.`, target: method });

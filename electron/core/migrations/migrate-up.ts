@@ -11,6 +11,7 @@ import { migrateDatabase } from './migrate-database.ts';
 import { runTargets } from './migration-plan.ts';
 import { migrationsDirFor } from './migrations-dir.ts';
 import { reachabilityError } from './reachability-error.ts';
+import { assertWritable } from '../read-only-guard.ts';
 
 type DatabaseRun = MigrationRun['databases'][number];
 
@@ -35,6 +36,7 @@ function toInfo(error: unknown): ErrorInfo {
  * every database stands. Running again resumes: only what is still pending runs.
  */
 export async function migrateUp(ctx: ConsoleContext, options: MigrateUpOptions): Promise<MigrationRun> {
+  assertWritable(ctx, 'Applying migrations');
   const run: MigrationRun = {
     runId: options.runId ?? randomUUID(),
     state: 'running',

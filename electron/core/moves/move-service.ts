@@ -8,6 +8,7 @@ import { runSteps, withJobLock, type MoveListener } from './move-runner.ts';
 import { deleteWebsiteRows } from './delete-website-rows.ts';
 import { scopedTables } from './tenant-scope.ts';
 import { liftFence } from './write-fence.ts';
+import { assertWritable } from '../read-only-guard.ts';
 import { databaseForShard, findWebsite } from '../tenants/website-routing.ts';
 
 /** Moves in the background for UI callers: failures are recorded on the job, never unhandled. */
@@ -24,6 +25,7 @@ export async function previewMove(ctx: ConsoleContext, websiteId: number, target
 
 /** Preflight, then record the job (refusing changes nothing). The job starts at the fence: preflight just ran. */
 export async function createMove(ctx: ConsoleContext, websiteId: number, target: string, source?: string): Promise<StoredJob> {
+  assertWritable(ctx, 'Moving a website');
   const { result } = await preflightMove(ctx, websiteId, target, source);
   if (!result.ok || !result.plan) {
     throw new ConsoleError('MOVE_REFUSED', `Move of website ${websiteId} to ${target} refused: ${result.refusals.map((r) => r.message).join(' ')}`, {
@@ -41,6 +43,7 @@ export async function createMove(ctx: ConsoleContext, websiteId: number, target:
 
 /** Runs (or resumes) a job in this process until it ends; throws on failure after recording it. */
 export async function runMove(ctx: ConsoleContext, jobId: string, listener?: MoveListener): Promise<StoredJob> {
+  assertWritable(ctx, 'Running a move');
   const primary = ctx.pools.primary();
   const job = await getJob(primary, jobId);
   const live = await liveJobIds(primary, [jobId]);
@@ -65,6 +68,7 @@ export function runMoveInBackground(ctx: ConsoleContext, jobId: string, listener
  * forward move's cleanup and move the website back with a new job (the target may have taken writes).
  */
 export async function rollbackMove(ctx: ConsoleContext, jobId: string, listener?: MoveListener): Promise<StoredJob> {
+  assertWritable(ctx, 'Rolling back a move');
   const primary = ctx.pools.primary();
   const job = await getJob(primary, jobId);
   const live = await liveJobIds(primary, [jobId]);
@@ -95,6 +99,7 @@ export async function rollbackMove(ctx: ConsoleContext, jobId: string, listener?
 }
 
 export async function cancelMove(ctx: ConsoleContext, jobId: string): Promise<StoredJob> {
+  assertWritable(ctx, 'Cancelling a move');
   const primary = ctx.pools.primary();
   const job = await getJob(primary, jobId);
   if (job.state !== 'planned') throw new ConsoleError('ACTION_NOT_ALLOWED', `Move job ${jobId} is ${job.state}; only a planned move can be cancelled (roll back a started one).`, { target: jobId });

@@ -6,6 +6,7 @@ import { actionButtons, rollbackExplanation } from '../view/move-actions.ts';
 import type { ActionButton } from '../view/move-actions.ts';
 import { ErrorPanel } from './ErrorPanel.tsx';
 import { ModalDialog } from './ModalDialog.tsx';
+import { useSessionInfo } from '../api/hooks.ts';
 
 const TONE_CLASS: Record<ActionButton['tone'], string> = {
   primary: 'button button--primary',
@@ -15,13 +16,14 @@ const TONE_CLASS: Record<ActionButton['tone'], string> = {
 
 /**
  * Only the actions the core says are valid for this job, as buttons. Rollback first says what it will
- * do, which differs before and after the switch. (Not gated on `readOnly`: see MoveWebsiteButton.)
+ * do, which differs before and after the switch; none for a read-only profile.
  */
 export function MoveJobActions({ job, compact = false, onChanged }: { job: MoveJob; compact?: boolean; onChanged?: () => void }) {
   const [busy, setBusy] = useState<ActionButton['action'] | null>(null);
   const [error, setError] = useState<unknown>(undefined);
   const [confirming, setConfirming] = useState(false);
-  const buttons = actionButtons(job);
+  const session = useSessionInfo();
+  const buttons = session.data?.readOnly === false ? actionButtons(job) : [];
   if (buttons.length === 0) return compact ? <span className="muted">—</span> : null;
 
   async function perform(button: ActionButton) {

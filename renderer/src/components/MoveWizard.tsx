@@ -8,6 +8,7 @@ import { navigate } from '../router/use-route.ts';
 import { WIZARD_STEPS, confirmationMatches, confirmationWord, defaultTarget, preflightOutcome, targetOptions } from '../view/move-wizard.ts';
 import type { WizardStep } from '../view/move-wizard.ts';
 import { ReachableBadge } from './Badges.tsx';
+import { ReadOnlyGate } from './ReadOnlyGate.tsx';
 import { ErrorPanel, ProblemPanel } from './ErrorPanel.tsx';
 import { Loading } from './Loading.tsx';
 import { ModalDialog } from './ModalDialog.tsx';
@@ -15,22 +16,18 @@ import { MovePlanTable } from './MovePlanTable.tsx';
 
 type Website = Pick<TenantDetailResult, 'id' | 'subdomain' | 'database' | 'shard'>;
 
-/**
- * The tenant page's "Move…" button and the wizard it opens. Not gated on `session.info`'s `readOnly`:
- * the core still reports `true` for every profile (a leftover of the read-only first version) while
- * accepting moves, so gating on it would hide moving altogether.
- */
+/** The tenant page's "Move…" button and the wizard it opens; hidden for a read-only profile. */
 export function MoveWebsiteButton({ website }: { website: Website }) {
   const [open, setOpen] = useState(false);
   return (
-    <>
+    <ReadOnlyGate>
       <button type="button" className="button button--primary" onClick={() => setOpen(true)} data-testid="move-website">
         Move…
       </button>
       <ModalDialog open={open} title={`Move website ${website.subdomain ?? website.id}`} onClose={() => setOpen(false)} testId="move-wizard">
         <MoveWizard website={website} onCancel={() => setOpen(false)} />
       </ModalDialog>
-    </>
+    </ReadOnlyGate>
   );
 }
 

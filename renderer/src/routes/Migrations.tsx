@@ -3,6 +3,7 @@ import type { MigrationPlanResult, MigrationRun } from '../../../shared/contract
 import { call } from '../api/client.ts';
 import { queryCache, useQuery } from '../api/hooks.ts';
 import { AddShardDialog } from '../components/AddShardDialog.tsx';
+import { ReadOnlyGate } from '../components/ReadOnlyGate.tsx';
 import { ErrorPanel } from '../components/ErrorPanel.tsx';
 import { Loading } from '../components/Loading.tsx';
 import { MigrationMatrixTable } from '../components/MigrationMatrixTable.tsx';
@@ -91,12 +92,14 @@ export function Migrations() {
           <button type="button" className="button" onClick={() => void loadPlan('dry-run')} disabled={running}>
             Dry run
           </button>
+          <ReadOnlyGate>
           <button type="button" className="button button--primary" onClick={() => void loadPlan('apply')} disabled={running || !work}>
             Apply pending…
           </button>
           <button type="button" className="button" onClick={() => setAddingShard(true)} disabled={running}>
             Add shard…
           </button>
+          </ReadOnlyGate>
         </div>
       </header>
       {status.data && <p className="muted">Migrations from <code>{status.data.migrationsDir}</code>: global ones run on the primary only, tenant ones on the primary and then every shard.</p>}

@@ -157,4 +157,23 @@ describe('move preflight refuses and changes nothing', () => {
       for (const c of clients) await c.end();
     }
   });
+
+  it('a read-only profile refuses every mutating method on every path and changes nothing', async () => {
+    const profile = JSON.parse(await readFile(pc.cluster.profilePath, 'utf8'));
+    profile.readOnly = true;
+    const path = join(await mkdtemp(join(tmpdir(), 'sc-ro-')), 'profile.json');
+    await writeFile(path, JSON.stringify(profile));
+    const readOnly = await pc.open(path);
+    const { createDispatcher } = await import('../../../electron/core/dispatch/dispatcher.ts');
+    const { createHandlers } = await import('../../../electron/core/dispatch/handlers.ts');
+    const dispatch = createDispatcher(createHandlers(readOnly), { readOnly: () => readOnly.profile.readOnly });
+    const jobs = await jobCount();
+    expect(await dispatch('session.info', {})).toMatchObject({ ok: true, result: { readOnly: true } });
+    expect(await dispatch('moves.start', { websiteId: site, target: 'shard_1' })).toMatchObject({ ok: false, error: { code: 'READ_ONLY' } });
+    expect(await dispatch('migrations.up', {})).toMatchObject({ ok: false, error: { code: 'READ_ONLY' } });
+    expect(await dispatch('moves.preflight', { websiteId: site, target: 'shard_1' })).toMatchObject({ ok: true });
+    await expect(createMove(readOnly, site, 'shard_1')).rejects.toMatchObject({ code: 'READ_ONLY' });
+    expect(await jobCount()).toBe(jobs);
+  });
 });
+
