@@ -34,7 +34,10 @@ function usage(): string {
 export async function cliMain(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   const json = argv.includes('--json');
   try {
-    const name = argv.find((a) => !a.startsWith('-'));
+    // The command is the first word that is not an option or the value of a cluster option before it
+    // (`shard-console --profile p.json shards` works as well as `shard-console shards --profile p.json`).
+    const valued = new Set(['--profile', '--rails-config', '--env']);
+    const name = argv.find((a, i) => !a.startsWith('-') && !valued.has(argv[i - 1] ?? ''));
     if (!name || name === 'help' || (argv.includes('--help') && !name) || argv.includes('-h')) {
       io.out(usage());
       return name || argv.includes('--help') || argv.includes('-h') ? 0 : 2;

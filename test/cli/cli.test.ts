@@ -45,6 +45,12 @@ describe('CLI on the real cluster', () => {
     expect(detail.tables[0]).toEqual(expect.objectContaining({ table: expect.any(String), rows: expect.any(Number), bytes: expect.any(Number) }));
   });
 
+  it('takes the cluster options before the command too', async () => {
+    const { code, stdout } = await cli(['--profile', testCluster().profilePath, 'shards', '--json']);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).databases).toHaveLength(3);
+  });
+
   it('prints human tables with sizes in human units', async () => {
     const { code, stdout } = await cli(['shards', '--profile', testCluster().profilePath]);
     expect(code).toBe(0);
