@@ -78,6 +78,9 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
           let saving: Promise<void> = Promise.resolve();
           const save = (fields: Parameters<typeof updateJob>[2]) => (saving = saving.catch(() => {}).then(() => updateJob(lock, jobId, fields)));
           await copyTenant(source, target, {
+            // Leave a connection of each pool free: the job lock and the snapshot holder use two, and a
+            // console polling the job (or serving other pages) needs one. A larger pool.max copies wider.
+            parallel: Math.min(4, Math.max(1, ctx.profile.pool.max - 3)),
             websiteId: website,
             tables,
             sourceCatalog,
