@@ -59,6 +59,7 @@ describe('loadProfile', () => {
       ],
       tenantKeys: [...DEFAULT_TENANT_KEYS],
       globalTables: [...DEFAULT_GLOBAL_TABLES],
+      readOnly: false,
       pool: { max: 5, connectTimeoutMs: 5000, statementTimeoutMs: 30000 },
     });
     const noUser = await loadProfile(path, { env: {} });
