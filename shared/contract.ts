@@ -58,5 +58,4 @@ export const events = {
 } as const;
 export type EventName = keyof typeof events;
 
-export const successEnvelopeSchema = <R extends z.ZodType>(result: R) => z.object({ ok: z.literal(true), result });
 export type Envelope<M extends MethodName> = { ok: true; result: MethodResult<M> } | { ok: false; error: z.infer<typeof errorInfoSchema> };

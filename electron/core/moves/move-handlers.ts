@@ -1,9 +1,7 @@
 import type { moveMethods } from '../../../shared/contract.ts';
 import type { ConsoleContext } from '../console-context.ts';
 import type { HandlersFor } from '../dispatch/handlers.ts';
-import { cancelMove, createMove, moveJobsView, moveJobView, previewMove, rollbackMove, runMoveInBackground, verifyPlacement } from './move-service.ts';
-import { getJob, liveJobIds, validActions } from './move-job-store.ts';
-import { ConsoleError } from '../../../shared/errors.ts';
+import { cancelMove, createMove, moveJobsView, moveJobView, previewMove, rollbackMove, runMoveInBackground, runnableJob, verifyPlacement } from './move-service.ts';
 
 export function moveHandlers(ctx: ConsoleContext): HandlersFor<keyof typeof moveMethods> {
   return {
@@ -16,11 +14,7 @@ export function moveHandlers(ctx: ConsoleContext): HandlersFor<keyof typeof move
     'moves.list': async (p) => ({ jobs: await moveJobsView(ctx, p.websiteId === undefined ? { limit: p.limit } : { websiteId: p.websiteId, limit: p.limit }) }),
     'moves.get': async (p) => moveJobView(ctx, p.jobId),
     'moves.resume': async (p) => {
-      const job = await getJob(ctx.pools.primary(), p.jobId);
-      const live = await liveJobIds(ctx.pools.primary(), [p.jobId]);
-      if (!validActions(job, live.has(p.jobId)).includes('resume') && !validActions(job, live.has(p.jobId)).includes('run')) {
-        throw new ConsoleError('ACTION_NOT_ALLOWED', `Move job ${p.jobId} is ${live.has(p.jobId) ? 'running' : job.state}; it cannot be resumed.`, { target: p.jobId });
-      }
+      await runnableJob(ctx, p.jobId);
       runMoveInBackground(ctx, p.jobId);
       return moveJobView(ctx, p.jobId);
     },

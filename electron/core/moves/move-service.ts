@@ -42,7 +42,8 @@ export async function createMove(ctx: ConsoleContext, websiteId: number, target:
 }
 
 /** Runs (or resumes) a job in this process until it ends; throws on failure after recording it. */
-export async function runMove(ctx: ConsoleContext, jobId: string, listener?: MoveListener): Promise<StoredJob> {
+/** The job, if its state allows running or resuming it now; ACTION_NOT_ALLOWED otherwise. */
+export async function runnableJob(ctx: ConsoleContext, jobId: string): Promise<StoredJob> {
   assertWritable(ctx, 'Running a move');
   const primary = ctx.pools.primary();
   const job = await getJob(primary, jobId);
@@ -51,6 +52,12 @@ export async function runMove(ctx: ConsoleContext, jobId: string, listener?: Mov
   if (!allowed.includes('run') && !allowed.includes('resume')) {
     throw new ConsoleError('ACTION_NOT_ALLOWED', `Move job ${jobId} is ${live.has(jobId) ? 'running in another console' : job.state}; it cannot be run or resumed.`, { target: jobId });
   }
+  return job;
+}
+
+export async function runMove(ctx: ConsoleContext, jobId: string, listener?: MoveListener): Promise<StoredJob> {
+  const job = await runnableJob(ctx, jobId);
+  const primary = ctx.pools.primary();
   return audited(primary, { action: job.state === 'planned' ? 'move.run' : 'move.resume', target: jobId, details: { step: job.step } }, () =>
     withJobLock(ctx, jobId, (lock) => runSteps(ctx, lock, jobId, listener)),
   );

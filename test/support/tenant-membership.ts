@@ -1,0 +1,22 @@
+/** Hand-written membership SQL for every PWB tenant table: independent of the console's catalog. */
+export const membership: Record<string, string> = {
+  pwb_pages: 'website_id = $1',
+  pwb_page_parts: 'website_id = $1',
+  pwb_contents: 'website_id = $1',
+  pwb_links: 'website_id = $1',
+  pwb_contacts: 'website_id = $1',
+  pwb_messages: 'website_id = $1',
+  pwb_realty_assets: 'website_id = $1',
+  pwb_sale_listings: 'realty_asset_id IN (SELECT id FROM pwb_realty_assets WHERE website_id = $1)',
+  pwb_rental_listings: 'realty_asset_id IN (SELECT id FROM pwb_realty_assets WHERE website_id = $1)',
+  pwb_prop_photos: 'realty_asset_id IN (SELECT id FROM pwb_realty_assets WHERE website_id = $1)',
+  pwb_features: 'realty_asset_id IN (SELECT id FROM pwb_realty_assets WHERE website_id = $1)',
+  pwb_field_keys: 'pwb_website_id = $1',
+  pwb_media_folders: 'website_id = $1',
+  pwb_media: 'website_id = $1',
+  pwb_support_tickets: 'website_id = $1',
+  pwb_ticket_messages: 'support_ticket_id IN (SELECT id FROM pwb_support_tickets WHERE website_id = $1)',
+  pwb_saved_searches: 'website_id = $1',
+  pwb_search_alerts: 'saved_search_id IN (SELECT id FROM pwb_saved_searches WHERE website_id = $1)',
+  pwb_website_integrations: 'website_id = $1',
+};
