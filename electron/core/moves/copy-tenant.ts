@@ -27,6 +27,8 @@ export interface CopyOptions {
   readonly onProgress: (progress: CopyProgress) => void;
   /** Called with each target transaction id before it commits: the proof of what the move wrote. */
   readonly onTargetXid: (xid: string) => Promise<void>;
+  /** Called after a table's copy committed: its target transaction and the rows its COPY wrote. */
+  readonly onTableCopied?: (table: string, copied: { xid: string; rows: number }) => Promise<void>;
 }
 
 async function session(handle: DatabaseHandle): Promise<pg.PoolClient> {
@@ -96,6 +98,7 @@ async function copyTable(source: DatabaseHandle, target: DatabaseHandle, snapsho
     await pipeline(out, meter, into);
     await reader.query('COMMIT');
     await writer.query('COMMIT');
+    await options.onTableCopied?.(t.name, { xid, rows: into.rowCount });
     options.onProgress({ table: t.name, copiedRows: into.rowCount, totalRows: planned.rows, done: true });
   } catch (error) {
     failed = error;

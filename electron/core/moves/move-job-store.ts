@@ -39,9 +39,16 @@ export interface StoredJob {
   verification: MoveJob['verification'];
   timings: Record<string, number>;
   copy_xids: string[];
+  /** Per table: the target transaction that copied it and how many rows its COPY wrote. */
+  copied: Record<string, CopiedTable>;
   rollback_of: string | null;
   rollback_job: string | null;
   refreshed_at: Record<string, string>;
+}
+
+export interface CopiedTable {
+  xid: string;
+  rows: number;
 }
 
 /** The advisory-lock key of a job: a stable 63-bit number from its uuid. */
@@ -150,7 +157,7 @@ export async function recordStep(client: pg.ClientBase, jobId: string, step: Mov
 export async function updateJob(
   client: pg.ClientBase,
   jobId: string,
-  fields: Partial<Pick<StoredJob, 'state' | 'error' | 'plan' | 'progress' | 'verification' | 'timings' | 'copy_xids' | 'refreshed_at' | 'rollback_job'>> & { finished?: boolean },
+  fields: Partial<Pick<StoredJob, 'state' | 'error' | 'plan' | 'progress' | 'verification' | 'timings' | 'copy_xids' | 'copied' | 'refreshed_at' | 'rollback_job'>> & { finished?: boolean },
 ): Promise<void> {
   const sets: string[] = ['updated_at = now()'];
   const values: unknown[] = [jobId];

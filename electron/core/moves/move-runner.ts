@@ -71,8 +71,9 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
           // A rerun after a crash mid-copy: whatever an earlier attempt left on the target is this job's, so clear it first.
           await deleteWebsiteRows(target, targetCatalog, targetTables, website);
           const xids: string[] = [];
+          const copied: StoredJob['copied'] = {};
           const progress = new Map<string, CopyProgress>((job.plan?.tables ?? []).map((t) => [t.table, { table: t.table, copiedRows: 0, totalRows: t.rows, done: false }]));
-          await updateJob(lock, jobId, { copy_xids: [], progress: [...progress.values()] });
+          await updateJob(lock, jobId, { copy_xids: [], copied: {}, progress: [...progress.values()] });
           let lastSaved = 0;
           // One session records progress and xids for tables copying in parallel: queue the writes.
           let saving: Promise<void> = Promise.resolve();
@@ -88,6 +89,10 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
             onTargetXid: async (xid) => {
               xids.push(xid);
               await save({ copy_xids: [...xids] });
+            },
+            onTableCopied: async (table, result) => {
+              copied[table] = result;
+              await save({ copied: { ...copied } });
             },
             onProgress: (p) => {
               progress.set(p.table, p);
@@ -108,7 +113,7 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
           break;
         case 'verify': {
           job = await getJob(ctx.pools.primary(), jobId);
-          const report = await verifyTenant({ source, target, sourceCatalog, targetCatalog, tables, targetTables, websiteId: website, copyXids: job.copy_xids });
+          const report = await verifyTenant({ source, target, sourceCatalog, targetCatalog, tables, targetTables, websiteId: website, copyXids: job.copy_xids, copied: job.copied });
           await updateJob(lock, jobId, { verification: report.tables });
           const bad = report.tables.filter((t) => !t.ok);
           if (bad.length || report.foreignWrites.length) {

@@ -4,57 +4,117 @@ import type { DatabaseCatalog } from '../catalog/database-catalog.ts';
 import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { runLimited } from '../run-limited.ts';
+import type { CopiedTable } from './move-job-store.ts';
 import { websitePredicate, websiteRowsSelect, type ScopedTable } from './tenant-scope.ts';
 
 type TableVerification = MoveJob['verification'][number];
 
 /*
  * Verification computed inside each database: per table, the row count and two 64-bit hash sums of
- * every row's text form (order-independent, so no sort and no rows through the console). Text output
- * is pinned (UTC, ISO dates, postgres intervals, shortest exact floats, hex bytea) so both servers
- * print the same value the same way; `json` compares as its stored text, which COPY keeps byte for byte.
+ * every row (order-independent, so no sort and no rows through the console).
+ *
+ * A row hashes as a record (hash_record_extended, PostgreSQL 14+): each column through its type's own
+ * hash function, which is far cheaper than printing the row as text. That is exact only for types whose
+ * equal values are identical: integers, text (compared byte for byte under "C"), uuid, timestamps,
+ * bytea... Types whose equality is looser than identity (numeric 1.0 = 1.00, interval '1 day' =
+ * '24 hours', float 0 = -0, jsonb numbers) or that have no hash at all (json) are hashed by their text
+ * form instead, so a difference in scale or spelling still shows. Text output is pinned (UTC, ISO dates,
+ * postgres intervals, shortest exact floats, hex bytea) so both servers print a value the same way; an
+ * older server on either side makes both sides hash the whole row's text.
  */
 
-const OUTPUT_SETTINGS = [
-  `SET TimeZone = 'UTC'`,
-  `SET DateStyle = 'ISO, YMD'`,
-  `SET IntervalStyle = 'postgres'`,
-  `SET extra_float_digits = 1`,
-  `SET bytea_output = 'hex'`,
-];
+/** Pinned for the transaction only (SET LOCAL): the session goes back to the pool unchanged. */
+const OUTPUT_SETTINGS = `SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'; SET LOCAL extra_float_digits = 1; SET LOCAL bytea_output = 'hex'`;
 
-async function pinnedSession(handle: DatabaseHandle): Promise<pg.PoolClient> {
+/** Types whose hash function tells apart every two values that differ (after stripping typmods). */
+const EXACT_HASH_TYPES = new Set([
+  'smallint',
+  'integer',
+  'bigint',
+  'oid',
+  'boolean',
+  'uuid',
+  'date',
+  'time without time zone',
+  'timestamp without time zone',
+  'timestamp with time zone',
+  'bytea',
+]);
+const COLLATABLE_TYPES = new Set(['text', 'character varying']);
+
+export type RowHashMethod = 'record' | 'text';
+
+/** `record` (per-column hashes) when both servers have hash_record_extended, else the row's text. */
+export async function rowHashMethod(...handles: DatabaseHandle[]): Promise<RowHashMethod> {
+  const versions = await Promise.all(handles.map(async (h) => Number((await h.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0]!.v)));
+  return versions.every((v) => v >= 140000) ? 'record' : 'text';
+}
+
+function columnForHash(t: ScopedTable, name: string): string {
+  const ref = `t.${quoteIdent(name)}`;
+  const declared = t.table.columns.find((c) => c.name === name)?.type ?? 'text';
+  const base = declared.replace(/\([^)]*\)/g, '');
+  const element = base.replace(/(\[\])+$/, '');
+  if (EXACT_HASH_TYPES.has(element)) return ref;
+  if (COLLATABLE_TYPES.has(element)) return `${ref} COLLATE "C"`;
+  return `${ref}::text`;
+}
+
+/** One row's 64-bit hash under a seed, the same expression on both databases. */
+export function rowHash(t: ScopedTable, method: RowHashMethod, seed: 0 | 1): string {
+  if (method === 'text') return `hashtextextended(ROW(${t.columns.map((c) => `t.${quoteIdent(c)}`).join(', ')})::text, ${seed})`;
+  return `hash_record_extended(ROW(${t.columns.map((c) => columnForHash(t, c)).join(', ')}), ${seed})`;
+}
+
+export interface TableDigest {
+  rows: number;
+  hash: string;
+  writtenByCopy?: number;
+}
+
+/**
+ * The digest of the website's rows of one table, on a session already inside a transaction (the copy's
+ * snapshot, or a read-only one of its own).
+ */
+async function digestInTransaction(client: pg.ClientBase, catalog: DatabaseCatalog, t: ScopedTable, websiteId: number, method: RowHashMethod, xid: string | null): Promise<TableDigest> {
+  await client.query(OUTPUT_SETTINGS);
+  // Two seeds: 128 bits between them. sum(int8) accumulates in 128-bit integers, no overflow.
+  const written = xid === null ? 'NULL' : `count(*) FILTER (WHERE t.xmin = '${xid32(xid)}'::xid)::int8::text`;
+  const r = await client.query<{ n: string; h0: string; h1: string; w: string | null }>(
+    `SELECT count(*)::int8::text AS n, coalesce(sum(${rowHash(t, method, 0)}), 0)::text AS h0, coalesce(sum(${rowHash(t, method, 1)}), 0)::text AS h1, ${written} AS w
+       FROM ${tableRef(t.table.schema, t.table.table)} t WHERE ${websitePredicate(t, catalog, websiteId)}`,
+  );
+  const row = r.rows[0]!;
+  return { rows: Number(row.n), hash: `${method}:${row.h0}/${row.h1}`, ...(row.w === null ? {} : { writtenByCopy: Number(row.w) }) };
+}
+
+/** A 64-bit transaction id (txid_current) as the 32-bit xid a row's xmin carries. */
+function xid32(xid: string): string {
+  if (!/^\d+$/.test(xid)) throw new Error(`invalid transaction id ${xid}`);
+  return (BigInt(xid) % 4294967296n).toString();
+}
+
+/** With `xid`, also counts the website's rows that transaction wrote (`writtenByCopy`). */
+export async function tableDigest(handle: DatabaseHandle, catalog: DatabaseCatalog, t: ScopedTable, websiteId: number, method: RowHashMethod, xid: string | null = null): Promise<TableDigest> {
   const client = await handle.longSession();
-  for (const s of OUTPUT_SETTINGS) await client.query(s);
-  return client;
-}
-
-function rowText(t: ScopedTable): string {
-  return `ROW(${t.columns.map((c) => `t.${quoteIdent(c)}`).join(', ')})::text`;
-}
-
-async function tableDigest(handle: DatabaseHandle, catalog: DatabaseCatalog, t: ScopedTable, websiteId: number): Promise<{ rows: number; hash: string }> {
-  const client = await pinnedSession(handle);
   try {
-    // The row's text form is built once and hashed twice (two seeds: 128 bits between them).
-    const r = await client.query<{ n: string; h0: string; h1: string }>(
-      `SELECT count(*)::int8::text AS n, coalesce(sum(hashtextextended(x, 0)::numeric), 0)::text AS h0, coalesce(sum(hashtextextended(x, 1)::numeric), 0)::text AS h1
-         FROM (${websiteRowsSelect(t, catalog, websiteId, `${rowText(t)} AS x`)}) rows`,
-    );
-    const row = r.rows[0]!;
-    return { rows: Number(row.n), hash: `${row.h0}/${row.h1}` };
+    await client.query('BEGIN READ ONLY');
+    return await digestInTransaction(client, catalog, t, websiteId, method, xid);
   } finally {
+    await client.query('ROLLBACK').catch(() => {});
     client.release();
   }
 }
 
 /** Streams (pk, row hash) ordered by pk text from one side, a page at a time through a cursor. */
-async function* rowHashes(handle: DatabaseHandle, catalog: DatabaseCatalog, t: ScopedTable, websiteId: number): AsyncGenerator<[string, string]> {
-  const client = await pinnedSession(handle);
+async function* rowHashes(handle: DatabaseHandle, catalog: DatabaseCatalog, t: ScopedTable, websiteId: number, method: RowHashMethod): AsyncGenerator<[string, string]> {
+  const client = await handle.longSession();
   const pk = `ROW(${t.table.primaryKey.map((c) => `t.${quoteIdent(c)}`).join(', ')})::text`;
   try {
     await client.query('BEGIN READ ONLY');
-    await client.query(`DECLARE sc_rows NO SCROLL CURSOR FOR ${websiteRowsSelect(t, catalog, websiteId, `${pk} AS k, hashtextextended(${rowText(t)}, 0)::text AS h`)} ORDER BY 1 COLLATE "C"`);
+    await client.query(OUTPUT_SETTINGS);
+    // Ordered by the key's text under "C" (byte order), the order the merge below compares in.
+    await client.query(`DECLARE sc_rows NO SCROLL CURSOR FOR SELECT k, h FROM (${websiteRowsSelect(t, catalog, websiteId, `${pk} AS k, ${rowHash(t, method, 0)}::text AS h`)}) s ORDER BY k COLLATE "C"`);
     for (;;) {
       const page = await client.query<{ k: string; h: string }>('FETCH 2000 FROM sc_rows');
       for (const r of page.rows) yield [r.k, r.h];
@@ -67,9 +127,19 @@ async function* rowHashes(handle: DatabaseHandle, catalog: DatabaseCatalog, t: S
 }
 
 /** The first primary keys whose rows differ (missing, extra or changed), by a merge of both ordered streams. */
-export async function firstDifferences(source: DatabaseHandle, sourceCatalog: DatabaseCatalog, target: DatabaseHandle, targetCatalog: DatabaseCatalog, t: ScopedTable, targetT: ScopedTable, websiteId: number, limit = 10): Promise<string[]> {
-  const a = rowHashes(source, sourceCatalog, t, websiteId);
-  const b = rowHashes(target, targetCatalog, targetT, websiteId);
+export async function firstDifferences(
+  source: DatabaseHandle,
+  sourceCatalog: DatabaseCatalog,
+  target: DatabaseHandle,
+  targetCatalog: DatabaseCatalog,
+  t: ScopedTable,
+  targetT: ScopedTable,
+  websiteId: number,
+  method: RowHashMethod,
+  limit = 10,
+): Promise<string[]> {
+  const a = rowHashes(source, sourceCatalog, t, websiteId, method);
+  const b = rowHashes(target, targetCatalog, targetT, websiteId, method);
   const out: string[] = [];
   let x = await a.next();
   let y = await b.next();
@@ -93,7 +163,10 @@ export async function firstDifferences(source: DatabaseHandle, sourceCatalog: Da
 
 /**
  * Compares every table of the website on both databases, and proves the move wrote nothing else on the
- * target: no row outside the website carries one of the copy's transaction ids as its xmin.
+ * target. Each table was copied by one target transaction that did nothing but its COPY, so the rows
+ * that COPY reported writing must all be the website's rows carrying that transaction id as xmin,
+ * counted with the digest. (A job recorded before per-table copy records existed falls back to
+ * scanning the target table for rows with one of the copy's xids outside the website.)
  */
 export async function verifyTenant(input: {
   source: DatabaseHandle;
@@ -104,20 +177,26 @@ export async function verifyTenant(input: {
   targetTables: readonly ScopedTable[];
   websiteId: number;
   copyXids: readonly string[];
+  copied: Readonly<Record<string, CopiedTable>>;
 }): Promise<{ tables: TableVerification[]; foreignWrites: Array<{ table: string; rows: number }> }> {
   const results: TableVerification[] = [];
   const foreignWrites: Array<{ table: string; rows: number }> = [];
-  const xids32 = input.copyXids.map((x) => (BigInt(x) % 4294967296n).toString());
+  const xids32 = input.copyXids.map(xid32);
+  const method = await rowHashMethod(input.source, input.target);
   await runLimited(input.tables, 3, async (t) => {
     const targetT = input.targetTables.find((x) => x.name === t.name)!;
+    const copied = input.copied[t.name];
     const [a, b] = await Promise.all([
-      tableDigest(input.source, input.sourceCatalog, t, input.websiteId),
-      tableDigest(input.target, input.targetCatalog, targetT, input.websiteId),
+      tableDigest(input.source, input.sourceCatalog, t, input.websiteId, method),
+      tableDigest(input.target, input.targetCatalog, targetT, input.websiteId, method, copied?.xid ?? null),
     ]);
     const ok = a.rows === b.rows && a.hash === b.hash;
-    const differences = ok ? [] : await firstDifferences(input.source, input.sourceCatalog, input.target, input.targetCatalog, t, targetT, input.websiteId);
+    const differences = ok ? [] : await firstDifferences(input.source, input.sourceCatalog, input.target, input.targetCatalog, t, targetT, input.websiteId, method);
     results.push({ table: t.name, sourceRows: a.rows, targetRows: b.rows, sourceHash: a.hash, targetHash: b.hash, ok, firstDifferences: differences });
-    if (xids32.length) {
+    if (copied) {
+      const foreign = copied.rows - (b.writtenByCopy ?? 0);
+      if (foreign > 0) foreignWrites.push({ table: t.name, rows: foreign });
+    } else if (xids32.length) {
       const r = await input.target.query<{ n: string }>(
         `SELECT count(*)::int8::text AS n FROM ${tableRef(targetT.table.schema, targetT.table.table)} t
           WHERE t.xmin::text = ANY($1::text[]) AND (${websitePredicate(targetT, input.targetCatalog, input.websiteId)}) IS NOT TRUE`,

@@ -18,6 +18,8 @@ import type { ScopedTable } from './tenant-scope.ts';
 export const COPY_APPLICATION_NAME = 'shard-console:move';
 const FENCE_LOCK_KEY = 0x5c_fe_9ce;
 const FENCED = 'shard_console.fenced_websites';
+/** The console's own sessions (cleanup, copy) skip the fence in the trigger's WHEN: no function call per row. */
+const BYPASS_OFF = `coalesce(current_setting('shard_console.bypass_fence', true), '') <> 'on'`;
 
 function functionName(table: string): string {
   const base = `fence__${table.replace(/[^A-Za-z0-9_]/g, '_')}`;
@@ -77,7 +79,7 @@ export async function installFence(handle: DatabaseHandle, catalog: DatabaseCata
       const trigger = quoteIdent('shard_console_fence');
       await client.query(fenceFunctionSql(scoped, catalog));
       await client.query(`DROP TRIGGER IF EXISTS ${trigger} ON ${tableRef(scoped.table.schema, scoped.table.table)}`);
-      await client.query(`CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE OR DELETE ON ${tableRef(scoped.table.schema, scoped.table.table)} FOR EACH ROW EXECUTE FUNCTION ${fn}()`);
+      await client.query(`CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE OR DELETE ON ${tableRef(scoped.table.schema, scoped.table.table)} FOR EACH ROW WHEN (${BYPASS_OFF}) EXECUTE FUNCTION ${fn}()`);
     }
     return (await client.query<{ now: Date }>('SELECT clock_timestamp() AS now')).rows[0]!.now;
   });

@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { ConsoleContext } from '../../../electron/core/console-context.ts';
+import { runSteps, withJobLock } from '../../../electron/core/moves/move-runner.ts';
+import { createMove, rollbackMove, runMove } from '../../../electron/core/moves/move-service.ts';
+import { startPrivateCluster, type PrivateCluster } from '../../support/private-cluster.ts';
+import { otherWebsites, tenantSnapshot, websiteRows } from '../../support/tenant-snapshot.ts';
+
+/*
+ * Verification must see every difference that matters, including the ones a type's own equality hides:
+ * a json value re-spaced, a float 0 turned -0, an interval of '1 day' written as '24 hours', a row
+ * gone. The move stops before the switch, lists the first
+ * differing keys, and a rollback leaves the cluster as it was.
+ */
+
+let pc: PrivateCluster;
+let ctx: ConsoleContext;
+let site: number;
+
+beforeAll(async () => {
+  pc = await startPrivateCluster({ websites: 6, scale: 0.02 });
+  ctx = await pc.open();
+  const primary = await pc.client('default');
+  site = (
+    await primary.query(
+      `SELECT a.website_id AS id FROM pwb_realty_assets a JOIN pwb_rental_listings r ON r.realty_asset_id = a.id
+         JOIN pwb_websites w ON w.id = a.website_id AND coalesce(w.shard_name, 'default') = 'default'
+        WHERE EXISTS (SELECT 1 FROM pwb_pages p WHERE p.website_id = a.website_id)
+        GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`,
+    )
+  ).rows[0].id;
+  // Values whose equal-but-not-identical twins the target gets below.
+  await primary.query(`UPDATE pwb_realty_assets SET latitude = 0 WHERE id = (SELECT min(id::text)::uuid FROM pwb_realty_assets WHERE website_id = $1)`, [site]);
+  await primary.query(
+    `UPDATE pwb_rental_listings SET min_rental_period = '1 day' WHERE id = (SELECT min(r.id) FROM pwb_rental_listings r JOIN pwb_realty_assets a ON a.id = r.realty_asset_id WHERE a.website_id = $1)`,
+    [site],
+  );
+  await primary.query(`UPDATE pwb_pages SET details = '{"a":1}' WHERE id = (SELECT min(id) FROM pwb_pages WHERE website_id = $1)`, [site]);
+  await primary.end();
+});
+afterAll(() => pc.stop());
+
+it('stops before the switch on differences only the text form shows, lists the keys, and rolls back clean', async () => {
+  const before = await tenantSnapshot(pc);
+  const job = await createMove(ctx, site, 'shard_1');
+  await withJobLock(ctx, job.id, (lock) => runSteps(ctx, lock, job.id, undefined, 'sequences'));
+
+  const target = await pc.client('shard_1');
+  const tamper = async (sql: string) => expect((await target.query(sql, [site])).rowCount).toBe(1);
+  let asset: string, rental: string, page: string, feature: string;
+  try {
+    asset = (await target.query(`SELECT min(id::text) AS id FROM pwb_realty_assets WHERE website_id = $1 AND latitude = 0`, [site])).rows[0].id;
+    await tamper(`UPDATE pwb_realty_assets SET latitude = '-0' WHERE website_id = $1 AND id = '${asset}'`);
+    rental = (await target.query(`SELECT min(r.id)::text AS id FROM pwb_rental_listings r JOIN pwb_realty_assets a ON a.id = r.realty_asset_id WHERE a.website_id = $1`, [site])).rows[0].id;
+    await tamper(`UPDATE pwb_rental_listings SET min_rental_period = '24 hours' WHERE id = ${rental} AND $1::int > 0`);
+    page = (await target.query(`SELECT min(id)::text AS id FROM pwb_pages WHERE website_id = $1`, [site])).rows[0].id;
+    await tamper(`UPDATE pwb_pages SET details = '{"a": 1}' WHERE website_id = $1 AND id = ${page}`);
+    feature = (await target.query(`SELECT min(f.id)::text AS id FROM pwb_features f JOIN pwb_realty_assets a ON a.id = f.realty_asset_id WHERE a.website_id = $1`, [site])).rows[0].id;
+    await tamper(`DELETE FROM pwb_features WHERE id = ${feature} AND $1::int > 0`);
+  } finally {
+    await target.end();
+  }
+
+  const error = await runMove(ctx, job.id).catch((e: unknown) => e);
+  expect(error, String(error)).toMatchObject({ code: 'VERIFY_FAILED' });
+  const { moveJobView } = await import('../../../electron/core/moves/move-service.ts');
+  const failed = await moveJobView(ctx, job.id);
+  expect(failed.state).toBe('failed');
+  expect(failed.step).toBe('verify');
+  const bad = Object.fromEntries(failed.verification.filter((v) => !v.ok).map((v) => [v.table, v.firstDifferences]));
+  expect(bad).toEqual({
+    pwb_realty_assets: [`(${asset!}) differs`],
+    pwb_rental_listings: [`(${rental!}) differs`],
+    pwb_pages: [`(${page!}) differs`],
+    pwb_features: [`(${feature!}) missing on target`],
+  });
+  expect(failed.verification.filter((v) => v.ok).length).toBeGreaterThan(10);
+  expect(failed.error).toMatch(/stopped before the switch.*pwb_features: \d+ rows on default, \d+ on shard_1, first differences/);
+
+  await rollbackMove(ctx, job.id);
+  const after = await tenantSnapshot(pc);
+  expect(websiteRows(after, site)).toEqual(websiteRows(before, site));
+  expect(otherWebsites(after, [site])).toEqual(otherWebsites(before, [site]));
+});
