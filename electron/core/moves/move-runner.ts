@@ -135,7 +135,7 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
           break;
         }
         case 'cleanup':
-          await deleteWebsiteRows(source, sourceCatalog, tables, website, (table, rows) => listener({ jobId, step, message: `${table}: ${rows} rows removed from ${job.source}` }));
+          await deleteWebsiteRows(source, sourceCatalog, tables, website, { onDeleted: (table, rows) => listener({ jobId, step, message: `${table}: ${rows} rows removed from ${job.source}` }) });
           if ((await refreshMaterializedViews(source, sourceCatalog)).length) await markRefreshed(lock, jobId, job.source);
           break;
         case 'unfence':

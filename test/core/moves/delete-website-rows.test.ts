@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ConsoleContext } from '../../../electron/core/console-context.ts';
+import { deleteWebsiteRows } from '../../../electron/core/moves/delete-website-rows.ts';
+import { rowsOnDatabase } from '../../../electron/core/moves/move-preflight.ts';
+import { scopedTables } from '../../../electron/core/moves/tenant-scope.ts';
+import { startPrivateCluster, type PrivateCluster } from '../../support/private-cluster.ts';
+import { otherWebsites, tenantSnapshot, websiteRows } from '../../support/tenant-snapshot.ts';
+
+/*
+ * The source cleanup on its own: batches (small here, so every table crosses batch boundaries, composite
+ * keys included), children before parents, with the right to skip triggers (superuser) and without it
+ * (an ordinary role), and a row of another website pointing at the website's rows stops it clearly.
+ */
+
+let pc: PrivateCluster;
+let ctx: ConsoleContext;
+let sites: number[]; // default tenants with realty assets, largest first
+
+beforeAll(async () => {
+  pc = await startPrivateCluster({ websites: 9, scale: 0.02 });
+  ctx = await pc.open();
+  const primary = await pc.client('default');
+  try {
+    sites = (
+      await primary.query(
+        `SELECT a.website_id AS id FROM pwb_realty_assets a JOIN pwb_websites w ON w.id = a.website_id AND coalesce(w.shard_name, 'default') = 'default' GROUP BY 1 ORDER BY count(*) DESC`,
+      )
+    ).rows.map((r) => r.id);
+    // A tenant table keyed by two columns: its batches go by ctid.
+    await primary.query(`CREATE TABLE pwb_tag_counts (website_id bigint NOT NULL, tag text NOT NULL, n int NOT NULL, PRIMARY KEY (website_id, tag))`);
+    await primary.query(`INSERT INTO pwb_tag_counts SELECT w, 'tag' || g, g FROM unnest($1::bigint[]) w, generate_series(1, 23) g`, [sites]);
+    // An ordinary role: allowed to delete, not to skip triggers.
+    await primary.query(`CREATE ROLE mover LOGIN PASSWORD '${pc.cluster.password}'`);
+    await primary.query(`GRANT ALL ON ALL TABLES IN SCHEMA public TO mover; GRANT CREATE, USAGE ON SCHEMA public TO mover; GRANT TEMPORARY ON DATABASE ${primary.database} TO mover`);
+  } finally {
+    await primary.end();
+  }
+});
+afterAll(() => pc.stop());
+
+async function left(context: ConsoleContext, site: number): Promise<Array<{ table: string; rows: number }>> {
+  const catalog = await context.catalog.get('default', { refresh: true });
+  return (await rowsOnDatabase(context.pools.get('default'), catalog, scopedTables(catalog), site)).filter((r) => r.rows > 0);
+}
+
+async function tagCount(site: number): Promise<number> {
+  const primary = await pc.client('default');
+  try {
+    return (await primary.query(`SELECT count(*)::int AS n FROM pwb_tag_counts WHERE website_id = $1`, [site])).rows[0].n;
+  } finally {
+    await primary.end();
+  }
+}
+
+async function clear(context: ConsoleContext, site: number): Promise<void> {
+  const catalog = await context.catalog.get('default', { refresh: true });
+  const tables = scopedTables(catalog);
+  expect(tables.map((t) => t.name)).toContain('pwb_tag_counts');
+  const deleted = new Map<string, number>();
+  await deleteWebsiteRows(context.pools.get('default'), catalog, tables, site, { batch: 3, onDeleted: (table, n) => deleted.set(table, (deleted.get(table) ?? 0) + 1) });
+  // Small batches: 23 tag rows took 8, and the PWB tables crossed batch boundaries too.
+  expect(deleted.get('pwb_tag_counts')).toBe(8);
+  expect(Math.max(...[...deleted].filter(([table]) => table !== 'pwb_tag_counts').map(([, n]) => n))).toBeGreaterThan(1);
+}
+
+describe('removing a website from a database', () => {
+  it('as a superuser, skipping triggers: every row goes, no other website changes', async () => {
+    const before = await tenantSnapshot(pc);
+    const others = [23, 23];
+    await clear(ctx, sites[0]!);
+    expect(await left(ctx, sites[0]!)).toEqual([]);
+    expect(await tagCount(sites[0]!)).toBe(0);
+    expect(await tagCount(sites[1]!)).toBe(others[1]);
+    const after = await tenantSnapshot(pc);
+    expect(websiteRows(after, sites[0]!).databases).toEqual([]);
+    expect(otherWebsites(after, [sites[0]!])).toEqual(otherWebsites(before, [sites[0]!]));
+  });
+
+  it('as an ordinary role, with the foreign-key triggers firing: the same result', async () => {
+    const profile = JSON.parse(await readFile(pc.cluster.profilePath, 'utf8'));
+    profile.primary.user = 'mover';
+    const file = path.join(pc.cluster.dir, 'mover-profile.json');
+    await writeFile(file, JSON.stringify(profile));
+    const mover = await pc.open(file);
+    const role = await mover.pools.get('default').query(`SELECT current_user AS u, (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS s`);
+    expect(role.rows[0]).toEqual({ u: 'mover', s: false });
+    await expect(mover.pools.get('default').query('SET session_replication_role = replica')).rejects.toMatchObject({ code: '42501' });
+    const before = await tenantSnapshot(pc);
+    await clear(mover, sites[1]!);
+    expect(await left(mover, sites[1]!)).toEqual([]);
+    expect(await tagCount(sites[1]!)).toBe(0);
+    expect(otherWebsites(await tenantSnapshot(pc), [sites[1]!])).toEqual(otherWebsites(before, [sites[1]!]));
+  });
+
+  it("stops, naming the rows, when another website's row points at one being removed", async () => {
+    const primary = await pc.client('default');
+    const pick = async (sql: string, not: number[]) => Number((await primary.query(`${sql} AND website_id <> ALL($1::int[]) ORDER BY website_id LIMIT 1`, [not])).rows[0].website_id);
+    const site = await pick(`SELECT website_id FROM pwb_contacts WHERE website_id IN (SELECT website_id FROM pwb_media_folders)`, sites.slice(0, 2));
+    const other = await pick(`SELECT website_id FROM pwb_messages WHERE website_id IN (SELECT website_id FROM pwb_media)`, [...sites.slice(0, 2), site]);
+    const count = async (sql: string) => (await primary.query(sql, [site])).rows[0].n as number;
+    const attempt = async (website: number) => {
+      const catalog = await ctx.catalog.get('default', { refresh: true });
+      return deleteWebsiteRows(ctx.pools.get('default'), catalog, scopedTables(catalog), website).catch((e: unknown) => e);
+    };
+    try {
+      // Through the set-based check (pwb_contacts has no self-reference): another website's message.
+      const contact = (await primary.query(`SELECT min(id) AS id FROM pwb_contacts WHERE website_id = $1`, [site])).rows[0].id;
+      const message = (await primary.query(`SELECT min(id) AS id FROM pwb_messages WHERE website_id = $1`, [other])).rows[0].id;
+      expect(contact).not.toBeNull();
+      expect(message).not.toBeNull();
+      const previous = (await primary.query(`UPDATE pwb_messages m SET contact_id = $1 FROM pwb_messages o WHERE o.id = m.id AND m.id = $2 RETURNING o.contact_id`, [contact, message])).rows[0].contact_id;
+      const contacts = await count(`SELECT count(*)::int AS n FROM pwb_contacts WHERE website_id = $1`);
+      const first = await attempt(site);
+      expect(first).toMatchObject({ code: 'MOVE_FAILED' });
+      expect(String((first as Error).message)).toMatch(new RegExp(`1 row\\(s\\) of pwb_messages still point at website ${site}'s rows of pwb_contacts .*\\(${contact}\\).*resume the move`));
+      // The batch that found the reference rolled back: the contacts and the other website's message are there.
+      expect(await count(`SELECT count(*)::int AS n FROM pwb_contacts WHERE website_id = $1`)).toBe(contacts);
+      expect((await primary.query(`SELECT contact_id FROM pwb_messages WHERE id = $1`, [message])).rows[0].contact_id).toBe(contact);
+      await primary.query(`UPDATE pwb_messages SET contact_id = $1 WHERE id = $2`, [previous, message]);
+
+      // Through the ordinary FK trigger (pwb_media_folders references itself, so it goes in one statement),
+      // on a website of its own: the first attempt cleared the tables it could.
+      const site2 = await pick(`SELECT website_id FROM pwb_media_folders WHERE true`, [...sites.slice(0, 2), site, other]);
+      const folder = (await primary.query(`SELECT min(id) AS id FROM pwb_media_folders WHERE website_id = $1`, [site2])).rows[0].id;
+      const media = (await primary.query(`SELECT min(id) AS id FROM pwb_media WHERE website_id = $1`, [other])).rows[0].id;
+      expect(folder).not.toBeNull();
+      await primary.query(`UPDATE pwb_media SET folder_id = $1 WHERE id = $2`, [folder, media]);
+      const second = await attempt(site2);
+      expect(second).toMatchObject({ code: 'MOVE_FAILED' });
+      expect(String((second as Error).message)).toMatch(new RegExp(`Row\\(s\\) of pwb_media still point at website ${site2}'s rows of pwb_media_folders .*\\(${folder}\\).*resume the move`));
+      expect((await primary.query(`SELECT count(*)::int AS n FROM pwb_media_folders WHERE website_id = $1`, [site2])).rows[0].n).toBeGreaterThan(0);
+      expect((await primary.query(`SELECT folder_id FROM pwb_media WHERE id = $1`, [media])).rows[0].folder_id).toBe(folder);
+    } finally {
+      await primary.end();
+    }
+  });
+});
