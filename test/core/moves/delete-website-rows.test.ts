@@ -86,7 +86,7 @@ describe('removing a website from a database', () => {
     const mover = await pc.open(file);
     const role = await mover.pools.get('default').query(`SELECT current_user AS u, (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS s`);
     expect(role.rows[0]).toEqual({ u: 'mover', s: false });
-    await expect(mover.pools.get('default').query('SET session_replication_role = replica')).rejects.toMatchObject({ code: '42501' });
+    await expect(mover.pools.get('default').pool.query('SET session_replication_role = replica')).rejects.toMatchObject({ code: '42501' });
     const before = await tenantSnapshot(pc);
     await clear(mover, sites[1]!);
     expect(await left(mover, sites[1]!)).toEqual([]);
