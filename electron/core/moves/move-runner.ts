@@ -113,7 +113,14 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
           break;
         case 'verify': {
           job = await getJob(ctx.pools.primary(), jobId);
-          const report = await verifyTenant({ source, target, sourceCatalog, targetCatalog, tables, targetTables, websiteId: website, copyXids: job.copy_xids, copied: job.copied });
+          // The target's views are refreshed while verification reads: by the switch they already list
+          // the website, so it is never served from a database whose views miss it. (A failed
+          // verification leaves them listing copied rows; the rollback refreshes them again.)
+          const [report, refreshed] = await Promise.all([
+            verifyTenant({ source, target, sourceCatalog, targetCatalog, tables, targetTables, websiteId: website, copyXids: job.copy_xids, copied: job.copied }),
+            refreshMaterializedViews(target, targetCatalog),
+          ]);
+          if (refreshed.length) await markRefreshed(lock, jobId, job.target);
           await updateJob(lock, jobId, { verification: report.tables });
           const bad = report.tables.filter((t) => !t.ok);
           if (bad.length || report.foreignWrites.length) {
@@ -129,9 +136,11 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
           await switchShard(lock, jobId, website, job.source, job.target);
           break;
         case 'refresh': {
-          // The target serves the website from now on: its views must list it. The source's views are
-          // refreshed after cleanup, or they would keep listing rows that are about to go.
-          if ((await refreshMaterializedViews(target, targetCatalog)).length) await markRefreshed(lock, jobId, job.target);
+          // The target serves the website from now on: its views must list it (done during verify, unless
+          // this job was verified before that). The source's views are refreshed after cleanup, or they
+          // would keep listing rows that are about to go.
+          job = await getJob(ctx.pools.primary(), jobId);
+          if (!job.refreshed_at[job.target] && (await refreshMaterializedViews(target, targetCatalog)).length) await markRefreshed(lock, jobId, job.target);
           break;
         }
         case 'cleanup':

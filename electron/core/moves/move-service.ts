@@ -6,6 +6,7 @@ import { createJob, getJob, isPastSwitch, listJobs, liveJobIds, stepIndex, toMov
 import { preflightMove, rowsOnDatabase } from './move-preflight.ts';
 import { runSteps, withJobLock, type MoveListener } from './move-runner.ts';
 import { deleteWebsiteRows } from './delete-website-rows.ts';
+import { refreshMaterializedViews } from './refresh-views.ts';
 import { scopedTables } from './tenant-scope.ts';
 import { liftFence } from './write-fence.ts';
 import { assertWritable } from '../read-only-guard.ts';
@@ -91,6 +92,8 @@ export async function rollbackMove(ctx: ConsoleContext, jobId: string, listener?
         }
         const [sourceCatalog, targetCatalog] = await Promise.all([ctx.catalog.get(job.source, { refresh: true }), ctx.catalog.get(job.target, { refresh: true })]);
         if (stepIndex(job.step) >= stepIndex('copy')) await deleteWebsiteRows(ctx.pools.get(job.target), targetCatalog, scopedTables(targetCatalog), job.website_id);
+        // Verification refreshes the target's views with the copied rows in them: take them out again.
+        if (stepIndex(job.step) >= stepIndex('verify')) await refreshMaterializedViews(ctx.pools.get(job.target), targetCatalog);
         await liftFence(ctx.pools.get(job.source), scopedTables(sourceCatalog), job.website_id);
         await updateJob(lock, jobId, { state: 'rolled_back', finished: true });
       });
