@@ -17,6 +17,14 @@ export const movePlanTableSchema = z.object({
   level: z.number().int(),
 });
 
+/**
+ * How a move refreshes materialized views: `concurrently` (the default) never blocks their readers but
+ * applies the change row by row through every index; `rebuild` rebuilds each view at once, several
+ * times faster for a large tenant, while readers of the view on that database wait.
+ */
+export const viewRefreshSchema = z.enum(['concurrently', 'rebuild']);
+export type ViewRefresh = z.infer<typeof viewRefreshSchema>;
+
 export const movePlanSchema = z.object({
   websiteId,
   source: shardName,
@@ -25,6 +33,7 @@ export const movePlanSchema = z.object({
   totalRows: z.number().int(),
   totalBytes: z.number().int(),
   materializedViews: z.array(z.string()),
+  viewRefresh: viewRefreshSchema,
 });
 export type MovePlan = z.infer<typeof movePlanSchema>;
 
@@ -77,12 +86,12 @@ const jobRef = z.object({ jobId: z.string().uuid() }).strict();
 
 export const moveMethods = {
   'moves.preflight': method(
-    z.object({ websiteId, target: shardName, source: shardName.optional() }).strict(),
+    z.object({ websiteId, target: shardName, source: shardName.optional(), viewRefresh: viewRefreshSchema.optional() }).strict(),
     preflightResultSchema,
     'Checks a move without changing anything and returns the plan: every table with rows and bytes to copy.',
   ),
   'moves.start': method(
-    z.object({ websiteId, target: shardName, source: shardName.optional() }).strict(),
+    z.object({ websiteId, target: shardName, source: shardName.optional(), viewRefresh: viewRefreshSchema.optional() }).strict(),
     moveJobSchema,
     'Records a move job and starts it in the background; follow it with moves.get or job.progress events.',
     { mutates: true },

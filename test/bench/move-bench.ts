@@ -108,7 +108,14 @@ export const bench: BenchModule = {
         const started = performance.now();
         const job = await createMove(ctx, site, 'shard_1');
         const preflightMs = performance.now() - started;
-        const done = await runMove(ctx, job.id);
+        // Each step as it starts, so a slow run shows where its time went.
+        let current = '';
+        const done = await runMove(ctx, job.id, (event) => {
+          if (event.step !== current) {
+            current = event.step;
+            log(`  step ${event.step}`);
+          }
+        });
         const moveMs = performance.now() - started;
         clearInterval(sampler);
         const verifyMs = done.timings.verify ?? 0;

@@ -43,6 +43,7 @@ describe('targetOptions', () => {
 });
 
 const plan: MovePlan = {
+  viewRefresh: 'concurrently',
   websiteId: 7,
   source: 'shard_1',
   target: 'shard_2',

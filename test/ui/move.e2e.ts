@@ -80,7 +80,15 @@ async function restoreWebsite(ui: UiServer, sql: ClusterSql, website: Website): 
 }
 
 /** Opens the wizard on the website's page and moves it to `target`, screenshots named by `shots`; returns the job id. */
-async function moveThroughWizard(detail: TenantDetailPage, website: Website, from: string, target: string, shots: string | null, screenshot: (name: string) => Promise<string>): Promise<string> {
+async function moveThroughWizard(
+  detail: TenantDetailPage,
+  website: Website,
+  from: string,
+  target: string,
+  shots: string | null,
+  screenshot: (name: string) => Promise<string>,
+  viewRefresh: 'concurrently' | 'rebuild' = 'concurrently',
+): Promise<string> {
   await detail.ready();
   await expect(detail.database).toHaveText(from);
   const footprint = Object.fromEntries((await detail.footprint()).map((r) => [r.table, r.rows]));
@@ -113,6 +121,10 @@ async function moveThroughWizard(detail: TenantDetailPage, website: Website, fro
   await expect(wizard.startButton(target)).toBeDisabled();
   await wizard.confirmInput.fill(website.subdomain ?? String(website.id));
   await expect(wizard.startButton(target)).toBeEnabled();
+  // The views refresh concurrently unless the operator picks a rebuild, which says who waits.
+  await expect(wizard.viewRefresh.getByRole('radio', { name: /Refresh concurrently/ })).toBeChecked();
+  await expect(wizard.viewRefresh).toContainText(`views on ${from} and ${target} waits`);
+  if (viewRefresh === 'rebuild') await wizard.viewRefresh.getByRole('radio', { name: /Rebuild/ }).check();
   if (shots) await screenshot(`${shots}-3-confirm.png`);
   await wizard.startButton(target).click();
 
@@ -161,8 +173,10 @@ test('a small website moves to another shard through the wizard, verified table 
     expect(Object.fromEntries((await moved.footprint()).map((r) => [r.table, r.rows]))).toEqual(rowsBefore);
 
     // And back, through the same wizard.
-    const backId = await moveThroughWizard(moved, website, there, website.shard, null, (n) => app.screenshot(n));
+    const backId = await moveThroughWizard(moved, website, there, website.shard, null, (n) => app.screenshot(n), 'rebuild');
     expect(backId).not.toBe(jobId);
+    const plans = await sql.query<{ id: string; refresh: string }>('default', `SELECT id::text, plan->>'viewRefresh' AS refresh FROM shard_console.move_jobs WHERE id = ANY($1::uuid[])`, [[jobId, backId]]);
+    expect(Object.fromEntries(plans.map((r) => [r.id, r.refresh]))).toEqual({ [jobId]: 'concurrently', [backId]: 'rebuild' });
     expect(await new MoveJobPage(app.page).waitForEnd()).toBe('succeeded');
     expect(await shardOf(sql, website.id)).toBe(website.shard);
     await new MoveJobPage(app.page).websiteLink.click();

@@ -1,4 +1,5 @@
 import { ConsoleError } from '../../../shared/errors.ts';
+import { viewRefreshSchema, type ViewRefresh } from '../../../shared/methods/move-methods.ts';
 import { formatBytes, formatCount, formatDuration } from '../../../shared/format.ts';
 import type { ConsoleContext } from '../../core/console-context.ts';
 import { getJob, toMoveJob, type StoredJob } from '../../core/moves/move-job-store.ts';
@@ -67,30 +68,39 @@ async function moveWebsite(ctx: ConsoleContext, { positionals, options, io }: Cl
   const id = intOption(positionals[0], 'id (the website id)', { min: 1, max: 2_147_483_647 });
   const target = stringOption(options, 'to');
   if (id === undefined || !target) throw new ConsoleError('INVALID_PARAMS', 'Usage: shard-console move ID --to SHARD [--yes]. Without --yes it only prints the plan.');
+  const refresh = stringOption(options, 'refresh-views');
+  if (refresh !== undefined && !viewRefreshSchema.options.includes(refresh as ViewRefresh)) {
+    throw new ConsoleError('INVALID_PARAMS', `--refresh-views takes ${viewRefreshSchema.options.join(' or ')}, not "${refresh}".`);
+  }
+  const moveOptions = { source: stringOption(options, 'from'), viewRefresh: refresh as ViewRefresh | undefined };
   if (!options.yes) {
-    const preview = await previewMove(ctx, id, target, stringOption(options, 'from'));
+    const preview = await previewMove(ctx, id, target, moveOptions);
     if (options.json) io.out(JSON.stringify(preview, null, 2));
     else if (preview.ok && preview.plan) {
       const plan = preview.plan;
       io.out(`Plan: move website ${id} from ${plan.source} to ${plan.target}: ${formatCount(plan.totalRows)} rows, ${formatBytes(plan.totalBytes)}`);
       io.out(renderTable(['LEVEL', 'TABLE', 'ROWS', 'BYTES'], plan.tables.map((t) => [String(t.level), t.table, formatCount(t.rows), formatBytes(t.bytes)]), [0, 2, 3]));
-      io.out(`Materialized views refreshed after the switch: ${plan.materializedViews.join(', ') || 'none'}`);
+      io.out(
+        plan.materializedViews.length
+          ? `Materialized views refreshed on both databases (${plan.viewRefresh === 'rebuild' ? 'rebuilt: their readers wait while each rebuilds' : 'concurrently: readers never wait'}): ${plan.materializedViews.join(', ')}`
+          : 'Materialized views: none',
+      );
       io.out('Nothing was changed. Run again with --yes to move.');
     } else {
       for (const r of preview.refusals) io.err(`refused [${r.code}]${r.table ? ` ${r.table}` : ''}: ${r.message}`);
     }
     return preview.ok ? 0 : 1;
   }
-  const job = await createMove(ctx, id, target, stringOption(options, 'from'));
+  const job = await createMove(ctx, id, target, moveOptions);
   io.err(`move job ${job.id}: website ${id} from ${job.source} to ${job.target}`);
   return finish(ctx, io, options.json === true, job.id, () => runMove(ctx, job.id, progressPrinter(io)));
 }
 
 export const moveCommand: CliCommand = {
   name: 'move',
-  usage: 'move ID --to SHARD [--from SHARD] [--yes] | move resume JOB | move rollback JOB | move cancel JOB',
+  usage: 'move ID --to SHARD [--from SHARD] [--refresh-views concurrently|rebuild] [--yes] | move resume JOB | move rollback JOB | move cancel JOB',
   summary: 'move a website to another database with verification; without --yes print the plan and change nothing; exit 0 only when moved and verified',
-  options: { to: { type: 'string' }, from: { type: 'string' }, yes: { type: 'boolean', short: 'y' } },
+  options: { to: { type: 'string' }, from: { type: 'string' }, 'refresh-views': { type: 'string' }, yes: { type: 'boolean', short: 'y' } },
   run: async (ctx, invocation) => {
     const [verb, jobId] = invocation.positionals;
     if (verb === 'cancel' && jobId) {

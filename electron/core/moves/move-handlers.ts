@@ -5,9 +5,9 @@ import { cancelMove, createMove, moveJobsView, moveJobView, previewMove, rollbac
 
 export function moveHandlers(ctx: ConsoleContext): HandlersFor<keyof typeof moveMethods> {
   return {
-    'moves.preflight': async (p) => previewMove(ctx, p.websiteId, p.target, p.source),
+    'moves.preflight': async (p) => previewMove(ctx, p.websiteId, p.target, { source: p.source, viewRefresh: p.viewRefresh }),
     'moves.start': async (p) => {
-      const job = await createMove(ctx, p.websiteId, p.target, p.source);
+      const job = await createMove(ctx, p.websiteId, p.target, { source: p.source, viewRefresh: p.viewRefresh });
       runMoveInBackground(ctx, job.id);
       return moveJobView(ctx, job.id);
     },

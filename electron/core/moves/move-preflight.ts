@@ -1,6 +1,6 @@
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import type { MovePlan, PreflightResult } from '../../../shared/methods/move-methods.ts';
+import type { MovePlan, PreflightResult, ViewRefresh } from '../../../shared/methods/move-methods.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import type { CatalogIndex, DatabaseCatalog } from '../catalog/database-catalog.ts';
 import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
@@ -26,7 +26,7 @@ export interface PreflightContext {
  * Every reason a move would be unsafe, found without changing anything: reachability, routing, schema
  * equality, primary keys, rows already on the target, key and unique-value collisions. Also the plan.
  */
-export async function preflightMove(ctx: ConsoleContext, websiteId: number, target: string, expectedSource?: string): Promise<{ result: PreflightResult; context: PreflightContext | null }> {
+export async function preflightMove(ctx: ConsoleContext, websiteId: number, target: string, expectedSource?: string, viewRefresh: ViewRefresh = 'concurrently'): Promise<{ result: PreflightResult; context: PreflightContext | null }> {
   const refuse = (refusals: Refusal[]) => ({ result: { ok: false, plan: null, refusals }, context: null });
   const website = await findWebsite(ctx, websiteId);
   const source = databaseForShard(ctx, website);
@@ -59,10 +59,12 @@ export async function preflightMove(ctx: ConsoleContext, websiteId: number, targ
   const sourceHandle = ctx.pools.get(source);
   const targetHandle = ctx.pools.get(target);
   const targetScoped = scopedTables(targetCatalog);
-  const [onTarget, plan] = await Promise.all([
+  const [onTarget, scanned] = await Promise.all([
     rowsOnDatabase(targetHandle, targetCatalog, targetScoped, websiteId),
     planTables(sourceHandle, sourceCatalog, tables, websiteId),
   ]);
+  const plan = scanned.map((p) => p.plan);
+  const ranges = new Map(scanned.map((p) => [p.plan.table, p.ranges]));
   const already = onTarget.filter((r) => r.rows > 0);
   if (already.length) {
     return refuse(
@@ -73,7 +75,7 @@ export async function preflightMove(ctx: ConsoleContext, websiteId: number, targ
       })),
     );
   }
-  const collisions = await findCollisions(sourceHandle, targetHandle, sourceCatalog, tables, websiteId);
+  const collisions = await findCollisions(sourceHandle, targetHandle, sourceCatalog, tables, websiteId, ranges);
   if (collisions.length) return refuse(collisions);
 
   const planned: MovePlan = {
@@ -84,6 +86,7 @@ export async function preflightMove(ctx: ConsoleContext, websiteId: number, targ
     totalRows: plan.reduce((a, t) => a + t.rows, 0),
     totalBytes: plan.reduce((a, t) => a + t.bytes, 0),
     materializedViews: [...new Set([...sourceCatalog.views.values(), ...targetCatalog.views.values()].filter((v) => v.materialized).map((v) => v.name))].sort(),
+    viewRefresh,
   };
   return { result: { ok: true, plan: planned, refusals: [] }, context: { websiteId, source, target, sourceCatalog, targetCatalog, tables } };
 }
@@ -97,16 +100,41 @@ export async function rowsOnDatabase(handle: DatabaseHandle, catalog: DatabaseCa
   );
 }
 
-async function planTables(handle: DatabaseHandle, catalog: DatabaseCatalog, tables: readonly ScopedTable[], websiteId: number): Promise<MovePlan['tables']> {
-  return Promise.all(
-    tables.map(async (t) => {
-      const client = await handle.longSession();
-      const r = await client
-        .query<{ n: string; bytes: string }>(websiteRowsSelect(t, catalog, websiteId, `count(*)::int8::text AS n, coalesce(sum(pg_column_size(t.*)), 0)::int8::text AS bytes`))
-        .finally(() => client.release());
-      return { table: t.name, rows: Number(r.rows[0]!.n), bytes: Number(r.rows[0]!.bytes), level: t.level };
-    }),
-  );
+/** Integer columns whose values order like their equality: a key range disjoint from the target's cannot collide. */
+const RANGE_TYPES = new Set(['smallint', 'integer', 'bigint']);
+
+type KeyRanges = Map<string, { min: string | null; max: string | null }>;
+
+/** Columns of single-column unique keys a range check can clear (serial ids handed out in per-database blocks). */
+function rangeColumns(t: ScopedTable): string[] {
+  const single = uniqueKeys(t).filter((i) => i.columns.length === 1 && RANGE_TYPES.has(t.table.columns.find((c) => c.name === i.columns[0])?.type ?? ''));
+  return [...new Set(single.map((i) => i.columns[0]!))];
+}
+
+/** Rows and bytes per table, and in the same pass the range of each integer unique column. */
+async function planTables(handle: DatabaseHandle, catalog: DatabaseCatalog, tables: readonly ScopedTable[], websiteId: number): Promise<Array<{ plan: MovePlan['tables'][number]; ranges: KeyRanges }>> {
+  const out: Array<{ plan: MovePlan['tables'][number]; ranges: KeyRanges }> = [];
+  await runLimited(tables, 3, async (t) => {
+    const columns = rangeColumns(t);
+    const client = await handle.longSession();
+    const r = await client
+      .query<Record<string, string | null>>(
+        websiteRowsSelect(
+          t,
+          catalog,
+          websiteId,
+          [`count(*)::int8::text AS n`, `coalesce(sum(pg_column_size(t.*)), 0)::int8::text AS bytes`, ...columns.flatMap((c, i) => [`min(t.${quoteIdent(c)})::text AS min${i}`, `max(t.${quoteIdent(c)})::text AS max${i}`])].join(', '),
+        ),
+      )
+      .finally(() => client.release());
+    const row = r.rows[0]!;
+    out.push({
+      plan: { table: t.name, rows: Number(row.n), bytes: Number(row.bytes), level: t.level },
+      ranges: new Map(columns.map((c, i) => [c, { min: row[`min${i}`] ?? null, max: row[`max${i}`] ?? null }])),
+    });
+  });
+  const order = new Map(tables.map((t, i) => [t.name, i]));
+  return out.sort((a, b) => order.get(a.plan.table)! - order.get(b.plan.table)!);
 }
 
 /**
@@ -124,10 +152,21 @@ function uniqueKeys(t: ScopedTable): CatalogIndex[] {
  * temporary table on the target (binary COPY, inside a transaction that is rolled back), then one join
  * per unique index finds the collisions. Nothing persists on the target.
  */
-async function findCollisions(source: DatabaseHandle, target: DatabaseHandle, catalog: DatabaseCatalog, tables: readonly ScopedTable[], websiteId: number): Promise<Refusal[]> {
+async function findCollisions(
+  source: DatabaseHandle,
+  target: DatabaseHandle,
+  catalog: DatabaseCatalog,
+  tables: readonly ScopedTable[],
+  websiteId: number,
+  ranges: ReadonlyMap<string, KeyRanges>,
+): Promise<Refusal[]> {
   const refusals: Refusal[] = [];
   const checks = tables.flatMap((t) => uniqueKeys(t).map((index) => ({ t, index })));
   await runLimited(checks, 3, async ({ t, index }) => {
+    // Serial ids from per-database sequence blocks: when the website's range and the target's do not
+    // overlap (two index lookups on the target), no value can collide and nothing needs streaming.
+    const range = index.columns.length === 1 ? ranges.get(t.name)?.get(index.columns[0]!) : undefined;
+    if (range && (range.min === null || (await disjoint(target, t, index.columns[0]!, range)))) return;
     const found = await probeIndex(source, target, catalog, t, index, websiteId);
     if (found.count > 0) {
       refusals.push({
@@ -138,6 +177,14 @@ async function findCollisions(source: DatabaseHandle, target: DatabaseHandle, ca
     }
   });
   return refusals.sort((a, b) => (a.table ?? '').localeCompare(b.table ?? ''));
+}
+
+async function disjoint(target: DatabaseHandle, t: ScopedTable, column: string, range: { min: string | null; max: string | null }): Promise<boolean> {
+  const c = quoteIdent(column);
+  const r = await target.query<{ lo: string | null; hi: string | null }>(`SELECT min(${c})::text AS lo, max(${c})::text AS hi FROM ${tableRef(t.table.schema, t.table.table)}`);
+  const { lo, hi } = r.rows[0]!;
+  if (lo === null || hi === null) return true;
+  return BigInt(range.max!) < BigInt(lo) || BigInt(range.min!) > BigInt(hi);
 }
 
 async function probeIndex(source: DatabaseHandle, target: DatabaseHandle, catalog: DatabaseCatalog, t: ScopedTable, index: CatalogIndex, websiteId: number) {

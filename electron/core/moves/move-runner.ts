@@ -49,6 +49,7 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
     const tables = scopedTables(sourceCatalog);
     const targetTables = scopedTables(targetCatalog);
     const website = job.website_id;
+    const viewRefresh = job.plan?.viewRefresh ?? 'concurrently';
     for (let i = stepIndex(job.step); i <= stepIndex(until); i++) {
       const step = STEPS[i]!;
       failpoint(`before:${step}`);
@@ -118,7 +119,7 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
           // verification leaves them listing copied rows; the rollback refreshes them again.)
           const [report, refreshed] = await Promise.all([
             verifyTenant({ source, target, sourceCatalog, targetCatalog, tables, targetTables, websiteId: website, copyXids: job.copy_xids, copied: job.copied }),
-            refreshMaterializedViews(target, targetCatalog),
+            refreshMaterializedViews(target, targetCatalog, viewRefresh),
           ]);
           if (refreshed.length) await markRefreshed(lock, jobId, job.target);
           await updateJob(lock, jobId, { verification: report.tables });
@@ -140,12 +141,12 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
           // this job was verified before that). The source's views are refreshed after cleanup, or they
           // would keep listing rows that are about to go.
           job = await getJob(ctx.pools.primary(), jobId);
-          if (!job.refreshed_at[job.target] && (await refreshMaterializedViews(target, targetCatalog)).length) await markRefreshed(lock, jobId, job.target);
+          if (!job.refreshed_at[job.target] && (await refreshMaterializedViews(target, targetCatalog, viewRefresh)).length) await markRefreshed(lock, jobId, job.target);
           break;
         }
         case 'cleanup':
           await deleteWebsiteRows(source, sourceCatalog, tables, website, { onDeleted: (table, rows) => listener({ jobId, step, message: `${table}: ${rows} rows removed from ${job.source}` }) });
-          if ((await refreshMaterializedViews(source, sourceCatalog)).length) await markRefreshed(lock, jobId, job.source);
+          if ((await refreshMaterializedViews(source, sourceCatalog, viewRefresh)).length) await markRefreshed(lock, jobId, job.source);
           break;
         case 'unfence':
           await liftFence(source, tables, website);

@@ -1,4 +1,4 @@
-import type { MoveJob, PreflightResult } from '../../../shared/methods/move-methods.ts';
+import type { MoveJob, PreflightResult, ViewRefresh } from '../../../shared/methods/move-methods.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { audited } from '../console-schema/audit-log.ts';
 import type { ConsoleContext } from '../console-context.ts';
@@ -20,14 +20,19 @@ async function present(ctx: ConsoleContext, row: StoredJob): Promise<MoveJob> {
   return toMoveJob(row, live.has(row.id) || running.has(row.id));
 }
 
-export async function previewMove(ctx: ConsoleContext, websiteId: number, target: string, source?: string): Promise<PreflightResult> {
-  return (await preflightMove(ctx, websiteId, target, source)).result;
+export interface MoveOptions {
+  readonly source?: string;
+  readonly viewRefresh?: ViewRefresh;
+}
+
+export async function previewMove(ctx: ConsoleContext, websiteId: number, target: string, options: MoveOptions = {}): Promise<PreflightResult> {
+  return (await preflightMove(ctx, websiteId, target, options.source, options.viewRefresh)).result;
 }
 
 /** Preflight, then record the job (refusing changes nothing). The job starts at the fence: preflight just ran. */
-export async function createMove(ctx: ConsoleContext, websiteId: number, target: string, source?: string): Promise<StoredJob> {
+export async function createMove(ctx: ConsoleContext, websiteId: number, target: string, options: MoveOptions = {}): Promise<StoredJob> {
   assertWritable(ctx, 'Moving a website');
-  const { result } = await preflightMove(ctx, websiteId, target, source);
+  const { result } = await preflightMove(ctx, websiteId, target, options.source, options.viewRefresh);
   if (!result.ok || !result.plan) {
     throw new ConsoleError('MOVE_REFUSED', `Move of website ${websiteId} to ${target} refused: ${result.refusals.map((r) => r.message).join(' ')}`, {
       target: String(websiteId),
@@ -35,7 +40,7 @@ export async function createMove(ctx: ConsoleContext, websiteId: number, target:
     });
   }
   const primary = ctx.pools.primary();
-  return audited(primary, { action: 'move.create', target: String(websiteId), details: { from: result.plan.source, to: target } }, async () => {
+  return audited(primary, { action: 'move.create', target: String(websiteId), details: { from: result.plan.source, to: target, viewRefresh: result.plan.viewRefresh } }, async () => {
     const job = await createJob(primary, { websiteId, source: result.plan!.source, target, plan: result.plan! });
     await primary.query(`UPDATE shard_console.move_jobs SET step = 'fence' WHERE id = $1`, [job.id]);
     return getJob(primary, job.id);

@@ -1,19 +1,30 @@
+import type { ViewRefresh } from '../../../shared/methods/move-methods.ts';
 import type { DatabaseCatalog } from '../catalog/database-catalog.ts';
 import { tableRef } from '../catalog/sql-identifiers.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 
 /**
  * Refreshes every materialized view of a database: a refresh covers the whole view, and after a move
- * it is stale on both sides. CONCURRENTLY (readers never blocked) where a plain unique index allows it.
+ * it is stale on both sides. `concurrently` (readers never blocked) where a plain unique index allows
+ * it; `rebuild` on request, or for a view without such an index. The refresh's diff and sorts get a
+ * generous work_mem for this transaction only: with the default they spill to disk.
  */
-export async function refreshMaterializedViews(handle: DatabaseHandle, catalog: DatabaseCatalog): Promise<string[]> {
+export async function refreshMaterializedViews(handle: DatabaseHandle, catalog: DatabaseCatalog, mode: ViewRefresh = 'concurrently'): Promise<string[]> {
   const refreshed: string[] = [];
   const client = await handle.longSession();
   try {
     for (const view of catalog.views.values()) {
       if (!view.materialized) continue;
-      const concurrently = view.indexes.some((i) => i.unique && i.predicate === null && !i.columns.includes('(expression)'));
-      await client.query(`REFRESH MATERIALIZED VIEW ${concurrently ? 'CONCURRENTLY ' : ''}${tableRef(view.schema, view.table)}`);
+      const concurrently = mode === 'concurrently' && view.indexes.some((i) => i.unique && i.predicate === null && !i.columns.includes('(expression)'));
+      await client.query('BEGIN');
+      try {
+        await client.query(`SET LOCAL work_mem = '256MB'`);
+        await client.query(`REFRESH MATERIALIZED VIEW ${concurrently ? 'CONCURRENTLY ' : ''}${tableRef(view.schema, view.table)}`);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      }
       refreshed.push(view.name);
     }
   } finally {

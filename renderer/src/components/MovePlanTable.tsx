@@ -43,7 +43,7 @@ export function MovePlanTable({ plan }: { plan: MovePlan }) {
       <p className="muted" data-testid="move-plan-views">
         {view.materializedViews.length === 0
           ? 'No materialized views to refresh.'
-          : <>Materialized views refreshed on both databases: {view.materializedViews.map((v, i) => <span key={v}>{i > 0 && ', '}<code>{v}</code></span>)}</>}
+          : <>Materialized views refreshed on both databases (how: next step): {view.materializedViews.map((v, i) => <span key={v}>{i > 0 && ', '}<code>{v}</code></span>)}</>}
       </p>
     </div>
   );

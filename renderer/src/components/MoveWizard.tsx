@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { FormEvent, RefObject } from 'react';
-import type { PreflightResult, TenantDetailResult } from '../../../shared/contract.ts';
+import type { PreflightResult, TenantDetailResult, ViewRefresh } from '../../../shared/contract.ts';
 import { formatCount } from '../../../shared/format.ts';
 import { call } from '../api/client.ts';
 import { queryCache, useClusterOverview } from '../api/hooks.ts';
@@ -163,7 +163,7 @@ function MoveWizard({ website, onCancel }: { website: Website; onCancel: () => v
         </section>
       )}
       {step === 2 && outcome?.kind === 'plan' && target !== null && (
-        <ConfirmStep website={website} target={target} rows={outcome.plan.totalRows} onBack={() => setStep(1)} onCancel={onCancel} headingRef={headingRef} />
+        <ConfirmStep website={website} target={target} rows={outcome.plan.totalRows} views={outcome.plan.materializedViews} onBack={() => setStep(1)} onCancel={onCancel} headingRef={headingRef} />
       )}
     </div>
   );
@@ -173,6 +173,7 @@ function ConfirmStep({
   website,
   target,
   rows,
+  views,
   onBack,
   onCancel,
   headingRef,
@@ -180,11 +181,13 @@ function ConfirmStep({
   website: Website;
   target: string;
   rows: number;
+  views: readonly string[];
   onBack: () => void;
   onCancel: () => void;
   headingRef: RefObject<HTMLHeadingElement | null>;
 }) {
   const [typed, setTyped] = useState('');
+  const [refresh, setRefresh] = useState<ViewRefresh>('concurrently');
   const [starting, setStarting] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
   const word = confirmationWord(website);
@@ -196,7 +199,7 @@ function ConfirmStep({
     setStarting(true);
     setError(undefined);
     try {
-      const job = await call('moves.start', { websiteId: website.id, target, source: website.database });
+      const job = await call('moves.start', { websiteId: website.id, target, source: website.database, viewRefresh: refresh });
       queryCache.invalidate('moves.list');
       navigate({ name: 'move', jobId: job.jobId });
     } catch (e) {
@@ -230,6 +233,21 @@ function ConfirmStep({
         Writes to this website are paused on {website.database} while its {formatCount(rows)} rows are copied and verified. After the switch its rows are deleted from{' '}
         {website.database}. Other websites are not affected. A failed move can be resumed or rolled back from its job page.
       </p>
+      {views.length > 0 && (
+        <fieldset className="field view-refresh" data-testid="move-view-refresh">
+          <legend className="field__label">
+            Materialized views (<code>{views.join(', ')}</code>) on both databases
+          </legend>
+          <label>
+            <input type="radio" name="view-refresh" value="concurrently" checked={refresh === 'concurrently'} onChange={() => setRefresh('concurrently')} /> Refresh concurrently: readers never wait
+            (slower for a large website)
+          </label>
+          <label>
+            <input type="radio" name="view-refresh" value="rebuild" checked={refresh === 'rebuild'} onChange={() => setRefresh('rebuild')} /> Rebuild: several times faster, but every reader of these
+            views on {website.database} and {target} waits while each one rebuilds
+          </label>
+        </fieldset>
+      )}
       <label className="field">
         <span className="field__label">
           Type <code>{word}</code> to confirm

@@ -41,11 +41,11 @@ async function jobCount(): Promise<number> {
 async function expectRefusal(target: string, code: string, message: RegExp, source?: string, context = ctx) {
   const before = otherWebsites(await tenantSnapshot(pc), []);
   const jobs = await jobCount();
-  const preview = await previewMove(context, site, target, source);
+  const preview = await previewMove(context, site, target, { source });
   expect(preview.ok).toBe(false);
   expect(preview.refusals.map((r) => r.code)).toContain(code);
   expect(preview.refusals.map((r) => r.message).join('\n')).toMatch(message);
-  await expect(createMove(context, site, target, source)).rejects.toMatchObject({ code: 'MOVE_REFUSED', message: expect.stringMatching(message) });
+  await expect(createMove(context, site, target, { source })).rejects.toMatchObject({ code: 'MOVE_REFUSED', message: expect.stringMatching(message) });
   expect(otherWebsites(await tenantSnapshot(pc), [])).toEqual(before);
   expect(await jobCount()).toBe(jobs);
 }

@@ -60,6 +60,10 @@ export class MoveWizard {
     return this.dialog.getByTestId('move-confirm-input');
   }
 
+  get viewRefresh(): Locator {
+    return this.dialog.getByTestId('move-view-refresh');
+  }
+
   get confirmation(): Locator {
     return this.dialog.getByTestId('move-confirm');
   }
