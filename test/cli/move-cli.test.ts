@@ -38,6 +38,12 @@ describe('shard-console move', () => {
     expect(plan.stdout).toMatch(new RegExp(`Plan: move website ${site} from shard_2 to default: [\\d,]+ rows`));
     expect(plan.stdout).toContain('pwb_prop_photos');
     expect(plan.stdout).toContain('Nothing was changed. Run again with --yes to move.');
+    expect(plan.stdout).toContain('Materialized views refreshed on both databases (concurrently: readers never wait): pwb_properties');
+    const rebuild = await cli(['move', String(site), '--to', 'default', '--refresh-views', 'rebuild']);
+    expect(rebuild.stdout).toContain('(rebuilt: their readers wait while each rebuilds): pwb_properties');
+    const wrong = await cli(['move', String(site), '--to', 'default', '--refresh-views', 'sometimes', '--yes']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('--refresh-views takes concurrently or rebuild, not "sometimes".');
     expect(otherWebsites(await tenantSnapshot(pc), [])).toEqual(before);
   });
 

@@ -24,6 +24,8 @@ export interface CopyOptions {
   readonly sourceCatalog: DatabaseCatalog;
   readonly plannedRows: ReadonlyMap<string, { rows: number; bytes: number }>;
   readonly parallel?: number;
+  /** Tables copied first within their level (those materialized views read, so their refresh can start early). */
+  readonly first?: ReadonlySet<string>;
   readonly onProgress: (progress: CopyProgress) => void;
   /** Called with each target transaction id before it commits: the proof of what the move wrote. */
   readonly onTargetXid: (xid: string) => Promise<void>;
@@ -49,7 +51,8 @@ export async function copyTenant(source: DatabaseHandle, target: DatabaseHandle,
     const snapshot = (await coordinator.query<{ id: string }>('SELECT pg_export_snapshot() AS id')).rows[0]!.id;
     const levels = [...new Set(options.tables.map((t) => t.level))].sort((a, b) => a - b);
     for (const level of levels) {
-      const tables = options.tables.filter((t) => t.level === level);
+      const first = options.first ?? new Set<string>();
+      const tables = options.tables.filter((t) => t.level === level).sort((a, b) => Number(first.has(b.name)) - Number(first.has(a.name)));
       await runLimited(tables, options.parallel ?? 3, (t) => copyTable(source, target, snapshot, t, options));
       // Crash tests: die with some tables committed on the target and the rest not yet copied.
       if (level === levels[0] && levels.length > 1) failpoint('copy:mid');

@@ -111,39 +111,61 @@ function rangeColumns(t: ScopedTable): string[] {
   return [...new Set(single.map((i) => i.columns[0]!))];
 }
 
-/** Rows and bytes per table, and in the same pass the range of each integer unique column. */
+/**
+ * Rows per table (exact: an index-only count where the website key is indexed), bytes estimated from
+ * the table's average row size (pg_table_size / reltuples; summing pg_column_size over every row cost
+ * six times the count), and the range of each integer unique column for the collision check.
+ */
 async function planTables(handle: DatabaseHandle, catalog: DatabaseCatalog, tables: readonly ScopedTable[], websiteId: number): Promise<Array<{ plan: MovePlan['tables'][number]; ranges: KeyRanges }>> {
+  const sizes = await handle.query<{ schema: string; table: string; bytes: string; tuples: number }>(
+    `SELECT n.nspname AS schema, c.relname AS table, pg_table_size(c.oid)::text AS bytes, c.reltuples::float8 AS tuples
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ANY($1::regclass[])`,
+    [tables.map((t) => tableRef(t.table.schema, t.table.table))],
+  );
+  const perRow = new Map(sizes.rows.map((r) => [`${r.schema}.${r.table}`, r.tuples > 0 ? Number(r.bytes) / r.tuples : null]));
   const out: Array<{ plan: MovePlan['tables'][number]; ranges: KeyRanges }> = [];
   await runLimited(tables, 3, async (t) => {
     const columns = rangeColumns(t);
+    const average = perRow.get(`${t.table.schema}.${t.table.table}`) ?? null;
     const client = await handle.longSession();
-    const r = await client
-      .query<Record<string, string | null>>(
-        websiteRowsSelect(
-          t,
-          catalog,
-          websiteId,
-          [`count(*)::int8::text AS n`, `coalesce(sum(pg_column_size(t.*)), 0)::int8::text AS bytes`, ...columns.flatMap((c, i) => [`min(t.${quoteIdent(c)})::text AS min${i}`, `max(t.${quoteIdent(c)})::text AS max${i}`])].join(', '),
-        ),
-      )
-      .finally(() => client.release());
-    const row = r.rows[0]!;
-    out.push({
-      plan: { table: t.name, rows: Number(row.n), bytes: Number(row.bytes), level: t.level },
-      ranges: new Map(columns.map((c, i) => [c, { min: row[`min${i}`] ?? null, max: row[`max${i}`] ?? null }])),
-    });
+    try {
+      // Never analyzed (no reltuples): the exact size, the slow way.
+      const what = [`count(*)::int8::text AS n`, ...(average === null ? [`coalesce(sum(pg_column_size(t.*)), 0)::int8::text AS bytes`] : [])];
+      const counted = (await client.query<{ n: string; bytes?: string }>(websiteRowsSelect(t, catalog, websiteId, what.join(', ')))).rows[0]!;
+      const rows = Number(counted.n);
+      const ranges: KeyRanges = new Map();
+      if (columns.length && rows > 0) {
+        const r = await client.query<Record<string, string | null>>(
+          websiteRowsSelect(t, catalog, websiteId, columns.flatMap((c, i) => [`min(t.${quoteIdent(c)})::text AS min${i}`, `max(t.${quoteIdent(c)})::text AS max${i}`]).join(', ')),
+        );
+        columns.forEach((c, i) => ranges.set(c, { min: r.rows[0]![`min${i}`] ?? null, max: r.rows[0]![`max${i}`] ?? null }));
+      }
+      const bytes = average === null ? Number(counted.bytes ?? 0) : Math.round(rows * average);
+      out.push({ plan: { table: t.name, rows, bytes, level: t.level }, ranges });
+    } finally {
+      client.release();
+    }
   });
   const order = new Map(tables.map((t, i) => [t.name, i]));
   return out.sort((a, b) => order.get(a.plan.table)! - order.get(b.plan.table)!);
 }
 
 /**
- * Unique keys a copied row could hit: the PK and every unique index, except those containing the
- * website's own key column (the target holds no rows of the website, so those cannot collide).
+ * Unique keys a copied row could hit: the PK and every unique index, except those that cannot collide:
+ * one containing the website's own key column (the target holds no rows of the website), or one
+ * containing the foreign key that ties a child table to its tenant parent (the target's rows may only
+ * hold parent keys that exist there, and the parent's own check proves the website's do not).
  */
 function uniqueKeys(t: ScopedTable): CatalogIndex[] {
   const ownKey = t.tenant.chain.length === 0 ? t.tenant.tenantKey : null;
-  return t.table.indexes.filter((i) => i.unique && !i.columns.includes('(expression)') && !(ownKey !== null && i.columns.includes(ownKey)));
+  const parentKey = t.tenant.chain[0]?.columns ?? null;
+  return t.table.indexes.filter(
+    (i) =>
+      i.unique &&
+      !i.columns.includes('(expression)') &&
+      !(ownKey !== null && i.columns.includes(ownKey)) &&
+      !(parentKey !== null && parentKey.every((c) => i.columns.includes(c))),
+  );
 }
 
 /**
@@ -166,7 +188,7 @@ async function findCollisions(
     // Serial ids from per-database sequence blocks: when the website's range and the target's do not
     // overlap (two index lookups on the target), no value can collide and nothing needs streaming.
     const range = index.columns.length === 1 ? ranges.get(t.name)?.get(index.columns[0]!) : undefined;
-    if (range && (range.min === null || (await disjoint(target, t, index.columns[0]!, range)))) return;
+    if (range && (await disjoint(target, t, index.columns[0]!, range))) return;
     const found = await probeIndex(source, target, catalog, t, index, websiteId);
     if (found.count > 0) {
       refusals.push({
@@ -183,7 +205,7 @@ async function disjoint(target: DatabaseHandle, t: ScopedTable, column: string, 
   const c = quoteIdent(column);
   const r = await target.query<{ lo: string | null; hi: string | null }>(`SELECT min(${c})::text AS lo, max(${c})::text AS hi FROM ${tableRef(t.table.schema, t.table.table)}`);
   const { lo, hi } = r.rows[0]!;
-  if (lo === null || hi === null) return true;
+  if (lo === null || hi === null || range.min === null || range.max === null) return true;
   return BigInt(range.max!) < BigInt(lo) || BigInt(range.min!) > BigInt(hi);
 }
 

@@ -9,7 +9,7 @@ import { deleteWebsiteRows } from './delete-website-rows.ts';
 import { failpoint } from './move-failpoints.ts';
 import { preflightMove } from './move-preflight.ts';
 import { getJob, jobLockKey, recordStep, STEPS, stepIndex, updateJob, type StoredJob } from './move-job-store.ts';
-import { refreshMaterializedViews } from './refresh-views.ts';
+import { materializedViewSources, refreshMaterializedViews } from './refresh-views.ts';
 import { scopedTables } from './tenant-scope.ts';
 import { verifyTenant } from './verify-tenant.ts';
 import { installFence, liftFence } from './write-fence.ts';
@@ -50,6 +50,8 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
     const targetTables = scopedTables(targetCatalog);
     const website = job.website_id;
     const viewRefresh = job.plan?.viewRefresh ?? 'concurrently';
+    // The target's views start refreshing during the copy, once every table they read has been copied.
+    let earlyRefresh: Promise<string[]> | null = null;
     for (let i = stepIndex(job.step); i <= stepIndex(until); i++) {
       const step = STEPS[i]!;
       failpoint(`before:${step}`);
@@ -76,10 +78,21 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
           const progress = new Map<string, CopyProgress>((job.plan?.tables ?? []).map((t) => [t.table, { table: t.table, copiedRows: 0, totalRows: t.rows, done: false }]));
           await updateJob(lock, jobId, { copy_xids: [], copied: {}, progress: [...progress.values()] });
           let lastSaved = 0;
+          // The tables the target's materialized views read copy first in their level; when all of them
+          // are in, the views' refresh starts while the other tables copy (verify waits for it).
+          const viewSources = await materializedViewSources(target);
+          const feedsViews = new Set(targetTables.filter((t) => viewSources.has(`${t.table.schema}.${t.table.table}`)).map((t) => t.name));
+          const waitingFor = new Set(feedsViews);
+          const refreshWhenReady = () => {
+            if (earlyRefresh === null && viewSources.size > 0 && waitingFor.size === 0) {
+              earlyRefresh = refreshMaterializedViews(target, targetCatalog, viewRefresh);
+              earlyRefresh.catch(() => {}); // awaited (and its error reported) by the verify step
+            }
+          };
           // One session records progress and xids for tables copying in parallel: queue the writes.
           let saving: Promise<void> = Promise.resolve();
           const save = (fields: Parameters<typeof updateJob>[2]) => (saving = saving.catch(() => {}).then(() => updateJob(lock, jobId, fields)));
-          await copyTenant(source, target, {
+          const copying = copyTenant(source, target, {
             // Leave a connection of each pool free: the job lock and the snapshot holder use two, and a
             // console polling the job (or serving other pages) needs one. A larger pool.max copies wider.
             parallel: Math.min(4, Math.max(1, ctx.profile.pool.max - 3)),
@@ -91,9 +104,12 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
               xids.push(xid);
               await save({ copy_xids: [...xids] });
             },
+            first: feedsViews,
             onTableCopied: async (table, result) => {
               copied[table] = result;
               await save({ copied: { ...copied } });
+              waitingFor.delete(table);
+              refreshWhenReady();
             },
             onProgress: (p) => {
               progress.set(p.table, p);
@@ -105,6 +121,14 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
               }
             },
           });
+          try {
+            await copying;
+          } catch (error) {
+            // Let a started refresh finish before the step fails: it holds a target session.
+            await (earlyRefresh as Promise<string[]> | null)?.catch(() => {});
+            earlyRefresh = null;
+            throw error;
+          }
           await saving.catch(() => {});
           await updateJob(lock, jobId, { progress: [...progress.values()] });
           break;
@@ -114,13 +138,20 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
           break;
         case 'verify': {
           job = await getJob(ctx.pools.primary(), jobId);
-          // The target's views are refreshed while verification reads: by the switch they already list
-          // the website, so it is never served from a database whose views miss it. (A failed
-          // verification leaves them listing copied rows; the rollback refreshes them again.)
+          // The target's views are refreshed (from the copy on, see above) while verification reads: by the
+          // switch they already list the website, so it is never served from a database whose views miss
+          // it. (A failed verification leaves them listing copied rows; the rollback refreshes them again.)
+          const timed = async <T>(part: string, work: Promise<T>): Promise<T> => {
+            const t0 = performance.now();
+            const result = await work;
+            timings[`verify.${part}`] = Math.round(performance.now() - t0);
+            return result;
+          };
           const [report, refreshed] = await Promise.all([
-            verifyTenant({ source, target, sourceCatalog, targetCatalog, tables, targetTables, websiteId: website, copyXids: job.copy_xids, copied: job.copied }),
-            refreshMaterializedViews(target, targetCatalog, viewRefresh),
+            timed('hashes', verifyTenant({ source, target, sourceCatalog, targetCatalog, tables, targetTables, websiteId: website, copyXids: job.copy_xids, copied: job.copied })),
+            timed('views', earlyRefresh ?? refreshMaterializedViews(target, targetCatalog, viewRefresh)),
           ]);
+          earlyRefresh = null;
           if (refreshed.length) await markRefreshed(lock, jobId, job.target);
           await updateJob(lock, jobId, { verification: report.tables });
           const bad = report.tables.filter((t) => !t.ok);

@@ -96,9 +96,11 @@ export async function rollbackMove(ctx: ConsoleContext, jobId: string, listener?
           throw new ConsoleError('ACTION_NOT_ALLOWED', `Website ${job.website_id} routes to ${website.shard}, not ${job.source}: the switch happened after all. Resume the job instead.`, { target: jobId });
         }
         const [sourceCatalog, targetCatalog] = await Promise.all([ctx.catalog.get(job.source, { refresh: true }), ctx.catalog.get(job.target, { refresh: true })]);
-        if (stepIndex(job.step) >= stepIndex('copy')) await deleteWebsiteRows(ctx.pools.get(job.target), targetCatalog, scopedTables(targetCatalog), job.website_id);
-        // Verification refreshes the target's views with the copied rows in them: take them out again.
-        if (stepIndex(job.step) >= stepIndex('verify')) await refreshMaterializedViews(ctx.pools.get(job.target), targetCatalog);
+        if (stepIndex(job.step) >= stepIndex('copy')) {
+          await deleteWebsiteRows(ctx.pools.get(job.target), targetCatalog, scopedTables(targetCatalog), job.website_id);
+          // The target's views are refreshed from the copy on, with the copied rows in them: take them out again.
+          await refreshMaterializedViews(ctx.pools.get(job.target), targetCatalog);
+        }
         await liftFence(ctx.pools.get(job.source), scopedTables(sourceCatalog), job.website_id);
         await updateJob(lock, jobId, { state: 'rolled_back', finished: true });
       });

@@ -32,3 +32,17 @@ export async function refreshMaterializedViews(handle: DatabaseHandle, catalog: 
   }
   return refreshed;
 }
+
+/** The tables (as `schema.table`) the database's materialized views read, from their rewrite rules. */
+export async function materializedViewSources(handle: DatabaseHandle): Promise<Set<string>> {
+  const r = await handle.query<{ schema: string; table: string }>(
+    `SELECT DISTINCT n.nspname AS schema, c.relname AS table
+       FROM pg_class v
+       JOIN pg_rewrite w ON w.ev_class = v.oid
+       JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = w.oid AND d.refclassid = 'pg_class'::regclass
+       JOIN pg_class c ON c.oid = d.refobjid AND c.oid <> v.oid
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE v.relkind = 'm'`,
+  );
+  return new Set(r.rows.map((row) => `${row.schema}.${row.table}`));
+}

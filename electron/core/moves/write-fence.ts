@@ -89,14 +89,15 @@ export async function installFence(handle: DatabaseHandle, catalog: DatabaseCata
 /**
  * A transaction that began before the fence may hold a snapshot that does not see it and write the
  * website's rows after our copy's snapshot. Wait until none is left (the move's own read-only copy
- * sessions excepted), or give up with the pids to look at.
+ * sessions excepted), or give up with the pids to look at. Only client sessions count: autovacuum
+ * (busy for minutes after a big move) and other background workers never write a website's rows.
  */
 async function waitForOlderTransactions(handle: DatabaseHandle, fencedAt: Date, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const older = await handle.query<{ pid: number; xact_start: Date; query: string }>(
       `SELECT pid, xact_start, left(query, 120) AS query FROM pg_stat_activity
-        WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start < $1
+        WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start < $1 AND backend_type = 'client backend'
           AND state <> 'idle' AND coalesce(application_name, '') <> $2`,
       [fencedAt, COPY_APPLICATION_NAME],
     );

@@ -78,7 +78,8 @@ function isNotFound(error: unknown): boolean {
 }
 
 function JobBody({ job, history }: { job: MoveJob; history: ProgressHistory }) {
-  const total = Object.values(job.timings).reduce((sum, ms) => sum + ms, 0);
+  // Step timings only: `verify.hashes` and the like are parts of a step, already in its total.
+  const total = Object.entries(job.timings).reduce((sum, [step, ms]) => (step.includes('.') ? sum : sum + ms), 0);
   return (
     <>
       <p className="move-summary" role="status" aria-live="polite" data-testid="move-summary">
