@@ -99,7 +99,7 @@ export const moveMethods = {
   'moves.list': method(z.object({ websiteId: websiteId.optional(), limit: z.number().int().min(1).max(500).default(100) }).strict(), z.object({ jobs: z.array(moveJobSchema) }), 'Move jobs, newest first.'),
   'moves.get': method(jobRef, moveJobSchema, 'One move job with its progress and verification report.'),
   'moves.resume': method(jobRef, moveJobSchema, 'Continues an interrupted or failed move from the step it stopped at.', { mutates: true }),
-  'moves.rollback': method(jobRef, moveJobSchema, 'Undoes a move: before the switch drops what was copied; after it, moves the website back.', { mutates: true }),
+  'moves.rollback': method(jobRef, moveJobSchema, 'Undoes a move in the background (after the switch it is a whole move back): before the switch drops what was copied; after it, moves the website back. Follow it with moves.get.', { mutates: true }),
   'moves.cancel': method(jobRef, moveJobSchema, 'Cancels a planned move that has not started.', { mutates: true }),
   'moves.verifyPlacement': method(
     z.object({ websiteId }).strict(),

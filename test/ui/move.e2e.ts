@@ -69,7 +69,10 @@ async function restoreWebsite(ui: UiServer, sql: ClusterSql, website: Website): 
   for (const job of (await rpc<{ jobs: Job[] }>(ui, 'moves.list', { websiteId: website.id })).jobs) {
     if (job.live) await settle(job.jobId);
     const now = await rpc<Job>(ui, 'moves.get', { jobId: job.jobId });
-    if (now.actions.includes('rollback')) await rpc(ui, 'moves.rollback', { jobId: job.jobId });
+    if (now.actions.includes('rollback')) {
+      await rpc(ui, 'moves.rollback', { jobId: job.jobId });
+      await settle(job.jobId);
+    }
     else if (now.actions.includes('cancel')) await rpc(ui, 'moves.cancel', { jobId: job.jobId });
   }
   if ((await shardOf(sql, website.id)) !== website.shard) {

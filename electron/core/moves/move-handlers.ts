@@ -1,7 +1,7 @@
 import type { moveMethods } from '../../../shared/contract.ts';
 import type { ConsoleContext } from '../console-context.ts';
 import type { HandlersFor } from '../dispatch/handlers.ts';
-import { cancelMove, createMove, moveJobsView, moveJobView, previewMove, rollbackMove, runMoveInBackground, runnableJob, verifyPlacement } from './move-service.ts';
+import { cancelMove, createMove, moveJobsView, moveJobView, previewMove, rollbackMoveInBackground, runMoveInBackground, runnableJob, verifyPlacement } from './move-service.ts';
 
 export function moveHandlers(ctx: ConsoleContext): HandlersFor<keyof typeof moveMethods> {
   return {
@@ -19,7 +19,7 @@ export function moveHandlers(ctx: ConsoleContext): HandlersFor<keyof typeof move
       return moveJobView(ctx, p.jobId);
     },
     'moves.rollback': async (p) => {
-      await rollbackMove(ctx, p.jobId);
+      await rollbackMoveInBackground(ctx, p.jobId);
       return moveJobView(ctx, p.jobId);
     },
     'moves.cancel': async (p) => {

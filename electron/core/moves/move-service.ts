@@ -81,13 +81,41 @@ export function runMoveInBackground(ctx: ConsoleContext, jobId: string, listener
  * forward move's cleanup and move the website back with a new job (the target may have taken writes).
  */
 export async function rollbackMove(ctx: ConsoleContext, jobId: string, listener?: MoveListener): Promise<StoredJob> {
+  return performRollback(ctx, await rollbackableJob(ctx, jobId), listener);
+}
+
+/**
+ * Checks now (refusing with ACTION_NOT_ALLOWED or READ_ONLY), then rolls back in the background like a
+ * start or a resume: after the switch a rollback is a whole move back. A failure is written on the job.
+ */
+export async function rollbackMoveInBackground(ctx: ConsoleContext, jobId: string, listener?: MoveListener): Promise<void> {
+  const job = await rollbackableJob(ctx, jobId);
+  const run = performRollback(ctx, job, listener)
+    .catch(async (error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      await ctx.pools
+        .primary()
+        .query(`UPDATE shard_console.move_jobs SET error = $2, updated_at = now() WHERE id = $1`, [jobId, `Rollback failed: ${message}`])
+        .catch(() => {});
+    })
+    .finally(() => running.delete(jobId));
+  running.set(jobId, run);
+}
+
+async function rollbackableJob(ctx: ConsoleContext, jobId: string): Promise<StoredJob> {
   assertWritable(ctx, 'Rolling back a move');
   const primary = ctx.pools.primary();
   const job = await getJob(primary, jobId);
   const live = await liveJobIds(primary, [jobId]);
   if (!validActions(job, live.has(jobId) || running.has(jobId)).includes('rollback')) {
-    throw new ConsoleError('ACTION_NOT_ALLOWED', `Move job ${jobId} is ${live.has(jobId) ? 'running' : job.state}; only a failed or interrupted move can be rolled back.`, { target: jobId });
+    throw new ConsoleError('ACTION_NOT_ALLOWED', `Move job ${jobId} is ${live.has(jobId) || running.has(jobId) ? 'running' : job.state}; only a failed or interrupted move can be rolled back.`, { target: jobId });
   }
+  return job;
+}
+
+async function performRollback(ctx: ConsoleContext, job: StoredJob, listener?: MoveListener): Promise<StoredJob> {
+  const jobId = job.id;
+  const primary = ctx.pools.primary();
   return audited(primary, { action: 'move.rollback', target: jobId, details: { step: job.step } }, async () => {
     if (!isPastSwitch(job.step)) {
       await withJobLock(ctx, jobId, async (lock) => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ConsoleContext } from '../../../electron/core/console-context.ts';
 import { runSteps, withJobLock } from '../../../electron/core/moves/move-runner.ts';
-import { createMove, rollbackMove, runMove } from '../../../electron/core/moves/move-service.ts';
+import { createMove, moveJobView, rollbackMoveInBackground, runMove } from '../../../electron/core/moves/move-service.ts';
 import { startPrivateCluster, type PrivateCluster } from '../../support/private-cluster.ts';
 import { otherWebsites, tenantSnapshot, websiteRows } from '../../support/tenant-snapshot.ts';
 
@@ -62,7 +62,6 @@ it('stops before the switch on differences only the text form shows, lists the k
 
   const error = await runMove(ctx, job.id).catch((e: unknown) => e);
   expect(error, String(error)).toMatchObject({ code: 'VERIFY_FAILED' });
-  const { moveJobView } = await import('../../../electron/core/moves/move-service.ts');
   const failed = await moveJobView(ctx, job.id);
   expect(failed.state).toBe('failed');
   expect(failed.step).toBe('verify');
@@ -86,7 +85,15 @@ it('stops before the switch on differences only the text form shows, lists the k
   };
   // The target's view was refreshed during verification; the rollback takes the copied rows out again.
   expect(await listed()).toBeGreaterThan(0);
-  await rollbackMove(ctx, job.id);
+  // The way the UI and the HTTP bridge roll back: checked at once, run in the background, one at a time.
+  await rollbackMoveInBackground(ctx, job.id);
+  await expect(rollbackMoveInBackground(ctx, job.id)).rejects.toMatchObject({ code: 'ACTION_NOT_ALLOWED', message: expect.stringContaining('is running') });
+  let view = await moveJobView(ctx, job.id);
+  for (let i = 0; i < 200 && view.live; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    view = await moveJobView(ctx, job.id);
+  }
+  expect(view).toMatchObject({ state: 'rolled_back', live: false, actions: [] });
   expect(await listed()).toBe(0);
   const after = await tenantSnapshot(pc);
   expect(websiteRows(after, site)).toEqual(websiteRows(before, site));
