@@ -1,6 +1,8 @@
 import { ConsoleError } from '../../../shared/errors.ts';
 import type { DatabaseTarget } from '../config/profile-schema.ts';
 
+/** admin_shutdown (also pg_terminate_backend), crash_shutdown, cannot_connect_now (starting up or shutting down). */
+const shutdownCodes = new Set(['57P01', '57P02', '57P03']);
 const unreachableCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN']);
 
 function describe(target: DatabaseTarget): string {
@@ -24,6 +26,13 @@ export function databaseError(target: DatabaseTarget, error: unknown): ConsoleEr
     return new ConsoleError(
       'DATABASE_UNREACHABLE',
       `Database "${target.database}" does not exist on ${target.host}:${target.port} (${target.name}). Check the database name in ${target.origin}.`,
+      { target: target.name, cause: error },
+    );
+  }
+  if (shutdownCodes.has(code)) {
+    return new ConsoleError(
+      'DATABASE_UNREACHABLE',
+      `${describe(target)} ended the connection: ${message}. The server is shutting down, restarting or starting up, or an administrator terminated the session; retry when it accepts connections again.`,
       { target: target.name, cause: error },
     );
   }
