@@ -14,6 +14,7 @@ import { readProfileForUpdate, registerShard } from './register-shard.ts';
 import { assignSequenceRanges } from './sequence-ranges.ts';
 import { databaseKey, shardTargetFromUrl } from './shard-url.ts';
 import { assertWritable } from '../read-only-guard.ts';
+import { movesRunningHere } from '../moves/move-service.ts';
 
 /**
  * `shard add NAME --url URL`: create the database (when the server lets us), apply the tenant
@@ -23,6 +24,15 @@ import { assertWritable } from '../read-only-guard.ts';
  */
 export async function addShard(ctx: ConsoleContext, params: { name: string; url: string }, options: { env?: Environment } = {}): Promise<AddShardResult> {
   assertWritable(ctx, 'Adding a shard');
+  // Adding a shard reopens every pool of this console: a move running on the old pools would fail.
+  const busy = movesRunningHere();
+  if (busy.length) {
+    throw new ConsoleError(
+      'JOB_BUSY',
+      `Move job ${busy[0]} is running in this console, and adding a shard reopens every connection pool under it. Add the shard when the move has finished (Moves page, or shard-console moves).`,
+      { target: busy[0] },
+    );
+  }
   const env = options.env ?? process.env;
   const { name, url } = params;
   const profile = ctx.profile;

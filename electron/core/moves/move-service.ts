@@ -69,6 +69,11 @@ export async function runMove(ctx: ConsoleContext, jobId: string, listener?: Mov
   );
 }
 
+/** Jobs this process is running (moves, resumes, rollbacks started in the background). */
+export function movesRunningHere(): string[] {
+  return [...running.keys()];
+}
+
 export function runMoveInBackground(ctx: ConsoleContext, jobId: string, listener?: MoveListener): void {
   const run = runMove(ctx, jobId, listener)
     .catch(() => {}) // recorded on the job by the runner

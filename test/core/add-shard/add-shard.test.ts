@@ -9,7 +9,7 @@ import { createDispatcher } from '../../../electron/core/dispatch/dispatcher.ts'
 import { createHandlers } from '../../../electron/core/dispatch/handlers.ts';
 import { schemaDrift } from '../../../electron/core/drift/schema-drift.ts';
 import { migrationStatus } from '../../../electron/core/migrations/migration-status.ts';
-import { createMove, runMove } from '../../../electron/core/moves/move-service.ts';
+import { createMove, moveJobView, runMove, runMoveInBackground } from '../../../electron/core/moves/move-service.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { startOwnCluster, type OwnCluster } from '../migrations/own-cluster.ts';
 
@@ -129,6 +129,18 @@ describe('adding a shard', () => {
     expect(await readFile(own.profilePath, 'utf8')).toBe(before);
     const created = await own.sql('shard_2', `SELECT datname FROM pg_database WHERE datname IN ('pwb_other', 'pwb_shard_9')`);
     expect(created).toEqual([]);
+  });
+
+  it('waits for a move running in this console: adding a shard would reopen the pools under it', async () => {
+    const [site] = await own.sql<{ id: number }>('default', `SELECT id FROM pwb_websites WHERE coalesce(shard_name, 'default') = 'default' ORDER BY id LIMIT 1`);
+    const job = await createMove(ctx, site!.id, 'shard_1');
+    runMoveInBackground(ctx, job.id);
+    const busy = await refusal({ name: 'shard_8', url: urlFor('pwb_shard_8') });
+    expect(busy.code).toBe('JOB_BUSY');
+    expect(busy.message).toContain(`Move job ${job.id} is running in this console`);
+    for (let i = 0; i < 300 && (await moveJobView(ctx, job.id)).live; i++) await new Promise((r) => setTimeout(r, 100));
+    expect((await moveJobView(ctx, job.id)).state).toBe('succeeded');
+    expect(await own.sql('shard_2', `SELECT datname FROM pg_database WHERE datname = 'pwb_shard_8'`)).toEqual([]);
   });
 
   it('works from the command line, which reads the profile it wrote', async () => {
