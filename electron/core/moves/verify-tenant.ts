@@ -52,7 +52,7 @@ export async function rowHashMethod(...handles: DatabaseHandle[]): Promise<RowHa
 
 function columnForHash(t: ScopedTable, name: string): string {
   const ref = `t.${quoteIdent(name)}`;
-  const declared = t.table.columns.find((c) => c.name === name)?.type ?? 'text';
+  const declared = t.table.columns.find((c) => c.name === name)?.type ?? '(unknown)';
   const base = declared.replace(/\([^)]*\)/g, '');
   const element = base.replace(/(\[\])+$/, '');
   if (EXACT_HASH_TYPES.has(element)) return ref;
