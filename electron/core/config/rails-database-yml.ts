@@ -125,6 +125,9 @@ export async function importRailsDatabaseYml(
   for (const entry of entries) {
     // Replicas are read-only copies of a database already listed; the console reads and moves tenants on writers.
     if (entry.config.replica === true) continue;
+    // Rails 8's Solid Cache, Queue and Cable databases hold the framework's own tables, not tenants
+    // (unless shardNames names them on purpose).
+    if (isSolidDatabase(entry) && options.shardNames?.[entry.configName] === undefined) continue;
     // `database_tasks: false` entries are kept: Rails does not migrate them, but the app still keeps data there.
     const name =
       options.shardNames?.[entry.configName] ??
@@ -133,6 +136,15 @@ export async function importRailsDatabaseYml(
   }
   assertDatabaseSet(databases, file);
   return Object.freeze({ databases: Object.freeze(databases) });
+}
+
+const SOLID_DATABASES = new Set(['cache', 'queue', 'cable']);
+
+/** `cache:`/`queue:`/`cable:` entries, or any entry migrating from db/cache_migrate, db/queue_migrate, db/cable_migrate. */
+function isSolidDatabase(entry: Entry): boolean {
+  const paths = entry.config.migrations_paths;
+  const list = Array.isArray(paths) ? paths : [paths];
+  return SOLID_DATABASES.has(entry.configName) || list.some((p) => typeof p === 'string' && /(^|\/)db\/(cache|queue|cable)_migrate\/?$/.test(p));
 }
 
 interface Context {

@@ -123,6 +123,37 @@ describe('importRailsDatabaseYml', () => {
     expect(databases).toEqual([expect.objectContaining({ name: 'default', role: 'primary', database: 'pwb_single', user: 'pwb', password: 'pw' })]);
   });
 
+  it("leaves out Rails 8's Solid Cache, Queue and Cable databases, unless shardNames asks for one", async () => {
+    const file = await pwbFile(`production:
+  primary:
+    adapter: postgresql
+    database: pwb_live
+  cache:
+    adapter: postgresql
+    database: pwb_live_cache
+    migrations_paths: db/cache_migrate
+  queue:
+    adapter: postgresql
+    database: pwb_live_queue
+    migrations_paths: db/queue_migrate
+  solid_cable:
+    adapter: postgresql
+    database: pwb_live_cable
+    migrations_paths: db/cable_migrate
+  tenant_shard_1:
+    adapter: postgresql
+    database: pwb_live_shard_1
+    migrations_paths: db/tenant_shard_1_migrate
+`);
+    const { databases } = await importRailsDatabaseYml(file, 'production', { env: {} });
+    expect(databases.map((d) => [d.name, d.database])).toEqual([
+      ['default', 'pwb_live'],
+      ['shard_1', 'pwb_live_shard_1'],
+    ]);
+    const asked = await importRailsDatabaseYml(file, 'production', { env: {}, shardNames: { queue: 'jobs' } });
+    expect(asked.databases.map((d) => d.name)).toEqual(['default', 'jobs', 'shard_1']);
+  });
+
   it('lets shardNames override the mapping', async () => {
     const file = await pwbFile();
     const { databases } = await importRailsDatabaseYml(file, 'development', {
