@@ -21,6 +21,18 @@ const FENCED = 'shard_console.fenced_websites';
 /** The console's own sessions (cleanup, copy) skip the fence in the trigger's WHEN: no function call per row. */
 const BYPASS_OFF = `coalesce(current_setting('shard_console.bypass_fence', true), '') <> 'on'`;
 
+const TRUNCATE_TRIGGER = quoteIdent('shard_console_fence_truncate');
+const TRUNCATE_FUNCTION = 'shard_console.fence_truncate';
+const TRUNCATE_FUNCTION_SQL = `CREATE OR REPLACE FUNCTION ${TRUNCATE_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $fence$
+BEGIN
+  IF coalesce(current_setting('shard_console.bypass_fence', true), '') <> 'on' AND EXISTS (SELECT 1 FROM ${FENCED}) THEN
+    RAISE EXCEPTION 'shard-console: % cannot be truncated while a website on this database is being moved to another (its rows would be lost)', TG_TABLE_NAME
+      USING ERRCODE = '55000', HINT = 'Retry after the move finishes (shard-console moves lists it).';
+  END IF;
+  RETURN NULL;
+END
+$fence$`;
+
 function functionName(table: string): string {
   const base = `fence__${table.replace(/[^A-Za-z0-9_]/g, '_')}`;
   return base.length <= 55 ? base : `${base.slice(0, 46)}_${createHash('md5').update(table).digest('hex').slice(0, 8)}`;
@@ -74,12 +86,19 @@ export async function installFence(handle: DatabaseHandle, catalog: DatabaseCata
     await client.query('CREATE SCHEMA IF NOT EXISTS shard_console');
     await client.query(`CREATE TABLE IF NOT EXISTS ${FENCED} (website_id bigint PRIMARY KEY, job_id uuid NOT NULL, fenced_at timestamptz NOT NULL DEFAULT now())`);
     await client.query(`INSERT INTO ${FENCED} (website_id, job_id) VALUES ($1, $2) ON CONFLICT (website_id) DO UPDATE SET job_id = EXCLUDED.job_id`, [websiteId, jobId]);
+    await client.query(TRUNCATE_FUNCTION_SQL);
     for (const scoped of tables) {
       const fn = `shard_console.${quoteIdent(functionName(scoped.name))}`;
       const trigger = quoteIdent('shard_console_fence');
       await client.query(fenceFunctionSql(scoped, catalog));
       await client.query(`DROP TRIGGER IF EXISTS ${trigger} ON ${tableRef(scoped.table.schema, scoped.table.table)}`);
       await client.query(`CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE OR DELETE ON ${tableRef(scoped.table.schema, scoped.table.table)} FOR EACH ROW WHEN (${BYPASS_OFF}) EXECUTE FUNCTION ${fn}()`);
+      // ALWAYS: the fence holds for sessions that set session_replication_role = replica too (only the
+      // console's own bypass, checked in WHEN, passes); TRUNCATE would take the website's rows with it.
+      await client.query(`ALTER TABLE ${tableRef(scoped.table.schema, scoped.table.table)} ENABLE ALWAYS TRIGGER ${trigger}`);
+      await client.query(`DROP TRIGGER IF EXISTS ${TRUNCATE_TRIGGER} ON ${tableRef(scoped.table.schema, scoped.table.table)}`);
+      await client.query(`CREATE TRIGGER ${TRUNCATE_TRIGGER} BEFORE TRUNCATE ON ${tableRef(scoped.table.schema, scoped.table.table)} FOR EACH STATEMENT EXECUTE FUNCTION ${TRUNCATE_FUNCTION}()`);
+      await client.query(`ALTER TABLE ${tableRef(scoped.table.schema, scoped.table.table)} ENABLE ALWAYS TRIGGER ${TRUNCATE_TRIGGER}`);
     }
     return (await client.query<{ now: Date }>('SELECT clock_timestamp() AS now')).rows[0]!.now;
   });
@@ -122,7 +141,9 @@ export async function liftFence(handle: DatabaseHandle, tables: readonly ScopedT
     if (left.rows[0]!.n > 0) return;
     for (const scoped of tables) {
       await client.query(`DROP TRIGGER IF EXISTS ${quoteIdent('shard_console_fence')} ON ${tableRef(scoped.table.schema, scoped.table.table)}`);
+      await client.query(`DROP TRIGGER IF EXISTS ${TRUNCATE_TRIGGER} ON ${tableRef(scoped.table.schema, scoped.table.table)}`);
       await client.query(`DROP FUNCTION IF EXISTS shard_console.${quoteIdent(functionName(scoped.name))}()`);
     }
+    await client.query(`DROP FUNCTION IF EXISTS ${TRUNCATE_FUNCTION}()`);
   });
 }
