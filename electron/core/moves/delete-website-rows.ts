@@ -4,6 +4,7 @@ import type { CatalogForeignKey, CatalogTable, DatabaseCatalog } from '../catalo
 import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { runLimited } from '../run-limited.ts';
+import { maySkipTriggers } from './replica-role.ts';
 import { websitePredicate, type ScopedTable } from './tenant-scope.ts';
 
 const BATCH = 200_000;
@@ -115,18 +116,6 @@ async function deleteTableRows(handle: DatabaseHandle, catalog: DatabaseCatalog,
     client.release();
   }
   return total;
-}
-
-/** Whether this session may skip triggers (superuser, or GRANT SET on the parameter); tried once, outside any transaction. */
-async function maySkipTriggers(client: pg.PoolClient): Promise<boolean> {
-  try {
-    await client.query(`SET session_replication_role = replica`);
-    await client.query(`RESET session_replication_role`);
-    return true;
-  } catch (error) {
-    if ((error as { code?: string }).code === '42501') return false;
-    throw error;
-  }
 }
 
 const STILL_REFERENCED = 'so they cannot be removed: those rows belong to another website or were written during the move. Repoint or remove them, then resume the move.';

@@ -99,3 +99,37 @@ it('stops before the switch on differences only the text form shows, lists the k
   expect(websiteRows(after, site)).toEqual(websiteRows(before, site));
   expect(otherWebsites(after, [site])).toEqual(otherWebsites(before, [site]));
 });
+
+it("stops the copy when a copied row points at a row the target lacks (another website's contact), keeping nothing", async () => {
+  const primary = await pc.client('default');
+  let mover: number;
+  let message: string;
+  try {
+    const pick = async (sql: string, not: number[]) => Number((await primary.query(`${sql} AND website_id <> ALL($1::int[]) ORDER BY website_id LIMIT 1`, [not])).rows[0].website_id);
+    const onDefault = `website_id IN (SELECT id FROM pwb_websites WHERE coalesce(shard_name, 'default') = 'default')`;
+    mover = await pick(`SELECT website_id FROM pwb_messages WHERE ${onDefault}`, [site]);
+    const owner = await pick(`SELECT website_id FROM pwb_contacts WHERE ${onDefault}`, [site, mover]);
+    const contact = (await primary.query(`SELECT min(id) AS id FROM pwb_contacts WHERE website_id = $1`, [owner])).rows[0].id;
+    message = (await primary.query(`SELECT min(id)::text AS id FROM pwb_messages WHERE website_id = $1`, [mover])).rows[0].id;
+    await primary.query(`UPDATE pwb_messages SET contact_id = $1 WHERE id = $2`, [contact, message]);
+  } finally {
+    await primary.end();
+  }
+  const before = await tenantSnapshot(pc);
+  const job = await createMove(ctx, mover, 'shard_1');
+  const error = await runMove(ctx, job.id).catch((e: unknown) => e);
+  expect(error).toMatchObject({ code: 'MOVE_FAILED' });
+  expect(String((error as Error).message)).toMatch(/copied row\(s\) of pwb_messages point at rows of pwb_contacts the target does not have, through \w+ \(contact_id = \(\d+\)\)\. Nothing of pwb_messages was kept/);
+  const failed = await moveJobView(ctx, job.id);
+  expect(failed).toMatchObject({ state: 'failed', step: 'copy' });
+  await rollbackMoveInBackground(ctx, job.id);
+  let view = await moveJobView(ctx, job.id);
+  for (let i = 0; i < 200 && view.live; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    view = await moveJobView(ctx, job.id);
+  }
+  expect(view.state).toBe('rolled_back');
+  const after = await tenantSnapshot(pc);
+  expect(websiteRows(after, mover)).toEqual(websiteRows(before, mover));
+  expect(otherWebsites(after, [mover])).toEqual(otherWebsites(before, [mover]));
+});
