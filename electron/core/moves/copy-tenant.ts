@@ -8,7 +8,7 @@ import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { failpoint } from './move-failpoints.ts';
 import { runLimited } from '../run-limited.ts';
-import { maySkipTriggers } from './replica-role.ts';
+import { maySkipTriggers, withSession } from './replica-role.ts';
 import { websitePredicate, websiteRowsSelect, type ScopedTable } from './tenant-scope.ts';
 import { COPY_APPLICATION_NAME } from './write-fence.ts';
 
@@ -50,11 +50,12 @@ export async function copyTenant(source: DatabaseHandle, target: DatabaseHandle,
   try {
     await coordinator.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const snapshot = (await coordinator.query<{ id: string }>('SELECT pg_export_snapshot() AS id')).rows[0]!.id;
+    const replica = await withSession(target, maySkipTriggers);
     const levels = [...new Set(options.tables.map((t) => t.level))].sort((a, b) => a - b);
     for (const level of levels) {
       const first = options.first ?? new Set<string>();
       const tables = options.tables.filter((t) => t.level === level).sort((a, b) => Number(first.has(b.name)) - Number(first.has(a.name)));
-      await runLimited(tables, options.parallel ?? 3, (t) => copyTable(source, target, snapshot, t, options));
+      await runLimited(tables, options.parallel ?? 3, (t) => copyTable(source, target, snapshot, t, replica, options));
       // Crash tests: die with some tables committed on the target and the rest not yet copied.
       if (level === levels[0] && levels.length > 1) failpoint('copy:mid');
     }
@@ -64,13 +65,12 @@ export async function copyTenant(source: DatabaseHandle, target: DatabaseHandle,
   }
 }
 
-async function copyTable(source: DatabaseHandle, target: DatabaseHandle, snapshot: string, t: ScopedTable, options: CopyOptions): Promise<void> {
+async function copyTable(source: DatabaseHandle, target: DatabaseHandle, snapshot: string, t: ScopedTable, replica: boolean, options: CopyOptions): Promise<void> {
   const planned = options.plannedRows.get(t.name) ?? { rows: 0, bytes: 0 };
   const reader = await session(source);
   const writer = await session(target);
   let failed: unknown = null;
   try {
-    const replica = await maySkipTriggers(writer);
     await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     await reader.query(`SET TRANSACTION SNAPSHOT '${snapshot.replace(/'/g, "''")}'`);
     await writer.query('BEGIN');

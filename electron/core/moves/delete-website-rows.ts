@@ -4,7 +4,7 @@ import type { CatalogForeignKey, CatalogTable, DatabaseCatalog } from '../catalo
 import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { runLimited } from '../run-limited.ts';
-import { maySkipTriggers } from './replica-role.ts';
+import { maySkipTriggers, withSession } from './replica-role.ts';
 import { websitePredicate, type ScopedTable } from './tenant-scope.ts';
 
 const BATCH = 200_000;
@@ -23,12 +23,13 @@ export interface DeleteOptions {
  */
 export async function deleteWebsiteRows(handle: DatabaseHandle, catalog: DatabaseCatalog, tables: readonly ScopedTable[], websiteId: number, options: DeleteOptions = {}): Promise<number> {
   let total = 0;
+  const replica = await withSession(handle, maySkipTriggers);
   const levels = [...new Set(tables.map((t) => t.level))].sort((a, b) => b - a);
   for (const level of levels) {
     // Tables of one level do not reference each other: they are cleared in parallel, children's level first.
     const atLevel = tables.filter((t) => t.level === level).sort((a, b) => a.name.localeCompare(b.name));
     await runLimited(atLevel, 3, async (t) => {
-      total += await deleteTableRows(handle, catalog, t, websiteId, options);
+      total += await deleteTableRows(handle, catalog, t, websiteId, replica, options);
     });
   }
   return total;
@@ -51,7 +52,7 @@ function incomingForeignKeys(catalog: DatabaseCatalog, table: CatalogTable): Arr
  * Without the privilege to set the role (superuser, or GRANT SET on PostgreSQL 15+), batches run with
  * the ordinary triggers instead.
  */
-async function deleteTableRows(handle: DatabaseHandle, catalog: DatabaseCatalog, t: ScopedTable, websiteId: number, options: DeleteOptions): Promise<number> {
+async function deleteTableRows(handle: DatabaseHandle, catalog: DatabaseCatalog, t: ScopedTable, websiteId: number, replica: boolean, options: DeleteOptions): Promise<number> {
   const batch = options.batch ?? BATCH;
   let total = 0;
   const client = await handle.longSession();
@@ -65,7 +66,6 @@ async function deleteTableRows(handle: DatabaseHandle, catalog: DatabaseCatalog,
       options.onDeleted?.(t.name, r.rowCount ?? 0);
       return total;
     }
-    const replica = await maySkipTriggers(client);
     const incoming = incomingForeignKeys(catalog, t.table);
     // The deleted rows' values of every column some foreign key points at (usually just the key).
     const pkColumns = t.table.primaryKey;

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 
 /**
  * Whether this session may set `session_replication_role = replica` (superuser, or GRANT SET on
@@ -13,5 +14,15 @@ export async function maySkipTriggers(client: pg.ClientBase): Promise<boolean> {
   } catch (error) {
     if ((error as { code?: string }).code === '42501') return false;
     throw error;
+  }
+}
+
+/** Runs one question on a session of its own, released after. */
+export async function withSession<T>(handle: DatabaseHandle, ask: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await handle.longSession();
+  try {
+    return await ask(client);
+  } finally {
+    client.release();
   }
 }

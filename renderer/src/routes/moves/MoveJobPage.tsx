@@ -9,6 +9,7 @@ import { MoveProgress } from '../../components/MoveProgress.tsx';
 import { MoveTimeline } from '../../components/MoveTimeline.tsx';
 import { MoveVerification } from '../../components/MoveVerification.tsx';
 import { ErrorPanel, ProblemPanel } from '../../components/ErrorPanel.tsx';
+import { Fact } from '../../components/Fact.tsx';
 import { Loading } from '../../components/Loading.tsx';
 import { routeHref } from '../../router/routes.ts';
 import { formatTimestamp, moveJobHref } from '../../view/move-list.ts';
@@ -132,14 +133,5 @@ function JobBody({ job, history }: { job: MoveJob; history: ProgressHistory }) {
         <MoveVerification job={job} />
       </section>
     </>
-  );
-}
-
-function Fact({ label, value, testId }: { label: string; value: string; testId?: string }) {
-  return (
-    <div className="facts__item">
-      <dt>{label}</dt>
-      <dd data-testid={testId}>{value}</dd>
-    </div>
   );
 }

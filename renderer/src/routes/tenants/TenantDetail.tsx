@@ -6,6 +6,7 @@ import { useTenantDetail } from '../../api/hooks.ts';
 import { ShardBadge } from '../../components/Badges.tsx';
 import { HorizontalBarChart } from '../../components/charts.tsx';
 import { ErrorPanel } from '../../components/ErrorPanel.tsx';
+import { Fact } from '../../components/Fact.tsx';
 import { Loading } from '../../components/Loading.tsx';
 import { MoveWebsiteButton } from '../../components/MoveWizard.tsx';
 import { routeHref } from '../../router/routes.ts';
@@ -83,15 +84,6 @@ function DetailBody({ detail }: { detail: TenantDetailResult }) {
         />
       </section>
     </>
-  );
-}
-
-function Fact({ label, value, testId }: { label: string; value: string; testId?: string }) {
-  return (
-    <div className="facts__item">
-      <dt>{label}</dt>
-      <dd data-testid={testId}>{value}</dd>
-    </div>
   );
 }
 
