@@ -13,6 +13,8 @@ export interface DeleteOptions {
   readonly onDeleted?: (table: string, rows: number) => void;
   /** Rows per batch (tests use small batches to cross batch boundaries). */
   readonly batch?: number;
+  /** The website is fenced on this database (the source's cleanup): its rows cannot move, batches go by ctid. */
+  readonly fenced?: boolean;
 }
 
 /**
@@ -26,8 +28,9 @@ export async function deleteWebsiteRows(handle: DatabaseHandle, catalog: Databas
   const replica = await withSession(handle, maySkipTriggers);
   const levels = [...new Set(tables.map((t) => t.level))].sort((a, b) => b - a);
   for (const level of levels) {
-    // Tables of one level do not reference each other: they are cleared in parallel, children's level first.
-    const atLevel = tables.filter((t) => t.level === level).sort((a, b) => a.name.localeCompare(b.name));
+    // Tables of one level do not reference each other: they are cleared in parallel, children's level
+    // first, the largest (by the planner's estimate) first so a small table is the level's last.
+    const atLevel = tables.filter((t) => t.level === level).sort((a, b) => b.table.rowEstimate - a.table.rowEstimate || a.name.localeCompare(b.name));
     await runLimited(atLevel, 3, async (t) => {
       total += await deleteTableRows(handle, catalog, t, websiteId, replica, options);
     });
@@ -73,11 +76,17 @@ async function deleteTableRows(handle: DatabaseHandle, catalog: DatabaseCatalog,
     const typeOf = (c: string) => t.table.columns.find((x) => x.name === c)!.type;
     // Keyset batches on the primary key: each batch starts where the last ended, so no batch rescans
     // the dead tuples the previous ones left (a LIMIT without a key restart is quadratic on big
-    // tenants). The batch's keys go in as an array, `= ANY(ARRAY(...))`, which can only be an index
-    // (or TID) scan: a join against the batch let the planner pick a hash join that read the whole
-    // table once per batch. A composite key goes by ctid, which cannot change under the fence.
+    // tenants). The batch's rows go in as an array, `= ANY(ARRAY(...))`, which can only be a TID or
+    // index scan, where a join against the batch let the planner pick a hash join that read the whole
+    // table once per batch. Under the fence the array holds ctids: a TID scan fetches each row straight
+    // from its page (by key it was one index descent per row, twice the time). A ctid changes only when
+    // its row is updated or the table rewritten (which waits for this statement's lock), and the fence
+    // stops every write to the website's rows but the console's own, so no row of the batch can move
+    // between the subquery and the DELETE around it. Unfenced (the target's copy, dropped on a rerun or
+    // a rollback), a row updated meanwhile must still go: by key, which its new version keeps. A
+    // composite key goes by ctid there too.
     const pk = pkColumns.map((c) => `t.${quoteIdent(c)}`);
-    const rowKey = pk.length === 1 ? quoteIdent(pkColumns[0]!) : 'ctid';
+    const rowKey = options.fenced || pk.length > 1 ? 'ctid' : quoteIdent(pkColumns[0]!);
     let last: string[] | null = null;
     for (;;) {
       const after = last ? ` AND ROW(${pk.join(', ')}) > ROW(${last.map((_, i) => `$${i + 1}`).join(', ')})` : '';
