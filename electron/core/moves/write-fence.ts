@@ -62,6 +62,7 @@ async function withFenceLock<T>(handle: DatabaseHandle, run: (client: pg.PoolCli
   try {
     await client.query('BEGIN');
     await client.query(`SET LOCAL lock_timeout = '15s'`);
+    await cancelAutovacuumSooner(client);
     await client.query('SELECT pg_advisory_xact_lock($1)', [FENCE_LOCK_KEY]);
     const result = await run(client);
     await client.query('COMMIT');
@@ -77,6 +78,22 @@ async function withFenceLock<T>(handle: DatabaseHandle, run: (client: pg.PoolCli
     throw error;
   } finally {
     client.release();
+  }
+}
+
+/**
+ * Adding or dropping a trigger waits for an autovacuum of the table (busy on every tenant table after a
+ * big move's cleanup), which PostgreSQL cancels only after the waiter's deadlock_timeout (1 s by
+ * default), once per table. A role allowed to set it (superuser, or GRANT SET on PostgreSQL 15+) lowers
+ * it for this transaction; otherwise the wait stays and nothing else changes.
+ */
+export async function cancelAutovacuumSooner(client: pg.PoolClient): Promise<void> {
+  await client.query('SAVEPOINT sc_deadlock_timeout');
+  try {
+    await client.query(`SET LOCAL deadlock_timeout = '50ms'`);
+    await client.query('RELEASE SAVEPOINT sc_deadlock_timeout');
+  } catch {
+    await client.query('ROLLBACK TO SAVEPOINT sc_deadlock_timeout');
   }
 }
 

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import pg from 'pg';
 import type { ConsoleContext } from '../../../electron/core/console-context.ts';
 import { runSteps, withJobLock } from '../../../electron/core/moves/move-runner.ts';
 import { createMove, rollbackMove } from '../../../electron/core/moves/move-service.ts';
+import { cancelAutovacuumSooner } from '../../../electron/core/moves/write-fence.ts';
 import { startPrivateCluster, type PrivateCluster } from '../../support/private-cluster.ts';
 import { otherWebsites, tenantSnapshot, websiteRows } from '../../support/tenant-snapshot.ts';
 
@@ -64,4 +66,25 @@ it('rejects writes to the fenced website even from a replica-role session, and a
   const after = await tenantSnapshot(pc);
   expect(websiteRows(after, site)).toEqual(websiteRows(before, site));
   expect(otherWebsites(after, [site])).toEqual(otherWebsites(before, [site]));
+});
+
+it('cancels a blocking autovacuum sooner only where the role may: a plain role fences on unchanged', async () => {
+  const admin = await pc.client('default');
+  await admin.query(`CREATE ROLE fence_plain LOGIN PASSWORD '${pc.cluster.password}'`);
+  const server = pc.cluster.servers.find((s) => s.name === 'default')!;
+  const plain = new pg.Client({ host: server.host, port: server.port, database: server.database, user: 'fence_plain', password: pc.cluster.password });
+  await plain.connect();
+  try {
+    for (const [who, client, expected] of [['superuser', admin, '50ms'], ['plain role', plain, '1s']] as const) {
+      await client.query('BEGIN');
+      await cancelAutovacuumSooner(client as unknown as pg.PoolClient);
+      // The transaction is still usable either way, and the setting is the transaction's only.
+      expect((await client.query(`SELECT current_setting('deadlock_timeout') AS v`)).rows[0].v, who).toBe(expected);
+      await client.query('COMMIT');
+      expect((await client.query(`SELECT current_setting('deadlock_timeout') AS v`)).rows[0].v, who).toBe('1s');
+    }
+  } finally {
+    await plain.end();
+    await admin.end();
+  }
 });
