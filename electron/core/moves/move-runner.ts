@@ -175,10 +175,16 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
           if (!job.refreshed_at[job.target] && (await refreshMaterializedViews(target, targetCatalog, viewRefresh)).length) await markRefreshed(lock, jobId, job.target);
           break;
         }
-        case 'cleanup':
-          await deleteWebsiteRows(source, sourceCatalog, tables, website, { onDeleted: (table, rows) => listener({ jobId, step, message: `${table}: ${rows} rows removed from ${job.source}` }) });
+        case 'cleanup': {
+          await deleteWebsiteRows(source, sourceCatalog, tables, website, {
+            fenced: true,
+            onDeleted: (table, rows) => listener({ jobId, step, message: `${table}: ${rows} rows removed from ${job.source}` }),
+          });
+          timings['cleanup.rows'] = Math.round(performance.now() - started);
           if ((await refreshMaterializedViews(source, sourceCatalog, viewRefresh)).length) await markRefreshed(lock, jobId, job.source);
+          timings['cleanup.views'] = Math.round(performance.now() - started) - timings['cleanup.rows'];
           break;
+        }
         case 'unfence':
           await liftFence(source, tables, website);
           break;
