@@ -148,7 +148,10 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
             return result;
           };
           const [report, refreshed] = await Promise.all([
-            timed('hashes', verifyTenant({ source, target, sourceCatalog, targetCatalog, tables, targetTables, websiteId: website, copyXids: job.copy_xids, copied: job.copied })),
+            timed(
+              'hashes',
+              verifyTenant({ source, target, sourceCatalog, targetCatalog, tables, targetTables, websiteId: website, copyXids: job.copy_xids, copied: job.copied, ...(earlyRefresh ? { narrowWhile: earlyRefresh } : {}) }),
+            ),
             timed('views', earlyRefresh ?? refreshMaterializedViews(target, targetCatalog, viewRefresh)),
           ]);
           earlyRefresh = null;
