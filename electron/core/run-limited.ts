@@ -19,3 +19,42 @@ export async function runLimited<T>(items: readonly T[], limit: Limit, task: (it
   });
   await Promise.all(workers);
 }
+
+/**
+ * Runs tasks at most `limit` at once, each only after every item it comes `after` has finished (items
+ * not in the list do not count): a dependency order, with no barrier between "levels". Among the items
+ * ready to start, the earliest in `items` goes first. The first failure stops new starts; the ones
+ * running finish, then it is thrown.
+ */
+export async function runInDependencyOrder<T>(items: readonly T[], after: (item: T) => readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  const listed = new Set(items);
+  const finished = new Set<T>();
+  const waiting = [...items];
+  let running = 0;
+  let failure: { error: unknown } | null = null;
+  await new Promise<void>((resolve, reject) => {
+    const pump = () => {
+      for (let i = 0; failure === null && i < waiting.length && running < Math.max(1, limit); ) {
+        const item = waiting[i]!;
+        if (!after(item).every((d) => d === item || finished.has(d) || !listed.has(d))) {
+          i++;
+          continue;
+        }
+        waiting.splice(i, 1);
+        running++;
+        task(item).then(
+          () => finished.add(item),
+          (error: unknown) => (failure ??= { error }),
+        ).finally(() => {
+          running--;
+          pump();
+        });
+      }
+      if (running > 0) return;
+      if (failure !== null) reject(failure.error);
+      else if (waiting.length) reject(new Error(`dependency cycle: ${waiting.length} item(s) can never start`));
+      else resolve();
+    };
+    pump();
+  });
+}

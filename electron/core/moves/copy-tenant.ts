@@ -7,7 +7,7 @@ import type { CatalogForeignKey, DatabaseCatalog } from '../catalog/database-cat
 import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { failpoint } from './move-failpoints.ts';
-import { runLimited } from '../run-limited.ts';
+import { runInDependencyOrder } from '../run-limited.ts';
 import { maySkipTriggers, withSession } from './replica-role.ts';
 import { websitePredicate, websiteRowsSelect, type ScopedTable } from './tenant-scope.ts';
 import { COPY_APPLICATION_NAME } from './write-fence.ts';
@@ -42,8 +42,8 @@ async function session(handle: DatabaseHandle): Promise<pg.PoolClient> {
 
 /**
  * Streams the website's rows of every tenant table from source to target with binary COPY, all tables
- * read in ONE exported source snapshot, a level of the FK order at a time (parents before children),
- * tables of a level in parallel. Columns go by name. Nothing is held in memory beyond stream buffers.
+ * read in ONE exported source snapshot, in FK order (a table after the tables it references), tables
+ * in parallel. Columns go by name. Nothing is held in memory beyond stream buffers.
  */
 export async function copyTenant(source: DatabaseHandle, target: DatabaseHandle, options: CopyOptions): Promise<void> {
   const coordinator = await session(source);
@@ -51,15 +51,24 @@ export async function copyTenant(source: DatabaseHandle, target: DatabaseHandle,
     await coordinator.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const snapshot = (await coordinator.query<{ id: string }>('SELECT pg_export_snapshot() AS id')).rows[0]!.id;
     const replica = await withSession(target, maySkipTriggers);
-    const levels = [...new Set(options.tables.map((t) => t.level))].sort((a, b) => a - b);
-    for (const level of levels) {
-      const first = options.first ?? new Set<string>();
-      const tables = options.tables.filter((t) => t.level === level).sort((a, b) => Number(first.has(b.name)) - Number(first.has(a.name)));
-      await runLimited(tables, options.parallel ?? 3, (t) => copyTable(source, target, snapshot, t, replica, options));
-      // Crash tests: die with some tables committed on the target and the rest not yet copied.
-      if (level === levels[0] && levels.length > 1) failpoint('copy:mid');
-    }
+    // A table starts as soon as the tenant tables it references are in (its parents: a lower level),
+    // not when its whole level is: a small parent's children need not wait for a big one's. Ready
+    // tables go the views' sources first (their refresh starts when they are in), then largest first.
+    const first = options.first ?? new Set<string>();
+    const rows = (t: ScopedTable) => options.plannedRows.get(t.name)?.rows ?? 0;
+    const order = [...options.tables].sort((a, b) => Number(first.has(b.name)) - Number(first.has(a.name)) || rows(b) - rows(a) || a.level - b.level || a.name.localeCompare(b.name));
+    const byName = new Map(options.tables.map((t) => [t.table.name, t]));
+    const parents = (t: ScopedTable) => t.table.foreignKeys.map((fk) => byName.get(fk.refTable)).filter((p): p is ScopedTable => p !== undefined && p.level < t.level);
+    let copied = 0;
+    await runInDependencyOrder(order, parents, options.parallel ?? 3, async (t) => {
+      await copyTable(source, target, snapshot, t, replica, options);
+      // Crash tests: die with half the tables committed on the target and the rest not yet copied.
+      if (++copied === Math.ceil(options.tables.length / 2) && copied < options.tables.length) failpoint('copy:mid');
+    });
     await coordinator.query('COMMIT');
+  } catch (error) {
+    await coordinator.query('ROLLBACK').catch(() => {});
+    throw error;
   } finally {
     coordinator.release();
   }

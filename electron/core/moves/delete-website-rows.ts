@@ -3,7 +3,7 @@ import { ConsoleError } from '../../../shared/errors.ts';
 import type { CatalogForeignKey, CatalogTable, DatabaseCatalog } from '../catalog/database-catalog.ts';
 import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
-import { runLimited } from '../run-limited.ts';
+import { runInDependencyOrder } from '../run-limited.ts';
 import { maySkipTriggers, withSession } from './replica-role.ts';
 import { websitePredicate, type ScopedTable } from './tenant-scope.ts';
 
@@ -26,15 +26,20 @@ export interface DeleteOptions {
 export async function deleteWebsiteRows(handle: DatabaseHandle, catalog: DatabaseCatalog, tables: readonly ScopedTable[], websiteId: number, options: DeleteOptions = {}): Promise<number> {
   let total = 0;
   const replica = await withSession(handle, maySkipTriggers);
-  const levels = [...new Set(tables.map((t) => t.level))].sort((a, b) => b - a);
-  for (const level of levels) {
-    // Tables of one level do not reference each other: they are cleared in parallel, children's level
-    // first, the largest (by the planner's estimate) first so a small table is the level's last.
-    const atLevel = tables.filter((t) => t.level === level).sort((a, b) => b.table.rowEstimate - a.table.rowEstimate || a.name.localeCompare(b.name));
-    await runLimited(atLevel, 3, async (t) => {
-      total += await deleteTableRows(handle, catalog, t, websiteId, replica, options);
-    });
+  // A table is cleared once every tenant table referencing it (its children: a higher level) is, in
+  // parallel with anything else ready; the largest (by the planner's estimate) first.
+  const children = new Map<ScopedTable, ScopedTable[]>(tables.map((t) => [t, []]));
+  const byName = new Map(tables.map((t) => [t.table.name, t]));
+  for (const t of tables) {
+    for (const fk of t.table.foreignKeys) {
+      const parent = byName.get(fk.refTable);
+      if (parent && parent.level < t.level) children.get(parent)!.push(t);
+    }
   }
+  const order = [...tables].sort((a, b) => b.table.rowEstimate - a.table.rowEstimate || b.level - a.level || a.name.localeCompare(b.name));
+  await runInDependencyOrder(order, (t) => children.get(t) ?? [], 3, async (t) => {
+    total += await deleteTableRows(handle, catalog, t, websiteId, replica, options);
+  });
   return total;
 }
 
