@@ -145,7 +145,9 @@ export class ClusterPools {
         client.release = (err?: Error | boolean) => {
           client.off('error', onError);
           if (err) return release(err);
-          client.query('RESET statement_timeout; RESET idle_in_transaction_session_timeout').then(
+          // Back to the pool clean whatever the borrower left: a transaction still open (a ROLLBACK
+          // outside one is only a warning) would hold its locks and snapshot for whoever borrows it next.
+          client.query('ROLLBACK; RESET statement_timeout; RESET idle_in_transaction_session_timeout; RESET application_name').then(
             () => release(),
             (e: Error) => release(e),
           );

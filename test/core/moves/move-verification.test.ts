@@ -128,7 +128,7 @@ it("stops the copy when a copied row points at a row the target lacks (another w
     await new Promise((r) => setTimeout(r, 100));
     view = await moveJobView(ctx, job.id);
   }
-  expect(view.state).toBe('rolled_back');
+  expect(view.state, JSON.stringify(view.error ?? view)).toBe('rolled_back');
   const after = await tenantSnapshot(pc);
   expect(websiteRows(after, mover)).toEqual(websiteRows(before, mover));
   expect(otherWebsites(after, [mover])).toEqual(otherWebsites(before, [mover]));

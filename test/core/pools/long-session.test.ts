@@ -1,0 +1,43 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { ConsoleContext } from '../../../electron/core/console-context.ts';
+import { openTestConsole } from '../../support/test-console.ts';
+
+/*
+ * A long session goes back to the pool clean, whatever its borrower left: an open transaction (its
+ * locks and snapshot would pass to the next borrower: a failed copy once left one that blocked the
+ * rollback's fence lift), an application name, the timeouts it lifted.
+ */
+
+let ctx: ConsoleContext;
+beforeAll(async () => {
+  ctx = await openTestConsole();
+});
+afterAll(() => ctx.close());
+
+it('comes back out of any transaction, with its application name and timeouts reset', async () => {
+  const handle = ctx.pools.get('shard_1');
+  const sessions = new Set<number>();
+  const first = await handle.longSession();
+  sessions.add((await first.query('SELECT pg_backend_pid() AS pid')).rows[0].pid);
+  const defaults = (await first.query(`SELECT current_setting('application_name') AS app`)).rows[0];
+  await first.query(`SET application_name = 'borrowed'`);
+  await first.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+  await first.query('SELECT count(*) FROM pg_class');
+  first.release();
+
+  // Every session of the pool, so the one just released is among them.
+  const all = await Promise.all(Array.from({ length: ctx.profile.pool.max }, () => handle.longSession()));
+  try {
+    const states = await Promise.all(
+      all.map(async (c) => (await c.query(`SELECT pg_backend_pid() AS pid, now() = statement_timestamp() AS fresh, current_setting('application_name') AS app`)).rows[0]),
+    );
+    const same = states.find((s) => sessions.has(s.pid));
+    expect(same, 'the released session is back in the pool').toBeDefined();
+    // Outside a transaction now() moves with each statement; inside the old one it would not.
+    expect(same).toMatchObject({ fresh: true, app: defaults.app });
+  } finally {
+    for (const c of all) c.release();
+  }
+  const locks = await handle.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`);
+  expect(locks.rows[0]!.n).toBe(0);
+});
