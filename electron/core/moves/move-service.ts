@@ -132,7 +132,7 @@ async function performRollback(ctx: ConsoleContext, job: StoredJob, listener?: M
         if (stepIndex(job.step) >= stepIndex('copy')) {
           await deleteWebsiteRows(ctx.pools.get(job.target), targetCatalog, scopedTables(targetCatalog), job.website_id);
           // The target's views are refreshed from the copy on, with the copied rows in them: take them out again.
-          await refreshMaterializedViews(ctx.pools.get(job.target), targetCatalog);
+          await refreshMaterializedViews(ctx.pools.get(job.target), targetCatalog, job.plan?.viewRefresh ?? 'concurrently');
         }
         await liftFence(ctx.pools.get(job.source), scopedTables(sourceCatalog), job.website_id);
         await updateJob(lock, jobId, { state: 'rolled_back', finished: true });

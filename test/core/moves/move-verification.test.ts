@@ -133,3 +133,31 @@ it("stops the copy when a copied row points at a row the target lacks (another w
   expect(websiteRows(after, mover)).toEqual(websiteRows(before, mover));
   expect(otherWebsites(after, [mover])).toEqual(otherWebsites(before, [mover]));
 });
+
+it("a rollback refreshes the target's views the job's way: a rebuild replaces the view's storage", async () => {
+  const before = await tenantSnapshot(pc);
+  const storage = async () => {
+    const shard = await pc.client('shard_1');
+    try {
+      return (await shard.query(`SELECT pg_relation_filenode('pwb_properties')::text AS f`)).rows[0].f as string;
+    } finally {
+      await shard.end();
+    }
+  };
+  const job = await createMove(ctx, site, 'shard_1', { viewRefresh: 'rebuild' });
+  // Through verify: the copy's early refresh has finished and listed the copied rows.
+  await withJobLock(ctx, job.id, (lock) => runSteps(ctx, lock, job.id, undefined, 'verify'));
+  const copied = await storage();
+  await rollbackMoveInBackground(ctx, job.id);
+  let view = await moveJobView(ctx, job.id);
+  for (let i = 0; i < 200 && view.live; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    view = await moveJobView(ctx, job.id);
+  }
+  expect(view.state, JSON.stringify(view.error ?? view)).toBe('rolled_back');
+  // REFRESH without CONCURRENTLY writes the view anew; CONCURRENTLY would have kept its storage.
+  expect(await storage()).not.toBe(copied);
+  const after = await tenantSnapshot(pc);
+  expect(websiteRows(after, site)).toEqual(websiteRows(before, site));
+  expect(otherWebsites(after, [site])).toEqual(otherWebsites(before, [site]));
+});
