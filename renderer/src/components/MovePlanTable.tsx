@@ -7,8 +7,8 @@ export function MovePlanTable({ plan }: { plan: MovePlan }) {
   return (
     <div className="move-plan" data-testid="move-plan">
       <p>
-        <strong>{view.totalRowsLabel}</strong> rows ({view.totalBytesLabel}) in {view.rows.length} tables, copied in {view.levels} FK level{view.levels === 1 ? '' : 's'}: parents
-        first, tables of one level in parallel.
+        <strong>{view.totalRowsLabel}</strong> rows ({view.totalBytesLabel}) in {view.rows.length} tables, in {view.levels} FK level{view.levels === 1 ? '' : 's'}: a table copies
+        once the tables it references are in, several at once.
       </p>
       <div className="table-scroll move-plan__tables" tabIndex={0} role="region" aria-label="Tables to copy">
         <table className="table">

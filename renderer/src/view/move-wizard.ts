@@ -45,7 +45,7 @@ export interface PlanView {
   rows: PlanRowView[];
   totalRowsLabel: string;
   totalBytesLabel: string;
-  /** FK levels: tables of one level copy in parallel, parents first. */
+  /** FK levels: a table's level is above every tenant table it references, which copy before it. */
   levels: number;
   materializedViews: string[];
 }
