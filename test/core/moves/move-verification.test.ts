@@ -39,6 +39,16 @@ beforeAll(async () => {
 });
 afterAll(() => pc.stop());
 
+/** The job once its background rollback has stopped running (up to 20 s). */
+async function settled(jobId: string) {
+  let view = await moveJobView(ctx, jobId);
+  for (let i = 0; i < 200 && view.live; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    view = await moveJobView(ctx, jobId);
+  }
+  return view;
+}
+
 it('stops before the switch on differences only the text form shows, lists the keys, and rolls back clean', async () => {
   const before = await tenantSnapshot(pc);
   const job = await createMove(ctx, site, 'shard_1');
@@ -88,11 +98,7 @@ it('stops before the switch on differences only the text form shows, lists the k
   // The way the UI and the HTTP bridge roll back: checked at once, run in the background, one at a time.
   await rollbackMoveInBackground(ctx, job.id);
   await expect(rollbackMoveInBackground(ctx, job.id)).rejects.toMatchObject({ code: 'ACTION_NOT_ALLOWED', message: expect.stringContaining('is running') });
-  let view = await moveJobView(ctx, job.id);
-  for (let i = 0; i < 200 && view.live; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    view = await moveJobView(ctx, job.id);
-  }
+  const view = await settled(job.id);
   expect(view).toMatchObject({ state: 'rolled_back', live: false, actions: [] });
   expect(await listed()).toBe(0);
   const after = await tenantSnapshot(pc);
@@ -123,11 +129,7 @@ it("stops the copy when a copied row points at a row the target lacks (another w
   const failed = await moveJobView(ctx, job.id);
   expect(failed).toMatchObject({ state: 'failed', step: 'copy' });
   await rollbackMoveInBackground(ctx, job.id);
-  let view = await moveJobView(ctx, job.id);
-  for (let i = 0; i < 200 && view.live; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    view = await moveJobView(ctx, job.id);
-  }
+  const view = await settled(job.id);
   expect(view.state, JSON.stringify(view.error ?? view)).toBe('rolled_back');
   const after = await tenantSnapshot(pc);
   expect(websiteRows(after, mover)).toEqual(websiteRows(before, mover));
@@ -149,11 +151,7 @@ it("a rollback refreshes the target's views the job's way: a rebuild replaces th
   await withJobLock(ctx, job.id, (lock) => runSteps(ctx, lock, job.id, undefined, 'verify'));
   const copied = await storage();
   await rollbackMoveInBackground(ctx, job.id);
-  let view = await moveJobView(ctx, job.id);
-  for (let i = 0; i < 200 && view.live; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    view = await moveJobView(ctx, job.id);
-  }
+  const view = await settled(job.id);
   expect(view.state, JSON.stringify(view.error ?? view)).toBe('rolled_back');
   // REFRESH without CONCURRENTLY writes the view anew; CONCURRENTLY would have kept its storage.
   expect(await storage()).not.toBe(copied);
