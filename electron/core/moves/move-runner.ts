@@ -147,12 +147,12 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
             timings[`verify.${part}`] = Math.round(performance.now() - t0);
             return result;
           };
+          // Resumed after a crash, this process started no refresh during the copy: it starts here.
+          const views = earlyRefresh ?? refreshMaterializedViews(target, targetCatalog, viewRefresh);
+          views.catch(() => {}); // awaited below; verification only waits for it to settle
           const [report, refreshed] = await Promise.all([
-            timed(
-              'hashes',
-              verifyTenant({ source, target, sourceCatalog, targetCatalog, tables, targetTables, websiteId: website, copyXids: job.copy_xids, copied: job.copied, ...(earlyRefresh ? { narrowWhile: earlyRefresh } : {}) }),
-            ),
-            timed('views', earlyRefresh ?? refreshMaterializedViews(target, targetCatalog, viewRefresh)),
+            timed('hashes', verifyTenant({ source, target, sourceCatalog, targetCatalog, tables, targetTables, websiteId: website, copyXids: job.copy_xids, copied: job.copied, narrowWhile: views })),
+            timed('views', views),
           ]);
           earlyRefresh = null;
           if (refreshed.length) await markRefreshed(lock, jobId, job.target);
