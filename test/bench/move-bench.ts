@@ -115,7 +115,6 @@ export const bench: BenchModule = {
         // The large tenant seeded on the primary; a kept cluster from an interrupted run is put back first.
         const site = (await primary.query<{ id: number }>(`SELECT min(id) AS id FROM pwb_websites`)).rows[0]!.id;
         await restore(ctx, site, log);
-        await Promise.all(['default', 'shard_1'].map((name) => ctx.pools.get(name).query('VACUUM ANALYZE')));
         const catalog = await ctx.catalog.get('default');
         const tables = scopedTables(catalog);
         const counts = await Promise.all(tables.map(async (t) => Number((await primary.query(websiteRowsSelect(t, catalog, site, 'count(*)::int8 AS n'))).rows[0].n)));
@@ -128,24 +127,20 @@ export const bench: BenchModule = {
         // Every timed section (each pipe, each move) starts on a quiet cluster: vacuumed, checkpointed,
         // no autovacuum worker busy, so none pays for the work an earlier section left behind (the
         // pipe's own scratch tables kept autovacuum busy through the first move).
-        const servers = [source, target];
-        const quiet = async () => {
-          await Promise.all(['default', 'shard_1'].map((name) => ctx.pools.get(name).query('VACUUM ANALYZE')));
-          for (const server of servers) {
-            const admin = new pg.Client({ host: server.host, port: server.port, user: server.user, database: server.database });
-            await admin.connect();
-            try {
-              await admin.query('CHECKPOINT');
+        // (CHECKPOINT and pg_stat_activity are server-wide: the two databases' pools reach both servers.)
+        const quiet = () =>
+          Promise.all(
+            ['default', 'shard_1'].map(async (name) => {
+              const db = ctx.pools.get(name);
+              await db.query('VACUUM ANALYZE');
+              await db.query('CHECKPOINT');
               for (let waited = 0; waited < 60_000; waited += 500) {
-                const busy = await admin.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'`);
-                if (busy.rows[0].n === 0) break;
+                const busy = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'`);
+                if (busy.rows[0]!.n === 0) break;
                 await new Promise((r) => setTimeout(r, 500));
               }
-            } finally {
-              await admin.end();
-            }
-          }
-        };
+            }),
+          );
 
         // The baseline copies into a scratch database on the target server with the same tenant schema,
         // dropped after each run. It runs before, between and after the moves; the median is the baseline

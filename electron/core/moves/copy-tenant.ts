@@ -9,7 +9,7 @@ import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { failpoint } from './move-failpoints.ts';
 import { runInDependencyOrder } from '../run-limited.ts';
 import { maySkipTriggers, withSession } from './replica-role.ts';
-import { websitePredicate, websiteRowsSelect, type ScopedTable } from './tenant-scope.ts';
+import { tenantParents, websitePredicate, websiteRowsSelect, type ScopedTable } from './tenant-scope.ts';
 import { COPY_APPLICATION_NAME } from './write-fence.ts';
 
 export interface CopyProgress {
@@ -25,7 +25,7 @@ export interface CopyOptions {
   readonly sourceCatalog: DatabaseCatalog;
   readonly plannedRows: ReadonlyMap<string, { rows: number; bytes: number }>;
   readonly parallel?: number;
-  /** Tables copied first within their level (those materialized views read, so their refresh can start early). */
+  /** Tables copied first once ready (those materialized views read, so their refresh can start early). */
   readonly first?: ReadonlySet<string>;
   readonly onProgress: (progress: CopyProgress) => void;
   /** Called with each target transaction id before it commits: the proof of what the move wrote. */
@@ -57,10 +57,8 @@ export async function copyTenant(source: DatabaseHandle, target: DatabaseHandle,
     const first = options.first ?? new Set<string>();
     const rows = (t: ScopedTable) => options.plannedRows.get(t.name)?.rows ?? 0;
     const order = [...options.tables].sort((a, b) => Number(first.has(b.name)) - Number(first.has(a.name)) || rows(b) - rows(a) || a.level - b.level || a.name.localeCompare(b.name));
-    const byName = new Map(options.tables.map((t) => [t.table.name, t]));
-    const parents = (t: ScopedTable) => t.table.foreignKeys.map((fk) => byName.get(fk.refTable)).filter((p): p is ScopedTable => p !== undefined && p.level < t.level);
     let copied = 0;
-    await runInDependencyOrder(order, parents, options.parallel ?? 3, async (t) => {
+    await runInDependencyOrder(order, tenantParents(options.tables), options.parallel ?? 3, async (t) => {
       await copyTable(source, target, snapshot, t, replica, options);
       // Crash tests: die with half the tables committed on the target and the rest not yet copied.
       if (++copied === Math.ceil(options.tables.length / 2) && copied < options.tables.length) failpoint('copy:mid');

@@ -5,7 +5,7 @@ import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { runInDependencyOrder } from '../run-limited.ts';
 import { maySkipTriggers, withSession } from './replica-role.ts';
-import { websitePredicate, type ScopedTable } from './tenant-scope.ts';
+import { tenantParents, websitePredicate, type ScopedTable } from './tenant-scope.ts';
 
 const BATCH = 200_000;
 
@@ -28,14 +28,9 @@ export async function deleteWebsiteRows(handle: DatabaseHandle, catalog: Databas
   const replica = await withSession(handle, maySkipTriggers);
   // A table is cleared once every tenant table referencing it (its children: a higher level) is, in
   // parallel with anything else ready; the largest (by the planner's estimate) first.
+  const parents = tenantParents(tables);
   const children = new Map<ScopedTable, ScopedTable[]>(tables.map((t) => [t, []]));
-  const byName = new Map(tables.map((t) => [t.table.name, t]));
-  for (const t of tables) {
-    for (const fk of t.table.foreignKeys) {
-      const parent = byName.get(fk.refTable);
-      if (parent && parent.level < t.level) children.get(parent)!.push(t);
-    }
-  }
+  for (const t of tables) for (const parent of parents(t)) children.get(parent)!.push(t);
   const order = [...tables].sort((a, b) => b.table.rowEstimate - a.table.rowEstimate || b.level - a.level || a.name.localeCompare(b.name));
   await runInDependencyOrder(order, (t) => children.get(t) ?? [], 3, async (t) => {
     total += await deleteTableRows(handle, catalog, t, websiteId, replica, options);

@@ -78,8 +78,8 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
           const progress = new Map<string, CopyProgress>((job.plan?.tables ?? []).map((t) => [t.table, { table: t.table, copiedRows: 0, totalRows: t.rows, done: false }]));
           await updateJob(lock, jobId, { copy_xids: [], copied: {}, progress: [...progress.values()] });
           let lastSaved = 0;
-          // The tables the target's materialized views read copy first in their level; when all of them
-          // are in, the views' refresh starts while the other tables copy (verify waits for it).
+          // The tables the target's materialized views read copy first once ready; when all of them are
+          // in, the views' refresh starts while the other tables copy (verify waits for it).
           const viewSources = await materializedViewSources(target);
           const feedsViews = new Set(targetTables.filter((t) => viewSources.has(`${t.table.schema}.${t.table.table}`)).map((t) => t.name));
           const waitingFor = new Set(feedsViews);

@@ -51,6 +51,15 @@ export function scopedTables(catalog: DatabaseCatalog): ScopedTable[] {
     .sort((a, b) => a.level - b.level || a.name.localeCompare(b.name));
 }
 
+/**
+ * Each table's parents among `tables`: the tenant tables it references through a foreign key, all at a
+ * lower level (a self-reference or an FK cycle, which share a level, is no ordering constraint).
+ */
+export function tenantParents(tables: readonly ScopedTable[]): (t: ScopedTable) => ScopedTable[] {
+  const byName = new Map(tables.map((t) => [t.table.name, t]));
+  return (t) => [...new Set(t.table.foreignKeys.map((fk) => byName.get(fk.refTable)).filter((p): p is ScopedTable => p !== undefined && p.level < t.level))];
+}
+
 /** `t."a", t."b"` in the scoped table's column order. */
 export function columnSelect(scoped: ScopedTable, alias = 't'): string {
   return scoped.columns.map((c) => `${alias}.${quoteIdent(c)}`).join(', ');

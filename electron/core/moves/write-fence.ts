@@ -21,11 +21,12 @@ const FENCED = 'shard_console.fenced_websites';
 /** The console's own sessions (cleanup, copy) skip the fence in the trigger's WHEN: no function call per row. */
 const BYPASS_OFF = `coalesce(current_setting('shard_console.bypass_fence', true), '') <> 'on'`;
 
+const FENCE_TRIGGER = quoteIdent('shard_console_fence');
 const TRUNCATE_TRIGGER = quoteIdent('shard_console_fence_truncate');
 const TRUNCATE_FUNCTION = 'shard_console.fence_truncate';
 const TRUNCATE_FUNCTION_SQL = `CREATE OR REPLACE FUNCTION ${TRUNCATE_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $fence$
 BEGIN
-  IF coalesce(current_setting('shard_console.bypass_fence', true), '') <> 'on' AND EXISTS (SELECT 1 FROM ${FENCED}) THEN
+  IF ${BYPASS_OFF} AND EXISTS (SELECT 1 FROM ${FENCED}) THEN
     RAISE EXCEPTION 'shard-console: % cannot be truncated while a website on this database is being moved to another (its rows would be lost)', TG_TABLE_NAME
       USING ERRCODE = '55000', HINT = 'Retry after the move finishes (shard-console moves lists it).';
   END IF;
@@ -119,16 +120,16 @@ export async function installFence(handle: DatabaseHandle, catalog: DatabaseCata
     await client.query(TRUNCATE_FUNCTION_SQL);
     for (const scoped of tables) {
       const fn = `shard_console.${quoteIdent(functionName(scoped.name))}`;
-      const trigger = quoteIdent('shard_console_fence');
+      const ref = tableRef(scoped.table.schema, scoped.table.table);
       await client.query(fenceFunctionSql(scoped, catalog));
-      await client.query(`DROP TRIGGER IF EXISTS ${trigger} ON ${tableRef(scoped.table.schema, scoped.table.table)}`);
-      await client.query(`CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE OR DELETE ON ${tableRef(scoped.table.schema, scoped.table.table)} FOR EACH ROW WHEN (${BYPASS_OFF}) EXECUTE FUNCTION ${fn}()`);
+      await client.query(`DROP TRIGGER IF EXISTS ${FENCE_TRIGGER} ON ${ref}`);
+      await client.query(`CREATE TRIGGER ${FENCE_TRIGGER} BEFORE INSERT OR UPDATE OR DELETE ON ${ref} FOR EACH ROW WHEN (${BYPASS_OFF}) EXECUTE FUNCTION ${fn}()`);
       // ALWAYS: the fence holds for sessions that set session_replication_role = replica too (only the
       // console's own bypass, checked in WHEN, passes); TRUNCATE would take the website's rows with it.
-      await client.query(`ALTER TABLE ${tableRef(scoped.table.schema, scoped.table.table)} ENABLE ALWAYS TRIGGER ${trigger}`);
-      await client.query(`DROP TRIGGER IF EXISTS ${TRUNCATE_TRIGGER} ON ${tableRef(scoped.table.schema, scoped.table.table)}`);
-      await client.query(`CREATE TRIGGER ${TRUNCATE_TRIGGER} BEFORE TRUNCATE ON ${tableRef(scoped.table.schema, scoped.table.table)} FOR EACH STATEMENT EXECUTE FUNCTION ${TRUNCATE_FUNCTION}()`);
-      await client.query(`ALTER TABLE ${tableRef(scoped.table.schema, scoped.table.table)} ENABLE ALWAYS TRIGGER ${TRUNCATE_TRIGGER}`);
+      await client.query(`ALTER TABLE ${ref} ENABLE ALWAYS TRIGGER ${FENCE_TRIGGER}`);
+      await client.query(`DROP TRIGGER IF EXISTS ${TRUNCATE_TRIGGER} ON ${ref}`);
+      await client.query(`CREATE TRIGGER ${TRUNCATE_TRIGGER} BEFORE TRUNCATE ON ${ref} FOR EACH STATEMENT EXECUTE FUNCTION ${TRUNCATE_FUNCTION}()`);
+      await client.query(`ALTER TABLE ${ref} ENABLE ALWAYS TRIGGER ${TRUNCATE_TRIGGER}`);
     }
     return (await client.query<{ now: Date }>('SELECT clock_timestamp() AS now')).rows[0]!.now;
   });
@@ -170,8 +171,9 @@ export async function liftFence(handle: DatabaseHandle, tables: readonly ScopedT
     const left = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${FENCED}`);
     if (left.rows[0]!.n > 0) return;
     for (const scoped of tables) {
-      await client.query(`DROP TRIGGER IF EXISTS ${quoteIdent('shard_console_fence')} ON ${tableRef(scoped.table.schema, scoped.table.table)}`);
-      await client.query(`DROP TRIGGER IF EXISTS ${TRUNCATE_TRIGGER} ON ${tableRef(scoped.table.schema, scoped.table.table)}`);
+      const ref = tableRef(scoped.table.schema, scoped.table.table);
+      await client.query(`DROP TRIGGER IF EXISTS ${FENCE_TRIGGER} ON ${ref}`);
+      await client.query(`DROP TRIGGER IF EXISTS ${TRUNCATE_TRIGGER} ON ${ref}`);
       await client.query(`DROP FUNCTION IF EXISTS shard_console.${quoteIdent(functionName(scoped.name))}()`);
     }
     await client.query(`DROP FUNCTION IF EXISTS ${TRUNCATE_FUNCTION}()`);
