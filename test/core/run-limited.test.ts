@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runInDependencyOrder, runLimited } from '../../electron/core/run-limited.ts';
+import { runInDependencyOrder } from '../../electron/core/run-limited.ts';
 
 /** A task that records when it starts and ends and takes `ms` (real timers: the order is what counts). */
 function recorder() {
@@ -46,20 +46,5 @@ describe('runInDependencyOrder', () => {
     await expect(runInDependencyOrder(['a', 'b'], (x) => (x === 'a' ? ['b'] : ['a']), 2, r.task(() => 1))).rejects.toThrow('dependency cycle');
     await runInDependencyOrder(['a'], () => ['a', 'elsewhere'], 2, r.task(() => 1));
     expect(r.events).toEqual(['start a', 'end a']);
-  });
-});
-
-describe('runLimited', () => {
-  it('runs `now` at once until `after` settles, then up to `later`', async () => {
-    const r = recorder();
-    let settle = () => {};
-    const after = new Promise<void>((resolve) => (settle = resolve));
-    const run = runLimited(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'], { now: 1, later: 3, after }, r.task(() => 20));
-    await new Promise((res) => setTimeout(res, 50));
-    expect(r.most()).toBe(1);
-    settle();
-    await run;
-    expect(r.events.filter((e) => e.startsWith('end'))).toHaveLength(8);
-    expect(r.most()).toBe(3);
   });
 });

@@ -44,14 +44,24 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
   const source = ctx.pools.get(job.source);
   const target = ctx.pools.get(job.target);
   const timings: Record<string, number> = { ...job.timings };
+  const views: { target: Promise<string[]> | null } = { target: null };
   try {
     const [sourceCatalog, targetCatalog] = await Promise.all([ctx.catalog.get(job.source, { refresh: true }), ctx.catalog.get(job.target, { refresh: true })]);
     const tables = scopedTables(sourceCatalog);
     const targetTables = scopedTables(targetCatalog);
     const website = job.website_id;
     const viewRefresh = job.plan?.viewRefresh ?? 'concurrently';
-    // The target's views start refreshing during the copy, once every table they read has been copied.
-    let earlyRefresh: Promise<string[]> | null = null;
+    // The target's views start refreshing during the copy, once every table they read has been copied;
+    // the switch does not wait for them (the website's writes would, behind the fence), the cleanup does.
+    const refreshTarget = () => {
+      const t0 = performance.now();
+      const refreshing = refreshMaterializedViews(target, targetCatalog, viewRefresh).then((names) => {
+        timings['refresh.target'] = Math.round(performance.now() - t0);
+        return names;
+      });
+      refreshing.catch(() => {}); // awaited (and its error reported) by the cleanup, or settled on failure
+      return refreshing;
+    };
     for (let i = stepIndex(job.step); i <= stepIndex(until); i++) {
       const step = STEPS[i]!;
       failpoint(`before:${step}`);
@@ -79,15 +89,12 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
           await updateJob(lock, jobId, { copy_xids: [], copied: {}, progress: [...progress.values()] });
           let lastSaved = 0;
           // The tables the target's materialized views read copy first once ready; when all of them are
-          // in, the views' refresh starts while the other tables copy (verify waits for it).
+          // in, the views' refresh starts while the other tables copy (the cleanup waits for it).
           const viewSources = await materializedViewSources(target);
           const feedsViews = new Set(targetTables.filter((t) => viewSources.has(`${t.table.schema}.${t.table.table}`)).map((t) => t.name));
           const waitingFor = new Set(feedsViews);
           const refreshWhenReady = () => {
-            if (earlyRefresh === null && viewSources.size > 0 && waitingFor.size === 0) {
-              earlyRefresh = refreshMaterializedViews(target, targetCatalog, viewRefresh);
-              earlyRefresh.catch(() => {}); // awaited (and its error reported) by the verify step
-            }
+            if (views.target === null && viewSources.size > 0 && waitingFor.size === 0) views.target = refreshTarget();
           };
           // One session records progress and xids for tables copying in parallel: queue the writes.
           let saving: Promise<void> = Promise.resolve();
@@ -121,14 +128,7 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
               }
             },
           });
-          try {
-            await copying;
-          } catch (error) {
-            // Let a started refresh finish before the step fails: it holds a target session.
-            await (earlyRefresh as Promise<string[]> | null)?.catch(() => {});
-            earlyRefresh = null;
-            throw error;
-          }
+          await copying;
           await saving.catch(() => {});
           await updateJob(lock, jobId, { progress: [...progress.values()] });
           break;
@@ -138,24 +138,9 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
           break;
         case 'verify': {
           job = await getJob(ctx.pools.primary(), jobId);
-          // The target's views are refreshed (from the copy on, see above) while verification reads: by the
-          // switch they already list the website, so it is never served from a database whose views miss
-          // it. (A failed verification leaves them listing copied rows; the rollback refreshes them again.)
-          const timed = async <T>(part: string, work: Promise<T>): Promise<T> => {
-            const t0 = performance.now();
-            const result = await work;
-            timings[`verify.${part}`] = Math.round(performance.now() - t0);
-            return result;
-          };
-          // Resumed after a crash, this process started no refresh during the copy: it starts here.
-          const views = earlyRefresh ?? refreshMaterializedViews(target, targetCatalog, viewRefresh);
-          views.catch(() => {}); // awaited below; verification only waits for it to settle
-          const [report, refreshed] = await Promise.all([
-            timed('hashes', verifyTenant({ source, target, sourceCatalog, targetCatalog, tables, targetTables, websiteId: website, copyXids: job.copy_xids, copied: job.copied, narrowWhile: views })),
-            timed('views', views),
-          ]);
-          earlyRefresh = null;
-          if (refreshed.length) await markRefreshed(lock, jobId, job.target);
+          const t0 = performance.now();
+          const report = await verifyTenant({ source, target, sourceCatalog, targetCatalog, tables, targetTables, websiteId: website, copyXids: job.copy_xids, copied: job.copied });
+          timings['verify.hashes'] = Math.round(performance.now() - t0);
           await updateJob(lock, jobId, { verification: report.tables });
           const bad = report.tables.filter((t) => !t.ok);
           if (bad.length || report.foreignWrites.length) {
@@ -171,21 +156,32 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
           await switchShard(lock, jobId, website, job.source, job.target);
           break;
         case 'refresh': {
-          // The target serves the website from now on: its views must list it (done during verify, unless
-          // this job was verified before that). The source's views are refreshed after cleanup, or they
-          // would keep listing rows that are about to go.
+          // The target serves the website from now on: its views must list it. They have been refreshing
+          // since the copy (unless this process resumed the job: then from here), and finish beside the
+          // cleanup, which runs on the other database; until they do, the website's rows are missing from
+          // them, as PWB's own views lag its writes until its refresh after them.
           job = await getJob(ctx.pools.primary(), jobId);
-          if (!job.refreshed_at[job.target] && (await refreshMaterializedViews(target, targetCatalog, viewRefresh)).length) await markRefreshed(lock, jobId, job.target);
+          if (!job.refreshed_at[job.target]) views.target ??= refreshTarget();
           break;
         }
         case 'cleanup': {
-          await deleteWebsiteRows(source, sourceCatalog, tables, website, {
-            fenced: true,
-            onDeleted: (table, rows) => listener({ jobId, step, message: `${table}: ${rows} rows removed from ${job.source}` }),
-          });
-          timings['cleanup.rows'] = Math.round(performance.now() - started);
+          job = await getJob(ctx.pools.primary(), jobId);
+          if (!job.refreshed_at[job.target]) views.target ??= refreshTarget();
+          const [rows, refreshed] = await Promise.allSettled([
+            deleteWebsiteRows(source, sourceCatalog, tables, website, {
+              fenced: true,
+              onDeleted: (table, n) => listener({ jobId, step, message: `${table}: ${n} rows removed from ${job.source}` }),
+            }).then(() => (timings['cleanup.rows'] = Math.round(performance.now() - started))),
+            views.target ?? Promise.resolve([]),
+          ]);
+          views.target = null;
+          if (refreshed.status === 'fulfilled' && refreshed.value.length) await markRefreshed(lock, jobId, job.target);
+          if (rows.status === 'rejected') throw rows.reason;
+          if (refreshed.status === 'rejected') throw refreshed.reason;
+          // The source's views after its rows are gone, or they would keep listing the moved website.
+          const t0 = performance.now();
           if ((await refreshMaterializedViews(source, sourceCatalog, viewRefresh)).length) await markRefreshed(lock, jobId, job.source);
-          timings['cleanup.views'] = Math.round(performance.now() - started) - timings['cleanup.rows'];
+          timings['cleanup.views'] = Math.round(performance.now() - t0);
           break;
         }
         case 'unfence':
@@ -199,8 +195,13 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
       await updateJob(lock, jobId, { timings });
       failpoint(`after:${step}`);
     }
+    // Stopped before the cleanup (`until`): a refresh still running holds a target session; let it end.
+    if (views.target && (await views.target.catch(() => [])).length) await markRefreshed(lock, jobId, job.target);
     return await getJob(ctx.pools.primary(), jobId);
   } catch (error) {
+    // Whatever failed, a refresh still running ends first: it holds a target session, and a rollback
+    // refreshes the views again after taking the copied rows out.
+    await views.target?.catch(() => {});
     const message = error instanceof Error ? error.message : String(error);
     await updateJob(lock, jobId, { state: 'failed', error: message, timings }).catch(() => {});
     throw error instanceof ConsoleError ? error : new ConsoleError('MOVE_FAILED', `Move job ${jobId} failed: ${message}. Resume it (shard-console move resume ${jobId}) or roll it back.`, { target: jobId, cause: error });

@@ -181,8 +181,6 @@ export async function verifyTenant(input: {
   websiteId: number;
   copyXids: readonly string[];
   copied: Readonly<Record<string, CopiedTable>>;
-  /** Until it settles, one table at a time: the target's view refresh runs beside and gates the switch too. */
-  narrowWhile?: Promise<unknown>;
 }): Promise<{ tables: TableVerification[]; foreignWrites: Array<{ table: string; rows: number }> }> {
   const results: TableVerification[] = [];
   const foreignWrites: Array<{ table: string; rows: number }> = [];
@@ -190,7 +188,7 @@ export async function verifyTenant(input: {
   const method = await rowHashMethod(input.source, input.target);
   // Largest first, so the last table to finish is a small one and no core idles at the end.
   const bySize = [...input.tables].sort((x, y) => (input.copied[y.name]?.rows ?? 0) - (input.copied[x.name]?.rows ?? 0));
-  await runLimited(bySize, input.narrowWhile ? { now: 1, later: 3, after: input.narrowWhile } : 3, async (t) => {
+  await runLimited(bySize, 3, async (t) => {
     const targetT = input.targetTables.find((x) => x.name === t.name)!;
     const copied = input.copied[t.name];
     const [a, b] = await Promise.all([

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsoleContext } from '../../../electron/core/console-context.ts';
-import { createMove, runMove, verifyPlacement } from '../../../electron/core/moves/move-service.ts';
+import { createMove, moveJobView, runMove, verifyPlacement } from '../../../electron/core/moves/move-service.ts';
 import { startPrivateCluster, type PrivateCluster } from '../../support/private-cluster.ts';
 import { otherWebsites, tenantSnapshot, websiteRows, TENANT_TABLES } from '../../support/tenant-snapshot.ts';
 
@@ -71,6 +71,48 @@ describe('moving a website', () => {
     } finally {
       await shard.end();
       await source.end();
+    }
+  });
+
+  it("switches without waiting for the target's views (the fence would), and ends only once they list the website", async () => {
+    const home = (await ctx.pools.primary().query(`SELECT coalesce(shard_name, 'default') AS s FROM pwb_websites WHERE id = $1`, [richest])).rows[0].s;
+    const to = home === 'shard_2' ? 'shard_1' : 'shard_2';
+    // A session that analyzed the view in a transaction still open holds it against every refresh (either
+    // kind), not against readers: the target's refresh waits for that session's commit.
+    const holder = await pc.client(to);
+    const primary = await pc.client('default');
+    const listed = async (database: string) => {
+      const c = await pc.client(database);
+      try {
+        return (await c.query(`SELECT count(*)::int AS n FROM pwb_properties WHERE website_id = $1`, [richest])).rows[0].n as number;
+      } finally {
+        await c.end();
+      }
+    };
+    try {
+      await holder.query('BEGIN');
+      await holder.query('ANALYZE pwb_properties');
+      const job = await createMove(ctx, richest, to);
+      const run = runMove(ctx, job.id);
+      run.catch(() => {});
+      const routed = async () => (await primary.query(`SELECT coalesce(shard_name, 'default') AS s FROM pwb_websites WHERE id = $1`, [richest])).rows[0].s;
+      const remaining = async () => (await primary.query(`SELECT count(*)::int AS n FROM pwb_realty_assets WHERE website_id = $1`, [richest])).rows[0].n as number;
+      for (let i = 0; i < 300 && ((await routed()) !== to || (await remaining()) > 0); i++) await new Promise((r) => setTimeout(r, 100));
+      // Switched and the source's rows removed while the target's views could not refresh...
+      expect(await routed()).toBe(to);
+      expect(await remaining()).toBe(0);
+      expect(await listed(to)).toBe(0);
+      // ...and the move is not done until they have.
+      expect((await moveJobView(ctx, job.id)).state).toBe('running');
+      await holder.query('COMMIT');
+      const done = await run;
+      expect(done.state).toBe('succeeded');
+      expect(await listed(to)).toBeGreaterThan(0);
+      expect(done.timings['refresh.target']).toBeGreaterThan(0);
+    } finally {
+      await holder.query('ROLLBACK').catch(() => {});
+      await holder.end();
+      await primary.end();
     }
   });
 
