@@ -167,12 +167,18 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
         case 'cleanup': {
           job = await getJob(ctx.pools.primary(), jobId);
           if (!job.refreshed_at[job.target]) views.target ??= refreshTarget();
+          const targetViews = views.target ?? Promise.resolve([]);
+          let viewsSettled = false;
+          targetViews.then(() => (viewsSettled = true), () => (viewsSettled = true));
           const [rows, refreshed] = await Promise.allSettled([
             deleteWebsiteRows(source, sourceCatalog, tables, website, {
               fenced: true,
               onDeleted: (table, n) => listener({ jobId, step, message: `${table}: ${n} rows removed from ${job.source}` }),
-            }).then(() => (timings['cleanup.rows'] = Math.round(performance.now() - started))),
-            views.target ?? Promise.resolve([]),
+            }).then(() => {
+              timings['cleanup.rows'] = Math.round(performance.now() - started);
+              if (!viewsSettled) listener({ jobId, step, message: `waiting for the materialized views of ${job.target} to finish refreshing (the website is served from ${job.target} already)` });
+            }),
+            targetViews,
           ]);
           views.target = null;
           if (refreshed.status === 'fulfilled' && refreshed.value.length) await markRefreshed(lock, jobId, job.target);

@@ -93,7 +93,8 @@ describe('moving a website', () => {
       await holder.query('BEGIN');
       await holder.query('ANALYZE pwb_properties');
       const job = await createMove(ctx, richest, to);
-      const run = runMove(ctx, job.id);
+      const said: string[] = [];
+      const run = runMove(ctx, job.id, (event) => event.message && said.push(event.message));
       run.catch(() => {});
       const routed = async () => (await primary.query(`SELECT coalesce(shard_name, 'default') AS s FROM pwb_websites WHERE id = $1`, [richest])).rows[0].s;
       const remaining = async () => (await primary.query(`SELECT count(*)::int AS n FROM pwb_realty_assets WHERE website_id = $1`, [richest])).rows[0].n as number;
@@ -109,6 +110,8 @@ describe('moving a website', () => {
       expect(done.state).toBe('succeeded');
       expect(await listed(to)).toBeGreaterThan(0);
       expect(done.timings['refresh.target']).toBeGreaterThan(0);
+      // The operator watching the cleanup is told what it is still waiting for.
+      expect(said).toContain(`waiting for the materialized views of ${to} to finish refreshing (the website is served from ${to} already)`);
     } finally {
       await holder.query('ROLLBACK').catch(() => {});
       await holder.end();
