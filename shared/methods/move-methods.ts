@@ -13,7 +13,7 @@ export const movePlanTableSchema = z.object({
   table: z.string(),
   rows: z.number().int(),
   bytes: z.number().int(),
-  /** FK depth: tables of one level copy in parallel, parents before children. */
+  /** FK depth: above every tenant table the table references; a table copies once those are in. */
   level: z.number().int(),
 });
 

@@ -62,6 +62,11 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
       refreshing.catch(() => {}); // awaited (and its error reported) by the cleanup, or settled on failure
       return refreshing;
     };
+    // From the refresh step on: the one started during the copy, or (a job resumed by this process, whose
+    // views no earlier run finished) a new one.
+    const refreshTargetUnlessDone = (stored: StoredJob) => {
+      if (!stored.refreshed_at[stored.target]) views.target ??= refreshTarget();
+    };
     for (let i = stepIndex(job.step); i <= stepIndex(until); i++) {
       const step = STEPS[i]!;
       failpoint(`before:${step}`);
@@ -157,16 +162,16 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
           break;
         case 'refresh': {
           // The target serves the website from now on: its views must list it. They have been refreshing
-          // since the copy (unless this process resumed the job: then from here), and finish beside the
-          // cleanup, which runs on the other database; until they do, the website's rows are missing from
-          // them, as PWB's own views lag its writes until its refresh after them.
+          // since the copy (a resumed job: from here, or from the cleanup), and finish beside the cleanup,
+          // which runs on the other database; until they do, the website's rows are missing from them,
+          // as PWB's own views lag its writes until its refresh after them.
           job = await getJob(ctx.pools.primary(), jobId);
-          if (!job.refreshed_at[job.target]) views.target ??= refreshTarget();
+          refreshTargetUnlessDone(job);
           break;
         }
         case 'cleanup': {
           job = await getJob(ctx.pools.primary(), jobId);
-          if (!job.refreshed_at[job.target]) views.target ??= refreshTarget();
+          refreshTargetUnlessDone(job);
           const targetViews = views.target ?? Promise.resolve([]);
           let viewsSettled = false;
           targetViews.then(() => (viewsSettled = true), () => (viewsSettled = true));
