@@ -115,6 +115,7 @@ async function copyTable(source: DatabaseHandle, target: DatabaseHandle, snapsho
     if (replica) await assertReferencesResolve(writer, t, options.sourceCatalog, options.websiteId);
     await reader.query('COMMIT');
     await writer.query('COMMIT');
+    await analyzeWebsiteKey(writer, t);
     await options.onTableCopied?.(t.name, { xid, rows: into.rowCount });
     options.onProgress({ table: t.name, copiedRows: into.rowCount, totalRows: planned.rows, done: true });
   } catch (error) {
@@ -126,6 +127,28 @@ async function copyTable(source: DatabaseHandle, target: DatabaseHandle, snapsho
     // A client broken mid-COPY must not go back to the pool.
     reader.release(failed ? (failed as Error) : undefined);
     writer.release(failed ? (failed as Error) : undefined);
+  }
+}
+
+/**
+ * The target's statistics still describe the table without the website: its key value is in no
+ * histogram, so every query for the website's rows (verification's hashes, the refresh, PWB's own
+ * queries once it is served from here) plans for one row and runs a nested loop over all of them,
+ * until autovacuum gets to the table. A sample of only the columns that select a website's rows (its
+ * key, or the FK to its tenant parent) costs a few percent of a full ANALYZE. Statistics are a plan's
+ * input, never its result: a lock held elsewhere (a VACUUM, another ANALYZE) is not waited for past a
+ * second, and without the privilege PostgreSQL only warns; autovacuum's full ANALYZE comes later either way.
+ */
+async function analyzeWebsiteKey(writer: pg.PoolClient, t: ScopedTable): Promise<void> {
+  const columns = t.tenant.chain[0]?.columns ?? [t.tenant.tenantKey];
+  await writer.query('BEGIN');
+  try {
+    await writer.query(`SET LOCAL lock_timeout = '1s'`);
+    await writer.query(`ANALYZE ${tableRef(t.table.schema, t.table.table)} (${columns.map(quoteIdent).join(', ')})`);
+    await writer.query('COMMIT');
+  } catch (error) {
+    await writer.query('ROLLBACK');
+    if ((error as { code?: string }).code !== '55P03') throw error;
   }
 }
 
