@@ -175,12 +175,17 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
           const targetViews = views.target ?? Promise.resolve([]);
           let viewsSettled = false;
           targetViews.then(() => (viewsSettled = true), () => (viewsSettled = true));
+          // The source's views refresh once its rows are gone (or they would keep listing the moved
+          // website), whether or not the target's have finished: the two databases do not wait on each other.
           const [rows, refreshed] = await Promise.allSettled([
             deleteWebsiteRows(source, sourceCatalog, tables, website, {
               fenced: true,
               onDeleted: (table, n) => listener({ jobId, step, message: `${table}: ${n} rows removed from ${job.source}` }),
-            }).then(() => {
+            }).then(async () => {
               timings['cleanup.rows'] = Math.round(performance.now() - started);
+              const t0 = performance.now();
+              if ((await refreshMaterializedViews(source, sourceCatalog, viewRefresh)).length) await markRefreshed(lock, jobId, job.source);
+              timings['cleanup.views'] = Math.round(performance.now() - t0);
               if (!viewsSettled) listener({ jobId, step, message: `waiting for the materialized views of ${job.target} to finish refreshing (the website is served from ${job.target} already)` });
             }),
             targetViews,
@@ -189,10 +194,6 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
           if (refreshed.status === 'fulfilled' && refreshed.value.length) await markRefreshed(lock, jobId, job.target);
           if (rows.status === 'rejected') throw rows.reason;
           if (refreshed.status === 'rejected') throw refreshed.reason;
-          // The source's views after its rows are gone, or they would keep listing the moved website.
-          const t0 = performance.now();
-          if ((await refreshMaterializedViews(source, sourceCatalog, viewRefresh)).length) await markRefreshed(lock, jobId, job.source);
-          timings['cleanup.views'] = Math.round(performance.now() - t0);
           break;
         }
         case 'unfence':
