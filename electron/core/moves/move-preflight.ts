@@ -75,7 +75,7 @@ export async function preflightMove(ctx: ConsoleContext, websiteId: number, targ
       })),
     );
   }
-  const collisions = await findCollisions(sourceHandle, targetHandle, sourceCatalog, tables, websiteId, ranges);
+  const collisions = await findCollisions(sourceHandle, targetHandle, sourceCatalog, tables, websiteId, ranges, new Map(plan.map((p) => [p.table, p.rows])));
   if (collisions.length) return refuse(collisions);
 
   const planned: MovePlan = {
@@ -170,9 +170,11 @@ function uniqueKeys(t: ScopedTable): CatalogIndex[] {
 
 /**
  * Would a copied row hit a unique key already on the target (a serial id handed out by both databases,
- * a globally unique slug or ticket number)? The website's key values stream from the source into a
- * temporary table on the target (binary COPY, inside a transaction that is rolled back), then one join
- * per unique index finds the collisions. Nothing persists on the target.
+ * a globally unique slug or ticket number)? Per unique index, the smaller side's key values stream into
+ * a temporary table on the other database (binary COPY, inside a transaction that is rolled back), then
+ * one join there finds the collisions: the website's keys to the target when the target's table is the
+ * larger (a tenant joining a full shard), the target's keys to the source when the website has more
+ * rows (a big tenant to a new shard: nothing to stream). Nothing persists on either database.
  */
 async function findCollisions(
   source: DatabaseHandle,
@@ -181,6 +183,7 @@ async function findCollisions(
   tables: readonly ScopedTable[],
   websiteId: number,
   ranges: ReadonlyMap<string, KeyRanges>,
+  websiteRows: ReadonlyMap<string, number>,
 ): Promise<Refusal[]> {
   const refusals: Refusal[] = [];
   const checks = tables.flatMap((t) => uniqueKeys(t).map((index) => ({ t, index })));
@@ -189,7 +192,7 @@ async function findCollisions(
     // overlap (two index lookups on the target), no value can collide and nothing needs streaming.
     const range = index.columns.length === 1 ? ranges.get(t.name)?.get(index.columns[0]!) : undefined;
     if (range && (await disjoint(target, t, index.columns[0]!, range))) return;
-    const found = await probeIndex(source, target, catalog, t, index, websiteId);
+    const found = await probeIndex(source, target, catalog, t, index, websiteId, websiteRows.get(t.name) ?? 0);
     if (found.count > 0) {
       refusals.push({
         code: 'KEY_COLLISION',
@@ -209,28 +212,40 @@ async function disjoint(target: DatabaseHandle, t: ScopedTable, column: string, 
   return BigInt(range.max!) < BigInt(lo) || BigInt(range.min!) > BigInt(hi);
 }
 
-async function probeIndex(source: DatabaseHandle, target: DatabaseHandle, catalog: DatabaseCatalog, t: ScopedTable, index: CatalogIndex, websiteId: number) {
+/** The planner's row estimate for a query (it scales the last ANALYZE's density to the table's current size). */
+async function estimatedRows(handle: DatabaseHandle, query: string): Promise<number> {
+  const r = await handle.query<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>(`EXPLAIN (FORMAT JSON) ${query}`);
+  return r.rows[0]!['QUERY PLAN'][0]!.Plan['Plan Rows'];
+}
+
+/** Which side streams its key values into a temporary table on the other. */
+type ProbeDirection = 'to-target' | 'to-source';
+
+async function probeIndex(source: DatabaseHandle, target: DatabaseHandle, catalog: DatabaseCatalog, t: ScopedTable, index: CatalogIndex, websiteId: number, websiteRows: number) {
   const columns = index.columns.map((name) => t.table.columns.find((c) => c.name === name)!);
+  const list = columns.map((c) => quoteIdent(c.name)).join(', ');
   const predicate = index.predicate ? ` AND (${index.predicate})` : '';
-  const select = `SELECT ${columns.map((c) => `t.${quoteIdent(c.name)}`).join(', ')} FROM ${tableRef(t.table.schema, t.table.table)} t WHERE ${websitePredicate(t, catalog, websiteId)}${predicate}`;
-  const sourceClient = await source.longSession();
-  const targetClient = await target.longSession();
+  const mine = `SELECT ${columns.map((c) => `t.${quoteIdent(c.name)}`).join(', ')} FROM ${tableRef(t.table.schema, t.table.table)} t WHERE ${websitePredicate(t, catalog, websiteId)}${predicate}`;
+  const theirs = `SELECT ${list} FROM ${tableRef(t.table.schema, t.table.table)}${index.predicate ? ` WHERE ${index.predicate}` : ''}`;
+  const direction: ProbeDirection = (await estimatedRows(target, theirs)) < websiteRows ? 'to-source' : 'to-target';
+  const [from, into, streamed, local] = direction === 'to-target' ? [source, target, mine, theirs] : [target, source, theirs, mine];
+  const fromClient = await from.longSession();
+  const intoClient = await into.longSession();
   try {
-    await targetClient.query('BEGIN');
-    await targetClient.query(`CREATE TEMP TABLE shard_console_probe (${columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ')}) ON COMMIT DROP`);
-    await pipeline(sourceClient.query(copyTo(`COPY (${select}) TO STDOUT (FORMAT binary)`)), targetClient.query(copyFrom(`COPY shard_console_probe FROM STDIN (FORMAT binary)`)));
+    await intoClient.query('BEGIN');
+    await intoClient.query(`CREATE TEMP TABLE shard_console_probe (${columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ')}) ON COMMIT DROP`);
+    await pipeline(fromClient.query(copyTo(`COPY (${streamed}) TO STDOUT (FORMAT binary)`)), intoClient.query(copyFrom(`COPY shard_console_probe FROM STDIN (FORMAT binary)`)));
     const join = columns.map((c) => `b.${quoteIdent(c.name)} = p.${quoteIdent(c.name)}`).join(' AND ');
-    const existing = `SELECT ${columns.map((c) => quoteIdent(c.name)).join(', ')} FROM ${tableRef(t.table.schema, t.table.table)}${index.predicate ? ` WHERE ${index.predicate}` : ''}`;
-    const r = await targetClient.query<{ n: string; examples: string[] | null }>(
+    const r = await intoClient.query<{ n: string; examples: string[] | null }>(
       `SELECT count(*)::int8::text AS n, (array_agg(ROW(${columns.map((c) => `p.${quoteIdent(c.name)}`).join(', ')})::text))[1:3] AS examples
-         FROM shard_console_probe p JOIN (${existing}) b ON ${join}`,
+         FROM shard_console_probe p JOIN (${local}) b ON ${join}`,
     );
     return { count: Number(r.rows[0]!.n), examples: r.rows[0]!.examples ?? [] };
   } catch (error) {
     throw new ConsoleError('MOVE_FAILED', `Checking ${t.name} for key collisions failed: ${(error as Error).message}.`, { target: t.name, cause: error });
   } finally {
-    await targetClient.query('ROLLBACK').catch(() => {});
-    targetClient.release();
-    sourceClient.release();
+    await intoClient.query('ROLLBACK').catch(() => {});
+    intoClient.release();
+    fromClient.release();
   }
 }

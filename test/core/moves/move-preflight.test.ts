@@ -123,6 +123,37 @@ describe('move preflight refuses and changes nothing', () => {
     }
   });
 
+  it("finds a collision whichever side is smaller (the website's keys go to the target, or the target's to the source)", async () => {
+    const clients = await Promise.all(['default', 'shard_1', 'shard_2'].map((n) => pc.client(n)));
+    const [source, shard] = [clients[0]!, clients[1]!];
+    try {
+      for (const c of clients) await c.query(`CREATE TABLE pwb_probe_log (id uuid PRIMARY KEY, website_id integer NOT NULL, path text)`);
+      await ctx.catalog.invalidate();
+      const ids = (await source.query(`INSERT INTO pwb_probe_log SELECT gen_random_uuid(), $1, 'p' || i FROM generate_series(1, 40) i RETURNING id`, [site])).rows.map((r) => r.id as string);
+      const collision = new RegExp(`1 row\\(s\\) of website ${site} in pwb_probe_log would collide with rows already on shard_1 on pwb_probe_log_pkey \\(id\\), e\\.g\\. \\(${ids[7]}\\)`);
+      // The target's table far smaller than the website's rows: its one key streams to the source.
+      await shard.query(`INSERT INTO pwb_probe_log VALUES ($1, $2, 'theirs')`, [ids[7], site + 1000]);
+      await shard.query('ANALYZE pwb_probe_log');
+      await expectRefusal('shard_1', 'KEY_COLLISION', collision);
+      // Far larger: the website's 40 keys stream to the target.
+      await shard.query(`INSERT INTO pwb_probe_log SELECT gen_random_uuid(), $1, 'theirs' FROM generate_series(1, 2000)`, [site + 1000]);
+      await shard.query('ANALYZE pwb_probe_log');
+      await expectRefusal('shard_1', 'KEY_COLLISION', collision);
+      // And no collision either way once the key differs.
+      await shard.query(`UPDATE pwb_probe_log SET id = gen_random_uuid() WHERE id = $1`, [ids[7]]);
+      expect((await previewMove(ctx, site, 'shard_1')).refusals).toEqual([]);
+      await shard.query(`DELETE FROM pwb_probe_log`);
+      await shard.query('ANALYZE pwb_probe_log');
+      expect((await previewMove(ctx, site, 'shard_1')).refusals).toEqual([]);
+    } finally {
+      for (const c of clients) {
+        await c.query(`DROP TABLE IF EXISTS pwb_probe_log`);
+        await c.end();
+      }
+      await ctx.catalog.invalidate();
+    }
+  });
+
   it('a tenant table without a primary key', async () => {
     const clients = await Promise.all(['default', 'shard_1', 'shard_2'].map((n) => pc.client(n)));
     try {
