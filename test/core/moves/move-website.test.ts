@@ -147,6 +147,38 @@ describe('moving a website', () => {
     }
   });
 
+  it("fails after the switch when the target's views cannot refresh, with the website served and whole there, and resumes", async () => {
+    const home = (await ctx.pools.primary().query(`SELECT coalesce(shard_name, 'default') AS s FROM pwb_websites WHERE id = $1`, [richest])).rows[0].s;
+    const to = home === 'shard_2' ? 'shard_1' : 'shard_2';
+    const before = await tenantSnapshot(pc);
+    const shard = await pc.client(to);
+    try {
+      // REFRESH MATERIALIZED VIEW fires ddl_command_start: an event trigger makes every refresh on the target fail.
+      await shard.query(`CREATE FUNCTION sc_test_no_refresh() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refreshes are switched off on this shard'; END $$`);
+      await shard.query(`CREATE EVENT TRIGGER sc_test_no_refresh ON ddl_command_start WHEN TAG IN ('REFRESH MATERIALIZED VIEW') EXECUTE FUNCTION sc_test_no_refresh()`);
+      const job = await createMove(ctx, richest, to);
+      await expect(runMove(ctx, job.id)).rejects.toMatchObject({
+        code: 'MOVE_FAILED',
+        message: expect.stringMatching(new RegExp(`refreshing pwb_properties on ${to}: refreshes are switched off on this shard.*move resume ${job.id}`)),
+      });
+      const failed = await moveJobView(ctx, job.id);
+      expect(failed.state).toBe('failed');
+      expect(failed.step).toBe('cleanup');
+      expect(failed.actions).toContain('resume');
+      // Verified and switched before the refresh failed: served from the target, whole, and only there.
+      expect(websiteRows(await tenantSnapshot(pc), richest)).toEqual({ ...websiteRows(before, richest), databases: [to] });
+      await shard.query('DROP EVENT TRIGGER sc_test_no_refresh');
+      const done = await runMove(ctx, job.id);
+      expect(done.state).toBe('succeeded');
+      expect((await shard.query(`SELECT count(*)::int AS n FROM pwb_properties WHERE website_id = $1`, [richest])).rows[0].n).toBeGreaterThan(0);
+      expect(await verifyPlacement(ctx, richest)).toEqual({ id: richest, shard: to, ok: true, misplaced: [] });
+    } finally {
+      await shard.query('DROP EVENT TRIGGER IF EXISTS sc_test_no_refresh');
+      await shard.query('DROP FUNCTION IF EXISTS sc_test_no_refresh()');
+      await shard.end();
+    }
+  });
+
   it('never runs two moves of one website at once, and records each action in the audit log', async () => {
     const { cancelMove } = await import('../../../electron/core/moves/move-service.ts');
     const home = (await ctx.pools.primary().query(`SELECT coalesce(shard_name, 'default') AS s FROM pwb_websites WHERE id = $1`, [richest])).rows[0].s;
