@@ -5,6 +5,7 @@ import type { DatabaseCatalog } from '../catalog/database-catalog.ts';
 import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 import { tenantRowPredicate } from '../catalog/tenant-row-filter.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
+import { lockHolders } from '../pools/lock-holders.ts';
 import type { ScopedTable } from './tenant-scope.ts';
 
 /*
@@ -81,18 +82,6 @@ async function withFenceLock<T>(handle: DatabaseHandle, run: (client: pg.PoolCli
   } finally {
     client.release();
   }
-}
-
-/** The sessions holding locks on tables of this database, oldest transaction first: `: pid 123 (app, idle in transaction since ...: query)`. */
-async function lockHolders(handle: DatabaseHandle): Promise<string> {
-  const r = await handle.query<{ pid: number; app: string; state: string; since: Date | null; query: string }>(
-    `SELECT DISTINCT a.pid, coalesce(a.application_name, '') AS app, coalesce(a.state, '') AS state, a.xact_start AS since, left(a.query, 80) AS query
-       FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-      WHERE l.locktype = 'relation' AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND l.granted AND a.pid <> pg_backend_pid()
-      ORDER BY a.xact_start NULLS LAST LIMIT 3`,
-  );
-  if (!r.rows.length) return '';
-  return `: ${r.rows.map((h) => `pid ${h.pid} (${h.app || 'no application name'}, ${h.state}${h.since ? ` since ${h.since.toISOString()}` : ''}: ${h.query})`).join('; ')}`;
 }
 
 /**

@@ -2,7 +2,8 @@ import pg from 'pg';
 import { Kysely, PostgresDialect } from 'kysely';
 import { ConsoleError } from '../../../shared/errors.ts';
 import type { DatabaseTarget, ResolvedProfile } from '../config/profile-schema.ts';
-import { databaseError } from './database-error.ts';
+import { databaseError, isStatementTimeout } from './database-error.ts';
+import { lockHolders } from './lock-holders.ts';
 
 /** One database's connection: the raw pool (for COPY and catalog SQL) and Kysely over it (for built queries). */
 export interface DatabaseHandle {
@@ -124,7 +125,7 @@ export class ClusterPools {
     // Without a listener an idle client's error (server restart, 57P01) would crash the process.
     pool.on('error', (error) => this.#options.onBackgroundError?.(target.name, error));
     const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
-    return Object.freeze({
+    const handle: DatabaseHandle = Object.freeze({
       target,
       pool,
       db,
@@ -158,9 +159,12 @@ export class ClusterPools {
         try {
           return await pool.query<R>(text, values as unknown[]);
         } catch (error) {
+          // Out of time behind a lock more often than on a big table: name who holds one exclusively.
+          if (isStatementTimeout(error)) throw databaseError(target, error, { lockHolders: await lockHolders(handle, { exclusive: true }).catch(() => '') });
           throw databaseError(target, error);
         }
       },
     });
+    return handle;
   }
 }

@@ -9,12 +9,28 @@ function describe(target: DatabaseTarget): string {
   return `${target.name} (${target.host}:${target.port}/${target.database})`;
 }
 
-/** Turns a driver error into a ConsoleError that names the database and says what to check. */
-export function databaseError(target: DatabaseTarget, error: unknown): ConsoleError {
+/** query_canceled by the session's statement_timeout (not by a user's cancel, which shares the code). */
+export function isStatementTimeout(error: unknown): boolean {
+  const err = error as { code?: string; message?: string };
+  return err.code === '57014' && /statement timeout/.test(err.message ?? '');
+}
+
+/**
+ * Turns a driver error into a ConsoleError that names the database and says what to check.
+ * `lockHolders` (for a statement timeout): the sessions holding tables of the database exclusively,
+ * `: pid ...`, or '' when none.
+ */
+export function databaseError(target: DatabaseTarget, error: unknown, context: { lockHolders?: string } = {}): ConsoleError {
   if (error instanceof ConsoleError) return error;
   const err = error as { code?: string; message?: string };
   const code = err.code ?? '';
   const message = err.message ?? String(error);
+  if (isStatementTimeout(error)) {
+    const why = context.lockHolders
+      ? `It was most likely waiting for a lock: sessions holding tables there exclusively${context.lockHolders}. Let them finish, or end them (SELECT pg_terminate_backend(pid)), then retry.`
+      : 'Retry; if the database is large or busy, raise pool.statementTimeoutMs in the profile.';
+    return new ConsoleError('DATABASE_ERROR', `${describe(target)} did not answer within the profile's statement timeout (${message}). ${why}`, { target: target.name, cause: error });
+  }
   if (code === '28P01' || code === '28000') {
     return new ConsoleError(
       'AUTH_FAILED',
