@@ -26,7 +26,17 @@ export interface PreflightContext {
  * Every reason a move would be unsafe, found without changing anything: reachability, routing, schema
  * equality, primary keys, rows already on the target, key and unique-value collisions. Also the plan.
  */
-export async function preflightMove(ctx: ConsoleContext, websiteId: number, target: string, expectedSource?: string, viewRefresh: ViewRefresh = 'concurrently'): Promise<{ result: PreflightResult; context: PreflightContext | null }> {
+/** Told how each unique index was probed for collisions (the tests check which side streamed its keys). */
+export type ProbeObserver = (probe: { table: string; index: string; direction: ProbeDirection }) => void;
+
+export async function preflightMove(
+  ctx: ConsoleContext,
+  websiteId: number,
+  target: string,
+  expectedSource?: string,
+  viewRefresh: ViewRefresh = 'concurrently',
+  onProbe: ProbeObserver = () => {},
+): Promise<{ result: PreflightResult; context: PreflightContext | null }> {
   const refuse = (refusals: Refusal[]) => ({ result: { ok: false, plan: null, refusals }, context: null });
   const website = await findWebsite(ctx, websiteId);
   const source = databaseForShard(ctx, website);
@@ -75,7 +85,7 @@ export async function preflightMove(ctx: ConsoleContext, websiteId: number, targ
       })),
     );
   }
-  const collisions = await findCollisions(sourceHandle, targetHandle, sourceCatalog, tables, websiteId, ranges, new Map(plan.map((p) => [p.table, p.rows])));
+  const collisions = await findCollisions(sourceHandle, targetHandle, sourceCatalog, tables, websiteId, ranges, new Map(plan.map((p) => [p.table, p.rows])), onProbe);
   if (collisions.length) return refuse(collisions);
 
   const planned: MovePlan = {
@@ -184,6 +194,7 @@ async function findCollisions(
   websiteId: number,
   ranges: ReadonlyMap<string, KeyRanges>,
   websiteRows: ReadonlyMap<string, number>,
+  onProbe: ProbeObserver,
 ): Promise<Refusal[]> {
   const refusals: Refusal[] = [];
   const checks = tables.flatMap((t) => uniqueKeys(t).map((index) => ({ t, index })));
@@ -193,6 +204,7 @@ async function findCollisions(
     const range = index.columns.length === 1 ? ranges.get(t.name)?.get(index.columns[0]!) : undefined;
     if (range && (await disjoint(target, t, index.columns[0]!, range))) return;
     const found = await probeIndex(source, target, catalog, t, index, websiteId, websiteRows.get(t.name) ?? 0);
+    onProbe({ table: t.name, index: index.name, direction: found.direction });
     if (found.count > 0) {
       refusals.push({
         code: 'KEY_COLLISION',
@@ -219,7 +231,7 @@ async function estimatedRows(handle: DatabaseHandle, query: string): Promise<num
 }
 
 /** Which side streams its key values into a temporary table on the other. */
-type ProbeDirection = 'to-target' | 'to-source';
+export type ProbeDirection = 'to-target' | 'to-source';
 
 async function probeIndex(source: DatabaseHandle, target: DatabaseHandle, catalog: DatabaseCatalog, t: ScopedTable, index: CatalogIndex, websiteId: number, websiteRows: number) {
   const columns = index.columns.map((name) => t.table.columns.find((c) => c.name === name)!);
@@ -228,9 +240,15 @@ async function probeIndex(source: DatabaseHandle, target: DatabaseHandle, catalo
   const mine = `SELECT ${columns.map((c) => `t.${quoteIdent(c.name)}`).join(', ')} FROM ${tableRef(t.table.schema, t.table.table)} t WHERE ${websitePredicate(t, catalog, websiteId)}${predicate}`;
   const theirs = `SELECT ${list} FROM ${tableRef(t.table.schema, t.table.table)}${index.predicate ? ` WHERE ${index.predicate}` : ''}`;
   const direction: ProbeDirection = (await estimatedRows(target, theirs)) < websiteRows ? 'to-source' : 'to-target';
-  const [from, into, streamed, local] = direction === 'to-target' ? [source, target, mine, theirs] : [target, source, theirs, mine];
-  const fromClient = await from.longSession();
-  const intoClient = await into.longSession();
+  // Sessions always in the same order (source, then target), whichever way the keys go: probes run
+  // in parallel, and two taking them in opposite orders could each hold what the other waits for.
+  const sourceClient = await source.longSession();
+  const targetClient = await target.longSession().catch((error: unknown) => {
+    sourceClient.release();
+    throw error;
+  });
+  const [fromClient, intoClient, streamed, local] = direction === 'to-target' ? [sourceClient, targetClient, mine, theirs] : [targetClient, sourceClient, theirs, mine];
+  let failed: Error | undefined;
   try {
     await intoClient.query('BEGIN');
     await intoClient.query(`CREATE TEMP TABLE shard_console_probe (${columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ')}) ON COMMIT DROP`);
@@ -240,12 +258,14 @@ async function probeIndex(source: DatabaseHandle, target: DatabaseHandle, catalo
       `SELECT count(*)::int8::text AS n, (array_agg(ROW(${columns.map((c) => `p.${quoteIdent(c.name)}`).join(', ')})::text))[1:3] AS examples
          FROM shard_console_probe p JOIN (${local}) b ON ${join}`,
     );
-    return { count: Number(r.rows[0]!.n), examples: r.rows[0]!.examples ?? [] };
+    return { count: Number(r.rows[0]!.n), examples: r.rows[0]!.examples ?? [], direction };
   } catch (error) {
+    failed = error as Error;
     throw new ConsoleError('MOVE_FAILED', `Checking ${t.name} for key collisions failed: ${(error as Error).message}.`, { target: t.name, cause: error });
   } finally {
     await intoClient.query('ROLLBACK').catch(() => {});
-    intoClient.release();
-    fromClient.release();
+    // A session broken mid-COPY (its COPY OUT may still be streaming) must not go back to the pool.
+    intoClient.release(failed);
+    fromClient.release(failed);
   }
 }

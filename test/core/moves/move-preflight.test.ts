@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { ConsoleContext } from '../../../electron/core/console-context.ts';
 import { findFreePort } from '../../../electron/core/demo/embedded-cluster.ts';
 import { createMove, previewMove } from '../../../electron/core/moves/move-service.ts';
+import { preflightMove } from '../../../electron/core/moves/move-preflight.ts';
 import { startPrivateCluster, type PrivateCluster } from '../../support/private-cluster.ts';
 import { otherWebsites, tenantSnapshot } from '../../support/tenant-snapshot.ts';
 
@@ -131,14 +132,21 @@ describe('move preflight refuses and changes nothing', () => {
       await ctx.catalog.invalidate();
       const ids = (await source.query(`INSERT INTO pwb_probe_log SELECT gen_random_uuid(), $1, 'p' || i FROM generate_series(1, 40) i RETURNING id`, [site])).rows.map((r) => r.id as string);
       const collision = new RegExp(`1 row\\(s\\) of website ${site} in pwb_probe_log would collide with rows already on shard_1 on pwb_probe_log_pkey \\(id\\), e\\.g\\. \\(${ids[7]}\\)`);
+      const probed = async () => {
+        const seen: string[] = [];
+        await preflightMove(ctx, site, 'shard_1', undefined, 'concurrently', (p) => p.index === 'pwb_probe_log_pkey' && seen.push(p.direction));
+        return seen;
+      };
       // The target's table far smaller than the website's rows: its one key streams to the source.
       await shard.query(`INSERT INTO pwb_probe_log VALUES ($1, $2, 'theirs')`, [ids[7], site + 1000]);
       await shard.query('ANALYZE pwb_probe_log');
       await expectRefusal('shard_1', 'KEY_COLLISION', collision);
+      expect(await probed()).toEqual(['to-source']);
       // Far larger: the website's 40 keys stream to the target.
       await shard.query(`INSERT INTO pwb_probe_log SELECT gen_random_uuid(), $1, 'theirs' FROM generate_series(1, 2000)`, [site + 1000]);
       await shard.query('ANALYZE pwb_probe_log');
       await expectRefusal('shard_1', 'KEY_COLLISION', collision);
+      expect(await probed()).toEqual(['to-target']);
       // And no collision either way once the key differs.
       await shard.query(`UPDATE pwb_probe_log SET id = gen_random_uuid() WHERE id = $1`, [ids[7]]);
       expect((await previewMove(ctx, site, 'shard_1')).refusals).toEqual([]);
