@@ -77,6 +77,7 @@ async function copyTable(source: DatabaseHandle, target: DatabaseHandle, snapsho
   const reader = await session(source);
   const writer = await session(target);
   let failed: unknown = null;
+  let statistics: Error | null = null;
   try {
     await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     await reader.query(`SET TRANSACTION SNAPSHOT '${snapshot.replace(/'/g, "''")}'`);
@@ -115,9 +116,9 @@ async function copyTable(source: DatabaseHandle, target: DatabaseHandle, snapsho
     if (replica) await assertReferencesResolve(writer, t, options.sourceCatalog, options.websiteId);
     await reader.query('COMMIT');
     await writer.query('COMMIT');
-    await analyzeWebsiteKey(writer, t);
     await options.onTableCopied?.(t.name, { xid, rows: into.rowCount });
     options.onProgress({ table: t.name, copiedRows: into.rowCount, totalRows: planned.rows, done: true });
+    if (into.rowCount > 0) statistics = await analyzeWebsiteKey(writer, t);
   } catch (error) {
     failed = error;
     await writer.query('ROLLBACK').catch(() => {});
@@ -126,7 +127,7 @@ async function copyTable(source: DatabaseHandle, target: DatabaseHandle, snapsho
   } finally {
     // A client broken mid-COPY must not go back to the pool.
     reader.release(failed ? (failed as Error) : undefined);
-    writer.release(failed ? (failed as Error) : undefined);
+    writer.release(failed ? (failed as Error) : (statistics ?? undefined));
   }
 }
 
@@ -136,19 +137,23 @@ async function copyTable(source: DatabaseHandle, target: DatabaseHandle, snapsho
  * queries once it is served from here) plans for one row and runs a nested loop over all of them,
  * until autovacuum gets to the table. A sample of only the columns that select a website's rows (its
  * key, or the FK to its tenant parent) costs a few percent of a full ANALYZE. Statistics are a plan's
- * input, never its result: a lock held elsewhere (a VACUUM, another ANALYZE) is not waited for past a
- * second, and without the privilege PostgreSQL only warns; autovacuum's full ANALYZE comes later either way.
+ * input, never its result, so no failure here fails the copy: a lock held elsewhere (a VACUUM, another
+ * ANALYZE) is not waited for past a second, and without the privilege PostgreSQL only warns;
+ * autovacuum's full ANALYZE comes later either way.
  */
-async function analyzeWebsiteKey(writer: pg.PoolClient, t: ScopedTable): Promise<void> {
+async function analyzeWebsiteKey(writer: pg.PoolClient, t: ScopedTable): Promise<Error | null> {
   const columns = t.tenant.chain[0]?.columns ?? [t.tenant.tenantKey];
-  await writer.query('BEGIN');
   try {
+    await writer.query('BEGIN');
     await writer.query(`SET LOCAL lock_timeout = '1s'`);
     await writer.query(`ANALYZE ${tableRef(t.table.schema, t.table.table)} (${columns.map(quoteIdent).join(', ')})`);
     await writer.query('COMMIT');
+    return null;
   } catch (error) {
-    await writer.query('ROLLBACK');
-    if ((error as { code?: string }).code !== '55P03') throw error;
+    // The table is copied and committed whatever happened here; a session that failed (other than by
+    // waiting too long for the lock) is returned to the pool as broken, not reused.
+    await writer.query('ROLLBACK').catch(() => {});
+    return (error as { code?: string }).code === '55P03' ? null : (error as Error);
   }
 }
 

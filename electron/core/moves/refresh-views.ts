@@ -23,7 +23,7 @@ export async function refreshMaterializedViews(handle: DatabaseHandle, catalog: 
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK').catch(() => {});
-        throw new Error(`refreshing ${view.name} on ${handle.target.name}: ${(error as Error).message}`, { cause: error });
+        throw Object.assign(new Error(`refreshing ${view.name} on ${handle.target.name}: ${(error as Error).message}`, { cause: error }), { code: (error as { code?: string }).code });
       }
       refreshed.push(view.name);
     }
