@@ -160,7 +160,8 @@ export class ClusterPools {
           return await pool.query<R>(text, values as unknown[]);
         } catch (error) {
           // Out of time behind a lock more often than on a big table: name who holds one exclusively.
-          if (isStatementTimeout(error)) throw databaseError(target, error, { lockHolders: await lockHolders(handle, { exclusive: true }).catch(() => '') });
+          // The lookup goes to the pool directly: were it to time out too, it must not look itself up again.
+          if (isStatementTimeout(error)) throw databaseError(target, error, { lockHolders: await lockHolders(pool, { exclusive: true }).catch(() => '') });
           throw databaseError(target, error);
         }
       },

@@ -51,9 +51,16 @@ it('names the session holding a table exclusively when a query runs out of time 
   expect((await ctx.pools.get('shard_1').query(`SELECT count(*)::int AS n FROM pwb_properties`)).rows[0].n).toBeGreaterThan(0);
 });
 
-it('says to retry or raise the timeout when nothing holds a lock', async () => {
-  await expect(ctx.pools.get('shard_1').query('SELECT pg_sleep(3)')).rejects.toMatchObject({
-    code: 'DATABASE_ERROR',
-    message: expect.stringMatching(/did not answer within the profile's statement timeout \(canceling statement due to statement timeout\)\. Retry; if the database is large or busy, raise pool\.statementTimeoutMs in the profile\.$/),
-  });
+it("says to retry or raise the timeout when nothing holds a lock (a temporary table is no one else's)", async () => {
+  // A session's own temporary table, locked exclusively in its open transaction, blocks no one.
+  await holder.query('BEGIN');
+  await holder.query('CREATE TEMP TABLE sc_scratch (a int) ON COMMIT DROP');
+  try {
+    await expect(ctx.pools.get('shard_1').query('SELECT pg_sleep(3)')).rejects.toMatchObject({
+      code: 'DATABASE_ERROR',
+      message: expect.stringMatching(/did not answer within the profile's statement timeout \(canceling statement due to statement timeout\)\. Retry; if the database is large or busy, raise pool\.statementTimeoutMs in the profile\.$/),
+    });
+  } finally {
+    await holder.query('ROLLBACK');
+  }
 });
