@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import pg from 'pg';
-import type { BenchModule } from './bench-module.ts';
+import { median, type BenchModule } from './bench-module.ts';
 import { startBenchCluster } from './bench-cluster.ts';
 import { loadClusterProfile } from '../../electron/core/config/resolve-profile-source.ts';
 import { openConsole, type ConsoleContext } from '../../electron/core/console-context.ts';
@@ -194,11 +194,6 @@ export const bench: BenchModule = {
           await runMove(ctx, back.id);
           await timePipe();
         }
-        const median = (values: number[]) => {
-          const sorted = [...values].sort((a, b) => a - b);
-          const mid = Math.floor(sorted.length / 2);
-          return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-        };
         const seconds = (values: number[]) => values.map((ms) => (ms / 1000).toFixed(2)).join(', ');
         const pipeMs = pipeRuns.length ? median(pipeRuns) : null;
         console.log('');
@@ -213,18 +208,16 @@ export const bench: BenchModule = {
         for (const mode of ['concurrently', 'rebuild'] as const) {
           const mine = runs.filter((r) => r.viewRefresh === mode);
           if (!mine.length) continue;
-          const ratios = mine.map((r) => {
-            const pipe = around(r);
-            return pipe === null ? null : r.moveMs / pipe;
-          });
+          const pipes = mine.map(around);
+          const ratios = mine.map((r, i) => (pipes[i] === null ? null : r.moveMs / pipes[i]!));
           const known = ratios.filter((x): x is number => x !== null);
           const ratio = known.length ? median(known) : null;
           const peakMb = Math.max(...mine.map((r) => r.peakMb));
           const x = (value: number | null) => (value === null ? 'n/a' : `${value.toFixed(2)}x`);
           const runsText = mine.length > 1 ? `median of ${ratios.map(x).join(', ')}` : `${(mine[0]!.moveMs / 1000).toFixed(2)} s`;
           console.log(`move, views ${mode.padEnd(12)}         ${x(ratio)} of the pipes around it (${runsText}; target <= 1.00)`);
-          console.log(`  move time                        ${seconds(mine.map((r) => r.moveMs))} s; pipes around: ${mine.map((r) => { const p = around(r); return p === null ? 'n/a' : `${(p / 1000).toFixed(2)} s`; }).join(', ')}`);
-          console.log(`  copy alone / pipes around        ${mine.map((r) => { const p = around(r); return x(p === null ? null : (r.timings.copy ?? 0) / p); }).join(', ')}`);
+          console.log(`  move time                        ${seconds(mine.map((r) => r.moveMs))} s; pipes around: ${pipes.map((p) => (p === null ? 'n/a' : `${(p / 1000).toFixed(2)} s`)).join(', ')}`);
+          console.log(`  copy alone / pipes around        ${mine.map((r, i) => x(pipes[i] === null ? null : (r.timings.copy ?? 0) / pipes[i]!)).join(', ')}`);
           console.log(`  verification share of the move   ${mine.map((r) => `${((r.hashMs / r.moveMs) * 100).toFixed(0)}%`).join(', ')} (${seconds(mine.map((r) => r.hashMs))} s hashing both databases)`);
           console.log(`  writes paused (fence to switch)  ${seconds(mine.map((r) => r.fencedMs))} s; served from shard_1 after that`);
           console.log(`  peak RSS of the console process  ${peakMb.toFixed(0)} MB (target < 200 MB)`);

@@ -7,7 +7,7 @@ import { createHandlers } from '../../electron/core/dispatch/handlers.ts';
 import type { MethodName, MethodParams, MethodResult } from '../../shared/contract.ts';
 import { formatBytes, formatCount } from '../../shared/format.ts';
 import { startBenchCluster } from './bench-cluster.ts';
-import type { BenchModule } from './bench-module.ts';
+import { median, type BenchModule } from './bench-module.ts';
 
 /*
  * The sizes overview and the largest-tenants view on 100,000 websites and ~10 million tenant rows:
@@ -20,12 +20,6 @@ const TARGET_MS = 2000;
 interface Timing {
   fanOut: number;
   single: Record<string, number>;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 async function timed(call: () => Promise<unknown>): Promise<number> {

@@ -22,13 +22,13 @@ export interface PreflightContext {
   readonly tables: readonly ScopedTable[];
 }
 
+/** Told how each unique index was probed for collisions (the tests check which side streamed its keys). */
+export type ProbeObserver = (probe: { table: string; index: string; direction: ProbeDirection }) => void;
+
 /**
  * Every reason a move would be unsafe, found without changing anything: reachability, routing, schema
  * equality, primary keys, rows already on the target, key and unique-value collisions. Also the plan.
  */
-/** Told how each unique index was probed for collisions (the tests check which side streamed its keys). */
-export type ProbeObserver = (probe: { table: string; index: string; direction: ProbeDirection }) => void;
-
 export async function preflightMove(
   ctx: ConsoleContext,
   websiteId: number,

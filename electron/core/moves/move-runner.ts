@@ -177,7 +177,7 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
           targetViews.then(() => (viewsSettled = true), () => (viewsSettled = true));
           // The source's views refresh once its rows are gone (or they would keep listing the moved
           // website), whether or not the target's have finished: the two databases do not wait on each other.
-          const [rows, refreshed] = await Promise.allSettled([
+          const [sourceSide, refreshed] = await Promise.allSettled([
             deleteWebsiteRows(source, sourceCatalog, tables, website, {
               fenced: true,
               onDeleted: (table, n) => listener({ jobId, step, message: `${table}: ${n} rows removed from ${job.source}` }),
@@ -192,7 +192,7 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
           ]);
           views.target = null;
           if (refreshed.status === 'fulfilled' && refreshed.value.length) await markRefreshed(lock, jobId, job.target);
-          if (rows.status === 'rejected') throw rows.reason;
+          if (sourceSide.status === 'rejected') throw sourceSide.reason;
           if (refreshed.status === 'rejected') throw refreshed.reason;
           break;
         }
