@@ -69,12 +69,16 @@ export async function preflightMove(
   const sourceHandle = ctx.pools.get(source);
   const targetHandle = ctx.pools.get(target);
   const targetScoped = scopedTables(targetCatalog);
-  const [onTarget, scanned] = await Promise.all([
+  // The website's rows already on the target, counted beside the source's plan; each table's collision
+  // probes start as soon as its rows are counted, not once every table is. (When the target already
+  // holds rows of the website, that refusal is the answer: the probes' findings are dropped.)
+  const collisions: Refusal[] = [];
+  const [onTarget, plan] = await Promise.all([
     rowsOnDatabase(targetHandle, targetCatalog, targetScoped, websiteId),
-    planTables(sourceHandle, sourceCatalog, tables, websiteId),
+    planTables(sourceHandle, sourceCatalog, tables, websiteId, async (t, rows, ranges) => {
+      collisions.push(...(await findCollisions(sourceHandle, targetHandle, sourceCatalog, t, websiteId, ranges, rows, onProbe)));
+    }),
   ]);
-  const plan = scanned.map((p) => p.plan);
-  const ranges = new Map(scanned.map((p) => [p.plan.table, p.ranges]));
   const already = onTarget.filter((r) => r.rows > 0);
   if (already.length) {
     return refuse(
@@ -85,8 +89,7 @@ export async function preflightMove(
       })),
     );
   }
-  const collisions = await findCollisions(sourceHandle, targetHandle, sourceCatalog, tables, websiteId, ranges, new Map(plan.map((p) => [p.table, p.rows])), onProbe);
-  if (collisions.length) return refuse(collisions);
+  if (collisions.length) return refuse(collisions.sort((a, b) => (a.table ?? '').localeCompare(b.table ?? '')));
 
   const planned: MovePlan = {
     websiteId,
@@ -124,40 +127,43 @@ function rangeColumns(t: ScopedTable): string[] {
 /**
  * Rows per table (exact: an index-only count where the website key is indexed), bytes estimated from
  * the table's average row size (pg_table_size / reltuples; summing pg_column_size over every row cost
- * six times the count), and the range of each integer unique column for the collision check.
+ * six times the count), and the range of each integer unique column for the collision check, all in
+ * one pass over the website's rows. `counted` runs for each table as soon as its figures are in.
  */
-async function planTables(handle: DatabaseHandle, catalog: DatabaseCatalog, tables: readonly ScopedTable[], websiteId: number): Promise<Array<{ plan: MovePlan['tables'][number]; ranges: KeyRanges }>> {
+async function planTables(
+  handle: DatabaseHandle,
+  catalog: DatabaseCatalog,
+  tables: readonly ScopedTable[],
+  websiteId: number,
+  counted: (t: ScopedTable, rows: number, ranges: KeyRanges) => Promise<void>,
+): Promise<MovePlan['tables']> {
   const sizes = await handle.query<{ schema: string; table: string; bytes: string; tuples: number }>(
     `SELECT n.nspname AS schema, c.relname AS table, pg_table_size(c.oid)::text AS bytes, c.reltuples::float8 AS tuples
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ANY($1::regclass[])`,
     [tables.map((t) => tableRef(t.table.schema, t.table.table))],
   );
   const perRow = new Map(sizes.rows.map((r) => [`${r.schema}.${r.table}`, r.tuples > 0 ? Number(r.bytes) / r.tuples : null]));
-  const out: Array<{ plan: MovePlan['tables'][number]; ranges: KeyRanges }> = [];
-  await runLimited(tables, 3, async (t) => {
+  const out: MovePlan['tables'] = [];
+  // The largest tables (by the planner's estimate) first: their probes are the longest.
+  const largestFirst = [...tables].sort((a, b) => b.table.rowEstimate - a.table.rowEstimate);
+  await runLimited(largestFirst, 3, async (t) => {
     const columns = rangeColumns(t);
     const average = perRow.get(`${t.table.schema}.${t.table.table}`) ?? null;
-    const client = await handle.longSession();
-    try {
+    const what = [
+      `count(*)::int8::text AS n`,
       // Never analyzed (no reltuples): the exact size, the slow way.
-      const what = [`count(*)::int8::text AS n`, ...(average === null ? [`coalesce(sum(pg_column_size(t.*)), 0)::int8::text AS bytes`] : [])];
-      const counted = (await client.query<{ n: string; bytes?: string }>(websiteRowsSelect(t, catalog, websiteId, what.join(', ')))).rows[0]!;
-      const rows = Number(counted.n);
-      const ranges: KeyRanges = new Map();
-      if (columns.length && rows > 0) {
-        const r = await client.query<Record<string, string | null>>(
-          websiteRowsSelect(t, catalog, websiteId, columns.flatMap((c, i) => [`min(t.${quoteIdent(c)})::text AS min${i}`, `max(t.${quoteIdent(c)})::text AS max${i}`]).join(', ')),
-        );
-        columns.forEach((c, i) => ranges.set(c, { min: r.rows[0]![`min${i}`] ?? null, max: r.rows[0]![`max${i}`] ?? null }));
-      }
-      const bytes = average === null ? Number(counted.bytes ?? 0) : Math.round(rows * average);
-      out.push({ plan: { table: t.name, rows, bytes, level: t.level }, ranges });
-    } finally {
-      client.release();
-    }
+      ...(average === null ? [`coalesce(sum(pg_column_size(t.*)), 0)::int8::text AS bytes`] : []),
+      ...columns.flatMap((c, i) => [`min(t.${quoteIdent(c)})::text AS min${i}`, `max(t.${quoteIdent(c)})::text AS max${i}`]),
+    ];
+    const row = (await handle.query<Record<string, string | null>>(websiteRowsSelect(t, catalog, websiteId, what.join(', ')))).rows[0]!;
+    const rows = Number(row.n);
+    const ranges: KeyRanges = new Map(columns.map((c, i) => [c, { min: row[`min${i}`] ?? null, max: row[`max${i}`] ?? null }]));
+    const bytes = average === null ? Number(row.bytes ?? 0) : Math.round(rows * average);
+    out.push({ table: t.name, rows, bytes, level: t.level });
+    await counted(t, rows, ranges);
   });
   const order = new Map(tables.map((t, i) => [t.name, i]));
-  return out.sort((a, b) => order.get(a.plan.table)! - order.get(b.plan.table)!);
+  return out.sort((a, b) => order.get(a.table)! - order.get(b.table)!);
 }
 
 /**
@@ -190,20 +196,20 @@ async function findCollisions(
   source: DatabaseHandle,
   target: DatabaseHandle,
   catalog: DatabaseCatalog,
-  tables: readonly ScopedTable[],
+  t: ScopedTable,
   websiteId: number,
-  ranges: ReadonlyMap<string, KeyRanges>,
-  websiteRows: ReadonlyMap<string, number>,
+  ranges: KeyRanges,
+  websiteRows: number,
   onProbe: ProbeObserver,
 ): Promise<Refusal[]> {
   const refusals: Refusal[] = [];
-  const checks = tables.flatMap((t) => uniqueKeys(t).map((index) => ({ t, index })));
-  await runLimited(checks, 3, async ({ t, index }) => {
+  if (websiteRows === 0) return refusals;
+  for (const index of uniqueKeys(t)) {
     // Serial ids from per-database sequence blocks: when the website's range and the target's do not
     // overlap (two index lookups on the target), no value can collide and nothing needs streaming.
-    const range = index.columns.length === 1 ? ranges.get(t.name)?.get(index.columns[0]!) : undefined;
-    if (range && (await disjoint(target, t, index.columns[0]!, range))) return;
-    const found = await probeIndex(source, target, catalog, t, index, websiteId, websiteRows.get(t.name) ?? 0);
+    const range = index.columns.length === 1 ? ranges.get(index.columns[0]!) : undefined;
+    if (range && (await disjoint(target, t, index.columns[0]!, range))) continue;
+    const found = await probeIndex(source, target, catalog, t, index, websiteId, websiteRows);
     onProbe({ table: t.name, index: index.name, direction: found.direction });
     if (found.count > 0) {
       refusals.push({
@@ -212,8 +218,8 @@ async function findCollisions(
         message: `${found.count} row(s) of website ${websiteId} in ${t.name} would collide with rows already on ${target.target.name} on ${index.name} (${index.columns.join(', ')}), e.g. ${found.examples.join('; ')}. Renumber or remove the conflicting rows on ${target.target.name} first.`,
       });
     }
-  });
-  return refusals.sort((a, b) => (a.table ?? '').localeCompare(b.table ?? ''));
+  }
+  return refusals;
 }
 
 async function disjoint(target: DatabaseHandle, t: ScopedTable, column: string, range: { min: string | null; max: string | null }): Promise<boolean> {
