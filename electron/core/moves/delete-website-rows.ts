@@ -11,6 +11,8 @@ const BATCH = 200_000;
 
 export interface DeleteOptions {
   readonly onDeleted?: (table: string, rows: number) => void;
+  /** Every batch statement: the rows it picked and those it deleted (tests watch how many statements a table took). */
+  readonly onBatch?: (table: string, batch: { picked: number; deleted: number }) => void;
   /** Rows per batch (tests use small batches to cross batch boundaries). */
   readonly batch?: number;
   /** The website is fenced on this database (the source's cleanup): its rows cannot move, batches go by ctid. */
@@ -87,37 +89,42 @@ async function deleteTableRows(handle: DatabaseHandle, catalog: DatabaseCatalog,
     // composite key goes by ctid there too.
     const pk = pkColumns.map((c) => `t.${quoteIdent(c)}`);
     const rowKey = options.fenced || pk.length > 1 ? 'ctid' : quoteIdent(pkColumns[0]!);
+    const gone = keptColumns.map((c) => `d.${quoteIdent(c)}`).join(', ');
+    // The batch's rows are picked once (with their keys, in key order) and deleted by rowKey; the next
+    // batch starts after the last key picked. A batch that picks fewer rows than it may is the last:
+    // no row of the website came after it in its snapshot (one more statement to find nothing was a
+    // whole pass over the table's rows, a third of a big table's cleanup).
     let last: string[] | null = null;
     for (;;) {
       const after = last ? ` AND ROW(${pk.join(', ')}) > ROW(${last.map((_, i) => `$${i + 1}`).join(', ')})` : '';
-      const remove = `DELETE FROM ${ref} d WHERE d.${rowKey} = ANY(ARRAY(SELECT t.${rowKey} FROM ${ref} t WHERE ${where}${after} ORDER BY ${pk.join(', ')} LIMIT ${batch}))
-        RETURNING ${keptColumns.map((c) => `d.${quoteIdent(c)}`).join(', ')}`;
-      const summary = `SELECT count(*)::int AS n, ${pkColumns.map((c, i) => `(array_agg(g.${quoteIdent(c)}::text ORDER BY ${pkColumns.map((x) => `g.${quoteIdent(x)} DESC`).join(', ')}))[1] AS k${i}`).join(', ')}`;
+      const pick = `pick AS MATERIALIZED (SELECT t.${rowKey} AS sc_key, ${pk.map((c, i) => `${c} AS sc_k${i}`).join(', ')} FROM ${ref} t WHERE ${where}${after} ORDER BY ${pk.join(', ')} LIMIT ${batch})`;
+      const remove = `DELETE FROM ${ref} d WHERE d.${rowKey} = ANY(ARRAY(SELECT sc_key FROM pick)) RETURNING ${gone}`;
+      const summary = `SELECT (SELECT count(*)::int FROM pick) AS picked, (SELECT count(*)::int FROM gone) AS n, ${pkColumns.map((_, i) => `l.sc_k${i}::text AS k${i}`).join(', ')}
+        FROM (SELECT * FROM pick ORDER BY ${pkColumns.map((_, i) => `sc_k${i} DESC`).join(', ')} LIMIT 1) l RIGHT JOIN (VALUES (1)) one ON true`;
       await client.query('BEGIN');
-      let row: Record<string, string | number>;
+      let row: Record<string, string | number | null>;
       try {
         if (replica) await client.query(`SET LOCAL session_replication_role = replica`);
         if (replica && incoming.length) {
           await client.query(`CREATE TEMP TABLE sc_gone (${keptColumns.map((c) => `${quoteIdent(c)} ${typeOf(c)}`).join(', ')}) ON COMMIT DROP`);
-          await client.query(`WITH gone AS (${remove}) INSERT INTO sc_gone SELECT * FROM gone`, last ?? []);
+          row = (await client.query(`WITH ${pick}, gone AS (${remove}), kept AS (INSERT INTO sc_gone SELECT * FROM gone) ${summary}`, last ?? [])).rows[0];
           // Real row counts let the planner choose between probing each key and one pass over the referencing table.
           await client.query('ANALYZE sc_gone');
           await assertUnreferenced(client, t, websiteId, incoming);
-          row = (await client.query(`${summary} FROM sc_gone g`)).rows[0];
         } else {
-          row = (await client.query(`WITH gone AS (${remove}) ${summary} FROM gone g`, last ?? [])).rows[0];
+          row = (await client.query(`WITH ${pick}, gone AS (${remove}) ${summary}`, last ?? [])).rows[0];
         }
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK').catch(() => {});
         rethrowReferenced(error, t, websiteId);
       }
+      const picked = Number(row.picked);
       const n = Number(row.n);
       total += n;
-      // Stop on an empty batch, not a short one: a short batch may only mean another session removed
-      // some of its rows first, with more of the website's rows after them.
-      if (n === 0) break;
-      options.onDeleted?.(t.name, n);
+      options.onBatch?.(t.name, { picked, deleted: n });
+      if (n > 0) options.onDeleted?.(t.name, n);
+      if (picked < batch) break;
       last = pkColumns.map((_, i) => String(row[`k${i}`]));
     }
   } finally {

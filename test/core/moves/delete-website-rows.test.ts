@@ -60,9 +60,17 @@ async function clear(context: ConsoleContext, site: number, fenced: boolean): Pr
   const tables = scopedTables(catalog);
   expect(tables.map((t) => t.name)).toContain('pwb_tag_counts');
   const deleted = new Map<string, number>();
-  await deleteWebsiteRows(context.pools.get('default'), catalog, tables, site, { batch: 3, fenced, onDeleted: (table, n) => deleted.set(table, (deleted.get(table) ?? 0) + 1) });
-  // Small batches: 23 tag rows took 8, and the PWB tables crossed batch boundaries too.
+  const picked: number[] = [];
+  await deleteWebsiteRows(context.pools.get('default'), catalog, tables, site, {
+    batch: 3,
+    fenced,
+    onDeleted: (table, n) => deleted.set(table, (deleted.get(table) ?? 0) + 1),
+    onBatch: (table, b) => table === 'pwb_tag_counts' && picked.push(b.picked),
+  });
+  // Small batches: 23 tag rows took 8, and the PWB tables crossed batch boundaries too. The short
+  // eighth batch was the last statement: no ninth one went looking for rows that were not there.
   expect(deleted.get('pwb_tag_counts')).toBe(8);
+  expect(picked).toEqual([3, 3, 3, 3, 3, 3, 3, 2]);
   expect(Math.max(...[...deleted].filter(([table]) => table !== 'pwb_tag_counts').map(([, n]) => n))).toBeGreaterThan(1);
 }
 
