@@ -14,9 +14,9 @@ export async function runLimited<T>(items: readonly T[], limit: number, task: (i
  * Runs tasks at most `limit` at once, each only after every item it comes `after` has finished (items
  * not in the list do not count): a dependency order, with no barrier between "levels". Among the items
  * ready to start, the earliest in `items` goes first. The first failure stops new starts; the ones
- * running finish, then it is thrown.
+ * running finish, then it is thrown. A `limit` function is asked again whenever a task ends.
  */
-export async function runInDependencyOrder<T>(items: readonly T[], after: (item: T) => readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+export async function runInDependencyOrder<T>(items: readonly T[], after: (item: T) => readonly T[], limit: number | (() => number), task: (item: T) => Promise<void>): Promise<void> {
   const listed = new Set(items);
   const finished = new Set<T>();
   const waiting = [...items];
@@ -24,7 +24,8 @@ export async function runInDependencyOrder<T>(items: readonly T[], after: (item:
   let failure: { error: unknown } | null = null;
   await new Promise<void>((resolve, reject) => {
     const pump = () => {
-      for (let i = 0; failure === null && i < waiting.length && running < Math.max(1, limit); ) {
+      const cap = Math.max(1, typeof limit === 'function' ? limit() : limit);
+      for (let i = 0; failure === null && i < waiting.length && running < cap; ) {
         const item = waiting[i]!;
         if (!after(item).every((d) => d === item || finished.has(d) || !listed.has(d))) {
           i++;

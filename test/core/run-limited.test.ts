@@ -47,4 +47,20 @@ describe('runInDependencyOrder', () => {
     await runInDependencyOrder(['a'], () => ['a', 'elsewhere'], 2, r.task(() => 1));
     expect(r.events).toEqual(['start a', 'end a']);
   });
+
+  it('asks a limit function again as tasks end: one at a time until it says more', async () => {
+    const r = recorder();
+    let wide = false;
+    const items = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const run = runInDependencyOrder(items, () => [], () => (wide ? 3 : 1), r.task(() => 20));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Narrow so far: every task ended before the next started.
+    const narrow = [...r.events];
+    expect(r.most()).toBe(1);
+    expect(narrow.filter((e) => e.startsWith('start')).length).toBeGreaterThan(0);
+    wide = true;
+    await run;
+    expect(r.most()).toBe(3);
+    expect(r.events.filter((e) => e.startsWith('end'))).toHaveLength(items.length);
+  });
 });

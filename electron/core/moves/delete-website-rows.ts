@@ -15,6 +15,8 @@ export interface DeleteOptions {
   readonly onBatch?: (table: string, batch: { picked: number; deleted: number }) => void;
   /** Rows per batch (tests use small batches to cross batch boundaries). */
   readonly batch?: number;
+  /** Tables cleared at once (3), asked again as each table is done. */
+  readonly parallel?: number | (() => number);
   /** The website is fenced on this database (the source's cleanup): its rows cannot move, batches go by ctid. */
   readonly fenced?: boolean;
 }
@@ -34,7 +36,7 @@ export async function deleteWebsiteRows(handle: DatabaseHandle, catalog: Databas
   const children = new Map<ScopedTable, ScopedTable[]>(tables.map((t) => [t, []]));
   for (const t of tables) for (const parent of parents(t)) children.get(parent)!.push(t);
   const order = [...tables].sort((a, b) => b.table.rowEstimate - a.table.rowEstimate || b.level - a.level || a.name.localeCompare(b.name));
-  await runInDependencyOrder(order, (t) => children.get(t) ?? [], 3, async (t) => {
+  await runInDependencyOrder(order, (t) => children.get(t) ?? [], options.parallel ?? 3, async (t) => {
     total += await deleteTableRows(handle, catalog, t, websiteId, replica, options);
   });
   return total;

@@ -180,6 +180,10 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
           const [sourceSide, refreshed] = await Promise.allSettled([
             deleteWebsiteRows(source, sourceCatalog, tables, website, {
               fenced: true,
+              // One table at a time while the target's views are still refreshing: the cleanup waits for
+              // that refresh anyway (one session, the move's longest single step), so more sessions here
+              // would only load the source and, where servers share cores, slow the refresh down.
+              parallel: () => (viewsSettled ? 3 : 1),
               onDeleted: (table, n) => listener({ jobId, step, message: `${table}: ${n} rows removed from ${job.source}` }),
             }).then(async () => {
               timings['cleanup.rows'] = Math.round(performance.now() - started);
