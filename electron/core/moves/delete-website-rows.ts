@@ -11,8 +11,8 @@ const BATCH = 200_000;
 
 export interface DeleteOptions {
   readonly onDeleted?: (table: string, rows: number) => void;
-  /** Every batch statement: the rows it picked and those it deleted (tests watch how many statements a table took). */
-  readonly onBatch?: (table: string, batch: { picked: number; deleted: number }) => void;
+  /** After every batch commits: the rows it picked and those it deleted (tests watch the statements, and act between them). */
+  readonly onBatch?: (table: string, batch: { picked: number; deleted: number }) => void | Promise<void>;
   /** Rows per batch (tests use small batches to cross batch boundaries). */
   readonly batch?: number;
   /** Tables cleared at once (3), asked again as each table is done. */
@@ -78,58 +78,113 @@ async function deleteTableRows(handle: DatabaseHandle, catalog: DatabaseCatalog,
     const pkColumns = t.table.primaryKey;
     const keptColumns = [...new Set([...pkColumns, ...incoming.flatMap((i) => i.fk.refColumns)])];
     const typeOf = (c: string) => t.table.columns.find((x) => x.name === c)!.type;
-    // Keyset batches on the primary key: each batch starts where the last ended, so no batch rescans
-    // the dead tuples the previous ones left (a LIMIT without a key restart is quadratic on big
-    // tenants). The batch's rows go in as an array, `= ANY(ARRAY(...))`, which can only be a TID or
-    // index scan, where a join against the batch let the planner pick a hash join that read the whole
-    // table once per batch. Under the fence the array holds ctids: a TID scan fetches each row straight
-    // from its page (by key it was one index descent per row, twice the time). A ctid changes only when
-    // its row is updated or the table rewritten (which waits for this statement's lock), and the fence
-    // stops every write to the website's rows but the console's own, so no row of the batch can move
-    // between the subquery and the DELETE around it. Unfenced (the target's copy, dropped on a rerun or
-    // a rollback), a row updated meanwhile must still go: by key, which its new version keeps. A
-    // composite key goes by ctid there too.
-    const pk = pkColumns.map((c) => `t.${quoteIdent(c)}`);
-    const rowKey = options.fenced || pk.length > 1 ? 'ctid' : quoteIdent(pkColumns[0]!);
     const gone = keptColumns.map((c) => `d.${quoteIdent(c)}`).join(', ');
-    // The batch's rows are picked once (with their keys, in key order) and deleted by rowKey; the next
-    // batch starts after the last key picked. A batch that picks fewer rows than it may is the last:
-    // no row of the website came after it in its snapshot (one more statement to find nothing was a
-    // whole pass over the table's rows, a third of a big table's cleanup).
-    let last: string[] | null = null;
-    for (;;) {
-      const after = last ? ` AND ROW(${pk.join(', ')}) > ROW(${last.map((_, i) => `$${i + 1}`).join(', ')})` : '';
-      const pick = `pick AS MATERIALIZED (SELECT t.${rowKey} AS sc_key, ${pk.map((c, i) => `${c} AS sc_k${i}`).join(', ')} FROM ${ref} t WHERE ${where}${after} ORDER BY ${pk.join(', ')} LIMIT ${batch})`;
-      const remove = `DELETE FROM ${ref} d WHERE d.${rowKey} = ANY(ARRAY(SELECT sc_key FROM pick)) RETURNING ${gone}`;
-      const summary = `SELECT (SELECT count(*)::int FROM pick) AS picked, (SELECT count(*)::int FROM gone) AS n, ${pkColumns.map((_, i) => `l.sc_k${i}::text AS k${i}`).join(', ')}
-        FROM (SELECT * FROM pick ORDER BY ${pkColumns.map((_, i) => `sc_k${i} DESC`).join(', ')} LIMIT 1) l RIGHT JOIN (VALUES (1)) one ON true`;
+    // One batch's transaction: the DELETE (in `ctes`, as `gone`) and, where the FK triggers are skipped,
+    // the proof that nothing references the removed keys. `before` runs first and may call it off.
+    const inBatch = async (ctes: string, summary: string, params: unknown[], before?: () => Promise<boolean>): Promise<Record<string, string | number | null> | null> => {
       await client.query('BEGIN');
-      let row: Record<string, string | number | null>;
       try {
+        if (before && !(await before())) {
+          await client.query('ROLLBACK');
+          return null;
+        }
         if (replica) await client.query(`SET LOCAL session_replication_role = replica`);
+        let row: Record<string, string | number | null>;
         if (replica && incoming.length) {
           await client.query(`CREATE TEMP TABLE sc_gone (${keptColumns.map((c) => `${quoteIdent(c)} ${typeOf(c)}`).join(', ')}) ON COMMIT DROP`);
-          row = (await client.query(`WITH ${pick}, gone AS (${remove}), kept AS (INSERT INTO sc_gone SELECT * FROM gone) ${summary}`, last ?? [])).rows[0];
+          row = (await client.query(`WITH ${ctes}, kept AS (INSERT INTO sc_gone SELECT * FROM gone) ${summary}`, params)).rows[0];
           // Real row counts let the planner choose between probing each key and one pass over the referencing table.
           await client.query('ANALYZE sc_gone');
           await assertUnreferenced(client, t, websiteId, incoming);
         } else {
-          row = (await client.query(`WITH ${pick}, gone AS (${remove}) ${summary}`, last ?? [])).rows[0];
+          row = (await client.query(`WITH ${ctes} ${summary}`, params)).rows[0];
         }
         await client.query('COMMIT');
+        return row;
       } catch (error) {
         await client.query('ROLLBACK').catch(() => {});
         rethrowReferenced(error, t, websiteId);
       }
-      const picked = Number(row.picked);
-      const n = Number(row.n);
+    };
+    const report = async (picked: number, n: number) => {
       total += n;
-      options.onBatch?.(t.name, { picked, deleted: n });
+      await options.onBatch?.(t.name, { picked, deleted: n });
       if (n > 0) options.onDeleted?.(t.name, n);
+    };
+    // The batch's rows go in as an array, `= ANY(ARRAY(...))`, which can only be a TID or index scan,
+    // where a join against the batch let the planner pick a hash join that read the whole table once
+    // per batch.
+    if (options.fenced) {
+      // Under the fence: one pass finds the website's rows (the planner's best plan, once), their ctids
+      // go into a temporary table in physical order, and batches delete them by position, each a TID
+      // scan. Picking each batch from the table instead cost a pass over the website's remaining rows
+      // and a sort of them per batch: quadratic in a big tenant. A ctid changes only when its row is
+      // updated, which the fence stops for every session but the console's own, or when the table is
+      // rewritten (VACUUM FULL, CLUSTER, a rewriting ALTER TABLE, pg_repack), which gives it a new
+      // relfilenode: each batch takes the table's lock (no rewrite can start until it commits) and
+      // compares the relfilenode with the one the ctids were read under; if it changed, the rows left
+      // are found again. Rows of a table keyed by the website are also re-checked in the DELETE.
+      const recheck = t.tenant.chain.length === 0 ? ` AND ${websitePredicate(t, catalog, websiteId, 'd')}` : '';
+      const filenode = async () => (await client.query<{ f: string }>(`SELECT pg_relation_filenode($1::regclass)::text AS f`, [ref])).rows[0]!.f;
+      const collect = async () => {
+        await client.query('BEGIN');
+        try {
+          await client.query('DROP TABLE IF EXISTS pg_temp.sc_doomed');
+          const r = await client.query(`CREATE TEMP TABLE sc_doomed AS SELECT row_number() OVER (ORDER BY t.ctid) AS n, t.ctid AS tid FROM ${ref} t WHERE ${where}`);
+          await client.query('CREATE INDEX ON pg_temp.sc_doomed (n)');
+          const found = { rows: r.rowCount ?? 0, filenode: await filenode() };
+          await client.query('COMMIT');
+          return found;
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => {});
+          throw error;
+        }
+      };
+      let found = await collect();
+      let rewrites = 0;
+      for (let from = 0; from < found.rows; ) {
+        const row = await inBatch(
+          `gone AS (DELETE FROM ${ref} d WHERE d.ctid = ANY(ARRAY(SELECT tid FROM pg_temp.sc_doomed WHERE n > $1 AND n <= $2))${recheck} RETURNING ${gone})`,
+          `SELECT (SELECT count(*)::int FROM gone) AS n`,
+          [from, from + batch],
+          async () => {
+            await client.query(`LOCK TABLE ${ref} IN ROW EXCLUSIVE MODE`);
+            return (await filenode()) === found.filenode;
+          },
+        );
+        if (row === null) {
+          if (++rewrites > 3) throw new ConsoleError('MOVE_FAILED', `${t.name} on ${handle.target.name} was rewritten (VACUUM FULL, CLUSTER, ALTER TABLE) ${rewrites} times while its rows were being removed. Let that maintenance finish, then resume the move.`, { target: t.name });
+          found = await collect();
+          from = 0;
+          continue;
+        }
+        await report(Math.min(batch, found.rows - from), Number(row.n));
+        from += batch;
+      }
+      return total;
+    }
+    // Unfenced (the target's copy, dropped on a rerun or a rollback), a row updated meanwhile must still
+    // go: keyset batches by key, which its new version keeps (by ctid for a composite key, picked in the
+    // same statement, so no row can move in between). Each batch's rows are picked once, in key order,
+    // the next batch starts after the last key picked, and a batch that picks fewer rows than it may is
+    // the last: no row of the website came after it in its snapshot.
+    const pk = pkColumns.map((c) => `t.${quoteIdent(c)}`);
+    const rowKey = pk.length > 1 ? 'ctid' : quoteIdent(pkColumns[0]!);
+    let last: string[] | null = null;
+    for (;;) {
+      const after: string = last ? ` AND ROW(${pk.join(', ')}) > ROW(${last.map((_, i) => `$${i + 1}`).join(', ')})` : '';
+      const pick: string = `pick AS MATERIALIZED (SELECT t.${rowKey} AS sc_key, ${pk.map((c, i) => `${c} AS sc_k${i}`).join(', ')} FROM ${ref} t WHERE ${where}${after} ORDER BY ${pk.join(', ')} LIMIT ${batch})`;
+      const remove = `gone AS (DELETE FROM ${ref} d WHERE d.${rowKey} = ANY(ARRAY(SELECT sc_key FROM pick)) RETURNING ${gone})`;
+      const summary = `SELECT (SELECT count(*)::int FROM pick) AS picked, (SELECT count(*)::int FROM gone) AS n, ${pkColumns.map((_, i) => `l.sc_k${i}::text AS k${i}`).join(', ')}
+        FROM (SELECT * FROM pick ORDER BY ${pkColumns.map((_, i) => `sc_k${i} DESC`).join(', ')} LIMIT 1) l RIGHT JOIN (VALUES (1)) one ON true`;
+      const row: Record<string, string | number | null> = (await inBatch(`${pick}, ${remove}`, summary, last ?? []))!;
+      const picked = Number(row.picked);
+      await report(picked, Number(row.n));
       if (picked < batch) break;
       last = pkColumns.map((_, i) => String(row[`k${i}`]));
     }
   } finally {
+    if (options.fenced) await client.query('DROP TABLE IF EXISTS pg_temp.sc_doomed').catch(() => {});
     await client.query(`RESET shard_console.bypass_fence`).catch(() => {});
     client.release();
   }
