@@ -24,7 +24,8 @@ export async function runInDependencyOrder<T>(items: readonly T[], after: (item:
   let failure: { error: unknown } | null = null;
   await new Promise<void>((resolve, reject) => {
     const pump = () => {
-      const cap = Math.max(1, typeof limit === 'function' ? limit() : limit);
+      const wanted = typeof limit === 'function' ? limit() : limit;
+      const cap = Number.isFinite(wanted) ? Math.max(1, wanted) : 1;
       for (let i = 0; failure === null && i < waiting.length && running < cap; ) {
         const item = waiting[i]!;
         if (!after(item).every((d) => d === item || finished.has(d) || !listed.has(d))) {

@@ -11,7 +11,7 @@ const BATCH = 200_000;
 
 export interface DeleteOptions {
   readonly onDeleted?: (table: string, rows: number) => void;
-  /** After every batch commits: the rows it picked and those it deleted (tests watch the statements, and act between them). */
+  /** After every batch commits: the rows it set out to delete (picked, or listed by the fenced pass) and those it did (tests watch the statements, and act between them). */
   readonly onBatch?: (table: string, batch: { picked: number; deleted: number }) => void | Promise<void>;
   /** Rows per batch (tests use small batches to cross batch boundaries). */
   readonly batch?: number;
@@ -114,6 +114,10 @@ async function deleteTableRows(handle: DatabaseHandle, catalog: DatabaseCatalog,
     // The batch's rows go in as an array, `= ANY(ARRAY(...))`, which can only be a TID or index scan,
     // where a join against the batch let the planner pick a hash join that read the whole table once
     // per batch.
+    // A partitioned table numbers rows per partition: a ctid names a row in every partition, so its
+    // batches go by key (unique across the partitions), never by ctid.
+    const partitioned = (await client.query<{ p: boolean }>(`SELECT relkind = 'p' AS p FROM pg_class WHERE oid = $1::regclass`, [ref])).rows[0]?.p === true;
+    const keyList = (alias: string) => pkColumns.map((c) => `${alias}.${quoteIdent(c)}`).join(', ');
     if (options.fenced) {
       // Under the fence: one pass finds the website's rows (the planner's best plan, once), their ctids
       // go into a temporary table in physical order, and batches delete them by position, each a TID
@@ -123,16 +127,24 @@ async function deleteTableRows(handle: DatabaseHandle, catalog: DatabaseCatalog,
       // rewritten (VACUUM FULL, CLUSTER, a rewriting ALTER TABLE, pg_repack), which gives it a new
       // relfilenode: each batch takes the table's lock (no rewrite can start until it commits) and
       // compares the relfilenode with the one the ctids were read under; if it changed, the rows left
-      // are found again. Rows of a table keyed by the website are also re-checked in the DELETE.
+      // are found again. Rows of a table keyed by the website are also re-checked in the DELETE. A
+      // batch that removed fewer rows than it listed (another session removed some first) is followed
+      // by a fresh look once the list is done: the table is finished only when a look finds nothing.
       const recheck = t.tenant.chain.length === 0 ? ` AND ${websitePredicate(t, catalog, websiteId, 'd')}` : '';
-      const filenode = async () => (await client.query<{ f: string }>(`SELECT pg_relation_filenode($1::regclass)::text AS f`, [ref])).rows[0]!.f;
+      const filenode = async () => (await client.query<{ f: string | null }>(`SELECT pg_relation_filenode($1::regclass)::text AS f`, [ref])).rows[0]!.f;
+      const listed = partitioned ? pkColumns.map((c, i) => `t.${quoteIdent(c)} AS k${i}`).join(', ') : 't.ctid AS k0';
+      const match = partitioned
+        ? pkColumns.length === 1
+          ? `d.${quoteIdent(pkColumns[0]!)} = ANY(ARRAY(SELECT k0 FROM pg_temp.sc_doomed WHERE n > $1 AND n <= $2))`
+          : `ROW(${keyList('d')}) IN (SELECT ${pkColumns.map((_, i) => `k${i}`).join(', ')} FROM pg_temp.sc_doomed WHERE n > $1 AND n <= $2)`
+        : `d.ctid = ANY(ARRAY(SELECT k0 FROM pg_temp.sc_doomed WHERE n > $1 AND n <= $2))`;
       const collect = async () => {
         await client.query('BEGIN');
         try {
           await client.query('DROP TABLE IF EXISTS pg_temp.sc_doomed');
-          const r = await client.query(`CREATE TEMP TABLE sc_doomed AS SELECT row_number() OVER (ORDER BY t.ctid) AS n, t.ctid AS tid FROM ${ref} t WHERE ${where}`);
+          const r = await client.query(`CREATE TEMP TABLE sc_doomed AS SELECT row_number() OVER (ORDER BY ${partitioned ? keyList('t') : 't.ctid'}) AS n, ${listed} FROM ${ref} t WHERE ${where}`);
           await client.query('CREATE INDEX ON pg_temp.sc_doomed (n)');
-          const found = { rows: r.rowCount ?? 0, filenode: await filenode() };
+          const found = { rows: r.rowCount ?? 0, filenode: partitioned ? null : await filenode() };
           await client.query('COMMIT');
           return found;
         } catch (error) {
@@ -142,14 +154,24 @@ async function deleteTableRows(handle: DatabaseHandle, catalog: DatabaseCatalog,
       };
       let found = await collect();
       let rewrites = 0;
-      for (let from = 0; from < found.rows; ) {
+      let short = false;
+      for (let from = 0; ; ) {
+        if (from >= found.rows) {
+          if (!short || found.rows === 0) break;
+          found = await collect();
+          from = 0;
+          short = false;
+          continue;
+        }
         const row = await inBatch(
-          `gone AS (DELETE FROM ${ref} d WHERE d.ctid = ANY(ARRAY(SELECT tid FROM pg_temp.sc_doomed WHERE n > $1 AND n <= $2))${recheck} RETURNING ${gone})`,
+          `gone AS (DELETE FROM ${ref} d WHERE ${match}${recheck} RETURNING ${gone})`,
           `SELECT (SELECT count(*)::int FROM gone) AS n`,
           [from, from + batch],
           async () => {
+            if (partitioned) return true;
             await client.query(`LOCK TABLE ${ref} IN ROW EXCLUSIVE MODE`);
-            return (await filenode()) === found.filenode;
+            const now = await filenode();
+            return now !== null && now === found.filenode;
           },
         );
         if (row === null) {
@@ -158,23 +180,28 @@ async function deleteTableRows(handle: DatabaseHandle, catalog: DatabaseCatalog,
           from = 0;
           continue;
         }
-        await report(Math.min(batch, found.rows - from), Number(row.n));
+        const listedRows = Math.min(batch, found.rows - from);
+        if (Number(row.n) < listedRows) short = true;
+        await report(listedRows, Number(row.n));
         from += batch;
       }
       return total;
     }
     // Unfenced (the target's copy, dropped on a rerun or a rollback), a row updated meanwhile must still
     // go: keyset batches by key, which its new version keeps (by ctid for a composite key, picked in the
-    // same statement, so no row can move in between). Each batch's rows are picked once, in key order,
-    // the next batch starts after the last key picked, and a batch that picks fewer rows than it may is
-    // the last: no row of the website came after it in its snapshot.
+    // same statement, so no row can move in between; by the whole key in a partitioned table). Each
+    // batch's rows are picked once, in key order, the next batch starts after the last key picked, and a
+    // batch that picks fewer rows than it may is the last: no row of the website came after it in its
+    // snapshot (nothing writes the website's rows on a database that does not serve it).
     const pk = pkColumns.map((c) => `t.${quoteIdent(c)}`);
     const rowKey = pk.length > 1 ? 'ctid' : quoteIdent(pkColumns[0]!);
+    const byComposite = pk.length > 1 && partitioned;
     let last: string[] | null = null;
     for (;;) {
       const after: string = last ? ` AND ROW(${pk.join(', ')}) > ROW(${last.map((_, i) => `$${i + 1}`).join(', ')})` : '';
       const pick: string = `pick AS MATERIALIZED (SELECT t.${rowKey} AS sc_key, ${pk.map((c, i) => `${c} AS sc_k${i}`).join(', ')} FROM ${ref} t WHERE ${where}${after} ORDER BY ${pk.join(', ')} LIMIT ${batch})`;
-      const remove = `gone AS (DELETE FROM ${ref} d WHERE d.${rowKey} = ANY(ARRAY(SELECT sc_key FROM pick)) RETURNING ${gone})`;
+      const match = byComposite ? `ROW(${keyList('d')}) IN (SELECT ${pkColumns.map((_, i) => `sc_k${i}`).join(', ')} FROM pick)` : `d.${rowKey} = ANY(ARRAY(SELECT sc_key FROM pick))`;
+      const remove = `gone AS (DELETE FROM ${ref} d WHERE ${match} RETURNING ${gone})`;
       const summary = `SELECT (SELECT count(*)::int FROM pick) AS picked, (SELECT count(*)::int FROM gone) AS n, ${pkColumns.map((_, i) => `l.sc_k${i}::text AS k${i}`).join(', ')}
         FROM (SELECT * FROM pick ORDER BY ${pkColumns.map((_, i) => `sc_k${i} DESC`).join(', ')} LIMIT 1) l RIGHT JOIN (VALUES (1)) one ON true`;
       const row: Record<string, string | number | null> = (await inBatch(`${pick}, ${remove}`, summary, last ?? []))!;

@@ -70,12 +70,16 @@ export async function preflightMove(
   const targetHandle = ctx.pools.get(target);
   const targetScoped = scopedTables(targetCatalog);
   // The website's rows already on the target, counted beside the source's plan; each table's collision
-  // probes start as soon as its rows are counted, not once every table is. (When the target already
-  // holds rows of the website, that refusal is the answer: the probes' findings are dropped.)
+  // probes start as soon as its rows are counted (and the target is known to hold none of the website's),
+  // not once every table is.
   const collisions: Refusal[] = [];
+  const counting = rowsOnDatabase(targetHandle, targetCatalog, targetScoped, websiteId);
+  const targetHolds = counting.then((rows) => rows.some((r) => r.rows > 0), () => true);
   const [onTarget, plan] = await Promise.all([
-    rowsOnDatabase(targetHandle, targetCatalog, targetScoped, websiteId),
+    counting,
     planTables(sourceHandle, sourceCatalog, tables, websiteId, async (t, rows, ranges) => {
+      // Rows of the website already on the target are the refusal: nothing to probe for.
+      if (await targetHolds) return;
       collisions.push(...(await findCollisions(sourceHandle, targetHandle, sourceCatalog, t, websiteId, ranges, rows, onProbe)));
     }),
   ]);
@@ -125,7 +129,7 @@ function rangeColumns(t: ScopedTable): string[] {
 }
 
 /**
- * Rows per table (exact: an index-only count where the website key is indexed), bytes estimated from
+ * Rows per table (exact), bytes estimated from
  * the table's average row size (pg_table_size / reltuples; summing pg_column_size over every row cost
  * six times the count), and the range of each integer unique column for the collision check, all in
  * one pass over the website's rows. `counted` runs for each table as soon as its figures are in.
@@ -155,7 +159,14 @@ async function planTables(
       ...(average === null ? [`coalesce(sum(pg_column_size(t.*)), 0)::int8::text AS bytes`] : []),
       ...columns.flatMap((c, i) => [`min(t.${quoteIdent(c)})::text AS min${i}`, `max(t.${quoteIdent(c)})::text AS max${i}`]),
     ];
-    const row = (await handle.query<Record<string, string | null>>(websiteRowsSelect(t, catalog, websiteId, what.join(', ')))).rows[0]!;
+    // A session of its own: a big tenant's count may run past the pool's statement timeout.
+    const client = await handle.longSession();
+    let row: Record<string, string | null>;
+    try {
+      row = (await client.query<Record<string, string | null>>(websiteRowsSelect(t, catalog, websiteId, what.join(', ')))).rows[0]!;
+    } finally {
+      client.release();
+    }
     const rows = Number(row.n);
     const ranges: KeyRanges = new Map(columns.map((c, i) => [c, { min: row[`min${i}`] ?? null, max: row[`max${i}`] ?? null }]));
     const bytes = average === null ? Number(row.bytes ?? 0) : Math.round(rows * average);

@@ -31,6 +31,10 @@ beforeAll(async () => {
     // A tenant table keyed by two columns: its batches go by ctid.
     await primary.query(`CREATE TABLE pwb_tag_counts (website_id bigint NOT NULL, tag text NOT NULL, n int NOT NULL, PRIMARY KEY (website_id, tag))`);
     await primary.query(`INSERT INTO pwb_tag_counts SELECT w, 'tag' || g, g FROM unnest($1::bigint[]) w, generate_series(1, 23) g`, [sites]);
+    // A partitioned one: each partition numbers its rows from (0,1), so a ctid names a row in both.
+    await primary.query(`CREATE TABLE pwb_tag_parts (website_id bigint NOT NULL, tag text NOT NULL, n int NOT NULL, PRIMARY KEY (website_id, tag)) PARTITION BY HASH (website_id)`);
+    for (const r of [0, 1]) await primary.query(`CREATE TABLE pwb_tag_parts_${r} PARTITION OF pwb_tag_parts FOR VALUES WITH (MODULUS 2, REMAINDER ${r})`);
+    await primary.query(`INSERT INTO pwb_tag_parts SELECT w, 'tag' || g, g FROM unnest($1::bigint[]) w, generate_series(1, 23) g`, [sites]);
     // An ordinary role: allowed to delete, not to skip triggers.
     await primary.query(`CREATE ROLE mover LOGIN PASSWORD '${pc.cluster.password}'`);
     await primary.query(`GRANT ALL ON ALL TABLES IN SCHEMA public TO mover; GRANT CREATE, USAGE ON SCHEMA public TO mover; GRANT TEMPORARY ON DATABASE ${primary.database} TO mover`);
@@ -43,6 +47,26 @@ afterAll(() => pc.stop());
 async function left(context: ConsoleContext, site: number): Promise<Array<{ table: string; rows: number }>> {
   const catalog = await context.catalog.get('default', { refresh: true });
   return (await rowsOnDatabase(context.pools.get('default'), catalog, scopedTables(catalog), site)).filter((r) => r.rows > 0);
+}
+
+/** Rows of pwb_tag_parts per website (the tenant snapshot knows only PWB's tables). */
+async function partCounts(): Promise<Record<string, number>> {
+  const primary = await pc.client('default');
+  try {
+    const r = await primary.query(`SELECT website_id::text AS w, count(*)::int AS n FROM pwb_tag_parts GROUP BY 1`);
+    return Object.fromEntries(r.rows.map((x) => [x.w, x.n]));
+  } finally {
+    await primary.end();
+  }
+}
+
+/** Clears the website's rows and checks pwb_tag_parts: its rows gone, every other website's untouched. */
+async function clearChecked(context: ConsoleContext, site: number, fenced: boolean): Promise<void> {
+  const parts = await partCounts();
+  expect(parts[String(site)]).toBe(23);
+  await clear(context, site, fenced);
+  delete parts[String(site)];
+  expect(await partCounts()).toEqual(parts);
 }
 
 async function tagCount(site: number): Promise<number> {
@@ -60,19 +84,20 @@ async function clear(context: ConsoleContext, site: number, fenced: boolean): Pr
   const tables = scopedTables(catalog);
   expect(tables.map((t) => t.name)).toContain('pwb_tag_counts');
   const deleted = new Map<string, number>();
-  const picked: number[] = [];
+  const batches: Array<[number, number]> = [];
   await deleteWebsiteRows(context.pools.get('default'), catalog, tables, site, {
     batch: 3,
     fenced,
     onDeleted: (table, n) => deleted.set(table, (deleted.get(table) ?? 0) + 1),
     onBatch: (table, b) => {
-      if (table === 'pwb_tag_counts') picked.push(b.picked);
+      if (table === 'pwb_tag_counts') batches.push([b.picked, b.deleted]);
     },
   });
-  // Small batches: 23 tag rows took 8, and the PWB tables crossed batch boundaries too. The short
-  // eighth batch was the last statement: no ninth one went looking for rows that were not there.
+  // Small batches: 23 tag rows took 8, each deleting what it set out to, and the PWB tables crossed
+  // batch boundaries too. The short eighth batch was the last statement: no ninth one went looking for
+  // rows that were not there.
   expect(deleted.get('pwb_tag_counts')).toBe(8);
-  expect(picked).toEqual([3, 3, 3, 3, 3, 3, 3, 2]);
+  expect(batches).toEqual([...Array.from({ length: 7 }, () => [3, 3]), [2, 2]]);
   expect(Math.max(...[...deleted].filter(([table]) => table !== 'pwb_tag_counts').map(([, n]) => n))).toBeGreaterThan(1);
 }
 
@@ -80,7 +105,7 @@ describe('removing a website from a database', () => {
   it('as a superuser, skipping triggers, batches by ctid under the fence: every row goes, no other website changes', async () => {
     const before = await tenantSnapshot(pc);
     const others = [23, 23];
-    await clear(ctx, sites[0]!, true);
+    await clearChecked(ctx, sites[0]!, true);
     expect(await left(ctx, sites[0]!)).toEqual([]);
     expect(await tagCount(sites[0]!)).toBe(0);
     expect(await tagCount(sites[1]!)).toBe(others[1]);
@@ -98,6 +123,7 @@ describe('removing a website from a database', () => {
     const catalog = await ctx.catalog.get('default', { refresh: true });
     const filenode = async () => (await primary.query(`SELECT pg_relation_filenode('pwb_tag_counts') AS f`)).rows[0].f as string;
     const picked: number[] = [];
+    const deletedByBatch: number[] = [];
     const was = await filenode();
     try {
       await deleteWebsiteRows(ctx.pools.get('default'), catalog, scopedTables(catalog), site, {
@@ -106,6 +132,7 @@ describe('removing a website from a database', () => {
         onBatch: async (table, b) => {
           if (table !== 'pwb_tag_counts') return;
           picked.push(b.picked);
+          deletedByBatch.push(b.deleted);
           // After the first batch: every row left moves to a new place (and a new relfilenode), so the
           // ctids found before point at other rows, some of them another website's.
           if (picked.length === 1) await primary.query('VACUUM FULL pwb_tag_counts');
@@ -115,8 +142,10 @@ describe('removing a website from a database', () => {
     } finally {
       await primary.end();
     }
-    // The batch after the rewrite was called off and the 20 rows left found again.
+    // The batch after the rewrite was called off and the 20 rows left found again: each batch deleted
+    // all it listed (with the ctids read before the rewrite, some would have found other rows).
     expect(picked).toEqual([3, 3, 3, 3, 3, 3, 3, 2]);
+    expect(deletedByBatch).toEqual(picked);
     expect(await tagCount(site)).toBe(0);
     expect(await left(ctx, site)).toEqual([]);
     const after = await tenantSnapshot(pc);
@@ -133,7 +162,7 @@ describe('removing a website from a database', () => {
     expect(role.rows[0]).toEqual({ u: 'mover', s: false });
     await expect(mover.pools.get('default').pool.query('SET session_replication_role = replica')).rejects.toMatchObject({ code: '42501' });
     const before = await tenantSnapshot(pc);
-    await clear(mover, sites[1]!, false);
+    await clearChecked(mover, sites[1]!, false);
     expect(await left(mover, sites[1]!)).toEqual([]);
     expect(await tagCount(sites[1]!)).toBe(0);
     expect(otherWebsites(await tenantSnapshot(pc), [sites[1]!])).toEqual(otherWebsites(before, [sites[1]!]));
@@ -181,4 +210,5 @@ describe('removing a website from a database', () => {
       await primary.end();
     }
   });
+
 });
