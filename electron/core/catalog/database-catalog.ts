@@ -44,6 +44,8 @@ export interface CatalogTable {
   readonly constraints: readonly CatalogConstraint[];
   readonly indexes: readonly CatalogIndex[];
   readonly rowEstimate: number;
+  /** Partitioned (relkind 'p'): each partition numbers its rows, so a ctid names a row in every partition. */
+  readonly partitioned: boolean;
 }
 
 export interface CatalogView {

@@ -116,6 +116,7 @@ export async function introspectDatabase(handle: DatabaseHandle): Promise<{ tabl
       constraints: relConstraints.map((k): CatalogConstraint => ({ name: k.name, type: k.type, definition: k.definition })),
       indexes: relIndexes,
       rowEstimate: Number(rel.estimate),
+      partitioned: rel.kind === 'p',
     });
   }
   return { tables, views };

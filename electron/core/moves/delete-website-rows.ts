@@ -116,7 +116,7 @@ async function deleteTableRows(handle: DatabaseHandle, catalog: DatabaseCatalog,
     // per batch.
     // A partitioned table numbers rows per partition: a ctid names a row in every partition, so its
     // batches go by key (unique across the partitions), never by ctid.
-    const partitioned = (await client.query<{ p: boolean }>(`SELECT relkind = 'p' AS p FROM pg_class WHERE oid = $1::regclass`, [ref])).rows[0]?.p === true;
+    const partitioned = t.table.partitioned;
     const keyList = (alias: string) => pkColumns.map((c) => `${alias}.${quoteIdent(c)}`).join(', ');
     if (options.fenced) {
       // Under the fence: one pass finds the website's rows (the planner's best plan, once), their ctids

@@ -125,7 +125,7 @@ export class ClusterPools {
     // Without a listener an idle client's error (server restart, 57P01) would crash the process.
     pool.on('error', (error) => this.#options.onBackgroundError?.(target.name, error));
     const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
-    const handle: DatabaseHandle = Object.freeze({
+    return Object.freeze({
       target,
       pool,
       db,
@@ -166,6 +166,5 @@ export class ClusterPools {
         }
       },
     });
-    return handle;
   }
 }

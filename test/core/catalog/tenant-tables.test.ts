@@ -16,6 +16,7 @@ function table(name: string, columns: string[], fks: Array<[string, string[], st
     constraints: [],
     indexes: [],
     rowEstimate: 0,
+    partitioned: false,
   };
 }
 
