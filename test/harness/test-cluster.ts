@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { startEmbeddedCluster } from '../../electron/core/demo/embedded-cluster.ts';
-import type { EmbeddedServer } from '../../electron/core/demo/embedded-cluster.ts';
+import type { EmbeddedMajor, EmbeddedServer } from '../../electron/core/demo/embedded-cluster.ts';
 import { DEFAULT_SHARD } from '../../electron/core/demo/plan-demo-websites.ts';
 import { seedDemo } from '../../electron/core/demo/seed-demo.ts';
 import type { SeedDemoResult } from '../../electron/core/demo/seed-demo.ts';
@@ -38,6 +38,8 @@ export interface StartTestClusterOptions {
   websites?: number;
   scale?: number;
   seed?: number;
+  /** PostgreSQL major version of every server (18 unless a test needs 15's pg_dump). */
+  major?: EmbeddedMajor;
   onLog?: (message: string) => void;
 }
 
@@ -49,6 +51,7 @@ export async function startTestCluster(options: StartTestClusterOptions = {}): P
     names: options.names ?? [DEFAULT_SHARD, 'shard_1', 'shard_2'],
     auth: { kind: 'password', password },
     fsync: false,
+    ...(options.major ? { major: options.major } : {}),
     ...(options.onLog ? { onLog: options.onLog } : {}),
   }).catch(async (error: unknown) => {
     await rm(dir, { recursive: true, force: true });

