@@ -24,6 +24,8 @@ export const errorCodes = [
   'JOB_BUSY',
   'ACTION_NOT_ALLOWED',
   'READ_ONLY',
+  /** A backup archive that cannot be read (damaged, truncated, unsupported): details name file, entry and offset. */
+  'ARCHIVE_UNREADABLE',
   'INTERNAL',
 ] as const;
 
