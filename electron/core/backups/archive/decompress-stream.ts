@@ -1,0 +1,128 @@
+import { Readable } from 'node:stream';
+import zlib from 'node:zlib';
+import { Decompress as ZstdDecompress } from 'fzstd';
+import type { ArchiveCompression } from './archive-header.ts';
+import { Lz4FrameDecoder } from './lz4-frame-decoder.ts';
+
+/**
+ * How gzip data is wrapped: custom archives hold a bare zlib stream per table (`78 9c`), directory
+ * dumps and compressed plain dumps real gzip files (`1f 8b`).
+ */
+export type GzipContainer = 'zlib' | 'gzip';
+
+/** Output pieces of about this size keep per-piece overhead low while the next one inflates on the thread pool. */
+const ZLIB_CHUNK = 256 * 1024;
+/** Input is handed to a decoder in batches this large: custom archives store 4 KiB chunks. */
+const INPUT_BATCH = 256 * 1024;
+
+/** A decoder's complaint about its input, as opposed to an error reading the archive itself. */
+export class CompressedDataError extends Error {
+  override readonly name = 'CompressedDataError';
+}
+
+/** Decompresses a stream of pieces; the output is the table's COPY text. Errors of the data itself are CompressedDataError. */
+export function decompressStream(compression: ArchiveCompression, input: AsyncIterable<Buffer>, container: GzipContainer): AsyncIterable<Buffer> {
+  switch (compression) {
+    case 'none':
+      return input;
+    case 'gzip':
+      return zlibStream(batched(input), container);
+    case 'lz4':
+      return syncDecoderStream(batched(input), lz4Decoder());
+    case 'zstd':
+      return syncDecoderStream(batched(input), zstdDecoder());
+  }
+}
+
+async function* batched(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  let parts: Buffer[] = [];
+  let size = 0;
+  for await (const piece of input) {
+    parts.push(piece);
+    size += piece.length;
+    if (size >= INPUT_BATCH) {
+      yield parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
+      parts = [];
+      size = 0;
+    }
+  }
+  if (size > 0) yield parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
+}
+
+async function* zlibStream(input: AsyncIterable<Buffer>, container: GzipContainer): AsyncGenerator<Buffer> {
+  const options = { chunkSize: ZLIB_CHUNK };
+  const decoder = container === 'zlib' ? zlib.createInflate(options) : zlib.createGunzip(options);
+  const source = Readable.from(input, { objectMode: false, highWaterMark: INPUT_BATCH });
+  let readError: unknown = null;
+  source.on('error', (error) => {
+    readError = error;
+    decoder.destroy(error);
+  });
+  source.pipe(decoder);
+  try {
+    for await (const out of decoder as AsyncIterable<Buffer>) yield out;
+  } catch (error) {
+    // The archive's own read error (truncation) wins over the decoder's echo of it.
+    if (readError) throw readError;
+    throw new CompressedDataError(`gzip data is damaged: ${(error as Error).message}`);
+  } finally {
+    source.destroy();
+    decoder.destroy();
+  }
+}
+
+interface SyncDecoder {
+  push(input: Buffer): Buffer[];
+  end(): Buffer[];
+}
+
+async function* syncDecoderStream(input: AsyncIterable<Buffer>, decoder: SyncDecoder): AsyncGenerator<Buffer> {
+  for await (const piece of input) {
+    for (const out of decodeOrThrow(() => decoder.push(piece))) yield out;
+  }
+  for (const out of decodeOrThrow(() => decoder.end())) yield out;
+}
+
+function decodeOrThrow(step: () => Buffer[]): Buffer[] {
+  try {
+    return step();
+  } catch (error) {
+    throw new CompressedDataError(`compressed data is damaged: ${(error as Error).message}`);
+  }
+}
+
+function lz4Decoder(): SyncDecoder {
+  const decoder = new Lz4FrameDecoder();
+  return {
+    push: (input) => decoder.push(input),
+    end: () => {
+      decoder.end();
+      return [];
+    },
+  };
+}
+
+function zstdDecoder(): SyncDecoder {
+  let out: Buffer[] = [];
+  let finished = false;
+  const decoder = new ZstdDecompress((data, final) => {
+    if (data.length) out.push(Buffer.from(data.buffer, data.byteOffset, data.length));
+    if (final) finished = true;
+  });
+  const take = () => {
+    const result = out;
+    out = [];
+    return result;
+  };
+  return {
+    push(input) {
+      decoder.push(input);
+      return take();
+    },
+    end() {
+      decoder.push(new Uint8Array(0), true);
+      if (!finished) throw new Error('the zstd data ends inside a frame');
+      return take();
+    },
+  };
+}

@@ -1,0 +1,180 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { entryLabel } from './archive-data-source.ts';
+import type { ArchiveDataSource, EntryStream, ReadMeter } from './archive-data-source.ts';
+import { archiveUnreadable, isArchiveUnreadable } from './archive-unreadable.ts';
+import type { ArchivePlace } from './archive-unreadable.ts';
+import { decompressStream } from './decompress-stream.ts';
+import { PlainDumpScanner } from './plain-dump-scanner.ts';
+import type { PlainDataRange, PlainDumpScan } from './plain-dump-scanner.ts';
+import type { TocEntry } from './toc-entries.ts';
+
+const READ_SIZE = 1 << 20;
+
+export interface OpenedPlain {
+  readonly scan: PlainDumpScan;
+  readonly data: ArchiveDataSource;
+  /** The scan stopped at damage (a truncated or corrupt gzip file): what was found before it is kept. */
+  readonly damage: Error | null;
+}
+
+/**
+ * A plain SQL dump, optionally gzip-compressed as a whole (`pg_dump -Fp -Z`). It has no TOC, so opening
+ * reads it once to find the entries and where each table's rows are; a compressed one cannot seek, so
+ * reading its data decompresses again from the start.
+ */
+export async function openPlainArchive(
+  file: string,
+  gzip: boolean,
+  meter: ReadMeter,
+  options: { signal?: AbortSignal; onBytes?: (done: number, total: number) => void } = {},
+): Promise<OpenedPlain> {
+  const size = (await stat(file)).size;
+  const scanner = new PlainDumpScanner();
+  const place: ArchivePlace & { offset: number } = { file, entry: 'the SQL text', offset: 0 };
+  let damage: Error | null = null;
+  try {
+    for await (const piece of sqlText(file, gzip, place, meter)) {
+      options.signal?.throwIfAborted();
+      scanner.push(piece);
+      options.onBytes?.(place.offset, size);
+    }
+  } catch (error) {
+    if ((error as Error).name === 'AbortError') throw error;
+    damage = isArchiveUnreadable(error) ? error : archiveUnreadable({ ...place, entry: lastEntry(scanner) }, (error as Error).message, error);
+  }
+  const scan = scanner.finish();
+  return { scan, damage, data: new PlainDataSource(file, gzip, scan.ranges, size, meter) };
+}
+
+function lastEntry(scanner: PlainDumpScanner): string {
+  const entry = scanner.entries.at(-1);
+  return entry ? entryLabel(entry) : 'the SQL text';
+}
+
+/** The dump's SQL text from `start`; `place.offset` follows the file bytes read, for error messages. */
+function sqlText(file: string, gzip: boolean, place: { offset: number }, meter: ReadMeter, start = 0, end?: number): AsyncIterable<Buffer> {
+  async function* raw(): AsyncGenerator<Buffer> {
+    const stream = createReadStream(file, { highWaterMark: READ_SIZE, start, ...(end === undefined ? {} : { end: end - 1 }) });
+    place.offset = start;
+    try {
+      for await (const piece of stream as AsyncIterable<Buffer>) {
+        place.offset += piece.length;
+        meter.bytes += piece.length;
+        yield piece;
+      }
+    } finally {
+      stream.destroy();
+    }
+  }
+  return gzip ? decompressStream('gzip', raw(), 'gzip') : raw();
+}
+
+class PlainDataSource implements ArchiveDataSource {
+  readonly seekable: boolean;
+  readonly totalBytes: number;
+  readonly meter: ReadMeter;
+  readonly #file: string;
+  readonly #gzip: boolean;
+  readonly #ranges: ReadonlyMap<number, PlainDataRange>;
+
+  constructor(file: string, gzip: boolean, ranges: ReadonlyMap<number, PlainDataRange>, size: number, meter: ReadMeter) {
+    this.#file = file;
+    this.#gzip = gzip;
+    this.#ranges = ranges;
+    this.seekable = !gzip;
+    this.totalBytes = size;
+    this.meter = meter;
+  }
+
+  read(entry: TocEntry, signal?: AbortSignal): EntryStream {
+    if (this.#gzip) return this.#inOrderStream([entry], signal);
+    const range = this.#ranges.get(entry.dumpId) ?? { start: 0, end: 0 };
+    const place = { file: this.#file, entry: entryLabel(entry), offset: range.start };
+    const fail = (reason: string, cause?: unknown) => archiveUnreadable(place, reason, cause);
+    const text = range.end > range.start ? sqlText(this.#file, false, place, this.meter, range.start, range.end) : emptyText();
+    return { entry, chunks: withAbort(text, signal), fail };
+  }
+
+  async *readInOrder(wanted: readonly TocEntry[], signal?: AbortSignal): AsyncIterable<EntryStream> {
+    if (!this.#gzip) {
+      for (const entry of this.#sorted(wanted)) yield this.read(entry, signal);
+      return;
+    }
+    const place = { file: this.#file, entry: 'the SQL text', offset: 0 };
+    const cursor = new TextCursor(sqlText(this.#file, true, place, this.meter));
+    try {
+      for (const entry of this.#sorted(wanted)) {
+        const range = this.#ranges.get(entry.dumpId)!;
+        place.entry = entryLabel(entry);
+        yield { entry, chunks: withAbort(cursor.range(range.start, range.end), signal), fail: (reason, cause) => archiveUnreadable(place, reason, cause) };
+      }
+    } finally {
+      await cursor.close();
+    }
+  }
+
+  #inOrderStream(entries: readonly TocEntry[], signal?: AbortSignal): EntryStream {
+    const streams = this.readInOrder(entries, signal)[Symbol.asyncIterator]();
+    let current: EntryStream | null = null;
+    const file = this.#file;
+    async function* chunks(): AsyncGenerator<Buffer> {
+      const next = await streams.next();
+      if (next.done) return;
+      current = next.value;
+      yield* current.chunks;
+      await streams.return?.();
+    }
+    const entry = entries[0]!;
+    const fail = (reason: string, cause?: unknown) => (current ? current.fail(reason, cause) : archiveUnreadable({ file, entry: entryLabel(entry), offset: 0 }, reason, cause));
+    return { entry, chunks: chunks(), fail };
+  }
+
+  #sorted(wanted: readonly TocEntry[]): TocEntry[] {
+    return wanted.filter((e) => this.#ranges.has(e.dumpId)).sort((a, b) => this.#ranges.get(a.dumpId)!.start - this.#ranges.get(b.dumpId)!.start);
+  }
+
+  async close(): Promise<void> {}
+}
+
+async function* emptyText(): AsyncGenerator<Buffer> {}
+
+async function* withAbort(chunks: AsyncIterable<Buffer>, signal?: AbortSignal): AsyncGenerator<Buffer> {
+  for await (const chunk of chunks) {
+    signal?.throwIfAborted();
+    yield chunk;
+  }
+}
+
+/** Hands out byte ranges of one forward-only text stream, in increasing order. */
+class TextCursor {
+  readonly #source: AsyncIterator<Buffer>;
+  #piece: Buffer = Buffer.alloc(0);
+  #pieceStart = 0;
+
+  constructor(text: AsyncIterable<Buffer>) {
+    this.#source = text[Symbol.asyncIterator]();
+  }
+
+  async *range(start: number, end: number): AsyncGenerator<Buffer> {
+    let at = start;
+    while (at < end) {
+      const pieceEnd = this.#pieceStart + this.#piece.length;
+      if (at >= pieceEnd) {
+        const next = await this.#source.next();
+        if (next.done) return;
+        this.#pieceStart = pieceEnd;
+        this.#piece = next.value;
+        continue;
+      }
+      const from = at - this.#pieceStart;
+      const to = Math.min(end, pieceEnd) - this.#pieceStart;
+      yield this.#piece.subarray(from, to);
+      at = this.#pieceStart + to;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#source.return?.();
+  }
+}
