@@ -41,7 +41,7 @@ export const failedMigrationSchema = z.object({
   failedAt: z.string().nullable(),
 });
 
-/** In the database's schema_migrations but not among the files meant for it. */
+/** In the database's schema_migrations, but no file of the migrations folder has this version. */
 export const unknownMigrationSchema = z.object({ version: z.string(), appliedAt: z.string().nullable() });
 
 export const databaseMigrationStatusSchema = z.object({
@@ -120,16 +120,35 @@ export type DriftItem = z.infer<typeof driftItemSchema>;
 
 const databaseErrorSchema = z.object({ name: shardName, error: errorInfoSchema.nullable() });
 
+/**
+ * A foreign key from a tenant table into a global table that one side of a comparison cannot have,
+ * because that global table lives on the primary only: PWB's layout, not drift.
+ */
+export const setAsideForeignKeySchema = z.object({
+  /** The database that lacks the global table (and so the key). */
+  database: shardName,
+  table: z.string(),
+  constraint: z.string(),
+  definition: z.string(),
+  /** The global table the key points at. */
+  references: z.string(),
+});
+export type SetAsideForeignKey = z.infer<typeof setAsideForeignKeySchema>;
+
 export const driftResultSchema = z.object({
   reference: shardName,
   drift: z.array(driftItemSchema),
   databases: z.array(databaseErrorSchema),
+  /** Foreign keys into global tables absent on a database: not compared there (the control plane lives on the primary). */
+  setAside: z.array(setAsideForeignKeySchema),
 });
 export type DriftResult = z.infer<typeof driftResultSchema>;
 
 export const lintFindingSchema = z.object({
   table: z.string(),
-  rule: z.enum(['no-tenant-index', 'unique-without-tenant-key', 'nullable-tenant-key', 'no-primary-key']),
+  rule: z.enum(['no-tenant-index', 'unique-without-tenant-key', 'nullable-tenant-key', 'no-primary-key', 'control-plane-reference']),
+  /** `warning`: a risk to fix (lint exits 1); `info`: a property of the layout worth knowing (rows that lose a check on a shard). */
+  severity: z.enum(['warning', 'info']),
   detail: z.string(),
   fix: z.string(),
   /** Every database the finding holds on. */

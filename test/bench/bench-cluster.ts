@@ -65,8 +65,7 @@ export async function startBenchCluster(options: BenchClusterOptions): Promise<B
 
 async function prepare(pools: Map<string, pg.Pool>, options: BenchClusterOptions): Promise<boolean> {
   const primary = pools.get(DEFAULT_SHARD)!;
-  await applyMigrations(primary, { set: 'global' });
-  await Promise.all([...pools.values()].map((pool) => applyMigrations(pool, { set: 'tenant' })));
+  await Promise.all([...pools].map(([name, pool]) => applyMigrations(pool, { layout: name === DEFAULT_SHARD ? 'primary' : 'tenant-shard' })));
   const existing = Number((await primary.query<{ n: string }>('SELECT count(*) AS n FROM pwb_websites')).rows[0]?.n ?? 0);
   if (existing === options.websites) {
     options.log(`keeping the ${existing.toLocaleString('en')} websites seeded by an earlier run`);

@@ -158,7 +158,7 @@ export const bench: BenchModule = {
           try {
             await admin.query('DROP DATABASE IF EXISTS pwb_bench_scratch');
             await admin.query('CREATE DATABASE pwb_bench_scratch');
-            await applyMigrations(connString(target, 'pwb_bench_scratch'), { set: 'tenant' });
+            await applyMigrations(connString(target, 'pwb_bench_scratch'), { layout: 'tenant-shard' });
             await quiet();
             log(`baseline: serial psql \\copy pipe of the same rows (${psql})...`);
             const started = performance.now();

@@ -64,10 +64,9 @@ async function prepareDatabases(servers: readonly EmbeddedServer[], options: Run
   try {
     const primary = pools.get(DEFAULT_SHARD);
     if (!primary) throw new Error('the demo cluster has no default server');
-    const applied = [
-      ...(await applyMigrations(primary, { set: 'global' })),
-      ...(await Promise.all([...pools.values()].map((pool) => applyMigrations(pool, { set: 'tenant' })))).flat(),
-    ];
+    const applied = (
+      await Promise.all([...pools].map(([name, pool]) => applyMigrations(pool, { layout: name === DEFAULT_SHARD ? 'primary' : 'tenant-shard' })))
+    ).flat();
     if (applied.length) options.log(`Applied ${applied.length} migrations`);
     const count = await primary.query<{ n: number }>('SELECT count(*)::int AS n FROM pwb_websites');
     if (count.rows[0]?.n) {

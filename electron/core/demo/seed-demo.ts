@@ -27,6 +27,12 @@ export interface SeedDemoOptions {
   /** Multiplies the size of the large tenants (about 70k rows each at 1). */
   scale?: number;
   seed?: number;
+  /**
+   * Shards built with `schema:load` (every table, every foreign key into the control plane): before
+   * their tenants' rows, their global tables get the rows those rows reference (their websites, the
+   * platform staff that tickets name), as such a shard needs to take any write at all.
+   */
+  schemaLoadShards?: readonly string[];
   log?: (message: string) => void;
 }
 
@@ -71,12 +77,22 @@ export async function seedDemo(targets: SeedTargets, options: SeedDemoOptions = 
     );
   const globalWork = (): Promise<void> => withSession(targets.primary, (client) => seedGlobalTables(client, plan.websites, seed, log));
 
-  const primaryJobs = [globalWork, tenantWork(DEFAULT_SHARD, targets.primary)];
-  // A single client cannot run two transactions at once; a pool can, on two sessions.
-  const primaryRun = targets.primary instanceof pg.Pool
-    ? Promise.all(primaryJobs.map((job) => job()))
-    : primaryJobs.reduce<Promise<unknown>>((chain, job) => chain.then(job), Promise.resolve());
-  await Promise.all([primaryRun, ...shardNames.map((shard) => tenantWork(shard, targets.shards[shard] as SeedConnection)())]);
+  // The primary's tenant rows reference its control plane (PWB's foreign keys into pwb_websites and
+  // pwb_users), so they follow the global rows; so do a schema:load shard's, whose global tables get
+  // copies of the rows they reference. Tenant-only shards start at once.
+  const schemaLoad = new Set(options.schemaLoadShards ?? []);
+  const globalRun = globalWork();
+  const shardRun = (shard: string): Promise<void> => {
+    const connection = targets.shards[shard] as SeedConnection;
+    if (!schemaLoad.has(shard)) return tenantWork(shard, connection)();
+    return globalRun.then(() => copyControlPlaneRows(targets.primary, connection, shard)).then(tenantWork(shard, connection));
+  };
+  // A single client cannot run two transactions at once, so with one the primary goes before the shards.
+  const shardsRun = () => Promise.all(shardNames.map(shardRun));
+  const concurrent = targets.primary instanceof pg.Pool;
+  const shardsDone = concurrent ? shardsRun() : null;
+  await globalRun.then(tenantWork(DEFAULT_SHARD, targets.primary));
+  await (shardsDone ?? shardsRun());
 
   const durationMs = Date.now() - started;
   log(`seeded ${websites} websites in ${durationMs} ms`);
@@ -105,6 +121,22 @@ async function seedGlobalTables(client: pg.ClientBase, websites: PlannedWebsite[
     await client.query('ANALYZE pwb_websites, pwb_users, pwb_user_memberships, pwb_subscriptions, pwb_agencies, pwb_addresses');
   });
   log(`global tables: ${websites.length} websites`);
+}
+
+/**
+ * A `schema:load` shard's control plane: the pwb_websites rows of the websites it serves, and the
+ * users its rows name (platform staff and its websites' own users), copied from the primary by column
+ * name. A shard with those foreign keys accepts no tenant row without them.
+ */
+async function copyControlPlaneRows(primary: SeedConnection, shard: SeedConnection, shardName: string): Promise<void> {
+  const selections = [
+    { table: 'pwb_websites', where: `coalesce(r.shard_name, '${DEFAULT_SHARD}') = $1` },
+    { table: 'pwb_users', where: `r.website_id IS NULL OR r.website_id IN (SELECT id FROM pwb_websites WHERE coalesce(shard_name, '${DEFAULT_SHARD}') = $1)` },
+  ];
+  for (const { table, where } of selections) {
+    const rows = await withSession(primary, (client) => client.query<{ rows: unknown }>(`SELECT coalesce(json_agg(r), '[]'::json) AS rows FROM ${table} r WHERE ${where}`, [shardName]));
+    await withSession(shard, (client) => client.query(`INSERT INTO ${table} SELECT * FROM json_populate_recordset(NULL::${table}, $1::json)`, [JSON.stringify(rows.rows[0]!.rows)]));
+  }
 }
 
 async function seedTenantDatabase(

@@ -4,6 +4,13 @@
  * filled. Website ids are given explicitly so a seed always yields the same ids.
  */
 
+/**
+ * Platform staff: the first pwb_users rows of a fresh primary, ids 1..PLATFORM_STAFF. Tenant rows that
+ * name a user (tickets, ticket messages) pick among them, so every database that enforces PWB's
+ * foreign keys into pwb_users finds them.
+ */
+export const PLATFORM_STAFF = 5;
+
 export function globalSeedStatements(): string[] {
   return [
     `INSERT INTO pwb_websites (id, subdomain, custom_domain, custom_domain_verified, custom_domain_verified_at, shard_name,
@@ -37,7 +44,7 @@ export function globalSeedStatements(): string[] {
      SELECT NULL, 'staff' || g || '@shard-console.example', '$2a$12$' || substr(md5('staff' || g) || md5('pw' || g), 1, 53),
        'Staff', 'Member ' || g, true, 100 + g, pg_temp.ts('su.c:' || g), pg_temp.ts('su.l:' || g), 'en',
        timestamp '2021-06-01 09:00:00' + g * interval '1 day', timestamp '2021-06-01 09:00:00' + g * interval '1 day'
-     FROM generate_series(1, 5) AS g`,
+     FROM generate_series(1, ${PLATFORM_STAFF}) AS g`,
     `INSERT INTO pwb_users (website_id, email, encrypted_password, first_names, last_names, admin, sign_in_count,
        current_sign_in_at, last_sign_in_at, locale, created_at, updated_at)
      SELECT w.id, 'user' || g || '@' || w.subdomain || '.example', '$2a$12$' || substr(md5('u' || w.id || ':' || g) || md5('p' || w.id || ':' || g), 1, 53),

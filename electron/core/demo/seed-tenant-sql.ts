@@ -7,6 +7,8 @@
  * Small tenants get a handful of rows per table; large ones get `base * scale` rows.
  */
 
+import { PLATFORM_STAFF } from './seed-global-sql.ts';
+
 export interface TenantSeedOptions {
   scale: number;
   /** Add a few enquiries with no website (PWB allows NULL website_id): only on the primary. */
@@ -220,7 +222,8 @@ export function tenantSeedStatements(options: TenantSeedOptions): string[] {
        assigned_to_id, message_count, first_response_at, sla_response_due_at, resolved_at, created_at, updated_at)
      SELECT pg_temp.uid(${k('st')}), s.website_id, v.number, 'Help with ' || (ARRAY['billing','domain','listings','import','email'])[1 + g % 5],
        'Ticket ' || g || ' opened by the agency.', v.status, (ARRAY['low','normal','high','urgent'])[pg_temp.pick(${k('st.p')}, 1, 4)],
-       (ARRAY['billing','technical','content'])[1 + g % 3], pg_temp.pick(${k('st.c')}, 1, 50), NULL,
+       (ARRAY['billing','technical','content'])[1 + g % 3], pg_temp.pick(${k('st.c')}, 1, ${PLATFORM_STAFF}),
+       CASE WHEN pg_temp.rnd(${k('st.a')}) < 0.6 THEN pg_temp.pick(${k('st.as')}, 1, ${PLATFORM_STAFF}) END,
        ${perParent('v.number', 1, 3, 2, 6)}, (v.t + interval '3 hours')::timestamp(0), (v.t + interval '1 day')::timestamp(0),
        CASE WHEN v.status IN ('resolved', 'closed') THEN v.t + interval '2 days' END, v.t, v.t + interval '2 days'
      FROM seed_sites s

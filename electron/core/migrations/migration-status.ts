@@ -7,28 +7,34 @@ import { migrationsDirFor } from './migrations-dir.ts';
 import { reachabilityError } from './reachability-error.ts';
 
 
-/** One database's row of the matrix, read only: a database nobody migrated yet has every file pending. */
+/**
+ * One database's row of the matrix, read only: a database nobody migrated yet has every file pending.
+ * A shard runs the tenant set; global migrations recorded on one (a shard built with `schema:load`,
+ * which has every table) are shown as applied there, never as pending where they are absent.
+ */
 async function databaseStatus(ctx: ConsoleContext, target: DatabaseTarget, files: readonly MigrationFile[]): Promise<DatabaseMigrationStatus> {
   const base = { name: target.name, role: target.role };
   try {
     const ledger = await readLedger(ctx.pools.get(target.name));
-    const expected = migrationsFor(target.role, files);
-    const expectedVersions = new Set(expected.map((f) => f.version));
+    const expected = new Set(migrationsFor(target.role, files).map((f) => f.version));
     const status: DatabaseMigrationStatus = { ...base, reachable: true, error: null, applied: [], pending: [], failed: [], unknown: [] };
-    for (const file of expected) {
+    for (const file of files) {
       const entry = ledger.entries.get(file.version);
       const { version, name, set } = file;
       if (ledger.applied.has(version)) {
         const checksum = entry?.status !== 'applied' ? 'unrecorded' : entry.checksum === file.checksum ? 'match' : 'edited';
         status.applied.push({ version, name, set, appliedAt: entry?.appliedAt?.toISOString() ?? null, checksum });
+      } else if (!expected.has(version)) {
+        continue;
       } else if (entry?.status === 'failed') {
         status.failed.push({ version, name, set, error: entry.error ?? 'failed', failedAt: entry.failedAt?.toISOString() ?? null });
       } else {
         status.pending.push({ version, name, set });
       }
     }
+    const known = new Set(files.map((f) => f.version));
     for (const version of [...ledger.applied].sort()) {
-      if (!expectedVersions.has(version)) status.unknown.push({ version, appliedAt: ledger.entries.get(version)?.appliedAt?.toISOString() ?? null });
+      if (!known.has(version)) status.unknown.push({ version, appliedAt: ledger.entries.get(version)?.appliedAt?.toISOString() ?? null });
     }
     return status;
   } catch (error) {

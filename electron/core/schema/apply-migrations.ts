@@ -2,7 +2,7 @@ import path from 'node:path';
 import pg from 'pg';
 import type { MigrationSet } from '../../../shared/contract.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
-import { DEFAULT_MIGRATIONS_DIR, listMigrationSet, type MigrationFile } from '../migrations/migration-files.ts';
+import { DEFAULT_MIGRATIONS_DIR, listMigrations, listMigrationSet, type MigrationFile } from '../migrations/migration-files.ts';
 import { migrateDatabase } from '../migrations/migrate-database.ts';
 
 /*
@@ -14,8 +14,16 @@ import { migrateDatabase } from '../migrations/migrate-database.ts';
 export type { MigrationFile, MigrationSet };
 export { DEFAULT_MIGRATIONS_DIR };
 
+/**
+ * How a database is built. The primary runs every migration, global and tenant, in version order (the
+ * foreign keys into the control plane need both). A tenant shard runs the tenant set only, PWB's
+ * documented layout. A `schema:load` shard was built from the whole schema.rb: every table and every
+ * foreign key, the global tables holding at most the rows its own websites reference.
+ */
+export type DatabaseLayout = 'primary' | 'tenant-shard' | 'schema-load-shard';
+
 export interface ApplyMigrationsOptions {
-  set: MigrationSet;
+  layout: DatabaseLayout;
   /** The folder holding `global/` and `tenant/`. */
   dir?: string;
 }
@@ -25,9 +33,14 @@ export function listMigrationFiles(set: MigrationSet, dir: string = DEFAULT_MIGR
   return listMigrationSet(dir, set);
 }
 
-/** Applies the set's pending files, each in its own transaction; returns the versions it applied. */
+/** The files a database of this layout runs, in version order. */
+export async function migrationFilesFor(layout: DatabaseLayout, dir: string = DEFAULT_MIGRATIONS_DIR): Promise<MigrationFile[]> {
+  return layout === 'tenant-shard' ? listMigrationSet(dir, 'tenant') : listMigrations(dir);
+}
+
+/** Applies the layout's pending files, each in its own transaction; returns the versions it applied. */
 export async function applyMigrations(target: pg.ClientBase | pg.Pool | string, options: ApplyMigrationsOptions): Promise<string[]> {
-  const files = await listMigrationFiles(options.set, options.dir);
+  const files = await migrationFilesFor(options.layout, options.dir);
   if (typeof target === 'string') {
     const client = new pg.Client({ connectionString: target });
     client.on('error', () => undefined);

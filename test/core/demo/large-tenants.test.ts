@@ -10,7 +10,7 @@ describe('seedDemo at scale 1', () => {
     const scratch = await Promise.all(
       cluster.servers.map(async (server) => ({
         name: server.name,
-        db: await createScratchDatabase(server, cluster.password, 'large_tenants', server.name === 'default' ? ['global', 'tenant'] : ['tenant']),
+        db: await createScratchDatabase(server, cluster.password, 'large_tenants', server.name === 'default' ? 'primary' : 'tenant-shard'),
       })),
     );
     try {

@@ -1,11 +1,11 @@
 import type pg from 'pg';
 import type { EmbeddedServer } from '../../../electron/core/demo/embedded-cluster.ts';
 import { applyMigrations } from '../../../electron/core/schema/apply-migrations.ts';
-import type { MigrationSet } from '../../../electron/core/schema/apply-migrations.ts';
+import type { DatabaseLayout } from '../../../electron/core/schema/apply-migrations.ts';
 import { testPool } from '../../harness/test-cluster.ts';
 
 /** A freshly migrated extra database on a harness server, for tests that must seed their own data. */
-export async function createScratchDatabase(server: EmbeddedServer, password: string, name: string, sets: MigrationSet[]): Promise<{ pool: pg.Pool; drop(): Promise<void> }> {
+export async function createScratchDatabase(server: EmbeddedServer, password: string, name: string, layout: DatabaseLayout): Promise<{ pool: pg.Pool; drop(): Promise<void> }> {
   const admin = testPool(server, password, 'postgres');
   try {
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -14,7 +14,7 @@ export async function createScratchDatabase(server: EmbeddedServer, password: st
     await admin.end();
   }
   const pool = testPool(server, password, name);
-  for (const set of sets) await applyMigrations(pool, { set });
+  await applyMigrations(pool, { layout });
   return {
     pool,
     async drop() {

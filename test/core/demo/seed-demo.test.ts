@@ -112,7 +112,7 @@ describe('seedDemo determinism', () => {
     const primary = cluster.servers.find((server) => server.name === 'default');
     if (!primary) throw new Error('no default server');
     const [first, second] = await Promise.all(
-      ['determinism_a', 'determinism_b'].map((name) => createScratchDatabase(primary, cluster.password, name, ['global', 'tenant'])),
+      ['determinism_a', 'determinism_b'].map((name) => createScratchDatabase(primary, cluster.password, name, 'primary')),
     );
     if (!first || !second) throw new Error('scratch databases missing');
     try {
