@@ -1,5 +1,6 @@
 import type { MigrationRun, MigrationStatusResult } from '../../../shared/contract.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
+import { setAsideSummary } from '../../../shared/set-aside-summary.ts';
 import { loadClusterProfile } from '../../core/config/resolve-profile-source.ts';
 import { envSecretReader } from '../../core/config/secret-store.ts';
 import type { ConsoleContext } from '../../core/console-context.ts';
@@ -134,6 +135,8 @@ export const driftCommand: CliCommand = {
       return code;
     }
     if (result.drift.length === 0) io.out(`No drift: every shard's tenant schema matches the primary (${result.reference}).`);
+    const setAside = setAsideSummary(result.setAside);
+    if (setAside) io.out(setAside);
     let heading = '';
     for (const item of result.drift) {
       const next = `== ${item.database} · ${item.table}`;
@@ -151,13 +154,14 @@ export const lintCommand: CliCommand = {
   summary: 'tenant-isolation lint: tenant tables without a tenant index or primary key, unique indexes without the tenant key, nullable tenant keys',
   run: async (ctx, { options, io }) => {
     const result = await callMethod(ctx, 'schema.lint', {});
-    const code = result.findings.length > 0 || result.databases.some((d) => d.error) ? 1 : 0;
+    const code = result.findings.some((f) => f.severity !== 'info') || result.databases.some((d) => d.error) ? 1 : 0;
     if (options.json) {
       io.out(JSON.stringify(result, null, 2));
       return code;
     }
-    for (const f of result.findings) io.out(`${f.table} [${f.rule}] on ${f.databases.join(', ')}: ${f.detail}\n${f.fix.replace(/^/gm, '    ')}`);
-    io.out(`${result.findings.length} finding${result.findings.length === 1 ? '' : 's'}.`);
+    for (const f of result.findings) io.out(`${f.table} [${f.rule}${f.severity === 'info' ? ', info' : ''}] on ${f.databases.join(', ')}: ${f.detail}\n${f.fix.replace(/^/gm, '    ')}`);
+    const infos = result.findings.filter((f) => f.severity === 'info').length;
+    io.out(`${result.findings.length} finding${result.findings.length === 1 ? '' : 's'}${infos ? ` (${infos} for information)` : ''}.`);
     for (const d of result.databases) if (d.error) io.err(`${d.name}: ${d.error.message}`);
     return code;
   },

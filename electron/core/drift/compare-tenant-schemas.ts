@@ -1,5 +1,6 @@
-import type { DriftItem } from '../../../shared/contract.ts';
-import type { CatalogIndex, CatalogTable, CatalogView, DatabaseCatalog } from '../catalog/database-catalog.ts';
+import type { DriftItem, SetAsideForeignKey } from '../../../shared/contract.ts';
+import type { CatalogConstraint, CatalogIndex, CatalogTable, CatalogView, DatabaseCatalog } from '../catalog/database-catalog.ts';
+import { controlPlaneKeysAbsentOn } from '../catalog/foreign-key-kinds.ts';
 import * as fix from './drift-fix-sql.ts';
 import type { SequenceInfo } from './introspect-sequences.ts';
 
@@ -10,6 +11,20 @@ export interface SchemaSnapshot {
 }
 
 type Emit = (table: string, kind: string, detail: string, sql: string) => void;
+
+/** One database compared with the primary: its differences, and the keys left out as PWB's layout. */
+export interface SchemaComparison {
+  readonly drift: DriftItem[];
+  readonly setAside: SetAsideForeignKey[];
+}
+
+/** The two sides of one table's comparison, each with its catalog (which classifies its foreign keys). */
+interface TablePair {
+  readonly reference: CatalogTable;
+  readonly other: CatalogTable;
+  readonly refCatalog: DatabaseCatalog;
+  readonly otherCatalog: DatabaseCatalog;
+}
 
 /** An index definition without its own name, so an index renamed on one database still matches. */
 function indexShape(i: CatalogIndex): string {
@@ -58,7 +73,7 @@ function compareIndexes(owner: string, ref: readonly CatalogIndex[], other: read
   }
 }
 
-function compareTable(r: CatalogTable, o: CatalogTable, database: string, emit: Emit): void {
+function compareColumns(r: CatalogTable, o: CatalogTable, database: string, emit: Emit): void {
   const t = r.name;
   const otherColumns = new Map(o.columns.map((c) => [c.name, c]));
   // By name only: the position of a column is not drift (schema.rb builds tables alphabetically).
@@ -81,17 +96,38 @@ function compareTable(r: CatalogTable, o: CatalogTable, database: string, emit: 
     }
   }
   for (const oc of otherColumns.values()) emit(t, 'extra-column', `column ${oc.name} (${oc.type}) exists only on ${database}`, fix.dropColumnSql(o, oc.name));
+}
 
-  const constraints = pairUp(r.constraints, o.constraints, (k) => `${k.type} ${squash(k.definition)}`);
+/** A table's constraints minus the foreign keys into global tables the other side does not have. */
+function comparableConstraints(table: CatalogTable, catalog: DatabaseCatalog, other: DatabaseCatalog): { kept: CatalogConstraint[]; setAside: CatalogConstraint[] } {
+  const absent = controlPlaneKeysAbsentOn(catalog, table, other);
+  const isSetAside = (k: CatalogConstraint) => k.type === 'f' && absent.has(k.name);
+  return { kept: table.constraints.filter((k) => !isSetAside(k)), setAside: table.constraints.filter(isSetAside) };
+}
+
+function compareConstraints(pair: TablePair, database: string, emit: Emit, setAside: SetAsideForeignKey[]): void {
+  const { reference: r, other: o } = pair;
+  const t = r.name;
+  const ref = comparableConstraints(r, pair.refCatalog, pair.otherCatalog);
+  const oth = comparableConstraints(o, pair.otherCatalog, pair.refCatalog);
+  const referenced = (table: CatalogTable, k: CatalogConstraint) => table.foreignKeys.find((fk) => fk.name === k.name)?.refTable ?? '';
+  for (const k of ref.setAside) setAside.push({ database, table: t, constraint: k.name, definition: k.definition, references: referenced(r, k) });
+  for (const k of oth.setAside) setAside.push({ database: pair.refCatalog.database, table: t, constraint: k.name, definition: k.definition, references: referenced(o, k) });
+  const constraints = pairUp(ref.kept, oth.kept, (k) => `${k.type} ${squash(k.definition)}`);
   for (const k of constraints.missing) emit(t, 'missing-constraint', `constraint ${k.name} (${k.definition}) is missing on ${database}`, fix.addConstraintSql(o, k));
   for (const k of constraints.extra) emit(t, 'extra-constraint', `constraint ${k.name} (${k.definition}) exists only on ${database}`, fix.dropConstraintSql(o, k.name));
   for (const [rk, ok] of constraints.changed) {
     emit(t, 'constraint-definition', `constraint ${rk.name} is ${ok.definition} on ${database}, ${rk.definition} on the primary`, `${fix.dropConstraintSql(o, ok.name)}\n${fix.addConstraintSql(o, rk)}`);
   }
+}
 
+function compareTable(pair: TablePair, database: string, emit: Emit, setAside: SetAsideForeignKey[]): void {
+  const { reference: r, other: o } = pair;
+  compareColumns(r, o, database, emit);
+  compareConstraints(pair, database, emit, setAside);
   const refIndexes = r.indexes.filter((i) => !constraintIndexNames(r).has(i.name));
   const otherIndexes = o.indexes.filter((i) => !constraintIndexNames(o).has(i.name));
-  compareIndexes(t, refIndexes, otherIndexes, o.schema, database, emit);
+  compareIndexes(r.name, refIndexes, otherIndexes, o.schema, database, emit);
 }
 
 function compareView(r: CatalogView, o: CatalogView, database: string, emit: Emit): void {
@@ -117,10 +153,12 @@ function tenantSequences(snapshot: SchemaSnapshot, tenantTables: ReadonlySet<str
 
 /**
  * Every difference of the tenant schema between the primary (`reference`) and one other database, by
- * name, each with the SQL that would make `other` match the primary.
+ * name, each with the SQL that would make `other` match the primary. Foreign keys into global tables
+ * that one side does not have are set aside (listed, not compared).
  */
-export function compareTenantSchemas(reference: SchemaSnapshot, other: SchemaSnapshot, database: string): DriftItem[] {
+export function compareTenantSchemas(reference: SchemaSnapshot, other: SchemaSnapshot, database: string): SchemaComparison {
   const items: DriftItem[] = [];
+  const setAside: SetAsideForeignKey[] = [];
   const emit: Emit = (table, kind, detail, sql) => items.push({ database, table, kind, detail, fix: sql });
   const refCatalog = reference.catalog;
   const otherCatalog = other.catalog;
@@ -131,8 +169,13 @@ export function compareTenantSchemas(reference: SchemaSnapshot, other: SchemaSna
     const r = refCatalog.tables.get(name)!;
     const o = otherCatalog.tables.get(name);
     const owned = reference.sequences.filter((s) => s.ownerTable === name);
-    if (!o) emit(name, 'missing-table', `table ${name} is missing on ${database}`, fix.createTableSql(r, constraintIndexNames(r), owned));
-    else compareTable(r, o, database, emit);
+    if (!o) {
+      const absent = controlPlaneKeysAbsentOn(refCatalog, r, otherCatalog);
+      for (const fk of r.foreignKeys.filter((k) => absent.has(k.name))) {
+        setAside.push({ database, table: name, constraint: fk.name, definition: r.constraints.find((k) => k.name === fk.name)?.definition ?? '', references: fk.refTable });
+      }
+      emit(name, 'missing-table', `table ${name} is missing on ${database}`, fix.createTableSql(r, constraintIndexNames(r), owned, absent));
+    } else compareTable({ reference: r, other: o, refCatalog, otherCatalog }, database, emit, setAside);
   }
   for (const name of [...otherCatalog.tenantTables.keys()].sort()) {
     if (refTenant.has(name) || globals.has(name)) continue;
@@ -167,5 +210,5 @@ export function compareTenantSchemas(reference: SchemaSnapshot, other: SchemaSna
   for (const ov of tenantViews(otherCatalog, new Set(otherCatalog.tenantTables.keys()))) {
     if (!refViewNames.has(ov.name)) emit(ov.name, 'extra-view', `${ov.materialized ? 'materialized view' : 'view'} ${ov.name} exists only on ${database}`, fix.dropViewSql(ov));
   }
-  return items;
+  return { drift: items, setAside };
 }

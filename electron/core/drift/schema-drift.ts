@@ -22,17 +22,22 @@ export async function schemaDrift(ctx: ConsoleContext): Promise<DriftResult> {
   const byName = new Map(targets.map((t, i) => [t.name, loaded[i]!]));
   const primary = byName.get(reference)!;
   const drift = [];
+  const setAside = [];
   if (primary.snapshot) {
     for (const target of targets) {
       const other = byName.get(target.name)!;
       if (target.name === reference || !other.snapshot) continue;
-      drift.push(...compareTenantSchemas(primary.snapshot, other.snapshot, target.name));
+      const compared = compareTenantSchemas(primary.snapshot, other.snapshot, target.name);
+      drift.push(...compared.drift);
+      setAside.push(...compared.setAside);
     }
   }
   drift.sort((a, b) => a.database.localeCompare(b.database) || a.table.localeCompare(b.table) || a.kind.localeCompare(b.kind));
+  setAside.sort((a, b) => a.database.localeCompare(b.database) || a.table.localeCompare(b.table) || a.constraint.localeCompare(b.constraint));
   return {
     reference,
     drift,
+    setAside,
     databases: targets.map((t) => {
       const error = byName.get(t.name)!.error ?? (t.name !== reference && !primary.snapshot ? { code: 'DATABASE_UNREACHABLE' as const, message: `Not compared: the primary (${reference}) is the reference and could not be read.` } : null);
       return { name: t.name, error };

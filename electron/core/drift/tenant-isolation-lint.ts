@@ -1,6 +1,7 @@
 import type { LintFinding, LintResult } from '../../../shared/contract.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import type { CatalogIndex, CatalogTable, DatabaseCatalog, TenantTable } from '../catalog/database-catalog.ts';
+import { controlPlaneKeysAbsentOn, controlPlaneReferences } from '../catalog/foreign-key-kinds.ts';
 import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 import type { ConsoleContext } from '../console-context.ts';
 
@@ -46,6 +47,7 @@ export function lintTable(table: CatalogTable, tenant: TenantTable): Finding[] {
     found.push({
       table: table.name,
       rule: 'no-tenant-index',
+      severity: 'warning',
       detail: `no index is led by the ${path.label}: every per-website query, move and delete scans the whole table`,
       fix: `CREATE INDEX CONCURRENTLY ${quoteIdent(indexName(table, path.columns))} ON ${ref} (${cols});`,
     });
@@ -56,6 +58,7 @@ export function lintTable(table: CatalogTable, tenant: TenantTable): Finding[] {
     found.push({
       table: table.name,
       rule: 'unique-without-tenant-key',
+      severity: 'warning',
       detail: `unique index ${index.name} (${index.columns.join(', ')}) omits the ${path.label}: two websites sharing this database collide on it, and a move can fail on it`,
       fix: `DROP INDEX ${tableRef(table.schema, index.name)};\n${scopedIndexSql(index, path.columns)};`,
     });
@@ -66,6 +69,7 @@ export function lintTable(table: CatalogTable, tenant: TenantTable): Finding[] {
       found.push({
         table: table.name,
         rule: 'nullable-tenant-key',
+        severity: 'warning',
         detail: `${tenant.chain.length === 0 ? `the tenant key ${name}` : `${name}, on the ${path.label},`} is nullable: a row with NULL there belongs to no website, so no move or tenant delete ever sees it`,
         fix: `-- first assign or delete the rows WHERE ${quoteIdent(name)} IS NULL\nALTER TABLE ${ref} ALTER COLUMN ${quoteIdent(name)} SET NOT NULL;`,
       });
@@ -76,6 +80,7 @@ export function lintTable(table: CatalogTable, tenant: TenantTable): Finding[] {
     found.push({
       table: table.name,
       rule: 'no-primary-key',
+      severity: 'warning',
       detail: 'no primary key: rows cannot be verified or deleted one by one after a copy, and duplicates go unnoticed',
       fix: hasId ? `ALTER TABLE ${ref} ADD PRIMARY KEY ("id");` : `ALTER TABLE ${ref} ADD COLUMN "id" bigserial PRIMARY KEY;`,
     });
@@ -90,14 +95,40 @@ export function lintCatalog(catalog: DatabaseCatalog): Finding[] {
   });
 }
 
+/**
+ * Information, not a risk to fix: the primary's foreign keys from tenant tables into the control plane
+ * that a shard cannot have, because it keeps no copy of that global table. A website served from there
+ * loses the check (its rows may name a website or user that is gone); moves check those rows before
+ * they land on a database that enforces the key.
+ */
+export function controlPlaneFindings(primary: DatabaseCatalog, others: ReadonlyMap<string, DatabaseCatalog>): LintFinding[] {
+  const findings: LintFinding[] = [];
+  for (const name of [...primary.tenantTables.keys()].sort()) {
+    const table = primary.tables.get(name)!;
+    for (const fk of controlPlaneReferences(primary, table)) {
+      const lacking = [...others].filter(([, catalog]) => controlPlaneKeysAbsentOn(primary, table, catalog).has(fk.name)).map(([db]) => db);
+      if (lacking.length === 0) continue;
+      findings.push({
+        table: name,
+        rule: 'control-plane-reference',
+        severity: 'info',
+        detail: `rows reference ${fk.refTable} through ${fk.name} (${fk.columns.join(', ')}) on ${primary.database}, which keeps the control plane; ${lacking.join(', ')} ${lacking.length === 1 ? 'has' : 'have'} no ${fk.refTable}, so a website served from there loses that check (a row may name a ${fk.refTable} row that does not exist). Moves onto a database that enforces the key check these rows first.`,
+        fix: `-- information only: nothing to run. Keeping ${fk.refTable} on the primary alone is PWB's layout; the doctor reports rows whose website is gone.`,
+        databases: lacking,
+      });
+    }
+  }
+  return findings;
+}
+
 /** Lints every database; a finding lists every database it holds on, so identical schemas report once. */
 export async function tenantIsolationLint(ctx: ConsoleContext): Promise<LintResult> {
   const targets = ctx.pools.targets;
   const results = await Promise.all(
     targets.map((t) =>
       ctx.catalog.get(t.name, { refresh: true }).then(
-        (catalog) => ({ findings: lintCatalog(catalog), error: null }),
-        (error: unknown) => ({ findings: [] as Finding[], error: error instanceof ConsoleError ? error.toInfo() : { code: 'INTERNAL' as const, message: String(error) } }),
+        (catalog) => ({ catalog, findings: lintCatalog(catalog), error: null }),
+        (error: unknown) => ({ catalog: null, findings: [] as Finding[], error: error instanceof ConsoleError ? error.toInfo() : { code: 'INTERNAL' as const, message: String(error) } }),
       ),
     ),
   );
@@ -110,6 +141,10 @@ export async function tenantIsolationLint(ctx: ConsoleContext): Promise<LintResu
       else merged.set(key, { ...f, databases: [t.name] });
     }
   });
+  const primaryIndex = targets.findIndex((t) => t.role === 'primary');
+  const primary = results[primaryIndex]?.catalog;
+  const shards = new Map(targets.flatMap((t, i) => (i !== primaryIndex && results[i]!.catalog ? [[t.name, results[i]!.catalog!] as const] : [])));
+  for (const f of primary ? controlPlaneFindings(primary, shards) : []) merged.set(`${f.table}\u0000${f.rule}\u0000${f.detail}`, f);
   const findings = [...merged.values()].sort((a, b) => a.table.localeCompare(b.table) || a.rule.localeCompare(b.rule) || a.detail.localeCompare(b.detail));
   return { findings, databases: targets.map((t, i) => ({ name: t.name, error: results[i]!.error })) };
 }

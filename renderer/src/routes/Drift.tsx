@@ -2,6 +2,7 @@ import { useQuery } from '../api/hooks.ts';
 import { ErrorPanel } from '../components/ErrorPanel.tsx';
 import { Loading } from '../components/Loading.tsx';
 import { groupDrift } from '../view/migration-matrix.ts';
+import { setAsideSummary } from '../../../shared/set-aside-summary.ts';
 
 /** Tenant-schema differences per database and table against the primary, with the SQL to review; then the lint. */
 export function Drift() {
@@ -40,6 +41,11 @@ export function Drift() {
             .map((d) => (
               <ErrorPanel key={d.name} error={new Error(`${d.name} was not compared: ${d.error!.message}`)} />
             ))}
+          {setAsideSummary(drift.data.setAside) && (
+            <p className="muted" data-testid="drift-set-aside">
+              {setAsideSummary(drift.data.setAside)}
+            </p>
+          )}
           {groups.length === 0 ? (
             <section className="card" data-testid="no-drift">
               <p>Every shard's tenant schema matches the primary ({drift.data.reference}).</p>
@@ -87,12 +93,13 @@ export function Drift() {
               </thead>
               <tbody>
                 {lint.data.findings.map((f, i) => (
-                  <tr key={i} data-rule={f.rule}>
+                  <tr key={i} data-rule={f.rule} data-severity={f.severity}>
                     <th scope="row" className="mono">
                       {f.table}
                     </th>
                     <td>
-                      <span className="badge badge--shard">{f.rule}</span>
+                      <span className={f.severity === 'info' ? 'badge' : 'badge badge--shard'}>{f.rule}</span>
+                      {f.severity === 'info' && <span className="muted"> information</span>}
                     </td>
                     <td>
                       {f.detail}

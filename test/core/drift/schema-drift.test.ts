@@ -120,6 +120,61 @@ describe('schema drift against the primary', () => {
   });
 });
 
+describe("PWB's foreign keys into the control plane", () => {
+  const CONTROL_PLANE_KEYS = [
+    'pwb_contacts fk_rails_pwb_contacts_website pwb_websites',
+    'pwb_field_keys fk_rails_pwb_field_keys_website pwb_websites',
+    'pwb_media fk_rails_pwb_media_website pwb_websites',
+    'pwb_media_folders fk_rails_pwb_media_folders_website pwb_websites',
+    'pwb_messages fk_rails_pwb_messages_website pwb_websites',
+    'pwb_support_tickets fk_rails_pwb_support_tickets_assignee pwb_users',
+    'pwb_support_tickets fk_rails_pwb_support_tickets_creator pwb_users',
+    'pwb_support_tickets fk_rails_pwb_support_tickets_website pwb_websites',
+    'pwb_ticket_messages fk_rails_pwb_ticket_messages_user pwb_users',
+  ];
+
+  it('are set aside on the tenant-only shard (no control plane there) and compared on the schema:load shard', async () => {
+    expect(own.cluster.layouts).toEqual({ shard_1: 'tenant-shard', shard_2: 'schema-load-shard' });
+    const clean = await schemaDrift(ctx);
+    expect(clean.drift).toEqual([]);
+    expect(clean.setAside.map((k) => `${k.database} ${k.table} ${k.constraint} ${k.references}`)).toEqual(CONTROL_PLANE_KEYS.map((k) => `shard_1 ${k}`));
+    const text = await cli(['drift']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('Set aside on shard_1: 9 foreign keys into pwb_users, pwb_websites.');
+    expect(JSON.parse((await cli(['drift', '--json'])).stdout).drift).toEqual([]);
+
+    // Where the global table exists on both sides, a missing key is drift as before, with a fix that runs.
+    await own.sql('shard_2', 'ALTER TABLE pwb_contacts DROP CONSTRAINT fk_rails_pwb_contacts_website');
+    const dropped = await schemaDrift(ctx);
+    expect(summary(dropped.drift)).toEqual(['shard_2 pwb_contacts missing-constraint']);
+    expect(dropped.drift[0]!.fix).toBe('ALTER TABLE "public"."pwb_contacts" ADD CONSTRAINT "fk_rails_pwb_contacts_website" FOREIGN KEY (website_id) REFERENCES pwb_websites(id);');
+    expect((await cli(['drift', '--json'])).code).toBe(1);
+    await applyFixes(dropped.drift);
+    expect((await schemaDrift(ctx)).drift).toEqual([]);
+  });
+
+  it("a missing table's fix leaves out the keys into global tables the shard does not have, and runs there", async () => {
+    await own.sql('shard_1', 'DROP TABLE pwb_field_keys');
+    const result = await schemaDrift(ctx);
+    expect(summary(result.drift)).toEqual(['shard_1 pwb_field_keys missing-table']);
+    const fix = result.drift[0]!.fix;
+    expect(fix).not.toContain('REFERENCES');
+    expect(fix).toContain('-- not created: fk_rails_pwb_field_keys_website (foreign keys into global tables this database does not have)');
+    expect(result.setAside).toContainEqual(expect.objectContaining({ database: 'shard_1', table: 'pwb_field_keys', constraint: 'fk_rails_pwb_field_keys_website' }));
+    await applyFixes(result.drift);
+    expect((await schemaDrift(ctx)).drift).toEqual([]);
+  });
+
+  it('the lint names, for information, the tables whose rows lose a check on the tenant-only shard', async () => {
+    const result = await tenantIsolationLint(ctx);
+    const info = result.findings.filter((f) => f.rule === 'control-plane-reference');
+    expect(info.every((f) => f.severity === 'info' && f.databases.join() === 'shard_1')).toBe(true);
+    expect(info.map((f) => f.table).sort()).toEqual(['pwb_contacts', 'pwb_field_keys', 'pwb_media', 'pwb_media_folders', 'pwb_messages', 'pwb_support_tickets', 'pwb_support_tickets', 'pwb_support_tickets', 'pwb_ticket_messages']);
+    expect(info.find((f) => f.table === 'pwb_ticket_messages')!.detail).toContain('rows reference pwb_users through fk_rails_pwb_ticket_messages_user (user_id) on default');
+    expect(result.findings.filter((f) => f.rule !== 'control-plane-reference').every((f) => f.severity === 'warning')).toBe(true);
+  });
+});
+
 describe('tenant-isolation lint', () => {
   it('reports a deliberately bad tenant table on every rule, and a chained table on its tenant path', async () => {
     await own.sql('default', `CREATE TABLE pwb_lint_probe (slug character varying, website_id bigint, note text); CREATE UNIQUE INDEX lint_probe_slug ON pwb_lint_probe (slug)`);
