@@ -70,17 +70,17 @@ describe('shard-console move', () => {
   });
 
   it('verify exits 1 and names the database and table holding misplaced rows', async () => {
-    const site = await siteOn('shard_1');
-    const stray = await pc.client('shard_2');
+    const site = await siteOn('default');
+    const stray = await pc.client('shard_1');
     try {
       await stray.query(`INSERT INTO pwb_contacts (website_id, first_name, created_at, updated_at) VALUES ($1, 'misplaced', now(), now())`, [site]);
       const placement = await cli(['verify', String(site), '--json']);
       expect(placement.code).toBe(1);
-      expect(JSON.parse(placement.stdout)).toEqual({ id: site, shard: 'shard_1', ok: false, misplaced: [{ database: 'shard_2', table: 'pwb_contacts', rows: 1 }] });
-      const refused = await cli(['move', String(site), '--to', 'shard_2', '--yes', '--json']);
+      expect(JSON.parse(placement.stdout)).toEqual({ id: site, shard: 'default', ok: false, misplaced: [{ database: 'shard_1', table: 'pwb_contacts', rows: 1 }] });
+      const refused = await cli(['move', String(site), '--to', 'shard_1', '--yes', '--json']);
       expect(refused.code).toBe(1);
       expect(JSON.parse(refused.stdout).error.code).toBe('MOVE_REFUSED');
-      expect(refused.stderr).toContain('shard_2 already holds 1 row(s)');
+      expect(refused.stderr).toContain('shard_1 already holds 1 row(s)');
     } finally {
       await stray.query(`DELETE FROM pwb_contacts WHERE first_name = 'misplaced'`);
       await stray.end();

@@ -3,7 +3,8 @@ import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { ConsoleError } from '../../../shared/errors.ts';
-import type { CatalogForeignKey, DatabaseCatalog } from '../catalog/database-catalog.ts';
+import type { DatabaseCatalog } from '../catalog/database-catalog.ts';
+import { foreignKeyKind } from '../catalog/foreign-key-kinds.ts';
 import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { failpoint } from './move-failpoints.ts';
@@ -23,6 +24,8 @@ export interface CopyOptions {
   readonly websiteId: number;
   readonly tables: readonly ScopedTable[];
   readonly sourceCatalog: DatabaseCatalog;
+  /** The target's own foreign keys are the ones its skipped triggers would have checked. */
+  readonly targetCatalog: DatabaseCatalog;
   readonly plannedRows: ReadonlyMap<string, { rows: number; bytes: number }>;
   readonly parallel?: number;
   /** Tables copied first once ready (those materialized views read, so their refresh can start early). */
@@ -113,7 +116,7 @@ async function copyTable(source: DatabaseHandle, target: DatabaseHandle, snapsho
       },
     });
     await pipeline(out, meter, into);
-    if (replica) await assertReferencesResolve(writer, t, options.sourceCatalog, options.websiteId);
+    if (replica) await assertReferencesResolve(writer, t, options, options.websiteId);
     await reader.query('COMMIT');
     await writer.query('COMMIT');
     await options.onTableCopied?.(t.name, { xid, rows: into.rowCount });
@@ -158,24 +161,26 @@ async function analyzeWebsiteKey(writer: pg.PoolClient, t: ScopedTable): Promise
 }
 
 /**
- * What the skipped FK triggers would have checked, for the copied rows, set-based: every foreign key
- * of the table whose columns are all set finds its referenced row on the target (copied before, in a
- * lower level, or already there for a table outside the tenant). The key that ties a child to its
- * tenant parent needs no check here: a row whose parent is missing is not the website's on the target,
- * so verification's counts would fail the move.
+ * What the skipped FK triggers would have checked, for the copied rows, set-based: every foreign key the
+ * TARGET has on the table (copied parents in a lower level, rows of a table outside the tenant, the
+ * control-plane rows a database that keeps the global tables references) finds its row there when its
+ * columns are all set. A key into a global table the target does not have does not exist there and
+ * checks nothing. The key that ties a child to its tenant parent needs no check here: a row whose
+ * parent is missing is not the website's on the target, so verification's counts would fail the move.
  */
-async function assertReferencesResolve(writer: pg.PoolClient, t: ScopedTable, catalog: DatabaseCatalog, websiteId: number): Promise<void> {
-  const chain = t.tenant.chain[0];
-  const tied = (fk: CatalogForeignKey) => chain !== undefined && fk.refTable === chain.refTable && fk.columns.join() === chain.columns.join();
-  for (const fk of t.table.foreignKeys.filter((fk) => !tied(fk))) {
-    const parent = catalog.tables.get(fk.refTable);
+async function assertReferencesResolve(writer: pg.PoolClient, t: ScopedTable, options: CopyOptions, websiteId: number): Promise<void> {
+  const target = options.targetCatalog;
+  const table = target.tables.get(t.name);
+  if (!table) return;
+  for (const fk of table.foreignKeys.filter((k) => foreignKeyKind(target, t.name, k) !== 'chain')) {
+    const parent = target.tables.get(fk.refTable);
     if (!parent) continue;
     const set = fk.columns.map((c) => `c.${quoteIdent(c)} IS NOT NULL`).join(' AND ');
     const match = fk.columns.map((c, i) => `p.${quoteIdent(fk.refColumns[i]!)} = c.${quoteIdent(c)}`).join(' AND ');
     const r = await writer.query<{ n: string; examples: string[] | null }>(
       `SELECT count(*)::int8::text AS n, (array_agg(ROW(${fk.columns.map((c) => `c.${quoteIdent(c)}`).join(', ')})::text))[1:3] AS examples
-         FROM ${tableRef(t.table.schema, t.table.table)} c
-        WHERE ${websitePredicate(t, catalog, websiteId, 'c')} AND ${set}
+         FROM ${tableRef(table.schema, table.table)} c
+        WHERE ${websitePredicate(t, options.sourceCatalog, websiteId, 'c')} AND ${set}
           AND NOT EXISTS (SELECT 1 FROM ${tableRef(parent.schema, parent.table)} p WHERE ${match})`,
     );
     const n = Number(r.rows[0]!.n);

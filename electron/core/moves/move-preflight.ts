@@ -1,5 +1,3 @@
-import { pipeline } from 'node:stream/promises';
-import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import type { MovePlan, PreflightResult, ViewRefresh } from '../../../shared/methods/move-methods.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import type { CatalogIndex, DatabaseCatalog } from '../catalog/database-catalog.ts';
@@ -9,6 +7,8 @@ import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { databaseForShard, findWebsite } from '../tenants/website-routing.ts';
 import { compareTenantSchemas } from './schema-compare.ts';
 import { runLimited } from '../run-limited.ts';
+import { missingReferences } from './missing-references.ts';
+import { PROBE_TABLE, streamedProbe, withProbeSessions } from './streamed-probe.ts';
 import { scopedTables, websitePredicate, websiteRowsSelect, type ScopedTable } from './tenant-scope.ts';
 
 type Refusal = PreflightResult['refusals'][number];
@@ -27,7 +27,9 @@ export type ProbeObserver = (probe: { table: string; index: string; direction: P
 
 /**
  * Every reason a move would be unsafe, found without changing anything: reachability, routing, schema
- * equality, primary keys, rows already on the target, key and unique-value collisions. Also the plan.
+ * equality (foreign keys into global tables one side lacks set aside), primary keys, rows already on
+ * the target, key and unique-value collisions, rows the target's foreign keys into uncopied tables (the
+ * control plane) would reject. Also the plan.
  */
 export async function preflightMove(
   ctx: ConsoleContext,
@@ -70,9 +72,10 @@ export async function preflightMove(
   const targetHandle = ctx.pools.get(target);
   const targetScoped = scopedTables(targetCatalog);
   // The website's rows already on the target, counted beside the source's plan; each table's collision
-  // probes start as soon as its rows are counted (and the target is known to hold none of the website's),
-  // not once every table is.
+  // probes and its check of the rows the target's foreign keys need start as soon as its rows are
+  // counted (and the target is known to hold none of the website's), not once every table is.
   const collisions: Refusal[] = [];
+  const references = { source: sourceHandle, target: targetHandle, sourceCatalog, targetCatalog, websiteId };
   const counting = rowsOnDatabase(targetHandle, targetCatalog, targetScoped, websiteId);
   const targetHolds = counting.then((rows) => rows.some((r) => r.rows > 0), () => true);
   const [onTarget, plan] = await Promise.all([
@@ -80,6 +83,7 @@ export async function preflightMove(
     planTables(sourceHandle, sourceCatalog, tables, websiteId, async (t, rows, ranges) => {
       // Rows of the website already on the target are the refusal: nothing to probe for.
       if (await targetHolds) return;
+      collisions.push(...(await missingReferences(references, t, rows)));
       collisions.push(...(await findCollisions(sourceHandle, targetHandle, sourceCatalog, t, websiteId, ranges, rows, onProbe)));
     }),
   ]);
@@ -257,32 +261,19 @@ async function probeIndex(source: DatabaseHandle, target: DatabaseHandle, catalo
   const mine = `SELECT ${columns.map((c) => `t.${quoteIdent(c.name)}`).join(', ')} FROM ${tableRef(t.table.schema, t.table.table)} t WHERE ${websitePredicate(t, catalog, websiteId)}${predicate}`;
   const theirs = `SELECT ${list} FROM ${tableRef(t.table.schema, t.table.table)}${index.predicate ? ` WHERE ${index.predicate}` : ''}`;
   const direction: ProbeDirection = (await estimatedRows(target, theirs)) < websiteRows ? 'to-source' : 'to-target';
-  // Sessions always in the same order (source, then target), whichever way the keys go: probes run
-  // in parallel, and two taking them in opposite orders could each hold what the other waits for.
-  const sourceClient = await source.longSession();
-  const targetClient = await target.longSession().catch((error: unknown) => {
-    sourceClient.release();
-    throw error;
-  });
-  const [fromClient, intoClient, streamed, local] = direction === 'to-target' ? [sourceClient, targetClient, mine, theirs] : [targetClient, sourceClient, theirs, mine];
-  let failed: Error | undefined;
+  const [streamed, local] = direction === 'to-target' ? [mine, theirs] : [theirs, mine];
+  const join = columns.map((c) => `b.${quoteIdent(c.name)} = p.${quoteIdent(c.name)}`).join(' AND ');
   try {
-    await intoClient.query('BEGIN');
-    await intoClient.query(`CREATE TEMP TABLE shard_console_probe (${columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ')}) ON COMMIT DROP`);
-    await pipeline(fromClient.query(copyTo(`COPY (${streamed}) TO STDOUT (FORMAT binary)`)), intoClient.query(copyFrom(`COPY shard_console_probe FROM STDIN (FORMAT binary)`)));
-    const join = columns.map((c) => `b.${quoteIdent(c.name)} = p.${quoteIdent(c.name)}`).join(' AND ');
-    const r = await intoClient.query<{ n: string; examples: string[] | null }>(
-      `SELECT count(*)::int8::text AS n, (array_agg(ROW(${columns.map((c) => `p.${quoteIdent(c.name)}`).join(', ')})::text))[1:3] AS examples
-         FROM shard_console_probe p JOIN (${local}) b ON ${join}`,
+    const [row] = await withProbeSessions(source, target, direction, (from, into) =>
+      streamedProbe<{ n: string; examples: string[] | null }>(from, into, {
+        select: streamed,
+        columns,
+        question: `SELECT count(*)::int8::text AS n, (array_agg(ROW(${columns.map((c) => `p.${quoteIdent(c.name)}`).join(', ')})::text))[1:3] AS examples
+                     FROM ${PROBE_TABLE} p JOIN (${local}) b ON ${join}`,
+      }),
     );
-    return { count: Number(r.rows[0]!.n), examples: r.rows[0]!.examples ?? [], direction };
+    return { count: Number(row!.n), examples: row!.examples ?? [], direction };
   } catch (error) {
-    failed = error as Error;
     throw new ConsoleError('MOVE_FAILED', `Checking ${t.name} for key collisions failed: ${(error as Error).message}.`, { target: t.name, cause: error });
-  } finally {
-    await intoClient.query('ROLLBACK').catch(() => {});
-    // A session broken mid-COPY (its COPY OUT may still be streaming) must not go back to the pool.
-    intoClient.release(failed);
-    fromClient.release(failed);
   }
 }

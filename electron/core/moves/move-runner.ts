@@ -111,6 +111,7 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
             websiteId: website,
             tables,
             sourceCatalog,
+            targetCatalog,
             plannedRows: new Map((job.plan?.tables ?? []).map((t) => [t.table, t])),
             onTargetXid: async (xid) => {
               xids.push(xid);

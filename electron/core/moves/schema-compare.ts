@@ -1,4 +1,5 @@
 import type { DatabaseCatalog } from '../catalog/database-catalog.ts';
+import { controlPlaneKeysAbsentOn } from '../catalog/foreign-key-kinds.ts';
 
 export interface SchemaDifference {
   readonly table: string;
@@ -10,10 +11,17 @@ function columnsOf(catalog: DatabaseCatalog, table: string): Map<string, string>
   return new Map((t?.columns ?? []).map((c) => [c.name, `${c.type}${c.notNull ? ' NOT NULL' : ''}${c.generated ? ' GENERATED' : ''}`]));
 }
 
-function constraintsOf(catalog: DatabaseCatalog, table: string): Set<string> {
+/**
+ * By definition, not by name: databases built from schema.rb and from migrations name constraints
+ * differently. Foreign keys into a global table the other database does not have are left out: that is
+ * PWB's layout (the control plane lives on the primary), and the preflight checks the rows they
+ * reference on the target instead.
+ */
+function constraintsOf(catalog: DatabaseCatalog, table: string, other: DatabaseCatalog): Set<string> {
   const t = catalog.tables.get(table);
-  // By definition, not by name: databases built from schema.rb and from migrations name constraints differently.
-  return new Set((t?.constraints ?? []).map((k) => `${k.type}: ${k.definition}`));
+  if (!t) return new Set();
+  const setAside = controlPlaneKeysAbsentOn(catalog, t, other);
+  return new Set(t.constraints.filter((k) => !(k.type === 'f' && setAside.has(k.name))).map((k) => `${k.type}: ${k.definition}`));
 }
 
 /**
@@ -40,8 +48,8 @@ export function compareTenantSchemas(source: DatabaseCatalog, target: DatabaseCa
       else if (other !== type) out.push({ table, message: `${table}.${column} is ${type} on ${source.database} but ${other} on ${target.database}` });
     }
     for (const column of b.keys()) if (!a.has(column)) out.push({ table, message: `${table}.${column} exists on ${target.database} only` });
-    const ka = constraintsOf(source, table);
-    const kb = constraintsOf(target, table);
+    const ka = constraintsOf(source, table, target);
+    const kb = constraintsOf(target, table, source);
     for (const k of ka) if (!kb.has(k)) out.push({ table, message: `${table} has constraint "${k}" on ${source.database} only` });
     for (const k of kb) if (!ka.has(k)) out.push({ table, message: `${table} has constraint "${k}" on ${target.database} only` });
   }

@@ -1,4 +1,5 @@
 import type { CatalogTable, DatabaseCatalog, TenantTable } from '../catalog/database-catalog.ts';
+import { referencesTenantTable } from '../catalog/foreign-key-kinds.ts';
 import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 import { tenantRowPredicate } from '../catalog/tenant-row-filter.ts';
 
@@ -21,7 +22,6 @@ export function websiteLiteral(websiteId: number): string {
 }
 
 export function scopedTables(catalog: DatabaseCatalog): ScopedTable[] {
-  const tenantNames = new Set(catalog.tenantTables.keys());
   const levels = new Map<string, number>();
   const visiting = new Set<string>();
   const levelOf = (name: string): number => {
@@ -30,7 +30,7 @@ export function scopedTables(catalog: DatabaseCatalog): ScopedTable[] {
     if (visiting.has(name)) return 0; // an FK cycle between tables: copy order cannot satisfy it, verification still catches loss
     visiting.add(name);
     const table = catalog.tables.get(name)!;
-    const parents = table.foreignKeys.filter((fk) => fk.refTable !== name && tenantNames.has(fk.refTable));
+    const parents = table.foreignKeys.filter((fk) => fk.refTable !== name && referencesTenantTable(catalog, name, fk));
     const level = parents.length === 0 ? 0 : 1 + Math.max(...parents.map((fk) => levelOf(fk.refTable)));
     visiting.delete(name);
     levels.set(name, level);

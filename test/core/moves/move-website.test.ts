@@ -23,6 +23,7 @@ async function moveAndCheck(websiteId: number, to: string) {
   const before = await tenantSnapshot(pc);
   const mine = websiteRows(before, websiteId);
   expect(mine.databases).toHaveLength(1);
+  await pc.admit(websiteId, to);
   const job = await createMove(ctx, websiteId, to);
   const done = await runMove(ctx, job.id);
   expect(done.state).toBe('succeeded');
@@ -116,6 +117,7 @@ describe('moving a website', () => {
     try {
       await holder.query('BEGIN');
       await holder.query('ANALYZE pwb_properties');
+      await pc.admit(richest, to);
       const job = await createMove(ctx, richest, to);
       const said: string[] = [];
       const run = runMove(ctx, job.id, (event) => event.message && said.push(event.message));
@@ -156,6 +158,7 @@ describe('moving a website', () => {
       // REFRESH MATERIALIZED VIEW fires ddl_command_start: an event trigger makes every refresh on the target fail.
       await shard.query(`CREATE FUNCTION sc_test_no_refresh() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refreshes are switched off on this shard'; END $$`);
       await shard.query(`CREATE EVENT TRIGGER sc_test_no_refresh ON ddl_command_start WHEN TAG IN ('REFRESH MATERIALIZED VIEW') EXECUTE FUNCTION sc_test_no_refresh()`);
+      await pc.admit(richest, to);
       const job = await createMove(ctx, richest, to);
       await expect(runMove(ctx, job.id)).rejects.toMatchObject({
         code: 'MOVE_FAILED',
@@ -183,6 +186,7 @@ describe('moving a website', () => {
     const { cancelMove } = await import('../../../electron/core/moves/move-service.ts');
     const home = (await ctx.pools.primary().query(`SELECT coalesce(shard_name, 'default') AS s FROM pwb_websites WHERE id = $1`, [richest])).rows[0].s;
     const target = home === 'shard_2' ? 'shard_1' : 'shard_2';
+    await pc.admit(richest, target);
     const first = await createMove(ctx, richest, target);
     await expect(createMove(ctx, richest, target)).rejects.toMatchObject({ code: 'MOVE_CONFLICT', message: expect.stringContaining(first.id) });
     const runs = await Promise.allSettled([runMove(ctx, first.id), runMove(ctx, first.id)]);

@@ -1,0 +1,93 @@
+import type { PreflightResult } from '../../../shared/methods/move-methods.ts';
+import { formatCount } from '../../../shared/format.ts';
+import type { CatalogForeignKey, DatabaseCatalog } from '../catalog/database-catalog.ts';
+import { foreignKeyKind } from '../catalog/foreign-key-kinds.ts';
+import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
+import type { DatabaseHandle } from '../pools/cluster-pools.ts';
+import { PROBE_TABLE, streamedProbe, withProbeSessions, type ProbeColumn } from './streamed-probe.ts';
+import { websitePredicate, type ScopedTable } from './tenant-scope.ts';
+
+type Refusal = PreflightResult['refusals'][number];
+
+export interface ReferenceCheck {
+  readonly source: DatabaseHandle;
+  readonly target: DatabaseHandle;
+  readonly sourceCatalog: DatabaseCatalog;
+  readonly targetCatalog: DatabaseCatalog;
+  readonly websiteId: number;
+}
+
+/** How many of the website's rows name keys the target lacks, how many keys, and the first few. */
+interface MissingRows {
+  readonly rows: string;
+  readonly keys: string;
+  readonly examples: string[] | null;
+}
+
+/** The count column beside the streamed key values (a name no PWB column has). */
+const ROWS_COLUMN = 'shard_console_rows';
+
+/**
+ * Foreign keys the target enforces on this table that point outside the tenant's own tables: into the
+ * control plane (pwb_websites, pwb_users) where the target keeps it (the primary, a `schema:load`
+ * shard), or into other tables every database carries. The move copies none of those rows, so they
+ * must already be on the target.
+ */
+function outsideReferences(check: ReferenceCheck, t: ScopedTable): CatalogForeignKey[] {
+  const table = check.targetCatalog.tables.get(t.name);
+  if (!table) return [];
+  return table.foreignKeys.filter((fk) => {
+    const kind = foreignKeyKind(check.targetCatalog, t.name, fk);
+    return (kind === 'control-plane' || kind === 'other') && check.targetCatalog.tables.has(fk.refTable);
+  });
+}
+
+/**
+ * Every row of the website that a foreign key on the target would reject, found set-based without
+ * changing anything: the distinct key values the website's rows hold (with their row counts) stream
+ * into a temporary table on the target, and one anti-join there finds the keys it lacks.
+ */
+export async function missingReferences(check: ReferenceCheck, t: ScopedTable, websiteRows: number): Promise<Refusal[]> {
+  if (websiteRows === 0) return [];
+  const refusals: Refusal[] = [];
+  for (const fk of outsideReferences(check, t)) {
+    const found = await probeReference(check, t, fk);
+    if (Number(found.rows) > 0) refusals.push(refusal(check, t, fk, found));
+  }
+  return refusals;
+}
+
+async function probeReference(check: ReferenceCheck, t: ScopedTable, fk: CatalogForeignKey): Promise<MissingRows> {
+  const parent = check.targetCatalog.tables.get(fk.refTable)!;
+  const columns: ProbeColumn[] = fk.columns.map((name) => ({ name, type: t.table.columns.find((c) => c.name === name)?.type ?? 'text' }));
+  const keyList = (alias: string) => fk.columns.map((c) => `${alias}.${quoteIdent(c)}`).join(', ');
+  const allSet = fk.columns.map((c) => `t.${quoteIdent(c)} IS NOT NULL`).join(' AND ');
+  const matches = fk.columns.map((c, i) => `r.${quoteIdent(fk.refColumns[i]!)} = p.${quoteIdent(c)}`).join(' AND ');
+  const [row] = await withProbeSessions(check.source, check.target, 'to-target', (from, into) =>
+    streamedProbe<MissingRows>(from, into, {
+      select: `SELECT ${keyList('t')}, count(*)::int8 FROM ${tableRef(t.table.schema, t.table.table)} t
+                WHERE ${websitePredicate(t, check.sourceCatalog, check.websiteId)} AND ${allSet} GROUP BY ${keyList('t')}`,
+      columns: [...columns, { name: ROWS_COLUMN, type: 'bigint' }],
+      question: `SELECT coalesce(sum(p.${quoteIdent(ROWS_COLUMN)}), 0)::int8::text AS rows, count(*)::int8::text AS keys,
+                        (array_agg(ROW(${keyList('p')})::text ORDER BY ${keyList('p')}))[1:5] AS examples
+                   FROM ${PROBE_TABLE} p
+                  WHERE NOT EXISTS (SELECT 1 FROM ${tableRef(parent.schema, parent.table)} r WHERE ${matches})`,
+    }),
+  );
+  return row!;
+}
+
+function refusal(check: ReferenceCheck, t: ScopedTable, fk: CatalogForeignKey, found: MissingRows): Refusal {
+  const target = check.target.target.name;
+  const source = check.source.target.name;
+  const keys = `${fk.columns.join(', ')} = ${(found.examples ?? []).join('; ')}${Number(found.keys) > 5 ? '; …' : ''}`;
+  const controlPlane = check.targetCatalog.globalTables.includes(fk.refTable);
+  const fix = controlPlane
+    ? `Add those ${fk.refTable} rows on ${target} first (a shard that keeps its own copy of the control-plane tables, as \`schema:load\` builds it, needs the rows of every website it serves: copy them from the primary), or clear these references on ${source}, then move again.`
+    : `Add those ${fk.refTable} rows on ${target} first, or clear these references on ${source}, then move again.`;
+  return {
+    code: 'MISSING_REFERENCE',
+    table: t.name,
+    message: `${formatCount(Number(found.rows))} row(s) of website ${check.websiteId} in ${t.name} reference ${formatCount(Number(found.keys))} ${fk.refTable} row(s) that ${target} does not have, through ${fk.name} (${keys}); ${target} enforces that key, so the copy would be rejected. ${fix}`,
+  };
+}
