@@ -124,7 +124,7 @@ function finishTable(t: TableDraft): CatalogTable {
     name: displayName(t.schema, t.table),
     schema: t.schema,
     table: t.table,
-    columns: t.columns.map((c, i) => ({ ...c, position: i + 1 })),
+    columns: t.columns.map((c, i) => ({ name: c.name, type: c.type, notNull: c.notNull, default: c.default, position: i + 1, generated: c.generated, identity: c.identity })),
     primaryKey: pk ? keyColumnsOf(pk.definition) : [],
     foreignKeys: constraints.filter((k) => k.type === 'f').flatMap((k) => foreignKeyOf(k.name, k.definition) ?? []),
     constraints,

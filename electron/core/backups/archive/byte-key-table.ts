@@ -1,0 +1,147 @@
+/**
+ * A hash table from byte strings to int32 values, in typed arrays and one byte arena: no JS object or
+ * string per key. Maps like "realty asset id -> website" hold one entry per parent row, so their size
+ * must stay near the bytes of the keys themselves: about 14 bytes of bookkeeping per entry, plus 4 to 8
+ * bytes of slots (kept at most half full), plus the key's bytes.
+ */
+export class ByteKeyTable {
+  #slots: Int32Array;
+  #mask: number;
+  #hashes: Uint32Array;
+  #offsets: Uint32Array;
+  #lengths: Uint16Array;
+  #values: Int32Array;
+  #arena: Buffer;
+  #arenaUsed = 0;
+  #size = 0;
+
+  constructor(capacity = 1024) {
+    const slots = nextPowerOfTwo(Math.max(16, capacity * 2));
+    this.#slots = new Int32Array(slots);
+    this.#mask = slots - 1;
+    this.#hashes = new Uint32Array(capacity);
+    this.#offsets = new Uint32Array(capacity);
+    this.#lengths = new Uint16Array(capacity);
+    this.#values = new Int32Array(capacity);
+    this.#arena = Buffer.allocUnsafe(capacity * 16);
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Bytes held by the table's arrays, for the memory bound. */
+  get bytes(): number {
+    return this.#slots.byteLength + this.#hashes.byteLength * 2 + this.#lengths.byteLength + this.#values.byteLength + this.#arena.length;
+  }
+
+  /** The entry index of a key, or -1. */
+  find(key: Buffer, length: number): number {
+    const hash = hashBytes(key, length);
+    for (let slot = hash & this.#mask; ; slot = (slot + 1) & this.#mask) {
+      const stored = this.#slots[slot]!;
+      if (stored === 0) return -1;
+      const entry = stored - 1;
+      if (this.#hashes[entry] === hash && this.#sameKey(entry, key, length)) return entry;
+    }
+  }
+
+  /** The entry index of a key, inserting it with `initial` when absent. */
+  intern(key: Buffer, length: number, initial: number): number {
+    if (length > 0xffff) throw new RangeError(`a key of ${length} bytes is longer than a key column can be`);
+    const hash = hashBytes(key, length);
+    let slot = hash & this.#mask;
+    for (; ; slot = (slot + 1) & this.#mask) {
+      const stored = this.#slots[slot]!;
+      if (stored === 0) break;
+      const entry = stored - 1;
+      if (this.#hashes[entry] === hash && this.#sameKey(entry, key, length)) return entry;
+    }
+    const entry = this.#append(hash, key, length, initial);
+    this.#slots[slot] = entry + 1;
+    if (this.#size * 2 > this.#slots.length) this.#rehash();
+    return entry;
+  }
+
+  value(entry: number): number {
+    return this.#values[entry]!;
+  }
+
+  setValue(entry: number, value: number): void {
+    this.#values[entry] = value;
+  }
+
+  /** Key bytes of an entry (a view into the arena: copy it to keep it). */
+  key(entry: number): Buffer {
+    const offset = this.#offsets[entry]!;
+    return this.#arena.subarray(offset, offset + this.#lengths[entry]!);
+  }
+
+  #sameKey(entry: number, key: Buffer, length: number): boolean {
+    if (this.#lengths[entry] !== length) return false;
+    const offset = this.#offsets[entry]!;
+    const arena = this.#arena;
+    for (let i = 0; i < length; i++) if (arena[offset + i] !== key[i]) return false;
+    return true;
+  }
+
+  #append(hash: number, key: Buffer, length: number, value: number): number {
+    const entry = this.#size++;
+    if (entry >= this.#values.length) this.#growEntries();
+    if (this.#arenaUsed + length > this.#arena.length) this.#growArena(length);
+    key.copy(this.#arena, this.#arenaUsed, 0, length);
+    this.#hashes[entry] = hash;
+    this.#offsets[entry] = this.#arenaUsed;
+    this.#lengths[entry] = length;
+    this.#values[entry] = value;
+    this.#arenaUsed += length;
+    return entry;
+  }
+
+  #growEntries(): void {
+    const capacity = this.#values.length * 2;
+    this.#hashes = grow(this.#hashes, new Uint32Array(capacity));
+    this.#offsets = grow(this.#offsets, new Uint32Array(capacity));
+    this.#lengths = grow(this.#lengths, new Uint16Array(capacity));
+    this.#values = grow(this.#values, new Int32Array(capacity));
+  }
+
+  #growArena(needed: number): void {
+    const arena = Buffer.allocUnsafe(Math.max(this.#arena.length * 2, this.#arenaUsed + needed));
+    this.#arena.copy(arena, 0, 0, this.#arenaUsed);
+    this.#arena = arena;
+  }
+
+  #rehash(): void {
+    const slots = new Int32Array(this.#slots.length * 2);
+    const mask = slots.length - 1;
+    for (let entry = 0; entry < this.#size; entry++) {
+      let slot = this.#hashes[entry]! & mask;
+      while (slots[slot] !== 0) slot = (slot + 1) & mask;
+      slots[slot] = entry + 1;
+    }
+    this.#slots = slots;
+    this.#mask = mask;
+  }
+}
+
+function grow<T extends Uint32Array | Uint16Array | Int32Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
+}
+
+function nextPowerOfTwo(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
+
+/** FNV-1a, then a final mix so that sequential ids spread over the slots. */
+function hashBytes(key: Buffer, length: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < length; i++) h = Math.imul(h ^ key[i]!, 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h >>> 0;
+}
