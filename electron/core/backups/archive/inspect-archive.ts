@@ -76,6 +76,7 @@ export async function runCounter(
   options: CountOptions,
   hook: AttributedRowHook | null,
   prepare?: (counter: TenantRowCounter) => void,
+  parentsFirst = false,
 ): Promise<{ counter: TenantRowCounter; error: ConsoleError | null }> {
   const profile: ClassifyOptions = { tenantKeys: options.tenantKeys ?? DEFAULT_TENANT_KEYS, globalTables: options.globalTables ?? DEFAULT_GLOBAL_TABLES };
   const counter = new TenantRowCounter(archive, profile, hook);
@@ -84,7 +85,7 @@ export async function runCounter(
   const onChunk = report ? () => report({ phase: 'counting rows', done: archive.bytesRead, total: archive.totalBytes, unit: 'bytes' }) : undefined;
   let error: ConsoleError | null = null;
   try {
-    await counter.run({ ...(options.signal ? { signal: options.signal } : {}), ...(onChunk ? { onChunk } : {}) });
+    await counter.run({ ...(options.signal ? { signal: options.signal } : {}), ...(onChunk ? { onChunk } : {}), parentsFirst });
   } catch (caught) {
     if (options.signal?.aborted || !(caught instanceof ConsoleError) || caught.code !== 'ARCHIVE_UNREADABLE') throw caught;
     error = caught;

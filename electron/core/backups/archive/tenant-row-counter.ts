@@ -89,11 +89,11 @@ export class TenantRowCounter {
   }
 
   /** Reads every table's data once; throws on damage or abort, leaving the counts read so far in place. */
-  async run(options: { signal?: AbortSignal; onChunk?: () => void } = {}): Promise<void> {
+  async run(options: { signal?: AbortSignal; onChunk?: () => void; parentsFirst?: boolean } = {}): Promise<void> {
     const entries = this.tables.flatMap((t) => t.entries);
     const base = { ...(options.signal ? { signal: options.signal } : {}), ...(options.onChunk ? { onChunk: options.onChunk } : {}) };
     // A custom archive written to a pipe has no offsets: one pass in its own order beats a scan for offsets and then seeks.
-    if (this.#archive.seekable && !this.#archive.info.offsetsUnset) {
+    if (this.#archive.seekable && (options.parentsFirst || !this.#archive.info.offsetsUnset)) {
       const ordered = [...entries].sort((a, b) => this.#planOf(a).depth - this.#planOf(b).depth);
       for (const entry of ordered) {
         const handler = this.#startEntry(entry);

@@ -3,7 +3,7 @@ import { decodeCopyRow } from './copy-fields.ts';
 import { runCounter } from './inspect-archive.ts';
 import type { CountOptions } from './inspect-archive.ts';
 import type { PgDumpArchive } from './pg-dump-archive.ts';
-import type { AttributedRowHook } from './tenant-row-counter.ts';
+import type { AttributedRowHook, TenantRowCounter } from './tenant-row-counter.ts';
 
 export interface WebsiteTableRows {
   readonly table: string;
@@ -45,9 +45,11 @@ export async function websiteRows(archive: PgDumpArchive, websiteId: string, opt
           if (sample.length < limit) sample.push(decodeCopyRow(buf.subarray(start, end), encoding));
         }
       : null;
-  const { counter, error } = await runCounter(archive, options, hook, (c) => {
+  // Samples need parents first: a piped archive on disk is worth a scan for its offsets then.
+  const prepare = (c: TenantRowCounter) => {
     target = c.registerWebsite(websiteId);
-  });
+  };
+  const { counter, error } = await runCounter(archive, options, hook, prepare, limit > 0);
   const perTable = target >= 0 ? counter.websiteRows[target] : undefined;
   const tables: WebsiteTableRows[] = [];
   for (const t of counter.tables) {
