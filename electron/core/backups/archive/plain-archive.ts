@@ -44,6 +44,10 @@ export async function openPlainArchive(
     damage = isArchiveUnreadable(error) ? error : archiveUnreadable({ ...place, entry: lastEntry(scanner) }, (error as Error).message, error);
   }
   const scan = scanner.finish();
+  // A plain dump cut after its last table still parses: only pg_dump's closing line shows it is whole.
+  if (!damage && !scan.whole) {
+    damage = archiveUnreadable({ file, entry: lastEntry(scanner), offset: size }, 'the dump ends before pg_dump\'s closing line: it is cut short');
+  }
   return { scan, damage, data: new PlainDataSource(file, gzip, scan.ranges, size, meter) };
 }
 

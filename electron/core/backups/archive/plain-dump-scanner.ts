@@ -14,8 +14,11 @@ export interface PlainDumpScan {
   readonly pgDumpVersion: string | null;
   readonly database: string | null;
   readonly encoding: string | null;
+  /** pg_dump's closing comment was seen and the text ends with a newline: the dump is all there. */
+  readonly whole: boolean;
 }
 
+const CLOSING = '-- PostgreSQL database dump complete';
 const HEADER = /^-- (?:Data for )?Name: (.*); Type: (.*?); Schema: (.*?); Owner: (.*?)(?:; Tablespace: .*)?$/;
 /** Descs whose statements the schema reader needs; other entries' text (function bodies, INSERT data) is not kept. */
 const KEPT_DESCS = new Set(['TABLE', 'DEFAULT', 'SEQUENCE', 'CONSTRAINT', 'CHECK CONSTRAINT', 'FK CONSTRAINT', 'INDEX', 'TABLE ATTACH', 'VIEW', 'MATERIALIZED VIEW', 'ENCODING']);
@@ -41,6 +44,11 @@ export class PlainDumpScanner {
   pgDumpVersion: string | null = null;
   database: string | null = null;
   encoding: string | null = null;
+  #closed = false;
+  #endsWithNewline = false;
+  /** `\restrict KEY` (recent minor releases) must be matched by `\unrestrict KEY` at the very end. */
+  #restrictKey: string | null = null;
+  #unrestricted = false;
   #offset = 0;
   #carry: Buffer[] = [];
   #inData: { dumpId: number; start: number } | null = null;
@@ -66,6 +74,7 @@ export class PlainDumpScanner {
       pos = newline + 1;
     }
     if (pos < piece.length) this.#carry.push(piece.subarray(pos));
+    if (piece.length > 0) this.#endsWithNewline = piece[piece.length - 1] === 0x0a;
   }
 
   /** Call at the end of the text; returns what was found (an entry cut off mid-data keeps the rows that are there). */
@@ -86,6 +95,7 @@ export class PlainDumpScanner {
       pgDumpVersion: this.pgDumpVersion,
       database: this.database,
       encoding: this.encoding,
+      whole: this.#closed && this.#endsWithNewline && (this.#restrictKey === null || this.#unrestricted),
     };
   }
 
@@ -105,7 +115,7 @@ export class PlainDumpScanner {
     const text = line.toString('utf8');
     if (this.#lex.atStatementStart && this.#lex.quote === null && this.#lex.dollar === null && this.#lex.commentDepth === 0) {
       if (text.startsWith('--')) return this.#comment(text);
-      if (text.startsWith('\\')) return; // psql meta-commands: \restrict, \connect
+      if (text.startsWith('\\')) return this.#metaCommand(text);
       if (text.startsWith('COPY ') && text.endsWith(' FROM stdin;')) return this.#copy(text);
       const encoding = /^SET client_encoding = '([^']*)';$/.exec(text);
       if (encoding) this.encoding ??= encoding[1]!;
@@ -114,9 +124,17 @@ export class PlainDumpScanner {
     lexLine(text, this.#lex);
   }
 
+  /** psql meta-commands (`\restrict`, `\connect`) are no SQL; only the restrict pair says something. */
+  #metaCommand(text: string): void {
+    const [command, key] = text.split(' ');
+    if (command === '\\restrict' && key) this.#restrictKey ??= key;
+    if (command === '\\unrestrict' && key === this.#restrictKey) this.#unrestricted = true;
+  }
+
   #comment(text: string): void {
     const header = HEADER.exec(text);
     if (header) return this.#openEntry(header[1]!, header[2]!, header[3]!, header[4]!);
+    if (text === CLOSING) this.#closed = true;
     const from = /^-- Dumped from database version (.*)$/.exec(text);
     if (from) this.serverVersion = from[1]!;
     const by = /^-- Dumped by pg_dump version (.*)$/.exec(text);

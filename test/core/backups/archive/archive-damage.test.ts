@@ -1,0 +1,204 @@
+import { copyFile, readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConsoleError } from '../../../../shared/errors.ts';
+import { seedDemo } from '../../../../electron/core/demo/seed-demo.ts';
+import { applyMigrations } from '../../../../electron/core/schema/apply-migrations.ts';
+import { inspectArchive } from '../../../../electron/core/backups/archive/inspect-archive.ts';
+import type { ArchiveInspection } from '../../../../electron/core/backups/archive/inspect-archive.ts';
+import { openArchive } from '../../../../electron/core/backups/archive/open-archive.ts';
+import type { ArchiveProgress } from '../../../../electron/core/backups/archive/pg-dump-archive.ts';
+import { startArchiveTestServer } from '../../../support/archive-test-server.ts';
+import type { ArchiveTestServer } from '../../../support/archive-test-server.ts';
+
+/*
+ * Damaged archives: cut short at many offsets, or with bytes overwritten. Each read must end quickly
+ * with ARCHIVE_UNREADABLE naming file, entry and offset, and keep the rows it read before the damage.
+ */
+
+let db: ArchiveTestServer;
+const files: Record<string, string> = {};
+let full: ArchiveInspection;
+
+beforeAll(async () => {
+  db = await startArchiveTestServer();
+  await applyMigrations(db.pool, { layout: 'primary' });
+  await seedDemo({ primary: db.pool, shards: {} }, { websites: 6, scale: 0.02 });
+  files.custom = path.join(db.dumps, 'custom.dump');
+  files.customNone = path.join(db.dumps, 'custom0.dump');
+  files.piped = path.join(db.dumps, 'piped.dump');
+  files.directory = path.join(db.dumps, 'dir');
+  files.plain = path.join(db.dumps, 'plain.sql');
+  files.plainGzip = path.join(db.dumps, 'plain.sql.gz');
+  await Promise.all([
+    db.pgDump(['-Fc', '-f', files.custom]),
+    db.pgDump(['-Fc', '-Z0', '-f', files.customNone]),
+    db.pgDump(['-Fc'], { stdoutTo: files.piped }),
+    db.pgDump(['-Fd', '-f', files.directory]),
+    db.pgDump(['-Fp', '-f', files.plain]),
+    db.pgDump(['-Fp', '-Z6', '-f', files.plainGzip]),
+  ]);
+  const archive = await openArchive(files.custom);
+  full = await inspectArchive(archive);
+  await archive.close();
+  expect(full.complete).toBe(true);
+});
+
+afterAll(async () => {
+  await db?.stop();
+});
+
+/** Opens and counts a damaged copy; resolves to the counts, or to the error opening threw. Fails the test past 10 s. */
+async function readDamaged(file: string): Promise<{ result: ArchiveInspection | null; error: ConsoleError }> {
+  const work = (async () => {
+    try {
+      const archive = await openArchive(file);
+      try {
+        const result = await inspectArchive(archive);
+        if (result.complete) return { result, error: null };
+        return { result, error: ConsoleError.fromInfo(result.error!) };
+      } finally {
+        await archive.close();
+      }
+    } catch (error) {
+      return { result: null, error: error as ConsoleError };
+    }
+  })();
+  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`reading ${file} did not finish in 10 s`)), 10_000));
+  const outcome = await Promise.race([work, timeout]);
+  if (!outcome.error) throw new Error(`the damaged ${file} read as complete`);
+  return outcome as { result: ArchiveInspection | null; error: ConsoleError };
+}
+
+function expectNamedDamage(error: ConsoleError, file: string): void {
+  expect(error).toBeInstanceOf(ConsoleError);
+  expect(error.code).toBe('ARCHIVE_UNREADABLE');
+  const details = error.details as { file: string; entry: string; offset: number };
+  expect(details.file.startsWith(file)).toBe(true);
+  expect(typeof details.entry).toBe('string');
+  expect(Number.isInteger(details.offset)).toBe(true);
+  expect(error.message).toContain(details.file);
+  expect(error.message).toContain(details.entry);
+  expect(error.message).toContain(`byte ${details.offset}`);
+}
+
+/** Rows read before the damage are reported as such: complete tables are exact, the others at most what there is. */
+function expectHonestPartialCounts(result: ArchiveInspection): void {
+  const fullRows = new Map(full.tables.map((t) => [t.table, t.rows]));
+  for (const t of result.tables) {
+    if (t.status === 'complete') expect(t.rows, t.table).toBe(fullRows.get(t.table));
+    else expect(t.rows, t.table).toBeLessThanOrEqual(fullRows.get(t.table)!);
+    if (t.status === 'not reached') expect(t.rows).toBe(0);
+  }
+}
+
+function offsetsAcross(size: number, count: number): number[] {
+  const offsets = new Set([0, 1, 5, 9, 12, 20, 40, 100, size - 1, size - 2, size - 5]);
+  for (let i = 1; i < count; i++) offsets.add(Math.floor((size * i) / count));
+  return [...offsets].filter((o) => o >= 0 && o < size).sort((a, b) => a - b);
+}
+
+describe.each(['custom', 'customNone', 'piped', 'plain', 'plainGzip'])('a %s dump cut short', (format) => {
+  it('fails with the file, entry and offset at every cut, and keeps what it read', async () => {
+    const source = files[format]!;
+    const size = (await stat(source)).size;
+    const cut = path.join(db.dumps, `cut-${format}`);
+    let partial = 0;
+    // A plain dump ends with a blank line; cutting only that loses nothing and reads as whole.
+    const offsets = offsetsAcross(size, 40).filter((o) => !(format === 'plain' && o === size - 1));
+    for (const offset of offsets) {
+      await copyFile(source, cut);
+      await truncate(cut, offset);
+      const { result, error } = await readDamaged(cut);
+      expectNamedDamage(error, cut);
+      if (result) {
+        expectHonestPartialCounts(result);
+        if (result.tables.some((t) => t.rows > 0)) partial++;
+      }
+    }
+    // Cuts in the data still report the rows before them.
+    expect(partial).toBeGreaterThan(5);
+  });
+});
+
+describe('a directory dump with a data file cut short', () => {
+  it('names that file and its table', async () => {
+    const names = (await readdir(files.directory)).filter((f) => f.endsWith('.dat.gz'));
+    const sizes = await Promise.all(names.map(async (f) => ({ f, size: (await stat(path.join(files.directory, f))).size })));
+    const biggest = sizes.sort((a, b) => b.size - a.size)[0]!;
+    const data = path.join(files.directory, biggest.f);
+    const original = await readFile(data);
+    try {
+      await writeFile(data, original.subarray(0, Math.floor(original.length / 2)));
+      const { result, error } = await readDamaged(files.directory);
+      expectNamedDamage(error, data);
+      expect((error.details as { entry: string }).entry).toMatch(/^TABLE DATA public\.pwb_/);
+      expectHonestPartialCounts(result!);
+      expect(result!.tables.filter((t) => t.status === 'partial')).toHaveLength(1);
+    } finally {
+      await writeFile(data, original);
+    }
+  });
+});
+
+describe.each(['custom', 'piped', 'plainGzip'])('a compressed %s dump with bytes overwritten', (format) => {
+  it('fails or reads, but never hangs, and damage in the data is always caught', async () => {
+    const original = await readFile(files[format]!);
+    const broken = path.join(db.dumps, `broken-${format}`);
+    const dataStart = format === 'plainGzip' ? 0 : await firstDataBlock(files.custom!);
+    let caught = 0;
+    let tried = 0;
+    for (const offset of offsetsAcross(original.length, 30)) {
+      for (const value of [0x00, 0xff, 0x5a]) {
+        const copy = Buffer.from(original);
+        if (copy[offset] === value) continue;
+        copy[offset] = value;
+        await writeFile(broken, copy);
+        const outcome = await readDamaged(broken).catch((e: Error) => (e.message.includes('read as complete') ? null : Promise.reject(e)));
+        tried++;
+        if (!outcome) {
+          // Header and TOC text carry no checksum: an overwritten letter in a definition can read fine.
+          expect(offset < dataStart || format === 'plainGzip').toBe(true);
+          continue;
+        }
+        caught++;
+        expectNamedDamage(outcome.error, broken);
+      }
+    }
+    expect(caught).toBeGreaterThan(tried / 2);
+  });
+});
+
+/** Where a custom archive's data starts: the first data block (a piped archive's TOC has the same length). */
+async function firstDataBlock(file: string): Promise<number> {
+  const archive = await openArchive(file);
+  await archive.close();
+  return Math.min(...archive.info.entries.flatMap((e) => (e.data.kind === 'at' ? [e.data.offset] : [])));
+}
+
+describe('cancellation and progress', () => {
+  it('stops promptly when aborted and reports progress a few times a second at most', async () => {
+    const archive = await openArchive(files.customNone);
+    try {
+      const controller = new AbortController();
+      const calls: Array<ArchiveProgress & { at: number }> = [];
+      const started = Date.now();
+      const run = inspectArchive(archive, {
+        signal: controller.signal,
+        onProgress: (p) => {
+          calls.push({ ...p, at: Date.now() });
+          controller.abort();
+        },
+      });
+      await expect(run).rejects.toMatchObject({ name: 'AbortError' });
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(calls[0]).toMatchObject({ phase: 'counting rows', unit: 'bytes', total: expect.any(Number) });
+      const again = await inspectArchive(archive, { onProgress: (p) => calls.push({ ...p, at: Date.now() }) });
+      expect(again.complete).toBe(true);
+      const reports = calls.slice(1);
+      for (let i = 1; i < reports.length - 1; i++) expect(reports[i]!.at - reports[i - 1]!.at).toBeGreaterThanOrEqual(200);
+    } finally {
+      await archive.close();
+    }
+  });
+});
