@@ -1,0 +1,167 @@
+import { ConsoleError } from '../../../shared/errors.ts';
+import { tokenizeSql, type SqlToken } from './sql-lexer.ts';
+import { refusalFor } from './statement-refusals.ts';
+
+/*
+ * Decides, before anything is sent, whether a text is exactly one statement and a read. It is defence in
+ * depth, not the boundary: every statement also runs in a READ ONLY transaction (which stops writes made
+ * through SQL), and the extended protocol the runner sends it with refuses a second statement. Neither
+ * stops a function with side effects (dblink, a SECURITY DEFINER function): a SELECT-only role does.
+ */
+
+export interface GuardOptions {
+  /** Allow EXPLAIN ANALYZE (it runs the statement): only the explain action, after its warning, asks for it. */
+  readonly analyze?: boolean;
+}
+
+/** `query` runs through a cursor (SELECT, WITH … SELECT, VALUES, TABLE); `show` and `explain` run as they are. */
+export type StatementKind = 'query' | 'show' | 'explain';
+
+export interface GuardedStatement {
+  /** The statement to send: from its first token to its last, without the trailing `;` and comments. */
+  readonly text: string;
+  readonly kind: StatementKind;
+  /** EXPLAIN with ANALYZE: the statement runs. */
+  readonly analyze: boolean;
+  /** The highest `$n` the statement uses, 0 for none. */
+  readonly parameters: number;
+}
+
+const QUERY_STARTS = new Set(['SELECT', 'VALUES', 'TABLE', 'WITH']);
+/** A data-modifying statement: at the top, or inside a WITH at any depth (a writable CTE). */
+const WRITES = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE']);
+const LOCK_STRENGTHS = new Set(['UPDATE', 'SHARE', 'NO', 'KEY']);
+const FALSE_WORDS = new Set(['FALSE', 'OFF', '0', "'FALSE'", "'OFF'", "'0'"]);
+
+/** The one statement of `sql` if it is a read; INVALID_PARAMS or READ_ONLY (with a sentence saying what to do) otherwise. */
+export function guardStatement(sql: string, options: GuardOptions = {}): GuardedStatement {
+  const statement = singleStatement(sql, tokenizeSql(sql));
+  const { kind, analyze } = classify(statement, options);
+  const parameters = Math.max(0, ...statement.filter((t) => t.kind === 'parameter').map((t) => Number(t.text.slice(1))));
+  return Object.freeze({ text: sql.slice(statement[0]!.start, statement.at(-1)!.end), kind, analyze, parameters });
+}
+
+/** The tokens of the only statement: a `;` followed by anything but more `;` is a second statement. */
+function singleStatement(sql: string, tokens: readonly SqlToken[]): SqlToken[] {
+  const end = tokens.findIndex((t) => t.text === ';' && t.kind === 'punctuation');
+  const body = end === -1 ? [...tokens] : tokens.slice(0, end);
+  const second = end === -1 ? undefined : tokens.slice(end).find((t) => !(t.text === ';' && t.kind === 'punctuation'));
+  if (second) {
+    throw new ConsoleError(
+      'INVALID_PARAMS',
+      `The text holds more than one statement (the second starts at "${excerpt(sql, second)}"). Run one statement at a time: remove the others, or select the one to run.`,
+      { details: { position: second.start } },
+    );
+  }
+  if (body.length === 0) throw new ConsoleError('INVALID_PARAMS', 'There is no statement to run (only comments, whitespace or ";"). Write a SELECT, VALUES, TABLE, SHOW or EXPLAIN.');
+  return body;
+}
+
+function classify(tokens: readonly SqlToken[], options: GuardOptions): { kind: StatementKind; analyze: boolean } {
+  const first = tokens.find((t) => !(t.kind === 'punctuation' && t.text === '('));
+  if (!first || first.kind !== 'word') {
+    throw new ConsoleError('INVALID_PARAMS', `The statement starts with "${first?.text ?? '('}", not a statement keyword. Start it with SELECT, WITH, VALUES, TABLE, SHOW or EXPLAIN.`, {
+      details: { position: first?.start ?? 0 },
+    });
+  }
+  if (QUERY_STARTS.has(first.upper)) {
+    assertNoWriteInside(tokens);
+    return { kind: 'query', analyze: false };
+  }
+  if (first.upper === 'SHOW' && first === tokens[0]) return { kind: 'show', analyze: false };
+  if (first.upper === 'EXPLAIN' && first === tokens[0]) return { kind: 'explain', analyze: classifyExplain(tokens, options) };
+  throw refusalFor(first);
+}
+
+/**
+ * A writable CTE, a row-locking clause or SELECT … INTO anywhere in a query refuses it. A DML keyword
+ * right after `.` or `AS` is a name (`t.update`, `AS delete`), never a statement; anywhere else the guard
+ * refuses rather than guesses (a column named `update` is written "update").
+ */
+function assertNoWriteInside(tokens: readonly SqlToken[]): void {
+  for (const [i, token] of tokens.entries()) {
+    if (token.kind !== 'word') continue;
+    const before = tokens[i - 1];
+    const asName = before?.text === '.' || before?.upper === 'AS';
+    if (token.upper === 'FOR' && LOCK_STRENGTHS.has(tokens[i + 1]?.upper ?? '') && isLockingClause(tokens, i)) throw refusalFor(token, 'locking');
+    if (token.upper === 'INTO' && !asName) throw refusalFor(token, 'select-into');
+    if (WRITES.has(token.upper) && !asName) throw refusalFor(token, 'writable-cte');
+  }
+}
+
+/** FOR UPDATE, FOR NO KEY UPDATE, FOR SHARE, FOR KEY SHARE (not `substring(x FOR key)`). */
+function isLockingClause(tokens: readonly SqlToken[], forAt: number): boolean {
+  const words = tokens.slice(forAt + 1, forAt + 4).map((t) => (t.kind === 'word' ? t.upper : ''));
+  return words[0] === 'UPDATE' || words[0] === 'SHARE' || (words[0] === 'NO' && words[1] === 'KEY' && words[2] === 'UPDATE') || (words[0] === 'KEY' && words[1] === 'SHARE');
+}
+
+/** Whether the EXPLAIN analyzes (legacy `EXPLAIN ANALYZE VERBOSE` or an option list), after checking the statement it explains. */
+function classifyExplain(tokens: readonly SqlToken[], options: GuardOptions): boolean {
+  let at = 1;
+  let analyze = false;
+  if (tokens[at]?.text === '(' && tokens[at]?.kind === 'punctuation') {
+    const close = matchingParen(tokens, at);
+    analyze = explainOptionsAnalyze(tokens.slice(at + 1, close));
+    at = close + 1;
+  } else {
+    while (['ANALYZE', 'ANALYSE', 'VERBOSE'].includes(tokens[at]?.upper ?? '') && tokens[at]?.kind === 'word') {
+      if (tokens[at]!.upper !== 'VERBOSE') analyze = true;
+      at += 1;
+    }
+  }
+  const inner = tokens.slice(at);
+  if (inner.length === 0) throw new ConsoleError('INVALID_PARAMS', 'EXPLAIN needs a statement to explain: EXPLAIN SELECT ….');
+  const explained = classifyExplained(inner, options, analyze);
+  if (explained !== 'query') throw new ConsoleError('INVALID_PARAMS', `EXPLAIN explains a query; "${inner[0]!.text}" is not one. Explain a SELECT, WITH … SELECT, VALUES or TABLE.`);
+  if (analyze && !options.analyze) {
+    throw new ConsoleError(
+      'INVALID_PARAMS',
+      'EXPLAIN ANALYZE runs the statement to time it. Use Explain with "analyze" (which says so first) instead of typing it into a run, or remove ANALYZE.',
+    );
+  }
+  return analyze;
+}
+
+function classifyExplained(inner: readonly SqlToken[], options: GuardOptions, analyze: boolean): StatementKind {
+  try {
+    return classify(inner, options).kind;
+  } catch (error) {
+    if (!(error instanceof ConsoleError) || error.code !== 'READ_ONLY') throw error;
+    const what = analyze ? 'EXPLAIN ANALYZE runs the statement it explains, so it' : 'EXPLAIN';
+    throw new ConsoleError('READ_ONLY', `${what} is refused for this statement too: ${error.message}`, error.details ? { details: error.details } : {});
+  }
+}
+
+/** `ANALYZE` in an EXPLAIN option list turns it on unless its value is false, off or 0. */
+function explainOptionsAnalyze(list: readonly SqlToken[]): boolean {
+  let analyze = false;
+  let depth = 0;
+  let option: SqlToken[] = [];
+  const finish = () => {
+    const [name, value] = option;
+    if (name && (name.upper === 'ANALYZE' || name.upper === 'ANALYSE')) analyze = value === undefined || !FALSE_WORDS.has(value.upper.toUpperCase());
+    option = [];
+  };
+  for (const token of list) {
+    if (token.text === '(') depth += 1;
+    if (token.text === ')') depth -= 1;
+    if (token.text === ',' && depth === 0) finish();
+    else option.push(token);
+  }
+  finish();
+  return analyze;
+}
+
+function matchingParen(tokens: readonly SqlToken[], open: number): number {
+  let depth = 0;
+  for (let i = open; i < tokens.length; i += 1) {
+    if (tokens[i]!.kind !== 'punctuation') continue;
+    if (tokens[i]!.text === '(') depth += 1;
+    if (tokens[i]!.text === ')' && --depth === 0) return i;
+  }
+  throw new ConsoleError('INVALID_PARAMS', 'The EXPLAIN option list is missing its closing ")". Close it: EXPLAIN (FORMAT JSON) SELECT ….');
+}
+
+function excerpt(sql: string, token: SqlToken): string {
+  return sql.slice(token.start, token.start + 40).split('\n')[0]!;
+}
