@@ -6,6 +6,7 @@ import { moveMethods } from './methods/move-methods.ts';
 import { shardMethods } from './methods/shard-methods.ts';
 import { doctorMethods } from './methods/doctor-methods.ts';
 import { migrationMethods } from './methods/migration-methods.ts';
+import { jobMethods } from './methods/job-methods.ts';
 
 /*
  * The one contract between the renderer, the CLI and the main-process core. Every method's params and
@@ -19,6 +20,7 @@ export * from './methods/move-methods.ts';
 export * from './methods/shard-methods.ts';
 export * from './methods/doctor-methods.ts';
 export * from './methods/migration-methods.ts';
+export * from './methods/job-methods.ts';
 
 export const contract = {
   ...clusterMethods,
@@ -27,6 +29,7 @@ export const contract = {
   ...shardMethods,
   ...doctorMethods,
   ...migrationMethods,
+  ...jobMethods,
 } as const;
 
 export type Contract = typeof contract;
@@ -34,28 +37,13 @@ export type MethodName = keyof Contract;
 export type MethodParams<M extends MethodName> = z.input<Contract[M]['params']>;
 export type ParsedParams<M extends MethodName> = z.output<Contract[M]['params']>;
 export type MethodResult<M extends MethodName> = z.output<Contract[M]['result']>;
+/** What a method emits while it runs; `never` for methods that only answer. */
+export type MethodEvent<M extends MethodName> = z.output<Contract[M]['events']>;
 
 export const methodNames = Object.keys(contract) as MethodName[];
 
 export function isMethodName(name: string): name is MethodName {
   return Object.hasOwn(contract, name);
 }
-
-/** Progress of a long job, pushed to subscribers (IPC event, HTTP event stream, CLI progress bar). */
-export const jobProgressEventSchema = z.object({
-  jobId: z.string(),
-  kind: z.string(),
-  phase: z.string(),
-  done: z.number(),
-  total: z.number().nullable(),
-  unit: z.enum(['rows', 'bytes', 'steps', 'databases']),
-  message: z.string().optional(),
-});
-export type JobProgressEvent = z.infer<typeof jobProgressEventSchema>;
-
-export const events = {
-  'job.progress': jobProgressEventSchema,
-} as const;
-export type EventName = keyof typeof events;
 
 export type Envelope<M extends MethodName> = { ok: true; result: MethodResult<M> } | { ok: false; error: z.infer<typeof errorInfoSchema> };

@@ -1,12 +1,15 @@
 import type { ResolvedProfile } from './config/profile-schema.ts';
 import { ClusterPools } from './pools/cluster-pools.ts';
 import { CatalogService } from './catalog/catalog-service.ts';
+import { JobRegistry } from './jobs/job-registry.ts';
 
 /** Everything a handler needs: the profile, its pools and the shared catalog. One per open cluster. */
 export interface ConsoleContext {
   readonly profile: ResolvedProfile;
   readonly pools: ClusterPools;
   readonly catalog: CatalogService;
+  /** The long work this console is running (moves, migration runs, scans): followed, stopped, listed. */
+  readonly jobs: JobRegistry;
   readonly version: string;
   /**
    * Switches to a changed profile (a shard was added) without a restart: handlers read `pools` and
@@ -27,6 +30,7 @@ export function openConsole(profile: ResolvedProfile, options: { onBackgroundErr
     return { profile: next, pools, catalog: new CatalogService(pools) };
   };
   let current = open(profile);
+  const jobs = new JobRegistry();
   return Object.freeze({
     get profile() {
       return current.profile;
@@ -37,12 +41,17 @@ export function openConsole(profile: ResolvedProfile, options: { onBackgroundErr
     get catalog() {
       return current.catalog;
     },
+    jobs,
     version: CONSOLE_VERSION,
     async reopen(next: ResolvedProfile) {
       const old = current;
       current = open(next);
       await old.pools.close();
     },
-    close: () => current.pools.close(),
+    async close() {
+      // Jobs stop at a safe point (resumable) before their pools go away under them.
+      await jobs.stopAll('the console closing');
+      await current.pools.close();
+    },
   });
 }

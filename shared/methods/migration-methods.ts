@@ -79,12 +79,14 @@ export const migrationPlanResultSchema = z.object({
 });
 export type MigrationPlanResult = z.infer<typeof migrationPlanResultSchema>;
 
-export const databaseRunStateSchema = z.enum(['waiting', 'running', 'up-to-date', 'applied', 'failed', 'locked', 'unreachable', 'skipped']);
+/** `stopped`: the run was stopped on request; this database's migration in flight rolled back, the rest still pending. */
+export const databaseRunStateSchema = z.enum(['waiting', 'running', 'up-to-date', 'applied', 'failed', 'locked', 'unreachable', 'skipped', 'stopped']);
 export type DatabaseRunState = z.infer<typeof databaseRunStateSchema>;
 
 export const migrationRunSchema = z.object({
   runId: z.string(),
-  state: z.enum(['running', 'succeeded', 'failed']),
+  /** `interrupted`: stopped on request, or its console went away mid-run; running again resumes where each database stopped. */
+  state: z.enum(['running', 'succeeded', 'failed', 'interrupted']),
   startedAt: z.string(),
   finishedAt: z.string().nullable(),
   /** Migrations applied or attempted so far, over all databases, and how many were pending at the start. */
@@ -182,7 +184,7 @@ export const migrationMethods = {
   'migrations.up': method(
     z.object({ database: shardName.optional(), parallel: z.number().int().min(1).max(32).default(4) }).strict(),
     z.object({ runId: z.string() }),
-    'Starts applying pending migrations: the primary first, then the shards in parallel; follow it with migrations.run.',
+    'Starts applying pending migrations as a job: the primary first, then the shards in parallel; follow it with jobs.watch (events) or migrations.run.',
     { mutates: true },
   ),
   'migrations.run': method(z.object({ runId: z.string().min(1).max(100) }).strict(), migrationRunSchema, 'Progress and outcome of a migration run, per database.'),

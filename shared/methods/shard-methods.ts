@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { errorInfoSchema } from '../errors.ts';
 import { method } from '../method.ts';
+import { jobProgressEventSchema } from './job-methods.ts';
 import { databaseRoleSchema } from './cluster-methods.ts';
 import { shardName, websiteId } from './common-schemas.ts';
 
@@ -114,11 +115,13 @@ export const shardMethods = {
     z.object({ database: shardName.optional() }).strict(),
     shardSizesResultSchema,
     'Per database: size, heap/index/TOAST bytes and row estimates per table, websites, growth and trend; stores a snapshot at most every 15 minutes.',
+    { events: jobProgressEventSchema },
   ),
   'shards.largestTenants': method(
     z.object({ database: shardName.optional(), limit: z.number().int().min(1).max(500).default(20) }).strict(),
     largestTenantsResultSchema,
     'The largest tenants per database with their share, estimated for every tenant in one pass per table.',
+    { events: jobProgressEventSchema },
   ),
   'shards.tenantFootprint': method(
     z.object({ id: websiteId, figure: figureSchema.default('estimate') }).strict(),

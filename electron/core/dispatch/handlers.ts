@@ -1,5 +1,7 @@
-import type { MethodName, MethodResult, ParsedParams } from '../../../shared/contract.ts';
+import type { MethodEvent, MethodName, MethodResult, ParsedParams } from '../../../shared/contract.ts';
+import type { CallContext } from '../call-context.ts';
 import type { ConsoleContext } from '../console-context.ts';
+import { jobHandlers } from '../jobs/job-handlers.ts';
 import { clusterHandlers } from '../cluster/cluster-handlers.ts';
 import { tenantHandlers } from '../tenants/tenant-handlers.ts';
 import { moveHandlers } from '../moves/move-handlers.ts';
@@ -7,7 +9,8 @@ import { migrationHandlers } from '../migrations/migration-handlers.ts';
 import { shardHandlers } from '../shards/shard-handlers.ts';
 import { doctorHandlers } from '../doctor/doctor-handlers.ts';
 
-export type Handler<M extends MethodName> = (params: ParsedParams<M>) => Promise<MethodResult<M>>;
+/** One method's handler: its parsed params, and the call's context (cancel signal, event emitter, caller). */
+export type Handler<M extends MethodName> = (params: ParsedParams<M>, call: CallContext<MethodEvent<M>>) => Promise<MethodResult<M>>;
 /** Handlers for a slice of the contract: each domain folder exports one of these. */
 export type HandlersFor<Names extends MethodName> = { readonly [M in Names]: Handler<M> };
 /** Exactly one handler per contract method: the mapped type makes a missing one a compile error. */
@@ -21,5 +24,6 @@ export function createHandlers(ctx: ConsoleContext): Handlers {
     ...migrationHandlers(ctx),
     ...shardHandlers(ctx),
     ...doctorHandlers(ctx),
+    ...jobHandlers(ctx),
   });
 }

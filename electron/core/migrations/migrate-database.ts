@@ -14,6 +14,8 @@ export interface MigrateDatabaseOptions {
   readonly lock: LockMode;
   /** Called before each migration starts and after it ends, for progress. */
   readonly onStep?: (event: { version: string; phase: 'start' | 'applied' | 'failed' }) => void;
+  /** Stops the run before the next migration; one in flight is cancelled on the server and rolled back, never recorded as failed. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 export interface DatabaseMigrationOutcome {
@@ -21,6 +23,8 @@ export interface DatabaseMigrationOutcome {
   readonly failed: { version: string; error: string } | null;
   /** Versions still not applied when the engine stopped (the failed one included). */
   readonly pending: string[];
+  /** Stopped on request (the signal): `pending` is what is left, nothing failed. */
+  readonly stopped?: boolean;
 }
 
 function describePgError(error: unknown): string {
@@ -51,7 +55,10 @@ export async function migrateDatabase(client: pg.ClientBase, files: readonly Mig
     const { applied: done } = await readLedger(client);
     const todo = files.filter((f) => !done.has(f.version));
     const applied: string[] = [];
+    const stoppedAt = (index: number): DatabaseMigrationOutcome => ({ applied, failed: null, pending: todo.slice(index).map((f) => f.version), stopped: true });
     for (const [index, file] of todo.entries()) {
+      // A safe point: every migration before this one committed whole (each runs in its own transaction).
+      if (options.signal?.aborted) return stoppedAt(index);
       options.onStep?.({ version: file.version, phase: 'start' });
       try {
         await client.query('BEGIN');
@@ -60,6 +67,8 @@ export async function migrateDatabase(client: pg.ClientBase, files: readonly Mig
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
+        // Cancelled on request: rolled back, still pending, not a failure of the migration.
+        if (options.signal?.aborted) return stoppedAt(index);
         // A lost connection says nothing about the migration: let the caller report the database as unreachable.
         if (!isStatementFailure(error)) throw error;
         const message = describePgError(error);

@@ -12,6 +12,8 @@ import { runTargets } from './migration-plan.ts';
 import { migrationsDirFor } from './migrations-dir.ts';
 import { reachabilityError } from './reachability-error.ts';
 import { assertWritable } from '../read-only-guard.ts';
+import { currentSignal } from '../call-context.ts';
+import { cancelOnAbort } from '../pools/cancel-request.ts';
 
 type DatabaseRun = MigrationRun['databases'][number];
 
@@ -48,10 +50,11 @@ export async function migrateUp(ctx: ConsoleContext, options: MigrateUpOptions):
     databases: [],
   };
   const publish = () => options.onChange?.(structuredClone(run));
+  const signal = currentSignal();
   const finish = (error: ErrorInfo | null): MigrationRun => {
     run.error = error;
     run.finishedAt = new Date().toISOString();
-    run.state = error === null && run.databases.every((d) => finished.has(d.state)) ? 'succeeded' : 'failed';
+    run.state = signal?.aborted ? 'interrupted' : error === null && run.databases.every((d) => finished.has(d.state)) ? 'succeeded' : 'failed';
     publish();
     return structuredClone(run);
   };
@@ -81,6 +84,11 @@ export async function migrateUp(ctx: ConsoleContext, options: MigrateUpOptions):
     const db = entry(target.name);
     db.state = 'running';
     publish();
+    if (signal?.aborted) {
+      Object.assign(db, { state: 'stopped', error: stoppedInfo(target.name, signal) });
+      publish();
+      return;
+    }
     let client: pg.PoolClient;
     try {
       client = await ctx.pools.get(target.name).pool.connect();
@@ -91,10 +99,13 @@ export async function migrateUp(ctx: ConsoleContext, options: MigrateUpOptions):
       return;
     }
     let broken: Error | undefined;
+    // Stopping the run cancels the migration this session is running; it rolls back and stays pending.
+    const stopWatching = cancelOnAbort(client, target, signal);
     try {
       const outcome = await migrateDatabase(client, migrationsFor(target.role, files), {
         database: target.name,
         lock: 'fail',
+        signal,
         onStep: ({ version, phase }) => {
           db.current = phase === 'start' ? version : null;
           if (phase === 'applied') {
@@ -107,7 +118,8 @@ export async function migrateUp(ctx: ConsoleContext, options: MigrateUpOptions):
       });
       db.pending = outcome.pending;
       db.failed = outcome.failed;
-      db.state = outcome.failed ? 'failed' : outcome.applied.length > 0 ? 'applied' : 'up-to-date';
+      db.state = outcome.stopped ? 'stopped' : outcome.failed ? 'failed' : outcome.applied.length > 0 ? 'applied' : 'up-to-date';
+      if (outcome.stopped) db.error = stoppedInfo(target.name, signal);
       if (outcome.failed) {
         db.error = new ConsoleError('MIGRATION_FAILED', `Migration ${outcome.failed.version} failed on ${target.name} and was rolled back there: ${outcome.failed.error}. Fix the migration, then run again.`, {
           target: target.name,
@@ -119,6 +131,7 @@ export async function migrateUp(ctx: ConsoleContext, options: MigrateUpOptions):
       db.state = info.code === 'LOCKED' ? 'locked' : info.code === 'DATABASE_UNREACHABLE' ? 'unreachable' : 'failed';
       db.error = info;
     } finally {
+      stopWatching();
       db.current = null;
       // A client whose connection broke must not go back to the pool.
       client.release(broken && (broken as ConsoleError).code !== 'LOCKED' ? broken : undefined);
@@ -132,7 +145,7 @@ export async function migrateUp(ctx: ConsoleContext, options: MigrateUpOptions):
   try {
     await audited(ctx.pools.primary(), { action: 'migrations.up', target: options.database ?? 'all databases', details: { pending: summary, parallel: options.parallel } }, async () => {
       if (primary) await runOne(primary);
-      if (primary && !finished.has(entry(primary.name).state)) {
+      if (primary && !finished.has(entry(primary.name).state) && !signal?.aborted) {
         for (const shard of shards) {
           Object.assign(entry(shard.name), {
             state: 'skipped',
@@ -142,6 +155,7 @@ export async function migrateUp(ctx: ConsoleContext, options: MigrateUpOptions):
       } else {
         await inParallel(shards, options.parallel, runOne);
       }
+      if (signal?.aborted) throw signal.reason instanceof ConsoleError ? signal.reason : new ConsoleError('CANCELLED', 'The migration run was stopped on request.');
       const failedHere = run.databases.filter((d) => !finished.has(d.state));
       if (failedHere.length > 0) {
         throw new ConsoleError('MIGRATION_FAILED', `Migrations did not finish on ${failedHere.map((d) => `${d.name} (${d.state})`).join(', ')}.`);
@@ -151,10 +165,16 @@ export async function migrateUp(ctx: ConsoleContext, options: MigrateUpOptions):
     const info = toInfo(error);
     // The run's own summary is already in the per-database entries; anything else stopped the run as a whole.
     if (info.code === 'MIGRATION_FAILED' && run.databases.some((d) => !finished.has(d.state))) return finish(null);
+    if (signal?.aborted) return finish(stoppedInfo('the run', signal));
     for (const db of run.databases) if (db.state === 'waiting') Object.assign(db, { state: 'skipped', error: info });
     return finish(info);
   }
   return finish(null);
+}
+
+function stoppedInfo(where: string, signal: AbortSignal | undefined): ErrorInfo {
+  const reason = signal?.reason instanceof ConsoleError ? signal.reason.message : 'Stopped on request.';
+  return { code: 'CANCELLED', message: `${reason} On ${where}, the migration in flight was rolled back and stays pending: run the migrations again to resume.`, target: where };
 }
 
 async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {

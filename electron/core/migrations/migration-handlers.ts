@@ -12,8 +12,8 @@ export function migrationHandlers(ctx: ConsoleContext): HandlersFor<keyof typeof
   return {
     'migrations.status': async () => migrationStatus(ctx),
     'migrations.plan': async (params) => migrationPlan(ctx, params),
-    'migrations.up': async (params) => startMigrationRun(ctx, params),
-    'migrations.run': async (params) => migrationRunSnapshot(params.runId),
+    'migrations.up': async (params, call) => startMigrationRun(ctx, params, call.caller),
+    'migrations.run': async (params) => migrationRunSnapshot(ctx, params.runId),
     'schema.drift': async () => schemaDrift(ctx),
     'schema.lint': async () => tenantIsolationLint(ctx),
     'cluster.addShard': async (params) => addShard(ctx, params),

@@ -2,45 +2,95 @@ import { randomUUID } from 'node:crypto';
 import type { MigrationRun } from '../../../shared/contract.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import type { ConsoleContext } from '../console-context.ts';
+import { liveJobIds, withJobLock } from '../jobs/job-lock.ts';
+import type { RunningJob } from '../jobs/job-registry.ts';
+import { getJobRecord, insertJobRecord, updateJobRecord } from '../jobs/job-store.ts';
+import { assertWritable } from '../read-only-guard.ts';
 import { migrateUp } from './migrate-up.ts';
 
 /*
- * Migration runs started from the UI or the CLI: `migrations.up` returns at once with a run id and
- * `migrations.run` answers with the latest snapshot, so a long run shows progress over any transport.
- * The durable record of a run is in the databases themselves (schema_migrations, the checksum ledger
- * and the audit log): a restarted console sees where every database stands in the status matrix.
+ * Migration runs are jobs: recorded in `shard_console.jobs` on the primary before they start (so a
+ * restarted console still finds them), run in the background by this console under the job's lock,
+ * their per-database states saved as they change. `migrations.up` returns the run id at once; the run's
+ * progress reaches `jobs.watch` as events and `migrations.run` as snapshots.
  */
 
-const KEEP_RUNS = 50;
-const runs = new Map<string, MigrationRun>();
-const activeRun = new WeakMap<ConsoleContext, string>();
+const DETAIL_EVERY_MS = 1_000;
+/** The newest snapshot of the runs this process is running or ran (fresher than the saved detail). */
+const latest = new Map<string, MigrationRun>();
 
-export function startMigrationRun(ctx: ConsoleContext, params: { database?: string | undefined; parallel: number }): { runId: string } {
-  const active = activeRun.get(ctx);
-  if (active !== undefined && runs.get(active)?.state === 'running') {
-    throw new ConsoleError('LOCKED', `Migration run ${active} is still running in this console. Follow it on the Migrations page, and start another when it has finished.`, {
-      target: active,
-    });
+function runTitle(database: string | undefined): string {
+  return database === undefined ? 'Migrations on every database' : `Migrations on ${database}`;
+}
+
+/** A run's snapshot as job progress: migrations done of those pending at the start. */
+function reportProgress(job: RunningJob, run: MigrationRun): void {
+  const current = run.databases.find((d) => d.current !== null);
+  job.progress({
+    phase: current ? current.name : run.state,
+    done: run.done,
+    total: run.total,
+    unit: 'migrations',
+    ...(current ? { message: `${current.name}: ${current.current}` } : {}),
+  });
+}
+
+export async function startMigrationRun(ctx: ConsoleContext, params: { database?: string | undefined; parallel: number }, caller: string): Promise<{ runId: string }> {
+  assertWritable(ctx, 'Applying migrations');
+  const active = ctx.jobs.history().find((j) => j.kind === 'migration' && j.state === 'running');
+  if (active) {
+    throw new ConsoleError('LOCKED', `Migration run ${active.id} is still running in this console. Follow it on the Migrations page, and start another when it has finished.`, { target: active.id });
   }
   // Fail fast on a name that is not in the profile rather than inside the background run.
   if (params.database !== undefined) ctx.pools.get(params.database);
   const runId = randomUUID();
-  const now = new Date().toISOString();
-  runs.set(runId, { runId, state: 'running', startedAt: now, finishedAt: null, done: 0, total: 0, error: null, databases: [] });
-  activeRun.set(ctx, runId);
-  while (runs.size > KEEP_RUNS) runs.delete(runs.keys().next().value!);
-  void migrateUp(ctx, { ...params, runId, onChange: (snapshot) => runs.set(runId, snapshot) }).then(
-    (final) => runs.set(runId, final),
-    (error: unknown) => {
-      const info = error instanceof ConsoleError ? error.toInfo() : { code: 'INTERNAL' as const, message: String(error) };
-      runs.set(runId, { ...runs.get(runId)!, state: 'failed', finishedAt: new Date().toISOString(), error: info });
-    },
+  const primary = ctx.pools.primary();
+  const title = runTitle(params.database);
+  await insertJobRecord(primary, { id: runId, kind: 'migration', title, startedBy: caller, params: { ...params } });
+  let lastDetail = 0;
+  const save = (run: MigrationRun) => {
+    latest.set(runId, run);
+    while (latest.size > 50) latest.delete(latest.keys().next().value!);
+    if (Date.now() - lastDetail < DETAIL_EVERY_MS) return;
+    lastDetail = Date.now();
+    void updateJobRecord(primary, runId, { detail: run }).catch(() => {});
+  };
+  const { done } = ctx.jobs.start({ id: runId, kind: 'migration', title, caller, persist: (progress) => updateJobRecord(primary, runId, { progress }) }, (job) =>
+    withJobLock(primary, runId, 'Migration run', async () => {
+      const final = await migrateUp(ctx, { ...params, runId, onChange: (snapshot) => (reportProgress(job, snapshot), save(snapshot)) });
+      latest.set(runId, final);
+      await updateJobRecord(primary, runId, { state: final.state, detail: final, error: final.error, finished: final.state !== 'interrupted' });
+      return final;
+    }),
   );
+  done.catch(async (error: unknown) => {
+    const info = error instanceof ConsoleError ? error.toInfo() : { code: 'INTERNAL' as const, message: String(error) };
+    await updateJobRecord(primary, runId, { state: 'failed', error: info, finished: true }).catch(() => {});
+  });
   return { runId };
 }
 
-export function migrationRunSnapshot(runId: string): MigrationRun {
-  const run = runs.get(runId);
-  if (!run) throw new ConsoleError('JOB_NOT_FOUND', `No migration run ${runId} in this console (runs are kept until the console restarts). Check the Migrations page for where every database stands.`, { target: runId });
-  return run;
+/** The run as this console last saw it, or as recorded on the primary (a run of another console, or of one that restarted). */
+export async function migrationRunSnapshot(ctx: ConsoleContext, runId: string): Promise<MigrationRun> {
+  const here = latest.get(runId);
+  if (here) return here;
+  const record = await getJobRecord(ctx.pools.primary(), runId);
+  if (!record || record.kind !== 'migration') {
+    throw new ConsoleError('JOB_NOT_FOUND', `No migration run ${runId}. The Jobs page lists every run; the Migrations page shows where every database stands.`, { target: runId });
+  }
+  const detail = record.detail as Partial<MigrationRun>;
+  const base: MigrationRun = {
+    runId,
+    state: 'running',
+    startedAt: record.created_at.toISOString(),
+    finishedAt: null,
+    done: 0,
+    total: 0,
+    error: null,
+    databases: [],
+    ...detail,
+  };
+  // Recorded as running but nobody runs it: its console stopped mid-run.
+  const live = ctx.jobs.isRunning(runId) || (await liveJobIds(ctx.pools.primary(), [runId])).has(runId);
+  return base.state === 'running' && !live ? { ...base, state: 'interrupted' } : base;
 }

@@ -4,6 +4,7 @@ import type { CatalogForeignKey, CatalogTable, DatabaseCatalog } from '../catalo
 import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { runInDependencyOrder } from '../run-limited.ts';
+import { stopIfRequested } from '../call-context.ts';
 import { maySkipTriggers, withSession } from './replica-role.ts';
 import { tenantParents, websitePredicate, type ScopedTable } from './tenant-scope.ts';
 
@@ -82,6 +83,8 @@ async function deleteTableRows(handle: DatabaseHandle, catalog: DatabaseCatalog,
     // One batch's transaction: the DELETE (in `ctes`, as `gone`) and, where the FK triggers are skipped,
     // the proof that nothing references the removed keys. `before` runs first and may call it off.
     const inBatch = async (ctes: string, summary: string, params: unknown[], before?: () => Promise<boolean>): Promise<Record<string, string | number | null> | null> => {
+      // A safe point: every batch before this one committed whole.
+      stopIfRequested();
       await client.query('BEGIN');
       try {
         if (before && !(await before())) {

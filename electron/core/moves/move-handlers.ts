@@ -6,20 +6,19 @@ import { cancelMove, createMove, moveJobsView, moveJobView, previewMove, rollbac
 export function moveHandlers(ctx: ConsoleContext): HandlersFor<keyof typeof moveMethods> {
   return {
     'moves.preflight': async (p) => previewMove(ctx, p.websiteId, p.target, { source: p.source, viewRefresh: p.viewRefresh }),
-    'moves.start': async (p) => {
+    'moves.start': async (p, call) => {
       const job = await createMove(ctx, p.websiteId, p.target, { source: p.source, viewRefresh: p.viewRefresh });
-      runMoveInBackground(ctx, job.id);
+      runMoveInBackground(ctx, job, call.caller);
       return moveJobView(ctx, job.id);
     },
     'moves.list': async (p) => ({ jobs: await moveJobsView(ctx, p.websiteId === undefined ? { limit: p.limit } : { websiteId: p.websiteId, limit: p.limit }) }),
     'moves.get': async (p) => moveJobView(ctx, p.jobId),
-    'moves.resume': async (p) => {
-      await runnableJob(ctx, p.jobId);
-      runMoveInBackground(ctx, p.jobId);
+    'moves.resume': async (p, call) => {
+      runMoveInBackground(ctx, await runnableJob(ctx, p.jobId), call.caller);
       return moveJobView(ctx, p.jobId);
     },
-    'moves.rollback': async (p) => {
-      await rollbackMoveInBackground(ctx, p.jobId);
+    'moves.rollback': async (p, call) => {
+      await rollbackMoveInBackground(ctx, p.jobId, call.caller);
       return moveJobView(ctx, p.jobId);
     },
     'moves.cancel': async (p) => {

@@ -13,9 +13,29 @@ import { materializedViewSources, refreshMaterializedViews } from './refresh-vie
 import { scopedTables } from './tenant-scope.ts';
 import { verifyTenant } from './verify-tenant.ts';
 import { installFence, liftFence } from './write-fence.ts';
+import { currentSignal, stopIfRequested } from '../call-context.ts';
+import type { RunningJob } from '../jobs/job-registry.ts';
 
 export interface MoveListener {
   (event: { jobId: string; step: MoveStep; progress?: CopyProgress; message?: string }): void;
+}
+
+/**
+ * A move's events as job progress: during the copy, rows copied of all tables against the plan's total;
+ * otherwise the step reached of the steps there are.
+ */
+export function moveProgressReporter(job: RunningJob, stored: Pick<StoredJob, 'plan'>): MoveListener {
+  const copied = new Map<string, number>();
+  const total = stored.plan?.totalRows ?? null;
+  return (event) => {
+    if (event.progress) {
+      copied.set(event.progress.table, event.progress.copiedRows);
+      const done = [...copied.values()].reduce((a, b) => a + b, 0);
+      job.progress({ phase: 'copy', done, total, unit: 'rows', message: `copy ${event.progress.table}: ${event.progress.copiedRows}/${event.progress.totalRows} rows` });
+      return;
+    }
+    job.progress({ phase: event.step, done: stepIndex(event.step), total: STEPS.length - 1, unit: 'steps', ...(event.message ? { message: event.message } : {}) });
+  };
 }
 
 /** The job's lock on a dedicated primary session: held for the whole run, gone if the process dies. */
@@ -69,6 +89,8 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
     };
     for (let i = stepIndex(job.step); i <= stepIndex(until); i++) {
       const step = STEPS[i]!;
+      // A safe point: the step before is recorded and whole, this one has not started.
+      stopIfRequested();
       failpoint(`before:${step}`);
       await recordStep(lock, jobId, step);
       listener({ jobId, step });
@@ -219,6 +241,15 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
     // Whatever failed, a refresh still running ends first: it holds a target session, and a rollback
     // refreshes the views again after taking the copied rows out.
     await views.target?.catch(() => {});
+    const stop = currentSignal();
+    if (stop?.aborted) {
+      // Stopped on request: the job stays `running` with no console holding it, which is what an
+      // interrupted job looks like, so it resumes (or rolls back) from the step it was at.
+      const at = (await getJob(ctx.pools.primary(), jobId).catch(() => job)).step;
+      const reason = stop.reason instanceof ConsoleError ? stop.reason.message : 'Stopped on request.';
+      await updateJob(lock, jobId, { error: `${reason} It stopped during the ${at} step: resume or roll it back.`, timings }).catch(() => {});
+      throw stop.reason instanceof ConsoleError ? stop.reason : new ConsoleError('CANCELLED', reason, { target: jobId });
+    }
     const message = error instanceof Error ? error.message : String(error);
     await updateJob(lock, jobId, { state: 'failed', error: message, timings }).catch(() => {});
     throw error instanceof ConsoleError ? error : new ConsoleError('MOVE_FAILED', `Move job ${jobId} failed: ${message}. Resume it (shard-console move resume ${jobId}) or roll it back.`, { target: jobId, cause: error });

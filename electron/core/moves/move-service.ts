@@ -4,7 +4,7 @@ import { audited } from '../console-schema/audit-log.ts';
 import type { ConsoleContext } from '../console-context.ts';
 import { createJob, getJob, isPastSwitch, listJobs, liveJobIds, stepIndex, toMoveJob, updateJob, validActions, type StoredJob } from './move-job-store.ts';
 import { preflightMove, rowsOnDatabase } from './move-preflight.ts';
-import { runSteps, withJobLock, type MoveListener } from './move-runner.ts';
+import { moveProgressReporter, runSteps, withJobLock, type MoveListener } from './move-runner.ts';
 import { deleteWebsiteRows } from './delete-website-rows.ts';
 import { refreshMaterializedViews } from './refresh-views.ts';
 import { scopedTables } from './tenant-scope.ts';
@@ -12,12 +12,9 @@ import { liftFence } from './write-fence.ts';
 import { assertWritable } from '../read-only-guard.ts';
 import { databaseForShard, findWebsite } from '../tenants/website-routing.ts';
 
-/** Moves in the background for UI callers: failures are recorded on the job, never unhandled. */
-const running = new Map<string, Promise<unknown>>();
-
 async function present(ctx: ConsoleContext, row: StoredJob): Promise<MoveJob> {
   const live = await liveJobIds(ctx.pools.primary(), [row.id]);
-  return toMoveJob(row, live.has(row.id) || running.has(row.id));
+  return toMoveJob(row, live.has(row.id) || ctx.jobs.isRunning(row.id));
 }
 
 export interface MoveOptions {
@@ -69,16 +66,23 @@ export async function runMove(ctx: ConsoleContext, jobId: string, listener?: Mov
   );
 }
 
-/** Jobs this process is running (moves, resumes, rollbacks started in the background). */
-export function movesRunningHere(): string[] {
-  return [...running.keys()];
+/** Jobs this console is running (moves, resumes, rollbacks started in the background). */
+export function movesRunningHere(ctx: ConsoleContext): string[] {
+  return ctx.jobs.history().filter((j) => j.kind === 'move' && j.state === 'running').map((j) => j.id);
 }
 
-export function runMoveInBackground(ctx: ConsoleContext, jobId: string, listener?: MoveListener): void {
-  const run = runMove(ctx, jobId, listener)
-    .catch(() => {}) // recorded on the job by the runner
-    .finally(() => running.delete(jobId));
-  running.set(jobId, run);
+function moveTitle(job: Pick<StoredJob, 'website_id' | 'source' | 'target'>, verb = 'Move'): string {
+  return `${verb} website ${job.website_id} from ${job.source} to ${job.target}`;
+}
+
+/**
+ * Runs (or resumes) a move as a job of this console: it goes on after the call that started it returns,
+ * reports progress to whoever follows it, and stops at a safe point when asked. A failure is recorded
+ * on the job by the runner, never unhandled.
+ */
+export function runMoveInBackground(ctx: ConsoleContext, job: StoredJob, caller: string): void {
+  const { done } = ctx.jobs.start({ id: job.id, kind: 'move', title: moveTitle(job), caller }, (running) => runMove(ctx, job.id, moveProgressReporter(running, job)));
+  done.catch(() => {});
 }
 
 /**
@@ -93,18 +97,19 @@ export async function rollbackMove(ctx: ConsoleContext, jobId: string, listener?
  * Checks now (refusing with ACTION_NOT_ALLOWED or READ_ONLY), then rolls back in the background like a
  * start or a resume: after the switch a rollback is a whole move back. A failure is written on the job.
  */
-export async function rollbackMoveInBackground(ctx: ConsoleContext, jobId: string, listener?: MoveListener): Promise<void> {
+export async function rollbackMoveInBackground(ctx: ConsoleContext, jobId: string, caller: string): Promise<void> {
   const job = await rollbackableJob(ctx, jobId);
-  const run = performRollback(ctx, job, listener)
-    .catch(async (error: unknown) => {
+  const { done } = ctx.jobs.start({ id: jobId, kind: 'move', title: moveTitle(job, 'Roll back the move of'), caller }, (running) =>
+    performRollback(ctx, job, moveProgressReporter(running, job)).catch(async (error: unknown) => {
       const message = error instanceof Error ? error.message : String(error);
       await ctx.pools
         .primary()
         .query(`UPDATE shard_console.move_jobs SET error = $2, updated_at = now() WHERE id = $1`, [jobId, `Rollback failed: ${message}`])
         .catch(() => {});
-    })
-    .finally(() => running.delete(jobId));
-  running.set(jobId, run);
+      throw error;
+    }),
+  );
+  done.catch(() => {});
 }
 
 async function rollbackableJob(ctx: ConsoleContext, jobId: string): Promise<StoredJob> {
@@ -112,8 +117,9 @@ async function rollbackableJob(ctx: ConsoleContext, jobId: string): Promise<Stor
   const primary = ctx.pools.primary();
   const job = await getJob(primary, jobId);
   const live = await liveJobIds(primary, [jobId]);
-  if (!validActions(job, live.has(jobId) || running.has(jobId)).includes('rollback')) {
-    throw new ConsoleError('ACTION_NOT_ALLOWED', `Move job ${jobId} is ${live.has(jobId) || running.has(jobId) ? 'running' : job.state}; only a failed or interrupted move can be rolled back.`, { target: jobId });
+  const busy = live.has(jobId) || ctx.jobs.isRunning(jobId);
+  if (!validActions(job, busy).includes('rollback')) {
+    throw new ConsoleError('ACTION_NOT_ALLOWED', `Move job ${jobId} is ${busy ? 'running' : job.state}; only a failed or interrupted move can be rolled back.`, { target: jobId });
   }
   return job;
 }
@@ -166,7 +172,7 @@ export async function moveJobView(ctx: ConsoleContext, jobId: string): Promise<M
 export async function moveJobsView(ctx: ConsoleContext, options: { websiteId?: number; limit: number }): Promise<MoveJob[]> {
   const rows = await listJobs(ctx.pools.primary(), options);
   const live = await liveJobIds(ctx.pools.primary(), rows.map((r) => r.id));
-  return rows.map((r) => toMoveJob(r, live.has(r.id) || running.has(r.id)));
+  return rows.map((r) => toMoveJob(r, live.has(r.id) || ctx.jobs.isRunning(r.id)));
 }
 
 /** Where a website's rows are: all on its shard and nowhere else, or the databases and tables holding strays. */

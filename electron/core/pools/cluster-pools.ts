@@ -4,6 +4,8 @@ import { ConsoleError } from '../../../shared/errors.ts';
 import type { DatabaseTarget, ResolvedProfile } from '../config/profile-schema.ts';
 import { databaseError, isStatementTimeout } from './database-error.ts';
 import { lockHolders } from './lock-holders.ts';
+import { cancelOnAbort } from './cancel-request.ts';
+import { currentSignal } from '../call-context.ts';
 
 /** One database's connection: the raw pool (for COPY and catalog SQL) and Kysely over it (for built queries). */
 export interface DatabaseHandle {
@@ -14,9 +16,11 @@ export interface DatabaseHandle {
   query<R extends pg.QueryResultRow = any>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
   /**
    * A session without the statement timeout, for work whose length grows with a tenant (COPY, hashing,
-   * batched deletes, view refreshes). Release it with `release()`; the timeout comes back with it.
+   * batched deletes, view refreshes). Release it with `release()`; the timeout comes back with it. When
+   * the signal (by default the current call's or job's) aborts while the session is out, whatever
+   * statement it is running is cancelled on the server.
    */
-  longSession(): Promise<pg.PoolClient>;
+  longSession(options?: { signal?: AbortSignal | undefined }): Promise<pg.PoolClient>;
 }
 
 export interface DatabaseHealth {
@@ -31,6 +35,30 @@ export interface ClusterPoolsOptions {
   readonly applicationName?: string;
   /** Emitted for idle-client errors (a server restarting, an admin terminating us) that have no caller to reject. */
   readonly onBackgroundError?: (database: string, error: Error) => void;
+}
+
+/**
+ * One statement on a pooled session. Inside a call or job that can be stopped, stopping it cancels the
+ * statement on the server (a cancel request for its backend), so no statement of a cancelled call keeps
+ * running; outside one, the pool's own query.
+ */
+async function queryCancellable<R extends pg.QueryResultRow>(pool: pg.Pool, target: DatabaseTarget, text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+  const signal = currentSignal();
+  if (!signal) return pool.query<R>(text, values as unknown[]);
+  signal.throwIfAborted();
+  const client = await pool.connect();
+  const stopWatching = cancelOnAbort(client, target, signal);
+  let failed: Error | undefined;
+  try {
+    return await client.query<R>(text, values as unknown[]);
+  } catch (error) {
+    // A statement the server refused (cancelled included) leaves the session usable; a broken connection does not.
+    failed = /^[0-9A-Z]{5}$/.test(String((error as { code?: unknown }).code)) && !String((error as { code?: string }).code).startsWith('57P') ? undefined : (error as Error);
+    throw error;
+  } finally {
+    stopWatching();
+    client.release(failed);
+  }
 }
 
 /** One pg.Pool per configured database, created lazily, closed together. */
@@ -129,13 +157,17 @@ export class ClusterPools {
       target,
       pool,
       db,
-      async longSession() {
+      async longSession(options: { signal?: AbortSignal | undefined } = {}) {
+        const signal = options.signal ?? currentSignal();
+        signal?.throwIfAborted();
         let client: pg.PoolClient;
         try {
           client = await pool.connect();
         } catch (error) {
           throw databaseError(target, error);
         }
+        // Cancel reaches the server: the statement this session runs when the call is aborted stops there too.
+        const stopWatching = cancelOnAbort(client, target, signal);
         // A checked-out client's connection error (server restart, admin kill) must not crash the
         // process: the running query rejects with it, which is where it gets reported.
         const onError = () => {};
@@ -145,6 +177,7 @@ export class ClusterPools {
         const release = client.release.bind(client);
         client.release = (err?: Error | boolean) => {
           client.off('error', onError);
+          stopWatching();
           if (err) return release(err);
           // Back to the pool clean whatever the borrower left: a transaction still open (a ROLLBACK
           // outside one is only a warning) would hold its locks and snapshot for whoever borrows it next.
@@ -157,7 +190,7 @@ export class ClusterPools {
       },
       async query<R extends pg.QueryResultRow = any>(text: string, values?: unknown[]) {
         try {
-          return await pool.query<R>(text, values as unknown[]);
+          return await queryCancellable<R>(pool, target, text, values);
         } catch (error) {
           // Out of time behind a lock more often than on a big table: name who holds one exclusively.
           // The lookup goes to the pool directly: were it to time out too, it must not look itself up again.

@@ -5,6 +5,8 @@ import { databaseError } from '../pools/database-error.ts';
 import { SHARD_SQL } from '../tenants/website-routing.ts';
 import { readTableSizes, tenantDataBytes } from './table-sizes.ts';
 import { estimateTenantSizes } from './tenant-size-estimates.ts';
+import type { RunningJob } from '../jobs/job-registry.ts';
+import { stopIfRequested } from '../call-context.ts';
 
 /** Rounded to 4 decimals: a share is read as a percentage, and JSON stays short. */
 function share(bytes: number, of: number): number {
@@ -51,10 +53,21 @@ async function forDatabase(ctx: ConsoleContext, name: string, limit: number): Pr
  * subdomain and shard come from the primary in one lookup; a key no website carries stays anonymous
  * (the doctor reports those rows as orphaned).
  */
-export async function largestTenants(ctx: ConsoleContext, params: { database?: string | undefined; limit: number }): Promise<LargestTenantsResult> {
+export async function largestTenants(ctx: ConsoleContext, params: { database?: string | undefined; limit: number }, job?: Pick<RunningJob, 'progress'>): Promise<LargestTenantsResult> {
   const started = performance.now();
   const names = params.database ? [ctx.pools.get(params.database).target.name] : ctx.pools.targets.map((t) => t.name);
-  const perDatabase = await Promise.all(names.map((name) => forDatabase(ctx, name, params.limit)));
+  let measured = 0;
+  job?.progress({ phase: 'largest tenants', done: 0, total: names.length, unit: 'databases' });
+  const perDatabase = await Promise.all(
+    names.map((name) =>
+      forDatabase(ctx, name, params.limit).then((result) => {
+        job?.progress({ phase: 'largest tenants', done: ++measured, total: names.length, unit: 'databases', message: `${name} measured` });
+        return result;
+      }),
+    ),
+  );
+  // Stopped: the databases' "errors" are the cancelled statements, not an answer.
+  stopIfRequested();
   const ids = [...new Set(perDatabase.flatMap((d) => d.largest.map((t) => t.id)))].filter((id) => id > 0 && id <= 2_147_483_647);
   const websites = new Map<number, { subdomain: string | null; shard: string }>();
   if (ids.length > 0) {

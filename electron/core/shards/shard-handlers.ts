@@ -4,11 +4,14 @@ import type { HandlersFor } from '../dispatch/handlers.ts';
 import { largestTenants } from './largest-tenants.ts';
 import { shardSizes } from './shard-sizes.ts';
 import { tenantFootprint } from './tenant-footprint.ts';
+import { runCallAsJob } from '../jobs/run-call-as-job.ts';
 
 export function shardHandlers(ctx: ConsoleContext): HandlersFor<keyof typeof shardMethods> {
   return {
-    'shards.sizes': async (params) => shardSizes(ctx, params.database),
-    'shards.largestTenants': async (params) => largestTenants(ctx, params),
+    'shards.sizes': async (params, call) =>
+      runCallAsJob(ctx, call, { kind: 'size-scan', title: `Size scan of ${params.database ?? 'every database'}` }, (job) => shardSizes(ctx, params.database, job)),
+    'shards.largestTenants': async (params, call) =>
+      runCallAsJob(ctx, call, { kind: 'size-scan', title: `Largest tenants of ${params.database ?? 'every database'}` }, (job) => largestTenants(ctx, params, job)),
     'shards.tenantFootprint': async (params) => tenantFootprint(ctx, params.id, params.figure),
   };
 }

@@ -7,6 +7,8 @@ import { readSnapshots, recordSnapshots, SNAPSHOT_INTERVAL_MINUTES } from './siz
 import type { StoredSnapshot } from './size-snapshots.ts';
 import { readTableSizes, tenantDataBytes } from './table-sizes.ts';
 import type { DatabaseSizeReading } from './table-sizes.ts';
+import type { RunningJob } from '../jobs/job-registry.ts';
+import { stopIfRequested } from '../call-context.ts';
 
 type Reading = { ok: true; value: DatabaseSizeReading } | { ok: false; error: ConsoleError };
 
@@ -22,19 +24,26 @@ function settle<T>(promise: Promise<T>): Promise<{ ok: true; value: T } | { ok: 
  * shard and the snapshots of earlier looks; stores this look as a snapshot when the last is older
  * than the interval. A database that does not answer is reported, never fatal.
  */
-export async function shardSizes(ctx: ConsoleContext, database?: string): Promise<ShardSizesResult> {
+export async function shardSizes(ctx: ConsoleContext, database?: string, job?: Pick<RunningJob, 'progress'>): Promise<ShardSizesResult> {
   const started = performance.now();
   const targets = database ? [ctx.pools.get(database).target] : ctx.pools.targets;
   const primary = ctx.pools.primary();
   const names = targets.map((t) => t.name);
   // Snapshots first: on first use this creates the console's own tables, which the primary's size must include.
   const snapshots = await settle(readSnapshots(primary, names));
+  let read = 0;
+  const readOne = (name: string): Promise<Reading> =>
+    settle(ctx.catalog.get(name).then((catalog) => readTableSizes(ctx.pools.get(name), catalog))).then((reading) => {
+      job?.progress({ phase: 'sizes', done: ++read, total: targets.length, unit: 'databases', message: `${name} read` });
+      return reading;
+    });
+  job?.progress({ phase: 'sizes', done: 0, total: targets.length, unit: 'databases' });
   const [readings, websites] = await Promise.all([
-    Promise.all(
-      targets.map((t): Promise<Reading> => settle(ctx.catalog.get(t.name).then((catalog) => readTableSizes(ctx.pools.get(t.name), catalog)))),
-    ),
+    Promise.all(targets.map((t) => readOne(t.name))),
     settle(websitesPerShard(ctx)),
   ]);
+  // Stopped: the databases' "errors" are the cancelled statements, not an answer.
+  stopIfRequested();
   const takenAt = new Date().toISOString();
   const toStore = targets.flatMap((t, i) => {
     const reading = readings[i]!;

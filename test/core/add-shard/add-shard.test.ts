@@ -134,7 +134,7 @@ describe('adding a shard', () => {
   it('waits for a move running in this console: adding a shard would reopen the pools under it', async () => {
     const [site] = await own.sql<{ id: number }>('default', `SELECT id FROM pwb_websites WHERE coalesce(shard_name, 'default') = 'default' ORDER BY id LIMIT 1`);
     const job = await createMove(ctx, site!.id, 'shard_1');
-    runMoveInBackground(ctx, job.id);
+    runMoveInBackground(ctx, job, 'test');
     const busy = await refusal({ name: 'shard_8', url: urlFor('pwb_shard_8') });
     expect(busy.code).toBe('JOB_BUSY');
     expect(busy.message).toContain(`Move job ${job.id} is running in this console`);

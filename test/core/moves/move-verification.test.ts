@@ -96,8 +96,8 @@ it('stops before the switch on differences only the text form shows, lists the k
   // The target's view was refreshed during verification; the rollback takes the copied rows out again.
   expect(await listed()).toBeGreaterThan(0);
   // The way the UI and the HTTP bridge roll back: checked at once, run in the background, one at a time.
-  await rollbackMoveInBackground(ctx, job.id);
-  await expect(rollbackMoveInBackground(ctx, job.id)).rejects.toMatchObject({ code: 'ACTION_NOT_ALLOWED', message: expect.stringContaining('is running') });
+  await rollbackMoveInBackground(ctx, job.id, 'test');
+  await expect(rollbackMoveInBackground(ctx, job.id, 'test')).rejects.toMatchObject({ code: 'ACTION_NOT_ALLOWED', message: expect.stringContaining('is running') });
   const view = await settled(job.id);
   expect(view).toMatchObject({ state: 'rolled_back', live: false, actions: [] });
   expect(await listed()).toBe(0);
@@ -128,7 +128,7 @@ it("stops the copy when a copied row points at a row the target lacks (another w
   expect(String((error as Error).message)).toMatch(/copied row\(s\) of pwb_messages point at rows of pwb_contacts the target does not have, through \w+ \(contact_id = \(\d+\)\)\. Nothing of pwb_messages was kept/);
   const failed = await moveJobView(ctx, job.id);
   expect(failed).toMatchObject({ state: 'failed', step: 'copy' });
-  await rollbackMoveInBackground(ctx, job.id);
+  await rollbackMoveInBackground(ctx, job.id, 'test');
   const view = await settled(job.id);
   expect(view.state, JSON.stringify(view.error ?? view)).toBe('rolled_back');
   const after = await tenantSnapshot(pc);
@@ -150,7 +150,7 @@ it("a rollback refreshes the target's views the job's way: a rebuild replaces th
   // Through verify: the copy's early refresh has finished and listed the copied rows.
   await withJobLock(ctx, job.id, (lock) => runSteps(ctx, lock, job.id, undefined, 'verify'));
   const copied = await storage();
-  await rollbackMoveInBackground(ctx, job.id);
+  await rollbackMoveInBackground(ctx, job.id, 'test');
   const view = await settled(job.id);
   expect(view.state, JSON.stringify(view.error ?? view)).toBe('rolled_back');
   // REFRESH without CONCURRENTLY writes the view anew; CONCURRENTLY would have kept its storage.

@@ -1,0 +1,60 @@
+import type { jobMethods } from '../../../shared/contract.ts';
+import { ConsoleError } from '../../../shared/errors.ts';
+import type { Job, JobKind } from '../../../shared/methods/job-methods.ts';
+import type { ConsoleContext } from '../console-context.ts';
+import type { HandlersFor } from '../dispatch/handlers.ts';
+import { moveJobSource } from '../moves/move-job-source.ts';
+import { consoleTableExists } from '../console-schema/ensure-console-schema.ts';
+import { memoryJobSource, recordJobSource, type JobSource } from './jobs-view.ts';
+
+/** Every place jobs are recorded, for this console. */
+export function jobSources(ctx: ConsoleContext): JobSource[] {
+  return [moveJobSource(ctx), recordJobSource(() => ctx.pools.primary(), ctx.jobs), memoryJobSource(ctx.jobs, ['size-scan'])];
+}
+
+export async function findJob(ctx: ConsoleContext, jobId: string): Promise<Job> {
+  for (const source of jobSources(ctx)) {
+    const job = await source.get(jobId);
+    if (job) return job;
+  }
+  throw new ConsoleError('JOB_NOT_FOUND', `No job ${jobId}. The Jobs page (or shard-console jobs) lists them.`, { target: jobId });
+}
+
+async function listJobs(ctx: ConsoleContext, kind: JobKind | undefined, limit: number) {
+  const sources = jobSources(ctx).filter((s) => kind === undefined || s.kinds.includes(kind));
+  const lists = await Promise.all(sources.map((s) => s.list(limit)));
+  const jobs = lists
+    .flat()
+    .filter((j) => kind === undefined || j.kind === kind)
+    .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+    .slice(0, limit);
+  const primary = ctx.pools.primary();
+  const store = ctx.profile.readOnly ? 'memory' : (await consoleTableExists(primary, 'jobs')) || (await consoleTableExists(primary, 'move_jobs')) ? 'database' : 'none';
+  return { jobs, store } as const;
+}
+
+export function jobHandlers(ctx: ConsoleContext): HandlersFor<keyof typeof jobMethods> {
+  return {
+    'jobs.list': async (p) => listJobs(ctx, p.kind, p.limit),
+    'jobs.get': async (p) => findJob(ctx, p.jobId),
+    'jobs.watch': async (p, call) => {
+      const unsubscribe = ctx.jobs.subscribe(p.jobId, (event) => call.emit(event));
+      if (unsubscribe) {
+        const current = ctx.jobs.snapshot(p.jobId)?.progress;
+        if (current) call.emit(current);
+        // Stopping the watch (a closed stream, Ctrl-C of a watcher) only stops watching: the job goes on.
+        const stopped = new Promise<void>((resolve) => call.signal.addEventListener('abort', () => resolve(), { once: true }));
+        await Promise.race([ctx.jobs.whenDone(p.jobId), stopped]).finally(unsubscribe);
+      }
+      return findJob(ctx, p.jobId);
+    },
+    'jobs.stop': async (p, call) => {
+      if (!ctx.jobs.stop(p.jobId, call.caller)) {
+        const job = await findJob(ctx, p.jobId);
+        throw new ConsoleError('ACTION_NOT_ALLOWED', `Job ${p.jobId} is not running in this console (${job.live ? 'another console runs it: stop it there' : job.state}).`, { target: p.jobId });
+      }
+      await ctx.jobs.whenDone(p.jobId);
+      return findJob(ctx, p.jobId);
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import type pg from 'pg';
+import { ConsoleError } from '../../../shared/errors.ts';
+import type { DatabaseHandle } from '../pools/cluster-pools.ts';
+
+/*
+ * A console running a durable job holds a session advisory lock keyed by the job's id on a dedicated
+ * primary session: the lock dies with the process, so "running but unlocked" means interrupted, and
+ * two consoles never run one job.
+ */
+
+/** The advisory-lock key of a job: a stable 64-bit number from its uuid. */
+export function jobLockKey(jobId: string): string {
+  return BigInt.asIntN(64, BigInt(`0x${jobId.replace(/-/g, '').slice(0, 16)}`)).toString();
+}
+
+/** Which of these jobs some console is running right now (its session holds the job's lock). */
+export async function liveJobIds(primary: DatabaseHandle, jobIds: readonly string[]): Promise<Set<string>> {
+  if (jobIds.length === 0) return new Set();
+  const keys = jobIds.map(jobLockKey);
+  const result = await primary.query<{ key: string }>(
+    `SELECT ((classid::int8 << 32) | objid::int8)::text AS key FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND granted
+       AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+  );
+  const held = new Set(result.rows.map((r) => BigInt.asIntN(64, BigInt(r.key)).toString()));
+  return new Set(jobIds.filter((_, i) => held.has(keys[i]!)));
+}
+
+/** Runs `work` holding the job's lock on a session of its own; JOB_BUSY when another console holds it. */
+export async function withJobLock<T>(primary: DatabaseHandle, jobId: string, what: string, work: (lock: pg.PoolClient) => Promise<T>): Promise<T> {
+  const lock = await primary.pool.connect();
+  try {
+    const got = await lock.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::int8) AS ok', [jobLockKey(jobId)]);
+    if (!got.rows[0]!.ok) throw new ConsoleError('JOB_BUSY', `${what} ${jobId} is being run by another console right now. Follow it on the Jobs page.`, { target: jobId });
+    try {
+      return await work(lock);
+    } finally {
+      await lock.query('SELECT pg_advisory_unlock($1::int8)', [jobLockKey(jobId)]).catch(() => {});
+    }
+  } finally {
+    lock.release();
+  }
+}

@@ -1,0 +1,76 @@
+import type { Selectable } from 'kysely';
+import type { ErrorInfo } from '../../../shared/errors.ts';
+import type { JobProgressEvent } from '../../../shared/methods/job-methods.ts';
+import type { DatabaseHandle } from '../pools/cluster-pools.ts';
+import { consoleDb, type JobsTable } from '../console-schema/console-database.ts';
+import { consoleTableExists, ensureConsoleSchema } from '../console-schema/ensure-console-schema.ts';
+
+/*
+ * Durable jobs other than moves in `shard_console.jobs` on the primary: recorded before the work runs,
+ * updated as it goes. Reads never create the console schema (a read-only console writes nothing).
+ */
+
+export type JobRecord = Selectable<JobsTable>;
+
+export interface NewJobRecord {
+  readonly id: string;
+  readonly kind: JobsTable['kind'];
+  readonly title: string;
+  readonly startedBy: string;
+  readonly params: Record<string, unknown>;
+  readonly detail?: unknown;
+}
+
+export async function insertJobRecord(primary: DatabaseHandle, job: NewJobRecord): Promise<void> {
+  await ensureConsoleSchema(primary);
+  await consoleDb(primary)
+    .insertInto('shard_console.jobs')
+    .values({
+      id: job.id,
+      kind: job.kind,
+      title: job.title,
+      state: 'running',
+      started_by: job.startedBy,
+      params: JSON.stringify(job.params),
+      detail: JSON.stringify(job.detail ?? {}),
+      finished_at: null,
+      progress: null,
+      error: null,
+    })
+    .execute();
+}
+
+export interface JobRecordUpdate {
+  readonly state?: JobsTable['state'];
+  readonly progress?: JobProgressEvent;
+  readonly detail?: unknown;
+  readonly error?: ErrorInfo | null;
+  readonly finished?: boolean;
+}
+
+export async function updateJobRecord(primary: DatabaseHandle, id: string, update: JobRecordUpdate): Promise<void> {
+  await consoleDb(primary)
+    .updateTable('shard_console.jobs')
+    .set((eb) => ({
+      updated_at: eb.fn('now'),
+      ...(update.state === undefined ? {} : { state: update.state }),
+      ...(update.progress === undefined ? {} : { progress: JSON.stringify(update.progress) }),
+      ...(update.detail === undefined ? {} : { detail: JSON.stringify(update.detail) }),
+      ...(update.error === undefined ? {} : { error: update.error === null ? null : JSON.stringify(update.error) }),
+      ...(update.finished ? { finished_at: eb.fn('now') } : {}),
+    }))
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function getJobRecord(primary: DatabaseHandle, id: string): Promise<JobRecord | null> {
+  if (!(await consoleTableExists(primary, 'jobs'))) return null;
+  return (await consoleDb(primary).selectFrom('shard_console.jobs').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
+}
+
+export async function listJobRecords(primary: DatabaseHandle, options: { kind?: JobsTable['kind']; limit: number }): Promise<JobRecord[]> {
+  if (!(await consoleTableExists(primary, 'jobs'))) return [];
+  let query = consoleDb(primary).selectFrom('shard_console.jobs').selectAll().orderBy('created_at', 'desc').limit(options.limit);
+  if (options.kind !== undefined) query = query.where('kind', '=', options.kind);
+  return query.execute();
+}

@@ -1,0 +1,49 @@
+import type { Job, JobAction } from '../../../shared/methods/job-methods.ts';
+import type { MoveJob } from '../../../shared/methods/move-methods.ts';
+import type { ConsoleContext } from '../console-context.ts';
+import { jobHref, type JobSource } from '../jobs/jobs-view.ts';
+import { moveJobsView, moveJobView } from './move-service.ts';
+
+/** A move as the Jobs page lists it: its own state, with "running but no console holds it" read as interrupted. */
+export function moveToJob(move: MoveJob, here: boolean): Job {
+  const state = move.state === 'running' && !move.live ? 'interrupted' : move.state;
+  const total = move.plan?.totalRows ?? null;
+  const copied = move.progress.reduce((sum, p) => sum + p.copiedRows, 0);
+  return {
+    jobId: move.jobId,
+    kind: 'move',
+    title: `Move website ${move.websiteId} from ${move.source} to ${move.target}`,
+    state,
+    live: move.live || here,
+    here,
+    progress: move.step === 'copy' || move.progress.length ? { type: 'progress', jobId: move.jobId, kind: 'move', phase: move.step, done: copied, total, unit: 'rows' } : null,
+    actions: here ? (['stop'] satisfies JobAction[]) : move.actions,
+    startedBy: move.startedBy,
+    createdAt: move.createdAt,
+    updatedAt: move.updatedAt,
+    finishedAt: move.finishedAt,
+    error: move.error === null ? null : { code: move.state === 'failed' ? 'MOVE_FAILED' : 'CANCELLED', message: move.error },
+    href: jobHref('move', move.jobId),
+  };
+}
+
+/** Moves keep `shard_console.move_jobs`; the Jobs page reads them through this. */
+export function moveJobSource(ctx: ConsoleContext): JobSource {
+  const withProgress = (job: Job) => {
+    const live = ctx.jobs.snapshot(job.jobId);
+    return live?.state === 'running' && live.progress ? { ...job, progress: live.progress } : job;
+  };
+  return {
+    kinds: ['move'],
+    async list(limit) {
+      return (await moveJobsView(ctx, { limit })).map((m) => withProgress(moveToJob(m, ctx.jobs.isRunning(m.jobId))));
+    },
+    async get(id) {
+      const move = await moveJobView(ctx, id).catch((error: unknown) => {
+        if ((error as { code?: string }).code === 'JOB_NOT_FOUND') return null;
+        throw error;
+      });
+      return move ? withProgress(moveToJob(move, ctx.jobs.isRunning(id))) : null;
+    },
+  };
+}

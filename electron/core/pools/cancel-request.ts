@@ -1,0 +1,57 @@
+import net from 'node:net';
+
+/** What a CancelRequest needs: where the server listens, and the backend's key from its BackendKeyData. */
+export interface BackendKey {
+  readonly host: string;
+  readonly port: number;
+  readonly processID: number;
+  readonly secretKey: number;
+}
+
+const CANCEL_REQUEST_CODE = 80877102;
+
+/**
+ * PostgreSQL's protocol-level cancel: a fresh connection carrying only the backend's pid and secret key,
+ * as libpq's PQcancel sends it. It needs no login and no free pool connection (a job whose sessions fill
+ * the pool can still be cancelled), and the server answers by closing the connection. Best effort, as
+ * in libpq: the statement may finish first; callers that need it gone also wait for their query to end.
+ */
+export function sendCancelRequest(key: BackendKey, timeoutMs = 5_000): Promise<void> {
+  return new Promise((resolve) => {
+    const packet = Buffer.alloc(16);
+    packet.writeInt32BE(16, 0);
+    packet.writeInt32BE(CANCEL_REQUEST_CODE, 4);
+    packet.writeInt32BE(key.processID, 8);
+    packet.writeInt32BE(key.secretKey, 12);
+    const socket = net.connect({ host: key.host, port: key.port });
+    const done = () => {
+      socket.destroy();
+      resolve();
+    };
+    socket.setTimeout(timeoutMs, done);
+    socket.once('error', done);
+    socket.once('close', done);
+    socket.once('connect', () => socket.end(packet));
+  });
+}
+
+/** The key of a connected node-postgres client, when the server sent one. */
+export function backendKeyOf(client: { processID?: number | null; secretKey?: number | null }, host: string, port: number): BackendKey | null {
+  if (typeof client.processID !== 'number' || typeof client.secretKey !== 'number') return null;
+  return { host, port, processID: client.processID, secretKey: client.secretKey };
+}
+
+/**
+ * While `signal` is not aborted, nothing; once it aborts, a cancel request for the statement `client`
+ * is running. Returns the function that stops watching (call it when the client goes back).
+ */
+export function cancelOnAbort(client: object, server: { host: string; port: number }, signal: AbortSignal | undefined): () => void {
+  if (!signal) return () => {};
+  const key = backendKeyOf(client as { processID?: number; secretKey?: number }, server.host, server.port);
+  const onAbort = () => {
+    if (key) void sendCancelRequest(key);
+  };
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  return () => signal.removeEventListener('abort', onAbort);
+}

@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type pg from 'pg';
+import type { ConsoleContext } from '../../../electron/core/console-context.ts';
+import { createDispatcher, type Dispatch } from '../../../electron/core/dispatch/dispatcher.ts';
+import { createHandlers } from '../../../electron/core/dispatch/handlers.ts';
+import type { JobProgressEvent, MethodName, MethodParams, MethodResult } from '../../../shared/contract.ts';
+import { ConsoleError } from '../../../shared/errors.ts';
+import { startOwnCluster, type OwnCluster } from '../migrations/own-cluster.ts';
+
+/*
+ * Stopping long work reaches PostgreSQL: the statements it has running are cancelled on every database
+ * (gone from pg_stat_activity within a second), and what it changes is left resumable. Each case blocks
+ * the work on a lock held by the test, so the work is provably mid-statement when it is stopped.
+ */
+
+let own: OwnCluster;
+let ctx: ConsoleContext;
+let dispatch: Dispatch;
+
+beforeAll(async () => {
+  own = await startOwnCluster();
+  ctx = await own.open();
+  dispatch = createDispatcher(createHandlers(ctx), { validateResults: true });
+}, 180_000);
+afterAll(async () => {
+  await ctx?.close();
+  await own?.stop();
+});
+
+async function call<M extends MethodName>(method: M, params: MethodParams<M>, options: { signal?: AbortSignal; onEvent?: (e: unknown) => void } = {}): Promise<MethodResult<M>> {
+  const envelope = await dispatch(method, params, { ...options, caller: 'test' });
+  if (!envelope.ok) throw ConsoleError.fromInfo(envelope.error);
+  return envelope.result as MethodResult<M>;
+}
+
+/** The console's statements running on a database (any session of ours that is not idle). */
+async function consoleStatements(database: string): Promise<Array<{ pid: number; state: string; wait: string | null; query: string }>> {
+  const rows = await own.sql(
+    database,
+    `SELECT pid, state, wait_event_type AS wait, query FROM pg_stat_activity
+      WHERE application_name LIKE 'shard-console%' AND state NOT IN ('idle') AND pid <> pg_backend_pid() AND query NOT LIKE '%pg_advisory%'`,
+  );
+  return rows as Array<{ pid: number; state: string; wait: string | null; query: string }>;
+}
+
+async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Holds a lock on a table until released: ACCESS EXCLUSIVE stops everything, SHARE only writes. */
+async function lockTable(database: string, table: string, mode = 'ACCESS EXCLUSIVE'): Promise<{ release(): Promise<void> }> {
+  const client: pg.Client = await own.client(database);
+  await client.query('BEGIN');
+  await client.query(`LOCK TABLE ${table} IN ${mode} MODE`);
+  return {
+    async release() {
+      await client.query('ROLLBACK').catch(() => {});
+      await client.end();
+    },
+  };
+}
+
+/** Asserts the stop left no statement of the console running there, within a second. */
+async function expectGoneWithinASecond(database: string, stoppedAt: number): Promise<void> {
+  await until(`no console statement on ${database}`, async () => (await consoleStatements(database)).length === 0, 1_000).catch(async () => {
+    throw new Error(`statements still running on ${database} ${Date.now() - stoppedAt} ms after the stop: ${JSON.stringify(await consoleStatements(database))}`);
+  });
+}
+
+describe('stopping long work', () => {
+  it('a move blocked in its copy: the statement is cancelled within a second, the job is left resumable, and resumes verified', async () => {
+    const site = (await own.sql('default', `SELECT id FROM pwb_websites WHERE coalesce(shard_name, 'default') = 'default' ORDER BY id LIMIT 1`))[0].id as number;
+    // Reads pass (the preflight's), writes wait: the copy's first write on the target blocks.
+    const lock = await lockTable('shard_1', 'pwb_prop_photos', 'SHARE');
+    const events: JobProgressEvent[] = [];
+    try {
+      const started = await call('moves.start', { websiteId: site, target: 'shard_1' });
+      const watching = call('jobs.watch', { jobId: started.jobId }, { onEvent: (e) => events.push(e as JobProgressEvent) });
+      await until('the copy waiting on the lock', async () => (await consoleStatements('shard_1')).find((s) => s.wait === 'Lock'));
+      const stoppedAt = Date.now();
+      const stopped = await call('jobs.stop', { jobId: started.jobId });
+      await expectGoneWithinASecond('shard_1', stoppedAt);
+      await expectGoneWithinASecond('default', stoppedAt);
+      expect(stopped).toMatchObject({ kind: 'move', state: 'interrupted', live: false, here: false, actions: ['resume', 'rollback'] });
+      expect(stopped.error?.message).toContain('Stopped on request by test');
+      const watched = await watching;
+      expect(watched.state).toBe('interrupted');
+      expect(events.some((e) => e.phase === 'copy' || e.phase === 'fence')).toBe(true);
+      const move = await call('moves.get', { jobId: started.jobId });
+      expect(move).toMatchObject({ state: 'running', live: false, step: 'copy', actions: ['resume', 'rollback'] });
+      await lock.release();
+      await call('moves.resume', { jobId: started.jobId });
+      const resumed = await call('jobs.watch', { jobId: started.jobId });
+      expect(resumed.state).toBe('succeeded');
+      expect((await call('moves.get', { jobId: started.jobId })).verified).toBe(true);
+    } finally {
+      await lock.release();
+    }
+  });
+
+  it('a migration run blocked on one database: cancelled there within a second, rolled back, pending, and a second run resumes', async () => {
+    await own.addMigration('tenant', '20990301000001', 'touch_pwb_pages', 'ALTER TABLE pwb_pages ADD COLUMN stop_probe integer;');
+    const lock = await lockTable('shard_2', 'pwb_pages');
+    try {
+      const { runId } = await call('migrations.up', { parallel: 4 });
+      await until('the migration waiting on the lock', async () => (await consoleStatements('shard_2')).find((s) => s.wait === 'Lock'));
+      const stoppedAt = Date.now();
+      const job = await call('jobs.stop', { jobId: runId });
+      await expectGoneWithinASecond('shard_2', stoppedAt);
+      expect(job).toMatchObject({ kind: 'migration', state: 'interrupted', actions: ['rerun'] });
+      const run = await call('migrations.run', { runId });
+      expect(run.state).toBe('interrupted');
+      expect(run.databases.find((d) => d.name === 'shard_2')).toMatchObject({ state: 'stopped', pending: ['20990301000001'], failed: null });
+      expect((await call('migrations.status', {})).databases.find((d) => d.name === 'shard_2')!.failed).toEqual([]);
+      await lock.release();
+      const again = await call('migrations.up', { parallel: 4 });
+      expect((await call('jobs.watch', { jobId: again.runId })).state).toBe('succeeded');
+      const after = await call('migrations.status', {});
+      expect(after.databases.every((d) => d.pending.length === 0 && d.failed.length === 0)).toBe(true);
+    } finally {
+      await lock.release();
+    }
+  });
+
+  it('a size scan blocked on a table: aborting the call cancels it on the server within a second and answers CANCELLED', async () => {
+    const lock = await lockTable('shard_1', 'pwb_realty_assets');
+    try {
+      const controller = new AbortController();
+      const events: JobProgressEvent[] = [];
+      const scanning = call('shards.largestTenants', { limit: 5 }, { signal: controller.signal, onEvent: (e) => events.push(e as JobProgressEvent) });
+      await until('the scan waiting on the lock', async () => (await consoleStatements('shard_1')).find((s) => s.wait === 'Lock'));
+      expect((await call('jobs.list', { kind: 'size-scan', limit: 10 })).jobs[0]).toMatchObject({ kind: 'size-scan', state: 'running', here: true, actions: ['stop'] });
+      const stoppedAt = Date.now();
+      controller.abort();
+      await expect(scanning).rejects.toMatchObject({ code: 'CANCELLED' });
+      await expectGoneWithinASecond('shard_1', stoppedAt);
+      expect(events[0]).toMatchObject({ type: 'progress', kind: 'size-scan', unit: 'databases', done: 0 });
+      expect((await call('jobs.list', { kind: 'size-scan', limit: 10 })).jobs[0]).toMatchObject({ state: 'interrupted', here: false });
+    } finally {
+      await lock.release();
+    }
+  });
+});
