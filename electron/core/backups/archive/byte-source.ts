@@ -26,6 +26,8 @@ export class ByteSource {
   #pos = 0;
   #bufStart = 0;
   #eof = false;
+  /** The buffer before the current one: reads alternate between the two instead of allocating. */
+  #spare: Buffer | null = null;
   readonly #meter: ReadMeter;
 
   private constructor(file: string, handle: FileHandle | null, stream: AsyncIterator<Buffer> | null, size: number | null, meter: ReadMeter) {
@@ -78,7 +80,10 @@ export class ByteSource {
     if (this.#eof) return false;
     const rest = this.available;
     if (this.#handle) {
-      const target = Buffer.allocUnsafe(rest + READ_SIZE);
+      // Views from bytes() live only until the next read, so the previous buffer can take the next read.
+      const spare = this.#spare;
+      const target = spare && spare.length >= rest + READ_SIZE ? spare : Buffer.allocUnsafe(rest + READ_SIZE);
+      this.#spare = this.#buf.length >= READ_SIZE ? this.#buf : null;
       this.#buf.copy(target, 0, this.#pos);
       const { bytesRead } = await this.#handle.read(target, rest, READ_SIZE, this.#bufStart + this.#buf.length);
       if (bytesRead === 0) this.#eof = true;
@@ -109,6 +114,7 @@ export class ByteSource {
     return this.#buf[this.#pos++]!;
   }
 
+  /** The next `n` bytes, as a view that is valid only until the next read from this source. */
   async bytes(n: number, what: string): Promise<Buffer> {
     await this.#require(n, what);
     const out = this.#buf.subarray(this.#pos, this.#pos + n);
@@ -142,16 +148,17 @@ export class ByteSource {
     return (await this.bytes(length, what)).toString('utf8');
   }
 
-  /** Streams the next `n` bytes in pieces, never holding them all: a data chunk can be as large as a row. */
-  async *pieces(n: number, what: string): AsyncGenerator<Buffer> {
+  /** Copies the next `n` bytes into `target` at `at`: data chunks go to the decoder this way, never as views of the read buffer. */
+  async copyTo(target: Buffer, at: number, n: number, what: string): Promise<void> {
     let left = n;
+    let to = at;
     while (left > 0) {
       if (this.available === 0) await this.#require(1, what);
       const take = Math.min(left, this.available);
-      const piece = this.#buf.subarray(this.#pos, this.#pos + take);
+      this.#buf.copy(target, to, this.#pos, this.#pos + take);
       this.#pos += take;
+      to += take;
       left -= take;
-      yield piece;
     }
   }
 
@@ -162,7 +169,13 @@ export class ByteSource {
       this.seek(target);
       return;
     }
-    for await (const piece of this.pieces(n, what)) void piece;
+    let left = n;
+    while (left > 0) {
+      if (this.available === 0) await this.#require(1, what);
+      const take = Math.min(left, this.available);
+      this.#pos += take;
+      left -= take;
+    }
   }
 
   /** Moves to an absolute offset; only a regular file can. */

@@ -11,7 +11,8 @@ import { Lz4FrameDecoder } from './lz4-frame-decoder.ts';
 export type GzipContainer = 'zlib' | 'gzip';
 
 /** Output pieces of about this size keep per-piece overhead low while the next one inflates on the thread pool. */
-const ZLIB_CHUNK = 256 * 1024;
+const ZLIB_CHUNK = 1024 * 1024;
+const ZLIB_AHEAD = 4 * ZLIB_CHUNK;
 /** Input is handed to a decoder in batches this large: custom archives store 4 KiB chunks. */
 const INPUT_BATCH = 256 * 1024;
 
@@ -50,7 +51,8 @@ async function* batched(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
 }
 
 async function* zlibStream(input: AsyncIterable<Buffer>, container: GzipContainer): AsyncGenerator<Buffer> {
-  const options = { chunkSize: ZLIB_CHUNK };
+  // A deep output buffer lets inflating (on the thread pool) run ahead of the row loop instead of in lockstep.
+  const options = { chunkSize: ZLIB_CHUNK, readableHighWaterMark: ZLIB_AHEAD };
   const decoder = container === 'zlib' ? zlib.createInflate(options) : zlib.createGunzip(options);
   const source = Readable.from(input, { objectMode: false, highWaterMark: INPUT_BATCH });
   let readError: unknown = null;

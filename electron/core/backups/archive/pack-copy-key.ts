@@ -62,30 +62,25 @@ function allDigits(buf: Buffer, start: number, end: number): boolean {
   return true;
 }
 
-/** `8-4-4-4-12` lowercase hex, as uuid_out writes it; anything else is left to the raw packing. */
+/** Value of each lowercase hex digit, -1 for any other byte. */
+const HEX = new Int8Array(256).fill(-1);
+for (let c = 0; c < 10; c++) HEX[0x30 + c] = c;
+for (let c = 0; c < 6; c++) HEX[0x61 + c] = 10 + c;
+/** Where the 16 byte pairs of `8-4-4-4-12` sit. */
+const UUID_PAIRS = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
+
+/** `8-4-4-4-12` lowercase hex, as uuid_out writes it; anything else is left to the raw packing. This runs once per child row. */
 function packUuid(buf: Buffer, start: number, out: Buffer): boolean {
-  let o = 1;
-  let i = start;
-  const end = start + 36;
-  while (i < end) {
-    const offset = i - start;
-    if (offset === 8 || offset === 13 || offset === 18 || offset === 23) {
-      if (buf[i] !== 0x2d) return false;
-      i++;
-      continue;
-    }
-    const high = lowerHex(buf[i]!);
-    const low = lowerHex(buf[i + 1]!);
-    if (high < 0 || low < 0) return false;
-    out[o++] = (high << 4) | low;
-    i += 2;
+  if (buf[start + 8] !== 0x2d || buf[start + 13] !== 0x2d || buf[start + 18] !== 0x2d || buf[start + 23] !== 0x2d) return false;
+  let bad = 0;
+  for (let k = 0; k < 16; k++) {
+    const at = start + UUID_PAIRS[k]!;
+    const high = HEX[buf[at]!]!;
+    const low = HEX[buf[at + 1]!]!;
+    bad |= high | low;
+    out[1 + k] = (high << 4) | low;
   }
+  if (bad < 0) return false;
   out[0] = TAG_UUID;
   return true;
-}
-
-function lowerHex(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x61 && c <= 0x66) return c - 0x57;
-  return -1;
 }
