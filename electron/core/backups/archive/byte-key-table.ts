@@ -136,12 +136,23 @@ function nextPowerOfTwo(n: number): number {
   return p;
 }
 
-/** FNV-1a, then a final mix so that sequential ids spread over the slots. */
+/** Four bytes a step (murmur3's mixing), then a final mix so that sequential ids spread over the slots. */
 function hashBytes(key: Buffer, length: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < length; i++) h = Math.imul(h ^ key[i]!, 0x01000193);
+  let h = length;
+  let i = 0;
+  for (; i + 4 <= length; i += 4) {
+    let k = key[i]! | (key[i + 1]! << 8) | (key[i + 2]! << 16) | (key[i + 3]! << 24);
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    h ^= Math.imul(k, 0x1b873593);
+    h = (h << 13) | (h >>> 19);
+    h = Math.imul(h, 5) + 0xe6546b64;
+  }
+  for (; i < length; i++) h = Math.imul(h ^ key[i]!, 0x01000193);
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
   return h >>> 0;
 }

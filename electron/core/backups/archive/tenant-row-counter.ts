@@ -148,13 +148,19 @@ export class TenantRowCounter {
     const parentMap = parent?.provides.find((p) => sameColumns(p.columns, plan.tenant!.chain[0]!.refColumns))?.map ?? null;
     const key = this.#key;
     const range = this.#range;
+    const last = new LastKey();
     return (buf, start, end) => {
       plan.rows++;
       let website = -1;
       const length = fkFields && parentMap ? packCopyKey(buf, start, end, fkFields, key, range) : -1;
       if (length >= 0) {
-        const at = parentMap!.find(key, length);
-        if (at >= 0) website = parentMap!.value(at);
+        // Children of one parent usually follow each other (photos of one property): skip the lookup then.
+        if (last.matches(key, length)) website = last.value;
+        else {
+          const at = parentMap!.find(key, length);
+          if (at >= 0) website = parentMap!.value(at);
+          last.remember(key, length, website);
+        }
       }
       this.#attribute(plan, website, provides, buf, start, end);
     };
@@ -250,6 +256,30 @@ export class TenantRowCounter {
     }
     plan.waiting = null;
     this.#becomeReady(plan);
+  }
+}
+
+/** The previous row's key and what it resolved to. */
+class LastKey {
+  readonly #key = Buffer.alloc(64);
+  #length = -1;
+  value = -1;
+
+  matches(key: Buffer, length: number): boolean {
+    if (length !== this.#length) return false;
+    const mine = this.#key;
+    for (let i = 0; i < length; i++) if (mine[i] !== key[i]) return false;
+    return true;
+  }
+
+  remember(key: Buffer, length: number, value: number): void {
+    if (length > this.#key.length) {
+      this.#length = -1;
+      return;
+    }
+    key.copy(this.#key, 0, 0, length);
+    this.#length = length;
+    this.value = value;
   }
 }
 

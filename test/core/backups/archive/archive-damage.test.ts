@@ -17,7 +17,8 @@ import type { ArchiveTestServer } from '../../../support/archive-test-server.ts'
  */
 
 let db: ArchiveTestServer;
-const files: Record<string, string> = {};
+const files = { custom: '', customNone: '', piped: '', directory: '', plain: '', plainGzip: '' };
+type DumpName = keyof typeof files;
 let full: ArchiveInspection;
 
 beforeAll(async () => {
@@ -98,9 +99,9 @@ function offsetsAcross(size: number, count: number): number[] {
   return [...offsets].filter((o) => o >= 0 && o < size).sort((a, b) => a - b);
 }
 
-describe.each(['custom', 'customNone', 'piped', 'plain', 'plainGzip'])('a %s dump cut short', (format) => {
+describe.each<DumpName>(['custom', 'customNone', 'piped', 'plain', 'plainGzip'])('a %s dump cut short', (format) => {
   it('fails with the file, entry and offset at every cut, and keeps what it read', async () => {
-    const source = files[format]!;
+    const source = files[format];
     const size = (await stat(source)).size;
     const cut = path.join(db.dumps, `cut-${format}`);
     let partial = 0;
@@ -141,11 +142,11 @@ describe('a directory dump with a data file cut short', () => {
   });
 });
 
-describe.each(['custom', 'piped', 'plainGzip'])('a compressed %s dump with bytes overwritten', (format) => {
+describe.each<DumpName>(['custom', 'piped', 'plainGzip'])('a compressed %s dump with bytes overwritten', (format) => {
   it('fails or reads, but never hangs, and damage in the data is always caught', async () => {
-    const original = await readFile(files[format]!);
+    const original = await readFile(files[format]);
     const broken = path.join(db.dumps, `broken-${format}`);
-    const dataStart = format === 'plainGzip' ? 0 : await firstDataBlock(files.custom!);
+    const dataStart = format === 'plainGzip' ? 0 : await firstDataBlock(files.custom);
     let caught = 0;
     let tried = 0;
     for (const offset of offsetsAcross(original.length, 30)) {
