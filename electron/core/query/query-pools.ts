@@ -1,0 +1,67 @@
+import pg from 'pg';
+import type { DatabaseTarget } from '../config/profile-schema.ts';
+import { jsonSafeTypes } from './json-safe-types.ts';
+
+/** What the query console's sessions show in pg_stat_activity, so an operator can tell them from the console's own. */
+export const QUERY_APPLICATION_NAME = 'shard-console-query';
+
+/** Two per database: one for the run holding its cursor open for "fetch more", one for an explain or an export beside it. */
+export const QUERY_POOL_MAX = 2;
+
+export interface QueryPoolsOptions {
+  readonly connectTimeoutMs: number;
+  readonly max?: number;
+  readonly applicationName?: string;
+}
+
+/**
+ * The query console's own small pool per database, apart from the console's main pools (ClusterPools):
+ * a slow or held query never takes a connection a move, a migration or the UI needs. Created lazily
+ * from the same DatabaseTarget; a target whose connection changed (a reopened profile) gets a new pool.
+ */
+export class QueryPools {
+  readonly #options: QueryPoolsOptions;
+  readonly #pools = new Map<string, { key: string; pool: pg.Pool }>();
+
+  constructor(options: QueryPoolsOptions) {
+    this.#options = options;
+  }
+
+  pool(target: DatabaseTarget): pg.Pool {
+    const key = JSON.stringify([target.host, target.port, target.database, target.user, target.ssl]);
+    const existing = this.#pools.get(target.name);
+    if (existing?.key === key) return existing.pool;
+    if (existing) void existing.pool.end().catch(() => {});
+    const pool = new pg.Pool({
+      host: target.host,
+      port: target.port,
+      database: target.database,
+      user: target.user,
+      password: target.password,
+      ssl: sslOption(target.ssl),
+      max: this.#options.max ?? QUERY_POOL_MAX,
+      connectionTimeoutMillis: this.#options.connectTimeoutMs,
+      idleTimeoutMillis: 30_000,
+      keepAlive: true,
+      application_name: this.#options.applicationName ?? QUERY_APPLICATION_NAME,
+      types: jsonSafeTypes,
+    });
+    // An idle client's error (a server restarting, an administrator ending the session) has no caller.
+    pool.on('error', () => {});
+    this.#pools.set(target.name, { key, pool });
+    return pool;
+  }
+
+  async close(): Promise<void> {
+    const pools = [...this.#pools.values()];
+    this.#pools.clear();
+    await Promise.allSettled(pools.map((p) => p.pool.end()));
+  }
+}
+
+/** The same mapping the console's main pools use (cluster-pools.ts). */
+function sslOption(ssl: DatabaseTarget['ssl']): pg.PoolConfig['ssl'] {
+  if (ssl === 'verify-full') return { rejectUnauthorized: true };
+  if (ssl === true || ssl === 'require') return { rejectUnauthorized: false };
+  return false;
+}
