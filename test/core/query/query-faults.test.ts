@@ -1,0 +1,176 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type pg from 'pg';
+import type { ConsoleContext } from '../../../electron/core/console-context.ts';
+import { explainQuery } from '../../../electron/core/query/explain-query.ts';
+import { QUERY_APPLICATION_NAME } from '../../../electron/core/query/query-pools.ts';
+import { QueryService } from '../../../electron/core/query/query-service.ts';
+import type { QueryEvent } from '../../../electron/core/query/query-types.ts';
+import { ReadOnlySession } from '../../../electron/core/query/read-only-session.ts';
+import { startPrivateCluster, type PrivateCluster } from '../../support/private-cluster.ts';
+import { stopServer } from '../migrations/server-control.ts';
+import { recordingCall } from './query-events.ts';
+
+/*
+ * On a cluster of this file's own (a probe table is created, a server is stopped): a refused statement
+ * sends nothing; a write that got past the guard is refused by the READ ONLY transaction; nothing a read
+ * changes in its session outlives the run; cancel and the statement timeout stop the server's work on
+ * every database within a second; a database stopped mid-run leaves the others' rows and its own error.
+ */
+
+const DATABASES = ['default', 'shard_1', 'shard_2'] as const;
+
+let pc: PrivateCluster;
+let ctx: ConsoleContext;
+let service: QueryService;
+const clients = new Map<string, pg.Client>();
+
+beforeAll(async () => {
+  pc = await startPrivateCluster({ websites: 6, scale: 0.01 });
+  ctx = await pc.open();
+  for (const name of DATABASES) {
+    const client = await pc.client(name);
+    await client.query('CREATE TABLE query_probe (a int)');
+    clients.set(name, client);
+  }
+  service = new QueryService(ctx);
+});
+afterAll(async () => {
+  await service?.close();
+  await Promise.allSettled([...clients.values()].map((c) => c.end()));
+  await pc?.stop();
+});
+
+async function sql<R extends pg.QueryResultRow = any>(database: string, text: string, values: unknown[] = []): Promise<R[]> {
+  return (await clients.get(database)!.query<R>(text, values)).rows;
+}
+
+/** The query console's backends running a statement on `database` now. */
+async function activeQueries(database: string): Promise<number> {
+  const rows = await sql<{ n: number }>(database, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND state = 'active'`, [QUERY_APPLICATION_NAME]);
+  return rows[0]!.n;
+}
+
+async function consoleSessions(database: string): Promise<number> {
+  return (await sql<{ n: number }>(database, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1`, [QUERY_APPLICATION_NAME]))[0]!.n;
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await check())) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function probeRows(): Promise<number[]> {
+  return Promise.all(DATABASES.map(async (d) => (await sql<{ n: number }>(d, 'SELECT count(*)::int AS n FROM query_probe'))[0]!.n));
+}
+
+describe('nothing is written', () => {
+  it('a refused statement sends nothing: no connection is even opened, the probe table is unchanged', async () => {
+    const fresh = new QueryService(ctx);
+    try {
+      const session = fresh.session('refused');
+      for (const text of ['INSERT INTO query_probe VALUES (1)', 'WITH x AS (INSERT INTO query_probe VALUES (1) RETURNING a) SELECT * FROM x', 'SELECT 1; INSERT INTO query_probe VALUES (1)']) {
+        await expect(session.run(recordingCall<QueryEvent>().call, { sql: text, target: { kind: 'all' } })).rejects.toMatchObject({ code: expect.stringMatching(/^(READ_ONLY|INVALID_PARAMS)$/) });
+      }
+      await expect(explainQuery(fresh.engine, recordingCall<never>().call, { sql: 'INSERT INTO query_probe VALUES (1)', target: { kind: 'all' }, analyze: true })).rejects.toMatchObject({ code: 'READ_ONLY' });
+      expect(await probeRows()).toEqual([0, 0, 0]);
+      for (const name of DATABASES) expect(await consoleSessions(name)).toBe(0);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('a write that got past the guard is refused by the READ ONLY transaction (SQLSTATE 25006)', async () => {
+    const target = ctx.profile.databases.find((d) => d.name === 'shard_1')!;
+    const pool = service.engine.pools.pool(target);
+    const settings = { statementTimeoutMs: 5000, idleInTransactionMs: 60_000 };
+    const session = await ReadOnlySession.open(pool, target, settings);
+    await expect(session.execute('INSERT INTO query_probe VALUES (1)')).rejects.toMatchObject({ code: '25006', message: 'cannot execute INSERT in a read-only transaction' });
+    await session.close();
+    const again = await ReadOnlySession.open(pool, target, settings);
+    await expect(again.execute('SELECT 1; INSERT INTO query_probe VALUES (1)')).rejects.toMatchObject({ code: '42601', message: 'cannot insert multiple commands into a prepared statement' });
+    await again.close();
+    expect(await probeRows()).toEqual([0, 0, 0]);
+  });
+
+  it('nothing a read changes in its session outlives the run: settings, advisory locks', async () => {
+    const session = service.session('leftovers');
+    await session.run(recordingCall<QueryEvent>().call, { sql: `SELECT set_config('search_path', 'nowhere', false), pg_advisory_lock(4242)`, target: { kind: 'all' } });
+    for (const name of DATABASES) expect(await sql(name, `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND objid = 4242`)).toEqual([{ n: 0 }]);
+    const after = await session.run(recordingCall<QueryEvent>().call, { sql: 'SHOW search_path', target: { kind: 'all' } });
+    expect(after.rows.map((r) => r.values[0])).toEqual(['"$user", public', '"$user", public', '"$user", public']);
+  });
+});
+
+describe('cancel and timeout reach PostgreSQL', () => {
+  it('cancel stops pg_sleep(30) on every database within a second, and the run rejects with the reason', async () => {
+    const { call, controller, events } = recordingCall<QueryEvent>();
+    const running = service.session('cancel').run(call, { sql: 'SELECT pg_sleep(30)', target: { kind: 'all' } });
+    running.catch(() => {});
+    await until(async () => (await Promise.all(DATABASES.map(activeQueries))).every((n) => n === 1), 10_000, 'pg_sleep on every database');
+    const reason = new Error('cancelled by the test');
+    const abortedAt = performance.now();
+    controller.abort(reason);
+    await expect(running).rejects.toBe(reason);
+    await until(async () => (await Promise.all(DATABASES.map(activeQueries))).every((n) => n === 0), 1000, 'the backends to stop');
+    expect(performance.now() - abortedAt).toBeLessThan(1000);
+    expect(events.filter((e) => e.type === 'done')).toEqual([]);
+  });
+
+  it('the statement timeout stops pg_sleep(30) on every database within a second of running out, each reported with 57014', async () => {
+    const started = performance.now();
+    const result = await service.session('timeout').run(recordingCall<QueryEvent>().call, { sql: 'SELECT pg_sleep(30)', target: { kind: 'all' }, timeoutSeconds: 1 });
+    for (const name of DATABASES) expect(await activeQueries(name)).toBe(0);
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(result.databases.map((d) => [d.name, d.error?.code, d.error?.sqlstate])).toEqual(DATABASES.map((d) => [d, 'DATABASE_ERROR', '57014']));
+    expect(result.databases[0]!.error!.message).toBe("default did not finish within the run's statement timeout (1 s). Give the run a longer timeout (the profile's pool.statementTimeoutMs is the default), or narrow the query.");
+  });
+
+  it('cancelling a fetch-more stops its FETCH and closes the run', async () => {
+    const session = service.session('cancel-more');
+    const first = await session.run(recordingCall<QueryEvent>().call, { sql: 'SELECT g, pg_sleep(CASE WHEN g > 1001 THEN 30 ELSE 0 END) FROM generate_series(1, 2000) g', target: { kind: 'shards' } });
+    expect(first.open).toEqual(['shard_1', 'shard_2']);
+    const { call, controller } = recordingCall<QueryEvent>();
+    const more = session.fetchMore(call, first.runId);
+    more.catch(() => {});
+    await until(async () => (await activeQueries('shard_1')) === 1 && (await activeQueries('shard_2')) === 1, 10_000, 'the FETCH to run');
+    const abortedAt = performance.now();
+    controller.abort(new Error('enough'));
+    await expect(more).rejects.toThrow('enough');
+    await until(async () => (await activeQueries('shard_1')) + (await activeQueries('shard_2')) === 0, 1000, 'the FETCH to stop');
+    expect(performance.now() - abortedAt).toBeLessThan(1000);
+    await expect(session.fetchMore(recordingCall<QueryEvent>().call, first.runId)).rejects.toMatchObject({ code: 'ACTION_NOT_ALLOWED' });
+  });
+});
+
+describe('a database stopped mid-run', () => {
+  it("keeps the others' rows and reports its own error with its SQLSTATE", async () => {
+    const { call, events } = recordingCall<QueryEvent>();
+    // The first 100 rows come at once; the next page sleeps at row 500 while shard_1's server stops.
+    const running = service.session('stopped').run(call, {
+      sql: 'SELECT g, pg_sleep(CASE WHEN g = 500 THEN 2 ELSE 0 END) AS pause FROM generate_series(1, 2000) g',
+      target: { kind: 'all' },
+    });
+    await until(async () => (await sql(`shard_1`, `SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event = 'PgSleep'`, [QUERY_APPLICATION_NAME])).length === 1, 10_000, 'the sleep');
+    await clients.get('shard_1')!.end();
+    clients.delete('shard_1');
+    await stopServer(pc.cluster, 'shard_1');
+    const result = await running;
+    expect(result.databases.map((d) => [d.name, d.rows, d.truncated, d.error?.code ?? null, d.error?.sqlstate ?? null])).toEqual([
+      ['default', 1000, true, null, null],
+      ['shard_1', 100, false, 'DATABASE_UNREACHABLE', '57P01'],
+      ['shard_2', 1000, true, null, null],
+    ]);
+    expect(result.databases[1]!.error!.message).toMatch(/^shard_1 \(127\.0\.0\.1:\d+\/\w+\) ended the connection: terminating connection due to administrator command\./);
+    expect(result.rows.filter((r) => r.database === 'shard_1').map((r) => r.values[0])).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    expect(events.filter((e) => e.type === 'rows' && e.database === 'shard_1').length).toBeGreaterThan(0);
+    // The others still fetch more; the stopped one has nothing to fetch.
+    const more = await service.session('stopped').fetchMore(recordingCall<QueryEvent>().call, result.runId, { limit: 10 });
+    expect(more.databases.map((d) => [d.name, d.rows])).toEqual([
+      ['default', 10],
+      ['shard_2', 10],
+    ]);
+  });
+});
