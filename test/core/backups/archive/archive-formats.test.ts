@@ -48,6 +48,10 @@ INSERT INTO public.odd_values (id, label, f8, num, arr, jsb, ts, iv)
 INSERT INTO public.odd_values (id, label) VALUES (6001, repeat('wide ', 60000));
 INSERT INTO "Odd Schema"."Mixed Case" VALUES (1, 'one', 2), (2, NULL, NULL);
 SELECT lo_from_bytea(0, '\\x0102'::bytea);
+CREATE TABLE public.site_events (website_id integer NOT NULL, id integer NOT NULL, body text, PRIMARY KEY (website_id, id)) PARTITION BY LIST (website_id);
+CREATE TABLE public.site_events_1 PARTITION OF public.site_events FOR VALUES IN (1);
+CREATE TABLE public.site_events_rest PARTITION OF public.site_events DEFAULT;
+INSERT INTO public.site_events SELECT 1 + g % 3, g, 'event ' || g FROM generate_series(1, 300) g;
 `;
 
 const COPY_SETTINGS = `SET datestyle = ISO; SET intervalstyle = postgres; SET extra_float_digits = 3`;
@@ -166,6 +170,23 @@ function expectRecentLocalTime(text: string): void {
   const local = new Date(y, mo - 1, d, h, mi, s).getTime();
   expect(Math.abs(Date.now() - local)).toBeLessThan(15 * 60_000);
 }
+
+describe('a partitioned table', () => {
+  it('is counted under its root, per website, in every format', async () => {
+    for (const format of formats) {
+      const archive = await openArchive(dumps[format]!);
+      try {
+        expect(archive.dataEntries.map((e) => e.table).filter((t) => t.startsWith('site_events')).sort()).toEqual(['site_events_1', 'site_events_rest']);
+        const counts = await inspectArchive(archive);
+        expect(counts.tables.find((t) => t.table === 'site_events'), format).toMatchObject({ rows: 300, tenant: true, status: 'complete' });
+        expect(counts.tables.map((t) => t.table)).not.toContain('site_events_1');
+        expect(counts.websites.map((w) => [w.websiteId, w.tables.site_events])).toEqual([['1', 100], ['2', 100], ['3', 100]]);
+      } finally {
+        await archive.close();
+      }
+    }
+  });
+});
 
 describe('what is named but not read', () => {
   it('names --inserts tables and large objects with the reason, and never counts them', async () => {
