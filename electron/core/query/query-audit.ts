@@ -1,0 +1,44 @@
+import type { QueryDatabaseOutcome, QueryTarget } from './query-types.ts';
+
+/** The statement text kept in the audit log: enough to recognise it, never megabytes. */
+const AUDIT_SQL_CHARS = 10_000;
+
+export interface QueryAuditEntry {
+  readonly action: 'query.run' | 'query.fetchMore' | 'query.explain' | 'query.export';
+  readonly target: string;
+  readonly details: {
+    readonly sql: string;
+    readonly sqlTruncated: boolean;
+    readonly target: QueryTarget;
+    readonly limit?: number;
+    readonly timeoutSeconds?: number;
+    readonly analyze?: boolean;
+    readonly file?: string;
+    readonly databases: readonly Pick<QueryDatabaseOutcome, 'name' | 'rows' | 'truncated' | 'ms' | 'error'>[];
+  };
+}
+
+/**
+ * What the audit log records of a query-console call: who ran which statement where, and per database
+ * rows, time and error. Never a result row: results may hold what the audit log's readers must not see.
+ * `label`: the plan's label (`all databases`, `website 42 (shard_1)`).
+ */
+export function queryAuditEntry(
+  action: QueryAuditEntry['action'],
+  request: { sql: string; target: QueryTarget; limit?: number; timeoutSeconds?: number; analyze?: boolean; file?: string },
+  label: string,
+  databases: readonly QueryDatabaseOutcome[],
+): QueryAuditEntry {
+  const { sql, target, ...rest } = request;
+  return {
+    action,
+    target: label,
+    details: {
+      sql: sql.slice(0, AUDIT_SQL_CHARS),
+      sqlTruncated: sql.length > AUDIT_SQL_CHARS,
+      target,
+      ...rest,
+      databases: databases.map(({ name, rows, truncated, ms, error }) => ({ name, rows, truncated, ms, error })),
+    },
+  };
+}

@@ -1,0 +1,169 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { ConsoleError } from '../../../shared/errors.ts';
+import { defaultDemoDir, type DemoDirContext } from '../demo/default-demo-dir.ts';
+import { writeFileAtomic } from './atomic-file.ts';
+
+/*
+ * History and saved queries, per profile, in the user's data folder: never on the cluster (a read-only
+ * console must not write there, and one operator's drafts are not another's). One JSON file per profile,
+ * rewritten whole and atomically (temp + rename, mode 0600, folder 0700) on every change, so a crash
+ * leaves the old file or the new one. Changes in one process are queued per file; two processes
+ * writing at once (the desktop app and the CLI) cannot corrupt it, the later write wins.
+ */
+
+/** How many runs the history keeps, newest first. */
+export const HISTORY_LIMIT = 200;
+
+const targetSchema = z.union([
+  z.object({ kind: z.literal('all') }),
+  z.object({ kind: z.literal('shards') }),
+  z.object({ kind: z.literal('databases'), names: z.array(z.string()) }),
+  z.object({ kind: z.literal('website'), id: z.number() }),
+]);
+const historyEntrySchema = z.object({ sql: z.string(), target: targetSchema.optional(), at: z.string() });
+const savedQuerySchema = z.object({ name: z.string(), sql: z.string(), target: targetSchema.optional(), savedAt: z.string() });
+const libraryFileSchema = z.object({
+  version: z.literal(1),
+  profile: z.string(),
+  history: z.array(historyEntrySchema),
+  saved: z.array(savedQuerySchema),
+});
+
+export type HistoryEntry = z.infer<typeof historyEntrySchema>;
+export type SavedQuery = z.infer<typeof savedQuerySchema>;
+type LibraryFile = z.infer<typeof libraryFileSchema>;
+
+/** `<per-user app data>/shard-console/queries`, beside the demo's folder (same per-OS convention). */
+export function defaultQueryLibraryDir(context: Partial<DemoDirContext> = {}): string {
+  const demo = defaultDemoDir(context);
+  const join = demo.includes('\\') ? path.win32.join : path.posix.join;
+  return join(demo.slice(0, demo.length - 'demo'.length), 'queries');
+}
+
+export class QueryLibrary {
+  readonly dir: string;
+  readonly #historyLimit: number;
+  readonly #queues = new Map<string, Promise<unknown>>();
+
+  constructor(dir: string, options: { historyLimit?: number } = {}) {
+    this.dir = dir;
+    this.#historyLimit = options.historyLimit ?? HISTORY_LIMIT;
+  }
+
+  /** The file holding a profile's queries: a readable name plus a hash, so two names never share one. */
+  fileFor(profile: string): string {
+    const slug = profile.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 60) || 'profile';
+    return path.join(this.dir, `${slug}-${createHash('sha256').update(profile).digest('hex').slice(0, 8)}.json`);
+  }
+
+  /** Newest first. */
+  async history(profile: string): Promise<HistoryEntry[]> {
+    return (await this.#read(profile)).history;
+  }
+
+  /** Records a run; the same statement and target as the newest entry only moves its time. */
+  record(profile: string, entry: { sql: string; target?: HistoryEntry['target'] }, at = new Date()): Promise<void> {
+    return this.#change(profile, (file) => {
+      const newest = file.history[0];
+      const same = newest && newest.sql === entry.sql && JSON.stringify(newest.target) === JSON.stringify(entry.target);
+      const added: HistoryEntry = { sql: entry.sql, ...(entry.target ? { target: entry.target } : {}), at: at.toISOString() };
+      file.history = [added, ...file.history.slice(same ? 1 : 0)].slice(0, this.#historyLimit);
+    });
+  }
+
+  clearHistory(profile: string): Promise<void> {
+    return this.#change(profile, (file) => {
+      file.history = [];
+    });
+  }
+
+  /** By name. */
+  async saved(profile: string): Promise<SavedQuery[]> {
+    return (await this.#read(profile)).saved;
+  }
+
+  /** Saves a named query, replacing one of the same name. */
+  async save(profile: string, query: { name: string; sql: string; target?: SavedQuery['target'] }, at = new Date()): Promise<void> {
+    const name = checkedName(query.name);
+    return this.#change(profile, (file) => {
+      const saved: SavedQuery = { name, sql: query.sql, ...(query.target ? { target: query.target } : {}), savedAt: at.toISOString() };
+      file.saved = [...file.saved.filter((q) => q.name !== name), saved].sort((a, b) => a.name.localeCompare(b.name));
+    });
+  }
+
+  async rename(profile: string, from: string, to: string): Promise<void> {
+    const name = checkedName(to);
+    return this.#change(profile, (file) => {
+      const query = findSaved(file, from);
+      if (name !== from && file.saved.some((q) => q.name === name)) {
+        throw new ConsoleError('INVALID_PARAMS', `A saved query named "${name}" exists already. Pick another name, or delete that one first.`, { target: name });
+      }
+      file.saved = [...file.saved.filter((q) => q !== query), { ...query, name }].sort((a, b) => a.name.localeCompare(b.name));
+    });
+  }
+
+  delete(profile: string, name: string): Promise<void> {
+    return this.#change(profile, (file) => {
+      const query = findSaved(file, name);
+      file.saved = file.saved.filter((q) => q !== query);
+    });
+  }
+
+  async #read(profile: string): Promise<LibraryFile> {
+    const file = this.fileFor(profile);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, profile, history: [], saved: [] };
+      throw error;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = null;
+    }
+    const checked = libraryFileSchema.safeParse(parsed);
+    if (!checked.success) {
+      throw new ConsoleError('CONFIG_INVALID', `${file} is not a query history file Shard Console can read. Move it aside (it is kept as it is) and the console starts a new one.`, {
+        target: file,
+      });
+    }
+    return checked.data;
+  }
+
+  /** Read, change and write one profile's file, one change at a time per file. */
+  #change(profile: string, change: (file: LibraryFile) => void): Promise<void> {
+    const path = this.fileFor(profile);
+    const previous = this.#queues.get(path) ?? Promise.resolve();
+    const next = previous.catch(() => {}).then(async () => {
+      const file = await this.#read(profile);
+      change(file);
+      await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      await writeFileAtomic(path, `${JSON.stringify(file, null, 2)}\n`, 0o600);
+    });
+    this.#queues.set(path, next);
+    return next;
+  }
+}
+
+function checkedName(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed === '' || trimmed.length > 200 || /[\u0000-\u001f\u007f]/.test(trimmed)) {
+    throw new ConsoleError('INVALID_PARAMS', 'A saved query needs a name of 1 to 200 characters, without control characters.');
+  }
+  return trimmed;
+}
+
+function findSaved(file: LibraryFile, name: string): SavedQuery {
+  const query = file.saved.find((q) => q.name === name);
+  if (!query) {
+    const names = file.saved.map((q) => `"${q.name}"`).join(', ') || 'none';
+    throw new ConsoleError('INVALID_PARAMS', `No saved query named "${name}" for profile ${file.profile}. Saved: ${names}.`, { target: name });
+  }
+  return query;
+}

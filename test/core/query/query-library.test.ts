@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { defaultQueryLibraryDir, QueryLibrary } from '../../../electron/core/query/query-library.ts';
+
+/* History and saved queries per profile in a folder of the user's: capped, deduplicated, atomic, private. */
+
+async function library(options: { historyLimit?: number } = {}) {
+  const root = await mkdtemp(path.join(tmpdir(), 'sc-query-library-'));
+  return new QueryLibrary(path.join(root, 'queries'), options);
+}
+
+describe('history', () => {
+  it('keeps the newest first, folds a repeat of the newest, and caps the list', async () => {
+    const lib = await library({ historyLimit: 3 });
+    const at = (s: number) => new Date(Date.UTC(2024, 0, 1, 0, 0, s));
+    await lib.record('prod', { sql: 'SELECT 1', target: { kind: 'all' } }, at(1));
+    await lib.record('prod', { sql: 'SELECT 1', target: { kind: 'all' } }, at(2));
+    await lib.record('prod', { sql: 'SELECT 1', target: { kind: 'shards' } }, at(3));
+    await lib.record('prod', { sql: 'SELECT 2' }, at(4));
+    await lib.record('prod', { sql: 'SELECT 1', target: { kind: 'all' } }, at(5));
+    await lib.record('prod', { sql: 'SELECT 3' }, at(6));
+    expect(await lib.history('prod')).toEqual([
+      { sql: 'SELECT 3', at: at(6).toISOString() },
+      { sql: 'SELECT 1', target: { kind: 'all' }, at: at(5).toISOString() },
+      { sql: 'SELECT 2', at: at(4).toISOString() },
+    ]);
+    expect(await lib.history('staging')).toEqual([]);
+    await lib.clearHistory('prod');
+    expect(await lib.history('prod')).toEqual([]);
+  });
+
+  it('loses nothing when many changes come at once', async () => {
+    const lib = await library();
+    await Promise.all(Array.from({ length: 50 }, (_, i) => lib.record('prod', { sql: `SELECT ${i}` })));
+    expect((await lib.history('prod')).map((e) => e.sql).sort()).toEqual(Array.from({ length: 50 }, (_, i) => `SELECT ${i}`).sort());
+  });
+});
+
+describe('saved queries', () => {
+  it('saves (replacing one of the same name), renames and deletes, per profile', async () => {
+    const lib = await library();
+    const at = new Date('2024-02-03T04:05:06Z');
+    await lib.save('prod', { name: 'listings per shard', sql: 'SELECT count(*) FROM pwb_sale_listings', target: { kind: 'all' } }, at);
+    await lib.save('prod', { name: ' photos ', sql: 'SELECT 1' }, at);
+    await lib.save('prod', { name: 'photos', sql: 'SELECT 2' }, at);
+    expect(await lib.saved('prod')).toEqual([
+      { name: 'listings per shard', sql: 'SELECT count(*) FROM pwb_sale_listings', target: { kind: 'all' }, savedAt: at.toISOString() },
+      { name: 'photos', sql: 'SELECT 2', savedAt: at.toISOString() },
+    ]);
+    expect(await lib.saved('other')).toEqual([]);
+    await expect(lib.rename('prod', 'photos', 'listings per shard')).rejects.toMatchObject({ code: 'INVALID_PARAMS', message: expect.stringContaining('exists already') });
+    await lib.rename('prod', 'photos', 'all photos');
+    await expect(lib.delete('prod', 'photos')).rejects.toMatchObject({ code: 'INVALID_PARAMS', message: 'No saved query named "photos" for profile prod. Saved: "all photos", "listings per shard".' });
+    await lib.delete('prod', 'listings per shard');
+    expect((await lib.saved('prod')).map((q) => q.name)).toEqual(['all photos']);
+    await expect(lib.save('prod', { name: '  ', sql: 'SELECT 1' })).rejects.toMatchObject({ code: 'INVALID_PARAMS' });
+  });
+});
+
+describe('the files', () => {
+  it('are one per profile, mode 0600 in a 0700 folder, written whole (nothing left beside them)', async () => {
+    const lib = await library();
+    await lib.record('prod/eu', { sql: 'SELECT 1' });
+    await lib.save('prod/eu', { name: 'x', sql: 'SELECT 1' });
+    await lib.record('prod_eu', { sql: 'SELECT 2' });
+    const files = await readdir(lib.dir);
+    expect(files).toHaveLength(2);
+    expect(files.every((f) => /^prod_eu-[0-9a-f]{8}\.json$/.test(f))).toBe(true);
+    expect((await stat(lib.dir)).mode & 0o777).toBe(0o700);
+    for (const f of files) expect((await stat(path.join(lib.dir, f))).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(await readFile(lib.fileFor('prod/eu'), 'utf8'))).toMatchObject({ version: 1, profile: 'prod/eu', saved: [{ name: 'x' }] });
+  });
+
+  it('a file that is not ours is refused and left as it is, never overwritten', async () => {
+    const lib = await library();
+    await lib.record('prod', { sql: 'SELECT 1' });
+    await writeFile(lib.fileFor('prod'), '{"not": "a history"}');
+    await expect(lib.history('prod')).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('Move it aside') });
+    await expect(lib.record('prod', { sql: 'SELECT 2' })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    expect(await readFile(lib.fileFor('prod'), 'utf8')).toBe('{"not": "a history"}');
+  });
+
+  it('live in the per-user data folder beside the demo', () => {
+    expect(defaultQueryLibraryDir({ platform: 'linux', home: '/home/ann', env: {}, root: false })).toBe('/home/ann/.local/share/shard-console/queries');
+    expect(defaultQueryLibraryDir({ platform: 'linux', home: '/home/ann', env: { XDG_DATA_HOME: '/data' }, root: false })).toBe('/data/shard-console/queries');
+    expect(defaultQueryLibraryDir({ platform: 'darwin', home: '/Users/ann', env: {}, root: false })).toBe('/Users/ann/Library/Application Support/shard-console/queries');
+    expect(defaultQueryLibraryDir({ platform: 'win32', home: 'C:\\Users\\ann', env: { LOCALAPPDATA: 'C:\\Users\\ann\\AppData\\Local' }, root: false })).toBe(
+      'C:\\Users\\ann\\AppData\\Local\\shard-console\\queries',
+    );
+  });
+});
