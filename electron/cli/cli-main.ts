@@ -1,7 +1,9 @@
 import { ConsoleError, type ErrorInfo } from '../../shared/errors.ts';
 import { clusterOptions, commonOptions, parseCommandLine } from './cli-args.ts';
+import { assertArgumentsPrintable } from './cli-arguments-check.ts';
 import type { CliCommand } from './cli-command.ts';
 import { processIo, type CliIo } from './cli-output.ts';
+export { flushProcessOutput } from './cli-output.ts';
 import { openConsoleFromOptions } from './open-console-from-options.ts';
 import { shardsCommand } from './commands/cluster-commands.ts';
 import { tenantCommand, tenantsCommand } from './commands/tenant-commands.ts';
@@ -34,6 +36,7 @@ function usage(): string {
 export async function cliMain(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   const json = argv.includes('--json');
   try {
+    assertArgumentsPrintable(argv);
     // The command is the first word that is not an option or the value of a cluster option before it
     // (`shard-console --profile p.json shards` works as well as `shard-console shards --profile p.json`).
     const valued = new Set(['--profile', '--rails-config', '--env']);
@@ -43,7 +46,7 @@ export async function cliMain(argv: readonly string[], io: CliIo = processIo): P
       return name || argv.includes('--help') || argv.includes('-h') ? 0 : 2;
     }
     const command = commands.find((c) => c.name === name);
-    if (!command) throw new ConsoleError('INVALID_PARAMS', `Unknown command "${name}". Run \`shard-console help\` for the list.`);
+    if (!command) throw new ConsoleError('INVALID_PARAMS', `Unknown command ${JSON.stringify(name)}. Run \`shard-console help\` for the list.`);
     const rest = argv.filter((a, i) => i !== argv.indexOf(name));
     const spec = { ...commonOptions, ...(command.run ? clusterOptions : {}), ...command.options };
     const { positionals, options } = parseCommandLine(rest, spec);

@@ -14,7 +14,41 @@ export interface CliIo {
   err(text: string): void;
 }
 
+let streamsGuarded = false;
+
+/** A reader that went away (`| head`) ends the output, not the process with an EPIPE stack trace. */
+function guardStreams(): void {
+  if (streamsGuarded) return;
+  streamsGuarded = true;
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+}
+
 export const processIo: CliIo = {
-  out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-  err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+  out: (text) => {
+    guardStreams();
+    process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  },
+  err: (text) => {
+    guardStreams();
+    process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+  },
 };
+
+/** Resolves once everything written to the stream so far has reached the OS (or the reader has gone). */
+function drained(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || !stream.writable) return resolve();
+    // A write's callback runs after every earlier write has been handed over: an empty one marks the end.
+    stream.write('', () => resolve());
+  });
+}
+
+/**
+ * Waits for stdout and stderr to be flushed. `process.exit()` drops what a pipe has not taken yet
+ * (`shard-console doctor --json | jq` got 64 KiB of a larger document), so the CLI calls this first.
+ * A reader that went away (`| head`) is not an error: the output is simply no longer wanted.
+ */
+export async function flushProcessOutput(): Promise<void> {
+  guardStreams();
+  await Promise.all([drained(process.stdout), drained(process.stderr)]);
+}

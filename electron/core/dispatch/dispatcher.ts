@@ -1,5 +1,6 @@
 import { contract, isMethodName, type Envelope, type MethodName } from '../../../shared/contract.ts';
 import { ConsoleError, type ErrorInfo } from '../../../shared/errors.ts';
+import { controlCharacterMessage, describeCodePoint, findControlCharacter } from './control-characters.ts';
 import type { Handlers } from './handlers.ts';
 
 export type Dispatch = (method: string, params: unknown) => Promise<Envelope<MethodName>>;
@@ -21,15 +22,30 @@ function issuesToText(issues: readonly { path: readonly PropertyKey[]; message: 
 export function createDispatcher(handlers: Handlers, options: DispatcherOptions = {}): Dispatch {
   return async (method, rawParams) => {
     if (!isMethodName(method)) {
-      return fail({ code: 'UNKNOWN_METHOD', message: `There is no method "${method}". Known methods: ${Object.keys(contract).join(', ')}.` });
+      const shown = findControlCharacter(method) === null ? JSON.stringify(method) : 'with that name';
+      return fail({ code: 'UNKNOWN_METHOD', message: `There is no method ${shown}. Call one of: ${Object.keys(contract).join(', ')}.` });
     }
     const spec = contract[method];
     if (spec.mutates && options.readOnly?.()) {
       return fail({ code: 'READ_ONLY', message: `${method} changes the cluster, and this profile is read-only. Open a profile without "readOnly": true to run it.`, target: method });
     }
+    // Before the schema: a control character must be refused whatever the schema would make of the value.
+    const control = findControlCharacter(rawParams);
+    if (control !== null) {
+      return fail({
+        code: 'INVALID_PARAMS',
+        message: controlCharacterMessage(control, `Invalid parameters for ${method}`),
+        target: method,
+        details: { path: control.path, codePoint: describeCodePoint(control.codePoint) },
+      });
+    }
     const parsed = spec.params.safeParse(rawParams ?? {});
     if (!parsed.success) {
-      return fail({ code: 'INVALID_PARAMS', message: `Invalid parameters for ${method}: ${issuesToText(parsed.error.issues)}.`, target: method });
+      return fail({
+        code: 'INVALID_PARAMS',
+        message: `Invalid parameters for ${method}: ${issuesToText(parsed.error.issues)}. Correct the parameters named and call again (\`shard-console help\` lists each command's options).`,
+        target: method,
+      });
     }
     try {
       const handler = handlers[method] as (params: unknown) => Promise<unknown>;

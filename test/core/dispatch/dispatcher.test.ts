@@ -71,3 +71,65 @@ describe('dispatcher', () => {
     if (!envelope.ok) expect(envelope.error.message).toContain('breaks the contract');
   });
 });
+
+describe('control characters at the contract boundary', () => {
+  const reached: unknown[] = [];
+  const dispatch = createDispatcher(
+    handlersWith({
+      'tenants.list': async (params) => {
+        reached.push(params);
+        return { total: 0, items: [] };
+      },
+      'cluster.addShard': async (params) => {
+        reached.push(params);
+        throw new Error('must not run');
+      },
+    }),
+  );
+
+  it('refuses NUL anywhere, before the schema and the handler, naming the parameter and the code point', async () => {
+    const envelope = await dispatch('cluster.addShard', { name: 'shard_9', url: 'postgres://h/pwb\u0000x' });
+    expect(envelope).toMatchObject({ ok: false, error: { code: 'INVALID_PARAMS', target: 'cluster.addShard', details: { path: 'url', codePoint: 'U+0000' } } });
+    if (!envelope.ok) {
+      expect(envelope.error.message).toContain('url holds the control character U+0000');
+      expect(envelope.error.message).toMatch(/Remove it and send the value again/);
+      expect(envelope.error.message).not.toContain('\u0000');
+    }
+    expect(reached).toEqual([]);
+  });
+
+  it('refuses C0 and C1 controls, DEL and lone surrogates, in values, nested values and keys', async () => {
+    for (const [params, path] of [
+      [{ search: 'a\u0001' }, 'search'],
+      [{ search: '\u001b[2J' }, 'search'],
+      [{ search: 'x\u007f' }, 'search'],
+      [{ search: 'x\u0085' }, 'search'],
+      [{ search: 'x\u009b' }, 'search'],
+      [{ search: 'x\ud83d' }, 'search'],
+      [{ search: { deeper: ['ok', 'b\u0000'] } }, 'search.deeper[1]'],
+      [{ 'lim\u0000it': 1 }, 'a parameter name'],
+    ] as const) {
+      const envelope = await dispatch('tenants.list', params);
+      expect(envelope, JSON.stringify(path)).toMatchObject({ ok: false, error: { code: 'INVALID_PARAMS', details: { path } } });
+    }
+    expect(reached).toEqual([]);
+  });
+
+  it('accepts tab, newline and carriage return (multi-line SQL) and ordinary Unicode', async () => {
+    for (const search of ['a\tb', 'line 1\nline 2\r\n', 'Zürich 東京 😀', '\u202e']) {
+      expect(await dispatch('tenants.list', { search: search.slice(0, 200) })).toMatchObject({ ok: true });
+    }
+  });
+
+  it('refuses params nested deeper than any method takes, without walking them to the end', async () => {
+    let nested: unknown = 'x';
+    for (let i = 0; i < 100_000; i++) nested = [nested];
+    expect(await dispatch('tenants.list', { search: nested })).toMatchObject({ ok: false, error: { code: 'INVALID_PARAMS' } });
+  });
+
+  it('says what to do when the schema refuses a parameter', async () => {
+    const envelope = await dispatch('tenants.list', { limit: 0 });
+    if (envelope.ok) throw new Error('expected a refusal');
+    expect(envelope.error.message).toMatch(/^Invalid parameters for tenants\.list: limit: .*Correct the parameters named and call again/);
+  });
+});
