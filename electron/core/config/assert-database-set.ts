@@ -1,13 +1,11 @@
 import { ConsoleError } from '../../../shared/errors.ts';
 import { PRIMARY_SHARD_NAME } from './build-database-target.ts';
+import { canonicalHost } from './canonical-host.ts';
 import type { DatabaseTarget } from './profile-schema.ts';
 
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1']);
-
-// Two spellings of the local server must compare equal, or a shard could alias the primary unnoticed.
-function serverKey(target: DatabaseTarget): string {
-  const host = target.host.toLowerCase();
-  return `${LOOPBACK.has(host) ? 'localhost' : host}:${target.port}/${target.database}`;
+/** Host, port and database, the host in one spelling: two spellings of one database must compare equal. */
+export function serverKey(target: Pick<DatabaseTarget, 'host' | 'port' | 'database'>): string {
+  return `${canonicalHost(target.host)}:${target.port}/${target.database}`;
 }
 
 function invalid(file: string, message: string, details: Record<string, unknown>): ConsoleError {
@@ -37,7 +35,7 @@ export function assertDatabaseSet(databases: readonly DatabaseTarget[], file: st
     if (sameServer !== undefined) {
       throw invalid(
         file,
-        `${sameServer.origin} and ${target.origin} both point at ${key}. Each shard must be a database of its own.`,
+        `${sameServer.origin} and ${target.origin} both point at ${key}. Each shard must be a database of its own: remove one of them, or point it at its own database.`,
         { database: key, names: [sameServer.name, target.name] },
       );
     }

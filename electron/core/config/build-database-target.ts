@@ -1,4 +1,5 @@
 import { ConsoleError } from '../../../shared/errors.ts';
+import { describeCodePoint, describeFinding, findControlCharacter } from '../dispatch/control-characters.ts';
 import type { Environment } from './expand-variables.ts';
 import type { ConnectionParts } from './postgres-url.ts';
 import type { DatabaseTarget } from './profile-schema.ts';
@@ -20,6 +21,16 @@ export function buildDatabaseTarget(
       'CONFIG_INVALID',
       `${meta.file}: ${meta.entry} has no database name. Give "database", or put it in the URL path (postgres://HOST/DATABASE).`,
       { target: meta.file, details: { entry: meta.entry } },
+    );
+  }
+  // A variable or a database.yml can bring what the profile checker never saw; libpq would cut a value at a NUL.
+  const { password, ...visible } = parts;
+  const control = findControlCharacter({ ...visible, password: password?.includes('\0') ? '\0' : '' });
+  if (control !== null) {
+    throw new ConsoleError(
+      'CONFIG_INVALID',
+      `${meta.file}: ${meta.entry} has a ${control.path} holding ${describeFinding(control)} once its variables are resolved. Remove it from the value (or the variable it comes from).`,
+      { target: meta.file, details: { entry: meta.entry, field: control.path } },
     );
   }
   return Object.freeze({

@@ -21,7 +21,7 @@ export function buildResolvedProfile(input: {
   return deepFreeze({
     name: input.name,
     source: input.source,
-    databases: databases.map((target) => ({ ...target })),
+    databases: databases.map(({ readOnly: _inherited, ...target }) => (input.readOnly ? { ...target, readOnly: true as const } : target)),
     tenantKeys: [...(input.tenantKeys ?? DEFAULT_TENANT_KEYS)],
     globalTables: [...(input.globalTables ?? DEFAULT_GLOBAL_TABLES)],
     ...(input.migrationsDir === undefined ? {} : { migrationsDir: input.migrationsDir }),

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ConsoleError } from '../../../shared/errors.ts';
+import { describeCodePoint, describeFinding, findControlCharacter } from '../dispatch/control-characters.ts';
 import { findLiteralPasswords } from './find-literal-passwords.ts';
 import { profileFileSchema, type ProfileFile } from './profile-schema.ts';
 
@@ -33,6 +34,14 @@ export function checkProfileFile(value: unknown, file: string): ProfileFile {
     const problems = result.error.issues.slice(0, 3).map((issue) => `${formatPath(issue.path) || '(top level)'}: ${describeIssue(issue)}`);
     const more = result.error.issues.length > 3 ? ` (and ${result.error.issues.length - 3} more)` : '';
     throw invalid(file, `${problems.join('; ')}${more}.`, { paths: result.error.issues.map((issue) => formatPath(issue.path)) });
+  }
+  const control = findControlCharacter(result.data);
+  if (control !== null) {
+    throw invalid(
+      file,
+      `${control.path} holds ${describeFinding(control)}. Remove it: no profile value needs one.`,
+      { entry: control.path, codePoint: describeCodePoint(control.codePoint) },
+    );
   }
   const literal = findLiteralPasswords(result.data);
   if (literal.length > 0) {

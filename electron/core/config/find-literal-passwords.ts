@@ -1,20 +1,11 @@
 import { BARE_REFERENCE } from './expand-variables.ts';
 import type { ConnectionEntry, ProfileFile } from './profile-schema.ts';
-import { locateUrlPassword } from './url-password.ts';
+import { urlHoldsClearPassword } from './url-password.ts';
 
 function literalPasswordsIn(entry: ConnectionEntry, path: string): string[] {
   const found: string[] = [];
   if (entry.password !== undefined && !BARE_REFERENCE.test(entry.password)) found.push(`${path}.password`);
-  if (entry.url !== undefined) {
-    const inUserInfo = locateUrlPassword(entry.url);
-    const inQuery = /[?&]password=([^&#]*)/.exec(entry.url)?.[1];
-    if (
-      (inUserInfo !== undefined && !BARE_REFERENCE.test(inUserInfo.text)) ||
-      (inQuery !== undefined && !BARE_REFERENCE.test(inQuery))
-    ) {
-      found.push(`${path}.url`);
-    }
-  }
+  if (entry.url !== undefined && urlHoldsClearPassword(entry.url)) found.push(`${path}.url`);
   return found;
 }
 

@@ -32,7 +32,7 @@ async function readProfileText(file: string): Promise<string> {
     return await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw profileNotFound(file);
-    throw new ConsoleError('CONFIG_INVALID', `Cannot read ${file}: ${(error as Error).message}`, { target: file, cause: error });
+    throw new ConsoleError('CONFIG_INVALID', `Cannot read ${file}: ${(error as Error).message}. Pass the path of a profile file with --profile FILE.`, { target: file, cause: error });
   }
 }
 

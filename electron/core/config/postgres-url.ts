@@ -37,6 +37,10 @@ function decode(text: string, where: Where): string {
  * in messages: it may carry a password.
  */
 export function parsePostgresUrl(url: string, where: Where): ConnectionParts {
+  // URL parsing drops tabs and line breaks silently: `pwb_sh\nard_1` would connect to pwb_shard_1.
+  if (/[\u0000-\u001f\u007f]/.test(url)) {
+    throw invalid(where, 'holds a tab, a line break or another control character. Write the URL on one line, any unusual character %-encoded.');
+  }
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -44,7 +48,7 @@ export function parsePostgresUrl(url: string, where: Where): ConnectionParts {
     throw invalid(where, 'is not a valid URL. Write postgres://USER@HOST:PORT/DATABASE.');
   }
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
-    throw invalid(where, `is a ${parsed.protocol}// URL; only postgres:// and postgresql:// are supported.`);
+    throw invalid(where, `is a ${parsed.protocol}// URL; only postgres:// and postgresql:// are supported. Write postgres://USER@HOST:PORT/DATABASE.`);
   }
   const parts: ConnectionParts = {};
   const host = decode(parsed.hostname, where).replace(/^\[(.*)\]$/, '$1');
@@ -75,7 +79,7 @@ export function parsePostgresUrl(url: string, where: Where): ConnectionParts {
 export function parsePort(value: string | number, where: Where): number {
   const port = typeof value === 'number' ? value : /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw invalid(where, `has port "${value}"; a port is a whole number from 1 to 65535.`);
+    throw invalid(where, `has port "${value}". Give a whole number from 1 to 65535.`);
   }
   return port;
 }
@@ -96,6 +100,6 @@ export function sslFromMode(mode: string, where: Where): DatabaseTarget['ssl'] {
     case 'verify-full':
       return 'verify-full';
     default:
-      throw invalid(where, `has sslmode "${mode}"; use disable, prefer, require, verify-ca or verify-full.`);
+      throw invalid(where, `has sslmode "${mode}". Use disable, prefer, require, verify-ca or verify-full.`);
   }
 }

@@ -77,6 +77,11 @@ export interface DatabaseTarget {
   readonly ssl: boolean | 'require' | 'verify-full';
   /** Where it was configured, for error messages: e.g. `profile.json: shards.shard_1` or `database.yml: production.tenant_shard_1`. */
   readonly origin: string;
+  /**
+   * Opened through a read-only profile: the console writes nothing here, not even its own bookkeeping
+   * (console schema, size snapshots, audit rows). Set by buildResolvedProfile so every handle carries it.
+   */
+  readonly readOnly?: true;
 }
 
 export interface ResolvedProfile {

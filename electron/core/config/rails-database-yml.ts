@@ -9,6 +9,7 @@ import { parsePort, parsePostgresUrl, sslFromMode, type ConnectionParts } from '
 import type { DatabaseTarget } from './profile-schema.ts';
 import { railsShardName } from './rails-shard-name.ts';
 import { renderErb } from './render-erb.ts';
+import { assertNoLiteralYmlPassword } from './yml-literal-passwords.ts';
 
 export interface RailsImportOptions {
   readonly env: Environment;
@@ -89,7 +90,8 @@ export async function importRailsDatabaseYml(
   environment: string,
   options: RailsImportOptions,
 ): Promise<{ readonly databases: readonly DatabaseTarget[] }> {
-  const rendered = renderErb(await readSource(file), { file, env: options.env });
+  const source = await readSource(file);
+  const rendered = renderErb(source, { file, env: options.env });
   const lines = new LineCounter();
   // Psych lets a later duplicate key win, and so does Rails; merge keys are YAML 1.1, which Psych speaks.
   const doc = parseDocument(rendered.text, { merge: true, uniqueKeys: false, lineCounter: lines });
@@ -122,6 +124,7 @@ export async function importRailsDatabaseYml(
   // Rails' own rule: with no config named `primary`, the first one is the primary.
   const railsPrimary = entries.some((entry) => entry.configName === 'primary') ? 'primary' : entries[0]?.configName;
   const databases: DatabaseTarget[] = [];
+  const sourceLines = source.split('\n');
   for (const entry of entries) {
     // Replicas are read-only copies of a database already listed; the console reads and moves tenants on writers.
     if (entry.config.replica === true) continue;
@@ -132,7 +135,7 @@ export async function importRailsDatabaseYml(
     const name =
       options.shardNames?.[entry.configName] ??
       (entry.configName === railsPrimary ? PRIMARY_SHARD_NAME : railsShardName(entry.configName));
-    databases.push(targetOf(entry, name, { file, environment, doc, lines, unsetByLine: rendered.unsetByLine, env: options.env }));
+    databases.push(targetOf(entry, name, { file, environment, doc, lines, sourceLines, unsetByLine: rendered.unsetByLine, env: options.env }));
   }
   assertDatabaseSet(databases, file);
   return Object.freeze({ databases: Object.freeze(databases) });
@@ -152,6 +155,8 @@ interface Context {
   readonly environment: string;
   readonly doc: Document;
   readonly lines: LineCounter;
+  /** The file before ERB ran: where a password typed into it shows as such. */
+  readonly sourceLines: readonly string[];
   readonly unsetByLine: ReadonlyMap<number, readonly string[]>;
   readonly env: Environment;
 }
@@ -195,6 +200,14 @@ function targetOf(entry: Entry, name: string, context: Context): DatabaseTarget 
   if (environmentUrl === undefined) requireFilled('url');
   requireFilled('host');
   requireFilled('database');
+  assertNoLiteralYmlPassword({
+    file,
+    entryPath: entry.path,
+    sourceLines: context.sourceLines,
+    lines: context.lines,
+    pairOf: (key) => findPair(context.doc, entry.node, key),
+    keys: environmentUrl === undefined ? ['password', 'url'] : ['password'],
+  });
 
   const explicit: ConnectionParts = {};
   const host = text('host');

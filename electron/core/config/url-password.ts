@@ -1,3 +1,5 @@
+import { BARE_REFERENCE } from './expand-variables.ts';
+
 /**
  * Where the password sits in a connection URL as written (`scheme://user:PASSWORD@host/...`), found on
  * the raw text: a `${VAR}` there must be checked and substituted before URL parsing would mangle it.
@@ -16,4 +18,52 @@ export function locateUrlPassword(url: string): { readonly start: number; readon
   const start = authorityStart + colon + 1;
   const end = authorityStart + at;
   return end > start ? { start, end, text: url.slice(start, end) } : undefined;
+}
+
+/** Query parameters that carry a secret, compared after decoding (`pass%77ord` is `password`) and in any case. */
+const SECRET_PARAMETERS = new Set(['password', 'sslpassword']);
+
+/** The raw query of a URL as written, `${...}` spans skipped so a default value cannot end it early. */
+function rawQuery(url: string): string {
+  let at = 0;
+  let start = -1;
+  while (at < url.length) {
+    if (url.startsWith('${', at)) {
+      const close = url.indexOf('}', at);
+      at = close === -1 ? url.length : close + 1;
+      continue;
+    }
+    const char = url[at];
+    if (char === '#') break;
+    if (char === '?' && start === -1) start = at + 1;
+    at++;
+  }
+  return start === -1 ? '' : url.slice(start, at);
+}
+
+/**
+ * Every secret-carrying query parameter of a URL, with its value as written: each occurrence, its name
+ * decoded exactly as the URL parser decodes it (so the check and the connection agree on what is a password).
+ */
+export function urlQuerySecrets(url: string): Array<{ readonly name: string; readonly raw: string }> {
+  const found: Array<{ name: string; raw: string }> = [];
+  for (const piece of rawQuery(url).split('&')) {
+    if (piece === '') continue;
+    const [decodedName] = [...new URLSearchParams(piece).keys()];
+    if (decodedName === undefined || !SECRET_PARAMETERS.has(decodedName.toLowerCase())) continue;
+    const equals = piece.indexOf('=');
+    found.push({ name: decodedName, raw: equals === -1 ? '' : piece.slice(equals + 1) });
+  }
+  return found;
+}
+
+/**
+ * True when a URL as written holds a password in clear: in its user info or in any occurrence of a
+ * secret query parameter, however encoded. Only a bare `${VAR}` as written counts as a reference; an
+ * encoded one (`%24%7BVAR%7D`) is not expanded and so is refused too.
+ */
+export function urlHoldsClearPassword(url: string): boolean {
+  const inUserInfo = locateUrlPassword(url);
+  if (inUserInfo !== undefined && !BARE_REFERENCE.test(inUserInfo.text)) return true;
+  return urlQuerySecrets(url).some((secret) => secret.raw !== '' && !BARE_REFERENCE.test(secret.raw));
 }
