@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { CONSOLE_SCHEMA } from '../catalog/introspect-database.ts';
 import { APP_ROOT } from '../app-paths.ts';
+import { assertWritableDatabase } from '../read-only-guard.ts';
 
 /*
  * The console's own tables (jobs, audit log, size snapshots) live on the primary in schema
@@ -17,7 +18,9 @@ const LOCK_KEY = 0x5c_0de_5c;
 
 const ensured = new WeakMap<DatabaseHandle, Promise<void>>();
 
-export function ensureConsoleSchema(primary: DatabaseHandle): Promise<void> {
+/** Creates or upgrades the console's tables: only for writes, never on a read-only profile's database. */
+export async function ensureConsoleSchema(primary: DatabaseHandle): Promise<void> {
+  assertWritableDatabase(primary, 'Creating the console\'s own tables (shard_console)');
   let done = ensured.get(primary);
   if (!done) {
     done = upgrade(primary);
@@ -48,4 +51,13 @@ async function upgrade(primary: DatabaseHandle): Promise<void> {
   } finally {
     client.release();
   }
+}
+
+/**
+ * Whether a console table exists, for readers: they report "nothing recorded yet" on a database the
+ * console never wrote to, rather than creating the schema to read it empty.
+ */
+export async function consoleTableExists(primary: DatabaseHandle, table: string): Promise<boolean> {
+  const found = await primary.query<{ found: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS found`, [`${CONSOLE_SCHEMA}.${table}`]);
+  return found.rows[0]?.found === true;
 }

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { MoveAction, MoveJob, MovePlan, MoveState, MoveStep } from '../../../shared/methods/move-methods.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
-import { ensureConsoleSchema } from '../console-schema/ensure-console-schema.ts';
+import { consoleTableExists, ensureConsoleSchema } from '../console-schema/ensure-console-schema.ts';
 import { currentActor } from '../console-schema/audit-log.ts';
 
 /*
@@ -120,16 +120,22 @@ export async function createJob(primary: DatabaseHandle, input: { websiteId: num
   }
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Reads never create the console schema: without its table there is no job (a read-only console must not write). */
 export async function getJob(primary: DatabaseHandle, jobId: string): Promise<StoredJob> {
-  await ensureConsoleSchema(primary);
+  const notFound = () => new ConsoleError('JOB_NOT_FOUND', `No move job ${UUID.test(jobId) ? jobId : 'with that id'}. List jobs with: shard-console moves.`, { target: jobId });
+  // Not a uuid is no job: asking PostgreSQL would answer 22P02, a database error, for a typo.
+  if (!UUID.test(jobId) || !(await consoleTableExists(primary, 'move_jobs'))) throw notFound();
   const result = await primary.query<StoredJob>(`SELECT * FROM shard_console.move_jobs WHERE id = $1`, [jobId]);
   const row = result.rows[0];
-  if (!row) throw new ConsoleError('JOB_NOT_FOUND', `No move job ${jobId}. List jobs with: shard-console moves.`, { target: jobId });
+  if (!row) throw notFound();
   return row;
 }
 
+/** Newest first; none when the console has never recorded a move here. */
 export async function listJobs(primary: DatabaseHandle, options: { websiteId?: number; limit: number }): Promise<StoredJob[]> {
-  await ensureConsoleSchema(primary);
+  if (!(await consoleTableExists(primary, 'move_jobs'))) return [];
   const result = await primary.query<StoredJob>(
     `SELECT * FROM shard_console.move_jobs WHERE ($1::int IS NULL OR website_id = $1) ORDER BY created_at DESC LIMIT $2`,
     [options.websiteId ?? null, options.limit],

@@ -1,5 +1,6 @@
-import { ensureConsoleSchema } from '../console-schema/ensure-console-schema.ts';
+import { consoleTableExists, ensureConsoleSchema } from '../console-schema/ensure-console-schema.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
+import { isReadOnlyDatabase } from '../read-only-guard.ts';
 
 /** At most one snapshot per database per this many minutes: often enough for a trend, never a write per page view. */
 export const SNAPSHOT_INTERVAL_MINUTES = 15;
@@ -21,9 +22,10 @@ export interface StoredSnapshot {
   readonly tableBytes: Record<string, number>;
 }
 
-/** Snapshots per database, oldest first (the last one is the latest "look"). */
+/** Snapshots per database, oldest first (the last one is the latest "look"); none before the console first stored one. */
 export async function readSnapshots(primary: DatabaseHandle, databases: readonly string[]): Promise<Map<string, StoredSnapshot[]>> {
-  await ensureConsoleSchema(primary);
+  const out = new Map<string, StoredSnapshot[]>(databases.map((d) => [d, []]));
+  if (!(await consoleTableExists(primary, 'size_snapshots'))) return out;
   const result = await primary.query<{ database: string; taken_at: Date; size_bytes: string; table_bytes: Record<string, number> | null }>(
     `SELECT database, taken_at, size_bytes::text, CASE WHEN rn = 1 THEN table_bytes END AS table_bytes
        FROM (SELECT s.*, row_number() OVER (PARTITION BY database ORDER BY taken_at DESC) AS rn
@@ -31,7 +33,6 @@ export async function readSnapshots(primary: DatabaseHandle, databases: readonly
       WHERE rn <= $2 ORDER BY database, taken_at`,
     [databases, TREND_POINTS],
   );
-  const out = new Map<string, StoredSnapshot[]>(databases.map((d) => [d, []]));
   for (const r of result.rows) {
     out.get(r.database)?.push({ takenAt: r.taken_at.toISOString(), sizeBytes: Number(r.size_bytes), tableBytes: r.table_bytes ?? {} });
   }
@@ -41,9 +42,10 @@ export async function readSnapshots(primary: DatabaseHandle, databases: readonly
 /**
  * Stores a snapshot for each database whose latest one is older than the interval; returns the
  * databases it stored one for. Under an advisory lock, so concurrent viewers store one, not two.
+ * A read-only profile stores none (`snapshotTaken` is false): looking must not write.
  */
 export async function recordSnapshots(primary: DatabaseHandle, readings: readonly SnapshotReading[]): Promise<string[]> {
-  if (readings.length === 0) return [];
+  if (readings.length === 0 || isReadOnlyDatabase(primary)) return [];
   await ensureConsoleSchema(primary);
   const client = await primary.pool.connect();
   try {
