@@ -9,6 +9,7 @@ import { listMigrations, migrationsFor } from '../migrations/migration-files.ts'
 import { migrateDatabase } from '../migrations/migrate-database.ts';
 import { migrationsDirFor } from '../migrations/migrations-dir.ts';
 import { ClusterPools } from '../pools/cluster-pools.ts';
+import { assertNewDatabase } from './database-identity.ts';
 import { ensureShardDatabase } from './ensure-shard-database.ts';
 import { readProfileForUpdate, registerShard } from './register-shard.ts';
 import { assignSequenceRanges } from './sequence-ranges.ts';
@@ -42,12 +43,15 @@ export async function addShard(ctx: ConsoleContext, params: { name: string; url:
   const target = await shardTargetFromUrl(name, url, profile.source, env);
   const taken = profile.databases.find((d) => databaseKey(d) === databaseKey(target));
   if (taken) {
-    throw new ConsoleError('SHARD_EXISTS', `${databaseKey(target)} is already in the profile as ${taken.name}. A shard needs a database of its own.`, { target: name });
+    throw new ConsoleError('SHARD_EXISTS', `${databaseKey(target)} is already in the profile as ${taken.name}. A shard needs a database of its own. Give the URL of another database.`, { target: name });
   }
+  // Spellings aside (127.1, 0.0.0.0, a DNS alias, a pooler): ask the servers, before anything is created.
+  await assertNewDatabase(target, ctx.pools);
   await readProfileForUpdate(profile.source);
   const files = migrationsFor('shard', await listMigrations(migrationsDirFor(profile)));
 
-  return audited(ctx.pools.primary(), { action: 'cluster.addShard', target: name, details: { host: target.host, port: target.port, database: target.database } }, async () => {
+  // The outcome is recorded through the pools open at the end: the reopen below closes the ones open now.
+  return audited(() => ctx.pools.primary(), { action: 'cluster.addShard', target: name, details: { host: target.host, port: target.port, database: target.database } }, async () => {
     const created = await ensureShardDatabase(target);
     const next = buildResolvedProfile({ ...profile, databases: [...profile.databases, target] });
     const pools = new ClusterPools(next, { applicationName: 'shard-console' });

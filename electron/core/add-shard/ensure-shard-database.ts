@@ -3,7 +3,8 @@ import { ConsoleError } from '../../../shared/errors.ts';
 import type { DatabaseTarget } from '../config/profile-schema.ts';
 import { databaseError } from '../pools/database-error.ts';
 
-function clientFor(target: DatabaseTarget, database: string): pg.Client {
+/** A one-off client for the new shard (its database, or the server's `postgres` maintenance database). */
+export function clientFor(target: DatabaseTarget, database: string): pg.Client {
   const client = new pg.Client({
     host: target.host,
     port: target.port,
