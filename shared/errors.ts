@@ -26,6 +26,8 @@ export const errorCodes = [
   'READ_ONLY',
   /** A backup archive that cannot be read (damaged, truncated, unsupported): details name file, entry and offset. */
   'ARCHIVE_UNREADABLE',
+  /** The port asked for (`serve --port N`) is taken by another program: details name host and port. */
+  'PORT_IN_USE',
   'INTERNAL',
 ] as const;
 

@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { ApiError, MalformedResponseError, call, readEnvelope, setTransport } from '../../renderer/src/api/client.ts';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ApiError, MalformedResponseError, TransportError, call, readEnvelope, setTransport } from '../../renderer/src/api/client.ts';
 import type { Transport } from '../../renderer/src/api/client.ts';
 import { describeError } from '../../renderer/src/view/error-text.ts';
 
@@ -59,5 +59,43 @@ describe('call', () => {
     setTransport(fakeTransport(() => ({ ok: true, result: {} }), seen));
     await expect(call('tenants.detail', { id: -1 })).rejects.toMatchObject({ name: 'ApiError', code: 'INVALID_PARAMS' });
     expect(seen).toEqual([]);
+  });
+});
+
+describe('the HTTP transport with error statuses', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  function serveOnce(status: number, body: string) {
+    const requests: Array<{ url: string; init: RequestInit }> = [];
+    vi.stubGlobal('window', { location: { protocol: 'http:', hash: '' }, sessionStorage: { getItem: () => 'the-token' } });
+    vi.stubGlobal('fetch', async (url: string, init: RequestInit) => {
+      requests.push({ url, init });
+      return new Response(body, { status, headers: { 'content-type': 'application/json' } });
+    });
+    return requests;
+  }
+
+  it('reads the envelope of a refused call whatever its status (400, 403, 404, 409, 503)', async () => {
+    for (const [status, code] of [
+      [400, 'INVALID_PARAMS'],
+      [403, 'READ_ONLY'],
+      [404, 'WEBSITE_NOT_FOUND'],
+      [409, 'SHARD_EXISTS'],
+      [503, 'DATABASE_UNREACHABLE'],
+    ] as const) {
+      const requests = serveOnce(status, JSON.stringify({ ok: false, error: { code, message: `refused with ${status}`, target: 't' } }));
+      await expect(call('tenants.detail', { id: 5 })).rejects.toMatchObject({ name: 'ApiError', code, message: `refused with ${status}`, target: 't' });
+      expect(requests[0]!.url).toBe('/rpc/tenants.detail');
+      expect((requests[0]!.init.headers as Record<string, string>).Authorization).toBe('Bearer the-token');
+    }
+  });
+
+  it('still reads a successful call, and calls a status without an envelope a transport failure', async () => {
+    serveOnce(200, JSON.stringify({ ok: true, result: session }));
+    await expect(call('session.info', {})).resolves.toEqual(session);
+    serveOnce(502, '<html>Bad Gateway</html>');
+    await expect(call('session.info', {})).rejects.toBeInstanceOf(TransportError);
+    serveOnce(401, 'no');
+    await expect(call('session.info', {})).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
   });
 });

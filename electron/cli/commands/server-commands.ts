@@ -64,7 +64,8 @@ async function runServeCommand(ctx: ConsoleContext, options: OptionValues, io: C
   const port = intOption(options.port, 'port', { min: 0, max: 65535 });
   if (port !== undefined) (bridgeOptions as { port?: number }).port = port;
   const token = process.env.SHARD_CONSOLE_TOKEN;
-  if (token) (bridgeOptions as { token?: string }).token = token;
+  // Set but empty is a mistake too: refused by the bridge's strength check, not silently random.
+  if (token !== undefined) Object.assign(bridgeOptions, { token, tokenSource: 'SHARD_CONSOLE_TOKEN' });
   if (!existsSync(join(RENDERER_DIR, 'index.html'))) io.err('note: no renderer build in dist/renderer; run `npm run build:renderer` to get the pages (the /rpc API works without it).');
   const bridge = await startHttpBridge(bridgeOptions);
   if (options.json) io.out(JSON.stringify({ url: bridge.url, port: bridge.port, token: bridge.token }));

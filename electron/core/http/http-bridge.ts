@@ -1,10 +1,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Dispatch } from '../dispatch/dispatcher.ts';
-import { ConsoleError } from '../../../shared/errors.ts';
+import { findControlCharacter } from '../dispatch/control-characters.ts';
+import { ConsoleError, type ErrorCode } from '../../../shared/errors.ts';
+import { assertStrongToken, randomToken } from './bridge-token.ts';
+import { httpStatusFor } from './http-status.ts';
 
 /** The same policy the renderer's meta tag sets, sent as a header too so no page is served without it. */
 export const CONTENT_SECURITY_POLICY =
@@ -29,8 +32,10 @@ export interface HttpBridgeOptions {
   readonly staticDir?: string;
   readonly host?: string;
   readonly port?: number;
-  /** Fixed token for automation; a random one per run otherwise. */
+  /** Fixed token for automation; a random one per run otherwise. Refused unless it looks random (32+ characters). */
   readonly token?: string;
+  /** Where a fixed token came from, for the refusal (`SHARD_CONSOLE_TOKEN`). */
+  readonly tokenSource?: string;
 }
 
 export interface HttpBridge {
@@ -61,19 +66,50 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-function deny(res: ServerResponse, status: number, code: 'UNAUTHORIZED' | 'INVALID_PARAMS' | 'UNKNOWN_METHOD', message: string): void {
+function deny(res: ServerResponse, status: number, code: ErrorCode, message: string): void {
   sendJson(res, status, { ok: false, error: { code, message } });
 }
+
+class BodyTooLarge extends Error {}
 
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new Error('request body over 1 MB');
+    if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A path segment decoded, or null when its %-escapes are malformed or it decodes to a control character. */
+function decodeSegment(raw: string): string | null {
+  try {
+    const decoded = decodeURIComponent(raw);
+    return findControlCharacter(decoded) === null ? decoded : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Listening failures a person can fix, said as such (not a stack trace). */
+function listenError(error: unknown, host: string, port: number): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') {
+    return new ConsoleError(
+      'PORT_IN_USE',
+      `Port ${port} on ${host} is already in use (another console, or another program). Pick a free port with --port N, or leave --port out and the console takes a free one.`,
+      { target: `${host}:${port}`, details: { host, port } },
+    );
+  }
+  if (code === 'EACCES') {
+    return new ConsoleError('INVALID_PARAMS', `This user may not listen on port ${port} of ${host}. Pick a port above 1023 with --port N, or leave --port out.`, {
+      target: `${host}:${port}`,
+      details: { host, port },
+    });
+  }
+  return error;
 }
 
 /**
@@ -85,12 +121,13 @@ export async function startHttpBridge(options: HttpBridgeOptions): Promise<HttpB
   if (!LOOPBACK_HOSTS.has(host)) {
     throw new ConsoleError('INVALID_PARAMS', `The HTTP bridge only listens on loopback (127.0.0.1, ::1); "${host}" was asked. Use an SSH tunnel to reach it from elsewhere.`);
   }
-  const token = options.token ?? randomBytes(32).toString('base64url');
+  if (options.token !== undefined) assertStrongToken(options.token, options.tokenSource ?? 'The token given to the HTTP bridge');
+  const token = options.token ?? randomToken();
   const staticRoot = options.staticDir ? resolve(options.staticDir) : null;
 
   const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, { ok: false, error: { code: 'INTERNAL', message: String(error) } });
+    handle(req, res).catch(() => {
+      if (!res.headersSent) deny(res, 500, 'INTERNAL', 'The console failed to answer this request. This is a bug in Shard Console; please report it with the console\'s log.');
       else res.destroy();
     });
   });
@@ -100,24 +137,27 @@ export async function startHttpBridge(options: HttpBridgeOptions): Promise<HttpB
     res.setHeader('referrer-policy', 'no-referrer');
     res.setHeader('x-frame-options', 'DENY');
     const hostname = hostnameOf(req.headers.host);
-    if (!hostname || !LOOPBACK_HOSTS.has(hostname)) return deny(res, 403, 'UNAUTHORIZED', 'Requests must address the console by a loopback host name.');
+    if (!hostname || !LOOPBACK_HOSTS.has(hostname)) return deny(res, 403, 'UNAUTHORIZED', 'Requests must address the console by a loopback host name. Open the address the console printed (http://127.0.0.1:PORT/).');
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname.startsWith('/rpc/')) return handleRpc(req, res, decodeURIComponent(url.pathname.slice('/rpc/'.length)));
-    if (req.method !== 'GET' && req.method !== 'HEAD') return deny(res, 405, 'INVALID_PARAMS', 'Only GET for pages and POST for /rpc/<method>.');
+    // The method stays encoded until the caller is authenticated: nothing about it is read before the token.
+    if (url.pathname.startsWith('/rpc/')) return handleRpc(req, res, url.pathname.slice('/rpc/'.length));
+    if (req.method !== 'GET' && req.method !== 'HEAD') return deny(res, 405, 'INVALID_PARAMS', 'Use GET for pages and POST for /rpc/<method>.');
     return serveStatic(res, url.pathname);
   }
 
-  async function handleRpc(req: IncomingMessage, res: ServerResponse, method: string): Promise<void> {
-    if (req.method !== 'POST') return deny(res, 405, 'INVALID_PARAMS', 'RPC calls are POST /rpc/<method> with a JSON body.');
+  async function handleRpc(req: IncomingMessage, res: ServerResponse, encodedMethod: string): Promise<void> {
+    if (req.method !== 'POST') return deny(res, 405, 'INVALID_PARAMS', 'Send RPC calls as POST /rpc/<method> with a JSON body.');
     const origin = req.headers.origin;
     if (origin !== undefined && !LOOPBACK_HOSTS.has(hostnameOf(origin.replace(/^https?:\/\//, '')) ?? '')) {
-      return deny(res, 403, 'UNAUTHORIZED', 'Cross-origin calls are refused.');
+      return deny(res, 403, 'UNAUTHORIZED', "Cross-origin calls are refused. Call the bridge from the console's own page, or from a local script that sends no Origin header.");
     }
     const auth = req.headers.authorization ?? '';
     const given = auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : '';
     if (!given || !sameToken(given, token)) {
       return deny(res, 401, 'UNAUTHORIZED', 'Missing or wrong token. Open the URL the console printed (it carries #token=...) or pass Authorization: Bearer <token>.');
     }
+    const method = decodeSegment(encodedMethod);
+    if (method === null) return deny(res, 400, 'INVALID_PARAMS', 'The method name in the path is malformed (a broken %-escape or a control character). Call POST /rpc/<method>, e.g. /rpc/tenants.list.');
     if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
       return deny(res, 415, 'INVALID_PARAMS', 'Send the params as a JSON body with content-type application/json.');
     }
@@ -126,18 +166,20 @@ export async function startHttpBridge(options: HttpBridgeOptions): Promise<HttpB
       const body = await readBody(req);
       params = body.trim() === '' ? {} : JSON.parse(body);
     } catch (error) {
-      return deny(res, 400, 'INVALID_PARAMS', `The request body is not valid JSON: ${(error as Error).message}.`);
+      if (error instanceof BodyTooLarge) return deny(res, 413, 'INVALID_PARAMS', `The request body is over ${MAX_BODY_BYTES / 1024 / 1024} MB. Send smaller parameters (no method takes that much).`);
+      return deny(res, 400, 'INVALID_PARAMS', `The request body is not valid JSON (${(error as Error).name}). Send the params as one JSON object, e.g. {"limit": 50}.`);
     }
     const envelope = await options.dispatch(method, params);
-    const status = envelope.ok ? 200 : envelope.error.code === 'UNKNOWN_METHOD' ? 404 : 200;
-    sendJson(res, status, envelope);
+    sendJson(res, envelope.ok ? 200 : httpStatusFor(envelope.error.code), envelope);
   }
 
   async function serveStatic(res: ServerResponse, pathname: string): Promise<void> {
+    const decoded = decodeSegment(pathname);
+    if (decoded === null) return deny(res, 400, 'INVALID_PARAMS', 'The page path is malformed (a broken %-escape or a control character). Open the address the console printed.');
     if (!staticRoot) return deny(res, 404, 'UNKNOWN_METHOD', 'No renderer build to serve: run `npm run build:renderer`.');
-    const relative = normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '');
+    const relative = normalize(decoded).replace(/^([/\\])+/, '');
     let file = join(staticRoot, relative);
-    if (file !== staticRoot && !file.startsWith(staticRoot + sep)) return deny(res, 403, 'UNAUTHORIZED', 'Path outside the renderer folder.');
+    if (file !== staticRoot && !file.startsWith(staticRoot + sep)) return deny(res, 403, 'UNAUTHORIZED', 'Path outside the renderer folder. Open the address the console printed.');
     const info = await stat(file).catch(() => null);
     if (!info || info.isDirectory()) file = join(staticRoot, 'index.html');
     const body = await readFile(file).catch(() => null);
@@ -151,7 +193,7 @@ export async function startHttpBridge(options: HttpBridgeOptions): Promise<HttpB
   }
 
   await new Promise<void>((resolvePromise, reject) => {
-    server.once('error', reject);
+    server.once('error', (error) => reject(listenError(error, host, options.port ?? 0)));
     server.listen(options.port ?? 0, host, () => resolvePromise());
   });
   const port = (server.address() as AddressInfo).port;

@@ -3,14 +3,19 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
+import { createServer } from 'node:net';
 import { startHttpBridge, type HttpBridge } from '../../../electron/core/http/http-bridge.ts';
+import { randomToken, weakTokenReason } from '../../../electron/core/http/bridge-token.ts';
+import { HTTP_STATUS_BY_ERROR, httpStatusFor } from '../../../electron/core/http/http-status.ts';
 import type { Dispatch } from '../../../electron/core/dispatch/dispatcher.ts';
+import { errorCodes, type ErrorCode } from '../../../shared/errors.ts';
 
 let bridge: HttpBridge;
 const calls: Array<{ method: string; params: unknown }> = [];
 const dispatch: Dispatch = async (method, params) => {
   calls.push({ method, params });
   if (method === 'nope') return { ok: false, error: { code: 'UNKNOWN_METHOD', message: 'no such method' } };
+  if (method === 'fail') return { ok: false, error: { code: (params as { code: ErrorCode }).code, message: 'refused' } };
   return { ok: true, result: { echoed: params } } as never;
 };
 
@@ -83,5 +88,82 @@ describe('HTTP bridge', () => {
     expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'");
     const escape = await send('/../../../../etc/passwd');
     expect(escape.body).not.toContain('root:');
+  });
+});
+
+describe('HTTP bridge hardening', () => {
+  const auth = { ...json, authorization: '' };
+  const withToken = () => ({ ...auth, authorization: `Bearer ${bridge.token}` });
+
+  it('checks the token before it reads the path: a malformed %-escape answers 401 without it and 400 with it', async () => {
+    const before = calls.length;
+    for (const path of ['/rpc/%E0%A4%A', '/rpc/tenants.list%', '/rpc/%00']) {
+      const anonymous = await send(path, { method: 'POST', headers: json, body: '{}' });
+      expect(anonymous.status, path).toBe(401);
+      const authorized = await send(path, { method: 'POST', headers: withToken(), body: '{}' });
+      expect(authorized.status, path).toBe(400);
+      expect(JSON.parse(authorized.body).error).toMatchObject({ code: 'INVALID_PARAMS', message: expect.stringContaining('Call POST /rpc/<method>') });
+    }
+    const page = await send('/%E0%A4%A');
+    expect(page.status).toBe(400);
+    expect(calls.length).toBe(before);
+  });
+
+  it('answers each error envelope with the status of its code, keeping the envelope', async () => {
+    for (const [code, status] of [
+      ['INVALID_PARAMS', 400],
+      ['READ_ONLY', 403],
+      ['WEBSITE_NOT_FOUND', 404],
+      ['JOB_NOT_FOUND', 404],
+      ['SHARD_EXISTS', 409],
+      ['MOVE_CONFLICT', 409],
+      ['DATABASE_UNREACHABLE', 503],
+      ['INTERNAL', 500],
+    ] as const) {
+      const res = await send('/rpc/fail', { method: 'POST', headers: withToken(), body: JSON.stringify({ code }) });
+      expect(res.status, code).toBe(status);
+      expect(JSON.parse(res.body), code).toEqual({ ok: false, error: { code, message: 'refused' } });
+    }
+  });
+
+  it('has a status for every error code, in one table', () => {
+    expect(errorCodes.filter((code) => HTTP_STATUS_BY_ERROR[code] === undefined)).toEqual([]);
+    for (const code of errorCodes) expect(httpStatusFor(code)).toBeGreaterThanOrEqual(400);
+  });
+
+  it('answers 413 for a body over 1 MB', async () => {
+    const res = await send('/rpc/tenants.list', { method: 'POST', headers: withToken(), body: JSON.stringify({ search: 'x'.repeat(1_100_000) }) });
+    expect(res.status).toBe(413);
+    expect(JSON.parse(res.body).error.code).toBe('INVALID_PARAMS');
+  });
+
+  it('says which port is taken and what to do, without a stack trace', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as { port: number }).port;
+    try {
+      const error = await startHttpBridge({ dispatch, port }).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error).toMatchObject({ code: 'PORT_IN_USE', details: { host: '127.0.0.1', port } });
+      expect((error as Error).message).toContain(`Port ${port} on 127.0.0.1 is already in use`);
+      expect((error as Error).message).toContain('--port N');
+    } finally {
+      holder.close();
+    }
+  });
+
+  it('refuses a fixed token that is short or does not look random, and takes a random one', async () => {
+    for (const token of ['hunter2', 'a'.repeat(64), 'abcdefghijklmnopqrstuvwxyz012345', 'passwordpasswordpasswordpassword', '', 'x'.repeat(20) + '\r\nX-Injected: 1']) {
+      expect(weakTokenReason(token), token).not.toBeNull();
+      await expect(startHttpBridge({ dispatch, token, tokenSource: 'SHARD_CONSOLE_TOKEN' })).rejects.toMatchObject({
+        code: 'CONFIG_INVALID',
+        message: expect.stringMatching(/^SHARD_CONSOLE_TOKEN is too weak .* Leave it unset for a random token per run, or set it to 32 random bytes/),
+      });
+    }
+    for (let i = 0; i < 1000; i++) expect(weakTokenReason(randomToken())).toBeNull();
+    const fixed = await startHttpBridge({ dispatch, token: randomToken() });
+    await fixed.close();
   });
 });
