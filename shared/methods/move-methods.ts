@@ -82,7 +82,10 @@ export const preflightResultSchema = z.object({
 });
 export type PreflightResult = z.infer<typeof preflightResultSchema>;
 
-const jobRef = z.object({ jobId: z.string().uuid() }).strict();
+/** A move job's id: a uuid. Checked at every boundary, so a typo is a wrong parameter, never a database error. */
+export const jobIdSchema = z.string().uuid();
+
+const jobRef = z.object({ jobId: jobIdSchema }).strict();
 
 export const moveMethods = {
   'moves.preflight': method(

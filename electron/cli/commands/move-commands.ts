@@ -1,5 +1,5 @@
 import { ConsoleError } from '../../../shared/errors.ts';
-import { viewRefreshSchema, type ViewRefresh } from '../../../shared/methods/move-methods.ts';
+import { jobIdSchema, viewRefreshSchema, type ViewRefresh } from '../../../shared/methods/move-methods.ts';
 import { formatBytes, formatCount, formatDuration } from '../../../shared/format.ts';
 import type { ConsoleContext } from '../../core/console-context.ts';
 import { getJob, toMoveJob, type StoredJob } from '../../core/moves/move-job-store.ts';
@@ -64,6 +64,15 @@ async function finish(ctx: ConsoleContext, io: CliIo, json: boolean, jobId: stri
   return !failure && job.state === 'succeeded' && report.verified ? 0 : 1;
 }
 
+/** The JOB of `move resume|rollback|cancel JOB`, checked as the contract checks it: a uuid. */
+function jobIdArgument(verb: string, value: string | undefined): string {
+  if (value === undefined) throw new ConsoleError('INVALID_PARAMS', `Usage: shard-console move ${verb} JOB (job ids are listed by shard-console moves).`);
+  if (!jobIdSchema.safeParse(value).success) {
+    throw new ConsoleError('INVALID_PARAMS', `A job id is a uuid like 3f2b8c1e-5d4a-4e6b-9c7d-1a2b3c4d5e6f; got ${JSON.stringify(value.slice(0, 80))}. List the jobs and their ids with: shard-console moves.`);
+  }
+  return value;
+}
+
 async function moveWebsite(ctx: ConsoleContext, { positionals, options, io }: CliInvocation): Promise<number> {
   const id = intOption(positionals[0], 'id (the website id)', { min: 1, max: 2_147_483_647 });
   const target = stringOption(options, 'to');
@@ -102,14 +111,14 @@ export const moveCommand: CliCommand = {
   summary: 'move a website to another database with verification; without --yes print the plan and change nothing; exit 0 only when moved and verified',
   options: { to: { type: 'string' }, from: { type: 'string' }, 'refresh-views': { type: 'string' }, yes: { type: 'boolean', short: 'y' } },
   run: async (ctx, invocation) => {
-    const [verb, jobId] = invocation.positionals;
-    if (verb === 'cancel' && jobId) {
-      const job = await cancelMove(ctx, jobId);
+    const [verb, given] = invocation.positionals;
+    if (verb === 'cancel') {
+      const job = await cancelMove(ctx, jobIdArgument(verb, given));
       invocation.io.out(invocation.options.json ? JSON.stringify(jobReport(job), null, 2) : `job ${job.id}: ${job.state}`);
       return 0;
     }
     if (verb === 'resume' || verb === 'rollback') {
-      if (!jobId) throw new ConsoleError('INVALID_PARAMS', `Usage: shard-console move ${verb} JOB (job ids are listed by shard-console moves).`);
+      const jobId = jobIdArgument(verb, given);
       const json = invocation.options.json === true;
       if (verb === 'resume') return finish(ctx, invocation.io, json, jobId, () => runMove(ctx, jobId, progressPrinter(invocation.io)));
       let failure: unknown = null;
@@ -133,6 +142,10 @@ export const movesCommand: CliCommand = {
     const jobs = await moveJobsView(ctx, { limit: intOption(options.limit, 'limit', { min: 1, max: 500 }) ?? 50 });
     if (options.json) {
       io.out(JSON.stringify({ jobs }, null, 2));
+      return 0;
+    }
+    if (jobs.length === 0) {
+      io.out('No move jobs recorded on this cluster\'s primary. Start one with: shard-console move ID --to SHARD.');
       return 0;
     }
     io.out(

@@ -1,0 +1,76 @@
+import { execFile } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { clusterFingerprint, testCluster } from '../support/test-console.ts';
+
+/*
+ * The command line's own findings: a job id that is no uuid is a wrong command line (exit 2), not a
+ * database error; a port in use and a weak SHARD_CONSOLE_TOKEN are said in one line with what to do;
+ * a control character in an argument is refused and never echoed. Each refused before any database
+ * is touched (the shared cluster's fingerprint is unchanged).
+ */
+
+const bin = fileURLToPath(new URL('../../bin/shard-console.js', import.meta.url));
+
+function cli(args: string[], env: Record<string, string | undefined> = {}) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      [bin, ...args, '--profile', testCluster().profilePath],
+      { env: { ...testCluster().env, SHARD_CONSOLE_PROFILE: undefined, SHARD_CONSOLE_TOKEN: undefined, ...env } as NodeJS.ProcessEnv, timeout: 30_000 },
+      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('CLI refusals', () => {
+  it('a job id that is not a uuid is INVALID_PARAMS with exit 2, for resume, rollback and cancel', async () => {
+    const before = await clusterFingerprint();
+    for (const verb of ['resume', 'rollback', 'cancel']) {
+      const result = await cli(['move', verb, 'not-a-job', '--json']);
+      expect(result.code, verb).toBe(2);
+      expect(JSON.parse(result.stdout).error.code, verb).toBe('INVALID_PARAMS');
+      expect(result.stderr, verb).toContain('A job id is a uuid');
+      expect(result.stderr, verb).not.toContain('22P02');
+    }
+    expect(await clusterFingerprint()).toEqual(before);
+  });
+
+  it('a port in use names the port and what to do, with no stack trace', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as { port: number }).port;
+    try {
+      const result = await cli(['serve', '--port', String(port)]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`error [PORT_IN_USE]: Port ${port} on 127.0.0.1 is already in use`);
+      expect(result.stderr).toContain('--port N');
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      holder.close();
+    }
+  });
+
+  it('serve refuses a SHARD_CONSOLE_TOKEN shorter than 32 characters or not random-looking', async () => {
+    for (const token of ['hunter2', 'a'.repeat(40)]) {
+      const result = await cli(['serve', '--port', '0'], { SHARD_CONSOLE_TOKEN: token });
+      expect(result.code, token).toBe(1);
+      expect(result.stderr, token).toContain('error [CONFIG_INVALID]: SHARD_CONSOLE_TOKEN is too weak');
+      expect(result.stderr, token).not.toContain(token);
+    }
+  });
+
+  it('refuses a control character in any argument without printing it', async () => {
+    for (const args of [
+      ['tenants', '--search', '\u001b]0;owned\u0007'],
+      ['tenant', '\u001b[2J'],
+      ['shard', 'add', 'shard_9', '--url', 'postgres://h/\u0001'],
+    ]) {
+      const result = await cli(args);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toMatch(/error \[INVALID_PARAMS\]: Invalid command line: (the value of --\w+|argument \d+) holds the control character U\+00/);
+      expect(result.stdout + result.stderr).not.toMatch(/[\u0001\u0007\u001b]/);
+    }
+  });
+});
