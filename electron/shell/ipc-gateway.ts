@@ -15,9 +15,9 @@ export function registerIpcGateway(ipcMain: IpcMainLike, dispatch: Dispatch, app
   ipcMain.removeHandler(IPC_INVOKE_CHANNEL);
   ipcMain.handle(IPC_INVOKE_CHANNEL, async (event, method, params) => {
     if (!isTrustedSender(event.senderFrame, appUrl())) {
-      return { ok: false, error: { code: 'UNAUTHORIZED', message: 'IPC refused: the sender is not the Shard Console window.' } };
+      return { ok: false, error: { code: 'UNAUTHORIZED', message: "IPC refused: the sender is not the Shard Console window. Call the console from its own window's page." } };
     }
-    if (typeof method !== 'string') return { ok: false, error: { code: 'INVALID_PARAMS', message: 'IPC calls name a method as a string.' } };
+    if (typeof method !== 'string') return { ok: false, error: { code: 'INVALID_PARAMS', message: "IPC calls name a method as a string. Call invoke('tenants.list', {}) with a method of the contract." } };
     return dispatch(method, params);
   });
 }

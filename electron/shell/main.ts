@@ -9,7 +9,7 @@ import { createHandlers } from '../core/dispatch/handlers.ts';
 import { CONTENT_SECURITY_POLICY } from '../core/http/http-bridge.ts';
 import { registerIpcGateway } from './ipc-gateway.ts';
 import { safeStorageSecretStore } from './safe-storage-secret-store.ts';
-import { isAllowedExternalUrl, isAppUrl, secureWebPreferences } from './window-security.ts';
+import { guardWebContents, secureWebPreferences } from './window-security.ts';
 
 /*
  * The thin desktop shell: window, security settings, IPC wiring and the keychain. Everything else is
@@ -42,20 +42,18 @@ function createWindow(): void {
     title: 'Shard Console',
     webPreferences: secureWebPreferences(join(here, 'preload.cjs')),
   });
-  window.webContents.setWindowOpenHandler(({ url }) => {
-    if (isAllowedExternalUrl(url)) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-  window.webContents.on('will-navigate', (event, url) => {
-    if (!isAppUrl(url, appUrl)) event.preventDefault();
-  });
-  window.webContents.on('will-attach-webview', (event) => event.preventDefault());
+  // Guarded again here, not only in web-contents-created: the window is the one page that must never lose them.
+  guardWebContents(window.webContents, appUrl, (url) => void shell.openExternal(url));
   void window.loadURL(appUrl);
 }
 
 app.enableSandbox();
+// Every web contents, whoever creates it, before it loads anything.
+app.on('web-contents-created', (_event, contents) => guardWebContents(contents, appUrl, (url) => void shell.openExternal(url)));
 app.whenReady().then(async () => {
+  // The console needs no permission: requests are refused, and checks (asked without a prompt) say no.
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
   });

@@ -37,13 +37,49 @@ export function isTrustedSender(frame: { url: string; parent: unknown } | null |
   return !!frame && frame.parent === null && isAppUrl(frame.url, appUrl);
 }
 
-/** Links the operator may open in the system browser: https to documentation hosts we name, nothing else. */
-const EXTERNAL_HOSTS = new Set(['www.postgresql.org', 'github.com']);
+/**
+ * Pages the operator may open in the system browser: the project's own pages and PostgreSQL's manual,
+ * over https, by path prefix. A whole host (any github.com page) would let a link the console shows
+ * (from a finding, a migration, a database value) open anyone's page.
+ */
+export const EXTERNAL_PAGES: readonly { readonly host: string; readonly pathPrefix: string }[] = Object.freeze([
+  { host: 'github.com', pathPrefix: '/shard-console/shard-console/' },
+  { host: 'www.postgresql.org', pathPrefix: '/docs/' },
+]);
+
 export function isAllowedExternalUrl(url: string): boolean {
+  let parsed: URL;
   try {
-    const parsed = new URL(url);
-    return parsed.protocol === 'https:' && EXTERNAL_HOSTS.has(parsed.hostname);
+    parsed = new URL(url);
   } catch {
     return false;
   }
+  if (parsed.protocol !== 'https:' || parsed.username !== '' || parsed.password !== '' || parsed.port !== '') return false;
+  // The parsed path is normalised (`..` and `%2e%2e` resolved), so a prefix cannot be climbed out of.
+  const path = `${parsed.pathname.replace(/\/+$/, '')}/`;
+  return EXTERNAL_PAGES.some((page) => parsed.hostname === page.host && path.startsWith(page.pathPrefix));
+}
+
+/** The slice of Electron's WebContents the guards need: declared here so tests drive them without Electron. */
+export interface GuardedContents {
+  setWindowOpenHandler(handler: (details: { url: string }) => { action: 'deny' }): void;
+  on(event: 'will-navigate' | 'will-redirect' | 'will-attach-webview', listener: (event: { preventDefault(): void }, ...args: any[]) => void): void;
+}
+
+/**
+ * Every web contents the app creates (the window's, and any a future feature or a compromised page
+ * creates) gets the same guards: no new windows (allowed links go to the system browser), no
+ * navigation or redirect away from the app page, no <webview>.
+ */
+export function guardWebContents(contents: GuardedContents, appUrl: string, openExternal: (url: string) => void): void {
+  contents.setWindowOpenHandler(({ url }) => {
+    if (isAllowedExternalUrl(url)) openExternal(url);
+    return { action: 'deny' };
+  });
+  const stayHome = (event: { preventDefault(): void }, url: string) => {
+    if (!isAppUrl(url, appUrl)) event.preventDefault();
+  };
+  contents.on('will-navigate', stayHome);
+  contents.on('will-redirect', stayHome);
+  contents.on('will-attach-webview', (event) => event.preventDefault());
 }

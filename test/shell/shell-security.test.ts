@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { isAllowedExternalUrl, isAppUrl, isTrustedSender, secureWebPreferences } from '../../electron/shell/window-security.ts';
+import { guardWebContents, isAllowedExternalUrl, isAppUrl, isTrustedSender, secureWebPreferences } from '../../electron/shell/window-security.ts';
 import { registerIpcGateway, type IpcMainLike } from '../../electron/shell/ipc-gateway.ts';
 
 /*
@@ -15,6 +15,8 @@ const electron = vi.hoisted(() => {
     windows: [] as Array<{ options: any; handlers: Record<string, Function>; openHandler?: Function; loaded?: string }>,
     ipcHandlers: new Map<string, Function>(),
     permissionHandler: undefined as Function | undefined,
+    permissionCheckHandler: undefined as Function | undefined,
+    appListeners: new Map<string, Function>(),
     headersHandler: undefined as Function | undefined,
     sandboxEnabled: false,
     ready: undefined as undefined | (() => void),
@@ -41,7 +43,7 @@ const electron = vi.hoisted(() => {
       app: {
         enableSandbox: () => (state.sandboxEnabled = true),
         whenReady: () => readyPromise,
-        on: () => {},
+        on: (name: string, fn: Function) => state.appListeners.set(name, fn),
         getPath: () => '/tmp/shard-console-shell-test',
         quit: () => {},
       },
@@ -51,6 +53,7 @@ const electron = vi.hoisted(() => {
       session: {
         defaultSession: {
           setPermissionRequestHandler: (fn: Function) => (state.permissionHandler = fn),
+          setPermissionCheckHandler: (fn: Function) => (state.permissionCheckHandler = fn),
           webRequest: { onHeadersReceived: (fn: Function) => (state.headersHandler = fn) },
         },
       },
@@ -89,6 +92,46 @@ describe('window security settings', () => {
     expect(isAllowedExternalUrl('http://www.postgresql.org/docs/')).toBe(false);
     expect(isAllowedExternalUrl('file:///etc/passwd')).toBe(false);
     expect(isAllowedExternalUrl('javascript:alert(1)')).toBe(false);
+  });
+
+  it("opens the project's own GitHub pages and PostgreSQL's manual, not any github.com page", () => {
+    expect(isAllowedExternalUrl('https://github.com/shard-console/shard-console/blob/main/docs/security.md')).toBe(true);
+    expect(isAllowedExternalUrl('https://github.com/shard-console/shard-console')).toBe(true);
+    expect(isAllowedExternalUrl('https://www.postgresql.org/docs/current/sql-copy.html')).toBe(true);
+    for (const url of [
+      'https://github.com/attacker/payload/releases/download/v1/installer.exe',
+      'https://github.com/shard-console/shard-console-evil/',
+      'https://github.com/shard-console/shard-console/../../attacker/repo',
+      'https://github.com/shard-console/shard-console/%2e%2e/%2e%2e/attacker/repo',
+      'https://user:pass@github.com/shard-console/shard-console/',
+      'https://github.com:8443/shard-console/shard-console/',
+      'https://github.com.evil.example/shard-console/shard-console/',
+      'https://www.postgresql.org/account/',
+      'https://gist.github.com/shard-console/shard-console/',
+    ]) {
+      expect(isAllowedExternalUrl(url), url).toBe(false);
+    }
+  });
+
+  it('guards any web contents: no new window, no navigation or redirect away, no webview; allowed links go to the system browser', () => {
+    const handlers: Record<string, Function> = {};
+    let openHandler: Function | undefined;
+    const opened: string[] = [];
+    guardWebContents({ setWindowOpenHandler: (fn: Function) => (openHandler = fn), on: (name: string, fn: Function) => (handlers[name] = fn) } as never, appUrl, (url) => opened.push(url));
+    expect(openHandler!({ url: 'https://github.com/attacker/x' })).toEqual({ action: 'deny' });
+    expect(openHandler!({ url: 'https://www.postgresql.org/docs/current/' })).toEqual({ action: 'deny' });
+    expect(opened).toEqual(['https://www.postgresql.org/docs/current/']);
+    for (const event of ['will-navigate', 'will-redirect']) {
+      let prevented = false;
+      handlers[event]!({ preventDefault: () => (prevented = true) }, 'https://evil.example/');
+      expect(prevented, event).toBe(true);
+      prevented = false;
+      handlers[event]!({ preventDefault: () => (prevented = true) }, `${appUrl}#/tenants`);
+      expect(prevented, event).toBe(false);
+    }
+    let webview = false;
+    handlers['will-attach-webview']!({ preventDefault: () => (webview = true) });
+    expect(webview).toBe(true);
   });
 });
 
@@ -131,13 +174,31 @@ describe('main.ts wiring (stand-in electron)', () => {
     expect(prevented).toBe(true);
   });
 
-  it('denies permission requests and adds the CSP header to every response', () => {
+  it('denies permission requests and permission checks, and adds the CSP header to every response', () => {
     let granted: boolean | undefined;
     electron.state.permissionHandler!({}, 'media', (ok: boolean) => (granted = ok));
     expect(granted).toBe(false);
+    for (const permission of ['media', 'clipboard-read', 'geolocation', 'notifications', 'hid', 'serial', 'usb']) {
+      expect(electron.state.permissionCheckHandler!({}, permission, 'file://', {}), permission).toBe(false);
+    }
     let headers: any;
     electron.state.headersHandler!({ responseHeaders: {} }, (r: any) => (headers = r.responseHeaders));
     expect(headers['Content-Security-Policy'][0]).toContain("default-src 'self'");
+  });
+
+  it('guards every web contents the app creates, not only the window it made itself', () => {
+    const created = electron.state.appListeners.get('web-contents-created');
+    expect(created).toBeTypeOf('function');
+    const handlers: Record<string, Function> = {};
+    let openHandler: Function | undefined;
+    created!({}, { setWindowOpenHandler: (fn: Function) => (openHandler = fn), on: (name: string, fn: Function) => (handlers[name] = fn) });
+    expect(openHandler!({ url: 'https://github.com/attacker/x' })).toEqual({ action: 'deny' });
+    expect(electron.module.shell.openExternal).not.toHaveBeenCalledWith('https://github.com/attacker/x');
+    let prevented = false;
+    handlers['will-navigate']!({ preventDefault: () => (prevented = true) }, 'https://evil.example/');
+    expect(prevented).toBe(true);
+    expect(handlers['will-redirect']).toBeTypeOf('function');
+    expect(handlers['will-attach-webview']).toBeTypeOf('function');
   });
 
   it('answers IPC with the configuration error when the profile cannot be loaded', async () => {
