@@ -33,6 +33,13 @@ export class QueryService {
     return session;
   }
 
+  /** Closes a session's open run and forgets it (its window closed, its CLI call ended). */
+  async closeSession(key: string): Promise<void> {
+    const session = this.#sessions.get(key);
+    this.#sessions.delete(key);
+    await session?.close();
+  }
+
   /** Closes every session's cursors, then the pools. */
   async close(): Promise<void> {
     const sessions = [...this.#sessions.values()];

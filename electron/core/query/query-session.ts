@@ -20,15 +20,19 @@ export interface QueryRunResult extends QueryResult {
 export class QuerySession {
   readonly #engine: QueryEngine;
   #current: QueryRun | null = null;
+  /** Counts runs started, so a run that a newer one replaced while it was still running closes at once. */
+  #started = 0;
 
   constructor(engine: QueryEngine) {
     this.#engine = engine;
   }
 
   async run(call: CallContext<QueryEvent>, request: QueryRequest): Promise<QueryRunResult> {
+    const mine = ++this.#started;
     await this.close();
     const run = await runQuery(this.#engine, call, request);
-    this.#current = run;
+    if (mine !== this.#started) await run.close();
+    else this.#current = run;
     return { runId: run.id, open: run.openDatabases, ...run.result };
   }
 

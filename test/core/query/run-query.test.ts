@@ -179,6 +179,18 @@ describe('row cap and fetch more', () => {
     }
   });
 
+  it('a run replaced while it was still running closes its cursors as soon as it ends', async () => {
+    const session = service.session('replaced');
+    const slow = session.run(recordingCall<QueryEvent>().call, { sql: 'SELECT g FROM generate_series(1, 5000) g, pg_sleep(0.3)', target: { kind: 'shards' } });
+    const fast = session.run(recordingCall<QueryEvent>().call, { sql: 'SELECT g FROM generate_series(1, 5000) g', target: { kind: 'shards' } });
+    const [first, second] = await Promise.all([slow, fast]);
+    expect(first.databases.every((d) => d.truncated)).toBe(true);
+    expect(first.open).toEqual([]);
+    expect(second.open).toEqual(['shard_1', 'shard_2']);
+    await service.closeSession('replaced');
+    await expect(service.session('replaced').fetchMore(recordingCall<QueryEvent>().call, second.runId)).rejects.toMatchObject({ code: 'ACTION_NOT_ALLOWED' });
+  });
+
   it('never lets held cursors block a run: the least recently used idle run gives its connection up', async () => {
     const crowded = new QueryService(ctx);
     try {
