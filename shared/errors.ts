@@ -24,6 +24,14 @@ export const errorCodes = [
   'JOB_BUSY',
   'ACTION_NOT_ALLOWED',
   'READ_ONLY',
+  /** The caller stopped the call (Cancel, Ctrl-C, a closed stream): the work stopped at a safe point. */
+  'CANCELLED',
+  /** A backup that cannot start (no suitable pg_dump, a database unreachable): nothing was written. */
+  'BACKUP_REFUSED',
+  'BACKUP_FAILED',
+  /** A restore that must not run (see the message): nothing was changed. */
+  'RESTORE_REFUSED',
+  'RESTORE_FAILED',
   /** A backup archive that cannot be read (damaged, truncated, unsupported): details name file, entry and offset. */
   'ARCHIVE_UNREADABLE',
   /** The port asked for (`serve --port N`) is taken by another program: details name host and port. */

@@ -26,7 +26,7 @@ import { movesRunningHere } from '../moves/move-service.ts';
 export async function addShard(ctx: ConsoleContext, params: { name: string; url: string }, options: { env?: Environment } = {}): Promise<AddShardResult> {
   assertWritable(ctx, 'Adding a shard');
   // Adding a shard reopens every pool of this console: a move running on the old pools would fail.
-  const busy = movesRunningHere();
+  const busy = movesRunningHere(ctx);
   if (busy.length) {
     throw new ConsoleError(
       'JOB_BUSY',

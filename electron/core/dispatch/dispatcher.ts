@@ -2,8 +2,19 @@ import { contract, isMethodName, type Envelope, type MethodName } from '../../..
 import { ConsoleError, type ErrorInfo } from '../../../shared/errors.ts';
 import { controlCharacterMessage, describeCodePoint, findControlCharacter } from './control-characters.ts';
 import type { Handlers } from './handlers.ts';
+import type { z } from 'zod';
+import { runWithSignal, type CallContext } from '../call-context.ts';
 
-export type Dispatch = (method: string, params: unknown) => Promise<Envelope<MethodName>>;
+/** What a transport passes with a call: the signal its cancel aborts, where events go, who is calling. */
+export interface DispatchCall {
+  readonly signal?: AbortSignal;
+  /** Each event the method emits, already checked against the contract's event schema. */
+  readonly onEvent?: (event: unknown) => void;
+  /** For jobs and the audit log: `ui`, `http`, `cli user@host`. */
+  readonly caller?: string;
+}
+
+export type Dispatch = (method: string, params: unknown, call?: DispatchCall) => Promise<Envelope<MethodName>>;
 
 export interface DispatcherOptions {
   /** Validate results against the contract too: on in tests and development, where a drifted result is a bug to catch. */
@@ -20,7 +31,7 @@ function issuesToText(issues: readonly { path: readonly PropertyKey[]; message: 
 
 /** The one entry point every transport calls: validates params, runs the handler, returns one envelope shape. */
 export function createDispatcher(handlers: Handlers, options: DispatcherOptions = {}): Dispatch {
-  return async (method, rawParams) => {
+  return async (method, rawParams, call = {}) => {
     if (!isMethodName(method)) {
       const shown = findControlCharacter(method) === null ? JSON.stringify(method) : 'with that name';
       return fail({ code: 'UNKNOWN_METHOD', message: `There is no method ${shown}. Call one of: ${Object.keys(contract).join(', ')}.` });
@@ -48,8 +59,9 @@ export function createDispatcher(handlers: Handlers, options: DispatcherOptions 
       });
     }
     try {
-      const handler = handlers[method] as (params: unknown) => Promise<unknown>;
-      const result = await handler(parsed.data);
+      const handler = handlers[method] as (params: unknown, context: CallContext) => Promise<unknown>;
+      const context = callContext(spec.events, call, options.validateResults === true, method);
+      const result = await runWithSignal(context.signal, () => handler(parsed.data, context));
       if (options.validateResults) {
         const checked = spec.result.safeParse(result);
         if (!checked.success) throw new Error(`result of ${method} breaks the contract: ${issuesToText(checked.error.issues)}`);
@@ -57,11 +69,37 @@ export function createDispatcher(handlers: Handlers, options: DispatcherOptions 
       return { ok: true, result } as Envelope<MethodName>;
     } catch (error) {
       if (error instanceof ConsoleError) return fail(error.toInfo());
+      if (call.signal?.aborted) return fail(cancelledInfo(method, call.signal.reason));
       options.onUnexpectedError?.(method, error);
       const message = error instanceof Error ? error.message : String(error);
       return fail({ code: 'INTERNAL', message: `${method} failed unexpectedly: ${message}. This is a bug in Shard Console; please report it with the log.`, target: method });
     }
   };
+}
+
+/**
+ * The handler's view of a call. Events are checked against the method's event schema before they leave
+ * (always in tests): a drifted event is a bug, reported as one rather than sent on.
+ */
+function callContext(events: z.ZodType, call: DispatchCall, validate: boolean, method: string): CallContext {
+  const signal = call.signal ?? new AbortController().signal;
+  const deliver = call.onEvent ?? (() => {});
+  return {
+    signal,
+    caller: call.caller ?? 'internal',
+    emit(event) {
+      if (validate) {
+        const checked = events.safeParse(event);
+        if (!checked.success) throw new Error(`an event of ${method} breaks the contract: ${issuesToText(checked.error.issues)}`);
+      }
+      deliver(event);
+    },
+  };
+}
+
+function cancelledInfo(method: string, reason: unknown): ErrorInfo {
+  if (reason instanceof ConsoleError) return reason.toInfo();
+  return { code: 'CANCELLED', message: `${method} was cancelled by its caller before it finished; anything it changes is left resumable.`, target: method };
 }
 
 function fail(error: ErrorInfo): Envelope<MethodName> {

@@ -22,6 +22,12 @@ export const HTTP_STATUS_BY_ERROR: Readonly<Record<string, number>> = Object.fre
   MOVE_CONFLICT: 409,
   JOB_BUSY: 409,
   ACTION_NOT_ALLOWED: 409,
+  // nginx's "client closed request": the caller stopped the call itself.
+  CANCELLED: 499,
+  BACKUP_REFUSED: 409,
+  RESTORE_REFUSED: 409,
+  BACKUP_FAILED: 500,
+  RESTORE_FAILED: 500,
   PORT_IN_USE: 409,
   ARCHIVE_UNREADABLE: 422,
   MIGRATION_FAILED: 500,

@@ -89,7 +89,10 @@ export class ByteKeyTable {
     const entry = this.#size++;
     if (entry >= this.#values.length) this.#growEntries();
     if (this.#arenaUsed + length > this.#arena.length) this.#growArena(length);
-    key.copy(this.#arena, this.#arenaUsed, 0, length);
+    // A byte loop: Buffer#copy builds a typed-array view per call, garbage once per key here.
+    const arena = this.#arena;
+    const at = this.#arenaUsed;
+    for (let i = 0; i < length; i++) arena[at + i] = key[i]!;
     this.#hashes[entry] = hash;
     this.#offsets[entry] = this.#arenaUsed;
     this.#lengths[entry] = length;

@@ -20,6 +20,7 @@ export const PACKED_KEY_BYTES = 0x10000 + 16;
  */
 export function packCopyKey(buf: Buffer, start: number, end: number, fields: readonly number[], out: Buffer, range: FieldRange): number {
   if (fields.length === 1) {
+    // The common case, kept apart so it stays small enough to inline into the row loop.
     findCopyField(buf, start, end, fields[0]!, range);
     if (range.start < 0 || isCopyNull(buf, range.start, range.end)) return -1;
     return packOne(buf, range.start, range.end, out);

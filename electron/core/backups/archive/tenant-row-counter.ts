@@ -135,10 +135,15 @@ export class TenantRowCounter {
     const keyFields = fieldsOf(entry, [plan.tenant!.tenantKey]);
     const key = this.#key;
     const range = this.#range;
+    const last = new LastKey();
     return (buf, start, end) => {
       plan.rows++;
       const length = keyFields ? packCopyKey(buf, start, end, keyFields, key, range) : -1;
-      const website = length < 0 ? -1 : this.#internWebsite(key, length, buf, range);
+      let website = -1;
+      if (length >= 0) {
+        if (last.matches(key, length)) website = last.value;
+        else last.remember(key, length, (website = this.#internWebsite(key, length, buf, range)));
+      }
       this.#attribute(plan, website, provides, buf, start, end);
     };
   }
@@ -189,12 +194,13 @@ export class TenantRowCounter {
   #attribute(plan: TablePlan, website: number, provides: ProvidedFields[], buf: Buffer, start: number, end: number): void {
     if (website < 0) plan.rowsWithoutWebsite++;
     else this.websiteRows[website]![plan.index]!++;
-    this.#provide(provides, website, buf, start, end);
-    this.#hook?.(plan, website, buf, start, end);
+    if (provides.length > 0) this.#provide(provides, website, buf, start, end);
+    if (this.#hook !== null) this.#hook(plan, website, buf, start, end);
   }
 
   #provide(provides: ProvidedFields[], value: number, buf: Buffer, start: number, end: number): void {
-    for (const { provided, fields } of provides) {
+    for (let i = 0; i < provides.length; i++) {
+      const { provided, fields } = provides[i]!;
       if (!provided.map || !fields) continue;
       const length = packCopyKey(buf, start, end, fields, this.#ownKey, this.#range);
       if (length >= 0) provided.map.setValue(provided.map.intern(this.#ownKey, length, value), value);
@@ -277,7 +283,9 @@ class LastKey {
       this.#length = -1;
       return;
     }
-    key.copy(this.#key, 0, 0, length);
+    // A byte loop: Buffer#copy builds a typed-array view per call, garbage once per row here.
+    const mine = this.#key;
+    for (let i = 0; i < length; i++) mine[i] = key[i]!;
     this.#length = length;
     this.value = value;
   }
