@@ -7,6 +7,7 @@ import { shardMethods } from './methods/shard-methods.ts';
 import { doctorMethods } from './methods/doctor-methods.ts';
 import { migrationMethods } from './methods/migration-methods.ts';
 import { jobMethods } from './methods/job-methods.ts';
+import { backupMethods } from './methods/backup-methods.ts';
 
 /*
  * The one contract between the renderer, the CLI and the main-process core. Every method's params and
@@ -21,6 +22,7 @@ export * from './methods/shard-methods.ts';
 export * from './methods/doctor-methods.ts';
 export * from './methods/migration-methods.ts';
 export * from './methods/job-methods.ts';
+export * from './methods/backup-methods.ts';
 
 export const contract = {
   ...clusterMethods,
@@ -30,6 +32,7 @@ export const contract = {
   ...doctorMethods,
   ...migrationMethods,
   ...jobMethods,
+  ...backupMethods,
 } as const;
 
 export type Contract = typeof contract;

@@ -12,6 +12,8 @@ export function buildResolvedProfile(input: {
   tenantKeys?: readonly string[] | undefined;
   globalTables?: readonly string[] | undefined;
   migrationsDir?: string | undefined;
+  backupDir?: string | undefined;
+  pgDumpPaths?: Readonly<Record<string, string>> | undefined;
   readOnly?: boolean | undefined;
   pool?: ProfileFile['pool'];
 }): ResolvedProfile {
@@ -25,6 +27,8 @@ export function buildResolvedProfile(input: {
     tenantKeys: [...(input.tenantKeys ?? DEFAULT_TENANT_KEYS)],
     globalTables: [...(input.globalTables ?? DEFAULT_GLOBAL_TABLES)],
     ...(input.migrationsDir === undefined ? {} : { migrationsDir: input.migrationsDir }),
+    ...(input.backupDir === undefined ? {} : { backupDir: input.backupDir }),
+    ...(input.pgDumpPaths === undefined ? {} : { pgDumpPaths: { ...input.pgDumpPaths } }),
     readOnly: input.readOnly ?? false,
     pool: {
       max: input.pool?.max ?? DEFAULT_POOL.max,

@@ -98,6 +98,8 @@ export async function loadProfile(path: string, options: LoadProfileOptions): Pr
     globalTables: profile.globalTables?.map((table, index) => expand(table, `globalTables[${index}]`)),
     readOnly: profile.readOnly,
     migrationsDir: profile.migrationsDir === undefined ? undefined : resolve(dirname(path), expand(profile.migrationsDir, 'migrationsDir')),
+    backupDir: profile.backupDir === undefined ? undefined : resolve(dirname(path), expand(profile.backupDir, 'backupDir')),
+    pgDumpPaths: profile.pgDump === undefined ? undefined : Object.fromEntries(Object.entries(profile.pgDump).map(([major, file]) => [major, resolve(dirname(path), expand(file, `pgDump.${major}`))])),
     pool: profile.pool,
   });
 }

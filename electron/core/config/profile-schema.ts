@@ -51,6 +51,10 @@ export const profileFileSchema = z
     globalTables: z.array(z.string().min(1)).optional(),
     /** Folder with `global/` and `tenant/` migrations, relative to the profile file; the bundled PWB schema otherwise. */
     migrationsDir: z.string().min(1).optional(),
+    /** Where `backup create` writes (relative to the profile file); a folder per profile in the user's data folder otherwise. */
+    backupDir: z.string().min(1).optional(),
+    /** pg_dump per PostgreSQL major version, e.g. {"15": "/usr/lib/postgresql/15/bin/pg_dump"} (the file or its bin folder), before PATH and the usual install folders. */
+    pgDump: z.record(z.string().regex(/^\d{1,2}$/), z.string().min(1)).optional(),
     /** Refuse every mutating method (moves, migrations, shard add): for inspection-only consoles. */
     readOnly: z.boolean().optional(),
     pool: z
@@ -93,6 +97,10 @@ export interface ResolvedProfile {
   readonly globalTables: readonly string[];
   /** Absolute; absent means the migrations bundled with the console. */
   readonly migrationsDir?: string;
+  /** Absolute; absent means the default in the user's data folder. */
+  readonly backupDir?: string;
+  /** Major version -> pg_dump path, absolute. */
+  readonly pgDumpPaths?: Readonly<Record<string, string>>;
   readonly readOnly: boolean;
   readonly pool: { readonly max: number; readonly connectTimeoutMs: number; readonly statementTimeoutMs: number };
 }

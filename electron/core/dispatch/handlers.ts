@@ -2,6 +2,7 @@ import type { MethodEvent, MethodName, MethodResult, ParsedParams } from '../../
 import type { CallContext } from '../call-context.ts';
 import type { ConsoleContext } from '../console-context.ts';
 import { jobHandlers } from '../jobs/job-handlers.ts';
+import { backupHandlers } from '../backups/backup-handlers.ts';
 import { clusterHandlers } from '../cluster/cluster-handlers.ts';
 import { tenantHandlers } from '../tenants/tenant-handlers.ts';
 import { moveHandlers } from '../moves/move-handlers.ts';
@@ -25,5 +26,6 @@ export function createHandlers(ctx: ConsoleContext): Handlers {
     ...shardHandlers(ctx),
     ...doctorHandlers(ctx),
     ...jobHandlers(ctx),
+    ...backupHandlers(ctx),
   });
 }

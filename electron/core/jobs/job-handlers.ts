@@ -9,7 +9,7 @@ import { memoryJobSource, recordJobSource, type JobSource } from './jobs-view.ts
 
 /** Every place jobs are recorded, for this console. */
 export function jobSources(ctx: ConsoleContext): JobSource[] {
-  return [moveJobSource(ctx), recordJobSource(() => ctx.pools.primary(), ctx.jobs), memoryJobSource(ctx.jobs, ['size-scan'])];
+  return [moveJobSource(ctx), recordJobSource(() => ctx.pools.primary(), ctx.jobs), memoryJobSource(ctx.jobs, ['size-scan', 'backup'])];
 }
 
 export async function findJob(ctx: ConsoleContext, jobId: string): Promise<Job> {

@@ -1,0 +1,53 @@
+import type { z } from 'zod';
+import type { offlineDoctorSchema } from '../../../shared/methods/backup-methods.ts';
+import { ConsoleError } from '../../../shared/errors.ts';
+import type { ConsoleContext } from '../console-context.ts';
+import { readRoutingMap } from '../doctor/routing-map.ts';
+import { tenantKeyTotals } from '../doctor/tenant-key-totals.ts';
+import type { RunningJob } from '../jobs/job-registry.ts';
+import { archivesAt } from './backup-folder.ts';
+import { inspectBackup, type TableRules } from './inspect-backup.ts';
+
+type OfflineDoctor = z.infer<typeof offlineDoctorSchema>;
+
+/** Rows per website now, summed over every database, and where each website routes now. */
+async function liveRows(ctx: ConsoleContext): Promise<{ rows: Map<number, number>; routing: Map<number, string> }> {
+  const rows = new Map<number, number>();
+  for (const target of ctx.pools.targets) {
+    const totals = await tenantKeyTotals(ctx.pools.get(target.name), await ctx.catalog.get(target.name));
+    for (const [id, n] of totals) rows.set(id, (rows.get(id) ?? 0) + n);
+  }
+  return { rows, routing: await readRoutingMap(ctx) };
+}
+
+/**
+ * The doctor for a backup. With its manifest: websites whose rows were in a database their routing of
+ * that day did not name (a move half done when the backup ran, or rows left behind). With `live`: per
+ * website, its rows in the backup against its rows on the cluster now, listing those that differ.
+ */
+export async function backupDoctor(ctx: ConsoleContext | null, target: string, live: boolean, rules: TableRules, job: RunningJob): Promise<OfflineDoctor> {
+  const { archives } = await inspectBackup(target, rules, job);
+  const { manifest } = await archivesAt(target);
+  const misplaced: OfflineDoctor['misplaced'] = [];
+  if (manifest) {
+    for (const archive of archives) {
+      for (const w of archive.websites) {
+        const routedTo = manifest.routing[String(w.id)] ?? null;
+        if (routedTo !== archive.database) misplaced.push({ website: w.id, routedTo, foundIn: archive.database ?? archive.file, rows: w.rows });
+      }
+    }
+  }
+  let changes: OfflineDoctor['changes'] = null;
+  if (live) {
+    if (ctx === null) throw new ConsoleError('CONFIG_NOT_FOUND', 'Comparing a backup with the cluster needs a profile: give --profile (or open the backup from a console connected to the cluster).');
+    const now = await liveRows(ctx);
+    const then = new Map<number, number>();
+    for (const archive of archives) for (const w of archive.websites) then.set(w.id, (then.get(w.id) ?? 0) + w.rows);
+    const ids = [...new Set([...then.keys(), ...now.rows.keys()])].sort((a, b) => a - b);
+    changes = ids
+      .map((id) => ({ website: id, backupRows: then.get(id) ?? 0, liveRows: now.rows.get(id) ?? 0, liveShard: now.routing.get(id) ?? null }))
+      .filter((c) => c.backupRows !== c.liveRows);
+  }
+  const damaged = archives.find((a) => a.error !== null);
+  return { misplaced: misplaced.sort((a, b) => a.website - b.website), changes, error: damaged?.error ?? null };
+}

@@ -1,0 +1,100 @@
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { backupManifestSchema, type BackupManifest } from '../../../shared/methods/backup-methods.ts';
+import { ConsoleError } from '../../../shared/errors.ts';
+
+/*
+ * A backup on disk: a folder with manifest.json and one archive per database. Any single archive (a
+ * custom file, a directory dump, a plain .sql) can be opened too; it is then its own one-archive "backup".
+ */
+
+export const MANIFEST = 'manifest.json';
+/** Written by `backup verify` beside the manifest: when it last checked, and what it found. */
+export const VERIFIED = 'verified.json';
+
+/** An archive to read, with the database the manifest says it holds (null for a lone archive). */
+export interface ArchiveRef {
+  readonly database: string | null;
+  /** Absolute path to the archive file or directory dump. */
+  readonly path: string;
+  /** As the result shows it: relative to the backup folder, or the path given. */
+  readonly file: string;
+}
+
+export async function readManifest(folder: string): Promise<BackupManifest | null> {
+  const text = await readFile(path.join(folder, MANIFEST), 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return null;
+    throw error;
+  });
+  if (text === null) return null;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new ConsoleError('ARCHIVE_UNREADABLE', `${path.join(folder, MANIFEST)} is not valid JSON: the backup's manifest is damaged. Its archives can still be opened one by one.`, { target: folder });
+  }
+  const parsed = backupManifestSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new ConsoleError('ARCHIVE_UNREADABLE', `${path.join(folder, MANIFEST)} is not a Shard Console backup manifest (${parsed.error.issues[0]?.message}). Open its archives one by one instead.`, { target: folder });
+  }
+  return parsed.data;
+}
+
+/** The archives a path stands for: a backup folder's (through its manifest), or the one archive it is. */
+export async function archivesAt(target: string): Promise<{ manifest: BackupManifest | null; folder: string | null; archives: ArchiveRef[] }> {
+  const absolute = path.resolve(target);
+  const info = await stat(absolute).catch(() => null);
+  if (info === null) throw new ConsoleError('CONFIG_NOT_FOUND', `${absolute} does not exist. Give a backup folder (with manifest.json) or an archive file.`, { target: absolute });
+  const manifest = info.isDirectory() ? await readManifest(absolute) : null;
+  if (!manifest) return { manifest: null, folder: null, archives: [{ database: null, path: absolute, file: target }] };
+  const archives = manifest.databases.map((d) => ({ database: d.name, path: path.join(absolute, d.file.replace(/\/$/, '')), file: d.file }));
+  return { manifest, folder: absolute, archives };
+}
+
+export interface BackupSummary {
+  readonly path: string;
+  readonly profile: string;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly complete: boolean;
+  readonly databases: string[];
+  readonly bytes: number;
+  readonly verified: { at: string; ok: boolean } | null;
+}
+
+async function readVerified(folder: string): Promise<{ at: string; ok: boolean } | null> {
+  const text = await readFile(path.join(folder, VERIFIED), 'utf8').catch(() => null);
+  if (text === null) return null;
+  try {
+    const json = JSON.parse(text) as { at?: unknown; ok?: unknown };
+    return typeof json.at === 'string' && typeof json.ok === 'boolean' ? { at: json.at, ok: json.ok } : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function recordVerified(folder: string, ok: boolean): Promise<void> {
+  await writeFile(path.join(folder, VERIFIED), `${JSON.stringify({ at: new Date().toISOString(), ok })}\n`, { mode: 0o600 });
+}
+
+/** The backups directly inside `dir`, newest first; folders without a readable manifest are not backups. */
+export async function listBackups(dir: string): Promise<BackupSummary[]> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const found: BackupSummary[] = [];
+  for (const name of names) {
+    const folder = path.join(dir, name);
+    const manifest = await readManifest(folder).catch(() => null);
+    if (!manifest) continue;
+    found.push({
+      path: folder,
+      profile: manifest.profile,
+      startedAt: manifest.startedAt,
+      finishedAt: manifest.finishedAt,
+      complete: manifest.complete,
+      databases: manifest.databases.map((d) => d.name),
+      bytes: manifest.databases.reduce((n, d) => n + d.bytes, 0),
+      verified: await readVerified(folder),
+    });
+  }
+  return found.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+}

@@ -1,0 +1,74 @@
+import type { ArchiveInspectionResult } from '../../../shared/methods/backup-methods.ts';
+import type { z } from 'zod';
+import type { websiteInBackupSchema } from '../../../shared/methods/backup-methods.ts';
+import type { RunningJob } from '../jobs/job-registry.ts';
+import { inspectArchive, type ArchiveInspection } from './archive/inspect-archive.ts';
+import { openArchive } from './archive/open-archive.ts';
+import type { PgDumpArchive } from './archive/pg-dump-archive.ts';
+import { websiteRows } from './archive/website-rows.ts';
+import { archivesAt, type ArchiveRef } from './backup-folder.ts';
+
+/** Which tables are tenant data and which are the control plane: the profile's, or PWB's defaults offline. */
+export interface TableRules {
+  readonly tenantKeys: readonly string[];
+  readonly globalTables: readonly string[];
+}
+
+function progressTo(job: RunningJob, phase: string) {
+  return (p: { done: number; total: number | null; unit: 'bytes' | 'rows' }) => job.progress({ phase, done: p.done, total: p.total, unit: p.unit });
+}
+
+function tableNote(t: ArchiveInspection['tables'][number], notRead: ArchiveInspection['notRead']): string | null {
+  if (t.status === 'partial') return 'read partly: the archive is damaged inside this table';
+  if (t.status === 'not reached') return 'not read: the archive is damaged before this table';
+  return notRead.find((n) => n.table === t.table)?.reason ?? null;
+}
+
+function inspectionResult(ref: ArchiveRef, archive: PgDumpArchive, inspection: ArchiveInspection): ArchiveInspectionResult {
+  const counted = inspection.tables.map((t) => ({ table: t.table, rows: t.rows, tenant: t.tenant, note: tableNote(t, inspection.notRead) }));
+  const notRead = inspection.notRead
+    .filter((n) => !counted.some((c) => c.table === n.table))
+    .map((n) => ({ table: n.table ?? `${n.desc} ${n.tag}`, rows: 0, tenant: false, note: n.reason }));
+  return {
+    database: ref.database ?? archive.info.database,
+    file: ref.file,
+    format: archive.info.compression === 'none' ? archive.info.format : `${archive.info.format} (${archive.info.compression})`,
+    archiveVersion: archive.info.archiveVersion,
+    serverVersion: archive.info.serverVersion,
+    pgDumpVersion: archive.info.pgDumpVersion,
+    dumpedAt: archive.info.dumpedAtLocal,
+    tables: [...counted, ...notRead],
+    websites: inspection.websites.map((w) => ({ id: Number(w.websiteId), rows: w.rows })).filter((w) => Number.isSafeInteger(w.id)),
+    error: inspection.error ?? archive.damage?.toInfo() ?? null,
+  };
+}
+
+/** Exact rows per table and per website in every archive of a backup (or the one archive given), read offline. */
+export async function inspectBackup(target: string, rules: TableRules, job: RunningJob): Promise<{ archives: ArchiveInspectionResult[] }> {
+  const { archives } = await archivesAt(target);
+  const out: ArchiveInspectionResult[] = [];
+  for (const ref of archives) {
+    const archive = await openArchive(ref.path, { signal: job.signal, onProgress: progressTo(job, `opening ${ref.file}`) });
+    const inspection = await inspectArchive(archive, { ...rules, signal: job.signal, onProgress: progressTo(job, ref.database ?? ref.file) });
+    out.push(inspectionResult(ref, archive, inspection));
+  }
+  return { archives: out };
+}
+
+type WebsiteInBackup = z.infer<typeof websiteInBackupSchema>;
+
+/** One website in every archive of a backup: rows per table, and with `sampleRows` its first rows as stored. */
+export async function websiteInBackup(target: string, websiteId: number, sampleRows: number, rules: TableRules, job: RunningJob): Promise<WebsiteInBackup> {
+  const { archives } = await archivesAt(target);
+  const out: WebsiteInBackup['archives'] = [];
+  for (const ref of archives) {
+    const archive = await openArchive(ref.path, { signal: job.signal });
+    const found = await websiteRows(archive, String(websiteId), { ...rules, sampleRows, signal: job.signal, onProgress: progressTo(job, ref.database ?? ref.file) });
+    out.push({
+      database: ref.database ?? archive.info.database,
+      file: ref.file,
+      tables: found.tables.map((t) => ({ table: t.table, rows: t.rows, ...(sampleRows > 0 ? { columns: [...t.columns], sample: t.sample.map((r) => [...r]) } : {}) })),
+    });
+  }
+  return { id: websiteId, archives: out };
+}

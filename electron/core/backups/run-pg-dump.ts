@@ -1,0 +1,96 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { ConsoleError } from '../../../shared/errors.ts';
+import type { DatabaseTarget } from '../config/profile-schema.ts';
+import type { PgDumpBinary } from './pg-dump-locator.ts';
+
+export type BackupFormat = 'custom' | 'directory';
+
+export interface DumpRequest {
+  readonly binary: PgDumpBinary;
+  readonly target: DatabaseTarget;
+  readonly format: BackupFormat;
+  /** The archive file (custom) or folder (directory) to write; removed again if the dump does not finish. */
+  readonly output: string;
+  /** Parallel workers for a directory dump (pg_dump --jobs). */
+  readonly jobs?: number;
+  readonly signal?: AbortSignal;
+  /** Each table as pg_dump starts dumping its rows (`public.pwb_pages`). */
+  readonly onTable?: (table: string) => void;
+}
+
+/** One line of a pgpass file: `:` and `\` in a field are escaped with `\`. */
+function passfileLine(target: DatabaseTarget): string {
+  const field = (value: string) => value.replace(/\\/g, '\\\\').replace(/:/g, '\\:');
+  return `${[target.host, String(target.port), target.database, target.user, target.password ?? ''].map(field).join(':')}\n`;
+}
+
+/**
+ * The password reaches pg_dump through a password file of its own (0600, in a 0700 folder, deleted
+ * after), never its command line (visible to every user in `ps`), its environment, the log or the manifest.
+ */
+async function withPassfile<T>(target: DatabaseTarget, work: (file: string | null) => Promise<T>): Promise<T> {
+  if (target.password === undefined) return work(null);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'sc-pgpass-'));
+  const file = path.join(dir, 'pgpass');
+  try {
+    await writeFile(file, passfileLine(target), { mode: 0o600 });
+    return await work(file);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** pg_dump's own environment: ours without any PG* setting that could redirect it, plus the connection's. */
+function dumpEnvironment(target: DatabaseTarget, passfile: string | null): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PG')));
+  env.PGAPPNAME = 'shard-console-backup';
+  env.PGCONNECT_TIMEOUT = '10';
+  env.PGSSLMODE = target.ssl === false ? 'disable' : target.ssl === true ? 'require' : target.ssl;
+  if (passfile !== null) env.PGPASSFILE = passfile;
+  return env;
+}
+
+function dumpArguments(request: DumpRequest): string[] {
+  const t = request.target;
+  const args = ['--format', request.format === 'custom' ? 'custom' : 'directory', '--file', request.output, '--verbose', '--no-password'];
+  args.push('--host', t.host, '--port', String(t.port), '--username', t.user, '--dbname', t.database);
+  if (request.format === 'directory' && request.jobs !== undefined && request.jobs > 1) args.push('--jobs', String(request.jobs));
+  return args;
+}
+
+const TABLE_LINE = /dumping contents of table "([^"]+)"/;
+
+/**
+ * Runs pg_dump for one database to `output`, reporting each table it starts. Stopping (the signal) ends
+ * pg_dump and removes what it wrote; so does a failure, whose error carries the last lines pg_dump said.
+ */
+export async function runPgDump(request: DumpRequest): Promise<void> {
+  request.signal?.throwIfAborted();
+  await withPassfile(request.target, async (passfile) => {
+    const child = spawn(request.binary.path, dumpArguments(request), { env: dumpEnvironment(request.target, passfile), stdio: ['ignore', 'ignore', 'pipe'] });
+    const said: string[] = [];
+    createInterface({ input: child.stderr }).on('line', (line) => {
+      const table = TABLE_LINE.exec(line)?.[1];
+      if (table !== undefined) request.onTable?.(table);
+      else if (!line.includes(': reading ') && !line.includes(': saving ')) said.push(line);
+      if (said.length > 20) said.shift();
+    });
+    const stop = () => child.kill('SIGTERM');
+    request.signal?.addEventListener('abort', stop, { once: true });
+    const exit = await new Promise<{ code: number | null; error: Error | null }>((resolve) => {
+      child.once('error', (error) => resolve({ code: null, error }));
+      child.once('close', (code) => resolve({ code, error: null }));
+    }).finally(() => request.signal?.removeEventListener('abort', stop));
+    if (exit.code === 0) return;
+    await rm(request.output, { recursive: true, force: true });
+    request.signal?.throwIfAborted();
+    const detail = exit.error ? exit.error.message : said.filter((l) => /error|fatal|failed|abort/i.test(l)).slice(-3).join(' ') || said.slice(-3).join(' ');
+    throw new ConsoleError('BACKUP_FAILED', `pg_dump ${request.binary.version} could not back up ${request.target.name}: ${detail || `exit code ${exit.code}`}.`, {
+      target: request.target.name,
+    });
+  });
+}

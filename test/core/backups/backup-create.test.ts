@@ -1,0 +1,200 @@
+import { chmod, mkdtemp, readFile, readdir, rm, stat, writeFile, open } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type pg from 'pg';
+import type { ConsoleContext } from '../../../electron/core/console-context.ts';
+import { createDispatcher, type Dispatch } from '../../../electron/core/dispatch/dispatcher.ts';
+import { createHandlers } from '../../../electron/core/dispatch/handlers.ts';
+import { backupManifestSchema, type JobProgressEvent, type MethodName, type MethodParams, type MethodResult } from '../../../shared/contract.ts';
+import { ConsoleError } from '../../../shared/errors.ts';
+import { startPrivateCluster, type PrivateCluster } from '../../support/private-cluster.ts';
+import { openTestConsole } from '../../support/test-console.ts';
+
+/*
+ * Backups of a real three-server PostgreSQL 15 cluster with the machine's real pg_dump 15, read back
+ * with the offline reader. pg_dump runs through a wrapper that records how it was called, so the test
+ * can see that no password reached its command line or environment.
+ */
+
+const REAL_PG_DUMP = '/usr/lib/postgresql/15/bin/pg_dump';
+
+let pc: PrivateCluster;
+let ctx: ConsoleContext;
+let dispatch: Dispatch;
+let work: string;
+let wrapperLog: string;
+
+async function call<M extends MethodName>(method: M, params: MethodParams<M>, options: { signal?: AbortSignal; onEvent?: (e: unknown) => void; on?: Dispatch } = {}): Promise<MethodResult<M>> {
+  const envelope = await (options.on ?? dispatch)(method, params, { ...(options.signal ? { signal: options.signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}), caller: 'test' });
+  if (!envelope.ok) throw ConsoleError.fromInfo(envelope.error);
+  return envelope.result as MethodResult<M>;
+}
+
+/** A pg_dump that logs its arguments, its PG* environment and its password file's mode, then runs the real one. */
+async function writeWrapper(dir: string): Promise<string> {
+  const file = path.join(dir, 'pg_dump');
+  await writeFile(
+    file,
+    `#!/bin/sh
+if [ "$1" = "--version" ]; then exec ${REAL_PG_DUMP} --version; fi
+{ echo "ARGS $*"; env | grep '^PG' | sed 's/^/ENV /'; [ -n "$PGPASSFILE" ] && echo "PASSFILE_MODE $(stat -c %a "$PGPASSFILE")"; } >> ${wrapperLog}
+exec ${REAL_PG_DUMP} "$@"
+`,
+  );
+  await chmod(file, 0o755);
+  return file;
+}
+
+async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+beforeAll(async () => {
+  pc = await startPrivateCluster({ websites: 12, scale: 0.02, major: 15 });
+  work = await mkdtemp(path.join(os.tmpdir(), 'sc-backup-test-'));
+  wrapperLog = path.join(work, 'pg_dump-calls.log');
+  const wrapper = await writeWrapper(work);
+  // The profile names the wrapper as its pg_dump for PostgreSQL 15.
+  const profile = JSON.parse(await readFile(pc.cluster.profilePath, 'utf8'));
+  const profilePath = path.join(work, 'profile.json');
+  await writeFile(profilePath, JSON.stringify({ ...profile, pgDump: { '15': wrapper }, backupDir: path.join(work, 'backups') }));
+  ctx = await pc.open(profilePath);
+  dispatch = createDispatcher(createHandlers(ctx), { validateResults: true });
+}, 180_000);
+afterAll(async () => {
+  await pc?.stop();
+  await rm(work, { recursive: true, force: true });
+});
+
+async function sql(database: string, text: string, values: unknown[] = []) {
+  const client: pg.Client = await pc.client(database);
+  try {
+    return (await client.query(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+describe('backup create', () => {
+  let folder: string;
+
+  it('dumps every database, several at once, with progress per database, checksums and a manifest', async () => {
+    const events: JobProgressEvent[] = [];
+    const result = await call('backup.create', { format: 'custom', jobs: 2 }, { onEvent: (e) => events.push(e as JobProgressEvent) });
+    folder = result.backup;
+    expect(path.dirname(folder)).toBe(path.join(work, 'backups'));
+    expect(result.databases.map((d) => d.name)).toEqual(['default', 'shard_1', 'shard_2']);
+    for (const d of result.databases) {
+      const bytes = await readFile(path.join(folder, d.file));
+      expect(d.bytes).toBe(bytes.length);
+      expect(d.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+      expect(d.serverVersion).toMatch(/^15\./);
+      expect(d.pgDumpVersion).toMatch(/^15\./);
+      const last = events.filter((e) => e.phase === d.name).at(-1);
+      expect(last).toMatchObject({ kind: 'backup', unit: 'bytes' });
+      expect(last!.done).toBe(last!.total);
+    }
+    const manifest = backupManifestSchema.parse(JSON.parse(await readFile(path.join(folder, 'manifest.json'), 'utf8')));
+    expect(manifest).toMatchObject({ profile: 'test', consoleVersion: ctx.version, complete: true, incomplete: [] });
+    const routing = await sql('default', `SELECT id::text, coalesce(shard_name, 'default') AS s FROM pwb_websites`);
+    expect(manifest.routing).toEqual(Object.fromEntries(routing.map((r) => [r.id, r.s])));
+    const versions = (await sql('shard_1', 'SELECT version FROM schema_migrations ORDER BY version')).map((r) => r.version);
+    expect(manifest.databases.find((d) => d.name === 'shard_1')!.migrations).toEqual(versions);
+    expect((await stat(path.join(folder, 'manifest.json'))).mode & 0o777).toBe(0o600);
+  });
+
+  it('gives pg_dump the password through a 0600 password file only: never its command line, environment, the manifest', async () => {
+    const log = await readFile(wrapperLog, 'utf8');
+    expect(log).toContain('ARGS --format custom');
+    expect(log).toContain('PASSFILE_MODE 600');
+    expect(log).not.toContain(pc.cluster.password);
+    expect(log).not.toMatch(/^ENV PGPASSWORD=/m);
+    expect(await readFile(path.join(folder, 'manifest.json'), 'utf8')).not.toContain(pc.cluster.password);
+  });
+
+  it('verify re-reads every file: a good backup passes; a changed byte is a checksum mismatch; damage inside a block names the offset', async () => {
+    expect(await call('backup.verify', { path: folder })).toEqual({
+      ok: true,
+      files: ['default', 'shard_1', 'shard_2'].map((name) => ({ name, file: `${name}.dump`, ok: true, message: expect.stringContaining('checksum matches') })),
+    });
+    expect((await call('backup.list', {})).backups[0]).toMatchObject({ path: folder, complete: true, databases: ['default', 'shard_1', 'shard_2'], verified: { ok: true } });
+    // A copy of the backup with one byte flipped in the middle of shard_1's archive.
+    const copy = `${folder}-damaged`;
+    await import('node:fs/promises').then((fs) => fs.cp(folder, copy, { recursive: true }));
+    const target = path.join(copy, 'shard_1.dump');
+    const size = (await stat(target)).size;
+    const handle = await open(target, 'r+');
+    const at = Math.floor(size * 0.6);
+    const byte = Buffer.alloc(1);
+    await handle.read(byte, 0, 1, at);
+    await handle.write(Buffer.from([byte[0]! ^ 0xff]), 0, 1, at);
+    await handle.close();
+    const mismatch = await call('backup.verify', { path: copy });
+    expect(mismatch.ok).toBe(false);
+    expect(mismatch.files.find((f) => f.name === 'shard_1')).toMatchObject({ ok: false, message: expect.stringContaining('checksum mismatch') });
+    // The manifest told to expect the damaged bytes: the archive's own structure must catch it, with an offset.
+    const manifestFile = path.join(copy, 'manifest.json');
+    const manifest = JSON.parse(await readFile(manifestFile, 'utf8'));
+    manifest.databases.find((d: { name: string }) => d.name === 'shard_1').sha256 = createHash('sha256').update(await readFile(target)).digest('hex');
+    await writeFile(manifestFile, JSON.stringify(manifest));
+    const damaged = await call('backup.verify', { path: copy });
+    const shard = damaged.files.find((f) => f.name === 'shard_1')!;
+    expect(damaged.ok).toBe(false);
+    expect(shard.ok).toBe(false);
+    expect(shard.message, shard.message).toMatch(/shard_1.dump: .*at byte \d+/);
+    await rm(copy, { recursive: true, force: true });
+  });
+
+  it('a directory-format backup of one database verifies too', async () => {
+    const result = await call('backup.create', { format: 'directory', databases: ['shard_2'], jobs: 1 });
+    expect(result.databases).toEqual([expect.objectContaining({ name: 'shard_2', file: 'shard_2/', format: 'directory' })]);
+    expect(await readdir(path.join(result.backup, 'shard_2'))).toContain('toc.dat');
+    expect((await call('backup.verify', { path: result.backup })).ok).toBe(true);
+  });
+
+  it('stopping a backup ends pg_dump, leaves no partial file and no statement running', async () => {
+    // pg_dump waits for its lock on a table this session holds, so it is surely mid-dump when stopped.
+    const holder: pg.Client = await pc.client('shard_1');
+    await holder.query('BEGIN');
+    await holder.query('LOCK TABLE pwb_pages IN ACCESS EXCLUSIVE MODE');
+    try {
+      const controller = new AbortController();
+      const running = call('backup.create', { format: 'custom', databases: ['shard_1'], jobs: 1 }, { signal: controller.signal });
+      const backends = () => sql('shard_1', `SELECT pid FROM pg_stat_activity WHERE application_name = 'shard-console-backup' AND state <> 'idle'`);
+      await until('pg_dump waiting on the lock', async () => (await backends()).length > 0);
+      const stoppedAt = Date.now();
+      controller.abort();
+      await expect(running).rejects.toMatchObject({ code: 'CANCELLED' });
+      await until('pg_dump gone from pg_stat_activity', async () => (await backends()).length === 0, 1_000);
+      expect(Date.now() - stoppedAt).toBeLessThan(2_000);
+      const newest = (await call('backup.list', {})).backups[0]!;
+      expect(newest.complete).toBe(false);
+      expect(await readdir(newest.path)).toEqual(['manifest.json']);
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
+  });
+});
+
+describe('backup refusals', () => {
+  it('refuses before writing anything when no pg_dump is at least the server major (the PostgreSQL 18 harness cluster)', async () => {
+    const dir = path.join(work, 'refused');
+    const on = createDispatcher(createHandlers(await openTestConsole()), { validateResults: true });
+    const refused = call('backup.create', { dir, format: 'custom', jobs: 2 }, { on });
+    await expect(refused).rejects.toMatchObject({ code: 'BACKUP_REFUSED' });
+    const message = (await refused.catch((e: Error) => e.message)) as string;
+    expect(message).toMatch(/default runs PostgreSQL 18\.\d+/);
+    expect(message).toMatch(/pg_dump found: 15\.\d+ \(/);
+    expect(message).toContain('postgresql-client-18');
+    await expect(stat(dir)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
