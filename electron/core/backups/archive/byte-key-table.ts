@@ -1,13 +1,13 @@
 /**
  * A hash table from byte strings to int32 values, in typed arrays and one byte arena: no JS object or
  * string per key. Maps like "realty asset id -> website" hold one entry per parent row, so their size
- * must stay near the bytes of the keys themselves: about 14 bytes of bookkeeping per entry, plus 4 to 8
- * bytes of slots (kept at most half full), plus the key's bytes.
+ * must stay near the bytes of the keys themselves: 10 bytes of bookkeeping per entry (offset, length,
+ * value), 4 to 8 bytes of slots (kept at most half full) and the packed key (17 bytes for a uuid, 3 to 6
+ * for an integer id), so 20 to 35 bytes an entry; arrays grow by doubling, up to twice that right after.
  */
 export class ByteKeyTable {
   #slots: Int32Array;
   #mask: number;
-  #hashes: Uint32Array;
   #offsets: Uint32Array;
   #lengths: Uint16Array;
   #values: Int32Array;
@@ -19,7 +19,6 @@ export class ByteKeyTable {
     const slots = nextPowerOfTwo(Math.max(16, capacity * 2));
     this.#slots = new Int32Array(slots);
     this.#mask = slots - 1;
-    this.#hashes = new Uint32Array(capacity);
     this.#offsets = new Uint32Array(capacity);
     this.#lengths = new Uint16Array(capacity);
     this.#values = new Int32Array(capacity);
@@ -32,32 +31,30 @@ export class ByteKeyTable {
 
   /** Bytes held by the table's arrays, for the memory bound. */
   get bytes(): number {
-    return this.#slots.byteLength + this.#hashes.byteLength * 2 + this.#lengths.byteLength + this.#values.byteLength + this.#arena.length;
+    return this.#slots.byteLength + this.#offsets.byteLength + this.#lengths.byteLength + this.#values.byteLength + this.#arena.length;
   }
 
   /** The entry index of a key, or -1. */
   find(key: Buffer, length: number): number {
-    const hash = hashBytes(key, length);
+    const hash = hashBytes(key, 0, length);
     for (let slot = hash & this.#mask; ; slot = (slot + 1) & this.#mask) {
       const stored = this.#slots[slot]!;
       if (stored === 0) return -1;
-      const entry = stored - 1;
-      if (this.#hashes[entry] === hash && this.#sameKey(entry, key, length)) return entry;
+      if (this.#sameKey(stored - 1, key, length)) return stored - 1;
     }
   }
 
   /** The entry index of a key, inserting it with `initial` when absent. */
   intern(key: Buffer, length: number, initial: number): number {
     if (length > 0xffff) throw new RangeError(`a key of ${length} bytes is longer than a key column can be`);
-    const hash = hashBytes(key, length);
+    const hash = hashBytes(key, 0, length);
     let slot = hash & this.#mask;
     for (; ; slot = (slot + 1) & this.#mask) {
       const stored = this.#slots[slot]!;
       if (stored === 0) break;
-      const entry = stored - 1;
-      if (this.#hashes[entry] === hash && this.#sameKey(entry, key, length)) return entry;
+      if (this.#sameKey(stored - 1, key, length)) return stored - 1;
     }
-    const entry = this.#append(hash, key, length, initial);
+    const entry = this.#append(key, length, initial);
     this.#slots[slot] = entry + 1;
     if (this.#size * 2 > this.#slots.length) this.#rehash();
     return entry;
@@ -85,7 +82,7 @@ export class ByteKeyTable {
     return true;
   }
 
-  #append(hash: number, key: Buffer, length: number, value: number): number {
+  #append(key: Buffer, length: number, value: number): number {
     const entry = this.#size++;
     if (entry >= this.#values.length) this.#growEntries();
     if (this.#arenaUsed + length > this.#arena.length) this.#growArena(length);
@@ -93,7 +90,6 @@ export class ByteKeyTable {
     const arena = this.#arena;
     const at = this.#arenaUsed;
     for (let i = 0; i < length; i++) arena[at + i] = key[i]!;
-    this.#hashes[entry] = hash;
     this.#offsets[entry] = this.#arenaUsed;
     this.#lengths[entry] = length;
     this.#values[entry] = value;
@@ -103,7 +99,6 @@ export class ByteKeyTable {
 
   #growEntries(): void {
     const capacity = this.#values.length * 2;
-    this.#hashes = grow(this.#hashes, new Uint32Array(capacity));
     this.#offsets = grow(this.#offsets, new Uint32Array(capacity));
     this.#lengths = grow(this.#lengths, new Uint16Array(capacity));
     this.#values = grow(this.#values, new Int32Array(capacity));
@@ -115,11 +110,13 @@ export class ByteKeyTable {
     this.#arena = arena;
   }
 
+  /** Doubles the slots; hashes are computed again from the arena rather than kept (4 bytes an entry saved). */
   #rehash(): void {
     const slots = new Int32Array(this.#slots.length * 2);
     const mask = slots.length - 1;
     for (let entry = 0; entry < this.#size; entry++) {
-      let slot = this.#hashes[entry]! & mask;
+      const offset = this.#offsets[entry]!;
+      let slot = hashBytes(this.#arena, offset, this.#lengths[entry]!) & mask;
       while (slots[slot] !== 0) slot = (slot + 1) & mask;
       slots[slot] = entry + 1;
     }
@@ -140,18 +137,19 @@ function nextPowerOfTwo(n: number): number {
 }
 
 /** Four bytes a step (murmur3's mixing), then a final mix so that sequential ids spread over the slots. */
-function hashBytes(key: Buffer, length: number): number {
+function hashBytes(bytes: Buffer, start: number, length: number): number {
   let h = length;
-  let i = 0;
-  for (; i + 4 <= length; i += 4) {
-    let k = key[i]! | (key[i + 1]! << 8) | (key[i + 2]! << 16) | (key[i + 3]! << 24);
+  let i = start;
+  const end = start + length;
+  for (; i + 4 <= end; i += 4) {
+    let k = bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24);
     k = Math.imul(k, 0xcc9e2d51);
     k = (k << 15) | (k >>> 17);
     h ^= Math.imul(k, 0x1b873593);
     h = (h << 13) | (h >>> 19);
     h = Math.imul(h, 5) + 0xe6546b64;
   }
-  for (; i < length; i++) h = Math.imul(h ^ key[i]!, 0x01000193);
+  for (; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
