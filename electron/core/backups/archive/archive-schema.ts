@@ -3,6 +3,7 @@ import { CONSOLE_SCHEMA } from '../../catalog/introspect-database.ts';
 import { displayName } from '../../catalog/sql-identifiers.ts';
 import { constraintIndex, foreignKeyOf, keyColumnsOf } from './constraint-definition.ts';
 import { parseDdlStatements } from './ddl-statements.ts';
+import { prettyCheckConstraint } from './pretty-check-constraint.ts';
 import type { CreateTableStatement, DdlStatement } from './ddl-statements.ts';
 import type { TocEntry } from './toc-entries.ts';
 
@@ -74,7 +75,7 @@ function addTable(tables: Map<string, TableDraft>, statement: CreateTableStateme
     schema,
     table: statement.name,
     columns: statement.columns.map((c) => ({ name: c.name, type: c.type, notNull: c.notNull, default: c.default, generated: c.generated, identity: false })),
-    constraints: statement.constraints.map((k) => ({ name: k.name, type: constraintType(k.definition), definition: k.definition })),
+    constraints: statement.constraints.map((k) => catalogConstraint(k.name, k.definition)),
     indexes: [],
     partitioned: statement.partitioned,
   });
@@ -111,7 +112,7 @@ function applyStatement(
   if (statement.kind === 'set-default' && column) column.default = statement.expression;
   else if (statement.kind === 'add-identity' && column) column.identity = true;
   else if (statement.kind === 'add-constraint') {
-    table.constraints.push({ name: statement.name, type: constraintType(statement.definition), definition: statement.definition });
+    table.constraints.push(catalogConstraint(statement.name, statement.definition));
     const index = constraintIndex(statement, table.partitioned);
     if (index) table.indexes.push(index);
   }
@@ -132,6 +133,12 @@ function finishTable(t: TableDraft): CatalogTable {
     rowEstimate: 0,
     partitioned: t.partitioned,
   };
+}
+
+/** A check constraint reads as the live catalog's pretty text; keys keep pg_get_constraintdef's text, the same in both forms. */
+function catalogConstraint(name: string, definition: string): CatalogConstraint {
+  const type = constraintType(definition);
+  return { name, type, definition: type === 'c' ? prettyCheckConstraint(definition) : definition };
 }
 
 function constraintType(definition: string): CatalogConstraint['type'] {
