@@ -2,6 +2,7 @@ import { parseCreateIndex } from './create-index-statement.ts';
 import type { CreateIndexStatement } from './create-index-statement.ts';
 import { parseCreateTable, sliceText } from './create-table-statement.ts';
 import type { CreateTableStatement } from './create-table-statement.ts';
+import { prettyViewQuery } from './pretty-view-query.ts';
 import { readQualifiedName } from './qualified-name.ts';
 import type { QualifiedName } from './qualified-name.ts';
 import { isIdentifier, isKeyword, isKeywords, splitTopLevel, tokenizeSql } from './sql-tokens.ts';
@@ -105,7 +106,7 @@ function parseCreateView(sql: string, tokens: readonly SqlToken[], from: number,
   const afterAs = tokens[asAt]!.end;
   const start = sql.startsWith('\n', afterAs) ? afterAs + 1 : tokens[asAt + 1]!.start;
   const query = `${sql.slice(start, tokens[end - 1]!.end)};`;
-  return { kind: 'create-view', schema: name.schema, name: name.name, materialized, query: unqualifyPublic(query) };
+  return { kind: 'create-view', schema: name.schema, name: name.name, materialized, query: prettyViewQuery(unqualifyPublic(query)) };
 }
 
 function checkOptionStart(tokens: readonly SqlToken[], to: number): number {

@@ -26,14 +26,18 @@ class Unsupported extends Error {}
 /** `CHECK ((a > 0))` -> `CHECK (a > 0)`, as the live catalog shows it; other definitions are returned unchanged. */
 export function prettyCheckConstraint(definition: string): string {
   const match = /^CHECK \((.*)\)((?: NO INHERIT)?(?: NOT VALID)?)$/s.exec(definition);
-  if (!match) return definition;
+  const pretty = match ? prettyExpression(match[1]!) : null;
+  return pretty === null ? definition : `CHECK (${pretty})${match![2]}`;
+}
+
+/** One deparsed expression printed pretty at the top level; null when it holds syntax this reader does not know. */
+export function prettyExpression(text: string): string | null {
   try {
-    const tokens = tokenizeSql(match[1]!);
-    const parser = new ExpressionParser(match[1]!, tokens);
-    const tree = parser.expression(tokens.length);
-    return `CHECK (${print(tree, null)})${match[2]}`;
+    const tokens = tokenizeSql(text);
+    if (tokens.length === 0) return null;
+    return print(new ExpressionParser(text, tokens).expression(tokens.length), null);
   } catch (error) {
-    if (error instanceof Unsupported) return definition;
+    if (error instanceof Unsupported) return null;
     throw error;
   }
 }
@@ -53,7 +57,7 @@ class ExpressionParser {
       this.#at++;
       return this.#done({ kind: 'not', arg: this.#primary() }, end);
     }
-    if (this.#token()?.kind === 'operator') {
+    if (this.#token()?.kind === 'operator' && !(this.#token()!.value === '*' && this.#at + 1 === end)) {
       const op = this.#token()!.value;
       this.#at++;
       return this.#done({ kind: 'op', op, left: null, right: this.#primary() }, end);
@@ -126,6 +130,11 @@ class ExpressionParser {
       const name = this.text.slice(token.start, token.end);
       this.#at++;
       return { kind: 'func', name, args: this.#list(')') };
+    }
+    // `count(*)`: a lone star argument.
+    if (token.value === '*' && this.tokens[this.#at + 1]?.value === ')') {
+      this.#at++;
+      return { kind: 'atom', text: '*' };
     }
     if (token.kind === 'punct' || token.kind === 'operator') throw new Unsupported();
     // Column references may be qualified (`t.col`): take the dotted run as one atom.

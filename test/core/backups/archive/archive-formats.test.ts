@@ -56,6 +56,12 @@ CREATE TABLE public.site_events (website_id integer NOT NULL, id integer NOT NUL
 CREATE TABLE public.site_events_1 PARTITION OF public.site_events FOR VALUES IN (1);
 CREATE TABLE public.site_events_rest PARTITION OF public.site_events DEFAULT;
 INSERT INTO public.site_events SELECT 1 + g % 3, g, 'event ' || g FROM generate_series(1, 300) g;
+CREATE VIEW public.odd_view AS
+  SELECT v.id, (v.id > 5) AS big, coalesce(v.label, 'none') AS label, v.tstz::date AS day, (v.num * 2 + 1)::text AS twice
+  FROM public.odd_values v LEFT JOIN "Odd Schema"."Mixed Case" m ON m.odd_id = v.id AND m.id > 0
+  WHERE v.id < 100 OR v.label IS NULL;
+CREATE MATERIALIZED VIEW public.odd_counts AS SELECT note, count(*) AS n FROM public.odd_values GROUP BY note HAVING count(*) > 0;
+CREATE UNIQUE INDEX odd_counts_note ON public.odd_counts (note);
 `;
 
 const COPY_SETTINGS = `SET datestyle = ISO; SET intervalstyle = postgres; SET extra_float_digits = 3`;
@@ -248,6 +254,7 @@ describe('the schema from the archive', () => {
       await archive.close();
       const liveTables = live.tables.filter((t) => t.name !== 'inserted_only').map((t) => ({ ...t, rowEstimate: 0 }));
       expect(schema.tables, format).toEqual(liveTables);
+      expect(schema.views, format).toEqual(live.views);
       const odd = schema.tables.find((t) => t.name === 'odd_values')!;
       expect(odd.columns.find((c) => c.name === 'doubled')).toMatchObject({ generated: true, default: '(id * 2)' });
       expect(odd.columns.find((c) => c.name === 'ident')).toMatchObject({ identity: true, default: null });

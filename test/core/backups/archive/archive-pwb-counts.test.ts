@@ -83,6 +83,9 @@ describe.each(['default', 'shard_1', 'shard_2'])('the %s database', (name) => {
     for (const [format, file] of Object.entries(dumps.get(name)!)) {
       const archive = await openArchive(file);
       try {
+        const schema = archive.schema();
+        expect(schema.tables, format).toEqual(live.tables.map((t) => ({ ...t, rowEstimate: 0 })));
+        expect(schema.views, format).toEqual(live.views);
         const result = await inspectArchive(archive, profile);
         expect(result.complete, format).toBe(true);
         expect(result.tenantTables, format).toEqual([...classes.tenantTables.keys()].sort());
