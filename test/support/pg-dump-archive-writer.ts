@@ -14,7 +14,7 @@ import type { TocEntry } from '../../electron/core/backups/archive/toc-entries.t
  * anew (lz4 frames by lz4js, zstd frames by zstd-wasm, zlib by Node), in chunks as pg_dump cuts them.
  */
 
-export type WrittenVersion = '1.14' | '1.15' | '1.16';
+export type WrittenVersion = '1.12' | '1.13' | '1.14' | '1.15' | '1.16';
 export type WrittenCompression = 'none' | 'gzip' | 'lz4' | 'zstd';
 
 export interface RewriteOptions {

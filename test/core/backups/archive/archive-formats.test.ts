@@ -124,6 +124,8 @@ describe.each(formats)('a %s dump', (format) => {
         expect(Buffer.concat(rows.flatMap((r) => [r, Buffer.from('\n')])).toString('latin1')).toBe(expected);
       }
       expect(archive.dataEntry('odd_values')!.columns).not.toContain('doubled');
+      // The large object made by lo_from_bytea: named, with the reason, in every format.
+      expect(archive.notRead.map((n) => n.desc)).toEqual(expect.arrayContaining(['BLOB', 'BLOBS']));
       const version = (await db.pool.query<{ server_version: string }>('SHOW server_version')).rows[0]!.server_version;
       expect(archive.info.serverVersion).toBe(version);
       expect(archive.info.pgDumpVersion).toMatch(/^15\./);

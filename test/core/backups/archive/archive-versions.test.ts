@@ -50,6 +50,8 @@ afterAll(async () => {
 });
 
 const cases: RewriteOptions[] = [
+  { version: '1.12', compression: 'gzip', format: 'custom' },
+  { version: '1.13', compression: 'none', format: 'directory' },
   { version: '1.14', compression: 'gzip', format: 'custom' },
   { version: '1.15', compression: 'none', format: 'custom' },
   { version: '1.15', compression: 'gzip', format: 'custom' },
@@ -72,6 +74,7 @@ describe.each(cases)('archive version $version, $compression, $format (piped: $p
       const tableEntry = archive.info.entries.find((e) => e.desc === 'TABLE' && e.tag === 'pwb_pages')!;
       expect(tableEntry.relkind).toBe(options.version === '1.16' ? 'r' : null);
       expect(archive.info.pgDumpVersion).toMatch(/^15\./);
+      expect(tableEntry.tableAm).toBe(Number(options.version.split('.')[1]) >= 14 ? 'heap' : null);
       const rows = await allRows(archive);
       expect([...rows.keys()].sort()).toEqual([...rowsOf.keys()].sort());
       for (const [table, text] of rows) expect(text.equals(rowsOf.get(table)!), table).toBe(true);
