@@ -3,7 +3,7 @@ import { CONSOLE_SCHEMA } from '../../catalog/introspect-database.ts';
 import { displayName } from '../../catalog/sql-identifiers.ts';
 import { constraintIndex, foreignKeyOf, keyColumnsOf } from './constraint-definition.ts';
 import { parseDdlStatements } from './ddl-statements.ts';
-import { prettyCheckConstraint } from './pretty-check-constraint.ts';
+import { prettyCheckConstraint } from './pretty-expression.ts';
 import type { CreateTableStatement, DdlStatement } from './ddl-statements.ts';
 import type { TocEntry } from './toc-entries.ts';
 

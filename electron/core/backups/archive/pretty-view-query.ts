@@ -1,4 +1,4 @@
-import { prettyExpression } from './pretty-check-constraint.ts';
+import { prettyExpression } from './pretty-expression.ts';
 import { isKeyword, matchingParen, splitTopLevel, tokenizeSql } from './sql-tokens.ts';
 import type { SqlToken } from './sql-tokens.ts';
 

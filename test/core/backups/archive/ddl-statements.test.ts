@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseDdlStatements } from '../../../../electron/core/backups/archive/ddl-statements.ts';
-import { prettyCheckConstraint } from '../../../../electron/core/backups/archive/pretty-check-constraint.ts';
+import { prettyCheckConstraint } from '../../../../electron/core/backups/archive/pretty-expression.ts';
 import { unqualifyPublic } from '../../../../electron/core/backups/archive/unqualify-public.ts';
 
 /* The DDL reader on shapes pg_dump writes that the seeded databases do not have. */
