@@ -1,3 +1,4 @@
+import type { ConsoleError } from '../../../../shared/errors.ts';
 import type { TocEntry } from './toc-entries.ts';
 
 /** One entry's data on its way out of the archive: decompressed COPY text, and where reading stands. */
@@ -6,7 +7,7 @@ export interface EntryStream {
   /** The table's COPY text, decompressed, in pieces. */
   readonly chunks: AsyncIterable<Buffer>;
   /** An ARCHIVE_UNREADABLE error naming the file, this entry and the offset reached so far. */
-  fail(reason: string, cause?: unknown): Error;
+  fail(reason: string, cause?: unknown): ConsoleError;
 }
 
 /** Bytes read from the archive's files so far: progress counts what was really read. */

@@ -1,3 +1,4 @@
+import type { ConsoleError } from '../../../../shared/errors.ts';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
@@ -64,7 +65,7 @@ export class ByteSource {
     return this.#buf.length - this.#pos;
   }
 
-  fail(reason: string, offset = this.position, cause?: unknown): Error {
+  fail(reason: string, offset = this.position, cause?: unknown): ConsoleError {
     return archiveUnreadable({ file: this.file, entry: this.entry, offset }, reason, cause);
   }
 

@@ -1,3 +1,4 @@
+import type { ConsoleError } from '../../../../shared/errors.ts';
 import { readArchiveHeader } from './archive-header.ts';
 import type { ArchiveHeader } from './archive-header.ts';
 import { entryLabel } from './archive-data-source.ts';
@@ -256,7 +257,7 @@ async function* wrapDecodeErrors(source: ByteSource, data: AsyncIterable<Buffer>
   }
 }
 
-function failAt(source: ByteSource | null, file: string, entry: TocEntry, reason: string, cause?: unknown): Error {
+function failAt(source: ByteSource | null, file: string, entry: TocEntry, reason: string, cause?: unknown): ConsoleError {
   if (source) {
     source.entry = entryLabel(entry);
     return source.fail(reason, source.position, cause);

@@ -1,6 +1,5 @@
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { ConsoleError } from '../../../../shared/errors.ts';
 import type { ReadMeter } from './archive-data-source.ts';
 import { archiveUnreadable } from './archive-unreadable.ts';
 import { openCustomArchive } from './custom-archive.ts';
@@ -62,6 +61,7 @@ async function readHead(file: string): Promise<Buffer> {
 
 /** Opens any pg_dump output this reader knows, by looking at it: see detectArchiveFormat. */
 export async function openArchive(target: string, options: OpenArchiveOptions = {}): Promise<PgDumpArchive> {
+  options.signal?.throwIfAborted();
   const detected = await detectArchiveFormat(target);
   const meter: ReadMeter = { bytes: 0 };
   if (detected.format === 'plain' || detected.format === 'plain-gzip') return openPlain(detected.path, detected.format === 'plain-gzip', meter, options);
@@ -108,5 +108,5 @@ async function openPlain(file: string, gzip: boolean, meter: ReadMeter, options:
     offsetsUnset: false,
     entries: opened.scan.entries,
   };
-  return new PgDumpArchive(info, opened.data, opened.damage as ConsoleError | null);
+  return new PgDumpArchive(info, opened.data, opened.damage);
 }

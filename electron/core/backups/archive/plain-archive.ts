@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import type { ConsoleError } from '../../../../shared/errors.ts';
 import { stat } from 'node:fs/promises';
 import { entryLabel } from './archive-data-source.ts';
 import type { ArchiveDataSource, EntryStream, ReadMeter } from './archive-data-source.ts';
@@ -15,7 +16,7 @@ export interface OpenedPlain {
   readonly scan: PlainDumpScan;
   readonly data: ArchiveDataSource;
   /** The scan stopped at damage (a truncated or corrupt gzip file): what was found before it is kept. */
-  readonly damage: Error | null;
+  readonly damage: ConsoleError | null;
 }
 
 /**
@@ -32,7 +33,7 @@ export async function openPlainArchive(
   const size = (await stat(file)).size;
   const scanner = new PlainDumpScanner();
   const place: ArchivePlace & { offset: number } = { file, entry: 'the SQL text', offset: 0 };
-  let damage: Error | null = null;
+  let damage: ConsoleError | null = null;
   try {
     for await (const piece of sqlText(file, gzip, place, meter)) {
       options.signal?.throwIfAborted();
