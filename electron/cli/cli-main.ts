@@ -12,9 +12,11 @@ import { doctorCommand } from './commands/doctor-commands.ts';
 import { demoCommand, serveCommand, startCommand } from './commands/server-commands.ts';
 import { driftCommand, lintCommand, migrateCommand, migrationCommand, shardCommand } from './commands/migration-commands.ts';
 import { moveCommand, movesCommand, verifyCommand } from './commands/move-commands.ts';
+import { backupCommand } from './commands/backup-commands.ts';
+import { jobsCommand } from './commands/job-commands.ts';
 
 /** Every command, in the order `help` lists them. */
-const commands: readonly CliCommand[] = [startCommand, demoCommand, shardsCommand, tenantsCommand, tenantCommand, sizesCommand, doctorCommand, moveCommand, movesCommand, verifyCommand, migrateCommand, migrationCommand, driftCommand, lintCommand, shardCommand, serveCommand];
+const commands: readonly CliCommand[] = [startCommand, demoCommand, shardsCommand, tenantsCommand, tenantCommand, sizesCommand, doctorCommand, moveCommand, movesCommand, verifyCommand, jobsCommand, backupCommand, migrateCommand, migrationCommand, driftCommand, lintCommand, shardCommand, serveCommand];
 
 function usage(): string {
   return [

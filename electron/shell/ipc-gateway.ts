@@ -1,23 +1,75 @@
 import type { Dispatch } from '../core/dispatch/dispatcher.ts';
-import { IPC_INVOKE_CHANNEL, isTrustedSender } from './window-security.ts';
+import { IPC_CANCEL_CHANNEL, IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL, isTrustedSender } from './window-security.ts';
+
+/** The sender of an IPC message as the gateway sees it: its frame (to check), and a way back to it. */
+export interface IpcSender {
+  readonly id: number;
+  send(channel: string, ...args: unknown[]): void;
+  once(event: 'destroyed', listener: () => void): void;
+  isDestroyed(): boolean;
+}
+
+export interface IpcEventLike {
+  readonly senderFrame: { url: string; parent: unknown } | null;
+  readonly sender: IpcSender;
+}
 
 /** The slice of ipcMain the gateway needs: declared here so tests drive it without Electron. */
 export interface IpcMainLike {
-  handle(channel: string, listener: (event: { senderFrame: { url: string; parent: unknown } | null }, ...args: unknown[]) => unknown): void;
+  handle(channel: string, listener: (event: IpcEventLike, ...args: unknown[]) => unknown): void;
   removeHandler(channel: string): void;
+  on(channel: string, listener: (event: IpcEventLike, ...args: unknown[]) => void): void;
+  removeAllListeners(channel: string): void;
 }
+
+const CALL_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const refusedSender = { ok: false, error: { code: 'UNAUTHORIZED', message: "IPC refused: the sender is not the Shard Console window. Call the console from its own window's page." } };
 
 /**
  * The one IPC entry: checks the sender is our page, then hands (method, params) to the dispatcher,
- * which validates both against the contract. Re-registering replaces the handler instead of throwing.
+ * which validates both against the contract. A call the page names with an id can be cancelled by that
+ * id; its events go back to the calling window only; a window that closes cancels its calls.
+ * Re-registering replaces the handlers instead of throwing.
  */
 export function registerIpcGateway(ipcMain: IpcMainLike, dispatch: Dispatch, appUrl: () => string): void {
-  ipcMain.removeHandler(IPC_INVOKE_CHANNEL);
-  ipcMain.handle(IPC_INVOKE_CHANNEL, async (event, method, params) => {
-    if (!isTrustedSender(event.senderFrame, appUrl())) {
-      return { ok: false, error: { code: 'UNAUTHORIZED', message: "IPC refused: the sender is not the Shard Console window. Call the console from its own window's page." } };
+  const calls = new Map<string, AbortController>();
+  // Per window, every call it has running: closing the window aborts them (one listener per window).
+  const byWindow = new Map<number, Set<AbortController>>();
+  const track = (sender: IpcSender, controller: AbortController) => {
+    let running = byWindow.get(sender.id);
+    if (!running) {
+      byWindow.set(sender.id, (running = new Set()));
+      sender.once('destroyed', () => {
+        for (const c of byWindow.get(sender.id) ?? []) c.abort();
+        byWindow.delete(sender.id);
+      });
     }
+    running.add(controller);
+    return () => running.delete(controller);
+  };
+  ipcMain.removeHandler(IPC_INVOKE_CHANNEL);
+  ipcMain.removeAllListeners(IPC_CANCEL_CHANNEL);
+  ipcMain.handle(IPC_INVOKE_CHANNEL, async (event, method, params, callId) => {
+    if (!isTrustedSender(event.senderFrame, appUrl())) return refusedSender;
     if (typeof method !== 'string') return { ok: false, error: { code: 'INVALID_PARAMS', message: "IPC calls name a method as a string. Call invoke('tenants.list', {}) with a method of the contract." } };
-    return dispatch(method, params);
+    const id = typeof callId === 'string' && CALL_ID.test(callId) ? callId : null;
+    const controller = new AbortController();
+    const key = id === null ? null : `${event.sender.id}:${id}`;
+    if (key !== null) calls.set(key, controller);
+    const untrack = track(event.sender, controller);
+    try {
+      return await dispatch(method, params, {
+        signal: controller.signal,
+        caller: 'ui',
+        ...(id === null ? {} : { onEvent: (payload: unknown) => !event.sender.isDestroyed() && event.sender.send(IPC_EVENT_CHANNEL, id, payload) }),
+      });
+    } finally {
+      untrack();
+      if (key !== null && calls.get(key) === controller) calls.delete(key);
+    }
+  });
+  ipcMain.on(IPC_CANCEL_CHANNEL, (event, callId) => {
+    if (!isTrustedSender(event.senderFrame, appUrl()) || typeof callId !== 'string') return;
+    calls.get(`${event.sender.id}:${callId}`)?.abort();
   });
 }

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { ConsoleError } from '../../shared/errors.ts';
 import { loadClusterProfile } from '../core/config/resolve-profile-source.ts';
 import { openConsole, type ConsoleContext } from '../core/console-context.ts';
-import { createDispatcher, type Dispatch } from '../core/dispatch/dispatcher.ts';
-import { createHandlers } from '../core/dispatch/handlers.ts';
+import type { Dispatch } from '../core/dispatch/dispatcher.ts';
+import { consoleDispatcher } from '../core/dispatch/console-dispatcher.ts';
 import { CONTENT_SECURITY_POLICY } from '../core/http/http-bridge.ts';
 import { registerIpcGateway } from './ipc-gateway.ts';
 import { safeStorageSecretStore } from './safe-storage-secret-store.ts';
@@ -28,7 +28,7 @@ async function createDispatch(): Promise<Dispatch> {
     const profile = await loadClusterProfile({ profile: process.env.SHARD_CONSOLE_PROFILE }, { env: process.env, secrets });
     context = openConsole(profile);
     const opened = context;
-    return createDispatcher(createHandlers(opened), { readOnly: () => opened.profile.readOnly });
+    return consoleDispatcher(opened);
   } catch (error) {
     const info = error instanceof ConsoleError ? error.toInfo() : { code: 'INTERNAL' as const, message: String(error) };
     return async () => ({ ok: false, error: info });

@@ -5,6 +5,7 @@
 
 export const IPC_INVOKE_CHANNEL = 'shard-console:invoke';
 export const IPC_EVENT_CHANNEL = 'shard-console:event';
+export const IPC_CANCEL_CHANNEL = 'shard-console:cancel';
 
 export function secureWebPreferences(preloadPath: string) {
   return Object.freeze({

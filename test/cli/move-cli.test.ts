@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { moveJobSchema } from '../../shared/contract.ts';
+import { callMethod } from '../support/test-console.ts';
 import { startPrivateCluster, type PrivateCluster } from '../support/private-cluster.ts';
 import { otherWebsites, tenantSnapshot } from '../support/tenant-snapshot.ts';
 
@@ -51,15 +53,19 @@ describe('shard-console move', () => {
     const site = await siteOn('shard_2');
     const moved = await cli(['move', String(site), '--to', 'shard_1', '--yes', '--json']);
     expect(moved.code, moved.stderr).toBe(0);
-    const report = JSON.parse(moved.stdout);
-    expect(report).toMatchObject({ jobId: expect.any(String), state: 'succeeded', verified: true });
-    expect(report.tables.length).toBe(19);
-    for (const t of report.tables) {
-      expect(Object.keys(t).sort()).toEqual(['sourceHash', 'sourceRows', 'table', 'targetHash', 'targetRows']);
+    // The contract result the UI receives for this job (moves.get), exactly.
+    const report = moveJobSchema.parse(JSON.parse(moved.stdout));
+    expect(report).toMatchObject({ jobId: expect.any(String), state: 'succeeded', verified: true, live: false, actions: [] });
+    const ctx = await pc.open();
+    expect(await callMethod(ctx, 'moves.get', { jobId: report.jobId })).toEqual({ ...report, live: false });
+    expect(report.verification.length).toBe(19);
+    for (const t of report.verification) {
+      expect(t.ok).toBe(true);
       expect(t.sourceRows).toBe(t.targetRows);
       expect(t.sourceHash).toBe(t.targetHash);
     }
-    expect(moved.stderr).toMatch(/copy pwb_\w+: [\d,]+\/[\d,]+ rows/);
+    // Progress on stderr (not a terminal here: plain lines), stdout keeps to the result.
+    expect(moved.stderr, moved.stderr).toMatch(/[\d,]+\/[\d,]+ rows · .*copy pwb_\w+/);
 
     const jobs = JSON.parse((await cli(['moves', '--json'])).stdout).jobs;
     expect(jobs[0]).toMatchObject({ jobId: report.jobId, websiteId: site, source: 'shard_2', target: 'shard_1', state: 'succeeded', actions: [] });

@@ -65,7 +65,7 @@ describe.each(LAYOUTS)('a cluster whose shards are all %s', (layout) => {
       expect(moved.code, `to ${to}: ${moved.stderr}`).toBe(0);
       const report = JSON.parse(moved.stdout);
       expect(report).toMatchObject({ state: 'succeeded', verified: true });
-      for (const t of report.tables) expect(t.sourceHash, `${t.table} to ${to}`).toBe(t.targetHash);
+      for (const t of report.verification) expect(t.sourceHash, `${t.table} to ${to}`).toBe(t.targetHash);
       expect(websiteRows(await tenantSnapshot(pc), site).databases).toEqual([to]);
     }
     expect(websiteRows(await tenantSnapshot(pc), site)).toEqual(start);

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { guardWebContents, isAllowedExternalUrl, isAppUrl, isTrustedSender, secureWebPreferences } from '../../electron/shell/window-security.ts';
-import { registerIpcGateway, type IpcMainLike } from '../../electron/shell/ipc-gateway.ts';
+import { fakeIpcMain, fakeWindow } from '../support/fake-ipc-main.ts';
+import { registerIpcGateway } from '../../electron/shell/ipc-gateway.ts';
 
 /*
  * The desktop shell with a stand-in `electron` module (the binary cannot run here): the window's
@@ -48,7 +49,12 @@ const electron = vi.hoisted(() => {
         quit: () => {},
       },
       BrowserWindow,
-      ipcMain: { handle: (c: string, fn: Function) => state.ipcHandlers.set(c, fn), removeHandler: (c: string) => state.ipcHandlers.delete(c) },
+      ipcMain: {
+        handle: (c: string, fn: Function) => state.ipcHandlers.set(c, fn),
+        removeHandler: (c: string) => state.ipcHandlers.delete(c),
+        on: (c: string, fn: Function) => state.ipcHandlers.set(`on:${c}`, fn),
+        removeAllListeners: (c: string) => state.ipcHandlers.delete(`on:${c}`),
+      },
       safeStorage: { isEncryptionAvailable: () => false, encryptString: () => Buffer.alloc(0), decryptString: () => '' },
       session: {
         defaultSession: {
@@ -137,16 +143,48 @@ describe('window security settings', () => {
 
 describe('IPC gateway', () => {
   it('dispatches calls from our page and refuses other senders without dispatching', async () => {
-    const handlers = new Map<string, Function>();
-    const ipc: IpcMainLike = { handle: (c, fn) => void handlers.set(c, fn), removeHandler: (c) => void handlers.delete(c) };
+    const fake = fakeIpcMain();
+    const window = fakeWindow();
     const seen: string[] = [];
-    registerIpcGateway(ipc, async (method) => (seen.push(method), { ok: true, result: {} }) as never, () => appUrl);
-    registerIpcGateway(ipc, async (method) => (seen.push(method), { ok: true, result: {} }) as never, () => appUrl);
-    const handler = handlers.get('shard-console:invoke')!;
-    expect(await handler({ senderFrame: { url: appUrl, parent: null } }, 'session.info', {})).toEqual({ ok: true, result: {} });
-    expect(await handler({ senderFrame: { url: 'https://evil.example/', parent: null } }, 'session.info', {})).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED' } });
-    expect(await handler({ senderFrame: { url: appUrl, parent: null } }, 42, {})).toMatchObject({ ok: false, error: { code: 'INVALID_PARAMS' } });
+    registerIpcGateway(fake.ipcMain, async (method) => (seen.push(method), { ok: true, result: {} }) as never, () => appUrl);
+    registerIpcGateway(fake.ipcMain, async (method) => (seen.push(method), { ok: true, result: {} }) as never, () => appUrl);
+    expect(await fake.invoke(appUrl, window, 'session.info', {})).toEqual({ ok: true, result: {} });
+    expect(await fake.invoke('https://evil.example/', window, 'session.info', {})).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED' } });
+    expect(await fake.invoke(appUrl, window, 42, {})).toMatchObject({ ok: false, error: { code: 'INVALID_PARAMS' } });
     expect(seen).toEqual(['session.info']);
+  });
+
+  it("sends a call's events to the calling window only, and cancels a call by its id or when its window closes", async () => {
+    const fake = fakeIpcMain();
+    const [caller, other] = [fakeWindow(), fakeWindow()];
+    // A stand-in for a long method: emits, then waits until its signal aborts.
+    registerIpcGateway(
+      fake.ipcMain,
+      async (_method, _params, call) => {
+        call?.onEvent?.({ type: 'progress', done: 1 });
+        await new Promise((resolve) => call?.signal?.addEventListener('abort', resolve, { once: true }));
+        return { ok: false, error: { code: 'CANCELLED', message: 'stopped' } } as never;
+      },
+      () => appUrl,
+    );
+    const running = fake.invoke(appUrl, caller, 'shards.sizes', {}, 'call-1');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(caller.received).toEqual([{ channel: 'shard-console:event', args: ['call-1', { type: 'progress', done: 1 }] }]);
+    expect(other.received).toEqual([]);
+    // Another window cannot cancel it; its own can.
+    fake.cancel(appUrl, other, 'call-1');
+    fake.cancel('https://evil.example/', caller, 'call-1');
+    await new Promise((r) => setTimeout(r, 10));
+    let settled = false;
+    void running.then(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(settled).toBe(false);
+    fake.cancel(appUrl, caller, 'call-1');
+    expect(await running).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
+    // A closed window cancels what it had running.
+    const orphaned = fake.invoke(appUrl, other, 'shards.sizes', {}, 'call-2');
+    other.destroy();
+    expect(await orphaned).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
   });
 });
 
@@ -204,7 +242,7 @@ describe('main.ts wiring (stand-in electron)', () => {
   it('answers IPC with the configuration error when the profile cannot be loaded', async () => {
     const handler = electron.state.ipcHandlers.get('shard-console:invoke')!;
     const win = electron.state.windows[0]!;
-    const envelope = await handler({ senderFrame: { url: win.loaded, parent: null } }, 'session.info', {});
+    const envelope = await handler({ senderFrame: { url: win.loaded, parent: null }, sender: fakeWindow() }, 'session.info', {});
     expect(envelope).toMatchObject({ ok: false, error: { code: 'CONFIG_NOT_FOUND' } });
   });
 });

@@ -1,4 +1,4 @@
-import type { MigrationRun, MigrationStatusResult } from '../../../shared/contract.ts';
+import type { MigrationStatusResult } from '../../../shared/contract.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { setAsideSummary } from '../../../shared/set-aside-summary.ts';
 import { loadClusterProfile } from '../../core/config/resolve-profile-source.ts';
@@ -12,8 +12,7 @@ import { clusterOptions, intOption } from '../cli-args.ts';
 import { stringOption, type CliCommand, type CliInvocation } from '../cli-command.ts';
 import type { CliIo } from '../cli-output.ts';
 import { renderTable } from '../cli-output.ts';
-
-const POLL_MS = 250;
+import { followJob, STOPPED_EXIT } from '../follow-job.ts';
 
 /** The matrix as text: one row per version, one column per database. */
 function statusTable(status: MigrationStatusResult): string {
@@ -68,33 +67,15 @@ async function runDryRun(ctx: ConsoleContext, database: string | undefined, para
   return plan.databases.some((d) => d.error) ? 1 : 0;
 }
 
-/** Prints a line per change of any database's state, so a long run shows where it is. */
-function progressPrinter(io: CliIo): (run: MigrationRun) => void {
-  const seen = new Map<string, string>();
-  return (run) => {
-    for (const db of run.databases) {
-      const line = db.current ? `applying ${db.current}` : db.state;
-      if (seen.get(db.name) === line) continue;
-      seen.set(db.name, line);
-      io.err(`[${run.done}/${run.total}] ${db.name}: ${line}${db.error && !db.current ? ` (${db.error.message})` : ''}`);
-    }
-  };
-}
-
 async function runUp(ctx: ConsoleContext, invocation: CliInvocation): Promise<number> {
   const { options, io } = invocation;
   const database = stringOption(options, 'database');
   const parallel = intOption(options.parallel, 'parallel', { min: 1, max: 32 }) ?? 4;
   if (options['dry-run']) return runDryRun(ctx, database, parallel, invocation);
   const { runId } = await callMethod(ctx, 'migrations.up', { ...(database === undefined ? {} : { database }), parallel });
-  const print = progressPrinter(io);
-  let run = await callMethod(ctx, 'migrations.run', { runId });
-  while (run.state === 'running') {
-    print(run);
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-    run = await callMethod(ctx, 'migrations.run', { runId });
-  }
-  print(run);
+  io.err(`migration run ${runId}`);
+  const ended = await followJob(ctx, io, runId);
+  const run = await callMethod(ctx, 'migrations.run', { runId });
   if (options.json) io.out(JSON.stringify(run, null, 2));
   else {
     io.out(
@@ -106,6 +87,7 @@ async function runUp(ctx: ConsoleContext, invocation: CliInvocation): Promise<nu
     for (const d of run.databases) if (d.error) io.err(`${d.name}: ${d.error.message}`);
     if (run.error) io.err(`error [${run.error.code}]: ${run.error.message}`);
   }
+  if (ended.state === 'interrupted') return STOPPED_EXIT;
   return run.state === 'succeeded' ? 0 : 1;
 }
 

@@ -3,8 +3,7 @@ import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { ConsoleContext } from '../../core/console-context.ts';
-import { createDispatcher } from '../../core/dispatch/dispatcher.ts';
-import { createHandlers } from '../../core/dispatch/handlers.ts';
+import { consoleDispatcher } from '../../core/dispatch/console-dispatcher.ts';
 import { startHttpBridge } from '../../core/http/http-bridge.ts';
 import { APP_ROOT, RENDERER_DIR } from '../../core/app-paths.ts';
 import type { runDemo } from '../../core/demo/run-demo.ts';
@@ -55,11 +54,7 @@ async function runDemoCommand(options: OptionValues, io: CliIo): Promise<number>
 }
 
 async function runServeCommand(ctx: ConsoleContext, options: OptionValues, io: CliIo): Promise<number> {
-  const dispatch = createDispatcher(createHandlers(ctx), {
-    validateResults: true,
-    readOnly: () => ctx.profile.readOnly,
-    onUnexpectedError: (method, error) => io.err(`${method}: ${(error as Error)?.stack ?? String(error)}`),
-  });
+  const dispatch = consoleDispatcher(ctx, { onUnexpectedError: (method, error) => io.err(`${method}: ${(error as Error)?.stack ?? String(error)}`) });
   const bridgeOptions: Parameters<typeof startHttpBridge>[0] = { dispatch, staticDir: RENDERER_DIR };
   const port = intOption(options.port, 'port', { min: 0, max: 65535 });
   if (port !== undefined) (bridgeOptions as { port?: number }).port = port;

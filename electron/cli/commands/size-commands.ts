@@ -4,6 +4,7 @@ import { callMethod } from '../call-method.ts';
 import { intOption } from '../cli-args.ts';
 import { stringOption, type CliCommand } from '../cli-command.ts';
 import { renderTable } from '../cli-output.ts';
+import { callWithProgress } from '../follow-job.ts';
 
 /** The stable `sizes --json` shape: the contract fields, plus context (figure, share, growth) that scripts may ignore. */
 export function sizesJson(sizes: ShardSizesResult, largest: LargestTenantsResult, readOnly = false) {
@@ -38,10 +39,10 @@ export const sizesCommand: CliCommand = {
   run: async (ctx, { options, io }) => {
     const database = stringOption(options, 'database');
     const limit = intOption(options.limit, 'limit', { min: 1, max: 500 }) ?? 10;
-    const [sizes, largest] = await Promise.all([
-      callMethod(ctx, 'shards.sizes', database ? { database } : {}),
-      callMethod(ctx, 'shards.largestTenants', database ? { database, limit } : { limit }),
-    ]);
+    // Progress on stderr while both scans run; Ctrl-C stops them (their statements are cancelled).
+    const [sizes, largest] = await callWithProgress(io, (call) =>
+      Promise.all([callMethod(ctx, 'shards.sizes', database ? { database } : {}, call), callMethod(ctx, 'shards.largestTenants', database ? { database, limit } : { limit }, call)]),
+    );
     const failed = sizes.databases.some((d) => !d.reachable);
     if (options.json) {
       io.out(JSON.stringify(sizesJson(sizes, largest, ctx.profile.readOnly), null, 2));

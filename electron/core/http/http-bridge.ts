@@ -7,7 +7,7 @@ import type { Dispatch } from '../dispatch/dispatcher.ts';
 import { findControlCharacter } from '../dispatch/control-characters.ts';
 import { ConsoleError, type ErrorCode } from '../../../shared/errors.ts';
 import { assertStrongToken, randomToken } from './bridge-token.ts';
-import { httpStatusFor } from './http-status.ts';
+import { answerCall, CallsInFlight } from './rpc-call.ts';
 
 /** The same policy the renderer's meta tag sets, sent as a header too so no page is served without it. */
 export const CONTENT_SECURITY_POLICY =
@@ -124,6 +124,7 @@ export async function startHttpBridge(options: HttpBridgeOptions): Promise<HttpB
   if (options.token !== undefined) assertStrongToken(options.token, options.tokenSource ?? 'The token given to the HTTP bridge');
   const token = options.token ?? randomToken();
   const staticRoot = options.staticDir ? resolve(options.staticDir) : null;
+  const calls = new CallsInFlight();
 
   const server = createServer((req, res) => {
     handle(req, res).catch(() => {
@@ -141,21 +142,33 @@ export async function startHttpBridge(options: HttpBridgeOptions): Promise<HttpB
     const url = new URL(req.url ?? '/', 'http://localhost');
     // The method stays encoded until the caller is authenticated: nothing about it is read before the token.
     if (url.pathname.startsWith('/rpc/')) return handleRpc(req, res, url.pathname.slice('/rpc/'.length));
+    if (url.pathname.startsWith('/cancel/')) return handleCancel(req, res, url.pathname.slice('/cancel/'.length));
     if (req.method !== 'GET' && req.method !== 'HEAD') return deny(res, 405, 'INVALID_PARAMS', 'Use GET for pages and POST for /rpc/<method>.');
     return serveStatic(res, url.pathname);
   }
 
-  async function handleRpc(req: IncomingMessage, res: ServerResponse, encodedMethod: string): Promise<void> {
-    if (req.method !== 'POST') return deny(res, 405, 'INVALID_PARAMS', 'Send RPC calls as POST /rpc/<method> with a JSON body.');
+  /** The checks every call passes before anything about it is read: POST, same-origin, the token. */
+  function refused(req: IncomingMessage, res: ServerResponse, what: string): boolean {
+    if (req.method !== 'POST') {
+      deny(res, 405, 'INVALID_PARAMS', `Send ${what} as POST with a JSON body.`);
+      return true;
+    }
     const origin = req.headers.origin;
     if (origin !== undefined && !LOOPBACK_HOSTS.has(hostnameOf(origin.replace(/^https?:\/\//, '')) ?? '')) {
-      return deny(res, 403, 'UNAUTHORIZED', "Cross-origin calls are refused. Call the bridge from the console's own page, or from a local script that sends no Origin header.");
+      deny(res, 403, 'UNAUTHORIZED', "Cross-origin calls are refused. Call the bridge from the console's own page, or from a local script that sends no Origin header.");
+      return true;
     }
     const auth = req.headers.authorization ?? '';
     const given = auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : '';
     if (!given || !sameToken(given, token)) {
-      return deny(res, 401, 'UNAUTHORIZED', 'Missing or wrong token. Open the URL the console printed (it carries #token=...) or pass Authorization: Bearer <token>.');
+      deny(res, 401, 'UNAUTHORIZED', 'Missing or wrong token. Open the URL the console printed (it carries #token=...) or pass Authorization: Bearer <token>.');
+      return true;
     }
+    return false;
+  }
+
+  async function handleRpc(req: IncomingMessage, res: ServerResponse, encodedMethod: string): Promise<void> {
+    if (refused(req, res, 'RPC calls (POST /rpc/<method>)')) return;
     const method = decodeSegment(encodedMethod);
     if (method === null) return deny(res, 400, 'INVALID_PARAMS', 'The method name in the path is malformed (a broken %-escape or a control character). Call POST /rpc/<method>, e.g. /rpc/tenants.list.');
     if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
@@ -169,8 +182,15 @@ export async function startHttpBridge(options: HttpBridgeOptions): Promise<HttpB
       if (error instanceof BodyTooLarge) return deny(res, 413, 'INVALID_PARAMS', `The request body is over ${MAX_BODY_BYTES / 1024 / 1024} MB. Send smaller parameters (no method takes that much).`);
       return deny(res, 400, 'INVALID_PARAMS', `The request body is not valid JSON (${(error as Error).name}). Send the params as one JSON object, e.g. {"limit": 50}.`);
     }
-    const envelope = await options.dispatch(method, params);
-    sendJson(res, envelope.ok ? 200 : httpStatusFor(envelope.error.code), envelope);
+    await answerCall(options.dispatch, calls, req, res, method, params);
+  }
+
+  /** `POST /cancel/<call id>`: stops a call in flight that its caller named with `x-call-id`. */
+  async function handleCancel(req: IncomingMessage, res: ServerResponse, encodedId: string): Promise<void> {
+    if (refused(req, res, 'cancels (POST /cancel/<call id>)')) return;
+    const id = decodeSegment(encodedId);
+    if (id === null) return deny(res, 400, 'INVALID_PARAMS', 'The call id in the path is malformed. Cancel with POST /cancel/<the x-call-id the call was sent with>.');
+    sendJson(res, 200, { ok: true, result: { cancelled: calls.cancel(id) } });
   }
 
   async function serveStatic(res: ServerResponse, pathname: string): Promise<void> {

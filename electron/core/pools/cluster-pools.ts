@@ -131,7 +131,13 @@ export class ClusterPools {
   async close(): Promise<void> {
     const handles = [...this.#handles.values()];
     this.#handles.clear();
-    await Promise.allSettled(handles.map((h) => h.db.destroy()));
+    // Kysely ends the pool only if a query went through it; most go to the pool directly.
+    await Promise.allSettled(
+      handles.map(async (h) => {
+        await h.db.destroy();
+        if (!(h.pool as pg.Pool & { ended?: boolean }).ended) await h.pool.end();
+      }),
+    );
   }
 
   #open(target: DatabaseTarget): DatabaseHandle {

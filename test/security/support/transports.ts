@@ -4,6 +4,7 @@ import { createDispatcher, type Dispatch } from '../../../electron/core/dispatch
 import { createHandlers } from '../../../electron/core/dispatch/handlers.ts';
 import { startHttpBridge, type HttpBridge } from '../../../electron/core/http/http-bridge.ts';
 import { cliMain } from '../../../electron/cli/cli-main.ts';
+import { fakeIpcMain, fakeWindow } from '../../support/fake-ipc-main.ts';
 import { registerIpcGateway } from '../../../electron/shell/ipc-gateway.ts';
 import type { ErrorInfo } from '../../../shared/errors.ts';
 
@@ -40,8 +41,9 @@ export interface Transports {
 
 export async function openTransports(ctx: ConsoleContext): Promise<Transports> {
   const dispatch: Dispatch = createDispatcher(createHandlers(ctx), { validateResults: true, readOnly: () => ctx.profile.readOnly });
-  const ipcHandlers = new Map<string, Function>();
-  registerIpcGateway({ handle: (channel, fn) => void ipcHandlers.set(channel, fn), removeHandler: (channel) => void ipcHandlers.delete(channel) }, dispatch, () => APP_URL);
+  const fake = fakeIpcMain();
+  const window = fakeWindow();
+  registerIpcGateway(fake.ipcMain, dispatch, () => APP_URL);
   const bridge = await startHttpBridge({ dispatch });
 
   const http: Transports['http'] = (path, init = {}) =>
@@ -60,7 +62,8 @@ export async function openTransports(ctx: ConsoleContext): Promise<Transports> {
 
   return {
     bridge,
-    ipc: async (method, params, sender = { url: APP_URL, parent: null }) => ipcHandlers.get('shard-console:invoke')!({ senderFrame: sender }, method, params) as Promise<Envelope>,
+    ipc: async (method, params, sender = { url: APP_URL, parent: null }) =>
+      fake.handlers.get('shard-console:invoke')!({ senderFrame: sender, sender: window }, method, params) as Promise<Envelope>,
     rpc: (method, params) =>
       http(`/rpc/${encodeURIComponent(method)}`, {
         method: 'POST',
