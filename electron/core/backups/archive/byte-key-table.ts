@@ -155,5 +155,6 @@ function hashBytes(bytes: Buffer, start: number, length: number): number {
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
-  return h >>> 0;
+  // 30 bits: a small integer, which V8 returns without boxing it into a heap number.
+  return h & 0x3fffffff;
 }
