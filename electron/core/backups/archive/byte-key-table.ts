@@ -1,28 +1,29 @@
 /**
- * A hash table from byte strings to int32 values, in typed arrays and one byte arena: no JS object or
- * string per key. Maps like "realty asset id -> website" hold one entry per parent row, so their size
- * must stay near the bytes of the keys themselves: 10 bytes of bookkeeping per entry (offset, length,
- * value), 4 to 8 bytes of slots (kept at most half full) and the packed key (17 bytes for a uuid, 3 to 6
- * for an integer id), so 20 to 35 bytes an entry; arrays grow by doubling, up to twice that right after.
+ * A hash table from byte strings to int32 values, in typed arrays: no JS object or string per key. Maps
+ * like "realty asset id -> website" hold one entry per parent row and are probed once per child row in
+ * random order, so each entry is one fixed-width record (value, key length, key bytes) that a lookup
+ * reads with a single cache miss after the slot's. Records are as wide as the longest key so far: 12
+ * bytes for an integer id, 24 for a uuid (keys are packed, see pack-copy-key.ts); with 4 to 8 bytes of
+ * slots (at most half full) that is 16 to 32 bytes an entry, up to twice that right after a growth.
  */
 export class ByteKeyTable {
   #slots: Int32Array;
   #mask: number;
-  #offsets: Uint32Array;
-  #lengths: Uint16Array;
-  #values: Int32Array;
-  #arena: Buffer;
-  #arenaUsed = 0;
+  #records: Uint8Array;
+  /** The same memory as int32s: values sit at the start of each record (the width is a multiple of 4). */
+  #words: Int32Array;
+  /** Record width: 4 bytes of value, 2 of key length, then room for the longest key, rounded to 4. */
+  #stride = 0;
+  #capacity: number;
   #size = 0;
 
   constructor(capacity = 1024) {
     const slots = nextPowerOfTwo(Math.max(16, capacity * 2));
     this.#slots = new Int32Array(slots);
     this.#mask = slots - 1;
-    this.#offsets = new Uint32Array(capacity);
-    this.#lengths = new Uint16Array(capacity);
-    this.#values = new Int32Array(capacity);
-    this.#arena = Buffer.allocUnsafe(capacity * 16);
+    this.#capacity = capacity;
+    this.#records = new Uint8Array(0);
+    this.#words = new Int32Array(0);
   }
 
   get size(): number {
@@ -31,13 +32,13 @@ export class ByteKeyTable {
 
   /** Bytes held by the table's arrays, for the memory bound. */
   get bytes(): number {
-    return this.#slots.byteLength + this.#offsets.byteLength + this.#lengths.byteLength + this.#values.byteLength + this.#arena.length;
+    return this.#slots.byteLength + this.#records.byteLength;
   }
 
   /** The entry index of a key, or -1. */
   find(key: Buffer, length: number): number {
-    const hash = hashBytes(key, 0, length);
-    for (let slot = hash & this.#mask; ; slot = (slot + 1) & this.#mask) {
+    if (length + 6 > this.#stride) return -1;
+    for (let slot = hashBytes(key, 0, length) & this.#mask; ; slot = (slot + 1) & this.#mask) {
       const stored = this.#slots[slot]!;
       if (stored === 0) return -1;
       if (this.#sameKey(stored - 1, key, length)) return stored - 1;
@@ -47,8 +48,8 @@ export class ByteKeyTable {
   /** The entry index of a key, inserting it with `initial` when absent. */
   intern(key: Buffer, length: number, initial: number): number {
     if (length > 0xffff) throw new RangeError(`a key of ${length} bytes is longer than a key column can be`);
-    const hash = hashBytes(key, 0, length);
-    let slot = hash & this.#mask;
+    if (length + 6 > this.#stride) this.#widen(length);
+    let slot = hashBytes(key, 0, length) & this.#mask;
     for (; ; slot = (slot + 1) & this.#mask) {
       const stored = this.#slots[slot]!;
       if (stored === 0) break;
@@ -61,73 +62,70 @@ export class ByteKeyTable {
   }
 
   value(entry: number): number {
-    return this.#values[entry]!;
+    return this.#words[(entry * this.#stride) >> 2]!;
   }
 
   setValue(entry: number, value: number): void {
-    this.#values[entry] = value;
+    this.#words[(entry * this.#stride) >> 2] = value;
   }
 
-  /** Key bytes of an entry (a view into the arena: copy it to keep it). */
+  /** Key bytes of an entry (a view into the table: copy it to keep it). */
   key(entry: number): Buffer {
-    const offset = this.#offsets[entry]!;
-    return this.#arena.subarray(offset, offset + this.#lengths[entry]!);
+    const at = entry * this.#stride;
+    const records = this.#records;
+    return Buffer.from(records.buffer, records.byteOffset + at + 6, records[at + 4]! | (records[at + 5]! << 8));
   }
 
   #sameKey(entry: number, key: Buffer, length: number): boolean {
-    if (this.#lengths[entry] !== length) return false;
-    const offset = this.#offsets[entry]!;
-    const arena = this.#arena;
-    for (let i = 0; i < length; i++) if (arena[offset + i] !== key[i]) return false;
+    const records = this.#records;
+    const at = entry * this.#stride;
+    if ((records[at + 4]! | (records[at + 5]! << 8)) !== length) return false;
+    for (let i = 0, k = at + 6; i < length; i++, k++) if (records[k] !== key[i]) return false;
     return true;
   }
 
   #append(key: Buffer, length: number, value: number): number {
+    if (this.#size >= this.#capacity) this.#grow(this.#capacity * 2, this.#stride);
     const entry = this.#size++;
-    if (entry >= this.#values.length) this.#growEntries();
-    if (this.#arenaUsed + length > this.#arena.length) this.#growArena(length);
+    const records = this.#records;
+    const at = entry * this.#stride;
+    this.#words[at >> 2] = value;
+    records[at + 4] = length & 0xff;
+    records[at + 5] = length >>> 8;
     // A byte loop: Buffer#copy builds a typed-array view per call, garbage once per key here.
-    const arena = this.#arena;
-    const at = this.#arenaUsed;
-    for (let i = 0; i < length; i++) arena[at + i] = key[i]!;
-    this.#offsets[entry] = this.#arenaUsed;
-    this.#lengths[entry] = length;
-    this.#values[entry] = value;
-    this.#arenaUsed += length;
+    for (let i = 0, k = at + 6; i < length; i++, k++) records[k] = key[i]!;
     return entry;
   }
 
-  #growEntries(): void {
-    const capacity = this.#values.length * 2;
-    this.#offsets = grow(this.#offsets, new Uint32Array(capacity));
-    this.#lengths = grow(this.#lengths, new Uint16Array(capacity));
-    this.#values = grow(this.#values, new Int32Array(capacity));
+  /** A key longer than the records hold: every record gets wider (keys of one column rarely differ much). */
+  #widen(length: number): void {
+    this.#grow(this.#capacity, (length + 6 + 3) & ~3);
   }
 
-  #growArena(needed: number): void {
-    const arena = Buffer.allocUnsafe(Math.max(this.#arena.length * 2, this.#arenaUsed + needed));
-    this.#arena.copy(arena, 0, 0, this.#arenaUsed);
-    this.#arena = arena;
+  #grow(capacity: number, stride: number): void {
+    const records = new Uint8Array(capacity * stride);
+    const old = this.#stride;
+    for (let entry = 0; entry < this.#size; entry++) records.set(this.#records.subarray(entry * old, entry * old + old), entry * stride);
+    this.#records = records;
+    this.#words = new Int32Array(records.buffer);
+    this.#capacity = capacity;
+    this.#stride = stride;
   }
 
-  /** Doubles the slots; hashes are computed again from the arena rather than kept (4 bytes an entry saved). */
+  /** Doubles the slots, hashing each key again from its record. */
   #rehash(): void {
     const slots = new Int32Array(this.#slots.length * 2);
     const mask = slots.length - 1;
+    const records = this.#records;
     for (let entry = 0; entry < this.#size; entry++) {
-      const offset = this.#offsets[entry]!;
-      let slot = hashBytes(this.#arena, offset, this.#lengths[entry]!) & mask;
+      const at = entry * this.#stride;
+      let slot = hashBytes(records, at + 6, records[at + 4]! | (records[at + 5]! << 8)) & mask;
       while (slots[slot] !== 0) slot = (slot + 1) & mask;
       slots[slot] = entry + 1;
     }
     this.#slots = slots;
     this.#mask = mask;
   }
-}
-
-function grow<T extends Uint32Array | Uint16Array | Int32Array>(from: T, to: T): T {
-  to.set(from);
-  return to;
 }
 
 function nextPowerOfTwo(n: number): number {
@@ -137,7 +135,7 @@ function nextPowerOfTwo(n: number): number {
 }
 
 /** Four bytes a step (murmur3's mixing), then a final mix so that sequential ids spread over the slots. */
-function hashBytes(bytes: Buffer, start: number, length: number): number {
+function hashBytes(bytes: Uint8Array, start: number, length: number): number {
   let h = length;
   let i = start;
   const end = start + length;

@@ -54,8 +54,8 @@ interface TablePlan extends TableTally {
  *
  * Memory bound: a fixed part that does not grow with the archive (Node, read and inflate buffers and
  * their garbage between collections: 130 MB peak RSS reading the backup bench's 1.5 GB archive without
- * counting) plus 20 to 35 bytes per row of each parent table whose children are still unread
- * (ByteKeyTable; a uuid key packs to 17 bytes) and, through a pipe, as much again per distinct parent key
+ * counting) plus 16 to 32 bytes per row of each parent table whose children are still unread
+ * (ByteKeyTable: 16 for an integer key, 32 for a uuid) and, through a pipe, as much again per distinct parent key
  * of children read before their parent. Never the rows themselves. The bench's 800,000 properties took
  * it to 147 MB; the 200 MB budget holds to about 2 million rows in the parent tables read at one time.
  */
