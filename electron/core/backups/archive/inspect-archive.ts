@@ -102,7 +102,7 @@ function tableCount(t: TableTally): TableRowCount {
 
 function websiteCounts(counter: TenantRowCounter): WebsiteRowCount[] {
   const websites = counter.websiteKeys.map((websiteId, w) => {
-    const perTable = counter.websiteRows[w]!;
+    const perTable = counter.websiteRows(w);
     const tables: Record<string, number> = {};
     let rows = 0;
     for (const t of counter.tables) {

@@ -64,8 +64,8 @@ export class TenantRowCounter {
   readonly tables: readonly TableTally[];
   /** Website keys (the tenant key's text) by website index. */
   readonly websiteKeys: string[] = [];
-  /** Rows per website index, per table index. */
-  readonly websiteRows: Float64Array[] = [];
+  /** Rows per website and table, flat: website w, table t at w * tables.length + t. */
+  #counts = new Float64Array(0);
   readonly #plans: Map<string, TablePlan>;
   readonly #planByDumpId = new Map<number, TablePlan>();
   readonly #websites = new ByteKeyTable(256);
@@ -83,6 +83,12 @@ export class TenantRowCounter {
     this.#plans = planTables(archive.dataEntries, schema.partitionRoots, this.classification);
     this.tables = [...this.#plans.values()];
     for (const plan of this.#plans.values()) for (const entry of plan.entries) this.#planByDumpId.set(entry.dumpId, plan);
+  }
+
+  /** Rows of one website (by index) per table index. */
+  websiteRows(website: number): Float64Array {
+    const width = this.tables.length;
+    return this.#counts.subarray(website * width, website * width + width);
   }
 
   /** Pre-registers a website so it gets index 0 (for one website's rows). */
@@ -198,7 +204,7 @@ export class TenantRowCounter {
 
   #attribute(plan: TablePlan, website: number, provides: ProvidedFields[], buf: Buffer, start: number, end: number): void {
     if (website < 0) plan.rowsWithoutWebsite++;
-    else this.websiteRows[website]![plan.index]!++;
+    else this.#counts[website * this.tables.length + plan.index]!++;
     if (provides.length > 0) this.#provide(provides, website, buf, start, end);
     if (this.#hook !== null) this.#hook(plan, website, buf, start, end);
   }
@@ -217,7 +223,12 @@ export class TenantRowCounter {
     const website = this.#websites.intern(key, length, before);
     if (this.#websites.size > before) {
       this.websiteKeys.push(unescapeCopyBytes(buf, range.start, range.end).toString('utf8'));
-      this.websiteRows.push(new Float64Array(this.tables.length));
+      const needed = this.websiteKeys.length * this.tables.length;
+      if (needed > this.#counts.length) {
+        const counts = new Float64Array(Math.max(needed, this.#counts.length * 2));
+        counts.set(this.#counts);
+        this.#counts = counts;
+      }
     }
     return website;
   }
@@ -254,7 +265,7 @@ export class TenantRowCounter {
       websiteOfLink[link] = website;
       const rows = waiting.value(link);
       if (website < 0) plan.rowsWithoutWebsite += rows;
-      else this.websiteRows[website]![plan.index]! += rows;
+      else this.#counts[website * this.tables.length + plan.index]! += rows;
       plan.rowsWaiting -= rows;
     }
     for (const provided of plan.provides) {

@@ -50,7 +50,7 @@ export async function websiteRows(archive: PgDumpArchive, websiteId: string, opt
     target = c.registerWebsite(websiteId);
   };
   const { counter, error } = await runCounter(archive, options, hook, prepare, limit > 0);
-  const perTable = target >= 0 ? counter.websiteRows[target] : undefined;
+  const perTable = target >= 0 ? counter.websiteRows(target) : undefined;
   const tables: WebsiteTableRows[] = [];
   for (const t of counter.tables) {
     const rows = perTable?.[t.index] ?? 0;
