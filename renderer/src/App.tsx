@@ -10,6 +10,7 @@ import { ShardDetail } from './routes/ShardDetail.tsx';
 import { Doctor } from './routes/Doctor.tsx';
 import { Moves } from './routes/Moves.tsx';
 import { MoveJobPage } from './routes/moves/MoveJobPage.tsx';
+import { Jobs } from './routes/Jobs.tsx';
 import { useRoute } from './router/use-route.ts';
 import { useEffect } from 'react';
 import type { Route } from './router/routes.ts';
@@ -25,6 +26,7 @@ const titles: Record<Route['name'], string> = {
   doctor: 'Doctor',
   moves: 'Moves',
   move: 'Move job',
+  jobs: 'Jobs',
   'not-found': 'Not found',
 };
 
@@ -45,6 +47,7 @@ export function App() {
       {route.name === 'doctor' && <Doctor database={route.database} />}
       {route.name === 'moves' && <Moves />}
       {route.name === 'move' && <MoveJobPage key={route.jobId} jobId={route.jobId} />}
+      {route.name === 'jobs' && <Jobs />}
       {route.name === 'not-found' && (
         <ErrorPanel error={new Error(`There is no page at ${route.path}. Use the navigation on the left.`)} />
       )}

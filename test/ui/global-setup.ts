@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startTestCluster } from '../harness/test-cluster.ts';
@@ -23,7 +23,13 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   let server: ChildProcess | null = null;
   try {
     const env = { ...process.env, SC_TEST_PASSWORD: cluster.password };
-    server = spawn(process.execPath, ['bin/shard-console.js', 'serve', '--profile', cluster.profilePath, '--port', '0', '--json'], {
+    // A copy of the migrations the specs may add to (a run stopped from the UI needs one pending).
+    const migrationsDir = resolve(repoRoot, 'test-results/ui-migrations');
+    await rm(migrationsDir, { recursive: true, force: true });
+    await cp(resolve(repoRoot, 'migrations'), migrationsDir, { recursive: true });
+    const profilePath = resolve(cluster.dir, 'ui-profile.json');
+    await writeFile(profilePath, JSON.stringify({ ...JSON.parse(await readFile(cluster.profilePath, 'utf8')), migrationsDir }, null, 2), { mode: 0o600 });
+    server = spawn(process.execPath, ['bin/shard-console.js', 'serve', '--profile', profilePath, '--port', '0', '--json'], {
       cwd: repoRoot,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -35,7 +41,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       origin: new URL(announced.url).origin,
       port: announced.port,
       token: announced.token,
-      profilePath: cluster.profilePath,
+      profilePath,
+      migrationsDir,
       password: cluster.password,
       databases: (cluster.servers as readonly UiDatabase[]).map((s) => ({ name: s.name, host: s.host, port: s.port, database: s.database, user: s.user })),
     };

@@ -21,6 +21,8 @@ export interface UiServer {
   port: number;
   token: string;
   profilePath: string;
+  /** The copy of the migrations folder the server's profile names: specs may add a migration to it. */
+  migrationsDir: string;
   password: string;
   databases: UiDatabase[];
 }

@@ -65,6 +65,7 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
   const target = ctx.pools.get(job.target);
   const timings: Record<string, number> = { ...job.timings };
   const views: { target: Promise<string[]> | null } = { target: null };
+  let at: MoveStep = job.step;
   try {
     const [sourceCatalog, targetCatalog] = await Promise.all([ctx.catalog.get(job.source, { refresh: true }), ctx.catalog.get(job.target, { refresh: true })]);
     const tables = scopedTables(sourceCatalog);
@@ -89,6 +90,7 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
     };
     for (let i = stepIndex(job.step); i <= stepIndex(until); i++) {
       const step = STEPS[i]!;
+      at = step;
       // A safe point: the step before is recorded and whole, this one has not started.
       stopIfRequested();
       failpoint(`before:${step}`);
@@ -245,7 +247,6 @@ export async function runSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: 
     if (stop?.aborted) {
       // Stopped on request: the job stays `running` with no console holding it, which is what an
       // interrupted job looks like, so it resumes (or rolls back) from the step it was at.
-      const at = (await getJob(ctx.pools.primary(), jobId).catch(() => job)).step;
       const reason = stop.reason instanceof ConsoleError ? stop.reason.message : 'Stopped on request.';
       await updateJob(lock, jobId, { error: `${reason} It stopped during the ${at} step: resume or roll it back.`, timings }).catch(() => {});
       throw stop.reason instanceof ConsoleError ? stop.reason : new ConsoleError('CANCELLED', reason, { target: jobId });

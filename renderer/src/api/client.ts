@@ -1,7 +1,7 @@
 import './zod-jitless.ts';
 import { z } from 'zod';
 import { contract } from '../../../shared/contract.ts';
-import type { MethodName, MethodParams, MethodResult } from '../../../shared/contract.ts';
+import type { MethodEvent, MethodName, MethodParams, MethodResult } from '../../../shared/contract.ts';
 import { errorEnvelopeSchema } from '../../../shared/errors.ts';
 import type { ErrorCode, ErrorInfo } from '../../../shared/errors.ts';
 import { sessionToken } from './session-token.ts';
@@ -53,13 +53,30 @@ export class TransportError extends Error {
 
 /** What the Electron preload exposes; checked structurally at runtime rather than trusted. */
 interface PreloadBridge {
-  invoke(method: string, params: unknown): Promise<unknown>;
+  invoke(method: string, params: unknown, callId?: string, onEvent?: (event: unknown) => void): Promise<unknown>;
+  cancel?(callId: string): void;
+}
+
+/** How a call is followed: its events as they come, and the signal that cancels it. */
+export interface SendOptions {
+  readonly signal?: AbortSignal;
+  readonly onEvent?: (event: unknown) => void;
 }
 
 export interface Transport {
   readonly kind: 'ipc' | 'http';
-  /** Sends one request and resolves with the raw envelope, unvalidated. */
-  send(method: MethodName, params: unknown): Promise<unknown>;
+  /** Sends one request and resolves with the raw envelope, unvalidated; events go to `onEvent` unvalidated too. */
+  send(method: MethodName, params: unknown, options?: SendOptions): Promise<unknown>;
+}
+
+/** A call's id, which cancels it on its transport: unique enough for one window's calls in flight. */
+function newCallId(): string {
+  const random = crypto.getRandomValues(new Uint32Array(2));
+  return `c${Date.now().toString(36)}${random[0]!.toString(36)}${random[1]!.toString(36)}`;
+}
+
+function cancelledEnvelope(method: string) {
+  return { ok: false, error: { code: 'CANCELLED', message: `${method} was cancelled.` } };
 }
 
 function preloadBridge(): PreloadBridge | null {
@@ -72,39 +89,91 @@ function preloadBridge(): PreloadBridge | null {
 
 const ipcTransport = (bridge: PreloadBridge): Transport => ({
   kind: 'ipc',
-  send: (method, params) => bridge.invoke(method, params),
+  send(method, params, options = {}) {
+    if (options.signal === undefined && options.onEvent === undefined) return bridge.invoke(method, params);
+    const callId = newCallId();
+    const cancel = () => bridge.cancel?.(callId);
+    options.signal?.addEventListener('abort', cancel, { once: true });
+    return bridge.invoke(method, params, callId, options.onEvent ?? (() => {})).finally(() => options.signal?.removeEventListener('abort', cancel));
+  },
 });
 
+/** Reads an NDJSON response: each `{"event": ...}` line to `onEvent`, the last line is the envelope. */
+async function readStream(method: string, response: Response, onEvent: (event: unknown) => void): Promise<unknown> {
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = '';
+  let envelope: unknown = null;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffered += value;
+    for (let at = buffered.indexOf('\n'); at >= 0; at = buffered.indexOf('\n')) {
+      const line = JSON.parse(buffered.slice(0, at)) as Record<string, unknown>;
+      buffered = buffered.slice(at + 1);
+      if ('event' in line) onEvent(line.event);
+      else envelope = line;
+    }
+  }
+  if (envelope === null) throw new TransportError(method, 'The console server closed the stream before answering. Is `shard-console serve` still running?');
+  return envelope;
+}
+
+function authorizedHeaders(extra: Record<string, string>): Record<string, string> {
+  const token = sessionToken();
+  return token === null ? extra : { ...extra, Authorization: `Bearer ${token}` };
+}
+
+/**
+ * The loopback HTTP bridge. A followed call (events or a signal) asks for NDJSON and is cancelled by
+ * aborting the request, which the server sees as the client going away, and by POST /cancel/<id>.
+ */
 const httpTransport: Transport = {
   kind: 'http',
-  async send(method, params) {
-    const token = sessionToken();
-    const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: 'application/json' };
-    if (token !== null) headers.Authorization = `Bearer ${token}`;
-    let response: Response;
+  async send(method, params, options = {}) {
+    const streamed = options.onEvent !== undefined || options.signal !== undefined;
+    const callId = streamed ? newCallId() : null;
+    const headers = authorizedHeaders({
+      'Content-Type': 'application/json',
+      Accept: streamed ? 'application/x-ndjson' : 'application/json',
+      ...(callId ? { 'X-Call-Id': callId } : {}),
+    });
+    const cancel = () => {
+      if (callId) void fetch(`/cancel/${callId}`, { method: 'POST', headers: authorizedHeaders({ 'Content-Type': 'application/json' }), body: '{}', credentials: 'omit' }).catch(() => {});
+    };
+    options.signal?.addEventListener('abort', cancel, { once: true });
     try {
-      response = await fetch(`/rpc/${encodeURIComponent(method)}`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify(params),
-        credentials: 'omit',
-        cache: 'no-store',
-      });
-    } catch (cause) {
-      throw new TransportError(method, 'The console server did not answer. Is `shard-console serve` still running?', { cause });
+      let response: Response;
+      try {
+        response = await fetch(`/rpc/${encodeURIComponent(method)}`, { method: 'POST', headers, body: JSON.stringify(params), credentials: 'omit', cache: 'no-store', signal: options.signal ?? null });
+      } catch (cause) {
+        if (options.signal?.aborted) return cancelledEnvelope(method);
+        throw new TransportError(method, 'The console server did not answer. Is `shard-console serve` still running?', { cause });
+      }
+      if (streamed && response.ok && (response.headers.get('content-type') ?? '').startsWith('application/x-ndjson')) {
+        return await readStream(method, response, options.onEvent ?? (() => {})).catch((error: unknown) => {
+          if (options.signal?.aborted) return cancelledEnvelope(method);
+          throw error;
+        });
+      }
+      return await readJson(method, response);
+    } finally {
+      options.signal?.removeEventListener('abort', cancel);
     }
-    const text = await response.text();
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      if (response.status === 401) return unauthorizedEnvelope();
-      throw new TransportError(method, `The console server answered ${method} with HTTP ${response.status} and no JSON body.`);
-    }
-    if (response.status === 401 && !errorEnvelopeSchema.safeParse(body).success) return unauthorizedEnvelope();
-    return body;
   },
 };
+
+async function readJson(method: string, response: Response): Promise<unknown> {
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    if (response.status === 401) return unauthorizedEnvelope();
+    throw new TransportError(method, `The console server answered ${method} with HTTP ${response.status} and no JSON body.`);
+  }
+  if (response.status === 401 && !errorEnvelopeSchema.safeParse(body).success) return unauthorizedEnvelope();
+  return body;
+}
 
 function unauthorizedEnvelope() {
   return {
@@ -148,11 +217,31 @@ function describeIssues(error: z.ZodError): string {
     .join('; ');
 }
 
-export async function call<M extends MethodName>(method: M, params: MethodParams<M>): Promise<MethodResult<M>> {
+export interface CallOptions<M extends MethodName> {
+  /** Cancels the call: the console stops its work at a safe point and cancels its statements. */
+  readonly signal?: AbortSignal;
+  /** The method's events as they come (progress, streamed chunks), each checked against the contract. */
+  readonly onEvent?: (event: MethodEvent<M>) => void;
+}
+
+export async function call<M extends MethodName>(method: M, params: MethodParams<M>, options: CallOptions<M> = {}): Promise<MethodResult<M>> {
   const checked = contract[method].params.safeParse(params);
   if (!checked.success) {
     throw new ApiError(method, { code: 'INVALID_PARAMS', message: `Invalid parameters for ${method}: ${describeIssues(checked.error)}` });
   }
-  const raw = await currentTransport().send(method, checked.data);
+  const onEvent = options.onEvent;
+  const sendOptions: SendOptions = {
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(onEvent
+      ? {
+          onEvent: (raw: unknown) => {
+            // An event that breaks the contract is dropped, like a malformed result is refused.
+            const event = contract[method].events.safeParse(raw);
+            if (event.success) onEvent(event.data as MethodEvent<M>);
+          },
+        }
+      : {}),
+  };
+  const raw = await currentTransport().send(method, checked.data, sendOptions);
   return readEnvelope(method, raw);
 }

@@ -8,6 +8,7 @@ const NAV = [
   { section: 'overview', href: '#/overview', label: 'Overview' },
   { section: 'tenants', href: '#/tenants', label: 'Tenants' },
   { section: 'moves', href: '#/moves', label: 'Moves' },
+  { section: 'jobs', href: '#/jobs', label: 'Jobs' },
   { section: 'shards', href: '#/shards', label: 'Shards' },
   { section: 'doctor', href: '#/doctor', label: 'Doctor' },
   { section: 'migrations', href: '#/migrations', label: 'Migrations' },

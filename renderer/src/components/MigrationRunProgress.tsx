@@ -1,12 +1,14 @@
+import type { ReactNode } from 'react';
 import type { MigrationRun } from '../../../shared/contract.ts';
 import { runSummary } from '../view/migration-matrix.ts';
 
 /** A run while it goes and after: overall progress, then where every database stands. */
-export function MigrationRunProgress({ run }: { run: MigrationRun }) {
+export function MigrationRunProgress({ run, stop = null }: { run: MigrationRun; stop?: ReactNode }) {
   const percent = run.total === 0 ? (run.state === 'running' ? 0 : 100) : Math.round((run.done / run.total) * 100);
   return (
     <section className={`card run run--${run.state}`} data-testid="migration-run" data-state={run.state}>
       <h2 className="card__title">Migration run</h2>
+      {stop}
       <p role="status" aria-live="polite" className="run__summary">
         {runSummary(run)}
       </p>

@@ -13,6 +13,7 @@ export type Route =
   | { name: 'doctor'; database: string | null }
   | { name: 'moves' }
   | { name: 'move'; jobId: string }
+  | { name: 'jobs' }
   | { name: 'not-found'; path: string };
 
 export function parseRoute(hash: string): Route {
@@ -35,6 +36,7 @@ export function parseRoute(hash: string): Route {
     return { name: 'tenants', shard: shard === null || shard === '' ? null : shard };
   }
   if (path === '/moves') return { name: 'moves' };
+  if (path === '/jobs') return { name: 'jobs' };
   const move = /^\/moves\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i.exec(path);
   if (move?.[1] !== undefined) return { name: 'move', jobId: move[1].toLowerCase() };
   const detail = /^\/tenants\/([^/]+)$/.exec(path);
@@ -67,13 +69,16 @@ export function routeHref(route: Route): string {
       return '#/moves';
     case 'move':
       return `#/moves/${route.jobId}`;
+    case 'jobs':
+      return '#/jobs';
     case 'not-found':
       return `#${route.path}`;
   }
 }
 
 /** Which nav entry a route belongs to. */
-export function navSection(route: Route): 'overview' | 'tenants' | 'migrations' | 'drift' | 'shards' | 'doctor' | 'moves' | null {
+export function navSection(route: Route): 'overview' | 'tenants' | 'migrations' | 'drift' | 'shards' | 'doctor' | 'moves' | 'jobs' | null {
+  if (route.name === 'jobs') return 'jobs';
   if (route.name === 'overview') return 'overview';
   if (route.name === 'migrations' || route.name === 'drift') return route.name;
   if (route.name === 'shards' || route.name === 'shard') return 'shards';

@@ -1,7 +1,9 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { MigrationPlanResult, MigrationRun } from '../../../shared/contract.ts';
 import { call } from '../api/client.ts';
 import { queryCache, useQuery } from '../api/hooks.ts';
+import { useLiveJob } from '../api/job-hooks.ts';
+import { StopButton } from './moves/MoveJobPage.tsx';
 import { AddShardDialog } from '../components/AddShardDialog.tsx';
 import { ReadOnlyGate } from '../components/ReadOnlyGate.tsx';
 import { ErrorPanel } from '../components/ErrorPanel.tsx';
@@ -12,36 +14,37 @@ import { MigrationRunProgress } from '../components/MigrationRunProgress.tsx';
 import { ModalDialog } from '../components/ModalDialog.tsx';
 import { hasWork, migrationMatrix } from '../view/migration-matrix.ts';
 
-const POLL_MS = 400;
-
-/** Follows a run until it ends, then refreshes what it changed. */
-function useMigrationRun(runId: string | null, onFinished: () => void): { run: MigrationRun | null; error: unknown } {
+/**
+ * Follows a run by its events (this console runs it): each event re-reads the run's per-database
+ * snapshot, at most a few times a second; at the end, one last read, then what it changed.
+ */
+function useMigrationRun(runId: string | null, onFinished: () => void): { run: MigrationRun | null; error: unknown; following: boolean } {
   const [run, setRun] = useState<MigrationRun | null>(null);
   const [error, setError] = useState<unknown>(undefined);
+  const reading = useRef({ at: 0, pending: false });
+  const read = (id: string) =>
+    call('migrations.run', { runId: id }).then(setRun, (e: unknown) => setError(e));
   useEffect(() => {
-    if (runId === null) return;
-    let stopped = false;
-    const poll = async () => {
-      try {
-        const next = await call('migrations.run', { runId });
-        if (stopped) return;
-        setRun(next);
-        if (next.state === 'running') setTimeout(poll, POLL_MS);
-        else {
-          onFinished();
-          // Other pages read sizes and schemas the run may have changed.
-          queryCache.invalidate('cluster.overview');
-        }
-      } catch (e) {
-        if (!stopped) setError(e);
-      }
-    };
-    void poll();
-    return () => {
-      stopped = true;
-    };
+    setRun(null);
+    setError(undefined);
+    if (runId !== null) void read(runId);
   }, [runId]);
-  return { run, error };
+  const live = useLiveJob(runId, {
+    onEvent: () => {
+      if (runId === null || Date.now() - reading.current.at < 250) return;
+      reading.current.at = Date.now();
+      void read(runId);
+    },
+    onEnd: () => {
+      if (runId === null) return;
+      void read(runId).then(() => {
+        onFinished();
+        // Other pages read sizes and schemas the run may have changed.
+        queryCache.invalidate('cluster.overview');
+      });
+    },
+  });
+  return { run, error: error ?? live.error, following: live.following };
 }
 
 export function Migrations() {
@@ -51,7 +54,7 @@ export function Migrations() {
   const [planError, setPlanError] = useState<unknown>(undefined);
   const [runId, setRunId] = useState<string | null>(null);
   const [addingShard, setAddingShard] = useState(false);
-  const { run, error: runError } = useMigrationRun(runId, status.refetch);
+  const { run, error: runError, following } = useMigrationRun(runId, status.refetch);
   const running = run?.state === 'running' || (runId !== null && run === null);
 
   async function loadPlan(purpose: 'dry-run' | 'apply') {
@@ -105,7 +108,7 @@ export function Migrations() {
       {status.data && <p className="muted">Migrations from <code>{status.data.migrationsDir}</code>: global ones run on the primary only, tenant ones on the primary and then every shard.</p>}
       {planError !== undefined && <ErrorPanel error={planError} />}
       {runError !== undefined && <ErrorPanel error={runError} />}
-      {run && <MigrationRunProgress run={run} />}
+      {run && <MigrationRunProgress run={run} stop={following && runId !== null ? <StopButton jobId={runId} /> : null} />}
       {planFor === 'dry-run' && (
         <section className="card">
           <h2 className="card__title">Dry run: nothing was changed</h2>

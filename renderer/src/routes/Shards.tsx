@@ -1,4 +1,6 @@
-import { useShardSizes } from '../api/shard-hooks.ts';
+import { useStreamedCall } from '../api/job-hooks.ts';
+import { ApiError } from '../api/client.ts';
+import { JobProgressBar } from '../components/JobProgressBar.tsx';
 import { ErrorPanel } from '../components/ErrorPanel.tsx';
 import { Loading } from '../components/Loading.tsx';
 import { SizeTrendChart, TableStackChart } from '../components/SizeCharts.tsx';
@@ -9,25 +11,36 @@ import type { ShardSizesResult } from '../../../shared/contract.ts';
 
 /** Every database's size split by table, its growth and its trend; each links to its shard page. */
 export function Shards() {
-  const sizes = useShardSizes();
+  // A size scan reports each database as it is read, and can be cancelled on the server.
+  const sizes = useStreamedCall('shards.sizes', {}, 'all');
+  const cancelled = sizes.error instanceof ApiError && sizes.error.code === 'CANCELLED';
   return (
     <div className="page">
       <header className="page__header">
         <h1>Shards</h1>
         <div className="page__actions">
-          {sizes.data !== undefined && <span className="muted">read in {formatCount(sizes.data.durationMs)} ms</span>}
-          <button type="button" className="button" onClick={sizes.refetch} disabled={sizes.loading}>
+          {sizes.data !== undefined && !sizes.running && <span className="muted">read in {formatCount(sizes.data.durationMs)} ms</span>}
+          {sizes.running && (
+            <span className="scan-progress" data-testid="size-scan">
+              <JobProgressBar event={sizes.progress} label="Size scan" />
+              <button type="button" className="button" onClick={sizes.cancel}>
+                Cancel
+              </button>
+            </span>
+          )}
+          <button type="button" className="button" onClick={sizes.run} disabled={sizes.running}>
             Refresh
           </button>
         </div>
       </header>
+      {cancelled && <p className="muted" data-testid="size-scan-cancelled">The size scan was cancelled; its statements were stopped on every database. Refresh to read again.</p>}
       {sizes.data !== undefined ? (
         <ShardsBody sizes={sizes.data} />
-      ) : sizes.error !== undefined ? (
-        <ErrorPanel error={sizes.error} onRetry={sizes.refetch} />
-      ) : (
+      ) : sizes.error !== undefined && !cancelled ? (
+        <ErrorPanel error={sizes.error} onRetry={sizes.run} />
+      ) : sizes.running ? (
         <Loading label="Reading sizes from every database…" />
-      )}
+      ) : null}
     </div>
   );
 }

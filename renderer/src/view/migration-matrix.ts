@@ -87,6 +87,10 @@ export function runSummary(run: MigrationRun): string {
     return `Applying… ${run.done} of ${run.total}${current.length > 0 ? ` (${current.join(', ')})` : ''}`;
   }
   if (run.state === 'succeeded') return run.done === 0 ? 'Nothing to apply: every database is up to date.' : `Applied ${run.done} migration${run.done === 1 ? '' : 's'}; every database is up to date.`;
+  if (run.state === 'interrupted') {
+    const stopped = run.databases.filter((d) => d.state === 'stopped' || d.state === 'running' || d.state === 'waiting').map((d) => d.name);
+    return `Stopped before it finished${stopped.length ? ` (${stopped.join(', ')})` : ''}: the migration in flight rolled back and stays pending. Apply again to resume.`;
+  }
   return `Stopped: ${failedHere.map((d) => `${d.name} ${d.state}`).join(', ') || run.error?.message || 'failed'}. Databases not listed finished; run again once fixed, it resumes.`;
 }
 

@@ -1,7 +1,8 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { MoveJob } from '../../../../shared/contract.ts';
 import { formatDuration } from '../../../../shared/format.ts';
-import { ApiError } from '../../api/client.ts';
+import { ApiError, call } from '../../api/client.ts';
+import { useLiveJob } from '../../api/job-hooks.ts';
 import { queryCache, useQuery } from '../../api/hooks.ts';
 import { MoveStateBadge } from '../../components/MoveBadges.tsx';
 import { MoveJobActions } from '../../components/MoveJobActions.tsx';
@@ -24,7 +25,20 @@ const POLL_MS = 1000;
 export function MoveJobPage({ jobId }: { jobId: string }) {
   const query = useQuery('moves.get', { jobId });
   const job = query.data;
-  usePolling(query.refetch, shouldPoll(job), POLL_MS);
+  // Run by this console: followed by its events, the job re-read when its step changes and about once
+  // a second while it copies (per-table progress). Run by another console: asked for every second.
+  const lastRead = useRef({ phase: '', at: 0 });
+  const live = useLiveJob(jobId, {
+    onEvent: (event) => {
+      const now = Date.now();
+      if (event.phase !== lastRead.current.phase || now - lastRead.current.at >= POLL_MS) {
+        lastRead.current = { phase: event.phase, at: now };
+        query.refetch();
+      }
+    },
+    onEnd: () => query.refetch(),
+  });
+  usePolling(query.refetch, shouldPoll(job) && !live.following, POLL_MS);
 
   const [history, setHistory] = useState<ProgressHistory>([]);
   useEffect(() => {
@@ -50,6 +64,7 @@ export function MoveJobPage({ jobId }: { jobId: string }) {
           {job !== undefined ? `Website ${job.websiteId}: ${job.source} → ${job.target}` : 'Move job'} {job !== undefined && <MoveStateBadge job={job} />}
         </h1>
         <div className="page__actions">
+          {live.following && <StopButton jobId={jobId} />}
           {job !== undefined && <MoveJobActions job={job} onChanged={query.refetch} />}
           <button type="button" className="button" onClick={query.refetch} disabled={query.loading && job === undefined}>
             Refresh
@@ -71,6 +86,38 @@ export function MoveJobPage({ jobId }: { jobId: string }) {
         <Loading label="Reading the move job…" />
       )}
     </div>
+  );
+}
+
+/** Stops a job this console runs at its next safe point (it can be resumed or rolled back after). */
+export function StopButton({ jobId }: { jobId: string }) {
+  const [confirming, setConfirming] = useState(false);
+  const [stopping, setStopping] = useState(false);
+  if (stopping) return <span className="muted">Stopping at the next safe point…</span>;
+  if (!confirming) {
+    return (
+      <button type="button" className="button button--danger" onClick={() => setConfirming(true)}>
+        Stop
+      </button>
+    );
+  }
+  return (
+    <span className="confirm-inline" role="group" aria-label="Confirm stop">
+      Stop it? It can be resumed or rolled back after.{' '}
+      <button
+        type="button"
+        className="button button--danger"
+        onClick={() => {
+          setStopping(true);
+          void call('jobs.stop', { jobId }).catch(() => setStopping(false));
+        }}
+      >
+        Stop now
+      </button>{' '}
+      <button type="button" className="button" onClick={() => setConfirming(false)}>
+        Keep running
+      </button>
+    </span>
   );
 }
 

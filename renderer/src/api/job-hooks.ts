@@ -1,0 +1,93 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { Job, JobProgressEvent, MethodName, MethodParams, MethodResult } from '../../../shared/contract.ts';
+import { call } from './client.ts';
+
+const ELSEWHERE_POLL_MS = 2000;
+
+export interface LiveJob {
+  /** The job as last known: from jobs.watch's answer, or jobs.get while it runs in another console. */
+  readonly job: Job | null;
+  /** The newest progress event, and the one before it (for a rate). */
+  readonly progress: JobProgressEvent | null;
+  readonly earlier: { event: JobProgressEvent; at: number } | null;
+  /** True while this console runs the job and its events arrive (no polling then). */
+  readonly following: boolean;
+  readonly error: unknown;
+}
+
+/**
+ * Follows a job: when this console runs it, by its events (jobs.watch), with no polling; when another
+ * console runs it, by asking jobs.get every two seconds until it stops. `onEvent` sees each event
+ * (a page refreshes its detail on a new phase); `onEnd` once the job has ended.
+ */
+export function useLiveJob(jobId: string | null, handlers: { onEvent?: (event: JobProgressEvent) => void; onEnd?: (job: Job) => void } = {}): LiveJob {
+  const [state, setState] = useState<LiveJob>({ job: null, progress: null, earlier: null, following: false, error: undefined });
+  const latest = useRef(handlers);
+  latest.current = handlers;
+  useEffect(() => {
+    if (jobId === null) return;
+    const controller = new AbortController();
+    let timer: number | undefined;
+    const onEvent = (event: JobProgressEvent) => {
+      setState((s) => ({ ...s, following: true, earlier: s.progress ? { event: s.progress, at: Date.now() } : null, progress: event }));
+      latest.current.onEvent?.(event);
+    };
+    const settle = (job: Job) => {
+      setState((s) => ({ ...s, job, following: false, progress: job.progress ?? s.progress }));
+      if (job.live && !job.here) timer = window.setTimeout(poll, ELSEWHERE_POLL_MS);
+      else latest.current.onEnd?.(job);
+    };
+    const poll = () => void call('jobs.get', { jobId }, { signal: controller.signal }).then(settle, (error: unknown) => setState((s) => ({ ...s, error })));
+    void call('jobs.watch', { jobId }, { signal: controller.signal, onEvent }).then(settle, (error: unknown) => {
+      if (!controller.signal.aborted) setState((s) => ({ ...s, error, following: false }));
+    });
+    return () => {
+      controller.abort();
+      window.clearTimeout(timer);
+    };
+  }, [jobId]);
+  return state;
+}
+
+export interface StreamedCall<M extends MethodName> {
+  readonly data: MethodResult<M> | undefined;
+  readonly error: unknown;
+  readonly running: boolean;
+  readonly progress: JobProgressEvent | null;
+  /** Runs the call again (a refresh). */
+  readonly run: () => void;
+  /** Stops the call in flight: the console cancels its statements. */
+  readonly cancel: () => void;
+}
+
+/**
+ * A call that reports progress while it runs (a size scan): its events shown as they come, and a
+ * Cancel that stops it on the server. The answer is kept until the next run.
+ */
+export function useStreamedCall<M extends MethodName>(method: M, params: MethodParams<M>, key: string): StreamedCall<M> {
+  const [state, setState] = useState<{ data: MethodResult<M> | undefined; error: unknown; running: boolean; progress: JobProgressEvent | null }>({
+    data: undefined,
+    error: undefined,
+    running: false,
+    progress: null,
+  });
+  const controller = useRef<AbortController | null>(null);
+  const paramsRef = useRef(params);
+  paramsRef.current = params;
+  const run = useCallback(() => {
+    controller.current?.abort();
+    const mine = new AbortController();
+    controller.current = mine;
+    setState((s) => ({ ...s, running: true, error: undefined, progress: null }));
+    call(method, paramsRef.current, { signal: mine.signal, onEvent: (event) => setState((s) => ({ ...s, progress: event as JobProgressEvent })) }).then(
+      (data) => controller.current === mine && setState({ data, error: undefined, running: false, progress: null }),
+      (error: unknown) => controller.current === mine && setState((s) => ({ ...s, error, running: false })),
+    );
+  }, [method, key]);
+  useEffect(() => {
+    run();
+    return () => controller.current?.abort();
+  }, [run]);
+  const cancel = useCallback(() => controller.current?.abort(), []);
+  return { ...state, run, cancel };
+}

@@ -1,0 +1,123 @@
+import { useEffect, useRef, useState } from 'react';
+import type { KeyboardEvent } from 'react';
+import type { Job } from '../../../shared/contract.ts';
+import { call } from '../api/client.ts';
+import { useQuery } from '../api/hooks.ts';
+import { useLiveJob } from '../api/job-hooks.ts';
+import { ErrorPanel } from '../components/ErrorPanel.tsx';
+import { JobProgressBar } from '../components/JobProgressBar.tsx';
+import { Loading } from '../components/Loading.tsx';
+import { usePolling } from './moves/use-polling.ts';
+import { CURSOR_KEYS, moveCursor } from '../view/move-list.ts';
+import { jobRow, needsPolling, STORE_NOTES } from '../view/job-list.ts';
+
+const POLL_MS = 2000;
+
+/** Every job of every kind, newest first; jobs this console runs show live progress and a Stop. */
+export function Jobs() {
+  const list = useQuery('jobs.list', {});
+  const jobs = list.data?.jobs ?? [];
+  // Only jobs another console runs are asked for again; this console's follow their own events.
+  usePolling(list.refetch, jobs.some(needsPolling), POLL_MS);
+  useEffect(() => list.refetch(), []);
+  return (
+    <div className="page">
+      <header className="page__header">
+        <h1>Jobs</h1>
+        <div className="page__actions">
+          <button type="button" className="button" onClick={list.refetch} disabled={list.loading && list.data === undefined}>
+            Refresh
+          </button>
+        </div>
+      </header>
+      {list.data && <p className="muted" data-testid="jobs-store">{STORE_NOTES[list.data.store]}</p>}
+      {list.error !== undefined && <ErrorPanel error={list.error} onRetry={list.refetch} />}
+      {list.data === undefined ? (
+        list.error === undefined && <Loading label="Reading the jobs…" />
+      ) : (
+        <section className="card">{jobs.length === 0 ? <p className="muted">No jobs yet.</p> : <JobsTable jobs={jobs} onChanged={list.refetch} />}</section>
+      )}
+    </div>
+  );
+}
+
+function JobsTable({ jobs, onChanged }: { jobs: readonly Job[]; onChanged: () => void }) {
+  const [active, setActive] = useState(0);
+  const current = jobs.length === 0 ? -1 : Math.min(active, jobs.length - 1);
+  const tableRef = useRef<HTMLTableElement>(null);
+  const onKeyDown = (event: KeyboardEvent<HTMLTableElement>) => {
+    if (event.target !== tableRef.current) return;
+    if (CURSOR_KEYS.has(event.key)) {
+      event.preventDefault();
+      setActive(moveCursor(current, event.key, jobs.length));
+    } else if (event.key === 'Enter' && current >= 0) {
+      event.preventDefault();
+      window.location.hash = jobs[current]!.href;
+    }
+  };
+  return (
+    <div className="table-scroll">
+      <table ref={tableRef} className="table" role="grid" aria-label="Jobs" tabIndex={0} aria-activedescendant={current >= 0 ? `job-row-${current}` : undefined} onKeyDown={onKeyDown} data-testid="jobs">
+        <thead>
+          <tr>
+            <th scope="col">Job</th>
+            <th scope="col">Kind</th>
+            <th scope="col">What</th>
+            <th scope="col">State</th>
+            <th scope="col" className="progress-col">Progress</th>
+            <th scope="col">Where</th>
+            <th scope="col">Started</th>
+            <th scope="col">Actions</th>
+          </tr>
+        </thead>
+        <tbody>
+          {jobs.map((job, index) => (
+            <JobRow key={job.jobId} job={job} index={index} active={index === current} onChanged={onChanged} />
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function JobRow({ job, index, active, onChanged }: { job: Job; index: number; active: boolean; onChanged: () => void }) {
+  // A job running here is followed by its events: the row's bar moves with no request.
+  const live = useLiveJob(job.here ? job.jobId : null, { onEnd: onChanged });
+  const row = jobRow(live.job ?? job);
+  const [stopping, setStopping] = useState(false);
+  const stop = async () => {
+    setStopping(true);
+    await call('jobs.stop', { jobId: job.jobId }).catch(() => {});
+    onChanged();
+  };
+  return (
+    <tr id={`job-row-${index}`} className={active ? 'row--active' : undefined} aria-selected={active} data-testid="job-row" data-job-id={job.jobId} data-kind={job.kind} data-state={row.state}>
+      <td className="mono">
+        <a href={row.href}>{row.shortId}</a>
+      </td>
+      <td>{row.kind}</td>
+      <td>{row.title}</td>
+      <td>
+        <span className={`badge badge--${row.state}`}>{row.stateLabel}</span>
+        {job.error && <div className="muted">{job.error.message}</div>}
+      </td>
+      <td className="progress-col">
+        <JobProgressBar event={live.progress ?? job.progress} earlier={live.earlier} label={row.title} />
+      </td>
+      <td>{row.where}</td>
+      <td className="nowrap">
+        {row.createdLabel}
+        <div className="muted">{row.startedBy}</div>
+      </td>
+      <td>
+        {job.actions.includes('stop') && (
+          <button type="button" className="button button--danger" onClick={() => void stop()} disabled={stopping}>
+            {stopping ? 'Stopping…' : 'Stop'}
+          </button>
+        )}
+        {job.kind === 'move' && job.actions.some((a) => a !== 'stop') && <a href={row.href}>Resume or roll back…</a>}
+        {job.actions.includes('rerun') && <a href="#/migrations">Run again…</a>}
+      </td>
+    </tr>
+  );
+}

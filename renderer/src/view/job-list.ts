@@ -1,0 +1,94 @@
+import type { Job, JobProgressEvent } from '../../../shared/contract.ts';
+import { formatBytes, formatCount, formatDuration } from '../../../shared/format.ts';
+import { formatTimestamp } from './move-list.ts';
+
+/* The Jobs page: one row per job of any kind, its progress as a bar with a rate and time left. */
+
+export const JOB_KIND_LABELS: Record<Job['kind'], string> = {
+  move: 'Move',
+  migration: 'Migration run',
+  'size-scan': 'Size scan',
+  backup: 'Backup',
+  restore: 'Restore',
+};
+
+export const JOB_STATE_LABELS: Record<Job['state'], string> = {
+  planned: 'planned',
+  running: 'running',
+  succeeded: 'succeeded',
+  failed: 'failed',
+  interrupted: 'interrupted',
+  cancelled: 'cancelled',
+  rolled_back: 'rolled back',
+};
+
+export interface ProgressView {
+  /** 0-100, or null when the total is unknown (an indeterminate bar). */
+  readonly percent: number | null;
+  /** "1,200 / 5,000 rows", "3 / 9 steps · verify". */
+  readonly label: string;
+  readonly rateLabel: string;
+  readonly etaLabel: string;
+}
+
+function amount(n: number, unit: JobProgressEvent['unit']): string {
+  return unit === 'bytes' ? formatBytes(n) : formatCount(n);
+}
+
+/** A progress event seen twice, some time apart: what the bar, the rate and the time left show. */
+export function progressView(event: JobProgressEvent | null, earlier?: { event: JobProgressEvent; at: number }, now = Date.now()): ProgressView | null {
+  if (event === null) return null;
+  const percent = event.total !== null && event.total > 0 ? Math.min(100, Math.round((event.done / event.total) * 100)) : null;
+  const of = event.total === null ? amount(event.done, event.unit) : `${amount(event.done, event.unit)} / ${amount(event.total, event.unit)}`;
+  const label = `${of} ${event.unit}${event.phase ? ` · ${event.phase}` : ''}`;
+  let rateLabel = '—';
+  let etaLabel = '—';
+  if (earlier && earlier.event.phase === event.phase && now > earlier.at) {
+    const perSecond = ((event.done - earlier.event.done) * 1000) / (now - earlier.at);
+    if (perSecond > 0) {
+      rateLabel = `${amount(perSecond, event.unit)} ${event.unit}/s`;
+      if (event.total !== null) etaLabel = formatDuration(((event.total - event.done) / perSecond) * 1000);
+    }
+  }
+  return { percent, label, rateLabel, etaLabel };
+}
+
+export interface JobRowView {
+  readonly jobId: string;
+  readonly shortId: string;
+  readonly kind: string;
+  readonly title: string;
+  readonly state: Job['state'];
+  readonly stateLabel: string;
+  readonly where: string;
+  readonly createdLabel: string;
+  readonly startedBy: string;
+  readonly href: string;
+}
+
+export function jobRow(job: Job): JobRowView {
+  return {
+    jobId: job.jobId,
+    shortId: job.jobId.slice(0, 8),
+    kind: JOB_KIND_LABELS[job.kind],
+    title: job.title,
+    state: job.state,
+    stateLabel: job.state === 'running' && job.here ? 'running here' : JOB_STATE_LABELS[job.state],
+    where: job.here ? 'this console' : job.live ? 'another console' : '—',
+    createdLabel: formatTimestamp(job.createdAt),
+    startedBy: job.startedBy,
+    href: job.href,
+  };
+}
+
+/** Whether to keep asking for a job: running somewhere this console cannot follow by events. */
+export function needsPolling(job: Pick<Job, 'state' | 'here' | 'live'>): boolean {
+  return !job.here && (job.state === 'running' || job.live);
+}
+
+export const STORE_NOTES: Record<'database' | 'none' | 'memory', string> = {
+  database: 'Jobs that change data are recorded on the primary (schema shard_console), so every console and the CLI see them.',
+  none: 'No job has been recorded on this cluster yet.',
+  memory:
+    'This console is read-only: it writes nothing to the cluster, so its own jobs (size scans, backups) are kept in this session only; jobs other consoles recorded show when its role may read schema shard_console.',
+};

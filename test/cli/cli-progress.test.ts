@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import type { JobProgressEvent } from '../../shared/contract.ts';
+import { progressLine, progressPrinter, type ProgressSink } from '../../electron/cli/cli-progress.ts';
+
+const event = (done: number, total: number | null, phase = 'copy', unit: JobProgressEvent['unit'] = 'rows', message?: string): JobProgressEvent => ({
+  type: 'progress',
+  jobId: 'j',
+  kind: 'move',
+  phase,
+  done,
+  total,
+  unit,
+  ...(message ? { message } : {}),
+});
+
+function sink(isTTY: boolean): ProgressSink & { text: string } {
+  return { isTTY, columns: 120, text: '', write(t) { this.text += t; } };
+}
+
+describe('the CLI progress line', () => {
+  it('draws a bar with the percentage, the amount, the rate and the time left', () => {
+    expect(progressLine(event(500, 1000, 'copy', 'rows', 'copy pwb_pages: 500/1000 rows'), 100, 10)).toBe('[#####.....]  50% · 500/1,000 rows · 100 rows/s · ETA 5.0 s · copy pwb_pages: 500/1000 rows');
+    expect(progressLine(event(2048, null, 'shard_1', 'bytes'), null, 10)).toBe('2.00 kB bytes · shard_1');
+  });
+
+  it('redraws one line in place on a terminal, and ends it', () => {
+    let t = 0;
+    const out = sink(true);
+    const printer = progressPrinter(out, () => t);
+    printer.print(event(0, 100));
+    t = 1000;
+    printer.print(event(50, 100));
+    printer.end();
+    expect(out.text.split('\r\x1b[2K')).toHaveLength(3);
+    expect(out.text).toContain('50/100 rows · 50 rows/s · ETA 1.0 s');
+    expect(out.text.endsWith('\n')).toBe(true);
+  });
+
+  it('writes plain lines elsewhere: on each new phase and at most every few seconds', () => {
+    let t = 0;
+    const out = sink(false);
+    const printer = progressPrinter(out, () => t);
+    printer.print(event(1, 9, 'fence', 'steps'));
+    for (let i = 0; i < 20; i++) {
+      t += 100;
+      printer.print(event(i, 100, 'copy'));
+    }
+    t += 6000;
+    printer.print(event(90, 100, 'copy'));
+    printer.print(event(3, 9, 'verify', 'steps'));
+    expect(out.text.trim().split('\n')).toHaveLength(4);
+    expect(out.text).not.toContain('\r');
+  });
+});

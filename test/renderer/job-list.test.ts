@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import type { Job, JobProgressEvent } from '../../shared/contract.ts';
+import { jobRow, needsPolling, progressView } from '../../renderer/src/view/job-list.ts';
+
+const event = (done: number, total: number | null, phase = 'copy', unit: JobProgressEvent['unit'] = 'rows'): JobProgressEvent => ({ type: 'progress', jobId: 'j', kind: 'move', phase, done, total, unit });
+
+describe('job progress view', () => {
+  it('shows how far, how fast and how long still, from two events a known time apart', () => {
+    const view = progressView(event(3_000, 10_000), { event: event(1_000, 10_000), at: 1_000 }, 3_000);
+    expect(view).toEqual({ percent: 30, label: '3,000 / 10,000 rows · copy', rateLabel: '1,000 rows/s', etaLabel: '7.0 s' });
+  });
+
+  it('has an indeterminate bar and no time left when the total is unknown, and no rate across phases', () => {
+    expect(progressView(event(5, null, 'sizes', 'bytes'))).toEqual({ percent: null, label: '5 B bytes · sizes', rateLabel: '—', etaLabel: '—' });
+    expect(progressView(event(5, 10, 'verify'), { event: event(1, 10, 'copy'), at: 0 }, 1000)?.rateLabel).toBe('—');
+    expect(progressView(null)).toBeNull();
+  });
+});
+
+describe('job rows', () => {
+  const job: Job = {
+    jobId: '3f2b8c1e-5d4a-4e6b-9c7d-1a2b3c4d5e6f',
+    kind: 'migration',
+    title: 'Migrations on every database',
+    state: 'running',
+    live: true,
+    here: true,
+    progress: null,
+    actions: ['stop'],
+    startedBy: 'ui',
+    createdAt: '2026-12-05T10:00:00.000Z',
+    updatedAt: '2026-12-05T10:00:01.000Z',
+    finishedAt: null,
+    error: null,
+    href: '#/migrations?run=3f2b8c1e-5d4a-4e6b-9c7d-1a2b3c4d5e6f',
+  };
+
+  it('says where a job runs, and polls only a job another console runs', () => {
+    expect(jobRow(job)).toMatchObject({ shortId: '3f2b8c1e', kind: 'Migration run', stateLabel: 'running here', where: 'this console', createdLabel: '2026-12-05 10:00 UTC' });
+    expect(needsPolling(job)).toBe(false);
+    expect(needsPolling({ ...job, here: false })).toBe(true);
+    expect(needsPolling({ ...job, here: false, live: false, state: 'interrupted' })).toBe(false);
+    expect(jobRow({ ...job, here: false, live: false, state: 'interrupted' })).toMatchObject({ stateLabel: 'interrupted', where: '—' });
+  });
+});

@@ -1,0 +1,100 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pg from 'pg';
+import { test, expect } from './fixtures.ts';
+import type { UiServer } from './ui-server.ts';
+
+/*
+ * Long work followed and stopped from the UI: a move and a migration run started in this console show
+ * their progress live (by events, no polling) and stop at a safe point with Stop; a size scan shows
+ * each database as it is read and stops with Cancel. Each is blocked on a lock the spec holds, so it is
+ * surely mid-statement when stopped. Every spec leaves the cluster as it found it (or consistently
+ * migrated, for the migration run).
+ */
+
+/** A session of its own holding a lock until released (the fixture's shared clients stay free). */
+async function holdLock(ui: UiServer, database: string, table: string, mode: string): Promise<() => Promise<void>> {
+  const target = ui.databases.find((d) => d.name === database)!;
+  const client = new pg.Client({ host: target.host, port: target.port, database: target.database, user: target.user, password: ui.password });
+  client.on('error', () => {});
+  await client.connect();
+  await client.query('BEGIN');
+  await client.query(`LOCK TABLE ${table} IN ${mode} MODE`);
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    await client.query('ROLLBACK').catch(() => {});
+    await client.end().catch(() => {});
+  };
+}
+
+async function rpc<T>(ui: UiServer, method: string, params: unknown): Promise<T> {
+  const response = await fetch(`${ui.origin}/rpc/${method}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ui.token}` }, body: JSON.stringify(params) });
+  const envelope = (await response.json()) as { ok: boolean; result?: T; error?: { message: string } };
+  if (!envelope.ok) throw new Error(`${method}: ${envelope.error?.message}`);
+  return envelope.result as T;
+}
+
+test('a move started here shows live progress and stops from its page; the Jobs page lists it resumable', async ({ app, sql, ui }) => {
+  const [site] = await sql.query<{ id: number }>('default', `SELECT id FROM pwb_websites WHERE shard_name = 'shard_1' ORDER BY id LIMIT 1`);
+  // Reads pass (the preflight's), writes wait: the copy's first write on the target blocks.
+  const release = await holdLock(ui, 'default', 'pwb_prop_photos', 'SHARE');
+  let jobId: string | null = null;
+  try {
+    jobId = (await rpc<{ jobId: string }>(ui, 'moves.start', { websiteId: site!.id, target: 'default' })).jobId;
+    await app.open(`#/moves/${jobId}`);
+    await app.page.getByRole('button', { name: 'Stop', exact: true }).click();
+    await app.page.getByRole('button', { name: 'Stop now' }).click();
+    await expect(app.page.locator('.badge').filter({ hasText: 'interrupted' }).first()).toBeVisible();
+    await app.open('#/jobs');
+    const row = app.page.locator(`[data-testid="job-row"][data-job-id="${jobId}"]`);
+    await expect(row).toHaveAttribute('data-state', 'interrupted');
+    await expect(row).toContainText('Resume or roll back…');
+    await app.screenshot('jobs.png');
+  } finally {
+    await release();
+    if (jobId !== null) {
+      await rpc(ui, 'moves.rollback', { jobId }).catch(() => {});
+      await expect.poll(async () => (await rpc<{ state: string }>(ui, 'moves.get', { jobId: jobId! })).state, { timeout: 60_000 }).toBe('rolled_back');
+    }
+  }
+});
+
+test('a migration run started here stops from the Migrations page; applying again resumes it', async ({ app, ui }) => {
+  await writeFile(join(ui.migrationsDir, 'tenant', '20990501000001_ui_stop_probe.sql'), 'ALTER TABLE pwb_pages ADD COLUMN ui_stop_probe integer;\n');
+  const release = await holdLock(ui, 'shard_2', 'pwb_pages', 'ACCESS EXCLUSIVE');
+  try {
+    await app.open('#/migrations');
+    await app.page.getByRole('button', { name: 'Apply pending…' }).click();
+    await app.page.getByTestId('apply-dialog').getByRole('button', { name: 'Apply', exact: true }).click();
+    const run = app.page.getByTestId('migration-run');
+    await expect(run.getByRole('button', { name: 'Stop', exact: true })).toBeVisible();
+    await run.getByRole('button', { name: 'Stop', exact: true }).click();
+    await run.getByRole('button', { name: 'Stop now' }).click();
+    await expect(run).toHaveAttribute('data-state', 'interrupted');
+    await expect(run).toContainText('Stopped before it finished');
+    await expect(app.page.getByTestId('run-shard_2')).toHaveAttribute('data-state', 'stopped');
+  } finally {
+    await release();
+  }
+  await app.page.getByRole('button', { name: 'Apply pending…' }).click();
+  await app.page.getByTestId('apply-dialog').getByRole('button', { name: 'Apply', exact: true }).click();
+  await expect(app.page.getByTestId('migration-run')).toHaveAttribute('data-state', 'succeeded', { timeout: 60_000 });
+});
+
+test('a size scan shows each database as it is read and stops with Cancel', async ({ app, ui }) => {
+  const release = await holdLock(ui, 'shard_2', 'pwb_realty_assets', 'ACCESS EXCLUSIVE');
+  try {
+    await app.open('#/shards');
+    const scan = app.page.getByTestId('size-scan');
+    await expect(scan).toBeVisible();
+    await expect(scan.getByTestId('job-progress')).toHaveAttribute('data-total', '3');
+    await scan.getByRole('button', { name: 'Cancel' }).click();
+    await expect(app.page.getByTestId('size-scan-cancelled')).toBeVisible();
+  } finally {
+    await release();
+  }
+  await app.page.getByRole('button', { name: 'Refresh' }).click();
+  await expect(app.page.getByRole('heading', { name: 'Databases' })).toBeVisible();
+});
