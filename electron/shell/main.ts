@@ -6,6 +6,8 @@ import { loadClusterProfile } from '../core/config/resolve-profile-source.ts';
 import { openConsole, type ConsoleContext } from '../core/console-context.ts';
 import type { Dispatch } from '../core/dispatch/dispatcher.ts';
 import { consoleDispatcher } from '../core/dispatch/console-dispatcher.ts';
+import { openConsoleLog } from '../core/log/console-log.ts';
+import { logConsole, profileSecrets } from '../core/log/log-console.ts';
 import { CONTENT_SECURITY_POLICY } from '../core/http/http-bridge.ts';
 import { registerIpcGateway } from './ipc-gateway.ts';
 import { safeStorageSecretStore } from './safe-storage-secret-store.ts';
@@ -28,7 +30,9 @@ async function createDispatch(): Promise<Dispatch> {
     const profile = await loadClusterProfile({ profile: process.env.SHARD_CONSOLE_PROFILE }, { env: process.env, secrets });
     context = openConsole(profile);
     const opened = context;
-    return consoleDispatcher(opened);
+    const log = openConsoleLog({ dir: join(app.getPath('userData'), 'logs'), secrets: () => profileSecrets(opened) });
+    logConsole(opened, log);
+    return consoleDispatcher(opened, { onUnexpectedError: (method, error) => log.incident(method, error) });
   } catch (error) {
     const info = error instanceof ConsoleError ? error.toInfo() : { code: 'INTERNAL' as const, message: String(error) };
     return async () => ({ ok: false, error: info });

@@ -4,6 +4,9 @@ import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { ConsoleContext } from '../../core/console-context.ts';
 import { consoleDispatcher } from '../../core/dispatch/console-dispatcher.ts';
+import { openConsoleLog } from '../../core/log/console-log.ts';
+import { logConsole, profileSecrets } from '../../core/log/log-console.ts';
+import { userDataDir } from '../../core/user-data-dir.ts';
 import { startHttpBridge } from '../../core/http/http-bridge.ts';
 import { APP_ROOT, RENDERER_DIR } from '../../core/app-paths.ts';
 import type { runDemo } from '../../core/demo/run-demo.ts';
@@ -54,7 +57,16 @@ async function runDemoCommand(options: OptionValues, io: CliIo): Promise<number>
 }
 
 async function runServeCommand(ctx: ConsoleContext, options: OptionValues, io: CliIo): Promise<number> {
-  const dispatch = consoleDispatcher(ctx, { onUnexpectedError: (method, error) => io.err(`${method}: ${(error as Error)?.stack ?? String(error)}`) });
+  let bridgeToken: string | null = null;
+  const log = openConsoleLog({ dir: join(userDataDir(), 'logs'), secrets: () => [...profileSecrets(ctx), ...(bridgeToken ? [bridgeToken] : [])] });
+  const unobserve = logConsole(ctx, log);
+  const dispatch = consoleDispatcher(ctx, {
+    onUnexpectedError: (method, error) => {
+      const where = log.incident(method, error);
+      io.err(`${method} failed unexpectedly: written to ${where}`);
+      return where;
+    },
+  });
   const bridgeOptions: Parameters<typeof startHttpBridge>[0] = { dispatch, staticDir: RENDERER_DIR };
   const port = intOption(options.port, 'port', { min: 0, max: 65535 });
   if (port !== undefined) (bridgeOptions as { port?: number }).port = port;
@@ -63,10 +75,17 @@ async function runServeCommand(ctx: ConsoleContext, options: OptionValues, io: C
   if (token !== undefined) Object.assign(bridgeOptions, { token, tokenSource: 'SHARD_CONSOLE_TOKEN' });
   if (!existsSync(join(RENDERER_DIR, 'index.html'))) io.err('note: no renderer build in dist/renderer; run `npm run build:renderer` to get the pages (the /rpc API works without it).');
   const bridge = await startHttpBridge(bridgeOptions);
-  if (options.json) io.out(JSON.stringify({ url: bridge.url, port: bridge.port, token: bridge.token }));
-  else io.out(`Shard Console (browser mode) for ${ctx.profile.name}: ${bridge.url}`);
+  bridgeToken = bridge.token;
+  log.info(`serve listening on ${bridge.url}`);
+  if (options.json) io.out(JSON.stringify({ url: bridge.url, port: bridge.port, token: bridge.token, log: log.file }));
+  else {
+    io.out(`Shard Console (browser mode) for ${ctx.profile.name}: ${bridge.url}`);
+    io.err(`log: ${log.file}`);
+  }
   await untilSignal();
   await bridge.close();
+  log.info('serve stopped');
+  unobserve();
   return 0;
 }
 

@@ -5,8 +5,8 @@ import { createHandlers } from './handlers.ts';
 const dispatchers = new WeakMap<ConsoleContext, Dispatch>();
 
 export interface ConsoleDispatcherOptions {
-  /** Unexpected (non-ConsoleError) failures, for the log. */
-  readonly onUnexpectedError?: (method: string, error: unknown) => void;
+  /** Unexpected (non-ConsoleError) failures, for the log; returns where it wrote them. */
+  readonly onUnexpectedError?: (method: string, error: unknown) => string | void;
 }
 
 /**

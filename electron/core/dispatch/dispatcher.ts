@@ -21,8 +21,8 @@ export interface DispatcherOptions {
   readonly validateResults?: boolean;
   /** A read-only profile: methods the contract marks `mutates` are refused before they run. */
   readonly readOnly?: () => boolean;
-  /** Called with unexpected (non-ConsoleError) failures, for the log. */
-  readonly onUnexpectedError?: (method: string, error: unknown) => void;
+  /** Called with unexpected (non-ConsoleError) failures, for the log; may return where they were written ("the log …, the line with …"). */
+  readonly onUnexpectedError?: (method: string, error: unknown) => string | void;
 }
 
 function issuesToText(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
@@ -70,9 +70,10 @@ export function createDispatcher(handlers: Handlers, options: DispatcherOptions 
     } catch (error) {
       if (error instanceof ConsoleError) return fail(error.toInfo());
       if (call.signal?.aborted) return fail(cancelledInfo(method, call.signal.reason));
-      options.onUnexpectedError?.(method, error);
+      const logged = options.onUnexpectedError?.(method, error);
       const message = error instanceof Error ? error.message : String(error);
-      return fail({ code: 'INTERNAL', message: `${method} failed unexpectedly: ${message}. This is a bug in Shard Console; please report it with the log.`, target: method });
+      const where = typeof logged === 'string' ? `Look for ${logged}, and report it with that log.` : 'Please report it with the log.';
+      return fail({ code: 'INTERNAL', message: `${method} failed unexpectedly: ${message}. This is a bug in Shard Console. ${where}`, target: method });
     }
   };
 }

@@ -57,6 +57,13 @@ export class JobRegistry {
   readonly #running = new Map<string, Entry>();
   /** Jobs that ended here recently: their last snapshot, for a watcher that arrives just after the end. */
   readonly #recent = new Map<string, JobSnapshot>();
+  readonly #observers = new Set<(snapshot: JobSnapshot) => void>();
+
+  /** Told of every job this console starts and of how each ended (the log listens). */
+  observe(observer: (snapshot: JobSnapshot) => void): () => void {
+    this.#observers.add(observer);
+    return () => this.#observers.delete(observer);
+  }
 
   start<T>(spec: JobSpec, work: (job: RunningJob) => Promise<T>): { readonly id: string; readonly done: Promise<T> } {
     const id = spec.id ?? randomUUID();
@@ -91,6 +98,7 @@ export class JobRegistry {
       (error: unknown) => persist.flush().then(() => ended(controller.signal.aborted ? 'interrupted' : 'failed', error)),
     );
     this.#running.set(id, { snapshot, controller, listeners, done });
+    this.#tell(snapshot);
     return { id, done: result };
   }
 
@@ -138,7 +146,18 @@ export class JobRegistry {
     await Promise.all(ids.map((id) => this.whenDone(id)));
   }
 
+  #tell(snapshot: JobSnapshot): void {
+    for (const observer of this.#observers) {
+      try {
+        observer(snapshot);
+      } catch {
+        // an observer's failure is not the job's
+      }
+    }
+  }
+
   #remember(snapshot: JobSnapshot): void {
+    this.#tell(snapshot);
     this.#recent.set(snapshot.id, snapshot);
     while (this.#recent.size > 100) this.#recent.delete(this.#recent.keys().next().value!);
   }

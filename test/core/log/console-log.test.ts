@@ -1,0 +1,69 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDispatcher } from '../../../electron/core/dispatch/dispatcher.ts';
+import type { Handlers } from '../../../electron/core/dispatch/handlers.ts';
+import { openConsoleLog } from '../../../electron/core/log/console-log.ts';
+import { testCluster } from '../../support/test-console.ts';
+
+const bin = fileURLToPath(new URL('../../../bin/shard-console.js', import.meta.url));
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'sc-log-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe('the console log', () => {
+  it('never writes a secret: the values it is told of, passwords in URLs and key=values, bearer and #token= tokens', async () => {
+    const log = openConsoleLog({ dir: path.join(dir, 'redact'), secrets: () => ['s3cr3t-Pass', 'tok-ABCDEFGHIJKLMNOPQRSTUVWXYZ012345'] });
+    log.info('connecting with s3cr3t-Pass to postgres://pwb:other-pass@db:5432/pwb');
+    log.warn('env PGPASSWORD=hunter22 and {"password": "json-pass"} and password: yaml-pass');
+    log.info('GET /rpc/x Authorization: Bearer tok-ABCDEFGHIJKLMNOPQRSTUVWXYZ012345 from http://127.0.0.1:1/#token=another-token-value');
+    const text = await readFile(log.file, 'utf8');
+    for (const secret of ['s3cr3t-Pass', 'other-pass', 'hunter22', 'json-pass', 'yaml-pass', 'tok-ABCDEFGHIJKLMNOPQRSTUVWXYZ012345', 'another-token-value']) expect(text).not.toContain(secret);
+    expect(text).toContain('postgres://pwb:[redacted]@db:5432/pwb');
+    expect(text.split('\n').filter(Boolean)).toHaveLength(3);
+  });
+
+  it('rotates by size and keeps the newest files', async () => {
+    const log = openConsoleLog({ dir: path.join(dir, 'rotate'), maxBytes: 200, keep: 2 });
+    for (let i = 0; i < 40; i++) log.info(`line ${i} ${'x'.repeat(40)}`);
+    expect((await readdir(path.join(dir, 'rotate'))).sort()).toEqual(['console.1.log', 'console.2.log', 'console.log']);
+    expect(await readFile(log.file, 'utf8')).toContain('line 39');
+  });
+
+  it('an unexpected failure answers INTERNAL naming the log file and the line to look for; the line has the stack, not the secret', async () => {
+    const log = openConsoleLog({ dir: path.join(dir, 'incident'), secrets: () => ['pa55word-in-error'] });
+    const handlers = { 'session.info': async () => { throw new Error('boom while using pa55word-in-error'); } } as unknown as Handlers;
+    const envelope = await createDispatcher(handlers, { onUnexpectedError: (method, error) => log.incident(method, error) })('session.info', {});
+    expect(envelope.ok).toBe(false);
+    const message = (envelope as { error: { code: string; message: string } }).error.message;
+    expect((envelope as { error: { code: string } }).error.code).toBe('INTERNAL');
+    const incident = /the log (.+), the line with \[incident ([0-9a-f]{8})\]/.exec(message);
+    expect(incident?.[1]).toBe(log.file);
+    const text = await readFile(log.file, 'utf8');
+    expect(text).toContain(`[incident ${incident![2]}] session.info: Error: boom while using [redacted]`);
+    expect(text).toContain('console-log.test.ts');
+    expect(text).not.toContain('pa55word-in-error');
+  });
+
+  it('serve writes its log in the user data folder, with its address and without its token or the password', async () => {
+    const dataDir = path.join(dir, 'serve-data');
+    const cluster = testCluster();
+    const child = spawn(process.execPath, [bin, 'serve', '--profile', cluster.profilePath, '--port', '0', '--json'], { env: { ...cluster.env, SHARD_CONSOLE_DATA_DIR: dataDir } });
+    const first = await new Promise<string>((resolve) => child.stdout.once('data', (d) => resolve(String(d))));
+    const announced = JSON.parse(first) as { token: string; log: string };
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('close', r));
+    expect(announced.log).toBe(path.join(dataDir, 'logs', 'console.log'));
+    const text = await readFile(announced.log, 'utf8');
+    expect(text).toMatch(/serve listening on http:\/\/127\.0\.0\.1:\d+\/#token=\[redacted\]/);
+    expect(text).toContain('profile test');
+    expect(text).not.toContain(announced.token);
+    expect(text).not.toContain(cluster.password);
+  });
+});
