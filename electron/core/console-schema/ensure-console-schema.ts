@@ -54,10 +54,15 @@ async function upgrade(primary: DatabaseHandle): Promise<void> {
 }
 
 /**
- * Whether a console table exists, for readers: they report "nothing recorded yet" on a database the
- * console never wrote to, rather than creating the schema to read it empty.
+ * Whether a console table exists and this role may read it, for readers: they report "nothing recorded"
+ * on a database the console never wrote to, or whose console schema this role may not read (a
+ * SELECT-only role of a read-only console), rather than creating the schema or failing.
  */
 export async function consoleTableExists(primary: DatabaseHandle, table: string): Promise<boolean> {
-  const found = await primary.query<{ found: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS found`, [`${CONSOLE_SCHEMA}.${table}`]);
+  const found = await primary.query<{ found: boolean }>(
+    `SELECT coalesce(has_schema_privilege(n.oid, 'USAGE') AND has_table_privilege(c.oid, 'SELECT'), false) AS found
+       FROM pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid WHERE n.nspname = $1 AND c.relname = $2`,
+    [CONSOLE_SCHEMA, table],
+  );
   return found.rows[0]?.found === true;
 }

@@ -46,8 +46,13 @@ export interface Ledger {
 
 /** Reads without creating anything: status and dry runs must not write, and a fresh database has neither table. */
 export async function readLedger(db: Queryable): Promise<Ledger> {
+  // The ledger only when this role may read it: a SELECT-only role of a read-only console sees the
+  // versions (Rails' table, beside the application's) without the checksums.
   const tables = await db.query<{ migrations: string | null; ledger: string | null }>(
-    `SELECT to_regclass('schema_migrations')::text AS migrations, to_regclass('${LEDGER}')::text AS ledger`,
+    `SELECT to_regclass('schema_migrations')::text AS migrations,
+            (SELECT 'ok' FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE n.nspname = '${CONSOLE_SCHEMA}' AND c.relname = 'migration_checksums'
+                AND has_schema_privilege(n.oid, 'USAGE') AND has_table_privilege(c.oid, 'SELECT')) AS ledger`,
   );
   const row = tables.rows[0];
   const applied = row?.migrations ? (await db.query<{ version: string }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version) : [];
