@@ -8,6 +8,7 @@ import { doctorMethods } from './methods/doctor-methods.ts';
 import { migrationMethods } from './methods/migration-methods.ts';
 import { jobMethods } from './methods/job-methods.ts';
 import { backupMethods } from './methods/backup-methods.ts';
+import { queryMethods } from './methods/query-methods.ts';
 
 /*
  * The one contract between the renderer, the CLI and the main-process core. Every method's params and
@@ -23,6 +24,7 @@ export * from './methods/doctor-methods.ts';
 export * from './methods/migration-methods.ts';
 export * from './methods/job-methods.ts';
 export * from './methods/backup-methods.ts';
+export * from './methods/query-methods.ts';
 
 export const contract = {
   ...clusterMethods,
@@ -33,6 +35,7 @@ export const contract = {
   ...migrationMethods,
   ...jobMethods,
   ...backupMethods,
+  ...queryMethods,
 } as const;
 
 export type Contract = typeof contract;

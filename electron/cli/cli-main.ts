@@ -14,9 +14,10 @@ import { driftCommand, lintCommand, migrateCommand, migrationCommand, shardComma
 import { moveCommand, movesCommand, verifyCommand } from './commands/move-commands.ts';
 import { backupCommand } from './commands/backup-commands.ts';
 import { jobsCommand } from './commands/job-commands.ts';
+import { queryCommand } from './commands/query-commands.ts';
 
 /** Every command, in the order `help` lists them. */
-const commands: readonly CliCommand[] = [startCommand, demoCommand, shardsCommand, tenantsCommand, tenantCommand, sizesCommand, doctorCommand, moveCommand, movesCommand, verifyCommand, jobsCommand, backupCommand, migrateCommand, migrationCommand, driftCommand, lintCommand, shardCommand, serveCommand];
+const commands: readonly CliCommand[] = [startCommand, demoCommand, shardsCommand, tenantsCommand, tenantCommand, sizesCommand, doctorCommand, moveCommand, movesCommand, verifyCommand, jobsCommand, queryCommand, backupCommand, migrateCommand, migrationCommand, driftCommand, lintCommand, shardCommand, serveCommand];
 
 function usage(): string {
   return [

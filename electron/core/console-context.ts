@@ -16,6 +16,8 @@ export interface ConsoleContext {
    * `catalog` per call, so the next call sees the new databases; the old pools close once idle.
    */
   reopen(profile: ResolvedProfile): Promise<void>;
+  /** Something to close with the console (the query console's own pools), before its pools. */
+  onClose(cleanup: () => Promise<void>): void;
   close(): Promise<void>;
 }
 
@@ -31,6 +33,7 @@ export function openConsole(profile: ResolvedProfile, options: { onBackgroundErr
   };
   let current = open(profile);
   const jobs = new JobRegistry();
+  const cleanups: Array<() => Promise<void>> = [];
   return Object.freeze({
     get profile() {
       return current.profile;
@@ -48,9 +51,13 @@ export function openConsole(profile: ResolvedProfile, options: { onBackgroundErr
       current = open(next);
       await old.pools.close();
     },
+    onClose(cleanup: () => Promise<void>) {
+      cleanups.push(cleanup);
+    },
     async close() {
       // Jobs stop at a safe point (resumable) before their pools go away under them.
       await jobs.stopAll('the console closing');
+      await Promise.allSettled(cleanups.splice(0).map((cleanup) => cleanup()));
       await current.pools.close();
     },
   });

@@ -22,7 +22,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const cluster = await startTestCluster();
   let server: ChildProcess | null = null;
   try {
-    const env = { ...process.env, SC_TEST_PASSWORD: cluster.password };
+    const env = { ...process.env, SC_TEST_PASSWORD: cluster.password, SHARD_CONSOLE_DATA_DIR: resolve(repoRoot, 'test-results/ui-data') };
     // A copy of the migrations the specs may add to (a run stopped from the UI needs one pending).
     const migrationsDir = resolve(repoRoot, 'test-results/ui-migrations');
     await rm(migrationsDir, { recursive: true, force: true });

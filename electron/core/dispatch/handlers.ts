@@ -3,6 +3,7 @@ import type { CallContext } from '../call-context.ts';
 import type { ConsoleContext } from '../console-context.ts';
 import { jobHandlers } from '../jobs/job-handlers.ts';
 import { backupHandlers } from '../backups/backup-handlers.ts';
+import { queryHandlers } from '../query/query-handlers.ts';
 import { clusterHandlers } from '../cluster/cluster-handlers.ts';
 import { tenantHandlers } from '../tenants/tenant-handlers.ts';
 import { moveHandlers } from '../moves/move-handlers.ts';
@@ -27,5 +28,6 @@ export function createHandlers(ctx: ConsoleContext): Handlers {
     ...doctorHandlers(ctx),
     ...jobHandlers(ctx),
     ...backupHandlers(ctx),
+    ...queryHandlers(ctx),
   });
 }

@@ -10,7 +10,7 @@ import { readOnlySettings } from './query-settings.ts';
 import type { QueryColumn, QueryDatabaseOutcome, QueryTarget } from './query-types.ts';
 import type { ReadOnlySettings } from './read-only-session.ts';
 import { resolveQueryTargets } from './resolve-query-targets.ts';
-import { resultTextFormat, type ExportFormat, type ResultTextFormat } from './result-formats.ts';
+import { resultTextFormat, type ExportFormat, type ResultTextFormat } from '../../../shared/query-result-text.ts';
 import { guardStatement } from './sql-statement-guard.ts';
 
 export interface ExportRequest {

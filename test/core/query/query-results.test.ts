@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ColumnUnion } from '../../../electron/core/query/column-union.ts';
 import { queryAuditEntry } from '../../../electron/core/query/query-audit.ts';
 import { QueryResultBuilder } from '../../../electron/core/query/query-result-builder.ts';
-import { csvField, shownRowsAsText } from '../../../electron/core/query/result-formats.ts';
+import { csvField, shownRowsAsText } from '../../../shared/query-result-text.ts';
 
 /* The pure parts: merging databases that disagree on columns, the export text of shown rows, the audit entry. */
 

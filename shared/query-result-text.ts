@@ -1,4 +1,12 @@
-import type { QueryColumn, QueryDatabaseOutcome, QueryResultRow } from './query-types.ts';
+import type { z } from 'zod';
+import type { queryColumnSchema, queryDatabaseOutcomeSchema } from './methods/query-methods.ts';
+
+type QueryColumn = z.infer<typeof queryColumnSchema>;
+type QueryDatabaseOutcome = z.infer<typeof queryDatabaseOutcomeSchema>;
+interface QueryResultRow {
+  readonly database: string;
+  readonly values: readonly unknown[];
+}
 
 /*
  * The text of a result in each export format, in pieces that can be written as rows stream in:

@@ -1,0 +1,94 @@
+import path from 'node:path';
+import type { queryMethods } from '../../../shared/contract.ts';
+import type { CallContext } from '../call-context.ts';
+import type { ConsoleContext } from '../console-context.ts';
+import { audited } from '../console-schema/audit-log.ts';
+import type { HandlersFor } from '../dispatch/handlers.ts';
+import { userDataDir } from '../user-data-dir.ts';
+import { explainQuery } from './explain-query.ts';
+import { exportQueryToFile } from './export-query.ts';
+import { queryAuditEntry } from './query-audit.ts';
+import { QueryLibrary } from './query-library.ts';
+import { QueryService } from './query-service.ts';
+import type { QueryDatabaseOutcome, QueryEvent, QueryTarget } from './query-types.ts';
+
+const services = new WeakMap<ConsoleContext, QueryService>();
+
+/** The console's query service: created on first use, closed with the console. */
+function serviceOf(ctx: ConsoleContext): QueryService {
+  let service = services.get(ctx);
+  if (!service) {
+    const created = new QueryService(ctx);
+    services.set(ctx, created);
+    ctx.onClose(() => created.close());
+    service = created;
+  }
+  return service;
+}
+
+/** Records a query-console call in the audit log (the local one on a read-only console): statement, target, per database rows and time, never rows. */
+function auditedQuery<T extends { databases: readonly QueryDatabaseOutcome[] }>(
+  ctx: ConsoleContext,
+  action: 'query.run' | 'query.fetchMore' | 'query.explain' | 'query.export',
+  request: { sql: string; target: QueryTarget; limit?: number; timeoutSeconds?: number; analyze?: boolean; file?: string },
+  work: () => Promise<T>,
+): Promise<T> {
+  const start = queryAuditEntry(action, request, describeTarget(request.target), []);
+  return audited(ctx.pools.primary(), { action: start.action, target: start.target, details: start.details }, work, {
+    finish: (result) => ({ databases: queryAuditEntry(action, request, start.target, result.databases).details.databases }),
+  });
+}
+
+function describeTarget(target: QueryTarget): string {
+  if (target.kind === 'databases') return target.names.join(', ');
+  if (target.kind === 'website') return `website ${target.id}`;
+  return target.kind === 'all' ? 'all databases' : 'the shards';
+}
+
+const withoutUndefined = <T extends Record<string, unknown>>(value: T) => Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+
+export function queryHandlers(ctx: ConsoleContext): HandlersFor<keyof typeof queryMethods> {
+  const library = new QueryLibrary(path.join(userDataDir(), 'queries'));
+  return {
+    'query.run': async (p, call) => {
+      const request = withoutUndefined({ sql: p.sql, target: p.target as QueryTarget, limit: p.limit, timeoutSeconds: p.timeoutSeconds });
+      const result = await auditedQuery(ctx, 'query.run', request, () => serviceOf(ctx).session(p.session).run(call as CallContext<QueryEvent>, request));
+      await library.record(ctx.profile.name, { sql: p.sql, target: p.target }).catch(() => {});
+      return { ...result, columns: [...result.columns], rows: result.rows.map((r) => ({ database: r.database, values: [...r.values] })), databases: [...result.databases], open: [...result.open] };
+    },
+    'query.fetchMore': async (p, call) => {
+      const result = await serviceOf(ctx).session(p.session).fetchMore(call as CallContext<QueryEvent>, p.runId, withoutUndefined({ databases: p.databases, limit: p.limit }));
+      return { ...result, columns: [...result.columns], rows: result.rows.map((r) => ({ database: r.database, values: [...r.values] })), databases: [...result.databases], open: [...result.open] };
+    },
+    'query.close': async (p) => {
+      await serviceOf(ctx).closeSession(p.session);
+      return { closed: true };
+    },
+    'query.explain': async (p, call) => {
+      const request = withoutUndefined({ sql: p.sql, target: p.target as QueryTarget, analyze: p.analyze, timeoutSeconds: p.timeoutSeconds });
+      const result = await auditedQuery(ctx, 'query.explain', request, async () => {
+        const explained = await explainQuery(serviceOf(ctx).engine, call as never, request);
+        return { ...explained, databases: explained.databases.map((d) => ({ ...d, rows: 0, truncated: false })) };
+      });
+      return { databases: result.databases.map(({ rows: _r, truncated: _t, ...plan }) => plan) };
+    },
+    'query.export': async (p, call) => {
+      const request = withoutUndefined({ sql: p.sql, target: p.target as QueryTarget, file: p.file, format: p.format, timeoutSeconds: p.timeoutSeconds });
+      const result = await auditedQuery(ctx, 'query.export', request, () => exportQueryToFile(serviceOf(ctx).engine, call as never, request));
+      return { ...result, columns: [...result.columns], databases: [...result.databases] };
+    },
+    'query.history': async () => ({ history: await library.history(ctx.profile.name), saved: await library.saved(ctx.profile.name), file: library.fileFor(ctx.profile.name) }),
+    'query.save': async (p) => {
+      await library.save(ctx.profile.name, withoutUndefined({ name: p.name, sql: p.sql, target: p.target }));
+      return { saved: await library.saved(ctx.profile.name) };
+    },
+    'query.deleteSaved': async (p) => {
+      await library.delete(ctx.profile.name, p.name);
+      return { saved: await library.saved(ctx.profile.name) };
+    },
+    'query.clearHistory': async () => {
+      await library.clearHistory(ctx.profile.name);
+      return { history: [] };
+    },
+  };
+}
