@@ -46,6 +46,8 @@ export const catalogTableSchema = z.object({
   /** FK chain from this table to the table carrying the tenant key, e.g. ["pwb_prop_photos", "pwb_realty_assets"]. */
   path: z.array(z.string()),
   primaryKey: z.array(z.string()),
+  /** In table order, with PostgreSQL's type names (`character varying(255)`): what the query editor completes. */
+  columns: z.array(z.object({ name: z.string(), type: z.string() })),
 });
 
 export const catalogResultSchema = z.object({

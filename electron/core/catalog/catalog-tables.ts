@@ -18,6 +18,7 @@ export async function catalogTables(ctx: ConsoleContext, database: string | unde
             tenantKey: tenant?.tenantKey ?? null,
             path: tenant ? [table.name, ...tenant.chain.map((s) => s.refTable)] : [],
             primaryKey: [...table.primaryKey],
+            columns: table.columns.map((c) => ({ name: c.name, type: c.type })),
           };
         });
         return { name, tables: tables.sort((a, b) => a.table.localeCompare(b.table)), error: null };
