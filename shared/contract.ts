@@ -9,6 +9,7 @@ import { migrationMethods } from './methods/migration-methods.ts';
 import { jobMethods } from './methods/job-methods.ts';
 import { backupMethods } from './methods/backup-methods.ts';
 import { queryMethods } from './methods/query-methods.ts';
+import { restoreMethods } from './methods/restore-methods.ts';
 
 /*
  * The one contract between the renderer, the CLI and the main-process core. Every method's params and
@@ -25,6 +26,7 @@ export * from './methods/migration-methods.ts';
 export * from './methods/job-methods.ts';
 export * from './methods/backup-methods.ts';
 export * from './methods/query-methods.ts';
+export * from './methods/restore-methods.ts';
 
 export const contract = {
   ...clusterMethods,
@@ -36,6 +38,7 @@ export const contract = {
   ...jobMethods,
   ...backupMethods,
   ...queryMethods,
+  ...restoreMethods,
 } as const;
 
 export type Contract = typeof contract;

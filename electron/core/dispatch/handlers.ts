@@ -10,6 +10,7 @@ import { moveHandlers } from '../moves/move-handlers.ts';
 import { migrationHandlers } from '../migrations/migration-handlers.ts';
 import { shardHandlers } from '../shards/shard-handlers.ts';
 import { doctorHandlers } from '../doctor/doctor-handlers.ts';
+import { restoreHandlers } from '../restore/restore-handlers.ts';
 
 /** One method's handler: its parsed params, and the call's context (cancel signal, event emitter, caller). */
 export type Handler<M extends MethodName> = (params: ParsedParams<M>, call: CallContext<MethodEvent<M>>) => Promise<MethodResult<M>>;
@@ -29,5 +30,6 @@ export function createHandlers(ctx: ConsoleContext): Handlers {
     ...jobHandlers(ctx),
     ...backupHandlers(ctx),
     ...queryHandlers(ctx),
+    ...restoreHandlers(ctx),
   });
 }
