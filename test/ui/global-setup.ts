@@ -19,7 +19,8 @@ const SERVER_START_TIMEOUT_MS = 60_000;
 export default async function globalSetup(): Promise<() => Promise<void>> {
   buildRenderer();
   await mkdir(SCREENSHOT_DIR, { recursive: true });
-  const cluster = await startTestCluster();
+  // PostgreSQL 15, the major whose pg_dump this machine has: the Backups page can back the cluster up.
+  const cluster = await startTestCluster({ major: 15 });
   let server: ChildProcess | null = null;
   try {
     const env = { ...process.env, SC_TEST_PASSWORD: cluster.password, SHARD_CONSOLE_DATA_DIR: resolve(repoRoot, 'test-results/ui-data') };

@@ -233,7 +233,8 @@ describe('migrations on every database', () => {
     expect(JSON.parse(upOnOne.stdout).databases.map((d: { name: string; applied: string[] }) => [d.name, d.applied])).toEqual([['shard_1', ['20990106000001']]]);
     const upAll = await run(['migrate', 'up']);
     expect(upAll.code, upAll.stderr).toBe(0);
-    expect(upAll.stderr).toMatch(/\[\d\/2\] default: (applying 20990106000001|applied)/);
+    // Progress on stderr, from the run's events: migrations done of those pending, and where it is.
+    expect(upAll.stderr).toMatch(/\d\/2 migrations · default: 20990106000001/);
     expect(upAll.stdout).toMatch(/shard_1\s+up-to-date/);
     for (const db of DATABASES) expect(await versionCount(db, '20990106000001')).toBe(1);
   });
