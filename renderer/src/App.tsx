@@ -11,6 +11,7 @@ import { Doctor } from './routes/Doctor.tsx';
 import { Moves } from './routes/Moves.tsx';
 import { MoveJobPage } from './routes/moves/MoveJobPage.tsx';
 import { Jobs } from './routes/Jobs.tsx';
+import { Backups } from './routes/Backups.tsx';
 import { useRoute } from './router/use-route.ts';
 import { useEffect } from 'react';
 import type { Route } from './router/routes.ts';
@@ -27,6 +28,7 @@ const titles: Record<Route['name'], string> = {
   moves: 'Moves',
   move: 'Move job',
   jobs: 'Jobs',
+  backups: 'Backups',
   'not-found': 'Not found',
 };
 
@@ -48,6 +50,7 @@ export function App() {
       {route.name === 'moves' && <Moves />}
       {route.name === 'move' && <MoveJobPage key={route.jobId} jobId={route.jobId} />}
       {route.name === 'jobs' && <Jobs />}
+      {route.name === 'backups' && <Backups key={route.open ?? ''} open={route.open} />}
       {route.name === 'not-found' && (
         <ErrorPanel error={new Error(`There is no page at ${route.path}. Use the navigation on the left.`)} />
       )}

@@ -9,6 +9,7 @@ const NAV = [
   { section: 'tenants', href: '#/tenants', label: 'Tenants' },
   { section: 'moves', href: '#/moves', label: 'Moves' },
   { section: 'jobs', href: '#/jobs', label: 'Jobs' },
+  { section: 'backups', href: '#/backups', label: 'Backups' },
   { section: 'shards', href: '#/shards', label: 'Shards' },
   { section: 'doctor', href: '#/doctor', label: 'Doctor' },
   { section: 'migrations', href: '#/migrations', label: 'Migrations' },

@@ -14,6 +14,7 @@ export type Route =
   | { name: 'moves' }
   | { name: 'move'; jobId: string }
   | { name: 'jobs' }
+  | { name: 'backups'; open: string | null }
   | { name: 'not-found'; path: string };
 
 export function parseRoute(hash: string): Route {
@@ -37,6 +38,10 @@ export function parseRoute(hash: string): Route {
   }
   if (path === '/moves') return { name: 'moves' };
   if (path === '/jobs') return { name: 'jobs' };
+  if (path === '/backups') {
+    const open = query.get('open');
+    return { name: 'backups', open: open === null || open === '' ? null : open };
+  }
   const move = /^\/moves\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i.exec(path);
   if (move?.[1] !== undefined) return { name: 'move', jobId: move[1].toLowerCase() };
   const detail = /^\/tenants\/([^/]+)$/.exec(path);
@@ -71,14 +76,17 @@ export function routeHref(route: Route): string {
       return `#/moves/${route.jobId}`;
     case 'jobs':
       return '#/jobs';
+    case 'backups':
+      return route.open === null ? '#/backups' : `#/backups?open=${encodeURIComponent(route.open)}`;
     case 'not-found':
       return `#${route.path}`;
   }
 }
 
 /** Which nav entry a route belongs to. */
-export function navSection(route: Route): 'overview' | 'tenants' | 'migrations' | 'drift' | 'shards' | 'doctor' | 'moves' | 'jobs' | null {
+export function navSection(route: Route): 'overview' | 'tenants' | 'migrations' | 'drift' | 'shards' | 'doctor' | 'moves' | 'jobs' | 'backups' | null {
   if (route.name === 'jobs') return 'jobs';
+  if (route.name === 'backups') return 'backups';
   if (route.name === 'overview') return 'overview';
   if (route.name === 'migrations' || route.name === 'drift') return route.name;
   if (route.name === 'shards' || route.name === 'shard') return 'shards';

@@ -1,0 +1,83 @@
+import { useState } from 'react';
+import type { JobProgressEvent, MethodResult } from '../../../../shared/contract.ts';
+import { call } from '../../api/client.ts';
+import { ErrorPanel } from '../ErrorPanel.tsx';
+import { JobProgressBar } from '../JobProgressBar.tsx';
+import { ModalDialog } from '../ModalDialog.tsx';
+
+/**
+ * Backs up every database (or the ones picked) with pg_dump: a bar per database (bytes of its tables
+ * dumped, rate, time left) while it runs, and Cancel, which ends pg_dump and removes partial files.
+ */
+export function BackupNowDialog({ open, databases, onClose, onDone }: { open: boolean; databases: readonly string[]; onClose: () => void; onDone: () => void }) {
+  const [format, setFormat] = useState<'custom' | 'directory'>('custom');
+  const [picked, setPicked] = useState<ReadonlySet<string>>(new Set());
+  const [progress, setProgress] = useState<ReadonlyMap<string, JobProgressEvent>>(new Map());
+  const [running, setRunning] = useState<AbortController | null>(null);
+  const [result, setResult] = useState<MethodResult<'backup.create'> | null>(null);
+  const [error, setError] = useState<unknown>(undefined);
+  const start = async () => {
+    const controller = new AbortController();
+    setRunning(controller);
+    setError(undefined);
+    setResult(null);
+    setProgress(new Map());
+    try {
+      const params = { format, jobs: 2, ...(picked.size > 0 ? { databases: [...picked] } : {}) };
+      setResult(await call('backup.create', params, { signal: controller.signal, onEvent: (e) => setProgress((p) => new Map(p).set(e.phase, e)) }));
+      onDone();
+    } catch (e) {
+      setError(e);
+      onDone();
+    } finally {
+      setRunning(null);
+    }
+  };
+  const toggle = (name: string) => setPicked((p) => (p.has(name) ? new Set([...p].filter((n) => n !== name)) : new Set([...p, name])));
+  return (
+    <ModalDialog open={open} title="Back up the cluster" onClose={() => (running ? undefined : onClose())} testId="backup-dialog">
+      <fieldset disabled={running !== null}>
+        <legend>Databases (none picked: every one)</legend>
+        {databases.map((name) => (
+          <label key={name} className="checkbox">
+            <input type="checkbox" checked={picked.has(name)} onChange={() => toggle(name)} /> {name}
+          </label>
+        ))}
+        <label>
+          Format{' '}
+          <select value={format} onChange={(e) => setFormat(e.target.value as 'custom' | 'directory')}>
+            <option value="custom">custom (one file per database)</option>
+            <option value="directory">directory (a folder per database)</option>
+          </select>
+        </label>
+      </fieldset>
+      {[...progress.values()].map((e) => (
+        <div key={e.phase} data-testid={`backup-progress-${e.phase}`}>
+          <strong>{e.phase}</strong> <JobProgressBar event={e} label={`Backup of ${e.phase}`} />
+        </div>
+      ))}
+      {error !== undefined && <ErrorPanel error={error} />}
+      {result && (
+        <p data-testid="backup-done">
+          Written to <code>{result.backup}</code>: {result.databases.map((d) => d.name).join(', ')}.
+        </p>
+      )}
+      <div className="modal__actions">
+        {running ? (
+          <button type="button" className="button button--danger" onClick={() => running.abort()}>
+            Cancel
+          </button>
+        ) : (
+          <>
+            <button type="button" className="button" onClick={onClose}>
+              Close
+            </button>
+            <button type="button" className="button button--primary" onClick={() => void start()}>
+              Back up
+            </button>
+          </>
+        )}
+      </div>
+    </ModalDialog>
+  );
+}

@@ -1,0 +1,38 @@
+import { test, expect } from './fixtures.ts';
+
+/*
+ * The Backups page on the UI cluster (PostgreSQL 15, backed up with the machine's pg_dump 15): back up
+ * every database with a bar per database, verify the backup, open it offline, search its websites, a
+ * website's footprint per archive, and the offline doctor.
+ */
+
+test('backs up every database, verifies it, and opens it offline down to one website', async ({ app, sql }) => {
+  test.setTimeout(180_000);
+  await app.open('#/backups');
+  await app.page.getByRole('button', { name: 'Back up now…' }).click();
+  const dialog = app.page.getByTestId('backup-dialog');
+  await dialog.getByRole('button', { name: 'Back up', exact: true }).click();
+  await expect(dialog.getByTestId('backup-done')).toBeVisible({ timeout: 120_000 });
+  for (const db of ['default', 'shard_1', 'shard_2']) await expect(dialog.getByTestId(`backup-progress-${db}`)).toBeVisible();
+  await dialog.getByRole('button', { name: 'Close' }).click();
+
+  const row = app.page.getByTestId('backup-row').first();
+  await expect(row).toContainText('default, shard_1, shard_2');
+  await row.getByRole('button', { name: 'Verify' }).click();
+  await expect(row.getByTestId('backup-verified')).toContainText('ok', { timeout: 60_000 });
+
+  await row.getByRole('button', { name: 'Open' }).click();
+  const inspector = app.page.getByTestId('backup-inspector');
+  await expect(inspector.getByTestId('archive')).toHaveCount(3, { timeout: 60_000 });
+  const [site] = await sql.query<{ id: number; shard: string }>('shard_1', `SELECT website_id AS id, 'shard_1' AS shard FROM pwb_pages GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`);
+  await inspector.getByTestId('website-search').fill(String(site!.id));
+  const websiteRow = inspector.locator(`[data-website="${site!.id}"]`);
+  await expect(websiteRow).toContainText('shard_1');
+  await websiteRow.getByRole('button', { name: 'Per table' }).click();
+  const footprint = app.page.getByTestId('website-footprint');
+  const [pages] = await sql.query<{ n: string }>('shard_1', 'SELECT count(*)::text AS n FROM pwb_pages WHERE website_id = $1', [site!.id]);
+  await expect(footprint.locator('[data-table="pwb_pages"]')).toContainText(pages!.n, { timeout: 60_000 });
+  await inspector.getByTestId('offline-doctor').getByRole('button', { name: 'Check the backup' }).click();
+  await expect(app.page.getByTestId('offline-doctor-findings')).toContainText('Nothing out of place.', { timeout: 60_000 });
+  await app.screenshot('backups.png');
+});
