@@ -197,9 +197,13 @@ export async function startHttpBridge(options: HttpBridgeOptions): Promise<HttpB
     const decoded = decodeSegment(pathname);
     if (decoded === null) return deny(res, 400, 'INVALID_PARAMS', 'The page path is malformed (a broken %-escape or a control character). Open the address the console printed.');
     if (!staticRoot) return deny(res, 404, 'UNKNOWN_METHOD', 'No renderer build to serve: run `npm run build:renderer`.');
+    // A `..` that survived URL parsing came %-escaped on purpose: refuse it rather than clamp it to the folder.
+    const outside = decoded.split(/[/\\]/).includes('..');
     const relative = normalize(decoded).replace(/^([/\\])+/, '');
     let file = join(staticRoot, relative);
-    if (file !== staticRoot && !file.startsWith(staticRoot + sep)) return deny(res, 403, 'UNAUTHORIZED', 'Path outside the renderer folder. Open the address the console printed.');
+    if (outside || (file !== staticRoot && !file.startsWith(staticRoot + sep))) {
+      return deny(res, 403, 'UNAUTHORIZED', 'Path outside the renderer folder. Open the address the console printed.');
+    }
     const info = await stat(file).catch(() => null);
     if (!info || info.isDirectory()) file = join(staticRoot, 'index.html');
     const body = await readFile(file).catch(() => null);
