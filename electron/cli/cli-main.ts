@@ -15,9 +15,10 @@ import { moveCommand, movesCommand, verifyCommand } from './commands/move-comman
 import { backupCommand } from './commands/backup-commands.ts';
 import { jobsCommand } from './commands/job-commands.ts';
 import { queryCommand } from './commands/query-commands.ts';
+import { restoreCommand, restoresCommand } from './commands/restore-commands.ts';
 
 /** Every command, in the order `help` lists them. */
-const commands: readonly CliCommand[] = [startCommand, demoCommand, shardsCommand, tenantsCommand, tenantCommand, sizesCommand, doctorCommand, moveCommand, movesCommand, verifyCommand, jobsCommand, queryCommand, backupCommand, migrateCommand, migrationCommand, driftCommand, lintCommand, shardCommand, serveCommand];
+const commands: readonly CliCommand[] = [startCommand, demoCommand, shardsCommand, tenantsCommand, tenantCommand, sizesCommand, doctorCommand, moveCommand, movesCommand, verifyCommand, jobsCommand, queryCommand, backupCommand, restoreCommand, restoresCommand, migrateCommand, migrationCommand, driftCommand, lintCommand, shardCommand, serveCommand];
 
 function usage(): string {
   return [

@@ -4,6 +4,7 @@ import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { liveJobIds } from './job-lock.ts';
 import type { JobRegistry, JobSnapshot } from './job-registry.ts';
 import { getJobRecord, listJobRecords, type JobRecord } from './job-store.ts';
+import { restoreActions, type RestoreDetail } from '../restore/restore-job-store.ts';
 
 /**
  * Where jobs of some kinds are recorded. Each domain keeps its own detailed record (a move's steps, a
@@ -29,8 +30,12 @@ export function jobHref(kind: JobKind, id: string): string {
   }
 }
 
-/** Actions a durable job of these kinds offers: stop while it runs here, run it again once it stopped short. */
-function recordActions(record: Pick<JobRecord, 'kind' | 'state'>, here: boolean, live: boolean): JobAction[] {
+/**
+ * Actions a durable job of these kinds offers: stop while it runs here, run it again once it stopped
+ * short; a restore its own (resume, rollback, discard: see restore-job-store.ts).
+ */
+function recordActions(record: Pick<JobRecord, 'kind' | 'state' | 'detail'>, here: boolean, live: boolean): JobAction[] {
+  if (record.kind === 'restore') return restoreActions(record, record.detail as RestoreDetail, here, live);
   if (here) return ['stop'];
   if (live) return [];
   if (record.kind === 'migration' && (record.state === 'failed' || record.state === 'interrupted' || record.state === 'running')) return ['rerun'];

@@ -1,21 +1,17 @@
 import type { restoreMethods } from '../../../shared/contract.ts';
-import { ConsoleError } from '../../../shared/errors.ts';
 import type { ConsoleContext } from '../console-context.ts';
 import type { HandlersFor } from '../dispatch/handlers.ts';
+import { discardRestore, dropSideSchema, previewRestore, restoreJobsView, restoreJobView, resumeRestore, rollbackRestore, startRestore } from './restore-service.ts';
 
-const notYet = async (): Promise<never> => {
-  throw new ConsoleError('INTERNAL', 'Restoring a website is being built: this method is in the contract, not yet in the engine.');
-};
-
-export function restoreHandlers(_ctx: ConsoleContext): HandlersFor<keyof typeof restoreMethods> {
+export function restoreHandlers(ctx: ConsoleContext): HandlersFor<keyof typeof restoreMethods> {
   return {
-    'restores.preflight': notYet,
-    'restores.start': notYet,
-    'restores.list': async () => ({ jobs: [] }),
-    'restores.get': notYet,
-    'restores.resume': notYet,
-    'restores.rollback': notYet,
-    'restores.discard': notYet,
-    'restores.dropSchema': notYet,
+    'restores.preflight': async (p) => previewRestore(ctx, p),
+    'restores.start': async (p, call) => startRestore(ctx, p, call.caller),
+    'restores.list': async (p) => ({ jobs: await restoreJobsView(ctx, { websiteId: p.websiteId, limit: p.limit }) }),
+    'restores.get': async (p) => restoreJobView(ctx, p.jobId),
+    'restores.resume': async (p, call) => resumeRestore(ctx, p.jobId, call.caller),
+    'restores.rollback': async (p, call) => rollbackRestore(ctx, p.jobId, call.caller),
+    'restores.discard': async (p) => discardRestore(ctx, p.jobId),
+    'restores.dropSchema': async (p) => dropSideSchema(ctx, p.schema, p.database),
   };
 }

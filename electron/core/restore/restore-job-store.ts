@@ -1,0 +1,129 @@
+import type { ErrorInfo } from '../../../shared/errors.ts';
+import { ConsoleError } from '../../../shared/errors.ts';
+import type { RestoreAction, RestoreJob, RestorePlan, RestoreRequest, RestoreState, RestoreStep } from '../../../shared/methods/restore-methods.ts';
+import type { DatabaseHandle } from '../pools/cluster-pools.ts';
+import { getJobRecord, insertJobRecord, listJobRecords, updateJobRecord, type JobRecord } from '../jobs/job-store.ts';
+import type { ArchiveFingerprint } from './restore-source.ts';
+
+/*
+ * Restore jobs are rows of `shard_console.jobs` (kind `restore`) on the primary: the request in
+ * `params`, everything the runner needs to resume in `detail` (the plan, the step about to run or
+ * running, the archive's digests once loaded, the verification), written before each step runs.
+ */
+
+/** The forward steps of each mode, in order; the first is done before the job is recorded. */
+export const MODE_STEPS: Readonly<Record<RestoreRequest['mode'], readonly RestoreStep[]>> = {
+  replace: ['preflight', 'fence', 'hold', 'clear', 'load', 'sequences', 'verify', 'views', 'unfence', 'done'],
+  'side-by-side': ['preflight', 'schema', 'load', 'verify', 'done'],
+  empty: ['preflight', 'fence', 'load', 'sequences', 'verify', 'switch', 'views', 'unfence', 'done'],
+};
+
+export interface RestoreDetail {
+  readonly request: RestoreRequest;
+  readonly plan: RestorePlan;
+  readonly fingerprint: ArchiveFingerprint;
+  step: RestoreStep;
+  /** The forward step a rollback started from (it decides what the rollback undoes); null until one starts. */
+  rollbackFrom: RestoreStep | null;
+  progress: RestoreJob['progress'];
+  /** Per table, the archive side of verification, saved as each table's load commits. */
+  archiveDigests: Record<string, { rows: number; hash: string }>;
+  verification: RestoreJob['tables'];
+  verified: boolean;
+  discarded: boolean;
+  timings: Record<string, number>;
+}
+
+export function stepIndex(mode: RestoreRequest['mode'], step: RestoreStep): number {
+  return MODE_STEPS[mode].indexOf(step);
+}
+
+/** Whether a job of this mode got as far as `step` (it was recorded as running or past it). */
+export function reached(detail: Pick<RestoreDetail, 'request' | 'step' | 'rollbackFrom'>, step: RestoreStep): boolean {
+  const at = detail.rollbackFrom ?? detail.step;
+  const index = stepIndex(detail.request.mode, step);
+  return index >= 0 && stepIndex(detail.request.mode, at) >= index;
+}
+
+export function restoreTitle(request: Pick<RestoreRequest, 'websiteId' | 'mode'>, target: string, verb = 'Restore'): string {
+  const how = request.mode === 'replace' ? 'replacing its rows on' : request.mode === 'side-by-side' ? 'side by side on' : 'into an empty place on';
+  return `${verb} website ${request.websiteId} from a backup, ${how} ${target}`;
+}
+
+export async function recordRestore(primary: DatabaseHandle, id: string, startedBy: string, detail: RestoreDetail): Promise<void> {
+  await insertJobRecord(primary, { id, kind: 'restore', title: restoreTitle(detail.request, detail.plan.target), startedBy, params: { ...detail.request }, detail });
+}
+
+export async function saveDetail(primary: DatabaseHandle, id: string, detail: RestoreDetail, extra: { state?: JobRecord['state']; error?: ErrorInfo | null; finished?: boolean } = {}): Promise<void> {
+  await updateJobRecord(primary, id, { detail, ...extra });
+}
+
+export async function readRestore(primary: DatabaseHandle, id: string): Promise<{ record: JobRecord; detail: RestoreDetail }> {
+  const record = await getJobRecord(primary, id);
+  if (!record || record.kind !== 'restore') {
+    throw new ConsoleError('JOB_NOT_FOUND', `No restore job ${id}. shard-console restores (or the Jobs page) lists them.`, { target: id });
+  }
+  return { record, detail: record.detail as RestoreDetail };
+}
+
+export async function listRestores(primary: DatabaseHandle, limit: number): Promise<Array<{ record: JobRecord; detail: RestoreDetail }>> {
+  const records = await listJobRecords(primary, { kind: 'restore', limit });
+  return records.map((record) => ({ record, detail: record.detail as RestoreDetail }));
+}
+
+/** The job's state as people see it: recorded as running with no console running it means interrupted. */
+export function visibleState(record: Pick<JobRecord, 'state'>, running: boolean): RestoreState {
+  return record.state === 'running' && !running ? 'interrupted' : record.state;
+}
+
+/** Whether a rollback can still undo it: an empty-place restore whose switch committed now serves the website. */
+export function mayRollBack(detail: Pick<RestoreDetail, 'request' | 'step' | 'rollbackFrom'>): boolean {
+  if (detail.request.mode !== 'empty') return true;
+  return !reached({ ...detail, rollbackFrom: null }, 'views');
+}
+
+/** Actions valid now: what the UI offers and the API accepts. */
+export function restoreActions(record: Pick<JobRecord, 'state'>, detail: Pick<RestoreDetail, 'request' | 'step' | 'rollbackFrom' | 'discarded'>, here: boolean, live: boolean): RestoreAction[] {
+  if (here) return ['stop'];
+  if (live || !detail?.request) return [];
+  const state = visibleState(record, false);
+  if (state === 'failed' || state === 'interrupted') {
+    if (detail.rollbackFrom !== null) return ['rollback'];
+    return mayRollBack(detail) ? ['resume', 'rollback'] : ['resume'];
+  }
+  if (state === 'succeeded' && !detail.discarded) return detail.request.mode === 'replace' ? ['rollback', 'discard'] : detail.request.mode === 'side-by-side' ? ['discard'] : [];
+  return [];
+}
+
+export function toRestoreJob(record: JobRecord, detail: RestoreDetail, here: boolean, live: boolean): RestoreJob {
+  const running = here || live;
+  return {
+    jobId: record.id,
+    websiteId: detail.request.websiteId,
+    mode: detail.request.mode,
+    target: detail.plan.target,
+    schema: detail.plan.schema,
+    holding: detail.request.mode === 'replace' && !detail.discarded ? holdingLocation(record.id) : null,
+    source: detail.plan.source,
+    state: visibleState(record, running),
+    step: detail.step,
+    live: running,
+    actions: restoreActions(record, detail, here, live),
+    startedBy: record.started_by,
+    createdAt: record.created_at.toISOString(),
+    updatedAt: record.updated_at.toISOString(),
+    finishedAt: record.finished_at ? new Date(record.finished_at).toISOString() : null,
+    error: (record.error as ErrorInfo | null)?.message ?? null,
+    plan: detail.plan,
+    progress: detail.progress,
+    tables: detail.verification,
+    verified: detail.verified,
+    discarded: detail.discarded,
+    timings: detail.timings,
+  };
+}
+
+/** Where a replace keeps the website's rows from before it: `shard_console.hold_<job>_<table>` on the target. */
+export function holdingLocation(jobId: string): string {
+  return `shard_console.hold_${jobId.slice(0, 8)}_*`;
+}

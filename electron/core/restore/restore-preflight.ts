@@ -1,0 +1,190 @@
+import type pg from 'pg';
+import type { RestorePlan, RestorePreflight, RestoreRequest } from '../../../shared/methods/restore-methods.ts';
+import { ConsoleError } from '../../../shared/errors.ts';
+import type { PgDumpArchive } from '../backups/archive/pg-dump-archive.ts';
+import type { DatabaseCatalog } from '../catalog/database-catalog.ts';
+import { currentSignal } from '../call-context.ts';
+import type { ConsoleContext } from '../console-context.ts';
+import { rowsOnDatabase } from '../moves/move-preflight.ts';
+import { scopedTables } from '../moves/tenant-scope.ts';
+import type { DatabaseHandle } from '../pools/cluster-pools.ts';
+import { databaseForShard, findWebsite, type WebsiteRow } from '../tenants/website-routing.ts';
+import { copyLines, projector } from './copy-lines.ts';
+import { restoreSchemas } from './restore-marks.ts';
+import { askProbes, createProbeSql, planProbes, probeTable, type TableProbe } from './restore-probes.ts';
+import { busyRefusals } from './restore-busy.ts';
+import { chooseArchive, type ArchiveFingerprint, type ChosenArchive } from './restore-source.ts';
+import { restoreTables, type Refusal, type RestoreTable } from './restore-tables.ts';
+import { WebsiteLines } from './website-lines.ts';
+import { quoteIdent } from '../catalog/sql-identifiers.ts';
+
+/** What preflight found, for the job it may become. */
+export interface PreflightOutcome {
+  readonly result: RestorePreflight;
+  readonly fingerprint: ArchiveFingerprint | null;
+}
+
+const refused = (refusals: Refusal[]): PreflightOutcome => ({ result: { ok: false, plan: null, refusals }, fingerprint: null });
+
+/** The table rules of the profile: which tables are tenant data and which the control plane. */
+export function tableRules(ctx: ConsoleContext) {
+  return { tenantKeys: ctx.profile.tenantKeys, globalTables: ctx.profile.globalTables };
+}
+
+/** The website and the database the restore writes to, or the refusal. */
+async function placeRestore(ctx: ConsoleContext, request: RestoreRequest): Promise<{ website: WebsiteRow; home: string; target: string } | Refusal> {
+  let website: WebsiteRow;
+  try {
+    website = await findWebsite(ctx, request.websiteId);
+  } catch (error) {
+    if (!(error instanceof ConsoleError) || error.code !== 'WEBSITE_NOT_FOUND') throw error;
+    return {
+      code: 'WEBSITE_MISSING',
+      message: `Website ${request.websiteId} has no pwb_websites row on the primary, so nothing would route to its rows. Recreate that row first (the backup's primary archive has it: shard-console backup website ${request.websiteId} PATH --rows 1 shows it), then restore again.`,
+    };
+  }
+  let home: string;
+  try {
+    home = databaseForShard(ctx, website);
+  } catch (error) {
+    if (error instanceof ConsoleError) return { code: 'SHARD_UNKNOWN', message: error.message };
+    throw error;
+  }
+  const target = request.target ?? home;
+  if (!ctx.pools.has(target)) return { code: 'SHARD_UNKNOWN', message: `No database named "${target}" is configured (configured: ${ctx.pools.targets.map((t) => t.name).join(', ')}).` };
+  if (request.mode === 'replace' && target !== home) {
+    return { code: 'TARGET_NOT_HOME', message: `A replace restores into the website's own database, ${home} (its shard_name), not ${target}. Restore side by side on ${target} (--into-schema), or move the website there first.` };
+  }
+  return { website, home, target };
+}
+
+/**
+ * Every reason the restore must not run, found without changing anything, and the plan: the website's
+ * row on the primary, where it restores to, the archive, the live tenant schema against the archive's,
+ * jobs in the way, rows of the website that exist (an empty place needs none anywhere), then one pass
+ * over the archive counting the website's rows and probing the target for key collisions and missing
+ * references (except side by side, which touches no live table).
+ */
+export async function preflightRestore(ctx: ConsoleContext, request: RestoreRequest): Promise<PreflightOutcome> {
+  const placed = await placeRestore(ctx, request);
+  if ('code' in placed) return refused([placed]);
+  const chosen = await chooseArchive(request.path, request.websiteId, request.archive, tableRules(ctx), currentSignal());
+  if ('code' in chosen) return refused([chosen]);
+  try {
+    const catalog = await ctx.catalog.get(placed.target, { refresh: true });
+    const handle = ctx.pools.get(placed.target);
+    const excluded = new Set((await restoreSchemas(handle)).keys());
+    const { tables, refusals, notes } = restoreTables(catalog, chosen.archive, tableRules(ctx), excluded);
+    refusals.push(...(await busyRefusals(ctx, request, placed.target)));
+    const live = await rowsOnDatabase(handle, catalog, tables.map((t) => t.scoped), request.websiteId);
+    if (request.mode === 'empty') refusals.push(...(await rowsAnywhere(ctx, request.websiteId)));
+    if (refusals.length) return refused(refusals);
+    const counted = await archivePass(handle, catalog, chosen.archive, tables, request);
+    if (counted.refusals.length) return refused(counted.refusals);
+    const plan = planOf(request, placed, chosen, catalog, tables, counted.rows, live, notes);
+    return { result: { ok: true, plan, refusals: [] }, fingerprint: chosen.fingerprint };
+  } finally {
+    await chosen.archive.close();
+  }
+}
+
+/** An empty place: the website's rows on any database. */
+async function rowsAnywhere(ctx: ConsoleContext, websiteId: number): Promise<Refusal[]> {
+  const elsewhere: string[] = [];
+  for (const db of ctx.pools.targets) {
+    try {
+      const catalog = await ctx.catalog.get(db.name, { refresh: true });
+      const handle = ctx.pools.get(db.name);
+      const excluded = new Set((await restoreSchemas(handle)).keys());
+      const rows = await rowsOnDatabase(handle, catalog, scopedTables(catalog).filter((t) => !excluded.has(t.table.schema)), websiteId);
+      for (const r of rows) if (r.rows > 0) elsewhere.push(`${db.name}: ${r.table} (${r.rows})`);
+    } catch (error) {
+      return [{ code: 'DATABASE_UNREACHABLE', message: `${db.name} could not be checked for rows of website ${websiteId} (${(error as Error).message}); an empty-place restore needs every database to have none. Bring it back, then restore again.` }];
+    }
+  }
+  if (elsewhere.length === 0) return [];
+  return [
+    {
+      code: 'WEBSITE_HAS_ROWS',
+      message: `Website ${websiteId} still has rows (${elsewhere.join(', ')}), so this is no empty place. Replace them (--replace, on the database it routes to) or restore side by side (--into-schema NAME).`,
+    },
+  ];
+}
+
+/**
+ * One pass over the archive, parents first: the website's rows per table, and (except side by side)
+ * the columns the probes need streamed into temporary tables on the target, then the probes' questions,
+ * in a transaction that is rolled back.
+ */
+async function archivePass(handle: DatabaseHandle, catalog: DatabaseCatalog, archive: PgDumpArchive, tables: readonly RestoreTable[], request: RestoreRequest): Promise<{ rows: Map<string, number>; refusals: Refusal[] }> {
+  const client = await handle.longSession();
+  const rows = new Map<string, number>();
+  try {
+    await client.query('BEGIN');
+    const probes = request.mode === 'side-by-side' ? [] : await planProbes(client, catalog, tables);
+    const reader = new WebsiteLines(archive, tables, request.websiteId);
+    for (const t of tables) rows.set(t.name, await passTable(client, reader, t, probes.find((p) => p.table.name === t.name && p.columns.length > 0), archive.info.encoding));
+    await client.query(`SET LOCAL client_encoding = 'UTF8'`);
+    const refusals = await askProbes(client, catalog, probes, request.websiteId);
+    return { rows, refusals };
+  } finally {
+    await client.query('ROLLBACK').catch(() => {});
+    client.release();
+  }
+}
+
+async function passTable(client: pg.PoolClient, reader: WebsiteLines, t: RestoreTable, probe: TableProbe | undefined, encoding: string): Promise<number> {
+  let n = 0;
+  const project = probe ? projector(probe.columns) : null;
+  async function* kept() {
+    for await (const { entry, line } of reader.lines(t, currentSignal())) {
+      n++;
+      if (project) yield project(entry, line);
+    }
+  }
+  if (!probe) {
+    for await (const _ of kept()) {
+      // counted
+    }
+    return n;
+  }
+  await client.query(createProbeSql(probe));
+  await client.query(`SET LOCAL client_encoding = ${quoteLiteral(encoding)}`);
+  await copyLines(client, `COPY ${probeTable(probe.index)} (${probe.columns.map(quoteIdent).join(', ')}) FROM STDIN`, kept());
+  await client.query(`ANALYZE ${probeTable(probe.index)}`);
+  return n;
+}
+
+/** A client_encoding name as a literal (names are letters, digits and underscores). */
+export function quoteLiteral(encoding: string): string {
+  if (!/^[A-Za-z0-9_]+$/.test(encoding)) throw new ConsoleError('ARCHIVE_UNREADABLE', `The archive names an encoding this console cannot use: ${JSON.stringify(encoding)}.`);
+  return `'${encoding}'`;
+}
+
+function planOf(
+  request: RestoreRequest,
+  placed: { website: WebsiteRow; target: string },
+  chosen: ChosenArchive,
+  catalog: DatabaseCatalog,
+  tables: readonly RestoreTable[],
+  rows: Map<string, number>,
+  live: Array<{ table: string; rows: number }>,
+  notes: string[],
+): RestorePlan {
+  const liveRows = new Map(live.map((r) => [r.table, r.rows]));
+  const planned = tables.map((t) => ({ table: t.name, level: t.scoped.level, archiveRows: rows.get(t.name) ?? 0, liveRows: liveRows.get(t.name) ?? 0 }));
+  return {
+    websiteId: request.websiteId,
+    mode: request.mode,
+    target: placed.target,
+    routedTo: placed.website.shard,
+    schema: request.intoSchema ?? null,
+    source: chosen.source,
+    tables: planned,
+    totalArchiveRows: planned.reduce((n, t) => n + t.archiveRows, 0),
+    totalLiveRows: planned.reduce((n, t) => n + t.liveRows, 0),
+    materializedViews: request.mode === 'side-by-side' ? [] : [...catalog.views.values()].filter((v) => v.materialized).map((v) => v.name).sort(),
+    viewRefresh: request.viewRefresh ?? 'concurrently',
+    notes,
+  };
+}

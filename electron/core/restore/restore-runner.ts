@@ -1,0 +1,121 @@
+import type pg from 'pg';
+import type { RestoreStep } from '../../../shared/methods/restore-methods.ts';
+import { ConsoleError, type ErrorInfo } from '../../../shared/errors.ts';
+import type { PgDumpArchive } from '../backups/archive/pg-dump-archive.ts';
+import { currentSignal, stopIfRequested } from '../call-context.ts';
+import type { ConsoleContext } from '../console-context.ts';
+import type { RunningJob } from '../jobs/job-registry.ts';
+import { failpoint } from '../moves/move-failpoints.ts';
+import { maySkipTriggers, withSession } from '../moves/replica-role.ts';
+import { scopedTables } from '../moves/tenant-scope.ts';
+import { readRestore, reached, saveDetail, MODE_STEPS, type RestoreDetail } from './restore-job-store.ts';
+import { restoreSchemas } from './restore-marks.ts';
+import { tableRules } from './restore-preflight.ts';
+import { reopenArchive } from './restore-source.ts';
+import { STEP_WORK, type RunState } from './restore-steps.ts';
+import { restoreTables } from './restore-tables.ts';
+
+/**
+ * The steps a rollback runs, from how far the restore got. A replace that had not cleared the website's
+ * rows yet left them in place: dropping what it held and lifting the fence undoes it. Past that, the
+ * rows now there go and the held ones come back.
+ */
+export function rollbackSteps(detail: Pick<RestoreDetail, 'request' | 'step' | 'rollbackFrom'>): RestoreStep[] {
+  switch (detail.request.mode) {
+    case 'side-by-side':
+      return ['rollback:drop', 'rolled_back'];
+    case 'empty':
+      return [...(reached(detail, 'load') ? (['rollback:remove', 'rollback:views'] as const) : []), 'rollback:unfence', 'rolled_back'];
+    case 'replace':
+      if (!reached(detail, 'clear')) return ['rollback:unfence', 'rollback:drop', 'rolled_back'];
+      return ['rollback:fence', 'rollback:put-back', 'rollback:sequences', 'rollback:views', 'rollback:unfence', 'rollback:drop', 'rolled_back'];
+  }
+}
+
+/** Catalogs fresh, the live tenant tables (restore schemas left out), and for a forward run the archive and its tables. */
+async function setUp(ctx: ConsoleContext, lock: pg.PoolClient, jobId: string, detail: RestoreDetail, job: RunningJob | null, forward: boolean, onClose: Array<() => Promise<void>>): Promise<RunState> {
+  const { plan } = detail;
+  const target = ctx.pools.get(plan.target);
+  const catalog = await ctx.catalog.get(plan.target, { refresh: true });
+  const excluded = new Set((await restoreSchemas(target)).keys());
+  const scoped = scopedTables(catalog).filter((t) => !excluded.has(t.table.schema));
+  const homeName = ctx.pools.has(plan.routedTo) ? plan.routedTo : plan.target;
+  const homeCatalog = homeName === plan.target ? catalog : await ctx.catalog.get(homeName, { refresh: true });
+  const homeExcluded = homeName === plan.target ? excluded : new Set((await restoreSchemas(ctx.pools.get(homeName))).keys());
+  const home = { handle: ctx.pools.get(homeName), catalog: homeCatalog, scoped: scopedTables(homeCatalog).filter((t) => !homeExcluded.has(t.table.schema)) };
+  let opened: PgDumpArchive | null = null;
+  const archive = async () => {
+    if (opened === null) {
+      const fresh = await reopenArchive(plan.source, detail.fingerprint);
+      onClose.push(() => fresh.close());
+      opened = fresh;
+    }
+    return opened;
+  };
+  let tables: RunState['tables'] = [];
+  if (forward) {
+    const found = restoreTables(catalog, await archive(), tableRules(ctx), excluded);
+    if (found.refusals.length) throw new ConsoleError('RESTORE_FAILED', `The live schema changed since the restore was planned: ${found.refusals.map((r) => r.message).join(' ')} Roll the job back.`, { target: jobId });
+    tables = found.tables;
+  }
+  let saving: Promise<void> = Promise.resolve();
+  const save = () => (saving = saving.catch(() => {}).then(() => saveDetail(ctx.pools.primary(), jobId, detail)));
+  const replica = await withSession(target, maySkipTriggers);
+  return { ctx, lock, jobId, detail, job, target, catalog, scoped, tables, home, replica, archive, save };
+}
+
+/**
+ * Runs a restore job's steps from the one it is at (forward) or its rollback's, each recorded before it
+ * runs and safe to run again, so a job killed anywhere resumes here. A stop (jobs.stop, Ctrl-C) ends at
+ * the next safe point and leaves the job interrupted, resumable.
+ */
+export async function runRestoreSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: string, job: RunningJob | null, direction: 'forward' | 'rollback'): Promise<void> {
+  const primary = ctx.pools.primary();
+  const { detail } = await readRestore(primary, jobId);
+  const onClose: Array<() => Promise<void>> = [];
+  try {
+    if (direction === 'rollback' && detail.rollbackFrom === null) detail.rollbackFrom = detail.step;
+    await saveDetail(primary, jobId, detail, { state: 'running', error: null });
+    const steps = direction === 'forward' ? MODE_STEPS[detail.request.mode] : rollbackSteps(detail);
+    const state = await setUp(ctx, lock, jobId, detail, job, direction === 'forward', onClose);
+    const first = Math.max(0, steps.indexOf(detail.step));
+    for (let i = first; i < steps.length; i++) await runStep(state, steps, i);
+  } catch (error) {
+    await recordFailure(ctx, jobId, detail, error);
+    throw error;
+  } finally {
+    await Promise.allSettled(onClose.map((close) => close()));
+  }
+}
+
+async function runStep(s: RunState, steps: readonly RestoreStep[], i: number): Promise<void> {
+  const step = steps[i]!;
+  // A safe point: the step before is recorded and whole, this one has not started.
+  stopIfRequested();
+  failpoint(`before:${step}`);
+  s.detail.step = step;
+  await s.save();
+  s.job?.progress({ phase: step, done: i, total: steps.length - 1, unit: 'steps' });
+  const started = performance.now();
+  if (step === 'done' || step === 'rolled_back') {
+    await s.save();
+    await saveDetail(s.ctx.pools.primary(), s.jobId, s.detail, { state: step === 'done' ? 'succeeded' : 'rolled_back', finished: true });
+  } else {
+    await STEP_WORK[step]!(s);
+  }
+  s.detail.timings[step] = Math.round(performance.now() - started);
+  await s.save();
+  failpoint(`after:${step}`);
+}
+
+/** A stop leaves the job interrupted (resumable); anything else leaves it failed, with the reason. */
+async function recordFailure(ctx: ConsoleContext, jobId: string, detail: RestoreDetail, error: unknown): Promise<void> {
+  const stop = currentSignal();
+  const stopped = stop?.aborted === true;
+  const reason = stopped ? (stop!.reason instanceof ConsoleError ? stop!.reason.message : 'Stopped on request.') : error instanceof Error ? error.message : String(error);
+  const info: ErrorInfo = {
+    code: stopped ? 'CANCELLED' : error instanceof ConsoleError ? error.code : 'RESTORE_FAILED',
+    message: stopped ? `${reason} It stopped during the ${detail.step} step: resume it or roll it back.` : reason,
+  };
+  await saveDetail(ctx.pools.primary(), jobId, detail, { state: stopped ? 'interrupted' : 'failed', error: info }).catch(() => {});
+}

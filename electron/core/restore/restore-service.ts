@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import type { RestoreJob, RestorePreflight, RestoreRequest } from '../../../shared/methods/restore-methods.ts';
+import { ConsoleError } from '../../../shared/errors.ts';
+import { audited } from '../console-schema/audit-log.ts';
+import type { ConsoleContext } from '../console-context.ts';
+import { liveJobIds, withJobLock } from '../jobs/job-lock.ts';
+import { updateJobRecord } from '../jobs/job-store.ts';
+import { assertWritable } from '../read-only-guard.ts';
+import { dropHeldRows } from './holding-tables.ts';
+import { listRestores, MODE_STEPS, readRestore, recordRestore, restoreActions, restoreTitle, saveDetail, toRestoreJob, type RestoreDetail } from './restore-job-store.ts';
+import { restoreSchemas } from './restore-marks.ts';
+import { preflightRestore } from './restore-preflight.ts';
+import { runRestoreSteps } from './restore-runner.ts';
+import { dropRestoreSchema } from './side-schema.ts';
+
+/*
+ * Restores as the contract offers them: preflight, start (record the job, run it in the background as
+ * a job of this console), resume, rollback, discard, the views of jobs, and dropping a side schema.
+ */
+
+export async function previewRestore(ctx: ConsoleContext, request: RestoreRequest): Promise<RestorePreflight> {
+  return (await preflightRestore(ctx, request)).result;
+}
+
+async function isLive(ctx: ConsoleContext, jobId: string): Promise<boolean> {
+  return ctx.jobs.isRunning(jobId) || (await liveJobIds(ctx.pools.primary(), [jobId])).has(jobId);
+}
+
+export async function restoreJobView(ctx: ConsoleContext, jobId: string): Promise<RestoreJob> {
+  const { record, detail } = await readRestore(ctx.pools.primary(), jobId);
+  const here = ctx.jobs.isRunning(jobId);
+  return toRestoreJob(record, detail, here, here || (record.state === 'running' && (await isLive(ctx, jobId))));
+}
+
+export async function restoreJobsView(ctx: ConsoleContext, options: { websiteId?: number | undefined; limit: number }): Promise<RestoreJob[]> {
+  const primary = ctx.pools.primary();
+  const found = (await listRestores(primary, options.websiteId === undefined ? options.limit : 500)).filter((r) => options.websiteId === undefined || r.detail.request.websiteId === options.websiteId);
+  const live = await liveJobIds(primary, found.filter((r) => r.record.state === 'running').map((r) => r.record.id));
+  return found.slice(0, options.limit).map(({ record, detail }) => toRestoreJob(record, detail, ctx.jobs.isRunning(record.id), live.has(record.id)));
+}
+
+/** Preflight, then the job recorded and started; a refusal changes nothing. */
+export async function startRestore(ctx: ConsoleContext, request: RestoreRequest, caller: string): Promise<RestoreJob> {
+  assertWritable(ctx, 'Restoring a website');
+  const { result, fingerprint } = await preflightRestore(ctx, request);
+  if (!result.ok || !result.plan || !fingerprint) {
+    throw new ConsoleError('RESTORE_REFUSED', `Restore of website ${request.websiteId} refused, nothing was changed: ${result.refusals.map((r) => r.message).join(' ')}`, {
+      target: String(request.websiteId),
+      details: { refusals: result.refusals },
+    });
+  }
+  const plan = result.plan;
+  const jobId = randomUUID();
+  const detail: RestoreDetail = {
+    request,
+    plan,
+    fingerprint,
+    step: MODE_STEPS[request.mode][1]!,
+    rollbackFrom: null,
+    progress: plan.tables.map((t) => ({ table: t.table, loadedRows: 0, archiveRows: t.archiveRows, done: false })),
+    archiveDigests: {},
+    verification: [],
+    verified: false,
+    discarded: false,
+    timings: {},
+  };
+  const primary = ctx.pools.primary();
+  const details = { mode: request.mode, from: plan.source.file, archive: plan.source.database, target: plan.target, schema: plan.schema, rows: plan.totalArchiveRows };
+  await audited(primary, { action: 'restore.create', target: String(request.websiteId), details: { ...details, job: jobId } }, () => recordRestore(primary, jobId, caller, detail));
+  runInBackground(ctx, jobId, caller, 'run', restoreTitle(request, plan.target));
+  return restoreJobView(ctx, jobId);
+}
+
+/** Runs the job's steps (or its rollback's) as a job of this console, under the job's lock; a failure is recorded on the job. */
+function runInBackground(ctx: ConsoleContext, jobId: string, caller: string, action: 'run' | 'resume' | 'rollback', title: string): void {
+  const primary = ctx.pools.primary();
+  const { done } = ctx.jobs.start({ id: jobId, kind: 'restore', title, caller, persist: (progress) => updateJobRecord(primary, jobId, { progress }) }, (job) =>
+    audited(primary, { action: `restore.${action}`, target: jobId }, () =>
+      withJobLock(primary, jobId, 'Restore job', (lock) => runRestoreSteps(ctx, lock, jobId, job, action === 'rollback' ? 'rollback' : 'forward')),
+    ),
+  );
+  done.catch(() => {});
+}
+
+/** The job, when `action` is valid for it now; ACTION_NOT_ALLOWED (saying why) otherwise. */
+async function jobFor(ctx: ConsoleContext, jobId: string, action: 'resume' | 'rollback' | 'discard', what: string): Promise<{ detail: RestoreDetail }> {
+  assertWritable(ctx, what);
+  const { record, detail } = await readRestore(ctx.pools.primary(), jobId);
+  const here = ctx.jobs.isRunning(jobId);
+  const live = here || (record.state === 'running' && (await isLive(ctx, jobId)));
+  const allowed = restoreActions(record, detail, here, live);
+  if (!allowed.includes(action)) {
+    const now = toRestoreJob(record, detail, here, live);
+    const offered = allowed.length ? ` It offers: ${allowed.join(', ')}.` : '';
+    throw new ConsoleError('ACTION_NOT_ALLOWED', `Restore job ${jobId} is ${live ? 'running' : now.state} at step ${detail.step}, so it cannot be ${action === 'resume' ? 'resumed' : action === 'rollback' ? 'rolled back' : 'discarded'}.${offered}`, { target: jobId });
+  }
+  return { detail };
+}
+
+export async function resumeRestore(ctx: ConsoleContext, jobId: string, caller: string): Promise<RestoreJob> {
+  const { detail } = await jobFor(ctx, jobId, 'resume', 'Resuming a restore');
+  runInBackground(ctx, jobId, caller, 'resume', restoreTitle(detail.request, detail.plan.target));
+  return restoreJobView(ctx, jobId);
+}
+
+export async function rollbackRestore(ctx: ConsoleContext, jobId: string, caller: string): Promise<RestoreJob> {
+  const { detail } = await jobFor(ctx, jobId, 'rollback', 'Rolling back a restore');
+  runInBackground(ctx, jobId, caller, 'rollback', restoreTitle(detail.request, detail.plan.target, 'Roll back the restore of'));
+  return restoreJobView(ctx, jobId);
+}
+
+/** Drops what a succeeded restore kept aside: a replace's held rows, a side-by-side restore's schema. */
+export async function discardRestore(ctx: ConsoleContext, jobId: string): Promise<RestoreJob> {
+  const { detail } = await jobFor(ctx, jobId, 'discard', 'Discarding what a restore kept');
+  const primary = ctx.pools.primary();
+  await audited(primary, { action: 'restore.discard', target: jobId, details: { mode: detail.request.mode, target: detail.plan.target, schema: detail.plan.schema } }, () =>
+    withJobLock(primary, jobId, 'Restore job', async () => {
+      const handle = ctx.pools.get(detail.plan.target);
+      if (detail.plan.schema) await dropRestoreSchema(handle, detail.plan.schema, jobId);
+      else await dropHeldRows(handle, jobId);
+      detail.discarded = true;
+      await saveDetail(primary, jobId, detail);
+    }),
+  );
+  return restoreJobView(ctx, jobId);
+}
+
+/** Drops a side-by-side restore's schema, found on the database named or on whichever database has it. */
+export async function dropSideSchema(ctx: ConsoleContext, schema: string, database: string | undefined): Promise<{ database: string; schema: string; tables: number }> {
+  assertWritable(ctx, 'Dropping a restore schema');
+  const names = database ? [ctx.pools.get(database).target.name] : ctx.pools.targets.map((t) => t.name);
+  const holding: Array<{ name: string; job: string }> = [];
+  for (const name of names) {
+    const job = (await restoreSchemas(ctx.pools.get(name))).get(schema);
+    if (job) holding.push({ name, job });
+  }
+  if (holding.length === 0) {
+    throw new ConsoleError('ACTION_NOT_ALLOWED', `No side-by-side restore schema named ${schema} on ${names.join(', ')}: the console drops only the schemas its restores created (and marked). Check the name (shard-console restores lists them).`, { target: schema });
+  }
+  if (holding.length > 1) throw new ConsoleError('INVALID_PARAMS', `Restore schemas named ${schema} are on ${holding.map((h) => h.name).join(' and ')}: name the database (--to).`, { target: schema });
+  const { name, job } = holding[0]!;
+  const tables = await audited(ctx.pools.primary(), { action: 'restore.drop-schema', target: schema, details: { database: name, job } }, () => dropRestoreSchema(ctx.pools.get(name), schema));
+  await markSchemaDiscarded(ctx, job);
+  return { database: name, schema, tables };
+}
+
+/** The job whose schema was dropped by name says so too. */
+async function markSchemaDiscarded(ctx: ConsoleContext, jobId: string): Promise<void> {
+  try {
+    const { detail } = await readRestore(ctx.pools.primary(), jobId);
+    detail.discarded = true;
+    await saveDetail(ctx.pools.primary(), jobId, detail);
+  } catch {
+    // a schema of a job recorded elsewhere (another cluster's console schema): nothing to mark
+  }
+}

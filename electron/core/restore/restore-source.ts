@@ -1,0 +1,102 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { z } from 'zod';
+import type { restoreSourceSchema } from '../../../shared/methods/restore-methods.ts';
+import { ConsoleError } from '../../../shared/errors.ts';
+import { openArchive } from '../backups/archive/open-archive.ts';
+import type { PgDumpArchive } from '../backups/archive/pg-dump-archive.ts';
+import { websiteRows } from '../backups/archive/website-rows.ts';
+import { archivesAt, type ArchiveRef } from '../backups/backup-folder.ts';
+import type { ClassifyOptions } from '../catalog/tenant-tables.ts';
+import type { Refusal } from './restore-tables.ts';
+
+export type RestoreSource = z.infer<typeof restoreSourceSchema>;
+
+/** What the archive file was when the restore was planned: a resumed job refuses a file that changed. */
+export interface ArchiveFingerprint {
+  readonly bytes: number;
+  readonly modifiedMs: number;
+}
+
+export interface ChosenArchive {
+  readonly source: RestoreSource;
+  readonly archive: PgDumpArchive;
+  readonly fingerprint: ArchiveFingerprint;
+}
+
+/**
+ * The archive that holds the website: the one named (`archive`, a database of the backup's manifest);
+ * else the database the manifest's routing says the website lived on; else, when the manifest does not
+ * know the website, the only archive that holds rows of it (found by reading each). A lone archive is
+ * its own answer. Returns a refusal when none or several fit.
+ */
+export async function chooseArchive(
+  where: string,
+  websiteId: number,
+  named: string | undefined,
+  rules: ClassifyOptions,
+  signal?: AbortSignal,
+): Promise<ChosenArchive | Refusal> {
+  const { manifest, archives } = await archivesAt(where);
+  if (!manifest) return open(where, archives[0]!, 'only');
+  const listed = archives.map((a) => a.database).join(', ');
+  if (named !== undefined) {
+    const ref = archives.find((a) => a.database === named);
+    if (!ref) return { code: 'ARCHIVE_NOT_FOUND', message: `The backup at ${where} has no archive of a database named "${named}" (it has: ${listed}). Name one of those.` };
+    return open(where, ref, 'named');
+  }
+  if (archives.length === 1) return open(where, archives[0]!, 'only');
+  const routed = manifest.routing[String(websiteId)];
+  const ref = archives.find((a) => a.database === routed);
+  if (ref) return open(where, ref, 'routing');
+  const holding: ArchiveRef[] = [];
+  for (const candidate of archives) {
+    const archive = await openArchive(candidate.path, signal ? { signal } : {});
+    try {
+      const found = await websiteRows(archive, String(websiteId), { ...rules, ...(signal ? { signal } : {}) });
+      if (found.rows > 0) holding.push(candidate);
+    } finally {
+      await archive.close();
+    }
+  }
+  if (holding.length === 1) return open(where, holding[0]!, 'reading');
+  if (holding.length === 0) return { code: 'NOT_IN_BACKUP', message: `No archive of the backup at ${where} holds rows of website ${websiteId} (read: ${listed}). Pick a backup from when it had rows.` };
+  return {
+    code: 'ARCHIVE_AMBIGUOUS',
+    message: `Rows of website ${websiteId} are in several archives of the backup at ${where} (${holding.map((a) => a.database).join(', ')}): a move was half done when it ran. Name the one to restore with --archive.`,
+  };
+}
+
+async function open(where: string, ref: ArchiveRef, chosenBy: RestoreSource['chosenBy']): Promise<ChosenArchive> {
+  const archive = await openArchive(ref.path);
+  return {
+    archive,
+    fingerprint: await fingerprintOf(ref.path),
+    source: {
+      path: path.resolve(where),
+      file: ref.path,
+      database: ref.database,
+      format: archive.info.compression === 'none' ? archive.info.format : `${archive.info.format} (${archive.info.compression})`,
+      dumpedAt: archive.info.dumpedAtLocal,
+      chosenBy,
+    },
+  };
+}
+
+/** Size and modification time of an archive file (of a directory dump: of its toc.dat). */
+export async function fingerprintOf(file: string): Promise<ArchiveFingerprint> {
+  const info = await stat(file);
+  const toc = info.isDirectory() ? await stat(path.join(file, 'toc.dat')) : info;
+  return { bytes: toc.size, modifiedMs: Math.round(toc.mtimeMs) };
+}
+
+/** Opens the archive a job was planned from again, refusing one that changed since. */
+export async function reopenArchive(source: RestoreSource, planned: ArchiveFingerprint): Promise<PgDumpArchive> {
+  const now = await fingerprintOf(source.file).catch(() => null);
+  if (now === null || now.bytes !== planned.bytes || now.modifiedMs !== planned.modifiedMs) {
+    throw new ConsoleError('RESTORE_FAILED', `The archive ${source.file} is ${now === null ? 'gone' : 'not the file the restore was planned from (its size or time changed)'}. Put the original back to resume, or roll the job back.`, {
+      target: source.file,
+    });
+  }
+  return openArchive(source.file);
+}

@@ -1,0 +1,175 @@
+import type pg from 'pg';
+import type { RestoreStep } from '../../../shared/methods/restore-methods.ts';
+import { ConsoleError } from '../../../shared/errors.ts';
+import type { PgDumpArchive } from '../backups/archive/pg-dump-archive.ts';
+import type { DatabaseCatalog } from '../catalog/database-catalog.ts';
+import type { ConsoleContext } from '../console-context.ts';
+import type { RunningJob } from '../jobs/job-registry.ts';
+import { bumpSequences } from '../moves/bump-sequences.ts';
+import { deleteWebsiteRows } from '../moves/delete-website-rows.ts';
+import { refreshMaterializedViews } from '../moves/refresh-views.ts';
+import type { ScopedTable } from '../moves/tenant-scope.ts';
+import { installFence, liftFence } from '../moves/write-fence.ts';
+import type { DatabaseHandle } from '../pools/cluster-pools.ts';
+import { SHARD_SQL } from '../tenants/website-routing.ts';
+import { dropHeldRows, holdWebsiteRows, putHeldRowsBack } from './holding-tables.ts';
+import { loadWebsite, type LoadInto } from './load-website.ts';
+import type { RestoreDetail } from './restore-job-store.ts';
+import type { RestoreTable } from './restore-tables.ts';
+import { createSideSchema, dropRestoreSchema, sideTable } from './side-schema.ts';
+import { verifyRestore } from './verify-restore.ts';
+
+/** Everything a step needs, set up once per run (catalogs fresh, the archive opened only for forward steps). */
+export interface RunState {
+  readonly ctx: ConsoleContext;
+  readonly lock: pg.PoolClient;
+  readonly jobId: string;
+  readonly detail: RestoreDetail;
+  readonly job: RunningJob | null;
+  readonly target: DatabaseHandle;
+  readonly catalog: DatabaseCatalog;
+  /** The live tenant tables of the target (restore schemas left out), parents first. */
+  readonly scoped: readonly ScopedTable[];
+  /** With their archive data: forward runs only. */
+  readonly tables: readonly RestoreTable[];
+  /** Where the website's writes go (its shard_name's database): fenced by replace and empty place. */
+  readonly home: { readonly handle: DatabaseHandle; readonly catalog: DatabaseCatalog; readonly scoped: readonly ScopedTable[] };
+  readonly replica: boolean;
+  readonly archive: () => Promise<PgDumpArchive>;
+  /** Saves the detail (queued behind saves still running). */
+  readonly save: () => Promise<void>;
+}
+
+const websiteOf = (s: RunState) => s.detail.request.websiteId;
+
+function into(s: RunState): (t: RestoreTable) => LoadInto {
+  const schema = s.detail.plan.schema;
+  return (t) => (schema ? { schema, table: sideTable(t.scoped), side: true } : { schema: t.scoped.table.schema, table: t.scoped.table.table, side: false });
+}
+
+/** Refuses to go on when something else changed the website's shard_name since the restore was planned. */
+async function assertRouting(s: RunState): Promise<void> {
+  const r = await s.ctx.pools.primary().query<{ shard: string }>(`SELECT ${SHARD_SQL} AS shard FROM pwb_websites WHERE id = $1`, [websiteOf(s)]);
+  const now = r.rows[0]?.shard;
+  if (now !== s.detail.plan.routedTo) {
+    throw new ConsoleError('RESTORE_FAILED', `Website ${websiteOf(s)} now routes to "${now ?? '(no pwb_websites row)'}", not "${s.detail.plan.routedTo}": something changed its shard_name during the restore. Roll the job back.`, { target: String(websiteOf(s)) });
+  }
+}
+
+/** The website's rows on the target go, before a load or a put-back: fenced there, in batches by position. */
+async function clearTarget(s: RunState): Promise<void> {
+  await deleteWebsiteRows(s.target, s.catalog, s.scoped, websiteOf(s), { fenced: s.home.handle === s.target });
+}
+
+async function load(s: RunState): Promise<void> {
+  if (s.detail.plan.schema === null) {
+    await assertRouting(s);
+    await clearTarget(s);
+  }
+  s.detail.archiveDigests = {};
+  s.detail.progress = s.detail.plan.tables.map((t) => ({ table: t.table, loadedRows: 0, archiveRows: t.archiveRows, done: false }));
+  await s.save();
+  const total = s.detail.plan.totalArchiveRows;
+  const loadedBefore = (table: string) => s.detail.progress.filter((p) => p.table !== table).reduce((n, p) => n + p.loadedRows, 0);
+  let lastSaved = 0;
+  await loadWebsite({
+    handle: s.target,
+    catalog: s.catalog,
+    archive: await s.archive(),
+    tables: s.tables,
+    websiteId: websiteOf(s),
+    into: into(s),
+    replica: s.replica,
+    onProgress: (table, loadedRows, done) => {
+      const p = s.detail.progress.find((x) => x.table === table);
+      if (p) Object.assign(p, { loadedRows, done });
+      s.job?.progress({ phase: 'load', done: loadedBefore(table) + loadedRows, total, unit: 'rows', message: `${table}: ${loadedRows} of ${p?.archiveRows ?? '?'} rows` });
+      if (done || Date.now() - lastSaved > 1000) {
+        lastSaved = Date.now();
+        void s.save().catch(() => {});
+      }
+    },
+    onLoaded: async (table, digest) => {
+      s.detail.archiveDigests[table] = digest;
+      await s.save();
+    },
+  });
+}
+
+async function verify(s: RunState): Promise<void> {
+  const archive = s.detail.request;
+  const opened = await s.archive();
+  s.detail.verification = await verifyRestore({
+    handle: s.target,
+    catalog: s.catalog,
+    tables: s.tables,
+    websiteId: archive.websiteId,
+    into: into(s),
+    archiveDigests: s.detail.archiveDigests,
+    openArchive: s.archive,
+    encoding: opened.info.encoding,
+    serverVersion: opened.info.serverVersion,
+  });
+  s.detail.verified = s.detail.verification.every((t) => t.ok);
+  await s.save();
+  const bad = s.detail.verification.filter((t) => !t.ok);
+  if (bad.length === 0) return;
+  const parts = bad.map((t) => `${t.table}: ${t.archiveRows} rows in the archive, ${t.targetRows} on ${s.target.target.name}${t.firstDifferences.length ? `, first differences ${t.firstDifferences.join(', ')}` : ''}`);
+  const before = s.detail.request.mode === 'replace' ? 'so the fence stays up (writes to the website are paused)' : s.detail.request.mode === 'empty' ? 'before the switch' : 'in the side schema';
+  throw new ConsoleError('VERIFY_FAILED', `Verification failed, ${before}: ${parts.join('; ')}. Roll the job back (shard-console restore rollback ${s.jobId}) and investigate.`, { target: s.jobId });
+}
+
+/**
+ * The empty place's switch: shard_name compare-and-set on the primary and the job's next step, in one
+ * transaction on the job's own session, so a crash leaves both or neither.
+ */
+async function switchRouting(s: RunState): Promise<void> {
+  const { routedTo, target } = s.detail.plan;
+  await s.lock.query('BEGIN');
+  try {
+    await s.lock.query(`UPDATE pwb_websites SET shard_name = $3 WHERE id = $1 AND ${SHARD_SQL} = $2 AND ${SHARD_SQL} <> $3`, [websiteOf(s), routedTo, target]);
+    const now = await s.lock.query<{ shard: string }>(`SELECT ${SHARD_SQL} AS shard FROM pwb_websites WHERE id = $1`, [websiteOf(s)]);
+    if (now.rows[0]?.shard !== target) {
+      throw new ConsoleError('RESTORE_FAILED', `The switch found website ${websiteOf(s)} routed to "${now.rows[0]?.shard ?? '(no pwb_websites row)'}" instead of "${routedTo}"; nothing was switched. Roll the job back.`, { target: String(websiteOf(s)) });
+    }
+    s.detail.step = 'views';
+    await s.lock.query(`UPDATE shard_console.jobs SET detail = $2::jsonb, updated_at = now() WHERE id = $1`, [s.jobId, JSON.stringify(s.detail)]);
+    await s.lock.query('COMMIT');
+  } catch (error) {
+    await s.lock.query('ROLLBACK').catch(() => {});
+    s.detail.step = 'switch';
+    throw error;
+  }
+}
+
+const viewRefresh = (s: RunState) => s.detail.plan.viewRefresh;
+
+/** What each step does; each is safe to run again after a crash anywhere inside it. */
+export const STEP_WORK: Partial<Record<RestoreStep, (s: RunState) => Promise<void>>> = {
+  fence: async (s) => {
+    await assertRouting(s);
+    await installFence(s.home.handle, s.home.catalog, s.home.scoped, websiteOf(s), s.jobId);
+  },
+  hold: (s) => holdWebsiteRows(s.target, s.catalog, s.scoped, websiteOf(s), s.jobId),
+  clear: (s) => clearTarget(s),
+  schema: (s) => createSideSchema(s.target, s.detail.plan.schema!, s.jobId, websiteOf(s), s.detail.plan.source.file, s.scoped),
+  load,
+  sequences: async (s) => void (await bumpSequences(s.target, s.scoped)),
+  verify,
+  switch: switchRouting,
+  views: async (s) => void (await refreshMaterializedViews(s.target, s.catalog, viewRefresh(s))),
+  unfence: (s) => liftFence(s.home.handle, s.home.scoped, websiteOf(s)),
+  'rollback:fence': (s) => installFence(s.home.handle, s.home.catalog, s.home.scoped, websiteOf(s), s.jobId),
+  'rollback:remove': (s) => clearTarget(s),
+  'rollback:put-back': async (s) => {
+    await clearTarget(s);
+    await putHeldRowsBack(s.target, s.catalog, s.scoped, websiteOf(s), s.jobId, s.replica);
+  },
+  'rollback:sequences': async (s) => void (await bumpSequences(s.target, s.scoped)),
+  'rollback:views': async (s) => void (await refreshMaterializedViews(s.target, s.catalog, viewRefresh(s))),
+  'rollback:unfence': (s) => liftFence(s.home.handle, s.home.scoped, websiteOf(s)),
+  'rollback:drop': async (s) => {
+    if (s.detail.plan.schema) await dropRestoreSchema(s.target, s.detail.plan.schema, s.jobId);
+    else await dropHeldRows(s.target, s.jobId);
+  },
+};

@@ -1,0 +1,186 @@
+import { hash as oneShotHash } from 'node:crypto';
+import { unescapeCopyBytes } from '../backups/archive/copy-fields.ts';
+
+/*
+ * How a restore proves the rows it loaded are the archive's rows: per table, the row count and the sum
+ * (mod 2^64) of a 64-bit hash of every row (the first 8 bytes of its SHA-256), over the archive's COPY
+ * lines on one side and over the target's rows read back with `COPY (SELECT the archive's columns ...)
+ * TO STDOUT` on the other. A sum does not depend on row order; a changed, missing or extra row changes
+ * it unless hashes collide (1 in 2^64 per differing row).
+ *
+ * Both sides are COPY text, so a value hashes equal only if PostgreSQL printed it the same way. pg_dump
+ * prints with DateStyle ISO, IntervalStyle postgres, extra_float_digits 3, the server's bytea_output and
+ * the dumping session's TimeZone (it never sets one: the server's default, or PGTZ of wherever pg_dump
+ * ran). The read-back pins DateStyle ISO, IntervalStyle postgres, extra_float_digits 3, bytea_output hex,
+ * TimeZone UTC and the archive's client_encoding. Under those settings each type PWB uses prints the
+ * same on both sides, byte for byte, with these exceptions made comparable here, on both sides alike:
+ * - timestamp with time zone (also inside arrays and tstz ranges): its text carries the session's
+ *   offset (`2024-03-01 10:00:00+01`, `1890-01-01 00:00:00+00:19:32` in a zone's local mean time), so
+ *   every such value becomes its UTC instant (`@<seconds since 1970>[.fraction]`) from the offset in
+ *   the text; `infinity` stays as it is;
+ * - bytea: an archive from a server with `bytea_output = escape` holds escape-format text; it becomes hex;
+ * - real and double precision, when the archive comes from a server older than 12 (whose
+ *   extra_float_digits 3 prints 17 significant digits, not the shortest exact text of 12 and later): each
+ *   value becomes the shortest text that reads back to the same float (NaN, Infinity and -0 kept).
+ * Unchanged, because they print identically: timestamp without time zone, date, time, numeric (its scale
+ * kept), interval, json (stored as written), jsonb (canonical), uuid, text and varchar, boolean, integers,
+ * arrays of these, floats from a server of 12 or later (NaN, Infinity, -Infinity and -0 included).
+ * Not made comparable (they would fail verification, never pass wrongly): money (lc_monetary), and
+ * timestamptz inside composite types or behind a domain.
+ */
+
+/** Turns one raw (still COPY-escaped) field into its comparable raw form; null keeps it as it is. */
+export type FieldNormalizer = (field: Buffer) => Buffer;
+
+const TIMESTAMPTZ = /^timestamp(\(\d\))? with time zone(\[\])*$|^tstzrange(\[\])*$|^tstzmultirange(\[\])*$/;
+const FLOAT = /^(real|double precision)$/;
+
+/** Per COPY field, the normalizer its column's type needs (null: compared as printed). */
+export function fieldNormalizers(types: readonly string[], options: { shortestFloats: boolean }): Array<FieldNormalizer | null> {
+  return types.map((type) => {
+    if (TIMESTAMPTZ.test(type)) return utcInstants;
+    if (type === 'bytea') return hexBytea;
+    if (options.shortestFloats && FLOAT.test(type)) return type === 'real' ? shortestReal : shortestDouble;
+    return null;
+  });
+}
+
+/** Whether an archive's floats need rewriting to compare: servers before 12 printed 17 significant digits under pg_dump's extra_float_digits 3. */
+export function needsShortestFloats(serverVersion: string | null): boolean {
+  const major = Number(/^(\d+)/.exec(serverVersion ?? '')?.[1] ?? 99);
+  return major < 12;
+}
+
+// `2024-03-01 10:00:00.5+01`, `+05:30`, `-00:19:32`, optionally ` BC`; year 4 digits or more.
+const STAMP = /(\d{4,})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(\.\d+)?([+-])(\d\d)(?::(\d\d))?(?::(\d\d))?( BC)?/g;
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's days_from_civil), any year. */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+function instant(match: string, ...g: Array<string | undefined>): string {
+  const [year, month, day, hour, minute, second, fraction, sign, oh, om, os, bc] = g;
+  // PostgreSQL writes year N BC for astronomical year 1 - N.
+  const y = bc ? 1 - Number(year) : Number(year);
+  const offset = (Number(oh) * 3600 + Number(om ?? 0) * 60 + Number(os ?? 0)) * (sign === '-' ? -1 : 1);
+  const seconds = daysFromCivil(y, Number(month), Number(day)) * 86400 + Number(hour) * 3600 + Number(minute) * 60 + Number(second) - offset;
+  return Number.isSafeInteger(seconds) ? `@${seconds}${fraction ?? ''}` : match;
+}
+
+/** Every timestamp-with-offset in the field, as its UTC instant. */
+export function utcInstants(field: Buffer): Buffer {
+  const text = field.toString('latin1');
+  STAMP.lastIndex = 0;
+  if (!STAMP.test(text)) return field;
+  STAMP.lastIndex = 0;
+  return Buffer.from(text.replace(STAMP, instant as (substring: string, ...args: unknown[]) => string), 'latin1');
+}
+
+const BACKSLASH = 0x5c;
+
+/** An escape-format bytea (as COPY writes it) as hex-format; hex stays as it is. */
+export function hexBytea(field: Buffer): Buffer {
+  // Hex format in COPY text: `\\x...` (the backslash itself escaped).
+  if (field.length >= 3 && field[0] === BACKSLASH && field[1] === BACKSLASH && field[2] === 0x78) return field;
+  if (field.length === 2 && field[0] === BACKSLASH && field[1] === 0x4e) return field; // NULL
+  const text = unescapeCopyBytes(field, 0, field.length);
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; ) {
+    const c = text[i]!;
+    if (c !== BACKSLASH) {
+      bytes.push(c);
+      i += 1;
+    } else if (text[i + 1] === BACKSLASH) {
+      bytes.push(BACKSLASH);
+      i += 2;
+    } else {
+      bytes.push(parseInt(text.toString('latin1', i + 1, i + 4), 8));
+      i += 4;
+    }
+  }
+  return Buffer.from(`\\\\x${Buffer.from(bytes).toString('hex')}`, 'latin1');
+}
+
+function shortestFloat(field: Buffer, round: (x: number) => number): Buffer {
+  const text = field.toString('latin1');
+  if (text === '\\N' || text === 'NaN' || text === 'Infinity' || text === '-Infinity') return field;
+  const x = round(Number(text));
+  if (Number.isNaN(x)) return field;
+  return Buffer.from(Object.is(x, -0) ? '-0' : String(x), 'latin1');
+}
+
+export const shortestDouble: FieldNormalizer = (field) => shortestFloat(field, (x) => x);
+export const shortestReal: FieldNormalizer = (field) => shortestFloat(field, Math.fround);
+
+const TAB = 0x09;
+
+/**
+ * A line as it hashes: fields reordered to the compared column order (when the archive's COPY for this
+ * entry lists them differently) and each normalized where its type needs it. Returns the line itself
+ * when nothing changes, which is most tables.
+ */
+export function comparableLine(normalizers: ReadonlyArray<FieldNormalizer | null>, order: readonly number[] | null = null): (line: Buffer) => Buffer {
+  if (order === null && normalizers.every((n) => n === null)) return (line) => line;
+  return (line) => {
+    const fields: Buffer[] = [];
+    let from = 0;
+    for (;;) {
+      const tab = line.indexOf(TAB, from);
+      fields.push(line.subarray(from, tab < 0 ? line.length : tab));
+      if (tab < 0) break;
+      from = tab + 1;
+    }
+    const ordered = order === null ? fields : order.map((i) => fields[i] ?? Buffer.alloc(0));
+    const parts: Buffer[] = [];
+    for (let i = 0; i < ordered.length; i++) {
+      if (i > 0) parts.push(TAB_BUFFER);
+      const normalize = normalizers[i];
+      parts.push(normalize ? normalize(ordered[i]!) : ordered[i]!);
+    }
+    return Buffer.concat(parts);
+  };
+}
+
+const TAB_BUFFER = Buffer.from([TAB]);
+const TWO_32 = 4294967296;
+const FOLD_AT = 2 ** 52;
+
+/** Count and order-independent 64-bit hash sum of a table's rows. */
+export class RowDigest {
+  rows = 0;
+  #lo = 0;
+  #hi = 0;
+
+  add(line: Buffer): void {
+    const h = oneShotHash('sha256', line, 'buffer') as unknown as Buffer;
+    this.rows++;
+    this.#lo += h.readUInt32BE(4);
+    this.#hi += h.readUInt32BE(0);
+    // Plain numbers stay exact below 2^53: carry the low word's overflow into the high word in time.
+    if (this.#lo >= FOLD_AT || this.#hi >= FOLD_AT) this.#fold();
+  }
+
+  #fold(): void {
+    const carry = Math.floor(this.#lo / TWO_32);
+    this.#lo -= carry * TWO_32;
+    this.#hi = (this.#hi + carry) % TWO_32;
+  }
+
+  /** 16 hex digits: the sum of the rows' hashes mod 2^64. */
+  get hash(): string {
+    this.#fold();
+    this.#hi %= TWO_32;
+    return ((BigInt(this.#hi) << 32n) | BigInt(this.#lo)).toString(16).padStart(16, '0');
+  }
+}
+
+/** The same 64-bit hash of one line, for naming differing rows. */
+export function lineHash(line: Buffer): string {
+  return (oneShotHash('sha256', line, 'buffer') as unknown as Buffer).subarray(0, 8).toString('hex');
+}

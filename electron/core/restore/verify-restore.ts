@@ -1,0 +1,142 @@
+import type pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import type { RestoreJob } from '../../../shared/methods/restore-methods.ts';
+import type { PgDumpArchive } from '../backups/archive/pg-dump-archive.ts';
+import { CopyLineSplitter } from '../backups/archive/copy-line-splitter.ts';
+import { findCopyField, type FieldRange } from '../backups/archive/copy-fields.ts';
+import { currentSignal } from '../call-context.ts';
+import type { DatabaseCatalog } from '../catalog/database-catalog.ts';
+import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
+import { websiteRowsSelect } from '../moves/tenant-scope.ts';
+import type { DatabaseHandle } from '../pools/cluster-pools.ts';
+import { runLimited } from '../run-limited.ts';
+import { copyLines } from './copy-lines.ts';
+import type { LoadInto } from './load-website.ts';
+import { quoteLiteral } from './restore-preflight.ts';
+import type { RestoreTable } from './restore-tables.ts';
+import { comparableLine, fieldNormalizers, lineHash, needsShortestFloats, RowDigest } from './row-digest.ts';
+import { WebsiteLines } from './website-lines.ts';
+
+type TableVerification = RestoreJob['tables'][number];
+
+/** Output settings of the read-back (see row-digest.ts for why each), for its transaction only. */
+const PINNED = `SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'; SET LOCAL extra_float_digits = 3; SET LOCAL bytea_output = 'hex'`;
+
+export interface VerifyOptions {
+  readonly handle: DatabaseHandle;
+  readonly catalog: DatabaseCatalog;
+  readonly tables: readonly RestoreTable[];
+  readonly websiteId: number;
+  readonly into: (t: RestoreTable) => LoadInto;
+  /** The archive side, from the load. */
+  readonly archiveDigests: Readonly<Record<string, { rows: number; hash: string }>>;
+  /** Opened only to name the first differing rows of a table that does not match. */
+  readonly openArchive: () => Promise<PgDumpArchive>;
+  readonly encoding: string;
+  readonly serverVersion: string | null;
+}
+
+/** The read-back of a table's restored rows: the archive's columns, in its order, of the website's rows. */
+function readBackSql(options: VerifyOptions, t: RestoreTable): string {
+  const into = options.into(t);
+  const columns = t.columns.map((c) => `t.${quoteIdent(c)}`).join(', ');
+  if (into.side) return `SELECT ${columns} FROM ${tableRef(into.schema, into.table)} t`;
+  return websiteRowsSelect(t.scoped, options.catalog, options.websiteId, columns);
+}
+
+/** Every row the SELECT returns, as COPY text lines under the pinned settings, pulled as they are consumed. */
+export async function* readBackLines(handle: DatabaseHandle, select: string, encoding: string): AsyncGenerator<Buffer> {
+  const client = await handle.longSession();
+  let finished = false;
+  try {
+    await client.query('BEGIN READ ONLY');
+    await client.query(PINNED);
+    await client.query(`SET LOCAL client_encoding = ${quoteLiteral(encoding)}`);
+    let batch: Buffer[] = [];
+    const splitter = new CopyLineSplitter((buf, start, end) => batch.push(buf.subarray(start, end)));
+    for await (const chunk of client.query(copyTo(`COPY (${select}) TO STDOUT`)) as AsyncIterable<Buffer>) {
+      splitter.push(chunk);
+      const lines = batch;
+      batch = [];
+      yield* lines;
+    }
+    // The protocol's COPY has no end-of-data line: the splitter wants one.
+    splitter.push(END_OF_DATA);
+    splitter.finish();
+    yield* batch;
+    finished = true;
+  } finally {
+    if (finished) await client.query('ROLLBACK').catch(() => {});
+    // Left mid-COPY (a failure, or a consumer that stopped): the session is not reusable.
+    client.release(finished ? undefined : new Error('read-back abandoned mid-COPY'));
+  }
+}
+
+const END_OF_DATA = Buffer.from('\\.\n');
+
+/**
+ * Per table, the count and hash sum of the rows read back from the target against the archive's (taken
+ * while loading), two tables at a time. A table that differs is read again on both sides to name its
+ * first differing primary keys.
+ */
+export async function verifyRestore(options: VerifyOptions): Promise<TableVerification[]> {
+  const results: TableVerification[] = [];
+  const shortestFloats = needsShortestFloats(options.serverVersion);
+  await runLimited(options.tables, 2, async (t) => {
+    const comparable = comparableLine(fieldNormalizers(t.types, { shortestFloats }));
+    const digest = new RowDigest();
+    if (t.columns.length) for await (const line of readBackLines(options.handle, readBackSql(options, t), options.encoding)) digest.add(comparable(line));
+    const archive = options.archiveDigests[t.name] ?? { rows: -1, hash: '(not loaded)' };
+    const ok = archive.rows === digest.rows && archive.hash === digest.hash;
+    const differences = ok ? [] : await firstDifferences(options, t, comparable);
+    results.push({ table: t.name, archiveRows: archive.rows, targetRows: digest.rows, archiveHash: archive.hash, targetHash: digest.hash, ok, firstDifferences: differences });
+  });
+  const order = new Map(options.tables.map((t, i) => [t.name, i]));
+  return results.sort((a, b) => order.get(a.table)! - order.get(b.table)!);
+}
+
+/** `(key fields)` of a comparable line, as COPY printed them; the line's hash when the table has no primary key. */
+function keyOf(t: RestoreTable): (line: Buffer) => string {
+  const fields = t.scoped.table.primaryKey.map((c) => t.columns.indexOf(c));
+  if (fields.length === 0 || fields.some((i) => i < 0)) return (line) => `row ${lineHash(line)}`;
+  const range: FieldRange = { start: 0, end: 0 };
+  return (line) => `(${fields.map((i) => (findCopyField(line, 0, line.length, i, range), line.toString('latin1', range.start, range.end))).join(',')})`;
+}
+
+/**
+ * The first primary keys whose rows differ: (key, row hash) of both sides stream into two temporary
+ * tables on the target and one full join finds the keys missing, extra or changed. Nothing of either
+ * side is held in memory; the transaction is rolled back.
+ */
+async function firstDifferences(options: VerifyOptions, t: RestoreTable, comparable: (line: Buffer) => Buffer, limit = 10): Promise<string[]> {
+  const key = keyOf(t);
+  const pair = (line: Buffer) => {
+    const c = comparable(line);
+    return Buffer.from(`${key(c)}\t${lineHash(c)}`, 'latin1');
+  };
+  const archive = await options.openArchive();
+  const client: pg.PoolClient = await options.handle.longSession();
+  try {
+    await client.query('BEGIN');
+    await client.query(`CREATE TEMP TABLE restore_diff_a (k text, h text) ON COMMIT DROP; CREATE TEMP TABLE restore_diff_b (k text, h text) ON COMMIT DROP`);
+    const reader = new WebsiteLines(archive, options.tables, options.websiteId);
+    async function* archived() {
+      for await (const { line } of reader.lines(t, currentSignal())) yield pair(line);
+    }
+    await copyLines(client, 'COPY pg_temp.restore_diff_a (k, h) FROM STDIN', archived());
+    async function* readBack() {
+      for await (const line of readBackLines(options.handle, readBackSql(options, t), options.encoding)) yield pair(line);
+    }
+    await copyLines(client, 'COPY pg_temp.restore_diff_b (k, h) FROM STDIN', readBack());
+    const r = await client.query<{ k: string; what: string }>(
+      `SELECT coalesce(a.k, b.k) AS k, CASE WHEN a.k IS NULL THEN 'only on target' WHEN b.k IS NULL THEN 'missing on target' ELSE 'differs' END AS what
+         FROM pg_temp.restore_diff_a a FULL JOIN pg_temp.restore_diff_b b ON a.k = b.k
+        WHERE a.h IS DISTINCT FROM b.h ORDER BY 1 LIMIT ${limit}`,
+    );
+    return r.rows.map((row) => `${row.k} ${row.what}`);
+  } finally {
+    await client.query('ROLLBACK').catch(() => {});
+    client.release();
+    await archive.close();
+  }
+}

@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clusterContent, largestWebsite, startRestoreFixture, websiteState, type RestoreFixture } from '../../support/restore-fixture.ts';
+
+/*
+ * Replace: a website whose listings, photos, features, ticket messages and media folders were changed
+ * after the backup gets exactly its backed-up rows back, under the fence, verified table by table; the
+ * rows it had go to holding tables that a rollback puts back and a discard drops. No other website's
+ * rows change, sequences end past every restored id, and the audit log records each action.
+ */
+
+let f: RestoreFixture;
+let site: number;
+let archive: string;
+/** The website's rows when the backup was taken, and after the damage done to them since. */
+let backedUp: Awaited<ReturnType<typeof websiteState>>;
+let damaged: Awaited<ReturnType<typeof websiteState>>;
+
+/** What an operator comes to undo: listings deleted, a property renamed, a folder tree moved, new rows written. */
+async function damage(database: string, id: number): Promise<void> {
+  await f.sql(database, `DELETE FROM pwb_sale_listings WHERE realty_asset_id IN (SELECT id FROM pwb_realty_assets WHERE website_id = $1)`, [id]);
+  await f.sql(database, `DELETE FROM pwb_prop_photos WHERE realty_asset_id IN (SELECT id FROM pwb_realty_assets WHERE website_id = $1 ORDER BY id LIMIT 3)`, [id]);
+  await f.sql(database, `DELETE FROM pwb_features WHERE realty_asset_id IN (SELECT id FROM pwb_realty_assets WHERE website_id = $1 ORDER BY id LIMIT 2)`, [id]);
+  await f.sql(database, `UPDATE pwb_realty_assets SET title = 'renamed', count_bedrooms = 99 WHERE website_id = $1`, [id]);
+  await f.sql(database, `DELETE FROM pwb_ticket_messages WHERE support_ticket_id IN (SELECT id FROM pwb_support_tickets WHERE website_id = $1)`, [id]);
+  await f.sql(database, `UPDATE pwb_media_folders SET parent_id = NULL WHERE website_id = $1`, [id]);
+  await f.sql(
+    database,
+    `INSERT INTO pwb_contacts (website_id, first_name, created_at, updated_at) SELECT $1, 'new since the backup', now(), now() FROM generate_series(1, 5)`,
+    [id],
+  );
+}
+
+beforeAll(async () => {
+  f = await startRestoreFixture({ websites: 7 });
+  site = await largestWebsite(f, 'shard_1');
+  // A tree of media folders (self-referencing) with media in them, so parents must land before children.
+  await f.sql('shard_1', `UPDATE pwb_media_folders c SET parent_id = (SELECT min(p.id) FROM pwb_media_folders p WHERE p.website_id = c.website_id AND p.id < c.id) WHERE website_id = $1`, [site]);
+  backedUp = await websiteState(f.pc, site);
+  archive = await f.dump('shard_1', 'shard_1.dump', { timeZone: 'America/St_Johns' });
+  await damage('shard_1', site);
+  damaged = await websiteState(f.pc, site);
+}, 240_000);
+afterAll(() => f?.stop());
+
+describe('restore --replace', () => {
+  it('has FK-chain rows to restore and damage to undo', () => {
+    for (const table of ['pwb_sale_listings', 'pwb_prop_photos', 'pwb_features', 'pwb_ticket_messages', 'pwb_media_folders', 'pwb_media']) expect(backedUp.tables[table]?.rows, table).toBeGreaterThan(0);
+    expect(damaged.tables).not.toEqual(backedUp.tables);
+  });
+
+  it('plans without changing anything: archive rows and rows now, per table in FK order', async () => {
+    const before = await clusterContent(f.pc);
+    const preview = await f.call('restores.preflight', { websiteId: site, path: archive, mode: 'replace' });
+    expect(preview.refusals).toEqual([]);
+    const plan = preview.plan!;
+    expect(plan).toMatchObject({ target: 'shard_1', routedTo: 'shard_1', mode: 'replace', source: { chosenBy: 'only', format: 'custom (gzip)' } });
+    const rows = Object.fromEntries(plan.tables.map((t) => [t.table, t.archiveRows]));
+    for (const [table, { rows: n }] of Object.entries(backedUp.tables)) expect(rows[table], table).toBe(n);
+    expect(plan.tables.find((t) => t.table === 'pwb_sale_listings')!.liveRows).toBe(0);
+    const level = Object.fromEntries(plan.tables.map((t) => [t.table, t.level]));
+    expect(level.pwb_sale_listings).toBeGreaterThan(level.pwb_realty_assets!);
+    expect(await clusterContent(f.pc)).toEqual(before);
+  }, 120_000);
+
+  it('brings back exactly the backed-up rows, verified, other websites untouched; rollback puts the replaced rows back', async () => {
+    const started = await f.call('restores.start', { websiteId: site, path: archive, mode: 'replace' });
+    expect(started).toMatchObject({ mode: 'replace', target: 'shard_1', holding: expect.stringMatching(/^shard_console\.hold_/) });
+    const job = await f.settle(started.jobId);
+    expect(job.error).toBeNull();
+    expect(job).toMatchObject({ state: 'succeeded', verified: true, step: 'done', actions: ['rollback', 'discard'] });
+    expect(job.tables.every((t) => t.ok && t.archiveRows === t.targetRows && t.archiveHash === t.targetHash)).toBe(true);
+    const restored = await websiteState(f.pc, site);
+    expect(restored.tables).toEqual(backedUp.tables);
+    expect(restored.databases).toEqual(['shard_1']);
+    expect(restored.others).toEqual(backedUp.others);
+    // No fence left, sequences past every restored id.
+    expect(await f.sql('shard_1', `SELECT * FROM shard_console.fenced_websites`)).toEqual([]);
+    const [seq] = await f.sql('shard_1', `SELECT (SELECT last_value FROM pwb_media_folders_id_seq) >= (SELECT max(id) FROM pwb_media_folders) AS ok`);
+    expect(seq.ok).toBe(true);
+
+    const rolling = await f.call('restores.rollback', { jobId: job.jobId });
+    expect(rolling.live).toBe(true);
+    const rolledBack = await f.settle(job.jobId);
+    expect(rolledBack.error).toBeNull();
+    expect(rolledBack).toMatchObject({ state: 'rolled_back', step: 'rolled_back', actions: [] });
+    const back = await websiteState(f.pc, site);
+    expect(back.tables).toEqual(damaged.tables);
+    expect(back.others).toEqual(damaged.others);
+    expect(await f.sql('shard_1', `SELECT relname FROM pg_class WHERE relname LIKE 'hold\\_%'`)).toEqual([]);
+    const audit = await f.sql('default', `SELECT action, outcome FROM shard_console.audit_log WHERE action LIKE 'restore.%' ORDER BY id`);
+    expect(audit.map((a) => `${a.action} ${a.outcome}`)).toEqual(expect.arrayContaining(['restore.create succeeded', 'restore.run succeeded', 'restore.rollback succeeded']));
+  }, 240_000);
+
+  it('discard drops the held rows and leaves the restored ones', async () => {
+    const job = await f.settle((await f.call('restores.start', { websiteId: site, path: archive, mode: 'replace' })).jobId);
+    expect(job).toMatchObject({ state: 'succeeded', verified: true });
+    expect(Number((await f.sql('shard_1', `SELECT count(*) AS n FROM pg_class WHERE relname LIKE $1`, [`hold\\_${job.jobId.slice(0, 8)}\\_%`]))[0].n)).toBeGreaterThan(0);
+    const discarded = await f.call('restores.discard', { jobId: job.jobId });
+    expect(discarded).toMatchObject({ discarded: true, holding: null, actions: [] });
+    expect(Number((await f.sql('shard_1', `SELECT count(*) AS n FROM pg_class WHERE relname LIKE $1`, [`hold\\_${job.jobId.slice(0, 8)}\\_%`]))[0].n)).toBe(0);
+    expect((await websiteState(f.pc, site)).tables).toEqual(backedUp.tables);
+    await expect(f.call('restores.rollback', { jobId: job.jobId })).rejects.toMatchObject({ code: 'ACTION_NOT_ALLOWED' });
+  }, 240_000);
+});
