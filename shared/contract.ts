@@ -6,6 +6,7 @@ import { moveMethods } from './methods/move-methods.ts';
 import { shardMethods } from './methods/shard-methods.ts';
 import { doctorMethods } from './methods/doctor-methods.ts';
 import { migrationMethods } from './methods/migration-methods.ts';
+import { driftMethods } from './methods/drift-methods.ts';
 import { jobMethods } from './methods/job-methods.ts';
 import { backupMethods } from './methods/backup-methods.ts';
 import { queryMethods } from './methods/query-methods.ts';
@@ -23,6 +24,7 @@ export * from './methods/move-methods.ts';
 export * from './methods/shard-methods.ts';
 export * from './methods/doctor-methods.ts';
 export * from './methods/migration-methods.ts';
+export * from './methods/drift-methods.ts';
 export * from './methods/job-methods.ts';
 export * from './methods/backup-methods.ts';
 export * from './methods/query-methods.ts';
@@ -35,6 +37,7 @@ export const contract = {
   ...shardMethods,
   ...doctorMethods,
   ...migrationMethods,
+  ...driftMethods,
   ...jobMethods,
   ...backupMethods,
   ...queryMethods,

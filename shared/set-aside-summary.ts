@@ -1,4 +1,4 @@
-import type { SetAsideForeignKey } from './methods/migration-methods.ts';
+import type { SetAsideForeignKey } from './methods/drift-methods.ts';
 
 /**
  * The one line the drift page and `drift` print about the foreign keys they did not compare, e.g.

@@ -62,6 +62,19 @@ export const sessionInfoResultSchema = z.object({
 });
 
 
+export const addShardResultSchema = z.object({
+  name: shardName,
+  host: z.string(),
+  port: z.number().int(),
+  database: z.string(),
+  /** False when the database existed already. */
+  created: z.boolean(),
+  applied: z.array(z.string()),
+  sequences: z.array(z.object({ sequence: z.string(), next: z.string() })),
+  profile: z.string(),
+});
+export type AddShardResult = z.infer<typeof addShardResultSchema>;
+
 export const clusterMethods = {
   'session.info': method(z.object({}).strict(), sessionInfoResultSchema, 'Which cluster profile this console is connected to.'),
   'cluster.overview': method(z.object({}).strict(), overviewResultSchema, 'Every database with health, size and websites per shard.'),
@@ -69,5 +82,11 @@ export const clusterMethods = {
     z.object({ database: shardName.optional() }).strict(),
     catalogResultSchema,
     'Tenant, global and unscoped tables per database, with the FK path that makes a table tenant data.',
+  ),
+  'cluster.addShard': method(
+    z.object({ name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/), url: z.string().min(1).max(2000) }).strict(),
+    addShardResultSchema,
+    'Creates a shard database, applies the tenant migrations, moves its sequences to their own range and adds it to the profile.',
+    { mutates: true },
   ),
 } as const;

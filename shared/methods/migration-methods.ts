@@ -110,70 +110,6 @@ export const migrationRunSchema = z.object({
 });
 export type MigrationRun = z.infer<typeof migrationRunSchema>;
 
-export const driftItemSchema = z.object({
-  database: shardName,
-  table: z.string(),
-  kind: z.string(),
-  detail: z.string(),
-  /** SQL that would bring this database in line with the primary: for review, never applied by the console. */
-  fix: z.string(),
-});
-export type DriftItem = z.infer<typeof driftItemSchema>;
-
-const databaseErrorSchema = z.object({ name: shardName, error: errorInfoSchema.nullable() });
-
-/**
- * A foreign key from a tenant table into a global table that one side of a comparison cannot have,
- * because that global table lives on the primary only: PWB's layout, not drift.
- */
-export const setAsideForeignKeySchema = z.object({
-  /** The database that lacks the global table (and so the key). */
-  database: shardName,
-  table: z.string(),
-  constraint: z.string(),
-  definition: z.string(),
-  /** The global table the key points at. */
-  references: z.string(),
-});
-export type SetAsideForeignKey = z.infer<typeof setAsideForeignKeySchema>;
-
-export const driftResultSchema = z.object({
-  reference: shardName,
-  drift: z.array(driftItemSchema),
-  databases: z.array(databaseErrorSchema),
-  /** Foreign keys into global tables absent on a database: not compared there (the control plane lives on the primary). */
-  setAside: z.array(setAsideForeignKeySchema),
-});
-export type DriftResult = z.infer<typeof driftResultSchema>;
-
-export const lintFindingSchema = z.object({
-  table: z.string(),
-  rule: z.enum(['no-tenant-index', 'unique-without-tenant-key', 'nullable-tenant-key', 'no-primary-key', 'control-plane-reference']),
-  /** `warning`: a risk to fix (lint exits 1); `info`: a property of the layout worth knowing (rows that lose a check on a shard). */
-  severity: z.enum(['warning', 'info']),
-  detail: z.string(),
-  fix: z.string(),
-  /** Every database the finding holds on. */
-  databases: z.array(shardName),
-});
-export type LintFinding = z.infer<typeof lintFindingSchema>;
-
-export const lintResultSchema = z.object({ findings: z.array(lintFindingSchema), databases: z.array(databaseErrorSchema) });
-export type LintResult = z.infer<typeof lintResultSchema>;
-
-export const addShardResultSchema = z.object({
-  name: shardName,
-  host: z.string(),
-  port: z.number().int(),
-  database: z.string(),
-  /** False when the database existed already. */
-  created: z.boolean(),
-  applied: z.array(z.string()),
-  sequences: z.array(z.object({ sequence: z.string(), next: z.string() })),
-  profile: z.string(),
-});
-export type AddShardResult = z.infer<typeof addShardResultSchema>;
-
 export const migrationMethods = {
   'migrations.status': method(z.object({}).strict(), migrationStatusResultSchema, 'Every migration version against every database: applied (when), pending, failed, unknown.'),
   'migrations.plan': method(
@@ -188,12 +124,4 @@ export const migrationMethods = {
     { mutates: true },
   ),
   'migrations.run': method(z.object({ runId: z.string().min(1).max(100) }).strict(), migrationRunSchema, 'Progress and outcome of a migration run, per database.'),
-  'schema.drift': method(z.object({}).strict(), driftResultSchema, 'Differences of every tenant table between the primary and each shard, with the SQL to fix each.'),
-  'schema.lint': method(z.object({}).strict(), lintResultSchema, 'Tenant-isolation findings: missing tenant indexes, unique indexes without the tenant key, nullable keys, no primary key.'),
-  'cluster.addShard': method(
-    z.object({ name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/), url: z.string().min(1).max(2000) }).strict(),
-    addShardResultSchema,
-    'Creates a shard database, applies the tenant migrations, moves its sequences to their own range and adds it to the profile.',
-    { mutates: true },
-  ),
 } as const;

@@ -1,6 +1,7 @@
+import { ConsoleError } from '../../../shared/errors.ts';
 import { formatBytes, formatCount, formatDuration } from '../../../shared/format.ts';
 import { callMethod } from '../call-method.ts';
-import type { CliCommand } from '../cli-command.ts';
+import { stringOption, type CliCommand } from '../cli-command.ts';
 import { renderTable } from '../cli-output.ts';
 
 export const shardsCommand: CliCommand = {
@@ -36,5 +37,27 @@ export const shardsCommand: CliCommand = {
       io.err(`error: ${formatCount(count)} websites have shard_name "${name}", which no configured database carries.`);
     }
     return problems ? 1 : 0;
+  },
+};
+
+export const shardCommand: CliCommand = {
+  name: 'shard',
+  usage: 'shard add NAME --url postgres://USER:${VAR}@HOST:PORT/DATABASE',
+  summary: 'add a shard: create its database, apply the tenant migrations, give its sequences their own id range, register it in the profile',
+  options: { url: { type: 'string' } },
+  run: async (ctx, { positionals, options, io }) => {
+    const url = stringOption(options, 'url');
+    if (positionals[0] !== 'add' || positionals[1] === undefined || url === undefined) {
+      throw new ConsoleError('INVALID_PARAMS', 'Write `shard-console shard add NAME --url postgres://USER:${VAR}@HOST:PORT/DATABASE` (the password as a ${VAR} reference).');
+    }
+    const result = await callMethod(ctx, 'cluster.addShard', { name: positionals[1], url });
+    if (options.json) {
+      io.out(JSON.stringify(result, null, 2));
+      return 0;
+    }
+    io.out(`Added shard ${result.name} (${result.host}:${result.port}/${result.database}) to ${result.profile}.`);
+    io.out(`${result.created ? 'Created the database; applied' : 'The database existed; applied'} ${result.applied.length} tenant migrations.`);
+    io.out(renderTable(['SEQUENCE', 'NEXT ID'], result.sequences.map((s) => [s.sequence, s.next]), [1]));
+    return 0;
   },
 };

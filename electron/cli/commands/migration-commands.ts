@@ -1,6 +1,5 @@
 import type { MigrationStatusResult } from '../../../shared/contract.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
-import { setAsideSummary } from '../../../shared/set-aside-summary.ts';
 import { loadClusterProfile } from '../../core/config/resolve-profile-source.ts';
 import { envSecretReader } from '../../core/config/secret-store.ts';
 import type { ConsoleContext } from '../../core/console-context.ts';
@@ -104,51 +103,6 @@ export const migrateCommand: CliCommand = {
   },
 };
 
-export const driftCommand: CliCommand = {
-  name: 'drift',
-  usage: 'drift',
-  summary: 'tenant-schema differences between the primary and each shard, with the SQL to fix each (never applied); exit 1 when there is drift',
-  run: async (ctx, { options, io }) => {
-    const result = await callMethod(ctx, 'schema.drift', {});
-    const unreadable = result.databases.filter((d) => d.error);
-    const code = result.drift.length > 0 || unreadable.length > 0 ? 1 : 0;
-    if (options.json) {
-      io.out(JSON.stringify(result, null, 2));
-      return code;
-    }
-    if (result.drift.length === 0) io.out(`No drift: every shard's tenant schema matches the primary (${result.reference}).`);
-    const setAside = setAsideSummary(result.setAside);
-    if (setAside) io.out(setAside);
-    let heading = '';
-    for (const item of result.drift) {
-      const next = `== ${item.database} · ${item.table}`;
-      if (next !== heading) io.out(`\n${(heading = next)}`);
-      io.out(`  ${item.kind}: ${item.detail}\n${item.fix.replace(/^/gm, '    ')}`);
-    }
-    for (const d of unreadable) io.err(`${d.name}: ${d.error!.message}`);
-    return code;
-  },
-};
-
-export const lintCommand: CliCommand = {
-  name: 'lint',
-  usage: 'lint',
-  summary: 'tenant-isolation lint: tenant tables without a tenant index or primary key, unique indexes without the tenant key, nullable tenant keys',
-  run: async (ctx, { options, io }) => {
-    const result = await callMethod(ctx, 'schema.lint', {});
-    const code = result.findings.some((f) => f.severity !== 'info') || result.databases.some((d) => d.error) ? 1 : 0;
-    if (options.json) {
-      io.out(JSON.stringify(result, null, 2));
-      return code;
-    }
-    for (const f of result.findings) io.out(`${f.table} [${f.rule}${f.severity === 'info' ? ', info' : ''}] on ${f.databases.join(', ')}: ${f.detail}\n${f.fix.replace(/^/gm, '    ')}`);
-    const infos = result.findings.filter((f) => f.severity === 'info').length;
-    io.out(`${result.findings.length} finding${result.findings.length === 1 ? '' : 's'}${infos ? ` (${infos} for information)` : ''}.`);
-    for (const d of result.databases) if (d.error) io.err(`${d.name}: ${d.error.message}`);
-    return code;
-  },
-};
-
 async function migrationsDirFromOptions(invocation: CliInvocation): Promise<string> {
   const dir = stringOption(invocation.options, 'dir');
   if (dir !== undefined) return dir;
@@ -178,28 +132,6 @@ export const migrationCommand: CliCommand = {
     const created = await createMigrationFile(await migrationsDirFromOptions(invocation), options.tenant ? 'tenant' : 'global', positionals[1]);
     if (options.json) io.out(JSON.stringify(created));
     else io.out(created.file);
-    return 0;
-  },
-};
-
-export const shardCommand: CliCommand = {
-  name: 'shard',
-  usage: 'shard add NAME --url postgres://USER:${VAR}@HOST:PORT/DATABASE',
-  summary: 'add a shard: create its database, apply the tenant migrations, give its sequences their own id range, register it in the profile',
-  options: { url: { type: 'string' } },
-  run: async (ctx, { positionals, options, io }) => {
-    const url = stringOption(options, 'url');
-    if (positionals[0] !== 'add' || positionals[1] === undefined || url === undefined) {
-      throw new ConsoleError('INVALID_PARAMS', 'Write `shard-console shard add NAME --url postgres://USER:${VAR}@HOST:PORT/DATABASE` (the password as a ${VAR} reference).');
-    }
-    const result = await callMethod(ctx, 'cluster.addShard', { name: positionals[1], url });
-    if (options.json) {
-      io.out(JSON.stringify(result, null, 2));
-      return 0;
-    }
-    io.out(`Added shard ${result.name} (${result.host}:${result.port}/${result.database}) to ${result.profile}.`);
-    io.out(`${result.created ? 'Created the database; applied' : 'The database existed; applied'} ${result.applied.length} tenant migrations.`);
-    io.out(renderTable(['SEQUENCE', 'NEXT ID'], result.sequences.map((s) => [s.sequence, s.next]), [1]));
     return 0;
   },
 };

@@ -1,6 +1,7 @@
 import type { clusterMethods } from '../../../shared/contract.ts';
 import type { ConsoleContext } from '../console-context.ts';
 import type { HandlersFor } from '../dispatch/handlers.ts';
+import { addShard } from '../add-shard/add-shard.ts';
 import { catalogTables } from '../catalog/catalog-tables.ts';
 import { clusterOverview } from './cluster-overview.ts';
 
@@ -9,5 +10,6 @@ export function clusterHandlers(ctx: ConsoleContext): HandlersFor<keyof typeof c
     'session.info': async () => ({ profile: ctx.profile.name, profileSource: ctx.profile.source, version: ctx.version, readOnly: ctx.profile.readOnly }),
     'cluster.overview': async () => clusterOverview(ctx),
     'catalog.tables': async (params) => catalogTables(ctx, params.database),
+    'cluster.addShard': async (params) => addShard(ctx, params),
   };
 }

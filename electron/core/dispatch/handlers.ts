@@ -8,6 +8,7 @@ import { clusterHandlers } from '../cluster/cluster-handlers.ts';
 import { tenantHandlers } from '../tenants/tenant-handlers.ts';
 import { moveHandlers } from '../moves/move-handlers.ts';
 import { migrationHandlers } from '../migrations/migration-handlers.ts';
+import { driftHandlers } from '../drift/drift-handlers.ts';
 import { shardHandlers } from '../shards/shard-handlers.ts';
 import { doctorHandlers } from '../doctor/doctor-handlers.ts';
 import { restoreHandlers } from '../restore/restore-handlers.ts';
@@ -25,6 +26,7 @@ export function createHandlers(ctx: ConsoleContext): Handlers {
     ...tenantHandlers(ctx),
     ...moveHandlers(ctx),
     ...migrationHandlers(ctx),
+    ...driftHandlers(ctx),
     ...shardHandlers(ctx),
     ...doctorHandlers(ctx),
     ...jobHandlers(ctx),

@@ -1,9 +1,6 @@
 import type { migrationMethods } from '../../../shared/contract.ts';
 import type { ConsoleContext } from '../console-context.ts';
 import type { HandlersFor } from '../dispatch/handlers.ts';
-import { addShard } from '../add-shard/add-shard.ts';
-import { schemaDrift } from '../drift/schema-drift.ts';
-import { tenantIsolationLint } from '../drift/tenant-isolation-lint.ts';
 import { migrationPlan } from './migration-plan.ts';
 import { migrationRunSnapshot, startMigrationRun } from './migration-runs.ts';
 import { migrationStatus } from './migration-status.ts';
@@ -14,8 +11,5 @@ export function migrationHandlers(ctx: ConsoleContext): HandlersFor<keyof typeof
     'migrations.plan': async (params) => migrationPlan(ctx, params),
     'migrations.up': async (params, call) => startMigrationRun(ctx, params, call.caller),
     'migrations.run': async (params) => migrationRunSnapshot(ctx, params.runId),
-    'schema.drift': async () => schemaDrift(ctx),
-    'schema.lint': async () => tenantIsolationLint(ctx),
-    'cluster.addShard': async (params) => addShard(ctx, params),
   };
 }
