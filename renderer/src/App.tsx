@@ -11,10 +11,13 @@ import { Doctor } from './routes/Doctor.tsx';
 import { Moves } from './routes/Moves.tsx';
 import { MoveJobPage } from './routes/moves/MoveJobPage.tsx';
 import { Jobs } from './routes/Jobs.tsx';
+import { Loading } from './components/Loading.tsx';
 import { Backups } from './routes/Backups.tsx';
 import { useRoute } from './router/use-route.ts';
-import { useEffect } from 'react';
+import { Suspense, lazy, useEffect } from 'react';
 import type { Route } from './router/routes.ts';
+
+const Query = lazy(() => import('./routes/Query.tsx').then((m) => ({ default: m.Query })));
 
 const titles: Record<Route['name'], string> = {
   overview: 'Overview',
@@ -28,6 +31,7 @@ const titles: Record<Route['name'], string> = {
   moves: 'Moves',
   move: 'Move job',
   jobs: 'Jobs',
+  query: 'Query',
   backups: 'Backups',
   'not-found': 'Not found',
 };
@@ -50,6 +54,11 @@ export function App() {
       {route.name === 'moves' && <Moves />}
       {route.name === 'move' && <MoveJobPage key={route.jobId} jobId={route.jobId} />}
       {route.name === 'jobs' && <Jobs />}
+      {route.name === 'query' && (
+        <Suspense fallback={<Loading label="Loading the query editor…" />}>
+          <Query />
+        </Suspense>
+      )}
       {route.name === 'backups' && <Backups key={route.open ?? ''} open={route.open} />}
       {route.name === 'not-found' && (
         <ErrorPanel error={new Error(`There is no page at ${route.path}. Use the navigation on the left.`)} />

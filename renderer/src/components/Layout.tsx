@@ -11,6 +11,7 @@ const NAV = [
   { section: 'jobs', href: '#/jobs', label: 'Jobs' },
   { section: 'backups', href: '#/backups', label: 'Backups' },
   { section: 'shards', href: '#/shards', label: 'Shards' },
+  { section: 'query', href: '#/query', label: 'Query' },
   { section: 'doctor', href: '#/doctor', label: 'Doctor' },
   { section: 'migrations', href: '#/migrations', label: 'Migrations' },
   { section: 'drift', href: '#/drift', label: 'Schema drift' },

@@ -4,6 +4,7 @@ import { parseWebsiteId } from '../view/tenant-detail.ts';
 
 export type Route =
   | { name: 'overview' }
+  | { name: 'query' }
   | { name: 'tenants'; shard: string | null }
   | { name: 'tenant'; id: number }
   | { name: 'migrations' }
@@ -26,6 +27,7 @@ export function parseRoute(hash: string): Route {
   if (path === '/migrations') return { name: 'migrations' };
   if (path === '/drift') return { name: 'drift' };
   if (path === '/shards') return { name: 'shards' };
+  if (path === '/query') return { name: 'query' };
   const shard = /^\/shards\/([^/]+)$/.exec(path);
   if (shard?.[1] !== undefined) return { name: 'shard', database: decodeURIComponent(shard[1]) };
   if (path === '/doctor') {
@@ -56,6 +58,8 @@ export function routeHref(route: Route): string {
   switch (route.name) {
     case 'overview':
       return '#/overview';
+    case 'query':
+      return '#/query';
     case 'tenants':
       return route.shard === null ? '#/tenants' : `#/tenants?shard=${encodeURIComponent(route.shard)}`;
     case 'tenant':
@@ -84,7 +88,8 @@ export function routeHref(route: Route): string {
 }
 
 /** Which nav entry a route belongs to. */
-export function navSection(route: Route): 'overview' | 'tenants' | 'migrations' | 'drift' | 'shards' | 'doctor' | 'moves' | 'jobs' | 'backups' | null {
+export function navSection(route: Route): 'overview' | 'tenants' | 'migrations' | 'drift' | 'shards' | 'doctor' | 'moves' | 'jobs' | 'backups' | 'query' | null {
+  if (route.name === 'query') return 'query';
   if (route.name === 'jobs') return 'jobs';
   if (route.name === 'backups') return 'backups';
   if (route.name === 'overview') return 'overview';
