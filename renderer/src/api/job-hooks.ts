@@ -1,8 +1,19 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Job, JobProgressEvent, MethodName, MethodParams, MethodResult } from '../../../shared/contract.ts';
+import { needsPolling } from '../view/job-list.ts';
 import { call } from './client.ts';
+import { useQuery } from './hooks.ts';
+import { usePolling } from './use-polling.ts';
 
 const ELSEWHERE_POLL_MS = 2000;
+
+/** Every job of every kind; read again on every visit, and every 2 s while another console runs one (this console's follow their events). */
+export function useJobList() {
+  const list = useQuery('jobs.list', {});
+  usePolling(list.refetch, (list.data?.jobs ?? []).some(needsPolling), ELSEWHERE_POLL_MS);
+  useEffect(() => list.refetch(), []);
+  return list;
+}
 
 export interface LiveJob {
   /** The job as last known: from jobs.watch's answer, or jobs.get while it runs in another console. */

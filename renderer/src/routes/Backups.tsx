@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { call } from '../api/client.ts';
-import { useClusterOverview, useQuery } from '../api/hooks.ts';
+import { useBackupList } from '../api/backup-hooks.ts';
+import { useClusterOverview } from '../api/hooks.ts';
 import { BackupInspector } from '../components/backups/BackupInspector.tsx';
 import { BackupList } from '../components/backups/BackupList.tsx';
 import { BackupNowDialog } from '../components/backups/BackupNowDialog.tsx';
@@ -10,7 +11,7 @@ import { navigate } from '../router/use-route.ts';
 
 /** The backups of this cluster (make one, verify one, open one) and any pg_dump archive opened offline. */
 export function Backups({ open }: { open: string | null }) {
-  const list = useQuery('backup.list', {});
+  const list = useBackupList();
   const overview = useClusterOverview();
   const [dialog, setDialog] = useState(false);
   const [verifying, setVerifying] = useState<string | null>(null);

@@ -1,4 +1,4 @@
-import { useQuery } from '../api/hooks.ts';
+import { useSchemaDrift, useSchemaLint } from '../api/schema-hooks.ts';
 import { ErrorPanel } from '../components/ErrorPanel.tsx';
 import { Loading } from '../components/Loading.tsx';
 import { groupDrift } from '../view/migration-matrix.ts';
@@ -6,8 +6,8 @@ import { setAsideSummary } from '../../../shared/set-aside-summary.ts';
 
 /** Tenant-schema differences per database and table against the primary, with the SQL to review; then the lint. */
 export function Drift() {
-  const drift = useQuery('schema.drift', {});
-  const lint = useQuery('schema.lint', {});
+  const drift = useSchemaDrift();
+  const lint = useSchemaLint();
   const refresh = () => {
     drift.refetch();
     lint.refetch();

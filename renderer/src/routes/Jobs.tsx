@@ -2,24 +2,17 @@ import { useEffect, useRef, useState } from 'react';
 import type { KeyboardEvent } from 'react';
 import type { Job } from '../../../shared/contract.ts';
 import { call } from '../api/client.ts';
-import { useQuery } from '../api/hooks.ts';
-import { useLiveJob } from '../api/job-hooks.ts';
+import { useJobList, useLiveJob } from '../api/job-hooks.ts';
 import { ErrorPanel } from '../components/ErrorPanel.tsx';
 import { JobProgressBar } from '../components/JobProgressBar.tsx';
 import { Loading } from '../components/Loading.tsx';
-import { usePolling } from './moves/use-polling.ts';
 import { CURSOR_KEYS, moveCursor } from '../view/move-list.ts';
-import { jobRow, needsPolling, STORE_NOTES } from '../view/job-list.ts';
-
-const POLL_MS = 2000;
+import { jobRow, STORE_NOTES } from '../view/job-list.ts';
 
 /** Every job of every kind, newest first; jobs this console runs show live progress and a Stop. */
 export function Jobs() {
-  const list = useQuery('jobs.list', {});
+  const list = useJobList();
   const jobs = list.data?.jobs ?? [];
-  // Only jobs another console runs are asked for again; this console's follow their own events.
-  usePolling(list.refetch, jobs.some(needsPolling), POLL_MS);
-  useEffect(() => list.refetch(), []);
   return (
     <div className="page">
       <header className="page__header">

@@ -3,6 +3,7 @@ import type { MigrationPlanResult, MigrationRun } from '../../../shared/contract
 import { call } from '../api/client.ts';
 import { queryCache, useQuery } from '../api/hooks.ts';
 import { useLiveJob } from '../api/job-hooks.ts';
+import { useMigrationStatus } from '../api/schema-hooks.ts';
 import { StopButton } from './moves/MoveJobPage.tsx';
 import { AddShardDialog } from '../components/AddShardDialog.tsx';
 import { ReadOnlyGate } from '../components/ReadOnlyGate.tsx';
@@ -48,7 +49,7 @@ function useMigrationRun(runId: string | null, onFinished: () => void): { run: M
 }
 
 export function Migrations() {
-  const status = useQuery('migrations.status', {});
+  const status = useMigrationStatus();
   const [plan, setPlan] = useState<MigrationPlanResult | null>(null);
   const [planFor, setPlanFor] = useState<'dry-run' | 'apply' | null>(null);
   const [planError, setPlanError] = useState<unknown>(undefined);

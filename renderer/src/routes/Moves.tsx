@@ -1,27 +1,18 @@
 import { useEffect, useRef, useState } from 'react';
 import type { KeyboardEvent } from 'react';
 import type { MoveJob } from '../../../shared/contract.ts';
-import { useQuery } from '../api/hooks.ts';
+import { useMoveList } from '../api/move-hooks.ts';
 import { ErrorPanel } from '../components/ErrorPanel.tsx';
 import { Loading } from '../components/Loading.tsx';
 import { MoveStateBadge } from '../components/MoveBadges.tsx';
 import { MoveJobActions } from '../components/MoveJobActions.tsx';
 import { navigate } from '../router/use-route.ts';
 import { CURSOR_KEYS, moveCursor, moveJobRows } from '../view/move-list.ts';
-import { shouldPoll } from '../view/move-timeline.ts';
-import { usePolling } from './moves/use-polling.ts';
-
-const POLL_MS = 2000;
 
 /** Every move job, newest first, with the actions valid for each; a table the keyboard can walk. */
 export function Moves() {
-  const list = useQuery('moves.list', {});
+  const list = useMoveList();
   const jobs = list.data?.jobs ?? [];
-  usePolling(list.refetch, jobs.some((j) => shouldPoll(j)), POLL_MS);
-  // A job started elsewhere since the list was cached: read it again on every visit.
-  useEffect(() => {
-    list.refetch();
-  }, []);
 
   return (
     <div className="page">

@@ -17,13 +17,14 @@ import { formatTimestamp, moveJobHref } from '../../view/move-list.ts';
 import { appendSample } from '../../view/move-progress.ts';
 import type { ProgressHistory } from '../../view/move-progress.ts';
 import { jobSummary, shouldPoll } from '../../view/move-timeline.ts';
-import { usePolling } from './use-polling.ts';
+import { usePolling } from '../../api/use-polling.ts';
+import { useMoveJob } from '../../api/move-hooks.ts';
 
 const POLL_MS = 1000;
 
 /** One move job, followed live: steps, copy progress with speed and time left, verification, and its valid actions. */
 export function MoveJobPage({ jobId }: { jobId: string }) {
-  const query = useQuery('moves.get', { jobId });
+  const query = useMoveJob(jobId);
   const job = query.data;
   // Run by this console: followed by its events, the job re-read when its step changes and about once
   // a second while it copies (per-table progress). Run by another console: asked for every second.

@@ -1,0 +1,5 @@
+import { useQuery } from './hooks.ts';
+
+/* The Backups page's data, over the shared query cache. */
+
+export const useBackupList = () => useQuery('backup.list', {});
