@@ -105,9 +105,9 @@ export async function clusterContent(pc: PrivateCluster): Promise<Record<string,
         const r = await client.query(`SELECT count(*) AS n, coalesce(sum(hashtextextended(t::text, 0)::numeric), 0) AS h FROM ${name} t`);
         out[`${server.name}:${name}`] = `${r.rows[0].n}/${r.rows[0].h}`;
       }
-      const schemas = await client.query<{ n: string }>(`SELECT string_agg(nspname, ',' ORDER BY nspname) AS n FROM pg_namespace`);
+      const schemas = await client.query<{ n: string }>(`SELECT string_agg(nspname, ',' ORDER BY nspname) AS n FROM pg_namespace WHERE nspname !~ '^pg_(toast_)?temp_'`);
       out[`${server.name}:schemas`] = schemas.rows[0]!.n;
-      const sequences = await client.query<{ s: string }>(`SELECT string_agg(format('%s=%s', sequencename, last_value), ',' ORDER BY sequencename) AS s FROM pg_sequences`);
+      const sequences = await client.query<{ s: string }>(`SELECT string_agg(format('%s=%s', sequencename, last_value), ',' ORDER BY sequencename) AS s FROM pg_sequences WHERE schemaname <> 'shard_console'`);
       out[`${server.name}:sequences`] = sequences.rows[0]!.s ?? '';
     } finally {
       await client.end();

@@ -91,6 +91,40 @@ describe('restore --replace', () => {
     expect(audit.map((a) => `${a.action} ${a.outcome}`)).toEqual(expect.arrayContaining(['restore.create succeeded', 'restore.run succeeded', 'restore.rollback succeeded']));
   }, 240_000);
 
+  it('stops before lifting the fence when the rows read back differ, names the first differing keys, and rolls back', async () => {
+    const before = await websiteState(f.pc, site);
+    // A trigger that fires even under session_replication_role = replica rewrites what the load writes.
+    await f.sql(
+      'shard_1',
+      `CREATE FUNCTION test_mangle() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.title := 'mangled'; RETURN NEW; END $$;
+       CREATE TRIGGER test_mangle BEFORE INSERT ON pwb_realty_assets FOR EACH ROW EXECUTE FUNCTION test_mangle();
+       ALTER TABLE pwb_realty_assets ENABLE ALWAYS TRIGGER test_mangle`,
+    );
+    try {
+      const job = await f.settle((await f.call('restores.start', { websiteId: site, path: archive, mode: 'replace' })).jobId);
+      expect(job).toMatchObject({ state: 'failed', step: 'verify', verified: false, actions: ['resume', 'rollback'] });
+      expect(job.error).toMatch(/^Verification failed, so the fence stays up/);
+      const assets = job.tables.find((t) => t.table === 'pwb_realty_assets')!;
+      expect(assets).toMatchObject({ ok: false });
+      expect(assets.archiveRows).toBe(assets.targetRows);
+      expect(assets.firstDifferences.length).toBeGreaterThan(0);
+      expect(assets.firstDifferences[0]).toMatch(/^\([0-9a-f-]{36}\) differs$/);
+      expect(job.tables.filter((t) => !t.ok).map((t) => t.table)).toEqual(['pwb_realty_assets']);
+      // Still fenced: the website's writes are refused until the job is resumed or rolled back.
+      expect(await f.sql('shard_1', `SELECT website_id FROM shard_console.fenced_websites`)).toEqual([{ website_id: String(site) }]);
+      await expect(f.sql('shard_1', `UPDATE pwb_pages SET slug = slug WHERE website_id = $1`, [site])).rejects.toThrow(/paused/);
+
+      // The operator finds the cause, then rolls back.
+      await f.sql('shard_1', `DROP TRIGGER test_mangle ON pwb_realty_assets`);
+      await f.call('restores.rollback', { jobId: job.jobId });
+      expect(await f.settle(job.jobId)).toMatchObject({ state: 'rolled_back' });
+      expect(await websiteState(f.pc, site)).toEqual(before);
+      expect(await f.sql('shard_1', `SELECT * FROM shard_console.fenced_websites`)).toEqual([]);
+    } finally {
+      await f.sql('shard_1', `DROP TRIGGER IF EXISTS test_mangle ON pwb_realty_assets; DROP FUNCTION test_mangle()`);
+    }
+  }, 240_000);
+
   it('discard drops the held rows and leaves the restored ones', async () => {
     const job = await f.settle((await f.call('restores.start', { websiteId: site, path: archive, mode: 'replace' })).jobId);
     expect(job).toMatchObject({ state: 'succeeded', verified: true });

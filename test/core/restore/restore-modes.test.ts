@@ -1,0 +1,144 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TENANT_TABLES } from '../../support/tenant-snapshot.ts';
+import { clusterContent, largestWebsite, startRestoreFixture, websiteState, type RestoreFixture } from '../../support/restore-fixture.ts';
+
+/*
+ * The other two modes, from a backup folder made with the console's own backup.create (its manifest's
+ * routing says which archive holds each website):
+ * - side by side: a marked schema of tables shaped like the live ones holds the website's backed-up
+ *   rows; live data and routing are untouched; restore drop-schema (or discard) removes it and nothing else;
+ * - empty place: a website whose rows are all gone is loaded on another shard, verified, then its
+ *   shard_name switched there, the materialized view refreshed.
+ */
+
+let f: RestoreFixture;
+let backup: string;
+let side: number;
+let gone: number;
+let sideState: Awaited<ReturnType<typeof websiteState>>;
+let goneState: Awaited<ReturnType<typeof websiteState>>;
+
+/** Per tenant table: rows and content hash of a website's rows (live) or of a side schema's table, the same way. */
+async function contentOf(database: string, from: (table: string) => string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const table of TENANT_TABLES) {
+    const [r] = await f.sql(database, `SELECT count(*) AS n, coalesce(sum(hashtextextended(to_jsonb(t)::text, 1)::numeric), 0) AS h FROM ${from(table)} t`);
+    out[table] = `${r.n}/${r.h}`;
+  }
+  return out;
+}
+
+const websiteFilter: Record<string, string> = {
+  pwb_sale_listings: 'realty_asset_id IN (SELECT id FROM pwb_realty_assets WHERE website_id = $1)',
+  pwb_rental_listings: 'realty_asset_id IN (SELECT id FROM pwb_realty_assets WHERE website_id = $1)',
+  pwb_prop_photos: 'realty_asset_id IN (SELECT id FROM pwb_realty_assets WHERE website_id = $1)',
+  pwb_features: 'realty_asset_id IN (SELECT id FROM pwb_realty_assets WHERE website_id = $1)',
+  pwb_field_keys: 'pwb_website_id = $1',
+  pwb_ticket_messages: 'support_ticket_id IN (SELECT id FROM pwb_support_tickets WHERE website_id = $1)',
+  pwb_search_alerts: 'saved_search_id IN (SELECT id FROM pwb_saved_searches WHERE website_id = $1)',
+};
+
+/** Deletes every row of a website, children first (what an operator finds after an accidental purge). */
+async function purge(database: string, id: number): Promise<void> {
+  const order = ['pwb_sale_listings', 'pwb_rental_listings', 'pwb_prop_photos', 'pwb_features', 'pwb_ticket_messages', 'pwb_search_alerts', 'pwb_messages', 'pwb_media', 'pwb_realty_assets', 'pwb_support_tickets', 'pwb_saved_searches'];
+  for (const table of [...order, ...TENANT_TABLES.filter((t) => !order.includes(t))]) {
+    if (table === 'pwb_media_folders') await f.sql(database, `UPDATE pwb_media_folders SET parent_id = NULL WHERE website_id = $1`, [id]);
+    await f.sql(database, `DELETE FROM ${table} WHERE ${websiteFilter[table] ?? 'website_id = $1'}`, [id]);
+  }
+}
+
+beforeAll(async () => {
+  f = await startRestoreFixture({ websites: 9 });
+  side = await largestWebsite(f, 'shard_2');
+  gone = await largestWebsite(f, 'default');
+  sideState = await websiteState(f.pc, side);
+  goneState = await websiteState(f.pc, gone);
+  backup = (await f.call('backup.create', { dir: f.dir, format: 'custom' })).backup;
+  await purge('default', gone);
+  await f.sql('default', 'REFRESH MATERIALIZED VIEW pwb_properties');
+}, 300_000);
+afterAll(() => f?.stop());
+
+describe('restore --into-schema (side by side)', () => {
+  it('loads the backed-up rows into a marked schema shaped like the live tables; live data and routing untouched', async () => {
+    const before = await clusterContent(f.pc);
+    const job = await f.settle((await f.call('restores.start', { websiteId: side, path: backup, mode: 'side-by-side', intoSchema: 'restored_42' })).jobId);
+    expect(job.error).toBeNull();
+    expect(job).toMatchObject({ state: 'succeeded', verified: true, target: 'shard_2', schema: 'restored_42', source: { chosenBy: 'routing', database: 'shard_2' }, actions: ['discard'] });
+    const after = await clusterContent(f.pc);
+    const untouched = (content: Record<string, string>) => Object.fromEntries(Object.entries(content).filter(([k]) => !k.startsWith('shard_2:restored_42.') && k !== 'shard_2:schemas'));
+    expect(untouched(after)).toEqual(untouched(before));
+    expect(after['shard_2:schemas']).toBe(`${before['shard_2:schemas']!.split(',').concat('restored_42').sort().join(',')}`);
+    // The side tables hold exactly the website's rows as they are live (nothing changed since the backup).
+    const live = await contentOfWebsite('shard_2', side);
+    const restored = await contentOf('shard_2', (t) => `restored_42.${t}`);
+    expect(restored).toEqual(live);
+    expect(Object.values(sideState.tables).reduce((n, t) => n + t.rows, 0)).toBe(job.plan.totalArchiveRows);
+    // The side tables are no live tenant tables to a later restore.
+    const preview = await f.call('restores.preflight', { websiteId: side, path: backup, mode: 'replace' });
+    expect(preview.plan!.tables.map((t) => t.table).filter((t) => t.startsWith('restored_42.'))).toEqual([]);
+    expect(preview.plan!.tables.length).toBe(TENANT_TABLES.length);
+  }, 240_000);
+
+  it('refuses a schema name in use, and drop-schema drops only restore schemas', async () => {
+    const taken = await f.call('restores.preflight', { websiteId: side, path: backup, mode: 'side-by-side', intoSchema: 'restored_42' });
+    expect(taken.refusals.map((r) => r.code)).toEqual(['SCHEMA_EXISTS']);
+    await expect(f.call('restores.dropSchema', { schema: 'public' })).rejects.toMatchObject({ code: 'INVALID_PARAMS' });
+    await f.sql('shard_2', 'CREATE SCHEMA scratch_notes; CREATE TABLE scratch_notes.n (id int)');
+    await expect(f.call('restores.dropSchema', { schema: 'scratch_notes' })).rejects.toMatchObject({ code: 'ACTION_NOT_ALLOWED' });
+    expect(await f.sql('shard_2', `SELECT count(*)::int AS n FROM scratch_notes.n`)).toEqual([{ n: 0 }]);
+    const dropped = await f.call('restores.dropSchema', { schema: 'restored_42' });
+    expect(dropped).toEqual({ database: 'shard_2', schema: 'restored_42', tables: TENANT_TABLES.length });
+    expect(await f.sql('shard_2', `SELECT nspname FROM pg_namespace WHERE nspname = 'restored_42'`)).toEqual([]);
+    const jobs = await f.call('restores.list', { websiteId: side });
+    expect(jobs.jobs[0]).toMatchObject({ discarded: true, actions: [] });
+  }, 120_000);
+
+  it('restores side by side on another database (--to), and discard drops the schema', async () => {
+    const job = await f.settle((await f.call('restores.start', { websiteId: side, path: backup, mode: 'side-by-side', intoSchema: 'look_here', target: 'default' })).jobId);
+    expect(job).toMatchObject({ state: 'succeeded', verified: true, target: 'default' });
+    expect(await contentOf('default', (t) => `look_here.${t}`)).toEqual(await contentOfWebsite('shard_2', side));
+    await f.call('restores.discard', { jobId: job.jobId });
+    expect(await f.sql('default', `SELECT nspname FROM pg_namespace WHERE nspname = 'look_here'`)).toEqual([]);
+  }, 240_000);
+});
+
+describe('restore into an empty place', () => {
+  it('refuses a shard whose foreign keys into its own control plane lack the website, changing nothing', async () => {
+    const before = await clusterContent(f.pc);
+    const preview = await f.call('restores.preflight', { websiteId: gone, path: backup, mode: 'empty', target: 'shard_2' });
+    expect(preview.ok).toBe(false);
+    expect(new Set(preview.refusals.map((r) => r.code))).toEqual(new Set(['MISSING_REFERENCE']));
+    expect(preview.refusals[0]!.message).toMatch(/pwb_websites/);
+    await expect(f.call('restores.start', { websiteId: gone, path: backup, mode: 'empty', target: 'shard_2' })).rejects.toMatchObject({ code: 'RESTORE_REFUSED' });
+    expect(await clusterContent(f.pc)).toEqual(before);
+  }, 120_000);
+
+  it('loads the website on another shard, verifies, switches its shard_name there and refreshes the view', async () => {
+    const before = await websiteState(f.pc, gone);
+    expect(before.databases).toEqual([]);
+    const job = await f.settle((await f.call('restores.start', { websiteId: gone, path: backup, mode: 'empty', target: 'shard_1' })).jobId);
+    expect(job.error).toBeNull();
+    expect(job).toMatchObject({ state: 'succeeded', verified: true, target: 'shard_1', source: { chosenBy: 'routing', database: 'default' }, plan: { routedTo: 'default' } });
+    const after = await websiteState(f.pc, gone);
+    expect(after.databases).toEqual(['shard_1']);
+    expect(after.tables).toEqual(goneState.tables);
+    expect(after.others).toEqual(before.others);
+    expect(await f.sql('default', `SELECT shard_name FROM pwb_websites WHERE id = $1`, [gone])).toEqual([{ shard_name: 'shard_1' }]);
+    const [view] = await f.sql('shard_1', `SELECT count(*)::int AS n FROM pwb_properties WHERE website_id = $1`, [gone]);
+    expect(view.n).toBe(goneState.tables.pwb_realty_assets!.rows);
+    expect(await f.sql('default', `SELECT * FROM shard_console.fenced_websites`)).toEqual([]);
+    // Now it has rows: another empty-place restore is refused.
+    const again = await f.call('restores.preflight', { websiteId: gone, path: backup, mode: 'empty' });
+    expect(again.refusals.map((r) => r.code)).toEqual(['WEBSITE_HAS_ROWS']);
+  }, 240_000);
+});
+
+async function contentOfWebsite(database: string, id: number): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const table of TENANT_TABLES) {
+    const [r] = await f.sql(database, `SELECT count(*) AS n, coalesce(sum(hashtextextended(to_jsonb(t)::text, 1)::numeric), 0) AS h FROM ${table} t WHERE ${websiteFilter[table] ?? 'website_id = $1'}`, [id]);
+    out[table] = `${r.n}/${r.h}`;
+  }
+  return out;
+}
