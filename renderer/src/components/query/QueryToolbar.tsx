@@ -28,7 +28,7 @@ export function QueryToolbar(p: QueryToolbarProps) {
         Cancel
       </button>
       <span className="toolbar__hint muted query-toolbar__keys">
-        <kbd>Ctrl</kbd>+<kbd>Enter</kbd> runs
+        <kbd>Ctrl</kbd>/<kbd>⌘</kbd>+<kbd>Enter</kbd> runs
       </span>
       <label className="query-toolbar__limit">
         <span className="field__label">Rows per database</span>
