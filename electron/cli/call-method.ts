@@ -1,8 +1,7 @@
 import { hostname, userInfo } from 'node:os';
 import type { MethodEvent, MethodName, MethodParams, MethodResult } from '../../shared/contract.ts';
-import { ConsoleError } from '../../shared/errors.ts';
 import type { ConsoleContext } from '../core/console-context.ts';
-import { consoleDispatcher } from '../core/dispatch/console-dispatcher.ts';
+import { callConsole } from '../core/dispatch/console-dispatcher.ts';
 
 /** `cli user@host`: who the jobs and the audit log say started what the CLI started. */
 function cliCaller(): string {
@@ -22,11 +21,9 @@ export interface CallOptions<M extends MethodName> {
 
 /** Every CLI command goes through the same dispatcher as IPC and HTTP: one validation, one error shape, the same results. */
 export async function callMethod<M extends MethodName>(ctx: ConsoleContext, method: M, params: MethodParams<M>, options: CallOptions<M> = {}): Promise<MethodResult<M>> {
-  const envelope = await consoleDispatcher(ctx)(method, params, {
+  return callConsole(ctx, method, params, {
     caller: cliCaller(),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent as (event: unknown) => void } : {}),
   });
-  if (!envelope.ok) throw ConsoleError.fromInfo(envelope.error);
-  return envelope.result as MethodResult<M>;
 }

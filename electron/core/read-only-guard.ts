@@ -2,12 +2,15 @@ import { ConsoleError } from '../../shared/errors.ts';
 import type { DatabaseTarget } from './config/profile-schema.ts';
 import type { ConsoleContext } from './console-context.ts';
 
+/** The one wording of the refusal, from the dispatcher (a mutating method) or a service (a write it is about to make). */
+export function readOnlyRefusal(what: string, profileName?: string): string {
+  return `${what}, and ${profileName === undefined ? 'this profile' : `profile ${profileName}`} is read-only. Open a profile without "readOnly": true to run it.`;
+}
+
 /** Services that change the cluster call this first, so a read-only profile holds for the CLI as well as IPC and HTTP. */
 export function assertWritable(ctx: ConsoleContext, action: string): void {
   if (ctx.profile.readOnly) {
-    throw new ConsoleError('READ_ONLY', `${action} changes the cluster, and profile ${ctx.profile.name} is read-only. Open a profile without "readOnly": true to run it.`, {
-      target: ctx.profile.source,
-    });
+    throw new ConsoleError('READ_ONLY', readOnlyRefusal(`${action} changes the cluster`, ctx.profile.name), { target: ctx.profile.source });
   }
 }
 
@@ -22,8 +25,6 @@ export function isReadOnlyDatabase(handle: { readonly target: Pick<DatabaseTarge
 /** Refuses a write of the console's own (schema, snapshot, audit row) on a read-only profile's database. */
 export function assertWritableDatabase(handle: { readonly target: Pick<DatabaseTarget, 'readOnly' | 'name'> }, action: string): void {
   if (isReadOnlyDatabase(handle)) {
-    throw new ConsoleError('READ_ONLY', `${action} would write to ${handle.target.name}, and this profile is read-only. Open a profile without "readOnly": true to run it.`, {
-      target: handle.target.name,
-    });
+    throw new ConsoleError('READ_ONLY', readOnlyRefusal(`${action} would write to ${handle.target.name}`), { target: handle.target.name });
   }
 }

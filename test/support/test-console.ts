@@ -3,10 +3,6 @@ import pg from 'pg';
 import { loadClusterProfile } from '../../electron/core/config/resolve-profile-source.ts';
 import { memorySecretStore } from '../../electron/core/config/secret-store.ts';
 import { openConsole, type ConsoleContext } from '../../electron/core/console-context.ts';
-import { createDispatcher } from '../../electron/core/dispatch/dispatcher.ts';
-import { createHandlers } from '../../electron/core/dispatch/handlers.ts';
-import type { MethodName, MethodParams, MethodResult } from '../../shared/contract.ts';
-import { ConsoleError } from '../../shared/errors.ts';
 
 /** The harness cluster's info and the env its profile needs (`${SC_TEST_PASSWORD}`). */
 export function testCluster() {
@@ -19,12 +15,8 @@ export async function openTestConsole(profilePath = testCluster().profilePath): 
   return openConsole(profile);
 }
 
-/** Calls a method through the real dispatcher with result validation on, as every transport does. */
-export async function callMethod<M extends MethodName>(ctx: ConsoleContext, method: M, params: MethodParams<M>): Promise<MethodResult<M>> {
-  const envelope = await createDispatcher(createHandlers(ctx), { validateResults: true })(method, params);
-  if (!envelope.ok) throw ConsoleError.fromInfo(envelope.error);
-  return envelope.result as MethodResult<M>;
-}
+/** Calls a method through the console's own dispatcher (validation, read-only refusal), as every transport does. */
+export { callConsole as callMethod } from '../../electron/core/dispatch/console-dispatcher.ts';
 
 /** A direct connection to one harness database, bypassing the console, for independent checks. */
 export async function directClient(name: string): Promise<pg.Client> {

@@ -1,5 +1,7 @@
+import type { MethodName, MethodParams, MethodResult } from '../../../shared/contract.ts';
+import { ConsoleError } from '../../../shared/errors.ts';
 import type { ConsoleContext } from '../console-context.ts';
-import { createDispatcher, type Dispatch } from './dispatcher.ts';
+import { createDispatcher, type Dispatch, type DispatchCall } from './dispatcher.ts';
 import { createHandlers } from './handlers.ts';
 
 const dispatchers = new WeakMap<ConsoleContext, Dispatch>();
@@ -21,4 +23,11 @@ export function consoleDispatcher(ctx: ConsoleContext, options: ConsoleDispatche
     dispatchers.set(ctx, dispatch);
   }
   return dispatch;
+}
+
+/** Calls a method of an open console through its dispatcher; its result, or its error thrown as a ConsoleError. */
+export async function callConsole<M extends MethodName>(ctx: ConsoleContext, method: M, params: MethodParams<M>, call: DispatchCall = {}): Promise<MethodResult<M>> {
+  const envelope = await consoleDispatcher(ctx)(method, params, call);
+  if (!envelope.ok) throw ConsoleError.fromInfo(envelope.error);
+  return envelope.result as MethodResult<M>;
 }

@@ -4,6 +4,7 @@ import { controlCharacterMessage, describeCodePoint, findControlCharacter } from
 import type { Handlers } from './handlers.ts';
 import type { z } from 'zod';
 import { runWithSignal, type CallContext } from '../call-context.ts';
+import { readOnlyRefusal } from '../read-only-guard.ts';
 
 /** What a transport passes with a call: the signal its cancel aborts, where events go, who is calling. */
 export interface DispatchCall {
@@ -38,7 +39,7 @@ export function createDispatcher(handlers: Handlers, options: DispatcherOptions 
     }
     const spec = contract[method];
     if (spec.mutates && options.readOnly?.()) {
-      return fail({ code: 'READ_ONLY', message: `${method} changes the cluster, and this profile is read-only. Open a profile without "readOnly": true to run it.`, target: method });
+      return fail({ code: 'READ_ONLY', message: readOnlyRefusal(`${method} changes the cluster`), target: method });
     }
     // Before the schema: a control character must be refused whatever the schema would make of the value.
     const control = findControlCharacter(rawParams);
