@@ -81,6 +81,10 @@ export async function preflightRestore(ctx: ConsoleContext, request: RestoreRequ
     if (refusals.length) return refused(refusals);
     const counted = await archivePass(handle, catalog, chosen.archive, tables, request);
     if (counted.refusals.length) return refused(counted.refusals);
+    if ([...counted.rows.values()].every((n) => n === 0)) {
+      const where = chosen.source.database ? `the archive of ${chosen.source.database}` : chosen.source.file;
+      return refused([{ code: 'NOT_IN_ARCHIVE', message: `${where} holds no rows of website ${request.websiteId} (it lived on another database then, or had none yet), so there is nothing to restore. Pick the archive that holds it (backup inspect PATH lists websites per archive).` }]);
+    }
     const plan = planOf(request, placed, chosen, catalog, tables, counted.rows, live, notes);
     return { result: { ok: true, plan, refusals: [] }, fingerprint: chosen.fingerprint };
   } finally {

@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MethodParams } from '../../../shared/contract.ts';
+import { ConsoleError } from '../../../shared/errors.ts';
+import { clusterContent, largestWebsite, startRestoreFixture, websiteState, type RestoreFixture } from '../../support/restore-fixture.ts';
+
+/*
+ * Every refusal says why and what to do, and changes nothing: the content of every table on every
+ * database (the console's own bookkeeping aside) and every sequence are the same after it, and no job
+ * was recorded. Extra live columns that are nullable or have a default are no reason to refuse.
+ */
+
+let f: RestoreFixture;
+let site: number;
+let other: number;
+let archive: string;
+let widerArchive: string;
+
+type Request = MethodParams<'restores.start'>;
+
+/** Starts a restore that must be refused; returns the refusal codes (and the messages, for the reasons). */
+async function refusedWith(request: Request): Promise<Array<{ code: string; message: string }>> {
+  const before = await clusterContent(f.pc);
+  const jobsBefore = (await f.call('restores.list', {})).jobs.length;
+  const error = await f.call('restores.start', request).then(
+    () => null,
+    (e: unknown) => e as ConsoleError,
+  );
+  expect(error).toBeInstanceOf(ConsoleError);
+  expect(error!.code).toBe('RESTORE_REFUSED');
+  expect(await clusterContent(f.pc)).toEqual(before);
+  expect((await f.call('restores.list', {})).jobs.length).toBe(jobsBefore);
+  const preview = await f.call('restores.preflight', request);
+  expect(preview).toMatchObject({ ok: false, plan: null });
+  return (error!.details!.refusals as Array<{ code: string; message: string }>).map((r) => ({ code: r.code, message: r.message }));
+}
+
+beforeAll(async () => {
+  f = await startRestoreFixture({ websites: 9 });
+  site = await largestWebsite(f, 'shard_1');
+  other = (await f.sql('shard_1', `SELECT website_id AS id FROM pwb_realty_assets WHERE website_id <> $1 GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`, [site]))[0].id;
+  archive = await f.dump('shard_1', 'shard_1.dump');
+  // An archive from when pwb_links had a column the live table has since dropped.
+  await f.sql('shard_1', `ALTER TABLE pwb_links ADD COLUMN legacy_note text; UPDATE pwb_links SET legacy_note = 'old'`);
+  widerArchive = await f.dump('shard_1', 'wider.dump');
+  await f.sql('shard_1', `ALTER TABLE pwb_links DROP COLUMN legacy_note`);
+}, 240_000);
+afterAll(() => f?.stop());
+
+describe('a restore that must not run', () => {
+  it('refuses a website with no pwb_websites row on the primary', async () => {
+    const refusals = await refusedWith({ websiteId: 99_999, path: archive, mode: 'replace' });
+    expect(refusals.map((r) => r.code)).toEqual(['WEBSITE_MISSING']);
+    expect(refusals[0]!.message).toMatch(/Recreate that row first/);
+  }, 60_000);
+
+  it('refuses an archive with a column the live table lacks', async () => {
+    const refusals = await refusedWith({ websiteId: site, path: widerArchive, mode: 'replace' });
+    expect(refusals).toEqual([{ code: 'SCHEMA_MISSING_COLUMN', message: expect.stringMatching(/pwb_links\.legacy_note.*Add it/) }]);
+  }, 60_000);
+
+  it('refuses a live NOT NULL column without a default the archive cannot fill', async () => {
+    await f.sql('shard_1', `ALTER TABLE pwb_links ADD COLUMN must_have text NOT NULL DEFAULT 'x'; ALTER TABLE pwb_links ALTER COLUMN must_have DROP DEFAULT`);
+    try {
+      const refusals = await refusedWith({ websiteId: site, path: archive, mode: 'replace' });
+      expect(refusals).toEqual([{ code: 'SCHEMA_MISSING_VALUE', message: expect.stringMatching(/pwb_links\.must_have .*NOT NULL without a default/) }]);
+    } finally {
+      await f.sql('shard_1', `ALTER TABLE pwb_links DROP COLUMN must_have`);
+    }
+  }, 60_000);
+
+  it('refuses archived keys and unique values other websites now hold', async () => {
+    const [asset] = await f.sql('shard_1', `SELECT id, slug FROM pwb_realty_assets WHERE website_id = $1 ORDER BY id LIMIT 1`, [site]);
+    const [ticket] = await f.sql('shard_1', `SELECT ticket_number FROM pwb_support_tickets WHERE website_id = $1 ORDER BY id LIMIT 1`, [site]);
+    // Since the backup: the website renamed its own, another website took the old values.
+    await f.sql('shard_1', `UPDATE pwb_realty_assets SET slug = slug || '-renamed' WHERE id = $1`, [asset.id]);
+    await f.sql('shard_1', `UPDATE pwb_realty_assets SET slug = $2 WHERE id = (SELECT id FROM pwb_realty_assets WHERE website_id = $1 ORDER BY id LIMIT 1)`, [other, asset.slug]);
+    await f.sql('shard_1', `UPDATE pwb_support_tickets SET ticket_number = ticket_number || '-renamed' WHERE website_id = $1`, [site]);
+    await f.sql('shard_1', `INSERT INTO pwb_support_tickets (website_id, ticket_number, subject, created_at, updated_at) VALUES ($1, $2, 'taken', now(), now())`, [other, ticket.ticket_number]);
+    try {
+      const refusals = await refusedWith({ websiteId: site, path: archive, mode: 'replace' });
+      expect(refusals.map((r) => r.code)).toEqual(['KEY_COLLISION', 'KEY_COLLISION']);
+      expect(refusals[0]!.message).toMatch(new RegExp(`pwb_realty_assets .*index_pwb_realty_assets_on_slug \\(slug\\), e\\.g\\. \\(${asset.slug}\\)`));
+      expect(refusals[1]!.message).toMatch(/pwb_support_tickets .*index_pwb_support_tickets_on_ticket_number/);
+    } finally {
+      await f.sql('shard_1', `UPDATE pwb_realty_assets SET slug = slug || '-other' WHERE slug = $1`, [asset.slug]);
+      await f.sql('shard_1', `DELETE FROM pwb_support_tickets WHERE ticket_number = $1`, [ticket.ticket_number]);
+    }
+  }, 60_000);
+
+  it('refuses an empty-place restore of a website that has rows, and a replace into another database', async () => {
+    const rows = await refusedWith({ websiteId: site, path: archive, mode: 'empty', target: 'shard_2' });
+    expect(rows.map((r) => r.code)).toEqual(['WEBSITE_HAS_ROWS']);
+    expect(rows[0]!.message).toMatch(/shard_1: pwb_pages .*--replace.*--into-schema/);
+    const elsewhere = await refusedWith({ websiteId: site, path: archive, mode: 'replace', target: 'shard_2' });
+    expect(elsewhere.map((r) => r.code)).toEqual(['TARGET_NOT_HOME']);
+  }, 60_000);
+
+  it('refuses an archive that holds none of the website', async () => {
+    const home = (await f.sql('default', `SELECT id FROM pwb_websites WHERE coalesce(shard_name, 'default') = 'default' ORDER BY id LIMIT 1`))[0].id;
+    const refusals = await refusedWith({ websiteId: home, path: archive, mode: 'replace' });
+    expect(refusals.map((r) => r.code)).toEqual(['NOT_IN_ARCHIVE']);
+  }, 60_000);
+
+  it('restores into live tables with extra nullable and defaulted columns', async () => {
+    await f.sql('shard_1', `ALTER TABLE pwb_links ADD COLUMN extra_note text, ADD COLUMN extra_rank int NOT NULL DEFAULT 7`);
+    const before = await websiteState(f.pc, site);
+    const job = await f.settle((await f.call('restores.start', { websiteId: site, path: archive, mode: 'replace' })).jobId);
+    expect(job.error).toBeNull();
+    expect(job).toMatchObject({ state: 'succeeded', verified: true });
+    expect(await f.sql('shard_1', `SELECT DISTINCT extra_note, extra_rank FROM pwb_links WHERE website_id = $1`, [site])).toEqual([{ extra_note: null, extra_rank: 7 }]);
+    expect((await websiteState(f.pc, site)).others).toEqual(before.others);
+  }, 120_000);
+});
