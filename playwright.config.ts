@@ -1,14 +1,23 @@
+import { existsSync } from 'node:fs';
 import { defineConfig } from '@playwright/test';
+import { findChromium, INSTALL_HINT } from './scripts/chromium-path.mjs';
+import type { DesktopAppOptions } from './test/ui/desktop-app.ts';
 
 /*
- * UI automation: the real renderer in Debian Chromium, through the browser-mode HTTP bridge, against a
- * real test cluster that test/ui/global-setup.ts starts (and stops). Playwright cannot download its own
- * browsers here, so it drives the system Chromium.
+ * UI automation: the real renderer in Chromium, through the browser-mode HTTP bridge, against a real
+ * test cluster that test/ui/global-setup.ts starts (and stops). Playwright cannot download its own
+ * browsers here, so it drives the Chromium scripts/chromium-path.mjs finds (SC_CHROMIUM_PATH, the
+ * system's, or Playwright's own download). With SC_ELECTRON_PATH set, the same specs also run on the
+ * desktop app (project `electron`); without it that project does not exist and the run says so.
  * Specs are `*.e2e.ts` so vitest's default `*.test.ts` / `*.spec.ts` pattern never picks them up.
  */
-const chromium = process.env.SC_CHROMIUM_PATH ?? '/usr/bin/chromium';
+const chromium = findChromium();
+if (chromium === null) throw new Error(INSTALL_HINT);
 
-export default defineConfig({
+const electronPath = process.env.SC_ELECTRON_PATH;
+if (electronPath !== undefined && !existsSync(electronPath)) throw new Error(`SC_ELECTRON_PATH=${electronPath} does not exist.`);
+
+export default defineConfig<DesktopAppOptions>({
   testDir: 'test/ui',
   testMatch: '**/*.e2e.ts',
   globalSetup: './test/ui/global-setup.ts',
@@ -18,7 +27,7 @@ export default defineConfig({
   fullyParallel: false,
   forbidOnly: !!process.env.CI,
   retries: 0,
-  reporter: 'list',
+  reporter: [['./test/ui/desktop-run-reporter.ts'], ['list']],
   timeout: 60_000,
   expect: { timeout: 15_000 },
   use: {
@@ -28,7 +37,7 @@ export default defineConfig({
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
     launchOptions: {
-      executablePath: chromium,
+      executablePath: chromium.path,
       args: [
         '--headless',
         '--no-sandbox',
@@ -41,4 +50,9 @@ export default defineConfig({
       ],
     },
   },
+  projects: [
+    { name: 'chromium' },
+    // The desktop app's window replaces the browser page (test/ui/fixtures.ts).
+    ...(electronPath !== undefined ? [{ name: 'electron', use: { desktopApp: electronPath } }] : []),
+  ],
 });

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { readUiServer } from './ui-server.ts';
 import type { UiServer } from './ui-server.ts';
 import { ConsolePage } from './pages/console-page.ts';
+import { desktopWindow, launchDesktopApp, type DesktopAppOptions } from './desktop-app.ts';
 
 /*
  * Fixtures every UI spec shares: the server description, direct SQL on any database of the test
@@ -20,7 +21,23 @@ interface Fixtures {
   app: ConsolePage;
 }
 
-export const test = base.extend<Fixtures>({
+export const test = base.extend<Fixtures & DesktopAppOptions>({
+  desktopApp: [undefined, { option: true }],
+
+  // The `electron` project's page is the desktop app's window; otherwise the usual browser page.
+  page: async ({ context, desktopApp, ui }, use) => {
+    if (desktopApp === undefined) {
+      await use(await context.newPage());
+      return;
+    }
+    const desktop = await launchDesktopApp(desktopApp, ui);
+    try {
+      await use(await desktopWindow(desktop));
+    } finally {
+      await desktop.close();
+    }
+  },
+
   // eslint-disable-next-line no-empty-pattern
   ui: async ({}, use) => {
     await use(readUiServer());

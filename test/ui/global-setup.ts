@@ -63,12 +63,19 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   };
 }
 
-/** The pages under test are the built ones (dist/renderer): build them so a spec never sees a stale bundle. */
+/**
+ * The pages under test are the built ones (dist/renderer): build them so a spec never sees a stale
+ * bundle. With SC_ELECTRON_PATH the desktop app runs too: its main and preload bundles as well.
+ */
 function buildRenderer(): void {
   if (process.env.SC_UI_SKIP_BUILD === '1') return;
+  const configs = ['renderer/vite.config.ts'];
+  if (process.env.SC_ELECTRON_PATH) configs.push('electron/shell/vite.main.config.ts', 'electron/shell/vite.preload.config.ts');
   const vite = resolve(repoRoot, 'node_modules/vite/bin/vite.js');
-  const result = spawnSync(process.execPath, [vite, 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], { cwd: repoRoot, stdio: 'inherit' });
-  if (result.status !== 0) throw new Error(`vite build of the renderer failed (exit ${result.status ?? result.signal})`);
+  for (const config of configs) {
+    const result = spawnSync(process.execPath, [vite, 'build', '--config', config, '--logLevel', 'warn'], { cwd: repoRoot, stdio: 'inherit' });
+    if (result.status !== 0) throw new Error(`vite build --config ${config} failed (exit ${result.status ?? result.signal})`);
+  }
 }
 
 /** The server prints one JSON line when it listens; anything on stderr is kept for the error message. */

@@ -26,11 +26,14 @@ export class ConsolePage {
     return this.page.getByTestId('profile-name');
   }
 
-  /** First visit through the printed `#token=` URL (the renderer adopts the token), later visits by hash. */
+  /** First visit through the printed `#token=` URL (the renderer adopts the token), later visits by hash; the desktop app only by hash. */
   async open(hashPath: string): Promise<void> {
     if (!this.#opened) {
-      await this.page.goto(this.#ui.url);
-      await this.page.waitForFunction(() => !window.location.hash.includes('token='));
+      // The desktop app's window is already on the console (file://, over IPC): no URL, no token.
+      if (!this.page.url().startsWith('file:')) {
+        await this.page.goto(this.#ui.url);
+        await this.page.waitForFunction(() => !window.location.hash.includes('token='));
+      }
       this.#opened = true;
     }
     await this.page.evaluate((hash) => {
