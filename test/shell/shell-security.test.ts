@@ -1,3 +1,4 @@
+import { readFileSync, rmSync } from 'node:fs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { guardWebContents, isAllowedExternalUrl, isAppUrl, isTrustedSender, secureWebPreferences } from '../../electron/shell/window-security.ts';
 import { fakeIpcMain, fakeWindow } from '../support/fake-ipc-main.ts';
@@ -32,6 +33,9 @@ const electron = vi.hoisted(() => {
         on: (name: string, fn: Function) => (entry.handlers[name] = fn),
       };
     }
+    static getAllWindows() {
+      return state.windows;
+    }
     loadURL(url: string) {
       state.windows.at(-1)!.loaded = url;
       return Promise.resolve();
@@ -46,6 +50,10 @@ const electron = vi.hoisted(() => {
         whenReady: () => readyPromise,
         on: (name: string, fn: Function) => state.appListeners.set(name, fn),
         getPath: () => '/tmp/shard-console-shell-test',
+        getVersion: () => '0.0.0-test',
+        isPackaged: false,
+        isReady: () => true,
+        requestSingleInstanceLock: () => true,
         quit: () => {},
       },
       BrowserWindow,
@@ -191,6 +199,9 @@ describe('IPC gateway', () => {
 describe('main.ts wiring (stand-in electron)', () => {
   beforeAll(async () => {
     process.env.SHARD_CONSOLE_PROFILE = '/nonexistent/profile.json';
+    // The shell's log goes to the console's data folder: a throwaway one here.
+    process.env.SHARD_CONSOLE_DATA_DIR = '/tmp/shard-console-shell-test';
+    rmSync('/tmp/shard-console-shell-test/logs', { recursive: true, force: true });
     await import('../../electron/shell/main.ts');
     electron.state.ready!();
     await vi.waitFor(() => expect(electron.state.windows.length).toBe(1));
@@ -237,6 +248,14 @@ describe('main.ts wiring (stand-in electron)', () => {
     expect(prevented).toBe(true);
     expect(handlers['will-redirect']).toBeTypeOf('function');
     expect(handlers['will-attach-webview']).toBeTypeOf('function');
+  });
+
+  it('runs as the single instance, and writes its start and the profile failure to the log', () => {
+    expect(electron.state.appListeners.get('second-instance')).toBeTypeOf('function');
+    expect(electron.state.appListeners.get('will-quit')).toBeTypeOf('function');
+    const log = readFileSync('/tmp/shard-console-shell-test/logs/console.log', 'utf8');
+    expect(log).toMatch(/desktop app 0\.0\.0-test starting/);
+    expect(log).toMatch(/no console opened: CONFIG_NOT_FOUND/);
   });
 
   it('answers IPC with the configuration error when the profile cannot be loaded', async () => {
