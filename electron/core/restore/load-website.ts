@@ -86,6 +86,8 @@ async function loadTable(options: LoadOptions, reader: WebsiteLines, t: RestoreT
     const ref = tableRef(into.schema, into.table);
     if (into.side) await client.query(`TRUNCATE ${ref}`);
     await client.query(`SET LOCAL client_encoding = ${quoteLiteral(options.archive.info.encoding)}`);
+    // Read the way pg_dump wrote them, whatever this database's defaults (an interval's signs depend on IntervalStyle).
+    await client.query(`SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'`);
     let bytes = 0;
     let lastReport = 0;
     const onRow = (n: number) => {

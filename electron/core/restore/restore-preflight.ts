@@ -153,7 +153,7 @@ async function passTable(client: pg.PoolClient, reader: WebsiteLines, t: Restore
     return n;
   }
   await client.query(createProbeSql(probe));
-  await client.query(`SET LOCAL client_encoding = ${quoteLiteral(encoding)}`);
+  await client.query(`SET LOCAL client_encoding = ${quoteLiteral(encoding)}; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'`);
   await copyLines(client, `COPY ${probeTable(probe.index)} (${probe.columns.map(quoteIdent).join(', ')}) FROM STDIN`, kept());
   await client.query(`ANALYZE ${probeTable(probe.index)}`);
   return n;

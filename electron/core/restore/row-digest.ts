@@ -158,10 +158,11 @@ export class RowDigest {
   #hi = 0;
 
   add(line: Buffer): void {
-    const h = oneShotHash('sha256', line, 'buffer') as unknown as Buffer;
+    // The digest as a latin1 string, one character a byte: Node 20 returns it several times faster than a Buffer.
+    const h = oneShotHash('sha256', line, 'latin1');
     this.rows++;
-    this.#lo += h.readUInt32BE(4);
-    this.#hi += h.readUInt32BE(0);
+    this.#hi += word(h, 0);
+    this.#lo += word(h, 4);
     // Plain numbers stay exact below 2^53: carry the low word's overflow into the high word in time.
     if (this.#lo >= FOLD_AT || this.#hi >= FOLD_AT) this.#fold();
   }
@@ -180,7 +181,12 @@ export class RowDigest {
   }
 }
 
+/** Four bytes of a latin1 digest string as an unsigned 32-bit number (big-endian). */
+function word(h: string, at: number): number {
+  return ((h.charCodeAt(at) << 24) | (h.charCodeAt(at + 1) << 16) | (h.charCodeAt(at + 2) << 8) | h.charCodeAt(at + 3)) >>> 0;
+}
+
 /** The same 64-bit hash of one line, for naming differing rows. */
 export function lineHash(line: Buffer): string {
-  return (oneShotHash('sha256', line, 'buffer') as unknown as Buffer).subarray(0, 8).toString('hex');
+  return oneShotHash('sha256', line, 'hex').slice(0, 16);
 }
