@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { KeyboardEvent } from 'react';
+import type { KeyboardEvent, RefObject } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useShallow } from 'zustand/react/shallow';
 import { useTenantPages } from '../api/hooks.ts';
@@ -35,8 +35,161 @@ export function TenantGrid() {
     useShallow((s) => ({ search: s.search, shard: s.shard, sort: s.sort, direction: s.direction, activeIndex: s.activeIndex })),
   );
   const setActiveIndex = useConsoleStore((s) => s.setActiveIndex);
-  const toggleSort = useConsoleStore((s) => s.toggleSort);
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const { total, items, virtualizer, state, rowAt } = useTenantRows({ search, shard, sort, direction }, activeIndex, scrollRef);
 
+  const visible = virtualizer.range;
+  const label = rangeLabel(visible?.startIndex ?? 0, visible?.endIndex ?? 0, total);
+  const active = total === null || total === 0 ? -1 : Math.min(activeIndex, total - 1);
+
+  const open = (index: number) => {
+    const row = rowAt(index);
+    if (row !== undefined) navigate({ name: 'tenant', id: row.id });
+  };
+
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
+    if (total === null || total === 0) return;
+    if (isRowKey(event.key)) {
+      event.preventDefault();
+      const visibleRows = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? ROW_HEIGHT * 10) / ROW_HEIGHT));
+      const next = moveActiveRow(Math.max(active, 0), event.key, total, visibleRows);
+      setActiveIndex(next);
+      virtualizer.scrollToIndex(next, { align: 'auto' });
+    } else if (event.key === 'Enter' && active >= 0) {
+      event.preventDefault();
+      open(active);
+    }
+  };
+
+  return (
+    <section className="card card--fill">
+      <TenantGridStatus label={label} search={search} shard={shard} />
+      {state.error !== undefined && <ErrorPanel error={state.error} onRetry={state.refetch} />}
+      <div
+        id="tenant-grid"
+        className="grid"
+        role="grid"
+        aria-label="Websites"
+        aria-rowcount={(total ?? 0) + 1}
+        aria-colcount={TENANT_COLUMNS.length}
+        tabIndex={0}
+        aria-activedescendant={active >= 0 && items.some((i) => i.index === active) ? `tenant-row-${active}` : undefined}
+        onKeyDown={onKeyDown}
+        data-testid="tenant-grid"
+      >
+        <TenantGridHeader />
+        <div ref={scrollRef} className="grid__scroll" role="rowgroup">
+          {total === null && state.error === undefined ? (
+            <Loading label="Loading websites…" />
+          ) : total === 0 ? (
+            <p className="grid__empty">No website matches{search !== '' ? ` “${search}”` : ''}{shard !== null ? ` on ${shard}` : ''}.</p>
+          ) : (
+            <div className="grid__body" style={{ height: virtualizer.getTotalSize() }}>
+              {items.map((item) => (
+                <TenantGridRow
+                  key={item.key}
+                  index={item.index}
+                  start={item.start}
+                  row={rowAt(item.index)}
+                  active={item.index === active}
+                  onOpen={() => {
+                    setActiveIndex(item.index);
+                    open(item.index);
+                  }}
+                />
+              ))}
+            </div>
+          )}
+        </div>
+      </div>
+    </section>
+  );
+}
+
+/** The column headers: each sorts the list by its column, again to reverse. */
+function TenantGridHeader() {
+  const { sort, direction } = useConsoleStore(useShallow((s) => ({ sort: s.sort, direction: s.direction })));
+  const toggleSort = useConsoleStore((s) => s.toggleSort);
+  const sortState = { sort, direction };
+  return (
+    <div className="grid__head" role="rowgroup">
+      <div className="grid__row grid__row--head" role="row" aria-rowindex={1}>
+        {TENANT_COLUMNS.map((column) => (
+          <div key={column.key} className="grid__cell" role="columnheader" aria-sort={ariaSort(sortState, column.key)}>
+            <button type="button" className="sort-button" onClick={() => toggleSort(column.key)} data-testid={`sort-${column.key}`}>
+              {column.label}
+              <span className="sort-button__arrow" aria-hidden="true">
+                {sort === column.key ? (direction === 'asc' ? '▲' : '▼') : '↕'}
+              </span>
+            </button>
+          </div>
+        ))}
+      </div>
+    </div>
+  );
+}
+
+interface TenantGridRowProps {
+  readonly index: number;
+  readonly start: number;
+  /** Undefined while its page is on its way. */
+  readonly row: TenantRowView | undefined;
+  readonly active: boolean;
+  readonly onOpen: () => void;
+}
+
+/** One website's row, placed at its offset in the virtual list; a placeholder until its page arrives. */
+function TenantGridRow({ index, start, row, active, onOpen }: TenantGridRowProps) {
+  return (
+    <div
+      id={`tenant-row-${index}`}
+      className={`grid__row${active ? ' grid__row--active' : ''}${row === undefined ? ' grid__row--pending' : ''}`}
+      role="row"
+      aria-rowindex={index + 2}
+      aria-selected={active}
+      data-testid={row === undefined ? undefined : 'tenant-row'}
+      data-website-id={row?.id}
+      style={{ transform: `translateY(${start}px)`, height: ROW_HEIGHT }}
+      onClick={onOpen}
+    >
+      {row === undefined ? (
+        <div className="grid__cell grid__cell--pending" role="gridcell" aria-colspan={TENANT_COLUMNS.length}>
+          …
+        </div>
+      ) : (
+        <>
+          <div className="grid__cell mono" role="gridcell">
+            {row.idLabel}
+          </div>
+          <div className="grid__cell" role="gridcell">
+            <a href={row.href} tabIndex={-1}>
+              {row.subdomain}
+            </a>
+          </div>
+          <div className="grid__cell" role="gridcell">
+            {row.customDomain}
+          </div>
+          <div className="grid__cell" role="gridcell">
+            <ShardBadge shard={row.shard} configured={row.configured} />
+          </div>
+        </>
+      )}
+    </div>
+  );
+}
+
+interface TenantFilter {
+  readonly search: string;
+  readonly shard: string | null;
+  readonly sort: TenantListQuery['sort'];
+  readonly direction: TenantListQuery['direction'];
+}
+
+/**
+ * The rows of the virtual list: the server pages around what is on screen, the total of the last answer
+ * (so scrolling into pages not yet loaded keeps the list's length), back to the top on a new query.
+ */
+function useTenantRows({ search, shard, sort, direction }: TenantFilter, activeIndex: number, scrollRef: RefObject<HTMLDivElement | null>) {
   const query = useMemo<TenantListQuery>(() => {
     const q: TenantListQuery = { sort, direction };
     if (search !== '') q.search = search;
@@ -48,7 +201,6 @@ export function TenantGrid() {
   // The total of the last answer for this query, so scrolling into unloaded pages keeps the list's length.
   const [known, setKnown] = useState<{ queryId: string; total: number } | null>(null);
   const total = known?.queryId === queryId ? known.total : null;
-  const scrollRef = useRef<HTMLDivElement>(null);
 
   const virtualizer = useVirtualizer({
     count: total ?? 0,
@@ -84,124 +236,21 @@ export function TenantGrid() {
     return item === undefined ? undefined : formatTenantRow(item);
   };
 
-  const visible = virtualizer.range;
-  const label = rangeLabel(visible?.startIndex ?? 0, visible?.endIndex ?? 0, total);
-  const active = total === null || total === 0 ? -1 : Math.min(activeIndex, total - 1);
+  return { total, items, virtualizer, state, rowAt };
+}
 
-  const open = (index: number) => {
-    const row = rowAt(index);
-    if (row !== undefined) navigate({ name: 'tenant', id: row.id });
-  };
-
-  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
-    if (total === null || total === 0) return;
-    if (isRowKey(event.key)) {
-      event.preventDefault();
-      const visibleRows = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? ROW_HEIGHT * 10) / ROW_HEIGHT));
-      const next = moveActiveRow(Math.max(active, 0), event.key, total, visibleRows);
-      setActiveIndex(next);
-      virtualizer.scrollToIndex(next, { align: 'auto' });
-    } else if (event.key === 'Enter' && active >= 0) {
-      event.preventDefault();
-      open(active);
-    }
-  };
-
-  const sortState = { sort, direction };
+/** Which rows are on screen of how many, and the filter that narrowed them. */
+function TenantGridStatus({ label, search, shard }: { label: string; search: string; shard: string | null }) {
   return (
-    <section className="card card--fill">
-      <div className="grid-status" aria-live="polite">
-        <span data-testid="tenant-range">{label}</span>
-        {(search !== '' || shard !== null) && (
-          <span className="muted">
-            {' '}
-            · filtered{search !== '' ? ` by “${search}”` : ''}
-            {shard !== null ? ` on ${shard}` : ''}
-          </span>
-        )}
-      </div>
-      {state.error !== undefined && <ErrorPanel error={state.error} onRetry={state.refetch} />}
-      <div
-        id="tenant-grid"
-        className="grid"
-        role="grid"
-        aria-label="Websites"
-        aria-rowcount={(total ?? 0) + 1}
-        aria-colcount={TENANT_COLUMNS.length}
-        tabIndex={0}
-        aria-activedescendant={active >= 0 && items.some((i) => i.index === active) ? `tenant-row-${active}` : undefined}
-        onKeyDown={onKeyDown}
-        data-testid="tenant-grid"
-      >
-        <div className="grid__head" role="rowgroup">
-          <div className="grid__row grid__row--head" role="row" aria-rowindex={1}>
-            {TENANT_COLUMNS.map((column) => (
-              <div key={column.key} className="grid__cell" role="columnheader" aria-sort={ariaSort(sortState, column.key)}>
-                <button type="button" className="sort-button" onClick={() => toggleSort(column.key)} data-testid={`sort-${column.key}`}>
-                  {column.label}
-                  <span className="sort-button__arrow" aria-hidden="true">
-                    {sort === column.key ? (direction === 'asc' ? '▲' : '▼') : '↕'}
-                  </span>
-                </button>
-              </div>
-            ))}
-          </div>
-        </div>
-        <div ref={scrollRef} className="grid__scroll" role="rowgroup">
-          {total === null && state.error === undefined ? (
-            <Loading label="Loading websites…" />
-          ) : total === 0 ? (
-            <p className="grid__empty">No website matches{search !== '' ? ` “${search}”` : ''}{shard !== null ? ` on ${shard}` : ''}.</p>
-          ) : (
-            <div className="grid__body" style={{ height: virtualizer.getTotalSize() }}>
-              {items.map((item) => {
-                const row = rowAt(item.index);
-                const isActive = item.index === active;
-                return (
-                  <div
-                    key={item.key}
-                    id={`tenant-row-${item.index}`}
-                    className={`grid__row${isActive ? ' grid__row--active' : ''}${row === undefined ? ' grid__row--pending' : ''}`}
-                    role="row"
-                    aria-rowindex={item.index + 2}
-                    aria-selected={isActive}
-                    data-testid={row === undefined ? undefined : 'tenant-row'}
-                    data-website-id={row?.id}
-                    style={{ transform: `translateY(${item.start}px)`, height: ROW_HEIGHT }}
-                    onClick={() => {
-                      setActiveIndex(item.index);
-                      open(item.index);
-                    }}
-                  >
-                    {row === undefined ? (
-                      <div className="grid__cell grid__cell--pending" role="gridcell" aria-colspan={TENANT_COLUMNS.length}>
-                        …
-                      </div>
-                    ) : (
-                      <>
-                        <div className="grid__cell mono" role="gridcell">
-                          {row.idLabel}
-                        </div>
-                        <div className="grid__cell" role="gridcell">
-                          <a href={row.href} tabIndex={-1}>
-                            {row.subdomain}
-                          </a>
-                        </div>
-                        <div className="grid__cell" role="gridcell">
-                          {row.customDomain}
-                        </div>
-                        <div className="grid__cell" role="gridcell">
-                          <ShardBadge shard={row.shard} configured={row.configured} />
-                        </div>
-                      </>
-                    )}
-                  </div>
-                );
-              })}
-            </div>
-          )}
-        </div>
-      </div>
-    </section>
+    <div className="grid-status" aria-live="polite">
+      <span data-testid="tenant-range">{label}</span>
+      {(search !== '' || shard !== null) && (
+        <span className="muted">
+          {' '}
+          · filtered{search !== '' ? ` by “${search}”` : ''}
+          {shard !== null ? ` on ${shard}` : ''}
+        </span>
+      )}
+    </div>
   );
 }
