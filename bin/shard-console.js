@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The CLI. It runs the bundle in dist/cli (built by `npm install` / `npm run build:cli`) when that is
 // newer than every TypeScript source, and the sources themselves through tsx's in-process loader
-// otherwise, so an edited checkout never runs stale code. Either way in this same process, so signals
+// otherwise (tsx is a development dependency: only a checkout has sources to run), so an edited
+// checkout never runs stale code. Either way in this same process, so signals
 // reach the code that stops servers.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -27,13 +28,24 @@ function bundleIsFresh() {
   return ['electron/core', 'electron/cli', 'shared'].every((dir) => newestSource(join(root, dir)) <= built);
 }
 
+/** A checkout edited since the last build: the sources through tsx, a development dependency. */
+async function importSources() {
+  let register;
+  try {
+    ({ register } = await import('tsx/esm/api'));
+  } catch {
+    console.error(`shard-console: ${existsSync(bundle) ? 'dist/cli is older than the sources' : 'dist/cli is not built'} and tsx is not installed: run \`npm install\` (it builds the CLI), or \`npm run build:cli\`.`);
+    process.exit(1);
+  }
+  register();
+  return import('../electron/cli/cli-main.ts');
+}
+
 let cli;
 if (bundleIsFresh()) {
   cli = await import(pathToFileURL(bundle).href);
 } else {
-  const { register } = await import('tsx/esm/api');
-  register();
-  cli = await import('../electron/cli/cli-main.ts');
+  cli = await importSources();
 }
 const code = await cli.cliMain(process.argv.slice(2));
 // Every byte to the pipe first: process.exit() drops writes a pipe has not taken yet (--json | jq).

@@ -89,6 +89,9 @@ async function runServeCommand(ctx: ConsoleContext, options: OptionValues, io: C
   return 0;
 }
 
+/** Where an unpacked Electron keeps its executable, as the electron package's path.txt says once installed. */
+const ELECTRON_EXECUTABLE: Partial<Record<NodeJS.Platform, string>> = { darwin: 'Electron.app/Contents/MacOS/Electron', win32: 'electron.exe' };
+
 /** The Electron binary, when one is installed: its npm package downloads it lazily, which fails offline. */
 function electronBinary(): string | null {
   const override = process.env.ELECTRON_OVERRIDE_DIST_PATH;
@@ -96,7 +99,7 @@ function electronBinary(): string | null {
     const require = createRequire(import.meta.url);
     const pkgDir = dirname(require.resolve('electron/package.json'));
     const pathFile = join(pkgDir, 'path.txt');
-    const relative = existsSync(pathFile) ? readFileSync(pathFile, 'utf8') : 'electron';
+    const relative = existsSync(pathFile) ? readFileSync(pathFile, 'utf8') : ELECTRON_EXECUTABLE[process.platform] ?? 'electron';
     const binary = override ? join(override, relative) : join(pkgDir, 'dist', relative);
     return existsSync(binary) ? binary : null;
   } catch {
