@@ -1,64 +1,135 @@
+import { sql, type Expression, type JoinBuilder } from 'kysely';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import type { CatalogConstraint, CatalogIndex, CatalogTable, CatalogView } from './database-catalog.ts';
+import { runQuery } from './run-query.ts';
 import { displayName } from './sql-identifiers.ts';
+import { isApplicationSchema, systemCatalog, type PgAttribute, type SystemCatalog } from './system-catalog.ts';
 
-/** Schemas that never hold application tables: the system's and the console's own bookkeeping. */
-export const CONSOLE_SCHEMA = 'shard_console';
-const excludedSchemas = `('pg_catalog', 'information_schema', '${CONSOLE_SCHEMA}')`;
+// Restore and backups import the console schema's name from here.
+export { CONSOLE_SCHEMA } from '../console-schema/console-database.ts';
 
-const relationsSql = `
-SELECT c.oid::int8::text AS oid, n.nspname AS schema, c.relname AS name, c.relkind AS kind,
-       greatest(c.reltuples, 0)::int8::text AS estimate,
-       CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END AS definition
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p', 'v', 'm') AND NOT c.relispartition
-  AND n.nspname NOT IN ${excludedSchemas} AND n.nspname NOT LIKE 'pg\\_%'
-ORDER BY n.nspname, c.relname`;
+/** Tables, partitioned tables, views and materialized views: what the catalog describes. */
+const RELATION_KINDS = ['r', 'p', 'v', 'm'];
 
-const columnsSql = `
-SELECT a.attrelid::int8::text AS oid, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
-       a.attnotnull AS not_null, pg_get_expr(d.adbin, d.adrelid) AS default, a.attnum AS position,
-       a.attgenerated <> '' AS generated, a.attidentity <> '' AS identity
-FROM pg_attribute a
-JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm')
-  AND n.nspname NOT IN ${excludedSchemas} AND n.nspname NOT LIKE 'pg\\_%'
-ORDER BY a.attrelid, a.attnum`;
-
-const constraintsSql = `
-SELECT k.conrelid::int8::text AS oid, k.conname AS name, k.contype AS type, pg_get_constraintdef(k.oid, true) AS definition,
-       (SELECT array_agg(a.attname::text ORDER BY u.ord) FROM unnest(k.conkey) WITH ORDINALITY u(num, ord)
-          JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.num) AS columns,
-       rn.nspname AS ref_schema, rc.relname AS ref_table,
-       (SELECT array_agg(a.attname::text ORDER BY u.ord) FROM unnest(k.confkey) WITH ORDINALITY u(num, ord)
-          JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.num) AS ref_columns
-FROM pg_constraint k
-JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN pg_class rc ON rc.oid = k.confrelid LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
-WHERE k.contype IN ('p', 'u', 'f', 'c', 'x') AND n.nspname NOT IN ${excludedSchemas} AND n.nspname NOT LIKE 'pg\\_%'
-ORDER BY k.conrelid, k.conname`;
-
-const indexesSql = `
-SELECT i.indrelid::int8::text AS oid, ic.relname AS name, pg_get_indexdef(i.indexrelid) AS definition, i.indisunique AS unique,
-       (SELECT array_agg(coalesce(a.attname::text, '(expression)') ORDER BY u.ord) FROM unnest(i.indkey::int2[]) WITH ORDINALITY u(num, ord)
-          LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = u.num) AS columns,
-       pg_get_expr(i.indpred, i.indrelid) AS predicate
-FROM pg_index i
-JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname NOT IN ${excludedSchemas} AND n.nspname NOT LIKE 'pg\\_%'
-ORDER BY i.indrelid, ic.relname`;
-
-interface Relation {
-  oid: string;
-  schema: string;
-  name: string;
-  kind: string;
-  estimate: string;
-  definition: string | null;
+/** `oid::int8::text`: an oid as a map key that survives JSON and never loses precision. */
+function oidText(oid: Expression<number>) {
+  return sql<string>`${oid}::int8::text`;
 }
 
-function groupBy<T extends { oid: string }>(rows: T[]): Map<string, T[]> {
+/**
+ * The names of columns `attnums` of relation `relid`, in the order given (a key's or an index's);
+ * with `expressions`, an index's expression columns (attnum 0) are named `(expression)`.
+ */
+function attributeNames(relid: Expression<number>, attnums: Expression<unknown>, expressions = false) {
+  const positions = sql<{ num: number; ord: number }>`unnest(${attnums}) WITH ORDINALITY`.as<'u'>(sql`u(num, ord)`);
+  const from = systemCatalog.selectFrom(positions);
+  const sameColumn = (join: JoinBuilder<SystemCatalog & { u: { num: number; ord: number }; a: PgAttribute }, 'a' | 'u'>) =>
+    join.on((eb) => eb('a.attrelid', '=', relid)).onRef('a.attnum', '=', 'u.num');
+  const withAttributes = expressions
+    ? from.leftJoin('pg_catalog.pg_attribute as a', sameColumn)
+    : from.innerJoin('pg_catalog.pg_attribute as a', sameColumn);
+  return withAttributes.select((eb) => {
+    const name = eb.cast<string>('a.attname', 'text');
+    const column = expressions ? eb.fn.coalesce(name, sql.lit('(expression)')) : name;
+    return eb.fn.agg<string[] | null>('array_agg', [column]).orderBy('u.ord').as('names');
+  });
+}
+
+function readRelations(handle: DatabaseHandle) {
+  const query = systemCatalog
+    .selectFrom('pg_catalog.pg_class as c')
+    .innerJoin('pg_catalog.pg_namespace as n', 'n.oid', 'c.relnamespace')
+    .select((eb) => [
+      oidText(eb.ref('c.oid')).as('oid'),
+      'n.nspname as schema',
+      'c.relname as name',
+      'c.relkind as kind',
+      sql<string>`greatest(${eb.ref('c.reltuples')}, 0)::int8::text`.as('estimate'),
+      eb
+        .case()
+        .when('c.relkind', 'in', ['v', 'm'])
+        .then(eb.fn<string>('pg_get_viewdef', ['c.oid', eb.lit(true)]))
+        .end()
+        .as('definition'),
+    ])
+    .where('c.relkind', 'in', RELATION_KINDS)
+    .where('c.relispartition', '=', false)
+    .where((eb) => isApplicationSchema(eb.ref('n.nspname')))
+    .orderBy('n.nspname')
+    .orderBy('c.relname');
+  return runQuery(handle, query);
+}
+
+function readColumns(handle: DatabaseHandle) {
+  const query = systemCatalog
+    .selectFrom('pg_catalog.pg_attribute as a')
+    .innerJoin('pg_catalog.pg_class as c', 'c.oid', 'a.attrelid')
+    .innerJoin('pg_catalog.pg_namespace as n', 'n.oid', 'c.relnamespace')
+    .leftJoin('pg_catalog.pg_attrdef as d', (join) => join.onRef('d.adrelid', '=', 'a.attrelid').onRef('d.adnum', '=', 'a.attnum'))
+    .select((eb) => [
+      oidText(eb.ref('a.attrelid')).as('oid'),
+      'a.attname as name',
+      eb.fn<string>('format_type', ['a.atttypid', 'a.atttypmod']).as('type'),
+      'a.attnotnull as not_null',
+      eb.fn<string | null>('pg_get_expr', ['d.adbin', 'd.adrelid']).as('default'),
+      'a.attnum as position',
+      eb('a.attgenerated', '<>', '').$castTo<boolean>().as('generated'),
+      eb('a.attidentity', '<>', '').$castTo<boolean>().as('identity'),
+    ])
+    .where('a.attnum', '>', 0)
+    .where('a.attisdropped', '=', false)
+    .where('c.relkind', 'in', RELATION_KINDS)
+    .where((eb) => isApplicationSchema(eb.ref('n.nspname')))
+    .orderBy('a.attrelid')
+    .orderBy('a.attnum');
+  return runQuery(handle, query);
+}
+
+function readConstraints(handle: DatabaseHandle) {
+  const query = systemCatalog
+    .selectFrom('pg_catalog.pg_constraint as k')
+    .innerJoin('pg_catalog.pg_class as c', 'c.oid', 'k.conrelid')
+    .innerJoin('pg_catalog.pg_namespace as n', 'n.oid', 'c.relnamespace')
+    .leftJoin('pg_catalog.pg_class as rc', 'rc.oid', 'k.confrelid')
+    .leftJoin('pg_catalog.pg_namespace as rn', 'rn.oid', 'rc.relnamespace')
+    .select((eb) => [
+      oidText(eb.ref('k.conrelid')).as('oid'),
+      'k.conname as name',
+      'k.contype as type',
+      eb.fn<string>('pg_get_constraintdef', ['k.oid', eb.lit(true)]).as('definition'),
+      attributeNames(eb.ref('k.conrelid'), eb.ref('k.conkey')).as('columns'),
+      'rn.nspname as ref_schema',
+      'rc.relname as ref_table',
+      attributeNames(eb.ref('k.confrelid'), eb.ref('k.confkey')).as('ref_columns'),
+    ])
+    .where('k.contype', 'in', ['p', 'u', 'f', 'c', 'x'])
+    .where((eb) => isApplicationSchema(eb.ref('n.nspname')))
+    .orderBy('k.conrelid')
+    .orderBy('k.conname');
+  return runQuery(handle, query);
+}
+
+function readIndexes(handle: DatabaseHandle) {
+  const query = systemCatalog
+    .selectFrom('pg_catalog.pg_index as i')
+    .innerJoin('pg_catalog.pg_class as ic', 'ic.oid', 'i.indexrelid')
+    .innerJoin('pg_catalog.pg_class as c', 'c.oid', 'i.indrelid')
+    .innerJoin('pg_catalog.pg_namespace as n', 'n.oid', 'c.relnamespace')
+    .select((eb) => [
+      oidText(eb.ref('i.indrelid')).as('oid'),
+      'ic.relname as name',
+      eb.fn<string>('pg_get_indexdef', ['i.indexrelid']).as('definition'),
+      'i.indisunique as unique',
+      attributeNames(eb.ref('i.indrelid'), eb.cast('i.indkey', sql`int2[]`), true).as('columns'),
+      eb.fn<string | null>('pg_get_expr', ['i.indpred', 'i.indrelid']).as('predicate'),
+    ])
+    .where((eb) => isApplicationSchema(eb.ref('n.nspname')))
+    .orderBy('i.indrelid')
+    .orderBy('ic.relname');
+  return runQuery(handle, query);
+}
+
+function groupByOid<T extends { oid: string }>(rows: readonly T[]): Map<string, T[]> {
   const map = new Map<string, T[]>();
   for (const row of rows) {
     const list = map.get(row.oid);
@@ -68,20 +139,50 @@ function groupBy<T extends { oid: string }>(rows: T[]): Map<string, T[]> {
   return map;
 }
 
+type Relation = Awaited<ReturnType<typeof readRelations>>[number];
+type ColumnRow = Awaited<ReturnType<typeof readColumns>>[number];
+type ConstraintRow = Awaited<ReturnType<typeof readConstraints>>[number];
+
+function describeTable(rel: Relation, columns: readonly ColumnRow[], constraints: readonly ConstraintRow[], indexes: CatalogIndex[]): CatalogTable {
+  const pk = constraints.find((k) => k.type === 'p');
+  return {
+    name: displayName(rel.schema, rel.name),
+    schema: rel.schema,
+    table: rel.name,
+    columns: columns.map((c) => ({
+      name: c.name,
+      type: c.type,
+      notNull: c.not_null,
+      default: c.default,
+      position: c.position,
+      generated: c.generated,
+      identity: c.identity,
+    })),
+    primaryKey: pk?.columns ?? [],
+    foreignKeys: constraints
+      .filter((k) => k.type === 'f')
+      .map((k) => ({ name: k.name, columns: k.columns ?? [], refTable: displayName(k.ref_schema!, k.ref_table!), refColumns: k.ref_columns ?? [] })),
+    constraints: constraints.map((k): CatalogConstraint => ({ name: k.name, type: k.type as CatalogConstraint['type'], definition: k.definition })),
+    indexes,
+    rowEstimate: Number(rel.estimate),
+    partitioned: rel.kind === 'p',
+  };
+}
+
 /** Reads tables, columns, keys, constraints, indexes and views of one database in four catalog queries. */
 export async function introspectDatabase(handle: DatabaseHandle): Promise<{ tables: CatalogTable[]; views: CatalogView[] }> {
   const [relations, columns, constraints, indexes] = await Promise.all([
-    handle.query<Relation>(relationsSql),
-    handle.query(columnsSql),
-    handle.query(constraintsSql),
-    handle.query(indexesSql),
+    readRelations(handle),
+    readColumns(handle),
+    readConstraints(handle),
+    readIndexes(handle),
   ]);
-  const columnsByOid = groupBy(columns.rows);
-  const constraintsByOid = groupBy(constraints.rows);
-  const indexesByOid = groupBy(indexes.rows);
+  const columnsByOid = groupByOid(columns);
+  const constraintsByOid = groupByOid(constraints);
+  const indexesByOid = groupByOid(indexes);
   const tables: CatalogTable[] = [];
   const views: CatalogView[] = [];
-  for (const rel of relations.rows) {
+  for (const rel of relations) {
     const relIndexes: CatalogIndex[] = (indexesByOid.get(rel.oid) ?? []).map((i) => ({
       name: i.name,
       definition: i.definition,
@@ -89,35 +190,12 @@ export async function introspectDatabase(handle: DatabaseHandle): Promise<{ tabl
       columns: i.columns ?? [],
       predicate: i.predicate,
     }));
-    const name = displayName(rel.schema, rel.name);
     if (rel.kind === 'v' || rel.kind === 'm') {
+      const name = displayName(rel.schema, rel.name);
       views.push({ name, schema: rel.schema, table: rel.name, materialized: rel.kind === 'm', definition: rel.definition ?? '', indexes: relIndexes });
-      continue;
+    } else {
+      tables.push(describeTable(rel, columnsByOid.get(rel.oid) ?? [], constraintsByOid.get(rel.oid) ?? [], relIndexes));
     }
-    const relConstraints = constraintsByOid.get(rel.oid) ?? [];
-    const pk = relConstraints.find((k) => k.type === 'p');
-    tables.push({
-      name,
-      schema: rel.schema,
-      table: rel.name,
-      columns: (columnsByOid.get(rel.oid) ?? []).map((c) => ({
-        name: c.name,
-        type: c.type,
-        notNull: c.not_null,
-        default: c.default,
-        position: c.position,
-        generated: c.generated,
-        identity: c.identity,
-      })),
-      primaryKey: pk?.columns ?? [],
-      foreignKeys: relConstraints
-        .filter((k) => k.type === 'f')
-        .map((k) => ({ name: k.name, columns: k.columns, refTable: displayName(k.ref_schema, k.ref_table), refColumns: k.ref_columns })),
-      constraints: relConstraints.map((k): CatalogConstraint => ({ name: k.name, type: k.type, definition: k.definition })),
-      indexes: relIndexes,
-      rowEstimate: Number(rel.estimate),
-      partitioned: rel.kind === 'p',
-    });
   }
   return { tables, views };
 }

@@ -1,9 +1,12 @@
+import { sql } from 'kysely';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { userInfo, hostname } from 'node:os';
 import path from 'node:path';
 import { userDataDir } from '../user-data-dir.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { isReadOnlyDatabase } from '../read-only-guard.ts';
+import { runQuery } from '../catalog/run-query.ts';
+import { consoleTables } from './console-database.ts';
 import { ensureConsoleSchema } from './ensure-console-schema.ts';
 
 /** Who is acting: OS user @ host, so the audit log says which operator's console did it. */
@@ -31,7 +34,13 @@ export interface AuditEntry {
 
 export interface AuditOptions<T> {
   /** Details known only at the end (a query's rows and times per database), merged into the entry's. */
-  readonly finish?: (result: T) => Record<string, unknown>;
+  readonly resultDetails?: (result: T) => Record<string, unknown>;
+}
+
+type Outcome = { outcome: 'succeeded' | 'failed'; error?: string; details?: Record<string, unknown> };
+
+function errorText(error: unknown): string {
+  return String((error as Error)?.message ?? error);
 }
 
 /** Where a read-only console keeps its audit trail: the user's data folder, one JSON line per action. */
@@ -39,7 +48,7 @@ export function localAuditFile(): string {
   return path.join(userDataDir(), 'audit.jsonl');
 }
 
-async function appendLocalAudit(handle: DatabaseHandle, entry: AuditEntry, outcome: { outcome: 'succeeded' | 'failed'; error?: string; details?: Record<string, unknown> }): Promise<void> {
+async function appendLocalAudit(handle: DatabaseHandle, entry: AuditEntry, outcome: Outcome): Promise<void> {
   const line = {
     at: new Date().toISOString(),
     actor: currentActor(),
@@ -65,25 +74,37 @@ export async function audited<T>(primary: AuditPrimary, entry: AuditEntry, run: 
   const current = typeof primary === 'function' ? primary : () => primary;
   if (isReadOnlyDatabase(current())) return auditedLocally(current(), entry, run, options);
   await ensureConsoleSchema(current());
-  const inserted = await current().query<{ id: string }>(
-    `INSERT INTO shard_console.audit_log (actor, action, target, details) VALUES ($1, $2, $3, $4) RETURNING id`,
-    [currentActor(), entry.action, entry.target ?? null, JSON.stringify(entry.details ?? {})],
-  );
-  const id = inserted.rows[0]!.id;
+  const id = await insertStartedEntry(current(), entry);
   let result: T;
   try {
     result = await run();
   } catch (error) {
-    await current()
-      .query(`UPDATE shard_console.audit_log SET outcome = 'failed', finished_at = now(), error = $2 WHERE id = $1`, [id, String((error as Error)?.message ?? error)])
-      .catch(() => {});
+    await recordOutcome(current(), id, { outcome: 'failed', error: errorText(error) }).catch(() => {});
     throw error;
   }
-  const finished = options.finish ? JSON.stringify(options.finish(result)) : '{}';
-  await current()
-    .query(`UPDATE shard_console.audit_log SET outcome = 'succeeded', finished_at = now(), details = details || $2::jsonb WHERE id = $1`, [id, finished])
-    .catch(() => {});
+  await recordOutcome(current(), id, { outcome: 'succeeded', details: options.resultDetails?.(result) ?? {} }).catch(() => {});
   return result;
+}
+
+async function insertStartedEntry(primary: DatabaseHandle, entry: AuditEntry): Promise<string> {
+  const insert = consoleTables
+    .insertInto('shard_console.audit_log')
+    .values({ actor: currentActor(), action: entry.action, target: entry.target ?? null, details: JSON.stringify(entry.details ?? {}) })
+    .returning('id');
+  return (await runQuery(primary, insert))[0]!.id;
+}
+
+/** A failure keeps the entry's details; a success merges the details known only at the end into them. */
+async function recordOutcome(primary: DatabaseHandle, id: string, outcome: Outcome): Promise<void> {
+  const update = consoleTables
+    .updateTable('shard_console.audit_log')
+    .set((eb) =>
+      outcome.outcome === 'failed'
+        ? { outcome: 'failed', finished_at: eb.fn('now'), error: outcome.error ?? null }
+        : { outcome: 'succeeded', finished_at: eb.fn('now'), details: sql<string>`${eb.ref('details')} || ${JSON.stringify(outcome.details)}::jsonb` },
+    )
+    .where('id', '=', id);
+  await runQuery(primary, update);
 }
 
 async function auditedLocally<T>(handle: DatabaseHandle, entry: AuditEntry, run: () => Promise<T>, options: AuditOptions<T>): Promise<T> {
@@ -91,9 +112,10 @@ async function auditedLocally<T>(handle: DatabaseHandle, entry: AuditEntry, run:
   try {
     result = await run();
   } catch (error) {
-    await appendLocalAudit(handle, entry, { outcome: 'failed', error: String((error as Error)?.message ?? error) }).catch(() => {});
+    await appendLocalAudit(handle, entry, { outcome: 'failed', error: errorText(error) }).catch(() => {});
     throw error;
   }
-  await appendLocalAudit(handle, entry, { outcome: 'succeeded', ...(options.finish ? { details: options.finish(result) } : {}) }).catch(() => {});
+  const details = options.resultDetails ? { details: options.resultDetails(result) } : {};
+  await appendLocalAudit(handle, entry, { outcome: 'succeeded', ...details }).catch(() => {});
   return result;
 }

@@ -1,11 +1,16 @@
 import type { ColumnType, Generated, Kysely } from 'kysely';
+import { queryBuilder } from '../catalog/run-query.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 
 /*
- * The console's own tables in schema `shard_console` on the primary, described once (sql/ creates
- * them): every query on them is built with Kysely against this interface, so a renamed column is a
- * compile error rather than a runtime one.
+ * The console's own tables in schema `shard_console`, described once (sql/ creates them on the
+ * primary; the migration ledger is created on every database by migrations/): every query on them is
+ * built with Kysely against this interface, so a renamed column is a compile error rather than a
+ * runtime one. A new table: its interface below, then its line in ConsoleDatabase.
  */
+
+/** The console's own schema: never an application schema, left out of introspection and copies. */
+export const CONSOLE_SCHEMA = 'shard_console';
 
 type Json<T> = ColumnType<T, string, string>;
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -32,7 +37,8 @@ export interface AuditLogTable {
   action: string;
   target: string | null;
   details: Json<Record<string, unknown>>;
-  outcome: 'started' | 'succeeded' | 'failed';
+  /** 'started' by default until the action's outcome is known. */
+  outcome: ColumnType<'started' | 'succeeded' | 'failed', 'started' | undefined, 'succeeded' | 'failed'>;
   finished_at: Timestamp | null;
   error: string | null;
 }
@@ -51,12 +57,28 @@ export interface SchemaVersionsTable {
   applied_at: Generated<Date>;
 }
 
+/** What ran where, beside Rails' schema_migrations, on every database (see migrations/migration-ledger.ts). */
+export interface MigrationChecksumsTable {
+  version: string;
+  name: string;
+  migration_set: string;
+  checksum: string;
+  status: 'applied' | 'failed';
+  applied_at: Timestamp | null;
+  failed_at: Timestamp | null;
+  error: string | null;
+}
+
 export interface ConsoleDatabase {
   'shard_console.jobs': JobsTable;
   'shard_console.audit_log': AuditLogTable;
   'shard_console.size_snapshots': SizeSnapshotsTable;
   'shard_console.schema_versions': SchemaVersionsTable;
+  'shard_console.migration_checksums': MigrationChecksumsTable;
 }
+
+/** Builds queries on the console's tables without a connection, to run with runQuery on a handle or a client. */
+export const consoleTables = queryBuilder<ConsoleDatabase>();
 
 /** Kysely over the primary's pool, typed for the console's tables. */
 export function consoleDb(primary: DatabaseHandle): Kysely<ConsoleDatabase> {

@@ -1,9 +1,12 @@
+import { sql } from 'kysely';
 import type { Finding } from '../../../shared/contract.ts';
 import { formatCount } from '../../../shared/format.ts';
 import type { CatalogView, DatabaseCatalog } from '../catalog/database-catalog.ts';
 import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import type { ConsoleContext } from '../console-context.ts';
+import { queryBuilder, runQuery, runQueryFirst } from '../catalog/run-query.ts';
+import { systemCatalog, type SystemCatalog } from '../catalog/system-catalog.ts';
 import { finding, fixLinks } from './doctor-finding.ts';
 
 export interface LastMove {
@@ -12,6 +15,43 @@ export interface LastMove {
   readonly at: string;
   /** Whether the move recorded a refresh of this database's views after it. */
   readonly refreshed: boolean;
+}
+
+/*
+ * The move engine's job table, as far as the doctor reads it (moves/ owns it and describes it whole):
+ * which moves touched which database, and whether they refreshed its views.
+ */
+interface MoveJobsContext {
+  'shard_console.move_jobs': {
+    id: string;
+    website_id: number;
+    source: string;
+    target: string;
+    state: string;
+    updated_at: Date;
+    finished_at: Date | null;
+    refreshed_at: Record<string, string>;
+  };
+}
+
+const moveJobs = queryBuilder<MoveJobsContext & SystemCatalog>();
+
+function lastMovesQuery(databases: readonly string[]) {
+  const touched = sql<{ database: string }>`unnest(${databases}::text[])`.as<'d'>(sql`d(database)`);
+  return moveJobs
+    .selectFrom(touched)
+    .innerJoin('shard_console.move_jobs as j', (join) => join.on((eb) => eb('d.database', 'in', [eb.ref('j.source'), eb.ref('j.target')])))
+    .distinctOn('d.database')
+    .select((eb) => [
+      'd.database',
+      eb.cast<string>('j.id', 'text').as('id'),
+      'j.website_id',
+      eb.fn.coalesce('j.finished_at', 'j.updated_at').as('at'),
+      sql<boolean>`${eb.ref('j.refreshed_at')} ? ${eb.ref('d.database')}`.as('refreshed'),
+    ])
+    .where('j.state', 'in', ['succeeded', 'failed', 'running', 'rolled_back'])
+    .orderBy('d.database')
+    .orderBy((eb) => eb.fn.coalesce('j.finished_at', 'j.updated_at'), 'desc');
 }
 
 /**
@@ -23,18 +63,11 @@ export async function lastMovesTouching(ctx: ConsoleContext, databases: readonly
   const out = new Map<string, LastMove>();
   try {
     const primary = ctx.pools.primary();
-    const exists = await primary.query<{ found: boolean }>(`SELECT to_regclass('shard_console.move_jobs') IS NOT NULL AS found`);
-    if (!exists.rows[0]?.found) return out;
-    const result = await primary.query<{ database: string; id: string; website_id: number; at: Date; refreshed: boolean }>(
-      `SELECT DISTINCT ON (d.database) d.database, j.id::text, j.website_id, coalesce(j.finished_at, j.updated_at) AS at,
-              (j.refreshed_at ? d.database) AS refreshed
-         FROM unnest($1::text[]) AS d(database)
-         JOIN shard_console.move_jobs j ON d.database IN (j.source, j.target)
-        WHERE j.state IN ('succeeded', 'failed', 'running', 'rolled_back')
-        ORDER BY d.database, coalesce(j.finished_at, j.updated_at) DESC`,
-      [databases],
-    );
-    for (const r of result.rows) out.set(r.database, { jobId: r.id, websiteId: r.website_id, at: r.at.toISOString(), refreshed: r.refreshed });
+    const exists = moveJobs.selectNoFrom((eb) => eb(eb.fn('to_regclass', [eb.val('shard_console.move_jobs')]), 'is not', null).as('found'));
+    if (!(await runQueryFirst(primary, exists))?.found) return out;
+    for (const r of await runQuery(primary, lastMovesQuery(databases))) {
+      out.set(r.database, { jobId: r.id, websiteId: r.website_id, at: r.at.toISOString(), refreshed: r.refreshed });
+    }
   } catch {
     // The move engine's table is optional context: without it the observation alone decides.
   }
@@ -60,16 +93,35 @@ export async function viewStaleness(handle: DatabaseHandle, catalog: DatabaseCat
   return Promise.all(views.map((view) => oneView(handle, view, tenantKeys)));
 }
 
+/** The view's oid from its quoted name, as `$1::regclass` does. */
+function viewOid(ref: string) {
+  return sql<number>`${ref}::regclass`;
+}
+
+async function isPopulated(handle: DatabaseHandle, ref: string): Promise<boolean> {
+  const query = systemCatalog.selectFrom('pg_catalog.pg_class').select('relispopulated as p').where('oid', '=', viewOid(ref));
+  return (await runQueryFirst(handle, query))?.p === true;
+}
+
+/** The first of the tenant key columns the view has, if any. */
+async function viewTenantKey(handle: DatabaseHandle, ref: string, tenantKeys: readonly string[]): Promise<string | undefined> {
+  const query = systemCatalog
+    .selectFrom('pg_catalog.pg_attribute')
+    .select('attname')
+    .where('attrelid', '=', viewOid(ref))
+    .where('attnum', '>', 0)
+    .where('attisdropped', '=', false)
+    .where((eb) => eb('attname', '=', eb.fn.any(sql<string[]>`${tenantKeys}::text[]`)))
+    .orderBy('attnum')
+    .limit(1);
+  return (await runQueryFirst(handle, query))?.attname;
+}
+
 async function oneView(handle: DatabaseHandle, view: CatalogView, tenantKeys: readonly string[]): Promise<ViewStaleness> {
-  const populated = await handle.query<{ p: boolean }>(`SELECT relispopulated AS p FROM pg_class WHERE oid = $1::regclass`, [tableRef(view.schema, view.table)]);
-  if (!populated.rows[0]?.p) return { view: view.name, populated: false, differingRows: 0, websites: [] };
-  const definition = view.definition.trim().replace(/;\s*$/, '');
   const ref = tableRef(view.schema, view.table);
-  const key = await handle.query<{ attname: string }>(
-    `SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped AND attname = ANY($2::text[]) ORDER BY attnum LIMIT 1`,
-    [ref, tenantKeys],
-  );
-  const column = key.rows[0]?.attname;
+  if (!(await isPopulated(handle, ref))) return { view: view.name, populated: false, differingRows: 0, websites: [] };
+  const definition = view.definition.trim().replace(/;\s*$/, '');
+  const column = await viewTenantKey(handle, ref, tenantKeys);
   const k = column ? `coalesce(${quoteIdent(column)}::int8, -1)` : '0::int8';
   const result = await handle.query<{ k: string; stored: string; current: string }>(
     `WITH s AS (SELECT ${k} AS k, count(*) AS n FROM ${ref} GROUP BY 1),

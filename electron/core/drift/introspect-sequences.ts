@@ -1,6 +1,8 @@
-import type { DatabaseHandle } from '../pools/cluster-pools.ts';
-import { CONSOLE_SCHEMA } from '../catalog/introspect-database.ts';
+import { sql } from 'kysely';
+import { runQuery } from '../catalog/run-query.ts';
 import { displayName } from '../catalog/sql-identifiers.ts';
+import { NON_APPLICATION_SCHEMAS, systemCatalog } from '../catalog/system-catalog.ts';
+import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 
 /** A sequence and the column that owns it (serial and identity columns), for drift and for id ranges. */
 export interface SequenceInfo {
@@ -21,23 +23,46 @@ export interface SequenceInfo {
   readonly ownerColumn: string | null;
 }
 
-const sequencesSql = `
-SELECT s.schemaname AS schema, s.sequencename AS sequence, s.data_type::text AS type, s.increment_by::text AS increment,
-       s.min_value::text AS min_value, s.max_value::text AS max_value, s.cycle, s.last_value::text AS last_value,
-       dn.nspname AS owner_schema, dc.relname AS owner_table, a.attname AS owner_column
-FROM pg_sequences s
-JOIN pg_namespace n ON n.nspname = s.schemaname
-JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.sequencename
-LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
-LEFT JOIN pg_class dc ON dc.oid = d.refobjid
-LEFT JOIN pg_namespace dn ON dn.oid = dc.relnamespace
-LEFT JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
-WHERE s.schemaname NOT IN ('pg_catalog', 'information_schema', '${CONSOLE_SCHEMA}')
-ORDER BY s.schemaname, s.sequencename`;
+/** The oid of pg_class itself: pg_depend names the catalog an object lives in by it. */
+const PG_CLASS = sql<number>`'pg_class'::regclass`;
+
+function readSequences(handle: DatabaseHandle) {
+  const query = systemCatalog
+    .selectFrom('pg_catalog.pg_sequences as s')
+    .innerJoin('pg_catalog.pg_namespace as n', 'n.nspname', 's.schemaname')
+    .innerJoin('pg_catalog.pg_class as c', (join) => join.onRef('c.relnamespace', '=', 'n.oid').onRef('c.relname', '=', 's.sequencename'))
+    .leftJoin('pg_catalog.pg_depend as d', (join) =>
+      join
+        .on('d.classid', '=', PG_CLASS)
+        .onRef('d.objid', '=', 'c.oid')
+        .on('d.refclassid', '=', PG_CLASS)
+        .on('d.deptype', 'in', ['a', 'i']),
+    )
+    .leftJoin('pg_catalog.pg_class as dc', 'dc.oid', 'd.refobjid')
+    .leftJoin('pg_catalog.pg_namespace as dn', 'dn.oid', 'dc.relnamespace')
+    .leftJoin('pg_catalog.pg_attribute as a', (join) => join.onRef('a.attrelid', '=', 'd.refobjid').onRef('a.attnum', '=', 'd.refobjsubid'))
+    .select((eb) => [
+      's.schemaname as schema',
+      's.sequencename as sequence',
+      eb.cast<string>('s.data_type', 'text').as('type'),
+      eb.cast<string>('s.increment_by', 'text').as('increment'),
+      eb.cast<string>('s.min_value', 'text').as('min_value'),
+      eb.cast<string>('s.max_value', 'text').as('max_value'),
+      's.cycle',
+      eb.cast<string | null>('s.last_value', 'text').as('last_value'),
+      'dn.nspname as owner_schema',
+      'dc.relname as owner_table',
+      'a.attname as owner_column',
+    ])
+    .where('s.schemaname', 'not in', NON_APPLICATION_SCHEMAS)
+    .orderBy('s.schemaname')
+    .orderBy('s.sequencename');
+  return runQuery(handle, query);
+}
 
 export async function introspectSequences(handle: DatabaseHandle): Promise<SequenceInfo[]> {
-  const result = await handle.query(sequencesSql);
-  return result.rows.map((r) => ({
+  const rows = await readSequences(handle);
+  return rows.map((r) => ({
     name: displayName(r.schema, r.sequence),
     schema: r.schema,
     sequence: r.sequence,
@@ -47,7 +72,7 @@ export async function introspectSequences(handle: DatabaseHandle): Promise<Seque
     maxValue: r.max_value,
     cycle: r.cycle,
     lastValue: r.last_value,
-    ownerTable: r.owner_table === null ? null : displayName(r.owner_schema, r.owner_table),
+    ownerTable: r.owner_table === null ? null : displayName(r.owner_schema!, r.owner_table),
     ownerSchema: r.owner_schema,
     ownerColumn: r.owner_column,
   }));

@@ -1,5 +1,8 @@
+import { sql } from 'kysely';
 import type pg from 'pg';
-import { CONSOLE_SCHEMA } from '../catalog/introspect-database.ts';
+import { queryBuilder, runQuery, runQueryFirst, type Queryable } from '../catalog/run-query.ts';
+import type { SystemCatalog } from '../catalog/system-catalog.ts';
+import { CONSOLE_SCHEMA, type ConsoleDatabase } from '../console-schema/console-database.ts';
 import type { MigrationFile } from './migration-files.ts';
 
 /*
@@ -9,25 +12,39 @@ import type { MigrationFile } from './migration-files.ts';
  * the file that ran, when, and the last failure, which Rails' table has no room for.
  */
 
-interface Queryable {
-  query<R extends pg.QueryResultRow = any>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+/** Rails' own table: the versions that ran, nothing else. */
+interface SchemaMigrationsTable {
+  version: string;
 }
 
-const LEDGER = `${CONSOLE_SCHEMA}.migration_checksums`;
+type LedgerDatabase = SystemCatalog & Pick<ConsoleDatabase, 'shard_console.migration_checksums'> & { schema_migrations: SchemaMigrationsTable };
+
+const ledger = queryBuilder<LedgerDatabase>();
 
 export async function ensureLedger(client: pg.ClientBase): Promise<void> {
-  await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version character varying NOT NULL PRIMARY KEY)');
-  await client.query(`CREATE SCHEMA IF NOT EXISTS ${CONSOLE_SCHEMA}`);
-  await client.query(`CREATE TABLE IF NOT EXISTS ${LEDGER} (
-    version character varying PRIMARY KEY,
-    name text NOT NULL,
-    migration_set text NOT NULL,
-    checksum text NOT NULL,
-    status text NOT NULL CHECK (status IN ('applied', 'failed')),
-    applied_at timestamptz,
-    failed_at timestamptz,
-    error text
-  )`);
+  await runQuery(
+    client,
+    ledger.schema
+      .createTable('schema_migrations')
+      .ifNotExists()
+      .addColumn('version', 'varchar', (column) => column.notNull().primaryKey()),
+  );
+  await runQuery(client, ledger.schema.createSchema(CONSOLE_SCHEMA).ifNotExists());
+  await runQuery(
+    client,
+    ledger.schema
+      .withSchema(CONSOLE_SCHEMA)
+      .createTable('migration_checksums')
+      .ifNotExists()
+      .addColumn('version', 'varchar', (column) => column.primaryKey())
+      .addColumn('name', 'text', (column) => column.notNull())
+      .addColumn('migration_set', 'text', (column) => column.notNull())
+      .addColumn('checksum', 'text', (column) => column.notNull())
+      .addColumn('status', 'text', (column) => column.notNull().check(sql`status IN ('applied', 'failed')`))
+      .addColumn('applied_at', 'timestamptz')
+      .addColumn('failed_at', 'timestamptz')
+      .addColumn('error', 'text'),
+  );
 }
 
 export interface LedgerEntry {
@@ -44,46 +61,89 @@ export interface Ledger {
   readonly entries: ReadonlyMap<string, LedgerEntry>;
 }
 
+/**
+ * Which of the two tables there are to read: schema_migrations when it exists, the ledger only when this
+ * role may read it (a SELECT-only role of a read-only console sees the versions without the checksums).
+ */
+function readableTables() {
+  return ledger.selectNoFrom((eb) => [
+    eb.cast<string | null>(eb.fn('to_regclass', [eb.val('schema_migrations')]), 'text').as('migrations'),
+    eb
+      .selectFrom('pg_catalog.pg_class as c')
+      .innerJoin('pg_catalog.pg_namespace as n', 'n.oid', 'c.relnamespace')
+      .select(sql.lit('ok').as('ok'))
+      .where('n.nspname', '=', CONSOLE_SCHEMA)
+      .where('c.relname', '=', 'migration_checksums')
+      .where((where) => where.fn('has_schema_privilege', ['n.oid', where.val('USAGE')]))
+      .where((where) => where.fn('has_table_privilege', ['c.oid', where.val('SELECT')]))
+      .$castTo<string | null>()
+      .as('ledger'),
+  ]);
+}
+
 /** Reads without creating anything: status and dry runs must not write, and a fresh database has neither table. */
 export async function readLedger(db: Queryable): Promise<Ledger> {
-  // The ledger only when this role may read it: a SELECT-only role of a read-only console sees the
-  // versions (Rails' table, beside the application's) without the checksums.
-  const tables = await db.query<{ migrations: string | null; ledger: string | null }>(
-    `SELECT to_regclass('schema_migrations')::text AS migrations,
-            (SELECT 'ok' FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-              WHERE n.nspname = '${CONSOLE_SCHEMA}' AND c.relname = 'migration_checksums'
-                AND has_schema_privilege(n.oid, 'USAGE') AND has_table_privilege(c.oid, 'SELECT')) AS ledger`,
-  );
-  const row = tables.rows[0];
-  const applied = row?.migrations ? (await db.query<{ version: string }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version) : [];
+  const tables = await runQueryFirst(db, readableTables());
+  const applied = tables?.migrations ? (await runQuery(db, ledger.selectFrom('schema_migrations').select('version'))).map((r) => r.version) : [];
   const entries = new Map<string, LedgerEntry>();
-  if (row?.ledger) {
-    const found = await db.query<{ version: string; status: 'applied' | 'failed'; checksum: string; applied_at: Date | null; failed_at: Date | null; error: string | null }>(
-      `SELECT version, status, checksum, applied_at, failed_at, error FROM ${LEDGER}`,
-    );
-    for (const r of found.rows) entries.set(r.version, { status: r.status, checksum: r.checksum, appliedAt: r.applied_at, failedAt: r.failed_at, error: r.error });
+  if (tables?.ledger) {
+    const columns = ['version', 'status', 'checksum', 'applied_at', 'failed_at', 'error'] as const;
+    for (const r of await runQuery(db, ledger.selectFrom('shard_console.migration_checksums').select(columns))) {
+      entries.set(r.version, { status: r.status, checksum: r.checksum, appliedAt: r.applied_at, failedAt: r.failed_at, error: r.error });
+    }
   }
   return { applied: new Set(applied), entries };
 }
 
 /** Inside the migration's own transaction: the version and its checksum commit with the schema change or not at all. */
 export async function recordApplied(client: pg.ClientBase, file: MigrationFile): Promise<void> {
-  await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [file.version]);
-  await client.query(
-    `INSERT INTO ${LEDGER} (version, name, migration_set, checksum, status, applied_at, failed_at, error)
-     VALUES ($1, $2, $3, $4, 'applied', now(), NULL, NULL)
-     ON CONFLICT (version) DO UPDATE SET name = excluded.name, migration_set = excluded.migration_set, checksum = excluded.checksum,
-       status = 'applied', applied_at = now(), failed_at = NULL, error = NULL`,
-    [file.version, file.name, file.set, file.checksum],
-  );
+  await runQuery(client, ledger.insertInto('schema_migrations').values({ version: file.version }));
+  const insert = ledger
+    .insertInto('shard_console.migration_checksums')
+    .values((eb) => ({
+      version: file.version,
+      name: file.name,
+      migration_set: file.set,
+      checksum: file.checksum,
+      status: 'applied',
+      applied_at: eb.fn('now'),
+      failed_at: null,
+      error: null,
+    }))
+    .onConflict((conflict) =>
+      conflict.column('version').doUpdateSet((eb) => ({
+        name: eb.ref('excluded.name'),
+        migration_set: eb.ref('excluded.migration_set'),
+        checksum: eb.ref('excluded.checksum'),
+        status: 'applied',
+        applied_at: eb.fn('now'),
+        failed_at: null,
+        error: null,
+      })),
+    );
+  await runQuery(client, insert);
 }
 
 /** After the rollback, in a transaction of its own, so the matrix can show the failure and its error. */
 export async function recordFailure(client: pg.ClientBase, file: MigrationFile, error: string): Promise<void> {
-  await client.query(
-    `INSERT INTO ${LEDGER} (version, name, migration_set, checksum, status, failed_at, error)
-     VALUES ($1, $2, $3, $4, 'failed', now(), $5)
-     ON CONFLICT (version) DO UPDATE SET checksum = excluded.checksum, status = 'failed', failed_at = now(), error = excluded.error`,
-    [file.version, file.name, file.set, file.checksum, error],
-  );
+  const insert = ledger
+    .insertInto('shard_console.migration_checksums')
+    .values((eb) => ({
+      version: file.version,
+      name: file.name,
+      migration_set: file.set,
+      checksum: file.checksum,
+      status: 'failed',
+      failed_at: eb.fn('now'),
+      error,
+    }))
+    .onConflict((conflict) =>
+      conflict.column('version').doUpdateSet((eb) => ({
+        checksum: eb.ref('excluded.checksum'),
+        status: 'failed',
+        failed_at: eb.fn('now'),
+        error: eb.ref('excluded.error'),
+      })),
+    );
+  await runQuery(client, insert);
 }

@@ -1,5 +1,8 @@
+import { sql } from 'kysely';
 import type pg from 'pg';
 import { ConsoleError } from '../../../shared/errors.ts';
+import { runQuery, runQueryFirst } from '../catalog/run-query.ts';
+import { systemCatalog } from '../catalog/system-catalog.ts';
 
 /*
  * One advisory lock key per database for "migrations are running here". Session-level, on the very
@@ -12,17 +15,22 @@ const LOCK_OBJID = (LOCK_KEY & 0xffff_ffffn).toString();
 
 export type LockMode = 'fail' | 'wait';
 
+/** `SELECT fn(key)` for the advisory lock functions, always with this one key. */
+function withLockKey<T = unknown>(fn: 'pg_advisory_lock' | 'pg_try_advisory_lock' | 'pg_advisory_unlock') {
+  return systemCatalog.selectNoFrom((eb) => eb.fn<T>(fn, [eb.val(LOCK_KEY.toString())]).as('result'));
+}
+
 /**
  * `fail` (the console): a second console gets LOCKED at once, naming who holds the lock, rather than
  * queueing an unseen run behind one that may take an hour. `wait` (demo and test setup): take turns.
  */
 export async function acquireMigrationLock(client: pg.ClientBase, database: string, mode: LockMode): Promise<void> {
   if (mode === 'wait') {
-    await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY.toString()]);
+    await runQuery(client, withLockKey('pg_advisory_lock'));
     return;
   }
-  const got = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [LOCK_KEY.toString()]);
-  if (got.rows[0]?.locked) return;
+  const got = await runQueryFirst(client, withLockKey<boolean>('pg_try_advisory_lock'));
+  if (got?.result) return;
   const holder = await describeLockHolder(client);
   throw new ConsoleError(
     'LOCKED',
@@ -32,20 +40,27 @@ export async function acquireMigrationLock(client: pg.ClientBase, database: stri
 }
 
 export async function releaseMigrationLock(client: pg.ClientBase): Promise<void> {
-  await client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY.toString()]);
+  await runQuery(client, withLockKey('pg_advisory_unlock'));
+}
+
+/** The session holding the lock on this database, as pg_locks and pg_stat_activity describe it. */
+function lockHolderQuery() {
+  return systemCatalog
+    .selectFrom('pg_catalog.pg_locks as l')
+    .innerJoin('pg_catalog.pg_stat_activity as a', 'a.pid', 'l.pid')
+    .select((eb) => ['a.pid', 'a.application_name as app', 'a.usename', eb.cast<string | null>('a.client_addr', 'text').as('addr'), 'a.backend_start as since'])
+    .where('l.locktype', '=', 'advisory')
+    .where('l.granted', '=', true)
+    .where('l.classid', '=', sql<number>`${LOCK_CLASSID}::oid`)
+    .where('l.objid', '=', sql<number>`${LOCK_OBJID}::oid`)
+    .where('l.objsubid', '=', 1)
+    .where('l.database', '=', (eb) => eb.selectFrom('pg_catalog.pg_database').select('oid').where('datname', '=', eb.fn<string>('current_database')));
 }
 
 async function describeLockHolder(client: pg.ClientBase): Promise<string | null> {
-  const found = await client
-    .query<{ pid: number; app: string; usename: string; addr: string | null; since: Date | null }>(
-      `SELECT a.pid, a.application_name AS app, a.usename, a.client_addr::text AS addr, a.backend_start AS since
-       FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-       WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1::oid AND l.objid = $2::oid AND l.objsubid = 1
-         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-      [LOCK_CLASSID, LOCK_OBJID],
-    )
-    .catch(() => null);
-  const row = found?.rows[0];
+  const row = await runQueryFirst(client, lockHolderQuery()).catch(() => undefined);
   if (!row) return null;
-  return `held by ${row.app || 'a client'} as ${row.usename}${row.addr ? ` from ${row.addr}` : ''}, backend pid ${row.pid}${row.since ? `, connected since ${row.since.toISOString()}` : ''}`;
+  const from = row.addr ? ` from ${row.addr}` : '';
+  const since = row.since ? `, connected since ${row.since.toISOString()}` : '';
+  return `held by ${row.app || 'a client'} as ${row.usename}${from}, backend pid ${row.pid}${since}`;
 }

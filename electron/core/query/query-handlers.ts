@@ -35,7 +35,7 @@ function auditedQuery<T extends { databases: readonly QueryDatabaseOutcome[] }>(
 ): Promise<T> {
   const start = queryAuditEntry(action, request, describeTarget(request.target), []);
   return audited(ctx.pools.primary(), { action: start.action, target: start.target, details: start.details }, work, {
-    finish: (result) => ({ databases: queryAuditEntry(action, request, start.target, result.databases).details.databases }),
+    resultDetails: (result) => ({ databases: queryAuditEntry(action, request, start.target, result.databases).details.databases }),
   });
 }
 

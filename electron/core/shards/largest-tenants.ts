@@ -1,8 +1,10 @@
+import { sql } from 'kysely';
 import type { DatabaseLargestTenants, LargestTenantsResult } from '../../../shared/contract.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import type { ConsoleContext } from '../console-context.ts';
 import { databaseError } from '../pools/database-error.ts';
-import { SHARD_SQL } from '../tenants/website-routing.ts';
+import { controlPlane, websiteShard } from '../tenants/pwb-websites.ts';
+import { runQuery } from '../catalog/run-query.ts';
 import { readTableSizes, tenantDataBytes } from './table-sizes.ts';
 import { estimateTenantSizes } from './tenant-size-estimates.ts';
 import type { RunningJob } from '../jobs/job-registry.ts';
@@ -48,6 +50,23 @@ async function forDatabase(ctx: ConsoleContext, name: string, limit: number): Pr
   }
 }
 
+/** Subdomain and shard of each website id, from the primary in one lookup. */
+async function websiteNames(ctx: ConsoleContext, ids: readonly number[]): Promise<Map<number, { subdomain: string | null; shard: string }>> {
+  const websites = new Map<number, { subdomain: string | null; shard: string }>();
+  if (ids.length === 0) return websites;
+  const query = controlPlane
+    .selectFrom('pwb_websites')
+    .select(['id', 'subdomain', websiteShard.as('shard')])
+    .where((eb) => eb('id', '=', eb.fn.any(sql<number[]>`${ids}::int4[]`)));
+  try {
+    for (const r of await runQuery(ctx.pools.primary(), query)) websites.set(r.id, { subdomain: r.subdomain, shard: r.shard });
+  } catch (error) {
+    // Names are decoration: sizes without them are still the answer.
+    if (!(error instanceof ConsoleError)) throw error;
+  }
+  return websites;
+}
+
 /**
  * The largest tenants of every database (or one), databases queried in parallel. Each tenant's
  * subdomain and shard come from the primary in one lookup; a key no website carries stays anonymous
@@ -69,18 +88,7 @@ export async function largestTenants(ctx: ConsoleContext, params: { database?: s
   // Stopped: the databases' "errors" are the cancelled statements, not an answer.
   stopIfRequested();
   const ids = [...new Set(perDatabase.flatMap((d) => d.largest.map((t) => t.id)))].filter((id) => id > 0 && id <= 2_147_483_647);
-  const websites = new Map<number, { subdomain: string | null; shard: string }>();
-  if (ids.length > 0) {
-    try {
-      const result = await ctx.pools
-        .primary()
-        .query<{ id: number; subdomain: string | null; shard: string }>(`SELECT id, subdomain, ${SHARD_SQL} AS shard FROM pwb_websites WHERE id = ANY($1::int4[])`, [ids]);
-      for (const r of result.rows) websites.set(r.id, { subdomain: r.subdomain, shard: r.shard });
-    } catch (error) {
-      // Names are decoration: sizes without them are still the answer.
-      if (!(error instanceof ConsoleError)) throw error;
-    }
-  }
+  const websites = await websiteNames(ctx, ids);
   return {
     figure: 'estimate',
     databases: perDatabase.map((d) => ({

@@ -1,3 +1,6 @@
+import { sql } from 'kysely';
+import { runQuery } from '../catalog/run-query.ts';
+import { consoleTables } from '../console-schema/console-database.ts';
 import { consoleTableExists, ensureConsoleSchema } from '../console-schema/ensure-console-schema.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { isReadOnlyDatabase } from '../read-only-guard.ts';
@@ -22,21 +25,65 @@ export interface StoredSnapshot {
   readonly tableBytes: Record<string, number>;
 }
 
+/** The latest TREND_POINTS snapshots of each database, the newest numbered 1 (it alone keeps its table bytes). */
+function latestSnapshots(databases: readonly string[]) {
+  return consoleTables
+    .selectFrom('shard_console.size_snapshots as s')
+    .select((eb) => [
+      's.database',
+      's.taken_at',
+      's.size_bytes',
+      's.table_bytes',
+      eb.fn.agg<number>('row_number').over((over) => over.partitionBy('s.database').orderBy('s.taken_at', 'desc')).as('rn'),
+    ])
+    .where((eb) => eb('s.database', '=', eb.fn.any(sql<string[]>`${databases}::text[]`)));
+}
+
 /** Snapshots per database, oldest first (the last one is the latest "look"); none before the console first stored one. */
 export async function readSnapshots(primary: DatabaseHandle, databases: readonly string[]): Promise<Map<string, StoredSnapshot[]>> {
   const out = new Map<string, StoredSnapshot[]>(databases.map((d) => [d, []]));
   if (!(await consoleTableExists(primary, 'size_snapshots'))) return out;
-  const result = await primary.query<{ database: string; taken_at: Date; size_bytes: string; table_bytes: Record<string, number> | null }>(
-    `SELECT database, taken_at, size_bytes::text, CASE WHEN rn = 1 THEN table_bytes END AS table_bytes
-       FROM (SELECT s.*, row_number() OVER (PARTITION BY database ORDER BY taken_at DESC) AS rn
-               FROM shard_console.size_snapshots s WHERE database = ANY($1::text[])) s
-      WHERE rn <= $2 ORDER BY database, taken_at`,
-    [databases, TREND_POINTS],
-  );
-  for (const r of result.rows) {
+  const query = consoleTables
+    .selectFrom(latestSnapshots(databases).as('s'))
+    .select((eb) => [
+      's.database',
+      's.taken_at',
+      eb.cast<string>('s.size_bytes', 'text').as('size_bytes'),
+      eb.case().when('s.rn', '=', 1).then(eb.ref('s.table_bytes')).end().as('table_bytes'),
+    ])
+    .where('s.rn', '<=', TREND_POINTS)
+    .orderBy('s.database')
+    .orderBy('s.taken_at');
+  for (const r of await runQuery(primary, query)) {
     out.get(r.database)?.push({ takenAt: r.taken_at.toISOString(), sizeBytes: Number(r.size_bytes), tableBytes: r.table_bytes ?? {} });
   }
   return out;
+}
+
+/** Inserts the readings of databases without a snapshot in the interval; returns the databases it stored. */
+function insertDueSnapshots(readings: readonly SnapshotReading[]) {
+  const rows = readings.map((r) => ({ database: r.database, size_bytes: r.sizeBytes, websites: r.websites, table_bytes: r.tableBytes }));
+  const incoming = sql<{ database: string; size_bytes: string; websites: number | null; table_bytes: string }>`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)`;
+  const columns = sql`r(database text, size_bytes bigint, websites integer, table_bytes jsonb)`;
+  return consoleTables
+    .insertInto('shard_console.size_snapshots')
+    .columns(['database', 'size_bytes', 'websites', 'table_bytes'])
+    .expression((eb) =>
+      eb
+        .selectFrom(incoming.as<'r'>(columns))
+        .select(['r.database', 'r.size_bytes', 'r.websites', 'r.table_bytes'])
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('shard_console.size_snapshots as s')
+                .select(sql.lit(1).as('one'))
+                .whereRef('s.database', '=', 'r.database')
+                .where('s.taken_at', '>', sql<Date>`now() - make_interval(mins => ${SNAPSHOT_INTERVAL_MINUTES})`),
+            ),
+          ),
+        ),
+    )
+    .returning('database');
 }
 
 /**
@@ -50,21 +97,10 @@ export async function recordSnapshots(primary: DatabaseHandle, readings: readonl
   const client = await primary.pool.connect();
   try {
     await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock($1)', [SNAPSHOT_LOCK_KEY]);
-    const result = await client.query<{ database: string }>(
-      `INSERT INTO shard_console.size_snapshots (database, size_bytes, websites, table_bytes)
-       SELECT r.database, r.size_bytes, r.websites, r.table_bytes
-         FROM jsonb_to_recordset($1::jsonb) AS r(database text, size_bytes bigint, websites integer, table_bytes jsonb)
-        WHERE NOT EXISTS (SELECT 1 FROM shard_console.size_snapshots s
-                           WHERE s.database = r.database AND s.taken_at > now() - make_interval(mins => $2))
-       RETURNING database`,
-      [
-        JSON.stringify(readings.map((r) => ({ database: r.database, size_bytes: r.sizeBytes, websites: r.websites, table_bytes: r.tableBytes }))),
-        SNAPSHOT_INTERVAL_MINUTES,
-      ],
-    );
+    await runQuery(client, consoleTables.selectNoFrom((eb) => eb.fn('pg_advisory_xact_lock', [eb.val(SNAPSHOT_LOCK_KEY)]).as('locked')));
+    const stored = await runQuery(client, insertDueSnapshots(readings));
     await client.query('COMMIT');
-    return result.rows.map((r) => r.database);
+    return stored.map((r) => r.database);
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
     throw error;

@@ -1,7 +1,10 @@
+import { sql } from 'kysely';
 import type { TableSize } from '../../../shared/contract.ts';
 import type { DatabaseCatalog } from '../catalog/database-catalog.ts';
-import { CONSOLE_SCHEMA } from '../catalog/introspect-database.ts';
+import { runQuery, runQueryFirst } from '../catalog/run-query.ts';
 import { displayName } from '../catalog/sql-identifiers.ts';
+import { isUserSchema, systemCatalog } from '../catalog/system-catalog.ts';
+import { CONSOLE_SCHEMA } from '../console-schema/console-database.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 
 export interface DatabaseSizeReading {
@@ -14,26 +17,33 @@ export interface DatabaseSizeReading {
  * heap = pg_table_size minus TOAST (free-space and visibility maps stay with the heap), so
  * heap + index + toast = pg_total_relation_size.
  */
-const sizesSql = `
-SELECT n.nspname AS schema, c.relname AS name, c.relkind AS kind,
-       (pg_table_size(c.oid) - coalesce(pg_total_relation_size(nullif(c.reltoastrelid, 0)), 0))::text AS heap,
-       pg_indexes_size(c.oid)::text AS index,
-       coalesce(pg_total_relation_size(nullif(c.reltoastrelid, 0)), 0)::text AS toast,
-       (CASE WHEN c.reltuples >= 0 THEN c.reltuples ELSE coalesce(s.n_live_tup, 0) END)::int8::text AS rows
-FROM pg_class c
-JOIN pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid
-WHERE c.relkind IN ('r', 'p', 'm') AND NOT c.relispartition
-  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'`;
+function readSizes(handle: DatabaseHandle) {
+  const query = systemCatalog
+    .selectFrom('pg_catalog.pg_class as c')
+    .innerJoin('pg_catalog.pg_namespace as n', 'n.oid', 'c.relnamespace')
+    .leftJoin('pg_catalog.pg_stat_all_tables as s', 's.relid', 'c.oid')
+    .select((eb) => {
+      const toast = eb.fn.coalesce(eb.fn<number>('pg_total_relation_size', [eb.fn('nullif', ['c.reltoastrelid', eb.lit(0)])]), eb.lit(0));
+      const rows = eb.case().when('c.reltuples', '>=', 0).then(eb.ref('c.reltuples')).else(sql<number>`coalesce(${eb.ref('s.n_live_tup')}, 0)`).end();
+      return [
+        'n.nspname as schema',
+        'c.relname as name',
+        'c.relkind as kind',
+        eb.cast<string>(eb(eb.fn<number>('pg_table_size', ['c.oid']), '-', toast), 'text').as('heap'),
+        eb.cast<string>(eb.fn('pg_indexes_size', ['c.oid']), 'text').as('index'),
+        eb.cast<string>(toast, 'text').as('toast'),
+        sql<string>`${rows}::int8::text`.as('rows'),
+      ];
+    })
+    .where('c.relkind', 'in', ['r', 'p', 'm'])
+    .where('c.relispartition', '=', false)
+    .where((eb) => isUserSchema(eb.ref('n.nspname')));
+  return runQuery(handle, query);
+}
 
-interface SizeRow {
-  schema: string;
-  name: string;
-  kind: string;
-  heap: string;
-  index: string;
-  toast: string;
-  rows: string;
+async function readDatabaseSize(handle: DatabaseHandle): Promise<number> {
+  const query = systemCatalog.selectNoFrom((eb) => eb.cast<string>(eb.fn('pg_database_size', [eb.fn('current_database')]), 'text').as('size'));
+  return Number((await runQueryFirst(handle, query))?.size ?? 0);
 }
 
 function kindOf(catalog: DatabaseCatalog, schema: string, name: string, relkind: string): TableSize['kind'] {
@@ -46,12 +56,12 @@ function kindOf(catalog: DatabaseCatalog, schema: string, name: string, relkind:
 
 /** Size of the database and of every table in it, largest first. */
 export async function readTableSizes(handle: DatabaseHandle, catalog: DatabaseCatalog): Promise<DatabaseSizeReading> {
-  const [result, size] = await Promise.all([
-    handle.query<SizeRow>(sizesSql),
+  const [rows, sizeBytes] = await Promise.all([
+    readSizes(handle),
     // Separate so an empty database (no tables yet) still reports its size.
-    handle.query<{ size: string }>(`SELECT pg_database_size(current_database())::text AS size`),
+    readDatabaseSize(handle),
   ]);
-  const tables = result.rows.map((r) => {
+  const tables = rows.map((r) => {
     const name = displayName(r.schema, r.name);
     const heapBytes = Number(r.heap);
     const indexBytes = Number(r.index);
@@ -67,7 +77,7 @@ export async function readTableSizes(handle: DatabaseHandle, catalog: DatabaseCa
     };
   });
   tables.sort((a, b) => b.totalBytes - a.totalBytes || a.table.localeCompare(b.table));
-  return { sizeBytes: Number(size.rows[0]?.size ?? 0), tables };
+  return { sizeBytes, tables };
 }
 
 /** Heap + TOAST of the tenant tables: what the tenants' rows occupy, the base of every share. */

@@ -1,4 +1,7 @@
-import type { DatabaseCatalog } from '../catalog/database-catalog.ts';
+import { sql } from 'kysely';
+import type { CatalogTable, DatabaseCatalog } from '../catalog/database-catalog.ts';
+import { runQuery } from '../catalog/run-query.ts';
+import { systemCatalog } from '../catalog/system-catalog.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 
 /*
@@ -8,16 +11,33 @@ import type { DatabaseHandle } from '../pools/cluster-pools.ts';
  * so a bloated table does not make its tenants look twice their size: the estimate tracks what a move
  * would copy. Before the first ANALYZE (no pg_stats) it falls back to table size / rows.
  */
-const widthsSql = `
-SELECT n.nspname AS schema, c.relname AS name,
-       pg_table_size(c.oid)::float8 AS bytes,
-       coalesce(pg_total_relation_size(nullif(c.reltoastrelid, 0)), 0)::float8 AS toast,
-       greatest(c.reltuples, coalesce(s.n_live_tup, 0), 0)::float8 AS rows,
-       (SELECT sum(st.avg_width) FROM pg_stats st WHERE st.schemaname = n.nspname AND st.tablename = c.relname)::float8 AS stats_width
-FROM pg_class c
-JOIN pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid
-WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (SELECT * FROM unnest($1::text[], $2::text[]))`;
+function readRowStats(handle: DatabaseHandle, tables: readonly CatalogTable[]) {
+  const wanted = sql<{ schema: string; name: string }>`unnest(${tables.map((t) => t.schema)}::text[], ${tables.map((t) => t.table)}::text[])`;
+  const query = systemCatalog
+    .selectFrom('pg_catalog.pg_class as c')
+    .innerJoin('pg_catalog.pg_namespace as n', 'n.oid', 'c.relnamespace')
+    .leftJoin('pg_catalog.pg_stat_all_tables as s', 's.relid', 'c.oid')
+    .select((eb) => [
+      'n.nspname as schema',
+      'c.relname as name',
+      eb.cast<number>(eb.fn('pg_table_size', ['c.oid']), 'float8').as('bytes'),
+      eb.cast<number>(eb.fn.coalesce(eb.fn('pg_total_relation_size', [eb.fn('nullif', ['c.reltoastrelid', eb.lit(0)])]), eb.lit(0)), 'float8').as('toast'),
+      sql<number>`greatest(${eb.ref('c.reltuples')}, coalesce(${eb.ref('s.n_live_tup')}, 0), 0)::float8`.as('rows'),
+      eb
+        .cast<number | null>(
+          eb
+            .selectFrom('pg_catalog.pg_stats as st')
+            .select((sub) => sub.fn.sum('st.avg_width').as('width'))
+            .whereRef('st.schemaname', '=', 'n.nspname')
+            .whereRef('st.tablename', '=', 'c.relname'),
+          'float8',
+        )
+        .as('stats_width'),
+    ])
+    .where('c.relkind', 'in', ['r', 'p'])
+    .where((eb) => eb(eb.refTuple('n.nspname', 'c.relname'), 'in', eb.selectFrom(wanted.as<'w'>(sql`w(schema, name)`)).select(['w.schema', 'w.name']).$asTuple('schema', 'name')));
+  return runQuery(handle, query);
+}
 
 /** Tuple header (23 bytes, aligned to 24) plus its 4-byte line pointer. */
 const TUPLE_OVERHEAD = 28;
@@ -32,13 +52,10 @@ export interface TableRowStats {
 /** Average row width and row count of every tenant table, by table name. */
 export async function tenantRowWidths(handle: DatabaseHandle, catalog: DatabaseCatalog): Promise<Map<string, TableRowStats>> {
   const tenant = [...catalog.tenantTables.keys()].map((name) => catalog.tables.get(name)!).filter(Boolean);
-  const result = await handle.query<{ schema: string; name: string; bytes: number; toast: number; rows: number; stats_width: number | null }>(widthsSql, [
-    tenant.map((t) => t.schema),
-    tenant.map((t) => t.table),
-  ]);
+  const rows = await readRowStats(handle, tenant);
   const widths = new Map<string, TableRowStats>();
   for (const t of tenant) {
-    const r = result.rows.find((row) => row.schema === t.schema && row.name === t.table);
+    const r = rows.find((row) => row.schema === t.schema && row.name === t.table);
     if (!r) continue;
     const toastPerRow = r.rows >= 1 ? r.toast / r.rows : 0;
     const width = r.stats_width !== null ? r.stats_width + TUPLE_OVERHEAD + toastPerRow : r.rows >= 1 ? r.bytes / r.rows : 0;

@@ -1,9 +1,8 @@
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { ParsedParams, TenantListResult } from '../../../shared/contract.ts';
 import type { ConsoleContext } from '../console-context.ts';
 import { databaseError } from '../pools/database-error.ts';
-
-const shardExpr = sql<string>`coalesce(shard_name, 'default')`;
+import { websiteShard, type ControlPlaneDatabase } from './pwb-websites.ts';
 
 function likePattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -14,7 +13,7 @@ function likePattern(text: string): string {
  * subdomain, custom_domain and shard_name), so the console stays fast at 100,000 websites.
  */
 export async function listTenants(ctx: ConsoleContext, params: ParsedParams<'tenants.list'>): Promise<TenantListResult> {
-  const db = ctx.pools.primary().db;
+  const db = ctx.pools.primary().db as Kysely<ControlPlaneDatabase>;
   let where = db.selectFrom('pwb_websites');
   const search = params.search?.trim();
   if (search) {
@@ -32,13 +31,13 @@ export async function listTenants(ctx: ConsoleContext, params: ParsedParams<'ten
     const shard = params.shard;
     where = where.where((eb) => (shard === 'default' ? eb.or([eb('shard_name', '=', 'default'), eb('shard_name', 'is', null)]) : eb('shard_name', '=', shard)));
   }
-  const sortColumn = { id: sql.ref('id'), subdomain: sql.ref('subdomain'), customDomain: sql.ref('custom_domain'), shard: shardExpr }[params.sort];
+  const sortColumn = { id: sql.ref('id'), subdomain: sql.ref('subdomain'), customDomain: sql.ref('custom_domain'), shard: websiteShard }[params.sort];
   const direction = params.direction === 'desc' ? sql`desc` : sql`asc`;
   const nulls = params.direction === 'desc' ? sql`nulls first` : sql`nulls last`;
   try {
     const [rows, count] = await Promise.all([
       where
-        .select(['id', 'subdomain', 'custom_domain as customDomain', shardExpr.as('shard')])
+        .select(['id', 'subdomain', 'custom_domain as customDomain', websiteShard.as('shard')])
         .orderBy(sql`${sortColumn} ${direction} ${nulls}`)
         .orderBy('id', params.direction)
         .limit(params.limit)

@@ -1,8 +1,10 @@
 import { ConsoleError } from '../../../shared/errors.ts';
+import { runQuery, runQueryFirst } from '../catalog/run-query.ts';
 import type { ConsoleContext } from '../console-context.ts';
+import { controlPlane, websiteShard } from './pwb-websites.ts';
 
-/** PWB's rule: a NULL shard_name means `default`, the primary. */
-export const SHARD_SQL = `coalesce(shard_name, 'default')`;
+// Moves and backups build their own routing SQL from it.
+export { SHARD_SQL } from './pwb-websites.ts';
 
 export interface WebsiteRow {
   id: number;
@@ -12,21 +14,21 @@ export interface WebsiteRow {
 }
 
 export async function websitesPerShard(ctx: ConsoleContext): Promise<Map<string, number>> {
-  const result = await ctx.pools
-    .primary()
-    .query<{ shard: string; websites: number }>(`SELECT ${SHARD_SQL} AS shard, count(*)::int AS websites FROM pwb_websites GROUP BY 1`);
-  return new Map(result.rows.map((r) => [r.shard, r.websites]));
+  const query = controlPlane
+    .selectFrom('pwb_websites')
+    .select((eb) => [websiteShard.as('shard'), eb.cast<number>(eb.fn.countAll(), 'integer').as('websites')])
+    .groupBy(websiteShard);
+  const rows = await runQuery(ctx.pools.primary(), query);
+  return new Map(rows.map((r) => [r.shard, r.websites]));
 }
 
 /** The website row from the primary, or WEBSITE_NOT_FOUND. */
 export async function findWebsite(ctx: ConsoleContext, id: number): Promise<WebsiteRow> {
-  const result = await ctx.pools
-    .primary()
-    .query<WebsiteRow>(
-      `SELECT id, subdomain, custom_domain AS "customDomain", ${SHARD_SQL} AS shard FROM pwb_websites WHERE id = $1`,
-      [id],
-    );
-  const row = result.rows[0];
+  const query = controlPlane
+    .selectFrom('pwb_websites')
+    .select(['id', 'subdomain', 'custom_domain as customDomain', websiteShard.as('shard')])
+    .where('id', '=', id);
+  const row = await runQueryFirst(ctx.pools.primary(), query);
   if (!row) {
     throw new ConsoleError('WEBSITE_NOT_FOUND', `No website with id ${id} in pwb_websites on the primary. Search the tenant list for its subdomain to find its id.`, {
       target: String(id),
