@@ -2,6 +2,7 @@ import pg from 'pg';
 import { ConsoleError } from '../../../shared/errors.ts';
 import type { DatabaseTarget } from '../config/profile-schema.ts';
 import { databaseError } from '../pools/database-error.ts';
+import { sslOption } from '../pools/ssl-option.ts';
 
 /** A one-off client for the new shard (its database, or the server's `postgres` maintenance database). */
 export function clientFor(target: DatabaseTarget, database: string): pg.Client {
@@ -11,7 +12,7 @@ export function clientFor(target: DatabaseTarget, database: string): pg.Client {
     user: target.user,
     password: target.password,
     database,
-    ssl: target.ssl === false ? false : target.ssl === 'verify-full' ? { rejectUnauthorized: true } : { rejectUnauthorized: false },
+    ssl: sslOption(target.ssl),
     connectionTimeoutMillis: 10_000,
     application_name: 'shard-console',
   });

@@ -6,6 +6,7 @@ import { databaseError, isStatementTimeout } from './database-error.ts';
 import { lockHolders } from './lock-holders.ts';
 import { cancelOnAbort } from './cancel-request.ts';
 import { currentSignal } from '../call-context.ts';
+import { sslOption } from './ssl-option.ts';
 
 /** One database's connection: the raw pool (for COPY and catalog SQL) and Kysely over it (for built queries). */
 export interface DatabaseHandle {
@@ -148,7 +149,7 @@ export class ClusterPools {
       database: target.database,
       user: target.user,
       password: target.password,
-      ssl: target.ssl === false ? false : target.ssl === 'verify-full' ? { rejectUnauthorized: true } : target.ssl === true || target.ssl === 'require' ? { rejectUnauthorized: false } : false,
+      ssl: sslOption(target.ssl),
       max: settings.max,
       connectionTimeoutMillis: settings.connectTimeoutMs,
       statement_timeout: settings.statementTimeoutMs,

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { DatabaseTarget } from '../config/profile-schema.ts';
 import { jsonSafeTypes } from './json-safe-types.ts';
+import { sslOption } from '../pools/ssl-option.ts';
 
 /** What the query console's sessions show in pg_stat_activity, so an operator can tell them from the console's own. */
 export const QUERY_APPLICATION_NAME = 'shard-console-query';
@@ -57,11 +58,4 @@ export class QueryPools {
     this.#pools.clear();
     await Promise.allSettled(pools.map((p) => p.pool.end()));
   }
-}
-
-/** The same mapping the console's main pools use (cluster-pools.ts). */
-function sslOption(ssl: DatabaseTarget['ssl']): pg.PoolConfig['ssl'] {
-  if (ssl === 'verify-full') return { rejectUnauthorized: true };
-  if (ssl === true || ssl === 'require') return { rejectUnauthorized: false };
-  return false;
 }
