@@ -1,8 +1,9 @@
 import type { CatalogTable, TenantTable } from './database-catalog.ts';
-import { quoteIdent, tableRef } from './sql-identifiers.ts';
+import { columnList, columnRef, tableRef } from './sql-identifiers.ts';
 
-function columnList(alias: string, columns: readonly string[]): string {
-  const list = columns.map((c) => `${alias}.${quoteIdent(c)}`).join(', ');
+/** One column as itself, several as a row: `t."a"` or `(t."a", t."b")`, the left side of an IN. */
+function keyOf(alias: string, columns: readonly string[]): string {
+  const list = columnList(columns, alias);
   return columns.length === 1 ? list : `(${list})`;
 }
 
@@ -12,14 +13,15 @@ function columnList(alias: string, columns: readonly string[]): string {
  * semi-joins (`(fk) IN (SELECT pk FROM parent WHERE ...)`), which the planner runs on the FK indexes.
  */
 export function tenantRowPredicate(tenant: TenantTable, tables: ReadonlyMap<string, CatalogTable>, alias: string, param: string, depth = 0): string {
-  if (tenant.chain.length === 0) return `${alias}.${quoteIdent(tenant.tenantKey)} = ${param}`;
   const [step, ...rest] = tenant.chain;
-  const parent = tables.get(step!.refTable);
-  if (!parent) throw new Error(`catalog has no table ${step!.refTable}`);
+  if (!step) return `${columnRef(alias, tenant.tenantKey)} = ${param}`;
+  const parent = tables.get(step.refTable);
+  if (!parent) throw new Error(`catalog has no table ${step.refTable}`);
   const inner = `p${depth}`;
   const parentTenant: TenantTable = { table: parent.name, root: tenant.root, tenantKey: tenant.tenantKey, chain: rest };
   const where = tenantRowPredicate(parentTenant, tables, inner, param, depth + 1);
-  return `${columnList(alias, step!.columns)} IN (SELECT ${step!.refColumns.map((c) => `${inner}.${quoteIdent(c)}`).join(', ')} FROM ${tableRef(parent.schema, parent.table)} ${inner} WHERE ${where})`;
+  const parentRows = `SELECT ${columnList(step.refColumns, inner)} FROM ${tableRef(parent.schema, parent.table)} ${inner} WHERE ${where}`;
+  return `${keyOf(alias, step.columns)} IN (${parentRows})`;
 }
 
 /** `SELECT <what> FROM <table> t WHERE <rows of the website in $1>`. */

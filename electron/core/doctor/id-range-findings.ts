@@ -1,7 +1,7 @@
 import type { Finding } from '../../../shared/contract.ts';
 import { formatCount } from '../../../shared/format.ts';
-import type { DatabaseCatalog } from '../catalog/database-catalog.ts';
-import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
+import type { CatalogTable, DatabaseCatalog } from '../catalog/database-catalog.ts';
+import { quoteIdent, quoteLiteral, tableRef } from '../catalog/sql-identifiers.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { finding } from './doctor-finding.ts';
 
@@ -23,18 +23,19 @@ function serialKeyTables(catalog: DatabaseCatalog) {
   });
 }
 
+/** Table `i`'s lowest and highest id and its estimated rows: the index's two ends and pg_class, no scan. */
+function idRangeSql(i: number, table: CatalogTable, key: string): string {
+  const ref = tableRef(table.schema, table.table);
+  const estimate = `SELECT greatest(reltuples, 0)::int8 FROM pg_class WHERE oid = ${quoteLiteral(ref)}::regclass`;
+  return `SELECT ${i} AS i, min(${quoteIdent(key)})::text AS lo, max(${quoteIdent(key)})::text AS hi, (${estimate})::text AS rows FROM ${ref}`;
+}
+
 /** min and max id per table, read from the primary-key index ends: two index probes per table. */
 export async function readIdRanges(handle: DatabaseHandle, catalog: DatabaseCatalog): Promise<Map<string, IdRange>> {
   const tables = serialKeyTables(catalog);
   const out = new Map<string, IdRange>();
   if (tables.length === 0) return out;
-  const sql = tables
-    .map(({ table, key }, i) =>
-      `SELECT ${i} AS i, min(${quoteIdent(key)})::text AS lo, max(${quoteIdent(key)})::text AS hi, ` +
-      `(SELECT greatest(reltuples, 0)::int8 FROM pg_class WHERE oid = '${tableRef(table.schema, table.table).replace(/'/g, "''")}'::regclass)::text AS rows ` +
-      `FROM ${tableRef(table.schema, table.table)}`,
-    )
-    .join('\nUNION ALL ');
+  const sql = tables.map(({ table, key }, i) => idRangeSql(i, table, key)).join('\nUNION ALL ');
   const result = await handle.query<{ i: number; lo: string | null; hi: string | null; rows: string }>(sql);
   for (const r of result.rows) {
     if (r.lo === null || r.hi === null) continue;

@@ -1,5 +1,5 @@
-import type { CatalogTable, TenantTable } from '../catalog/database-catalog.ts';
-import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
+import type { CatalogTable, FkStep, TenantTable } from '../catalog/database-catalog.ts';
+import { columnList, columnRef, columnsAs, columnsEqual, numbered, positions, tableRef } from '../catalog/sql-identifiers.ts';
 
 /*
  * SQL that attributes a tenant table's rows to tenant keys, for tables that carry the key and for
@@ -32,29 +32,44 @@ export interface CountSampling {
  */
 export function groupedTenantCountsSql(tenant: TenantTable, tables: ReadonlyMap<string, CatalogTable>, sampling: CountSampling | null = null): string {
   const table = tableOf(tables, tenant.table);
-  const sample = sampling ? ` TABLESAMPLE SYSTEM (${samplePercent(sampling.percent)}) REPEATABLE (7)` : '';
-  const count = sampling ? `count(*)::float8 * ${Math.max(0, Math.round(sampling.tableRows))}::float8 / sum(count(*)) OVER ()` : 'count(*)::float8';
-  const from = `${tableRef(table.schema, table.table)} t${sample}`;
-  if (tenant.chain.length === 0) {
-    return `SELECT t.${quoteIdent(tenant.tenantKey)}::int8 AS k, ${count} AS n FROM ${from} GROUP BY 1`;
-  }
-  const first = tenant.chain[0]!;
-  const firstKeys = first.columns.map((c, i) => `t.${quoteIdent(c)} AS c${i}`).join(', ');
-  const firstGroup = first.columns.map((_, i) => String(i + 1)).join(', ');
-  let sql = `SELECT ${firstKeys}, ${count} AS n FROM ${from} GROUP BY ${firstGroup}`;
+  const from = `${tableRef(table.schema, table.table)} t${sampleClause(sampling)}`;
+  const count = rowCount(sampling);
+  const [first] = tenant.chain;
+  if (!first) return `SELECT ${columnRef('t', tenant.tenantKey)}::int8 AS k, ${count} AS n FROM ${from} GROUP BY 1`;
+  let sql = `SELECT ${columnsAs('t', first.columns, numbered('c', first.columns.length))}, ${count} AS n FROM ${from} GROUP BY ${positions(first.columns.length)}`;
   tenant.chain.forEach((step, level) => {
-    const parent = tableOf(tables, step.refTable);
-    const next = tenant.chain[level + 1];
-    const on = step.refColumns.map((c, i) => `p.${quoteIdent(c)} = l.c${i}`).join(' AND ');
-    const parentColumns = next ? next.columns.map((c, i) => `p.${quoteIdent(c)} AS c${i}`).join(', ') : `p.${quoteIdent(tenant.tenantKey)}::int8 AS k`;
-    const outColumns = next ? next.columns.map((_, i) => `p.c${i}`).join(', ') : 'p.k';
-    const group = next ? next.columns.map((_, i) => String(i + 1)).join(', ') : '1';
-    const parentRef = tableRef(parent.schema, parent.table);
-    sql = sampling
-      ? `SELECT ${outColumns}, sum(l.n) AS n FROM (${sql}) l CROSS JOIN LATERAL (SELECT ${parentColumns} FROM ${parentRef} p WHERE ${on} LIMIT 1) p GROUP BY ${group}`
-      : `SELECT ${parentColumns}, sum(l.n) AS n FROM (${sql}) l JOIN ${parentRef} p ON ${on} GROUP BY ${group}`;
+    sql = parentLevelSql(sql, step, tenant.chain[level + 1], tenant.tenantKey, tableOf(tables, step.refTable), sampling !== null);
   });
   return sql;
+}
+
+/** ` TABLESAMPLE ...` reading the sampled share of the pages (REPEATABLE: the same table answers the same twice). */
+function sampleClause(sampling: CountSampling | null): string {
+  return sampling ? ` TABLESAMPLE SYSTEM (${samplePercent(sampling.percent)}) REPEATABLE (7)` : '';
+}
+
+/** Rows per group, scaled to the whole table when sampled (table rows / sampled rows). */
+function rowCount(sampling: CountSampling | null): string {
+  if (!sampling) return 'count(*)::float8';
+  return `count(*)::float8 * ${Math.max(0, Math.round(sampling.tableRows))}::float8 / sum(count(*)) OVER ()`;
+}
+
+/**
+ * One level up the chain: the groups of `childSql` (keyed c0, c1, ... by `step`'s FK columns) joined to
+ * their parent and regrouped by the next step's FK columns, or by the tenant key at the top.
+ */
+function parentLevelSql(childSql: string, step: FkStep, next: FkStep | undefined, tenantKey: string, parent: CatalogTable, sampled: boolean): string {
+  const on = columnsEqual('p', step.refColumns, 'l', numbered('c', step.refColumns.length));
+  const nextKeys = next ? numbered('c', next.columns.length) : [];
+  const parentColumns = next ? columnsAs('p', next.columns, nextKeys) : `${columnRef('p', tenantKey)}::int8 AS k`;
+  const outColumns = next ? columnList(nextKeys, 'p') : 'p.k';
+  const group = next ? positions(next.columns.length) : '1';
+  const parentRef = tableRef(parent.schema, parent.table);
+  if (sampled) {
+    const parentRow = `SELECT ${parentColumns} FROM ${parentRef} p WHERE ${on} LIMIT 1`;
+    return `SELECT ${outColumns}, sum(l.n) AS n FROM (${childSql}) l CROSS JOIN LATERAL (${parentRow}) p GROUP BY ${group}`;
+  }
+  return `SELECT ${parentColumns}, sum(l.n) AS n FROM (${childSql}) l JOIN ${parentRef} p ON ${on} GROUP BY ${group}`;
 }
 
 /** A percentage PostgreSQL accepts (0 < p <= 100), written without exponent notation. */
@@ -74,11 +89,10 @@ export function tenantKeyJoin(tenant: TenantTable, tables: ReadonlyMap<string, C
   tenant.chain.forEach((step, i) => {
     const parent = tableOf(tables, step.refTable);
     const next = `p${i}`;
-    const on = step.columns.map((c, k) => `${next}.${quoteIdent(step.refColumns[k]!)} = ${alias}.${quoteIdent(c)}`).join(' AND ');
-    from += ` JOIN ${tableRef(parent.schema, parent.table)} ${next} ON ${on}`;
+    from += ` JOIN ${tableRef(parent.schema, parent.table)} ${next} ON ${columnsEqual(next, step.refColumns, alias, step.columns)}`;
     alias = next;
   });
-  return { from, key: `${alias}.${quoteIdent(tenant.tenantKey)}` };
+  return { from, key: columnRef(alias, tenant.tenantKey) };
 }
 
 /** `SELECT k, n` for the given keys only (`$1` is an int8[]). */
