@@ -9,7 +9,7 @@ import type { ConsoleContext } from '../../electron/core/console-context.ts';
 import type { MethodName, MethodParams, MethodResult, RestoreJob } from '../../shared/contract.ts';
 import { ConsoleError } from '../../shared/errors.ts';
 import { startPrivateCluster, type PrivateCluster } from './private-cluster.ts';
-import { otherWebsites, tenantSnapshot, websiteRows } from './tenant-snapshot.ts';
+import { otherWebsites, TENANT_TABLES, tenantSnapshot, websiteRows } from './tenant-snapshot.ts';
 
 /*
  * A PostgreSQL 15 cluster of a test file's own for restores, archives of its databases made by the
@@ -114,6 +114,23 @@ export async function clusterContent(pc: PrivateCluster): Promise<Record<string,
     }
   }
   return out;
+}
+
+const chainFilter: Record<string, string> = {
+  pwb_sale_listings: 'realty_asset_id IN (SELECT id FROM pwb_realty_assets WHERE website_id = $1)',
+  pwb_rental_listings: 'realty_asset_id IN (SELECT id FROM pwb_realty_assets WHERE website_id = $1)',
+  pwb_prop_photos: 'realty_asset_id IN (SELECT id FROM pwb_realty_assets WHERE website_id = $1)',
+  pwb_features: 'realty_asset_id IN (SELECT id FROM pwb_realty_assets WHERE website_id = $1)',
+  pwb_field_keys: 'pwb_website_id = $1',
+  pwb_ticket_messages: 'support_ticket_id IN (SELECT id FROM pwb_support_tickets WHERE website_id = $1)',
+  pwb_search_alerts: 'saved_search_id IN (SELECT id FROM pwb_saved_searches WHERE website_id = $1)',
+};
+
+/** Deletes every row of a website on one database, children first (what an operator finds after an accidental purge). */
+export async function purgeWebsite(fixture: RestoreFixture, database: string, id: number): Promise<void> {
+  const first = ['pwb_sale_listings', 'pwb_rental_listings', 'pwb_prop_photos', 'pwb_features', 'pwb_ticket_messages', 'pwb_search_alerts', 'pwb_messages', 'pwb_media', 'pwb_realty_assets', 'pwb_support_tickets', 'pwb_saved_searches'];
+  await fixture.sql(database, `UPDATE pwb_media_folders SET parent_id = NULL WHERE website_id = $1`, [id]);
+  for (const table of [...first, ...TENANT_TABLES.filter((t) => !first.includes(t))]) await fixture.sql(database, `DELETE FROM ${table} WHERE ${chainFilter[table] ?? 'website_id = $1'}`, [id]);
 }
 
 /** The website on `database` with the most realty assets: it has rows in every tenant table, FK chains included. */

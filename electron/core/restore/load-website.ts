@@ -31,6 +31,10 @@ export interface LoadOptions {
   /** May this role set session_replication_role (load without per-row FK and application triggers)? */
   readonly replica: boolean;
   readonly onProgress: (table: string, loadedRows: number, done: boolean) => void;
+  /** The website's rows per table in the archive, from the plan (progress, and where the crash tests strike). */
+  readonly plannedRows?: ReadonlyMap<string, number>;
+  /** The table with the most rows (crash tests kill the load halfway through it). */
+  readonly largest?: string;
   /** After a table's load committed: the archive side of its verification. */
   readonly onLoaded: (table: string, digest: { rows: number; hash: string }) => Promise<void>;
 }
@@ -57,7 +61,7 @@ export async function loadWebsite(options: LoadOptions): Promise<void> {
 }
 
 /** Lines of one table in the compared column order, each hashed as it passes. */
-async function* hashedLines(reader: WebsiteLines, t: RestoreTable, digest: RowDigest, shortestFloats: boolean, onRow: (bytes: number) => void): AsyncGenerator<Buffer> {
+async function* hashedLines(reader: WebsiteLines, t: RestoreTable, digest: RowDigest, shortestFloats: boolean, onRow: () => void): AsyncGenerator<Buffer> {
   const normalizers = fieldNormalizers(t.types, { shortestFloats });
   const plain = comparableLine(normalizers);
   const reorder = new Map<number, (line: Buffer) => Buffer>();
@@ -69,7 +73,7 @@ async function* hashedLines(reader: WebsiteLines, t: RestoreTable, digest: RowDi
       out = moved(line);
     }
     digest.add(plain(out));
-    onRow(out.length + 1);
+    onRow();
     yield out;
   }
 }
@@ -88,11 +92,11 @@ async function loadTable(options: LoadOptions, reader: WebsiteLines, t: RestoreT
     await client.query(`SET LOCAL client_encoding = ${quoteLiteral(options.archive.info.encoding)}`);
     // Read the way pg_dump wrote them, whatever this database's defaults (an interval's signs depend on IntervalStyle).
     await client.query(`SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'`);
-    let bytes = 0;
     let lastReport = 0;
-    const onRow = (n: number) => {
-      bytes += n;
-      if (bytes > 1_000_000 && process.env.SHARD_CONSOLE_FAILPOINT === 'load:mid') failpoint('load:mid');
+    // Crash tests: die inside the COPY of the largest table, half of its rows sent, none committed.
+    const crashAt = process.env.SHARD_CONSOLE_FAILPOINT === 'load:mid' && t.name === options.largest ? Math.ceil((options.plannedRows?.get(t.name) ?? 2) / 2) : -1;
+    const onRow = () => {
+      if (digest.rows === crashAt) failpoint('load:mid');
       const now = Date.now();
       if (now - lastReport > 250) {
         lastReport = now;

@@ -80,6 +80,8 @@ async function load(s: RunState): Promise<void> {
     websiteId: websiteOf(s),
     into: into(s),
     replica: s.replica,
+    plannedRows: new Map(s.detail.plan.tables.map((t) => [t.table, t.archiveRows])),
+    largest: [...s.detail.plan.tables].sort((a, b) => b.archiveRows - a.archiveRows)[0]?.table,
     onProgress: (table, loadedRows, done) => {
       const p = s.detail.progress.find((x) => x.table === table);
       if (p) Object.assign(p, { loadedRows, done });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TENANT_TABLES } from '../../support/tenant-snapshot.ts';
-import { clusterContent, largestWebsite, startRestoreFixture, websiteState, type RestoreFixture } from '../../support/restore-fixture.ts';
+import { clusterContent, largestWebsite, purgeWebsite, startRestoreFixture, websiteState, type RestoreFixture } from '../../support/restore-fixture.ts';
 
 /*
  * The other two modes, from a backup folder made with the console's own backup.create (its manifest's
@@ -38,15 +38,6 @@ const websiteFilter: Record<string, string> = {
   pwb_search_alerts: 'saved_search_id IN (SELECT id FROM pwb_saved_searches WHERE website_id = $1)',
 };
 
-/** Deletes every row of a website, children first (what an operator finds after an accidental purge). */
-async function purge(database: string, id: number): Promise<void> {
-  const order = ['pwb_sale_listings', 'pwb_rental_listings', 'pwb_prop_photos', 'pwb_features', 'pwb_ticket_messages', 'pwb_search_alerts', 'pwb_messages', 'pwb_media', 'pwb_realty_assets', 'pwb_support_tickets', 'pwb_saved_searches'];
-  for (const table of [...order, ...TENANT_TABLES.filter((t) => !order.includes(t))]) {
-    if (table === 'pwb_media_folders') await f.sql(database, `UPDATE pwb_media_folders SET parent_id = NULL WHERE website_id = $1`, [id]);
-    await f.sql(database, `DELETE FROM ${table} WHERE ${websiteFilter[table] ?? 'website_id = $1'}`, [id]);
-  }
-}
-
 beforeAll(async () => {
   f = await startRestoreFixture({ websites: 9 });
   side = await largestWebsite(f, 'shard_2');
@@ -54,7 +45,7 @@ beforeAll(async () => {
   sideState = await websiteState(f.pc, side);
   goneState = await websiteState(f.pc, gone);
   backup = (await f.call('backup.create', { dir: f.dir, format: 'custom' })).backup;
-  await purge('default', gone);
+  await purgeWebsite(f, 'default', gone);
   await f.sql('default', 'REFRESH MATERIALIZED VIEW pwb_properties');
 }, 300_000);
 afterAll(() => f?.stop());

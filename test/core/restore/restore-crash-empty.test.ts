@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { largestWebsite, purgeWebsite, startRestoreFixture, websiteState, type RestoreFixture } from '../../support/restore-fixture.ts';
+import { newestRestoreJob, runCli } from '../../support/restore-cli.ts';
+
+/*
+ * Crash safety of an empty-place restore around what only it does: the load onto another shard and the
+ * switch of shard_name (the steps it shares with a replace are killed one by one in restore-crash.test.ts).
+ * Killed, then resumed: the website's backed-up rows are on the new shard, once, and it routes there.
+ * Killed again and rolled back (before the switch): no rows anywhere and its routing unchanged; killed
+ * after the switch, the website is served from the new shard already, so the job is resumed instead.
+ */
+
+const FAILPOINTS = ['load:mid', 'after:load', 'before:switch', 'after:switch', 'after:unfence', 'after:done'];
+const PAST_SWITCH = new Set(['views', 'unfence', 'done']);
+
+let f: RestoreFixture;
+let site: number;
+let archive: string;
+let backedUp: Awaited<ReturnType<typeof websiteState>>;
+
+async function routedTo(): Promise<string> {
+  return (await f.sql('default', `SELECT coalesce(shard_name, 'default') AS s FROM pwb_websites WHERE id = $1`, [site]))[0].s;
+}
+
+async function expectRestoredOnShard1(): Promise<void> {
+  const now = await websiteState(f.pc, site);
+  expect(now.databases).toEqual(['shard_1']);
+  expect(now.tables).toEqual(backedUp.tables);
+  expect(now.others).toEqual(backedUp.others);
+  expect(await routedTo()).toBe('shard_1');
+  expect(await f.sql('default', `SELECT * FROM shard_console.fenced_websites`)).toEqual([]);
+}
+
+/** Back to where each case starts: no rows anywhere, routed to the primary. */
+async function emptyAgain(): Promise<void> {
+  await purgeWebsite(f, 'shard_1', site);
+  await f.sql('default', `UPDATE pwb_websites SET shard_name = 'default' WHERE id = $1`, [site]);
+}
+
+beforeAll(async () => {
+  f = await startRestoreFixture({ websites: 7 });
+  site = await largestWebsite(f, 'default');
+  archive = await f.dump('default', 'default.dump');
+  backedUp = await websiteState(f.pc, site);
+  await purgeWebsite(f, 'default', site);
+}, 240_000);
+afterAll(() => f?.stop());
+
+describe('an empty-place restore killed anywhere', () => {
+  it.each(FAILPOINTS)('SIGKILL at %s: resume loads and switches it; killed again, rollback (or, past the switch, resume) leaves one whole state', { timeout: 180_000 }, async (failpoint) => {
+    const command = ['restore', String(site), '--from', archive, '--to', 'shard_1', '--yes', '--json'];
+    const killed = await runCli(f.pc, command, { failpoint });
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    const first = (await newestRestoreJob(f.pc))!;
+    if (first.state !== 'succeeded') {
+      const resumed = await runCli(f.pc, ['restore', 'resume', first.id, '--json']);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(JSON.parse(resumed.stdout)).toMatchObject({ state: 'succeeded', verified: true, mode: 'empty', target: 'shard_1' });
+    }
+    await expectRestoredOnShard1();
+    await emptyAgain();
+
+    const killedAgain = await runCli(f.pc, command, { failpoint });
+    expect(killedAgain.signal, killedAgain.stderr).toBe('SIGKILL');
+    const second = (await newestRestoreJob(f.pc))!;
+    if (second.state === 'succeeded' || PAST_SWITCH.has(second.step)) {
+      const refused = await runCli(f.pc, ['restore', 'rollback', second.id]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/ACTION_NOT_ALLOWED/);
+      if (second.state !== 'succeeded') expect((await runCli(f.pc, ['restore', 'resume', second.id])).code).toBe(0);
+      await expectRestoredOnShard1();
+      await emptyAgain();
+      return;
+    }
+    const rolledBack = await runCli(f.pc, ['restore', 'rollback', second.id, '--json']);
+    expect(rolledBack.code, rolledBack.stderr).toBe(0);
+    expect(JSON.parse(rolledBack.stdout)).toMatchObject({ state: 'rolled_back' });
+    const now = await websiteState(f.pc, site);
+    expect(now.databases).toEqual([]);
+    expect(now.others).toEqual(backedUp.others);
+    expect(await routedTo()).toBe('default');
+    expect(await f.sql('default', `SELECT * FROM shard_console.fenced_websites`)).toEqual([]);
+  });
+});

@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { largestWebsite, startRestoreFixture, websiteState, type RestoreFixture } from '../../support/restore-fixture.ts';
+import { newestRestoreJob, runCli } from '../../support/restore-cli.ts';
+
+/*
+ * Crash safety of a replace: the CLI restoring a website is SIGKILLed at every step boundary and in
+ * the middle of the load (failpoints), then the job is resumed: the website holds exactly its backed-up
+ * rows, once. Then the website is changed again, a second restore is killed at the same point and
+ * rolled back: the website holds exactly the rows it had before that restore. No other website's rows
+ * change, and no fence or holding table is left behind.
+ */
+
+const STEPS = ['fence', 'hold', 'clear', 'load', 'sequences', 'verify', 'views', 'unfence', 'done'];
+const FAILPOINTS = ['load:mid', 'load:half', ...STEPS.flatMap((s) => [`before:${s}`, `after:${s}`])];
+
+let f: RestoreFixture;
+let site: number;
+let archive: string;
+let backedUp: Awaited<ReturnType<typeof websiteState>>;
+
+/** Changes since the backup, a little different each time so each rollback has its own state to return to. */
+async function change(round: number): Promise<void> {
+  await f.sql('shard_1', `UPDATE pwb_realty_assets SET title = $2 WHERE website_id = $1`, [site, `round ${round}`]);
+  await f.sql('shard_1', `DELETE FROM pwb_features WHERE id IN (SELECT f.id FROM pwb_features f JOIN pwb_realty_assets a ON a.id = f.realty_asset_id WHERE a.website_id = $1 ORDER BY f.id LIMIT 1)`, [site]);
+  await f.sql('shard_1', `INSERT INTO pwb_contacts (website_id, first_name, created_at, updated_at) VALUES ($1, $2, now(), now())`, [site, `round ${round}`]);
+}
+
+async function expectClean(): Promise<void> {
+  expect(await f.sql('shard_1', `SELECT * FROM shard_console.fenced_websites`)).toEqual([]);
+  expect(await f.sql('shard_1', `SELECT relname FROM pg_class WHERE relname LIKE 'hold\\_%' AND relkind = 'r'`)).toEqual([]);
+}
+
+beforeAll(async () => {
+  f = await startRestoreFixture({ websites: 7 });
+  site = await largestWebsite(f, 'shard_1');
+  archive = await f.dump('shard_1', 'shard_1.dump');
+  backedUp = await websiteState(f.pc, site);
+}, 240_000);
+afterAll(() => f?.stop());
+
+describe('a replace killed anywhere', () => {
+  it.each(FAILPOINTS.map((p, i) => [p, i] as const))('SIGKILL at %s: resume restores it; killed again, rollback undoes it', { timeout: 180_000 }, async (failpoint, round) => {
+    await change(round * 2);
+    const killed = await runCli(f.pc, ['restore', String(site), '--from', archive, '--replace', '--yes', '--json'], { failpoint });
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    const interrupted = (await newestRestoreJob(f.pc))!;
+    if (failpoint === 'after:done') expect(interrupted.state).toBe('succeeded');
+    else {
+      expect(interrupted.state).toBe('running');
+      const resumed = await runCli(f.pc, ['restore', 'resume', interrupted.id, '--json']);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(JSON.parse(resumed.stdout)).toMatchObject({ jobId: interrupted.id, state: 'succeeded', verified: true, mode: 'replace', target: 'shard_1' });
+    }
+    const restored = await websiteState(f.pc, site);
+    expect(restored.tables).toEqual(backedUp.tables);
+    expect(restored.databases).toEqual(['shard_1']);
+    expect(restored.others).toEqual(backedUp.others);
+    expect((await runCli(f.pc, ['restore', 'discard', interrupted.id])).code).toBe(0);
+    await expectClean();
+
+    await change(round * 2 + 1);
+    const changed = await websiteState(f.pc, site);
+    const killedAgain = await runCli(f.pc, ['restore', String(site), '--from', archive, '--replace', '--yes'], { failpoint });
+    expect(killedAgain.signal, killedAgain.stderr).toBe('SIGKILL');
+    const second = (await newestRestoreJob(f.pc))!;
+    expect(second.id).not.toBe(interrupted.id);
+    const rolledBack = await runCli(f.pc, ['restore', 'rollback', second.id, '--json']);
+    expect(rolledBack.code, rolledBack.stderr).toBe(0);
+    expect(JSON.parse(rolledBack.stdout)).toMatchObject({ state: 'rolled_back', step: 'rolled_back' });
+    expect(await websiteState(f.pc, site)).toEqual(changed);
+    await expectClean();
+  });
+
+  const ROLLBACK_FAILPOINTS = ['after:rollback:fence', 'before:rollback:put-back', 'after:rollback:put-back', 'before:rollback:drop', 'before:rolled_back'];
+  it.each(ROLLBACK_FAILPOINTS.map((p, i) => [p, i] as const))('a rollback SIGKILLed at %s rolls back when run again', { timeout: 180_000 }, async (failpoint, round) => {
+    await change(100 + round);
+    const changed = await websiteState(f.pc, site);
+    const killed = await runCli(f.pc, ['restore', String(site), '--from', archive, '--replace', '--yes'], { failpoint: 'after:load' });
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    const job = (await newestRestoreJob(f.pc))!;
+    const killedRollback = await runCli(f.pc, ['restore', 'rollback', job.id], { failpoint });
+    expect(killedRollback.signal, killedRollback.stderr).toBe('SIGKILL');
+    // Once a rollback started, the job offers only to finish it.
+    const listed = JSON.parse((await runCli(f.pc, ['restores', '--json'])).stdout).jobs[0];
+    expect(listed).toMatchObject({ jobId: job.id, state: 'interrupted', actions: ['rollback'] });
+    const rolledBack = await runCli(f.pc, ['restore', 'rollback', job.id, '--json']);
+    expect(rolledBack.code, rolledBack.stderr).toBe(0);
+    expect(JSON.parse(rolledBack.stdout)).toMatchObject({ state: 'rolled_back' });
+    expect(await websiteState(f.pc, site)).toEqual(changed);
+    await expectClean();
+  });
+});
