@@ -22,13 +22,15 @@ export function rowsText(n: number): string {
   return `${formatCount(n)} ${n === 1 ? 'row' : 'rows'}`;
 }
 
+type RowsPerTable = ReadonlyMap<string, ReadonlyMap<number, number>>;
+
 interface Stray {
   readonly key: number;
   readonly rows: number;
 }
 
 /** "pwb_realty_assets 12, pwb_prop_photos 30" for one key, largest first; and the table list for `table`. */
-function describeTables(byTable: ReadonlyMap<string, ReadonlyMap<number, number>>, key: number): { tables: string; detail: string } {
+function describeTables(byTable: RowsPerTable, key: number): { tables: string; detail: string } {
   const list = [...byTable]
     .map(([table, counts]) => ({ table, rows: counts.get(key) ?? 0 }))
     .filter((t) => t.rows > 0)
@@ -43,6 +45,93 @@ function describeTables(byTable: ReadonlyMap<string, ReadonlyMap<number, number>
  */
 export async function placementFindings(input: PlacementInput): Promise<Finding[]> {
   const findings: Finding[] = [];
+  for (const [database, totals] of input.totals) {
+    const { misplaced, orphaned } = strayKeys(totals, input.routing, database);
+    if (misplaced.length === 0 && orphaned.length === 0) continue;
+    const named = [...misplaced.slice(0, MAX_WEBSITE_FINDINGS), ...orphaned.slice(0, MAX_WEBSITE_FINDINGS)];
+    const { handle, catalog } = input.handles.get(database)!;
+    const byTable = await tenantRowsByTable(handle, catalog, named.map((s) => s.key));
+    for (const stray of misplaced.slice(0, MAX_WEBSITE_FINDINGS)) findings.push(misplacedFinding(input, database, stray, byTable));
+    for (const stray of orphaned.slice(0, MAX_WEBSITE_FINDINGS)) findings.push(orphanedFinding(database, stray, byTable));
+    findings.push(...remainderFindings(database, misplaced.slice(MAX_WEBSITE_FINDINGS), orphaned.slice(MAX_WEBSITE_FINDINGS)));
+  }
+  findings.push(...severalDatabasesFindings(input));
+  return findings;
+}
+
+/** The keys on `database` routed elsewhere (misplaced) or to no website (orphaned), most rows first. */
+function strayKeys(totals: ReadonlyMap<number, number>, routing: ReadonlyMap<number, string>, database: string): { misplaced: Stray[]; orphaned: Stray[] } {
+  const misplaced: Stray[] = [];
+  const orphaned: Stray[] = [];
+  for (const [key, rows] of totals) {
+    const routed = routing.get(key);
+    if (routed === undefined) orphaned.push({ key, rows });
+    else if (routed !== database) misplaced.push({ key, rows });
+  }
+  const byRows = (a: Stray, b: Stray) => b.rows - a.rows || a.key - b.key;
+  return { misplaced: misplaced.sort(byRows), orphaned: orphaned.sort(byRows) };
+}
+
+/** Rows of a website on a database its shard_name does not route to: the fix depends on what the routed one holds. */
+function misplacedFinding(input: PlacementInput, database: string, stray: Stray, byTable: RowsPerTable): Finding {
+  const routed = input.routing.get(stray.key)!;
+  const { tables, detail } = describeTables(byTable, stray.key);
+  const onRouted = routed !== database ? (input.totals.get(routed)?.get(stray.key) ?? 0) : 0;
+  const where = { database, table: tables, website: stray.key, rows: stray.rows };
+  const what = `Website ${stray.key} has ${rowsText(stray.rows)} on ${database} (${detail}), but its shard_name routes it to ${routed}`;
+  if (!input.configured.has(routed)) {
+    return finding('misplaced-rows', 'error', where,
+      `${what}, which no configured database carries.`,
+      `Set website ${stray.key}'s shard_name to '${database}' (where its rows are), ` +
+        `or add a database "${routed}" to the profile and move the website there.`,
+      fixLinks.routing(routed));
+  }
+  if (onRouted > 0) {
+    return finding('misplaced-rows', 'error', where,
+      `${what}, which holds ${rowsText(onRouted)} of it: the rows on ${database} are a leftover copy (an interrupted or unfinished move).`,
+      `Resume or roll back website ${stray.key}'s open move job if there is one; otherwise check ${routed} holds all its data, ` +
+        `then delete its rows from ${database} in reverse FK order (children before parents).`,
+      fixLinks.cleanup(stray.key, database));
+  }
+  return finding('misplaced-rows', 'error', where,
+    `${what}, which holds none of it: the website is served from an empty database.`,
+    `Move website ${stray.key} from ${database} to ${routed} (\`shard-console move ${stray.key} --from ${database} --to ${routed}\`, ` +
+      `or the website's page), or, if ${database} is where it belongs, set its shard_name to '${database}'.`,
+    fixLinks.move(stray.key, database, routed));
+}
+
+function orphanedFinding(database: string, stray: Stray, byTable: RowsPerTable): Finding {
+  const { tables, detail } = describeTables(byTable, stray.key);
+  return finding('orphaned-rows', 'warning', { database, table: tables, website: stray.key, rows: stray.rows },
+    `${rowsText(stray.rows)} on ${database} carry tenant key ${stray.key}, which no website has (${detail}).`,
+    `Website ${stray.key} was deleted without its data, or its pwb_websites row is missing: ` +
+      `restore the row on the primary, or delete these rows from ${database} (children before parents) after a backup.`,
+    fixLinks.cleanup(null, database));
+}
+
+/** One finding per kind summing up the keys past the first MAX_WEBSITE_FINDINGS. */
+function remainderFindings(database: string, misplaced: readonly Stray[], orphaned: readonly Stray[]): Finding[] {
+  const findings: Finding[] = [];
+  for (const [kind, rest] of [['misplaced-rows', misplaced], ['orphaned-rows', orphaned]] as const) {
+    if (rest.length === 0) continue;
+    const rows = rest.reduce((sum, s) => sum + s.rows, 0);
+    const misplacedKind = kind === 'misplaced-rows';
+    const belong = misplacedKind ? 'belong on another database' : 'match no website';
+    findings.push(
+      finding(kind, misplacedKind ? 'error' : 'warning', { database, rows },
+        `${formatCount(rest.length)} more websites' keys have ${formatCount(rows)} rows on ${database} that ${belong} ` +
+          `(only the first ${MAX_WEBSITE_FINDINGS} are listed one by one).`,
+        misplacedKind
+          ? 'Fix the listed websites first (moves or cleanup), then run the doctor again to list the rest.'
+          : `Delete the orphaned rows from ${database} after a backup, then run the doctor again.`,
+        fixLinks.cleanup(null, database)),
+    );
+  }
+  return findings;
+}
+
+/** Websites with rows on more than one database, wherever their shard_name routes them. */
+function severalDatabasesFindings(input: PlacementInput): Finding[] {
   const locations = new Map<number, { database: string; rows: number }[]>();
   for (const [database, totals] of input.totals) {
     for (const [key, rows] of totals) {
@@ -51,73 +140,7 @@ export async function placementFindings(input: PlacementInput): Promise<Finding[
       else locations.set(key, [{ database, rows }]);
     }
   }
-
-  for (const [database, totals] of input.totals) {
-    const misplaced: Stray[] = [];
-    const orphaned: Stray[] = [];
-    for (const [key, rows] of totals) {
-      const routed = input.routing.get(key);
-      if (routed === undefined) orphaned.push({ key, rows });
-      else if (routed !== database) misplaced.push({ key, rows });
-    }
-    if (misplaced.length === 0 && orphaned.length === 0) continue;
-    const byRows = (a: Stray, b: Stray) => b.rows - a.rows || a.key - b.key;
-    misplaced.sort(byRows);
-    orphaned.sort(byRows);
-    const named = [...misplaced.slice(0, MAX_WEBSITE_FINDINGS), ...orphaned.slice(0, MAX_WEBSITE_FINDINGS)];
-    const { handle, catalog } = input.handles.get(database)!;
-    const byTable = await tenantRowsByTable(handle, catalog, named.map((s) => s.key));
-
-    for (const stray of misplaced.slice(0, MAX_WEBSITE_FINDINGS)) {
-      const routed = input.routing.get(stray.key)!;
-      const { tables, detail } = describeTables(byTable, stray.key);
-      const onRouted = routed !== database ? (input.totals.get(routed)?.get(stray.key) ?? 0) : 0;
-      const routedKnown = input.configured.has(routed);
-      const what = `Website ${stray.key} has ${rowsText(stray.rows)} on ${database} (${detail}), but its shard_name routes it to ${routed}`;
-      if (!routedKnown) {
-        findings.push(
-          finding('misplaced-rows', 'error', { database, table: tables, website: stray.key, rows: stray.rows },
-            `${what}, which no configured database carries.`,
-            `Set website ${stray.key}'s shard_name to '${database}' (where its rows are), or add a database "${routed}" to the profile and move the website there.`,
-            fixLinks.routing(routed)),
-        );
-      } else if (onRouted > 0) {
-        findings.push(
-          finding('misplaced-rows', 'error', { database, table: tables, website: stray.key, rows: stray.rows },
-            `${what}, which holds ${rowsText(onRouted)} of it: the rows on ${database} are a leftover copy (an interrupted or unfinished move).`,
-            `Resume or roll back website ${stray.key}'s open move job if there is one; otherwise check ${routed} holds all its data, then delete its rows from ${database} in reverse FK order (children before parents).`,
-            fixLinks.cleanup(stray.key, database)),
-        );
-      } else {
-        findings.push(
-          finding('misplaced-rows', 'error', { database, table: tables, website: stray.key, rows: stray.rows },
-            `${what}, which holds none of it: the website is served from an empty database.`,
-            `Move website ${stray.key} from ${database} to ${routed} (\`shard-console move ${stray.key} --from ${database} --to ${routed}\`, or the website's page), or, if ${database} is where it belongs, set its shard_name to '${database}'.`,
-            fixLinks.move(stray.key, database, routed)),
-        );
-      }
-    }
-    for (const stray of orphaned.slice(0, MAX_WEBSITE_FINDINGS)) {
-      const { tables, detail } = describeTables(byTable, stray.key);
-      findings.push(
-        finding('orphaned-rows', 'warning', { database, table: tables, website: stray.key, rows: stray.rows },
-          `${rowsText(stray.rows)} on ${database} carry tenant key ${stray.key}, which no website has (${detail}).`,
-          `Website ${stray.key} was deleted without its data, or its pwb_websites row is missing: restore the row on the primary, or delete these rows from ${database} (children before parents) after a backup.`,
-          fixLinks.cleanup(null, database)),
-      );
-    }
-    for (const [kind, rest] of [['misplaced-rows', misplaced.slice(MAX_WEBSITE_FINDINGS)], ['orphaned-rows', orphaned.slice(MAX_WEBSITE_FINDINGS)]] as const) {
-      if (rest.length === 0) continue;
-      const rows = rest.reduce((sum, s) => sum + s.rows, 0);
-      findings.push(
-        finding(kind, kind === 'misplaced-rows' ? 'error' : 'warning', { database, rows },
-          `${formatCount(rest.length)} more websites' keys have ${formatCount(rows)} rows on ${database} that ${kind === 'misplaced-rows' ? 'belong on another database' : 'match no website'} (only the first ${MAX_WEBSITE_FINDINGS} are listed one by one).`,
-          kind === 'misplaced-rows' ? 'Fix the listed websites first (moves or cleanup), then run the doctor again to list the rest.' : `Delete the orphaned rows from ${database} after a backup, then run the doctor again.`,
-          fixLinks.cleanup(null, database)),
-      );
-    }
-  }
-
+  const findings: Finding[] = [];
   for (const [key, places] of locations) {
     if (places.length < 2 || !input.routing.has(key)) continue;
     const routed = input.routing.get(key)!;
@@ -127,7 +150,8 @@ export async function placementFindings(input: PlacementInput): Promise<Finding[
     findings.push(
       finding('website-on-several-databases', 'error', { database: null, website: key, rows },
         `Website ${key} has rows on ${places.length} databases (${where}); its shard_name routes it to ${routed}.`,
-        `Keep one copy: resume or roll back its open move job if there is one, otherwise delete its rows from ${strays.join(' and ')} once ${routed} is checked to hold everything.`,
+        `Keep one copy: resume or roll back its open move job if there is one, ` +
+          `otherwise delete its rows from ${strays.join(' and ')} once ${routed} is checked to hold everything.`,
         fixLinks.cleanup(key, strays[0] ?? routed)),
     );
   }

@@ -1,12 +1,14 @@
 import type { DoctorResult, Finding } from '../../../shared/contract.ts';
 import type { ConsoleContext } from '../console-context.ts';
 import type { DatabaseCatalog } from '../catalog/database-catalog.ts';
-import type { DatabaseHandle } from '../pools/cluster-pools.ts';
+import type { DatabaseTarget } from '../config/profile-schema.ts';
+import type { DatabaseHandle, DatabaseHealth } from '../pools/cluster-pools.ts';
 import { websitesPerShard } from '../tenants/website-routing.ts';
+import { finding } from './doctor-finding.ts';
 import { idRangeFindings, readIdRanges } from './id-range-findings.ts';
 import type { IdRange } from './id-range-findings.ts';
 import { lastMovesTouching, materializedViewFindings, viewStaleness } from './materialized-view-findings.ts';
-import type { ViewStaleness } from './materialized-view-findings.ts';
+import type { LastMove, ViewStaleness } from './materialized-view-findings.ts';
 import { driftFindings, migrationFindings } from './migration-findings.ts';
 import { placementFindings } from './placement-findings.ts';
 import { readRoutingMap } from './routing-map.ts';
@@ -17,10 +19,25 @@ type Check = DoctorResult['checks'][number];
 
 const severityOrder = { error: 0, warning: 1, info: 2 } as const;
 
+const VIEWS_NOTE =
+  'Observed: each view\'s stored rows are compared with what its query returns now (PostgreSQL records no refresh time); ' +
+  'the last move touching the database, from shard_console.move_jobs, is named when there is one.';
+
 function note(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** A reading that may have failed, kept apart so one failure hides nothing else. */
+type Settled<T> = { readonly value: T; readonly error: null } | { readonly value: null; readonly error: unknown };
+
+function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
+  return promise.then(
+    (value) => ({ value, error: null }),
+    (error: unknown) => ({ value: null, error }),
+  );
+}
+
+/** What the doctor read of one database that answered. */
 interface DatabaseScan {
   readonly name: string;
   readonly handle: DatabaseHandle;
@@ -28,6 +45,24 @@ interface DatabaseScan {
   readonly totals: Map<number, number>;
   readonly ranges: Map<string, IdRange>;
   readonly views: ViewStaleness[];
+}
+
+/** Everything the checks judge, read from every database in parallel before any judging. */
+interface ClusterReadings {
+  readonly routing: Settled<Map<number, string>>;
+  readonly counts: Settled<Map<string, number>>;
+  readonly scans: DatabaseScan[];
+  /** Databases that answered the health check but failed while they were read. */
+  readonly scanFailures: Finding[];
+  readonly lastMoves: Map<string, LastMove>;
+  readonly migrations: Settled<Finding[]>;
+  readonly drift: Settled<Finding[]>;
+}
+
+/** The findings and the checks' statuses, added to by each check in turn. */
+interface Verdict {
+  readonly findings: Finding[];
+  readonly checks: Check[];
 }
 
 /**
@@ -38,112 +73,129 @@ interface DatabaseScan {
 export async function runDoctor(ctx: ConsoleContext): Promise<DoctorResult> {
   const started = performance.now();
   const targets = ctx.pools.targets;
-  const configured = new Set(targets.map((t) => t.name));
   const healths = await Promise.all(targets.map((t) => ctx.pools.health(t.name)));
   const reachable = targets.filter((_, i) => healths[i]!.reachable);
   const allReachable = reachable.length === targets.length;
-  const findings: Finding[] = [...unreachableFindings(targets, healths), ...versionFindings(targets, healths)];
-  const checks: Check[] = [
-    { check: 'databases reachable', status: 'ran', note: null },
-    { check: 'server versions', status: allReachable ? 'ran' : 'partial', note: allReachable ? null : 'Only the databases that answered were compared.' },
-  ];
-
-  const [routing, counts, scans, lastMoves, migrations, drift] = await Promise.all([
-    readRoutingMap(ctx).then((map) => ({ map, error: null }), (error: unknown) => ({ map: null, error })),
-    websitesPerShard(ctx).then((map) => ({ map, error: null }), (error: unknown) => ({ map: null, error })),
-    Promise.all(
-      reachable.map(async (t): Promise<DatabaseScan | null> => {
-        try {
-          const handle = ctx.pools.get(t.name);
-          const catalog = await ctx.catalog.get(t.name);
-          const [totals, ranges, views] = await Promise.all([
-            tenantKeyTotals(handle, catalog),
-            readIdRanges(handle, catalog),
-            viewStaleness(handle, catalog, ctx.profile.tenantKeys),
-          ]);
-          return { name: t.name, handle, catalog, totals, ranges, views };
-        } catch (error) {
-          findings.push({
-            kind: 'unreachable-database',
-            severity: 'error',
-            database: t.name,
-            table: null,
-            website: null,
-            rows: null,
-            message: `${t.name} answered the health check but failed while the doctor read it: ${note(error)}`,
-            fix: `Check ${t.name}'s server log and permissions (the console needs SELECT on every tenant table), then run the doctor again.`,
-            link: null,
-          });
-          return null;
-        }
-      }),
-    ),
-    lastMovesTouching(ctx, reachable.map((t) => t.name)),
-    migrationFindings(ctx).then((list) => ({ list, error: null }), (error: unknown) => ({ list: [] as Finding[], error })),
-    driftFindings(ctx).then((list) => ({ list, error: null }), (error: unknown) => ({ list: [] as Finding[], error })),
-  ]);
-  const scanned = scans.filter((s): s is DatabaseScan => s !== null);
-  const complete = scanned.length === targets.length;
-  const partialNote = complete ? null : `Only ${scanned.map((s) => s.name).join(', ') || 'no database'} could be read; rows on the others were not checked.`;
-
-  if (counts.map) {
-    findings.push(...unknownShardFindings(counts.map, configured));
-    checks.push({ check: 'shard_name values', status: 'ran', note: null });
-  } else {
-    checks.push({ check: 'shard_name values', status: 'unavailable', note: `The primary did not answer: ${note(counts.error)}` });
-  }
-
-  if (routing.map) {
-    findings.push(
-      ...(await placementFindings({
-        routing: routing.map,
-        totals: new Map(scanned.map((s) => [s.name, s.totals])),
-        handles: new Map(scanned.map((s) => [s.name, { handle: s.handle, catalog: s.catalog }])),
-        configured,
-      })),
-    );
-    checks.push({ check: 'misplaced, split and orphaned rows', status: complete ? 'ran' : 'partial', note: partialNote });
-  } else {
-    checks.push({ check: 'misplaced, split and orphaned rows', status: 'unavailable', note: `Needs the routing map from the primary, which did not answer: ${note(routing.error)}` });
-  }
-
-  findings.push(...idRangeFindings(new Map(scanned.map((s) => [s.name, s.ranges]))));
-  checks.push({ check: 'id ranges between databases', status: complete ? 'ran' : 'partial', note: partialNote });
-
-  for (const s of scanned) findings.push(...materializedViewFindings(s.name, s.views, lastMoves.get(s.name)));
-  checks.push({
-    check: 'materialized views refreshed',
-    status: complete ? 'ran' : 'partial',
-    note: 'Observed: each view\'s stored rows are compared with what its query returns now (PostgreSQL records no refresh time); the last move touching the database, from shard_console.move_jobs, is named when there is one.',
-  });
-
-  findings.push(...migrations.list, ...drift.list);
-  checks.push({ check: 'pending migrations', status: migrations.error ? 'unavailable' : complete ? 'ran' : 'partial', note: migrations.error ? note(migrations.error) : null });
-  checks.push({ check: 'schema drift', status: drift.error ? 'unavailable' : complete ? 'ran' : 'partial', note: drift.error ? note(drift.error) : null });
-
-  findings.sort(
-    (a, b) =>
-      severityOrder[a.severity] - severityOrder[b.severity] ||
-      a.kind.localeCompare(b.kind) ||
-      (a.database ?? '').localeCompare(b.database ?? '') ||
-      (b.rows ?? 0) - (a.rows ?? 0) ||
-      (a.website ?? 0) - (b.website ?? 0) ||
-      (a.table ?? '').localeCompare(b.table ?? ''),
-  );
+  const verdict: Verdict = {
+    findings: [...unreachableFindings(targets, healths), ...versionFindings(targets, healths)],
+    checks: [
+      { check: 'databases reachable', status: 'ran', note: null },
+      { check: 'server versions', status: allReachable ? 'ran' : 'partial', note: allReachable ? null : 'Only the databases that answered were compared.' },
+    ],
+  };
+  const readings = await readCluster(ctx, reachable);
+  verdict.findings.push(...readings.scanFailures);
+  await judgeCluster(readings, verdict, new Set(targets.map((t) => t.name)), targets.length);
+  verdict.findings.sort(byImportance);
   return {
     checkedAt: new Date().toISOString(),
     durationMs: Math.round(performance.now() - started),
-    findings,
-    checks,
-    databases: targets.map((t, i) => {
-      const mine = findings.filter((f) => f.database === t.name);
-      return {
-        name: t.name,
-        reachable: healths[i]!.reachable,
-        errors: mine.filter((f) => f.severity === 'error').length,
-        warnings: mine.filter((f) => f.severity === 'warning').length,
-        infos: mine.filter((f) => f.severity === 'info').length,
-      };
-    }),
+    findings: verdict.findings,
+    checks: verdict.checks,
+    databases: targets.map((t, i) => databaseSummary(t, healths[i]!, verdict.findings)),
+  };
+}
+
+async function readCluster(ctx: ConsoleContext, reachable: readonly DatabaseTarget[]): Promise<ClusterReadings> {
+  const [routing, counts, scanned, lastMoves, migrations, drift] = await Promise.all([
+    settle(readRoutingMap(ctx)),
+    settle(websitesPerShard(ctx)),
+    Promise.all(reachable.map((t) => scanDatabase(ctx, t))),
+    lastMovesTouching(ctx, reachable.map((t) => t.name)),
+    settle(migrationFindings(ctx)),
+    settle(driftFindings(ctx)),
+  ]);
+  const scans = scanned.flatMap((s) => ('scan' in s ? [s.scan] : []));
+  const scanFailures = scanned.flatMap((s) => ('failure' in s ? [s.failure] : []));
+  return { routing, counts, scans, scanFailures, lastMoves, migrations, drift };
+}
+
+async function scanDatabase(ctx: ConsoleContext, target: DatabaseTarget): Promise<{ scan: DatabaseScan } | { failure: Finding }> {
+  try {
+    const handle = ctx.pools.get(target.name);
+    const catalog = await ctx.catalog.get(target.name);
+    const [totals, ranges, views] = await Promise.all([
+      tenantKeyTotals(handle, catalog),
+      readIdRanges(handle, catalog),
+      viewStaleness(handle, catalog, ctx.profile.tenantKeys),
+    ]);
+    return { scan: { name: target.name, handle, catalog, totals, ranges, views } };
+  } catch (error) {
+    return {
+      failure: finding('unreachable-database', 'error', { database: target.name },
+        `${target.name} answered the health check but failed while the doctor read it: ${note(error)}`,
+        `Check ${target.name}'s server log and permissions (the console needs SELECT on every tenant table), then run the doctor again.`),
+    };
+  }
+}
+
+/** Runs every check over the readings; a check whose databases did not all answer is `partial`. */
+async function judgeCluster(readings: ClusterReadings, verdict: Verdict, configured: ReadonlySet<string>, databases: number): Promise<void> {
+  const complete = readings.scans.length === databases;
+  const coverage = complete ? 'ran' : 'partial';
+  const read = readings.scans.map((s) => s.name).join(', ') || 'no database';
+  const partialNote = complete ? null : `Only ${read} could be read; rows on the others were not checked.`;
+  checkShardNames(readings.counts, configured, verdict);
+  await checkPlacement(readings, configured, verdict, partialNote);
+  verdict.findings.push(...idRangeFindings(new Map(readings.scans.map((s) => [s.name, s.ranges]))));
+  verdict.checks.push({ check: 'id ranges between databases', status: coverage, note: partialNote });
+  for (const s of readings.scans) verdict.findings.push(...materializedViewFindings(s.name, s.views, readings.lastMoves.get(s.name)));
+  verdict.checks.push({ check: 'materialized views refreshed', status: coverage, note: VIEWS_NOTE });
+  verdict.findings.push(...(readings.migrations.value ?? []), ...(readings.drift.value ?? []));
+  verdict.checks.push(serviceCheck('pending migrations', readings.migrations, coverage));
+  verdict.checks.push(serviceCheck('schema drift', readings.drift, coverage));
+}
+
+function checkShardNames(counts: Settled<Map<string, number>>, configured: ReadonlySet<string>, verdict: Verdict): void {
+  if (counts.value) {
+    verdict.findings.push(...unknownShardFindings(counts.value, configured));
+    verdict.checks.push({ check: 'shard_name values', status: 'ran', note: null });
+  } else {
+    verdict.checks.push({ check: 'shard_name values', status: 'unavailable', note: `The primary did not answer: ${note(counts.error)}` });
+  }
+}
+
+async function checkPlacement(readings: ClusterReadings, configured: ReadonlySet<string>, verdict: Verdict, partialNote: string | null): Promise<void> {
+  const check = 'misplaced, split and orphaned rows';
+  if (!readings.routing.value) {
+    const why = `Needs the routing map from the primary, which did not answer: ${note(readings.routing.error)}`;
+    verdict.checks.push({ check, status: 'unavailable', note: why });
+    return;
+  }
+  const found = await placementFindings({
+    routing: readings.routing.value,
+    totals: new Map(readings.scans.map((s) => [s.name, s.totals])),
+    handles: new Map(readings.scans.map((s) => [s.name, { handle: s.handle, catalog: s.catalog }])),
+    configured,
+  });
+  verdict.findings.push(...found);
+  verdict.checks.push({ check, status: partialNote === null ? 'ran' : 'partial', note: partialNote });
+}
+
+/** A check another capability answers (migrations, drift): unavailable when it failed, else as complete as the scans. */
+function serviceCheck(check: string, result: Settled<Finding[]>, coverage: 'ran' | 'partial'): Check {
+  return { check, status: result.error ? 'unavailable' : coverage, note: result.error ? note(result.error) : null };
+}
+
+/** Errors first, then by kind, database, most rows, website and table. */
+function byImportance(a: Finding, b: Finding): number {
+  return (
+    severityOrder[a.severity] - severityOrder[b.severity] ||
+    a.kind.localeCompare(b.kind) ||
+    (a.database ?? '').localeCompare(b.database ?? '') ||
+    (b.rows ?? 0) - (a.rows ?? 0) ||
+    (a.website ?? 0) - (b.website ?? 0) ||
+    (a.table ?? '').localeCompare(b.table ?? '')
+  );
+}
+
+function databaseSummary(target: DatabaseTarget, health: DatabaseHealth, findings: readonly Finding[]): DoctorResult['databases'][number] {
+  const mine = findings.filter((f) => f.database === target.name);
+  return {
+    name: target.name,
+    reachable: health.reachable,
+    errors: mine.filter((f) => f.severity === 'error').length,
+    warnings: mine.filter((f) => f.severity === 'warning').length,
+    infos: mine.filter((f) => f.severity === 'info').length,
   };
 }

@@ -7,7 +7,7 @@ import type { DatabaseTarget } from '../config/profile-schema.ts';
 import { audited } from '../console-schema/audit-log.ts';
 import { readLedger } from './migration-ledger.ts';
 import { listMigrations, migrationsFor, type MigrationFile } from './migration-files.ts';
-import { migrateDatabase } from './migrate-database.ts';
+import { migrateDatabase, type DatabaseMigrationOutcome } from './migrate-database.ts';
 import { runTargets } from './migration-plan.ts';
 import { migrationsDirFor } from './migrations-dir.ts';
 import { reachabilityError } from './reachability-error.ts';
@@ -25,10 +25,34 @@ export interface MigrateUpOptions {
   readonly onChange?: (run: MigrationRun) => void;
 }
 
-const finished = new Set<DatabaseRun['state']>(['applied', 'up-to-date']);
+/** The states in which a database has every migration it should have. */
+const COMPLETE_STATES = new Set<DatabaseRun['state']>(['applied', 'up-to-date']);
+
+/** The run as it goes: changed in place, published as a snapshot on every change. */
+interface RunProgress {
+  readonly run: MigrationRun;
+  readonly signal: AbortSignal | undefined;
+  readonly publish: () => void;
+}
+
+/** What every step of the run needs once the files and databases are known. */
+interface RunState extends RunProgress {
+  readonly ctx: ConsoleContext;
+  readonly files: readonly MigrationFile[];
+}
 
 function toInfo(error: unknown): ErrorInfo {
   return error instanceof ConsoleError ? error.toInfo() : { code: 'INTERNAL', message: String((error as Error)?.message ?? error) };
+}
+
+function stoppedInfo(where: string, signal: AbortSignal | undefined): ErrorInfo {
+  const reason = signal?.reason instanceof ConsoleError ? signal.reason.message : 'Stopped on request.';
+  const message = `${reason} On ${where}, the migration in flight was rolled back and stays pending: run the migrations again to resume.`;
+  return { code: 'CANCELLED', message, target: where };
+}
+
+function entryOf(run: MigrationRun, name: string): DatabaseRun {
+  return run.databases.find((d) => d.name === name)!;
 }
 
 /**
@@ -49,132 +73,160 @@ export async function migrateUp(ctx: ConsoleContext, options: MigrateUpOptions):
     error: null,
     databases: [],
   };
-  const publish = () => options.onChange?.(structuredClone(run));
-  const signal = currentSignal();
-  const finish = (error: ErrorInfo | null): MigrationRun => {
-    run.error = error;
-    run.finishedAt = new Date().toISOString();
-    run.state = signal?.aborted ? 'interrupted' : error === null && run.databases.every((d) => finished.has(d.state)) ? 'succeeded' : 'failed';
-    publish();
-    return structuredClone(run);
-  };
-
+  const progress: RunProgress = { run, signal: currentSignal(), publish: () => options.onChange?.(structuredClone(run)) };
   let targets: DatabaseTarget[];
   let files: MigrationFile[];
   try {
     targets = runTargets(ctx, options.database);
     files = await listMigrations(migrationsDirFor(ctx.profile));
   } catch (error) {
-    return finish(toInfo(error));
+    return concludeRun(progress, toInfo(error));
   }
   run.databases = targets.map((t) => ({ name: t.name, state: 'waiting', current: null, applied: [], pending: [], failed: null, error: null }));
-  const entry = (name: string) => run.databases.find((d) => d.name === name)!;
-
-  // What is pending now, for the progress total; a database that cannot answer shows up when it runs.
-  await Promise.all(
-    targets.map(async (t) => {
-      const ledger = await readLedger(ctx.pools.get(t.name)).catch(() => null);
-      if (ledger) entry(t.name).pending = migrationsFor(t.role, files).filter((f) => !ledger.applied.has(f.version)).map((f) => f.version);
-    }),
-  );
-  run.total = run.databases.reduce((n, d) => n + d.pending.length, 0);
-  publish();
-
-  const runOne = async (target: DatabaseTarget): Promise<void> => {
-    const db = entry(target.name);
-    db.state = 'running';
-    publish();
-    if (signal?.aborted) {
-      Object.assign(db, { state: 'stopped', error: stoppedInfo(target.name, signal) });
-      publish();
-      return;
-    }
-    let client: pg.PoolClient;
-    try {
-      client = await ctx.pools.get(target.name).pool.connect();
-    } catch (error) {
-      const info = reachabilityError(target, error).toInfo();
-      Object.assign(db, { state: 'unreachable', error: info });
-      publish();
-      return;
-    }
-    let broken: Error | undefined;
-    // Stopping the run cancels the migration this session is running; it rolls back and stays pending.
-    const stopWatching = cancelOnAbort(client, target, signal);
-    try {
-      const outcome = await migrateDatabase(client, migrationsFor(target.role, files), {
-        database: target.name,
-        lock: 'fail',
-        signal,
-        onStep: ({ version, phase }) => {
-          db.current = phase === 'start' ? version : null;
-          if (phase === 'applied') {
-            db.applied.push(version);
-            db.pending = db.pending.filter((v) => v !== version);
-          }
-          if (phase !== 'start') run.done += 1;
-          publish();
-        },
-      });
-      db.pending = outcome.pending;
-      db.failed = outcome.failed;
-      db.state = outcome.stopped ? 'stopped' : outcome.failed ? 'failed' : outcome.applied.length > 0 ? 'applied' : 'up-to-date';
-      if (outcome.stopped) db.error = stoppedInfo(target.name, signal);
-      if (outcome.failed) {
-        db.error = new ConsoleError('MIGRATION_FAILED', `Migration ${outcome.failed.version} failed on ${target.name} and was rolled back there: ${outcome.failed.error}. Fix the migration, then run again.`, {
-          target: target.name,
-        }).toInfo();
-      }
-    } catch (error) {
-      broken = error as Error;
-      const info = reachabilityError(target, error).toInfo();
-      db.state = info.code === 'LOCKED' ? 'locked' : info.code === 'DATABASE_UNREACHABLE' ? 'unreachable' : 'failed';
-      db.error = info;
-    } finally {
-      stopWatching();
-      db.current = null;
-      // A client whose connection broke must not go back to the pool.
-      client.release(broken && (broken as ConsoleError).code !== 'LOCKED' ? broken : undefined);
-    }
-    publish();
-  };
-
-  const primary = targets.find((t) => t.role === 'primary');
-  const shards = targets.filter((t) => t.role !== 'primary');
-  const summary = Object.fromEntries(run.databases.map((d) => [d.name, d.pending]));
+  const state: RunState = { ...progress, ctx, files };
+  await countPending(state, targets);
+  const pending = Object.fromEntries(run.databases.map((d) => [d.name, d.pending]));
+  const entry = { action: 'migrations.up', target: options.database ?? 'all databases', details: { pending, parallel: options.parallel } };
   try {
-    await audited(ctx.pools.primary(), { action: 'migrations.up', target: options.database ?? 'all databases', details: { pending: summary, parallel: options.parallel } }, async () => {
-      if (primary) await runOne(primary);
-      if (primary && !finished.has(entry(primary.name).state) && !signal?.aborted) {
-        for (const shard of shards) {
-          Object.assign(entry(shard.name), {
-            state: 'skipped',
-            error: { code: 'MIGRATION_FAILED', message: `Not started: shards follow the primary, which did not finish. Resolve ${primary.name} first, then run again.`, target: shard.name },
-          });
-        }
-      } else {
-        await inParallel(shards, options.parallel, runOne);
-      }
-      if (signal?.aborted) throw signal.reason instanceof ConsoleError ? signal.reason : new ConsoleError('CANCELLED', 'The migration run was stopped on request.');
-      const failedHere = run.databases.filter((d) => !finished.has(d.state));
-      if (failedHere.length > 0) {
-        throw new ConsoleError('MIGRATION_FAILED', `Migrations did not finish on ${failedHere.map((d) => `${d.name} (${d.state})`).join(', ')}.`);
-      }
-    });
+    await audited(ctx.pools.primary(), entry, () => migrateAllTargets(state, targets, options.parallel));
   } catch (error) {
-    const info = toInfo(error);
-    // The run's own summary is already in the per-database entries; anything else stopped the run as a whole.
-    if (info.code === 'MIGRATION_FAILED' && run.databases.some((d) => !finished.has(d.state))) return finish(null);
-    if (signal?.aborted) return finish(stoppedInfo('the run', signal));
-    for (const db of run.databases) if (db.state === 'waiting') Object.assign(db, { state: 'skipped', error: info });
-    return finish(info);
+    return concludeAfterError(state, error);
   }
-  return finish(null);
+  return concludeRun(state, null);
 }
 
-function stoppedInfo(where: string, signal: AbortSignal | undefined): ErrorInfo {
-  const reason = signal?.reason instanceof ConsoleError ? signal.reason.message : 'Stopped on request.';
-  return { code: 'CANCELLED', message: `${reason} On ${where}, the migration in flight was rolled back and stays pending: run the migrations again to resume.`, target: where };
+/** What is pending now, for the progress total; a database that cannot answer shows up when it runs. */
+async function countPending(state: RunState, targets: readonly DatabaseTarget[]): Promise<void> {
+  await Promise.all(
+    targets.map(async (t) => {
+      const ledger = await readLedger(state.ctx.pools.get(t.name)).catch(() => null);
+      if (!ledger) return;
+      entryOf(state.run, t.name).pending = migrationsFor(t.role, state.files)
+        .filter((f) => !ledger.applied.has(f.version))
+        .map((f) => f.version);
+    }),
+  );
+  state.run.total = state.run.databases.reduce((n, d) => n + d.pending.length, 0);
+  state.publish();
+}
+
+/** The primary, then the shards unless the primary did not finish; throws when any database did not finish. */
+async function migrateAllTargets(state: RunState, targets: readonly DatabaseTarget[], parallel: number): Promise<void> {
+  const primary = targets.find((t) => t.role === 'primary');
+  const shards = targets.filter((t) => t.role !== 'primary');
+  if (primary) await migrateOne(state, primary);
+  if (primary && !COMPLETE_STATES.has(entryOf(state.run, primary.name).state) && !state.signal?.aborted) {
+    skipShards(state.run, primary, shards);
+  } else {
+    await inParallel(shards, parallel, (shard) => migrateOne(state, shard));
+  }
+  if (state.signal?.aborted) {
+    throw state.signal.reason instanceof ConsoleError ? state.signal.reason : new ConsoleError('CANCELLED', 'The migration run was stopped on request.');
+  }
+  const unfinished = state.run.databases.filter((d) => !COMPLETE_STATES.has(d.state));
+  if (unfinished.length > 0) {
+    throw new ConsoleError('MIGRATION_FAILED', `Migrations did not finish on ${unfinished.map(describeState).join(', ')}.`);
+  }
+}
+
+function describeState(db: DatabaseRun): string {
+  return `${db.name} (${db.state})`;
+}
+
+function skipShards(run: MigrationRun, primary: DatabaseTarget, shards: readonly DatabaseTarget[]): void {
+  const message = `Not started: shards follow the primary, which did not finish. Resolve ${primary.name} first, then run again.`;
+  for (const shard of shards) {
+    Object.assign(entryOf(run, shard.name), { state: 'skipped', error: { code: 'MIGRATION_FAILED', message, target: shard.name } });
+  }
+}
+
+/** One database on a connection of its own: unreachable, stopped, or whatever migrateDatabase says. */
+async function migrateOne(state: RunState, target: DatabaseTarget): Promise<void> {
+  const db = entryOf(state.run, target.name);
+  db.state = 'running';
+  state.publish();
+  if (state.signal?.aborted) {
+    Object.assign(db, { state: 'stopped', error: stoppedInfo(target.name, state.signal) });
+    state.publish();
+    return;
+  }
+  let client: pg.PoolClient;
+  try {
+    client = await state.ctx.pools.get(target.name).pool.connect();
+  } catch (error) {
+    Object.assign(db, { state: 'unreachable', error: reachabilityError(target, error).toInfo() });
+    state.publish();
+    return;
+  }
+  await migrateOnSession(state, target, db, client);
+  state.publish();
+}
+
+async function migrateOnSession(state: RunState, target: DatabaseTarget, db: DatabaseRun, client: pg.PoolClient): Promise<void> {
+  let broken: Error | undefined;
+  // Stopping the run cancels the migration this session is running; it rolls back and stays pending.
+  const stopWatching = cancelOnAbort(client, target, state.signal);
+  try {
+    const outcome = await migrateDatabase(client, migrationsFor(target.role, state.files), {
+      database: target.name,
+      lock: 'fail',
+      signal: state.signal,
+      onStep: (step) => recordStep(state, db, step),
+    });
+    recordOutcome(db, outcome, target, state.signal);
+  } catch (error) {
+    broken = error as Error;
+    const info = reachabilityError(target, error).toInfo();
+    db.state = info.code === 'LOCKED' ? 'locked' : info.code === 'DATABASE_UNREACHABLE' ? 'unreachable' : 'failed';
+    db.error = info;
+  } finally {
+    stopWatching();
+    db.current = null;
+    // A client whose connection broke must not go back to the pool.
+    client.release(broken && (broken as ConsoleError).code !== 'LOCKED' ? broken : undefined);
+  }
+}
+
+function recordStep(state: RunState, db: DatabaseRun, step: { version: string; phase: 'start' | 'applied' | 'failed' }): void {
+  db.current = step.phase === 'start' ? step.version : null;
+  if (step.phase === 'applied') {
+    db.applied.push(step.version);
+    db.pending = db.pending.filter((v) => v !== step.version);
+  }
+  if (step.phase !== 'start') state.run.done += 1;
+  state.publish();
+}
+
+function recordOutcome(db: DatabaseRun, outcome: DatabaseMigrationOutcome, target: DatabaseTarget, signal: AbortSignal | undefined): void {
+  db.pending = outcome.pending;
+  db.failed = outcome.failed;
+  db.state = outcome.stopped ? 'stopped' : outcome.failed ? 'failed' : outcome.applied.length > 0 ? 'applied' : 'up-to-date';
+  if (outcome.stopped) db.error = stoppedInfo(target.name, signal);
+  if (outcome.failed) {
+    const message =
+      `Migration ${outcome.failed.version} failed on ${target.name} and was rolled back there: ${outcome.failed.error}. ` +
+      'Fix the migration, then run again.';
+    db.error = new ConsoleError('MIGRATION_FAILED', message, { target: target.name }).toInfo();
+  }
+}
+
+/** A failure the run itself reported is in the per-database entries; anything else stopped the run as a whole. */
+function concludeAfterError(state: RunState, error: unknown): MigrationRun {
+  const info = toInfo(error);
+  if (info.code === 'MIGRATION_FAILED' && state.run.databases.some((d) => !COMPLETE_STATES.has(d.state))) return concludeRun(state, null);
+  if (state.signal?.aborted) return concludeRun(state, stoppedInfo('the run', state.signal));
+  for (const db of state.run.databases) if (db.state === 'waiting') Object.assign(db, { state: 'skipped', error: info });
+  return concludeRun(state, info);
+}
+
+/** Sets the run's final state (interrupted, succeeded or failed), publishes it and returns a snapshot. */
+function concludeRun(progress: RunProgress, error: ErrorInfo | null): MigrationRun {
+  const { run, signal } = progress;
+  run.error = error;
+  run.finishedAt = new Date().toISOString();
+  run.state = signal?.aborted ? 'interrupted' : error === null && run.databases.every((d) => COMPLETE_STATES.has(d.state)) ? 'succeeded' : 'failed';
+  progress.publish();
+  return structuredClone(run);
 }
 
 async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
