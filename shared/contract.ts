@@ -11,6 +11,7 @@ import { jobMethods } from './methods/job-methods.ts';
 import { backupMethods } from './methods/backup-methods.ts';
 import { queryMethods } from './methods/query-methods.ts';
 import { restoreMethods } from './methods/restore-methods.ts';
+import { profileMethods } from './methods/profile-methods.ts';
 
 /*
  * The one contract between the renderer, the CLI and the main-process core. Every method's params and
@@ -29,6 +30,7 @@ export * from './methods/job-methods.ts';
 export * from './methods/backup-methods.ts';
 export * from './methods/query-methods.ts';
 export * from './methods/restore-methods.ts';
+export * from './methods/profile-methods.ts';
 
 export const contract = {
   ...clusterMethods,
@@ -42,6 +44,7 @@ export const contract = {
   ...backupMethods,
   ...queryMethods,
   ...restoreMethods,
+  ...profileMethods,
 } as const;
 
 export type Contract = typeof contract;

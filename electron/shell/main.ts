@@ -2,10 +2,7 @@ import { app, BrowserWindow, ipcMain, safeStorage, session, shell } from 'electr
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { ConsoleError } from '../../shared/errors.ts';
-import { loadClusterProfile } from '../core/config/resolve-profile-source.ts';
-import { openConsole, type ConsoleContext } from '../core/console-context.ts';
-import type { Dispatch } from '../core/dispatch/dispatcher.ts';
-import { consoleDispatcher } from '../core/dispatch/console-dispatcher.ts';
+import { ConsoleSession } from '../core/session/console-session.ts';
 import { openConsoleLog, type ConsoleLog } from '../core/log/console-log.ts';
 import { logConsole, profileSecrets } from '../core/log/log-console.ts';
 import { CONTENT_SECURITY_POLICY } from '../core/http/http-bridge.ts';
@@ -24,20 +21,40 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const rendererIndex = join(here, '..', '..', 'renderer', 'index.html');
 const appUrl = pathToFileURL(rendererIndex).toString();
 
-let context: ConsoleContext | null = null;
+let consoleSession: ConsoleSession | null = null;
 
-async function createDispatch(log: ConsoleLog): Promise<Dispatch> {
-  try {
-    const secrets = safeStorageSecretStore(safeStorage, join(app.getPath('userData'), 'secrets.json'));
-    const profile = await loadClusterProfile({ profile: process.env.SHARD_CONSOLE_PROFILE }, { env: process.env, secrets });
-    context = openConsole(profile);
-    logConsole(context, log);
-    return consoleDispatcher(context, { onUnexpectedError: (method, error) => log.incident(method, error) });
-  } catch (error) {
-    const info = error instanceof ConsoleError ? error.toInfo() : { code: 'INTERNAL' as const, message: String(error) };
-    log.warn(`no console opened: ${info.code}: ${info.message}`);
-    return async () => ({ ok: false, error: info });
+/** The keychain is usable unless Electron fell back to plain text (no libsecret or kwallet on Linux). */
+function keychainUsable(): boolean {
+  return safeStorage.isEncryptionAvailable() && safeStorage.getSelectedStorageBackend?.() !== 'basic_text';
+}
+
+/**
+ * The app's session: the start screen until a profile is opened (or the one SHARD_CONSOLE_PROFILE
+ * names), passwords typed in the app kept by the OS keychain, the demo started from the unpacked binaries.
+ */
+async function openSession(log: ConsoleLog): Promise<ConsoleSession> {
+  const created = new ConsoleSession({
+    dataDir: userDataDir(),
+    env: process.env,
+    secrets: safeStorageSecretStore(safeStorage, join(app.getPath('userData'), 'secrets.json')),
+    secretStorage: keychainUsable() ? 'keychain' : 'none',
+    startDemo: async () => {
+      const { runDemo } = await import('../core/demo/run-demo.ts');
+      const demo = await runDemo({ log: (line) => log.info(`demo: ${line}`) });
+      return { profilePath: demo.profilePath, stop: () => demo.cluster.stop() };
+    },
+    onOpened: (ctx) => logConsole(ctx, log),
+    onUnexpectedError: (method, error) => log.incident(method, error),
+  });
+  const path = process.env.SHARD_CONSOLE_PROFILE;
+  if (path) {
+    await created.open({ kind: 'profile', path }).catch((error: unknown) => {
+      const info = error instanceof ConsoleError ? error.toInfo() : { code: 'INTERNAL', message: String(error) };
+      // The start screen opens instead: the profile is one click away, with its error shown there.
+      log.warn(`SHARD_CONSOLE_PROFILE ${path} did not open: ${info.code}: ${info.message}`);
+    });
   }
+  return created;
 }
 
 function createWindow(): void {
@@ -61,7 +78,7 @@ function showWindow(): void {
 
 function start(): void {
   // The same log as `shard-console serve`, in the console's own data folder; never a secret in it.
-  const log = openConsoleLog({ dir: join(userDataDir(), 'logs'), secrets: () => (context ? profileSecrets(context) : []) });
+  const log = openConsoleLog({ dir: join(userDataDir(), 'logs'), secrets: () => (consoleSession?.current ? profileSecrets(consoleSession.current) : []) });
   log.info(`desktop app ${app.getVersion()} starting (Electron ${process.versions.electron}${app.isPackaged ? ', packaged' : ''})`);
   app.enableSandbox();
   // Every web contents, whoever creates it, before it loads anything.
@@ -73,14 +90,15 @@ function start(): void {
     session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
       callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
     });
-    registerIpcGateway(ipcMain, await createDispatch(log), () => appUrl);
+    consoleSession = await openSession(log);
+    registerIpcGateway(ipcMain, consoleSession.dispatch, () => appUrl);
     createWindow();
     followPlatformLifecycle(app, {
       platform: process.platform,
       windowCount: () => BrowserWindow.getAllWindows().length,
       createWindow,
       shutdown: async () => {
-        await context?.close().catch((error: unknown) => log.incident('closing the console', error));
+        await consoleSession?.close().catch((error: unknown) => log.incident('closing the console', error));
         log.info('desktop app stopped');
       },
     });

@@ -13,6 +13,10 @@ import { MoveJobPage } from './routes/moves/MoveJobPage.tsx';
 import { Jobs } from './routes/Jobs.tsx';
 import { Loading } from './components/Loading.tsx';
 import { Backups } from './routes/Backups.tsx';
+import { Profiles } from './routes/Profiles.tsx';
+import { ProfileEditor } from './routes/ProfileEditor.tsx';
+import { StartLayout } from './components/Layout.tsx';
+import { useSessionInfo } from './api/hooks.ts';
 import { useRoute } from './router/use-route.ts';
 import { Suspense, lazy, useEffect } from 'react';
 import type { Route } from './router/routes.ts';
@@ -33,6 +37,8 @@ const titles: Record<Route['name'], string> = {
   jobs: 'Jobs',
   query: 'Query',
   backups: 'Backups',
+  profiles: 'Profiles',
+  'profile-form': 'Profile',
   'not-found': 'Not found',
 };
 
@@ -41,8 +47,18 @@ export function App() {
   useEffect(() => {
     document.title = route.name === 'tenant' ? `Website ${route.id} · Shard Console` : route.name === 'shard' ? `${route.database} · Shard Console` : `${titles[route.name]} · Shard Console`;
   }, [route]);
+  const session = useSessionInfo();
+  if (session.data === undefined) {
+    return <StartLayout>{session.error !== undefined ? <ErrorPanel error={session.error} onRetry={session.refetch} /> : <Loading label="Connecting to the console…" />}</StartLayout>;
+  }
+  // No profile open yet: the start screen (and the profile form), without the cluster's pages.
+  if (session.data.profile === null) {
+    return <StartLayout>{route.name === 'profile-form' ? <ProfileEditor key={route.path ?? ''} path={route.path} /> : <Profiles />}</StartLayout>;
+  }
   return (
     <Layout route={route}>
+      {route.name === 'profiles' && <Profiles />}
+      {route.name === 'profile-form' && <ProfileEditor key={route.path ?? ''} path={route.path} />}
       {route.name === 'overview' && <Overview />}
       {route.name === 'tenants' && <Tenants />}
       {route.name === 'tenant' && <TenantDetail key={route.id} id={route.id} />}

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { errorInfoSchema } from '../errors.ts';
 import { method } from '../method.ts';
-import { shardName } from './common-schemas.ts';
+import { pathParam, shardName } from './common-schemas.ts';
 import { jobProgressEventSchema } from './job-methods.ts';
 
 /*
@@ -12,8 +12,6 @@ import { jobProgressEventSchema } from './job-methods.ts';
 export const backupFormatSchema = z.enum(['custom', 'directory']);
 export type BackupFormatName = z.infer<typeof backupFormatSchema>;
 
-/** A path on the machine running the console: a backup folder, an archive file or a directory dump. */
-const pathParam = z.string().min(1).max(4096);
 
 /** One database of a backup, as `manifest.json` records it. */
 export const manifestDatabaseSchema = z.object({

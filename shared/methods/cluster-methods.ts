@@ -55,11 +55,15 @@ export const catalogResultSchema = z.object({
 });
 
 export const sessionInfoResultSchema = z.object({
-  profile: z.string(),
-  profileSource: z.string(),
+  /** Null before a profile is opened: the app shows its start screen. */
+  profile: z.string().nullable(),
+  profileSource: z.string().nullable(),
   version: z.string(),
   readOnly: z.boolean(),
+  /** Whether passwords typed in the app can be kept (the desktop app's OS keychain) or not (browser mode, CLI). */
+  secretStorage: z.enum(['keychain', 'none']),
 });
+export type SessionInfo = z.infer<typeof sessionInfoResultSchema>;
 
 
 export const addShardResultSchema = z.object({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { method } from '../method.ts';
-import { shardName, websiteId } from './common-schemas.ts';
+import { pathParam, shardName, websiteId } from './common-schemas.ts';
 import { jobIdSchema, viewRefreshSchema } from './move-methods.ts';
 
 /*
@@ -56,9 +56,6 @@ export const restoreSchemaName = z
   .string()
   .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lowercase identifier: letters, digits and underscores, not starting with a digit, at most 63 characters')
   .refine((s) => !s.startsWith('pg_') && !['public', 'information_schema', 'shard_console'].includes(s), 'a schema of its own, not public, pg_*, information_schema or shard_console');
-
-/** A path on the machine running the console: a backup folder (with manifest.json) or one archive. */
-const pathParam = z.string().min(1).max(4096);
 
 export const restoreRequestSchema = z
   .object({

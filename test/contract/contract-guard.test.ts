@@ -4,6 +4,9 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { contract, methodNames } from '../../shared/contract.ts';
 import { createHandlers } from '../../electron/core/dispatch/handlers.ts';
+import { ConsoleSession } from '../../electron/core/session/console-session.ts';
+import { profileHandlers } from '../../electron/core/session/profile-handlers.ts';
+import { memorySecretStore } from '../../electron/core/config/secret-store.ts';
 import type { ConsoleContext } from '../../electron/core/console-context.ts';
 
 const exposed = vi.hoisted(() => ({ api: null as null | { invoke: (...args: unknown[]) => Promise<unknown> }, sent: [] as unknown[][] }));
@@ -28,10 +31,15 @@ function importsOf(file: string): string[] {
 }
 
 describe('one contract', () => {
-  it('has exactly one handler per contract method', () => {
+  it('has exactly one handler per contract method: the console answers all but the profile methods, the session those', () => {
     const handlers = createHandlers({} as ConsoleContext);
+    const session = new ConsoleSession({ dataDir: '/nonexistent', env: {}, secrets: memorySecretStore(), secretStorage: 'none' });
+    const sessionNames = Object.keys(profileHandlers(session));
     const contractNames = Object.keys(contract).sort();
-    expect(Object.keys(handlers).sort()).toEqual(contractNames);
+    expect(new Set([...Object.keys(handlers), ...sessionNames]).size).toBe(contractNames.length);
+    expect([...new Set([...Object.keys(handlers), ...sessionNames])].sort()).toEqual(contractNames);
+    expect(Object.keys(handlers).filter((m) => m.startsWith('profiles.'))).toEqual([]);
+    expect(sessionNames.filter((m) => !m.startsWith('profiles.'))).toEqual(['session.info']);
     expect([...methodNames].sort()).toEqual(contractNames);
     expect(contractNames.length).toBeGreaterThanOrEqual(5);
   });
@@ -57,6 +65,7 @@ describe('one contract', () => {
  */
 const TRANSPORT_MODULES = [
   /^core\/dispatch\/(console-dispatcher|dispatcher|control-characters)\.ts$/,
+  /^core\/session\/console-session\.ts$/,
   /^core\/config\//,
   /^core\/console-context\.ts$/,
   /^core\/http\/http-bridge\.ts$/,

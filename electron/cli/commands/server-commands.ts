@@ -2,9 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
-import type { ConsoleContext } from '../../core/console-context.ts';
-import { consoleDispatcher } from '../../core/dispatch/console-dispatcher.ts';
-import { openConsoleLog } from '../../core/log/console-log.ts';
+import { resolveProfileSource } from '../../core/config/resolve-profile-source.ts';
+import { envSecretReader } from '../../core/config/secret-store.ts';
+import { openConsoleLog, type ConsoleLog } from '../../core/log/console-log.ts';
+import { ConsoleSession } from '../../core/session/console-session.ts';
 import { logConsole, profileSecrets } from '../../core/log/log-console.ts';
 import { userDataDir } from '../../core/user-data-dir.ts';
 import { startHttpBridge } from '../../core/http/http-bridge.ts';
@@ -13,7 +14,6 @@ import type { runDemo } from '../../core/demo/run-demo.ts';
 import { clusterOptions, intOption, numberOption } from '../cli-args.ts';
 import { stringOption, type CliCommand, type OptionValues } from '../cli-command.ts';
 import type { CliIo } from '../cli-output.ts';
-import { openConsoleFromOptions } from '../open-console-from-options.ts';
 
 const repoRoot = APP_ROOT;
 
@@ -56,37 +56,66 @@ async function runDemoCommand(options: OptionValues, io: CliIo): Promise<number>
   return 0;
 }
 
-async function runServeCommand(ctx: ConsoleContext, options: OptionValues, io: CliIo): Promise<number> {
-  let bridgeToken: string | null = null;
-  const log = openConsoleLog({ dir: join(userDataDir(), 'logs'), secrets: () => [...profileSecrets(ctx), ...(bridgeToken ? [bridgeToken] : [])] });
-  const unobserve = logConsole(ctx, log);
-  const dispatch = consoleDispatcher(ctx, {
+/**
+ * The app's session for browser mode: the profile the options name opened first (a bad one stops here,
+ * as before), or none, and then the start screen; typed passwords are never kept here.
+ */
+async function openSession(options: OptionValues, io: CliIo, log: ConsoleLog): Promise<ConsoleSession> {
+  const session = new ConsoleSession({
+    dataDir: userDataDir(),
+    env: process.env,
+    secrets: envSecretReader(process.env),
+    secretStorage: 'none',
+    startDemo: async () => {
+      const demo = await (await loadDemo()).runDemo({ log: (line: string) => io.err(line) });
+      return { profilePath: demo.profilePath, stop: () => demo.cluster.stop() };
+    },
+    onOpened: (ctx) => logConsole(ctx, log),
     onUnexpectedError: (method, error) => {
       const where = log.incident(method, error);
       io.err(`${method} failed unexpectedly: written to ${where}`);
       return where;
     },
   });
-  const bridgeOptions: Parameters<typeof startHttpBridge>[0] = { dispatch, staticDir: RENDERER_DIR };
-  const port = intOption(options.port, 'port', { min: 0, max: 65535 });
-  if (port !== undefined) (bridgeOptions as { port?: number }).port = port;
-  const token = process.env.SHARD_CONSOLE_TOKEN;
-  // Set but empty is a mistake too: refused by the bridge's strength check, not silently random.
-  if (token !== undefined) Object.assign(bridgeOptions, { token, tokenSource: 'SHARD_CONSOLE_TOKEN' });
-  if (!existsSync(join(RENDERER_DIR, 'index.html'))) io.err('note: no renderer build in dist/renderer; run `npm run build:renderer` to get the pages (the /rpc API works without it).');
-  const bridge = await startHttpBridge(bridgeOptions);
-  bridgeToken = bridge.token;
-  log.info(`serve listening on ${bridge.url}`);
-  if (options.json) io.out(JSON.stringify({ url: bridge.url, port: bridge.port, token: bridge.token, log: log.file }));
-  else {
-    io.out(`Shard Console (browser mode) for ${ctx.profile.name}: ${bridge.url}`);
-    io.err(`log: ${log.file}`);
+  const source = resolveProfileSource({ profile: stringOption(options, 'profile'), railsConfig: stringOption(options, 'rails-config'), env: stringOption(options, 'env') }, process.env);
+  try {
+    if (source !== null) await session.open(source.kind === 'profile' ? { kind: 'profile', path: source.path } : { kind: 'rails', file: source.file, environment: source.environment });
+  } catch (error) {
+    await session.close();
+    throw error;
   }
-  await untilSignal();
-  await bridge.close();
-  log.info('serve stopped');
-  unobserve();
-  return 0;
+  return session;
+}
+
+async function runServeCommand(options: OptionValues, io: CliIo): Promise<number> {
+  let bridgeToken: string | null = null;
+  let session: ConsoleSession | null = null;
+  const log = openConsoleLog({ dir: join(userDataDir(), 'logs'), secrets: () => [...(session?.current ? profileSecrets(session.current) : []), ...(bridgeToken ? [bridgeToken] : [])] });
+  session = await openSession(options, io, log);
+  try {
+    const bridgeOptions: Parameters<typeof startHttpBridge>[0] = { dispatch: session.dispatch, staticDir: RENDERER_DIR };
+    const port = intOption(options.port, 'port', { min: 0, max: 65535 });
+    if (port !== undefined) (bridgeOptions as { port?: number }).port = port;
+    const token = process.env.SHARD_CONSOLE_TOKEN;
+    // Set but empty is a mistake too: refused by the bridge's strength check, not silently random.
+    if (token !== undefined) Object.assign(bridgeOptions, { token, tokenSource: 'SHARD_CONSOLE_TOKEN' });
+    if (!existsSync(join(RENDERER_DIR, 'index.html'))) io.err('note: no renderer build in dist/renderer; run `npm run build:renderer` to get the pages (the /rpc API works without it).');
+    const bridge = await startHttpBridge(bridgeOptions);
+    bridgeToken = bridge.token;
+    log.info(`serve listening on ${bridge.url}`);
+    const profile = session.currentProfile;
+    if (options.json) io.out(JSON.stringify({ url: bridge.url, port: bridge.port, token: bridge.token, log: log.file, profile: profile?.name ?? null }));
+    else {
+      io.out(`Shard Console (browser mode) ${profile ? `for ${profile.name}` : 'with no profile open yet: pick one on its start screen'}: ${bridge.url}`);
+      io.err(`log: ${log.file}`);
+    }
+    await untilSignal();
+    await bridge.close();
+    log.info('serve stopped');
+    return 0;
+  } finally {
+    await session.close();
+  }
 }
 
 /** Where an unpacked Electron keeps its executable, as the electron package's path.txt says once installed. */
@@ -107,38 +136,22 @@ function electronBinary(): string | null {
   }
 }
 
-/** `npm start`: the desktop app where Electron is installed, browser mode otherwise; the demo cluster when no profile is given. */
+/** `npm start`: the desktop app where Electron is installed, browser mode otherwise; the start screen when no profile is given. */
 async function runStartCommand(options: OptionValues, io: CliIo): Promise<number> {
-  let demo: Awaited<ReturnType<typeof runDemo>> | null = null;
-  let effective = options;
-  if (!stringOption(options, 'profile') && !stringOption(options, 'rails-config') && !process.env.SHARD_CONSOLE_PROFILE) {
-    io.err('No profile given: starting the embedded demo cluster (shard-console demo).');
-    demo = await (await loadDemo()).runDemo({ log: (line: string) => io.err(line) });
-    effective = { ...options, profile: demo.profilePath };
+  const binary = electronBinary();
+  const shellMain = join(repoRoot, 'dist', 'electron', 'shell', 'main.js');
+  if (binary && existsSync(shellMain)) {
+    const profile = stringOption(options, 'profile');
+    const env = { ...process.env, ...(profile ? { SHARD_CONSOLE_PROFILE: profile } : {}) };
+    const child = spawn(binary, [shellMain], { stdio: 'inherit', env });
+    return await new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 0)));
   }
-  try {
-    const binary = electronBinary();
-    const shellMain = join(repoRoot, 'dist', 'electron', 'shell', 'main.js');
-    if (binary && existsSync(shellMain)) {
-      const profile = stringOption(effective, 'profile');
-      const env = { ...process.env, ...(profile ? { SHARD_CONSOLE_PROFILE: profile } : {}) };
-      const child = spawn(binary, [shellMain], { stdio: 'inherit', env });
-      return await new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 0)));
-    }
-    io.err(
-      binary
-        ? 'The desktop shell is not built (run `npm run build`); serving the console in browser mode instead.'
-        : 'Electron binary not installed on this machine; serving the console in browser mode instead.',
-    );
-    const ctx = await openConsoleFromOptions(effective);
-    try {
-      return await runServeCommand(ctx, effective, io);
-    } finally {
-      await ctx.close();
-    }
-  } finally {
-    await demo?.cluster.stop();
-  }
+  io.err(
+    binary
+      ? 'The desktop shell is not built (run `npm run build`); serving the console in browser mode instead.'
+      : 'Electron binary not installed on this machine; serving the console in browser mode instead.',
+  );
+  return runServeCommand(options, io);
 }
 
 export const demoCommand: CliCommand = {
@@ -153,15 +166,16 @@ export const demoCommand: CliCommand = {
 export const serveCommand: CliCommand = {
   name: 'serve',
   usage: 'serve [--port N]',
-  summary: 'browser mode: the console on a loopback URL with a per-run token',
-  options: { port: { type: 'string' } },
-  run: (ctx, { options, io }) => runServeCommand(ctx, options, io),
+  summary: 'browser mode: the console on a loopback URL with a per-run token; the start screen when no profile is given',
+  options: { ...clusterOptions, port: { type: 'string' } },
+  run: null,
+  runStandalone: ({ options, io }) => runServeCommand(options, io),
 };
 
 export const startCommand: CliCommand = {
   name: 'start',
   usage: 'start',
-  summary: 'open the console: the desktop app, or browser mode without Electron; the demo cluster when no profile is given',
+  summary: 'open the console: the desktop app, or browser mode without Electron; the start screen (profiles, the demo) when no profile is given',
   options: { ...clusterOptions, port: { type: 'string' } },
   run: null,
   runStandalone: ({ options, io }) => runStartCommand(options, io),

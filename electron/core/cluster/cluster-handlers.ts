@@ -4,10 +4,11 @@ import type { HandlersFor } from '../dispatch/handlers.ts';
 import { addShard } from '../add-shard/add-shard.ts';
 import { catalogTables } from '../catalog/catalog-tables.ts';
 import { clusterOverview } from './cluster-overview.ts';
+import { consoleSessionInfo } from './session-info.ts';
 
 export function clusterHandlers(ctx: ConsoleContext): HandlersFor<keyof typeof clusterMethods> {
   return {
-    'session.info': async () => ({ profile: ctx.profile.name, profileSource: ctx.profile.source, version: ctx.version, readOnly: ctx.profile.readOnly }),
+    'session.info': async () => consoleSessionInfo(ctx, 'none'),
     'cluster.overview': async () => clusterOverview(ctx),
     'catalog.tables': async (params) => catalogTables(ctx, params.database),
     'cluster.addShard': async (params) => addShard(ctx, params),

@@ -85,11 +85,8 @@ function findPair(doc: Document, node: Node | undefined, key: string): Pair | un
   return undefined;
 }
 
-export async function importRailsDatabaseYml(
-  file: string,
-  environment: string,
-  options: RailsImportOptions,
-): Promise<{ readonly databases: readonly DatabaseTarget[] }> {
+/** database.yml read, its ERB rendered and parsed as Rails would (duplicate keys: the last wins; merge keys). */
+async function parseRailsYml(file: string, options: RailsImportOptions) {
   const source = await readSource(file);
   const rendered = renderErb(source, { file, env: options.env });
   const lines = new LineCounter();
@@ -108,6 +105,29 @@ export async function importRailsDatabaseYml(
   if (!isPlainObject(root)) {
     throw new ConsoleError('CONFIG_INVALID', `${file}: expected a mapping of Rails environments (development:, production:, ...).`, { target: file });
   }
+  return { source, rendered, lines, doc, root };
+}
+
+/**
+ * The environments of a database.yml, in file order, leaving out templates (`default: &default`, a
+ * mapping other environments merge from, which Rails never connects to on its own).
+ */
+export async function railsEnvironmentNames(file: string, options: RailsImportOptions): Promise<string[]> {
+  const { doc, root } = await parseRailsYml(file, options);
+  const top = doc.contents;
+  const anchored = new Set<string>();
+  if (isMap(top)) {
+    for (const pair of top.items) if (isScalar(pair.key) && (pair.value as { anchor?: string } | null)?.anchor) anchored.add(String(pair.key.value));
+  }
+  return Object.keys(root).filter((name) => !anchored.has(name));
+}
+
+export async function importRailsDatabaseYml(
+  file: string,
+  environment: string,
+  options: RailsImportOptions,
+): Promise<{ readonly databases: readonly DatabaseTarget[] }> {
+  const { source, rendered, lines, doc, root } = await parseRailsYml(file, options);
   if (!Object.hasOwn(root, environment)) {
     const known = Object.keys(root);
     throw new ConsoleError(

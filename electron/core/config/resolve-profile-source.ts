@@ -30,7 +30,7 @@ export function resolveProfileSource(args: ProfileSourceArgs, processEnv: Enviro
   return null;
 }
 
-/** Resolves the source and loads it; a database.yml on its own becomes a profile named `rails:<environment>`. */
+/** Resolves the source from the command line's options and the environment, and loads it. */
 export async function loadClusterProfile(args: ProfileSourceArgs, options: LoadProfileOptions): Promise<ResolvedProfile> {
   const source = resolveProfileSource(args, options.env);
   if (source === null) {
@@ -39,6 +39,11 @@ export async function loadClusterProfile(args: ProfileSourceArgs, options: LoadP
       'No profile given. Run `shard-console demo` to create one, or pass --profile FILE / --rails-config FILE --env NAME.',
     );
   }
+  return loadProfileSource(source, options);
+}
+
+/** Loads one source; a database.yml on its own becomes a profile named `rails:<environment>`. */
+export async function loadProfileSource(source: ProfileSource, options: LoadProfileOptions): Promise<ResolvedProfile> {
   if (source.kind === 'profile') return loadProfile(source.path, options);
   await access(source.file).catch((error: NodeJS.ErrnoException) => {
     // Other failures (a folder, no permission) are reported by the importer with their own cause.

@@ -31,3 +31,4 @@ export async function callConsole<M extends MethodName>(ctx: ConsoleContext, met
   if (!envelope.ok) throw ConsoleError.fromInfo(envelope.error);
   return envelope.result as MethodResult<M>;
 }
+

@@ -1,7 +1,7 @@
 import { contract, isMethodName, type Envelope, type MethodName } from '../../../shared/contract.ts';
 import { ConsoleError, type ErrorInfo } from '../../../shared/errors.ts';
 import { controlCharacterMessage, describeCodePoint, findControlCharacter } from './control-characters.ts';
-import type { Handlers } from './handlers.ts';
+import type { ConsoleHandlers } from './handlers.ts';
 import type { z } from 'zod';
 import { runWithSignal, type CallContext } from '../call-context.ts';
 import { readOnlyRefusal } from '../read-only-guard.ts';
@@ -31,7 +31,7 @@ function issuesToText(issues: readonly { path: readonly PropertyKey[]; message: 
 }
 
 /** The one entry point every transport calls: validates params, runs the handler, returns one envelope shape. */
-export function createDispatcher(handlers: Handlers, options: DispatcherOptions = {}): Dispatch {
+export function createDispatcher(handlers: ConsoleHandlers, options: DispatcherOptions = {}): Dispatch {
   return async (method, rawParams, call = {}) => {
     if (!isMethodName(method)) {
       const shown = findControlCharacter(method) === null ? JSON.stringify(method) : 'with that name';
@@ -59,8 +59,9 @@ export function createDispatcher(handlers: Handlers, options: DispatcherOptions 
         target: method,
       });
     }
+    const handler = handlers[method] as ((params: unknown, context: CallContext) => Promise<unknown>) | undefined;
+    if (handler === undefined) return fail(notAnsweredHere(method));
     try {
-      const handler = handlers[method] as (params: unknown, context: CallContext) => Promise<unknown>;
       const context = callContext(spec.events, call, options.validateResults === true, method);
       const result = await runWithSignal(context.signal, () => handler(parsed.data, context));
       if (options.validateResults) {
@@ -106,4 +107,13 @@ function cancelledInfo(method: string, reason: unknown): ErrorInfo {
 
 function fail(error: ErrorInfo): Envelope<MethodName> {
   return { ok: false, error };
+}
+
+/** A console open on one profile (the CLI) has no session: the profile methods are answered by the app. */
+function notAnsweredHere(method: string): ErrorInfo {
+  return {
+    code: 'ACTION_NOT_ALLOWED',
+    message: `${method} is answered by the app (the desktop app or \`shard-console serve\`), where profiles are opened and switched. On the command line pass --profile FILE, or --rails-config FILE --env NAME.`,
+    target: method,
+  };
 }

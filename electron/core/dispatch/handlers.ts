@@ -1,4 +1,4 @@
-import type { MethodEvent, MethodName, MethodResult, ParsedParams } from '../../../shared/contract.ts';
+import type { MethodEvent, MethodName, MethodResult, ParsedParams, profileMethods } from '../../../shared/contract.ts';
 import type { CallContext } from '../call-context.ts';
 import type { ConsoleContext } from '../console-context.ts';
 import { jobHandlers } from '../jobs/job-handlers.ts';
@@ -19,8 +19,12 @@ export type Handler<M extends MethodName> = (params: ParsedParams<M>, call: Call
 export type HandlersFor<Names extends MethodName> = { readonly [M in Names]: Handler<M> };
 /** Exactly one handler per contract method: the mapped type makes a missing one a compile error. */
 export type Handlers = HandlersFor<MethodName>;
+/** The methods a console open on one profile answers; the profile methods belong to the app's session (core/session/). */
+export type ConsoleMethodName = Exclude<MethodName, keyof typeof profileMethods>;
+/** What a dispatcher serves: every console method, and the profile methods where a session answers them. */
+export type ConsoleHandlers = HandlersFor<ConsoleMethodName> & Partial<Handlers>;
 
-export function createHandlers(ctx: ConsoleContext): Handlers {
+export function createHandlers(ctx: ConsoleContext): HandlersFor<ConsoleMethodName> {
   return Object.freeze({
     ...clusterHandlers(ctx),
     ...tenantHandlers(ctx),

@@ -44,10 +44,13 @@ export function Layout({ route, children }: { route: Route; children: ReactNode 
           <span className="sidebar__label">Profile</span>
           {session.data !== undefined ? (
             <>
-              <span className="sidebar__profile-name" title={session.data.profileSource}>
+              <span className="sidebar__profile-name" title={session.data.profileSource ?? undefined}>
                 {session.data.profile}
               </span>
               {session.data.readOnly && <span className="badge badge--muted">read-only</span>}
+              <a className="sidebar__switch" href="#/profiles" aria-current={route.name === 'profiles' || route.name === 'profile-form' ? 'page' : undefined} data-testid="switch-profile">
+                Switch profile…
+              </a>
             </>
           ) : session.error !== undefined ? (
             <span className="sidebar__profile-name sidebar__profile-name--error">not connected</span>
@@ -67,6 +70,18 @@ export function Layout({ route, children }: { route: Route; children: ReactNode 
         {session.data !== undefined && <div className="sidebar__version">v{session.data.version}</div>}
       </nav>
       <main id="main" className="content" tabIndex={-1}>
+        {children}
+      </main>
+    </div>
+  );
+}
+
+/** The frame of the start screen: no cluster pages to navigate before a profile is open. */
+export function StartLayout({ children }: { children: ReactNode }) {
+  return (
+    <div className="start">
+      <header className="start__brand">Shard Console</header>
+      <main id="main" className="start__content" tabIndex={-1}>
         {children}
       </main>
     </div>

@@ -16,6 +16,8 @@ export type Route =
   | { name: 'move'; jobId: string }
   | { name: 'jobs' }
   | { name: 'backups'; open: string | null }
+  | { name: 'profiles' }
+  | { name: 'profile-form'; path: string | null }
   | { name: 'not-found'; path: string };
 
 export function parseRoute(hash: string): Route {
@@ -28,6 +30,12 @@ export function parseRoute(hash: string): Route {
   if (path === '/drift') return { name: 'drift' };
   if (path === '/shards') return { name: 'shards' };
   if (path === '/query') return { name: 'query' };
+  if (path === '/profiles') return { name: 'profiles' };
+  if (path === '/profiles/new') return { name: 'profile-form', path: null };
+  if (path === '/profiles/edit') {
+    const file = query.get('path');
+    return file === null || file === '' ? { name: 'profile-form', path: null } : { name: 'profile-form', path: file };
+  }
   const shard = /^\/shards\/([^/]+)$/.exec(path);
   if (shard?.[1] !== undefined) return { name: 'shard', database: decodeURIComponent(shard[1]) };
   if (path === '/doctor') {
@@ -82,6 +90,10 @@ export function routeHref(route: Route): string {
       return '#/jobs';
     case 'backups':
       return route.open === null ? '#/backups' : `#/backups?open=${encodeURIComponent(route.open)}`;
+    case 'profiles':
+      return '#/profiles';
+    case 'profile-form':
+      return route.path === null ? '#/profiles/new' : `#/profiles/edit?path=${encodeURIComponent(route.path)}`;
     case 'not-found':
       return `#${route.path}`;
   }

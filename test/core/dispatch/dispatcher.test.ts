@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createDispatcher } from '../../../electron/core/dispatch/dispatcher.ts';
-import { createHandlers, type Handlers } from '../../../electron/core/dispatch/handlers.ts';
+import { createHandlers, type ConsoleHandlers, type Handlers } from '../../../electron/core/dispatch/handlers.ts';
 import type { ConsoleContext } from '../../../electron/core/console-context.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 
-function handlersWith(overrides: Partial<Handlers>): Handlers {
+function handlersWith(overrides: Partial<Handlers>): ConsoleHandlers {
   return { ...createHandlers({} as ConsoleContext), ...overrides };
 }
 

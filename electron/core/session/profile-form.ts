@@ -1,0 +1,127 @@
+import type { DatabaseForm, PasswordField, ProfileForm } from '../../../shared/contract.ts';
+import { ConsoleError } from '../../../shared/errors.ts';
+import { PRIMARY_SHARD_NAME } from '../config/build-database-target.ts';
+import { BARE_REFERENCE } from '../config/expand-variables.ts';
+import { parsePostgresUrl } from '../config/postgres-url.ts';
+import { DEFAULT_GLOBAL_TABLES, DEFAULT_TENANT_KEYS, type ConnectionEntry, type ProfileFile } from '../config/profile-schema.ts';
+import { locateUrlPassword } from '../config/url-password.ts';
+
+/*
+ * The profile form <-> the profile file. The form names every database by its fields; the file may use
+ * a URL (read into fields), `${VAR}` references (kept) and `passwordSecret` (kept by name). A typed
+ * password never reaches the file: the caller stores it and passes the secret name that replaces it.
+ */
+
+/** The keychain entry a typed password of this profile's database is stored under. */
+export function secretNameFor(profileName: string, shard: string): string {
+  return `shard-console/${profileName}/${shard}`;
+}
+
+function passwordEntry(password: PasswordField, storedAs: string | undefined): Pick<ConnectionEntry, 'password' | 'passwordSecret'> {
+  switch (password.kind) {
+    case 'none':
+      return {};
+    case 'env':
+      return { password: `\${${password.variable}}` };
+    case 'secret':
+      return { passwordSecret: password.name };
+    case 'typed':
+      if (storedAs === undefined) throw new Error('a typed password must be stored before the profile is written');
+      return { passwordSecret: storedAs };
+  }
+}
+
+function connectionOf(db: DatabaseForm, storedAs: string | undefined): ConnectionEntry {
+  return {
+    host: db.host,
+    port: db.port,
+    database: db.database,
+    user: db.user,
+    ...passwordEntry(db.password, storedAs),
+    ...(db.ssl === 'disable' ? {} : { ssl: db.ssl }),
+  };
+}
+
+/** Refuses a form the loader would refuse later: no primary, a shard named twice. Nothing is written. */
+export function checkProfileForm(form: ProfileForm): void {
+  const names = form.databases.map((d) => d.shard);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice !== undefined) {
+    throw new ConsoleError('CONFIG_INVALID', `The profile names the database "${twice}" twice. Give each database its own shard name.`, { details: { shard: twice } });
+  }
+  if (form.rails === null && !names.includes(PRIMARY_SHARD_NAME)) {
+    throw new ConsoleError('CONFIG_INVALID', `The profile has no primary database. Name one database "${PRIMARY_SHARD_NAME}" (it holds pwb_websites), or import the databases from a database.yml.`);
+  }
+}
+
+/** The file to write for a checked form; `storedSecrets` maps a shard to the secret its typed password went to. */
+export function profileFileOf(form: ProfileForm, storedSecrets: ReadonlyMap<string, string>): ProfileFile {
+  checkProfileForm(form);
+  const primary = form.databases.find((d) => d.shard === PRIMARY_SHARD_NAME);
+  const shards = form.databases.filter((d) => d.shard !== PRIMARY_SHARD_NAME);
+  return {
+    name: form.name,
+    ...(primary ? { primary: connectionOf(primary, storedSecrets.get(primary.shard)) } : {}),
+    ...(shards.length > 0 ? { shards: Object.fromEntries(shards.map((d) => [d.shard, connectionOf(d, storedSecrets.get(d.shard))])) } : {}),
+    ...(form.rails ? { rails: { file: form.rails.file, environment: form.rails.environment } } : {}),
+    tenantKeys: [...form.tenantKeys],
+    globalTables: [...form.globalTables],
+    ...(form.migrationsDir ? { migrationsDir: form.migrationsDir } : {}),
+    ...(form.backupDir ? { backupDir: form.backupDir } : {}),
+    ...(Object.keys(form.pgDump).length > 0 ? { pgDump: { ...form.pgDump } } : {}),
+    ...(form.readOnly ? { readOnly: true } : {}),
+  };
+}
+
+/** `${VAR}` -> a token no URL parser touches, and back. */
+const TOKEN = /__SCVAR_([A-Za-z_][A-Za-z0-9_]*)__/g;
+const hideVariables = (text: string) => text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, '__SCVAR_$1__');
+const showVariables = (text: string) => text.replace(TOKEN, '${$1}');
+
+function passwordField(entry: ConnectionEntry, urlPassword: string | undefined): PasswordField {
+  if (entry.passwordSecret !== undefined) return { kind: 'secret', name: entry.passwordSecret };
+  const reference = entry.password ?? urlPassword;
+  if (reference === undefined) return { kind: 'none' };
+  const variable = BARE_REFERENCE.test(reference) ? reference.slice(2, -1) : undefined;
+  // The loader refuses a password in clear, so a readable profile only holds references.
+  if (variable === undefined) throw new ConsoleError('CONFIG_INVALID', 'The profile holds a password that is not a ${VAR} reference. Replace it with one (or a passwordSecret) and open the form again.');
+  return { kind: 'env', variable };
+}
+
+function databaseFormOf(shard: string, entry: ConnectionEntry, where: string): DatabaseForm {
+  const fromUrl = entry.url === undefined ? undefined : parsePostgresUrl(hideVariables(entry.url), { file: where, entry: `${shard}.url` });
+  const urlPassword = entry.url === undefined ? undefined : locateUrlPassword(entry.url)?.text;
+  const port = entry.port ?? fromUrl?.port ?? 5432;
+  if (typeof port === 'string' && !/^\d+$/.test(port)) {
+    throw new ConsoleError('CONFIG_INVALID', `${where}: ${shard}.port is "${port}", which the form cannot show as a number. Edit that entry in the file itself.`, { target: where });
+  }
+  const ssl = entry.ssl ?? fromUrl?.ssl ?? false;
+  return {
+    shard,
+    host: showVariables(entry.host ?? fromUrl?.host ?? 'localhost'),
+    port: Number(port),
+    database: showVariables(entry.database ?? fromUrl?.database ?? ''),
+    user: showVariables(entry.user ?? fromUrl?.user ?? 'postgres'),
+    password: passwordField(entry, urlPassword),
+    ssl: ssl === false ? 'disable' : ssl === true ? 'require' : ssl,
+  };
+}
+
+/** A profile file as the form shows it. */
+export function profileFormOf(file: ProfileFile, path: string, fallbackName: string): ProfileForm {
+  const databases = [
+    ...(file.primary ? [databaseFormOf(PRIMARY_SHARD_NAME, file.primary, path)] : []),
+    ...Object.entries(file.shards ?? {}).map(([shard, entry]) => databaseFormOf(shard, entry, path)),
+  ];
+  return {
+    name: file.name ?? fallbackName,
+    databases,
+    rails: file.rails ? { file: file.rails.file, environment: file.rails.environment } : null,
+    tenantKeys: [...(file.tenantKeys ?? DEFAULT_TENANT_KEYS)],
+    globalTables: [...(file.globalTables ?? DEFAULT_GLOBAL_TABLES)],
+    readOnly: file.readOnly ?? false,
+    backupDir: file.backupDir ?? null,
+    migrationsDir: file.migrationsDir ?? null,
+    pgDump: { ...(file.pgDump ?? {}) },
+  };
+}

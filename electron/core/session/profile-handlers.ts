@@ -1,0 +1,119 @@
+import { access, readdir, readFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import type { ProfileForm, profileMethods } from '../../../shared/contract.ts';
+import { ConsoleError } from '../../../shared/errors.ts';
+import { consoleSessionInfo } from '../cluster/session-info.ts';
+import { checkProfileFile } from '../config/check-profile-file.ts';
+import { parseJson } from '../config/parse-json.ts';
+import { importRailsDatabaseYml, railsEnvironmentNames } from '../config/rails-database-yml.ts';
+import type { SecretStore } from '../config/secret-store.ts';
+import { writeProfile } from '../config/write-profile.ts';
+import type { HandlersFor } from '../dispatch/handlers.ts';
+import type { ConsoleSession } from './console-session.ts';
+import { checkProfileForm, profileFileOf, profileFormOf, secretNameFor } from './profile-form.ts';
+import { testConnection } from './test-connection.ts';
+
+const SECRET_NOTES = {
+  keychain: 'Passwords typed here are kept by the OS keychain; the profile file names them with passwordSecret.',
+  none: 'This console keeps no secret (browser mode, or no OS keychain): give each password as an environment variable reference, ${VARIABLE}, set where Shard Console starts.',
+} as const;
+
+/** Where the app saves profiles unless told otherwise. */
+export const profilesDirOf = (session: ConsoleSession) => join(session.options.dataDir, 'profiles');
+
+async function savedProfiles(dir: string): Promise<Array<{ path: string; name: string }>> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const found = await Promise.all(
+    names
+      .filter((n) => n.endsWith('.json'))
+      .map(async (n) => {
+        const path = join(dir, n);
+        try {
+          const parsed = parseJson(await readFile(path, 'utf8'), path) as { name?: unknown };
+          return { path, name: typeof parsed.name === 'string' ? parsed.name : basename(n, '.json') };
+        } catch {
+          return { path, name: basename(n, '.json') };
+        }
+      }),
+  );
+  return found.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+async function readProfileForm(path: string): Promise<ProfileForm> {
+  const absolute = resolve(path);
+  const text = await readFile(absolute, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new ConsoleError(
+      error.code === 'ENOENT' ? 'CONFIG_NOT_FOUND' : 'CONFIG_INVALID',
+      `Cannot read the profile ${absolute}: ${error.code === 'ENOENT' ? 'there is no such file' : error.message}. Check the path.`,
+      { target: absolute },
+    );
+  });
+  return profileFormOf(checkProfileFile(parseJson(text, absolute), absolute), absolute, basename(absolute, '.json'));
+}
+
+/**
+ * Saves the form: every check first (the form, then the file the loader will read), then the typed
+ * passwords into the keychain, then the file. A refused form stores no secret and writes nothing.
+ */
+async function saveProfile(session: ConsoleSession, path: string, form: ProfileForm, overwrite: boolean) {
+  const absolute = resolve(path);
+  checkProfileForm(form);
+  const typed = form.databases.filter((d) => d.password.kind === 'typed');
+  const names = new Map(typed.map((d) => [d.shard, secretNameFor(form.name, d.shard)]));
+  checkProfileFile(profileFileOf(form, names), absolute);
+  const store = session.options.secrets as Partial<SecretStore>;
+  if (typed.length > 0 && (session.options.secretStorage !== 'keychain' || store.set === undefined)) {
+    throw new ConsoleError('CONFIG_INVALID', `${typed.map((d) => d.shard).join(', ')}: ${SECRET_NOTES.none} Nothing was saved.`, { target: absolute });
+  }
+  if (!overwrite && (await access(absolute).then(() => true, () => false))) {
+    throw new ConsoleError('ACTION_NOT_ALLOWED', `A file exists at ${absolute}. Save with "Replace it" ticked, or choose another path. Nothing was saved.`, { target: absolute });
+  }
+  for (const d of typed) if (d.password.kind === 'typed') await store.set!(names.get(d.shard)!, d.password.value);
+  await writeProfile(absolute, profileFileOf(form, names));
+  return { path: absolute, storedSecrets: [...names.values()] };
+}
+
+async function railsEnvironments(session: ConsoleSession, file: string) {
+  const absolute = resolve(file);
+  const env = session.options.env;
+  const names = await railsEnvironmentNames(absolute, { env });
+  const environments = await Promise.all(
+    names.map(async (name) => {
+      try {
+        const { databases } = await importRailsDatabaseYml(absolute, name, { env });
+        return { name, databases: databases.map((d) => ({ shard: d.name, host: d.host, port: d.port, database: d.database })), error: null };
+      } catch (error) {
+        if (error instanceof ConsoleError) return { name, databases: [], error: error.toInfo() };
+        throw error;
+      }
+    }),
+  );
+  return { file: absolute, environments };
+}
+
+/** The profile methods and `session.info`, answered by the session whether or not a profile is open. */
+export function profileHandlers(session: ConsoleSession): HandlersFor<keyof typeof profileMethods | 'session.info'> {
+  const { secretStorage } = session.options;
+  return {
+    'session.info': async () => consoleSessionInfo(session.current, secretStorage),
+    'profiles.list': async () => ({
+      current: session.currentProfile,
+      recent: await session.recent.list(),
+      saved: await savedProfiles(profilesDirOf(session)),
+      profilesDir: profilesDirOf(session),
+      secretStorage,
+      secretStorageNote: SECRET_NOTES[secretStorage],
+      demo: {
+        available: session.options.startDemo !== undefined,
+        running: session.demoRunning,
+        note: session.options.startDemo === undefined ? 'The embedded demo is not part of this build.' : null,
+      },
+    }),
+    'profiles.open': async (params) => session.open(params.source),
+    'profiles.forget': async (params) => ({ forgotten: await session.recent.forget(params.source) }),
+    'profiles.read': async (params) => ({ path: resolve(params.path), form: await readProfileForm(params.path) }),
+    'profiles.save': async (params) => saveProfile(session, params.path, params.form, params.overwrite),
+    'profiles.testConnection': async (params) => testConnection(params.database, session.options.env, session.options.secrets),
+    'profiles.railsEnvironments': async (params) => railsEnvironments(session, params.file),
+  };
+}

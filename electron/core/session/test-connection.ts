@@ -1,0 +1,65 @@
+import pg from 'pg';
+import type { ConnectionTestResult, DatabaseForm } from '../../../shared/contract.ts';
+import { ConsoleError } from '../../../shared/errors.ts';
+import { buildDatabaseTarget } from '../config/build-database-target.ts';
+import type { Environment } from '../config/expand-variables.ts';
+import type { DatabaseTarget } from '../config/profile-schema.ts';
+import { resolveConnectionEntry } from '../config/resolve-connection-entry.ts';
+import type { SecretReader } from '../config/secret-store.ts';
+import { databaseError } from '../pools/database-error.ts';
+import { profileFileOf } from './profile-form.ts';
+import { sslOption } from '../pools/ssl-option.ts';
+
+const CONNECT_TIMEOUT_MS = 5_000;
+
+/** The form's database as the loader would resolve it; a typed password is used as it is, once. */
+async function targetOf(db: DatabaseForm, env: Environment, secrets: SecretReader): Promise<DatabaseTarget> {
+  const typed = db.password.kind === 'typed' ? db.password.value : undefined;
+  const form = { ...db, password: typed === undefined ? db.password : ({ kind: 'none' } as const) };
+  const file = profileFileOf(
+    { name: 'test', databases: [{ ...form, shard: 'default' }], rails: null, tenantKeys: ['website_id'], globalTables: [], readOnly: true, backupDir: null, migrationsDir: null, pgDump: {} },
+    new Map(),
+  );
+  const where = { file: 'the profile form', entry: db.shard };
+  const parts = await resolveConnectionEntry(file.primary!, { ...where, env, secrets });
+  return buildDatabaseTarget(typed === undefined ? parts : { ...parts, password: typed }, { name: db.shard, origin: `the profile form: ${db.shard}`, ...where }, env);
+}
+
+/**
+ * Connects to one database of the form, as the console would, and says what it found: server version,
+ * round trip, and how many websites its pwb_websites lists (when it has one). Nothing is written.
+ */
+export async function testConnection(db: DatabaseForm, env: Environment, secrets: SecretReader): Promise<ConnectionTestResult> {
+  let target: DatabaseTarget;
+  try {
+    target = await targetOf(db, env, secrets);
+  } catch (error) {
+    if (error instanceof ConsoleError) return { ok: false, serverVersion: null, latencyMs: null, websites: null, error: error.toInfo() };
+    throw error;
+  }
+  const client = new pg.Client({
+    host: target.host,
+    port: target.port,
+    database: target.database,
+    user: target.user,
+    password: target.password,
+    ssl: sslOption(target.ssl),
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    application_name: 'shard-console (connection test)',
+  });
+  client.on('error', () => {});
+  const started = performance.now();
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ version: string; has: boolean }>(
+      "SELECT current_setting('server_version') AS version, to_regclass('public.pwb_websites') IS NOT NULL AS has",
+    );
+    const latencyMs = Math.round((performance.now() - started) * 10) / 10;
+    const websites = rows[0]?.has ? Number((await client.query<{ n: string }>('SELECT count(*) AS n FROM public.pwb_websites')).rows[0]?.n ?? 0) : null;
+    return { ok: true, serverVersion: rows[0]?.version ?? null, latencyMs, websites, error: null };
+  } catch (error) {
+    return { ok: false, serverVersion: null, latencyMs: null, websites: null, error: databaseError(target, error).toInfo() };
+  } finally {
+    await client.end().catch(() => {});
+  }
+}

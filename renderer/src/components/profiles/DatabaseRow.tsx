@@ -1,0 +1,151 @@
+import { useState } from 'react';
+import type { ConnectionTestResult, DatabaseForm, PasswordField } from '../../../../shared/contract.ts';
+import { formatDuration } from '../../../../shared/format.ts';
+import { call } from '../../api/client.ts';
+import { describeError } from '../../view/error-text.ts';
+
+interface DatabaseRowProps {
+  readonly db: DatabaseForm;
+  readonly index: number;
+  readonly secretStorage: 'keychain' | 'none';
+  readonly onChange: (db: DatabaseForm) => void;
+  readonly onRemove: (() => void) | null;
+}
+
+/** One database of the profile: where it is, who connects, where the password comes from, and a test. */
+export function DatabaseRow({ db, index, secretStorage, onChange, onRemove }: DatabaseRowProps) {
+  const set = (patch: Partial<DatabaseForm>) => onChange({ ...db, ...patch });
+  const id = (field: string) => `db-${index}-${field}`;
+  return (
+    <fieldset className="database-row" data-testid="database-row" data-shard={db.shard}>
+      <legend className="database-row__legend">{db.shard === 'default' ? 'Primary (default)' : `Shard ${db.shard}`}</legend>
+      <div className="database-row__fields">
+        <Field id={id('shard')} label="Shard name">
+          <input id={id('shard')} className="input mono" value={db.shard} onChange={(e) => set({ shard: e.target.value.trim() })} data-testid="db-shard" />
+        </Field>
+        <Field id={id('host')} label="Host">
+          <input id={id('host')} className="input mono" value={db.host} onChange={(e) => set({ host: e.target.value })} data-testid="db-host" />
+        </Field>
+        <Field id={id('port')} label="Port">
+          <input id={id('port')} className="input mono database-row__port" type="number" min={1} max={65535} value={db.port} onChange={(e) => set({ port: Number(e.target.value) || 5432 })} data-testid="db-port" />
+        </Field>
+        <Field id={id('database')} label="Database">
+          <input id={id('database')} className="input mono" value={db.database} onChange={(e) => set({ database: e.target.value })} data-testid="db-database" />
+        </Field>
+        <Field id={id('user')} label="User">
+          <input id={id('user')} className="input mono" value={db.user} onChange={(e) => set({ user: e.target.value })} data-testid="db-user" />
+        </Field>
+        <Field id={id('ssl')} label="SSL">
+          <select id={id('ssl')} className="select" value={db.ssl} onChange={(e) => set({ ssl: e.target.value as DatabaseForm['ssl'] })}>
+            <option value="disable">off</option>
+            <option value="require">require (encrypted)</option>
+            <option value="verify-full">verify-full (certificate checked)</option>
+          </select>
+        </Field>
+      </div>
+      <PasswordInput id={id('password')} password={db.password} secretStorage={secretStorage} onChange={(password) => set({ password })} />
+      <div className="database-row__actions">
+        <ConnectionTest db={db} />
+        {onRemove !== null && (
+          <button type="button" className="button button--small button--danger" onClick={onRemove}>
+            Remove {db.shard}
+          </button>
+        )}
+      </div>
+    </fieldset>
+  );
+}
+
+function Field({ id, label, children }: { id: string; label: string; children: React.ReactNode }) {
+  return (
+    <div className="field">
+      <label className="field__label" htmlFor={id}>
+        {label}
+      </label>
+      {children}
+    </div>
+  );
+}
+
+/** Password: none, an environment variable, the keychain entry already named, or typed (kept by the keychain on save). */
+function PasswordInput({ id, password, secretStorage, onChange }: { id: string; password: PasswordField; secretStorage: 'keychain' | 'none'; onChange: (p: PasswordField) => void }) {
+  const kinds: Array<[PasswordField['kind'], string]> = [
+    ['none', 'None (.pgpass, trust or peer)'],
+    ['env', 'Environment variable'],
+    ...(password.kind === 'secret' ? [['secret', 'Kept in the keychain'] as [PasswordField['kind'], string]] : []),
+    ['typed', secretStorage === 'keychain' ? 'Type it (kept by the OS keychain)' : 'Type it (for a test only: not saved)'],
+  ];
+  const pick = (kind: PasswordField['kind']) => {
+    if (kind === 'none') onChange({ kind });
+    else if (kind === 'env') onChange({ kind, variable: password.kind === 'env' ? password.variable : 'PGPASSWORD' });
+    else if (kind === 'typed') onChange({ kind, value: '' } as PasswordField);
+  };
+  return (
+    <div className="database-row__password">
+      <div className="field">
+        <label className="field__label" htmlFor={`${id}-kind`}>
+          Password
+        </label>
+        <select id={`${id}-kind`} className="select" value={password.kind} onChange={(e) => pick(e.target.value as PasswordField['kind'])} data-testid="db-password-kind">
+          {kinds.map(([kind, label]) => (
+            <option key={kind} value={kind}>
+              {label}
+            </option>
+          ))}
+        </select>
+      </div>
+      {password.kind === 'env' && (
+        <div className="field">
+          <label className="field__label" htmlFor={`${id}-env`}>
+            Variable (set where Shard Console starts)
+          </label>
+          <input id={`${id}-env`} className="input mono" value={password.variable} onChange={(e) => onChange({ kind: 'env', variable: e.target.value.trim() })} data-testid="db-password-env" />
+        </div>
+      )}
+      {password.kind === 'secret' && <span className="muted mono">{password.name}</span>}
+      {password.kind === 'typed' && (
+        <div className="field">
+          <label className="field__label" htmlFor={`${id}-typed`}>
+            Password
+          </label>
+          <input id={`${id}-typed`} className="input" type="password" autoComplete="new-password" value={password.value} onChange={(e) => onChange({ kind: 'typed', value: e.target.value })} data-testid="db-password-typed" />
+        </div>
+      )}
+    </div>
+  );
+}
+
+type TestState = { status: 'idle' } | { status: 'testing' } | { status: 'done'; result: ConnectionTestResult } | { status: 'error'; error: unknown };
+
+/** Connects with what the row says now; a typed password is sent for this test only. */
+function ConnectionTest({ db }: { db: DatabaseForm }) {
+  const [state, setState] = useState<TestState>({ status: 'idle' });
+  const run = async () => {
+    setState({ status: 'testing' });
+    try {
+      setState({ status: 'done', result: await call('profiles.testConnection', { database: db }) });
+    } catch (error) {
+      setState({ status: 'error', error });
+    }
+  };
+  const typedEmpty = db.password.kind === 'typed' && db.password.value === '';
+  return (
+    <div className="connection-test" aria-live="polite">
+      <button type="button" className="button button--small" onClick={() => void run()} disabled={state.status === 'testing' || db.database === '' || typedEmpty} data-testid="db-test">
+        {state.status === 'testing' ? 'Testing…' : 'Test connection'}
+      </button>
+      {state.status === 'done' && state.result.ok && (
+        <span className="badge badge--ok" data-testid="db-test-result" data-ok="true">
+          connected · PostgreSQL {state.result.serverVersion} · {formatDuration(state.result.latencyMs)}
+          {state.result.websites !== null ? ` · ${state.result.websites} websites` : ''}
+        </span>
+      )}
+      {state.status === 'done' && !state.result.ok && state.result.error !== null && (
+        <span className="connection-test__error" data-testid="db-test-result" data-ok="false" data-error-code={state.result.error.code}>
+          <code>{state.result.error.code}</code> {state.result.error.message}
+        </span>
+      )}
+      {state.status === 'error' && <span className="connection-test__error">{describeError(state.error).message}</span>}
+    </div>
+  );
+}

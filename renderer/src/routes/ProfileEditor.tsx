@@ -1,0 +1,202 @@
+import { useEffect, useState } from 'react';
+import type { FormEvent } from 'react';
+import type { ProfileForm } from '../../../shared/contract.ts';
+import { call } from '../api/client.ts';
+import { openProfile, useProfilesList } from '../api/profile-hooks.ts';
+import { DatabaseRow } from '../components/profiles/DatabaseRow.tsx';
+import { ErrorPanel } from '../components/ErrorPanel.tsx';
+import { Loading } from '../components/Loading.tsx';
+import { routeHref } from '../router/routes.ts';
+import { blankDatabase, blankProfile, defaultProfilePath, formatList, formProblems, nextShardName, parseList } from '../view/profile-form.ts';
+
+type Loaded = { status: 'loading' } | { status: 'ready'; form: ProfileForm } | { status: 'error'; error: unknown };
+
+/** Creates a profile (`#/profiles/new`) or edits a JSON one (`#/profiles/edit?path=`), testing each connection before saving. */
+export function ProfileEditor({ path }: { path: string | null }) {
+  const list = useProfilesList();
+  const [loaded, setLoaded] = useState<Loaded>(path === null ? { status: 'ready', form: blankProfile() } : { status: 'loading' });
+  useEffect(() => {
+    if (path === null) return;
+    call('profiles.read', { path }).then(
+      (read) => setLoaded({ status: 'ready', form: read.form }),
+      (error: unknown) => setLoaded({ status: 'error', error }),
+    );
+  }, [path]);
+
+  return (
+    <div className="page page--profile-form" data-testid="profile-form-page">
+      <header className="page__header">
+        <h1>{path === null ? 'New profile' : 'Edit profile'}</h1>
+        <div className="page__actions">
+          <a className="button" href={routeHref({ name: 'profiles' })}>
+            Back to profiles
+          </a>
+        </div>
+      </header>
+      {loaded.status === 'loading' && <Loading label={`Reading ${path}…`} />}
+      {loaded.status === 'error' && <ErrorPanel error={loaded.error} />}
+      {loaded.status === 'ready' && list.data !== undefined && (
+        <ProfileFormBody initial={loaded.form} path={path} profilesDir={list.data.profilesDir} secretStorage={list.data.secretStorage} secretNote={list.data.secretStorageNote} />
+      )}
+      {list.error !== undefined && <ErrorPanel error={list.error} onRetry={list.refetch} />}
+    </div>
+  );
+}
+
+interface BodyProps {
+  readonly initial: ProfileForm;
+  readonly path: string | null;
+  readonly profilesDir: string;
+  readonly secretStorage: 'keychain' | 'none';
+  readonly secretNote: string;
+}
+
+function ProfileFormBody({ initial, path, profilesDir, secretStorage, secretNote }: BodyProps) {
+  const [form, setForm] = useState(initial);
+  const [file, setFile] = useState(path ?? '');
+  const [overwrite, setOverwrite] = useState(path !== null);
+  const [saving, setSaving] = useState(false);
+  const [saved, setSaved] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(undefined);
+  const target = file.trim() !== '' ? file.trim() : defaultProfilePath(profilesDir, form.name);
+  const problems = formProblems(form, secretStorage);
+  const set = (patch: Partial<ProfileForm>) => {
+    setForm((f) => ({ ...f, ...patch }));
+    setSaved(null);
+  };
+
+  async function save(event: FormEvent) {
+    event.preventDefault();
+    if (problems.length > 0) return;
+    setSaving(true);
+    setError(undefined);
+    try {
+      const result = await call('profiles.save', { path: target, form, overwrite });
+      setSaved(result.path);
+      setFile(result.path);
+      setOverwrite(true);
+      // What was typed now lives in the keychain: the form shows the file as saved, naming it.
+      setForm((await call('profiles.read', { path: result.path })).form);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setSaving(false);
+    }
+  }
+
+  return (
+    <form className="form profile-form" onSubmit={save} noValidate>
+      <section className="card form">
+        <label className="field field--grow">
+          <span className="field__label">Name</span>
+          <input className="input" value={form.name} onChange={(e) => set({ name: e.target.value })} placeholder="PWB production" data-testid="profile-name-input" />
+        </label>
+        <label className="checkbox">
+          <input type="checkbox" checked={form.readOnly} onChange={(e) => set({ readOnly: e.target.checked })} /> Read-only: refuse moves, migrations, restores and shard adds
+        </label>
+        <p className="muted">{secretNote}</p>
+      </section>
+      <section className="card form" aria-labelledby="databases-heading">
+        <h2 id="databases-heading" className="card__title">Databases</h2>
+        {form.databases.map((db, i) => (
+          <DatabaseRow
+            key={i}
+            db={db}
+            index={i}
+            secretStorage={secretStorage}
+            onChange={(next) => set({ databases: form.databases.map((d, j) => (j === i ? next : d)) })}
+            onRemove={form.databases.length > 1 || form.rails !== null ? () => set({ databases: form.databases.filter((_, j) => j !== i) }) : null}
+          />
+        ))}
+        <div>
+          <button type="button" className="button" onClick={() => set({ databases: [...form.databases, blankDatabase(nextShardName(form.databases))] })} data-testid="add-database">
+            Add a shard database
+          </button>
+        </div>
+      </section>
+      <ClusterSettings form={form} set={set} />
+      <section className="card form" aria-labelledby="save-heading">
+        <h2 id="save-heading" className="card__title">Save</h2>
+        <label className="field">
+          <span className="field__label">File (JSON, readable by you only)</span>
+          <input className="input mono" value={file} onChange={(e) => setFile(e.target.value)} placeholder={target} data-testid="profile-file" />
+        </label>
+        <label className="checkbox">
+          <input type="checkbox" checked={overwrite} onChange={(e) => setOverwrite(e.target.checked)} data-testid="profile-overwrite" /> Replace it if the file exists
+        </label>
+        {problems.length > 0 && (
+          <ul className="form-problems" data-testid="profile-problems">
+            {problems.map((p) => (
+              <li key={p}>{p}</li>
+            ))}
+          </ul>
+        )}
+        {error !== undefined && <ErrorPanel error={error} />}
+        {saved !== null && (
+          <p className="badge badge--ok" role="status" data-testid="profile-saved">
+            Saved to {saved}
+          </p>
+        )}
+        <div className="modal__actions">
+          <button type="submit" className="button button--primary" disabled={saving || problems.length > 0} data-testid="save-profile">
+            {saving ? 'Saving…' : 'Save'}
+          </button>
+          <button type="button" className="button" disabled={saved === null} onClick={() => void openProfile({ kind: 'profile', path: saved! }).catch(setError)} data-testid="open-saved-profile">
+            Open it
+          </button>
+        </div>
+      </section>
+    </form>
+  );
+}
+
+/** Tenant keys, global tables, the database.yml import and the folders and tools the console uses. */
+function ClusterSettings({ form, set }: { form: ProfileForm; set: (patch: Partial<ProfileForm>) => void }) {
+  const [pgDump, setPgDump] = useState(Object.entries(form.pgDump).map(([major, path]) => `${major}=${path}`).join('\n'));
+  const readPgDump = (text: string) => {
+    setPgDump(text);
+    const entries = text
+      .split('\n')
+      .map((line) => /^\s*(\d{1,2})\s*=\s*(.+?)\s*$/.exec(line))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => [m[1]!, m[2]!]);
+    set({ pgDump: Object.fromEntries(entries) });
+  };
+  return (
+    <section className="card form" aria-labelledby="cluster-heading">
+      <h2 id="cluster-heading" className="card__title">Cluster</h2>
+      <label className="field">
+        <span className="field__label">Tenant key columns (comma-separated)</span>
+        <input className="input mono" defaultValue={formatList(form.tenantKeys)} onBlur={(e) => set({ tenantKeys: parseList(e.target.value) })} data-testid="tenant-keys" />
+      </label>
+      <label className="field">
+        <span className="field__label">Global tables: on the primary only, never moved (comma-separated)</span>
+        <textarea className="input mono" rows={2} defaultValue={formatList(form.globalTables)} onBlur={(e) => set({ globalTables: parseList(e.target.value) })} />
+      </label>
+      <fieldset className="field">
+        <legend className="field__label">Databases from a Rails config/database.yml (the rows above then override single fields)</legend>
+        <label className="checkbox">
+          <input type="checkbox" checked={form.rails !== null} onChange={(e) => set({ rails: e.target.checked ? { file: '', environment: 'production' } : null })} /> Import them
+        </label>
+        {form.rails !== null && (
+          <div className="database-row__fields">
+            <input className="input mono" aria-label="database.yml path" value={form.rails.file} onChange={(e) => set({ rails: { ...form.rails!, file: e.target.value } })} placeholder="/srv/pwb/config/database.yml" />
+            <input className="input mono" aria-label="Rails environment" value={form.rails.environment} onChange={(e) => set({ rails: { ...form.rails!, environment: e.target.value } })} />
+          </div>
+        )}
+      </fieldset>
+      <label className="field">
+        <span className="field__label">Backup folder (empty: one per profile in the app's data folder)</span>
+        <input className="input mono" value={form.backupDir ?? ''} onChange={(e) => set({ backupDir: e.target.value.trim() === '' ? null : e.target.value.trim() })} />
+      </label>
+      <label className="field">
+        <span className="field__label">Migrations folder with global/ and tenant/ (empty: PWB's bundled schema)</span>
+        <input className="input mono" value={form.migrationsDir ?? ''} onChange={(e) => set({ migrationsDir: e.target.value.trim() === '' ? null : e.target.value.trim() })} />
+      </label>
+      <label className="field">
+        <span className="field__label">pg_dump per PostgreSQL major, one per line: 15=/usr/lib/postgresql/15/bin/pg_dump</span>
+        <textarea className="input mono" rows={2} value={pgDump} onChange={(e) => readPgDump(e.target.value)} data-testid="pg-dump-paths" />
+      </label>
+    </section>
+  );
+}

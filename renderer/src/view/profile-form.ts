@@ -1,0 +1,98 @@
+import type { DatabaseForm, PasswordField, ProfileForm, ProfileSource } from '../../../shared/contract.ts';
+
+/* The start screen's and profile form's view logic: labels, blank rows, list fields, client-side checks. */
+
+export const DEFAULT_TENANT_KEYS = ['website_id', 'pwb_website_id'];
+export const DEFAULT_GLOBAL_TABLES = ['pwb_websites', 'pwb_users', 'pwb_user_memberships', 'pwb_subscriptions', 'pwb_agencies', 'pwb_addresses'];
+
+export function blankDatabase(shard: string): DatabaseForm {
+  return { shard, host: 'localhost', port: 5432, database: '', user: 'postgres', password: { kind: 'none' }, ssl: 'disable' };
+}
+
+export function blankProfile(): ProfileForm {
+  return {
+    name: '',
+    databases: [blankDatabase('default')],
+    rails: null,
+    tenantKeys: [...DEFAULT_TENANT_KEYS],
+    globalTables: [...DEFAULT_GLOBAL_TABLES],
+    readOnly: false,
+    backupDir: null,
+    migrationsDir: null,
+    pgDump: {},
+  };
+}
+
+/** The next free `shard_N` for an added row. */
+export function nextShardName(databases: readonly DatabaseForm[]): string {
+  const taken = new Set(databases.map((d) => d.shard));
+  let n = 1;
+  while (taken.has(`shard_${n}`)) n += 1;
+  return `shard_${n}`;
+}
+
+/** `website_id, pwb_website_id` or one per line -> the list; blanks and repeats dropped. */
+export function parseList(text: string): string[] {
+  return [...new Set(text.split(/[\s,]+/).map((s) => s.trim()).filter((s) => s !== ''))];
+}
+
+export const formatList = (items: readonly string[]) => items.join(', ');
+
+/** A profile file's path for a name, in the app's folder: `Prod EU` -> `<dir>/prod-eu.json`. */
+export function defaultProfilePath(dir: string, name: string): string {
+  const slug = name.trim().toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'profile';
+  const sep = dir.includes('\\') && !dir.includes('/') ? '\\' : '/';
+  return `${dir.replace(/[\\/]+$/, '')}${sep}${slug}.json`;
+}
+
+/** What the form would refuse before it is sent: one sentence per problem, naming the field. */
+export function formProblems(form: ProfileForm, secretStorage: 'keychain' | 'none'): string[] {
+  const problems: string[] = [];
+  if (form.name.trim() === '') problems.push('Give the profile a name.');
+  const shards = form.databases.map((d) => d.shard);
+  if (form.rails === null && !shards.includes('default')) problems.push('Name one database "default": the primary, which holds pwb_websites.');
+  const twice = shards.find((s, i) => shards.indexOf(s) !== i);
+  if (twice !== undefined) problems.push(`The shard name "${twice}" is used twice.`);
+  for (const d of form.databases) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(d.shard)) problems.push(`"${d.shard}" is not a shard name: letters, digits and _.`);
+    if (d.database.trim() === '') problems.push(`${d.shard}: give the database name.`);
+    if (d.password.kind === 'typed' && secretStorage === 'none') problems.push(`${d.shard}: this console keeps no typed password; give it as an environment variable reference.`);
+    if (d.password.kind === 'env' && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(d.password.variable)) problems.push(`${d.shard}: "${d.password.variable}" is not an environment variable name.`);
+  }
+  if (form.rails !== null && (form.rails.file.trim() === '' || form.rails.environment.trim() === '')) problems.push('Give the database.yml file and its environment, or remove the database.yml import.');
+  if (form.tenantKeys.length === 0) problems.push('Give at least one tenant key column (website_id).');
+  return problems;
+}
+
+/** How a password source reads in the form's list: never the value. */
+export function passwordLabel(password: PasswordField): string {
+  switch (password.kind) {
+    case 'none':
+      return 'none (trust, .pgpass or peer)';
+    case 'env':
+      return `$\{${password.variable}}`;
+    case 'secret':
+      return `keychain: ${password.name}`;
+    case 'typed':
+      return 'typed (stored in the keychain on save)';
+  }
+}
+
+/** A source as one line: the file, the environment, or the demo. */
+export function sourceLabel(source: ProfileSource): string {
+  if (source.kind === 'profile') return source.path;
+  if (source.kind === 'rails') return `${source.file} (${source.environment})`;
+  return 'embedded demo cluster';
+}
+
+/** `a minute ago`, `3 days ago`: when a recent profile was last opened. */
+export function openedAgo(iso: string, now = Date.now()): string {
+  const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (seconds < 60) return 'just now';
+  const steps: Array<[number, string]> = [[86_400, 'day'], [3_600, 'hour'], [60, 'minute']];
+  for (const [size, unit] of steps) {
+    const n = Math.floor(seconds / size);
+    if (n >= 1) return `${n} ${unit}${n === 1 ? '' : 's'} ago`;
+  }
+  return 'just now';
+}

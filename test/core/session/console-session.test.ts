@@ -1,0 +1,205 @@
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { DatabaseForm, MethodName, MethodParams, MethodResult, ProfileForm } from '../../../shared/contract.ts';
+import { memorySecretStore, type SecretStore } from '../../../electron/core/config/secret-store.ts';
+import { ConsoleSession, type ConsoleSessionOptions } from '../../../electron/core/session/console-session.ts';
+import { ConsoleError } from '../../../shared/errors.ts';
+import { tempFolder } from '../config/temp-folder.ts';
+import { testCluster } from '../../support/test-console.ts';
+
+const sessions: ConsoleSession[] = [];
+afterEach(async () => {
+  await Promise.all(sessions.splice(0).map((s) => s.close()));
+});
+
+async function newSession(options: Partial<ConsoleSessionOptions> = {}) {
+  const dataDir = await tempFolder();
+  const session = new ConsoleSession({ dataDir, env: testCluster().env, secrets: memorySecretStore(), secretStorage: 'none', ...options });
+  sessions.push(session);
+  const call = async <M extends MethodName>(method: M, params: MethodParams<M>): Promise<MethodResult<M>> => {
+    const envelope = await session.dispatch(method, params);
+    if (!envelope.ok) throw ConsoleError.fromInfo(envelope.error);
+    return envelope.result as MethodResult<M>;
+  };
+  const fails = async (method: MethodName, params: unknown) => {
+    const envelope = await session.dispatch(method, params);
+    if (envelope.ok) throw new Error(`${method} succeeded`);
+    return envelope.error;
+  };
+  return { session, dataDir, call, fails };
+}
+
+function primaryForm(password: DatabaseForm['password']): DatabaseForm {
+  const primary = testCluster().servers.find((s) => s.name === 'default')!;
+  return { shard: 'default', host: primary.host, port: primary.port, database: primary.database, user: primary.user, password, ssl: 'disable' };
+}
+
+function clusterForm(name: string, password: (shard: string) => DatabaseForm['password']): ProfileForm {
+  return {
+    name,
+    databases: testCluster().servers.map((s) => ({ shard: s.name, host: s.host, port: s.port, database: s.database, user: s.user, password: password(s.name), ssl: 'disable' as const })),
+    rails: null,
+    tenantKeys: ['website_id', 'pwb_website_id'],
+    globalTables: ['pwb_websites', 'pwb_users'],
+    readOnly: false,
+    backupDir: null,
+    migrationsDir: null,
+    pgDump: {},
+  };
+}
+
+describe('the app session before a profile is open', () => {
+  it('answers session.info and the profile methods, and refuses cluster methods with what to do', async () => {
+    const { call, fails } = await newSession();
+    expect(await call('session.info', {})).toMatchObject({ profile: null, profileSource: null, secretStorage: 'none' });
+    const error = await fails('tenants.list', {});
+    expect(error).toMatchObject({ code: 'CONFIG_NOT_FOUND', message: expect.stringContaining('Open a profile on the start screen') });
+    expect(await call('profiles.list', {})).toMatchObject({ current: null, recent: [], saved: [], demo: { available: false, running: false } });
+  });
+});
+
+describe('opening and switching profiles', () => {
+  it('opens the cluster, remembers it, and keeps the open one when the next does not load', async () => {
+    const { call, fails } = await newSession();
+    const opened = await call('profiles.open', { source: { kind: 'profile', path: testCluster().profilePath } });
+    expect(opened).toMatchObject({ source: { kind: 'profile', path: testCluster().profilePath }, readOnly: false });
+    const tenants = await call('tenants.list', { limit: 5 });
+    expect(tenants.total).toBeGreaterThan(0);
+    expect((await call('profiles.list', {})).recent).toEqual([expect.objectContaining({ source: { kind: 'profile', path: testCluster().profilePath }, exists: true })]);
+
+    const missing = await fails('profiles.open', { source: { kind: 'profile', path: '/nonexistent/profile.json' } });
+    expect(missing.code).toBe('CONFIG_NOT_FOUND');
+    expect((await call('session.info', {})).profile).toBe(opened.name);
+    expect((await call('tenants.list', { limit: 5 })).total).toBe(tenants.total);
+  });
+
+  it('refuses to switch while a job runs here, and switches once it ends', async () => {
+    const { session, call, fails } = await newSession();
+    await call('profiles.open', { source: { kind: 'profile', path: testCluster().profilePath } });
+    let release!: () => void;
+    const job = session.current!.jobs.start({ kind: 'size-scan', title: 'a long scan', caller: 'test' }, () => new Promise<void>((r) => (release = r)));
+    const busy = await fails('profiles.open', { source: { kind: 'profile', path: testCluster().profilePath } });
+    expect(busy).toMatchObject({ code: 'JOB_BUSY', message: expect.stringContaining('a long scan is running') });
+    release();
+    await job.done;
+    const before = session.current;
+    await call('profiles.open', { source: { kind: 'profile', path: testCluster().profilePath } });
+    expect(session.current).not.toBe(before);
+  });
+
+  it('opens one environment of a database.yml, and lists each environment with its databases or why it cannot open', async () => {
+    const servers = testCluster().servers;
+    const entry = (s: (typeof servers)[number]) =>
+      `    <<: *default\n    host: ${s.host}\n    port: ${s.port}\n    database: ${s.database}\n    username: ${s.user}\n    password: <%= ENV['SC_TEST_PASSWORD'] %>\n`;
+    const yml = [
+      'default: &default\n  adapter: postgresql\n',
+      `production:\n  primary:\n${entry(servers[0]!)}  tenant_shard_1:\n${entry(servers[1]!)}`,
+      'staging:\n  primary:\n    <<: *default\n    database: pwb_staging\n    password: hunter2\n',
+    ].join('\n');
+    const folder = await tempFolder({ 'config/database.yml': yml });
+    const { call } = await newSession();
+    const listed = await call('profiles.railsEnvironments', { file: join(folder, 'config/database.yml') });
+    expect(listed.environments.map((e) => e.name)).toEqual(['production', 'staging']);
+    expect(listed.environments[0]).toMatchObject({ error: null, databases: [{ shard: 'default', port: servers[0]!.port }, { shard: 'shard_1', port: servers[1]!.port }] });
+    expect(listed.environments[1]?.error).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('password') });
+    const opened = await call('profiles.open', { source: { kind: 'rails', file: join(folder, 'config/database.yml'), environment: 'production' } });
+    expect(opened.name).toBe('rails:production');
+    expect((await call('cluster.overview', {})).databases.map((d) => [d.name, d.reachable])).toEqual([['default', true], ['shard_1', true]]);
+  });
+});
+
+describe('saving a profile from the form', () => {
+  it('in browser mode refuses a typed password, storing and writing nothing; a ${VAR} reference saves and opens', async () => {
+    const { dataDir, call, fails } = await newSession();
+    const path = join(dataDir, 'profiles', 'typed.json');
+    const refused = await fails('profiles.save', { path, form: clusterForm('typed', () => ({ kind: 'typed', value: testCluster().password })) });
+    expect(refused).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('${VARIABLE}') });
+    await expect(stat(path)).rejects.toThrow();
+
+    const saved = await call('profiles.save', { path, form: clusterForm('by-env', () => ({ kind: 'env', variable: 'SC_TEST_PASSWORD' })) });
+    expect(saved.storedSecrets).toEqual([]);
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    expect(await readFile(path, 'utf8')).toContain('"password": "${SC_TEST_PASSWORD}"');
+    expect((await call('profiles.list', {})).saved).toEqual([{ path, name: 'by-env' }]);
+    await call('profiles.open', { source: { kind: 'profile', path } });
+    expect((await call('cluster.overview', {})).databases.every((d) => d.reachable)).toBe(true);
+  });
+
+  it('with a keychain, stores typed passwords there and names them in the file; the form reads back references only', async () => {
+    const keychain: SecretStore = memorySecretStore();
+    const { dataDir, call, fails } = await newSession({ secrets: keychain, secretStorage: 'keychain', env: {} });
+    const path = join(dataDir, 'profiles', 'kept.json');
+    const saved = await call('profiles.save', { path, form: clusterForm('kept', () => ({ kind: 'typed', value: testCluster().password })) });
+    expect(saved.storedSecrets).toEqual(testCluster().servers.map((s) => `shard-console/kept/${s.name}`));
+    const text = await readFile(path, 'utf8');
+    expect(text).not.toContain(testCluster().password);
+    expect(text).toContain('"passwordSecret": "shard-console/kept/default"');
+    expect(await keychain.get('shard-console/kept/default')).toBe(testCluster().password);
+
+    const read = await call('profiles.read', { path });
+    expect(read.form.databases[0]?.password).toEqual({ kind: 'secret', name: 'shard-console/kept/default' });
+    // Not replaced by accident.
+    expect(await fails('profiles.save', { path, form: read.form })).toMatchObject({ code: 'ACTION_NOT_ALLOWED' });
+    await call('profiles.save', { path, form: { ...read.form, readOnly: true }, overwrite: true });
+    // The environment has no SC_TEST_PASSWORD here: the keychain is what opens it.
+    const opened = await call('profiles.open', { source: { kind: 'profile', path } });
+    expect(opened.readOnly).toBe(true);
+    expect((await call('tenants.list', { limit: 1 })).total).toBeGreaterThan(0);
+  });
+
+  it('refuses a form without a primary or with a shard named twice, writing nothing', async () => {
+    const { dataDir, fails } = await newSession();
+    const path = join(dataDir, 'bad.json');
+    const form = clusterForm('bad', () => ({ kind: 'env', variable: 'SC_TEST_PASSWORD' }));
+    expect(await fails('profiles.save', { path, form: { ...form, databases: form.databases.slice(1) } })).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('no primary') });
+    expect(await fails('profiles.save', { path, form: { ...form, databases: [...form.databases, form.databases[1]!] } })).toMatchObject({ message: expect.stringContaining('twice') });
+    await expect(stat(path)).rejects.toThrow();
+  });
+
+  it('reads a hand-written profile with URLs and ${VAR} references into the form', async () => {
+    const folder = await tempFolder({
+      'p.json': JSON.stringify({ primary: { url: 'postgres://pwb:${PGPASS}@db.internal:6432/pwb_production?sslmode=require' }, shards: { shard_1: { host: '${SHARD_HOST}', database: 'pwb_s1', user: 'pwb', passwordSecret: 'prod-s1' } } }),
+    });
+    const { call } = await newSession();
+    const { form } = await call('profiles.read', { path: join(folder, 'p.json') });
+    expect(form.name).toBe('p');
+    expect(form.databases).toEqual([
+      { shard: 'default', host: 'db.internal', port: 6432, database: 'pwb_production', user: 'pwb', password: { kind: 'env', variable: 'PGPASS' }, ssl: 'require' },
+      { shard: 'shard_1', host: '${SHARD_HOST}', port: 5432, database: 'pwb_s1', user: 'pwb', password: { kind: 'secret', name: 'prod-s1' }, ssl: 'disable' },
+    ]);
+  });
+});
+
+describe('testing a connection from the form', () => {
+  it('reports the server, the round trip and the websites; a wrong password and a closed port say which', async () => {
+    const { call } = await newSession();
+    const ok = await call('profiles.testConnection', { database: primaryForm({ kind: 'typed', value: testCluster().password }) });
+    expect(ok).toMatchObject({ ok: true, serverVersion: expect.stringMatching(/^\d+/), error: null });
+    expect(ok.websites).toBe(testCluster().seed.websites);
+    const byEnv = await call('profiles.testConnection', { database: primaryForm({ kind: 'env', variable: 'SC_TEST_PASSWORD' }) });
+    expect(byEnv.ok).toBe(true);
+
+    const wrong = await call('profiles.testConnection', { database: primaryForm({ kind: 'typed', value: 'not-the-password' }) });
+    expect(wrong).toMatchObject({ ok: false, error: { code: 'AUTH_FAILED' } });
+    const closed = await call('profiles.testConnection', { database: { ...primaryForm({ kind: 'none' }), port: 1 } });
+    expect(closed).toMatchObject({ ok: false, error: { code: 'DATABASE_UNREACHABLE' } });
+    const unset = await call('profiles.testConnection', { database: primaryForm({ kind: 'env', variable: 'SC_NOT_SET_ANYWHERE' }) });
+    expect(unset).toMatchObject({ ok: false, error: { code: 'CONFIG_MISSING_VARIABLE' } });
+  });
+});
+
+describe('the recent list', () => {
+  it('marks a profile whose file is gone and forgets it on request', async () => {
+    const folder = await tempFolder();
+    const path = join(folder, 'p.json');
+    await writeFile(path, await readFile(testCluster().profilePath, 'utf8'));
+    const { session, call } = await newSession();
+    await call('profiles.open', { source: { kind: 'profile', path } });
+    await session.recent.remember({ kind: 'profile', path: '/gone/away.json' }, 'away');
+    const recent = (await call('profiles.list', {})).recent;
+    expect(recent.map((r) => [r.name, r.exists])).toEqual([['away', false], [expect.any(String), true]]);
+    expect(await call('profiles.forget', { source: { kind: 'profile', path: '/gone/away.json' } })).toEqual({ forgotten: true });
+    expect((await call('profiles.list', {})).recent).toHaveLength(1);
+  });
+});

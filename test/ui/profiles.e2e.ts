@@ -1,0 +1,113 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Page } from '@playwright/test';
+import { test, expect } from './fixtures.ts';
+import { firstLine, stopProcess } from './server-process.ts';
+import { SCREENSHOT_DIR } from './ui-server.ts';
+
+/*
+ * The start screen and the profile form, on a browser-mode server started with no profile (its own data
+ * folder, so recent and saved profiles start empty): create a profile in the form, test its connections,
+ * save and open it; then switch to another profile without restarting.
+ */
+
+const repoRoot = resolve(import.meta.dirname, '../..');
+let server: ChildProcess | null = null;
+let url = '';
+let dataDir = '';
+
+test.beforeAll(async ({ ui }) => {
+  dataDir = await mkdtemp(join(tmpdir(), 'sc-ui-profiles-'));
+  server = spawn(process.execPath, ['bin/shard-console.js', 'serve', '--port', '0', '--json'], {
+    cwd: repoRoot,
+    env: { ...process.env, SHARD_CONSOLE_PROFILE: '', SC_TEST_PASSWORD: ui.password, SHARD_CONSOLE_DATA_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const announced = JSON.parse(await firstLine(server)) as { url: string; profile: string | null };
+  expect(announced.profile).toBeNull();
+  url = announced.url;
+});
+
+test.afterAll(async () => {
+  if (server !== null) await stopProcess(server);
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+async function fillDatabase(page: Page, index: number, db: { name: string; host: string; port: number; database: string; user: string }) {
+  const row = page.getByTestId('database-row').nth(index);
+  await row.getByTestId('db-shard').fill(db.name);
+  await row.getByTestId('db-host').fill(db.host);
+  await row.getByTestId('db-port').fill(String(db.port));
+  await row.getByTestId('db-database').fill(db.database);
+  await row.getByTestId('db-user').fill(db.user);
+  return row;
+}
+
+test('a profile made in the form is tested, saved with a ${VAR} password and opened; then another is opened in its place', async ({ page, ui }) => {
+  test.setTimeout(120_000);
+  await page.goto(url);
+  const start = page.getByTestId('start-screen');
+  await expect(start.getByRole('heading', { name: 'Open a cluster' })).toBeVisible();
+  await expect(page.getByRole('navigation', { name: 'Main' })).toHaveCount(0);
+  await page.screenshot({ path: join(SCREENSHOT_DIR, 'start-screen.png'), fullPage: true });
+
+  await start.getByTestId('new-profile').click();
+  await page.getByTestId('profile-name-input').fill('UI made');
+  const [primary, shard1] = ui.databases;
+  const row = await fillDatabase(page, 0, primary!);
+  // A typed password is for a test only here (browser mode keeps none): a wrong one says so.
+  await row.getByTestId('db-password-kind').selectOption('typed');
+  await row.getByTestId('db-password-typed').fill('not-the-password');
+  await row.getByTestId('db-test').click();
+  await expect(row.getByTestId('db-test-result')).toHaveAttribute('data-error-code', 'AUTH_FAILED');
+  await expect(page.getByTestId('profile-problems')).toContainText('keeps no typed password');
+  await expect(page.getByTestId('save-profile')).toBeDisabled();
+
+  await row.getByTestId('db-password-kind').selectOption('env');
+  await row.getByTestId('db-password-env').fill('SC_TEST_PASSWORD');
+  await row.getByTestId('db-test').click();
+  await expect(row.getByTestId('db-test-result')).toHaveAttribute('data-ok', 'true');
+  await expect(row.getByTestId('db-test-result')).toContainText('websites');
+
+  await page.getByTestId('add-database').click();
+  const second = await fillDatabase(page, 1, shard1!);
+  await second.getByTestId('db-password-kind').selectOption('env');
+  await second.getByTestId('db-password-env').fill('SC_TEST_PASSWORD');
+  await second.getByTestId('db-test').click();
+  await expect(second.getByTestId('db-test-result')).toHaveAttribute('data-ok', 'true');
+
+  await page.getByTestId('save-profile').click();
+  const saved = page.getByTestId('profile-saved');
+  await expect(saved).toContainText('ui-made.json');
+  const path = join(dataDir, 'profiles', 'ui-made.json');
+  expect((await stat(path)).mode & 0o777).toBe(0o600);
+  const written = JSON.parse(await readFile(path, 'utf8'));
+  expect(written).toMatchObject({ name: 'UI made', primary: { password: '${SC_TEST_PASSWORD}' }, shards: { shard_1: { database: shard1!.database } } });
+
+  await page.getByTestId('open-saved-profile').click();
+  await expect(page.getByTestId('profile-name')).toContainText('UI made');
+  await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
+  await expect(page.getByTestId('overview-databases').or(page.locator('main'))).toContainText('shard_1');
+
+  // Switch without restarting: the start screen lists it as recent; open the cluster's own profile by path.
+  await page.getByTestId('switch-profile').click();
+  await expect(page.getByTestId('current-profile')).toContainText('UI made');
+  await expect(page.getByTestId('recent-profiles')).toContainText('UI made');
+  await page.getByTestId('open-profile-path').fill(ui.profilePath);
+  await page.getByTestId('open-profile').click();
+  await expect(page.getByTestId('profile-name')).not.toContainText('UI made');
+  await expect(page.locator('main')).toContainText('shard_2');
+});
+
+test('a profile that does not open leaves the open one, and says why', async ({ page }) => {
+  await page.goto(url);
+  await page.waitForFunction(() => !window.location.hash.includes('token='));
+  await page.evaluate(() => (window.location.hash = '#/profiles'));
+  const start = page.getByTestId('start-screen');
+  await start.getByTestId('open-profile-path').fill('/nonexistent/profile.json');
+  await start.getByTestId('open-profile').click();
+  await expect(page.getByRole('alert')).toContainText('No profile at /nonexistent/profile.json');
+  await expect(page.locator('[data-error-code="CONFIG_NOT_FOUND"]')).toBeVisible();
+});
