@@ -4,6 +4,19 @@ import { shardName, websiteId } from './common-schemas.ts';
 
 export const moveStepSchema = z.enum(['preflight', 'fence', 'copy', 'sequences', 'verify', 'switch', 'refresh', 'cleanup', 'unfence', 'done']);
 export type MoveStep = z.infer<typeof moveStepSchema>;
+
+/** A move's steps in the order the core runs them: the runner, the job store and the timeline all read this list. */
+export const MOVE_STEPS: readonly MoveStep[] = moveStepSchema.options;
+
+export function moveStepIndex(step: MoveStep): number {
+  return MOVE_STEPS.indexOf(step);
+}
+
+/** Whether the website's `shard_name` already names the target: the switch committed. */
+export function isPastSwitch(step: MoveStep): boolean {
+  return moveStepIndex(step) > moveStepIndex('switch');
+}
+
 export const moveStateSchema = z.enum(['planned', 'running', 'failed', 'succeeded', 'rolled_back', 'cancelled']);
 export type MoveState = z.infer<typeof moveStateSchema>;
 export const moveActionSchema = z.enum(['run', 'resume', 'rollback', 'cancel']);
@@ -99,10 +112,20 @@ export const moveMethods = {
     'Records a move job and starts it in the background; follow it with moves.get or job.progress events.',
     { mutates: true },
   ),
-  'moves.list': method(z.object({ websiteId: websiteId.optional(), limit: z.number().int().min(1).max(500).default(100) }).strict(), z.object({ jobs: z.array(moveJobSchema) }), 'Move jobs, newest first.'),
+  'moves.list': method(
+    z.object({ websiteId: websiteId.optional(), limit: z.number().int().min(1).max(500).default(100) }).strict(),
+    z.object({ jobs: z.array(moveJobSchema) }),
+    'Move jobs, newest first.',
+  ),
   'moves.get': method(jobRef, moveJobSchema, 'One move job with its progress and verification report.'),
   'moves.resume': method(jobRef, moveJobSchema, 'Continues an interrupted or failed move from the step it stopped at.', { mutates: true }),
-  'moves.rollback': method(jobRef, moveJobSchema, 'Undoes a move in the background (after the switch it is a whole move back): before the switch drops what was copied; after it, moves the website back. Follow it with moves.get.', { mutates: true }),
+  'moves.rollback': method(
+    jobRef,
+    moveJobSchema,
+    'Undoes a move in the background (after the switch it is a whole move back): before the switch drops what was copied; ' +
+      'after it, moves the website back. Follow it with moves.get.',
+    { mutates: true },
+  ),
   'moves.cancel': method(jobRef, moveJobSchema, 'Cancels a planned move that has not started.', { mutates: true }),
   'moves.verifyPlacement': method(
     z.object({ websiteId }).strict(),

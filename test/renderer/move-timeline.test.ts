@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MOVE_STEPS, isPastSwitch, jobSummary, shouldPoll, stepTimeline } from '../../renderer/src/view/move-timeline.ts';
+import { MOVE_STEPS, isPastSwitch } from '../../shared/contract.ts';
+import { jobSummary, shouldPoll, stepTimeline } from '../../renderer/src/view/move-timeline.ts';
 
 const statuses = (job: Parameters<typeof stepTimeline>[0]) => stepTimeline(job).map((s) => `${s.step}:${s.status}`);
 

@@ -1,5 +1,5 @@
+import { isPastSwitch } from '../../../shared/contract.ts';
 import type { MoveAction, MoveJob } from '../../../shared/contract.ts';
-import { isPastSwitch } from './move-timeline.ts';
 
 /*
  * The buttons a move job offers: exactly the actions the core says are valid in its state (`actions`),
@@ -23,7 +23,13 @@ const ORDER: readonly MoveAction[] = ['run', 'resume', 'rollback', 'cancel'];
 
 const BUTTONS: Record<MoveAction, Omit<ActionButton, 'action'>> = {
   run: { label: 'Run', method: 'moves.resume', tone: 'primary', confirm: false, hint: 'Start this planned move now.' },
-  resume: { label: 'Resume', method: 'moves.resume', tone: 'primary', confirm: false, hint: 'Continue from the step it stopped at; every step is safe to run again.' },
+  resume: {
+    label: 'Resume',
+    method: 'moves.resume',
+    tone: 'primary',
+    confirm: false,
+    hint: 'Continue from the step it stopped at; every step is safe to run again.',
+  },
   rollback: { label: 'Roll back…', method: 'moves.rollback', tone: 'danger', confirm: true, hint: 'Undo this move.' },
   cancel: { label: 'Cancel move', method: 'moves.cancel', tone: 'default', confirm: false, hint: 'Drop this planned move; nothing has been changed yet.' },
 };
@@ -39,7 +45,8 @@ export function rollbackExplanation(job: Pick<MoveJob, 'step' | 'source' | 'targ
       title: 'Before the switch',
       paragraphs: [
         `Website ${job.websiteId} still lives on ${job.source}; nothing there has changed.`,
-        `Rolling back deletes the rows this job copied to ${job.target}, lifts the write fence on ${job.source} so the website takes writes again, and marks the job rolled back.`,
+        `Rolling back deletes the rows this job copied to ${job.target}, lifts the write fence on ${job.source} so the website takes writes again, ` +
+          'and marks the job rolled back.',
       ],
     };
   }
@@ -47,7 +54,8 @@ export function rollbackExplanation(job: Pick<MoveJob, 'step' | 'source' | 'targ
     title: 'After the switch',
     paragraphs: [
       `Website ${job.websiteId} already lives on ${job.target} and may have taken writes there.`,
-      `Rolling back first finishes this move (clean-up of ${job.source}), then moves the website back to ${job.source} with a new move job that copies, verifies and switches again, and marks this job rolled back. It takes about as long as the move did.`,
+      `Rolling back first finishes this move (clean-up of ${job.source}), then moves the website back to ${job.source} with a new move job ` +
+        'that copies, verifies and switches again, and marks this job rolled back. It takes about as long as the move did.',
     ],
   };
 }

@@ -1,10 +1,8 @@
-import { moveStepSchema } from '../../../shared/contract.ts';
+import { MOVE_STEPS, isPastSwitch, moveStepIndex } from '../../../shared/contract.ts';
 import type { MoveJob, MoveState, MoveStep } from '../../../shared/contract.ts';
 import { formatDuration } from '../../../shared/format.ts';
 
 /* Where a move job stands: its steps in order, each done, current, failed, stopped or still to come. */
-
-export const MOVE_STEPS: readonly MoveStep[] = moveStepSchema.options;
 
 export const STEP_LABELS: Record<MoveStep, string> = {
   preflight: 'Preflight',
@@ -47,17 +45,13 @@ function statusAt(index: number, current: number, state: MoveState, step: MoveSt
 }
 
 export function stepTimeline(job: Pick<MoveJob, 'state' | 'step' | 'timings'>): TimelineStep[] {
-  const current = MOVE_STEPS.indexOf(job.step);
+  const current = moveStepIndex(job.step);
   return MOVE_STEPS.map((step, index) => {
     const ms = job.timings[step];
     const durationMs = typeof ms === 'number' && Number.isFinite(ms) ? ms : null;
-    return { step, label: STEP_LABELS[step], status: statusAt(index, current, job.state, job.step), durationMs, durationLabel: durationMs === null ? '' : formatDuration(durationMs) };
+    const status = statusAt(index, current, job.state, job.step);
+    return { step, label: STEP_LABELS[step], status, durationMs, durationLabel: durationMs === null ? '' : formatDuration(durationMs) };
   });
-}
-
-/** Whether the website's `shard_name` already names the target: the switch committed. */
-export function isPastSwitch(step: MoveStep): boolean {
-  return MOVE_STEPS.indexOf(step) > MOVE_STEPS.indexOf('switch');
 }
 
 export const STATE_LABELS: Record<MoveState, string> = {
@@ -76,14 +70,15 @@ export function isInterrupted(job: Pick<MoveJob, 'state' | 'live'>): boolean {
 
 /** One sentence for the page header and screen readers. */
 export function jobSummary(job: Pick<MoveJob, 'state' | 'step' | 'live' | 'source' | 'target' | 'websiteId'>): string {
-  const step = `${STEP_LABELS[job.step].toLowerCase()} (step ${MOVE_STEPS.indexOf(job.step) + 1} of ${MOVE_STEPS.length})`;
+  const step = `${STEP_LABELS[job.step].toLowerCase()} (step ${moveStepIndex(job.step) + 1} of ${MOVE_STEPS.length})`;
+  const livesOn = isPastSwitch(job.step) ? `already lives on ${job.target}` : `still lives on ${job.source}`;
   switch (job.state) {
     case 'planned':
       return job.live ? `Starting: ${step}.` : `Planned, not started: it will begin at ${step}.`;
     case 'running':
       return job.live ? `Running: ${step}.` : `Interrupted at ${step}: no console is running it. Resume or roll it back.`;
     case 'failed':
-      return `Failed at ${step}.${isPastSwitch(job.step) ? ` Website ${job.websiteId} already lives on ${job.target}.` : ` Website ${job.websiteId} still lives on ${job.source}.`}`;
+      return `Failed at ${step}. Website ${job.websiteId} ${livesOn}.`;
     case 'succeeded':
       return `Website ${job.websiteId} now lives on ${job.target}.`;
     case 'rolled_back':
