@@ -5,11 +5,12 @@ import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { ConsoleError } from '../../../shared/errors.ts';
 import type { DatabaseCatalog } from '../catalog/database-catalog.ts';
 import { foreignKeyKind } from '../catalog/foreign-key-kinds.ts';
-import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
+import { columnList, columnsEqual, tableRef } from '../catalog/sql-identifiers.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { failpoint } from './move-failpoints.ts';
 import { runInDependencyOrder } from '../run-limited.ts';
 import { maySkipTriggers, withSession } from './replica-role.ts';
+import { allSet, firstKeysAsText } from './sql-fragments.ts';
 import { tenantParents, websitePredicate, websiteRowsSelect, type ScopedTable } from './tenant-scope.ts';
 import { COPY_APPLICATION_NAME } from './write-fence.ts';
 
@@ -37,7 +38,7 @@ export interface CopyOptions {
   readonly onTableCopied?: (table: string, copied: { xid: string; rows: number }) => Promise<void>;
 }
 
-async function session(handle: DatabaseHandle): Promise<pg.PoolClient> {
+async function copySession(handle: DatabaseHandle): Promise<pg.PoolClient> {
   const client = await handle.longSession();
   await client.query(`SET application_name = '${COPY_APPLICATION_NAME}'`);
   return client;
@@ -49,7 +50,7 @@ async function session(handle: DatabaseHandle): Promise<pg.PoolClient> {
  * in parallel. Columns go by name. Nothing is held in memory beyond stream buffers.
  */
 export async function copyTenant(source: DatabaseHandle, target: DatabaseHandle, options: CopyOptions): Promise<void> {
-  const coordinator = await session(source);
+  const coordinator = await copySession(source);
   try {
     await coordinator.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const snapshot = (await coordinator.query<{ id: string }>('SELECT pg_export_snapshot() AS id')).rows[0]!.id;
@@ -57,11 +58,8 @@ export async function copyTenant(source: DatabaseHandle, target: DatabaseHandle,
     // A table starts as soon as the tenant tables it references are in (its parents: a lower level),
     // not when its whole level is: a small parent's children need not wait for a big one's. Ready
     // tables go the views' sources first (their refresh starts when they are in), then largest first.
-    const first = options.first ?? new Set<string>();
-    const rows = (t: ScopedTable) => options.plannedRows.get(t.name)?.rows ?? 0;
-    const order = [...options.tables].sort((a, b) => Number(first.has(b.name)) - Number(first.has(a.name)) || rows(b) - rows(a) || a.level - b.level || a.name.localeCompare(b.name));
     let copied = 0;
-    await runInDependencyOrder(order, tenantParents(options.tables), options.parallel ?? 3, async (t) => {
+    await runInDependencyOrder(copyOrder(options), tenantParents(options.tables), options.parallel ?? 3, async (t) => {
       await copyTable(source, target, snapshot, t, replica, options);
       // Crash tests: die with half the tables committed on the target and the rest not yet copied.
       if (++copied === Math.ceil(options.tables.length / 2) && copied < options.tables.length) failpoint('copy:mid');
@@ -75,10 +73,25 @@ export async function copyTenant(source: DatabaseHandle, target: DatabaseHandle,
   }
 }
 
-async function copyTable(source: DatabaseHandle, target: DatabaseHandle, snapshot: string, t: ScopedTable, replica: boolean, options: CopyOptions): Promise<void> {
+/** Ready tables in this order: the views' sources first, then the largest (by the plan). */
+function copyOrder(options: CopyOptions): ScopedTable[] {
+  const first = options.first ?? new Set<string>();
+  const rows = (t: ScopedTable) => options.plannedRows.get(t.name)?.rows ?? 0;
+  const firstFirst = (a: ScopedTable, b: ScopedTable) => Number(first.has(b.name)) - Number(first.has(a.name));
+  return [...options.tables].sort((a, b) => firstFirst(a, b) || rows(b) - rows(a) || a.level - b.level || a.name.localeCompare(b.name));
+}
+
+async function copyTable(
+  source: DatabaseHandle,
+  target: DatabaseHandle,
+  snapshot: string,
+  t: ScopedTable,
+  replica: boolean,
+  options: CopyOptions,
+): Promise<void> {
   const planned = options.plannedRows.get(t.name) ?? { rows: 0, bytes: 0 };
-  const reader = await session(source);
-  const writer = await session(target);
+  const reader = await copySession(source);
+  const writer = await copySession(target);
   let failed: unknown = null;
   let statistics: Error | null = null;
   try {
@@ -92,36 +105,15 @@ async function copyTable(source: DatabaseHandle, target: DatabaseHandle, snapsho
     if (replica) await writer.query(`SET LOCAL session_replication_role = replica`);
     const xid = (await writer.query<{ xid: string }>('SELECT txid_current()::text AS xid')).rows[0]!.xid;
     await options.onTargetXid(xid);
-    const columns = t.columns.map(quoteIdent).join(', ');
-    const out = reader.query(copyTo(`COPY (${websiteRowsSelect(t, options.sourceCatalog, options.websiteId)}) TO STDOUT (FORMAT binary)`));
-    const into = writer.query(copyFrom(`COPY ${tableRef(t.table.schema, t.table.table)} (${columns}) FROM STDIN (FORMAT binary)`));
-    // Binary COPY carries no row count until the end: progress estimates rows from bytes against the plan.
-    let bytes = 0;
-    let lastReport = 0;
-    let crashed = false;
-    const meter = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        bytes += chunk.length;
-        const now = Date.now();
-        if (now - lastReport > 250) {
-          lastReport = now;
-          const estimate = planned.bytes > 0 ? Math.min(planned.rows, Math.floor((bytes / planned.bytes) * planned.rows)) : 0;
-          options.onProgress({ table: t.name, copiedRows: estimate, totalRows: planned.rows, done: false });
-        }
-        if (!crashed && bytes > 1_000_000 && process.env.SHARD_CONSOLE_FAILPOINT === 'copy:mid') {
-          crashed = true;
-          failpoint('copy:mid');
-        }
-        done(null, chunk);
-      },
-    });
-    await pipeline(out, meter, into);
+    const fromSource = reader.query(copyTo(`COPY (${websiteRowsSelect(t, options.sourceCatalog, options.websiteId)}) TO STDOUT (FORMAT binary)`));
+    const intoTarget = writer.query(copyFrom(`COPY ${tableRef(t.table.schema, t.table.table)} (${columnList(t.columns)}) FROM STDIN (FORMAT binary)`));
+    await pipeline(fromSource, progressMeter(t.name, planned, options.onProgress), intoTarget);
     if (replica) await assertReferencesResolve(writer, t, options, options.websiteId);
     await reader.query('COMMIT');
     await writer.query('COMMIT');
-    await options.onTableCopied?.(t.name, { xid, rows: into.rowCount });
-    options.onProgress({ table: t.name, copiedRows: into.rowCount, totalRows: planned.rows, done: true });
-    if (into.rowCount > 0) statistics = await analyzeWebsiteKey(writer, t);
+    await options.onTableCopied?.(t.name, { xid, rows: intoTarget.rowCount });
+    options.onProgress({ table: t.name, copiedRows: intoTarget.rowCount, totalRows: planned.rows, done: true });
+    if (intoTarget.rowCount > 0) statistics = await analyzeWebsiteKey(writer, t);
   } catch (error) {
     failed = error;
     await writer.query('ROLLBACK').catch(() => {});
@@ -132,6 +124,32 @@ async function copyTable(source: DatabaseHandle, target: DatabaseHandle, snapsho
     reader.release(failed ? (failed as Error) : undefined);
     writer.release(failed ? (failed as Error) : (statistics ?? undefined));
   }
+}
+
+/**
+ * Passes the COPY's bytes through and reports progress at most every 250 ms: binary COPY carries no row
+ * count until the end, so rows are estimated from bytes against the plan.
+ */
+function progressMeter(table: string, planned: { rows: number; bytes: number }, onProgress: CopyOptions['onProgress']): Transform {
+  let bytes = 0;
+  let lastReport = 0;
+  let crashed = false;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      bytes += chunk.length;
+      const now = Date.now();
+      if (now - lastReport > 250) {
+        lastReport = now;
+        const estimate = planned.bytes > 0 ? Math.min(planned.rows, Math.floor((bytes / planned.bytes) * planned.rows)) : 0;
+        onProgress({ table, copiedRows: estimate, totalRows: planned.rows, done: false });
+      }
+      if (!crashed && bytes > 1_000_000 && process.env.SHARD_CONSOLE_FAILPOINT === 'copy:mid') {
+        crashed = true;
+        failpoint('copy:mid');
+      }
+      done(null, chunk);
+    },
+  });
 }
 
 /**
@@ -149,7 +167,7 @@ async function analyzeWebsiteKey(writer: pg.PoolClient, t: ScopedTable): Promise
   try {
     await writer.query('BEGIN');
     await writer.query(`SET LOCAL lock_timeout = '1s'`);
-    await writer.query(`ANALYZE ${tableRef(t.table.schema, t.table.table)} (${columns.map(quoteIdent).join(', ')})`);
+    await writer.query(`ANALYZE ${tableRef(t.table.schema, t.table.table)} (${columnList(columns)})`);
     await writer.query('COMMIT');
     return null;
   } catch (error) {
@@ -175,19 +193,20 @@ async function assertReferencesResolve(writer: pg.PoolClient, t: ScopedTable, op
   for (const fk of table.foreignKeys.filter((k) => foreignKeyKind(target, t.name, k) !== 'chain')) {
     const parent = target.tables.get(fk.refTable);
     if (!parent) continue;
-    const set = fk.columns.map((c) => `c.${quoteIdent(c)} IS NOT NULL`).join(' AND ');
-    const match = fk.columns.map((c, i) => `p.${quoteIdent(fk.refColumns[i]!)} = c.${quoteIdent(c)}`).join(' AND ');
+    const parentLacksRow = `NOT EXISTS (SELECT 1 FROM ${tableRef(parent.schema, parent.table)} p WHERE ${columnsEqual('p', fk.refColumns, 'c', fk.columns)})`;
     const r = await writer.query<{ n: string; examples: string[] | null }>(
-      `SELECT count(*)::int8::text AS n, (array_agg(ROW(${fk.columns.map((c) => `c.${quoteIdent(c)}`).join(', ')})::text))[1:3] AS examples
+      `SELECT count(*)::int8::text AS n, ${firstKeysAsText('c', fk.columns, 3)} AS examples
          FROM ${tableRef(table.schema, table.table)} c
-        WHERE ${websitePredicate(t, options.sourceCatalog, websiteId, 'c')} AND ${set}
-          AND NOT EXISTS (SELECT 1 FROM ${tableRef(parent.schema, parent.table)} p WHERE ${match})`,
+        WHERE ${websitePredicate(t, options.sourceCatalog, websiteId, 'c')} AND ${allSet('c', fk.columns)}
+          AND ${parentLacksRow}`,
     );
     const n = Number(r.rows[0]!.n);
     if (n > 0) {
+      const keys = `${fk.columns.join(', ')} = ${(r.rows[0]!.examples ?? []).join('; ')}`;
       throw new ConsoleError(
         'MOVE_FAILED',
-        `${n} copied row(s) of ${t.name} point at rows of ${fk.refTable} the target does not have, through ${fk.name} (${fk.columns.join(', ')} = ${(r.rows[0]!.examples ?? []).join('; ')}). Nothing of ${t.name} was kept. Add the missing rows to the target (or fix the source's) and resume the move.`,
+        `${n} copied row(s) of ${t.name} point at rows of ${fk.refTable} the target does not have, through ${fk.name} (${keys}). ` +
+          `Nothing of ${t.name} was kept. Add the missing rows to the target (or fix the source's) and resume the move.`,
         { target: t.name },
       );
     }

@@ -1,18 +1,22 @@
 import type pg from 'pg';
 import { ConsoleError } from '../../../shared/errors.ts';
 import type { CatalogForeignKey, CatalogTable, DatabaseCatalog } from '../catalog/database-catalog.ts';
-import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
+import { columnList, columnRef, columnsAs, columnsEqual, numbered, quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { runInDependencyOrder } from '../run-limited.ts';
 import { stopIfRequested } from '../call-context.ts';
 import { maySkipTriggers, withSession } from './replica-role.ts';
+import { columnDefinitions, firstKeysAsText, parameters, rowOf } from './sql-fragments.ts';
 import { tenantParents, websitePredicate, type ScopedTable } from './tenant-scope.ts';
 
 const BATCH = 200_000;
 
 export interface DeleteOptions {
   readonly onDeleted?: (table: string, rows: number) => void;
-  /** After every batch commits: the rows it set out to delete (picked, or listed by the fenced pass) and those it did (tests watch the statements, and act between them). */
+  /**
+   * After every batch commits: the rows it set out to delete (picked, or listed by the fenced pass) and
+   * those it did (tests watch the statements, and act between them).
+   */
   readonly onBatch?: (table: string, batch: { picked: number; deleted: number }) => void | Promise<void>;
   /** Rows per batch (tests use small batches to cross batch boundaries). */
   readonly batch?: number;
@@ -28,7 +32,13 @@ export interface DeleteOptions {
  * self-referencing table goes in one statement: a batch could otherwise remove a parent folder whose
  * child is in the next batch. Idempotent: a rerun finds nothing left to delete.
  */
-export async function deleteWebsiteRows(handle: DatabaseHandle, catalog: DatabaseCatalog, tables: readonly ScopedTable[], websiteId: number, options: DeleteOptions = {}): Promise<number> {
+export async function deleteWebsiteRows(
+  handle: DatabaseHandle,
+  catalog: DatabaseCatalog,
+  tables: readonly ScopedTable[],
+  websiteId: number,
+  options: DeleteOptions = {},
+): Promise<number> {
   let total = 0;
   const replica = await withSession(handle, maySkipTriggers);
   // A table is cleared once every tenant table referencing it (its children: a higher level) is, in
@@ -43,10 +53,231 @@ export async function deleteWebsiteRows(handle: DatabaseHandle, catalog: Databas
   return total;
 }
 
-/** Foreign keys of any table of the database (tenant or not) that point at `table`. */
-function incomingForeignKeys(catalog: DatabaseCatalog, table: CatalogTable): Array<{ from: CatalogTable; fk: CatalogForeignKey }> {
+/** A foreign key of some table of the database (tenant or not) that points at the table being cleared. */
+interface IncomingKey {
+  readonly from: CatalogTable;
+  readonly fk: CatalogForeignKey;
+}
+
+function incomingForeignKeys(catalog: DatabaseCatalog, table: CatalogTable): IncomingKey[] {
   return [...catalog.tables.values()].flatMap((from) => from.foreignKeys.filter((fk) => fk.refTable === table.name).map((fk) => ({ from, fk })));
 }
+
+/** One table being cleared: what each of its batches needs, and the rows deleted so far. */
+interface TableDeletion {
+  readonly session: pg.PoolClient;
+  readonly database: string;
+  readonly catalog: DatabaseCatalog;
+  readonly t: ScopedTable;
+  readonly websiteId: number;
+  /** Batches skip the triggers (session_replication_role = replica) and check references set-based. */
+  readonly replica: boolean;
+  readonly options: DeleteOptions;
+  readonly batch: number;
+  readonly ref: string;
+  /** The website's rows, on alias `t`. */
+  readonly where: string;
+  readonly incoming: readonly IncomingKey[];
+  /** The deleted rows' values of every column some foreign key points at (usually just the key). */
+  readonly referencedColumns: readonly string[];
+  deleted: number;
+}
+
+/** The temporary table of the fenced pass: the website's rows, numbered in physical (or key) order. */
+const ROWS_TO_DELETE = 'sc_rows_to_delete';
+/** The temporary table of one batch: the referenced values of the rows it deleted. */
+const DELETED_KEYS = 'sc_deleted_keys';
+
+async function deleteTableRows(
+  handle: DatabaseHandle,
+  catalog: DatabaseCatalog,
+  t: ScopedTable,
+  websiteId: number,
+  replica: boolean,
+  options: DeleteOptions,
+): Promise<number> {
+  const session = await handle.longSession();
+  try {
+    await session.query(`SET shard_console.bypass_fence = 'on'`);
+    const incoming = incomingForeignKeys(catalog, t.table);
+    const deletion: TableDeletion = {
+      session,
+      database: handle.target.name,
+      catalog,
+      t,
+      websiteId,
+      replica,
+      options,
+      batch: options.batch ?? BATCH,
+      ref: tableRef(t.table.schema, t.table.table),
+      where: websitePredicate(t, catalog, websiteId),
+      incoming,
+      referencedColumns: [...new Set([...t.table.primaryKey, ...incoming.flatMap((i) => i.fk.refColumns)])],
+      deleted: 0,
+    };
+    if (t.selfReferencing) await deleteInOneStatement(deletion);
+    else if (options.fenced) await deleteListedRows(deletion);
+    else await deleteByKeyset(deletion);
+    return deletion.deleted;
+  } finally {
+    if (options.fenced) await session.query(`DROP TABLE IF EXISTS pg_temp.${ROWS_TO_DELETE}`).catch(() => {});
+    await session.query(`RESET shard_console.bypass_fence`).catch(() => {});
+    session.release();
+  }
+}
+
+/** A self-referencing table: one statement, with the ordinary triggers, so no batch strands a child. */
+async function deleteInOneStatement(d: TableDeletion): Promise<void> {
+  const r = await d.session.query(`DELETE FROM ${d.ref} t WHERE ${d.where}`).catch((error: unknown) => rethrowReferenced(error, d.t, d.websiteId));
+  d.deleted += r.rowCount ?? 0;
+  d.options.onDeleted?.(d.t.name, r.rowCount ?? 0);
+}
+
+/**
+ * Under the fence: one pass finds the website's rows (the planner's best plan, once), their ctids go into
+ * a temporary table in physical order, and batches delete them by position, each a TID scan. Picking each
+ * batch from the table instead cost a pass over the website's remaining rows and a sort of them per
+ * batch: quadratic in a big tenant. A ctid changes only when its row is updated, which the fence stops
+ * for every session but the console's own, or when the table is rewritten (VACUUM FULL, CLUSTER, a
+ * rewriting ALTER TABLE, pg_repack), which gives it a new relfilenode: each batch takes the table's lock
+ * (no rewrite can start until it commits) and compares the relfilenode with the one the ctids were read
+ * under; if it changed, the rows left are found again. Rows of a table keyed by the website are also
+ * re-checked in the DELETE. A batch that removed fewer rows than it listed (another session removed some
+ * first) is followed by a fresh look once the list is done: the table is finished only when a look finds
+ * nothing. A partitioned table numbers rows per partition (a ctid names a row in every partition), so
+ * its rows are listed by key, unique across the partitions, instead.
+ */
+async function deleteListedRows(d: TableDeletion): Promise<void> {
+  const countDeleted = 'SELECT (SELECT count(*)::int FROM deleted) AS n';
+  const remove = `deleted AS (DELETE FROM ${d.ref} d WHERE ${listedBatchMatch(d)} RETURNING ${columnList(d.referencedColumns, 'd')})`;
+  let listed = await listRowsToDelete(d);
+  let rewrites = 0;
+  let fewerThanListed = false;
+  for (let from = 0; ; ) {
+    if (from >= listed.rows) {
+      if (!fewerThanListed || listed.rows === 0) break;
+      listed = await listRowsToDelete(d);
+      from = 0;
+      fewerThanListed = false;
+      continue;
+    }
+    const row = await runBatch(d, remove, countDeleted, [from, from + d.batch], () => stillListedUnder(d, listed));
+    if (row === null) {
+      if (++rewrites > 3) throw tableKeptBeingRewritten(d, rewrites);
+      listed = await listRowsToDelete(d);
+      from = 0;
+      continue;
+    }
+    const listedRows = Math.min(d.batch, listed.rows - from);
+    if (Number(row.n) < listedRows) fewerThanListed = true;
+    await reportBatch(d, listedRows, Number(row.n));
+    from += d.batch;
+  }
+}
+
+/** The rows of batch ($1, $2] of the list, on alias `d`; for a table keyed by the website, still the website's. */
+function listedBatchMatch(d: TableDeletion): string {
+  const pkColumns = d.t.table.primaryKey;
+  const batchOfList = `FROM pg_temp.${ROWS_TO_DELETE} WHERE n > $1 AND n <= $2`;
+  const recheck = d.t.tenant.chain.length === 0 ? ` AND ${websitePredicate(d.t, d.catalog, d.websiteId, 'd')}` : '';
+  if (!d.t.table.partitioned) return `d.ctid = ANY(ARRAY(SELECT k0 ${batchOfList}))${recheck}`;
+  if (pkColumns.length === 1) return `${columnRef('d', pkColumns[0]!)} = ANY(ARRAY(SELECT k0 ${batchOfList}))${recheck}`;
+  return `${rowOf('d', pkColumns)} IN (SELECT ${numbered('k', pkColumns.length).join(', ')} ${batchOfList})${recheck}`;
+}
+
+interface ListedRows {
+  readonly rows: number;
+  /** The table's relfilenode when its ctids were read (null for a partitioned table, listed by key). */
+  readonly filenode: string | null;
+}
+
+async function listRowsToDelete(d: TableDeletion): Promise<ListedRows> {
+  const pkColumns = d.t.table.primaryKey;
+  const partitioned = d.t.table.partitioned;
+  const order = partitioned ? columnList(pkColumns, 't') : 't.ctid';
+  const keys = partitioned ? columnsAs('t', pkColumns, numbered('k', pkColumns.length)) : 't.ctid AS k0';
+  await d.session.query('BEGIN');
+  try {
+    await d.session.query(`DROP TABLE IF EXISTS pg_temp.${ROWS_TO_DELETE}`);
+    const numberedRows = `SELECT row_number() OVER (ORDER BY ${order}) AS n, ${keys} FROM ${d.ref} t WHERE ${d.where}`;
+    const r = await d.session.query(`CREATE TEMP TABLE ${ROWS_TO_DELETE} AS ${numberedRows}`);
+    await d.session.query(`CREATE INDEX ON pg_temp.${ROWS_TO_DELETE} (n)`);
+    const listed = { rows: r.rowCount ?? 0, filenode: partitioned ? null : await relfilenode(d) };
+    await d.session.query('COMMIT');
+    return listed;
+  } catch (error) {
+    await d.session.query('ROLLBACK').catch(() => {});
+    throw error;
+  }
+}
+
+async function relfilenode(d: TableDeletion): Promise<string | null> {
+  return (await d.session.query<{ f: string | null }>(`SELECT pg_relation_filenode($1::regclass)::text AS f`, [d.ref])).rows[0]!.f;
+}
+
+/** Inside a batch's transaction: locks the table against a rewrite and tells whether the listed ctids still name the rows. */
+async function stillListedUnder(d: TableDeletion, listed: ListedRows): Promise<boolean> {
+  if (d.t.table.partitioned) return true;
+  await d.session.query(`LOCK TABLE ${d.ref} IN ROW EXCLUSIVE MODE`);
+  const now = await relfilenode(d);
+  return now !== null && now === listed.filenode;
+}
+
+function tableKeptBeingRewritten(d: TableDeletion, rewrites: number): ConsoleError {
+  return new ConsoleError(
+    'MOVE_FAILED',
+    `${d.t.name} on ${d.database} was rewritten (VACUUM FULL, CLUSTER, ALTER TABLE) ${rewrites} times while its rows were being removed. ` +
+      'Let that maintenance finish, then resume the move.',
+    { target: d.t.name },
+  );
+}
+
+/**
+ * Unfenced (the target's copy, dropped on a rerun or a rollback), a row updated meanwhile must still go:
+ * keyset batches by key, which its new version keeps (by ctid for a composite key, picked in the same
+ * statement, so no row can move in between; by the whole key in a partitioned table). Each batch's rows
+ * are picked once, in key order, the next batch starts after the last key picked, and a batch that picks
+ * fewer rows than it may is the last: no row of the website came after it in its snapshot (nothing writes
+ * the website's rows on a database that does not serve it).
+ */
+async function deleteByKeyset(d: TableDeletion): Promise<void> {
+  const pkColumns = d.t.table.primaryKey;
+  let last: string[] | null = null;
+  for (;;) {
+    const { ctes, summary } = keysetBatch(d, last !== null);
+    const row: BatchSummary = (await runBatch(d, ctes, summary, last ?? []))!;
+    const picked = Number(row.picked);
+    await reportBatch(d, picked, Number(row.n));
+    if (picked < d.batch) break;
+    last = numbered('k', pkColumns.length).map((name) => String(row[name]));
+  }
+}
+
+/**
+ * One keyset batch: `pick` (the next keys after $1.. when `after`), `deleted`, and a summary of the
+ * rows picked and deleted with the last key picked (k0, k1, ...). The batch's rows go in as an array,
+ * `= ANY(ARRAY(...))`, which can only be a TID or index scan, where a join against the batch let the
+ * planner pick a hash join that read the whole table once per batch.
+ */
+function keysetBatch(d: TableDeletion, after: boolean): { ctes: string; summary: string } {
+  const pkColumns = d.t.table.primaryKey;
+  const pk = columnList(pkColumns, 't');
+  const picked = numbered('sc_k', pkColumns.length);
+  const rowKey = pkColumns.length > 1 ? 'ctid' : quoteIdent(pkColumns[0]!);
+  const afterLast = after ? ` AND ${rowOf('t', pkColumns)} > ROW(${parameters(pkColumns.length)})` : '';
+  const pickedKeys = `t.${rowKey} AS sc_key, ${columnsAs('t', pkColumns, picked)}`;
+  const pick = `pick AS MATERIALIZED (SELECT ${pickedKeys} FROM ${d.ref} t WHERE ${d.where}${afterLast} ORDER BY ${pk} LIMIT ${d.batch})`;
+  const byWholeKey = pkColumns.length > 1 && d.t.table.partitioned;
+  const match = byWholeKey ? `${rowOf('d', pkColumns)} IN (SELECT ${picked.join(', ')} FROM pick)` : `d.${rowKey} = ANY(ARRAY(SELECT sc_key FROM pick))`;
+  const remove = `deleted AS (DELETE FROM ${d.ref} d WHERE ${match} RETURNING ${columnList(d.referencedColumns, 'd')})`;
+  const lastKey = picked.map((name, i) => `l.${name}::text AS k${i}`).join(', ');
+  const newestFirst = picked.map((name) => `${name} DESC`).join(', ');
+  const summary = `SELECT (SELECT count(*)::int FROM pick) AS picked, (SELECT count(*)::int FROM deleted) AS n, ${lastKey}
+        FROM (SELECT * FROM pick ORDER BY ${newestFirst} LIMIT 1) l RIGHT JOIN (VALUES (1)) one ON true`;
+  return { ctes: `${pick}, ${remove}`, summary };
+}
+
+type BatchSummary = Record<string, string | number | null>;
 
 /*
  * Each batch runs with `session_replication_role = replica`, as logical replication applies rows: no
@@ -60,191 +291,77 @@ function incomingForeignKeys(catalog: DatabaseCatalog, table: CatalogTable): Arr
  * Without the privilege to set the role (superuser, or GRANT SET on PostgreSQL 15+), batches run with
  * the ordinary triggers instead.
  */
-async function deleteTableRows(handle: DatabaseHandle, catalog: DatabaseCatalog, t: ScopedTable, websiteId: number, replica: boolean, options: DeleteOptions): Promise<number> {
-  const batch = options.batch ?? BATCH;
-  let total = 0;
-  const client = await handle.longSession();
+
+/**
+ * One batch's transaction: the DELETE (in `ctes`, as `deleted`) and, where the FK triggers are skipped,
+ * the proof that nothing references the removed keys; `summary` is its one row. `mayGo` runs first and
+ * may call the batch off (null).
+ */
+async function runBatch(d: TableDeletion, ctes: string, summary: string, params: unknown[], mayGo?: () => Promise<boolean>): Promise<BatchSummary | null> {
+  // A safe point: every batch before this one committed whole.
+  stopIfRequested();
+  await d.session.query('BEGIN');
   try {
-    await client.query(`SET shard_console.bypass_fence = 'on'`);
-    const ref = tableRef(t.table.schema, t.table.table);
-    const where = websitePredicate(t, catalog, websiteId);
-    if (t.selfReferencing) {
-      const r = await client.query(`DELETE FROM ${ref} t WHERE ${where}`).catch((error: unknown) => rethrowReferenced(error, t, websiteId));
-      total += r.rowCount ?? 0;
-      options.onDeleted?.(t.name, r.rowCount ?? 0);
-      return total;
+    if (mayGo && !(await mayGo())) {
+      await d.session.query('ROLLBACK');
+      return null;
     }
-    const incoming = incomingForeignKeys(catalog, t.table);
-    // The deleted rows' values of every column some foreign key points at (usually just the key).
-    const pkColumns = t.table.primaryKey;
-    const keptColumns = [...new Set([...pkColumns, ...incoming.flatMap((i) => i.fk.refColumns)])];
-    const typeOf = (c: string) => t.table.columns.find((x) => x.name === c)!.type;
-    const gone = keptColumns.map((c) => `d.${quoteIdent(c)}`).join(', ');
-    // One batch's transaction: the DELETE (in `ctes`, as `gone`) and, where the FK triggers are skipped,
-    // the proof that nothing references the removed keys. `before` runs first and may call it off.
-    const inBatch = async (ctes: string, summary: string, params: unknown[], before?: () => Promise<boolean>): Promise<Record<string, string | number | null> | null> => {
-      // A safe point: every batch before this one committed whole.
-      stopIfRequested();
-      await client.query('BEGIN');
-      try {
-        if (before && !(await before())) {
-          await client.query('ROLLBACK');
-          return null;
-        }
-        if (replica) await client.query(`SET LOCAL session_replication_role = replica`);
-        let row: Record<string, string | number | null>;
-        if (replica && incoming.length) {
-          await client.query(`CREATE TEMP TABLE sc_gone (${keptColumns.map((c) => `${quoteIdent(c)} ${typeOf(c)}`).join(', ')}) ON COMMIT DROP`);
-          row = (await client.query(`WITH ${ctes}, kept AS (INSERT INTO sc_gone SELECT * FROM gone) ${summary}`, params)).rows[0];
-          // Real row counts let the planner choose between probing each key and one pass over the referencing table.
-          await client.query('ANALYZE sc_gone');
-          await assertUnreferenced(client, t, websiteId, incoming);
-        } else {
-          row = (await client.query(`WITH ${ctes} ${summary}`, params)).rows[0];
-        }
-        await client.query('COMMIT');
-        return row;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
-        rethrowReferenced(error, t, websiteId);
-      }
-    };
-    const report = async (picked: number, n: number) => {
-      total += n;
-      await options.onBatch?.(t.name, { picked, deleted: n });
-      if (n > 0) options.onDeleted?.(t.name, n);
-    };
-    // The batch's rows go in as an array, `= ANY(ARRAY(...))`, which can only be a TID or index scan,
-    // where a join against the batch let the planner pick a hash join that read the whole table once
-    // per batch.
-    // A partitioned table numbers rows per partition: a ctid names a row in every partition, so its
-    // batches go by key (unique across the partitions), never by ctid.
-    const partitioned = t.table.partitioned;
-    const keyList = (alias: string) => pkColumns.map((c) => `${alias}.${quoteIdent(c)}`).join(', ');
-    if (options.fenced) {
-      // Under the fence: one pass finds the website's rows (the planner's best plan, once), their ctids
-      // go into a temporary table in physical order, and batches delete them by position, each a TID
-      // scan. Picking each batch from the table instead cost a pass over the website's remaining rows
-      // and a sort of them per batch: quadratic in a big tenant. A ctid changes only when its row is
-      // updated, which the fence stops for every session but the console's own, or when the table is
-      // rewritten (VACUUM FULL, CLUSTER, a rewriting ALTER TABLE, pg_repack), which gives it a new
-      // relfilenode: each batch takes the table's lock (no rewrite can start until it commits) and
-      // compares the relfilenode with the one the ctids were read under; if it changed, the rows left
-      // are found again. Rows of a table keyed by the website are also re-checked in the DELETE. A
-      // batch that removed fewer rows than it listed (another session removed some first) is followed
-      // by a fresh look once the list is done: the table is finished only when a look finds nothing.
-      const recheck = t.tenant.chain.length === 0 ? ` AND ${websitePredicate(t, catalog, websiteId, 'd')}` : '';
-      const filenode = async () => (await client.query<{ f: string | null }>(`SELECT pg_relation_filenode($1::regclass)::text AS f`, [ref])).rows[0]!.f;
-      const listed = partitioned ? pkColumns.map((c, i) => `t.${quoteIdent(c)} AS k${i}`).join(', ') : 't.ctid AS k0';
-      const match = partitioned
-        ? pkColumns.length === 1
-          ? `d.${quoteIdent(pkColumns[0]!)} = ANY(ARRAY(SELECT k0 FROM pg_temp.sc_doomed WHERE n > $1 AND n <= $2))`
-          : `ROW(${keyList('d')}) IN (SELECT ${pkColumns.map((_, i) => `k${i}`).join(', ')} FROM pg_temp.sc_doomed WHERE n > $1 AND n <= $2)`
-        : `d.ctid = ANY(ARRAY(SELECT k0 FROM pg_temp.sc_doomed WHERE n > $1 AND n <= $2))`;
-      const collect = async () => {
-        await client.query('BEGIN');
-        try {
-          await client.query('DROP TABLE IF EXISTS pg_temp.sc_doomed');
-          const r = await client.query(`CREATE TEMP TABLE sc_doomed AS SELECT row_number() OVER (ORDER BY ${partitioned ? keyList('t') : 't.ctid'}) AS n, ${listed} FROM ${ref} t WHERE ${where}`);
-          await client.query('CREATE INDEX ON pg_temp.sc_doomed (n)');
-          const found = { rows: r.rowCount ?? 0, filenode: partitioned ? null : await filenode() };
-          await client.query('COMMIT');
-          return found;
-        } catch (error) {
-          await client.query('ROLLBACK').catch(() => {});
-          throw error;
-        }
-      };
-      let found = await collect();
-      let rewrites = 0;
-      let short = false;
-      for (let from = 0; ; ) {
-        if (from >= found.rows) {
-          if (!short || found.rows === 0) break;
-          found = await collect();
-          from = 0;
-          short = false;
-          continue;
-        }
-        const row = await inBatch(
-          `gone AS (DELETE FROM ${ref} d WHERE ${match}${recheck} RETURNING ${gone})`,
-          `SELECT (SELECT count(*)::int FROM gone) AS n`,
-          [from, from + batch],
-          async () => {
-            if (partitioned) return true;
-            await client.query(`LOCK TABLE ${ref} IN ROW EXCLUSIVE MODE`);
-            const now = await filenode();
-            return now !== null && now === found.filenode;
-          },
-        );
-        if (row === null) {
-          if (++rewrites > 3) throw new ConsoleError('MOVE_FAILED', `${t.name} on ${handle.target.name} was rewritten (VACUUM FULL, CLUSTER, ALTER TABLE) ${rewrites} times while its rows were being removed. Let that maintenance finish, then resume the move.`, { target: t.name });
-          found = await collect();
-          from = 0;
-          continue;
-        }
-        const listedRows = Math.min(batch, found.rows - from);
-        if (Number(row.n) < listedRows) short = true;
-        await report(listedRows, Number(row.n));
-        from += batch;
-      }
-      return total;
-    }
-    // Unfenced (the target's copy, dropped on a rerun or a rollback), a row updated meanwhile must still
-    // go: keyset batches by key, which its new version keeps (by ctid for a composite key, picked in the
-    // same statement, so no row can move in between; by the whole key in a partitioned table). Each
-    // batch's rows are picked once, in key order, the next batch starts after the last key picked, and a
-    // batch that picks fewer rows than it may is the last: no row of the website came after it in its
-    // snapshot (nothing writes the website's rows on a database that does not serve it).
-    const pk = pkColumns.map((c) => `t.${quoteIdent(c)}`);
-    const rowKey = pk.length > 1 ? 'ctid' : quoteIdent(pkColumns[0]!);
-    const byComposite = pk.length > 1 && partitioned;
-    let last: string[] | null = null;
-    for (;;) {
-      const after: string = last ? ` AND ROW(${pk.join(', ')}) > ROW(${last.map((_, i) => `$${i + 1}`).join(', ')})` : '';
-      const pick: string = `pick AS MATERIALIZED (SELECT t.${rowKey} AS sc_key, ${pk.map((c, i) => `${c} AS sc_k${i}`).join(', ')} FROM ${ref} t WHERE ${where}${after} ORDER BY ${pk.join(', ')} LIMIT ${batch})`;
-      const match = byComposite ? `ROW(${keyList('d')}) IN (SELECT ${pkColumns.map((_, i) => `sc_k${i}`).join(', ')} FROM pick)` : `d.${rowKey} = ANY(ARRAY(SELECT sc_key FROM pick))`;
-      const remove = `gone AS (DELETE FROM ${ref} d WHERE ${match} RETURNING ${gone})`;
-      const summary = `SELECT (SELECT count(*)::int FROM pick) AS picked, (SELECT count(*)::int FROM gone) AS n, ${pkColumns.map((_, i) => `l.sc_k${i}::text AS k${i}`).join(', ')}
-        FROM (SELECT * FROM pick ORDER BY ${pkColumns.map((_, i) => `sc_k${i} DESC`).join(', ')} LIMIT 1) l RIGHT JOIN (VALUES (1)) one ON true`;
-      const row: Record<string, string | number | null> = (await inBatch(`${pick}, ${remove}`, summary, last ?? []))!;
-      const picked = Number(row.picked);
-      await report(picked, Number(row.n));
-      if (picked < batch) break;
-      last = pkColumns.map((_, i) => String(row[`k${i}`]));
-    }
-  } finally {
-    if (options.fenced) await client.query('DROP TABLE IF EXISTS pg_temp.sc_doomed').catch(() => {});
-    await client.query(`RESET shard_console.bypass_fence`).catch(() => {});
-    client.release();
+    if (d.replica) await d.session.query(`SET LOCAL session_replication_role = replica`);
+    const row =
+      d.replica && d.incoming.length > 0
+        ? await deleteAndCheckReferences(d, ctes, summary, params)
+        : (await d.session.query<BatchSummary>(`WITH ${ctes} ${summary}`, params)).rows[0]!;
+    await d.session.query('COMMIT');
+    return row;
+  } catch (error) {
+    await d.session.query('ROLLBACK').catch(() => {});
+    rethrowReferenced(error, d.t, d.websiteId);
   }
-  return total;
 }
 
-const STILL_REFERENCED = 'so they cannot be removed: those rows belong to another website or were written during the move. Repoint or remove them, then resume the move.';
+/** The batch's DELETE, its removed keys saved in a temporary table, then the set-based reference check. */
+async function deleteAndCheckReferences(d: TableDeletion, ctes: string, summary: string, params: unknown[]): Promise<BatchSummary> {
+  const columns = d.referencedColumns.map((name) => ({ name, type: d.t.table.columns.find((x) => x.name === name)!.type }));
+  await d.session.query(`CREATE TEMP TABLE ${DELETED_KEYS} (${columnDefinitions(columns)}) ON COMMIT DROP`);
+  const saveKeys = `saved_keys AS (INSERT INTO ${DELETED_KEYS} SELECT * FROM deleted)`;
+  const row = (await d.session.query<BatchSummary>(`WITH ${ctes}, ${saveKeys} ${summary}`, params)).rows[0]!;
+  // Real row counts let the planner choose between probing each key and one pass over the referencing table.
+  await d.session.query(`ANALYZE ${DELETED_KEYS}`);
+  await assertUnreferenced(d);
+  return row;
+}
+
+async function reportBatch(d: TableDeletion, picked: number, deleted: number): Promise<void> {
+  d.deleted += deleted;
+  await d.options.onBatch?.(d.t.name, { picked, deleted });
+  if (deleted > 0) d.options.onDeleted?.(d.t.name, deleted);
+}
+
+const STILL_REFERENCED =
+  'so they cannot be removed: those rows belong to another website or were written during the move. Repoint or remove them, then resume the move.';
 
 /** A foreign-key violation from the ordinary triggers, said the way the set-based check says it. */
 function rethrowReferenced(error: unknown, t: ScopedTable, websiteId: number): never {
   const e = error as { code?: string; table?: string; constraint?: string; detail?: string };
   if (e.code !== '23503') throw error;
-  throw new ConsoleError('MOVE_FAILED', `Row(s) of ${e.table} still point at website ${websiteId}'s rows of ${t.name} through ${e.constraint} (${e.detail}), ${STILL_REFERENCED}`, { target: t.name, cause: error });
+  const message = `Row(s) of ${e.table} still point at website ${websiteId}'s rows of ${t.name} through ${e.constraint} (${e.detail}), ${STILL_REFERENCED}`;
+  throw new ConsoleError('MOVE_FAILED', message, { target: t.name, cause: error });
 }
 
-/** Fails the batch when a row of a referencing table points at one of the keys it deleted (sc_gone). */
-async function assertUnreferenced(client: pg.PoolClient, t: ScopedTable, websiteId: number, incoming: ReturnType<typeof incomingForeignKeys>): Promise<void> {
-  for (const { from, fk } of incoming) {
-    const pairs = fk.columns.map((c, i) => `c.${quoteIdent(c)} = g.${quoteIdent(fk.refColumns[i]!)}`).join(' AND ');
-    const r = await client.query<{ n: string; examples: string[] }>(
-      `SELECT count(*)::int8::text AS n, (array_agg(ROW(${fk.columns.map((c) => `c.${quoteIdent(c)}`).join(', ')})::text))[1:3] AS examples
-         FROM ${tableRef(from.schema, from.table)} c WHERE EXISTS (SELECT 1 FROM sc_gone g WHERE ${pairs})`,
+/** Fails the batch when a row of a referencing table points at one of the keys it deleted. */
+async function assertUnreferenced(d: TableDeletion): Promise<void> {
+  for (const { from, fk } of d.incoming) {
+    const pointsAtDeleted = `EXISTS (SELECT 1 FROM ${DELETED_KEYS} g WHERE ${columnsEqual('c', fk.columns, 'g', fk.refColumns)})`;
+    const r = await d.session.query<{ n: string; examples: string[] }>(
+      `SELECT count(*)::int8::text AS n, ${firstKeysAsText('c', fk.columns, 3)} AS examples
+         FROM ${tableRef(from.schema, from.table)} c WHERE ${pointsAtDeleted}`,
     );
     const n = Number(r.rows[0]!.n);
     if (n > 0) {
-      throw new ConsoleError(
-        'MOVE_FAILED',
-        `${n} row(s) of ${from.name} still point at website ${websiteId}'s rows of ${t.name} through ${fk.name} (${fk.columns.join(', ')} = ${r.rows[0]!.examples.join('; ')}), ${STILL_REFERENCED}`,
-        { target: t.name },
-      );
+      const keys = `${fk.columns.join(', ')} = ${r.rows[0]!.examples.join('; ')}`;
+      const rows = `${n} row(s) of ${from.name}`;
+      const message = `${rows} still point at website ${d.websiteId}'s rows of ${d.t.name} through ${fk.name} (${keys}), ${STILL_REFERENCED}`;
+      throw new ConsoleError('MOVE_FAILED', message, { target: d.t.name });
     }
   }
 }

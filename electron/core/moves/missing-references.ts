@@ -2,9 +2,10 @@ import type { PreflightResult } from '../../../shared/methods/move-methods.ts';
 import { formatCount } from '../../../shared/format.ts';
 import type { CatalogForeignKey, DatabaseCatalog } from '../catalog/database-catalog.ts';
 import { foreignKeyKind } from '../catalog/foreign-key-kinds.ts';
-import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
+import { columnList, columnRef, columnsEqual, tableRef } from '../catalog/sql-identifiers.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { PROBE_TABLE, streamedProbe, withProbeSessions, type ProbeColumn } from './streamed-probe.ts';
+import { allSet, firstKeysAsText } from './sql-fragments.ts';
 import { websitePredicate, type ScopedTable } from './tenant-scope.ts';
 
 type Refusal = PreflightResult['refusals'][number];
@@ -60,18 +61,17 @@ export async function missingReferences(check: ReferenceCheck, t: ScopedTable, w
 async function probeReference(check: ReferenceCheck, t: ScopedTable, fk: CatalogForeignKey): Promise<MissingRows> {
   const parent = check.targetCatalog.tables.get(fk.refTable)!;
   const columns: ProbeColumn[] = fk.columns.map((name) => ({ name, type: t.table.columns.find((c) => c.name === name)?.type ?? 'text' }));
-  const keyList = (alias: string) => fk.columns.map((c) => `${alias}.${quoteIdent(c)}`).join(', ');
-  const allSet = fk.columns.map((c) => `t.${quoteIdent(c)} IS NOT NULL`).join(' AND ');
-  const matches = fk.columns.map((c, i) => `r.${quoteIdent(fk.refColumns[i]!)} = p.${quoteIdent(c)}`).join(' AND ');
+  const keys = columnList(fk.columns, 't');
+  const parentLacksKey = `NOT EXISTS (SELECT 1 FROM ${tableRef(parent.schema, parent.table)} r WHERE ${columnsEqual('r', fk.refColumns, 'p', fk.columns)})`;
   const [row] = await withProbeSessions(check.source, check.target, 'to-target', (from, into) =>
     streamedProbe<MissingRows>(from, into, {
-      select: `SELECT ${keyList('t')}, count(*)::int8 FROM ${tableRef(t.table.schema, t.table.table)} t
-                WHERE ${websitePredicate(t, check.sourceCatalog, check.websiteId)} AND ${allSet} GROUP BY ${keyList('t')}`,
+      select: `SELECT ${keys}, count(*)::int8 FROM ${tableRef(t.table.schema, t.table.table)} t
+                WHERE ${websitePredicate(t, check.sourceCatalog, check.websiteId)} AND ${allSet('t', fk.columns)} GROUP BY ${keys}`,
       columns: [...columns, { name: ROWS_COLUMN, type: 'bigint' }],
-      question: `SELECT coalesce(sum(p.${quoteIdent(ROWS_COLUMN)}), 0)::int8::text AS rows, count(*)::int8::text AS keys,
-                        (array_agg(ROW(${keyList('p')})::text ORDER BY ${keyList('p')}))[1:5] AS examples
+      question: `SELECT coalesce(sum(${columnRef('p', ROWS_COLUMN)}), 0)::int8::text AS rows, count(*)::int8::text AS keys,
+                        ${firstKeysAsText('p', fk.columns, 5, true)} AS examples
                    FROM ${PROBE_TABLE} p
-                  WHERE NOT EXISTS (SELECT 1 FROM ${tableRef(parent.schema, parent.table)} r WHERE ${matches})`,
+                  WHERE ${parentLacksKey}`,
     }),
   );
   return row!;
@@ -82,12 +82,16 @@ function refusal(check: ReferenceCheck, t: ScopedTable, fk: CatalogForeignKey, f
   const source = check.source.target.name;
   const keys = `${fk.columns.join(', ')} = ${(found.examples ?? []).join('; ')}${Number(found.keys) > 5 ? '; …' : ''}`;
   const controlPlane = check.targetCatalog.globalTables.includes(fk.refTable);
-  const fix = controlPlane
-    ? `Add those ${fk.refTable} rows on ${target} first (a shard that keeps its own copy of the control-plane tables, as \`schema:load\` builds it, needs the rows of every website it serves: copy them from the primary), or clear these references on ${source}, then move again.`
-    : `Add those ${fk.refTable} rows on ${target} first, or clear these references on ${source}, then move again.`;
+  const why = controlPlane
+    ? ' (a shard that keeps its own copy of the control-plane tables, as `schema:load` builds it, ' +
+      'needs the rows of every website it serves: copy them from the primary)'
+    : '';
+  const fix = `Add those ${fk.refTable} rows on ${target} first${why}, or clear these references on ${source}, then move again.`;
+  const rows = `${formatCount(Number(found.rows))} row(s) of website ${check.websiteId} in ${t.name}`;
+  const missing = `${formatCount(Number(found.keys))} ${fk.refTable} row(s) that ${target} does not have`;
   return {
     code: 'MISSING_REFERENCE',
     table: t.name,
-    message: `${formatCount(Number(found.rows))} row(s) of website ${check.websiteId} in ${t.name} reference ${formatCount(Number(found.keys))} ${fk.refTable} row(s) that ${target} does not have, through ${fk.name} (${keys}); ${target} enforces that key, so the copy would be rejected. ${fix}`,
+    message: `${rows} reference ${missing}, through ${fk.name} (${keys}); ${target} enforces that key, so the copy would be rejected. ${fix}`,
   };
 }

@@ -1,7 +1,7 @@
 import type { MovePlan, PreflightResult, ViewRefresh } from '../../../shared/methods/move-methods.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import type { CatalogIndex, DatabaseCatalog } from '../catalog/database-catalog.ts';
-import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
+import { columnList, columnRef, columnsEqual, quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 import type { ConsoleContext } from '../console-context.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { databaseForShard, findWebsite } from '../tenants/website-routing.ts';
@@ -9,6 +9,7 @@ import { compareTenantSchemas } from './schema-compare.ts';
 import { runLimited } from '../run-limited.ts';
 import { missingReferences } from './missing-references.ts';
 import { PROBE_TABLE, streamedProbe, withProbeSessions } from './streamed-probe.ts';
+import { firstKeysAsText } from './sql-fragments.ts';
 import { scopedTables, websitePredicate, websiteRowsSelect, type ScopedTable } from './tenant-scope.ts';
 
 type Refusal = PreflightResult['refusals'][number];
@@ -39,83 +40,127 @@ export async function preflightMove(
   viewRefresh: ViewRefresh = 'concurrently',
   onProbe: ProbeObserver = () => {},
 ): Promise<{ result: PreflightResult; context: PreflightContext | null }> {
-  const refuse = (refusals: Refusal[]) => ({ result: { ok: false, plan: null, refusals }, context: null });
-  const website = await findWebsite(ctx, websiteId);
-  const source = databaseForShard(ctx, website);
+  const refused = (refusals: Refusal[]) => ({ result: { ok: false, plan: null, refusals }, context: null });
+  const source = databaseForShard(ctx, await findWebsite(ctx, websiteId));
+  const routing = routingRefusal(ctx, websiteId, source, target, expectedSource);
+  if (routing) return refused([routing]);
+  const catalogs = await readCatalogs(ctx, source, target);
+  if ('unreachable' in catalogs) return refused(catalogs.unreachable);
+  const { sourceCatalog, targetCatalog } = catalogs;
+  const tables = scopedTables(sourceCatalog);
+  const shape = shapeRefusals(sourceCatalog, targetCatalog, tables);
+  if (shape.length) return refused(shape);
+  const context: PreflightContext = { websiteId, source, target, sourceCatalog, targetCatalog, tables };
+  const probed = await probeTarget(ctx, context, onProbe);
+  if (probed.refusals.length) return refused(probed.refusals);
+  return { result: { ok: true, plan: movePlan(context, probed.plan, viewRefresh), refusals: [] }, context };
+}
+
+/** The first reason the website cannot go from `source` to `target` at all, if any. */
+function routingRefusal(ctx: ConsoleContext, websiteId: number, source: string, target: string, expectedSource: string | undefined): Refusal | null {
   if (!ctx.pools.has(target)) {
     const known = ctx.pools.targets.map((t) => t.name).join(', ');
-    return refuse([{ code: 'SHARD_UNKNOWN', message: `No database named "${target}" is configured (configured: ${known}).` }]);
+    return { code: 'SHARD_UNKNOWN', message: `No database named "${target}" is configured (configured: ${known}).` };
   }
   if (expectedSource !== undefined && expectedSource !== source) {
-    return refuse([{ code: 'WRONG_SOURCE', message: `Website ${websiteId} routes to "${source}" (its shard_name), not "${expectedSource}". Check the website's current shard before moving it.` }]);
+    const message = `Website ${websiteId} routes to "${source}" (its shard_name), not "${expectedSource}". Check the website's current shard before moving it.`;
+    return { code: 'WRONG_SOURCE', message };
   }
-  if (source === target) return refuse([{ code: 'SAME_DATABASE', message: `Website ${websiteId} already lives on ${target}.` }]);
+  if (source === target) return { code: 'SAME_DATABASE', message: `Website ${websiteId} already lives on ${target}.` };
+  return null;
+}
 
+type Catalogs = { sourceCatalog: DatabaseCatalog; targetCatalog: DatabaseCatalog } | { unreachable: Refusal[] };
+
+/** Both catalogs, read afresh; or a refusal for each database that could not be read. */
+async function readCatalogs(ctx: ConsoleContext, source: string, target: string): Promise<Catalogs> {
   const catalogs = await Promise.allSettled([ctx.catalog.get(source, { refresh: true }), ctx.catalog.get(target, { refresh: true })]);
   const unreachable: Refusal[] = catalogs.flatMap((c, i) =>
     c.status === 'rejected' ? [{ code: 'DATABASE_UNREACHABLE', message: (c.reason as Error).message ?? `${[source, target][i]} is unreachable.` }] : [],
   );
-  if (unreachable.length) return refuse(unreachable);
-  const sourceCatalog = (catalogs[0] as PromiseFulfilledResult<DatabaseCatalog>).value;
-  const targetCatalog = (catalogs[1] as PromiseFulfilledResult<DatabaseCatalog>).value;
+  if (unreachable.length) return { unreachable };
+  const [sourceCatalog, targetCatalog] = catalogs.map((c) => (c as PromiseFulfilledResult<DatabaseCatalog>).value);
+  return { sourceCatalog: sourceCatalog!, targetCatalog: targetCatalog! };
+}
 
+/** Tenant tables that differ between the two databases; failing that, tables without a primary key. */
+function shapeRefusals(sourceCatalog: DatabaseCatalog, targetCatalog: DatabaseCatalog, tables: readonly ScopedTable[]): Refusal[] {
   const schema = compareTenantSchemas(sourceCatalog, targetCatalog);
   if (schema.length) {
-    return refuse(schema.map((d) => ({ code: 'SCHEMA_DIFFERS', table: d.table, message: `${d.message}. Bring the schemas in line (shard-console drift) before moving.` })));
+    const fix = 'Bring the schemas in line (shard-console drift) before moving.';
+    return schema.map((d) => ({ code: 'SCHEMA_DIFFERS', table: d.table, message: `${d.message}. ${fix}` }));
   }
-  const tables = scopedTables(sourceCatalog);
-  const noPk = tables.filter((t) => t.table.primaryKey.length === 0);
-  if (noPk.length) {
-    return refuse(noPk.map((t) => ({ code: 'NO_PRIMARY_KEY', table: t.name, message: `${t.name} has no primary key, so its rows cannot be verified one by one. Add one before moving.` })));
-  }
-  const sourceHandle = ctx.pools.get(source);
-  const targetHandle = ctx.pools.get(target);
-  const targetScoped = scopedTables(targetCatalog);
-  // The website's rows already on the target, counted beside the source's plan; each table's collision
-  // probes and its check of the rows the target's foreign keys need start as soon as its rows are
-  // counted (and the target is known to hold none of the website's), not once every table is.
+  return tables
+    .filter((t) => t.table.primaryKey.length === 0)
+    .map((t) => {
+      const message = `${t.name} has no primary key, so its rows cannot be verified one by one. Add one before moving.`;
+      return { code: 'NO_PRIMARY_KEY', table: t.name, message };
+    });
+}
+
+/**
+ * The website's rows already on the target, counted beside the source's plan; each table's collision
+ * probes and its check of the rows the target's foreign keys need start as soon as its rows are
+ * counted (and the target is known to hold none of the website's), not once every table is.
+ */
+async function probeTarget(ctx: ConsoleContext, c: PreflightContext, onProbe: ProbeObserver): Promise<{ plan: MovePlan['tables']; refusals: Refusal[] }> {
+  const source = ctx.pools.get(c.source);
+  const target = ctx.pools.get(c.target);
   const collisions: Refusal[] = [];
-  const references = { source: sourceHandle, target: targetHandle, sourceCatalog, targetCatalog, websiteId };
-  const counting = rowsOnDatabase(targetHandle, targetCatalog, targetScoped, websiteId);
-  const targetHolds = counting.then((rows) => rows.some((r) => r.rows > 0), () => true);
+  const references = { source, target, sourceCatalog: c.sourceCatalog, targetCatalog: c.targetCatalog, websiteId: c.websiteId };
+  const counting = rowsOnDatabase(target, c.targetCatalog, scopedTables(c.targetCatalog), c.websiteId);
+  const targetHolds = counting.then(
+    (rows) => rows.some((r) => r.rows > 0),
+    () => true,
+  );
   const [onTarget, plan] = await Promise.all([
     counting,
-    planTables(sourceHandle, sourceCatalog, tables, websiteId, async (t, rows, ranges) => {
+    planTables(source, c.sourceCatalog, c.tables, c.websiteId, async (t, rows, ranges) => {
       // Rows of the website already on the target are the refusal: nothing to probe for.
       if (await targetHolds) return;
       collisions.push(...(await missingReferences(references, t, rows)));
-      collisions.push(...(await findCollisions(sourceHandle, targetHandle, sourceCatalog, t, websiteId, ranges, rows, onProbe)));
+      collisions.push(...(await findCollisions({ source, target, catalog: c.sourceCatalog, websiteId: c.websiteId, onProbe }, t, ranges, rows)));
     }),
   ]);
   const already = onTarget.filter((r) => r.rows > 0);
-  if (already.length) {
-    return refuse(
-      already.map((r) => ({
-        code: 'TARGET_HAS_ROWS',
-        table: r.table,
-        message: `${target} already holds ${r.rows} row(s) of website ${websiteId} in ${r.table}. Find out where they came from (shard-console verify ${websiteId}) and remove them before moving.`,
-      })),
-    );
-  }
-  if (collisions.length) return refuse(collisions.sort((a, b) => (a.table ?? '').localeCompare(b.table ?? '')));
-
-  const planned: MovePlan = {
-    websiteId,
-    source,
-    target,
-    tables: plan,
-    totalRows: plan.reduce((a, t) => a + t.rows, 0),
-    totalBytes: plan.reduce((a, t) => a + t.bytes, 0),
-    materializedViews: [...new Set([...sourceCatalog.views.values(), ...targetCatalog.views.values()].filter((v) => v.materialized).map((v) => v.name))].sort(),
-    viewRefresh,
-  };
-  return { result: { ok: true, plan: planned, refusals: [] }, context: { websiteId, source, target, sourceCatalog, targetCatalog, tables } };
+  if (already.length) return { plan, refusals: already.map((r) => targetHoldsRows(c, r)) };
+  return { plan, refusals: collisions.sort((a, b) => (a.table ?? '').localeCompare(b.table ?? '')) };
 }
 
-export async function rowsOnDatabase(handle: DatabaseHandle, catalog: DatabaseCatalog, tables: readonly ScopedTable[], websiteId: number): Promise<Array<{ table: string; rows: number }>> {
+function targetHoldsRows(c: PreflightContext, r: { table: string; rows: number }): Refusal {
+  return {
+    code: 'TARGET_HAS_ROWS',
+    table: r.table,
+    message:
+      `${c.target} already holds ${r.rows} row(s) of website ${c.websiteId} in ${r.table}. ` +
+      `Find out where they came from (shard-console verify ${c.websiteId}) and remove them before moving.`,
+  };
+}
+
+function movePlan(c: PreflightContext, tables: MovePlan['tables'], viewRefresh: ViewRefresh): MovePlan {
+  const views = [...c.sourceCatalog.views.values(), ...c.targetCatalog.views.values()].filter((v) => v.materialized).map((v) => v.name);
+  return {
+    websiteId: c.websiteId,
+    source: c.source,
+    target: c.target,
+    tables,
+    totalRows: tables.reduce((a, t) => a + t.rows, 0),
+    totalBytes: tables.reduce((a, t) => a + t.bytes, 0),
+    materializedViews: [...new Set(views)].sort(),
+    viewRefresh,
+  };
+}
+
+/** The website's rows per table on one database. */
+export async function rowsOnDatabase(
+  handle: DatabaseHandle,
+  catalog: DatabaseCatalog,
+  tables: readonly ScopedTable[],
+  websiteId: number,
+): Promise<Array<{ table: string; rows: number }>> {
   return Promise.all(
     tables.map(async (t) => {
-      const r = await handle.query<{ n: string }>(`SELECT count(*)::int8::text AS n FROM ${tableRef(t.table.schema, t.table.table)} t WHERE ${websitePredicate(t, catalog, websiteId)}`);
+      const r = await handle.query<{ n: string }>(websiteRowsSelect(t, catalog, websiteId, 'count(*)::int8::text AS n'));
       return { table: t.name, rows: Number(r.rows[0]!.n) };
     }),
   );
@@ -151,34 +196,34 @@ async function planTables(
     [tables.map((t) => tableRef(t.table.schema, t.table.table))],
   );
   const perRow = new Map(sizes.rows.map((r) => [`${r.schema}.${r.table}`, r.tuples > 0 ? Number(r.bytes) / r.tuples : null]));
-  const out: MovePlan['tables'] = [];
+  const planned: MovePlan['tables'] = [];
   // The largest tables (by the planner's estimate) first: their probes are the longest.
   const largestFirst = [...tables].sort((a, b) => b.table.rowEstimate - a.table.rowEstimate);
   await runLimited(largestFirst, 3, async (t) => {
     const columns = rangeColumns(t);
     const average = perRow.get(`${t.table.schema}.${t.table.table}`) ?? null;
-    const what = [
+    const aggregates = [
       `count(*)::int8::text AS n`,
       // Never analyzed (no reltuples): the exact size, the slow way.
       ...(average === null ? [`coalesce(sum(pg_column_size(t.*)), 0)::int8::text AS bytes`] : []),
-      ...columns.flatMap((c, i) => [`min(t.${quoteIdent(c)})::text AS min${i}`, `max(t.${quoteIdent(c)})::text AS max${i}`]),
+      ...columns.flatMap((c, i) => [`min(${columnRef('t', c)})::text AS min${i}`, `max(${columnRef('t', c)})::text AS max${i}`]),
     ];
     // A session of its own: a big tenant's count may run past the pool's statement timeout.
     const client = await handle.longSession();
     let row: Record<string, string | null>;
     try {
-      row = (await client.query<Record<string, string | null>>(websiteRowsSelect(t, catalog, websiteId, what.join(', ')))).rows[0]!;
+      row = (await client.query<Record<string, string | null>>(websiteRowsSelect(t, catalog, websiteId, aggregates.join(', ')))).rows[0]!;
     } finally {
       client.release();
     }
     const rows = Number(row.n);
     const ranges: KeyRanges = new Map(columns.map((c, i) => [c, { min: row[`min${i}`] ?? null, max: row[`max${i}`] ?? null }]));
     const bytes = average === null ? Number(row.bytes ?? 0) : Math.round(rows * average);
-    out.push({ table: t.name, rows, bytes, level: t.level });
+    planned.push({ table: t.name, rows, bytes, level: t.level });
     await counted(t, rows, ranges);
   });
   const order = new Map(tables.map((t, i) => [t.name, i]));
-  return out.sort((a, b) => order.get(a.table)! - order.get(b.table)!);
+  return planned.sort((a, b) => order.get(a.table)! - order.get(b.table)!);
 }
 
 /**
@@ -207,39 +252,46 @@ function uniqueKeys(t: ScopedTable): CatalogIndex[] {
  * larger (a tenant joining a full shard), the target's keys to the source when the website has more
  * rows (a big tenant to a new shard: nothing to stream). Nothing persists on either database.
  */
-async function findCollisions(
-  source: DatabaseHandle,
-  target: DatabaseHandle,
-  catalog: DatabaseCatalog,
-  t: ScopedTable,
-  websiteId: number,
-  ranges: KeyRanges,
-  websiteRows: number,
-  onProbe: ProbeObserver,
-): Promise<Refusal[]> {
+async function findCollisions(probe: CollisionProbe, t: ScopedTable, ranges: KeyRanges, websiteRows: number): Promise<Refusal[]> {
   const refusals: Refusal[] = [];
   if (websiteRows === 0) return refusals;
   for (const index of uniqueKeys(t)) {
     // Serial ids from per-database sequence blocks: when the website's range and the target's do not
     // overlap (two index lookups on the target), no value can collide and nothing needs streaming.
     const range = index.columns.length === 1 ? ranges.get(index.columns[0]!) : undefined;
-    if (range && (await disjoint(target, t, index.columns[0]!, range))) continue;
-    const found = await probeIndex(source, target, catalog, t, index, websiteId, websiteRows);
-    onProbe({ table: t.name, index: index.name, direction: found.direction });
-    if (found.count > 0) {
-      refusals.push({
-        code: 'KEY_COLLISION',
-        table: t.name,
-        message: `${found.count} row(s) of website ${websiteId} in ${t.name} would collide with rows already on ${target.target.name} on ${index.name} (${index.columns.join(', ')}), e.g. ${found.examples.join('; ')}. Renumber or remove the conflicting rows on ${target.target.name} first.`,
-      });
-    }
+    if (range && (await rangesDisjoint(probe.target, t, index.columns[0]!, range))) continue;
+    const found = await probeIndex(probe, t, index, websiteRows);
+    probe.onProbe({ table: t.name, index: index.name, direction: found.direction });
+    if (found.count > 0) refusals.push(keyCollision(probe, t, index, found));
   }
   return refusals;
 }
 
-async function disjoint(target: DatabaseHandle, t: ScopedTable, column: string, range: { min: string | null; max: string | null }): Promise<boolean> {
+/** What every collision probe of one preflight shares. */
+interface CollisionProbe {
+  readonly source: DatabaseHandle;
+  readonly target: DatabaseHandle;
+  /** The source's. */
+  readonly catalog: DatabaseCatalog;
+  readonly websiteId: number;
+  readonly onProbe: ProbeObserver;
+}
+
+function keyCollision(probe: CollisionProbe, t: ScopedTable, index: CatalogIndex, found: { count: number; examples: string[] }): Refusal {
+  const target = probe.target.target.name;
+  return {
+    code: 'KEY_COLLISION',
+    table: t.name,
+    message:
+      `${found.count} row(s) of website ${probe.websiteId} in ${t.name} would collide with rows already on ${target} on ${index.name} ` +
+      `(${index.columns.join(', ')}), e.g. ${found.examples.join('; ')}. Renumber or remove the conflicting rows on ${target} first.`,
+  };
+}
+
+async function rangesDisjoint(target: DatabaseHandle, t: ScopedTable, column: string, range: { min: string | null; max: string | null }): Promise<boolean> {
   const c = quoteIdent(column);
-  const r = await target.query<{ lo: string | null; hi: string | null }>(`SELECT min(${c})::text AS lo, max(${c})::text AS hi FROM ${tableRef(t.table.schema, t.table.table)}`);
+  const bounds = `SELECT min(${c})::text AS lo, max(${c})::text AS hi FROM ${tableRef(t.table.schema, t.table.table)}`;
+  const r = await target.query<{ lo: string | null; hi: string | null }>(bounds);
   const { lo, hi } = r.rows[0]!;
   if (lo === null || hi === null || range.min === null || range.max === null) return true;
   return BigInt(range.max!) < BigInt(lo) || BigInt(range.min!) > BigInt(hi);
@@ -254,22 +306,23 @@ async function estimatedRows(handle: DatabaseHandle, query: string): Promise<num
 /** Which side streams its key values into a temporary table on the other. */
 export type ProbeDirection = 'to-target' | 'to-source';
 
-async function probeIndex(source: DatabaseHandle, target: DatabaseHandle, catalog: DatabaseCatalog, t: ScopedTable, index: CatalogIndex, websiteId: number, websiteRows: number) {
+async function probeIndex(probe: CollisionProbe, t: ScopedTable, index: CatalogIndex, websiteRows: number) {
   const columns = index.columns.map((name) => t.table.columns.find((c) => c.name === name)!);
-  const list = columns.map((c) => quoteIdent(c.name)).join(', ');
-  const predicate = index.predicate ? ` AND (${index.predicate})` : '';
-  const mine = `SELECT ${columns.map((c) => `t.${quoteIdent(c.name)}`).join(', ')} FROM ${tableRef(t.table.schema, t.table.table)} t WHERE ${websitePredicate(t, catalog, websiteId)}${predicate}`;
-  const theirs = `SELECT ${list} FROM ${tableRef(t.table.schema, t.table.table)}${index.predicate ? ` WHERE ${index.predicate}` : ''}`;
-  const direction: ProbeDirection = (await estimatedRows(target, theirs)) < websiteRows ? 'to-source' : 'to-target';
-  const [streamed, local] = direction === 'to-target' ? [mine, theirs] : [theirs, mine];
-  const join = columns.map((c) => `b.${quoteIdent(c.name)} = p.${quoteIdent(c.name)}`).join(' AND ');
+  const names = columns.map((c) => c.name);
+  const table = tableRef(t.table.schema, t.table.table);
+  const inIndex = index.predicate ? ` AND (${index.predicate})` : '';
+  const onlyIndexed = index.predicate ? ` WHERE ${index.predicate}` : '';
+  const websiteKeys = `SELECT ${columnList(names, 't')} FROM ${table} t WHERE ${websitePredicate(t, probe.catalog, probe.websiteId)}${inIndex}`;
+  const targetKeys = `SELECT ${columnList(names)} FROM ${table}${onlyIndexed}`;
+  const direction: ProbeDirection = (await estimatedRows(probe.target, targetKeys)) < websiteRows ? 'to-source' : 'to-target';
+  const [streamed, local] = direction === 'to-target' ? [websiteKeys, targetKeys] : [targetKeys, websiteKeys];
   try {
-    const [row] = await withProbeSessions(source, target, direction, (from, into) =>
+    const [row] = await withProbeSessions(probe.source, probe.target, direction, (from, into) =>
       streamedProbe<{ n: string; examples: string[] | null }>(from, into, {
         select: streamed,
         columns,
-        question: `SELECT count(*)::int8::text AS n, (array_agg(ROW(${columns.map((c) => `p.${quoteIdent(c.name)}`).join(', ')})::text))[1:3] AS examples
-                     FROM ${PROBE_TABLE} p JOIN (${local}) b ON ${join}`,
+        question: `SELECT count(*)::int8::text AS n, ${firstKeysAsText('p', names, 3)} AS examples
+                     FROM ${PROBE_TABLE} p JOIN (${local}) b ON ${columnsEqual('b', names, 'p', names)}`,
       }),
     );
     return { count: Number(row!.n), examples: row!.examples ?? [], direction };

@@ -23,7 +23,8 @@ export async function refreshMaterializedViews(handle: DatabaseHandle, catalog: 
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK').catch(() => {});
-        throw Object.assign(new Error(`refreshing ${view.name} on ${handle.target.name}: ${(error as Error).message}`, { cause: error }), { code: (error as { code?: string }).code });
+        const failed = new Error(`refreshing ${view.name} on ${handle.target.name}: ${(error as Error).message}`, { cause: error });
+        throw Object.assign(failed, { code: (error as { code?: string }).code });
       }
       refreshed.push(view.name);
     }

@@ -29,29 +29,25 @@ function constraintsOf(catalog: DatabaseCatalog, table: string, other: DatabaseC
  * columns, types, nullability, constraints. Column order is not a difference: moves copy by name.
  */
 export function compareTenantSchemas(source: DatabaseCatalog, target: DatabaseCatalog): SchemaDifference[] {
-  const out: SchemaDifference[] = [];
   const names = new Set([...source.tenantTables.keys(), ...target.tenantTables.keys()]);
-  for (const table of [...names].sort()) {
-    if (!target.tables.has(table)) {
-      out.push({ table, message: `${table} exists on ${source.database} but not on ${target.database}` });
-      continue;
-    }
-    if (!source.tables.has(table)) {
-      out.push({ table, message: `${table} exists on ${target.database} but not on ${source.database}` });
-      continue;
-    }
-    const a = columnsOf(source, table);
-    const b = columnsOf(target, table);
-    for (const [column, type] of a) {
-      const other = b.get(column);
-      if (other === undefined) out.push({ table, message: `${table}.${column} is missing on ${target.database}` });
-      else if (other !== type) out.push({ table, message: `${table}.${column} is ${type} on ${source.database} but ${other} on ${target.database}` });
-    }
-    for (const column of b.keys()) if (!a.has(column)) out.push({ table, message: `${table}.${column} exists on ${target.database} only` });
-    const ka = constraintsOf(source, table, target);
-    const kb = constraintsOf(target, table, source);
-    for (const k of ka) if (!kb.has(k)) out.push({ table, message: `${table} has constraint "${k}" on ${source.database} only` });
-    for (const k of kb) if (!ka.has(k)) out.push({ table, message: `${table} has constraint "${k}" on ${target.database} only` });
+  return [...names].sort().flatMap((table) => tableDifferences(source, target, table).map((message) => ({ table, message })));
+}
+
+function tableDifferences(source: DatabaseCatalog, target: DatabaseCatalog, table: string): string[] {
+  if (!target.tables.has(table)) return [`${table} exists on ${source.database} but not on ${target.database}`];
+  if (!source.tables.has(table)) return [`${table} exists on ${target.database} but not on ${source.database}`];
+  const differences: string[] = [];
+  const sourceColumns = columnsOf(source, table);
+  const targetColumns = columnsOf(target, table);
+  for (const [column, type] of sourceColumns) {
+    const other = targetColumns.get(column);
+    if (other === undefined) differences.push(`${table}.${column} is missing on ${target.database}`);
+    else if (other !== type) differences.push(`${table}.${column} is ${type} on ${source.database} but ${other} on ${target.database}`);
   }
-  return out;
+  for (const column of targetColumns.keys()) if (!sourceColumns.has(column)) differences.push(`${table}.${column} exists on ${target.database} only`);
+  const sourceConstraints = constraintsOf(source, table, target);
+  const targetConstraints = constraintsOf(target, table, source);
+  for (const k of sourceConstraints) if (!targetConstraints.has(k)) differences.push(`${table} has constraint "${k}" on ${source.database} only`);
+  for (const k of targetConstraints) if (!sourceConstraints.has(k)) differences.push(`${table} has constraint "${k}" on ${target.database} only`);
+  return differences;
 }

@@ -1,8 +1,8 @@
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import { quoteIdent } from '../catalog/sql-identifiers.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
+import { columnDefinitions } from './sql-fragments.ts';
 
 /** A column of the temporary table the streamed values land in. */
 export interface ProbeColumn {
@@ -58,8 +58,9 @@ export async function withProbeSessions<T>(
 export async function streamedProbe<R extends pg.QueryResultRow>(from: pg.ClientBase, into: pg.ClientBase, probe: StreamedProbe<R>): Promise<R[]> {
   try {
     await into.query('BEGIN');
-    await into.query(`CREATE TEMP TABLE ${PROBE_TABLE} (${probe.columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ')}) ON COMMIT DROP`);
-    await pipeline(from.query(copyTo(`COPY (${probe.select}) TO STDOUT (FORMAT binary)`)), into.query(copyFrom(`COPY ${PROBE_TABLE} FROM STDIN (FORMAT binary)`)));
+    await into.query(`CREATE TEMP TABLE ${PROBE_TABLE} (${columnDefinitions(probe.columns)}) ON COMMIT DROP`);
+    const rows = from.query(copyTo(`COPY (${probe.select}) TO STDOUT (FORMAT binary)`));
+    await pipeline(rows, into.query(copyFrom(`COPY ${PROBE_TABLE} FROM STDIN (FORMAT binary)`)));
     return (await into.query<R>(probe.question)).rows;
   } finally {
     await into.query('ROLLBACK').catch(() => {});

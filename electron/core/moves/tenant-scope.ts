@@ -1,6 +1,6 @@
 import type { CatalogTable, DatabaseCatalog, TenantTable } from '../catalog/database-catalog.ts';
 import { referencesTenantTable } from '../catalog/foreign-key-kinds.ts';
-import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
+import { columnList, tableRef } from '../catalog/sql-identifiers.ts';
 import { tenantRowPredicate } from '../catalog/tenant-row-filter.ts';
 
 /** One tenant table as a move sees it: how to select the website's rows and in which order to copy. */
@@ -62,7 +62,7 @@ export function tenantParents(tables: readonly ScopedTable[]): (t: ScopedTable) 
 
 /** `t."a", t."b"` in the scoped table's column order. */
 export function columnSelect(scoped: ScopedTable, alias = 't'): string {
-  return scoped.columns.map((c) => `${alias}.${quoteIdent(c)}`).join(', ');
+  return columnList(scoped.columns, alias);
 }
 
 /** SELECT of the website's rows of one table, columns by name, for COPY and hashing. */

@@ -1,10 +1,11 @@
 import type pg from 'pg';
 import type { MoveJob } from '../../../shared/methods/move-methods.ts';
 import type { DatabaseCatalog } from '../catalog/database-catalog.ts';
-import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
+import { columnRef, tableRef } from '../catalog/sql-identifiers.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { runLimited } from '../run-limited.ts';
 import type { CopiedTable } from './move-job-store.ts';
+import { rowOf } from './sql-fragments.ts';
 import { websitePredicate, websiteRowsSelect, type ScopedTable } from './tenant-scope.ts';
 
 type TableVerification = MoveJob['verification'][number];
@@ -27,7 +28,13 @@ type TableVerification = MoveJob['verification'][number];
  */
 
 /** Pinned for the transaction only (SET LOCAL): the session goes back to the pool unchanged. */
-const OUTPUT_SETTINGS = `SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'; SET LOCAL extra_float_digits = 1; SET LOCAL bytea_output = 'hex'`;
+const OUTPUT_SETTINGS = [
+  `SET LOCAL TimeZone = 'UTC'`,
+  `SET LOCAL DateStyle = 'ISO, YMD'`,
+  `SET LOCAL IntervalStyle = 'postgres'`,
+  'SET LOCAL extra_float_digits = 1',
+  `SET LOCAL bytea_output = 'hex'`,
+].join('; ');
 
 /** Types whose hash function tells apart every two values that differ (after stripping typmods). */
 const EXACT_HASH_TYPES = new Set([
@@ -49,12 +56,13 @@ export type RowHashMethod = 'record' | 'text';
 
 /** `record` (per-column hashes) when both servers have hash_record_extended, else the row's text. */
 export async function rowHashMethod(...handles: DatabaseHandle[]): Promise<RowHashMethod> {
-  const versions = await Promise.all(handles.map(async (h) => Number((await h.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0]!.v)));
+  const version = async (h: DatabaseHandle) => Number((await h.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0]!.v);
+  const versions = await Promise.all(handles.map(version));
   return versions.every((v) => v >= 140000) ? 'record' : 'text';
 }
 
 function columnForHash(t: ScopedTable, name: string): string {
-  const ref = `t.${quoteIdent(name)}`;
+  const ref = columnRef('t', name);
   const declared = t.table.columns.find((c) => c.name === name)?.type ?? '(unknown)';
   const base = declared.replace(/\([^)]*\)/g, '');
   const element = base.replace(/(\[\])+$/, '');
@@ -65,8 +73,9 @@ function columnForHash(t: ScopedTable, name: string): string {
 
 /** One row's 64-bit hash, the same expression on both databases. */
 export function rowHash(t: ScopedTable, method: RowHashMethod): string {
-  if (method === 'text') return `hashtextextended(ROW(${t.columns.map((c) => `t.${quoteIdent(c)}`).join(', ')})::text, 0)`;
-  return `hash_record_extended(ROW(${t.columns.map((c) => columnForHash(t, c)).join(', ')}), 0)`;
+  if (method === 'text') return `hashtextextended(${rowOf('t', t.columns)}::text, 0)`;
+  const columns = t.columns.map((c) => columnForHash(t, c)).join(', ');
+  return `hash_record_extended(ROW(${columns}), 0)`;
 }
 
 export interface TableDigest {
@@ -79,7 +88,14 @@ export interface TableDigest {
  * The digest of the website's rows of one table, on a session already inside a transaction (the copy's
  * snapshot, or a read-only one of its own).
  */
-async function digestInTransaction(client: pg.ClientBase, catalog: DatabaseCatalog, t: ScopedTable, websiteId: number, method: RowHashMethod, xid: string | null): Promise<TableDigest> {
+async function digestInTransaction(
+  client: pg.ClientBase,
+  catalog: DatabaseCatalog,
+  t: ScopedTable,
+  websiteId: number,
+  method: RowHashMethod,
+  xid: string | null,
+): Promise<TableDigest> {
   await client.query(OUTPUT_SETTINGS);
   // sum(int8) accumulates in 128-bit integers: no overflow.
   const written = xid === null ? 'NULL' : `count(*) FILTER (WHERE t.xmin = '${xid32(xid)}'::xid)::int8::text`;
@@ -98,7 +114,14 @@ function xid32(xid: string): string {
 }
 
 /** With `xid`, also counts the website's rows that transaction wrote (`writtenByCopy`). */
-export async function tableDigest(handle: DatabaseHandle, catalog: DatabaseCatalog, t: ScopedTable, websiteId: number, method: RowHashMethod, xid: string | null = null): Promise<TableDigest> {
+export async function tableDigest(
+  handle: DatabaseHandle,
+  catalog: DatabaseCatalog,
+  t: ScopedTable,
+  websiteId: number,
+  method: RowHashMethod,
+  xid: string | null = null,
+): Promise<TableDigest> {
   const client = await handle.longSession();
   try {
     await client.query('BEGIN READ ONLY');
@@ -110,16 +133,22 @@ export async function tableDigest(handle: DatabaseHandle, catalog: DatabaseCatal
 }
 
 /** Streams (pk, row hash) ordered by pk text from one side, a page at a time through a cursor. */
-async function* rowHashes(handle: DatabaseHandle, catalog: DatabaseCatalog, t: ScopedTable, websiteId: number, method: RowHashMethod): AsyncGenerator<[string, string]> {
+async function* rowHashes(
+  handle: DatabaseHandle,
+  catalog: DatabaseCatalog,
+  t: ScopedTable,
+  websiteId: number,
+  method: RowHashMethod,
+): AsyncGenerator<[string, string]> {
   const client = await handle.longSession();
-  const pk = `ROW(${t.table.primaryKey.map((c) => `t.${quoteIdent(c)}`).join(', ')})::text`;
+  const keyAndHash = websiteRowsSelect(t, catalog, websiteId, `${rowOf('t', t.table.primaryKey)}::text AS k, ${rowHash(t, method)}::text AS h`);
   try {
     await client.query('BEGIN READ ONLY');
     await client.query(OUTPUT_SETTINGS);
     // Ordered by the key's text under "C" (byte order), the order the merge below compares in.
-    await client.query(`DECLARE sc_rows NO SCROLL CURSOR FOR SELECT k, h FROM (${websiteRowsSelect(t, catalog, websiteId, `${pk} AS k, ${rowHash(t, method)}::text AS h`)}) s ORDER BY k COLLATE "C"`);
+    await client.query(`DECLARE sc_row_hashes NO SCROLL CURSOR FOR SELECT k, h FROM (${keyAndHash}) s ORDER BY k COLLATE "C"`);
     for (;;) {
-      const page = await client.query<{ k: string; h: string }>('FETCH 2000 FROM sc_rows');
+      const page = await client.query<{ k: string; h: string }>('FETCH 2000 FROM sc_row_hashes');
       for (const r of page.rows) yield [r.k, r.h];
       if (page.rows.length < 2000) break;
     }
@@ -141,27 +170,33 @@ export async function firstDifferences(
   method: RowHashMethod,
   limit = 10,
 ): Promise<string[]> {
-  const a = rowHashes(source, sourceCatalog, t, websiteId, method);
-  const b = rowHashes(target, targetCatalog, targetT, websiteId, method);
-  const out: string[] = [];
-  let x = await a.next();
-  let y = await b.next();
-  while ((!x.done || !y.done) && out.length < limit) {
-    if (y.done || (!x.done && x.value[0] < y.value[0])) {
-      out.push(`${x.value![0]} missing on target`);
-      x = await a.next();
-    } else if (x.done || y.value[0] < x.value[0]) {
-      out.push(`${y.value[0]} only on target`);
-      y = await b.next();
+  const sourceRows = rowHashes(source, sourceCatalog, t, websiteId, method);
+  const targetRows = rowHashes(target, targetCatalog, targetT, websiteId, method);
+  const differences: string[] = [];
+  let onSource = await sourceRows.next();
+  let onTarget = await targetRows.next();
+  while ((!onSource.done || !onTarget.done) && differences.length < limit) {
+    if (onTarget.done || (!onSource.done && onSource.value[0] < onTarget.value[0])) {
+      differences.push(`${onSource.value![0]} missing on target`);
+      onSource = await sourceRows.next();
+    } else if (onSource.done || onTarget.value[0] < onSource.value[0]) {
+      differences.push(`${onTarget.value[0]} only on target`);
+      onTarget = await targetRows.next();
     } else {
-      if (x.value[1] !== y.value[1]) out.push(`${x.value[0]} differs`);
-      x = await a.next();
-      y = await b.next();
+      if (onSource.value[1] !== onTarget.value[1]) differences.push(`${onSource.value[0]} differs`);
+      onSource = await sourceRows.next();
+      onTarget = await targetRows.next();
     }
   }
-  await a.return(undefined);
-  await b.return(undefined);
-  return out;
+  await sourceRows.return(undefined);
+  await targetRows.return(undefined);
+  return differences;
+}
+
+/** Per table, the two sides compared; and the tables where the copy wrote rows that are not the website's. */
+export interface TenantVerification {
+  readonly tables: TableVerification[];
+  readonly foreignWrites: Array<{ table: string; rows: number }>;
 }
 
 /**
@@ -181,7 +216,7 @@ export async function verifyTenant(input: {
   websiteId: number;
   copyXids: readonly string[];
   copied: Readonly<Record<string, CopiedTable>>;
-}): Promise<{ tables: TableVerification[]; foreignWrites: Array<{ table: string; rows: number }> }> {
+}): Promise<TenantVerification> {
   const results: TableVerification[] = [];
   const foreignWrites: Array<{ table: string; rows: number }> = [];
   const xids32 = input.copyXids.map(xid32);
@@ -191,15 +226,25 @@ export async function verifyTenant(input: {
   await runLimited(bySize, 3, async (t) => {
     const targetT = input.targetTables.find((x) => x.name === t.name)!;
     const copied = input.copied[t.name];
-    const [a, b] = await Promise.all([
+    const [onSource, onTarget] = await Promise.all([
       tableDigest(input.source, input.sourceCatalog, t, input.websiteId, method),
       tableDigest(input.target, input.targetCatalog, targetT, input.websiteId, method, copied?.xid ?? null),
     ]);
-    const ok = a.rows === b.rows && a.hash === b.hash;
-    const differences = ok ? [] : await firstDifferences(input.source, input.sourceCatalog, input.target, input.targetCatalog, t, targetT, input.websiteId, method);
-    results.push({ table: t.name, sourceRows: a.rows, targetRows: b.rows, sourceHash: a.hash, targetHash: b.hash, ok, firstDifferences: differences });
+    const ok = onSource.rows === onTarget.rows && onSource.hash === onTarget.hash;
+    const differences = ok
+      ? []
+      : await firstDifferences(input.source, input.sourceCatalog, input.target, input.targetCatalog, t, targetT, input.websiteId, method);
+    results.push({
+      table: t.name,
+      sourceRows: onSource.rows,
+      targetRows: onTarget.rows,
+      sourceHash: onSource.hash,
+      targetHash: onTarget.hash,
+      ok,
+      firstDifferences: differences,
+    });
     if (copied) {
-      const foreign = copied.rows - (b.writtenByCopy ?? 0);
+      const foreign = copied.rows - (onTarget.writtenByCopy ?? 0);
       if (foreign > 0) foreignWrites.push({ table: t.name, rows: foreign });
     } else if (xids32.length) {
       const r = await input.target.query<{ n: string }>(
