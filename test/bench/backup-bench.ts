@@ -8,7 +8,7 @@ import { build } from 'esbuild';
 import pg from 'pg';
 import { median, type BenchModule } from './bench-module.ts';
 import { startEmbeddedCluster } from '../../electron/core/demo/embedded-cluster.ts';
-import { applyMigrations } from '../../electron/core/schema/apply-migrations.ts';
+import { applyMigrations } from '../../electron/core/migrations/apply-migrations.ts';
 
 /*
  * `npm run bench -- backup [REPEATS]`: a PostgreSQL 15 database of at least 1 GB of table data in

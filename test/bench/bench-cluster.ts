@@ -8,7 +8,7 @@ import type { EmbeddedCluster, EmbeddedServer } from '../../electron/core/demo/e
 import { DEFAULT_SHARD } from '../../electron/core/demo/plan-demo-websites.ts';
 import { seedDemo } from '../../electron/core/demo/seed-demo.ts';
 import { profileForServers, writeProfileFile } from '../../electron/core/demo/write-profile-file.ts';
-import { applyMigrations } from '../../electron/core/schema/apply-migrations.ts';
+import { applyMigrations } from '../../electron/core/migrations/apply-migrations.ts';
 
 /*
  * A large embedded cluster for benchmarks: three real PostgreSQL servers seeded server-side (INSERT ...

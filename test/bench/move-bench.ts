@@ -8,7 +8,7 @@ import { openConsole, type ConsoleContext } from '../../electron/core/console-co
 import { createMove, runMove } from '../../electron/core/moves/move-service.ts';
 import { scopedTables, websiteRowsSelect } from '../../electron/core/moves/tenant-scope.ts';
 import { quoteIdent, tableRef } from '../../electron/core/catalog/sql-identifiers.ts';
-import { applyMigrations } from '../../electron/core/schema/apply-migrations.ts';
+import { applyMigrations } from '../../electron/core/migrations/apply-migrations.ts';
 import type { ViewRefresh } from '../../shared/methods/move-methods.ts';
 import type { EmbeddedServer } from '../../electron/core/demo/embedded-cluster.ts';
 

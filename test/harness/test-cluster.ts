@@ -9,7 +9,7 @@ import { DEFAULT_SHARD } from '../../electron/core/demo/plan-demo-websites.ts';
 import { seedDemo } from '../../electron/core/demo/seed-demo.ts';
 import type { SeedDemoResult } from '../../electron/core/demo/seed-demo.ts';
 import { profileForServers, writeProfileFile } from '../../electron/core/demo/write-profile-file.ts';
-import { applyMigrations, type DatabaseLayout } from '../../electron/core/schema/apply-migrations.ts';
+import { applyMigrations, type DatabaseLayout } from '../../electron/core/migrations/apply-migrations.ts';
 
 /*
  * Real PostgreSQL servers for the test suites (vitest's globalSetup and Playwright's): a primary and

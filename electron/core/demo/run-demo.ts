@@ -1,6 +1,6 @@
 import path from 'node:path';
 import pg from 'pg';
-import { applyMigrations } from '../schema/apply-migrations.ts';
+import { applyMigrations } from '../migrations/apply-migrations.ts';
 import { defaultDemoDir } from './default-demo-dir.ts';
 import { startEmbeddedCluster } from './embedded-cluster.ts';
 import type { EmbeddedCluster, EmbeddedServer } from './embedded-cluster.ts';

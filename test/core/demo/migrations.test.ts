@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type pg from 'pg';
 import { DEFAULT_GLOBAL_TABLES } from '../../../electron/core/config/profile-schema.ts';
-import { applyMigrations, listMigrationFiles } from '../../../electron/core/schema/apply-migrations.ts';
+import { applyMigrations, listMigrationFiles } from '../../../electron/core/migrations/apply-migrations.ts';
 import { DEFAULT_SHARD_LAYOUTS } from '../../harness/test-cluster.ts';
 import { testPool } from '../../harness/test-cluster.ts';
 

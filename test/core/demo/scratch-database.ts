@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { EmbeddedServer } from '../../../electron/core/demo/embedded-cluster.ts';
-import { applyMigrations } from '../../../electron/core/schema/apply-migrations.ts';
-import type { DatabaseLayout } from '../../../electron/core/schema/apply-migrations.ts';
+import { applyMigrations } from '../../../electron/core/migrations/apply-migrations.ts';
+import type { DatabaseLayout } from '../../../electron/core/migrations/apply-migrations.ts';
 import { testPool } from '../../harness/test-cluster.ts';
 
 /** A freshly migrated extra database on a harness server, for tests that must seed their own data. */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConsoleError } from '../../../../shared/errors.ts';
 import { seedDemo } from '../../../../electron/core/demo/seed-demo.ts';
-import { applyMigrations } from '../../../../electron/core/schema/apply-migrations.ts';
+import { applyMigrations } from '../../../../electron/core/migrations/apply-migrations.ts';
 import { inspectArchive } from '../../../../electron/core/backups/archive/inspect-archive.ts';
 import type { ArchiveInspection } from '../../../../electron/core/backups/archive/inspect-archive.ts';
 import { openArchive } from '../../../../electron/core/backups/archive/open-archive.ts';

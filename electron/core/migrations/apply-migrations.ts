@@ -2,17 +2,14 @@ import path from 'node:path';
 import pg from 'pg';
 import type { MigrationSet } from '../../../shared/contract.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
-import { DEFAULT_MIGRATIONS_DIR, listMigrations, listMigrationSet, type MigrationFile } from '../migrations/migration-files.ts';
-import { migrateDatabase } from '../migrations/migrate-database.ts';
+import { DEFAULT_MIGRATIONS_DIR, listMigrations, listMigrationSet, type MigrationFile } from './migration-files.ts';
+import { migrateDatabase } from './migrate-database.ts';
 
 /*
  * The migration engine for callers that have a pool, a client or a URL but no console yet: the demo
  * and the test harness build PWB-shaped databases with it. It is a thin entry to the same engine the
- * console runs (`migrations/migrate-database.ts`), and waits for the lock instead of refusing.
+ * console runs (migrate-database.ts), and waits for the lock instead of refusing.
  */
-
-export type { MigrationFile, MigrationSet };
-export { DEFAULT_MIGRATIONS_DIR };
 
 /**
  * How a database is built. The primary runs every migration, global and tenant, in version order (the
