@@ -38,7 +38,11 @@ export function controlPlaneReferences(catalog: Classified, table: Pick<CatalogT
  * the control plane lives elsewhere (PWB's tenant-only shards). They cannot exist on `other`, so no
  * comparison counts their absence (or their presence here) as a difference.
  */
-export function controlPlaneKeysAbsentOn(catalog: Classified, table: Pick<CatalogTable, 'name' | 'foreignKeys'>, other: Pick<DatabaseCatalog, 'tables'>): Set<string> {
+export function controlPlaneKeysAbsentOn(
+  catalog: Classified,
+  table: Pick<CatalogTable, 'name' | 'foreignKeys'>,
+  other: Pick<DatabaseCatalog, 'tables'>,
+): Set<string> {
   return new Set(controlPlaneReferences(catalog, table).filter((fk) => !other.tables.has(fk.refTable)).map((fk) => fk.name));
 }
 

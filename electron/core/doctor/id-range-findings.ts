@@ -70,8 +70,12 @@ export function idRangeFindings(ranges: ReadonlyMap<string, ReadonlyMap<string, 
       const list = others.map((o) => `${o.other} (${formatCount(o.theirs.min)}–${formatCount(o.theirs.max)})`).join(', ');
       findings.push(
         finding('id-range-overlap', 'warning', { database, table, rows },
-          `${table} ids ${formatCount(mine.min)}–${formatCount(mine.max)} on ${database} overlap ${list}: about ${formatCount(rows)} rows here have ids another database also hands out, so moving a website between them can collide on the primary key.`,
-          `Give each database its own id range before moving websites between them: on ${database} set the sequence of ${table} past every database's maximum and spaced apart (e.g. SELECT setval(pg_get_serial_sequence('${table}', 'id'), <offset>)); websites holding ids in the overlap can only move once the move's preflight finds no collision.`),
+          `${table} ids ${formatCount(mine.min)}–${formatCount(mine.max)} on ${database} overlap ${list}: ` +
+            `about ${formatCount(rows)} rows here have ids another database also hands out, ` +
+            'so moving a website between them can collide on the primary key.',
+          `Give each database its own id range before moving websites between them: on ${database} set the sequence of ${table} ` +
+            `past every database's maximum and spaced apart (e.g. SELECT setval(pg_get_serial_sequence('${table}', 'id'), <offset>)); ` +
+            "websites holding ids in the overlap can only move once the move's preflight finds no collision."),
       );
     }
   }

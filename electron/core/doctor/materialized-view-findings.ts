@@ -141,21 +141,36 @@ async function oneView(handle: DatabaseHandle, view: CatalogView, tenantKeys: re
   };
 }
 
+/** What the last move touching the database recorded, as a sentence to append to a stale view's finding. */
+function lastMoveNote(database: string, lastMove: LastMove | undefined): string {
+  if (!lastMove) return '';
+  const recorded = lastMove.refreshed ? 'recorded a refresh, so the view changed since' : 'recorded no refresh of it';
+  return ` The last move touching ${database} (website ${lastMove.websiteId}, job ${lastMove.jobId}, ${lastMove.at}) ${recorded}.`;
+}
+
+/** ` (website 3: 10 stored, 12 now; ...)`, the first five websites whose rows differ, or nothing. */
+function differingWebsites(v: ViewStaleness): string {
+  const sites = v.websites.slice(0, 5).map((w) => `website ${w.id}: ${formatCount(w.stored)} stored, ${formatCount(w.current)} now`).join('; ');
+  if (!sites) return '';
+  const more = v.websites.length > 5 ? `, and ${v.websites.length - 5} more websites` : '';
+  return ` (${sites}${more})`;
+}
+
 export function materializedViewFindings(database: string, staleness: readonly ViewStaleness[], lastMove: LastMove | undefined): Finding[] {
   return staleness.flatMap((v) => {
-    const refresh = `REFRESH MATERIALIZED VIEW ${v.populated ? 'CONCURRENTLY ' : ''}${v.view} on ${database} (the move engine does this after each move; a refresh covers every website).`;
+    const concurrently = v.populated ? 'CONCURRENTLY ' : '';
+    const refresh =
+      `REFRESH MATERIALIZED VIEW ${concurrently}${v.view} on ${database} ` +
+      '(the move engine does this after each move; a refresh covers every website).';
     if (!v.populated) {
-      return [finding('stale-materialized-view', 'warning', { database, table: v.view }, `${v.view} on ${database} has never been populated: reading it fails.`, refresh, fixLinks.refresh(database))];
+      const message = `${v.view} on ${database} has never been populated: reading it fails.`;
+      return [finding('stale-materialized-view', 'warning', { database, table: v.view }, message, refresh, fixLinks.refresh(database))];
     }
     if (v.differingRows === 0) return [];
-    const moveNote = lastMove
-      ? ` The last move touching ${database} (website ${lastMove.websiteId}, job ${lastMove.jobId}, ${lastMove.at}) ${lastMove.refreshed ? 'recorded a refresh, so the view changed since' : 'recorded no refresh of it'}.`
-      : '';
-    const sites = v.websites.slice(0, 5).map((w) => `website ${w.id}: ${formatCount(w.stored)} stored, ${formatCount(w.current)} now`).join('; ');
-    return [
-      finding('stale-materialized-view', 'warning', { database, table: v.view, website: v.websites.length === 1 ? v.websites[0]!.id : null, rows: v.differingRows },
-        `${v.view} on ${database} is stale: ${formatCount(v.differingRows)} rows differ from what its query returns now${sites ? ` (${sites}${v.websites.length > 5 ? `, and ${v.websites.length - 5} more websites` : ''})` : ''}.${moveNote}`,
-        refresh, fixLinks.refresh(database)),
-    ];
+    const where = { database, table: v.view, website: v.websites.length === 1 ? v.websites[0]!.id : null, rows: v.differingRows };
+    const message =
+      `${v.view} on ${database} is stale: ${formatCount(v.differingRows)} rows differ from what its query returns now` +
+      `${differingWebsites(v)}.${lastMoveNote(database, lastMove)}`;
+    return [finding('stale-materialized-view', 'warning', where, message, refresh, fixLinks.refresh(database))];
   });
 }

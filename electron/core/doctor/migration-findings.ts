@@ -18,6 +18,11 @@ const migrateLink = (database: string) => ({
   to: null,
 });
 
+/** `v1, v2, v3, v4, v5, …`: the first five versions, and an ellipsis when there are more. */
+function firstVersions(pending: readonly { version: string }[]): string {
+  return `${pending.slice(0, 5).map((m) => m.version).join(', ')}${pending.length > 5 ? ', …' : ''}`;
+}
+
 export async function migrationFindings(ctx: ConsoleContext): Promise<Finding[]> {
   const status = await migrationStatus(ctx);
   return status.databases.flatMap((db) => {
@@ -33,8 +38,9 @@ export async function migrationFindings(ctx: ConsoleContext): Promise<Finding[]>
     if (db.pending.length > 0) {
       out.push(
         finding('pending-migrations', 'warning', { database: db.name, rows: db.pending.length },
-          `${db.pending.length} migration(s) pending on ${db.name}: ${db.pending.slice(0, 5).map((m) => m.version).join(', ')}${db.pending.length > 5 ? ', …' : ''}; its schema lags the others until they run.`,
-          `Run the pending migrations on ${db.name} (\`shard-console migrate\`, or Migrations > Run), so every database has the same schema.`, migrateLink(db.name)),
+          `${db.pending.length} migration(s) pending on ${db.name}: ${firstVersions(db.pending)}; its schema lags the others until they run.`,
+          `Run the pending migrations on ${db.name} (\`shard-console migrate\`, or Migrations > Run), so every database has the same schema.`,
+          migrateLink(db.name)),
       );
     }
     return out;

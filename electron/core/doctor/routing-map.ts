@@ -8,13 +8,13 @@ import { controlPlane, websiteShard } from '../tenants/pwb-websites.ts';
  */
 export async function readRoutingMap(ctx: ConsoleContext): Promise<Map<number, string>> {
   const rows = await runQuery(ctx.pools.primary(), controlPlane.selectFrom('pwb_websites').select(['id', websiteShard.as('shard')]));
-  const names = new Map<string, string>();
+  const internedNames = new Map<string, string>();
   const routing = new Map<number, string>();
   for (const r of rows) {
-    let shard = names.get(r.shard);
+    let shard = internedNames.get(r.shard);
     if (shard === undefined) {
       shard = r.shard;
-      names.set(shard, shard);
+      internedNames.set(shard, shard);
     }
     routing.set(r.id, shard);
   }

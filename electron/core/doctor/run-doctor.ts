@@ -23,7 +23,7 @@ const VIEWS_NOTE =
   'Observed: each view\'s stored rows are compared with what its query returns now (PostgreSQL records no refresh time); ' +
   'the last move touching the database, from shard_console.move_jobs, is named when there is one.';
 
-function note(error: unknown): string {
+function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
@@ -123,7 +123,7 @@ async function scanDatabase(ctx: ConsoleContext, target: DatabaseTarget): Promis
   } catch (error) {
     return {
       failure: finding('unreachable-database', 'error', { database: target.name },
-        `${target.name} answered the health check but failed while the doctor read it: ${note(error)}`,
+        `${target.name} answered the health check but failed while the doctor read it: ${messageOf(error)}`,
         `Check ${target.name}'s server log and permissions (the console needs SELECT on every tenant table), then run the doctor again.`),
     };
   }
@@ -151,14 +151,14 @@ function checkShardNames(counts: Settled<Map<string, number>>, configured: Reado
     verdict.findings.push(...unknownShardFindings(counts.value, configured));
     verdict.checks.push({ check: 'shard_name values', status: 'ran', note: null });
   } else {
-    verdict.checks.push({ check: 'shard_name values', status: 'unavailable', note: `The primary did not answer: ${note(counts.error)}` });
+    verdict.checks.push({ check: 'shard_name values', status: 'unavailable', note: `The primary did not answer: ${messageOf(counts.error)}` });
   }
 }
 
 async function checkPlacement(readings: ClusterReadings, configured: ReadonlySet<string>, verdict: Verdict, partialNote: string | null): Promise<void> {
   const check = 'misplaced, split and orphaned rows';
   if (!readings.routing.value) {
-    const why = `Needs the routing map from the primary, which did not answer: ${note(readings.routing.error)}`;
+    const why = `Needs the routing map from the primary, which did not answer: ${messageOf(readings.routing.error)}`;
     verdict.checks.push({ check, status: 'unavailable', note: why });
     return;
   }
@@ -174,7 +174,7 @@ async function checkPlacement(readings: ClusterReadings, configured: ReadonlySet
 
 /** A check another capability answers (migrations, drift): unavailable when it failed, else as complete as the scans. */
 function serviceCheck(check: string, result: Settled<Finding[]>, coverage: 'ran' | 'partial'): Check {
-  return { check, status: result.error ? 'unavailable' : coverage, note: result.error ? note(result.error) : null };
+  return { check, status: result.error ? 'unavailable' : coverage, note: result.error ? messageOf(result.error) : null };
 }
 
 /** Errors first, then by kind, database, most rows, website and table. */

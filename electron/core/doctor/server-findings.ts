@@ -10,13 +10,14 @@ export function unreachableFindings(targets: readonly DatabaseTarget[], healths:
     if (health.reachable) return [];
     return [
       finding('unreachable-database', 'error', { database: target.name },
-        `${target.name} (${target.host}:${target.port}/${target.database}) is unreachable: ${health.error?.message ?? 'no answer'} Its websites cannot be served, and the doctor could not look for misplaced or orphaned rows on it.`,
+        `${target.name} (${target.host}:${target.port}/${target.database}) is unreachable: ${health.error?.message ?? 'no answer'} ` +
+          'Its websites cannot be served, and the doctor could not look for misplaced or orphaned rows on it.',
         `Start the server or fix the network, or correct host, port and database for ${target.name} in ${target.origin}; then run the doctor again.`),
     ];
   });
 }
 
-function major(version: string): string {
+function majorVersion(version: string): string {
   return version.split(/[.\s]/)[0] ?? version;
 }
 
@@ -29,7 +30,7 @@ export function versionFindings(targets: readonly DatabaseTarget[], healths: rea
   return targets.flatMap((target, i) => {
     const version = healths[i]!.serverVersion;
     if (!version || version === reference) return [];
-    const majorDiffers = major(version) !== major(reference);
+    const majorDiffers = majorVersion(version) !== majorVersion(reference);
     return [
       finding('server-version-mismatch', majorDiffers ? 'warning' : 'info', { database: target.name },
         `${target.name} runs PostgreSQL ${version}, ${referenceName} runs ${reference}.`,
@@ -46,8 +47,10 @@ export function unknownShardFindings(counts: ReadonlyMap<string, number>, config
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([shard, websites]) =>
       finding('unknown-shard-name', 'error', { database: null, table: 'pwb_websites', rows: websites },
-        `${formatCount(websites)} website(s) have shard_name '${shard}', which no configured database carries (configured: ${[...configured].join(', ')}); they cannot be served.`,
-        `Add a database for "${shard}" to the profile if it exists, or set those websites' shard_name to the database that holds their rows (the misplaced-rows findings say where).`,
+        `${formatCount(websites)} website(s) have shard_name '${shard}', which no configured database carries ` +
+          `(configured: ${[...configured].join(', ')}); they cannot be served.`,
+        `Add a database for "${shard}" to the profile if it exists, ` +
+          "or set those websites' shard_name to the database that holds their rows (the misplaced-rows findings say where).",
         fixLinks.routing(shard)),
     );
 }

@@ -1,5 +1,5 @@
 import type { DriftItem, SetAsideForeignKey } from '../../../shared/contract.ts';
-import type { CatalogConstraint, CatalogIndex, CatalogTable, CatalogView, DatabaseCatalog } from '../catalog/database-catalog.ts';
+import type { CatalogColumn, CatalogConstraint, CatalogIndex, CatalogTable, CatalogView, DatabaseCatalog } from '../catalog/database-catalog.ts';
 import { controlPlaneKeysAbsentOn } from '../catalog/foreign-key-kinds.ts';
 import * as fix from './drift-fix-sql.ts';
 import type { SequenceInfo } from './introspect-sequences.ts';
@@ -31,7 +31,7 @@ function indexShape(i: CatalogIndex): string {
   return i.definition.replace(/^(CREATE (?:UNIQUE )?INDEX )(?:"(?:[^"]|"")+"|\S+) ON /, '$1ON ');
 }
 
-const squash = (text: string) => text.replace(/\s+/g, ' ').trim();
+const collapseWhitespace = (text: string) => text.replace(/\s+/g, ' ').trim();
 
 /** Indexes that exist because of a PK, unique or exclusion constraint: compared as constraints, not twice. */
 function constraintIndexNames(t: Pick<CatalogTable, 'constraints'>): Set<string> {
@@ -69,9 +69,13 @@ function compareIndexes(owner: string, ref: readonly CatalogIndex[], other: read
   for (const i of missing) emit(owner, 'missing-index', `index ${i.name} is missing on ${database}`, fix.createIndexSql(i));
   for (const i of extra) emit(owner, 'extra-index', `index ${i.name} exists only on ${database}: ${i.definition}`, fix.dropIndexSql(schema, i.name));
   for (const [r, o] of changed) {
-    emit(owner, 'index-definition', `index ${r.name} differs: ${o.definition} on ${database}, ${r.definition} on the primary`, `${fix.dropIndexSql(schema, o.name)}\n${fix.createIndexSql(r)}`);
+    const detail = `index ${r.name} differs: ${o.definition} on ${database}, ${r.definition} on the primary`;
+    emit(owner, 'index-definition', detail, `${fix.dropIndexSql(schema, o.name)}\n${fix.createIndexSql(r)}`);
   }
 }
+
+const nullability = (c: CatalogColumn) => (c.notNull ? 'NOT NULL' : 'nullable');
+const columnKind = (c: CatalogColumn) => (c.identity ? 'an identity column' : c.generated ? 'a generated column' : 'a plain column');
 
 function compareColumns(r: CatalogTable, o: CatalogTable, database: string, emit: Emit): void {
   const t = r.name;
@@ -86,23 +90,29 @@ function compareColumns(r: CatalogTable, o: CatalogTable, database: string, emit
     }
     if (oc.type !== rc.type) emit(t, 'column-type', `column ${rc.name} is ${oc.type} on ${database}, ${rc.type} on the primary`, fix.columnTypeSql(o, rc));
     if (oc.notNull !== rc.notNull) {
-      emit(t, 'column-nullability', `column ${rc.name} is ${oc.notNull ? 'NOT NULL' : 'nullable'} on ${database}, ${rc.notNull ? 'NOT NULL' : 'nullable'} on the primary`, fix.nullabilitySql(o, rc));
+      const detail = `column ${rc.name} is ${nullability(oc)} on ${database}, ${nullability(rc)} on the primary`;
+      emit(t, 'column-nullability', detail, fix.nullabilitySql(o, rc));
     }
     if (oc.identity !== rc.identity || oc.generated !== rc.generated) {
-      const kind = (c: typeof rc) => (c.identity ? 'an identity column' : c.generated ? 'a generated column' : 'a plain column');
-      emit(t, 'column-kind', `column ${rc.name} is ${kind(oc)} on ${database}, ${kind(rc)} on the primary`, `${fix.dropColumnSql(o, rc.name)}\n${fix.addColumnSql(o, rc)}`);
+      const detail = `column ${rc.name} is ${columnKind(oc)} on ${database}, ${columnKind(rc)} on the primary`;
+      emit(t, 'column-kind', detail, `${fix.dropColumnSql(o, rc.name)}\n${fix.addColumnSql(o, rc)}`);
     } else if ((oc.default ?? null) !== (rc.default ?? null)) {
-      emit(t, 'column-default', `column ${rc.name} defaults to ${oc.default ?? 'nothing'} on ${database}, ${rc.default ?? 'nothing'} on the primary`, fix.defaultSql(o, rc));
+      const detail = `column ${rc.name} defaults to ${oc.default ?? 'nothing'} on ${database}, ${rc.default ?? 'nothing'} on the primary`;
+      emit(t, 'column-default', detail, fix.defaultSql(o, rc));
     }
   }
   for (const oc of otherColumns.values()) emit(t, 'extra-column', `column ${oc.name} (${oc.type}) exists only on ${database}`, fix.dropColumnSql(o, oc.name));
 }
 
 /** A table's constraints minus the foreign keys into global tables the other side does not have. */
-function comparableConstraints(table: CatalogTable, catalog: DatabaseCatalog, other: DatabaseCatalog): { kept: CatalogConstraint[]; setAside: CatalogConstraint[] } {
+function comparableConstraints(
+  table: CatalogTable,
+  catalog: DatabaseCatalog,
+  other: DatabaseCatalog,
+): { compared: CatalogConstraint[]; setAside: CatalogConstraint[] } {
   const absent = controlPlaneKeysAbsentOn(catalog, table, other);
   const isSetAside = (k: CatalogConstraint) => k.type === 'f' && absent.has(k.name);
-  return { kept: table.constraints.filter((k) => !isSetAside(k)), setAside: table.constraints.filter(isSetAside) };
+  return { compared: table.constraints.filter((k) => !isSetAside(k)), setAside: table.constraints.filter(isSetAside) };
 }
 
 function compareConstraints(pair: TablePair, database: string, emit: Emit, setAside: SetAsideForeignKey[]): void {
@@ -111,13 +121,20 @@ function compareConstraints(pair: TablePair, database: string, emit: Emit, setAs
   const ref = comparableConstraints(r, pair.refCatalog, pair.otherCatalog);
   const oth = comparableConstraints(o, pair.otherCatalog, pair.refCatalog);
   const referenced = (table: CatalogTable, k: CatalogConstraint) => table.foreignKeys.find((fk) => fk.name === k.name)?.refTable ?? '';
-  for (const k of ref.setAside) setAside.push({ database, table: t, constraint: k.name, definition: k.definition, references: referenced(r, k) });
-  for (const k of oth.setAside) setAside.push({ database: pair.refCatalog.database, table: t, constraint: k.name, definition: k.definition, references: referenced(o, k) });
-  const constraints = pairUp(ref.kept, oth.kept, (k) => `${k.type} ${squash(k.definition)}`);
-  for (const k of constraints.missing) emit(t, 'missing-constraint', `constraint ${k.name} (${k.definition}) is missing on ${database}`, fix.addConstraintSql(o, k));
-  for (const k of constraints.extra) emit(t, 'extra-constraint', `constraint ${k.name} (${k.definition}) exists only on ${database}`, fix.dropConstraintSql(o, k.name));
+  const leftOut = (on: string, table: CatalogTable, k: CatalogConstraint): SetAsideForeignKey =>
+    ({ database: on, table: t, constraint: k.name, definition: k.definition, references: referenced(table, k) });
+  for (const k of ref.setAside) setAside.push(leftOut(database, r, k));
+  for (const k of oth.setAside) setAside.push(leftOut(pair.refCatalog.database, o, k));
+  const constraints = pairUp(ref.compared, oth.compared, (k) => `${k.type} ${collapseWhitespace(k.definition)}`);
+  for (const k of constraints.missing) {
+    emit(t, 'missing-constraint', `constraint ${k.name} (${k.definition}) is missing on ${database}`, fix.addConstraintSql(o, k));
+  }
+  for (const k of constraints.extra) {
+    emit(t, 'extra-constraint', `constraint ${k.name} (${k.definition}) exists only on ${database}`, fix.dropConstraintSql(o, k.name));
+  }
   for (const [rk, ok] of constraints.changed) {
-    emit(t, 'constraint-definition', `constraint ${rk.name} is ${ok.definition} on ${database}, ${rk.definition} on the primary`, `${fix.dropConstraintSql(o, ok.name)}\n${fix.addConstraintSql(o, rk)}`);
+    const detail = `constraint ${rk.name} is ${ok.definition} on ${database}, ${rk.definition} on the primary`;
+    emit(t, 'constraint-definition', detail, `${fix.dropConstraintSql(o, ok.name)}\n${fix.addConstraintSql(o, rk)}`);
   }
 }
 
@@ -130,10 +147,12 @@ function compareTable(pair: TablePair, database: string, emit: Emit, setAside: S
   compareIndexes(r.name, refIndexes, otherIndexes, o.schema, database, emit);
 }
 
+const viewKind = (v: CatalogView) => (v.materialized ? 'materialized view' : 'view');
+
 function compareView(r: CatalogView, o: CatalogView, database: string, emit: Emit): void {
-  if (r.materialized !== o.materialized || squash(r.definition) !== squash(o.definition)) {
-    const what = r.materialized !== o.materialized ? `is ${o.materialized ? 'a materialized view' : 'a view'} on ${database}` : `has another definition on ${database}`;
-    emit(r.name, 'view-definition', `${r.materialized ? 'materialized view' : 'view'} ${r.name} ${what}`, `${fix.dropViewSql(o)}\n${fix.createViewSql(r)}`);
+  if (r.materialized !== o.materialized || collapseWhitespace(r.definition) !== collapseWhitespace(o.definition)) {
+    const what = r.materialized !== o.materialized ? `is ${o.materialized ? 'a materialized view' : 'a view'}` : 'has another definition';
+    emit(r.name, 'view-definition', `${viewKind(r)} ${r.name} ${what} on ${database}`, `${fix.dropViewSql(o)}\n${fix.createViewSql(r)}`);
     return;
   }
   compareIndexes(r.name, r.indexes, o.indexes, o.schema, database, emit);
@@ -141,14 +160,82 @@ function compareView(r: CatalogView, o: CatalogView, database: string, emit: Emi
 
 /** Views that read tenant tables and no global table: the tenant schema's read models (pwb_properties). */
 function tenantViews(catalog: DatabaseCatalog, tenantTables: ReadonlySet<string>): CatalogView[] {
-  const mentions = (definition: string, table: string) => new RegExp(`(^|[^A-Za-z0-9_])${table.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^A-Za-z0-9_]|$)`).test(definition);
-  return [...catalog.views.values()].filter((v) => [...tenantTables].some((t) => mentions(v.definition, t)) && !catalog.globalTables.some((g) => mentions(v.definition, g)));
+  const readsTenantTables = (v: CatalogView) => [...tenantTables].some((t) => mentions(v.definition, t));
+  return [...catalog.views.values()].filter((v) => readsTenantTables(v) && !catalog.globalTables.some((g) => mentions(v.definition, g)));
+}
+
+/** Whether `definition` names `table` as a whole word. */
+function mentions(definition: string, table: string): boolean {
+  const escaped = table.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(^|[^A-Za-z0-9_])${escaped}([^A-Za-z0-9_]|$)`).test(definition);
 }
 
 /** Sequences owned by a tenant table, or named in a tenant table's column default. */
 function tenantSequences(snapshot: SchemaSnapshot, tenantTables: ReadonlySet<string>): SequenceInfo[] {
   const defaults = [...tenantTables].flatMap((t) => snapshot.catalog.tables.get(t)?.columns.map((c) => c.default ?? '') ?? []).join('\n');
-  return snapshot.sequences.filter((s) => (s.ownerTable !== null && tenantTables.has(s.ownerTable)) || defaults.includes(`'${s.name}'`) || defaults.includes(`'${s.sequence}'`));
+  const owned = (s: SequenceInfo) => s.ownerTable !== null && tenantTables.has(s.ownerTable);
+  return snapshot.sequences.filter((s) => owned(s) || defaults.includes(`'${s.name}'`) || defaults.includes(`'${s.sequence}'`));
+}
+
+/** Tenant tables of the primary missing on or different from `other`, and tenant tables only `other` has. */
+function compareTables(reference: SchemaSnapshot, other: SchemaSnapshot, database: string, emit: Emit, setAside: SetAsideForeignKey[]): void {
+  const refCatalog = reference.catalog;
+  const otherCatalog = other.catalog;
+  const refTenant = new Set(refCatalog.tenantTables.keys());
+  const globals = new Set(refCatalog.globalTables);
+  for (const name of [...refTenant].sort()) {
+    const r = refCatalog.tables.get(name)!;
+    const o = otherCatalog.tables.get(name);
+    if (o) {
+      compareTable({ reference: r, other: o, refCatalog, otherCatalog }, database, emit, setAside);
+      continue;
+    }
+    const absent = controlPlaneKeysAbsentOn(refCatalog, r, otherCatalog);
+    for (const fk of r.foreignKeys.filter((k) => absent.has(k.name))) {
+      const definition = r.constraints.find((k) => k.name === fk.name)?.definition ?? '';
+      setAside.push({ database, table: name, constraint: fk.name, definition, references: fk.refTable });
+    }
+    const owned = reference.sequences.filter((s) => s.ownerTable === name);
+    emit(name, 'missing-table', `table ${name} is missing on ${database}`, fix.createTableSql(r, constraintIndexNames(r), owned, absent));
+  }
+  for (const name of [...otherCatalog.tenantTables.keys()].sort()) {
+    if (refTenant.has(name) || globals.has(name)) continue;
+    emit(name, 'extra-table', `tenant table ${name} exists only on ${database}`, fix.dropTableSql(otherCatalog.tables.get(name)!));
+  }
+}
+
+function compareSequences(reference: SchemaSnapshot, other: SchemaSnapshot, database: string, emit: Emit): void {
+  const otherSequences = new Map(other.sequences.map((s) => [s.name, s]));
+  for (const rs of tenantSequences(reference, new Set(reference.catalog.tenantTables.keys()))) {
+    const os = otherSequences.get(rs.name);
+    const table = rs.ownerTable ?? rs.name;
+    // A missing table's fix creates its sequences too.
+    if (!os && rs.ownerTable !== null && !other.catalog.tables.has(rs.ownerTable)) continue;
+    if (!os) emit(table, 'missing-sequence', `sequence ${rs.name} is missing on ${database}`, fix.createSequenceSql(rs));
+    else if (os.type !== rs.type || os.increment !== rs.increment || os.cycle !== rs.cycle || os.minValue !== rs.minValue || os.maxValue !== rs.maxValue) {
+      const detail = `sequence ${rs.name} is ${describeSequence(os)} on ${database}, ${describeSequence(rs)} on the primary`;
+      emit(table, 'sequence-definition', detail, fix.alterSequenceSql(rs));
+    }
+  }
+  const refSequenceNames = new Set(reference.sequences.map((s) => s.name));
+  for (const os of tenantSequences(other, new Set(other.catalog.tenantTables.keys()))) {
+    if (refSequenceNames.has(os.name)) continue;
+    emit(os.ownerTable ?? os.name, 'extra-sequence', `sequence ${os.name} exists only on ${database}`, fix.dropSequenceSql(os));
+  }
+}
+
+const describeSequence = (s: SequenceInfo) => `${s.type} by ${s.increment} (${s.minValue}..${s.maxValue})`;
+
+function compareViews(refCatalog: DatabaseCatalog, otherCatalog: DatabaseCatalog, database: string, emit: Emit): void {
+  for (const rv of tenantViews(refCatalog, new Set(refCatalog.tenantTables.keys()))) {
+    const ov = otherCatalog.views.get(rv.name);
+    if (!ov) emit(rv.name, 'missing-view', `${viewKind(rv)} ${rv.name} is missing on ${database}`, fix.createViewSql(rv));
+    else compareView(rv, ov, database, emit);
+  }
+  const refViewNames = new Set(refCatalog.views.keys());
+  for (const ov of tenantViews(otherCatalog, new Set(otherCatalog.tenantTables.keys()))) {
+    if (!refViewNames.has(ov.name)) emit(ov.name, 'extra-view', `${viewKind(ov)} ${ov.name} exists only on ${database}`, fix.dropViewSql(ov));
+  }
 }
 
 /**
@@ -160,55 +247,8 @@ export function compareTenantSchemas(reference: SchemaSnapshot, other: SchemaSna
   const items: DriftItem[] = [];
   const setAside: SetAsideForeignKey[] = [];
   const emit: Emit = (table, kind, detail, sql) => items.push({ database, table, kind, detail, fix: sql });
-  const refCatalog = reference.catalog;
-  const otherCatalog = other.catalog;
-  const refTenant = new Set(refCatalog.tenantTables.keys());
-  const globals = new Set(refCatalog.globalTables);
-
-  for (const name of [...refTenant].sort()) {
-    const r = refCatalog.tables.get(name)!;
-    const o = otherCatalog.tables.get(name);
-    const owned = reference.sequences.filter((s) => s.ownerTable === name);
-    if (!o) {
-      const absent = controlPlaneKeysAbsentOn(refCatalog, r, otherCatalog);
-      for (const fk of r.foreignKeys.filter((k) => absent.has(k.name))) {
-        setAside.push({ database, table: name, constraint: fk.name, definition: r.constraints.find((k) => k.name === fk.name)?.definition ?? '', references: fk.refTable });
-      }
-      emit(name, 'missing-table', `table ${name} is missing on ${database}`, fix.createTableSql(r, constraintIndexNames(r), owned, absent));
-    } else compareTable({ reference: r, other: o, refCatalog, otherCatalog }, database, emit, setAside);
-  }
-  for (const name of [...otherCatalog.tenantTables.keys()].sort()) {
-    if (refTenant.has(name) || globals.has(name)) continue;
-    emit(name, 'extra-table', `tenant table ${name} exists only on ${database}`, fix.dropTableSql(otherCatalog.tables.get(name)!));
-  }
-
-  const refSequences = tenantSequences(reference, refTenant);
-  const otherSequences = new Map(other.sequences.map((s) => [s.name, s]));
-  for (const rs of refSequences) {
-    const os = otherSequences.get(rs.name);
-    const table = rs.ownerTable ?? rs.name;
-    // A missing table's fix creates its sequences too.
-    if (!os && rs.ownerTable !== null && !otherCatalog.tables.has(rs.ownerTable)) continue;
-    if (!os) emit(table, 'missing-sequence', `sequence ${rs.name} is missing on ${database}`, fix.createSequenceSql(rs));
-    else if (os.type !== rs.type || os.increment !== rs.increment || os.cycle !== rs.cycle || os.minValue !== rs.minValue || os.maxValue !== rs.maxValue) {
-      emit(table, 'sequence-definition', `sequence ${rs.name} is ${os.type} by ${os.increment} (${os.minValue}..${os.maxValue}) on ${database}, ${rs.type} by ${rs.increment} (${rs.minValue}..${rs.maxValue}) on the primary`, fix.alterSequenceSql(rs));
-    }
-  }
-  const refSequenceNames = new Set(reference.sequences.map((s) => s.name));
-  for (const os of tenantSequences(other, new Set(otherCatalog.tenantTables.keys()))) {
-    if (!refSequenceNames.has(os.name)) emit(os.ownerTable ?? os.name, 'extra-sequence', `sequence ${os.name} exists only on ${database}`, fix.dropSequenceSql(os));
-  }
-
-  const otherViews = otherCatalog.views;
-  const refViews = tenantViews(refCatalog, refTenant);
-  for (const rv of refViews) {
-    const ov = otherViews.get(rv.name);
-    if (!ov) emit(rv.name, 'missing-view', `${rv.materialized ? 'materialized view' : 'view'} ${rv.name} is missing on ${database}`, fix.createViewSql(rv));
-    else compareView(rv, ov, database, emit);
-  }
-  const refViewNames = new Set(refCatalog.views.keys());
-  for (const ov of tenantViews(otherCatalog, new Set(otherCatalog.tenantTables.keys()))) {
-    if (!refViewNames.has(ov.name)) emit(ov.name, 'extra-view', `${ov.materialized ? 'materialized view' : 'view'} ${ov.name} exists only on ${database}`, fix.dropViewSql(ov));
-  }
+  compareTables(reference, other, database, emit, setAside);
+  compareSequences(reference, other, database, emit);
+  compareViews(reference.catalog, other.catalog, database, emit);
   return { drift: items, setAside };
 }

@@ -18,7 +18,14 @@ export async function loadSnapshot(ctx: ConsoleContext, database: string): Promi
 export async function schemaDrift(ctx: ConsoleContext): Promise<DriftResult> {
   const reference = ctx.pools.primaryTarget().name;
   const targets = ctx.pools.targets;
-  const loaded = await Promise.all(targets.map((t) => loadSnapshot(ctx, t.name).then((snapshot) => ({ snapshot, error: null }), (error: unknown) => ({ snapshot: null, error: toInfo(error) }))));
+  const loaded = await Promise.all(
+    targets.map((t) =>
+      loadSnapshot(ctx, t.name).then(
+        (snapshot) => ({ snapshot, error: null }),
+        (error: unknown) => ({ snapshot: null, error: toInfo(error) }),
+      ),
+    ),
+  );
   const byName = new Map(targets.map((t, i) => [t.name, loaded[i]!]));
   const primary = byName.get(reference)!;
   const drift = [];
@@ -39,7 +46,9 @@ export async function schemaDrift(ctx: ConsoleContext): Promise<DriftResult> {
     drift,
     setAside,
     databases: targets.map((t) => {
-      const error = byName.get(t.name)!.error ?? (t.name !== reference && !primary.snapshot ? { code: 'DATABASE_UNREACHABLE' as const, message: `Not compared: the primary (${reference}) is the reference and could not be read.` } : null);
+      const notCompared = t.name !== reference && !primary.snapshot;
+      const message = `Not compared: the primary (${reference}) is the reference and could not be read.`;
+      const error = byName.get(t.name)!.error ?? (notCompared ? { code: 'DATABASE_UNREACHABLE' as const, message } : null);
       return { name: t.name, error };
     }),
   };

@@ -1,5 +1,5 @@
 import type { LintFinding, LintResult } from '../../../shared/contract.ts';
-import { ConsoleError } from '../../../shared/errors.ts';
+import { ConsoleError, type ErrorInfo } from '../../../shared/errors.ts';
 import type { CatalogIndex, CatalogTable, DatabaseCatalog, TenantTable } from '../catalog/database-catalog.ts';
 import { controlPlaneKeysAbsentOn, controlPlaneReferences } from '../catalog/foreign-key-kinds.ts';
 import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
@@ -24,7 +24,8 @@ interface TenantPath {
 function tenantPath(tenant: TenantTable): TenantPath {
   const step = tenant.chain[0];
   if (!step) return { columns: [tenant.tenantKey], label: `tenant key ${tenant.tenantKey}` };
-  return { columns: step.columns, label: `tenant path ${step.columns.join(', ')} -> ${step.refTable}, which leads to the tenant key ${tenant.root}.${tenant.tenantKey}` };
+  const label = `tenant path ${step.columns.join(', ')} -> ${step.refTable}, which leads to the tenant key ${tenant.root}.${tenant.tenantKey}`;
+  return { columns: step.columns, label };
 }
 
 const ledBy = (index: CatalogIndex, columns: readonly string[]) =>
@@ -59,18 +60,21 @@ export function lintTable(table: CatalogTable, tenant: TenantTable): Finding[] {
       table: table.name,
       rule: 'unique-without-tenant-key',
       severity: 'warning',
-      detail: `unique index ${index.name} (${index.columns.join(', ')}) omits the ${path.label}: two websites sharing this database collide on it, and a move can fail on it`,
+      detail:
+        `unique index ${index.name} (${index.columns.join(', ')}) omits the ${path.label}: ` +
+        'two websites sharing this database collide on it, and a move can fail on it',
       fix: `DROP INDEX ${tableRef(table.schema, index.name)};\n${scopedIndexSql(index, path.columns)};`,
     });
   }
   for (const name of path.columns) {
     const column = table.columns.find((c) => c.name === name);
     if (column && !column.notNull) {
+      const subject = tenant.chain.length === 0 ? `the tenant key ${name}` : `${name}, on the ${path.label},`;
       found.push({
         table: table.name,
         rule: 'nullable-tenant-key',
         severity: 'warning',
-        detail: `${tenant.chain.length === 0 ? `the tenant key ${name}` : `${name}, on the ${path.label},`} is nullable: a row with NULL there belongs to no website, so no move or tenant delete ever sees it`,
+        detail: `${subject} is nullable: a row with NULL there belongs to no website, so no move or tenant delete ever sees it`,
         fix: `-- first assign or delete the rows WHERE ${quoteIdent(name)} IS NULL\nALTER TABLE ${ref} ALTER COLUMN ${quoteIdent(name)} SET NOT NULL;`,
       });
     }
@@ -112,13 +116,20 @@ export function controlPlaneFindings(primary: DatabaseCatalog, others: ReadonlyM
         table: name,
         rule: 'control-plane-reference',
         severity: 'info',
-        detail: `rows reference ${fk.refTable} through ${fk.name} (${fk.columns.join(', ')}) on ${primary.database}, which keeps the control plane; ${lacking.join(', ')} ${lacking.length === 1 ? 'has' : 'have'} no ${fk.refTable}, so a website served from there loses that check (a row may name a ${fk.refTable} row that does not exist). Moves onto a database that enforces the key check these rows first.`,
+        detail:
+          `rows reference ${fk.refTable} through ${fk.name} (${fk.columns.join(', ')}) on ${primary.database}, which keeps the control plane; ` +
+          `${lacking.join(', ')} ${lacking.length === 1 ? 'has' : 'have'} no ${fk.refTable}, so a website served from there loses that check ` +
+          `(a row may name a ${fk.refTable} row that does not exist). Moves onto a database that enforces the key check these rows first.`,
         fix: `-- information only: nothing to run. Keeping ${fk.refTable} on the primary alone is PWB's layout; the doctor reports rows whose website is gone.`,
         databases: lacking,
       });
     }
   }
   return findings;
+}
+
+function toInfo(error: unknown): ErrorInfo {
+  return error instanceof ConsoleError ? error.toInfo() : { code: 'INTERNAL', message: String(error) };
 }
 
 /** Lints every database; a finding lists every database it holds on, so identical schemas report once. */
@@ -128,7 +139,7 @@ export async function tenantIsolationLint(ctx: ConsoleContext): Promise<LintResu
     targets.map((t) =>
       ctx.catalog.get(t.name, { refresh: true }).then(
         (catalog) => ({ catalog, findings: lintCatalog(catalog), error: null }),
-        (error: unknown) => ({ catalog: null, findings: [] as Finding[], error: error instanceof ConsoleError ? error.toInfo() : { code: 'INTERNAL' as const, message: String(error) } }),
+        (error: unknown) => ({ catalog: null, findings: [] as Finding[], error: toInfo(error) }),
       ),
     ),
   );

@@ -9,9 +9,10 @@ export function migrationTimestamp(at: Date): string {
   return at.toISOString().replace(/\D/g, '').slice(0, 14);
 }
 
-function template(set: MigrationSet, name: string): string {
+function fileHeader(set: MigrationSet, name: string): string {
   const where = set === 'tenant' ? 'the primary and every shard, from this one file' : 'the primary only';
-  return `-- ${name}: runs on ${where}, in one transaction.\n-- Write plain PostgreSQL; keep tenant tables keyed by website_id (or reachable from a table that is).\n\n`;
+  const advice = '-- Write plain PostgreSQL; keep tenant tables keyed by website_id (or reachable from a table that is).';
+  return `-- ${name}: runs on ${where}, in one transaction.\n${advice}\n\n`;
 }
 
 /**
@@ -30,6 +31,6 @@ export async function createMigrationFile(dir: string, set: MigrationSet, rawNam
   const folder = path.join(dir, set);
   await mkdir(folder, { recursive: true });
   const file = path.join(folder, `${version}_${name}.sql`);
-  await writeFile(file, template(set, name), { flag: 'wx' });
+  await writeFile(file, fileHeader(set, name), { flag: 'wx' });
   return { file, version };
 }

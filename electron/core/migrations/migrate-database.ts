@@ -41,24 +41,33 @@ function isStatementFailure(error: unknown): boolean {
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('08') && !code.startsWith('57P');
 }
 
+/** The versions of `files` from `index` on: what is still pending when a run stops there. */
+function versionsFrom(files: readonly MigrationFile[], index: number): string[] {
+  return files.slice(index).map((f) => f.version);
+}
+
 /**
  * Applies `files` not yet in schema_migrations, each in its own transaction, stopping at the first
  * failure (later files may depend on it). Holds the migration lock for the whole run and checks what is
  * applied under it, so two runners never apply one version twice.
  */
-export async function migrateDatabase(client: pg.ClientBase, files: readonly MigrationFile[], options: MigrateDatabaseOptions): Promise<DatabaseMigrationOutcome> {
+export async function migrateDatabase(
+  client: pg.ClientBase,
+  files: readonly MigrationFile[],
+  options: MigrateDatabaseOptions,
+): Promise<DatabaseMigrationOutcome> {
   await acquireMigrationLock(client, options.database, options.lock);
   try {
     // Migrations build indexes on big tables: the console's read timeout must not cut them off.
     await client.query('SET statement_timeout = 0');
     await ensureLedger(client);
-    const { applied: done } = await readLedger(client);
-    const todo = files.filter((f) => !done.has(f.version));
+    const { applied: alreadyApplied } = await readLedger(client);
+    const pending = files.filter((f) => !alreadyApplied.has(f.version));
     const applied: string[] = [];
-    const stoppedAt = (index: number): DatabaseMigrationOutcome => ({ applied, failed: null, pending: todo.slice(index).map((f) => f.version), stopped: true });
-    for (const [index, file] of todo.entries()) {
+    const stoppedBefore = (index: number): DatabaseMigrationOutcome => ({ applied, failed: null, pending: versionsFrom(pending, index), stopped: true });
+    for (const [index, file] of pending.entries()) {
       // A safe point: every migration before this one committed whole (each runs in its own transaction).
-      if (options.signal?.aborted) return stoppedAt(index);
+      if (options.signal?.aborted) return stoppedBefore(index);
       options.onStep?.({ version: file.version, phase: 'start' });
       try {
         await client.query('BEGIN');
@@ -68,13 +77,13 @@ export async function migrateDatabase(client: pg.ClientBase, files: readonly Mig
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
         // Cancelled on request: rolled back, still pending, not a failure of the migration.
-        if (options.signal?.aborted) return stoppedAt(index);
+        if (options.signal?.aborted) return stoppedBefore(index);
         // A lost connection says nothing about the migration: let the caller report the database as unreachable.
         if (!isStatementFailure(error)) throw error;
         const message = describePgError(error);
         await recordFailure(client, file, message).catch(() => undefined);
         options.onStep?.({ version: file.version, phase: 'failed' });
-        return { applied, failed: { version: file.version, error: message }, pending: todo.slice(index).map((f) => f.version) };
+        return { applied, failed: { version: file.version, error: message }, pending: versionsFrom(pending, index) };
       }
       applied.push(file.version);
       options.onStep?.({ version: file.version, phase: 'applied' });

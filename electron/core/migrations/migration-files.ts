@@ -35,15 +35,15 @@ export async function listMigrationSet(dir: string, set: MigrationSet): Promise<
     names = await readdir(folder);
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new ConsoleError('CONFIG_NOT_FOUND', `Migration folder ${folder} cannot be read: ${(cause as Error).message}. Check "migrationsDir" in the profile.`, { target: folder, cause });
+    const message = `Migration folder ${folder} cannot be read: ${(cause as Error).message}. Check "migrationsDir" in the profile.`;
+    throw new ConsoleError('CONFIG_NOT_FOUND', message, { target: folder, cause });
   }
   const files: MigrationFile[] = [];
   for (const name of names.filter((n) => n.endsWith('.sql')).sort()) {
     const match = FILE_NAME.exec(name);
     if (!match?.[1] || !match[2]) {
-      throw new ConsoleError('CONFIG_INVALID', `Migration file ${name} is not named YYYYMMDDHHMMSS_description.sql. Rename it (shard-console migration new NAME creates one).`, {
-        target: path.join(folder, name),
-      });
+      const message = `Migration file ${name} is not named YYYYMMDDHHMMSS_description.sql. Rename it (shard-console migration new NAME creates one).`;
+      throw new ConsoleError('CONFIG_INVALID', message, { target: path.join(folder, name) });
     }
     const file = path.join(folder, name);
     const sql = await readFile(file, 'utf8');
@@ -62,7 +62,8 @@ export async function listMigrations(dir: string): Promise<MigrationFile[]> {
   for (const file of all) {
     const other = seen.get(file.version);
     if (other) {
-      throw new ConsoleError('CONFIG_INVALID', `Migrations ${other.file} and ${file.file} share version ${file.version}. Give one of them a new timestamp.`, { target: dir });
+      const message = `Migrations ${other.file} and ${file.file} share version ${file.version}. Give one of them a new timestamp.`;
+      throw new ConsoleError('CONFIG_INVALID', message, { target: dir });
     }
     seen.set(file.version, file);
   }

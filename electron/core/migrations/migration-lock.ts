@@ -32,11 +32,11 @@ export async function acquireMigrationLock(client: pg.ClientBase, database: stri
   const got = await runQueryFirst(client, withLockKey<boolean>('pg_try_advisory_lock'));
   if (got?.result) return;
   const holder = await describeLockHolder(client);
-  throw new ConsoleError(
-    'LOCKED',
-    `Migrations are already running on ${database}${holder ? ` (${holder})` : ''}. Nothing was applied there by this run; wait for the other run to finish, then run again.`,
-    { target: database, details: holder ? { holder } : {} },
-  );
+  const heldBy = holder ? ` (${holder})` : '';
+  const message =
+    `Migrations are already running on ${database}${heldBy}. ` +
+    'Nothing was applied there by this run; wait for the other run to finish, then run again.';
+  throw new ConsoleError('LOCKED', message, { target: database, details: holder ? { holder } : {} });
 }
 
 export async function releaseMigrationLock(client: pg.ClientBase): Promise<void> {

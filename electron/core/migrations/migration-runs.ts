@@ -5,6 +5,7 @@ import type { ConsoleContext } from '../console-context.ts';
 import { liveJobIds, withJobLock } from '../jobs/job-lock.ts';
 import type { RunningJob } from '../jobs/job-registry.ts';
 import { getJobRecord, insertJobRecord, updateJobRecord } from '../jobs/job-store.ts';
+import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { assertWritable } from '../read-only-guard.ts';
 import { migrateUp } from './migrate-up.ts';
 
@@ -17,7 +18,7 @@ import { migrateUp } from './migrate-up.ts';
 
 const DETAIL_EVERY_MS = 1_000;
 /** The newest snapshot of the runs this process is running or ran (fresher than the saved detail). */
-const latest = new Map<string, MigrationRun>();
+const latestSnapshots = new Map<string, MigrationRun>();
 
 function runTitle(database: string | undefined): string {
   return database === undefined ? 'Migrations on every database' : `Migrations on ${database}`;
@@ -35,33 +36,50 @@ function reportProgress(job: RunningJob, run: MigrationRun): void {
   });
 }
 
-export async function startMigrationRun(ctx: ConsoleContext, params: { database?: string | undefined; parallel: number }, caller: string): Promise<{ runId: string }> {
-  assertWritable(ctx, 'Applying migrations');
+type RunParams = { database?: string | undefined; parallel: number };
+
+/** One run at a time per console: a second would only queue behind the first's locks. */
+function refuseSecondRun(ctx: ConsoleContext): void {
   const active = ctx.jobs.history().find((j) => j.kind === 'migration' && j.state === 'running');
-  if (active) {
-    throw new ConsoleError('LOCKED', `Migration run ${active.id} is still running in this console. Follow it on the Migrations page, and start another when it has finished.`, { target: active.id });
-  }
+  if (!active) return;
+  const message = `Migration run ${active.id} is still running in this console. Follow it on the Migrations page, and start another when it has finished.`;
+  throw new ConsoleError('LOCKED', message, { target: active.id });
+}
+
+/** Keeps a run's newest snapshot here, and in the job's saved detail at most once every DETAIL_EVERY_MS. */
+function snapshotSaver(primary: DatabaseHandle, runId: string): (run: MigrationRun) => void {
+  let lastDetail = 0;
+  return (run) => {
+    latestSnapshots.set(runId, run);
+    while (latestSnapshots.size > 50) latestSnapshots.delete(latestSnapshots.keys().next().value!);
+    if (Date.now() - lastDetail < DETAIL_EVERY_MS) return;
+    lastDetail = Date.now();
+    void updateJobRecord(primary, runId, { detail: run }).catch(() => {});
+  };
+}
+
+/** The job's work: the run itself, its snapshots reported as progress, its final state recorded. */
+async function runAndRecord(ctx: ConsoleContext, params: RunParams, runId: string, job: RunningJob): Promise<MigrationRun> {
+  const primary = ctx.pools.primary();
+  const saveSnapshot = snapshotSaver(primary, runId);
+  const final = await migrateUp(ctx, { ...params, runId, onChange: (snapshot) => (reportProgress(job, snapshot), saveSnapshot(snapshot)) });
+  latestSnapshots.set(runId, final);
+  await updateJobRecord(primary, runId, { state: final.state, detail: final, error: final.error, finished: final.state !== 'interrupted' });
+  return final;
+}
+
+export async function startMigrationRun(ctx: ConsoleContext, params: RunParams, caller: string): Promise<{ runId: string }> {
+  assertWritable(ctx, 'Applying migrations');
+  refuseSecondRun(ctx);
   // Fail fast on a name that is not in the profile rather than inside the background run.
   if (params.database !== undefined) ctx.pools.get(params.database);
   const runId = randomUUID();
   const primary = ctx.pools.primary();
   const title = runTitle(params.database);
   await insertJobRecord(primary, { id: runId, kind: 'migration', title, startedBy: caller, params: { ...params } });
-  let lastDetail = 0;
-  const save = (run: MigrationRun) => {
-    latest.set(runId, run);
-    while (latest.size > 50) latest.delete(latest.keys().next().value!);
-    if (Date.now() - lastDetail < DETAIL_EVERY_MS) return;
-    lastDetail = Date.now();
-    void updateJobRecord(primary, runId, { detail: run }).catch(() => {});
-  };
-  const { done } = ctx.jobs.start({ id: runId, kind: 'migration', title, caller, persist: (progress) => updateJobRecord(primary, runId, { progress }) }, (job) =>
-    withJobLock(primary, runId, 'Migration run', async () => {
-      const final = await migrateUp(ctx, { ...params, runId, onChange: (snapshot) => (reportProgress(job, snapshot), save(snapshot)) });
-      latest.set(runId, final);
-      await updateJobRecord(primary, runId, { state: final.state, detail: final, error: final.error, finished: final.state !== 'interrupted' });
-      return final;
-    }),
+  const { done } = ctx.jobs.start(
+    { id: runId, kind: 'migration', title, caller, persist: (progress) => updateJobRecord(primary, runId, { progress }) },
+    (job) => withJobLock(primary, runId, 'Migration run', () => runAndRecord(ctx, params, runId, job)),
   );
   done.catch(async (error: unknown) => {
     const info = error instanceof ConsoleError ? error.toInfo() : { code: 'INTERNAL' as const, message: String(error) };
@@ -72,11 +90,12 @@ export async function startMigrationRun(ctx: ConsoleContext, params: { database?
 
 /** The run as this console last saw it, or as recorded on the primary (a run of another console, or of one that restarted). */
 export async function migrationRunSnapshot(ctx: ConsoleContext, runId: string): Promise<MigrationRun> {
-  const here = latest.get(runId);
+  const here = latestSnapshots.get(runId);
   if (here) return here;
   const record = await getJobRecord(ctx.pools.primary(), runId);
   if (!record || record.kind !== 'migration') {
-    throw new ConsoleError('JOB_NOT_FOUND', `No migration run ${runId}. The Jobs page lists every run; the Migrations page shows where every database stands.`, { target: runId });
+    const message = `No migration run ${runId}. The Jobs page lists every run; the Migrations page shows where every database stands.`;
+    throw new ConsoleError('JOB_NOT_FOUND', message, { target: runId });
   }
   const detail = record.detail as Partial<MigrationRun>;
   const base: MigrationRun = {

@@ -12,8 +12,9 @@ export function reachabilityError(target: DatabaseTarget, error: unknown): Conso
   const cause = mapped === error ? (mapped.cause as { code?: unknown } | undefined) : (error as { code?: unknown });
   const code = typeof cause?.code === 'string' ? cause.code : '';
   if (mapped.code !== 'DATABASE_ERROR' || !/^(08|57P0)/.test(code)) return mapped;
-  return new ConsoleError('DATABASE_UNREACHABLE', `${target.name} (${target.host}:${target.port}/${target.database}) is shutting down or dropped the connection: ${(cause as Error).message ?? code} (SQLSTATE ${code}). Check that the server is running, then run again.`, {
-    target: target.name,
-    cause: error,
-  });
+  const where = `${target.name} (${target.host}:${target.port}/${target.database})`;
+  const message =
+    `${where} is shutting down or dropped the connection: ${(cause as Error).message ?? code} (SQLSTATE ${code}). ` +
+    'Check that the server is running, then run again.';
+  return new ConsoleError('DATABASE_UNREACHABLE', message, { target: target.name, cause: error });
 }

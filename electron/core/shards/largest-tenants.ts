@@ -11,11 +11,14 @@ import type { RunningJob } from '../jobs/job-registry.ts';
 import { stopIfRequested } from '../call-context.ts';
 
 /** Rounded to 4 decimals: a share is read as a percentage, and JSON stays short. */
-function share(bytes: number, of: number): number {
+function shareOf(bytes: number, of: number): number {
   return of > 0 ? Math.round((bytes / of) * 10_000) / 10_000 : 0;
 }
 
-async function forDatabase(ctx: ConsoleContext, name: string, limit: number): Promise<Omit<DatabaseLargestTenants, 'largest'> & { largest: { id: number; rows: number; bytes: number; share: number }[] }> {
+/** One database's largest tenants by id, before the primary names them. */
+type UnnamedLargestTenants = Omit<DatabaseLargestTenants, 'largest'> & { largest: { id: number; rows: number; bytes: number; share: number }[] };
+
+async function largestTenantsOn(ctx: ConsoleContext, name: string, limit: number): Promise<UnnamedLargestTenants> {
   const started = performance.now();
   const handle = ctx.pools.get(name);
   try {
@@ -29,7 +32,7 @@ async function forDatabase(ctx: ConsoleContext, name: string, limit: number): Pr
       tenantRows: estimates.rows,
       tenantBytes: estimates.bytes,
       tenantDataBytes: dataBytes,
-      largest: estimates.largest.map((t) => ({ ...t, share: share(t.bytes, dataBytes) })),
+      largest: estimates.largest.map((t) => ({ ...t, share: shareOf(t.bytes, dataBytes) })),
       sampledTables: estimates.sampledTables,
       durationMs: Math.round(performance.now() - started),
       error: null,
@@ -72,14 +75,18 @@ async function websiteNames(ctx: ConsoleContext, ids: readonly number[]): Promis
  * subdomain and shard come from the primary in one lookup; a key no website carries stays anonymous
  * (the doctor reports those rows as orphaned).
  */
-export async function largestTenants(ctx: ConsoleContext, params: { database?: string | undefined; limit: number }, job?: Pick<RunningJob, 'progress'>): Promise<LargestTenantsResult> {
+export async function largestTenants(
+  ctx: ConsoleContext,
+  params: { database?: string | undefined; limit: number },
+  job?: Pick<RunningJob, 'progress'>,
+): Promise<LargestTenantsResult> {
   const started = performance.now();
   const names = params.database ? [ctx.pools.get(params.database).target.name] : ctx.pools.targets.map((t) => t.name);
   let measured = 0;
   job?.progress({ phase: 'largest tenants', done: 0, total: names.length, unit: 'databases' });
   const perDatabase = await Promise.all(
     names.map((name) =>
-      forDatabase(ctx, name, params.limit).then((result) => {
+      largestTenantsOn(ctx, name, params.limit).then((result) => {
         job?.progress({ phase: 'largest tenants', done: ++measured, total: names.length, unit: 'databases', message: `${name} measured` });
         return result;
       }),
@@ -93,7 +100,10 @@ export async function largestTenants(ctx: ConsoleContext, params: { database?: s
     figure: 'estimate',
     databases: perDatabase.map((d) => ({
       ...d,
-      largest: d.largest.map((t) => ({ id: t.id, subdomain: websites.get(t.id)?.subdomain ?? null, shard: websites.get(t.id)?.shard ?? null, bytes: t.bytes, rows: t.rows, share: t.share })),
+      largest: d.largest.map((t) => {
+        const website = websites.get(t.id);
+        return { id: t.id, subdomain: website?.subdomain ?? null, shard: website?.shard ?? null, bytes: t.bytes, rows: t.rows, share: t.share };
+      }),
     })),
     durationMs: Math.round(performance.now() - started),
   };

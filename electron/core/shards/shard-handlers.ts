@@ -8,10 +8,14 @@ import { runCallAsJob } from '../jobs/run-call-as-job.ts';
 
 export function shardHandlers(ctx: ConsoleContext): HandlersFor<keyof typeof shardMethods> {
   return {
-    'shards.sizes': async (params, call) =>
-      runCallAsJob(ctx, call, { kind: 'size-scan', title: `Size scan of ${params.database ?? 'every database'}` }, (job) => shardSizes(ctx, params.database, job)),
-    'shards.largestTenants': async (params, call) =>
-      runCallAsJob(ctx, call, { kind: 'size-scan', title: `Largest tenants of ${params.database ?? 'every database'}` }, (job) => largestTenants(ctx, params, job)),
+    'shards.sizes': async (params, call) => {
+      const title = `Size scan of ${params.database ?? 'every database'}`;
+      return runCallAsJob(ctx, call, { kind: 'size-scan', title }, (job) => shardSizes(ctx, params.database, job));
+    },
+    'shards.largestTenants': async (params, call) => {
+      const title = `Largest tenants of ${params.database ?? 'every database'}`;
+      return runCallAsJob(ctx, call, { kind: 'size-scan', title }, (job) => largestTenants(ctx, params, job));
+    },
     'shards.tenantFootprint': async (params) => tenantFootprint(ctx, params.id, params.figure),
   };
 }

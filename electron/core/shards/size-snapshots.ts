@@ -63,7 +63,8 @@ export async function readSnapshots(primary: DatabaseHandle, databases: readonly
 /** Inserts the readings of databases without a snapshot in the interval; returns the databases it stored. */
 function insertDueSnapshots(readings: readonly SnapshotReading[]) {
   const rows = readings.map((r) => ({ database: r.database, size_bytes: r.sizeBytes, websites: r.websites, table_bytes: r.tableBytes }));
-  const incoming = sql<{ database: string; size_bytes: string; websites: number | null; table_bytes: string }>`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)`;
+  type IncomingRow = { database: string; size_bytes: string; websites: number | null; table_bytes: string };
+  const incoming = sql<IncomingRow>`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)`;
   const columns = sql`r(database text, size_bytes bigint, websites integer, table_bytes jsonb)`;
   return consoleTables
     .insertInto('shard_console.size_snapshots')

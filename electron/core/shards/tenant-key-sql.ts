@@ -36,7 +36,8 @@ export function groupedTenantCountsSql(tenant: TenantTable, tables: ReadonlyMap<
   const count = rowCount(sampling);
   const [first] = tenant.chain;
   if (!first) return `SELECT ${columnRef('t', tenant.tenantKey)}::int8 AS k, ${count} AS n FROM ${from} GROUP BY 1`;
-  let sql = `SELECT ${columnsAs('t', first.columns, numbered('c', first.columns.length))}, ${count} AS n FROM ${from} GROUP BY ${positions(first.columns.length)}`;
+  const keys = columnsAs('t', first.columns, numbered('c', first.columns.length));
+  let sql = `SELECT ${keys}, ${count} AS n FROM ${from} GROUP BY ${positions(first.columns.length)}`;
   tenant.chain.forEach((step, level) => {
     sql = parentLevelSql(sql, step, tenant.chain[level + 1], tenant.tenantKey, tableOf(tables, step.refTable), sampling !== null);
   });

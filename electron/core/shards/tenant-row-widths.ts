@@ -35,7 +35,10 @@ function readRowStats(handle: DatabaseHandle, tables: readonly CatalogTable[]) {
         .as('stats_width'),
     ])
     .where('c.relkind', 'in', ['r', 'p'])
-    .where((eb) => eb(eb.refTuple('n.nspname', 'c.relname'), 'in', eb.selectFrom(wanted.as<'w'>(sql`w(schema, name)`)).select(['w.schema', 'w.name']).$asTuple('schema', 'name')));
+    .where((eb) => {
+      const wantedTables = eb.selectFrom(wanted.as<'w'>(sql`w(schema, name)`)).select(['w.schema', 'w.name']).$asTuple('schema', 'name');
+      return eb(eb.refTuple('n.nspname', 'c.relname'), 'in', wantedTables);
+    });
   return runQuery(handle, query);
 }
 

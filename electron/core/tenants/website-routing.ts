@@ -30,9 +30,8 @@ export async function findWebsite(ctx: ConsoleContext, id: number): Promise<Webs
     .where('id', '=', id);
   const row = await runQueryFirst(ctx.pools.primary(), query);
   if (!row) {
-    throw new ConsoleError('WEBSITE_NOT_FOUND', `No website with id ${id} in pwb_websites on the primary. Search the tenant list for its subdomain to find its id.`, {
-      target: String(id),
-    });
+    const message = `No website with id ${id} in pwb_websites on the primary. Search the tenant list for its subdomain to find its id.`;
+    throw new ConsoleError('WEBSITE_NOT_FOUND', message, { target: String(id) });
   }
   return row;
 }
@@ -43,7 +42,8 @@ export function databaseForShard(ctx: ConsoleContext, website: WebsiteRow): stri
   const known = ctx.pools.targets.map((t) => t.name).join(', ');
   throw new ConsoleError(
     'SHARD_UNKNOWN',
-    `Website ${website.id} routes to shard "${website.shard}", which no configured database carries (configured: ${known}). Add that database to the profile, or correct the website's shard_name.`,
+    `Website ${website.id} routes to shard "${website.shard}", which no configured database carries (configured: ${known}). ` +
+      "Add that database to the profile, or correct the website's shard_name.",
     { target: website.shard },
   );
 }
