@@ -8,6 +8,9 @@ import { consoleTableExists, ensureConsoleSchema } from '../console-schema/ensur
 /*
  * Durable jobs other than moves in `shard_console.jobs` on the primary: recorded before the work runs,
  * updated as it goes. Reads never create the console schema (a read-only console writes nothing).
+ * Writes run through Kysely's own driver on the primary's pool (consoleDb), not through the handle's
+ * cancellable `query`: a job's final state is written after its call's signal has aborted, which that
+ * `query` would refuse to send.
  */
 
 export type JobRecord = Selectable<JobsTable>;
