@@ -250,18 +250,19 @@ describe('main.ts wiring (stand-in electron)', () => {
     expect(handlers['will-attach-webview']).toBeTypeOf('function');
   });
 
-  it('runs as the single instance, and writes its start and the profile failure to the log', () => {
+  it('runs as the single instance, and writes its start and why the profile did not open to the log', () => {
     expect(electron.state.appListeners.get('second-instance')).toBeTypeOf('function');
     expect(electron.state.appListeners.get('will-quit')).toBeTypeOf('function');
     const log = readFileSync('/tmp/shard-console-shell-test/logs/console.log', 'utf8');
     expect(log).toMatch(/desktop app 0\.0\.0-test starting/);
-    expect(log).toMatch(/no console opened: CONFIG_NOT_FOUND/);
+    expect(log).toMatch(/SHARD_CONSOLE_PROFILE \/nonexistent\/profile\.json did not open: CONFIG_NOT_FOUND/);
   });
 
-  it('answers IPC with the configuration error when the profile cannot be loaded', async () => {
+  it('opens on the start screen when the profile cannot be loaded: no profile, and cluster calls answer the configuration error', async () => {
     const handler = electron.state.ipcHandlers.get('shard-console:invoke')!;
     const win = electron.state.windows[0]!;
-    const envelope = await handler({ senderFrame: { url: win.loaded, parent: null }, sender: fakeWindow() }, 'session.info', {});
-    expect(envelope).toMatchObject({ ok: false, error: { code: 'CONFIG_NOT_FOUND' } });
+    const call = (method: string) => handler({ senderFrame: { url: win.loaded, parent: null }, sender: fakeWindow() }, method, {});
+    expect(await call('session.info')).toMatchObject({ ok: true, result: { profile: null } });
+    expect(await call('shards.sizes')).toMatchObject({ ok: false, error: { code: 'CONFIG_NOT_FOUND' } });
   });
 });
