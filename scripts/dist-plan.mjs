@@ -49,7 +49,7 @@ export function planDist(input) {
     }
     const needs = targetNeeds(target, { platform, env, which, sevenZip });
     if (needs.missing.length > 0) {
-      plan.leftOut.push({ target, reason: `needs ${needs.missing.join('; ')}` });
+      plan.leftOut.push({ target, reason: `needs ${[...needs.missing, ...needs.downloads].join('; ')}` });
       continue;
     }
     if (needs.downloads.length > 0 && !allowDownloads) {
