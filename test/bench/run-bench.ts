@@ -2,10 +2,12 @@ import { readdir } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import type { BenchModule } from './bench-module.ts';
+import { recordRun } from './bench-docs.ts';
 
 /*
- * `npm run bench [-- NAME [ARGS...]]`: runs the named bench, or every bench one after the other.
- * Benches are the `*-bench.ts` files beside this one, each exporting `bench` (see bench-module.ts).
+ * `npm run bench [-- NAME [ARGS...]] [--no-docs]`: runs the named bench, or every bench one after the
+ * other, and writes what each printed into docs/benchmarks.md (not with --no-docs). Benches are the
+ * `*-bench.ts` files beside this one, each exporting `bench` (see bench-module.ts).
  */
 
 const dir = fileURLToPath(new URL('.', import.meta.url));
@@ -23,9 +25,11 @@ async function loadBenches(): Promise<BenchModule[]> {
   });
 }
 
-const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+const DOCS = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url));
 
-async function main(argv: readonly string[]): Promise<number> {
+async function main(allArgs: readonly string[]): Promise<number> {
+  const docs = !allArgs.includes('--no-docs');
+  const argv = allArgs.filter((a) => a !== '--no-docs');
   const benches = await loadBenches();
   const [name, ...args] = argv;
   if (name === 'list' || name === '--help' || name === '-h') {
@@ -39,8 +43,19 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   let code = 0;
   for (const b of chosen) {
+    const lines: string[] = [];
+    const log = (line: string) => {
+      console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+      lines.push(line);
+    };
     log(`bench ${b.name}: ${b.summary}`);
-    code = Math.max(code, await b.run(name === undefined || name.startsWith('-') ? argv : args, log));
+    const benchArgs = name === undefined || name.startsWith('-') ? argv : args;
+    const result = await b.run(benchArgs, log);
+    code = Math.max(code, result);
+    if (docs) {
+      await recordRun(DOCS, { name: b.name, summary: b.summary, args: benchArgs, code: result, lines: lines.slice(1), finishedAt: new Date() });
+      console.log(`(written to ${DOCS})`);
+    }
   }
   return code;
 }

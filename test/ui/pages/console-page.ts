@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import type { Locator, Page } from '@playwright/test';
 import type { UiServer } from '../ui-server.ts';
 import { SCREENSHOT_DIR } from '../ui-server.ts';
+
+const README_IMAGES = join(import.meta.dirname, '../../../docs/images');
 import { OverviewPage } from './overview-page.ts';
 import { TenantsPage } from './tenants-page.ts';
 import { TenantDetailPage } from './tenant-detail-page.ts';
@@ -54,6 +56,15 @@ export class ConsolePage {
   async tenantDetail(id: number): Promise<TenantDetailPage> {
     await this.open(`#/tenants/${id}`);
     return new TenantDetailPage(this.page);
+  }
+
+  /**
+   * The README's picture of the console (docs/images/console.png, committed): the window as a person sees
+   * it, not the full page. Taken only with SC_README_SCREENSHOT=1, so a test run leaves the tree clean.
+   */
+  async readmeScreenshot(): Promise<void> {
+    if (process.env.SC_README_SCREENSHOT !== '1') return;
+    await this.page.screenshot({ path: join(README_IMAGES, 'console.png') });
   }
 
   async screenshot(name: string): Promise<string> {
