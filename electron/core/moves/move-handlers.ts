@@ -1,7 +1,17 @@
 import type { moveMethods } from '../../../shared/contract.ts';
 import type { ConsoleContext } from '../console-context.ts';
 import type { HandlersFor } from '../dispatch/handlers.ts';
-import { cancelMove, createMove, moveJobsView, moveJobView, previewMove, rollbackMoveInBackground, runMoveInBackground, runnableJob, verifyPlacement } from './move-service.ts';
+import {
+  cancelMove,
+  createMove,
+  moveJobsView,
+  moveJobView,
+  previewMove,
+  rollbackMoveInBackground,
+  runMoveInBackground,
+  runnableJob,
+  verifyPlacement,
+} from './move-service.ts';
 
 export function moveHandlers(ctx: ConsoleContext): HandlersFor<keyof typeof moveMethods> {
   return {

@@ -9,6 +9,7 @@ export function moveToJob(move: MoveJob, here: boolean): Job {
   const state = move.state === 'running' && !move.live ? 'interrupted' : move.state;
   const total = move.plan?.totalRows ?? null;
   const copied = move.progress.reduce((sum, p) => sum + p.copiedRows, 0);
+  const copying = move.step === 'copy' || move.progress.length > 0;
   return {
     jobId: move.jobId,
     kind: 'move',
@@ -16,7 +17,7 @@ export function moveToJob(move: MoveJob, here: boolean): Job {
     state,
     live: move.live || here,
     here,
-    progress: move.step === 'copy' || move.progress.length ? { type: 'progress', jobId: move.jobId, kind: 'move', phase: move.step, done: copied, total, unit: 'rows' } : null,
+    progress: copying ? { type: 'progress', jobId: move.jobId, kind: 'move', phase: move.step, done: copied, total, unit: 'rows' } : null,
     actions: here ? (['stop'] satisfies JobAction[]) : move.actions,
     startedBy: move.startedBy,
     createdAt: move.createdAt,

@@ -1,60 +1,29 @@
 import { randomUUID } from 'node:crypto';
-import type pg from 'pg';
-import type { MoveAction, MoveJob, MovePlan, MoveState, MoveStep } from '../../../shared/methods/move-methods.ts';
+import { sql, type Selectable, type Updateable } from 'kysely';
+import type { MoveAction, MoveJob, MovePlan, MoveStep } from '../../../shared/methods/move-methods.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { consoleTableExists, ensureConsoleSchema } from '../console-schema/ensure-console-schema.ts';
 import { currentActor } from '../console-schema/audit-log.ts';
+import { runQuery, type Queryable } from '../catalog/run-query.ts';
+import { moveTables, type MoveJobsTable } from './move-database.ts';
+
+export type { CopiedTable } from './move-database.ts';
 
 /*
  * Move jobs in `shard_console.move_jobs` on the primary. A console running a job holds a session
- * advisory lock keyed by the job id: the lock dies with the process, so "running but unlocked" means
- * interrupted, and two consoles can never run the same job.
+ * advisory lock keyed by the job id (jobs/job-lock.ts): the lock dies with the process, so "running but
+ * unlocked" means interrupted, and two consoles can never run the same job.
  */
 
-export const STEPS: readonly MoveStep[] = ['preflight', 'fence', 'copy', 'sequences', 'verify', 'switch', 'refresh', 'cleanup', 'unfence', 'done'];
+export type StoredJob = Selectable<MoveJobsTable>;
 
-export function stepIndex(step: MoveStep): number {
-  return STEPS.indexOf(step);
-}
+/** The columns a run writes as it goes (JSON values as objects: they are serialized here). */
+export type JobFields = Partial<
+  Pick<StoredJob, 'state' | 'error' | 'plan' | 'progress' | 'verification' | 'timings' | 'copy_xids' | 'copied' | 'refreshed_at' | 'rollback_job'>
+> & { finished?: boolean };
 
-export function isPastSwitch(step: MoveStep): boolean {
-  return stepIndex(step) > stepIndex('switch');
-}
-
-export interface StoredJob {
-  id: string;
-  website_id: number;
-  source: string;
-  target: string;
-  state: MoveState;
-  step: MoveStep;
-  started_by: string;
-  created_at: Date;
-  updated_at: Date;
-  finished_at: Date | null;
-  error: string | null;
-  plan: MovePlan | null;
-  progress: MoveJob['progress'];
-  verification: MoveJob['verification'];
-  timings: Record<string, number>;
-  copy_xids: string[];
-  /** Per table: the target transaction that copied it and how many rows its COPY wrote. */
-  copied: Record<string, CopiedTable>;
-  rollback_of: string | null;
-  rollback_job: string | null;
-  refreshed_at: Record<string, string>;
-}
-
-export interface CopiedTable {
-  xid: string;
-  rows: number;
-}
-
-/** The advisory-lock key of a job: a stable 63-bit number from its uuid. */
-export function jobLockKey(jobId: string): string {
-  return BigInt.asIntN(64, BigInt(`0x${jobId.replace(/-/g, '').slice(0, 16)}`)).toString();
-}
+const MOVE_JOBS = 'shard_console.move_jobs';
 
 /** Actions valid in a job's state: what the UI offers and the API accepts. */
 export function validActions(job: Pick<StoredJob, 'state' | 'step'>, live: boolean): MoveAction[] {
@@ -94,41 +63,63 @@ export function toMoveJob(row: StoredJob, live: boolean): MoveJob {
   };
 }
 
-export async function createJob(primary: DatabaseHandle, input: { websiteId: number; source: string; target: string; plan: MovePlan; rollbackOf?: string }): Promise<StoredJob> {
+export interface NewMoveJob {
+  readonly websiteId: number;
+  readonly source: string;
+  readonly target: string;
+  readonly plan: MovePlan;
+  readonly rollbackOf?: string;
+}
+
+export async function createJob(primary: DatabaseHandle, input: NewMoveJob): Promise<StoredJob> {
   await ensureConsoleSchema(primary);
+  const insert = moveTables
+    .insertInto(MOVE_JOBS)
+    .values({
+      id: randomUUID(),
+      website_id: input.websiteId,
+      source: input.source,
+      target: input.target,
+      state: 'planned',
+      step: 'preflight',
+      started_by: currentActor(),
+      plan: JSON.stringify(input.plan),
+      rollback_of: input.rollbackOf ?? null,
+    })
+    .returningAll();
   try {
-    const result = await primary.query<StoredJob>(
-      `INSERT INTO shard_console.move_jobs (id, website_id, source, target, state, step, started_by, plan, rollback_of)
-       VALUES ($1, $2, $3, $4, 'planned', 'preflight', $5, $6, $7) RETURNING *`,
-      [randomUUID(), input.websiteId, input.source, input.target, currentActor(), JSON.stringify(input.plan), input.rollbackOf ?? null],
-    );
-    return result.rows[0]!;
+    return (await runQuery(primary, insert))[0]!;
   } catch (error) {
-    if ((error as ConsoleError).cause && ((error as ConsoleError).cause as { code?: string }).code === '23505') {
-      const open = await primary.query<{ id: string; state: string }>(
-        `SELECT id, state FROM shard_console.move_jobs WHERE website_id = $1 AND state IN ('planned', 'running', 'failed')`,
-        [input.websiteId],
-      );
-      const other = open.rows[0];
-      throw new ConsoleError(
-        'MOVE_CONFLICT',
-        `Website ${input.websiteId} already has an unfinished move (job ${other?.id}, ${other?.state}). Resume or roll back that job first: shard-console move resume ${other?.id}.`,
-        { target: other?.id ?? String(input.websiteId) },
-      );
-    }
+    if (((error as ConsoleError).cause as { code?: string } | undefined)?.code === '23505') throw await unfinishedMoveConflict(primary, input.websiteId);
     throw error;
   }
+}
+
+/** The refusal of a second open move of one website, naming the job that holds it. */
+async function unfinishedMoveConflict(primary: DatabaseHandle, websiteId: number): Promise<ConsoleError> {
+  const open = moveTables
+    .selectFrom(MOVE_JOBS)
+    .select(['id', 'state'])
+    .where('website_id', '=', websiteId)
+    .where('state', 'in', ['planned', 'running', 'failed']);
+  const other = (await runQuery(primary, open))[0];
+  return new ConsoleError(
+    'MOVE_CONFLICT',
+    `Website ${websiteId} already has an unfinished move (job ${other?.id}, ${other?.state}). ` +
+      `Resume or roll back that job first: shard-console move resume ${other?.id}.`,
+    { target: other?.id ?? String(websiteId) },
+  );
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Reads never create the console schema: without its table there is no job (a read-only console must not write). */
 export async function getJob(primary: DatabaseHandle, jobId: string): Promise<StoredJob> {
-  const notFound = () => new ConsoleError('JOB_NOT_FOUND', `No move job ${UUID.test(jobId) ? jobId : 'with that id'}. List jobs with: shard-console moves.`, { target: jobId });
+  const which = UUID.test(jobId) ? jobId : 'with that id';
+  const notFound = () => new ConsoleError('JOB_NOT_FOUND', `No move job ${which}. List jobs with: shard-console moves.`, { target: jobId });
   // Not a uuid is no job: asking PostgreSQL would answer 22P02, a database error, for a typo.
   if (!UUID.test(jobId) || !(await consoleTableExists(primary, 'move_jobs'))) throw notFound();
-  const result = await primary.query<StoredJob>(`SELECT * FROM shard_console.move_jobs WHERE id = $1`, [jobId]);
-  const row = result.rows[0];
+  const row = (await runQuery(primary, moveTables.selectFrom(MOVE_JOBS).selectAll().where('id', '=', jobId)))[0];
   if (!row) throw notFound();
   return row;
 }
@@ -136,44 +127,78 @@ export async function getJob(primary: DatabaseHandle, jobId: string): Promise<St
 /** Newest first; none when the console has never recorded a move here. */
 export async function listJobs(primary: DatabaseHandle, options: { websiteId?: number; limit: number }): Promise<StoredJob[]> {
   if (!(await consoleTableExists(primary, 'move_jobs'))) return [];
-  const result = await primary.query<StoredJob>(
-    `SELECT * FROM shard_console.move_jobs WHERE ($1::int IS NULL OR website_id = $1) ORDER BY created_at DESC LIMIT $2`,
-    [options.websiteId ?? null, options.limit],
-  );
-  return result.rows;
-}
-
-/** Which of these jobs some console is running right now (its session holds the job's lock). */
-export async function liveJobIds(primary: DatabaseHandle, jobIds: readonly string[]): Promise<Set<string>> {
-  if (jobIds.length === 0) return new Set();
-  const keys = jobIds.map(jobLockKey);
-  const result = await primary.query<{ key: string }>(
-    `SELECT ((classid::int8 << 32) | objid::int8)::text AS key FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND granted
-       AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-  );
-  const held = new Set(result.rows.map((r) => BigInt.asIntN(64, BigInt(r.key)).toString()));
-  return new Set(jobIds.filter((_, i) => held.has(keys[i]!)));
+  let query = moveTables.selectFrom(MOVE_JOBS).selectAll().orderBy('created_at', 'desc').limit(options.limit);
+  if (options.websiteId !== undefined) query = query.where('website_id', '=', options.websiteId);
+  return runQuery(primary, query);
 }
 
 /** Records the step before it runs (state running), in one statement. */
-export async function recordStep(client: pg.ClientBase, jobId: string, step: MoveStep): Promise<void> {
-  await client.query(`UPDATE shard_console.move_jobs SET step = $2, state = 'running', error = NULL, updated_at = now() WHERE id = $1`, [jobId, step]);
+export async function recordStep(session: Queryable, jobId: string, step: MoveStep): Promise<void> {
+  const update = moveTables
+    .updateTable(MOVE_JOBS)
+    .set((eb) => ({ step, state: 'running', error: null, updated_at: eb.fn('now') }))
+    .where('id', '=', jobId);
+  await runQuery(session, update);
 }
 
-export async function updateJob(
-  client: pg.ClientBase,
-  jobId: string,
-  fields: Partial<Pick<StoredJob, 'state' | 'error' | 'plan' | 'progress' | 'verification' | 'timings' | 'copy_xids' | 'copied' | 'refreshed_at' | 'rollback_job'>> & { finished?: boolean },
-): Promise<void> {
-  const sets: string[] = ['updated_at = now()'];
-  const values: unknown[] = [jobId];
-  for (const [key, value] of Object.entries(fields)) {
-    if (key === 'finished') {
-      if (value) sets.push('finished_at = now()');
-      continue;
-    }
-    values.push(typeof value === 'object' && value !== null ? JSON.stringify(value) : value);
-    sets.push(`${key} = $${values.length}`);
-  }
-  await client.query(`UPDATE shard_console.move_jobs SET ${sets.join(', ')} WHERE id = $1`, values);
+/** Moves the job to `step`, its state unchanged: a new job to the fence (preflight just ran), a switched one to `refresh`. */
+export async function advanceStep(session: Queryable, jobId: string, step: MoveStep): Promise<void> {
+  const update = moveTables
+    .updateTable(MOVE_JOBS)
+    .set((eb) => ({ step, updated_at: eb.fn('now') }))
+    .where('id', '=', jobId);
+  await runQuery(session, update);
+}
+
+export async function updateJob(session: Queryable, jobId: string, fields: JobFields): Promise<void> {
+  const { finished, ...columns } = fields;
+  const update = moveTables
+    .updateTable(MOVE_JOBS)
+    .set((eb) => ({ updated_at: eb.fn('now'), ...storedValues(columns), ...(finished ? { finished_at: eb.fn('now') } : {}) }))
+    .where('id', '=', jobId);
+  await runQuery(session, update);
+}
+
+/** Column values as the table takes them: JSON columns serialized. */
+function storedValues(columns: Omit<JobFields, 'finished'>): Updateable<MoveJobsTable> {
+  const entries = Object.entries(columns).map(([key, value]) => [key, typeof value === 'object' && value !== null ? JSON.stringify(value) : value]);
+  return Object.fromEntries(entries) as Updateable<MoveJobsTable>;
+}
+
+/** Notes that this job refreshed `database`'s materialized views (a resumed run does not refresh them again). */
+export async function markRefreshed(session: Queryable, jobId: string, database: string): Promise<void> {
+  const update = moveTables
+    .updateTable(MOVE_JOBS)
+    .set({ refreshed_at: sql<string>`refreshed_at || jsonb_build_object(${database}::text, now())` })
+    .where('id', '=', jobId);
+  await runQuery(session, update);
+}
+
+/** A rollback's failure, on the job it was rolling back. */
+export async function recordRollbackFailure(primary: DatabaseHandle, jobId: string, message: string): Promise<void> {
+  const update = moveTables
+    .updateTable(MOVE_JOBS)
+    .set((eb) => ({ error: `Rollback failed: ${message}`, updated_at: eb.fn('now') }))
+    .where('id', '=', jobId);
+  await runQuery(primary, update);
+}
+
+/** Links a job rolled back after its switch with the move back that undoes it, and marks it rolled back. */
+export async function linkRollback(primary: DatabaseHandle, jobId: string, moveBackId: string): Promise<void> {
+  await runQuery(primary, moveTables.updateTable(MOVE_JOBS).set({ rollback_of: jobId }).where('id', '=', moveBackId));
+  const rolledBack = moveTables
+    .updateTable(MOVE_JOBS)
+    .set((eb) => ({ state: 'rolled_back', rollback_job: moveBackId, updated_at: eb.fn('now') }))
+    .where('id', '=', jobId);
+  await runQuery(primary, rolledBack);
+}
+
+/** Cancels a job that has not started; one that has is left as it is. */
+export async function cancelPlannedJob(primary: DatabaseHandle, jobId: string): Promise<void> {
+  const update = moveTables
+    .updateTable(MOVE_JOBS)
+    .set((eb) => ({ state: 'cancelled', finished_at: eb.fn('now'), updated_at: eb.fn('now') }))
+    .where('id', '=', jobId)
+    .where('state', '=', 'planned');
+  await runQuery(primary, update);
 }

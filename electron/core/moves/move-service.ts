@@ -1,8 +1,22 @@
-import type { MoveJob, PreflightResult, ViewRefresh } from '../../../shared/methods/move-methods.ts';
+import type pg from 'pg';
+import { isPastSwitch, moveStepIndex, type MoveJob, type PreflightResult, type ViewRefresh } from '../../../shared/methods/move-methods.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { audited } from '../console-schema/audit-log.ts';
 import type { ConsoleContext } from '../console-context.ts';
-import { createJob, getJob, isPastSwitch, listJobs, liveJobIds, stepIndex, toMoveJob, updateJob, validActions, type StoredJob } from './move-job-store.ts';
+import { liveJobIds } from '../jobs/job-lock.ts';
+import {
+  advanceStep,
+  cancelPlannedJob,
+  createJob,
+  getJob,
+  linkRollback,
+  listJobs,
+  recordRollbackFailure,
+  toMoveJob,
+  updateJob,
+  validActions,
+  type StoredJob,
+} from './move-job-store.ts';
 import { preflightMove, rowsOnDatabase } from './move-preflight.ts';
 import { moveProgressReporter, runSteps, withJobLock, type MoveListener } from './move-runner.ts';
 import { deleteWebsiteRows } from './delete-website-rows.ts';
@@ -11,11 +25,6 @@ import { scopedTables } from './tenant-scope.ts';
 import { liftFence } from './write-fence.ts';
 import { assertWritable } from '../read-only-guard.ts';
 import { databaseForShard, findWebsite } from '../tenants/website-routing.ts';
-
-async function present(ctx: ConsoleContext, row: StoredJob): Promise<MoveJob> {
-  const live = await liveJobIds(ctx.pools.primary(), [row.id]);
-  return toMoveJob(row, live.has(row.id) || ctx.jobs.isRunning(row.id));
-}
 
 export interface MoveOptions {
   readonly source?: string;
@@ -37,14 +46,15 @@ export async function createMove(ctx: ConsoleContext, websiteId: number, target:
     });
   }
   const primary = ctx.pools.primary();
-  return audited(primary, { action: 'move.create', target: String(websiteId), details: { from: result.plan.source, to: target, viewRefresh: result.plan.viewRefresh } }, async () => {
-    const job = await createJob(primary, { websiteId, source: result.plan!.source, target, plan: result.plan! });
-    await primary.query(`UPDATE shard_console.move_jobs SET step = 'fence' WHERE id = $1`, [job.id]);
+  const plan = result.plan;
+  const details = { from: plan.source, to: target, viewRefresh: plan.viewRefresh };
+  return audited(primary, { action: 'move.create', target: String(websiteId), details }, async () => {
+    const job = await createJob(primary, { websiteId, source: plan.source, target, plan });
+    await advanceStep(primary, job.id, 'fence');
     return getJob(primary, job.id);
   });
 }
 
-/** Runs (or resumes) a job in this process until it ends; throws on failure after recording it. */
 /** The job, if its state allows running or resuming it now; ACTION_NOT_ALLOWED otherwise. */
 export async function runnableJob(ctx: ConsoleContext, jobId: string): Promise<StoredJob> {
   assertWritable(ctx, 'Running a move');
@@ -53,11 +63,13 @@ export async function runnableJob(ctx: ConsoleContext, jobId: string): Promise<S
   const live = await liveJobIds(primary, [jobId]);
   const allowed = validActions(job, live.has(jobId));
   if (!allowed.includes('run') && !allowed.includes('resume')) {
-    throw new ConsoleError('ACTION_NOT_ALLOWED', `Move job ${jobId} is ${live.has(jobId) ? 'running in another console' : job.state}; it cannot be run or resumed.`, { target: jobId });
+    const now = live.has(jobId) ? 'running in another console' : job.state;
+    throw new ConsoleError('ACTION_NOT_ALLOWED', `Move job ${jobId} is ${now}; it cannot be run or resumed.`, { target: jobId });
   }
   return job;
 }
 
+/** Runs (or resumes) a job in this process until it ends; throws on failure after recording it. */
 export async function runMove(ctx: ConsoleContext, jobId: string, listener?: MoveListener): Promise<StoredJob> {
   const job = await runnableJob(ctx, jobId);
   const primary = ctx.pools.primary();
@@ -81,7 +93,9 @@ function moveTitle(job: Pick<StoredJob, 'website_id' | 'source' | 'target'>, ver
  * on the job by the runner, never unhandled.
  */
 export function runMoveInBackground(ctx: ConsoleContext, job: StoredJob, caller: string): void {
-  const { done } = ctx.jobs.start({ id: job.id, kind: 'move', title: moveTitle(job), caller }, (running) => runMove(ctx, job.id, moveProgressReporter(running, job)));
+  const { done } = ctx.jobs.start({ id: job.id, kind: 'move', title: moveTitle(job), caller }, (running) =>
+    runMove(ctx, job.id, moveProgressReporter(running, job)),
+  );
   done.catch(() => {});
 }
 
@@ -102,10 +116,7 @@ export async function rollbackMoveInBackground(ctx: ConsoleContext, jobId: strin
   const { done } = ctx.jobs.start({ id: jobId, kind: 'move', title: moveTitle(job, 'Roll back the move of'), caller }, (running) =>
     performRollback(ctx, job, moveProgressReporter(running, job)).catch(async (error: unknown) => {
       const message = error instanceof Error ? error.message : String(error);
-      await ctx.pools
-        .primary()
-        .query(`UPDATE shard_console.move_jobs SET error = $2, updated_at = now() WHERE id = $1`, [jobId, `Rollback failed: ${message}`])
-        .catch(() => {});
+      await recordRollbackFailure(ctx.pools.primary(), jobId, message).catch(() => {});
       throw error;
     }),
   );
@@ -119,7 +130,8 @@ async function rollbackableJob(ctx: ConsoleContext, jobId: string): Promise<Stor
   const live = await liveJobIds(primary, [jobId]);
   const busy = live.has(jobId) || ctx.jobs.isRunning(jobId);
   if (!validActions(job, busy).includes('rollback')) {
-    throw new ConsoleError('ACTION_NOT_ALLOWED', `Move job ${jobId} is ${busy ? 'running' : job.state}; only a failed or interrupted move can be rolled back.`, { target: jobId });
+    const now = busy ? 'running' : job.state;
+    throw new ConsoleError('ACTION_NOT_ALLOWED', `Move job ${jobId} is ${now}; only a failed or interrupted move can be rolled back.`, { target: jobId });
   }
   return job;
 }
@@ -128,45 +140,59 @@ async function performRollback(ctx: ConsoleContext, job: StoredJob, listener?: M
   const jobId = job.id;
   const primary = ctx.pools.primary();
   return audited(primary, { action: 'move.rollback', target: jobId, details: { step: job.step } }, async () => {
-    if (!isPastSwitch(job.step)) {
-      await withJobLock(ctx, jobId, async (lock) => {
-        const website = await findWebsite(ctx, job.website_id);
-        if (databaseForShard(ctx, website) !== job.source) {
-          throw new ConsoleError('ACTION_NOT_ALLOWED', `Website ${job.website_id} routes to ${website.shard}, not ${job.source}: the switch happened after all. Resume the job instead.`, { target: jobId });
-        }
-        const [sourceCatalog, targetCatalog] = await Promise.all([ctx.catalog.get(job.source, { refresh: true }), ctx.catalog.get(job.target, { refresh: true })]);
-        if (stepIndex(job.step) >= stepIndex('copy')) {
-          await deleteWebsiteRows(ctx.pools.get(job.target), targetCatalog, scopedTables(targetCatalog), job.website_id);
-          // The target's views are refreshed from the copy on, with the copied rows in them: take them out again.
-          await refreshMaterializedViews(ctx.pools.get(job.target), targetCatalog, job.plan?.viewRefresh ?? 'concurrently');
-        }
-        await liftFence(ctx.pools.get(job.source), scopedTables(sourceCatalog), job.website_id);
-        await updateJob(lock, jobId, { state: 'rolled_back', finished: true });
-      });
-      return getJob(primary, jobId);
-    }
-    await withJobLock(ctx, jobId, (lock) => runSteps(ctx, lock, jobId, listener));
-    const back = await createMove(ctx, job.website_id, job.source);
-    await primary.query(`UPDATE shard_console.move_jobs SET rollback_of = $2 WHERE id = $1`, [back.id, jobId]);
-    await primary.query(`UPDATE shard_console.move_jobs SET state = 'rolled_back', rollback_job = $2, updated_at = now() WHERE id = $1`, [jobId, back.id]);
-    await runMove(ctx, back.id, listener);
+    if (isPastSwitch(job.step)) await rollBackAfterSwitch(ctx, job, listener);
+    else await withJobLock(ctx, jobId, (lock) => rollBackBeforeSwitch(ctx, lock, job));
     return getJob(primary, jobId);
   });
+}
+
+/** Drops what the job copied to the target (and its views' copy of it), lifts the fence: the website never left. */
+async function rollBackBeforeSwitch(ctx: ConsoleContext, lock: pg.PoolClient, job: StoredJob): Promise<void> {
+  const website = await findWebsite(ctx, job.website_id);
+  if (databaseForShard(ctx, website) !== job.source) {
+    const message = `Website ${job.website_id} routes to ${website.shard}, not ${job.source}: the switch happened after all. Resume the job instead.`;
+    throw new ConsoleError('ACTION_NOT_ALLOWED', message, { target: job.id });
+  }
+  const [sourceCatalog, targetCatalog] = await Promise.all([
+    ctx.catalog.get(job.source, { refresh: true }),
+    ctx.catalog.get(job.target, { refresh: true }),
+  ]);
+  if (moveStepIndex(job.step) >= moveStepIndex('copy')) {
+    await deleteWebsiteRows(ctx.pools.get(job.target), targetCatalog, scopedTables(targetCatalog), job.website_id);
+    // The target's views are refreshed from the copy on, with the copied rows in them: take them out again.
+    await refreshMaterializedViews(ctx.pools.get(job.target), targetCatalog, job.plan?.viewRefresh ?? 'concurrently');
+  }
+  await liftFence(ctx.pools.get(job.source), scopedTables(sourceCatalog), job.website_id);
+  await updateJob(lock, job.id, { state: 'rolled_back', finished: true });
+}
+
+/** Finishes the move (its cleanup), then moves the website back with a new job linked to this one. */
+async function rollBackAfterSwitch(ctx: ConsoleContext, job: StoredJob, listener: MoveListener | undefined): Promise<void> {
+  await withJobLock(ctx, job.id, (lock) => runSteps(ctx, lock, job.id, listener));
+  const back = await createMove(ctx, job.website_id, job.source);
+  await linkRollback(ctx.pools.primary(), job.id, back.id);
+  await runMove(ctx, back.id, listener);
 }
 
 export async function cancelMove(ctx: ConsoleContext, jobId: string): Promise<StoredJob> {
   assertWritable(ctx, 'Cancelling a move');
   const primary = ctx.pools.primary();
   const job = await getJob(primary, jobId);
-  if (job.state !== 'planned') throw new ConsoleError('ACTION_NOT_ALLOWED', `Move job ${jobId} is ${job.state}; only a planned move can be cancelled (roll back a started one).`, { target: jobId });
+  if (job.state !== 'planned') {
+    const message = `Move job ${jobId} is ${job.state}; only a planned move can be cancelled (roll back a started one).`;
+    throw new ConsoleError('ACTION_NOT_ALLOWED', message, { target: jobId });
+  }
   return audited(primary, { action: 'move.cancel', target: jobId }, async () => {
-    await primary.query(`UPDATE shard_console.move_jobs SET state = 'cancelled', finished_at = now(), updated_at = now() WHERE id = $1 AND state = 'planned'`, [jobId]);
+    await cancelPlannedJob(primary, jobId);
     return getJob(primary, jobId);
   });
 }
 
+/** One job as the contract shows it, `live` when a console (this one or another) is running it. */
 export async function moveJobView(ctx: ConsoleContext, jobId: string): Promise<MoveJob> {
-  return present(ctx, await getJob(ctx.pools.primary(), jobId));
+  const row = await getJob(ctx.pools.primary(), jobId);
+  const live = await liveJobIds(ctx.pools.primary(), [row.id]);
+  return toMoveJob(row, live.has(row.id) || ctx.jobs.isRunning(row.id));
 }
 
 export async function moveJobsView(ctx: ConsoleContext, options: { websiteId?: number; limit: number }): Promise<MoveJob[]> {

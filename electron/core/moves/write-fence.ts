@@ -1,11 +1,15 @@
 import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
 import type pg from 'pg';
 import { ConsoleError } from '../../../shared/errors.ts';
 import type { DatabaseCatalog } from '../catalog/database-catalog.ts';
 import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 import { tenantRowPredicate } from '../catalog/tenant-row-filter.ts';
+import { CONSOLE_SCHEMA } from '../console-schema/console-database.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { lockHolders } from '../pools/lock-holders.ts';
+import { runQuery } from '../catalog/run-query.ts';
+import { moveTables } from './move-database.ts';
 import type { ScopedTable } from './tenant-scope.ts';
 
 /*
@@ -18,7 +22,14 @@ import type { ScopedTable } from './tenant-scope.ts';
 
 export const COPY_APPLICATION_NAME = 'shard-console:move';
 const FENCE_LOCK_KEY = 0x5c_fe_9ce;
+/** Which websites are fenced on this database (read by every fence trigger): created by the first fence. */
 const FENCED = 'shard_console.fenced_websites';
+const FENCED_TABLE = moveTables.schema
+  .createTable(FENCED)
+  .ifNotExists()
+  .addColumn('website_id', 'bigint', (c) => c.primaryKey())
+  .addColumn('job_id', 'uuid', (c) => c.notNull())
+  .addColumn('fenced_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`));
 /** The console's own sessions (cleanup, copy) skip the fence in the trigger's WHEN: no function call per row. */
 const BYPASS_OFF = `coalesce(current_setting('shard_console.bypass_fence', true), '') <> 'on'`;
 
@@ -35,17 +46,18 @@ BEGIN
 END
 $fence$`;
 
-function functionName(table: string): string {
-  const base = `fence__${table.replace(/[^A-Za-z0-9_]/g, '_')}`;
-  return base.length <= 55 ? base : `${base.slice(0, 46)}_${createHash('md5').update(table).digest('hex').slice(0, 8)}`;
+/** The fence trigger's function of one table, in the console schema: a name PostgreSQL keeps whole (under 63 bytes). */
+function fenceFunction(scoped: ScopedTable): string {
+  const base = `fence__${scoped.name.replace(/[^A-Za-z0-9_]/g, '_')}`;
+  const name = base.length <= 55 ? base : `${base.slice(0, 46)}_${createHash('md5').update(scoped.name).digest('hex').slice(0, 8)}`;
+  return `${CONSOLE_SCHEMA}.${quoteIdent(name)}`;
 }
 
 function fenceFunctionSql(scoped: ScopedTable, catalog: DatabaseCatalog): string {
   const fenced = `ANY (ARRAY(SELECT website_id FROM ${FENCED}))`;
   const oldRow = tenantRowPredicate(scoped.tenant, catalog.tables, 'OLD', fenced);
   const newRow = tenantRowPredicate(scoped.tenant, catalog.tables, 'NEW', fenced);
-  const name = `shard_console.${quoteIdent(functionName(scoped.name))}`;
-  return `CREATE OR REPLACE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $fence$
+  return `CREATE OR REPLACE FUNCTION ${fenceFunction(scoped)}() RETURNS trigger LANGUAGE plpgsql AS $fence$
 BEGIN
   IF coalesce(current_setting('shard_console.bypass_fence', true), '') = 'on' THEN
     RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
@@ -73,10 +85,8 @@ async function withFenceLock<T>(handle: DatabaseHandle, run: (client: pg.PoolCli
     await client.query('ROLLBACK').catch(() => {});
     if ((error as { code?: string }).code === '55P03') {
       const holders = await lockHolders(handle).catch(() => '');
-      throw new ConsoleError('MOVE_FAILED', `Could not take the locks to fence writes on ${handle.target.name}: long transactions hold the tenant tables${holders}. Let them finish and resume the move.`, {
-        target: handle.target.name,
-        cause: error,
-      });
+      const message = `Could not take the locks to fence writes on ${handle.target.name}: long transactions hold the tenant tables${holders}. `;
+      throw new ConsoleError('MOVE_FAILED', `${message}Let them finish and resume the move.`, { target: handle.target.name, cause: error });
     }
     throw error;
   } finally {
@@ -101,28 +111,40 @@ export async function cancelAutovacuumSooner(client: pg.PoolClient): Promise<voi
 }
 
 /** Fences the website on the source (idempotent), then waits out transactions that began before the fence. */
-export async function installFence(handle: DatabaseHandle, catalog: DatabaseCatalog, tables: readonly ScopedTable[], websiteId: number, jobId: string): Promise<void> {
+export async function installFence(
+  handle: DatabaseHandle,
+  catalog: DatabaseCatalog,
+  tables: readonly ScopedTable[],
+  websiteId: number,
+  jobId: string,
+): Promise<void> {
   const fencedAt = await withFenceLock(handle, async (client) => {
-    await client.query('CREATE SCHEMA IF NOT EXISTS shard_console');
-    await client.query(`CREATE TABLE IF NOT EXISTS ${FENCED} (website_id bigint PRIMARY KEY, job_id uuid NOT NULL, fenced_at timestamptz NOT NULL DEFAULT now())`);
-    await client.query(`INSERT INTO ${FENCED} (website_id, job_id) VALUES ($1, $2) ON CONFLICT (website_id) DO UPDATE SET job_id = EXCLUDED.job_id`, [websiteId, jobId]);
+    await runQuery(client, moveTables.schema.createSchema(CONSOLE_SCHEMA).ifNotExists());
+    await runQuery(client, FENCED_TABLE);
+    const fence = moveTables
+      .insertInto(FENCED)
+      .values({ website_id: websiteId, job_id: jobId })
+      .onConflict((oc) => oc.column('website_id').doUpdateSet((eb) => ({ job_id: eb.ref('excluded.job_id') })));
+    await runQuery(client, fence);
     await client.query(TRUNCATE_FUNCTION_SQL);
-    for (const scoped of tables) {
-      const fn = `shard_console.${quoteIdent(functionName(scoped.name))}`;
-      const ref = tableRef(scoped.table.schema, scoped.table.table);
-      await client.query(fenceFunctionSql(scoped, catalog));
-      await client.query(`DROP TRIGGER IF EXISTS ${FENCE_TRIGGER} ON ${ref}`);
-      await client.query(`CREATE TRIGGER ${FENCE_TRIGGER} BEFORE INSERT OR UPDATE OR DELETE ON ${ref} FOR EACH ROW WHEN (${BYPASS_OFF}) EXECUTE FUNCTION ${fn}()`);
-      // ALWAYS: the fence holds for sessions that set session_replication_role = replica too (only the
-      // console's own bypass, checked in WHEN, passes); TRUNCATE would take the website's rows with it.
-      await client.query(`ALTER TABLE ${ref} ENABLE ALWAYS TRIGGER ${FENCE_TRIGGER}`);
-      await client.query(`DROP TRIGGER IF EXISTS ${TRUNCATE_TRIGGER} ON ${ref}`);
-      await client.query(`CREATE TRIGGER ${TRUNCATE_TRIGGER} BEFORE TRUNCATE ON ${ref} FOR EACH STATEMENT EXECUTE FUNCTION ${TRUNCATE_FUNCTION}()`);
-      await client.query(`ALTER TABLE ${ref} ENABLE ALWAYS TRIGGER ${TRUNCATE_TRIGGER}`);
-    }
+    for (const scoped of tables) await addFenceTriggers(client, catalog, scoped);
     return (await client.query<{ now: Date }>('SELECT clock_timestamp() AS now')).rows[0]!.now;
   });
   await waitForOlderTransactions(handle, fencedAt);
+}
+
+async function addFenceTriggers(client: pg.PoolClient, catalog: DatabaseCatalog, scoped: ScopedTable): Promise<void> {
+  const ref = tableRef(scoped.table.schema, scoped.table.table);
+  await client.query(fenceFunctionSql(scoped, catalog));
+  await client.query(`DROP TRIGGER IF EXISTS ${FENCE_TRIGGER} ON ${ref}`);
+  const eachRow = `BEFORE INSERT OR UPDATE OR DELETE ON ${ref} FOR EACH ROW WHEN (${BYPASS_OFF})`;
+  await client.query(`CREATE TRIGGER ${FENCE_TRIGGER} ${eachRow} EXECUTE FUNCTION ${fenceFunction(scoped)}()`);
+  // ALWAYS: the fence holds for sessions that set session_replication_role = replica too (only the
+  // console's own bypass, checked in WHEN, passes); TRUNCATE would take the website's rows with it.
+  await client.query(`ALTER TABLE ${ref} ENABLE ALWAYS TRIGGER ${FENCE_TRIGGER}`);
+  await client.query(`DROP TRIGGER IF EXISTS ${TRUNCATE_TRIGGER} ON ${ref}`);
+  await client.query(`CREATE TRIGGER ${TRUNCATE_TRIGGER} BEFORE TRUNCATE ON ${ref} FOR EACH STATEMENT EXECUTE FUNCTION ${TRUNCATE_FUNCTION}()`);
+  await client.query(`ALTER TABLE ${ref} ENABLE ALWAYS TRIGGER ${TRUNCATE_TRIGGER}`);
 }
 
 /**
@@ -143,9 +165,8 @@ async function waitForOlderTransactions(handle: DatabaseHandle, fencedAt: Date, 
     if (older.rows.length === 0) return;
     if (Date.now() > deadline) {
       const list = older.rows.map((r) => `pid ${r.pid} since ${r.xact_start.toISOString()} (${r.query})`).join('; ');
-      throw new ConsoleError('MOVE_FAILED', `Transactions that began before the write fence are still open on ${handle.target.name}: ${list}. End them (or let them finish) and resume the move.`, {
-        target: handle.target.name,
-      });
+      const message = `Transactions that began before the write fence are still open on ${handle.target.name}: ${list}. `;
+      throw new ConsoleError('MOVE_FAILED', `${message}End them (or let them finish) and resume the move.`, { target: handle.target.name });
     }
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -154,16 +175,16 @@ async function waitForOlderTransactions(handle: DatabaseHandle, fencedAt: Date, 
 /** Lifts the website's fence; the last fence on a database takes the triggers with it. Idempotent. */
 export async function liftFence(handle: DatabaseHandle, tables: readonly ScopedTable[], websiteId: number): Promise<void> {
   await withFenceLock(handle, async (client) => {
-    const exists = await client.query(`SELECT to_regclass('${FENCED}') IS NOT NULL AS present`);
-    if (!exists.rows[0].present) return;
-    await client.query(`DELETE FROM ${FENCED} WHERE website_id = $1`, [websiteId]);
-    const left = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${FENCED}`);
-    if (left.rows[0]!.n > 0) return;
+    const [found] = await runQuery(client, moveTables.selectNoFrom(sql<boolean>`to_regclass(${FENCED}) IS NOT NULL`.as('fence_table_exists')));
+    if (!found!.fence_table_exists) return;
+    await runQuery(client, moveTables.deleteFrom(FENCED).where('website_id', '=', String(websiteId)));
+    const [others] = await runQuery(client, moveTables.selectFrom(FENCED).select((eb) => eb.cast<number>(eb.fn.countAll(), 'integer').as('fenced')));
+    if (others!.fenced > 0) return;
     for (const scoped of tables) {
       const ref = tableRef(scoped.table.schema, scoped.table.table);
       await client.query(`DROP TRIGGER IF EXISTS ${FENCE_TRIGGER} ON ${ref}`);
       await client.query(`DROP TRIGGER IF EXISTS ${TRUNCATE_TRIGGER} ON ${ref}`);
-      await client.query(`DROP FUNCTION IF EXISTS shard_console.${quoteIdent(functionName(scoped.name))}()`);
+      await client.query(`DROP FUNCTION IF EXISTS ${fenceFunction(scoped)}()`);
     }
     await client.query(`DROP FUNCTION IF EXISTS ${TRUNCATE_FUNCTION}()`);
   });

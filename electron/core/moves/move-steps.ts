@@ -1,0 +1,107 @@
+import type { MoveStep } from '../../../shared/methods/move-methods.ts';
+import { ConsoleError } from '../../../shared/errors.ts';
+import { bumpSequences } from './bump-sequences.ts';
+import { cleanupStep } from './cleanup-step.ts';
+import { copyStep } from './copy-step.ts';
+import { updateJob, type StoredJob } from './move-job-store.ts';
+import { preflightMove } from './move-preflight.ts';
+import { currentJob, type MoveRun } from './move-run.ts';
+import { verifyTenant, type TenantVerification } from './verify-tenant.ts';
+import { assertRoutedTo, switchShard } from './website-switch.ts';
+import { installFence, liftFence } from './write-fence.ts';
+
+/*
+ * The steps of a move, one function each, in the order of MOVE_STEPS (shared). Each is safe to run
+ * again: a job interrupted anywhere reruns the step it was at.
+ */
+
+/** Preflight again when a job starts there (a new job skips it: preflight ran when it was created). */
+async function preflightStep(run: MoveRun): Promise<void> {
+  const { result } = await preflightMove(run.ctx, run.job.website_id, run.job.target);
+  if (!result.ok) throw new ConsoleError('MOVE_REFUSED', result.refusals.map((r) => r.message).join(' '), { target: String(run.job.website_id) });
+  await updateJob(run.lock, run.job.id, { plan: result.plan });
+}
+
+async function fenceStep(run: MoveRun): Promise<void> {
+  await assertRoutedTo(run.ctx, run.job.website_id, run.job.source);
+  await installFence(run.source, run.sourceCatalog, run.tables, run.job.website_id, run.job.id);
+}
+
+async function sequencesStep(run: MoveRun): Promise<void> {
+  await bumpSequences(run.target, run.targetTables);
+}
+
+async function verifyStep(run: MoveRun): Promise<void> {
+  const job = await currentJob(run);
+  const started = performance.now();
+  const report = await verifyTenant({
+    source: run.source,
+    target: run.target,
+    sourceCatalog: run.sourceCatalog,
+    targetCatalog: run.targetCatalog,
+    tables: run.tables,
+    targetTables: run.targetTables,
+    websiteId: job.website_id,
+    copyXids: job.copy_xids,
+    copied: job.copied,
+  });
+  run.timings['verify.hashes'] = Math.round(performance.now() - started);
+  await updateJob(run.lock, job.id, { verification: report.tables });
+  const failures = verificationFailures(report, job);
+  if (failures.length) {
+    throw new ConsoleError(
+      'VERIFY_FAILED',
+      `Verification failed, so the move stopped before the switch: ${failures.join('; ')}. ` +
+        `Roll the job back (shard-console move rollback ${job.id}) and investigate.`,
+      { target: job.id },
+    );
+  }
+}
+
+/** One sentence part per table that differs and per table the copy wrote foreign rows into. */
+function verificationFailures(report: TenantVerification, job: StoredJob): string[] {
+  const differing = report.tables
+    .filter((t) => !t.ok)
+    .map((t) => {
+      const differences = t.firstDifferences.length ? `, first differences ${t.firstDifferences.join(', ')}` : '';
+      return `${t.table}: ${t.sourceRows} rows on ${job.source}, ${t.targetRows} on ${job.target}${differences}`;
+    });
+  const foreign = report.foreignWrites.map((w) => `${w.table}: the copy wrote ${w.rows} row(s) that are not website ${job.website_id}'s`);
+  return [...differing, ...foreign];
+}
+
+async function switchStep(run: MoveRun): Promise<void> {
+  await switchShard(run.lock, run.job.id, run.job.website_id, run.job.source, run.job.target);
+}
+
+/**
+ * The target serves the website from now on: its views must list it. They have been refreshing since
+ * the copy (a resumed job: from here, or from the cleanup), and finish beside the cleanup, which runs on
+ * the other database; until they do, the website's rows are missing from them, as PWB's own views lag
+ * its writes until its refresh after them.
+ */
+async function refreshStep(run: MoveRun): Promise<void> {
+  run.targetViews.startUnlessRecorded(await currentJob(run));
+}
+
+async function unfenceStep(run: MoveRun): Promise<void> {
+  await liftFence(run.source, run.tables, run.job.website_id);
+}
+
+async function doneStep(run: MoveRun): Promise<void> {
+  await updateJob(run.lock, run.job.id, { state: 'succeeded', finished: true });
+}
+
+/** Every step has its function: a step added to the contract's list without one is a compile error. */
+export const MOVE_STEP_RUNNERS: Readonly<Record<MoveStep, (run: MoveRun) => Promise<void>>> = {
+  preflight: preflightStep,
+  fence: fenceStep,
+  copy: copyStep,
+  sequences: sequencesStep,
+  verify: verifyStep,
+  switch: switchStep,
+  refresh: refreshStep,
+  cleanup: cleanupStep,
+  unfence: unfenceStep,
+  done: doneStep,
+};
