@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { expressionBuilder, sql, type Kysely } from 'kysely';
 import type { ParsedParams, TenantListResult } from '../../../shared/contract.ts';
 import type { ConsoleContext } from '../console-context.ts';
 import { databaseError } from '../pools/database-error.ts';
@@ -31,7 +31,8 @@ export async function listTenants(ctx: ConsoleContext, params: ParsedParams<'ten
     const shard = params.shard;
     where = where.where((eb) => (shard === 'default' ? eb.or([eb('shard_name', '=', 'default'), eb('shard_name', 'is', null)]) : eb('shard_name', '=', shard)));
   }
-  const sortColumn = { id: sql.ref('id'), subdomain: sql.ref('subdomain'), customDomain: sql.ref('custom_domain'), shard: websiteShard }[params.sort];
+  const column = expressionBuilder<ControlPlaneDatabase, 'pwb_websites'>();
+  const sortColumn = { id: column.ref('id'), subdomain: column.ref('subdomain'), customDomain: column.ref('custom_domain'), shard: websiteShard }[params.sort];
   const direction = params.direction === 'desc' ? sql`desc` : sql`asc`;
   const nulls = params.direction === 'desc' ? sql`nulls first` : sql`nulls last`;
   try {
