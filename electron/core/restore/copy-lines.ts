@@ -1,22 +1,28 @@
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { once } from 'node:events';
+import { Readable, type Writable } from 'node:stream';
+import { finished, pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { ConsoleError } from '../../../shared/errors.ts';
 import { findCopyField, type FieldRange } from '../backups/archive/copy-fields.ts';
 import type { DataEntry } from '../backups/archive/data-entries.ts';
+import { rowsRead } from './memory-bound.ts';
 
 const NEWLINE = Buffer.from('\n');
 const BATCH_BYTES = 256 * 1024;
 const TAB = 0x09;
 
-/** Lines (without their newline) joined into pieces of about 256 KB: one write per piece, not per row. */
-async function* pieces(lines: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+/** Batches of lines (without their newline) joined into pieces of about 256 KB: one write per piece, not per row. */
+async function* pieces(batches: AsyncIterable<readonly Buffer[]>): AsyncGenerator<Buffer> {
   let parts: Buffer[] = [];
   let size = 0;
-  for await (const line of lines) {
-    parts.push(line, NEWLINE);
-    size += line.length + 1;
+  for await (const lines of batches) {
+    for (const line of lines) {
+      parts.push(line, NEWLINE);
+      size += line.length + 1;
+    }
     if (size >= BATCH_BYTES) {
+      rowsRead(size);
       yield Buffer.concat(parts, size);
       parts = [];
       size = 0;
@@ -26,13 +32,66 @@ async function* pieces(lines: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
 }
 
 /**
- * Streams COPY text lines into `COPY ... FROM STDIN` on this session, pulling the next lines only as
+ * Streams COPY text lines (in batches) into `COPY ... FROM STDIN` on this session, pulling the next lines only as
  * the server takes them (backpressure: nothing piles up in memory). Resolves to the rows COPY wrote.
  */
-export async function copyLines(client: pg.ClientBase, copySql: string, lines: AsyncIterable<Buffer>): Promise<number> {
+export async function copyLines(client: pg.ClientBase, copySql: string, lines: AsyncIterable<readonly Buffer[]>): Promise<number> {
   const into = client.query(copyFrom(copySql));
   await pipeline(Readable.from(pieces(lines), { objectMode: false }), into);
   return into.rowCount;
+}
+
+/**
+ * The same, over several sessions at once (each in its own transaction, the caller commits them): the
+ * pieces go to whichever session's COPY is ready for more, so the server's parsing and index upkeep,
+ * the bulk of a big table's load, runs on as many backends. Resolves to the rows all of them wrote.
+ */
+export async function copyLinesInto(clients: readonly pg.ClientBase[], copySql: string, lines: AsyncIterable<readonly Buffer[]>): Promise<number> {
+  if (clients.length === 1) return copyLines(clients[0]!, copySql, lines);
+  const writers = clients.map((c) => c.query(copyFrom(copySql)));
+  let failure: Error | null = null;
+  for (const w of writers) w.on('error', (error: Error) => (failure ??= error));
+  try {
+    let next = 0;
+    for await (const piece of pieces(lines)) {
+      let w = readyWriter(writers, next);
+      while (w < 0) {
+        if (failure) throw failure;
+        await anyDrain(writers);
+        w = readyWriter(writers, next);
+      }
+      if (failure) throw failure;
+      writers[w]!.write(piece);
+      next = (w + 1) % writers.length;
+    }
+    for (const w of writers) w.end();
+    await Promise.all(writers.map((w) => finished(w)));
+  } catch (error) {
+    for (const w of writers) w.destroy(error as Error);
+    throw failure ?? error;
+  }
+  return writers.reduce((n, w) => n + w.rowCount, 0);
+}
+
+/** The first writer from `from` on that takes more without waiting, or -1. */
+function readyWriter(writers: readonly Writable[], from: number): number {
+  for (let i = 0; i < writers.length; i++) {
+    const k = (from + i) % writers.length;
+    if (!writers[k]!.writableNeedDrain) return k;
+  }
+  return -1;
+}
+
+/** Waits until one of the writers drains (or fails); the other waits are called off. */
+async function anyDrain(writers: readonly Writable[]): Promise<void> {
+  const stop = new AbortController();
+  try {
+    await Promise.race(writers.map((w) => once(w, 'drain', { signal: stop.signal })));
+  } catch {
+    // a writer failed: its 'error' listener recorded why
+  } finally {
+    stop.abort();
+  }
 }
 
 /**
@@ -58,4 +117,10 @@ export function projector(columns: readonly string[]): (entry: DataEntry, line: 
     }
     return Buffer.concat(parts);
   };
+}
+
+/** A client_encoding name as a literal (encoding names are letters, digits and underscores). */
+export function encodingLiteral(encoding: string): string {
+  if (!/^[A-Za-z0-9_]+$/.test(encoding)) throw new ConsoleError('ARCHIVE_UNREADABLE', `The archive names an encoding this console cannot use: ${JSON.stringify(encoding)}.`);
+  return `'${encoding}'`;
 }

@@ -6,12 +6,14 @@ import type { DatabaseCatalog } from '../catalog/database-catalog.ts';
 import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 import { failpoint } from '../moves/move-failpoints.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
-import { copyLines } from './copy-lines.ts';
+import { copyLinesInto, encodingLiteral } from './copy-lines.ts';
 import { assertReferencesResolve } from './references-resolve.ts';
-import { quoteLiteral } from './restore-preflight.ts';
 import { comparableLine, fieldNormalizers, needsShortestFloats, RowDigest } from './row-digest.ts';
 import type { RestoreTable } from './restore-tables.ts';
 import { WebsiteLines } from './website-lines.ts';
+
+/** A table with this many rows of the website loads over several sessions at once. */
+const SPLIT_ROWS = 50_000;
 
 /** Where a table's rows go: the live table (replace, empty place) or its copy in a side schema. */
 export interface LoadInto {
@@ -33,6 +35,8 @@ export interface LoadOptions {
   readonly onProgress: (table: string, loadedRows: number, done: boolean) => void;
   /** The website's rows per table in the archive, from the plan (progress, and where the crash tests strike). */
   readonly plannedRows?: ReadonlyMap<string, number>;
+  /** Sessions a big table's rows are spread over (1: one COPY per table). */
+  readonly streams?: number;
   /** The table with the most rows (crash tests kill the load halfway through it). */
   readonly largest?: string;
   /** After a table's load committed: the archive side of its verification. */
@@ -48,7 +52,7 @@ export interface LoadOptions {
  * key the FK triggers would have checked checked set-based before the commit.
  */
 export async function loadWebsite(options: LoadOptions): Promise<void> {
-  const reader = new WebsiteLines(options.archive, options.tables, options.websiteId);
+  const reader = new WebsiteLines(options.archive, options.tables, options.websiteId, options.plannedRows);
   const shortestFloats = needsShortestFloats(options.archive.info.serverVersion);
   let committed = 0;
   for (const t of options.tables) {
@@ -60,61 +64,81 @@ export async function loadWebsite(options: LoadOptions): Promise<void> {
   }
 }
 
-/** Lines of one table in the compared column order, each hashed as it passes. */
-async function* hashedLines(reader: WebsiteLines, t: RestoreTable, digest: RowDigest, shortestFloats: boolean, onRow: () => void): AsyncGenerator<Buffer> {
+/** Batches of one table's lines in the compared column order, each line hashed as it passes. */
+async function* hashedLines(reader: WebsiteLines, t: RestoreTable, digest: RowDigest, shortestFloats: boolean, onRows: () => void): AsyncGenerator<Buffer[]> {
   const normalizers = fieldNormalizers(t.types, { shortestFloats });
   const plain = comparableLine(normalizers);
-  const reorder = new Map<number, (line: Buffer) => Buffer>();
-  for await (const { entry, line } of reader.lines(t, currentSignal())) {
-    let out = line;
-    if (entry.columns.join('\u0000') !== t.columns.join('\u0000')) {
-      let moved = reorder.get(entry.dumpId);
-      if (!moved) reorder.set(entry.dumpId, (moved = comparableLine(t.columns.map(() => null), t.columns.map((c) => entry.columns.indexOf(c)))));
-      out = moved(line);
+  const reorder = new Map<number, ((line: Buffer) => Buffer) | null>();
+  for await (const { entry, lines } of reader.batches(t, currentSignal())) {
+    let moved = reorder.get(entry.dumpId);
+    if (moved === undefined) {
+      moved = entry.columns.join('\u0000') === t.columns.join('\u0000') ? null : comparableLine(t.columns.map(() => null), t.columns.map((c) => entry.columns.indexOf(c)));
+      reorder.set(entry.dumpId, moved);
     }
-    digest.add(plain(out));
-    onRow();
+    const out = moved ? lines.map(moved) : lines;
+    for (const line of out) digest.add(plain(line));
+    onRows();
     yield out;
   }
 }
 
-async function loadTable(options: LoadOptions, reader: WebsiteLines, t: RestoreTable, shortestFloats: boolean): Promise<void> {
-  const into = options.into(t);
+/** A session ready to load one table: its transaction open, the fence passed, pg_dump's text read as written. */
+async function loadSession(options: LoadOptions, into: LoadInto): Promise<pg.PoolClient> {
   const client = await options.handle.longSession();
-  const digest = new RowDigest();
-  let failed: Error | undefined;
   try {
     await client.query('BEGIN');
     await client.query(`SET LOCAL shard_console.bypass_fence = 'on'`);
     if (options.replica && !into.side) await client.query('SET LOCAL session_replication_role = replica');
-    const ref = tableRef(into.schema, into.table);
-    if (into.side) await client.query(`TRUNCATE ${ref}`);
-    await client.query(`SET LOCAL client_encoding = ${quoteLiteral(options.archive.info.encoding)}`);
+    if (into.side) await client.query(`TRUNCATE ${tableRef(into.schema, into.table)}`);
+    await client.query(`SET LOCAL client_encoding = ${encodingLiteral(options.archive.info.encoding)}`);
     // Read the way pg_dump wrote them, whatever this database's defaults (an interval's signs depend on IntervalStyle).
     await client.query(`SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'`);
+    return client;
+  } catch (error) {
+    client.release(error as Error);
+    throw error;
+  }
+}
+
+/** Sessions a table loads over: two for a big table (see copyLinesInto), one otherwise. */
+function streamsFor(options: LoadOptions, t: RestoreTable, into: LoadInto): number {
+  const big = (options.plannedRows?.get(t.name) ?? 0) >= SPLIT_ROWS;
+  return big && !into.side && !t.scoped.selfReferencing ? Math.max(1, options.streams ?? 1) : 1;
+}
+
+async function loadTable(options: LoadOptions, reader: WebsiteLines, t: RestoreTable, shortestFloats: boolean): Promise<void> {
+  const into = options.into(t);
+  const digest = new RowDigest();
+  const clients: pg.PoolClient[] = [];
+  let failed: Error | undefined;
+  try {
+    for (let i = streamsFor(options, t, into); i > 0; i--) clients.push(await loadSession(options, into));
     let lastReport = 0;
     // Crash tests: die inside the COPY of the largest table, half of its rows sent, none committed.
     const crashAt = process.env.SHARD_CONSOLE_FAILPOINT === 'load:mid' && t.name === options.largest ? Math.ceil((options.plannedRows?.get(t.name) ?? 2) / 2) : -1;
     const onRow = () => {
-      if (digest.rows === crashAt) failpoint('load:mid');
+      if (crashAt > 0 && digest.rows >= crashAt) failpoint('load:mid');
       const now = Date.now();
       if (now - lastReport > 250) {
         lastReport = now;
         options.onProgress(t.name, digest.rows, false);
       }
     };
-    if (t.entries.length) await copyLines(client, `COPY ${ref} (${t.columns.map(quoteIdent).join(', ')}) FROM STDIN`, hashedLines(reader, t, digest, shortestFloats, onRow));
-    await client.query(`SET LOCAL client_encoding = 'UTF8'`);
-    if (options.replica && !into.side) await assertReferencesResolve(client, options.catalog, t.scoped, options.websiteId);
-    await client.query('COMMIT');
+    if (t.entries.length) await copyLinesInto(clients, `COPY ${tableRef(into.schema, into.table)} (${t.columns.map(quoteIdent).join(', ')}) FROM STDIN`, hashedLines(reader, t, digest, shortestFloats, onRow));
+    for (const client of clients) {
+      await client.query(`SET LOCAL client_encoding = 'UTF8'`);
+      // Each session checks the rows it wrote (the other's are not visible to it): together, all of them.
+      if (options.replica && !into.side) await assertReferencesResolve(client, options.catalog, t.scoped, options.websiteId);
+    }
+    for (const client of clients) await client.query('COMMIT');
   } catch (error) {
     failed = error as Error;
-    await client.query('ROLLBACK').catch(() => {});
+    for (const client of clients) await client.query('ROLLBACK').catch(() => {});
     if (currentSignal()?.aborted || (error instanceof ConsoleError && error.code === 'RESTORE_FAILED')) throw error;
-    throw new ConsoleError('RESTORE_FAILED', `Loading ${t.name} into ${options.handle.target.name} failed: ${(error as Error).message}. Nothing of ${t.name} was kept; resume the restore once the cause is fixed, or roll it back.`, { target: t.name, cause: error });
+    throw new ConsoleError('RESTORE_FAILED', `Loading ${t.name} into ${options.handle.target.name} failed: ${(error as Error).message}. Resume the restore once the cause is fixed (its load starts clean), or roll it back.`, { target: t.name, cause: error });
   } finally {
     // A session broken mid-COPY must not go back to the pool.
-    client.release(failed);
+    for (const client of clients) client.release(failed);
   }
   await options.onLoaded(t.name, { rows: digest.rows, hash: digest.hash });
   options.onProgress(t.name, digest.rows, true);

@@ -9,14 +9,13 @@ import { rowsOnDatabase } from '../moves/move-preflight.ts';
 import { scopedTables } from '../moves/tenant-scope.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { databaseForShard, findWebsite, type WebsiteRow } from '../tenants/website-routing.ts';
-import { copyLines, projector } from './copy-lines.ts';
+import { copyLines, encodingLiteral, projector } from './copy-lines.ts';
 import { restoreSchemas } from './restore-marks.ts';
-import { askProbes, createProbeSql, planProbes, probeTable, type TableProbe } from './restore-probes.ts';
+import { askReferences, askTableCollisions, createProbeSql, planProbes, probeCollector, streamSql, type ProbeSession, type TableProbe } from './restore-probes.ts';
 import { busyRefusals } from './restore-busy.ts';
 import { chooseArchive, type ArchiveFingerprint, type ChosenArchive } from './restore-source.ts';
 import { restoreTables, type Refusal, type RestoreTable } from './restore-tables.ts';
 import { WebsiteLines } from './website-lines.ts';
-import { quoteIdent } from '../catalog/sql-identifiers.ts';
 
 /** What preflight found, for the job it may become. */
 export interface PreflightOutcome {
@@ -77,7 +76,7 @@ export async function preflightRestore(ctx: ConsoleContext, request: RestoreRequ
     const { tables, refusals, notes } = restoreTables(catalog, chosen.archive, tableRules(ctx), excluded);
     refusals.push(...(await busyRefusals(ctx, request, placed.target)));
     const live = await rowsOnDatabase(handle, catalog, tables.map((t) => t.scoped), request.websiteId);
-    if (request.mode === 'empty') refusals.push(...(await rowsAnywhere(ctx, request.websiteId)));
+    if (request.mode === 'empty') refusals.push(...(await rowsAnywhere(ctx, request.websiteId, placed.target, live)));
     if (refusals.length) return refused(refusals);
     const counted = await archivePass(handle, catalog, chosen.archive, tables, request);
     if (counted.refusals.length) return refused(counted.refusals);
@@ -92,10 +91,11 @@ export async function preflightRestore(ctx: ConsoleContext, request: RestoreRequ
   }
 }
 
-/** An empty place: the website's rows on any database. */
-async function rowsAnywhere(ctx: ConsoleContext, websiteId: number): Promise<Refusal[]> {
-  const elsewhere: string[] = [];
+/** An empty place: the website's rows on any database (the target's counted already). */
+async function rowsAnywhere(ctx: ConsoleContext, websiteId: number, target: string, onTarget: ReadonlyArray<{ table: string; rows: number }>): Promise<Refusal[]> {
+  const elsewhere: string[] = onTarget.filter((r) => r.rows > 0).map((r) => `${target}: ${r.table} (${r.rows})`);
   for (const db of ctx.pools.targets) {
+    if (db.name === target) continue;
     try {
       const catalog = await ctx.catalog.get(db.name, { refresh: true });
       const handle = ctx.pools.get(db.name);
@@ -116,20 +116,25 @@ async function rowsAnywhere(ctx: ConsoleContext, websiteId: number): Promise<Ref
 }
 
 /**
- * One pass over the archive, parents first: the website's rows per table, and (except side by side)
- * the columns the probes need streamed into temporary tables on the target, then the probes' questions,
- * in a transaction that is rolled back.
+ * One pass over the archive, parents first: the website's rows per table and (except side by side)
+ * every probe (restore-probes.ts), its collisions asked as soon as its table has passed, the references
+ * once every table has; in a transaction on the target that is rolled back.
  */
 async function archivePass(handle: DatabaseHandle, catalog: DatabaseCatalog, archive: PgDumpArchive, tables: readonly RestoreTable[], request: RestoreRequest): Promise<{ rows: Map<string, number>; refusals: Refusal[] }> {
   const client = await handle.longSession();
   const rows = new Map<string, number>();
+  const refusals: Refusal[] = [];
   try {
     await client.query('BEGIN');
-    const probes = request.mode === 'side-by-side' ? [] : await planProbes(client, catalog, tables);
+    const probes = request.mode === 'side-by-side' ? [] : await planProbes(client, catalog, tables, request.websiteId);
+    const session: ProbeSession = { client, catalog, websiteId: request.websiteId, encoding: archive.info.encoding };
     const reader = new WebsiteLines(archive, tables, request.websiteId);
-    for (const t of tables) rows.set(t.name, await passTable(client, reader, t, probes.find((p) => p.table.name === t.name && p.columns.length > 0), archive.info.encoding));
-    await client.query(`SET LOCAL client_encoding = 'UTF8'`);
-    const refusals = await askProbes(client, catalog, probes, request.websiteId);
+    for (const t of tables) {
+      const probe = probes.find((p) => p.table.name === t.name);
+      rows.set(t.name, await passTable(session, reader, t, probe));
+      if (probe) refusals.push(...(await askTableCollisions(session, probe)));
+    }
+    refusals.push(...(await askReferences(session, probes)));
     return { rows, refusals };
   } finally {
     await client.query('ROLLBACK').catch(() => {});
@@ -137,32 +142,30 @@ async function archivePass(handle: DatabaseHandle, catalog: DatabaseCatalog, arc
   }
 }
 
-async function passTable(client: pg.PoolClient, reader: WebsiteLines, t: RestoreTable, probe: TableProbe | undefined, encoding: string): Promise<number> {
+/** One table's lines: counted, handed to its probe, and the columns checked on the server streamed there. */
+async function passTable(s: ProbeSession, reader: WebsiteLines, t: RestoreTable, probe: TableProbe | undefined): Promise<number> {
   let n = 0;
-  const project = probe ? projector(probe.columns) : null;
+  const collect = probe ? probeCollector(probe) : null;
+  const project = probe && probe.streamed.length ? projector(probe.streamed) : null;
   async function* kept() {
-    for await (const { entry, line } of reader.lines(t, currentSignal())) {
-      n++;
-      if (project) yield project(entry, line);
+    for await (const { entry, lines } of reader.batches(t, currentSignal())) {
+      n += lines.length;
+      if (collect) for (const line of lines) collect(entry, line);
+      if (project) yield lines.map((line) => project(entry, line));
     }
   }
-  if (!probe) {
+  if (!probe || !project) {
     for await (const _ of kept()) {
-      // counted
+      // counted and collected
     }
     return n;
   }
-  await client.query(createProbeSql(probe));
-  await client.query(`SET LOCAL client_encoding = ${quoteLiteral(encoding)}; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'`);
-  await copyLines(client, `COPY ${probeTable(probe.index)} (${probe.columns.map(quoteIdent).join(', ')}) FROM STDIN`, kept());
-  await client.query(`ANALYZE ${probeTable(probe.index)}`);
+  await s.client.query(createProbeSql(probe));
+  await s.client.query(`SAVEPOINT restore_stream; SET LOCAL client_encoding = ${encodingLiteral(s.encoding)}; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'`);
+  await copyLines(s.client, streamSql(probe), kept());
+  await s.client.query('RELEASE SAVEPOINT restore_stream');
+  await s.client.query(`SET LOCAL client_encoding = 'UTF8'`);
   return n;
-}
-
-/** A client_encoding name as a literal (names are letters, digits and underscores). */
-export function quoteLiteral(encoding: string): string {
-  if (!/^[A-Za-z0-9_]+$/.test(encoding)) throw new ConsoleError('ARCHIVE_UNREADABLE', `The archive names an encoding this console cannot use: ${JSON.stringify(encoding)}.`);
-  return `'${encoding}'`;
 }
 
 function planOf(

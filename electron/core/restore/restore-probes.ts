@@ -1,36 +1,42 @@
 import type pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
 import { formatCount } from '../../../shared/format.ts';
+import { ByteKeyTable } from '../backups/archive/byte-key-table.ts';
+import { CopyLineSplitter } from '../backups/archive/copy-line-splitter.ts';
+import type { DataEntry } from '../backups/archive/data-entries.ts';
+import { PACKED_KEY_BYTES, packCopyKey } from '../backups/archive/pack-copy-key.ts';
+import { findCopyField, isCopyNull, type FieldRange } from '../backups/archive/copy-fields.ts';
 import type { CatalogForeignKey, CatalogIndex, DatabaseCatalog } from '../catalog/database-catalog.ts';
 import { foreignKeyKind } from '../catalog/foreign-key-kinds.ts';
 import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 import { websitePredicate } from '../moves/tenant-scope.ts';
+import { copyLines, encodingLiteral } from './copy-lines.ts';
 import type { RestoreTable, Refusal } from './restore-tables.ts';
 
 /*
  * What preflight asks the target about the archive's rows of the website, found without changing
- * anything: the columns it needs of each table stream into a temporary table on the target (inside a
- * transaction that is rolled back), then one join per question finds
- * - key and unique-value collisions with rows that stay there (other websites' rows: the website's own
- *   are held aside by a replace, and an empty place has none), per unique index, partial ones with
- *   their predicate applied to both sides;
+ * anything, in the same pass over the archive that counts them:
+ * - key and unique-value collisions with the rows that stay there (other websites' rows: the website's
+ *   own are held aside by a replace, and an empty place has none), per unique index. Where the live
+ *   table is not large, the website's keys (packed, see ByteKeyTable) are held while its table is read,
+ *   then the staying rows' keys stream past them once; a large live table (or a partial index, or a
+ *   type whose equal values may print differently) gets the website's key values streamed into a
+ *   temporary table there and one join instead (inside a transaction that is rolled back);
  * - references the target's foreign keys would reject: into the control plane (pwb_websites, pwb_users)
  *   or other tables the restore does not fill, and between the website's own tables (a message's
- *   contact) when neither the archive's rows nor the rows that stay have the key.
+ *   contact) when neither the archive's rows of the website nor the rows that stay have the key. The
+ *   distinct key values are collected while reading and checked in one anti-join each.
+ * Memory: one table's keys at a time (16 to 40 bytes a key), and the distinct referenced values.
  */
 
-/** The temporary table a table's probe columns stream into. */
-export function probeTable(index: number): string {
-  return `pg_temp.${quoteIdent(`restore_probe_${index}`)}`;
-}
+/** Above this many live rows a table's keys are not read into the console: the website's go to the server instead. */
+const CONSOLE_PROBE_ROWS = 2_000_000;
+/** Types whose unique-index equality is equality of their text under the pinned output settings. */
+const TEXT_EXACT_TYPES = /^(smallint|integer|bigint|uuid|text|character varying(\(\d+\))?|boolean|date|timestamp(\(\d\))? without time zone)$/;
 
-export interface TableProbe {
-  readonly table: RestoreTable;
-  readonly index: number;
-  /** Streamed columns: every column the questions below read. */
-  readonly columns: string[];
-  readonly collisions: Array<{ index: CatalogIndex; columns: string[] }>;
-  readonly references: CatalogForeignKey[];
-  readonly tenantReferences: CatalogForeignKey[];
+/** The temporary table a table's streamed columns go to (by the table's place in the restore's list). */
+function probeTable(p: Pick<TableProbe, 'index'>): string {
+  return quoteIdent(`restore_probe_${p.index}`);
 }
 
 /**
@@ -61,89 +67,272 @@ async function indexColumns(client: pg.ClientBase, t: RestoreTable, index: Catal
   return [...new Set([...index.columns, ...r.rows.map((x) => x.name)])];
 }
 
-/** Which questions each table needs answered, and so which of its columns to stream. */
-export async function planProbes(client: pg.ClientBase, catalog: DatabaseCatalog, tables: readonly RestoreTable[]): Promise<TableProbe[]> {
+interface KeyProbe {
+  readonly index: CatalogIndex;
+  /** Held in the console: the website's packed keys, while its table is read. */
+  keys: ByteKeyTable | null;
+  /**
+   * An integer key: the lowest and highest value of the rows that stay. Only the website's keys in
+   * between can collide (ids handed out in blocks per database, or after the staying rows', need no
+   * holding at all); null when no row stays.
+   */
+  readonly range?: { readonly lo: number | bigint; readonly hi: number | bigint } | null;
+}
+
+interface ReferenceProbe {
+  readonly fk: CatalogForeignKey;
+  /** Between the website's own tables: a referenced key the archive has for the website needs no row that stays. */
+  readonly tenant: boolean;
+  /** Distinct referencing values (raw COPY text, tab-joined) -> rows holding them. */
+  readonly values: Map<string, number>;
+}
+
+/** Everything preflight checks about one table's archived rows of the website. */
+export interface TableProbe {
+  readonly table: RestoreTable;
+  readonly index: number;
+  readonly keys: KeyProbe[];
+  /** Columns streamed into the temporary table (indexes checked on the server); empty when none are. */
+  readonly streamed: string[];
+  readonly serverIndexes: CatalogIndex[];
+  readonly references: ReferenceProbe[];
+  /** Keys of the website's rows that its other tables' references point at, by the referenced columns. */
+  readonly provides: Map<string, ByteKeyTable>;
+}
+
+/** Which questions each table needs answered, and how. */
+export async function planProbes(client: pg.ClientBase, catalog: DatabaseCatalog, tables: readonly RestoreTable[], websiteId: number): Promise<TableProbe[]> {
   const probes: TableProbe[] = [];
-  for (const [index, t] of tables.entries()) {
+  for (const [position, t] of tables.entries()) {
     const fks = (catalog.tables.get(t.name)?.foreignKeys ?? []).filter((fk) => catalog.tables.has(fk.refTable));
-    const collisions = await Promise.all(uniqueKeys(t).map(async (i) => ({ index: i, columns: await indexColumns(client, t, i) })));
-    const references = fks.filter((fk) => ['control-plane', 'other'].includes(foreignKeyKind(catalog, t.name, fk)));
-    const tenantReferences = fks.filter((fk) => foreignKeyKind(catalog, t.name, fk) === 'tenant' && tables.some((x) => x.name === fk.refTable));
-    probes.push({ table: t, index, columns: [...new Set([...collisions.flatMap((c) => c.columns), ...references.flatMap((f) => f.columns), ...tenantReferences.flatMap((f) => f.columns)])], collisions, references, tenantReferences });
-  }
-  // A table referenced by its website's other rows streams the referenced columns too.
-  for (const p of probes) {
-    for (const fk of p.tenantReferences) {
-      const parent = probes.find((x) => x.table.name === fk.refTable)!;
-      for (const c of fk.refColumns) if (!parent.columns.includes(c)) parent.columns.push(c);
+    const consoleSide = t.scoped.table.rowEstimate <= CONSOLE_PROBE_ROWS;
+    const type = (c: string) => t.scoped.table.columns.find((x) => x.name === c)?.type ?? '';
+    const keys: KeyProbe[] = [];
+    const serverIndexes: CatalogIndex[] = [];
+    const streamed = new Set<string>();
+    for (const index of uniqueKeys(t)) {
+      if (consoleSide && index.predicate === null && index.columns.every((c) => TEXT_EXACT_TYPES.test(type(c)))) {
+        const integer = index.columns.length === 1 && INTEGER_TYPES.test(type(index.columns[0]!));
+        keys.push(integer ? { index, keys: null, range: await stayingRange(client, catalog, t, index.columns[0]!, websiteId) } : { index, keys: null });
+      } else {
+        serverIndexes.push(index);
+        for (const c of await indexColumns(client, t, index)) streamed.add(c);
+      }
     }
+    const references = fks.flatMap((fk): ReferenceProbe[] => {
+      const kind = foreignKeyKind(catalog, t.name, fk);
+      if (kind === 'control-plane' || kind === 'other') return [{ fk, tenant: false, values: new Map() }];
+      if (kind === 'tenant' && tables.some((x) => x.name === fk.refTable)) return [{ fk, tenant: true, values: new Map() }];
+      return [];
+    });
+    probes.push({ table: t, index: position, keys, streamed: [...streamed], serverIndexes, references, provides: new Map() });
+  }
+  for (const p of probes) {
+    for (const r of p.references.filter((x) => x.tenant)) probes.find((x) => x.table.name === r.fk.refTable)!.provides.set(r.fk.refColumns.join('\u0000'), new ByteKeyTable(1024));
   }
   return probes;
 }
 
-/** The temporary table for one probe, typed as the live columns. */
-export function createProbeSql(p: TableProbe): string {
-  const typeOf = (c: string) => p.table.scoped.table.columns.find((x) => x.name === c)!.type;
-  return `CREATE TEMP TABLE ${quoteIdent(`restore_probe_${p.index}`)} (${p.columns.map((c) => `${quoteIdent(c)} ${typeOf(c)}`).join(', ')}) ON COMMIT DROP`;
+const INTEGER_TYPES = /^(smallint|integer|bigint)$/;
+
+/** An integer as COPY printed it, as a number where exact, else a bigint. */
+function integerOf(text: string): number | bigint {
+  return text.length <= 15 ? Number(text) : BigInt(text);
 }
 
-const list = (alias: string, columns: readonly string[]) => columns.map((c) => `${alias}.${quoteIdent(c)}`).join(', ');
-const pairs = (a: string, ac: readonly string[], b: string, bc: readonly string[]) => ac.map((c, i) => `${a}.${quoteIdent(c)} = ${b}.${quoteIdent(bc[i]!)}`).join(' AND ');
-const allSet = (alias: string, columns: readonly string[]) => columns.map((c) => `${alias}.${quoteIdent(c)} IS NOT NULL`).join(' AND ');
+/** The lowest and highest value of an integer column among the rows that stay (index scans from each end). */
+async function stayingRange(client: pg.ClientBase, catalog: DatabaseCatalog, t: RestoreTable, column: string, websiteId: number): Promise<KeyProbe['range']> {
+  const c = `t.${quoteIdent(column)}`;
+  const from = `FROM ${tableRef(t.scoped.table.schema, t.scoped.table.table)} t WHERE (${websitePredicate(t.scoped, catalog, websiteId)}) IS NOT TRUE AND ${c} IS NOT NULL`;
+  const r = await client.query<{ lo: string | null; hi: string | null }>(`SELECT (SELECT ${c} ${from} ORDER BY ${c} LIMIT 1)::text AS lo, (SELECT ${c} ${from} ORDER BY ${c} DESC LIMIT 1)::text AS hi`);
+  const { lo, hi } = r.rows[0]!;
+  return lo === null || hi === null ? null : { lo: integerOf(lo), hi: integerOf(hi) };
+}
 
-/** Every question of every probe, asked once all probe tables are filled. */
-export async function askProbes(client: pg.ClientBase, catalog: DatabaseCatalog, probes: readonly TableProbe[], websiteId: number): Promise<Refusal[]> {
-  const refusals: Refusal[] = [];
-  const target = catalog.database;
-  for (const p of probes) {
-    const t = p.table.scoped;
-    const live = tableRef(t.table.schema, t.table.table);
-    for (const { index } of p.collisions) {
-      const where = index.predicate ? ` WHERE ${index.predicate}` : '';
-      const r = await client.query<{ n: string; examples: string[] | null }>(
-        `SELECT count(*)::int8::text AS n, (array_agg(ROW(${list('pr', index.columns)})::text))[1:3] AS examples
-           FROM (SELECT * FROM ${probeTable(p.index)}${where}) pr JOIN (SELECT * FROM ${live}${where}) t ON ${pairs('t', index.columns, 'pr', index.columns)}
-          WHERE (${websitePredicate(t, catalog, websiteId)}) IS NOT TRUE`,
-      );
-      const n = Number(r.rows[0]!.n);
-      if (n > 0) {
-        refusals.push({
-          code: 'KEY_COLLISION',
-          table: t.name,
-          message: `${formatCount(n)} archived row(s) of website ${websiteId} in ${t.name} would collide with other websites' rows on ${target} on ${index.name} (${index.columns.join(', ')}), e.g. ${(r.rows[0]!.examples ?? []).join('; ')}. Renumber or remove the conflicting rows on ${target}, or restore side by side and copy what you need with SQL.`,
-        });
-      }
+/** The per-entry field positions of some columns (-1 where the entry lacks one). */
+function fieldsOf(entry: DataEntry, columns: readonly string[]): number[] {
+  return columns.map((c) => entry.columns.indexOf(c));
+}
+
+/** Takes one table's archived lines of the website as they pass: keys held, referenced values collected. */
+export function probeCollector(p: TableProbe): (entry: DataEntry, line: Buffer) => void {
+  const key = Buffer.allocUnsafe(PACKED_KEY_BYTES);
+  const range: FieldRange = { start: 0, end: 0 };
+  for (const k of p.keys) k.keys = new ByteKeyTable(4096);
+  const byEntry = new Map<number, { keys: number[][]; provides: Array<[ByteKeyTable, number[]]>; refs: number[][] }>();
+  return (entry, line) => {
+    let f = byEntry.get(entry.dumpId);
+    if (!f) {
+      f = { keys: p.keys.map((k) => fieldsOf(entry, k.index.columns)), provides: [...p.provides].map(([cols, table]) => [table, fieldsOf(entry, cols.split('\u0000'))]), refs: p.references.map((r) => fieldsOf(entry, r.fk.columns)) };
+      byEntry.set(entry.dumpId, f);
     }
-    for (const fk of [...p.references, ...p.tenantReferences]) refusals.push(...(await missingKeys(client, catalog, probes, p, fk, websiteId)));
+    for (let i = 0; i < p.keys.length; i++) {
+      const k = p.keys[i]!;
+      if (k.range === null) continue;
+      if (k.range !== undefined) {
+        findCopyField(line, 0, line.length, f.keys[i]![0]!, range);
+        if (range.start < 0 || isCopyNull(line, range.start, range.end)) continue;
+        const value = integerOf(line.toString('latin1', range.start, range.end));
+        if (value < k.range.lo || value > k.range.hi) continue;
+      }
+      const length = packCopyKey(line, 0, line.length, f.keys[i]!, key, range);
+      if (length > 0) k.keys!.intern(key, length, 0);
+    }
+    for (const [table, fields] of f.provides) {
+      const length = packCopyKey(line, 0, line.length, fields, key, range);
+      if (length > 0) table.intern(key, length, 0);
+    }
+    for (let i = 0; i < p.references.length; i++) collectValue(p.references[i]!.values, line, f.refs[i]!, range);
+  };
+}
+
+function collectValue(values: Map<string, number>, line: Buffer, fields: readonly number[], range: FieldRange): void {
+  const parts: string[] = [];
+  for (const field of fields) {
+    if (field < 0) return;
+    findCopyField(line, 0, line.length, field, range);
+    // A reference with a NULL column references nothing.
+    if (range.start < 0 || isCopyNull(line, range.start, range.end)) return;
+    parts.push(line.toString('latin1', range.start, range.end));
+  }
+  const value = parts.join('\t');
+  values.set(value, (values.get(value) ?? 0) + 1);
+}
+
+export interface ProbeSession {
+  readonly client: pg.ClientBase;
+  readonly catalog: DatabaseCatalog;
+  readonly websiteId: number;
+  /** The archive's client_encoding, for reading the live side's text like the archive's. */
+  readonly encoding: string;
+}
+
+/** The CREATE TEMP TABLE for a table's streamed columns, typed as the live columns. */
+export function createProbeSql(p: TableProbe): string {
+  const typeOf = (c: string) => p.table.scoped.table.columns.find((x) => x.name === c)!.type;
+  return `CREATE TEMP TABLE ${probeTable(p)} (${p.streamed.map((c) => `${quoteIdent(c)} ${typeOf(c)}`).join(', ')}) ON COMMIT DROP`;
+}
+
+export function streamSql(p: TableProbe): string {
+  return `COPY pg_temp.${probeTable(p)} (${p.streamed.map(quoteIdent).join(', ')}) FROM STDIN`;
+}
+
+/**
+ * Once a table's lines have passed: its unique keys against the rows that stay (the held keys against
+ * their keys, streamed out once per index; the streamed columns with one join), then its memory freed.
+ */
+export async function askTableCollisions(s: ProbeSession, p: TableProbe): Promise<Refusal[]> {
+  const refusals: Refusal[] = [];
+  const t = p.table.scoped;
+  const live = tableRef(t.table.schema, t.table.table);
+  const staying = `(${websitePredicate(t, s.catalog, s.websiteId)}) IS NOT TRUE`;
+  for (const k of p.keys) {
+    if (k.range === null || k.keys!.size === 0) {
+      k.keys = null;
+      continue;
+    }
+    const found = await heldKeyHits(s, `SELECT ${k.index.columns.map((c) => `t.${quoteIdent(c)}`).join(', ')} FROM ${live} t WHERE ${staying}`, k.index.columns.length, k.keys!);
+    k.keys = null;
+    if (found.count > 0) refusals.push(collision(s, t.name, k.index, found.count, found.examples));
+  }
+  for (const index of p.serverIndexes) {
+    const where = index.predicate ? ` WHERE ${index.predicate}` : '';
+    const on = index.columns.map((c) => `t.${quoteIdent(c)} = pr.${quoteIdent(c)}`).join(' AND ');
+    const r = await s.client.query<{ n: string; examples: string[] | null }>(
+      `SELECT count(*)::int8::text AS n, (array_agg(ROW(${index.columns.map((c) => `pr.${quoteIdent(c)}`).join(', ')})::text))[1:3] AS examples
+         FROM (SELECT * FROM pg_temp.${probeTable(p)}${where}) pr JOIN (SELECT * FROM ${live}${where}) t ON ${on} WHERE ${staying}`,
+    );
+    if (Number(r.rows[0]!.n) > 0) refusals.push(collision(s, t.name, index, Number(r.rows[0]!.n), r.rows[0]!.examples ?? []));
   }
   return refusals;
 }
 
-async function missingKeys(client: pg.ClientBase, catalog: DatabaseCatalog, probes: readonly TableProbe[], p: TableProbe, fk: CatalogForeignKey, websiteId: number): Promise<Refusal[]> {
-  const parent = catalog.tables.get(fk.refTable)!;
-  const parentProbe = probes.find((x) => x.table.name === fk.refTable);
-  const inArchive = parentProbe && p.tenantReferences.includes(fk) ? ` AND NOT EXISTS (SELECT 1 FROM ${probeTable(parentProbe.index)} pp WHERE ${pairs('pp', fk.refColumns, 'pr', fk.columns)})` : '';
-  const stays = parentProbe && p.tenantReferences.includes(fk) ? ` AND (${websitePredicate(parentProbe.table.scoped, catalog, websiteId, 'r')}) IS NOT TRUE` : '';
-  const r = await client.query<{ rows: string; keys: string; examples: string[] | null }>(
-    `SELECT count(*)::int8::text AS rows, count(DISTINCT ROW(${list('pr', fk.columns)}))::int8::text AS keys, (array_agg(DISTINCT ROW(${list('pr', fk.columns)})::text))[1:5] AS examples
-       FROM ${probeTable(p.index)} pr
-      WHERE ${allSet('pr', fk.columns)}${inArchive}
-        AND NOT EXISTS (SELECT 1 FROM ${tableRef(parent.schema, parent.table)} r WHERE ${pairs('r', fk.refColumns, 'pr', fk.columns)}${stays})`,
+/** Streams the staying rows' key columns (COPY text, as pg_dump prints them) past the website's held keys. */
+async function heldKeyHits(s: ProbeSession, select: string, columns: number, held: ByteKeyTable): Promise<{ count: number; examples: string[] }> {
+  const key = Buffer.allocUnsafe(PACKED_KEY_BYTES);
+  const range: FieldRange = { start: 0, end: 0 };
+  const fields = [...Array(columns).keys()];
+  let count = 0;
+  const examples: string[] = [];
+  const splitter = new CopyLineSplitter((buf, start, end) => {
+    const length = packCopyKey(buf, start, end, fields, key, range);
+    if (length > 0 && held.find(key, length) >= 0) {
+      count++;
+      if (examples.length < 3) examples.push(`(${buf.toString('utf8', start, end).replace(/\t/g, ',')})`);
+    }
+  });
+  await s.client.query(`SAVEPOINT restore_keys; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL client_encoding = ${encodingLiteral(s.encoding)}`);
+  try {
+    for await (const chunk of s.client.query(copyTo(`COPY (${select}) TO STDOUT`)) as AsyncIterable<Buffer>) splitter.push(chunk);
+    splitter.push(Buffer.from('\\.\n'));
+  } finally {
+    await s.client.query('ROLLBACK TO SAVEPOINT restore_keys');
+  }
+  return { count, examples };
+}
+
+function collision(s: ProbeSession, table: string, index: CatalogIndex, n: number, examples: readonly string[]): Refusal {
+  const target = s.catalog.database;
+  return {
+    code: 'KEY_COLLISION',
+    table,
+    message: `${formatCount(n)} archived row(s) of website ${s.websiteId} in ${table} would collide with other websites' rows on ${target} on ${index.name} (${index.columns.join(', ')}), e.g. ${examples.join('; ')}. Renumber or remove the conflicting rows on ${target}, or restore side by side and copy what you need with SQL.`,
+  };
+}
+
+/**
+ * After the pass: each reference's distinct values that the archive's rows of the website do not
+ * provide stream into a temporary table, and one anti-join finds those no row that stays has either.
+ */
+export async function askReferences(s: ProbeSession, probes: readonly TableProbe[]): Promise<Refusal[]> {
+  const refusals: Refusal[] = [];
+  const key = Buffer.allocUnsafe(PACKED_KEY_BYTES);
+  const range: FieldRange = { start: 0, end: 0 };
+  for (const p of probes) {
+    for (const r of p.references) {
+      const provided = r.tenant ? probes.find((x) => x.table.name === r.fk.refTable)!.provides.get(r.fk.refColumns.join('\u0000'))! : null;
+      const open = [...r.values].filter(([value]) => {
+        if (!provided) return true;
+        const length = packCopyKey(Buffer.from(value, 'latin1'), 0, Buffer.byteLength(value, 'latin1'), r.fk.columns.map((_, i) => i), key, range);
+        return !(length > 0 && provided.find(key, length) >= 0);
+      });
+      if (open.length === 0) continue;
+      const missing = await missingKeys(s, probes, p, r, open);
+      if (missing) refusals.push(missing);
+    }
+  }
+  return refusals;
+}
+
+async function missingKeys(s: ProbeSession, probes: readonly TableProbe[], p: TableProbe, r: ReferenceProbe, open: Array<[string, number]>): Promise<Refusal | null> {
+  const { fk } = r;
+  const parent = s.catalog.tables.get(fk.refTable)!;
+  const typeOf = (c: string) => p.table.scoped.table.columns.find((x) => x.name === c)!.type;
+  const temp = quoteIdent(`restore_refs_${fk.name.slice(0, 40)}`);
+  await s.client.query(`CREATE TEMP TABLE ${temp} (${fk.columns.map((c) => `${quoteIdent(c)} ${typeOf(c)}`).join(', ')}, shard_console_rows int8) ON COMMIT DROP`);
+  await s.client.query(`SET LOCAL client_encoding = ${encodingLiteral(s.encoding)}; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'`);
+  await copyLines(s.client, `COPY pg_temp.${temp} FROM STDIN`, (async function* () {
+    yield open.map(([value, rows]) => Buffer.from(`${value}\t${rows}`, 'latin1'));
+  })());
+  await s.client.query(`SET LOCAL client_encoding = 'UTF8'`);
+  const staying = r.tenant ? ` AND (${websitePredicate(probes.find((x) => x.table.name === fk.refTable)!.table.scoped, s.catalog, s.websiteId, 'r')}) IS NOT TRUE` : '';
+  const list = fk.columns.map((c) => `pr.${quoteIdent(c)}`).join(', ');
+  const found = await s.client.query<{ rows: string; keys: string; examples: string[] | null }>(
+    `SELECT coalesce(sum(pr.shard_console_rows), 0)::int8::text AS rows, count(*)::int8::text AS keys, (array_agg(ROW(${list})::text ORDER BY ${list}))[1:5] AS examples
+       FROM pg_temp.${temp} pr
+      WHERE NOT EXISTS (SELECT 1 FROM ${tableRef(parent.schema, parent.table)} r WHERE ${fk.columns.map((c, i) => `r.${quoteIdent(fk.refColumns[i]!)} = pr.${quoteIdent(c)}`).join(' AND ')}${staying})`,
   );
-  const rows = Number(r.rows[0]!.rows);
-  if (rows === 0) return [];
-  const keys = `${fk.columns.join(', ')} = ${(r.rows[0]!.examples ?? []).join('; ')}`;
-  const target = catalog.database;
-  const fix = catalog.globalTables.includes(fk.refTable)
+  const rows = Number(found.rows[0]!.rows);
+  if (rows === 0) return null;
+  const target = s.catalog.database;
+  const fix = s.catalog.globalTables.includes(fk.refTable)
     ? `Add those ${fk.refTable} rows on ${target} first (a shard that keeps its own copy of the control-plane tables needs the rows of every website it serves: copy them from the primary), then restore again.`
-    : inArchive
-      ? `The archive's rows of website ${websiteId} point at ${fk.refTable} rows that neither the archive (for this website) nor the other websites' rows on ${target} have. Restore side by side and copy what you need with SQL.`
+    : r.tenant
+      ? `The archive's rows of website ${s.websiteId} point at ${fk.refTable} rows that neither the archive (for this website) nor the other websites' rows on ${target} have. Restore side by side and copy what you need with SQL.`
       : `Add those ${fk.refTable} rows on ${target} first, then restore again.`;
-  return [
-    {
-      code: 'MISSING_REFERENCE',
-      table: p.table.name,
-      message: `${formatCount(rows)} archived row(s) of website ${websiteId} in ${p.table.name} reference ${formatCount(Number(r.rows[0]!.keys))} ${fk.refTable} row(s) that ${target} will not have, through ${fk.name} (${keys}); ${target} enforces that key, so loading them would fail. ${fix}`,
-    },
-  ];
+  return {
+    code: 'MISSING_REFERENCE',
+    table: p.table.name,
+    message: `${formatCount(rows)} archived row(s) of website ${s.websiteId} in ${p.table.name} reference ${formatCount(Number(found.rows[0]!.keys))} ${fk.refTable} row(s) that ${target} will not have, through ${fk.name} (${fk.columns.join(', ')} = ${(found.rows[0]!.examples ?? []).join('; ')}); ${target} enforces that key, so loading them would fail. ${fix}`,
+  };
 }

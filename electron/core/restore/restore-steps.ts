@@ -17,7 +17,7 @@ import { loadWebsite, type LoadInto } from './load-website.ts';
 import type { RestoreDetail } from './restore-job-store.ts';
 import type { RestoreTable } from './restore-tables.ts';
 import { createSideSchema, dropRestoreSchema, sideTable } from './side-schema.ts';
-import { verifyRestore } from './verify-restore.ts';
+import { readBackAsLoaded, verifyRestore } from './verify-restore.ts';
 
 /** Everything a step needs, set up once per run (catalogs fresh, the archive opened only for forward steps). */
 export interface RunState {
@@ -67,19 +67,24 @@ async function load(s: RunState): Promise<void> {
     await clearTarget(s);
   }
   s.detail.archiveDigests = {};
+  s.detail.targetDigests = {};
   s.detail.progress = s.detail.plan.tables.map((t) => ({ table: t.table, loadedRows: 0, archiveRows: t.archiveRows, done: false }));
   await s.save();
+  const archive = await s.archive();
+  const readBack = readBackAsLoaded({ ...verifyTarget(s), encoding: archive.info.encoding, serverVersion: archive.info.serverVersion });
   const total = s.detail.plan.totalArchiveRows;
   const loadedBefore = (table: string) => s.detail.progress.filter((p) => p.table !== table).reduce((n, p) => n + p.loadedRows, 0);
   let lastSaved = 0;
   await loadWebsite({
     handle: s.target,
     catalog: s.catalog,
-    archive: await s.archive(),
+    archive,
     tables: s.tables,
     websiteId: websiteOf(s),
     into: into(s),
     replica: s.replica,
+    // The job's lock, the read-back and the job's own saves keep a session each: the rest load.
+    streams: Math.min(2, s.ctx.profile.pool.max - 3),
     plannedRows: new Map(s.detail.plan.tables.map((t) => [t.table, t.archiveRows])),
     largest: [...s.detail.plan.tables].sort((a, b) => b.archiveRows - a.archiveRows)[0]?.table,
     onProgress: (table, loadedRows, done) => {
@@ -94,24 +99,21 @@ async function load(s: RunState): Promise<void> {
     onLoaded: async (table, digest) => {
       s.detail.archiveDigests[table] = digest;
       await s.save();
+      readBack.push(s.tables.find((t) => t.name === table)!);
     },
   });
+  s.detail.targetDigests = await readBack.done();
+  await s.save();
+}
+
+function verifyTarget(s: RunState) {
+  return { handle: s.target, catalog: s.catalog, websiteId: websiteOf(s), into: into(s) };
 }
 
 async function verify(s: RunState): Promise<void> {
-  const archive = s.detail.request;
   const opened = await s.archive();
-  s.detail.verification = await verifyRestore({
-    handle: s.target,
-    catalog: s.catalog,
-    tables: s.tables,
-    websiteId: archive.websiteId,
-    into: into(s),
-    archiveDigests: s.detail.archiveDigests,
-    openArchive: s.archive,
-    encoding: opened.info.encoding,
-    serverVersion: opened.info.serverVersion,
-  });
+  const options = { ...verifyTarget(s), tables: s.tables, archiveDigests: s.detail.archiveDigests, openArchive: s.archive, encoding: opened.info.encoding, serverVersion: opened.info.serverVersion };
+  s.detail.verification = await verifyRestore(options, s.detail.targetDigests ?? {});
   s.detail.verified = s.detail.verification.every((t) => t.ok);
   await s.save();
   const bad = s.detail.verification.filter((t) => !t.ok);

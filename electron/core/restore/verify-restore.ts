@@ -10,12 +10,12 @@ import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 import { websiteRowsSelect } from '../moves/tenant-scope.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { runLimited } from '../run-limited.ts';
-import { copyLines } from './copy-lines.ts';
+import { copyLines, encodingLiteral } from './copy-lines.ts';
 import type { LoadInto } from './load-website.ts';
-import { quoteLiteral } from './restore-preflight.ts';
 import type { RestoreTable } from './restore-tables.ts';
 import { comparableLine, fieldNormalizers, lineHash, needsShortestFloats, RowDigest } from './row-digest.ts';
 import { WebsiteLines } from './website-lines.ts';
+import { rowsRead } from './memory-bound.ts';
 
 type TableVerification = RestoreJob['tables'][number];
 
@@ -37,33 +37,34 @@ export interface VerifyOptions {
 }
 
 /** The read-back of a table's restored rows: the archive's columns, in its order, of the website's rows. */
-function readBackSql(options: VerifyOptions, t: RestoreTable): string {
+function readBackSql(options: Pick<VerifyOptions, 'catalog' | 'websiteId' | 'into'>, t: RestoreTable): string {
   const into = options.into(t);
   const columns = t.columns.map((c) => `t.${quoteIdent(c)}`).join(', ');
   if (into.side) return `SELECT ${columns} FROM ${tableRef(into.schema, into.table)} t`;
   return websiteRowsSelect(t.scoped, options.catalog, options.websiteId, columns);
 }
 
-/** Every row the SELECT returns, as COPY text lines under the pinned settings, pulled as they are consumed. */
-export async function* readBackLines(handle: DatabaseHandle, select: string, encoding: string): AsyncGenerator<Buffer> {
+/** Every row the SELECT returns, as batches of COPY text lines under the pinned settings, pulled as they are consumed. */
+export async function* readBackBatches(handle: DatabaseHandle, select: string, encoding: string): AsyncGenerator<Buffer[]> {
   const client = await handle.longSession();
   let finished = false;
   try {
     await client.query('BEGIN READ ONLY');
     await client.query(PINNED);
-    await client.query(`SET LOCAL client_encoding = ${quoteLiteral(encoding)}`);
+    await client.query(`SET LOCAL client_encoding = ${encodingLiteral(encoding)}`);
     let batch: Buffer[] = [];
     const splitter = new CopyLineSplitter((buf, start, end) => batch.push(buf.subarray(start, end)));
     for await (const chunk of client.query(copyTo(`COPY (${select}) TO STDOUT`)) as AsyncIterable<Buffer>) {
       splitter.push(chunk);
+      rowsRead(chunk.length);
       const lines = batch;
       batch = [];
-      yield* lines;
+      if (lines.length) yield lines;
     }
     // The protocol's COPY has no end-of-data line: the splitter wants one.
     splitter.push(END_OF_DATA);
     splitter.finish();
-    yield* batch;
+    if (batch.length) yield batch;
     finished = true;
   } finally {
     if (finished) await client.query('ROLLBACK').catch(() => {});
@@ -74,25 +75,53 @@ export async function* readBackLines(handle: DatabaseHandle, select: string, enc
 
 const END_OF_DATA = Buffer.from('\\.\n');
 
+/** The count and hash sum of one table's restored rows, read back from the target. */
+export async function targetDigest(options: Pick<VerifyOptions, 'handle' | 'catalog' | 'websiteId' | 'into' | 'encoding' | 'serverVersion'>, t: RestoreTable): Promise<{ rows: number; hash: string }> {
+  const comparable = comparableLine(fieldNormalizers(t.types, { shortestFloats: needsShortestFloats(options.serverVersion) }));
+  const digest = new RowDigest();
+  if (t.columns.length) for await (const lines of readBackBatches(options.handle, readBackSql(options, t), options.encoding)) for (const line of lines) digest.add(comparable(line));
+  return { rows: digest.rows, hash: digest.hash };
+}
+
 /**
- * Per table, the count and hash sum of the rows read back from the target against the archive's (taken
- * while loading), two tables at a time. A table that differs is read again on both sides to name its
- * first differing primary keys.
+ * Per table, the count and hash sum of the rows read back from the target (taken as each table's load
+ * committed, see the load step, or read now) against the archive's (taken while loading). A table that
+ * differs is read again on both sides to name its first differing primary keys.
  */
-export async function verifyRestore(options: VerifyOptions): Promise<TableVerification[]> {
+export async function verifyRestore(options: VerifyOptions, known: Readonly<Record<string, { rows: number; hash: string }>> = {}): Promise<TableVerification[]> {
   const results: TableVerification[] = [];
   const shortestFloats = needsShortestFloats(options.serverVersion);
   await runLimited(options.tables, 2, async (t) => {
-    const comparable = comparableLine(fieldNormalizers(t.types, { shortestFloats }));
-    const digest = new RowDigest();
-    if (t.columns.length) for await (const line of readBackLines(options.handle, readBackSql(options, t), options.encoding)) digest.add(comparable(line));
+    const target = known[t.name] ?? (await targetDigest(options, t));
     const archive = options.archiveDigests[t.name] ?? { rows: -1, hash: '(not loaded)' };
-    const ok = archive.rows === digest.rows && archive.hash === digest.hash;
-    const differences = ok ? [] : await firstDifferences(options, t, comparable);
-    results.push({ table: t.name, archiveRows: archive.rows, targetRows: digest.rows, archiveHash: archive.hash, targetHash: digest.hash, ok, firstDifferences: differences });
+    const ok = archive.rows === target.rows && archive.hash === target.hash;
+    const differences = ok ? [] : await firstDifferences(options, t, comparableLine(fieldNormalizers(t.types, { shortestFloats })));
+    results.push({ table: t.name, archiveRows: archive.rows, targetRows: target.rows, archiveHash: archive.hash, targetHash: target.hash, ok, firstDifferences: differences });
   });
   const order = new Map(options.tables.map((t, i) => [t.name, i]));
   return results.sort((a, b) => order.get(a.table)! - order.get(b.table)!);
+}
+
+/**
+ * Reads back each table as soon as its load committed, one at a time, while the next tables load: the
+ * second core does verification's reading during the load. What it finds is only kept if whole.
+ */
+export function readBackAsLoaded(options: Pick<VerifyOptions, 'handle' | 'catalog' | 'websiteId' | 'into' | 'encoding' | 'serverVersion'>) {
+  const found: Record<string, { rows: number; hash: string }> = {};
+  let queue: Promise<void> = Promise.resolve();
+  return {
+    push(t: RestoreTable): void {
+      queue = queue.then(async () => {
+        found[t.name] = await targetDigest(options, t);
+      }).catch(() => {
+        // read again by the verify step
+      });
+    },
+    async done(): Promise<Record<string, { rows: number; hash: string }>> {
+      await queue;
+      return found;
+    },
+  };
 }
 
 /** `(key fields)` of a comparable line, as COPY printed them; the line's hash when the table has no primary key. */
@@ -121,11 +150,11 @@ async function firstDifferences(options: VerifyOptions, t: RestoreTable, compara
     await client.query(`CREATE TEMP TABLE restore_diff_a (k text, h text) ON COMMIT DROP; CREATE TEMP TABLE restore_diff_b (k text, h text) ON COMMIT DROP`);
     const reader = new WebsiteLines(archive, options.tables, options.websiteId);
     async function* archived() {
-      for await (const { line } of reader.lines(t, currentSignal())) yield pair(line);
+      for await (const { lines } of reader.batches(t, currentSignal())) yield lines.map(pair);
     }
     await copyLines(client, 'COPY pg_temp.restore_diff_a (k, h) FROM STDIN', archived());
     async function* readBack() {
-      for await (const line of readBackLines(options.handle, readBackSql(options, t), options.encoding)) yield pair(line);
+      for await (const lines of readBackBatches(options.handle, readBackSql(options, t), options.encoding)) yield lines.map(pair);
     }
     await copyLines(client, 'COPY pg_temp.restore_diff_b (k, h) FROM STDIN', readBack());
     const r = await client.query<{ k: string; what: string }>(

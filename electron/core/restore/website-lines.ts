@@ -3,6 +3,7 @@ import { findCopyField, type FieldRange } from '../backups/archive/copy-fields.t
 import type { DataEntry } from '../backups/archive/data-entries.ts';
 import { PACKED_KEY_BYTES, packCopyKey } from '../backups/archive/pack-copy-key.ts';
 import type { PgDumpArchive } from '../backups/archive/pg-dump-archive.ts';
+import { rowsRead } from './memory-bound.ts';
 import type { RestoreTable } from './restore-tables.ts';
 
 /** What a table keeps for its children: the keys (these columns) of the website's rows, packed. */
@@ -12,11 +13,13 @@ interface ParentKeys {
   keys: ByteKeyTable | null;
 }
 
-/** A kept line and the archive entry it came from (a partitioned table has several). */
-export interface KeptLine {
+/** Kept lines and the archive entry they came from (a partitioned table has several). */
+export interface KeptBatch {
   readonly entry: DataEntry;
-  readonly line: Buffer;
+  readonly lines: Buffer[];
 }
+
+const BATCH_LINES = 512;
 
 /**
  * One website's rows of an archive, table by table, as raw COPY lines. A table carrying the tenant key
@@ -36,7 +39,11 @@ export class WebsiteLines {
   readonly #key = Buffer.allocUnsafe(PACKED_KEY_BYTES);
   readonly #range: FieldRange = { start: 0, end: 0 };
 
-  constructor(archive: PgDumpArchive, tables: readonly RestoreTable[], websiteId: number) {
+  /** `expectedRows`: the website's rows per table when known (the plan's), so key maps start at their size. */
+  readonly #expected: ReadonlyMap<string, number>;
+
+  constructor(archive: PgDumpArchive, tables: readonly RestoreTable[], websiteId: number, expectedRows: ReadonlyMap<string, number> = new Map()) {
+    this.#expected = expectedRows;
     this.#archive = archive;
     this.#byName = new Map(tables.map((t) => [t.name, t]));
     this.#website = Buffer.from(String(websiteId), 'latin1');
@@ -46,24 +53,39 @@ export class WebsiteLines {
     }
   }
 
-  /** The website's lines of one table, entry after entry. A chain table's parent is read first (for its keys only) unless it was already. */
-  async *lines(t: RestoreTable, signal?: AbortSignal): AsyncGenerator<KeptLine> {
+  /**
+   * The website's lines of one table, entry after entry, in batches (a few hundred lines, never two
+   * entries in one): a batch costs one promise where a line each would cost hundreds. A chain table's
+   * parent is read first (for its keys only) unless it was already.
+   */
+  async *batches(t: RestoreTable, signal?: AbortSignal): AsyncGenerator<KeptBatch> {
     const step = t.scoped.tenant.chain[0];
     const parent = step ? this.#parents.get(parentKey(step.refTable, step.refColumns))! : null;
     if (parent && parent.keys === null) await this.#collect(parent, signal);
     const provides = [...this.#parents.values()].filter((p) => p.table === t.name);
-    for (const p of provides) p.keys = new ByteKeyTable(4096);
+    for (const p of provides) p.keys = new ByteKeyTable(Math.max(4096, this.#expected.get(t.name) ?? 0));
     for (const entry of t.entries) {
       const keep = this.#keeper(t, entry, parent);
       const collect = provides.map((p) => ({ keys: p.keys!, fields: p.columns.map((c) => entry.columns.indexOf(c)) }));
+      let lines: Buffer[] = [];
+      let read = 0;
       for await (const line of this.#archive.rows(entry, signal ? { signal } : {})) {
+        read += line.length;
         if (!keep(line)) continue;
         for (const c of collect) {
           const length = packCopyKey(line, 0, line.length, c.fields, this.#key, this.#range);
           if (length > 0) c.keys.intern(this.#key, length, 0);
         }
-        yield { entry, line };
+        lines.push(line);
+        if (lines.length === BATCH_LINES) {
+          rowsRead(read);
+          read = 0;
+          yield { entry, lines };
+          lines = [];
+        }
       }
+      rowsRead(read);
+      if (lines.length) yield { entry, lines };
     }
   }
 
@@ -73,7 +95,7 @@ export class WebsiteLines {
       parent.keys = new ByteKeyTable(16);
       return;
     }
-    for await (const _ of this.lines(table, signal)) {
+    for await (const _ of this.batches(table, signal)) {
       // Only the keys the lines leave behind are wanted.
     }
   }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findCopyField } from '../../../electron/core/backups/archive/copy-fields.ts';
 import { openArchive } from '../../../electron/core/backups/archive/open-archive.ts';
 import { fieldNormalizers, RowDigest } from '../../../electron/core/restore/row-digest.ts';
-import { readBackLines } from '../../../electron/core/restore/verify-restore.ts';
+import { readBackBatches } from '../../../electron/core/restore/verify-restore.ts';
 import { largestWebsite, startRestoreFixture, type RestoreFixture } from '../../support/restore-fixture.ts';
 
 /*
@@ -100,9 +100,11 @@ async function liveDigest(column: string, type: string, normalize: boolean): Pro
   const [normalizer] = fieldNormalizers([type], { shortestFloats: false });
   const digest = new RowDigest();
   const texts: string[] = [];
-  for await (const field of readBackLines(f.ctx.pools.get('shard_1'), `SELECT t."${column}" FROM restore_types t WHERE t.website_id = ${site}`, 'UTF8')) {
-    texts.push(field.toString('utf8'));
-    digest.add(normalize && normalizer ? normalizer(field) : field);
+  for await (const fields of readBackBatches(f.ctx.pools.get('shard_1'), `SELECT t."${column}" FROM restore_types t WHERE t.website_id = ${site}`, 'UTF8')) {
+    for (const field of fields) {
+      texts.push(field.toString('utf8'));
+      digest.add(normalize && normalizer ? normalizer(field) : field);
+    }
   }
   return { rows: digest.rows, hash: digest.hash, texts };
 }
