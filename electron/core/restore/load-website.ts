@@ -140,9 +140,10 @@ async function loadTable(options: LoadOptions, reader: WebsiteLines, t: RestoreT
     // A session broken mid-COPY must not go back to the pool.
     for (const client of clients) client.release(failed);
   }
+  // Statistics first: the read-back that onLoaded starts plans with them.
+  if (digest.rows > 0 && !into.side) await analyzeWebsiteKey(options.handle, t);
   await options.onLoaded(t.name, { rows: digest.rows, hash: digest.hash });
   options.onProgress(t.name, digest.rows, true);
-  if (digest.rows > 0 && !into.side) await analyzeWebsiteKey(options.handle, t);
 }
 
 /**

@@ -146,19 +146,18 @@ async function archivePass(handle: DatabaseHandle, catalog: DatabaseCatalog, arc
 async function passTable(s: ProbeSession, reader: WebsiteLines, t: RestoreTable, probe: TableProbe | undefined): Promise<number> {
   let n = 0;
   const collect = probe ? probeCollector(probe) : null;
-  const project = probe && probe.streamed.length ? projector(probe.streamed) : null;
+  if (!probe || probe.streamed.length === 0) {
+    // Nothing goes to the server: the rows are looked at where the reader splits them.
+    await reader.scan(t, (entry, buf, start, end) => (n++, collect?.(entry, buf, start, end)), currentSignal());
+    return n;
+  }
+  const project = projector(probe.streamed);
   async function* kept() {
     for await (const { entry, lines } of reader.batches(t, currentSignal())) {
       n += lines.length;
-      if (collect) for (const line of lines) collect(entry, line);
-      if (project) yield lines.map((line) => project(entry, line));
+      for (const line of lines) collect!(entry, line, 0, line.length);
+      yield lines.map((line) => project(entry, line));
     }
-  }
-  if (!probe || !project) {
-    for await (const _ of kept()) {
-      // counted and collected
-    }
-    return n;
   }
   await s.client.query(createProbeSql(probe));
   await s.client.query(`SAVEPOINT restore_stream; SET LOCAL client_encoding = ${encodingLiteral(s.encoding)}; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'`);

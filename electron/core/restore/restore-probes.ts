@@ -154,13 +154,13 @@ function fieldsOf(entry: DataEntry, columns: readonly string[]): number[] {
   return columns.map((c) => entry.columns.indexOf(c));
 }
 
-/** Takes one table's archived lines of the website as they pass: keys held, referenced values collected. */
-export function probeCollector(p: TableProbe): (entry: DataEntry, line: Buffer) => void {
+/** Takes one table's archived rows of the website as they pass (ranges of a buffer): keys held, referenced values collected. */
+export function probeCollector(p: TableProbe): (entry: DataEntry, line: Buffer, start: number, end: number) => void {
   const key = Buffer.allocUnsafe(PACKED_KEY_BYTES);
   const range: FieldRange = { start: 0, end: 0 };
   for (const k of p.keys) k.keys = new ByteKeyTable(4096);
   const byEntry = new Map<number, { keys: number[][]; provides: Array<[ByteKeyTable, number[]]>; refs: number[][] }>();
-  return (entry, line) => {
+  return (entry, line, start, end) => {
     let f = byEntry.get(entry.dumpId);
     if (!f) {
       f = { keys: p.keys.map((k) => fieldsOf(entry, k.index.columns)), provides: [...p.provides].map(([cols, table]) => [table, fieldsOf(entry, cols.split('\u0000'))]), refs: p.references.map((r) => fieldsOf(entry, r.fk.columns)) };
@@ -170,27 +170,27 @@ export function probeCollector(p: TableProbe): (entry: DataEntry, line: Buffer) 
       const k = p.keys[i]!;
       if (k.range === null) continue;
       if (k.range !== undefined) {
-        findCopyField(line, 0, line.length, f.keys[i]![0]!, range);
+        findCopyField(line, start, end, f.keys[i]![0]!, range);
         if (range.start < 0 || isCopyNull(line, range.start, range.end)) continue;
         const value = integerOf(line.toString('latin1', range.start, range.end));
         if (value < k.range.lo || value > k.range.hi) continue;
       }
-      const length = packCopyKey(line, 0, line.length, f.keys[i]!, key, range);
+      const length = packCopyKey(line, start, end, f.keys[i]!, key, range);
       if (length > 0) k.keys!.intern(key, length, 0);
     }
     for (const [table, fields] of f.provides) {
-      const length = packCopyKey(line, 0, line.length, fields, key, range);
+      const length = packCopyKey(line, start, end, fields, key, range);
       if (length > 0) table.intern(key, length, 0);
     }
-    for (let i = 0; i < p.references.length; i++) collectValue(p.references[i]!.values, line, f.refs[i]!, range);
+    for (let i = 0; i < p.references.length; i++) collectValue(p.references[i]!.values, line, start, end, f.refs[i]!, range);
   };
 }
 
-function collectValue(values: Map<string, number>, line: Buffer, fields: readonly number[], range: FieldRange): void {
+function collectValue(values: Map<string, number>, line: Buffer, start: number, end: number, fields: readonly number[], range: FieldRange): void {
   const parts: string[] = [];
   for (const field of fields) {
     if (field < 0) return;
-    findCopyField(line, 0, line.length, field, range);
+    findCopyField(line, start, end, field, range);
     // A reference with a NULL column references nothing.
     if (range.start < 0 || isCopyNull(line, range.start, range.end)) return;
     parts.push(line.toString('latin1', range.start, range.end));

@@ -53,29 +53,44 @@ export class WebsiteLines {
     }
   }
 
-  /**
-   * The website's lines of one table, entry after entry, in batches (a few hundred lines, never two
-   * entries in one): a batch costs one promise where a line each would cost hundreds. A chain table's
-   * parent is read first (for its keys only) unless it was already.
-   */
-  async *batches(t: RestoreTable, signal?: AbortSignal): AsyncGenerator<KeptBatch> {
+  /** A chain table's parent keys (read first, for its keys only, unless they were already); the keys this table gives its children, reset. */
+  async #prepare(t: RestoreTable, signal?: AbortSignal): Promise<{ parent: ParentKeys | null; provides: ParentKeys[] }> {
     const step = t.scoped.tenant.chain[0];
     const parent = step ? this.#parents.get(parentKey(step.refTable, step.refColumns))! : null;
     if (parent && parent.keys === null) await this.#collect(parent, signal);
     const provides = [...this.#parents.values()].filter((p) => p.table === t.name);
     for (const p of provides) p.keys = new ByteKeyTable(Math.max(4096, this.#expected.get(t.name) ?? 0));
+    return { parent, provides };
+  }
+
+  /** Whether a row (a range of a buffer) is the website's; the website's rows leave their keys for the children. */
+  #kept(t: RestoreTable, entry: DataEntry, parent: ParentKeys | null, provides: readonly ParentKeys[]): (buf: Buffer, start: number, end: number) => boolean {
+    const keep = this.#keeper(t, entry, parent);
+    const collect = provides.map((p) => ({ keys: p.keys!, fields: p.columns.map((c) => entry.columns.indexOf(c)) }));
+    return (buf, start, end) => {
+      if (!keep(buf, start, end)) return false;
+      for (const c of collect) {
+        const length = packCopyKey(buf, start, end, c.fields, this.#key, this.#range);
+        if (length > 0) c.keys.intern(this.#key, length, 0);
+      }
+      return true;
+    };
+  }
+
+  /**
+   * The website's lines of one table, entry after entry, in batches (a few hundred lines, never two
+   * entries in one): a batch costs one promise where a line each would cost hundreds. Pulled: the
+   * archive is read only as fast as the batches are taken.
+   */
+  async *batches(t: RestoreTable, signal?: AbortSignal): AsyncGenerator<KeptBatch> {
+    const { parent, provides } = await this.#prepare(t, signal);
     for (const entry of t.entries) {
-      const keep = this.#keeper(t, entry, parent);
-      const collect = provides.map((p) => ({ keys: p.keys!, fields: p.columns.map((c) => entry.columns.indexOf(c)) }));
+      const kept = this.#kept(t, entry, parent, provides);
       let lines: Buffer[] = [];
       let read = 0;
       for await (const line of this.#archive.rows(entry, signal ? { signal } : {})) {
         read += line.length;
-        if (!keep(line)) continue;
-        for (const c of collect) {
-          const length = packCopyKey(line, 0, line.length, c.fields, this.#key, this.#range);
-          if (length > 0) c.keys.intern(this.#key, length, 0);
-        }
+        if (!kept(line, 0, line.length)) continue;
         lines.push(line);
         if (lines.length === BATCH_LINES) {
           rowsRead(read);
@@ -89,32 +104,51 @@ export class WebsiteLines {
     }
   }
 
+  /**
+   * The same rows handed to `onRow` as they are split (a range of the decompressed piece, nothing
+   * allocated per row), as fast as the archive reads: for work that keeps nothing of them.
+   */
+  async scan(t: RestoreTable, onRow: (entry: DataEntry, buf: Buffer, start: number, end: number) => void, signal?: AbortSignal): Promise<void> {
+    const { parent, provides } = await this.#prepare(t, signal);
+    for (const entry of t.entries) {
+      const kept = this.#kept(t, entry, parent, provides);
+      let read = 0;
+      await this.#archive.scanRows(
+        entry,
+        (buf, start, end) => {
+          read += end - start;
+          if (kept(buf, start, end)) onRow(entry, buf, start, end);
+        },
+        { ...(signal ? { signal } : {}), onChunk: () => (rowsRead(read), (read = 0)) },
+      );
+    }
+  }
+
   async #collect(parent: ParentKeys, signal?: AbortSignal): Promise<void> {
     const table = this.#byName.get(parent.table);
     if (!table) {
       parent.keys = new ByteKeyTable(16);
       return;
     }
-    for await (const _ of this.batches(table, signal)) {
-      // Only the keys the lines leave behind are wanted.
-    }
+    // Only the keys the rows leave behind are wanted.
+    await this.scan(table, () => {}, signal);
   }
 
-  #keeper(t: RestoreTable, entry: DataEntry, parent: ParentKeys | null): (line: Buffer) => boolean {
+  #keeper(t: RestoreTable, entry: DataEntry, parent: ParentKeys | null): (buf: Buffer, start: number, end: number) => boolean {
     const range = this.#range;
     if (parent) {
       const fields = t.scoped.tenant.chain[0]!.columns.map((c) => entry.columns.indexOf(c));
       const keys = parent.keys!;
-      return (line) => {
-        const length = packCopyKey(line, 0, line.length, fields, this.#key, range);
+      return (buf, start, end) => {
+        const length = packCopyKey(buf, start, end, fields, this.#key, range);
         return length > 0 && keys.find(this.#key, length) >= 0;
       };
     }
     const field = entry.columns.indexOf(t.scoped.tenant.tenantKey);
     const website = this.#website;
-    return (line) => {
-      findCopyField(line, 0, line.length, field, range);
-      return range.start >= 0 && range.end - range.start === website.length && line.compare(website, 0, website.length, range.start, range.end) === 0;
+    return (buf, start, end) => {
+      findCopyField(buf, start, end, field, range);
+      return range.start >= 0 && range.end - range.start === website.length && buf.compare(website, 0, website.length, range.start, range.end) === 0;
     };
   }
 }
