@@ -1,12 +1,8 @@
 import { Layout } from './components/Layout.tsx';
 import { ErrorPanel } from './components/ErrorPanel.tsx';
-import { Overview } from './routes/Overview.tsx';
 import { Tenants } from './routes/Tenants.tsx';
-import { TenantDetail } from './routes/tenants/TenantDetail.tsx';
 import { Migrations } from './routes/Migrations.tsx';
 import { Drift } from './routes/Drift.tsx';
-import { Shards } from './routes/Shards.tsx';
-import { ShardDetail } from './routes/ShardDetail.tsx';
 import { Doctor } from './routes/Doctor.tsx';
 import { Moves } from './routes/Moves.tsx';
 import { MoveJobPage } from './routes/moves/MoveJobPage.tsx';
@@ -15,13 +11,19 @@ import { Loading } from './components/Loading.tsx';
 import { Backups } from './routes/Backups.tsx';
 import { Profiles } from './routes/Profiles.tsx';
 import { ProfileEditor } from './routes/ProfileEditor.tsx';
+import { RestoreJobPage } from './routes/restores/RestoreJobPage.tsx';
 import { StartLayout } from './components/Layout.tsx';
 import { useSessionInfo } from './api/hooks.ts';
 import { useRoute } from './router/use-route.ts';
 import { Suspense, lazy, useEffect } from 'react';
 import type { Route } from './router/routes.ts';
 
+// Loaded on demand: CodeMirror (the query editor) and recharts (the pages with charts) stay out of the main bundle.
 const Query = lazy(() => import('./routes/Query.tsx').then((m) => ({ default: m.Query })));
+const Overview = lazy(() => import('./routes/Overview.tsx').then((m) => ({ default: m.Overview })));
+const TenantDetail = lazy(() => import('./routes/tenants/TenantDetail.tsx').then((m) => ({ default: m.TenantDetail })));
+const Shards = lazy(() => import('./routes/Shards.tsx').then((m) => ({ default: m.Shards })));
+const ShardDetail = lazy(() => import('./routes/ShardDetail.tsx').then((m) => ({ default: m.ShardDetail })));
 
 const titles: Record<Route['name'], string> = {
   overview: 'Overview',
@@ -39,6 +41,7 @@ const titles: Record<Route['name'], string> = {
   backups: 'Backups',
   profiles: 'Profiles',
   'profile-form': 'Profile',
+  restore: 'Restore job',
   'not-found': 'Not found',
 };
 
@@ -57,6 +60,7 @@ export function App() {
   }
   return (
     <Layout route={route}>
+      <Suspense fallback={<Loading label="Loading the page…" />}>
       {route.name === 'profiles' && <Profiles />}
       {route.name === 'profile-form' && <ProfileEditor key={route.path ?? ''} path={route.path} />}
       {route.name === 'overview' && <Overview />}
@@ -70,15 +74,13 @@ export function App() {
       {route.name === 'moves' && <Moves />}
       {route.name === 'move' && <MoveJobPage key={route.jobId} jobId={route.jobId} />}
       {route.name === 'jobs' && <Jobs />}
-      {route.name === 'query' && (
-        <Suspense fallback={<Loading label="Loading the query editor…" />}>
-          <Query />
-        </Suspense>
-      )}
+      {route.name === 'restore' && <RestoreJobPage key={route.jobId} jobId={route.jobId} />}
+      {route.name === 'query' && <Query />}
       {route.name === 'backups' && <Backups key={route.open ?? ''} open={route.open} />}
       {route.name === 'not-found' && (
         <ErrorPanel error={new Error(`There is no page at ${route.path}. Use the navigation on the left.`)} />
       )}
+      </Suspense>
     </Layout>
   );
 }

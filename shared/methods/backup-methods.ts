@@ -73,6 +73,7 @@ export const backupSummarySchema = z.object({
   /** When `backup verify` last checked it and what it found (a `verified.json` beside the manifest); null if never. */
   verified: z.object({ at: z.string(), ok: z.boolean() }).nullable(),
 });
+export type BackupSummary = z.infer<typeof backupSummarySchema>;
 
 export const archiveTableSchema = z.object({
   table: z.string(),

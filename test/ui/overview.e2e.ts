@@ -14,7 +14,7 @@ test('the overview lists the three databases, each reachable, with sizes in huma
     await expect(overview.size(name)).toHaveText(HUMAN_SIZE);
   }
   await expect(overview.unknownShardsPanel).toHaveCount(0);
-  await expect(app.profileName).not.toContainText('…');
+  await expect(app.profileName.locator('.sidebar__profile-name')).not.toHaveText('…');
   await expect(app.nav.getByRole('link', { name: 'Overview' })).toHaveAttribute('aria-current', 'page');
 
   // Charts are drawn once their container has a size.

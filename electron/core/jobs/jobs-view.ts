@@ -25,6 +25,10 @@ export function jobHref(kind: JobKind, id: string): string {
       return `#/migrations?run=${id}`;
     case 'size-scan':
       return '#/shards';
+    case 'restore':
+      return `#/restores/${id}`;
+    case 'backup':
+      return '#/backups';
     default:
       return `#/jobs/${id}`;
   }

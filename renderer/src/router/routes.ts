@@ -17,6 +17,7 @@ export type Route =
   | { name: 'jobs' }
   | { name: 'backups'; open: string | null }
   | { name: 'profiles' }
+  | { name: 'restore'; jobId: string }
   | { name: 'profile-form'; path: string | null }
   | { name: 'not-found'; path: string };
 
@@ -52,6 +53,8 @@ export function parseRoute(hash: string): Route {
     const open = query.get('open');
     return { name: 'backups', open: open === null || open === '' ? null : open };
   }
+  const restore = /^\/restores\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i.exec(path);
+  if (restore?.[1] !== undefined) return { name: 'restore', jobId: restore[1].toLowerCase() };
   const move = /^\/moves\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i.exec(path);
   if (move?.[1] !== undefined) return { name: 'move', jobId: move[1].toLowerCase() };
   const detail = /^\/tenants\/([^/]+)$/.exec(path);
@@ -92,6 +95,8 @@ export function routeHref(route: Route): string {
       return route.open === null ? '#/backups' : `#/backups?open=${encodeURIComponent(route.open)}`;
     case 'profiles':
       return '#/profiles';
+    case 'restore':
+      return `#/restores/${route.jobId}`;
     case 'profile-form':
       return route.path === null ? '#/profiles/new' : `#/profiles/edit?path=${encodeURIComponent(route.path)}`;
     case 'not-found':
@@ -102,7 +107,7 @@ export function routeHref(route: Route): string {
 /** Which nav entry a route belongs to. */
 export function navSection(route: Route): 'overview' | 'tenants' | 'migrations' | 'drift' | 'shards' | 'doctor' | 'moves' | 'jobs' | 'backups' | 'query' | null {
   if (route.name === 'query') return 'query';
-  if (route.name === 'jobs') return 'jobs';
+  if (route.name === 'jobs' || route.name === 'restore') return 'jobs';
   if (route.name === 'backups') return 'backups';
   if (route.name === 'overview') return 'overview';
   if (route.name === 'migrations' || route.name === 'drift') return route.name;

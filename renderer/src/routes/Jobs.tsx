@@ -108,7 +108,7 @@ function JobRow({ job, index, active, onChanged }: { job: Job; index: number; ac
             {stopping ? 'Stopping…' : 'Stop'}
           </button>
         )}
-        {job.kind === 'move' && job.actions.some((a) => a !== 'stop') && <a href={row.href}>Resume or roll back…</a>}
+        {(job.kind === 'move' || job.kind === 'restore') && job.actions.some((a) => a !== 'stop') && <a href={row.href}>Resume or roll back…</a>}
         {job.actions.includes('rerun') && <a href="#/migrations">Run again…</a>}
       </td>
     </tr>

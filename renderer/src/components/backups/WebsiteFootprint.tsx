@@ -1,4 +1,6 @@
 import { formatCount } from '../../../../shared/format.ts';
+import { useTenantDetail } from '../../api/hooks.ts';
+import { RestoreWebsiteButton } from '../restore/RestoreWizard.tsx';
 import { useStreamedCall } from '../../api/job-hooks.ts';
 import { ErrorPanel } from '../ErrorPanel.tsx';
 import { JobProgressBar } from '../JobProgressBar.tsx';
@@ -8,7 +10,10 @@ export function WebsiteFootprint({ path, id }: { path: string; id: number }) {
   const footprint = useStreamedCall('backup.website', { path, id, rows: 0 }, `${path} ${id}`);
   return (
     <section className="card" data-testid="website-footprint" data-website={id}>
-      <h3 className="card__title">Website {id} in this backup</h3>
+      <header className="page__header">
+        <h3 className="card__title">Website {id} in this backup</h3>
+        <RestoreFromThisBackup path={path} id={id} archives={footprint.data?.archives.filter((a) => a.tables.length > 0).map((a) => a.database) ?? []} />
+      </header>
       {footprint.running && <JobProgressBar event={footprint.progress} label={`Website ${id}`} />}
       {footprint.error !== undefined && <ErrorPanel error={footprint.error} onRetry={footprint.run} />}
       {footprint.data?.archives.map((a) => (
@@ -34,4 +39,16 @@ export function WebsiteFootprint({ path, id }: { path: string; id: number }) {
       ))}
     </section>
   );
+}
+
+/**
+ * The restore wizard with this backup already chosen (and its archive, when only one holds the website).
+ * A website no longer in pwb_websites cannot be restored: the wizard's preflight would say so, this says it first.
+ */
+function RestoreFromThisBackup({ path, id, archives }: { path: string; id: number; archives: ReadonlyArray<string | null> }) {
+  const detail = useTenantDetail(id);
+  if (detail.error !== undefined) return <span className="muted">Not restorable here: {detail.error instanceof Error ? detail.error.message : String(detail.error)}</span>;
+  if (detail.data === undefined) return null;
+  const only = archives.length === 1 ? archives[0] : null;
+  return <RestoreWebsiteButton website={detail.data} path={path} archive={only ?? null} />;
 }

@@ -9,6 +9,7 @@ import { ErrorPanel } from '../../components/ErrorPanel.tsx';
 import { Fact } from '../../components/Fact.tsx';
 import { Loading } from '../../components/Loading.tsx';
 import { MoveWebsiteButton } from '../../components/MoveWizard.tsx';
+import { RestoreWebsiteButton } from '../../components/restore/RestoreWizard.tsx';
 import { routeHref } from '../../router/routes.ts';
 import { bytesPerTable, formatFootprintRows } from '../../view/tenant-detail.ts';
 import type { FootprintRowView } from '../../view/tenant-detail.ts';
@@ -25,6 +26,7 @@ export function TenantDetail({ id }: { id: number }) {
       <header className="page__header">
         <h1>{detail.data?.subdomain ?? `Website ${id}`}</h1>
         <div className="page__actions">
+          {detail.data !== undefined && <RestoreWebsiteButton website={detail.data} />}
           {detail.data !== undefined && <MoveWebsiteButton website={detail.data} />}
           <button type="button" className="button" onClick={detail.refetch} disabled={detail.loading}>
             Refresh

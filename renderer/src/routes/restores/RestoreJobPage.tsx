@@ -1,0 +1,188 @@
+import { useEffect, useState } from 'react';
+import type { RestoreAction, RestoreJob } from '../../../../shared/contract.ts';
+import { formatCount } from '../../../../shared/format.ts';
+import { call } from '../../api/client.ts';
+import { queryCache, useQuery, useSessionInfo } from '../../api/hooks.ts';
+import { useLiveJob } from '../../api/job-hooks.ts';
+import { usePolling } from '../../api/use-polling.ts';
+import { ErrorPanel } from '../../components/ErrorPanel.tsx';
+import { JobProgressBar } from '../../components/JobProgressBar.tsx';
+import { Loading } from '../../components/Loading.tsx';
+import { ModalDialog } from '../../components/ModalDialog.tsx';
+import { RestorePlanTable } from '../../components/restore/restore-steps.tsx';
+import { routeHref } from '../../router/routes.ts';
+import { restoreSummary, restoreTimeline } from '../../view/restore-wizard.ts';
+
+const POLL_MS = 1000;
+
+/** One restore job, followed live: its steps, rows loaded per table, verification, and the actions valid now. */
+export function RestoreJobPage({ jobId }: { jobId: string }) {
+  const query = useQuery('restores.get', { jobId });
+  const job = query.data;
+  const live = useLiveJob(jobId, { onEvent: () => query.refetch(), onEnd: () => query.refetch() });
+  usePolling(query.refetch, job?.state === 'running' && !live.following, POLL_MS);
+  const finished = job?.state === 'succeeded' || job?.state === 'rolled_back';
+  useEffect(() => {
+    if (!finished) return;
+    queryCache.invalidate('tenants.');
+    queryCache.invalidate('jobs.list');
+  }, [finished]);
+
+  return (
+    <div className="page" data-testid="restore-job">
+      <nav className="breadcrumbs" aria-label="Breadcrumb">
+        <a href={routeHref({ name: 'jobs' })}>Jobs</a> <span aria-hidden="true">/</span> <span aria-current="page">Restore {jobId.slice(0, 8)}</span>
+      </nav>
+      <header className="page__header">
+        <h1>
+          {job ? `Restore of website ${job.websiteId} into ${job.schema ? `${job.schema} on ` : ''}${job.target}` : 'Restore job'}{' '}
+          {job && (
+            <span className={`badge badge--${job.state}`} data-testid="restore-state">
+              {job.state.replace('_', ' ')}
+            </span>
+          )}
+        </h1>
+        <div className="page__actions">
+          {job && <RestoreActions job={job} following={live.following} onChanged={query.refetch} />}
+          <button type="button" className="button" onClick={query.refetch}>
+            Refresh
+          </button>
+        </div>
+      </header>
+      {query.error !== undefined && <ErrorPanel error={query.error} onRetry={query.refetch} />}
+      {job === undefined && query.error === undefined && <Loading label="Reading the restore job…" />}
+      {job && (
+        <>
+          <p className="move-summary" data-testid="restore-summary">
+            <strong>{restoreSummary(job)}</strong>
+          </p>
+          {live.following && <JobProgressBar event={live.progress} earlier={live.earlier} label="Restore" />}
+          <RestoreSteps job={job} />
+          <RestoreVerification job={job} />
+          <section className="card">
+            <h2 className="card__title">Plan</h2>
+            <RestorePlanTable plan={job.plan} />
+          </section>
+        </>
+      )}
+    </div>
+  );
+}
+
+function RestoreSteps({ job }: { job: RestoreJob }) {
+  return (
+    <section className="card">
+      <h2 className="card__title">Steps</h2>
+      <ol className="timeline" aria-label="Steps">
+        {restoreTimeline(job).map((s) => (
+          <li key={s.step} className={`timeline__step timeline__step--${s.status}`} aria-current={s.status === 'current' ? 'step' : undefined}>
+            <span className="timeline__label">{s.label}</span>
+            <span className="muted timeline__status">{s.status === 'todo' ? '' : s.status}</span>
+          </li>
+        ))}
+      </ol>
+      {job.progress.length > 0 && (
+        <p className="muted">
+          Loaded {formatCount(job.progress.reduce((n, t) => n + t.loadedRows, 0))} of {formatCount(job.progress.reduce((n, t) => n + t.archiveRows, 0))} rows, {job.progress.filter((t) => t.done).length} of{' '}
+          {job.progress.length} tables.
+        </p>
+      )}
+    </section>
+  );
+}
+
+function RestoreVerification({ job }: { job: RestoreJob }) {
+  if (job.tables.length === 0) return null;
+  const bad = job.tables.filter((t) => !t.ok);
+  return (
+    <section className="card" data-testid="restore-verification">
+      <h2 className="card__title">Verification</h2>
+      <p className={bad.length === 0 ? 'ok-text' : 'bad-text'}>
+        {bad.length === 0 ? `All ${job.tables.length} tables match the backup, row for row.` : `${bad.length} tables differ from the backup: the restore stopped before writes resumed.`}
+      </p>
+      <div className="table-scroll" tabIndex={0} role="region" aria-label="Verification per table">
+        <table className="table">
+          <thead>
+            <tr>
+              <th scope="col">Table</th>
+              <th scope="col" className="num">In the backup</th>
+              <th scope="col" className="num">Restored</th>
+              <th scope="col">Result</th>
+              <th scope="col">First differing keys</th>
+            </tr>
+          </thead>
+          <tbody>
+            {job.tables.map((t) => (
+              <tr key={t.table} data-table={t.table} className={t.ok ? undefined : 'row--bad'}>
+                <th scope="row" className="mono">{t.table}</th>
+                <td className="num">{formatCount(t.archiveRows)}</td>
+                <td className="num">{formatCount(t.targetRows)}</td>
+                <td>{t.ok ? <span className="badge badge--ok">OK</span> : <span className="badge badge--bad">differs</span>}</td>
+                <td className="mono">{t.firstDifferences.join(', ') || '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
+
+const ACTION_TEXT: Record<Exclude<RestoreAction, 'stop'>, { label: string; method: 'restores.resume' | 'restores.rollback' | 'restores.discard'; confirm: string | null }> = {
+  resume: { label: 'Resume', method: 'restores.resume', confirm: null },
+  rollback: { label: 'Roll back…', method: 'restores.rollback', confirm: 'Put the website back as it was before the restore. After a replace that succeeded, writes made since are lost.' },
+  discard: { label: 'Discard kept rows…', method: 'restores.discard', confirm: 'Drop what the restore kept aside (the rows from before a replace, or the side schema). The restore can no longer be rolled back.' },
+};
+
+/** Only the actions the core says are valid now; rollback and discard ask first. None for a read-only profile. */
+function RestoreActions({ job, following, onChanged }: { job: RestoreJob; following: boolean; onChanged: () => void }) {
+  const session = useSessionInfo();
+  const [confirming, setConfirming] = useState<Exclude<RestoreAction, 'stop'> | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+  if (session.data?.readOnly !== false) return null;
+  const perform = async (action: RestoreAction) => {
+    setConfirming(null);
+    setBusy(true);
+    setError(undefined);
+    try {
+      if (action === 'stop') await call('jobs.stop', { jobId: job.jobId });
+      else await call(ACTION_TEXT[action].method, { jobId: job.jobId });
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+      onChanged();
+    }
+  };
+  return (
+    <div className="move-actions" data-testid="restore-actions">
+      {following && job.actions.includes('stop') && (
+        <button type="button" className="button button--danger" disabled={busy} onClick={() => void perform('stop')}>
+          Stop
+        </button>
+      )}
+      {job.actions
+        .filter((a): a is Exclude<RestoreAction, 'stop'> => a !== 'stop')
+        .map((a) => (
+          <button key={a} type="button" className={a === 'resume' ? 'button button--primary' : 'button button--danger'} disabled={busy} data-action={a} onClick={() => (ACTION_TEXT[a].confirm ? setConfirming(a) : void perform(a))}>
+            {ACTION_TEXT[a].label}
+          </button>
+        ))}
+      {error !== undefined && <ErrorPanel error={error} />}
+      <ModalDialog open={confirming !== null} title={confirming ? `${ACTION_TEXT[confirming].label.replace('…', '')}?` : ''} onClose={() => setConfirming(null)} testId="restore-confirm-action">
+        {confirming && <p>{ACTION_TEXT[confirming].confirm}</p>}
+        <div className="modal__actions">
+          <button type="button" className="button" onClick={() => setConfirming(null)} autoFocus>
+            Keep it
+          </button>
+          {confirming && (
+            <button type="button" className="button button--danger-solid" onClick={() => void perform(confirming)} data-testid="restore-confirm-action-button">
+              {ACTION_TEXT[confirming].label.replace('…', '')}
+            </button>
+          )}
+        </div>
+      </ModalDialog>
+    </div>
+  );
+}
