@@ -87,6 +87,25 @@ describe('a restore that must not run', () => {
     }
   }, 60_000);
 
+  it('checks a partial unique index on the server, its predicate applied to both sides', async () => {
+    const [contact] = await f.sql('shard_1', `SELECT id, primary_email FROM pwb_contacts WHERE website_id = $1 AND primary_email IS NOT NULL ORDER BY id LIMIT 1`, [site]);
+    await f.sql('shard_1', `UPDATE pwb_contacts SET primary_email = primary_email || '.old' WHERE id = $1`, [contact.id]);
+    await f.sql('shard_1', `CREATE UNIQUE INDEX test_contacts_email ON pwb_contacts (primary_email) WHERE flags = 0`);
+    try {
+      // Another website's contact now has the archived address, but outside the index (flags 1): no collision.
+      await f.sql('shard_1', `INSERT INTO pwb_contacts (website_id, primary_email, flags, created_at, updated_at) VALUES ($1, $2, 1, now(), now())`, [other, contact.primary_email]);
+      const clear = await f.call('restores.preflight', { websiteId: site, path: archive, mode: 'replace' });
+      expect(clear.refusals).toEqual([]);
+      // Inside it (flags 0): the archived row (flags 0) would collide.
+      await f.sql('shard_1', `UPDATE pwb_contacts SET flags = 0 WHERE website_id = $1 AND primary_email = $2`, [other, contact.primary_email]);
+      const refusals = await refusedWith({ websiteId: site, path: archive, mode: 'replace' });
+      expect(refusals).toEqual([{ code: 'KEY_COLLISION', message: expect.stringMatching(new RegExp(`pwb_contacts .*test_contacts_email \\(primary_email\\), e\\.g\\. \\(${contact.primary_email.replace(/[.+]/g, '\\$&')}\\)`)) }]);
+    } finally {
+      await f.sql('shard_1', `DROP INDEX test_contacts_email`);
+      await f.sql('shard_1', `DELETE FROM pwb_contacts WHERE website_id = $1 AND primary_email = $2`, [other, contact.primary_email]);
+    }
+  }, 60_000);
+
   it('refuses an empty-place restore of a website that has rows, and a replace into another database', async () => {
     const rows = await refusedWith({ websiteId: site, path: archive, mode: 'empty', target: 'shard_2' });
     expect(rows.map((r) => r.code)).toEqual(['WEBSITE_HAS_ROWS']);
