@@ -267,7 +267,7 @@ describe('a custom archive streamed through a named pipe', () => {
 
 describe('the schema from the archive', () => {
   it('is what live introspection gives, field for field, in every format', async () => {
-    const handle = { query: (text: string) => db.pool.query(text) } as unknown as DatabaseHandle;
+    const handle = { query: (text: string, params?: unknown[]) => db.pool.query(text, params) } as unknown as DatabaseHandle;
     const live = await introspectDatabase(handle);
     for (const format of formats) {
       const archive = await openArchive(dumps[format]!);
