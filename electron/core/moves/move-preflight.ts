@@ -240,7 +240,7 @@ function uniqueKeys(t: ScopedTable): CatalogIndex[] {
       i.unique &&
       !i.columns.includes('(expression)') &&
       !(ownKey !== null && i.columns.includes(ownKey)) &&
-      !(parentKey !== null && parentKey.every((c) => i.columns.includes(c))),
+      !parentKey?.every((c) => i.columns.includes(c)),
   );
 }
 

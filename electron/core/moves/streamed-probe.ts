@@ -13,7 +13,7 @@ export interface ProbeColumn {
 /** The temporary table every probe streams into; gone with the probe's transaction. */
 export const PROBE_TABLE = 'shard_console_probe';
 
-export interface StreamedProbe<R extends pg.QueryResultRow> {
+export interface StreamedProbe {
   /** Rows of this SELECT, run on `from`, are streamed (binary COPY) into the probe table on `into`. */
   readonly select: string;
   readonly columns: readonly ProbeColumn[];
@@ -55,7 +55,7 @@ export async function withProbeSessions<T>(
  * transaction that is rolled back: nothing persists on either database, and nothing passes through the
  * console's memory but stream buffers.
  */
-export async function streamedProbe<R extends pg.QueryResultRow>(from: pg.ClientBase, into: pg.ClientBase, probe: StreamedProbe<R>): Promise<R[]> {
+export async function streamedProbe<R extends pg.QueryResultRow>(from: pg.ClientBase, into: pg.ClientBase, probe: StreamedProbe): Promise<R[]> {
   try {
     await into.query('BEGIN');
     await into.query(`CREATE TEMP TABLE ${PROBE_TABLE} (${columnDefinitions(probe.columns)}) ON COMMIT DROP`);

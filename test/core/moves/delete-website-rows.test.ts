@@ -88,7 +88,7 @@ async function clear(context: ConsoleContext, site: number, fenced: boolean): Pr
   await deleteWebsiteRows(context.pools.get('default'), catalog, tables, site, {
     batch: 3,
     fenced,
-    onDeleted: (table, n) => deleted.set(table, (deleted.get(table) ?? 0) + 1),
+    onDeleted: (table) => deleted.set(table, (deleted.get(table) ?? 0) + 1),
     onBatch: (table, b) => {
       if (table === 'pwb_tag_counts') batches.push([b.picked, b.deleted]);
     },

@@ -27,7 +27,7 @@ let site: number;
 
 function cli(args: string[], failpoint?: string) {
   return new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>((resolve) => {
-    const child = execFile(process.execPath, [bin, ...args, '--profile', pc.cluster.profilePath], { env: { ...pc.env, SHARD_CONSOLE_FAILPOINT: failpoint ?? '' } }, (error, stdout, stderr) => {
+    const child = execFile(process.execPath, [bin, ...args, '--profile', pc.cluster.profilePath], { env: { ...pc.env, SHARD_CONSOLE_FAILPOINT: failpoint ?? '' } }, (_error, stdout, stderr) => {
       resolve({ code: child.exitCode, signal: child.signalCode, stdout, stderr });
     });
   });
