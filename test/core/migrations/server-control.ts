@@ -31,12 +31,27 @@ async function untilRefused(port: number, password: string): Promise<void> {
   throw new Error(`server on port ${port} did not stop`);
 }
 
+/** Until the postmaster has exited: refusing connections comes first, releasing the port and data folder later. */
+async function untilExited(pid: number): Promise<void> {
+  for (let i = 0; i < 200; i += 1) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`postmaster ${pid} did not exit`);
+}
+
 export async function stopServer(cluster: TestCluster, name: string): Promise<void> {
   const server = cluster.servers.find((s) => s.name === name)!;
   const pid = await postmasterPid(path.join(cluster.dir, name));
   // SIGINT is PostgreSQL's "fast shutdown": connections are cut, nothing is lost.
   process.kill(pid, 'SIGINT');
   await untilRefused(server.port, cluster.password);
+  // A restart before the old postmaster is gone fails (port and postmaster.pid still held).
+  await untilExited(pid);
 }
 
 export async function restartServer(cluster: TestCluster, name: string): Promise<{ stop(): Promise<void> }> {
