@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadProfile } from '../../electron/core/config/load-profile.ts';
 import { memorySecretStore } from '../../electron/core/config/secret-store.ts';
 import { openConsole, type ConsoleContext } from '../../electron/core/console-context.ts';
+import { detachedCall, type CallContext } from '../../electron/core/call-context.ts';
 import { createHandlers } from '../../electron/core/dispatch/handlers.ts';
 import { contract, type MethodName } from '../../shared/contract.ts';
 import { startPrivateCluster, type PrivateCluster } from '../support/private-cluster.ts';
@@ -66,6 +67,29 @@ function laterReadMethods(): Array<[MethodName, unknown]> {
     // backup.create reads only, but needs a pg_dump as new as the servers (18 here; the machine has 15): its own tests cover it.
     .filter((m) => !contract[m].mutates && !KNOWN_READS.has(m) && m !== 'backup.create' && handlers[m] !== undefined && contract[m].params.safeParse({}).success)
     .map((m) => [m, {}]);
+}
+
+/**
+ * Every method that changes a cluster, with params its schema accepts, listed here rather than read from
+ * the contract's `mutates` flags: a flag dropped by mistake fails this test instead of leaving the
+ * refusal to whichever service happens to check on its own.
+ */
+function changeCalls(): Array<[MethodName, unknown]> {
+  const other = website.shard === 'shard_1' ? 'shard_2' : 'shard_1';
+  const job = { jobId: '7d1c2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f' };
+  return [
+    ['cluster.addShard', { name: 'shard_9', url: 'postgres://postgres@127.0.0.1:1/pwb_x' }],
+    ['migrations.up', {}],
+    ['moves.start', { websiteId: website.id, target: other }],
+    ['moves.resume', job],
+    ['moves.rollback', job],
+    ['moves.cancel', job],
+    ['restores.start', { websiteId: website.id, path: join(pc.cluster.dir, 'no-backup-here'), mode: 'replace' }],
+    ['restores.resume', job],
+    ['restores.rollback', job],
+    ['restores.discard', job],
+    ['restores.dropSchema', { schema: 'restore_probe' }],
+  ];
 }
 
 function readCommands(): string[][] {
@@ -132,6 +156,13 @@ afterAll(async () => {
 });
 
 describe('a read-only profile whose role could write', () => {
+  it('refuses exactly the methods listed as changes, each with params its schema accepts', () => {
+    const listed = changeCalls();
+    for (const [method, params] of listed) expect(contract[method].params.safeParse(params).success, method).toBe(true);
+    const flagged = (Object.keys(contract) as MethodName[]).filter((m) => contract[m].mutates);
+    expect([...new Set(listed.map(([m]) => m))].sort()).toEqual(flagged.sort());
+  });
+
   it('covers every read method of the contract', () => {
     const read = (Object.keys(contract) as MethodName[]).filter((m) => !contract[m].mutates);
     const called = new Set(readCalls().map(([m]) => m));
@@ -172,15 +203,28 @@ describe('a read-only profile whose role could write', () => {
       const before = await clusterState(source);
       expect(Object.keys(before)).toContain('default table shard_console.size_snapshots');
       await runEveryRead();
-      for (const [method, params] of [
-        ['moves.start', { websiteId: website.id, target: 'shard_2' }],
-        ['migrations.up', {}],
-        ['cluster.addShard', { name: 'shard_9', url: 'postgres://postgres@127.0.0.1:1/pwb_x' }],
-        ['moves.cancel', { jobId: '7d1c2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f' }],
-      ] as const) {
+      for (const [method, params] of changeCalls()) {
         const answer = await t.rpc(method, params);
         expect(answer.status, method).toBe(403);
         expect(JSON.parse(answer.body).error.code, method).toBe('READ_ONLY');
+        // Refused by the dispatcher, before the handler: the services' own refusal (below) answers
+        // READ_ONLY too, but names the profile instead of the method.
+        expect(await t.ipc(method, params), method).toMatchObject({ ok: false, error: { code: 'READ_ONLY', target: method } });
+      }
+      // Behind the dispatcher each service refuses on its own, naming the profile: a handler reached directly changes nothing either.
+      const handlers = createHandlers(ctx) as Partial<Record<MethodName, (params: unknown, call: CallContext) => Promise<unknown>>>;
+      for (const [method, params] of changeCalls()) {
+        await expect(handlers[method]!(contract[method].params.parse(params), detachedCall('test')), method).rejects.toMatchObject({ code: 'READ_ONLY', target: profilePath });
+      }
+      // The CLI builds its own dispatcher: a restore and a move from the command line are refused by it too.
+      for (const [method, args] of [
+        ['restores.start', ['restore', String(website.id), '--from', join(pc.cluster.dir, 'no-backup-here'), '--replace', '--yes']],
+        ['restores.dropSchema', ['restore', 'drop-schema', 'restore_probe']],
+        ['moves.start', ['move', String(website.id), '--to', website.shard === 'shard_1' ? 'shard_2' : 'shard_1', '--yes']],
+      ] as const) {
+        const answer = await t.cli(['--json', '--profile', profilePath, ...args]);
+        expect(answer.code, `${args.join(' ')}: ${answer.stderr}`).toBe(1);
+        expect(JSON.parse(answer.stdout).error, args.join(' ')).toMatchObject({ code: 'READ_ONLY', target: method });
       }
       expect(await clusterState(source)).toEqual(before);
 
