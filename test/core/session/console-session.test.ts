@@ -146,6 +146,8 @@ describe('saving a profile from the form', () => {
     const opened = await call('profiles.open', { source: { kind: 'profile', path } });
     expect(opened.readOnly).toBe(true);
     expect((await call('tenants.list', { limit: 1 })).total).toBeGreaterThan(0);
+    // The app's own dispatcher refuses a change before its handler runs (the service would name the profile, not the method).
+    expect(await fails('migrations.up', {})).toMatchObject({ code: 'READ_ONLY', target: 'migrations.up' });
   });
 
   it('refuses a form without a primary or with a shard named twice, writing nothing', async () => {
