@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,8 +12,12 @@ import { errorCodes, type ErrorCode } from '../../../shared/errors.ts';
 
 let bridge: HttpBridge;
 const calls: Array<{ method: string; params: unknown }> = [];
-const dispatch: Dispatch = async (method, params) => {
+const dispatch: Dispatch = async (method, params, call) => {
   calls.push({ method, params });
+  if (method === 'wait') {
+    await new Promise((resolve) => call?.signal?.addEventListener('abort', resolve, { once: true }));
+    return { ok: false, error: { code: 'CANCELLED', message: 'stopped' } };
+  }
   if (method === 'nope') return { ok: false, error: { code: 'UNKNOWN_METHOD', message: 'no such method' } };
   if (method === 'fail') return { ok: false, error: { code: (params as { code: ErrorCode }).code, message: 'refused' } };
   return { ok: true, result: { echoed: params } } as never;
@@ -86,6 +90,7 @@ describe('HTTP bridge', () => {
     expect(page.status).toBe(200);
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
     expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(page.headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY', 'referrer-policy': 'no-referrer' });
     // Plain `..` never reaches the server's folder logic (the URL parser drops it): the page comes back.
     expect((await send('/../../../../etc/passwd')).body).toBe(page.body);
     // %-escaped, it does: refused with 403, whatever the file.
@@ -113,6 +118,26 @@ describe('HTTP bridge hardening', () => {
     const page = await send('/%E0%A4%A');
     expect(page.status).toBe(400);
     expect(calls.length).toBe(before);
+  });
+
+  it('cancels a call in flight only by POST with the token from our own origin', async () => {
+    const running = send('/rpc/wait', { method: 'POST', headers: { ...withToken(), 'x-call-id': 'slow-1' }, body: '{}' });
+    await vi.waitFor(() => expect(calls.at(-1)?.method).toBe('wait'));
+    for (const [label, init, status] of [
+      ['no token', { method: 'POST', headers: json, body: '{}' }, 401],
+      ['a wrong token', { method: 'POST', headers: { ...json, authorization: 'Bearer nope' }, body: '{}' }, 401],
+      ['another origin', { method: 'POST', headers: { ...withToken(), origin: 'https://evil.example' }, body: '{}' }, 403],
+      ['GET', { method: 'GET', headers: withToken() }, 405],
+    ] as const) {
+      expect((await send('/cancel/slow-1', init)).status, label).toBe(status);
+    }
+    let settled = false;
+    void running.then(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(settled, 'a refused cancel stopped the call').toBe(false);
+    const cancel = await send('/cancel/slow-1', { method: 'POST', headers: withToken(), body: '{}' });
+    expect(JSON.parse(cancel.body)).toEqual({ ok: true, result: { cancelled: true } });
+    expect(JSON.parse((await running).body)).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
   });
 
   it('answers each error envelope with the status of its code, keeping the envelope', async () => {
