@@ -61,6 +61,8 @@ export const profileFormSchema = z
     migrationsDir: pathParam.nullable(),
     /** pg_dump per PostgreSQL major, e.g. {"15": "/usr/lib/postgresql/15/bin/pg_dump"}. */
     pgDump: z.record(z.string().regex(/^\d{1,2}$/), pathParam),
+    /** The role the query console connects as on every database (recommended: SELECT only); null: each database's user. */
+    queryRole: z.object({ user: z.string().min(1).max(63), password: passwordFieldSchema }).strict().nullable().default(null),
   })
   .strict();
 export type ProfileForm = z.infer<typeof profileFormSchema>;

@@ -14,6 +14,7 @@ export function buildResolvedProfile(input: {
   migrationsDir?: string | undefined;
   backupDir?: string | undefined;
   pgDumpPaths?: Readonly<Record<string, string>> | undefined;
+  queryRole?: ResolvedProfile['queryRole'] | undefined;
   readOnly?: boolean | undefined;
   pool?: ProfileFile['pool'];
 }): ResolvedProfile {
@@ -29,6 +30,7 @@ export function buildResolvedProfile(input: {
     ...(input.migrationsDir === undefined ? {} : { migrationsDir: input.migrationsDir }),
     ...(input.backupDir === undefined ? {} : { backupDir: input.backupDir }),
     ...(input.pgDumpPaths === undefined ? {} : { pgDumpPaths: { ...input.pgDumpPaths } }),
+    ...(input.queryRole === undefined ? {} : { queryRole: { ...input.queryRole } }),
     readOnly: input.readOnly ?? false,
     pool: {
       max: input.pool?.max ?? DEFAULT_POOL.max,

@@ -16,5 +16,6 @@ function literalPasswordsIn(entry: ConnectionEntry, path: string): string[] {
 export function findLiteralPasswords(profile: ProfileFile): string[] {
   const found = profile.primary === undefined ? [] : literalPasswordsIn(profile.primary, 'primary');
   for (const [name, entry] of Object.entries(profile.shards ?? {})) found.push(...literalPasswordsIn(entry, `shards.${name}`));
+  if (profile.queryRole !== undefined) found.push(...literalPasswordsIn(profile.queryRole, 'queryRole'));
   return found;
 }

@@ -90,7 +90,15 @@ export async function loadProfile(path: string, options: LoadProfileOptions): Pr
     databases.set(name, buildDatabaseTarget(merged, { name, origin: `${basename(path)}: ${entry}`, file: path, entry }, options.env));
   }
 
+  let queryRole: ResolvedProfile['queryRole'];
+  if (profile.queryRole !== undefined) {
+    const { user, ...password } = profile.queryRole;
+    const parts = await resolveConnectionEntry({ user, ...password }, { file: path, entry: 'queryRole', env: options.env, secrets });
+    queryRole = { user: parts.user ?? user, password: parts.password };
+  }
+
   return buildResolvedProfile({
+    queryRole,
     name: profile.name === undefined ? basename(path, extname(path)) : expand(profile.name, 'name'),
     source: path,
     databases: [...databases.values()],

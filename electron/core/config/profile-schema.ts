@@ -55,6 +55,15 @@ export const profileFileSchema = z
     backupDir: z.string().min(1).optional(),
     /** pg_dump per PostgreSQL major version, e.g. {"15": "/usr/lib/postgresql/15/bin/pg_dump"} (the file or its bin folder), before PATH and the usual install folders. */
     pgDump: z.record(z.string().regex(/^\d{1,2}$/), z.string().min(1)).optional(),
+    /**
+     * The role the query console connects as on every database, instead of each database's own user.
+     * Recommended: one granted SELECT only. READ ONLY transactions stop writes made through SQL but are no
+     * security boundary against functions with side effects; a role's privileges are.
+     */
+    queryRole: z
+      .object({ user: z.string().min(1), password: z.string().optional(), passwordSecret: z.string().optional() })
+      .strict()
+      .optional(),
     /** Refuse every mutating method (moves, migrations, shard add): for inspection-only consoles. */
     readOnly: z.boolean().optional(),
     pool: z
@@ -101,6 +110,8 @@ export interface ResolvedProfile {
   readonly backupDir?: string;
   /** Major version -> pg_dump path, absolute. */
   readonly pgDumpPaths?: Readonly<Record<string, string>>;
+  /** The query console's role on every database, password resolved; absent: each database's own user. */
+  readonly queryRole?: { readonly user: string; readonly password: string | undefined };
   readonly readOnly: boolean;
   readonly pool: { readonly max: number; readonly connectTimeoutMs: number; readonly statementTimeoutMs: number };
 }

@@ -13,6 +13,8 @@ export interface QueryPoolsOptions {
   readonly connectTimeoutMs: number;
   readonly max?: number;
   readonly applicationName?: string;
+  /** The profile's query role (user and password), read at each pool's creation; absent: each database's own user. */
+  readonly role?: () => { readonly user: string; readonly password: string | undefined } | undefined;
 }
 
 /**
@@ -29,7 +31,10 @@ export class QueryPools {
   }
 
   pool(target: DatabaseTarget): pg.Pool {
-    const key = JSON.stringify([target.host, target.port, target.database, target.user, target.ssl]);
+    const role = this.#options.role?.();
+    const user = role?.user ?? target.user;
+    const password = role ? role.password : target.password;
+    const key = JSON.stringify([target.host, target.port, target.database, user, target.ssl]);
     const existing = this.#pools.get(target.name);
     if (existing?.key === key) return existing.pool;
     if (existing) void existing.pool.end().catch(() => {});
@@ -37,8 +42,8 @@ export class QueryPools {
       host: target.host,
       port: target.port,
       database: target.database,
-      user: target.user,
-      password: target.password,
+      user,
+      password,
       ssl: sslOption(target.ssl),
       max: this.#options.max ?? QUERY_POOL_MAX,
       connectionTimeoutMillis: this.#options.connectTimeoutMs,

@@ -17,7 +17,7 @@ export class QueryService {
   constructor(ctx: ConsoleContext, options: { keepOpenMs?: number } = {}) {
     this.engine = Object.freeze({
       ctx,
-      pools: new QueryPools({ connectTimeoutMs: ctx.profile.pool.connectTimeoutMs }),
+      pools: new QueryPools({ connectTimeoutMs: ctx.profile.pool.connectTimeoutMs, role: () => ctx.profile.queryRole }),
       typeNames: new TypeNameCache(),
       openRuns: new OpenRunRegistry(QUERY_POOL_MAX),
       keepOpenMs: options.keepOpenMs ?? DEFAULT_KEEP_OPEN_MS,

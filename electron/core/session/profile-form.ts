@@ -12,7 +12,10 @@ import { locateUrlPassword } from '../config/url-password.ts';
  * password never reaches the file: the caller stores it and passes the secret name that replaces it.
  */
 
-/** The keychain entry a typed password of this profile's database is stored under. */
+/** The shard-like key a typed query-role password is stored under (never a shard name: those are identifiers). */
+export const QUERY_ROLE_KEY = 'query-role';
+
+/** The keychain entry a typed password of this profile's database (or its query role) is stored under. */
 export function secretNameFor(profileName: string, shard: string): string {
   return `shard-console/${profileName}/${shard}`;
 }
@@ -70,6 +73,7 @@ export function profileFileOf(form: ProfileForm, storedSecrets: ReadonlyMap<stri
     ...(form.backupDir ? { backupDir: form.backupDir } : {}),
     ...(Object.keys(form.pgDump).length > 0 ? { pgDump: { ...form.pgDump } } : {}),
     ...(form.readOnly ? { readOnly: true } : {}),
+    ...(form.queryRole ? { queryRole: { user: form.queryRole.user, ...passwordEntry(form.queryRole.password, storedSecrets.get(QUERY_ROLE_KEY)) } } : {}),
   };
 }
 
@@ -123,5 +127,6 @@ export function profileFormOf(file: ProfileFile, path: string, fallbackName: str
     backupDir: file.backupDir ?? null,
     migrationsDir: file.migrationsDir ?? null,
     pgDump: { ...(file.pgDump ?? {}) },
+    queryRole: file.queryRole ? { user: file.queryRole.user, password: passwordField(file.queryRole, undefined) } : null,
   };
 }

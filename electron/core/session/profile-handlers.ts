@@ -10,7 +10,7 @@ import type { SecretStore } from '../config/secret-store.ts';
 import { writeProfile } from '../config/write-profile.ts';
 import type { HandlersFor } from '../dispatch/handlers.ts';
 import type { ConsoleSession } from './console-session.ts';
-import { checkProfileForm, profileFileOf, profileFormOf, secretNameFor } from './profile-form.ts';
+import { QUERY_ROLE_KEY, checkProfileForm, profileFileOf, profileFormOf, secretNameFor } from './profile-form.ts';
 import { testConnection } from './test-connection.ts';
 
 const SECRET_NOTES = {
@@ -58,7 +58,7 @@ async function readProfileForm(path: string): Promise<ProfileForm> {
 async function saveProfile(session: ConsoleSession, path: string, form: ProfileForm, overwrite: boolean) {
   const absolute = resolve(path);
   checkProfileForm(form);
-  const typed = form.databases.filter((d) => d.password.kind === 'typed');
+  const typed = [...form.databases, ...(form.queryRole ? [{ shard: QUERY_ROLE_KEY, password: form.queryRole.password }] : [])].filter((d) => d.password.kind === 'typed');
   const names = new Map(typed.map((d) => [d.shard, secretNameFor(form.name, d.shard)]));
   checkProfileFile(profileFileOf(form, names), absolute);
   const store = session.options.secrets as Partial<SecretStore>;

@@ -3,7 +3,7 @@ import type { FormEvent } from 'react';
 import type { ProfileForm } from '../../../shared/contract.ts';
 import { call } from '../api/client.ts';
 import { openProfile, useProfilesList } from '../api/profile-hooks.ts';
-import { DatabaseRow } from '../components/profiles/DatabaseRow.tsx';
+import { DatabaseRow, PasswordInput } from '../components/profiles/DatabaseRow.tsx';
 import { ErrorPanel } from '../components/ErrorPanel.tsx';
 import { Loading } from '../components/Loading.tsx';
 import { routeHref } from '../router/routes.ts';
@@ -114,7 +114,7 @@ function ProfileFormBody({ initial, path, profilesDir, secretStorage, secretNote
           </button>
         </div>
       </section>
-      <ClusterSettings form={form} set={set} />
+      <ClusterSettings form={form} set={set} secretStorage={secretStorage} />
       <section className="card form" aria-labelledby="save-heading">
         <h2 id="save-heading" className="card__title">Save</h2>
         <label className="field">
@@ -151,7 +151,7 @@ function ProfileFormBody({ initial, path, profilesDir, secretStorage, secretNote
 }
 
 /** Tenant keys, global tables, the database.yml import and the folders and tools the console uses. */
-function ClusterSettings({ form, set }: { form: ProfileForm; set: (patch: Partial<ProfileForm>) => void }) {
+function ClusterSettings({ form, set, secretStorage }: { form: ProfileForm; set: (patch: Partial<ProfileForm>) => void; secretStorage: 'keychain' | 'none' }) {
   const [pgDump, setPgDump] = useState(Object.entries(form.pgDump).map(([major, path]) => `${major}=${path}`).join('\n'));
   const readPgDump = (text: string) => {
     setPgDump(text);
@@ -193,10 +193,34 @@ function ClusterSettings({ form, set }: { form: ProfileForm; set: (patch: Partia
         <span className="field__label">Migrations folder with global/ and tenant/ (empty: PWB's bundled schema)</span>
         <input className="input mono" value={form.migrationsDir ?? ''} onChange={(e) => set({ migrationsDir: e.target.value.trim() === '' ? null : e.target.value.trim() })} />
       </label>
+      <QueryRoleFields form={form} set={set} secretStorage={secretStorage} />
       <label className="field">
         <span className="field__label">pg_dump per PostgreSQL major, one per line: 15=/usr/lib/postgresql/15/bin/pg_dump</span>
         <textarea className="input mono" rows={2} value={pgDump} onChange={(e) => readPgDump(e.target.value)} data-testid="pg-dump-paths" />
       </label>
     </section>
+  );
+}
+
+/** The query console's own role on every database: recommended SELECT-only, since READ ONLY is no boundary against side effects. */
+function QueryRoleFields({ form, set, secretStorage }: { form: ProfileForm; set: (patch: Partial<ProfileForm>) => void; secretStorage: 'keychain' | 'none' }) {
+  const role = form.queryRole;
+  return (
+    <fieldset className="field">
+      <legend className="field__label">Query console role (recommended: one granted SELECT only; the console itself keeps each database's user)</legend>
+      <label className="checkbox">
+        <input type="checkbox" checked={role !== null} onChange={(e) => set({ queryRole: e.target.checked ? { user: 'shard_console_reader', password: { kind: 'none' } } : null })} /> Connect the
+        query console as its own role
+      </label>
+      {role !== null && (
+        <div className="database-row__fields">
+          <label className="field">
+            <span className="field__label">Role</span>
+            <input className="input mono" value={role.user} onChange={(e) => set({ queryRole: { ...role, user: e.target.value.trim() } })} />
+          </label>
+          <PasswordInput id="query-role-password" password={role.password} secretStorage={secretStorage} onChange={(password) => set({ queryRole: { ...role, password } })} />
+        </div>
+      )}
+    </fieldset>
   );
 }

@@ -20,6 +20,7 @@ export function blankProfile(): ProfileForm {
     backupDir: null,
     migrationsDir: null,
     pgDump: {},
+    queryRole: null,
   };
 }
 
@@ -60,6 +61,7 @@ export function formProblems(form: ProfileForm, secretStorage: 'keychain' | 'non
     if (d.password.kind === 'env' && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(d.password.variable)) problems.push(`${d.shard}: "${d.password.variable}" is not an environment variable name.`);
   }
   if (form.rails !== null && (form.rails.file.trim() === '' || form.rails.environment.trim() === '')) problems.push('Give the database.yml file and its environment, or remove the database.yml import.');
+  if (form.queryRole?.password.kind === 'typed' && secretStorage === 'none') problems.push('Query role: this console keeps no typed password; give it as an environment variable reference.');
   if (form.tenantKeys.length === 0) problems.push('Give at least one tenant key column (website_id).');
   return problems;
 }

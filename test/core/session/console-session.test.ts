@@ -46,6 +46,7 @@ function clusterForm(name: string, password: (shard: string) => DatabaseForm['pa
     backupDir: null,
     migrationsDir: null,
     pgDump: {},
+    queryRole: null,
   };
 }
 
@@ -130,8 +131,10 @@ describe('saving a profile from the form', () => {
     const keychain: SecretStore = memorySecretStore();
     const { dataDir, call, fails } = await newSession({ secrets: keychain, secretStorage: 'keychain', env: {} });
     const path = join(dataDir, 'profiles', 'kept.json');
-    const saved = await call('profiles.save', { path, form: clusterForm('kept', () => ({ kind: 'typed', value: testCluster().password })) });
-    expect(saved.storedSecrets).toEqual(testCluster().servers.map((s) => `shard-console/kept/${s.name}`));
+    const form = { ...clusterForm('kept', () => ({ kind: 'typed' as const, value: testCluster().password })), queryRole: { user: 'reader', password: { kind: 'typed' as const, value: 'query-Pw-1' } } };
+    const saved = await call('profiles.save', { path, form });
+    expect(saved.storedSecrets).toEqual([...testCluster().servers.map((s) => `shard-console/kept/${s.name}`), 'shard-console/kept/query-role']);
+    expect(await keychain.get('shard-console/kept/query-role')).toBe('query-Pw-1');
     const text = await readFile(path, 'utf8');
     expect(text).not.toContain(testCluster().password);
     expect(text).toContain('"passwordSecret": "shard-console/kept/default"');
@@ -139,9 +142,10 @@ describe('saving a profile from the form', () => {
 
     const read = await call('profiles.read', { path });
     expect(read.form.databases[0]?.password).toEqual({ kind: 'secret', name: 'shard-console/kept/default' });
+    expect(read.form.queryRole).toEqual({ user: 'reader', password: { kind: 'secret', name: 'shard-console/kept/query-role' } });
     // Not replaced by accident.
     expect(await fails('profiles.save', { path, form: read.form })).toMatchObject({ code: 'ACTION_NOT_ALLOWED' });
-    await call('profiles.save', { path, form: { ...read.form, readOnly: true }, overwrite: true });
+    await call('profiles.save', { path, form: { ...read.form, readOnly: true, queryRole: null }, overwrite: true });
     // The environment has no SC_TEST_PASSWORD here: the keychain is what opens it.
     const opened = await call('profiles.open', { source: { kind: 'profile', path } });
     expect(opened.readOnly).toBe(true);

@@ -68,7 +68,7 @@ function Field({ id, label, children }: { id: string; label: string; children: R
 }
 
 /** Password: none, an environment variable, the keychain entry already named, or typed (kept by the keychain on save). */
-function PasswordInput({ id, password, secretStorage, onChange }: { id: string; password: PasswordField; secretStorage: 'keychain' | 'none'; onChange: (p: PasswordField) => void }) {
+export function PasswordInput({ id, password, secretStorage, onChange }: { id: string; password: PasswordField; secretStorage: 'keychain' | 'none'; onChange: (p: PasswordField) => void }) {
   const kinds: Array<[PasswordField['kind'], string]> = [
     ['none', 'None (.pgpass, trust or peer)'],
     ['env', 'Environment variable'],

@@ -1,0 +1,89 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadProfile } from '../../../electron/core/config/load-profile.ts';
+import type { ConsoleContext } from '../../../electron/core/console-context.ts';
+import { callMethod } from '../../support/test-console.ts';
+import { startPrivateCluster, type PrivateCluster } from '../../support/private-cluster.ts';
+
+/*
+ * A profile's queryRole: the query console connects as it on every database, the rest of the console as
+ * each database's own user. READ ONLY is no boundary against a function with side effects; the role's
+ * privileges are: pg_terminate_backend ends a session for the console's (superuser) user inside a READ
+ * ONLY transaction, and is refused for a SELECT-only role.
+ */
+
+const READER_PASSWORD = 'query-Reader-9d1f27ce';
+let pc: PrivateCluster;
+let ctx: ConsoleContext;
+let profilePath: string;
+
+beforeAll(async () => {
+  pc = await startPrivateCluster({ websites: 4 });
+  for (const server of pc.cluster.servers) {
+    const c = await pc.client(server.name);
+    await c.query(`CREATE ROLE query_reader LOGIN PASSWORD '${READER_PASSWORD}'`);
+    await c.query(`GRANT CONNECT ON DATABASE ${server.database} TO query_reader`);
+    await c.query('GRANT USAGE ON SCHEMA public TO query_reader');
+    await c.query('GRANT SELECT ON ALL TABLES IN SCHEMA public TO query_reader');
+    await c.end();
+  }
+  const profile = JSON.parse(await readFile(pc.cluster.profilePath, 'utf8'));
+  profilePath = path.join(pc.cluster.dir, 'query-role-profile.json');
+  await writeFile(profilePath, JSON.stringify({ ...profile, queryRole: { user: 'query_reader', password: '${SC_QUERY_PASSWORD}' } }));
+  ctx = await pc.open(profilePath, { ...pc.env, SC_QUERY_PASSWORD: READER_PASSWORD });
+}, 180_000);
+afterAll(async () => {
+  await ctx?.close();
+  await pc?.stop();
+});
+
+/** A session of the console's own user, idle, for a query to try to end. */
+async function bystander(): Promise<{ client: pg.Client; pid: number }> {
+  const client = await pc.client('shard_1');
+  const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+  client.on('error', () => {});
+  return { client, pid };
+}
+
+describe('the query role', () => {
+  it('is who the query console is on every database, while the console itself stays its own user', async () => {
+    const result = await callMethod(ctx, 'query.run', { sql: 'SELECT current_user AS who', target: { kind: 'all' } });
+    expect(result.rows.map((r) => [r.database, r.values[0]])).toEqual(pc.cluster.servers.map((s) => [s.name, 'query_reader']));
+    const own = await ctx.pools.primary().query<{ who: string }>('SELECT current_user AS who');
+    expect(own.rows[0]!.who).not.toBe('query_reader');
+  });
+
+  it('stops what READ ONLY does not: ending another session is refused for the role', async () => {
+    const victim = await bystander();
+    try {
+      const result = await callMethod(ctx, 'query.run', { sql: `SELECT pg_terminate_backend(${victim.pid}) AS ended`, target: { kind: 'databases', names: ['shard_1'] } });
+      expect(result.databases[0]?.error).toMatchObject({ sqlstate: '42501' });
+      expect((await victim.client.query<{ one: number }>('SELECT 1 AS one')).rows[0]!.one).toBe(1);
+    } finally {
+      await victim.client.end().catch(() => {});
+    }
+  });
+
+  it('without a query role, the same statement in a READ ONLY transaction ends the session: the reason the role exists', async () => {
+    const plain = await pc.open(pc.cluster.profilePath, pc.env);
+    const victim = await bystander();
+    try {
+      const result = await callMethod(plain, 'query.run', { sql: `SELECT pg_terminate_backend(${victim.pid}) AS ended`, target: { kind: 'databases', names: ['shard_1'] } });
+      expect(result.rows[0]?.values[0]).toBe(true);
+      await expect(victim.client.query('SELECT 1')).rejects.toThrow();
+    } finally {
+      await victim.client.end().catch(() => {});
+      await plain.close();
+    }
+  });
+
+  it('takes its password only as a ${VAR} reference or a keychain name, as every other password', async () => {
+    const clear = path.join(pc.cluster.dir, 'clear-query-role.json');
+    await writeFile(clear, JSON.stringify({ ...JSON.parse(await readFile(profilePath, 'utf8')), queryRole: { user: 'query_reader', password: READER_PASSWORD } }));
+    const error = await loadProfile(clear, { env: pc.env }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('queryRole.password') });
+    expect(String((error as Error).message)).not.toContain(READER_PASSWORD);
+  });
+});
