@@ -80,14 +80,18 @@ vi.mock('electron', () => electron.module);
 
 describe('window security settings', () => {
   it('pins contextIsolation, sandbox and no nodeIntegration', () => {
-    expect(secureWebPreferences('/p.cjs')).toMatchObject({
+    // Every key, so a setting dropped (Electron's default may be the unsafe one) fails here.
+    expect(secureWebPreferences('/p.cjs')).toEqual({
+      preload: '/p.cjs',
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
       nodeIntegrationInWorker: false,
       nodeIntegrationInSubFrames: false,
       webSecurity: true,
+      allowRunningInsecureContent: false,
       webviewTag: false,
+      spellcheck: false,
     });
   });
 
@@ -95,6 +99,10 @@ describe('window security settings', () => {
     expect(isAppUrl(`${appUrl}#/tenants`, appUrl)).toBe(true);
     expect(isAppUrl('https://evil.example/', appUrl)).toBe(false);
     expect(isAppUrl('file:///etc/passwd', appUrl)).toBe(false);
+    // The app's path on another host or scheme: a file:// host is a network share on Windows.
+    expect(isAppUrl(appUrl.replace('file:///', 'file://evil.example/'), appUrl)).toBe(false);
+    expect(isAppUrl(appUrl.replace('file:///', 'https://evil.example/'), appUrl)).toBe(false);
+    expect(isTrustedSender({ url: appUrl.replace('file:///', 'file://evil.example/'), parent: null }, appUrl)).toBe(false);
     expect(isTrustedSender({ url: appUrl, parent: null }, appUrl)).toBe(true);
     expect(isTrustedSender({ url: appUrl, parent: {} }, appUrl)).toBe(false);
     expect(isTrustedSender({ url: 'https://evil.example/', parent: null }, appUrl)).toBe(false);
