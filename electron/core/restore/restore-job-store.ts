@@ -28,8 +28,6 @@ export interface RestoreDetail {
   progress: RestoreJob['progress'];
   /** Per table, the archive side of verification, saved as each table's load commits. */
   archiveDigests: Record<string, { rows: number; hash: string }>;
-  /** Per table, the rows read back from the target as its load committed (verify reads again what is missing). */
-  targetDigests?: Record<string, { rows: number; hash: string }>;
   verification: RestoreJob['tables'];
   verified: boolean;
   discarded: boolean;

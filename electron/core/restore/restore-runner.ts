@@ -61,7 +61,7 @@ async function setUp(ctx: ConsoleContext, lock: pg.PoolClient, jobId: string, de
   let saving: Promise<void> = Promise.resolve();
   const save = () => (saving = saving.catch(() => {}).then(() => saveDetail(ctx.pools.primary(), jobId, detail)));
   const replica = await withSession(target, maySkipTriggers);
-  return { ctx, lock, jobId, detail, job, target, catalog, scoped, tables, home, replica, archive, save };
+  return { ctx, lock, jobId, detail, job, target, catalog, scoped, tables, home, replica, archive, save, readBack: { found: null } };
 }
 
 /**

@@ -36,6 +36,11 @@ export interface RunState {
   readonly home: { readonly handle: DatabaseHandle; readonly catalog: DatabaseCatalog; readonly scoped: readonly ScopedTable[] };
   readonly replica: boolean;
   readonly archive: () => Promise<PgDumpArchive>;
+  /**
+   * The target's digests read back as each table's load committed, in this run: a resumed job (whose
+   * load ran in another process, with the website fenced since) reads them again at the verify step.
+   */
+  readonly readBack: { found: Record<string, { rows: number; hash: string }> | null };
   /** Saves the detail (queued behind saves still running). */
   readonly save: () => Promise<void>;
 }
@@ -67,7 +72,7 @@ async function load(s: RunState): Promise<void> {
     await clearTarget(s);
   }
   s.detail.archiveDigests = {};
-  s.detail.targetDigests = {};
+  s.readBack.found = null;
   s.detail.progress = s.detail.plan.tables.map((t) => ({ table: t.table, loadedRows: 0, archiveRows: t.archiveRows, done: false }));
   await s.save();
   const archive = await s.archive();
@@ -102,8 +107,7 @@ async function load(s: RunState): Promise<void> {
       readBack.push(s.tables.find((t) => t.name === table)!);
     },
   });
-  s.detail.targetDigests = await readBack.done();
-  await s.save();
+  s.readBack.found = await readBack.done();
 }
 
 function verifyTarget(s: RunState) {
@@ -113,7 +117,7 @@ function verifyTarget(s: RunState) {
 async function verify(s: RunState): Promise<void> {
   const opened = await s.archive();
   const options = { ...verifyTarget(s), tables: s.tables, archiveDigests: s.detail.archiveDigests, openArchive: s.archive, encoding: opened.info.encoding, serverVersion: opened.info.serverVersion };
-  s.detail.verification = await verifyRestore(options, s.detail.targetDigests ?? {});
+  s.detail.verification = await verifyRestore(options, s.readBack.found ?? {});
   s.detail.verified = s.detail.verification.every((t) => t.ok);
   await s.save();
   const bad = s.detail.verification.filter((t) => !t.ok);
