@@ -16,10 +16,15 @@ afterAll(() => ctx.close());
 
 it('comes back out of any transaction, with its application name and timeouts reset', async () => {
   const handle = ctx.pools.get('shard_1');
+  const timeouts = `current_setting('statement_timeout') AS statement, current_setting('idle_in_transaction_session_timeout') AS idle`;
+  // The pool's own timeouts, as an ordinary query sees them; a long session lifts both while it is borrowed.
+  const pooled = (await handle.query<{ statement: string; idle: string }>(`SELECT ${timeouts}`)).rows[0]!;
+  expect(pooled.statement).not.toBe('0');
   const sessions = new Set<number>();
   const first = await handle.longSession();
   sessions.add((await first.query('SELECT pg_backend_pid() AS pid')).rows[0].pid);
   const defaults = (await first.query(`SELECT current_setting('application_name') AS app`)).rows[0];
+  expect((await first.query(`SELECT ${timeouts}`)).rows[0]).toEqual({ statement: '0', idle: '0' });
   await first.query(`SET application_name = 'borrowed'`);
   await first.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
   await first.query('SELECT count(*) FROM pg_class');
@@ -38,6 +43,13 @@ it('comes back out of any transaction, with its application name and timeouts re
   } finally {
     for (const c of all) c.release();
   }
+  // Every session was lent long and given back: ordinary queries, one on each at once, find the pool's timeouts again.
+  const plain = await Promise.all(
+    Array.from({ length: ctx.profile.pool.max }, () => handle.query<{ pid: number; statement: string; idle: string }>(`SELECT pg_backend_pid() AS pid, ${timeouts}, pg_sleep(0.2)::text`)),
+  );
+  const rows = plain.map((r) => r.rows[0]!);
+  expect(new Set(rows.map((r) => r.pid)).size).toBe(ctx.profile.pool.max);
+  expect(rows.filter((r) => r.statement !== pooled.statement || r.idle !== pooled.idle)).toEqual([]);
   const locks = await handle.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`);
   expect(locks.rows[0]!.n).toBe(0);
 });
