@@ -122,6 +122,26 @@ describe.each<DumpName>(['custom', 'customNone', 'piped', 'plain', 'plainGzip'])
   });
 });
 
+describe('a piped dump cut exactly between two data blocks', () => {
+  it('names the entries it never reached instead of reading as complete', async () => {
+    // The same data dumped to a file: its TOC gives each block's offset, and the blocks are byte for byte the piped ones.
+    const archive = await openArchive(files.custom);
+    await archive.close();
+    const starts = archive.info.entries.flatMap((e) => (e.data.kind === 'at' ? [e.data.offset] : [])).sort((a, b) => a - b);
+    const [piped, seekable] = await Promise.all([readFile(files.piped), readFile(files.custom)]);
+    expect(starts.length).toBeGreaterThan(2);
+    expect(piped.subarray(starts[0]!).equals(seekable.subarray(starts[0]!))).toBe(true);
+    const cut = path.join(db.dumps, 'cut-between-blocks');
+    // Right after the TOC (no data at all), and before the last block (one table's data missing).
+    for (const offset of [starts[0]!, starts.at(-1)!]) {
+      await writeFile(cut, piped.subarray(0, offset));
+      const { error } = await readDamaged(cut);
+      expectNamedDamage(error, cut);
+      expect(error.message, `cut at ${offset}`).toMatch(/ends before the data of/);
+    }
+  });
+});
+
 describe('a directory dump with a data file cut short', () => {
   it('names that file and its table', async () => {
     const names = (await readdir(files.directory)).filter((f) => f.endsWith('.dat.gz'));
