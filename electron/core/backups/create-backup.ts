@@ -39,6 +39,23 @@ function backupFolderName(profile: string, at: Date): string {
   return `${slug}-${at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
 }
 
+/**
+ * A new, empty folder for this backup. Two backups started in the same second get the same name: the
+ * second takes `NAME-2`, `NAME-3`... and never writes into (or over the manifest of) the first.
+ */
+async function makeBackupFolder(dir: string, name: string): Promise<string> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  for (let n = 1; ; n++) {
+    const folder = path.join(dir, n === 1 ? name : `${name}-${n}`);
+    try {
+      await mkdir(folder, { mode: 0o700 });
+      return folder;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+}
+
 /** Each database's server version and tables, read before anything is written: a database that cannot answer refuses the backup. */
 async function readServers(ctx: ConsoleContext, targets: readonly DatabaseTarget[]) {
   return Promise.all(
@@ -161,8 +178,7 @@ export async function createBackup(ctx: ConsoleContext, options: CreateBackupOpt
   const plans = await planDumps(ctx, targets, options);
   const startedAt = new Date();
   const routing = await readRouting(ctx);
-  const folder = path.join(path.resolve(options.dir), backupFolderName(ctx.profile.name, startedAt));
-  await mkdir(folder, { recursive: true, mode: 0o700 });
+  const folder = await makeBackupFolder(path.resolve(options.dir), backupFolderName(ctx.profile.name, startedAt));
   const dumped: Dumped[] = [];
   const incomplete: BackupManifest['incomplete'] = [];
   await runLimited(plans, options.jobs, async (plan) => {

@@ -160,6 +160,15 @@ describe('backup create', () => {
     expect((await call('backup.verify', { path: result.backup })).ok).toBe(true);
   });
 
+  it('two backups started together get a folder each: neither writes into the other or over its manifest', async () => {
+    const [a, b] = await Promise.all([1, 2].map(() => call('backup.create', { format: 'custom', databases: ['shard_2'], jobs: 1 })));
+    expect(a!.backup).not.toBe(b!.backup);
+    for (const result of [a!, b!]) {
+      expect(await readdir(result.backup)).toEqual(['manifest.json', 'shard_2.dump']);
+      expect((await call('backup.verify', { path: result.backup })).ok).toBe(true);
+    }
+  });
+
   it('stopping a backup ends pg_dump, leaves no partial file and no statement running', async () => {
     // pg_dump waits for its lock on a table this session holds, so it is surely mid-dump when stopped.
     const holder: pg.Client = await pc.client('shard_1');
