@@ -64,6 +64,25 @@ describe('dispatcher', () => {
     if (!internal.ok) expect(internal.error.message).toContain('boom');
   });
 
+  it('delivers events the contract allows and stops at one that breaks it, when asked to validate', async () => {
+    const jobId = '5b0c2f7e-9d3a-4c1b-8e6f-2a4d6c8e0f13';
+    const good = { type: 'progress', jobId, kind: 'move', phase: 'copy', done: 1, total: 2, unit: 'tables' };
+    const dispatch = createDispatcher(
+      handlersWith({
+        'jobs.watch': async (_params, call) => {
+          call.emit(good);
+          call.emit({ ...good, unit: 'parsecs' });
+          throw new Error('unreachable: the second event must stop the call');
+        },
+      }),
+      { validateResults: true },
+    );
+    const delivered: unknown[] = [];
+    const envelope = await dispatch('jobs.watch', { jobId }, { onEvent: (event) => delivered.push(event) });
+    expect(delivered).toEqual([good]);
+    expect(envelope).toMatchObject({ ok: false, error: { code: 'INTERNAL', message: expect.stringContaining('an event of jobs.watch breaks the contract: unit') } });
+  });
+
   it('catches a result that breaks the contract when asked to validate results', async () => {
     const dispatch = createDispatcher(handlersWith({ 'tenants.list': async () => ({ total: 'many', items: [] }) as never }), { validateResults: true });
     const envelope = await dispatch('tenants.list', {});
