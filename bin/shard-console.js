@@ -34,7 +34,9 @@ async function importSources() {
   try {
     ({ register } = await import('tsx/esm/api'));
   } catch {
-    console.error(`shard-console: ${existsSync(bundle) ? 'dist/cli is older than the sources' : 'dist/cli is not built'} and tsx is not installed: run \`npm install\` (it builds the CLI), or \`npm run build:cli\`.`);
+    console.error(
+      `shard-console: ${existsSync(bundle) ? 'dist/cli is older than the sources' : 'dist/cli is not built'} and tsx is not installed: run \`npm install\` (it builds the CLI), or \`npm run build:cli\`.`,
+    );
     process.exit(1);
   }
   register();

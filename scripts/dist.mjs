@@ -63,7 +63,12 @@ async function main() {
     installedElectronDist: installedElectronDist(),
     dirOnly: args.dir,
     allowDownloads: args['allow-downloads'],
-    requestedTargets: args.targets ? args.targets.split(',').map((t) => t.trim()).filter(Boolean) : null,
+    requestedTargets: args.targets
+      ? args.targets
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean)
+      : null,
   });
   for (const note of plan.notes) console.log(note);
   for (const { target, reason } of plan.leftOut) console.log(`${target} left out: ${reason}`);

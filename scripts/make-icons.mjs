@@ -57,7 +57,10 @@ export function drawIcon(size) {
   const pixels = Buffer.alloc(size * size * 4);
   for (let py = 0; py < size; py++) {
     for (let px = 0; px < size; px++) {
-      let r = 0, g = 0, b = 0, covered = 0;
+      let r = 0,
+        g = 0,
+        b = 0,
+        covered = 0;
       for (let sy = 0; sy < grid; sy++) {
         for (let sx = 0; sx < grid; sx++) {
           const color = sample((px + (sx + 0.5) / grid) / size, (py + (sy + 0.5) / grid) / size);

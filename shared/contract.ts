@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { errorInfoSchema } from './errors.ts';
+import type { z } from 'zod';
+import type { errorInfoSchema } from './errors.ts';
 import { clusterMethods } from './methods/cluster-methods.ts';
 import { tenantMethods } from './methods/tenant-methods.ts';
 import { moveMethods } from './methods/move-methods.ts';

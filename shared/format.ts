@@ -16,7 +16,9 @@ export function formatBytes(bytes: number | null | undefined): string {
 /** Counts with thousands separators, independent of the machine's locale so tests and screenshots agree. */
 export function formatCount(count: number | null | undefined): string {
   if (count === null || count === undefined || !Number.isFinite(count)) return '—';
-  return Math.round(count).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return Math.round(count)
+    .toString()
+    .replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 export function formatDuration(ms: number | null | undefined): string {

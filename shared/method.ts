@@ -11,6 +11,11 @@ export interface MethodOptions<E extends z.ZodType> {
 }
 
 /** One contract entry: params, result and event schemas plus the sentence the docs and `help` show. */
-export function method<P extends z.ZodType, R extends z.ZodType, E extends z.ZodType = typeof noEvents>(params: P, result: R, summary: string, options: MethodOptions<E> = {}) {
+export function method<P extends z.ZodType, R extends z.ZodType, E extends z.ZodType = typeof noEvents>(
+  params: P,
+  result: R,
+  summary: string,
+  options: MethodOptions<E> = {},
+) {
   return { params, result, summary, mutates: options.mutates ?? false, events: (options.events ?? noEvents) as E } as const;
 }

@@ -83,7 +83,12 @@ function jsonFormat(): ResultTextFormat {
 }
 
 /** "Export what is shown": the grid's rows (already in the columns' order) as one text. */
-export function shownRowsAsText(format: ExportFormat, columns: readonly QueryColumn[], rows: readonly QueryResultRow[], databases: readonly QueryDatabaseOutcome[] = []): string {
+export function shownRowsAsText(
+  format: ExportFormat,
+  columns: readonly QueryColumn[],
+  rows: readonly QueryResultRow[],
+  databases: readonly QueryDatabaseOutcome[] = [],
+): string {
   const f = resultTextFormat(format);
   return f.header(columns) + f.rows(rows) + f.footer(databases);
 }

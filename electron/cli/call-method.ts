@@ -20,7 +20,12 @@ export interface CallOptions<M extends MethodName> {
 }
 
 /** Every CLI command goes through the same dispatcher as IPC and HTTP: one validation, one error shape, the same results. */
-export async function callMethod<M extends MethodName>(ctx: ConsoleContext, method: M, params: MethodParams<M>, options: CallOptions<M> = {}): Promise<MethodResult<M>> {
+export async function callMethod<M extends MethodName>(
+  ctx: ConsoleContext,
+  method: M,
+  params: MethodParams<M>,
+  options: CallOptions<M> = {},
+): Promise<MethodResult<M>> {
   return callConsole(ctx, method, params, {
     caller: cliCaller(),
     ...(options.signal ? { signal: options.signal } : {}),

@@ -30,7 +30,10 @@ export function intOption(value: string | boolean | undefined, name: string, bou
   const n = Number(value);
   const min = bounds.min ?? 0;
   if (!/^\d+$/.test(value) || n < min || (bounds.max !== undefined && n > bounds.max)) {
-    throw new ConsoleError('INVALID_PARAMS', `--${name} takes a whole number${bounds.max !== undefined ? ` from ${min} to ${bounds.max}` : ` of at least ${min}`}; got "${value}".`);
+    throw new ConsoleError(
+      'INVALID_PARAMS',
+      `--${name} takes a whole number${bounds.max !== undefined ? ` from ${min} to ${bounds.max}` : ` of at least ${min}`}; got "${value}".`,
+    );
   }
   return n;
 }

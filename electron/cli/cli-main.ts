@@ -19,7 +19,29 @@ import { queryCommand } from './commands/query-commands.ts';
 import { restoreCommand, restoresCommand } from './commands/restore-commands.ts';
 
 /** Every command, in the order `help` lists them. */
-const commands: readonly CliCommand[] = [startCommand, demoCommand, shardsCommand, tenantsCommand, tenantCommand, sizesCommand, doctorCommand, moveCommand, movesCommand, verifyCommand, jobsCommand, queryCommand, backupCommand, restoreCommand, restoresCommand, migrateCommand, migrationCommand, driftCommand, lintCommand, shardCommand, serveCommand];
+const commands: readonly CliCommand[] = [
+  startCommand,
+  demoCommand,
+  shardsCommand,
+  tenantsCommand,
+  tenantCommand,
+  sizesCommand,
+  doctorCommand,
+  moveCommand,
+  movesCommand,
+  verifyCommand,
+  jobsCommand,
+  queryCommand,
+  backupCommand,
+  restoreCommand,
+  restoresCommand,
+  migrateCommand,
+  migrationCommand,
+  driftCommand,
+  lintCommand,
+  shardCommand,
+  serveCommand,
+];
 
 function usage(): string {
   return [
@@ -52,7 +74,7 @@ export async function cliMain(argv: readonly string[], io: CliIo = processIo): P
     }
     const command = commands.find((c) => c.name === name);
     if (!command) throw new ConsoleError('INVALID_PARAMS', `Unknown command ${JSON.stringify(name)}. Run \`shard-console help\` for the list.`);
-    const rest = argv.filter((a, i) => i !== argv.indexOf(name));
+    const rest = argv.filter((_a, i) => i !== argv.indexOf(name));
     const spec = { ...commonOptions, ...(command.run ? clusterOptions : {}), ...command.options };
     const { positionals, options } = parseCommandLine(rest, spec);
     if (options.help) {

@@ -28,7 +28,11 @@ export function progressLine(event: JobProgressEvent, rate: number | null, width
     const filled = Math.round(fraction * width);
     parts.push(`[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.round(fraction * 100)).padStart(3)}%`);
   }
-  parts.push(event.total === null ? `${amount(event.done, event.unit)} ${event.unit}` : `${amount(event.done, event.unit)}/${amount(event.total, event.unit)} ${event.unit}`);
+  parts.push(
+    event.total === null
+      ? `${amount(event.done, event.unit)} ${event.unit}`
+      : `${amount(event.done, event.unit)}/${amount(event.total, event.unit)} ${event.unit}`,
+  );
   if (rate !== null && rate > 0) {
     parts.push(`${amount(rate, event.unit)} ${event.unit}/s`);
     if (event.total !== null && event.total > event.done) parts.push(`ETA ${formatDuration(((event.total - event.done) / rate) * 1000)}`);

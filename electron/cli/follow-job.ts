@@ -35,18 +35,29 @@ export async function withInterrupt<T>(io: CliIo, stop: () => void, work: () => 
 export async function followJob(ctx: ConsoleContext, io: CliIo, jobId: string): Promise<Job> {
   const printer = progressPrinter();
   try {
-    return await withInterrupt(io, () => void callMethod(ctx, 'jobs.stop', { jobId }).catch(() => {}), () => callMethod(ctx, 'jobs.watch', { jobId }, { onEvent: (e) => printer.print(e) }));
+    return await withInterrupt(
+      io,
+      () => void callMethod(ctx, 'jobs.stop', { jobId }).catch(() => {}),
+      () => callMethod(ctx, 'jobs.watch', { jobId }, { onEvent: (e) => printer.print(e) }),
+    );
   } finally {
     printer.end();
   }
 }
 
 /** A call whose work lasts as long as the call (a size scan, a backup): progress on stderr, Ctrl-C aborts the call. */
-export async function callWithProgress<T>(io: CliIo, run: (options: { signal: AbortSignal; onEvent: (e: JobProgressEvent) => void }) => Promise<T>): Promise<T> {
+export async function callWithProgress<T>(
+  io: CliIo,
+  run: (options: { signal: AbortSignal; onEvent: (e: JobProgressEvent) => void }) => Promise<T>,
+): Promise<T> {
   const printer = progressPrinter();
   const controller = new AbortController();
   try {
-    return await withInterrupt(io, () => controller.abort(), () => run({ signal: controller.signal, onEvent: (e) => printer.print(e) }));
+    return await withInterrupt(
+      io,
+      () => controller.abort(),
+      () => run({ signal: controller.signal, onEvent: (e) => printer.print(e) }),
+    );
   } finally {
     printer.end();
   }

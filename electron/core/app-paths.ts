@@ -18,7 +18,7 @@ function findAppRoot(): string {
       }
     }
     const parent = dirname(dir);
-    if (parent === dir) throw new Error('Shard Console cannot find its own package.json above ' + fileURLToPath(import.meta.url));
+    if (parent === dir) throw new Error(`Shard Console cannot find its own package.json above ${fileURLToPath(import.meta.url)}`);
     dir = parent;
   }
 }

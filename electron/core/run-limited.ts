@@ -16,7 +16,12 @@ export async function runLimited<T>(items: readonly T[], limit: number, task: (i
  * ready to start, the earliest in `items` goes first. The first failure stops new starts; the ones
  * running finish, then it is thrown. A `limit` function is asked again whenever a task ends.
  */
-export async function runInDependencyOrder<T>(items: readonly T[], after: (item: T) => readonly T[], limit: number | (() => number), task: (item: T) => Promise<void>): Promise<void> {
+export async function runInDependencyOrder<T>(
+  items: readonly T[],
+  after: (item: T) => readonly T[],
+  limit: number | (() => number),
+  task: (item: T) => Promise<void>,
+): Promise<void> {
   const listed = new Set(items);
   const finished = new Set<T>();
   const waiting = [...items];
@@ -34,13 +39,15 @@ export async function runInDependencyOrder<T>(items: readonly T[], after: (item:
         }
         waiting.splice(i, 1);
         running++;
-        task(item).then(
-          () => finished.add(item),
-          (error: unknown) => (failure ??= { error }),
-        ).finally(() => {
-          running--;
-          pump();
-        });
+        task(item)
+          .then(
+            () => finished.add(item),
+            (error: unknown) => (failure ??= { error }),
+          )
+          .finally(() => {
+            running--;
+            pump();
+          });
       }
       if (running > 0) return;
       if (failure !== null) reject(failure.error);

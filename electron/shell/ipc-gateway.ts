@@ -23,7 +23,10 @@ export interface IpcMainLike {
 }
 
 const CALL_ID = /^[A-Za-z0-9_-]{1,64}$/;
-const refusedSender = { ok: false, error: { code: 'UNAUTHORIZED', message: "IPC refused: the sender is not the Shard Console window. Call the console from its own window's page." } };
+const refusedSender = {
+  ok: false,
+  error: { code: 'UNAUTHORIZED', message: "IPC refused: the sender is not the Shard Console window. Call the console from its own window's page." },
+};
 
 /**
  * The one IPC entry: checks the sender is our page, then hands (method, params) to the dispatcher,
@@ -51,7 +54,11 @@ export function registerIpcGateway(ipcMain: IpcMainLike, dispatch: Dispatch, app
   ipcMain.removeAllListeners(IPC_CANCEL_CHANNEL);
   ipcMain.handle(IPC_INVOKE_CHANNEL, async (event, method, params, callId) => {
     if (!isTrustedSender(event.senderFrame, appUrl())) return refusedSender;
-    if (typeof method !== 'string') return { ok: false, error: { code: 'INVALID_PARAMS', message: "IPC calls name a method as a string. Call invoke('tenants.list', {}) with a method of the contract." } };
+    if (typeof method !== 'string')
+      return {
+        ok: false,
+        error: { code: 'INVALID_PARAMS', message: "IPC calls name a method as a string. Call invoke('tenants.list', {}) with a method of the contract." },
+      };
     const id = typeof callId === 'string' && CALL_ID.test(callId) ? callId : null;
     const controller = new AbortController();
     const key = id === null ? null : `${event.sender.id}:${id}`;

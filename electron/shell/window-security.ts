@@ -64,6 +64,7 @@ export function isAllowedExternalUrl(url: string): boolean {
 /** The slice of Electron's WebContents the guards need: declared here so tests drive them without Electron. */
 export interface GuardedContents {
   setWindowOpenHandler(handler: (details: { url: string }) => { action: 'deny' }): void;
+  // biome-ignore lint/suspicious/noExplicitAny: Electron's listeners take different arguments per event; we read only the first
   on(event: 'will-navigate' | 'will-redirect' | 'will-attach-webview', listener: (event: { preventDefault(): void }, ...args: any[]) => void): void;
 }
 

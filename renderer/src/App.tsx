@@ -48,11 +48,20 @@ const titles: Record<Route['name'], string> = {
 export function App() {
   const route = useRoute();
   useEffect(() => {
-    document.title = route.name === 'tenant' ? `Website ${route.id} · Shard Console` : route.name === 'shard' ? `${route.database} · Shard Console` : `${titles[route.name]} · Shard Console`;
+    document.title =
+      route.name === 'tenant'
+        ? `Website ${route.id} · Shard Console`
+        : route.name === 'shard'
+          ? `${route.database} · Shard Console`
+          : `${titles[route.name]} · Shard Console`;
   }, [route]);
   const session = useSessionInfo();
   if (session.data === undefined) {
-    return <StartLayout>{session.error !== undefined ? <ErrorPanel error={session.error} onRetry={session.refetch} /> : <Loading label="Connecting to the console…" />}</StartLayout>;
+    return (
+      <StartLayout>
+        {session.error !== undefined ? <ErrorPanel error={session.error} onRetry={session.refetch} /> : <Loading label="Connecting to the console…" />}
+      </StartLayout>
+    );
   }
   // No profile open yet: the start screen (and the profile form), without the cluster's pages.
   if (session.data.profile === null) {
@@ -61,25 +70,23 @@ export function App() {
   return (
     <Layout route={route}>
       <Suspense fallback={<Loading label="Loading the page…" />}>
-      {route.name === 'profiles' && <Profiles />}
-      {route.name === 'profile-form' && <ProfileEditor key={route.path ?? ''} path={route.path} />}
-      {route.name === 'overview' && <Overview />}
-      {route.name === 'tenants' && <Tenants />}
-      {route.name === 'tenant' && <TenantDetail key={route.id} id={route.id} />}
-      {route.name === 'migrations' && <Migrations />}
-      {route.name === 'drift' && <Drift />}
-      {route.name === 'shards' && <Shards />}
-      {route.name === 'shard' && <ShardDetail key={route.database} database={route.database} />}
-      {route.name === 'doctor' && <Doctor database={route.database} />}
-      {route.name === 'moves' && <Moves />}
-      {route.name === 'move' && <MoveJobPage key={route.jobId} jobId={route.jobId} />}
-      {route.name === 'jobs' && <Jobs />}
-      {route.name === 'restore' && <RestoreJobPage key={route.jobId} jobId={route.jobId} />}
-      {route.name === 'query' && <Query />}
-      {route.name === 'backups' && <Backups key={route.open ?? ''} open={route.open} />}
-      {route.name === 'not-found' && (
-        <ErrorPanel error={new Error(`There is no page at ${route.path}. Use the navigation on the left.`)} />
-      )}
+        {route.name === 'profiles' && <Profiles />}
+        {route.name === 'profile-form' && <ProfileEditor key={route.path ?? ''} path={route.path} />}
+        {route.name === 'overview' && <Overview />}
+        {route.name === 'tenants' && <Tenants />}
+        {route.name === 'tenant' && <TenantDetail key={route.id} id={route.id} />}
+        {route.name === 'migrations' && <Migrations />}
+        {route.name === 'drift' && <Drift />}
+        {route.name === 'shards' && <Shards />}
+        {route.name === 'shard' && <ShardDetail key={route.database} database={route.database} />}
+        {route.name === 'doctor' && <Doctor database={route.database} />}
+        {route.name === 'moves' && <Moves />}
+        {route.name === 'move' && <MoveJobPage key={route.jobId} jobId={route.jobId} />}
+        {route.name === 'jobs' && <Jobs />}
+        {route.name === 'restore' && <RestoreJobPage key={route.jobId} jobId={route.jobId} />}
+        {route.name === 'query' && <Query />}
+        {route.name === 'backups' && <Backups key={route.open ?? ''} open={route.open} />}
+        {route.name === 'not-found' && <ErrorPanel error={new Error(`There is no page at ${route.path}. Use the navigation on the left.`)} />}
       </Suspense>
     </Layout>
   );

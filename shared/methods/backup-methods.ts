@@ -12,7 +12,6 @@ import { jobProgressEventSchema } from './job-methods.ts';
 export const backupFormatSchema = z.enum(['custom', 'directory']);
 export type BackupFormatName = z.infer<typeof backupFormatSchema>;
 
-
 /** One database of a backup, as `manifest.json` records it. */
 export const manifestDatabaseSchema = z.object({
   name: shardName,
@@ -51,7 +50,15 @@ export type BackupManifest = z.infer<typeof backupManifestSchema>;
 export const backupResultSchema = z.object({
   backup: z.string(),
   databases: z.array(
-    z.object({ name: shardName, file: z.string(), format: backupFormatSchema, bytes: z.number().int(), sha256: z.string(), serverVersion: z.string(), pgDumpVersion: z.string() }),
+    z.object({
+      name: shardName,
+      file: z.string(),
+      format: backupFormatSchema,
+      bytes: z.number().int(),
+      sha256: z.string(),
+      serverVersion: z.string(),
+      pgDumpVersion: z.string(),
+    }),
   ),
 });
 export type BackupResult = z.infer<typeof backupResultSchema>;
@@ -105,7 +112,14 @@ export const websiteInBackupSchema = z.object({
     z.object({
       database: z.string().nullable(),
       file: z.string(),
-      tables: z.array(z.object({ table: z.string(), rows: z.number().int(), sample: z.array(z.array(z.string().nullable())).optional(), columns: z.array(z.string()).optional() })),
+      tables: z.array(
+        z.object({
+          table: z.string(),
+          rows: z.number().int(),
+          sample: z.array(z.array(z.string().nullable())).optional(),
+          columns: z.array(z.string()).optional(),
+        }),
+      ),
     }),
   ),
 });
@@ -114,7 +128,9 @@ export const offlineDoctorSchema = z.object({
   /** From the manifest: websites whose rows sit in an archive their routing (at backup time) did not name. */
   misplaced: z.array(z.object({ website: z.number().int(), routedTo: z.string().nullable(), foundIn: z.string(), rows: z.number().int() })),
   /** Against the live cluster: per website, rows in the backup and rows now (only websites that differ). */
-  changes: z.array(z.object({ website: z.number().int(), backupRows: z.number().int(), liveRows: z.number().int().nullable(), liveShard: z.string().nullable() })).nullable(),
+  changes: z
+    .array(z.object({ website: z.number().int(), backupRows: z.number().int(), liveRows: z.number().int().nullable(), liveShard: z.string().nullable() }))
+    .nullable(),
   error: errorInfoSchema.nullable(),
 });
 
@@ -139,7 +155,11 @@ export const backupMethods = {
     'Re-reads every file of a backup: its checksum and its archive structure, every data block.',
     { events: jobProgressEventSchema },
   ),
-  'backup.list': method(z.object({ dir: pathParam.optional() }).strict(), z.object({ dir: z.string(), backups: z.array(backupSummarySchema) }), 'The backups in the profile\'s backup folder, newest first.'),
+  'backup.list': method(
+    z.object({ dir: pathParam.optional() }).strict(),
+    z.object({ dir: z.string(), backups: z.array(backupSummarySchema) }),
+    "The backups in the profile's backup folder, newest first.",
+  ),
   'backup.inspect': method(
     z.object({ path: pathParam }).strict(),
     z.object({ archives: z.array(archiveInspectionSchema) }),

@@ -65,7 +65,6 @@ export const sessionInfoResultSchema = z.object({
 });
 export type SessionInfo = z.infer<typeof sessionInfoResultSchema>;
 
-
 export const addShardResultSchema = z.object({
   name: shardName,
   host: z.string(),

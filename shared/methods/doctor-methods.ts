@@ -57,9 +57,7 @@ export const doctorResultSchema = z.object({
   findings: z.array(findingSchema),
   checks: z.array(doctorCheckSchema),
   /** Per database: reachable, and how many findings of each severity name it (the overview's health badge). */
-  databases: z.array(
-    z.object({ name: z.string(), reachable: z.boolean(), errors: z.number().int(), warnings: z.number().int(), infos: z.number().int() }),
-  ),
+  databases: z.array(z.object({ name: z.string(), reachable: z.boolean(), errors: z.number().int(), warnings: z.number().int(), infos: z.number().int() })),
 });
 export type DoctorResult = z.infer<typeof doctorResultSchema>;
 

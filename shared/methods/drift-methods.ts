@@ -57,6 +57,14 @@ export const lintResultSchema = z.object({ findings: z.array(lintFindingSchema),
 export type LintResult = z.infer<typeof lintResultSchema>;
 
 export const driftMethods = {
-  'schema.drift': method(z.object({}).strict(), driftResultSchema, 'Differences of every tenant table between the primary and each shard, with the SQL to fix each.'),
-  'schema.lint': method(z.object({}).strict(), lintResultSchema, 'Tenant-isolation findings: missing tenant indexes, unique indexes without the tenant key, nullable keys, no primary key.'),
+  'schema.drift': method(
+    z.object({}).strict(),
+    driftResultSchema,
+    'Differences of every tenant table between the primary and each shard, with the SQL to fix each.',
+  ),
+  'schema.lint': method(
+    z.object({}).strict(),
+    lintResultSchema,
+    'Tenant-isolation findings: missing tenant indexes, unique indexes without the tenant key, nullable keys, no primary key.',
+  ),
 } as const;

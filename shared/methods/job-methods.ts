@@ -69,9 +69,14 @@ export const jobMethods = {
     'Every job, newest first: moves, migration runs, size scans, backups and restores, with their progress and the actions valid now.',
   ),
   'jobs.get': method(jobIdParam, jobSchema, 'One job with its progress and the actions valid now.'),
-  'jobs.watch': method(jobIdParam, jobSchema, "Follows a job this console is running: its progress as events until it ends, then the job. A job running elsewhere is returned at once (poll it).", {
-    events: jobProgressEventSchema,
-  }),
+  'jobs.watch': method(
+    jobIdParam,
+    jobSchema,
+    'Follows a job this console is running: its progress as events until it ends, then the job. A job running elsewhere is returned at once (poll it).',
+    {
+      events: jobProgressEventSchema,
+    },
+  ),
   'jobs.stop': method(
     jobIdParam,
     jobSchema,

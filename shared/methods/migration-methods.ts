@@ -111,7 +111,11 @@ export const migrationRunSchema = z.object({
 export type MigrationRun = z.infer<typeof migrationRunSchema>;
 
 export const migrationMethods = {
-  'migrations.status': method(z.object({}).strict(), migrationStatusResultSchema, 'Every migration version against every database: applied (when), pending, failed, unknown.'),
+  'migrations.status': method(
+    z.object({}).strict(),
+    migrationStatusResultSchema,
+    'Every migration version against every database: applied (when), pending, failed, unknown.',
+  ),
   'migrations.plan': method(
     z.object({ database: shardName.optional(), parallel: z.number().int().min(1).max(32).default(4) }).strict(),
     migrationPlanResultSchema,
@@ -123,5 +127,9 @@ export const migrationMethods = {
     'Starts applying pending migrations as a job: the primary first, then the shards in parallel; follow it with jobs.watch (events) or migrations.run.',
     { mutates: true },
   ),
-  'migrations.run': method(z.object({ runId: z.string().min(1).max(100) }).strict(), migrationRunSchema, 'Progress and outcome of a migration run, per database.'),
+  'migrations.run': method(
+    z.object({ runId: z.string().min(1).max(100) }).strict(),
+    migrationRunSchema,
+    'Progress and outcome of a migration run, per database.',
+  ),
 } as const;

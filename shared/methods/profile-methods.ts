@@ -62,7 +62,11 @@ export const profileFormSchema = z
     /** pg_dump per PostgreSQL major, e.g. {"15": "/usr/lib/postgresql/15/bin/pg_dump"}. */
     pgDump: z.record(z.string().regex(/^\d{1,2}$/), pathParam),
     /** The role the query console connects as on every database (recommended: SELECT only); null: each database's user. */
-    queryRole: z.object({ user: z.string().min(1).max(63), password: passwordFieldSchema }).strict().nullable().default(null),
+    queryRole: z
+      .object({ user: z.string().min(1).max(63), password: passwordFieldSchema })
+      .strict()
+      .nullable()
+      .default(null),
   })
   .strict();
 export type ProfileForm = z.infer<typeof profileFormSchema>;
@@ -115,14 +119,26 @@ export const connectionTestResultSchema = z.object({
 export type ConnectionTestResult = z.infer<typeof connectionTestResultSchema>;
 
 export const profileMethods = {
-  'profiles.list': method(z.object({}).strict(), profilesListResultSchema, 'The open profile, recent profiles, profiles saved by the app, whether passwords can be kept in the OS keychain, and the demo.'),
+  'profiles.list': method(
+    z.object({}).strict(),
+    profilesListResultSchema,
+    'The open profile, recent profiles, profiles saved by the app, whether passwords can be kept in the OS keychain, and the demo.',
+  ),
   'profiles.open': method(
     z.object({ source: profileSourceSchema }).strict(),
     currentProfileSchema,
     'Opens a JSON profile, a database.yml environment or the embedded demo, and switches the console to it (refused while this console runs a job).',
   ),
-  'profiles.forget': method(z.object({ source: profileSourceSchema }).strict(), z.object({ forgotten: z.boolean() }), 'Removes a profile from the recent list (the file stays).'),
-  'profiles.read': method(z.object({ path: pathParam }).strict(), z.object({ path: z.string(), form: profileFormSchema }), 'A JSON profile as the profile form shows it; passwords as their references, never their values.'),
+  'profiles.forget': method(
+    z.object({ source: profileSourceSchema }).strict(),
+    z.object({ forgotten: z.boolean() }),
+    'Removes a profile from the recent list (the file stays).',
+  ),
+  'profiles.read': method(
+    z.object({ path: pathParam }).strict(),
+    z.object({ path: z.string(), form: profileFormSchema }),
+    'A JSON profile as the profile form shows it; passwords as their references, never their values.',
+  ),
   'profiles.save': method(
     z.object({ path: pathParam, form: profileFormSchema, overwrite: z.boolean().default(false) }).strict(),
     z.object({ path: z.string(), storedSecrets: z.array(z.string()) }),

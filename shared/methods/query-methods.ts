@@ -70,18 +70,37 @@ const savedName = z.string().min(1).max(200);
 
 export const queryMethods = {
   'query.run': method(
-    z.object({ sql, target: queryTargetSchema, limit: z.number().int().min(1).max(100_000).default(1000), timeoutSeconds: timeoutSeconds.optional(), session: session.default('default') }).strict(),
+    z
+      .object({
+        sql,
+        target: queryTargetSchema,
+        limit: z.number().int().min(1).max(100_000).default(1000),
+        timeoutSeconds: timeoutSeconds.optional(),
+        session: session.default('default'),
+      })
+      .strict(),
     queryRunResultSchema,
     'Runs one read-only statement on every database of the target at once, in a READ ONLY transaction; each database returns up to `limit` rows, streamed as it answers.',
     { events: queryEventSchema },
   ),
   'query.fetchMore': method(
-    z.object({ runId: z.string().min(1).max(100), databases: z.array(shardName).optional(), limit: z.number().int().min(1).max(100_000).optional(), session: session.default('default') }).strict(),
+    z
+      .object({
+        runId: z.string().min(1).max(100),
+        databases: z.array(shardName).optional(),
+        limit: z.number().int().min(1).max(100_000).optional(),
+        session: session.default('default'),
+      })
+      .strict(),
     queryRunResultSchema,
     "Reads the next rows of a run's open cursors (the same statement and snapshot).",
     { events: queryEventSchema },
   ),
-  'query.close': method(z.object({ session: session.default('default') }).strict(), z.object({ closed: z.boolean() }), "Closes a session's open run: its cursors and their connections."),
+  'query.close': method(
+    z.object({ session: session.default('default') }).strict(),
+    z.object({ closed: z.boolean() }),
+    "Closes a session's open run: its cursors and their connections.",
+  ),
   'query.explain': method(
     z.object({ sql, target: queryTargetSchema, analyze: z.boolean().default(false), timeoutSeconds: timeoutSeconds.optional() }).strict(),
     z.object({ databases: z.array(databasePlanSchema) }),
@@ -89,13 +108,35 @@ export const queryMethods = {
     { events: z.object({ type: z.literal('plan'), plan: databasePlanSchema }) },
   ),
   'query.export': method(
-    z.object({ sql, target: queryTargetSchema, file: z.string().min(1).max(4096), format: z.enum(['csv', 'json', 'ndjson']), timeoutSeconds: timeoutSeconds.optional() }).strict(),
-    z.object({ file: z.string(), format: z.enum(['csv', 'json', 'ndjson']), bytes: z.number().int(), columns: z.array(queryColumnSchema), databases: z.array(queryDatabaseOutcomeSchema) }),
+    z
+      .object({
+        sql,
+        target: queryTargetSchema,
+        file: z.string().min(1).max(4096),
+        format: z.enum(['csv', 'json', 'ndjson']),
+        timeoutSeconds: timeoutSeconds.optional(),
+      })
+      .strict(),
+    z.object({
+      file: z.string(),
+      format: z.enum(['csv', 'json', 'ndjson']),
+      bytes: z.number().int(),
+      columns: z.array(queryColumnSchema),
+      databases: z.array(queryDatabaseOutcomeSchema),
+    }),
     'Streams every row of every database of the target to a file (CSV, JSON or NDJSON, a `database` column first), written whole or not at all.',
     { events: z.object({ type: z.literal('progress'), database: shardName, rowsWritten: z.number().int() }) },
   ),
-  'query.history': method(z.object({}).strict(), z.object({ history: z.array(historyEntrySchema), saved: z.array(savedQuerySchema), file: z.string() }), "This profile's recent statements and saved queries, kept in the user's data folder (never on the cluster)."),
-  'query.save': method(z.object({ name: savedName, sql, target: targetOfEntry }).strict(), z.object({ saved: z.array(savedQuerySchema) }), 'Saves a named query (replacing one of that name).'),
+  'query.history': method(
+    z.object({}).strict(),
+    z.object({ history: z.array(historyEntrySchema), saved: z.array(savedQuerySchema), file: z.string() }),
+    "This profile's recent statements and saved queries, kept in the user's data folder (never on the cluster).",
+  ),
+  'query.save': method(
+    z.object({ name: savedName, sql, target: targetOfEntry }).strict(),
+    z.object({ saved: z.array(savedQuerySchema) }),
+    'Saves a named query (replacing one of that name).',
+  ),
   'query.deleteSaved': method(z.object({ name: savedName }).strict(), z.object({ saved: z.array(savedQuerySchema) }), 'Deletes a saved query.'),
   'query.clearHistory': method(z.object({}).strict(), z.object({ history: z.array(historyEntrySchema) }), "Forgets this profile's query history."),
 } as const;

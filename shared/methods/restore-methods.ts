@@ -55,7 +55,10 @@ export type RestoreAction = z.infer<typeof restoreActionSchema>;
 export const restoreSchemaName = z
   .string()
   .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lowercase identifier: letters, digits and underscores, not starting with a digit, at most 63 characters')
-  .refine((s) => !s.startsWith('pg_') && !['public', 'information_schema', 'shard_console'].includes(s), 'a schema of its own, not public, pg_*, information_schema or shard_console');
+  .refine(
+    (s) => !s.startsWith('pg_') && !['public', 'information_schema', 'shard_console'].includes(s),
+    'a schema of its own, not public, pg_*, information_schema or shard_console',
+  );
 
 export const restoreRequestSchema = z
   .object({
@@ -72,8 +75,10 @@ export const restoreRequestSchema = z
   })
   .strict()
   .superRefine((p, ctx) => {
-    if (p.mode === 'side-by-side' && p.intoSchema === undefined) ctx.addIssue({ code: 'custom', path: ['intoSchema'], message: 'a side-by-side restore needs the schema to create (intoSchema)' });
-    if (p.mode !== 'side-by-side' && p.intoSchema !== undefined) ctx.addIssue({ code: 'custom', path: ['intoSchema'], message: 'intoSchema is only for a side-by-side restore' });
+    if (p.mode === 'side-by-side' && p.intoSchema === undefined)
+      ctx.addIssue({ code: 'custom', path: ['intoSchema'], message: 'a side-by-side restore needs the schema to create (intoSchema)' });
+    if (p.mode !== 'side-by-side' && p.intoSchema !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['intoSchema'], message: 'intoSchema is only for a side-by-side restore' });
   });
 export type RestoreRequest = z.infer<typeof restoreRequestSchema>;
 
@@ -194,14 +199,21 @@ export const restoreMethods = {
     'Restore jobs, newest first, with the actions valid in each state.',
   ),
   'restores.get': method(jobRef, restoreJobSchema, 'One restore job with its plan, progress and verification.'),
-  'restores.resume': method(jobRef, restoreJobSchema, 'Continues an interrupted or failed restore from the step it stopped at, in the background.', { mutates: true }),
+  'restores.resume': method(jobRef, restoreJobSchema, 'Continues an interrupted or failed restore from the step it stopped at, in the background.', {
+    mutates: true,
+  }),
   'restores.rollback': method(
     jobRef,
     restoreJobSchema,
-    "Undoes a restore in the background: replace puts the held rows back (after a succeeded restore too, losing writes made since); empty place removes what was loaded (before the switch only); side by side drops its schema.",
+    'Undoes a restore in the background: replace puts the held rows back (after a succeeded restore too, losing writes made since); empty place removes what was loaded (before the switch only); side by side drops its schema.',
     { mutates: true },
   ),
-  'restores.discard': method(jobRef, restoreJobSchema, 'Drops what a succeeded restore kept aside: the held rows of a replace, the schema of a side-by-side restore.', { mutates: true }),
+  'restores.discard': method(
+    jobRef,
+    restoreJobSchema,
+    'Drops what a succeeded restore kept aside: the held rows of a replace, the schema of a side-by-side restore.',
+    { mutates: true },
+  ),
   'restores.dropSchema': method(
     z.object({ schema: restoreSchemaName, database: shardName.optional() }).strict(),
     z.object({ database: shardName, schema: z.string(), tables: z.number().int() }),

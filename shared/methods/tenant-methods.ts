@@ -51,7 +51,6 @@ export const tenantDetailResultSchema = z.object({
 });
 export type TenantDetailResult = z.infer<typeof tenantDetailResultSchema>;
 
-
 export const tenantMethods = {
   'tenants.list': method(tenantListParamsSchema.strict(), tenantListResultSchema, 'Websites, paged, searchable and sortable, with their shard.'),
   'tenants.detail': method(z.object({ id: websiteId }).strict(), tenantDetailResultSchema, 'Rows and bytes per tenant table of one website.'),

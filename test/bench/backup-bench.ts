@@ -41,7 +41,9 @@ export const bench: BenchModule = {
     const dir = path.resolve(process.env.SC_BENCH_DIR ? `${process.env.SC_BENCH_DIR}-backup` : path.join(os.tmpdir(), 'shard-console-backup-bench'));
     const built = await buildArchive(dir, log);
     const child = await bundleChild(dir);
-    log(`archive ${built.file}: ${mb(statSync(built.file).size)} MB compressed, ${mb(built.tableBytes)} MB of table data, ${total(built.rows).toLocaleString('en')} rows`);
+    log(
+      `archive ${built.file}: ${mb(statSync(built.file).size)} MB compressed, ${mb(built.tableBytes)} MB of table data, ${total(built.rows).toLocaleString('en')} rows`,
+    );
     const readerMs: number[] = [];
     const readingMs: number[] = [];
     const restoreMs: number[] = [];
@@ -55,11 +57,15 @@ export const bench: BenchModule = {
       countsOk &&= sameCounts(reader.rows, built.rows, log);
       const restore = await timeCommand(`${PG_BIN}/pg_restore`, ['--data-only', '-f', '/dev/null', built.file]);
       restoreMs.push(restore);
-      log(`run ${i + 1}: reader ${(reader.ms / 1000).toFixed(2)} s (of which reading ${(reader.readingMs / 1000).toFixed(2)} s; peak RSS ${(reader.maxRssKb / 1024).toFixed(0)} MB), pg_restore ${(restore / 1000).toFixed(2)} s`);
+      log(
+        `run ${i + 1}: reader ${(reader.ms / 1000).toFixed(2)} s (of which reading ${(reader.readingMs / 1000).toFixed(2)} s; peak RSS ${(reader.maxRssKb / 1024).toFixed(0)} MB), pg_restore ${(restore / 1000).toFixed(2)} s`,
+      );
     }
     const ratio = median(readerMs) / median(restoreMs);
     const peakMb = peakKb / 1024;
-    log(`reader / pg_restore: ${ratio.toFixed(2)}x (target <= 1.5x); medians ${(median(readerMs) / 1000).toFixed(2)} s vs ${(median(restoreMs) / 1000).toFixed(2)} s`);
+    log(
+      `reader / pg_restore: ${ratio.toFixed(2)}x (target <= 1.5x); medians ${(median(readerMs) / 1000).toFixed(2)} s vs ${(median(restoreMs) / 1000).toFixed(2)} s`,
+    );
     log(`reading alone (process start left out) / pg_restore: ${(median(readingMs) / median(restoreMs)).toFixed(2)}x`);
     log(`reader peak RSS: ${peakMb.toFixed(0)} MB (target < 200 MB); counts ${countsOk ? 'match' : 'DO NOT match'} the database's`);
     return ratio <= 1.5 && peakMb < 200 && countsOk ? 0 : 1;
@@ -101,7 +107,13 @@ async function buildArchive(dir: string, log: (line: string) => void): Promise<B
       await pool.query('VACUUM ANALYZE');
       log(`seeded in ${Math.round((Date.now() - started) / 1000)} s`);
       const rows = await tableRows(pool);
-      const tableBytes = Number((await pool.query<{ n: string }>(`SELECT sum(pg_table_size(c.oid))::int8::text AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r'`)).rows[0]!.n);
+      const tableBytes = Number(
+        (
+          await pool.query<{ n: string }>(
+            `SELECT sum(pg_table_size(c.oid))::int8::text AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r'`,
+          )
+        ).rows[0]!.n,
+      );
       log('pg_dump -Fc (gzip)...');
       const temp = `${file}.part`;
       await runCommand(`${PG_BIN}/pg_dump`, ['-Fc', '-h', server.host, '-p', String(server.port), '-U', server.user, '-f', temp, server.database]);

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { withRun } from './bench-docs.ts';
 
-const run = (name: string, code: number, lines: string[]) => ({ name, summary: `the ${name} bench`, args: ['1', '3'], code, lines, finishedAt: new Date('2026-12-05T14:20:00Z') });
+const run = (name: string, code: number, lines: string[]) => ({
+  name,
+  summary: `the ${name} bench`,
+  args: ['1', '3'],
+  code,
+  lines,
+  finishedAt: new Date('2026-12-05T14:20:00Z'),
+});
 const PAGE = '# Benchmarks\n\nintro\n\n<!-- bench-summary -->\n<!-- /bench-summary -->\n\n## Last runs\n';
 
 describe('docs/benchmarks.md', () => {

@@ -50,7 +50,8 @@ async function restore(ctx: ConsoleContext, site: number, log: (line: string) =>
       await runMove(ctx, job.jobId);
     }
   }
-  const home = (await ctx.pools.primary().query<{ s: string }>(`SELECT coalesce(shard_name, 'default') AS s FROM pwb_websites WHERE id = $1`, [site])).rows[0]!.s;
+  const home = (await ctx.pools.primary().query<{ s: string }>(`SELECT coalesce(shard_name, 'default') AS s FROM pwb_websites WHERE id = $1`, [site])).rows[0]!
+    .s;
   if (home !== 'default') {
     log(`moving tenant ${site} back from ${home} to default (not timed)...`);
     const back = await createMove(ctx, site, 'default');
@@ -110,8 +111,14 @@ export const bench: BenchModule = {
     const psql = PSQL_CANDIDATES.find((p) => existsSync(p));
     const scale = Number(args[0] ?? 15);
     const repeats = Number(args[1] ?? 3);
-    if (!Number.isInteger(repeats) || repeats < 1) throw new Error(`usage: npm run bench -- move [SCALE] [REPEATS]: REPEATS is a whole number of default-mode moves, not "${args[1]}"`);
-    const cluster = await startBenchCluster({ websites: 3, scale, log, ...(process.env.SC_BENCH_DIR ? { dir: `${process.env.SC_BENCH_DIR}-move-${scale}` } : {}) });
+    if (!Number.isInteger(repeats) || repeats < 1)
+      throw new Error(`usage: npm run bench -- move [SCALE] [REPEATS]: REPEATS is a whole number of default-mode moves, not "${args[1]}"`);
+    const cluster = await startBenchCluster({
+      websites: 3,
+      scale,
+      log,
+      ...(process.env.SC_BENCH_DIR ? { dir: `${process.env.SC_BENCH_DIR}-move-${scale}` } : {}),
+    });
     try {
       const profile = await loadClusterProfile({ profile: cluster.profilePath }, { env: process.env });
       const ctx = openConsole(profile);
@@ -122,10 +129,13 @@ export const bench: BenchModule = {
         await restore(ctx, site, log);
         const catalog = await ctx.catalog.get('default');
         const tables = scopedTables(catalog);
-        const counts = await Promise.all(tables.map(async (t) => Number((await primary.query(websiteRowsSelect(t, catalog, site, 'count(*)::int8 AS n'))).rows[0].n)));
+        const counts = await Promise.all(
+          tables.map(async (t) => Number((await primary.query(websiteRowsSelect(t, catalog, site, 'count(*)::int8 AS n'))).rows[0].n)),
+        );
         const totalRows = counts.reduce((a, b) => a + b, 0);
         log(`tenant ${site} on default: ${totalRows.toLocaleString('en')} rows in ${tables.length} tables`);
-        if (totalRows < 1_000_000) log(`WARNING: fewer than 1,000,000 rows; pass a larger scale (npm run bench -- move ${Math.ceil((scale * 1_000_000) / totalRows)})`);
+        if (totalRows < 1_000_000)
+          log(`WARNING: fewer than 1,000,000 rows; pass a larger scale (npm run bench -- move ${Math.ceil((scale * 1_000_000) / totalRows)})`);
         const target = cluster.servers.find((s) => s.name === 'shard_1')!;
         const source = cluster.servers.find((s) => s.name === 'default')!;
 
@@ -166,7 +176,9 @@ export const bench: BenchModule = {
               const columns = t.columns.map(quoteIdent).join(', ');
               const out = `\\copy (${websiteRowsSelect(t, catalog, site)}) to stdout`;
               const into = `\\copy ${tableRef(t.table.schema, t.table.table)} (${columns}) from stdin`;
-              await run(`${psql} -X -q ${shellQuote(connString(source))} -c ${shellQuote(out)} | ${psql} -X -q ${shellQuote(connString(target, 'pwb_bench_scratch'))} -c ${shellQuote(into)}`);
+              await run(
+                `${psql} -X -q ${shellQuote(connString(source))} -c ${shellQuote(out)} | ${psql} -X -q ${shellQuote(connString(target, 'pwb_bench_scratch'))} -c ${shellQuote(into)}`,
+              );
             }
             const ms = performance.now() - started;
             pipeRuns.push(ms);
@@ -217,9 +229,13 @@ export const bench: BenchModule = {
           const x = (value: number | null) => (value === null ? 'n/a' : `${value.toFixed(2)}x`);
           const runsText = mine.length > 1 ? `median of ${ratios.map(x).join(', ')}` : `${(mine[0]!.moveMs / 1000).toFixed(2)} s`;
           console.log(`move, views ${mode.padEnd(12)}         ${x(ratio)} of the pipes around it (${runsText}; target <= 1.00)`);
-          console.log(`  move time                        ${seconds(mine.map((r) => r.moveMs))} s; pipes around: ${pipes.map((p) => (p === null ? 'n/a' : `${(p / 1000).toFixed(2)} s`)).join(', ')}`);
+          console.log(
+            `  move time                        ${seconds(mine.map((r) => r.moveMs))} s; pipes around: ${pipes.map((p) => (p === null ? 'n/a' : `${(p / 1000).toFixed(2)} s`)).join(', ')}`,
+          );
           console.log(`  copy alone / pipes around        ${mine.map((r, i) => x(pipes[i] === null ? null : (r.timings.copy ?? 0) / pipes[i]!)).join(', ')}`);
-          console.log(`  verification share of the move   ${mine.map((r) => `${((r.hashMs / r.moveMs) * 100).toFixed(0)}%`).join(', ')} (${seconds(mine.map((r) => r.hashMs))} s hashing both databases)`);
+          console.log(
+            `  verification share of the move   ${mine.map((r) => `${((r.hashMs / r.moveMs) * 100).toFixed(0)}%`).join(', ')} (${seconds(mine.map((r) => r.hashMs))} s hashing both databases)`,
+          );
           console.log(`  writes paused (fence to switch)  ${seconds(mine.map((r) => r.fencedMs))} s; served from shard_1 after that`);
           console.log(`  peak RSS of the console process  ${peakMb.toFixed(0)} MB (target < 200 MB)`);
           const met = mine.every((r) => r.ok) && peakMb < 200 && (ratio === null || ratio <= 1) && totalRows >= 1_000_000;

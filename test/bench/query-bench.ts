@@ -46,7 +46,11 @@ export const bench: BenchModule = {
   name: 'query',
   summary: 'query console: fan-out vs slowest database alone (<= 1.2x), first rows before the slowest answers, 1M rows to CSV under 200 MB RSS',
   async run(args, log) {
-    const { values } = parseArgs({ args: [...args], options: { unit: { type: 'string' }, repeats: { type: 'string' }, parallel: { type: 'boolean' } }, strict: true });
+    const { values } = parseArgs({
+      args: [...args],
+      options: { unit: { type: 'string' }, repeats: { type: 'string' }, parallel: { type: 'boolean' } },
+      strict: true,
+    });
     const unit = Number(values.unit ?? 1_500_000);
     const repeats = Number(values.repeats ?? 7);
     const dir = await mkdtemp(path.join(os.tmpdir(), 'shard-console-query-bench-'));
@@ -90,7 +94,9 @@ async function seed(servers: readonly EmbeddedServer[], unit: number, parallel: 
       }
     }),
   );
-  log(`  seeded in ${((performance.now() - started) / 1000).toFixed(1)} s; parallel query ${parallel ? 'on' : 'off'}; ${os.cpus().length} cores for ${servers.length} servers`);
+  log(
+    `  seeded in ${((performance.now() - started) / 1000).toFixed(1)} s; parallel query ${parallel ? 'on' : 'off'}; ${os.cpus().length} cores for ${servers.length} servers`,
+  );
 }
 
 /** One run, timed from the call: wall time, and per database its first rows and its end. */
@@ -136,11 +142,19 @@ async function measureFanOut(service: QueryService, repeats: number, log: (line:
     ratios.push(fan.wallMs / around);
     firstVsSlowest.push(Math.min(...Object.values(fan.firstRowsMs)) / Math.max(...Object.values(fan.doneMs)));
     const perDb = names.map((n) => `${n} first rows ${Math.round(fan.firstRowsMs[n]!)} / done ${Math.round(fan.doneMs[n]!)}`).join(', ');
-    log(`  run ${i}: fan-out ${Math.round(fan.wallMs)} ms (${perDb}) | ${slowest} alone before/after ${Math.round(singles.at(-2)!)}/${Math.round(singles.at(-1)!)} ms | ratio ${ratios.at(-1)!.toFixed(2)}`);
+    log(
+      `  run ${i}: fan-out ${Math.round(fan.wallMs)} ms (${perDb}) | ${slowest} alone before/after ${Math.round(singles.at(-2)!)}/${Math.round(singles.at(-1)!)} ms | ratio ${ratios.at(-1)!.toFixed(2)}`,
+    );
   }
   const ratio = median(ratios);
-  const floor = sharedCoresFloor(names.map((n) => alone[n]!), os.cpus().length) / alone[slowest]!;
-  log(`(a)/(b) fan-out / slowest alone: median ${ratio.toFixed(2)} (runs ${ratios.map((r) => r.toFixed(2)).join(', ')}); target <= ${RATIO_TARGET}: ${ratio <= RATIO_TARGET ? 'MET' : 'NOT MET'}`);
+  const floor =
+    sharedCoresFloor(
+      names.map((n) => alone[n]!),
+      os.cpus().length,
+    ) / alone[slowest]!;
+  log(
+    `(a)/(b) fan-out / slowest alone: median ${ratio.toFixed(2)} (runs ${ratios.map((r) => r.toFixed(2)).join(', ')}); target <= ${RATIO_TARGET}: ${ratio <= RATIO_TARGET ? 'MET' : 'NOT MET'}`,
+  );
   log(`        raw: fan-out median ${Math.round(median(fans))} ms, ${slowest} alone median ${Math.round(median(singles))} ms`);
   log(`        floor on this machine (three servers sharing ${os.cpus().length} cores, each statement on one core, the warm-up's times): ${floor.toFixed(2)}x`);
   const firstMet = firstVsSlowest.every((r) => r < 1);
@@ -176,12 +190,22 @@ async function measureExport(profilePath: string, dir: string, log: (line: strin
   const child = path.join(dir, 'query-export-child.mjs');
   await bundleExportChild(child);
   const file = path.join(dir, 'million.csv');
-  const report = JSON.parse(await runNode(child, [profilePath, file, EXPORT_SQL, 'default'])) as { ms: number; rows: number; bytes: number; baselineRss: number; peakRss: number };
+  const report = JSON.parse(await runNode(child, [profilePath, file, EXPORT_SQL, 'default'])) as {
+    ms: number;
+    rows: number;
+    bytes: number;
+    baselineRss: number;
+    peakRss: number;
+  };
   const lines = await countLines(file);
   const mb = (n: number) => n / 2 ** 20;
   const met = mb(report.peakRss) < RSS_TARGET_MB && lines === report.rows + 1 && report.rows === 1_000_000;
-  log(`(d) 1M rows to CSV in a child process: ${report.rows.toLocaleString('en')} rows, ${lines.toLocaleString('en')} lines (header included), ${mb(report.bytes).toFixed(1)} MB in ${(report.ms / 1000).toFixed(1)} s`);
-  log(`    child RSS before the export ${mb(report.baselineRss).toFixed(1)} MB, peak ${mb(report.peakRss).toFixed(1)} MB; target < ${RSS_TARGET_MB} MB: ${met ? 'MET' : 'NOT MET'}`);
+  log(
+    `(d) 1M rows to CSV in a child process: ${report.rows.toLocaleString('en')} rows, ${lines.toLocaleString('en')} lines (header included), ${mb(report.bytes).toFixed(1)} MB in ${(report.ms / 1000).toFixed(1)} s`,
+  );
+  log(
+    `    child RSS before the export ${mb(report.baselineRss).toFixed(1)} MB, peak ${mb(report.peakRss).toFixed(1)} MB; target < ${RSS_TARGET_MB} MB: ${met ? 'MET' : 'NOT MET'}`,
+  );
   return met;
 }
 

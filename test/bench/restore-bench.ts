@@ -36,9 +36,25 @@ const OTHER_ASSETS = 100;
 const BUILD_VERSION = 1;
 const SCRATCH = 'restore_scratch';
 const TENANT_TABLES = [
-  'pwb_pages', 'pwb_page_parts', 'pwb_contents', 'pwb_links', 'pwb_contacts', 'pwb_messages', 'pwb_realty_assets', 'pwb_sale_listings', 'pwb_rental_listings',
-  'pwb_prop_photos', 'pwb_features', 'pwb_field_keys', 'pwb_media_folders', 'pwb_media', 'pwb_support_tickets', 'pwb_ticket_messages', 'pwb_saved_searches',
-  'pwb_search_alerts', 'pwb_website_integrations',
+  'pwb_pages',
+  'pwb_page_parts',
+  'pwb_contents',
+  'pwb_links',
+  'pwb_contacts',
+  'pwb_messages',
+  'pwb_realty_assets',
+  'pwb_sale_listings',
+  'pwb_rental_listings',
+  'pwb_prop_photos',
+  'pwb_features',
+  'pwb_field_keys',
+  'pwb_media_folders',
+  'pwb_media',
+  'pwb_support_tickets',
+  'pwb_ticket_messages',
+  'pwb_saved_searches',
+  'pwb_search_alerts',
+  'pwb_website_integrations',
 ];
 
 export const bench: BenchModule = {
@@ -90,12 +106,18 @@ async function compare(s: Setup): Promise<number> {
     await emptyScratch(s.server);
     const p = await timePgRestore(s.server, s.archive);
     pgRestoreMs.push(p);
-    const steps = Object.entries(r.timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}`).join(', ');
-    s.log(`run ${i + 1}: restore ${(r.ms / 1000).toFixed(2)} s (${r.rows.toLocaleString('en')} rows, ${r.verified ? 'verified' : 'NOT verified'}; peak RSS ${(r.maxRssKb / 1024).toFixed(0)} MB; steps in s: ${steps}), pg_restore ${(p / 1000).toFixed(2)} s`);
+    const steps = Object.entries(r.timings)
+      .map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}`)
+      .join(', ');
+    s.log(
+      `run ${i + 1}: restore ${(r.ms / 1000).toFixed(2)} s (${r.rows.toLocaleString('en')} rows, ${r.verified ? 'verified' : 'NOT verified'}; peak RSS ${(r.maxRssKb / 1024).toFixed(0)} MB; steps in s: ${steps}), pg_restore ${(p / 1000).toFixed(2)} s`,
+    );
   }
   const ratio = median(restoreMs) / median(pgRestoreMs);
   const peakMb = peakKb / 1024;
-  s.log(`restore / pg_restore --data-only: ${ratio.toFixed(2)}x (target <= 1.0x); medians ${(median(restoreMs) / 1000).toFixed(2)} s vs ${(median(pgRestoreMs) / 1000).toFixed(2)} s`);
+  s.log(
+    `restore / pg_restore --data-only: ${ratio.toFixed(2)}x (target <= 1.0x); medians ${(median(restoreMs) / 1000).toFixed(2)} s vs ${(median(pgRestoreMs) / 1000).toFixed(2)} s`,
+  );
   s.log(`restore peak RSS: ${peakMb.toFixed(0)} MB (target < 200 MB); ${verified ? 'every restore verified' : 'a restore did NOT verify'}`);
   return ratio <= 1.0 && peakMb < 200 && verified ? 0 : 1;
 }
@@ -132,7 +154,10 @@ async function prepare(dir: string, server: EmbeddedServer, pool: pg.Pool, log: 
 /** Server-side INSERT ... SELECT: website 1's 1.2M rows, and 300 small websites around it. */
 function seedStatements(): string[] {
   const now = `timestamp '2024-01-01' + (g || ' minutes')::interval`;
-  const asset = (where: string, count: string) => `INSERT INTO pwb_realty_assets (website_id, reference, slug, title, description, street_address, city, region, country, latitude, longitude,
+  const asset = (
+    where: string,
+    count: string,
+  ) => `INSERT INTO pwb_realty_assets (website_id, reference, slug, title, description, street_address, city, region, country, latitude, longitude,
         count_bedrooms, count_bathrooms, constructed_area, plot_area, prop_type_key, features, tags, translations, created_at, updated_at)
        SELECT ${where}, 'REF-' || g, 'property-' || g, 'Villa ' || g || ' ' || left(md5(g::text), 10), repeat(md5(g::text) || ' bright home near the sea, ', 4),
          g || ' Calle Mayor', 'City ' || (g % 500), 'Region ' || (g % 40), 'ES', 36 + (g % 1000) / 1000.0, -4 - (g % 1000) / 1000.0, g % 6, (g % 4) + 0.5,
@@ -186,7 +211,20 @@ async function emptyScratch(server: EmbeddedServer): Promise<void> {
 
 async function timePgRestore(server: EmbeddedServer, archive: string): Promise<number> {
   const started = performance.now();
-  await runCommand(`${PG_BIN}/pg_restore`, ['--data-only', '--disable-triggers', '-h', server.host, '-p', String(server.port), '-U', server.user, '-d', SCRATCH, ...TENANT_TABLES.flatMap((t) => ['-t', t]), archive]);
+  await runCommand(`${PG_BIN}/pg_restore`, [
+    '--data-only',
+    '--disable-triggers',
+    '-h',
+    server.host,
+    '-p',
+    String(server.port),
+    '-U',
+    server.user,
+    '-d',
+    SCRATCH,
+    ...TENANT_TABLES.flatMap((t) => ['-t', t]),
+    archive,
+  ]);
   return performance.now() - started;
 }
 
@@ -200,7 +238,17 @@ interface RestoreRun {
 
 async function timeRestore(s: Setup): Promise<RestoreRun> {
   const started = performance.now();
-  const { out, err } = await runCommandWithStderr(process.execPath, [s.child, 'restore', String(SITE), '--from', s.archive, '--yes', '--json', '--profile', s.profile]);
+  const { out, err } = await runCommandWithStderr(process.execPath, [
+    s.child,
+    'restore',
+    String(SITE),
+    '--from',
+    s.archive,
+    '--yes',
+    '--json',
+    '--profile',
+    s.profile,
+  ]);
   const ms = performance.now() - started;
   const job = JSON.parse(out) as { verified: boolean; plan: { totalArchiveRows: number }; timings: Record<string, number> };
   const rss = JSON.parse(err.trim().split('\n').at(-1)!) as { maxRssKb: number };
@@ -224,7 +272,9 @@ function runCommandWithStderr(command: string, args: string[]): Promise<{ out: s
     child.stdout.on('data', (c) => (out += c));
     child.stderr.on('data', (c) => (err += c));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve({ out, err }) : reject(new Error(`${command} ${args.slice(0, 4).join(' ')} exited ${code}: ${err.slice(-3000)}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve({ out, err }) : reject(new Error(`${command} ${args.slice(0, 4).join(' ')} exited ${code}: ${err.slice(-3000)}`)),
+    );
   });
 }
 

@@ -59,9 +59,13 @@ function report(label: string, timings: Timing[], log: (line: string) => void): 
   const met = median(fanOuts) < TARGET_MS;
   log(`${label}:`);
   for (const [i, t] of timings.entries()) {
-    log(`  run ${i + 1}: fan-out ${Math.round(t.fanOut)} ms | alone: ${names.map((n) => `${n} ${Math.round(t.single[n]!)} ms`).join(', ')} | fan-out / slowest single ${ratios[i]!.toFixed(2)}`);
+    log(
+      `  run ${i + 1}: fan-out ${Math.round(t.fanOut)} ms | alone: ${names.map((n) => `${n} ${Math.round(t.single[n]!)} ms`).join(', ')} | fan-out / slowest single ${ratios[i]!.toFixed(2)}`,
+    );
   }
-  log(`  median fan-out ${Math.round(median(fanOuts))} ms (max ${Math.round(Math.max(...fanOuts))} ms), median slowest single ${Math.round(median(slowest))} ms, ratio ${median(ratios).toFixed(2)}`);
+  log(
+    `  median fan-out ${Math.round(median(fanOuts))} ms (max ${Math.round(Math.max(...fanOuts))} ms), median slowest single ${Math.round(median(slowest))} ms, ratio ${median(ratios).toFixed(2)}`,
+  );
   log(`  target < ${TARGET_MS} ms: ${met ? 'MET' : 'NOT MET'}`);
   return met;
 }
@@ -85,7 +89,13 @@ export const bench: BenchModule = {
     let ctx: ConsoleContext | null = null;
     try {
       const total = Object.values(cluster.tenantRows).reduce((a, b) => a + b, 0);
-      log(`cluster ready in ${Math.round((Date.now() - started) / 1000)} s: ${formatCount(websites)} websites, ${formatCount(total)} tenant rows (${Object.entries(cluster.tenantRows).map(([n, r]) => `${n} ${formatCount(r)}`).join(', ')})`);
+      log(
+        `cluster ready in ${Math.round((Date.now() - started) / 1000)} s: ${formatCount(websites)} websites, ${formatCount(total)} tenant rows (${Object.entries(
+          cluster.tenantRows,
+        )
+          .map(([n, r]) => `${n} ${formatCount(r)}`)
+          .join(', ')})`,
+      );
       const profile = await loadClusterProfile({ profile: cluster.profilePath }, { env: process.env, secrets: memorySecretStore() });
       ctx = openConsole(profile);
       const call = caller(ctx);

@@ -27,7 +27,11 @@ export const bench: BenchModule = {
   name: 'tenants',
   summary: 'tenants.list at 100,000 websites (paging, search, filter, sort) vs a bare indexed SELECT, 300 ms target',
   async run(args, log) {
-    const { values } = parseArgs({ args: [...args], options: { websites: { type: 'string' }, scale: { type: 'string' }, dir: { type: 'string' } }, strict: true });
+    const { values } = parseArgs({
+      args: [...args],
+      options: { websites: { type: 'string' }, scale: { type: 'string' }, dir: { type: 'string' } },
+      strict: true,
+    });
     const websites = Number(values.websites ?? 100_000);
     const dir = values.dir ?? process.env.SC_BENCH_DIR;
     const cluster = await startBenchCluster({ websites, scale: Number(values.scale ?? 23), ...(dir ? { dir } : {}), log });

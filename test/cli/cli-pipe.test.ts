@@ -61,7 +61,9 @@ describe('--json through a pipe', () => {
   it('ends quietly when the reader stops early (| head)', async () => {
     const quoted = ['tenants', '--limit', '500', '--json', '--profile', pc.cluster.profilePath].map((a) => `'${a}'`).join(' ');
     const result = await new Promise<{ stderr: string }>((resolve) =>
-      execFile('/bin/sh', ['-c', `"${process.execPath}" "${bin}" ${quoted} | head -c 100 > /dev/null`], { env: pc.env }, (_error, _stdout, stderr) => resolve({ stderr })),
+      execFile('/bin/sh', ['-c', `"${process.execPath}" "${bin}" ${quoted} | head -c 100 > /dev/null`], { env: pc.env }, (_error, _stdout, stderr) =>
+        resolve({ stderr }),
+      ),
     );
     expect(result.stderr).not.toContain('EPIPE');
   });

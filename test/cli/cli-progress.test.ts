@@ -14,12 +14,21 @@ const event = (done: number, total: number | null, phase = 'copy', unit: JobProg
 });
 
 function sink(isTTY: boolean): ProgressSink & { text: string } {
-  return { isTTY, columns: 120, text: '', write(t) { this.text += t; } };
+  return {
+    isTTY,
+    columns: 120,
+    text: '',
+    write(t) {
+      this.text += t;
+    },
+  };
 }
 
 describe('the CLI progress line', () => {
   it('draws a bar with the percentage, the amount, the rate and the time left', () => {
-    expect(progressLine(event(500, 1000, 'copy', 'rows', 'copy pwb_pages: 500/1000 rows'), 100, 10)).toBe('[#####.....]  50% · 500/1,000 rows · 100 rows/s · ETA 5.0 s · copy pwb_pages: 500/1000 rows');
+    expect(progressLine(event(500, 1000, 'copy', 'rows', 'copy pwb_pages: 500/1000 rows'), 100, 10)).toBe(
+      '[#####.....]  50% · 500/1,000 rows · 100 rows/s · ETA 5.0 s · copy pwb_pages: 500/1000 rows',
+    );
     expect(progressLine(event(2048, null, 'shard_1', 'bytes'), null, 10)).toBe('2.00 kB bytes · shard_1');
   });
 

@@ -10,9 +10,14 @@ const bin = fileURLToPath(new URL('../../bin/shard-console.js', import.meta.url)
 
 function cli(args: string[], env: Record<string, string | undefined> = {}) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, [bin, ...args], { env: { ...testCluster().env, SHARD_CONSOLE_PROFILE: undefined, ...env } as NodeJS.ProcessEnv }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      { env: { ...testCluster().env, SHARD_CONSOLE_PROFILE: undefined, ...env } as NodeJS.ProcessEnv },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -31,7 +36,9 @@ describe('CLI on the real cluster', () => {
 
   it('tenants --search and tenant ID --json carry the contract fields; --profile defaults to $SHARD_CONSOLE_PROFILE', async () => {
     const primary = await directClient('default');
-    const site = (await primary.query(`SELECT id, subdomain, coalesce(shard_name, 'default') AS shard FROM pwb_websites WHERE shard_name = 'shard_2' ORDER BY id LIMIT 1`)).rows[0];
+    const site = (
+      await primary.query(`SELECT id, subdomain, coalesce(shard_name, 'default') AS shard FROM pwb_websites WHERE shard_name = 'shard_2' ORDER BY id LIMIT 1`)
+    ).rows[0];
     await primary.end();
     const list = await cli(['tenants', '--search', site.subdomain, '--json'], { SHARD_CONSOLE_PROFILE: testCluster().profilePath });
     expect(list.code).toBe(0);

@@ -22,7 +22,9 @@ function startDemo(dir: string, extra: string[] = []) {
 
 function cli(args: string[]) {
   return new Promise<{ code: number; stdout: string }>((resolve) => {
-    const child = execFile(process.execPath, [bin, ...args], { env: { ...process.env, SHARD_CONSOLE_PROFILE: undefined } as NodeJS.ProcessEnv }, (_e, stdout) => resolve({ code: child.exitCode ?? 1, stdout }));
+    const child = execFile(process.execPath, [bin, ...args], { env: { ...process.env, SHARD_CONSOLE_PROFILE: undefined } as NodeJS.ProcessEnv }, (_e, stdout) =>
+      resolve({ code: child.exitCode ?? 1, stdout }),
+    );
   });
 }
 

@@ -82,7 +82,12 @@ describe('shard-console move', () => {
       await stray.query(`INSERT INTO pwb_contacts (website_id, first_name, created_at, updated_at) VALUES ($1, 'misplaced', now(), now())`, [site]);
       const placement = await cli(['verify', String(site), '--json']);
       expect(placement.code).toBe(1);
-      expect(JSON.parse(placement.stdout)).toEqual({ id: site, shard: 'default', ok: false, misplaced: [{ database: 'shard_1', table: 'pwb_contacts', rows: 1 }] });
+      expect(JSON.parse(placement.stdout)).toEqual({
+        id: site,
+        shard: 'default',
+        ok: false,
+        misplaced: [{ database: 'shard_1', table: 'pwb_contacts', rows: 1 }],
+      });
       const refused = await cli(['move', String(site), '--to', 'shard_1', '--yes', '--json']);
       expect(refused.code).toBe(1);
       expect(JSON.parse(refused.stdout).error.code).toBe('MOVE_REFUSED');

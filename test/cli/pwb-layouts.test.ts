@@ -26,9 +26,14 @@ describe.each(LAYOUTS)('a cluster whose shards are all %s', (layout) => {
 
   function cli(args: string[]) {
     return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(process.execPath, [bin, ...args, '--profile', pc.cluster.profilePath], { env: { ...pc.env, SHARD_CONSOLE_PROFILE: undefined } as NodeJS.ProcessEnv }, (error, stdout, stderr) => {
-        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      });
+      execFile(
+        process.execPath,
+        [bin, ...args, '--profile', pc.cluster.profilePath],
+        { env: { ...pc.env, SHARD_CONSOLE_PROFILE: undefined } as NodeJS.ProcessEnv },
+        (error, stdout, stderr) => {
+          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+        },
+      );
     });
   }
 
@@ -56,7 +61,8 @@ describe.each(LAYOUTS)('a cluster whose shards are all %s', (layout) => {
 
   it('moves a website verified in every direction and brings it home with the content it left with', { timeout: 240_000 }, async () => {
     const primary = await pc.client('default');
-    const site = (await primary.query(`SELECT id FROM pwb_websites WHERE coalesce(shard_name, 'default') = 'default' ORDER BY id LIMIT 1`)).rows[0].id as number;
+    const site = (await primary.query(`SELECT id FROM pwb_websites WHERE coalesce(shard_name, 'default') = 'default' ORDER BY id LIMIT 1`)).rows[0]
+      .id as number;
     await primary.end();
     const start = websiteRows(await tenantSnapshot(pc), site);
     for (const to of ['shard_1', 'shard_2', 'default', 'shard_2', 'shard_1', 'default']) {

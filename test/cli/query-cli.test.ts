@@ -8,9 +8,14 @@ const bin = fileURLToPath(new URL('../../bin/shard-console.js', import.meta.url)
 
 function cli(args: string[]) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, [bin, ...args, '--profile', testCluster().profilePath], { env: { ...testCluster().env, SHARD_CONSOLE_PROFILE: undefined } as NodeJS.ProcessEnv }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [bin, ...args, '--profile', testCluster().profilePath],
+      { env: { ...testCluster().env, SHARD_CONSOLE_PROFILE: undefined } as NodeJS.ProcessEnv },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -30,7 +35,7 @@ describe('shard-console query', () => {
     expect(result.databases.every((d) => d.error === null && !d.truncated)).toBe(true);
   });
 
-  it("routes --website to the database its shard_name names and binds $1; --csv prints CSV", async () => {
+  it('routes --website to the database its shard_name names and binds $1; --csv prints CSV', async () => {
     const primary = await directClient('default');
     const site = (await primary.query(`SELECT id FROM pwb_websites WHERE shard_name = 'shard_2' ORDER BY id LIMIT 1`)).rows[0].id as number;
     await primary.end();

@@ -26,7 +26,9 @@ describe('shard-console restore', () => {
     const before = await clusterContent(f.pc);
     const plan = await runCli(f.pc, ['restore', String(site), '--from', archive, '--replace']);
     expect(plan.code, plan.stderr).toBe(0);
-    expect(plan.stdout).toMatch(new RegExp(`Plan: restore website ${site} from .*shard_1\\.dump, dumped \\d{4}-\\d\\d-\\d\\dT[\\d:]+, into shard_1, replacing its rows there`));
+    expect(plan.stdout).toMatch(
+      new RegExp(`Plan: restore website ${site} from .*shard_1\\.dump, dumped \\d{4}-\\d\\d-\\d\\dT[\\d:]+, into shard_1, replacing its rows there`),
+    );
     expect(plan.stdout).toMatch(/pwb_features +[\d,]+ +0\n/);
     expect(plan.stdout).toContain('Materialized views refreshed (concurrently): pwb_properties');
     expect(plan.stdout).toContain('Nothing was changed. Run again with --yes to restore.');

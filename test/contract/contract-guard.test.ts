@@ -12,7 +12,12 @@ import type { ConsoleContext } from '../../electron/core/console-context.ts';
 const exposed = vi.hoisted(() => ({ api: null as null | { invoke: (...args: unknown[]) => Promise<unknown> }, sent: [] as unknown[][] }));
 vi.mock('electron', () => ({
   contextBridge: { exposeInMainWorld: (_name: string, api: never) => void (exposed.api = api) },
-  ipcRenderer: { invoke: async (...args: unknown[]) => (exposed.sent.push(args), { ok: true, result: {} }), on: vi.fn(), removeListener: vi.fn(), send: vi.fn() },
+  ipcRenderer: {
+    invoke: async (...args: unknown[]) => (exposed.sent.push(args), { ok: true, result: {} }),
+    on: vi.fn(),
+    removeListener: vi.fn(),
+    send: vi.fn(),
+  },
 }));
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -89,7 +94,9 @@ describe('runtime boundaries', () => {
   });
 
   it('keeps electron out of the core and the CLI', () => {
-    const offenders = [...sourceFiles('electron/core'), ...sourceFiles('electron/cli')].filter((f) => importsOf(f).some((i) => i === 'electron' || i.startsWith('electron/')));
+    const offenders = [...sourceFiles('electron/core'), ...sourceFiles('electron/cli')].filter((f) =>
+      importsOf(f).some((i) => i === 'electron' || i.startsWith('electron/')),
+    );
     expect(offenders).toEqual([]);
   });
 

@@ -23,7 +23,12 @@ describe('runInDependencyOrder', () => {
 
   it('starts an item as soon as what it depends on has finished, not when a whole level has', async () => {
     const r = recorder();
-    await runInDependencyOrder(['big', 'parent', 'child', 'grandchild', 'other'], (x) => deps[x]!, 2, r.task((x) => (x === 'big' ? 200 : 5)));
+    await runInDependencyOrder(
+      ['big', 'parent', 'child', 'grandchild', 'other'],
+      (x) => deps[x]!,
+      2,
+      r.task((x) => (x === 'big' ? 200 : 5)),
+    );
     const at = (e: string) => r.events.indexOf(e);
     expect(at('start child')).toBeGreaterThan(at('end parent'));
     expect(at('start grandchild')).toBeGreaterThan(at('end child'));
@@ -35,7 +40,12 @@ describe('runInDependencyOrder', () => {
 
   it('stops starting items after a failure, lets the running ones finish, then throws it', async () => {
     const r = recorder();
-    const run = runInDependencyOrder(['big', 'parent', 'child', 'grandchild', 'other'], (x) => deps[x]!, 2, r.task((x) => (x === 'big' ? 40 : 5), 'parent'));
+    const run = runInDependencyOrder(
+      ['big', 'parent', 'child', 'grandchild', 'other'],
+      (x) => deps[x]!,
+      2,
+      r.task((x) => (x === 'big' ? 40 : 5), 'parent'),
+    );
     await expect(run).rejects.toThrow('parent failed');
     expect(r.events).toContain('end big');
     expect(r.events.filter((e) => e.startsWith('start'))).toEqual(['start big', 'start parent']);
@@ -43,8 +53,20 @@ describe('runInDependencyOrder', () => {
 
   it('refuses a cycle instead of waiting forever, and ignores dependencies outside the list and on itself', async () => {
     const r = recorder();
-    await expect(runInDependencyOrder(['a', 'b'], (x) => (x === 'a' ? ['b'] : ['a']), 2, r.task(() => 1))).rejects.toThrow('dependency cycle');
-    await runInDependencyOrder(['a'], () => ['a', 'elsewhere'], 2, r.task(() => 1));
+    await expect(
+      runInDependencyOrder(
+        ['a', 'b'],
+        (x) => (x === 'a' ? ['b'] : ['a']),
+        2,
+        r.task(() => 1),
+      ),
+    ).rejects.toThrow('dependency cycle');
+    await runInDependencyOrder(
+      ['a'],
+      () => ['a', 'elsewhere'],
+      2,
+      r.task(() => 1),
+    );
     expect(r.events).toEqual(['start a', 'end a']);
   });
 
@@ -52,7 +74,12 @@ describe('runInDependencyOrder', () => {
     const r = recorder();
     let wide = false;
     const items = ['a', 'b', 'c', 'd', 'e', 'f'];
-    const run = runInDependencyOrder(items, () => [], () => (wide ? 3 : 1), r.task(() => 20));
+    const run = runInDependencyOrder(
+      items,
+      () => [],
+      () => (wide ? 3 : 1),
+      r.task(() => 20),
+    );
     await new Promise((resolve) => setTimeout(resolve, 50));
     // Narrow so far: every task ended before the next started.
     const narrow = [...r.events];

@@ -74,7 +74,9 @@ export async function startTestCluster(options: StartTestClusterOptions = {}): P
     await rm(dir, { recursive: true, force: true });
   };
   const layouts = Object.fromEntries(
-    cluster.servers.filter((s) => s.name !== DEFAULT_SHARD).map((s) => [s.name, (options.layouts ?? DEFAULT_SHARD_LAYOUTS)[s.name] ?? ('tenant-shard' as const)]),
+    cluster.servers
+      .filter((s) => s.name !== DEFAULT_SHARD)
+      .map((s) => [s.name, (options.layouts ?? DEFAULT_SHARD_LAYOUTS)[s.name] ?? ('tenant-shard' as const)]),
   );
   try {
     const seed = await migrateAndSeed(cluster.servers, password, layouts, options);
@@ -94,7 +96,12 @@ export function testPool(server: EmbeddedServer, password: string, database = se
   return pool;
 }
 
-async function migrateAndSeed(servers: EmbeddedServer[], password: string, layouts: Record<string, ShardLayout>, options: StartTestClusterOptions): Promise<SeedDemoResult> {
+async function migrateAndSeed(
+  servers: EmbeddedServer[],
+  password: string,
+  layouts: Record<string, ShardLayout>,
+  options: StartTestClusterOptions,
+): Promise<SeedDemoResult> {
   const pools = new Map(servers.map((server) => [server.name, testPool(server, password)]));
   try {
     const primary = pools.get(DEFAULT_SHARD);

@@ -78,7 +78,12 @@ describe('installers from local tools', () => {
       input({
         platform: 'win32',
         tools: ['7za'],
-        env: { ELECTRON_OVERRIDE_DIST_PATH: 'C:\\electron', ELECTRON_BUILDER_NSIS_DIR: 'C:\\nsis', ELECTRON_BUILDER_NSIS_RESOURCES_DIR: 'C:\\nsis-res', ELECTRON_BUILDER_RCEDIT_PATH: 'C:\\rcedit' },
+        env: {
+          ELECTRON_OVERRIDE_DIST_PATH: 'C:\\electron',
+          ELECTRON_BUILDER_NSIS_DIR: 'C:\\nsis',
+          ELECTRON_BUILDER_NSIS_RESOURCES_DIR: 'C:\\nsis-res',
+          ELECTRON_BUILDER_RCEDIT_PATH: 'C:\\rcedit',
+        },
       }),
     );
     expect(windows.targets).toEqual(['nsis']);

@@ -98,7 +98,9 @@ describe.runIf(process.platform === 'linux')('the packaged app (electron-builder
   });
 
   it('leaves out tests, TypeScript sources and declarations, source maps, the CLI bundle and tooling', () => {
-    const offending = files().filter((file) => /\.(ts|tsx|mts|cts|map)$/.test(file) || /^(test|renderer|shared|scripts|bin|dist\/cli)\//.test(file) || /^electron\/(shell|cli)\//.test(file));
+    const offending = files().filter(
+      (file) => /\.(ts|tsx|mts|cts|map)$/.test(file) || /^(test|renderer|shared|scripts|bin|dist\/cli)\//.test(file) || /^electron\/(shell|cli)\//.test(file),
+    );
     expect(offending).toEqual([]);
     expect(files().filter((file) => file.startsWith('electron/') && !file.startsWith('electron/core/console-schema/sql/'))).toEqual([]);
   });
@@ -108,7 +110,8 @@ describe.runIf(process.platform === 'linux')('the packaged app (electron-builder
     expect(packages).toContain(`node_modules/${platformPackage}`);
     const dev = packages.filter((dir) => lock.packages[dir]?.dev === true || lock.packages[dir] === undefined);
     expect(dev).toEqual([]);
-    for (const tool of ['tsx', 'typescript', 'vite', 'electron', 'electron-builder', 'esbuild', 'zod', 'kysely']) expect(packages).not.toContain(`node_modules/${tool}`);
+    for (const tool of ['tsx', 'typescript', 'vite', 'electron', 'electron-builder', 'esbuild', 'zod', 'kysely'])
+      expect(packages).not.toContain(`node_modules/${tool}`);
   });
 
   it('resolves every module the main bundle imports inside the package, and loads it', () => {
@@ -119,7 +122,9 @@ describe.runIf(process.platform === 'linux')('the packaged app (electron-builder
     const loadedUnpacked = new Set<string>();
     for (const bundle of bundles) {
       const code = readFileSync(join(shellDir, bundle), 'utf8');
-      for (const m of code.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*["']([^"'./][^"']*)["']|\bimport\s*\(\s*["']([^"'./][^"']*)["']\s*\)|\bimportUnpacked\(\s*["']([^"']+)["']/g)) {
+      for (const m of code.matchAll(
+        /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*["']([^"'./][^"']*)["']|\bimport\s*\(\s*["']([^"'./][^"']*)["']\s*\)|\bimportUnpacked\(\s*["']([^"']+)["']/g,
+      )) {
         specifiers.add((m[1] ?? m[2] ?? m[3])!);
         if (m[3]) loadedUnpacked.add(m[3]);
       }

@@ -22,7 +22,16 @@ const archive = (database: string | null, websites: Array<[number, number]>, ove
 
 describe('websites across the archives of a backup', () => {
   it('adds up a website found in two archives and names both, largest first, ties by id', () => {
-    const all = websitesAcross([archive('default', [[1, 10], [7, 500]]), archive('shard_1', [[7, 20], [12, 10]])]);
+    const all = websitesAcross([
+      archive('default', [
+        [1, 10],
+        [7, 500],
+      ]),
+      archive('shard_1', [
+        [7, 20],
+        [12, 10],
+      ]),
+    ]);
     expect(all).toEqual([
       { id: 7, rows: 520, databases: ['default', 'shard_1'] },
       { id: 1, rows: 10, databases: ['default'] },
@@ -35,7 +44,16 @@ describe('websites across the archives of a backup', () => {
   });
 
   it('searches by id prefix or database name, and keeps everything for an empty search', () => {
-    const all = websitesAcross([archive('default', [[1, 10], [17, 5]]), archive('shard_2', [[170, 3], [2, 1]])]);
+    const all = websitesAcross([
+      archive('default', [
+        [1, 10],
+        [17, 5],
+      ]),
+      archive('shard_2', [
+        [170, 3],
+        [2, 1],
+      ]),
+    ]);
     expect(searchWebsites(all, '17').map((w) => w.id)).toEqual([17, 170]);
     expect(searchWebsites(all, ' SHARD_2 ').map((w) => w.id)).toEqual([170, 2]);
     expect(searchWebsites(all, '  ')).toHaveLength(4);
@@ -45,13 +63,20 @@ describe('websites across the archives of a backup', () => {
 
 describe('archive summary line', () => {
   it('says the format, versions, tables (tenant ones), rows and websites', () => {
-    expect(archiveSummary(archive('default', [[1, 10], [2, 5]]))).toBe(
-      'custom (server 15.8, pg_dump 15.8, archive 1.14): 3 tables (2 tenant), 1,237 rows, 2 websites',
-    );
+    expect(
+      archiveSummary(
+        archive('default', [
+          [1, 10],
+          [2, 5],
+        ]),
+      ),
+    ).toBe('custom (server 15.8, pg_dump 15.8, archive 1.14): 3 tables (2 tenant), 1,237 rows, 2 websites');
   });
 
   it('leaves out versions the archive does not carry', () => {
-    expect(archiveSummary(archive('default', [], { serverVersion: null, pgDumpVersion: null, archiveVersion: null, tables: [] }))).toBe('custom: 0 tables (0 tenant), 0 rows, 0 websites');
+    expect(archiveSummary(archive('default', [], { serverVersion: null, pgDumpVersion: null, archiveVersion: null, tables: [] }))).toBe(
+      'custom: 0 tables (0 tenant), 0 rows, 0 websites',
+    );
   });
 
   it('labels the dump time as the dumping machine’s local time, or a dash', () => {

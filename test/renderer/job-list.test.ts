@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import type { Job, JobProgressEvent } from '../../shared/contract.ts';
 import { jobRow, needsPolling, progressView } from '../../renderer/src/view/job-list.ts';
 
-const event = (done: number, total: number | null, phase = 'copy', unit: JobProgressEvent['unit'] = 'rows'): JobProgressEvent => ({ type: 'progress', jobId: 'j', kind: 'move', phase, done, total, unit });
+const event = (done: number, total: number | null, phase = 'copy', unit: JobProgressEvent['unit'] = 'rows'): JobProgressEvent => ({
+  type: 'progress',
+  jobId: 'j',
+  kind: 'move',
+  phase,
+  done,
+  total,
+  unit,
+});
 
 describe('job progress view', () => {
   it('shows how far, how fast and how long still, from two events a known time apart', () => {
@@ -36,7 +44,13 @@ describe('job rows', () => {
   };
 
   it('says where a job runs, and polls only a job another console runs', () => {
-    expect(jobRow(job)).toMatchObject({ shortId: '3f2b8c1e', kind: 'Migration run', stateLabel: 'running here', where: 'this console', createdLabel: '2026-12-05 10:00 UTC' });
+    expect(jobRow(job)).toMatchObject({
+      shortId: '3f2b8c1e',
+      kind: 'Migration run',
+      stateLabel: 'running here',
+      where: 'this console',
+      createdLabel: '2026-12-05 10:00 UTC',
+    });
     expect(needsPolling(job)).toBe(false);
     expect(needsPolling({ ...job, here: false })).toBe(true);
     expect(needsPolling({ ...job, here: false, live: false, state: 'interrupted' })).toBe(false);

@@ -33,7 +33,16 @@ const status: MigrationStatusResult = {
       failed: [{ version: '20240102000002', name: 'add_color', set: 'tenant', error: 'column "color" already exists', failedAt: '2026-11-26T18:05:00.000Z' }],
       unknown: [],
     },
-    { name: 'shard_2', role: 'shard', reachable: false, error: { code: 'DATABASE_UNREACHABLE', message: 'down' }, applied: [], pending: [], failed: [], unknown: [] },
+    {
+      name: 'shard_2',
+      role: 'shard',
+      reachable: false,
+      error: { code: 'DATABASE_UNREACHABLE', message: 'down' },
+      applied: [],
+      pending: [],
+      failed: [],
+      unknown: [],
+    },
   ],
 };
 
@@ -58,7 +67,13 @@ describe('migrationMatrix', () => {
     const item = (database: string, table: string, kind: string) => ({ database, table, kind, detail: '', fix: '' });
     const groups = groupDrift([item('shard_1', 'a', 'x'), item('shard_1', 'a', 'y'), item('shard_1', 'b', 'x'), item('shard_2', 'a', 'x')]);
     expect(groups.map((g) => [g.database, g.tables.map((t) => [t.table, t.items.length])])).toEqual([
-      ['shard_1', [['a', 2], ['b', 1]]],
+      [
+        'shard_1',
+        [
+          ['a', 2],
+          ['b', 1],
+        ],
+      ],
       ['shard_2', [['a', 1]]],
     ]);
   });

@@ -43,8 +43,18 @@ describe('rowsPerSecond and etaMs', () => {
 
   it('is unknown with one sample, no elapsed time, or fewer rows than before (a restarted copy)', () => {
     expect(rowsPerSecond(history.slice(0, 1))).toBeNull();
-    expect(rowsPerSecond([{ at: T0, copied: { a: 1 } }, { at: T0, copied: { a: 5 } }])).toBeNull();
-    expect(rowsPerSecond([{ at: T0, copied: { a: 100 } }, { at: T0 + 1000, copied: { a: 0 } }])).toBeNull();
+    expect(
+      rowsPerSecond([
+        { at: T0, copied: { a: 1 } },
+        { at: T0, copied: { a: 5 } },
+      ]),
+    ).toBeNull();
+    expect(
+      rowsPerSecond([
+        { at: T0, copied: { a: 100 } },
+        { at: T0 + 1000, copied: { a: 0 } },
+      ]),
+    ).toBeNull();
     expect(rowsPerSecond(history, 'no_such_table')).toBe(0);
   });
 
@@ -74,7 +84,14 @@ describe('progressView', () => {
     const view = progressView({ step: 'copy', state: 'running', progress: progress(4000, 1000) }, history);
     expect(view.tables[0]).toMatchObject({ table: 'pwb_prop_photos', percent: 40, rowsLabel: '4,000 / 10,000', rateLabel: '1,500 rows/s', etaLabel: '4.0 s' });
     expect(view.tables[1]).toMatchObject({ percent: 50, rateLabel: '500 rows/s', etaLabel: '2.0 s' });
-    expect(view.total).toMatchObject({ copiedRows: 5000, totalRows: 12_000, rowsLabel: '5,000 / 12,000', rateLabel: '2,000 rows/s', etaLabel: '3.5 s', done: false });
+    expect(view.total).toMatchObject({
+      copiedRows: 5000,
+      totalRows: 12_000,
+      rowsLabel: '5,000 / 12,000',
+      rateLabel: '2,000 rows/s',
+      etaLabel: '3.5 s',
+      done: false,
+    });
   });
 
   it('says done for finished tables and shows no speed once the copy step is over', () => {

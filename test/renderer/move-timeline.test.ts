@@ -11,8 +11,16 @@ describe('stepTimeline', () => {
 
   it('marks earlier steps done, the current one running and later ones to do', () => {
     expect(statuses({ state: 'running', step: 'copy', timings: { fence: 12 } })).toEqual([
-      'preflight:done', 'fence:done', 'copy:current', 'sequences:pending', 'verify:pending',
-      'switch:pending', 'refresh:pending', 'cleanup:pending', 'unfence:pending', 'done:pending',
+      'preflight:done',
+      'fence:done',
+      'copy:current',
+      'sequences:pending',
+      'verify:pending',
+      'switch:pending',
+      'refresh:pending',
+      'cleanup:pending',
+      'unfence:pending',
+      'done:pending',
     ]);
   });
 

@@ -22,7 +22,12 @@ describe('targetOptions', () => {
     databases: [
       database('default'),
       database('shard_1', { websites: 1 }),
-      database('shard_2', { reachable: false, sizeBytes: null, websites: null, error: { code: 'DATABASE_UNREACHABLE', message: 'shard_2 refused the connection' } }),
+      database('shard_2', {
+        reachable: false,
+        sizeBytes: null,
+        websites: null,
+        error: { code: 'DATABASE_UNREACHABLE', message: 'shard_2 refused the connection' },
+      }),
     ],
   };
 

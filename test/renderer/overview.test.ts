@@ -31,12 +31,26 @@ describe('formatDatabaseRows', () => {
   it('puts the primary first and formats sizes in human units', () => {
     const rows = formatDatabaseRows([reachable, down, primary]);
     expect(rows.map((r) => r.name)).toEqual(['default', 'shard_1', 'shard_2']);
-    expect(rows[1]).toMatchObject({ address: '127.0.0.1:5433/pwb_shard_1', statusLabel: 'reachable', size: '12.0 MB', websites: '1,234', latency: '3 ms', problem: null });
+    expect(rows[1]).toMatchObject({
+      address: '127.0.0.1:5433/pwb_shard_1',
+      statusLabel: 'reachable',
+      size: '12.0 MB',
+      websites: '1,234',
+      latency: '3 ms',
+      problem: null,
+    });
   });
 
   it('keeps an unreachable database, with the reason and no numbers', () => {
     const row = formatDatabaseRows([down])[0];
-    expect(row).toMatchObject({ reachable: false, statusLabel: 'unreachable', problem: 'connect ECONNREFUSED 127.0.0.1:5434', size: '—', version: '—', websites: '—' });
+    expect(row).toMatchObject({
+      reachable: false,
+      statusLabel: 'unreachable',
+      problem: 'connect ECONNREFUSED 127.0.0.1:5434',
+      size: '—',
+      version: '—',
+      websites: '—',
+    });
   });
 });
 
@@ -86,11 +100,15 @@ describe('chart data', () => {
 
 describe('shardFilterOptions', () => {
   it('offers configured databases and every routed shard name once', () => {
-    expect(shardFilterOptions({ databases: [reachable, primary], shards: [{ shard: 'ghost', websites: 1, configured: false }, { shard: 'default', websites: 1, configured: true }] })).toEqual([
-      'default',
-      'ghost',
-      'shard_1',
-    ]);
+    expect(
+      shardFilterOptions({
+        databases: [reachable, primary],
+        shards: [
+          { shard: 'ghost', websites: 1, configured: false },
+          { shard: 'default', websites: 1, configured: true },
+        ],
+      }),
+    ).toEqual(['default', 'ghost', 'shard_1']);
     expect(shardFilterOptions(undefined)).toEqual([]);
   });
 });

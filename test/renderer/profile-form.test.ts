@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { blankProfile, defaultProfilePath, formProblems, nextShardName, openedAgo, parseList, passwordLabel, sourceLabel } from '../../renderer/src/view/profile-form.ts';
+import {
+  blankProfile,
+  defaultProfilePath,
+  formProblems,
+  nextShardName,
+  openedAgo,
+  parseList,
+  passwordLabel,
+  sourceLabel,
+} from '../../renderer/src/view/profile-form.ts';
 
 describe('the profile form', () => {
   it('names what a form lacks before it is sent, one sentence per problem', () => {
@@ -8,8 +17,15 @@ describe('the profile form', () => {
     const filled = { ...form, name: 'prod', databases: [{ ...form.databases[0]!, database: 'pwb', password: { kind: 'typed' as const, value: 'x' } }] };
     expect(formProblems(filled, 'keychain')).toEqual([]);
     expect(formProblems(filled, 'none')).toEqual(['default: this console keeps no typed password; give it as an environment variable reference.']);
-    const twice = { ...filled, databases: [filled.databases[0]!, { ...filled.databases[0]!, shard: 'shard-1' }, { ...filled.databases[0]!, shard: 'shard-1' }] };
-    expect(formProblems(twice, 'keychain')).toEqual(['The shard name "shard-1" is used twice.', '"shard-1" is not a shard name: letters, digits and _.', '"shard-1" is not a shard name: letters, digits and _.']);
+    const twice = {
+      ...filled,
+      databases: [filled.databases[0]!, { ...filled.databases[0]!, shard: 'shard-1' }, { ...filled.databases[0]!, shard: 'shard-1' }],
+    };
+    expect(formProblems(twice, 'keychain')).toEqual([
+      'The shard name "shard-1" is used twice.',
+      '"shard-1" is not a shard name: letters, digits and _.',
+      '"shard-1" is not a shard name: letters, digits and _.',
+    ]);
     expect(formProblems({ ...filled, databases: [] }, 'keychain')).toContain('Name one database "default": the primary, which holds pwb_websites.');
     expect(formProblems({ ...filled, databases: [], rails: { file: '/srv/pwb/config/database.yml', environment: 'production' } }, 'keychain')).toEqual([]);
   });
@@ -17,7 +33,9 @@ describe('the profile form', () => {
   it('reads list fields, picks the next shard name and a file name from the profile name', () => {
     expect(parseList(' website_id,pwb_website_id\nwebsite_id ,, ')).toEqual(['website_id', 'pwb_website_id']);
     expect(nextShardName([{ shard: 'default' }, { shard: 'shard_1' }, { shard: 'shard_3' }] as never)).toBe('shard_2');
-    expect(defaultProfilePath('/home/ann/.local/share/shard-console/profiles/', 'PWB Prod (EU)')).toBe('/home/ann/.local/share/shard-console/profiles/pwb-prod-eu.json');
+    expect(defaultProfilePath('/home/ann/.local/share/shard-console/profiles/', 'PWB Prod (EU)')).toBe(
+      '/home/ann/.local/share/shard-console/profiles/pwb-prod-eu.json',
+    );
     expect(defaultProfilePath('C:\\Users\\ann\\profiles', '')).toBe('C:\\Users\\ann\\profiles\\profile.json');
   });
 

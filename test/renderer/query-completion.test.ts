@@ -3,10 +3,22 @@ import { CompletionContext } from '@codemirror/autocomplete';
 import type { Completion, CompletionResult, CompletionSource } from '@codemirror/autocomplete';
 import { PostgreSQL, sql } from '@codemirror/lang-sql';
 import { EditorState } from '@codemirror/state';
-import { columnOptions, columnsInScopeSource, completionTables, keywordCompletion, sqlSchema, tablesNamedIn } from '../../renderer/src/view/query-completion.ts';
+import {
+  columnOptions,
+  columnsInScopeSource,
+  completionTables,
+  keywordCompletion,
+  sqlSchema,
+  tablesNamedIn,
+} from '../../renderer/src/view/query-completion.ts';
 import type { CatalogTables } from '../../renderer/src/view/query-completion.ts';
 
-const table = (name: string, kind: 'tenant' | 'global' | 'unscoped', columns: [string, string][], tenantKey: string | null = kind === 'tenant' ? 'website_id' : null) => ({
+const table = (
+  name: string,
+  kind: 'tenant' | 'global' | 'unscoped',
+  columns: [string, string][],
+  tenantKey: string | null = kind === 'tenant' ? 'website_id' : null,
+) => ({
   table: name,
   kind,
   tenantKey,
@@ -21,12 +33,31 @@ const catalog: CatalogTables = {
       name: 'default',
       error: null,
       tables: [
-        table('pwb_pages', 'tenant', [['id', 'bigint'], ['website_id', 'integer'], ['slug', 'character varying']]),
-        table('pwb_websites', 'global', [['id', 'bigint'], ['subdomain', 'character varying'], ['shard_name', 'character varying']]),
+        table('pwb_pages', 'tenant', [
+          ['id', 'bigint'],
+          ['website_id', 'integer'],
+          ['slug', 'character varying'],
+        ]),
+        table('pwb_websites', 'global', [
+          ['id', 'bigint'],
+          ['subdomain', 'character varying'],
+          ['shard_name', 'character varying'],
+        ]),
         table('schema_migrations', 'unscoped', [['version', 'character varying']]),
       ],
     },
-    { name: 'shard_1', error: null, tables: [table('pwb_pages', 'tenant', [['id', 'bigint'], ['website_id', 'integer'], ['slug', 'character varying']]), table('schema_migrations', 'unscoped', [['version', 'character varying']])] },
+    {
+      name: 'shard_1',
+      error: null,
+      tables: [
+        table('pwb_pages', 'tenant', [
+          ['id', 'bigint'],
+          ['website_id', 'integer'],
+          ['slug', 'character varying'],
+        ]),
+        table('schema_migrations', 'unscoped', [['version', 'character varying']]),
+      ],
+    },
     { name: 'shard_2', error: { code: 'DATABASE_UNREACHABLE', message: 'down' }, tables: [] },
   ],
 };
@@ -38,7 +69,10 @@ async function completionsAt(doc: string): Promise<Completion[]> {
   const text = doc.replace('|', '');
   const state = EditorState.create({
     doc: text,
-    extensions: [sql({ dialect: PostgreSQL, schema: sqlSchema(tables), upperCaseKeywords: true, keywordCompletion }), PostgreSQL.language.data.of({ autocomplete: columnsInScopeSource(tables) })],
+    extensions: [
+      sql({ dialect: PostgreSQL, schema: sqlSchema(tables), upperCaseKeywords: true, keywordCompletion }),
+      PostgreSQL.language.data.of({ autocomplete: columnsInScopeSource(tables) }),
+    ],
   });
   const context = new CompletionContext(state, pos, false);
   const sources = state.languageDataAt<CompletionSource>('autocomplete', pos);
@@ -58,7 +92,12 @@ describe('the catalog as completion', () => {
   });
 
   it('calls a table tenant when any database classifies it so', () => {
-    const mixed = completionTables({ databases: [{ name: 'a', error: null, tables: [table('t', 'unscoped', [])] }, { name: 'b', error: null, tables: [table('t', 'tenant', [])] }] });
+    const mixed = completionTables({
+      databases: [
+        { name: 'a', error: null, tables: [table('t', 'unscoped', [])] },
+        { name: 'b', error: null, tables: [table('t', 'tenant', [])] },
+      ],
+    });
     expect(mixed[0]!.kind).toBe('tenant');
   });
 

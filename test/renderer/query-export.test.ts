@@ -8,7 +8,14 @@ const events: QueryRunEvent[] = [
   { type: 'columns', database: 'default', columns: [{ name: 'id', type: 'bigint' }] },
   { type: 'rows', database: 'default', rows: [['1'], ['2']] },
   { type: 'done', outcome: { name: 'default', rows: 2, truncated: true, ms: 3, error: null } },
-  { type: 'columns', database: 'shard_1', columns: [{ name: 'id', type: 'bigint' }, { name: 'note', type: 'text' }] },
+  {
+    type: 'columns',
+    database: 'shard_1',
+    columns: [
+      { name: 'id', type: 'bigint' },
+      { name: 'note', type: 'text' },
+    ],
+  },
   { type: 'rows', database: 'shard_1', rows: [['3', 'a "quoted", text']] },
   { type: 'done', outcome: { name: 'shard_1', rows: 1, truncated: false, ms: 4, error: null } },
 ];
@@ -28,8 +35,15 @@ describe('export of what is shown', () => {
   });
 
   it('writes JSON in the CLI’s shape with each database’s outcome', () => {
-    const parsed = JSON.parse(shownExport('json', results, shownRows(results, 'quoted', null), at).text) as { columns: unknown[]; rows: unknown[]; databases: unknown[] };
-    expect(parsed.columns).toEqual([{ name: 'id', type: 'bigint' }, { name: 'note', type: 'text' }]);
+    const parsed = JSON.parse(shownExport('json', results, shownRows(results, 'quoted', null), at).text) as {
+      columns: unknown[];
+      rows: unknown[];
+      databases: unknown[];
+    };
+    expect(parsed.columns).toEqual([
+      { name: 'id', type: 'bigint' },
+      { name: 'note', type: 'text' },
+    ]);
     expect(parsed.rows).toEqual([{ database: 'shard_1', values: ['3', 'a "quoted", text'] }]);
     expect(parsed.databases).toEqual([
       { name: 'default', rows: 2, truncated: true, ms: 3, error: null },
@@ -39,8 +53,12 @@ describe('export of what is shown', () => {
 
   it('names files by the moment and proposes the file beside the history for a streamed export', () => {
     expect(exportFileName('ndjson', at)).toBe('query-2024-05-01T09-30-05Z.ndjson');
-    expect(suggestedExportPath('csv', at, '/home/ops/.local/share/shard-console/queries/demo.json')).toBe('/home/ops/.local/share/shard-console/queries/query-2024-05-01T09-30-05Z.csv');
-    expect(suggestedExportPath('json', at, 'C:\\Users\\ops\\AppData\\queries\\demo.json')).toBe('C:\\Users\\ops\\AppData\\queries\\query-2024-05-01T09-30-05Z.json');
+    expect(suggestedExportPath('csv', at, '/home/ops/.local/share/shard-console/queries/demo.json')).toBe(
+      '/home/ops/.local/share/shard-console/queries/query-2024-05-01T09-30-05Z.csv',
+    );
+    expect(suggestedExportPath('json', at, 'C:\\Users\\ops\\AppData\\queries\\demo.json')).toBe(
+      'C:\\Users\\ops\\AppData\\queries\\query-2024-05-01T09-30-05Z.json',
+    );
     expect(suggestedExportPath('csv', at, null)).toBe('query-2024-05-01T09-30-05Z.csv');
   });
 });

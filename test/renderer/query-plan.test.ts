@@ -30,8 +30,32 @@ const analyzed = [
           'Actual Total Time': 0.09,
           'Hash Cond': '(p.website_id = w.id)',
           Plans: [
-            { 'Node Type': 'Seq Scan', 'Relation Name': 'pwb_pages', Alias: 'p', 'Startup Cost': 0, 'Total Cost': 8, 'Plan Rows': 600, 'Plan Width': 8, Filter: '(visible)', 'Actual Rows': 598, 'Actual Loops': 1, 'Actual Startup Time': 0.01, 'Actual Total Time': 0.05 },
-            { 'Node Type': 'Index Only Scan', 'Index Name': 'pwb_websites_pkey', 'Relation Name': 'pwb_websites', Alias: 'w', 'Startup Cost': 0, 'Total Cost': 1, 'Plan Rows': 1, 'Plan Width': 8, 'Actual Rows': 0, 'Actual Loops': 0 },
+            {
+              'Node Type': 'Seq Scan',
+              'Relation Name': 'pwb_pages',
+              Alias: 'p',
+              'Startup Cost': 0,
+              'Total Cost': 8,
+              'Plan Rows': 600,
+              'Plan Width': 8,
+              Filter: '(visible)',
+              'Actual Rows': 598,
+              'Actual Loops': 1,
+              'Actual Startup Time': 0.01,
+              'Actual Total Time': 0.05,
+            },
+            {
+              'Node Type': 'Index Only Scan',
+              'Index Name': 'pwb_websites_pkey',
+              'Relation Name': 'pwb_websites',
+              Alias: 'w',
+              'Startup Cost': 0,
+              'Total Cost': 1,
+              'Plan Rows': 1,
+              'Plan Width': 8,
+              'Actual Rows': 0,
+              'Actual Loops': 0,
+            },
           ],
         },
       ],
@@ -69,7 +93,17 @@ describe('the plan tree', () => {
   });
 });
 
-const plan = (extra: Partial<DatabasePlan>): DatabasePlan => ({ name: 'default', plan: [], totalCost: 12.51, planRows: 250, executionMs: null, planningMs: null, ms: 5, error: null, ...extra });
+const plan = (extra: Partial<DatabasePlan>): DatabasePlan => ({
+  name: 'default',
+  plan: [],
+  totalCost: 12.51,
+  planRows: 250,
+  executionMs: null,
+  planningMs: null,
+  ms: 5,
+  error: null,
+  ...extra,
+});
 
 describe('the plan summary', () => {
   it('shows total cost and rows, and the times with ANALYZE', () => {
@@ -80,6 +114,8 @@ describe('the plan summary', () => {
   });
 
   it('orders plans as the databases were asked, not as they answered', () => {
-    expect(plansInOrder([plan({ name: 'shard_2' }), plan({ name: 'default' }), plan({ name: 'other' })], ['default', 'shard_1', 'shard_2']).map((p) => p.name)).toEqual(['default', 'shard_2', 'other']);
+    expect(
+      plansInOrder([plan({ name: 'shard_2' }), plan({ name: 'default' }), plan({ name: 'other' })], ['default', 'shard_1', 'shard_2']).map((p) => p.name),
+    ).toEqual(['default', 'shard_2', 'other']);
   });
 });

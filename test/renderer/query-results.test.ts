@@ -1,10 +1,27 @@
 import { describe, expect, it } from 'vitest';
-import { addColumns, applyQueryEvent, cancelRun, outcomesOf, parseRowCap, startFetch, startRun, truncatedDatabases } from '../../renderer/src/view/query-results.ts';
+import {
+  addColumns,
+  applyQueryEvent,
+  cancelRun,
+  outcomesOf,
+  parseRowCap,
+  startFetch,
+  startRun,
+  truncatedDatabases,
+} from '../../renderer/src/view/query-results.ts';
 import type { QueryResults, QueryRunEvent } from '../../renderer/src/view/query-results.ts';
 
-const columns = (database: string, ...names: string[]): QueryRunEvent => ({ type: 'columns', database, columns: names.map((name) => ({ name, type: name === 'id' ? 'bigint' : 'text' })) });
+const columns = (database: string, ...names: string[]): QueryRunEvent => ({
+  type: 'columns',
+  database,
+  columns: names.map((name) => ({ name, type: name === 'id' ? 'bigint' : 'text' })),
+});
 const rows = (database: string, ...values: unknown[][]): QueryRunEvent => ({ type: 'rows', database, rows: values });
-const done = (name: string, rows: number, extra: { truncated?: boolean; ms?: number; error?: { code: string; sqlstate: string | null; message: string } } = {}): QueryRunEvent => ({
+const done = (
+  name: string,
+  rows: number,
+  extra: { truncated?: boolean; ms?: number; error?: { code: string; sqlstate: string | null; message: string } } = {},
+): QueryRunEvent => ({
   type: 'done',
   outcome: { name, rows, truncated: extra.truncated ?? false, ms: extra.ms ?? 10, error: extra.error ?? null },
 });
@@ -19,15 +36,30 @@ describe('merging streamed query events into one result', () => {
   });
 
   it('keeps rows in the union of the columns: by name, a repeated name by occurrence, new names appended', () => {
-    const union = addColumns([], [{ name: 'a', type: 'int' }, { name: 'a', type: 'int' }]);
+    const union = addColumns(
+      [],
+      [
+        { name: 'a', type: 'int' },
+        { name: 'a', type: 'int' },
+      ],
+    );
     expect(union.positions).toEqual([0, 1]);
-    const next = addColumns(union.union, [{ name: 'b', type: 'text' }, { name: 'a', type: 'int' }]);
+    const next = addColumns(union.union, [
+      { name: 'b', type: 'text' },
+      { name: 'a', type: 'int' },
+    ]);
     expect(next.union.map((c) => c.name)).toEqual(['a', 'a', 'b']);
     expect(next.positions).toEqual([2, 0]);
   });
 
   it('places each database’s rows by its own column order and pads missing columns with null', () => {
-    const results = fold(startRun(['default', 'shard_1']), columns('default', 'id', 'name'), rows('default', [1, 'x']), columns('shard_1', 'name', 'id', 'extra'), rows('shard_1', ['y', 2, true]));
+    const results = fold(
+      startRun(['default', 'shard_1']),
+      columns('default', 'id', 'name'),
+      rows('default', [1, 'x']),
+      columns('shard_1', 'name', 'id', 'extra'),
+      rows('shard_1', ['y', 2, true]),
+    );
     expect(results.columns.map((c) => c.name)).toEqual(['id', 'name', 'extra']);
     expect(results.rows.map((r) => [r.database, r.values])).toEqual([
       ['default', [1, 'x']],
@@ -38,7 +70,13 @@ describe('merging streamed query events into one result', () => {
 
   it('keeps the rows of the databases that answered beside the error of one that failed', () => {
     const error = { code: 'DATABASE_ERROR', sqlstate: '42P01', message: 'relation "pwb_websites" does not exist' };
-    const results = fold(startRun(['default', 'shard_1']), columns('default', 'count'), rows('default', ['300']), done('default', 1), done('shard_1', 0, { error }));
+    const results = fold(
+      startRun(['default', 'shard_1']),
+      columns('default', 'count'),
+      rows('default', ['300']),
+      done('default', 1),
+      done('shard_1', 0, { error }),
+    );
     expect(results.rows).toHaveLength(1);
     const [primary, shard] = results.databases;
     expect(primary).toMatchObject({ phase: 'done', rows: 1, error: null });
@@ -47,7 +85,9 @@ describe('merging streamed query events into one result', () => {
 
   it('adds a database the target did not list beforehand (a website’s) when it first answers', () => {
     const results = fold(startRun([]), columns('shard_2', 'id'), rows('shard_2', [7]), done('shard_2', 1, { ms: 4 }));
-    expect(results.databases).toEqual([{ name: 'shard_2', phase: 'done', rows: 1, ms: 4, truncated: false, error: null, columns: [{ name: 'id', type: 'bigint' }] }]);
+    expect(results.databases).toEqual([
+      { name: 'shard_2', phase: 'done', rows: 1, ms: 4, truncated: false, error: null, columns: [{ name: 'id', type: 'bigint' }] },
+    ]);
   });
 
   it('counts rows and time over the run and every fetch-more, and ends truncated as the last page says', () => {

@@ -2,12 +2,24 @@ import { describe, expect, it } from 'vitest';
 import { databaseStatusView, runSummary } from '../../renderer/src/view/query-status.ts';
 import type { DatabaseRunStatus } from '../../renderer/src/view/query-results.ts';
 
-const status = (extra: Partial<DatabaseRunStatus>): DatabaseRunStatus => ({ name: 'shard_1', phase: 'done', rows: 0, ms: 12, truncated: false, error: null, columns: null, ...extra });
+const status = (extra: Partial<DatabaseRunStatus>): DatabaseRunStatus => ({
+  name: 'shard_1',
+  phase: 'done',
+  rows: 0,
+  ms: 12,
+  truncated: false,
+  error: null,
+  columns: null,
+  ...extra,
+});
 
 describe('the per-database status strip', () => {
   it('says rows and time of a database that answered, and when more rows wait', () => {
     expect(databaseStatusView(status({ rows: 1, ms: 35 }))).toMatchObject({ tone: 'ok', summary: '1 row · 35 ms', errorCode: null });
-    expect(databaseStatusView(status({ rows: 1000, ms: 1500, truncated: true }))).toMatchObject({ tone: 'truncated', summary: '1,000 rows · 1.5 s · truncated, more rows wait' });
+    expect(databaseStatusView(status({ rows: 1000, ms: 1500, truncated: true }))).toMatchObject({
+      tone: 'truncated',
+      summary: '1,000 rows · 1.5 s · truncated, more rows wait',
+    });
   });
 
   it('shows a failure’s SQLSTATE, code and message, and the rows it sent before', () => {
@@ -20,7 +32,10 @@ describe('the per-database status strip', () => {
       errorMessage: 'relation "pwb_websites" does not exist',
     });
     const unreachable = { code: 'DATABASE_UNREACHABLE', sqlstate: null, message: 'shard_1 at db:5432 did not answer.' };
-    expect(databaseStatusView(status({ phase: 'failed', error: unreachable, rows: 100 }))).toMatchObject({ errorCode: 'DATABASE_UNREACHABLE', summary: 'failed after 12 ms · 100 rows kept' });
+    expect(databaseStatusView(status({ phase: 'failed', error: unreachable, rows: 100 }))).toMatchObject({
+      errorCode: 'DATABASE_UNREACHABLE',
+      summary: 'failed after 12 ms · 100 rows kept',
+    });
   });
 
   it('tells running and cancelled databases apart', () => {
@@ -32,9 +47,9 @@ describe('the per-database status strip', () => {
 
   it('sums the run up over every database', () => {
     const error = { code: 'DATABASE_ERROR', sqlstate: '42P01', message: 'x' };
-    expect(runSummary([status({ name: 'default', rows: 2000 }), status({ phase: 'failed', error }), status({ name: 'shard_2', phase: 'running', rows: 100 })])).toBe(
-      '3 databases · 1 answered · 1 running · 1 failed · 2,100 rows',
-    );
+    expect(
+      runSummary([status({ name: 'default', rows: 2000 }), status({ phase: 'failed', error }), status({ name: 'shard_2', phase: 'running', rows: 100 })]),
+    ).toBe('3 databases · 1 answered · 1 running · 1 failed · 2,100 rows');
     expect(runSummary([status({ rows: 1 })])).toBe('1 database · 1 answered · 1 row');
   });
 });

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { parseRoute, routeHref, navSection } from '../../renderer/src/router/routes.ts';
-import { DEFAULT_TARGET_FORM, describeTarget, expectedDatabases, formFromTarget, targetFromForm, websiteTargetNote } from '../../renderer/src/view/query-target.ts';
+import {
+  DEFAULT_TARGET_FORM,
+  describeTarget,
+  expectedDatabases,
+  formFromTarget,
+  targetFromForm,
+  websiteTargetNote,
+} from '../../renderer/src/view/query-target.ts';
 import { statementPreview, savedQueryName } from '../../renderer/src/view/query-library.ts';
 
 const known = [
@@ -13,13 +20,17 @@ describe('the query target picker', () => {
   it('names all databases, the shards, the ticked ones or one website', () => {
     expect(targetFromForm(DEFAULT_TARGET_FORM)).toEqual({ target: { kind: 'all' }, problem: null });
     expect(targetFromForm({ ...DEFAULT_TARGET_FORM, kind: 'shards' })).toEqual({ target: { kind: 'shards' }, problem: null });
-    expect(targetFromForm({ ...DEFAULT_TARGET_FORM, kind: 'databases', names: ['shard_2'] })).toEqual({ target: { kind: 'databases', names: ['shard_2'] }, problem: null });
+    expect(targetFromForm({ ...DEFAULT_TARGET_FORM, kind: 'databases', names: ['shard_2'] })).toEqual({
+      target: { kind: 'databases', names: ['shard_2'] },
+      problem: null,
+    });
     expect(targetFromForm({ ...DEFAULT_TARGET_FORM, kind: 'website', websiteId: ' 42 ' })).toEqual({ target: { kind: 'website', id: 42 }, problem: null });
   });
 
   it('says why a form names no target yet', () => {
     expect(targetFromForm({ ...DEFAULT_TARGET_FORM, kind: 'databases' }).problem).toBe('Tick at least one database to run on.');
-    for (const id of ['', '0', '-3', '4.5', 'abc', '99999999999999999999']) expect(targetFromForm({ ...DEFAULT_TARGET_FORM, kind: 'website', websiteId: id }).target).toBeNull();
+    for (const id of ['', '0', '-3', '4.5', 'abc', '99999999999999999999'])
+      expect(targetFromForm({ ...DEFAULT_TARGET_FORM, kind: 'website', websiteId: id }).target).toBeNull();
   });
 
   it('re-opens a saved target in the form, and keeps the form for an entry without one', () => {

@@ -29,26 +29,69 @@ describe('the restore wizard', () => {
   it('says what a replace does to the rows there now, and marks the tables that change', () => {
     const summary = planSummary(plan());
     expect(summary.headline).toBe('4,600 rows from the backup replace the 1,200 website 42 has on shard_1 now.');
-    expect(summary.rows.map((r) => [r.table, r.changed])).toEqual([['pwb_props', false], ['pwb_prop_photos', true]]);
+    expect(summary.rows.map((r) => [r.table, r.changed])).toEqual([
+      ['pwb_props', false],
+      ['pwb_prop_photos', true],
+    ]);
     expect(planSummary(plan({ mode: 'side-by-side', schema: 'restore_42' })).headline).toBe('4,600 rows from the backup go into schema restore_42 on shard_1.');
   });
 
   it('labels a backup with when, what, how big and whether it was checked', () => {
-    const b = { path: '/b', profile: 'p', startedAt: '2026-12-05T02:00:00.000Z', finishedAt: '', complete: true, databases: ['default', 'shard_1'], bytes: 2048, verified: { at: '', ok: true } };
+    const b = {
+      path: '/b',
+      profile: 'p',
+      startedAt: '2026-12-05T02:00:00.000Z',
+      finishedAt: '',
+      complete: true,
+      databases: ['default', 'shard_1'],
+      bytes: 2048,
+      verified: { at: '', ok: true },
+    };
     expect(backupChoiceLabel(b)).toBe('2026-12-05 02:00 UTC · default, shard_1 · 2.00 kB · verified');
-    expect(backupChoiceLabel({ ...b, complete: false, verified: { at: '', ok: false } })).toBe('2026-12-05 02:00 UTC · default, shard_1 · 2.00 kB · INCOMPLETE · verification FAILED');
+    expect(backupChoiceLabel({ ...b, complete: false, verified: { at: '', ok: false } })).toBe(
+      '2026-12-05 02:00 UTC · default, shard_1 · 2.00 kB · INCOMPLETE · verification FAILED',
+    );
   });
 });
 
 describe('the restore job page', () => {
   const job = (over: Partial<RestoreJob>): RestoreJob =>
-    ({ jobId: 'j', websiteId: 42, mode: 'replace', target: 'shard_1', schema: null, holding: 'shard_console.hold_j', state: 'running', step: 'load', live: true, verified: false, discarded: false, error: null, ...over }) as RestoreJob;
+    ({
+      jobId: 'j',
+      websiteId: 42,
+      mode: 'replace',
+      target: 'shard_1',
+      schema: null,
+      holding: 'shard_console.hold_j',
+      state: 'running',
+      step: 'load',
+      live: true,
+      verified: false,
+      discarded: false,
+      error: null,
+      ...over,
+    }) as RestoreJob;
 
   it('places the job among the steps its mode runs', () => {
     expect(restoreTimeline(job({})).map((s) => `${s.step}:${s.status}`)).toEqual([
-      'preflight:done', 'fence:done', 'hold:done', 'clear:done', 'load:current', 'sequences:todo', 'verify:todo', 'views:todo', 'unfence:todo', 'done:todo',
+      'preflight:done',
+      'fence:done',
+      'hold:done',
+      'clear:done',
+      'load:current',
+      'sequences:todo',
+      'verify:todo',
+      'views:todo',
+      'unfence:todo',
+      'done:todo',
     ]);
-    expect(restoreTimeline(job({ mode: 'side-by-side', step: 'verify', state: 'failed' })).map((s) => s.status)).toEqual(['done', 'done', 'done', 'failed', 'todo']);
+    expect(restoreTimeline(job({ mode: 'side-by-side', step: 'verify', state: 'failed' })).map((s) => s.status)).toEqual([
+      'done',
+      'done',
+      'done',
+      'failed',
+      'todo',
+    ]);
     expect(restoreTimeline(job({ step: 'done', state: 'succeeded' })).every((s) => s.status === 'done')).toBe(true);
   });
 
@@ -56,8 +99,12 @@ describe('the restore job page', () => {
     expect(restoreSummary(job({ state: 'succeeded', step: 'done', verified: true }))).toBe(
       'Website 42 has its rows from the backup on shard_1, verified table by table. Its rows from before are kept aside until you discard them.',
     );
-    expect(restoreSummary(job({ state: 'succeeded', step: 'done', verified: true, discarded: true }))).toBe('Website 42 has its rows from the backup on shard_1, verified table by table.');
-    expect(restoreSummary(job({ state: 'failed', step: 'verify', error: 'pwb_props differs' }))).toBe('Stopped at Verify: pwb_props differs. Resume it, or roll it back to how the website was before.');
+    expect(restoreSummary(job({ state: 'succeeded', step: 'done', verified: true, discarded: true }))).toBe(
+      'Website 42 has its rows from the backup on shard_1, verified table by table.',
+    );
+    expect(restoreSummary(job({ state: 'failed', step: 'verify', error: 'pwb_props differs' }))).toBe(
+      'Stopped at Verify: pwb_props differs. Resume it, or roll it back to how the website was before.',
+    );
     expect(restoreSummary(job({ live: false }))).toContain('Interrupted');
   });
 });

@@ -3,14 +3,35 @@ import type { DatabaseSizes, Finding } from '../../shared/contract.ts';
 import { OTHER_TABLES, UNATTRIBUTED, formatShare, growthLabel, stackedTableSizes, trendDomain, trendSeries } from '../../renderer/src/view/shard-sizes.ts';
 import { databaseHealth, groupFindings } from '../../renderer/src/view/doctor.ts';
 
-const table = (name: string, total: number) => ({ table: name, kind: 'tenant' as const, heapBytes: total, indexBytes: 0, toastBytes: 0, totalBytes: total, rowsEstimate: 1, growthBytes: null });
+const table = (name: string, total: number) => ({
+  table: name,
+  kind: 'tenant' as const,
+  heapBytes: total,
+  indexBytes: 0,
+  toastBytes: 0,
+  totalBytes: total,
+  rowsEstimate: 1,
+  growthBytes: null,
+});
 const db = (name: string, size: number | null, tables: ReturnType<typeof table>[], trend: { takenAt: string; sizeBytes: number }[] = []): DatabaseSizes => ({
-  name, role: 'shard', reachable: size !== null, sizeBytes: size, websites: 1, tenantDataBytes: 0, tables, growth: null, trend, error: null,
+  name,
+  role: 'shard',
+  reachable: size !== null,
+  sizeBytes: size,
+  websites: 1,
+  tenantDataBytes: 0,
+  tables,
+  growth: null,
+  trend,
+  error: null,
 });
 
 describe('shard size view', () => {
   it('stacks the largest tables, the rest, and what no table accounts for, adding up to the database size', () => {
-    const data = stackedTableSizes([db('a', 1000, [table('t1', 500), table('t2', 200), table('t3', 100)]), db('b', 400, [table('t1', 50), table('t3', 300)]), db('down', null, [])], 2);
+    const data = stackedTableSizes(
+      [db('a', 1000, [table('t1', 500), table('t2', 200), table('t3', 100)]), db('b', 400, [table('t1', 50), table('t3', 300)]), db('down', null, [])],
+      2,
+    );
     expect(data.keys).toEqual(['t1', 't3', OTHER_TABLES, UNATTRIBUTED]);
     expect(data.rows).toEqual([
       { database: 'a', total: 1000, t1: 500, t3: 100, [OTHER_TABLES]: 200, [UNATTRIBUTED]: 200 },
@@ -19,9 +40,29 @@ describe('shard size view', () => {
   });
 
   it('puts snapshots of several databases on one time axis and pads a flat trend', () => {
-    const s = trendSeries([db('a', 1, [], [{ takenAt: '2026-01-01T10:00:00Z', sizeBytes: 5 }, { takenAt: '2026-01-01T11:00:00Z', sizeBytes: 6 }]), db('b', 1, [], [{ takenAt: '2026-01-01T11:00:00Z', sizeBytes: 9 }])]);
-    expect(s.points).toEqual([{ t: Date.parse('2026-01-01T10:00:00Z'), a: 5 }, { t: Date.parse('2026-01-01T11:00:00Z'), a: 6, b: 9 }]);
-    const [lo, hi] = trendDomain([{ t: 1, a: 10_000_000 }, { t: 2, a: 10_000_000 }], ['a']);
+    const s = trendSeries([
+      db(
+        'a',
+        1,
+        [],
+        [
+          { takenAt: '2026-01-01T10:00:00Z', sizeBytes: 5 },
+          { takenAt: '2026-01-01T11:00:00Z', sizeBytes: 6 },
+        ],
+      ),
+      db('b', 1, [], [{ takenAt: '2026-01-01T11:00:00Z', sizeBytes: 9 }]),
+    ]);
+    expect(s.points).toEqual([
+      { t: Date.parse('2026-01-01T10:00:00Z'), a: 5 },
+      { t: Date.parse('2026-01-01T11:00:00Z'), a: 6, b: 9 },
+    ]);
+    const [lo, hi] = trendDomain(
+      [
+        { t: 1, a: 10_000_000 },
+        { t: 2, a: 10_000_000 },
+      ],
+      ['a'],
+    );
     expect(lo).toBeLessThan(10_000_000);
     expect(hi).toBeGreaterThan(10_000_000);
   });
@@ -37,11 +78,24 @@ describe('shard size view', () => {
 });
 
 describe('doctor view', () => {
-  const f = (kind: Finding['kind'], severity: Finding['severity'], database: string | null): Finding => ({ kind, severity, database, table: null, website: null, rows: null, message: '', fix: '', link: null });
+  const f = (kind: Finding['kind'], severity: Finding['severity'], database: string | null): Finding => ({
+    kind,
+    severity,
+    database,
+    table: null,
+    website: null,
+    rows: null,
+    message: '',
+    fix: '',
+    link: null,
+  });
 
   it('groups findings by kind, worst first, and filters by database', () => {
     const findings = [f('id-range-overlap', 'warning', 'a'), f('misplaced-rows', 'error', 'b'), f('id-range-overlap', 'warning', 'b')];
-    expect(groupFindings(findings).map((g) => [g.kind, g.severity, g.findings.length])).toEqual([['misplaced-rows', 'error', 1], ['id-range-overlap', 'warning', 2]]);
+    expect(groupFindings(findings).map((g) => [g.kind, g.severity, g.findings.length])).toEqual([
+      ['misplaced-rows', 'error', 1],
+      ['id-range-overlap', 'warning', 2],
+    ]);
     expect(groupFindings(findings, 'a').map((g) => g.kind)).toEqual(['id-range-overlap']);
   });
 

@@ -94,7 +94,11 @@ const emoji = (n: number) => '\u{1F600}'.repeat(n);
 function unicodeCases(): CallCase[] {
   return [
     call('search holding NUL', 'tenants.list', { search: 'a\u0000b' }, 'INVALID_PARAMS', ['tenants', '--search', 'a\u0000b']),
-    call('search holding ESC (a terminal escape)', 'tenants.list', { search: '\u001b[2J\u001b]0;owned\u0007' }, 'INVALID_PARAMS', ['tenants', '--search', '\u001b[2J']),
+    call('search holding ESC (a terminal escape)', 'tenants.list', { search: '\u001b[2J\u001b]0;owned\u0007' }, 'INVALID_PARAMS', [
+      'tenants',
+      '--search',
+      '\u001b[2J',
+    ]),
     call('search holding BEL', 'tenants.list', { search: 'ring\u0007' }, 'INVALID_PARAMS', ['tenants', '--search', 'ring\u0007']),
     call('search holding DEL', 'tenants.list', { search: 'x\u007f' }, 'INVALID_PARAMS', ['tenants', '--search', 'x\u007f']),
     call('search holding C1 CSI (U+009B)', 'tenants.list', { search: 'x\u009b2J' }, 'INVALID_PARAMS', ['tenants', '--search', 'x\u009b2J']),
@@ -110,7 +114,11 @@ function unicodeCases(): CallCase[] {
     call('shard filter of 64 characters', 'tenants.list', { shard: long(64) }, 'INVALID_PARAMS', ['tenants', '--shard', long(64)]),
     call('empty shard filter', 'tenants.list', { shard: '' }, 'INVALID_PARAMS'),
     call('database name holding NUL', 'shards.sizes', { database: 'default\u0000' }, 'INVALID_PARAMS', ['sizes', '--database', 'default\u0000']),
-    call('database name with a right-to-left override', 'shards.sizes', { database: '\u202eshard_1' }, 'SHARD_UNKNOWN', ['sizes', '--database', '\u202eshard_1']),
+    call('database name with a right-to-left override', 'shards.sizes', { database: '\u202eshard_1' }, 'SHARD_UNKNOWN', [
+      'sizes',
+      '--database',
+      '\u202eshard_1',
+    ]),
     call('database name with a zero-width space', 'catalog.tables', { database: 'shard\u200b_1' }, 'SHARD_UNKNOWN'),
     call('database name in full-width letters', 'catalog.tables', { database: 'ｓｈａｒｄ_1' }, 'SHARD_UNKNOWN'),
     call('database name decomposed (é as e + U+0301)', 'catalog.tables', { database: 'de\u0301fault' }, 'SHARD_UNKNOWN'),
@@ -118,7 +126,14 @@ function unicodeCases(): CallCase[] {
     call('a parameter name holding NUL', 'tenants.list', { 'limit\u0000': 5 }, 'INVALID_PARAMS'),
     call('params nested 40 levels deep', 'tenants.list', { search: JSON.parse(`${'['.repeat(40)}1${']'.repeat(40)}`) }, 'INVALID_PARAMS'),
     call('move target holding NUL', 'moves.preflight', { websiteId: 1, target: 'shard_1\u0000' }, 'INVALID_PARAMS', ['move', '1', '--to', 'shard_1\u0000']),
-    call('move source holding a line break and ESC', 'moves.preflight', { websiteId: 1, target: 'shard_1', source: 'default\n\u001b' }, 'INVALID_PARAMS', ['move', '1', '--to', 'shard_1', '--from', 'default\u001b']),
+    call('move source holding a line break and ESC', 'moves.preflight', { websiteId: 1, target: 'shard_1', source: 'default\n\u001b' }, 'INVALID_PARAMS', [
+      'move',
+      '1',
+      '--to',
+      'shard_1',
+      '--from',
+      'default\u001b',
+    ]),
     call('job id holding NUL', 'moves.get', { jobId: '00000000-0000-4000-8000-000000000000\u0000' }, 'INVALID_PARAMS'),
     call('migration run id holding NUL', 'migrations.run', { runId: 'run\u0000' }, 'INVALID_PARAMS'),
   ];
@@ -160,7 +175,11 @@ function idCases(ctx: CaseContext): CallCase[] {
     call('resume job "1"', 'moves.resume', { jobId: '1' }, 'INVALID_PARAMS', ['move', 'resume', '1']),
     call('resume a job no one has', 'moves.resume', { jobId: ctx.unknownJob }, 'JOB_NOT_FOUND', ['move', 'resume', ctx.unknownJob]),
     call('roll back job "abc"', 'moves.rollback', { jobId: 'abc' }, 'INVALID_PARAMS', ['move', 'rollback', 'abc']),
-    call('roll back a job as SQL', 'moves.rollback', { jobId: "x'; DELETE FROM shard_console.move_jobs; --" }, 'INVALID_PARAMS', ['move', 'rollback', "x'; DELETE FROM shard_console.move_jobs; --"]),
+    call('roll back a job as SQL', 'moves.rollback', { jobId: "x'; DELETE FROM shard_console.move_jobs; --" }, 'INVALID_PARAMS', [
+      'move',
+      'rollback',
+      "x'; DELETE FROM shard_console.move_jobs; --",
+    ]),
     call('roll back a job no one has', 'moves.rollback', { jobId: ctx.unknownJob }, 'JOB_NOT_FOUND', ['move', 'rollback', ctx.unknownJob]),
     call('cancel job "../../etc/passwd"', 'moves.cancel', { jobId: '../../etc/passwd' }, 'INVALID_PARAMS', ['move', 'cancel', '../../etc/passwd']),
     call('cancel a job no one has', 'moves.cancel', { jobId: ctx.unknownJob }, 'JOB_NOT_FOUND', ['move', 'cancel', ctx.unknownJob]),
@@ -176,7 +195,14 @@ function idCases(ctx: CaseContext): CallCase[] {
     call('sizes of database ""', 'shards.sizes', { database: '' }, 'INVALID_PARAMS'),
     call('largest tenants of an unknown database', 'shards.largestTenants', { database: 'pwb_default' }, 'SHARD_UNKNOWN'),
     call('migration plan for an unknown database', 'migrations.plan', { database: 'shard_9' }, 'SHARD_UNKNOWN'),
-    call('preflight with an unknown view refresh', 'moves.preflight', { websiteId: 1, target: 'shard_1', viewRefresh: 'whenever' }, 'INVALID_PARAMS', ['move', '1', '--to', 'shard_1', '--refresh-views', 'whenever']),
+    call('preflight with an unknown view refresh', 'moves.preflight', { websiteId: 1, target: 'shard_1', viewRefresh: 'whenever' }, 'INVALID_PARAMS', [
+      'move',
+      '1',
+      '--to',
+      'shard_1',
+      '--refresh-views',
+      'whenever',
+    ]),
   ];
 }
 
@@ -222,13 +248,24 @@ function boundsCases(): CallCase[] {
 function mutatingCases(): CallCase[] {
   return [
     call('start a move of website 0', 'moves.start', { websiteId: 0, target: 'shard_1' }, 'INVALID_PARAMS', ['move', '0', '--to', 'shard_1', '--yes']),
-    call('start a move of an unknown website', 'moves.start', { websiteId: 99_999, target: 'shard_1' }, 'WEBSITE_NOT_FOUND', ['move', '99999', '--to', 'shard_1', '--yes']),
+    call('start a move of an unknown website', 'moves.start', { websiteId: 99_999, target: 'shard_1' }, 'WEBSITE_NOT_FOUND', [
+      'move',
+      '99999',
+      '--to',
+      'shard_1',
+      '--yes',
+    ]),
     call('start a move to an unknown shard', 'moves.start', { websiteId: 1, target: 'shard_9' }, 'MOVE_REFUSED', ['move', '1', '--to', 'shard_9', '--yes']),
     call('start a move to a NUL shard', 'moves.start', { websiteId: 1, target: '\u0000' }, 'INVALID_PARAMS', ['move', '1', '--to', '\u0000', '--yes']),
     call('start a move with an extra parameter', 'moves.start', { websiteId: 1, target: 'shard_1', force: true }, 'INVALID_PARAMS'),
     call('migrate with parallel 0', 'migrations.up', { parallel: 0 }, 'INVALID_PARAMS', ['migrate', 'up', '--parallel', '0']),
     call('migrate with parallel "all"', 'migrations.up', { parallel: 'all' }, 'INVALID_PARAMS', ['migrate', 'up', '--parallel', 'all']),
-    call('migrate a database named with NUL', 'migrations.up', { database: 'shard_1\u0000' }, 'INVALID_PARAMS', ['migrate', 'up', '--database', 'shard_1\u0000']),
+    call('migrate a database named with NUL', 'migrations.up', { database: 'shard_1\u0000' }, 'INVALID_PARAMS', [
+      'migrate',
+      'up',
+      '--database',
+      'shard_1\u0000',
+    ]),
     call('migrate with an extra parameter', 'migrations.up', { sql: 'DROP TABLE pwb_websites' }, 'INVALID_PARAMS'),
   ];
 }
@@ -281,7 +318,12 @@ function addShardCases(ctx: CaseContext): CallCase[] {
     add('URL naming shard_1 as 0x7f.1', 'shard_9', url('0x7f.1'), 'SHARD_EXISTS'),
     add('URL naming shard_1 as LOCALHOST.', 'shard_9', url('LOCALHOST.'), 'SHARD_EXISTS'),
     add('URL naming shard_1 as [::ffff:127.0.0.1]', 'shard_9', url('[::ffff:127.0.0.1]'), 'SHARD_EXISTS'),
-    add('URL naming shard_1 through ?host=', 'shard_9', `postgres://postgres:${PASS}@db.invalid:1/pwb_x?host=127.1&port=${ctx.shard1Port}&dbname=${ctx.shard1Database}`, 'SHARD_EXISTS'),
+    add(
+      'URL naming shard_1 through ?host=',
+      'shard_9',
+      `postgres://postgres:${PASS}@db.invalid:1/pwb_x?host=127.1&port=${ctx.shard1Port}&dbname=${ctx.shard1Database}`,
+      'SHARD_EXISTS',
+    ),
     add('URL to a port nothing listens on', 'shard_9', url('127.0.0.1', 'pwb_x', 1), 'DATABASE_UNREACHABLE'),
     add('URL to a host that does not resolve', 'shard_9', url('no-such-host.invalid', 'pwb_x'), 'DATABASE_UNREACHABLE'),
     add('URL with the wrong password variable', 'shard_9', `postgres://postgres:\${SC_WRONG_PASSWORD}@127.0.0.1:${ctx.shard1Port}/pwb_x`, 'AUTH_FAILED'),
@@ -310,14 +352,18 @@ function cliCases(ctx: CaseContext): CliCase[] {
     cli('shard remove (no such action)', ['shard', 'remove', 'shard_1'], 'INVALID_PARAMS'),
     cli('migration new without a name', ['migration', 'new', '--tenant'], 'INVALID_PARAMS', { profile: null }),
     cli('migration new as both sets', ['migration', 'new', 'x', '--tenant', '--global'], 'INVALID_PARAMS', { profile: null }),
-    cli('migration new with a path for a name', ['migration', 'new', '../../../../tmp/evil', '--tenant', '--dir', ctx.missing], 'INVALID_PARAMS', { profile: null }),
+    cli('migration new with a path for a name', ['migration', 'new', '../../../../tmp/evil', '--tenant', '--dir', ctx.missing], 'INVALID_PARAMS', {
+      profile: null,
+    }),
     cli('migration new with a name holding NUL', ['migration', 'new', 'x\u0000y', '--tenant', '--dir', ctx.missing], 'INVALID_PARAMS', { profile: null }),
     cli('serve --port 70000', ['serve', '--port', '70000'], 'INVALID_PARAMS'),
     cli('serve --port abc', ['serve', '--port', 'abc'], 'INVALID_PARAMS'),
     cli('serve with a short SHARD_CONSOLE_TOKEN', ['serve'], 'CONFIG_INVALID', { env: { SHARD_CONSOLE_TOKEN: 'hunter2' } }),
     cli('serve with a repetitive SHARD_CONSOLE_TOKEN', ['serve'], 'CONFIG_INVALID', { env: { SHARD_CONSOLE_TOKEN: 'a'.repeat(64) } }),
     cli('serve with an empty SHARD_CONSOLE_TOKEN', ['serve'], 'CONFIG_INVALID', { env: { SHARD_CONSOLE_TOKEN: '' } }),
-    cli('serve with a token holding a line break', ['serve'], 'CONFIG_INVALID', { env: { SHARD_CONSOLE_TOKEN: `${'Zm9vYmFyYmF6cXV4cXV1eHF1dXhxdXV4cXV1eA'}\r\nX-Injected: 1` } }),
+    cli('serve with a token holding a line break', ['serve'], 'CONFIG_INVALID', {
+      env: { SHARD_CONSOLE_TOKEN: `${'Zm9vYmFyYmF6cXV4cXV1eHF1dXhxdXV4cXV1eA'}\r\nX-Injected: 1` },
+    }),
     cli('demo --websites 0', ['demo', '--websites', '0'], 'INVALID_PARAMS', { profile: null }),
     cli('demo --scale -1', ['demo', '--scale', '-1'], 'INVALID_PARAMS', { profile: null }),
     cli('a profile that does not exist', ['shards'], 'CONFIG_NOT_FOUND', { profile: `${ctx.missing}/profile.json` }),
@@ -332,10 +378,20 @@ function cliCases(ctx: CaseContext): CliCase[] {
     cli('a profile host holding ESC', ['shards'], 'CONFIG_INVALID', { profile: f.escapeInHost }),
     cli('a profile URL holding a line break', ['shards'], 'CONFIG_INVALID', { profile: f.newlineInUrl }),
     cli('a profile listing one database twice (127.1 and 127.0.0.1)', ['shards'], 'CONFIG_INVALID', { profile: f.aliasedShards }),
-    cli('a database.yml with a password typed in', ['shards', '--rails-config', f.ymlLiteralPassword, '--env', 'production'], 'CONFIG_INVALID', { profile: null, secret: 'hunter2' }),
-    cli('a database.yml URL with ?pass%77ord=', ['shards', '--rails-config', f.ymlEncodedPasswordUrl, '--env', 'production'], 'CONFIG_INVALID', { profile: null, secret: 'hunter2' }),
-    cli('a database.yml that does not exist', ['shards', '--rails-config', `${ctx.missing}/database.yml`, '--env', 'production'], 'CONFIG_NOT_FOUND', { profile: null }),
-    cli('a database.yml without the environment', ['shards', '--rails-config', f.ymlLiteralPassword, '--env', 'nope\u0001'], 'INVALID_PARAMS', { profile: null }),
+    cli('a database.yml with a password typed in', ['shards', '--rails-config', f.ymlLiteralPassword, '--env', 'production'], 'CONFIG_INVALID', {
+      profile: null,
+      secret: 'hunter2',
+    }),
+    cli('a database.yml URL with ?pass%77ord=', ['shards', '--rails-config', f.ymlEncodedPasswordUrl, '--env', 'production'], 'CONFIG_INVALID', {
+      profile: null,
+      secret: 'hunter2',
+    }),
+    cli('a database.yml that does not exist', ['shards', '--rails-config', `${ctx.missing}/database.yml`, '--env', 'production'], 'CONFIG_NOT_FOUND', {
+      profile: null,
+    }),
+    cli('a database.yml without the environment', ['shards', '--rails-config', f.ymlLiteralPassword, '--env', 'nope\u0001'], 'INVALID_PARAMS', {
+      profile: null,
+    }),
   ];
 }
 
@@ -343,10 +399,26 @@ function cliCases(ctx: CaseContext): CliCase[] {
 function httpCases(): HttpCase[] {
   const json = { 'content-type': 'application/json' };
   const auth = { ...json, authorization: 'Bearer TOKEN' };
-  const post = (name: string, path: string, headers: Record<string, string>, body: string, status: number, code: ErrorCode): HttpCase => ({ kind: 'http', name, path, method: 'POST', headers, body, status, code });
+  const post = (name: string, path: string, headers: Record<string, string>, body: string, status: number, code: ErrorCode): HttpCase => ({
+    kind: 'http',
+    name,
+    path,
+    method: 'POST',
+    headers,
+    body,
+    status,
+    code,
+  });
   return [
     post('no token', '/rpc/session.info', json, '{}', 401, 'UNAUTHORIZED'),
-    post('a wrong token of the right length', '/rpc/session.info', { ...json, authorization: 'Bearer wrong-token-of-the-same-length-as-the-real-one!' }, '{}', 401, 'UNAUTHORIZED'),
+    post(
+      'a wrong token of the right length',
+      '/rpc/session.info',
+      { ...json, authorization: 'Bearer wrong-token-of-the-same-length-as-the-real-one!' },
+      '{}',
+      401,
+      'UNAUTHORIZED',
+    ),
     post('the token with a lower-case scheme', '/rpc/session.info', { ...json, authorization: 'bearer TOKEN' }, '{}', 401, 'UNAUTHORIZED'),
     post('the token as Basic', '/rpc/session.info', { ...json, authorization: 'Basic TOKEN' }, '{}', 401, 'UNAUTHORIZED'),
     post('no token, malformed %-escape in the method', '/rpc/%E0%A4%A', json, '{}', 401, 'UNAUTHORIZED'),
@@ -371,7 +443,14 @@ function httpCases(): HttpCase[] {
     post('an unknown website answers 404', '/rpc/tenants.detail', auth, '{"id": 99999}', 404, 'WEBSITE_NOT_FOUND'),
     post('an unknown database answers 404', '/rpc/shards.sizes', auth, '{"database": "nope"}', 404, 'SHARD_UNKNOWN'),
     post('a shard name in use answers 409', '/rpc/cluster.addShard', auth, '{"name": "shard_1", "url": "postgres://h/x"}', 409, 'SHARD_EXISTS'),
-    post('an unreachable new shard answers 503', '/rpc/cluster.addShard', auth, '{"name": "shard_9", "url": "postgres://postgres@127.0.0.1:1/pwb_x"}', 503, 'DATABASE_UNREACHABLE'),
+    post(
+      'an unreachable new shard answers 503',
+      '/rpc/cluster.addShard',
+      auth,
+      '{"name": "shard_9", "url": "postgres://postgres@127.0.0.1:1/pwb_x"}',
+      503,
+      'DATABASE_UNREACHABLE',
+    ),
     { kind: 'http', name: 'GET on /rpc', path: '/rpc/session.info', method: 'GET', headers: auth, status: 405, code: 'INVALID_PARAMS' },
     { kind: 'http', name: 'a page path with a malformed %-escape', path: '/%E0%A4%A', status: 400, code: 'INVALID_PARAMS' },
     { kind: 'http', name: 'a page path with an encoded NUL', path: '/index.html%00.js', status: 400, code: 'INVALID_PARAMS' },
@@ -382,7 +461,14 @@ function httpCases(): HttpCase[] {
 /** What only the IPC gateway has: who sends, and what it says the method is. */
 function ipcCases(): IpcCase[] {
   const app = { url: 'file:///opt/shard-console/dist/renderer/index.html', parent: null };
-  const ipc = (name: string, method: unknown, params: unknown, sender: IpcCase['sender'], code: ErrorCode): IpcCase => ({ kind: 'ipc', name, method, params, sender, code });
+  const ipc = (name: string, method: unknown, params: unknown, sender: IpcCase['sender'], code: ErrorCode): IpcCase => ({
+    kind: 'ipc',
+    name,
+    method,
+    params,
+    sender,
+    code,
+  });
   return [
     ipc('a sender that is another page', 'session.info', {}, { url: 'https://evil.example/', parent: null }, 'UNAUTHORIZED'),
     ipc('a sender that is a frame in our page', 'session.info', {}, { url: app.url, parent: {} }, 'UNAUTHORIZED'),

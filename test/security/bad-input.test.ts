@@ -9,7 +9,16 @@ import { openConsole, type ConsoleContext } from '../../electron/core/console-co
 import { httpStatusFor } from '../../electron/core/http/http-status.ts';
 import type { ErrorCode } from '../../shared/errors.ts';
 import { startPrivateCluster, type PrivateCluster } from '../support/private-cluster.ts';
-import { badInputCases, type BadInputCase, type BrokenFile, type CaseContext, type CallCase, type CliCase, type HttpCase, type IpcCase } from './bad-input-cases.ts';
+import {
+  badInputCases,
+  type BadInputCase,
+  type BrokenFile,
+  type CaseContext,
+  type CallCase,
+  type CliCase,
+  type HttpCase,
+  type IpcCase,
+} from './bad-input-cases.ts';
 import { clusterState, type StateSource } from './support/cluster-state.ts';
 import { openTransports, SAYS_WHAT_TO_DO, type Envelope, type Transports } from './support/transports.ts';
 
@@ -41,8 +50,10 @@ async function writeBrokenFiles(folder: string): Promise<Record<BrokenFile, stri
   const server = (name: string) => pc.cluster.servers.find((s) => s.name === name)!;
   const primary = server('default');
   const base = `postgres://postgres@127.0.0.1:${primary.port}/${primary.database}`;
-  const profile = (shard1: Record<string, unknown>, primaryEntry: Record<string, unknown> = { url: `postgres://postgres:\${SC_SECURITY_PASSWORD}@127.0.0.1:${primary.port}/${primary.database}` }) =>
-    JSON.stringify({ name: 'broken', primary: primaryEntry, shards: { shard_1: shard1 } }, null, 2);
+  const profile = (
+    shard1: Record<string, unknown>,
+    primaryEntry: Record<string, unknown> = { url: `postgres://postgres:\${SC_SECURITY_PASSWORD}@127.0.0.1:${primary.port}/${primary.database}` },
+  ) => JSON.stringify({ name: 'broken', primary: primaryEntry, shards: { shard_1: shard1 } }, null, 2);
   const shard1 = server('shard_1');
   const shard1Url = `postgres://postgres:\${SC_SECURITY_PASSWORD}@127.0.0.1:${shard1.port}/${shard1.database}`;
   const yml = (primaryUrl: string, password?: string) =>
@@ -52,7 +63,10 @@ async function writeBrokenFiles(folder: string): Promise<Record<BrokenFile, stri
     encodedPasswordUrl: ['encoded.json', profile({ url: shard1Url }, { url: `${base}?pass%77ord=hunter2` })],
     queryPasswordTwice: ['twice.json', profile({ url: shard1Url }, { url: `${base}?password=\${SC_SECURITY_PASSWORD}&password=hunter2` })],
     clearPasswordField: ['clear.json', profile({ host: '127.0.0.1', port: shard1.port, database: shard1.database, user: 'postgres', password: 'hunter2' })],
-    passwordDefault: ['default.json', profile({ host: '127.0.0.1', port: shard1.port, database: shard1.database, user: 'postgres', password: '${SC_NOT_SET:-hunter2}' })],
+    passwordDefault: [
+      'default.json',
+      profile({ host: '127.0.0.1', port: shard1.port, database: shard1.database, user: 'postgres', password: '${SC_NOT_SET:-hunter2}' }),
+    ],
     nulInUrl: ['nul.json', profile({ url: `${shard1Url}\u0000` })],
     escapeInHost: ['escape.json', profile({ host: '127.0.0.1\u001b[2J', port: shard1.port, database: shard1.database, password: '${SC_SECURITY_PASSWORD}' })],
     newlineInUrl: ['newline.json', profile({ url: `postgres://postgres:\${SC_SECURITY_PASSWORD}@127.0.0.1:${shard1.port}/pwb_sh\nard_1` })],
@@ -120,7 +134,8 @@ async function unchanged(label: string, problems: Problems): Promise<void> {
 
 function checkEnvelope(label: string, envelope: unknown, code: ErrorCode, problems: Problems): void {
   const e = envelope as Envelope;
-  if (e?.ok !== false || typeof e.error !== 'object' || e.error === null) return void problems.push(`${label}: not refused with an error envelope (${JSON.stringify(e).slice(0, 200)})`);
+  if (e?.ok !== false || typeof e.error !== 'object' || e.error === null)
+    return void problems.push(`${label}: not refused with an error envelope (${JSON.stringify(e).slice(0, 200)})`);
   if (e.error.code !== code) problems.push(`${label}: ${e.error.code} instead of ${code} (${e.error.message.slice(0, 300)})`);
   if (!SAYS_WHAT_TO_DO.test(e.error.message)) problems.push(`${label}: the message does not say what to do: ${e.error.message}`);
 }
@@ -139,7 +154,7 @@ async function runCli(c: CliCase, problems: Problems): Promise<void> {
   const label = `CLI ${c.name}`;
   const profile = c.profile === undefined ? ['--profile', profilePath] : c.profile === null ? [] : ['--profile', c.profile];
   for (const [name, value] of Object.entries(c.env ?? {})) process.env[name] = value;
-  let answer;
+  let answer: Awaited<ReturnType<typeof t.cli>>;
   try {
     // Options first: a `--` among the arguments makes everything after it a positional.
     answer = await t.cli(['--json', ...profile, ...c.args]);

@@ -31,8 +31,22 @@ let profilePath: string;
 let website: { id: number; shard: string };
 
 const KNOWN_READS = new Set<string>([
-  'session.info', 'cluster.overview', 'catalog.tables', 'tenants.list', 'tenants.detail', 'shards.sizes', 'shards.largestTenants', 'shards.tenantFootprint',
-  'moves.list', 'moves.preflight', 'moves.verifyPlacement', 'doctor.run', 'migrations.status', 'migrations.plan', 'schema.drift', 'schema.lint',
+  'session.info',
+  'cluster.overview',
+  'catalog.tables',
+  'tenants.list',
+  'tenants.detail',
+  'shards.sizes',
+  'shards.largestTenants',
+  'shards.tenantFootprint',
+  'moves.list',
+  'moves.preflight',
+  'moves.verifyPlacement',
+  'doctor.run',
+  'migrations.status',
+  'migrations.plan',
+  'schema.drift',
+  'schema.lint',
 ]);
 
 /** Each read method of the contract with params a page would send. */
@@ -63,10 +77,14 @@ function readCalls(): Array<[MethodName, unknown]> {
 /** Read methods added after this file, that a page can call without an id: called with no params. */
 function laterReadMethods(): Array<[MethodName, unknown]> {
   const handlers = createHandlers(ctx) as Partial<Record<MethodName, unknown>>;
-  return (Object.keys(contract) as MethodName[])
-    // backup.create reads only, but needs a pg_dump as new as the servers (18 here; the machine has 15): its own tests cover it.
-    .filter((m) => !contract[m].mutates && !KNOWN_READS.has(m) && m !== 'backup.create' && handlers[m] !== undefined && contract[m].params.safeParse({}).success)
-    .map((m) => [m, {}]);
+  return (
+    (Object.keys(contract) as MethodName[])
+      // backup.create reads only, but needs a pg_dump as new as the servers (18 here; the machine has 15): its own tests cover it.
+      .filter(
+        (m) => !contract[m].mutates && !KNOWN_READS.has(m) && m !== 'backup.create' && handlers[m] !== undefined && contract[m].params.safeParse({}).success,
+      )
+      .map((m) => [m, {}])
+  );
 }
 
 /**
@@ -141,7 +159,8 @@ beforeAll(async () => {
   try {
     const role = await primary.query<{ super: boolean }>(`SELECT rolsuper AS super FROM pg_roles WHERE rolname = current_user`);
     expect(role.rows[0]!.super).toBe(true);
-    website = (await primary.query<{ id: number; shard: string }>(`SELECT id, coalesce(shard_name, 'default') AS shard FROM pwb_websites ORDER BY id LIMIT 1`)).rows[0]!;
+    website = (await primary.query<{ id: number; shard: string }>(`SELECT id, coalesce(shard_name, 'default') AS shard FROM pwb_websites ORDER BY id LIMIT 1`))
+      .rows[0]!;
   } finally {
     await primary.end();
   }
@@ -214,7 +233,10 @@ describe('a read-only profile whose role could write', () => {
       // Behind the dispatcher each service refuses on its own, naming the profile: a handler reached directly changes nothing either.
       const handlers = createHandlers(ctx) as Partial<Record<MethodName, (params: unknown, call: CallContext) => Promise<unknown>>>;
       for (const [method, params] of changeCalls()) {
-        await expect(handlers[method]!(contract[method].params.parse(params), detachedCall('test')), method).rejects.toMatchObject({ code: 'READ_ONLY', target: profilePath });
+        await expect(handlers[method]!(contract[method].params.parse(params), detachedCall('test')), method).rejects.toMatchObject({
+          code: 'READ_ONLY',
+          target: profilePath,
+        });
       }
       // The CLI builds its own dispatcher: a restore and a move from the command line are refused by it too.
       for (const [method, args] of [

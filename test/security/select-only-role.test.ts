@@ -50,7 +50,9 @@ describe('a read-only console on a SELECT-only role', () => {
   it('connects as the reader, which can write nothing', async () => {
     const who = await ctx.pools.primary().query<{ u: string }>('SELECT current_user AS u');
     expect(who.rows[0]!.u).toBe('reader');
-    await expect(ctx.pools.primary().query(`UPDATE pwb_websites SET shard_name = shard_name WHERE id = ${site}`)).rejects.toMatchObject({ message: expect.stringMatching(/permission denied/) });
+    await expect(ctx.pools.primary().query(`UPDATE pwb_websites SET shard_name = shard_name WHERE id = ${site}`)).rejects.toMatchObject({
+      message: expect.stringMatching(/permission denied/),
+    });
   });
 
   it("answers every page's methods with no error", async () => {
@@ -88,9 +90,24 @@ describe('a read-only console on a SELECT-only role', () => {
     const env = { ...pc.env, SC_READER_PASSWORD: READER_PASSWORD, SHARD_CONSOLE_PROFILE: undefined } as NodeJS.ProcessEnv;
     const run = (args: string[]) =>
       new Promise<{ code: number; stderr: string }>((resolve) =>
-        execFile(process.execPath, [bin, ...args, '--profile', profilePath], { env }, (error, _stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stderr })),
+        execFile(process.execPath, [bin, ...args, '--profile', profilePath], { env }, (error, _stdout, stderr) =>
+          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stderr }),
+        ),
       );
-    const commands = [['shards'], ['tenants'], ['tenant', String(site)], ['sizes'], ['doctor'], ['moves'], ['verify', String(site)], ['migrate', 'status'], ['migrate', 'up', '--dry-run'], ['drift'], ['lint'], ['jobs']];
+    const commands = [
+      ['shards'],
+      ['tenants'],
+      ['tenant', String(site)],
+      ['sizes'],
+      ['doctor'],
+      ['moves'],
+      ['verify', String(site)],
+      ['migrate', 'status'],
+      ['migrate', 'up', '--dry-run'],
+      ['drift'],
+      ['lint'],
+      ['jobs'],
+    ];
     for (const args of commands) {
       const result = await run([...args, '--json']);
       expect(result.stderr, args.join(' ')).not.toMatch(/error \[/);

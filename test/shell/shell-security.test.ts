@@ -139,7 +139,11 @@ describe('window security settings', () => {
     const handlers: Record<string, Function> = {};
     let openHandler: Function | undefined;
     const opened: string[] = [];
-    guardWebContents({ setWindowOpenHandler: (fn: Function) => (openHandler = fn), on: (name: string, fn: Function) => (handlers[name] = fn) } as never, appUrl, (url) => opened.push(url));
+    guardWebContents(
+      { setWindowOpenHandler: (fn: Function) => (openHandler = fn), on: (name: string, fn: Function) => (handlers[name] = fn) } as never,
+      appUrl,
+      (url) => opened.push(url),
+    );
     expect(openHandler!({ url: 'https://github.com/attacker/x' })).toEqual({ action: 'deny' });
     expect(openHandler!({ url: 'https://www.postgresql.org/docs/current/' })).toEqual({ action: 'deny' });
     expect(opened).toEqual(['https://www.postgresql.org/docs/current/']);
@@ -162,8 +166,16 @@ describe('IPC gateway', () => {
     const fake = fakeIpcMain();
     const window = fakeWindow();
     const seen: string[] = [];
-    registerIpcGateway(fake.ipcMain, async (method) => (seen.push(method), { ok: true, result: {} }) as never, () => appUrl);
-    registerIpcGateway(fake.ipcMain, async (method) => (seen.push(method), { ok: true, result: {} }) as never, () => appUrl);
+    registerIpcGateway(
+      fake.ipcMain,
+      async (method) => (seen.push(method), { ok: true, result: {} }) as never,
+      () => appUrl,
+    );
+    registerIpcGateway(
+      fake.ipcMain,
+      async (method) => (seen.push(method), { ok: true, result: {} }) as never,
+      () => appUrl,
+    );
     expect(await fake.invoke(appUrl, window, 'session.info', {})).toEqual({ ok: true, result: {} });
     expect(await fake.invoke('https://evil.example/', window, 'session.info', {})).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED' } });
     expect(await fake.invoke(appUrl, window, 42, {})).toMatchObject({ ok: false, error: { code: 'INVALID_PARAMS' } });

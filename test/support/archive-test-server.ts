@@ -47,10 +47,18 @@ export async function startArchiveTestServer(): Promise<ArchiveTestServer> {
   };
 }
 
-export function runPgDump(server: EmbeddedServer, password: string, args: readonly string[], options: { stdoutTo?: string; database?: string } = {}): Promise<void> {
+export function runPgDump(
+  server: EmbeddedServer,
+  password: string,
+  args: readonly string[],
+  options: { stdoutTo?: string; database?: string } = {},
+): Promise<void> {
   const connection = ['-h', server.host, '-p', String(server.port), '-U', server.user, '-d', options.database ?? server.database];
   return new Promise((resolve, reject) => {
-    const child = spawn(PG_DUMP, [...connection, ...args], { env: { ...process.env, PGPASSWORD: password }, stdio: ['ignore', options.stdoutTo ? 'pipe' : 'ignore', 'pipe'] });
+    const child = spawn(PG_DUMP, [...connection, ...args], {
+      env: { ...process.env, PGPASSWORD: password },
+      stdio: ['ignore', options.stdoutTo ? 'pipe' : 'ignore', 'pipe'],
+    });
     let err = '';
     child.stderr!.on('data', (c) => (err += c));
     let written: Promise<void> = Promise.resolve();

@@ -119,7 +119,12 @@ function dataBlock(dumpId: number, payload: Buffer): Buffer {
   return writer.bytes();
 }
 
-function writeHeader(writer: ArchiveWriter, info: { dumpedAtLocal: string | null; database: string | null; serverVersion: string | null; pgDumpVersion: string | null; entries: readonly TocEntry[] }, minor: number, options: RewriteOptions): void {
+function writeHeader(
+  writer: ArchiveWriter,
+  info: { dumpedAtLocal: string | null; database: string | null; serverVersion: string | null; pgDumpVersion: string | null; entries: readonly TocEntry[] },
+  minor: number,
+  options: RewriteOptions,
+): void {
   writer.raw(Buffer.from('PGDMP'));
   writer.byte(1);
   writer.byte(minor);

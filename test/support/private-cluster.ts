@@ -47,7 +47,9 @@ export async function startPrivateCluster(options: StartTestClusterOptions = {})
       const target = await client(shard);
       try {
         const row = (await primary.query(`SELECT json_agg(w) AS rows FROM pwb_websites w WHERE id = $1`, [websiteId])).rows[0].rows;
-        await target.query(`INSERT INTO pwb_websites SELECT * FROM json_populate_recordset(NULL::pwb_websites, $1::json) ON CONFLICT (id) DO NOTHING`, [JSON.stringify(row)]);
+        await target.query(`INSERT INTO pwb_websites SELECT * FROM json_populate_recordset(NULL::pwb_websites, $1::json) ON CONFLICT (id) DO NOTHING`, [
+          JSON.stringify(row),
+        ]);
       } finally {
         await Promise.all([primary.end(), target.end()]);
       }

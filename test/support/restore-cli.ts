@@ -15,9 +15,14 @@ export interface CliRun {
 export function runCli(pc: PrivateCluster, args: readonly string[], options: { failpoint?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
   return new Promise((resolve) => {
     const env = { ...pc.env, ...options.env, SHARD_CONSOLE_FAILPOINT: options.failpoint ?? '' };
-    const child = execFile(process.execPath, [SHARD_CONSOLE_BIN, ...args, '--profile', pc.cluster.profilePath], { env, maxBuffer: 64 * 1024 * 1024 }, (_error, stdout, stderr) => {
-      resolve({ code: child.exitCode, signal: child.signalCode, stdout, stderr });
-    });
+    const child = execFile(
+      process.execPath,
+      [SHARD_CONSOLE_BIN, ...args, '--profile', pc.cluster.profilePath],
+      { env, maxBuffer: 64 * 1024 * 1024 },
+      (_error, stdout, stderr) => {
+        resolve({ code: child.exitCode, signal: child.signalCode, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -25,7 +30,9 @@ export function runCli(pc: PrivateCluster, args: readonly string[], options: { f
 export async function newestRestoreJob(pc: PrivateCluster): Promise<{ id: string; state: string; step: string } | undefined> {
   const primary = await pc.client('default');
   try {
-    const r = await primary.query(`SELECT id, state, detail->>'step' AS step FROM shard_console.jobs WHERE kind = 'restore' ORDER BY created_at DESC LIMIT 1`).catch(() => ({ rows: [] }));
+    const r = await primary
+      .query(`SELECT id, state, detail->>'step' AS step FROM shard_console.jobs WHERE kind = 'restore' ORDER BY created_at DESC LIMIT 1`)
+      .catch(() => ({ rows: [] }));
     return r.rows[0];
   } finally {
     await primary.end();

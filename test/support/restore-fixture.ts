@@ -69,7 +69,12 @@ export async function startRestoreFixture(options: { websites?: number; scale?: 
   };
 }
 
-function runPgDump(pc: PrivateCluster, database: string, file: string, options: { timeZone?: string; format?: 'custom' | 'directory' | 'plain' }): Promise<string> {
+function runPgDump(
+  pc: PrivateCluster,
+  database: string,
+  file: string,
+  options: { timeZone?: string; format?: 'custom' | 'directory' | 'plain' },
+): Promise<string> {
   const server = pc.cluster.servers.find((s) => s.name === database)!;
   const format = { custom: '-Fc', directory: '-Fd', plain: '-Fp' }[options.format ?? 'custom'];
   const args = [format, '-h', server.host, '-p', String(server.port), '-U', server.user, '-d', server.database, '-f', file];
@@ -84,7 +89,10 @@ function runPgDump(pc: PrivateCluster, database: string, file: string, options: 
 }
 
 /** The website's rows (table -> rows and hash) and every other website's, to compare before and after. */
-export async function websiteState(pc: PrivateCluster, websiteId: number): Promise<{ databases: string[]; tables: Record<string, { rows: number; hash: string }>; others: string }> {
+export async function websiteState(
+  pc: PrivateCluster,
+  websiteId: number,
+): Promise<{ databases: string[]; tables: Record<string, { rows: number; hash: string }>; others: string }> {
   const snapshot = await tenantSnapshot(pc);
   return { ...websiteRows(snapshot, websiteId), others: otherWebsites(snapshot, [websiteId]) };
 }
@@ -105,9 +113,13 @@ export async function clusterContent(pc: PrivateCluster): Promise<Record<string,
         const r = await client.query(`SELECT count(*) AS n, coalesce(sum(hashtextextended(t::text, 0)::numeric), 0) AS h FROM ${name} t`);
         out[`${server.name}:${name}`] = `${r.rows[0].n}/${r.rows[0].h}`;
       }
-      const schemas = await client.query<{ n: string }>(`SELECT string_agg(nspname, ',' ORDER BY nspname) AS n FROM pg_namespace WHERE nspname !~ '^pg_(toast_)?temp_'`);
+      const schemas = await client.query<{ n: string }>(
+        `SELECT string_agg(nspname, ',' ORDER BY nspname) AS n FROM pg_namespace WHERE nspname !~ '^pg_(toast_)?temp_'`,
+      );
       out[`${server.name}:schemas`] = schemas.rows[0]!.n;
-      const sequences = await client.query<{ s: string }>(`SELECT string_agg(format('%s=%s', sequencename, last_value), ',' ORDER BY sequencename) AS s FROM pg_sequences WHERE schemaname <> 'shard_console'`);
+      const sequences = await client.query<{ s: string }>(
+        `SELECT string_agg(format('%s=%s', sequencename, last_value), ',' ORDER BY sequencename) AS s FROM pg_sequences WHERE schemaname <> 'shard_console'`,
+      );
       out[`${server.name}:sequences`] = sequences.rows[0]!.s ?? '';
     } finally {
       await client.end();
@@ -128,16 +140,26 @@ const chainFilter: Record<string, string> = {
 
 /** Deletes every row of a website on one database, children first (what an operator finds after an accidental purge). */
 export async function purgeWebsite(fixture: RestoreFixture, database: string, id: number): Promise<void> {
-  const first = ['pwb_sale_listings', 'pwb_rental_listings', 'pwb_prop_photos', 'pwb_features', 'pwb_ticket_messages', 'pwb_search_alerts', 'pwb_messages', 'pwb_media', 'pwb_realty_assets', 'pwb_support_tickets', 'pwb_saved_searches'];
+  const first = [
+    'pwb_sale_listings',
+    'pwb_rental_listings',
+    'pwb_prop_photos',
+    'pwb_features',
+    'pwb_ticket_messages',
+    'pwb_search_alerts',
+    'pwb_messages',
+    'pwb_media',
+    'pwb_realty_assets',
+    'pwb_support_tickets',
+    'pwb_saved_searches',
+  ];
   await fixture.sql(database, `UPDATE pwb_media_folders SET parent_id = NULL WHERE website_id = $1`, [id]);
-  for (const table of [...first, ...TENANT_TABLES.filter((t) => !first.includes(t))]) await fixture.sql(database, `DELETE FROM ${table} WHERE ${chainFilter[table] ?? 'website_id = $1'}`, [id]);
+  for (const table of [...first, ...TENANT_TABLES.filter((t) => !first.includes(t))])
+    await fixture.sql(database, `DELETE FROM ${table} WHERE ${chainFilter[table] ?? 'website_id = $1'}`, [id]);
 }
 
 /** The website on `database` with the most realty assets: it has rows in every tenant table, FK chains included. */
 export async function largestWebsite(fixture: RestoreFixture, database: string): Promise<number> {
-  const rows = await fixture.sql<{ id: number }>(
-    database,
-    `SELECT website_id AS id FROM pwb_realty_assets GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`,
-  );
+  const rows = await fixture.sql<{ id: number }>(database, `SELECT website_id AS id FROM pwb_realty_assets GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`);
   return rows[0]!.id;
 }

@@ -73,7 +73,13 @@ export function otherWebsites(snapshot: TenantSnapshot, except: readonly number[
   const lines: string[] = [];
   for (const [website, tables] of [...snapshot].sort((a, b) => (a[0] ?? -1) - (b[0] ?? -1))) {
     if (website !== null && except.includes(website)) continue;
-    for (const [table, entries] of [...tables].sort()) lines.push(`${website}:${table}:${entries.map((e) => `${e.database}/${e.rows}/${e.hash}`).sort().join(',')}`);
+    for (const [table, entries] of [...tables].sort())
+      lines.push(
+        `${website}:${table}:${entries
+          .map((e) => `${e.database}/${e.rows}/${e.hash}`)
+          .sort()
+          .join(',')}`,
+      );
   }
   return lines.join('\n');
 }

@@ -24,7 +24,10 @@ test('backs up every database, verifies it, and opens it offline down to one web
   await row.getByRole('button', { name: 'Open' }).click();
   const inspector = app.page.getByTestId('backup-inspector');
   await expect(inspector.getByTestId('archive')).toHaveCount(3, { timeout: 60_000 });
-  const [site] = await sql.query<{ id: number; shard: string }>('shard_1', `SELECT website_id AS id, 'shard_1' AS shard FROM pwb_pages GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`);
+  const [site] = await sql.query<{ id: number; shard: string }>(
+    'shard_1',
+    `SELECT website_id AS id, 'shard_1' AS shard FROM pwb_pages GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`,
+  );
   await inspector.getByTestId('website-search').fill(String(site!.id));
   const websiteRow = inspector.locator(`[data-website="${site!.id}"]`);
   await expect(websiteRow).toContainText('shard_1');

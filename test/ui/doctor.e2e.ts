@@ -6,8 +6,11 @@ const repoRoot = resolve(import.meta.dirname, '../..');
 
 test('the doctor page lists what `doctor --json` finds, grouped, each with where, rows and the fix', async ({ app, ui }) => {
   const cli = await new Promise<{ code: number; out: any }>((done) => {
-    execFile(process.execPath, ['bin/shard-console.js', 'doctor', '--profile', ui.profilePath, '--json'], { cwd: repoRoot, env: { ...process.env, SC_TEST_PASSWORD: ui.password } }, (error, stdout) =>
-      done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, out: JSON.parse(stdout) }),
+    execFile(
+      process.execPath,
+      ['bin/shard-console.js', 'doctor', '--profile', ui.profilePath, '--json'],
+      { cwd: repoRoot, env: { ...process.env, SC_TEST_PASSWORD: ui.password } },
+      (error, stdout) => done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, out: JSON.parse(stdout) }),
     );
   });
   // The UI cluster is freshly seeded: nothing is an error.

@@ -38,7 +38,7 @@ export const test = base.extend<Fixtures & DesktopAppOptions>({
     }
   },
 
-  // eslint-disable-next-line no-empty-pattern
+  // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's first parameter, which must be an object pattern
   ui: async ({}, use) => {
     await use(readUiServer());
   },

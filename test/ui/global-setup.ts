@@ -76,4 +76,3 @@ function buildRenderer(): void {
     if (result.status !== 0) throw new Error(`vite build --config ${config} failed (exit ${result.status ?? result.signal})`);
   }
 }
-

@@ -30,7 +30,11 @@ async function holdLock(ui: UiServer, database: string, table: string, mode: str
 }
 
 async function rpc<T>(ui: UiServer, method: string, params: unknown): Promise<T> {
-  const response = await fetch(`${ui.origin}/rpc/${method}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ui.token}` }, body: JSON.stringify(params) });
+  const response = await fetch(`${ui.origin}/rpc/${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${ui.token}` },
+    body: JSON.stringify(params),
+  });
   const envelope = (await response.json()) as { ok: boolean; result?: T; error?: { message: string } };
   if (!envelope.ok) throw new Error(`${method}: ${envelope.error?.message}`);
   return envelope.result as T;

@@ -16,7 +16,9 @@ test('a default changed by hand on a shard shows on the drift page with the SQL 
     const table = page.table('shard_2', 'pwb_pages');
     await expect(table).toBeVisible();
     await expect(page.summary).toHaveText('1 difference on 1 database');
-    await expect(table.locator('.drift-item[data-kind="column-default"]')).toContainText("column link_path defaults to 'drift-probe'::character varying on shard_2, nothing on the primary");
+    await expect(table.locator('.drift-item[data-kind="column-default"]')).toContainText(
+      "column link_path defaults to 'drift-probe'::character varying on shard_2, nothing on the primary",
+    );
     await expect(table.locator('pre.sql')).toHaveText('ALTER TABLE "public"."pwb_pages" ALTER COLUMN "link_path" DROP DEFAULT;');
     await expect(page.database('shard_1')).toHaveCount(0);
     await app.screenshot('drift.png');

@@ -5,7 +5,8 @@ import { MigrationsPage } from './pages/migrations-page.ts';
 /* Read-only against the shared UI cluster: the matrix, a dry run, and refusals of the add-shard form. */
 
 test('the migrations matrix shows every version applied where it belongs, and a dry run changes nothing', async ({ app, sql }) => {
-  const versionsOn = async (db: string) => (await sql.query<{ version: string }>(db, 'SELECT version FROM schema_migrations ORDER BY version')).map((r) => r.version);
+  const versionsOn = async (db: string) =>
+    (await sql.query<{ version: string }>(db, 'SELECT version FROM schema_migrations ORDER BY version')).map((r) => r.version);
   const before = await Promise.all(['default', 'shard_1', 'shard_2'].map(versionsOn));
 
   await app.open('#/migrations');

@@ -25,12 +25,18 @@ interface Website {
  */
 async function admitOn(sql: ClusterSql, shard: string, websiteId: number): Promise<void> {
   const [row] = await sql.query<{ row: unknown }>('default', `SELECT row_to_json(w) AS row FROM pwb_websites w WHERE id = $1`, [websiteId]);
-  await sql.query(shard, `INSERT INTO pwb_websites SELECT * FROM json_populate_record(NULL::pwb_websites, $1::json) ON CONFLICT (id) DO NOTHING`, [JSON.stringify(row!.row)]);
+  await sql.query(shard, `INSERT INTO pwb_websites SELECT * FROM json_populate_record(NULL::pwb_websites, $1::json) ON CONFLICT (id) DO NOTHING`, [
+    JSON.stringify(row!.row),
+  ]);
 }
 
 /** The website on `shard` with the fewest realty assets (but some, so FK chains have rows to copy). */
 async function smallWebsiteOn(sql: ClusterSql, shard: string): Promise<Website> {
-  const websites = await sql.query<{ id: number; subdomain: string | null }>('default', `SELECT id, subdomain FROM pwb_websites WHERE coalesce(shard_name, 'default') = $1 ORDER BY id`, [shard]);
+  const websites = await sql.query<{ id: number; subdomain: string | null }>(
+    'default',
+    `SELECT id, subdomain FROM pwb_websites WHERE coalesce(shard_name, 'default') = $1 ORDER BY id`,
+    [shard],
+  );
   expect(websites.length, `the UI cluster has websites on ${shard}`).toBeGreaterThan(0);
   const [smallest] = await sql.query<{ website_id: number }>(
     shard,
@@ -82,8 +88,7 @@ async function restoreWebsite(ui: UiServer, sql: ClusterSql, website: Website): 
     if (now.actions.includes('rollback')) {
       await rpc(ui, 'moves.rollback', { jobId: job.jobId });
       await settle(job.jobId);
-    }
-    else if (now.actions.includes('cancel')) await rpc(ui, 'moves.cancel', { jobId: job.jobId });
+    } else if (now.actions.includes('cancel')) await rpc(ui, 'moves.cancel', { jobId: job.jobId });
   }
   if ((await shardOf(sql, website.id)) !== website.shard) {
     const job = await rpc<Job>(ui, 'moves.start', { websiteId: website.id, target: website.shard });
@@ -189,7 +194,11 @@ test('a small website moves to another shard through the wizard, verified table 
     // And back, through the same wizard.
     const backId = await moveThroughWizard(moved, website, there, website.shard, null, (n) => app.screenshot(n), 'rebuild');
     expect(backId).not.toBe(jobId);
-    const plans = await sql.query<{ id: string; refresh: string }>('default', `SELECT id::text, plan->>'viewRefresh' AS refresh FROM shard_console.move_jobs WHERE id = ANY($1::uuid[])`, [[jobId, backId]]);
+    const plans = await sql.query<{ id: string; refresh: string }>(
+      'default',
+      `SELECT id::text, plan->>'viewRefresh' AS refresh FROM shard_console.move_jobs WHERE id = ANY($1::uuid[])`,
+      [[jobId, backId]],
+    );
     expect(Object.fromEntries(plans.map((r) => [r.id, r.refresh]))).toEqual({ [jobId]: 'concurrently', [backId]: 'rebuild' });
     expect(await new MoveJobPage(app.page).waitForEnd()).toBe('succeeded');
     expect(await shardOf(sql, website.id)).toBe(website.shard);
@@ -223,9 +232,15 @@ test('a small website moves to another shard through the wizard, verified table 
 test('a refused preflight shows each reason with its code and offers no way forward; Escape closes the wizard', async ({ app, sql }) => {
   const website = await smallWebsiteOn(sql, 'shard_1');
   const target = 'shard_2';
-  const jobsBefore = await sql.query<{ n: string }>('default', `SELECT count(*)::text AS n FROM shard_console.move_jobs WHERE website_id = $1`, [website.id]).catch(() => [{ n: '0' }]);
+  const jobsBefore = await sql
+    .query<{ n: string }>('default', `SELECT count(*)::text AS n FROM shard_console.move_jobs WHERE website_id = $1`, [website.id])
+    .catch(() => [{ n: '0' }]);
   // A stray row of the website on the target: the preflight must refuse (TARGET_HAS_ROWS) rather than duplicate it.
-  await sql.query(target, `INSERT INTO pwb_website_integrations (website_id, category, provider, created_at, updated_at) VALUES ($1, 'e2e-probe', 'stray', now(), now())`, [website.id]);
+  await sql.query(
+    target,
+    `INSERT INTO pwb_website_integrations (website_id, category, provider, created_at, updated_at) VALUES ($1, 'e2e-probe', 'stray', now(), now())`,
+    [website.id],
+  );
   try {
     const detail = await app.tenantDetail(website.id);
     await detail.ready();
@@ -254,6 +269,8 @@ test('a refused preflight shows each reason with its code and offers no way forw
   }
   // Refusing changed nothing: same shard, no job recorded.
   expect(await shardOf(sql, website.id)).toBe(website.shard);
-  const jobsAfter = await sql.query<{ n: string }>('default', `SELECT count(*)::text AS n FROM shard_console.move_jobs WHERE website_id = $1`, [website.id]).catch(() => [{ n: '0' }]);
+  const jobsAfter = await sql
+    .query<{ n: string }>('default', `SELECT count(*)::text AS n FROM shard_console.move_jobs WHERE website_id = $1`, [website.id])
+    .catch(() => [{ n: '0' }]);
   expect(jobsAfter[0]!.n).toBe(jobsBefore[0]!.n);
 });

@@ -24,7 +24,10 @@ async function openQuery(app: { open(hash: string): Promise<void>; page: import(
 async function activeQueryBackends(sql: ClusterSql): Promise<number> {
   let active = 0;
   for (const database of DATABASES) {
-    const [row] = await sql.query<{ n: number }>(database, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'shard-console-query' AND state = 'active'`);
+    const [row] = await sql.query<{ n: number }>(
+      database,
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'shard-console-query' AND state = 'active'`,
+    );
     active += row!.n;
   }
   return active;
@@ -71,7 +74,10 @@ test('accepts a completion with Enter and streams rows from each database with t
 
   for (const database of DATABASES) {
     await expect(query.status(database)).toHaveAttribute('data-phase', 'done');
-    const [first] = await sql.query<{ website_id: number; pages: string }>(database, 'SELECT website_id, count(*)::text AS pages FROM pwb_pages GROUP BY website_id ORDER BY website_id LIMIT 1');
+    const [first] = await sql.query<{ website_id: number; pages: string }>(
+      database,
+      'SELECT website_id, count(*)::text AS pages FROM pwb_pages GROUP BY website_id ORDER BY website_id LIMIT 1',
+    );
     await expect(query.rowsOf(database)).toHaveCount(2);
     await expect(query.rowsOf(database).first().getByRole('gridcell')).toHaveText([database, String(first!.website_id), first!.pages]);
   }

@@ -26,7 +26,11 @@ function cli(ui: UiServer, args: string[]): Promise<any> {
 const PHOTOS_OF = 'SELECT count(*)::int AS n FROM pwb_prop_photos p JOIN pwb_realty_assets a ON a.id = p.realty_asset_id WHERE a.website_id = $1';
 const OTHERS = `SELECT md5(string_agg(p::text, ',' ORDER BY p.id)) AS h FROM pwb_prop_photos p JOIN pwb_realty_assets a ON a.id = p.realty_asset_id WHERE a.website_id <> $1`;
 
-test('deleted photos come back from the backup through the wizard, verified, other websites untouched; the rows from before are kept until discarded', async ({ app, sql, ui }) => {
+test('deleted photos come back from the backup through the wizard, verified, other websites untouched; the rows from before are kept until discarded', async ({
+  app,
+  sql,
+  ui,
+}) => {
   test.setTimeout(240_000);
   // A website no other spec has moved (a move stopped from the Jobs page leaves its website fenced).
   const routed = (

@@ -15,8 +15,12 @@ export function firstLine(child: ChildProcess): Promise<string> {
       if (process.env.SC_UI_SERVER_LOG === '1') process.stderr.write(chunk);
     });
     const lines = createInterface({ input: child.stdout! });
-    const timer = setTimeout(() => fail(new Error(`shard-console serve printed nothing within ${SERVER_START_TIMEOUT_MS / 1000} s.\n${stderr}`)), SERVER_START_TIMEOUT_MS);
-    const onExit = (code: number | null, signal: string | null) => fail(new Error(`shard-console serve exited (${code ?? signal}) before it listened.\n${stderr}`));
+    const timer = setTimeout(
+      () => fail(new Error(`shard-console serve printed nothing within ${SERVER_START_TIMEOUT_MS / 1000} s.\n${stderr}`)),
+      SERVER_START_TIMEOUT_MS,
+    );
+    const onExit = (code: number | null, signal: string | null) =>
+      fail(new Error(`shard-console serve exited (${code ?? signal}) before it listened.\n${stderr}`));
     function fail(error: Error) {
       clearTimeout(timer);
       lines.close();

@@ -14,10 +14,15 @@ const repoRoot = resolve(import.meta.dirname, '../..');
 
 function cli(ui: UiServer, args: string[]): Promise<any> {
   return new Promise((done, fail) => {
-    execFile(process.execPath, ['bin/shard-console.js', ...args, '--profile', ui.profilePath, '--json'], { cwd: repoRoot, env: { ...process.env, SC_TEST_PASSWORD: ui.password } }, (error, stdout, stderr) => {
-      if (error && !stdout) fail(new Error(`${args.join(' ')}: ${stderr}`));
-      else done(JSON.parse(stdout));
-    });
+    execFile(
+      process.execPath,
+      ['bin/shard-console.js', ...args, '--profile', ui.profilePath, '--json'],
+      { cwd: repoRoot, env: { ...process.env, SC_TEST_PASSWORD: ui.password } },
+      (error, stdout, stderr) => {
+        if (error && !stdout) fail(new Error(`${args.join(' ')}: ${stderr}`));
+        else done(JSON.parse(stdout));
+      },
+    );
   });
 }
 

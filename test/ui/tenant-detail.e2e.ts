@@ -2,7 +2,9 @@ import { test, expect } from './fixtures.ts';
 import { countWebsiteRows } from './tenant-row-count.ts';
 
 /** A website held by a shard (not the primary) with as many realty assets as any, so FK chains have rows. */
-async function websiteOnAShard(query: <R extends object>(shard: string, sql: string, params?: unknown[]) => Promise<R[]>): Promise<{ id: number; shard: string }> {
+async function websiteOnAShard(
+  query: <R extends object>(shard: string, sql: string, params?: unknown[]) => Promise<R[]>,
+): Promise<{ id: number; shard: string }> {
   for (const shard of ['shard_1', 'shard_2', 'default']) {
     const ids = await query<{ id: number }>('default', `SELECT id FROM pwb_websites WHERE coalesce(shard_name, 'default') = $1 ORDER BY id`, [shard]);
     if (ids.length === 0) continue;
@@ -23,7 +25,10 @@ test('the detail shows per-table row counts equal to count(*) on the database ho
   await expect(detail.facts).toContainText(website.shard);
 
   expect(rows.length).toBeGreaterThan(0);
-  expect(rows.some((r) => r.via.includes(' -> ')), 'some tables reach the website only through an FK chain').toBe(true);
+  expect(
+    rows.some((r) => r.via.includes(' -> ')),
+    'some tables reach the website only through an FK chain',
+  ).toBe(true);
   const expected: Record<string, number> = {};
   const shown: Record<string, number> = {};
   for (const row of rows) {

@@ -36,6 +36,8 @@ export function readUiServer(): UiServer {
   try {
     return JSON.parse(readFileSync(UI_SERVER_FILE, 'utf8')) as UiServer;
   } catch (error) {
-    throw new Error(`No UI server description at ${UI_SERVER_FILE}: run the specs through playwright.config.ts (its globalSetup starts the server).`, { cause: error });
+    throw new Error(`No UI server description at ${UI_SERVER_FILE}: run the specs through playwright.config.ts (its globalSetup starts the server).`, {
+      cause: error,
+    });
   }
 }

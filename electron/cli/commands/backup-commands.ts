@@ -16,7 +16,8 @@ import { openConsoleFromOptions } from '../open-console-from-options.ts';
  * `website`, `verify` and the offline `doctor` read archives alone and work without one.
  */
 
-const USAGE = 'backup create [--dir D] [--format custom|directory] [--database NAME]... [--jobs N] | backup list [--dir D] | backup verify DIR | backup inspect PATH | backup website ID PATH [--rows N] | backup doctor PATH [--live]';
+const USAGE =
+  'backup create [--dir D] [--format custom|directory] [--database NAME]... [--jobs N] | backup list [--dir D] | backup verify DIR | backup inspect PATH | backup website ID PATH [--rows N] | backup doctor PATH [--live]';
 
 function usageError(): ConsoleError {
   return new ConsoleError('INVALID_PARAMS', `Usage: shard-console ${USAGE}`);
@@ -32,26 +33,54 @@ async function consoleFor(invocation: CliInvocation, needsCluster: boolean): Pro
 
 function printInspection(io: CliIo, archives: readonly ArchiveInspectionResult[]): void {
   for (const a of archives) {
-    io.out(`${a.database ?? '(unnamed)'}: ${a.file} (${a.format}, archive ${a.archiveVersion ?? '—'}, server ${a.serverVersion ?? '—'}, pg_dump ${a.pgDumpVersion ?? '—'}, dumped ${a.dumpedAt ?? '—'} local time)`);
-    io.out(renderTable(['TABLE', 'ROWS', 'TENANT', 'NOTE'], a.tables.map((t) => [t.table, formatCount(t.rows), t.tenant ? 'yes' : '', t.note ?? '']), [1]));
-    io.out(`${formatCount(a.websites.length)} websites; largest: ${[...a.websites].sort((x, y) => y.rows - x.rows).slice(0, 5).map((w) => `${w.id} (${formatCount(w.rows)} rows)`).join(', ') || '—'}\n`);
+    io.out(
+      `${a.database ?? '(unnamed)'}: ${a.file} (${a.format}, archive ${a.archiveVersion ?? '—'}, server ${a.serverVersion ?? '—'}, pg_dump ${a.pgDumpVersion ?? '—'}, dumped ${a.dumpedAt ?? '—'} local time)`,
+    );
+    io.out(
+      renderTable(
+        ['TABLE', 'ROWS', 'TENANT', 'NOTE'],
+        a.tables.map((t) => [t.table, formatCount(t.rows), t.tenant ? 'yes' : '', t.note ?? '']),
+        [1],
+      ),
+    );
+    io.out(
+      `${formatCount(a.websites.length)} websites; largest: ${
+        [...a.websites]
+          .sort((x, y) => y.rows - x.rows)
+          .slice(0, 5)
+          .map((w) => `${w.id} (${formatCount(w.rows)} rows)`)
+          .join(', ') || '—'
+      }\n`,
+    );
     if (a.error) io.err(`${a.database ?? a.file}: ${a.error.message}`);
   }
 }
 
 async function runCreate(ctx: ConsoleContext, { options, io }: CliInvocation): Promise<number> {
   const format = stringOption(options, 'format') ?? 'custom';
-  if (!backupFormatSchema.options.includes(format as 'custom')) throw new ConsoleError('INVALID_PARAMS', `--format takes custom or directory, not "${format}".`);
+  if (!backupFormatSchema.options.includes(format as 'custom'))
+    throw new ConsoleError('INVALID_PARAMS', `--format takes custom or directory, not "${format}".`);
   const databases = (options.database as unknown as string[] | undefined) ?? undefined;
   const jobs = intOption(options.jobs, 'jobs', { min: 1, max: 16 }) ?? 2;
   const dir = stringOption(options, 'dir');
   const result = await callWithProgress(io, (call) =>
-    callMethod(ctx, 'backup.create', { format: format as 'custom' | 'directory', jobs, ...(dir ? { dir } : {}), ...(databases?.length ? { databases } : {}) }, call),
+    callMethod(
+      ctx,
+      'backup.create',
+      { format: format as 'custom' | 'directory', jobs, ...(dir ? { dir } : {}), ...(databases?.length ? { databases } : {}) },
+      call,
+    ),
   );
   if (options.json) io.out(JSON.stringify(result, null, 2));
   else {
     io.out(`Backup written to ${result.backup}`);
-    io.out(renderTable(['DATABASE', 'FILE', 'BYTES', 'SERVER', 'PG_DUMP', 'SHA256'], result.databases.map((d) => [d.name, d.file, formatBytes(d.bytes), d.serverVersion, d.pgDumpVersion, d.sha256.slice(0, 16)]), [2]));
+    io.out(
+      renderTable(
+        ['DATABASE', 'FILE', 'BYTES', 'SERVER', 'PG_DUMP', 'SHA256'],
+        result.databases.map((d) => [d.name, d.file, formatBytes(d.bytes), d.serverVersion, d.pgDumpVersion, d.sha256.slice(0, 16)]),
+        [2],
+      ),
+    );
   }
   return 0;
 }
@@ -76,8 +105,10 @@ async function runOffline(ctx: ConsoleContext, verb: string, args: readonly stri
     const result = await callWithProgress(io, (call) => callMethod(ctx, 'backup.doctor', { path, live: options.live === true }, call));
     if (json) io.out(JSON.stringify(result, null, 2));
     else {
-      for (const m of result.misplaced) io.out(`website ${m.website}: ${formatCount(m.rows)} rows in ${m.foundIn}, routed to ${m.routedTo ?? '(no website)'} at backup time`);
-      for (const c of result.changes ?? []) io.out(`website ${c.website}: ${formatCount(c.backupRows)} rows in the backup, ${formatCount(c.liveRows)} now (on ${c.liveShard ?? 'no database'})`);
+      for (const m of result.misplaced)
+        io.out(`website ${m.website}: ${formatCount(m.rows)} rows in ${m.foundIn}, routed to ${m.routedTo ?? '(no website)'} at backup time`);
+      for (const c of result.changes ?? [])
+        io.out(`website ${c.website}: ${formatCount(c.backupRows)} rows in the backup, ${formatCount(c.liveRows)} now (on ${c.liveShard ?? 'no database'})`);
       if (result.misplaced.length === 0 && (result.changes ?? []).length === 0) io.out('Nothing out of place.');
     }
     return result.misplaced.length > 0 || result.error ? 1 : 0;
@@ -88,21 +119,46 @@ async function runOffline(ctx: ConsoleContext, verb: string, args: readonly stri
   const rows = intOption(options.rows, 'rows', { min: 0, max: 1000 }) ?? 0;
   const result = await callWithProgress(io, (call) => callMethod(ctx, 'backup.website', { id, path, rows }, call));
   if (json) io.out(JSON.stringify(result, null, 2));
-  else for (const a of result.archives) io.out(`${a.database ?? a.file}:\n${renderTable(['TABLE', 'ROWS'], a.tables.map((t) => [t.table, formatCount(t.rows)]), [1])}\n`);
+  else
+    for (const a of result.archives)
+      io.out(
+        `${a.database ?? a.file}:\n${renderTable(
+          ['TABLE', 'ROWS'],
+          a.tables.map((t) => [t.table, formatCount(t.rows)]),
+          [1],
+        )}\n`,
+      );
   return 0;
 }
 
 async function runBackup(invocation: CliInvocation): Promise<number> {
   const [verb, ...args] = invocation.positionals;
   if (verb === undefined || !['create', 'list', 'verify', 'inspect', 'website', 'doctor'].includes(verb)) throw usageError();
-  const ctx = await consoleFor(invocation, verb === 'create' || (verb === 'list' && !invocation.options.dir) || (verb === 'doctor' && invocation.options.live === true));
+  const ctx = await consoleFor(
+    invocation,
+    verb === 'create' || (verb === 'list' && !invocation.options.dir) || (verb === 'doctor' && invocation.options.live === true),
+  );
   try {
     if (verb === 'create') return await runCreate(ctx, invocation);
     if (verb === 'list') {
       const dir = stringOption(invocation.options, 'dir');
       const result = await callMethod(ctx, 'backup.list', dir ? { dir } : {});
       if (invocation.options.json) invocation.io.out(JSON.stringify(result, null, 2));
-      else invocation.io.out(renderTable(['STARTED', 'DATABASES', 'SIZE', 'COMPLETE', 'VERIFIED', 'PATH'], result.backups.map((b) => [b.startedAt, b.databases.join(' '), formatBytes(b.bytes), b.complete ? 'yes' : 'NO', b.verified ? (b.verified.ok ? 'ok' : 'FAILED') : '—', b.path]), [2]));
+      else
+        invocation.io.out(
+          renderTable(
+            ['STARTED', 'DATABASES', 'SIZE', 'COMPLETE', 'VERIFIED', 'PATH'],
+            result.backups.map((b) => [
+              b.startedAt,
+              b.databases.join(' '),
+              formatBytes(b.bytes),
+              b.complete ? 'yes' : 'NO',
+              b.verified ? (b.verified.ok ? 'ok' : 'FAILED') : '—',
+              b.path,
+            ]),
+            [2],
+          ),
+        );
       return 0;
     }
     return await runOffline(ctx, verb, args, invocation);
@@ -114,7 +170,8 @@ async function runBackup(invocation: CliInvocation): Promise<number> {
 export const backupCommand: CliCommand = {
   name: 'backup',
   usage: USAGE,
-  summary: 'back up every database with pg_dump (manifest, checksums), verify a backup, and read any pg_dump archive offline: rows per table and website, one website, the offline doctor',
+  summary:
+    'back up every database with pg_dump (manifest, checksums), verify a backup, and read any pg_dump archive offline: rows per table and website, one website, the offline doctor',
   options: {
     ...clusterOptions,
     dir: { type: 'string' },

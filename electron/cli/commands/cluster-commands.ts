@@ -48,7 +48,10 @@ export const shardCommand: CliCommand = {
   run: async (ctx, { positionals, options, io }) => {
     const url = stringOption(options, 'url');
     if (positionals[0] !== 'add' || positionals[1] === undefined || url === undefined) {
-      throw new ConsoleError('INVALID_PARAMS', 'Write `shard-console shard add NAME --url postgres://USER:${VAR}@HOST:PORT/DATABASE` (the password as a ${VAR} reference).');
+      throw new ConsoleError(
+        'INVALID_PARAMS',
+        'Write `shard-console shard add NAME --url postgres://USER:${VAR}@HOST:PORT/DATABASE` (the password as a ${VAR} reference).',
+      );
     }
     const result = await callMethod(ctx, 'cluster.addShard', { name: positionals[1], url });
     if (options.json) {
@@ -57,7 +60,13 @@ export const shardCommand: CliCommand = {
     }
     io.out(`Added shard ${result.name} (${result.host}:${result.port}/${result.database}) to ${result.profile}.`);
     io.out(`${result.created ? 'Created the database; applied' : 'The database existed; applied'} ${result.applied.length} tenant migrations.`);
-    io.out(renderTable(['SEQUENCE', 'NEXT ID'], result.sequences.map((s) => [s.sequence, s.next]), [1]));
+    io.out(
+      renderTable(
+        ['SEQUENCE', 'NEXT ID'],
+        result.sequences.map((s) => [s.sequence, s.next]),
+        [1],
+      ),
+    );
     return 0;
   },
 };

@@ -5,7 +5,8 @@ import type { CliCommand } from '../cli-command.ts';
 export const doctorCommand: CliCommand = {
   name: 'doctor',
   usage: 'doctor',
-  summary: 'check routing and placement on every database (misplaced, orphaned rows, unknown shard names, id overlaps, stale views, versions); changes nothing; exit 1 on any error',
+  summary:
+    'check routing and placement on every database (misplaced, orphaned rows, unknown shard names, id overlaps, stale views, versions); changes nothing; exit 1 on any error',
   run: async (ctx, { options, io }) => {
     const result = await callMethod(ctx, 'doctor.run', {});
     const errors = result.findings.filter((f) => f.severity === 'error').length;
@@ -34,13 +35,17 @@ export const doctorCommand: CliCommand = {
       return errors > 0 ? 1 : 0;
     }
     for (const f of result.findings) {
-      io.out(`${f.severity.toUpperCase()} ${f.kind}${f.database ? ` [${f.database}]` : ''}${f.website !== null ? ` website ${f.website}` : ''}${f.rows !== null ? ` (${formatCount(f.rows)} rows)` : ''}`);
+      io.out(
+        `${f.severity.toUpperCase()} ${f.kind}${f.database ? ` [${f.database}]` : ''}${f.website !== null ? ` website ${f.website}` : ''}${f.rows !== null ? ` (${formatCount(f.rows)} rows)` : ''}`,
+      );
       io.out(`  ${f.message}`);
       io.out(`  fix: ${f.fix}${f.link ? ` (console: ${f.link.href})` : ''}`);
     }
     for (const c of result.checks.filter((c) => c.status !== 'ran')) io.err(`${c.check}: ${c.status}${c.note ? ` — ${c.note}` : ''}`);
     const warnings = result.findings.filter((f) => f.severity === 'warning').length;
-    io.out(`${errors} error(s), ${warnings} warning(s), ${result.findings.length - errors - warnings} note(s) in ${(result.durationMs / 1000).toFixed(1)} s. The doctor changed nothing.`);
+    io.out(
+      `${errors} error(s), ${warnings} warning(s), ${result.findings.length - errors - warnings} note(s) in ${(result.durationMs / 1000).toFixed(1)} s. The doctor changed nothing.`,
+    );
     return errors > 0 ? 1 : 0;
   },
 };

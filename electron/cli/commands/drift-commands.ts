@@ -39,7 +39,8 @@ export const lintCommand: CliCommand = {
       io.out(JSON.stringify(result, null, 2));
       return code;
     }
-    for (const f of result.findings) io.out(`${f.table} [${f.rule}${f.severity === 'info' ? ', info' : ''}] on ${f.databases.join(', ')}: ${f.detail}\n${f.fix.replace(/^/gm, '    ')}`);
+    for (const f of result.findings)
+      io.out(`${f.table} [${f.rule}${f.severity === 'info' ? ', info' : ''}] on ${f.databases.join(', ')}: ${f.detail}\n${f.fix.replace(/^/gm, '    ')}`);
     const infos = result.findings.filter((f) => f.severity === 'info').length;
     io.out(`${result.findings.length} finding${result.findings.length === 1 ? '' : 's'}${infos ? ` (${infos} for information)` : ''}.`);
     for (const d of result.databases) if (d.error) io.err(`${d.name}: ${d.error.message}`);

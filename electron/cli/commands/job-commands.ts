@@ -12,14 +12,24 @@ export const jobsCommand: CliCommand = {
   options: { kind: { type: 'string' }, limit: { type: 'string' } },
   run: async (ctx, { options, io }) => {
     const kind = stringOption(options, 'kind');
-    if (kind !== undefined && !jobKindSchema.options.includes(kind as JobKind)) throw new ConsoleError('INVALID_PARAMS', `--kind takes ${jobKindSchema.options.join(', ')}; got "${kind}".`);
-    const result = await callMethod(ctx, 'jobs.list', { limit: intOption(options.limit, 'limit', { min: 1, max: 500 }) ?? 50, ...(kind ? { kind: kind as JobKind } : {}) });
+    if (kind !== undefined && !jobKindSchema.options.includes(kind as JobKind))
+      throw new ConsoleError('INVALID_PARAMS', `--kind takes ${jobKindSchema.options.join(', ')}; got "${kind}".`);
+    const result = await callMethod(ctx, 'jobs.list', {
+      limit: intOption(options.limit, 'limit', { min: 1, max: 500 }) ?? 50,
+      ...(kind ? { kind: kind as JobKind } : {}),
+    });
     if (options.json) {
       io.out(JSON.stringify(result, null, 2));
       return 0;
     }
-    const progress = (j: (typeof result.jobs)[number]) => (j.progress && j.progress.total ? `${Math.round((j.progress.done / j.progress.total) * 100)}% ${j.progress.phase}` : '—');
-    io.out(renderTable(['JOB', 'KIND', 'STATE', 'PROGRESS', 'TITLE', 'STARTED BY', 'CREATED'], result.jobs.map((j) => [j.jobId, j.kind, j.state, progress(j), j.title, j.startedBy, j.createdAt])));
+    const progress = (j: (typeof result.jobs)[number]) =>
+      j.progress?.total ? `${Math.round((j.progress.done / j.progress.total) * 100)}% ${j.progress.phase}` : '—';
+    io.out(
+      renderTable(
+        ['JOB', 'KIND', 'STATE', 'PROGRESS', 'TITLE', 'STARTED BY', 'CREATED'],
+        result.jobs.map((j) => [j.jobId, j.kind, j.state, progress(j), j.title, j.startedBy, j.createdAt]),
+      ),
+    );
     return 0;
   },
 };

@@ -9,7 +9,6 @@ import { migrationsDirFor } from '../../core/migrations/migrations-dir.ts';
 import { callMethod } from '../call-method.ts';
 import { clusterOptions, intOption } from '../cli-args.ts';
 import { stringOption, type CliCommand, type CliInvocation } from '../cli-command.ts';
-import type { CliIo } from '../cli-output.ts';
 import { renderTable } from '../cli-output.ts';
 import { followJob, STOPPED_EXIT } from '../follow-job.ts';
 
@@ -46,7 +45,9 @@ async function runStatus(ctx: ConsoleContext, { options, io }: CliInvocation): P
   for (const db of status.databases) {
     if (db.error) io.err(`${db.name}: ${db.error.message}`);
     for (const f of db.failed) io.err(`${db.name}: ${f.version}_${f.name} failed${f.failedAt ? ` at ${f.failedAt}` : ''}: ${f.error}`);
-    for (const a of db.applied) if (a.checksum === 'edited') io.err(`${db.name}: ${a.version}_${a.name} was edited after it ran there; put the file back and write a new migration for the change.`);
+    for (const a of db.applied)
+      if (a.checksum === 'edited')
+        io.err(`${db.name}: ${a.version}_${a.name} was edited after it ran there; put the file back and write a new migration for the change.`);
   }
   return problems ? 1 : 0;
 }
@@ -60,7 +61,9 @@ async function runDryRun(ctx: ConsoleContext, database: string | undefined, para
   io.out(`Dry run: nothing is changed. Migrations from ${plan.migrationsDir}.`);
   for (const db of plan.databases) {
     const when = db.stage === 1 ? 'step 1, first and alone' : `step 2, shards in parallel (${plan.parallel} at a time)`;
-    io.out(`\n== ${db.name} (${when}): ${db.error ? `cannot be read: ${db.error.message}` : db.steps.length === 0 ? 'up to date' : `${db.steps.length} to apply`}`);
+    io.out(
+      `\n== ${db.name} (${when}): ${db.error ? `cannot be read: ${db.error.message}` : db.steps.length === 0 ? 'up to date' : `${db.steps.length} to apply`}`,
+    );
     for (const step of db.steps) io.out(`\n-- ${step.version}_${step.name} (${step.set}), in one transaction\n${step.sql.trimEnd()}`);
   }
   return plan.databases.some((d) => d.error) ? 1 : 0;
@@ -124,7 +127,10 @@ export const migrationCommand: CliCommand = {
   runStandalone: async (invocation) => {
     const { positionals, options, io } = invocation;
     if (positionals[0] !== 'new' || positionals[1] === undefined) {
-      throw new ConsoleError('INVALID_PARAMS', 'Write `shard-console migration new NAME --tenant` (or --global), e.g. `migration new add_color_to_pwb_pages --tenant`.');
+      throw new ConsoleError(
+        'INVALID_PARAMS',
+        'Write `shard-console migration new NAME --tenant` (or --global), e.g. `migration new add_color_to_pwb_pages --tenant`.',
+      );
     }
     if (Boolean(options.tenant) === Boolean(options.global)) {
       throw new ConsoleError('INVALID_PARAMS', 'Say which set the migration belongs to: --tenant (primary and every shard) or --global (primary only).');

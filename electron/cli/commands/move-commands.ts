@@ -44,7 +44,10 @@ async function finishMove(ctx: ConsoleContext, io: CliIo, jobId: string, json: b
 function jobIdArgument(verb: string, value: string | undefined): string {
   if (value === undefined) throw new ConsoleError('INVALID_PARAMS', `Usage: shard-console move ${verb} JOB (job ids are listed by shard-console moves).`);
   if (!jobIdSchema.safeParse(value).success) {
-    throw new ConsoleError('INVALID_PARAMS', `A job id is a uuid like 3f2b8c1e-5d4a-4e6b-9c7d-1a2b3c4d5e6f; got ${JSON.stringify(value.slice(0, 80))}. List the jobs and their ids with: shard-console moves.`);
+    throw new ConsoleError(
+      'INVALID_PARAMS',
+      `A job id is a uuid like 3f2b8c1e-5d4a-4e6b-9c7d-1a2b3c4d5e6f; got ${JSON.stringify(value.slice(0, 80))}. List the jobs and their ids with: shard-console moves.`,
+    );
   }
   return value;
 }
@@ -56,7 +59,13 @@ function printPlan(io: CliIo, id: number, preview: PreflightResult): void {
   }
   const plan = preview.plan;
   io.out(`Plan: move website ${id} from ${plan.source} to ${plan.target}: ${formatCount(plan.totalRows)} rows, ${formatBytes(plan.totalBytes)}`);
-  io.out(renderTable(['LEVEL', 'TABLE', 'ROWS', 'BYTES'], plan.tables.map((t) => [String(t.level), t.table, formatCount(t.rows), formatBytes(t.bytes)]), [0, 2, 3]));
+  io.out(
+    renderTable(
+      ['LEVEL', 'TABLE', 'ROWS', 'BYTES'],
+      plan.tables.map((t) => [String(t.level), t.table, formatCount(t.rows), formatBytes(t.bytes)]),
+      [0, 2, 3],
+    ),
+  );
   io.out(
     plan.materializedViews.length
       ? `Materialized views refreshed on both databases (${plan.viewRefresh === 'rebuild' ? 'rebuilt: their readers wait while each rebuilds' : 'concurrently: readers never wait'}): ${plan.materializedViews.join(', ')}`
@@ -68,7 +77,8 @@ function printPlan(io: CliIo, id: number, preview: PreflightResult): void {
 async function moveWebsite(ctx: ConsoleContext, { positionals, options, io }: CliInvocation): Promise<number> {
   const id = intOption(positionals[0], 'id (the website id)', { min: 1, max: 2_147_483_647 });
   const target = stringOption(options, 'to');
-  if (id === undefined || !target) throw new ConsoleError('INVALID_PARAMS', 'Usage: shard-console move ID --to SHARD [--yes]. Without --yes it only prints the plan.');
+  if (id === undefined || !target)
+    throw new ConsoleError('INVALID_PARAMS', 'Usage: shard-console move ID --to SHARD [--yes]. Without --yes it only prints the plan.');
   const refresh = stringOption(options, 'refresh-views');
   if (refresh !== undefined && !viewRefreshSchema.options.includes(refresh as ViewRefresh)) {
     throw new ConsoleError('INVALID_PARAMS', `--refresh-views takes ${viewRefreshSchema.options.join(' or ')}, not "${refresh}".`);
@@ -86,7 +96,12 @@ async function moveWebsite(ctx: ConsoleContext, { positionals, options, io }: Cl
   return finishMove(ctx, io, job.jobId, options.json === true);
 }
 
-async function jobAction(ctx: ConsoleContext, verb: 'resume' | 'rollback' | 'cancel', given: string | undefined, { options, io }: CliInvocation): Promise<number> {
+async function jobAction(
+  ctx: ConsoleContext,
+  verb: 'resume' | 'rollback' | 'cancel',
+  given: string | undefined,
+  { options, io }: CliInvocation,
+): Promise<number> {
   const jobId = jobIdArgument(verb, given);
   const json = options.json === true;
   if (verb === 'cancel') {
@@ -108,7 +123,8 @@ async function jobAction(ctx: ConsoleContext, verb: 'resume' | 'rollback' | 'can
 export const moveCommand: CliCommand = {
   name: 'move',
   usage: 'move ID --to SHARD [--from SHARD] [--refresh-views concurrently|rebuild] [--yes] | move resume JOB | move rollback JOB | move cancel JOB',
-  summary: 'move a website to another database with verification; without --yes print the plan and change nothing; Ctrl-C stops it resumably; exit 0 only when moved and verified',
+  summary:
+    'move a website to another database with verification; without --yes print the plan and change nothing; Ctrl-C stops it resumably; exit 0 only when moved and verified',
   options: { to: { type: 'string' }, from: { type: 'string' }, 'refresh-views': { type: 'string' }, yes: { type: 'boolean', short: 'y' } },
   run: async (ctx, invocation) => {
     const [verb, given] = invocation.positionals;
@@ -132,7 +148,17 @@ export const movesCommand: CliCommand = {
       io.out("No move jobs recorded on this cluster's primary. Start one with: shard-console move ID --to SHARD.");
       return 0;
     }
-    const rows = jobs.map((j) => [j.jobId, String(j.websiteId), j.source, j.target, j.live ? 'running (live)' : j.state === 'running' ? 'interrupted' : j.state, j.step, j.verified ? 'yes' : 'no', j.actions.join(',') || '—', j.createdAt]);
+    const rows = jobs.map((j) => [
+      j.jobId,
+      String(j.websiteId),
+      j.source,
+      j.target,
+      j.live ? 'running (live)' : j.state === 'running' ? 'interrupted' : j.state,
+      j.step,
+      j.verified ? 'yes' : 'no',
+      j.actions.join(',') || '—',
+      j.createdAt,
+    ]);
     io.out(renderTable(['JOB', 'WEBSITE', 'FROM', 'TO', 'STATE', 'STEP', 'VERIFIED', 'ACTIONS', 'CREATED'], rows));
     return 0;
   },
@@ -148,7 +174,14 @@ export const verifyCommand: CliCommand = {
     const result = await callMethod(ctx, 'moves.verifyPlacement', { websiteId: id });
     if (options.json) io.out(JSON.stringify(result, null, 2));
     else if (result.ok) io.out(`website ${id}: every row is on ${result.shard} and nowhere else`);
-    else io.out(renderTable(['DATABASE', 'TABLE', 'ROWS'], result.misplaced.map((m) => [m.database, m.table, formatCount(m.rows)]), [2]));
+    else
+      io.out(
+        renderTable(
+          ['DATABASE', 'TABLE', 'ROWS'],
+          result.misplaced.map((m) => [m.database, m.table, formatCount(m.rows)]),
+          [2],
+        ),
+      );
     return result.ok ? 0 : 1;
   },
 };

@@ -30,7 +30,8 @@ function targetOf(options: OptionValues): QueryTargetParam {
 async function statementOf({ positionals, options }: CliInvocation): Promise<string> {
   const file = stringOption(options, 'file');
   if (file !== undefined && positionals.length > 0) throw usageError('Give the statement or --file, not both.');
-  if (file !== undefined) return readFile(file, 'utf8').catch((error: Error) => Promise.reject(usageError(`--file ${file} cannot be read (${error.message}).`)));
+  if (file !== undefined)
+    return readFile(file, 'utf8').catch((error: Error) => Promise.reject(usageError(`--file ${file} cannot be read (${error.message}).`)));
   if (positionals.length !== 1) throw usageError('Give one statement (quote it), or --file F.');
   return positionals[0]!;
 }
@@ -43,8 +44,17 @@ async function statementOf({ positionals, options }: CliInvocation): Promise<str
 export const queryCommand: CliCommand = {
   name: 'query',
   usage: USAGE,
-  summary: 'run one read-only statement on every database (or the shards, chosen ones, one website\'s) in a READ ONLY transaction; rows with their database; exit 1 when a database failed',
-  options: { file: { type: 'string' }, database: { type: 'string', multiple: true }, shards: { type: 'boolean' }, website: { type: 'string' }, limit: { type: 'string' }, timeout: { type: 'string' }, csv: { type: 'boolean' } },
+  summary:
+    "run one read-only statement on every database (or the shards, chosen ones, one website's) in a READ ONLY transaction; rows with their database; exit 1 when a database failed",
+  options: {
+    file: { type: 'string' },
+    database: { type: 'string', multiple: true },
+    shards: { type: 'boolean' },
+    website: { type: 'string' },
+    limit: { type: 'string' },
+    timeout: { type: 'string' },
+    csv: { type: 'boolean' },
+  },
   run: async (ctx, invocation) => {
     const { options, io } = invocation;
     if (options.json && options.csv) throw usageError('Choose --json or --csv.');
@@ -52,16 +62,31 @@ export const queryCommand: CliCommand = {
     const limit = intOption(options.limit, 'limit', { min: 1, max: 100_000 }) ?? 1000;
     const timeoutSeconds = intOption(options.timeout, 'timeout', { min: 1, max: 86_400 });
     const controller = new AbortController();
-    const result = await withInterrupt(io, () => controller.abort(), () =>
-      callMethod(ctx, 'query.run', { sql, target: targetOf(options), limit, session: `cli-${process.pid}`, ...(timeoutSeconds ? { timeoutSeconds } : {}) }, { signal: controller.signal }),
+    const result = await withInterrupt(
+      io,
+      () => controller.abort(),
+      () =>
+        callMethod(
+          ctx,
+          'query.run',
+          { sql, target: targetOf(options), limit, session: `cli-${process.pid}`, ...(timeoutSeconds ? { timeoutSeconds } : {}) },
+          { signal: controller.signal },
+        ),
     );
     await callMethod(ctx, 'query.close', { session: `cli-${process.pid}` }).catch(() => {});
     const failed = result.databases.filter((d) => d.error !== null);
     if (options.json) io.out(JSON.stringify({ columns: result.columns, rows: result.rows, databases: result.databases }, null, 2));
     else if (options.csv) io.out(shownRowsAsText('csv', result.columns, result.rows));
     else {
-      io.out(renderTable(['database', ...result.columns.map((c) => c.name)], result.rows.map((r) => [r.database, ...r.values.map((v) => (v === null ? 'NULL' : typeof v === 'object' ? JSON.stringify(v) : String(v)))])));
-      io.out(`\n${result.databases.map((d) => `${d.name}: ${formatCount(d.rows)} rows${d.truncated ? ' (more: raise --limit)' : ''}, ${Math.round(d.ms)} ms`).join('; ')}`);
+      io.out(
+        renderTable(
+          ['database', ...result.columns.map((c) => c.name)],
+          result.rows.map((r) => [r.database, ...r.values.map((v) => (v === null ? 'NULL' : typeof v === 'object' ? JSON.stringify(v) : String(v)))]),
+        ),
+      );
+      io.out(
+        `\n${result.databases.map((d) => `${d.name}: ${formatCount(d.rows)} rows${d.truncated ? ' (more: raise --limit)' : ''}, ${Math.round(d.ms)} ms`).join('; ')}`,
+      );
     }
     for (const d of failed) io.err(`${d.name}: ${d.error!.sqlstate ? `[${d.error!.sqlstate}] ` : ''}${d.error!.message}`);
     return failed.length > 0 ? 1 : 0;

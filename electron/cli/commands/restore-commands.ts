@@ -34,7 +34,8 @@ function printJob(io: CliIo, job: RestoreJob, json: boolean): void {
     const rows = job.tables.map((v) => [v.table, formatCount(v.archiveRows), formatCount(v.targetRows), v.ok ? 'yes' : 'NO']);
     io.out(renderTable(['TABLE', 'ARCHIVE ROWS', 'RESTORED ROWS', 'MATCH'], rows, [1, 2]));
   }
-  if (job.holding && job.state === 'succeeded') io.out(`The website's rows from before the restore are kept in ${job.holding} on ${job.target} until discarded.`);
+  if (job.holding && job.state === 'succeeded')
+    io.out(`The website's rows from before the restore are kept in ${job.holding} on ${job.target} until discarded.`);
   if (job.error) io.err(job.error);
   const next = job.actions.filter((a) => a !== 'stop');
   if (next.length) io.err(`Next: ${next.map((a) => `shard-console restore ${a} ${job.jobId}`).join(', or ')}`);
@@ -47,8 +48,15 @@ function printPlan(io: CliIo, preview: RestorePreflight): void {
     return;
   }
   const plan = preview.plan;
-  const where = plan.mode === 'side-by-side' ? `a new schema ${plan.schema} on ${plan.target}` : plan.mode === 'replace' ? `${plan.target}, replacing its rows there` : `${plan.target}, an empty place (then its shard_name is switched there)`;
-  io.out(`Plan: restore website ${plan.websiteId} from ${plan.source.file}${plan.source.database ? ` (database ${plan.source.database})` : ''}, dumped ${plan.source.dumpedAt ?? 'at an unknown time'}, into ${where}`);
+  const where =
+    plan.mode === 'side-by-side'
+      ? `a new schema ${plan.schema} on ${plan.target}`
+      : plan.mode === 'replace'
+        ? `${plan.target}, replacing its rows there`
+        : `${plan.target}, an empty place (then its shard_name is switched there)`;
+  io.out(
+    `Plan: restore website ${plan.websiteId} from ${plan.source.file}${plan.source.database ? ` (database ${plan.source.database})` : ''}, dumped ${plan.source.dumpedAt ?? 'at an unknown time'}, into ${where}`,
+  );
   const rows = plan.tables.map((t) => [String(t.level), t.table, formatCount(t.archiveRows), formatCount(t.liveRows)]);
   io.out(renderTable(['LEVEL', 'TABLE', 'ARCHIVE ROWS', 'ROWS NOW'], rows, [0, 2, 3]));
   io.out(`${formatCount(plan.totalArchiveRows)} rows from the archive; ${formatCount(plan.totalLiveRows)} rows of the website on ${plan.target} now.`);
@@ -65,7 +73,8 @@ function requestOf({ positionals, options }: CliInvocation): RestoreRequest {
   const schema = stringOption(options, 'into-schema');
   if (options.replace && schema !== undefined) throw usageError('--replace and --into-schema are two different restores: pick one.');
   const refresh = stringOption(options, 'refresh-views');
-  if (refresh !== undefined && !viewRefreshSchema.options.includes(refresh as ViewRefresh)) throw usageError(`--refresh-views takes ${viewRefreshSchema.options.join(' or ')}, not "${refresh}".`);
+  if (refresh !== undefined && !viewRefreshSchema.options.includes(refresh as ViewRefresh))
+    throw usageError(`--refresh-views takes ${viewRefreshSchema.options.join(' or ')}, not "${refresh}".`);
   const archive = stringOption(options, 'archive');
   const target = stringOption(options, 'to');
   return {
@@ -104,7 +113,8 @@ async function restoreWebsite(ctx: ConsoleContext, invocation: CliInvocation): P
 
 function jobIdArgument(verb: string, value: string | undefined): string {
   if (value === undefined) throw usageError(`restore ${verb} needs a job id (shard-console restores lists them).`);
-  if (!jobIdSchema.safeParse(value).success) throw usageError(`A job id is a uuid like 3f2b8c1e-5d4a-4e6b-9c7d-1a2b3c4d5e6f; got ${JSON.stringify(value.slice(0, 80))}.`);
+  if (!jobIdSchema.safeParse(value).success)
+    throw usageError(`A job id is a uuid like 3f2b8c1e-5d4a-4e6b-9c7d-1a2b3c4d5e6f; got ${JSON.stringify(value.slice(0, 80))}.`);
   return value;
 }
 
@@ -137,8 +147,16 @@ export const restoreCommand: CliCommand = {
   name: 'restore',
   usage: USAGE,
   summary:
-    "restore one website from a backup, verified: --replace its rows (held aside until discarded), --into-schema NAME side by side, or into an empty place; without --yes print the plan and change nothing; exit 0 only when restored and verified",
-  options: { from: { type: 'string' }, archive: { type: 'string' }, to: { type: 'string' }, replace: { type: 'boolean' }, 'into-schema': { type: 'string' }, 'refresh-views': { type: 'string' }, yes: { type: 'boolean', short: 'y' } },
+    'restore one website from a backup, verified: --replace its rows (held aside until discarded), --into-schema NAME side by side, or into an empty place; without --yes print the plan and change nothing; exit 0 only when restored and verified',
+  options: {
+    from: { type: 'string' },
+    archive: { type: 'string' },
+    to: { type: 'string' },
+    replace: { type: 'boolean' },
+    'into-schema': { type: 'string' },
+    'refresh-views': { type: 'string' },
+    yes: { type: 'boolean', short: 'y' },
+  },
   run: async (ctx, invocation) => {
     const verb = invocation.positionals[0];
     if (verb === 'resume' || verb === 'rollback' || verb === 'discard' || verb === 'drop-schema') return jobAction(ctx, verb, invocation);
@@ -153,7 +171,10 @@ export const restoresCommand: CliCommand = {
   options: { website: { type: 'string' }, limit: { type: 'string' } },
   run: async (ctx, { options, io }) => {
     const websiteId = intOption(options.website, 'website', { min: 1, max: 2_147_483_647 });
-    const { jobs } = await callMethod(ctx, 'restores.list', { limit: intOption(options.limit, 'limit', { min: 1, max: 500 }) ?? 50, ...(websiteId !== undefined ? { websiteId } : {}) });
+    const { jobs } = await callMethod(ctx, 'restores.list', {
+      limit: intOption(options.limit, 'limit', { min: 1, max: 500 }) ?? 50,
+      ...(websiteId !== undefined ? { websiteId } : {}),
+    });
     if (options.json) {
       io.out(JSON.stringify({ jobs }, null, 2));
       return 0;
@@ -162,7 +183,17 @@ export const restoresCommand: CliCommand = {
       io.out("No restore jobs recorded on this cluster's primary. Start one with: shard-console restore ID --from PATH.");
       return 0;
     }
-    const rows = jobs.map((j) => [j.jobId, String(j.websiteId), j.mode, j.schema ? `${j.target}.${j.schema}` : j.target, j.state, j.step, j.verified ? 'yes' : 'no', j.actions.join(',') || '—', j.createdAt]);
+    const rows = jobs.map((j) => [
+      j.jobId,
+      String(j.websiteId),
+      j.mode,
+      j.schema ? `${j.target}.${j.schema}` : j.target,
+      j.state,
+      j.step,
+      j.verified ? 'yes' : 'no',
+      j.actions.join(',') || '—',
+      j.createdAt,
+    ]);
     io.out(renderTable(['JOB', 'WEBSITE', 'MODE', 'INTO', 'STATE', 'STEP', 'VERIFIED', 'ACTIONS', 'CREATED'], rows));
     return 0;
   },

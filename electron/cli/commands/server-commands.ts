@@ -77,9 +77,15 @@ async function openSession(options: OptionValues, io: CliIo, log: ConsoleLog): P
       return where;
     },
   });
-  const source = resolveProfileSource({ profile: stringOption(options, 'profile'), railsConfig: stringOption(options, 'rails-config'), env: stringOption(options, 'env') }, process.env);
+  const source = resolveProfileSource(
+    { profile: stringOption(options, 'profile'), railsConfig: stringOption(options, 'rails-config'), env: stringOption(options, 'env') },
+    process.env,
+  );
   try {
-    if (source !== null) await session.open(source.kind === 'profile' ? { kind: 'profile', path: source.path } : { kind: 'rails', file: source.file, environment: source.environment });
+    if (source !== null)
+      await session.open(
+        source.kind === 'profile' ? { kind: 'profile', path: source.path } : { kind: 'rails', file: source.file, environment: source.environment },
+      );
   } catch (error) {
     await session.close();
     throw error;
@@ -90,7 +96,10 @@ async function openSession(options: OptionValues, io: CliIo, log: ConsoleLog): P
 async function runServeCommand(options: OptionValues, io: CliIo): Promise<number> {
   let bridgeToken: string | null = null;
   let session: ConsoleSession | null = null;
-  const log = openConsoleLog({ dir: join(userDataDir(), 'logs'), secrets: () => [...(session?.current ? profileSecrets(session.current) : []), ...(bridgeToken ? [bridgeToken] : [])] });
+  const log = openConsoleLog({
+    dir: join(userDataDir(), 'logs'),
+    secrets: () => [...(session?.current ? profileSecrets(session.current) : []), ...(bridgeToken ? [bridgeToken] : [])],
+  });
   session = await openSession(options, io, log);
   try {
     const bridgeOptions: Parameters<typeof startHttpBridge>[0] = { dispatch: session.dispatch, staticDir: RENDERER_DIR };
@@ -99,7 +108,8 @@ async function runServeCommand(options: OptionValues, io: CliIo): Promise<number
     const token = process.env.SHARD_CONSOLE_TOKEN;
     // Set but empty is a mistake too: refused by the bridge's strength check, not silently random.
     if (token !== undefined) Object.assign(bridgeOptions, { token, tokenSource: 'SHARD_CONSOLE_TOKEN' });
-    if (!existsSync(join(RENDERER_DIR, 'index.html'))) io.err('note: no renderer build in dist/renderer; run `npm run build:renderer` to get the pages (the /rpc API works without it).');
+    if (!existsSync(join(RENDERER_DIR, 'index.html')))
+      io.err('note: no renderer build in dist/renderer; run `npm run build:renderer` to get the pages (the /rpc API works without it).');
     const bridge = await startHttpBridge(bridgeOptions);
     bridgeToken = bridge.token;
     log.info(`serve listening on ${bridge.url}`);
@@ -128,7 +138,7 @@ function electronBinary(): string | null {
     const require = createRequire(import.meta.url);
     const pkgDir = dirname(require.resolve('electron/package.json'));
     const pathFile = join(pkgDir, 'path.txt');
-    const relative = existsSync(pathFile) ? readFileSync(pathFile, 'utf8') : ELECTRON_EXECUTABLE[process.platform] ?? 'electron';
+    const relative = existsSync(pathFile) ? readFileSync(pathFile, 'utf8') : (ELECTRON_EXECUTABLE[process.platform] ?? 'electron');
     const binary = override ? join(override, relative) : join(pkgDir, 'dist', relative);
     return existsSync(binary) ? binary : null;
   } catch {

@@ -20,7 +20,14 @@ export function sizesJson(sizes: ShardSizesResult, largest: LargestTenantsResult
         sizeBytes: d.sizeBytes,
         websites: d.websites,
         growthBytes: d.growth?.bytes ?? null,
-        tables: d.tables.map((t) => ({ table: t.table, kind: t.kind, heapBytes: t.heapBytes, indexBytes: t.indexBytes, toastBytes: t.toastBytes, rowsEstimate: t.rowsEstimate })),
+        tables: d.tables.map((t) => ({
+          table: t.table,
+          kind: t.kind,
+          heapBytes: t.heapBytes,
+          indexBytes: t.indexBytes,
+          toastBytes: t.toastBytes,
+          rowsEstimate: t.rowsEstimate,
+        })),
         tenantFigures: tenants?.figure ?? 'estimate',
         largestTenants: (tenants?.largest ?? []).map((t) => ({ id: t.id, bytes: t.bytes, rows: t.rows, share: t.share })),
         error: d.error ?? tenants?.error ?? null,
@@ -41,7 +48,10 @@ export const sizesCommand: CliCommand = {
     const limit = intOption(options.limit, 'limit', { min: 1, max: 500 }) ?? 10;
     // Progress on stderr while both scans run; Ctrl-C stops them (their statements are cancelled).
     const [sizes, largest] = await callWithProgress(io, (call) =>
-      Promise.all([callMethod(ctx, 'shards.sizes', database ? { database } : {}, call), callMethod(ctx, 'shards.largestTenants', database ? { database, limit } : { limit }, call)]),
+      Promise.all([
+        callMethod(ctx, 'shards.sizes', database ? { database } : {}, call),
+        callMethod(ctx, 'shards.largestTenants', database ? { database, limit } : { limit }, call),
+      ]),
     );
     const failed = sizes.databases.some((d) => !d.reachable);
     if (options.json) {
@@ -58,7 +68,15 @@ export const sizesCommand: CliCommand = {
       io.out(
         renderTable(
           ['TABLE', 'KIND', 'HEAP', 'INDEX', 'TOAST', 'TOTAL', 'ROWS (EST.)'],
-          d.tables.map((t) => [t.table, t.kind, formatBytes(t.heapBytes), formatBytes(t.indexBytes), formatBytes(t.toastBytes), formatBytes(t.totalBytes), formatCount(t.rowsEstimate)]),
+          d.tables.map((t) => [
+            t.table,
+            t.kind,
+            formatBytes(t.heapBytes),
+            formatBytes(t.indexBytes),
+            formatBytes(t.toastBytes),
+            formatBytes(t.totalBytes),
+            formatCount(t.rowsEstimate),
+          ]),
           [2, 3, 4, 5, 6],
         ),
       );
@@ -68,7 +86,13 @@ export const sizesCommand: CliCommand = {
         io.out(
           renderTable(
             ['WEBSITE', 'SUBDOMAIN', 'BYTES', 'ROWS', 'SHARE'],
-            tenants.largest.map((t) => [String(t.id), t.subdomain ?? (t.shard === null ? '(no website)' : '—'), formatBytes(t.bytes), formatCount(t.rows), percent(t.share)]),
+            tenants.largest.map((t) => [
+              String(t.id),
+              t.subdomain ?? (t.shard === null ? '(no website)' : '—'),
+              formatBytes(t.bytes),
+              formatCount(t.rows),
+              percent(t.share),
+            ]),
             [0, 2, 3, 4],
           ),
         );

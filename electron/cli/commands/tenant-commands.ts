@@ -58,7 +58,8 @@ export const tenantCommand: CliCommand = {
   summary: 'rows and bytes per tenant table of one website, on the database that holds it',
   run: async (ctx, { positionals, options, io }) => {
     const id = intOption(positionals[0], 'id (the website id)', { min: 1, max: 2_147_483_647 });
-    if (id === undefined) throw new ConsoleError('INVALID_PARAMS', 'Give the website id: `shard-console tenant 42`. Find it with `shard-console tenants --search NAME`.');
+    if (id === undefined)
+      throw new ConsoleError('INVALID_PARAMS', 'Give the website id: `shard-console tenant 42`. Find it with `shard-console tenants --search NAME`.');
     const detail = await callMethod(ctx, 'tenants.detail', { id });
     if (options.json) {
       io.out(JSON.stringify(detail, null, 2));
@@ -66,7 +67,13 @@ export const tenantCommand: CliCommand = {
     }
     io.out(`website ${detail.id} ${detail.subdomain ?? ''}${detail.customDomain ? ` (${detail.customDomain})` : ''}`);
     io.out(`shard ${detail.shard} on database ${detail.database}: ${formatCount(detail.totalRows)} rows, ${formatBytes(detail.totalBytes)}\n`);
-    io.out(renderTable(['TABLE', 'ROWS', 'BYTES', 'VIA'], detail.tables.map((t) => [t.table, formatCount(t.rows), formatBytes(t.bytes), t.via]), [1, 2]));
+    io.out(
+      renderTable(
+        ['TABLE', 'ROWS', 'BYTES', 'VIA'],
+        detail.tables.map((t) => [t.table, formatCount(t.rows), formatBytes(t.bytes), t.via]),
+        [1, 2],
+      ),
+    );
     return 0;
   },
 };

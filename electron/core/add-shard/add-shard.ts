@@ -43,7 +43,11 @@ export async function addShard(ctx: ConsoleContext, params: { name: string; url:
   const target = await shardTargetFromUrl(name, url, profile.source, env);
   const taken = profile.databases.find((d) => databaseKey(d) === databaseKey(target));
   if (taken) {
-    throw new ConsoleError('SHARD_EXISTS', `${databaseKey(target)} is already in the profile as ${taken.name}. A shard needs a database of its own. Give the URL of another database.`, { target: name });
+    throw new ConsoleError(
+      'SHARD_EXISTS',
+      `${databaseKey(target)} is already in the profile as ${taken.name}. A shard needs a database of its own. Give the URL of another database.`,
+      { target: name },
+    );
   }
   // Spellings aside (127.1, 0.0.0.0, a DNS alias, a pooler): ask the servers, before anything is created.
   await assertNewDatabase(target, ctx.pools);
@@ -51,35 +55,39 @@ export async function addShard(ctx: ConsoleContext, params: { name: string; url:
   const files = migrationsFor('shard', await listMigrations(migrationsDirFor(profile)));
 
   // The outcome is recorded through the pools open at the end: the reopen below closes the ones open now.
-  return audited(() => ctx.pools.primary(), { action: 'cluster.addShard', target: name, details: { host: target.host, port: target.port, database: target.database } }, async () => {
-    const created = await ensureShardDatabase(target);
-    const next = buildResolvedProfile({ ...profile, databases: [...profile.databases, target] });
-    const pools = new ClusterPools(next, { applicationName: 'shard-console' });
-    let applied: string[];
-    let sequences: AddShardResult['sequences'];
-    try {
-      const shard = pools.get(name);
-      const client = await shard.pool.connect();
+  return audited(
+    () => ctx.pools.primary(),
+    { action: 'cluster.addShard', target: name, details: { host: target.host, port: target.port, database: target.database } },
+    async () => {
+      const created = await ensureShardDatabase(target);
+      const next = buildResolvedProfile({ ...profile, databases: [...profile.databases, target] });
+      const pools = new ClusterPools(next, { applicationName: 'shard-console' });
+      let applied: string[];
+      let sequences: AddShardResult['sequences'];
       try {
-        const outcome = await migrateDatabase(client, files, { database: name, lock: 'fail' });
-        if (outcome.failed) {
-          throw new ConsoleError(
-            'MIGRATION_FAILED',
-            `Tenant migration ${outcome.failed.version} failed on the new shard ${name}: ${outcome.failed.error}. The shard was not added to the profile; fix the migration and run shard add again (it resumes).`,
-            { target: name },
-          );
+        const shard = pools.get(name);
+        const client = await shard.pool.connect();
+        try {
+          const outcome = await migrateDatabase(client, files, { database: name, lock: 'fail' });
+          if (outcome.failed) {
+            throw new ConsoleError(
+              'MIGRATION_FAILED',
+              `Tenant migration ${outcome.failed.version} failed on the new shard ${name}: ${outcome.failed.error}. The shard was not added to the profile; fix the migration and run shard add again (it resumes).`,
+              { target: name },
+            );
+          }
+          applied = outcome.applied;
+        } finally {
+          client.release();
         }
-        applied = outcome.applied;
+        const others = profile.databases.map((d) => pools.get(d.name));
+        sequences = await assignSequenceRanges(shard, others, profile.databases.length);
       } finally {
-        client.release();
+        await pools.close();
       }
-      const others = profile.databases.map((d) => pools.get(d.name));
-      sequences = await assignSequenceRanges(shard, others, profile.databases.length);
-    } finally {
-      await pools.close();
-    }
-    await registerShard(profile.source, name, url);
-    await ctx.reopen(next);
-    return { name, host: target.host, port: target.port, database: target.database, created, applied, sequences, profile: profile.source };
-  });
+      await registerShard(profile.source, name, url);
+      await ctx.reopen(next);
+      return { name, host: target.host, port: target.port, database: target.database, created, applied, sequences, profile: profile.source };
+    },
+  );
 }

@@ -13,7 +13,10 @@ export async function readProfileForUpdate(file: string): Promise<ProfileFile> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new ConsoleError('CONFIG_NOT_FOUND', `Cannot read the profile ${file} to add the shard to it: ${(error as Error).message}.`, { target: file, cause: error });
+    throw new ConsoleError('CONFIG_NOT_FOUND', `Cannot read the profile ${file} to add the shard to it: ${(error as Error).message}.`, {
+      target: file,
+      cause: error,
+    });
   }
   let raw: unknown;
   try {

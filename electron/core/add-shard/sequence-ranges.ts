@@ -18,7 +18,9 @@ async function highestUsed(handle: DatabaseHandle, sequence: SequenceInfo): Prom
   let high = sequence.lastValue === null ? 0n : BigInt(sequence.lastValue);
   if (sequence.ownerSchema !== null && sequence.ownerTable !== null && sequence.ownerColumn !== null) {
     const table = sequence.ownerTable.includes('.') ? sequence.ownerTable.slice(sequence.ownerTable.indexOf('.') + 1) : sequence.ownerTable;
-    const found = await handle.query<{ high: string | null }>(`SELECT max(${quoteIdent(sequence.ownerColumn)})::text AS high FROM ${tableRef(sequence.ownerSchema, table)}`);
+    const found = await handle.query<{ high: string | null }>(
+      `SELECT max(${quoteIdent(sequence.ownerColumn)})::text AS high FROM ${tableRef(sequence.ownerSchema, table)}`,
+    );
     const column = found.rows[0]?.high;
     if (column !== null && column !== undefined && /^-?\d+$/.test(column) && BigInt(column) > high) high = BigInt(column);
   }
@@ -33,9 +35,15 @@ export function rangeStart(type: string, slot: number, highestElsewhere: bigint)
 }
 
 /** Moves every sequence of the new database to its own block; returns where each now starts. */
-export async function assignSequenceRanges(shard: DatabaseHandle, others: readonly DatabaseHandle[], slot: number): Promise<Array<{ sequence: string; next: string }>> {
+export async function assignSequenceRanges(
+  shard: DatabaseHandle,
+  others: readonly DatabaseHandle[],
+  slot: number,
+): Promise<Array<{ sequence: string; next: string }>> {
   const sequences = await introspectSequences(shard);
-  const elsewhere = await Promise.all(others.map(async (handle) => ({ handle, sequences: new Map((await introspectSequences(handle)).map((s) => [s.name, s])) })));
+  const elsewhere = await Promise.all(
+    others.map(async (handle) => ({ handle, sequences: new Map((await introspectSequences(handle)).map((s) => [s.name, s])) })),
+  );
   const assigned: Array<{ sequence: string; next: string }> = [];
   for (const sequence of sequences) {
     let highest = 0n;

@@ -38,7 +38,9 @@ export async function checksumDump(target: string, signal?: AbortSignal): Promis
     const file = path.join(target, name);
     files.push({ name, bytes: (await stat(file)).size, sha256: await sha256OfFile(file, signal) });
   }
-  const listing = createHash('sha256').update(files.map((f) => `${f.name} ${f.sha256}\n`).join('')).digest('hex');
+  const listing = createHash('sha256')
+    .update(files.map((f) => `${f.name} ${f.sha256}\n`).join(''))
+    .digest('hex');
   return { bytes: files.reduce((n, f) => n + f.bytes, 0), sha256: listing, files };
 }
 
@@ -47,6 +49,13 @@ export async function bytesWritten(target: string): Promise<number> {
   const info = await stat(target).catch(() => null);
   if (info === null) return 0;
   if (!info.isDirectory()) return info.size;
-  const sizes = await Promise.all((await readdir(target).catch(() => [] as string[])).map((n) => stat(path.join(target, n)).then((s) => s.size, () => 0)));
+  const sizes = await Promise.all(
+    (await readdir(target).catch(() => [] as string[])).map((n) =>
+      stat(path.join(target, n)).then(
+        (s) => s.size,
+        () => 0,
+      ),
+    ),
+  );
   return sizes.reduce((a, b) => a + b, 0);
 }

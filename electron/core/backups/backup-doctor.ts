@@ -39,7 +39,11 @@ export async function backupDoctor(ctx: ConsoleContext | null, target: string, l
   }
   let changes: OfflineDoctor['changes'] = null;
   if (live) {
-    if (ctx === null) throw new ConsoleError('CONFIG_NOT_FOUND', 'Comparing a backup with the cluster needs a profile: give --profile (or open the backup from a console connected to the cluster).');
+    if (ctx === null)
+      throw new ConsoleError(
+        'CONFIG_NOT_FOUND',
+        'Comparing a backup with the cluster needs a profile: give --profile (or open the backup from a console connected to the cluster).',
+      );
     const now = await liveRows(ctx);
     const then = new Map<number, number>();
     for (const archive of archives) for (const w of archive.websites) then.set(w.id, (then.get(w.id) ?? 0) + w.rows);

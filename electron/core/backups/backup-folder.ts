@@ -31,11 +31,19 @@ export async function readManifest(folder: string): Promise<BackupManifest | nul
   try {
     json = JSON.parse(text);
   } catch {
-    throw new ConsoleError('ARCHIVE_UNREADABLE', `${path.join(folder, MANIFEST)} is not valid JSON: the backup's manifest is damaged. Its archives can still be opened one by one.`, { target: folder });
+    throw new ConsoleError(
+      'ARCHIVE_UNREADABLE',
+      `${path.join(folder, MANIFEST)} is not valid JSON: the backup's manifest is damaged. Its archives can still be opened one by one.`,
+      { target: folder },
+    );
   }
   const parsed = backupManifestSchema.safeParse(json);
   if (!parsed.success) {
-    throw new ConsoleError('ARCHIVE_UNREADABLE', `${path.join(folder, MANIFEST)} is not a Shard Console backup manifest (${parsed.error.issues[0]?.message}). Open its archives one by one instead.`, { target: folder });
+    throw new ConsoleError(
+      'ARCHIVE_UNREADABLE',
+      `${path.join(folder, MANIFEST)} is not a Shard Console backup manifest (${parsed.error.issues[0]?.message}). Open its archives one by one instead.`,
+      { target: folder },
+    );
   }
   return parsed.data;
 }
@@ -44,7 +52,10 @@ export async function readManifest(folder: string): Promise<BackupManifest | nul
 export async function archivesAt(target: string): Promise<{ manifest: BackupManifest | null; folder: string | null; archives: ArchiveRef[] }> {
   const absolute = path.resolve(target);
   const info = await stat(absolute).catch(() => null);
-  if (info === null) throw new ConsoleError('CONFIG_NOT_FOUND', `${absolute} does not exist. Give a backup folder (with manifest.json) or an archive file.`, { target: absolute });
+  if (info === null)
+    throw new ConsoleError('CONFIG_NOT_FOUND', `${absolute} does not exist. Give a backup folder (with manifest.json) or an archive file.`, {
+      target: absolute,
+    });
   const manifest = info.isDirectory() ? await readManifest(absolute) : null;
   if (!manifest) return { manifest: null, folder: null, archives: [{ database: null, path: absolute, file: target }] };
   const archives = manifest.databases.map((d) => ({ database: d.name, path: path.join(absolute, d.file.replace(/\/$/, '')), file: d.file }));

@@ -16,7 +16,6 @@ export function backupDir(ctx: ConsoleContext): string {
   return ctx.profile.backupDir ?? path.join(userDataDir(), 'backups', ctx.profile.name.replace(/[^A-Za-z0-9_-]+/g, '-'));
 }
 
-
 export function backupHandlers(ctx: ConsoleContext): HandlersFor<keyof typeof backupMethods> {
   const rules = () => ({ tenantKeys: ctx.profile.tenantKeys, globalTables: ctx.profile.globalTables });
   return {
@@ -25,7 +24,11 @@ export function backupHandlers(ctx: ConsoleContext): HandlersFor<keyof typeof ba
       const details = { dir, format: p.format, databases: p.databases ?? 'all', jobs: p.jobs };
       return audited(ctx.pools.primary(), { action: 'backup.create', target: dir, details }, () =>
         runCallAsJob(ctx, call, { kind: 'backup', title: `Backup of ${p.databases?.join(', ') ?? 'every database'}` }, (job) =>
-          createBackup(ctx, { dir, format: p.format, databases: p.databases, jobs: p.jobs, ...(ctx.profile.pgDumpPaths ? { pgDumpPaths: ctx.profile.pgDumpPaths } : {}) }, job),
+          createBackup(
+            ctx,
+            { dir, format: p.format, databases: p.databases, jobs: p.jobs, ...(ctx.profile.pgDumpPaths ? { pgDumpPaths: ctx.profile.pgDumpPaths } : {}) },
+            job,
+          ),
         ),
       );
     },
@@ -37,6 +40,7 @@ export function backupHandlers(ctx: ConsoleContext): HandlersFor<keyof typeof ba
     'backup.inspect': async (p, call) => runCallAsJob(ctx, call, { kind: 'backup', title: `Inspect ${p.path}` }, (job) => inspectBackup(p.path, rules(), job)),
     'backup.website': async (p, call) =>
       runCallAsJob(ctx, call, { kind: 'backup', title: `Website ${p.id} in ${p.path}` }, (job) => websiteInBackup(p.path, p.id, p.rows, rules(), job)),
-    'backup.doctor': async (p, call) => runCallAsJob(ctx, call, { kind: 'backup', title: `Doctor of ${p.path}` }, (job) => backupDoctor(ctx, p.path, p.live, rules(), job)),
+    'backup.doctor': async (p, call) =>
+      runCallAsJob(ctx, call, { kind: 'backup', title: `Doctor of ${p.path}` }, (job) => backupDoctor(ctx, p.path, p.live, rules(), job)),
   };
 }

@@ -36,7 +36,10 @@ type Dumped = BackupManifest['databases'][number];
 
 function backupFolderName(profile: string, at: Date): string {
   const slug = profile.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '') || 'cluster';
-  return `${slug}-${at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
+  return `${slug}-${at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}`;
 }
 
 /**
@@ -62,7 +65,9 @@ async function readServers(ctx: ConsoleContext, targets: readonly DatabaseTarget
     targets.map(async (target) => {
       const handle = ctx.pools.get(target.name);
       try {
-        const version = await handle.query<{ v: string; n: string }>(`SELECT current_setting('server_version') AS v, current_setting('server_version_num') AS n`);
+        const version = await handle.query<{ v: string; n: string }>(
+          `SELECT current_setting('server_version') AS v, current_setting('server_version_num') AS n`,
+        );
         // The planner's page counts, not pg_table_size: that waits for a lock on a table someone holds,
         // and these figures only scale the progress bar.
         const sizes = await handle.query<{ name: string; bytes: string }>(
@@ -70,12 +75,21 @@ async function readServers(ctx: ConsoleContext, targets: readonly DatabaseTarget
              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'`,
         );
-        return { target, version: version.rows[0]!.v, major: Math.floor(Number(version.rows[0]!.n) / 10000), tableBytes: new Map(sizes.rows.map((r) => [r.name, Number(r.bytes)])) };
+        return {
+          target,
+          version: version.rows[0]!.v,
+          major: Math.floor(Number(version.rows[0]!.n) / 10000),
+          tableBytes: new Map(sizes.rows.map((r) => [r.name, Number(r.bytes)])),
+        };
       } catch (error) {
-        throw new ConsoleError('BACKUP_REFUSED', `Nothing was backed up: ${target.name} did not answer (${(error as Error).message}). Back up the databases that answer with --database, or bring ${target.name} back first.`, {
-          target: target.name,
-          cause: error,
-        });
+        throw new ConsoleError(
+          'BACKUP_REFUSED',
+          `Nothing was backed up: ${target.name} did not answer (${(error as Error).message}). Back up the databases that answer with --database, or bring ${target.name} back first.`,
+          {
+            target: target.name,
+            cause: error,
+          },
+        );
       }
     }),
   );
@@ -83,15 +97,22 @@ async function readServers(ctx: ConsoleContext, targets: readonly DatabaseTarget
 
 /** A pg_dump for every database, or a refusal naming each server's version, what was found, and what to install. */
 async function planDumps(ctx: ConsoleContext, targets: readonly DatabaseTarget[], options: CreateBackupOptions): Promise<PlannedDump[]> {
-  const [servers, binaries] = await Promise.all([readServers(ctx, targets), findPgDumpBinaries(options.pgDumpPaths ? { configured: options.pgDumpPaths } : {})]);
+  const [servers, binaries] = await Promise.all([
+    readServers(ctx, targets),
+    findPgDumpBinaries(options.pgDumpPaths ? { configured: options.pgDumpPaths } : {}),
+  ]);
   const missing = servers.filter((s) => choosePgDump(binaries, s.major) === null);
   if (missing.length > 0) {
     const found = binaries.length ? binaries.map((b) => `${b.version} (${b.path})`).join(', ') : 'none';
     const needs = missing.map((s) => `${s.target.name} runs PostgreSQL ${s.version}`).join('; ');
     const major = Math.max(...missing.map((s) => s.major));
-    throw new ConsoleError('BACKUP_REFUSED', `Nothing was backed up: ${needs}, and pg_dump must be at least that major version. pg_dump found: ${found}. Install ${installHint(major)}.`, {
-      details: { servers: missing.map((s) => ({ name: s.target.name, version: s.version })), found: binaries },
-    });
+    throw new ConsoleError(
+      'BACKUP_REFUSED',
+      `Nothing was backed up: ${needs}, and pg_dump must be at least that major version. pg_dump found: ${found}. Install ${installHint(major)}.`,
+      {
+        details: { servers: missing.map((s) => ({ name: s.target.name, version: s.version })), found: binaries },
+      },
+    );
   }
   return servers.map((s) => ({
     target: s.target,
@@ -124,7 +145,10 @@ async function dumpOne(ctx: ConsoleContext, plan: PlannedDump, folder: string, o
   };
   const ticker = setInterval(() => void report(), 1000);
   try {
-    const migrations = await readLedger(ctx.pools.get(plan.target.name)).then((l) => [...l.applied].sort(), () => [] as string[]);
+    const migrations = await readLedger(ctx.pools.get(plan.target.name)).then(
+      (l) => [...l.applied].sort(),
+      () => [] as string[],
+    );
     await runPgDump({
       binary: plan.binary,
       target: plan.target,
@@ -205,10 +229,25 @@ export async function createBackup(ctx: ConsoleContext, options: CreateBackupOpt
   await writeManifest(folder, manifest);
   job.signal.throwIfAborted();
   if (incomplete.length > 0) {
-    throw new ConsoleError('BACKUP_FAILED', `${incomplete.map((i) => `${i.name}: ${i.error.message}`).join(' ')} The other databases' dumps are in ${folder} (manifest.json says which finished).`, {
-      target: folder,
-      details: { incomplete },
-    });
+    throw new ConsoleError(
+      'BACKUP_FAILED',
+      `${incomplete.map((i) => `${i.name}: ${i.error.message}`).join(' ')} The other databases' dumps are in ${folder} (manifest.json says which finished).`,
+      {
+        target: folder,
+        details: { incomplete },
+      },
+    );
   }
-  return { backup: folder, databases: dumped.map(({ name, file, format, bytes, sha256, serverVersion, pgDumpVersion }) => ({ name, file, format, bytes, sha256, serverVersion, pgDumpVersion })) };
+  return {
+    backup: folder,
+    databases: dumped.map(({ name, file, format, bytes, sha256, serverVersion, pgDumpVersion }) => ({
+      name,
+      file,
+      format,
+      bytes,
+      sha256,
+      serverVersion,
+      pgDumpVersion,
+    })),
+  };
 }

@@ -63,11 +63,20 @@ export async function websiteInBackup(target: string, websiteId: number, sampleR
   const out: WebsiteInBackup['archives'] = [];
   for (const ref of archives) {
     const archive = await openArchive(ref.path, { signal: job.signal });
-    const found = await websiteRows(archive, String(websiteId), { ...rules, sampleRows, signal: job.signal, onProgress: progressTo(job, ref.database ?? ref.file) });
+    const found = await websiteRows(archive, String(websiteId), {
+      ...rules,
+      sampleRows,
+      signal: job.signal,
+      onProgress: progressTo(job, ref.database ?? ref.file),
+    });
     out.push({
       database: ref.database ?? archive.info.database,
       file: ref.file,
-      tables: found.tables.map((t) => ({ table: t.table, rows: t.rows, ...(sampleRows > 0 ? { columns: [...t.columns], sample: t.sample.map((r) => [...r]) } : {}) })),
+      tables: found.tables.map((t) => ({
+        table: t.table,
+        rows: t.rows,
+        ...(sampleRows > 0 ? { columns: [...t.columns], sample: t.sample.map((r) => [...r]) } : {}),
+      })),
     });
   }
   return { id: websiteId, archives: out };

@@ -37,7 +37,11 @@ function versionedFolders(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): Ar
     ['/usr', /^pgsql-\d+$/, 'bin'],
   ];
   if (platform === 'darwin') {
-    unix.push(['/opt/homebrew/opt', /^postgresql@\d+$/, 'bin'], ['/usr/local/opt', /^postgresql@\d+$/, 'bin'], ['/Applications/Postgres.app/Contents/Versions', /^\d+(\.\d+)?$/, 'bin']);
+    unix.push(
+      ['/opt/homebrew/opt', /^postgresql@\d+$/, 'bin'],
+      ['/usr/local/opt', /^postgresql@\d+$/, 'bin'],
+      ['/Applications/Postgres.app/Contents/Versions', /^\d+(\.\d+)?$/, 'bin'],
+    );
   }
   return unix;
 }
@@ -104,7 +108,9 @@ export function choosePgDump(binaries: readonly PgDumpBinary[], serverMajor: num
 
 /** What to install (or configure) for a server of this major, per platform. */
 export function installHint(serverMajor: number, platform: NodeJS.Platform = process.platform): string {
-  if (platform === 'darwin') return `brew install postgresql@${serverMajor} (or Postgres.app), or set its pg_dump path for ${serverMajor} in the profile's "pgDump" paths`;
-  if (platform === 'win32') return `the PostgreSQL ${serverMajor} command-line tools from the EDB installer, or set its pg_dump path for ${serverMajor} in the profile's "pgDump" paths`;
+  if (platform === 'darwin')
+    return `brew install postgresql@${serverMajor} (or Postgres.app), or set its pg_dump path for ${serverMajor} in the profile's "pgDump" paths`;
+  if (platform === 'win32')
+    return `the PostgreSQL ${serverMajor} command-line tools from the EDB installer, or set its pg_dump path for ${serverMajor} in the profile's "pgDump" paths`;
   return `postgresql-client-${serverMajor} (Debian/Ubuntu, from apt.postgresql.org) or postgresql${serverMajor} (RHEL, from the PGDG repository), or set its pg_dump path for ${serverMajor} in the profile's "pgDump" paths`;
 }

@@ -88,9 +88,18 @@ export async function runPgDump(request: DumpRequest): Promise<void> {
     if (exit.code === 0) return;
     await rm(request.output, { recursive: true, force: true });
     request.signal?.throwIfAborted();
-    const detail = exit.error ? exit.error.message : said.filter((l) => /error|fatal|failed|abort/i.test(l)).slice(-3).join(' ') || said.slice(-3).join(' ');
-    throw new ConsoleError('BACKUP_FAILED', `pg_dump ${request.binary.version} could not back up ${request.target.name}: ${detail || `exit code ${exit.code}`}.`, {
-      target: request.target.name,
-    });
+    const detail = exit.error
+      ? exit.error.message
+      : said
+          .filter((l) => /error|fatal|failed|abort/i.test(l))
+          .slice(-3)
+          .join(' ') || said.slice(-3).join(' ');
+    throw new ConsoleError(
+      'BACKUP_FAILED',
+      `pg_dump ${request.binary.version} could not back up ${request.target.name}: ${detail || `exit code ${exit.code}`}.`,
+      {
+        target: request.target.name,
+      },
+    );
   });
 }

@@ -10,7 +10,10 @@ import { readManifest, recordVerified } from './backup-folder.ts';
 type FileCheck = VerifyResult['files'][number];
 
 /** The first place a directory dump differs from its manifest: a file missing, added or changed. */
-function directoryDifference(recorded: NonNullable<BackupManifest['databases'][number]['files']>, now: NonNullable<Awaited<ReturnType<typeof checksumDump>>['files']>): string {
+function directoryDifference(
+  recorded: NonNullable<BackupManifest['databases'][number]['files']>,
+  now: NonNullable<Awaited<ReturnType<typeof checksumDump>>['files']>,
+): string {
   const byName = new Map(now.map((f) => [f.name, f]));
   for (const f of recorded) {
     const current = byName.get(f.name);
@@ -27,7 +30,10 @@ async function verifyDatabase(folder: string, entry: BackupManifest['databases']
   const checksum = await checksumDump(file, job.signal).catch((error: Error) => error);
   if (checksum instanceof Error) return result(false, `cannot be read: ${checksum.message}`);
   if (checksum.sha256 !== entry.sha256) {
-    const where = entry.files && checksum.files ? directoryDifference(entry.files, checksum.files) : `sha256 is ${checksum.sha256}, the manifest recorded ${entry.sha256} (${checksum.bytes} bytes, recorded ${entry.bytes})`;
+    const where =
+      entry.files && checksum.files
+        ? directoryDifference(entry.files, checksum.files)
+        : `sha256 is ${checksum.sha256}, the manifest recorded ${entry.sha256} (${checksum.bytes} bytes, recorded ${entry.bytes})`;
     return result(false, `checksum mismatch: ${where}`);
   }
   // The archive's structure: its header and TOC, and every data block read to the end.
@@ -50,7 +56,12 @@ async function verifyDatabase(folder: string, entry: BackupManifest['databases']
 export async function verifyBackup(folder: string, job: RunningJob): Promise<VerifyResult> {
   const absolute = path.resolve(folder);
   const manifest = await readManifest(absolute);
-  if (!manifest) throw new ConsoleError('CONFIG_NOT_FOUND', `${absolute} has no manifest.json: verify checks a backup folder made by \`shard-console backup create\`. Open a lone archive with \`backup inspect\`.`, { target: absolute });
+  if (!manifest)
+    throw new ConsoleError(
+      'CONFIG_NOT_FOUND',
+      `${absolute} has no manifest.json: verify checks a backup folder made by \`shard-console backup create\`. Open a lone archive with \`backup inspect\`.`,
+      { target: absolute },
+    );
   const files: FileCheck[] = [];
   for (const entry of manifest.databases) files.push(await verifyDatabase(absolute, entry, job));
   for (const missing of manifest.incomplete) files.push({ name: missing.name, file: '', ok: false, message: `not in this backup: ${missing.error.message}` });

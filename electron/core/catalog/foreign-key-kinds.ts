@@ -43,7 +43,11 @@ export function controlPlaneKeysAbsentOn(
   table: Pick<CatalogTable, 'name' | 'foreignKeys'>,
   other: Pick<DatabaseCatalog, 'tables'>,
 ): Set<string> {
-  return new Set(controlPlaneReferences(catalog, table).filter((fk) => !other.tables.has(fk.refTable)).map((fk) => fk.name));
+  return new Set(
+    controlPlaneReferences(catalog, table)
+      .filter((fk) => !other.tables.has(fk.refTable))
+      .map((fk) => fk.name),
+  );
 }
 
 /** Tenant tables among a table's references: the parents its rows need on a database before they arrive. */

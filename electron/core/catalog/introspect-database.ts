@@ -25,9 +25,7 @@ function attributeNames(relid: Expression<number>, attnums: Expression<unknown>,
   const from = systemCatalog.selectFrom(positions);
   const sameColumn = (join: JoinBuilder<SystemCatalog & { u: { num: number; ord: number }; a: PgAttribute }, 'a' | 'u'>) =>
     join.on((eb) => eb('a.attrelid', '=', relid)).onRef('a.attnum', '=', 'u.num');
-  const withAttributes = expressions
-    ? from.leftJoin('pg_catalog.pg_attribute as a', sameColumn)
-    : from.innerJoin('pg_catalog.pg_attribute as a', sameColumn);
+  const withAttributes = expressions ? from.leftJoin('pg_catalog.pg_attribute as a', sameColumn) : from.innerJoin('pg_catalog.pg_attribute as a', sameColumn);
   return withAttributes.select((eb) => {
     const name = eb.cast<string>('a.attname', 'text');
     const column = expressions ? eb.fn.coalesce(name, sql.lit('(expression)')) : name;

@@ -12,6 +12,7 @@ import type pg from 'pg';
 
 /** What a built query runs on: a DatabaseHandle, a pooled client or a plain pg client. */
 export interface Queryable {
+  // biome-ignore lint/suspicious/noExplicitAny: the row type defaults to any as in pg's own query(); callers name theirs
   query<R extends pg.QueryResultRow = any>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
 }
 

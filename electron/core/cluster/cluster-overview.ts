@@ -32,14 +32,15 @@ export async function clusterOverview(ctx: ConsoleContext): Promise<OverviewResu
       error: error ? error.toInfo() : null,
     };
   });
-  const shards = routing.counts
-    ? [...routing.counts].map(([shard, websites]) => ({ shard, websites, configured: configured.has(shard) }))
-    : [];
+  const shards = routing.counts ? [...routing.counts].map(([shard, websites]) => ({ shard, websites, configured: configured.has(shard) })) : [];
   return {
     profile: ctx.profile.name,
     databases,
     shards: shards.sort((a, b) => a.shard.localeCompare(b.shard)),
-    unknownShardNames: shards.filter((s) => !s.configured).map((s) => s.shard).sort(),
+    unknownShardNames: shards
+      .filter((s) => !s.configured)
+      .map((s) => s.shard)
+      .sort(),
     totalWebsites: routing.counts ? [...routing.counts.values()].reduce((a, b) => a + b, 0) : null,
   };
 }

@@ -23,11 +23,9 @@ export function assertDatabaseSet(databases: readonly DatabaseTarget[], file: st
   for (const target of databases) {
     const sameName = byName.get(target.name);
     if (sameName !== undefined) {
-      throw invalid(
-        file,
-        `${sameName.origin} and ${target.origin} are both named "${target.name}". Give each database its own shard name.`,
-        { name: target.name },
-      );
+      throw invalid(file, `${sameName.origin} and ${target.origin} are both named "${target.name}". Give each database its own shard name.`, {
+        name: target.name,
+      });
     }
     byName.set(target.name, target);
     const key = serverKey(target);
@@ -42,10 +40,6 @@ export function assertDatabaseSet(databases: readonly DatabaseTarget[], file: st
     byServer.set(key, target);
   }
   if (!byName.has(PRIMARY_SHARD_NAME)) {
-    throw invalid(
-      file,
-      `no primary database. Give "primary" (the database holding pwb_websites), or a Rails "primary" entry.`,
-      { names: [...byName.keys()] },
-    );
+    throw invalid(file, `no primary database. Give "primary" (the database holding pwb_websites), or a Rails "primary" entry.`, { names: [...byName.keys()] });
   }
 }

@@ -1,5 +1,5 @@
 import { ConsoleError } from '../../../shared/errors.ts';
-import { describeCodePoint, describeFinding, findControlCharacter } from '../dispatch/control-characters.ts';
+import { describeFinding, findControlCharacter } from '../dispatch/control-characters.ts';
 import type { Environment } from './expand-variables.ts';
 import type { ConnectionParts } from './postgres-url.ts';
 import type { DatabaseTarget } from './profile-schema.ts';

@@ -10,7 +10,11 @@ const LOCAL = new Set(['localhost', '127.0.0.1', '::1', '0.0.0.0', '::', '::ffff
  * can still be one server (a DNS alias): adding a shard compares the servers themselves.
  */
 export function canonicalHost(host: string): string {
-  const bare = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  const bare = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '');
   if (bare.startsWith('/')) return host;
   let normalized = bare;
   try {

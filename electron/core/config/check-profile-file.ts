@@ -37,11 +37,10 @@ export function checkProfileFile(value: unknown, file: string): ProfileFile {
   }
   const control = findControlCharacter(result.data);
   if (control !== null) {
-    throw invalid(
-      file,
-      `${control.path} holds ${describeFinding(control)}. Remove it: no profile value needs one.`,
-      { entry: control.path, codePoint: describeCodePoint(control.codePoint) },
-    );
+    throw invalid(file, `${control.path} holds ${describeFinding(control)}. Remove it: no profile value needs one.`, {
+      entry: control.path,
+      codePoint: describeCodePoint(control.codePoint),
+    });
   }
   const literal = findLiteralPasswords(result.data);
   if (literal.length > 0) {

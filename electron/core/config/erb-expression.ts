@@ -16,9 +16,7 @@ export type ErbExpression =
   | { readonly kind: 'not'; readonly operand: ErbExpression }
   | { readonly kind: 'call'; readonly method: ErbMethod; readonly receiver: ErbExpression };
 
-export type ErbStatement =
-  | { readonly kind: 'if' | 'elsif' | 'unless'; readonly condition: ErbExpression }
-  | { readonly kind: 'else' | 'end' };
+export type ErbStatement = { readonly kind: 'if' | 'elsif' | 'unless'; readonly condition: ErbExpression } | { readonly kind: 'else' | 'end' };
 
 const METHODS = ['present?', 'blank?', 'nil?', 'to_s', 'to_i', 'strip'] as const;
 type ErbMethod = (typeof METHODS)[number];

@@ -32,7 +32,10 @@ async function readProfileText(file: string): Promise<string> {
     return await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw profileNotFound(file);
-    throw new ConsoleError('CONFIG_INVALID', `Cannot read ${file}: ${(error as Error).message}. Pass the path of a profile file with --profile FILE.`, { target: file, cause: error });
+    throw new ConsoleError('CONFIG_INVALID', `Cannot read ${file}: ${(error as Error).message}. Pass the path of a profile file with --profile FILE.`, {
+      target: file,
+      cause: error,
+    });
   }
 }
 
@@ -58,11 +61,10 @@ export async function loadProfile(path: string, options: LoadProfileOptions): Pr
     );
   }
   if (profile.shards?.[PRIMARY_SHARD_NAME] !== undefined) {
-    throw new ConsoleError(
-      'CONFIG_INVALID',
-      `${path}: shards.${PRIMARY_SHARD_NAME} is the primary's shard name. Put that database under "primary".`,
-      { target: path, details: { entry: `shards.${PRIMARY_SHARD_NAME}` } },
-    );
+    throw new ConsoleError('CONFIG_INVALID', `${path}: shards.${PRIMARY_SHARD_NAME} is the primary's shard name. Put that database under "primary".`, {
+      target: path,
+      details: { entry: `shards.${PRIMARY_SHARD_NAME}` },
+    });
   }
 
   const databases = new Map<string, DatabaseTarget>();
@@ -107,7 +109,10 @@ export async function loadProfile(path: string, options: LoadProfileOptions): Pr
     readOnly: profile.readOnly,
     migrationsDir: profile.migrationsDir === undefined ? undefined : resolve(dirname(path), expand(profile.migrationsDir, 'migrationsDir')),
     backupDir: profile.backupDir === undefined ? undefined : resolve(dirname(path), expand(profile.backupDir, 'backupDir')),
-    pgDumpPaths: profile.pgDump === undefined ? undefined : Object.fromEntries(Object.entries(profile.pgDump).map(([major, file]) => [major, resolve(dirname(path), expand(file, `pgDump.${major}`))])),
+    pgDumpPaths:
+      profile.pgDump === undefined
+        ? undefined
+        : Object.fromEntries(Object.entries(profile.pgDump).map(([major, file]) => [major, resolve(dirname(path), expand(file, `pgDump.${major}`))])),
     pool: profile.pool,
   });
 }

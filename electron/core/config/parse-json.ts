@@ -55,7 +55,8 @@ function findSyntaxProblem(text: string): SyntaxProblem | null {
     if (char === '"') return string();
     if (char === '{' || char === '[') return container(char, depth);
     const literal = /^(?:true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)/.exec(text.slice(at, at + 400));
-    if (literal === null || /[\w.]/.test(text[at + literal[0].length] ?? '')) fail('unexpected character; expected a value (a string, number, object, array, true, false or null)');
+    if (literal === null || /[\w.]/.test(text[at + literal[0].length] ?? ''))
+      fail('unexpected character; expected a value (a string, number, object, array, true, false or null)');
     at += literal![0].length;
   };
   const container = (open: '{' | '[', depth: number) => {

@@ -7,14 +7,7 @@ import { z } from 'zod';
  */
 
 export const DEFAULT_TENANT_KEYS = Object.freeze(['website_id', 'pwb_website_id']);
-export const DEFAULT_GLOBAL_TABLES = Object.freeze([
-  'pwb_websites',
-  'pwb_users',
-  'pwb_user_memberships',
-  'pwb_subscriptions',
-  'pwb_agencies',
-  'pwb_addresses',
-]);
+export const DEFAULT_GLOBAL_TABLES = Object.freeze(['pwb_websites', 'pwb_users', 'pwb_user_memberships', 'pwb_subscriptions', 'pwb_agencies', 'pwb_addresses']);
 
 export const connectionSchema = z
   .object({

@@ -152,9 +152,7 @@ export async function importRailsDatabaseYml(
     // (unless shardNames names them on purpose).
     if (isSolidDatabase(entry) && options.shardNames?.[entry.configName] === undefined) continue;
     // `database_tasks: false` entries are kept: Rails does not migrate them, but the app still keeps data there.
-    const name =
-      options.shardNames?.[entry.configName] ??
-      (entry.configName === railsPrimary ? PRIMARY_SHARD_NAME : railsShardName(entry.configName));
+    const name = options.shardNames?.[entry.configName] ?? (entry.configName === railsPrimary ? PRIMARY_SHARD_NAME : railsShardName(entry.configName));
     databases.push(targetOf(entry, name, { file, environment, doc, lines, sourceLines, unsetByLine: rendered.unsetByLine, env: options.env }));
   }
   assertDatabaseSet(databases, file);
@@ -247,11 +245,7 @@ function targetOf(entry: Entry, name: string, context: Context): DatabaseTarget 
   // Rails' UrlConfig merges the URL over the other keys: a URL's host or database beats `database:`.
   const fromUrl = url === undefined ? {} : parsePostgresUrl(url, where(environmentUrl === undefined ? 'url' : 'url (from the environment)'));
 
-  return buildDatabaseTarget(
-    { ...explicit, ...fromUrl },
-    { name, origin: `${basename(file)}: ${entry.path}`, file, entry: entry.path },
-    env,
-  );
+  return buildDatabaseTarget({ ...explicit, ...fromUrl }, { name, origin: `${basename(file)}: ${entry.path}`, file, entry: entry.path }, env);
 }
 
 function unsetVariablesAt(entry: Entry, key: string, context: Context): { line: number; variables: string[] } | undefined {

@@ -1,12 +1,5 @@
 import { ConsoleError } from '../../../shared/errors.ts';
-import {
-  erbToString,
-  evaluateErb,
-  isTruthy,
-  parseErbExpression,
-  parseErbStatement,
-  type ErbPlace,
-} from './erb-expression.ts';
+import { erbToString, evaluateErb, isTruthy, parseErbExpression, parseErbStatement, type ErbPlace } from './erb-expression.ts';
 import type { Environment } from './expand-variables.ts';
 
 export interface RenderedErb {
@@ -64,7 +57,7 @@ export function renderErb(source: string, options: { file: string; env: Environm
       break;
     }
     if (source.startsWith('<%%', open)) {
-      emit(source.slice(at, open) + '<%');
+      emit(`${source.slice(at, open)}<%`);
       sourceLine += countLines(source.slice(at, open));
       at = open + 3;
       continue;

@@ -27,8 +27,7 @@ function resolveUrl(url: string, context: EntryContext): ConnectionParts {
 
 /** One `primary`/`shards.*` entry with its variables and secret resolved; explicit fields win over its url. */
 export async function resolveConnectionEntry(entry: ConnectionEntry, context: EntryContext): Promise<ConnectionParts> {
-  const expand = (key: string, value: string): string =>
-    expandVariables(value, context.env, { file: context.file, entry: `${context.entry}.${key}` });
+  const expand = (key: string, value: string): string => expandVariables(value, context.env, { file: context.file, entry: `${context.entry}.${key}` });
   const parts: ConnectionParts = entry.url === undefined ? {} : resolveUrl(entry.url, context);
 
   if (entry.host !== undefined) parts.host = expand('host', entry.host);
@@ -41,11 +40,10 @@ export async function resolveConnectionEntry(entry: ConnectionEntry, context: En
   if (entry.ssl !== undefined) parts.ssl = entry.ssl === 'disable' ? false : entry.ssl;
 
   if (entry.password !== undefined && entry.passwordSecret !== undefined) {
-    throw new ConsoleError(
-      'CONFIG_INVALID',
-      `${context.file}: ${context.entry} has both "password" and "passwordSecret". Keep one.`,
-      { target: context.file, details: { entry: context.entry } },
-    );
+    throw new ConsoleError('CONFIG_INVALID', `${context.file}: ${context.entry} has both "password" and "passwordSecret". Keep one.`, {
+      target: context.file,
+      details: { entry: context.entry },
+    });
   }
   if (entry.password !== undefined) parts.password = expand('password', entry.password);
   if (entry.passwordSecret !== undefined) {

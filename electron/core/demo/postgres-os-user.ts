@@ -49,10 +49,7 @@ export async function prepareDirForPostgresUser(dir: string, ids: OsUserIds): Pr
   await chown(absolute, ids.uid, ids.gid);
   for (let parent = path.dirname(absolute); ; parent = path.dirname(parent)) {
     const info = await stat(parent);
-    const traversable =
-      (info.mode & 0o001) !== 0 ||
-      (info.uid === ids.uid && (info.mode & 0o100) !== 0) ||
-      (info.gid === ids.gid && (info.mode & 0o010) !== 0);
+    const traversable = (info.mode & 0o001) !== 0 || (info.uid === ids.uid && (info.mode & 0o100) !== 0) || (info.gid === ids.gid && (info.mode & 0o010) !== 0);
     if (!traversable) {
       throw new ConsoleError(
         'INVALID_PARAMS',

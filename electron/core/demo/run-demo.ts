@@ -101,7 +101,10 @@ function demoPool(server: EmbeddedServer): pg.Pool {
  * For the CLI: stop the servers cleanly on Ctrl-C or `kill`, then exit. Returns a function that
  * removes the handlers.
  */
-export function stopOnSignals(cluster: Pick<EmbeddedCluster, 'stop'>, options: { log?: (message: string) => void; exit?: (code: number) => void } = {}): () => void {
+export function stopOnSignals(
+  cluster: Pick<EmbeddedCluster, 'stop'>,
+  options: { log?: (message: string) => void; exit?: (code: number) => void } = {},
+): () => void {
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
   const handler = (signal: NodeJS.Signals): void => {

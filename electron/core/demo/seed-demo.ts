@@ -69,12 +69,17 @@ export async function seedDemo(targets: SeedTargets, options: SeedDemoOptions = 
     }
   });
 
-  const tenantWork = (shard: string, connection: SeedConnection): (() => Promise<void>) => () =>
-    withSession(connection, (client) =>
-      seedTenantDatabase(client, byShard.get(shard) ?? [], { seed, scale, orphanMessages: shard === DEFAULT_SHARD, slot: shard === DEFAULT_SHARD ? 0 : shardNames.indexOf(shard) + 1 }, (message) =>
-        log(`${shard}: ${message}`),
-      ),
-    );
+  const tenantWork =
+    (shard: string, connection: SeedConnection): (() => Promise<void>) =>
+    () =>
+      withSession(connection, (client) =>
+        seedTenantDatabase(
+          client,
+          byShard.get(shard) ?? [],
+          { seed, scale, orphanMessages: shard === DEFAULT_SHARD, slot: shard === DEFAULT_SHARD ? 0 : shardNames.indexOf(shard) + 1 },
+          (message) => log(`${shard}: ${message}`),
+        ),
+      );
   const globalWork = (): Promise<void> => withSession(targets.primary, (client) => seedGlobalTables(client, plan.websites, seed, log));
 
   // The primary's tenant rows reference its control plane (PWB's foreign keys into pwb_websites and
@@ -107,7 +112,9 @@ export async function seedDemo(targets: SeedTargets, options: SeedDemoOptions = 
 async function seedGlobalTables(client: pg.ClientBase, websites: PlannedWebsite[], seed: number, log: (message: string) => void): Promise<void> {
   await inTransaction(client, async () => {
     await client.query(seedFunctionsSql(seed));
-    await client.query('CREATE TEMP TABLE seed_websites (id integer PRIMARY KEY, subdomain text NOT NULL, shard_name text, custom_domain text, large boolean NOT NULL) ON COMMIT DROP');
+    await client.query(
+      'CREATE TEMP TABLE seed_websites (id integer PRIMARY KEY, subdomain text NOT NULL, shard_name text, custom_domain text, large boolean NOT NULL) ON COMMIT DROP',
+    );
     await client.query('INSERT INTO seed_websites SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::bool[])', [
       websites.map((w) => w.id),
       websites.map((w) => w.subdomain),
@@ -134,8 +141,12 @@ async function copyControlPlaneRows(primary: SeedConnection, shard: SeedConnecti
     { table: 'pwb_users', where: `r.website_id IS NULL OR r.website_id IN (SELECT id FROM pwb_websites WHERE coalesce(shard_name, '${DEFAULT_SHARD}') = $1)` },
   ];
   for (const { table, where } of selections) {
-    const rows = await withSession(primary, (client) => client.query<{ rows: unknown }>(`SELECT coalesce(json_agg(r), '[]'::json) AS rows FROM ${table} r WHERE ${where}`, [shardName]));
-    await withSession(shard, (client) => client.query(`INSERT INTO ${table} SELECT * FROM json_populate_recordset(NULL::${table}, $1::json)`, [JSON.stringify(rows.rows[0]!.rows)]));
+    const rows = await withSession(primary, (client) =>
+      client.query<{ rows: unknown }>(`SELECT coalesce(json_agg(r), '[]'::json) AS rows FROM ${table} r WHERE ${where}`, [shardName]),
+    );
+    await withSession(shard, (client) =>
+      client.query(`INSERT INTO ${table} SELECT * FROM json_populate_recordset(NULL::${table}, $1::json)`, [JSON.stringify(rows.rows[0]!.rows)]),
+    );
   }
 }
 

@@ -26,9 +26,13 @@ export function consoleDispatcher(ctx: ConsoleContext, options: ConsoleDispatche
 }
 
 /** Calls a method of an open console through its dispatcher; its result, or its error thrown as a ConsoleError. */
-export async function callConsole<M extends MethodName>(ctx: ConsoleContext, method: M, params: MethodParams<M>, call: DispatchCall = {}): Promise<MethodResult<M>> {
+export async function callConsole<M extends MethodName>(
+  ctx: ConsoleContext,
+  method: M,
+  params: MethodParams<M>,
+  call: DispatchCall = {},
+): Promise<MethodResult<M>> {
   const envelope = await consoleDispatcher(ctx)(method, params, call);
   if (!envelope.ok) throw ConsoleError.fromInfo(envelope.error);
   return envelope.result as MethodResult<M>;
 }
-

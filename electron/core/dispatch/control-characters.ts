@@ -78,7 +78,8 @@ export function describeFinding(finding: ControlCharacterFinding): string {
 
 /** The sentence every transport answers with, naming the parameter and the character. */
 export function controlCharacterMessage(finding: ControlCharacterFinding, subject: string): string {
-  if (finding.kind === 'depth') return `${subject}: ${finding.path} is nested more than ${MAX_DEPTH} levels deep. Send the parameters the method takes, as a flat JSON object.`;
+  if (finding.kind === 'depth')
+    return `${subject}: ${finding.path} is nested more than ${MAX_DEPTH} levels deep. Send the parameters the method takes, as a flat JSON object.`;
   return `${subject}: ${finding.path} holds ${describeFinding(finding)}. Remove it and send the value again; only tab, newline and carriage return are accepted among control characters.`;
 }
 

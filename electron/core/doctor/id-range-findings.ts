@@ -17,7 +17,7 @@ export interface IdRange {
 function serialKeyTables(catalog: DatabaseCatalog) {
   return [...catalog.tenantTables.keys()].flatMap((name) => {
     const table = catalog.tables.get(name);
-    if (!table || table.primaryKey.length !== 1) return [];
+    if (table?.primaryKey.length !== 1) return [];
     const column = table.columns.find((c) => c.name === table.primaryKey[0]);
     return column && INTEGER_TYPES.has(column.type) ? [{ table, key: column.name }] : [];
   });
@@ -69,13 +69,17 @@ export function idRangeFindings(ranges: ReadonlyMap<string, ReadonlyMap<string, 
       const rows = Math.max(1, Math.round((mine.rows * (hi - lo + 1)) / span));
       const list = others.map((o) => `${o.other} (${formatCount(o.theirs.min)}–${formatCount(o.theirs.max)})`).join(', ');
       findings.push(
-        finding('id-range-overlap', 'warning', { database, table, rows },
+        finding(
+          'id-range-overlap',
+          'warning',
+          { database, table, rows },
           `${table} ids ${formatCount(mine.min)}–${formatCount(mine.max)} on ${database} overlap ${list}: ` +
             `about ${formatCount(rows)} rows here have ids another database also hands out, ` +
             'so moving a website between them can collide on the primary key.',
           `Give each database its own id range before moving websites between them: on ${database} set the sequence of ${table} ` +
             `past every database's maximum and spaced apart (e.g. SELECT setval(pg_get_serial_sequence('${table}', 'id'), <offset>)); ` +
-            "websites holding ids in the overlap can only move once the move's preflight finds no collision."),
+            "websites holding ids in the overlap can only move once the move's preflight finds no collision.",
+        ),
       );
     }
   }

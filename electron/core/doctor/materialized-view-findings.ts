@@ -150,7 +150,10 @@ function lastMoveNote(database: string, lastMove: LastMove | undefined): string 
 
 /** ` (website 3: 10 stored, 12 now; ...)`, the first five websites whose rows differ, or nothing. */
 function differingWebsites(v: ViewStaleness): string {
-  const sites = v.websites.slice(0, 5).map((w) => `website ${w.id}: ${formatCount(w.stored)} stored, ${formatCount(w.current)} now`).join('; ');
+  const sites = v.websites
+    .slice(0, 5)
+    .map((w) => `website ${w.id}: ${formatCount(w.stored)} stored, ${formatCount(w.current)} now`)
+    .join('; ');
   if (!sites) return '';
   const more = v.websites.length > 5 ? `, and ${v.websites.length - 5} more websites` : '';
   return ` (${sites}${more})`;
@@ -159,9 +162,7 @@ function differingWebsites(v: ViewStaleness): string {
 export function materializedViewFindings(database: string, staleness: readonly ViewStaleness[], lastMove: LastMove | undefined): Finding[] {
   return staleness.flatMap((v) => {
     const concurrently = v.populated ? 'CONCURRENTLY ' : '';
-    const refresh =
-      `REFRESH MATERIALIZED VIEW ${concurrently}${v.view} on ${database} ` +
-      '(the move engine does this after each move; a refresh covers every website).';
+    const refresh = `REFRESH MATERIALIZED VIEW ${concurrently}${v.view} on ${database} (the move engine does this after each move; a refresh covers every website).`;
     if (!v.populated) {
       const message = `${v.view} on ${database} has never been populated: reading it fails.`;
       return [finding('stale-materialized-view', 'warning', { database, table: v.view }, message, refresh, fixLinks.refresh(database))];

@@ -20,7 +20,10 @@ const migrateLink = (database: string) => ({
 
 /** `v1, v2, v3, v4, v5, …`: the first five versions, and an ellipsis when there are more. */
 function firstVersions(pending: readonly { version: string }[]): string {
-  return `${pending.slice(0, 5).map((m) => m.version).join(', ')}${pending.length > 5 ? ', …' : ''}`;
+  return `${pending
+    .slice(0, 5)
+    .map((m) => m.version)
+    .join(', ')}${pending.length > 5 ? ', …' : ''}`;
 }
 
 export async function migrationFindings(ctx: ConsoleContext): Promise<Finding[]> {
@@ -30,17 +33,26 @@ export async function migrationFindings(ctx: ConsoleContext): Promise<Finding[]>
     const out: Finding[] = [];
     if (db.failed.length > 0) {
       out.push(
-        finding('pending-migrations', 'error', { database: db.name, rows: db.failed.length },
+        finding(
+          'pending-migrations',
+          'error',
+          { database: db.name, rows: db.failed.length },
           `${db.failed.length} migration(s) failed on ${db.name}: ${db.failed.map((f) => `${f.version} ${f.name} (${f.error})`).join('; ')}.`,
-          `Fix the failing migration, then run \`shard-console migrate\` (or Migrations > Run) for ${db.name}.`, migrateLink(db.name)),
+          `Fix the failing migration, then run \`shard-console migrate\` (or Migrations > Run) for ${db.name}.`,
+          migrateLink(db.name),
+        ),
       );
     }
     if (db.pending.length > 0) {
       out.push(
-        finding('pending-migrations', 'warning', { database: db.name, rows: db.pending.length },
+        finding(
+          'pending-migrations',
+          'warning',
+          { database: db.name, rows: db.pending.length },
           `${db.pending.length} migration(s) pending on ${db.name}: ${firstVersions(db.pending)}; its schema lags the others until they run.`,
           `Run the pending migrations on ${db.name} (\`shard-console migrate\`, or Migrations > Run), so every database has the same schema.`,
-          migrateLink(db.name)),
+          migrateLink(db.name),
+        ),
       );
     }
     return out;
@@ -50,8 +62,13 @@ export async function migrationFindings(ctx: ConsoleContext): Promise<Finding[]>
 export async function driftFindings(ctx: ConsoleContext): Promise<Finding[]> {
   const result = await schemaDrift(ctx);
   return result.drift.map((item) =>
-    finding('schema-drift', 'error', { database: item.database, table: item.table },
+    finding(
+      'schema-drift',
+      'error',
+      { database: item.database, table: item.table },
       `${item.table} on ${item.database} differs from ${result.reference}: ${item.detail} (${item.kind}).`,
-      `Bring ${item.database} in line with ${result.reference} through a migration (review: ${item.fix}).`, migrateLink(item.database)),
+      `Bring ${item.database} in line with ${result.reference} through a migration (review: ${item.fix}).`,
+      migrateLink(item.database),
+    ),
   );
 }

@@ -50,7 +50,11 @@ export async function placementFindings(input: PlacementInput): Promise<Finding[
     if (misplaced.length === 0 && orphaned.length === 0) continue;
     const named = [...misplaced.slice(0, MAX_WEBSITE_FINDINGS), ...orphaned.slice(0, MAX_WEBSITE_FINDINGS)];
     const { handle, catalog } = input.handles.get(database)!;
-    const byTable = await tenantRowsByTable(handle, catalog, named.map((s) => s.key));
+    const byTable = await tenantRowsByTable(
+      handle,
+      catalog,
+      named.map((s) => s.key),
+    );
     for (const stray of misplaced.slice(0, MAX_WEBSITE_FINDINGS)) findings.push(misplacedFinding(input, database, stray, byTable));
     for (const stray of orphaned.slice(0, MAX_WEBSITE_FINDINGS)) findings.push(orphanedFinding(database, stray, byTable));
     findings.push(...remainderFindings(database, misplaced.slice(MAX_WEBSITE_FINDINGS), orphaned.slice(MAX_WEBSITE_FINDINGS)));
@@ -80,51 +84,74 @@ function misplacedFinding(input: PlacementInput, database: string, stray: Stray,
   const where = { database, table: tables, website: stray.key, rows: stray.rows };
   const what = `Website ${stray.key} has ${rowsText(stray.rows)} on ${database} (${detail}), but its shard_name routes it to ${routed}`;
   if (!input.configured.has(routed)) {
-    return finding('misplaced-rows', 'error', where,
+    return finding(
+      'misplaced-rows',
+      'error',
+      where,
       `${what}, which no configured database carries.`,
       `Set website ${stray.key}'s shard_name to '${database}' (where its rows are), ` +
         `or add a database "${routed}" to the profile and move the website there.`,
-      fixLinks.routing(routed));
+      fixLinks.routing(routed),
+    );
   }
   if (onRouted > 0) {
-    return finding('misplaced-rows', 'error', where,
+    return finding(
+      'misplaced-rows',
+      'error',
+      where,
       `${what}, which holds ${rowsText(onRouted)} of it: the rows on ${database} are a leftover copy (an interrupted or unfinished move).`,
       `Resume or roll back website ${stray.key}'s open move job if there is one; otherwise check ${routed} holds all its data, ` +
         `then delete its rows from ${database} in reverse FK order (children before parents).`,
-      fixLinks.cleanup(stray.key, database));
+      fixLinks.cleanup(stray.key, database),
+    );
   }
-  return finding('misplaced-rows', 'error', where,
+  return finding(
+    'misplaced-rows',
+    'error',
+    where,
     `${what}, which holds none of it: the website is served from an empty database.`,
     `Move website ${stray.key} from ${database} to ${routed} (\`shard-console move ${stray.key} --from ${database} --to ${routed}\`, ` +
       `or the website's page), or, if ${database} is where it belongs, set its shard_name to '${database}'.`,
-    fixLinks.move(stray.key, database, routed));
+    fixLinks.move(stray.key, database, routed),
+  );
 }
 
 function orphanedFinding(database: string, stray: Stray, byTable: RowsPerTable): Finding {
   const { tables, detail } = describeTables(byTable, stray.key);
-  return finding('orphaned-rows', 'warning', { database, table: tables, website: stray.key, rows: stray.rows },
+  return finding(
+    'orphaned-rows',
+    'warning',
+    { database, table: tables, website: stray.key, rows: stray.rows },
     `${rowsText(stray.rows)} on ${database} carry tenant key ${stray.key}, which no website has (${detail}).`,
     `Website ${stray.key} was deleted without its data, or its pwb_websites row is missing: ` +
       `restore the row on the primary, or delete these rows from ${database} (children before parents) after a backup.`,
-    fixLinks.cleanup(null, database));
+    fixLinks.cleanup(null, database),
+  );
 }
 
 /** One finding per kind summing up the keys past the first MAX_WEBSITE_FINDINGS. */
 function remainderFindings(database: string, misplaced: readonly Stray[], orphaned: readonly Stray[]): Finding[] {
   const findings: Finding[] = [];
-  for (const [kind, rest] of [['misplaced-rows', misplaced], ['orphaned-rows', orphaned]] as const) {
+  for (const [kind, rest] of [
+    ['misplaced-rows', misplaced],
+    ['orphaned-rows', orphaned],
+  ] as const) {
     if (rest.length === 0) continue;
     const rows = rest.reduce((sum, s) => sum + s.rows, 0);
     const misplacedKind = kind === 'misplaced-rows';
     const belong = misplacedKind ? 'belong on another database' : 'match no website';
     findings.push(
-      finding(kind, misplacedKind ? 'error' : 'warning', { database, rows },
+      finding(
+        kind,
+        misplacedKind ? 'error' : 'warning',
+        { database, rows },
         `${formatCount(rest.length)} more websites' keys have ${formatCount(rows)} rows on ${database} that ${belong} ` +
           `(only the first ${MAX_WEBSITE_FINDINGS} are listed one by one).`,
         misplacedKind
           ? 'Fix the listed websites first (moves or cleanup), then run the doctor again to list the rest.'
           : `Delete the orphaned rows from ${database} after a backup, then run the doctor again.`,
-        fixLinks.cleanup(null, database)),
+        fixLinks.cleanup(null, database),
+      ),
     );
   }
   return findings;
@@ -148,11 +175,15 @@ function severalDatabasesFindings(input: PlacementInput): Finding[] {
     const where = places.map((p) => `${p.database} ${formatCount(p.rows)}`).join(', ');
     const strays = places.filter((p) => p.database !== routed).map((p) => p.database);
     findings.push(
-      finding('website-on-several-databases', 'error', { database: null, website: key, rows },
+      finding(
+        'website-on-several-databases',
+        'error',
+        { database: null, website: key, rows },
         `Website ${key} has rows on ${places.length} databases (${where}); its shard_name routes it to ${routed}.`,
         `Keep one copy: resume or roll back its open move job if there is one, ` +
           `otherwise delete its rows from ${strays.join(' and ')} once ${routed} is checked to hold everything.`,
-        fixLinks.cleanup(key, strays[0] ?? routed)),
+        fixLinks.cleanup(key, strays[0] ?? routed),
+      ),
     );
   }
   return findings;

@@ -20,7 +20,7 @@ type Check = DoctorResult['checks'][number];
 const severityOrder = { error: 0, warning: 1, info: 2 } as const;
 
 const VIEWS_NOTE =
-  'Observed: each view\'s stored rows are compared with what its query returns now (PostgreSQL records no refresh time); ' +
+  "Observed: each view's stored rows are compared with what its query returns now (PostgreSQL records no refresh time); " +
   'the last move touching the database, from shard_console.move_jobs, is named when there is one.';
 
 function messageOf(error: unknown): string {
@@ -101,7 +101,10 @@ async function readCluster(ctx: ConsoleContext, reachable: readonly DatabaseTarg
     settle(readRoutingMap(ctx)),
     settle(websitesPerShard(ctx)),
     Promise.all(reachable.map((t) => scanDatabase(ctx, t))),
-    lastMovesTouching(ctx, reachable.map((t) => t.name)),
+    lastMovesTouching(
+      ctx,
+      reachable.map((t) => t.name),
+    ),
     settle(migrationFindings(ctx)),
     settle(driftFindings(ctx)),
   ]);
@@ -122,9 +125,13 @@ async function scanDatabase(ctx: ConsoleContext, target: DatabaseTarget): Promis
     return { scan: { name: target.name, handle, catalog, totals, ranges, views } };
   } catch (error) {
     return {
-      failure: finding('unreachable-database', 'error', { database: target.name },
+      failure: finding(
+        'unreachable-database',
+        'error',
+        { database: target.name },
         `${target.name} answered the health check but failed while the doctor read it: ${messageOf(error)}`,
-        `Check ${target.name}'s server log and permissions (the console needs SELECT on every tenant table), then run the doctor again.`),
+        `Check ${target.name}'s server log and permissions (the console needs SELECT on every tenant table), then run the doctor again.`,
+      ),
     };
   }
 }

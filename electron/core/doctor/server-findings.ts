@@ -9,10 +9,14 @@ export function unreachableFindings(targets: readonly DatabaseTarget[], healths:
     const health = healths[i]!;
     if (health.reachable) return [];
     return [
-      finding('unreachable-database', 'error', { database: target.name },
+      finding(
+        'unreachable-database',
+        'error',
+        { database: target.name },
         `${target.name} (${target.host}:${target.port}/${target.database}) is unreachable: ${health.error?.message ?? 'no answer'} ` +
           'Its websites cannot be served, and the doctor could not look for misplaced or orphaned rows on it.',
-        `Start the server or fix the network, or correct host, port and database for ${target.name} in ${target.origin}; then run the doctor again.`),
+        `Start the server or fix the network, or correct host, port and database for ${target.name} in ${target.origin}; then run the doctor again.`,
+      ),
     ];
   });
 }
@@ -32,11 +36,15 @@ export function versionFindings(targets: readonly DatabaseTarget[], healths: rea
     if (!version || version === reference) return [];
     const majorDiffers = majorVersion(version) !== majorVersion(reference);
     return [
-      finding('server-version-mismatch', majorDiffers ? 'warning' : 'info', { database: target.name },
+      finding(
+        'server-version-mismatch',
+        majorDiffers ? 'warning' : 'info',
+        { database: target.name },
         `${target.name} runs PostgreSQL ${version}, ${referenceName} runs ${reference}.`,
         majorDiffers
           ? `Upgrade ${target.name} (or the others) to the same major version: moves copy rows between them, and dumps and plans differ across major versions.`
-          : `Apply the same minor release on every server at the next maintenance window.`),
+          : `Apply the same minor release on every server at the next maintenance window.`,
+      ),
     ];
   });
 }
@@ -46,11 +54,15 @@ export function unknownShardFindings(counts: ReadonlyMap<string, number>, config
     .filter(([shard]) => !configured.has(shard))
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([shard, websites]) =>
-      finding('unknown-shard-name', 'error', { database: null, table: 'pwb_websites', rows: websites },
+      finding(
+        'unknown-shard-name',
+        'error',
+        { database: null, table: 'pwb_websites', rows: websites },
         `${formatCount(websites)} website(s) have shard_name '${shard}', which no configured database carries ` +
           `(configured: ${[...configured].join(', ')}); they cannot be served.`,
         `Add a database for "${shard}" to the profile if it exists, ` +
           "or set those websites' shard_name to the database that holds their rows (the misplaced-rows findings say where).",
-        fixLinks.routing(shard)),
+        fixLinks.routing(shard),
+      ),
     );
 }

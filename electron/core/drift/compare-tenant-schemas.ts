@@ -121,8 +121,13 @@ function compareConstraints(pair: TablePair, database: string, emit: Emit, setAs
   const ref = comparableConstraints(r, pair.refCatalog, pair.otherCatalog);
   const oth = comparableConstraints(o, pair.otherCatalog, pair.refCatalog);
   const referenced = (table: CatalogTable, k: CatalogConstraint) => table.foreignKeys.find((fk) => fk.name === k.name)?.refTable ?? '';
-  const leftOut = (on: string, table: CatalogTable, k: CatalogConstraint): SetAsideForeignKey =>
-    ({ database: on, table: t, constraint: k.name, definition: k.definition, references: referenced(table, k) });
+  const leftOut = (on: string, table: CatalogTable, k: CatalogConstraint): SetAsideForeignKey => ({
+    database: on,
+    table: t,
+    constraint: k.name,
+    definition: k.definition,
+    references: referenced(table, k),
+  });
   for (const k of ref.setAside) setAside.push(leftOut(database, r, k));
   for (const k of oth.setAside) setAside.push(leftOut(pair.refCatalog.database, o, k));
   const constraints = pairUp(ref.compared, oth.compared, (k) => `${k.type} ${collapseWhitespace(k.definition)}`);

@@ -32,11 +32,7 @@ function readSequences(handle: DatabaseHandle) {
     .innerJoin('pg_catalog.pg_namespace as n', 'n.nspname', 's.schemaname')
     .innerJoin('pg_catalog.pg_class as c', (join) => join.onRef('c.relnamespace', '=', 'n.oid').onRef('c.relname', '=', 's.sequencename'))
     .leftJoin('pg_catalog.pg_depend as d', (join) =>
-      join
-        .on('d.classid', '=', PG_CLASS)
-        .onRef('d.objid', '=', 'c.oid')
-        .on('d.refclassid', '=', PG_CLASS)
-        .on('d.deptype', 'in', ['a', 'i']),
+      join.on('d.classid', '=', PG_CLASS).onRef('d.objid', '=', 'c.oid').on('d.refclassid', '=', PG_CLASS).on('d.deptype', 'in', ['a', 'i']),
     )
     .leftJoin('pg_catalog.pg_class as dc', 'dc.oid', 'd.refobjid')
     .leftJoin('pg_catalog.pg_namespace as dn', 'dn.oid', 'dc.relnamespace')

@@ -104,10 +104,14 @@ function listenError(error: unknown, host: string, port: number): unknown {
     );
   }
   if (code === 'EACCES') {
-    return new ConsoleError('INVALID_PARAMS', `This user may not listen on port ${port} of ${host}. Pick a port above 1023 with --port N, or leave --port out.`, {
-      target: `${host}:${port}`,
-      details: { host, port },
-    });
+    return new ConsoleError(
+      'INVALID_PARAMS',
+      `This user may not listen on port ${port} of ${host}. Pick a port above 1023 with --port N, or leave --port out.`,
+      {
+        target: `${host}:${port}`,
+        details: { host, port },
+      },
+    );
   }
   return error;
 }
@@ -119,7 +123,10 @@ function listenError(error: unknown, host: string, port: number): unknown {
 export async function startHttpBridge(options: HttpBridgeOptions): Promise<HttpBridge> {
   const host = options.host ?? '127.0.0.1';
   if (!LOOPBACK_HOSTS.has(host)) {
-    throw new ConsoleError('INVALID_PARAMS', `The HTTP bridge only listens on loopback (127.0.0.1, ::1); "${host}" was asked. Use an SSH tunnel to reach it from elsewhere.`);
+    throw new ConsoleError(
+      'INVALID_PARAMS',
+      `The HTTP bridge only listens on loopback (127.0.0.1, ::1); "${host}" was asked. Use an SSH tunnel to reach it from elsewhere.`,
+    );
   }
   if (options.token !== undefined) assertStrongToken(options.token, options.tokenSource ?? 'The token given to the HTTP bridge');
   const token = options.token ?? randomToken();
@@ -128,7 +135,8 @@ export async function startHttpBridge(options: HttpBridgeOptions): Promise<HttpB
 
   const server = createServer((req, res) => {
     handle(req, res).catch(() => {
-      if (!res.headersSent) deny(res, 500, 'INTERNAL', 'The console failed to answer this request. This is a bug in Shard Console; please report it with the console\'s log.');
+      if (!res.headersSent)
+        deny(res, 500, 'INTERNAL', "The console failed to answer this request. This is a bug in Shard Console; please report it with the console's log.");
       else res.destroy();
     });
   });
@@ -138,7 +146,13 @@ export async function startHttpBridge(options: HttpBridgeOptions): Promise<HttpB
     res.setHeader('referrer-policy', 'no-referrer');
     res.setHeader('x-frame-options', 'DENY');
     const hostname = hostnameOf(req.headers.host);
-    if (!hostname || !LOOPBACK_HOSTS.has(hostname)) return deny(res, 403, 'UNAUTHORIZED', 'Requests must address the console by a loopback host name. Open the address the console printed (http://127.0.0.1:PORT/).');
+    if (!hostname || !LOOPBACK_HOSTS.has(hostname))
+      return deny(
+        res,
+        403,
+        'UNAUTHORIZED',
+        'Requests must address the console by a loopback host name. Open the address the console printed (http://127.0.0.1:PORT/).',
+      );
     const url = new URL(req.url ?? '/', 'http://localhost');
     // The method stays encoded until the caller is authenticated: nothing about it is read before the token.
     if (url.pathname.startsWith('/rpc/')) return handleRpc(req, res, url.pathname.slice('/rpc/'.length));
@@ -155,7 +169,12 @@ export async function startHttpBridge(options: HttpBridgeOptions): Promise<HttpB
     }
     const origin = req.headers.origin;
     if (origin !== undefined && !LOOPBACK_HOSTS.has(hostnameOf(origin.replace(/^https?:\/\//, '')) ?? '')) {
-      deny(res, 403, 'UNAUTHORIZED', "Cross-origin calls are refused. Call the bridge from the console's own page, or from a local script that sends no Origin header.");
+      deny(
+        res,
+        403,
+        'UNAUTHORIZED',
+        "Cross-origin calls are refused. Call the bridge from the console's own page, or from a local script that sends no Origin header.",
+      );
       return true;
     }
     const auth = req.headers.authorization ?? '';
@@ -170,7 +189,13 @@ export async function startHttpBridge(options: HttpBridgeOptions): Promise<HttpB
   async function handleRpc(req: IncomingMessage, res: ServerResponse, encodedMethod: string): Promise<void> {
     if (refused(req, res, 'RPC calls (POST /rpc/<method>)')) return;
     const method = decodeSegment(encodedMethod);
-    if (method === null) return deny(res, 400, 'INVALID_PARAMS', 'The method name in the path is malformed (a broken %-escape or a control character). Call POST /rpc/<method>, e.g. /rpc/tenants.list.');
+    if (method === null)
+      return deny(
+        res,
+        400,
+        'INVALID_PARAMS',
+        'The method name in the path is malformed (a broken %-escape or a control character). Call POST /rpc/<method>, e.g. /rpc/tenants.list.',
+      );
     if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
       return deny(res, 415, 'INVALID_PARAMS', 'Send the params as a JSON body with content-type application/json.');
     }
@@ -179,8 +204,19 @@ export async function startHttpBridge(options: HttpBridgeOptions): Promise<HttpB
       const body = await readBody(req);
       params = body.trim() === '' ? {} : JSON.parse(body);
     } catch (error) {
-      if (error instanceof BodyTooLarge) return deny(res, 413, 'INVALID_PARAMS', `The request body is over ${MAX_BODY_BYTES / 1024 / 1024} MB. Send smaller parameters (no method takes that much).`);
-      return deny(res, 400, 'INVALID_PARAMS', `The request body is not valid JSON (${(error as Error).name}). Send the params as one JSON object, e.g. {"limit": 50}.`);
+      if (error instanceof BodyTooLarge)
+        return deny(
+          res,
+          413,
+          'INVALID_PARAMS',
+          `The request body is over ${MAX_BODY_BYTES / 1024 / 1024} MB. Send smaller parameters (no method takes that much).`,
+        );
+      return deny(
+        res,
+        400,
+        'INVALID_PARAMS',
+        `The request body is not valid JSON (${(error as Error).name}). Send the params as one JSON object, e.g. {"limit": 50}.`,
+      );
     }
     await answerCall(options.dispatch, calls, req, res, method, params);
   }
@@ -189,13 +225,15 @@ export async function startHttpBridge(options: HttpBridgeOptions): Promise<HttpB
   async function handleCancel(req: IncomingMessage, res: ServerResponse, encodedId: string): Promise<void> {
     if (refused(req, res, 'cancels (POST /cancel/<call id>)')) return;
     const id = decodeSegment(encodedId);
-    if (id === null) return deny(res, 400, 'INVALID_PARAMS', 'The call id in the path is malformed. Cancel with POST /cancel/<the x-call-id the call was sent with>.');
+    if (id === null)
+      return deny(res, 400, 'INVALID_PARAMS', 'The call id in the path is malformed. Cancel with POST /cancel/<the x-call-id the call was sent with>.');
     sendJson(res, 200, { ok: true, result: { cancelled: calls.cancel(id) } });
   }
 
   async function serveStatic(res: ServerResponse, pathname: string): Promise<void> {
     const decoded = decodeSegment(pathname);
-    if (decoded === null) return deny(res, 400, 'INVALID_PARAMS', 'The page path is malformed (a broken %-escape or a control character). Open the address the console printed.');
+    if (decoded === null)
+      return deny(res, 400, 'INVALID_PARAMS', 'The page path is malformed (a broken %-escape or a control character). Open the address the console printed.');
     if (!staticRoot) return deny(res, 404, 'UNKNOWN_METHOD', 'No renderer build to serve: run `npm run build:renderer`.');
     // A `..` that survived URL parsing came %-escaped on purpose: refuse it rather than clamp it to the folder.
     const outside = decoded.split(/[/\\]/).includes('..');

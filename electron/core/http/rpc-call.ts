@@ -46,7 +46,14 @@ function wantsStream(req: IncomingMessage): boolean {
  * way, the client going away before the answer is written aborts the call, which cancels its
  * statements on every database.
  */
-export async function answerCall(dispatch: Dispatch, calls: CallsInFlight, req: IncomingMessage, res: ServerResponse, method: string, params: unknown): Promise<void> {
+export async function answerCall(
+  dispatch: Dispatch,
+  calls: CallsInFlight,
+  req: IncomingMessage,
+  res: ServerResponse,
+  method: string,
+  params: unknown,
+): Promise<void> {
   const header = req.headers['x-call-id'];
   const call = calls.open(typeof header === 'string' ? header : undefined);
   res.on('close', () => {
@@ -64,7 +71,11 @@ export async function answerCall(dispatch: Dispatch, calls: CallsInFlight, req: 
     const text = JSON.stringify(envelope);
     if (stream) res.end(`${text}\n`);
     else {
-      res.writeHead(envelope.ok ? 200 : httpStatusFor(envelope.error.code), { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
+      res.writeHead(envelope.ok ? 200 : httpStatusFor(envelope.error.code), {
+        'content-type': 'application/json; charset=utf-8',
+        'cache-control': 'no-store',
+        'content-length': Buffer.byteLength(text),
+      });
       res.end(text);
     }
   } finally {

@@ -29,7 +29,11 @@ async function listJobs(ctx: ConsoleContext, kind: JobKind | undefined, limit: n
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
     .slice(0, limit);
   const primary = ctx.pools.primary();
-  const store = ctx.profile.readOnly ? 'memory' : (await consoleTableExists(primary, 'jobs')) || (await consoleTableExists(primary, 'move_jobs')) ? 'database' : 'none';
+  const store = ctx.profile.readOnly
+    ? 'memory'
+    : (await consoleTableExists(primary, 'jobs')) || (await consoleTableExists(primary, 'move_jobs'))
+      ? 'database'
+      : 'none';
   return { jobs, store } as const;
 }
 
@@ -51,7 +55,11 @@ export function jobHandlers(ctx: ConsoleContext): HandlersFor<keyof typeof jobMe
     'jobs.stop': async (p, call) => {
       if (!ctx.jobs.stop(p.jobId, call.caller)) {
         const job = await findJob(ctx, p.jobId);
-        throw new ConsoleError('ACTION_NOT_ALLOWED', `Job ${p.jobId} is not running in this console (${job.live ? 'another console runs it: stop it there' : job.state}).`, { target: p.jobId });
+        throw new ConsoleError(
+          'ACTION_NOT_ALLOWED',
+          `Job ${p.jobId} is not running in this console (${job.live ? 'another console runs it: stop it there' : job.state}).`,
+          { target: p.jobId },
+        );
       }
       await ctx.jobs.whenDone(p.jobId);
       return findJob(ctx, p.jobId);

@@ -30,7 +30,8 @@ export async function withJobLock<T>(primary: DatabaseHandle, jobId: string, wha
   const lock = await primary.pool.connect();
   try {
     const got = await lock.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::int8) AS ok', [jobLockKey(jobId)]);
-    if (!got.rows[0]!.ok) throw new ConsoleError('JOB_BUSY', `${what} ${jobId} is being run by another console right now. Follow it on the Jobs page.`, { target: jobId });
+    if (!got.rows[0]!.ok)
+      throw new ConsoleError('JOB_BUSY', `${what} ${jobId} is being run by another console right now. Follow it on the Jobs page.`, { target: jobId });
     try {
       return await work(lock);
     } finally {

@@ -70,7 +70,18 @@ export class JobRegistry {
     if (this.#running.has(id)) throw new ConsoleError('JOB_BUSY', `Job ${id} is already running in this console. Follow it on the Jobs page.`, { target: id });
     const controller = new AbortController();
     const listeners = new Set<(event: JobProgressEvent) => void>();
-    const snapshot: JobSnapshot = { id, kind: spec.kind, title: spec.title, caller: spec.caller, startedAt: new Date(), progress: null, stopping: false, state: 'running', finishedAt: null, error: null };
+    const snapshot: JobSnapshot = {
+      id,
+      kind: spec.kind,
+      title: spec.title,
+      caller: spec.caller,
+      startedAt: new Date(),
+      progress: null,
+      stopping: false,
+      state: 'running',
+      finishedAt: null,
+      error: null,
+    };
     const persist = throttledPersist(spec.persist);
     const job: RunningJob = {
       id,

@@ -75,7 +75,10 @@ export function recordJobSource(primary: () => DatabaseHandle, registry: JobRegi
     kinds: ['migration', 'backup', 'restore'],
     async list(limit) {
       const records = await listJobRecords(primary(), { limit });
-      const live = await liveJobIds(primary(), records.filter((r) => r.state === 'running').map((r) => r.id));
+      const live = await liveJobIds(
+        primary(),
+        records.filter((r) => r.state === 'running').map((r) => r.id),
+      );
       return records.map((r) => recordToJob(r, registry, live.has(r.id)));
     },
     async get(id) {
@@ -112,7 +115,10 @@ export function memoryJobSource(registry: JobRegistry, kinds: readonly JobKind[]
   return {
     kinds,
     async list() {
-      return registry.history().filter((s) => kinds.includes(s.kind)).map(snapshotToJob);
+      return registry
+        .history()
+        .filter((s) => kinds.includes(s.kind))
+        .map(snapshotToJob);
     },
     async get(id) {
       const snapshot = registry.snapshot(id);

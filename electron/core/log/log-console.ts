@@ -8,7 +8,9 @@ export function profileSecrets(ctx: ConsoleContext): string[] {
 
 /** What the log records of an open console: which profile, and each job as it starts and ends. */
 export function logConsole(ctx: ConsoleContext, log: ConsoleLog): () => void {
-  log.info(`profile ${ctx.profile.name} (${ctx.profile.source}): ${ctx.profile.databases.map((d) => `${d.name}=${d.host}:${d.port}/${d.database}`).join(', ')}${ctx.profile.readOnly ? ', read-only' : ''}`);
+  log.info(
+    `profile ${ctx.profile.name} (${ctx.profile.source}): ${ctx.profile.databases.map((d) => `${d.name}=${d.host}:${d.port}/${d.database}`).join(', ')}${ctx.profile.readOnly ? ', read-only' : ''}`,
+  );
   return ctx.jobs.observe((job) => {
     if (job.state === 'running') log.info(`job ${job.id} started: ${job.title} (by ${job.caller})`);
     else log.info(`job ${job.id} ${job.state}: ${job.title}${job.error ? ` (${job.error.code}: ${job.error.message})` : ''}`);

@@ -20,7 +20,11 @@ function fileHeader(set: MigrationSet, name: string): string {
  * The version is one second past the newest existing one when the clock is behind it, so order holds.
  */
 export async function createMigrationFile(dir: string, set: MigrationSet, rawName: string, now: Date = new Date()): Promise<{ file: string; version: string }> {
-  const name = rawName.trim().replace(/[\s-]+/g, '_').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+  const name = rawName
+    .trim()
+    .replace(/[\s-]+/g, '_')
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase();
   if (!/^[a-z0-9_]+$/.test(name) || name.length > 200) {
     throw new ConsoleError('INVALID_PARAMS', `"${rawName}" is not a usable migration name: use letters, digits and underscores, e.g. add_color_to_pwb_pages.`);
   }

@@ -33,9 +33,7 @@ export async function acquireMigrationLock(client: pg.ClientBase, database: stri
   if (got?.result) return;
   const holder = await describeLockHolder(client);
   const heldBy = holder ? ` (${holder})` : '';
-  const message =
-    `Migrations are already running on ${database}${heldBy}. ` +
-    'Nothing was applied there by this run; wait for the other run to finish, then run again.';
+  const message = `Migrations are already running on ${database}${heldBy}. Nothing was applied there by this run; wait for the other run to finish, then run again.`;
   throw new ConsoleError('LOCKED', message, { target: database, details: holder ? { holder } : {} });
 }
 

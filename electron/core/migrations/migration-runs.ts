@@ -93,7 +93,7 @@ export async function migrationRunSnapshot(ctx: ConsoleContext, runId: string): 
   const here = latestSnapshots.get(runId);
   if (here) return here;
   const record = await getJobRecord(ctx.pools.primary(), runId);
-  if (!record || record.kind !== 'migration') {
+  if (record?.kind !== 'migration') {
     const message = `No migration run ${runId}. The Jobs page lists every run; the Migrations page shows where every database stands.`;
     throw new ConsoleError('JOB_NOT_FOUND', message, { target: runId });
   }

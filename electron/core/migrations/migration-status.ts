@@ -6,7 +6,6 @@ import { listMigrations, migrationsFor, type MigrationFile } from './migration-f
 import { migrationsDirFor } from './migrations-dir.ts';
 import { reachabilityError } from './reachability-error.ts';
 
-
 /**
  * One database's row of the matrix, read only: a database nobody migrated yet has every file pending.
  * A shard runs the tenant set; global migrations recorded on one (a shard built with `schema:load`,

@@ -47,9 +47,14 @@ export async function deleteWebsiteRows(
   const children = new Map<ScopedTable, ScopedTable[]>(tables.map((t) => [t, []]));
   for (const t of tables) for (const parent of parents(t)) children.get(parent)!.push(t);
   const order = [...tables].sort((a, b) => b.table.rowEstimate - a.table.rowEstimate || b.level - a.level || a.name.localeCompare(b.name));
-  await runInDependencyOrder(order, (t) => children.get(t) ?? [], options.parallel ?? 3, async (t) => {
-    total += await deleteTableRows(handle, catalog, t, websiteId, replica, options);
-  });
+  await runInDependencyOrder(
+    order,
+    (t) => children.get(t) ?? [],
+    options.parallel ?? 3,
+    async (t) => {
+      total += await deleteTableRows(handle, catalog, t, websiteId, replica, options);
+    },
+  );
   return total;
 }
 

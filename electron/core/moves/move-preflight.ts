@@ -237,10 +237,7 @@ function uniqueKeys(t: ScopedTable): CatalogIndex[] {
   const parentKey = t.tenant.chain[0]?.columns ?? null;
   return t.table.indexes.filter(
     (i) =>
-      i.unique &&
-      !i.columns.includes('(expression)') &&
-      !(ownKey !== null && i.columns.includes(ownKey)) &&
-      !parentKey?.every((c) => i.columns.includes(c)),
+      i.unique && !i.columns.includes('(expression)') && !(ownKey !== null && i.columns.includes(ownKey)) && !parentKey?.every((c) => i.columns.includes(c)),
   );
 }
 

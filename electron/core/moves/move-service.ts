@@ -80,7 +80,10 @@ export async function runMove(ctx: ConsoleContext, jobId: string, listener?: Mov
 
 /** Jobs this console is running (moves, resumes, rollbacks started in the background). */
 export function movesRunningHere(ctx: ConsoleContext): string[] {
-  return ctx.jobs.history().filter((j) => j.kind === 'move' && j.state === 'running').map((j) => j.id);
+  return ctx.jobs
+    .history()
+    .filter((j) => j.kind === 'move' && j.state === 'running')
+    .map((j) => j.id);
 }
 
 function moveTitle(job: Pick<StoredJob, 'website_id' | 'source' | 'target'>, verb = 'Move'): string {
@@ -153,10 +156,7 @@ async function rollBackBeforeSwitch(ctx: ConsoleContext, lock: pg.PoolClient, jo
     const message = `Website ${job.website_id} routes to ${website.shard}, not ${job.source}: the switch happened after all. Resume the job instead.`;
     throw new ConsoleError('ACTION_NOT_ALLOWED', message, { target: job.id });
   }
-  const [sourceCatalog, targetCatalog] = await Promise.all([
-    ctx.catalog.get(job.source, { refresh: true }),
-    ctx.catalog.get(job.target, { refresh: true }),
-  ]);
+  const [sourceCatalog, targetCatalog] = await Promise.all([ctx.catalog.get(job.source, { refresh: true }), ctx.catalog.get(job.target, { refresh: true })]);
   if (moveStepIndex(job.step) >= moveStepIndex('copy')) {
     await deleteWebsiteRows(ctx.pools.get(job.target), targetCatalog, scopedTables(targetCatalog), job.website_id);
     // The target's views are refreshed from the copy on, with the copied rows in them: take them out again.
@@ -197,7 +197,10 @@ export async function moveJobView(ctx: ConsoleContext, jobId: string): Promise<M
 
 export async function moveJobsView(ctx: ConsoleContext, options: { websiteId?: number; limit: number }): Promise<MoveJob[]> {
   const rows = await listJobs(ctx.pools.primary(), options);
-  const live = await liveJobIds(ctx.pools.primary(), rows.map((r) => r.id));
+  const live = await liveJobIds(
+    ctx.pools.primary(),
+    rows.map((r) => r.id),
+  );
   return rows.map((r) => toMoveJob(r, live.has(r.id) || ctx.jobs.isRunning(r.id)));
 }
 

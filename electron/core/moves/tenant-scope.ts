@@ -44,7 +44,10 @@ export function scopedTables(catalog: DatabaseCatalog): ScopedTable[] {
         table,
         tenant,
         level: levelOf(tenant.table),
-        columns: table.columns.filter((c) => !c.generated).map((c) => c.name).sort(),
+        columns: table.columns
+          .filter((c) => !c.generated)
+          .map((c) => c.name)
+          .sort(),
         selfReferencing: table.foreignKeys.some((fk) => fk.refTable === tenant.table),
       };
     })

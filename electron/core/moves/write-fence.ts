@@ -178,7 +178,10 @@ export async function liftFence(handle: DatabaseHandle, tables: readonly ScopedT
     const [found] = await runQuery(client, moveTables.selectNoFrom(sql<boolean>`to_regclass(${FENCED}) IS NOT NULL`.as('fence_table_exists')));
     if (!found!.fence_table_exists) return;
     await runQuery(client, moveTables.deleteFrom(FENCED).where('website_id', '=', String(websiteId)));
-    const [others] = await runQuery(client, moveTables.selectFrom(FENCED).select((eb) => eb.cast<number>(eb.fn.countAll(), 'integer').as('fenced')));
+    const [others] = await runQuery(
+      client,
+      moveTables.selectFrom(FENCED).select((eb) => eb.cast<number>(eb.fn.countAll(), 'integer').as('fenced')),
+    );
     if (others!.fenced > 0) return;
     for (const scoped of tables) {
       const ref = tableRef(scoped.table.schema, scoped.table.table);

@@ -12,8 +12,10 @@ import { sslOption } from './ssl-option.ts';
 export interface DatabaseHandle {
   readonly target: DatabaseTarget;
   readonly pool: pg.Pool;
+  // biome-ignore lint/suspicious/noExplicitAny: the pools hold no schema; each caller casts to its own Database interface
   readonly db: Kysely<any>;
   /** Runs one SQL statement, mapping driver errors to ConsoleErrors that name this database. */
+  // biome-ignore lint/suspicious/noExplicitAny: the row type defaults to any as in pg's own query(); callers name theirs
   query<R extends pg.QueryResultRow = any>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
   /**
    * A session without the statement timeout, for work whose length grows with a tenant (COPY, hashing,
@@ -43,7 +45,12 @@ export interface ClusterPoolsOptions {
  * statement on the server (a cancel request for its backend), so no statement of a cancelled call keeps
  * running; outside one, the pool's own query.
  */
-async function queryCancellable<R extends pg.QueryResultRow>(pool: pg.Pool, target: DatabaseTarget, text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+async function queryCancellable<R extends pg.QueryResultRow>(
+  pool: pg.Pool,
+  target: DatabaseTarget,
+  text: string,
+  values?: unknown[],
+): Promise<pg.QueryResult<R>> {
   const signal = currentSignal();
   if (!signal) return pool.query<R>(text, values as unknown[]);
   signal.throwIfAborted();
@@ -54,7 +61,10 @@ async function queryCancellable<R extends pg.QueryResultRow>(pool: pg.Pool, targ
     return await client.query<R>(text, values as unknown[]);
   } catch (error) {
     // A statement the server refused (cancelled included) leaves the session usable; a broken connection does not.
-    failed = /^[0-9A-Z]{5}$/.test(String((error as { code?: unknown }).code)) && !String((error as { code?: string }).code).startsWith('57P') ? undefined : (error as Error);
+    failed =
+      /^[0-9A-Z]{5}$/.test(String((error as { code?: unknown }).code)) && !String((error as { code?: string }).code).startsWith('57P')
+        ? undefined
+        : (error as Error);
     throw error;
   } finally {
     stopWatching();
@@ -159,6 +169,7 @@ export class ClusterPools {
     });
     // Without a listener an idle client's error (server restart, 57P01) would crash the process.
     pool.on('error', (error) => this.#options.onBackgroundError?.(target.name, error));
+    // biome-ignore lint/suspicious/noExplicitAny: the pools hold no schema; each caller casts to its own Database interface
     const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
     return Object.freeze({
       target,
@@ -195,6 +206,7 @@ export class ClusterPools {
         };
         return client;
       },
+      // biome-ignore lint/suspicious/noExplicitAny: the row type defaults to any as in pg's own query(); callers name theirs
       async query<R extends pg.QueryResultRow = any>(text: string, values?: unknown[]) {
         try {
           return await queryCancellable<R>(pool, target, text, values);

@@ -29,7 +29,10 @@ export function databaseError(target: DatabaseTarget, error: unknown, context: {
     const why = context.lockHolders
       ? `It was most likely waiting for a lock: sessions holding tables there exclusively${context.lockHolders}. Let them finish, or end them (SELECT pg_terminate_backend(pid)), then retry.`
       : 'Retry; if the database is large or busy, raise pool.statementTimeoutMs in the profile.';
-    return new ConsoleError('DATABASE_ERROR', `${describe(target)} did not answer within the profile's statement timeout (${message}). ${why}`, { target: target.name, cause: error });
+    return new ConsoleError('DATABASE_ERROR', `${describe(target)} did not answer within the profile's statement timeout (${message}). ${why}`, {
+      target: target.name,
+      cause: error,
+    });
   }
   if (code === '28P01' || code === '28000') {
     return new ConsoleError(
@@ -52,7 +55,7 @@ export function databaseError(target: DatabaseTarget, error: unknown, context: {
       { target: target.name, cause: error },
     );
   }
-  if (unreachableCodes.has(code) || /timeout|terminated|Connection terminated|connect/i.test(message) && !/^[0-9A-Z]{5}$/.test(code)) {
+  if (unreachableCodes.has(code) || (/timeout|terminated|Connection terminated|connect/i.test(message) && !/^[0-9A-Z]{5}$/.test(code))) {
     return new ConsoleError(
       'DATABASE_UNREACHABLE',
       `${describe(target)} is unreachable: ${message}. Check that the server is running and that ${target.origin} names the right host and port.`,

@@ -64,7 +64,10 @@ export class DatabaseCursor {
    * beyond them exists (it waits for the next read). `onRows` may return a promise (an export waiting
    * for the file to drain): the next page is fetched only once it settles.
    */
-  async read(limit: number, options: { pages: PageSize; signal?: AbortSignal; onRows: (rows: unknown[][]) => void | Promise<void> }): Promise<{ rows: number; truncated: boolean }> {
+  async read(
+    limit: number,
+    options: { pages: PageSize; signal?: AbortSignal; onRows: (rows: unknown[][]) => void | Promise<void> },
+  ): Promise<{ rows: number; truncated: boolean }> {
     const rows: unknown[][] = this.#lookahead ? [this.#lookahead] : [];
     this.#lookahead = null;
     let delivered = 0;

@@ -48,7 +48,10 @@ export async function explainQuery(engine: QueryEngine, call: CallContext<Explai
   const analyze = request.analyze === true;
   const statement = guardStatement(request.sql, { analyze });
   if (statement.kind !== 'query') {
-    throw new ConsoleError('INVALID_PARAMS', `Explain takes the statement itself (SELECT, WITH … SELECT, VALUES or TABLE), not ${statement.kind === 'show' ? 'SHOW' : 'an EXPLAIN'}: remove the leading keyword.`);
+    throw new ConsoleError(
+      'INVALID_PARAMS',
+      `Explain takes the statement itself (SELECT, WITH … SELECT, VALUES or TABLE), not ${statement.kind === 'show' ? 'SHOW' : 'an EXPLAIN'}: remove the leading keyword.`,
+    );
   }
   const options = analyze ? 'FORMAT JSON, ANALYZE, BUFFERS' : 'FORMAT JSON';
   // Guarded again as a whole: what is sent is exactly what the guard allowed.

@@ -76,7 +76,10 @@ export async function exportQueryToFile(engine: QueryEngine, call: CallContext<E
     const format = resultTextFormat(request.format);
     await writer.write(format.header(union.columns));
     const started = performance.now();
-    const outcomes = await settleAll(opened.map((cursor) => exportDatabase({ cursor, union, format, writer, settings, stop, call, started })), stop);
+    const outcomes = await settleAll(
+      opened.map((cursor) => exportDatabase({ cursor, union, format, writer, settings, stop, call, started })),
+      stop,
+    );
     await writer.write(format.footer(outcomes));
     await writer.commit();
     committed = true;
@@ -107,7 +110,11 @@ async function openOrStop(
   p: { statement: ReturnType<typeof guardStatement>; values: readonly unknown[]; settings: ReadOnlySettings; stop: AbortController },
 ): Promise<DatabaseCursor> {
   try {
-    return await DatabaseCursor.open(engine.pools.pool(target), target, p.statement, p.values, { settings: p.settings, typeNames: engine.typeNames, signal: p.stop.signal });
+    return await DatabaseCursor.open(engine.pools.pool(target), target, p.statement, p.values, {
+      settings: p.settings,
+      typeNames: engine.typeNames,
+      signal: p.stop.signal,
+    });
   } catch (error) {
     throw p.stop.signal.aborted ? p.stop.signal.reason : exportError(target, error, p.settings);
   }
@@ -150,8 +157,15 @@ async function exportDatabase(p: DatabaseExport): Promise<QueryDatabaseOutcome> 
 function fileError(file: string, error: unknown, step: 'open' | 'write'): ConsoleError {
   if (error instanceof ConsoleError) return error;
   const reason = (error as Error)?.message ?? String(error);
-  if (step === 'open') return new ConsoleError('INVALID_PARAMS', `Cannot create ${file}: ${reason}. Choose a file in a folder that exists and that you may write to.`, { target: file, cause: error });
-  return new ConsoleError('INTERNAL', `Writing ${file} failed: ${reason}. Check the disk's free space; no file was left behind.`, { target: file, cause: error });
+  if (step === 'open')
+    return new ConsoleError('INVALID_PARAMS', `Cannot create ${file}: ${reason}. Choose a file in a folder that exists and that you may write to.`, {
+      target: file,
+      cause: error,
+    });
+  return new ConsoleError('INTERNAL', `Writing ${file} failed: ${reason}. Check the disk's free space; no file was left behind.`, {
+    target: file,
+    cause: error,
+  });
 }
 
 /** A database's failure as the export's error: its code, its sentence, and that no file was written. */

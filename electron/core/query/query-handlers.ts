@@ -52,13 +52,31 @@ export function queryHandlers(ctx: ConsoleContext): HandlersFor<keyof typeof que
   return {
     'query.run': async (p, call) => {
       const request = withoutUndefined({ sql: p.sql, target: p.target as QueryTarget, limit: p.limit, timeoutSeconds: p.timeoutSeconds });
-      const result = await auditedQuery(ctx, 'query.run', request, () => serviceOf(ctx).session(p.session).run(call as CallContext<QueryEvent>, request));
+      const result = await auditedQuery(ctx, 'query.run', request, () =>
+        serviceOf(ctx)
+          .session(p.session)
+          .run(call as CallContext<QueryEvent>, request),
+      );
       await library.record(ctx.profile.name, { sql: p.sql, target: p.target }).catch(() => {});
-      return { ...result, columns: [...result.columns], rows: result.rows.map((r) => ({ database: r.database, values: [...r.values] })), databases: [...result.databases], open: [...result.open] };
+      return {
+        ...result,
+        columns: [...result.columns],
+        rows: result.rows.map((r) => ({ database: r.database, values: [...r.values] })),
+        databases: [...result.databases],
+        open: [...result.open],
+      };
     },
     'query.fetchMore': async (p, call) => {
-      const result = await serviceOf(ctx).session(p.session).fetchMore(call as CallContext<QueryEvent>, p.runId, withoutUndefined({ databases: p.databases, limit: p.limit }));
-      return { ...result, columns: [...result.columns], rows: result.rows.map((r) => ({ database: r.database, values: [...r.values] })), databases: [...result.databases], open: [...result.open] };
+      const result = await serviceOf(ctx)
+        .session(p.session)
+        .fetchMore(call as CallContext<QueryEvent>, p.runId, withoutUndefined({ databases: p.databases, limit: p.limit }));
+      return {
+        ...result,
+        columns: [...result.columns],
+        rows: result.rows.map((r) => ({ database: r.database, values: [...r.values] })),
+        databases: [...result.databases],
+        open: [...result.open],
+      };
     },
     'query.close': async (p) => {
       await serviceOf(ctx).closeSession(p.session);
@@ -77,7 +95,11 @@ export function queryHandlers(ctx: ConsoleContext): HandlersFor<keyof typeof que
       const result = await auditedQuery(ctx, 'query.export', request, () => exportQueryToFile(serviceOf(ctx).engine, call as never, request));
       return { ...result, columns: [...result.columns], databases: [...result.databases] };
     },
-    'query.history': async () => ({ history: await library.history(ctx.profile.name), saved: await library.saved(ctx.profile.name), file: library.fileFor(ctx.profile.name) }),
+    'query.history': async () => ({
+      history: await library.history(ctx.profile.name),
+      saved: await library.saved(ctx.profile.name),
+      file: library.fileFor(ctx.profile.name),
+    }),
     'query.save': async (p) => {
       await library.save(ctx.profile.name, withoutUndefined({ name: p.name, sql: p.sql, target: p.target }));
       return { saved: await library.saved(ctx.profile.name) };

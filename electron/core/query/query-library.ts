@@ -99,7 +99,9 @@ export class QueryLibrary {
     return this.#change(profile, (file) => {
       const query = findSaved(file, from);
       if (name !== from && file.saved.some((q) => q.name === name)) {
-        throw new ConsoleError('INVALID_PARAMS', `A saved query named "${name}" exists already. Pick another name, or delete that one first.`, { target: name });
+        throw new ConsoleError('INVALID_PARAMS', `A saved query named "${name}" exists already. Pick another name, or delete that one first.`, {
+          target: name,
+        });
       }
       file.saved = [...file.saved.filter((q) => q !== query), { ...query, name }].sort((a, b) => a.name.localeCompare(b.name));
     });
@@ -129,9 +131,13 @@ export class QueryLibrary {
     }
     const checked = libraryFileSchema.safeParse(parsed);
     if (!checked.success) {
-      throw new ConsoleError('CONFIG_INVALID', `${file} is not a query history file Shard Console can read. Move it aside (it is kept as it is) and the console starts a new one.`, {
-        target: file,
-      });
+      throw new ConsoleError(
+        'CONFIG_INVALID',
+        `${file} is not a query history file Shard Console can read. Move it aside (it is kept as it is) and the console starts a new one.`,
+        {
+          target: file,
+        },
+      );
     }
     return checked.data;
   }
@@ -140,12 +146,14 @@ export class QueryLibrary {
   #change(profile: string, change: (file: LibraryFile) => void): Promise<void> {
     const path = this.fileFor(profile);
     const previous = this.#queues.get(path) ?? Promise.resolve();
-    const next = previous.catch(() => {}).then(async () => {
-      const file = await this.#read(profile);
-      change(file);
-      await mkdir(this.dir, { recursive: true, mode: 0o700 });
-      await writeFileAtomic(path, `${JSON.stringify(file, null, 2)}\n`, 0o600);
-    });
+    const next = previous
+      .catch(() => {})
+      .then(async () => {
+        const file = await this.#read(profile);
+        change(file);
+        await mkdir(this.dir, { recursive: true, mode: 0o700 });
+        await writeFileAtomic(path, `${JSON.stringify(file, null, 2)}\n`, 0o600);
+      });
     this.#queues.set(path, next);
     return next;
   }

@@ -129,7 +129,11 @@ export class QueryRun {
       if (!read.truncated) await this.#closeCursor(name);
     } catch (error) {
       await this.#closeCursor(name);
-      if (!signal.aborted) emit({ type: 'done', outcome: { name, rows, truncated: false, ms: ms(), error: describeQueryError(cursor.target, error, this.#parts.settings.statementTimeoutMs) } });
+      if (!signal.aborted)
+        emit({
+          type: 'done',
+          outcome: { name, rows, truncated: false, ms: ms(), error: describeQueryError(cursor.target, error, this.#parts.settings.statementTimeoutMs) },
+        });
     }
   }
 

@@ -39,7 +39,9 @@ export class QuerySession {
   async fetchMore(call: CallContext<QueryEvent>, runId: string, options: { databases?: readonly string[]; limit?: number } = {}): Promise<QueryRunResult> {
     const run = this.#current;
     if (!run || run.id !== runId) {
-      throw new ConsoleError('ACTION_NOT_ALLOWED', `Run ${runId} is no longer open (a newer run replaced it, or it was closed). Run the query again.`, { target: runId });
+      throw new ConsoleError('ACTION_NOT_ALLOWED', `Run ${runId} is no longer open (a newer run replaced it, or it was closed). Run the query again.`, {
+        target: runId,
+      });
     }
     let result: QueryResult;
     try {

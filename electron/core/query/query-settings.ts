@@ -20,13 +20,19 @@ const MAX_TIMEOUT_SECONDS = 24 * 60 * 60;
 export function rowLimit(limit: number | undefined): number {
   if (limit === undefined) return DEFAULT_ROW_LIMIT;
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_ROW_LIMIT) {
-    throw new ConsoleError('INVALID_PARAMS', `The row limit is a whole number from 1 to ${MAX_ROW_LIMIT.toLocaleString('en')}, not ${limit}. For more rows, export to a file (every row, streamed).`);
+    throw new ConsoleError(
+      'INVALID_PARAMS',
+      `The row limit is a whole number from 1 to ${MAX_ROW_LIMIT.toLocaleString('en')}, not ${limit}. For more rows, export to a file (every row, streamed).`,
+    );
   }
   return limit;
 }
 
 /** The statement timeout of a run: its own in seconds when given, the profile's otherwise. */
-export function readOnlySettings(profile: ResolvedProfile, options: { timeoutSeconds?: number | undefined; keepOpenMs: number; cursorTupleFraction?: number }): ReadOnlySettings {
+export function readOnlySettings(
+  profile: ResolvedProfile,
+  options: { timeoutSeconds?: number | undefined; keepOpenMs: number; cursorTupleFraction?: number },
+): ReadOnlySettings {
   const seconds = options.timeoutSeconds;
   if (seconds !== undefined && (!Number.isFinite(seconds) || seconds <= 0 || seconds > MAX_TIMEOUT_SECONDS)) {
     throw new ConsoleError('INVALID_PARAMS', `The timeout is a number of seconds above 0 and at most ${MAX_TIMEOUT_SECONDS} (a day), not ${seconds}.`);

@@ -25,7 +25,8 @@ export async function resolveQueryTargets(ctx: ConsoleContext, target: QueryTarg
       return { databases: configured, values: [], label: 'all databases' };
     case 'shards': {
       const shards = configured.filter((d) => d.role === 'shard');
-      if (shards.length === 0) throw new ConsoleError('SHARD_UNKNOWN', `Profile ${ctx.profile.name} has no shards, only ${namesOf(configured)}. Run on all databases instead.`);
+      if (shards.length === 0)
+        throw new ConsoleError('SHARD_UNKNOWN', `Profile ${ctx.profile.name} has no shards, only ${namesOf(configured)}. Run on all databases instead.`);
       return { databases: shards, values: [], label: 'shards' };
     }
     case 'databases':
@@ -43,9 +44,13 @@ function chosenDatabases(ctx: ConsoleContext, names: readonly string[]): QueryPl
   if (names.length === 0) throw new ConsoleError('INVALID_PARAMS', `Choose at least one database to run on: ${namesOf(configured)}.`);
   const unknown = names.filter((n) => !configured.some((d) => d.name === n));
   if (unknown.length) {
-    throw new ConsoleError('SHARD_UNKNOWN', `No database named ${unknown.map((n) => JSON.stringify(n)).join(', ')} in profile ${ctx.profile.name}. Configured: ${namesOf(configured)}.`, {
-      target: unknown[0]!,
-    });
+    throw new ConsoleError(
+      'SHARD_UNKNOWN',
+      `No database named ${unknown.map((n) => JSON.stringify(n)).join(', ')} in profile ${ctx.profile.name}. Configured: ${namesOf(configured)}.`,
+      {
+        target: unknown[0]!,
+      },
+    );
   }
   const chosen = configured.filter((d) => names.includes(d.name));
   return { databases: chosen, values: [], label: chosen.map((d) => d.name).join(', ') };
@@ -57,10 +62,16 @@ function assertParameters(target: QueryTarget, statement: GuardedStatement): voi
     throw new ConsoleError('INVALID_PARAMS', `A website id is a positive whole number, not ${JSON.stringify(target.id)}. Find the id in the tenant list.`);
   }
   if (statement.parameters > 1) {
-    throw new ConsoleError('INVALID_PARAMS', `The statement uses $${statement.parameters}, but only $1 exists (the website id, when the run targets one website). Write the other values into the statement.`);
+    throw new ConsoleError(
+      'INVALID_PARAMS',
+      `The statement uses $${statement.parameters}, but only $1 exists (the website id, when the run targets one website). Write the other values into the statement.`,
+    );
   }
   if (statement.parameters === 1 && target.kind !== 'website') {
-    throw new ConsoleError('INVALID_PARAMS', 'The statement uses $1, the website id, which only a run on one website binds. Choose a website as the target, or write the id into the statement.');
+    throw new ConsoleError(
+      'INVALID_PARAMS',
+      'The statement uses $1, the website id, which only a run on one website binds. Choose a website as the target, or write the id into the statement.',
+    );
   }
 }
 

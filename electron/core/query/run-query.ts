@@ -42,7 +42,18 @@ export async function runQuery(engine: QueryEngine, call: CallContext<QueryEvent
     throw call.signal.reason;
   }
   const result = builder.result(plan.databases.map((d) => d.name));
-  const run = new QueryRun({ id: randomUUID(), request, statement, plan, settings, limit, result, union: builder.union, cursors, keepOpenMs: engine.keepOpenMs });
+  const run = new QueryRun({
+    id: randomUUID(),
+    request,
+    statement,
+    plan,
+    settings,
+    limit,
+    result,
+    union: builder.union,
+    cursors,
+    keepOpenMs: engine.keepOpenMs,
+  });
   engine.openRuns.add(run);
   return run;
 }
@@ -66,7 +77,11 @@ async function firstPage(p: FirstPage): Promise<DatabaseCursor | null> {
   let rows = 0;
   const ms = () => Math.round(performance.now() - p.started);
   try {
-    cursor = await DatabaseCursor.open(p.engine.pools.pool(p.target), p.target, p.statement, p.values, { settings: p.settings, typeNames: p.engine.typeNames, signal: p.signal });
+    cursor = await DatabaseCursor.open(p.engine.pools.pool(p.target), p.target, p.statement, p.values, {
+      settings: p.settings,
+      typeNames: p.engine.typeNames,
+      signal: p.signal,
+    });
     p.emit({ type: 'columns', database: name, columns: cursor.columns });
     const read = await cursor.read(p.limit, {
       pages: GRID_PAGES,
@@ -82,7 +97,8 @@ async function firstPage(p: FirstPage): Promise<DatabaseCursor | null> {
     return null;
   } catch (error) {
     await cursor?.close();
-    if (!p.signal.aborted) p.emit({ type: 'done', outcome: { name, rows, truncated: false, ms: ms(), error: describeQueryError(p.target, error, p.settings.statementTimeoutMs) } });
+    if (!p.signal.aborted)
+      p.emit({ type: 'done', outcome: { name, rows, truncated: false, ms: ms(), error: describeQueryError(p.target, error, p.settings.statementTimeoutMs) } });
     return null;
   }
 }

@@ -53,16 +53,24 @@ function singleStatement(sql: string, tokens: readonly SqlToken[]): SqlToken[] {
       { details: { position: second.start } },
     );
   }
-  if (body.length === 0) throw new ConsoleError('INVALID_PARAMS', 'There is no statement to run (only comments, whitespace or ";"). Write a SELECT, VALUES, TABLE, SHOW or EXPLAIN.');
+  if (body.length === 0)
+    throw new ConsoleError(
+      'INVALID_PARAMS',
+      'There is no statement to run (only comments, whitespace or ";"). Write a SELECT, VALUES, TABLE, SHOW or EXPLAIN.',
+    );
   return body;
 }
 
 function classify(tokens: readonly SqlToken[], options: GuardOptions): { kind: StatementKind; analyze: boolean } {
   const first = tokens.find((t) => !(t.kind === 'punctuation' && t.text === '('));
-  if (!first || first.kind !== 'word') {
-    throw new ConsoleError('INVALID_PARAMS', `The statement starts with "${first?.text ?? '('}", not a statement keyword. Start it with SELECT, WITH, VALUES, TABLE, SHOW or EXPLAIN.`, {
-      details: { position: first?.start ?? 0 },
-    });
+  if (first?.kind !== 'word') {
+    throw new ConsoleError(
+      'INVALID_PARAMS',
+      `The statement starts with "${first?.text ?? '('}", not a statement keyword. Start it with SELECT, WITH, VALUES, TABLE, SHOW or EXPLAIN.`,
+      {
+        details: { position: first?.start ?? 0 },
+      },
+    );
   }
   if (QUERY_STARTS.has(first.upper)) {
     assertNoWriteInside(tokens);
@@ -92,7 +100,12 @@ function assertNoWriteInside(tokens: readonly SqlToken[]): void {
 /** FOR UPDATE, FOR NO KEY UPDATE, FOR SHARE, FOR KEY SHARE (not `substring(x FOR key)`). */
 function isLockingClause(tokens: readonly SqlToken[], forAt: number): boolean {
   const words = tokens.slice(forAt + 1, forAt + 4).map((t) => (t.kind === 'word' ? t.upper : ''));
-  return words[0] === 'UPDATE' || words[0] === 'SHARE' || (words[0] === 'NO' && words[1] === 'KEY' && words[2] === 'UPDATE') || (words[0] === 'KEY' && words[1] === 'SHARE');
+  return (
+    words[0] === 'UPDATE' ||
+    words[0] === 'SHARE' ||
+    (words[0] === 'NO' && words[1] === 'KEY' && words[2] === 'UPDATE') ||
+    (words[0] === 'KEY' && words[1] === 'SHARE')
+  );
 }
 
 /** Whether the EXPLAIN analyzes (legacy `EXPLAIN ANALYZE VERBOSE` or an option list), after checking the statement it explains. */
@@ -112,7 +125,8 @@ function classifyExplain(tokens: readonly SqlToken[], options: GuardOptions): bo
   const inner = tokens.slice(at);
   if (inner.length === 0) throw new ConsoleError('INVALID_PARAMS', 'EXPLAIN needs a statement to explain: EXPLAIN SELECT ….');
   const explained = classifyExplained(inner, options, analyze);
-  if (explained !== 'query') throw new ConsoleError('INVALID_PARAMS', `EXPLAIN explains a query; "${inner[0]!.text}" is not one. Explain a SELECT, WITH … SELECT, VALUES or TABLE.`);
+  if (explained !== 'query')
+    throw new ConsoleError('INVALID_PARAMS', `EXPLAIN explains a query; "${inner[0]!.text}" is not one. Explain a SELECT, WITH … SELECT, VALUES or TABLE.`);
   if (analyze && !options.analyze) {
     throw new ConsoleError(
       'INVALID_PARAMS',

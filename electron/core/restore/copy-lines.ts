@@ -121,6 +121,7 @@ export function projector(columns: readonly string[]): (entry: DataEntry, line: 
 
 /** A client_encoding name as a literal (encoding names are letters, digits and underscores). */
 export function encodingLiteral(encoding: string): string {
-  if (!/^[A-Za-z0-9_]+$/.test(encoding)) throw new ConsoleError('ARCHIVE_UNREADABLE', `The archive names an encoding this console cannot use: ${JSON.stringify(encoding)}.`);
+  if (!/^[A-Za-z0-9_]+$/.test(encoding))
+    throw new ConsoleError('ARCHIVE_UNREADABLE', `The archive names an encoding this console cannot use: ${JSON.stringify(encoding)}.`);
   return `'${encoding}'`;
 }

@@ -30,7 +30,13 @@ function holdRef(jobId: string, t: ScopedTable): string {
  * Copies the website's rows of every table into its holding table, each table in one transaction that
  * creates and fills it, so a holding table that exists is whole: a rerun skips it.
  */
-export async function holdWebsiteRows(handle: DatabaseHandle, catalog: DatabaseCatalog, tables: readonly ScopedTable[], websiteId: number, jobId: string): Promise<void> {
+export async function holdWebsiteRows(
+  handle: DatabaseHandle,
+  catalog: DatabaseCatalog,
+  tables: readonly ScopedTable[],
+  websiteId: number,
+  jobId: string,
+): Promise<void> {
   const client = await handle.longSession();
   try {
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${CONSOLE_SCHEMA}`);
@@ -62,7 +68,14 @@ export async function holdWebsiteRows(handle: DatabaseHandle, catalog: DatabaseC
  * session_replication_role = replica where the role may, and the foreign keys checked set-based). The
  * website's rows must be gone first: the caller deletes them in the same step, so a rerun starts clean.
  */
-export async function putHeldRowsBack(handle: DatabaseHandle, catalog: DatabaseCatalog, tables: readonly ScopedTable[], websiteId: number, jobId: string, replica: boolean): Promise<void> {
+export async function putHeldRowsBack(
+  handle: DatabaseHandle,
+  catalog: DatabaseCatalog,
+  tables: readonly ScopedTable[],
+  websiteId: number,
+  jobId: string,
+  replica: boolean,
+): Promise<void> {
   const client = await handle.longSession();
   try {
     for (const t of tables) {

@@ -72,7 +72,13 @@ async function* hashedLines(reader: WebsiteLines, t: RestoreTable, digest: RowDi
   for await (const { entry, lines } of reader.batches(t, currentSignal())) {
     let moved = reorder.get(entry.dumpId);
     if (moved === undefined) {
-      moved = entry.columns.join('\u0000') === t.columns.join('\u0000') ? null : comparableLine(t.columns.map(() => null), t.columns.map((c) => entry.columns.indexOf(c)));
+      moved =
+        entry.columns.join('\u0000') === t.columns.join('\u0000')
+          ? null
+          : comparableLine(
+              t.columns.map(() => null),
+              t.columns.map((c) => entry.columns.indexOf(c)),
+            );
       reorder.set(entry.dumpId, moved);
     }
     const out = moved ? lines.map(moved) : lines;
@@ -115,7 +121,8 @@ async function loadTable(options: LoadOptions, reader: WebsiteLines, t: RestoreT
     for (let i = streamsFor(options, t, into); i > 0; i--) clients.push(await loadSession(options, into));
     let lastReport = 0;
     // Crash tests: die inside the COPY of the largest table, half of its rows sent, none committed.
-    const crashAt = process.env.SHARD_CONSOLE_FAILPOINT === 'load:mid' && t.name === options.largest ? Math.ceil((options.plannedRows?.get(t.name) ?? 2) / 2) : -1;
+    const crashAt =
+      process.env.SHARD_CONSOLE_FAILPOINT === 'load:mid' && t.name === options.largest ? Math.ceil((options.plannedRows?.get(t.name) ?? 2) / 2) : -1;
     const onRow = () => {
       if (crashAt > 0 && digest.rows >= crashAt) failpoint('load:mid');
       const now = Date.now();
@@ -124,7 +131,12 @@ async function loadTable(options: LoadOptions, reader: WebsiteLines, t: RestoreT
         options.onProgress(t.name, digest.rows, false);
       }
     };
-    if (t.entries.length) await copyLinesInto(clients, `COPY ${tableRef(into.schema, into.table)} (${t.columns.map(quoteIdent).join(', ')}) FROM STDIN`, hashedLines(reader, t, digest, shortestFloats, onRow));
+    if (t.entries.length)
+      await copyLinesInto(
+        clients,
+        `COPY ${tableRef(into.schema, into.table)} (${t.columns.map(quoteIdent).join(', ')}) FROM STDIN`,
+        hashedLines(reader, t, digest, shortestFloats, onRow),
+      );
     for (const client of clients) {
       await client.query(`SET LOCAL client_encoding = 'UTF8'`);
       // Each session checks the rows it wrote (the other's are not visible to it): together, all of them.
@@ -135,7 +147,11 @@ async function loadTable(options: LoadOptions, reader: WebsiteLines, t: RestoreT
     failed = error as Error;
     for (const client of clients) await client.query('ROLLBACK').catch(() => {});
     if (currentSignal()?.aborted || (error instanceof ConsoleError && error.code === 'RESTORE_FAILED')) throw error;
-    throw new ConsoleError('RESTORE_FAILED', `Loading ${t.name} into ${options.handle.target.name} failed: ${(error as Error).message}. Resume the restore once the cause is fixed (its load starts clean), or roll it back.`, { target: t.name, cause: error });
+    throw new ConsoleError(
+      'RESTORE_FAILED',
+      `Loading ${t.name} into ${options.handle.target.name} failed: ${(error as Error).message}. Resume the restore once the cause is fixed (its load starts clean), or roll it back.`,
+      { target: t.name, cause: error },
+    );
   } finally {
     // A session broken mid-COPY must not go back to the pool.
     for (const client of clients) client.release(failed);

@@ -13,7 +13,13 @@ import { websitePredicate, type ScopedTable } from '../moves/tenant-scope.ts';
  * key is among the website's parent rows, loaded before it. (The move's copy checks the same way; this
  * one takes the rows already in the table rather than a source database.)
  */
-export async function assertReferencesResolve(client: pg.ClientBase, catalog: DatabaseCatalog, t: ScopedTable, websiteId: number, what = 'restored'): Promise<void> {
+export async function assertReferencesResolve(
+  client: pg.ClientBase,
+  catalog: DatabaseCatalog,
+  t: ScopedTable,
+  websiteId: number,
+  what = 'restored',
+): Promise<void> {
   const table = catalog.tables.get(t.name);
   if (!table) return;
   for (const fk of table.foreignKeys.filter((k) => foreignKeyKind(catalog, t.name, k) !== 'chain')) {

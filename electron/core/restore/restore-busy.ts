@@ -16,12 +16,22 @@ export async function busyRefusals(ctx: ConsoleContext, request: RestoreRequest,
   if (request.mode === 'side-by-side') {
     const taken = await schemaJob(handle, request.intoSchema!);
     if (taken === undefined) return [];
-    return [{ code: 'SCHEMA_EXISTS', message: `${target} already has a schema named ${request.intoSchema}${taken ? ` (restore job ${taken} made it: shard-console restore drop-schema ${request.intoSchema} drops it)` : ''}. Pick another name.` }];
+    return [
+      {
+        code: 'SCHEMA_EXISTS',
+        message: `${target} already has a schema named ${request.intoSchema}${taken ? ` (restore job ${taken} made it: shard-console restore drop-schema ${request.intoSchema} drops it)` : ''}. Pick another name.`,
+      },
+    ];
   }
   const refusals: Refusal[] = [];
   const primary = ctx.pools.primary();
-  const restores = (await listRestores(primary, 500)).filter(({ record, detail }) => detail.request.websiteId === request.websiteId && ['running', 'failed', 'interrupted'].includes(record.state));
-  const live = await liveJobIds(primary, restores.map((r) => r.record.id));
+  const restores = (await listRestores(primary, 500)).filter(
+    ({ record, detail }) => detail.request.websiteId === request.websiteId && ['running', 'failed', 'interrupted'].includes(record.state),
+  );
+  const live = await liveJobIds(
+    primary,
+    restores.map((r) => r.record.id),
+  );
   for (const { record } of restores) {
     const running = live.has(record.id) || ctx.jobs.isRunning(record.id);
     refusals.push({
@@ -30,13 +40,25 @@ export async function busyRefusals(ctx: ConsoleContext, request: RestoreRequest,
     });
   }
   if (await consoleTableExists(primary, 'move_jobs')) {
-    const moves = await primary.query<{ id: string; state: string }>(`SELECT id, state FROM shard_console.move_jobs WHERE website_id = $1 AND state IN ('planned', 'running', 'failed')`, [request.websiteId]);
+    const moves = await primary.query<{ id: string; state: string }>(
+      `SELECT id, state FROM shard_console.move_jobs WHERE website_id = $1 AND state IN ('planned', 'running', 'failed')`,
+      [request.websiteId],
+    );
     for (const m of moves.rows) {
-      refusals.push({ code: 'JOB_UNFINISHED', message: `Move job ${m.id} of website ${request.websiteId} is ${m.state}: its rows may be on two databases. Finish it (shard-console move resume ${m.id}) or roll it back first.` });
+      refusals.push({
+        code: 'JOB_UNFINISHED',
+        message: `Move job ${m.id} of website ${request.websiteId} is ${m.state}: its rows may be on two databases. Finish it (shard-console move resume ${m.id}) or roll it back first.`,
+      });
     }
   }
   const present = (await handle.query<{ present: boolean }>(`SELECT to_regclass('shard_console.fenced_websites') IS NOT NULL AS present`)).rows[0]!.present;
-  const fenced = present ? (await handle.query<{ job: string }>(`SELECT job_id::text AS job FROM shard_console.fenced_websites WHERE website_id = $1`, [request.websiteId])).rows : [];
-  for (const f of fenced) refusals.push({ code: 'WEBSITE_FENCED', message: `Writes to website ${request.websiteId} on ${target} are fenced by job ${f.job}. Finish or roll back that job first.` });
+  const fenced = present
+    ? (await handle.query<{ job: string }>(`SELECT job_id::text AS job FROM shard_console.fenced_websites WHERE website_id = $1`, [request.websiteId])).rows
+    : [];
+  for (const f of fenced)
+    refusals.push({
+      code: 'WEBSITE_FENCED',
+      message: `Writes to website ${request.websiteId} on ${target} are fenced by job ${f.job}. Finish or roll back that job first.`,
+    });
   return refusals;
 }

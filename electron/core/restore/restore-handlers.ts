@@ -1,7 +1,16 @@
 import type { restoreMethods } from '../../../shared/contract.ts';
 import type { ConsoleContext } from '../console-context.ts';
 import type { HandlersFor } from '../dispatch/handlers.ts';
-import { discardRestore, dropSideSchema, previewRestore, restoreJobsView, restoreJobView, resumeRestore, rollbackRestore, startRestore } from './restore-service.ts';
+import {
+  discardRestore,
+  dropSideSchema,
+  previewRestore,
+  restoreJobsView,
+  restoreJobView,
+  resumeRestore,
+  rollbackRestore,
+  startRestore,
+} from './restore-service.ts';
 
 export function restoreHandlers(ctx: ConsoleContext): HandlersFor<keyof typeof restoreMethods> {
   return {

@@ -51,16 +51,28 @@ export function restoreTitle(request: Pick<RestoreRequest, 'websiteId' | 'mode'>
 }
 
 export async function recordRestore(primary: DatabaseHandle, id: string, startedBy: string, detail: RestoreDetail): Promise<void> {
-  await insertJobRecord(primary, { id, kind: 'restore', title: restoreTitle(detail.request, detail.plan.target), startedBy, params: { ...detail.request }, detail });
+  await insertJobRecord(primary, {
+    id,
+    kind: 'restore',
+    title: restoreTitle(detail.request, detail.plan.target),
+    startedBy,
+    params: { ...detail.request },
+    detail,
+  });
 }
 
-export async function saveDetail(primary: DatabaseHandle, id: string, detail: RestoreDetail, extra: { state?: JobRecord['state']; error?: ErrorInfo | null; finished?: boolean } = {}): Promise<void> {
+export async function saveDetail(
+  primary: DatabaseHandle,
+  id: string,
+  detail: RestoreDetail,
+  extra: { state?: JobRecord['state']; error?: ErrorInfo | null; finished?: boolean } = {},
+): Promise<void> {
   await updateJobRecord(primary, id, { detail, ...extra });
 }
 
 export async function readRestore(primary: DatabaseHandle, id: string): Promise<{ record: JobRecord; detail: RestoreDetail }> {
   const record = await getJobRecord(primary, id);
-  if (!record || record.kind !== 'restore') {
+  if (record?.kind !== 'restore') {
     throw new ConsoleError('JOB_NOT_FOUND', `No restore job ${id}. shard-console restores (or the Jobs page) lists them.`, { target: id });
   }
   return { record, detail: record.detail as RestoreDetail };
@@ -83,7 +95,12 @@ export function mayRollBack(detail: Pick<RestoreDetail, 'request' | 'step' | 'ro
 }
 
 /** Actions valid now: what the UI offers and the API accepts. */
-export function restoreActions(record: Pick<JobRecord, 'state'>, detail: Pick<RestoreDetail, 'request' | 'step' | 'rollbackFrom' | 'discarded'>, here: boolean, live: boolean): RestoreAction[] {
+export function restoreActions(
+  record: Pick<JobRecord, 'state'>,
+  detail: Pick<RestoreDetail, 'request' | 'step' | 'rollbackFrom' | 'discarded'>,
+  here: boolean,
+  live: boolean,
+): RestoreAction[] {
   if (here) return ['stop'];
   if (live || !detail?.request) return [];
   const state = visibleState(record, false);
@@ -91,7 +108,8 @@ export function restoreActions(record: Pick<JobRecord, 'state'>, detail: Pick<Re
     if (detail.rollbackFrom !== null) return ['rollback'];
     return mayRollBack(detail) ? ['resume', 'rollback'] : ['resume'];
   }
-  if (state === 'succeeded' && !detail.discarded) return detail.request.mode === 'replace' ? ['rollback', 'discard'] : detail.request.mode === 'side-by-side' ? ['discard'] : [];
+  if (state === 'succeeded' && !detail.discarded)
+    return detail.request.mode === 'replace' ? ['rollback', 'discard'] : detail.request.mode === 'side-by-side' ? ['discard'] : [];
   return [];
 }
 

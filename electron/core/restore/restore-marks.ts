@@ -34,7 +34,9 @@ export async function restoreSchemas(handle: DatabaseHandle): Promise<Map<string
 
 /** A schema's restore job, null when it is not a restore schema, undefined when there is no such schema. */
 export async function schemaJob(handle: DatabaseHandle, schema: string): Promise<string | null | undefined> {
-  const r = await handle.query<{ comment: string | null }>(`SELECT obj_description(oid, 'pg_namespace') AS comment FROM pg_namespace WHERE nspname = $1`, [schema]);
+  const r = await handle.query<{ comment: string | null }>(`SELECT obj_description(oid, 'pg_namespace') AS comment FROM pg_namespace WHERE nspname = $1`, [
+    schema,
+  ]);
   if (r.rows.length === 0) return undefined;
   return markedJob(r.rows[0]!.comment);
 }

@@ -1,4 +1,3 @@
-import type pg from 'pg';
 import type { RestorePlan, RestorePreflight, RestoreRequest } from '../../../shared/methods/restore-methods.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import type { PgDumpArchive } from '../backups/archive/pg-dump-archive.ts';
@@ -11,7 +10,16 @@ import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { databaseForShard, findWebsite, type WebsiteRow } from '../tenants/website-routing.ts';
 import { copyLines, encodingLiteral, projector } from './copy-lines.ts';
 import { restoreSchemas } from './restore-marks.ts';
-import { askReferences, askTableCollisions, createProbeSql, planProbes, probeCollector, streamSql, type ProbeSession, type TableProbe } from './restore-probes.ts';
+import {
+  askReferences,
+  askTableCollisions,
+  createProbeSql,
+  planProbes,
+  probeCollector,
+  streamSql,
+  type ProbeSession,
+  type TableProbe,
+} from './restore-probes.ts';
 import { busyRefusals } from './restore-busy.ts';
 import { chooseArchive, type ArchiveFingerprint, type ChosenArchive } from './restore-source.ts';
 import { restoreTables, type Refusal, type RestoreTable } from './restore-tables.ts';
@@ -50,9 +58,13 @@ async function placeRestore(ctx: ConsoleContext, request: RestoreRequest): Promi
     throw error;
   }
   const target = request.target ?? home;
-  if (!ctx.pools.has(target)) return { code: 'SHARD_UNKNOWN', message: `No database named "${target}" is configured (configured: ${ctx.pools.targets.map((t) => t.name).join(', ')}).` };
+  if (!ctx.pools.has(target))
+    return { code: 'SHARD_UNKNOWN', message: `No database named "${target}" is configured (configured: ${ctx.pools.targets.map((t) => t.name).join(', ')}).` };
   if (request.mode === 'replace' && target !== home) {
-    return { code: 'TARGET_NOT_HOME', message: `A replace restores into the website's own database, ${home} (its shard_name), not ${target}. Restore side by side on ${target} (--into-schema), or move the website there first.` };
+    return {
+      code: 'TARGET_NOT_HOME',
+      message: `A replace restores into the website's own database, ${home} (its shard_name), not ${target}. Restore side by side on ${target} (--into-schema), or move the website there first.`,
+    };
   }
   return { website, home, target };
 }
@@ -75,14 +87,24 @@ export async function preflightRestore(ctx: ConsoleContext, request: RestoreRequ
     const excluded = new Set((await restoreSchemas(handle)).keys());
     const { tables, refusals, notes } = restoreTables(catalog, chosen.archive, tableRules(ctx), excluded);
     refusals.push(...(await busyRefusals(ctx, request, placed.target)));
-    const live = await rowsOnDatabase(handle, catalog, tables.map((t) => t.scoped), request.websiteId);
+    const live = await rowsOnDatabase(
+      handle,
+      catalog,
+      tables.map((t) => t.scoped),
+      request.websiteId,
+    );
     if (request.mode === 'empty') refusals.push(...(await rowsAnywhere(ctx, request.websiteId, placed.target, live)));
     if (refusals.length) return refused(refusals);
     const counted = await archivePass(handle, catalog, chosen.archive, tables, request);
     if (counted.refusals.length) return refused(counted.refusals);
     if ([...counted.rows.values()].every((n) => n === 0)) {
       const where = chosen.source.database ? `the archive of ${chosen.source.database}` : chosen.source.file;
-      return refused([{ code: 'NOT_IN_ARCHIVE', message: `${where} holds no rows of website ${request.websiteId} (it lived on another database then, or had none yet), so there is nothing to restore. Pick the archive that holds it (backup inspect PATH lists websites per archive).` }]);
+      return refused([
+        {
+          code: 'NOT_IN_ARCHIVE',
+          message: `${where} holds no rows of website ${request.websiteId} (it lived on another database then, or had none yet), so there is nothing to restore. Pick the archive that holds it (backup inspect PATH lists websites per archive).`,
+        },
+      ]);
     }
     const plan = planOf(request, placed, chosen, catalog, tables, counted.rows, live, notes);
     return { result: { ok: true, plan, refusals: [] }, fingerprint: chosen.fingerprint };
@@ -92,7 +114,12 @@ export async function preflightRestore(ctx: ConsoleContext, request: RestoreRequ
 }
 
 /** An empty place: the website's rows on any database (the target's counted already). */
-async function rowsAnywhere(ctx: ConsoleContext, websiteId: number, target: string, onTarget: ReadonlyArray<{ table: string; rows: number }>): Promise<Refusal[]> {
+async function rowsAnywhere(
+  ctx: ConsoleContext,
+  websiteId: number,
+  target: string,
+  onTarget: ReadonlyArray<{ table: string; rows: number }>,
+): Promise<Refusal[]> {
   const elsewhere: string[] = onTarget.filter((r) => r.rows > 0).map((r) => `${target}: ${r.table} (${r.rows})`);
   for (const db of ctx.pools.targets) {
     if (db.name === target) continue;
@@ -100,10 +127,20 @@ async function rowsAnywhere(ctx: ConsoleContext, websiteId: number, target: stri
       const catalog = await ctx.catalog.get(db.name, { refresh: true });
       const handle = ctx.pools.get(db.name);
       const excluded = new Set((await restoreSchemas(handle)).keys());
-      const rows = await rowsOnDatabase(handle, catalog, scopedTables(catalog).filter((t) => !excluded.has(t.table.schema)), websiteId);
+      const rows = await rowsOnDatabase(
+        handle,
+        catalog,
+        scopedTables(catalog).filter((t) => !excluded.has(t.table.schema)),
+        websiteId,
+      );
       for (const r of rows) if (r.rows > 0) elsewhere.push(`${db.name}: ${r.table} (${r.rows})`);
     } catch (error) {
-      return [{ code: 'DATABASE_UNREACHABLE', message: `${db.name} could not be checked for rows of website ${websiteId} (${(error as Error).message}); an empty-place restore needs every database to have none. Bring it back, then restore again.` }];
+      return [
+        {
+          code: 'DATABASE_UNREACHABLE',
+          message: `${db.name} could not be checked for rows of website ${websiteId} (${(error as Error).message}); an empty-place restore needs every database to have none. Bring it back, then restore again.`,
+        },
+      ];
     }
   }
   if (elsewhere.length === 0) return [];
@@ -120,7 +157,13 @@ async function rowsAnywhere(ctx: ConsoleContext, websiteId: number, target: stri
  * every probe (restore-probes.ts), its collisions asked as soon as its table has passed, the references
  * once every table has; in a transaction on the target that is rolled back.
  */
-async function archivePass(handle: DatabaseHandle, catalog: DatabaseCatalog, archive: PgDumpArchive, tables: readonly RestoreTable[], request: RestoreRequest): Promise<{ rows: Map<string, number>; refusals: Refusal[] }> {
+async function archivePass(
+  handle: DatabaseHandle,
+  catalog: DatabaseCatalog,
+  archive: PgDumpArchive,
+  tables: readonly RestoreTable[],
+  request: RestoreRequest,
+): Promise<{ rows: Map<string, number>; refusals: Refusal[] }> {
   const client = await handle.longSession();
   const rows = new Map<string, number>();
   const refusals: Refusal[] = [];
@@ -160,7 +203,9 @@ async function passTable(s: ProbeSession, reader: WebsiteLines, t: RestoreTable,
     }
   }
   await s.client.query(createProbeSql(probe));
-  await s.client.query(`SAVEPOINT restore_stream; SET LOCAL client_encoding = ${encodingLiteral(s.encoding)}; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'`);
+  await s.client.query(
+    `SAVEPOINT restore_stream; SET LOCAL client_encoding = ${encodingLiteral(s.encoding)}; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'`,
+  );
   await copyLines(s.client, streamSql(probe), kept());
   await s.client.query('RELEASE SAVEPOINT restore_stream');
   await s.client.query(`SET LOCAL client_encoding = 'UTF8'`);
@@ -189,7 +234,13 @@ function planOf(
     tables: planned,
     totalArchiveRows: planned.reduce((n, t) => n + t.archiveRows, 0),
     totalLiveRows: planned.reduce((n, t) => n + t.liveRows, 0),
-    materializedViews: request.mode === 'side-by-side' ? [] : [...catalog.views.values()].filter((v) => v.materialized).map((v) => v.name).sort(),
+    materializedViews:
+      request.mode === 'side-by-side'
+        ? []
+        : [...catalog.views.values()]
+            .filter((v) => v.materialized)
+            .map((v) => v.name)
+            .sort(),
     viewRefresh: request.viewRefresh ?? 'concurrently',
     notes,
   };

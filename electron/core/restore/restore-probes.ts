@@ -49,10 +49,7 @@ function uniqueKeys(t: RestoreTable): CatalogIndex[] {
   const parentKey = t.scoped.tenant.chain[0]?.columns ?? null;
   return t.scoped.table.indexes.filter(
     (i) =>
-      i.unique &&
-      !i.columns.includes('(expression)') &&
-      !(ownKey !== null && i.columns.includes(ownKey)) &&
-      !(parentKey !== null && parentKey.every((c) => i.columns.includes(c))),
+      i.unique && !i.columns.includes('(expression)') && !(ownKey !== null && i.columns.includes(ownKey)) && !parentKey?.every((c) => i.columns.includes(c)),
   );
 }
 
@@ -128,7 +125,8 @@ export async function planProbes(client: pg.ClientBase, catalog: DatabaseCatalog
     probes.push({ table: t, index: position, keys, streamed: [...streamed], serverIndexes, references, provides: new Map() });
   }
   for (const p of probes) {
-    for (const r of p.references.filter((x) => x.tenant)) probes.find((x) => x.table.name === r.fk.refTable)!.provides.set(r.fk.refColumns.join('\u0000'), new ByteKeyTable(1024));
+    for (const r of p.references.filter((x) => x.tenant))
+      probes.find((x) => x.table.name === r.fk.refTable)!.provides.set(r.fk.refColumns.join('\u0000'), new ByteKeyTable(1024));
   }
   return probes;
 }
@@ -144,7 +142,9 @@ function integerOf(text: string): number | bigint {
 async function stayingRange(client: pg.ClientBase, catalog: DatabaseCatalog, t: RestoreTable, column: string, websiteId: number): Promise<KeyProbe['range']> {
   const c = `t.${quoteIdent(column)}`;
   const from = `FROM ${tableRef(t.scoped.table.schema, t.scoped.table.table)} t WHERE (${websitePredicate(t.scoped, catalog, websiteId)}) IS NOT TRUE AND ${c} IS NOT NULL`;
-  const r = await client.query<{ lo: string | null; hi: string | null }>(`SELECT (SELECT ${c} ${from} ORDER BY ${c} LIMIT 1)::text AS lo, (SELECT ${c} ${from} ORDER BY ${c} DESC LIMIT 1)::text AS hi`);
+  const r = await client.query<{ lo: string | null; hi: string | null }>(
+    `SELECT (SELECT ${c} ${from} ORDER BY ${c} LIMIT 1)::text AS lo, (SELECT ${c} ${from} ORDER BY ${c} DESC LIMIT 1)::text AS hi`,
+  );
   const { lo, hi } = r.rows[0]!;
   return lo === null || hi === null ? null : { lo: integerOf(lo), hi: integerOf(hi) };
 }
@@ -163,7 +163,11 @@ export function probeCollector(p: TableProbe): (entry: DataEntry, line: Buffer, 
   return (entry, line, start, end) => {
     let f = byEntry.get(entry.dumpId);
     if (!f) {
-      f = { keys: p.keys.map((k) => fieldsOf(entry, k.index.columns)), provides: [...p.provides].map(([cols, table]) => [table, fieldsOf(entry, cols.split('\u0000'))]), refs: p.references.map((r) => fieldsOf(entry, r.fk.columns)) };
+      f = {
+        keys: p.keys.map((k) => fieldsOf(entry, k.index.columns)),
+        provides: [...p.provides].map(([cols, table]) => [table, fieldsOf(entry, cols.split('\u0000'))]),
+        refs: p.references.map((r) => fieldsOf(entry, r.fk.columns)),
+      };
       byEntry.set(entry.dumpId, f);
     }
     for (let i = 0; i < p.keys.length; i++) {
@@ -231,7 +235,12 @@ export async function askTableCollisions(s: ProbeSession, p: TableProbe): Promis
       k.keys = null;
       continue;
     }
-    const found = await heldKeyHits(s, `SELECT ${k.index.columns.map((c) => `t.${quoteIdent(c)}`).join(', ')} FROM ${live} t WHERE ${staying}`, k.index.columns.length, k.keys!);
+    const found = await heldKeyHits(
+      s,
+      `SELECT ${k.index.columns.map((c) => `t.${quoteIdent(c)}`).join(', ')} FROM ${live} t WHERE ${staying}`,
+      k.index.columns.length,
+      k.keys!,
+    );
     k.keys = null;
     if (found.count > 0) refusals.push(collision(s, t.name, k.index, found.count, found.examples));
   }
@@ -293,7 +302,14 @@ export async function askReferences(s: ProbeSession, probes: readonly TableProbe
       const provided = r.tenant ? probes.find((x) => x.table.name === r.fk.refTable)!.provides.get(r.fk.refColumns.join('\u0000'))! : null;
       const open = [...r.values].filter(([value]) => {
         if (!provided) return true;
-        const length = packCopyKey(Buffer.from(value, 'latin1'), 0, Buffer.byteLength(value, 'latin1'), r.fk.columns.map((_, i) => i), key, range);
+        const length = packCopyKey(
+          Buffer.from(value, 'latin1'),
+          0,
+          Buffer.byteLength(value, 'latin1'),
+          r.fk.columns.map((_, i) => i),
+          key,
+          range,
+        );
         return !(length > 0 && provided.find(key, length) >= 0);
       });
       if (open.length === 0) continue;
@@ -304,18 +320,32 @@ export async function askReferences(s: ProbeSession, probes: readonly TableProbe
   return refusals;
 }
 
-async function missingKeys(s: ProbeSession, probes: readonly TableProbe[], p: TableProbe, r: ReferenceProbe, open: Array<[string, number]>): Promise<Refusal | null> {
+async function missingKeys(
+  s: ProbeSession,
+  probes: readonly TableProbe[],
+  p: TableProbe,
+  r: ReferenceProbe,
+  open: Array<[string, number]>,
+): Promise<Refusal | null> {
   const { fk } = r;
   const parent = s.catalog.tables.get(fk.refTable)!;
   const typeOf = (c: string) => p.table.scoped.table.columns.find((x) => x.name === c)!.type;
   const temp = quoteIdent(`restore_refs_${fk.name.slice(0, 40)}`);
-  await s.client.query(`CREATE TEMP TABLE ${temp} (${fk.columns.map((c) => `${quoteIdent(c)} ${typeOf(c)}`).join(', ')}, shard_console_rows int8) ON COMMIT DROP`);
+  await s.client.query(
+    `CREATE TEMP TABLE ${temp} (${fk.columns.map((c) => `${quoteIdent(c)} ${typeOf(c)}`).join(', ')}, shard_console_rows int8) ON COMMIT DROP`,
+  );
   await s.client.query(`SET LOCAL client_encoding = ${encodingLiteral(s.encoding)}; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'`);
-  await copyLines(s.client, `COPY pg_temp.${temp} FROM STDIN`, (async function* () {
-    yield open.map(([value, rows]) => Buffer.from(`${value}\t${rows}`, 'latin1'));
-  })());
+  await copyLines(
+    s.client,
+    `COPY pg_temp.${temp} FROM STDIN`,
+    (async function* () {
+      yield open.map(([value, rows]) => Buffer.from(`${value}\t${rows}`, 'latin1'));
+    })(),
+  );
   await s.client.query(`SET LOCAL client_encoding = 'UTF8'`);
-  const staying = r.tenant ? ` AND (${websitePredicate(probes.find((x) => x.table.name === fk.refTable)!.table.scoped, s.catalog, s.websiteId, 'r')}) IS NOT TRUE` : '';
+  const staying = r.tenant
+    ? ` AND (${websitePredicate(probes.find((x) => x.table.name === fk.refTable)!.table.scoped, s.catalog, s.websiteId, 'r')}) IS NOT TRUE`
+    : '';
   const list = fk.columns.map((c) => `pr.${quoteIdent(c)}`).join(', ');
   const found = await s.client.query<{ rows: string; keys: string; examples: string[] | null }>(
     `SELECT coalesce(sum(pr.shard_console_rows), 0)::int8::text AS rows, count(*)::int8::text AS keys, (array_agg(ROW(${list})::text ORDER BY ${list}))[1:5] AS examples

@@ -33,7 +33,15 @@ export function rollbackSteps(detail: Pick<RestoreDetail, 'request' | 'step' | '
 }
 
 /** Catalogs fresh, the live tenant tables (restore schemas left out), and for a forward run the archive and its tables. */
-async function setUp(ctx: ConsoleContext, lock: pg.PoolClient, jobId: string, detail: RestoreDetail, job: RunningJob | null, forward: boolean, onClose: Array<() => Promise<void>>): Promise<RunState> {
+async function setUp(
+  ctx: ConsoleContext,
+  lock: pg.PoolClient,
+  jobId: string,
+  detail: RestoreDetail,
+  job: RunningJob | null,
+  forward: boolean,
+  onClose: Array<() => Promise<void>>,
+): Promise<RunState> {
   const { plan } = detail;
   const target = ctx.pools.get(plan.target);
   const catalog = await ctx.catalog.get(plan.target, { refresh: true });
@@ -55,7 +63,12 @@ async function setUp(ctx: ConsoleContext, lock: pg.PoolClient, jobId: string, de
   let tables: RunState['tables'] = [];
   if (forward) {
     const found = restoreTables(catalog, await archive(), tableRules(ctx), excluded);
-    if (found.refusals.length) throw new ConsoleError('RESTORE_FAILED', `The live schema changed since the restore was planned: ${found.refusals.map((r) => r.message).join(' ')} Roll the job back.`, { target: jobId });
+    if (found.refusals.length)
+      throw new ConsoleError(
+        'RESTORE_FAILED',
+        `The live schema changed since the restore was planned: ${found.refusals.map((r) => r.message).join(' ')} Roll the job back.`,
+        { target: jobId },
+      );
     tables = found.tables;
   }
   let saving: Promise<void> = Promise.resolve();
@@ -69,7 +82,13 @@ async function setUp(ctx: ConsoleContext, lock: pg.PoolClient, jobId: string, de
  * runs and safe to run again, so a job killed anywhere resumes here. A stop (jobs.stop, Ctrl-C) ends at
  * the next safe point and leaves the job interrupted, resumable.
  */
-export async function runRestoreSteps(ctx: ConsoleContext, lock: pg.PoolClient, jobId: string, job: RunningJob | null, direction: 'forward' | 'rollback'): Promise<void> {
+export async function runRestoreSteps(
+  ctx: ConsoleContext,
+  lock: pg.PoolClient,
+  jobId: string,
+  job: RunningJob | null,
+  direction: 'forward' | 'rollback',
+): Promise<void> {
   const primary = ctx.pools.primary();
   const { detail } = await readRestore(primary, jobId);
   const onClose: Array<() => Promise<void>> = [];
@@ -112,7 +131,13 @@ async function runStep(s: RunState, steps: readonly RestoreStep[], i: number): P
 async function recordFailure(ctx: ConsoleContext, jobId: string, detail: RestoreDetail, error: unknown): Promise<void> {
   const stop = currentSignal();
   const stopped = stop?.aborted === true;
-  const reason = stopped ? (stop!.reason instanceof ConsoleError ? stop!.reason.message : 'Stopped on request.') : error instanceof Error ? error.message : String(error);
+  const reason = stopped
+    ? stop!.reason instanceof ConsoleError
+      ? stop!.reason.message
+      : 'Stopped on request.'
+    : error instanceof Error
+      ? error.message
+      : String(error);
   const info: ErrorInfo = {
     code: stopped ? 'CANCELLED' : error instanceof ConsoleError ? error.code : 'RESTORE_FAILED',
     message: stopped ? `${reason} It stopped during the ${detail.step} step: resume it or roll it back.` : reason,

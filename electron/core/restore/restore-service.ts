@@ -7,7 +7,17 @@ import { liveJobIds, withJobLock } from '../jobs/job-lock.ts';
 import { updateJobRecord } from '../jobs/job-store.ts';
 import { assertWritable } from '../read-only-guard.ts';
 import { dropHeldRows } from './holding-tables.ts';
-import { listRestores, MODE_STEPS, readRestore, recordRestore, restoreActions, restoreTitle, saveDetail, toRestoreJob, type RestoreDetail } from './restore-job-store.ts';
+import {
+  listRestores,
+  MODE_STEPS,
+  readRestore,
+  recordRestore,
+  restoreActions,
+  restoreTitle,
+  saveDetail,
+  toRestoreJob,
+  type RestoreDetail,
+} from './restore-job-store.ts';
 import { restoreSchemas } from './restore-marks.ts';
 import { preflightRestore } from './restore-preflight.ts';
 import { runRestoreSteps } from './restore-runner.ts';
@@ -34,8 +44,13 @@ export async function restoreJobView(ctx: ConsoleContext, jobId: string): Promis
 
 export async function restoreJobsView(ctx: ConsoleContext, options: { websiteId?: number | undefined; limit: number }): Promise<RestoreJob[]> {
   const primary = ctx.pools.primary();
-  const found = (await listRestores(primary, options.websiteId === undefined ? options.limit : 500)).filter((r) => options.websiteId === undefined || r.detail.request.websiteId === options.websiteId);
-  const live = await liveJobIds(primary, found.filter((r) => r.record.state === 'running').map((r) => r.record.id));
+  const found = (await listRestores(primary, options.websiteId === undefined ? options.limit : 500)).filter(
+    (r) => options.websiteId === undefined || r.detail.request.websiteId === options.websiteId,
+  );
+  const live = await liveJobIds(
+    primary,
+    found.filter((r) => r.record.state === 'running').map((r) => r.record.id),
+  );
   return found.slice(0, options.limit).map(({ record, detail }) => toRestoreJob(record, detail, ctx.jobs.isRunning(record.id), live.has(record.id)));
 }
 
@@ -44,10 +59,14 @@ export async function startRestore(ctx: ConsoleContext, request: RestoreRequest,
   assertWritable(ctx, 'Restoring a website');
   const { result, fingerprint } = await preflightRestore(ctx, request);
   if (!result.ok || !result.plan || !fingerprint) {
-    throw new ConsoleError('RESTORE_REFUSED', `Restore of website ${request.websiteId} refused, nothing was changed: ${result.refusals.map((r) => r.message).join(' ')}`, {
-      target: String(request.websiteId),
-      details: { refusals: result.refusals },
-    });
+    throw new ConsoleError(
+      'RESTORE_REFUSED',
+      `Restore of website ${request.websiteId} refused, nothing was changed: ${result.refusals.map((r) => r.message).join(' ')}`,
+      {
+        target: String(request.websiteId),
+        details: { refusals: result.refusals },
+      },
+    );
   }
   const plan = result.plan;
   const jobId = randomUUID();
@@ -65,8 +84,17 @@ export async function startRestore(ctx: ConsoleContext, request: RestoreRequest,
     timings: {},
   };
   const primary = ctx.pools.primary();
-  const details = { mode: request.mode, from: plan.source.file, archive: plan.source.database, target: plan.target, schema: plan.schema, rows: plan.totalArchiveRows };
-  await audited(primary, { action: 'restore.create', target: String(request.websiteId), details: { ...details, job: jobId } }, () => recordRestore(primary, jobId, caller, detail));
+  const details = {
+    mode: request.mode,
+    from: plan.source.file,
+    archive: plan.source.database,
+    target: plan.target,
+    schema: plan.schema,
+    rows: plan.totalArchiveRows,
+  };
+  await audited(primary, { action: 'restore.create', target: String(request.websiteId), details: { ...details, job: jobId } }, () =>
+    recordRestore(primary, jobId, caller, detail),
+  );
   runInBackground(ctx, jobId, caller, 'run', restoreTitle(request, plan.target));
   return restoreJobView(ctx, jobId);
 }
@@ -92,7 +120,11 @@ async function jobFor(ctx: ConsoleContext, jobId: string, action: 'resume' | 'ro
   if (!allowed.includes(action)) {
     const now = toRestoreJob(record, detail, here, live);
     const offered = allowed.length ? ` It offers: ${allowed.join(', ')}.` : '';
-    throw new ConsoleError('ACTION_NOT_ALLOWED', `Restore job ${jobId} is ${live ? 'running' : now.state} at step ${detail.step}, so it cannot be ${action === 'resume' ? 'resumed' : action === 'rollback' ? 'rolled back' : 'discarded'}.${offered}`, { target: jobId });
+    throw new ConsoleError(
+      'ACTION_NOT_ALLOWED',
+      `Restore job ${jobId} is ${live ? 'running' : now.state} at step ${detail.step}, so it cannot be ${action === 'resume' ? 'resumed' : action === 'rollback' ? 'rolled back' : 'discarded'}.${offered}`,
+      { target: jobId },
+    );
   }
   return { detail };
 }
@@ -113,20 +145,27 @@ export async function rollbackRestore(ctx: ConsoleContext, jobId: string, caller
 export async function discardRestore(ctx: ConsoleContext, jobId: string): Promise<RestoreJob> {
   const { detail } = await jobFor(ctx, jobId, 'discard', 'Discarding what a restore kept');
   const primary = ctx.pools.primary();
-  await audited(primary, { action: 'restore.discard', target: jobId, details: { mode: detail.request.mode, target: detail.plan.target, schema: detail.plan.schema } }, () =>
-    withJobLock(primary, jobId, 'Restore job', async () => {
-      const handle = ctx.pools.get(detail.plan.target);
-      if (detail.plan.schema) await dropRestoreSchema(handle, detail.plan.schema, jobId);
-      else await dropHeldRows(handle, jobId);
-      detail.discarded = true;
-      await saveDetail(primary, jobId, detail);
-    }),
+  await audited(
+    primary,
+    { action: 'restore.discard', target: jobId, details: { mode: detail.request.mode, target: detail.plan.target, schema: detail.plan.schema } },
+    () =>
+      withJobLock(primary, jobId, 'Restore job', async () => {
+        const handle = ctx.pools.get(detail.plan.target);
+        if (detail.plan.schema) await dropRestoreSchema(handle, detail.plan.schema, jobId);
+        else await dropHeldRows(handle, jobId);
+        detail.discarded = true;
+        await saveDetail(primary, jobId, detail);
+      }),
   );
   return restoreJobView(ctx, jobId);
 }
 
 /** Drops a side-by-side restore's schema, found on the database named or on whichever database has it. */
-export async function dropSideSchema(ctx: ConsoleContext, schema: string, database: string | undefined): Promise<{ database: string; schema: string; tables: number }> {
+export async function dropSideSchema(
+  ctx: ConsoleContext,
+  schema: string,
+  database: string | undefined,
+): Promise<{ database: string; schema: string; tables: number }> {
   assertWritable(ctx, 'Dropping a restore schema');
   const names = database ? [ctx.pools.get(database).target.name] : ctx.pools.targets.map((t) => t.name);
   const holding: Array<{ name: string; job: string }> = [];
@@ -135,11 +174,20 @@ export async function dropSideSchema(ctx: ConsoleContext, schema: string, databa
     if (job) holding.push({ name, job });
   }
   if (holding.length === 0) {
-    throw new ConsoleError('ACTION_NOT_ALLOWED', `No side-by-side restore schema named ${schema} on ${names.join(', ')}: the console drops only the schemas its restores created (and marked). Check the name (shard-console restores lists them).`, { target: schema });
+    throw new ConsoleError(
+      'ACTION_NOT_ALLOWED',
+      `No side-by-side restore schema named ${schema} on ${names.join(', ')}: the console drops only the schemas its restores created (and marked). Check the name (shard-console restores lists them).`,
+      { target: schema },
+    );
   }
-  if (holding.length > 1) throw new ConsoleError('INVALID_PARAMS', `Restore schemas named ${schema} are on ${holding.map((h) => h.name).join(' and ')}: name the database (--to).`, { target: schema });
+  if (holding.length > 1)
+    throw new ConsoleError('INVALID_PARAMS', `Restore schemas named ${schema} are on ${holding.map((h) => h.name).join(' and ')}: name the database (--to).`, {
+      target: schema,
+    });
   const { name, job } = holding[0]!;
-  const tables = await audited(ctx.pools.primary(), { action: 'restore.drop-schema', target: schema, details: { database: name, job } }, () => dropRestoreSchema(ctx.pools.get(name), schema));
+  const tables = await audited(ctx.pools.primary(), { action: 'restore.drop-schema', target: schema, details: { database: name, job } }, () =>
+    dropRestoreSchema(ctx.pools.get(name), schema),
+  );
   await markSchemaDiscarded(ctx, job);
   return { database: name, schema, tables };
 }

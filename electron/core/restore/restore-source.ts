@@ -42,7 +42,11 @@ export async function chooseArchive(
   const listed = archives.map((a) => a.database).join(', ');
   if (named !== undefined) {
     const ref = archives.find((a) => a.database === named);
-    if (!ref) return { code: 'ARCHIVE_NOT_FOUND', message: `The backup at ${where} has no archive of a database named "${named}" (it has: ${listed}). Name one of those.` };
+    if (!ref)
+      return {
+        code: 'ARCHIVE_NOT_FOUND',
+        message: `The backup at ${where} has no archive of a database named "${named}" (it has: ${listed}). Name one of those.`,
+      };
     return open(where, ref, 'named');
   }
   if (archives.length === 1) return open(where, archives[0]!, 'only');
@@ -60,7 +64,11 @@ export async function chooseArchive(
     }
   }
   if (holding.length === 1) return open(where, holding[0]!, 'reading');
-  if (holding.length === 0) return { code: 'NOT_IN_BACKUP', message: `No archive of the backup at ${where} holds rows of website ${websiteId} (read: ${listed}). Pick a backup from when it had rows.` };
+  if (holding.length === 0)
+    return {
+      code: 'NOT_IN_BACKUP',
+      message: `No archive of the backup at ${where} holds rows of website ${websiteId} (read: ${listed}). Pick a backup from when it had rows.`,
+    };
   return {
     code: 'ARCHIVE_AMBIGUOUS',
     message: `Rows of website ${websiteId} are in several archives of the backup at ${where} (${holding.map((a) => a.database).join(', ')}): a move was half done when it ran. Name the one to restore with --archive.`,
@@ -94,9 +102,13 @@ export async function fingerprintOf(file: string): Promise<ArchiveFingerprint> {
 export async function reopenArchive(source: RestoreSource, planned: ArchiveFingerprint): Promise<PgDumpArchive> {
   const now = await fingerprintOf(source.file).catch(() => null);
   if (now === null || now.bytes !== planned.bytes || now.modifiedMs !== planned.modifiedMs) {
-    throw new ConsoleError('RESTORE_FAILED', `The archive ${source.file} is ${now === null ? 'gone' : 'not the file the restore was planned from (its size or time changed)'}. Put the original back to resume, or roll the job back.`, {
-      target: source.file,
-    });
+    throw new ConsoleError(
+      'RESTORE_FAILED',
+      `The archive ${source.file} is ${now === null ? 'gone' : 'not the file the restore was planned from (its size or time changed)'}. Put the original back to resume, or roll the job back.`,
+      {
+        target: source.file,
+      },
+    );
   }
   return openArchive(source.file);
 }

@@ -57,7 +57,11 @@ async function assertRouting(s: RunState): Promise<void> {
   const r = await s.ctx.pools.primary().query<{ shard: string }>(`SELECT ${SHARD_SQL} AS shard FROM pwb_websites WHERE id = $1`, [websiteOf(s)]);
   const now = r.rows[0]?.shard;
   if (now !== s.detail.plan.routedTo) {
-    throw new ConsoleError('RESTORE_FAILED', `Website ${websiteOf(s)} now routes to "${now ?? '(no pwb_websites row)'}", not "${s.detail.plan.routedTo}": something changed its shard_name during the restore. Roll the job back.`, { target: String(websiteOf(s)) });
+    throw new ConsoleError(
+      'RESTORE_FAILED',
+      `Website ${websiteOf(s)} now routes to "${now ?? '(no pwb_websites row)'}", not "${s.detail.plan.routedTo}": something changed its shard_name during the restore. Roll the job back.`,
+      { target: String(websiteOf(s)) },
+    );
   }
 }
 
@@ -95,7 +99,13 @@ async function load(s: RunState): Promise<void> {
     onProgress: (table, loadedRows, done) => {
       const p = s.detail.progress.find((x) => x.table === table);
       if (p) Object.assign(p, { loadedRows, done });
-      s.job?.progress({ phase: 'load', done: loadedBefore(table) + loadedRows, total, unit: 'rows', message: `${table}: ${loadedRows} of ${p?.archiveRows ?? '?'} rows` });
+      s.job?.progress({
+        phase: 'load',
+        done: loadedBefore(table) + loadedRows,
+        total,
+        unit: 'rows',
+        message: `${table}: ${loadedRows} of ${p?.archiveRows ?? '?'} rows`,
+      });
       if (done || Date.now() - lastSaved > 1000) {
         lastSaved = Date.now();
         void s.save().catch(() => {});
@@ -116,15 +126,34 @@ function verifyTarget(s: RunState) {
 
 async function verify(s: RunState): Promise<void> {
   const opened = await s.archive();
-  const options = { ...verifyTarget(s), tables: s.tables, archiveDigests: s.detail.archiveDigests, openArchive: s.archive, encoding: opened.info.encoding, serverVersion: opened.info.serverVersion };
+  const options = {
+    ...verifyTarget(s),
+    tables: s.tables,
+    archiveDigests: s.detail.archiveDigests,
+    openArchive: s.archive,
+    encoding: opened.info.encoding,
+    serverVersion: opened.info.serverVersion,
+  };
   s.detail.verification = await verifyRestore(options, s.readBack.found ?? {});
   s.detail.verified = s.detail.verification.every((t) => t.ok);
   await s.save();
   const bad = s.detail.verification.filter((t) => !t.ok);
   if (bad.length === 0) return;
-  const parts = bad.map((t) => `${t.table}: ${t.archiveRows} rows in the archive, ${t.targetRows} on ${s.target.target.name}${t.firstDifferences.length ? `, first differences ${t.firstDifferences.join(', ')}` : ''}`);
-  const before = s.detail.request.mode === 'replace' ? 'so the fence stays up (writes to the website are paused)' : s.detail.request.mode === 'empty' ? 'before the switch' : 'in the side schema';
-  throw new ConsoleError('VERIFY_FAILED', `Verification failed, ${before}: ${parts.join('; ')}. Roll the job back (shard-console restore rollback ${s.jobId}) and investigate.`, { target: s.jobId });
+  const parts = bad.map(
+    (t) =>
+      `${t.table}: ${t.archiveRows} rows in the archive, ${t.targetRows} on ${s.target.target.name}${t.firstDifferences.length ? `, first differences ${t.firstDifferences.join(', ')}` : ''}`,
+  );
+  const before =
+    s.detail.request.mode === 'replace'
+      ? 'so the fence stays up (writes to the website are paused)'
+      : s.detail.request.mode === 'empty'
+        ? 'before the switch'
+        : 'in the side schema';
+  throw new ConsoleError(
+    'VERIFY_FAILED',
+    `Verification failed, ${before}: ${parts.join('; ')}. Roll the job back (shard-console restore rollback ${s.jobId}) and investigate.`,
+    { target: s.jobId },
+  );
 }
 
 /**
@@ -138,7 +167,11 @@ async function switchRouting(s: RunState): Promise<void> {
     await s.lock.query(`UPDATE pwb_websites SET shard_name = $3 WHERE id = $1 AND ${SHARD_SQL} = $2 AND ${SHARD_SQL} <> $3`, [websiteOf(s), routedTo, target]);
     const now = await s.lock.query<{ shard: string }>(`SELECT ${SHARD_SQL} AS shard FROM pwb_websites WHERE id = $1`, [websiteOf(s)]);
     if (now.rows[0]?.shard !== target) {
-      throw new ConsoleError('RESTORE_FAILED', `The switch found website ${websiteOf(s)} routed to "${now.rows[0]?.shard ?? '(no pwb_websites row)'}" instead of "${routedTo}"; nothing was switched. Roll the job back.`, { target: String(websiteOf(s)) });
+      throw new ConsoleError(
+        'RESTORE_FAILED',
+        `The switch found website ${websiteOf(s)} routed to "${now.rows[0]?.shard ?? '(no pwb_websites row)'}" instead of "${routedTo}"; nothing was switched. Roll the job back.`,
+        { target: String(websiteOf(s)) },
+      );
     }
     s.detail.step = 'views';
     await s.lock.query(`UPDATE shard_console.jobs SET detail = $2::jsonb, updated_at = now() WHERE id = $1`, [s.jobId, JSON.stringify(s.detail)]);

@@ -30,7 +30,8 @@ export const RESTORE_MARK = 'shard-console restore ';
 function archivedRestoreSchemas(archive: PgDumpArchive): Set<string> {
   const out = new Set<string>();
   for (const e of archive.info.entries) {
-    if (e.desc === 'COMMENT' && e.tag.startsWith('SCHEMA ') && (e.defn ?? '').includes(`'${RESTORE_MARK}`)) out.add(e.tag.slice('SCHEMA '.length).replace(/^"|"$/g, ''));
+    if (e.desc === 'COMMENT' && e.tag.startsWith('SCHEMA ') && (e.defn ?? '').includes(`'${RESTORE_MARK}`))
+      out.add(e.tag.slice('SCHEMA '.length).replace(/^"|"$/g, ''));
   }
   return out;
 }
@@ -40,7 +41,12 @@ function archivedRestoreSchemas(archive: PgDumpArchive): Set<string> {
  * and every reason the archive's rows cannot go into them: a tenant table the live database lacks, an
  * archived column it lacks (or computes), a live column without a default the archive cannot fill.
  */
-export function restoreTables(catalog: DatabaseCatalog, archive: PgDumpArchive, rules: ClassifyOptions, restoreSchemas: ReadonlySet<string>): { tables: RestoreTable[]; refusals: Refusal[]; notes: string[] } {
+export function restoreTables(
+  catalog: DatabaseCatalog,
+  archive: PgDumpArchive,
+  rules: ClassifyOptions,
+  restoreSchemas: ReadonlySet<string>,
+): { tables: RestoreTable[]; refusals: Refusal[]; notes: string[] } {
   const live = scopedTables(catalog).filter((t) => !restoreSchemas.has(t.table.schema));
   const schema = archive.schema();
   const skipped = archivedRestoreSchemas(archive);
@@ -52,7 +58,11 @@ export function restoreTables(catalog: DatabaseCatalog, archive: PgDumpArchive, 
     const table = schema.tables.find((t) => t.name === name)!;
     if (liveNames.has(name) || skipped.has(table.schema) || restoreSchemas.has(table.schema)) continue;
     if (!archive.dataEntries.some((e) => e.table === name || schema.partitionRoots.get(e.table) === name)) continue;
-    refusals.push({ code: 'SCHEMA_MISSING_TABLE', table: name, message: `The archive holds tenant table ${name}, which ${catalog.database} does not have. Create it (apply the migrations the backup had), then restore again.` });
+    refusals.push({
+      code: 'SCHEMA_MISSING_TABLE',
+      table: name,
+      message: `The archive holds tenant table ${name}, which ${catalog.database} does not have. Create it (apply the migrations the backup had), then restore again.`,
+    });
   }
   const tables = live.map((scoped) => {
     const entries = archive.dataEntries.filter((e) => e.table === scoped.name || schema.partitionRoots.get(e.table) === scoped.name);
@@ -72,17 +82,40 @@ function columnRefusals(scoped: ScopedTable, entries: readonly DataEntry[], data
   for (const entry of entries) {
     for (const name of entry.columns) {
       const column = scoped.table.columns.find((c) => c.name === name);
-      if (!column) out.push({ code: 'SCHEMA_MISSING_COLUMN', table, message: `The archive has column ${table}.${name}, which ${database} lacks. Add it (apply the migrations the backup had), then restore again.` });
-      else if (column.generated) out.push({ code: 'SCHEMA_MISSING_COLUMN', table, message: `The archive has values for ${table}.${name}, which ${database} computes (a generated column). Make it a plain column, or restore side by side.` });
+      if (!column)
+        out.push({
+          code: 'SCHEMA_MISSING_COLUMN',
+          table,
+          message: `The archive has column ${table}.${name}, which ${database} lacks. Add it (apply the migrations the backup had), then restore again.`,
+        });
+      else if (column.generated)
+        out.push({
+          code: 'SCHEMA_MISSING_COLUMN',
+          table,
+          message: `The archive has values for ${table}.${name}, which ${database} computes (a generated column). Make it a plain column, or restore side by side.`,
+        });
     }
     for (const column of scoped.table.columns) {
       if (entry.columns.includes(column.name) || column.generated || column.identity || column.default !== null || !column.notNull) continue;
-      out.push({ code: 'SCHEMA_MISSING_VALUE', table, message: `${table}.${column.name} on ${database} is NOT NULL without a default, and the archive has no values for it. Give it a default (or allow NULL), then restore again.` });
+      out.push({
+        code: 'SCHEMA_MISSING_VALUE',
+        table,
+        message: `${table}.${column.name} on ${database} is NOT NULL without a default, and the archive has no values for it. Give it a default (or allow NULL), then restore again.`,
+      });
     }
     const absent = filter.filter((c) => !entry.columns.includes(c));
-    if (absent.length) out.push({ code: 'SCHEMA_MISSING_COLUMN', table, message: `The archive's ${entry.table} lacks ${absent.join(', ')}, which ties its rows to a website on ${database}, so the website's rows cannot be told apart. Restore from a backup made with this schema.` });
+    if (absent.length)
+      out.push({
+        code: 'SCHEMA_MISSING_COLUMN',
+        table,
+        message: `The archive's ${entry.table} lacks ${absent.join(', ')}, which ties its rows to a website on ${database}, so the website's rows cannot be told apart. Restore from a backup made with this schema.`,
+      });
     if (entries.length > 1 && [...entry.columns].sort().join() !== [...entries[0]!.columns].sort().join()) {
-      out.push({ code: 'SCHEMA_MISSING_COLUMN', table, message: `The archive's partitions of ${table} list different columns (${entry.table}); restore them one by one with SQL from a side-by-side restore of each.` });
+      out.push({
+        code: 'SCHEMA_MISSING_COLUMN',
+        table,
+        message: `The archive's partitions of ${table} list different columns (${entry.table}); restore them one by one with SQL from a side-by-side restore of each.`,
+      });
     }
   }
   return out;

@@ -16,13 +16,27 @@ export function sideTable(t: ScopedTable): string {
 }
 
 /** Creates the schema and its tables in one transaction; a rerun finds them (this job's mark) and goes on. */
-export async function createSideSchema(handle: DatabaseHandle, schema: string, jobId: string, websiteId: number, file: string, tables: readonly ScopedTable[]): Promise<void> {
+export async function createSideSchema(
+  handle: DatabaseHandle,
+  schema: string,
+  jobId: string,
+  websiteId: number,
+  file: string,
+  tables: readonly ScopedTable[],
+): Promise<void> {
   const client = await handle.longSession();
   try {
     await client.query('BEGIN');
-    const existing = await client.query<{ comment: string | null }>(`SELECT obj_description(oid, 'pg_namespace') AS comment FROM pg_namespace WHERE nspname = $1`, [schema]);
+    const existing = await client.query<{ comment: string | null }>(
+      `SELECT obj_description(oid, 'pg_namespace') AS comment FROM pg_namespace WHERE nspname = $1`,
+      [schema],
+    );
     if (existing.rows.length && markedJob(existing.rows[0]!.comment) !== jobId) {
-      throw new ConsoleError('RESTORE_FAILED', `${handle.target.name} has a schema named ${schema} that this restore did not create. Roll the job back and restore into another schema.`, { target: schema });
+      throw new ConsoleError(
+        'RESTORE_FAILED',
+        `${handle.target.name} has a schema named ${schema} that this restore did not create. Roll the job back and restore into another schema.`,
+        { target: schema },
+      );
     }
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
     await client.query(`COMMENT ON SCHEMA ${quoteIdent(schema)} IS '${schemaMark(jobId, websiteId, file).replace(/'/g, "''")}'`);
@@ -58,7 +72,11 @@ export async function dropRestoreSchema(handle: DatabaseHandle, schema: string, 
     }
     const owner = markedJob(found.rows[0]!.comment);
     if (owner === null || (jobId !== undefined && owner !== jobId)) {
-      throw new ConsoleError('ACTION_NOT_ALLOWED', `Schema ${schema} on ${handle.target.name} was not created by ${jobId ? `restore job ${jobId}` : 'a side-by-side restore'}, so the console will not drop it. Drop it yourself if you mean to.`, { target: schema });
+      throw new ConsoleError(
+        'ACTION_NOT_ALLOWED',
+        `Schema ${schema} on ${handle.target.name} was not created by ${jobId ? `restore job ${jobId}` : 'a side-by-side restore'}, so the console will not drop it. Drop it yourself if you mean to.`,
+        { target: schema },
+      );
     }
     await client.query(`DROP SCHEMA ${quoteIdent(schema)} CASCADE`);
     await client.query('COMMIT');

@@ -76,10 +76,15 @@ export async function* readBackBatches(handle: DatabaseHandle, select: string, e
 const END_OF_DATA = Buffer.from('\\.\n');
 
 /** The count and hash sum of one table's restored rows, read back from the target. */
-export async function targetDigest(options: Pick<VerifyOptions, 'handle' | 'catalog' | 'websiteId' | 'into' | 'encoding' | 'serverVersion'>, t: RestoreTable): Promise<{ rows: number; hash: string }> {
+export async function targetDigest(
+  options: Pick<VerifyOptions, 'handle' | 'catalog' | 'websiteId' | 'into' | 'encoding' | 'serverVersion'>,
+  t: RestoreTable,
+): Promise<{ rows: number; hash: string }> {
   const comparable = comparableLine(fieldNormalizers(t.types, { shortestFloats: needsShortestFloats(options.serverVersion) }));
   const digest = new RowDigest();
-  if (t.columns.length) for await (const lines of readBackBatches(options.handle, readBackSql(options, t), options.encoding)) for (const line of lines) digest.add(comparable(line));
+  if (t.columns.length)
+    for await (const lines of readBackBatches(options.handle, readBackSql(options, t), options.encoding))
+      for (const line of lines) digest.add(comparable(line));
   return { rows: digest.rows, hash: digest.hash };
 }
 
@@ -88,7 +93,10 @@ export async function targetDigest(options: Pick<VerifyOptions, 'handle' | 'cata
  * committed, see the load step, or read now) against the archive's (taken while loading). A table that
  * differs is read again on both sides to name its first differing primary keys.
  */
-export async function verifyRestore(options: VerifyOptions, known: Readonly<Record<string, { rows: number; hash: string }>> = {}): Promise<TableVerification[]> {
+export async function verifyRestore(
+  options: VerifyOptions,
+  known: Readonly<Record<string, { rows: number; hash: string }>> = {},
+): Promise<TableVerification[]> {
   const results: TableVerification[] = [];
   const shortestFloats = needsShortestFloats(options.serverVersion);
   await runLimited(options.tables, 2, async (t) => {
@@ -96,7 +104,15 @@ export async function verifyRestore(options: VerifyOptions, known: Readonly<Reco
     const archive = options.archiveDigests[t.name] ?? { rows: -1, hash: '(not loaded)' };
     const ok = archive.rows === target.rows && archive.hash === target.hash;
     const differences = ok ? [] : await firstDifferences(options, t, comparableLine(fieldNormalizers(t.types, { shortestFloats })));
-    results.push({ table: t.name, archiveRows: archive.rows, targetRows: target.rows, archiveHash: archive.hash, targetHash: target.hash, ok, firstDifferences: differences });
+    results.push({
+      table: t.name,
+      archiveRows: archive.rows,
+      targetRows: target.rows,
+      archiveHash: archive.hash,
+      targetHash: target.hash,
+      ok,
+      firstDifferences: differences,
+    });
   });
   const order = new Map(options.tables.map((t, i) => [t.name, i]));
   return results.sort((a, b) => order.get(a.table)! - order.get(b.table)!);
@@ -111,11 +127,13 @@ export function readBackAsLoaded(options: Pick<VerifyOptions, 'handle' | 'catalo
   let queue: Promise<void> = Promise.resolve();
   return {
     push(t: RestoreTable): void {
-      queue = queue.then(async () => {
-        found[t.name] = await targetDigest(options, t);
-      }).catch(() => {
-        // read again by the verify step
-      });
+      queue = queue
+        .then(async () => {
+          found[t.name] = await targetDigest(options, t);
+        })
+        .catch(() => {
+          // read again by the verify step
+        });
     },
     async done(): Promise<Record<string, { rows: number; hash: string }>> {
       await queue;

@@ -127,7 +127,10 @@ export class ConsoleSession {
   #startDemo(): Promise<DemoCluster> {
     const start = this.#options.startDemo;
     if (start === undefined) {
-      throw new ConsoleError('CONFIG_NOT_FOUND', 'The embedded demo is not available in this build (its PostgreSQL binaries are missing). Open a profile instead.');
+      throw new ConsoleError(
+        'CONFIG_NOT_FOUND',
+        'The embedded demo is not available in this build (its PostgreSQL binaries are missing). Open a profile instead.',
+      );
     }
     this.#demo ??= start().catch((error: unknown) => {
       this.#demo = null;
@@ -152,9 +155,13 @@ export class ConsoleSession {
 
   #console(method: string): ConsoleContext {
     if (this.#ctx !== null) return this.#ctx;
-    throw new ConsoleError('CONFIG_NOT_FOUND', `No profile is open, so there is no cluster to answer ${method}. Open a profile on the start screen (or start with --profile FILE).`, {
-      target: method,
-    });
+    throw new ConsoleError(
+      'CONFIG_NOT_FOUND',
+      `No profile is open, so there is no cluster to answer ${method}. Open a profile on the start screen (or start with --profile FILE).`,
+      {
+        target: method,
+      },
+    );
   }
 
   #handlersOf(ctx: ConsoleContext): HandlersFor<ConsoleMethodName> {

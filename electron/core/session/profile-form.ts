@@ -50,10 +50,15 @@ export function checkProfileForm(form: ProfileForm): void {
   const names = form.databases.map((d) => d.shard);
   const twice = names.find((n, i) => names.indexOf(n) !== i);
   if (twice !== undefined) {
-    throw new ConsoleError('CONFIG_INVALID', `The profile names the database "${twice}" twice. Give each database its own shard name.`, { details: { shard: twice } });
+    throw new ConsoleError('CONFIG_INVALID', `The profile names the database "${twice}" twice. Give each database its own shard name.`, {
+      details: { shard: twice },
+    });
   }
   if (form.rails === null && !names.includes(PRIMARY_SHARD_NAME)) {
-    throw new ConsoleError('CONFIG_INVALID', `The profile has no primary database. Name one database "${PRIMARY_SHARD_NAME}" (it holds pwb_websites), or import the databases from a database.yml.`);
+    throw new ConsoleError(
+      'CONFIG_INVALID',
+      `The profile has no primary database. Name one database "${PRIMARY_SHARD_NAME}" (it holds pwb_websites), or import the databases from a database.yml.`,
+    );
   }
 }
 
@@ -88,7 +93,11 @@ function passwordField(entry: ConnectionEntry, urlPassword: string | undefined):
   if (reference === undefined) return { kind: 'none' };
   const variable = BARE_REFERENCE.test(reference) ? reference.slice(2, -1) : undefined;
   // The loader refuses a password in clear, so a readable profile only holds references.
-  if (variable === undefined) throw new ConsoleError('CONFIG_INVALID', 'The profile holds a password that is not a ${VAR} reference. Replace it with one (or a passwordSecret) and open the form again.');
+  if (variable === undefined)
+    throw new ConsoleError(
+      'CONFIG_INVALID',
+      'The profile holds a password that is not a ${VAR} reference. Replace it with one (or a passwordSecret) and open the form again.',
+    );
   return { kind: 'env', variable };
 }
 
@@ -97,7 +106,11 @@ function databaseFormOf(shard: string, entry: ConnectionEntry, where: string): D
   const urlPassword = entry.url === undefined ? undefined : locateUrlPassword(entry.url)?.text;
   const port = entry.port ?? fromUrl?.port ?? 5432;
   if (typeof port === 'string' && !/^\d+$/.test(port)) {
-    throw new ConsoleError('CONFIG_INVALID', `${where}: ${shard}.port is "${port}", which the form cannot show as a number. Edit that entry in the file itself.`, { target: where });
+    throw new ConsoleError(
+      'CONFIG_INVALID',
+      `${where}: ${shard}.port is "${port}", which the form cannot show as a number. Edit that entry in the file itself.`,
+      { target: where },
+    );
   }
   const ssl = entry.ssl ?? fromUrl?.ssl ?? false;
   return {

@@ -58,15 +58,25 @@ async function readProfileForm(path: string): Promise<ProfileForm> {
 async function saveProfile(session: ConsoleSession, path: string, form: ProfileForm, overwrite: boolean) {
   const absolute = resolve(path);
   checkProfileForm(form);
-  const typed = [...form.databases, ...(form.queryRole ? [{ shard: QUERY_ROLE_KEY, password: form.queryRole.password }] : [])].filter((d) => d.password.kind === 'typed');
+  const typed = [...form.databases, ...(form.queryRole ? [{ shard: QUERY_ROLE_KEY, password: form.queryRole.password }] : [])].filter(
+    (d) => d.password.kind === 'typed',
+  );
   const names = new Map(typed.map((d) => [d.shard, secretNameFor(form.name, d.shard)]));
   checkProfileFile(profileFileOf(form, names), absolute);
   const store = session.options.secrets as Partial<SecretStore>;
   if (typed.length > 0 && (session.options.secretStorage !== 'keychain' || store.set === undefined)) {
     throw new ConsoleError('CONFIG_INVALID', `${typed.map((d) => d.shard).join(', ')}: ${SECRET_NOTES.none} Nothing was saved.`, { target: absolute });
   }
-  if (!overwrite && (await access(absolute).then(() => true, () => false))) {
-    throw new ConsoleError('ACTION_NOT_ALLOWED', `A file exists at ${absolute}. Save with "Replace it" ticked, or choose another path. Nothing was saved.`, { target: absolute });
+  if (
+    !overwrite &&
+    (await access(absolute).then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    throw new ConsoleError('ACTION_NOT_ALLOWED', `A file exists at ${absolute}. Save with "Replace it" ticked, or choose another path. Nothing was saved.`, {
+      target: absolute,
+    });
   }
   for (const d of typed) if (d.password.kind === 'typed') await store.set!(names.get(d.shard)!, d.password.value);
   await writeProfile(absolute, profileFileOf(form, names));

@@ -14,7 +14,11 @@ export function sameSource(a: ProfileSource, b: ProfileSource): boolean {
   return a.kind === b.kind;
 }
 
-const exists = (path: string) => access(path).then(() => true, () => false);
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 /**
  * The profiles opened in the app, newest first, in one small JSON file of the user's data folder

@@ -17,12 +17,27 @@ async function targetOf(db: DatabaseForm, env: Environment, secrets: SecretReade
   const typed = db.password.kind === 'typed' ? db.password.value : undefined;
   const form = { ...db, password: typed === undefined ? db.password : ({ kind: 'none' } as const) };
   const file = profileFileOf(
-    { name: 'test', databases: [{ ...form, shard: 'default' }], rails: null, tenantKeys: ['website_id'], globalTables: [], readOnly: true, backupDir: null, migrationsDir: null, pgDump: {}, queryRole: null },
+    {
+      name: 'test',
+      databases: [{ ...form, shard: 'default' }],
+      rails: null,
+      tenantKeys: ['website_id'],
+      globalTables: [],
+      readOnly: true,
+      backupDir: null,
+      migrationsDir: null,
+      pgDump: {},
+      queryRole: null,
+    },
     new Map(),
   );
   const where = { file: 'the profile form', entry: db.shard };
   const parts = await resolveConnectionEntry(file.primary!, { ...where, env, secrets });
-  return buildDatabaseTarget(typed === undefined ? parts : { ...parts, password: typed }, { name: db.shard, origin: `the profile form: ${db.shard}`, ...where }, env);
+  return buildDatabaseTarget(
+    typed === undefined ? parts : { ...parts, password: typed },
+    { name: db.shard, origin: `the profile form: ${db.shard}`, ...where },
+    env,
+  );
 }
 
 /**

@@ -30,7 +30,12 @@ export async function shardSizes(ctx: ConsoleContext, database?: string, job?: P
   const targets = database ? [ctx.pools.get(database).target] : ctx.pools.targets;
   const primary = ctx.pools.primary();
   // Snapshots first: on first use this creates the console's own tables, which the primary's size must include.
-  const snapshots = await settle(readSnapshots(primary, targets.map((t) => t.name)));
+  const snapshots = await settle(
+    readSnapshots(
+      primary,
+      targets.map((t) => t.name),
+    ),
+  );
   const [readings, websites] = await Promise.all([readAllSizes(ctx, targets, job), settle(websitesPerShard(ctx))]);
   // Stopped: the databases' "errors" are the cancelled statements, not an answer.
   stopIfRequested();

@@ -34,7 +34,10 @@ function latestSnapshots(databases: readonly string[]) {
       's.taken_at',
       's.size_bytes',
       's.table_bytes',
-      eb.fn.agg<number>('row_number').over((over) => over.partitionBy('s.database').orderBy('s.taken_at', 'desc')).as('rn'),
+      eb.fn
+        .agg<number>('row_number')
+        .over((over) => over.partitionBy('s.database').orderBy('s.taken_at', 'desc'))
+        .as('rn'),
     ])
     .where((eb) => eb('s.database', '=', eb.fn.any(sql<string[]>`${databases}::text[]`)));
 }
@@ -98,7 +101,10 @@ export async function recordSnapshots(primary: DatabaseHandle, readings: readonl
   const client = await primary.pool.connect();
   try {
     await client.query('BEGIN');
-    await runQuery(client, consoleTables.selectNoFrom((eb) => eb.fn('pg_advisory_xact_lock', [eb.val(SNAPSHOT_LOCK_KEY)]).as('locked')));
+    await runQuery(
+      client,
+      consoleTables.selectNoFrom((eb) => eb.fn('pg_advisory_xact_lock', [eb.val(SNAPSHOT_LOCK_KEY)]).as('locked')),
+    );
     const stored = await runQuery(client, insertDueSnapshots(readings));
     await client.query('COMMIT');
     return stored.map((r) => r.database);

@@ -24,7 +24,12 @@ function readSizes(handle: DatabaseHandle) {
     .leftJoin('pg_catalog.pg_stat_all_tables as s', 's.relid', 'c.oid')
     .select((eb) => {
       const toast = eb.fn.coalesce(eb.fn<number>('pg_total_relation_size', [eb.fn('nullif', ['c.reltoastrelid', eb.lit(0)])]), eb.lit(0));
-      const rows = eb.case().when('c.reltuples', '>=', 0).then(eb.ref('c.reltuples')).else(sql<number>`coalesce(${eb.ref('s.n_live_tup')}, 0)`).end();
+      const rows = eb
+        .case()
+        .when('c.reltuples', '>=', 0)
+        .then(eb.ref('c.reltuples'))
+        .else(sql<number>`coalesce(${eb.ref('s.n_live_tup')}, 0)`)
+        .end();
       return [
         'n.nspname as schema',
         'c.relname as name',

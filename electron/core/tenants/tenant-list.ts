@@ -20,11 +20,7 @@ export async function listTenants(ctx: ConsoleContext, params: ParsedParams<'ten
     const pattern = likePattern(search);
     const id = /^\d{1,10}$/.test(search) ? Number(search) : null;
     where = where.where((eb) =>
-      eb.or([
-        ...(id !== null && id <= 2_147_483_647 ? [eb('id', '=', id)] : []),
-        eb('subdomain', 'ilike', pattern),
-        eb('custom_domain', 'ilike', pattern),
-      ]),
+      eb.or([...(id !== null && id <= 2_147_483_647 ? [eb('id', '=', id)] : []), eb('subdomain', 'ilike', pattern), eb('custom_domain', 'ilike', pattern)]),
     );
   }
   if (params.shard) {

@@ -138,13 +138,26 @@ const httpTransport: Transport = {
       ...(callId ? { 'X-Call-Id': callId } : {}),
     });
     const cancel = () => {
-      if (callId) void fetch(`/cancel/${callId}`, { method: 'POST', headers: authorizedHeaders({ 'Content-Type': 'application/json' }), body: '{}', credentials: 'omit' }).catch(() => {});
+      if (callId)
+        void fetch(`/cancel/${callId}`, {
+          method: 'POST',
+          headers: authorizedHeaders({ 'Content-Type': 'application/json' }),
+          body: '{}',
+          credentials: 'omit',
+        }).catch(() => {});
     };
     options.signal?.addEventListener('abort', cancel, { once: true });
     try {
       let response: Response;
       try {
-        response = await fetch(`/rpc/${encodeURIComponent(method)}`, { method: 'POST', headers, body: JSON.stringify(params), credentials: 'omit', cache: 'no-store', signal: options.signal ?? null });
+        response = await fetch(`/rpc/${encodeURIComponent(method)}`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify(params),
+          credentials: 'omit',
+          cache: 'no-store',
+          signal: options.signal ?? null,
+        });
       } catch (cause) {
         if (options.signal?.aborted) return cancelledEnvelope(method);
         throw new TransportError(method, 'The console server did not answer. Is `shard-console serve` still running?', { cause });

@@ -10,7 +10,11 @@ const LIST_POLL_MS = 2000;
 /** Every move job; read again on every visit (a job may have started elsewhere) and every 2 s while one runs. */
 export function useMoveList() {
   const list = useQuery('moves.list', {});
-  usePolling(list.refetch, (list.data?.jobs ?? []).some((j) => shouldPoll(j)), LIST_POLL_MS);
+  usePolling(
+    list.refetch,
+    (list.data?.jobs ?? []).some((j) => shouldPoll(j)),
+    LIST_POLL_MS,
+  );
   useEffect(() => list.refetch(), []);
   return list;
 }

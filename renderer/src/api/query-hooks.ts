@@ -60,34 +60,47 @@ export function useQueryRun(onFinished?: () => void): QueryRunner {
     [],
   );
 
-  const follow = useCallback((work: (signal: AbortSignal, onEvent: (event: Parameters<typeof applyQueryEvent>[1]) => void) => Promise<MethodResult<'query.run'>>) => {
-    controller.current?.abort();
-    const mine = new AbortController();
-    controller.current = mine;
-    const onEvent = (event: Parameters<typeof applyQueryEvent>[1]) => {
-      if (controller.current === mine) setState((s) => (s.results === null ? s : { ...s, results: applyQueryEvent(s.results, event) }));
-    };
-    work(mine.signal, onEvent).then(
-      (result) => controller.current === mine && setState((s) => ({ ...s, runId: result.runId, busy: null })),
-      (error: unknown) => {
-        if (controller.current !== mine) return;
-        const cancelled = mine.signal.aborted || isCancelled(error);
-        setState((s) => ({ ...s, busy: null, cancelled, error: cancelled ? null : error, results: s.results === null ? null : cancelRun(s.results) }));
-      },
-    ).finally(() => finished.current?.());
-  }, []);
+  const follow = useCallback(
+    (work: (signal: AbortSignal, onEvent: (event: Parameters<typeof applyQueryEvent>[1]) => void) => Promise<MethodResult<'query.run'>>) => {
+      controller.current?.abort();
+      const mine = new AbortController();
+      controller.current = mine;
+      const onEvent = (event: Parameters<typeof applyQueryEvent>[1]) => {
+        if (controller.current === mine) setState((s) => (s.results === null ? s : { ...s, results: applyQueryEvent(s.results, event) }));
+      };
+      work(mine.signal, onEvent)
+        .then(
+          (result) => controller.current === mine && setState((s) => ({ ...s, runId: result.runId, busy: null })),
+          (error: unknown) => {
+            if (controller.current !== mine) return;
+            const cancelled = mine.signal.aborted || isCancelled(error);
+            setState((s) => ({ ...s, busy: null, cancelled, error: cancelled ? null : error, results: s.results === null ? null : cancelRun(s.results) }));
+          },
+        )
+        .finally(() => finished.current?.());
+    },
+    [],
+  );
 
-  const run = useCallback<QueryRunner['run']>((sql, target, limit, expected) => {
-    setState({ results: startRun(expected), runId: null, busy: 'run', error: null, cancelled: false });
-    follow((signal, onEvent) => call('query.run', { sql, target, limit, session: querySession() }, { signal, onEvent }));
-  }, [follow]);
+  const run = useCallback<QueryRunner['run']>(
+    (sql, target, limit, expected) => {
+      setState({ results: startRun(expected), runId: null, busy: 'run', error: null, cancelled: false });
+      follow((signal, onEvent) => call('query.run', { sql, target, limit, session: querySession() }, { signal, onEvent }));
+    },
+    [follow],
+  );
 
-  const fetchMore = useCallback<QueryRunner['fetchMore']>((limit, databases) => {
-    setState((s) => (s.runId === null || s.results === null ? s : { ...s, busy: 'fetch', error: null, cancelled: false, results: startFetch(s.results, databases) }));
-    const runId = state.runId;
-    if (runId === null) return;
-    follow((signal, onEvent) => call('query.fetchMore', { runId, databases: [...databases], limit, session: querySession() }, { signal, onEvent }));
-  }, [follow, state.runId]);
+  const fetchMore = useCallback<QueryRunner['fetchMore']>(
+    (limit, databases) => {
+      setState((s) =>
+        s.runId === null || s.results === null ? s : { ...s, busy: 'fetch', error: null, cancelled: false, results: startFetch(s.results, databases) },
+      );
+      const runId = state.runId;
+      if (runId === null) return;
+      follow((signal, onEvent) => call('query.fetchMore', { runId, databases: [...databases], limit, session: querySession() }, { signal, onEvent }));
+    },
+    [follow, state.runId],
+  );
 
   const cancel = useCallback(() => controller.current?.abort(), []);
   return { ...state, run, fetchMore, cancel };
@@ -112,10 +125,12 @@ export function useExplain() {
     const mine = new AbortController();
     controller.current = mine;
     setState({ plans: [], analyze, running: true, error: null, order });
-    const onEvent = (event: { plan: DatabasePlan }) => setState((s) => (s === null || controller.current !== mine ? s : { ...s, plans: [...s.plans.filter((p) => p.name !== event.plan.name), event.plan] }));
+    const onEvent = (event: { plan: DatabasePlan }) =>
+      setState((s) => (s === null || controller.current !== mine ? s : { ...s, plans: [...s.plans.filter((p) => p.name !== event.plan.name), event.plan] }));
     call('query.explain', { sql, target, analyze }, { signal: mine.signal, onEvent }).then(
       (result) => controller.current === mine && setState((s) => s && { ...s, plans: result.databases, running: false }),
-      (error: unknown) => controller.current === mine && setState((s) => s && { ...s, running: false, error: mine.signal.aborted || isCancelled(error) ? null : error }),
+      (error: unknown) =>
+        controller.current === mine && setState((s) => s && { ...s, running: false, error: mine.signal.aborted || isCancelled(error) ? null : error }),
     );
   }, []);
   const cancel = useCallback(() => controller.current?.abort(), []);
@@ -166,14 +181,20 @@ export function useFileExport() {
 export function useQueryLibrary() {
   const library = useQuery('query.history', {});
   const reload = library.refetch;
-  const save = useCallback(async (name: string, sql: string, target: QueryTargetParam | undefined) => {
-    await call('query.save', target === undefined ? { name, sql } : { name, sql, target });
-    reload();
-  }, [reload]);
-  const remove = useCallback(async (name: string) => {
-    await call('query.deleteSaved', { name });
-    reload();
-  }, [reload]);
+  const save = useCallback(
+    async (name: string, sql: string, target: QueryTargetParam | undefined) => {
+      await call('query.save', target === undefined ? { name, sql } : { name, sql, target });
+      reload();
+    },
+    [reload],
+  );
+  const remove = useCallback(
+    async (name: string) => {
+      await call('query.deleteSaved', { name });
+      reload();
+    },
+    [reload],
+  );
   const clearHistory = useCallback(async () => {
     await call('query.clearHistory', {});
     reload();

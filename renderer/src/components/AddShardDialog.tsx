@@ -42,7 +42,8 @@ export function AddShardDialog({ open, onClose, onAdded }: { open: boolean; onCl
         <>
           <p>
             Added <strong>{result.name}</strong> ({result.host}:{result.port}/{result.database}) to {result.profile}:{' '}
-            {result.created ? 'created the database, ' : ''}applied {result.applied.length} tenant migrations, and moved {result.sequences.length} sequences to their own id range.
+            {result.created ? 'created the database, ' : ''}applied {result.applied.length} tenant migrations, and moved {result.sequences.length} sequences to
+            their own id range.
           </p>
           <div className="modal__actions">
             <button type="button" className="button button--primary" onClick={close}>
@@ -57,11 +58,20 @@ export function AddShardDialog({ open, onClose, onAdded }: { open: boolean; onCl
             <input className="input" value={name} onChange={(e) => setName(e.target.value)} placeholder="shard_3" required pattern="[A-Za-z_][A-Za-z0-9_]*" />
           </label>
           <label className="field">
-            <span className="field__label">Connection URL; a password only as a ${'{'}VAR{'}'} reference</span>
-            <input className="input mono" value={url} onChange={(e) => setUrl(e.target.value)} placeholder="postgres://pwb:${PWB_SHARD_PASSWORD}@db-shard-3:5432/pwb_shard_3" required />
+            <span className="field__label">
+              Connection URL; a password only as a ${'{'}VAR{'}'} reference
+            </span>
+            <input
+              className="input mono"
+              value={url}
+              onChange={(e) => setUrl(e.target.value)}
+              placeholder="postgres://pwb:${PWB_SHARD_PASSWORD}@db-shard-3:5432/pwb_shard_3"
+              required
+            />
           </label>
           <p className="muted">
-            Creates the database when the server allows it, applies the tenant migrations, gives its sequences an id range of their own and writes it into the profile.
+            Creates the database when the server allows it, applies the tenant migrations, gives its sequences an id range of their own and writes it into the
+            profile.
           </p>
           {error !== undefined && <ErrorPanel error={error} />}
           <div className="modal__actions">

@@ -2,12 +2,25 @@ import type { JobProgressEvent } from '../../../shared/contract.ts';
 import { progressView } from '../view/job-list.ts';
 
 /** A job's progress: a bar (indeterminate while the total is unknown), how far, how fast, how long still. */
-export function JobProgressBar({ event, earlier, label }: { event: JobProgressEvent | null; earlier?: { event: JobProgressEvent; at: number } | null; label: string }) {
+export function JobProgressBar({
+  event,
+  earlier,
+  label,
+}: {
+  event: JobProgressEvent | null;
+  earlier?: { event: JobProgressEvent; at: number } | null;
+  label: string;
+}) {
   const view = progressView(event, earlier ?? undefined);
   if (view === null) return <span className="muted">—</span>;
   return (
     <div className="job-progress" data-testid="job-progress" data-done={event?.done} data-total={event?.total ?? ''}>
-      <progress className="move-bar" max={100} value={view.percent ?? undefined} aria-label={`${label}: ${view.percent === null ? 'in progress' : `${view.percent}%`}`} />
+      <progress
+        className="move-bar"
+        max={100}
+        value={view.percent ?? undefined}
+        aria-label={`${label}: ${view.percent === null ? 'in progress' : `${view.percent}%`}`}
+      />
       <span className="job-progress__text">
         {view.label}
         {view.rateLabel !== '—' && ` · ${view.rateLabel}`}

@@ -35,7 +35,14 @@ export function Layout({ route, children }: { route: Route; children: ReactNode 
   }, [page]);
   return (
     <div className="shell">
-      <a className="skip-link" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>
+      <a
+        className="skip-link"
+        href="#main"
+        onClick={(e) => {
+          e.preventDefault();
+          document.getElementById('main')?.focus();
+        }}
+      >
         Skip to content
       </a>
       <nav className="sidebar" aria-label="Main">
@@ -48,7 +55,12 @@ export function Layout({ route, children }: { route: Route; children: ReactNode 
                 {session.data.profile}
               </span>
               {session.data.readOnly && <span className="badge badge--muted">read-only</span>}
-              <a className="sidebar__switch" href="#/profiles" aria-current={route.name === 'profiles' || route.name === 'profile-form' ? 'page' : undefined} data-testid="switch-profile">
+              <a
+                className="sidebar__switch"
+                href="#/profiles"
+                aria-current={route.name === 'profiles' || route.name === 'profile-form' ? 'page' : undefined}
+                data-testid="switch-profile"
+              >
                 Switch profile…
               </a>
             </>

@@ -44,7 +44,13 @@ export function MigrationMatrixTable({ matrix }: { matrix: MigrationMatrix }) {
                 <td>{row.name}</td>
                 <td>{row.set ?? '?'}</td>
                 {row.cells.map((cell, i) => (
-                  <td key={matrix.databases[i]} className={`matrix-cell matrix-cell--${cell.state}`} data-database={matrix.databases[i]} data-state={cell.state} title={cell.title}>
+                  <td
+                    key={matrix.databases[i]}
+                    className={`matrix-cell matrix-cell--${cell.state}`}
+                    data-database={matrix.databases[i]}
+                    data-state={cell.state}
+                    title={cell.title}
+                  >
                     {cell.label}
                   </td>
                 ))}

@@ -5,7 +5,19 @@ import type { ReactNode } from 'react';
  * A native modal <dialog>: focus is trapped and Escape closes it without any code of ours; `open`
  * drives showModal/close so React state stays the one source of truth.
  */
-export function ModalDialog({ open, title, onClose, children, testId }: { open: boolean; title: string; onClose: () => void; children: ReactNode; testId?: string }) {
+export function ModalDialog({
+  open,
+  title,
+  onClose,
+  children,
+  testId,
+}: {
+  open: boolean;
+  title: string;
+  onClose: () => void;
+  children: ReactNode;
+  testId?: string;
+}) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const dialog = ref.current;

@@ -7,17 +7,23 @@ export function MovePlanTable({ plan }: { plan: MovePlan }) {
   return (
     <div className="move-plan" data-testid="move-plan">
       <p>
-        <strong>{view.totalRowsLabel}</strong> rows ({view.totalBytesLabel}) in {view.rows.length} tables, in {view.levels} FK level{view.levels === 1 ? '' : 's'}: a table copies
-        once the tables it references are in, several at once.
+        <strong>{view.totalRowsLabel}</strong> rows ({view.totalBytesLabel}) in {view.rows.length} tables, in {view.levels} FK level
+        {view.levels === 1 ? '' : 's'}: a table copies once the tables it references are in, several at once.
       </p>
       <div className="table-scroll move-plan__tables" tabIndex={0} role="region" aria-label="Tables to copy">
         <table className="table">
           <thead>
             <tr>
-              <th scope="col" className="num">Level</th>
+              <th scope="col" className="num">
+                Level
+              </th>
               <th scope="col">Table</th>
-              <th scope="col" className="num">Rows</th>
-              <th scope="col" className="num">Size</th>
+              <th scope="col" className="num">
+                Rows
+              </th>
+              <th scope="col" className="num">
+                Size
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -41,9 +47,19 @@ export function MovePlanTable({ plan }: { plan: MovePlan }) {
         </table>
       </div>
       <p className="muted" data-testid="move-plan-views">
-        {view.materializedViews.length === 0
-          ? 'No materialized views to refresh.'
-          : <>Materialized views refreshed on both databases (how: next step): {view.materializedViews.map((v, i) => <span key={v}>{i > 0 && ', '}<code>{v}</code></span>)}</>}
+        {view.materializedViews.length === 0 ? (
+          'No materialized views to refresh.'
+        ) : (
+          <>
+            Materialized views refreshed on both databases (how: next step):{' '}
+            {view.materializedViews.map((v, i) => (
+              <span key={v}>
+                {i > 0 && ', '}
+                <code>{v}</code>
+              </span>
+            ))}
+          </>
+        )}
       </p>
     </div>
   );

@@ -12,10 +12,18 @@ export function MoveProgress({ job, history }: { job: MoveJob; history: Progress
         <thead>
           <tr>
             <th scope="col">Table</th>
-            <th scope="col" className="progress-col">Progress</th>
-            <th scope="col" className="num">Rows copied / total</th>
-            <th scope="col" className="num">Speed</th>
-            <th scope="col" className="num">Time left</th>
+            <th scope="col" className="progress-col">
+              Progress
+            </th>
+            <th scope="col" className="num">
+              Rows copied / total
+            </th>
+            <th scope="col" className="num">
+              Speed
+            </th>
+            <th scope="col" className="num">
+              Time left
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -33,7 +41,13 @@ export function MoveProgress({ job, history }: { job: MoveJob; history: Progress
 
 function ProgressRow({ row, total = false }: { row: TableProgressView; total?: boolean }) {
   return (
-    <tr data-testid={total ? 'move-progress-total' : 'move-progress-row'} data-table={total ? undefined : row.table} data-done={row.done} data-copied={row.copiedRows} data-total={row.totalRows}>
+    <tr
+      data-testid={total ? 'move-progress-total' : 'move-progress-row'}
+      data-table={total ? undefined : row.table}
+      data-done={row.done}
+      data-copied={row.copiedRows}
+      data-total={row.totalRows}
+    >
       <th scope="row" className={total ? undefined : 'mono'}>
         {row.table}
       </th>

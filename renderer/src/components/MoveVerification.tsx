@@ -27,8 +27,12 @@ export function MoveVerification({ job }: { job: MoveJob }) {
           <thead>
             <tr>
               <th scope="col">Table</th>
-              <th scope="col" className="num">Rows on {job.source}</th>
-              <th scope="col" className="num">Rows on {job.target}</th>
+              <th scope="col" className="num">
+                Rows on {job.source}
+              </th>
+              <th scope="col" className="num">
+                Rows on {job.target}
+              </th>
               <th scope="col">Hash on {job.source}</th>
               <th scope="col">Hash on {job.target}</th>
               <th scope="col">Result</th>

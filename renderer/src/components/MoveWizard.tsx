@@ -98,7 +98,15 @@ function MoveWizard({ website, onCancel }: { website: Website; onCancel: () => v
         />
       )}
       {step === 2 && outcome?.kind === 'plan' && target !== null && (
-        <ConfirmStep website={website} target={target} rows={outcome.plan.totalRows} views={outcome.plan.materializedViews} onBack={() => setStep(1)} onCancel={onCancel} headingRef={headingRef} />
+        <ConfirmStep
+          website={website}
+          target={target}
+          rows={outcome.plan.totalRows}
+          views={outcome.plan.materializedViews}
+          onBack={() => setStep(1)}
+          onCancel={onCancel}
+          headingRef={headingRef}
+        />
       )}
     </div>
   );

@@ -61,12 +61,29 @@ export function SizeTrendChart({ points, names, title }: { points: TrendPoint[];
           <ResponsiveContainer width="100%" height="100%">
             <LineChart data={points} margin={{ top: 8, right: 24, bottom: 4, left: 4 }}>
               <CartesianGrid stroke="#e3e7ee" />
-              <XAxis dataKey="t" type="number" scale="time" domain={['dataMin', 'dataMax']} tickFormatter={(t: number) => timeTick(t)} stroke={AXIS} fontSize={12} />
+              <XAxis
+                dataKey="t"
+                type="number"
+                scale="time"
+                domain={['dataMin', 'dataMax']}
+                tickFormatter={(t: number) => timeTick(t)}
+                stroke={AXIS}
+                fontSize={12}
+              />
               <YAxis tickFormatter={bytesTick} width={80} stroke={AXIS} fontSize={12} domain={trendDomain(points, names)} allowDataOverflow={false} />
               <Tooltip labelFormatter={(t) => new Date(Number(t)).toLocaleString()} formatter={(v, name) => [formatBytes(Number(v)), String(name)]} />
               {names.length > 1 && <Legend wrapperStyle={{ fontSize: 12 }} />}
               {names.map((name, i) => (
-                <Line key={name} type="monotone" dataKey={name} stroke={LINE_COLORS[i % LINE_COLORS.length]} strokeWidth={2} dot={{ r: 3 }} connectNulls isAnimationActive={false} />
+                <Line
+                  key={name}
+                  type="monotone"
+                  dataKey={name}
+                  stroke={LINE_COLORS[i % LINE_COLORS.length]}
+                  strokeWidth={2}
+                  dot={{ r: 3 }}
+                  connectNulls
+                  isAnimationActive={false}
+                />
               ))}
             </LineChart>
           </ResponsiveContainer>

@@ -82,7 +82,10 @@ export function TenantGrid() {
           {total === null && state.error === undefined ? (
             <Loading label="Loading websites…" />
           ) : total === 0 ? (
-            <p className="grid__empty">No website matches{search !== '' ? ` “${search}”` : ''}{shard !== null ? ` on ${shard}` : ''}.</p>
+            <p className="grid__empty">
+              No website matches{search !== '' ? ` “${search}”` : ''}
+              {shard !== null ? ` on ${shard}` : ''}.
+            </p>
           ) : (
             <div className="grid__body" style={{ height: virtualizer.getTotalSize() }}>
               {items.map((item) => (

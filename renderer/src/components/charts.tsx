@@ -37,7 +37,11 @@ export function HorizontalBarChart({ title, bars, unit, labelWidth = 120 }: Hori
               <XAxis type="number" tickFormatter={(v: number) => format(v)} stroke={COLORS.muted} fontSize={12} allowDecimals={false} />
               <YAxis type="category" dataKey="label" width={labelWidth} stroke={COLORS.muted} fontSize={12} interval={0} />
               <Tooltip formatter={(v) => [format(Number(v)), unit === 'bytes' ? 'size' : 'websites']} cursor={{ fill: '#eef2f8' }} />
-              <Bar dataKey="value" isAnimationActive={false} label={{ position: 'right', fontSize: 12, fill: '#333c4e', formatter: (v: unknown) => format(Number(v)) }}>
+              <Bar
+                dataKey="value"
+                isAnimationActive={false}
+                label={{ position: 'right', fontSize: 12, fill: '#333c4e', formatter: (v: unknown) => format(Number(v)) }}
+              >
                 {bars.map((bar) => (
                   <Cell key={bar.label} fill={bar.bad ? COLORS.bad : COLORS.primary} />
                 ))}

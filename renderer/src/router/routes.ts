@@ -105,7 +105,9 @@ export function routeHref(route: Route): string {
 }
 
 /** Which nav entry a route belongs to. */
-export function navSection(route: Route): 'overview' | 'tenants' | 'migrations' | 'drift' | 'shards' | 'doctor' | 'moves' | 'jobs' | 'backups' | 'query' | null {
+export function navSection(
+  route: Route,
+): 'overview' | 'tenants' | 'migrations' | 'drift' | 'shards' | 'doctor' | 'moves' | 'jobs' | 'backups' | 'query' | null {
   if (route.name === 'query') return 'query';
   if (route.name === 'jobs' || route.name === 'restore') return 'jobs';
   if (route.name === 'backups') return 'backups';

@@ -22,7 +22,15 @@ export function Backups({ open }: { open: string | null }) {
     setVerifyError(undefined);
     try {
       const result = await call('backup.verify', { path: target });
-      if (!result.ok) setVerifyError(new Error(result.files.filter((f) => !f.ok).map((f) => `${f.name}: ${f.message}`).join(' ')));
+      if (!result.ok)
+        setVerifyError(
+          new Error(
+            result.files
+              .filter((f) => !f.ok)
+              .map((f) => `${f.name}: ${f.message}`)
+              .join(' '),
+          ),
+        );
     } catch (e) {
       setVerifyError(e);
     } finally {
@@ -44,7 +52,11 @@ export function Backups({ open }: { open: string | null }) {
         <h2 className="card__title">In {list.data ? <code>{list.data.dir}</code> : 'the backup folder'}</h2>
         {list.error !== undefined && <ErrorPanel error={list.error} onRetry={list.refetch} />}
         {verifyError !== undefined && <ErrorPanel error={verifyError} />}
-        {list.data ? <BackupList backups={list.data.backups} onVerify={(p) => void verify(p)} verifying={verifying} /> : list.error === undefined && <Loading label="Reading the backup folder…" />}
+        {list.data ? (
+          <BackupList backups={list.data.backups} onVerify={(p) => void verify(p)} verifying={verifying} />
+        ) : (
+          list.error === undefined && <Loading label="Reading the backup folder…" />
+        )}
       </section>
       <form
         className="card open-archive"

@@ -81,7 +81,14 @@ function DoctorBody({ result, database }: { result: DoctorResult; database: stri
 
 function FindingItem({ finding }: { finding: Finding }) {
   return (
-    <li className="finding" data-testid="finding" data-kind={finding.kind} data-severity={finding.severity} data-database={finding.database ?? ''} data-website={finding.website ?? ''}>
+    <li
+      className="finding"
+      data-testid="finding"
+      data-kind={finding.kind}
+      data-severity={finding.severity}
+      data-database={finding.database ?? ''}
+      data-website={finding.website ?? ''}
+    >
       <span className="finding__where">
         {findingWhere(finding)}
         {finding.rows !== null && ` · ${formatCount(finding.rows)} ${finding.rows === 1 ? 'row' : 'rows'}`}

@@ -20,7 +20,9 @@ export function Drift() {
         <div className="page__actions">
           {drift.data && (
             <span className="muted" data-testid="drift-summary">
-              {drift.data.drift.length === 0 ? 'No drift' : `${drift.data.drift.length} difference${drift.data.drift.length === 1 ? '' : 's'} on ${groups.length} database${groups.length === 1 ? '' : 's'}`}
+              {drift.data.drift.length === 0
+                ? 'No drift'
+                : `${drift.data.drift.length} difference${drift.data.drift.length === 1 ? '' : 's'} on ${groups.length} database${groups.length === 1 ? '' : 's'}`}
             </span>
           )}
           <button type="button" className="button" onClick={refresh} disabled={drift.loading || lint.loading}>
@@ -29,11 +31,15 @@ export function Drift() {
         </div>
       </header>
       <p className="muted">
-        Every tenant table of each shard compared with the primary by name: columns, indexes, constraints, sequences and views. Column order is not drift. The SQL is a proposal
-        to review and run yourself; the console never applies it.
+        Every tenant table of each shard compared with the primary by name: columns, indexes, constraints, sequences and views. Column order is not drift. The
+        SQL is a proposal to review and run yourself; the console never applies it.
       </p>
       {drift.data === undefined ? (
-        drift.error !== undefined ? <ErrorPanel error={drift.error} onRetry={drift.refetch} /> : <Loading label="Comparing every shard with the primary…" />
+        drift.error !== undefined ? (
+          <ErrorPanel error={drift.error} onRetry={drift.refetch} />
+        ) : (
+          <Loading label="Comparing every shard with the primary…" />
+        )
       ) : (
         <>
           {drift.data.databases
@@ -75,11 +81,15 @@ export function Drift() {
       <section className="card">
         <h2 className="card__title">Tenant-isolation lint</h2>
         <p className="muted">
-          Tables reached through a foreign-key chain (listings, photos) have no tenant key of their own; they are checked on the FK column of their chain, which every per-website
-          query filters on.
+          Tables reached through a foreign-key chain (listings, photos) have no tenant key of their own; they are checked on the FK column of their chain, which
+          every per-website query filters on.
         </p>
         {lint.data === undefined ? (
-          lint.error !== undefined ? <ErrorPanel error={lint.error} onRetry={lint.refetch} /> : <Loading label="Linting every database…" />
+          lint.error !== undefined ? (
+            <ErrorPanel error={lint.error} onRetry={lint.refetch} />
+          ) : (
+            <Loading label="Linting every database…" />
+          )
         ) : (
           <div className="table-scroll" tabIndex={0} role="region" aria-label="Lint findings">
             <table className="table" data-testid="lint-findings">

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useRef, useState } from 'react';
 import type { KeyboardEvent } from 'react';
 import type { Job } from '../../../shared/contract.ts';
 import { call } from '../api/client.ts';
@@ -23,7 +23,11 @@ export function Jobs() {
           </button>
         </div>
       </header>
-      {list.data && <p className="muted" data-testid="jobs-store">{STORE_NOTES[list.data.store]}</p>}
+      {list.data && (
+        <p className="muted" data-testid="jobs-store">
+          {STORE_NOTES[list.data.store]}
+        </p>
+      )}
       {list.error !== undefined && <ErrorPanel error={list.error} onRetry={list.refetch} />}
       {list.data === undefined ? (
         list.error === undefined && <Loading label="Reading the jobs…" />
@@ -50,14 +54,25 @@ function JobsTable({ jobs, onChanged }: { jobs: readonly Job[]; onChanged: () =>
   };
   return (
     <div className="table-scroll">
-      <table ref={tableRef} className="table" role="grid" aria-label="Jobs" tabIndex={0} aria-activedescendant={current >= 0 ? `job-row-${current}` : undefined} onKeyDown={onKeyDown} data-testid="jobs">
+      <table
+        ref={tableRef}
+        className="table"
+        role="grid"
+        aria-label="Jobs"
+        tabIndex={0}
+        aria-activedescendant={current >= 0 ? `job-row-${current}` : undefined}
+        onKeyDown={onKeyDown}
+        data-testid="jobs"
+      >
         <thead>
           <tr>
             <th scope="col">Job</th>
             <th scope="col">Kind</th>
             <th scope="col">What</th>
             <th scope="col">State</th>
-            <th scope="col" className="progress-col">Progress</th>
+            <th scope="col" className="progress-col">
+              Progress
+            </th>
             <th scope="col">Where</th>
             <th scope="col">Started</th>
             <th scope="col">Actions</th>
@@ -84,7 +99,15 @@ function JobRow({ job, index, active, onChanged }: { job: Job; index: number; ac
     onChanged();
   };
   return (
-    <tr id={`job-row-${index}`} className={active ? 'row--active' : undefined} aria-selected={active} data-testid="job-row" data-job-id={job.jobId} data-kind={job.kind} data-state={row.state}>
+    <tr
+      id={`job-row-${index}`}
+      className={active ? 'row--active' : undefined}
+      aria-selected={active}
+      data-testid="job-row"
+      data-job-id={job.jobId}
+      data-kind={job.kind}
+      data-state={row.state}
+    >
       <td className="mono">
         <a href={row.href}>{row.shortId}</a>
       </td>

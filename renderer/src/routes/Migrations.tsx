@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { MigrationPlanResult, MigrationRun } from '../../../shared/contract.ts';
 import { call } from '../api/client.ts';
-import { queryCache, useQuery } from '../api/hooks.ts';
+import { queryCache } from '../api/hooks.ts';
 import { useLiveJob } from '../api/job-hooks.ts';
 import { useMigrationStatus } from '../api/schema-hooks.ts';
 import { StopButton } from './moves/MoveJobPage.tsx';
@@ -23,8 +23,7 @@ function useMigrationRun(runId: string | null, onFinished: () => void): { run: M
   const [run, setRun] = useState<MigrationRun | null>(null);
   const [error, setError] = useState<unknown>(undefined);
   const reading = useRef({ at: 0, pending: false });
-  const read = (id: string) =>
-    call('migrations.run', { runId: id }).then(setRun, (e: unknown) => setError(e));
+  const read = (id: string) => call('migrations.run', { runId: id }).then(setRun, (e: unknown) => setError(e));
   useEffect(() => {
     setRun(null);
     setError(undefined);
@@ -97,16 +96,20 @@ export function Migrations() {
             Dry run
           </button>
           <ReadOnlyGate>
-          <button type="button" className="button button--primary" onClick={() => void loadPlan('apply')} disabled={running || !work}>
-            Apply pending…
-          </button>
-          <button type="button" className="button" onClick={() => setAddingShard(true)} disabled={running}>
-            Add shard…
-          </button>
+            <button type="button" className="button button--primary" onClick={() => void loadPlan('apply')} disabled={running || !work}>
+              Apply pending…
+            </button>
+            <button type="button" className="button" onClick={() => setAddingShard(true)} disabled={running}>
+              Add shard…
+            </button>
           </ReadOnlyGate>
         </div>
       </header>
-      {status.data && <p className="muted">Migrations from <code>{status.data.migrationsDir}</code>: global ones run on the primary only, tenant ones on the primary and then every shard.</p>}
+      {status.data && (
+        <p className="muted">
+          Migrations from <code>{status.data.migrationsDir}</code>: global ones run on the primary only, tenant ones on the primary and then every shard.
+        </p>
+      )}
       {planError !== undefined && <ErrorPanel error={planError} />}
       {runError !== undefined && <ErrorPanel error={runError} />}
       {run && <MigrationRunProgress run={run} stop={following && runId !== null ? <StopButton jobId={runId} /> : null} />}
@@ -120,7 +123,11 @@ export function Migrations() {
         </section>
       )}
       {status.data === undefined ? (
-        status.error !== undefined ? <ErrorPanel error={status.error} onRetry={status.refetch} /> : <Loading label="Reading schema_migrations on every database…" />
+        status.error !== undefined ? (
+          <ErrorPanel error={status.error} onRetry={status.refetch} />
+        ) : (
+          <Loading label="Reading schema_migrations on every database…" />
+        )
       ) : (
         <section className="card">
           <h2 className="card__title">Status per database</h2>
@@ -136,7 +143,8 @@ export function Migrations() {
       )}
       <ModalDialog open={planFor === 'apply'} title="Apply pending migrations?" onClose={() => setPlanFor(null)} testId="apply-dialog">
         <p>
-          The primary runs first, then the shards in parallel. Each migration runs in its own transaction; a database stops at its first failure and the others go on.
+          The primary runs first, then the shards in parallel. Each migration runs in its own transaction; a database stops at its first failure and the others
+          go on.
         </p>
         {plan ? <MigrationPlanView plan={plan} /> : <Loading label="Reading every database…" />}
         <div className="modal__actions">

@@ -28,7 +28,9 @@ export function Moves() {
           </button>
         </div>
       </header>
-      <p className="muted">Start a move from a website’s page (Tenants → a website → Move…). Jobs live on the primary, so every console and the CLI see the same list.</p>
+      <p className="muted">
+        Start a move from a website’s page (Tenants → a website → Move…). Jobs live on the primary, so every console and the CLI see the same list.
+      </p>
       {list.error !== undefined && <ErrorPanel error={list.error} onRetry={list.refetch} />}
       {list.data === undefined ? (
         list.error === undefined && <Loading label="Reading the move jobs…" />

@@ -27,7 +27,11 @@ export function Overview() {
         </div>
       </header>
       {overview.data === undefined ? (
-        overview.error !== undefined ? <ErrorPanel error={overview.error} onRetry={overview.refetch} /> : <Loading label="Asking every database…" />
+        overview.error !== undefined ? (
+          <ErrorPanel error={overview.error} onRetry={overview.refetch} />
+        ) : (
+          <Loading label="Asking every database…" />
+        )
       ) : (
         <OverviewBody overview={overview.data} />
       )}
@@ -65,10 +69,16 @@ function OverviewBody({ overview }: { overview: NonNullable<ReturnType<typeof us
                 <th scope="col">Role</th>
                 <th scope="col">Address</th>
                 <th scope="col">Status</th>
-                <th scope="col" className="num">Latency</th>
+                <th scope="col" className="num">
+                  Latency
+                </th>
                 <th scope="col">Server version</th>
-                <th scope="col" className="num">Size</th>
-                <th scope="col" className="num">Websites</th>
+                <th scope="col" className="num">
+                  Size
+                </th>
+                <th scope="col" className="num">
+                  Websites
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -88,7 +98,11 @@ function OverviewBody({ overview }: { overview: NonNullable<ReturnType<typeof us
           />
         </section>
         <section className="card">
-          <HorizontalBarChart title="Size per database" unit="bytes" bars={sizePerDatabase(overview.databases).map((d) => ({ label: d.name, value: d.sizeBytes }))} />
+          <HorizontalBarChart
+            title="Size per database"
+            unit="bytes"
+            bars={sizePerDatabase(overview.databases).map((d) => ({ label: d.name, value: d.sizeBytes }))}
+          />
         </section>
       </div>
     </>

@@ -36,7 +36,13 @@ export function ProfileEditor({ path }: { path: string | null }) {
       {loaded.status === 'loading' && <Loading label={`Reading ${path}…`} />}
       {loaded.status === 'error' && <ErrorPanel error={loaded.error} />}
       {loaded.status === 'ready' && list.data !== undefined && (
-        <ProfileFormBody initial={loaded.form} path={path} profilesDir={list.data.profilesDir} secretStorage={list.data.secretStorage} secretNote={list.data.secretStorageNote} />
+        <ProfileFormBody
+          initial={loaded.form}
+          path={path}
+          profilesDir={list.data.profilesDir}
+          secretStorage={list.data.secretStorage}
+          secretNote={list.data.secretStorageNote}
+        />
       )}
       {list.error !== undefined && <ErrorPanel error={list.error} onRetry={list.refetch} />}
     </div>
@@ -89,15 +95,24 @@ function ProfileFormBody({ initial, path, profilesDir, secretStorage, secretNote
       <section className="card form">
         <label className="field field--grow">
           <span className="field__label">Name</span>
-          <input className="input" value={form.name} onChange={(e) => set({ name: e.target.value })} placeholder="PWB production" data-testid="profile-name-input" />
+          <input
+            className="input"
+            value={form.name}
+            onChange={(e) => set({ name: e.target.value })}
+            placeholder="PWB production"
+            data-testid="profile-name-input"
+          />
         </label>
         <label className="checkbox">
-          <input type="checkbox" checked={form.readOnly} onChange={(e) => set({ readOnly: e.target.checked })} /> Read-only: refuse moves, migrations, restores and shard adds
+          <input type="checkbox" checked={form.readOnly} onChange={(e) => set({ readOnly: e.target.checked })} /> Read-only: refuse moves, migrations, restores
+          and shard adds
         </label>
         <p className="muted">{secretNote}</p>
       </section>
       <section className="card form" aria-labelledby="databases-heading">
-        <h2 id="databases-heading" className="card__title">Databases</h2>
+        <h2 id="databases-heading" className="card__title">
+          Databases
+        </h2>
         {form.databases.map((db, i) => (
           <DatabaseRow
             key={i}
@@ -109,20 +124,28 @@ function ProfileFormBody({ initial, path, profilesDir, secretStorage, secretNote
           />
         ))}
         <div>
-          <button type="button" className="button" onClick={() => set({ databases: [...form.databases, blankDatabase(nextShardName(form.databases))] })} data-testid="add-database">
+          <button
+            type="button"
+            className="button"
+            onClick={() => set({ databases: [...form.databases, blankDatabase(nextShardName(form.databases))] })}
+            data-testid="add-database"
+          >
             Add a shard database
           </button>
         </div>
       </section>
       <ClusterSettings form={form} set={set} secretStorage={secretStorage} />
       <section className="card form" aria-labelledby="save-heading">
-        <h2 id="save-heading" className="card__title">Save</h2>
+        <h2 id="save-heading" className="card__title">
+          Save
+        </h2>
         <label className="field">
           <span className="field__label">File (JSON, readable by you only)</span>
           <input className="input mono" value={file} onChange={(e) => setFile(e.target.value)} placeholder={target} data-testid="profile-file" />
         </label>
         <label className="checkbox">
-          <input type="checkbox" checked={overwrite} onChange={(e) => setOverwrite(e.target.checked)} data-testid="profile-overwrite" /> Replace it if the file exists
+          <input type="checkbox" checked={overwrite} onChange={(e) => setOverwrite(e.target.checked)} data-testid="profile-overwrite" /> Replace it if the file
+          exists
         </label>
         {problems.length > 0 && (
           <ul className="form-problems" data-testid="profile-problems">
@@ -141,7 +164,13 @@ function ProfileFormBody({ initial, path, profilesDir, secretStorage, secretNote
           <button type="submit" className="button button--primary" disabled={saving || problems.length > 0} data-testid="save-profile">
             {saving ? 'Saving…' : 'Save'}
           </button>
-          <button type="button" className="button" disabled={saved === null} onClick={() => void openProfile({ kind: 'profile', path: saved! }).catch(setError)} data-testid="open-saved-profile">
+          <button
+            type="button"
+            className="button"
+            disabled={saved === null}
+            onClick={() => void openProfile({ kind: 'profile', path: saved! }).catch(setError)}
+            data-testid="open-saved-profile"
+          >
             Open it
           </button>
         </div>
@@ -152,7 +181,11 @@ function ProfileFormBody({ initial, path, profilesDir, secretStorage, secretNote
 
 /** Tenant keys, global tables, the database.yml import and the folders and tools the console uses. */
 function ClusterSettings({ form, set, secretStorage }: { form: ProfileForm; set: (patch: Partial<ProfileForm>) => void; secretStorage: 'keychain' | 'none' }) {
-  const [pgDump, setPgDump] = useState(Object.entries(form.pgDump).map(([major, path]) => `${major}=${path}`).join('\n'));
+  const [pgDump, setPgDump] = useState(
+    Object.entries(form.pgDump)
+      .map(([major, path]) => `${major}=${path}`)
+      .join('\n'),
+  );
   const readPgDump = (text: string) => {
     setPgDump(text);
     const entries = text
@@ -164,34 +197,70 @@ function ClusterSettings({ form, set, secretStorage }: { form: ProfileForm; set:
   };
   return (
     <section className="card form" aria-labelledby="cluster-heading">
-      <h2 id="cluster-heading" className="card__title">Cluster</h2>
+      <h2 id="cluster-heading" className="card__title">
+        Cluster
+      </h2>
       <label className="field">
         <span className="field__label">Tenant key columns (comma-separated)</span>
-        <input className="input mono" defaultValue={formatList(form.tenantKeys)} onBlur={(e) => set({ tenantKeys: parseList(e.target.value) })} data-testid="tenant-keys" />
+        <input
+          className="input mono"
+          defaultValue={formatList(form.tenantKeys)}
+          onBlur={(e) => set({ tenantKeys: parseList(e.target.value) })}
+          data-testid="tenant-keys"
+        />
       </label>
       <label className="field">
         <span className="field__label">Global tables: on the primary only, never moved (comma-separated)</span>
-        <textarea className="input mono" rows={2} defaultValue={formatList(form.globalTables)} onBlur={(e) => set({ globalTables: parseList(e.target.value) })} />
+        <textarea
+          className="input mono"
+          rows={2}
+          defaultValue={formatList(form.globalTables)}
+          onBlur={(e) => set({ globalTables: parseList(e.target.value) })}
+        />
       </label>
       <fieldset className="field">
         <legend className="field__label">Databases from a Rails config/database.yml (the rows above then override single fields)</legend>
         <label className="checkbox">
-          <input type="checkbox" checked={form.rails !== null} onChange={(e) => set({ rails: e.target.checked ? { file: '', environment: 'production' } : null })} /> Import them
+          <input
+            type="checkbox"
+            checked={form.rails !== null}
+            onChange={(e) => set({ rails: e.target.checked ? { file: '', environment: 'production' } : null })}
+          />{' '}
+          Import them
         </label>
         {form.rails !== null && (
           <div className="database-row__fields">
-            <input className="input mono" aria-label="database.yml path" value={form.rails.file} onChange={(e) => set({ rails: { ...form.rails!, file: e.target.value } })} placeholder="/srv/pwb/config/database.yml" />
-            <input className="input mono" aria-label="Rails environment" value={form.rails.environment} onChange={(e) => set({ rails: { ...form.rails!, environment: e.target.value } })} />
+            <input
+              className="input mono"
+              aria-label="database.yml path"
+              value={form.rails.file}
+              onChange={(e) => set({ rails: { ...form.rails!, file: e.target.value } })}
+              placeholder="/srv/pwb/config/database.yml"
+            />
+            <input
+              className="input mono"
+              aria-label="Rails environment"
+              value={form.rails.environment}
+              onChange={(e) => set({ rails: { ...form.rails!, environment: e.target.value } })}
+            />
           </div>
         )}
       </fieldset>
       <label className="field">
         <span className="field__label">Backup folder (empty: one per profile in the app's data folder)</span>
-        <input className="input mono" value={form.backupDir ?? ''} onChange={(e) => set({ backupDir: e.target.value.trim() === '' ? null : e.target.value.trim() })} />
+        <input
+          className="input mono"
+          value={form.backupDir ?? ''}
+          onChange={(e) => set({ backupDir: e.target.value.trim() === '' ? null : e.target.value.trim() })}
+        />
       </label>
       <label className="field">
         <span className="field__label">Migrations folder with global/ and tenant/ (empty: PWB's bundled schema)</span>
-        <input className="input mono" value={form.migrationsDir ?? ''} onChange={(e) => set({ migrationsDir: e.target.value.trim() === '' ? null : e.target.value.trim() })} />
+        <input
+          className="input mono"
+          value={form.migrationsDir ?? ''}
+          onChange={(e) => set({ migrationsDir: e.target.value.trim() === '' ? null : e.target.value.trim() })}
+        />
       </label>
       <QueryRoleFields form={form} set={set} secretStorage={secretStorage} />
       <label className="field">
@@ -209,8 +278,12 @@ function QueryRoleFields({ form, set, secretStorage }: { form: ProfileForm; set:
     <fieldset className="field">
       <legend className="field__label">Query console role (recommended: one granted SELECT only; the console itself keeps each database's user)</legend>
       <label className="checkbox">
-        <input type="checkbox" checked={role !== null} onChange={(e) => set({ queryRole: e.target.checked ? { user: 'shard_console_reader', password: { kind: 'none' } } : null })} /> Connect the
-        query console as its own role
+        <input
+          type="checkbox"
+          checked={role !== null}
+          onChange={(e) => set({ queryRole: e.target.checked ? { user: 'shard_console_reader', password: { kind: 'none' } } : null })}
+        />{' '}
+        Connect the query console as its own role
       </label>
       {role !== null && (
         <div className="database-row__fields">
@@ -218,7 +291,12 @@ function QueryRoleFields({ form, set, secretStorage }: { form: ProfileForm; set:
             <span className="field__label">Role</span>
             <input className="input mono" value={role.user} onChange={(e) => set({ queryRole: { ...role, user: e.target.value.trim() } })} />
           </label>
-          <PasswordInput id="query-role-password" password={role.password} secretStorage={secretStorage} onChange={(password) => set({ queryRole: { ...role, password } })} />
+          <PasswordInput
+            id="query-role-password"
+            password={role.password}
+            secretStorage={secretStorage}
+            onChange={(password) => set({ queryRole: { ...role, password } })}
+          />
         </div>
       )}
     </fieldset>

@@ -50,7 +50,9 @@ export function Profiles() {
       <div className="profiles-grid">
         <OpenFileCard onOpen={open} busy={opening !== null} />
         <section className="card" aria-labelledby="rails-heading">
-          <h2 id="rails-heading" className="card__title">Rails config/database.yml</h2>
+          <h2 id="rails-heading" className="card__title">
+            Rails config/database.yml
+          </h2>
           <RailsEnvironmentPicker onOpen={(file, environment) => void open({ kind: 'rails', file, environment })} busy={opening !== null} />
         </section>
         {list.data && <DemoCard demo={list.data.demo} onOpen={() => void open({ kind: 'demo' })} busy={opening !== null} />}
@@ -69,11 +71,19 @@ function OpenFileCard({ onOpen, busy }: { onOpen: (source: ProfileSource) => Pro
   };
   return (
     <section className="card" aria-labelledby="open-heading">
-      <h2 id="open-heading" className="card__title">Profile file</h2>
+      <h2 id="open-heading" className="card__title">
+        Profile file
+      </h2>
       <form className="form" onSubmit={submit}>
         <label className="field">
           <span className="field__label">Path of a JSON profile on this machine</span>
-          <input className="input mono" value={path} onChange={(e) => setPath(e.target.value)} placeholder="/home/me/.config/shard-console/prod.json" data-testid="open-profile-path" />
+          <input
+            className="input mono"
+            value={path}
+            onChange={(e) => setPath(e.target.value)}
+            placeholder="/home/me/.config/shard-console/prod.json"
+            data-testid="open-profile-path"
+          />
         </label>
         <div>
           <button type="submit" className="button button--primary" disabled={busy || path.trim() === ''} data-testid="open-profile">
@@ -88,7 +98,9 @@ function OpenFileCard({ onOpen, busy }: { onOpen: (source: ProfileSource) => Pro
 function DemoCard({ demo, onOpen, busy }: { demo: ProfilesListResult['demo']; onOpen: () => void; busy: boolean }) {
   return (
     <section className="card" aria-labelledby="demo-heading">
-      <h2 id="demo-heading" className="card__title">Embedded demo</h2>
+      <h2 id="demo-heading" className="card__title">
+        Embedded demo
+      </h2>
       <p className="muted">Three local PostgreSQL servers with PWB's schema and seeded websites, for trying the console without a cluster of your own.</p>
       {demo.note !== null && <p className="muted">{demo.note}</p>}
       <button type="button" className="button" onClick={onOpen} disabled={busy || !demo.available} data-testid="open-demo">
@@ -111,7 +123,9 @@ function ProfileLists({ data, onOpen, onForgot, busy }: { data: ProfilesListResu
   return (
     <div className="profiles-grid">
       <section className="card" aria-labelledby="recent-heading">
-        <h2 id="recent-heading" className="card__title">Recent</h2>
+        <h2 id="recent-heading" className="card__title">
+          Recent
+        </h2>
         {error !== undefined && <ErrorPanel error={error} />}
         {data.recent.length === 0 ? (
           <p className="muted">Nothing opened yet.</p>
@@ -119,7 +133,13 @@ function ProfileLists({ data, onOpen, onForgot, busy }: { data: ProfilesListResu
           <ul className="profile-list" data-testid="recent-profiles">
             {data.recent.map((r) => (
               <li key={sourceLabel(r.source)} className={`profile-list__item${r.exists ? '' : ' profile-list__item--gone'}`}>
-                <button type="button" className="profile-list__open" onClick={() => onOpen(r.source)} disabled={busy || !r.exists} title={r.exists ? undefined : 'The file is gone'}>
+                <button
+                  type="button"
+                  className="profile-list__open"
+                  onClick={() => onOpen(r.source)}
+                  disabled={busy || !r.exists}
+                  title={r.exists ? undefined : 'The file is gone'}
+                >
                   <span className="profile-list__name">{r.name}</span>
                   <span className="profile-list__where mono">{sourceLabel(r.source)}</span>
                   <span className="muted profile-list__when">{r.exists ? openedAgo(r.openedAt) : 'file not found'}</span>
@@ -138,7 +158,9 @@ function ProfileLists({ data, onOpen, onForgot, busy }: { data: ProfilesListResu
         )}
       </section>
       <section className="card" aria-labelledby="saved-heading">
-        <h2 id="saved-heading" className="card__title">Saved by the app</h2>
+        <h2 id="saved-heading" className="card__title">
+          Saved by the app
+        </h2>
         <p className="muted mono profile-list__dir">{data.profilesDir}</p>
         {data.saved.length === 0 ? (
           <p className="muted">No profile saved here yet.</p>

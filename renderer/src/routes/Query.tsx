@@ -36,7 +36,8 @@ function useStatementForm() {
   const [limit, setLimit] = useState(String(DEFAULT_ROW_CAP));
   const choice = targetFromForm(form);
   const cap = parseRowCap(limit);
-  const problem = sql.trim() === '' ? 'Write a statement to run.' : (choice.problem ?? (cap === null ? 'Rows per database: a whole number from 1 to 100,000.' : null));
+  const problem =
+    sql.trim() === '' ? 'Write a statement to run.' : (choice.problem ?? (cap === null ? 'Rows per database: a whole number from 1 to 100,000.' : null));
   const reopen = (text: string, target: QueryTargetParam | undefined) => {
     setSql(text);
     setForm((f) => formFromTarget(target, f));
@@ -95,20 +96,44 @@ export function Query() {
           {runner.error !== null && <ErrorPanel error={runner.error} />}
           {explain.state !== null && <ExplainPanel state={explain.state} onCancel={explain.cancel} onClose={explain.close} />}
           {runner.results !== null && (
-            <QueryResultsCard results={runner.results} busy={runner.busy} canFetch={runner.runId !== null} cap={cap} cancelled={runner.cancelled} onFetchMore={(dbs) => cap !== null && runner.fetchMore(cap, dbs)} />
+            <QueryResultsCard
+              results={runner.results}
+              busy={runner.busy}
+              canFetch={runner.runId !== null}
+              cap={cap}
+              cancelled={runner.cancelled}
+              onFetchMore={(dbs) => cap !== null && runner.fetchMore(cap, dbs)}
+            />
           )}
         </div>
         <QueryLibraryList library={library.data} error={library.error} onOpen={statement.reopen} onDelete={remove} onClearHistory={clearHistory} />
       </div>
       <AnalyzeConfirmDialog open={dialog === 'analyze'} onConfirm={() => startExplain(true)} onClose={() => setDialog(null)} />
-      <SaveQueryDialog open={dialog === 'save'} taken={library.data?.saved.map((s) => s.name) ?? []} onSave={(name) => save(name, sql, target ?? undefined)} onClose={() => setDialog(null)} />
+      <SaveQueryDialog
+        open={dialog === 'save'}
+        taken={library.data?.saved.map((s) => s.name) ?? []}
+        onSave={(name) => save(name, sql, target ?? undefined)}
+        onClose={() => setDialog(null)}
+      />
       <FileExportOfStatement open={dialog === 'export'} sql={sql} target={target} historyFile={library.data?.file ?? null} onClose={() => setDialog(null)} />
     </div>
   );
 }
 
 /** "Stream every row to a file": the dialog with its own call, so closing it forgets the last export. */
-function FileExportOfStatement({ open, sql, target, historyFile, onClose }: { open: boolean; sql: string; target: QueryTargetParam | null; historyFile: string | null; onClose: () => void }) {
+function FileExportOfStatement({
+  open,
+  sql,
+  target,
+  historyFile,
+  onClose,
+}: {
+  open: boolean;
+  sql: string;
+  target: QueryTargetParam | null;
+  historyFile: string | null;
+  onClose: () => void;
+}) {
   const fileExport = useFileExport();
   return (
     <FileExportDialog

@@ -92,12 +92,24 @@ function SizesBody({ db }: { db: DatabaseSizes }) {
               <tr>
                 <th scope="col">Table</th>
                 <th scope="col">Kind</th>
-                <th scope="col" className="num">Heap</th>
-                <th scope="col" className="num">Indexes</th>
-                <th scope="col" className="num">TOAST</th>
-                <th scope="col" className="num">Total</th>
-                <th scope="col" className="num">Rows (est.)</th>
-                <th scope="col" className="num">Growth</th>
+                <th scope="col" className="num">
+                  Heap
+                </th>
+                <th scope="col" className="num">
+                  Indexes
+                </th>
+                <th scope="col" className="num">
+                  TOAST
+                </th>
+                <th scope="col" className="num">
+                  Total
+                </th>
+                <th scope="col" className="num">
+                  Rows (est.)
+                </th>
+                <th scope="col" className="num">
+                  Growth
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -138,11 +150,14 @@ function LargestTenants({ result }: { result: DatabaseLargestTenants }) {
       </section>
       <section className="card">
         <h2 className="card__title">
-          Largest tenants <span className="badge badge--figure" data-testid="figure">{result.figure}</span>
+          Largest tenants{' '}
+          <span className="badge badge--figure" data-testid="figure">
+            {result.figure}
+          </span>
         </h2>
         <p className="figure-note">
-          {formatCount(result.tenants)} tenants seen, {formatBytes(result.tenantBytes)} estimated; share is of the {formatBytes(result.tenantDataBytes)} of tenant data on{' '}
-          {result.name}. Estimates: each tenant's row count per table times the table's average row width
+          {formatCount(result.tenants)} tenants seen, {formatBytes(result.tenantBytes)} estimated; share is of the {formatBytes(result.tenantDataBytes)} of
+          tenant data on {result.name}. Estimates: each tenant's row count per table times the table's average row width
           {result.sampledTables.length > 0 ? `; ${result.sampledTables.length} large tables were read as a block sample` : ''}. Measure one exactly to compare.
         </p>
         <div className="table-scroll" tabIndex={0} role="region" aria-label="Largest tenants">
@@ -150,10 +165,18 @@ function LargestTenants({ result }: { result: DatabaseLargestTenants }) {
             <thead>
               <tr>
                 <th scope="col">Website</th>
-                <th scope="col" className="num">Rows</th>
-                <th scope="col" className="num">Bytes (estimate)</th>
-                <th scope="col" className="num">Share</th>
-                <th scope="col" className="num">Exact</th>
+                <th scope="col" className="num">
+                  Rows
+                </th>
+                <th scope="col" className="num">
+                  Bytes (estimate)
+                </th>
+                <th scope="col" className="num">
+                  Share
+                </th>
+                <th scope="col" className="num">
+                  Exact
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -173,18 +196,29 @@ function TenantRow({ tenant, database }: { tenant: TenantSize; database: string 
   const exact = useExactFootprint(tenant.id, measure && tenant.shard !== null);
   return (
     <tr data-testid="largest-tenant" data-id={tenant.id} className={tenant.shard === null ? 'row--bad' : undefined}>
-      <td>{tenant.shard === null ? <span title="No website has this id: orphaned rows">{tenantLabel(tenant)}</span> : <a href={routeHref({ name: 'tenant', id: tenant.id })}>{tenantLabel(tenant)}</a>}
+      <td>
+        {tenant.shard === null ? (
+          <span title="No website has this id: orphaned rows">{tenantLabel(tenant)}</span>
+        ) : (
+          <a href={routeHref({ name: 'tenant', id: tenant.id })}>{tenantLabel(tenant)}</a>
+        )}
         {tenant.shard !== null && tenant.shard !== database && (
           <>
             {' '}
-            <a className="health-badge health-badge--bad" href={routeHref({ name: 'doctor', database })} title="These rows are not where the website's shard_name routes it: see the doctor">
+            <a
+              className="health-badge health-badge--bad"
+              href={routeHref({ name: 'doctor', database })}
+              title="These rows are not where the website's shard_name routes it: see the doctor"
+            >
               routes to {tenant.shard}
             </a>
           </>
         )}
       </td>
       <td className="num">{formatCount(tenant.rows)}</td>
-      <td className="num" data-testid="tenant-bytes">{formatBytes(tenant.bytes)}</td>
+      <td className="num" data-testid="tenant-bytes">
+        {formatBytes(tenant.bytes)}
+      </td>
       <td className="num">{formatShare(tenant.share)}</td>
       <td className="num exact-cell">
         {tenant.shard === null ? (

@@ -33,7 +33,11 @@ export function Shards() {
           </button>
         </div>
       </header>
-      {cancelled && <p className="muted" data-testid="size-scan-cancelled">The size scan was cancelled; its statements were stopped on every database. Refresh to read again.</p>}
+      {cancelled && (
+        <p className="muted" data-testid="size-scan-cancelled">
+          The size scan was cancelled; its statements were stopped on every database. Refresh to read again.
+        </p>
+      )}
       {sizes.data !== undefined ? (
         <ShardsBody sizes={sizes.data} />
       ) : sizes.error !== undefined && !cancelled ? (
@@ -57,9 +61,15 @@ function ShardsBody({ sizes }: { sizes: ShardSizesResult }) {
               <tr>
                 <th scope="col">Database</th>
                 <th scope="col">Role</th>
-                <th scope="col" className="num">Size</th>
-                <th scope="col" className="num">Websites</th>
-                <th scope="col" className="num">Tenant data</th>
+                <th scope="col" className="num">
+                  Size
+                </th>
+                <th scope="col" className="num">
+                  Websites
+                </th>
+                <th scope="col" className="num">
+                  Tenant data
+                </th>
                 <th scope="col">Growth</th>
               </tr>
             </thead>

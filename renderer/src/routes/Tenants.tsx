@@ -40,7 +40,12 @@ export function Tenants() {
         <SearchBox inputRef={searchRef} />
         <label className="field">
           <span className="field__label">Shard</span>
-          <select className="select" value={shard ?? ''} onChange={(e) => chooseShard(e.target.value === '' ? null : e.target.value)} data-testid="shard-filter">
+          <select
+            className="select"
+            value={shard ?? ''}
+            onChange={(e) => chooseShard(e.target.value === '' ? null : e.target.value)}
+            data-testid="shard-filter"
+          >
             <option value="">All shards</option>
             {options.map((name) => (
               <option key={name} value={name}>

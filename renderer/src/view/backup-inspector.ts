@@ -36,7 +36,13 @@ export function searchWebsites(websites: readonly WebsiteAcrossArchives[], searc
 export function archiveSummary(archive: ArchiveInspectionResult): string {
   const rows = archive.tables.reduce((n, t) => n + t.rows, 0);
   const tenantTables = archive.tables.filter((t) => t.tenant).length;
-  const versions = [archive.serverVersion && `server ${archive.serverVersion}`, archive.pgDumpVersion && `pg_dump ${archive.pgDumpVersion}`, archive.archiveVersion && `archive ${archive.archiveVersion}`].filter(Boolean).join(', ');
+  const versions = [
+    archive.serverVersion && `server ${archive.serverVersion}`,
+    archive.pgDumpVersion && `pg_dump ${archive.pgDumpVersion}`,
+    archive.archiveVersion && `archive ${archive.archiveVersion}`,
+  ]
+    .filter(Boolean)
+    .join(', ');
   return `${archive.format}${versions ? ` (${versions})` : ''}: ${formatCount(archive.tables.length)} tables (${formatCount(tenantTables)} tenant), ${formatCount(rows)} rows, ${formatCount(archive.websites.length)} websites`;
 }
 

@@ -53,8 +53,14 @@ export interface HealthView {
 export function databaseHealth(summary: DoctorResult['databases'][number] | undefined): HealthView | null {
   if (summary === undefined) return null;
   if (!summary.reachable) return { label: 'unreachable', tone: 'bad', title: 'The database did not answer the doctor.' };
-  if (summary.errors > 0) return { label: `${summary.errors} error${summary.errors === 1 ? '' : 's'}`, tone: 'bad', title: `${summary.errors} error(s), ${summary.warnings} warning(s)` };
-  if (summary.warnings > 0) return { label: `${summary.warnings} warning${summary.warnings === 1 ? '' : 's'}`, tone: 'warn', title: `${summary.warnings} warning(s)` };
+  if (summary.errors > 0)
+    return {
+      label: `${summary.errors} error${summary.errors === 1 ? '' : 's'}`,
+      tone: 'bad',
+      title: `${summary.errors} error(s), ${summary.warnings} warning(s)`,
+    };
+  if (summary.warnings > 0)
+    return { label: `${summary.warnings} warning${summary.warnings === 1 ? '' : 's'}`, tone: 'warn', title: `${summary.warnings} warning(s)` };
   return { label: 'healthy', tone: 'ok', title: 'The doctor found nothing wrong on this database.' };
 }
 

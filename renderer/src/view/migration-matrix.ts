@@ -33,7 +33,8 @@ export function formatWhen(iso: string | null): string {
 export function migrationMatrix(status: MigrationStatusResult): MigrationMatrix {
   const rows = new Map<string, { version: string; name: string; set: 'global' | 'tenant' | null }>();
   for (const m of status.migrations) rows.set(m.version, { version: m.version, name: m.name, set: m.set });
-  for (const db of status.databases) for (const u of db.unknown) if (!rows.has(u.version)) rows.set(u.version, { version: u.version, name: 'not in the migrations folder', set: null });
+  for (const db of status.databases)
+    for (const u of db.unknown) if (!rows.has(u.version)) rows.set(u.version, { version: u.version, name: 'not in the migrations folder', set: null });
   const counts = { pending: 0, failed: 0, edited: 0, unknown: 0, unreachable: 0 };
   const cellsByDatabase = status.databases.map((db) => {
     const cells = new Map<string, MatrixCell>();
@@ -86,7 +87,10 @@ export function runSummary(run: MigrationRun): string {
     const current = run.databases.filter((d) => d.current !== null).map((d) => `${d.name}: ${d.current}`);
     return `Applying… ${run.done} of ${run.total}${current.length > 0 ? ` (${current.join(', ')})` : ''}`;
   }
-  if (run.state === 'succeeded') return run.done === 0 ? 'Nothing to apply: every database is up to date.' : `Applied ${run.done} migration${run.done === 1 ? '' : 's'}; every database is up to date.`;
+  if (run.state === 'succeeded')
+    return run.done === 0
+      ? 'Nothing to apply: every database is up to date.'
+      : `Applied ${run.done} migration${run.done === 1 ? '' : 's'}; every database is up to date.`;
   if (run.state === 'interrupted') {
     const stopped = run.databases.filter((d) => d.state === 'stopped' || d.state === 'running' || d.state === 'waiting').map((d) => d.name);
     return `Stopped before it finished${stopped.length ? ` (${stopped.join(', ')})` : ''}: the migration in flight rolled back and stays pending. Apply again to resume.`;

@@ -83,7 +83,10 @@ function percentOf(copied: number, total: number, done: boolean): number {
 }
 
 /** One row per copied table, plus the whole copy: bars, counts, speed and time left. */
-export function progressView(job: Pick<MoveJob, 'progress' | 'step' | 'state'>, history: ProgressHistory): { tables: TableProgressView[]; total: TableProgressView } {
+export function progressView(
+  job: Pick<MoveJob, 'progress' | 'step' | 'state'>,
+  history: ProgressHistory,
+): { tables: TableProgressView[]; total: TableProgressView } {
   // Speed only means something while the copy is going.
   const copying = job.step === 'copy' && job.state === 'running';
   const tables = job.progress.map((p) => {

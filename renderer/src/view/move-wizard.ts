@@ -68,7 +68,10 @@ export type PreflightOutcome = { kind: 'plan'; plan: MovePlan } | { kind: 'refus
 /** A preflight either allows the move with a plan or refuses it; an "ok" without a plan is a refusal too. */
 export function preflightOutcome(result: PreflightResult): PreflightOutcome {
   if (result.ok && result.plan !== null && result.refusals.length === 0) return { kind: 'plan', plan: result.plan };
-  const refusals = result.refusals.length > 0 ? result.refusals : [{ code: 'NO_PLAN', message: 'The preflight found no reason to refuse, but returned no plan either. Try again.' }];
+  const refusals =
+    result.refusals.length > 0
+      ? result.refusals
+      : [{ code: 'NO_PLAN', message: 'The preflight found no reason to refuse, but returned no plan either. Try again.' }];
   return { kind: 'refused', refusals };
 }
 

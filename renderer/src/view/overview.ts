@@ -34,9 +34,7 @@ export function formatDatabaseRow(db: DatabaseStatus): DatabaseRowView {
 
 /** The primary first, then shards by name, so the table reads in the same order every time. */
 export function formatDatabaseRows(databases: readonly DatabaseStatus[]): DatabaseRowView[] {
-  return [...databases]
-    .sort((a, b) => (a.role === b.role ? a.name.localeCompare(b.name) : a.role === 'primary' ? -1 : 1))
-    .map(formatDatabaseRow);
+  return [...databases].sort((a, b) => (a.role === b.role ? a.name.localeCompare(b.name) : a.role === 'primary' ? -1 : 1)).map(formatDatabaseRow);
 }
 
 /** "3 websites route to shard names no configured database carries: shard_9, x"; null when none do. */

@@ -34,14 +34,26 @@ export function nextShardName(databases: readonly DatabaseForm[]): string {
 
 /** `website_id, pwb_website_id` or one per line -> the list; blanks and repeats dropped. */
 export function parseList(text: string): string[] {
-  return [...new Set(text.split(/[\s,]+/).map((s) => s.trim()).filter((s) => s !== ''))];
+  return [
+    ...new Set(
+      text
+        .split(/[\s,]+/)
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+    ),
+  ];
 }
 
 export const formatList = (items: readonly string[]) => items.join(', ');
 
 /** A profile file's path for a name, in the app's folder: `Prod EU` -> `<dir>/prod-eu.json`. */
 export function defaultProfilePath(dir: string, name: string): string {
-  const slug = name.trim().toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'profile';
+  const slug =
+    name
+      .trim()
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '') || 'profile';
   const sep = dir.includes('\\') && !dir.includes('/') ? '\\' : '/';
   return `${dir.replace(/[\\/]+$/, '')}${sep}${slug}.json`;
 }
@@ -57,11 +69,15 @@ export function formProblems(form: ProfileForm, secretStorage: 'keychain' | 'non
   for (const d of form.databases) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(d.shard)) problems.push(`"${d.shard}" is not a shard name: letters, digits and _.`);
     if (d.database.trim() === '') problems.push(`${d.shard}: give the database name.`);
-    if (d.password.kind === 'typed' && secretStorage === 'none') problems.push(`${d.shard}: this console keeps no typed password; give it as an environment variable reference.`);
-    if (d.password.kind === 'env' && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(d.password.variable)) problems.push(`${d.shard}: "${d.password.variable}" is not an environment variable name.`);
+    if (d.password.kind === 'typed' && secretStorage === 'none')
+      problems.push(`${d.shard}: this console keeps no typed password; give it as an environment variable reference.`);
+    if (d.password.kind === 'env' && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(d.password.variable))
+      problems.push(`${d.shard}: "${d.password.variable}" is not an environment variable name.`);
   }
-  if (form.rails !== null && (form.rails.file.trim() === '' || form.rails.environment.trim() === '')) problems.push('Give the database.yml file and its environment, or remove the database.yml import.');
-  if (form.queryRole?.password.kind === 'typed' && secretStorage === 'none') problems.push('Query role: this console keeps no typed password; give it as an environment variable reference.');
+  if (form.rails !== null && (form.rails.file.trim() === '' || form.rails.environment.trim() === ''))
+    problems.push('Give the database.yml file and its environment, or remove the database.yml import.');
+  if (form.queryRole?.password.kind === 'typed' && secretStorage === 'none')
+    problems.push('Query role: this console keeps no typed password; give it as an environment variable reference.');
   if (form.tenantKeys.length === 0) problems.push('Give at least one tenant key column (website_id).');
   return problems;
 }
@@ -91,7 +107,11 @@ export function sourceLabel(source: ProfileSource): string {
 export function openedAgo(iso: string, now = Date.now()): string {
   const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
   if (seconds < 60) return 'just now';
-  const steps: Array<[number, string]> = [[86_400, 'day'], [3_600, 'hour'], [60, 'minute']];
+  const steps: Array<[number, string]> = [
+    [86_400, 'day'],
+    [3_600, 'hour'],
+    [60, 'minute'],
+  ];
   for (const [size, unit] of steps) {
     const n = Math.floor(seconds / size);
     if (n >= 1) return `${n} ${unit}${n === 1 ? '' : 's'} ago`;

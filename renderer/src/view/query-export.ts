@@ -12,7 +12,11 @@ import { paddedValues } from './query-grid.ts';
 export const SHOWN_EXPORT_FORMATS = ['csv', 'json'] as const;
 export type ShownExportFormat = (typeof SHOWN_EXPORT_FORMATS)[number];
 
-export const MIME_TYPES: Readonly<Record<ExportFormat, string>> = Object.freeze({ csv: 'text/csv;charset=utf-8', json: 'application/json', ndjson: 'application/x-ndjson' });
+export const MIME_TYPES: Readonly<Record<ExportFormat, string>> = Object.freeze({
+  csv: 'text/csv;charset=utf-8',
+  json: 'application/json',
+  ndjson: 'application/x-ndjson',
+});
 
 export interface ShownExport {
   readonly fileName: string;

@@ -22,7 +22,8 @@ export function nodeLabel(node: PlanNode): string {
   const type = str(node['Node Type']) ?? 'Node';
   let name = type;
   const join = str(node['Join Type']);
-  if (join !== null && join !== 'Inner' && /Join$|Nested Loop$/.test(type)) name = type === 'Nested Loop' ? `Nested Loop ${join} Join` : type.replace(/ Join$/, ` ${join} Join`);
+  if (join !== null && join !== 'Inner' && /Join$|Nested Loop$/.test(type))
+    name = type === 'Nested Loop' ? `Nested Loop ${join} Join` : type.replace(/ Join$/, ` ${join} Join`);
   if (type === 'Aggregate') {
     const strategy = str(node['Strategy']);
     if (strategy === 'Hashed') name = 'HashAggregate';
@@ -50,7 +51,18 @@ function costText(node: PlanNode): string {
   return `${estimate} (actual time=${fixed(num(node['Actual Startup Time']), 3)}..${fixed(num(node['Actual Total Time']), 3)} rows=${actualRows} loops=${loops})`;
 }
 
-const DETAIL_KEYS = ['Index Cond', 'Recheck Cond', 'Hash Cond', 'Merge Cond', 'Join Filter', 'Filter', 'Rows Removed by Filter', 'Sort Key', 'Group Key', 'Sort Method'] as const;
+const DETAIL_KEYS = [
+  'Index Cond',
+  'Recheck Cond',
+  'Hash Cond',
+  'Merge Cond',
+  'Join Filter',
+  'Filter',
+  'Rows Removed by Filter',
+  'Sort Key',
+  'Group Key',
+  'Sort Method',
+] as const;
 
 function detailLines(node: PlanNode): string[] {
   const lines: string[] = [];
@@ -92,7 +104,10 @@ function ms(value: number): string {
 /** "cost 12.51 · 250 rows estimated" and, with ANALYZE, "· 0.42 ms execution · 0.08 ms planning". */
 export function planSummary(plan: DatabasePlan): string {
   if (plan.error !== null) return 'no plan';
-  const parts = [`cost ${fixed(plan.totalCost)}`, `${plan.planRows === null ? '?' : formatCount(plan.planRows)} ${plan.planRows === 1 ? 'row' : 'rows'} estimated`];
+  const parts = [
+    `cost ${fixed(plan.totalCost)}`,
+    `${plan.planRows === null ? '?' : formatCount(plan.planRows)} ${plan.planRows === 1 ? 'row' : 'rows'} estimated`,
+  ];
   if (plan.executionMs !== null) parts.push(`${ms(plan.executionMs)} execution`);
   if (plan.planningMs !== null) parts.push(`${ms(plan.planningMs)} planning`);
   return parts.join(' · ');

@@ -9,11 +9,13 @@ export type RestoreWizardStep = 0 | 1 | 2 | 3;
 export const MODE_TEXT: Record<RestoreMode, { label: string; detail: string }> = {
   replace: {
     label: 'Replace its rows',
-    detail: 'On its own database, under a write fence: its current rows are kept aside (roll back puts them back, discard drops them), the backup’s rows loaded and verified, then writes resume.',
+    detail:
+      'On its own database, under a write fence: its current rows are kept aside (roll back puts them back, discard drops them), the backup’s rows loaded and verified, then writes resume.',
   },
   'side-by-side': {
     label: 'Side by side, in a new schema',
-    detail: 'The backup’s rows go into a new schema shaped like the live tables, for looking and copying back by hand with SQL. Live data and routing are untouched.',
+    detail:
+      'The backup’s rows go into a new schema shaped like the live tables, for looking and copying back by hand with SQL. Live data and routing are untouched.',
   },
   empty: {
     label: 'Into an empty place',
@@ -47,7 +49,12 @@ export function planSummary(plan: RestorePlan): PlanSummary {
       : `${formatCount(plan.totalArchiveRows)} rows from the backup go into ${where}.`;
   return {
     headline,
-    rows: plan.tables.map((t) => ({ table: t.table, archiveRows: formatCount(t.archiveRows), liveRows: formatCount(t.liveRows), changed: t.archiveRows !== t.liveRows })),
+    rows: plan.tables.map((t) => ({
+      table: t.table,
+      archiveRows: formatCount(t.archiveRows),
+      liveRows: formatCount(t.liveRows),
+      changed: t.archiveRows !== t.liveRows,
+    })),
   };
 }
 
@@ -67,7 +74,9 @@ const STEP_LABELS: Partial<Record<RestoreStep, string>> = {
 };
 
 /** The forward steps this mode runs, in order, with the job's place among them. */
-export function restoreTimeline(job: Pick<RestoreJob, 'mode' | 'step' | 'state'>): Array<{ step: RestoreStep; label: string; status: 'done' | 'current' | 'todo' | 'failed' }> {
+export function restoreTimeline(
+  job: Pick<RestoreJob, 'mode' | 'step' | 'state'>,
+): Array<{ step: RestoreStep; label: string; status: 'done' | 'current' | 'todo' | 'failed' }> {
   const steps: RestoreStep[] =
     job.mode === 'replace'
       ? ['preflight', 'fence', 'hold', 'clear', 'load', 'sequences', 'verify', 'views', 'unfence', 'done']
@@ -97,6 +106,8 @@ export function restoreSummary(job: RestoreJob): string {
     case 'cancelled':
       return 'Cancelled before it changed anything.';
     case 'running':
-      return job.live ? `Restoring website ${job.websiteId} (${STEP_LABELS[job.step] ?? job.step})…` : 'Interrupted: no console runs it. Resume it or roll it back.';
+      return job.live
+        ? `Restoring website ${job.websiteId} (${STEP_LABELS[job.step] ?? job.step})…`
+        : 'Interrupted: no console runs it. Resume it or roll it back.';
   }
 }

@@ -21,7 +21,10 @@ export function stackedTableSizes(databases: readonly DatabaseSizes[], top = 8):
   const reachable = databases.filter((d) => d.sizeBytes !== null);
   const byTable = new Map<string, number>();
   for (const d of reachable) for (const t of d.tables) byTable.set(t.table, (byTable.get(t.table) ?? 0) + t.totalBytes);
-  const chosen = [...byTable].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, top).map(([name]) => name);
+  const chosen = [...byTable]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, top)
+    .map(([name]) => name);
   const keys = [...chosen, OTHER_TABLES, UNATTRIBUTED];
   const rows = reachable.map((d) => {
     const row: { database: string; total: number } & Record<string, number | string> = { database: d.name, total: d.sizeBytes ?? 0 };

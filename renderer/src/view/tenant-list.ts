@@ -64,12 +64,17 @@ export function moveActiveRow(active: number, key: RowKey, total: number, visibl
   if (total <= 0) return 0;
   const page = Math.max(1, visibleRows - 1);
   const next =
-    key === 'ArrowUp' ? active - 1
-    : key === 'ArrowDown' ? active + 1
-    : key === 'PageUp' ? active - page
-    : key === 'PageDown' ? active + page
-    : key === 'Home' ? 0
-    : total - 1;
+    key === 'ArrowUp'
+      ? active - 1
+      : key === 'ArrowDown'
+        ? active + 1
+        : key === 'PageUp'
+          ? active - page
+          : key === 'PageDown'
+            ? active + page
+            : key === 'Home'
+              ? 0
+              : total - 1;
   return Math.min(Math.max(next, 0), total - 1);
 }
 

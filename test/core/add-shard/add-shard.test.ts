@@ -72,7 +72,6 @@ describe('adding a shard', () => {
         for (const [db, client] of others) {
           const owner = (
             await client.query(
-              
               `SELECT s.last_value::text AS last, format('%I.%I', n.nspname, t.relname) AS tbl, a.attname AS col
                FROM pg_sequences s JOIN pg_class c ON c.relname = s.sequencename
                JOIN pg_depend d ON d.objid = c.oid AND d.deptype = 'a' JOIN pg_class t ON t.oid = d.refobjid
@@ -90,7 +89,7 @@ describe('adding a shard', () => {
     }
   });
 
-  it('receives a move: a website copied onto it keeps its rows, and the shard\'s own ids stay clear of the moved ones', async () => {
+  it("receives a move: a website copied onto it keeps its rows, and the shard's own ids stay clear of the moved ones", async () => {
     const site = (
       await own.sql(
         'default',
@@ -132,7 +131,10 @@ describe('adding a shard', () => {
   });
 
   it('waits for a move running in this console: adding a shard would reopen the pools under it', async () => {
-    const [site] = await own.sql<{ id: number }>('default', `SELECT id FROM pwb_websites WHERE coalesce(shard_name, 'default') = 'default' ORDER BY id LIMIT 1`);
+    const [site] = await own.sql<{ id: number }>(
+      'default',
+      `SELECT id FROM pwb_websites WHERE coalesce(shard_name, 'default') = 'default' ORDER BY id LIMIT 1`,
+    );
     const job = await createMove(ctx, site!.id, 'shard_1');
     runMoveInBackground(ctx, job, 'test');
     const busy = await refusal({ name: 'shard_8', url: urlFor('pwb_shard_8') });
@@ -146,8 +148,11 @@ describe('adding a shard', () => {
   it('works from the command line, which reads the profile it wrote', async () => {
     const run = (args: string[]) =>
       new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-        execFile(process.execPath, [bin, ...args, '--profile', own.profilePath], { env: { ...own.env, SHARD_CONSOLE_PROFILE: undefined } as NodeJS.ProcessEnv }, (error, stdout, stderr) =>
-          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        execFile(
+          process.execPath,
+          [bin, ...args, '--profile', own.profilePath],
+          { env: { ...own.env, SHARD_CONSOLE_PROFILE: undefined } as NodeJS.ProcessEnv },
+          (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
         );
       });
     const added = await run(['shard', 'add', 'shard_4', '--url', urlFor('pwb_shard_4'), '--json']);

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { sameDatabase, sameServer, type DatabaseIdentity } from '../../../electron/core/add-shard/database-identity.ts';
 import { canonicalHost } from '../../../electron/core/config/canonical-host.ts';
 
-const server: DatabaseIdentity = { systemIdentifier: '7715792203652923109', startedAt: '1796472866896535', dataDirectory: '/srv/pg/main', serverPort: 5432, database: 'pwb_shard_1' };
+const server: DatabaseIdentity = {
+  systemIdentifier: '7715792203652923109',
+  startedAt: '1796472866896535',
+  dataDirectory: '/srv/pg/main',
+  serverPort: 5432,
+  database: 'pwb_shard_1',
+};
 
 describe('the same database, decided by what the servers say', () => {
   it('is the same running server with the same database name', () => {
@@ -26,7 +32,21 @@ describe('the same database, decided by what the servers say', () => {
 
 describe('canonicalHost', () => {
   it('spells every form of this machine and of an IPv4 address one way', () => {
-    for (const host of ['localhost', 'LOCALHOST', 'localhost.', '127.0.0.1', '127.1', '2130706433', '0x7f.0.0.1', '0.0.0.0', '::1', '[::1]', '0:0:0:0:0:0:0:1', '::', '::ffff:127.0.0.1']) {
+    for (const host of [
+      'localhost',
+      'LOCALHOST',
+      'localhost.',
+      '127.0.0.1',
+      '127.1',
+      '2130706433',
+      '0x7f.0.0.1',
+      '0.0.0.0',
+      '::1',
+      '[::1]',
+      '0:0:0:0:0:0:0:1',
+      '::',
+      '::ffff:127.0.0.1',
+    ]) {
       expect(canonicalHost(host), host).toBe('localhost');
     }
     expect(canonicalHost('10.1')).toBe('10.0.0.1');

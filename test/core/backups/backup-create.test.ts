@@ -26,8 +26,16 @@ let dispatch: Dispatch;
 let work: string;
 let wrapperLog: string;
 
-async function call<M extends MethodName>(method: M, params: MethodParams<M>, options: { signal?: AbortSignal; onEvent?: (e: unknown) => void; on?: Dispatch } = {}): Promise<MethodResult<M>> {
-  const envelope = await (options.on ?? dispatch)(method, params, { ...(options.signal ? { signal: options.signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}), caller: 'test' });
+async function call<M extends MethodName>(
+  method: M,
+  params: MethodParams<M>,
+  options: { signal?: AbortSignal; onEvent?: (e: unknown) => void; on?: Dispatch } = {},
+): Promise<MethodResult<M>> {
+  const envelope = await (options.on ?? dispatch)(method, params, {
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    caller: 'test',
+  });
   if (!envelope.ok) throw ConsoleError.fromInfo(envelope.error);
   return envelope.result as MethodResult<M>;
 }
@@ -125,7 +133,12 @@ describe('backup create', () => {
       ok: true,
       files: ['default', 'shard_1', 'shard_2'].map((name) => ({ name, file: `${name}.dump`, ok: true, message: expect.stringContaining('checksum matches') })),
     });
-    expect((await call('backup.list', {})).backups[0]).toMatchObject({ path: folder, complete: true, databases: ['default', 'shard_1', 'shard_2'], verified: { ok: true } });
+    expect((await call('backup.list', {})).backups[0]).toMatchObject({
+      path: folder,
+      complete: true,
+      databases: ['default', 'shard_1', 'shard_2'],
+      verified: { ok: true },
+    });
     // A copy of the backup with one byte flipped in the middle of shard_1's archive.
     const copy = `${folder}-damaged`;
     await import('node:fs/promises').then((fs) => fs.cp(folder, copy, { recursive: true }));
@@ -143,7 +156,9 @@ describe('backup create', () => {
     // The manifest told to expect the damaged bytes: the archive's own structure must catch it, with an offset.
     const manifestFile = path.join(copy, 'manifest.json');
     const manifest = JSON.parse(await readFile(manifestFile, 'utf8'));
-    manifest.databases.find((d: { name: string }) => d.name === 'shard_1').sha256 = createHash('sha256').update(await readFile(target)).digest('hex');
+    manifest.databases.find((d: { name: string }) => d.name === 'shard_1').sha256 = createHash('sha256')
+      .update(await readFile(target))
+      .digest('hex');
     await writeFile(manifestFile, JSON.stringify(manifest));
     const damaged = await call('backup.verify', { path: copy });
     const shard = damaged.files.find((f) => f.name === 'shard_1')!;

@@ -23,15 +23,23 @@ const primaryTables = [
   table('pwb_users', ['id', 'website_id']),
   table('pwb_countries', ['id']),
   table('pwb_realty_assets', ['id', 'website_id', 'country_id'], [['fk_country', ['country_id'], 'pwb_countries']]),
-  table('pwb_support_tickets', ['id', 'website_id', 'creator_id'], [
-    ['fk_ticket_website', ['website_id'], 'pwb_websites'],
-    ['fk_ticket_creator', ['creator_id'], 'pwb_users'],
-  ]),
-  table('pwb_ticket_messages', ['id', 'support_ticket_id', 'user_id', 'reply_to_id'], [
-    ['fk_message_ticket', ['support_ticket_id'], 'pwb_support_tickets'],
-    ['fk_message_user', ['user_id'], 'pwb_users'],
-    ['fk_message_reply', ['reply_to_id'], 'pwb_ticket_messages'],
-  ]),
+  table(
+    'pwb_support_tickets',
+    ['id', 'website_id', 'creator_id'],
+    [
+      ['fk_ticket_website', ['website_id'], 'pwb_websites'],
+      ['fk_ticket_creator', ['creator_id'], 'pwb_users'],
+    ],
+  ),
+  table(
+    'pwb_ticket_messages',
+    ['id', 'support_ticket_id', 'user_id', 'reply_to_id'],
+    [
+      ['fk_message_ticket', ['support_ticket_id'], 'pwb_support_tickets'],
+      ['fk_message_user', ['user_id'], 'pwb_users'],
+      ['fk_message_reply', ['reply_to_id'], 'pwb_ticket_messages'],
+    ],
+  ),
 ];
 const options = { tenantKeys: ['website_id'], globalTables: ['pwb_websites', 'pwb_users'] };
 const primary = { ...classifyTables(primaryTables, options), tables: new Map(primaryTables.map((t) => [t.name, t])) };

@@ -41,7 +41,13 @@ describe('classifyTables', () => {
   });
 
   it('finds tenant tables by key column and by FK chains of any depth', () => {
-    expect([...result.tenantTables.keys()].sort()).toEqual(['pwb_field_keys', 'pwb_listing_notes', 'pwb_media_folders', 'pwb_realty_assets', 'pwb_sale_listings']);
+    expect([...result.tenantTables.keys()].sort()).toEqual([
+      'pwb_field_keys',
+      'pwb_listing_notes',
+      'pwb_media_folders',
+      'pwb_realty_assets',
+      'pwb_sale_listings',
+    ]);
     const notes = result.tenantTables.get('pwb_listing_notes')!;
     expect(notes.root).toBe('pwb_realty_assets');
     expect(notes.chain.map((s) => s.refTable)).toEqual(['pwb_sale_listings', 'pwb_realty_assets']);

@@ -22,7 +22,9 @@ describe('cluster overview on three real servers', () => {
     ]);
     const primary = await directClient('default');
     try {
-      const counts = await primary.query<{ shard: string; n: number }>(`SELECT coalesce(shard_name, 'default') AS shard, count(*)::int AS n FROM pwb_websites GROUP BY 1`);
+      const counts = await primary.query<{ shard: string; n: number }>(
+        `SELECT coalesce(shard_name, 'default') AS shard, count(*)::int AS n FROM pwb_websites GROUP BY 1`,
+      );
       const expected = Object.fromEntries(counts.rows.map((r) => [r.shard, r.n]));
       for (const db of overview.databases) {
         expect(db.reachable).toBe(true);

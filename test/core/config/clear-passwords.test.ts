@@ -34,7 +34,13 @@ const CLEAR = [
   'postgres://pwb:%24%7BPW%7D@db/pwb',
   'postgres://pwb:${PW}@db/pwb?x=${A:-#}&password=hunter2',
 ];
-const REFERENCES = ['postgres://pwb:${PW}@db/pwb', 'postgres://db/pwb?password=${PW}', 'postgres://db/pwb?sslmode=require', 'postgres://pwb@db/pwb?password=', '${DATABASE_URL}'];
+const REFERENCES = [
+  'postgres://pwb:${PW}@db/pwb',
+  'postgres://db/pwb?password=${PW}',
+  'postgres://db/pwb?sslmode=require',
+  'postgres://pwb@db/pwb?password=',
+  '${DATABASE_URL}',
+];
 
 describe('a password in a URL', () => {
   it('is found however the parameter name is encoded, in every occurrence', () => {
@@ -55,7 +61,9 @@ describe('a password in a URL', () => {
 
   it('is never written: writeProfile refuses it, so shard add cannot put one in a profile', async () => {
     const folder = await tempFolder();
-    const error = await errorOf(writeProfile(join(folder, 'p.json'), { primary: { database: 'a' }, shards: { shard_1: { url: 'postgres://db/b?pass%77ord=hunter2' } } }));
+    const error = await errorOf(
+      writeProfile(join(folder, 'p.json'), { primary: { database: 'a' }, shards: { shard_1: { url: 'postgres://db/b?pass%77ord=hunter2' } } }),
+    );
     expect(error.code).toBe('CONFIG_INVALID');
   });
 });
@@ -66,15 +74,17 @@ describe('a password typed into database.yml', () => {
   it('is refused as a field or in a URL (encoded too), naming the line, never the password', async () => {
     for (const lines of [
       ['database: pwb', 'password: hunter2'],
-      ["database: pwb", "password: 'hunter2'"],
+      ['database: pwb', "password: 'hunter2'"],
       ['url: postgres://pwb:hunter2@db/pwb'],
       ['url: postgres://pwb@db/pwb?pass%77ord=hunter2'],
-      ["url: \"postgres://pwb@db/pwb?password=<%= ENV['PW'] %>&password=hunter2\""],
+      ['url: "postgres://pwb@db/pwb?password=<%= ENV[\'PW\'] %>&password=hunter2"'],
     ]) {
       const folder = await tempFolder({ 'database.yml': yml(lines) });
       const error = await errorOf(importRailsDatabaseYml(join(folder, 'database.yml'), 'production', { env: { PW: 'x' } }));
       expect(error.code, lines.join(' ')).toBe('CONFIG_INVALID');
-      expect(error.message, lines.join(' ')).toMatch(/line \d+: production\.primary\.(password|url) holds a password typed into the file\. Read it from the environment/);
+      expect(error.message, lines.join(' ')).toMatch(
+        /line \d+: production\.primary\.(password|url) holds a password typed into the file\. Read it from the environment/,
+      );
       expect(error.message).not.toContain('hunter2');
     }
   });
@@ -87,13 +97,24 @@ describe('a password typed into database.yml', () => {
       ['database: pwb'],
     ]) {
       const folder = await tempFolder({ 'database.yml': yml(lines) });
-      const { databases } = await importRailsDatabaseYml(join(folder, 'database.yml'), 'production', { env: { PW: 's3cret', DATABASE_URL: 'postgres://pwb:from-env@db/pwb' } });
+      const { databases } = await importRailsDatabaseYml(join(folder, 'database.yml'), 'production', {
+        env: { PW: 's3cret', DATABASE_URL: 'postgres://pwb:from-env@db/pwb' },
+      });
       expect(databases[0]?.name, lines.join(' ')).toBe('default');
     }
   });
 
   it('is refused through a merge key too: the anchor holds it', async () => {
-    const text = ['default: &default', '  adapter: postgresql', '  password: hunter2', 'production:', '  primary:', '    <<: *default', '    database: pwb', ''].join('\n');
+    const text = [
+      'default: &default',
+      '  adapter: postgresql',
+      '  password: hunter2',
+      'production:',
+      '  primary:',
+      '    <<: *default',
+      '    database: pwb',
+      '',
+    ].join('\n');
     const folder = await tempFolder({ 'database.yml': text });
     const error = await errorOf(importRailsDatabaseYml(join(folder, 'database.yml'), 'production', { env: {} }));
     expect(error.message).toContain('line 3: production.primary.password holds a password typed into the file');

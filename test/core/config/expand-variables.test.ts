@@ -13,7 +13,11 @@ describe('expandVariables', () => {
 
   it('names the file, entry and variable when one is missing, and refuses broken references', () => {
     expect(() => expandVariables('${NOPE}', {}, where)).toThrowError(
-      expect.objectContaining({ code: 'CONFIG_MISSING_VARIABLE', target: 'p.json', message: expect.stringContaining('p.json: primary.host uses ${NOPE}, but NOPE is not set') }),
+      expect.objectContaining({
+        code: 'CONFIG_MISSING_VARIABLE',
+        target: 'p.json',
+        message: expect.stringContaining('p.json: primary.host uses ${NOPE}, but NOPE is not set'),
+      }),
     );
     for (const broken of ['${A', '${1X}', '${A B}']) {
       let caught: unknown;

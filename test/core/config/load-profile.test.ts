@@ -96,10 +96,7 @@ describe('loadProfile', () => {
       env: { PWB_DATABASE_URL: 'postgres://u:pw@h1/pwb', SHARD_HOST: 'h2', SHARD_PW: 'x', EXTRA_GLOBAL: 'pwb_plans', STAGE: '' },
     });
     expect(profile.name).toBe('local');
-    expect(profile.databases.map((d) => `${d.user}:${d.password}@${d.host}/${d.database}`)).toEqual([
-      'u:pw@h1/pwb',
-      `${'postgres'}:x@h2/pwb_dev_shard_1`,
-    ]);
+    expect(profile.databases.map((d) => `${d.user}:${d.password}@${d.host}/${d.database}`)).toEqual(['u:pw@h1/pwb', `${'postgres'}:x@h2/pwb_dev_shard_1`]);
     expect(profile.globalTables).toEqual(['pwb_websites', 'pwb_plans']);
   });
 
@@ -236,8 +233,6 @@ describe('loadProfile', () => {
     const error = await errorOf(loadProfile(path, { env: {} }));
     expect(error.code).toBe('CONFIG_NOT_FOUND');
     expect(error.target).toBe(path);
-    expect(error.message).toBe(
-      `No profile at ${path}. Run \`shard-console demo\` to create one, or pass --profile FILE / --rails-config FILE --env NAME.`,
-    );
+    expect(error.message).toBe(`No profile at ${path}. Run \`shard-console demo\` to create one, or pass --profile FILE / --rails-config FILE --env NAME.`);
   });
 });

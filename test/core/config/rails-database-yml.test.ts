@@ -170,11 +170,7 @@ describe('importRailsDatabaseYml', () => {
       TENANT_SHARD_1_DATABASE_URL: 'postgres://shard-host/shard_db',
     };
     const running = await importRailsDatabaseYml(file, 'development', { env });
-    expect(running.databases.map((d) => `${d.host}/${d.database}`)).toEqual([
-      'heroku-host/heroku_db',
-      'shard-host/shard_db',
-      'localhost/pwb_development_demo',
-    ]);
+    expect(running.databases.map((d) => `${d.host}/${d.database}`)).toEqual(['heroku-host/heroku_db', 'shard-host/shard_db', 'localhost/pwb_development_demo']);
     const other = await importRailsDatabaseYml(file, 'development', { env: { ...env, RAILS_ENV: 'production' } });
     expect(other.databases[0]?.database).toBe('pwb_development');
   });
@@ -188,16 +184,12 @@ describe('importRailsDatabaseYml', () => {
   });
 
   it('refuses two configs mapping to the same shard name, and two pointing at the same database', async () => {
-    const sameName = await pwbFile(
-      'development:\n  primary:\n    database: a\n  tenant_shard_1:\n    database: b\n  shard_1:\n    database: c\n',
-    );
+    const sameName = await pwbFile('development:\n  primary:\n    database: a\n  tenant_shard_1:\n    database: b\n  shard_1:\n    database: c\n');
     const nameError = await errorOf(importRailsDatabaseYml(sameName, 'development', { env: {} }));
     expect(nameError.code).toBe('CONFIG_INVALID');
     expect(nameError.message).toContain('development.tenant_shard_1 and database.yml: development.shard_1 are both named "shard_1"');
 
-    const sameDatabase = await pwbFile(
-      'development:\n  primary:\n    database: a\n  tenant_shard_1:\n    host: 127.0.0.1\n    database: a\n',
-    );
+    const sameDatabase = await pwbFile('development:\n  primary:\n    database: a\n  tenant_shard_1:\n    host: 127.0.0.1\n    database: a\n');
     const databaseError = await errorOf(importRailsDatabaseYml(sameDatabase, 'development', { env: {} }));
     expect(databaseError.code).toBe('CONFIG_INVALID');
     expect(databaseError.message).toContain('both point at localhost:5432/a');

@@ -84,13 +84,19 @@ describe('renderErb', () => {
   });
 
   it('drops <%# comments %> but keeps their line breaks, and prints <%% literally', () => {
-    expect(render('a: 1 <%# a note\n over two lines %>\nb: <%% x')).toEqual(
-      expect.objectContaining({ text: 'a: 1 \n\nb: <% x' }),
-    );
+    expect(render('a: 1 <%# a note\n over two lines %>\nb: <%% x')).toEqual(expect.objectContaining({ text: 'a: 1 \n\nb: <% x' }));
   });
 
   it('refuses anything else as unsupported ERB, naming the file and line', () => {
-    for (const code of ['<%= Rails.root %>', '<%= `ls` %>', '<% system("rm -rf /") %>', '<%= "#{ENV[\'A\']}" %>', '<%= ENV %>', '<%= ENV.fetch(name) %>', "<% if ENV['MODE'] == 'x' %>"]) {
+    for (const code of [
+      '<%= Rails.root %>',
+      '<%= `ls` %>',
+      '<% system("rm -rf /") %>',
+      '<%= "#{ENV[\'A\']}" %>',
+      '<%= ENV %>',
+      '<%= ENV.fetch(name) %>',
+      "<% if ENV['MODE'] == 'x' %>",
+    ]) {
       const error = errorOf(() => render(`a: 1\nb: ${code}\n`));
       expect(error.code, code).toBe('CONFIG_INVALID');
       expect(error.message, code).toContain('config/database.yml line 2: unsupported ERB');

@@ -53,9 +53,7 @@ describe('writeProfile', () => {
   it('refuses a password in clear and writes nothing', async () => {
     const folder = await tempFolder();
     const path = join(folder, 'prod.json');
-    const error = await errorOf(
-      writeProfile(path, { primary: { database: 'pwb' }, shards: { shard_1: { database: 'b', password: 'hunter2' } } }),
-    );
+    const error = await errorOf(writeProfile(path, { primary: { database: 'pwb' }, shards: { shard_1: { database: 'b', password: 'hunter2' } } }));
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.target).toBe(path);
     expect(error.message).toContain('shards.shard_1.password holds a password in clear');

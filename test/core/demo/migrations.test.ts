@@ -111,7 +111,10 @@ describe('migrations', () => {
         [[...DEFAULT_GLOBAL_TABLES]],
       );
       const everything = server.name === 'default' || DEFAULT_SHARD_LAYOUTS[server.name] === 'schema-load-shard';
-      expect(found.rows.map((r) => r.fk), server.name).toEqual(everything ? expected : []);
+      expect(
+        found.rows.map((r) => r.fk),
+        server.name,
+      ).toEqual(everything ? expected : []);
     }
   });
 

@@ -5,7 +5,12 @@ import type { DatabaseLayout } from '../../../electron/core/migrations/apply-mig
 import { testPool } from '../../harness/test-cluster.ts';
 
 /** A freshly migrated extra database on a harness server, for tests that must seed their own data. */
-export async function createScratchDatabase(server: EmbeddedServer, password: string, name: string, layout: DatabaseLayout): Promise<{ pool: pg.Pool; drop(): Promise<void> }> {
+export async function createScratchDatabase(
+  server: EmbeddedServer,
+  password: string,
+  name: string,
+  layout: DatabaseLayout,
+): Promise<{ pool: pg.Pool; drop(): Promise<void> }> {
   const admin = testPool(server, password, 'postgres');
   try {
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

@@ -62,7 +62,10 @@ describe('seedDemo on the harness cluster', () => {
     const small = [...routes.keys()].filter((id) => !cluster.seed.largeWebsiteIds.includes(id));
     const filled = new Map<string, number>(ALL_TENANT_TABLES.map((table) => [table, 0]));
     for (const server of cluster.servers) {
-      const counts = await countTenantRows(pool(server.name), small.filter((id) => routes.get(id) === server.name));
+      const counts = await countTenantRows(
+        pool(server.name),
+        small.filter((id) => routes.get(id) === server.name),
+      );
       for (const perTable of counts.values()) {
         expect(totalRows(perTable)).toBeLessThanOrEqual(80);
         for (const [table, n] of Object.entries(perTable)) if (n > 0) filled.set(table, (filled.get(table) ?? 0) + 1);

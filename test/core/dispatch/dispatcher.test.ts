@@ -58,7 +58,10 @@ describe('dispatcher', () => {
         },
       }),
     );
-    expect(await dispatch('tenants.detail', { id: 9 })).toEqual({ ok: false, error: { code: 'WEBSITE_NOT_FOUND', message: 'No website with id 9.', target: '9' } });
+    expect(await dispatch('tenants.detail', { id: 9 })).toEqual({
+      ok: false,
+      error: { code: 'WEBSITE_NOT_FOUND', message: 'No website with id 9.', target: '9' },
+    });
     const internal = await dispatch('cluster.overview', {});
     expect(internal).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });
     if (!internal.ok) expect(internal.error.message).toContain('boom');
@@ -66,12 +69,12 @@ describe('dispatcher', () => {
 
   it('delivers events the contract allows and stops at one that breaks it, when asked to validate', async () => {
     const jobId = '5b0c2f7e-9d3a-4c1b-8e6f-2a4d6c8e0f13';
-    const good = { type: 'progress', jobId, kind: 'move', phase: 'copy', done: 1, total: 2, unit: 'tables' };
+    const good = { type: 'progress', jobId, kind: 'move', phase: 'copy', done: 1, total: 2, unit: 'tables' } as const;
     const dispatch = createDispatcher(
       handlersWith({
         'jobs.watch': async (_params, call) => {
           call.emit(good);
-          call.emit({ ...good, unit: 'parsecs' });
+          call.emit({ ...good, unit: 'parsecs' } as never);
           throw new Error('unreachable: the second event must stop the call');
         },
       }),
@@ -80,7 +83,10 @@ describe('dispatcher', () => {
     const delivered: unknown[] = [];
     const envelope = await dispatch('jobs.watch', { jobId }, { onEvent: (event) => delivered.push(event) });
     expect(delivered).toEqual([good]);
-    expect(envelope).toMatchObject({ ok: false, error: { code: 'INTERNAL', message: expect.stringContaining('an event of jobs.watch breaks the contract: unit') } });
+    expect(envelope).toMatchObject({
+      ok: false,
+      error: { code: 'INTERNAL', message: expect.stringContaining('an event of jobs.watch breaks the contract: unit') },
+    });
   });
 
   it('catches a result that breaks the contract when asked to validate results', async () => {

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadClusterProfile } from '../../../electron/core/config/resolve-profile-source.ts';
 import { memorySecretStore } from '../../../electron/core/config/secret-store.ts';
@@ -25,7 +25,10 @@ async function sql<R extends pg.QueryResultRow = any>(database: string, text: st
 }
 
 async function open(profilePath: string): Promise<ConsoleContext> {
-  const profile = await loadClusterProfile({ profile: profilePath }, { env: { ...process.env, SC_TEST_PASSWORD: cluster.password }, secrets: memorySecretStore() });
+  const profile = await loadClusterProfile(
+    { profile: profilePath },
+    { env: { ...process.env, SC_TEST_PASSWORD: cluster.password }, secrets: memorySecretStore() },
+  );
   return openConsole(profile);
 }
 
@@ -62,7 +65,9 @@ describe('doctor on a healthy cluster', () => {
     expect(ofKind(result, 'orphaned-rows')).toEqual([]);
     expect(ofKind(result, 'stale-materialized-view')).toEqual([]);
     expect(ofKind(result, 'id-range-overlap').filter((f) => f.table === 'pwb_website_integrations')).toEqual([]);
-    expect(result.checks.map((c) => c.check)).toEqual(expect.arrayContaining(['misplaced, split and orphaned rows', 'id ranges between databases', 'pending migrations', 'schema drift']));
+    expect(result.checks.map((c) => c.check)).toEqual(
+      expect.arrayContaining(['misplaced, split and orphaned rows', 'id ranges between databases', 'pending migrations', 'schema drift']),
+    );
     expect(result.databases.map((d) => d.name).sort()).toEqual(['default', 'shard_1', 'shard_2']);
     expect(await sql('default', `SELECT count(*)::int AS n FROM pwb_websites`)).toEqual(before);
   });
@@ -76,7 +81,11 @@ describe('each fault becomes a finding and goes away once fixed', () => {
       `INSERT INTO pwb_realty_assets (website_id, reference, slug, created_at, updated_at) VALUES ($1::int, 'LEFT-1', 'left-over-' || $1::int, now(), now()) RETURNING id::text`,
       [id],
     );
-    await sql('shard_2', `INSERT INTO pwb_prop_photos (realty_asset_id, image, created_at, updated_at) VALUES ($1, 'a.jpg', now(), now()), ($1, 'b.jpg', now(), now())`, [asset!.id]);
+    await sql(
+      'shard_2',
+      `INSERT INTO pwb_prop_photos (realty_asset_id, image, created_at, updated_at) VALUES ($1, 'a.jpg', now(), now()), ($1, 'b.jpg', now(), now())`,
+      [asset!.id],
+    );
     try {
       const result = await doctor();
       const misplaced = ofKind(result, 'misplaced-rows').find((f) => f.website === id);
@@ -119,7 +128,13 @@ describe('each fault becomes a finding and goes away once fixed', () => {
     try {
       const result = await doctor();
       expect(ofKind(result, 'unknown-shard-name')).toEqual([
-        expect.objectContaining({ severity: 'error', database: null, table: 'pwb_websites', rows: 1, link: expect.objectContaining({ href: '#/tenants?shard=shard_9' }) }),
+        expect.objectContaining({
+          severity: 'error',
+          database: null,
+          table: 'pwb_websites',
+          rows: 1,
+          link: expect.objectContaining({ href: '#/tenants?shard=shard_9' }),
+        }),
       ]);
       expect(ofKind(result, 'unknown-shard-name')[0]!.message).toContain("'shard_9'");
       const stray = ofKind(result, 'misplaced-rows').find((f) => f.website === id);
@@ -134,11 +149,16 @@ describe('each fault becomes a finding and goes away once fixed', () => {
   });
 
   it('an orphan: tenant rows whose key matches no website', async () => {
-    await sql('shard_1', `INSERT INTO pwb_pages (website_id, slug, created_at, updated_at) VALUES (777777, 'ghost-a', now(), now()), (777777, 'ghost-b', now(), now())`);
+    await sql(
+      'shard_1',
+      `INSERT INTO pwb_pages (website_id, slug, created_at, updated_at) VALUES (777777, 'ghost-a', now(), now()), (777777, 'ghost-b', now(), now())`,
+    );
     await sql('shard_1', `INSERT INTO pwb_field_keys (pwb_website_id, global_key, created_at, updated_at) VALUES (777777, 'ghost.key', now(), now())`);
     try {
       const orphans = ofKind(await doctor(), 'orphaned-rows');
-      expect(orphans).toEqual([expect.objectContaining({ severity: 'warning', database: 'shard_1', website: 777777, rows: 3, table: 'pwb_pages, pwb_field_keys' })]);
+      expect(orphans).toEqual([
+        expect.objectContaining({ severity: 'warning', database: 'shard_1', website: 777777, rows: 3, table: 'pwb_pages, pwb_field_keys' }),
+      ]);
       expect(orphans[0]!.message).toContain('no website has');
       expect(orphans[0]!.fix).toContain('delete these rows from shard_1');
     } finally {
@@ -151,10 +171,16 @@ describe('each fault becomes a finding and goes away once fixed', () => {
   it('overlapping ids: a row on a shard with an id the primary also hands out', async () => {
     const [range] = await sql<{ lo: number }>('default', `SELECT min(id)::int AS lo FROM pwb_website_integrations`);
     // The shard whose ids start lowest: an id below them widens its range over the primary's only.
-    const starts = await Promise.all(['shard_1', 'shard_2'].map(async (name) => ({ name, min: Number((await sql(name, `SELECT min(id)::text AS m FROM pwb_website_integrations`))[0].m) })));
+    const starts = await Promise.all(
+      ['shard_1', 'shard_2'].map(async (name) => ({ name, min: Number((await sql(name, `SELECT min(id)::text AS m FROM pwb_website_integrations`))[0].m) })),
+    );
     const shard = starts.sort((a, b) => a.min - b.min)[0]!.name;
     const id = await websiteOn(shard);
-    await sql(shard, `INSERT INTO pwb_website_integrations (id, website_id, category, provider, created_at, updated_at) VALUES ($1, $2, 'crm', 'zoho-x', now(), now())`, [range!.lo, id]);
+    await sql(
+      shard,
+      `INSERT INTO pwb_website_integrations (id, website_id, category, provider, created_at, updated_at) VALUES ($1, $2, 'crm', 'zoho-x', now(), now())`,
+      [range!.lo, id],
+    );
     try {
       const overlaps = ofKind(await doctor(), 'id-range-overlap').filter((f) => f.table === 'pwb_website_integrations');
       expect(overlaps.map((f) => f.database).sort(), JSON.stringify(overlaps.map((f) => f.message))).toEqual(['default', shard]);

@@ -22,9 +22,14 @@ afterAll(async () => {
 
 function cli(args: string[]) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, [bin, ...args, '--profile', own.profilePath], { env: { ...own.env, SHARD_CONSOLE_PROFILE: undefined } as NodeJS.ProcessEnv }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [bin, ...args, '--profile', own.profilePath],
+      { env: { ...own.env, SHARD_CONSOLE_PROFILE: undefined } as NodeJS.ProcessEnv },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -70,9 +75,18 @@ describe('schema drift against the primary', () => {
   });
 
   it('column order is not drift; a renamed index with the same definition is the same index', async () => {
-    await own.sql('default', 'CREATE TABLE pwb_order_probe (id bigserial PRIMARY KEY, website_id bigint NOT NULL, name text); CREATE INDEX order_probe_site ON pwb_order_probe (website_id)');
-    await own.sql('shard_1', 'CREATE TABLE pwb_order_probe (id bigserial PRIMARY KEY, website_id bigint NOT NULL, name text); CREATE INDEX order_probe_site ON pwb_order_probe (website_id)');
-    await own.sql('shard_2', 'CREATE TABLE pwb_order_probe (name text, website_id bigint NOT NULL, id bigserial PRIMARY KEY); CREATE INDEX renamed_site ON pwb_order_probe (website_id)');
+    await own.sql(
+      'default',
+      'CREATE TABLE pwb_order_probe (id bigserial PRIMARY KEY, website_id bigint NOT NULL, name text); CREATE INDEX order_probe_site ON pwb_order_probe (website_id)',
+    );
+    await own.sql(
+      'shard_1',
+      'CREATE TABLE pwb_order_probe (id bigserial PRIMARY KEY, website_id bigint NOT NULL, name text); CREATE INDEX order_probe_site ON pwb_order_probe (website_id)',
+    );
+    await own.sql(
+      'shard_2',
+      'CREATE TABLE pwb_order_probe (name text, website_id bigint NOT NULL, id bigserial PRIMARY KEY); CREATE INDEX renamed_site ON pwb_order_probe (website_id)',
+    );
     const positions = await own.sql('shard_2', `SELECT attname FROM pg_attribute WHERE attrelid = 'pwb_order_probe'::regclass AND attnum > 0 ORDER BY attnum`);
     expect(positions.map((r) => r.attname)).toEqual(['name', 'website_id', 'id']);
     expect((await schemaDrift(ctx)).drift).toEqual([]);
@@ -114,7 +128,9 @@ describe('schema drift against the primary', () => {
     expect(view.fix).toContain('CREATE UNIQUE INDEX index_pwb_properties_on_id');
 
     const table = result.drift.find((d) => d.kind === 'missing-table')!;
-    expect(table.fix).toMatch(/^CREATE SEQUENCE "public"."pwb_order_probe_id_seq" AS bigint[^\n]*\nCREATE TABLE "public"."pwb_order_probe" \(\n  "id" bigint DEFAULT nextval/);
+    expect(table.fix).toMatch(
+      /^CREATE SEQUENCE "public"."pwb_order_probe_id_seq" AS bigint[^\n]*\nCREATE TABLE "public"."pwb_order_probe" \(\n  "id" bigint DEFAULT nextval/,
+    );
     await applyFixes(result.drift);
     expect((await schemaDrift(ctx)).drift).toEqual([]);
   });
@@ -147,7 +163,9 @@ describe("PWB's foreign keys into the control plane", () => {
     await own.sql('shard_2', 'ALTER TABLE pwb_contacts DROP CONSTRAINT fk_rails_pwb_contacts_website');
     const dropped = await schemaDrift(ctx);
     expect(summary(dropped.drift)).toEqual(['shard_2 pwb_contacts missing-constraint']);
-    expect(dropped.drift[0]!.fix).toBe('ALTER TABLE "public"."pwb_contacts" ADD CONSTRAINT "fk_rails_pwb_contacts_website" FOREIGN KEY (website_id) REFERENCES pwb_websites(id);');
+    expect(dropped.drift[0]!.fix).toBe(
+      'ALTER TABLE "public"."pwb_contacts" ADD CONSTRAINT "fk_rails_pwb_contacts_website" FOREIGN KEY (website_id) REFERENCES pwb_websites(id);',
+    );
     expect((await cli(['drift', '--json'])).code).toBe(1);
     await applyFixes(dropped.drift);
     expect((await schemaDrift(ctx)).drift).toEqual([]);
@@ -160,7 +178,9 @@ describe("PWB's foreign keys into the control plane", () => {
     const fix = result.drift[0]!.fix;
     expect(fix).not.toContain('REFERENCES');
     expect(fix).toContain('-- not created: fk_rails_pwb_field_keys_website (foreign keys into global tables this database does not have)');
-    expect(result.setAside).toContainEqual(expect.objectContaining({ database: 'shard_1', table: 'pwb_field_keys', constraint: 'fk_rails_pwb_field_keys_website' }));
+    expect(result.setAside).toContainEqual(
+      expect.objectContaining({ database: 'shard_1', table: 'pwb_field_keys', constraint: 'fk_rails_pwb_field_keys_website' }),
+    );
     await applyFixes(result.drift);
     expect((await schemaDrift(ctx)).drift).toEqual([]);
   });
@@ -169,15 +189,30 @@ describe("PWB's foreign keys into the control plane", () => {
     const result = await tenantIsolationLint(ctx);
     const info = result.findings.filter((f) => f.rule === 'control-plane-reference');
     expect(info.every((f) => f.severity === 'info' && f.databases.join() === 'shard_1')).toBe(true);
-    expect(info.map((f) => f.table).sort()).toEqual(['pwb_contacts', 'pwb_field_keys', 'pwb_media', 'pwb_media_folders', 'pwb_messages', 'pwb_support_tickets', 'pwb_support_tickets', 'pwb_support_tickets', 'pwb_ticket_messages']);
-    expect(info.find((f) => f.table === 'pwb_ticket_messages')!.detail).toContain('rows reference pwb_users through fk_rails_pwb_ticket_messages_user (user_id) on default');
+    expect(info.map((f) => f.table).sort()).toEqual([
+      'pwb_contacts',
+      'pwb_field_keys',
+      'pwb_media',
+      'pwb_media_folders',
+      'pwb_messages',
+      'pwb_support_tickets',
+      'pwb_support_tickets',
+      'pwb_support_tickets',
+      'pwb_ticket_messages',
+    ]);
+    expect(info.find((f) => f.table === 'pwb_ticket_messages')!.detail).toContain(
+      'rows reference pwb_users through fk_rails_pwb_ticket_messages_user (user_id) on default',
+    );
     expect(result.findings.filter((f) => f.rule !== 'control-plane-reference').every((f) => f.severity === 'warning')).toBe(true);
   });
 });
 
 describe('tenant-isolation lint', () => {
   it('reports a deliberately bad tenant table on every rule, and a chained table on its tenant path', async () => {
-    await own.sql('default', `CREATE TABLE pwb_lint_probe (slug character varying, website_id bigint, note text); CREATE UNIQUE INDEX lint_probe_slug ON pwb_lint_probe (slug)`);
+    await own.sql(
+      'default',
+      `CREATE TABLE pwb_lint_probe (slug character varying, website_id bigint, note text); CREATE UNIQUE INDEX lint_probe_slug ON pwb_lint_probe (slug)`,
+    );
     await own.sql('default', `CREATE TABLE pwb_lint_child (id bigserial PRIMARY KEY, order_probe_id bigint REFERENCES pwb_order_probe (id))`);
     const result = await tenantIsolationLint(ctx);
     const probe = result.findings.filter((f) => f.table === 'pwb_lint_probe');

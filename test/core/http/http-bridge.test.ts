@@ -25,11 +25,14 @@ const dispatch: Dispatch = async (method, params, call) => {
 
 function send(path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
   return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: bridge.port, path, method: init.method ?? 'GET', headers: { host: `127.0.0.1:${bridge.port}`, ...init.headers } }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port: bridge.port, path, method: init.method ?? 'GET', headers: { host: `127.0.0.1:${bridge.port}`, ...init.headers } },
+      (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
     req.on('error', reject);
     req.end(init.body);
   });
@@ -79,9 +82,17 @@ describe('HTTP bridge', () => {
   });
 
   it('refuses a DNS-rebinding Host and a cross-origin caller', async () => {
-    const rebound = await send('/rpc/session.info', { method: 'POST', headers: { ...json, host: 'evil.example:80', authorization: `Bearer ${bridge.token}` }, body: '{}' });
+    const rebound = await send('/rpc/session.info', {
+      method: 'POST',
+      headers: { ...json, host: 'evil.example:80', authorization: `Bearer ${bridge.token}` },
+      body: '{}',
+    });
     expect(rebound.status).toBe(403);
-    const cross = await send('/rpc/session.info', { method: 'POST', headers: { ...json, origin: 'https://evil.example', authorization: `Bearer ${bridge.token}` }, body: '{}' });
+    const cross = await send('/rpc/session.info', {
+      method: 'POST',
+      headers: { ...json, origin: 'https://evil.example', authorization: `Bearer ${bridge.token}` },
+      body: '{}',
+    });
     expect(cross.status).toBe(403);
   });
 
@@ -94,10 +105,10 @@ describe('HTTP bridge', () => {
     // Plain `..` never reaches the server's folder logic (the URL parser drops it): the page comes back.
     expect((await send('/../../../../etc/passwd')).body).toBe(page.body);
     // %-escaped, it does: refused with 403, whatever the file.
-    for (const path of ['/..%2f..%2f..%2fetc%2fpasswd', '/assets/%2e%2e%2f%2e%2e%2fpackage.json', '/..%5c..%5cwindows%5cwin.ini']) {
-      const escape = await send(path);
-      expect(escape.status, path).toBe(403);
-      expect(JSON.parse(escape.body).error.code, path).toBe('UNAUTHORIZED');
+    for (const url of ['/..%2f..%2f..%2fetc%2fpasswd', '/assets/%2e%2e%2f%2e%2e%2fpackage.json', '/..%5c..%5cwindows%5cwin.ini']) {
+      const answer = await send(url);
+      expect(answer.status, url).toBe(403);
+      expect(JSON.parse(answer.body).error.code, url).toBe('UNAUTHORIZED');
     }
   });
 });
@@ -186,7 +197,14 @@ describe('HTTP bridge hardening', () => {
   });
 
   it('refuses a fixed token that is short or does not look random, and takes a random one', async () => {
-    for (const token of ['hunter2', 'a'.repeat(64), 'abcdefghijklmnopqrstuvwxyz012345', 'passwordpasswordpasswordpassword', '', 'x'.repeat(20) + '\r\nX-Injected: 1']) {
+    for (const token of [
+      'hunter2',
+      'a'.repeat(64),
+      'abcdefghijklmnopqrstuvwxyz012345',
+      'passwordpasswordpasswordpassword',
+      '',
+      `${'x'.repeat(20)}\r\nX-Injected: 1`,
+    ]) {
       expect(weakTokenReason(token), token).not.toBeNull();
       await expect(startHttpBridge({ dispatch, token, tokenSource: 'SHARD_CONSOLE_TOKEN' })).rejects.toMatchObject({
         code: 'CONFIG_INVALID',

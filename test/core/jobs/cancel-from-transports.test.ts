@@ -51,7 +51,13 @@ function stream(method: string, params: unknown, callId?: string): Streamed {
         port: bridge.port,
         path: `/rpc/${method}`,
         method: 'POST',
-        headers: { host: `127.0.0.1:${bridge.port}`, 'content-type': 'application/json', accept: 'application/x-ndjson', authorization: `Bearer ${bridge.token}`, ...(callId ? { 'x-call-id': callId } : {}) },
+        headers: {
+          host: `127.0.0.1:${bridge.port}`,
+          'content-type': 'application/json',
+          accept: 'application/x-ndjson',
+          authorization: `Bearer ${bridge.token}`,
+          ...(callId ? { 'x-call-id': callId } : {}),
+        },
       },
       (res) => {
         res.setEncoding('utf8');
@@ -82,7 +88,11 @@ function stream(method: string, params: unknown, callId?: string): Streamed {
 }
 
 async function post(path: string, body: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(`http://127.0.0.1:${bridge.port}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${bridge.token}` }, body: JSON.stringify(body) });
+  const res = await fetch(`http://127.0.0.1:${bridge.port}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${bridge.token}` },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, json: await res.json() };
 }
 
@@ -104,8 +114,10 @@ async function until<T>(what: string, probe: () => Promise<T | null | undefined 
   }
 }
 
-const waitingOnLock = (database: string) => until(`a console statement waiting on a lock on ${database}`, async () => (await consoleStatements(database)).find((s) => s.wait === 'Lock'));
-const goneWithinASecond = (database: string) => until(`no console statement on ${database}`, async () => (await consoleStatements(database)).length === 0, 1_000);
+const waitingOnLock = (database: string) =>
+  until(`a console statement waiting on a lock on ${database}`, async () => (await consoleStatements(database)).find((s) => s.wait === 'Lock'));
+const goneWithinASecond = (database: string) =>
+  until(`no console statement on ${database}`, async () => (await consoleStatements(database)).length === 0, 1_000);
 
 async function lockTable(database: string, table: string, mode: string): Promise<{ release(): Promise<void> }> {
   const client: pg.Client = await own.client(database);
@@ -192,12 +204,16 @@ describe('over the HTTP bridge', () => {
 
 /** The CLI in a child process; resolves with its exit code and output. */
 function cli(args: string[]) {
-  const child = spawn(process.execPath, [bin, ...args, '--profile', own.profilePath], { env: { ...own.env, SHARD_CONSOLE_PROFILE: undefined } as NodeJS.ProcessEnv });
+  const child = spawn(process.execPath, [bin, ...args, '--profile', own.profilePath], {
+    env: { ...own.env, SHARD_CONSOLE_PROFILE: undefined } as NodeJS.ProcessEnv,
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  const exited = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('close', (code) => resolve({ code, stdout, stderr })),
+  );
   return { child, exited, stderr: () => stderr };
 }
 
@@ -207,9 +223,13 @@ describe('from the CLI, Ctrl-C', () => {
     ['migrate up', () => ['migrate', 'up'], 'shard_2', 'pwb_contents', 'ACCESS EXCLUSIVE'],
     ['sizes', () => ['sizes', '--json'], 'shard_2', 'pwb_realty_assets', 'ACCESS EXCLUSIVE'],
   ] as const)('stops %s at a safe point: exit 130, no statement left running, progress on stderr', async (name, args, database, table, mode) => {
-    if (name === 'migrate up') await own.addMigration('tenant', '20990401000002', 'cli_stop_probe', 'ALTER TABLE pwb_contents ADD COLUMN cli_stop_probe integer;');
+    if (name === 'migrate up')
+      await own.addMigration('tenant', '20990401000002', 'cli_stop_probe', 'ALTER TABLE pwb_contents ADD COLUMN cli_stop_probe integer;');
     const site = await siteOn('default');
-    if (name === 'move') await own.sql('shard_2', `INSERT INTO pwb_websites SELECT * FROM json_populate_record(NULL::pwb_websites, $1::json) ON CONFLICT (id) DO NOTHING`, [JSON.stringify((await own.sql('default', 'SELECT row_to_json(w) AS r FROM pwb_websites w WHERE id = $1', [site]))[0].r)]);
+    if (name === 'move')
+      await own.sql('shard_2', `INSERT INTO pwb_websites SELECT * FROM json_populate_record(NULL::pwb_websites, $1::json) ON CONFLICT (id) DO NOTHING`, [
+        JSON.stringify((await own.sql('default', 'SELECT row_to_json(w) AS r FROM pwb_websites w WHERE id = $1', [site]))[0].r),
+      ]);
     const lock = await lockTable(database, table, mode);
     try {
       const run = cli([...args(site)]);

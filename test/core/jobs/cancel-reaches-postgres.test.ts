@@ -27,7 +27,11 @@ afterAll(async () => {
   await own?.stop();
 });
 
-async function call<M extends MethodName>(method: M, params: MethodParams<M>, options: { signal?: AbortSignal; onEvent?: (e: unknown) => void } = {}): Promise<MethodResult<M>> {
+async function call<M extends MethodName>(
+  method: M,
+  params: MethodParams<M>,
+  options: { signal?: AbortSignal; onEvent?: (e: unknown) => void } = {},
+): Promise<MethodResult<M>> {
   const envelope = await dispatch(method, params, { ...options, caller: 'test' });
   if (!envelope.ok) throw ConsoleError.fromInfo(envelope.error);
   return envelope.result as MethodResult<M>;
@@ -69,13 +73,16 @@ async function lockTable(database: string, table: string, mode = 'ACCESS EXCLUSI
 /** Asserts the stop left no statement of the console running there, within a second. */
 async function expectGoneWithinASecond(database: string, stoppedAt: number): Promise<void> {
   await until(`no console statement on ${database}`, async () => (await consoleStatements(database)).length === 0, 1_000).catch(async () => {
-    throw new Error(`statements still running on ${database} ${Date.now() - stoppedAt} ms after the stop: ${JSON.stringify(await consoleStatements(database))}`);
+    throw new Error(
+      `statements still running on ${database} ${Date.now() - stoppedAt} ms after the stop: ${JSON.stringify(await consoleStatements(database))}`,
+    );
   });
 }
 
 describe('stopping long work', () => {
   it('a move blocked in its copy: the statement is cancelled within a second, the job is left resumable, and resumes verified', async () => {
-    const site = (await own.sql('default', `SELECT id FROM pwb_websites WHERE coalesce(shard_name, 'default') = 'default' ORDER BY id LIMIT 1`))[0].id as number;
+    const site = (await own.sql('default', `SELECT id FROM pwb_websites WHERE coalesce(shard_name, 'default') = 'default' ORDER BY id LIMIT 1`))[0]
+      .id as number;
     // Reads pass (the preflight's), writes wait: the copy's first write on the target blocks.
     const lock = await lockTable('shard_1', 'pwb_prop_photos', 'SHARE');
     const events: JobProgressEvent[] = [];
@@ -135,7 +142,12 @@ describe('stopping long work', () => {
       const events: JobProgressEvent[] = [];
       const scanning = call('shards.largestTenants', { limit: 5 }, { signal: controller.signal, onEvent: (e) => events.push(e as JobProgressEvent) });
       await until('the scan waiting on the lock', async () => (await consoleStatements('shard_1')).find((s) => s.wait === 'Lock'));
-      expect((await call('jobs.list', { kind: 'size-scan', limit: 10 })).jobs[0]).toMatchObject({ kind: 'size-scan', state: 'running', here: true, actions: ['stop'] });
+      expect((await call('jobs.list', { kind: 'size-scan', limit: 10 })).jobs[0]).toMatchObject({
+        kind: 'size-scan',
+        state: 'running',
+        here: true,
+        actions: ['stop'],
+      });
       const stoppedAt = Date.now();
       controller.abort();
       await expect(scanning).rejects.toMatchObject({ code: 'CANCELLED' });

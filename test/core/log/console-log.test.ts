@@ -24,7 +24,8 @@ describe('the console log', () => {
     log.warn('env PGPASSWORD=hunter22 and {"password": "json-pass"} and password: yaml-pass');
     log.info('GET /rpc/x Authorization: Bearer tok-ABCDEFGHIJKLMNOPQRSTUVWXYZ012345 from http://127.0.0.1:1/#token=another-token-value');
     const text = await readFile(log.file, 'utf8');
-    for (const secret of ['s3cr3t-Pass', 'other-pass', 'hunter22', 'json-pass', 'yaml-pass', 'tok-ABCDEFGHIJKLMNOPQRSTUVWXYZ012345', 'another-token-value']) expect(text).not.toContain(secret);
+    for (const secret of ['s3cr3t-Pass', 'other-pass', 'hunter22', 'json-pass', 'yaml-pass', 'tok-ABCDEFGHIJKLMNOPQRSTUVWXYZ012345', 'another-token-value'])
+      expect(text).not.toContain(secret);
     expect(text).toContain('postgres://pwb:[redacted]@db:5432/pwb');
     expect(text.split('\n').filter(Boolean)).toHaveLength(3);
   });
@@ -38,7 +39,11 @@ describe('the console log', () => {
 
   it('an unexpected failure answers INTERNAL naming the log file and the line to look for; the line has the stack, not the secret', async () => {
     const log = openConsoleLog({ dir: path.join(dir, 'incident'), secrets: () => ['pa55word-in-error'] });
-    const handlers = { 'session.info': async () => { throw new Error('boom while using pa55word-in-error'); } } as unknown as Handlers;
+    const handlers = {
+      'session.info': async () => {
+        throw new Error('boom while using pa55word-in-error');
+      },
+    } as unknown as Handlers;
     const envelope = await createDispatcher(handlers, { onUnexpectedError: (method, error) => log.incident(method, error) })('session.info', {});
     expect(envelope.ok).toBe(false);
     const message = (envelope as { error: { code: string; message: string } }).error.message;
@@ -54,7 +59,9 @@ describe('the console log', () => {
   it('serve writes its log in the user data folder, with its address and without its token or the password', async () => {
     const dataDir = path.join(dir, 'serve-data');
     const cluster = testCluster();
-    const child = spawn(process.execPath, [bin, 'serve', '--profile', cluster.profilePath, '--port', '0', '--json'], { env: { ...cluster.env, SHARD_CONSOLE_DATA_DIR: dataDir } });
+    const child = spawn(process.execPath, [bin, 'serve', '--profile', cluster.profilePath, '--port', '0', '--json'], {
+      env: { ...cluster.env, SHARD_CONSOLE_DATA_DIR: dataDir },
+    });
     const first = await new Promise<string>((resolve) => child.stdout.once('data', (d) => resolve(String(d))));
     const announced = JSON.parse(first) as { token: string; log: string };
     child.kill('SIGTERM');

@@ -39,7 +39,10 @@ async function versionCount(db: string, version: string): Promise<number> {
 describe('migrations on every database', () => {
   it('keeps versions in a Rails-compatible schema_migrations and shows a fresh cluster up to date', async () => {
     for (const db of DATABASES) {
-      const columns = await own.sql(db, `SELECT column_name, data_type, is_nullable FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'schema_migrations'`);
+      const columns = await own.sql(
+        db,
+        `SELECT column_name, data_type, is_nullable FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'schema_migrations'`,
+      );
       expect(columns).toEqual([{ column_name: 'version', data_type: 'character varying', is_nullable: 'NO' }]);
     }
     const status = await migrationStatus(ctx);
@@ -58,7 +61,11 @@ describe('migrations on every database', () => {
     await own.addMigration('tenant', '20990101000001', 'add_color_to_pwb_pages', 'ALTER TABLE pwb_pages ADD COLUMN color character varying;');
     await own.addMigration('global', '20990101000002', 'create_pwb_global_probe', 'CREATE TABLE pwb_global_probe (id integer PRIMARY KEY);');
     const before = await migrationStatus(ctx);
-    expect(before.databases.map((d) => d.pending.map((p) => p.version))).toEqual([['20990101000001', '20990101000002'], ['20990101000001'], ['20990101000001']]);
+    expect(before.databases.map((d) => d.pending.map((p) => p.version))).toEqual([
+      ['20990101000001', '20990101000002'],
+      ['20990101000001'],
+      ['20990101000001'],
+    ]);
 
     const progress: MigrationRun[] = [];
     const run = await migrateUp(ctx, { parallel: 2, onChange: (r) => progress.push(r) });
@@ -146,7 +153,12 @@ describe('migrations on every database', () => {
   it('a migration failing on one shard rolls back there, is reported with its error, and the others apply', async () => {
     // Someone added the column by hand on shard_1: the migration's ALTER fails there.
     await own.sql('shard_1', 'ALTER TABLE pwb_pages ADD COLUMN fail_probe integer');
-    await own.addMigration('tenant', '20990104000001', 'add_fail_probe', 'CREATE TABLE pwb_fail_probe (id integer);\nALTER TABLE pwb_pages ADD COLUMN fail_probe integer;');
+    await own.addMigration(
+      'tenant',
+      '20990104000001',
+      'add_fail_probe',
+      'CREATE TABLE pwb_fail_probe (id integer);\nALTER TABLE pwb_pages ADD COLUMN fail_probe integer;',
+    );
     await own.addMigration('tenant', '20990104000002', 'after_fail_probe', 'ALTER TABLE pwb_pages ADD COLUMN after_fail_probe integer;');
     const run = await up();
     expect(run.state).toBe('failed');
@@ -162,7 +174,9 @@ describe('migrations on every database', () => {
 
     const status = await migrationStatus(ctx);
     const shard1 = status.databases.find((d) => d.name === 'shard_1')!;
-    expect(shard1.failed).toEqual([expect.objectContaining({ version: '20990104000001', error: expect.stringMatching(/already exists/), failedAt: expect.any(String) })]);
+    expect(shard1.failed).toEqual([
+      expect.objectContaining({ version: '20990104000001', error: expect.stringMatching(/already exists/), failedAt: expect.any(String) }),
+    ]);
     expect(shard1.pending.map((p) => p.version)).toEqual(['20990104000002']);
 
     await own.sql('shard_1', 'ALTER TABLE pwb_pages DROP COLUMN fail_probe');
@@ -187,7 +201,10 @@ describe('migrations on every database', () => {
       expect(loser).toBeDefined();
       expect(winner).toBeDefined();
       const locked = loser.databases.find((d) => d.state === 'locked')!;
-      expect(locked.error).toMatchObject({ code: 'LOCKED', message: expect.stringMatching(/already running on .*held by shard-console.*wait for the other run/) });
+      expect(locked.error).toMatchObject({
+        code: 'LOCKED',
+        message: expect.stringMatching(/already running on .*held by shard-console.*wait for the other run/),
+      });
       expect((await up()).databases.every((d) => d.state === 'up-to-date')).toBe(true);
     } finally {
       await other.close();
@@ -218,8 +235,11 @@ describe('migrations on every database', () => {
   it('runs from the command line: a dry run prints the SQL and applies nothing, then `migrate up` shows progress and applies it', async () => {
     const run = (args: string[]) =>
       new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-        execFile(process.execPath, [bin, ...args, '--profile', own.profilePath], { env: { ...own.env, SHARD_CONSOLE_PROFILE: undefined } as NodeJS.ProcessEnv }, (error, stdout, stderr) =>
-          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        execFile(
+          process.execPath,
+          [bin, ...args, '--profile', own.profilePath],
+          { env: { ...own.env, SHARD_CONSOLE_PROFILE: undefined } as NodeJS.ProcessEnv },
+          (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
         );
       });
     await own.addMigration('tenant', '20990106000001', 'add_cli_probe', 'ALTER TABLE pwb_pages ADD COLUMN cli_probe integer;');
@@ -230,7 +250,9 @@ describe('migrations on every database', () => {
     for (const db of DATABASES) expect(await versionCount(db, '20990106000001')).toBe(0);
     const upOnOne = await run(['migrate', 'up', '--database', 'shard_1', '--json']);
     expect(upOnOne.code, upOnOne.stderr).toBe(0);
-    expect(JSON.parse(upOnOne.stdout).databases.map((d: { name: string; applied: string[] }) => [d.name, d.applied])).toEqual([['shard_1', ['20990106000001']]]);
+    expect(JSON.parse(upOnOne.stdout).databases.map((d: { name: string; applied: string[] }) => [d.name, d.applied])).toEqual([
+      ['shard_1', ['20990106000001']],
+    ]);
     const upAll = await run(['migrate', 'up']);
     expect(upAll.code, upAll.stderr).toBe(0);
     // Progress on stderr, from the run's events: migrations done of those pending, and where it is.

@@ -24,11 +24,14 @@ afterAll(() => pc.stop());
 
 /** The website on `shard` with the most contacts (rows in the tables with keys into the control plane). */
 async function siteOn(shard: string): Promise<number> {
-  const ids = (await ctx.pools.primary().query<{ id: number }>(`SELECT id FROM pwb_websites WHERE coalesce(shard_name, 'default') = $1`, [shard])).rows.map((r) => r.id);
-  const counted = await ctx.pools.get(shard).query<{ id: number }>(
-    `SELECT website_id::int AS id FROM pwb_contacts WHERE website_id = ANY($1::int[]) GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1`,
-    [ids],
+  const ids = (await ctx.pools.primary().query<{ id: number }>(`SELECT id FROM pwb_websites WHERE coalesce(shard_name, 'default') = $1`, [shard])).rows.map(
+    (r) => r.id,
   );
+  const counted = await ctx.pools
+    .get(shard)
+    .query<{ id: number }>(`SELECT website_id::int AS id FROM pwb_contacts WHERE website_id = ANY($1::int[]) GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1`, [
+      ids,
+    ]);
   return counted.rows[0]!.id;
 }
 
@@ -42,7 +45,10 @@ async function onDatabase<T>(name: string, work: (client: Awaited<ReturnType<Pri
 }
 
 async function jobsOf(site: number): Promise<number> {
-  const r = await ctx.pools.primary().query<{ n: number }>(`SELECT count(*)::int AS n FROM shard_console.move_jobs WHERE website_id = $1`, [site]).catch(() => ({ rows: [{ n: 0 }] }));
+  const r = await ctx.pools
+    .primary()
+    .query<{ n: number }>(`SELECT count(*)::int AS n FROM shard_console.move_jobs WHERE website_id = $1`, [site])
+    .catch(() => ({ rows: [{ n: 0 }] }));
   return r.rows[0]!.n;
 }
 
@@ -54,10 +60,19 @@ describe('moves onto a database that enforces the foreign keys into the control 
     const { result } = await preflightMove(ctx, site, 'shard_2');
     expect(result.ok).toBe(false);
     const missing = result.refusals.filter((r) => r.code === 'MISSING_REFERENCE');
-    expect(missing.map((r) => r.table).sort()).toEqual(['pwb_contacts', 'pwb_field_keys', 'pwb_media', 'pwb_media_folders', 'pwb_messages', 'pwb_support_tickets']);
+    expect(missing.map((r) => r.table).sort()).toEqual([
+      'pwb_contacts',
+      'pwb_field_keys',
+      'pwb_media',
+      'pwb_media_folders',
+      'pwb_messages',
+      'pwb_support_tickets',
+    ]);
     const contacts = missing.find((r) => r.table === 'pwb_contacts')!;
     const rows = websiteRows(before, site).tables.pwb_contacts!.rows;
-    expect(contacts.message).toContain(`${rows} row(s) of website ${site} in pwb_contacts reference 1 pwb_websites row(s) that shard_2 does not have, through fk_rails_pwb_contacts_website (website_id = (${site}))`);
+    expect(contacts.message).toContain(
+      `${rows} row(s) of website ${site} in pwb_contacts reference 1 pwb_websites row(s) that shard_2 does not have, through fk_rails_pwb_contacts_website (website_id = (${site}))`,
+    );
     expect(contacts.message).toContain('copy them from the primary');
     expect(result.refusals.every((r) => r.code === 'MISSING_REFERENCE')).toBe(true);
     await expect(createMove(ctx, site, 'shard_2')).rejects.toMatchObject({ code: 'MOVE_REFUSED' });

@@ -31,7 +31,11 @@ it("a table reached only through its FK chain, rewritten between batches, loses 
       )
     ).rows[0];
     expect(photos).toBeGreaterThan(3);
-    const others = (await primary.query(`SELECT count(*)::int AS n FROM pwb_prop_photos p JOIN pwb_realty_assets a ON a.id = p.realty_asset_id WHERE a.website_id <> $1`, [site])).rows[0].n;
+    const others = (
+      await primary.query(`SELECT count(*)::int AS n FROM pwb_prop_photos p JOIN pwb_realty_assets a ON a.id = p.realty_asset_id WHERE a.website_id <> $1`, [
+        site,
+      ])
+    ).rows[0].n;
     expect(others).toBeGreaterThan(0);
     const before = await tenantSnapshot(pc);
     const catalog = await ctx.catalog.get('default', { refresh: true });

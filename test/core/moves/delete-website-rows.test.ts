@@ -32,12 +32,16 @@ beforeAll(async () => {
     await primary.query(`CREATE TABLE pwb_tag_counts (website_id bigint NOT NULL, tag text NOT NULL, n int NOT NULL, PRIMARY KEY (website_id, tag))`);
     await primary.query(`INSERT INTO pwb_tag_counts SELECT w, 'tag' || g, g FROM unnest($1::bigint[]) w, generate_series(1, 23) g`, [sites]);
     // A partitioned one: each partition numbers its rows from (0,1), so a ctid names a row in both.
-    await primary.query(`CREATE TABLE pwb_tag_parts (website_id bigint NOT NULL, tag text NOT NULL, n int NOT NULL, PRIMARY KEY (website_id, tag)) PARTITION BY HASH (website_id)`);
+    await primary.query(
+      `CREATE TABLE pwb_tag_parts (website_id bigint NOT NULL, tag text NOT NULL, n int NOT NULL, PRIMARY KEY (website_id, tag)) PARTITION BY HASH (website_id)`,
+    );
     for (const r of [0, 1]) await primary.query(`CREATE TABLE pwb_tag_parts_${r} PARTITION OF pwb_tag_parts FOR VALUES WITH (MODULUS 2, REMAINDER ${r})`);
     await primary.query(`INSERT INTO pwb_tag_parts SELECT w, 'tag' || g, g FROM unnest($1::bigint[]) w, generate_series(1, 23) g`, [sites]);
     // An ordinary role: allowed to delete, not to skip triggers.
     await primary.query(`CREATE ROLE mover LOGIN PASSWORD '${pc.cluster.password}'`);
-    await primary.query(`GRANT ALL ON ALL TABLES IN SCHEMA public TO mover; GRANT CREATE, USAGE ON SCHEMA public TO mover; GRANT TEMPORARY ON DATABASE ${primary.database} TO mover`);
+    await primary.query(
+      `GRANT ALL ON ALL TABLES IN SCHEMA public TO mover; GRANT CREATE, USAGE ON SCHEMA public TO mover; GRANT TEMPORARY ON DATABASE ${primary.database} TO mover`,
+    );
   } finally {
     await primary.end();
   }
@@ -170,7 +174,8 @@ describe('removing a website from a database', () => {
 
   it("stops, naming the rows, when another website's row points at one being removed", async () => {
     const primary = await pc.client('default');
-    const pick = async (sql: string, not: number[]) => Number((await primary.query(`${sql} AND website_id <> ALL($1::int[]) ORDER BY website_id LIMIT 1`, [not])).rows[0].website_id);
+    const pick = async (sql: string, not: number[]) =>
+      Number((await primary.query(`${sql} AND website_id <> ALL($1::int[]) ORDER BY website_id LIMIT 1`, [not])).rows[0].website_id);
     const site = await pick(`SELECT website_id FROM pwb_contacts WHERE website_id IN (SELECT website_id FROM pwb_media_folders)`, sites.slice(0, 2));
     const other = await pick(`SELECT website_id FROM pwb_messages WHERE website_id IN (SELECT website_id FROM pwb_media)`, [...sites.slice(0, 2), site]);
     const count = async (sql: string) => (await primary.query(sql, [site])).rows[0].n as number;
@@ -184,11 +189,18 @@ describe('removing a website from a database', () => {
       const message = (await primary.query(`SELECT min(id) AS id FROM pwb_messages WHERE website_id = $1`, [other])).rows[0].id;
       expect(contact).not.toBeNull();
       expect(message).not.toBeNull();
-      const previous = (await primary.query(`UPDATE pwb_messages m SET contact_id = $1 FROM pwb_messages o WHERE o.id = m.id AND m.id = $2 RETURNING o.contact_id`, [contact, message])).rows[0].contact_id;
+      const previous = (
+        await primary.query(`UPDATE pwb_messages m SET contact_id = $1 FROM pwb_messages o WHERE o.id = m.id AND m.id = $2 RETURNING o.contact_id`, [
+          contact,
+          message,
+        ])
+      ).rows[0].contact_id;
       const contacts = await count(`SELECT count(*)::int AS n FROM pwb_contacts WHERE website_id = $1`);
       const first = await attempt(site);
       expect(first).toMatchObject({ code: 'MOVE_FAILED' });
-      expect(String((first as Error).message)).toMatch(new RegExp(`1 row\\(s\\) of pwb_messages still point at website ${site}'s rows of pwb_contacts .*\\(${contact}\\).*resume the move`));
+      expect(String((first as Error).message)).toMatch(
+        new RegExp(`1 row\\(s\\) of pwb_messages still point at website ${site}'s rows of pwb_contacts .*\\(${contact}\\).*resume the move`),
+      );
       // The batch that found the reference rolled back: the contacts and the other website's message are there.
       expect(await count(`SELECT count(*)::int AS n FROM pwb_contacts WHERE website_id = $1`)).toBe(contacts);
       expect((await primary.query(`SELECT contact_id FROM pwb_messages WHERE id = $1`, [message])).rows[0].contact_id).toBe(contact);
@@ -203,12 +215,13 @@ describe('removing a website from a database', () => {
       await primary.query(`UPDATE pwb_media SET folder_id = $1 WHERE id = $2`, [folder, media]);
       const second = await attempt(site2);
       expect(second).toMatchObject({ code: 'MOVE_FAILED' });
-      expect(String((second as Error).message)).toMatch(new RegExp(`Row\\(s\\) of pwb_media still point at website ${site2}'s rows of pwb_media_folders .*\\(${folder}\\).*resume the move`));
+      expect(String((second as Error).message)).toMatch(
+        new RegExp(`Row\\(s\\) of pwb_media still point at website ${site2}'s rows of pwb_media_folders .*\\(${folder}\\).*resume the move`),
+      );
       expect((await primary.query(`SELECT count(*)::int AS n FROM pwb_media_folders WHERE website_id = $1`, [site2])).rows[0].n).toBeGreaterThan(0);
       expect((await primary.query(`SELECT folder_id FROM pwb_media WHERE id = $1`, [media])).rows[0].folder_id).toBe(folder);
     } finally {
       await primary.end();
     }
   });
-
 });

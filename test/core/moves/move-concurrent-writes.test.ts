@@ -30,10 +30,12 @@ async function routedTo(website: number): Promise<string> {
 }
 
 async function pick(shard: string, notIn: number[] = []): Promise<number> {
-  const r = await clients.get('default')!.query(
-    `SELECT w.id FROM pwb_websites w WHERE coalesce(w.shard_name, 'default') = $1 AND NOT (w.id = ANY($2::int[])) ORDER BY w.id LIMIT 1`,
-    [shard, notIn],
-  );
+  const r = await clients
+    .get('default')!
+    .query(`SELECT w.id FROM pwb_websites w WHERE coalesce(w.shard_name, 'default') = $1 AND NOT (w.id = ANY($2::int[])) ORDER BY w.id LIMIT 1`, [
+      shard,
+      notIn,
+    ]);
   return r.rows[0].id;
 }
 
@@ -44,13 +46,21 @@ describe('a move under concurrent writes', () => {
     const onTarget = await pick('shard_1');
     const target = 'shard_1';
     // A writer-owned row of the moving website, updated over and over.
-    const seed = await clients.get('default')!.query(`INSERT INTO pwb_contacts (website_id, first_name, last_name, created_at, updated_at) VALUES ($1, 'writer-row', 'v0', now(), now()) RETURNING id`, [moving]);
+    const seed = await clients
+      .get('default')!
+      .query(
+        `INSERT INTO pwb_contacts (website_id, first_name, last_name, created_at, updated_at) VALUES ($1, 'writer-row', 'v0', now(), now()) RETURNING id`,
+        [moving],
+      );
     const updatedId = seed.rows[0].id;
 
     const acked: string[] = [];
     let lastAckedVersion = 'v0';
     let rejected = 0;
-    const othersAcked = new Map<number, string[]>([[stayingOnSource, []], [onTarget, []]]);
+    const othersAcked = new Map<number, string[]>([
+      [stayingOnSource, []],
+      [onTarget, []],
+    ]);
     const otherErrors: string[] = [];
     let running = true;
 

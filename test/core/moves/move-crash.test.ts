@@ -27,16 +27,23 @@ let site: number;
 
 function cli(args: string[], failpoint?: string) {
   return new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>((resolve) => {
-    const child = execFile(process.execPath, [bin, ...args, '--profile', pc.cluster.profilePath], { env: { ...pc.env, SHARD_CONSOLE_FAILPOINT: failpoint ?? '' } }, (_error, stdout, stderr) => {
-      resolve({ code: child.exitCode, signal: child.signalCode, stdout, stderr });
-    });
+    const child = execFile(
+      process.execPath,
+      [bin, ...args, '--profile', pc.cluster.profilePath],
+      { env: { ...pc.env, SHARD_CONSOLE_FAILPOINT: failpoint ?? '' } },
+      (_error, stdout, stderr) => {
+        resolve({ code: child.exitCode, signal: child.signalCode, stdout, stderr });
+      },
+    );
   });
 }
 
 async function openJob(): Promise<{ id: string; state: string; step: string } | undefined> {
   const primary = await pc.client('default');
   try {
-    return (await primary.query(`SELECT id, state, step FROM shard_console.move_jobs WHERE website_id = $1 AND state IN ('planned', 'running', 'failed')`, [site])).rows[0];
+    return (
+      await primary.query(`SELECT id, state, step FROM shard_console.move_jobs WHERE website_id = $1 AND state IN ('planned', 'running', 'failed')`, [site])
+    ).rows[0];
   } finally {
     await primary.end();
   }
@@ -64,48 +71,56 @@ async function expectIntact(reference: { tables: Record<string, unknown>; others
 beforeAll(async () => {
   pc = await startPrivateCluster({ websites: 7, scale: 0.02 });
   const primary = await pc.client('default');
-  site = (await primary.query(`SELECT a.website_id AS id FROM pwb_realty_assets a JOIN pwb_websites w ON w.id = a.website_id AND coalesce(w.shard_name, 'default') = 'default' GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`)).rows[0].id;
+  site = (
+    await primary.query(
+      `SELECT a.website_id AS id FROM pwb_realty_assets a JOIN pwb_websites w ON w.id = a.website_id AND coalesce(w.shard_name, 'default') = 'default' GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`,
+    )
+  ).rows[0].id;
   await primary.end();
   await pc.admit(site, 'shard_2');
 });
 afterAll(() => pc.stop());
 
 describe('a move killed anywhere', () => {
-  it.each(CASES)('SIGKILL at %s (to %s): resume finishes it; killed again the other way, rollback restores it', { timeout: 120_000 }, async (failpoint, there) => {
-    const snapshot = await tenantSnapshot(pc);
-    const reference = { tables: websiteRows(snapshot, site).tables, others: otherWebsites(snapshot, [site]) };
-    expect(await routedTo()).toBe('default');
+  it.each(CASES)(
+    'SIGKILL at %s (to %s): resume finishes it; killed again the other way, rollback restores it',
+    { timeout: 120_000 },
+    async (failpoint, there) => {
+      const snapshot = await tenantSnapshot(pc);
+      const reference = { tables: websiteRows(snapshot, site).tables, others: otherWebsites(snapshot, [site]) };
+      expect(await routedTo()).toBe('default');
 
-    const killed = await cli(['move', String(site), '--to', there, '--yes', '--json'], failpoint);
-    expect(killed.signal, killed.stderr).toBe('SIGKILL');
-    const interrupted = await openJob();
-    if (failpoint === 'after:done') expect(interrupted).toBeUndefined();
-    else {
-      const resumed = await cli(['move', 'resume', interrupted!.id, '--json']);
-      expect(resumed.code, resumed.stderr).toBe(0);
-      expect(JSON.parse(resumed.stdout)).toMatchObject({ state: 'succeeded', verified: true });
-    }
-    await expectIntact(reference, there);
+      const killed = await cli(['move', String(site), '--to', there, '--yes', '--json'], failpoint);
+      expect(killed.signal, killed.stderr).toBe('SIGKILL');
+      const interrupted = await openJob();
+      if (failpoint === 'after:done') expect(interrupted).toBeUndefined();
+      else {
+        const resumed = await cli(['move', 'resume', interrupted!.id, '--json']);
+        expect(resumed.code, resumed.stderr).toBe(0);
+        expect(JSON.parse(resumed.stdout)).toMatchObject({ state: 'succeeded', verified: true });
+      }
+      await expectIntact(reference, there);
 
-    const killedBack = await cli(['move', String(site), '--to', 'default', '--yes'], failpoint);
-    expect(killedBack.signal, killedBack.stderr).toBe('SIGKILL');
-    const job = await openJob();
-    if (failpoint === 'after:done') {
-      expect(job).toBeUndefined();
-    } else if (job!.state === 'planned') {
-      expect((await cli(['move', 'cancel', job!.id])).code).toBe(0);
-    } else {
-      const rolledBack = await cli(['move', 'rollback', job!.id, '--json']);
-      expect(rolledBack.code, rolledBack.stderr).toBe(0);
-      expect(JSON.parse(rolledBack.stdout).state).toBe('rolled_back');
-    }
-    // Before the switch a rollback leaves the website where it was; after it, rollback moves it back.
-    const home = await routedTo();
-    await expectIntact(reference, home);
-    if (home !== 'default') {
-      const again = await cli(['move', String(site), '--to', 'default', '--yes']);
-      expect(again.code, again.stderr).toBe(0);
-      await expectIntact(reference, 'default');
-    }
-  });
+      const killedBack = await cli(['move', String(site), '--to', 'default', '--yes'], failpoint);
+      expect(killedBack.signal, killedBack.stderr).toBe('SIGKILL');
+      const job = await openJob();
+      if (failpoint === 'after:done') {
+        expect(job).toBeUndefined();
+      } else if (job!.state === 'planned') {
+        expect((await cli(['move', 'cancel', job!.id])).code).toBe(0);
+      } else {
+        const rolledBack = await cli(['move', 'rollback', job!.id, '--json']);
+        expect(rolledBack.code, rolledBack.stderr).toBe(0);
+        expect(JSON.parse(rolledBack.stdout).state).toBe('rolled_back');
+      }
+      // Before the switch a rollback leaves the website where it was; after it, rollback moves it back.
+      const home = await routedTo();
+      await expectIntact(reference, home);
+      if (home !== 'default') {
+        const again = await cli(['move', String(site), '--to', 'default', '--yes']);
+        expect(again.code, again.stderr).toBe(0);
+        await expectIntact(reference, 'default');
+      }
+    },
+  );
 });

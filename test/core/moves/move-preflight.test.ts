@@ -22,7 +22,11 @@ beforeAll(async () => {
   pc = await startPrivateCluster({ websites: 9, scale: 0.02 });
   ctx = await pc.open();
   const primary = await pc.client('default');
-  site = (await primary.query(`SELECT a.website_id AS id FROM pwb_realty_assets a JOIN pwb_websites w ON w.id = a.website_id AND coalesce(w.shard_name, 'default') = 'default' GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`)).rows[0].id;
+  site = (
+    await primary.query(
+      `SELECT a.website_id AS id FROM pwb_realty_assets a JOIN pwb_websites w ON w.id = a.website_id AND coalesce(w.shard_name, 'default') = 'default' GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`,
+    )
+  ).rows[0].id;
   await primary.end();
 });
 afterAll(() => pc.stop());
@@ -110,7 +114,10 @@ describe('move preflight refuses and changes nothing', () => {
     try {
       const contact = (await source.query(`SELECT id FROM pwb_contacts WHERE website_id = $1 LIMIT 1`, [site])).rows[0].id;
       const other = (await shard.query(`SELECT website_id FROM pwb_contacts LIMIT 1`)).rows[0].website_id;
-      await shard.query(`INSERT INTO pwb_contacts (id, website_id, first_name, created_at, updated_at) VALUES ($1, $2, 'same-id', now(), now())`, [contact, other]);
+      await shard.query(`INSERT INTO pwb_contacts (id, website_id, first_name, created_at, updated_at) VALUES ($1, $2, 'same-id', now(), now())`, [
+        contact,
+        other,
+      ]);
       await expectRefusal('shard_2', 'KEY_COLLISION', /in pwb_contacts would collide with rows already on shard_2 on pwb_contacts_pkey \(id\), e\.g\. \(\d+\)/);
       await shard.query(`DELETE FROM pwb_contacts WHERE first_name = 'same-id'`);
       const slug = (await source.query(`SELECT slug FROM pwb_realty_assets WHERE website_id = $1 LIMIT 1`, [site])).rows[0].slug;
@@ -130,8 +137,12 @@ describe('move preflight refuses and changes nothing', () => {
     try {
       for (const c of clients) await c.query(`CREATE TABLE pwb_probe_log (id uuid PRIMARY KEY, website_id integer NOT NULL, path text)`);
       await ctx.catalog.invalidate();
-      const ids = (await source.query(`INSERT INTO pwb_probe_log SELECT gen_random_uuid(), $1, 'p' || i FROM generate_series(1, 40) i RETURNING id`, [site])).rows.map((r) => r.id as string);
-      const collision = new RegExp(`1 row\\(s\\) of website ${site} in pwb_probe_log would collide with rows already on shard_1 on pwb_probe_log_pkey \\(id\\), e\\.g\\. \\(${ids[7]}\\)`);
+      const ids = (
+        await source.query(`INSERT INTO pwb_probe_log SELECT gen_random_uuid(), $1, 'p' || i FROM generate_series(1, 40) i RETURNING id`, [site])
+      ).rows.map((r) => r.id as string);
+      const collision = new RegExp(
+        `1 row\\(s\\) of website ${site} in pwb_probe_log would collide with rows already on shard_1 on pwb_probe_log_pkey \\(id\\), e\\.g\\. \\(${ids[7]}\\)`,
+      );
       const probed = async () => {
         const seen: string[] = [];
         await preflightMove(ctx, site, 'shard_1', undefined, 'concurrently', (p) => p.index === 'pwb_probe_log_pkey' && seen.push(p.direction));
@@ -181,7 +192,8 @@ describe('move preflight refuses and changes nothing', () => {
     const [source, shard1] = clients;
     try {
       await source!.query(`CREATE TABLE pwb_order_probe (id bigserial PRIMARY KEY, website_id integer NOT NULL, label text, score integer)`);
-      for (const c of clients.slice(1)) await c.query(`CREATE TABLE pwb_order_probe (score integer, label text, website_id integer NOT NULL, id bigserial PRIMARY KEY)`);
+      for (const c of clients.slice(1))
+        await c.query(`CREATE TABLE pwb_order_probe (score integer, label text, website_id integer NOT NULL, id bigserial PRIMARY KEY)`);
       await source!.query(`INSERT INTO pwb_order_probe (website_id, label, score) VALUES ($1, 'kept by name', 42)`, [site]);
       ctx.catalog.invalidate();
       const preview = await previewMove(ctx, site, 'shard_1');
@@ -215,4 +227,3 @@ describe('move preflight refuses and changes nothing', () => {
     expect(await jobCount()).toBe(jobs);
   });
 });
-

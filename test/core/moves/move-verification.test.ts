@@ -60,11 +60,20 @@ it('stops before the switch on differences only the text form shows, lists the k
   try {
     asset = (await target.query(`SELECT min(id::text) AS id FROM pwb_realty_assets WHERE website_id = $1 AND latitude = 0`, [site])).rows[0].id;
     await tamper(`UPDATE pwb_realty_assets SET latitude = '-0' WHERE website_id = $1 AND id = '${asset}'`);
-    rental = (await target.query(`SELECT min(r.id)::text AS id FROM pwb_rental_listings r JOIN pwb_realty_assets a ON a.id = r.realty_asset_id WHERE a.website_id = $1`, [site])).rows[0].id;
+    rental = (
+      await target.query(
+        `SELECT min(r.id)::text AS id FROM pwb_rental_listings r JOIN pwb_realty_assets a ON a.id = r.realty_asset_id WHERE a.website_id = $1`,
+        [site],
+      )
+    ).rows[0].id;
     await tamper(`UPDATE pwb_rental_listings SET min_rental_period = '24 hours' WHERE id = ${rental} AND $1::int > 0`);
     page = (await target.query(`SELECT min(id)::text AS id FROM pwb_pages WHERE website_id = $1`, [site])).rows[0].id;
     await tamper(`UPDATE pwb_pages SET details = '{"a": 1}' WHERE website_id = $1 AND id = ${page}`);
-    feature = (await target.query(`SELECT min(f.id)::text AS id FROM pwb_features f JOIN pwb_realty_assets a ON a.id = f.realty_asset_id WHERE a.website_id = $1`, [site])).rows[0].id;
+    feature = (
+      await target.query(`SELECT min(f.id)::text AS id FROM pwb_features f JOIN pwb_realty_assets a ON a.id = f.realty_asset_id WHERE a.website_id = $1`, [
+        site,
+      ])
+    ).rows[0].id;
     await tamper(`DELETE FROM pwb_features WHERE id = ${feature} AND $1::int > 0`);
   } finally {
     await target.end();
@@ -97,7 +106,10 @@ it('stops before the switch on differences only the text form shows, lists the k
   expect(await listed()).toBeGreaterThan(0);
   // The way the UI and the HTTP bridge roll back: checked at once, run in the background, one at a time.
   await rollbackMoveInBackground(ctx, job.id, 'test');
-  await expect(rollbackMoveInBackground(ctx, job.id, 'test')).rejects.toMatchObject({ code: 'ACTION_NOT_ALLOWED', message: expect.stringContaining('is running') });
+  await expect(rollbackMoveInBackground(ctx, job.id, 'test')).rejects.toMatchObject({
+    code: 'ACTION_NOT_ALLOWED',
+    message: expect.stringContaining('is running'),
+  });
   const view = await settled(job.id);
   expect(view).toMatchObject({ state: 'rolled_back', live: false, actions: [] });
   expect(await listed()).toBe(0);
@@ -111,7 +123,8 @@ it("stops the copy when a copied row points at a row the target lacks (another w
   let mover: number;
   let message: string;
   try {
-    const pick = async (sql: string, not: number[]) => Number((await primary.query(`${sql} AND website_id <> ALL($1::int[]) ORDER BY website_id LIMIT 1`, [not])).rows[0].website_id);
+    const pick = async (sql: string, not: number[]) =>
+      Number((await primary.query(`${sql} AND website_id <> ALL($1::int[]) ORDER BY website_id LIMIT 1`, [not])).rows[0].website_id);
     const onDefault = `website_id IN (SELECT id FROM pwb_websites WHERE coalesce(shard_name, 'default') = 'default')`;
     mover = await pick(`SELECT website_id FROM pwb_messages WHERE ${onDefault}`, [site]);
     const owner = await pick(`SELECT website_id FROM pwb_contacts WHERE ${onDefault}`, [site, mover]);
@@ -125,7 +138,9 @@ it("stops the copy when a copied row points at a row the target lacks (another w
   const job = await createMove(ctx, mover, 'shard_1');
   const error = await runMove(ctx, job.id).catch((e: unknown) => e);
   expect(error).toMatchObject({ code: 'MOVE_FAILED' });
-  expect(String((error as Error).message)).toMatch(/copied row\(s\) of pwb_messages point at rows of pwb_contacts the target does not have, through \w+ \(contact_id = \(\d+\)\)\. Nothing of pwb_messages was kept/);
+  expect(String((error as Error).message)).toMatch(
+    /copied row\(s\) of pwb_messages point at rows of pwb_contacts the target does not have, through \w+ \(contact_id = \(\d+\)\)\. Nothing of pwb_messages was kept/,
+  );
   const failed = await moveJobView(ctx, job.id);
   expect(failed).toMatchObject({ state: 'failed', step: 'copy' });
   await rollbackMoveInBackground(ctx, job.id, 'test');

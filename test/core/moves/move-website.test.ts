@@ -14,7 +14,11 @@ beforeAll(async () => {
   ctx = await pc.open();
   // The largest default tenant has rows in every table shape, FK-chained ones included.
   const primary = await pc.client('default');
-  richest = (await primary.query(`SELECT a.website_id AS id FROM pwb_realty_assets a JOIN pwb_websites w ON w.id = a.website_id AND coalesce(w.shard_name, 'default') = 'default' GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`)).rows[0].id;
+  richest = (
+    await primary.query(
+      `SELECT a.website_id AS id FROM pwb_realty_assets a JOIN pwb_websites w ON w.id = a.website_id AND coalesce(w.shard_name, 'default') = 'default' GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`,
+    )
+  ).rows[0].id;
   await primary.end();
 });
 afterAll(() => pc.stop());
@@ -91,7 +95,9 @@ describe('moving a website', () => {
       const onSource = await source.query(`SELECT count(*)::int AS n FROM pwb_properties WHERE website_id = $1`, [richest]);
       expect(onTarget.rows[0].n).toBeGreaterThan(0);
       expect(onSource.rows[0].n).toBe(0);
-      const fence = await source.query(`SELECT to_regclass('shard_console.fenced_websites') IS NULL OR NOT EXISTS (SELECT 1 FROM shard_console.fenced_websites) AS lifted`);
+      const fence = await source.query(
+        `SELECT to_regclass('shard_console.fenced_websites') IS NULL OR NOT EXISTS (SELECT 1 FROM shard_console.fenced_websites) AS lifted`,
+      );
       expect(fence.rows[0].lifted).toBe(true);
     } finally {
       await shard.end();
@@ -123,9 +129,11 @@ describe('moving a website', () => {
       const run = runMove(ctx, job.id, (event) => event.message && said.push(event.message));
       run.catch(() => {});
       const routed = async () => (await primary.query(`SELECT coalesce(shard_name, 'default') AS s FROM pwb_websites WHERE id = $1`, [richest])).rows[0].s;
-      const remaining = async () => (await primary.query(`SELECT count(*)::int AS n FROM pwb_realty_assets WHERE website_id = $1`, [richest])).rows[0].n as number;
+      const remaining = async () =>
+        (await primary.query(`SELECT count(*)::int AS n FROM pwb_realty_assets WHERE website_id = $1`, [richest])).rows[0].n as number;
       const waiting = `waiting for the materialized views of ${to} to finish refreshing (the website is served from ${to} already)`;
-      for (let i = 0; i < 300 && ((await routed()) !== to || (await remaining()) > 0 || !said.includes(waiting)); i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 300 && ((await routed()) !== to || (await remaining()) > 0 || !said.includes(waiting)); i++)
+        await new Promise((r) => setTimeout(r, 100));
       // Switched and the source's rows removed while the target's views could not refresh...
       expect(await routed()).toBe(to);
       expect(await remaining()).toBe(0);
@@ -156,8 +164,12 @@ describe('moving a website', () => {
     const shard = await pc.client(to);
     try {
       // REFRESH MATERIALIZED VIEW fires ddl_command_start: an event trigger makes every refresh on the target fail.
-      await shard.query(`CREATE FUNCTION sc_test_no_refresh() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refreshes are switched off on this shard'; END $$`);
-      await shard.query(`CREATE EVENT TRIGGER sc_test_no_refresh ON ddl_command_start WHEN TAG IN ('REFRESH MATERIALIZED VIEW') EXECUTE FUNCTION sc_test_no_refresh()`);
+      await shard.query(
+        `CREATE FUNCTION sc_test_no_refresh() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refreshes are switched off on this shard'; END $$`,
+      );
+      await shard.query(
+        `CREATE EVENT TRIGGER sc_test_no_refresh ON ddl_command_start WHEN TAG IN ('REFRESH MATERIALIZED VIEW') EXECUTE FUNCTION sc_test_no_refresh()`,
+      );
       await pc.admit(richest, to);
       const job = await createMove(ctx, richest, to);
       await expect(runMove(ctx, job.id)).rejects.toMatchObject({
@@ -194,10 +206,11 @@ describe('moving a website', () => {
     expect(runs.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     expect(failures.length).toBe(1);
     expect(['JOB_BUSY', 'ACTION_NOT_ALLOWED']).toContain(failures[0]);
-    const audit = await ctx.pools.primary().query(`SELECT action, outcome FROM shard_console.audit_log WHERE target IN ($1, $2) ORDER BY id`, [String(richest), first.id]);
+    const audit = await ctx.pools
+      .primary()
+      .query(`SELECT action, outcome FROM shard_console.audit_log WHERE target IN ($1, $2) ORDER BY id`, [String(richest), first.id]);
     expect(audit.rows.map((r) => r.action)).toEqual(expect.arrayContaining(['move.create', 'move.run']));
     const planned = await createMove(ctx, richest, home);
     expect((await cancelMove(ctx, planned.id)).state).toBe('cancelled');
   });
 });
-

@@ -75,7 +75,10 @@ it('cancels a blocking autovacuum sooner only where the role may: a plain role f
   const plain = new pg.Client({ host: server.host, port: server.port, database: server.database, user: 'fence_plain', password: pc.cluster.password });
   await plain.connect();
   try {
-    for (const [who, client, expected] of [['superuser', admin, '50ms'], ['plain role', plain, '1s']] as const) {
+    for (const [who, client, expected] of [
+      ['superuser', admin, '50ms'],
+      ['plain role', plain, '1s'],
+    ] as const) {
       await client.query('BEGIN');
       await cancelAutovacuumSooner(client as unknown as pg.PoolClient);
       // The transaction is still usable either way, and the setting is the transaction's only.

@@ -34,7 +34,10 @@ it('comes back out of any transaction, with its application name and timeouts re
   const all = await Promise.all(Array.from({ length: ctx.profile.pool.max }, () => handle.longSession()));
   try {
     const states = await Promise.all(
-      all.map(async (c) => (await c.query(`SELECT pg_backend_pid() AS pid, now() = statement_timestamp() AS fresh, current_setting('application_name') AS app`)).rows[0]),
+      all.map(
+        async (c) =>
+          (await c.query(`SELECT pg_backend_pid() AS pid, now() = statement_timestamp() AS fresh, current_setting('application_name') AS app`)).rows[0],
+      ),
     );
     const same = states.find((s) => sessions.has(s.pid));
     expect(same, 'the released session is back in the pool').toBeDefined();
@@ -45,11 +48,15 @@ it('comes back out of any transaction, with its application name and timeouts re
   }
   // Every session was lent long and given back: ordinary queries, one on each at once, find the pool's timeouts again.
   const plain = await Promise.all(
-    Array.from({ length: ctx.profile.pool.max }, () => handle.query<{ pid: number; statement: string; idle: string }>(`SELECT pg_backend_pid() AS pid, ${timeouts}, pg_sleep(0.2)::text`)),
+    Array.from({ length: ctx.profile.pool.max }, () =>
+      handle.query<{ pid: number; statement: string; idle: string }>(`SELECT pg_backend_pid() AS pid, ${timeouts}, pg_sleep(0.2)::text`),
+    ),
   );
   const rows = plain.map((r) => r.rows[0]!);
   expect(new Set(rows.map((r) => r.pid)).size).toBe(ctx.profile.pool.max);
   expect(rows.filter((r) => r.statement !== pooled.statement || r.idle !== pooled.idle)).toEqual([]);
-  const locks = await handle.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`);
+  const locks = await handle.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`,
+  );
   expect(locks.rows[0]!.n).toBe(0);
 });

@@ -42,9 +42,16 @@ it('names the session holding a table exclusively when a query runs out of time 
     const named = new RegExp(
       `^shard_1 \\(127\\.0\\.0\\.1:\\d+/\\w+\\) did not answer within the profile's statement timeout \\(canceling statement due to statement timeout\\)\\. It was most likely waiting for a lock: sessions holding tables there exclusively: pid ${pid} \\(nightly-rebuild, idle in transaction since .+: SELECT pg_backend_pid\\(\\) AS pid\\)\\. Let them finish, or end them \\(SELECT pg_terminate_backend\\(pid\\)\\), then retry\\.$`,
     );
-    await expect(ctx.pools.get('shard_1').query(`SELECT count(*) FROM pwb_properties`)).rejects.toMatchObject({ code: 'DATABASE_ERROR', target: 'shard_1', message: expect.stringMatching(named) });
+    await expect(ctx.pools.get('shard_1').query(`SELECT count(*) FROM pwb_properties`)).rejects.toMatchObject({
+      code: 'DATABASE_ERROR',
+      target: 'shard_1',
+      message: expect.stringMatching(named),
+    });
     // The same through a page's method (the tenant page lists the website's listed properties).
-    await expect(callMethod(ctx, 'tenants.detail', { id: onShard })).rejects.toMatchObject({ code: 'DATABASE_ERROR', message: expect.stringContaining(`pid ${pid} (nightly-rebuild`) });
+    await expect(callMethod(ctx, 'tenants.detail', { id: onShard })).rejects.toMatchObject({
+      code: 'DATABASE_ERROR',
+      message: expect.stringContaining(`pid ${pid} (nightly-rebuild`),
+    });
   } finally {
     await holder.query('ROLLBACK');
   }
@@ -58,7 +65,9 @@ it("says to retry or raise the timeout when nothing holds a lock (a temporary ta
   try {
     await expect(ctx.pools.get('shard_1').query('SELECT pg_sleep(3)')).rejects.toMatchObject({
       code: 'DATABASE_ERROR',
-      message: expect.stringMatching(/did not answer within the profile's statement timeout \(canceling statement due to statement timeout\)\. Retry; if the database is large or busy, raise pool\.statementTimeoutMs in the profile\.$/),
+      message: expect.stringMatching(
+        /did not answer within the profile's statement timeout \(canceling statement due to statement timeout\)\. Retry; if the database is large or busy, raise pool\.statementTimeoutMs in the profile\.$/,
+      ),
     });
   } finally {
     await holder.query('ROLLBACK');

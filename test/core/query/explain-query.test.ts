@@ -51,7 +51,9 @@ it('with ANALYZE runs the statement and reports its times, on the website databa
 
 it('refuses a write even to explain it, and an EXPLAIN or SHOW given as the statement', async () => {
   const call = recordingCall<ExplainEvent>().call;
-  await expect(explainQuery(service.engine, call, { sql: 'DELETE FROM pwb_pages', target: { kind: 'all' }, analyze: true })).rejects.toMatchObject({ code: 'READ_ONLY' });
+  await expect(explainQuery(service.engine, call, { sql: 'DELETE FROM pwb_pages', target: { kind: 'all' }, analyze: true })).rejects.toMatchObject({
+    code: 'READ_ONLY',
+  });
   await expect(explainQuery(service.engine, call, { sql: 'EXPLAIN SELECT 1', target: { kind: 'all' } })).rejects.toMatchObject({ code: 'INVALID_PARAMS' });
   await expect(explainQuery(service.engine, call, { sql: 'SHOW work_mem', target: { kind: 'all' } })).rejects.toMatchObject({ code: 'INVALID_PARAMS' });
 });

@@ -109,7 +109,10 @@ describe('formats', () => {
     ]);
     const ndjson = path.join(dir, 'rows.ndjson');
     await exportQueryToFile(service.engine, recordingCall<ExportProgressEvent>().call, { sql, target, file: ndjson, format: 'ndjson' });
-    const lines = (await readFile(ndjson, 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l));
+    const lines = (await readFile(ndjson, 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines[0]).toEqual({ columns: run.columns });
     expect(lines.slice(1)).toHaveLength(6);
     expect(lines.slice(1)).toEqual(expect.arrayContaining(run.rows.map((r) => ({ database: r.database, values: r.values }))));
@@ -121,7 +124,11 @@ describe('all or nothing', () => {
     const file = path.join(dir, 'cancelled.csv');
     const { call, controller } = recordingCall<ExportProgressEvent>();
     const reason = new Error('stop the export');
-    const exporting = exportQueryToFile(service.engine, { ...call, emit: () => controller.abort(reason) }, { sql: MILLION, target: { kind: 'all' }, file, format: 'csv' });
+    const exporting = exportQueryToFile(
+      service.engine,
+      { ...call, emit: () => controller.abort(reason) },
+      { sql: MILLION, target: { kind: 'all' }, file, format: 'csv' },
+    );
     await expect(exporting).rejects.toBe(reason);
     expect((await readdir(dir)).filter((f) => f.startsWith('cancelled') || f.startsWith('.cancelled'))).toEqual([]);
   });
@@ -130,7 +137,12 @@ describe('all or nothing', () => {
     const file = path.join(dir, 'websites.csv');
     await writeFile(file, 'the previous export\n');
     // shard_1 is a tenant-only shard: no pwb_websites there.
-    const exporting = exportQueryToFile(service.engine, recordingCall<ExportProgressEvent>().call, { sql: 'SELECT * FROM pwb_websites', target: { kind: 'all' }, file, format: 'csv' });
+    const exporting = exportQueryToFile(service.engine, recordingCall<ExportProgressEvent>().call, {
+      sql: 'SELECT * FROM pwb_websites',
+      target: { kind: 'all' },
+      file,
+      format: 'csv',
+    });
     await expect(exporting).rejects.toMatchObject({
       code: 'DATABASE_ERROR',
       target: 'shard_1',
@@ -143,7 +155,12 @@ describe('all or nothing', () => {
 
   it('refuses a folder that does not exist, before anything is sent', async () => {
     await expect(
-      exportQueryToFile(service.engine, recordingCall<ExportProgressEvent>().call, { sql: 'SELECT 1', target: { kind: 'all' }, file: path.join(dir, 'no-such-folder', 'x.csv'), format: 'csv' }),
+      exportQueryToFile(service.engine, recordingCall<ExportProgressEvent>().call, {
+        sql: 'SELECT 1',
+        target: { kind: 'all' },
+        file: path.join(dir, 'no-such-folder', 'x.csv'),
+        format: 'csv',
+      }),
     ).rejects.toMatchObject({ code: 'INVALID_PARAMS', message: expect.stringMatching(/^Cannot create .*x\.csv: ENOENT/) });
   });
 });

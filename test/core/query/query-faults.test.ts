@@ -46,7 +46,9 @@ async function sql<R extends pg.QueryResultRow = any>(database: string, text: st
 
 /** The query console's backends running a statement on `database` now. */
 async function activeQueries(database: string): Promise<number> {
-  const rows = await sql<{ n: number }>(database, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND state = 'active'`, [QUERY_APPLICATION_NAME]);
+  const rows = await sql<{ n: number }>(database, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND state = 'active'`, [
+    QUERY_APPLICATION_NAME,
+  ]);
   return rows[0]!.n;
 }
 
@@ -71,10 +73,18 @@ describe('nothing is written', () => {
     const fresh = new QueryService(ctx);
     try {
       const session = fresh.session('refused');
-      for (const text of ['INSERT INTO query_probe VALUES (1)', 'WITH x AS (INSERT INTO query_probe VALUES (1) RETURNING a) SELECT * FROM x', 'SELECT 1; INSERT INTO query_probe VALUES (1)']) {
-        await expect(session.run(recordingCall<QueryEvent>().call, { sql: text, target: { kind: 'all' } })).rejects.toMatchObject({ code: expect.stringMatching(/^(READ_ONLY|INVALID_PARAMS)$/) });
+      for (const text of [
+        'INSERT INTO query_probe VALUES (1)',
+        'WITH x AS (INSERT INTO query_probe VALUES (1) RETURNING a) SELECT * FROM x',
+        'SELECT 1; INSERT INTO query_probe VALUES (1)',
+      ]) {
+        await expect(session.run(recordingCall<QueryEvent>().call, { sql: text, target: { kind: 'all' } })).rejects.toMatchObject({
+          code: expect.stringMatching(/^(READ_ONLY|INVALID_PARAMS)$/),
+        });
       }
-      await expect(explainQuery(fresh.engine, recordingCall<never>().call, { sql: 'INSERT INTO query_probe VALUES (1)', target: { kind: 'all' }, analyze: true })).rejects.toMatchObject({ code: 'READ_ONLY' });
+      await expect(
+        explainQuery(fresh.engine, recordingCall<never>().call, { sql: 'INSERT INTO query_probe VALUES (1)', target: { kind: 'all' }, analyze: true }),
+      ).rejects.toMatchObject({ code: 'READ_ONLY' });
       expect(await probeRows()).toEqual([0, 0, 0]);
       for (const name of DATABASES) expect(await consoleSessions(name)).toBe(0);
     } finally {
@@ -87,18 +97,28 @@ describe('nothing is written', () => {
     const pool = service.engine.pools.pool(target);
     const settings = { statementTimeoutMs: 5000, idleInTransactionMs: 60_000 };
     const session = await ReadOnlySession.open(pool, target, settings);
-    await expect(session.execute('INSERT INTO query_probe VALUES (1)')).rejects.toMatchObject({ code: '25006', message: 'cannot execute INSERT in a read-only transaction' });
+    await expect(session.execute('INSERT INTO query_probe VALUES (1)')).rejects.toMatchObject({
+      code: '25006',
+      message: 'cannot execute INSERT in a read-only transaction',
+    });
     await session.close();
     const again = await ReadOnlySession.open(pool, target, settings);
-    await expect(again.execute('SELECT 1; INSERT INTO query_probe VALUES (1)')).rejects.toMatchObject({ code: '42601', message: 'cannot insert multiple commands into a prepared statement' });
+    await expect(again.execute('SELECT 1; INSERT INTO query_probe VALUES (1)')).rejects.toMatchObject({
+      code: '42601',
+      message: 'cannot insert multiple commands into a prepared statement',
+    });
     await again.close();
     expect(await probeRows()).toEqual([0, 0, 0]);
   });
 
   it('nothing a read changes in its session outlives the run: settings, advisory locks', async () => {
     const session = service.session('leftovers');
-    await session.run(recordingCall<QueryEvent>().call, { sql: `SELECT set_config('search_path', 'nowhere', false), pg_advisory_lock(4242)`, target: { kind: 'all' } });
-    for (const name of DATABASES) expect(await sql(name, `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND objid = 4242`)).toEqual([{ n: 0 }]);
+    await session.run(recordingCall<QueryEvent>().call, {
+      sql: `SELECT set_config('search_path', 'nowhere', false), pg_advisory_lock(4242)`,
+      target: { kind: 'all' },
+    });
+    for (const name of DATABASES)
+      expect(await sql(name, `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND objid = 4242`)).toEqual([{ n: 0 }]);
     const after = await session.run(recordingCall<QueryEvent>().call, { sql: 'SHOW search_path', target: { kind: 'all' } });
     expect(after.rows.map((r) => r.values[0])).toEqual(['"$user", public', '"$user", public', '"$user", public']);
   });
@@ -121,16 +141,23 @@ describe('cancel and timeout reach PostgreSQL', () => {
 
   it('the statement timeout stops pg_sleep(30) on every database within a second of running out, each reported with 57014', async () => {
     const started = performance.now();
-    const result = await service.session('timeout').run(recordingCall<QueryEvent>().call, { sql: 'SELECT pg_sleep(30)', target: { kind: 'all' }, timeoutSeconds: 1 });
+    const result = await service
+      .session('timeout')
+      .run(recordingCall<QueryEvent>().call, { sql: 'SELECT pg_sleep(30)', target: { kind: 'all' }, timeoutSeconds: 1 });
     for (const name of DATABASES) expect(await activeQueries(name)).toBe(0);
     expect(performance.now() - started).toBeLessThan(2000);
     expect(result.databases.map((d) => [d.name, d.error?.code, d.error?.sqlstate])).toEqual(DATABASES.map((d) => [d, 'DATABASE_ERROR', '57014']));
-    expect(result.databases[0]!.error!.message).toBe("default did not finish within the run's statement timeout (1 s). Give the run a longer timeout (the profile's pool.statementTimeoutMs is the default), or narrow the query.");
+    expect(result.databases[0]!.error!.message).toBe(
+      "default did not finish within the run's statement timeout (1 s). Give the run a longer timeout (the profile's pool.statementTimeoutMs is the default), or narrow the query.",
+    );
   });
 
   it('cancelling a fetch-more stops its FETCH and closes the run', async () => {
     const session = service.session('cancel-more');
-    const first = await session.run(recordingCall<QueryEvent>().call, { sql: 'SELECT g, pg_sleep(CASE WHEN g > 1001 THEN 30 ELSE 0 END) FROM generate_series(1, 2000) g', target: { kind: 'shards' } });
+    const first = await session.run(recordingCall<QueryEvent>().call, {
+      sql: 'SELECT g, pg_sleep(CASE WHEN g > 1001 THEN 30 ELSE 0 END) FROM generate_series(1, 2000) g',
+      target: { kind: 'shards' },
+    });
     expect(first.open).toEqual(['shard_1', 'shard_2']);
     const { call, controller } = recordingCall<QueryEvent>();
     const more = session.fetchMore(call, first.runId);
@@ -153,7 +180,12 @@ describe('a database stopped mid-run', () => {
       sql: 'SELECT g, pg_sleep(CASE WHEN g = 500 THEN 2 ELSE 0 END) AS pause FROM generate_series(1, 2000) g',
       target: { kind: 'all' },
     });
-    await until(async () => (await sql(`shard_1`, `SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event = 'PgSleep'`, [QUERY_APPLICATION_NAME])).length === 1, 10_000, 'the sleep');
+    await until(
+      async () =>
+        (await sql(`shard_1`, `SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event = 'PgSleep'`, [QUERY_APPLICATION_NAME])).length === 1,
+      10_000,
+      'the sleep',
+    );
     await clients.get('shard_1')!.end();
     clients.delete('shard_1');
     await stopServer(pc.cluster, 'shard_1');
@@ -163,7 +195,9 @@ describe('a database stopped mid-run', () => {
       ['shard_1', 100, false, 'DATABASE_UNREACHABLE', '57P01'],
       ['shard_2', 1000, true, null, null],
     ]);
-    expect(result.databases[1]!.error!.message).toMatch(/^shard_1 \(127\.0\.0\.1:\d+\/\w+\) ended the connection: terminating connection due to administrator command\./);
+    expect(result.databases[1]!.error!.message).toMatch(
+      /^shard_1 \(127\.0\.0\.1:\d+\/\w+\) ended the connection: terminating connection due to administrator command\./,
+    );
     expect(result.rows.filter((r) => r.database === 'shard_1').map((r) => r.values[0])).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
     expect(events.filter((e) => e.type === 'rows' && e.database === 'shard_1').length).toBeGreaterThan(0);
     // The others still fetch more; the stopped one has nothing to fetch.

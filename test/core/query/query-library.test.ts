@@ -50,9 +50,15 @@ describe('saved queries', () => {
       { name: 'photos', sql: 'SELECT 2', savedAt: at.toISOString() },
     ]);
     expect(await lib.saved('other')).toEqual([]);
-    await expect(lib.rename('prod', 'photos', 'listings per shard')).rejects.toMatchObject({ code: 'INVALID_PARAMS', message: expect.stringContaining('exists already') });
+    await expect(lib.rename('prod', 'photos', 'listings per shard')).rejects.toMatchObject({
+      code: 'INVALID_PARAMS',
+      message: expect.stringContaining('exists already'),
+    });
     await lib.rename('prod', 'photos', 'all photos');
-    await expect(lib.delete('prod', 'photos')).rejects.toMatchObject({ code: 'INVALID_PARAMS', message: 'No saved query named "photos" for profile prod. Saved: "all photos", "listings per shard".' });
+    await expect(lib.delete('prod', 'photos')).rejects.toMatchObject({
+      code: 'INVALID_PARAMS',
+      message: 'No saved query named "photos" for profile prod. Saved: "all photos", "listings per shard".',
+    });
     await lib.delete('prod', 'listings per shard');
     expect((await lib.saved('prod')).map((q) => q.name)).toEqual(['all photos']);
     await expect(lib.save('prod', { name: '  ', sql: 'SELECT 1' })).rejects.toMatchObject({ code: 'INVALID_PARAMS' });
@@ -85,7 +91,9 @@ describe('the files', () => {
   it('live in the per-user data folder beside the demo', () => {
     expect(defaultQueryLibraryDir({ platform: 'linux', home: '/home/ann', env: {}, root: false })).toBe('/home/ann/.local/share/shard-console/queries');
     expect(defaultQueryLibraryDir({ platform: 'linux', home: '/home/ann', env: { XDG_DATA_HOME: '/data' }, root: false })).toBe('/data/shard-console/queries');
-    expect(defaultQueryLibraryDir({ platform: 'darwin', home: '/Users/ann', env: {}, root: false })).toBe('/Users/ann/Library/Application Support/shard-console/queries');
+    expect(defaultQueryLibraryDir({ platform: 'darwin', home: '/Users/ann', env: {}, root: false })).toBe(
+      '/Users/ann/Library/Application Support/shard-console/queries',
+    );
     expect(defaultQueryLibraryDir({ platform: 'win32', home: 'C:\\Users\\ann', env: { LOCALAPPDATA: 'C:\\Users\\ann\\AppData\\Local' }, root: false })).toBe(
       'C:\\Users\\ann\\AppData\\Local\\shard-console\\queries',
     );

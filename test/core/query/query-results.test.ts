@@ -7,11 +7,25 @@ import { csvField, shownRowsAsText } from '../../../shared/query-result-text.ts'
 /* The pure parts: merging databases that disagree on columns, the export text of shown rows, the audit entry. */
 
 describe('merged columns', () => {
-  it('are the union in the first answering database\'s order; rows get null where their database lacks a column', () => {
+  it("are the union in the first answering database's order; rows get null where their database lacks a column", () => {
     const builder = new QueryResultBuilder();
-    builder.add({ type: 'columns', database: 'shard_2', columns: [{ name: 'id', type: 'integer' }, { name: 'slug', type: 'text' }] });
+    builder.add({
+      type: 'columns',
+      database: 'shard_2',
+      columns: [
+        { name: 'id', type: 'integer' },
+        { name: 'slug', type: 'text' },
+      ],
+    });
     builder.add({ type: 'rows', database: 'shard_2', rows: [[2, 'b']] });
-    builder.add({ type: 'columns', database: 'default', columns: [{ name: 'extra', type: 'jsonb' }, { name: 'id', type: 'bigint' }] });
+    builder.add({
+      type: 'columns',
+      database: 'default',
+      columns: [
+        { name: 'extra', type: 'jsonb' },
+        { name: 'id', type: 'bigint' },
+      ],
+    });
     builder.add({ type: 'rows', database: 'default', rows: [['{}', 1]] });
     builder.add({ type: 'done', outcome: { name: 'shard_2', rows: 1, truncated: false, ms: 3, error: null } });
     builder.add({ type: 'done', outcome: { name: 'default', rows: 1, truncated: false, ms: 5, error: null } });
@@ -34,8 +48,15 @@ describe('merged columns', () => {
 
   it('match a repeated name by its occurrence', () => {
     const union = new ColumnUnion();
-    union.add('a', [{ name: 'x', type: 'int' }, { name: 'x', type: 'int' }]);
-    union.add('b', [{ name: 'x', type: 'int' }, { name: 'y', type: 'int' }, { name: 'x', type: 'int' }]);
+    union.add('a', [
+      { name: 'x', type: 'int' },
+      { name: 'x', type: 'int' },
+    ]);
+    union.add('b', [
+      { name: 'x', type: 'int' },
+      { name: 'y', type: 'int' },
+      { name: 'x', type: 'int' },
+    ]);
     expect(union.columns.map((c) => c.name)).toEqual(['x', 'x', 'y']);
     expect(union.place('b', [1, 2, 3])).toEqual([1, 3, 2]);
   });
@@ -64,7 +85,10 @@ describe('export of what is shown', () => {
     const databases = [{ name: 'default', rows: 1, truncated: true, ms: 4, error: null }];
     expect(JSON.parse(shownRowsAsText('json', columns, rows, databases))).toEqual({ columns, rows, databases });
     expect(JSON.parse(shownRowsAsText('json', columns, [], []))).toEqual({ columns, rows: [], databases: [] });
-    const lines = shownRowsAsText('ndjson', columns, rows).trimEnd().split('\n').map((l) => JSON.parse(l));
+    const lines = shownRowsAsText('ndjson', columns, rows)
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toEqual([{ columns }, ...rows]);
   });
 });
@@ -89,6 +113,9 @@ describe('audit entry', () => {
         ],
       },
     });
-    expect(queryAuditEntry('query.run', { sql: 'x'.repeat(20_000), target: { kind: 'all' } }, 'all', []).details).toMatchObject({ sqlTruncated: true, sql: 'x'.repeat(10_000) });
+    expect(queryAuditEntry('query.run', { sql: 'x'.repeat(20_000), target: { kind: 'all' } }, 'all', []).details).toMatchObject({
+      sqlTruncated: true,
+      sql: 'x'.repeat(10_000),
+    });
   });
 });

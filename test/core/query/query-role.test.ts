@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadProfile } from '../../../electron/core/config/load-profile.ts';
 import type { ConsoleContext } from '../../../electron/core/console-context.ts';
@@ -58,7 +58,10 @@ describe('the query role', () => {
   it('stops what READ ONLY does not: ending another session is refused for the role', async () => {
     const victim = await bystander();
     try {
-      const result = await callMethod(ctx, 'query.run', { sql: `SELECT pg_terminate_backend(${victim.pid}) AS ended`, target: { kind: 'databases', names: ['shard_1'] } });
+      const result = await callMethod(ctx, 'query.run', {
+        sql: `SELECT pg_terminate_backend(${victim.pid}) AS ended`,
+        target: { kind: 'databases', names: ['shard_1'] },
+      });
       expect(result.databases[0]?.error).toMatchObject({ sqlstate: '42501' });
       expect((await victim.client.query<{ one: number }>('SELECT 1 AS one')).rows[0]!.one).toBe(1);
     } finally {
@@ -70,7 +73,10 @@ describe('the query role', () => {
     const plain = await pc.open(pc.cluster.profilePath, pc.env);
     const victim = await bystander();
     try {
-      const result = await callMethod(plain, 'query.run', { sql: `SELECT pg_terminate_backend(${victim.pid}) AS ended`, target: { kind: 'databases', names: ['shard_1'] } });
+      const result = await callMethod(plain, 'query.run', {
+        sql: `SELECT pg_terminate_backend(${victim.pid}) AS ended`,
+        target: { kind: 'databases', names: ['shard_1'] },
+      });
       expect(result.rows[0]?.values[0]).toBe(true);
       await expect(victim.client.query('SELECT 1')).rejects.toThrow();
     } finally {
@@ -81,7 +87,10 @@ describe('the query role', () => {
 
   it('takes its password only as a ${VAR} reference or a keychain name, as every other password', async () => {
     const clear = path.join(pc.cluster.dir, 'clear-query-role.json');
-    await writeFile(clear, JSON.stringify({ ...JSON.parse(await readFile(profilePath, 'utf8')), queryRole: { user: 'query_reader', password: READER_PASSWORD } }));
+    await writeFile(
+      clear,
+      JSON.stringify({ ...JSON.parse(await readFile(profilePath, 'utf8')), queryRole: { user: 'query_reader', password: READER_PASSWORD } }),
+    );
     const error = await loadProfile(clear, { env: pc.env }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('queryRole.password') });
     expect(String((error as Error).message)).not.toContain(READER_PASSWORD);

@@ -35,7 +35,9 @@ async function countOn(database: string, sql: string, values: unknown[] = []): P
 describe('fan-out', () => {
   it('runs on every database at once, one row each with its database, counts equal to each database asked directly', async () => {
     const { call, events } = recordingCall<QueryEvent>();
-    const result = await service.session('fan-out').run(call, { sql: 'SELECT count(*) AS pages, current_database() AS db FROM pwb_pages', target: { kind: 'all' } });
+    const result = await service
+      .session('fan-out')
+      .run(call, { sql: 'SELECT count(*) AS pages, current_database() AS db FROM pwb_pages', target: { kind: 'all' } });
     expect(result.columns).toEqual([
       { name: 'pages', type: 'bigint' },
       { name: 'db', type: 'name' },
@@ -59,7 +61,10 @@ describe('fan-out', () => {
     const session = service.session('targets');
     const shards = await session.run(recordingCall<QueryEvent>().call, { sql: 'SELECT 1 AS one', target: { kind: 'shards' } });
     expect(shards.rows.map((r) => r.database)).toEqual(['shard_1', 'shard_2']);
-    const chosen = await session.run(recordingCall<QueryEvent>().call, { sql: 'SELECT 1 AS one', target: { kind: 'databases', names: ['shard_2', 'default'] } });
+    const chosen = await session.run(recordingCall<QueryEvent>().call, {
+      sql: 'SELECT 1 AS one',
+      target: { kind: 'databases', names: ['shard_2', 'default'] },
+    });
     expect(chosen.rows.map((r) => r.database)).toEqual(['default', 'shard_2']);
   });
 
@@ -69,14 +74,22 @@ describe('fan-out', () => {
       code: 'SHARD_UNKNOWN',
       message: 'No database named "shard_9" in profile test. Configured: default, shard_1, shard_2.',
     });
-    await expect(session.run(recordingCall<QueryEvent>().call, { sql: 'SELECT $1', target: { kind: 'website', id: 987654 } })).rejects.toMatchObject({ code: 'WEBSITE_NOT_FOUND' });
-    await expect(session.run(recordingCall<QueryEvent>().call, { sql: 'SELECT $1', target: { kind: 'all' } })).rejects.toMatchObject({ code: 'INVALID_PARAMS' });
-    await expect(session.run(recordingCall<QueryEvent>().call, { sql: 'SELECT $2', target: { kind: 'website', id: 1 } })).rejects.toMatchObject({ code: 'INVALID_PARAMS' });
+    await expect(session.run(recordingCall<QueryEvent>().call, { sql: 'SELECT $1', target: { kind: 'website', id: 987654 } })).rejects.toMatchObject({
+      code: 'WEBSITE_NOT_FOUND',
+    });
+    await expect(session.run(recordingCall<QueryEvent>().call, { sql: 'SELECT $1', target: { kind: 'all' } })).rejects.toMatchObject({
+      code: 'INVALID_PARAMS',
+    });
+    await expect(session.run(recordingCall<QueryEvent>().call, { sql: 'SELECT $2', target: { kind: 'website', id: 1 } })).rejects.toMatchObject({
+      code: 'INVALID_PARAMS',
+    });
   });
 
   it('keeps the rows of the databases that answered beside the error of the one that did not', async () => {
     // pwb_websites is on the primary and on the schema:load shard_2, not on the tenant-only shard_1.
-    const result = await service.session('partial').run(recordingCall<QueryEvent>().call, { sql: 'SELECT count(*) AS n FROM pwb_websites', target: { kind: 'all' } });
+    const result = await service
+      .session('partial')
+      .run(recordingCall<QueryEvent>().call, { sql: 'SELECT count(*) AS n FROM pwb_websites', target: { kind: 'all' } });
     expect(result.rows.map((r) => r.database)).toEqual(['default', 'shard_2']);
     const failed = result.databases.find((d) => d.name === 'shard_1')!;
     expect(failed).toMatchObject({ rows: 0, truncated: false, error: { code: 'DATABASE_ERROR', sqlstate: '42P01' } });
@@ -140,7 +153,11 @@ describe('row cap and fetch more', () => {
 
   it('reads to the end, closes the cursor there, and says so to the next fetch', async () => {
     const session = service.session('to-the-end');
-    const first = await session.run(recordingCall<QueryEvent>().call, { sql: 'SELECT g FROM generate_series(1, 2500) g', target: { kind: 'databases', names: ['default'] }, limit: 1000 });
+    const first = await session.run(recordingCall<QueryEvent>().call, {
+      sql: 'SELECT g FROM generate_series(1, 2500) g',
+      target: { kind: 'databases', names: ['default'] },
+      limit: 1000,
+    });
     expect(first.databases[0]).toMatchObject({ rows: 1000, truncated: true });
     const second = await session.fetchMore(recordingCall<QueryEvent>().call, first.runId);
     expect(second.databases[0]).toMatchObject({ rows: 1000, truncated: true });
@@ -156,9 +173,15 @@ describe('row cap and fetch more', () => {
 
   it('exactly the cap is not truncated; one more row is', async () => {
     const session = service.session('exact');
-    const exact = await session.run(recordingCall<QueryEvent>().call, { sql: 'SELECT g FROM generate_series(1, 1000) g', target: { kind: 'databases', names: ['shard_1'] } });
+    const exact = await session.run(recordingCall<QueryEvent>().call, {
+      sql: 'SELECT g FROM generate_series(1, 1000) g',
+      target: { kind: 'databases', names: ['shard_1'] },
+    });
     expect(exact.databases[0]).toMatchObject({ rows: 1000, truncated: false });
-    const over = await session.run(recordingCall<QueryEvent>().call, { sql: 'SELECT g FROM generate_series(1, 1001) g', target: { kind: 'databases', names: ['shard_1'] } });
+    const over = await session.run(recordingCall<QueryEvent>().call, {
+      sql: 'SELECT g FROM generate_series(1, 1001) g',
+      target: { kind: 'databases', names: ['shard_1'] },
+    });
     expect(over.databases[0]).toMatchObject({ rows: 1000, truncated: true });
   });
 
@@ -220,12 +243,40 @@ describe('values', () => {
       interval '1 day 2 hours' AS i, 'infinity'::timestamptz AS inf`;
     const result = await service.session('values').run(recordingCall<QueryEvent>().call, { sql, target: { kind: 'databases', names: ['default'] } });
     expect(result.columns.map((c) => c.type)).toEqual([
-      'bigint', 'numeric(10,2)', 'character varying(20)', 'boolean', 'smallint', 'double precision', 'real',
-      'timestamp with time zone', 'timestamp without time zone', 'date', 'bytea', 'jsonb', 'integer[]', 'text', 'interval', 'timestamp with time zone',
+      'bigint',
+      'numeric(10,2)',
+      'character varying(20)',
+      'boolean',
+      'smallint',
+      'double precision',
+      'real',
+      'timestamp with time zone',
+      'timestamp without time zone',
+      'date',
+      'bytea',
+      'jsonb',
+      'integer[]',
+      'text',
+      'interval',
+      'timestamp with time zone',
     ]);
     expect(result.rows[0]!.values).toEqual([
-      '9007199254740993', '1.50', 'x', true, 7, 'NaN', 2.5, '2024-01-02T01:04:05.123456Z', '2024-01-02T03:04:05', '2024-01-02', '\\x00ff',
-      '{"a": 12345678901234567890}', '{1,2}', null, '1 day 02:00:00', 'infinity',
+      '9007199254740993',
+      '1.50',
+      'x',
+      true,
+      7,
+      'NaN',
+      2.5,
+      '2024-01-02T01:04:05.123456Z',
+      '2024-01-02T03:04:05',
+      '2024-01-02',
+      '\\x00ff',
+      '{"a": 12345678901234567890}',
+      '{1,2}',
+      null,
+      '1 day 02:00:00',
+      'infinity',
     ]);
     expect(JSON.parse(JSON.stringify(result.rows[0]!.values))).toEqual(result.rows[0]!.values);
   });
@@ -244,7 +295,8 @@ describe('values', () => {
       sql: `SELECT nextval(pg_get_serial_sequence('pwb_pages', 'id'))`,
       target: { kind: 'all' },
     });
-    for (const d of result.result.databases) expect(d.error).toMatchObject({ sqlstate: '25006', message: expect.stringContaining('cannot execute nextval() in a read-only transaction') });
+    for (const d of result.result.databases)
+      expect(d.error).toMatchObject({ sqlstate: '25006', message: expect.stringContaining('cannot execute nextval() in a read-only transaction') });
     await result.close();
   });
 });

@@ -96,7 +96,11 @@ const refused: Refused[] = [
   ['SAVEPOINT s', 'READ_ONLY', 'transaction'],
   ['DECLARE c CURSOR FOR SELECT 1', 'READ_ONLY', 'cursor'],
   ['WITH x AS (DELETE FROM t RETURNING *) SELECT * FROM x', 'READ_ONLY', 'writable-cte'],
-  ['WITH a AS (SELECT 1), b AS (WITH c AS (SELECT 2) SELECT * FROM (SELECT 1) s WHERE EXISTS (WITH d AS (INSERT INTO t VALUES (1) RETURNING 1) SELECT 1)) SELECT 1', 'READ_ONLY', 'writable-cte'],
+  [
+    'WITH a AS (SELECT 1), b AS (WITH c AS (SELECT 2) SELECT * FROM (SELECT 1) s WHERE EXISTS (WITH d AS (INSERT INTO t VALUES (1) RETURNING 1) SELECT 1)) SELECT 1',
+    'READ_ONLY',
+    'writable-cte',
+  ],
   ['WITH x AS MATERIALIZED (UPDATE t SET a = 1 RETURNING a) SELECT * FROM x', 'READ_ONLY', 'writable-cte'],
   ['with x as (merge into t using s on true when matched then do nothing) select 1', 'READ_ONLY', 'writable-cte'],
   ['WITH x AS (SELECT 1) DELETE FROM t', 'READ_ONLY', 'writable-cte'],
@@ -165,13 +169,17 @@ describe('statement guard', () => {
 
   it('says where the second statement starts and what to do', () => {
     const error = refusal('SELECT 1;\nSELECT 2');
-    expect(error.message).toBe('The text holds more than one statement (the second starts at "SELECT 2"). Run one statement at a time: remove the others, or select the one to run.');
+    expect(error.message).toBe(
+      'The text holds more than one statement (the second starts at "SELECT 2"). Run one statement at a time: remove the others, or select the one to run.',
+    );
     expect(error.details).toEqual({ position: 10 });
   });
 
   it('names the write and that nothing was sent', () => {
     expect(refusal('COPY (SELECT 1) TO PROGRAM $$curl x$$').message).toMatch(/^COPY writes a table, a server file or runs a program.*nothing was sent\.$/);
-    expect(refusal('WITH x AS (DELETE FROM t RETURNING *) SELECT * FROM x').message).toMatch(/^DELETE inside the statement changes data \(a writable WITH\)\. .*write it in double quotes/);
+    expect(refusal('WITH x AS (DELETE FROM t RETURNING *) SELECT * FROM x').message).toMatch(
+      /^DELETE inside the statement changes data \(a writable WITH\)\. .*write it in double quotes/,
+    );
   });
 
   it('allows EXPLAIN ANALYZE only when asked, and never of a write', () => {

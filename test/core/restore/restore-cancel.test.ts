@@ -17,7 +17,11 @@ beforeAll(async () => {
   site = await largestWebsite(f, 'shard_1');
   archive = await f.dump('shard_1', 'shard_1.dump');
   backedUp = await websiteState(f.pc, site);
-  await f.sql('shard_1', `UPDATE pwb_prop_photos SET description = 'changed' WHERE realty_asset_id IN (SELECT id FROM pwb_realty_assets WHERE website_id = $1)`, [site]);
+  await f.sql(
+    'shard_1',
+    `UPDATE pwb_prop_photos SET description = 'changed' WHERE realty_asset_id IN (SELECT id FROM pwb_realty_assets WHERE website_id = $1)`,
+    [site],
+  );
   // Photos load slowly: a row trigger (fired under session_replication_role = replica too) sleeps 20 ms per row.
   await f.sql(
     'shard_1',
@@ -42,15 +46,24 @@ describe('stopping a restore', () => {
   it('reports progress as a job, stops at a safe point when asked (the COPY cancelled on the server), and resumes', async () => {
     const events: Array<{ phase: string; done: number; unit: string }> = [];
     const started = await f.call('restores.start', { websiteId: site, path: archive, mode: 'replace' });
-    const watching = f.dispatch('jobs.watch', { jobId: started.jobId }, { caller: 'test', onEvent: (e) => events.push(e as { phase: string; done: number; unit: string }) });
-    await until('the photos to be loading', async () => (await f.sql('shard_1', `SELECT pid FROM pg_stat_activity WHERE query LIKE 'COPY "public"."pwb_prop_photos"%' AND state = 'active'`))[0]);
+    const watching = f.dispatch(
+      'jobs.watch',
+      { jobId: started.jobId },
+      { caller: 'test', onEvent: (e) => events.push(e as { phase: string; done: number; unit: string }) },
+    );
+    await until(
+      'the photos to be loading',
+      async () => (await f.sql('shard_1', `SELECT pid FROM pg_stat_activity WHERE query LIKE 'COPY "public"."pwb_prop_photos"%' AND state = 'active'`))[0],
+    );
     const stopped = await f.call('jobs.stop', { jobId: started.jobId });
     expect(stopped).toMatchObject({ kind: 'restore', state: 'interrupted', live: false, actions: ['resume', 'rollback'] });
     const watched = await watching;
     expect(watched.ok).toBe(true);
     expect(events.some((e) => e.phase === 'load' && e.unit === 'rows')).toBe(true);
     expect(events.map((e) => e.phase)).toEqual(expect.arrayContaining(['fence', 'hold', 'clear', 'load']));
-    expect(await f.sql('shard_1', `SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'COPY "public"."pwb_prop_photos"%' AND state = 'active'`)).toEqual([{ n: 0 }]);
+    expect(
+      await f.sql('shard_1', `SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'COPY "public"."pwb_prop_photos"%' AND state = 'active'`),
+    ).toEqual([{ n: 0 }]);
 
     const job = await f.call('restores.get', { jobId: started.jobId });
     expect(job).toMatchObject({ state: 'interrupted', step: 'load', live: false, actions: ['resume', 'rollback'] });

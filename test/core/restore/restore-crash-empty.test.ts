@@ -47,38 +47,42 @@ beforeAll(async () => {
 afterAll(() => f?.stop());
 
 describe('an empty-place restore killed anywhere', () => {
-  it.each(FAILPOINTS)('SIGKILL at %s: resume loads and switches it; killed again, rollback (or, past the switch, resume) leaves one whole state', { timeout: 180_000 }, async (failpoint) => {
-    const command = ['restore', String(site), '--from', archive, '--to', 'shard_1', '--yes', '--json'];
-    const killed = await runCli(f.pc, command, { failpoint });
-    expect(killed.signal, killed.stderr).toBe('SIGKILL');
-    const first = (await newestRestoreJob(f.pc))!;
-    if (first.state !== 'succeeded') {
-      const resumed = await runCli(f.pc, ['restore', 'resume', first.id, '--json']);
-      expect(resumed.code, resumed.stderr).toBe(0);
-      expect(JSON.parse(resumed.stdout)).toMatchObject({ state: 'succeeded', verified: true, mode: 'empty', target: 'shard_1' });
-    }
-    await expectRestoredOnShard1();
-    await emptyAgain();
-
-    const killedAgain = await runCli(f.pc, command, { failpoint });
-    expect(killedAgain.signal, killedAgain.stderr).toBe('SIGKILL');
-    const second = (await newestRestoreJob(f.pc))!;
-    if (second.state === 'succeeded' || PAST_SWITCH.has(second.step)) {
-      const refused = await runCli(f.pc, ['restore', 'rollback', second.id]);
-      expect(refused.code).toBe(1);
-      expect(refused.stderr).toMatch(/ACTION_NOT_ALLOWED/);
-      if (second.state !== 'succeeded') expect((await runCli(f.pc, ['restore', 'resume', second.id])).code).toBe(0);
+  it.each(FAILPOINTS)(
+    'SIGKILL at %s: resume loads and switches it; killed again, rollback (or, past the switch, resume) leaves one whole state',
+    { timeout: 180_000 },
+    async (failpoint) => {
+      const command = ['restore', String(site), '--from', archive, '--to', 'shard_1', '--yes', '--json'];
+      const killed = await runCli(f.pc, command, { failpoint });
+      expect(killed.signal, killed.stderr).toBe('SIGKILL');
+      const first = (await newestRestoreJob(f.pc))!;
+      if (first.state !== 'succeeded') {
+        const resumed = await runCli(f.pc, ['restore', 'resume', first.id, '--json']);
+        expect(resumed.code, resumed.stderr).toBe(0);
+        expect(JSON.parse(resumed.stdout)).toMatchObject({ state: 'succeeded', verified: true, mode: 'empty', target: 'shard_1' });
+      }
       await expectRestoredOnShard1();
       await emptyAgain();
-      return;
-    }
-    const rolledBack = await runCli(f.pc, ['restore', 'rollback', second.id, '--json']);
-    expect(rolledBack.code, rolledBack.stderr).toBe(0);
-    expect(JSON.parse(rolledBack.stdout)).toMatchObject({ state: 'rolled_back' });
-    const now = await websiteState(f.pc, site);
-    expect(now.databases).toEqual([]);
-    expect(now.others).toEqual(backedUp.others);
-    expect(await routedTo()).toBe('default');
-    expect(await f.sql('default', `SELECT * FROM shard_console.fenced_websites`)).toEqual([]);
-  });
+
+      const killedAgain = await runCli(f.pc, command, { failpoint });
+      expect(killedAgain.signal, killedAgain.stderr).toBe('SIGKILL');
+      const second = (await newestRestoreJob(f.pc))!;
+      if (second.state === 'succeeded' || PAST_SWITCH.has(second.step)) {
+        const refused = await runCli(f.pc, ['restore', 'rollback', second.id]);
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toMatch(/ACTION_NOT_ALLOWED/);
+        if (second.state !== 'succeeded') expect((await runCli(f.pc, ['restore', 'resume', second.id])).code).toBe(0);
+        await expectRestoredOnShard1();
+        await emptyAgain();
+        return;
+      }
+      const rolledBack = await runCli(f.pc, ['restore', 'rollback', second.id, '--json']);
+      expect(rolledBack.code, rolledBack.stderr).toBe(0);
+      expect(JSON.parse(rolledBack.stdout)).toMatchObject({ state: 'rolled_back' });
+      const now = await websiteState(f.pc, site);
+      expect(now.databases).toEqual([]);
+      expect(now.others).toEqual(backedUp.others);
+      expect(await routedTo()).toBe('default');
+      expect(await f.sql('default', `SELECT * FROM shard_console.fenced_websites`)).toEqual([]);
+    },
+  );
 });

@@ -21,7 +21,11 @@ let backedUp: Awaited<ReturnType<typeof websiteState>>;
 /** Changes since the backup, a little different each time so each rollback has its own state to return to. */
 async function change(round: number): Promise<void> {
   await f.sql('shard_1', `UPDATE pwb_realty_assets SET title = $2 WHERE website_id = $1`, [site, `round ${round}`]);
-  await f.sql('shard_1', `DELETE FROM pwb_features WHERE id IN (SELECT f.id FROM pwb_features f JOIN pwb_realty_assets a ON a.id = f.realty_asset_id WHERE a.website_id = $1 ORDER BY f.id LIMIT 1)`, [site]);
+  await f.sql(
+    'shard_1',
+    `DELETE FROM pwb_features WHERE id IN (SELECT f.id FROM pwb_features f JOIN pwb_realty_assets a ON a.id = f.realty_asset_id WHERE a.website_id = $1 ORDER BY f.id LIMIT 1)`,
+    [site],
+  );
   await f.sql('shard_1', `INSERT INTO pwb_contacts (website_id, first_name, created_at, updated_at) VALUES ($1, $2, now(), now())`, [site, `round ${round}`]);
 }
 
@@ -39,54 +43,62 @@ beforeAll(async () => {
 afterAll(() => f?.stop());
 
 describe('a replace killed anywhere', () => {
-  it.each(FAILPOINTS.map((p, i) => [p, i] as const))('SIGKILL at %s: resume restores it; killed again, rollback undoes it', { timeout: 180_000 }, async (failpoint, round) => {
-    await change(round * 2);
-    const killed = await runCli(f.pc, ['restore', String(site), '--from', archive, '--replace', '--yes', '--json'], { failpoint });
-    expect(killed.signal, killed.stderr).toBe('SIGKILL');
-    const interrupted = (await newestRestoreJob(f.pc))!;
-    if (failpoint === 'after:done') expect(interrupted.state).toBe('succeeded');
-    else {
-      expect(interrupted.state).toBe('running');
-      const resumed = await runCli(f.pc, ['restore', 'resume', interrupted.id, '--json']);
-      expect(resumed.code, resumed.stderr).toBe(0);
-      expect(JSON.parse(resumed.stdout)).toMatchObject({ jobId: interrupted.id, state: 'succeeded', verified: true, mode: 'replace', target: 'shard_1' });
-    }
-    const restored = await websiteState(f.pc, site);
-    expect(restored.tables).toEqual(backedUp.tables);
-    expect(restored.databases).toEqual(['shard_1']);
-    expect(restored.others).toEqual(backedUp.others);
-    expect((await runCli(f.pc, ['restore', 'discard', interrupted.id])).code).toBe(0);
-    await expectClean();
+  it.each(FAILPOINTS.map((p, i) => [p, i] as const))(
+    'SIGKILL at %s: resume restores it; killed again, rollback undoes it',
+    { timeout: 180_000 },
+    async (failpoint, round) => {
+      await change(round * 2);
+      const killed = await runCli(f.pc, ['restore', String(site), '--from', archive, '--replace', '--yes', '--json'], { failpoint });
+      expect(killed.signal, killed.stderr).toBe('SIGKILL');
+      const interrupted = (await newestRestoreJob(f.pc))!;
+      if (failpoint === 'after:done') expect(interrupted.state).toBe('succeeded');
+      else {
+        expect(interrupted.state).toBe('running');
+        const resumed = await runCli(f.pc, ['restore', 'resume', interrupted.id, '--json']);
+        expect(resumed.code, resumed.stderr).toBe(0);
+        expect(JSON.parse(resumed.stdout)).toMatchObject({ jobId: interrupted.id, state: 'succeeded', verified: true, mode: 'replace', target: 'shard_1' });
+      }
+      const restored = await websiteState(f.pc, site);
+      expect(restored.tables).toEqual(backedUp.tables);
+      expect(restored.databases).toEqual(['shard_1']);
+      expect(restored.others).toEqual(backedUp.others);
+      expect((await runCli(f.pc, ['restore', 'discard', interrupted.id])).code).toBe(0);
+      await expectClean();
 
-    await change(round * 2 + 1);
-    const changed = await websiteState(f.pc, site);
-    const killedAgain = await runCli(f.pc, ['restore', String(site), '--from', archive, '--replace', '--yes'], { failpoint });
-    expect(killedAgain.signal, killedAgain.stderr).toBe('SIGKILL');
-    const second = (await newestRestoreJob(f.pc))!;
-    expect(second.id).not.toBe(interrupted.id);
-    const rolledBack = await runCli(f.pc, ['restore', 'rollback', second.id, '--json']);
-    expect(rolledBack.code, rolledBack.stderr).toBe(0);
-    expect(JSON.parse(rolledBack.stdout)).toMatchObject({ state: 'rolled_back', step: 'rolled_back' });
-    expect(await websiteState(f.pc, site)).toEqual(changed);
-    await expectClean();
-  });
+      await change(round * 2 + 1);
+      const changed = await websiteState(f.pc, site);
+      const killedAgain = await runCli(f.pc, ['restore', String(site), '--from', archive, '--replace', '--yes'], { failpoint });
+      expect(killedAgain.signal, killedAgain.stderr).toBe('SIGKILL');
+      const second = (await newestRestoreJob(f.pc))!;
+      expect(second.id).not.toBe(interrupted.id);
+      const rolledBack = await runCli(f.pc, ['restore', 'rollback', second.id, '--json']);
+      expect(rolledBack.code, rolledBack.stderr).toBe(0);
+      expect(JSON.parse(rolledBack.stdout)).toMatchObject({ state: 'rolled_back', step: 'rolled_back' });
+      expect(await websiteState(f.pc, site)).toEqual(changed);
+      await expectClean();
+    },
+  );
 
   const ROLLBACK_FAILPOINTS = ['after:rollback:fence', 'before:rollback:put-back', 'after:rollback:put-back', 'before:rollback:drop', 'before:rolled_back'];
-  it.each(ROLLBACK_FAILPOINTS.map((p, i) => [p, i] as const))('a rollback SIGKILLed at %s rolls back when run again', { timeout: 180_000 }, async (failpoint, round) => {
-    await change(100 + round);
-    const changed = await websiteState(f.pc, site);
-    const killed = await runCli(f.pc, ['restore', String(site), '--from', archive, '--replace', '--yes'], { failpoint: 'after:load' });
-    expect(killed.signal, killed.stderr).toBe('SIGKILL');
-    const job = (await newestRestoreJob(f.pc))!;
-    const killedRollback = await runCli(f.pc, ['restore', 'rollback', job.id], { failpoint });
-    expect(killedRollback.signal, killedRollback.stderr).toBe('SIGKILL');
-    // Once a rollback started, the job offers only to finish it.
-    const listed = JSON.parse((await runCli(f.pc, ['restores', '--json'])).stdout).jobs[0];
-    expect(listed).toMatchObject({ jobId: job.id, state: 'interrupted', actions: ['rollback'] });
-    const rolledBack = await runCli(f.pc, ['restore', 'rollback', job.id, '--json']);
-    expect(rolledBack.code, rolledBack.stderr).toBe(0);
-    expect(JSON.parse(rolledBack.stdout)).toMatchObject({ state: 'rolled_back' });
-    expect(await websiteState(f.pc, site)).toEqual(changed);
-    await expectClean();
-  });
+  it.each(ROLLBACK_FAILPOINTS.map((p, i) => [p, i] as const))(
+    'a rollback SIGKILLed at %s rolls back when run again',
+    { timeout: 180_000 },
+    async (failpoint, round) => {
+      await change(100 + round);
+      const changed = await websiteState(f.pc, site);
+      const killed = await runCli(f.pc, ['restore', String(site), '--from', archive, '--replace', '--yes'], { failpoint: 'after:load' });
+      expect(killed.signal, killed.stderr).toBe('SIGKILL');
+      const job = (await newestRestoreJob(f.pc))!;
+      const killedRollback = await runCli(f.pc, ['restore', 'rollback', job.id], { failpoint });
+      expect(killedRollback.signal, killedRollback.stderr).toBe('SIGKILL');
+      // Once a rollback started, the job offers only to finish it.
+      const listed = JSON.parse((await runCli(f.pc, ['restores', '--json'])).stdout).jobs[0];
+      expect(listed).toMatchObject({ jobId: job.id, state: 'interrupted', actions: ['rollback'] });
+      const rolledBack = await runCli(f.pc, ['restore', 'rollback', job.id, '--json']);
+      expect(rolledBack.code, rolledBack.stderr).toBe(0);
+      expect(JSON.parse(rolledBack.stdout)).toMatchObject({ state: 'rolled_back' });
+      expect(await websiteState(f.pc, site)).toEqual(changed);
+      await expectClean();
+    },
+  );
 });

@@ -55,9 +55,17 @@ describe('restore --into-schema (side by side)', () => {
     const before = await clusterContent(f.pc);
     const job = await f.settle((await f.call('restores.start', { websiteId: side, path: backup, mode: 'side-by-side', intoSchema: 'restored_42' })).jobId);
     expect(job.error).toBeNull();
-    expect(job).toMatchObject({ state: 'succeeded', verified: true, target: 'shard_2', schema: 'restored_42', source: { chosenBy: 'routing', database: 'shard_2' }, actions: ['discard'] });
+    expect(job).toMatchObject({
+      state: 'succeeded',
+      verified: true,
+      target: 'shard_2',
+      schema: 'restored_42',
+      source: { chosenBy: 'routing', database: 'shard_2' },
+      actions: ['discard'],
+    });
     const after = await clusterContent(f.pc);
-    const untouched = (content: Record<string, string>) => Object.fromEntries(Object.entries(content).filter(([k]) => !k.startsWith('shard_2:restored_42.') && k !== 'shard_2:schemas'));
+    const untouched = (content: Record<string, string>) =>
+      Object.fromEntries(Object.entries(content).filter(([k]) => !k.startsWith('shard_2:restored_42.') && k !== 'shard_2:schemas'));
     expect(untouched(after)).toEqual(untouched(before));
     expect(after['shard_2:schemas']).toBe(`${before['shard_2:schemas']!.split(',').concat('restored_42').sort().join(',')}`);
     // The side tables hold exactly the website's rows as they are live (nothing changed since the backup).
@@ -86,7 +94,9 @@ describe('restore --into-schema (side by side)', () => {
   }, 120_000);
 
   it('restores side by side on another database (--to), and discard drops the schema', async () => {
-    const job = await f.settle((await f.call('restores.start', { websiteId: side, path: backup, mode: 'side-by-side', intoSchema: 'look_here', target: 'default' })).jobId);
+    const job = await f.settle(
+      (await f.call('restores.start', { websiteId: side, path: backup, mode: 'side-by-side', intoSchema: 'look_here', target: 'default' })).jobId,
+    );
     expect(job).toMatchObject({ state: 'succeeded', verified: true, target: 'default' });
     expect(await contentOf('default', (t) => `look_here.${t}`)).toEqual(await contentOfWebsite('shard_2', side));
     await f.call('restores.discard', { jobId: job.jobId });
@@ -101,7 +111,9 @@ describe('restore into an empty place', () => {
     expect(preview.ok).toBe(false);
     expect(new Set(preview.refusals.map((r) => r.code))).toEqual(new Set(['MISSING_REFERENCE']));
     expect(preview.refusals[0]!.message).toMatch(/pwb_websites/);
-    await expect(f.call('restores.start', { websiteId: gone, path: backup, mode: 'empty', target: 'shard_2' })).rejects.toMatchObject({ code: 'RESTORE_REFUSED' });
+    await expect(f.call('restores.start', { websiteId: gone, path: backup, mode: 'empty', target: 'shard_2' })).rejects.toMatchObject({
+      code: 'RESTORE_REFUSED',
+    });
     expect(await clusterContent(f.pc)).toEqual(before);
   }, 120_000);
 
@@ -110,7 +122,13 @@ describe('restore into an empty place', () => {
     expect(before.databases).toEqual([]);
     const job = await f.settle((await f.call('restores.start', { websiteId: gone, path: backup, mode: 'empty', target: 'shard_1' })).jobId);
     expect(job.error).toBeNull();
-    expect(job).toMatchObject({ state: 'succeeded', verified: true, target: 'shard_1', source: { chosenBy: 'routing', database: 'default' }, plan: { routedTo: 'default' } });
+    expect(job).toMatchObject({
+      state: 'succeeded',
+      verified: true,
+      target: 'shard_1',
+      source: { chosenBy: 'routing', database: 'default' },
+      plan: { routedTo: 'default' },
+    });
     const after = await websiteState(f.pc, gone);
     expect(after.databases).toEqual(['shard_1']);
     expect(after.tables).toEqual(goneState.tables);
@@ -128,7 +146,11 @@ describe('restore into an empty place', () => {
 async function contentOfWebsite(database: string, id: number): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const table of TENANT_TABLES) {
-    const [r] = await f.sql(database, `SELECT count(*) AS n, coalesce(sum(hashtextextended(to_jsonb(t)::text, 1)::numeric), 0) AS h FROM ${table} t WHERE ${websiteFilter[table] ?? 'website_id = $1'}`, [id]);
+    const [r] = await f.sql(
+      database,
+      `SELECT count(*) AS n, coalesce(sum(hashtextextended(to_jsonb(t)::text, 1)::numeric), 0) AS h FROM ${table} t WHERE ${websiteFilter[table] ?? 'website_id = $1'}`,
+      [id],
+    );
     out[table] = `${r.n}/${r.h}`;
   }
   return out;

@@ -37,7 +37,8 @@ async function refusedWith(request: Request): Promise<Array<{ code: string; mess
 beforeAll(async () => {
   f = await startRestoreFixture({ websites: 9 });
   site = await largestWebsite(f, 'shard_1');
-  other = (await f.sql('shard_1', `SELECT website_id AS id FROM pwb_realty_assets WHERE website_id <> $1 GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`, [site]))[0].id;
+  other = (await f.sql('shard_1', `SELECT website_id AS id FROM pwb_realty_assets WHERE website_id <> $1 GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`, [site]))[0]
+    .id;
   archive = await f.dump('shard_1', 'shard_1.dump');
   // An archive from when pwb_links had a column the live table has since dropped.
   await f.sql('shard_1', `ALTER TABLE pwb_links ADD COLUMN legacy_note text; UPDATE pwb_links SET legacy_note = 'old'`);
@@ -73,9 +74,16 @@ describe('a restore that must not run', () => {
     const [ticket] = await f.sql('shard_1', `SELECT ticket_number FROM pwb_support_tickets WHERE website_id = $1 ORDER BY id LIMIT 1`, [site]);
     // Since the backup: the website renamed its own, another website took the old values.
     await f.sql('shard_1', `UPDATE pwb_realty_assets SET slug = slug || '-renamed' WHERE id = $1`, [asset.id]);
-    await f.sql('shard_1', `UPDATE pwb_realty_assets SET slug = $2 WHERE id = (SELECT id FROM pwb_realty_assets WHERE website_id = $1 ORDER BY id LIMIT 1)`, [other, asset.slug]);
+    await f.sql('shard_1', `UPDATE pwb_realty_assets SET slug = $2 WHERE id = (SELECT id FROM pwb_realty_assets WHERE website_id = $1 ORDER BY id LIMIT 1)`, [
+      other,
+      asset.slug,
+    ]);
     await f.sql('shard_1', `UPDATE pwb_support_tickets SET ticket_number = ticket_number || '-renamed' WHERE website_id = $1`, [site]);
-    await f.sql('shard_1', `INSERT INTO pwb_support_tickets (website_id, ticket_number, subject, created_at, updated_at) VALUES ($1, $2, 'taken', now(), now())`, [other, ticket.ticket_number]);
+    await f.sql(
+      'shard_1',
+      `INSERT INTO pwb_support_tickets (website_id, ticket_number, subject, created_at, updated_at) VALUES ($1, $2, 'taken', now(), now())`,
+      [other, ticket.ticket_number],
+    );
     try {
       const refusals = await refusedWith({ websiteId: site, path: archive, mode: 'replace' });
       expect(refusals.map((r) => r.code)).toEqual(['KEY_COLLISION', 'KEY_COLLISION']);
@@ -88,18 +96,32 @@ describe('a restore that must not run', () => {
   }, 60_000);
 
   it('checks a partial unique index on the server, its predicate applied to both sides', async () => {
-    const [contact] = await f.sql('shard_1', `SELECT id, primary_email FROM pwb_contacts WHERE website_id = $1 AND primary_email IS NOT NULL ORDER BY id LIMIT 1`, [site]);
+    const [contact] = await f.sql(
+      'shard_1',
+      `SELECT id, primary_email FROM pwb_contacts WHERE website_id = $1 AND primary_email IS NOT NULL ORDER BY id LIMIT 1`,
+      [site],
+    );
     await f.sql('shard_1', `UPDATE pwb_contacts SET primary_email = primary_email || '.old' WHERE id = $1`, [contact.id]);
     await f.sql('shard_1', `CREATE UNIQUE INDEX test_contacts_email ON pwb_contacts (primary_email) WHERE flags = 0`);
     try {
       // Another website's contact now has the archived address, but outside the index (flags 1): no collision.
-      await f.sql('shard_1', `INSERT INTO pwb_contacts (website_id, primary_email, flags, created_at, updated_at) VALUES ($1, $2, 1, now(), now())`, [other, contact.primary_email]);
+      await f.sql('shard_1', `INSERT INTO pwb_contacts (website_id, primary_email, flags, created_at, updated_at) VALUES ($1, $2, 1, now(), now())`, [
+        other,
+        contact.primary_email,
+      ]);
       const clear = await f.call('restores.preflight', { websiteId: site, path: archive, mode: 'replace' });
       expect(clear.refusals).toEqual([]);
       // Inside it (flags 0): the archived row (flags 0) would collide.
       await f.sql('shard_1', `UPDATE pwb_contacts SET flags = 0 WHERE website_id = $1 AND primary_email = $2`, [other, contact.primary_email]);
       const refusals = await refusedWith({ websiteId: site, path: archive, mode: 'replace' });
-      expect(refusals).toEqual([{ code: 'KEY_COLLISION', message: expect.stringMatching(new RegExp(`pwb_contacts .*test_contacts_email \\(primary_email\\), e\\.g\\. \\(${contact.primary_email.replace(/[.+]/g, '\\$&')}\\)`)) }]);
+      expect(refusals).toEqual([
+        {
+          code: 'KEY_COLLISION',
+          message: expect.stringMatching(
+            new RegExp(`pwb_contacts .*test_contacts_email \\(primary_email\\), e\\.g\\. \\(${contact.primary_email.replace(/[.+]/g, '\\$&')}\\)`),
+          ),
+        },
+      ]);
     } finally {
       await f.sql('shard_1', `DROP INDEX test_contacts_email`);
       await f.sql('shard_1', `DELETE FROM pwb_contacts WHERE website_id = $1 AND primary_email = $2`, [other, contact.primary_email]);
@@ -126,7 +148,9 @@ describe('a restore that must not run', () => {
     const job = await f.settle((await f.call('restores.start', { websiteId: site, path: archive, mode: 'replace' })).jobId);
     expect(job.error).toBeNull();
     expect(job).toMatchObject({ state: 'succeeded', verified: true });
-    expect(await f.sql('shard_1', `SELECT DISTINCT extra_note, extra_rank FROM pwb_links WHERE website_id = $1`, [site])).toEqual([{ extra_note: null, extra_rank: 7 }]);
+    expect(await f.sql('shard_1', `SELECT DISTINCT extra_note, extra_rank FROM pwb_links WHERE website_id = $1`, [site])).toEqual([
+      { extra_note: null, extra_rank: 7 },
+    ]);
     expect((await websiteState(f.pc, site)).others).toEqual(before.others);
   }, 120_000);
 });

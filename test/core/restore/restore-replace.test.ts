@@ -18,7 +18,9 @@ let damaged: Awaited<ReturnType<typeof websiteState>>;
 /** What an operator comes to undo: listings deleted, a property renamed, a folder tree moved, new rows written. */
 async function damage(database: string, id: number): Promise<void> {
   await f.sql(database, `DELETE FROM pwb_sale_listings WHERE realty_asset_id IN (SELECT id FROM pwb_realty_assets WHERE website_id = $1)`, [id]);
-  await f.sql(database, `DELETE FROM pwb_prop_photos WHERE realty_asset_id IN (SELECT id FROM pwb_realty_assets WHERE website_id = $1 ORDER BY id LIMIT 3)`, [id]);
+  await f.sql(database, `DELETE FROM pwb_prop_photos WHERE realty_asset_id IN (SELECT id FROM pwb_realty_assets WHERE website_id = $1 ORDER BY id LIMIT 3)`, [
+    id,
+  ]);
   await f.sql(database, `DELETE FROM pwb_features WHERE realty_asset_id IN (SELECT id FROM pwb_realty_assets WHERE website_id = $1 ORDER BY id LIMIT 2)`, [id]);
   await f.sql(database, `UPDATE pwb_realty_assets SET title = 'renamed', count_bedrooms = 99 WHERE website_id = $1`, [id]);
   await f.sql(database, `DELETE FROM pwb_ticket_messages WHERE support_ticket_id IN (SELECT id FROM pwb_support_tickets WHERE website_id = $1)`, [id]);
@@ -34,7 +36,11 @@ beforeAll(async () => {
   f = await startRestoreFixture({ websites: 7 });
   site = await largestWebsite(f, 'shard_1');
   // A tree of media folders (self-referencing) with media in them, so parents must land before children.
-  await f.sql('shard_1', `UPDATE pwb_media_folders c SET parent_id = (SELECT min(p.id) FROM pwb_media_folders p WHERE p.website_id = c.website_id AND p.id < c.id) WHERE website_id = $1`, [site]);
+  await f.sql(
+    'shard_1',
+    `UPDATE pwb_media_folders c SET parent_id = (SELECT min(p.id) FROM pwb_media_folders p WHERE p.website_id = c.website_id AND p.id < c.id) WHERE website_id = $1`,
+    [site],
+  );
   backedUp = await websiteState(f.pc, site);
   archive = await f.dump('shard_1', 'shard_1.dump', { timeZone: 'America/St_Johns' });
   await damage('shard_1', site);
@@ -44,7 +50,8 @@ afterAll(() => f?.stop());
 
 describe('restore --replace', () => {
   it('has FK-chain rows to restore and damage to undo', () => {
-    for (const table of ['pwb_sale_listings', 'pwb_prop_photos', 'pwb_features', 'pwb_ticket_messages', 'pwb_media_folders', 'pwb_media']) expect(backedUp.tables[table]?.rows, table).toBeGreaterThan(0);
+    for (const table of ['pwb_sale_listings', 'pwb_prop_photos', 'pwb_features', 'pwb_ticket_messages', 'pwb_media_folders', 'pwb_media'])
+      expect(backedUp.tables[table]?.rows, table).toBeGreaterThan(0);
     expect(damaged.tables).not.toEqual(backedUp.tables);
   });
 
@@ -88,7 +95,9 @@ describe('restore --replace', () => {
     expect(back.others).toEqual(damaged.others);
     expect(await f.sql('shard_1', `SELECT relname FROM pg_class WHERE relname LIKE 'hold\\_%'`)).toEqual([]);
     const audit = await f.sql('default', `SELECT action, outcome FROM shard_console.audit_log WHERE action LIKE 'restore.%' ORDER BY id`);
-    expect(audit.map((a) => `${a.action} ${a.outcome}`)).toEqual(expect.arrayContaining(['restore.create succeeded', 'restore.run succeeded', 'restore.rollback succeeded']));
+    expect(audit.map((a) => `${a.action} ${a.outcome}`)).toEqual(
+      expect.arrayContaining(['restore.create succeeded', 'restore.run succeeded', 'restore.rollback succeeded']),
+    );
   }, 240_000);
 
   it('stops before lifting the fence when the rows read back differ, names the first differing keys, and rolls back', async () => {
@@ -128,7 +137,9 @@ describe('restore --replace', () => {
   it('discard drops the held rows and leaves the restored ones', async () => {
     const job = await f.settle((await f.call('restores.start', { websiteId: site, path: archive, mode: 'replace' })).jobId);
     expect(job).toMatchObject({ state: 'succeeded', verified: true });
-    expect(Number((await f.sql('shard_1', `SELECT count(*) AS n FROM pg_class WHERE relname LIKE $1`, [`hold\\_${job.jobId.slice(0, 8)}\\_%`]))[0].n)).toBeGreaterThan(0);
+    expect(
+      Number((await f.sql('shard_1', `SELECT count(*) AS n FROM pg_class WHERE relname LIKE $1`, [`hold\\_${job.jobId.slice(0, 8)}\\_%`]))[0].n),
+    ).toBeGreaterThan(0);
     const discarded = await f.call('restores.discard', { jobId: job.jobId });
     expect(discarded).toMatchObject({ discarded: true, holding: null, actions: [] });
     expect(Number((await f.sql('shard_1', `SELECT count(*) AS n FROM pg_class WHERE relname LIKE $1`, [`hold\\_${job.jobId.slice(0, 8)}\\_%`]))[0].n)).toBe(0);

@@ -45,7 +45,31 @@ const ROWS = `INSERT INTO restore_types (website_id, ts, ts3, tstz, d, t, ttz, n
  ($1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`;
 
 /** The columns compared one at a time, by type. */
-const COLUMNS = ['ts', 'ts3', 'tstz', 'd', 't', 'ttz', 'num', 'num4', 'f8', 'f4', 'iv', 'js', 'jsb', 'txt_arr', 'int_arr', 'tstz_arr', 'jsb_arr', 'by', 'u', 'b', 'txt', 'vc', 'tr'];
+const COLUMNS = [
+  'ts',
+  'ts3',
+  'tstz',
+  'd',
+  't',
+  'ttz',
+  'num',
+  'num4',
+  'f8',
+  'f4',
+  'iv',
+  'js',
+  'jsb',
+  'txt_arr',
+  'int_arr',
+  'tstz_arr',
+  'jsb_arr',
+  'by',
+  'u',
+  'b',
+  'txt',
+  'vc',
+  'tr',
+];
 
 /** Every row of the table as UTC text: what the values are, whatever the session prints. */
 async function values(): Promise<unknown[]> {
@@ -66,7 +90,10 @@ beforeAll(async () => {
   await f.sql('shard_1', TABLE);
   await f.sql('shard_1', ROWS, [site]);
   const [db] = await f.sql('shard_1', 'SELECT current_database() AS name');
-  await f.sql('shard_1', `ALTER DATABASE "${db.name}" SET TimeZone = 'Europe/Amsterdam'; ALTER DATABASE "${db.name}" SET bytea_output = 'escape'; ALTER DATABASE "${db.name}" SET DateStyle = 'SQL, DMY'; ALTER DATABASE "${db.name}" SET IntervalStyle = 'sql_standard'; ALTER DATABASE "${db.name}" SET extra_float_digits = 0`);
+  await f.sql(
+    'shard_1',
+    `ALTER DATABASE "${db.name}" SET TimeZone = 'Europe/Amsterdam'; ALTER DATABASE "${db.name}" SET bytea_output = 'escape'; ALTER DATABASE "${db.name}" SET DateStyle = 'SQL, DMY'; ALTER DATABASE "${db.name}" SET IntervalStyle = 'sql_standard'; ALTER DATABASE "${db.name}" SET extra_float_digits = 0`,
+  );
   before = await values();
   archive = await f.dump('shard_1', 'types.dump');
 }, 240_000);
@@ -110,23 +137,39 @@ async function liveDigest(column: string, type: string, normalize: boolean): Pro
 }
 
 describe('values whose text depends on the session, compared', () => {
-  it.each(COLUMNS)('%s: the archive and the read-back agree once normalized', async (column) => {
-    const [{ type }] = await f.sql('shard_1', `SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = 'restore_types'::regclass AND attname = $1`, [column]);
-    const archived = await archiveDigest(column, type, true);
-    const live = await liveDigest(column, type, true);
-    expect(archived.rows).toBe(7);
-    expect({ rows: live.rows, hash: live.hash }).toEqual({ rows: archived.rows, hash: archived.hash });
-    // Where the text depends on the session (timestamptz in Amsterdam time, escape-format bytea), the raw texts differ: normalizing is what makes them agree.
-    const raw = [await archiveDigest(column, type, false), await liveDigest(column, type, false)];
-    if (['tstz', 'tstz_arr', 'tr', 'by'].includes(column)) expect(raw[0]!.hash).not.toBe(raw[1]!.hash);
-    else expect(raw[0]!.hash).toBe(raw[1]!.hash);
-  }, 60_000);
+  it.each(COLUMNS)(
+    '%s: the archive and the read-back agree once normalized',
+    async (column) => {
+      const [{ type }] = await f.sql(
+        'shard_1',
+        `SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = 'restore_types'::regclass AND attname = $1`,
+        [column],
+      );
+      const archived = await archiveDigest(column, type, true);
+      const live = await liveDigest(column, type, true);
+      expect(archived.rows).toBe(7);
+      expect({ rows: live.rows, hash: live.hash }).toEqual({ rows: archived.rows, hash: archived.hash });
+      // Where the text depends on the session (timestamptz in Amsterdam time, escape-format bytea), the raw texts differ: normalizing is what makes them agree.
+      const raw = [await archiveDigest(column, type, false), await liveDigest(column, type, false)];
+      if (['tstz', 'tstz_arr', 'tr', 'by'].includes(column)) expect(raw[0]!.hash).not.toBe(raw[1]!.hash);
+      else expect(raw[0]!.hash).toBe(raw[1]!.hash);
+    },
+    60_000,
+  );
 
   it('shows the session-dependent texts it normalized', async () => {
     const tstz = await archiveDigest('tstz', 'timestamp with time zone', false);
     // Amsterdam's summer time, and before 1892 its local mean time (tzdata's offset for it, seconds included).
-    expect(tstz.texts).toEqual(expect.arrayContaining(['2024-03-31 03:30:00+02', expect.stringMatching(/^1890-06-01 12:\d\d:\d\d\+00:\d\d:\d\d$/), expect.stringMatching(/^0044-03-15 .*\+00:\d\d:\d\d BC$/)]));
-    expect((await liveDigest('tstz', 'timestamp with time zone', false)).texts).toEqual(expect.arrayContaining(['2024-03-31 01:30:00+00', '1890-06-01 12:00:00+00']));
+    expect(tstz.texts).toEqual(
+      expect.arrayContaining([
+        '2024-03-31 03:30:00+02',
+        expect.stringMatching(/^1890-06-01 12:\d\d:\d\d\+00:\d\d:\d\d$/),
+        expect.stringMatching(/^0044-03-15 .*\+00:\d\d:\d\d BC$/),
+      ]),
+    );
+    expect((await liveDigest('tstz', 'timestamp with time zone', false)).texts).toEqual(
+      expect.arrayContaining(['2024-03-31 01:30:00+00', '1890-06-01 12:00:00+00']),
+    );
     expect((await archiveDigest('by', 'bytea', false)).texts[2]).toBe('\\\\000\\\\377\\\\\\\\\\\\177\\\\200');
     expect((await liveDigest('by', 'bytea', false)).texts[2]).toBe('\\\\x00ff5c7f80');
   }, 60_000);
@@ -134,8 +177,16 @@ describe('values whose text depends on the session, compared', () => {
 
 describe('a restore of every type', () => {
   it('verifies and gives back every value exactly', async () => {
-    await f.sql('shard_1', `UPDATE restore_types SET ts = NULL, tstz = now(), num = 2, f8 = 1, iv = '2 days', js = '{}', jsb = '{}', by = '\\x01', u = NULL, txt_arr = NULL WHERE website_id = $1`, [site]);
-    await f.sql('shard_1', `DELETE FROM restore_types WHERE website_id = $1 AND id IN (SELECT id FROM restore_types WHERE website_id = $1 ORDER BY id LIMIT 2)`, [site]);
+    await f.sql(
+      'shard_1',
+      `UPDATE restore_types SET ts = NULL, tstz = now(), num = 2, f8 = 1, iv = '2 days', js = '{}', jsb = '{}', by = '\\x01', u = NULL, txt_arr = NULL WHERE website_id = $1`,
+      [site],
+    );
+    await f.sql(
+      'shard_1',
+      `DELETE FROM restore_types WHERE website_id = $1 AND id IN (SELECT id FROM restore_types WHERE website_id = $1 ORDER BY id LIMIT 2)`,
+      [site],
+    );
     expect(await values()).not.toEqual(before);
     const job = await f.settle((await f.call('restores.start', { websiteId: site, path: archive, mode: 'replace' })).jobId);
     expect(job.error).toBeNull();
@@ -147,7 +198,10 @@ describe('a restore of every type', () => {
   it('verifies side by side too (the same read-back against a table of the side schema)', async () => {
     const job = await f.settle((await f.call('restores.start', { websiteId: site, path: archive, mode: 'side-by-side', intoSchema: 'typed' })).jobId);
     expect(job).toMatchObject({ state: 'succeeded', verified: true });
-    const [same] = await f.sql('shard_1', `SELECT (SELECT array_agg(to_jsonb(r) - 'id' ORDER BY id) FROM typed.restore_types r) = (SELECT array_agg(to_jsonb(r) - 'id' ORDER BY id) FROM restore_types r WHERE website_id = ${site}) AS same`);
+    const [same] = await f.sql(
+      'shard_1',
+      `SELECT (SELECT array_agg(to_jsonb(r) - 'id' ORDER BY id) FROM typed.restore_types r) = (SELECT array_agg(to_jsonb(r) - 'id' ORDER BY id) FROM restore_types r WHERE website_id = ${site}) AS same`,
+    );
     expect(same.same).toBe(true);
   }, 120_000);
 });

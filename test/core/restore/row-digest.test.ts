@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { comparableLine, fieldNormalizers, hexBytea, needsShortestFloats, RowDigest, shortestDouble, shortestReal, utcInstants } from '../../../electron/core/restore/row-digest.ts';
+import {
+  comparableLine,
+  fieldNormalizers,
+  hexBytea,
+  needsShortestFloats,
+  RowDigest,
+  shortestDouble,
+  shortestReal,
+  utcInstants,
+} from '../../../electron/core/restore/row-digest.ts';
 
 /* The normalizations verification applies to both sides, and the order-independent digest. */
 
@@ -29,7 +38,15 @@ describe('timestamp with time zone', () => {
 
   it('applies to the timestamptz types only', () => {
     const types = ['timestamp with time zone', 'timestamp(3) with time zone[]', 'tstzrange', 'timestamp without time zone', 'text', 'bytea', 'real'];
-    expect(fieldNormalizers(types, { shortestFloats: false }).map((n) => n?.name ?? null)).toEqual(['utcInstants', 'utcInstants', 'utcInstants', null, null, 'hexBytea', null]);
+    expect(fieldNormalizers(types, { shortestFloats: false }).map((n) => n?.name ?? null)).toEqual([
+      'utcInstants',
+      'utcInstants',
+      'utcInstants',
+      null,
+      null,
+      'hexBytea',
+      null,
+    ]);
     expect(fieldNormalizers(['real', 'double precision'], { shortestFloats: true }).every((n) => n !== null)).toBe(true);
   });
 });

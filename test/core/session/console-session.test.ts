@@ -38,7 +38,15 @@ function primaryForm(password: DatabaseForm['password']): DatabaseForm {
 function clusterForm(name: string, password: (shard: string) => DatabaseForm['password']): ProfileForm {
   return {
     name,
-    databases: testCluster().servers.map((s) => ({ shard: s.name, host: s.host, port: s.port, database: s.database, user: s.user, password: password(s.name), ssl: 'disable' as const })),
+    databases: testCluster().servers.map((s) => ({
+      shard: s.name,
+      host: s.host,
+      port: s.port,
+      database: s.database,
+      user: s.user,
+      password: password(s.name),
+      ssl: 'disable' as const,
+    })),
     rails: null,
     tenantKeys: ['website_id', 'pwb_website_id'],
     globalTables: ['pwb_websites', 'pwb_users'],
@@ -67,7 +75,9 @@ describe('opening and switching profiles', () => {
     expect(opened).toMatchObject({ source: { kind: 'profile', path: testCluster().profilePath }, readOnly: false });
     const tenants = await call('tenants.list', { limit: 5 });
     expect(tenants.total).toBeGreaterThan(0);
-    expect((await call('profiles.list', {})).recent).toEqual([expect.objectContaining({ source: { kind: 'profile', path: testCluster().profilePath }, exists: true })]);
+    expect((await call('profiles.list', {})).recent).toEqual([
+      expect.objectContaining({ source: { kind: 'profile', path: testCluster().profilePath }, exists: true }),
+    ]);
 
     const missing = await fails('profiles.open', { source: { kind: 'profile', path: '/nonexistent/profile.json' } });
     expect(missing.code).toBe('CONFIG_NOT_FOUND');
@@ -102,11 +112,20 @@ describe('opening and switching profiles', () => {
     const { call } = await newSession();
     const listed = await call('profiles.railsEnvironments', { file: join(folder, 'config/database.yml') });
     expect(listed.environments.map((e) => e.name)).toEqual(['production', 'staging']);
-    expect(listed.environments[0]).toMatchObject({ error: null, databases: [{ shard: 'default', port: servers[0]!.port }, { shard: 'shard_1', port: servers[1]!.port }] });
+    expect(listed.environments[0]).toMatchObject({
+      error: null,
+      databases: [
+        { shard: 'default', port: servers[0]!.port },
+        { shard: 'shard_1', port: servers[1]!.port },
+      ],
+    });
     expect(listed.environments[1]?.error).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('password') });
     const opened = await call('profiles.open', { source: { kind: 'rails', file: join(folder, 'config/database.yml'), environment: 'production' } });
     expect(opened.name).toBe('rails:production');
-    expect((await call('cluster.overview', {})).databases.map((d) => [d.name, d.reachable])).toEqual([['default', true], ['shard_1', true]]);
+    expect((await call('cluster.overview', {})).databases.map((d) => [d.name, d.reachable])).toEqual([
+      ['default', true],
+      ['shard_1', true],
+    ]);
   });
 });
 
@@ -131,7 +150,10 @@ describe('saving a profile from the form', () => {
     const keychain: SecretStore = memorySecretStore();
     const { dataDir, call, fails } = await newSession({ secrets: keychain, secretStorage: 'keychain', env: {} });
     const path = join(dataDir, 'profiles', 'kept.json');
-    const form = { ...clusterForm('kept', () => ({ kind: 'typed' as const, value: testCluster().password })), queryRole: { user: 'reader', password: { kind: 'typed' as const, value: 'query-Pw-1' } } };
+    const form = {
+      ...clusterForm('kept', () => ({ kind: 'typed' as const, value: testCluster().password })),
+      queryRole: { user: 'reader', password: { kind: 'typed' as const, value: 'query-Pw-1' } },
+    };
     const saved = await call('profiles.save', { path, form });
     expect(saved.storedSecrets).toEqual([...testCluster().servers.map((s) => `shard-console/kept/${s.name}`), 'shard-console/kept/query-role']);
     expect(await keychain.get('shard-console/kept/query-role')).toBe('query-Pw-1');
@@ -158,20 +180,36 @@ describe('saving a profile from the form', () => {
     const { dataDir, fails } = await newSession();
     const path = join(dataDir, 'bad.json');
     const form = clusterForm('bad', () => ({ kind: 'env', variable: 'SC_TEST_PASSWORD' }));
-    expect(await fails('profiles.save', { path, form: { ...form, databases: form.databases.slice(1) } })).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('no primary') });
-    expect(await fails('profiles.save', { path, form: { ...form, databases: [...form.databases, form.databases[1]!] } })).toMatchObject({ message: expect.stringContaining('twice') });
+    expect(await fails('profiles.save', { path, form: { ...form, databases: form.databases.slice(1) } })).toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringContaining('no primary'),
+    });
+    expect(await fails('profiles.save', { path, form: { ...form, databases: [...form.databases, form.databases[1]!] } })).toMatchObject({
+      message: expect.stringContaining('twice'),
+    });
     await expect(stat(path)).rejects.toThrow();
   });
 
   it('reads a hand-written profile with URLs and ${VAR} references into the form', async () => {
     const folder = await tempFolder({
-      'p.json': JSON.stringify({ primary: { url: 'postgres://pwb:${PGPASS}@db.internal:6432/pwb_production?sslmode=require' }, shards: { shard_1: { host: '${SHARD_HOST}', database: 'pwb_s1', user: 'pwb', passwordSecret: 'prod-s1' } } }),
+      'p.json': JSON.stringify({
+        primary: { url: 'postgres://pwb:${PGPASS}@db.internal:6432/pwb_production?sslmode=require' },
+        shards: { shard_1: { host: '${SHARD_HOST}', database: 'pwb_s1', user: 'pwb', passwordSecret: 'prod-s1' } },
+      }),
     });
     const { call } = await newSession();
     const { form } = await call('profiles.read', { path: join(folder, 'p.json') });
     expect(form.name).toBe('p');
     expect(form.databases).toEqual([
-      { shard: 'default', host: 'db.internal', port: 6432, database: 'pwb_production', user: 'pwb', password: { kind: 'env', variable: 'PGPASS' }, ssl: 'require' },
+      {
+        shard: 'default',
+        host: 'db.internal',
+        port: 6432,
+        database: 'pwb_production',
+        user: 'pwb',
+        password: { kind: 'env', variable: 'PGPASS' },
+        ssl: 'require',
+      },
       { shard: 'shard_1', host: '${SHARD_HOST}', port: 5432, database: 'pwb_s1', user: 'pwb', password: { kind: 'secret', name: 'prod-s1' }, ssl: 'disable' },
     ]);
   });
@@ -204,7 +242,10 @@ describe('the recent list', () => {
     await call('profiles.open', { source: { kind: 'profile', path } });
     await session.recent.remember({ kind: 'profile', path: '/gone/away.json' }, 'away');
     const recent = (await call('profiles.list', {})).recent;
-    expect(recent.map((r) => [r.name, r.exists])).toEqual([['away', false], [expect.any(String), true]]);
+    expect(recent.map((r) => [r.name, r.exists])).toEqual([
+      ['away', false],
+      [expect.any(String), true],
+    ]);
     expect(await call('profiles.forget', { source: { kind: 'profile', path: '/gone/away.json' } })).toEqual({ forgotten: true });
     expect((await call('profiles.list', {})).recent).toHaveLength(1);
   });

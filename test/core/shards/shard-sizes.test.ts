@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadClusterProfile } from '../../../electron/core/config/resolve-profile-source.ts';
 import { memorySecretStore } from '../../../electron/core/config/secret-store.ts';
@@ -17,7 +17,8 @@ import { membership } from '../../support/tenant-membership.ts';
 let cluster: TestCluster;
 let ctx: ConsoleContext;
 const pools = new Map<string, pg.Pool>();
-const sql = async <R extends pg.QueryResultRow = any>(database: string, text: string, params: unknown[] = []) => (await pools.get(database)!.query<R>(text, params)).rows;
+const sql = async <R extends pg.QueryResultRow = any>(database: string, text: string, params: unknown[] = []) =>
+  (await pools.get(database)!.query<R>(text, params)).rows;
 
 async function shardOf(id: number): Promise<string> {
   return (await sql<{ s: string }>('default', `SELECT coalesce(shard_name, 'default') AS s FROM pwb_websites WHERE id = $1`, [id]))[0]!.s;
@@ -26,7 +27,10 @@ async function shardOf(id: number): Promise<string> {
 beforeAll(async () => {
   cluster = await startTestCluster({ websites: 40, scale: 0.05, seed: 11 });
   for (const server of cluster.servers) pools.set(server.name, testPool(server, cluster.password));
-  const profile = await loadClusterProfile({ profile: cluster.profilePath }, { env: { ...process.env, SC_TEST_PASSWORD: cluster.password }, secrets: memorySecretStore() });
+  const profile = await loadClusterProfile(
+    { profile: cluster.profilePath },
+    { env: { ...process.env, SC_TEST_PASSWORD: cluster.password }, secrets: memorySecretStore() },
+  );
   ctx = openConsole(profile);
 });
 
@@ -40,7 +44,10 @@ describe('sizes per database', () => {
   it('reports every table with heap, index and TOAST bytes that add up to what PostgreSQL says, and websites per shard', async () => {
     const result = await callMethod(ctx, 'shards.sizes', {});
     expect(result.databases.map((d) => d.name).sort()).toEqual(['default', 'shard_1', 'shard_2']);
-    const routed = await sql<{ s: string; n: number }>('default', `SELECT coalesce(shard_name, 'default') AS s, count(*)::int AS n FROM pwb_websites GROUP BY 1`);
+    const routed = await sql<{ s: string; n: number }>(
+      'default',
+      `SELECT coalesce(shard_name, 'default') AS s, count(*)::int AS n FROM pwb_websites GROUP BY 1`,
+    );
     for (const db of result.databases) {
       expect(db.reachable).toBe(true);
       expect(db.websites).toBe(routed.find((r) => r.s === db.name)?.n ?? 0);
@@ -55,7 +62,12 @@ describe('sizes per database', () => {
         const table = db.tables.find((t) => t.table === row.t);
         expect(table, `${db.name}.${row.t}`).toBeDefined();
         expect(table!.heapBytes + table!.indexBytes + table!.toastBytes).toBe(table!.totalBytes);
-        expect({ t: row.t, total: table!.totalBytes, index: table!.indexBytes, toast: table!.toastBytes }).toEqual({ t: row.t, total: Number(row.total), index: Number(row.idx), toast: Number(row.toast) });
+        expect({ t: row.t, total: table!.totalBytes, index: table!.indexBytes, toast: table!.toastBytes }).toEqual({
+          t: row.t,
+          total: Number(row.total),
+          index: Number(row.idx),
+          toast: Number(row.toast),
+        });
       }
       const pages = db.tables.find((t) => t.table === 'pwb_pages')!;
       expect(pages.kind).toBe('tenant');
@@ -77,8 +89,15 @@ describe('sizes per database', () => {
     // An hour later, a website has grown.
     await sql('default', `UPDATE shard_console.size_snapshots SET taken_at = taken_at - interval '1 hour'`);
     const [{ id }] = await sql('default', `SELECT min(id) AS id FROM pwb_websites WHERE shard_name = 'shard_1'`);
-    await sql('shard_1', `INSERT INTO pwb_contents (website_id, key, raw, created_at, updated_at) SELECT $1, 'grow-' || g, repeat('x', 500), now(), now() FROM generate_series(1, 3000) g`, [id]);
-    const [before] = await sql('default', `SELECT taken_at, size_bytes::text AS size, (table_bytes->>'pwb_contents')::int8 AS contents FROM shard_console.size_snapshots WHERE database = 'shard_1'`);
+    await sql(
+      'shard_1',
+      `INSERT INTO pwb_contents (website_id, key, raw, created_at, updated_at) SELECT $1, 'grow-' || g, repeat('x', 500), now(), now() FROM generate_series(1, 3000) g`,
+      [id],
+    );
+    const [before] = await sql(
+      'default',
+      `SELECT taken_at, size_bytes::text AS size, (table_bytes->>'pwb_contents')::int8 AS contents FROM shard_console.size_snapshots WHERE database = 'shard_1'`,
+    );
     const later = await callMethod(ctx, 'shards.sizes', { database: 'shard_1' });
     expect(later.snapshotTaken).toBe(true);
     const db = later.databases[0]!;
@@ -102,7 +121,11 @@ describe('tenant footprints', () => {
       expect(exact).toMatchObject({ id, database: shard, figure: 'exact' });
       expect(exact.tables.map((t) => t.table).sort()).toEqual(Object.keys(membership).sort());
       for (const t of exact.tables) {
-        const [direct] = await sql(shard, `SELECT count(*)::int AS rows, coalesce(sum(pg_column_size(t.*)), 0)::int8::text AS bytes FROM ${t.table} t WHERE ${membership[t.table]}`, [id]);
+        const [direct] = await sql(
+          shard,
+          `SELECT count(*)::int AS rows, coalesce(sum(pg_column_size(t.*)), 0)::int8::text AS bytes FROM ${t.table} t WHERE ${membership[t.table]}`,
+          [id],
+        );
         expect({ table: t.table, rows: t.rows, bytes: t.bytes }).toEqual({ table: t.table, rows: direct.rows, bytes: Number(direct.bytes) });
       }
       expect(exact.totalBytes).toBe(exact.tables.reduce((s, t) => s + t.bytes, 0));
@@ -173,10 +196,13 @@ describe('sizes CLI', () => {
     const out = JSON.parse(all.stdout);
     expect(out.databases.map((d: { name: string }) => d.name).sort()).toEqual(['default', 'shard_1', 'shard_2']);
     for (const db of out.databases) {
-      expect(db).toEqual(expect.objectContaining({ name: expect.any(String), sizeBytes: expect.any(Number), tables: expect.any(Array), largestTenants: expect.any(Array) }));
+      expect(db).toEqual(
+        expect.objectContaining({ name: expect.any(String), sizeBytes: expect.any(Number), tables: expect.any(Array), largestTenants: expect.any(Array) }),
+      );
       for (const t of db.tables) expect(Object.keys(t)).toEqual(expect.arrayContaining(['table', 'heapBytes', 'indexBytes', 'toastBytes', 'rowsEstimate']));
       expect(db.largestTenants.length).toBeGreaterThan(0);
-      for (const t of db.largestTenants) expect(t).toEqual(expect.objectContaining({ id: expect.any(Number), bytes: expect.any(Number), rows: expect.any(Number) }));
+      for (const t of db.largestTenants)
+        expect(t).toEqual(expect.objectContaining({ id: expect.any(Number), bytes: expect.any(Number), rows: expect.any(Number) }));
     }
     const one = await cli(['sizes', '--database', 'shard_2', '--profile', cluster.profilePath, '--json']);
     expect(JSON.parse(one.stdout).databases.map((d: { name: string }) => d.name)).toEqual(['shard_2']);

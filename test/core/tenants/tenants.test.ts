@@ -60,7 +60,11 @@ describe('tenant detail', () => {
     const primary = await directClient('default');
     let checked = 0;
     try {
-      const sites = (await primary.query(`SELECT DISTINCT ON (coalesce(shard_name, 'default')) id, coalesce(shard_name, 'default') AS shard FROM pwb_websites ORDER BY coalesce(shard_name, 'default'), id`)).rows;
+      const sites = (
+        await primary.query(
+          `SELECT DISTINCT ON (coalesce(shard_name, 'default')) id, coalesce(shard_name, 'default') AS shard FROM pwb_websites ORDER BY coalesce(shard_name, 'default'), id`,
+        )
+      ).rows;
       expect(sites.map((s) => s.shard).sort()).toEqual(['default', 'shard_1', 'shard_2']);
       for (const site of sites) {
         const detail = await callMethod(ctx, 'tenants.detail', { id: site.id });
@@ -108,7 +112,12 @@ describe('tenant detail', () => {
 describe('catalog', () => {
   it('classifies tenant, global and unscoped tables the same way on every database', async () => {
     const { databases } = await callMethod(ctx, 'catalog.tables', {});
-    const tenantSets = databases.map((d) => d.tables.filter((t) => t.kind === 'tenant').map((t) => t.table).sort());
+    const tenantSets = databases.map((d) =>
+      d.tables
+        .filter((t) => t.kind === 'tenant')
+        .map((t) => t.table)
+        .sort(),
+    );
     expect(tenantSets[0]).toEqual(Object.keys(membership).sort());
     expect(tenantSets[1]).toEqual(tenantSets[0]);
     expect(tenantSets[2]).toEqual(tenantSets[0]);

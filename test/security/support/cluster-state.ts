@@ -41,7 +41,9 @@ async function databaseState(client: pg.Client): Promise<Record<string, string>>
   );
   if (tables.rows.length === 0) return out;
   const union = tables.rows
-    .map(({ name }) => `SELECT ${pg.escapeLiteral(name)} AS name, count(*)::text || '/' || coalesce(sum(hashtext(t::text)::int8), 0)::text AS hash FROM ${name} t`)
+    .map(
+      ({ name }) => `SELECT ${pg.escapeLiteral(name)} AS name, count(*)::text || '/' || coalesce(sum(hashtext(t::text)::int8), 0)::text AS hash FROM ${name} t`,
+    )
     .join(' UNION ALL ');
   for (const row of (await client.query<{ name: string; hash: string }>(union)).rows) out[`table ${row.name}`] = row.hash;
   return out;
@@ -51,7 +53,9 @@ async function folderState(folder: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const entry of (await readdir(folder, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
     if (!entry.isFile()) continue;
-    out[`file ${join(folder, entry.name)}`] = createHash('sha256').update(await readFile(join(folder, entry.name))).digest('hex');
+    out[`file ${join(folder, entry.name)}`] = createHash('sha256')
+      .update(await readFile(join(folder, entry.name)))
+      .digest('hex');
   }
   return out;
 }

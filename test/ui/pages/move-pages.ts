@@ -44,7 +44,9 @@ export class MoveWizard {
 
   /** Table -> rows to copy, as the plan lists them. */
   async planRows(): Promise<Record<string, number>> {
-    const rows = await this.plan.getByTestId('move-plan-row').evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-table') ?? '', Number(tr.getAttribute('data-rows'))] as const));
+    const rows = await this.plan
+      .getByTestId('move-plan-row')
+      .evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-table') ?? '', Number(tr.getAttribute('data-rows'))] as const));
     return Object.fromEntries(rows);
   }
 

@@ -24,7 +24,11 @@ export class QueryPage {
     await this.editor.waitFor();
     return this.page.evaluate(() => {
       const root = document.querySelector('[data-testid="sql-editor"]')!.shadowRoot!;
-      return { adoptedSheets: root.adoptedStyleSheets.length, styleElements: document.querySelectorAll('style').length, editorDisplay: getComputedStyle(root.querySelector('.cm-editor')!).display };
+      return {
+        adoptedSheets: root.adoptedStyleSheets.length,
+        styleElements: document.querySelectorAll('style').length,
+        editorDisplay: getComputedStyle(root.querySelector('.cm-editor')!).display,
+      };
     });
   }
 
@@ -154,7 +158,9 @@ export class QueryPage {
   }
 
   async deleteSaved(name: string): Promise<void> {
-    await this.saved(name).getByRole('button', { name: `Delete ${name}` }).click();
+    await this.saved(name)
+      .getByRole('button', { name: `Delete ${name}` })
+      .click();
   }
 
   /** Clicks Export shown → CSV or JSON and returns the downloaded file's name and text. */

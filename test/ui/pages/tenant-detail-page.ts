@@ -38,19 +38,22 @@ export class TenantDetailPage {
   /** Every tenant table row as the page shows it (rows read from the row's data attributes, as rendered). */
   async footprint(): Promise<FootprintRow[]> {
     await this.ready();
-    return this.table.getByTestId('tenant-table-row').evaluateAll((rows) =>
-      rows.map((row) => ({
-        table: row.getAttribute('data-table') ?? '',
-        rows: Number(row.getAttribute('data-rows')),
-        via: row.getAttribute('data-via') ?? '',
-        shown: row.querySelectorAll('td')[1]?.textContent ?? '',
-      })),
-    ).then((rows) =>
-      rows.map((r) => {
-        // The visible count must say the same as the attribute the spec compares.
-        if (r.shown.replace(/,/g, '') !== String(r.rows)) throw new Error(`Table ${r.table} shows "${r.shown}" but carries ${r.rows} rows.`);
-        return { table: r.table, rows: r.rows, via: r.via };
-      }),
-    );
+    return this.table
+      .getByTestId('tenant-table-row')
+      .evaluateAll((rows) =>
+        rows.map((row) => ({
+          table: row.getAttribute('data-table') ?? '',
+          rows: Number(row.getAttribute('data-rows')),
+          via: row.getAttribute('data-via') ?? '',
+          shown: row.querySelectorAll('td')[1]?.textContent ?? '',
+        })),
+      )
+      .then((rows) =>
+        rows.map((r) => {
+          // The visible count must say the same as the attribute the spec compares.
+          if (r.shown.replace(/,/g, '') !== String(r.rows)) throw new Error(`Table ${r.table} shows "${r.shown}" but carries ${r.rows} rows.`);
+          return { table: r.table, rows: r.rows, via: r.via };
+        }),
+      );
   }
 }

@@ -27,7 +27,18 @@ interface TableDraft {
 }
 
 /** The descs whose SQL describes tables and views. */
-const SCHEMA_DESCS = new Set(['TABLE', 'DEFAULT', 'SEQUENCE', 'CONSTRAINT', 'CHECK CONSTRAINT', 'FK CONSTRAINT', 'INDEX', 'TABLE ATTACH', 'VIEW', 'MATERIALIZED VIEW']);
+const SCHEMA_DESCS = new Set([
+  'TABLE',
+  'DEFAULT',
+  'SEQUENCE',
+  'CONSTRAINT',
+  'CHECK CONSTRAINT',
+  'FK CONSTRAINT',
+  'INDEX',
+  'TABLE ATTACH',
+  'VIEW',
+  'MATERIALIZED VIEW',
+]);
 
 /** Schemas the live catalog leaves out: the system's and the console's own bookkeeping. */
 export function isApplicationSchema(schema: string): boolean {
@@ -82,7 +93,11 @@ function addTable(tables: Map<string, TableDraft>, statement: CreateTableStateme
   if (statement.partitionOf) partitionParents.set(name, displayName(statement.partitionOf.schema ?? namespace, statement.partitionOf.name));
 }
 
-function addView(views: Map<string, CatalogView & { indexes: CatalogIndex[] }>, statement: Extract<DdlStatement, { kind: 'create-view' }>, namespace: string): void {
+function addView(
+  views: Map<string, CatalogView & { indexes: CatalogIndex[] }>,
+  statement: Extract<DdlStatement, { kind: 'create-view' }>,
+  namespace: string,
+): void {
   const schema = statement.schema ?? namespace;
   const name = displayName(schema, statement.name);
   views.set(name, { name, schema, table: statement.name, materialized: statement.materialized, definition: statement.query, indexes: [] });
@@ -98,7 +113,13 @@ function applyStatement(
   if (statement.kind === 'create-table' || statement.kind === 'create-view' || statement.kind === 'copy') return;
   const name = displayName(statement.schema ?? namespace, statement.table);
   if (statement.kind === 'create-index') {
-    const index: CatalogIndex = { name: statement.name, definition: statement.definition, unique: statement.unique, columns: statement.columns, predicate: statement.predicate };
+    const index: CatalogIndex = {
+      name: statement.name,
+      definition: statement.definition,
+      unique: statement.unique,
+      columns: statement.columns,
+      predicate: statement.predicate,
+    };
     (tables.get(name) ?? views.get(name))?.indexes.push(index);
     return;
   }
@@ -125,7 +146,15 @@ function finishTable(t: TableDraft): CatalogTable {
     name: displayName(t.schema, t.table),
     schema: t.schema,
     table: t.table,
-    columns: t.columns.map((c, i) => ({ name: c.name, type: c.type, notNull: c.notNull, default: c.default, position: i + 1, generated: c.generated, identity: c.identity })),
+    columns: t.columns.map((c, i) => ({
+      name: c.name,
+      type: c.type,
+      notNull: c.notNull,
+      default: c.default,
+      position: i + 1,
+      generated: c.generated,
+      identity: c.identity,
+    })),
     primaryKey: pk ? keyColumnsOf(pk.definition) : [],
     foreignKeys: constraints.filter((k) => k.type === 'f').flatMap((k) => foreignKeyOf(k.name, k.definition) ?? []),
     constraints,

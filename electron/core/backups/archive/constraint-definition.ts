@@ -64,8 +64,9 @@ export function constraintIndex(constraint: AddConstraint, partitioned: boolean)
     i = includeClose + 1;
   }
   if (isKeywords(tokens, 1, 'nulls', 'not', 'distinct')) tail += ' NULLS NOT DISTINCT';
-  if (isKeyword(tokens, i, 'with') && tokens[i + 1]?.value === '(') tail += ` WITH ${text.slice(tokens[i + 1]!.start, tokens[matchingParen(tokens, i + 1)]!.end)}`;
-  const where = tokens.findIndex((t, k) => k > close && isKeyword(tokens, k, 'where'));
+  if (isKeyword(tokens, i, 'with') && tokens[i + 1]?.value === '(')
+    tail += ` WITH ${text.slice(tokens[i + 1]!.start, tokens[matchingParen(tokens, i + 1)]!.end)}`;
+  const where = tokens.findIndex((_t, k) => k > close && isKeyword(tokens, k, 'where'));
   const predicate = where > 0 && tokens[where + 1]?.value === '(' ? text.slice(tokens[where + 1]!.start, tokens[matchingParen(tokens, where + 1)]!.end) : null;
   if (predicate) tail += ` WHERE ${predicate}`;
   const unique = !exclusion;

@@ -40,7 +40,7 @@ export function parseCreateTable(text: string, tokens: readonly SqlToken[], at: 
     partitionOf = readQualifiedName(tokens, i + 2);
     i = partitionOf ? partitionOf.next : i + 2;
   } else if (isKeyword(tokens, i, 'of')) {
-    i = (readQualifiedName(tokens, i + 1)?.next ?? i + 1);
+    i = readQualifiedName(tokens, i + 1)?.next ?? i + 1;
   }
   const columns: ParsedColumn[] = [];
   const constraints: Array<{ name: string; definition: string }> = [];

@@ -127,7 +127,9 @@ class CustomDataSource implements ArchiveDataSource {
     if (left.size > 0) {
       const missing = [...left].map((id) => entryLabel(byId.get(id)!));
       source.entry = missing[0]!;
-      throw source.fail(`the archive ends before the data of ${missing.length} ${missing.length === 1 ? 'entry' : 'entries'} (${missing.slice(0, 3).join(', ')})`);
+      throw source.fail(
+        `the archive ends before the data of ${missing.length} ${missing.length === 1 ? 'entry' : 'entries'} (${missing.slice(0, 3).join(', ')})`,
+      );
     }
   }
 

@@ -38,7 +38,7 @@ export function sortDataEntries(entries: readonly TocEntry[]): { data: DataEntry
     if (entry.desc !== 'TABLE DATA') continue;
     const schema = entry.namespace ?? 'public';
     const copy = entry.copyStmt ? parseDdlStatements(entry.copyStmt).find((s) => s.kind === 'copy') : undefined;
-    if (!copy || copy.kind !== 'copy') {
+    if (copy?.kind !== 'copy') {
       const reason = 'the data is INSERT statements (pg_dump --inserts or --column-inserts), not COPY rows: not read, so not counted';
       notRead.push({ dumpId: entry.dumpId, desc: entry.desc, tag: entry.tag, table: displayName(schema, entry.tag), reason });
       continue;

@@ -9,7 +9,14 @@ import { throttleProgress } from './throttle-progress.ts';
 
 /** The profile's defaults: PWB's tenant key columns and control-plane tables. */
 export const DEFAULT_TENANT_KEYS: readonly string[] = ['website_id', 'pwb_website_id'];
-export const DEFAULT_GLOBAL_TABLES: readonly string[] = ['pwb_websites', 'pwb_users', 'pwb_user_memberships', 'pwb_subscriptions', 'pwb_agencies', 'pwb_addresses'];
+export const DEFAULT_GLOBAL_TABLES: readonly string[] = [
+  'pwb_websites',
+  'pwb_users',
+  'pwb_user_memberships',
+  'pwb_subscriptions',
+  'pwb_agencies',
+  'pwb_addresses',
+];
 
 export interface CountOptions {
   readonly tenantKeys?: readonly string[];
@@ -96,7 +103,13 @@ export async function runCounter(
 }
 
 function tableCount(t: TableTally): TableRowCount {
-  const status: TableCountStatus = t.interrupted ? 'partial' : t.entriesRead === t.entries.length ? 'complete' : t.entriesRead > 0 || t.rows > 0 ? 'partial' : 'not reached';
+  const status: TableCountStatus = t.interrupted
+    ? 'partial'
+    : t.entriesRead === t.entries.length
+      ? 'complete'
+      : t.entriesRead > 0 || t.rows > 0
+        ? 'partial'
+        : 'not reached';
   return { table: t.name, rows: t.rows, tenant: t.tenant !== null, status, rowsWithoutWebsite: t.rowsWithoutWebsite, rowsNotAttributed: t.rowsWaiting };
 }
 

@@ -138,7 +138,10 @@ export class PgDumpArchive {
     options: ReadOptions & { onChunk?: () => void; done?: (entry: DataEntry, rows: number) => void } = {},
   ): Promise<void> {
     const byId = new Map(entries.map((e) => [e.dumpId, e]));
-    for await (const stream of this.#data.readInOrder(entries.map((e) => e.toc), options.signal)) {
+    for await (const stream of this.#data.readInOrder(
+      entries.map((e) => e.toc),
+      options.signal,
+    )) {
       const entry = byId.get(stream.entry.dumpId)!;
       const rows = await consumeEntry(stream, visit(entry), options);
       options.done?.(entry, rows);

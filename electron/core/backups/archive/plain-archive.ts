@@ -47,7 +47,7 @@ export async function openPlainArchive(
   const scan = scanner.finish();
   // A plain dump cut after its last table still parses: only pg_dump's closing line shows it is whole.
   if (!damage && !scan.whole) {
-    damage = archiveUnreadable({ file, entry: lastEntry(scanner), offset: size }, 'the dump ends before pg_dump\'s closing line: it is cut short');
+    damage = archiveUnreadable({ file, entry: lastEntry(scanner), offset: size }, "the dump ends before pg_dump's closing line: it is cut short");
   }
   return { scan, damage, data: new PlainDataSource(file, gzip, scan.ranges, size, meter) };
 }
@@ -131,7 +131,8 @@ class PlainDataSource implements ArchiveDataSource {
       await streams.return?.();
     }
     const entry = entries[0]!;
-    const fail = (reason: string, cause?: unknown) => (current ? current.fail(reason, cause) : archiveUnreadable({ file, entry: entryLabel(entry), offset: 0 }, reason, cause));
+    const fail = (reason: string, cause?: unknown) =>
+      current ? current.fail(reason, cause) : archiveUnreadable({ file, entry: entryLabel(entry), offset: 0 }, reason, cause);
     return { entry, chunks: chunks(), fail };
   }
 

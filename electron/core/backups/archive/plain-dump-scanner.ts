@@ -21,7 +21,19 @@ export interface PlainDumpScan {
 const CLOSING = '-- PostgreSQL database dump complete';
 const HEADER = /^-- (?:Data for )?Name: (.*); Type: (.*?); Schema: (.*?); Owner: (.*?)(?:; Tablespace: .*)?$/;
 /** Descs whose statements the schema reader needs; other entries' text (function bodies, INSERT data) is not kept. */
-const KEPT_DESCS = new Set(['TABLE', 'DEFAULT', 'SEQUENCE', 'CONSTRAINT', 'CHECK CONSTRAINT', 'FK CONSTRAINT', 'INDEX', 'TABLE ATTACH', 'VIEW', 'MATERIALIZED VIEW', 'ENCODING']);
+const KEPT_DESCS = new Set([
+  'TABLE',
+  'DEFAULT',
+  'SEQUENCE',
+  'CONSTRAINT',
+  'CHECK CONSTRAINT',
+  'FK CONSTRAINT',
+  'INDEX',
+  'TABLE ATTACH',
+  'VIEW',
+  'MATERIALIZED VIEW',
+  'ENCODING',
+]);
 
 interface LexState {
   quote: string | null;

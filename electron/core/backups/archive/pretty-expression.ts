@@ -65,7 +65,8 @@ class ExpressionParser {
     const first = this.#primary();
     if (this.#at >= end) return first;
     const token = this.#token()!;
-    if (isKeyword(this.tokens, this.#at, 'and') || isKeyword(this.tokens, this.#at, 'or')) return this.#boolChain(first, token.value.toUpperCase() as 'AND' | 'OR', end);
+    if (isKeyword(this.tokens, this.#at, 'and') || isKeyword(this.tokens, this.#at, 'or'))
+      return this.#boolChain(first, token.value.toUpperCase() as 'AND' | 'OR', end);
     if (isKeyword(this.tokens, this.#at, 'is')) return this.#done(this.#test(first), end);
     if (token.kind === 'operator') {
       this.#at++;
@@ -90,7 +91,10 @@ class ExpressionParser {
   }
 
   #test(arg: Expr): Expr {
-    const words = this.tokens.slice(this.#at, this.#at + 3).map((t) => t.value).join(' ');
+    const words = this.tokens
+      .slice(this.#at, this.#at + 3)
+      .map((t) => t.value)
+      .join(' ');
     const test = TESTS.find((t) => words.startsWith(t));
     if (!test) throw new Unsupported();
     this.#at += test.split(' ').length;
@@ -125,7 +129,8 @@ class ExpressionParser {
       this.#at++;
       return { kind: 'array', elements: this.#list(']') };
     }
-    if (isKeyword(this.tokens, this.#at, 'case') || isKeyword(this.tokens, this.#at, 'select') || isKeyword(this.tokens, this.#at, 'exists')) throw new Unsupported();
+    if (isKeyword(this.tokens, this.#at, 'case') || isKeyword(this.tokens, this.#at, 'select') || isKeyword(this.tokens, this.#at, 'exists'))
+      throw new Unsupported();
     if ((token.kind === 'word' || token.kind === 'quoted') && this.tokens[this.#at + 1]?.value === '(') {
       const name = this.text.slice(token.start, token.end);
       this.#at++;

@@ -55,7 +55,9 @@ function ArchiveCard({ archive }: { archive: ArchiveInspectionResult }) {
           <thead>
             <tr>
               <th scope="col">Table</th>
-              <th scope="col" className="num">Rows</th>
+              <th scope="col" className="num">
+                Rows
+              </th>
               <th scope="col">Tenant</th>
               <th scope="col">Note</th>
             </tr>
@@ -93,7 +95,9 @@ function WebsitesTable({ archives, onPick }: { archives: readonly ArchiveInspect
           <thead>
             <tr>
               <th scope="col">Website</th>
-              <th scope="col" className="num">Rows</th>
+              <th scope="col" className="num">
+                Rows
+              </th>
               <th scope="col">In</th>
               <th scope="col">Footprint</th>
             </tr>

@@ -15,7 +15,9 @@ export function BackupList({ backups, onVerify, verifying }: { backups: Backups;
           <tr>
             <th scope="col">Started</th>
             <th scope="col">Databases</th>
-            <th scope="col" className="num">Size</th>
+            <th scope="col" className="num">
+              Size
+            </th>
             <th scope="col">Complete</th>
             <th scope="col">Verified</th>
             <th scope="col">Actions</th>
@@ -30,7 +32,9 @@ export function BackupList({ backups, onVerify, verifying }: { backups: Backups;
               <td>{b.databases.join(', ')}</td>
               <td className="num">{formatBytes(b.bytes)}</td>
               <td>{b.complete ? 'yes' : <span className="badge badge--bad">incomplete</span>}</td>
-              <td data-testid="backup-verified">{b.verified === null ? '—' : b.verified.ok ? `ok, ${formatTimestamp(b.verified.at)}` : <span className="badge badge--bad">FAILED</span>}</td>
+              <td data-testid="backup-verified">
+                {b.verified === null ? '—' : b.verified.ok ? `ok, ${formatTimestamp(b.verified.at)}` : <span className="badge badge--bad">FAILED</span>}
+              </td>
               <td className="nowrap">
                 <button type="button" className="button" onClick={() => navigate({ name: 'backups', open: b.path })}>
                   Open

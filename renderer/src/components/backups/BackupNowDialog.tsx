@@ -9,7 +9,17 @@ import { ModalDialog } from '../ModalDialog.tsx';
  * Backs up every database (or the ones picked) with pg_dump: a bar per database (bytes of its tables
  * dumped, rate, time left) while it runs, and Cancel, which ends pg_dump and removes partial files.
  */
-export function BackupNowDialog({ open, databases, onClose, onDone }: { open: boolean; databases: readonly string[]; onClose: () => void; onDone: () => void }) {
+export function BackupNowDialog({
+  open,
+  databases,
+  onClose,
+  onDone,
+}: {
+  open: boolean;
+  databases: readonly string[];
+  onClose: () => void;
+  onDone: () => void;
+}) {
   const [format, setFormat] = useState<'custom' | 'directory'>('custom');
   const [picked, setPicked] = useState<ReadonlySet<string>>(new Set());
   const [progress, setProgress] = useState<ReadonlyMap<string, JobProgressEvent>>(new Map());

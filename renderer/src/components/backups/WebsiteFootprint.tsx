@@ -47,7 +47,8 @@ export function WebsiteFootprint({ path, id }: { path: string; id: number }) {
  */
 function RestoreFromThisBackup({ path, id, archives }: { path: string; id: number; archives: ReadonlyArray<string | null> }) {
   const detail = useTenantDetail(id);
-  if (detail.error !== undefined) return <span className="muted">Not restorable here: {detail.error instanceof Error ? detail.error.message : String(detail.error)}</span>;
+  if (detail.error !== undefined)
+    return <span className="muted">Not restorable here: {detail.error instanceof Error ? detail.error.message : String(detail.error)}</span>;
   if (detail.data === undefined) return null;
   const only = archives.length === 1 ? archives[0] : null;
   return <RestoreWebsiteButton website={detail.data} path={path} archive={only ?? null} />;

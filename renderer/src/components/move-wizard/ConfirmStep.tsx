@@ -60,7 +60,16 @@ export function ConfirmStep({
         <span className="field__label">
           Type <code>{word}</code> to confirm
         </span>
-        <input className="input mono" value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" spellCheck={false} autoFocus aria-describedby="move-confirm-hint" data-testid="move-confirm-input" />
+        <input
+          className="input mono"
+          value={typed}
+          onChange={(e) => setTyped(e.target.value)}
+          autoComplete="off"
+          spellCheck={false}
+          autoFocus
+          aria-describedby="move-confirm-hint"
+          data-testid="move-confirm-input"
+        />
         <span id="move-confirm-hint" className="muted move-confirm__hint">
           The website’s subdomain{website.subdomain !== null ? ` or its id (${website.id})` : ''}.
         </span>
@@ -85,26 +94,26 @@ export function ConfirmStep({
 function MoveSummary({ website, target, rows }: { website: WizardWebsite; target: string; rows: number }) {
   return (
     <>
-    <dl className="facts move-confirm" data-testid="move-confirm">
-      <div className="facts__item">
-        <dt>Website</dt>
-        <dd>
-          {website.subdomain ?? '—'} (id {website.id})
-        </dd>
-      </div>
-      <div className="facts__item">
-        <dt>From</dt>
-        <dd>{website.database}</dd>
-      </div>
-      <div className="facts__item">
-        <dt>To</dt>
-        <dd>{target}</dd>
-      </div>
-    </dl>
-    <p>
-      Writes to this website are paused on {website.database} while its {formatCount(rows)} rows are copied and verified. After the switch its rows are deleted from{' '}
-      {website.database}. Other websites are not affected. A failed move can be resumed or rolled back from its job page.
-    </p>
+      <dl className="facts move-confirm" data-testid="move-confirm">
+        <div className="facts__item">
+          <dt>Website</dt>
+          <dd>
+            {website.subdomain ?? '—'} (id {website.id})
+          </dd>
+        </div>
+        <div className="facts__item">
+          <dt>From</dt>
+          <dd>{website.database}</dd>
+        </div>
+        <div className="facts__item">
+          <dt>To</dt>
+          <dd>{target}</dd>
+        </div>
+      </dl>
+      <p>
+        Writes to this website are paused on {website.database} while its {formatCount(rows)} rows are copied and verified. After the switch its rows are
+        deleted from {website.database}. Other websites are not affected. A failed move can be resumed or rolled back from its job page.
+      </p>
     </>
   );
 }
@@ -121,17 +130,17 @@ interface ViewRefreshChoiceProps {
 function ViewRefreshChoice({ views, refresh, onChange, source, target }: ViewRefreshChoiceProps) {
   return (
     <fieldset className="field view-refresh" data-testid="move-view-refresh">
-        <legend className="field__label">
-          Materialized views (<code>{views.join(', ')}</code>) on both databases
-        </legend>
-        <label>
-          <input type="radio" name="view-refresh" value="concurrently" checked={refresh === 'concurrently'} onChange={() => onChange('concurrently')} /> Refresh concurrently: readers never wait
-          (slower for a large website)
-        </label>
-        <label>
-          <input type="radio" name="view-refresh" value="rebuild" checked={refresh === 'rebuild'} onChange={() => onChange('rebuild')} /> Rebuild: several times faster, but every reader of these
-          views on {source} and {target} waits while each one rebuilds
-        </label>
-      </fieldset>
+      <legend className="field__label">
+        Materialized views (<code>{views.join(', ')}</code>) on both databases
+      </legend>
+      <label>
+        <input type="radio" name="view-refresh" value="concurrently" checked={refresh === 'concurrently'} onChange={() => onChange('concurrently')} /> Refresh
+        concurrently: readers never wait (slower for a large website)
+      </label>
+      <label>
+        <input type="radio" name="view-refresh" value="rebuild" checked={refresh === 'rebuild'} onChange={() => onChange('rebuild')} /> Rebuild: several times
+        faster, but every reader of these views on {source} and {target} waits while each one rebuilds
+      </label>
+    </fieldset>
   );
 }

@@ -37,7 +37,14 @@ export function TargetStep({ website, overview, options, target, onPick, onCheck
         {overview.data !== undefined && options.length === 0 && <p className="muted">This profile has no other database to move to.</p>}
         {options.map((option) => (
           <label key={option.name} className={`target${option.reachable ? '' : ' target--disabled'}`} data-testid="move-target" data-target={option.name}>
-            <input type="radio" name="move-target" value={option.name} checked={target === option.name} disabled={!option.reachable} onChange={() => onPick(option.name)} />
+            <input
+              type="radio"
+              name="move-target"
+              value={option.name}
+              checked={target === option.name}
+              disabled={!option.reachable}
+              onChange={() => onPick(option.name)}
+            />
             <span className="target__name">
               <strong>{option.name}</strong> <span className="muted">{option.role}</span>
             </span>

@@ -27,7 +27,16 @@ export function DatabaseRow({ db, index, secretStorage, onChange, onRemove }: Da
           <input id={id('host')} className="input mono" value={db.host} onChange={(e) => set({ host: e.target.value })} data-testid="db-host" />
         </Field>
         <Field id={id('port')} label="Port">
-          <input id={id('port')} className="input mono database-row__port" type="number" min={1} max={65535} value={db.port} onChange={(e) => set({ port: Number(e.target.value) || 5432 })} data-testid="db-port" />
+          <input
+            id={id('port')}
+            className="input mono database-row__port"
+            type="number"
+            min={1}
+            max={65535}
+            value={db.port}
+            onChange={(e) => set({ port: Number(e.target.value) || 5432 })}
+            data-testid="db-port"
+          />
         </Field>
         <Field id={id('database')} label="Database">
           <input id={id('database')} className="input mono" value={db.database} onChange={(e) => set({ database: e.target.value })} data-testid="db-database" />
@@ -68,7 +77,17 @@ function Field({ id, label, children }: { id: string; label: string; children: R
 }
 
 /** Password: none, an environment variable, the keychain entry already named, or typed (kept by the keychain on save). */
-export function PasswordInput({ id, password, secretStorage, onChange }: { id: string; password: PasswordField; secretStorage: 'keychain' | 'none'; onChange: (p: PasswordField) => void }) {
+export function PasswordInput({
+  id,
+  password,
+  secretStorage,
+  onChange,
+}: {
+  id: string;
+  password: PasswordField;
+  secretStorage: 'keychain' | 'none';
+  onChange: (p: PasswordField) => void;
+}) {
   const kinds: Array<[PasswordField['kind'], string]> = [
     ['none', 'None (.pgpass, trust or peer)'],
     ['env', 'Environment variable'],
@@ -86,7 +105,13 @@ export function PasswordInput({ id, password, secretStorage, onChange }: { id: s
         <label className="field__label" htmlFor={`${id}-kind`}>
           Password
         </label>
-        <select id={`${id}-kind`} className="select" value={password.kind} onChange={(e) => pick(e.target.value as PasswordField['kind'])} data-testid="db-password-kind">
+        <select
+          id={`${id}-kind`}
+          className="select"
+          value={password.kind}
+          onChange={(e) => pick(e.target.value as PasswordField['kind'])}
+          data-testid="db-password-kind"
+        >
           {kinds.map(([kind, label]) => (
             <option key={kind} value={kind}>
               {label}
@@ -99,7 +124,13 @@ export function PasswordInput({ id, password, secretStorage, onChange }: { id: s
           <label className="field__label" htmlFor={`${id}-env`}>
             Variable (set where Shard Console starts)
           </label>
-          <input id={`${id}-env`} className="input mono" value={password.variable} onChange={(e) => onChange({ kind: 'env', variable: e.target.value.trim() })} data-testid="db-password-env" />
+          <input
+            id={`${id}-env`}
+            className="input mono"
+            value={password.variable}
+            onChange={(e) => onChange({ kind: 'env', variable: e.target.value.trim() })}
+            data-testid="db-password-env"
+          />
         </div>
       )}
       {password.kind === 'secret' && <span className="muted mono">{password.name}</span>}
@@ -108,7 +139,15 @@ export function PasswordInput({ id, password, secretStorage, onChange }: { id: s
           <label className="field__label" htmlFor={`${id}-typed`}>
             Password
           </label>
-          <input id={`${id}-typed`} className="input" type="password" autoComplete="new-password" value={password.value} onChange={(e) => onChange({ kind: 'typed', value: e.target.value })} data-testid="db-password-typed" />
+          <input
+            id={`${id}-typed`}
+            className="input"
+            type="password"
+            autoComplete="new-password"
+            value={password.value}
+            onChange={(e) => onChange({ kind: 'typed', value: e.target.value })}
+            data-testid="db-password-typed"
+          />
         </div>
       )}
     </div>
@@ -131,7 +170,13 @@ function ConnectionTest({ db }: { db: DatabaseForm }) {
   const typedEmpty = db.password.kind === 'typed' && db.password.value === '';
   return (
     <div className="connection-test" aria-live="polite">
-      <button type="button" className="button button--small" onClick={() => void run()} disabled={state.status === 'testing' || db.database === '' || typedEmpty} data-testid="db-test">
+      <button
+        type="button"
+        className="button button--small"
+        onClick={() => void run()}
+        disabled={state.status === 'testing' || db.database === '' || typedEmpty}
+        data-testid="db-test"
+      >
         {state.status === 'testing' ? 'Testing…' : 'Test connection'}
       </button>
       {state.status === 'done' && state.result.ok && (

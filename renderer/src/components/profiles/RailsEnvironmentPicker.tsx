@@ -7,7 +7,15 @@ import { ErrorPanel } from '../ErrorPanel.tsx';
 type Environments = MethodResult<'profiles.railsEnvironments'>;
 
 /** A database.yml's path, then its environments with the databases each names: pick one to open or import. */
-export function RailsEnvironmentPicker({ onOpen, busy, action = 'Open' }: { onOpen: (file: string, environment: string) => void; busy: boolean; action?: string }) {
+export function RailsEnvironmentPicker({
+  onOpen,
+  busy,
+  action = 'Open',
+}: {
+  onOpen: (file: string, environment: string) => void;
+  busy: boolean;
+  action?: string;
+}) {
   const [file, setFile] = useState('');
   const [read, setRead] = useState<Environments | null>(null);
   const [error, setError] = useState<unknown>(undefined);
@@ -32,7 +40,13 @@ export function RailsEnvironmentPicker({ onOpen, busy, action = 'Open' }: { onOp
       <form className="form" onSubmit={readFile}>
         <label className="field">
           <span className="field__label">Path of the app's config/database.yml (ERB and ENV are read as Rails reads them)</span>
-          <input className="input mono" value={file} onChange={(e) => setFile(e.target.value)} placeholder="/srv/pwb/config/database.yml" data-testid="rails-file" />
+          <input
+            className="input mono"
+            value={file}
+            onChange={(e) => setFile(e.target.value)}
+            placeholder="/srv/pwb/config/database.yml"
+            data-testid="rails-file"
+          />
         </label>
         <div>
           <button type="submit" className="button" disabled={reading || file.trim() === ''} data-testid="rails-read">

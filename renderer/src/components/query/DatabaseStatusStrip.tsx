@@ -13,7 +13,14 @@ export function DatabaseStatusStrip({ databases }: { databases: readonly Databas
         {databases.map((status) => {
           const view = databaseStatusView(status);
           return (
-            <li key={view.name} className={`query-status__item query-status__item--${view.tone}`} data-testid={`query-status-${view.name}`} data-phase={status.phase} data-rows={status.rows} data-truncated={status.truncated}>
+            <li
+              key={view.name}
+              className={`query-status__item query-status__item--${view.tone}`}
+              data-testid={`query-status-${view.name}`}
+              data-phase={status.phase}
+              data-rows={status.rows}
+              data-truncated={status.truncated}
+            >
               <span className="query-status__name">{view.name}</span>
               <span className="query-status__text">{view.summary}</span>
               {view.errorCode !== null && (

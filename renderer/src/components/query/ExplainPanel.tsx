@@ -53,8 +53,8 @@ export function AnalyzeConfirmDialog({ open, onConfirm, onClose }: { open: boole
   return (
     <ModalDialog open={open} title="Run EXPLAIN ANALYZE?" onClose={onClose} testId="analyze-dialog">
       <p>
-        EXPLAIN ANALYZE <strong>runs the statement</strong> on every database of the target to time it, with the run’s timeout, inside a READ ONLY
-        transaction. A slow query is as slow here as when you run it, and it loads each database as much.
+        EXPLAIN ANALYZE <strong>runs the statement</strong> on every database of the target to time it, with the run’s timeout, inside a READ ONLY transaction.
+        A slow query is as slow here as when you run it, and it loads each database as much.
       </p>
       <div className="modal__actions">
         <button type="button" className="button" onClick={onClose}>

@@ -34,7 +34,12 @@ export function QueryLibraryList({ library, error, onOpen, onDelete, onClearHist
               <span className="query-library__sql mono">{statementPreview(entry.sql)}</span>
               <span className="muted query-library__meta">{describeTarget(entry.target)}</span>
             </button>
-            <button type="button" className="button query-library__button" aria-label={`Delete ${entry.name}`} onClick={() => attempt(() => onDelete(entry.name))}>
+            <button
+              type="button"
+              className="button query-library__button"
+              aria-label={`Delete ${entry.name}`}
+              onClick={() => attempt(() => onDelete(entry.name))}
+            >
               Delete
             </button>
           </li>
@@ -67,7 +72,17 @@ export function QueryLibraryList({ library, error, onOpen, onDelete, onClearHist
 }
 
 /** Asks for the name to save the current statement (and its target) under; a name in use is replaced. */
-export function SaveQueryDialog({ open, taken, onSave, onClose }: { open: boolean; taken: readonly string[]; onSave: (name: string) => Promise<void>; onClose: () => void }) {
+export function SaveQueryDialog({
+  open,
+  taken,
+  onSave,
+  onClose,
+}: {
+  open: boolean;
+  taken: readonly string[];
+  onSave: (name: string) => Promise<void>;
+  onClose: () => void;
+}) {
   const [name, setName] = useState('');
   const [error, setError] = useState<unknown>(null);
   const chosen = savedQueryName(name);

@@ -29,17 +29,34 @@ export function QueryResultsCard({ results, busy, canFetch, cap, cancelled, onFe
   return (
     <section className="card card--fill query-results" aria-label="Results" data-testid="query-results">
       <DatabaseStatusStrip databases={results.databases} />
-      {cancelled && <p className="muted" data-testid="query-cancelled">Cancelled: the console cancelled the statement on every database still running. Rows already shown stay.</p>}
+      {cancelled && (
+        <p className="muted" data-testid="query-cancelled">
+          Cancelled: the console cancelled the statement on every database still running. Rows already shown stay.
+        </p>
+      )}
       <div className="query-results__bar">
         <label className="field query-results__filter">
           <span className="field__label">Filter the shown rows</span>
-          <input className="input" type="search" value={filter} onChange={(e) => setFilter(e.target.value)} placeholder="text in any cell" data-testid="query-filter" />
+          <input
+            className="input"
+            type="search"
+            value={filter}
+            onChange={(e) => setFilter(e.target.value)}
+            placeholder="text in any cell"
+            data-testid="query-filter"
+          />
         </label>
         <span className="grid-status" data-testid="query-shown">
           {shownLabel(rows.length, results.rows.length, filter)}
         </span>
         {waiting.length > 0 && (
-          <button type="button" className="button" disabled={busy !== null || !canFetch || cap === null} onClick={() => onFetchMore(waiting)} data-testid="query-fetch-more">
+          <button
+            type="button"
+            className="button"
+            disabled={busy !== null || !canFetch || cap === null}
+            onClick={() => onFetchMore(waiting)}
+            data-testid="query-fetch-more"
+          >
             {busy === 'fetch' ? 'Fetching…' : `Fetch ${cap === null ? 'more' : `${formatCount(cap)} more`} from ${waiting.join(', ')}`}
           </button>
         )}

@@ -21,7 +21,14 @@ export function QueryToolbar(p: QueryToolbarProps) {
   const busy = p.running || p.explaining;
   return (
     <div className="query-toolbar" role="toolbar" aria-label="Query actions" data-testid="query-toolbar">
-      <button type="button" className="button button--primary" onClick={p.onRun} disabled={busy || p.problem !== null} aria-keyshortcuts="Control+Enter Meta+Enter" data-testid="query-run">
+      <button
+        type="button"
+        className="button button--primary"
+        onClick={p.onRun}
+        disabled={busy || p.problem !== null}
+        aria-keyshortcuts="Control+Enter Meta+Enter"
+        data-testid="query-run"
+      >
         {p.running ? 'Running…' : 'Run'}
       </button>
       <button type="button" className="button button--danger" onClick={p.onCancel} disabled={!busy} data-testid="query-cancel">
@@ -50,7 +57,11 @@ export function QueryToolbar(p: QueryToolbarProps) {
           Stream to a file…
         </button>
       </span>
-      {p.problem !== null && <span className="query-toolbar__problem" data-testid="query-problem">{p.problem}</span>}
+      {p.problem !== null && (
+        <span className="query-toolbar__problem" data-testid="query-problem">
+          {p.problem}
+        </span>
+      )}
     </div>
   );
 }

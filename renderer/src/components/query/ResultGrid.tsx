@@ -35,7 +35,9 @@ export function ResultGrid({ columns, rows, sort, onSort }: ResultGridProps) {
     paddingStart: HEADER_HEIGHT,
     scrollPaddingStart: HEADER_HEIGHT,
   });
-  const { active, setCursor, onKeyDown } = useCellCursor(rows.length, columns.length, gridRef, scrollRef, (row) => virtualizer.scrollToIndex(row, { align: 'auto' }));
+  const { active, setCursor, onKeyDown } = useCellCursor(rows.length, columns.length, gridRef, scrollRef, (row) =>
+    virtualizer.scrollToIndex(row, { align: 'auto' }),
+  );
   const items = virtualizer.getVirtualItems();
   const { template, minWidth } = gridTemplate(columns.length);
   // As tall as its rows (plus room for a horizontal scrollbar), at most most of the window.
@@ -76,10 +78,27 @@ export function ResultGrid({ columns, rows, sort, onSort }: ResultGridProps) {
   );
 }
 
-function ResultHeader({ columns, sort, onSort, style }: { columns: readonly QueryColumn[]; sort: ResultSort | null; onSort: (column: number) => void; style: CSSProperties }) {
+function ResultHeader({
+  columns,
+  sort,
+  onSort,
+  style,
+}: {
+  columns: readonly QueryColumn[];
+  sort: ResultSort | null;
+  onSort: (column: number) => void;
+  style: CSSProperties;
+}) {
   const header = (column: number, name: string, type: string | null) => (
     <div key={column} className="grid__cell query-grid__head-cell" role="columnheader" aria-sort={ariaSortOf(sort, column)}>
-      <button type="button" className="sort-button" tabIndex={-1} onClick={() => onSort(column)} data-testid={`query-sort-${column === DATABASE_COLUMN ? 'database' : column}`} title={type ?? undefined}>
+      <button
+        type="button"
+        className="sort-button"
+        tabIndex={-1}
+        onClick={() => onSort(column)}
+        data-testid={`query-sort-${column === DATABASE_COLUMN ? 'database' : column}`}
+        title={type ?? undefined}
+      >
         <span className="query-grid__name">{name}</span>
         {type !== null && <span className="query-grid__type">{type}</span>}
         <span className="sort-button__arrow" aria-hidden="true">
@@ -97,7 +116,13 @@ function ResultHeader({ columns, sort, onSort, style }: { columns: readonly Quer
 }
 
 /** The cell cursor: arrow keys on the grid itself (not on a header button) move it, and it stays in view. */
-function useCellCursor(rowCount: number, columnCount: number, gridRef: RefObject<HTMLDivElement | null>, scrollRef: RefObject<HTMLDivElement | null>, scrollToRow: (row: number) => void) {
+function useCellCursor(
+  rowCount: number,
+  columnCount: number,
+  gridRef: RefObject<HTMLDivElement | null>,
+  scrollRef: RefObject<HTMLDivElement | null>,
+  scrollToRow: (row: number) => void,
+) {
   const [cursor, setCursor] = useState<GridCursor>({ row: 0, column: DATABASE_COLUMN });
   const active = moveGridCursor(cursor, '', rowCount, columnCount);
   // The active cell in view sideways too (the virtualizer only scrolls rows).
@@ -142,7 +167,14 @@ function ResultRowCells({ index, row, columnCount, activeColumn, onPick, style }
         {row.database}
       </div>
       {cells.map((value, column) => (
-        <div key={column} id={cellId(index, column)} className={cellClass(column, value)} role="gridcell" title={cellText(value)} onClick={() => onPick(column)}>
+        <div
+          key={column}
+          id={cellId(index, column)}
+          className={cellClass(column, value)}
+          role="gridcell"
+          title={cellText(value)}
+          onClick={() => onPick(column)}
+        >
           {cellText(value)}
         </div>
       ))}

@@ -55,7 +55,11 @@ export function SqlEditor({ value, onChange, onRun, tables }: SqlEditorProps) {
   useEffect(() => {
     const host = hostRef.current!;
     const root = host.shadowRoot ?? host.attachShadow({ mode: 'open' });
-    const view = new EditorView({ root, parent: root, state: EditorState.create({ doc: value, extensions: editorExtensions(language.current, tables, handlers) }) });
+    const view = new EditorView({
+      root,
+      parent: root,
+      state: EditorState.create({ doc: value, extensions: editorExtensions(language.current, tables, handlers) }),
+    });
     viewRef.current = view;
     return () => {
       view.destroy();
@@ -77,7 +81,11 @@ export function SqlEditor({ value, onChange, onRun, tables }: SqlEditorProps) {
   return <div ref={hostRef} className="sql-editor" data-testid="sql-editor" />;
 }
 
-function editorExtensions(language: Compartment, tables: readonly CompletionTable[], handlers: { current: { onChange: (v: string) => void; onRun: () => void } }): Extension {
+function editorExtensions(
+  language: Compartment,
+  tables: readonly CompletionTable[],
+  handlers: { current: { onChange: (v: string) => void; onRun: () => void } },
+): Extension {
   const run = () => {
     handlers.current.onRun();
     return true;

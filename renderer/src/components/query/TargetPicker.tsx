@@ -5,7 +5,17 @@ import type { KnownDatabase, TargetForm, TargetKind } from '../../view/query-tar
 const KINDS = Object.keys(TARGET_KIND_LABELS) as TargetKind[];
 
 /** Where the statement runs: every database, the shards, the databases ticked, or one website's database. */
-export function TargetPicker({ form, databases, onChange, disabled }: { form: TargetForm; databases: readonly KnownDatabase[]; onChange: (form: TargetForm) => void; disabled: boolean }) {
+export function TargetPicker({
+  form,
+  databases,
+  onChange,
+  disabled,
+}: {
+  form: TargetForm;
+  databases: readonly KnownDatabase[];
+  onChange: (form: TargetForm) => void;
+  disabled: boolean;
+}) {
   const toggle = (name: string) => (event: ChangeEvent<HTMLInputElement>) =>
     onChange({ ...form, names: event.target.checked ? [...form.names, name] : form.names.filter((n) => n !== name) });
   return (
@@ -34,7 +44,13 @@ export function TargetPicker({ form, databases, onChange, disabled }: { form: Ta
         <div className="query-target__website">
           <label className="field">
             <span className="field__label">Website id</span>
-            <input className="input query-target__id" inputMode="numeric" value={form.websiteId} onChange={(e) => onChange({ ...form, websiteId: e.target.value })} data-testid="query-website-id" />
+            <input
+              className="input query-target__id"
+              inputMode="numeric"
+              value={form.websiteId}
+              onChange={(e) => onChange({ ...form, websiteId: e.target.value })}
+              data-testid="query-website-id"
+            />
           </label>
           <p className="muted query-target__note" data-testid="query-website-note">
             {websiteTargetNote(form.websiteId)}

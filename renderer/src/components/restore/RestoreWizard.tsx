@@ -24,7 +24,12 @@ export function RestoreWebsiteButton({ website, path, archive }: { website: Rest
       <button type="button" className="button" onClick={() => setOpen(true)} data-testid="restore-website">
         Restore from backup…
       </button>
-      <ModalDialog open={open} title={`Restore website ${website.subdomain ?? website.id} from a backup`} onClose={() => setOpen(false)} testId="restore-wizard">
+      <ModalDialog
+        open={open}
+        title={`Restore website ${website.subdomain ?? website.id} from a backup`}
+        onClose={() => setOpen(false)}
+        testId="restore-wizard"
+      >
         <RestoreWizard website={website} initialPath={path ?? null} initialArchive={archive ?? null} onCancel={() => setOpen(false)} />
       </ModalDialog>
     </ReadOnlyGate>
@@ -55,7 +60,17 @@ export function restoreRequest(websiteId: number, c: RestoreChoices, viewRefresh
 }
 
 /** Backup, kind of restore, plan, confirmation; then `restores.start` and the job's page. */
-function RestoreWizard({ website, initialPath, initialArchive, onCancel }: { website: RestoreWebsite; initialPath: string | null; initialArchive: string | null; onCancel: () => void }) {
+function RestoreWizard({
+  website,
+  initialPath,
+  initialArchive,
+  onCancel,
+}: {
+  website: RestoreWebsite;
+  initialPath: string | null;
+  initialArchive: string | null;
+  onCancel: () => void;
+}) {
   const backups = useBackupList();
   const overview = useClusterOverview();
   const [step, setStep] = useState<RestoreWizardStep>(initialPath === null ? 0 : 1);
@@ -100,8 +115,20 @@ function RestoreWizard({ website, initialPath, initialArchive, onCancel }: { web
         ))}
       </ol>
       {step === 0 && <SourceStep backups={backups} choices={choices} onChange={setChoices} onNext={() => setStep(1)} onCancel={onCancel} />}
-      {step === 1 && <KindStep website={website} databases={databases} choices={choices} onChange={setChoices} onBack={() => setStep(0)} onCheck={() => void check()} onCancel={onCancel} />}
-      {step === 2 && <RestorePlanStep preflight={preflight} onRetry={() => void check()} onBack={() => setStep(1)} onContinue={() => setStep(3)} onCancel={onCancel} />}
+      {step === 1 && (
+        <KindStep
+          website={website}
+          databases={databases}
+          choices={choices}
+          onChange={setChoices}
+          onBack={() => setStep(0)}
+          onCheck={() => void check()}
+          onCancel={onCancel}
+        />
+      )}
+      {step === 2 && (
+        <RestorePlanStep preflight={preflight} onRetry={() => void check()} onBack={() => setStep(1)} onContinue={() => setStep(3)} onCancel={onCancel} />
+      )}
       {step === 3 && preflight?.status === 'done' && preflight.result.plan !== null && (
         <ConfirmRestoreStep website={website} plan={preflight.result.plan} onStart={start} onBack={() => setStep(2)} onCancel={onCancel} />
       )}

@@ -34,19 +34,34 @@ export function SourceStep({ backups, choices, onChange, onNext, onCancel }: Sou
         {backups.data !== undefined && listed.length === 0 && <p className="muted">No backup in {backups.data.dir} yet: give a path below.</p>}
         {listed.map((b) => (
           <label key={b.path} className="target" data-testid="restore-backup" data-path={b.path}>
-            <input type="radio" name="restore-backup" checked={choices.path === b.path} onChange={() => onChange({ ...choices, path: b.path, archive: null })} />
+            <input
+              type="radio"
+              name="restore-backup"
+              checked={choices.path === b.path}
+              onChange={() => onChange({ ...choices, path: b.path, archive: null })}
+            />
             <span className="target__name">{backupChoiceLabel(b)}</span>
           </label>
         ))}
       </fieldset>
       <label className="field">
         <span className="field__label">Or a backup folder, an archive file or a .sql dump on this machine</span>
-        <input className="input mono" value={picked ? '' : choices.path} onChange={(e) => onChange({ ...choices, path: e.target.value, archive: null })} data-testid="restore-path" />
+        <input
+          className="input mono"
+          value={picked ? '' : choices.path}
+          onChange={(e) => onChange({ ...choices, path: e.target.value, archive: null })}
+          data-testid="restore-path"
+        />
       </label>
       {picked !== undefined && (
         <label className="field">
           <span className="field__label">Archive</span>
-          <select className="select" value={choices.archive ?? ''} onChange={(e) => onChange({ ...choices, archive: e.target.value === '' ? null : e.target.value })} data-testid="restore-archive">
+          <select
+            className="select"
+            value={choices.archive ?? ''}
+            onChange={(e) => onChange({ ...choices, archive: e.target.value === '' ? null : e.target.value })}
+            data-testid="restore-archive"
+          >
             <option value="">The one that holds the website (from the backup's routing, or by reading)</option>
             {picked.databases.map((d) => (
               <option key={d} value={d}>
@@ -88,7 +103,8 @@ export function KindStep({ website, databases, choices, onChange, onBack, onChec
     <form className="form" onSubmit={submit}>
       <fieldset className="target-list" data-testid="restore-modes">
         <legend className="wizard__lead">
-          Website <strong>{website.subdomain ?? website.id}</strong> (id {website.id}) routes to <strong>{website.database}</strong>. How should its rows come back?
+          Website <strong>{website.subdomain ?? website.id}</strong> (id {website.id}) routes to <strong>{website.database}</strong>. How should its rows come
+          back?
         </legend>
         {(Object.keys(MODE_TEXT) as RestoreMode[]).map((mode) => (
           <label key={mode} className="target" data-testid="restore-mode" data-mode={mode}>
@@ -103,7 +119,12 @@ export function KindStep({ website, databases, choices, onChange, onBack, onChec
       {choices.mode === 'side-by-side' && (
         <label className="field">
           <span className="field__label">New schema</span>
-          <input className="input mono" value={choices.schema} onChange={(e) => onChange({ ...choices, schema: e.target.value.trim() })} data-testid="restore-schema" />
+          <input
+            className="input mono"
+            value={choices.schema}
+            onChange={(e) => onChange({ ...choices, schema: e.target.value.trim() })}
+            data-testid="restore-schema"
+          />
         </label>
       )}
       {choices.mode !== 'replace' && (
@@ -276,7 +297,14 @@ export function ConfirmRestoreStep({ website, plan, onStart, onBack, onCancel }:
         <span className="field__label">
           Type the website's id, <code>{word}</code>, to confirm
         </span>
-        <input className="input mono" value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" autoFocus data-testid="restore-confirm-input" />
+        <input
+          className="input mono"
+          value={typed}
+          onChange={(e) => setTyped(e.target.value)}
+          autoComplete="off"
+          autoFocus
+          data-testid="restore-confirm-input"
+        />
       </label>
       {error !== undefined && <ErrorPanel error={error} />}
       <div className="modal__actions">

@@ -3,7 +3,7 @@ import type { MoveJob } from '../../../../shared/contract.ts';
 import { formatDuration } from '../../../../shared/format.ts';
 import { ApiError, call } from '../../api/client.ts';
 import { useLiveJob } from '../../api/job-hooks.ts';
-import { queryCache, useQuery } from '../../api/hooks.ts';
+import { queryCache } from '../../api/hooks.ts';
 import { MoveStateBadge } from '../../components/MoveBadges.tsx';
 import { MoveJobActions } from '../../components/MoveJobActions.tsx';
 import { MoveProgress } from '../../components/MoveProgress.tsx';

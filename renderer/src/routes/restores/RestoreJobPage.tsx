@@ -83,8 +83,8 @@ function RestoreSteps({ job }: { job: RestoreJob }) {
       </ol>
       {job.progress.length > 0 && (
         <p className="muted">
-          Loaded {formatCount(job.progress.reduce((n, t) => n + t.loadedRows, 0))} of {formatCount(job.progress.reduce((n, t) => n + t.archiveRows, 0))} rows, {job.progress.filter((t) => t.done).length} of{' '}
-          {job.progress.length} tables.
+          Loaded {formatCount(job.progress.reduce((n, t) => n + t.loadedRows, 0))} of {formatCount(job.progress.reduce((n, t) => n + t.archiveRows, 0))} rows,{' '}
+          {job.progress.filter((t) => t.done).length} of {job.progress.length} tables.
         </p>
       )}
     </section>
@@ -98,15 +98,21 @@ function RestoreVerification({ job }: { job: RestoreJob }) {
     <section className="card" data-testid="restore-verification">
       <h2 className="card__title">Verification</h2>
       <p className={bad.length === 0 ? 'ok-text' : 'bad-text'}>
-        {bad.length === 0 ? `All ${job.tables.length} tables match the backup, row for row.` : `${bad.length} tables differ from the backup: the restore stopped before writes resumed.`}
+        {bad.length === 0
+          ? `All ${job.tables.length} tables match the backup, row for row.`
+          : `${bad.length} tables differ from the backup: the restore stopped before writes resumed.`}
       </p>
       <div className="table-scroll" tabIndex={0} role="region" aria-label="Verification per table">
         <table className="table">
           <thead>
             <tr>
               <th scope="col">Table</th>
-              <th scope="col" className="num">In the backup</th>
-              <th scope="col" className="num">Restored</th>
+              <th scope="col" className="num">
+                In the backup
+              </th>
+              <th scope="col" className="num">
+                Restored
+              </th>
               <th scope="col">Result</th>
               <th scope="col">First differing keys</th>
             </tr>
@@ -114,7 +120,9 @@ function RestoreVerification({ job }: { job: RestoreJob }) {
           <tbody>
             {job.tables.map((t) => (
               <tr key={t.table} data-table={t.table} className={t.ok ? undefined : 'row--bad'}>
-                <th scope="row" className="mono">{t.table}</th>
+                <th scope="row" className="mono">
+                  {t.table}
+                </th>
                 <td className="num">{formatCount(t.archiveRows)}</td>
                 <td className="num">{formatCount(t.targetRows)}</td>
                 <td>{t.ok ? <span className="badge badge--ok">OK</span> : <span className="badge badge--bad">differs</span>}</td>
@@ -128,10 +136,21 @@ function RestoreVerification({ job }: { job: RestoreJob }) {
   );
 }
 
-const ACTION_TEXT: Record<Exclude<RestoreAction, 'stop'>, { label: string; method: 'restores.resume' | 'restores.rollback' | 'restores.discard'; confirm: string | null }> = {
+const ACTION_TEXT: Record<
+  Exclude<RestoreAction, 'stop'>,
+  { label: string; method: 'restores.resume' | 'restores.rollback' | 'restores.discard'; confirm: string | null }
+> = {
   resume: { label: 'Resume', method: 'restores.resume', confirm: null },
-  rollback: { label: 'Roll back…', method: 'restores.rollback', confirm: 'Put the website back as it was before the restore. After a replace that succeeded, writes made since are lost.' },
-  discard: { label: 'Discard kept rows…', method: 'restores.discard', confirm: 'Drop what the restore kept aside (the rows from before a replace, or the side schema). The restore can no longer be rolled back.' },
+  rollback: {
+    label: 'Roll back…',
+    method: 'restores.rollback',
+    confirm: 'Put the website back as it was before the restore. After a replace that succeeded, writes made since are lost.',
+  },
+  discard: {
+    label: 'Discard kept rows…',
+    method: 'restores.discard',
+    confirm: 'Drop what the restore kept aside (the rows from before a replace, or the side schema). The restore can no longer be rolled back.',
+  },
 };
 
 /** Only the actions the core says are valid now; rollback and discard ask first. None for a read-only profile. */
@@ -165,12 +184,24 @@ function RestoreActions({ job, following, onChanged }: { job: RestoreJob; follow
       {job.actions
         .filter((a): a is Exclude<RestoreAction, 'stop'> => a !== 'stop')
         .map((a) => (
-          <button key={a} type="button" className={a === 'resume' ? 'button button--primary' : 'button button--danger'} disabled={busy} data-action={a} onClick={() => (ACTION_TEXT[a].confirm ? setConfirming(a) : void perform(a))}>
+          <button
+            key={a}
+            type="button"
+            className={a === 'resume' ? 'button button--primary' : 'button button--danger'}
+            disabled={busy}
+            data-action={a}
+            onClick={() => (ACTION_TEXT[a].confirm ? setConfirming(a) : void perform(a))}
+          >
             {ACTION_TEXT[a].label}
           </button>
         ))}
       {error !== undefined && <ErrorPanel error={error} />}
-      <ModalDialog open={confirming !== null} title={confirming ? `${ACTION_TEXT[confirming].label.replace('…', '')}?` : ''} onClose={() => setConfirming(null)} testId="restore-confirm-action">
+      <ModalDialog
+        open={confirming !== null}
+        title={confirming ? `${ACTION_TEXT[confirming].label.replace('…', '')}?` : ''}
+        onClose={() => setConfirming(null)}
+        testId="restore-confirm-action"
+      >
         {confirming && <p>{ACTION_TEXT[confirming].confirm}</p>}
         <div className="modal__actions">
           <button type="button" className="button" onClick={() => setConfirming(null)} autoFocus>

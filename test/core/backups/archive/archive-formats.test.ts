@@ -131,7 +131,12 @@ describe.each(formats)('a %s dump', (format) => {
       expect(archive.info.pgDumpVersion).toMatch(/^15\./);
       expect(archive.info.encoding).toBe('UTF8');
       if (format.startsWith('plain')) {
-        expect(archive.info).toMatchObject({ format: 'plain', archiveVersion: null, dumpedAtLocal: null, compression: format === 'plainGzip' ? 'gzip' : 'none' });
+        expect(archive.info).toMatchObject({
+          format: 'plain',
+          archiveVersion: null,
+          dumpedAtLocal: null,
+          compression: format === 'plainGzip' ? 'gzip' : 'none',
+        });
       } else {
         expect(archive.info).toMatchObject({ archiveVersion: '1.14', database: db.server.database, offsetsUnset: format === 'piped' });
         expect(archive.info.format).toBe(format.startsWith('directory') ? 'directory' : 'custom');
@@ -207,11 +212,23 @@ describe('a partitioned table', () => {
     for (const format of formats) {
       const archive = await openArchive(dumps[format]!);
       try {
-        expect(archive.dataEntries.map((e) => e.table).filter((t) => t.startsWith('site_events')).sort()).toEqual(['site_events_1', 'site_events_rest']);
+        expect(
+          archive.dataEntries
+            .map((e) => e.table)
+            .filter((t) => t.startsWith('site_events'))
+            .sort(),
+        ).toEqual(['site_events_1', 'site_events_rest']);
         const counts = await inspectArchive(archive);
-        expect(counts.tables.find((t) => t.table === 'site_events'), format).toMatchObject({ rows: 300, tenant: true, status: 'complete' });
+        expect(
+          counts.tables.find((t) => t.table === 'site_events'),
+          format,
+        ).toMatchObject({ rows: 300, tenant: true, status: 'complete' });
         expect(counts.tables.map((t) => t.table)).not.toContain('site_events_1');
-        expect(counts.websites.map((w) => [w.websiteId, w.tables.site_events])).toEqual([['1', 100], ['2', 100], ['3', 100]]);
+        expect(counts.websites.map((w) => [w.websiteId, w.tables.site_events])).toEqual([
+          ['1', 100],
+          ['2', 100],
+          ['3', 100],
+        ]);
       } finally {
         await archive.close();
       }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TenantTable } from '../../../../electron/core/catalog/database-catalog.ts';
 import { introspectDatabase } from '../../../../electron/core/catalog/introspect-database.ts';
@@ -69,7 +69,8 @@ describe.each(['default', 'shard_1', 'shard_2'])('the %s database', (name) => {
     const classes = classifyTables(live.tables, profile);
     const schemaOf = (table: string) => live.tables.find((t) => t.name === table)!;
     const tableRows: Record<string, number> = {};
-    for (const t of live.tables) tableRows[t.name] = (await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${tableRef(t.schema, t.table)}`)).rows[0]!.n;
+    for (const t of live.tables)
+      tableRows[t.name] = (await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${tableRef(t.schema, t.table)}`)).rows[0]!.n;
     const websites = new Map<string, Record<string, number>>();
     const withoutWebsite: Record<string, number> = {};
     for (const t of classes.tenantTables.values()) {
@@ -112,7 +113,12 @@ describe('one website', () => {
   it('gives its rows per table and its first rows decoded, chain tables included', async () => {
     const pool = pools.get('default')!;
     const site = String(cluster.seed.largeWebsiteIds[0]);
-    const expected = (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM pwb_prop_photos p JOIN pwb_realty_assets a ON a.id = p.realty_asset_id WHERE a.website_id = $1', [site])).rows[0]!.n;
+    const expected = (
+      await pool.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM pwb_prop_photos p JOIN pwb_realty_assets a ON a.id = p.realty_asset_id WHERE a.website_id = $1',
+        [site],
+      )
+    ).rows[0]!.n;
     const assets = new Set((await pool.query<{ id: string }>('SELECT id::text FROM pwb_realty_assets WHERE website_id = $1', [site])).rows.map((r) => r.id));
     for (const file of Object.values(dumps.get('default')!)) {
       const archive = await openArchive(file);

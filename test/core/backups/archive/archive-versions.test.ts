@@ -70,7 +70,12 @@ describe.each(cases)('archive version $version, $compression, $format (piped: $p
     await rewriteArchive(source, target, options);
     const archive = await openArchive(target);
     try {
-      expect(archive.info).toMatchObject({ archiveVersion: options.version, compression: options.compression, format: options.format, offsetsUnset: options.piped ?? false });
+      expect(archive.info).toMatchObject({
+        archiveVersion: options.version,
+        compression: options.compression,
+        format: options.format,
+        offsetsUnset: options.piped ?? false,
+      });
       const tableEntry = archive.info.entries.find((e) => e.desc === 'TABLE' && e.tag === 'pwb_pages')!;
       expect(tableEntry.relkind).toBe(options.version === '1.16' ? 'r' : null);
       expect(archive.info.pgDumpVersion).toMatch(/^15\./);

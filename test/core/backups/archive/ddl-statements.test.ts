@@ -47,10 +47,12 @@ CREATE UNIQUE INDEX "Idx" ON ONLY public.p USING btree (lower((name)::text), "Co
   });
 
   it('drops public. only where the live catalog would', () => {
-    expect(unqualifyPublic("nextval('public.s'::regclass) || 'public.x'::text || public.f(public.t.c)")).toBe("nextval('s'::regclass) || 'public.x'::text || f(t.c)");
+    expect(unqualifyPublic("nextval('public.s'::regclass) || 'public.x'::text || public.f(public.t.c)")).toBe(
+      "nextval('s'::regclass) || 'public.x'::text || f(t.c)",
+    );
   });
 
-  it('keeps pg_dump\'s text for check constraints it cannot print prettily', () => {
+  it("keeps pg_dump's text for check constraints it cannot print prettily", () => {
     const text = 'CHECK ((CASE WHEN (a > 0) THEN true ELSE false END))';
     expect(prettyCheckConstraint(text)).toBe(text);
     expect(prettyCheckConstraint('CHECK ((a > 0)) NOT VALID')).toBe('CHECK (a > 0) NOT VALID');

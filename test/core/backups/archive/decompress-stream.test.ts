@@ -24,7 +24,9 @@ describe('decompressStream', () => {
     const compressed = execFileSync('bash', ['-c', 'cat | /usr/bin/zstd -q -c -3'], { input: text, maxBuffer: 64 << 20 });
     expect((compressed[4]! & 0xc0) >> 6).toBe(0);
     expect((await collect(decompressStream('zstd', pieces(compressed, 777), 'zlib'))).equals(text)).toBe(true);
-    await expect(collect(decompressStream('zstd', pieces(compressed.subarray(0, compressed.length - 20), 777), 'zlib'))).rejects.toBeInstanceOf(CompressedDataError);
+    await expect(collect(decompressStream('zstd', pieces(compressed.subarray(0, compressed.length - 20), 777), 'zlib'))).rejects.toBeInstanceOf(
+      CompressedDataError,
+    );
   });
 
   it('inflates zlib streams (custom format) and gunzips gzip files (directory format)', async () => {

@@ -54,7 +54,7 @@ describe('an LZ4 frame decoder', () => {
     expect(decodeInPieces(compressed, [1, 7, 4096, 65_537]).equals(text)).toBe(true);
   });
 
-  it.runIf(existsSync('/usr/bin/lz4'))('decodes the lz4 tool\'s frames: linked 64 KiB blocks, checksums, content size', () => {
+  it.runIf(existsSync('/usr/bin/lz4'))("decodes the lz4 tool's frames: linked 64 KiB blocks, checksums, content size", () => {
     const text = sampleText(3 * 1024 * 1024);
     for (const flags of [['-BD', '-B4'], ['-BD', '-B4', '-BX', '--content-size'], ['-B5'], ['-9', '-BD', '-B6']]) {
       const compressed = execFileSync('/usr/bin/lz4', ['-c', ...flags], { input: text, maxBuffer: 64 << 20, stdio: ['pipe', 'pipe', 'ignore'] });
@@ -69,7 +69,7 @@ describe('an LZ4 frame decoder', () => {
     const bytes = frame([0x40, 0x40, 0x00], [stored, second]);
     // Block 1 is stored as it is: its size word has the high bit set.
     bytes.writeUInt32LE((0x80000000 | stored.length) >>> 0, 7);
-    expect(decodeInPieces(bytes, [3]).toString()).toBe('abcdefghabcdefgh' + 'ab'.repeat(6) + 'Z');
+    expect(decodeInPieces(bytes, [3]).toString()).toBe(`abcdefghabcdefgh${'ab'.repeat(6)}Z`);
   });
 
   it('fails on damage instead of making up data', () => {
