@@ -116,6 +116,127 @@ function listenError(error: unknown, host: string, port: number): unknown {
   return error;
 }
 
+/** What every request to one bridge needs: where calls go, its token, the renderer's folder, the calls in flight. */
+interface BridgeState {
+  readonly dispatch: Dispatch;
+  readonly token: string;
+  readonly staticRoot: string | null;
+  readonly calls: CallsInFlight;
+}
+
+async function handleRequest(state: BridgeState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  res.setHeader('x-content-type-options', 'nosniff');
+  res.setHeader('referrer-policy', 'no-referrer');
+  res.setHeader('x-frame-options', 'DENY');
+  const hostname = hostnameOf(req.headers.host);
+  if (!hostname || !LOOPBACK_HOSTS.has(hostname))
+    return deny(
+      res,
+      403,
+      'UNAUTHORIZED',
+      'Requests must address the console by a loopback host name. Open the address the console printed (http://127.0.0.1:PORT/).',
+    );
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  // The method stays encoded until the caller is authenticated: nothing about it is read before the token.
+  if (url.pathname.startsWith('/rpc/')) return handleRpc(state, req, res, url.pathname.slice('/rpc/'.length));
+  if (url.pathname.startsWith('/cancel/')) return handleCancel(state, req, res, url.pathname.slice('/cancel/'.length));
+  if (req.method !== 'GET' && req.method !== 'HEAD') return deny(res, 405, 'INVALID_PARAMS', 'Use GET for pages and POST for /rpc/<method>.');
+  return serveStatic(state.staticRoot, res, url.pathname);
+}
+
+/** The checks every call passes before anything about it is read: POST, same-origin, the token. */
+function refused(token: string, req: IncomingMessage, res: ServerResponse, what: string): boolean {
+  if (req.method !== 'POST') {
+    deny(res, 405, 'INVALID_PARAMS', `Send ${what} as POST with a JSON body.`);
+    return true;
+  }
+  const origin = req.headers.origin;
+  if (origin !== undefined && !LOOPBACK_HOSTS.has(hostnameOf(origin.replace(/^https?:\/\//, '')) ?? '')) {
+    deny(
+      res,
+      403,
+      'UNAUTHORIZED',
+      "Cross-origin calls are refused. Call the bridge from the console's own page, or from a local script that sends no Origin header.",
+    );
+    return true;
+  }
+  const auth = req.headers.authorization ?? '';
+  const given = auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : '';
+  if (!given || !sameToken(given, token)) {
+    deny(res, 401, 'UNAUTHORIZED', 'Missing or wrong token. Open the URL the console printed (it carries #token=...) or pass Authorization: Bearer <token>.');
+    return true;
+  }
+  return false;
+}
+
+async function handleRpc(state: BridgeState, req: IncomingMessage, res: ServerResponse, encodedMethod: string): Promise<void> {
+  if (refused(state.token, req, res, 'RPC calls (POST /rpc/<method>)')) return;
+  const method = decodeSegment(encodedMethod);
+  if (method === null)
+    return deny(
+      res,
+      400,
+      'INVALID_PARAMS',
+      'The method name in the path is malformed (a broken %-escape or a control character). Call POST /rpc/<method>, e.g. /rpc/tenants.list.',
+    );
+  if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
+    return deny(res, 415, 'INVALID_PARAMS', 'Send the params as a JSON body with content-type application/json.');
+  }
+  let params: unknown;
+  try {
+    const body = await readBody(req);
+    params = body.trim() === '' ? {} : JSON.parse(body);
+  } catch (error) {
+    if (error instanceof BodyTooLarge)
+      return deny(
+        res,
+        413,
+        'INVALID_PARAMS',
+        `The request body is over ${MAX_BODY_BYTES / 1024 / 1024} MB. Send smaller parameters (no method takes that much).`,
+      );
+    return deny(
+      res,
+      400,
+      'INVALID_PARAMS',
+      `The request body is not valid JSON (${(error as Error).name}). Send the params as one JSON object, e.g. {"limit": 50}.`,
+    );
+  }
+  await answerCall(state.dispatch, state.calls, req, res, method, params);
+}
+
+/** `POST /cancel/<call id>`: stops a call in flight that its caller named with `x-call-id`. */
+async function handleCancel(state: BridgeState, req: IncomingMessage, res: ServerResponse, encodedId: string): Promise<void> {
+  if (refused(state.token, req, res, 'cancels (POST /cancel/<call id>)')) return;
+  const id = decodeSegment(encodedId);
+  if (id === null)
+    return deny(res, 400, 'INVALID_PARAMS', 'The call id in the path is malformed. Cancel with POST /cancel/<the x-call-id the call was sent with>.');
+  sendJson(res, 200, { ok: true, result: { cancelled: state.calls.cancel(id) } });
+}
+
+async function serveStatic(staticRoot: string | null, res: ServerResponse, pathname: string): Promise<void> {
+  const decoded = decodeSegment(pathname);
+  if (decoded === null)
+    return deny(res, 400, 'INVALID_PARAMS', 'The page path is malformed (a broken %-escape or a control character). Open the address the console printed.');
+  if (!staticRoot) return deny(res, 404, 'UNKNOWN_METHOD', 'No renderer build to serve: run `npm run build:renderer`.');
+  // A `..` that survived URL parsing came %-escaped on purpose: refuse it rather than clamp it to the folder.
+  const outside = decoded.split(/[/\\]/).includes('..');
+  const relative = normalize(decoded).replace(/^([/\\])+/, '');
+  let file = join(staticRoot, relative);
+  if (outside || (file !== staticRoot && !file.startsWith(staticRoot + sep))) {
+    return deny(res, 403, 'UNAUTHORIZED', 'Path outside the renderer folder. Open the address the console printed.');
+  }
+  const info = await stat(file).catch(() => null);
+  if (!info || info.isDirectory()) file = join(staticRoot, 'index.html');
+  const body = await readFile(file).catch(() => null);
+  if (!body) return deny(res, 404, 'UNKNOWN_METHOD', 'No renderer build to serve: run `npm run build:renderer`.');
+  res.writeHead(200, {
+    'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+    'content-security-policy': CONTENT_SECURITY_POLICY,
+    'cache-control': extname(file) === '.html' ? 'no-store' : 'max-age=3600',
+  });
+  res.end(body);
+}
+
 /**
  * Browser mode: serves the renderer and `POST /rpc/<method>` on loopback only, every call carrying the
  * per-run bearer token. The Host check stops DNS-rebinding pages from reaching us through a public name.
@@ -129,130 +250,20 @@ export async function startHttpBridge(options: HttpBridgeOptions): Promise<HttpB
     );
   }
   if (options.token !== undefined) assertStrongToken(options.token, options.tokenSource ?? 'The token given to the HTTP bridge');
-  const token = options.token ?? randomToken();
-  const staticRoot = options.staticDir ? resolve(options.staticDir) : null;
-  const calls = new CallsInFlight();
+  const state: BridgeState = {
+    dispatch: options.dispatch,
+    token: options.token ?? randomToken(),
+    staticRoot: options.staticDir ? resolve(options.staticDir) : null,
+    calls: new CallsInFlight(),
+  };
 
   const server = createServer((req, res) => {
-    handle(req, res).catch(() => {
+    handleRequest(state, req, res).catch(() => {
       if (!res.headersSent)
         deny(res, 500, 'INTERNAL', "The console failed to answer this request. This is a bug in Shard Console; please report it with the console's log.");
       else res.destroy();
     });
   });
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    res.setHeader('x-content-type-options', 'nosniff');
-    res.setHeader('referrer-policy', 'no-referrer');
-    res.setHeader('x-frame-options', 'DENY');
-    const hostname = hostnameOf(req.headers.host);
-    if (!hostname || !LOOPBACK_HOSTS.has(hostname))
-      return deny(
-        res,
-        403,
-        'UNAUTHORIZED',
-        'Requests must address the console by a loopback host name. Open the address the console printed (http://127.0.0.1:PORT/).',
-      );
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    // The method stays encoded until the caller is authenticated: nothing about it is read before the token.
-    if (url.pathname.startsWith('/rpc/')) return handleRpc(req, res, url.pathname.slice('/rpc/'.length));
-    if (url.pathname.startsWith('/cancel/')) return handleCancel(req, res, url.pathname.slice('/cancel/'.length));
-    if (req.method !== 'GET' && req.method !== 'HEAD') return deny(res, 405, 'INVALID_PARAMS', 'Use GET for pages and POST for /rpc/<method>.');
-    return serveStatic(res, url.pathname);
-  }
-
-  /** The checks every call passes before anything about it is read: POST, same-origin, the token. */
-  function refused(req: IncomingMessage, res: ServerResponse, what: string): boolean {
-    if (req.method !== 'POST') {
-      deny(res, 405, 'INVALID_PARAMS', `Send ${what} as POST with a JSON body.`);
-      return true;
-    }
-    const origin = req.headers.origin;
-    if (origin !== undefined && !LOOPBACK_HOSTS.has(hostnameOf(origin.replace(/^https?:\/\//, '')) ?? '')) {
-      deny(
-        res,
-        403,
-        'UNAUTHORIZED',
-        "Cross-origin calls are refused. Call the bridge from the console's own page, or from a local script that sends no Origin header.",
-      );
-      return true;
-    }
-    const auth = req.headers.authorization ?? '';
-    const given = auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : '';
-    if (!given || !sameToken(given, token)) {
-      deny(res, 401, 'UNAUTHORIZED', 'Missing or wrong token. Open the URL the console printed (it carries #token=...) or pass Authorization: Bearer <token>.');
-      return true;
-    }
-    return false;
-  }
-
-  async function handleRpc(req: IncomingMessage, res: ServerResponse, encodedMethod: string): Promise<void> {
-    if (refused(req, res, 'RPC calls (POST /rpc/<method>)')) return;
-    const method = decodeSegment(encodedMethod);
-    if (method === null)
-      return deny(
-        res,
-        400,
-        'INVALID_PARAMS',
-        'The method name in the path is malformed (a broken %-escape or a control character). Call POST /rpc/<method>, e.g. /rpc/tenants.list.',
-      );
-    if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
-      return deny(res, 415, 'INVALID_PARAMS', 'Send the params as a JSON body with content-type application/json.');
-    }
-    let params: unknown;
-    try {
-      const body = await readBody(req);
-      params = body.trim() === '' ? {} : JSON.parse(body);
-    } catch (error) {
-      if (error instanceof BodyTooLarge)
-        return deny(
-          res,
-          413,
-          'INVALID_PARAMS',
-          `The request body is over ${MAX_BODY_BYTES / 1024 / 1024} MB. Send smaller parameters (no method takes that much).`,
-        );
-      return deny(
-        res,
-        400,
-        'INVALID_PARAMS',
-        `The request body is not valid JSON (${(error as Error).name}). Send the params as one JSON object, e.g. {"limit": 50}.`,
-      );
-    }
-    await answerCall(options.dispatch, calls, req, res, method, params);
-  }
-
-  /** `POST /cancel/<call id>`: stops a call in flight that its caller named with `x-call-id`. */
-  async function handleCancel(req: IncomingMessage, res: ServerResponse, encodedId: string): Promise<void> {
-    if (refused(req, res, 'cancels (POST /cancel/<call id>)')) return;
-    const id = decodeSegment(encodedId);
-    if (id === null)
-      return deny(res, 400, 'INVALID_PARAMS', 'The call id in the path is malformed. Cancel with POST /cancel/<the x-call-id the call was sent with>.');
-    sendJson(res, 200, { ok: true, result: { cancelled: calls.cancel(id) } });
-  }
-
-  async function serveStatic(res: ServerResponse, pathname: string): Promise<void> {
-    const decoded = decodeSegment(pathname);
-    if (decoded === null)
-      return deny(res, 400, 'INVALID_PARAMS', 'The page path is malformed (a broken %-escape or a control character). Open the address the console printed.');
-    if (!staticRoot) return deny(res, 404, 'UNKNOWN_METHOD', 'No renderer build to serve: run `npm run build:renderer`.');
-    // A `..` that survived URL parsing came %-escaped on purpose: refuse it rather than clamp it to the folder.
-    const outside = decoded.split(/[/\\]/).includes('..');
-    const relative = normalize(decoded).replace(/^([/\\])+/, '');
-    let file = join(staticRoot, relative);
-    if (outside || (file !== staticRoot && !file.startsWith(staticRoot + sep))) {
-      return deny(res, 403, 'UNAUTHORIZED', 'Path outside the renderer folder. Open the address the console printed.');
-    }
-    const info = await stat(file).catch(() => null);
-    if (!info || info.isDirectory()) file = join(staticRoot, 'index.html');
-    const body = await readFile(file).catch(() => null);
-    if (!body) return deny(res, 404, 'UNKNOWN_METHOD', 'No renderer build to serve: run `npm run build:renderer`.');
-    res.writeHead(200, {
-      'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
-      'content-security-policy': CONTENT_SECURITY_POLICY,
-      'cache-control': extname(file) === '.html' ? 'no-store' : 'max-age=3600',
-    });
-    res.end(body);
-  }
 
   await new Promise<void>((resolvePromise, reject) => {
     server.once('error', (error) => reject(listenError(error, host, options.port ?? 0)));
@@ -261,9 +272,9 @@ export async function startHttpBridge(options: HttpBridgeOptions): Promise<HttpB
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   return Object.freeze({
-    url: `http://${urlHost}:${port}/#token=${token}`,
+    url: `http://${urlHost}:${port}/#token=${state.token}`,
     port,
-    token,
+    token: state.token,
     close: () =>
       new Promise<void>((resolvePromise) => {
         server.close(() => resolvePromise());
