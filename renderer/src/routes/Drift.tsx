@@ -4,6 +4,10 @@ import { Loading } from '../components/Loading.tsx';
 import { groupDrift } from '../view/migration-matrix.ts';
 import { setAsideSummary } from '../../../shared/set-aside-summary.ts';
 
+type DriftResult = NonNullable<ReturnType<typeof useSchemaDrift>['data']>;
+type DriftGroup = ReturnType<typeof groupDrift>[number];
+type LintFinding = NonNullable<ReturnType<typeof useSchemaLint>['data']>['findings'][number];
+
 /** Tenant-schema differences per database and table against the primary, with the SQL to review; then the lint. */
 export function Drift() {
   const drift = useSchemaDrift();
@@ -18,13 +22,7 @@ export function Drift() {
       <header className="page__header">
         <h1>Schema drift</h1>
         <div className="page__actions">
-          {drift.data && (
-            <span className="muted" data-testid="drift-summary">
-              {drift.data.drift.length === 0
-                ? 'No drift'
-                : `${drift.data.drift.length} difference${drift.data.drift.length === 1 ? '' : 's'} on ${groups.length} database${groups.length === 1 ? '' : 's'}`}
-            </span>
-          )}
+          {drift.data && <DriftSummary drift={drift.data} groups={groups} />}
           <button type="button" className="button" onClick={refresh} disabled={drift.loading || lint.loading}>
             Refresh
           </button>
@@ -41,88 +39,121 @@ export function Drift() {
           <Loading label="Comparing every shard with the primary…" />
         )
       ) : (
-        <>
-          {drift.data.databases
-            .filter((d) => d.error)
-            .map((d) => (
-              <ErrorPanel key={d.name} error={new Error(`${d.name} was not compared: ${d.error!.message}`)} />
-            ))}
-          {setAsideSummary(drift.data.setAside) && (
-            <p className="muted" data-testid="drift-set-aside">
-              {setAsideSummary(drift.data.setAside)}
-            </p>
-          )}
-          {groups.length === 0 ? (
-            <section className="card" data-testid="no-drift">
-              <p>Every shard's tenant schema matches the primary ({drift.data.reference}).</p>
-            </section>
-          ) : (
-            groups.map((group) => (
-              <section key={group.database} className="card" data-testid={`drift-${group.database}`}>
-                <h2 className="card__title">{group.database}</h2>
-                {group.tables.map((t) => (
-                  <div key={t.table} className="drift-table" data-testid={`drift-${group.database}-${t.table}`}>
-                    <h3 className="mono">{t.table}</h3>
-                    <ul className="drift-list">
-                      {t.items.map((item, i) => (
-                        <li key={i} className="drift-item" data-kind={item.kind}>
-                          <span className="badge badge--bad">{item.kind}</span> {item.detail}
-                          <pre className="sql">{item.fix}</pre>
-                        </li>
-                      ))}
-                    </ul>
-                  </div>
-                ))}
-              </section>
-            ))
-          )}
-        </>
+        <DriftResults drift={drift.data} groups={groups} />
       )}
-      <section className="card">
-        <h2 className="card__title">Tenant-isolation lint</h2>
-        <p className="muted">
-          Tables reached through a foreign-key chain (listings, photos) have no tenant key of their own; they are checked on the FK column of their chain, which
-          every per-website query filters on.
+      <LintSection lint={lint} />
+    </div>
+  );
+}
+
+function DriftSummary({ drift, groups }: { drift: DriftResult; groups: DriftGroup[] }) {
+  return (
+    <span className="muted" data-testid="drift-summary">
+      {drift.drift.length === 0
+        ? 'No drift'
+        : `${drift.drift.length} difference${drift.drift.length === 1 ? '' : 's'} on ${groups.length} database${groups.length === 1 ? '' : 's'}`}
+    </span>
+  );
+}
+
+/** The databases that could not be compared, what was set aside, then the differences per database. */
+function DriftResults({ drift, groups }: { drift: DriftResult; groups: DriftGroup[] }) {
+  return (
+    <>
+      {drift.databases
+        .filter((d) => d.error)
+        .map((d) => (
+          <ErrorPanel key={d.name} error={new Error(`${d.name} was not compared: ${d.error!.message}`)} />
+        ))}
+      {setAsideSummary(drift.setAside) && (
+        <p className="muted" data-testid="drift-set-aside">
+          {setAsideSummary(drift.setAside)}
         </p>
-        {lint.data === undefined ? (
-          lint.error !== undefined ? (
-            <ErrorPanel error={lint.error} onRetry={lint.refetch} />
-          ) : (
-            <Loading label="Linting every database…" />
-          )
+      )}
+      {groups.length === 0 ? (
+        <section className="card" data-testid="no-drift">
+          <p>Every shard's tenant schema matches the primary ({drift.reference}).</p>
+        </section>
+      ) : (
+        groups.map((group) => <DriftGroupCard key={group.database} group={group} />)
+      )}
+    </>
+  );
+}
+
+function DriftGroupCard({ group }: { group: DriftGroup }) {
+  return (
+    <section className="card" data-testid={`drift-${group.database}`}>
+      <h2 className="card__title">{group.database}</h2>
+      {group.tables.map((t) => (
+        <div key={t.table} className="drift-table" data-testid={`drift-${group.database}-${t.table}`}>
+          <h3 className="mono">{t.table}</h3>
+          <ul className="drift-list">
+            {t.items.map((item, i) => (
+              <li key={i} className="drift-item" data-kind={item.kind}>
+                <span className="badge badge--bad">{item.kind}</span> {item.detail}
+                <pre className="sql">{item.fix}</pre>
+              </li>
+            ))}
+          </ul>
+        </div>
+      ))}
+    </section>
+  );
+}
+
+function LintSection({ lint }: { lint: ReturnType<typeof useSchemaLint> }) {
+  return (
+    <section className="card">
+      <h2 className="card__title">Tenant-isolation lint</h2>
+      <p className="muted">
+        Tables reached through a foreign-key chain (listings, photos) have no tenant key of their own; they are checked on the FK column of their chain, which
+        every per-website query filters on.
+      </p>
+      {lint.data === undefined ? (
+        lint.error !== undefined ? (
+          <ErrorPanel error={lint.error} onRetry={lint.refetch} />
         ) : (
-          <div className="table-scroll" tabIndex={0} role="region" aria-label="Lint findings">
-            <table className="table" data-testid="lint-findings">
-              <thead>
-                <tr>
-                  <th scope="col">Table</th>
-                  <th scope="col">Rule</th>
-                  <th scope="col">Finding and proposed SQL</th>
-                  <th scope="col">Databases</th>
-                </tr>
-              </thead>
-              <tbody>
-                {lint.data.findings.map((f, i) => (
-                  <tr key={i} data-rule={f.rule} data-severity={f.severity}>
-                    <th scope="row" className="mono">
-                      {f.table}
-                    </th>
-                    <td>
-                      <span className={f.severity === 'info' ? 'badge' : 'badge badge--shard'}>{f.rule}</span>
-                      {f.severity === 'info' && <span className="muted"> information</span>}
-                    </td>
-                    <td>
-                      {f.detail}
-                      <pre className="sql">{f.fix}</pre>
-                    </td>
-                    <td>{f.databases.join(', ')}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-      </section>
+          <Loading label="Linting every database…" />
+        )
+      ) : (
+        <LintTable findings={lint.data.findings} />
+      )}
+    </section>
+  );
+}
+
+function LintTable({ findings }: { findings: LintFinding[] }) {
+  return (
+    <div className="table-scroll" tabIndex={0} role="region" aria-label="Lint findings">
+      <table className="table" data-testid="lint-findings">
+        <thead>
+          <tr>
+            <th scope="col">Table</th>
+            <th scope="col">Rule</th>
+            <th scope="col">Finding and proposed SQL</th>
+            <th scope="col">Databases</th>
+          </tr>
+        </thead>
+        <tbody>
+          {findings.map((f, i) => (
+            <tr key={i} data-rule={f.rule} data-severity={f.severity}>
+              <th scope="row" className="mono">
+                {f.table}
+              </th>
+              <td>
+                <span className={f.severity === 'info' ? 'badge' : 'badge badge--shard'}>{f.rule}</span>
+                {f.severity === 'info' && <span className="muted"> information</span>}
+              </td>
+              <td>
+                {f.detail}
+                <pre className="sql">{f.fix}</pre>
+              </td>
+              <td>{f.databases.join(', ')}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </div>
   );
 }

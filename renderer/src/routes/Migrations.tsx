@@ -15,6 +15,8 @@ import { MigrationRunProgress } from '../components/MigrationRunProgress.tsx';
 import { ModalDialog } from '../components/ModalDialog.tsx';
 import { hasWork, migrationMatrix } from '../view/migration-matrix.ts';
 
+type MigrationStatusResult = NonNullable<ReturnType<typeof useMigrationStatus>['data']>;
+
 /**
  * Follows a run by its events (this console runs it): each event re-reads the run's per-database
  * snapshot, at most a few times a second; at the end, one last read, then what it changed.
@@ -47,15 +49,12 @@ function useMigrationRun(runId: string | null, onFinished: () => void): { run: M
   return { run, error: error ?? live.error, following: live.following };
 }
 
-export function Migrations() {
-  const status = useMigrationStatus();
+/** The plan the dry run shows or the apply dialog confirms, and the run an apply starts. */
+function useMigrationPlan() {
   const [plan, setPlan] = useState<MigrationPlanResult | null>(null);
   const [planFor, setPlanFor] = useState<'dry-run' | 'apply' | null>(null);
   const [planError, setPlanError] = useState<unknown>(undefined);
   const [runId, setRunId] = useState<string | null>(null);
-  const [addingShard, setAddingShard] = useState(false);
-  const { run, error: runError, following } = useMigrationRun(runId, status.refetch);
-  const running = run?.state === 'running' || (runId !== null && run === null);
 
   async function loadPlan(purpose: 'dry-run' | 'apply') {
     setPlanError(undefined);
@@ -76,6 +75,16 @@ export function Migrations() {
       setPlanError(e);
     }
   }
+
+  return { plan, planFor, planError, runId, loadPlan, apply, close: () => setPlanFor(null) };
+}
+
+export function Migrations() {
+  const status = useMigrationStatus();
+  const { plan, planFor, planError, runId, loadPlan, apply, close } = useMigrationPlan();
+  const [addingShard, setAddingShard] = useState(false);
+  const { run, error: runError, following } = useMigrationRun(runId, status.refetch);
+  const running = run?.state === 'running' || (runId !== null && run === null);
 
   const matrix = status.data ? migrationMatrix(status.data) : null;
   const work = status.data ? hasWork(status.data) : false;
@@ -113,15 +122,7 @@ export function Migrations() {
       {planError !== undefined && <ErrorPanel error={planError} />}
       {runError !== undefined && <ErrorPanel error={runError} />}
       {run && <MigrationRunProgress run={run} stop={following && runId !== null ? <StopButton jobId={runId} /> : null} />}
-      {planFor === 'dry-run' && (
-        <section className="card">
-          <h2 className="card__title">Dry run: nothing was changed</h2>
-          {plan ? <MigrationPlanView plan={plan} /> : planError === undefined && <Loading label="Reading every database…" />}
-          <button type="button" className="button" onClick={() => setPlanFor(null)}>
-            Close
-          </button>
-        </section>
-      )}
+      {planFor === 'dry-run' && <DryRunCard plan={plan} planError={planError} onClose={close} />}
       {status.data === undefined ? (
         status.error !== undefined ? (
           <ErrorPanel error={status.error} onRetry={status.refetch} />
@@ -129,34 +130,58 @@ export function Migrations() {
           <Loading label="Reading schema_migrations on every database…" />
         )
       ) : (
-        <section className="card">
-          <h2 className="card__title">Status per database</h2>
-          {status.data.databases
-            .filter((d) => d.error)
-            .map((d) => (
-              <p key={d.name} className="run__error" data-testid={`status-error-${d.name}`}>
-                {d.name}: {d.error!.message}
-              </p>
-            ))}
-          {matrix && <MigrationMatrixTable matrix={matrix} />}
-        </section>
+        <StatusCard status={status.data} matrix={matrix} />
       )}
-      <ModalDialog open={planFor === 'apply'} title="Apply pending migrations?" onClose={() => setPlanFor(null)} testId="apply-dialog">
-        <p>
-          The primary runs first, then the shards in parallel. Each migration runs in its own transaction; a database stops at its first failure and the others
-          go on.
-        </p>
-        {plan ? <MigrationPlanView plan={plan} /> : <Loading label="Reading every database…" />}
-        <div className="modal__actions">
-          <button type="button" className="button" onClick={() => setPlanFor(null)}>
-            Cancel
-          </button>
-          <button type="button" className="button button--primary" onClick={() => void apply()} disabled={plan === null}>
-            Apply
-          </button>
-        </div>
-      </ModalDialog>
+      <ApplyDialog open={planFor === 'apply'} plan={plan} onClose={close} onApply={() => void apply()} />
       <AddShardDialog open={addingShard} onClose={() => setAddingShard(false)} onAdded={status.refetch} />
     </div>
+  );
+}
+
+function DryRunCard({ plan, planError, onClose }: { plan: MigrationPlanResult | null; planError: unknown; onClose: () => void }) {
+  return (
+    <section className="card">
+      <h2 className="card__title">Dry run: nothing was changed</h2>
+      {plan ? <MigrationPlanView plan={plan} /> : planError === undefined && <Loading label="Reading every database…" />}
+      <button type="button" className="button" onClick={onClose}>
+        Close
+      </button>
+    </section>
+  );
+}
+
+function StatusCard({ status, matrix }: { status: MigrationStatusResult; matrix: ReturnType<typeof migrationMatrix> | null }) {
+  return (
+    <section className="card">
+      <h2 className="card__title">Status per database</h2>
+      {status.databases
+        .filter((d) => d.error)
+        .map((d) => (
+          <p key={d.name} className="run__error" data-testid={`status-error-${d.name}`}>
+            {d.name}: {d.error!.message}
+          </p>
+        ))}
+      {matrix && <MigrationMatrixTable matrix={matrix} />}
+    </section>
+  );
+}
+
+function ApplyDialog({ open, plan, onClose, onApply }: { open: boolean; plan: MigrationPlanResult | null; onClose: () => void; onApply: () => void }) {
+  return (
+    <ModalDialog open={open} title="Apply pending migrations?" onClose={onClose} testId="apply-dialog">
+      <p>
+        The primary runs first, then the shards in parallel. Each migration runs in its own transaction; a database stops at its first failure and the others go
+        on.
+      </p>
+      {plan ? <MigrationPlanView plan={plan} /> : <Loading label="Reading every database…" />}
+      <div className="modal__actions">
+        <button type="button" className="button" onClick={onClose}>
+          Cancel
+        </button>
+        <button type="button" className="button button--primary" onClick={onApply} disabled={plan === null}>
+          Apply
+        </button>
+      </div>
+    </ModalDialog>
   );
 }
