@@ -57,7 +57,10 @@ interface BodyProps {
   readonly secretNote: string;
 }
 
-function ProfileFormBody({ initial, path, profilesDir, secretStorage, secretNote }: BodyProps) {
+type SetForm = (patch: Partial<ProfileForm>) => void;
+
+/** The form being edited, the file it goes to, and saving it there (then reading it back). */
+function useProfileForm({ initial, path, profilesDir, secretStorage }: Omit<BodyProps, 'secretNote'>) {
   const [form, setForm] = useState(initial);
   const [file, setFile] = useState(path ?? '');
   const [overwrite, setOverwrite] = useState(path !== null);
@@ -66,7 +69,7 @@ function ProfileFormBody({ initial, path, profilesDir, secretStorage, secretNote
   const [error, setError] = useState<unknown>(undefined);
   const target = file.trim() !== '' ? file.trim() : defaultProfilePath(profilesDir, form.name);
   const problems = formProblems(form, secretStorage);
-  const set = (patch: Partial<ProfileForm>) => {
+  const set: SetForm = (patch) => {
     setForm((f) => ({ ...f, ...patch }));
     setSaved(null);
   };
@@ -90,111 +93,122 @@ function ProfileFormBody({ initial, path, profilesDir, secretStorage, secretNote
     }
   }
 
+  return { form, set, file, setFile, overwrite, setOverwrite, saving, saved, error, setError, target, problems, save };
+}
+
+function ProfileFormBody(props: BodyProps) {
+  const editor = useProfileForm(props);
+  const { form, set } = editor;
   return (
-    <form className="form profile-form" onSubmit={save} noValidate>
-      <section className="card form">
-        <label className="field field--grow">
-          <span className="field__label">Name</span>
-          <input
-            className="input"
-            value={form.name}
-            onChange={(e) => set({ name: e.target.value })}
-            placeholder="PWB production"
-            data-testid="profile-name-input"
-          />
-        </label>
-        <label className="checkbox">
-          <input type="checkbox" checked={form.readOnly} onChange={(e) => set({ readOnly: e.target.checked })} /> Read-only: refuse moves, migrations, restores
-          and shard adds
-        </label>
-        <p className="muted">{secretNote}</p>
-      </section>
-      <section className="card form" aria-labelledby="databases-heading">
-        <h2 id="databases-heading" className="card__title">
-          Databases
-        </h2>
-        {form.databases.map((db, i) => (
-          <DatabaseRow
-            key={i}
-            db={db}
-            index={i}
-            secretStorage={secretStorage}
-            onChange={(next) => set({ databases: form.databases.map((d, j) => (j === i ? next : d)) })}
-            onRemove={form.databases.length > 1 || form.rails !== null ? () => set({ databases: form.databases.filter((_, j) => j !== i) }) : null}
-          />
-        ))}
-        <div>
-          <button
-            type="button"
-            className="button"
-            onClick={() => set({ databases: [...form.databases, blankDatabase(nextShardName(form.databases))] })}
-            data-testid="add-database"
-          >
-            Add a shard database
-          </button>
-        </div>
-      </section>
-      <ClusterSettings form={form} set={set} secretStorage={secretStorage} />
-      <section className="card form" aria-labelledby="save-heading">
-        <h2 id="save-heading" className="card__title">
-          Save
-        </h2>
-        <label className="field">
-          <span className="field__label">File (JSON, readable by you only)</span>
-          <input className="input mono" value={file} onChange={(e) => setFile(e.target.value)} placeholder={target} data-testid="profile-file" />
-        </label>
-        <label className="checkbox">
-          <input type="checkbox" checked={overwrite} onChange={(e) => setOverwrite(e.target.checked)} data-testid="profile-overwrite" /> Replace it if the file
-          exists
-        </label>
-        {problems.length > 0 && (
-          <ul className="form-problems" data-testid="profile-problems">
-            {problems.map((p) => (
-              <li key={p}>{p}</li>
-            ))}
-          </ul>
-        )}
-        {error !== undefined && <ErrorPanel error={error} />}
-        {saved !== null && (
-          <p className="badge badge--ok" role="status" data-testid="profile-saved">
-            Saved to {saved}
-          </p>
-        )}
-        <div className="modal__actions">
-          <button type="submit" className="button button--primary" disabled={saving || problems.length > 0} data-testid="save-profile">
-            {saving ? 'Saving…' : 'Save'}
-          </button>
-          <button
-            type="button"
-            className="button"
-            disabled={saved === null}
-            onClick={() => void openProfile({ kind: 'profile', path: saved! }).catch(setError)}
-            data-testid="open-saved-profile"
-          >
-            Open it
-          </button>
-        </div>
-      </section>
+    <form className="form profile-form" onSubmit={editor.save} noValidate>
+      <ProfileIdentityCard form={form} set={set} secretNote={props.secretNote} />
+      <DatabasesCard form={form} set={set} secretStorage={props.secretStorage} />
+      <ClusterSettings form={form} set={set} secretStorage={props.secretStorage} />
+      <SaveCard editor={editor} />
     </form>
   );
 }
 
-/** Tenant keys, global tables, the database.yml import and the folders and tools the console uses. */
-function ClusterSettings({ form, set, secretStorage }: { form: ProfileForm; set: (patch: Partial<ProfileForm>) => void; secretStorage: 'keychain' | 'none' }) {
-  const [pgDump, setPgDump] = useState(
-    Object.entries(form.pgDump)
-      .map(([major, path]) => `${major}=${path}`)
-      .join('\n'),
+function ProfileIdentityCard({ form, set, secretNote }: { form: ProfileForm; set: SetForm; secretNote: string }) {
+  return (
+    <section className="card form">
+      <label className="field field--grow">
+        <span className="field__label">Name</span>
+        <input
+          className="input"
+          value={form.name}
+          onChange={(e) => set({ name: e.target.value })}
+          placeholder="PWB production"
+          data-testid="profile-name-input"
+        />
+      </label>
+      <label className="checkbox">
+        <input type="checkbox" checked={form.readOnly} onChange={(e) => set({ readOnly: e.target.checked })} /> Read-only: refuse moves, migrations, restores
+        and shard adds
+      </label>
+      <p className="muted">{secretNote}</p>
+    </section>
   );
-  const readPgDump = (text: string) => {
-    setPgDump(text);
-    const entries = text
-      .split('\n')
-      .map((line) => /^\s*(\d{1,2})\s*=\s*(.+?)\s*$/.exec(line))
-      .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => [m[1]!, m[2]!]);
-    set({ pgDump: Object.fromEntries(entries) });
-  };
+}
+
+function DatabasesCard({ form, set, secretStorage }: { form: ProfileForm; set: SetForm; secretStorage: 'keychain' | 'none' }) {
+  return (
+    <section className="card form" aria-labelledby="databases-heading">
+      <h2 id="databases-heading" className="card__title">
+        Databases
+      </h2>
+      {form.databases.map((db, i) => (
+        <DatabaseRow
+          key={i}
+          db={db}
+          index={i}
+          secretStorage={secretStorage}
+          onChange={(next) => set({ databases: form.databases.map((d, j) => (j === i ? next : d)) })}
+          onRemove={form.databases.length > 1 || form.rails !== null ? () => set({ databases: form.databases.filter((_, j) => j !== i) }) : null}
+        />
+      ))}
+      <div>
+        <button
+          type="button"
+          className="button"
+          onClick={() => set({ databases: [...form.databases, blankDatabase(nextShardName(form.databases))] })}
+          data-testid="add-database"
+        >
+          Add a shard database
+        </button>
+      </div>
+    </section>
+  );
+}
+
+function SaveCard({ editor }: { editor: ReturnType<typeof useProfileForm> }) {
+  const { file, setFile, overwrite, setOverwrite, saving, saved, error, setError, target, problems } = editor;
+  return (
+    <section className="card form" aria-labelledby="save-heading">
+      <h2 id="save-heading" className="card__title">
+        Save
+      </h2>
+      <label className="field">
+        <span className="field__label">File (JSON, readable by you only)</span>
+        <input className="input mono" value={file} onChange={(e) => setFile(e.target.value)} placeholder={target} data-testid="profile-file" />
+      </label>
+      <label className="checkbox">
+        <input type="checkbox" checked={overwrite} onChange={(e) => setOverwrite(e.target.checked)} data-testid="profile-overwrite" /> Replace it if the file
+        exists
+      </label>
+      {problems.length > 0 && (
+        <ul className="form-problems" data-testid="profile-problems">
+          {problems.map((p) => (
+            <li key={p}>{p}</li>
+          ))}
+        </ul>
+      )}
+      {error !== undefined && <ErrorPanel error={error} />}
+      {saved !== null && (
+        <p className="badge badge--ok" role="status" data-testid="profile-saved">
+          Saved to {saved}
+        </p>
+      )}
+      <div className="modal__actions">
+        <button type="submit" className="button button--primary" disabled={saving || problems.length > 0} data-testid="save-profile">
+          {saving ? 'Saving…' : 'Save'}
+        </button>
+        <button
+          type="button"
+          className="button"
+          disabled={saved === null}
+          onClick={() => void openProfile({ kind: 'profile', path: saved! }).catch(setError)}
+          data-testid="open-saved-profile"
+        >
+          Open it
+        </button>
+      </div>
+    </section>
+  );
+}
+
+/** Tenant keys, global tables, the database.yml import and the folders and tools the console uses. */
+function ClusterSettings({ form, set, secretStorage }: { form: ProfileForm; set: SetForm; secretStorage: 'keychain' | 'none' }) {
   return (
     <section className="card form" aria-labelledby="cluster-heading">
       <h2 id="cluster-heading" className="card__title">
@@ -218,34 +232,51 @@ function ClusterSettings({ form, set, secretStorage }: { form: ProfileForm; set:
           onBlur={(e) => set({ globalTables: parseList(e.target.value) })}
         />
       </label>
-      <fieldset className="field">
-        <legend className="field__label">Databases from a Rails config/database.yml (the rows above then override single fields)</legend>
-        <label className="checkbox">
+      <RailsImportFields form={form} set={set} />
+      <FolderFields form={form} set={set} />
+      <QueryRoleFields form={form} set={set} secretStorage={secretStorage} />
+      <PgDumpField form={form} set={set} />
+    </section>
+  );
+}
+
+function RailsImportFields({ form, set }: { form: ProfileForm; set: SetForm }) {
+  return (
+    <fieldset className="field">
+      <legend className="field__label">Databases from a Rails config/database.yml (the rows above then override single fields)</legend>
+      <label className="checkbox">
+        <input
+          type="checkbox"
+          checked={form.rails !== null}
+          onChange={(e) => set({ rails: e.target.checked ? { file: '', environment: 'production' } : null })}
+        />{' '}
+        Import them
+      </label>
+      {form.rails !== null && (
+        <div className="database-row__fields">
           <input
-            type="checkbox"
-            checked={form.rails !== null}
-            onChange={(e) => set({ rails: e.target.checked ? { file: '', environment: 'production' } : null })}
-          />{' '}
-          Import them
-        </label>
-        {form.rails !== null && (
-          <div className="database-row__fields">
-            <input
-              className="input mono"
-              aria-label="database.yml path"
-              value={form.rails.file}
-              onChange={(e) => set({ rails: { ...form.rails!, file: e.target.value } })}
-              placeholder="/srv/pwb/config/database.yml"
-            />
-            <input
-              className="input mono"
-              aria-label="Rails environment"
-              value={form.rails.environment}
-              onChange={(e) => set({ rails: { ...form.rails!, environment: e.target.value } })}
-            />
-          </div>
-        )}
-      </fieldset>
+            className="input mono"
+            aria-label="database.yml path"
+            value={form.rails.file}
+            onChange={(e) => set({ rails: { ...form.rails!, file: e.target.value } })}
+            placeholder="/srv/pwb/config/database.yml"
+          />
+          <input
+            className="input mono"
+            aria-label="Rails environment"
+            value={form.rails.environment}
+            onChange={(e) => set({ rails: { ...form.rails!, environment: e.target.value } })}
+          />
+        </div>
+      )}
+    </fieldset>
+  );
+}
+
+/** The backup and migrations folders: empty means the default. */
+function FolderFields({ form, set }: { form: ProfileForm; set: SetForm }) {
+  return (
+    <>
       <label className="field">
         <span className="field__label">Backup folder (empty: one per profile in the app's data folder)</span>
         <input
@@ -262,17 +293,36 @@ function ClusterSettings({ form, set, secretStorage }: { form: ProfileForm; set:
           onChange={(e) => set({ migrationsDir: e.target.value.trim() === '' ? null : e.target.value.trim() })}
         />
       </label>
-      <QueryRoleFields form={form} set={set} secretStorage={secretStorage} />
-      <label className="field">
-        <span className="field__label">pg_dump per PostgreSQL major, one per line: 15=/usr/lib/postgresql/15/bin/pg_dump</span>
-        <textarea className="input mono" rows={2} value={pgDump} onChange={(e) => readPgDump(e.target.value)} data-testid="pg-dump-paths" />
-      </label>
-    </section>
+    </>
+  );
+}
+
+/** pg_dump paths per PostgreSQL major as `major=path` lines; the text is kept as typed, the form gets the lines that parse. */
+function PgDumpField({ form, set }: { form: ProfileForm; set: SetForm }) {
+  const [pgDump, setPgDump] = useState(
+    Object.entries(form.pgDump)
+      .map(([major, path]) => `${major}=${path}`)
+      .join('\n'),
+  );
+  const readPgDump = (text: string) => {
+    setPgDump(text);
+    const entries = text
+      .split('\n')
+      .map((line) => /^\s*(\d{1,2})\s*=\s*(.+?)\s*$/.exec(line))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => [m[1]!, m[2]!]);
+    set({ pgDump: Object.fromEntries(entries) });
+  };
+  return (
+    <label className="field">
+      <span className="field__label">pg_dump per PostgreSQL major, one per line: 15=/usr/lib/postgresql/15/bin/pg_dump</span>
+      <textarea className="input mono" rows={2} value={pgDump} onChange={(e) => readPgDump(e.target.value)} data-testid="pg-dump-paths" />
+    </label>
   );
 }
 
 /** The query console's own role on every database: recommended SELECT-only, since READ ONLY is no boundary against side effects. */
-function QueryRoleFields({ form, set, secretStorage }: { form: ProfileForm; set: (patch: Partial<ProfileForm>) => void; secretStorage: 'keychain' | 'none' }) {
+function QueryRoleFields({ form, set, secretStorage }: { form: ProfileForm; set: SetForm; secretStorage: 'keychain' | 'none' }) {
   const role = form.queryRole;
   return (
     <fieldset className="field">

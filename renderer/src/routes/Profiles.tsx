@@ -111,6 +111,27 @@ function DemoCard({ demo, onOpen, busy }: { demo: ProfilesListResult['demo']; on
 }
 
 function ProfileLists({ data, onOpen, onForgot, busy }: { data: ProfilesListResult; onOpen: (s: ProfileSource) => void; onForgot: () => void; busy: boolean }) {
+  return (
+    <div className="profiles-grid">
+      <RecentProfiles recent={data.recent} onOpen={onOpen} onForgot={onForgot} busy={busy} />
+      <SavedProfiles data={data} onOpen={onOpen} busy={busy} />
+    </div>
+  );
+}
+
+type RecentProfile = ProfilesListResult['recent'][number];
+
+function RecentProfiles({
+  recent,
+  onOpen,
+  onForgot,
+  busy,
+}: {
+  recent: RecentProfile[];
+  onOpen: (s: ProfileSource) => void;
+  onForgot: () => void;
+  busy: boolean;
+}) {
   const [error, setError] = useState<unknown>(undefined);
   const forget = async (source: ProfileSource) => {
     try {
@@ -121,66 +142,85 @@ function ProfileLists({ data, onOpen, onForgot, busy }: { data: ProfilesListResu
     }
   };
   return (
-    <div className="profiles-grid">
-      <section className="card" aria-labelledby="recent-heading">
-        <h2 id="recent-heading" className="card__title">
-          Recent
-        </h2>
-        {error !== undefined && <ErrorPanel error={error} />}
-        {data.recent.length === 0 ? (
-          <p className="muted">Nothing opened yet.</p>
-        ) : (
-          <ul className="profile-list" data-testid="recent-profiles">
-            {data.recent.map((r) => (
-              <li key={sourceLabel(r.source)} className={`profile-list__item${r.exists ? '' : ' profile-list__item--gone'}`}>
-                <button
-                  type="button"
-                  className="profile-list__open"
-                  onClick={() => onOpen(r.source)}
-                  disabled={busy || !r.exists}
-                  title={r.exists ? undefined : 'The file is gone'}
-                >
-                  <span className="profile-list__name">{r.name}</span>
-                  <span className="profile-list__where mono">{sourceLabel(r.source)}</span>
-                  <span className="muted profile-list__when">{r.exists ? openedAgo(r.openedAt) : 'file not found'}</span>
-                </button>
-                {r.source.kind === 'profile' && r.exists && (
-                  <a className="button button--small" href={routeHref({ name: 'profile-form', path: r.source.path })}>
-                    Edit
-                  </a>
-                )}
-                <button type="button" className="button button--small" onClick={() => void forget(r.source)} aria-label={`Forget ${r.name}`}>
-                  Forget
-                </button>
-              </li>
-            ))}
-          </ul>
-        )}
-      </section>
-      <section className="card" aria-labelledby="saved-heading">
-        <h2 id="saved-heading" className="card__title">
-          Saved by the app
-        </h2>
-        <p className="muted mono profile-list__dir">{data.profilesDir}</p>
-        {data.saved.length === 0 ? (
-          <p className="muted">No profile saved here yet.</p>
-        ) : (
-          <ul className="profile-list" data-testid="saved-profiles">
-            {data.saved.map((p) => (
-              <li key={p.path} className="profile-list__item">
-                <button type="button" className="profile-list__open" onClick={() => onOpen({ kind: 'profile', path: p.path })} disabled={busy}>
-                  <span className="profile-list__name">{p.name}</span>
-                  <span className="profile-list__where mono">{p.path}</span>
-                </button>
-                <a className="button button--small" href={routeHref({ name: 'profile-form', path: p.path })}>
-                  Edit
-                </a>
-              </li>
-            ))}
-          </ul>
-        )}
-        <p className="muted">{data.secretStorageNote}</p>
-      </section>
-    </div>
+    <section className="card" aria-labelledby="recent-heading">
+      <h2 id="recent-heading" className="card__title">
+        Recent
+      </h2>
+      {error !== undefined && <ErrorPanel error={error} />}
+      {recent.length === 0 ? (
+        <p className="muted">Nothing opened yet.</p>
+      ) : (
+        <ul className="profile-list" data-testid="recent-profiles">
+          {recent.map((r) => (
+            <RecentProfileItem key={sourceLabel(r.source)} r={r} onOpen={onOpen} onForget={(source) => void forget(source)} busy={busy} />
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function RecentProfileItem({
+  r,
+  onOpen,
+  onForget,
+  busy,
+}: {
+  r: RecentProfile;
+  onOpen: (s: ProfileSource) => void;
+  onForget: (s: ProfileSource) => void;
+  busy: boolean;
+}) {
+  return (
+    <li className={`profile-list__item${r.exists ? '' : ' profile-list__item--gone'}`}>
+      <button
+        type="button"
+        className="profile-list__open"
+        onClick={() => onOpen(r.source)}
+        disabled={busy || !r.exists}
+        title={r.exists ? undefined : 'The file is gone'}
+      >
+        <span className="profile-list__name">{r.name}</span>
+        <span className="profile-list__where mono">{sourceLabel(r.source)}</span>
+        <span className="muted profile-list__when">{r.exists ? openedAgo(r.openedAt) : 'file not found'}</span>
+      </button>
+      {r.source.kind === 'profile' && r.exists && (
+        <a className="button button--small" href={routeHref({ name: 'profile-form', path: r.source.path })}>
+          Edit
+        </a>
+      )}
+      <button type="button" className="button button--small" onClick={() => onForget(r.source)} aria-label={`Forget ${r.name}`}>
+        Forget
+      </button>
+    </li>
+  );
+}
+
+function SavedProfiles({ data, onOpen, busy }: { data: ProfilesListResult; onOpen: (s: ProfileSource) => void; busy: boolean }) {
+  return (
+    <section className="card" aria-labelledby="saved-heading">
+      <h2 id="saved-heading" className="card__title">
+        Saved by the app
+      </h2>
+      <p className="muted mono profile-list__dir">{data.profilesDir}</p>
+      {data.saved.length === 0 ? (
+        <p className="muted">No profile saved here yet.</p>
+      ) : (
+        <ul className="profile-list" data-testid="saved-profiles">
+          {data.saved.map((p) => (
+            <li key={p.path} className="profile-list__item">
+              <button type="button" className="profile-list__open" onClick={() => onOpen({ kind: 'profile', path: p.path })} disabled={busy}>
+                <span className="profile-list__name">{p.name}</span>
+                <span className="profile-list__where mono">{p.path}</span>
+              </button>
+              <a className="button button--small" href={routeHref({ name: 'profile-form', path: p.path })}>
+                Edit
+              </a>
+            </li>
+          ))}
+        </ul>
+      )}
+      <p className="muted">{data.secretStorageNote}</p>
+    </section>
   );
 }
