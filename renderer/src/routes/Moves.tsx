@@ -43,11 +43,10 @@ export function Moves() {
   );
 }
 
-function MoveJobsTable({ jobs, onChanged }: { jobs: readonly MoveJob[]; onChanged: () => void }) {
-  const rows = moveJobRows(jobs);
-  const byId = new Map(jobs.map((j) => [j.jobId, j]));
+/** The keyboard cursor over the table's rows: arrows move it (kept in view), Enter opens the row under it. */
+function useRowCursor(rowCount: number, onEnter: (index: number) => void) {
   const [active, setActive] = useState(0);
-  const current = rows.length === 0 ? -1 : Math.min(active, rows.length - 1);
+  const current = rowCount === 0 ? -1 : Math.min(active, rowCount - 1);
   const tableRef = useRef<HTMLTableElement>(null);
 
   useEffect(() => {
@@ -59,12 +58,19 @@ function MoveJobsTable({ jobs, onChanged }: { jobs: readonly MoveJob[]; onChange
     if (event.target !== tableRef.current) return;
     if (CURSOR_KEYS.has(event.key)) {
       event.preventDefault();
-      setActive(moveCursor(current, event.key, rows.length));
+      setActive(moveCursor(current, event.key, rowCount));
     } else if (event.key === 'Enter' && current >= 0) {
       event.preventDefault();
-      navigate({ name: 'move', jobId: rows[current]!.jobId });
+      onEnter(current);
     }
   };
+  return { current, setActive, tableRef, onKeyDown };
+}
+
+function MoveJobsTable({ jobs, onChanged }: { jobs: readonly MoveJob[]; onChanged: () => void }) {
+  const rows = moveJobRows(jobs);
+  const byId = new Map(jobs.map((j) => [j.jobId, j]));
+  const { current, setActive, tableRef, onKeyDown } = useRowCursor(rows.length, (index) => navigate({ name: 'move', jobId: rows[index]!.jobId }));
 
   return (
     <div className="table-scroll">
@@ -94,40 +100,62 @@ function MoveJobsTable({ jobs, onChanged }: { jobs: readonly MoveJob[]; onChange
         </thead>
         <tbody>
           {rows.map((row, index) => (
-            <tr
+            <MoveJobRow
               key={row.jobId}
-              id={`move-row-${index}`}
-              className={index === current ? 'row--active' : undefined}
-              aria-selected={index === current}
-              data-testid="move-job-row"
-              data-job-id={row.jobId}
-              data-state={row.state}
-              onClick={() => {
+              row={row}
+              index={index}
+              job={byId.get(row.jobId)!}
+              active={index === current}
+              onOpen={() => {
                 setActive(index);
                 navigate({ name: 'move', jobId: row.jobId });
               }}
-            >
-              <td className="mono">
-                <a href={row.href} tabIndex={-1} onClick={(e) => e.stopPropagation()}>
-                  {row.shortId}
-                </a>
-              </td>
-              <td>{row.websiteId}</td>
-              <td>{row.route}</td>
-              <td>
-                <MoveStateBadge job={byId.get(row.jobId)!} />
-              </td>
-              <td>{row.stepLabel}</td>
-              <td>{row.verifiedLabel}</td>
-              <td className="nowrap">{row.createdLabel}</td>
-              <td>{row.startedBy}</td>
-              <td onClick={(e) => e.stopPropagation()}>
-                <MoveJobActions job={byId.get(row.jobId)!} compact onChanged={onChanged} />
-              </td>
-            </tr>
+              onChanged={onChanged}
+            />
           ))}
         </tbody>
       </table>
     </div>
+  );
+}
+
+interface MoveJobRowProps {
+  readonly row: ReturnType<typeof moveJobRows>[number];
+  readonly index: number;
+  readonly job: MoveJob;
+  readonly active: boolean;
+  readonly onOpen: () => void;
+  readonly onChanged: () => void;
+}
+
+function MoveJobRow({ row, index, job, active, onOpen, onChanged }: MoveJobRowProps) {
+  return (
+    <tr
+      id={`move-row-${index}`}
+      className={active ? 'row--active' : undefined}
+      aria-selected={active}
+      data-testid="move-job-row"
+      data-job-id={row.jobId}
+      data-state={row.state}
+      onClick={onOpen}
+    >
+      <td className="mono">
+        <a href={row.href} tabIndex={-1} onClick={(e) => e.stopPropagation()}>
+          {row.shortId}
+        </a>
+      </td>
+      <td>{row.websiteId}</td>
+      <td>{row.route}</td>
+      <td>
+        <MoveStateBadge job={job} />
+      </td>
+      <td>{row.stepLabel}</td>
+      <td>{row.verifiedLabel}</td>
+      <td className="nowrap">{row.createdLabel}</td>
+      <td>{row.startedBy}</td>
+      <td onClick={(e) => e.stopPropagation()}>
+        <MoveJobActions job={job} compact onChanged={onChanged} />
+      </td>
+    </tr>
   );
 }
