@@ -7,7 +7,7 @@ import { checkProfileFile } from './check-profile-file.ts';
 import { expandVariables, type Environment } from './expand-variables.ts';
 import { parseJson } from './parse-json.ts';
 import type { ConnectionParts } from './postgres-url.ts';
-import type { ConnectionEntry, DatabaseTarget, ResolvedProfile } from './profile-schema.ts';
+import type { ConnectionEntry, DatabaseTarget, ProfileFile, ResolvedProfile } from './profile-schema.ts';
 import { importRailsDatabaseYml } from './rails-database-yml.ts';
 import { resolveConnectionEntry } from './resolve-connection-entry.ts';
 import { envSecretReader, type SecretReader } from './secret-store.ts';
@@ -44,15 +44,11 @@ function partsOf(target: DatabaseTarget): ConnectionParts {
   return password === undefined ? { host, port, database, user, ssl } : { host, port, database, user, password, ssl };
 }
 
-/**
- * Reads a cluster profile and resolves it into the databases to connect to. With `rails`, database.yml
- * lists the databases and `primary`/`shards` entries of the same name override single fields of them
- * (a tunnel's host and port, a keychain password), so the app's file stays the one source of truth.
- */
-export async function loadProfile(path: string, options: LoadProfileOptions): Promise<ResolvedProfile> {
-  const profile = checkProfileFile(parseJson(await readProfileText(path), path), path);
-  const expand = (value: string, entry: string): string => expandVariables(value, options.env, { file: path, entry });
+/** `${VAR}` expansion of one entry of the profile file, the entry named in the error. */
+type Expand = (value: string, entry: string) => string;
 
+/** A profile must name its primary, directly or through a database.yml, and never as a shard. */
+function assertPrimaryNamed(profile: ProfileFile, path: string): void {
   if (profile.primary === undefined && profile.rails === undefined) {
     throw new ConsoleError(
       'CONFIG_INVALID',
@@ -66,38 +62,65 @@ export async function loadProfile(path: string, options: LoadProfileOptions): Pr
       details: { entry: `shards.${PRIMARY_SHARD_NAME}` },
     });
   }
+}
 
-  const databases = new Map<string, DatabaseTarget>();
-  if (profile.rails !== undefined) {
-    const { rails } = profile;
-    const shardNames = Object.fromEntries(
-      Object.entries(rails.shardNames ?? {}).map(([config, shard]) => [config, expand(shard, `rails.shardNames.${config}`)]),
-    );
-    const railsFile = resolve(dirname(path), expand(rails.file, 'rails.file'));
-    const imported = await importRailsDatabaseYml(railsFile, expand(rails.environment, 'rails.environment'), {
-      env: options.env,
-      shardNames,
-    });
-    for (const target of imported.databases) databases.set(target.name, target);
-  }
+/** The databases the profile's `rails` database.yml lists, its path taken from the profile's folder. */
+async function railsDatabases(rails: NonNullable<ProfileFile['rails']>, path: string, env: Environment, expand: Expand): Promise<readonly DatabaseTarget[]> {
+  const shardNames = Object.fromEntries(Object.entries(rails.shardNames ?? {}).map(([config, shard]) => [config, expand(shard, `rails.shardNames.${config}`)]));
+  const railsFile = resolve(dirname(path), expand(rails.file, 'rails.file'));
+  const imported = await importRailsDatabaseYml(railsFile, expand(rails.environment, 'rails.environment'), { env, shardNames });
+  return imported.databases;
+}
 
-  const secrets = options.secrets ?? envSecretReader(options.env);
+/** Adds the `primary` and `shards` entries to `databases`, each overriding the fields it names of an imported one of its name. */
+async function addExplicitEntries(
+  databases: Map<string, DatabaseTarget>,
+  profile: ProfileFile,
+  path: string,
+  env: Environment,
+  secrets: SecretReader,
+): Promise<void> {
   const explicit: Array<[name: string, entry: string, connection: ConnectionEntry]> = [];
   if (profile.primary !== undefined) explicit.push([PRIMARY_SHARD_NAME, 'primary', profile.primary]);
   for (const [name, connection] of Object.entries(profile.shards ?? {})) explicit.push([name, `shards.${name}`, connection]);
   for (const [name, entry, connection] of explicit) {
-    const parts = await resolveConnectionEntry(connection, { file: path, entry, env: options.env, secrets });
+    const parts = await resolveConnectionEntry(connection, { file: path, entry, env, secrets });
     const imported = databases.get(name);
     const merged = imported === undefined ? parts : { ...partsOf(imported), ...parts };
-    databases.set(name, buildDatabaseTarget(merged, { name, origin: `${basename(path)}: ${entry}`, file: path, entry }, options.env));
+    databases.set(name, buildDatabaseTarget(merged, { name, origin: `${basename(path)}: ${entry}`, file: path, entry }, env));
   }
+}
 
-  let queryRole: ResolvedProfile['queryRole'];
-  if (profile.queryRole !== undefined) {
-    const { user, ...password } = profile.queryRole;
-    const parts = await resolveConnectionEntry({ user, ...password }, { file: path, entry: 'queryRole', env: options.env, secrets });
-    queryRole = { user: parts.user ?? user, password: parts.password };
+/** The query console's own role, its password resolved like a database's. */
+async function resolveQueryRole(
+  queryRole: ProfileFile['queryRole'],
+  path: string,
+  env: Environment,
+  secrets: SecretReader,
+): Promise<ResolvedProfile['queryRole']> {
+  if (queryRole === undefined) return undefined;
+  const { user, ...password } = queryRole;
+  const parts = await resolveConnectionEntry({ user, ...password }, { file: path, entry: 'queryRole', env, secrets });
+  return { user: parts.user ?? user, password: parts.password };
+}
+
+/**
+ * Reads a cluster profile and resolves it into the databases to connect to. With `rails`, database.yml
+ * lists the databases and `primary`/`shards` entries of the same name override single fields of them
+ * (a tunnel's host and port, a keychain password), so the app's file stays the one source of truth.
+ */
+export async function loadProfile(path: string, options: LoadProfileOptions): Promise<ResolvedProfile> {
+  const profile = checkProfileFile(parseJson(await readProfileText(path), path), path);
+  const expand: Expand = (value, entry) => expandVariables(value, options.env, { file: path, entry });
+  assertPrimaryNamed(profile, path);
+
+  const databases = new Map<string, DatabaseTarget>();
+  if (profile.rails !== undefined) {
+    for (const target of await railsDatabases(profile.rails, path, options.env, expand)) databases.set(target.name, target);
   }
+  const secrets = options.secrets ?? envSecretReader(options.env);
+  await addExplicitEntries(databases, profile, path, options.env, secrets);
+  const queryRole = await resolveQueryRole(profile.queryRole, path, options.env, secrets);
 
   return buildResolvedProfile({
     queryRole,

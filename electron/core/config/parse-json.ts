@@ -19,77 +19,96 @@ class JsonScanError extends Error {
   }
 }
 
+/** A recursive-descent reader of the JSON grammar that only says where the text first breaks it. */
+class JsonScanner {
+  at = 0;
+
+  constructor(readonly text: string) {}
+
+  fail(problem: string): never {
+    throw new JsonScanError(this.at, problem);
+  }
+
+  space(): void {
+    while (this.at < this.text.length && ' \t\n\r'.includes(this.text[this.at]!)) this.at++;
+  }
+
+  expect(char: string, problem: string): void {
+    if (this.text[this.at] === char) this.at++;
+    else this.fail(problem);
+  }
+
+  string(): void {
+    const { text } = this;
+    this.expect('"', 'expected a double-quoted string');
+    for (;;) {
+      if (this.at >= text.length) this.fail('unterminated string');
+      const char = text[this.at]!;
+      if (char === '"') return void this.at++;
+      if (char < ' ') this.fail('control character inside a string (escape it)');
+      if (char === '\\') {
+        this.at++;
+        if (text[this.at] === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(this.at + 1, this.at + 5))) this.at += 5;
+        else if (text[this.at] !== undefined && '"\\/bfnrt'.includes(text[this.at]!)) this.at++;
+        else this.fail('invalid escape in a string');
+      } else this.at++;
+    }
+  }
+
+  value(depth: number): void {
+    const { text } = this;
+    if (depth > 512) this.fail('nested too deeply');
+    this.space();
+    const char = text[this.at];
+    if (char === undefined) this.fail('unexpected end of file; expected a value');
+    if (char === '"') return this.string();
+    if (char === '{' || char === '[') return this.container(char, depth);
+    const literal = /^(?:true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)/.exec(text.slice(this.at, this.at + 400));
+    if (literal === null || /[\w.]/.test(text[this.at + literal[0].length] ?? ''))
+      this.fail('unexpected character; expected a value (a string, number, object, array, true, false or null)');
+    this.at += literal[0].length;
+  }
+
+  container(open: '{' | '[', depth: number): void {
+    const { text } = this;
+    const close = open === '{' ? '}' : ']';
+    this.at++;
+    this.space();
+    if (text[this.at] === close) return void this.at++;
+    for (;;) {
+      if (open === '{') {
+        this.space();
+        this.string();
+        this.space();
+        this.expect(':', 'expected ":" after a property name');
+      }
+      this.value(depth + 1);
+      this.space();
+      if (text[this.at] === ',') {
+        this.at++;
+        if (open === '{') this.space();
+        continue;
+      }
+      if (text[this.at] === close) return void this.at++;
+      this.fail(this.at >= text.length ? 'unexpected end of file' : `expected "," or "${close}"`);
+    }
+  }
+}
+
 /**
  * Finds where JSON text first breaks the grammar, and says what was expected there, never what was
  * found: V8's own message quotes the text around the error, and in a profile that can be a password.
  */
 function findSyntaxProblem(text: string): SyntaxProblem | null {
-  let at = 0;
-  const fail = (problem: string): never => {
-    throw new JsonScanError(at, problem);
-  };
-  const space = () => {
-    while (at < text.length && ' \t\n\r'.includes(text[at]!)) at++;
-  };
-  const expect = (char: string, problem: string) => (text[at] === char ? at++ : fail(problem));
-  const string = () => {
-    expect('"', 'expected a double-quoted string');
-    for (;;) {
-      if (at >= text.length) fail('unterminated string');
-      const char = text[at]!;
-      if (char === '"') return void at++;
-      if (char < ' ') fail('control character inside a string (escape it)');
-      if (char === '\\') {
-        at++;
-        if (text[at] === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(at + 1, at + 5))) at += 5;
-        else if (text[at] !== undefined && '"\\/bfnrt'.includes(text[at]!)) at++;
-        else fail('invalid escape in a string');
-      } else at++;
-    }
-  };
-  const value = (depth: number): void => {
-    if (depth > 512) fail('nested too deeply');
-    space();
-    const char = text[at];
-    if (char === undefined) fail('unexpected end of file; expected a value');
-    if (char === '"') return string();
-    if (char === '{' || char === '[') return container(char, depth);
-    const literal = /^(?:true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)/.exec(text.slice(at, at + 400));
-    if (literal === null || /[\w.]/.test(text[at + literal[0].length] ?? ''))
-      fail('unexpected character; expected a value (a string, number, object, array, true, false or null)');
-    at += literal![0].length;
-  };
-  const container = (open: '{' | '[', depth: number) => {
-    const close = open === '{' ? '}' : ']';
-    at++;
-    space();
-    if (text[at] === close) return void at++;
-    for (;;) {
-      if (open === '{') {
-        space();
-        string();
-        space();
-        expect(':', 'expected ":" after a property name');
-      }
-      value(depth + 1);
-      space();
-      if (text[at] === ',') {
-        at++;
-        if (open === '{') space();
-        continue;
-      }
-      if (text[at] === close) return void at++;
-      fail(at >= text.length ? 'unexpected end of file' : `expected "," or "${close}"`);
-    }
-  };
+  const scanner = new JsonScanner(text);
   try {
-    value(0);
-    space();
-    if (at < text.length) fail('unexpected text after the end of the JSON value');
+    scanner.value(0);
+    scanner.space();
+    if (scanner.at < text.length) scanner.fail('unexpected text after the end of the JSON value');
     return null;
   } catch (error) {
     if (error instanceof JsonScanError) return { offset: error.offset, problem: error.problem };
-    return { offset: at, problem: 'not readable' };
+    return { offset: scanner.at, problem: 'not readable' };
   }
 }
 

@@ -179,54 +179,48 @@ interface Context {
   readonly env: Environment;
 }
 
-function targetOf(entry: Entry, name: string, context: Context): DatabaseTarget {
-  const { file, env } = context;
-  const where = (key: string) => ({ file, entry: `${entry.path}.${key}` });
-
-  const text = (key: string): string | undefined => {
-    const value = entry.config[key];
-    if (value === null || value === undefined || value === '') return undefined;
-    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
-    throw new ConsoleError('CONFIG_INVALID', `${file}: ${entry.path}.${key} should be a single value, not a list or mapping.`, {
-      target: file,
-      details: { entry: `${entry.path}.${key}` },
-    });
-  };
-
-  // A value that came out empty because ERB read unset variables is a missing variable, not an absent key.
-  const requireFilled = (key: string): void => {
-    if (!Object.hasOwn(entry.config, key) || text(key) !== undefined) return;
-    const blame = unsetVariablesAt(entry, key, context);
-    if (blame === undefined) return;
-    const names = blame.variables;
-    const cause = names.length === 1 ? `${names[0]} is not set` : `none of ${names.join(', ')} is set`;
-    throw new ConsoleError(
-      'CONFIG_MISSING_VARIABLE',
-      `${file}: ${entry.path}.${key} is empty because ${cause} (line ${blame.line}). Set ${names.length === 1 ? 'it' : 'one of them'} in the environment Shard Console starts in, or pass --profile FILE listing the databases.`,
-      { target: file, details: { entry: `${entry.path}.${key}`, variables: names, line: blame.line } },
-    );
-  };
-
-  // Rails lets <NAME>_DATABASE_URL (and DATABASE_URL for the primary) replace the file's url, but only
-  // for the environment the process runs in; the console sees what the app would.
-  const runningEnvironment = env.RAILS_ENV || env.RACK_ENV || 'development';
-  const environmentUrl =
-    context.environment === runningEnvironment
-      ? env[`${entry.configName.toUpperCase()}_DATABASE_URL`] || (entry.configName === 'primary' ? env.DATABASE_URL || undefined : undefined)
-      : undefined;
-
-  if (environmentUrl === undefined) requireFilled('url');
-  requireFilled('host');
-  requireFilled('database');
-  assertNoLiteralYmlPassword({
-    file,
-    entryPath: entry.path,
-    sourceLines: context.sourceLines,
-    lines: context.lines,
-    pairOf: (key) => findPair(context.doc, entry.node, key),
-    keys: environmentUrl === undefined ? ['password', 'url'] : ['password'],
+/** One key of an entry as text; undefined when absent or empty. A list or mapping there is refused. */
+function entryText(entry: Entry, key: string, file: string): string | undefined {
+  const value = entry.config[key];
+  if (value === null || value === undefined || value === '') return undefined;
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  throw new ConsoleError('CONFIG_INVALID', `${file}: ${entry.path}.${key} should be a single value, not a list or mapping.`, {
+    target: file,
+    details: { entry: `${entry.path}.${key}` },
   });
+}
 
+/** A value that came out empty because ERB read unset variables is a missing variable, not an absent key. */
+function requireFilled(entry: Entry, key: string, context: Context): void {
+  const { file } = context;
+  if (!Object.hasOwn(entry.config, key) || entryText(entry, key, file) !== undefined) return;
+  const blame = unsetVariablesAt(entry, key, context);
+  if (blame === undefined) return;
+  const names = blame.variables;
+  const cause = names.length === 1 ? `${names[0]} is not set` : `none of ${names.join(', ')} is set`;
+  throw new ConsoleError(
+    'CONFIG_MISSING_VARIABLE',
+    `${file}: ${entry.path}.${key} is empty because ${cause} (line ${blame.line}). Set ${names.length === 1 ? 'it' : 'one of them'} in the environment Shard Console starts in, or pass --profile FILE listing the databases.`,
+    { target: file, details: { entry: `${entry.path}.${key}`, variables: names, line: blame.line } },
+  );
+}
+
+/**
+ * Rails lets <NAME>_DATABASE_URL (and DATABASE_URL for the primary) replace the file's url, but only
+ * for the environment the process runs in; the console sees what the app would.
+ */
+function environmentUrlOf(entry: Entry, context: Context): string | undefined {
+  const { env } = context;
+  const runningEnvironment = env.RAILS_ENV || env.RACK_ENV || 'development';
+  return context.environment === runningEnvironment
+    ? env[`${entry.configName.toUpperCase()}_DATABASE_URL`] || (entry.configName === 'primary' ? env.DATABASE_URL || undefined : undefined)
+    : undefined;
+}
+
+/** The connection fields an entry names itself (`host:`, `port:`, `database:`, `username:`, `password:`, `sslmode:`). */
+function explicitParts(entry: Entry, file: string): ConnectionParts {
+  const text = (key: string) => entryText(entry, key, file);
+  const where = (key: string) => ({ file, entry: `${entry.path}.${key}` });
   const explicit: ConnectionParts = {};
   const host = text('host');
   if (host !== undefined) explicit.host = host;
@@ -240,10 +234,30 @@ function targetOf(entry: Entry, name: string, context: Context): DatabaseTarget 
   if (password !== undefined) explicit.password = password;
   const sslmode = text('sslmode');
   if (sslmode !== undefined) explicit.ssl = sslFromMode(sslmode, where('sslmode'));
+  return explicit;
+}
 
-  const url = environmentUrl ?? text('url');
+function targetOf(entry: Entry, name: string, context: Context): DatabaseTarget {
+  const { file, env } = context;
+  const environmentUrl = environmentUrlOf(entry, context);
+
+  if (environmentUrl === undefined) requireFilled(entry, 'url', context);
+  requireFilled(entry, 'host', context);
+  requireFilled(entry, 'database', context);
+  assertNoLiteralYmlPassword({
+    file,
+    entryPath: entry.path,
+    sourceLines: context.sourceLines,
+    lines: context.lines,
+    pairOf: (key) => findPair(context.doc, entry.node, key),
+    keys: environmentUrl === undefined ? ['password', 'url'] : ['password'],
+  });
+
+  const explicit = explicitParts(entry, file);
+  const url = environmentUrl ?? entryText(entry, 'url', file);
   // Rails' UrlConfig merges the URL over the other keys: a URL's host or database beats `database:`.
-  const fromUrl = url === undefined ? {} : parsePostgresUrl(url, where(environmentUrl === undefined ? 'url' : 'url (from the environment)'));
+  const fromUrl =
+    url === undefined ? {} : parsePostgresUrl(url, { file, entry: `${entry.path}.${environmentUrl === undefined ? 'url' : 'url (from the environment)'}` });
 
   return buildDatabaseTarget({ ...explicit, ...fromUrl }, { name, origin: `${basename(file)}: ${entry.path}`, file, entry: entry.path }, env);
 }

@@ -30,39 +30,115 @@ function countLines(text: string): number {
   return count;
 }
 
+/** A rendering in progress: the output so far, and the `<% if %>` branches open at this point of the source. */
+interface Rendering {
+  readonly output: string[];
+  readonly unsetByLine: Map<number, string[]>;
+  readonly branches: Branch[];
+  /** The line of the output the next text starts on. */
+  outputLine: number;
+}
+
+function isActive(rendering: Rendering): boolean {
+  return rendering.branches.at(-1)?.active ?? true;
+}
+
+/** Appends text to the output; inside a branch not taken, only its newlines. */
+function emit(rendering: Rendering, text: string): void {
+  const kept = isActive(rendering) ? text : '\n'.repeat(countLines(text));
+  rendering.output.push(kept);
+  rendering.outputLine += countLines(kept);
+}
+
+/** `<%= %>`: prints its value, noting the ENV names that were unset where it printed nothing. */
+function printExpression(rendering: Rendering, tag: string, code: string, place: ErbPlace, env: Environment): void {
+  const expression = parseErbExpression(code, place);
+  if (!isActive(rendering)) {
+    emit(rendering, '\n'.repeat(countLines(tag)));
+    return;
+  }
+  const unset: string[] = [];
+  const printed = erbToString(evaluateErb(expression, env, place, unset));
+  if (printed === '' && unset.length > 0) {
+    rendering.unsetByLine.set(rendering.outputLine, [...(rendering.unsetByLine.get(rendering.outputLine) ?? []), ...unset]);
+  }
+  // A value with a line break would silently reshape the YAML around it.
+  if (printed.includes('\n')) throw invalid(place, 'an ERB value contains a line break; database.yml values must fit on their line.');
+  emit(rendering, printed);
+}
+
+/** `<% if %>`, `elsif`, `else`, `unless`, `end`: opens, switches or closes a branch. */
+function applyStatement(rendering: Rendering, code: string, place: ErbPlace, env: Environment): void {
+  const { branches } = rendering;
+  const statement = parseErbStatement(code, place);
+  const top = branches.at(-1);
+  switch (statement.kind) {
+    case 'if':
+    case 'unless': {
+      const parentActive = isActive(rendering);
+      const holds = parentActive && isTruthy(evaluateErb(statement.condition, env, place, [])) === (statement.kind === 'if');
+      branches.push({ keyword: statement.kind, line: place.line, parentActive, active: holds, taken: holds, sawElse: false });
+      break;
+    }
+    case 'elsif': {
+      if (top === undefined || top.keyword !== 'if' || top.sawElse) throw invalid(place, '"elsif" without a matching "if".');
+      const holds = top.parentActive && !top.taken && isTruthy(evaluateErb(statement.condition, env, place, []));
+      top.active = holds;
+      top.taken ||= holds;
+      break;
+    }
+    case 'else':
+      if (top === undefined || top.sawElse) throw invalid(place, '"else" without a matching "if".');
+      top.active = top.parentActive && !top.taken;
+      top.taken = true;
+      top.sawElse = true;
+      break;
+    case 'end':
+      if (top === undefined) throw invalid(place, '"end" without a matching "if".');
+      branches.pop();
+      break;
+  }
+}
+
+/** One tag's code (what is between `<%` and `%>`): a comment, a value to print, or control flow. */
+function renderTag(rendering: Rendering, tag: string, place: ErbPlace, env: Environment): void {
+  // `<%-` and `-%>` only trim whitespace in Ruby; keeping it is harmless in YAML and keeps lines aligned.
+  const marker = tag[0];
+  const code = (marker === '=' || marker === '#' || marker === '-' ? tag.slice(1) : tag).replace(/-$/, '');
+  if (marker === '#') {
+    emit(rendering, '\n'.repeat(countLines(tag)));
+    return;
+  }
+  if (marker === '=') {
+    printExpression(rendering, tag, code, place, env);
+    return;
+  }
+  applyStatement(rendering, code, place, env);
+  emit(rendering, '\n'.repeat(countLines(tag)));
+}
+
 /**
  * Renders a database.yml the way Rails does (ERB without trim mode), with a hand-written evaluator.
  * Text in branches not taken is replaced by its newlines, so the output keeps the source's line numbers
  * and YAML errors point at the line the person sees in the file.
  */
 export function renderErb(source: string, options: { file: string; env: Environment }): RenderedErb {
-  const output: string[] = [];
-  const unsetByLine = new Map<number, string[]>();
-  const branches: Branch[] = [];
+  const rendering: Rendering = { output: [], unsetByLine: new Map(), branches: [], outputLine: 1 };
   let sourceLine = 1;
-  let outputLine = 1;
   let at = 0;
-
-  const active = (): boolean => branches.at(-1)?.active ?? true;
-  const emit = (text: string): void => {
-    const kept = active() ? text : '\n'.repeat(countLines(text));
-    output.push(kept);
-    outputLine += countLines(kept);
-  };
-
   while (at < source.length) {
     const open = source.indexOf('<%', at);
     if (open === -1) {
-      emit(source.slice(at));
+      emit(rendering, source.slice(at));
       break;
     }
     if (source.startsWith('<%%', open)) {
-      emit(`${source.slice(at, open)}<%`);
+      emit(rendering, `${source.slice(at, open)}<%`);
       sourceLine += countLines(source.slice(at, open));
       at = open + 3;
       continue;
     }
-    emit(source.slice(at, open));
+    emit(rendering, source.slice(at, open));
     sourceLine += countLines(source.slice(at, open));
     const close = source.indexOf('%>', open + 2);
     const place: ErbPlace = { file: options.file, line: sourceLine };
@@ -70,65 +146,12 @@ export function renderErb(source: string, options: { file: string; env: Environm
     const tag = source.slice(open + 2, close);
     at = close + 2;
     sourceLine += countLines(tag);
-    // `<%-` and `-%>` only trim whitespace in Ruby; keeping it is harmless in YAML and keeps lines aligned.
-    const marker = tag[0];
-    const code = (marker === '=' || marker === '#' || marker === '-' ? tag.slice(1) : tag).replace(/-$/, '');
-
-    if (marker === '#') {
-      emit('\n'.repeat(countLines(tag)));
-      continue;
-    }
-    if (marker === '=') {
-      const expression = parseErbExpression(code, place);
-      if (!active()) {
-        emit('\n'.repeat(countLines(tag)));
-        continue;
-      }
-      const unset: string[] = [];
-      const printed = erbToString(evaluateErb(expression, options.env, place, unset));
-      if (printed === '' && unset.length > 0) {
-        unsetByLine.set(outputLine, [...(unsetByLine.get(outputLine) ?? []), ...unset]);
-      }
-      // A value with a line break would silently reshape the YAML around it.
-      if (printed.includes('\n')) throw invalid(place, 'an ERB value contains a line break; database.yml values must fit on their line.');
-      emit(printed);
-      continue;
-    }
-
-    const statement = parseErbStatement(code, place);
-    const top = branches.at(-1);
-    switch (statement.kind) {
-      case 'if':
-      case 'unless': {
-        const parentActive = active();
-        const holds = parentActive && isTruthy(evaluateErb(statement.condition, options.env, place, [])) === (statement.kind === 'if');
-        branches.push({ keyword: statement.kind, line: place.line, parentActive, active: holds, taken: holds, sawElse: false });
-        break;
-      }
-      case 'elsif': {
-        if (top === undefined || top.keyword !== 'if' || top.sawElse) throw invalid(place, '"elsif" without a matching "if".');
-        const holds = top.parentActive && !top.taken && isTruthy(evaluateErb(statement.condition, options.env, place, []));
-        top.active = holds;
-        top.taken ||= holds;
-        break;
-      }
-      case 'else':
-        if (top === undefined || top.sawElse) throw invalid(place, '"else" without a matching "if".');
-        top.active = top.parentActive && !top.taken;
-        top.taken = true;
-        top.sawElse = true;
-        break;
-      case 'end':
-        if (top === undefined) throw invalid(place, '"end" without a matching "if".');
-        branches.pop();
-        break;
-    }
-    emit('\n'.repeat(countLines(tag)));
+    renderTag(rendering, tag, place, options.env);
   }
 
-  const unclosed = branches.at(-1);
+  const unclosed = rendering.branches.at(-1);
   if (unclosed !== undefined) {
     throw invalid({ file: options.file, line: unclosed.line }, `"${unclosed.keyword}" has no matching "end".`);
   }
-  return Object.freeze({ text: output.join(''), unsetByLine });
+  return Object.freeze({ text: rendering.output.join(''), unsetByLine: rendering.unsetByLine });
 }
