@@ -175,48 +175,58 @@ export class ClusterPools {
       target,
       pool,
       db,
-      async longSession(options: { signal?: AbortSignal | undefined } = {}) {
-        const signal = options.signal ?? currentSignal();
-        signal?.throwIfAborted();
-        let client: pg.PoolClient;
-        try {
-          client = await pool.connect();
-        } catch (error) {
-          throw databaseError(target, error);
-        }
-        // Cancel reaches the server: the statement this session runs when the call is aborted stops there too.
-        const stopWatching = cancelOnAbort(client, target, signal);
-        // A checked-out client's connection error (server restart, admin kill) must not crash the
-        // process: the running query rejects with it, which is where it gets reported.
-        const onError = () => {};
-        client.on('error', onError);
-        // The copy's snapshot holder sits idle in its transaction while tables stream: no idle timeout either.
-        await client.query('SET statement_timeout = 0; SET idle_in_transaction_session_timeout = 0');
-        const release = client.release.bind(client);
-        client.release = (err?: Error | boolean) => {
-          client.off('error', onError);
-          stopWatching();
-          if (err) return release(err);
-          // Back to the pool clean whatever the borrower left: a transaction still open (a ROLLBACK
-          // outside one is only a warning) would hold its locks and snapshot for whoever borrows it next.
-          client.query('ROLLBACK; RESET statement_timeout; RESET idle_in_transaction_session_timeout; RESET application_name').then(
-            () => release(),
-            (e: Error) => release(e),
-          );
-        };
-        return client;
-      },
+      longSession: (options: { signal?: AbortSignal | undefined } = {}) => openLongSession(pool, target, options.signal ?? currentSignal()),
       // biome-ignore lint/suspicious/noExplicitAny: the row type defaults to any as in pg's own query(); callers name theirs
-      async query<R extends pg.QueryResultRow = any>(text: string, values?: unknown[]) {
-        try {
-          return await queryCancellable<R>(pool, target, text, values);
-        } catch (error) {
-          // Out of time behind a lock more often than on a big table: name who holds one exclusively.
-          // The lookup goes to the pool directly: were it to time out too, it must not look itself up again.
-          if (isStatementTimeout(error)) throw databaseError(target, error, { lockHolders: await lockHolders(pool, { exclusive: true }).catch(() => '') });
-          throw databaseError(target, error);
-        }
-      },
+      query: <R extends pg.QueryResultRow = any>(text: string, values?: unknown[]) => queryNamingErrors<R>(pool, target, text, values),
     });
+  }
+}
+
+/** `DatabaseHandle.longSession`: a session of `pool` without the statement timeout, cancelled on the server when `signal` aborts. */
+async function openLongSession(pool: pg.Pool, target: DatabaseTarget, signal: AbortSignal | undefined): Promise<pg.PoolClient> {
+  signal?.throwIfAborted();
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    throw databaseError(target, error);
+  }
+  // Cancel reaches the server: the statement this session runs when the call is aborted stops there too.
+  const stopWatching = cancelOnAbort(client, target, signal);
+  // A checked-out client's connection error (server restart, admin kill) must not crash the
+  // process: the running query rejects with it, which is where it gets reported.
+  const onError = () => {};
+  client.on('error', onError);
+  // The copy's snapshot holder sits idle in its transaction while tables stream: no idle timeout either.
+  await client.query('SET statement_timeout = 0; SET idle_in_transaction_session_timeout = 0');
+  const release = client.release.bind(client);
+  client.release = (err?: Error | boolean) => {
+    client.off('error', onError);
+    stopWatching();
+    if (err) return release(err);
+    // Back to the pool clean whatever the borrower left: a transaction still open (a ROLLBACK
+    // outside one is only a warning) would hold its locks and snapshot for whoever borrows it next.
+    client.query('ROLLBACK; RESET statement_timeout; RESET idle_in_transaction_session_timeout; RESET application_name').then(
+      () => release(),
+      (e: Error) => release(e),
+    );
+  };
+  return client;
+}
+
+/** `DatabaseHandle.query`: one cancellable statement, its driver error turned into a ConsoleError naming the database. */
+async function queryNamingErrors<R extends pg.QueryResultRow>(
+  pool: pg.Pool,
+  target: DatabaseTarget,
+  text: string,
+  values?: unknown[],
+): Promise<pg.QueryResult<R>> {
+  try {
+    return await queryCancellable<R>(pool, target, text, values);
+  } catch (error) {
+    // Out of time behind a lock more often than on a big table: name who holds one exclusively.
+    // The lookup goes to the pool directly: were it to time out too, it must not look itself up again.
+    if (isStatementTimeout(error)) throw databaseError(target, error, { lockHolders: await lockHolders(pool, { exclusive: true }).catch(() => '') });
+    throw databaseError(target, error);
   }
 }
