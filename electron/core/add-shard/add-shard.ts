@@ -3,12 +3,13 @@ import { ConsoleError } from '../../../shared/errors.ts';
 import { PRIMARY_SHARD_NAME } from '../config/build-database-target.ts';
 import { buildResolvedProfile } from '../config/build-resolved-profile.ts';
 import type { Environment } from '../config/expand-variables.ts';
+import type { DatabaseTarget, ResolvedProfile } from '../config/profile-schema.ts';
 import type { ConsoleContext } from '../console-context.ts';
 import { audited } from '../console-schema/audit-log.ts';
-import { listMigrations, migrationsFor } from '../migrations/migration-files.ts';
+import { listMigrations, migrationsFor, type MigrationFile } from '../migrations/migration-files.ts';
 import { migrateDatabase } from '../migrations/migrate-database.ts';
 import { migrationsDirFor } from '../migrations/migrations-dir.ts';
-import { ClusterPools } from '../pools/cluster-pools.ts';
+import { ClusterPools, type DatabaseHandle } from '../pools/cluster-pools.ts';
 import { assertNewDatabase } from './database-identity.ts';
 import { ensureShardDatabase } from './ensure-shard-database.ts';
 import { readProfileForUpdate, registerShard } from './register-shard.ts';
@@ -16,6 +17,73 @@ import { assignSequenceRanges } from './sequence-ranges.ts';
 import { databaseKey, shardTargetFromUrl } from './shard-url.ts';
 import { assertWritable } from '../read-only-guard.ts';
 import { movesRunningHere } from '../moves/move-service.ts';
+
+/** Adding a shard reopens every pool of this console: a move running on the old pools would fail. */
+function refuseWhileMoving(ctx: ConsoleContext): void {
+  const busy = movesRunningHere(ctx);
+  if (busy.length) {
+    throw new ConsoleError(
+      'JOB_BUSY',
+      `Move job ${busy[0]} is running in this console, and adding a shard reopens every connection pool under it. Add the shard when the move has finished (Moves page, or shard-console moves).`,
+      { target: busy[0] },
+    );
+  }
+}
+
+function assertNameFree(ctx: ConsoleContext, name: string): void {
+  if (name === PRIMARY_SHARD_NAME || ctx.pools.has(name)) {
+    throw new ConsoleError('SHARD_EXISTS', `The profile already has a database named ${name}. Pick another name for the new shard.`, { target: name });
+  }
+}
+
+/** The first test of "a database of its own": host, port and database as the profile spells them. */
+function assertNotListed(profile: ResolvedProfile, name: string, target: DatabaseTarget): void {
+  const taken = profile.databases.find((d) => databaseKey(d) === databaseKey(target));
+  if (taken) {
+    throw new ConsoleError(
+      'SHARD_EXISTS',
+      `${databaseKey(target)} is already in the profile as ${taken.name}. A shard needs a database of its own. Give the URL of another database.`,
+      { target: name },
+    );
+  }
+}
+
+/** The tenant migrations on the new shard, on one connection; a failed one stops the adding. */
+async function migrateNewShard(shard: DatabaseHandle, name: string, files: readonly MigrationFile[]): Promise<string[]> {
+  const client = await shard.pool.connect();
+  try {
+    const outcome = await migrateDatabase(client, files, { database: name, lock: 'fail' });
+    if (outcome.failed) {
+      throw new ConsoleError(
+        'MIGRATION_FAILED',
+        `Tenant migration ${outcome.failed.version} failed on the new shard ${name}: ${outcome.failed.error}. The shard was not added to the profile; fix the migration and run shard add again (it resumes).`,
+        { target: name },
+      );
+    }
+    return outcome.applied;
+  } finally {
+    client.release();
+  }
+}
+
+/** Migrates the new shard and moves its sequences to a block of their own, on pools of the profile that includes it. */
+async function prepareShard(
+  next: ResolvedProfile,
+  existing: readonly DatabaseTarget[],
+  name: string,
+  files: readonly MigrationFile[],
+): Promise<Pick<AddShardResult, 'applied' | 'sequences'>> {
+  const pools = new ClusterPools(next, { applicationName: 'shard-console' });
+  try {
+    const shard = pools.get(name);
+    const applied = await migrateNewShard(shard, name, files);
+    const others = existing.map((d) => pools.get(d.name));
+    const sequences = await assignSequenceRanges(shard, others, existing.length);
+    return { applied, sequences };
+  } finally {
+    await pools.close();
+  }
+}
 
 /**
  * `shard add NAME --url URL`: create the database (when the server lets us), apply the tenant
@@ -25,30 +93,13 @@ import { movesRunningHere } from '../moves/move-service.ts';
  */
 export async function addShard(ctx: ConsoleContext, params: { name: string; url: string }, options: { env?: Environment } = {}): Promise<AddShardResult> {
   assertWritable(ctx, 'Adding a shard');
-  // Adding a shard reopens every pool of this console: a move running on the old pools would fail.
-  const busy = movesRunningHere(ctx);
-  if (busy.length) {
-    throw new ConsoleError(
-      'JOB_BUSY',
-      `Move job ${busy[0]} is running in this console, and adding a shard reopens every connection pool under it. Add the shard when the move has finished (Moves page, or shard-console moves).`,
-      { target: busy[0] },
-    );
-  }
+  refuseWhileMoving(ctx);
   const env = options.env ?? process.env;
   const { name, url } = params;
   const profile = ctx.profile;
-  if (name === PRIMARY_SHARD_NAME || ctx.pools.has(name)) {
-    throw new ConsoleError('SHARD_EXISTS', `The profile already has a database named ${name}. Pick another name for the new shard.`, { target: name });
-  }
+  assertNameFree(ctx, name);
   const target = await shardTargetFromUrl(name, url, profile.source, env);
-  const taken = profile.databases.find((d) => databaseKey(d) === databaseKey(target));
-  if (taken) {
-    throw new ConsoleError(
-      'SHARD_EXISTS',
-      `${databaseKey(target)} is already in the profile as ${taken.name}. A shard needs a database of its own. Give the URL of another database.`,
-      { target: name },
-    );
-  }
+  assertNotListed(profile, name, target);
   // Spellings aside (127.1, 0.0.0.0, a DNS alias, a pooler): ask the servers, before anything is created.
   await assertNewDatabase(target, ctx.pools);
   await readProfileForUpdate(profile.source);
@@ -61,30 +112,7 @@ export async function addShard(ctx: ConsoleContext, params: { name: string; url:
     async () => {
       const created = await ensureShardDatabase(target);
       const next = buildResolvedProfile({ ...profile, databases: [...profile.databases, target] });
-      const pools = new ClusterPools(next, { applicationName: 'shard-console' });
-      let applied: string[];
-      let sequences: AddShardResult['sequences'];
-      try {
-        const shard = pools.get(name);
-        const client = await shard.pool.connect();
-        try {
-          const outcome = await migrateDatabase(client, files, { database: name, lock: 'fail' });
-          if (outcome.failed) {
-            throw new ConsoleError(
-              'MIGRATION_FAILED',
-              `Tenant migration ${outcome.failed.version} failed on the new shard ${name}: ${outcome.failed.error}. The shard was not added to the profile; fix the migration and run shard add again (it resumes).`,
-              { target: name },
-            );
-          }
-          applied = outcome.applied;
-        } finally {
-          client.release();
-        }
-        const others = profile.databases.map((d) => pools.get(d.name));
-        sequences = await assignSequenceRanges(shard, others, profile.databases.length);
-      } finally {
-        await pools.close();
-      }
+      const { applied, sequences } = await prepareShard(next, profile.databases, name, files);
       await registerShard(profile.source, name, url);
       await ctx.reopen(next);
       return { name, host: target.host, port: target.port, database: target.database, created, applied, sequences, profile: profile.source };
