@@ -132,17 +132,54 @@ async function startServer(
   options: StartEmbeddedClusterOptions,
 ): Promise<RunningServer> {
   const dataDir = path.join(dir, name);
-  if (options.fresh) await rm(dataDir, { recursive: true, force: true });
+  const needsInit = await prepareDataDir(dataDir, options.fresh ?? false);
+  const { instance, port } = await startOnFreePort(Server, { name, dataDir, needsInit, osUser }, options);
+  const info: EmbeddedServer = { name, host: '127.0.0.1', port, database: databaseNameFor(name), user: SUPERUSER };
+  try {
+    await ensureDatabase(info, options.auth);
+  } catch (cause) {
+    await stopServer(instance);
+    throw new ConsoleError('DATABASE_ERROR', `Could not create database ${info.database} on server "${name}": ${String(cause)}`, { target: name, cause });
+  }
+  return { info, instance };
+}
+
+/** Empties a server's data folder when asked to start fresh, or when initdb must run; returns whether it must. */
+async function prepareDataDir(dataDir: string, fresh: boolean): Promise<boolean> {
+  if (fresh) await rm(dataDir, { recursive: true, force: true });
   // No PG_VERSION means initdb never finished (or never ran); initdb refuses a non-empty folder.
   const needsInit = !existsSync(path.join(dataDir, 'PG_VERSION'));
   if (needsInit) await rm(dataDir, { recursive: true, force: true });
+  return needsInit;
+}
 
+/** A server's output: passed on with its name, the last 40 lines kept for the error when it does not start. */
+function serverLog(name: string, onLog: ((message: string) => void) | undefined): { recent: string[]; log: (message: string) => void } {
   const recent: string[] = [];
   const log = (message: string): void => {
     recent.push(message);
     if (recent.length > 40) recent.shift();
-    options.onLog?.(`[${name}] ${message.trimEnd()}`);
+    onLog?.(`[${name}] ${message.trimEnd()}`);
   };
+  return { recent, log };
+}
+
+/** One server of the cluster, before it runs. */
+interface ServerToStart {
+  readonly name: string;
+  readonly dataDir: string;
+  readonly needsInit: boolean;
+  readonly osUser: OsUserIds | undefined;
+}
+
+/** Initialises (when needed) and starts the server on a free port, retrying what a retry fixes. */
+async function startOnFreePort(
+  Server: EmbeddedPostgresClass,
+  server: ServerToStart,
+  options: StartEmbeddedClusterOptions,
+): Promise<{ instance: EmbeddedPostgres; port: number }> {
+  const { name, dataDir, needsInit, osUser } = server;
+  const { recent, log } = serverLog(name, options.onLog);
   const password = options.auth.kind === 'password' ? options.auth.password : randomBytes(18).toString('base64url');
 
   for (let attempt = 1; ; attempt += 1) {
@@ -178,14 +215,7 @@ async function startServer(
         cause,
       });
     }
-    const info: EmbeddedServer = { name, host: '127.0.0.1', port, database: databaseNameFor(name), user: SUPERUSER };
-    try {
-      await ensureDatabase(info, options.auth);
-    } catch (cause) {
-      await stopServer(instance);
-      throw new ConsoleError('DATABASE_ERROR', `Could not create database ${info.database} on server "${name}": ${String(cause)}`, { target: name, cause });
-    }
-    return { info, instance };
+    return { instance, port };
   }
 }
 

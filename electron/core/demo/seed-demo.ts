@@ -2,7 +2,7 @@ import pg from 'pg';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { SEQUENCE_BLOCK } from '../add-shard/sequence-ranges.ts';
 import { DEFAULT_SHARD, planDemoWebsites } from './plan-demo-websites.ts';
-import type { PlannedWebsite } from './plan-demo-websites.ts';
+import type { DemoWebsitePlan, PlannedWebsite } from './plan-demo-websites.ts';
 import { seedFunctionsSql } from './seed-functions-sql.ts';
 import { globalSeedStatements } from './seed-global-sql.ts';
 import { tenantSeedStatements } from './seed-tenant-sql.ts';
@@ -44,7 +44,8 @@ export interface SeedDemoResult {
   durationMs: number;
 }
 
-export async function seedDemo(targets: SeedTargets, options: SeedDemoOptions = {}): Promise<SeedDemoResult> {
+/** The options, checked: websites, scale and seed with their defaults, and the shards' names. */
+function checkSeedOptions(targets: SeedTargets, options: SeedDemoOptions): { websites: number; scale: number; seed: number; shardNames: string[] } {
   const websites = options.websites ?? 300;
   const scale = options.scale ?? 1;
   const seed = options.seed ?? 42;
@@ -55,49 +56,76 @@ export async function seedDemo(targets: SeedTargets, options: SeedDemoOptions = 
   if (shardNames.includes(DEFAULT_SHARD)) {
     throw new ConsoleError('INVALID_PARAMS', `"${DEFAULT_SHARD}" is the primary; list only the other shards.`, { target: DEFAULT_SHARD });
   }
+  return { websites, scale, seed, shardNames };
+}
 
+async function assertPrimaryEmpty(primary: SeedConnection): Promise<void> {
+  await withSession(primary, async (client) => {
+    const existing = await client.query('SELECT count(*)::int AS n FROM pwb_websites');
+    if (existing.rows[0]?.n) {
+      throw new ConsoleError('INVALID_PARAMS', 'pwb_websites already has rows: seed only a freshly migrated cluster.', { target: DEFAULT_SHARD });
+    }
+  });
+}
+
+/** One seeding: where each database's websites are, and what every database's work needs. */
+interface SeedRun {
+  readonly targets: SeedTargets;
+  readonly shardNames: readonly string[];
+  readonly plan: DemoWebsitePlan;
+  readonly byShard: ReadonlyMap<string, PlannedWebsite[]>;
+  readonly seed: number;
+  readonly scale: number;
+  readonly schemaLoad: ReadonlySet<string>;
+  readonly log: (message: string) => void;
+}
+
+/** The tenant rows of one database, to run when its turn comes. */
+function tenantWork(run: SeedRun, shard: string, connection: SeedConnection): () => Promise<void> {
+  const { seed, scale, shardNames, log } = run;
+  return () =>
+    withSession(connection, (client) =>
+      seedTenantDatabase(
+        client,
+        run.byShard.get(shard) ?? [],
+        { seed, scale, orphanMessages: shard === DEFAULT_SHARD, slot: shard === DEFAULT_SHARD ? 0 : shardNames.indexOf(shard) + 1 },
+        (message) => log(`${shard}: ${message}`),
+      ),
+    );
+}
+
+/**
+ * Every database's rows, in the order foreign keys need. The primary's tenant rows reference its
+ * control plane (PWB's foreign keys into pwb_websites and pwb_users), so they follow the global rows;
+ * so do a schema:load shard's, whose global tables get copies of the rows they reference. Tenant-only
+ * shards start at once.
+ */
+async function seedDatabases(run: SeedRun): Promise<void> {
+  const { targets } = run;
+  const globalRun = withSession(targets.primary, (client) => seedGlobalTables(client, run.plan.websites, run.seed, run.log));
+  const shardRun = (shard: string): Promise<void> => {
+    const connection = targets.shards[shard] as SeedConnection;
+    if (!run.schemaLoad.has(shard)) return tenantWork(run, shard, connection)();
+    return globalRun.then(() => copyControlPlaneRows(targets.primary, connection, shard)).then(tenantWork(run, shard, connection));
+  };
+  // A single client cannot run two transactions at once, so with one the primary goes before the shards.
+  const shardsRun = () => Promise.all(run.shardNames.map(shardRun));
+  const concurrent = targets.primary instanceof pg.Pool;
+  const shardsDone = concurrent ? shardsRun() : null;
+  await globalRun.then(tenantWork(run, DEFAULT_SHARD, targets.primary));
+  await (shardsDone ?? shardsRun());
+}
+
+export async function seedDemo(targets: SeedTargets, options: SeedDemoOptions = {}): Promise<SeedDemoResult> {
+  const { websites, scale, seed, shardNames } = checkSeedOptions(targets, options);
   const started = Date.now();
   const log = options.log ?? (() => undefined);
   const plan = planDemoWebsites({ websites, seed, shardNames });
   const byShard = new Map<string, PlannedWebsite[]>([DEFAULT_SHARD, ...shardNames].map((name) => [name, []]));
   for (const website of plan.websites) byShard.get(website.database)?.push(website);
 
-  await withSession(targets.primary, async (client) => {
-    const existing = await client.query('SELECT count(*)::int AS n FROM pwb_websites');
-    if (existing.rows[0]?.n) {
-      throw new ConsoleError('INVALID_PARAMS', 'pwb_websites already has rows: seed only a freshly migrated cluster.', { target: DEFAULT_SHARD });
-    }
-  });
-
-  const tenantWork =
-    (shard: string, connection: SeedConnection): (() => Promise<void>) =>
-    () =>
-      withSession(connection, (client) =>
-        seedTenantDatabase(
-          client,
-          byShard.get(shard) ?? [],
-          { seed, scale, orphanMessages: shard === DEFAULT_SHARD, slot: shard === DEFAULT_SHARD ? 0 : shardNames.indexOf(shard) + 1 },
-          (message) => log(`${shard}: ${message}`),
-        ),
-      );
-  const globalWork = (): Promise<void> => withSession(targets.primary, (client) => seedGlobalTables(client, plan.websites, seed, log));
-
-  // The primary's tenant rows reference its control plane (PWB's foreign keys into pwb_websites and
-  // pwb_users), so they follow the global rows; so do a schema:load shard's, whose global tables get
-  // copies of the rows they reference. Tenant-only shards start at once.
-  const schemaLoad = new Set(options.schemaLoadShards ?? []);
-  const globalRun = globalWork();
-  const shardRun = (shard: string): Promise<void> => {
-    const connection = targets.shards[shard] as SeedConnection;
-    if (!schemaLoad.has(shard)) return tenantWork(shard, connection)();
-    return globalRun.then(() => copyControlPlaneRows(targets.primary, connection, shard)).then(tenantWork(shard, connection));
-  };
-  // A single client cannot run two transactions at once, so with one the primary goes before the shards.
-  const shardsRun = () => Promise.all(shardNames.map(shardRun));
-  const concurrent = targets.primary instanceof pg.Pool;
-  const shardsDone = concurrent ? shardsRun() : null;
-  await globalRun.then(tenantWork(DEFAULT_SHARD, targets.primary));
-  await (shardsDone ?? shardsRun());
+  await assertPrimaryEmpty(targets.primary);
+  await seedDatabases({ targets, shardNames, plan, byShard, seed, scale, schemaLoad: new Set(options.schemaLoadShards ?? []), log });
 
   const durationMs = Date.now() - started;
   log(`seeded ${websites} websites in ${durationMs} ms`);
