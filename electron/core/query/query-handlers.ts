@@ -10,6 +10,7 @@ import { exportQueryToFile } from './export-query.ts';
 import { queryAuditEntry } from './query-audit.ts';
 import { QueryLibrary } from './query-library.ts';
 import { QueryService } from './query-service.ts';
+import type { QueryRunResult } from './query-session.ts';
 import type { QueryDatabaseOutcome, QueryEvent, QueryTarget } from './query-types.ts';
 
 const services = new WeakMap<ConsoleContext, QueryService>();
@@ -47,6 +48,43 @@ function describeTarget(target: QueryTarget): string {
 
 const withoutUndefined = <T extends Record<string, unknown>>(value: T) => Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 
+/** A run's page with arrays of its own, as the contract's result holds them. */
+function runPage(result: QueryRunResult) {
+  return {
+    ...result,
+    columns: [...result.columns],
+    rows: result.rows.map((r) => ({ database: r.database, values: [...r.values] })),
+    databases: [...result.databases],
+    open: [...result.open],
+  };
+}
+
+/** History and saved queries, per profile, in the user's data folder. */
+function queryLibraryHandlers(
+  ctx: ConsoleContext,
+  library: QueryLibrary,
+): HandlersFor<'query.history' | 'query.save' | 'query.deleteSaved' | 'query.clearHistory'> {
+  return {
+    'query.history': async () => ({
+      history: await library.history(ctx.profile.name),
+      saved: await library.saved(ctx.profile.name),
+      file: library.fileFor(ctx.profile.name),
+    }),
+    'query.save': async (p) => {
+      await library.save(ctx.profile.name, withoutUndefined({ name: p.name, sql: p.sql, target: p.target }));
+      return { saved: await library.saved(ctx.profile.name) };
+    },
+    'query.deleteSaved': async (p) => {
+      await library.delete(ctx.profile.name, p.name);
+      return { saved: await library.saved(ctx.profile.name) };
+    },
+    'query.clearHistory': async () => {
+      await library.clearHistory(ctx.profile.name);
+      return { history: [] };
+    },
+  };
+}
+
 export function queryHandlers(ctx: ConsoleContext): HandlersFor<keyof typeof queryMethods> {
   const library = new QueryLibrary(path.join(userDataDir(), 'queries'));
   return {
@@ -58,25 +96,13 @@ export function queryHandlers(ctx: ConsoleContext): HandlersFor<keyof typeof que
           .run(call as CallContext<QueryEvent>, request),
       );
       await library.record(ctx.profile.name, { sql: p.sql, target: p.target }).catch(() => {});
-      return {
-        ...result,
-        columns: [...result.columns],
-        rows: result.rows.map((r) => ({ database: r.database, values: [...r.values] })),
-        databases: [...result.databases],
-        open: [...result.open],
-      };
+      return runPage(result);
     },
     'query.fetchMore': async (p, call) => {
       const result = await serviceOf(ctx)
         .session(p.session)
         .fetchMore(call as CallContext<QueryEvent>, p.runId, withoutUndefined({ databases: p.databases, limit: p.limit }));
-      return {
-        ...result,
-        columns: [...result.columns],
-        rows: result.rows.map((r) => ({ database: r.database, values: [...r.values] })),
-        databases: [...result.databases],
-        open: [...result.open],
-      };
+      return runPage(result);
     },
     'query.close': async (p) => {
       await serviceOf(ctx).closeSession(p.session);
@@ -95,22 +121,6 @@ export function queryHandlers(ctx: ConsoleContext): HandlersFor<keyof typeof que
       const result = await auditedQuery(ctx, 'query.export', request, () => exportQueryToFile(serviceOf(ctx).engine, call as never, request));
       return { ...result, columns: [...result.columns], databases: [...result.databases] };
     },
-    'query.history': async () => ({
-      history: await library.history(ctx.profile.name),
-      saved: await library.saved(ctx.profile.name),
-      file: library.fileFor(ctx.profile.name),
-    }),
-    'query.save': async (p) => {
-      await library.save(ctx.profile.name, withoutUndefined({ name: p.name, sql: p.sql, target: p.target }));
-      return { saved: await library.saved(ctx.profile.name) };
-    },
-    'query.deleteSaved': async (p) => {
-      await library.delete(ctx.profile.name, p.name);
-      return { saved: await library.saved(ctx.profile.name) };
-    },
-    'query.clearHistory': async () => {
-      await library.clearHistory(ctx.profile.name);
-      return { history: [] };
-    },
+    ...queryLibraryHandlers(ctx, library),
   };
 }
