@@ -40,54 +40,16 @@ export function Overview() {
   );
 }
 
-function OverviewBody({ overview }: { overview: NonNullable<ReturnType<typeof useClusterOverview>['data']> }) {
-  const rows = formatDatabaseRows(overview.databases);
+type ClusterOverview = NonNullable<ReturnType<typeof useClusterOverview>['data']>;
+
+function OverviewBody({ overview }: { overview: ClusterOverview }) {
   const unknown = unknownShardMessage(overview);
   return (
     <>
-      {unknown !== null && (
-        <ProblemPanel title="Websites routed to missing shards">
-          <p className="error-panel__message" data-testid="unknown-shards">
-            {unknown}
-          </p>
-          <p>
-            {overview.unknownShardNames.map((name) => (
-              <a key={name} className="button button--danger" href={routeHref({ name: 'tenants', shard: name })}>
-                Show websites on {name}
-              </a>
-            ))}
-          </p>
-        </ProblemPanel>
-      )}
+      {unknown !== null && <UnknownShardsPanel message={unknown} names={overview.unknownShardNames} />}
       <section className="card">
         <h2 className="card__title">Databases</h2>
-        <div className="table-scroll" tabIndex={0} role="region" aria-label="Databases">
-          <table className="table" data-testid="databases">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Role</th>
-                <th scope="col">Address</th>
-                <th scope="col">Status</th>
-                <th scope="col" className="num">
-                  Latency
-                </th>
-                <th scope="col">Server version</th>
-                <th scope="col" className="num">
-                  Size
-                </th>
-                <th scope="col" className="num">
-                  Websites
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((row) => (
-                <FragmentRow key={row.name} row={row} />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DatabasesTable rows={formatDatabaseRows(overview.databases)} />
       </section>
       <div className="chart-grid">
         <section className="card">
@@ -106,6 +68,55 @@ function OverviewBody({ overview }: { overview: NonNullable<ReturnType<typeof us
         </section>
       </div>
     </>
+  );
+}
+
+function UnknownShardsPanel({ message, names }: { message: string; names: ClusterOverview['unknownShardNames'] }) {
+  return (
+    <ProblemPanel title="Websites routed to missing shards">
+      <p className="error-panel__message" data-testid="unknown-shards">
+        {message}
+      </p>
+      <p>
+        {names.map((name) => (
+          <a key={name} className="button button--danger" href={routeHref({ name: 'tenants', shard: name })}>
+            Show websites on {name}
+          </a>
+        ))}
+      </p>
+    </ProblemPanel>
+  );
+}
+
+function DatabasesTable({ rows }: { rows: ReturnType<typeof formatDatabaseRows> }) {
+  return (
+    <div className="table-scroll" tabIndex={0} role="region" aria-label="Databases">
+      <table className="table" data-testid="databases">
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Role</th>
+            <th scope="col">Address</th>
+            <th scope="col">Status</th>
+            <th scope="col" className="num">
+              Latency
+            </th>
+            <th scope="col">Server version</th>
+            <th scope="col" className="num">
+              Size
+            </th>
+            <th scope="col" className="num">
+              Websites
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => (
+            <FragmentRow key={row.name} row={row} />
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 

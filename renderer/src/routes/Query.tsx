@@ -54,7 +54,8 @@ export function Query() {
   const [dialog, setDialog] = useState<Dialog>(null);
   const overview = useClusterOverview();
   const catalog = useCatalogTables();
-  const { library, save, remove, clearHistory, reload } = useQueryLibrary();
+  const queries = useQueryLibrary();
+  const { library, remove, clearHistory, reload } = queries;
   const runner = useQueryRun(reload);
   const explain = useExplain();
   const known = useMemo<KnownDatabase[]>(() => (overview.data?.databases ?? []).map((d) => ({ name: d.name, role: d.role })), [overview.data]);
@@ -93,30 +94,57 @@ export function Query() {
             onExportFile={() => setDialog('export')}
             problem={problem}
           />
-          {runner.error !== null && <ErrorPanel error={runner.error} />}
-          {explain.state !== null && <ExplainPanel state={explain.state} onCancel={explain.cancel} onClose={explain.close} />}
-          {runner.results !== null && (
-            <QueryResultsCard
-              results={runner.results}
-              busy={runner.busy}
-              canFetch={runner.runId !== null}
-              cap={cap}
-              cancelled={runner.cancelled}
-              onFetchMore={(dbs) => cap !== null && runner.fetchMore(cap, dbs)}
-            />
-          )}
+          <QueryOutput runner={runner} explain={explain} cap={cap} />
         </div>
         <QueryLibraryList library={library.data} error={library.error} onOpen={statement.reopen} onDelete={remove} onClearHistory={clearHistory} />
       </div>
-      <AnalyzeConfirmDialog open={dialog === 'analyze'} onConfirm={() => startExplain(true)} onClose={() => setDialog(null)} />
+      <QueryDialogs dialog={dialog} onClose={() => setDialog(null)} onAnalyze={() => startExplain(true)} queries={queries} sql={sql} target={target} />
+    </div>
+  );
+}
+
+/** What the last run and the last EXPLAIN gave: an error, the plan, the rows. */
+function QueryOutput({ runner, explain, cap }: { runner: ReturnType<typeof useQueryRun>; explain: ReturnType<typeof useExplain>; cap: number | null }) {
+  return (
+    <>
+      {runner.error !== null && <ErrorPanel error={runner.error} />}
+      {explain.state !== null && <ExplainPanel state={explain.state} onCancel={explain.cancel} onClose={explain.close} />}
+      {runner.results !== null && (
+        <QueryResultsCard
+          results={runner.results}
+          busy={runner.busy}
+          canFetch={runner.runId !== null}
+          cap={cap}
+          cancelled={runner.cancelled}
+          onFetchMore={(dbs) => cap !== null && runner.fetchMore(cap, dbs)}
+        />
+      )}
+    </>
+  );
+}
+
+interface QueryDialogsProps {
+  readonly dialog: Dialog;
+  readonly onClose: () => void;
+  readonly onAnalyze: () => void;
+  readonly queries: ReturnType<typeof useQueryLibrary>;
+  readonly sql: string;
+  readonly target: QueryTargetParam | null;
+}
+
+/** The page's three dialogs, at most one open: EXPLAIN ANALYZE's confirmation, save to the library, export to a file. */
+function QueryDialogs({ dialog, onClose, onAnalyze, queries: { library, save }, sql, target }: QueryDialogsProps) {
+  return (
+    <>
+      <AnalyzeConfirmDialog open={dialog === 'analyze'} onConfirm={onAnalyze} onClose={onClose} />
       <SaveQueryDialog
         open={dialog === 'save'}
         taken={library.data?.saved.map((s) => s.name) ?? []}
         onSave={(name) => save(name, sql, target ?? undefined)}
-        onClose={() => setDialog(null)}
+        onClose={onClose}
       />
-      <FileExportOfStatement open={dialog === 'export'} sql={sql} target={target} historyFile={library.data?.file ?? null} onClose={() => setDialog(null)} />
-    </div>
+      <FileExportOfStatement open={dialog === 'export'} sql={sql} target={target} historyFile={library.data?.file ?? null} onClose={onClose} />
+    </>
   );
 }
 

@@ -59,80 +59,92 @@ export function ShardDetail({ database }: { database: string }) {
 function SizesBody({ db }: { db: DatabaseSizes }) {
   if (!db.reachable) return <ErrorPanel error={new Error(db.error?.message ?? `${db.name} did not answer.`)} />;
   const trend = trendSeries([db]);
-  const growthClass = db.growth === null || db.growth.bytes === 0 ? undefined : db.growth.bytes > 0 ? 'growth--up' : 'growth--down';
   return (
     <>
       <section className="card">
-        <dl className="facts-row" data-testid="shard-facts">
-          <div>
-            <dt>Size</dt>
-            <dd data-testid="shard-size">{formatBytes(db.sizeBytes)}</dd>
-          </div>
-          <div>
-            <dt>Websites routed here</dt>
-            <dd>{formatCount(db.websites)}</dd>
-          </div>
-          <div>
-            <dt>Tenant data (heap + TOAST)</dt>
-            <dd>{formatBytes(db.tenantDataBytes)}</dd>
-          </div>
-          <div>
-            <dt>Growth</dt>
-            <dd className={growthClass} data-testid="shard-growth">
-              {growthLabel(db.growth)}
-            </dd>
-          </div>
-        </dl>
+        <ShardFacts db={db} />
       </section>
       <section className="card">
         <h2 className="card__title">Tables ({db.tables.length})</h2>
-        <div className="table-scroll" tabIndex={0} role="region" aria-label="Table sizes">
-          <table className="table" data-testid="shard-tables">
-            <thead>
-              <tr>
-                <th scope="col">Table</th>
-                <th scope="col">Kind</th>
-                <th scope="col" className="num">
-                  Heap
-                </th>
-                <th scope="col" className="num">
-                  Indexes
-                </th>
-                <th scope="col" className="num">
-                  TOAST
-                </th>
-                <th scope="col" className="num">
-                  Total
-                </th>
-                <th scope="col" className="num">
-                  Rows (est.)
-                </th>
-                <th scope="col" className="num">
-                  Growth
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {db.tables.map((t) => (
-                <tr key={t.table} data-testid="shard-table-row" data-table={t.table}>
-                  <td className="mono">{t.table}</td>
-                  <td>{t.kind}</td>
-                  <td className="num">{formatBytes(t.heapBytes)}</td>
-                  <td className="num">{formatBytes(t.indexBytes)}</td>
-                  <td className="num">{formatBytes(t.toastBytes)}</td>
-                  <td className="num">{formatBytes(t.totalBytes)}</td>
-                  <td className="num">{formatCount(t.rowsEstimate)}</td>
-                  <td className="num">{t.growthBytes === null ? '—' : `${t.growthBytes > 0 ? '+' : ''}${formatBytes(t.growthBytes)}`}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <TableSizes tables={db.tables} />
       </section>
       <section className="card">
         <SizeTrendChart title={`Size of ${db.name} over time`} points={trend.points} names={trend.names} />
       </section>
     </>
+  );
+}
+
+function ShardFacts({ db }: { db: DatabaseSizes }) {
+  const growthClass = db.growth === null || db.growth.bytes === 0 ? undefined : db.growth.bytes > 0 ? 'growth--up' : 'growth--down';
+  return (
+    <dl className="facts-row" data-testid="shard-facts">
+      <div>
+        <dt>Size</dt>
+        <dd data-testid="shard-size">{formatBytes(db.sizeBytes)}</dd>
+      </div>
+      <div>
+        <dt>Websites routed here</dt>
+        <dd>{formatCount(db.websites)}</dd>
+      </div>
+      <div>
+        <dt>Tenant data (heap + TOAST)</dt>
+        <dd>{formatBytes(db.tenantDataBytes)}</dd>
+      </div>
+      <div>
+        <dt>Growth</dt>
+        <dd className={growthClass} data-testid="shard-growth">
+          {growthLabel(db.growth)}
+        </dd>
+      </div>
+    </dl>
+  );
+}
+
+function TableSizes({ tables }: { tables: DatabaseSizes['tables'] }) {
+  return (
+    <div className="table-scroll" tabIndex={0} role="region" aria-label="Table sizes">
+      <table className="table" data-testid="shard-tables">
+        <thead>
+          <tr>
+            <th scope="col">Table</th>
+            <th scope="col">Kind</th>
+            <th scope="col" className="num">
+              Heap
+            </th>
+            <th scope="col" className="num">
+              Indexes
+            </th>
+            <th scope="col" className="num">
+              TOAST
+            </th>
+            <th scope="col" className="num">
+              Total
+            </th>
+            <th scope="col" className="num">
+              Rows (est.)
+            </th>
+            <th scope="col" className="num">
+              Growth
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {tables.map((t) => (
+            <tr key={t.table} data-testid="shard-table-row" data-table={t.table}>
+              <td className="mono">{t.table}</td>
+              <td>{t.kind}</td>
+              <td className="num">{formatBytes(t.heapBytes)}</td>
+              <td className="num">{formatBytes(t.indexBytes)}</td>
+              <td className="num">{formatBytes(t.toastBytes)}</td>
+              <td className="num">{formatBytes(t.totalBytes)}</td>
+              <td className="num">{formatCount(t.rowsEstimate)}</td>
+              <td className="num">{t.growthBytes === null ? '—' : `${t.growthBytes > 0 ? '+' : ''}${formatBytes(t.growthBytes)}`}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
