@@ -9,14 +9,10 @@ import { ErrorPanel } from '../components/ErrorPanel.tsx';
 import { Loading } from '../components/Loading.tsx';
 import { navigate } from '../router/use-route.ts';
 
-/** The backups of this cluster (make one, verify one, open one) and any pg_dump archive opened offline. */
-export function Backups({ open }: { open: string | null }) {
-  const list = useBackupList();
-  const overview = useClusterOverview();
-  const [dialog, setDialog] = useState(false);
+/** Verifies one backup against its manifest; a mismatch becomes an error naming each file that failed. */
+function useBackupVerify(onDone: () => void) {
   const [verifying, setVerifying] = useState<string | null>(null);
   const [verifyError, setVerifyError] = useState<unknown>(undefined);
-  const [path, setPath] = useState(open ?? '');
   const verify = async (target: string) => {
     setVerifying(target);
     setVerifyError(undefined);
@@ -35,9 +31,18 @@ export function Backups({ open }: { open: string | null }) {
       setVerifyError(e);
     } finally {
       setVerifying(null);
-      list.refetch();
+      onDone();
     }
   };
+  return { verifying, verifyError, verify };
+}
+
+/** The backups of this cluster (make one, verify one, open one) and any pg_dump archive opened offline. */
+export function Backups({ open }: { open: string | null }) {
+  const list = useBackupList();
+  const overview = useClusterOverview();
+  const [dialog, setDialog] = useState(false);
+  const { verifying, verifyError, verify } = useBackupVerify(list.refetch);
   return (
     <div className="page">
       <header className="page__header">
@@ -58,23 +63,31 @@ export function Backups({ open }: { open: string | null }) {
           list.error === undefined && <Loading label="Reading the backup folder…" />
         )}
       </section>
-      <form
-        className="card open-archive"
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (path.trim() !== '') navigate({ name: 'backups', open: path.trim() });
-        }}
-      >
-        <label>
-          Open a backup folder or any pg_dump archive (custom, directory, plain .sql, .sql.gz) on this machine{' '}
-          <input type="text" value={path} onChange={(e) => setPath(e.target.value)} placeholder="/path/to/backup-or-archive" data-testid="open-path" />
-        </label>{' '}
-        <button type="submit" className="button">
-          Open
-        </button>
-      </form>
+      <OpenArchiveForm open={open} />
       {open !== null && <BackupInspector path={open} />}
       <BackupNowDialog open={dialog} databases={overview.data?.databases.map((d) => d.name) ?? []} onClose={() => setDialog(false)} onDone={list.refetch} />
     </div>
+  );
+}
+
+/** A path typed here opens in the inspector below (through the route, so it can be linked to). */
+function OpenArchiveForm({ open }: { open: string | null }) {
+  const [path, setPath] = useState(open ?? '');
+  return (
+    <form
+      className="card open-archive"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (path.trim() !== '') navigate({ name: 'backups', open: path.trim() });
+      }}
+    >
+      <label>
+        Open a backup folder or any pg_dump archive (custom, directory, plain .sql, .sql.gz) on this machine{' '}
+        <input type="text" value={path} onChange={(e) => setPath(e.target.value)} placeholder="/path/to/backup-or-archive" data-testid="open-path" />
+      </label>{' '}
+      <button type="submit" className="button">
+        Open
+      </button>
+    </form>
   );
 }

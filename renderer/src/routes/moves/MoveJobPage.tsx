@@ -22,12 +22,14 @@ import { useMoveJob } from '../../api/move-hooks.ts';
 
 const POLL_MS = 1000;
 
-/** One move job, followed live: steps, copy progress with speed and time left, verification, and its valid actions. */
-export function MoveJobPage({ jobId }: { jobId: string }) {
+/**
+ * The job, read again as it changes, with its copy-progress samples. Run by this console: followed by
+ * its events, the job re-read when its step changes and about once a second while it copies
+ * (per-table progress). Run by another console: asked for every second.
+ */
+function useFollowedMoveJob(jobId: string) {
   const query = useMoveJob(jobId);
   const job = query.data;
-  // Run by this console: followed by its events, the job re-read when its step changes and about once
-  // a second while it copies (per-table progress). Run by another console: asked for every second.
   const lastRead = useRef({ phase: '', at: 0 });
   const live = useLiveJob(jobId, {
     onEvent: (event) => {
@@ -54,7 +56,12 @@ export function MoveJobPage({ jobId }: { jobId: string }) {
     queryCache.invalidate('cluster.overview');
     queryCache.invalidate('moves.list');
   }, [finished]);
+  return { query, job, following: live.following, history };
+}
 
+/** One move job, followed live: steps, copy progress with speed and time left, verification, and its valid actions. */
+export function MoveJobPage({ jobId }: { jobId: string }) {
+  const { query, job, following, history } = useFollowedMoveJob(jobId);
   return (
     <div className="page">
       <nav className="breadcrumbs" aria-label="Breadcrumb">
@@ -65,7 +72,7 @@ export function MoveJobPage({ jobId }: { jobId: string }) {
           {job !== undefined ? `Website ${job.websiteId}: ${job.source} → ${job.target}` : 'Move job'} {job !== undefined && <MoveStateBadge job={job} />}
         </h1>
         <div className="page__actions">
-          {live.following && <StopButton jobId={jobId} />}
+          {following && <StopButton jobId={jobId} />}
           {job !== undefined && <MoveJobActions job={job} onChanged={query.refetch} />}
           <button type="button" className="button" onClick={query.refetch} disabled={query.loading && job === undefined}>
             Refresh

@@ -153,13 +153,13 @@ const ACTION_TEXT: Record<
   },
 };
 
-/** Only the actions the core says are valid now; rollback and discard ask first. None for a read-only profile. */
-function RestoreActions({ job, following, onChanged }: { job: RestoreJob; following: boolean; onChanged: () => void }) {
-  const session = useSessionInfo();
-  const [confirming, setConfirming] = useState<Exclude<RestoreAction, 'stop'> | null>(null);
+type ConfirmedAction = Exclude<RestoreAction, 'stop'>;
+
+/** Calls one action on the job, then asks the page to read it again whatever happened. */
+function useRestoreAction(job: RestoreJob, onChanged: () => void) {
+  const [confirming, setConfirming] = useState<ConfirmedAction | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
-  if (session.data?.readOnly !== false) return null;
   const perform = async (action: RestoreAction) => {
     setConfirming(null);
     setBusy(true);
@@ -174,6 +174,14 @@ function RestoreActions({ job, following, onChanged }: { job: RestoreJob; follow
       onChanged();
     }
   };
+  return { confirming, setConfirming, busy, error, perform };
+}
+
+/** Only the actions the core says are valid now; rollback and discard ask first. None for a read-only profile. */
+function RestoreActions({ job, following, onChanged }: { job: RestoreJob; following: boolean; onChanged: () => void }) {
+  const session = useSessionInfo();
+  const { confirming, setConfirming, busy, error, perform } = useRestoreAction(job, onChanged);
+  if (session.data?.readOnly !== false) return null;
   return (
     <div className="move-actions" data-testid="restore-actions">
       {following && job.actions.includes('stop') && (
@@ -182,7 +190,7 @@ function RestoreActions({ job, following, onChanged }: { job: RestoreJob; follow
         </button>
       )}
       {job.actions
-        .filter((a): a is Exclude<RestoreAction, 'stop'> => a !== 'stop')
+        .filter((a): a is ConfirmedAction => a !== 'stop')
         .map((a) => (
           <button
             key={a}
@@ -196,24 +204,38 @@ function RestoreActions({ job, following, onChanged }: { job: RestoreJob; follow
           </button>
         ))}
       {error !== undefined && <ErrorPanel error={error} />}
-      <ModalDialog
-        open={confirming !== null}
-        title={confirming ? `${ACTION_TEXT[confirming].label.replace('…', '')}?` : ''}
-        onClose={() => setConfirming(null)}
-        testId="restore-confirm-action"
-      >
-        {confirming && <p>{ACTION_TEXT[confirming].confirm}</p>}
-        <div className="modal__actions">
-          <button type="button" className="button" onClick={() => setConfirming(null)} autoFocus>
-            Keep it
-          </button>
-          {confirming && (
-            <button type="button" className="button button--danger-solid" onClick={() => void perform(confirming)} data-testid="restore-confirm-action-button">
-              {ACTION_TEXT[confirming].label.replace('…', '')}
-            </button>
-          )}
-        </div>
-      </ModalDialog>
+      <ConfirmActionDialog confirming={confirming} onClose={() => setConfirming(null)} onConfirm={(a) => void perform(a)} />
     </div>
+  );
+}
+
+function ConfirmActionDialog({
+  confirming,
+  onClose,
+  onConfirm,
+}: {
+  confirming: ConfirmedAction | null;
+  onClose: () => void;
+  onConfirm: (action: ConfirmedAction) => void;
+}) {
+  return (
+    <ModalDialog
+      open={confirming !== null}
+      title={confirming ? `${ACTION_TEXT[confirming].label.replace('…', '')}?` : ''}
+      onClose={onClose}
+      testId="restore-confirm-action"
+    >
+      {confirming && <p>{ACTION_TEXT[confirming].confirm}</p>}
+      <div className="modal__actions">
+        <button type="button" className="button" onClick={onClose} autoFocus>
+          Keep it
+        </button>
+        {confirming && (
+          <button type="button" className="button button--danger-solid" onClick={() => onConfirm(confirming)} data-testid="restore-confirm-action-button">
+            {ACTION_TEXT[confirming].label.replace('…', '')}
+          </button>
+        )}
+      </div>
+    </ModalDialog>
   );
 }
