@@ -14,17 +14,11 @@ const TONE_CLASS: Record<ActionButton['tone'], string> = {
   default: 'button',
 };
 
-/**
- * Only the actions the core says are valid for this job, as buttons. Rollback first says what it will
- * do, which differs before and after the switch; none for a read-only profile.
- */
-export function MoveJobActions({ job, compact = false, onChanged }: { job: MoveJob; compact?: boolean; onChanged?: () => void }) {
+/** Calls one action on the job; whatever happened, the job changed or its state is worth reading again. */
+function useMoveAction(job: MoveJob, onChanged: (() => void) | undefined) {
   const [busy, setBusy] = useState<ActionButton['action'] | null>(null);
   const [error, setError] = useState<unknown>(undefined);
   const [confirming, setConfirming] = useState(false);
-  const session = useSessionInfo();
-  const buttons = session.data?.readOnly === false ? actionButtons(job) : [];
-  if (buttons.length === 0) return compact ? <span className="muted">—</span> : null;
 
   async function perform(button: ActionButton) {
     setConfirming(false);
@@ -41,8 +35,19 @@ export function MoveJobActions({ job, compact = false, onChanged }: { job: MoveJ
       onChanged?.();
     }
   }
+  return { busy, error, confirming, setConfirming, perform };
+}
 
-  const rollback = rollbackExplanation(job);
+/**
+ * Only the actions the core says are valid for this job, as buttons. Rollback first says what it will
+ * do, which differs before and after the switch; none for a read-only profile.
+ */
+export function MoveJobActions({ job, compact = false, onChanged }: { job: MoveJob; compact?: boolean; onChanged?: () => void }) {
+  const { busy, error, confirming, setConfirming, perform } = useMoveAction(job, onChanged);
+  const session = useSessionInfo();
+  const buttons = session.data?.readOnly === false ? actionButtons(job) : [];
+  if (buttons.length === 0) return compact ? <span className="muted">—</span> : null;
+
   return (
     <div className={compact ? 'move-actions move-actions--compact' : 'move-actions'} data-testid="move-actions">
       {buttons.map((button) => (
@@ -68,22 +73,35 @@ export function MoveJobActions({ job, compact = false, onChanged }: { job: MoveJ
           {error instanceof Error ? error.message : String(error)}
         </span>
       )}
-      <ModalDialog open={confirming} title={`Roll back the move of website ${job.websiteId}?`} onClose={() => setConfirming(false)} testId="rollback-dialog">
-        <p className="muted">
-          {job.source} → {job.target} · {rollback.title}
-        </p>
-        {rollback.paragraphs.map((text) => (
-          <p key={text}>{text}</p>
-        ))}
-        <div className="modal__actions">
-          <button type="button" className="button" onClick={() => setConfirming(false)} autoFocus>
-            Keep the job
-          </button>
-          <button type="button" className="button button--danger" onClick={() => void perform(buttons.find((b) => b.action === 'rollback')!)}>
-            Roll back
-          </button>
-        </div>
-      </ModalDialog>
+      <RollbackDialog
+        job={job}
+        open={confirming}
+        onClose={() => setConfirming(false)}
+        onRollBack={() => void perform(buttons.find((b) => b.action === 'rollback')!)}
+      />
     </div>
+  );
+}
+
+/** What a rollback will do, which differs before and after the switch, and the choice to go ahead. */
+function RollbackDialog({ job, open, onClose, onRollBack }: { job: MoveJob; open: boolean; onClose: () => void; onRollBack: () => void }) {
+  const rollback = rollbackExplanation(job);
+  return (
+    <ModalDialog open={open} title={`Roll back the move of website ${job.websiteId}?`} onClose={onClose} testId="rollback-dialog">
+      <p className="muted">
+        {job.source} → {job.target} · {rollback.title}
+      </p>
+      {rollback.paragraphs.map((text) => (
+        <p key={text}>{text}</p>
+      ))}
+      <div className="modal__actions">
+        <button type="button" className="button" onClick={onClose} autoFocus>
+          Keep the job
+        </button>
+        <button type="button" className="button button--danger" onClick={onRollBack}>
+          Roll back
+        </button>
+      </div>
+    </ModalDialog>
   );
 }

@@ -46,21 +46,28 @@ export function MovePlanTable({ plan }: { plan: MovePlan }) {
           </tfoot>
         </table>
       </div>
-      <p className="muted" data-testid="move-plan-views">
-        {view.materializedViews.length === 0 ? (
-          'No materialized views to refresh.'
-        ) : (
-          <>
-            Materialized views refreshed on both databases (how: next step):{' '}
-            {view.materializedViews.map((v, i) => (
-              <span key={v}>
-                {i > 0 && ', '}
-                <code>{v}</code>
-              </span>
-            ))}
-          </>
-        )}
-      </p>
+      <PlanViews views={view.materializedViews} />
     </div>
+  );
+}
+
+/** The materialized views the move refreshes, or that there are none. */
+function PlanViews({ views }: { views: readonly string[] }) {
+  return (
+    <p className="muted" data-testid="move-plan-views">
+      {views.length === 0 ? (
+        'No materialized views to refresh.'
+      ) : (
+        <>
+          Materialized views refreshed on both databases (how: next step):{' '}
+          {views.map((v, i) => (
+            <span key={v}>
+              {i > 0 && ', '}
+              <code>{v}</code>
+            </span>
+          ))}
+        </>
+      )}
+    </p>
   );
 }

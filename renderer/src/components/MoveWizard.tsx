@@ -6,6 +6,7 @@ import { WIZARD_STEPS, defaultTarget, preflightOutcome, targetOptions } from '..
 import type { WizardStep } from '../view/move-wizard.ts';
 import { ReadOnlyGate } from './ReadOnlyGate.tsx';
 import { ModalDialog } from './ModalDialog.tsx';
+import { WizardSteps } from './WizardSteps.tsx';
 import { ConfirmStep } from './move-wizard/ConfirmStep.tsx';
 import { PlanStep } from './move-wizard/PlanStep.tsx';
 import { TargetStep } from './move-wizard/TargetStep.tsx';
@@ -28,6 +29,25 @@ export function MoveWebsiteButton({ website }: { website: Website }) {
   );
 }
 
+/** The preflight of the target last checked; an answer to an earlier check that comes late is dropped. */
+function usePreflight(website: Website, onStart: () => void) {
+  const [preflight, setPreflight] = useState<Preflight | null>(null);
+  const request = useRef(0);
+
+  async function runPreflight(to: string) {
+    const mine = ++request.current;
+    setPreflight({ status: 'loading' });
+    onStart();
+    try {
+      const result = await call('moves.preflight', { websiteId: website.id, target: to, source: website.database });
+      if (mine === request.current) setPreflight({ status: 'done', result });
+    } catch (error) {
+      if (mine === request.current) setPreflight({ status: 'error', error });
+    }
+  }
+  return { preflight, runPreflight };
+}
+
 /**
  * Target, plan, confirmation, then `moves.start` and the job's page. Mounted only while the dialog is
  * open, so every opening starts fresh at step 1.
@@ -38,8 +58,7 @@ function MoveWizard({ website, onCancel }: { website: Website; onCancel: () => v
   const [step, setStep] = useState<WizardStep>(0);
   const [picked, setPicked] = useState<string | null>(null);
   const target = picked ?? defaultTarget(options);
-  const [preflight, setPreflight] = useState<Preflight | null>(null);
-  const request = useRef(0);
+  const { preflight, runPreflight } = usePreflight(website, () => setStep(1));
   const headingRef = useRef<HTMLHeadingElement>(null);
 
   const targetsRef = useRef<HTMLFieldSetElement>(null);
@@ -50,28 +69,10 @@ function MoveWizard({ website, onCancel }: { website: Website; onCancel: () => v
     overview.refetch();
   }, []);
 
-  async function runPreflight(to: string) {
-    const mine = ++request.current;
-    setPreflight({ status: 'loading' });
-    setStep(1);
-    try {
-      const result = await call('moves.preflight', { websiteId: website.id, target: to, source: website.database });
-      if (mine === request.current) setPreflight({ status: 'done', result });
-    } catch (error) {
-      if (mine === request.current) setPreflight({ status: 'error', error });
-    }
-  }
-
   const outcome = preflight?.status === 'done' ? preflightOutcome(preflight.result) : null;
   return (
     <div className="wizard" data-testid="move-wizard-body" data-step={step}>
-      <ol className="wizard-steps" aria-label="Steps">
-        {WIZARD_STEPS.map((label, i) => (
-          <li key={label} className={i < step ? 'is-done' : undefined} aria-current={i === step ? 'step' : undefined}>
-            {i + 1}. {label}
-          </li>
-        ))}
-      </ol>
+      <WizardSteps labels={WIZARD_STEPS} step={step} />
       {step === 0 && (
         <TargetStep
           website={website}

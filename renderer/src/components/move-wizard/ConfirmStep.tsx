@@ -9,6 +9,26 @@ import { confirmationMatches, confirmationWord } from '../../view/move-wizard.ts
 import { ErrorPanel } from '../ErrorPanel.tsx';
 import type { WizardWebsite } from './wizard-website.ts';
 
+/** `moves.start`, then the job's page; on a refusal the error, and the form usable again. */
+function useStartMove(website: WizardWebsite, target: string) {
+  const [starting, setStarting] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+
+  async function start(refresh: ViewRefresh) {
+    setStarting(true);
+    setError(undefined);
+    try {
+      const job = await call('moves.start', { websiteId: website.id, target, source: website.database, viewRefresh: refresh });
+      queryCache.invalidate('moves.list');
+      navigate({ name: 'move', jobId: job.jobId });
+    } catch (e) {
+      setError(e);
+      setStarting(false);
+    }
+  }
+  return { starting, error, start };
+}
+
 /** Step 3: what will happen, the view-refresh choice, the typed confirmation, then `moves.start` and the job's page. */
 export function ConfirmStep({
   website,
@@ -29,51 +49,22 @@ export function ConfirmStep({
 }) {
   const [typed, setTyped] = useState('');
   const [refresh, setRefresh] = useState<ViewRefresh>('concurrently');
-  const [starting, setStarting] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
-  const word = confirmationWord(website);
+  const { starting, error, start } = useStartMove(website, target);
   const matches = confirmationMatches(typed, website);
 
-  async function start(event: FormEvent) {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    if (!matches) return;
-    setStarting(true);
-    setError(undefined);
-    try {
-      const job = await call('moves.start', { websiteId: website.id, target, source: website.database, viewRefresh: refresh });
-      queryCache.invalidate('moves.list');
-      navigate({ name: 'move', jobId: job.jobId });
-    } catch (e) {
-      setError(e);
-      setStarting(false);
-    }
-  }
+    if (matches) void start(refresh);
+  };
 
   return (
-    <form className="form" onSubmit={start} aria-labelledby="move-step-confirm">
+    <form className="form" onSubmit={submit} aria-labelledby="move-step-confirm">
       <h3 id="move-step-confirm" className="wizard__heading" ref={headingRef} tabIndex={-1}>
         Confirm the move
       </h3>
       <MoveSummary website={website} target={target} rows={rows} />
       {views.length > 0 && <ViewRefreshChoice views={views} refresh={refresh} onChange={setRefresh} source={website.database} target={target} />}
-      <label className="field">
-        <span className="field__label">
-          Type <code>{word}</code> to confirm
-        </span>
-        <input
-          className="input mono"
-          value={typed}
-          onChange={(e) => setTyped(e.target.value)}
-          autoComplete="off"
-          spellCheck={false}
-          autoFocus
-          aria-describedby="move-confirm-hint"
-          data-testid="move-confirm-input"
-        />
-        <span id="move-confirm-hint" className="muted move-confirm__hint">
-          The website’s subdomain{website.subdomain !== null ? ` or its id (${website.id})` : ''}.
-        </span>
-      </label>
+      <ConfirmationField website={website} typed={typed} onType={setTyped} />
       {error !== undefined && <ErrorPanel error={error} />}
       <div className="modal__actions">
         <button type="button" className="button" onClick={onBack} disabled={starting}>
@@ -87,6 +78,30 @@ export function ConfirmStep({
         </button>
       </div>
     </form>
+  );
+}
+
+/** The word to type (the subdomain, or the id when there is none), focused when the step opens. */
+function ConfirmationField({ website, typed, onType }: { website: WizardWebsite; typed: string; onType: (typed: string) => void }) {
+  return (
+    <label className="field">
+      <span className="field__label">
+        Type <code>{confirmationWord(website)}</code> to confirm
+      </span>
+      <input
+        className="input mono"
+        value={typed}
+        onChange={(e) => onType(e.target.value)}
+        autoComplete="off"
+        spellCheck={false}
+        autoFocus
+        aria-describedby="move-confirm-hint"
+        data-testid="move-confirm-input"
+      />
+      <span id="move-confirm-hint" className="muted move-confirm__hint">
+        The website’s subdomain{website.subdomain !== null ? ` or its id (${website.id})` : ''}.
+      </span>
+    </label>
   );
 }
 
