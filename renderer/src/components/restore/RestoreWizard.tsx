@@ -7,6 +7,7 @@ import { navigate } from '../../router/use-route.ts';
 import { RESTORE_WIZARD_STEPS, defaultSchemaName, type RestoreWizardStep } from '../../view/restore-wizard.ts';
 import { ModalDialog } from '../ModalDialog.tsx';
 import { ReadOnlyGate } from '../ReadOnlyGate.tsx';
+import { WizardSteps } from '../WizardSteps.tsx';
 import { ConfirmRestoreStep, KindStep, RestorePlanStep, SourceStep } from './restore-steps.tsx';
 
 export interface RestoreWebsite {
@@ -59,6 +60,25 @@ export function restoreRequest(websiteId: number, c: RestoreChoices, viewRefresh
   };
 }
 
+/** The preflight of the choices last checked; an answer to an earlier check that comes late is dropped. */
+function useRestorePreflight(websiteId: number, choices: RestoreChoices, onStart: () => void) {
+  const [preflight, setPreflight] = useState<Preflight | null>(null);
+  const request = useRef(0);
+
+  async function check() {
+    const mine = ++request.current;
+    setPreflight({ status: 'loading' });
+    onStart();
+    try {
+      const result = await call('restores.preflight', restoreRequest(websiteId, choices));
+      if (mine === request.current) setPreflight({ status: 'done', result });
+    } catch (error) {
+      if (mine === request.current) setPreflight({ status: 'error', error });
+    }
+  }
+  return { preflight, check };
+}
+
 /** Backup, kind of restore, plan, confirmation; then `restores.start` and the job's page. */
 function RestoreWizard({
   website,
@@ -81,21 +101,8 @@ function RestoreWizard({
     schema: defaultSchemaName(website.id),
     target: website.database,
   });
-  const [preflight, setPreflight] = useState<Preflight | null>(null);
-  const request = useRef(0);
+  const { preflight, check } = useRestorePreflight(website.id, choices, () => setStep(2));
   useEffect(() => backups.refetch(), []);
-
-  async function check() {
-    const mine = ++request.current;
-    setPreflight({ status: 'loading' });
-    setStep(2);
-    try {
-      const result = await call('restores.preflight', restoreRequest(website.id, choices));
-      if (mine === request.current) setPreflight({ status: 'done', result });
-    } catch (error) {
-      if (mine === request.current) setPreflight({ status: 'error', error });
-    }
-  }
 
   async function start(viewRefresh: ViewRefresh | undefined) {
     const job = await call('restores.start', restoreRequest(website.id, choices, viewRefresh));
@@ -107,13 +114,7 @@ function RestoreWizard({
   const databases = overview.data?.databases.map((d) => d.name) ?? [website.database];
   return (
     <div className="wizard" data-testid="restore-wizard-body" data-step={step}>
-      <ol className="wizard-steps" aria-label="Steps">
-        {RESTORE_WIZARD_STEPS.map((label, i) => (
-          <li key={label} className={i < step ? 'is-done' : undefined} aria-current={i === step ? 'step' : undefined}>
-            {i + 1}. {label}
-          </li>
-        ))}
-      </ol>
+      <WizardSteps labels={RESTORE_WIZARD_STEPS} step={step} />
       {step === 0 && <SourceStep backups={backups} choices={choices} onChange={setChoices} onNext={() => setStep(1)} onCancel={onCancel} />}
       {step === 1 && (
         <KindStep

@@ -27,23 +27,7 @@ export function SourceStep({ backups, choices, onChange, onNext, onCancel }: Sou
   };
   return (
     <form className="form" onSubmit={submit}>
-      <fieldset className="target-list" data-testid="restore-backups">
-        <legend className="wizard__lead">Which backup?</legend>
-        {backups.data === undefined && backups.error === undefined && <Loading label="Listing backups…" />}
-        {backups.error !== undefined && <ErrorPanel error={backups.error} onRetry={backups.refetch} />}
-        {backups.data !== undefined && listed.length === 0 && <p className="muted">No backup in {backups.data.dir} yet: give a path below.</p>}
-        {listed.map((b) => (
-          <label key={b.path} className="target" data-testid="restore-backup" data-path={b.path}>
-            <input
-              type="radio"
-              name="restore-backup"
-              checked={choices.path === b.path}
-              onChange={() => onChange({ ...choices, path: b.path, archive: null })}
-            />
-            <span className="target__name">{backupChoiceLabel(b)}</span>
-          </label>
-        ))}
-      </fieldset>
+      <BackupChoices backups={backups} choices={choices} onChange={onChange} />
       <label className="field">
         <span className="field__label">Or a backup folder, an archive file or a .sql dump on this machine</span>
         <input
@@ -53,24 +37,7 @@ export function SourceStep({ backups, choices, onChange, onNext, onCancel }: Sou
           data-testid="restore-path"
         />
       </label>
-      {picked !== undefined && (
-        <label className="field">
-          <span className="field__label">Archive</span>
-          <select
-            className="select"
-            value={choices.archive ?? ''}
-            onChange={(e) => onChange({ ...choices, archive: e.target.value === '' ? null : e.target.value })}
-            data-testid="restore-archive"
-          >
-            <option value="">The one that holds the website (from the backup's routing, or by reading)</option>
-            {picked.databases.map((d) => (
-              <option key={d} value={d}>
-                {d}
-              </option>
-            ))}
-          </select>
-        </label>
-      )}
+      {picked !== undefined && <ArchiveSelect databases={picked.databases} choices={choices} onChange={onChange} />}
       <div className="modal__actions">
         <button type="button" className="button" onClick={onCancel}>
           Cancel
@@ -80,6 +47,47 @@ export function SourceStep({ backups, choices, onChange, onNext, onCancel }: Sou
         </button>
       </div>
     </form>
+  );
+}
+
+/** This profile's backups to pick from, or why there are none (yet). */
+function BackupChoices({ backups, choices, onChange }: Pick<SourceStepProps, 'backups' | 'choices' | 'onChange'>) {
+  const listed = backups.data?.backups ?? [];
+  return (
+    <fieldset className="target-list" data-testid="restore-backups">
+      <legend className="wizard__lead">Which backup?</legend>
+      {backups.data === undefined && backups.error === undefined && <Loading label="Listing backups…" />}
+      {backups.error !== undefined && <ErrorPanel error={backups.error} onRetry={backups.refetch} />}
+      {backups.data !== undefined && listed.length === 0 && <p className="muted">No backup in {backups.data.dir} yet: give a path below.</p>}
+      {listed.map((b) => (
+        <label key={b.path} className="target" data-testid="restore-backup" data-path={b.path}>
+          <input type="radio" name="restore-backup" checked={choices.path === b.path} onChange={() => onChange({ ...choices, path: b.path, archive: null })} />
+          <span className="target__name">{backupChoiceLabel(b)}</span>
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
+/** Which archive of the picked backup: by default the one that holds the website. */
+function ArchiveSelect({ databases, choices, onChange }: { databases: readonly string[] } & Pick<SourceStepProps, 'choices' | 'onChange'>) {
+  return (
+    <label className="field">
+      <span className="field__label">Archive</span>
+      <select
+        className="select"
+        value={choices.archive ?? ''}
+        onChange={(e) => onChange({ ...choices, archive: e.target.value === '' ? null : e.target.value })}
+        data-testid="restore-archive"
+      >
+        <option value="">The one that holds the website (from the backup's routing, or by reading)</option>
+        {databases.map((d) => (
+          <option key={d} value={d}>
+            {d}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
 
@@ -256,27 +264,37 @@ interface ConfirmProps {
   readonly onCancel: () => void;
 }
 
-/** Step 4: what will happen, the typed confirmation, then the job. */
-export function ConfirmRestoreStep({ website, plan, onStart, onBack, onCancel }: ConfirmProps) {
-  const [typed, setTyped] = useState('');
-  const [refresh, setRefresh] = useState<ViewRefresh>(plan.viewRefresh);
+/** Calls the wizard's start; a refusal shows here and the form is usable again. */
+function useStartRestore(onStart: ConfirmProps['onStart']) {
   const [starting, setStarting] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
-  const word = String(website.id);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    if (typed.trim() !== word) return;
+  const start = async (viewRefresh: ViewRefresh | undefined) => {
     setStarting(true);
     setError(undefined);
     try {
-      await onStart(plan.mode === 'side-by-side' || plan.materializedViews.length === 0 ? undefined : refresh);
+      await onStart(viewRefresh);
     } catch (err) {
       setError(err);
       setStarting(false);
     }
   };
+  return { starting, error, start };
+}
+
+/** Step 4: what will happen, the typed confirmation, then the job. */
+export function ConfirmRestoreStep({ website, plan, onStart, onBack, onCancel }: ConfirmProps) {
+  const [typed, setTyped] = useState('');
+  const [refresh, setRefresh] = useState<ViewRefresh>(plan.viewRefresh);
+  const { starting, error, start } = useStartRestore(onStart);
+  const word = String(website.id);
+  const asksRefresh = plan.mode !== 'side-by-side' && plan.materializedViews.length > 0;
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (typed.trim() !== word) return;
+    void start(asksRefresh ? refresh : undefined);
+  };
   return (
-    <form className="form" onSubmit={(e) => void submit(e)} aria-labelledby="restore-step-confirm">
+    <form className="form" onSubmit={submit} aria-labelledby="restore-step-confirm">
       <h3 id="restore-step-confirm" className="wizard__heading" tabIndex={-1}>
         Confirm the restore
       </h3>
@@ -284,15 +302,7 @@ export function ConfirmRestoreStep({ website, plan, onStart, onBack, onCancel }:
       <p>
         <strong>{planSummary(plan).headline}</strong>
       </p>
-      {plan.mode !== 'side-by-side' && plan.materializedViews.length > 0 && (
-        <label className="field">
-          <span className="field__label">Materialized views ({plan.materializedViews.join(', ')}) afterwards</span>
-          <select className="select" value={refresh} onChange={(e) => setRefresh(e.target.value as ViewRefresh)}>
-            <option value="concurrently">Refresh concurrently: readers never wait</option>
-            <option value="rebuild">Rebuild: faster, readers wait while each rebuilds</option>
-          </select>
-        </label>
-      )}
+      {asksRefresh && <RestoreViewRefresh views={plan.materializedViews} refresh={refresh} onChange={setRefresh} />}
       <label className="field">
         <span className="field__label">
           Type the website's id, <code>{word}</code>, to confirm
@@ -319,5 +329,18 @@ export function ConfirmRestoreStep({ website, plan, onStart, onBack, onCancel }:
         </button>
       </div>
     </form>
+  );
+}
+
+/** How the materialized views are refreshed after the restore (not asked for a side-by-side restore or when there are none). */
+function RestoreViewRefresh({ views, refresh, onChange }: { views: readonly string[]; refresh: ViewRefresh; onChange: (refresh: ViewRefresh) => void }) {
+  return (
+    <label className="field">
+      <span className="field__label">Materialized views ({views.join(', ')}) afterwards</span>
+      <select className="select" value={refresh} onChange={(e) => onChange(e.target.value as ViewRefresh)}>
+        <option value="concurrently">Refresh concurrently: readers never wait</option>
+        <option value="rebuild">Rebuild: faster, readers wait while each rebuilds</option>
+      </select>
+    </label>
   );
 }
