@@ -17,14 +17,9 @@ const NAV = [
   { section: 'drift', href: '#/drift', label: 'Schema drift' },
 ] as const;
 
-/** The frame around every page: nav on the left with the connected profile, the page on the right. */
-export function Layout({ route, children }: { route: Route; children: ReactNode }) {
-  const session = useSessionInfo();
-  const current = navSection(route);
-  // The page, not its filters: picking a shard rewrites the address but is not a new page.
-  const page = route.name === 'tenant' ? `tenant/${route.id}` : route.name;
+/** A new page starts at the top, with focus on it, as a full page load would (not on the first page). */
+function usePageFocus(page: string): void {
   const firstRoute = useRef(true);
-  // A new page starts at the top, with focus on it, as a full page load would.
   useEffect(() => {
     if (firstRoute.current) {
       firstRoute.current = false;
@@ -33,6 +28,14 @@ export function Layout({ route, children }: { route: Route; children: ReactNode 
     window.scrollTo(0, 0);
     document.getElementById('main')?.focus({ preventScroll: true });
   }, [page]);
+}
+
+/** The frame around every page: nav on the left with the connected profile, the page on the right. */
+export function Layout({ route, children }: { route: Route; children: ReactNode }) {
+  const session = useSessionInfo();
+  const current = navSection(route);
+  // The page, not its filters: picking a shard rewrites the address but is not a new page.
+  usePageFocus(route.name === 'tenant' ? `tenant/${route.id}` : route.name);
   return (
     <div className="shell">
       <a
@@ -47,29 +50,7 @@ export function Layout({ route, children }: { route: Route; children: ReactNode 
       </a>
       <nav className="sidebar" aria-label="Main">
         <div className="sidebar__brand">Shard Console</div>
-        <div className="sidebar__profile" data-testid="profile-name">
-          <span className="sidebar__label">Profile</span>
-          {session.data !== undefined ? (
-            <>
-              <span className="sidebar__profile-name" title={session.data.profileSource ?? undefined}>
-                {session.data.profile}
-              </span>
-              {session.data.readOnly && <span className="badge badge--muted">read-only</span>}
-              <a
-                className="sidebar__switch"
-                href="#/profiles"
-                aria-current={route.name === 'profiles' || route.name === 'profile-form' ? 'page' : undefined}
-                data-testid="switch-profile"
-              >
-                Switch profile…
-              </a>
-            </>
-          ) : session.error !== undefined ? (
-            <span className="sidebar__profile-name sidebar__profile-name--error">not connected</span>
-          ) : (
-            <span className="sidebar__profile-name sidebar__profile-name--pending">…</span>
-          )}
-        </div>
+        <SidebarProfile session={session} onProfiles={route.name === 'profiles' || route.name === 'profile-form'} />
         <ul className="sidebar__links">
           {NAV.map((item) => (
             <li key={item.section}>
@@ -84,6 +65,30 @@ export function Layout({ route, children }: { route: Route; children: ReactNode 
       <main id="main" className="content" tabIndex={-1}>
         {children}
       </main>
+    </div>
+  );
+}
+
+/** The open profile (read-only or not) and the way to switch it; or that there is no connection yet. */
+function SidebarProfile({ session, onProfiles }: { session: ReturnType<typeof useSessionInfo>; onProfiles: boolean }) {
+  return (
+    <div className="sidebar__profile" data-testid="profile-name">
+      <span className="sidebar__label">Profile</span>
+      {session.data !== undefined ? (
+        <>
+          <span className="sidebar__profile-name" title={session.data.profileSource ?? undefined}>
+            {session.data.profile}
+          </span>
+          {session.data.readOnly && <span className="badge badge--muted">read-only</span>}
+          <a className="sidebar__switch" href="#/profiles" aria-current={onProfiles ? 'page' : undefined} data-testid="switch-profile">
+            Switch profile…
+          </a>
+        </>
+      ) : session.error !== undefined ? (
+        <span className="sidebar__profile-name sidebar__profile-name--error">not connected</span>
+      ) : (
+        <span className="sidebar__profile-name sidebar__profile-name--pending">…</span>
+      )}
     </div>
   );
 }

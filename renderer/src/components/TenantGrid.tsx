@@ -46,20 +46,7 @@ export function TenantGrid() {
     const row = rowAt(index);
     if (row !== undefined) navigate({ name: 'tenant', id: row.id });
   };
-
-  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
-    if (total === null || total === 0) return;
-    if (isRowKey(event.key)) {
-      event.preventDefault();
-      const visibleRows = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? ROW_HEIGHT * 10) / ROW_HEIGHT));
-      const next = moveActiveRow(Math.max(active, 0), event.key, total, visibleRows);
-      setActiveIndex(next);
-      virtualizer.scrollToIndex(next, { align: 'auto' });
-    } else if (event.key === 'Enter' && active >= 0) {
-      event.preventDefault();
-      open(active);
-    }
-  };
+  const onKeyDown = gridKeyDown({ total, active, scrollRef, virtualizer, setActiveIndex, open });
 
   return (
     <section className="card card--fill">
@@ -87,25 +74,72 @@ export function TenantGrid() {
               {shard !== null ? ` on ${shard}` : ''}.
             </p>
           ) : (
-            <div className="grid__body" style={{ height: virtualizer.getTotalSize() }}>
-              {items.map((item) => (
-                <TenantGridRow
-                  key={item.key}
-                  index={item.index}
-                  start={item.start}
-                  row={rowAt(item.index)}
-                  active={item.index === active}
-                  onOpen={() => {
-                    setActiveIndex(item.index);
-                    open(item.index);
-                  }}
-                />
-              ))}
-            </div>
+            <TenantGridRows
+              items={items}
+              height={virtualizer.getTotalSize()}
+              rowAt={rowAt}
+              active={active}
+              onOpen={(index) => {
+                setActiveIndex(index);
+                open(index);
+              }}
+            />
           )}
         </div>
       </div>
     </section>
+  );
+}
+
+interface GridKeys {
+  readonly total: number | null;
+  readonly active: number;
+  readonly scrollRef: RefObject<HTMLDivElement | null>;
+  readonly virtualizer: ReturnType<typeof useTenantRows>['virtualizer'];
+  readonly setActiveIndex: (index: number) => void;
+  readonly open: (index: number) => void;
+}
+
+/** The grid's keys: arrows, Page Up/Down, Home and End move the active row (kept in view); Enter opens it. */
+function gridKeyDown({ total, active, scrollRef, virtualizer, setActiveIndex, open }: GridKeys) {
+  return (event: KeyboardEvent<HTMLDivElement>) => {
+    if (total === null || total === 0) return;
+    if (isRowKey(event.key)) {
+      event.preventDefault();
+      const visibleRows = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? ROW_HEIGHT * 10) / ROW_HEIGHT));
+      const next = moveActiveRow(Math.max(active, 0), event.key, total, visibleRows);
+      setActiveIndex(next);
+      virtualizer.scrollToIndex(next, { align: 'auto' });
+    } else if (event.key === 'Enter' && active >= 0) {
+      event.preventDefault();
+      open(active);
+    }
+  };
+}
+
+interface TenantGridRowsProps {
+  readonly items: ReturnType<typeof useTenantRows>['items'];
+  readonly height: number;
+  readonly rowAt: (index: number) => TenantRowView | undefined;
+  readonly active: number;
+  readonly onOpen: (index: number) => void;
+}
+
+/** Only the rows on screen (and the overscan), each placed where it sits in the whole list. */
+function TenantGridRows({ items, height, rowAt, active, onOpen }: TenantGridRowsProps) {
+  return (
+    <div className="grid__body" style={{ height }}>
+      {items.map((item) => (
+        <TenantGridRow
+          key={item.key}
+          index={item.index}
+          start={item.start}
+          row={rowAt(item.index)}
+          active={item.index === active}
+          onOpen={() => onOpen(item.index)}
+        />
+      ))}
+    </div>
   );
 }
 

@@ -5,28 +5,15 @@ import { ErrorPanel } from '../ErrorPanel.tsx';
 import { JobProgressBar } from '../JobProgressBar.tsx';
 import { ModalDialog } from '../ModalDialog.tsx';
 
-/**
- * Backs up every database (or the ones picked) with pg_dump: a bar per database (bytes of its tables
- * dumped, rate, time left) while it runs, and Cancel, which ends pg_dump and removes partial files.
- */
-export function BackupNowDialog({
-  open,
-  databases,
-  onClose,
-  onDone,
-}: {
-  open: boolean;
-  databases: readonly string[];
-  onClose: () => void;
-  onDone: () => void;
-}) {
-  const [format, setFormat] = useState<'custom' | 'directory'>('custom');
-  const [picked, setPicked] = useState<ReadonlySet<string>>(new Set());
+type BackupFormat = 'custom' | 'directory';
+
+/** One backup.create call at a time: its progress per database, its result or error, and the controller that cancels it. */
+function useBackupRun(onDone: () => void) {
   const [progress, setProgress] = useState<ReadonlyMap<string, JobProgressEvent>>(new Map());
   const [running, setRunning] = useState<AbortController | null>(null);
   const [result, setResult] = useState<MethodResult<'backup.create'> | null>(null);
   const [error, setError] = useState<unknown>(undefined);
-  const start = async () => {
+  const start = async (format: BackupFormat, picked: ReadonlySet<string>) => {
     const controller = new AbortController();
     setRunning(controller);
     setError(undefined);
@@ -43,6 +30,27 @@ export function BackupNowDialog({
       setRunning(null);
     }
   };
+  return { progress, running, result, error, start };
+}
+
+/**
+ * Backs up every database (or the ones picked) with pg_dump: a bar per database (bytes of its tables
+ * dumped, rate, time left) while it runs, and Cancel, which ends pg_dump and removes partial files.
+ */
+export function BackupNowDialog({
+  open,
+  databases,
+  onClose,
+  onDone,
+}: {
+  open: boolean;
+  databases: readonly string[];
+  onClose: () => void;
+  onDone: () => void;
+}) {
+  const [format, setFormat] = useState<BackupFormat>('custom');
+  const [picked, setPicked] = useState<ReadonlySet<string>>(new Set());
+  const { progress, running, result, error, start } = useBackupRun(onDone);
   const toggle = (name: string) => setPicked((p) => (p.has(name) ? new Set([...p].filter((n) => n !== name)) : new Set([...p, name])));
   return (
     <ModalDialog open={open} title="Back up the cluster" onClose={() => (running ? undefined : onClose())} testId="backup-dialog">
@@ -55,12 +63,45 @@ export function BackupNowDialog({
         ))}
         <label>
           Format{' '}
-          <select value={format} onChange={(e) => setFormat(e.target.value as 'custom' | 'directory')}>
+          <select value={format} onChange={(e) => setFormat(e.target.value as BackupFormat)}>
             <option value="custom">custom (one file per database)</option>
             <option value="directory">directory (a folder per database)</option>
           </select>
         </label>
       </fieldset>
+      <BackupOutcome progress={progress} error={error} result={result} />
+      <div className="modal__actions">
+        {running ? (
+          <button type="button" className="button button--danger" onClick={() => running.abort()}>
+            Cancel
+          </button>
+        ) : (
+          <>
+            <button type="button" className="button" onClick={onClose}>
+              Close
+            </button>
+            <button type="button" className="button button--primary" onClick={() => void start(format, picked)}>
+              Back up
+            </button>
+          </>
+        )}
+      </div>
+    </ModalDialog>
+  );
+}
+
+/** A bar per database while it runs; then where it was written, or why it was not. */
+function BackupOutcome({
+  progress,
+  error,
+  result,
+}: {
+  progress: ReadonlyMap<string, JobProgressEvent>;
+  error: unknown;
+  result: MethodResult<'backup.create'> | null;
+}) {
+  return (
+    <>
       {[...progress.values()].map((e) => (
         <div key={e.phase} data-testid={`backup-progress-${e.phase}`}>
           <strong>{e.phase}</strong> <JobProgressBar event={e} label={`Backup of ${e.phase}`} />
@@ -72,22 +113,6 @@ export function BackupNowDialog({
           Written to <code>{result.backup}</code>: {result.databases.map((d) => d.name).join(', ')}.
         </p>
       )}
-      <div className="modal__actions">
-        {running ? (
-          <button type="button" className="button button--danger" onClick={() => running.abort()}>
-            Cancel
-          </button>
-        ) : (
-          <>
-            <button type="button" className="button" onClick={onClose}>
-              Close
-            </button>
-            <button type="button" className="button button--primary" onClick={() => void start()}>
-              Back up
-            </button>
-          </>
-        )}
-      </div>
-    </ModalDialog>
+    </>
   );
 }

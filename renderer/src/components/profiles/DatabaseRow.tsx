@@ -119,37 +119,45 @@ export function PasswordInput({
           ))}
         </select>
       </div>
-      {password.kind === 'env' && (
-        <div className="field">
-          <label className="field__label" htmlFor={`${id}-env`}>
-            Variable (set where Shard Console starts)
-          </label>
-          <input
-            id={`${id}-env`}
-            className="input mono"
-            value={password.variable}
-            onChange={(e) => onChange({ kind: 'env', variable: e.target.value.trim() })}
-            data-testid="db-password-env"
-          />
-        </div>
-      )}
+      {password.kind === 'env' && <PasswordVariableInput id={id} variable={password.variable} onChange={onChange} />}
       {password.kind === 'secret' && <span className="muted mono">{password.name}</span>}
-      {password.kind === 'typed' && (
-        <div className="field">
-          <label className="field__label" htmlFor={`${id}-typed`}>
-            Password
-          </label>
-          <input
-            id={`${id}-typed`}
-            className="input"
-            type="password"
-            autoComplete="new-password"
-            value={password.value}
-            onChange={(e) => onChange({ kind: 'typed', value: e.target.value })}
-            data-testid="db-password-typed"
-          />
-        </div>
-      )}
+      {password.kind === 'typed' && <TypedPasswordInput id={id} value={password.value} onChange={onChange} />}
+    </div>
+  );
+}
+
+function PasswordVariableInput({ id, variable, onChange }: { id: string; variable: string; onChange: (p: PasswordField) => void }) {
+  return (
+    <div className="field">
+      <label className="field__label" htmlFor={`${id}-env`}>
+        Variable (set where Shard Console starts)
+      </label>
+      <input
+        id={`${id}-env`}
+        className="input mono"
+        value={variable}
+        onChange={(e) => onChange({ kind: 'env', variable: e.target.value.trim() })}
+        data-testid="db-password-env"
+      />
+    </div>
+  );
+}
+
+function TypedPasswordInput({ id, value, onChange }: { id: string; value: string; onChange: (p: PasswordField) => void }) {
+  return (
+    <div className="field">
+      <label className="field__label" htmlFor={`${id}-typed`}>
+        Password
+      </label>
+      <input
+        id={`${id}-typed`}
+        className="input"
+        type="password"
+        autoComplete="new-password"
+        value={value}
+        onChange={(e) => onChange({ kind: 'typed', value: e.target.value })}
+        data-testid="db-password-typed"
+      />
     </div>
   );
 }

@@ -6,6 +6,27 @@ import { ErrorPanel } from '../ErrorPanel.tsx';
 
 type Environments = MethodResult<'profiles.railsEnvironments'>;
 
+/** Reads a database.yml's environments; a new read forgets the last one. */
+function useRailsEnvironments() {
+  const [read, setRead] = useState<Environments | null>(null);
+  const [error, setError] = useState<unknown>(undefined);
+  const [reading, setReading] = useState(false);
+
+  async function readFile(file: string) {
+    setReading(true);
+    setError(undefined);
+    setRead(null);
+    try {
+      setRead(await call('profiles.railsEnvironments', { file }));
+    } catch (e) {
+      setError(e);
+    } finally {
+      setReading(false);
+    }
+  }
+  return { read, error, reading, readFile };
+}
+
 /** A database.yml's path, then its environments with the databases each names: pick one to open or import. */
 export function RailsEnvironmentPicker({
   onOpen,
@@ -17,27 +38,15 @@ export function RailsEnvironmentPicker({
   action?: string;
 }) {
   const [file, setFile] = useState('');
-  const [read, setRead] = useState<Environments | null>(null);
-  const [error, setError] = useState<unknown>(undefined);
-  const [reading, setReading] = useState(false);
-
-  async function readFile(event: FormEvent) {
+  const { read, error, reading, readFile } = useRailsEnvironments();
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setReading(true);
-    setError(undefined);
-    setRead(null);
-    try {
-      setRead(await call('profiles.railsEnvironments', { file: file.trim() }));
-    } catch (e) {
-      setError(e);
-    } finally {
-      setReading(false);
-    }
-  }
+    void readFile(file.trim());
+  };
 
   return (
     <div className="form">
-      <form className="form" onSubmit={readFile}>
+      <form className="form" onSubmit={submit}>
         <label className="field">
           <span className="field__label">Path of the app's config/database.yml (ERB and ENV are read as Rails reads them)</span>
           <input
@@ -55,25 +64,39 @@ export function RailsEnvironmentPicker({
         </div>
       </form>
       {error !== undefined && <ErrorPanel error={error} />}
-      {read !== null && (
-        <ul className="profile-list" data-testid="rails-environments">
-          {read.environments.map((env) => (
-            <li key={env.name} className="profile-list__item" data-environment={env.name}>
-              <div className="profile-list__open profile-list__open--static">
-                <span className="profile-list__name">{env.name}</span>
-                {env.error === null ? (
-                  <span className="profile-list__where mono">{env.databases.map((d) => `${d.shard}: ${d.host}:${d.port}/${d.database}`).join(' · ')}</span>
-                ) : (
-                  <span className="profile-list__problem">{env.error.message}</span>
-                )}
-              </div>
-              <button type="button" className="button button--small" disabled={busy || env.error !== null} onClick={() => onOpen(read.file, env.name)}>
-                {action} {env.name}
-              </button>
-            </li>
-          ))}
-        </ul>
-      )}
+      {read !== null && <EnvironmentList read={read} onOpen={onOpen} busy={busy} action={action} />}
     </div>
+  );
+}
+
+function EnvironmentList({
+  read,
+  onOpen,
+  busy,
+  action,
+}: {
+  read: Environments;
+  onOpen: (file: string, environment: string) => void;
+  busy: boolean;
+  action: string;
+}) {
+  return (
+    <ul className="profile-list" data-testid="rails-environments">
+      {read.environments.map((env) => (
+        <li key={env.name} className="profile-list__item" data-environment={env.name}>
+          <div className="profile-list__open profile-list__open--static">
+            <span className="profile-list__name">{env.name}</span>
+            {env.error === null ? (
+              <span className="profile-list__where mono">{env.databases.map((d) => `${d.shard}: ${d.host}:${d.port}/${d.database}`).join(' · ')}</span>
+            ) : (
+              <span className="profile-list__problem">{env.error.message}</span>
+            )}
+          </div>
+          <button type="button" className="button button--small" disabled={busy || env.error !== null} onClick={() => onOpen(read.file, env.name)}>
+            {action} {env.name}
+          </button>
+        </li>
+      ))}
+    </ul>
   );
 }
