@@ -3,7 +3,7 @@ import { formatBytes, formatCount } from '../../../shared/format.ts';
 import { callMethod } from '../call-method.ts';
 import { intOption } from '../cli-args.ts';
 import { stringOption, type CliCommand } from '../cli-command.ts';
-import { renderTable } from '../cli-output.ts';
+import { renderTable, type CliIo } from '../cli-output.ts';
 import { callWithProgress } from '../follow-job.ts';
 
 /** The stable `sizes --json` shape: the contract fields, plus context (figure, share, growth) that scripts may ignore. */
@@ -38,6 +38,45 @@ export function sizesJson(sizes: ShardSizesResult, largest: LargestTenantsResult
 
 const percent = (share: number) => `${(share * 100).toFixed(share >= 0.1 ? 0 : 1)}%`;
 
+/** One database's size, its tables, and its largest tenants, as tables for a person. */
+function printDatabaseSizes(io: CliIo, d: ShardSizesResult['databases'][number], largest: LargestTenantsResult): void {
+  const growth = d.growth ? `, ${d.growth.bytes >= 0 ? '+' : ''}${formatBytes(d.growth.bytes)} since ${d.growth.sinceAt}` : '';
+  io.out(`${d.name} (${d.role}): ${formatBytes(d.sizeBytes)}, ${formatCount(d.websites)} websites${growth}`);
+  io.out(
+    renderTable(
+      ['TABLE', 'KIND', 'HEAP', 'INDEX', 'TOAST', 'TOTAL', 'ROWS (EST.)'],
+      d.tables.map((t) => [
+        t.table,
+        t.kind,
+        formatBytes(t.heapBytes),
+        formatBytes(t.indexBytes),
+        formatBytes(t.toastBytes),
+        formatBytes(t.totalBytes),
+        formatCount(t.rowsEstimate),
+      ]),
+      [2, 3, 4, 5, 6],
+    ),
+  );
+  const tenants = largest.databases.find((l) => l.name === d.name);
+  if (tenants && tenants.largest.length > 0) {
+    io.out(`\nlargest tenants on ${d.name} (${tenants.figure}; share of ${formatBytes(tenants.tenantDataBytes)} tenant data):`);
+    io.out(
+      renderTable(
+        ['WEBSITE', 'SUBDOMAIN', 'BYTES', 'ROWS', 'SHARE'],
+        tenants.largest.map((t) => [
+          String(t.id),
+          t.subdomain ?? (t.shard === null ? '(no website)' : '—'),
+          formatBytes(t.bytes),
+          formatCount(t.rows),
+          percent(t.share),
+        ]),
+        [0, 2, 3, 4],
+      ),
+    );
+  }
+  io.out('');
+}
+
 export const sizesCommand: CliCommand = {
   name: 'sizes',
   usage: 'sizes [--database NAME] [--limit N]',
@@ -59,45 +98,8 @@ export const sizesCommand: CliCommand = {
       return failed ? 1 : 0;
     }
     for (const d of sizes.databases) {
-      if (!d.reachable) {
-        io.err(`${d.name}: ${d.error?.message ?? 'unreachable'}`);
-        continue;
-      }
-      const growth = d.growth ? `, ${d.growth.bytes >= 0 ? '+' : ''}${formatBytes(d.growth.bytes)} since ${d.growth.sinceAt}` : '';
-      io.out(`${d.name} (${d.role}): ${formatBytes(d.sizeBytes)}, ${formatCount(d.websites)} websites${growth}`);
-      io.out(
-        renderTable(
-          ['TABLE', 'KIND', 'HEAP', 'INDEX', 'TOAST', 'TOTAL', 'ROWS (EST.)'],
-          d.tables.map((t) => [
-            t.table,
-            t.kind,
-            formatBytes(t.heapBytes),
-            formatBytes(t.indexBytes),
-            formatBytes(t.toastBytes),
-            formatBytes(t.totalBytes),
-            formatCount(t.rowsEstimate),
-          ]),
-          [2, 3, 4, 5, 6],
-        ),
-      );
-      const tenants = largest.databases.find((l) => l.name === d.name);
-      if (tenants && tenants.largest.length > 0) {
-        io.out(`\nlargest tenants on ${d.name} (${tenants.figure}; share of ${formatBytes(tenants.tenantDataBytes)} tenant data):`);
-        io.out(
-          renderTable(
-            ['WEBSITE', 'SUBDOMAIN', 'BYTES', 'ROWS', 'SHARE'],
-            tenants.largest.map((t) => [
-              String(t.id),
-              t.subdomain ?? (t.shard === null ? '(no website)' : '—'),
-              formatBytes(t.bytes),
-              formatCount(t.rows),
-              percent(t.share),
-            ]),
-            [0, 2, 3, 4],
-          ),
-        );
-      }
-      io.out('');
+      if (d.reachable) printDatabaseSizes(io, d, largest);
+      else io.err(`${d.name}: ${d.error?.message ?? 'unreachable'}`);
     }
     io.out(
       ctx.profile.readOnly
