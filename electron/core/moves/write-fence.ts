@@ -8,6 +8,7 @@ import { tenantRowPredicate } from '../catalog/tenant-row-filter.ts';
 import { CONSOLE_SCHEMA } from '../console-schema/console-database.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { lockHolders } from '../pools/lock-holders.ts';
+import { QUERY_APPLICATION_NAME } from '../query/query-pools.ts';
 import { runQuery } from '../catalog/run-query.ts';
 import { moveTables } from './move-database.ts';
 import type { ScopedTable } from './tenant-scope.ts';
@@ -21,6 +22,11 @@ import type { ScopedTable } from './tenant-scope.ts';
  */
 
 export const COPY_APPLICATION_NAME = 'shard-console:move';
+/**
+ * Sessions the fence need not wait for: each runs only READ ONLY transactions, set so by the console
+ * itself (the move's copy; the query console, whose "fetch more" cursor may stay open two minutes).
+ */
+const READ_ONLY_APPLICATION_NAMES = [COPY_APPLICATION_NAME, QUERY_APPLICATION_NAME];
 const FENCE_LOCK_KEY = 0x5c_fe_9ce;
 /** Which websites are fenced on this database (read by every fence trigger): created by the first fence. */
 const FENCED = 'shard_console.fenced_websites';
@@ -71,7 +77,24 @@ END
 $fence$`;
 }
 
+/**
+ * Ends the query console's idle sessions on this database: a "fetch more" cursor keeps its READ ONLY
+ * transaction, and its tables' read locks, open up to two minutes, and adding or dropping the fence's
+ * triggers needs a lock those block. Only idle ones (a page already fetched); their next "fetch more"
+ * says the cursor is gone. A session this role may not end is left, and the lock wait names it.
+ */
+async function endIdleQueryCursors(handle: DatabaseHandle): Promise<void> {
+  await handle
+    .query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+        WHERE datname = current_database() AND application_name = $1 AND state = 'idle in transaction' AND pid <> pg_backend_pid()`,
+      [QUERY_APPLICATION_NAME],
+    )
+    .catch(() => undefined);
+}
+
 async function withFenceLock<T>(handle: DatabaseHandle, run: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  await endIdleQueryCursors(handle);
   const client = await handle.pool.connect();
   try {
     await client.query('BEGIN');
@@ -149,7 +172,7 @@ async function addFenceTriggers(client: pg.PoolClient, catalog: DatabaseCatalog,
 
 /**
  * A transaction that began before the fence may hold a snapshot that does not see it and write the
- * website's rows after our copy's snapshot. Wait until none is left (the move's own read-only copy
+ * website's rows after our copy's snapshot. Wait until none is left (the console's own read-only
  * sessions excepted), or give up with the pids to look at. Only client sessions count: autovacuum
  * (busy for minutes after a big move) and other background workers never write a website's rows.
  */
@@ -159,8 +182,8 @@ async function waitForOlderTransactions(handle: DatabaseHandle, fencedAt: Date, 
     const older = await handle.query<{ pid: number; xact_start: Date; query: string }>(
       `SELECT pid, xact_start, left(query, 120) AS query FROM pg_stat_activity
         WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start < $1 AND backend_type = 'client backend'
-          AND state <> 'idle' AND coalesce(application_name, '') <> $2`,
-      [fencedAt, COPY_APPLICATION_NAME],
+          AND state <> 'idle' AND coalesce(application_name, '') <> ALL ($2::text[])`,
+      [fencedAt, READ_ONLY_APPLICATION_NAMES],
     );
     if (older.rows.length === 0) return;
     if (Date.now() > deadline) {

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { ConsoleError } from '../../../shared/errors.ts';
 import type { DatabaseTarget } from '../config/profile-schema.ts';
 import { quoteIdent } from '../catalog/sql-identifiers.ts';
 import { cancelOnAbort } from '../pools/cancel-request.ts';
@@ -35,10 +36,16 @@ export class ReadOnlySession {
   #closed = false;
   /** A cancel was (or may have been) sent: the connection is dropped, never pooled, so a late cancel finds no one else's statement. */
   #cancelSent = false;
+  /** The connection's end while no statement ran (a server restart, a fence ending idle query cursors): the next statement says so. */
+  #ended: Error | null = null;
+  readonly #onEnded = (error: Error): void => {
+    this.#ended ??= error;
+  };
 
   private constructor(target: DatabaseTarget, client: pg.PoolClient) {
     this.target = target;
     this.#client = client;
+    client.on('error', this.#onEnded);
   }
 
   /** Takes a connection (unless the signal fires first) and opens the READ ONLY transaction with the pinned settings. */
@@ -99,6 +106,7 @@ export class ReadOnlySession {
 
   async #run(config: pg.QueryConfig & { rowMode?: 'array'; queryMode?: 'extended' }, signal?: AbortSignal): Promise<pg.QueryResult<unknown[]>> {
     signal?.throwIfAborted();
+    if (this.#ended) throw endedWhileIdle(this.target, this.#ended);
     const stopWatching = cancelOnAbort(this.#client, this.target, signal);
     try {
       return await this.#client.query<unknown[]>(config as pg.QueryArrayConfig);
@@ -113,11 +121,20 @@ export class ReadOnlySession {
 
   #release(error?: Error): void {
     this.#client.off('error', ignore);
+    this.#client.off('error', this.#onEnded);
     this.#client.release(error);
   }
 }
 
 function ignore(): void {}
+
+function endedWhileIdle(target: DatabaseTarget, cause: Error): ConsoleError {
+  return new ConsoleError(
+    'DATABASE_ERROR',
+    `${target.name} ended this query's session while it waited (${cause.message}), and its cursor with it: a move or restore fencing ${target.name} ends the query console's idle cursors, as does a server restart. Run the query again.`,
+    { target: target.name, cause },
+  );
+}
 
 /**
  * pool.connect cannot be aborted: when the signal fires first the call goes on without it, and the

@@ -4,7 +4,10 @@ import type { ConsoleContext } from '../../../electron/core/console-context.ts';
 import { runSteps, withJobLock } from '../../../electron/core/moves/move-runner.ts';
 import { createMove, rollbackMove } from '../../../electron/core/moves/move-service.ts';
 import { cancelAutovacuumSooner } from '../../../electron/core/moves/write-fence.ts';
+import { QueryService } from '../../../electron/core/query/query-service.ts';
+import type { QueryEvent } from '../../../electron/core/query/query-types.ts';
 import { startPrivateCluster, type PrivateCluster } from '../../support/private-cluster.ts';
+import { recordingCall } from '../query/query-events.ts';
 import { otherWebsites, tenantSnapshot, websiteRows } from '../../support/tenant-snapshot.ts';
 
 /*
@@ -89,5 +92,43 @@ it('cancels a blocking autovacuum sooner only where the role may: a plain role f
   } finally {
     await plain.end();
     await admin.end();
+  }
+});
+
+it("ends the query console's idle cursor (its read locks block the triggers) but waits for any other open transaction", async () => {
+  const service = new QueryService(ctx);
+  const other = await pc.client('default');
+  try {
+    // A result cut at its row cap keeps its cursor (and its READ ONLY transaction) open for "fetch more".
+    const run = await service
+      .session('fence')
+      .run(recordingCall<QueryEvent>().call, { sql: 'SELECT * FROM pwb_contacts', limit: 1, target: { kind: 'databases', names: ['default'] } });
+    expect(run.databases[0]).toMatchObject({ name: 'default', truncated: true });
+    const started = Date.now();
+    const job = await createMove(ctx, site, 'shard_1');
+    await withJobLock(ctx, job.id, (lock) => runSteps(ctx, lock, job.id, undefined, 'fence'));
+    expect(Date.now() - started).toBeLessThan(10_000);
+    await rollbackMove(ctx, job.id);
+    const more = await service.session('fence').fetchMore(recordingCall<QueryEvent>().call, run.runId);
+    expect(more.databases[0], JSON.stringify(more)).toMatchObject({
+      name: 'default',
+      error: { message: expect.stringContaining('a move or restore fencing default ends the query console') },
+    });
+
+    // Any other session's transaction that began before the fence is waited for: the fence step is still
+    // waiting while it stays open, and goes on once it ends.
+    await other.query('BEGIN');
+    await other.query('SELECT count(*) FROM pwb_contacts');
+    const second = await createMove(ctx, site, 'shard_1');
+    let fenced = false;
+    const fencing = withJobLock(ctx, second.id, (lock) => runSteps(ctx, lock, second.id, undefined, 'fence')).then(() => (fenced = true));
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(fenced).toBe(false);
+    await other.query('COMMIT');
+    await fencing;
+    await rollbackMove(ctx, second.id);
+  } finally {
+    await other.end();
+    await service.close();
   }
 });
