@@ -89,7 +89,7 @@ function requestOf({ positionals, options }: CliInvocation): RestoreRequest {
 }
 
 /** Follows a job this process runs to its end and prints it; 0 only when it ended as `wanted` (and verified, for a restore). */
-async function finish(ctx: ConsoleContext, io: CliIo, jobId: string, json: boolean, wanted: RestoreJob['state']): Promise<number> {
+async function followAndPrint(ctx: ConsoleContext, io: CliIo, jobId: string, json: boolean, wanted: RestoreJob['state']): Promise<number> {
   const ended = await followJob(ctx, io, jobId);
   const job = await callMethod(ctx, 'restores.get', { jobId });
   printJob(io, job, json);
@@ -108,7 +108,7 @@ async function restoreWebsite(ctx: ConsoleContext, invocation: CliInvocation): P
   }
   const job = await callMethod(ctx, 'restores.start', request);
   io.err(`restore job ${job.jobId}: website ${job.websiteId} from ${job.source.file} into ${job.target} (${job.mode})`);
-  return finish(ctx, io, job.jobId, options.json === true, 'succeeded');
+  return followAndPrint(ctx, io, job.jobId, options.json === true, 'succeeded');
 }
 
 function jobIdArgument(verb: string, value: string | undefined): string {
@@ -137,10 +137,10 @@ async function jobAction(ctx: ConsoleContext, verb: string, invocation: CliInvoc
   }
   if (verb === 'resume') {
     await callMethod(ctx, 'restores.resume', { jobId });
-    return finish(ctx, io, jobId, json, 'succeeded');
+    return followAndPrint(ctx, io, jobId, json, 'succeeded');
   }
   await callMethod(ctx, 'restores.rollback', { jobId });
-  return finish(ctx, io, jobId, json, 'rolled_back');
+  return followAndPrint(ctx, io, jobId, json, 'rolled_back');
 }
 
 export const restoreCommand: CliCommand = {

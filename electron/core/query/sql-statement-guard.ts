@@ -151,7 +151,7 @@ function explainOptionsAnalyze(list: readonly SqlToken[]): boolean {
   let analyze = false;
   let depth = 0;
   let option: SqlToken[] = [];
-  const finish = () => {
+  const endOption = () => {
     const [name, value] = option;
     if (name && (name.upper === 'ANALYZE' || name.upper === 'ANALYSE')) analyze = value === undefined || !FALSE_WORDS.has(value.upper.toUpperCase());
     option = [];
@@ -159,10 +159,10 @@ function explainOptionsAnalyze(list: readonly SqlToken[]): boolean {
   for (const token of list) {
     if (token.text === '(') depth += 1;
     if (token.text === ')') depth -= 1;
-    if (token.text === ',' && depth === 0) finish();
+    if (token.text === ',' && depth === 0) endOption();
     else option.push(token);
   }
-  finish();
+  endOption();
   return analyze;
 }
 
