@@ -47,8 +47,16 @@ export class QueryPage {
    */
   async acceptCompletionWithEnter(label: string): Promise<void> {
     const selected = this.completionList.locator('[role="option"][aria-selected="true"] .cm-completionLabel');
-    await selected.waitFor();
-    for (let step = 0; step < 20 && (await selected.textContent()) !== label; step++) await this.page.keyboard.press('ArrowDown');
+    for (let step = 0; step < 20; step++) {
+      // CodeMirror closes the list when a slow keystroke or a late catalog answer restarts completion
+      // (seen on a loaded machine): asked again with Ctrl+Space, as a person would.
+      if (!(await selected.isVisible())) {
+        await this.page.keyboard.press('Control+Space');
+        await selected.waitFor({ timeout: 5_000 });
+      }
+      if ((await selected.textContent({ timeout: 5_000 })) === label) break;
+      await this.page.keyboard.press('ArrowDown');
+    }
     await expect(selected).toHaveText(label);
     await this.page.waitForTimeout(200);
     await this.page.keyboard.press('Enter');
