@@ -19,8 +19,6 @@ export interface KeptBatch {
   readonly lines: Buffer[];
 }
 
-const BATCH_LINES = 512;
-
 /**
  * One website's rows of an archive, table by table, as raw COPY lines. A table carrying the tenant key
  * keeps the lines whose key field is the website's id; an FK-chain table (listings, photos, ticket
@@ -78,8 +76,9 @@ export class WebsiteLines {
   }
 
   /**
-   * The website's lines of one table, entry after entry, in batches (a few hundred lines, never two
-   * entries in one): a batch costs one promise where a line each would cost hundreds. Pulled: the
+   * The website's lines of one table, entry after entry, in batches (the kept lines of one decompressed
+   * piece, never two entries in one): rows are looked at where the reader splits them, and only the kept
+   * ones become Buffers; a batch costs one promise where a line each would cost hundreds. Pulled: the
    * archive is read only as fast as the batches are taken.
    */
   async *batches(t: RestoreTable, signal?: AbortSignal): AsyncGenerator<KeptBatch> {
@@ -88,18 +87,17 @@ export class WebsiteLines {
       const kept = this.#kept(t, entry, parent, provides);
       let lines: Buffer[] = [];
       let read = 0;
-      for await (const line of this.#archive.rows(entry, signal ? { signal } : {})) {
-        read += line.length;
-        if (!kept(line, 0, line.length)) continue;
-        lines.push(line);
-        if (lines.length === BATCH_LINES) {
-          rowsRead(read);
-          read = 0;
-          yield { entry, lines };
-          lines = [];
-        }
+      const onRow = (buf: Buffer, start: number, end: number) => {
+        read += end - start;
+        if (kept(buf, start, end)) lines.push(buf.subarray(start, end));
+      };
+      for await (const _ of this.#archive.rowsByPiece(entry, onRow, signal ? { signal } : {})) {
+        rowsRead(read);
+        read = 0;
+        if (lines.length === 0) continue;
+        yield { entry, lines };
+        lines = [];
       }
-      rowsRead(read);
       if (lines.length) yield { entry, lines };
     }
   }

@@ -123,6 +123,26 @@ export class PgDumpArchive {
     }
   }
 
+  /**
+   * The same rows as `scanRows`, pulled: each decompressed piece's rows go to `onRow` (byte ranges of the
+   * piece), then the generator yields, so the caller takes what it kept of that piece before the next is
+   * read. A promise a piece, not one a row.
+   */
+  async *rowsByPiece(entry: DataEntry, onRow: RowRangeHandler, options: ReadOptions = {}): AsyncGenerator<void> {
+    const splitter = new CopyLineSplitter(onRow);
+    const stream = this.#data.read(entry.toc, options.signal);
+    try {
+      for await (const chunk of stream.chunks) {
+        options.signal?.throwIfAborted();
+        splitter.push(chunk);
+        yield;
+      }
+      splitter.finish();
+    } catch (error) {
+      throw asArchiveError(error, stream, options.signal);
+    }
+  }
+
   /** The fast path: every row of one table to `onRow` as a byte range, no allocation per row; resolves to the row count. */
   async scanRows(entry: DataEntry, onRow: RowRangeHandler, options: ReadOptions & { onChunk?: () => void } = {}): Promise<number> {
     return consumeEntry(this.#data.read(entry.toc, options.signal), onRow, options);
