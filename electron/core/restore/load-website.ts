@@ -39,8 +39,12 @@ export interface LoadOptions {
   readonly streams?: number;
   /** The table with the most rows (crash tests kill the load halfway through it). */
   readonly largest?: string;
-  /** After a table's load committed: the archive side of its verification. */
-  readonly onLoaded: (table: string, digest: { rows: number; hash: string }) => Promise<void>;
+  /**
+   * After a table's load committed: the archive side of its verification, and whether the live table
+   * took rows its statistics do not know of yet (see analyzeWebsiteKey; the caller takes them, so that
+   * the next table's load need not wait for them).
+   */
+  readonly onLoaded: (table: string, digest: { rows: number; hash: string }, analyze: boolean) => Promise<void>;
 }
 
 /**
@@ -156,9 +160,9 @@ async function loadTable(options: LoadOptions, reader: WebsiteLines, t: RestoreT
     // A session broken mid-COPY must not go back to the pool.
     for (const client of clients) client.release(failed);
   }
-  // Statistics first: the read-back that onLoaded starts plans with them.
-  if (digest.rows > 0 && !into.side) await analyzeWebsiteKey(options.handle, t);
-  await options.onLoaded(t.name, { rows: digest.rows, hash: digest.hash });
+  // The statistics of the website's rows are taken by what onLoaded starts (the read-back, which plans
+  // with them), not here: the next table's load goes on meanwhile.
+  await options.onLoaded(t.name, { rows: digest.rows, hash: digest.hash }, digest.rows > 0 && !into.side);
   options.onProgress(t.name, digest.rows, true);
 }
 
@@ -168,7 +172,7 @@ async function loadTable(options: LoadOptions, reader: WebsiteLines, t: RestoreT
  * queries) plan for their real number. Statistics are a plan's input, never its result: a lock held
  * elsewhere is not waited for past a second, and no failure here fails the restore.
  */
-async function analyzeWebsiteKey(handle: DatabaseHandle, t: RestoreTable): Promise<void> {
+export async function analyzeWebsiteKey(handle: DatabaseHandle, t: RestoreTable): Promise<void> {
   const columns = t.scoped.tenant.chain[0]?.columns ?? [t.scoped.tenant.tenantKey];
   const client: pg.PoolClient = await handle.longSession();
   try {

@@ -13,7 +13,7 @@ import { installFence, liftFence } from '../moves/write-fence.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { SHARD_SQL } from '../tenants/website-routing.ts';
 import { dropHeldRows, holdWebsiteRows, putHeldRowsBack } from './holding-tables.ts';
-import { loadWebsite, type LoadInto } from './load-website.ts';
+import { analyzeWebsiteKey, loadWebsite, type LoadInto } from './load-website.ts';
 import type { RestoreDetail } from './restore-job-store.ts';
 import type { RestoreTable } from './restore-tables.ts';
 import { createSideSchema, dropRestoreSchema, sideTable } from './side-schema.ts';
@@ -111,10 +111,12 @@ async function load(s: RunState): Promise<void> {
         void s.save().catch(() => {});
       }
     },
-    onLoaded: async (table, digest) => {
+    onLoaded: async (table, digest, analyze) => {
       s.detail.archiveDigests[table] = digest;
       await s.save();
-      readBack.push(s.tables.find((t) => t.name === table)!);
+      const t = s.tables.find((x) => x.name === table)!;
+      // Statistics first, in the read-back's own lane (it plans with them), while the next table loads.
+      readBack.push(t, analyze ? () => analyzeWebsiteKey(s.target, t) : null);
     },
   });
   s.readBack.found = await readBack.done();

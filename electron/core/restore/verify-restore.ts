@@ -120,15 +120,17 @@ export async function verifyRestore(
 
 /**
  * Reads back each table as soon as its load committed, one at a time, while the next tables load: the
- * second core does verification's reading during the load. What it finds is only kept if whole.
+ * second core does verification's reading during the load. `before` (the table's statistics) runs
+ * first, in the same lane. What it finds is only kept if whole.
  */
 export function readBackAsLoaded(options: Pick<VerifyOptions, 'handle' | 'catalog' | 'websiteId' | 'into' | 'encoding' | 'serverVersion'>) {
   const found: Record<string, { rows: number; hash: string }> = {};
   let queue: Promise<void> = Promise.resolve();
   return {
-    push(t: RestoreTable): void {
+    push(t: RestoreTable, before: (() => Promise<void>) | null = null): void {
       queue = queue
         .then(async () => {
+          await before?.();
           found[t.name] = await targetDigest(options, t);
         })
         .catch(() => {
