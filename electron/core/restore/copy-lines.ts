@@ -12,7 +12,7 @@ const NEWLINE = Buffer.from('\n');
 const BATCH_BYTES = 256 * 1024;
 const TAB = 0x09;
 
-/** Batches of lines (without their newline) joined into pieces of about 256 KB: one write per piece, not per row. */
+/** Batches of lines (without their newline) joined into pieces of about 256 KB (a big batch makes several): one write per piece, not per row. */
 async function* pieces(batches: AsyncIterable<readonly Buffer[]>): AsyncGenerator<Buffer> {
   let parts: Buffer[] = [];
   let size = 0;
@@ -20,12 +20,12 @@ async function* pieces(batches: AsyncIterable<readonly Buffer[]>): AsyncGenerato
     for (const line of lines) {
       parts.push(line, NEWLINE);
       size += line.length + 1;
-    }
-    if (size >= BATCH_BYTES) {
-      rowsRead(size);
-      yield Buffer.concat(parts, size);
-      parts = [];
-      size = 0;
+      if (size >= BATCH_BYTES) {
+        rowsRead(size);
+        yield Buffer.concat(parts, size);
+        parts = [];
+        size = 0;
+      }
     }
   }
   if (size > 0) yield Buffer.concat(parts, size);

@@ -138,6 +138,15 @@ function integerOf(text: string): number | bigint {
   return text.length <= 15 ? Number(text) : BigInt(text);
 }
 
+/** An integer field of a COPY line, read in place (no string per row) where a number holds it exactly. */
+function integerAt(buf: Buffer, start: number, end: number): number | bigint {
+  const negative = buf[start] === 0x2d;
+  if (end - start > 15) return integerOf(buf.toString('latin1', start, end));
+  let n = 0;
+  for (let i = negative ? start + 1 : start; i < end; i++) n = n * 10 + (buf[i]! - 0x30);
+  return negative ? -n : n;
+}
+
 /** The lowest and highest value of an integer column among the rows that stay (index scans from each end). */
 async function stayingRange(client: pg.ClientBase, catalog: DatabaseCatalog, t: RestoreTable, column: string, websiteId: number): Promise<KeyProbe['range']> {
   const c = `t.${quoteIdent(column)}`;
@@ -159,14 +168,14 @@ export function probeCollector(p: TableProbe): (entry: DataEntry, line: Buffer, 
   const key = Buffer.allocUnsafe(PACKED_KEY_BYTES);
   const range: FieldRange = { start: 0, end: 0 };
   for (const k of p.keys) k.keys = new ByteKeyTable(4096);
-  const byEntry = new Map<number, { keys: number[][]; provides: Array<[ByteKeyTable, number[]]>; refs: number[][] }>();
+  const byEntry = new Map<number, { keys: number[][]; provides: Array<[ByteKeyTable, number[]]>; refs: Array<ReturnType<typeof valueCollector>> }>();
   return (entry, line, start, end) => {
     let f = byEntry.get(entry.dumpId);
     if (!f) {
       f = {
         keys: p.keys.map((k) => fieldsOf(entry, k.index.columns)),
         provides: [...p.provides].map(([cols, table]) => [table, fieldsOf(entry, cols.split('\u0000'))]),
-        refs: p.references.map((r) => fieldsOf(entry, r.fk.columns)),
+        refs: p.references.map((r) => valueCollector(r.values, fieldsOf(entry, r.fk.columns))),
       };
       byEntry.set(entry.dumpId, f);
     }
@@ -176,7 +185,7 @@ export function probeCollector(p: TableProbe): (entry: DataEntry, line: Buffer, 
       if (k.range !== undefined) {
         findCopyField(line, start, end, f.keys[i]![0]!, range);
         if (range.start < 0 || isCopyNull(line, range.start, range.end)) continue;
-        const value = integerOf(line.toString('latin1', range.start, range.end));
+        const value = integerAt(line, range.start, range.end);
         if (value < k.range.lo || value > k.range.hi) continue;
       }
       const length = packCopyKey(line, start, end, f.keys[i]!, key, range);
@@ -186,21 +195,35 @@ export function probeCollector(p: TableProbe): (entry: DataEntry, line: Buffer, 
       const length = packCopyKey(line, start, end, fields, key, range);
       if (length > 0) table.intern(key, length, 0);
     }
-    for (let i = 0; i < p.references.length; i++) collectValue(p.references[i]!.values, line, start, end, f.refs[i]!, range);
+    for (const collect of f.refs) collect(line, start, end, range);
   };
 }
 
-function collectValue(values: Map<string, number>, line: Buffer, start: number, end: number, fields: readonly number[], range: FieldRange): void {
-  const parts: string[] = [];
-  for (const field of fields) {
-    if (field < 0) return;
-    findCopyField(line, start, end, field, range);
-    // A reference with a NULL column references nothing.
-    if (range.start < 0 || isCopyNull(line, range.start, range.end)) return;
-    parts.push(line.toString('latin1', range.start, range.end));
-  }
-  const value = parts.join('\t');
-  values.set(value, (values.get(value) ?? 0) + 1);
+/**
+ * Counts a row's referencing value (raw COPY text, tab-joined) into `values`. A one-column reference
+ * whose bytes repeat the previous row's (a website id, rows of one parent in a row) reuses its string:
+ * no string made per row.
+ */
+function valueCollector(values: Map<string, number>, fields: readonly number[]): (line: Buffer, start: number, end: number, range: FieldRange) => void {
+  let last: Buffer | null = null;
+  let lastValue = '';
+  return (line, start, end, range) => {
+    const parts: string[] = [];
+    for (const field of fields) {
+      if (field < 0) return;
+      findCopyField(line, start, end, field, range);
+      // A reference with a NULL column references nothing.
+      if (range.start < 0 || isCopyNull(line, range.start, range.end)) return;
+      if (fields.length === 1 && last !== null && line.compare(last, 0, last.length, range.start, range.end) === 0) {
+        values.set(lastValue, values.get(lastValue)! + 1);
+        return;
+      }
+      parts.push(line.toString('latin1', range.start, range.end));
+    }
+    const value = parts.join('\t');
+    if (fields.length === 1) [last, lastValue] = [Buffer.from(value, 'latin1'), value];
+    values.set(value, (values.get(value) ?? 0) + 1);
+  };
 }
 
 export interface ProbeSession {
