@@ -45,9 +45,9 @@ function isActive(rendering: Rendering): boolean {
 
 /** Appends text to the output; inside a branch not taken, only its newlines. */
 function emit(rendering: Rendering, text: string): void {
-  const kept = isActive(rendering) ? text : '\n'.repeat(countLines(text));
-  rendering.output.push(kept);
-  rendering.outputLine += countLines(kept);
+  const written = isActive(rendering) ? text : '\n'.repeat(countLines(text));
+  rendering.output.push(written);
+  rendering.outputLine += countLines(written);
 }
 
 /** `<%= %>`: prints its value, noting the ENV names that were unset where it printed nothing. */

@@ -95,14 +95,20 @@ export async function createJob(primary: DatabaseHandle, input: NewMoveJob): Pro
   }
 }
 
-/** The refusal of a second open move of one website, naming the job that holds it. */
-async function unfinishedMoveConflict(primary: DatabaseHandle, websiteId: number): Promise<ConsoleError> {
+/** A website's moves not yet finished or rolled back (planned, running, failed): its rows may be on two databases. */
+export async function unfinishedMoves(primary: DatabaseHandle, websiteId: number): Promise<Array<{ id: string; state: string }>> {
+  if (!(await consoleTableExists(primary, 'move_jobs'))) return [];
   const open = moveTables
     .selectFrom(MOVE_JOBS)
     .select(['id', 'state'])
     .where('website_id', '=', websiteId)
     .where('state', 'in', ['planned', 'running', 'failed']);
-  const other = (await runQuery(primary, open))[0];
+  return runQuery(primary, open);
+}
+
+/** The refusal of a second open move of one website, naming the job that holds it. */
+async function unfinishedMoveConflict(primary: DatabaseHandle, websiteId: number): Promise<ConsoleError> {
+  const other = (await unfinishedMoves(primary, websiteId))[0];
   return new ConsoleError(
     'MOVE_CONFLICT',
     `Website ${websiteId} already has an unfinished move (job ${other?.id}, ${other?.state}). ` +

@@ -195,6 +195,14 @@ async function waitForOlderTransactions(handle: DatabaseHandle, fencedAt: Date, 
   }
 }
 
+/** The jobs holding a fence on the website on this database (none when no fence was ever set here). */
+export async function fencingJobs(handle: DatabaseHandle, websiteId: number): Promise<string[]> {
+  const [found] = await runQuery(handle, moveTables.selectNoFrom(sql<boolean>`to_regclass(${FENCED}) IS NOT NULL`.as('fence_table_exists')));
+  if (!found!.fence_table_exists) return [];
+  const rows = await runQuery(handle, moveTables.selectFrom(FENCED).select('job_id').where('website_id', '=', String(websiteId)));
+  return rows.map((r) => r.job_id);
+}
+
 /** Lifts the website's fence; the last fence on a database takes the triggers with it. Idempotent. */
 export async function liftFence(handle: DatabaseHandle, tables: readonly ScopedTable[], websiteId: number): Promise<void> {
   await withFenceLock(handle, async (client) => {

@@ -1,6 +1,7 @@
 import type { RestoreRequest } from '../../../shared/methods/restore-methods.ts';
 import type { ConsoleContext } from '../console-context.ts';
-import { consoleTableExists } from '../console-schema/ensure-console-schema.ts';
+import { unfinishedMoves } from '../moves/move-job-store.ts';
+import { fencingJobs } from '../moves/write-fence.ts';
 import { liveJobIds } from '../jobs/job-lock.ts';
 import { listRestores, visibleState } from './restore-job-store.ts';
 import { schemaJob } from './restore-marks.ts';
@@ -39,26 +40,16 @@ export async function busyRefusals(ctx: ConsoleContext, request: RestoreRequest,
       message: `Restore job ${record.id} of website ${request.websiteId} is ${visibleState(record, running)}. ${running ? 'Wait for it to finish' : `Resume it (shard-console restore resume ${record.id}) or roll it back (shard-console restore rollback ${record.id})`} first.`,
     });
   }
-  if (await consoleTableExists(primary, 'move_jobs')) {
-    const moves = await primary.query<{ id: string; state: string }>(
-      `SELECT id, state FROM shard_console.move_jobs WHERE website_id = $1 AND state IN ('planned', 'running', 'failed')`,
-      [request.websiteId],
-    );
-    for (const m of moves.rows) {
-      refusals.push({
-        code: 'JOB_UNFINISHED',
-        message: `Move job ${m.id} of website ${request.websiteId} is ${m.state}: its rows may be on two databases. Finish it (shard-console move resume ${m.id}) or roll it back first.`,
-      });
-    }
+  for (const m of await unfinishedMoves(primary, request.websiteId)) {
+    refusals.push({
+      code: 'JOB_UNFINISHED',
+      message: `Move job ${m.id} of website ${request.websiteId} is ${m.state}: its rows may be on two databases. Finish it (shard-console move resume ${m.id}) or roll it back first.`,
+    });
   }
-  const present = (await handle.query<{ present: boolean }>(`SELECT to_regclass('shard_console.fenced_websites') IS NOT NULL AS present`)).rows[0]!.present;
-  const fenced = present
-    ? (await handle.query<{ job: string }>(`SELECT job_id::text AS job FROM shard_console.fenced_websites WHERE website_id = $1`, [request.websiteId])).rows
-    : [];
-  for (const f of fenced)
+  for (const job of await fencingJobs(handle, request.websiteId))
     refusals.push({
       code: 'WEBSITE_FENCED',
-      message: `Writes to website ${request.websiteId} on ${target} are fenced by job ${f.job}. Finish or roll back that job first.`,
+      message: `Writes to website ${request.websiteId} on ${target} are fenced by job ${job}. Finish or roll back that job first.`,
     });
   return refusals;
 }

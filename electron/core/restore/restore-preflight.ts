@@ -195,7 +195,7 @@ async function passTable(s: ProbeSession, reader: WebsiteLines, t: RestoreTable,
     return n;
   }
   const project = projector(probe.streamed);
-  async function* kept() {
+  async function* projectedBatches() {
     for await (const { entry, lines } of reader.batches(t, currentSignal())) {
       n += lines.length;
       for (const line of lines) collect!(entry, line, 0, line.length);
@@ -206,7 +206,7 @@ async function passTable(s: ProbeSession, reader: WebsiteLines, t: RestoreTable,
   await s.client.query(
     `SAVEPOINT restore_stream; SET LOCAL client_encoding = ${encodingLiteral(s.encoding)}; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'`,
   );
-  await copyLines(s.client, streamSql(probe), kept());
+  await copyLines(s.client, streamSql(probe), projectedBatches());
   await s.client.query('RELEASE SAVEPOINT restore_stream');
   await s.client.query(`SET LOCAL client_encoding = 'UTF8'`);
   return n;

@@ -62,7 +62,7 @@ export class WebsiteLines {
   }
 
   /** Whether a row (a range of a buffer) is the website's; the website's rows leave their keys for the children. */
-  #kept(t: RestoreTable, entry: DataEntry, parent: ParentKeys | null, provides: readonly ParentKeys[]): (buf: Buffer, start: number, end: number) => boolean {
+  #websiteRowFilter(t: RestoreTable, entry: DataEntry, parent: ParentKeys | null, provides: readonly ParentKeys[]): (buf: Buffer, start: number, end: number) => boolean {
     const keep = this.#keeper(t, entry, parent);
     const collect = provides.map((p) => ({ keys: p.keys!, fields: p.columns.map((c) => entry.columns.indexOf(c)) }));
     return (buf, start, end) => {
@@ -84,12 +84,12 @@ export class WebsiteLines {
   async *batches(t: RestoreTable, signal?: AbortSignal): AsyncGenerator<KeptBatch> {
     const { parent, provides } = await this.#prepare(t, signal);
     for (const entry of t.entries) {
-      const kept = this.#kept(t, entry, parent, provides);
+      const isWebsiteRow = this.#websiteRowFilter(t, entry, parent, provides);
       let lines: Buffer[] = [];
       let read = 0;
       const onRow = (buf: Buffer, start: number, end: number) => {
         read += end - start;
-        if (kept(buf, start, end)) lines.push(buf.subarray(start, end));
+        if (isWebsiteRow(buf, start, end)) lines.push(buf.subarray(start, end));
       };
       for await (const _ of this.#archive.rowsByPiece(entry, onRow, signal ? { signal } : {})) {
         rowsRead(read);
@@ -109,13 +109,13 @@ export class WebsiteLines {
   async scan(t: RestoreTable, onRow: (entry: DataEntry, buf: Buffer, start: number, end: number) => void, signal?: AbortSignal): Promise<void> {
     const { parent, provides } = await this.#prepare(t, signal);
     for (const entry of t.entries) {
-      const kept = this.#kept(t, entry, parent, provides);
+      const isWebsiteRow = this.#websiteRowFilter(t, entry, parent, provides);
       let read = 0;
       await this.#archive.scanRows(
         entry,
         (buf, start, end) => {
           read += end - start;
-          if (kept(buf, start, end)) onRow(entry, buf, start, end);
+          if (isWebsiteRow(buf, start, end)) onRow(entry, buf, start, end);
         },
         { ...(signal ? { signal } : {}), onChunk: () => (rowsRead(read), (read = 0)) },
       );

@@ -56,13 +56,13 @@ export async function websiteRows(archive: PgDumpArchive, websiteId: string, opt
     const rows = perTable?.[t.index] ?? 0;
     if (rows === 0 || !t.tenant) continue;
     const sample = samples.get(t.index) ?? [];
-    const short = limit > 0 && sample.length < Math.min(limit, rows);
+    const unsampled = limit > 0 && sample.length < Math.min(limit, rows);
     tables.push({
       table: t.name,
       rows,
       columns: t.entries[0]?.columns ?? [],
       sample,
-      sampleNote: short ? 'read before its parent table (this archive can only be read in order): counted, not sampled' : null,
+      sampleNote: unsampled ? 'read before its parent table (this archive can only be read in order): counted, not sampled' : null,
     });
   }
   tables.sort((a, b) => (a.table < b.table ? -1 : a.table > b.table ? 1 : 0));
