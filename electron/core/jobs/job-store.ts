@@ -2,7 +2,8 @@ import type { Selectable } from 'kysely';
 import type { ErrorInfo } from '../../../shared/errors.ts';
 import type { JobProgressEvent } from '../../../shared/methods/job-methods.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
-import { consoleDb, type JobsTable } from '../console-schema/console-database.ts';
+import { runQuery, type Queryable } from '../catalog/run-query.ts';
+import { consoleDb, consoleTables, type JobsTable } from '../console-schema/console-database.ts';
 import { consoleTableExists, ensureConsoleSchema } from '../console-schema/ensure-console-schema.ts';
 
 /*
@@ -49,6 +50,15 @@ export interface JobRecordUpdate {
   readonly detail?: unknown;
   readonly error?: ErrorInfo | null;
   readonly finished?: boolean;
+}
+
+/** A job's detail written on a session of the caller's, inside its transaction (a restore records its next step with the switch it commits). */
+export async function saveJobDetailOn(session: Queryable, id: string, detail: unknown): Promise<void> {
+  const update = consoleTables
+    .updateTable('shard_console.jobs')
+    .set((eb) => ({ detail: JSON.stringify(detail), updated_at: eb.fn('now') }))
+    .where('id', '=', id);
+  await runQuery(session, update);
 }
 
 export async function updateJobRecord(primary: DatabaseHandle, id: string, update: JobRecordUpdate): Promise<void> {

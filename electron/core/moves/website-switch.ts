@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { ConsoleError } from '../../../shared/errors.ts';
 import type { ConsoleContext } from '../console-context.ts';
-import { runQuery, runQueryFirst } from '../catalog/run-query.ts';
+import { type Queryable, runQuery, runQueryFirst } from '../catalog/run-query.ts';
 import { controlPlane, websiteShard } from '../tenants/pwb-websites.ts';
 import { advanceStep } from './move-job-store.ts';
 
@@ -11,9 +11,14 @@ function routedTo(websiteId: number) {
   return controlPlane.selectFrom('pwb_websites').select(websiteShard.as('shard')).where('id', '=', websiteId);
 }
 
+/** Where the website routes now, read on the primary (undefined: no pwb_websites row). */
+export async function currentShard(ctx: ConsoleContext, websiteId: number): Promise<string | undefined> {
+  return (await runQueryFirst(ctx.pools.primary(), routedTo(websiteId)))?.shard;
+}
+
 /** Fails the move when something other than the move changed where the website routes. */
 export async function assertRoutedTo(ctx: ConsoleContext, websiteId: number, shard: string): Promise<void> {
-  const current = (await runQueryFirst(ctx.pools.primary(), routedTo(websiteId)))?.shard;
+  const current = await currentShard(ctx, websiteId);
   if (current !== shard) {
     throw new ConsoleError(
       'MOVE_FAILED',
@@ -25,27 +30,36 @@ export async function assertRoutedTo(ctx: ConsoleContext, websiteId: number, sha
 }
 
 /**
+ * Compare-and-set of the website's shard_name on the caller's session (inside its transaction): from
+ * `from` to `to`; a website already routed to `to` (a rerun after a crash) is left as it is. Returns where
+ * the website routes afterwards: `to` when the switch holds, anything else when someone else moved it.
+ */
+export async function compareAndSetShard(session: Queryable, websiteId: number, from: string, to: string): Promise<string | undefined> {
+  if (from === to) return (await runQueryFirst(session, routedTo(websiteId)))?.shard;
+  const compareAndSet = controlPlane
+    .updateTable('pwb_websites')
+    .set({ shard_name: to })
+    .where('id', '=', websiteId)
+    .where(websiteShard, '=', from)
+    .returning('id');
+  if ((await runQuery(session, compareAndSet)).length === 1) return to;
+  return (await runQueryFirst(session, routedTo(websiteId)))?.shard;
+}
+
+/**
  * The switch: compare-and-set of shard_name on the primary and the job's next step, in one
  * transaction on the job lock's session, so a crash leaves either both or neither.
  */
 export async function switchShard(lock: pg.PoolClient, jobId: string, websiteId: number, source: string, target: string): Promise<void> {
   await lock.query('BEGIN');
   try {
-    const compareAndSet = controlPlane
-      .updateTable('pwb_websites')
-      .set({ shard_name: target })
-      .where('id', '=', websiteId)
-      .where(websiteShard, '=', source)
-      .returning('id');
-    if ((await runQuery(lock, compareAndSet)).length !== 1) {
-      const now = (await runQueryFirst(lock, routedTo(websiteId)))?.shard;
-      if (now !== target) {
-        throw new ConsoleError(
-          'MOVE_FAILED',
-          `The switch found website ${websiteId} routed to "${now}" instead of "${source}"; nothing was switched. Roll the job back.`,
-          { target: String(websiteId) },
-        );
-      }
+    const now = await compareAndSetShard(lock, websiteId, source, target);
+    if (now !== target) {
+      throw new ConsoleError(
+        'MOVE_FAILED',
+        `The switch found website ${websiteId} routed to "${now}" instead of "${source}"; nothing was switched. Roll the job back.`,
+        { target: String(websiteId) },
+      );
     }
     await advanceStep(lock, jobId, 'refresh');
     await lock.query('COMMIT');

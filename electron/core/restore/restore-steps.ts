@@ -5,13 +5,14 @@ import type { PgDumpArchive } from '../backups/archive/pg-dump-archive.ts';
 import type { DatabaseCatalog } from '../catalog/database-catalog.ts';
 import type { ConsoleContext } from '../console-context.ts';
 import type { RunningJob } from '../jobs/job-registry.ts';
+import { saveJobDetailOn } from '../jobs/job-store.ts';
 import { bumpSequences } from '../moves/bump-sequences.ts';
 import { deleteWebsiteRows } from '../moves/delete-website-rows.ts';
 import { refreshMaterializedViews } from '../moves/refresh-views.ts';
 import type { ScopedTable } from '../moves/tenant-scope.ts';
+import { compareAndSetShard, currentShard } from '../moves/website-switch.ts';
 import { installFence, liftFence } from '../moves/write-fence.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
-import { SHARD_SQL } from '../tenants/website-routing.ts';
 import { dropHeldRows, holdWebsiteRows, putHeldRowsBack } from './holding-tables.ts';
 import { analyzeWebsiteKey, loadWebsite, type LoadInto } from './load-website.ts';
 import type { RestoreDetail } from './restore-job-store.ts';
@@ -54,8 +55,7 @@ function into(s: RunState): (t: RestoreTable) => LoadInto {
 
 /** Refuses to go on when something else changed the website's shard_name since the restore was planned. */
 async function assertRouting(s: RunState): Promise<void> {
-  const r = await s.ctx.pools.primary().query<{ shard: string }>(`SELECT ${SHARD_SQL} AS shard FROM pwb_websites WHERE id = $1`, [websiteOf(s)]);
-  const now = r.rows[0]?.shard;
+  const now = await currentShard(s.ctx, websiteOf(s));
   if (now !== s.detail.plan.routedTo) {
     throw new ConsoleError(
       'RESTORE_FAILED',
@@ -166,17 +166,16 @@ async function switchRouting(s: RunState): Promise<void> {
   const { routedTo, target } = s.detail.plan;
   await s.lock.query('BEGIN');
   try {
-    await s.lock.query(`UPDATE pwb_websites SET shard_name = $3 WHERE id = $1 AND ${SHARD_SQL} = $2 AND ${SHARD_SQL} <> $3`, [websiteOf(s), routedTo, target]);
-    const now = await s.lock.query<{ shard: string }>(`SELECT ${SHARD_SQL} AS shard FROM pwb_websites WHERE id = $1`, [websiteOf(s)]);
-    if (now.rows[0]?.shard !== target) {
+    const now = await compareAndSetShard(s.lock, websiteOf(s), routedTo, target);
+    if (now !== target) {
       throw new ConsoleError(
         'RESTORE_FAILED',
-        `The switch found website ${websiteOf(s)} routed to "${now.rows[0]?.shard ?? '(no pwb_websites row)'}" instead of "${routedTo}"; nothing was switched. Roll the job back.`,
+        `The switch found website ${websiteOf(s)} routed to "${now ?? '(no pwb_websites row)'}" instead of "${routedTo}"; nothing was switched. Roll the job back.`,
         { target: String(websiteOf(s)) },
       );
     }
     s.detail.step = 'views';
-    await s.lock.query(`UPDATE shard_console.jobs SET detail = $2::jsonb, updated_at = now() WHERE id = $1`, [s.jobId, JSON.stringify(s.detail)]);
+    await saveJobDetailOn(s.lock, s.jobId, s.detail);
     await s.lock.query('COMMIT');
   } catch (error) {
     await s.lock.query('ROLLBACK').catch(() => {});
