@@ -62,7 +62,12 @@ export class WebsiteLines {
   }
 
   /** Whether a row (a range of a buffer) is the website's; the website's rows leave their keys for the children. */
-  #websiteRowFilter(t: RestoreTable, entry: DataEntry, parent: ParentKeys | null, provides: readonly ParentKeys[]): (buf: Buffer, start: number, end: number) => boolean {
+  #websiteRowFilter(
+    t: RestoreTable,
+    entry: DataEntry,
+    parent: ParentKeys | null,
+    provides: readonly ParentKeys[],
+  ): (buf: Buffer, start: number, end: number) => boolean {
     const keep = this.#keeper(t, entry, parent);
     const collect = provides.map((p) => ({ keys: p.keys!, fields: p.columns.map((c) => entry.columns.indexOf(c)) }));
     return (buf, start, end) => {
