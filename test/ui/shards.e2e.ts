@@ -70,12 +70,15 @@ test('a shard page charts the largest tenants with the bytes the CLI reports, an
   const labels = await chart.locator('.recharts-label-list text, .recharts-label').allTextContents();
   const shown = db.largestTenants.slice(0, Math.min(10, labels.length));
   expect(shown.length).toBeGreaterThanOrEqual(3);
-  // Estimates follow the planner's statistics, which autovacuum's ANALYZE may refresh at any moment: the
-  // chart shows what the CLI read just before or just after it.
+  // The estimates scale a sample by the table's live-row count, which moves for seconds after the earlier
+  // specs' moves and restores as sessions flush their statistics (a CI run saw one tenant at 338, 343 and
+  // 350 kB within two seconds): the chart's label is the CLI's figure, read just before or after, to 3%.
   const after = (await cli(ui, ['sizes', '--database', 'shard_1'])).databases[0];
   for (const [i, tenant] of shown.entries()) {
     const later = after.largestTenants.find((t: { id: number }) => t.id === tenant.id);
-    expect([formatBytes(tenant.bytes), later && formatBytes(later.bytes)], `website ${tenant.id}`).toContain(labels[i]);
+    const drawn = parseBytes(labels[i]!);
+    const closest = Math.min(...[tenant.bytes, later?.bytes ?? tenant.bytes].map((cliBytes: number) => Math.abs(drawn - cliBytes) / cliBytes));
+    expect(closest, `website ${tenant.id}: drew ${labels[i]}, CLI ${formatBytes(tenant.bytes)} then ${formatBytes(later?.bytes)}`).toBeLessThan(0.03);
     await expect(chart.getByText(new RegExp(`^#${tenant.id}( |$)`))).toBeVisible();
   }
   await expect(app.page.getByTestId('figure')).toHaveText('estimate');
@@ -87,7 +90,9 @@ test('a shard page charts the largest tenants with the bytes the CLI reports, an
 
   const top = db.largestTenants[0];
   const row = app.page.locator(`[data-testid="largest-tenant"][data-id="${top.id}"]`);
-  await expect(row.getByTestId('tenant-bytes')).toHaveText(formatBytes(top.bytes));
+  const listed = parseBytes((await row.getByTestId('tenant-bytes').textContent()) ?? '');
+  const topLater = after.largestTenants.find((t: { id: number }) => t.id === top.id)?.bytes ?? top.bytes;
+  expect(Math.min(Math.abs(listed - top.bytes) / top.bytes, Math.abs(listed - topLater) / topLater), `website ${top.id} listed`).toBeLessThan(0.03);
   await row.getByRole('button', { name: 'Measure exactly' }).click();
   const exact = await cli(ui, ['tenant', String(top.id)]);
   await expect(row.getByTestId('exact-bytes')).toContainText(formatBytes(exact.totalBytes));
