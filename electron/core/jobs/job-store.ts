@@ -52,17 +52,9 @@ export interface JobRecordUpdate {
   readonly finished?: boolean;
 }
 
-/** A job's detail written on a session of the caller's, inside its transaction (a restore records its next step with the switch it commits). */
-export async function saveJobDetailOn(session: Queryable, id: string, detail: unknown): Promise<void> {
-  const update = consoleTables
-    .updateTable('shard_console.jobs')
-    .set((eb) => ({ detail: JSON.stringify(detail), updated_at: eb.fn('now') }))
-    .where('id', '=', id);
-  await runQuery(session, update);
-}
-
-export async function updateJobRecord(primary: DatabaseHandle, id: string, update: JobRecordUpdate): Promise<void> {
-  await consoleDb(primary)
+/** The UPDATE of one job record, built once for both ways it is run. */
+function jobRecordUpdate(id: string, update: JobRecordUpdate) {
+  return consoleTables
     .updateTable('shard_console.jobs')
     .set((eb) => ({
       updated_at: eb.fn('now'),
@@ -72,8 +64,16 @@ export async function updateJobRecord(primary: DatabaseHandle, id: string, updat
       ...(update.error === undefined ? {} : { error: update.error === null ? null : JSON.stringify(update.error) }),
       ...(update.finished ? { finished_at: eb.fn('now') } : {}),
     }))
-    .where('id', '=', id)
-    .execute();
+    .where('id', '=', id);
+}
+
+/** A job's detail written on a session of the caller's, inside its transaction (a restore records its next step with the switch it commits). */
+export async function saveJobDetailOn(session: Queryable, id: string, detail: unknown): Promise<void> {
+  await runQuery(session, jobRecordUpdate(id, { detail }));
+}
+
+export async function updateJobRecord(primary: DatabaseHandle, id: string, update: JobRecordUpdate): Promise<void> {
+  await consoleDb(primary).executeQuery(jobRecordUpdate(id, update).compile());
 }
 
 export async function getJobRecord(primary: DatabaseHandle, id: string): Promise<JobRecord | null> {

@@ -5,7 +5,7 @@ import { constraintIndex, foreignKeyOf, keyColumnsOf } from './constraint-defini
 import { parseDdlStatements } from './ddl-statements.ts';
 import { prettyCheckConstraint } from './pretty-expression.ts';
 import type { CreateTableStatement, DdlStatement } from './ddl-statements.ts';
-import type { TocEntry } from './toc-entries.ts';
+import { SCHEMA_DESCS, type TocEntry } from './toc-entries.ts';
 
 /** An archive's tables and views in the live catalog's shapes, plus which tables are partitions of which. */
 export interface ArchiveSchema {
@@ -25,20 +25,6 @@ interface TableDraft {
   readonly indexes: CatalogIndex[];
   readonly partitioned: boolean;
 }
-
-/** The descs whose SQL describes tables and views. */
-const SCHEMA_DESCS = new Set([
-  'TABLE',
-  'DEFAULT',
-  'SEQUENCE',
-  'CONSTRAINT',
-  'CHECK CONSTRAINT',
-  'FK CONSTRAINT',
-  'INDEX',
-  'TABLE ATTACH',
-  'VIEW',
-  'MATERIALIZED VIEW',
-]);
 
 /** Schemas the live catalog leaves out: the system's and the console's own bookkeeping. */
 export function isApplicationSchema(schema: string): boolean {

@@ -1,5 +1,5 @@
 import { dollarTag } from './sql-tokens.ts';
-import type { TocEntry } from './toc-entries.ts';
+import { SCHEMA_DESCS, type TocEntry } from './toc-entries.ts';
 
 /** Where one entry's COPY rows sit in the (decompressed) SQL text: from the first row to just past the `\.` line. */
 export interface PlainDataRange {
@@ -21,19 +21,7 @@ export interface PlainDumpScan {
 const CLOSING = '-- PostgreSQL database dump complete';
 const HEADER = /^-- (?:Data for )?Name: (.*); Type: (.*?); Schema: (.*?); Owner: (.*?)(?:; Tablespace: .*)?$/;
 /** Descs whose statements the schema reader needs; other entries' text (function bodies, INSERT data) is not kept. */
-const KEPT_DESCS = new Set([
-  'TABLE',
-  'DEFAULT',
-  'SEQUENCE',
-  'CONSTRAINT',
-  'CHECK CONSTRAINT',
-  'FK CONSTRAINT',
-  'INDEX',
-  'TABLE ATTACH',
-  'VIEW',
-  'MATERIALIZED VIEW',
-  'ENCODING',
-]);
+const KEPT_DESCS = new Set([...SCHEMA_DESCS, 'ENCODING']);
 
 interface LexState {
   quote: string | null;

@@ -9,6 +9,20 @@ export type TocSection = 'none' | 'pre-data' | 'data' | 'post-data';
 export type DataPosition = { readonly kind: 'at'; readonly offset: number } | { readonly kind: 'unset' } | { readonly kind: 'none' };
 
 /** One TOC entry, as pg_dump wrote it. Text fields are null where the archive stores NULL. */
+/** The descs whose SQL describes tables and views. */
+export const SCHEMA_DESCS = new Set([
+  'TABLE',
+  'DEFAULT',
+  'SEQUENCE',
+  'CONSTRAINT',
+  'CHECK CONSTRAINT',
+  'FK CONSTRAINT',
+  'INDEX',
+  'TABLE ATTACH',
+  'VIEW',
+  'MATERIALIZED VIEW',
+]);
+
 export interface TocEntry {
   readonly dumpId: number;
   readonly hadDumper: boolean;
