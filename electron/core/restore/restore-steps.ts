@@ -8,7 +8,8 @@ import type { RunningJob } from '../jobs/job-registry.ts';
 import { saveJobDetailOn } from '../jobs/job-store.ts';
 import { bumpSequences } from '../moves/bump-sequences.ts';
 import { deleteWebsiteRows } from '../moves/delete-website-rows.ts';
-import { refreshMaterializedViews } from '../moves/refresh-views.ts';
+import { materializedViewSources, refreshMaterializedViews } from '../moves/refresh-views.ts';
+import type { TargetViewRefresh } from '../moves/target-view-refresh.ts';
 import type { ScopedTable } from '../moves/tenant-scope.ts';
 import { compareAndSetShard, currentShard } from '../moves/website-switch.ts';
 import { installFence, liftFence } from '../moves/write-fence.ts';
@@ -44,6 +45,8 @@ export interface RunState {
   readonly readBack: { found: Record<string, { rows: number; hash: string }> | null };
   /** Saves the detail (queued behind saves still running). */
   readonly save: () => Promise<void>;
+  /** The target's materialized-view refresh, started by the load once every table the views read is in (see viewsDuringLoad). */
+  readonly views: TargetViewRefresh;
 }
 
 const websiteOf = (s: RunState) => s.detail.request.websiteId;
@@ -84,11 +87,12 @@ async function load(s: RunState): Promise<void> {
   const total = s.detail.plan.totalArchiveRows;
   const loadedBefore = (table: string) => s.detail.progress.filter((p) => p.table !== table).reduce((n, p) => n + p.loadedRows, 0);
   let lastSaved = 0;
+  const views = await viewsDuringLoad(s);
   await loadWebsite({
     handle: s.target,
     catalog: s.catalog,
     archive,
-    tables: s.tables,
+    tables: views.order,
     websiteId: websiteOf(s),
     into: into(s),
     replica: s.replica,
@@ -117,9 +121,38 @@ async function load(s: RunState): Promise<void> {
       const t = s.tables.find((x) => x.name === table)!;
       // Statistics first, in the read-back's own lane (it plans with them), while the next table loads.
       readBack.push(t, analyze ? () => analyzeWebsiteKey(s.target, t) : null);
+      views.loaded(table);
     },
   });
   s.readBack.found = await readBack.done();
+}
+
+/**
+ * The tables the target's materialized views read load first within their level (a level references
+ * only lower ones, so any order inside it keeps parents first), and once all of them are committed the
+ * views' refresh starts on a session of its own while the other tables load: the refresh, one backend's
+ * work, shares the machine with the load instead of following it. The views step then waits for it (or
+ * refreshes, in a run that did not start one). A side schema has no views to refresh.
+ */
+async function viewsDuringLoad(s: RunState): Promise<{ order: readonly RestoreTable[]; loaded: (table: string) => void }> {
+  if (s.detail.plan.schema !== null || s.detail.plan.materializedViews.length === 0) return { order: s.tables, loaded: () => {} };
+  const sources = await materializedViewSources(s.target);
+  const isSource = (t: RestoreTable) => sources.has(`${t.scoped.table.schema}.${t.scoped.table.table}`);
+  const order = [...s.tables].sort((a, b) => a.scoped.level - b.scoped.level || Number(isSource(b)) - Number(isSource(a)));
+  const waitingFor = new Set(order.filter(isSource).map((t) => t.name));
+  return {
+    order,
+    loaded(table) {
+      waitingFor.delete(table);
+      if (sources.size > 0 && waitingFor.size === 0) s.views.start();
+    },
+  };
+}
+
+/** The views step: the refresh the load started, when it succeeded; otherwise one now. */
+async function refreshViews(s: RunState): Promise<void> {
+  if ((await s.views.settled()).length > 0) return;
+  await refreshMaterializedViews(s.target, s.catalog, viewRefresh(s));
 }
 
 function verifyTarget(s: RunState) {
@@ -199,7 +232,7 @@ export const STEP_WORK: Partial<Record<RestoreStep, (s: RunState) => Promise<voi
   sequences: async (s) => void (await bumpSequences(s.target, s.scoped)),
   verify,
   switch: switchRouting,
-  views: async (s) => void (await refreshMaterializedViews(s.target, s.catalog, viewRefresh(s))),
+  views: refreshViews,
   unfence: (s) => liftFence(s.home.handle, s.home.scoped, websiteOf(s)),
   'rollback:fence': (s) => installFence(s.home.handle, s.home.catalog, s.home.scoped, websiteOf(s), s.jobId),
   'rollback:remove': (s) => clearTarget(s),

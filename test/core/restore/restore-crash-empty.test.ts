@@ -29,6 +29,12 @@ async function expectRestoredOnShard1(): Promise<void> {
   expect(now.others).toEqual(backedUp.others);
   expect(await routedTo()).toBe('shard_1');
   expect(await f.sql('default', `SELECT * FROM shard_console.fenced_websites`)).toEqual([]);
+  // The view shows it whether the refresh the load started finished before the kill or not.
+  expect(await viewRows()).toBe(backedUp.tables.pwb_realty_assets!.rows);
+}
+
+async function viewRows(): Promise<number> {
+  return (await f.sql('shard_1', `SELECT count(*)::int AS n FROM pwb_properties WHERE website_id = $1`, [site]))[0].n;
 }
 
 /** Back to where each case starts: no rows anywhere, routed to the primary. */
@@ -83,6 +89,7 @@ describe('an empty-place restore killed anywhere', () => {
       expect(now.others).toEqual(backedUp.others);
       expect(await routedTo()).toBe('default');
       expect(await f.sql('default', `SELECT * FROM shard_console.fenced_websites`)).toEqual([]);
+      expect(await viewRows()).toBe(0);
     },
   );
 });
