@@ -18,7 +18,8 @@ import type { ScopedTable } from './tenant-scope.ts';
  * fenced website, so no write can commit on the source after the copy's snapshot and be lost. Writes to
  * other websites pass (one indexed lookup in a tiny table). The console's own sessions set
  * `shard_console.bypass_fence` to clean up. Fences of several moves share the triggers; the last lift
- * drops them.
+ * drops them. No step takes a lock that would queue the database's readers for long (see
+ * addFenceTriggers and dropTriggersWhenUnfenced).
  */
 
 export const COPY_APPLICATION_NAME = 'shard-console:move';
@@ -39,8 +40,10 @@ const FENCED_TABLE = moveTables.schema
 /** The console's own sessions (cleanup, copy) skip the fence in the trigger's WHEN: no function call per row. */
 const BYPASS_OFF = `coalesce(current_setting('shard_console.bypass_fence', true), '') <> 'on'`;
 
-const FENCE_TRIGGER = quoteIdent('shard_console_fence');
-const TRUNCATE_TRIGGER = quoteIdent('shard_console_fence_truncate');
+const FENCE_TRIGGER_NAME = 'shard_console_fence';
+const TRUNCATE_TRIGGER_NAME = 'shard_console_fence_truncate';
+const FENCE_TRIGGER = quoteIdent(FENCE_TRIGGER_NAME);
+const TRUNCATE_TRIGGER = quoteIdent(TRUNCATE_TRIGGER_NAME);
 const TRUNCATE_FUNCTION = 'shard_console.fence_truncate';
 const TRUNCATE_FUNCTION_SQL = `CREATE OR REPLACE FUNCTION ${TRUNCATE_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $fence$
 BEGIN
@@ -79,8 +82,8 @@ $fence$`;
 
 /**
  * Ends the query console's idle sessions on this database: a "fetch more" cursor keeps its READ ONLY
- * transaction, and its tables' read locks, open up to two minutes, and adding or dropping the fence's
- * triggers needs a lock those block. Only idle ones (a page already fetched); their next "fetch more"
+ * transaction, and its tables' read locks, open up to two minutes: the fence waits for no read-only
+ * session, but dropping the triggers at the last lift needs a lock those block. Only idle ones (a page already fetched); their next "fetch more"
  * says the cursor is gone. A session this role may not end is left, and the lock wait names it.
  */
 async function endIdleQueryCursors(handle: DatabaseHandle): Promise<void> {
@@ -150,23 +153,38 @@ export async function installFence(
       .onConflict((oc) => oc.column('website_id').doUpdateSet((eb) => ({ job_id: eb.ref('excluded.job_id') })));
     await runQuery(client, fence);
     await client.query(TRUNCATE_FUNCTION_SQL);
-    for (const scoped of tables) await addFenceTriggers(client, catalog, scoped);
+    const version = (await client.query<{ v: number }>(`SELECT current_setting('server_version_num')::int AS v`)).rows[0]!.v;
+    for (const scoped of tables) await addFenceTriggers(client, catalog, scoped, version >= 140000);
     return (await client.query<{ now: Date }>('SELECT clock_timestamp() AS now')).rows[0]!.now;
   });
   await waitForOlderTransactions(handle, fencedAt);
 }
 
-async function addFenceTriggers(client: pg.PoolClient, catalog: DatabaseCatalog, scoped: ScopedTable): Promise<void> {
+/**
+ * The table's two fence triggers, created or replaced. Never DROP TRIGGER here: that takes ACCESS
+ * EXCLUSIVE, and while it waits behind any long reader of the table every other query on it queues
+ * behind the request, for every website of the database. CREATE [OR REPLACE] TRIGGER and ENABLE
+ * ALWAYS take SHARE ROW EXCLUSIVE, which readers pass. Before PostgreSQL 14 (no OR REPLACE) a trigger
+ * already there (another fence's, same definition) is kept.
+ */
+async function addFenceTriggers(client: pg.PoolClient, catalog: DatabaseCatalog, scoped: ScopedTable, orReplace: boolean): Promise<void> {
   const ref = tableRef(scoped.table.schema, scoped.table.table);
   await client.query(fenceFunctionSql(scoped, catalog));
-  await client.query(`DROP TRIGGER IF EXISTS ${FENCE_TRIGGER} ON ${ref}`);
+  const present = orReplace
+    ? new Set<string>()
+    : new Set(
+        (await client.query<{ name: string }>(`SELECT tgname AS name FROM pg_trigger WHERE tgrelid = $1::regclass AND NOT tgisinternal`, [ref])).rows.map(
+          (r) => r.name,
+        ),
+      );
+  const create = (trigger: string, name: string, definition: string) =>
+    present.has(name) ? Promise.resolve() : client.query(`CREATE ${orReplace ? 'OR REPLACE ' : ''}TRIGGER ${trigger} ${definition}`);
   const eachRow = `BEFORE INSERT OR UPDATE OR DELETE ON ${ref} FOR EACH ROW WHEN (${BYPASS_OFF})`;
-  await client.query(`CREATE TRIGGER ${FENCE_TRIGGER} ${eachRow} EXECUTE FUNCTION ${fenceFunction(scoped)}()`);
+  await create(FENCE_TRIGGER, FENCE_TRIGGER_NAME, `${eachRow} EXECUTE FUNCTION ${fenceFunction(scoped)}()`);
   // ALWAYS: the fence holds for sessions that set session_replication_role = replica too (only the
   // console's own bypass, checked in WHEN, passes); TRUNCATE would take the website's rows with it.
   await client.query(`ALTER TABLE ${ref} ENABLE ALWAYS TRIGGER ${FENCE_TRIGGER}`);
-  await client.query(`DROP TRIGGER IF EXISTS ${TRUNCATE_TRIGGER} ON ${ref}`);
-  await client.query(`CREATE TRIGGER ${TRUNCATE_TRIGGER} BEFORE TRUNCATE ON ${ref} FOR EACH STATEMENT EXECUTE FUNCTION ${TRUNCATE_FUNCTION}()`);
+  await create(TRUNCATE_TRIGGER, TRUNCATE_TRIGGER_NAME, `BEFORE TRUNCATE ON ${ref} FOR EACH STATEMENT EXECUTE FUNCTION ${TRUNCATE_FUNCTION}()`);
   await client.query(`ALTER TABLE ${ref} ENABLE ALWAYS TRIGGER ${TRUNCATE_TRIGGER}`);
 }
 
@@ -203,23 +221,85 @@ export async function fencingJobs(handle: DatabaseHandle, websiteId: number): Pr
   return rows.map((r) => r.job_id);
 }
 
-/** Lifts the website's fence; the last fence on a database takes the triggers with it. Idempotent. */
+/** How many websites are fenced on this database now (in the caller's transaction). */
+async function fencedCount(client: pg.PoolClient): Promise<number> {
+  const [others] = await runQuery(
+    client,
+    moveTables.selectFrom(FENCED).select((eb) => eb.cast<number>(eb.fn.countAll(), 'integer').as('fenced')),
+  );
+  return others!.fenced;
+}
+
+/**
+ * Lifts the website's fence: its row in fenced_websites goes, committed, and its writes pass from then
+ * on. The last fence on a database then takes the triggers away (dropTriggersWhenUnfenced). Idempotent.
+ */
 export async function liftFence(handle: DatabaseHandle, tables: readonly ScopedTable[], websiteId: number): Promise<void> {
-  await withFenceLock(handle, async (client) => {
+  const last = await withFenceLock(handle, async (client) => {
     const [found] = await runQuery(client, moveTables.selectNoFrom(sql<boolean>`to_regclass(${FENCED}) IS NOT NULL`.as('fence_table_exists')));
-    if (!found!.fence_table_exists) return;
+    if (!found!.fence_table_exists) return false;
     await runQuery(client, moveTables.deleteFrom(FENCED).where('website_id', '=', String(websiteId)));
-    const [others] = await runQuery(
-      client,
-      moveTables.selectFrom(FENCED).select((eb) => eb.cast<number>(eb.fn.countAll(), 'integer').as('fenced')),
-    );
-    if (others!.fenced > 0) return;
-    for (const scoped of tables) {
+    return (await fencedCount(client)) === 0;
+  });
+  if (last) await dropTriggersWhenUnfenced(handle, tables);
+}
+
+/** A drop's wait for its table's lock: this long at most per attempt, so readers queued behind it wait no longer. */
+const DROP_LOCK_TIMEOUT = '200ms';
+
+/**
+ * Drops the fence triggers table by table, each in a short transaction of its own that gives up on the
+ * table's lock after DROP_LOCK_TIMEOUT (DROP TRIGGER takes ACCESS EXCLUSIVE: a long reader of the table
+ * would otherwise make every query on it queue behind the drop), retried for up to `budgetMs`. A fence
+ * set meanwhile keeps them all. A table still read throughout keeps its triggers, idle (no website is
+ * fenced, so every write passes): the next last lift on this database drops them. Returns those tables.
+ */
+export async function dropTriggersWhenUnfenced(handle: DatabaseHandle, tables: readonly ScopedTable[], budgetMs = 20_000): Promise<string[]> {
+  await endIdleQueryCursors(handle);
+  const deadline = Date.now() + budgetMs;
+  let pending = [...tables];
+  for (;;) {
+    const left: ScopedTable[] = [];
+    for (const scoped of pending) {
+      const dropped = await dropTableTriggers(handle, scoped);
+      if (dropped === 'fenced') return [];
+      if (!dropped) left.push(scoped);
+    }
+    pending = left;
+    if (pending.length === 0 || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  if (pending.length === 0) await dropTableTriggers(handle, null);
+  return pending.map((t) => t.name);
+}
+
+/** One table's fence triggers and function dropped (null: the TRUNCATE function, once no table uses it); false if its lock was not had in time. */
+async function dropTableTriggers(handle: DatabaseHandle, scoped: ScopedTable | null): Promise<boolean | 'fenced'> {
+  const client = await handle.pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`SET LOCAL lock_timeout = '${DROP_LOCK_TIMEOUT}'`);
+    await cancelAutovacuumSooner(client);
+    await client.query('SELECT pg_advisory_xact_lock($1)', [FENCE_LOCK_KEY]);
+    if ((await fencedCount(client)) > 0) {
+      await client.query('ROLLBACK');
+      return 'fenced';
+    }
+    if (scoped) {
       const ref = tableRef(scoped.table.schema, scoped.table.table);
       await client.query(`DROP TRIGGER IF EXISTS ${FENCE_TRIGGER} ON ${ref}`);
       await client.query(`DROP TRIGGER IF EXISTS ${TRUNCATE_TRIGGER} ON ${ref}`);
       await client.query(`DROP FUNCTION IF EXISTS ${fenceFunction(scoped)}()`);
+    } else {
+      await client.query(`DROP FUNCTION IF EXISTS ${TRUNCATE_FUNCTION}()`);
     }
-    await client.query(`DROP FUNCTION IF EXISTS ${TRUNCATE_FUNCTION}()`);
-  });
+    await client.query('COMMIT');
+    return true;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    if ((error as { code?: string }).code === '55P03') return false;
+    throw error;
+  } finally {
+    client.release();
+  }
 }

@@ -132,3 +132,52 @@ it("ends the query console's idle cursor (its read locks block the triggers) but
     await service.close();
   }
 });
+
+it('queues no reader behind its locks: a long reader neither holds a fence from going up nor keeps other readers waiting, and the last lift drops the triggers once it ends', async () => {
+  const reader = await pc.client('default');
+  const probe = await pc.client('default');
+  try {
+    await probe.query(`SET lock_timeout = '2s'`);
+    const fencedRows = async () => (await probe.query(`SELECT count(*)::int AS n FROM shard_console.fenced_websites`)).rows[0].n;
+    const readOthers = () => probe.query('SELECT count(*) FROM pwb_contacts');
+    const fence = async (website: number) => {
+      const job = await createMove(ctx, website, 'shard_1');
+      const fencing = withJobLock(ctx, job.id, (lock) => runSteps(ctx, lock, job.id, undefined, 'fence'));
+      return { job, fencing };
+    };
+    // A first fence puts the triggers up; a second one, set while a reader holds its table, finds them there.
+    const first = await fence(other);
+    await first.fencing;
+    await reader.query('BEGIN');
+    await reader.query('SELECT count(*) FROM pwb_contacts');
+    const second = await fence(site);
+    let fenced = false;
+    void second.fencing.then(() => (fenced = true));
+    // The second fence commits past the reader's lock while its step waits for the reader's transaction
+    // (it began before the fence); meanwhile other sessions read on.
+    await expect.poll(fencedRows, { timeout: 10_000 }).toBe(2);
+    await readOthers();
+    expect(fenced).toBe(false);
+    await reader.query('COMMIT');
+    await second.fencing;
+    await rollbackMove(ctx, second.job.id);
+
+    // The last lift with a reader in the way: the website's writes pass at once, readers are never held
+    // longer than one short attempt, and the triggers go once the reader ends.
+    await reader.query('BEGIN');
+    await reader.query('SELECT count(*) FROM pwb_contacts');
+    let lifted = false;
+    const lifting = rollbackMove(ctx, first.job.id).then(() => (lifted = true));
+    await expect.poll(fencedRows, { timeout: 10_000 }).toBe(0);
+    expect((await probe.query(`UPDATE pwb_contacts SET first_name = first_name WHERE website_id = $1`, [other])).rowCount).toBeGreaterThan(0);
+    await readOthers();
+    expect(lifted).toBe(false);
+    await reader.query('COMMIT');
+    await lifting;
+    const left = await probe.query(`SELECT count(*)::int AS n FROM pg_trigger WHERE tgname LIKE 'shard\\_console\\_fence%'`);
+    expect(left.rows[0].n).toBe(0);
+  } finally {
+    await reader.end();
+    await probe.end();
+  }
+});
