@@ -52,6 +52,8 @@ export const shardSizesResultSchema = z.object({
   snapshotIntervalMinutes: z.number().int(),
   /** Whether this call stored a snapshot (false within the interval, or when the primary is down). */
   snapshotTaken: z.boolean(),
+  /** Why none was stored, in words for the operator; null when one was. */
+  snapshotSkipped: z.string().nullable(),
   databases: z.array(databaseSizesSchema),
   durationMs: z.number(),
 });

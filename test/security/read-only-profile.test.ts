@@ -201,8 +201,8 @@ describe('a read-only profile whose role could write', () => {
     expect(await clusterState(source)).toEqual(before);
     // Empty where nothing was recorded, and saying so.
     expect(results['moves.list']).toEqual({ jobs: [] });
-    expect(results['shards.sizes']).toMatchObject({ snapshotTaken: false });
-    expect(results['cli sizes']).toMatchObject({ snapshot: { stored: false, skipped: 'read-only profile' } });
+    expect(results['shards.sizes']).toMatchObject({ snapshotTaken: false, snapshotSkipped: 'the profile is read-only, and looking must not write' });
+    expect(results['cli sizes']).toMatchObject({ snapshot: { stored: false, skipped: 'the profile is read-only, and looking must not write' } });
     expect(results['cli moves']).toEqual({ jobs: [] });
     expect(await t.ipc('moves.get', { jobId: '7d1c2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f' })).toMatchObject({ ok: false, error: { code: 'JOB_NOT_FOUND' } });
     expect(await t.ipc('migrations.run', { runId: 'none' })).toMatchObject({ ok: false, error: { code: 'JOB_NOT_FOUND' } });

@@ -7,11 +7,11 @@ import { renderTable, type CliIo } from '../cli-output.ts';
 import { callWithProgress } from '../follow-job.ts';
 
 /** The stable `sizes --json` shape: the contract fields, plus context (figure, share, growth) that scripts may ignore. */
-export function sizesJson(sizes: ShardSizesResult, largest: LargestTenantsResult, readOnly = false) {
+export function sizesJson(sizes: ShardSizesResult, largest: LargestTenantsResult) {
   return {
     takenAt: sizes.takenAt,
-    /** Whether this look was stored for the trend, and why not: a read-only profile never stores one. */
-    snapshot: { stored: sizes.snapshotTaken, skipped: readOnly ? 'read-only profile' : sizes.snapshotTaken ? null : 'one is stored at most every interval' },
+    /** Whether this look was stored for the trend, and why not (a read-only profile never stores one). */
+    snapshot: { stored: sizes.snapshotTaken, skipped: sizes.snapshotSkipped },
     databases: sizes.databases.map((d) => {
       const tenants = largest.databases.find((l) => l.name === d.name);
       return {
@@ -94,17 +94,16 @@ export const sizesCommand: CliCommand = {
     );
     const failed = sizes.databases.some((d) => !d.reachable);
     if (options.json) {
-      io.out(JSON.stringify(sizesJson(sizes, largest, ctx.profile.readOnly), null, 2));
+      io.out(JSON.stringify(sizesJson(sizes, largest), null, 2));
       return failed ? 1 : 0;
     }
     for (const d of sizes.databases) {
       if (d.reachable) printDatabaseSizes(io, d, largest);
       else io.err(`${d.name}: ${d.error?.message ?? 'unreachable'}`);
     }
+    const stored = sizes.snapshotTaken ? 'one stored now' : `none stored now: ${sizes.snapshotSkipped}`;
     io.out(
-      ctx.profile.readOnly
-        ? 'Snapshots: none stored, the profile is read-only (the trend shows only what earlier consoles stored). Exact bytes of one website: shard-console tenant ID.'
-        : `Snapshots: at most one per database every ${sizes.snapshotIntervalMinutes} minutes${sizes.snapshotTaken ? ' (one stored now)' : ''}. Exact bytes of one website: shard-console tenant ID.`,
+      `Snapshots: at most one per database every ${sizes.snapshotIntervalMinutes} minutes (${stored}). Exact bytes of one website: shard-console tenant ID.`,
     );
     return failed ? 1 : 0;
   },

@@ -4,6 +4,8 @@ import type { ConsoleContext } from '../console-context.ts';
 import { databaseError } from '../pools/database-error.ts';
 import { websitesPerShard } from '../tenants/website-routing.ts';
 import type { DatabaseTarget } from '../config/profile-schema.ts';
+import type { DatabaseHandle } from '../pools/cluster-pools.ts';
+import { isReadOnlyDatabase } from '../read-only-guard.ts';
 import { readSnapshots, recordSnapshots, SNAPSHOT_INTERVAL_MINUTES } from './size-snapshots.ts';
 import type { SnapshotReading, StoredSnapshot } from './size-snapshots.ts';
 import { readTableSizes, tenantDataBytes } from './table-sizes.ts';
@@ -11,9 +13,10 @@ import type { DatabaseSizeReading } from './table-sizes.ts';
 import type { RunningJob } from '../jobs/job-registry.ts';
 import { stopIfRequested } from '../call-context.ts';
 
-type Reading = { ok: true; value: DatabaseSizeReading } | { ok: false; error: ConsoleError };
+type Settled<T> = { ok: true; value: T } | { ok: false; error: ConsoleError };
+type Reading = Settled<DatabaseSizeReading>;
 
-function settle<T>(promise: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: ConsoleError }> {
+function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
   return promise.then(
     (value) => ({ ok: true as const, value }),
     (error: unknown) => ({ ok: false as const, error: error instanceof ConsoleError ? error : new ConsoleError('INTERNAL', String(error)) }),
@@ -43,7 +46,7 @@ export async function shardSizes(ctx: ConsoleContext, database?: string, job?: P
   const websitesOn = (name: string) => (websites.ok ? (websites.value.get(name) ?? 0) : null);
   // The trend is a convenience: a primary that cannot store it must not hide the sizes.
   const toStore = snapshotReadings(targets, readings, websitesOn);
-  const stored = snapshots.ok ? await recordSnapshots(primary, toStore).catch(() => [] as string[]) : [];
+  const { stored, skipped } = await storeSnapshots(primary, snapshots, toStore);
   const databases = targets.map((target, i): DatabaseSizes => {
     const history: StoredSnapshot[] = snapshots.ok ? (snapshots.value.get(target.name) ?? []) : [];
     return databaseSizes(target, readings[i]!, history, websitesOn(target.name), takenAt);
@@ -52,9 +55,32 @@ export async function shardSizes(ctx: ConsoleContext, database?: string, job?: P
     takenAt,
     snapshotIntervalMinutes: SNAPSHOT_INTERVAL_MINUTES,
     snapshotTaken: stored.length > 0,
+    snapshotSkipped: skipped,
     databases,
     durationMs: Math.round(performance.now() - started),
   };
+}
+
+/**
+ * This look stored as snapshots where due, and when none was, why (the trend is a convenience: a
+ * primary that cannot store it must not hide the sizes, but the operator is told).
+ */
+async function storeSnapshots(
+  primary: DatabaseHandle,
+  history: Settled<unknown>,
+  readings: readonly SnapshotReading[],
+): Promise<{ stored: string[]; skipped: string | null }> {
+  if (isReadOnlyDatabase(primary)) return { stored: [], skipped: 'the profile is read-only, and looking must not write' };
+  if (!history.ok) return { stored: [], skipped: `the primary's snapshots could not be read (${history.error.message})` };
+  if (readings.length === 0) return { stored: [], skipped: 'no database answered' };
+  try {
+    const stored = await recordSnapshots(primary, readings);
+    return stored.length > 0
+      ? { stored, skipped: null }
+      : { stored, skipped: `each database's last snapshot is under ${SNAPSHOT_INTERVAL_MINUTES} minutes old` };
+  } catch (error) {
+    return { stored: [], skipped: `storing it on the primary failed (${(error as Error).message})` };
+  }
 }
 
 /** Every database's sizes in parallel, each reported to the job as it arrives. */

@@ -95,7 +95,10 @@ function ShardsBody({ sizes }: { sizes: ShardSizesResult }) {
       </section>
       <section className="card">
         <SizeTrendChart title="Size over time" points={trend.points} names={trend.names} />
-        <p className="figure-note">A snapshot is stored when sizes are viewed, at most one per database every {sizes.snapshotIntervalMinutes} minutes.</p>
+        <p className="figure-note" data-testid="snapshot-note">
+          A snapshot is stored when sizes are viewed, at most one per database every {sizes.snapshotIntervalMinutes} minutes:{' '}
+          {sizes.snapshotTaken ? 'one was stored now.' : `none was stored now, since ${sizes.snapshotSkipped}.`}
+        </p>
       </section>
     </>
   );

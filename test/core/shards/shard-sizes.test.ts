@@ -82,6 +82,7 @@ describe('sizes per database', () => {
     await callMethod(ctx, 'shards.sizes', {});
     const again = await callMethod(ctx, 'shards.sizes', {});
     expect(again.snapshotTaken).toBe(false);
+    expect(again.snapshotSkipped).toBe("each database's last snapshot is under 15 minutes old");
     expect(again.snapshotIntervalMinutes).toBe(15);
     const [{ n }] = await sql('default', `SELECT count(*)::int AS n FROM shard_console.size_snapshots WHERE database = 'shard_1'`);
     expect(n).toBe(1);
@@ -99,7 +100,7 @@ describe('sizes per database', () => {
       `SELECT taken_at, size_bytes::text AS size, (table_bytes->>'pwb_contents')::int8 AS contents FROM shard_console.size_snapshots WHERE database = 'shard_1'`,
     );
     const later = await callMethod(ctx, 'shards.sizes', { database: 'shard_1' });
-    expect(later.snapshotTaken).toBe(true);
+    expect(later).toMatchObject({ snapshotTaken: true, snapshotSkipped: null });
     const db = later.databases[0]!;
     expect(db.growth).toEqual({ sinceAt: before.taken_at.toISOString(), bytes: db.sizeBytes! - Number(before.size) });
     expect(db.growth!.bytes).toBeGreaterThan(1_000_000);
