@@ -47,13 +47,15 @@ export async function copyStep(run: MoveRun): Promise<void> {
  */
 async function viewSourceTables(run: MoveRun): Promise<{ first: ReadonlySet<string>; copied: (table: string) => void }> {
   const viewSources = await materializedViewSources(run.target);
-  const first = new Set(run.targetTables.filter((t) => viewSources.has(`${t.table.schema}.${t.table.table}`)).map((t) => t.name));
-  const waitingFor = new Set(first);
+  const read = run.targetTables.filter((t) => viewSources.tables.has(`${t.table.schema}.${t.table.table}`));
+  // Views that may read any table (through a function) refresh once every table is in.
+  const first = new Set((viewSources.complete ? read : []).map((t) => t.name));
+  const waitingFor = new Set(viewSources.complete ? first : run.targetTables.map((t) => t.name));
   return {
     first,
     copied(table) {
       waitingFor.delete(table);
-      if (viewSources.size > 0 && waitingFor.size === 0) run.targetViews.start();
+      if (viewSources.tables.size > 0 && waitingFor.size === 0) run.targetViews.start();
     },
   };
 }

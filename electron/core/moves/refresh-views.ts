@@ -34,16 +34,40 @@ export async function refreshMaterializedViews(handle: DatabaseHandle, catalog: 
   return refreshed;
 }
 
-/** The tables (as `schema.table`) the database's materialized views read, from their rewrite rules. */
-export async function materializedViewSources(handle: DatabaseHandle): Promise<Set<string>> {
-  const r = await handle.query<{ schema: string; table: string }>(
-    `SELECT DISTINCT n.nspname AS schema, c.relname AS table
-       FROM pg_class v
-       JOIN pg_rewrite w ON w.ev_class = v.oid
-       JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = w.oid AND d.refclassid = 'pg_class'::regclass
-       JOIN pg_class c ON c.oid = d.refobjid AND c.oid <> v.oid
-       JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE v.relkind = 'm'`,
+/** What a database's materialized views read: every table (as `schema.table`), or `complete` false when that cannot be known. */
+export interface ViewSources {
+  readonly tables: ReadonlySet<string>;
+  /** False when a view reads through a function of the database's own (its tables are not in the catalog's dependencies). */
+  readonly complete: boolean;
+}
+
+/**
+ * The tables the database's materialized views read, from their rewrite rules, followed through the
+ * plain views (and materialized views) they read and down to the partitions and inheritance children of
+ * the tables they name: a refresh reads all of those. A view that calls a function defined in the
+ * database may read anything: `complete` is false, and callers treat every table as a source.
+ */
+export async function materializedViewSources(handle: DatabaseHandle): Promise<ViewSources> {
+  const reads = `WITH RECURSIVE edges(parent, child) AS (
+         SELECT w.ev_class, d.refobjid FROM pg_rewrite w
+           JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = w.oid AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> w.ev_class
+         UNION ALL
+         SELECT inhparent, inhrelid FROM pg_inherits
+       ), reads(rel) AS (
+         SELECT oid FROM pg_class WHERE relkind = 'm'
+         UNION
+         SELECT e.child FROM reads r JOIN edges e ON e.parent = r.rel
+       )`;
+  const tables = await handle.query<{ schema: string; table: string }>(
+    `${reads} SELECT DISTINCT n.nspname AS schema, c.relname AS table
+       FROM reads r JOIN pg_class c ON c.oid = r.rel JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p', 'f')`,
   );
-  return new Set(r.rows.map((row) => `${row.schema}.${row.table}`));
+  const opaque = await handle.query<{ opaque: boolean }>(
+    `${reads} SELECT EXISTS (
+       SELECT 1 FROM reads r JOIN pg_rewrite w ON w.ev_class = r.rel
+         JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = w.oid AND d.refclassid = 'pg_proc'::regclass
+        WHERE d.refobjid >= 16384) AS opaque`,
+  );
+  return { tables: new Set(tables.rows.map((row) => `${row.schema}.${row.table}`)), complete: !opaque.rows[0]!.opaque };
 }

@@ -233,48 +233,70 @@ async function fencedCount(client: pg.PoolClient): Promise<number> {
 /**
  * Lifts the website's fence: its row in fenced_websites goes, committed, and its writes pass from then
  * on. The last fence on a database then takes the triggers away (dropTriggersWhenUnfenced). Idempotent.
+ * `tables` is kept for the callers' symmetry with installFence: the triggers are found by name.
  */
-export async function liftFence(handle: DatabaseHandle, tables: readonly ScopedTable[], websiteId: number): Promise<void> {
+export async function liftFence(handle: DatabaseHandle, _tables: readonly ScopedTable[], websiteId: number): Promise<void> {
   const last = await withFenceLock(handle, async (client) => {
     const [found] = await runQuery(client, moveTables.selectNoFrom(sql<boolean>`to_regclass(${FENCED}) IS NOT NULL`.as('fence_table_exists')));
     if (!found!.fence_table_exists) return false;
     await runQuery(client, moveTables.deleteFrom(FENCED).where('website_id', '=', String(websiteId)));
     return (await fencedCount(client)) === 0;
   });
-  if (last) await dropTriggersWhenUnfenced(handle, tables);
+  if (last) await dropTriggersWhenUnfenced(handle);
 }
 
 /** A drop's wait for its table's lock: this long at most per attempt, so readers queued behind it wait no longer. */
 const DROP_LOCK_TIMEOUT = '200ms';
 
+/** A table carrying fence triggers (any fence's, whichever tables its job listed). */
+interface FencedTable {
+  readonly oid: number;
+  readonly ref: string;
+  /** Rounds this table was not tried because a session held a lock on it. */
+  busyRounds: number;
+}
+
+async function tablesWithFenceTriggers(handle: DatabaseHandle): Promise<FencedTable[]> {
+  const r = await handle.query<{ oid: string; schema: string; table: string }>(
+    `SELECT DISTINCT c.oid::int8::text AS oid, n.nspname AS schema, c.relname AS table
+       FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE t.tgname IN ($1, $2) AND NOT t.tgisinternal ORDER BY 1`,
+    [FENCE_TRIGGER_NAME, TRUNCATE_TRIGGER_NAME],
+  );
+  return r.rows.map((row) => ({ oid: Number(row.oid), ref: tableRef(row.schema, row.table), busyRounds: 0 }));
+}
+
 /**
- * Drops the fence triggers table by table, each in a short transaction of its own that gives up on the
- * table's lock after DROP_LOCK_TIMEOUT (DROP TRIGGER takes ACCESS EXCLUSIVE: a long reader of the table
- * would otherwise make every query on it queue behind the drop), retried for up to `budgetMs`. A fence
- * set meanwhile keeps them all. A table still read throughout keeps its triggers, idle (no website is
- * fenced, so every write passes): the next last lift on this database drops them. Returns those tables.
+ * Drops the fence triggers of every table that has them (found by name, so a table another job's list
+ * had is not missed), each table in a short transaction of its own. DROP TRIGGER takes ACCESS EXCLUSIVE,
+ * and while it waits every query on the table queues behind it: so a table some session holds a lock
+ * on is not tried (for three rounds; a table never free is tried anyway), and a try waits at most
+ * DROP_LOCK_TIMEOUT, retried with growing pauses for up to `budgetMs`. A fence set meanwhile keeps them all. A table in use
+ * throughout keeps its triggers, idle (no website is fenced, so every write passes) until the next last
+ * lift. Returns those tables; the TRUNCATE function goes once no table is left.
  */
-export async function dropTriggersWhenUnfenced(handle: DatabaseHandle, tables: readonly ScopedTable[], budgetMs = 20_000): Promise<string[]> {
+export async function dropTriggersWhenUnfenced(handle: DatabaseHandle, budgetMs = 20_000): Promise<string[]> {
   await endIdleQueryCursors(handle);
   const deadline = Date.now() + budgetMs;
-  let pending = [...tables];
-  for (;;) {
-    const left: ScopedTable[] = [];
-    for (const scoped of pending) {
-      const dropped = await dropTableTriggers(handle, scoped);
+  let pending = await tablesWithFenceTriggers(handle);
+  for (let pause = 100; ; pause = Math.min(pause * 2, 1_000)) {
+    const left: FencedTable[] = [];
+    for (const table of pending) {
+      const dropped = await dropTableTriggers(handle, table);
       if (dropped === 'fenced') return [];
-      if (!dropped) left.push(scoped);
+      if (dropped === 'busy') table.busyRounds++;
+      if (dropped !== true) left.push(table);
     }
     pending = left;
     if (pending.length === 0 || Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, pause));
   }
   if (pending.length === 0) await dropTableTriggers(handle, null);
-  return pending.map((t) => t.name);
+  return pending.map((t) => t.ref);
 }
 
-/** One table's fence triggers and function dropped (null: the TRUNCATE function, once no table uses it); false if its lock was not had in time. */
-async function dropTableTriggers(handle: DatabaseHandle, scoped: ScopedTable | null): Promise<boolean | 'fenced'> {
+/** One table's fence triggers and their functions dropped (null: the TRUNCATE function, once no trigger uses it); false if its lock was not had in time. */
+async function dropTableTriggers(handle: DatabaseHandle, table: FencedTable | null): Promise<boolean | 'busy' | 'fenced'> {
   const client = await handle.pool.connect();
   try {
     await client.query('BEGIN');
@@ -285,14 +307,11 @@ async function dropTableTriggers(handle: DatabaseHandle, scoped: ScopedTable | n
       await client.query('ROLLBACK');
       return 'fenced';
     }
-    if (scoped) {
-      const ref = tableRef(scoped.table.schema, scoped.table.table);
-      await client.query(`DROP TRIGGER IF EXISTS ${FENCE_TRIGGER} ON ${ref}`);
-      await client.query(`DROP TRIGGER IF EXISTS ${TRUNCATE_TRIGGER} ON ${ref}`);
-      await client.query(`DROP FUNCTION IF EXISTS ${fenceFunction(scoped)}()`);
-    } else {
-      await client.query(`DROP FUNCTION IF EXISTS ${TRUNCATE_FUNCTION}()`);
-    }
+    if (table === null) await client.query(`DROP FUNCTION IF EXISTS ${TRUNCATE_FUNCTION}()`);
+    else if (table.busyRounds < 3 && (await lockedElsewhere(client, table))) {
+      await client.query('ROLLBACK');
+      return 'busy';
+    } else await dropTriggersOf(client, table);
     await client.query('COMMIT');
     return true;
   } catch (error) {
@@ -301,5 +320,27 @@ async function dropTableTriggers(handle: DatabaseHandle, scoped: ScopedTable | n
     throw error;
   } finally {
     client.release();
+  }
+}
+
+/** Whether another session holds a lock on the table now (any lock makes a DROP TRIGGER wait). */
+async function lockedElsewhere(client: pg.PoolClient, table: FencedTable): Promise<boolean> {
+  const held = await client.query(`SELECT 1 FROM pg_locks WHERE locktype = 'relation' AND relation = $1 AND granted AND pid <> pg_backend_pid() LIMIT 1`, [
+    table.oid,
+  ]);
+  return held.rows.length > 0;
+}
+
+/** In the caller's transaction: the table's fence triggers dropped, and its row trigger's own function. */
+async function dropTriggersOf(client: pg.PoolClient, table: FencedTable): Promise<void> {
+  const triggers = await client.query<{ name: string; fn: string }>(
+    `SELECT tgname AS name, tgfoid::regprocedure::text AS fn FROM pg_trigger WHERE tgrelid = $1 AND tgname IN ($2, $3) AND NOT tgisinternal`,
+    [table.oid, FENCE_TRIGGER_NAME, TRUNCATE_TRIGGER_NAME],
+  );
+  for (const t of triggers.rows) await client.query(`DROP TRIGGER IF EXISTS ${quoteIdent(t.name)} ON ${table.ref}`);
+  // The row trigger's own function (the TRUNCATE one is shared): dropped once nothing else uses it.
+  for (const t of triggers.rows.filter((x) => x.name === FENCE_TRIGGER_NAME)) {
+    await client.query('SAVEPOINT sc_fence_function');
+    await client.query(`DROP FUNCTION IF EXISTS ${t.fn}`).catch(() => client.query('ROLLBACK TO SAVEPOINT sc_fence_function'));
   }
 }

@@ -7,7 +7,6 @@ import type { ConsoleContext } from '../console-context.ts';
 import type { RunningJob } from '../jobs/job-registry.ts';
 import { failpoint } from '../moves/move-failpoints.ts';
 import { maySkipTriggers, withSession } from '../moves/replica-role.ts';
-import { TargetViewRefresh } from '../moves/target-view-refresh.ts';
 import { scopedTables } from '../moves/tenant-scope.ts';
 import { readRestore, reached, saveDetail, MODE_STEPS, type RestoreDetail } from './restore-job-store.ts';
 import { restoreSchemas } from './restore-marks.ts';
@@ -75,10 +74,23 @@ async function setUp(
   let saving: Promise<void> = Promise.resolve();
   const save = () => (saving = saving.catch(() => {}).then(() => saveDetail(ctx.pools.primary(), jobId, detail)));
   const replica = await withSession(target, maySkipTriggers);
-  const views = new TargetViewRefresh(target, catalog, plan.viewRefresh, detail.timings);
-  // A refresh started during the load holds a session: a run that ends early lets it end first.
-  onClose.push(async () => void (await views.settled()));
-  return { ctx, lock, jobId, detail, job, target, catalog, scoped, tables, home, replica, archive, save, readBack: { found: null }, views };
+  return {
+    ctx,
+    lock,
+    jobId,
+    detail,
+    job,
+    target,
+    catalog,
+    scoped,
+    tables,
+    home,
+    replica,
+    archive,
+    save,
+    readBack: { found: null },
+    views: { refreshed: null },
+  };
 }
 
 /**

@@ -9,7 +9,6 @@ import { saveJobDetailOn } from '../jobs/job-store.ts';
 import { bumpSequences } from '../moves/bump-sequences.ts';
 import { deleteWebsiteRows } from '../moves/delete-website-rows.ts';
 import { materializedViewSources, refreshMaterializedViews } from '../moves/refresh-views.ts';
-import type { TargetViewRefresh } from '../moves/target-view-refresh.ts';
 import type { ScopedTable } from '../moves/tenant-scope.ts';
 import { compareAndSetShard, currentShard } from '../moves/website-switch.ts';
 import { installFence, liftFence } from '../moves/write-fence.ts';
@@ -45,8 +44,8 @@ export interface RunState {
   readonly readBack: { found: Record<string, { rows: number; hash: string }> | null };
   /** Saves the detail (queued behind saves still running). */
   readonly save: () => Promise<void>;
-  /** The target's materialized-view refresh, started by the load once every table the views read is in (see viewsDuringLoad). */
-  readonly views: TargetViewRefresh;
+  /** The target's materialized-view refresh the load started once every table the views read was in (see viewsDuringLoad): whether it succeeded. */
+  readonly views: { refreshed: Promise<boolean> | null };
 }
 
 const websiteOf = (s: RunState) => s.detail.request.websiteId;
@@ -87,7 +86,7 @@ async function load(s: RunState): Promise<void> {
   const total = s.detail.plan.totalArchiveRows;
   const loadedBefore = (table: string) => s.detail.progress.filter((p) => p.table !== table).reduce((n, p) => n + p.loadedRows, 0);
   let lastSaved = 0;
-  const views = await viewsDuringLoad(s);
+  const views = await viewsDuringLoad(s, readBack);
   await loadWebsite({
     handle: s.target,
     catalog: s.catalog,
@@ -130,28 +129,38 @@ async function load(s: RunState): Promise<void> {
 /**
  * The tables the target's materialized views read load first within their level (a level references
  * only lower ones, so any order inside it keeps parents first), and once all of them are committed the
- * views' refresh starts on a session of its own while the other tables load: the refresh, one backend's
- * work, shares the machine with the load instead of following it. The views step then waits for it (or
- * refreshes, in a run that did not start one). A side schema has no views to refresh.
+ * views' refresh joins the read-back's lane (no session of its own: the pool keeps its headroom) while
+ * the other tables load: the refresh, one backend's work, shares the machine with the load instead of
+ * following it. Views that may read any table (through a function) wait for every table. The views step
+ * then takes it (or refreshes, in a run that did not start one). A side schema has no views to refresh.
  */
-async function viewsDuringLoad(s: RunState): Promise<{ order: readonly RestoreTable[]; loaded: (table: string) => void }> {
+async function viewsDuringLoad(
+  s: RunState,
+  lane: Pick<ReturnType<typeof readBackAsLoaded>, 'also'>,
+): Promise<{ order: readonly RestoreTable[]; loaded: (table: string) => void }> {
+  s.views.refreshed = null;
   if (s.detail.plan.schema !== null || s.detail.plan.materializedViews.length === 0) return { order: s.tables, loaded: () => {} };
   const sources = await materializedViewSources(s.target);
-  const isSource = (t: RestoreTable) => sources.has(`${t.scoped.table.schema}.${t.scoped.table.table}`);
+  const isSource = (t: RestoreTable) => !sources.complete || sources.tables.has(`${t.scoped.table.schema}.${t.scoped.table.table}`);
   const order = [...s.tables].sort((a, b) => a.scoped.level - b.scoped.level || Number(isSource(b)) - Number(isSource(a)));
   const waitingFor = new Set(order.filter(isSource).map((t) => t.name));
+  const refresh = async () => {
+    const started = performance.now();
+    await refreshMaterializedViews(s.target, s.catalog, viewRefresh(s));
+    s.detail.timings['views.during-load'] = Math.round(performance.now() - started);
+  };
   return {
     order,
     loaded(table) {
       waitingFor.delete(table);
-      if (sources.size > 0 && waitingFor.size === 0) s.views.start();
+      if (waitingFor.size === 0 && s.views.refreshed === null) s.views.refreshed = lane.also(refresh);
     },
   };
 }
 
 /** The views step: the refresh the load started, when it succeeded; otherwise one now. */
 async function refreshViews(s: RunState): Promise<void> {
-  if ((await s.views.settled()).length > 0) return;
+  if (s.views.refreshed !== null && (await s.views.refreshed)) return;
   await refreshMaterializedViews(s.target, s.catalog, viewRefresh(s));
 }
 

@@ -121,7 +121,8 @@ export async function verifyRestore(
 /**
  * Reads back each table as soon as its load committed, one at a time, while the next tables load: the
  * second core does verification's reading during the load. `before` (the table's statistics) runs
- * first, in the same lane. What it finds is only kept if whole.
+ * first, in the same lane. What it finds is only kept if whole. `also` queues other work there (the
+ * views' refresh): one lane, one session, however much it does.
  */
 export function readBackAsLoaded(options: Pick<VerifyOptions, 'handle' | 'catalog' | 'websiteId' | 'into' | 'encoding' | 'serverVersion'>) {
   const found: Record<string, { rows: number; hash: string }> = {};
@@ -136,6 +137,15 @@ export function readBackAsLoaded(options: Pick<VerifyOptions, 'handle' | 'catalo
         .catch(() => {
           // read again by the verify step
         });
+    },
+    /** Other work in the same lane (and on its one session at a time), after what was pushed so far: whether it succeeded. */
+    also(work: () => Promise<unknown>): Promise<boolean> {
+      const succeeded = queue.then(work).then(
+        () => true,
+        () => false,
+      );
+      queue = succeeded.then(() => undefined);
+      return succeeded;
     },
     async done(): Promise<Record<string, { rows: number; hash: string }>> {
       await queue;

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsoleContext } from '../../../electron/core/console-context.ts';
 import { createMove, moveJobView, runMove, verifyPlacement } from '../../../electron/core/moves/move-service.ts';
 import { getJob } from '../../../electron/core/moves/move-job-store.ts';
+import { materializedViewSources } from '../../../electron/core/moves/refresh-views.ts';
 import { startPrivateCluster, type PrivateCluster } from '../../support/private-cluster.ts';
 import { otherWebsites, tenantSnapshot, websiteRows, TENANT_TABLES } from '../../support/tenant-snapshot.ts';
 
@@ -212,5 +213,29 @@ describe('moving a website', () => {
     expect(audit.rows.map((r) => r.action)).toEqual(expect.arrayContaining(['move.create', 'move.run']));
     const planned = await createMove(ctx, richest, home);
     expect((await cancelMove(ctx, planned.id)).state).toBe('cancelled');
+  });
+});
+
+describe('the tables the materialized views read (their refresh starts once they are copied or restored)', () => {
+  it('follows plain views down to tables and partitions down to their parts, and says when a function may read any table', async () => {
+    const db = ctx.pools.get('shard_2');
+    await db.query(`CREATE SCHEMA vs_test;
+      CREATE TABLE vs_test.parted (id int, k int) PARTITION BY RANGE (id);
+      CREATE TABLE vs_test.parted_1 PARTITION OF vs_test.parted FOR VALUES FROM (0) TO (100);
+      CREATE VIEW vs_test.assets AS SELECT id, website_id FROM pwb_realty_assets;
+      CREATE MATERIALIZED VIEW vs_test.mv AS SELECT a.id FROM vs_test.assets a JOIN vs_test.parted p ON p.k = 1`);
+    try {
+      const found = await materializedViewSources(db);
+      expect(found.complete).toBe(true);
+      expect([...found.tables]).toEqual(
+        expect.arrayContaining(['public.pwb_realty_assets', 'public.pwb_sale_listings', 'public.pwb_rental_listings', 'vs_test.parted', 'vs_test.parted_1']),
+      );
+      expect(found.tables.has('vs_test.assets')).toBe(false);
+      await db.query(`CREATE FUNCTION vs_test.n() RETURNS bigint LANGUAGE sql STABLE AS 'SELECT count(*) FROM public.pwb_features';
+        CREATE MATERIALIZED VIEW vs_test.mv2 AS SELECT vs_test.n() AS n`);
+      expect((await materializedViewSources(db)).complete).toBe(false);
+    } finally {
+      await db.query('DROP SCHEMA vs_test CASCADE');
+    }
   });
 });

@@ -137,7 +137,7 @@ describe('restore into an empty place', () => {
     const [view] = await f.sql('shard_1', `SELECT count(*)::int AS n FROM pwb_properties WHERE website_id = $1`, [gone]);
     expect(view.n).toBe(goneState.tables.pwb_realty_assets!.rows);
     // The refresh started during the load, once the tables the view reads were in (its own timing).
-    expect(Object.keys(job.timings)).toContain('refresh.target');
+    expect(Object.keys(job.timings)).toContain('views.during-load');
     expect(await f.sql('default', `SELECT * FROM shard_console.fenced_websites`)).toEqual([]);
     // Now it has rows: another empty-place restore is refused.
     const again = await f.call('restores.preflight', { websiteId: gone, path: backup, mode: 'empty' });
