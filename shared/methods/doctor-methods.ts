@@ -12,6 +12,8 @@ export const findingKindSchema = z.enum([
   'stale-materialized-view',
   'pending-migrations',
   'schema-drift',
+  'stale-write-fence',
+  'idle-fence-triggers',
 ]);
 export type FindingKind = z.infer<typeof findingKindSchema>;
 

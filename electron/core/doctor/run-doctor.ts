@@ -5,6 +5,7 @@ import type { DatabaseTarget } from '../config/profile-schema.ts';
 import type { DatabaseHandle, DatabaseHealth } from '../pools/cluster-pools.ts';
 import { websitesPerShard } from '../tenants/website-routing.ts';
 import { finding } from './doctor-finding.ts';
+import { fenceFindings } from './fence-findings.ts';
 import { idRangeFindings, readIdRanges } from './id-range-findings.ts';
 import type { IdRange } from './id-range-findings.ts';
 import { lastMovesTouching, materializedViewFindings, viewStaleness } from './materialized-view-findings.ts';
@@ -57,6 +58,7 @@ interface ClusterReadings {
   readonly lastMoves: Map<string, LastMove>;
   readonly migrations: Settled<Finding[]>;
   readonly drift: Settled<Finding[]>;
+  readonly fences: Settled<Finding[]>;
 }
 
 /** The findings and the checks' statuses, added to by each check in turn. */
@@ -97,7 +99,7 @@ export async function runDoctor(ctx: ConsoleContext): Promise<DoctorResult> {
 }
 
 async function readCluster(ctx: ConsoleContext, reachable: readonly DatabaseTarget[]): Promise<ClusterReadings> {
-  const [routing, counts, scanned, lastMoves, migrations, drift] = await Promise.all([
+  const [routing, counts, scanned, lastMoves, migrations, drift, fences] = await Promise.all([
     settle(readRoutingMap(ctx)),
     settle(websitesPerShard(ctx)),
     Promise.all(reachable.map((t) => scanDatabase(ctx, t))),
@@ -107,10 +109,16 @@ async function readCluster(ctx: ConsoleContext, reachable: readonly DatabaseTarg
     ),
     settle(migrationFindings(ctx)),
     settle(driftFindings(ctx)),
+    settle(
+      fenceFindings(
+        ctx,
+        reachable.map((t) => t.name),
+      ),
+    ),
   ]);
   const scans = scanned.flatMap((s) => ('scan' in s ? [s.scan] : []));
   const scanFailures = scanned.flatMap((s) => ('failure' in s ? [s.failure] : []));
-  return { routing, counts, scans, scanFailures, lastMoves, migrations, drift };
+  return { routing, counts, scans, scanFailures, lastMoves, migrations, drift, fences };
 }
 
 async function scanDatabase(ctx: ConsoleContext, target: DatabaseTarget): Promise<{ scan: DatabaseScan } | { failure: Finding }> {
@@ -151,6 +159,8 @@ async function judgeCluster(readings: ClusterReadings, verdict: Verdict, configu
   verdict.findings.push(...(readings.migrations.value ?? []), ...(readings.drift.value ?? []));
   verdict.checks.push(serviceCheck('pending migrations', readings.migrations, coverage));
   verdict.checks.push(serviceCheck('schema drift', readings.drift, coverage));
+  verdict.findings.push(...(readings.fences.value ?? []));
+  verdict.checks.push(serviceCheck('write fences left standing', readings.fences, coverage));
 }
 
 function checkShardNames(counts: Settled<Map<string, number>>, configured: ReadonlySet<string>, verdict: Verdict): void {

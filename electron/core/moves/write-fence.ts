@@ -245,6 +245,21 @@ export async function liftFence(handle: DatabaseHandle, _tables: readonly Scoped
   if (last) await dropTriggersWhenUnfenced(handle);
 }
 
+/** What the fences of a database look like now: the websites fenced (by which job, since when) and the tables carrying fence triggers. */
+export async function fenceState(
+  handle: DatabaseHandle,
+): Promise<{ fenced: Array<{ websiteId: number; jobId: string; fencedAt: Date }>; tablesWithTriggers: string[] }> {
+  const tables = await tablesWithFenceTriggers(handle);
+  const [found] = await runQuery(handle, moveTables.selectNoFrom(sql<boolean>`to_regclass(${FENCED}) IS NOT NULL`.as('fence_table_exists')));
+  const rows = found!.fence_table_exists
+    ? await runQuery(handle, moveTables.selectFrom(FENCED).select(['website_id', 'job_id', 'fenced_at']).orderBy('website_id'))
+    : [];
+  return {
+    fenced: rows.map((r) => ({ websiteId: Number(r.website_id), jobId: r.job_id, fencedAt: new Date(r.fenced_at) })),
+    tablesWithTriggers: tables.map((t) => t.ref),
+  };
+}
+
 /** A drop's wait for its table's lock: this long at most per attempt, so readers queued behind it wait no longer. */
 const DROP_LOCK_TIMEOUT = '200ms';
 

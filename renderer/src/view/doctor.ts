@@ -13,6 +13,8 @@ export const kindTitles: Record<Finding['kind'], string> = {
   'stale-materialized-view': 'Materialized views not refreshed',
   'pending-migrations': 'Pending or failed migrations',
   'schema-drift': 'Schema drift',
+  'stale-write-fence': 'Websites whose writes a stopped job still fences',
+  'idle-fence-triggers': 'Fence triggers left with no website fenced',
 };
 
 const severityRank = { error: 0, warning: 1, info: 2 } as const;

@@ -5,6 +5,7 @@ import { runSteps, withJobLock } from '../../../electron/core/moves/move-runner.
 import { createMove, rollbackMove } from '../../../electron/core/moves/move-service.ts';
 import { cancelAutovacuumSooner } from '../../../electron/core/moves/write-fence.ts';
 import { QueryService } from '../../../electron/core/query/query-service.ts';
+import { callMethod } from '../../support/test-console.ts';
 import type { QueryEvent } from '../../../electron/core/query/query-types.ts';
 import { startPrivateCluster, type PrivateCluster } from '../../support/private-cluster.ts';
 import { recordingCall } from '../query/query-events.ts';
@@ -180,4 +181,31 @@ it('queues no reader behind its locks: a long reader neither holds a fence from 
     await reader.end();
     await probe.end();
   }
+});
+
+it('the doctor names a fence no process runs (with the job to resume or roll back) and triggers left idle, and neither once lifted', async () => {
+  const fenceKinds = async () =>
+    (await callMethod(ctx, 'doctor.run', {})).findings.filter((f) => f.kind === 'stale-write-fence' || f.kind === 'idle-fence-triggers');
+  const job = await createMove(ctx, site, 'shard_1');
+  // The fence step, then the job's lock let go: as after a console that died mid-move.
+  await withJobLock(ctx, job.id, (lock) => runSteps(ctx, lock, job.id, undefined, 'fence'));
+  expect(await fenceKinds()).toEqual([
+    expect.objectContaining({
+      kind: 'stale-write-fence',
+      severity: 'error',
+      database: 'default',
+      website: site,
+      fix: expect.stringContaining(`shard-console move resume ${job.id}`),
+    }),
+  ]);
+  // The fence row gone by hand, its triggers left: information, not an error.
+  const primary = await pc.client('default');
+  try {
+    await primary.query('DELETE FROM shard_console.fenced_websites');
+  } finally {
+    await primary.end();
+  }
+  expect(await fenceKinds()).toEqual([expect.objectContaining({ kind: 'idle-fence-triggers', severity: 'info', database: 'default' })]);
+  await rollbackMove(ctx, job.id);
+  expect(await fenceKinds()).toEqual([]);
 });
