@@ -156,13 +156,13 @@ async function rollBackBeforeSwitch(ctx: ConsoleContext, lock: pg.PoolClient, jo
     const message = `Website ${job.website_id} routes to ${website.shard}, not ${job.source}: the switch happened after all. Resume the job instead.`;
     throw new ConsoleError('ACTION_NOT_ALLOWED', message, { target: job.id });
   }
-  const [sourceCatalog, targetCatalog] = await Promise.all([ctx.catalog.get(job.source, { refresh: true }), ctx.catalog.get(job.target, { refresh: true })]);
+  const targetCatalog = await ctx.catalog.get(job.target, { refresh: true });
   if (moveStepIndex(job.step) >= moveStepIndex('copy')) {
     await deleteWebsiteRows(ctx.pools.get(job.target), targetCatalog, scopedTables(targetCatalog), job.website_id);
     // The target's views are refreshed from the copy on, with the copied rows in them: take them out again.
     await refreshMaterializedViews(ctx.pools.get(job.target), targetCatalog, job.plan?.viewRefresh ?? 'concurrently');
   }
-  await liftFence(ctx.pools.get(job.source), scopedTables(sourceCatalog), job.website_id);
+  await liftFence(ctx.pools.get(job.source), job.website_id);
   await updateJob(lock, job.id, { state: 'rolled_back', finished: true });
 }
 

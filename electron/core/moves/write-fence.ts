@@ -232,10 +232,10 @@ async function fencedCount(client: pg.PoolClient): Promise<number> {
 
 /**
  * Lifts the website's fence: its row in fenced_websites goes, committed, and its writes pass from then
- * on. The last fence on a database then takes the triggers away (dropTriggersWhenUnfenced). Idempotent.
- * `tables` is kept for the callers' symmetry with installFence: the triggers are found by name.
+ * on. The last fence on a database then takes the triggers away (dropTriggersWhenUnfenced: every
+ * table that has them, found by name). Idempotent.
  */
-export async function liftFence(handle: DatabaseHandle, _tables: readonly ScopedTable[], websiteId: number): Promise<void> {
+export async function liftFence(handle: DatabaseHandle, websiteId: number): Promise<void> {
   const last = await withFenceLock(handle, async (client) => {
     const [found] = await runQuery(client, moveTables.selectNoFrom(sql<boolean>`to_regclass(${FENCED}) IS NOT NULL`.as('fence_table_exists')));
     if (!found!.fence_table_exists) return false;

@@ -242,7 +242,7 @@ export const STEP_WORK: Partial<Record<RestoreStep, (s: RunState) => Promise<voi
   verify,
   switch: switchRouting,
   views: refreshViews,
-  unfence: (s) => liftFence(s.home.handle, s.home.scoped, websiteOf(s)),
+  unfence: (s) => liftFence(s.home.handle, websiteOf(s)),
   'rollback:fence': (s) => installFence(s.home.handle, s.home.catalog, s.home.scoped, websiteOf(s), s.jobId),
   'rollback:remove': (s) => clearTarget(s),
   'rollback:put-back': async (s) => {
@@ -251,7 +251,7 @@ export const STEP_WORK: Partial<Record<RestoreStep, (s: RunState) => Promise<voi
   },
   'rollback:sequences': async (s) => void (await bumpSequences(s.target, s.scoped)),
   'rollback:views': async (s) => void (await refreshMaterializedViews(s.target, s.catalog, viewRefresh(s))),
-  'rollback:unfence': (s) => liftFence(s.home.handle, s.home.scoped, websiteOf(s)),
+  'rollback:unfence': (s) => liftFence(s.home.handle, websiteOf(s)),
   'rollback:drop': async (s) => {
     if (s.detail.plan.schema) await dropRestoreSchema(s.target, s.detail.plan.schema, s.jobId);
     else await dropHeldRows(s.target, s.jobId);
