@@ -338,11 +338,18 @@ async function dropTableTriggers(handle: DatabaseHandle, table: FencedTable | nu
   }
 }
 
-/** Whether another session holds a lock on the table now (any lock makes a DROP TRIGGER wait). */
+/**
+ * Whether another session holds a lock on the table now (any lock makes a DROP TRIGGER wait). An
+ * autovacuum's does not count: the drop cancels it (see cancelAutovacuumSooner), and after a big load
+ * or cleanup one is busy on every large table.
+ */
 async function lockedElsewhere(client: pg.PoolClient, table: FencedTable): Promise<boolean> {
-  const held = await client.query(`SELECT 1 FROM pg_locks WHERE locktype = 'relation' AND relation = $1 AND granted AND pid <> pg_backend_pid() LIMIT 1`, [
-    table.oid,
-  ]);
+  const held = await client.query(
+    `SELECT 1 FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+      WHERE l.locktype = 'relation' AND l.relation = $1 AND l.granted AND l.pid <> pg_backend_pid()
+        AND coalesce(a.backend_type, '') <> 'autovacuum worker' LIMIT 1`,
+    [table.oid],
+  );
   return held.rows.length > 0;
 }
 
