@@ -283,12 +283,13 @@ async function tablesWithFenceTriggers(handle: DatabaseHandle): Promise<FencedTa
 
 /**
  * Drops the fence triggers of every table that has them (found by name, so a table another job's list
- * had is not missed), each table in a short transaction of its own. DROP TRIGGER takes ACCESS EXCLUSIVE,
- * and while it waits every query on the table queues behind it: so a table some session holds a lock
- * on is not tried (for three rounds; a table never free is tried anyway), and a try waits at most
- * DROP_LOCK_TIMEOUT, retried with growing pauses for up to `budgetMs`. A fence set meanwhile keeps them all. A table in use
- * throughout keeps its triggers, idle (no website is fenced, so every write passes) until the next last
- * lift. Returns those tables; the TRUNCATE function goes once no table is left.
+ * had is not missed), each table in a short transaction of its own. DROP TRIGGER takes ACCESS
+ * EXCLUSIVE, and while it waits every query on the table queues behind it: so a table some session
+ * holds a lock on is not tried (for three rounds; a table never free is tried anyway), and a try waits
+ * at most DROP_LOCK_TIMEOUT, retried with growing pauses for up to `budgetMs`. A fence set meanwhile
+ * keeps them all. A table in use throughout keeps its triggers, idle (no website is fenced, so every
+ * write passes) until the next last lift. Returns those tables; the TRUNCATE function goes once no
+ * table is left.
  */
 export async function dropTriggersWhenUnfenced(handle: DatabaseHandle, budgetMs = 20_000): Promise<string[]> {
   await endIdleQueryCursors(handle);
