@@ -23,15 +23,35 @@ function guardStreams(): void {
   for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
 }
 
+/**
+ * Characters a terminal acts on rather than shows: C0 controls but tab and newline (ESC starts colour,
+ * cursor and title sequences; a carriage return overwrites the line), DEL and the C1 controls (U+009B
+ * is a one-character CSI on some terminals).
+ */
+const TERMINAL_CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/**
+ * Text as a terminal should show it: each control character it would obey written as `\uXXXX`. What
+ * the CLI prints comes largely from the databases (website names, table names, error messages, query
+ * results), and a value holding an escape sequence must be shown, not run. In JSON these characters
+ * occur only inside strings (JSON.stringify escapes C0 itself), where `\uXXXX` is the same character.
+ */
+export function terminalSafe(text: string): string {
+  return text.replace(TERMINAL_CONTROLS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** Writes lines to a stream; to a terminal, control characters shown (terminalSafe), to a pipe or file, the text as it is. */
+export function lineWriter(stream: Pick<NodeJS.WriteStream, 'write' | 'isTTY'>): (text: string) => void {
+  return (text) => {
+    guardStreams();
+    const line = text.endsWith('\n') ? text : `${text}\n`;
+    stream.write(stream.isTTY ? terminalSafe(line) : line);
+  };
+}
+
 export const processIo: CliIo = {
-  out: (text) => {
-    guardStreams();
-    process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-  },
-  err: (text) => {
-    guardStreams();
-    process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
-  },
+  out: lineWriter(process.stdout),
+  err: lineWriter(process.stderr),
 };
 
 /** Resolves once everything written to the stream so far has reached the OS (or the reader has gone). */

@@ -1,5 +1,6 @@
 import type { JobProgressEvent } from '../../shared/contract.ts';
 import { formatBytes, formatCount, formatDuration } from '../../shared/format.ts';
+import { terminalSafe } from './cli-output.ts';
 
 /** Where progress goes: stderr, so `--json` keeps stdout to the final result. */
 export interface ProgressSink {
@@ -70,7 +71,7 @@ export function progressPrinter(sink: ProgressSink = stderrSink, now: () => numb
       const rate = rateOf(event);
       if (sink.isTTY) {
         const line = progressLine(event, rate, 24).slice(0, Math.max(20, sink.columns - 1));
-        sink.write(`\r\x1b[2K${line}`);
+        sink.write(`\r\x1b[2K${terminalSafe(line)}`);
         drawn = true;
       } else if (changed || now() - lastPlain >= 5_000) {
         lastPlain = now();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JobProgressEvent } from '../../shared/contract.ts';
+import { lineWriter, terminalSafe } from '../../electron/cli/cli-output.ts';
 import { progressLine, progressPrinter, type ProgressSink } from '../../electron/cli/cli-progress.ts';
 
 const event = (done: number, total: number | null, phase = 'copy', unit: JobProgressEvent['unit'] = 'rows', message?: string): JobProgressEvent => ({
@@ -59,5 +60,42 @@ describe('the CLI progress line', () => {
     printer.print(event(3, 9, 'verify', 'steps'));
     expect(out.text.trim().split('\n')).toHaveLength(4);
     expect(out.text).not.toContain('\r');
+  });
+});
+
+describe('what the CLI writes to a terminal', () => {
+  const stream = (isTTY: boolean) => ({
+    isTTY,
+    text: '',
+    write(t: string) {
+      this.text += t;
+      return true;
+    },
+  });
+
+  it('shows the control characters of database text instead of obeying them; a pipe gets the text as it is', () => {
+    // A website named with a colour sequence, a carriage return and a C1 CSI, as a query would print it.
+    const name = 'evil\u001b[2J\u001b]0;pwned\u0007\rsite\u009b31m\u007f\tcol';
+    expect(terminalSafe(name)).toBe('evil\\u001b[2J\\u001b]0;pwned\\u0007\\u000dsite\\u009b31m\\u007f\tcol');
+    const tty = stream(true);
+    lineWriter(tty)(`website: ${name}`);
+    expect(tty.text).toBe(`website: ${terminalSafe(name)}\n`);
+    expect(tty.text).not.toMatch(/[\u001b\u0007\r\u009b\u007f]/);
+    const pipe = stream(false);
+    lineWriter(pipe)(`website: ${name}`);
+    expect(pipe.text).toBe(`website: ${name}\n`);
+    // JSON to a terminal stays JSON with the same values.
+    const json = JSON.stringify({ name });
+    const shown = stream(true);
+    lineWriter(shown)(json);
+    expect(JSON.parse(shown.text)).toEqual({ name });
+  });
+
+  it('draws a progress line whose message came from a database without its escape sequences', () => {
+    const out = sink(true);
+    progressPrinter(out, () => 0).print(event(1, 2, 'copy', 'rows', 'copy pwb_\u001b[31mpages'));
+    expect(out.text.startsWith('\r\u001b[2K')).toBe(true);
+    expect(out.text.slice(4)).not.toContain('\u001b');
+    expect(out.text).toContain('copy pwb_\\u001b[31mpages');
   });
 });
