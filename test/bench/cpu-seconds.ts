@@ -14,25 +14,24 @@ import type pg from 'pg';
 
 const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
-/** utime, stime, cutime, cstime of a process, in ticks (fields 14-17 of /proc/PID/stat, after the command name). */
-function times(pid: number | 'self'): [number, number, number, number] | null {
+/** A process's /proc/PID/stat fields after the command name (fields[0] is field 3, the state), or null once it is gone. */
+function statFields(pid: number | 'self'): string[] | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // fields[0] is the state (field 3): utime is field 14, so fields[11].
-    return [Number(fields[11]), Number(fields[12]), Number(fields[13]), Number(fields[14])];
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return null; // gone meanwhile
   }
 }
 
-function parentOf(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return -1;
-  }
+/** Fields 4 (ppid) and 14-17 (utime, stime, cutime, cstime, in ticks). */
+const PPID = 1;
+const UTIME = 11;
+
+function ticks(fields: readonly string[], count: 2 | 4): number {
+  let sum = 0;
+  for (let i = 0; i < count; i++) sum += Number(fields[UTIME + i]);
+  return sum;
 }
 
 /** The postmaster's pid, from postmaster.pid in the data directory the server names. */
@@ -43,20 +42,20 @@ export async function postmasterPid(client: pg.Pool | pg.Client): Promise<number
 
 /** The server's CPU seconds so far: the postmaster with everything it reaped, and its live children. */
 export function serverCpuSeconds(postmaster: number): number {
-  const own = times(postmaster);
+  const own = statFields(postmaster);
   if (!own) return Number.NaN;
-  let ticks = own[0] + own[1] + own[2] + own[3];
+  let total = ticks(own, 4);
   for (const name of readdirSync('/proc')) {
     const pid = Number(name);
-    if (!Number.isInteger(pid) || parentOf(pid) !== postmaster) continue;
-    const child = times(pid);
-    if (child) ticks += child[0] + child[1];
+    if (!Number.isInteger(pid)) continue;
+    const child = statFields(pid);
+    if (child && Number(child[PPID]) === postmaster) total += ticks(child, 2);
   }
-  return ticks / TICKS;
+  return total / TICKS;
 }
 
 /** CPU seconds of this process's children that have exited (and been waited for) so far. */
 export function reapedChildrenCpuSeconds(): number {
-  const own = times('self')!;
-  return (own[2] + own[3]) / TICKS;
+  const own = statFields('self')!;
+  return (Number(own[UTIME + 2]) + Number(own[UTIME + 3])) / TICKS;
 }

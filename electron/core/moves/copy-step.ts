@@ -3,7 +3,7 @@ import { copyTenant, type CopyProgress } from './copy-tenant.ts';
 import { deleteWebsiteRows } from './delete-website-rows.ts';
 import { updateJob, type CopiedTable, type JobFields, type StoredJob } from './move-job-store.ts';
 import type { MoveRun } from './move-run.ts';
-import { materializedViewSources } from './refresh-views.ts';
+import { materializedViewSources, viewSourceGate } from './refresh-views.ts';
 import { assertRoutedTo } from './website-switch.ts';
 
 /**
@@ -46,18 +46,11 @@ export async function copyStep(run: MoveRun): Promise<void> {
  * in, the views' refresh starts while the other tables copy (the cleanup waits for it).
  */
 async function viewSourceTables(run: MoveRun): Promise<{ first: ReadonlySet<string>; copied: (table: string) => void }> {
-  const viewSources = await materializedViewSources(run.target);
-  const read = run.targetTables.filter((t) => viewSources.tables.has(`${t.table.schema}.${t.table.table}`));
-  // Views that may read any table (through a function) refresh once every table is in.
-  const first = new Set((viewSources.complete ? read : []).map((t) => t.name));
-  const waitingFor = new Set(viewSources.complete ? first : run.targetTables.map((t) => t.name));
-  return {
-    first,
-    copied(table) {
-      waitingFor.delete(table);
-      if (viewSources.tables.size > 0 && waitingFor.size === 0) run.targetViews.start();
-    },
-  };
+  const sources = await materializedViewSources(run.target);
+  const tables = run.targetTables.map((t) => ({ name: t.name, schema: t.table.schema, table: t.table.table }));
+  const gate = viewSourceGate(sources, tables, () => run.targetViews.start());
+  // Views that may read any table (through a function) refresh once every table is in: none goes first.
+  return { first: sources.complete ? gate.read : new Set(), copied: gate.written };
 }
 
 /**

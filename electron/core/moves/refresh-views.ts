@@ -71,3 +71,27 @@ export async function materializedViewSources(handle: DatabaseHandle): Promise<V
   );
   return { tables: new Set(tables.rows.map((row) => `${row.schema}.${row.table}`)), complete: !opaque.rows[0]!.opaque };
 }
+
+/**
+ * Which of the tables being written the views read (every one of them when the sources are not
+ * complete), and `written(name)`, to call as each commits: once all the read ones are in, `start`
+ * runs, once (never when the views read none of the database's tables: their refresh waits for its step).
+ */
+export function viewSourceGate(
+  sources: ViewSources,
+  tables: ReadonlyArray<{ readonly name: string; readonly schema: string; readonly table: string }>,
+  start: () => void,
+): { readonly read: ReadonlySet<string>; written: (name: string) => void } {
+  const read = new Set(tables.filter((t) => !sources.complete || sources.tables.has(`${t.schema}.${t.table}`)).map((t) => t.name));
+  const waiting = new Set(read);
+  let started = sources.complete && sources.tables.size === 0;
+  return {
+    read,
+    written(name) {
+      waiting.delete(name);
+      if (started || waiting.size > 0) return;
+      started = true;
+      start();
+    },
+  };
+}

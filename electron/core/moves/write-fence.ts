@@ -9,7 +9,7 @@ import { CONSOLE_SCHEMA } from '../console-schema/console-database.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { lockHolders } from '../pools/lock-holders.ts';
 import { QUERY_APPLICATION_NAME } from '../query/query-pools.ts';
-import { runQuery } from '../catalog/run-query.ts';
+import { runQuery, runQueryFirst, type Queryable } from '../catalog/run-query.ts';
 import { moveTables } from './move-database.ts';
 import type { ScopedTable } from './tenant-scope.ts';
 
@@ -96,14 +96,28 @@ async function endIdleQueryCursors(handle: DatabaseHandle): Promise<void> {
     .catch(() => undefined);
 }
 
+/** Whether this database has the fence table (created by its first fence). */
+async function fenceTableExists(on: Queryable): Promise<boolean> {
+  const found = await runQueryFirst(on, moveTables.selectNoFrom(sql<boolean>`to_regclass(${FENCED}) IS NOT NULL`.as('fence_table_exists')));
+  return found!.fence_table_exists;
+}
+
+/**
+ * Opens a fence transaction on the client: its lock waits capped at `lockTimeout`, an autovacuum in the
+ * way cancelled sooner where the role may, and the fences of this database serialized (advisory lock).
+ */
+async function beginFenceTransaction(client: pg.PoolClient, lockTimeout: string): Promise<void> {
+  await client.query('BEGIN');
+  await client.query(`SET LOCAL lock_timeout = '${lockTimeout}'`);
+  await cancelAutovacuumSooner(client);
+  await client.query('SELECT pg_advisory_xact_lock($1)', [FENCE_LOCK_KEY]);
+}
+
 async function withFenceLock<T>(handle: DatabaseHandle, run: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   await endIdleQueryCursors(handle);
   const client = await handle.pool.connect();
   try {
-    await client.query('BEGIN');
-    await client.query(`SET LOCAL lock_timeout = '15s'`);
-    await cancelAutovacuumSooner(client);
-    await client.query('SELECT pg_advisory_xact_lock($1)', [FENCE_LOCK_KEY]);
+    await beginFenceTransaction(client, '15s');
     const result = await run(client);
     await client.query('COMMIT');
     return result;
@@ -215,8 +229,7 @@ async function waitForOlderTransactions(handle: DatabaseHandle, fencedAt: Date, 
 
 /** The jobs holding a fence on the website on this database (none when no fence was ever set here). */
 export async function fencingJobs(handle: DatabaseHandle, websiteId: number): Promise<string[]> {
-  const [found] = await runQuery(handle, moveTables.selectNoFrom(sql<boolean>`to_regclass(${FENCED}) IS NOT NULL`.as('fence_table_exists')));
-  if (!found!.fence_table_exists) return [];
+  if (!(await fenceTableExists(handle))) return [];
   const rows = await runQuery(handle, moveTables.selectFrom(FENCED).select('job_id').where('website_id', '=', String(websiteId)));
   return rows.map((r) => r.job_id);
 }
@@ -237,8 +250,7 @@ async function fencedCount(client: pg.PoolClient): Promise<number> {
  */
 export async function liftFence(handle: DatabaseHandle, websiteId: number): Promise<void> {
   const last = await withFenceLock(handle, async (client) => {
-    const [found] = await runQuery(client, moveTables.selectNoFrom(sql<boolean>`to_regclass(${FENCED}) IS NOT NULL`.as('fence_table_exists')));
-    if (!found!.fence_table_exists) return false;
+    if (!(await fenceTableExists(client))) return false;
     await runQuery(client, moveTables.deleteFrom(FENCED).where('website_id', '=', String(websiteId)));
     return (await fencedCount(client)) === 0;
   });
@@ -250,8 +262,7 @@ export async function fenceState(
   handle: DatabaseHandle,
 ): Promise<{ fenced: Array<{ websiteId: number; jobId: string; fencedAt: Date }>; tablesWithTriggers: string[] }> {
   const tables = await tablesWithFenceTriggers(handle);
-  const [found] = await runQuery(handle, moveTables.selectNoFrom(sql<boolean>`to_regclass(${FENCED}) IS NOT NULL`.as('fence_table_exists')));
-  const rows = found!.fence_table_exists
+  const rows = (await fenceTableExists(handle))
     ? await runQuery(handle, moveTables.selectFrom(FENCED).select(['website_id', 'job_id', 'fenced_at']).orderBy('website_id'))
     : [];
   return {
@@ -315,10 +326,7 @@ export async function dropTriggersWhenUnfenced(handle: DatabaseHandle, budgetMs 
 async function dropTableTriggers(handle: DatabaseHandle, table: FencedTable | null): Promise<boolean | 'busy' | 'fenced'> {
   const client = await handle.pool.connect();
   try {
-    await client.query('BEGIN');
-    await client.query(`SET LOCAL lock_timeout = '${DROP_LOCK_TIMEOUT}'`);
-    await cancelAutovacuumSooner(client);
-    await client.query('SELECT pg_advisory_xact_lock($1)', [FENCE_LOCK_KEY]);
+    await beginFenceTransaction(client, DROP_LOCK_TIMEOUT);
     if ((await fencedCount(client)) > 0) {
       await client.query('ROLLBACK');
       return 'fenced';

@@ -8,7 +8,7 @@ import type { RunningJob } from '../jobs/job-registry.ts';
 import { saveJobDetailOn } from '../jobs/job-store.ts';
 import { bumpSequences } from '../moves/bump-sequences.ts';
 import { deleteWebsiteRows } from '../moves/delete-website-rows.ts';
-import { materializedViewSources, refreshMaterializedViews } from '../moves/refresh-views.ts';
+import { materializedViewSources, refreshMaterializedViews, viewSourceGate } from '../moves/refresh-views.ts';
 import type { ScopedTable } from '../moves/tenant-scope.ts';
 import { compareAndSetShard, currentShard } from '../moves/website-switch.ts';
 import { installFence, liftFence } from '../moves/write-fence.ts';
@@ -140,22 +140,16 @@ async function viewsDuringLoad(
 ): Promise<{ order: readonly RestoreTable[]; loaded: (table: string) => void }> {
   s.views.refreshed = null;
   if (s.detail.plan.schema !== null || s.detail.plan.materializedViews.length === 0) return { order: s.tables, loaded: () => {} };
-  const sources = await materializedViewSources(s.target);
-  const isSource = (t: RestoreTable) => !sources.complete || sources.tables.has(`${t.scoped.table.schema}.${t.scoped.table.table}`);
-  const order = [...s.tables].sort((a, b) => a.scoped.level - b.scoped.level || Number(isSource(b)) - Number(isSource(a)));
-  const waitingFor = new Set(order.filter(isSource).map((t) => t.name));
   const refresh = async () => {
     const started = performance.now();
     await refreshMaterializedViews(s.target, s.catalog, viewRefresh(s));
     s.detail.timings['views.during-load'] = Math.round(performance.now() - started);
   };
-  return {
-    order,
-    loaded(table) {
-      waitingFor.delete(table);
-      if (waitingFor.size === 0 && s.views.refreshed === null) s.views.refreshed = lane.also(refresh);
-    },
-  };
+  const tables = s.tables.map((t) => ({ name: t.name, schema: t.scoped.table.schema, table: t.scoped.table.table }));
+  const gate = viewSourceGate(await materializedViewSources(s.target), tables, () => (s.views.refreshed = lane.also(refresh)));
+  const isSource = (t: RestoreTable) => gate.read.has(t.name);
+  const order = [...s.tables].sort((a, b) => a.scoped.level - b.scoped.level || Number(isSource(b)) - Number(isSource(a)));
+  return { order, loaded: gate.written };
 }
 
 /** The views step: the refresh the load started, when it succeeded; otherwise one now. */
