@@ -8,7 +8,7 @@ import { failpoint } from '../moves/move-failpoints.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { copyLinesInto, encodingLiteral } from './copy-lines.ts';
 import { assertReferencesResolve } from './references-resolve.ts';
-import { comparableLine, fieldNormalizers, needsShortestFloats, RowDigest } from './row-digest.ts';
+import { comparableLine, fieldNormalizers, needsShortestFloats, RowDigest, type RowHashVersion } from './row-digest.ts';
 import type { RestoreTable } from './restore-tables.ts';
 import { WebsiteLines } from './website-lines.ts';
 
@@ -32,6 +32,8 @@ export interface LoadOptions {
   readonly into: (t: RestoreTable) => LoadInto;
   /** May this role set session_replication_role (load without per-row FK and application triggers)? */
   readonly replica: boolean;
+  /** The job's row hash, for the archive side of verification. */
+  readonly rowHash: RowHashVersion;
   readonly onProgress: (table: string, loadedRows: number, done: boolean) => void;
   /** The website's rows per table in the archive, from the plan (progress, and where the crash tests strike). */
   readonly plannedRows?: ReadonlyMap<string, number>;
@@ -118,7 +120,7 @@ function streamsFor(options: LoadOptions, t: RestoreTable, into: LoadInto): numb
 
 async function loadTable(options: LoadOptions, reader: WebsiteLines, t: RestoreTable, shortestFloats: boolean): Promise<void> {
   const into = options.into(t);
-  const digest = new RowDigest();
+  const digest = new RowDigest(options.rowHash);
   const clients: pg.PoolClient[] = [];
   let failed: Error | undefined;
   try {

@@ -4,6 +4,7 @@ import type { RestoreAction, RestoreJob, RestorePlan, RestoreRequest, RestoreSta
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { getJobRecord, insertJobRecord, listJobRecords, updateJobRecord, type JobRecord } from '../jobs/job-store.ts';
 import type { ArchiveFingerprint } from './restore-source.ts';
+import type { RowHashVersion } from './row-digest.ts';
 
 /*
  * Restore jobs are rows of `shard_console.jobs` (kind `restore`) on the primary: the request in
@@ -26,6 +27,8 @@ export interface RestoreDetail {
   /** The forward step a rollback started from (it decides what the rollback undoes); null until one starts. */
   rollbackFrom: RestoreStep | null;
   progress: RestoreJob['progress'];
+  /** The row hash both sides of verification use (row-digest.ts); absent in jobs recorded before it was versioned: 1. */
+  rowHash?: RowHashVersion;
   /** Per table, the archive side of verification, saved as each table's load commits. */
   archiveDigests: Record<string, { rows: number; hash: string }>;
   verification: RestoreJob['tables'];
@@ -33,6 +36,9 @@ export interface RestoreDetail {
   discarded: boolean;
   timings: Record<string, number>;
 }
+
+/** The row hash a job's verification uses. */
+export const rowHashOf = (detail: Pick<RestoreDetail, 'rowHash'>): RowHashVersion => detail.rowHash ?? 1;
 
 export function stepIndex(mode: RestoreRequest['mode'], step: RestoreStep): number {
   return MODE_STEPS[mode].indexOf(step);

@@ -21,6 +21,7 @@ import {
 import { restoreSchemas } from './restore-marks.ts';
 import { preflightRestore } from './restore-preflight.ts';
 import { runRestoreSteps } from './restore-runner.ts';
+import { ROW_HASH_VERSION } from './row-digest.ts';
 import { dropRestoreSchema } from './side-schema.ts';
 
 /*
@@ -77,6 +78,7 @@ export async function startRestore(ctx: ConsoleContext, request: RestoreRequest,
     step: MODE_STEPS[request.mode][1]!,
     rollbackFrom: null,
     progress: plan.tables.map((t) => ({ table: t.table, loadedRows: 0, archiveRows: t.archiveRows, done: false })),
+    rowHash: ROW_HASH_VERSION,
     archiveDigests: {},
     verification: [],
     verified: false,

@@ -15,7 +15,7 @@ import { installFence, liftFence } from '../moves/write-fence.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { dropHeldRows, holdWebsiteRows, putHeldRowsBack } from './holding-tables.ts';
 import { analyzeWebsiteKey, loadWebsite, type LoadInto } from './load-website.ts';
-import type { RestoreDetail } from './restore-job-store.ts';
+import { rowHashOf, type RestoreDetail } from './restore-job-store.ts';
 import type { RestoreTable } from './restore-tables.ts';
 import { createSideSchema, dropRestoreSchema, sideTable } from './side-schema.ts';
 import { readBackAsLoaded, verifyRestore } from './verify-restore.ts';
@@ -95,6 +95,7 @@ async function load(s: RunState): Promise<void> {
     websiteId: websiteOf(s),
     into: into(s),
     replica: s.replica,
+    rowHash: rowHashOf(s.detail),
     // The job's lock, the read-back and the job's own saves keep a session each: the rest load.
     streams: Math.min(2, s.ctx.profile.pool.max - 3),
     plannedRows: new Map(s.detail.plan.tables.map((t) => [t.table, t.archiveRows])),
@@ -159,7 +160,7 @@ async function refreshViews(s: RunState): Promise<void> {
 }
 
 function verifyTarget(s: RunState) {
-  return { handle: s.target, catalog: s.catalog, websiteId: websiteOf(s), into: into(s) };
+  return { handle: s.target, catalog: s.catalog, websiteId: websiteOf(s), into: into(s), rowHash: rowHashOf(s.detail) };
 }
 
 async function verify(s: RunState): Promise<void> {

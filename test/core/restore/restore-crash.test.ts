@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findCopyField } from '../../../electron/core/backups/archive/copy-fields.ts';
+import { openArchive } from '../../../electron/core/backups/archive/open-archive.ts';
+import { RowDigest, type RowHashVersion } from '../../../electron/core/restore/row-digest.ts';
 import { largestWebsite, startRestoreFixture, websiteState, type RestoreFixture } from '../../support/restore-fixture.ts';
 import { newestRestoreJob, runCli } from '../../support/restore-cli.ts';
 
@@ -101,4 +104,49 @@ describe('a replace killed anywhere', () => {
       await expectClean();
     },
   );
+});
+
+/** A website-keyed table's digest over the archive's lines of the website, with the row hash given. */
+async function archiveDigest(table: string, version: RowHashVersion): Promise<string> {
+  const opened = await openArchive(archive);
+  try {
+    const entry = opened.dataEntry(table)!;
+    const digest = new RowDigest(version);
+    const range = { start: 0, end: 0 };
+    for await (const line of opened.rows(entry)) {
+      findCopyField(line, 0, line.length, entry.columns.indexOf('website_id'), range);
+      if (line.toString('latin1', range.start, range.end) === String(site)) digest.add(line);
+    }
+    return digest.hash;
+  } finally {
+    await opened.close();
+  }
+}
+
+describe('a job recorded before row hashes had versions', () => {
+  it('loads and verifies with the row hash it was recorded with (SHA-256) when resumed by this console', { timeout: 180_000 }, async () => {
+    await change(200);
+    const killed = await runCli(f.pc, ['restore', String(site), '--from', archive, '--replace', '--yes'], { failpoint: 'before:load' });
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    const job = (await newestRestoreJob(f.pc))!;
+    const recorded = await f.sql<{ v: number }>('default', `SELECT (detail->>'rowHash')::int AS v FROM shard_console.jobs WHERE id = $1`, [job.id]);
+    expect(recorded).toEqual([{ v: 2 }]);
+    // As an older console recorded it: no rowHash in its detail.
+    await f.sql('default', `UPDATE shard_console.jobs SET detail = detail - 'rowHash' WHERE id = $1`, [job.id]);
+    const resumed = await runCli(f.pc, ['restore', 'resume', job.id, '--json']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const result = JSON.parse(resumed.stdout) as {
+      state: string;
+      verified: boolean;
+      tables: Array<{ table: string; archiveHash: string; targetHash: string }>;
+    };
+    expect(result).toMatchObject({ state: 'succeeded', verified: true });
+    const contacts = result.tables.find((t) => t.table === 'pwb_contacts')!;
+    expect(contacts.targetHash).toBe(contacts.archiveHash);
+    expect(contacts.archiveHash).toBe(await archiveDigest('pwb_contacts', 1));
+    expect(contacts.archiveHash).not.toBe(await archiveDigest('pwb_contacts', 2));
+    expect((await websiteState(f.pc, site)).tables).toEqual(backedUp.tables);
+    expect((await runCli(f.pc, ['restore', 'discard', job.id])).code).toBe(0);
+    await expectClean();
+  });
 });

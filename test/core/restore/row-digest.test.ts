@@ -1,9 +1,13 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { rowHashOf } from '../../../electron/core/restore/restore-job-store.ts';
 import {
   comparableLine,
   fieldNormalizers,
   hexBytea,
+  murmur3x86_128,
   needsShortestFloats,
+  ROW_HASH_VERSION,
   RowDigest,
   shortestDouble,
   shortestReal,
@@ -103,5 +107,55 @@ describe('the row digest', () => {
     expect(text(line(Buffer.from('2024-01-01 01:00:00+01\t42')))).toBe(`42\t${utc('2024-01-01 00:00:00+00')}`);
     const plain = Buffer.from('a\tb');
     expect(comparableLine([null, null])(plain)).toBe(plain);
+  });
+});
+
+describe('the row hash', () => {
+  // MurmurHash3_x86_128's outputs for seed 0 as its reference implementation gives them (h1..h4, each
+  // little-endian): one input per tail length the block loop leaves (0, 7, 15 and 43 bytes).
+  const published: Array<[string, string]> = [
+    ['', '00000000000000000000000000000000'],
+    ['aaaaaaa', 'a7387719286d290fca19a398ca19a398'],
+    ['aaaaaaaaaaaaaaa', '78fa8d8d331a81a560dfb090484c863a'],
+    ['The quick brown fox jumps over the lazy dog', 'c383152f672ceeec6cf67b5d2c1de9e5'],
+    ['The quick brown fox jumps over the lazy cog', '8843d60e79e79a3e934503972ff3b349'],
+    ['the quick brown fox jumps over the lazy dog', 'fdb47daf02170d403f6093539b388af2'],
+  ];
+
+  it('is MurmurHash3_x86_128, computed in place inside a larger buffer', () => {
+    const out = new Int32Array(4);
+    for (const [input, expected] of published) {
+      const padded = Buffer.concat([Buffer.from('\t\u0001x'), Buffer.from(input, 'latin1'), Buffer.from('\n\u00ff')]);
+      murmur3x86_128(padded, 3, 3 + input.length, out);
+      expect(Buffer.from(out.buffer).toString('hex'), input).toBe(expected);
+    }
+  });
+
+  it('sums h1:h2 of each row (version 2), or the first 8 bytes of its SHA-256 (version 1, jobs recorded before versions)', () => {
+    const line = Buffer.from('42\tVilla 42\t2024-01-01 00:00:00');
+    const out = new Int32Array(4);
+    murmur3x86_128(line, 0, line.length, out);
+    const v2 = new RowDigest(2);
+    v2.add(line);
+    expect(v2.hash).toBe(((BigInt(out[0]! >>> 0) << 32n) | BigInt(out[1]! >>> 0)).toString(16).padStart(16, '0'));
+    const v1 = new RowDigest(1);
+    v1.add(line);
+    expect(v1.hash).toBe(createHash('sha256').update(line).digest('hex').slice(0, 16));
+    expect(new RowDigest().hash).toBe(new RowDigest(ROW_HASH_VERSION).hash);
+    expect(ROW_HASH_VERSION).toBe(2);
+    expect(rowHashOf({})).toBe(1);
+    expect(rowHashOf({ rowHash: 2 })).toBe(2);
+  });
+
+  it('hashes a range of a buffer as it hashes the same bytes on their own', () => {
+    const piece = Buffer.from('1\ta\n22\tbb\n333\tccc\n');
+    const ranges = new RowDigest();
+    ranges.addRange(piece, 0, 3);
+    ranges.addRange(piece, 4, 9);
+    ranges.addRange(piece, 10, 17);
+    const copies = new RowDigest();
+    for (const line of ['1\ta', '22\tbb', '333\tccc']) copies.add(Buffer.from(line));
+    expect(ranges.hash).toBe(copies.hash);
+    expect(ranges.rows).toBe(3);
   });
 });
