@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { ConsoleContext } from '../../../electron/core/console-context.ts';
 import { runSteps, withJobLock } from '../../../electron/core/moves/move-runner.ts';
 import { createMove, rollbackMove } from '../../../electron/core/moves/move-service.ts';
@@ -70,6 +73,43 @@ it('rejects writes to the fenced website even from a replica-role session, and a
   const after = await tenantSnapshot(pc);
   expect(websiteRows(after, site)).toEqual(websiteRows(before, site));
   expect(otherWebsites(after, [site])).toEqual(otherWebsites(before, [site]));
+});
+
+it("lets the console's own COPY into a fenced table insert in batches: the fence's row trigger fires after the write, and still rejects the website's", async () => {
+  const job = await createMove(ctx, site, 'shard_1');
+  await withJobLock(ctx, job.id, (lock) => runSteps(ctx, lock, job.id, undefined, 'fence'));
+  const c = await pc.client('default');
+  try {
+    const timing = await c.query(`SELECT tgtype & 2 = 2 AS before FROM pg_trigger WHERE tgname = 'shard_console_fence' AND tgrelid = 'pwb_contacts'::regclass`);
+    expect(timing.rows).toEqual([{ before: false }]);
+    const indexes = Number((await c.query(`SELECT count(*) AS n FROM pg_index WHERE indrelid = 'pwb_contacts'::regclass`)).rows[0].n);
+    const walRecords = async () => {
+      // This session's WAL counts, flushed to pg_stat_wal once it goes idle.
+      await c.query('SELECT pg_stat_force_next_flush()');
+      await c.query('SELECT 1');
+      return Number((await c.query('SELECT wal_records FROM pg_stat_wal')).rows[0].wal_records);
+    };
+    const rows = 2000;
+    const before = await walRecords();
+    await c.query('BEGIN');
+    await c.query(`SET LOCAL shard_console.bypass_fence = 'on'`);
+    const lines = Array.from({ length: rows }, (_, i) => `${other}\tbatch ${i}\t2024-01-01\t2024-01-01\n`).join('');
+    await pipeline(Readable.from([Buffer.from(lines)]), c.query(copyFrom(`COPY pwb_contacts (website_id, first_name, created_at, updated_at) FROM STDIN`)));
+    await c.query('ROLLBACK');
+    // Row by row (a BEFORE row trigger on the table) writes a heap record and a record per index for
+    // each row; in batches, the index records and one heap record a page.
+    const written = (await walRecords()) - before;
+    expect(written).toBeGreaterThanOrEqual(rows * indexes);
+    expect(written).toBeLessThan(rows * indexes + rows / 2);
+    await expect(
+      c.query(`INSERT INTO pwb_contacts (website_id, first_name, created_at, updated_at) VALUES ($1, 'late', now(), now())`, [site]),
+    ).rejects.toMatchObject({
+      code: '55000',
+    });
+  } finally {
+    await c.end();
+    await rollbackMove(ctx, job.id);
+  }
 });
 
 it('cancels a blocking autovacuum sooner only where the role may: a plain role fences on unchanged', async () => {
