@@ -80,8 +80,13 @@ interface ReferenceProbe {
   readonly fk: CatalogForeignKey;
   /** Between the website's own tables: a referenced key the archive has for the website needs no row that stays. */
   readonly tenant: boolean;
-  /** Distinct referencing values (raw COPY text, tab-joined) -> rows holding them. */
+  /**
+   * Distinct referencing values (raw COPY text, tab-joined) -> rows holding them; of a tenant reference,
+   * only the values the archive's rows of the referenced table did not have when they went by.
+   */
   readonly values: Map<string, number>;
+  /** A tenant reference's referenced keys among the archive's rows of the website (the referenced table's `provides`). */
+  provided: ByteKeyTable | null;
 }
 
 /** Everything preflight checks about one table's archived rows of the website. */
@@ -118,15 +123,19 @@ export async function planProbes(client: pg.ClientBase, catalog: DatabaseCatalog
     }
     const references = fks.flatMap((fk): ReferenceProbe[] => {
       const kind = foreignKeyKind(catalog, t.name, fk);
-      if (kind === 'control-plane' || kind === 'other') return [{ fk, tenant: false, values: new Map() }];
-      if (kind === 'tenant' && tables.some((x) => x.name === fk.refTable)) return [{ fk, tenant: true, values: new Map() }];
+      if (kind === 'control-plane' || kind === 'other') return [{ fk, tenant: false, values: new Map(), provided: null }];
+      if (kind === 'tenant' && tables.some((x) => x.name === fk.refTable)) return [{ fk, tenant: true, values: new Map(), provided: null }];
       return [];
     });
     probes.push({ table: t, index: position, keys, streamed: [...streamed], serverIndexes, references, provides: new Map() });
   }
   for (const p of probes) {
-    for (const r of p.references.filter((x) => x.tenant))
-      probes.find((x) => x.table.name === r.fk.refTable)!.provides.set(r.fk.refColumns.join('\u0000'), new ByteKeyTable(1024));
+    for (const r of p.references.filter((x) => x.tenant)) {
+      const provides = probes.find((x) => x.table.name === r.fk.refTable)!.provides;
+      const columns = r.fk.refColumns.join('\u0000');
+      if (!provides.has(columns)) provides.set(columns, new ByteKeyTable(1024));
+      r.provided = provides.get(columns)!;
+    }
   }
   return probes;
 }
@@ -175,7 +184,7 @@ export function probeCollector(p: TableProbe): (entry: DataEntry, line: Buffer, 
       f = {
         keys: p.keys.map((k) => fieldsOf(entry, k.index.columns)),
         provides: [...p.provides].map(([cols, table]) => [table, fieldsOf(entry, cols.split('\u0000'))]),
-        refs: p.references.map((r) => valueCollector(r.values, fieldsOf(entry, r.fk.columns))),
+        refs: p.references.map((r) => valueCollector(r.values, fieldsOf(entry, r.fk.columns), r.provided)),
       };
       byEntry.set(entry.dumpId, f);
     }
@@ -200,14 +209,28 @@ export function probeCollector(p: TableProbe): (entry: DataEntry, line: Buffer, 
 }
 
 /**
- * Counts a row's referencing value (raw COPY text, tab-joined) into `values`. A one-column reference
+ * Counts a row's referencing value (raw COPY text, tab-joined) into `values`, unless `provided` (the
+ * archive's keys of the referenced table, read before this table: parents first) has it: looked up in
+ * place, so a photo's realty asset costs no string. What is left (a self-reference to a row further
+ * on, a key only the rows that stay may have) is checked once the pass is over. A one-column reference
  * whose bytes repeat the previous row's (a website id, rows of one parent in a row) reuses its string:
  * no string made per row.
  */
-function valueCollector(values: Map<string, number>, fields: readonly number[]): (line: Buffer, start: number, end: number, range: FieldRange) => void {
+function valueCollector(
+  values: Map<string, number>,
+  fields: readonly number[],
+  provided: ByteKeyTable | null,
+): (line: Buffer, start: number, end: number, range: FieldRange) => void {
   let last: Buffer | null = null;
   let lastValue = '';
+  const key = Buffer.allocUnsafe(PACKED_KEY_BYTES);
+  const keyRange: FieldRange = { start: 0, end: 0 };
+  const lookUp = provided !== null && fields.every((f) => f >= 0);
   return (line, start, end, range) => {
+    if (lookUp) {
+      const length = packCopyKey(line, start, end, fields, key, keyRange);
+      if (length > 0 && provided.find(key, length) >= 0) return;
+    }
     const parts: string[] = [];
     for (const field of fields) {
       if (field < 0) return;
@@ -322,7 +345,8 @@ export async function askReferences(s: ProbeSession, probes: readonly TableProbe
   const range: FieldRange = { start: 0, end: 0 };
   for (const p of probes) {
     for (const r of p.references) {
-      const provided = r.tenant ? probes.find((x) => x.table.name === r.fk.refTable)!.provides.get(r.fk.refColumns.join('\u0000'))! : null;
+      // The values left when their row went by: a self-reference's key may have come later in the pass.
+      const provided = r.provided;
       const open = [...r.values].filter(([value]) => {
         if (!provided) return true;
         const length = packCopyKey(

@@ -128,6 +128,27 @@ describe('a restore that must not run', () => {
     }
   }, 60_000);
 
+  it("refuses a message whose contact is in neither the archive's rows of the website nor the rows that stay", async () => {
+    // A message of the website pointing at another website's contact when the backup was taken...
+    const [contact] = await f.sql<{ id: string }>(
+      'shard_1',
+      `INSERT INTO pwb_contacts (website_id, first_name, created_at, updated_at) VALUES ($1, 'borrowed', now(), now()) RETURNING id`,
+      [other],
+    );
+    const [message] = await f.sql<{ id: string }>(
+      'shard_1',
+      `INSERT INTO pwb_messages (website_id, contact_id, title, created_at, updated_at) VALUES ($1, $2, 'to a borrowed contact', now(), now()) RETURNING id`,
+      [site, contact!.id],
+    );
+    const borrowing = await f.dump('shard_1', 'borrowing.dump');
+    // ...and that contact gone since.
+    await f.sql('shard_1', `DELETE FROM pwb_messages WHERE id = $1`, [message!.id]);
+    await f.sql('shard_1', `DELETE FROM pwb_contacts WHERE id = $1`, [contact!.id]);
+    const refusals = await refusedWith({ websiteId: site, path: borrowing, mode: 'replace' });
+    expect(refusals).toEqual([{ code: 'MISSING_REFERENCE', message: expect.stringMatching(/pwb_messages.*pwb_contacts/s) }]);
+    expect(refusals[0]!.message).toContain(contact!.id);
+  }, 60_000);
+
   it('refuses an empty-place restore of a website that has rows, and a replace into another database', async () => {
     const rows = await refusedWith({ websiteId: site, path: archive, mode: 'empty', target: 'shard_2' });
     expect(rows.map((r) => r.code)).toEqual(['WEBSITE_HAS_ROWS']);
