@@ -113,16 +113,15 @@ export class WebsiteLines {
    */
   async scan(t: RestoreTable, onRow: (entry: DataEntry, buf: Buffer, start: number, end: number) => void, signal?: AbortSignal): Promise<void> {
     const { parent, provides } = await this.#prepare(t, signal);
+    // No forced collection here (see memory-bound.ts): nothing outlives the piece it came in.
     for (const entry of t.entries) {
       const isWebsiteRow = this.#websiteRowFilter(t, entry, parent, provides);
-      let read = 0;
       await this.#archive.scanRows(
         entry,
         (buf, start, end) => {
-          read += end - start;
           if (isWebsiteRow(buf, start, end)) onRow(entry, buf, start, end);
         },
-        { ...(signal ? { signal } : {}), onChunk: () => (rowsRead(read), (read = 0)) },
+        signal ? { signal } : {},
       );
     }
   }
