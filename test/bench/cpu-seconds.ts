@@ -40,18 +40,28 @@ export async function postmasterPid(client: pg.Pool | pg.Client): Promise<number
   return Number(readFileSync(path.join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
 }
 
-/** The server's CPU seconds so far: the postmaster with everything it reaped, and its live children. */
+/**
+ * The server's CPU seconds so far: the postmaster with everything it reaped, and its live children. A
+ * backend reaped while the children are listed (a client's, ending as its client exits) would be in
+ * neither count: the postmaster's own figures are read again after the listing, and the whole reading
+ * taken again until they did not change meanwhile.
+ */
 export function serverCpuSeconds(postmaster: number): number {
-  const own = statFields(postmaster);
-  if (!own) return Number.NaN;
-  let total = ticks(own, 4);
-  for (const name of readdirSync('/proc')) {
-    const pid = Number(name);
-    if (!Number.isInteger(pid)) continue;
-    const child = statFields(pid);
-    if (child && Number(child[PPID]) === postmaster) total += ticks(child, 2);
+  for (let attempt = 0; ; attempt++) {
+    const own = statFields(postmaster);
+    if (!own) return Number.NaN;
+    let total = ticks(own, 4);
+    for (const name of readdirSync('/proc')) {
+      const pid = Number(name);
+      if (!Number.isInteger(pid)) continue;
+      const child = statFields(pid);
+      if (child && Number(child[PPID]) === postmaster) total += ticks(child, 2);
+    }
+    const after = statFields(postmaster);
+    if (!after) return Number.NaN;
+    if (after[UTIME + 2] === own[UTIME + 2] && after[UTIME + 3] === own[UTIME + 3]) return total / TICKS;
+    if (attempt === 20) return Number.NaN;
   }
-  return total / TICKS;
 }
 
 /** CPU seconds of this process's children that have exited (and been waited for) so far. */
