@@ -87,43 +87,49 @@ async function load(s: RunState): Promise<void> {
   const loadedBefore = (table: string) => s.detail.progress.filter((p) => p.table !== table).reduce((n, p) => n + p.loadedRows, 0);
   let lastSaved = 0;
   const views = await viewsDuringLoad(s, readBack);
-  await loadWebsite({
-    handle: s.target,
-    catalog: s.catalog,
-    archive,
-    tables: views.order,
-    websiteId: websiteOf(s),
-    into: into(s),
-    replica: s.replica,
-    rowHash: rowHashOf(s.detail),
-    // The job's lock, the read-back and the job's own saves keep a session each: the rest load.
-    streams: Math.min(2, s.ctx.profile.pool.max - 3),
-    plannedRows: new Map(s.detail.plan.tables.map((t) => [t.table, t.archiveRows])),
-    largest: [...s.detail.plan.tables].sort((a, b) => b.archiveRows - a.archiveRows)[0]?.table,
-    onProgress: (table, loadedRows, done) => {
-      const p = s.detail.progress.find((x) => x.table === table);
-      if (p) Object.assign(p, { loadedRows, done });
-      s.job?.progress({
-        phase: 'load',
-        done: loadedBefore(table) + loadedRows,
-        total,
-        unit: 'rows',
-        message: `${table}: ${loadedRows} of ${p?.archiveRows ?? '?'} rows`,
-      });
-      if (done || Date.now() - lastSaved > 1000) {
-        lastSaved = Date.now();
-        void s.save().catch(() => {});
-      }
-    },
-    onLoaded: async (table, digest, analyze) => {
-      s.detail.archiveDigests[table] = digest;
-      await s.save();
-      const t = s.tables.find((x) => x.name === table)!;
-      // Statistics first, in the read-back's own lane (it plans with them), while the next table loads.
-      readBack.push(t, analyze ? () => analyzeWebsiteKey(s.target, t) : null);
-      views.loaded(table);
-    },
-  });
+  try {
+    await loadWebsite({
+      handle: s.target,
+      catalog: s.catalog,
+      archive,
+      tables: views.order,
+      websiteId: websiteOf(s),
+      into: into(s),
+      replica: s.replica,
+      rowHash: rowHashOf(s.detail),
+      // The job's lock, the read-back and the job's own saves keep a session each: the rest load.
+      streams: Math.min(2, s.ctx.profile.pool.max - 3),
+      plannedRows: new Map(s.detail.plan.tables.map((t) => [t.table, t.archiveRows])),
+      largest: [...s.detail.plan.tables].sort((a, b) => b.archiveRows - a.archiveRows)[0]?.table,
+      onProgress: (table, loadedRows, done) => {
+        const p = s.detail.progress.find((x) => x.table === table);
+        if (p) Object.assign(p, { loadedRows, done });
+        s.job?.progress({
+          phase: 'load',
+          done: loadedBefore(table) + loadedRows,
+          total,
+          unit: 'rows',
+          message: `${table}: ${loadedRows} of ${p?.archiveRows ?? '?'} rows`,
+        });
+        if (done || Date.now() - lastSaved > 1000) {
+          lastSaved = Date.now();
+          void s.save().catch(() => {});
+        }
+      },
+      onLoaded: async (table, digest, analyze) => {
+        s.detail.archiveDigests[table] = digest;
+        await s.save();
+        const t = s.tables.find((x) => x.name === table)!;
+        // Statistics first, in the read-back's own lane (it plans with them), while the next table loads.
+        readBack.push(t, analyze ? () => analyzeWebsiteKey(s.target, t) : null);
+        views.loaded(table);
+      },
+    });
+  } catch (error) {
+    // Nothing of this run's read-backs is wanted now: their session goes back before the failure is told.
+    await readBack.abandon();
+    throw error;
+  }
   s.readBack.found = await readBack.done();
 }
 

@@ -58,8 +58,9 @@ async function* readBackPieces(
   select: string,
   encoding: string,
   onRow: (buf: Buffer, start: number, end: number) => void,
+  signal?: AbortSignal,
 ): AsyncGenerator<void> {
-  const client = await handle.longSession();
+  const client = await handle.longSession(signal ? { signal } : {});
   let finished = false;
   try {
     await client.query('BEGIN READ ONLY');
@@ -97,7 +98,7 @@ export async function* readBackBatches(handle: DatabaseHandle, select: string, e
 const END_OF_DATA = Buffer.from('\\.\n');
 
 /** The count and hash sum of one table's restored rows, read back from the target. */
-export async function targetDigest(options: ReadBackOptions, t: RestoreTable): Promise<{ rows: number; hash: string }> {
+export async function targetDigest(options: ReadBackOptions, t: RestoreTable, signal?: AbortSignal): Promise<{ rows: number; hash: string }> {
   const normalizers = fieldNormalizers(t.types, { shortestFloats: needsShortestFloats(options.serverVersion) });
   const comparable = comparableLine(normalizers);
   const digest = new RowDigest(options.rowHash);
@@ -105,7 +106,7 @@ export async function targetDigest(options: ReadBackOptions, t: RestoreTable): P
   const onRow = normalizers.every((n) => n === null)
     ? (buf: Buffer, start: number, end: number) => digest.addRange(buf, start, end)
     : (buf: Buffer, start: number, end: number) => digest.add(comparable(buf.subarray(start, end)));
-  if (t.columns.length) for await (const _ of readBackPieces(options.handle, readBackSql(options, t), options.encoding, onRow));
+  if (t.columns.length) for await (const _ of readBackPieces(options.handle, readBackSql(options, t), options.encoding, onRow, signal));
   return { rows: digest.rows, hash: digest.hash };
 }
 
@@ -143,17 +144,25 @@ export async function verifyRestore(
  * Reads back each table as soon as its load committed, one at a time, while the next tables load: the
  * second core does verification's reading during the load. `before` (the table's statistics) runs
  * first, in the same lane. What it finds is only kept if whole. `also` queues other work there (the
- * views' refresh): one lane, one session, however much it does.
+ * views' refresh): one lane, one session, however much it does. `abandon` stops it (a failed load):
+ * nothing queued starts, the read-back running is cancelled on the server, and it resolves once the
+ * lane's session is back.
  */
 export function readBackAsLoaded(options: ReadBackOptions) {
   const found: Record<string, { rows: number; hash: string }> = {};
   let queue: Promise<void> = Promise.resolve();
+  const stop = new AbortController();
+  // The job's own stop cancels the read-back too.
+  const job = currentSignal();
+  const signal = job ? AbortSignal.any([job, stop.signal]) : stop.signal;
   return {
     push(t: RestoreTable, before: (() => Promise<void>) | null = null): void {
       queue = queue
         .then(async () => {
+          if (signal.aborted) return;
           await before?.();
-          found[t.name] = await targetDigest(options, t);
+          if (signal.aborted) return;
+          found[t.name] = await targetDigest(options, t, signal);
         })
         .catch(() => {
           // read again by the verify step
@@ -161,16 +170,22 @@ export function readBackAsLoaded(options: ReadBackOptions) {
     },
     /** Other work in the same lane (and on its one session at a time), after what was pushed so far: whether it succeeded. */
     also(work: () => Promise<unknown>): Promise<boolean> {
-      const succeeded = queue.then(work).then(
-        () => true,
-        () => false,
-      );
+      const succeeded = queue
+        .then(() => (signal.aborted ? Promise.reject(signal.reason) : work()))
+        .then(
+          () => true,
+          () => false,
+        );
       queue = succeeded.then(() => undefined);
       return succeeded;
     },
     async done(): Promise<Record<string, { rows: number; hash: string }>> {
       await queue;
       return found;
+    },
+    async abandon(): Promise<void> {
+      stop.abort(new Error('the load failed'));
+      await queue;
     },
   };
 }

@@ -1,4 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openArchive } from '../../../electron/core/backups/archive/open-archive.ts';
+import { tableRules } from '../../../electron/core/restore/restore-preflight.ts';
+import { restoreTables } from '../../../electron/core/restore/restore-tables.ts';
+import { readBackAsLoaded } from '../../../electron/core/restore/verify-restore.ts';
 import { largestWebsite, startRestoreFixture, websiteState, type RestoreFixture } from '../../support/restore-fixture.ts';
 
 /*
@@ -80,4 +84,43 @@ describe('stopping a restore', () => {
     expect(restored.tables).toEqual(backedUp.tables);
     expect(restored.others).toEqual(backedUp.others);
   }, 180_000);
+});
+
+describe("a failed load's read-backs", () => {
+  it('are abandoned: nothing queued starts, the one running is cancelled on the server, and its session is back when abandon resolves', async () => {
+    const handle = f.ctx.pools.get('shard_1');
+    const catalog = await f.ctx.catalog.get('shard_1', { refresh: true });
+    const archived = await openArchive(archive);
+    const locker = await f.pc.client('shard_1');
+    try {
+      const { tables } = restoreTables(catalog, archived, tableRules(f.ctx), new Set());
+      const [contacts, links] = ['pwb_contacts', 'pwb_links'].map((name) => tables.find((t) => t.name === name)!);
+      const lane = readBackAsLoaded({
+        handle,
+        catalog,
+        websiteId: site,
+        into: (t) => ({ schema: t.scoped.table.schema, table: t.scoped.table.table, side: false }),
+        encoding: archived.info.encoding,
+        serverVersion: archived.info.serverVersion,
+        rowHash: 2,
+      });
+      // The read-back of contacts waits behind a lock; links' is queued behind it.
+      await locker.query('BEGIN; LOCK TABLE pwb_contacts IN ACCESS EXCLUSIVE MODE');
+      let linksRead = false;
+      lane.push(contacts!);
+      lane.push(links!, async () => void (linksRead = true));
+      const waiting = `SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'COPY (SELECT%pwb_contacts%' AND wait_event_type = 'Lock'`;
+      await until('the read-back to wait for the lock', async () => (await f.sql('shard_1', waiting))[0]!.n === 1);
+      const started = Date.now();
+      await lane.abandon();
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(linksRead).toBe(false);
+      expect(await f.sql('shard_1', waiting)).toEqual([{ n: 0 }]);
+      expect(await lane.done()).toEqual({});
+    } finally {
+      await locker.query('ROLLBACK').catch(() => {});
+      await locker.end();
+      await archived.close();
+    }
+  }, 60_000);
 });
