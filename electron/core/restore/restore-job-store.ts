@@ -37,8 +37,19 @@ export interface RestoreDetail {
   timings: Record<string, number>;
 }
 
-/** The row hash a job's verification uses. */
-export const rowHashOf = (detail: Pick<RestoreDetail, 'rowHash'>): RowHashVersion => detail.rowHash ?? 1;
+/**
+ * The row hash a job's verification uses; a job recorded by a newer console, with a hash this one does
+ * not know, is refused rather than verified with another (it would fail, naming no row).
+ */
+export function rowHashOf(detail: Pick<RestoreDetail, 'rowHash'>, jobId = 'this job'): RowHashVersion {
+  const version = detail.rowHash ?? 1;
+  if (version === 1 || version === 2) return version;
+  throw new ConsoleError(
+    'ACTION_NOT_ALLOWED',
+    `Restore job ${jobId} was recorded by a newer console (its rows are compared with row hash ${JSON.stringify(version)}, which this console does not know). Resume it with that console, or roll it back here.`,
+    { target: jobId },
+  );
+}
 
 export function stepIndex(mode: RestoreRequest['mode'], step: RestoreStep): number {
   return MODE_STEPS[mode].indexOf(step);

@@ -12,6 +12,7 @@ import {
   MODE_STEPS,
   readRestore,
   recordRestore,
+  rowHashOf,
   restoreActions,
   restoreTitle,
   saveDetail,
@@ -119,6 +120,8 @@ async function jobFor(ctx: ConsoleContext, jobId: string, action: 'resume' | 'ro
   const here = ctx.jobs.isRunning(jobId);
   const live = here || (record.state === 'running' && (await isLive(ctx, jobId)));
   const allowed = restoreActions(record, detail, here, live);
+  // Resuming verifies: with the hash the job was recorded with, or not at all.
+  if (action === 'resume' && allowed.includes(action)) rowHashOf(detail, jobId);
   if (!allowed.includes(action)) {
     const now = toRestoreJob(record, detail, here, live);
     const offered = allowed.length ? ` It offers: ${allowed.join(', ')}.` : '';

@@ -149,4 +149,42 @@ describe('a job recorded before row hashes had versions', () => {
     expect((await runCli(f.pc, ['restore', 'discard', job.id])).code).toBe(0);
     await expectClean();
   });
+
+  it("verifies a resumed job's rows with its own row hash: one stripped of it after its load (SHA-256 then) fails, naming the tables", {
+    timeout: 180_000,
+  }, async () => {
+    await change(201);
+    const changed = await websiteState(f.pc, site);
+    const killed = await runCli(f.pc, ['restore', String(site), '--from', archive, '--replace', '--yes'], { failpoint: 'before:verify' });
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    const job = (await newestRestoreJob(f.pc))!;
+    // Its load is done: resumed, it goes on to verify, with the archive's digests the load stored.
+    expect(job.step).not.toBe('load');
+    // The archive side was taken with MurmurHash3 during the load; the verify step now reads version 1.
+    await f.sql('default', `UPDATE shard_console.jobs SET detail = detail - 'rowHash' WHERE id = $1`, [job.id]);
+    const resumed = await runCli(f.pc, ['restore', 'resume', job.id, '--json']);
+    expect(resumed.code).toBe(1);
+    const result = JSON.parse(resumed.stdout) as { state: string; verified: boolean; error: string };
+    expect(result).toMatchObject({ verified: false });
+    expect(result.error).toMatch(/Verification failed.*pwb_contacts/s);
+    expect((await runCli(f.pc, ['restore', 'rollback', job.id])).code).toBe(0);
+    expect(await websiteState(f.pc, site)).toEqual(changed);
+    await expectClean();
+  });
+
+  it('refuses to resume a job recorded with a row hash this console does not know, changing nothing; it still rolls back', { timeout: 180_000 }, async () => {
+    await change(202);
+    const changed = await websiteState(f.pc, site);
+    const killed = await runCli(f.pc, ['restore', String(site), '--from', archive, '--replace', '--yes'], { failpoint: 'after:load' });
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    const job = (await newestRestoreJob(f.pc))!;
+    await f.sql('default', `UPDATE shard_console.jobs SET detail = jsonb_set(detail, '{rowHash}', '3') WHERE id = $1`, [job.id]);
+    const refused = await runCli(f.pc, ['restore', 'resume', job.id]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/recorded by a newer console/);
+    expect((await newestRestoreJob(f.pc))!).toMatchObject({ id: job.id, state: 'running', step: job.step });
+    expect((await runCli(f.pc, ['restore', 'rollback', job.id])).code).toBe(0);
+    expect(await websiteState(f.pc, site)).toEqual(changed);
+    await expectClean();
+  });
 });

@@ -145,6 +145,8 @@ describe('the row hash', () => {
     expect(ROW_HASH_VERSION).toBe(2);
     expect(rowHashOf({})).toBe(1);
     expect(rowHashOf({ rowHash: 2 })).toBe(2);
+    // A newer console's job: refused, not verified with another hash.
+    expect(() => rowHashOf({ rowHash: 3 as never }, 'j1')).toThrow(/recorded by a newer console.*roll it back here/);
   });
 
   it('hashes a range of a buffer as it hashes the same bytes on their own', () => {
