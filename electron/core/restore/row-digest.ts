@@ -275,18 +275,16 @@ export function murmur3x86_128(d: Uint8Array, start: number, end: number, out: I
     if (rest > 4) h2 ^= Math.imul(rotl(Math.imul(k2, M2), 16), M3);
     h1 ^= Math.imul(rotl(Math.imul(k1, M1), 15), M2);
   }
-  h1 ^= length;
-  h2 ^= length;
-  h3 ^= length;
-  h4 ^= length;
+  finish(h1 ^ length, h2 ^ length, h3 ^ length, h4 ^ length, out);
+}
+
+/** MurmurHash3_x86_128's finalization of its four words (the length already mixed in). */
+function finish(h1: number, h2: number, h3: number, h4: number, out: Int32Array): void {
   h1 = (h1 + h2 + h3 + h4) | 0;
-  h2 = (h2 + h1) | 0;
-  h3 = (h3 + h1) | 0;
-  h4 = (h4 + h1) | 0;
+  h2 = fmix((h2 + h1) | 0);
+  h3 = fmix((h3 + h1) | 0);
+  h4 = fmix((h4 + h1) | 0);
   h1 = fmix(h1);
-  h2 = fmix(h2);
-  h3 = fmix(h3);
-  h4 = fmix(h4);
   h1 = (h1 + h2 + h3 + h4) | 0;
   out[0] = h1;
   out[1] = (h2 + h1) | 0;
