@@ -66,6 +66,11 @@ function fenceFunction(scoped: ScopedTable): string {
   return `${CONSOLE_SCHEMA}.${quoteIdent(name)}`;
 }
 
+/**
+ * The fence function of one table. It returns the row although an AFTER trigger ignores it: an older
+ * console's BEFORE trigger (kept before PostgreSQL 14, see addFenceTriggers) calls this same function,
+ * and a BEFORE trigger returning NULL would skip the write silently.
+ */
 function fenceFunctionSql(scoped: ScopedTable, catalog: DatabaseCatalog): string {
   const fenced = `ANY (ARRAY(SELECT website_id FROM ${FENCED}))`;
   const oldRow = tenantRowPredicate(scoped.tenant, catalog.tables, 'OLD', fenced);
