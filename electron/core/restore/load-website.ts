@@ -10,10 +10,19 @@ import { copyLinesInto, encodingLiteral } from './copy-lines.ts';
 import { assertReferencesResolve } from './references-resolve.ts';
 import { comparableLine, fieldNormalizers, needsShortestFloats, RowDigest, type RowHashVersion } from './row-digest.ts';
 import type { RestoreTable } from './restore-tables.ts';
+import { digestBeforeCommit, type ReadBackOptions } from './verify-restore.ts';
 import { WebsiteLines } from './website-lines.ts';
 
 /** A table with this many rows of the website loads over several sessions at once. */
 const SPLIT_ROWS = 50_000;
+
+/**
+ * A table loaded over several sessions is read back by them, all at once, before they commit, when
+ * the rows loading after it are fewer than a tenth of its own: its read-back in the lane would have
+ * little load to overlap (a row reads back in about a third of the time it loads), and the tail of
+ * the load would be one session reading it alone.
+ */
+const READ_BACK_HERE_RATIO = 10;
 
 /** Where a table's rows go: the live table (replace, empty place) or its copy in a side schema. */
 export interface LoadInto {
@@ -42,11 +51,17 @@ export interface LoadOptions {
   /** The table with the most rows (crash tests kill the load halfway through it). */
   readonly largest?: string;
   /**
-   * After a table's load committed: the archive side of its verification, and whether the live table
+   * After a table's load committed: the archive side of its verification, whether the live table
    * took rows its statistics do not know of yet (see analyzeWebsiteKey; the caller takes them, so that
-   * the next table's load need not wait for them).
+   * the next table's load need not wait for them), and its rows as read back by the sessions that
+   * wrote them, before their commit (see READ_BACK_HERE_RATIO; null otherwise: the caller reads them).
    */
-  readonly onLoaded: (table: string, digest: { rows: number; hash: string }, analyze: boolean) => Promise<void>;
+  readonly onLoaded: (
+    table: string,
+    digest: { rows: number; hash: string },
+    analyze: boolean,
+    readBack: { digest: { rows: number; hash: string }; ms: number } | null,
+  ) => Promise<void>;
 }
 
 /**
@@ -60,11 +75,14 @@ export interface LoadOptions {
 export async function loadWebsite(options: LoadOptions): Promise<void> {
   const reader = new WebsiteLines(options.archive, options.tables, options.websiteId, options.plannedRows);
   const shortestFloats = needsShortestFloats(options.archive.info.serverVersion);
+  const planned = (t: RestoreTable) => options.plannedRows?.get(t.name) ?? 0;
+  let after = options.tables.reduce((n, t) => n + planned(t), 0);
   let committed = 0;
   for (const t of options.tables) {
     // A safe point: every table before this one is committed whole.
     stopIfRequested();
-    await loadTable(options, reader, t, shortestFloats);
+    after -= planned(t);
+    await loadTable(options, reader, t, shortestFloats, after * READ_BACK_HERE_RATIO < planned(t));
     // Crash tests: die with half the tables loaded and the rest not.
     if (++committed === Math.ceil(options.tables.length / 2) && committed < options.tables.length) failpoint('load:half');
   }
@@ -118,10 +136,11 @@ function streamsFor(options: LoadOptions, t: RestoreTable, into: LoadInto): numb
   return big && !into.side && !t.scoped.selfReferencing ? Math.max(1, options.streams ?? 1) : 1;
 }
 
-async function loadTable(options: LoadOptions, reader: WebsiteLines, t: RestoreTable, shortestFloats: boolean): Promise<void> {
+async function loadTable(options: LoadOptions, reader: WebsiteLines, t: RestoreTable, shortestFloats: boolean, readBackHere: boolean): Promise<void> {
   const into = options.into(t);
   const digest = new RowDigest(options.rowHash);
   const clients: pg.PoolClient[] = [];
+  let readBack: { digest: { rows: number; hash: string }; ms: number } | null = null;
   let failed: Error | undefined;
   try {
     for (let i = streamsFor(options, t, into); i > 0; i--) clients.push(await loadSession(options, into));
@@ -148,6 +167,10 @@ async function loadTable(options: LoadOptions, reader: WebsiteLines, t: RestoreT
       // Each session checks the rows it wrote (the other's are not visible to it): together, all of them.
       if (options.replica && !into.side) await assertReferencesResolve(client, options.catalog, t.scoped, options.websiteId);
     }
+    if (readBackHere && clients.length > 1) {
+      const started = performance.now();
+      readBack = { digest: await digestBeforeCommit(clients, readBackOptions(options), t), ms: Math.round(performance.now() - started) };
+    }
     for (const client of clients) await client.query('COMMIT');
   } catch (error) {
     failed = error as Error;
@@ -164,8 +187,13 @@ async function loadTable(options: LoadOptions, reader: WebsiteLines, t: RestoreT
   }
   // The statistics of the website's rows are taken by what onLoaded starts (the read-back, which plans
   // with them), not here: the next table's load goes on meanwhile.
-  await options.onLoaded(t.name, { rows: digest.rows, hash: digest.hash }, digest.rows > 0 && !into.side);
+  await options.onLoaded(t.name, { rows: digest.rows, hash: digest.hash }, digest.rows > 0 && !into.side, readBack);
   options.onProgress(t.name, digest.rows, true);
+}
+
+function readBackOptions(options: LoadOptions): ReadBackOptions {
+  const { handle, catalog, websiteId, into, rowHash } = options;
+  return { handle, catalog, websiteId, into, rowHash, encoding: options.archive.info.encoding, serverVersion: options.archive.info.serverVersion };
 }
 
 /**

@@ -83,9 +83,6 @@ async function load(s: RunState): Promise<void> {
   await s.save();
   const archive = await s.archive();
   const readBack = readBackAsLoaded({ ...verifyTarget(s), encoding: archive.info.encoding, serverVersion: archive.info.serverVersion });
-  const total = s.detail.plan.totalArchiveRows;
-  const loadedBefore = (table: string) => s.detail.progress.filter((p) => p.table !== table).reduce((n, p) => n + p.loadedRows, 0);
-  let lastSaved = 0;
   const views = await viewsDuringLoad(s, readBack);
   try {
     await loadWebsite({
@@ -101,27 +98,14 @@ async function load(s: RunState): Promise<void> {
       streams: Math.min(2, s.ctx.profile.pool.max - 3),
       plannedRows: new Map(s.detail.plan.tables.map((t) => [t.table, t.archiveRows])),
       largest: [...s.detail.plan.tables].sort((a, b) => b.archiveRows - a.archiveRows)[0]?.table,
-      onProgress: (table, loadedRows, done) => {
-        const p = s.detail.progress.find((x) => x.table === table);
-        if (p) Object.assign(p, { loadedRows, done });
-        s.job?.progress({
-          phase: 'load',
-          done: loadedBefore(table) + loadedRows,
-          total,
-          unit: 'rows',
-          message: `${table}: ${loadedRows} of ${p?.archiveRows ?? '?'} rows`,
-        });
-        if (done || Date.now() - lastSaved > 1000) {
-          lastSaved = Date.now();
-          void s.save().catch(() => {});
-        }
-      },
-      onLoaded: async (table, digest, analyze) => {
+      onProgress: loadProgress(s),
+      onLoaded: async (table, digest, analyze, readAlready) => {
         s.detail.archiveDigests[table] = digest;
         await s.save();
         const t = s.tables.find((x) => x.name === table)!;
+        if (readAlready) s.detail.timings['load.read-back-before-commit'] = readAlready.ms;
         // Statistics first, in the read-back's own lane (it plans with them), while the next table loads.
-        readBack.push(t, analyze ? () => analyzeWebsiteKey(s.target, t) : null);
+        readBack.push(t, analyze ? () => analyzeWebsiteKey(s.target, t) : null, readAlready?.digest);
         views.loaded(table);
       },
     });
@@ -131,6 +115,28 @@ async function load(s: RunState): Promise<void> {
     throw error;
   }
   s.readBack.found = await readBack.done();
+}
+
+/** The load's progress: the job's event, and the job saved at most once a second and as each table ends. */
+function loadProgress(s: RunState): (table: string, loadedRows: number, done: boolean) => void {
+  const total = s.detail.plan.totalArchiveRows;
+  const loadedBefore = (table: string) => s.detail.progress.filter((p) => p.table !== table).reduce((n, p) => n + p.loadedRows, 0);
+  let lastSaved = 0;
+  return (table, loadedRows, done) => {
+    const p = s.detail.progress.find((x) => x.table === table);
+    if (p) Object.assign(p, { loadedRows, done });
+    s.job?.progress({
+      phase: 'load',
+      done: loadedBefore(table) + loadedRows,
+      total,
+      unit: 'rows',
+      message: `${table}: ${loadedRows} of ${p?.archiveRows ?? '?'} rows`,
+    });
+    if (done || Date.now() - lastSaved > 1000) {
+      lastSaved = Date.now();
+      void s.save().catch(() => {});
+    }
+  };
 }
 
 /**

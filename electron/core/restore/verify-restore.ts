@@ -48,7 +48,7 @@ export interface VerifyOptions {
 }
 
 /** What reading a table back needs. */
-type ReadBackOptions = Pick<VerifyOptions, 'handle' | 'catalog' | 'websiteId' | 'into' | 'encoding' | 'serverVersion' | 'rowHash'>;
+export type ReadBackOptions = Pick<VerifyOptions, 'handle' | 'catalog' | 'websiteId' | 'into' | 'encoding' | 'serverVersion' | 'rowHash'>;
 
 /** The read-back of a table's restored rows: the archive's columns, in its order, of the website's rows. */
 function readBackSql(options: Pick<VerifyOptions, 'catalog' | 'websiteId' | 'into'>, t: RestoreTable): string {
@@ -61,6 +61,7 @@ function readBackSql(options: Pick<VerifyOptions, 'catalog' | 'websiteId' | 'int
 /**
  * Every row the SELECT returns, as COPY text under the pinned settings, handed to `onRow` as a range of
  * the bytes received (nothing allocated per row); yields after each piece, pulled as it is consumed.
+ * On a session of its own, in a read-only transaction.
  */
 async function* readBackPieces(
   handle: DatabaseHandle,
@@ -73,25 +74,36 @@ async function* readBackPieces(
   let finished = false;
   try {
     await client.query('BEGIN READ ONLY');
-    await client.query(PINNED);
-    await client.query(READ_BACK_MEMORY);
-    await client.query(`SET LOCAL client_encoding = ${encodingLiteral(encoding)}`);
-    const splitter = new CopyLineSplitter(onRow);
-    for await (const chunk of client.query(copyTo(`COPY (${select}) TO STDOUT`)) as AsyncIterable<Buffer>) {
-      splitter.push(chunk);
-      rowsRead(chunk.length);
-      yield;
-    }
-    // The protocol's COPY has no end-of-data line: the splitter wants one.
-    splitter.push(END_OF_DATA);
-    splitter.finish();
+    yield* readBackOn(client, select, encoding, onRow);
     finished = true;
+    // The rows of the last piece, handed over at the end.
     yield;
   } finally {
     if (finished) await client.query('ROLLBACK').catch(() => {});
     // Left mid-COPY (a failure, or a consumer that stopped): the session is not reusable.
     client.release(finished ? undefined : new Error('read-back abandoned mid-COPY'));
   }
+}
+
+/** The same on a session whose transaction is open (its settings pinned for the rest of it). */
+async function* readBackOn(
+  client: pg.ClientBase,
+  select: string,
+  encoding: string,
+  onRow: (buf: Buffer, start: number, end: number) => void,
+): AsyncGenerator<void> {
+  await client.query(PINNED);
+  await client.query(READ_BACK_MEMORY);
+  await client.query(`SET LOCAL client_encoding = ${encodingLiteral(encoding)}`);
+  const splitter = new CopyLineSplitter(onRow);
+  for await (const chunk of client.query(copyTo(`COPY (${select}) TO STDOUT`)) as AsyncIterable<Buffer>) {
+    splitter.push(chunk);
+    rowsRead(chunk.length);
+    yield;
+  }
+  // The protocol's COPY has no end-of-data line: the splitter wants one.
+  splitter.push(END_OF_DATA);
+  splitter.finish();
 }
 
 /** Every row the SELECT returns, as batches of COPY text lines under the pinned settings, pulled as they are consumed. */
@@ -107,8 +119,8 @@ export async function* readBackBatches(handle: DatabaseHandle, select: string, e
 
 const END_OF_DATA = Buffer.from('\\.\n');
 
-/** The count and hash sum of one table's restored rows, read back from the target. */
-export async function targetDigest(options: ReadBackOptions, t: RestoreTable, signal?: AbortSignal): Promise<{ rows: number; hash: string }> {
+/** A digest of one table's rows as they are read back, and what takes each row. */
+function readBackDigest(options: ReadBackOptions, t: RestoreTable): { digest: RowDigest; onRow: (buf: Buffer, start: number, end: number) => void } {
   const normalizers = fieldNormalizers(t.types, { shortestFloats: needsShortestFloats(options.serverVersion) });
   const comparable = comparableLine(normalizers);
   const digest = new RowDigest(options.rowHash);
@@ -116,7 +128,35 @@ export async function targetDigest(options: ReadBackOptions, t: RestoreTable, si
   const onRow = normalizers.every((n) => n === null)
     ? (buf: Buffer, start: number, end: number) => digest.addRange(buf, start, end)
     : (buf: Buffer, start: number, end: number) => digest.add(comparable(buf.subarray(start, end)));
+  return { digest, onRow };
+}
+
+/** The count and hash sum of one table's restored rows, read back from the target. */
+export async function targetDigest(options: ReadBackOptions, t: RestoreTable, signal?: AbortSignal): Promise<{ rows: number; hash: string }> {
+  const { digest, onRow } = readBackDigest(options, t);
   if (t.columns.length) for await (const _ of readBackPieces(options.handle, readBackSql(options, t), options.encoding, onRow, signal));
+  return { rows: digest.rows, hash: digest.hash };
+}
+
+/**
+ * The same, read by the sessions that loaded the table, before they commit, all at once: each sees
+ * the rows it wrote and what was committed before, so together they read what their commits will
+ * leave. For a big table with little to load after it (see READ_BACK_HERE_RATIO in load-website.ts);
+ * the sessions' read settings last until their commit.
+ */
+export async function digestBeforeCommit(
+  clients: readonly pg.ClientBase[],
+  options: ReadBackOptions,
+  t: RestoreTable,
+): Promise<{ rows: number; hash: string }> {
+  const { digest, onRow } = readBackDigest(options, t);
+  const select = readBackSql(options, t);
+  if (t.columns.length)
+    await Promise.all(
+      clients.map(async (client) => {
+        for await (const _ of readBackOn(client, select, options.encoding, onRow));
+      }),
+    );
   return { rows: digest.rows, hash: digest.hash };
 }
 
@@ -166,13 +206,14 @@ export function readBackAsLoaded(options: ReadBackOptions) {
   const job = currentSignal();
   const signal = job ? AbortSignal.any([job, stop.signal]) : stop.signal;
   return {
-    push(t: RestoreTable, before: (() => Promise<void>) | null = null): void {
+    /** A table to read back (or, `known`, read back already by the load), after `before`. */
+    push(t: RestoreTable, before: (() => Promise<void>) | null = null, known: { rows: number; hash: string } | null = null): void {
       queue = queue
         .then(async () => {
           if (signal.aborted) return;
           await before?.();
           if (signal.aborted) return;
-          found[t.name] = await targetDigest(options, t, signal);
+          found[t.name] = known ?? (await targetDigest(options, t, signal));
         })
         .catch(() => {
           // read again by the verify step
