@@ -11,7 +11,7 @@ import { failpoint } from './move-failpoints.ts';
 import { runInDependencyOrder } from '../run-limited.ts';
 import { maySkipTriggers, withSession } from './replica-role.ts';
 import { allSet, firstKeysAsText } from './sql-fragments.ts';
-import { tenantParents, websitePredicate, websiteRowsSelect, type ScopedTable } from './tenant-scope.ts';
+import { tenantParents, WEBSITE_READ_MEMORY, websitePredicate, websiteRowsSelect, type ScopedTable } from './tenant-scope.ts';
 import { COPY_APPLICATION_NAME } from './write-fence.ts';
 
 export interface CopyProgress {
@@ -97,6 +97,7 @@ async function copyTable(
   try {
     await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     await reader.query(`SET TRANSACTION SNAPSHOT '${snapshot.replace(/'/g, "''")}'`);
+    await reader.query(WEBSITE_READ_MEMORY);
     await writer.query('BEGIN');
     await writer.query(`SET LOCAL shard_console.bypass_fence = 'on'`);
     // Rows arrive the way logical replication applies them: no per-row FK check (one query into the

@@ -7,7 +7,7 @@ import { findCopyField, type FieldRange } from '../backups/archive/copy-fields.t
 import { currentSignal } from '../call-context.ts';
 import type { DatabaseCatalog } from '../catalog/database-catalog.ts';
 import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
-import { websiteRowsSelect } from '../moves/tenant-scope.ts';
+import { WEBSITE_READ_MEMORY, websiteRowsSelect } from '../moves/tenant-scope.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { runLimited } from '../run-limited.ts';
 import { copyLines, encodingLiteral } from './copy-lines.ts';
@@ -21,15 +21,6 @@ type TableVerification = RestoreJob['tables'][number];
 
 /** Output settings of the read-back (see row-digest.ts for why each), for its transaction only. */
 const PINNED = `SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'; SET LOCAL extra_float_digits = 3; SET LOCAL bytea_output = 'hex'`;
-
-/**
- * The read-back's memory, for its transaction only. A chain table's rows are the hash join of the
- * table with the website's rows of its parent; with the default work_mem (4 MB, a hash may take twice
- * that) a parent of more than some 100,000 uuid keys splits the join into batches that both sides
- * write to temp files and read back (a read of 400,000 photos of 200,000 properties: 1.37 s, 1.07 s
- * in memory). It holds one hash of keys, never a sort of rows.
- */
-const READ_BACK_MEMORY = `SET LOCAL work_mem = '64MB'`;
 
 export interface VerifyOptions {
   readonly handle: DatabaseHandle;
@@ -93,7 +84,7 @@ async function* readBackOn(
   onRow: (buf: Buffer, start: number, end: number) => void,
 ): AsyncGenerator<void> {
   await client.query(PINNED);
-  await client.query(READ_BACK_MEMORY);
+  await client.query(WEBSITE_READ_MEMORY);
   await client.query(`SET LOCAL client_encoding = ${encodingLiteral(encoding)}`);
   const splitter = new CopyLineSplitter(onRow);
   for await (const chunk of client.query(copyTo(`COPY (${select}) TO STDOUT`)) as AsyncIterable<Buffer>) {
