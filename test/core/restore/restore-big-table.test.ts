@@ -1,10 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openArchive } from '../../../electron/core/backups/archive/open-archive.ts';
+import { tableRules } from '../../../electron/core/restore/restore-preflight.ts';
+import { restoreTables } from '../../../electron/core/restore/restore-tables.ts';
+import { targetDigest } from '../../../electron/core/restore/verify-restore.ts';
 import { largestWebsite, startRestoreFixture, websiteState, type RestoreFixture } from '../../support/restore-fixture.ts';
+import { seedPropertiesWithPhotos, withSpillsRefused } from '../../support/spill-guard.ts';
 
 /*
  * A table of 50,000 rows or more loads over two sessions at once, and the last such table of a load
  * (little loads after it) is read back by those sessions before they commit, each seeing its own rows:
  * together they must read exactly what was loaded, and a difference there stops the restore like any.
+ * A big chain table's read-back keeps its join with the parent's keys in memory.
  */
 
 let f: RestoreFixture;
@@ -68,4 +74,37 @@ describe('a big table loaded over two sessions', () => {
     expect(restored.tables).toEqual(backedUp.tables);
     expect(restored.others).toEqual(backedUp.others);
   }, 240_000);
+});
+
+describe('a read-back of a big chain table', () => {
+  it('keeps its join in memory on a database whose work_mem is small and temp files are refused', async () => {
+    const big = 424_242;
+    await seedPropertiesWithPhotos(f.sql, 'shard_1', big, 4000);
+    const archived = await openArchive(archive);
+    try {
+      await withSpillsRefused(f.sql, 'shard_1', big, async () => {
+        const ctx = await f.pc.open();
+        try {
+          const catalog = await ctx.catalog.get('shard_1', { refresh: true });
+          const photos = restoreTables(catalog, archived, tableRules(ctx), new Set()).tables.find((t) => t.name === 'pwb_prop_photos')!;
+          const options = {
+            handle: ctx.pools.get('shard_1'),
+            catalog,
+            websiteId: big,
+            into: (t: typeof photos) => ({ schema: t.scoped.table.schema, table: t.scoped.table.table, side: false }),
+            encoding: archived.info.encoding,
+            serverVersion: archived.info.serverVersion,
+            rowHash: 2 as const,
+          };
+          expect((await targetDigest(options, photos)).rows).toBe(4000);
+        } finally {
+          await ctx.close();
+        }
+      });
+    } finally {
+      await archived.close();
+      await f.sql('shard_1', `DELETE FROM pwb_prop_photos WHERE realty_asset_id IN (SELECT id FROM pwb_realty_assets WHERE website_id = $1)`, [big]);
+      await f.sql('shard_1', `DELETE FROM pwb_realty_assets WHERE website_id = $1`, [big]);
+    }
+  }, 60_000);
 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openArchive } from '../../../electron/core/backups/archive/open-archive.ts';
 import { tableRules } from '../../../electron/core/restore/restore-preflight.ts';
 import { restoreTables } from '../../../electron/core/restore/restore-tables.ts';
-import { readBackAsLoaded, targetDigest } from '../../../electron/core/restore/verify-restore.ts';
+import { readBackAsLoaded } from '../../../electron/core/restore/verify-restore.ts';
 import { largestWebsite, startRestoreFixture, websiteState, type RestoreFixture } from '../../support/restore-fixture.ts';
 
 /*
@@ -121,57 +121,6 @@ describe("a failed load's read-backs", () => {
       await locker.query('ROLLBACK').catch(() => {});
       await locker.end();
       await archived.close();
-    }
-  }, 60_000);
-});
-
-describe('a read-back of a big chain table', () => {
-  it('keeps its join in memory on a database whose work_mem is small and temp files are refused', async () => {
-    const big = 424_242;
-    // Photos load at full speed again (the first test drops its slow trigger; run alone, this one does).
-    await f.sql('shard_1', 'DROP TRIGGER IF EXISTS test_slow ON pwb_prop_photos');
-    await f.sql(
-      'shard_1',
-      `INSERT INTO pwb_realty_assets (website_id, reference, created_at, updated_at) SELECT $1, 'R' || g, now(), now() FROM generate_series(1, 4000) g`,
-      [big],
-    );
-    await f.sql(
-      'shard_1',
-      `INSERT INTO pwb_prop_photos (realty_asset_id, image, created_at, updated_at) SELECT id, 'p.jpg', now(), now() FROM pwb_realty_assets WHERE website_id = $1`,
-      [big],
-    );
-    await f.sql('shard_1', 'ANALYZE pwb_realty_assets; ANALYZE pwb_prop_photos');
-    // New sessions of this database hash in 128 kB (4,000 uuid keys take some 230 kB) and may not spill.
-    const [{ name }] = await f.sql('shard_1', 'SELECT current_database() AS name');
-    const settings = (value: string) => f.sql('shard_1', `ALTER DATABASE "${name}" ${value}`);
-    await settings(`SET work_mem = '64kB'`);
-    await settings('SET temp_file_limit = 0');
-    const ctx = await f.pc.open();
-    const archived = await openArchive(archive);
-    try {
-      const catalog = await ctx.catalog.get('shard_1', { refresh: true });
-      const photos = restoreTables(catalog, archived, tableRules(ctx), new Set()).tables.find((t) => t.name === 'pwb_prop_photos')!;
-      const options = {
-        handle: ctx.pools.get('shard_1'),
-        catalog,
-        websiteId: big,
-        into: (t: typeof photos) => ({ schema: t.scoped.table.schema, table: t.scoped.table.table, side: false }),
-        encoding: archived.info.encoding,
-        serverVersion: archived.info.serverVersion,
-        rowHash: 2 as const,
-      };
-      // The same join under the database's settings spills, and is refused: the check bites.
-      await expect(
-        f.sql('shard_1', `SELECT count(*) FROM pwb_prop_photos WHERE realty_asset_id IN (SELECT id FROM pwb_realty_assets WHERE website_id = $1)`, [big]),
-      ).rejects.toThrow(/temp_file_limit/);
-      expect((await targetDigest(options, photos)).rows).toBe(4000);
-    } finally {
-      await archived.close();
-      await ctx.close();
-      await settings('RESET work_mem');
-      await settings('RESET temp_file_limit');
-      await f.sql('shard_1', `DELETE FROM pwb_prop_photos WHERE realty_asset_id IN (SELECT id FROM pwb_realty_assets WHERE website_id = $1)`, [big]);
-      await f.sql('shard_1', `DELETE FROM pwb_realty_assets WHERE website_id = $1`, [big]);
     }
   }, 60_000);
 });
