@@ -35,6 +35,28 @@ describe('QueryCache', () => {
     expect(cache.get('k')).toMatchObject({ status: 'error', data: 1 });
   });
 
+  it('reads again after the read in flight when forced, once for every forced call meanwhile', async () => {
+    // A job page: a progress event starts a read while the job still runs here; the job's end forces
+    // another. Joining the read in flight would keep its answer (no Discard offered) for good.
+    const cache = new QueryCache();
+    let state = 'running';
+    let release = () => {};
+    const answers: string[] = [];
+    const fetcher = () => {
+      const seen = state;
+      answers.push(seen);
+      return answers.length === 1 ? new Promise<string>((done) => (release = () => done(seen))) : Promise.resolve(seen);
+    };
+    const first = cache.load('job', fetcher, { force: true });
+    state = 'ended';
+    const forced = [cache.load('job', fetcher, { force: true }), cache.load('job', fetcher, { force: true })];
+    const plain = cache.load('job', fetcher);
+    release();
+    await Promise.all([first, plain, ...forced]);
+    expect(answers).toEqual(['running', 'ended']);
+    expect(cache.get('job')).toMatchObject({ status: 'success', data: 'ended' });
+  });
+
   it('retries an entry that failed', async () => {
     const cache = new QueryCache();
     await cache.load('k', () => Promise.reject(new Error('down')));

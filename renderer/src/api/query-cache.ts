@@ -27,6 +27,8 @@ function stableJson(value: unknown): string {
 export class QueryCache {
   readonly #entries = new Map<string, QueryEntry<unknown>>();
   readonly #inflight = new Map<string, Promise<void>>();
+  /** Forced reads asked for while a read was in flight: one more read after it, shared by all of them. */
+  readonly #queued = new Map<string, Promise<void>>();
   readonly #listeners = new Set<() => void>();
   readonly #maxEntries: number;
   #version = 0;
@@ -48,10 +50,14 @@ export class QueryCache {
     return () => this.#listeners.delete(listener);
   };
 
-  /** Starts a fetch unless one is running or (without `force`) an answer is already cached. */
+  /**
+   * Starts a fetch unless one is running or (without `force`) an answer is already cached. A forced
+   * read while one is in flight reads again after it: the read in flight was asked before whatever
+   * made the caller force (a job that just ended), so its answer may already be stale.
+   */
   load<T>(key: string, fetcher: () => Promise<T>, options: { force?: boolean } = {}): Promise<void> {
     const running = this.#inflight.get(key);
-    if (running !== undefined) return running;
+    if (running !== undefined) return options.force ? this.#after(key, running, fetcher) : running;
     const existing = this.#entries.get(key);
     if (existing !== undefined && existing.status !== 'error' && !options.force) return Promise.resolve();
     this.#set(key, { status: 'loading', data: existing?.data, error: undefined });
@@ -62,6 +68,18 @@ export class QueryCache {
     const tracked = promise.finally(() => this.#inflight.delete(key));
     this.#inflight.set(key, tracked);
     return tracked;
+  }
+
+  #after<T>(key: string, running: Promise<void>, fetcher: () => Promise<T>): Promise<void> {
+    let queued = this.#queued.get(key);
+    if (queued === undefined) {
+      queued = running.then(() => {
+        this.#queued.delete(key);
+        return this.load(key, fetcher, { force: true });
+      });
+      this.#queued.set(key, queued);
+    }
+    return queued;
   }
 
   /** Forgets every entry whose key starts with `prefix` (a method name), so the next read refetches. */
