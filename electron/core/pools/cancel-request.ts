@@ -42,16 +42,46 @@ export function backendKeyOf(client: { processID?: number | null; secretKey?: nu
 }
 
 /**
+ * The cancels waiting on each signal, behind one 'abort' listener of its own: a call reading a catalog
+ * runs a dozen statements at once under one signal, and a listener each would pass Node's limit of ten
+ * (MaxListenersExceededWarning, the sign of a leak it is not). The listener goes when the last waits ends.
+ */
+const waiting = new WeakMap<AbortSignal, { readonly cancels: Set<() => void>; readonly fire: () => void }>();
+
+function onAbort(signal: AbortSignal, cancel: () => void): () => void {
+  let entry = waiting.get(signal);
+  if (!entry) {
+    const cancels = new Set<() => void>();
+    const fire = () => {
+      waiting.delete(signal);
+      for (const c of cancels) c();
+    };
+    entry = { cancels, fire };
+    waiting.set(signal, entry);
+    signal.addEventListener('abort', fire, { once: true });
+  }
+  const { cancels, fire } = entry;
+  cancels.add(cancel);
+  return () => {
+    if (!cancels.delete(cancel) || cancels.size > 0 || waiting.get(signal)?.fire !== fire) return;
+    waiting.delete(signal);
+    signal.removeEventListener('abort', fire);
+  };
+}
+
+/**
  * While `signal` is not aborted, nothing; once it aborts, a cancel request for the statement `client`
  * is running. Returns the function that stops watching (call it when the client goes back).
  */
 export function cancelOnAbort(client: object, server: { host: string; port: number }, signal: AbortSignal | undefined): () => void {
   if (!signal) return () => {};
   const key = backendKeyOf(client as { processID?: number; secretKey?: number }, server.host, server.port);
-  const onAbort = () => {
+  const cancel = () => {
     if (key) void sendCancelRequest(key);
   };
-  if (signal.aborted) onAbort();
-  else signal.addEventListener('abort', onAbort, { once: true });
-  return () => signal.removeEventListener('abort', onAbort);
+  if (signal.aborted) {
+    cancel();
+    return () => {};
+  }
+  return onAbort(signal, cancel);
 }
