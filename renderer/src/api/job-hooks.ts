@@ -15,6 +15,21 @@ export function useJobList() {
   return list;
 }
 
+/**
+ * An `onEvent` for a job page: its detail read again when the job reaches a new phase, and at most once
+ * every `everyMs` within one (a load reports every batch of rows: a read each would keep the primary
+ * answering back to back for as long as the job runs).
+ */
+export function refetchOnPhase(refetch: () => void, everyMs: number, now: () => number = Date.now): (event: JobProgressEvent) => void {
+  let last = { phase: '', at: Number.NEGATIVE_INFINITY };
+  return (event) => {
+    const at = now();
+    if (event.phase === last.phase && at - last.at < everyMs) return;
+    last = { phase: event.phase, at };
+    refetch();
+  };
+}
+
 export interface LiveJob {
   /** The job as last known: from jobs.watch's answer, or jobs.get while it runs in another console. */
   readonly job: Job | null;

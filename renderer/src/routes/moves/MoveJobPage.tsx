@@ -1,8 +1,8 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { MoveJob } from '../../../../shared/contract.ts';
 import { formatDuration } from '../../../../shared/format.ts';
 import { ApiError, call } from '../../api/client.ts';
-import { useLiveJob } from '../../api/job-hooks.ts';
+import { refetchOnPhase, useLiveJob } from '../../api/job-hooks.ts';
 import { queryCache } from '../../api/hooks.ts';
 import { MoveStateBadge } from '../../components/MoveBadges.tsx';
 import { MoveJobActions } from '../../components/MoveJobActions.tsx';
@@ -30,17 +30,8 @@ const POLL_MS = 1000;
 function useFollowedMoveJob(jobId: string) {
   const query = useMoveJob(jobId);
   const job = query.data;
-  const lastRead = useRef({ phase: '', at: 0 });
-  const live = useLiveJob(jobId, {
-    onEvent: (event) => {
-      const now = Date.now();
-      if (event.phase !== lastRead.current.phase || now - lastRead.current.at >= POLL_MS) {
-        lastRead.current = { phase: event.phase, at: now };
-        query.refetch();
-      }
-    },
-    onEnd: () => query.refetch(),
-  });
+  const onEvent = useMemo(() => refetchOnPhase(query.refetch, POLL_MS), [query.refetch]);
+  const live = useLiveJob(jobId, { onEvent, onEnd: () => query.refetch() });
   usePolling(query.refetch, shouldPoll(job) && !live.following, POLL_MS);
 
   const [history, setHistory] = useState<ProgressHistory>([]);

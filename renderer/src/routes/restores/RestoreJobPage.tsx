@@ -1,9 +1,9 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { RestoreAction, RestoreJob } from '../../../../shared/contract.ts';
 import { formatCount } from '../../../../shared/format.ts';
 import { call } from '../../api/client.ts';
 import { queryCache, useQuery, useSessionInfo } from '../../api/hooks.ts';
-import { useLiveJob } from '../../api/job-hooks.ts';
+import { refetchOnPhase, useLiveJob } from '../../api/job-hooks.ts';
 import { usePolling } from '../../api/use-polling.ts';
 import { ErrorPanel } from '../../components/ErrorPanel.tsx';
 import { JobProgressBar } from '../../components/JobProgressBar.tsx';
@@ -19,7 +19,8 @@ const POLL_MS = 1000;
 export function RestoreJobPage({ jobId }: { jobId: string }) {
   const query = useQuery('restores.get', { jobId });
   const job = query.data;
-  const live = useLiveJob(jobId, { onEvent: () => query.refetch(), onEnd: () => query.refetch() });
+  const onEvent = useMemo(() => refetchOnPhase(query.refetch, POLL_MS), [query.refetch]);
+  const live = useLiveJob(jobId, { onEvent, onEnd: () => query.refetch() });
   usePolling(query.refetch, job?.state === 'running' && !live.following, POLL_MS);
   const finished = job?.state === 'succeeded' || job?.state === 'rolled_back';
   useEffect(() => {
