@@ -44,7 +44,7 @@ export function backendKeyOf(client: { processID?: number | null; secretKey?: nu
 /**
  * The cancels waiting on each signal, behind one 'abort' listener of its own: a call reading a catalog
  * runs a dozen statements at once under one signal, and a listener each would pass Node's limit of ten
- * (MaxListenersExceededWarning, the sign of a leak it is not). The listener goes when the last waits ends.
+ * (MaxListenersExceededWarning, the sign of a leak it is not). The listener goes when the last of them ends.
  */
 const waiting = new WeakMap<AbortSignal, { readonly cancels: Set<() => void>; readonly fire: () => void }>();
 
