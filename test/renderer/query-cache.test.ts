@@ -57,6 +57,25 @@ describe('QueryCache', () => {
     expect(cache.get('job')).toMatchObject({ status: 'success', data: 'ended' });
   });
 
+  it('still reads again when the read in flight ends badly (a subscriber threw)', async () => {
+    const cache = new QueryCache();
+    let throwNext = false;
+    cache.subscribe(() => {
+      if (!throwNext) return;
+      throwNext = false;
+      throw new Error('a subscriber failed');
+    });
+    let release = (_: string) => {};
+    const first = cache.load('k', () => new Promise<string>((done) => (release = done)));
+    first.catch(() => {});
+    throwNext = true;
+    const forced = cache.load('k', async () => 'second', { force: true });
+    release('first');
+    await expect(first).rejects.toThrow('a subscriber failed');
+    await forced;
+    expect(cache.get('k')).toMatchObject({ status: 'success', data: 'second' });
+  });
+
   it('retries an entry that failed', async () => {
     const cache = new QueryCache();
     await cache.load('k', () => Promise.reject(new Error('down')));

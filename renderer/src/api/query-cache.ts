@@ -73,10 +73,11 @@ export class QueryCache {
   #after<T>(key: string, running: Promise<void>, fetcher: () => Promise<T>): Promise<void> {
     let queued = this.#queued.get(key);
     if (queued === undefined) {
-      queued = running.then(() => {
+      const next = () => {
         this.#queued.delete(key);
         return this.load(key, fetcher, { force: true });
-      });
+      };
+      queued = running.then(next, next);
       this.#queued.set(key, queued);
     }
     return queued;

@@ -1,6 +1,6 @@
 import { useEffect } from 'react';
 
-/** Calls `refetch` every `intervalMs` while `active`; the query cache drops a call while one is in flight. */
+/** Calls `refetch` every `intervalMs` while `active`; the query cache keeps at most one read queued behind the one in flight. */
 export function usePolling(refetch: () => void, active: boolean, intervalMs: number): void {
   useEffect(() => {
     if (!active) return;
