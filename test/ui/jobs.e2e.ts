@@ -102,3 +102,25 @@ test('a size scan shows each database as it is read and stops with Cancel', asyn
   await app.page.getByRole('button', { name: 'Refresh' }).click();
   await expect(app.page.getByRole('heading', { name: 'Databases' })).toBeVisible();
 });
+
+test('opening the Jobs page reads the list once, and once again on each later visit', async ({ app, page }, testInfo) => {
+  test.skip(testInfo.project.name === 'electron', 'counts the HTTP bridge’s requests; the desktop app calls over IPC');
+  // A page that reads again on every visit (jobs may have started elsewhere) used to read twice on the
+  // first: the mount's read and a refetch queued behind it.
+  const reads: number[] = [];
+  page.on('request', (r) => {
+    if (r.url().endsWith('/rpc/jobs.list')) reads.push(Date.now());
+  });
+  const settled = async () => {
+    await expect(app.page.getByTestId('jobs-store')).toBeVisible();
+    await page.waitForTimeout(800);
+  };
+  await app.open('#/jobs');
+  await settled();
+  expect(reads).toHaveLength(1);
+  await app.open('#/overview');
+  await expect(app.page.getByTestId('jobs-store')).toHaveCount(0);
+  await app.open('#/jobs');
+  await settled();
+  expect(reads).toHaveLength(2);
+});

@@ -2,4 +2,4 @@ import { useQuery } from './hooks.ts';
 
 /* The Backups page's data, over the shared query cache. */
 
-export const useBackupList = () => useQuery('backup.list', {});
+export const useBackupList = (options: { fresh?: boolean } = {}) => useQuery('backup.list', {}, options);

@@ -18,15 +18,24 @@ function fetchInto<M extends MethodName>(method: M, params: MethodParams<M>, for
   return queryCache.load(queryKey(method, params), () => call(method, params), { force });
 }
 
-/** The answer to one call, fetched on first use and shared by every component asking the same thing. */
-export function useQuery<M extends MethodName>(method: M, params: MethodParams<M>, options: { enabled?: boolean } = {}): QueryState<MethodResult<M>> {
+/**
+ * The answer to one call, fetched on first use and shared by every component asking the same thing.
+ * `fresh`: read again on every mount even when an answer is cached (what may have changed elsewhere);
+ * one read either way, where a refetch after mounting would add a second behind the first.
+ */
+export function useQuery<M extends MethodName>(
+  method: M,
+  params: MethodParams<M>,
+  options: { enabled?: boolean; fresh?: boolean } = {},
+): QueryState<MethodResult<M>> {
   const enabled = options.enabled ?? true;
+  const fresh = options.fresh ?? false;
   const key = queryKey(method, params);
   // The key captures params by value, so callers may pass a fresh object literal on every render.
   const stableParams = useMemo(() => params, [key]);
   const entry = useSyncExternalStore(queryCache.subscribe, () => queryCache.get<MethodResult<M>>(key));
   useEffect(() => {
-    if (enabled) void fetchInto(method, stableParams);
+    if (enabled) void fetchInto(method, stableParams, fresh);
   }, [enabled, method, stableParams]);
   const refetch = useCallback(() => void fetchInto(method, stableParams, true), [method, stableParams]);
   return toState(entry, enabled, refetch);
@@ -42,7 +51,7 @@ function toState<T>(entry: QueryEntry<T> | undefined, enabled: boolean, refetch:
 }
 
 export const useSessionInfo = () => useQuery('session.info', {});
-export const useClusterOverview = () => useQuery('cluster.overview', {});
+export const useClusterOverview = (options: { fresh?: boolean } = {}) => useQuery('cluster.overview', {}, options);
 export const useTenantDetail = (id: number) => useQuery('tenants.detail', { id });
 
 export type TenantListQuery = Omit<MethodParams<'tenants.list'>, 'limit' | 'offset'>;

@@ -9,9 +9,8 @@ const ELSEWHERE_POLL_MS = 2000;
 
 /** Every job of every kind; read again on every visit, and every 2 s while another console runs one (this console's follow their events). */
 export function useJobList() {
-  const list = useQuery('jobs.list', {});
+  const list = useQuery('jobs.list', {}, { fresh: true });
   usePolling(list.refetch, (list.data?.jobs ?? []).some(needsPolling), ELSEWHERE_POLL_MS);
-  useEffect(() => list.refetch(), []);
   return list;
 }
 

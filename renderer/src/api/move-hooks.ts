@@ -1,4 +1,3 @@
-import { useEffect } from 'react';
 import { shouldPoll } from '../view/move-timeline.ts';
 import { useQuery } from './hooks.ts';
 import { usePolling } from './use-polling.ts';
@@ -9,13 +8,12 @@ const LIST_POLL_MS = 2000;
 
 /** Every move job; read again on every visit (a job may have started elsewhere) and every 2 s while one runs. */
 export function useMoveList() {
-  const list = useQuery('moves.list', {});
+  const list = useQuery('moves.list', {}, { fresh: true });
   usePolling(
     list.refetch,
     (list.data?.jobs ?? []).some((j) => shouldPoll(j)),
     LIST_POLL_MS,
   );
-  useEffect(() => list.refetch(), []);
   return list;
 }
 

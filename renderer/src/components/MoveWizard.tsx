@@ -53,7 +53,8 @@ function usePreflight(website: Website, onStart: () => void) {
  * open, so every opening starts fresh at step 1.
  */
 function MoveWizard({ website, onCancel }: { website: Website; onCancel: () => void }) {
-  const overview = useClusterOverview();
+  // Reachability may have changed since the overview was cached: read again when the wizard opens.
+  const overview = useClusterOverview({ fresh: true });
   const options = targetOptions(overview.data, website.database);
   const [step, setStep] = useState<WizardStep>(0);
   const [picked, setPicked] = useState<string | null>(null);
@@ -63,11 +64,6 @@ function MoveWizard({ website, onCancel }: { website: Website; onCancel: () => v
 
   const targetsRef = useRef<HTMLFieldSetElement>(null);
   useStepFocus(step, targetsRef, headingRef);
-
-  // Reachability may have changed since the overview was cached: ask again when the wizard opens.
-  useEffect(() => {
-    overview.refetch();
-  }, []);
 
   const outcome = preflight?.status === 'done' ? preflightOutcome(preflight.result) : null;
   return (

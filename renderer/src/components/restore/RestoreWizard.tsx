@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useRef, useState } from 'react';
 import type { RestoreMode, RestorePreflight, RestoreRequest, ViewRefresh } from '../../../../shared/contract.ts';
 import { call } from '../../api/client.ts';
 import { useBackupList } from '../../api/backup-hooks.ts';
@@ -91,7 +91,7 @@ function RestoreWizard({
   initialArchive: string | null;
   onCancel: () => void;
 }) {
-  const backups = useBackupList();
+  const backups = useBackupList({ fresh: true });
   const overview = useClusterOverview();
   const [step, setStep] = useState<RestoreWizardStep>(initialPath === null ? 0 : 1);
   const [choices, setChoices] = useState<RestoreChoices>({
@@ -102,7 +102,6 @@ function RestoreWizard({
     target: website.database,
   });
   const { preflight, check } = useRestorePreflight(website.id, choices, () => setStep(2));
-  useEffect(() => backups.refetch(), []);
 
   async function start(viewRefresh: ViewRefresh | undefined) {
     const job = await call('restores.start', restoreRequest(website.id, choices, viewRefresh));
