@@ -13,6 +13,7 @@ import { restoreSchemas } from './restore-marks.ts';
 import {
   askReferences,
   askTableCollisions,
+  holdStayingKeys,
   createProbeSql,
   planProbes,
   probeCollector,
@@ -95,7 +96,7 @@ export async function preflightRestore(ctx: ConsoleContext, request: RestoreRequ
     );
     if (request.mode === 'empty') refusals.push(...(await rowsAnywhere(ctx, request.websiteId, placed.target, live)));
     if (refusals.length) return refused(refusals);
-    const counted = await archivePass(handle, catalog, chosen.archive, tables, request);
+    const counted = await archivePass(handle, catalog, chosen.archive, tables, request, new Map(live.map((r) => [r.table, r.rows])));
     if (counted.refusals.length) return refused(counted.refusals);
     if ([...counted.rows.values()].every((n) => n === 0)) {
       const where = chosen.source.database ? `the archive of ${chosen.source.database}` : chosen.source.file;
@@ -163,13 +164,14 @@ async function archivePass(
   archive: PgDumpArchive,
   tables: readonly RestoreTable[],
   request: RestoreRequest,
+  liveRows: ReadonlyMap<string, number>,
 ): Promise<{ rows: Map<string, number>; refusals: Refusal[] }> {
   const client = await handle.longSession();
   const rows = new Map<string, number>();
   const refusals: Refusal[] = [];
   try {
     await client.query('BEGIN');
-    const probes = request.mode === 'side-by-side' ? [] : await planProbes(client, catalog, tables, request.websiteId);
+    const probes = request.mode === 'side-by-side' ? [] : await planProbes(client, catalog, tables, request.websiteId, liveRows);
     const session: ProbeSession = { client, catalog, websiteId: request.websiteId, encoding: archive.info.encoding };
     const reader = new WebsiteLines(archive, tables, request.websiteId);
     for (const t of tables) {
@@ -188,6 +190,7 @@ async function archivePass(
 /** One table's lines: counted, handed to its probe, and the columns checked on the server streamed there. */
 async function passTable(s: ProbeSession, reader: WebsiteLines, t: RestoreTable, probe: TableProbe | undefined): Promise<number> {
   let n = 0;
+  if (probe) await holdStayingKeys(s, probe);
   const collect = probe ? probeCollector(probe) : null;
   if (!probe || probe.streamed.length === 0) {
     // Nothing goes to the server: the rows are looked at where the reader splits them.

@@ -19,9 +19,11 @@ import type { RestoreTable, Refusal } from './restore-tables.ts';
  * - key and unique-value collisions with the rows that stay there (other websites' rows: the website's
  *   own are held aside by a replace, and an empty place has none), per unique index. Where the live
  *   table is not large, the website's keys (packed, see ByteKeyTable) are held while its table is read,
- *   then the staying rows' keys stream past them once; a large live table (or a partial index, or a
- *   type whose equal values may print differently) gets the website's key values streamed into a
- *   temporary table there and one join instead (inside a transaction that is rolled back);
+ *   then the staying rows' keys stream past them once; where the rows that stay are the fewer (a large
+ *   website alone on its shard), their keys are held instead, read first, and the website's lines are
+ *   looked up in them as they pass. A large live table (or a partial index, or a type whose equal
+ *   values may print differently) gets the website's key values streamed into a temporary table there
+ *   and one join instead (inside a transaction that is rolled back);
  * - references the target's foreign keys would reject: into the control plane (pwb_websites, pwb_users)
  *   or other tables the restore does not fill, and between the website's own tables (a message's
  *   contact) when neither the archive's rows of the website nor the rows that stay have the key. The
@@ -31,6 +33,12 @@ import type { RestoreTable, Refusal } from './restore-tables.ts';
 
 /** Above this many live rows a table's keys are not read into the console: the website's go to the server instead. */
 const CONSOLE_PROBE_ROWS = 2_000_000;
+/**
+ * The keys of the rows that stay are held instead of the website's when they are this few or fewer
+ * than the website's rows there now: a large website alone on its shard (what shards are for) then
+ * costs the console the other websites' keys, not its own million.
+ */
+export const STAYING_HELD_ROWS = 100_000;
 /** Types whose unique-index equality is equality of their text under the pinned output settings. */
 const TEXT_EXACT_TYPES = /^(smallint|integer|bigint|uuid|text|character varying(\(\d+\))?|boolean|date|timestamp(\(\d\))? without time zone)$/;
 
@@ -69,6 +77,12 @@ interface KeyProbe {
   /** Held in the console: the website's packed keys, while its table is read. */
   keys: ByteKeyTable | null;
   /**
+   * The other way round, where the rows that stay are few (see STAYING_HELD_ROWS): their keys, read
+   * before the table's lines pass, and the website's lines that hit one. Up to `limit` keys; past it
+   * the website's keys are held after all.
+   */
+  staying?: { keys: ByteKeyTable | null; readonly expected: number; readonly limit: number; count: number; readonly examples: string[] };
+  /**
    * An integer key: the lowest and highest value of the rows that stay. Only the website's keys in
    * between can collide (ids handed out in blocks per database, or after the staying rows', need no
    * holding at all); null when no row stays.
@@ -103,9 +117,18 @@ export interface TableProbe {
 }
 
 /** Which questions each table needs answered, and how. */
-export async function planProbes(client: pg.ClientBase, catalog: DatabaseCatalog, tables: readonly RestoreTable[], websiteId: number): Promise<TableProbe[]> {
+export async function planProbes(
+  client: pg.ClientBase,
+  catalog: DatabaseCatalog,
+  tables: readonly RestoreTable[],
+  websiteId: number,
+  liveRows: ReadonlyMap<string, number> = new Map(),
+): Promise<TableProbe[]> {
   const probes: TableProbe[] = [];
   for (const [position, t] of tables.entries()) {
+    const own = liveRows.get(t.name) ?? 0;
+    const stayingEstimate = Math.max(0, t.scoped.table.rowEstimate - own);
+    const holdStaying = stayingEstimate <= Math.max(STAYING_HELD_ROWS, own);
     const fks = (catalog.tables.get(t.name)?.foreignKeys ?? []).filter((fk) => catalog.tables.has(fk.refTable));
     const consoleSide = t.scoped.table.rowEstimate <= CONSOLE_PROBE_ROWS;
     const type = (c: string) => t.scoped.table.columns.find((x) => x.name === c)?.type ?? '';
@@ -115,7 +138,12 @@ export async function planProbes(client: pg.ClientBase, catalog: DatabaseCatalog
     for (const index of uniqueKeys(t)) {
       if (consoleSide && index.predicate === null && index.columns.every((c) => TEXT_EXACT_TYPES.test(type(c)))) {
         const integer = index.columns.length === 1 && INTEGER_TYPES.test(type(index.columns[0]!));
-        keys.push(integer ? { index, keys: null, range: await stayingRange(client, catalog, t, index.columns[0]!, websiteId) } : { index, keys: null });
+        const probe: KeyProbe = integer
+          ? { index, keys: null, range: await stayingRange(client, catalog, t, index.columns[0]!, websiteId) }
+          : { index, keys: null };
+        if (holdStaying)
+          probe.staying = { keys: null, expected: stayingEstimate, limit: 2 * Math.max(STAYING_HELD_ROWS, own, stayingEstimate), count: 0, examples: [] };
+        keys.push(probe);
       } else {
         serverIndexes.push(index);
         for (const c of await indexColumns(client, t, index)) streamed.add(c);
@@ -176,7 +204,7 @@ function fieldsOf(entry: DataEntry, columns: readonly string[]): number[] {
 export function probeCollector(p: TableProbe): (entry: DataEntry, line: Buffer, start: number, end: number) => void {
   const key = Buffer.allocUnsafe(PACKED_KEY_BYTES);
   const range: FieldRange = { start: 0, end: 0 };
-  for (const k of p.keys) k.keys = new ByteKeyTable(4096);
+  for (const k of p.keys) if (!k.staying?.keys) k.keys = new ByteKeyTable(4096);
   const byEntry = new Map<number, { keys: number[][]; provides: Array<[ByteKeyTable, number[]]>; refs: Array<ReturnType<typeof valueCollector>> }>();
   return (entry, line, start, end) => {
     let f = byEntry.get(entry.dumpId);
@@ -198,7 +226,10 @@ export function probeCollector(p: TableProbe): (entry: DataEntry, line: Buffer, 
         if (value < k.range.lo || value > k.range.hi) continue;
       }
       const length = packCopyKey(line, start, end, f.keys[i]!, key, range);
-      if (length > 0) k.keys!.intern(key, length, 0);
+      if (length <= 0) continue;
+      const staying = k.staying?.keys;
+      if (!staying) k.keys!.intern(key, length, 0);
+      else if (staying.find(key, length) >= 0 && k.staying!.count++ < 3) k.staying!.examples.push(keyText(line, start, end, f.keys[i]!, range));
     }
     for (const [table, fields] of f.provides) {
       const length = packCopyKey(line, start, end, fields, key, range);
@@ -277,16 +308,16 @@ export async function askTableCollisions(s: ProbeSession, p: TableProbe): Promis
   const live = tableRef(t.table.schema, t.table.table);
   const staying = `(${websitePredicate(t, s.catalog, s.websiteId)}) IS NOT TRUE`;
   for (const k of p.keys) {
+    if (k.staying?.keys) {
+      k.staying.keys = null;
+      if (k.staying.count > 0) refusals.push(collision(s, t.name, k.index, k.staying.count, k.staying.examples));
+      continue;
+    }
     if (k.range === null || k.keys!.size === 0) {
       k.keys = null;
       continue;
     }
-    const found = await heldKeyHits(
-      s,
-      `SELECT ${k.index.columns.map((c) => `t.${quoteIdent(c)}`).join(', ')} FROM ${live} t WHERE ${staying}`,
-      k.index.columns.length,
-      k.keys!,
-    );
+    const found = await heldKeyHits(s, stayingKeysSelect(s, p, k.index), k.index.columns.length, k.keys!);
     k.keys = null;
     if (found.count > 0) refusals.push(collision(s, t.name, k.index, found.count, found.examples));
   }
@@ -302,28 +333,84 @@ export async function askTableCollisions(s: ProbeSession, p: TableProbe): Promis
   return refusals;
 }
 
-/** Streams the staying rows' key columns (COPY text, as pg_dump prints them) past the website's held keys. */
-async function heldKeyHits(s: ProbeSession, select: string, columns: number, held: ByteKeyTable): Promise<{ count: number; examples: string[] }> {
+/** The staying rows' key columns (one index's), as a query. */
+function stayingKeysSelect(s: ProbeSession, p: TableProbe, index: CatalogIndex): string {
+  const t = p.table.scoped;
+  const staying = `(${websitePredicate(t, s.catalog, s.websiteId)}) IS NOT TRUE`;
+  return `SELECT ${index.columns.map((c) => `t.${quoteIdent(c)}`).join(', ')} FROM ${tableRef(t.table.schema, t.table.table)} t WHERE ${staying}`;
+}
+
+/**
+ * Streams the staying rows' key columns (COPY text, as pg_dump prints them) to `onKey`, each packed;
+ * once `onKey` returns false the rest pass unseen.
+ */
+async function streamStayingKeys(
+  s: ProbeSession,
+  select: string,
+  columns: number,
+  onKey: (key: Buffer, length: number, line: Buffer, start: number, end: number) => boolean,
+): Promise<void> {
   const key = Buffer.allocUnsafe(PACKED_KEY_BYTES);
   const range: FieldRange = { start: 0, end: 0 };
   const fields = [...Array(columns).keys()];
-  let count = 0;
-  const examples: string[] = [];
+  let more = true;
   const splitter = new CopyLineSplitter((buf, start, end) => {
+    if (!more) return;
     const length = packCopyKey(buf, start, end, fields, key, range);
-    if (length > 0 && held.find(key, length) >= 0) {
-      count++;
-      if (examples.length < 3) examples.push(`(${buf.toString('utf8', start, end).replace(/\t/g, ',')})`);
-    }
+    if (length > 0) more = onKey(key, length, buf, start, end);
   });
   await s.client.query(`SAVEPOINT restore_keys; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL client_encoding = ${encodingLiteral(s.encoding)}`);
   try {
+    // Read to the end either way: the session is in the middle of the COPY until it is.
     for await (const chunk of s.client.query(copyTo(`COPY (${select}) TO STDOUT`)) as AsyncIterable<Buffer>) splitter.push(chunk);
     splitter.push(Buffer.from('\\.\n'));
   } finally {
     await s.client.query('ROLLBACK TO SAVEPOINT restore_keys');
   }
+}
+
+/** Streams the staying rows' keys past the website's held keys. */
+async function heldKeyHits(s: ProbeSession, select: string, columns: number, held: ByteKeyTable): Promise<{ count: number; examples: string[] }> {
+  let count = 0;
+  const examples: string[] = [];
+  await streamStayingKeys(s, select, columns, (key, length, buf, start, end) => {
+    if (held.find(key, length) >= 0) {
+      count++;
+      if (examples.length < 3) examples.push(`(${buf.toString('utf8', start, end).replace(/\t/g, ',')})`);
+    }
+    return true;
+  });
   return { count, examples };
+}
+
+/**
+ * Before a table's lines pass: where the rows that stay are few, their keys are held (the website's
+ * lines are then looked up in them as they pass). More of them than expected (stale statistics): the
+ * website's keys are held instead, as for any other table.
+ */
+export async function holdStayingKeys(s: ProbeSession, p: TableProbe): Promise<void> {
+  for (const k of p.keys) {
+    const staying = k.staying;
+    if (!staying || k.range === null) continue;
+    const held = new ByteKeyTable(Math.max(4096, staying.expected));
+    let fits = true;
+    await streamStayingKeys(s, stayingKeysSelect(s, p, k.index), k.index.columns.length, (key, length) => {
+      held.intern(key, length, 0);
+      fits = held.size <= staying.limit;
+      return fits;
+    });
+    if (fits) staying.keys = held;
+    else k.staying = undefined;
+  }
+}
+
+/** A key's columns of an archive line, as a collision's example: `(a,b)`. */
+function keyText(line: Buffer, start: number, end: number, fields: readonly number[], range: FieldRange): string {
+  const parts = fields.map((field) => {
+    findCopyField(line, start, end, field, range);
+    return line.toString('utf8', range.start, range.end);
+  });
+  return `(${parts.join(',')})`;
 }
 
 function collision(s: ProbeSession, table: string, index: CatalogIndex, n: number, examples: readonly string[]): Refusal {

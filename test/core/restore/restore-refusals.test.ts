@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MethodParams } from '../../../shared/contract.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
+import { openArchive } from '../../../electron/core/backups/archive/open-archive.ts';
+import { tableRules } from '../../../electron/core/restore/restore-preflight.ts';
+import { planProbes, STAYING_HELD_ROWS } from '../../../electron/core/restore/restore-probes.ts';
+import { restoreTables } from '../../../electron/core/restore/restore-tables.ts';
 import { clusterContent, largestWebsite, startRestoreFixture, websiteState, type RestoreFixture } from '../../support/restore-fixture.ts';
 
 /*
@@ -32,6 +36,73 @@ async function refusedWith(request: Request): Promise<Array<{ code: string; mess
   const preview = await f.call('restores.preflight', request);
   expect(preview).toMatchObject({ ok: false, plan: null });
   return (error!.details!.refusals as Array<{ code: string; message: string }>).map((r) => ({ code: r.code, message: r.message }));
+}
+
+/**
+ * Runs `body` with the planner's row estimate of some tables on shard_1 set (autovacuum off there, so
+ * nothing corrects it meanwhile), then analyzed again.
+ */
+async function withEstimates(estimates: Record<string, number>, body: () => Promise<void>): Promise<void> {
+  for (const [table, rows] of Object.entries(estimates)) {
+    await f.sql('shard_1', `ALTER TABLE ${table} SET (autovacuum_enabled = false)`);
+    await f.sql('shard_1', `UPDATE pg_class SET reltuples = $2 WHERE oid = $1::regclass`, [table, rows]);
+  }
+  try {
+    await body();
+  } finally {
+    for (const table of Object.keys(estimates)) {
+      await f.sql('shard_1', `ALTER TABLE ${table} RESET (autovacuum_enabled)`);
+      await f.sql('shard_1', `ANALYZE ${table}`);
+    }
+  }
+}
+
+/** Per table, per unique index the console checks: whether the keys held are the staying rows' (true) or the website's (false). */
+async function heldSides(): Promise<Record<string, boolean[]>> {
+  const ctx = await f.pc.open();
+  const archived = await openArchive(archive);
+  const client = await ctx.pools.get('shard_1').longSession();
+  try {
+    const catalog = await ctx.catalog.get('shard_1', { refresh: true });
+    const { tables } = restoreTables(catalog, archived, tableRules(ctx), new Set());
+    const live = await f.sql<{ n: number }>('shard_1', 'SELECT count(*)::int AS n FROM pwb_realty_assets WHERE website_id = $1', [site]);
+    const probes = await planProbes(client, catalog, tables, site, new Map([['pwb_realty_assets', live[0]!.n]]));
+    return Object.fromEntries(probes.filter((p) => p.keys.length > 0).map((p) => [p.table.name, p.keys.map((k) => k.staying !== undefined)]));
+  } finally {
+    client.release();
+    await archived.close();
+    await ctx.close();
+  }
+}
+
+/** Another website took a realty asset's slug and a ticket's number after the backup: both refused, named. */
+async function collisionsRefused(): Promise<void> {
+  const [asset] = await f.sql('shard_1', `SELECT id, slug FROM pwb_realty_assets WHERE website_id = $1 ORDER BY id LIMIT 1`, [site]);
+  const [ticket] = await f.sql('shard_1', `SELECT ticket_number FROM pwb_support_tickets WHERE website_id = $1 ORDER BY id LIMIT 1`, [site]);
+  // Since the backup: the website renamed its own, another website took the old values.
+  await f.sql('shard_1', `UPDATE pwb_realty_assets SET slug = slug || '-renamed' WHERE id = $1`, [asset.id]);
+  await f.sql('shard_1', `UPDATE pwb_realty_assets SET slug = $2 WHERE id = (SELECT id FROM pwb_realty_assets WHERE website_id = $1 ORDER BY id LIMIT 1)`, [
+    other,
+    asset.slug,
+  ]);
+  await f.sql('shard_1', `UPDATE pwb_support_tickets SET ticket_number = ticket_number || '-renamed' WHERE website_id = $1`, [site]);
+  await f.sql(
+    'shard_1',
+    `INSERT INTO pwb_support_tickets (website_id, ticket_number, subject, created_at, updated_at) VALUES ($1, $2, 'taken', now(), now())`,
+    [other, ticket.ticket_number],
+  );
+  try {
+    const refusals = await refusedWith({ websiteId: site, path: archive, mode: 'replace' });
+    expect(refusals.map((r) => r.code)).toEqual(['KEY_COLLISION', 'KEY_COLLISION']);
+    expect(refusals[0]!.message).toMatch(new RegExp(`pwb_realty_assets .*index_pwb_realty_assets_on_slug \\(slug\\), e\\.g\\. \\(${asset.slug}\\)`));
+    expect(refusals[1]!.message).toMatch(/pwb_support_tickets .*index_pwb_support_tickets_on_ticket_number/);
+  } finally {
+    // Back as they were, so the scenario can run again.
+    await f.sql('shard_1', `UPDATE pwb_realty_assets SET slug = slug || '-other' WHERE slug = $1`, [asset.slug]);
+    await f.sql('shard_1', `UPDATE pwb_realty_assets SET slug = $2 WHERE id = $1`, [asset.id, asset.slug]);
+    await f.sql('shard_1', `DELETE FROM pwb_support_tickets WHERE ticket_number = $1`, [ticket.ticket_number]);
+    await f.sql('shard_1', `UPDATE pwb_support_tickets SET ticket_number = left(ticket_number, -length('-renamed')) WHERE website_id = $1`, [site]);
+  }
 }
 
 beforeAll(async () => {
@@ -69,31 +140,55 @@ describe('a restore that must not run', () => {
     }
   }, 60_000);
 
-  it('refuses archived keys and unique values other websites now hold', async () => {
-    const [asset] = await f.sql('shard_1', `SELECT id, slug FROM pwb_realty_assets WHERE website_id = $1 ORDER BY id LIMIT 1`, [site]);
-    const [ticket] = await f.sql('shard_1', `SELECT ticket_number FROM pwb_support_tickets WHERE website_id = $1 ORDER BY id LIMIT 1`, [site]);
-    // Since the backup: the website renamed its own, another website took the old values.
-    await f.sql('shard_1', `UPDATE pwb_realty_assets SET slug = slug || '-renamed' WHERE id = $1`, [asset.id]);
-    await f.sql('shard_1', `UPDATE pwb_realty_assets SET slug = $2 WHERE id = (SELECT id FROM pwb_realty_assets WHERE website_id = $1 ORDER BY id LIMIT 1)`, [
-      other,
-      asset.slug,
-    ]);
-    await f.sql('shard_1', `UPDATE pwb_support_tickets SET ticket_number = ticket_number || '-renamed' WHERE website_id = $1`, [site]);
+  for (const held of ['the rows that stay', "the website's"] as const) {
+    it(`refuses archived keys and unique values other websites now hold, holding the keys of ${held}`, async () => {
+      // Few rows stay here: their keys are held. With the estimates of a website alone on its shard turned
+      // round (the others' rows many), the website's are.
+      const estimates: Record<string, number> = held === 'the rows that stay' ? {} : { pwb_realty_assets: 1_000_000, pwb_support_tickets: 1_000_000 };
+      await withEstimates(estimates, async () => {
+        const sides = await heldSides();
+        expect(sides.pwb_realty_assets!.every((staying) => staying === (held === 'the rows that stay'))).toBe(true);
+        expect(sides.pwb_support_tickets!.every((staying) => staying === (held === 'the rows that stay'))).toBe(true);
+        await collisionsRefused();
+      });
+    }, 60_000);
+  }
+
+  it("holds the website's keys after all when more rows stay than the estimate said", async () => {
+    // Statistics that say nothing stays (never analyzed), and 210,000 features of another website: more
+    // than the console holds for them. The colliding one is the last they stream, so keys held only up to
+    // the limit would miss it.
+    const [feature] = await f.sql(
+      'shard_1',
+      `SELECT f.* FROM pwb_features f JOIN pwb_realty_assets a ON a.id = f.realty_asset_id WHERE a.website_id = $1 ORDER BY f.id LIMIT 1`,
+      [site],
+    );
+    const [asset] = await f.sql('shard_1', `SELECT id FROM pwb_realty_assets WHERE website_id = $1 ORDER BY id LIMIT 1`, [other]);
+    const bulk = 2 * STAYING_HELD_ROWS + 10_000;
     await f.sql(
       'shard_1',
-      `INSERT INTO pwb_support_tickets (website_id, ticket_number, subject, created_at, updated_at) VALUES ($1, $2, 'taken', now(), now())`,
-      [other, ticket.ticket_number],
+      `INSERT INTO pwb_features (realty_asset_id, feature_key, created_at, updated_at) SELECT $1, 'bulk-' || g, now(), now() FROM generate_series(1, ${bulk}) g`,
+      [asset.id],
     );
+    await f.sql('shard_1', `DELETE FROM pwb_features WHERE id = $1`, [feature.id]);
+    await f.sql('shard_1', `INSERT INTO pwb_features (id, realty_asset_id, feature_key, created_at, updated_at) VALUES ($1, $2, 'taken', now(), now())`, [
+      feature.id,
+      asset.id,
+    ]);
     try {
-      const refusals = await refusedWith({ websiteId: site, path: archive, mode: 'replace' });
-      expect(refusals.map((r) => r.code)).toEqual(['KEY_COLLISION', 'KEY_COLLISION']);
-      expect(refusals[0]!.message).toMatch(new RegExp(`pwb_realty_assets .*index_pwb_realty_assets_on_slug \\(slug\\), e\\.g\\. \\(${asset.slug}\\)`));
-      expect(refusals[1]!.message).toMatch(/pwb_support_tickets .*index_pwb_support_tickets_on_ticket_number/);
+      await withEstimates({ pwb_features: 0 }, async () => {
+        expect((await heldSides()).pwb_features).toEqual([true]);
+        const refusals = await refusedWith({ websiteId: site, path: archive, mode: 'replace' });
+        expect(refusals.map((r) => r.code)).toEqual(['KEY_COLLISION']);
+        expect(refusals[0]!.message).toMatch(
+          new RegExp(`1 archived row\\(s\\) of website ${site} in pwb_features .*pwb_features_pkey \\(id\\), e\\.g\\. \\(${feature.id}\\)`),
+        );
+      });
     } finally {
-      await f.sql('shard_1', `UPDATE pwb_realty_assets SET slug = slug || '-other' WHERE slug = $1`, [asset.slug]);
-      await f.sql('shard_1', `DELETE FROM pwb_support_tickets WHERE ticket_number = $1`, [ticket.ticket_number]);
+      await f.sql('shard_1', `DELETE FROM pwb_features WHERE realty_asset_id = $1 AND (feature_key LIKE 'bulk-%' OR feature_key = 'taken')`, [asset.id]);
+      await f.sql('shard_1', `INSERT INTO pwb_features SELECT * FROM json_populate_record(NULL::pwb_features, $1)`, [JSON.stringify(feature)]);
     }
-  }, 60_000);
+  }, 120_000);
 
   it('checks a partial unique index on the server, its predicate applied to both sides', async () => {
     const [contact] = await f.sql(
