@@ -3,7 +3,8 @@ import type { MethodParams } from '../../../shared/contract.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { openArchive } from '../../../electron/core/backups/archive/open-archive.ts';
 import { tableRules } from '../../../electron/core/restore/restore-preflight.ts';
-import { planProbes, STAYING_HELD_ROWS } from '../../../electron/core/restore/restore-probes.ts';
+import { holdStayingKeys, planProbes, STAYING_HELD_ROWS } from '../../../electron/core/restore/restore-probes.ts';
+import { rowsOnDatabase } from '../../../electron/core/moves/move-preflight.ts';
 import { restoreTables } from '../../../electron/core/restore/restore-tables.ts';
 import { clusterContent, largestWebsite, startRestoreFixture, websiteState, type RestoreFixture } from '../../support/restore-fixture.ts';
 
@@ -57,18 +58,34 @@ async function withEstimates(estimates: Record<string, number>, body: () => Prom
   }
 }
 
-/** Per table, per unique index the console checks: whether the keys held are the staying rows' (true) or the website's (false). */
-async function heldSides(): Promise<Record<string, boolean[]>> {
+/**
+ * Per table, per unique index the console checks in memory, whose keys it holds once it has read what it
+ * reads before the table's lines pass: the rows that stay ('staying') or the website's ('website').
+ */
+async function heldSides(): Promise<Record<string, Array<'staying' | 'website'>>> {
   const ctx = await f.pc.open();
   const archived = await openArchive(archive);
   const client = await ctx.pools.get('shard_1').longSession();
   try {
+    await client.query('BEGIN');
     const catalog = await ctx.catalog.get('shard_1', { refresh: true });
     const { tables } = restoreTables(catalog, archived, tableRules(ctx), new Set());
-    const live = await f.sql<{ n: number }>('shard_1', 'SELECT count(*)::int AS n FROM pwb_realty_assets WHERE website_id = $1', [site]);
-    const probes = await planProbes(client, catalog, tables, site, new Map([['pwb_realty_assets', live[0]!.n]]));
-    return Object.fromEntries(probes.filter((p) => p.keys.length > 0).map((p) => [p.table.name, p.keys.map((k) => k.staying !== undefined)]));
+    const live = await rowsOnDatabase(
+      ctx.pools.get('shard_1'),
+      catalog,
+      tables.map((t) => t.scoped),
+      site,
+    );
+    const probes = await planProbes(client, catalog, tables, site, new Map(live.map((r) => [r.table, r.rows])));
+    const session = { client, catalog, websiteId: site, encoding: archived.info.encoding };
+    const sides: Record<string, Array<'staying' | 'website'>> = {};
+    for (const p of probes.filter((x) => x.keys.length > 0)) {
+      await holdStayingKeys(session, p);
+      sides[p.table.name] = p.keys.map((k) => (k.staying?.keys ? 'staying' : 'website'));
+    }
+    return sides;
   } finally {
+    await client.query('ROLLBACK');
     client.release();
     await archived.close();
     await ctx.close();
@@ -78,13 +95,11 @@ async function heldSides(): Promise<Record<string, boolean[]>> {
 /** Another website took a realty asset's slug and a ticket's number after the backup: both refused, named. */
 async function collisionsRefused(): Promise<void> {
   const [asset] = await f.sql('shard_1', `SELECT id, slug FROM pwb_realty_assets WHERE website_id = $1 ORDER BY id LIMIT 1`, [site]);
+  const [others] = await f.sql('shard_1', `SELECT id, slug FROM pwb_realty_assets WHERE website_id = $1 ORDER BY id LIMIT 1`, [other]);
   const [ticket] = await f.sql('shard_1', `SELECT ticket_number FROM pwb_support_tickets WHERE website_id = $1 ORDER BY id LIMIT 1`, [site]);
   // Since the backup: the website renamed its own, another website took the old values.
   await f.sql('shard_1', `UPDATE pwb_realty_assets SET slug = slug || '-renamed' WHERE id = $1`, [asset.id]);
-  await f.sql('shard_1', `UPDATE pwb_realty_assets SET slug = $2 WHERE id = (SELECT id FROM pwb_realty_assets WHERE website_id = $1 ORDER BY id LIMIT 1)`, [
-    other,
-    asset.slug,
-  ]);
+  await f.sql('shard_1', `UPDATE pwb_realty_assets SET slug = $2 WHERE id = $1`, [others.id, asset.slug]);
   await f.sql('shard_1', `UPDATE pwb_support_tickets SET ticket_number = ticket_number || '-renamed' WHERE website_id = $1`, [site]);
   await f.sql(
     'shard_1',
@@ -98,7 +113,7 @@ async function collisionsRefused(): Promise<void> {
     expect(refusals[1]!.message).toMatch(/pwb_support_tickets .*index_pwb_support_tickets_on_ticket_number/);
   } finally {
     // Back as they were, so the scenario can run again.
-    await f.sql('shard_1', `UPDATE pwb_realty_assets SET slug = slug || '-other' WHERE slug = $1`, [asset.slug]);
+    await f.sql('shard_1', `UPDATE pwb_realty_assets SET slug = $2 WHERE id = $1`, [others.id, others.slug]);
     await f.sql('shard_1', `UPDATE pwb_realty_assets SET slug = $2 WHERE id = $1`, [asset.id, asset.slug]);
     await f.sql('shard_1', `DELETE FROM pwb_support_tickets WHERE ticket_number = $1`, [ticket.ticket_number]);
     await f.sql('shard_1', `UPDATE pwb_support_tickets SET ticket_number = left(ticket_number, -length('-renamed')) WHERE website_id = $1`, [site]);
@@ -146,48 +161,51 @@ describe('a restore that must not run', () => {
       // round (the others' rows many), the website's are.
       const estimates: Record<string, number> = held === 'the rows that stay' ? {} : { pwb_realty_assets: 1_000_000, pwb_support_tickets: 1_000_000 };
       await withEstimates(estimates, async () => {
-        const sides = await heldSides();
-        expect(sides.pwb_realty_assets!.every((staying) => staying === (held === 'the rows that stay'))).toBe(true);
-        expect(sides.pwb_support_tickets!.every((staying) => staying === (held === 'the rows that stay'))).toBe(true);
+        const side = held === 'the rows that stay' ? 'staying' : 'website';
+        // Realty assets: the uuid key and the slug; tickets: the uuid key and the number.
+        expect(await heldSides()).toMatchObject({ pwb_realty_assets: [side, side], pwb_support_tickets: [side, side] });
         await collisionsRefused();
       });
     }, 60_000);
   }
 
   it("holds the website's keys after all when more rows stay than the estimate said", async () => {
-    // Statistics that say nothing stays (never analyzed), and 210,000 features of another website: more
-    // than the console holds for them. The colliding one is the last they stream, so keys held only up to
-    // the limit would miss it.
-    const [feature] = await f.sql(
-      'shard_1',
-      `SELECT f.* FROM pwb_features f JOIN pwb_realty_assets a ON a.id = f.realty_asset_id WHERE a.website_id = $1 ORDER BY f.id LIMIT 1`,
-      [site],
-    );
-    const [asset] = await f.sql('shard_1', `SELECT id FROM pwb_realty_assets WHERE website_id = $1 ORDER BY id LIMIT 1`, [other]);
+    // Statistics that say nothing stays (never analyzed), and 210,000 tickets of another website: more
+    // than the console holds for them. The colliding one streams last, so keys held only up to the
+    // limit would miss it.
+    const [ticket] = await f.sql('shard_1', `SELECT id, ticket_number FROM pwb_support_tickets WHERE website_id = $1 ORDER BY id LIMIT 1`, [site]);
     const bulk = 2 * STAYING_HELD_ROWS + 10_000;
     await f.sql(
       'shard_1',
-      `INSERT INTO pwb_features (realty_asset_id, feature_key, created_at, updated_at) SELECT $1, 'bulk-' || g, now(), now() FROM generate_series(1, ${bulk}) g`,
-      [asset.id],
+      `INSERT INTO pwb_support_tickets (website_id, ticket_number, subject, created_at, updated_at)
+       SELECT $1, 'bulk-' || g, 'bulk', now(), now() FROM generate_series(1, ${bulk}) g`,
+      [other],
     );
-    await f.sql('shard_1', `DELETE FROM pwb_features WHERE id = $1`, [feature.id]);
-    await f.sql('shard_1', `INSERT INTO pwb_features (id, realty_asset_id, feature_key, created_at, updated_at) VALUES ($1, $2, 'taken', now(), now())`, [
-      feature.id,
-      asset.id,
-    ]);
-    try {
-      await withEstimates({ pwb_features: 0 }, async () => {
-        expect((await heldSides()).pwb_features).toEqual([true]);
+    await f.sql('shard_1', `UPDATE pwb_support_tickets SET ticket_number = ticket_number || '-renamed' WHERE id = $1`, [ticket.id]);
+    await f.sql(
+      'shard_1',
+      `INSERT INTO pwb_support_tickets (website_id, ticket_number, subject, created_at, updated_at) VALUES ($1, $2, 'taken', now(), now())`,
+      [other, ticket.ticket_number],
+    );
+    await withEstimates({ pwb_support_tickets: 0 }, async () => {
+      try {
+        expect((await heldSides()).pwb_support_tickets).toEqual(['website', 'website']);
         const refusals = await refusedWith({ websiteId: site, path: archive, mode: 'replace' });
         expect(refusals.map((r) => r.code)).toEqual(['KEY_COLLISION']);
         expect(refusals[0]!.message).toMatch(
-          new RegExp(`1 archived row\\(s\\) of website ${site} in pwb_features .*pwb_features_pkey \\(id\\), e\\.g\\. \\(${feature.id}\\)`),
+          new RegExp(
+            `1 archived row\\(s\\) of website ${site} in pwb_support_tickets .*index_pwb_support_tickets_on_ticket_number \\(ticket_number\\), e\\.g\\. \\(${ticket.ticket_number}\\)`,
+          ),
         );
-      });
-    } finally {
-      await f.sql('shard_1', `DELETE FROM pwb_features WHERE realty_asset_id = $1 AND (feature_key LIKE 'bulk-%' OR feature_key = 'taken')`, [asset.id]);
-      await f.sql('shard_1', `INSERT INTO pwb_features SELECT * FROM json_populate_record(NULL::pwb_features, $1)`, [JSON.stringify(feature)]);
-    }
+      } finally {
+        // Back as they were before the statistics are read again.
+        await f.sql('shard_1', `DELETE FROM pwb_support_tickets WHERE website_id = $1 AND (ticket_number LIKE 'bulk-%' OR ticket_number = $2)`, [
+          other,
+          ticket.ticket_number,
+        ]);
+        await f.sql('shard_1', `UPDATE pwb_support_tickets SET ticket_number = $2 WHERE id = $1`, [ticket.id, ticket.ticket_number]);
+      }
+    });
   }, 120_000);
 
   it('checks a partial unique index on the server, its predicate applied to both sides', async () => {
