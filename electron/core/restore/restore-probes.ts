@@ -320,7 +320,7 @@ export async function askTableCollisions(s: ProbeSession, p: TableProbe): Promis
       k.keys = null;
       continue;
     }
-    const found = await heldKeyHits(s, stayingKeysSelect(s, p, k.index), k.index.columns.length, k.keys!);
+    const found = await heldKeyHits(s, p, k.index, k.keys!);
     k.keys = null;
     if (found.count > 0) refusals.push(collision(s, t.name, k.index, found.count, found.examples));
   }
@@ -349,13 +349,13 @@ function stayingKeysSelect(s: ProbeSession, p: TableProbe, index: CatalogIndex):
  */
 async function streamStayingKeys(
   s: ProbeSession,
-  select: string,
-  columns: number,
+  p: TableProbe,
+  index: CatalogIndex,
   onKey: (key: Buffer, length: number, line: Buffer, start: number, end: number) => boolean,
 ): Promise<void> {
   const key = Buffer.allocUnsafe(PACKED_KEY_BYTES);
   const range: FieldRange = { start: 0, end: 0 };
-  const fields = [...Array(columns).keys()];
+  const fields = index.columns.map((_, i) => i);
   let more = true;
   const splitter = new CopyLineSplitter((buf, start, end) => {
     if (!more) return;
@@ -365,7 +365,7 @@ async function streamStayingKeys(
   await s.client.query(`SAVEPOINT restore_keys; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL client_encoding = ${encodingLiteral(s.encoding)}`);
   try {
     // Read to the end either way: the session is in the middle of the COPY until it is.
-    for await (const chunk of s.client.query(copyTo(`COPY (${select}) TO STDOUT`)) as AsyncIterable<Buffer>) splitter.push(chunk);
+    for await (const chunk of s.client.query(copyTo(`COPY (${stayingKeysSelect(s, p, index)}) TO STDOUT`)) as AsyncIterable<Buffer>) splitter.push(chunk);
     splitter.push(Buffer.from('\\.\n'));
   } finally {
     await s.client.query('ROLLBACK TO SAVEPOINT restore_keys; RELEASE SAVEPOINT restore_keys');
@@ -373,10 +373,10 @@ async function streamStayingKeys(
 }
 
 /** Streams the staying rows' keys past the website's held keys. */
-async function heldKeyHits(s: ProbeSession, select: string, columns: number, held: ByteKeyTable): Promise<{ count: number; examples: string[] }> {
+async function heldKeyHits(s: ProbeSession, p: TableProbe, index: CatalogIndex, held: ByteKeyTable): Promise<{ count: number; examples: string[] }> {
   let count = 0;
   const examples: string[] = [];
-  await streamStayingKeys(s, select, columns, (key, length, buf, start, end) => {
+  await streamStayingKeys(s, p, index, (key, length, buf, start, end) => {
     if (held.find(key, length) >= 0) {
       count++;
       if (examples.length < 3) examples.push(`(${buf.toString('utf8', start, end).replace(/\t/g, ',')})`);
@@ -397,7 +397,7 @@ export async function holdStayingKeys(s: ProbeSession, p: TableProbe): Promise<v
     if (!staying || k.range === null) continue;
     const held = new ByteKeyTable(Math.max(4096, staying.expected));
     let fits = true;
-    await streamStayingKeys(s, stayingKeysSelect(s, p, k.index), k.index.columns.length, (key, length) => {
+    await streamStayingKeys(s, p, k.index, (key, length) => {
       held.intern(key, length, 0);
       fits = held.size <= staying.limit;
       return fits;
