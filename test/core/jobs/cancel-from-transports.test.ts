@@ -12,8 +12,9 @@ import { startOwnCluster, type OwnCluster } from '../migrations/own-cluster.ts';
  * Long work followed and stopped over the real transports: the HTTP bridge streams a call's progress
  * events as NDJSON and stops work by a cancel call, a closed stream or jobs.stop; the CLI prints
  * progress on stderr and stops at Ctrl-C. Each time the work is blocked on a lock the test holds, so it
- * is provably mid-statement; after the stop no statement of the console runs there within a second and
- * what changes data is left resumable.
+ * is provably mid-statement; after the stop no statement of the console runs there (left alone it would
+ * wait on that lock until the test ends: gone within 10 s proves the stop reached the server, with room
+ * for a loaded machine; latency is no test's business) and what changes data is left resumable.
  */
 
 const bin = fileURLToPath(new URL('../../../bin/shard-console.js', import.meta.url));
@@ -116,8 +117,7 @@ async function until<T>(what: string, probe: () => Promise<T | null | undefined 
 
 const waitingOnLock = (database: string) =>
   until(`a console statement waiting on a lock on ${database}`, async () => (await consoleStatements(database)).find((s) => s.wait === 'Lock'));
-const goneWithinASecond = (database: string) =>
-  until(`no console statement on ${database}`, async () => (await consoleStatements(database)).length === 0, 1_000);
+const goneFromServer = (database: string) => until(`no console statement on ${database}`, async () => (await consoleStatements(database)).length === 0, 10_000);
 
 async function lockTable(database: string, table: string, mode: string): Promise<{ release(): Promise<void> }> {
   const client: pg.Client = await own.client(database);
@@ -151,7 +151,7 @@ describe('over the HTTP bridge', () => {
       await until('a progress event', async () => watch.events.length > 0);
       expect(watch.events[0]).toMatchObject({ type: 'progress', jobId, kind: 'move' });
       const stopped = await post('/rpc/jobs.stop', { jobId });
-      await goneWithinASecond('shard_1');
+      await goneFromServer('shard_1');
       expect(stopped.json.result).toMatchObject({ state: 'interrupted', actions: ['resume', 'rollback'] });
       expect(await watch.final).toMatchObject({ ok: true, result: { jobId, state: 'interrupted' } });
       await lock.release();
@@ -175,7 +175,7 @@ describe('over the HTTP bridge', () => {
         } else {
           call.close();
         }
-        await goneWithinASecond('shard_2');
+        await goneFromServer('shard_2');
       } finally {
         await lock.release();
       }
@@ -190,7 +190,7 @@ describe('over the HTTP bridge', () => {
       const watch = stream('jobs.watch', { jobId: runId });
       await waitingOnLock('shard_1');
       await post('/rpc/jobs.stop', { jobId: runId });
-      await goneWithinASecond('shard_1');
+      await goneFromServer('shard_1');
       expect((await watch.final).result).toMatchObject({ state: 'interrupted' });
       expect(watch.events.some((e) => (e as { unit?: string }).unit === 'migrations')).toBe(true);
       await lock.release();
@@ -236,7 +236,7 @@ describe('from the CLI, Ctrl-C', () => {
       await waitingOnLock(database);
       run.child.kill('SIGINT');
       const ended = await run.exited;
-      await goneWithinASecond(database);
+      await goneFromServer(database);
       expect(ended.code, ended.stderr).toBe(name === 'sizes' ? 1 : 130);
       expect(ended.stderr).toContain('Stopping at the next safe point');
       if (name === 'move') {

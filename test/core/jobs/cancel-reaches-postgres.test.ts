@@ -9,8 +9,10 @@ import { startOwnCluster, type OwnCluster } from '../migrations/own-cluster.ts';
 
 /*
  * Stopping long work reaches PostgreSQL: the statements it has running are cancelled on every database
- * (gone from pg_stat_activity within a second), and what it changes is left resumable. Each case blocks
- * the work on a lock held by the test, so the work is provably mid-statement when it is stopped.
+ * (gone from pg_stat_activity), and what it changes is left resumable. Each case blocks the work on a
+ * lock held by the test, so the work is provably mid-statement when it is stopped, and would wait there
+ * until the test ends if the stop did not reach the server: gone within 10 s proves it did, with room
+ * for a loaded machine (how fast is no test's business).
  */
 
 let own: OwnCluster;
@@ -70,9 +72,9 @@ async function lockTable(database: string, table: string, mode = 'ACCESS EXCLUSI
   };
 }
 
-/** Asserts the stop left no statement of the console running there, within a second. */
-async function expectGoneWithinASecond(database: string, stoppedAt: number): Promise<void> {
-  await until(`no console statement on ${database}`, async () => (await consoleStatements(database)).length === 0, 1_000).catch(async () => {
+/** Asserts the stop left no statement of the console running there (see above for the 10 s). */
+async function expectGoneFromServer(database: string, stoppedAt: number): Promise<void> {
+  await until(`no console statement on ${database}`, async () => (await consoleStatements(database)).length === 0, 10_000).catch(async () => {
     throw new Error(
       `statements still running on ${database} ${Date.now() - stoppedAt} ms after the stop: ${JSON.stringify(await consoleStatements(database))}`,
     );
@@ -80,7 +82,7 @@ async function expectGoneWithinASecond(database: string, stoppedAt: number): Pro
 }
 
 describe('stopping long work', () => {
-  it('a move blocked in its copy: the statement is cancelled within a second, the job is left resumable, and resumes verified', async () => {
+  it('a move blocked in its copy: the statement is cancelled on the server, the job is left resumable, and resumes verified', async () => {
     const site = (await own.sql('default', `SELECT id FROM pwb_websites WHERE coalesce(shard_name, 'default') = 'default' ORDER BY id LIMIT 1`))[0]
       .id as number;
     // Reads pass (the preflight's), writes wait: the copy's first write on the target blocks.
@@ -92,8 +94,8 @@ describe('stopping long work', () => {
       await until('the copy waiting on the lock', async () => (await consoleStatements('shard_1')).find((s) => s.wait === 'Lock'));
       const stoppedAt = Date.now();
       const stopped = await call('jobs.stop', { jobId: started.jobId });
-      await expectGoneWithinASecond('shard_1', stoppedAt);
-      await expectGoneWithinASecond('default', stoppedAt);
+      await expectGoneFromServer('shard_1', stoppedAt);
+      await expectGoneFromServer('default', stoppedAt);
       expect(stopped).toMatchObject({ kind: 'move', state: 'interrupted', live: false, here: false, actions: ['resume', 'rollback'] });
       expect(stopped.error?.message).toContain('Stopped on request by test');
       const watched = await watching;
@@ -111,7 +113,7 @@ describe('stopping long work', () => {
     }
   });
 
-  it('a migration run blocked on one database: cancelled there within a second, rolled back, pending, and a second run resumes', async () => {
+  it('a migration run blocked on one database: cancelled there, rolled back, pending, and a second run resumes', async () => {
     await own.addMigration('tenant', '20990301000001', 'touch_pwb_pages', 'ALTER TABLE pwb_pages ADD COLUMN stop_probe integer;');
     const lock = await lockTable('shard_2', 'pwb_pages');
     try {
@@ -119,7 +121,7 @@ describe('stopping long work', () => {
       await until('the migration waiting on the lock', async () => (await consoleStatements('shard_2')).find((s) => s.wait === 'Lock'));
       const stoppedAt = Date.now();
       const job = await call('jobs.stop', { jobId: runId });
-      await expectGoneWithinASecond('shard_2', stoppedAt);
+      await expectGoneFromServer('shard_2', stoppedAt);
       expect(job).toMatchObject({ kind: 'migration', state: 'interrupted', actions: ['rerun'] });
       const run = await call('migrations.run', { runId });
       expect(run.state).toBe('interrupted');
@@ -135,7 +137,7 @@ describe('stopping long work', () => {
     }
   });
 
-  it('a size scan blocked on a table: aborting the call cancels it on the server within a second and answers CANCELLED', async () => {
+  it('a size scan blocked on a table: aborting the call cancels it on the server and answers CANCELLED', async () => {
     const lock = await lockTable('shard_1', 'pwb_realty_assets');
     try {
       const controller = new AbortController();
@@ -151,7 +153,7 @@ describe('stopping long work', () => {
       const stoppedAt = Date.now();
       controller.abort();
       await expect(scanning).rejects.toMatchObject({ code: 'CANCELLED' });
-      await expectGoneWithinASecond('shard_1', stoppedAt);
+      await expectGoneFromServer('shard_1', stoppedAt);
       expect(events[0]).toMatchObject({ type: 'progress', kind: 'size-scan', unit: 'databases', done: 0 });
       expect((await call('jobs.list', { kind: 'size-scan', limit: 10 })).jobs[0]).toMatchObject({ state: 'interrupted', here: false });
     } finally {

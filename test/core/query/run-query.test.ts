@@ -221,11 +221,10 @@ describe('row cap and fetch more', () => {
       const target = { kind: 'databases', names: ['shard_1'] } as const;
       const a = await crowded.session('a').run(recordingCall<QueryEvent>().call, { sql, target });
       const b = await crowded.session('b').run(recordingCall<QueryEvent>().call, { sql, target });
-      // Both of shard_1's two query connections are held; a third run would wait for one without the registry.
+      // Both of shard_1's two query connections are held; without the registry a third run would wait for
+      // one and fail with the pool's connect timeout (an error on its database, not 1,000 rows).
       await crowded.session('b').fetchMore(recordingCall<QueryEvent>().call, b.runId, { limit: 10 });
-      const started = performance.now();
       const c = await crowded.session('c').run(recordingCall<QueryEvent>().call, { sql, target });
-      expect(performance.now() - started).toBeLessThan(2000);
       expect(c.databases[0]).toMatchObject({ rows: 1000, truncated: true, error: null });
       await expect(crowded.session('a').fetchMore(recordingCall<QueryEvent>().call, a.runId)).rejects.toMatchObject({ code: 'ACTION_NOT_ALLOWED' });
       expect((await crowded.session('b').fetchMore(recordingCall<QueryEvent>().call, b.runId, { limit: 10 })).rows[0]!.values).toEqual([1011]);
