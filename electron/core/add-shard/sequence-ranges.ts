@@ -10,6 +10,8 @@ import { introspectSequences, type SequenceInfo } from '../drift/introspect-sequ
  * cluster) of a fixed size per type, or the first whole block above the highest id any other database
  * has used for that sequence, whichever is higher. Block sizes leave room for many shards in each type:
  * bigint 2^40 (~1.1e12 ids per database), integer 2^26 (~67M ids, 31 blocks below 2^31), smallint 2^9.
+ * A database that existed (added again after its profile entry was lost, or one that already served)
+ * never has a sequence set back: past its own ids and its sequence's last value, whatever the block.
  */
 export const SEQUENCE_BLOCK: Readonly<Record<string, bigint>> = Object.freeze({ bigint: 2n ** 40n, integer: 2n ** 26n, smallint: 2n ** 9n });
 
@@ -53,7 +55,9 @@ export async function assignSequenceRanges(
       const used = await highestUsed(other.handle, same);
       if (used > highest) highest = used;
     }
-    const start = rangeStart(sequence.type, slot, highest);
+    const ownHighest = await highestUsed(shard, sequence);
+    const block = rangeStart(sequence.type, slot, highest);
+    const start = block > ownHighest ? block : ownHighest + 1n;
     if (start > BigInt(sequence.maxValue)) {
       throw new ConsoleError(
         'DATABASE_ERROR',

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addShard } from '../../../electron/core/add-shard/add-shard.ts';
-import { SEQUENCE_BLOCK } from '../../../electron/core/add-shard/sequence-ranges.ts';
+import { assignSequenceRanges, SEQUENCE_BLOCK } from '../../../electron/core/add-shard/sequence-ranges.ts';
 import type { ConsoleContext } from '../../../electron/core/console-context.ts';
 import { createDispatcher } from '../../../electron/core/dispatch/dispatcher.ts';
 import { createHandlers } from '../../../electron/core/dispatch/handlers.ts';
@@ -128,6 +128,25 @@ describe('adding a shard', () => {
     expect(await readFile(own.profilePath, 'utf8')).toBe(before);
     const created = await own.sql('shard_2', `SELECT datname FROM pg_database WHERE datname IN ('pwb_other', 'pwb_shard_9')`);
     expect(created).toEqual([]);
+  });
+
+  it('never sets a sequence of a database that existed back below ids it holds (the ids would be handed out twice)', async () => {
+    // shard_3's block starts at 3 * 2^40; a row there as a database added before (and forgotten) would hold it.
+    const top = 3n * SEQUENCE_BLOCK.bigint! + 5n;
+    const shard3 = await own.client('shard_2', 'pwb_shard_3');
+    try {
+      await shard3.query(`INSERT INTO pwb_contacts (id, website_id, created_at, updated_at) VALUES ($1, NULL, now(), now())`, [top.toString()]);
+      const others = ['default', 'shard_1', 'shard_2'].map((n) => ctx.pools.get(n));
+      const assigned = await assignSequenceRanges(ctx.pools.get('shard_3'), others, 3);
+      expect(assigned.find((a) => a.sequence === 'pwb_contacts_id_seq')?.next).toBe((top + 1n).toString());
+      // Nor is a value handed out again (the first test took each sequence's first one, 3 * 2^40).
+      expect(assigned.find((a) => a.sequence === 'pwb_links_id_seq')?.next).toBe((3n * SEQUENCE_BLOCK.bigint! + 1n).toString());
+      const inserted = await shard3.query(`INSERT INTO pwb_contacts (website_id, created_at, updated_at) VALUES (NULL, now(), now()) RETURNING id::text`);
+      expect(BigInt(inserted.rows[0].id)).toBe(top + 1n);
+    } finally {
+      await shard3.query('DELETE FROM pwb_contacts WHERE website_id IS NULL').catch(() => {});
+      await shard3.end();
+    }
   });
 
   it('waits for a move running in this console: adding a shard would reopen the pools under it', async () => {
