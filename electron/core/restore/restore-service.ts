@@ -23,7 +23,7 @@ import { restoreSchemas } from './restore-marks.ts';
 import { preflightRestore } from './restore-preflight.ts';
 import { runRestoreSteps } from './restore-runner.ts';
 import { ROW_HASH_VERSION } from './row-digest.ts';
-import { dropRestoreSchema } from './side-schema.ts';
+import { dropRestoreSchema, planSideTables } from './side-schema.ts';
 
 /*
  * Restores as the contract offers them: preflight, start (record the job, run it in the background as
@@ -156,7 +156,7 @@ export async function discardRestore(ctx: ConsoleContext, jobId: string): Promis
     () =>
       withJobLock(primary, jobId, 'Restore job', async () => {
         const handle = ctx.pools.get(detail.plan.target);
-        if (detail.plan.schema) await dropRestoreSchema(handle, detail.plan.schema, jobId);
+        if (detail.plan.schema) await dropRestoreSchema(handle, detail.plan.schema, planSideTables(detail.plan), jobId);
         else await dropHeldRows(handle, jobId);
         detail.discarded = true;
         await saveDetail(primary, jobId, detail);
@@ -190,11 +190,31 @@ export async function dropSideSchema(
       target: schema,
     });
   const { name, job } = holding[0]!;
+  const made = await tablesMadeBy(ctx, job, name, schema);
   const tables = await audited(ctx.pools.primary(), { action: 'restore.drop-schema', target: schema, details: { database: name, job } }, () =>
-    dropRestoreSchema(ctx.pools.get(name), schema),
+    dropRestoreSchema(ctx.pools.get(name), schema, made),
   );
   await markSchemaDiscarded(ctx, job);
   return { database: name, schema, tables };
+}
+
+/**
+ * The side tables the schema's restore job made: a mark alone (a comment anyone can copy) is no proof,
+ * the job's own record is, and it names the tables that are the console's to drop.
+ */
+async function tablesMadeBy(ctx: ConsoleContext, jobId: string, database: string, schema: string): Promise<string[]> {
+  const detail = await readRestore(ctx.pools.primary(), jobId).then(
+    (r) => r.detail,
+    () => null,
+  );
+  if (detail === null || detail.plan.schema !== schema || detail.plan.target !== database) {
+    throw new ConsoleError(
+      'ACTION_NOT_ALLOWED',
+      `Schema ${schema} on ${database} is marked as made by restore job ${jobId}, but this console has no such job restoring into it (shard-console restores lists them), so it will not drop it. Drop it yourself if you mean to.`,
+      { target: schema },
+    );
+  }
+  return planSideTables(detail.plan);
 }
 
 /** The job whose schema was dropped by name says so too. */

@@ -17,7 +17,7 @@ import { dropHeldRows, holdWebsiteRows, putHeldRowsBack } from './holding-tables
 import { analyzeWebsiteKey, loadWebsite, type LoadInto } from './load-website.ts';
 import { rowHashOf, type RestoreDetail } from './restore-job-store.ts';
 import type { RestoreTable } from './restore-tables.ts';
-import { createSideSchema, dropRestoreSchema, sideTable } from './side-schema.ts';
+import { createSideSchema, dropRestoreSchema, planSideTables, sideTable } from './side-schema.ts';
 import { readBackAsLoaded, verifyRestore } from './verify-restore.ts';
 
 /** Everything a step needs, set up once per run (catalogs fresh, the archive opened only for forward steps). */
@@ -260,7 +260,7 @@ export const STEP_WORK: Partial<Record<RestoreStep, (s: RunState) => Promise<voi
   'rollback:views': async (s) => void (await refreshMaterializedViews(s.target, s.catalog, viewRefresh(s))),
   'rollback:unfence': (s) => liftFence(s.home.handle, websiteOf(s)),
   'rollback:drop': async (s) => {
-    if (s.detail.plan.schema) await dropRestoreSchema(s.target, s.detail.plan.schema, s.jobId);
+    if (s.detail.plan.schema) await dropRestoreSchema(s.target, s.detail.plan.schema, planSideTables(s.detail.plan), s.jobId);
     else await dropHeldRows(s.target, s.jobId);
   },
 };

@@ -1,6 +1,8 @@
 import { ConsoleError } from '../../../shared/errors.ts';
 import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 import type { ScopedTable } from '../moves/tenant-scope.ts';
+import type pg from 'pg';
+import type { RestorePlan } from '../../../shared/methods/restore-methods.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { markedJob, schemaMark } from './restore-marks.ts';
 
@@ -13,6 +15,14 @@ import { markedJob, schemaMark } from './restore-marks.ts';
 /** A live table's name in the side schema: its own for `public`, `schema__table` otherwise. */
 export function sideTable(t: ScopedTable): string {
   return t.table.schema === 'public' ? t.table.table : `${t.table.schema}__${t.table.table}`;
+}
+
+/** The side tables of a restore's plan (its table names are bare for `public`, `schema.table` otherwise). */
+export function planSideTables(plan: Pick<RestorePlan, 'tables'>): string[] {
+  return plan.tables.map(({ table }) => {
+    const dot = table.indexOf('.');
+    return dot < 0 ? table : `${table.slice(0, dot)}__${table.slice(dot + 1)}`;
+  });
 }
 
 /** Creates the schema and its tables in one transaction; a rerun finds them (this job's mark) and goes on. */
@@ -54,15 +64,19 @@ export async function createSideSchema(
 }
 
 /**
- * Drops a restore schema with its tables; refuses a schema without a restore's mark (or, with `jobId`,
- * another job's). Resolves to the tables dropped (0 when the schema is gone already).
+ * Drops a restore schema and the tables the restore made in it (`tables`, side names); refuses a schema
+ * without a restore's mark (or, with `jobId`, another job's). Never CASCADE: the tables go with RESTRICT,
+ * then the schema, so PostgreSQL itself refuses when anything else depends on them (a view elsewhere
+ * over a side table) or lives in the schema (a table someone added), and the transaction changes
+ * nothing. Resolves to the tables dropped (0 when the schema is gone already).
  */
-export async function dropRestoreSchema(handle: DatabaseHandle, schema: string, jobId?: string): Promise<number> {
+export async function dropRestoreSchema(handle: DatabaseHandle, schema: string, tables: readonly string[], jobId?: string): Promise<number> {
   const client = await handle.longSession();
   try {
     await client.query('BEGIN');
-    const found = await client.query<{ comment: string | null; tables: number }>(
-      `SELECT obj_description(n.oid, 'pg_namespace') AS comment, (SELECT count(*)::int FROM pg_class c WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'p')) AS tables
+    const found = await client.query<{ comment: string | null; tables: string[] }>(
+      `SELECT obj_description(n.oid, 'pg_namespace') AS comment,
+              ARRAY(SELECT c.relname::text FROM pg_class c WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'p')) AS tables
          FROM pg_namespace n WHERE n.nspname = $1`,
       [schema],
     );
@@ -78,13 +92,29 @@ export async function dropRestoreSchema(handle: DatabaseHandle, schema: string, 
         { target: schema },
       );
     }
-    await client.query(`DROP SCHEMA ${quoteIdent(schema)} CASCADE`);
+    const present = tables.filter((t) => found.rows[0]!.tables.includes(t));
+    await dropRestricted(client, handle.target.name, schema, present);
     await client.query('COMMIT');
-    return found.rows[0]!.tables;
+    return present.length;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
     throw error;
   } finally {
     client.release();
+  }
+}
+
+async function dropRestricted(client: pg.PoolClient, database: string, schema: string, tables: readonly string[]): Promise<void> {
+  try {
+    if (tables.length) await client.query(`DROP TABLE ${tables.map((t) => tableRef(schema, t)).join(', ')} RESTRICT`);
+    await client.query(`DROP SCHEMA ${quoteIdent(schema)} RESTRICT`);
+  } catch (error) {
+    if ((error as { code?: string }).code !== '2BP01') throw error;
+    const detail = (error as { detail?: string }).detail ?? (error as Error).message;
+    throw new ConsoleError(
+      'ACTION_NOT_ALLOWED',
+      `Schema ${schema} on ${database} holds or feeds objects its restore did not create, so the console drops nothing of it: ${detail.replace(/\n/g, '; ')}. Move or drop those first, then drop the schema again.`,
+      { target: schema, details: { dependents: detail.split('\n') } },
+    );
   }
 }

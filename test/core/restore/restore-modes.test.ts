@@ -86,6 +86,28 @@ describe('restore --into-schema (side by side)', () => {
     await f.sql('shard_2', 'CREATE SCHEMA scratch_notes; CREATE TABLE scratch_notes.n (id int)');
     await expect(f.call('restores.dropSchema', { schema: 'scratch_notes' })).rejects.toMatchObject({ code: 'ACTION_NOT_ALLOWED' });
     expect(await f.sql('shard_2', `SELECT count(*)::int AS n FROM scratch_notes.n`)).toEqual([{ n: 0 }]);
+    // A restore's mark copied onto a schema of someone's own is no proof: the job's record is.
+    const mark = (await f.sql('shard_2', `SELECT obj_description('restored_42'::regnamespace, 'pg_namespace') AS c`))[0].c as string;
+    await f.sql('shard_2', `COMMENT ON SCHEMA scratch_notes IS '${mark.replace(/'/g, "''")}'`);
+    await expect(f.call('restores.dropSchema', { schema: 'scratch_notes' })).rejects.toMatchObject({ code: 'ACTION_NOT_ALLOWED' });
+    const forged = mark.replace(/[0-9a-f]{8}-/, '00000000-');
+    await f.sql('shard_2', `COMMENT ON SCHEMA scratch_notes IS '${forged.replace(/'/g, "''")}'`);
+    await expect(f.call('restores.dropSchema', { schema: 'scratch_notes' })).rejects.toThrow(/has no such job/);
+    expect(await f.sql('shard_2', `SELECT count(*)::int AS n FROM scratch_notes.n`)).toEqual([{ n: 0 }]);
+    // What the restore did not make is never dropped with it: a view elsewhere over a side table, a table
+    // someone added in the schema. Each refusal names it, and changes nothing.
+    const tables = `SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'restored_42'::regnamespace AND relkind = 'r'`;
+    await f.sql('shard_2', 'CREATE VIEW scratch_notes.compare_links AS SELECT count(*) AS n FROM restored_42.pwb_links');
+    const feeding = await f.call('restores.dropSchema', { schema: 'restored_42' }).catch((e: unknown) => e);
+    expect(feeding).toMatchObject({
+      code: 'ACTION_NOT_ALLOWED',
+      message: expect.stringContaining('view scratch_notes.compare_links depends on table restored_42.pwb_links'),
+    });
+    expect(await f.sql('shard_2', tables)).toEqual([{ n: TENANT_TABLES.length }]);
+    await f.sql('shard_2', 'DROP VIEW scratch_notes.compare_links; CREATE TABLE restored_42.my_notes (id int)');
+    await expect(f.call('restores.dropSchema', { schema: 'restored_42' })).rejects.toThrow(/table restored_42\.my_notes/);
+    expect(await f.sql('shard_2', tables)).toEqual([{ n: TENANT_TABLES.length + 1 }]);
+    await f.sql('shard_2', 'DROP TABLE restored_42.my_notes');
     const dropped = await f.call('restores.dropSchema', { schema: 'restored_42' });
     expect(dropped).toEqual({ database: 'shard_2', schema: 'restored_42', tables: TENANT_TABLES.length });
     expect(await f.sql('shard_2', `SELECT nspname FROM pg_namespace WHERE nspname = 'restored_42'`)).toEqual([]);
