@@ -203,9 +203,12 @@ export const restoreMethods = {
     mutates: true,
   }),
   'restores.rollback': method(
-    jobRef,
+    jobRef.extend({
+      /** After a replace that finished: roll back even though the website's rows changed since (those changes are lost). */
+      discardChanges: z.boolean().optional(),
+    }),
     restoreJobSchema,
-    'Undoes a restore in the background: replace puts the held rows back (after a succeeded restore too, losing writes made since); empty place removes what was loaded (before the switch only); side by side drops its schema.',
+    'Undoes a restore in the background: replace puts the held rows back (after a succeeded restore only when the website was not written since, or with discardChanges); empty place removes what was loaded (before the switch only); side by side drops its schema.',
     { mutates: true },
   ),
   'restores.discard': method(

@@ -17,7 +17,7 @@ import { followJob, STOPPED_EXIT } from '../follow-job.ts';
  */
 
 const USAGE =
-  'restore ID --from PATH [--archive DATABASE] [--to SHARD] [--replace | --into-schema NAME] [--refresh-views concurrently|rebuild] [--yes] | restore resume JOB | restore rollback JOB | restore discard JOB | restore drop-schema NAME [--to SHARD]';
+  'restore ID --from PATH [--archive DATABASE] [--to SHARD] [--replace | --into-schema NAME] [--refresh-views concurrently|rebuild] [--yes] | restore resume JOB | restore rollback JOB [--discard-changes] | restore discard JOB | restore drop-schema NAME [--to SHARD]';
 
 function usageError(detail = ''): ConsoleError {
   return new ConsoleError('INVALID_PARAMS', `${detail}${detail ? ' ' : ''}Usage: shard-console ${USAGE}`);
@@ -139,7 +139,7 @@ async function jobAction(ctx: ConsoleContext, verb: string, invocation: CliInvoc
     await callMethod(ctx, 'restores.resume', { jobId });
     return followAndPrint(ctx, io, jobId, json, 'succeeded');
   }
-  await callMethod(ctx, 'restores.rollback', { jobId });
+  await callMethod(ctx, 'restores.rollback', { jobId, ...(options['discard-changes'] === true ? { discardChanges: true } : {}) });
   return followAndPrint(ctx, io, jobId, json, 'rolled_back');
 }
 
@@ -156,6 +156,7 @@ export const restoreCommand: CliCommand = {
     'into-schema': { type: 'string' },
     'refresh-views': { type: 'string' },
     yes: { type: 'boolean', short: 'y' },
+    'discard-changes': { type: 'boolean' },
   },
   run: async (ctx, invocation) => {
     const verb = invocation.positionals[0];

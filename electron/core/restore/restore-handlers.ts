@@ -19,7 +19,7 @@ export function restoreHandlers(ctx: ConsoleContext): HandlersFor<keyof typeof r
     'restores.list': async (p) => ({ jobs: await restoreJobsView(ctx, { websiteId: p.websiteId, limit: p.limit }) }),
     'restores.get': async (p) => restoreJobView(ctx, p.jobId),
     'restores.resume': async (p, call) => resumeRestore(ctx, p.jobId, call.caller),
-    'restores.rollback': async (p, call) => rollbackRestore(ctx, p.jobId, call.caller),
+    'restores.rollback': async (p, call) => rollbackRestore(ctx, p.jobId, call.caller, { discardChanges: p.discardChanges === true }),
     'restores.discard': async (p) => discardRestore(ctx, p.jobId),
     'restores.dropSchema': async (p) => dropSideSchema(ctx, p.schema, p.database),
   };

@@ -23,6 +23,7 @@ import { restoreSchemas } from './restore-marks.ts';
 import { preflightRestore } from './restore-preflight.ts';
 import { runRestoreSteps } from './restore-runner.ts';
 import { ROW_HASH_VERSION } from './row-digest.ts';
+import { assertUnchangedSinceRestore, rollsBackFinishedReplace } from './rollback-check.ts';
 import { dropRestoreSchema, planSideTables } from './side-schema.ts';
 
 /*
@@ -140,8 +141,10 @@ export async function resumeRestore(ctx: ConsoleContext, jobId: string, caller: 
   return restoreJobView(ctx, jobId);
 }
 
-export async function rollbackRestore(ctx: ConsoleContext, jobId: string, caller: string): Promise<RestoreJob> {
+export async function rollbackRestore(ctx: ConsoleContext, jobId: string, caller: string, options: { discardChanges?: boolean } = {}): Promise<RestoreJob> {
   const { detail } = await jobFor(ctx, jobId, 'rollback', 'Rolling back a restore');
+  // Writes made since a finished replace would go with the restored rows: refused unless they may.
+  if (rollsBackFinishedReplace(detail) && !options.discardChanges) await assertUnchangedSinceRestore(ctx, jobId, detail);
   runInBackground(ctx, jobId, caller, 'rollback', restoreTitle(detail.request, detail.plan.target, 'Roll back the restore of'));
   return restoreJobView(ctx, jobId);
 }

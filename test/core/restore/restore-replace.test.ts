@@ -134,6 +134,31 @@ describe('restore --replace', () => {
     }
   }, 240_000);
 
+  it('refuses to roll back a finished replace once the website was written since, naming what changed and changing nothing; discardChanges rolls back', async () => {
+    const beforeRestore = await websiteState(f.pc, site);
+    const job = await f.settle((await f.call('restores.start', { websiteId: site, path: archive, mode: 'replace' })).jobId);
+    expect(job).toMatchObject({ state: 'succeeded', verified: true });
+    // The fence is lifted: the application writes to the website again.
+    await f.sql('shard_1', `INSERT INTO pwb_contacts (website_id, first_name, created_at, updated_at) VALUES ($1, 'written after the restore', now(), now())`, [
+      site,
+    ]);
+    const written = await websiteState(f.pc, site);
+    const refused = (await f.call('restores.rollback', { jobId: job.jobId }).catch((e: unknown) => e)) as { code: string; message: string };
+    expect(refused).toMatchObject({ code: 'ACTION_NOT_ALLOWED' });
+    expect(refused.message).toContain(`pwb_contacts (${backedUp.tables.pwb_contacts!.rows} rows restored, ${backedUp.tables.pwb_contacts!.rows + 1} now)`);
+    expect(refused.message).not.toContain('pwb_pages');
+    expect(refused.message).toContain('--discard-changes');
+    // Nothing changed: the rows, no fence left (writes go on), the job still offers both ways.
+    expect(await websiteState(f.pc, site)).toEqual(written);
+    expect(await f.sql('shard_1', `SELECT * FROM shard_console.fenced_websites`)).toEqual([]);
+    expect(await f.settle(job.jobId)).toMatchObject({ state: 'succeeded', actions: ['rollback', 'discard'] });
+
+    // The operator copied out what mattered and says the changes may go.
+    await f.call('restores.rollback', { jobId: job.jobId, discardChanges: true });
+    expect(await f.settle(job.jobId)).toMatchObject({ state: 'rolled_back' });
+    expect(await websiteState(f.pc, site)).toEqual(beforeRestore);
+  }, 240_000);
+
   it('discard drops the held rows and leaves the restored ones', async () => {
     const job = await f.settle((await f.call('restores.start', { websiteId: site, path: archive, mode: 'replace' })).jobId);
     expect(job).toMatchObject({ state: 'succeeded', verified: true });

@@ -145,7 +145,8 @@ const ACTION_TEXT: Record<
   rollback: {
     label: 'Roll back…',
     method: 'restores.rollback',
-    confirm: 'Put the website back as it was before the restore. After a replace that succeeded, writes made since are lost.',
+    confirm:
+      'Put the website back as it was before the restore. After a replace that succeeded, the console first checks that nothing was written to the website since, and refuses, naming the tables, if something was.',
   },
   discard: {
     label: 'Discard kept rows…',
