@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,6 +68,20 @@ describe('CLI on the real cluster', () => {
 });
 
 describe('CLI bad input: clear errors, nothing changed', () => {
+  it('drift with a shard it cannot read claims no match for it: says it is unchecked, exit 1', async () => {
+    const { parse } = await import('yaml');
+    const profile = parse(await readFile(testCluster().profilePath, 'utf8')) as { shards?: Record<string, unknown> };
+    profile.shards = { ...profile.shards, shard_gone: { url: 'postgres://postgres:${SC_TEST_PASSWORD}@127.0.0.1:1/pwb_gone' } };
+    const dir = await mkdtemp(join(tmpdir(), 'sc-cli-'));
+    const withDead = join(dir, 'profile.json');
+    await writeFile(withDead, JSON.stringify(profile));
+    const drift = await cli(['drift', '--profile', withDead]);
+    expect(drift.code).toBe(1);
+    expect(drift.stdout).not.toContain('every shard');
+    expect(drift.stdout).toContain('shard_gone could not be read, so its schema is unchecked');
+    expect(drift.stderr).toContain('shard_gone');
+  });
+
   it('an unknown website id, a malformed profile, a missing database.yml variable, a missing profile', async () => {
     const before = await clusterFingerprint();
     const unknown = await cli(['tenant', '99999', '--profile', testCluster().profilePath, '--json']);

@@ -14,7 +14,11 @@ export const driftCommand: CliCommand = {
       io.out(JSON.stringify(result, null, 2));
       return code;
     }
-    if (result.drift.length === 0) io.out(`No drift: every shard's tenant schema matches the primary (${result.reference}).`);
+    if (result.drift.length === 0 && unreadable.length === 0) io.out(`No drift: every shard's tenant schema matches the primary (${result.reference}).`);
+    else if (result.drift.length === 0)
+      io.out(
+        `No drift on the databases read; ${unreadable.map((d) => d.name).join(', ')} could not be read, so ${unreadable.length === 1 ? 'its schema is' : 'their schemas are'} unchecked (reasons below).`,
+      );
     const setAside = setAsideSummary(result.setAside);
     if (setAside) io.out(setAside);
     let heading = '';
