@@ -109,7 +109,8 @@ async function runOffline(ctx: ConsoleContext, verb: string, args: readonly stri
         io.out(`website ${m.website}: ${formatCount(m.rows)} rows in ${m.foundIn}, routed to ${m.routedTo ?? '(no website)'} at backup time`);
       for (const c of result.changes ?? [])
         io.out(`website ${c.website}: ${formatCount(c.backupRows)} rows in the backup, ${formatCount(c.liveRows)} now (on ${c.liveShard ?? 'no database'})`);
-      if (result.misplaced.length === 0 && (result.changes ?? []).length === 0) io.out('Nothing out of place.');
+      if (result.error) io.err(`${result.error.code}: ${result.error.message}`);
+      else if (result.misplaced.length === 0 && (result.changes ?? []).length === 0) io.out('Nothing out of place.');
     }
     return result.misplaced.length > 0 || result.error ? 1 : 0;
   }

@@ -37,8 +37,10 @@ export async function backupDoctor(ctx: ConsoleContext | null, target: string, l
       }
     }
   }
+  const damaged = archives.find((a) => a.error !== null);
   let changes: OfflineDoctor['changes'] = null;
-  if (live) {
+  // A backup read only in part has no row counts to compare: every website would look changed.
+  if (live && !damaged) {
     if (ctx === null)
       throw new ConsoleError(
         'CONFIG_NOT_FOUND',
@@ -52,6 +54,5 @@ export async function backupDoctor(ctx: ConsoleContext | null, target: string, l
       .map((id) => ({ website: id, backupRows: then.get(id) ?? 0, liveRows: now.rows.get(id) ?? 0, liveShard: now.routing.get(id) ?? null }))
       .filter((c) => c.backupRows !== c.liveRows);
   }
-  const damaged = archives.find((a) => a.error !== null);
   return { misplaced: misplaced.sort((a, b) => a.website - b.website), changes, error: damaged?.error ?? null };
 }

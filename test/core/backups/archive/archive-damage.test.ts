@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import { copyFile, readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConsoleError } from '../../../../shared/errors.ts';
 import { seedDemo } from '../../../../electron/core/demo/seed-demo.ts';
@@ -20,6 +22,8 @@ let db: ArchiveTestServer;
 const files = { custom: '', customNone: '', piped: '', directory: '', plain: '', plainGzip: '' };
 type DumpName = keyof typeof files;
 let full: ArchiveInspection;
+
+const bin = fileURLToPath(new URL('../../../../bin/shard-console.js', import.meta.url));
 
 beforeAll(async () => {
   db = await startArchiveTestServer();
@@ -221,5 +225,29 @@ describe('cancellation and progress', () => {
     } finally {
       await archive.close();
     }
+  });
+});
+
+describe('backup doctor on a dump cut short', () => {
+  it('says the archive is unreadable, in text as in JSON, and claims nothing is out of place in neither', async () => {
+    const cut = path.join(db.dumps, 'cut-for-doctor');
+    await copyFile(files.custom, cut);
+    await truncate(cut, Math.floor((await stat(files.custom)).size * 0.8));
+    const run = (json: boolean) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          [bin, 'backup', 'doctor', cut, ...(json ? ['--json'] : [])],
+          { env: { ...process.env, SHARD_CONSOLE_PROFILE: undefined } },
+          (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        );
+      });
+    const text = await run(false);
+    expect(text.code).toBe(1);
+    expect(text.stdout).not.toContain('Nothing out of place');
+    expect(text.stderr).toMatch(/^ARCHIVE_UNREADABLE: .*cut-for-doctor/m);
+    const json = await run(true);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ error: { code: 'ARCHIVE_UNREADABLE' }, changes: null });
   });
 });
