@@ -82,6 +82,21 @@ describe('CLI bad input: clear errors, nothing changed', () => {
     expect(drift.stderr).toContain('shard_gone');
   });
 
+  it('a profile without the password a server asks for says so, naming what to set', async () => {
+    const { parse } = await import('yaml');
+    const profile = parse(await readFile(testCluster().profilePath, 'utf8')) as { primary: { password?: string } };
+    delete profile.primary.password;
+    const dir = await mkdtemp(join(tmpdir(), 'sc-cli-'));
+    const noPassword = join(dir, 'profile.json');
+    await writeFile(noPassword, JSON.stringify(profile));
+    const run = await cli(['tenants', '--profile', noPassword, '--json']);
+    expect(run.code).toBe(1);
+    const { error } = JSON.parse(run.stdout) as { error: { code: string; message: string } };
+    expect(error.code).toBe('AUTH_FAILED');
+    expect(error.message).toMatch(/asks user "postgres" for a password, and .* gives none\. Give one/);
+    expect(error.message).not.toContain('SCRAM');
+  });
+
   it('an unknown website id, a malformed profile, a missing database.yml variable, a missing profile', async () => {
     const before = await clusterFingerprint();
     const unknown = await cli(['tenant', '99999', '--profile', testCluster().profilePath, '--json']);

@@ -34,6 +34,14 @@ export function databaseError(target: DatabaseTarget, error: unknown, context: {
       cause: error,
     });
   }
+  // The server asked for a password and the profile gives none: pg says so in its own words.
+  if (/password must be a string|no password (was )?(supplied|provided)/i.test(message)) {
+    return new ConsoleError(
+      'AUTH_FAILED',
+      `${describe(target)} asks user "${target.user}" for a password, and ${target.origin} gives none. Give one: a "password" (a \${VAR} reference in a profile file, or the app's profile form, which keeps it in the OS keychain), or the password in the URL as a \${VAR} reference.`,
+      { target: target.name, cause: error },
+    );
+  }
   if (code === '28P01' || code === '28000') {
     return new ConsoleError(
       'AUTH_FAILED',
