@@ -1,4 +1,5 @@
-import { sql, type Expression, type JoinBuilder } from 'kysely';
+import { sql, type Expression, type JoinBuilder, type SqlBool } from 'kysely';
+import { RESTORE_MARK } from '../console-schema/console-database.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import type { CatalogConstraint, CatalogIndex, CatalogTable, CatalogView } from './database-catalog.ts';
 import { runQuery } from './run-query.ts';
@@ -7,6 +8,14 @@ import { isApplicationSchema, systemCatalog, type PgAttribute, type SystemCatalo
 
 // Restore and backups import the console schema's name from here.
 export { CONSOLE_SCHEMA } from '../console-schema/console-database.ts';
+
+/**
+ * Not a schema a side-by-side restore made (its comment carries the console's mark): its tables are
+ * copies for looking at, no live tenant tables, so drift, moves, sizes and the doctor never see them.
+ */
+function notRestoreSchema(namespace: Expression<number>) {
+  return sql<SqlBool>`coalesce(obj_description(${namespace}, 'pg_namespace'), '') NOT LIKE ${`${RESTORE_MARK}%`}`;
+}
 
 /** Tables, partitioned tables, views and materialized views: what the catalog describes. */
 const RELATION_KINDS = ['r', 'p', 'v', 'm'];
@@ -53,6 +62,7 @@ function readRelations(handle: DatabaseHandle) {
     .where('c.relkind', 'in', RELATION_KINDS)
     .where('c.relispartition', '=', false)
     .where((eb) => isApplicationSchema(eb.ref('n.nspname')))
+    .where((eb) => notRestoreSchema(eb.ref('n.oid')))
     .orderBy('n.nspname')
     .orderBy('c.relname');
   return runQuery(handle, query);
@@ -78,6 +88,7 @@ function readColumns(handle: DatabaseHandle) {
     .where('a.attisdropped', '=', false)
     .where('c.relkind', 'in', RELATION_KINDS)
     .where((eb) => isApplicationSchema(eb.ref('n.nspname')))
+    .where((eb) => notRestoreSchema(eb.ref('n.oid')))
     .orderBy('a.attrelid')
     .orderBy('a.attnum');
   return runQuery(handle, query);
@@ -102,6 +113,7 @@ function readConstraints(handle: DatabaseHandle) {
     ])
     .where('k.contype', 'in', ['p', 'u', 'f', 'c', 'x'])
     .where((eb) => isApplicationSchema(eb.ref('n.nspname')))
+    .where((eb) => notRestoreSchema(eb.ref('n.oid')))
     .orderBy('k.conrelid')
     .orderBy('k.conname');
   return runQuery(handle, query);
@@ -122,6 +134,7 @@ function readIndexes(handle: DatabaseHandle) {
       eb.fn<string | null>('pg_get_expr', ['i.indpred', 'i.indrelid']).as('predicate'),
     ])
     .where((eb) => isApplicationSchema(eb.ref('n.nspname')))
+    .where((eb) => notRestoreSchema(eb.ref('n.oid')))
     .orderBy('i.indrelid')
     .orderBy('ic.relname');
   return runQuery(handle, query);

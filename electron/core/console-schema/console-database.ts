@@ -12,6 +12,9 @@ import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 /** The console's own schema: never an application schema, left out of introspection and copies. */
 export const CONSOLE_SCHEMA = 'shard_console';
 
+/** The marker a schema or table the console creates for a restore carries in its comment. */
+export const RESTORE_MARK = 'shard-console restore ';
+
 type Json<T> = ColumnType<T, string, string>;
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 

@@ -6,7 +6,7 @@ import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 import { columnSelect, websiteRowsSelect, type ScopedTable } from '../moves/tenant-scope.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { assertReferencesResolve } from './references-resolve.ts';
-import { RESTORE_MARK } from './restore-tables.ts';
+import { RESTORE_MARK } from '../console-schema/console-database.ts';
 
 /*
  * A replace keeps the website's rows from before it in holding tables on the same database, one per

@@ -1,5 +1,5 @@
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
-import { RESTORE_MARK } from './restore-tables.ts';
+import { RESTORE_MARK } from '../console-schema/console-database.ts';
 
 /*
  * Schemas a side-by-side restore created carry a comment starting `shard-console restore <job id>`:

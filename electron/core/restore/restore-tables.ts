@@ -1,3 +1,4 @@
+import { RESTORE_MARK } from '../console-schema/console-database.ts';
 import type { DataEntry } from '../backups/archive/data-entries.ts';
 import type { PgDumpArchive } from '../backups/archive/pg-dump-archive.ts';
 import type { DatabaseCatalog } from '../catalog/database-catalog.ts';
@@ -22,9 +23,6 @@ export interface RestoreTable {
   /** The live types of `columns`, which decide how values are compared. */
   readonly types: readonly string[];
 }
-
-/** The marker a schema or table the console creates for a restore carries in its comment. */
-export const RESTORE_MARK = 'shard-console restore ';
 
 /** Schemas an archive holds that an earlier side-by-side restore created: never data to restore. */
 function archivedRestoreSchemas(archive: PgDumpArchive): Set<string> {

@@ -77,6 +77,12 @@ describe('restore --into-schema (side by side)', () => {
     const preview = await f.call('restores.preflight', { websiteId: side, path: backup, mode: 'replace' });
     expect(preview.plan!.tables.map((t) => t.table).filter((t) => t.startsWith('restored_42.'))).toEqual([]);
     expect(preview.plan!.tables.length).toBe(TENANT_TABLES.length);
+    // Nor to drift, the doctor or a move's schema check: the side schema is no tenant schema out of step.
+    expect((await f.call('schema.drift', {})).drift).toEqual([]);
+    const doctor = await f.call('doctor.run', {});
+    expect(doctor.findings.filter((x) => `${x.table} ${x.message} ${x.fix}`.includes('restored_42'))).toEqual([]);
+    const move = await f.call('moves.preflight', { websiteId: side, target: 'default' });
+    expect(move.refusals).toEqual([]);
   }, 240_000);
 
   it('refuses a schema name in use, and drop-schema drops only restore schemas', async () => {
