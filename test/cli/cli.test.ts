@@ -82,6 +82,15 @@ describe('CLI bad input: clear errors, nothing changed', () => {
     expect(drift.stderr).toContain('shard_gone');
   });
 
+  it('tenants --shard with a name no database has and no website routes to is SHARD_UNKNOWN, not an empty list', async () => {
+    const typo = await cli(['tenants', '--shard', 'shard_l', '--profile', testCluster().profilePath, '--json']);
+    expect(typo.code).toBe(1);
+    expect(JSON.parse(typo.stdout).error).toMatchObject({ code: 'SHARD_UNKNOWN', message: expect.stringContaining('configured: default, shard_1') });
+    const real = await cli(['tenants', '--shard', 'shard_1', '--profile', testCluster().profilePath, '--json']);
+    expect(real.code).toBe(0);
+    expect(JSON.parse(real.stdout).total).toBeGreaterThan(0);
+  });
+
   it('a profile without the password a server asks for says so, naming what to set', async () => {
     const { parse } = await import('yaml');
     const profile = parse(await readFile(testCluster().profilePath, 'utf8')) as { primary: { password?: string } };

@@ -1,5 +1,6 @@
 import { expressionBuilder, sql, type Kysely } from 'kysely';
 import type { ParsedParams, TenantListResult } from '../../../shared/contract.ts';
+import { ConsoleError } from '../../../shared/errors.ts';
 import type { ConsoleContext } from '../console-context.ts';
 import { databaseError } from '../pools/database-error.ts';
 import { websiteShard, type ControlPlaneDatabase } from './pwb-websites.ts';
@@ -43,6 +44,13 @@ export async function listTenants(ctx: ConsoleContext, params: ParsedParams<'ten
       where.select(sql<string>`count(*)`.as('total')).executeTakeFirstOrThrow(),
     ]);
     const configured = new Set(ctx.pools.targets.map((t) => t.name));
+    // A name no database has and no website routes to is a typo, not an empty shard.
+    if (params.shard && !configured.has(params.shard) && Number(count.total) === 0 && !search)
+      throw new ConsoleError(
+        'SHARD_UNKNOWN',
+        `No database named "${params.shard}" is configured, and no website routes to it (configured: ${[...configured].join(', ')}). Check the name.`,
+        { target: params.shard },
+      );
     return {
       total: Number(count.total),
       items: rows.map((r) => ({ id: r.id, subdomain: r.subdomain, customDomain: r.customDomain, shard: r.shard, configured: configured.has(r.shard) })),
