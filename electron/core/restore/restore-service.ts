@@ -123,6 +123,12 @@ async function jobFor(ctx: ConsoleContext, jobId: string, action: 'resume' | 'ro
   const allowed = restoreActions(record, detail, here, live);
   // Resuming verifies: with the hash the job was recorded with, or not at all.
   if (action === 'resume' && allowed.includes(action)) rowHashOf(detail, jobId);
+  if (action === 'discard' && detail.discarded)
+    throw new ConsoleError(
+      'ACTION_NOT_ALLOWED',
+      `Restore job ${jobId} was discarded already: what it kept (${detail.plan.schema ? `schema ${detail.plan.schema}` : 'the rows from before the restore'}) is gone, nothing is left to drop.`,
+      { target: jobId },
+    );
   if (!allowed.includes(action)) {
     const now = toRestoreJob(record, detail, here, live);
     const offered = allowed.length ? ` It offers: ${allowed.join(', ')}.` : '';
