@@ -89,8 +89,18 @@ export async function recordVerified(folder: string, ok: boolean): Promise<void>
 }
 
 /** The backups directly inside `dir`, newest first; folders without a readable manifest are not backups. */
-export async function listBackups(dir: string): Promise<BackupSummary[]> {
-  const names = await readdir(dir).catch(() => [] as string[]);
+export async function listBackups(dir: string, options: { named?: boolean } = {}): Promise<BackupSummary[]> {
+  // The default folder before the first backup is simply empty; a folder the operator named must be there.
+  const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
+    if (!options.named) return [] as string[];
+    throw new ConsoleError(
+      'INVALID_PARAMS',
+      error.code === 'ENOTDIR'
+        ? `${dir} is a file, not a folder of backups. Give the folder that holds the backup folders (each with its manifest.json).`
+        : `Cannot read the folder ${dir} (${error.code ?? error.message}). Check the path: it should hold the backup folders (each with its manifest.json).`,
+      { target: dir },
+    );
+  });
   const found: BackupSummary[] = [];
   for (const name of names) {
     const folder = path.join(dir, name);

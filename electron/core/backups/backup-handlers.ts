@@ -35,7 +35,7 @@ export function backupHandlers(ctx: ConsoleContext): HandlersFor<keyof typeof ba
     'backup.verify': async (p, call) => runCallAsJob(ctx, call, { kind: 'backup', title: `Verify ${p.path}` }, (job) => verifyBackup(p.path, job)),
     'backup.list': async (p) => {
       const dir = p.dir ?? backupDir(ctx);
-      return { dir, backups: await listBackups(dir) };
+      return { dir, backups: await listBackups(dir, { named: p.dir !== undefined }) };
     },
     'backup.inspect': async (p, call) => runCallAsJob(ctx, call, { kind: 'backup', title: `Inspect ${p.path}` }, (job) => inspectBackup(p.path, rules(), job)),
     'backup.website': async (p, call) =>

@@ -139,6 +139,13 @@ describe('backup create', () => {
       databases: ['default', 'shard_1', 'shard_2'],
       verified: { ok: true },
     });
+    // A folder named that is not there, or is a file, is a wrong path, not an empty list.
+    await expect(call('backup.list', { dir: `${folder}-nowhere` })).rejects.toMatchObject({
+      code: 'INVALID_PARAMS',
+      message: expect.stringContaining('Check the path'),
+    });
+    await expect(call('backup.list', { dir: path.join(folder, 'manifest.json') })).rejects.toThrow(/is a file, not a folder of backups/);
+    expect((await call('backup.list', { dir: path.dirname(folder) })).backups.map((b) => b.path)).toContain(folder);
     // A copy of the backup with one byte flipped in the middle of shard_1's archive.
     const copy = `${folder}-damaged`;
     await import('node:fs/promises').then((fs) => fs.cp(folder, copy, { recursive: true }));
