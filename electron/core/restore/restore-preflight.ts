@@ -48,7 +48,7 @@ async function placeRestore(ctx: ConsoleContext, request: RestoreRequest): Promi
     if (!(error instanceof ConsoleError) || error.code !== 'WEBSITE_NOT_FOUND') throw error;
     return {
       code: 'WEBSITE_MISSING',
-      message: `Website ${request.websiteId} has no pwb_websites row on the primary, so nothing would route to its rows. Recreate that row first (the backup's primary archive has it: shard-console backup website ${request.websiteId} PATH --rows 1 shows it), then restore again.`,
+      message: `Website ${request.websiteId} has no pwb_websites row on the primary, so nothing would route to its rows. Check the id; for a website deleted by mistake, recreate that row first (if the backup was taken while it existed, the primary's archive holds it: shard-console backup website ${request.websiteId} PATH --rows 1 shows it), then restore again.`,
     };
   }
   let home: string;
