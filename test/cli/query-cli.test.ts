@@ -65,6 +65,11 @@ describe('shard-console query', () => {
     expect(two.code).toBe(2);
     const usage = await cli(['query', 'SELECT 1', '--shards', '--website', '3']);
     expect(usage.code).toBe(2);
+    // An empty statement is a wrong command line, said in the CLI's words (not the contract validator's).
+    const empty = await cli(['query', '']);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain('Give one statement (quote it), or --file F.');
+    expect(empty.stderr).not.toContain('Too small');
     expect(await data()).toEqual(before);
   });
 });

@@ -32,7 +32,7 @@ async function statementOf({ positionals, options }: CliInvocation): Promise<str
   if (file !== undefined && positionals.length > 0) throw usageError('Give the statement or --file, not both.');
   if (file !== undefined)
     return readFile(file, 'utf8').catch((error: Error) => Promise.reject(usageError(`--file ${file} cannot be read (${error.message}).`)));
-  if (positionals.length !== 1) throw usageError('Give one statement (quote it), or --file F.');
+  if (positionals.length !== 1 || positionals[0]!.trim() === '') throw usageError('Give one statement (quote it), or --file F.');
   return positionals[0]!;
 }
 
