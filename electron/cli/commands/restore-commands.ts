@@ -30,6 +30,7 @@ function printJob(io: CliIo, job: RestoreJob, json: boolean): void {
   }
   const where = job.mode === 'side-by-side' ? `schema ${job.schema} on ${job.target}` : job.target;
   io.out(`restore job ${job.jobId}: website ${job.websiteId} (${job.mode}) into ${where}: ${job.state} at step ${job.step}${job.verified ? ', verified' : ''}`);
+  if (job.state === 'rolled_back') io.out(`Rolled back: website ${job.websiteId} is as it was before the restore (the verification below is the restore's).`);
   if (job.tables.length) {
     const rows = job.tables.map((v) => [v.table, formatCount(v.archiveRows), formatCount(v.targetRows), v.ok ? 'yes' : 'NO']);
     io.out(renderTable(['TABLE', 'ARCHIVE ROWS', 'RESTORED ROWS', 'MATCH'], rows, [1, 2]));
