@@ -78,10 +78,18 @@ describe('shard-console restore', () => {
     const table = await runCli(f.pc, ['restores']);
     expect(table.stdout).toMatch(new RegExp(`${job.jobId} +${site} +replace +shard_1 +succeeded +done +yes +rollback,discard`));
 
-    const discarded = await runCli(f.pc, ['restore', 'discard', job.jobId]);
+    // Without --yes it says what it would drop for good, and drops nothing.
+    const preview = await runCli(f.pc, ['restore', 'discard', job.jobId]);
+    expect(preview.code, preview.stderr).toBe(0);
+    expect(preview.stdout).toMatch(
+      /^Would drop shard_console\.hold_.* on shard_1 \(website \d+'s rows from before the restore\); the restore can no longer be rolled back/,
+    );
+    expect(preview.stderr).toContain('Nothing was changed. Run again with --yes to discard.');
+    expect((await runCli(f.pc, ['restores', '--json'])).stdout).toContain('"discarded": false');
+    const discarded = await runCli(f.pc, ['restore', 'discard', job.jobId, '--yes']);
     expect(discarded.code, discarded.stderr).toBe(0);
     expect(discarded.stdout).toContain(`restore job ${job.jobId}: website ${site} (replace) into shard_1: succeeded at step done, verified`);
-    const again = await runCli(f.pc, ['restore', 'discard', job.jobId]);
+    const again = await runCli(f.pc, ['restore', 'discard', job.jobId, '--yes']);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/ACTION_NOT_ALLOWED.*was discarded already: what it kept \(the rows from before the restore\) is gone/);
   }, 180_000);
@@ -93,10 +101,15 @@ describe('shard-console restore', () => {
     expect(run.stdout).toMatch(/into schema restored_cli on shard_1: succeeded at step done, verified/);
     expect(run.stdout).toMatch(/pwb_realty_assets +[\d,]+ +[\d,]+ +yes/);
     expect(await websiteState(f.pc, site)).toEqual(before);
-    const dropped = await runCli(f.pc, ['restore', 'drop-schema', 'restored_cli']);
+    const preview = await runCli(f.pc, ['restore', 'drop-schema', 'restored_cli']);
+    expect(preview.code, preview.stderr).toBe(0);
+    expect(preview.stdout).toMatch(/^Would drop schema restored_cli on shard_1: the tables restore job [0-9a-f-]{36} made there for website \d+\./);
+    expect(preview.stderr).toContain('Nothing was changed. Run again with --yes to drop it.');
+    expect(await f.sql('shard_1', `SELECT nspname FROM pg_namespace WHERE nspname = 'restored_cli'`)).toEqual([{ nspname: 'restored_cli' }]);
+    const dropped = await runCli(f.pc, ['restore', 'drop-schema', 'restored_cli', '--yes']);
     expect(dropped.code, dropped.stderr).toBe(0);
     expect(dropped.stdout).toMatch(/^dropped schema restored_cli \(\d+ tables\) on shard_1/);
-    const gone = await runCli(f.pc, ['restore', 'drop-schema', 'restored_cli']);
+    const gone = await runCli(f.pc, ['restore', 'drop-schema', 'restored_cli', '--yes']);
     expect(gone.code).toBe(1);
     expect(gone.stderr).toMatch(/No side-by-side restore schema named restored_cli/);
   }, 180_000);

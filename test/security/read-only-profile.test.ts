@@ -241,7 +241,7 @@ describe('a read-only profile whose role could write', () => {
       // The CLI builds its own dispatcher: a restore and a move from the command line are refused by it too.
       for (const [method, args] of [
         ['restores.start', ['restore', String(website.id), '--from', join(pc.cluster.dir, 'no-backup-here'), '--replace', '--yes']],
-        ['restores.dropSchema', ['restore', 'drop-schema', 'restore_probe']],
+        ['restores.dropSchema', ['restore', 'drop-schema', 'restore_probe', '--yes']],
         ['moves.start', ['move', String(website.id), '--to', website.shard === 'shard_1' ? 'shard_2' : 'shard_1', '--yes']],
       ] as const) {
         const answer = await t.cli(['--json', '--profile', profilePath, ...args]);

@@ -2,6 +2,7 @@ import type { RestoreJob, RestorePreflight, RestoreRequest } from '../../../shar
 import { ConsoleError } from '../../../shared/errors.ts';
 import { formatCount } from '../../../shared/format.ts';
 import { jobIdSchema, viewRefreshSchema, type ViewRefresh } from '../../../shared/methods/move-methods.ts';
+import { restoreMethods } from '../../../shared/methods/restore-methods.ts';
 import type { ConsoleContext } from '../../core/console-context.ts';
 import { callMethod } from '../call-method.ts';
 import { intOption } from '../cli-args.ts';
@@ -17,7 +18,7 @@ import { followJob, STOPPED_EXIT } from '../follow-job.ts';
  */
 
 const USAGE =
-  'restore ID --from PATH [--archive DATABASE] [--to SHARD] [--replace | --into-schema NAME] [--refresh-views concurrently|rebuild] [--yes] | restore resume JOB | restore rollback JOB [--discard-changes] | restore discard JOB | restore drop-schema NAME [--to SHARD]';
+  'restore ID --from PATH [--archive DATABASE] [--to SHARD] [--replace | --into-schema NAME] [--refresh-views concurrently|rebuild] [--yes] | restore resume JOB | restore rollback JOB [--discard-changes] | restore discard JOB [--yes] | restore drop-schema NAME [--to SHARD] [--yes]';
 
 function usageError(detail = ''): ConsoleError {
   return new ConsoleError('INVALID_PARAMS', `${detail}${detail ? ' ' : ''}Usage: shard-console ${USAGE}`);
@@ -119,6 +120,29 @@ function jobIdArgument(verb: string, value: string | undefined): string {
   return value;
 }
 
+/** `restore drop-schema NAME` without --yes: which job's schema it would drop, and nothing changed. */
+async function previewDropSchema(ctx: ConsoleContext, io: CliIo, schema: string, to: string | undefined): Promise<number> {
+  // A name the drop would refuse is refused here the same way (exit 2), preview or not.
+  const valid = restoreMethods['restores.dropSchema'].params.safeParse({ schema, ...(to !== undefined ? { database: to } : {}) });
+  if (!valid.success) throw new ConsoleError('INVALID_PARAMS', valid.error.issues.map((i) => `${i.path.join('.') || 'schema'}: ${i.message}`).join('; '));
+  const { jobs } = await callMethod(ctx, 'restores.list', { limit: 500 });
+  const made = jobs.find((j) => j.schema === schema && !j.discarded && (to === undefined || j.target === to));
+  if (made) io.out(`Would drop schema ${schema} on ${made.target}: the tables restore job ${made.jobId} made there for website ${made.websiteId}.`);
+  else io.err(`No restore job of this console keeps a schema named ${schema}${to ? ` on ${to}` : ''} (shard-console restores lists them).`);
+  io.err('Nothing was changed. Run again with --yes to drop it.');
+  return made ? 0 : 1;
+}
+
+/** `restore discard JOB` without --yes: what it would drop for good, and nothing changed. */
+function previewDiscard(io: CliIo, job: RestoreJob): number {
+  const kept = job.schema
+    ? `schema ${job.schema} on ${job.target}`
+    : `${job.holding ?? 'the held rows'} on ${job.target} (website ${job.websiteId}'s rows from before the restore)`;
+  if (job.actions.includes('discard')) io.out(`Would drop ${kept}; the restore can no longer be rolled back after that.`);
+  io.err(`Nothing was changed. Run again with --yes to discard${job.actions.includes('discard') ? '' : ' (the job offers no discard now)'}.`);
+  return job.actions.includes('discard') ? 0 : 1;
+}
+
 async function jobAction(ctx: ConsoleContext, verb: string, invocation: CliInvocation): Promise<number> {
   const { positionals, options, io } = invocation;
   const json = options.json === true;
@@ -126,6 +150,7 @@ async function jobAction(ctx: ConsoleContext, verb: string, invocation: CliInvoc
     const schema = positionals[1];
     if (schema === undefined) throw usageError('restore drop-schema needs the schema name.');
     const to = stringOption(options, 'to');
+    if (!options.yes) return previewDropSchema(ctx, io, schema, to);
     const dropped = await callMethod(ctx, 'restores.dropSchema', { schema, ...(to !== undefined ? { database: to } : {}) });
     if (json) io.out(JSON.stringify(dropped, null, 2));
     else io.out(`dropped schema ${dropped.schema} (${dropped.tables} tables) on ${dropped.database}`);
@@ -133,6 +158,7 @@ async function jobAction(ctx: ConsoleContext, verb: string, invocation: CliInvoc
   }
   const jobId = jobIdArgument(verb, positionals[1]);
   if (verb === 'discard') {
+    if (!options.yes) return previewDiscard(io, await callMethod(ctx, 'restores.get', { jobId }));
     printJob(io, await callMethod(ctx, 'restores.discard', { jobId }), json);
     return 0;
   }
