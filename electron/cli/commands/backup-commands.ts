@@ -129,6 +129,13 @@ async function runOffline(ctx: ConsoleContext, verb: string, args: readonly stri
           [1],
         )}\n`,
       );
+  // A website the backup has no row of is a problem found (a wrong id, or the wrong backup), not an empty success.
+  if (result.archives.every((a) => a.tables.every((t) => t.rows === 0))) {
+    io.err(
+      `Website ${id} has no rows in this backup (${result.archives.length} archive${result.archives.length === 1 ? '' : 's'} read). Check the id, or the backup's date.`,
+    );
+    return 1;
+  }
   return 0;
 }
 

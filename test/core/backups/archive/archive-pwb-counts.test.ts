@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import type pg from 'pg';
@@ -141,5 +143,26 @@ describe('one website', () => {
         await archive.close();
       }
     }
+  });
+});
+
+describe('backup website from the command line', () => {
+  const bin = fileURLToPath(new URL('../../../../bin/shard-console.js', import.meta.url));
+  const run = (args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, [bin, ...args], { env: { ...process.env, SHARD_CONSOLE_PROFILE: undefined } }, (error, stdout, stderr) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+
+  it('prints the rows per table of a website, and calls an id the backup has no row of a problem (exit 1)', async () => {
+    const file = dumps.get('default')!.custom!;
+    const site = String(cluster.seed.largeWebsiteIds[0]);
+    const found = await run(['backup', 'website', site, file]);
+    expect(found.code, found.stderr).toBe(0);
+    expect(found.stdout).toMatch(/pwb_prop_photos +[1-9][\d,]*/);
+    const missing = await run(['backup', 'website', '99999999', file]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('Website 99999999 has no rows in this backup (1 archive read). Check the id');
   });
 });
