@@ -1,9 +1,9 @@
 import { ConsoleError } from '../../../shared/errors.ts';
+import type { DatabaseCatalog } from '../catalog/database-catalog.ts';
 import type { ConsoleContext } from '../console-context.ts';
 import { installFence, liftFence } from '../moves/write-fence.ts';
 import { scopedTables } from '../moves/tenant-scope.ts';
 import { rowHashOf, type RestoreDetail } from './restore-job-store.ts';
-import { restoreSchemas } from './restore-marks.ts';
 import { tableRules } from './restore-preflight.ts';
 import { reopenArchive } from './restore-source.ts';
 import { restoreTables } from './restore-tables.ts';
@@ -24,17 +24,15 @@ export function rollsBackFinishedReplace(detail: Pick<RestoreDetail, 'request' |
 }
 
 /** The tables whose website rows differ now from what the restore verified, each as `table (rows then -> now)`. */
-async function changedTables(ctx: ConsoleContext, detail: RestoreDetail): Promise<string[]> {
+async function changedTables(ctx: ConsoleContext, detail: RestoreDetail, catalog: DatabaseCatalog): Promise<string[]> {
   const { plan } = detail;
-  const target = ctx.pools.get(plan.target);
-  const catalog = await ctx.catalog.get(plan.target, { refresh: true });
-  const excluded = new Set((await restoreSchemas(target)).keys());
   const archive = await reopenArchive(plan.source, detail.fingerprint);
   try {
-    const found = restoreTables(catalog, archive, tableRules(ctx), excluded);
+    // The catalog leaves side-by-side schemas out already (introspect-database.ts).
+    const found = restoreTables(catalog, archive, tableRules(ctx), new Set());
     if (found.refusals.length) return found.refusals.map((r) => r.message);
     const options = {
-      handle: target,
+      handle: ctx.pools.get(plan.target),
       catalog,
       websiteId: plan.websiteId,
       into: (t: (typeof found.tables)[number]) => ({ schema: t.scoped.table.schema, table: t.scoped.table.table, side: false }),
@@ -64,17 +62,10 @@ export async function assertUnchangedSinceRestore(ctx: ConsoleContext, jobId: st
   const { plan } = detail;
   const handle = ctx.pools.get(plan.target);
   const catalog = await ctx.catalog.get(plan.target, { refresh: true });
-  const excluded = new Set((await restoreSchemas(handle)).keys());
-  await installFence(
-    handle,
-    catalog,
-    scopedTables(catalog).filter((t) => !excluded.has(t.table.schema)),
-    plan.websiteId,
-    jobId,
-  );
+  await installFence(handle, catalog, scopedTables(catalog), plan.websiteId, jobId);
   let changed: string[];
   try {
-    changed = await changedTables(ctx, detail);
+    changed = await changedTables(ctx, detail, catalog);
   } catch (error) {
     await liftFence(handle, plan.websiteId);
     const why = error instanceof ConsoleError ? error.message : String(error);
