@@ -38,6 +38,14 @@ export function intOption(value: string | boolean | undefined, name: string, bou
   return n;
 }
 
+/** The website id a command takes as its first argument (ID): a whole number PostgreSQL's integer holds. */
+export function websiteIdArgument(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 2_147_483_647)
+    throw new ConsoleError('INVALID_PARAMS', `The website id (ID) is a whole number from 1 to 2147483647; got "${value}".`);
+  return Number(value);
+}
+
 export function numberOption(value: string | boolean | undefined, name: string): number | undefined {
   if (value === undefined || typeof value === 'boolean') return undefined;
   const n = Number(value);

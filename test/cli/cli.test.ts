@@ -112,6 +112,9 @@ describe('CLI bad input: clear errors, nothing changed', () => {
     expect(unknown.code).toBe(1);
     expect(JSON.parse(unknown.stdout).error.code).toBe('WEBSITE_NOT_FOUND');
     expect(unknown.stderr).toContain('No website with id 99999');
+    const notAnId = await cli(['tenant', '1e3', '--profile', testCluster().profilePath]);
+    expect(notAnId.code).toBe(2);
+    expect(notAnId.stderr).toContain('The website id (ID) is a whole number from 1 to 2147483647; got "1e3".');
 
     const dir = await mkdtemp(join(tmpdir(), 'sc-cli-'));
     const bad = join(dir, 'bad.json');

@@ -5,7 +5,7 @@ import { formatBytes, formatCount } from '../../../shared/format.ts';
 import { offlineProfile } from '../../core/config/offline-profile.ts';
 import { openConsole, type ConsoleContext } from '../../core/console-context.ts';
 import { callMethod } from '../call-method.ts';
-import { clusterOptions, intOption } from '../cli-args.ts';
+import { clusterOptions, intOption, websiteIdArgument } from '../cli-args.ts';
 import { stringOption, type CliCommand, type CliInvocation } from '../cli-command.ts';
 import { renderTable, type CliIo } from '../cli-output.ts';
 import { callWithProgress } from '../follow-job.ts';
@@ -114,7 +114,7 @@ async function runOffline(ctx: ConsoleContext, verb: string, args: readonly stri
     }
     return result.misplaced.length > 0 || result.error ? 1 : 0;
   }
-  const id = intOption(args[0], 'id (the website id)', { min: 1, max: 2_147_483_647 });
+  const id = websiteIdArgument(args[0]);
   const path = args[1];
   if (id === undefined || path === undefined) throw usageError();
   const rows = intOption(options.rows, 'rows', { min: 0, max: 1000 }) ?? 0;

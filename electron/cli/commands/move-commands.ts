@@ -4,7 +4,7 @@ import { jobIdSchema, viewRefreshSchema, type ViewRefresh } from '../../../share
 import { formatBytes, formatCount } from '../../../shared/format.ts';
 import type { ConsoleContext } from '../../core/console-context.ts';
 import { callMethod } from '../call-method.ts';
-import { intOption } from '../cli-args.ts';
+import { intOption, websiteIdArgument } from '../cli-args.ts';
 import { stringOption, type CliCommand, type CliInvocation } from '../cli-command.ts';
 import type { CliIo } from '../cli-output.ts';
 import { renderTable } from '../cli-output.ts';
@@ -75,7 +75,7 @@ function printPlan(io: CliIo, id: number, preview: PreflightResult): void {
 }
 
 async function moveWebsite(ctx: ConsoleContext, { positionals, options, io }: CliInvocation): Promise<number> {
-  const id = intOption(positionals[0], 'id (the website id)', { min: 1, max: 2_147_483_647 });
+  const id = websiteIdArgument(positionals[0]);
   const target = stringOption(options, 'to');
   if (id === undefined || !target)
     throw new ConsoleError('INVALID_PARAMS', 'Usage: shard-console move ID --to SHARD [--yes]. Without --yes it only prints the plan.');
@@ -169,7 +169,7 @@ export const verifyCommand: CliCommand = {
   usage: 'verify ID',
   summary: "check that a website's rows are all on its shard and nowhere else; exit 1 when rows are misplaced",
   run: async (ctx, { positionals, options, io }) => {
-    const id = intOption(positionals[0], 'id (the website id)', { min: 1, max: 2_147_483_647 });
+    const id = websiteIdArgument(positionals[0]);
     if (id === undefined) throw new ConsoleError('INVALID_PARAMS', 'Usage: shard-console verify ID');
     const result = await callMethod(ctx, 'moves.verifyPlacement', { websiteId: id });
     if (options.json) io.out(JSON.stringify(result, null, 2));

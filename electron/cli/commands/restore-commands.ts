@@ -5,7 +5,7 @@ import { jobIdSchema, viewRefreshSchema, type ViewRefresh } from '../../../share
 import { restoreMethods } from '../../../shared/methods/restore-methods.ts';
 import type { ConsoleContext } from '../../core/console-context.ts';
 import { callMethod } from '../call-method.ts';
-import { intOption } from '../cli-args.ts';
+import { intOption, websiteIdArgument } from '../cli-args.ts';
 import { stringOption, type CliCommand, type CliInvocation } from '../cli-command.ts';
 import { renderTable, type CliIo } from '../cli-output.ts';
 import { followJob, STOPPED_EXIT } from '../follow-job.ts';
@@ -69,7 +69,7 @@ function printPlan(io: CliIo, preview: RestorePreflight): void {
 
 /** The request the options describe; a wrong combination is a usage error before anything is called. */
 function requestOf({ positionals, options }: CliInvocation): RestoreRequest {
-  const websiteId = intOption(positionals[0], 'id (the website id)', { min: 1, max: 2_147_483_647 });
+  const websiteId = websiteIdArgument(positionals[0]);
   const from = stringOption(options, 'from');
   if (websiteId === undefined || from === undefined) throw usageError('restore needs the website id and --from PATH (a backup folder or an archive).');
   const schema = stringOption(options, 'into-schema');

@@ -2,7 +2,7 @@ import type { MethodParams } from '../../../shared/contract.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { formatBytes, formatCount } from '../../../shared/format.ts';
 import { callMethod } from '../call-method.ts';
-import { intOption } from '../cli-args.ts';
+import { intOption, websiteIdArgument } from '../cli-args.ts';
 import { stringOption, type CliCommand } from '../cli-command.ts';
 import { renderTable } from '../cli-output.ts';
 
@@ -57,7 +57,7 @@ export const tenantCommand: CliCommand = {
   usage: 'tenant ID',
   summary: 'rows and bytes per tenant table of one website, on the database that holds it',
   run: async (ctx, { positionals, options, io }) => {
-    const id = intOption(positionals[0], 'id (the website id)', { min: 1, max: 2_147_483_647 });
+    const id = websiteIdArgument(positionals[0]);
     if (id === undefined)
       throw new ConsoleError('INVALID_PARAMS', 'Give the website id: `shard-console tenant 42`. Find it with `shard-console tenants --search NAME`.');
     const detail = await callMethod(ctx, 'tenants.detail', { id });
