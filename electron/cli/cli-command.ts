@@ -20,6 +20,8 @@ export interface CliCommand {
   readonly usage: string;
   readonly summary: string;
   readonly options?: OptionSpec;
+  /** The most arguments (besides options) the command takes, when fixed: more is a wrong command line, not ignored. */
+  readonly maxArguments?: number;
   /** With a console: `--profile` / `--rails-config` are accepted and the cluster is opened first. */
   readonly run: ((ctx: ConsoleContext, invocation: CliInvocation) => Promise<number>) | null;
   /** Without a console (demo, start, help-like commands). */

@@ -77,6 +77,11 @@ export async function cliMain(argv: readonly string[], io: CliIo = processIo): P
     const rest = argv.filter((_a, i) => i !== argv.indexOf(name));
     const spec = { ...commonOptions, ...(command.run ? clusterOptions : {}), ...command.options };
     const { positionals, options } = parseCommandLine(rest, spec);
+    if (command.maxArguments !== undefined && positionals.length > command.maxArguments)
+      throw new ConsoleError(
+        'INVALID_PARAMS',
+        `${name} takes ${command.maxArguments === 0 ? 'no arguments' : command.maxArguments === 1 ? 'one argument' : `${command.maxArguments} arguments`}, not ${positionals.map((p) => JSON.stringify(p.slice(0, 40))).join(' ')}. Usage: shard-console ${command.usage}`,
+      );
     if (options.help) {
       io.out(`Usage: shard-console ${command.usage}\n\n${command.summary}`);
       return 0;

@@ -115,6 +115,13 @@ describe('CLI bad input: clear errors, nothing changed', () => {
     const notAnId = await cli(['tenant', '1e3', '--profile', testCluster().profilePath]);
     expect(notAnId.code).toBe(2);
     expect(notAnId.stderr).toContain('The website id (ID) is a whole number from 1 to 2147483647; got "1e3".');
+    // Arguments a command does not take are a wrong command line, not ignored.
+    const extra = await cli(['tenant', '1', '2', '--profile', testCluster().profilePath]);
+    expect(extra.code).toBe(2);
+    expect(extra.stderr).toContain('tenant takes one argument, not "1" "2".');
+    const noneTaken = await cli(['shards', 'extra', '--profile', testCluster().profilePath]);
+    expect(noneTaken.code).toBe(2);
+    expect(noneTaken.stderr).toContain('shards takes no arguments, not "extra".');
 
     const dir = await mkdtemp(join(tmpdir(), 'sc-cli-'));
     const bad = join(dir, 'bad.json');

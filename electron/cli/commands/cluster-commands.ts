@@ -6,6 +6,7 @@ import { renderTable } from '../cli-output.ts';
 
 export const shardsCommand: CliCommand = {
   name: 'shards',
+  maxArguments: 0,
   usage: 'shards',
   summary: 'every database: role, reachable, version, size, websites; exit 1 when one is unreachable or a shard name is unknown',
   run: async (ctx, { options, io }) => {

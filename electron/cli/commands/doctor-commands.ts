@@ -4,6 +4,7 @@ import type { CliCommand } from '../cli-command.ts';
 
 export const doctorCommand: CliCommand = {
   name: 'doctor',
+  maxArguments: 0,
   usage: 'doctor',
   summary:
     'check routing and placement on every database (misplaced, orphaned rows, unknown shard names, id overlaps, stale views, versions); changes nothing; exit 1 on any error',

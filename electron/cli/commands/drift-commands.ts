@@ -4,6 +4,7 @@ import type { CliCommand } from '../cli-command.ts';
 
 export const driftCommand: CliCommand = {
   name: 'drift',
+  maxArguments: 0,
   usage: 'drift',
   summary: 'tenant-schema differences between the primary and each shard, with the SQL to fix each (never applied); exit 1 when there is drift',
   run: async (ctx, { options, io }) => {
@@ -34,6 +35,7 @@ export const driftCommand: CliCommand = {
 
 export const lintCommand: CliCommand = {
   name: 'lint',
+  maxArguments: 0,
   usage: 'lint',
   summary: 'tenant-isolation lint: tenant tables without a tenant index or primary key, unique indexes without the tenant key, nullable tenant keys',
   run: async (ctx, { options, io }) => {

@@ -7,6 +7,7 @@ import { renderTable } from '../cli-output.ts';
 
 export const jobsCommand: CliCommand = {
   name: 'jobs',
+  maxArguments: 0,
   usage: 'jobs [--kind move|migration|size-scan|backup|restore] [--limit N]',
   summary: 'every job recorded on the cluster (moves, migration runs, backups, restores), newest first, with its progress and the actions valid now',
   options: { kind: { type: 'string' }, limit: { type: 'string' } },

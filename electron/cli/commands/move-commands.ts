@@ -135,6 +135,7 @@ export const moveCommand: CliCommand = {
 
 export const movesCommand: CliCommand = {
   name: 'moves',
+  maxArguments: 0,
   usage: 'moves [--limit N]',
   summary: 'move jobs, newest first, with the actions valid in each state',
   options: { limit: { type: 'string' } },
@@ -166,6 +167,7 @@ export const movesCommand: CliCommand = {
 
 export const verifyCommand: CliCommand = {
   name: 'verify',
+  maxArguments: 1,
   usage: 'verify ID',
   summary: "check that a website's rows are all on its shard and nowhere else; exit 1 when rows are misplaced",
   run: async (ctx, { positionals, options, io }) => {

@@ -194,6 +194,7 @@ export const restoreCommand: CliCommand = {
 
 export const restoresCommand: CliCommand = {
   name: 'restores',
+  maxArguments: 0,
   usage: 'restores [--website ID] [--limit N]',
   summary: 'restore jobs, newest first, with the actions valid in each state',
   options: { website: { type: 'string' }, limit: { type: 'string' } },

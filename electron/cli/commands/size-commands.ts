@@ -79,6 +79,7 @@ function printDatabaseSizes(io: CliIo, d: ShardSizesResult['databases'][number],
 
 export const sizesCommand: CliCommand = {
   name: 'sizes',
+  maxArguments: 0,
   usage: 'sizes [--database NAME] [--limit N]',
   summary: 'size per database and table (heap, index, TOAST, rows), growth, and the largest tenants (estimated); exit 1 when a database does not answer',
   options: { database: { type: 'string' }, limit: { type: 'string' } },

@@ -10,6 +10,7 @@ const sorts = ['id', 'subdomain', 'customDomain', 'shard'] as const;
 
 export const tenantsCommand: CliCommand = {
   name: 'tenants',
+  maxArguments: 0,
   usage: 'tenants [--search S] [--shard NAME] [--limit N] [--offset N] [--sort id|subdomain|customDomain|shard] [--desc]',
   summary: 'websites with their shard, paged',
   options: {
@@ -54,6 +55,7 @@ export const tenantsCommand: CliCommand = {
 
 export const tenantCommand: CliCommand = {
   name: 'tenant',
+  maxArguments: 1,
   usage: 'tenant ID',
   summary: 'rows and bytes per tenant table of one website, on the database that holds it',
   run: async (ctx, { positionals, options, io }) => {
