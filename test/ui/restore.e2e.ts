@@ -85,3 +85,43 @@ test('deleted photos come back from the backup through the wizard, verified, oth
   await expect(page.getByTestId('restore-summary')).not.toContainText('kept aside', { timeout: 60_000 });
   await expect(page.locator('[data-action="discard"]')).toHaveCount(0);
 });
+
+test('rolling back a finished replace after the website was written again is refused, naming the table; "Roll back anyway" then rolls back', async ({
+  app,
+  sql,
+  ui,
+}) => {
+  test.setTimeout(240_000);
+  const [{ moved } = { moved: false }] = await sql.query<{ moved: boolean }>('default', "SELECT to_regclass('shard_console.move_jobs') IS NOT NULL AS moved");
+  const [site] = await sql.query<{ id: number }>(
+    'default',
+    `SELECT id FROM pwb_websites WHERE shard_name = 'shard_2'${moved ? ' AND id NOT IN (SELECT website_id FROM shard_console.move_jobs)' : ''} ORDER BY id LIMIT 1`,
+  );
+  const backup = await cli(ui, ['backup', 'create']);
+  const restored = await cli(ui, ['restore', String(site!.id), '--from', backup.backup, '--replace', '--yes']);
+  expect(restored).toMatchObject({ state: 'succeeded', verified: true });
+  const contacts = 'SELECT count(*)::int AS n FROM pwb_contacts WHERE website_id = $1';
+  const [before] = await sql.query<{ n: number }>('shard_2', contacts, [site!.id]);
+  // The application writes to the website again once the restore lifted its fence.
+  await sql.query(
+    'shard_2',
+    `INSERT INTO pwb_contacts (website_id, first_name, created_at, updated_at) VALUES ($1, 'written after the restore', now(), now())`,
+    [site!.id],
+  );
+
+  await app.open(`#/restores/${restored.jobId}`);
+  const page = app.page.getByTestId('restore-job');
+  await expect(page.getByTestId('restore-state')).toHaveText('succeeded');
+  await page.getByRole('button', { name: 'Roll back…' }).click();
+  await expect(app.page.getByTestId('restore-confirm-action')).toContainText('refuses, naming the tables');
+  await app.page.getByTestId('restore-confirm-action-button').click();
+  await expect(page).toContainText(`pwb_contacts (${before!.n} rows restored, ${before!.n + 1} now)`, { timeout: 60_000 });
+  await expect(page.getByTestId('restore-state')).toHaveText('succeeded');
+  expect((await sql.query<{ n: number }>('shard_2', contacts, [site!.id]))[0]!.n).toBe(before!.n + 1);
+
+  await page.locator('[data-action="rollback-anyway"]').click();
+  await expect(app.page.getByTestId('restore-confirm-action')).toContainText('lose the changes written to the website since the restore');
+  await app.page.getByTestId('restore-confirm-action-button').click();
+  await expect(page.getByTestId('restore-state')).toHaveText('rolled back', { timeout: 120_000 });
+  expect((await sql.query<{ n: number }>('shard_2', contacts, [site!.id]))[0]!.n).toBe(before!.n);
+});

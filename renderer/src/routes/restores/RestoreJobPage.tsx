@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { RestoreAction, RestoreJob } from '../../../../shared/contract.ts';
 import { formatCount } from '../../../../shared/format.ts';
-import { call } from '../../api/client.ts';
+import { call, type ApiError } from '../../api/client.ts';
 import { queryCache, useQuery, useSessionInfo } from '../../api/hooks.ts';
 import { refetchOnPhase, useLiveJob } from '../../api/job-hooks.ts';
 import { usePolling } from '../../api/use-polling.ts';
@@ -155,19 +155,35 @@ const ACTION_TEXT: Record<
   },
 };
 
-type ConfirmedAction = Exclude<RestoreAction, 'stop'>;
+type ConfirmedAction = Exclude<RestoreAction, 'stop'> | 'rollback-anyway';
+
+/** Rolling back once the website was written again: only after the refusal named what changed. */
+const ROLLBACK_ANYWAY = {
+  label: 'Roll back anyway…',
+  method: 'restores.rollback',
+  confirm: 'Roll back and lose the changes written to the website since the restore (the tables are named above). Copy out what should stay first.',
+} as const;
+
+const actionText = (a: ConfirmedAction) => (a === 'rollback-anyway' ? ROLLBACK_ANYWAY : ACTION_TEXT[a]);
+
+/** The tables a refused rollback names as changed since the restore, or null for any other error. */
+function changedSinceRestore(error: unknown): string[] | null {
+  const changed = (error as ApiError | undefined)?.details?.changed;
+  return (error as ApiError | undefined)?.code === 'ACTION_NOT_ALLOWED' && Array.isArray(changed) ? (changed as string[]) : null;
+}
 
 /** Calls one action on the job, then asks the page to read it again whatever happened. */
 function useRestoreAction(job: RestoreJob, onChanged: () => void) {
   const [confirming, setConfirming] = useState<ConfirmedAction | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
-  const perform = async (action: RestoreAction) => {
+  const perform = async (action: RestoreAction | 'rollback-anyway') => {
     setConfirming(null);
     setBusy(true);
     setError(undefined);
     try {
       if (action === 'stop') await call('jobs.stop', { jobId: job.jobId });
+      else if (action === 'rollback-anyway') await call('restores.rollback', { jobId: job.jobId, discardChanges: true });
       else await call(ACTION_TEXT[action].method, { jobId: job.jobId });
     } catch (e) {
       setError(e);
@@ -192,7 +208,7 @@ function RestoreActions({ job, following, onChanged }: { job: RestoreJob; follow
         </button>
       )}
       {job.actions
-        .filter((a): a is ConfirmedAction => a !== 'stop')
+        .filter((a): a is Exclude<RestoreAction, 'stop'> => a !== 'stop')
         .map((a) => (
           <button
             key={a}
@@ -206,6 +222,11 @@ function RestoreActions({ job, following, onChanged }: { job: RestoreJob; follow
           </button>
         ))}
       {error !== undefined && <ErrorPanel error={error} />}
+      {changedSinceRestore(error) && job.actions.includes('rollback') && (
+        <button type="button" className="button button--danger" disabled={busy} data-action="rollback-anyway" onClick={() => setConfirming('rollback-anyway')}>
+          {ROLLBACK_ANYWAY.label}
+        </button>
+      )}
       <ConfirmActionDialog confirming={confirming} onClose={() => setConfirming(null)} onConfirm={(a) => void perform(a)} />
     </div>
   );
@@ -223,18 +244,18 @@ function ConfirmActionDialog({
   return (
     <ModalDialog
       open={confirming !== null}
-      title={confirming ? `${ACTION_TEXT[confirming].label.replace('…', '')}?` : ''}
+      title={confirming ? `${actionText(confirming).label.replace('…', '')}?` : ''}
       onClose={onClose}
       testId="restore-confirm-action"
     >
-      {confirming && <p>{ACTION_TEXT[confirming].confirm}</p>}
+      {confirming && <p>{actionText(confirming).confirm}</p>}
       <div className="modal__actions">
         <button type="button" className="button" onClick={onClose} autoFocus>
           Keep it
         </button>
         {confirming && (
           <button type="button" className="button button--danger-solid" onClick={() => onConfirm(confirming)} data-testid="restore-confirm-action-button">
-            {ACTION_TEXT[confirming].label.replace('…', '')}
+            {actionText(confirming).label.replace('…', '')}
           </button>
         )}
       </div>
