@@ -61,6 +61,8 @@ export const shardCommand: CliCommand = {
     }
     io.out(`Added shard ${result.name} (${result.host}:${result.port}/${result.database}) to ${result.profile}.`);
     io.out(`${result.created ? 'Created the database; applied' : 'The database existed; applied'} ${result.applied.length} tenant migrations.`);
+    // A database that existed may hold rows already, of websites that route elsewhere.
+    if (!result.created) io.err('It may hold rows already: shard-console doctor lists any of websites that route elsewhere (misplaced).');
     io.out(
       renderTable(
         ['SEQUENCE', 'NEXT ID'],
