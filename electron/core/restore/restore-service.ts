@@ -228,11 +228,8 @@ async function tablesMadeBy(ctx: ConsoleContext, jobId: string, database: string
 
 /** The job whose schema was dropped by name says so too. */
 async function markSchemaDiscarded(ctx: ConsoleContext, jobId: string): Promise<void> {
-  try {
-    const { detail } = await readRestore(ctx.pools.primary(), jobId);
-    detail.discarded = true;
-    await saveDetail(ctx.pools.primary(), jobId, detail);
-  } catch {
-    // a schema of a job recorded elsewhere (another cluster's console schema): nothing to mark
-  }
+  // The job is this console's (tablesMadeBy refused any other schema).
+  const { detail } = await readRestore(ctx.pools.primary(), jobId);
+  detail.discarded = true;
+  await saveDetail(ctx.pools.primary(), jobId, detail);
 }
