@@ -42,7 +42,7 @@ export function intOption(value: string | boolean | undefined, name: string, bou
 export function websiteIdArgument(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 2_147_483_647)
-    throw new ConsoleError('INVALID_PARAMS', `The website id (ID) is a whole number from 1 to 2147483647; got "${value}".`);
+    throw new ConsoleError('INVALID_PARAMS', `Give the website id (ID) as a whole number from 1 to 2147483647; got "${value}".`);
   return Number(value);
 }
 

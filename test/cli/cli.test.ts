@@ -114,7 +114,7 @@ describe('CLI bad input: clear errors, nothing changed', () => {
     expect(unknown.stderr).toContain('No website with id 99999');
     const notAnId = await cli(['tenant', '1e3', '--profile', testCluster().profilePath]);
     expect(notAnId.code).toBe(2);
-    expect(notAnId.stderr).toContain('The website id (ID) is a whole number from 1 to 2147483647; got "1e3".');
+    expect(notAnId.stderr).toContain('Give the website id (ID) as a whole number from 1 to 2147483647; got "1e3".');
     // Arguments a command does not take are a wrong command line, not ignored.
     const extra = await cli(['tenant', '1', '2', '--profile', testCluster().profilePath]);
     expect(extra.code).toBe(2);

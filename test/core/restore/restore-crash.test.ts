@@ -65,7 +65,7 @@ describe('a replace killed anywhere', () => {
       expect(restored.tables).toEqual(backedUp.tables);
       expect(restored.databases).toEqual(['shard_1']);
       expect(restored.others).toEqual(backedUp.others);
-      expect((await runCli(f.pc, ['restore', 'discard', interrupted.id])).code).toBe(0);
+      expect((await runCli(f.pc, ['restore', 'discard', interrupted.id, '--yes'])).code).toBe(0);
       await expectClean();
 
       await change(round * 2 + 1);
@@ -146,7 +146,7 @@ describe('a job recorded before row hashes had versions', () => {
     expect(contacts.archiveHash).toBe(await archiveDigest('pwb_contacts', 1));
     expect(contacts.archiveHash).not.toBe(await archiveDigest('pwb_contacts', 2));
     expect((await websiteState(f.pc, site)).tables).toEqual(backedUp.tables);
-    expect((await runCli(f.pc, ['restore', 'discard', job.id])).code).toBe(0);
+    expect((await runCli(f.pc, ['restore', 'discard', job.id, '--yes'])).code).toBe(0);
     await expectClean();
   });
 

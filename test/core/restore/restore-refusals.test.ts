@@ -137,7 +137,7 @@ describe('a restore that must not run', () => {
   it('refuses a website with no pwb_websites row on the primary', async () => {
     const refusals = await refusedWith({ websiteId: 99_999, path: archive, mode: 'replace' });
     expect(refusals.map((r) => r.code)).toEqual(['WEBSITE_MISSING']);
-    expect(refusals[0]!.message).toMatch(/Recreate that row first/);
+    expect(refusals[0]!.message).toMatch(/Check the id; for a website deleted by mistake, recreate that row first/);
   }, 60_000);
 
   it('refuses an archive with a column the live table lacks', async () => {
