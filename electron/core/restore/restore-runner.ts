@@ -8,8 +8,10 @@ import type { RunningJob } from '../jobs/job-registry.ts';
 import { failpoint } from '../moves/move-failpoints.ts';
 import { maySkipTriggers, withSession } from '../moves/replica-role.ts';
 import { scopedTables } from '../moves/tenant-scope.ts';
+import { liftFence } from '../moves/write-fence.ts';
 import { readRestore, reached, saveDetail, MODE_STEPS, type RestoreDetail } from './restore-job-store.ts';
 import { restoreSchemas } from './restore-marks.ts';
+import { rollsBackFinishedReplace } from './rollback-check.ts';
 import { tableRules } from './restore-preflight.ts';
 import { reopenArchive } from './restore-source.ts';
 import { STEP_WORK, type RunState } from './restore-steps.ts';
@@ -107,6 +109,18 @@ export async function runRestoreSteps(
 ): Promise<void> {
   const primary = ctx.pools.primary();
   const { detail } = await readRestore(primary, jobId);
+  // Checked again under the job's lock: a discard that ran between the rollback's request and now
+  // dropped what the rollback would put back, and clearing the website then would leave it with nothing.
+  if (direction === 'rollback' && detail.rollbackFrom === null && detail.discarded) {
+    if (rollsBackFinishedReplace(detail)) await liftFence(ctx.pools.get(detail.plan.target), detail.plan.websiteId);
+    throw new ConsoleError(
+      'ACTION_NOT_ALLOWED',
+      `Restore job ${jobId} was discarded meanwhile: nothing it kept is left to put back, so it was not rolled back.`,
+      {
+        target: jobId,
+      },
+    );
+  }
   const onClose: Array<() => Promise<void>> = [];
   try {
     if (direction === 'rollback' && detail.rollbackFrom === null) detail.rollbackFrom = detail.step;

@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readRestore } from '../../../electron/core/restore/restore-job-store.ts';
+import { assertUnchangedSinceRestore } from '../../../electron/core/restore/rollback-check.ts';
+import { runRestoreSteps } from '../../../electron/core/restore/restore-runner.ts';
 import { clusterContent, largestWebsite, startRestoreFixture, websiteState, type RestoreFixture } from '../../support/restore-fixture.ts';
 
 /*
@@ -170,5 +173,24 @@ describe('restore --replace', () => {
     expect(Number((await f.sql('shard_1', `SELECT count(*) AS n FROM pg_class WHERE relname LIKE $1`, [`hold\\_${job.jobId.slice(0, 8)}\\_%`]))[0].n)).toBe(0);
     expect((await websiteState(f.pc, site)).tables).toEqual(backedUp.tables);
     await expect(f.call('restores.rollback', { jobId: job.jobId })).rejects.toMatchObject({ code: 'ACTION_NOT_ALLOWED' });
+  }, 240_000);
+
+  it('a rollback whose job was discarded between its request and its run refuses under the lock, leaving the rows and no fence', async () => {
+    const job = await f.settle((await f.call('restores.start', { websiteId: site, path: archive, mode: 'replace' })).jobId);
+    expect(job).toMatchObject({ state: 'succeeded', verified: true });
+    // The race, in order: the rollback's request passes its checks (and fences the website), a discard from
+    // another window takes the job's lock first, then the rollback runs.
+    const { detail } = await readRestore(f.ctx.pools.primary(), job.jobId);
+    await assertUnchangedSinceRestore(f.ctx, job.jobId, detail);
+    expect(await f.sql('shard_1', `SELECT website_id FROM shard_console.fenced_websites`)).toEqual([{ website_id: String(site) }]);
+    await f.call('restores.discard', { jobId: job.jobId });
+    const rows = await websiteState(f.pc, site);
+    await expect(runRestoreSteps(f.ctx, null as never, job.jobId, null, 'rollback')).rejects.toMatchObject({
+      code: 'ACTION_NOT_ALLOWED',
+      message: expect.stringContaining('was discarded meanwhile'),
+    });
+    expect(await websiteState(f.pc, site)).toEqual(rows);
+    expect(await f.sql('shard_1', `SELECT * FROM shard_console.fenced_websites`)).toEqual([]);
+    expect(await f.settle(job.jobId)).toMatchObject({ state: 'succeeded', discarded: true });
   }, 240_000);
 });
