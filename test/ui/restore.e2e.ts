@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
-import { test, expect } from './fixtures.ts';
+import { test, expect, type ClusterSql } from './fixtures.ts';
 import type { UiServer } from './ui-server.ts';
 
 /*
@@ -23,6 +23,20 @@ function cli(ui: UiServer, args: string[]): Promise<any> {
   });
 }
 
+/**
+ * Websites routed to `shard` that no other spec has moved (a move stopped from the Jobs page leaves its
+ * website fenced). Run alone, no move has made the console's tables yet.
+ */
+async function unmovedWebsites(sql: ClusterSql, shard: string): Promise<number[]> {
+  const [{ moved } = { moved: false }] = await sql.query<{ moved: boolean }>('default', "SELECT to_regclass('shard_console.move_jobs') IS NOT NULL AS moved");
+  const rows = await sql.query<{ id: number }>(
+    'default',
+    `SELECT id FROM pwb_websites WHERE shard_name = $1${moved ? ' AND id NOT IN (SELECT website_id FROM shard_console.move_jobs)' : ''} ORDER BY id`,
+    [shard],
+  );
+  return rows.map((r) => r.id);
+}
+
 const PHOTOS_OF = 'SELECT count(*)::int AS n FROM pwb_prop_photos p JOIN pwb_realty_assets a ON a.id = p.realty_asset_id WHERE a.website_id = $1';
 const OTHERS = `SELECT md5(string_agg(p::text, ',' ORDER BY p.id)) AS h FROM pwb_prop_photos p JOIN pwb_realty_assets a ON a.id = p.realty_asset_id WHERE a.website_id <> $1`;
 
@@ -32,15 +46,7 @@ test('deleted photos come back from the backup through the wizard, verified, oth
   ui,
 }) => {
   test.setTimeout(240_000);
-  // A website no other spec has moved (a move stopped from the Jobs page leaves its website fenced). Run
-  // alone, no move has made the console's tables yet.
-  const [{ moved } = { moved: false }] = await sql.query<{ moved: boolean }>('default', "SELECT to_regclass('shard_console.move_jobs') IS NOT NULL AS moved");
-  const routed = (
-    await sql.query<{ id: number }>(
-      'default',
-      `SELECT id FROM pwb_websites WHERE shard_name = 'shard_1'${moved ? ' AND id NOT IN (SELECT website_id FROM shard_console.move_jobs)' : ''}`,
-    )
-  ).map((r) => r.id);
+  const routed = await unmovedWebsites(sql, 'shard_1');
   const [site] = await sql.query<{ id: number; n: number }>(
     'shard_1',
     `SELECT a.website_id AS id, count(*)::int AS n FROM pwb_prop_photos p JOIN pwb_realty_assets a ON a.id = p.realty_asset_id
@@ -92,11 +98,8 @@ test('rolling back a finished replace after the website was written again is ref
   ui,
 }) => {
   test.setTimeout(240_000);
-  const [{ moved } = { moved: false }] = await sql.query<{ moved: boolean }>('default', "SELECT to_regclass('shard_console.move_jobs') IS NOT NULL AS moved");
-  const [site] = await sql.query<{ id: number }>(
-    'default',
-    `SELECT id FROM pwb_websites WHERE shard_name = 'shard_2'${moved ? ' AND id NOT IN (SELECT website_id FROM shard_console.move_jobs)' : ''} ORDER BY id LIMIT 1`,
-  );
+  const [id] = await unmovedWebsites(sql, 'shard_2');
+  const site = { id: id! };
   const backup = await cli(ui, ['backup', 'create']);
   const restored = await cli(ui, ['restore', String(site!.id), '--from', backup.backup, '--replace', '--yes']);
   expect(restored).toMatchObject({ state: 'succeeded', verified: true });

@@ -1,4 +1,4 @@
-import { sql, type Expression, type JoinBuilder, type SqlBool } from 'kysely';
+import { expressionBuilder, sql, type Expression, type JoinBuilder, type SqlBool } from 'kysely';
 import { RESTORE_MARK } from '../console-schema/console-database.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import type { CatalogConstraint, CatalogIndex, CatalogTable, CatalogView } from './database-catalog.ts';
@@ -15,6 +15,11 @@ export { CONSOLE_SCHEMA } from '../console-schema/console-database.ts';
  */
 function notRestoreSchema(namespace: Expression<number>) {
   return sql<SqlBool>`coalesce(obj_description(${namespace}, 'pg_namespace'), '') NOT LIKE ${`${RESTORE_MARK}%`}`;
+}
+
+/** A namespace (its name and oid) holding live application tables: no system or console schema, no restore's. */
+function isLiveApplicationNamespace(name: Expression<string>, oid: Expression<number>) {
+  return expressionBuilder<SystemCatalog, never>().and([isApplicationSchema(name), notRestoreSchema(oid)]);
 }
 
 /** Tables, partitioned tables, views and materialized views: what the catalog describes. */
@@ -61,8 +66,7 @@ function readRelations(handle: DatabaseHandle) {
     ])
     .where('c.relkind', 'in', RELATION_KINDS)
     .where('c.relispartition', '=', false)
-    .where((eb) => isApplicationSchema(eb.ref('n.nspname')))
-    .where((eb) => notRestoreSchema(eb.ref('n.oid')))
+    .where((eb) => isLiveApplicationNamespace(eb.ref('n.nspname'), eb.ref('n.oid')))
     .orderBy('n.nspname')
     .orderBy('c.relname');
   return runQuery(handle, query);
@@ -87,8 +91,7 @@ function readColumns(handle: DatabaseHandle) {
     .where('a.attnum', '>', 0)
     .where('a.attisdropped', '=', false)
     .where('c.relkind', 'in', RELATION_KINDS)
-    .where((eb) => isApplicationSchema(eb.ref('n.nspname')))
-    .where((eb) => notRestoreSchema(eb.ref('n.oid')))
+    .where((eb) => isLiveApplicationNamespace(eb.ref('n.nspname'), eb.ref('n.oid')))
     .orderBy('a.attrelid')
     .orderBy('a.attnum');
   return runQuery(handle, query);
@@ -112,8 +115,7 @@ function readConstraints(handle: DatabaseHandle) {
       attributeNames(eb.ref('k.confrelid'), eb.ref('k.confkey')).as('ref_columns'),
     ])
     .where('k.contype', 'in', ['p', 'u', 'f', 'c', 'x'])
-    .where((eb) => isApplicationSchema(eb.ref('n.nspname')))
-    .where((eb) => notRestoreSchema(eb.ref('n.oid')))
+    .where((eb) => isLiveApplicationNamespace(eb.ref('n.nspname'), eb.ref('n.oid')))
     .orderBy('k.conrelid')
     .orderBy('k.conname');
   return runQuery(handle, query);
@@ -133,8 +135,7 @@ function readIndexes(handle: DatabaseHandle) {
       attributeNames(eb.ref('i.indrelid'), eb.cast('i.indkey', sql`int2[]`), true).as('columns'),
       eb.fn<string | null>('pg_get_expr', ['i.indpred', 'i.indrelid']).as('predicate'),
     ])
-    .where((eb) => isApplicationSchema(eb.ref('n.nspname')))
-    .where((eb) => notRestoreSchema(eb.ref('n.oid')))
+    .where((eb) => isLiveApplicationNamespace(eb.ref('n.nspname'), eb.ref('n.oid')))
     .orderBy('i.indrelid')
     .orderBy('ic.relname');
   return runQuery(handle, query);
