@@ -89,6 +89,6 @@ export function jobSummary(job: Pick<MoveJob, 'state' | 'step' | 'live' | 'sourc
 }
 
 /** The page keeps asking while something may still change: a console runs the job, or it says it is running. */
-export function shouldPoll(job: Pick<MoveJob, 'state' | 'live'> | undefined): boolean {
+export function shouldPoll(job: { readonly state: string; readonly live: boolean } | undefined): boolean {
   return job !== undefined && (job.live || job.state === 'running');
 }

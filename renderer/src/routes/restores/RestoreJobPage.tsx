@@ -11,6 +11,7 @@ import { Loading } from '../../components/Loading.tsx';
 import { ModalDialog } from '../../components/ModalDialog.tsx';
 import { RestorePlanTable } from '../../components/restore/restore-steps.tsx';
 import { routeHref } from '../../router/routes.ts';
+import { shouldPoll } from '../../view/move-timeline.ts';
 import { restoreSummary, restoreTimeline } from '../../view/restore-wizard.ts';
 
 const POLL_MS = 1000;
@@ -21,7 +22,8 @@ export function RestoreJobPage({ jobId }: { jobId: string }) {
   const job = query.data;
   const onEvent = useMemo(() => refetchOnPhase(query.refetch, POLL_MS), [query.refetch]);
   const live = useLiveJob(jobId, { onEvent, onEnd: () => query.refetch() });
-  usePolling(query.refetch, job?.state === 'running' && !live.following, POLL_MS);
+  // Live, not only running: an action (rollback) starts the job again before its state says so.
+  usePolling(query.refetch, shouldPoll(job) && !live.following, POLL_MS);
   const finished = job?.state === 'succeeded' || job?.state === 'rolled_back';
   useEffect(() => {
     if (!finished) return;
