@@ -85,9 +85,13 @@ test('a shard page charts the largest tenants with the bytes the CLI reports, an
   }
   await expect(app.page.getByTestId('figure')).toHaveText('estimate');
 
+  // A table's size moves too while autovacuum tidies after those specs (a CI run read 256 kB, then the page
+  // 264 kB: a visibility-map page): the page was read between the two CLI reads, so it shows one of them.
   const table = app.page.getByTestId('shard-tables');
   for (const t of db.tables.slice(0, 5)) {
-    await expect(table.locator(`tr[data-table="${t.table}"]`)).toContainText(formatBytes(t.heapBytes));
+    const then = after.tables.find((x: { table: string }) => x.table === t.table);
+    const either = [...new Set([t.heapBytes, then?.heapBytes ?? t.heapBytes].map((b: number) => formatBytes(b)))];
+    await expect(table.locator(`tr[data-table="${t.table}"]`)).toContainText(new RegExp(either.map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')));
   }
 
   const top = db.largestTenants[0];
