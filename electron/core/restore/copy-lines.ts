@@ -12,8 +12,8 @@ const NEWLINE = Buffer.from('\n');
 const BATCH_BYTES = 256 * 1024;
 const TAB = 0x09;
 
-/** Batches of lines (without their newline) joined into pieces of about 256 KB (a big batch makes several): one write per piece, not per row. */
-async function* pieces(batches: AsyncIterable<readonly Buffer[]>): AsyncGenerator<Buffer> {
+/** Batches of lines (without their newline) as COPY text, joined into pieces of about 256 KB (a big batch makes several): one write per piece, not per row. */
+export async function* joinLines(batches: AsyncIterable<readonly Buffer[]>): AsyncGenerator<Buffer> {
   let parts: Buffer[] = [];
   let size = 0;
   for await (const lines of batches) {
@@ -31,13 +31,37 @@ async function* pieces(batches: AsyncIterable<readonly Buffer[]>): AsyncGenerato
   if (size > 0) yield Buffer.concat(parts, size);
 }
 
+/** COPY text as it comes, small pieces joined up to about 256 KB (a sparse website keeps a few rows of each piece it reads). */
+async function* coalesced(text: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  let parts: Buffer[] = [];
+  let size = 0;
+  const flush = () => {
+    const joined = parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
+    parts = [];
+    size = 0;
+    return joined;
+  };
+  for await (const piece of text) {
+    if (piece.length >= BATCH_BYTES) {
+      if (size > 0) yield flush();
+      yield piece;
+      continue;
+    }
+    parts.push(piece);
+    size += piece.length;
+    if (size >= BATCH_BYTES) yield flush();
+  }
+  if (size > 0) yield flush();
+}
+
 /**
- * Streams COPY text lines (in batches) into `COPY ... FROM STDIN` on this session, pulling the next lines only as
- * the server takes them (backpressure: nothing piles up in memory). Resolves to the rows COPY wrote.
+ * Streams COPY text (whole lines, each ended by a newline) into `COPY ... FROM STDIN` on this session,
+ * pulling more only as the server takes it (backpressure: nothing piles up in memory). Resolves to the
+ * rows COPY wrote.
  */
-export async function copyLines(client: pg.ClientBase, copySql: string, lines: AsyncIterable<readonly Buffer[]>): Promise<number> {
+export async function copyLines(client: pg.ClientBase, copySql: string, text: AsyncIterable<Buffer>): Promise<number> {
   const into = client.query(copyFrom(copySql));
-  await pipeline(Readable.from(pieces(lines), { objectMode: false }), into);
+  await pipeline(Readable.from(coalesced(text), { objectMode: false }), into);
   return into.rowCount;
 }
 
@@ -46,14 +70,14 @@ export async function copyLines(client: pg.ClientBase, copySql: string, lines: A
  * pieces go to whichever session's COPY is ready for more, so the server's parsing and index upkeep,
  * the bulk of a big table's load, runs on as many backends. Resolves to the rows all of them wrote.
  */
-export async function copyLinesInto(clients: readonly pg.ClientBase[], copySql: string, lines: AsyncIterable<readonly Buffer[]>): Promise<number> {
-  if (clients.length === 1) return copyLines(clients[0]!, copySql, lines);
+export async function copyLinesInto(clients: readonly pg.ClientBase[], copySql: string, text: AsyncIterable<Buffer>): Promise<number> {
+  if (clients.length === 1) return copyLines(clients[0]!, copySql, text);
   const writers = clients.map((c) => c.query(copyFrom(copySql)));
   let failure: Error | null = null;
   for (const w of writers) w.on('error', (error: Error) => (failure ??= error));
   try {
     let next = 0;
-    for await (const piece of pieces(lines)) {
+    for await (const piece of coalesced(text)) {
       let w = readyWriter(writers, next);
       while (w < 0) {
         if (failure) throw failure;

@@ -6,7 +6,7 @@ import type { DatabaseCatalog } from '../catalog/database-catalog.ts';
 import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 import { failpoint } from '../moves/move-failpoints.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
-import { copyLinesInto, encodingLiteral } from './copy-lines.ts';
+import { copyLinesInto, encodingLiteral, joinLines } from './copy-lines.ts';
 import { assertReferencesResolve } from './references-resolve.ts';
 import { comparableLine, fieldNormalizers, needsShortestFloats, RowDigest, type RowHashVersion } from './row-digest.ts';
 import type { RestoreTable } from './restore-tables.ts';
@@ -88,10 +88,35 @@ export async function loadWebsite(options: LoadOptions): Promise<void> {
   }
 }
 
-/** Batches of one table's lines in the compared column order, each line hashed as it passes. */
-async function* hashedLines(reader: WebsiteLines, t: RestoreTable, digest: RowDigest, shortestFloats: boolean, onRows: () => void): AsyncGenerator<Buffer[]> {
+/**
+ * One table's rows as COPY text in the compared column order, each row hashed as it passes. Entries
+ * printed in that order (all of them, unless a column was added or moved since the dump) pass as the
+ * reader copies them out; others are rewritten line by line.
+ */
+function hashedText(reader: WebsiteLines, t: RestoreTable, digest: RowDigest, shortestFloats: boolean, onRows: () => void): AsyncIterable<Buffer> {
   const normalizers = fieldNormalizers(t.types, { shortestFloats });
   const plain = comparableLine(normalizers);
+  const order = t.columns.join('\u0000');
+  if (t.entries.some((e) => e.columns.join('\u0000') !== order)) return joinLines(reorderedLines(reader, t, digest, plain, onRows));
+  const asPrinted = normalizers.every((n) => n === null);
+  return reader.text(
+    t,
+    (_entry, buf, start, end) => {
+      if (asPrinted) digest.addRange(buf, start, end);
+      else digest.add(plain(buf.subarray(start, end)));
+      onRows();
+    },
+    currentSignal(),
+  );
+}
+
+async function* reorderedLines(
+  reader: WebsiteLines,
+  t: RestoreTable,
+  digest: RowDigest,
+  plain: (line: Buffer) => Buffer,
+  onRows: () => void,
+): AsyncGenerator<Buffer[]> {
   const reorder = new Map<number, ((line: Buffer) => Buffer) | null>();
   for await (const { entry, lines } of reader.batches(t, currentSignal())) {
     let moved = reorder.get(entry.dumpId);
@@ -145,11 +170,15 @@ async function loadTable(options: LoadOptions, reader: WebsiteLines, t: RestoreT
   try {
     for (let i = streamsFor(options, t, into); i > 0; i--) clients.push(await loadSession(options, into));
     let lastReport = 0;
+    let lastRows = 0;
     // Crash tests: die inside the COPY of the largest table, half of its rows sent, none committed.
     const crashAt =
       process.env.SHARD_CONSOLE_FAILPOINT === 'load:mid' && t.name === options.largest ? Math.ceil((options.plannedRows?.get(t.name) ?? 2) / 2) : -1;
+    // Called for every row (or batch of rows): the clock is read once a thousand rows.
     const onRow = () => {
       if (crashAt > 0 && digest.rows >= crashAt) failpoint('load:mid');
+      if (digest.rows - lastRows < 1024) return;
+      lastRows = digest.rows;
       const now = Date.now();
       if (now - lastReport > 250) {
         lastReport = now;
@@ -160,7 +189,7 @@ async function loadTable(options: LoadOptions, reader: WebsiteLines, t: RestoreT
       await copyLinesInto(
         clients,
         `COPY ${tableRef(into.schema, into.table)} (${t.columns.map(quoteIdent).join(', ')}) FROM STDIN`,
-        hashedLines(reader, t, digest, shortestFloats, onRow),
+        hashedText(reader, t, digest, shortestFloats, onRow),
       );
     for (const client of clients) {
       await client.query(`SET LOCAL client_encoding = 'UTF8'`);

@@ -8,7 +8,7 @@ import { rowsOnDatabase } from '../moves/move-preflight.ts';
 import { scopedTables } from '../moves/tenant-scope.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { databaseForShard, findWebsite, type WebsiteRow } from '../tenants/website-routing.ts';
-import { copyLines, encodingLiteral, projector } from './copy-lines.ts';
+import { copyLines, encodingLiteral, joinLines, projector } from './copy-lines.ts';
 import { restoreSchemas } from './restore-marks.ts';
 import {
   askReferences,
@@ -209,7 +209,7 @@ async function passTable(s: ProbeSession, reader: WebsiteLines, t: RestoreTable,
   await s.client.query(
     `SAVEPOINT restore_stream; SET LOCAL client_encoding = ${encodingLiteral(s.encoding)}; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'`,
   );
-  await copyLines(s.client, streamSql(probe), projectedBatches());
+  await copyLines(s.client, streamSql(probe), joinLines(projectedBatches()));
   await s.client.query('RELEASE SAVEPOINT restore_stream');
   await s.client.query(`SET LOCAL client_encoding = 'UTF8'`);
   return n;

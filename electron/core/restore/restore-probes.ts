@@ -10,7 +10,7 @@ import type { CatalogForeignKey, CatalogIndex, DatabaseCatalog } from '../catalo
 import { foreignKeyKind } from '../catalog/foreign-key-kinds.ts';
 import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 import { websitePredicate } from '../moves/tenant-scope.ts';
-import { copyLines, encodingLiteral } from './copy-lines.ts';
+import { copyLines, encodingLiteral, joinLines } from './copy-lines.ts';
 import type { RestoreTable, Refusal } from './restore-tables.ts';
 
 /*
@@ -475,9 +475,11 @@ async function missingKeys(
   await copyLines(
     s.client,
     `COPY pg_temp.${temp} FROM STDIN`,
-    (async function* () {
-      yield open.map(([value, rows]) => Buffer.from(`${value}\t${rows}`, 'latin1'));
-    })(),
+    joinLines(
+      (async function* () {
+        yield open.map(([value, rows]) => Buffer.from(`${value}\t${rows}`, 'latin1'));
+      })(),
+    ),
   );
   await s.client.query(`SET LOCAL client_encoding = 'UTF8'`);
   const staying = r.tenant

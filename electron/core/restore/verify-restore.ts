@@ -10,7 +10,7 @@ import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 import { WEBSITE_READ_MEMORY, websiteRowsSelect } from '../moves/tenant-scope.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { runLimited } from '../run-limited.ts';
-import { copyLines, encodingLiteral } from './copy-lines.ts';
+import { copyLines, encodingLiteral, joinLines } from './copy-lines.ts';
 import type { LoadInto } from './load-website.ts';
 import type { RestoreTable } from './restore-tables.ts';
 import { comparableLine, fieldNormalizers, lineHash, needsShortestFloats, RowDigest, type RowHashVersion } from './row-digest.ts';
@@ -260,11 +260,11 @@ async function firstDifferences(options: VerifyOptions, t: RestoreTable, compara
     async function* archived() {
       for await (const { lines } of reader.batches(t, currentSignal())) yield lines.map(pair);
     }
-    await copyLines(client, 'COPY pg_temp.restore_diff_a (k, h) FROM STDIN', archived());
+    await copyLines(client, 'COPY pg_temp.restore_diff_a (k, h) FROM STDIN', joinLines(archived()));
     async function* readBack() {
       for await (const lines of readBackBatches(options.handle, readBackSql(options, t), options.encoding)) yield lines.map(pair);
     }
-    await copyLines(client, 'COPY pg_temp.restore_diff_b (k, h) FROM STDIN', readBack());
+    await copyLines(client, 'COPY pg_temp.restore_diff_b (k, h) FROM STDIN', joinLines(readBack()));
     const r = await client.query<{ k: string; what: string }>(
       `SELECT coalesce(a.k, b.k) AS k, CASE WHEN a.k IS NULL THEN 'only on target' WHEN b.k IS NULL THEN 'missing on target' ELSE 'differs' END AS what
          FROM pg_temp.restore_diff_a a FULL JOIN pg_temp.restore_diff_b b ON a.k = b.k

@@ -108,6 +108,35 @@ export class WebsiteLines {
   }
 
   /**
+   * The website's rows of one table as COPY input, entry after entry: the rows a decompressed piece
+   * kept, copied out into one Buffer, each ended by a newline (runs of adjacent rows in one copy). No
+   * row becomes an object and the piece is let go as soon as its rows went by, so it dies young instead
+   * of waiting, referenced by lines in a queue, for a full collection (see memory-bound.ts). `onRow`
+   * sees each kept row where it lies, before it is copied. For entries whose columns are the table's,
+   * in its order: the COPY's column list.
+   */
+  async *text(t: RestoreTable, onRow: (entry: DataEntry, buf: Buffer, start: number, end: number) => void, signal?: AbortSignal): AsyncGenerator<Buffer> {
+    const { parent, provides } = await this.#prepare(t, signal);
+    const kept = new KeptRuns();
+    for (const entry of t.entries) {
+      const isWebsiteRow = this.#websiteRowFilter(t, entry, parent, provides);
+      let read = 0;
+      const take = (buf: Buffer, start: number, end: number) => {
+        read += end - start;
+        if (!isWebsiteRow(buf, start, end)) return;
+        onRow(entry, buf, start, end);
+        kept.add(buf, start, end);
+      };
+      for await (const _ of this.#archive.rowsByPiece(entry, take, signal ? { signal } : {})) {
+        rowsRead(read);
+        read = 0;
+        if (kept.bytes > 0) yield kept.take();
+      }
+      if (kept.bytes > 0) yield kept.take();
+    }
+  }
+
+  /**
    * The same rows handed to `onRow` as they are split (a range of the decompressed piece, nothing
    * allocated per row), as fast as the archive reads: for work that keeps nothing of them.
    */
@@ -154,6 +183,46 @@ export class WebsiteLines {
     };
   }
 }
+
+/**
+ * Rows kept from one piece, as runs of adjacent rows (the newline between two rows of a run is the
+ * source's own), copied out together: one allocation for the piece, one copy a run.
+ */
+class KeptRuns {
+  #sources: Buffer[] = [];
+  /** Triples: source index, start, end (the end of the run's last row, its newline not included). */
+  readonly #runs: number[] = [];
+  bytes = 0;
+
+  add(buf: Buffer, start: number, end: number): void {
+    const runs = this.#runs;
+    const last = this.#sources.length - 1;
+    this.bytes += end - start + 1;
+    if (last >= 0 && this.#sources[last] === buf && runs[runs.length - 1] === start - 1 && buf[start - 1] === NEWLINE) {
+      runs[runs.length - 1] = end;
+      return;
+    }
+    if (last < 0 || this.#sources[last] !== buf) this.#sources.push(buf);
+    runs.push(this.#sources.length - 1, start, end);
+  }
+
+  /** The kept rows, each ended by a newline; empty again after. */
+  take(): Buffer {
+    const out = Buffer.allocUnsafe(this.bytes);
+    const runs = this.#runs;
+    let at = 0;
+    for (let i = 0; i < runs.length; i += 3) {
+      at += this.#sources[runs[i]!]!.copy(out, at, runs[i + 1], runs[i + 2]);
+      out[at++] = NEWLINE;
+    }
+    this.#sources = [];
+    runs.length = 0;
+    this.bytes = 0;
+    return out;
+  }
+}
+
+const NEWLINE = 0x0a;
 
 function parentKey(table: string, columns: readonly string[]): string {
   return `${table}\u0000${columns.join('\u0000')}`;
