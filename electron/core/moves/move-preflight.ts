@@ -58,9 +58,11 @@ export async function preflightMove(
 
 /** The first reason the website cannot go from `source` to `target` at all, if any. */
 function routingRefusal(ctx: ConsoleContext, websiteId: number, source: string, target: string, expectedSource: string | undefined): Refusal | null {
-  if (!ctx.pools.has(target)) {
+  // A --from naming no database is a typo, not a website that moved meanwhile.
+  for (const name of expectedSource === undefined ? [target] : [target, expectedSource]) {
+    if (ctx.pools.has(name)) continue;
     const known = ctx.pools.targets.map((t) => t.name).join(', ');
-    return { code: 'SHARD_UNKNOWN', message: `No database named "${target}" is configured (configured: ${known}).` };
+    return { code: 'SHARD_UNKNOWN', message: `No database named "${name}" is configured (configured: ${known}).` };
   }
   if (expectedSource !== undefined && expectedSource !== source) {
     const message = `Website ${websiteId} routes to "${source}" (its shard_name), not "${expectedSource}". Check the website's current shard before moving it.`;

@@ -86,6 +86,10 @@ describe('move preflight refuses and changes nothing', () => {
     await expectRefusal('shard_7', 'SHARD_UNKNOWN', /No database named "shard_7"/);
   });
 
+  it('an unknown source shard (--from): a typo, not a website that moved', async () => {
+    await expectRefusal('shard_1', 'SHARD_UNKNOWN', /No database named "nope" is configured \(configured: default, shard_1/, 'nope');
+  });
+
   it('tenant tables that differ between source and target', async () => {
     const shard = await pc.client('shard_1');
     try {
