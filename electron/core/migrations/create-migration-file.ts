@@ -29,6 +29,15 @@ export async function createMigrationFile(dir: string, set: MigrationSet, rawNam
     throw new ConsoleError('INVALID_PARAMS', `"${rawName}" is not a usable migration name: use letters, digits and underscores, e.g. add_color_to_pwb_pages.`);
   }
   const existing = await listMigrations(dir);
+  // Rails refuses a second migration of a name too: two files doing "the same" thing confuse whoever reads the list.
+  const same = existing.find((m) => m.name === name);
+  if (same) {
+    throw new ConsoleError(
+      'INVALID_PARAMS',
+      `A migration named ${name} exists already (${same.file}). Pick another name, or edit that file if it has not run anywhere yet.`,
+      { target: same.file },
+    );
+  }
   let version = migrationTimestamp(now);
   const newest = existing.at(-1)?.version;
   if (newest !== undefined && version <= newest) version = (BigInt(newest) + 1n).toString();

@@ -33,6 +33,21 @@ describe('migration new', () => {
     await expect(createMigrationFile(dir, 'tenant', 'bad;name')).rejects.toMatchObject({ code: 'INVALID_PARAMS' });
   });
 
+  it('refuses a name another migration has, in either set, and writes nothing', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'sc-new-'));
+    const first = await createMigrationFile(dir, 'tenant', 'add_plans');
+    for (const [set, name] of [
+      ['tenant', 'add_plans'],
+      ['global', 'AddPlans'],
+    ] as const) {
+      await expect(createMigrationFile(dir, set, name)).rejects.toMatchObject({
+        code: 'INVALID_PARAMS',
+        message: `A migration named add_plans exists already (${first.file}). Pick another name, or edit that file if it has not run anywhere yet.`,
+      });
+    }
+    expect((await listMigrations(dir)).map((m) => m.file)).toEqual([first.file]);
+  });
+
   it('works from the command line and insists on --tenant or --global', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'sc-new-'));
     const made = await cli(['migration', 'new', 'add_probe', '--tenant', '--dir', dir]);
