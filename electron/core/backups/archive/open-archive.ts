@@ -5,7 +5,7 @@ import { archiveUnreadable } from './archive-unreadable.ts';
 import { openCustomArchive } from './custom-archive.ts';
 import type { OpenedToc } from './custom-archive.ts';
 import { openDirectoryArchive } from './directory-archive.ts';
-import { openPlainArchive } from './plain-archive.ts';
+import { openPlainArchive, PLAIN_START } from './plain-archive.ts';
 import { PgDumpArchive } from './pg-dump-archive.ts';
 import type { ArchiveFormat, ArchiveInfo, ArchiveProgressHandler } from './pg-dump-archive.ts';
 import { throttleProgress } from './throttle-progress.ts';
@@ -17,8 +17,6 @@ export interface OpenArchiveOptions {
   /** Opening a plain dump reads it whole (it has no TOC): this reports how far. */
   readonly onProgress?: ArchiveProgressHandler;
 }
-
-const PLAIN_START = '--\n-- PostgreSQL database dump';
 
 /**
  * What kind of pg_dump output a path holds: a folder with toc.dat (directory format), `PGDMP` (custom),

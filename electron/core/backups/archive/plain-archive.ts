@@ -31,6 +31,7 @@ export async function openPlainArchive(
   options: { signal?: AbortSignal; onBytes?: (done: number, total: number) => void } = {},
 ): Promise<OpenedPlain> {
   const size = (await stat(file)).size;
+  if (gzip) await assertPlainDumpInside(file, meter);
   const scanner = new PlainDumpScanner();
   const place: ArchivePlace & { offset: number } = { file, entry: 'the SQL text', offset: 0 };
   let damage: ConsoleError | null = null;
@@ -50,6 +51,30 @@ export async function openPlainArchive(
     damage = archiveUnreadable({ file, entry: lastEntry(scanner), offset: size }, "the dump ends before pg_dump's closing line: it is cut short");
   }
   return { scan, damage, data: new PlainDataSource(file, gzip, scan.ranges, size, meter) };
+}
+
+/** How pg_dump's plain SQL text begins. */
+export const PLAIN_START = '--\n-- PostgreSQL database dump';
+
+/** A gzip file is taken for a compressed plain dump only when its text begins as pg_dump's does (any gzip file would pass for one cut short). */
+async function assertPlainDumpInside(file: string, meter: ReadMeter): Promise<void> {
+  let head = '';
+  const place = { offset: 0 };
+  try {
+    for await (const piece of sqlText(file, true, place, meter)) {
+      head += piece.toString('latin1', 0, 64);
+      if (head.length >= 64) break;
+    }
+  } catch {
+    // Damage this early is the scan's to report, with its offset.
+    return;
+  }
+  if (!head.replace(/\r\n/g, '\n').startsWith(PLAIN_START)) {
+    throw archiveUnreadable(
+      { file, entry: 'the header', offset: 0 },
+      'a gzip file, but not a pg_dump archive: its text does not begin as a plain SQL dump does. Point at the backup file pg_dump wrote',
+    );
+  }
 }
 
 function lastEntry(scanner: PlainDumpScanner): string {

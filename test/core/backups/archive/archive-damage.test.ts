@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { copyFile, readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConsoleError } from '../../../../shared/errors.ts';
 import { seedDemo } from '../../../../electron/core/demo/seed-demo.ts';
@@ -224,6 +226,23 @@ describe('cancellation and progress', () => {
       for (let i = 1; i < reports.length - 1; i++) expect(reports[i]!.at - reports[i - 1]!.at).toBeGreaterThanOrEqual(200);
     } finally {
       await archive.close();
+    }
+  });
+});
+
+describe('a gzip file that holds no dump', () => {
+  it('is refused as no pg_dump archive, not read as a plain dump cut short', async () => {
+    const random = path.join(db.dumps, 'random.gz');
+    const text = path.join(db.dumps, 'text.gz');
+    await writeFile(random, gzipSync(randomBytes(200_000)));
+    await writeFile(text, gzipSync(Buffer.from('hello\n')));
+    for (const file of [random, text]) {
+      const { result, error } = await readDamaged(file);
+      expect(result).toBeNull();
+      expect(error.code).toBe('ARCHIVE_UNREADABLE');
+      expect(error.message).toBe(
+        `${file}: a gzip file, but not a pg_dump archive: its text does not begin as a plain SQL dump does. Point at the backup file pg_dump wrote (in the header, at byte 0)`,
+      );
     }
   });
 });
