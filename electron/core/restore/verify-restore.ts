@@ -11,11 +11,11 @@ import { WEBSITE_READ_MEMORY, websiteRowsSelect } from '../moves/tenant-scope.ts
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { runLimited } from '../run-limited.ts';
 import { copyLines, encodingLiteral, joinLines } from './copy-lines.ts';
+import { copyOutRows } from './copy-out-rows.ts';
 import type { LoadInto } from './load-website.ts';
 import type { RestoreTable } from './restore-tables.ts';
 import { comparableLine, fieldNormalizers, lineHash, needsShortestFloats, RowDigest, type RowHashVersion } from './row-digest.ts';
 import { WebsiteLines } from './website-lines.ts';
-import { rowsRead } from './memory-bound.ts';
 
 type TableVerification = RestoreJob['tables'][number];
 
@@ -49,62 +49,51 @@ function readBackSql(options: Pick<VerifyOptions, 'catalog' | 'websiteId' | 'int
   return websiteRowsSelect(t.scoped, options.catalog, options.websiteId, columns);
 }
 
+/** The read-back's output settings and memory, for the rest of the session's open transaction. */
+async function pinReadBack(client: pg.ClientBase, encoding: string): Promise<void> {
+  await client.query(PINNED);
+  await client.query(WEBSITE_READ_MEMORY);
+  await client.query(`SET LOCAL client_encoding = ${encodingLiteral(encoding)}`);
+}
+
 /**
- * Every row the SELECT returns, as COPY text under the pinned settings, handed to `onRow` as a range of
- * the bytes received (nothing allocated per row); yields after each piece, pulled as it is consumed.
- * On a session of its own, in a read-only transaction.
+ * Every row the SELECT returns, as COPY text under the pinned settings, handed to `onRow` as it arrives
+ * (see copyOutRows: nothing allocated per row), on a session whose transaction is open.
  */
-async function* readBackPieces(
-  handle: DatabaseHandle,
-  select: string,
-  encoding: string,
-  onRow: (buf: Buffer, start: number, end: number) => void,
-  signal?: AbortSignal,
-): AsyncGenerator<void> {
-  const client = await handle.longSession(signal ? { signal } : {});
+async function readBackRows(client: pg.ClientBase, select: string, encoding: string, onRow: (buf: Buffer, start: number, end: number) => void): Promise<void> {
+  await pinReadBack(client, encoding);
+  await copyOutRows(client, `COPY (${select}) TO STDOUT`, onRow);
+}
+
+/**
+ * Every row the SELECT returns, as batches of COPY text lines under the pinned settings, pulled as they
+ * are consumed (the rows go on into another session's COPY, which sets the pace). On a session of its
+ * own, in a read-only transaction.
+ */
+export async function* readBackBatches(handle: DatabaseHandle, select: string, encoding: string): AsyncGenerator<Buffer[]> {
+  const client = await handle.longSession();
   let finished = false;
   try {
     await client.query('BEGIN READ ONLY');
-    yield* readBackOn(client, select, encoding, onRow);
+    await pinReadBack(client, encoding);
+    let batch: Buffer[] = [];
+    const splitter = new CopyLineSplitter((buf, start, end) => batch.push(buf.subarray(start, end)));
+    for await (const chunk of client.query(copyTo(`COPY (${select}) TO STDOUT`)) as AsyncIterable<Buffer>) {
+      splitter.push(chunk);
+      if (batch.length === 0) continue;
+      const lines = batch;
+      batch = [];
+      yield lines;
+    }
+    // The protocol's COPY has no end-of-data line: the splitter wants one.
+    splitter.push(END_OF_DATA);
+    splitter.finish();
+    if (batch.length) yield batch;
     finished = true;
-    // The rows of the last piece, handed over at the end.
-    yield;
   } finally {
     if (finished) await client.query('ROLLBACK').catch(() => {});
     // Left mid-COPY (a failure, or a consumer that stopped): the session is not reusable.
     client.release(finished ? undefined : new Error('read-back abandoned mid-COPY'));
-  }
-}
-
-/** The same on a session whose transaction is open (its settings pinned for the rest of it). */
-async function* readBackOn(
-  client: pg.ClientBase,
-  select: string,
-  encoding: string,
-  onRow: (buf: Buffer, start: number, end: number) => void,
-): AsyncGenerator<void> {
-  await client.query(PINNED);
-  await client.query(WEBSITE_READ_MEMORY);
-  await client.query(`SET LOCAL client_encoding = ${encodingLiteral(encoding)}`);
-  const splitter = new CopyLineSplitter(onRow);
-  for await (const chunk of client.query(copyTo(`COPY (${select}) TO STDOUT`)) as AsyncIterable<Buffer>) {
-    splitter.push(chunk);
-    rowsRead(chunk.length);
-    yield;
-  }
-  // The protocol's COPY has no end-of-data line: the splitter wants one.
-  splitter.push(END_OF_DATA);
-  splitter.finish();
-}
-
-/** Every row the SELECT returns, as batches of COPY text lines under the pinned settings, pulled as they are consumed. */
-export async function* readBackBatches(handle: DatabaseHandle, select: string, encoding: string): AsyncGenerator<Buffer[]> {
-  let batch: Buffer[] = [];
-  for await (const _ of readBackPieces(handle, select, encoding, (buf, start, end) => batch.push(buf.subarray(start, end)))) {
-    if (batch.length === 0) continue;
-    const lines = batch;
-    batch = [];
-    yield lines;
   }
 }
 
@@ -125,7 +114,19 @@ function readBackDigest(options: ReadBackOptions, t: RestoreTable): { digest: Ro
 /** The count and hash sum of one table's restored rows, read back from the target. */
 export async function targetDigest(options: ReadBackOptions, t: RestoreTable, signal?: AbortSignal): Promise<{ rows: number; hash: string }> {
   const { digest, onRow } = readBackDigest(options, t);
-  if (t.columns.length) for await (const _ of readBackPieces(options.handle, readBackSql(options, t), options.encoding, onRow, signal));
+  if (!t.columns.length) return { rows: 0, hash: digest.hash };
+  const client = await options.handle.longSession(signal ? { signal } : {});
+  let failed: Error | undefined;
+  try {
+    await client.query('BEGIN READ ONLY');
+    await readBackRows(client, readBackSql(options, t), options.encoding, onRow);
+    await client.query('ROLLBACK');
+  } catch (error) {
+    failed = error as Error;
+    throw error;
+  } finally {
+    client.release(failed);
+  }
   return { rows: digest.rows, hash: digest.hash };
 }
 
@@ -142,12 +143,7 @@ export async function digestBeforeCommit(
 ): Promise<{ rows: number; hash: string }> {
   const { digest, onRow } = readBackDigest(options, t);
   const select = readBackSql(options, t);
-  if (t.columns.length)
-    await Promise.all(
-      clients.map(async (client) => {
-        for await (const _ of readBackOn(client, select, options.encoding, onRow));
-      }),
-    );
+  if (t.columns.length) await Promise.all(clients.map((client) => readBackRows(client, select, options.encoding, onRow)));
   return { rows: digest.rows, hash: digest.hash };
 }
 
