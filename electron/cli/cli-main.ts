@@ -1,3 +1,5 @@
+// First, before anything allocates: see young-generation.ts.
+import '../core/young-generation.ts';
 import { ConsoleError, type ErrorInfo } from '../../shared/errors.ts';
 import { clusterOptions, commonOptions, parseCommandLine } from './cli-args.ts';
 import { assertArgumentsPrintable } from './cli-arguments-check.ts';

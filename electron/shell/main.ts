@@ -1,3 +1,5 @@
+// First, before anything allocates: see young-generation.ts.
+import '../core/young-generation.ts';
 import { app, BrowserWindow, ipcMain, safeStorage, session, shell } from 'electron';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { join } from 'node:path';

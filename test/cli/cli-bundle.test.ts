@@ -1,7 +1,8 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import os from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { build } from 'vite';
 import { afterAll, expect, it } from 'vitest';
 
@@ -13,7 +14,10 @@ import { afterAll, expect, it } from 'vitest';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
-const outDir = mkdtempSync(join(os.tmpdir(), 'sc-cli-bundle-'));
+// Under the repository, so that the bundle resolves the runtime dependencies it leaves outside.
+const cacheDir = join(repoRoot, 'node_modules', '.cache');
+mkdirSync(cacheDir, { recursive: true });
+const outDir = mkdtempSync(join(cacheDir, 'sc-cli-bundle-'));
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
 /** The bare specifiers a built ES module imports (statically or by import()). */
@@ -35,4 +39,20 @@ it('the CLI bundle inlines its libraries: it imports only Node, the runtime depe
   const outside = [...imported].filter((p) => !allowed.has(p.replace(/^node:/, '')));
   expect(outside).toEqual([]);
   expect(imported).toContain('pg');
+});
+
+it("keeps V8's young generation small once loaded, however much is allocated (see young-generation.ts)", () => {
+  // Built by the test above.
+  const bundle = pathToFileURL(join(outDir, 'shard-console.js')).href;
+  const newSpace = `(await import('node:v8')).default.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size`;
+  const churn = `let keep = []; for (let i = 0; i < 3e6; i++) { keep.push({ i }); if (keep.length > 1e5) keep = []; }`;
+  const run = (load: string) =>
+    Number(
+      execFileSync(process.execPath, ['--input-type=module', '-e', `${load} ${churn} console.log(${newSpace});`], { cwd: repoRoot, encoding: 'utf8' }).trim(),
+    );
+  const plain = run('');
+  const withCli = run(`await import(${JSON.stringify(bundle)});`);
+  // Grown while the libraries the bundle imports load (those imports run before its own code), then held.
+  expect(plain).toBeGreaterThanOrEqual(32 * 1024 * 1024);
+  expect(withCli).toBeLessThanOrEqual(8 * 1024 * 1024);
 });

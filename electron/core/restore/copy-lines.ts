@@ -6,7 +6,6 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { findCopyField, type FieldRange } from '../backups/archive/copy-fields.ts';
 import type { DataEntry } from '../backups/archive/data-entries.ts';
-import { rowsRead } from './memory-bound.ts';
 
 const NEWLINE = Buffer.from('\n');
 const BATCH_BYTES = 256 * 1024;
@@ -21,7 +20,6 @@ export async function* joinLines(batches: AsyncIterable<readonly Buffer[]>): Asy
       parts.push(line, NEWLINE);
       size += line.length + 1;
       if (size >= BATCH_BYTES) {
-        rowsRead(size);
         yield Buffer.concat(parts, size);
         parts = [];
         size = 0;

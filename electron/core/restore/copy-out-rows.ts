@@ -1,5 +1,4 @@
 import type pg from 'pg';
-import { rowsRead } from './memory-bound.ts';
 
 /** A row of COPY text: bytes start..end of buf, its newline left out. */
 export type CopyRowHandler = (buf: Buffer, start: number, end: number) => void;
@@ -83,7 +82,6 @@ class CopyOutRows {
   }
 
   readonly #onData = (chunk: Buffer): void => {
-    rowsRead(chunk.length);
     let at = 0;
     if (this.#remaining > 0) {
       at = this.#continueMessage(chunk, at);

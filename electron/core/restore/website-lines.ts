@@ -3,7 +3,6 @@ import { findCopyField, type FieldRange } from '../backups/archive/copy-fields.t
 import type { DataEntry } from '../backups/archive/data-entries.ts';
 import { PACKED_KEY_BYTES, packCopyKey } from '../backups/archive/pack-copy-key.ts';
 import type { PgDumpArchive } from '../backups/archive/pg-dump-archive.ts';
-import { rowsRead } from './memory-bound.ts';
 import type { RestoreTable } from './restore-tables.ts';
 
 /** What a table keeps for its children: the keys (these columns) of the website's rows, packed. */
@@ -91,14 +90,10 @@ export class WebsiteLines {
     for (const entry of t.entries) {
       const isWebsiteRow = this.#websiteRowFilter(t, entry, parent, provides);
       let lines: Buffer[] = [];
-      let read = 0;
       const onRow = (buf: Buffer, start: number, end: number) => {
-        read += end - start;
         if (isWebsiteRow(buf, start, end)) lines.push(buf.subarray(start, end));
       };
       for await (const _ of this.#archive.rowsByPiece(entry, onRow, signal ? { signal } : {})) {
-        rowsRead(read);
-        read = 0;
         if (lines.length === 0) continue;
         yield { entry, lines };
         lines = [];
@@ -111,7 +106,7 @@ export class WebsiteLines {
    * The website's rows of one table as COPY input, entry after entry: the rows a decompressed piece
    * kept, copied out into one Buffer, each ended by a newline (runs of adjacent rows in one copy). No
    * row becomes an object and the piece is let go as soon as its rows went by, so it dies young instead
-   * of waiting, referenced by lines in a queue, for a full collection (see memory-bound.ts). `onRow`
+   * of waiting, referenced by lines in a queue, for a full collection (see young-generation.ts). `onRow`
    * sees each kept row where it lies, before it is copied. For entries whose columns are the table's,
    * in its order: the COPY's column list.
    */
@@ -120,16 +115,12 @@ export class WebsiteLines {
     const kept = new KeptRuns();
     for (const entry of t.entries) {
       const isWebsiteRow = this.#websiteRowFilter(t, entry, parent, provides);
-      let read = 0;
       const take = (buf: Buffer, start: number, end: number) => {
-        read += end - start;
         if (!isWebsiteRow(buf, start, end)) return;
         onRow(entry, buf, start, end);
         kept.add(buf, start, end);
       };
       for await (const _ of this.#archive.rowsByPiece(entry, take, signal ? { signal } : {})) {
-        rowsRead(read);
-        read = 0;
         if (kept.bytes > 0) yield kept.take();
       }
       if (kept.bytes > 0) yield kept.take();
@@ -142,7 +133,6 @@ export class WebsiteLines {
    */
   async scan(t: RestoreTable, onRow: (entry: DataEntry, buf: Buffer, start: number, end: number) => void, signal?: AbortSignal): Promise<void> {
     const { parent, provides } = await this.#prepare(t, signal);
-    // No forced collection here (see memory-bound.ts): nothing outlives the piece it came in.
     for (const entry of t.entries) {
       const isWebsiteRow = this.#websiteRowFilter(t, entry, parent, provides);
       await this.#archive.scanRows(
