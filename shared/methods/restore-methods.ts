@@ -34,6 +34,7 @@ export const restoreStepSchema = z.enum([
   'unfence',
   'done',
   'rollback:fence',
+  'rollback:check',
   'rollback:remove',
   'rollback:put-back',
   'rollback:sequences',

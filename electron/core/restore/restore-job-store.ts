@@ -26,6 +26,8 @@ export interface RestoreDetail {
   step: RestoreStep;
   /** The forward step a rollback started from (it decides what the rollback undoes); null until one starts. */
   rollbackFrom: RestoreStep | null;
+  /** A rollback of a finished replace checks, once fenced, that the website did not change since (rollback-check.ts); absent: no check. */
+  rollbackCheck?: boolean;
   progress: RestoreJob['progress'];
   /** The row hash both sides of verification use (row-digest.ts); absent in jobs recorded before it was versioned: 1. */
   rowHash?: RowHashVersion;

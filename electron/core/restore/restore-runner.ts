@@ -8,10 +8,9 @@ import type { RunningJob } from '../jobs/job-registry.ts';
 import { failpoint } from '../moves/move-failpoints.ts';
 import { maySkipTriggers, withSession } from '../moves/replica-role.ts';
 import { scopedTables } from '../moves/tenant-scope.ts';
-import { liftFence } from '../moves/write-fence.ts';
 import { readRestore, reached, saveDetail, MODE_STEPS, type RestoreDetail } from './restore-job-store.ts';
 import { restoreSchemas } from './restore-marks.ts';
-import { rollsBackFinishedReplace } from './rollback-check.ts';
+import { RollbackRefused, rollsBackFinishedReplace } from './rollback-check.ts';
 import { tableRules } from './restore-preflight.ts';
 import { reopenArchive } from './restore-source.ts';
 import { STEP_WORK, type RunState } from './restore-steps.ts';
@@ -22,7 +21,7 @@ import { restoreTables } from './restore-tables.ts';
  * rows yet left them in place: dropping what it held and lifting the fence undoes it. Past that, the
  * rows now there go and the held ones come back.
  */
-export function rollbackSteps(detail: Pick<RestoreDetail, 'request' | 'step' | 'rollbackFrom'>): RestoreStep[] {
+export function rollbackSteps(detail: Pick<RestoreDetail, 'request' | 'step' | 'rollbackFrom' | 'rollbackCheck'>): RestoreStep[] {
   switch (detail.request.mode) {
     case 'side-by-side':
       return ['rollback:drop', 'rolled_back'];
@@ -30,7 +29,16 @@ export function rollbackSteps(detail: Pick<RestoreDetail, 'request' | 'step' | '
       return [...(reached(detail, 'load') ? (['rollback:remove', 'rollback:views'] as const) : []), 'rollback:unfence', 'rolled_back'];
     case 'replace':
       if (!reached(detail, 'clear')) return ['rollback:unfence', 'rollback:drop', 'rolled_back'];
-      return ['rollback:fence', 'rollback:put-back', 'rollback:sequences', 'rollback:views', 'rollback:unfence', 'rollback:drop', 'rolled_back'];
+      return [
+        'rollback:fence',
+        ...(detail.rollbackCheck ? (['rollback:check'] as const) : []),
+        'rollback:put-back',
+        'rollback:sequences',
+        'rollback:views',
+        'rollback:unfence',
+        'rollback:drop',
+        'rolled_back',
+      ];
   }
 }
 
@@ -95,6 +103,13 @@ async function setUp(
   };
 }
 
+export interface RunOptions {
+  /** A rollback of a finished replace checks the website did not change since (rollback-check.ts). */
+  readonly check?: boolean;
+  /** Told once whether the rollback may go on: null once its check passed (or at its start, with none to run), else why not. */
+  readonly onChecked?: (refusal: Error | null) => void;
+}
+
 /**
  * Runs a restore job's steps from the one it is at (forward) or its rollback's, each recorded before it
  * runs and safe to run again, so a job killed anywhere resumes here. A stop (jobs.stop, Ctrl-C) ends at
@@ -106,13 +121,13 @@ export async function runRestoreSteps(
   jobId: string,
   job: RunningJob | null,
   direction: 'forward' | 'rollback',
+  options: RunOptions = {},
 ): Promise<void> {
   const primary = ctx.pools.primary();
   const { detail } = await readRestore(primary, jobId);
   // Checked again under the job's lock: a discard that ran between the rollback's request and now
   // dropped what the rollback would put back, and clearing the website then would leave it with nothing.
   if (direction === 'rollback' && detail.rollbackFrom === null && detail.discarded) {
-    if (rollsBackFinishedReplace(detail)) await liftFence(ctx.pools.get(detail.plan.target), detail.plan.websiteId);
     throw new ConsoleError(
       'ACTION_NOT_ALLOWED',
       `Restore job ${jobId} was discarded meanwhile: nothing it kept is left to put back, so it was not rolled back.`,
@@ -123,13 +138,23 @@ export async function runRestoreSteps(
   }
   const onClose: Array<() => Promise<void>> = [];
   try {
-    if (direction === 'rollback' && detail.rollbackFrom === null) detail.rollbackFrom = detail.step;
+    if (direction === 'rollback' && detail.rollbackFrom === null) {
+      detail.rollbackCheck = options.check === true && rollsBackFinishedReplace(detail);
+      detail.rollbackFrom = detail.step;
+    }
     await saveDetail(primary, jobId, detail, { state: 'running', error: null });
     const steps = direction === 'forward' ? MODE_STEPS[detail.request.mode] : rollbackSteps(detail);
     const state = await setUp(ctx, lock, jobId, detail, job, direction === 'forward', onClose);
     const first = Math.max(0, steps.indexOf(detail.step));
-    for (let i = first; i < steps.length; i++) await runStep(state, steps, i);
+    const check = steps.indexOf('rollback:check');
+    if (check < first) options.onChecked?.(null);
+    for (let i = first; i < steps.length; i++) {
+      await runStep(state, steps, i);
+      if (i === check) options.onChecked?.(null);
+    }
   } catch (error) {
+    // A refused check put the job back as it was: nothing failed.
+    if (error instanceof RollbackRefused) throw error.refusal;
     await recordFailure(ctx, jobId, detail, error);
     throw error;
   } finally {

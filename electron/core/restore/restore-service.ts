@@ -23,7 +23,6 @@ import { restoreSchemas } from './restore-marks.ts';
 import { preflightRestore } from './restore-preflight.ts';
 import { runRestoreSteps } from './restore-runner.ts';
 import { ROW_HASH_VERSION } from './row-digest.ts';
-import { assertUnchangedSinceRestore, rollsBackFinishedReplace } from './rollback-check.ts';
 import { dropRestoreSchema, planSideTables } from './side-schema.ts';
 
 /*
@@ -103,15 +102,43 @@ export async function startRestore(ctx: ConsoleContext, request: RestoreRequest,
   return restoreJobView(ctx, jobId);
 }
 
-/** Runs the job's steps (or its rollback's) as a job of this console, under the job's lock; a failure is recorded on the job. */
-function runInBackground(ctx: ConsoleContext, jobId: string, caller: string, action: 'run' | 'resume' | 'rollback', title: string): void {
+/**
+ * Runs the job's steps (or its rollback's) as a job of this console, under the job's lock; a failure is
+ * recorded on the job. Resolves once a rollback's check passed (rollback-check.ts; at once when there is
+ * none), and rejects with its refusal, or with whatever ended the job before that.
+ */
+function runInBackground(
+  ctx: ConsoleContext,
+  jobId: string,
+  caller: string,
+  action: 'run' | 'resume' | 'rollback',
+  title: string,
+  options: { check?: boolean } = {},
+): Promise<void> {
   const primary = ctx.pools.primary();
+  let settle: (refusal: Error | null) => void = () => {};
+  const checked = new Promise<void>((resolve, reject) => {
+    let settled = false;
+    settle = (refusal) => {
+      if (settled) return;
+      settled = true;
+      if (refusal) reject(refusal);
+      else resolve();
+    };
+  });
+  const run = { ...options, onChecked: settle };
   const { done } = ctx.jobs.start({ id: jobId, kind: 'restore', title, caller, persist: (progress) => updateJobRecord(primary, jobId, { progress }) }, (job) =>
     audited(primary, { action: `restore.${action}`, target: jobId }, () =>
-      withJobLock(primary, jobId, 'Restore job', (lock) => runRestoreSteps(ctx, lock, jobId, job, action === 'rollback' ? 'rollback' : 'forward')),
+      withJobLock(primary, jobId, 'Restore job', (lock) => runRestoreSteps(ctx, lock, jobId, job, action === 'rollback' ? 'rollback' : 'forward', run)),
     ),
   );
-  done.catch(() => {});
+  done.then(
+    () => settle(null),
+    (error: Error) => settle(error),
+  );
+  // Runs and resumes do not wait for it: their failures are the job's, recorded on it.
+  checked.catch(() => {});
+  return checked;
 }
 
 /** The job, when `action` is valid for it now; ACTION_NOT_ALLOWED (saying why) otherwise. */
@@ -149,9 +176,11 @@ export async function resumeRestore(ctx: ConsoleContext, jobId: string, caller: 
 
 export async function rollbackRestore(ctx: ConsoleContext, jobId: string, caller: string, options: { discardChanges?: boolean } = {}): Promise<RestoreJob> {
   const { detail } = await jobFor(ctx, jobId, 'rollback', 'Rolling back a restore');
-  // Writes made since a finished replace would go with the restored rows: refused unless they may.
-  if (rollsBackFinishedReplace(detail) && !options.discardChanges) await assertUnchangedSinceRestore(ctx, jobId, detail);
-  runInBackground(ctx, jobId, caller, 'rollback', restoreTitle(detail.request, detail.plan.target, 'Roll back the restore of'));
+  // Writes made since a finished replace would go with the restored rows: the rollback checks first, and
+  // its refusal is this call's, unless the changes may go.
+  await runInBackground(ctx, jobId, caller, 'rollback', restoreTitle(detail.request, detail.plan.target, 'Roll back the restore of'), {
+    check: !options.discardChanges,
+  });
   return restoreJobView(ctx, jobId);
 }
 

@@ -15,7 +15,8 @@ import { installFence, liftFence } from '../moves/write-fence.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { dropHeldRows, holdWebsiteRows, putHeldRowsBack } from './holding-tables.ts';
 import { analyzeWebsiteKey, loadWebsite, type LoadInto } from './load-website.ts';
-import { rowHashOf, type RestoreDetail } from './restore-job-store.ts';
+import { rowHashOf, saveDetail, type RestoreDetail } from './restore-job-store.ts';
+import { changedSinceRestore, RollbackRefused } from './rollback-check.ts';
 import type { RestoreTable } from './restore-tables.ts';
 import { createSideSchema, dropRestoreSchema, planSideTables, sideTable } from './side-schema.ts';
 import { readBackAsLoaded, verifyRestore } from './verify-restore.ts';
@@ -251,6 +252,17 @@ export const STEP_WORK: Partial<Record<RestoreStep, (s: RunState) => Promise<voi
   views: refreshViews,
   unfence: (s) => liftFence(s.home.handle, websiteOf(s)),
   'rollback:fence': (s) => installFence(s.home.handle, s.home.catalog, s.home.scoped, websiteOf(s), s.jobId),
+  'rollback:check': async (s) => {
+    const refusal = await changedSinceRestore(s.ctx, s.jobId, s.detail, s.catalog);
+    if (!refusal) return;
+    // Refused: the job goes back to where the rollback found it, the website's writes flow again.
+    await liftFence(s.home.handle, websiteOf(s));
+    s.detail.rollbackFrom = null;
+    s.detail.rollbackCheck = false;
+    s.detail.step = 'done';
+    await saveDetail(s.ctx.pools.primary(), s.jobId, s.detail, { state: 'succeeded', error: null });
+    throw new RollbackRefused(refusal);
+  },
   'rollback:remove': (s) => clearTarget(s),
   'rollback:put-back': async (s) => {
     await clearTarget(s);

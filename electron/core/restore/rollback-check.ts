@@ -1,8 +1,6 @@
 import { ConsoleError } from '../../../shared/errors.ts';
 import type { DatabaseCatalog } from '../catalog/database-catalog.ts';
 import type { ConsoleContext } from '../console-context.ts';
-import { installFence, liftFence } from '../moves/write-fence.ts';
-import { scopedTables } from '../moves/tenant-scope.ts';
 import { rowHashOf, type RestoreDetail } from './restore-job-store.ts';
 import { tableRules } from './restore-preflight.ts';
 import { reopenArchive } from './restore-source.ts';
@@ -12,11 +10,22 @@ import { targetDigest } from './verify-restore.ts';
 /*
  * Rolling back a replace that finished puts back the rows held before it, and so removes whatever the
  * website's rows are now. Once the restore lifted its fence the application wrote again: those writes
- * would go with the restored rows, without a word. So before such a rollback starts, the website is
- * fenced again and its rows are read back and compared with what the restore verified (same hash, same
- * read-back); any table that changed refuses the rollback, the fence comes off, and nothing else has
- * changed. The operator may say the changes go (`discardChanges`), having copied out what matters.
+ * would go with the restored rows, without a word. So such a rollback fences the website again (its
+ * first step) and then, as a step of its own, reads the website's rows back and compares them with
+ * what the restore verified (same hash, same read-back); any table that changed refuses the rollback:
+ * the fence comes off, the job is as it was, and nothing else has changed. Both are steps of the job,
+ * recorded before they run: a process killed between them leaves the job interrupted, and running the
+ * rollback again checks again. The operator may say the changes go (`discardChanges`), having copied
+ * out what matters: then there is no check step.
  */
+
+/** A rollback refused by its check: the job was put back as it was (fence lifted, still succeeded) before this was thrown. */
+export class RollbackRefused extends Error {
+  override readonly name = 'RollbackRefused';
+  constructor(readonly refusal: ConsoleError) {
+    super(refusal.message);
+  }
+}
 
 /** Whether a rollback would undo a replace that finished (its fence lifted, the website written again since, maybe). */
 export function rollsBackFinishedReplace(detail: Pick<RestoreDetail, 'request' | 'step' | 'rollbackFrom'>): boolean {
@@ -54,30 +63,24 @@ async function changedTables(ctx: ConsoleContext, detail: RestoreDetail, catalog
 }
 
 /**
- * Fences the website (the rollback's own first step does the same, so it is kept for it) and refuses the
- * rollback, fence lifted, when the website's rows changed since the restore. A backup that cannot be
- * read any more leaves nothing to compare with: refused as well, unless the changes may go.
+ * Why the website's rows may not be rolled back, if they may not: the tables that changed since the
+ * restore, or a backup that cannot be read any more (nothing to compare with). Null when none changed.
  */
-export async function assertUnchangedSinceRestore(ctx: ConsoleContext, jobId: string, detail: RestoreDetail): Promise<void> {
+export async function changedSinceRestore(ctx: ConsoleContext, jobId: string, detail: RestoreDetail, catalog: DatabaseCatalog): Promise<ConsoleError | null> {
   const { plan } = detail;
-  const handle = ctx.pools.get(plan.target);
-  const catalog = await ctx.catalog.get(plan.target, { refresh: true });
-  await installFence(handle, catalog, scopedTables(catalog), plan.websiteId, jobId);
   let changed: string[];
   try {
     changed = await changedTables(ctx, detail, catalog);
   } catch (error) {
-    await liftFence(handle, plan.websiteId);
     const why = error instanceof ConsoleError ? error.message : String(error);
-    throw new ConsoleError(
+    return new ConsoleError(
       'ACTION_NOT_ALLOWED',
       `Restore job ${jobId} cannot check whether website ${plan.websiteId} changed since it was restored (${why}), and rolling back would remove any such change. Pass --discard-changes (the API's discardChanges) to roll back anyway.`,
       { target: jobId },
     );
   }
-  if (changed.length === 0) return;
-  await liftFence(handle, plan.websiteId);
-  throw new ConsoleError(
+  if (changed.length === 0) return null;
+  return new ConsoleError(
     'ACTION_NOT_ALLOWED',
     `Website ${plan.websiteId} changed on ${plan.target} since restore job ${jobId} finished: ${changed.join(', ')}. Rolling back would put back the rows held before the restore and lose those changes. Copy out what should stay, then roll back with --discard-changes (the API's discardChanges); or keep the restored rows and discard what the job held.`,
     { target: jobId, details: { changed } },

@@ -106,6 +106,56 @@ describe('a replace killed anywhere', () => {
   );
 });
 
+describe('a rollback of a finished replace killed around its check', () => {
+  it('SIGKILLed once fenced, with the website written since: run again, it checks again, refuses, and lifts the fence', { timeout: 180_000 }, async () => {
+    await change(300);
+    const restore = await runCli(f.pc, ['restore', String(site), '--from', archive, '--replace', '--yes', '--json']);
+    expect(restore.code, restore.stderr).toBe(0);
+    const job = (await newestRestoreJob(f.pc))!;
+    await f.sql('shard_1', `INSERT INTO pwb_contacts (website_id, first_name, created_at, updated_at) VALUES ($1, 'after the restore', now(), now())`, [site]);
+    const written = await websiteState(f.pc, site);
+    const killed = await runCli(f.pc, ['restore', 'rollback', job.id], { failpoint: 'after:rollback:fence' });
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    // Fenced under a job that says so (not a succeeded one), offering to finish the rollback.
+    expect(await f.sql('shard_1', `SELECT website_id FROM shard_console.fenced_websites`)).toEqual([{ website_id: String(site) }]);
+    expect(JSON.parse((await runCli(f.pc, ['restores', '--json'])).stdout).jobs[0]).toMatchObject({
+      jobId: job.id,
+      state: 'interrupted',
+      actions: ['rollback'],
+    });
+    const again = await runCli(f.pc, ['restore', 'rollback', job.id, '--json']);
+    expect(again.code).toBe(1);
+    expect(JSON.parse(again.stdout).error).toMatchObject({
+      code: 'ACTION_NOT_ALLOWED',
+      message: expect.stringContaining(`changed on shard_1 since restore job ${job.id}`),
+    });
+    expect(await f.sql('shard_1', `SELECT * FROM shard_console.fenced_websites`)).toEqual([]);
+    expect(JSON.parse((await runCli(f.pc, ['restores', '--json'])).stdout).jobs[0]).toMatchObject({
+      jobId: job.id,
+      state: 'succeeded',
+      actions: ['rollback', 'discard'],
+    });
+    expect(await websiteState(f.pc, site)).toEqual(written);
+    expect((await runCli(f.pc, ['restore', 'discard', job.id, '--yes'])).code).toBe(0);
+    await expectClean();
+  });
+
+  it('SIGKILLed once its check passed: run again, it rolls back to the rows from before the restore', { timeout: 180_000 }, async () => {
+    await change(301);
+    const before = await websiteState(f.pc, site);
+    const restore = await runCli(f.pc, ['restore', String(site), '--from', archive, '--replace', '--yes']);
+    expect(restore.code, restore.stderr).toBe(0);
+    const job = (await newestRestoreJob(f.pc))!;
+    const killed = await runCli(f.pc, ['restore', 'rollback', job.id], { failpoint: 'after:rollback:check' });
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    const again = await runCli(f.pc, ['restore', 'rollback', job.id, '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ state: 'rolled_back' });
+    expect(await websiteState(f.pc, site)).toEqual(before);
+    await expectClean();
+  });
+});
+
 /** A website-keyed table's digest over the archive's lines of the website, with the row hash given. */
 async function archiveDigest(table: string, version: RowHashVersion): Promise<string> {
   const opened = await openArchive(archive);

@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readRestore } from '../../../electron/core/restore/restore-job-store.ts';
-import { assertUnchangedSinceRestore } from '../../../electron/core/restore/rollback-check.ts';
 import { runRestoreSteps } from '../../../electron/core/restore/restore-runner.ts';
 import { clusterContent, largestWebsite, startRestoreFixture, websiteState, type RestoreFixture } from '../../support/restore-fixture.ts';
 
@@ -178,11 +176,8 @@ describe('restore --replace', () => {
   it('a rollback whose job was discarded between its request and its run refuses under the lock, leaving the rows and no fence', async () => {
     const job = await f.settle((await f.call('restores.start', { websiteId: site, path: archive, mode: 'replace' })).jobId);
     expect(job).toMatchObject({ state: 'succeeded', verified: true });
-    // The race, in order: the rollback's request passes its checks (and fences the website), a discard from
-    // another window takes the job's lock first, then the rollback runs.
-    const { detail } = await readRestore(f.ctx.pools.primary(), job.jobId);
-    await assertUnchangedSinceRestore(f.ctx, job.jobId, detail);
-    expect(await f.sql('shard_1', `SELECT website_id FROM shard_console.fenced_websites`)).toEqual([{ website_id: String(site) }]);
+    // The race, in order: the rollback's request passes its checks, a discard from another window takes
+    // the job's lock first, then the rollback runs.
     await f.call('restores.discard', { jobId: job.jobId });
     const rows = await websiteState(f.pc, site);
     await expect(runRestoreSteps(f.ctx, null as never, job.jobId, null, 'rollback')).rejects.toMatchObject({
