@@ -40,7 +40,7 @@ class CopyOutRows {
   #rowCount = 0;
   #failure: Error | null = null;
   /** A message header split between two chunks. */
-  #head = Buffer.alloc(HEADER);
+  readonly #head = Buffer.alloc(HEADER);
   #headLength = 0;
   /** The message being read past a chunk's end: the bytes still to come, and (a row) where they go. */
   #remaining = 0;
@@ -54,15 +54,16 @@ class CopyOutRows {
     this.#reject = reject;
   }
 
-  /** Called by pg when this is the session's turn. */
-  submit(connection: ProtocolConnection): void {
-    this.#connection = connection;
+  /** Called by pg when this is the session's turn; an error returned is handed back to handleError. */
+  submit(connection: ProtocolConnection): Error | undefined {
     const listeners = connection.stream.listeners('data');
-    if (listeners.length !== 1) throw new Error(`copy-out expects one reader of the session's socket, found ${listeners.length}`);
+    if (listeners.length !== 1) return new Error(`copy-out expects one reader of the session's socket, found ${listeners.length}`);
+    this.#connection = connection;
     this.#pgOnData = listeners[0] as (chunk: Buffer) => void;
     connection.stream.removeListener('data', this.#pgOnData);
     connection.stream.on('data', this.#onData);
     connection.query(this.text);
+    return undefined;
   }
 
   handleCommandComplete(message: { text?: string }): void {
