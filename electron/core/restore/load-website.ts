@@ -89,9 +89,10 @@ export async function loadWebsite(options: LoadOptions): Promise<void> {
 }
 
 /**
- * One table's rows as COPY text in the compared column order, each row hashed as it passes. Entries
- * printed in that order (all of them, unless a column was added or moved since the dump) pass as the
- * reader copies them out; others are rewritten line by line.
+ * One table's rows as COPY text in the compared column order (its first archive entry's), each row
+ * hashed as it passes. When every entry lists its columns in that order (all but a partitioned table
+ * whose partitions were dumped with their columns in different orders) the rows pass as the reader
+ * copies them out; otherwise they are rewritten line by line.
  */
 function hashedText(reader: WebsiteLines, t: RestoreTable, digest: RowDigest, shortestFloats: boolean, onRows: () => void): AsyncIterable<Buffer> {
   const normalizers = fieldNormalizers(t.types, { shortestFloats });
