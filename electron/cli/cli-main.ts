@@ -1,4 +1,4 @@
-// First, before anything allocates: see young-generation.ts.
+// First of the console's own modules, before its code allocates: see young-generation.ts.
 import '../core/young-generation.ts';
 import { ConsoleError, type ErrorInfo } from '../../shared/errors.ts';
 import { clusterOptions, commonOptions, parseCommandLine } from './cli-args.ts';

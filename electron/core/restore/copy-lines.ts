@@ -30,7 +30,7 @@ export async function* joinLines(batches: AsyncIterable<readonly Buffer[]>): Asy
 }
 
 /** COPY text as it comes, small pieces joined up to about 256 KB (a sparse website keeps a few rows of each piece it reads). */
-async function* coalesced(text: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+async function* coalesced(text: AsyncIterable<Buffer> | Iterable<Buffer>): AsyncGenerator<Buffer> {
   let parts: Buffer[] = [];
   let size = 0;
   const flush = () => {
@@ -57,7 +57,7 @@ async function* coalesced(text: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
  * pulling more only as the server takes it (backpressure: nothing piles up in memory). Resolves to the
  * rows COPY wrote.
  */
-export async function copyLines(client: pg.ClientBase, copySql: string, text: AsyncIterable<Buffer>): Promise<number> {
+export async function copyLines(client: pg.ClientBase, copySql: string, text: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<number> {
   const into = client.query(copyFrom(copySql));
   await pipeline(Readable.from(coalesced(text), { objectMode: false }), into);
   return into.rowCount;

@@ -10,7 +10,7 @@ import type { CatalogForeignKey, CatalogIndex, DatabaseCatalog } from '../catalo
 import { foreignKeyKind } from '../catalog/foreign-key-kinds.ts';
 import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 import { websitePredicate } from '../moves/tenant-scope.ts';
-import { copyLines, encodingLiteral, joinLines } from './copy-lines.ts';
+import { copyLines, encodingLiteral } from './copy-lines.ts';
 import type { RestoreTable, Refusal } from './restore-tables.ts';
 
 /*
@@ -472,15 +472,7 @@ async function missingKeys(
     `CREATE TEMP TABLE ${temp} (${fk.columns.map((c) => `${quoteIdent(c)} ${typeOf(c)}`).join(', ')}, shard_console_rows int8) ON COMMIT DROP`,
   );
   await s.client.query(`SET LOCAL client_encoding = ${encodingLiteral(s.encoding)}; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'`);
-  await copyLines(
-    s.client,
-    `COPY pg_temp.${temp} FROM STDIN`,
-    joinLines(
-      (async function* () {
-        yield open.map(([value, rows]) => Buffer.from(`${value}\t${rows}`, 'latin1'));
-      })(),
-    ),
-  );
+  await copyLines(s.client, `COPY pg_temp.${temp} FROM STDIN`, [Buffer.from(open.map(([value, rows]) => `${value}\t${rows}\n`).join(''), 'latin1')]);
   await s.client.query(`SET LOCAL client_encoding = 'UTF8'`);
   const staying = r.tenant
     ? ` AND (${websitePredicate(probes.find((x) => x.table.name === fk.refTable)!.table.scoped, s.catalog, s.websiteId, 'r')}) IS NOT TRUE`
