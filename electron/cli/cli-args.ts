@@ -20,8 +20,18 @@ export function parseCommandLine(argv: readonly string[], options: OptionSpec) {
     const { values, positionals } = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
     return { positionals, options: values as Record<string, string | boolean | undefined> };
   } catch (error) {
-    throw new ConsoleError('INVALID_PARAMS', `${(error as Error).message}. Run \`shard-console help\` for usage.`);
+    throw new ConsoleError('INVALID_PARAMS', `${commandLineProblem(error as Error & { code?: string })} Run \`shard-console help\` for usage.`);
   }
+}
+
+/** Node's parseArgs complaint said in the command line's own terms (its own words mention `-XYZ` and `'-- "--x"`). */
+function commandLineProblem(error: Error & { code?: string }): string {
+  const option = /'(--?[A-Za-z0-9][A-Za-z0-9-]*)/.exec(error.message)?.[1];
+  if (option === undefined) return `${error.message.replace(/\s+/g, ' ').replace(/\.?$/, '.')}`;
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION')
+    return `There is no option ${option} for this command (an argument that starts with "-" goes after --, as in -- ${option}).`;
+  if (/does not take an argument/.test(error.message)) return `${option} is a switch and takes no value: give ${option} alone.`;
+  return `${option} needs a value: give ${option} VALUE (a value that starts with "-" as ${option}=-VALUE).`;
 }
 
 /** A whole number option within bounds, or a clear usage error. */

@@ -61,6 +61,27 @@ describe('CLI refusals', () => {
     }
   });
 
+  it('says a bad option in the terms of the command line: its bounds, a missing value, an unknown option, a value given a switch', async () => {
+    const before = await clusterFingerprint();
+    const cases: Array<[string[], string]> = [
+      [['tenants', '--offset', '10000001'], '--offset takes a whole number from 0 to 10000000; got "10000001".'],
+      // The harness puts --profile after these, so the value is missing in front of another option.
+      [
+        ['tenants', '--limit'],
+        '--limit needs a value: give --limit VALUE (a value that starts with "-" as --limit=-VALUE). Run `shard-console help` for usage.',
+      ],
+      [['tenants', '--page', '2'], 'There is no option --page for this command (an argument that starts with "-" goes after --, as in -- --page).'],
+      [['tenants', '--desc=yes'], '--desc is a switch and takes no value: give --desc alone.'],
+    ];
+    for (const [args, said] of cases) {
+      const result = await cli(args);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr, args.join(' ')).toContain(`error [INVALID_PARAMS]: ${said}`);
+      expect(result.stderr, args.join(' ')).not.toMatch(/tenants\.list|XYZ|\.\./);
+    }
+    expect(await clusterFingerprint()).toEqual(before);
+  });
+
   it('refuses a control character in any argument without printing it', async () => {
     for (const args of [
       ['tenants', '--search', '\u001b]0;owned\u0007'],

@@ -24,7 +24,7 @@ export const tenantsCommand: CliCommand = {
   run: async (ctx, { options, io }) => {
     const sort = stringOption(options, 'sort') ?? 'id';
     if (!(sorts as readonly string[]).includes(sort)) throw new ConsoleError('INVALID_PARAMS', `--sort takes ${sorts.join(', ')}; got "${sort}".`);
-    const offset = intOption(options.offset, 'offset') ?? 0;
+    const offset = intOption(options.offset, 'offset', { min: 0, max: 10_000_000 }) ?? 0;
     const params: MethodParams<'tenants.list'> = {
       limit: intOption(options.limit, 'limit', { min: 1, max: 500 }) ?? 50,
       offset,
