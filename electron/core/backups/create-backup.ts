@@ -47,16 +47,38 @@ function backupFolderName(profile: string, at: Date): string {
  * second takes `NAME-2`, `NAME-3`... and never writes into (or over the manifest of) the first.
  */
 async function makeBackupFolder(dir: string, name: string): Promise<string> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await mkdir(dir, { recursive: true, mode: 0o700 }).catch((error: unknown) => {
+    throw unwritable(dir, error, 'Nothing was backed up');
+  });
   for (let n = 1; ; n++) {
     const folder = path.join(dir, n === 1 ? name : `${name}-${n}`);
     try {
       await mkdir(folder, { mode: 0o700 });
       return folder;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw unwritable(dir, error, 'Nothing was backed up');
     }
   }
+}
+
+/**
+ * A folder the backup cannot write (no permission, a read-only or full disk) said as such, with what to
+ * do, instead of Node's bare error (which the dispatcher would report as a bug of the console).
+ */
+function unwritable(where: string, error: unknown, outcome: string): ConsoleError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const why =
+    code === 'ENOSPC' || code === 'EDQUOT'
+      ? 'the disk holding it is full (or the quota used up). Free space there, or pick a folder on another disk'
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'this user may not write there. Pick a folder this user can write'
+        : code === 'EROFS'
+          ? 'it is on a read-only file system. Pick a writable folder'
+          : `${(error as Error).message}. Pick another folder`;
+  return new ConsoleError('BACKUP_FAILED', `${outcome}: ${where} cannot be written, ${why} (--dir PATH, or backupDir in the profile).`, {
+    target: where,
+    cause: error,
+  });
 }
 
 /** Each database's server version and tables, read before anything is written: a database that cannot answer refuses the backup. */
@@ -183,8 +205,12 @@ async function dumpOne(ctx: ConsoleContext, plan: PlannedDump, folder: string, o
 
 async function writeManifest(folder: string, manifest: BackupManifest): Promise<void> {
   const file = path.join(folder, 'manifest.json');
-  await writeFile(`${file}.tmp`, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
-  await rename(`${file}.tmp`, file);
+  try {
+    await writeFile(`${file}.tmp`, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
+    await rename(`${file}.tmp`, file);
+  } catch (error) {
+    throw unwritable(folder, error, 'The dumps are written but the backup has no manifest, so it is not listed or verifiable');
+  }
 }
 
 function errorInfo(error: unknown): ErrorInfo {
@@ -198,7 +224,8 @@ function errorInfo(error: unknown): ErrorInfo {
  * fails or is stopped leaves no partial file, and the manifest says which did not finish.
  */
 export async function createBackup(ctx: ConsoleContext, options: CreateBackupOptions, job: RunningJob): Promise<BackupResult> {
-  const targets = options.databases ? options.databases.map((name) => ctx.pools.get(name).target) : [...ctx.pools.targets];
+  // A database named twice is dumped once: two dumps to one file would write over (or into) each other.
+  const targets = options.databases ? [...new Set(options.databases)].map((name) => ctx.pools.get(name).target) : [...ctx.pools.targets];
   const plans = await planDumps(ctx, targets, options);
   const startedAt = new Date();
   const routing = await readRouting(ctx);

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -22,10 +22,37 @@ export interface DumpRequest {
   readonly onTable?: (table: string) => void;
 }
 
-/** One line of a pgpass file: `:` and `\` in a field are escaped with `\`. */
+/**
+ * The one line of the password file: every host, port, database and user (the file serves this one
+ * pg_dump, and libpq matches a socket directory as `localhost`, not as the host written); `:` and `\`
+ * escaped with `\`.
+ */
 function passfileLine(target: DatabaseTarget): string {
-  const field = (value: string) => value.replace(/\\/g, '\\\\').replace(/:/g, '\\:');
-  return `${[target.host, String(target.port), target.database, target.user, target.password ?? ''].map(field).join(':')}\n`;
+  return `*:*:*:*:${(target.password ?? '').replace(/\\/g, '\\\\').replace(/:/g, '\\:')}\n`;
+}
+
+const PASSFILE_PREFIX = 'sc-pgpass-';
+
+/**
+ * Password files a console left behind when it died mid-dump (killed, Ctrl-C twice, a crash: no
+ * `finally` ran): their folders name the process that made them, removed once it is gone.
+ */
+async function removeStalePassfiles(): Promise<void> {
+  const names = await readdir(os.tmpdir()).catch(() => [] as string[]);
+  for (const name of names) {
+    const pid = Number(new RegExp(`^${PASSFILE_PREFIX}(\\d+)-`).exec(name)?.[1]);
+    if (!pid || pid === process.pid || processAlive(pid)) continue;
+    await rm(path.join(os.tmpdir(), name), { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**
@@ -34,7 +61,8 @@ function passfileLine(target: DatabaseTarget): string {
  */
 async function withPassfile<T>(target: DatabaseTarget, work: (file: string | null) => Promise<T>): Promise<T> {
   if (target.password === undefined) return work(null);
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'sc-pgpass-'));
+  await removeStalePassfiles();
+  const dir = await mkdtemp(path.join(os.tmpdir(), `${PASSFILE_PREFIX}${process.pid}-`));
   const file = path.join(dir, 'pgpass');
   try {
     await writeFile(file, passfileLine(target), { mode: 0o600 });
@@ -81,22 +109,26 @@ export async function runPgDump(request: DumpRequest): Promise<void> {
     });
     const stop = () => child.kill('SIGTERM');
     request.signal?.addEventListener('abort', stop, { once: true });
-    const exit = await new Promise<{ code: number | null; error: Error | null }>((resolve) => {
-      child.once('error', (error) => resolve({ code: null, error }));
-      child.once('close', (code) => resolve({ code, error: null }));
+    // A stop that came while the password file was written found no listener yet.
+    if (request.signal?.aborted) stop();
+    const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error: Error | null }>((resolve) => {
+      child.once('error', (error) => resolve({ code: null, signal: null, error }));
+      child.once('close', (code, signal) => resolve({ code, signal, error: null }));
     }).finally(() => request.signal?.removeEventListener('abort', stop));
     if (exit.code === 0) return;
     await rm(request.output, { recursive: true, force: true });
     request.signal?.throwIfAborted();
     const detail = exit.error
       ? exit.error.message
-      : said
-          .filter((l) => /error|fatal|failed|abort/i.test(l))
-          .slice(-3)
-          .join(' ') || said.slice(-3).join(' ');
+      : exit.signal
+        ? `pg_dump was killed by ${exit.signal}${exit.signal === 'SIGKILL' ? ' (out of memory, or ended by someone)' : ''}`
+        : said
+            .filter((l) => /error|fatal|failed|abort/i.test(l))
+            .slice(-3)
+            .join(' ') || said.slice(-3).join(' ');
     throw new ConsoleError(
       'BACKUP_FAILED',
-      `pg_dump ${request.binary.version} could not back up ${request.target.name}: ${detail || `exit code ${exit.code}`}.`,
+      `pg_dump ${request.binary.version} could not back up ${request.target.name}: ${detail || `exit code ${exit.code}`}. Fix the cause, then run the backup again.`,
       {
         target: request.target.name,
       },

@@ -63,7 +63,11 @@ export async function verifyBackup(folder: string, job: RunningJob): Promise<Ver
       { target: absolute },
     );
   const files: FileCheck[] = [];
-  for (const entry of manifest.databases) files.push(await verifyDatabase(absolute, entry, job));
+  for (const entry of manifest.databases) {
+    files.push(await verifyDatabase(absolute, entry, job));
+    // A stop reads as a file that "cannot be read" above: it must end the verify, not record a failure.
+    job.signal.throwIfAborted();
+  }
   for (const missing of manifest.incomplete) files.push({ name: missing.name, file: '', ok: false, message: `not in this backup: ${missing.error.message}` });
   const ok = files.every((f) => f.ok);
   await recordVerified(absolute, ok).catch(() => {});

@@ -17,6 +17,8 @@ export async function runCallAsJob<T>(
   const unsubscribe = ctx.jobs.subscribe(id, (event) => call.emit(event));
   const stop = () => ctx.jobs.stop(id, call.caller);
   call.signal.addEventListener('abort', stop, { once: true });
+  // A cancel that came before the listener (between the call's arrival and here) stops the job too.
+  if (call.signal.aborted) stop();
   try {
     return await done;
   } finally {

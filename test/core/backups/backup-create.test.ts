@@ -1,4 +1,5 @@
 import { chmod, mkdtemp, readFile, readdir, rm, stat, writeFile, open } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
@@ -47,6 +48,7 @@ async function writeWrapper(dir: string): Promise<string> {
     file,
     `#!/bin/sh
 if [ "$1" = "--version" ]; then exec ${REAL_PG_DUMP} --version; fi
+if [ -f ${path.join(dir, 'kill-next')} ]; then rm -f ${path.join(dir, 'kill-next')}; kill -KILL $$; fi
 { echo "ARGS $*"; env | grep '^PG' | sed 's/^/ENV /'; [ -n "$PGPASSFILE" ] && echo "PASSFILE_MODE $(stat -c %a "$PGPASSFILE")"; } >> ${wrapperLog}
 exec ${REAL_PG_DUMP} "$@"
 `,
@@ -212,6 +214,60 @@ describe('backup create', () => {
       await holder.query('ROLLBACK');
       await holder.end();
     }
+  });
+});
+
+describe('backup trouble', () => {
+  it('a database named twice is dumped once (two dumps to one file would write over each other)', async () => {
+    const result = await call('backup.create', { format: 'custom', databases: ['shard_2', 'shard_2'], jobs: 2 });
+    expect(result.databases.map((d) => d.name)).toEqual(['shard_2']);
+    expect(await readdir(result.backup)).toEqual(['manifest.json', 'shard_2.dump']);
+    expect((await call('backup.verify', { path: result.backup })).ok).toBe(true);
+  });
+
+  it('a folder that cannot be written is BACKUP_FAILED saying so and what to do, not an internal error', async () => {
+    const blocker = path.join(work, 'a-file');
+    await writeFile(blocker, 'not a folder');
+    const refused = call('backup.create', { dir: path.join(blocker, 'backups'), format: 'custom', databases: ['shard_2'], jobs: 1 });
+    await expect(refused).rejects.toMatchObject({
+      code: 'BACKUP_FAILED',
+      message: expect.stringMatching(/^Nothing was backed up: .*a-file\/backups cannot be written, ENOTDIR.*Pick another folder \(--dir PATH/),
+    });
+    expect(await readFile(blocker, 'utf8')).toBe('not a folder');
+  });
+
+  it('stopping a verify ends it as stopped, without recording the backup as failed', async () => {
+    const { backup } = await call('backup.create', { format: 'custom', databases: ['shard_2'], jobs: 1 });
+    const controller = new AbortController();
+    controller.abort();
+    await expect(call('backup.verify', { path: backup }, { signal: controller.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect((await call('backup.list', {})).backups.find((b) => b.path === backup)!.verified).toBeNull();
+  });
+
+  it('a password file left by a console that died mid-dump is removed by the next backup; a live one is kept', async () => {
+    const exited = spawn('true');
+    await new Promise((resolve) => exited.once('exit', resolve));
+    const living = spawn('sleep', ['60']);
+    try {
+      const stale = await mkdtemp(path.join(os.tmpdir(), `sc-pgpass-${exited.pid}-`));
+      const live = await mkdtemp(path.join(os.tmpdir(), `sc-pgpass-${living.pid}-`));
+      for (const dir of [stale, live]) await writeFile(path.join(dir, 'pgpass'), `*:*:*:*:${pc.cluster.password}\n`, { mode: 0o600 });
+      await call('backup.create', { format: 'custom', databases: ['shard_2'], jobs: 1 });
+      await expect(stat(stale)).rejects.toMatchObject({ code: 'ENOENT' });
+      expect((await stat(path.join(live, 'pgpass'))).isFile()).toBe(true);
+      await rm(live, { recursive: true, force: true });
+    } finally {
+      living.kill();
+    }
+  });
+
+  it('a pg_dump killed by a signal is said as such, and its partial file removed', async () => {
+    await writeFile(path.join(work, 'kill-next'), '');
+    const failed = call('backup.create', { format: 'custom', databases: ['shard_2'], jobs: 1 });
+    await expect(failed).rejects.toMatchObject({ code: 'BACKUP_FAILED', message: expect.stringContaining('pg_dump was killed by SIGKILL') });
+    const newest = (await call('backup.list', {})).backups[0]!;
+    expect(newest.complete).toBe(false);
+    expect(await readdir(newest.path)).toEqual(['manifest.json']);
   });
 });
 
