@@ -15,9 +15,28 @@ export interface SafeStorageLike {
  * anything when only Chromium's plain-text fallback is available: that would be a clear password on disk.
  */
 export function safeStorageSecretStore(safeStorage: SafeStorageLike, file: string): SecretStore {
+  /** The file's entries; none only when there is no file yet (an unreadable one must not read as empty, or the next save would drop every secret). */
   async function readAll(): Promise<Record<string, string>> {
-    const text = await readFile(file, 'utf8').catch(() => '{}');
-    return JSON.parse(text) as Record<string, string>;
+    const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return '{}';
+      throw new Error(`The keychain-encrypted secrets in ${file} cannot be read (${error.message}). Check the file's owner and permissions.`);
+    });
+    try {
+      return JSON.parse(text) as Record<string, string>;
+    } catch {
+      throw new Error(`${file} is not the secrets file this console writes (not JSON). Move it aside, then save the passwords again.`);
+    }
+  }
+  /** Saves one after another: two at once would each read the file, and the later write drop the other's entry. */
+  let saving: Promise<unknown> = Promise.resolve();
+  function change(edit: (entries: Record<string, string>) => void): Promise<void> {
+    const next = saving.then(async () => {
+      const entries = await readAll();
+      edit(entries);
+      await writeAll(entries);
+    });
+    saving = next.catch(() => {});
+    return next;
   }
   async function writeAll(entries: Record<string, string>): Promise<void> {
     await mkdir(dirname(file), { recursive: true });
@@ -40,14 +59,15 @@ export function safeStorageSecretStore(safeStorage: SafeStorageLike, file: strin
     },
     async set(name: string, value: string) {
       assertUsable();
-      const entries = await readAll();
-      entries[name] = safeStorage.encryptString(value).toString('base64');
-      await writeAll(entries);
+      const encrypted = safeStorage.encryptString(value).toString('base64');
+      await change((entries) => {
+        entries[name] = encrypted;
+      });
     },
     async delete(name: string) {
-      const entries = await readAll();
-      delete entries[name];
-      await writeAll(entries);
+      await change((entries) => {
+        delete entries[name];
+      });
     },
   });
 }
