@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import { sql } from 'kysely';
 import type { Finding } from '../../../shared/contract.ts';
 import { formatCount } from '../../../shared/format.ts';
@@ -117,19 +118,41 @@ async function viewTenantKey(handle: DatabaseHandle, ref: string, tenantKeys: re
   return (await runQueryFirst(handle, query))?.attname;
 }
 
+/**
+ * The view's query runs with the console's role, not the view owner's as REFRESH would: in a READ ONLY
+ * transaction, so a function its definition calls cannot write with the console's privileges. Null
+ * when the query tried to write.
+ */
+async function readOnly<R extends pg.QueryResultRow>(handle: DatabaseHandle, text: string): Promise<pg.QueryResult<R> | null> {
+  const client = await handle.pool.connect();
+  try {
+    await client.query('BEGIN TRANSACTION READ ONLY');
+    return await client.query<R>(text);
+  } catch (error) {
+    if ((error as { code?: string }).code === '25006') return null;
+    throw error;
+  } finally {
+    await client.query('ROLLBACK').catch(() => {});
+    client.release();
+  }
+}
+
 async function oneView(handle: DatabaseHandle, view: CatalogView, tenantKeys: readonly string[]): Promise<ViewStaleness> {
   const ref = tableRef(view.schema, view.table);
   if (!(await isPopulated(handle, ref))) return { view: view.name, populated: false, differingRows: 0, websites: [] };
   const definition = view.definition.trim().replace(/;\s*$/, '');
   const column = await viewTenantKey(handle, ref, tenantKeys);
   const k = column ? `coalesce(${quoteIdent(column)}::int8, -1)` : '0::int8';
-  const result = await handle.query<{ k: string; stored: string; current: string }>(
+  const result = await readOnly<{ k: string; stored: string; current: string }>(
+    handle,
     `WITH s AS (SELECT ${k} AS k, count(*) AS n FROM ${ref} GROUP BY 1),
           c AS (SELECT ${k} AS k, count(*) AS n FROM (${definition}) q GROUP BY 1)
      SELECT coalesce(s.k, c.k)::text AS k, coalesce(s.n, 0)::text AS stored, coalesce(c.n, 0)::text AS current
        FROM s FULL JOIN c ON s.k = c.k
       WHERE s.n IS DISTINCT FROM c.n`,
   );
+  // A view whose query writes (a volatile function) cannot be re-run read-only: not judged, never run writable.
+  if (result === null) return { view: view.name, populated: true, differingRows: 0, websites: [] };
   const websites = result.rows
     .map((r) => ({ id: Number(r.k), stored: Number(r.stored), current: Number(r.current) }))
     .sort((a, b) => Math.abs(b.current - b.stored) - Math.abs(a.current - a.stored) || a.id - b.id);

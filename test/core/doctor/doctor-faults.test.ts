@@ -194,6 +194,24 @@ describe('each fault becomes a finding and goes away once fixed', () => {
     expect(ofKind(await doctor(), 'id-range-overlap').filter((f) => f.table === 'pwb_website_integrations')).toEqual([]);
   });
 
+  it("re-runs a materialized view's query read-only: a function in it that writes does not write", async () => {
+    await sql(
+      'shard_2',
+      `CREATE TABLE doctor_probe_log (n int);
+       CREATE FUNCTION doctor_probe() RETURNS int LANGUAGE plpgsql VOLATILE AS $$ BEGIN INSERT INTO public.doctor_probe_log VALUES (1); RETURN 1; END $$;
+       CREATE MATERIALIZED VIEW doctor_probe_view AS SELECT doctor_probe() AS n;
+       TRUNCATE doctor_probe_log`,
+    );
+    try {
+      const result = await doctor();
+      expect(ofKind(result, 'unreachable-database')).toEqual([]);
+      expect(ofKind(result, 'stale-materialized-view')).toEqual([]);
+      expect(await sql('shard_2', 'SELECT count(*)::int AS n FROM doctor_probe_log')).toEqual([{ n: 0 }]);
+    } finally {
+      await sql('shard_2', 'DROP MATERIALIZED VIEW doctor_probe_view; DROP FUNCTION doctor_probe(); DROP TABLE doctor_probe_log');
+    }
+  });
+
   it('a materialized view not refreshed after its tables changed', async () => {
     const id = await websiteOn('shard_1');
     const [asset] = await sql<{ id: string }>(
