@@ -1,4 +1,4 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename } from 'node:fs/promises';
 import path from 'node:path';
 import type { BackupManifest, BackupResult } from '../../../shared/methods/backup-methods.ts';
 import { ConsoleError, type ErrorInfo } from '../../../shared/errors.ts';
@@ -10,7 +10,7 @@ import { runLimited } from '../run-limited.ts';
 import { SHARD_SQL } from '../tenants/website-routing.ts';
 import { bytesWritten, checksumDump } from './backup-checksums.ts';
 import { choosePgDump, findPgDumpBinaries, installHint, type PgDumpBinary } from './pg-dump-locator.ts';
-import { runPgDump, type BackupFormat } from './run-pg-dump.ts';
+import { partialPath, runPgDump, type BackupFormat } from './run-pg-dump.ts';
 
 export interface CreateBackupOptions {
   /** The folder backups go into; each backup is a new folder inside it. */
@@ -162,7 +162,8 @@ async function dumpOne(ctx: ConsoleContext, plan: PlannedDump, folder: string, o
   let done = 0;
   let current: string | null = null;
   const report = async () => {
-    const written = await bytesWritten(output);
+    // pg_dump writes beside the final name until it has finished (see partialPath).
+    const written = (await bytesWritten(output)) || (await bytesWritten(partialPath(output)));
     job.progress({ phase: plan.target.name, done, total: plan.totalBytes, unit: 'bytes', message: `${current ?? 'schema'}; ${written} bytes written` });
   };
   const ticker = setInterval(() => void report(), 1000);
@@ -206,10 +207,29 @@ async function dumpOne(ctx: ConsoleContext, plan: PlannedDump, folder: string, o
 async function writeManifest(folder: string, manifest: BackupManifest): Promise<void> {
   const file = path.join(folder, 'manifest.json');
   try {
-    await writeFile(`${file}.tmp`, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
+    // On disk before it is named: after a power loss the manifest is whole or absent (the backup then unlisted), never empty.
+    const handle = await open(`${file}.tmp`, 'w', 0o600);
+    try {
+      await handle.writeFile(`${JSON.stringify(manifest, null, 2)}\n`);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await rename(`${file}.tmp`, file);
+    await syncFolder(folder);
   } catch (error) {
     throw unwritable(folder, error, 'The dumps are written but the backup has no manifest, so it is not listed or verifiable');
+  }
+}
+
+/** The folder's entries on disk (the rename above); where folders cannot be opened to sync (Windows), the rename stands alone. */
+async function syncFolder(folder: string): Promise<void> {
+  const handle = await open(folder, 'r').catch(() => null);
+  if (handle === null) return;
+  try {
+    await handle.sync().catch(() => {});
+  } finally {
+    await handle.close();
   }
 }
 

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -72,9 +72,12 @@ async function withPassfile<T>(target: DatabaseTarget, work: (file: string | nul
   }
 }
 
-/** pg_dump's own environment: ours without any PG* setting that could redirect it, plus the connection's. */
+/** The operator's TLS files for libpq (a verify-full server needs its CA): they say how to trust, not where to connect. */
+const KEPT_PG_SETTINGS = new Set(['PGSSLROOTCERT', 'PGSSLCERT', 'PGSSLKEY', 'PGSSLCRL', 'PGSSLCRLDIR']);
+
+/** pg_dump's own environment: ours without any PG* setting that could redirect it (its TLS files kept), plus the connection's. */
 function dumpEnvironment(target: DatabaseTarget, passfile: string | null): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PG')));
+  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PG') || KEPT_PG_SETTINGS.has(k)));
   env.PGAPPNAME = 'shard-console-backup';
   env.PGCONNECT_TIMEOUT = '10';
   env.PGSSLMODE = target.ssl === false ? 'disable' : target.ssl === true ? 'require' : target.ssl;
@@ -84,13 +87,21 @@ function dumpEnvironment(target: DatabaseTarget, passfile: string | null): NodeJ
 
 function dumpArguments(request: DumpRequest): string[] {
   const t = request.target;
-  const args = ['--format', request.format === 'custom' ? 'custom' : 'directory', '--file', request.output, '--verbose', '--no-password'];
+  const args = ['--format', request.format === 'custom' ? 'custom' : 'directory', '--file', partialPath(request.output), '--verbose', '--no-password'];
   args.push('--host', t.host, '--port', String(t.port), '--username', t.user, '--dbname', t.database);
   if (request.format === 'directory' && request.jobs !== undefined && request.jobs > 1) args.push('--jobs', String(request.jobs));
   return args;
 }
 
 const TABLE_LINE = /dumping contents of table "([^"]+)"/;
+
+/**
+ * Where pg_dump writes until it has finished: a console killed mid-dump (no cleanup ran) leaves a
+ * `.partial` file or folder, never a truncated archive under the name a finished one has.
+ */
+export function partialPath(output: string): string {
+  return `${output}.partial`;
+}
 
 /**
  * Runs pg_dump for one database to `output`, reporting each table it starts. Stopping (the signal) ends
@@ -115,8 +126,8 @@ export async function runPgDump(request: DumpRequest): Promise<void> {
       child.once('error', (error) => resolve({ code: null, signal: null, error }));
       child.once('close', (code, signal) => resolve({ code, signal, error: null }));
     }).finally(() => request.signal?.removeEventListener('abort', stop));
-    if (exit.code === 0) return;
-    await rm(request.output, { recursive: true, force: true });
+    if (exit.code === 0) return rename(partialPath(request.output), request.output);
+    await rm(partialPath(request.output), { recursive: true, force: true });
     request.signal?.throwIfAborted();
     const detail = exit.error
       ? exit.error.message

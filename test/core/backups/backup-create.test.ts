@@ -203,6 +203,12 @@ describe('backup create', () => {
       const running = call('backup.create', { format: 'custom', databases: ['shard_1'], jobs: 1 }, { signal: controller.signal });
       const backends = () => sql('shard_1', `SELECT pid FROM pg_stat_activity WHERE application_name = 'shard-console-backup' AND state <> 'idle'`);
       await until('pg_dump waiting on the lock', async () => (await backends()).length > 0);
+      // Mid-dump the archive has its own name: a console killed now leaves no truncated shard_1.dump.
+      const folders = await readdir(path.join(work, 'backups'));
+      const inProgress = (await Promise.all(folders.map(async (f) => ({ f, list: await readdir(path.join(work, 'backups', f)) })))).filter(
+        (x) => !x.list.includes('manifest.json'),
+      );
+      expect(inProgress.map((x) => x.list)).toEqual([['shard_1.dump.partial']]);
       controller.abort();
       await expect(running).rejects.toMatchObject({ code: 'CANCELLED' });
       // Left alone, pg_dump would wait on the lock until the test ends: gone proves the stop reached it.
@@ -218,6 +224,23 @@ describe('backup create', () => {
 });
 
 describe('backup trouble', () => {
+  it("keeps the operator's TLS files for pg_dump (a verify-full server needs its CA), never a PG setting that redirects it", async () => {
+    const saved = { PGSSLROOTCERT: process.env.PGSSLROOTCERT, PGHOST: process.env.PGHOST, PGDATABASE: process.env.PGDATABASE };
+    Object.assign(process.env, { PGSSLROOTCERT: path.join(work, 'ca.crt'), PGHOST: '203.0.113.9', PGDATABASE: 'elsewhere' });
+    try {
+      await writeFile(wrapperLog, '');
+      await call('backup.create', { format: 'custom', databases: ['shard_2'], jobs: 1 });
+      const log = await readFile(wrapperLog, 'utf8');
+      expect(log).toContain(`ENV PGSSLROOTCERT=${path.join(work, 'ca.crt')}`);
+      expect(log).not.toMatch(/^ENV PG(HOST|DATABASE)=/m);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+
   it('a database named twice is dumped once (two dumps to one file would write over each other)', async () => {
     const result = await call('backup.create', { format: 'custom', databases: ['shard_2', 'shard_2'], jobs: 2 });
     expect(result.databases.map((d) => d.name)).toEqual(['shard_2']);
