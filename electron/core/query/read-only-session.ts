@@ -38,6 +38,8 @@ export class ReadOnlySession {
   #cancelSent = false;
   /** The connection's end while no statement ran (a server restart, a fence ending idle query cursors): the next statement says so. */
   #ended: Error | null = null;
+  /** The pinned settings and timeouts, set again before each FETCH: the operator's statement may change them (set_config) as it runs. */
+  #pin: { text: string; values: string[] } | null = null;
   readonly #onEnded = (error: Error): void => {
     this.#ended ??= error;
   };
@@ -61,7 +63,8 @@ export class ReadOnlySession {
         ...(settings.cursorTupleFraction === undefined ? {} : { cursor_tuple_fraction: String(settings.cursorTupleFraction) }),
       });
       const calls = values.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ');
-      await session.#run({ text: `SELECT ${calls}`, values: values.flat() }, signal);
+      session.#pin = { text: `SELECT ${calls}`, values: values.flat() };
+      await session.#run(session.#pin, signal);
     } catch (error) {
       await session.close();
       throw error;
@@ -87,6 +90,7 @@ export class ReadOnlySession {
 
   /** The next `rows` rows of the cursor (fewer at its end). */
   async fetch(rows: number, signal?: AbortSignal): Promise<unknown[][]> {
+    if (this.#pin) await this.#run(this.#pin, signal);
     return (await this.#run({ text: `FETCH FORWARD ${Math.max(0, Math.floor(rows))} FROM ${CURSOR}`, rowMode: 'array' }, signal)).rows;
   }
 

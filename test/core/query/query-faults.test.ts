@@ -151,6 +151,23 @@ describe('cancel and timeout reach PostgreSQL', () => {
     );
   });
 
+  it('a statement that lifts its own timeout (set_config) has it back at the next fetch', async () => {
+    const session = service.session('lifted');
+    const first = await session.run(recordingCall<QueryEvent>().call, {
+      sql: "SELECT g, CASE WHEN g = 1 THEN set_config('statement_timeout', '0', true) END, pg_sleep(CASE WHEN g = 1002 THEN 3 ELSE 0 END) FROM generate_series(1, 2000) g",
+      target: { kind: 'shards' },
+      timeoutSeconds: 1,
+    });
+    expect(first.open).toEqual(['shard_1', 'shard_2']);
+    const started = performance.now();
+    const more = await session.fetchMore(recordingCall<QueryEvent>().call, first.runId);
+    expect(more.databases.map((d) => [d.name, d.error?.sqlstate])).toEqual([
+      ['shard_1', '57014'],
+      ['shard_2', '57014'],
+    ]);
+    expect(performance.now() - started).toBeLessThan(2500);
+  });
+
   it('cancelling a fetch-more stops its FETCH and closes the run', async () => {
     const session = service.session('cancel-more');
     const first = await session.run(recordingCall<QueryEvent>().call, {
