@@ -29,9 +29,16 @@ let archive: string;
 let entries: string[];
 
 /** A folder laid out like an unpacked Linux Electron: what electron-builder copies and renames. */
+/** What @electron/fuses looks for in Electron's binary, followed by the wire's version, its length and one byte per fuse. */
+const FUSE_SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX';
+
 function standInElectron(dir: string): string {
   mkdirSync(join(dir, 'resources'), { recursive: true });
-  writeFileSync(join(dir, 'electron'), '#!/bin/sh\necho "stand-in Electron: no binary on this machine" >&2\nexit 1\n', { mode: 0o755 });
+  // Ends with a fuse wire as Electron's binary carries one (sentinel, version 1, eight fuses all "inherit"
+  // from the build): electron-builder's fuse flipping finds it, as it would in the real binary.
+  const wire = Buffer.concat([Buffer.from(`\n# ${FUSE_SENTINEL}`), Buffer.from([1, 8]), Buffer.alloc(8, 0x90), Buffer.from('\n')]);
+  const script = Buffer.from('#!/bin/sh\necho "stand-in Electron: no binary on this machine" >&2\nexit 1\n');
+  writeFileSync(join(dir, 'electron'), Buffer.concat([script, wire]), { mode: 0o755 });
   writeFileSync(join(dir, 'version'), `${electronVersion}\n`);
   writeFileSync(join(dir, 'LICENSE'), 'stand-in\n');
   return dir;
@@ -75,6 +82,15 @@ describe.runIf(process.platform === 'linux')('the packaged app (electron-builder
 
   it('has the Electron executable renamed to the app', () => {
     expect(statSync(join(work, 'release/linux-unpacked/shard-console')).mode & 0o111).not.toBe(0);
+  });
+
+  it('has the fuses flipped: no run-as-node, NODE_OPTIONS or --inspect; the app only from app.asar; cookies encrypted', () => {
+    const binary = readFileSync(join(work, 'release/linux-unpacked/shard-console'));
+    const at = binary.indexOf(FUSE_SENTINEL) + FUSE_SENTINEL.length;
+    const fuses = [...binary.subarray(at + 2, at + 2 + binary[at + 1]!)].map((b) => (b === 0x30 ? 'off' : b === 0x31 ? 'on' : 'inherit'));
+    // RunAsNode, EnableCookieEncryption, EnableNodeOptionsEnvironmentVariable, EnableNodeCliInspectArguments,
+    // EnableEmbeddedAsarIntegrityValidation, OnlyLoadAppFromAsar, LoadBrowserProcessSpecificV8Snapshot, GrantFileProtocolExtraPrivileges.
+    expect(fuses).toEqual(['off', 'on', 'off', 'off', 'inherit', 'on', 'inherit', 'inherit']);
   });
 
   it('holds the main, preload and renderer bundles, with every asset the page loads', () => {
