@@ -115,6 +115,8 @@ export const queryMethods = {
         file: z.string().min(1).max(4096),
         format: z.enum(['csv', 'json', 'ndjson']),
         timeoutSeconds: timeoutSeconds.optional(),
+        /** Replace a file already at `file`; without it an existing file is refused, untouched. */
+        overwrite: z.boolean().default(false),
       })
       .strict(),
     z.object({
@@ -124,7 +126,7 @@ export const queryMethods = {
       columns: z.array(queryColumnSchema),
       databases: z.array(queryDatabaseOutcomeSchema),
     }),
-    'Streams every row of every database of the target to a file (CSV, JSON or NDJSON, a `database` column first), written whole or not at all.',
+    'Streams every row of every database of the target to a file (CSV, JSON or NDJSON, a `database` column first), written whole or not at all; a file already there is replaced only with `overwrite`.',
     { events: z.object({ type: z.literal('progress'), database: shardName, rowsWritten: z.number().int() }) },
   ),
   'query.history': method(

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, expect } from './fixtures.ts';
@@ -220,6 +220,15 @@ test('streams every row to a file on the console’s machine, with progress per 
     const lines = (await readFile(file, 'utf8')).trimEnd().split('\r\n');
     expect(lines[0]).toBe('database,id');
     expect(lines).toHaveLength(total + 1);
+    // The same path again: refused, the file kept, until replacing it is ticked.
+    await writeFile(file, 'kept\n');
+    await dialog.getByRole('button', { name: 'Export', exact: true }).click();
+    await expect(dialog.getByRole('alert')).toContainText('pages.csv already exists, so nothing was written');
+    expect(await readFile(file, 'utf8')).toBe('kept\n');
+    await dialog.getByTestId('file-export-overwrite').check();
+    await dialog.getByRole('button', { name: 'Export', exact: true }).click();
+    await expect(dialog.getByTestId('file-export-done')).toContainText(file);
+    expect((await readFile(file, 'utf8')).trimEnd().split('\r\n')).toHaveLength(total + 1);
     await dialog.getByRole('button', { name: 'Close' }).click();
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
+import { link, lstat, open, rename, unlink } from 'node:fs/promises';
 import { once } from 'node:events';
 import path from 'node:path';
 
@@ -63,7 +63,12 @@ export class AtomicFileWriter {
     if (!this.#stream.write(text)) await once(this.#stream, 'drain');
   }
 
-  async commit(): Promise<void> {
+  /**
+   * Flushes and puts the file in place. Without `replace`, a file that appeared at the path meanwhile is
+   * kept and the commit fails with EEXIST: the new file is linked in (which never replaces), where the
+   * file system has links; elsewhere a check just before the rename.
+   */
+  async commit(options: { replace?: boolean } = {}): Promise<void> {
     if (this.#failure) throw this.#failure;
     this.#stream.end();
     await once(this.#stream, 'close');
@@ -74,6 +79,27 @@ export class AtomicFileWriter {
     } finally {
       await handle.close();
     }
+    if (options.replace === false) return this.#commitNew();
+    await rename(this.#temp, this.file);
+  }
+
+  async #commitNew(): Promise<void> {
+    try {
+      await link(this.#temp, this.file);
+      await unlink(this.#temp);
+      return;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' || !['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'].includes(code ?? '')) throw error;
+    }
+    // No hard links here (FAT, some network shares): a check, then the rename.
+    if (
+      await lstat(this.file).then(
+        () => true,
+        () => false,
+      )
+    )
+      throw Object.assign(new Error(`${this.file} exists`), { code: 'EEXIST' });
     await rename(this.#temp, this.file);
   }
 

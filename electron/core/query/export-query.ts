@@ -1,3 +1,5 @@
+import { lstat } from 'node:fs/promises';
+import path from 'node:path';
 import { ConsoleError, errorCodes, type ErrorCode } from '../../../shared/errors.ts';
 import type { CallContext } from '../call-context.ts';
 import type { DatabaseTarget } from '../config/profile-schema.ts';
@@ -19,6 +21,8 @@ export interface ExportRequest {
   readonly file: string;
   readonly format: ExportFormat;
   readonly timeoutSeconds?: number;
+  /** Replace a file already there (the operator said so); otherwise it is refused and left as it was. */
+  readonly overwrite?: boolean;
 }
 
 /** Progress, per database, after each page written. */
@@ -57,6 +61,8 @@ export async function exportQueryToFile(engine: QueryEngine, call: CallContext<E
   const stop = new AbortController();
   const onAbort = () => stop.abort(call.signal.reason);
   call.signal.addEventListener('abort', onAbort, { once: true });
+  const replace = request.overwrite === true;
+  if (!replace) await refuseExisting(request.file);
   const writer = await AtomicFileWriter.open(request.file).catch((error: unknown) => {
     call.signal.removeEventListener('abort', onAbort);
     throw fileError(request.file, error, 'open');
@@ -81,7 +87,9 @@ export async function exportQueryToFile(engine: QueryEngine, call: CallContext<E
       stop,
     );
     await writer.write(format.footer(outcomes));
-    await writer.commit();
+    await writer.commit({ replace }).catch((error: unknown) => {
+      throw (error as NodeJS.ErrnoException).code === 'EEXIST' ? fileExists(request.file) : error;
+    });
     committed = true;
     return { file: writer.file, format: request.format, bytes: writer.bytes, columns: union.columns, databases: outcomes };
   } catch (error) {
@@ -154,6 +162,20 @@ async function exportDatabase(p: DatabaseExport): Promise<QueryDatabaseOutcome> 
 }
 
 /** The file could not be created (a missing folder, no permission: choose another) or written (a full disk). */
+/** A file already at the path: refused before any statement is sent, unless the operator asked to replace it. */
+async function refuseExisting(file: string): Promise<void> {
+  const found = await lstat(file).catch(() => null);
+  if (found !== null) throw fileExists(file);
+}
+
+function fileExists(file: string): ConsoleError {
+  return new ConsoleError(
+    'INVALID_PARAMS',
+    `${path.resolve(file)} already exists, so nothing was written. Pick another path, or ask to replace it ("Replace a file already there" in the export dialog; overwrite: true over the bridge).`,
+    { target: file },
+  );
+}
+
 function fileError(file: string, error: unknown, step: 'open' | 'write'): ConsoleError {
   if (error instanceof ConsoleError) return error;
   const reason = (error as Error)?.message ?? String(error);

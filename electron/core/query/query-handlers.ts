@@ -117,7 +117,14 @@ export function queryHandlers(ctx: ConsoleContext): HandlersFor<keyof typeof que
       return { databases: result.databases.map(({ rows: _r, truncated: _t, ...plan }) => plan) };
     },
     'query.export': async (p, call) => {
-      const request = withoutUndefined({ sql: p.sql, target: p.target as QueryTarget, file: p.file, format: p.format, timeoutSeconds: p.timeoutSeconds });
+      const request = withoutUndefined({
+        sql: p.sql,
+        target: p.target as QueryTarget,
+        file: p.file,
+        format: p.format,
+        timeoutSeconds: p.timeoutSeconds,
+        overwrite: p.overwrite,
+      });
       const result = await auditedQuery(ctx, 'query.export', request, () => exportQueryToFile(serviceOf(ctx).engine, call as never, request));
       return { ...result, columns: [...result.columns], databases: [...result.databases] };
     },

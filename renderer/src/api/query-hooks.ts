@@ -156,14 +156,14 @@ export function useFileExport() {
   const [state, setState] = useState<FileExportState | null>(null);
   const controller = useRef<AbortController | null>(null);
   useEffect(() => () => controller.current?.abort(), []);
-  const start = useCallback((sql: string, target: QueryTargetParam, file: string, format: ExportFormat) => {
+  const start = useCallback((sql: string, target: QueryTargetParam, file: string, format: ExportFormat, overwrite = false) => {
     controller.current?.abort();
     const mine = new AbortController();
     controller.current = mine;
     setState({ file, running: true, written: {}, result: null, error: null, cancelled: false });
     const onEvent = (event: { database: string; rowsWritten: number }) =>
       setState((s) => s && { ...s, written: { ...s.written, [event.database]: event.rowsWritten } });
-    call('query.export', { sql, target, file, format }, { signal: mine.signal, onEvent }).then(
+    call('query.export', { sql, target, file, format, overwrite }, { signal: mine.signal, onEvent }).then(
       (result) => controller.current === mine && setState((s) => s && { ...s, running: false, result }),
       (error: unknown) => {
         if (controller.current !== mine) return;

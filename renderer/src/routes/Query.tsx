@@ -168,7 +168,7 @@ function FileExportOfStatement({
       open={open}
       suggestedPath={(format, at) => suggestedExportPath(format, at, historyFile)}
       state={fileExport.state}
-      onStart={(file, format) => target !== null && fileExport.start(sql, target, file, format)}
+      onStart={(file, format, overwrite) => target !== null && fileExport.start(sql, target, file, format, overwrite)}
       onCancel={fileExport.cancel}
       onClose={() => {
         onClose();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createReadStream } from 'node:fs';
+import { createReadStream, writeFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -142,6 +142,7 @@ describe('all or nothing', () => {
       target: { kind: 'all' },
       file,
       format: 'csv',
+      overwrite: true,
     });
     await expect(exporting).rejects.toMatchObject({
       code: 'DATABASE_ERROR',
@@ -151,6 +152,44 @@ describe('all or nothing', () => {
     });
     expect(await readFile(file, 'utf8')).toBe('the previous export\n');
     expect((await readdir(dir)).filter((f) => f.includes('websites'))).toEqual(['websites.csv']);
+  });
+
+  it('refuses a file already there unless asked to replace it: untouched, before anything is sent; replaced when asked', async () => {
+    const file = path.join(dir, 'kept.csv');
+    await writeFile(file, 'an earlier export\n');
+    const { call, events } = recordingCall<ExportProgressEvent>();
+    const request = { sql: 'SELECT g FROM generate_series(1, 3) g', target: { kind: 'all' as const }, file, format: 'csv' as const };
+    await expect(exportQueryToFile(service.engine, call, request)).rejects.toMatchObject({
+      code: 'INVALID_PARAMS',
+      message: expect.stringMatching(/kept\.csv already exists, so nothing was written\. Pick another path, or ask to replace it/),
+    });
+    expect(events).toEqual([]);
+    expect(await readFile(file, 'utf8')).toBe('an earlier export\n');
+    const replaced = await exportQueryToFile(service.engine, recordingCall<ExportProgressEvent>().call, { ...request, overwrite: true });
+    expect(replaced.databases.map((d) => d.rows)).toEqual([3, 3, 3]);
+    expect((await readFile(file, 'utf8')).split('\r\n')[0]).toBe('database,g');
+    expect((await readdir(dir)).filter((f) => f.includes('kept'))).toEqual(['kept.csv']);
+  });
+
+  it('keeps a file that appeared at the path while the export ran, and says so', async () => {
+    const file = path.join(dir, 'raced.csv');
+    const { call } = recordingCall<ExportProgressEvent>();
+    let written = false;
+    const exporting = exportQueryToFile(
+      service.engine,
+      {
+        ...call,
+        emit: () => {
+          if (!written) writeFileSync(file, 'someone else\n');
+          written = true;
+        },
+      },
+      { sql: 'SELECT g FROM generate_series(1, 5000) g', target: { kind: 'all' }, file, format: 'csv' },
+    );
+    await expect(exporting).rejects.toMatchObject({ code: 'INVALID_PARAMS', message: expect.stringContaining('raced.csv already exists') });
+    expect(written).toBe(true);
+    expect(await readFile(file, 'utf8')).toBe('someone else\n');
+    expect((await readdir(dir)).filter((f) => f.includes('raced'))).toEqual(['raced.csv']);
   });
 
   it('refuses a folder that does not exist, before anything is sent', async () => {

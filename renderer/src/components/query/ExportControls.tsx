@@ -43,7 +43,8 @@ interface FileExportDialogProps {
   readonly open: boolean;
   readonly suggestedPath: (format: ExportFormat, at: Date) => string;
   readonly state: FileExportState | null;
-  readonly onStart: (file: string, format: ExportFormat) => void;
+  /** `overwrite`: the operator ticked replacing a file already at the path. */
+  readonly onStart: (file: string, format: ExportFormat, overwrite: boolean) => void;
   readonly onCancel: () => void;
   readonly onClose: () => void;
 }
@@ -66,10 +67,11 @@ function FileExportForm({ suggestedPath, state, onStart, onCancel, onClose }: Om
   const [at] = useState(() => new Date());
   const [format, setFormat] = useState<ExportFormat>('csv');
   const [file, setFile] = useState<string | null>(null);
+  const [overwrite, setOverwrite] = useState(false);
   const path = file ?? suggestedPath(format, at);
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    onStart(path, format);
+    onStart(path, format, overwrite);
   };
   return (
     <form onSubmit={submit}>
@@ -90,6 +92,16 @@ function FileExportForm({ suggestedPath, state, onStart, onCancel, onClose }: Om
           </label>
         ))}
       </fieldset>
+      <label className="query-target__kind">
+        <input
+          type="checkbox"
+          checked={overwrite}
+          onChange={(e) => setOverwrite(e.target.checked)}
+          disabled={state?.running}
+          data-testid="file-export-overwrite"
+        />
+        Replace a file already there
+      </label>
       {state !== null && <FileExportProgress state={state} />}
       <div className="modal__actions">
         {state?.running ? (
