@@ -1,3 +1,4 @@
+import { checkOutClient } from '../pools/checked-out-client.ts';
 import type { AddShardResult } from '../../../shared/contract.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { PRIMARY_SHARD_NAME } from '../config/build-database-target.ts';
@@ -50,7 +51,7 @@ function assertNotListed(profile: ResolvedProfile, name: string, target: Databas
 
 /** The tenant migrations on the new shard, on one connection; a failed one stops the adding. */
 async function migrateNewShard(shard: DatabaseHandle, name: string, files: readonly MigrationFile[]): Promise<string[]> {
-  const client = await shard.pool.connect();
+  const { client, release } = await checkOutClient(shard.pool);
   try {
     const outcome = await migrateDatabase(client, files, { database: name, lock: 'fail' });
     if (outcome.failed) {
@@ -62,7 +63,7 @@ async function migrateNewShard(shard: DatabaseHandle, name: string, files: reado
     }
     return outcome.applied;
   } finally {
-    client.release();
+    release({ destroy: true });
   }
 }
 

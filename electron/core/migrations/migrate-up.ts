@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type pg from 'pg';
 import type { MigrationRun } from '../../../shared/contract.ts';
 import { ConsoleError, type ErrorInfo } from '../../../shared/errors.ts';
 import type { ConsoleContext } from '../console-context.ts';
@@ -13,6 +12,7 @@ import { migrationsDirFor } from './migrations-dir.ts';
 import { reachabilityError } from './reachability-error.ts';
 import { assertWritable } from '../read-only-guard.ts';
 import { currentSignal } from '../call-context.ts';
+import { checkOutClient } from '../pools/checked-out-client.ts';
 import { cancelOnAbort } from '../pools/cancel-request.ts';
 
 type DatabaseRun = MigrationRun['databases'][number];
@@ -150,19 +150,24 @@ async function migrateOne(state: RunState, target: DatabaseTarget): Promise<void
     state.publish();
     return;
   }
-  let client: pg.PoolClient;
+  let session: Awaited<ReturnType<typeof checkOutClient>>;
   try {
-    client = await state.ctx.pools.get(target.name).pool.connect();
+    session = await checkOutClient(state.ctx.pools.get(target.name).pool);
   } catch (error) {
     Object.assign(db, { state: 'unreachable', error: reachabilityError(target, error).toInfo() });
     state.publish();
     return;
   }
-  await migrateOnSession(state, target, db, client);
+  await migrateOnSession(state, target, db, session);
   state.publish();
 }
 
-async function migrateOnSession(state: RunState, target: DatabaseTarget, db: DatabaseRun, client: pg.PoolClient): Promise<void> {
+async function migrateOnSession(
+  state: RunState,
+  target: DatabaseTarget,
+  db: DatabaseRun,
+  { client, release }: Awaited<ReturnType<typeof checkOutClient>>,
+): Promise<void> {
   let broken: Error | undefined;
   // Stopping the run cancels the migration this session is running; it rolls back and stays pending.
   const stopWatching = cancelOnAbort(client, target, state.signal);
@@ -182,8 +187,9 @@ async function migrateOnSession(state: RunState, target: DatabaseTarget, db: Dat
   } finally {
     stopWatching();
     db.current = null;
-    // A client whose connection broke must not go back to the pool.
-    client.release(broken && (broken as ConsoleError).code !== 'LOCKED' ? broken : undefined);
+    // Never back to the pool: a broken connection, or a session a migration file may have changed
+    // (SET search_path, SET ROLE), or whose lock a stop that came during the unlock left held.
+    release({ destroy: true, ...(broken ? { error: broken } : {}) });
   }
 }
 

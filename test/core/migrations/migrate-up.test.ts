@@ -211,6 +211,29 @@ describe('migrations on every database', () => {
     }
   });
 
+  it('a session killed mid-migration is reported on its database, the console keeps running, and a second run applies it', async () => {
+    await own.addMigration('tenant', '20990105500001', 'killed_probe', 'SELECT pg_sleep(3);\nCREATE TABLE pwb_killed_probe (id integer);');
+    const running = up();
+    const sleeping = async () =>
+      (await own.sql<{ pid: number }>('shard_1', `SELECT pid FROM pg_stat_activity WHERE query LIKE '%pg_sleep(3)%' AND pid <> pg_backend_pid()`))[0];
+    let victim: { pid: number } | undefined;
+    for (let i = 0; i < 200 && !victim; i++) {
+      victim = await sleeping();
+      if (!victim) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(victim).toBeDefined();
+    await own.sql('shard_1', 'SELECT pg_terminate_backend($1)', [victim!.pid]);
+    // Before, the broken connection's 'error' event had no listener: it ended the process (here, the test run).
+    const run = await running;
+    const killed = byName(run, 'shard_1');
+    expect(killed.state).toMatch(/^(unreachable|failed)$/);
+    expect(killed.error?.message).toMatch(/terminat/i);
+    expect(byName(run, 'shard_2').applied).toEqual(['20990105500001']);
+    expect(await versionCount('shard_1', '20990105500001')).toBe(0);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(byName(await up(), 'shard_1').applied).toEqual(['20990105500001']);
+  });
+
   it('flags an applied file that was edited afterwards, and versions the folder does not have', async () => {
     const file = `${own.migrationsDir}/tenant/20990101000001_add_color_to_pwb_pages.sql`;
     const original = await readFile(file, 'utf8');
