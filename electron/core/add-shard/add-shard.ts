@@ -1,4 +1,3 @@
-import { checkOutClient } from '../pools/checked-out-client.ts';
 import type { AddShardResult } from '../../../shared/contract.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { PRIMARY_SHARD_NAME } from '../config/build-database-target.ts';
@@ -51,7 +50,7 @@ function assertNotListed(profile: ResolvedProfile, name: string, target: Databas
 
 /** The tenant migrations on the new shard, on one connection; a failed one stops the adding. */
 async function migrateNewShard(shard: DatabaseHandle, name: string, files: readonly MigrationFile[]): Promise<string[]> {
-  const { client, release } = await checkOutClient(shard.pool);
+  const client = await shard.pool.connect();
   try {
     const outcome = await migrateDatabase(client, files, { database: name, lock: 'fail' });
     if (outcome.failed) {
@@ -63,7 +62,8 @@ async function migrateNewShard(shard: DatabaseHandle, name: string, files: reado
     }
     return outcome.applied;
   } finally {
-    release({ destroy: true });
+    // Closed, not pooled: the migration files may have changed the session (SET search_path, SET ROLE).
+    client.release(true);
   }
 }
 

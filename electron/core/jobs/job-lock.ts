@@ -1,4 +1,3 @@
-import { checkOutClient } from '../pools/checked-out-client.ts';
 import type pg from 'pg';
 import { ConsoleError } from '../../../shared/errors.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
@@ -28,7 +27,7 @@ export async function liveJobIds(primary: DatabaseHandle, jobIds: readonly strin
 
 /** Runs `work` holding the job's lock on a session of its own; JOB_BUSY when another console holds it. */
 export async function withJobLock<T>(primary: DatabaseHandle, jobId: string, what: string, work: (lock: pg.PoolClient) => Promise<T>): Promise<T> {
-  const { client: lock, release } = await checkOutClient(primary.pool);
+  const lock = await primary.pool.connect();
   try {
     const got = await lock.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::int8) AS ok', [jobLockKey(jobId)]);
     if (!got.rows[0]!.ok)
@@ -39,6 +38,6 @@ export async function withJobLock<T>(primary: DatabaseHandle, jobId: string, wha
       await lock.query('SELECT pg_advisory_unlock($1::int8)', [jobLockKey(jobId)]).catch(() => {});
     }
   } finally {
-    release();
+    lock.release();
   }
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
 import type { MigrationRun } from '../../../shared/contract.ts';
 import { ConsoleError, type ErrorInfo } from '../../../shared/errors.ts';
 import type { ConsoleContext } from '../console-context.ts';
@@ -12,7 +13,6 @@ import { migrationsDirFor } from './migrations-dir.ts';
 import { reachabilityError } from './reachability-error.ts';
 import { assertWritable } from '../read-only-guard.ts';
 import { currentSignal } from '../call-context.ts';
-import { checkOutClient } from '../pools/checked-out-client.ts';
 import { cancelOnAbort } from '../pools/cancel-request.ts';
 
 type DatabaseRun = MigrationRun['databases'][number];
@@ -150,24 +150,19 @@ async function migrateOne(state: RunState, target: DatabaseTarget): Promise<void
     state.publish();
     return;
   }
-  let session: Awaited<ReturnType<typeof checkOutClient>>;
+  let client: pg.PoolClient;
   try {
-    session = await checkOutClient(state.ctx.pools.get(target.name).pool);
+    client = await state.ctx.pools.get(target.name).pool.connect();
   } catch (error) {
     Object.assign(db, { state: 'unreachable', error: reachabilityError(target, error).toInfo() });
     state.publish();
     return;
   }
-  await migrateOnSession(state, target, db, session);
+  await migrateOnSession(state, target, db, client);
   state.publish();
 }
 
-async function migrateOnSession(
-  state: RunState,
-  target: DatabaseTarget,
-  db: DatabaseRun,
-  { client, release }: Awaited<ReturnType<typeof checkOutClient>>,
-): Promise<void> {
+async function migrateOnSession(state: RunState, target: DatabaseTarget, db: DatabaseRun, client: pg.PoolClient): Promise<void> {
   let broken: Error | undefined;
   // Stopping the run cancels the migration this session is running; it rolls back and stays pending.
   const stopWatching = cancelOnAbort(client, target, state.signal);
@@ -189,7 +184,7 @@ async function migrateOnSession(
     db.current = null;
     // Never back to the pool: a broken connection, or a session a migration file may have changed
     // (SET search_path, SET ROLE), or whose lock a stop that came during the unlock left held.
-    release({ destroy: true, ...(broken ? { error: broken } : {}) });
+    client.release(broken ?? true);
   }
 }
 

@@ -169,6 +169,7 @@ export class ClusterPools {
     });
     // Without a listener an idle client's error (server restart, 57P01) would crash the process.
     pool.on('error', (error) => this.#options.onBackgroundError?.(target.name, error));
+    hearCheckedOutErrors(pool);
     // biome-ignore lint/suspicious/noExplicitAny: the pools hold no schema; each caller casts to its own Database interface
     const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
     return Object.freeze({
@@ -180,6 +181,17 @@ export class ClusterPools {
       query: <R extends pg.QueryResultRow = any>(text: string, values?: unknown[]) => queryNamingErrors<R>(pool, target, text, values),
     });
   }
+}
+
+/**
+ * A client's broken connection (a server restart, an administrator's pg_terminate_backend) makes pg
+ * reject the query in flight and also emit 'error' on the client, which pg-pool listens to only while
+ * the client is idle in the pool. A client checked out for work of its own (a migration run, a job's
+ * lock held for a whole move) would have that event unheard, and an unheard 'error' ends the process.
+ * Every client of the pool gets a listener for its life; the rejected query is where it is reported.
+ */
+export function hearCheckedOutErrors(pool: pg.Pool): void {
+  pool.on('connect', (client) => client.on('error', () => {}));
 }
 
 /** `DatabaseHandle.longSession`: a session of `pool` without the statement timeout, cancelled on the server when `signal` aborts. */

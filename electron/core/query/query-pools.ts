@@ -1,3 +1,4 @@
+import { hearCheckedOutErrors } from '../pools/cluster-pools.ts';
 import pg from 'pg';
 import type { DatabaseTarget } from '../config/profile-schema.ts';
 import { jsonSafeTypes } from './json-safe-types.ts';
@@ -54,6 +55,7 @@ export class QueryPools {
     });
     // An idle client's error (a server restarting, an administrator ending the session) has no caller.
     pool.on('error', () => {});
+    hearCheckedOutErrors(pool);
     this.#pools.set(target.name, { key, pool });
     return pool;
   }
