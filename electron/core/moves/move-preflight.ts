@@ -1,3 +1,4 @@
+import { fencingJobs } from './write-fence.ts';
 import type { MovePlan, PreflightResult, ViewRefresh } from '../../../shared/methods/move-methods.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import type { CatalogIndex, DatabaseCatalog } from '../catalog/database-catalog.ts';
@@ -50,6 +51,8 @@ export async function preflightMove(
   const tables = scopedTables(sourceCatalog);
   const shape = shapeRefusals(sourceCatalog, targetCatalog, tables);
   if (shape.length) return refused(shape);
+  const fenced = await fencedByOthers(ctx, websiteId, source);
+  if (fenced.length) return refused(fenced);
   const context: PreflightContext = { websiteId, source, target, sourceCatalog, targetCatalog, tables };
   const probed = await probeTarget(ctx, context, onProbe);
   if (probed.refusals.length) return refused(probed.refusals);
@@ -57,6 +60,15 @@ export async function preflightMove(
 }
 
 /** The first reason the website cannot go from `source` to `target` at all, if any. */
+/** A fence some job holds on the website (a restore of it under way, or a job that failed fenced): its rows are mid-change. */
+async function fencedByOthers(ctx: ConsoleContext, websiteId: number, source: string): Promise<Refusal[]> {
+  const jobs = await fencingJobs(ctx.pools.get(source), websiteId);
+  return jobs.map((job) => ({
+    code: 'WEBSITE_FENCED',
+    message: `Writes to website ${websiteId} on ${source} are fenced by job ${job} (a restore or move of it under way, or stopped fenced). Finish or roll back that job first (shard-console jobs lists it).`,
+  }));
+}
+
 function routingRefusal(ctx: ConsoleContext, websiteId: number, source: string, target: string, expectedSource: string | undefined): Refusal | null {
   // A --from naming no database is a typo, not a website that moved meanwhile.
   for (const name of expectedSource === undefined ? [target] : [target, expectedSource]) {

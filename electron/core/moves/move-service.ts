@@ -162,7 +162,7 @@ async function rollBackBeforeSwitch(ctx: ConsoleContext, lock: pg.PoolClient, jo
     // The target's views are refreshed from the copy on, with the copied rows in them: take them out again.
     await refreshMaterializedViews(ctx.pools.get(job.target), targetCatalog, job.plan?.viewRefresh ?? 'concurrently');
   }
-  await liftFence(ctx.pools.get(job.source), job.website_id);
+  await liftFence(ctx.pools.get(job.source), job.website_id, job.id);
   await updateJob(lock, job.id, { state: 'rolled_back', finished: true });
 }
 

@@ -85,7 +85,7 @@ async function refreshStep(run: MoveRun): Promise<void> {
 }
 
 async function unfenceStep(run: MoveRun): Promise<void> {
-  await liftFence(run.source, run.job.website_id);
+  await liftFence(run.source, run.job.website_id, run.job.id);
 }
 
 async function doneStep(run: MoveRun): Promise<void> {

@@ -170,11 +170,23 @@ export async function installFence(
   const fencedAt = await withFenceLock(handle, async (client) => {
     await runQuery(client, moveTables.schema.createSchema(CONSOLE_SCHEMA).ifNotExists());
     await runQuery(client, FENCED_TABLE);
-    const fence = moveTables
-      .insertInto(FENCED)
-      .values({ website_id: websiteId, job_id: jobId })
-      .onConflict((oc) => oc.column('website_id').doUpdateSet((eb) => ({ job_id: eb.ref('excluded.job_id') })));
-    await runQuery(client, fence);
+    // A fence belongs to the job that set it: another job's fence of the website (a move and a restore of
+    // it at once) is refused, never taken over, and only its own job lifts it.
+    await runQuery(
+      client,
+      moveTables
+        .insertInto(FENCED)
+        .values({ website_id: websiteId, job_id: jobId })
+        .onConflict((oc) => oc.column('website_id').doNothing()),
+    );
+    const [holder] = await runQuery(client, moveTables.selectFrom(FENCED).select('job_id').where('website_id', '=', String(websiteId)));
+    if (holder && holder.job_id !== jobId) {
+      throw new ConsoleError(
+        'JOB_BUSY',
+        `Writes to website ${websiteId} on ${handle.target.name} are already fenced by job ${holder.job_id} (a move or restore of it). Finish or roll back that job first (shard-console jobs lists it).`,
+        { target: String(websiteId) },
+      );
+    }
     await client.query(TRUNCATE_FUNCTION_SQL);
     const version = (await client.query<{ v: number }>(`SELECT current_setting('server_version_num')::int AS v`)).rows[0]!.v;
     for (const scoped of tables) await addFenceTriggers(client, catalog, scoped, version >= 140000);
@@ -254,14 +266,14 @@ async function fencedCount(client: pg.PoolClient): Promise<number> {
 }
 
 /**
- * Lifts the website's fence: its row in fenced_websites goes, committed, and its writes pass from then
- * on. The last fence on a database then takes the triggers away (dropTriggersWhenUnfenced: every
+ * Lifts the website's fence that this job set (another job's stays): its row in fenced_websites goes,
+ * committed, and its writes pass from then on. The last fence on a database then takes the triggers away (dropTriggersWhenUnfenced: every
  * table that has them, found by name). Idempotent.
  */
-export async function liftFence(handle: DatabaseHandle, websiteId: number): Promise<void> {
+export async function liftFence(handle: DatabaseHandle, websiteId: number, jobId: string): Promise<void> {
   const last = await withFenceLock(handle, async (client) => {
     if (!(await fenceTableExists(client))) return false;
-    await runQuery(client, moveTables.deleteFrom(FENCED).where('website_id', '=', String(websiteId)));
+    await runQuery(client, moveTables.deleteFrom(FENCED).where('website_id', '=', String(websiteId)).where('job_id', '=', jobId));
     return (await fencedCount(client)) === 0;
   });
   if (last) await dropTriggersWhenUnfenced(handle);

@@ -12,7 +12,7 @@ import type { Refusal } from './restore-tables.ts';
  * website (its rows are half somewhere: finish or undo that first); a fence on the website that some
  * other job holds.
  */
-export async function busyRefusals(ctx: ConsoleContext, request: RestoreRequest, target: string): Promise<Refusal[]> {
+export async function busyRefusals(ctx: ConsoleContext, request: RestoreRequest, target: string, home: string = target): Promise<Refusal[]> {
   const handle = ctx.pools.get(target);
   if (request.mode === 'side-by-side') {
     const taken = await schemaJob(handle, request.intoSchema!);
@@ -46,10 +46,12 @@ export async function busyRefusals(ctx: ConsoleContext, request: RestoreRequest,
       message: `Move job ${m.id} of website ${request.websiteId} is ${m.state}: its rows may be on two databases. Finish it (shard-console move resume ${m.id}) or roll it back first.`,
     });
   }
-  for (const job of await fencingJobs(handle, request.websiteId))
-    refusals.push({
-      code: 'WEBSITE_FENCED',
-      message: `Writes to website ${request.websiteId} on ${target} are fenced by job ${job}. Finish or roll back that job first.`,
-    });
+  // The fence goes on the website's own database (its shard_name's), which an empty place restores beside.
+  for (const name of new Set([target, home]))
+    for (const job of await fencingJobs(ctx.pools.get(name), request.websiteId))
+      refusals.push({
+        code: 'WEBSITE_FENCED',
+        message: `Writes to website ${request.websiteId} on ${name} are fenced by job ${job}. Finish or roll back that job first.`,
+      });
   return refusals;
 }

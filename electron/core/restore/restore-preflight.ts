@@ -87,7 +87,7 @@ export async function preflightRestore(ctx: ConsoleContext, request: RestoreRequ
     const handle = ctx.pools.get(placed.target);
     const excluded = new Set((await restoreSchemas(handle)).keys());
     const { tables, refusals, notes } = restoreTables(catalog, chosen.archive, tableRules(ctx), excluded);
-    refusals.push(...(await busyRefusals(ctx, request, placed.target)));
+    refusals.push(...(await busyRefusals(ctx, request, placed.target, placed.home)));
     const live = await rowsOnDatabase(
       handle,
       catalog,

@@ -250,13 +250,13 @@ export const STEP_WORK: Partial<Record<RestoreStep, (s: RunState) => Promise<voi
   verify,
   switch: switchRouting,
   views: refreshViews,
-  unfence: (s) => liftFence(s.home.handle, websiteOf(s)),
+  unfence: (s) => liftFence(s.home.handle, websiteOf(s), s.jobId),
   'rollback:fence': (s) => installFence(s.home.handle, s.home.catalog, s.home.scoped, websiteOf(s), s.jobId),
   'rollback:check': async (s) => {
     const refusal = await changedSinceRestore(s.ctx, s.jobId, s.detail, s.catalog);
     if (!refusal) return;
     // Refused: the job goes back to where the rollback found it, the website's writes flow again.
-    await liftFence(s.home.handle, websiteOf(s));
+    await liftFence(s.home.handle, websiteOf(s), s.jobId);
     s.detail.rollbackFrom = null;
     s.detail.rollbackCheck = false;
     s.detail.step = 'done';
@@ -270,7 +270,7 @@ export const STEP_WORK: Partial<Record<RestoreStep, (s: RunState) => Promise<voi
   },
   'rollback:sequences': async (s) => void (await bumpSequences(s.target, s.scoped)),
   'rollback:views': async (s) => void (await refreshMaterializedViews(s.target, s.catalog, viewRefresh(s))),
-  'rollback:unfence': (s) => liftFence(s.home.handle, websiteOf(s)),
+  'rollback:unfence': (s) => liftFence(s.home.handle, websiteOf(s), s.jobId),
   'rollback:drop': async (s) => {
     if (s.detail.plan.schema) await dropRestoreSchema(s.target, s.detail.plan.schema, planSideTables(s.detail.plan), s.jobId);
     else await dropHeldRows(s.target, s.jobId);

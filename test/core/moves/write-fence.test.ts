@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -5,8 +6,9 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ConsoleContext } from '../../../electron/core/console-context.ts';
 import { runSteps, withJobLock } from '../../../electron/core/moves/move-runner.ts';
-import { createMove, rollbackMove } from '../../../electron/core/moves/move-service.ts';
-import { cancelAutovacuumSooner } from '../../../electron/core/moves/write-fence.ts';
+import { createMove, previewMove, rollbackMove } from '../../../electron/core/moves/move-service.ts';
+import { cancelAutovacuumSooner, installFence, liftFence } from '../../../electron/core/moves/write-fence.ts';
+import { scopedTables } from '../../../electron/core/moves/tenant-scope.ts';
 import { QueryService } from '../../../electron/core/query/query-service.ts';
 import { callMethod } from '../../support/test-console.ts';
 import type { QueryEvent } from '../../../electron/core/query/query-types.ts';
@@ -73,6 +75,30 @@ it('rejects writes to the fenced website even from a replica-role session, and a
   const after = await tenantSnapshot(pc);
   expect(websiteRows(after, site)).toEqual(websiteRows(before, site));
   expect(otherWebsites(after, [site])).toEqual(otherWebsites(before, [site]));
+});
+
+it('a fence belongs to its job: another job fencing the website is refused, its lift leaves the fence, and a move of the website is refused', async () => {
+  const job = await createMove(ctx, site, 'shard_1');
+  await withJobLock(ctx, job.id, (lock) => runSteps(ctx, lock, job.id, undefined, 'fence'));
+  const handle = ctx.pools.get('default');
+  const stranger = randomUUID();
+  const fencedBy = async () => (await handle.query(`SELECT job_id FROM shard_console.fenced_websites WHERE website_id = $1`, [site])).rows;
+  try {
+    const catalog = await ctx.catalog.get('default');
+    await expect(installFence(handle, catalog, scopedTables(catalog), site, stranger)).rejects.toMatchObject({
+      code: 'JOB_BUSY',
+      message: expect.stringContaining(`already fenced by job ${job.id}`),
+    });
+    // Before, the other job's lift deleted the fence whoever set it: the website's writes flowed mid-move.
+    await liftFence(handle, site, stranger);
+    expect(await fencedBy()).toEqual([{ job_id: job.id }]);
+    const preview = await previewMove(ctx, site, 'shard_2');
+    expect(preview.ok).toBe(false);
+    expect(preview.refusals).toEqual([expect.objectContaining({ code: 'WEBSITE_FENCED', message: expect.stringContaining(`fenced by job ${job.id}`) })]);
+  } finally {
+    await rollbackMove(ctx, job.id);
+  }
+  expect(await fencedBy()).toEqual([]);
 });
 
 it("lets the console's own COPY into a fenced table insert in batches: the fence's row trigger fires after the write, and still rejects the website's", async () => {
