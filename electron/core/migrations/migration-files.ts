@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { MigrationSet } from '../../../shared/contract.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { MIGRATIONS_DIR } from '../app-paths.ts';
+import { refusedMigrationStatement } from './migration-statements.ts';
 
 /** The PWB schema that ships with the console: `global/` (primary only) and `tenant/` (primary and every shard). */
 export const DEFAULT_MIGRATIONS_DIR = MIGRATIONS_DIR;
@@ -47,9 +48,21 @@ export async function listMigrationSet(dir: string, set: MigrationSet): Promise<
     }
     const file = path.join(folder, name);
     const sql = await readFile(file, 'utf8');
+    assertRunnable(file, sql);
     files.push(Object.freeze({ version: match[1], name: match[2], set, file, sql, checksum: migrationChecksum(sql) }));
   }
   return files;
+}
+
+/** A file whose SQL cannot run in the transaction the console runs it in (see migration-statements.ts), refused before any database is touched. */
+function assertRunnable(file: string, sql: string): void {
+  const refused = refusedMigrationStatement(sql);
+  if (refused === null) return;
+  const message =
+    refused.kind === 'transaction'
+      ? `Migration ${file} holds ${refused.statement}: the console runs each file in a transaction of its own, recording its version in the same one, so the file's own transaction statements would commit half of it apart from that record. Remove them from the file.`
+      : `Migration ${file} holds ${refused.statement}, which PostgreSQL runs only outside a transaction block, and the console runs each file in one (with the row recording it). Run that statement by hand on each database, and remove it from the file.`;
+  throw new ConsoleError('CONFIG_INVALID', message, { target: file, details: { statement: refused.statement } });
 }
 
 /**
