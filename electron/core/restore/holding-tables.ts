@@ -85,7 +85,10 @@ export async function putHeldRowsBack(
         await client.query(`SET LOCAL shard_console.bypass_fence = 'on'`);
         if (replica) await client.query('SET LOCAL session_replication_role = replica');
         const columns = t.columns.map(quoteIdent).join(', ');
-        await client.query(`INSERT INTO ${tableRef(t.table.schema, t.table.table)} (${columns}) SELECT ${columnSelect(t)} FROM ${holdRef(jobId, t)} t`);
+        // The rows' own keys, an identity GENERATED ALWAYS included (PostgreSQL takes its value only when told to).
+        await client.query(
+          `INSERT INTO ${tableRef(t.table.schema, t.table.table)} (${columns}) OVERRIDING SYSTEM VALUE SELECT ${columnSelect(t)} FROM ${holdRef(jobId, t)} t`,
+        );
         if (replica) await assertReferencesResolve(client, catalog, t, websiteId, 'held');
         await client.query('COMMIT');
       } catch (error) {
