@@ -59,7 +59,6 @@ export async function preflightMove(
   return { result: { ok: true, plan: movePlan(context, probed.plan, viewRefresh), refusals: [] }, context };
 }
 
-/** The first reason the website cannot go from `source` to `target` at all, if any. */
 /** A fence some job holds on the website (a restore of it under way, or a job that failed fenced): its rows are mid-change. */
 async function fencedByOthers(ctx: ConsoleContext, websiteId: number, source: string): Promise<Refusal[]> {
   const jobs = await fencingJobs(ctx.pools.get(source), websiteId);
@@ -69,6 +68,7 @@ async function fencedByOthers(ctx: ConsoleContext, websiteId: number, source: st
   }));
 }
 
+/** The first reason the website cannot go from `source` to `target` at all, if any. */
 function routingRefusal(ctx: ConsoleContext, websiteId: number, source: string, target: string, expectedSource: string | undefined): Refusal | null {
   // A --from naming no database is a typo, not a website that moved meanwhile.
   for (const name of expectedSource === undefined ? [target] : [target, expectedSource]) {

@@ -267,8 +267,8 @@ async function fencedCount(client: pg.PoolClient): Promise<number> {
 
 /**
  * Lifts the website's fence that this job set (another job's stays): its row in fenced_websites goes,
- * committed, and its writes pass from then on. The last fence on a database then takes the triggers away (dropTriggersWhenUnfenced: every
- * table that has them, found by name). Idempotent.
+ * committed, and its writes pass from then on. The last fence on a database then takes the triggers
+ * away (dropTriggersWhenUnfenced: every table that has them, found by name). Idempotent.
  */
 export async function liftFence(handle: DatabaseHandle, websiteId: number, jobId: string): Promise<void> {
   const last = await withFenceLock(handle, async (client) => {

@@ -58,11 +58,11 @@ export async function exportQueryToFile(engine: QueryEngine, call: CallContext<E
   const plan = await resolveQueryTargets(engine.ctx, request.target, statement);
   await engine.openRuns.makeRoom(plan.databases.map((d) => d.name));
   call.signal.throwIfAborted();
+  const replace = request.overwrite === true;
+  if (!replace) await refuseExisting(request.file);
   const stop = new AbortController();
   const onAbort = () => stop.abort(call.signal.reason);
   call.signal.addEventListener('abort', onAbort, { once: true });
-  const replace = request.overwrite === true;
-  if (!replace) await refuseExisting(request.file);
   const writer = await AtomicFileWriter.open(request.file).catch((error: unknown) => {
     call.signal.removeEventListener('abort', onAbort);
     throw fileError(request.file, error, 'open');
@@ -161,7 +161,6 @@ async function exportDatabase(p: DatabaseExport): Promise<QueryDatabaseOutcome> 
   return { name, rows: written, truncated: false, ms: Math.round(performance.now() - p.started), error: null };
 }
 
-/** The file could not be created (a missing folder, no permission: choose another) or written (a full disk). */
 /** A file already at the path: refused before any statement is sent, unless the operator asked to replace it. */
 async function refuseExisting(file: string): Promise<void> {
   const found = await lstat(file).catch(() => null);
@@ -176,6 +175,7 @@ function fileExists(file: string): ConsoleError {
   );
 }
 
+/** The file could not be created (a missing folder, no permission: choose another) or written (a full disk). */
 function fileError(file: string, error: unknown, step: 'open' | 'write'): ConsoleError {
   if (error instanceof ConsoleError) return error;
   const reason = (error as Error)?.message ?? String(error);
