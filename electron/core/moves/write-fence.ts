@@ -251,7 +251,14 @@ async function waitForOlderTransactions(handle: DatabaseHandle, fencedAt: Date, 
 
 /** The jobs holding a fence on the website on this database (none when no fence was ever set here). */
 export async function fencingJobs(handle: DatabaseHandle, websiteId: number): Promise<string[]> {
-  if (!(await fenceTableExists(handle))) return [];
+  // A role that may not read the console's schema (a SELECT-only profile previewing a move) sees none:
+  // it cannot move anything either, and the fence itself refuses another job's website when one runs.
+  const readable = await handle.query<{ ok: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                     WHERE n.nspname = $1 AND c.relname = $2 AND has_schema_privilege(n.oid, 'USAGE') AND has_table_privilege(c.oid, 'SELECT')) AS ok`,
+    FENCED.split('.'),
+  );
+  if (!readable.rows[0]!.ok) return [];
   const rows = await runQuery(handle, moveTables.selectFrom(FENCED).select('job_id').where('website_id', '=', String(websiteId)));
   return rows.map((r) => r.job_id);
 }
