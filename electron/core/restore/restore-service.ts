@@ -17,6 +17,7 @@ import {
   restoreTitle,
   saveDetail,
   toRestoreJob,
+  visibleState,
   type RestoreDetail,
 } from './restore-job-store.ts';
 import { restoreSchemas } from './restore-marks.ts';
@@ -191,16 +192,23 @@ export async function discardRestore(ctx: ConsoleContext, jobId: string): Promis
   await audited(
     primary,
     { action: 'restore.discard', target: jobId, details: { mode: detail.request.mode, target: detail.plan.target, schema: detail.plan.schema } },
-    () =>
-      withJobLock(primary, jobId, 'Restore job', async () => {
-        const handle = ctx.pools.get(detail.plan.target);
-        if (detail.plan.schema) await dropRestoreSchema(handle, detail.plan.schema, planSideTables(detail.plan), jobId);
-        else await dropHeldRows(handle, jobId);
-        detail.discarded = true;
-        await saveDetail(primary, jobId, detail);
-      }),
+    () => withJobLock(primary, jobId, 'Restore job', () => discardKept(ctx, jobId)),
   );
   return restoreJobView(ctx, jobId);
+}
+
+/**
+ * The discard's work, run under the job's lock: the job is read and checked again there, since a rollback
+ * may have run between the request's check and the lock (the job then says rolled_back, and a detail read
+ * before it would be written back over it).
+ */
+export async function discardKept(ctx: ConsoleContext, jobId: string): Promise<void> {
+  const { detail } = await jobFor(ctx, jobId, 'discard', 'Discarding what a restore kept');
+  const handle = ctx.pools.get(detail.plan.target);
+  if (detail.plan.schema) await dropRestoreSchema(handle, detail.plan.schema, planSideTables(detail.plan), jobId);
+  else await dropHeldRows(handle, jobId);
+  detail.discarded = true;
+  await saveDetail(ctx.pools.primary(), jobId, detail);
 }
 
 /** Drops a side-by-side restore's schema, found on the database named or on whichever database has it. */
@@ -228,37 +236,41 @@ export async function dropSideSchema(
       target: schema,
     });
   const { name, job } = holding[0]!;
-  const made = await tablesMadeBy(ctx, job, name, schema);
-  const tables = await audited(ctx.pools.primary(), { action: 'restore.drop-schema', target: schema, details: { database: name, job } }, () =>
-    dropRestoreSchema(ctx.pools.get(name), schema, made),
+  const primary = ctx.pools.primary();
+  // Under the job's lock: never beneath a restore still loading into the schema, nor beside its rollback.
+  const tables = await audited(primary, { action: 'restore.drop-schema', target: schema, details: { database: name, job } }, () =>
+    withJobLock(primary, job, 'Restore job', async () => {
+      const detail = await sideJobDetail(ctx, job, name, schema);
+      const dropped = await dropRestoreSchema(ctx.pools.get(name), schema, planSideTables(detail.plan), job);
+      detail.discarded = true;
+      await saveDetail(primary, job, detail);
+      return dropped;
+    }),
   );
-  await markSchemaDiscarded(ctx, job);
   return { database: name, schema, tables };
 }
 
 /**
- * The side tables the schema's restore job made: a mark alone (a comment anyone can copy) is no proof,
- * the job's own record is, and it names the tables that are the console's to drop.
+ * The record of the job that made the schema: a mark alone (a comment anyone can copy) is no proof, the
+ * job's own record is, and its plan names the tables that are the console's to drop. A job that has not
+ * finished keeps its schema until it is rolled back (which drops it) or resumed.
  */
-async function tablesMadeBy(ctx: ConsoleContext, jobId: string, database: string, schema: string): Promise<string[]> {
-  const detail = await readRestore(ctx.pools.primary(), jobId).then(
-    (r) => r.detail,
-    () => null,
-  );
-  if (detail === null || detail.plan.schema !== schema || detail.plan.target !== database) {
+async function sideJobDetail(ctx: ConsoleContext, jobId: string, database: string, schema: string): Promise<RestoreDetail> {
+  const found = await readRestore(ctx.pools.primary(), jobId).catch(() => null);
+  if (found === null || found.detail.plan.schema !== schema || found.detail.plan.target !== database) {
     throw new ConsoleError(
       'ACTION_NOT_ALLOWED',
       `Schema ${schema} on ${database} is marked as made by restore job ${jobId}, but this console has no such job restoring into it (shard-console restores lists them), so it will not drop it. Drop it yourself if you mean to.`,
       { target: schema },
     );
   }
-  return planSideTables(detail.plan);
-}
-
-/** The job whose schema was dropped by name says so too. */
-async function markSchemaDiscarded(ctx: ConsoleContext, jobId: string): Promise<void> {
-  // The job is this console's (tablesMadeBy refused any other schema).
-  const { detail } = await readRestore(ctx.pools.primary(), jobId);
-  detail.discarded = true;
-  await saveDetail(ctx.pools.primary(), jobId, detail);
+  const state = visibleState(found.record, false);
+  if (state !== 'succeeded') {
+    throw new ConsoleError(
+      'ACTION_NOT_ALLOWED',
+      `Restore job ${jobId}, which made schema ${schema}, is ${state} at step ${found.detail.step}: roll it back (shard-console restore rollback ${jobId}), which drops the schema, or resume it. Nothing was dropped.`,
+      { target: schema },
+    );
+  }
+  return found.detail;
 }

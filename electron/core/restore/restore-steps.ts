@@ -68,6 +68,22 @@ async function assertRouting(s: RunState): Promise<void> {
   }
 }
 
+/**
+ * A rollback removes rows only while the website still routes where it did when the restore began: with
+ * its shard_name changed since (by hand, or by a tool that ignores the fence), the rows on the target may
+ * be the ones it serves, and putting held rows back would make a second copy beside them.
+ */
+async function assertRoutingForRollback(s: RunState): Promise<void> {
+  const { routedTo, target } = s.detail.plan;
+  const now = await currentShard(s.ctx, websiteOf(s));
+  if (now === routedTo) return;
+  throw new ConsoleError(
+    'RESTORE_FAILED',
+    `Website ${websiteOf(s)} now routes to "${now ?? '(no pwb_websites row)'}", not "${routedTo}" as when the restore began: something changed its shard_name, and rolling back would remove rows on ${target} that it may be serving. Nothing was removed. Put its shard_name back to "${routedTo}" and roll back again, or leave the rows as they are.`,
+    { target: String(websiteOf(s)) },
+  );
+}
+
 /** The website's rows on the target go, before a load or a put-back: fenced there, in batches by position. */
 async function clearTarget(s: RunState): Promise<void> {
   await deleteWebsiteRows(s.target, s.catalog, s.scoped, websiteOf(s), { fenced: s.home.handle === s.target });
@@ -263,8 +279,12 @@ export const STEP_WORK: Partial<Record<RestoreStep, (s: RunState) => Promise<voi
     await saveDetail(s.ctx.pools.primary(), s.jobId, s.detail, { state: 'succeeded', error: null });
     throw new RollbackRefused(refusal);
   },
-  'rollback:remove': (s) => clearTarget(s),
+  'rollback:remove': async (s) => {
+    await assertRoutingForRollback(s);
+    await clearTarget(s);
+  },
   'rollback:put-back': async (s) => {
+    await assertRoutingForRollback(s);
     await clearTarget(s);
     await putHeldRowsBack(s.target, s.catalog, s.scoped, websiteOf(s), s.jobId, s.replica);
   },

@@ -92,4 +92,31 @@ describe('an empty-place restore killed anywhere', () => {
       expect(await viewRows()).toBe(0);
     },
   );
+
+  it('a rollback before the switch removes nothing once something else routed the website to the new shard; with its routing put back it rolls back', {
+    timeout: 180_000,
+  }, async () => {
+    const killed = await runCli(f.pc, ['restore', String(site), '--from', archive, '--to', 'shard_1', '--yes', '--json'], { failpoint: 'after:verify' });
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    const job = (await newestRestoreJob(f.pc))!;
+    expect(job.step).toBe('verify');
+    // Someone points the website at shard_1 by hand: the loaded rows are what it serves now.
+    await f.sql('default', `UPDATE pwb_websites SET shard_name = 'shard_1' WHERE id = $1`, [site]);
+    const refused = await runCli(f.pc, ['restore', 'rollback', job.id, '--json']);
+    expect(refused.code).toBe(1);
+    const failed = JSON.parse(refused.stdout);
+    expect(failed).toMatchObject({ state: 'failed', step: 'rollback:remove' });
+    expect(failed.error).toContain('now routes to "shard_1", not "default"');
+    expect(failed.error).toContain('Nothing was removed.');
+    const kept = await websiteState(f.pc, site);
+    expect(kept.databases).toEqual(['shard_1']);
+    expect(kept.tables).toEqual(backedUp.tables);
+
+    await f.sql('default', `UPDATE pwb_websites SET shard_name = 'default' WHERE id = $1`, [site]);
+    const rolledBack = await runCli(f.pc, ['restore', 'rollback', job.id, '--json']);
+    expect(rolledBack.code, rolledBack.stderr).toBe(0);
+    expect((await websiteState(f.pc, site)).databases).toEqual([]);
+    expect(await f.sql('default', `SELECT * FROM shard_console.fenced_websites`)).toEqual([]);
+    await emptyAgain();
+  });
 });

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TENANT_TABLES } from '../../support/tenant-snapshot.ts';
+import { newestRestoreJob, runCli } from '../../support/restore-cli.ts';
+import { jobLockKey } from '../../../electron/core/jobs/job-lock.ts';
+import { discardKept } from '../../../electron/core/restore/restore-service.ts';
 import { clusterContent, largestWebsite, purgeWebsite, startRestoreFixture, websiteState, type RestoreFixture } from '../../support/restore-fixture.ts';
 
 /*
@@ -127,8 +130,39 @@ describe('restore --into-schema (side by side)', () => {
     );
     expect(job).toMatchObject({ state: 'succeeded', verified: true, target: 'default' });
     expect(await contentOf('default', (t) => `look_here.${t}`)).toEqual(await contentOfWebsite('shard_2', side));
+    // While another console runs the job (it holds the job's lock), neither drop-schema nor discard touches it.
+    const other = await f.pc.client('default');
+    try {
+      await other.query('SELECT pg_advisory_lock($1::int8)', [jobLockKey(job.jobId)]);
+      await expect(f.call('restores.dropSchema', { schema: 'look_here' })).rejects.toMatchObject({ code: 'JOB_BUSY' });
+      await expect(f.call('restores.discard', { jobId: job.jobId })).rejects.toMatchObject({ code: 'JOB_BUSY' });
+    } finally {
+      await other.end();
+    }
+    expect(await contentOf('default', (t) => `look_here.${t}`)).toEqual(await contentOfWebsite('shard_2', side));
     await f.call('restores.discard', { jobId: job.jobId });
     expect(await f.sql('default', `SELECT nspname FROM pg_namespace WHERE nspname = 'look_here'`)).toEqual([]);
+  }, 240_000);
+
+  it("drop-schema leaves an unfinished restore's schema to its rollback; a discard refused under the lock leaves the job as it is", async () => {
+    const killed = await runCli(f.pc, ['restore', String(side), '--from', backup, '--into-schema', 'half_done', '--yes'], { failpoint: 'after:load' });
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    const half = (await newestRestoreJob(f.pc))!;
+    const refused = await f.call('restores.dropSchema', { schema: 'half_done' }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'ACTION_NOT_ALLOWED', message: expect.stringContaining('is interrupted at step load: roll it back') });
+    expect(await f.sql('shard_2', `SELECT nspname FROM pg_namespace WHERE nspname = 'half_done'`)).toEqual([{ nspname: 'half_done' }]);
+    await f.call('restores.rollback', { jobId: half.id });
+    expect(await f.settle(half.id)).toMatchObject({ state: 'rolled_back' });
+    expect(await f.sql('shard_2', `SELECT nspname FROM pg_namespace WHERE nspname = 'half_done'`)).toEqual([]);
+
+    // A discard checked before a drop-schema by name ran, reaching the lock after it: refused there, the job untouched.
+    const done = await f.settle((await f.call('restores.start', { websiteId: side, path: backup, mode: 'side-by-side', intoSchema: 'raced' })).jobId);
+    expect(done).toMatchObject({ state: 'succeeded', actions: ['discard'] });
+    await f.call('restores.dropSchema', { schema: 'raced' });
+    const dropped = await f.settle(done.jobId);
+    expect(dropped).toMatchObject({ state: 'succeeded', discarded: true, actions: [] });
+    await expect(discardKept(f.ctx, done.jobId)).rejects.toMatchObject({ code: 'ACTION_NOT_ALLOWED', message: expect.stringContaining('discarded already') });
+    expect(await f.settle(done.jobId)).toEqual(dropped);
   }, 240_000);
 });
 

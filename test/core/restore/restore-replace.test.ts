@@ -160,6 +160,29 @@ describe('restore --replace', () => {
     expect(await websiteState(f.pc, site)).toEqual(beforeRestore);
   }, 240_000);
 
+  it('a rollback refuses to put held rows back once the website routes elsewhere, removing nothing; with its routing put back it rolls back', async () => {
+    const beforeRestore = await websiteState(f.pc, site);
+    const job = await f.settle((await f.call('restores.start', { websiteId: site, path: archive, mode: 'replace' })).jobId);
+    expect(job).toMatchObject({ state: 'succeeded', verified: true });
+    const restored = await websiteState(f.pc, site);
+    // Someone points the website at the primary by hand: the rows on shard_1 may now be nobody's or a copy.
+    await f.sql('default', `UPDATE pwb_websites SET shard_name = 'default' WHERE id = $1`, [site]);
+    try {
+      await f.call('restores.rollback', { jobId: job.jobId, discardChanges: true });
+      const failed = await f.settle(job.jobId);
+      expect(failed).toMatchObject({ state: 'failed', step: 'rollback:put-back', actions: ['rollback'] });
+      expect(failed.error).toContain('now routes to "default", not "shard_1"');
+      expect(failed.error).toContain('Nothing was removed. Put its shard_name back to "shard_1"');
+      expect((await websiteState(f.pc, site)).tables).toEqual(restored.tables);
+    } finally {
+      await f.sql('default', `UPDATE pwb_websites SET shard_name = 'shard_1' WHERE id = $1`, [site]);
+    }
+    await f.call('restores.rollback', { jobId: job.jobId });
+    expect(await f.settle(job.jobId)).toMatchObject({ state: 'rolled_back' });
+    expect(await websiteState(f.pc, site)).toEqual(beforeRestore);
+    expect(await f.sql('shard_1', `SELECT * FROM shard_console.fenced_websites`)).toEqual([]);
+  }, 240_000);
+
   it('discard drops the held rows and leaves the restored ones', async () => {
     const job = await f.settle((await f.call('restores.start', { websiteId: site, path: archive, mode: 'replace' })).jobId);
     expect(job).toMatchObject({ state: 'succeeded', verified: true });
