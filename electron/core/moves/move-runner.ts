@@ -3,7 +3,7 @@ import { MOVE_STEPS, moveStepIndex, type MoveStep } from '../../../shared/method
 import { ConsoleError } from '../../../shared/errors.ts';
 import type { ConsoleContext } from '../console-context.ts';
 import { currentSignal, stopIfRequested } from '../call-context.ts';
-import { jobLockKey } from '../jobs/job-lock.ts';
+import { withJobLock as withLock } from '../jobs/job-lock.ts';
 import type { RunningJob } from '../jobs/job-registry.ts';
 import { failpoint } from './move-failpoints.ts';
 import { getJob, markRefreshed, recordStep, updateJob, type StoredJob } from './move-job-store.ts';
@@ -32,22 +32,9 @@ export function moveProgressReporter(job: RunningJob, stored: Pick<StoredJob, 'p
   };
 }
 
-/** The job's lock on a dedicated primary session: held for the whole run, gone if the process dies. */
-export async function withJobLock<T>(ctx: ConsoleContext, jobId: string, run: (lock: pg.PoolClient) => Promise<T>): Promise<T> {
-  const lock = await ctx.pools.primary().pool.connect();
-  try {
-    const got = await lock.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::int8) AS ok', [jobLockKey(jobId)]);
-    if (!got.rows[0]!.ok) {
-      throw new ConsoleError('JOB_BUSY', `Move job ${jobId} is being run by another console right now. Watch it with: shard-console moves.`, { target: jobId });
-    }
-    try {
-      return await run(lock);
-    } finally {
-      await lock.query('SELECT pg_advisory_unlock($1::int8)', [jobLockKey(jobId)]).catch(() => {});
-    }
-  } finally {
-    lock.release();
-  }
+/** The move job's lock on a dedicated primary session (jobs/job-lock.ts): held for the whole run, gone if the process dies. */
+export function withJobLock<T>(ctx: ConsoleContext, jobId: string, run: (lock: pg.PoolClient) => Promise<T>): Promise<T> {
+  return withLock(ctx.pools.primary(), jobId, 'Move job', run);
 }
 
 /**
