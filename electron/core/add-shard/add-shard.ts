@@ -56,7 +56,7 @@ async function migrateNewShard(shard: DatabaseHandle, name: string, files: reado
     if (outcome.failed) {
       throw new ConsoleError(
         'MIGRATION_FAILED',
-        `Tenant migration ${outcome.failed.version} failed on the new shard ${name}: ${outcome.failed.error}. The shard was not added to the profile; fix the migration and run shard add again (it resumes).`,
+        `Tenant migration ${outcome.failed.version} failed on the new shard ${name}: ${outcome.failed.error}. The shard was not added to the profile. Fix what on ${name} makes it fail, not the file where it ran on other databases already (shard-console migrate status shows where: they would no longer match it), then run shard add again (it resumes).`,
         { target: name },
       );
     }

@@ -39,6 +39,8 @@ interface RunProgress {
 interface RunState extends RunProgress {
   readonly ctx: ConsoleContext;
   readonly files: readonly MigrationFile[];
+  /** Per database, the versions known to be applied there: its ledger before the run, and what the run applied. */
+  readonly appliedOn: Map<string, Set<string>>;
 }
 
 function toInfo(error: unknown): ErrorInfo {
@@ -83,7 +85,7 @@ export async function migrateUp(ctx: ConsoleContext, options: MigrateUpOptions):
     return concludeRun(progress, toInfo(error));
   }
   run.databases = targets.map((t) => ({ name: t.name, state: 'waiting', current: null, applied: [], pending: [], failed: null, error: null }));
-  const state: RunState = { ...progress, ctx, files };
+  const state: RunState = { ...progress, ctx, files, appliedOn: new Map() };
   await countPending(state, targets);
   const pending = Object.fromEntries(run.databases.map((d) => [d.name, d.pending]));
   const entry = { action: 'migrations.up', target: options.database ?? 'all databases', details: { pending, parallel: options.parallel } };
@@ -101,6 +103,7 @@ async function countPending(state: RunState, targets: readonly DatabaseTarget[])
     targets.map(async (t) => {
       const ledger = await readLedger(state.ctx.pools.get(t.name)).catch(() => null);
       if (!ledger) return;
+      state.appliedOn.set(t.name, new Set(ledger.applied));
       entryOf(state.run, t.name).pending = migrationsFor(t.role, state.files)
         .filter((f) => !ledger.applied.has(f.version))
         .map((f) => f.version);
@@ -173,7 +176,7 @@ async function migrateOnSession(state: RunState, target: DatabaseTarget, db: Dat
       signal: state.signal,
       onStep: (step) => recordStep(state, db, step),
     });
-    recordOutcome(db, outcome, target, state.signal);
+    recordOutcome(state, db, outcome, target);
   } catch (error) {
     broken = error as Error;
     const info = reachabilityError(target, error).toInfo();
@@ -192,21 +195,26 @@ function recordStep(state: RunState, db: DatabaseRun, step: { version: string; p
   db.current = step.phase === 'start' ? step.version : null;
   if (step.phase === 'applied') {
     db.applied.push(step.version);
+    state.appliedOn.get(db.name)?.add(step.version);
     db.pending = db.pending.filter((v) => v !== step.version);
   }
   if (step.phase !== 'start') state.run.done += 1;
   state.publish();
 }
 
-function recordOutcome(db: DatabaseRun, outcome: DatabaseMigrationOutcome, target: DatabaseTarget, signal: AbortSignal | undefined): void {
+function recordOutcome(state: RunState, db: DatabaseRun, outcome: DatabaseMigrationOutcome, target: DatabaseTarget): void {
   db.pending = outcome.pending;
   db.failed = outcome.failed;
   db.state = outcome.stopped ? 'stopped' : outcome.failed ? 'failed' : outcome.applied.length > 0 ? 'applied' : 'up-to-date';
-  if (outcome.stopped) db.error = stoppedInfo(target.name, signal);
+  if (outcome.stopped) db.error = stoppedInfo(target.name, state.signal);
   if (outcome.failed) {
-    const message =
-      `Migration ${outcome.failed.version} failed on ${target.name} and was rolled back there: ${outcome.failed.error}. ` +
-      'Fix the migration, then run again.';
+    const { version } = outcome.failed;
+    const ranOn = [...state.appliedOn].filter(([name, applied]) => name !== target.name && applied.has(version)).map(([name]) => name);
+    // A file that ran somewhere is history there: editing it would leave those databases out of step with it.
+    const todo = ranOn.length
+      ? `It ran on ${ranOn.join(', ')} already, so leave its file as it is (an edited file no longer matches what ran there): fix what on ${target.name} makes it fail, then run again.`
+      : `It has run on no database yet: fix the migration, or what on ${target.name} makes it fail, then run again.`;
+    const message = `Migration ${version} failed on ${target.name} and was rolled back there: ${outcome.failed.error}. ${todo}`;
     db.error = new ConsoleError('MIGRATION_FAILED', message, { target: target.name }).toInfo();
   }
 }

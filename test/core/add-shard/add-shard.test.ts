@@ -185,4 +185,25 @@ describe('adding a shard', () => {
     for (const db of out.databases) expect(Object.keys(db)).toEqual(expect.arrayContaining(['name', 'applied', 'pending', 'failed', 'unknown']));
     expect(out.databases.find((d: { name: string }) => d.name === 'shard_4').pending).toEqual([]);
   });
+
+  it('a tenant migration failing on the new database leaves the profile as it was and says to fix the database, then resumes', async () => {
+    const before = await readFile(own.profilePath, 'utf8');
+    await own.sql('shard_2', 'CREATE DATABASE pwb_shard_half');
+    const half = await own.client('shard_2', 'pwb_shard_half');
+    try {
+      // Someone made a table by hand there that the first tenant migrations create.
+      await half.query('CREATE TABLE pwb_pages (id integer)');
+      const failed = await refusal({ name: 'shard_half', url: urlFor('pwb_shard_half') });
+      expect(failed.code).toBe('MIGRATION_FAILED');
+      expect(failed.message).toMatch(
+        /failed on the new shard shard_half: .*pwb_pages.* already exists.*\. The shard was not added to the profile\. Fix what on shard_half makes it fail, not the file/,
+      );
+      expect(await readFile(own.profilePath, 'utf8')).toBe(before);
+      await half.query('DROP TABLE pwb_pages');
+    } finally {
+      await half.end();
+    }
+    const added = await addShard(ctx, { name: 'shard_half', url: urlFor('pwb_shard_half') }, { env: own.env });
+    expect(added).toMatchObject({ name: 'shard_half', created: false });
+  });
 });

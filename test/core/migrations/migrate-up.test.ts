@@ -168,6 +168,10 @@ describe('migrations on every database', () => {
     expect(failed).toMatchObject({ state: 'failed', applied: [], pending: ['20990104000001', '20990104000002'], error: { code: 'MIGRATION_FAILED' } });
     expect(failed.failed?.version).toBe('20990104000001');
     expect(failed.failed?.error).toMatch(/fail_probe.*already exists/);
+    // It ran on the primary first: the advice is to fix the database, never to edit a file that ran somewhere.
+    expect(failed.error?.message).toMatch(
+      /It ran on default(, shard_2)? already, so leave its file as it is .*: fix what on shard_1 makes it fail, then run again\.$/,
+    );
     // Rolled back: the table the same file created first is not there, and no version was recorded.
     expect((await own.sql('shard_1', `SELECT to_regclass('pwb_fail_probe')::text AS t`))[0].t).toBeNull();
     expect(await versionCount('shard_1', '20990104000001')).toBe(0);
@@ -184,6 +188,16 @@ describe('migrations on every database', () => {
     expect(retry.state).toBe('succeeded');
     expect(byName(retry, 'shard_1').applied).toEqual(['20990104000001', '20990104000002']);
     expect((await migrationStatus(ctx)).databases.every((d) => d.failed.length === 0 && d.pending.length === 0)).toBe(true);
+
+    // Failing on the primary, it ran nowhere: fixing the file is the way, and the run after that applies it.
+    const file = await own.addMigration('tenant', '20990104000003', 'wrong_probe', 'ALTER TABLE pwb_no_such_table ADD COLUMN wrong_probe integer;');
+    const wrong = await up();
+    expect(byName(wrong, 'default').error?.message).toMatch(
+      /It has run on no database yet: fix the migration, or what on default makes it fail, then run again\.$/,
+    );
+    expect(byName(wrong, 'shard_1').state).toBe('skipped');
+    await writeFile(file, 'ALTER TABLE pwb_pages ADD COLUMN wrong_probe integer;');
+    expect((await up()).state).toBe('succeeded');
   });
 
   it('two consoles running at once do not both apply: each version runs once, the other run reports LOCKED', async () => {
