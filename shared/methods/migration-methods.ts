@@ -31,7 +31,13 @@ export const appliedMigrationSchema = z.object({
   checksum: z.enum(['match', 'edited', 'unrecorded']),
 });
 
-export const pendingMigrationSchema = z.object({ version, name: z.string(), set: migrationSetSchema });
+export const pendingMigrationSchema = z.object({
+  version,
+  name: z.string(),
+  set: migrationSetSchema,
+  /** Older than a version applied on this database already (a merged branch, say): it runs after those, not in its version's place. */
+  outOfOrder: z.literal(true).optional(),
+});
 
 export const failedMigrationSchema = z.object({
   version,

@@ -63,6 +63,15 @@ describe('migrationMatrix', () => {
     expect(hasWork(status)).toBe(true);
   });
 
+  it('says a pending migration older than ones applied already will run out of order', () => {
+    const late = structuredClone(status);
+    late.databases[0]!.pending = [{ version: '20240102000002', name: 'add_color', set: 'tenant', outOfOrder: true }];
+    const cell = migrationMatrix(late).rows[3]!.cells[0]!;
+    expect(cell).toMatchObject({ state: 'pending', label: 'pending, out of order' });
+    expect(cell.title).toContain('will run after them, out of version order');
+    expect(migrationMatrix(status).rows[3]!.cells[0]!.label).toBe('pending');
+  });
+
   it('groups drift by database, then table', () => {
     const item = (database: string, table: string, kind: string) => ({ database, table, kind, detail: '', fix: '' });
     const groups = groupDrift([item('shard_1', 'a', 'x'), item('shard_1', 'a', 'y'), item('shard_1', 'b', 'x'), item('shard_2', 'a', 'x')]);

@@ -19,7 +19,7 @@ function statusTable(status: MigrationStatusResult): string {
   for (const m of status.migrations) rows.set(m.version, [m.version, m.name, m.set]);
   for (const db of status.databases) {
     for (const a of db.applied) cell.set(`${db.name} ${a.version}`, a.checksum === 'edited' ? 'EDITED' : 'applied');
-    for (const p of db.pending) cell.set(`${db.name} ${p.version}`, 'pending');
+    for (const p of db.pending) cell.set(`${db.name} ${p.version}`, p.outOfOrder ? 'pending*' : 'pending');
     for (const f of db.failed) cell.set(`${db.name} ${f.version}`, 'FAILED');
     for (const u of db.unknown) {
       cell.set(`${db.name} ${u.version}`, 'unknown');
@@ -48,6 +48,11 @@ async function runStatus(ctx: ConsoleContext, { options, io }: CliInvocation): P
     for (const a of db.applied)
       if (a.checksum === 'edited')
         io.err(`${db.name}: ${a.version}_${a.name} was edited after it ran there; put the file back and write a new migration for the change.`);
+    const late = db.pending.filter((p) => p.outOfOrder).map((p) => `${p.version}_${p.name}`);
+    if (late.length)
+      io.err(
+        `${db.name}: pending* ${late.join(', ')} ${late.length === 1 ? 'is' : 'are'} older than migrations applied there already, so ${late.length === 1 ? 'it runs' : 'they run'} after them, out of version order: check ${late.length === 1 ? 'it does' : 'they do'} not depend on the schema before them.`,
+      );
   }
   return problems ? 1 : 0;
 }

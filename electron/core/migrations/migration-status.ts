@@ -31,6 +31,12 @@ async function databaseStatus(ctx: ConsoleContext, target: DatabaseTarget, files
         status.pending.push({ version, name, set });
       }
     }
+    // Versions sort as timestamps: a pending one below the newest applied here runs after it, out of order.
+    const newest = [...ledger.applied]
+      .filter((v) => /^\d{14}$/.test(v))
+      .sort()
+      .at(-1);
+    for (const p of status.pending) if (newest !== undefined && p.version < newest) p.outOfOrder = true;
     const known = new Set(files.map((f) => f.version));
     for (const version of [...ledger.applied].sort()) {
       if (!known.has(version)) status.unknown.push({ version, appliedAt: ledger.entries.get(version)?.appliedAt?.toISOString() ?? null });

@@ -51,7 +51,17 @@ export function migrationMatrix(status: MigrationStatusResult): MigrationMatrix 
     }
     for (const p of db.pending) {
       counts.pending += 1;
-      cells.set(p.version, { state: 'pending', label: 'pending', title: 'Not applied yet' });
+      cells.set(
+        p.version,
+        p.outOfOrder
+          ? {
+              state: 'pending',
+              label: 'pending, out of order',
+              title:
+                'Not applied yet, and older than migrations applied here already: it will run after them, out of version order. Check it does not depend on the schema before them.',
+            }
+          : { state: 'pending', label: 'pending', title: 'Not applied yet' },
+      );
     }
     for (const f of db.failed) {
       counts.failed += 1;

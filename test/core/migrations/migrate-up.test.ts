@@ -269,6 +269,26 @@ describe('migrations on every database', () => {
     expect(restored.databases.every((d) => d.applied.every((a) => a.checksum === 'match'))).toBe(true);
   });
 
+  it('flags a pending migration older than ones applied (a merged branch): it runs after them, out of order', async () => {
+    await own.addMigration('tenant', '20990101500000', 'from_a_branch', 'ALTER TABLE pwb_pages ADD COLUMN branch_probe integer;');
+    const status = await migrationStatus(ctx);
+    for (const db of status.databases) {
+      expect(db.pending, db.name).toEqual([{ version: '20990101500000', name: 'from_a_branch', set: 'tenant', outOfOrder: true }]);
+    }
+    const cli = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [bin, 'migrate', 'status', '--profile', own.profilePath],
+        { env: { ...own.env, SHARD_CONSOLE_PROFILE: undefined } as NodeJS.ProcessEnv },
+        (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+    expect(cli.stdout).toMatch(/20990101500000 +from_a_branch +tenant +pending\* +pending\* +pending\*/);
+    expect(cli.stderr).toContain('shard_1: pending* 20990101500000_from_a_branch is older than migrations applied there already, so it runs after them');
+    expect((await up()).state).toBe('succeeded');
+    expect((await migrationStatus(ctx)).databases.every((d) => d.pending.length === 0)).toBe(true);
+  });
+
   it('runs from the command line: a dry run prints the SQL and applies nothing, then `migrate up` shows progress and applies it', async () => {
     const run = (args: string[]) =>
       new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
