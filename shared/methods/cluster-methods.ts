@@ -62,6 +62,8 @@ export const sessionInfoResultSchema = z.object({
   readOnly: z.boolean(),
   /** Whether passwords typed in the app can be kept (the desktop app's OS keychain) or not (browser mode, CLI). */
   secretStorage: z.enum(['keychain', 'none']),
+  /** The profile's SELECT-only role the query console runs as; null: it runs as each database's own login. */
+  queryRole: z.string().nullable(),
 });
 export type SessionInfo = z.infer<typeof sessionInfoResultSchema>;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { databaseStatusView, runSummary } from '../../renderer/src/view/query-status.ts';
+import { databaseStatusView, queryRoleNote, runSummary } from '../../renderer/src/view/query-status.ts';
 import type { DatabaseRunStatus } from '../../renderer/src/view/query-results.ts';
 
 const status = (extra: Partial<DatabaseRunStatus>): DatabaseRunStatus => ({
@@ -51,5 +51,15 @@ describe('the per-database status strip', () => {
       runSummary([status({ name: 'default', rows: 2000 }), status({ phase: 'failed', error }), status({ name: 'shard_2', phase: 'running', rows: 100 })]),
     ).toBe('3 databases · 1 answered · 1 running · 1 failed · 2,100 rows');
     expect(runSummary([status({ rows: 1 })])).toBe('1 database · 1 answered · 1 row');
+  });
+});
+
+describe('queryRoleNote', () => {
+  it('names the query role, or warns that statements run as the databases own login and says how to change that', () => {
+    expect(queryRoleNote('console_reader')).toEqual({ tone: 'ok', text: "Statements run as console_reader, the profile's query role." });
+    const own = queryRoleNote(null);
+    expect(own.tone).toBe('warn');
+    expect(own.text).toContain("each database's own login");
+    expect(own.text).toContain('give the profile a SELECT-only query role (queryRole)');
   });
 });

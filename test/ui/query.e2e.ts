@@ -35,6 +35,9 @@ async function activeQueryBackends(sql: ClusterSql): Promise<number> {
 
 test('completes a table from the catalog, runs on every database and shows a failing database beside the others’ rows', async ({ app, sql }) => {
   const query = await openQuery(app);
+  // This profile names no query role: the page says the statements run as each database's own login.
+  await expect(app.page.getByTestId('query-role')).toContainText("Statements run as each database's own login");
+  await expect(app.page.getByTestId('query-role')).toContainText('queryRole');
   // CodeMirror's styles are adopted by the editor's shadow root, never a <style> element the CSP would refuse.
   expect(await query.editorStyling()).toEqual({ adoptedSheets: 1, styleElements: 0, editorDisplay: 'flex' });
   await query.write('');

@@ -1,6 +1,6 @@
 import { useCallback, useMemo, useState } from 'react';
 import type { QueryTargetParam } from '../../../shared/contract.ts';
-import { useClusterOverview } from '../api/hooks.ts';
+import { useClusterOverview, useSessionInfo } from '../api/hooks.ts';
 import { useCatalogTables, useExplain, useFileExport, useQueryLibrary, useQueryRun } from '../api/query-hooks.ts';
 import { ErrorPanel } from '../components/ErrorPanel.tsx';
 import { AnalyzeConfirmDialog, ExplainPanel } from '../components/query/ExplainPanel.tsx';
@@ -12,6 +12,7 @@ import { SqlEditor } from '../components/query/SqlEditor.tsx';
 import { TargetPicker } from '../components/query/TargetPicker.tsx';
 import { describeError } from '../view/error-text.ts';
 import { completionTables } from '../view/query-completion.ts';
+import { queryRoleNote } from '../view/query-status.ts';
 import { suggestedExportPath } from '../view/query-export.ts';
 import { DEFAULT_ROW_CAP, parseRowCap } from '../view/query-results.ts';
 import { DEFAULT_TARGET_FORM, expectedDatabases, formFromTarget, targetFromForm } from '../view/query-target.ts';
@@ -53,6 +54,7 @@ export function Query() {
   const { sql, target, cap, problem } = statement;
   const [dialog, setDialog] = useState<Dialog>(null);
   const overview = useClusterOverview();
+  const session = useSessionInfo();
   const catalog = useCatalogTables();
   const queries = useQueryLibrary();
   const { library, remove, clearHistory, reload } = queries;
@@ -73,6 +75,7 @@ export function Query() {
       <header className="page__header">
         <h1>Query</h1>
         <p className="muted query-intro">One read-only statement on every database at once, in a READ ONLY transaction; results stream in as each answers.</p>
+        {session.data?.profile ? <QueryRoleNote queryRole={session.data.queryRole} /> : null}
       </header>
       <div className="query-layout">
         <div className="query-main">
@@ -175,5 +178,14 @@ function FileExportOfStatement({
         fileExport.reset();
       }}
     />
+  );
+}
+
+function QueryRoleNote({ queryRole }: { queryRole: string | null }) {
+  const note = queryRoleNote(queryRole);
+  return (
+    <p className={`query-role query-role--${note.tone}`} data-testid="query-role">
+      {note.text}
+    </p>
   );
 }

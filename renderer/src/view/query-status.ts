@@ -52,3 +52,18 @@ export function runSummary(databases: readonly DatabaseRunStatus[]): string {
   parts.push(rowsText(rows));
   return parts.join(' · ');
 }
+
+/**
+ * Who the statements run as, under the page's title. Without a query role they run as each database's
+ * own login, which owns the tables: the READ ONLY transaction refuses writes to tables, but functions
+ * with side effects still run, so the note says how to close that.
+ */
+export function queryRoleNote(queryRole: string | null): { readonly tone: 'ok' | 'warn'; readonly text: string } {
+  if (queryRole !== null) return { tone: 'ok', text: `Statements run as ${queryRole}, the profile's query role.` };
+  return {
+    tone: 'warn',
+    text:
+      "Statements run as each database's own login (the one migrations and moves use). The READ ONLY transaction refuses writes to tables, " +
+      'but not every side effect (pg_terminate_backend, advisory locks): give the profile a SELECT-only query role (queryRole) to run them as that instead.',
+  };
+}

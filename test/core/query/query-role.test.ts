@@ -53,6 +53,8 @@ describe('the query role', () => {
     expect(result.rows.map((r) => [r.database, r.values[0]])).toEqual(pc.cluster.servers.map((s) => [s.name, 'query_reader']));
     const own = await ctx.pools.primary().query<{ who: string }>('SELECT current_user AS who');
     expect(own.rows[0]!.who).not.toBe('query_reader');
+    // The page says who its statements run as.
+    expect((await callMethod(ctx, 'session.info', {})).queryRole).toBe('query_reader');
   });
 
   it('stops what READ ONLY does not: ending another session is refused for the role', async () => {
@@ -79,6 +81,8 @@ describe('the query role', () => {
       });
       expect(result.rows[0]?.values[0]).toBe(true);
       await expect(victim.client.query('SELECT 1')).rejects.toThrow();
+      // Which the page warns of: no query role.
+      expect((await callMethod(plain, 'session.info', {})).queryRole).toBeNull();
     } finally {
       await victim.client.end().catch(() => {});
       await plain.close();
