@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ConsoleError } from '../../../shared/errors.ts';
 import { stopIfRequested } from '../call-context.ts';
 import type { DatabaseCatalog } from '../catalog/database-catalog.ts';
 import { CONSOLE_SCHEMA } from '../catalog/introspect-database.ts';
@@ -16,10 +17,20 @@ import { RESTORE_MARK } from '../console-schema/console-database.ts';
  * them back; discard drops them.
  */
 
-/** The holding table of one tenant table for one job (63 bytes at most, a hash keeps long names apart). */
+/**
+ * The holding table of one tenant table for one job (63 bytes at most). A name that had to be cleaned
+ * (`crm.notes`, `my-table`) or shortened ends in a hash of the real one, so it never meets another
+ * table's (`crm_notes`).
+ */
 export function holdTable(jobId: string, table: string): string {
-  const base = `hold_${jobId.slice(0, 8)}_${table.replace(/[^A-Za-z0-9_]/g, '_')}`;
-  return base.length <= 63 ? base : `${base.slice(0, 54)}_${createHash('md5').update(table).digest('hex').slice(0, 8)}`;
+  const clean = table.replace(/[^A-Za-z0-9_]/g, '_');
+  const base = `hold_${jobId.slice(0, 8)}_${clean}`;
+  if (clean === table && base.length <= 63) return base;
+  return `${base.slice(0, 54)}_${createHash('md5').update(table).digest('hex').slice(0, 8)}`;
+}
+
+function holdMark(jobId: string, websiteId: number, table: string): string {
+  return `${RESTORE_MARK}${jobId}: website ${websiteId}'s rows of ${table} before the restore`;
 }
 
 function holdRef(jobId: string, t: ScopedTable): string {
@@ -45,12 +56,25 @@ export async function holdWebsiteRows(
       const ref = holdRef(jobId, t);
       await client.query('BEGIN');
       try {
-        if ((await client.query<{ held: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS held`, [ref])).rows[0]!.held) {
-          await client.query('ROLLBACK');
-          continue;
+        const mark = holdMark(jobId, websiteId, t.name);
+        const found = await client.query<{ held: boolean; mark: string | null }>(
+          `SELECT to_regclass($1) IS NOT NULL AS held, obj_description(to_regclass($1), 'pg_class') AS mark`,
+          [ref],
+        );
+        if (found.rows[0]!.held) {
+          // Held by this job's earlier run: whole, since it was made in one transaction.
+          if (found.rows[0]!.mark === mark) {
+            await client.query('ROLLBACK');
+            continue;
+          }
+          throw new ConsoleError(
+            'RESTORE_FAILED',
+            `The holding table ${ref} for ${t.name} exists but is not this job's (${found.rows[0]!.mark ?? 'no mark'}), so the website's rows were not held. Roll the job back, and look at what made that table before you drop it.`,
+            { target: jobId },
+          );
         }
         await client.query(`CREATE TABLE ${ref} (LIKE ${tableRef(t.table.schema, t.table.table)})`);
-        await client.query(`COMMENT ON TABLE ${ref} IS ${literal(`${RESTORE_MARK}${jobId}: website ${websiteId}'s rows of ${t.name} before the restore`)}`);
+        await client.query(`COMMENT ON TABLE ${ref} IS ${literal(mark)}`);
         await client.query(`INSERT INTO ${ref} (${t.columns.map(quoteIdent).join(', ')}) ${websiteRowsSelect(t, catalog, websiteId)}`);
         await client.query('COMMIT');
       } catch (error) {
@@ -63,9 +87,48 @@ export async function holdWebsiteRows(
   }
 }
 
+/** The columns of each of the job's holding tables that exists, by tenant table name. */
+async function heldColumns(handle: DatabaseHandle, tables: readonly ScopedTable[], jobId: string): Promise<Map<string, Set<string>>> {
+  const refs = tables.map((t) => holdRef(jobId, t));
+  const found = await handle.query<{ ref: string; columns: string[] }>(
+    `SELECT r.ref, ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = to_regclass(r.ref) AND a.attnum > 0 AND NOT a.attisdropped) AS columns
+       FROM unnest($1::text[]) AS r(ref) WHERE to_regclass(r.ref) IS NOT NULL`,
+    [refs],
+  );
+  const byRef = new Map(found.rows.map((r) => [r.ref, new Set(r.columns)]));
+  const held = new Map<string, Set<string>>();
+  tables.forEach((t, i) => {
+    const columns = byRef.get(refs[i]!);
+    if (columns) held.set(t.name, columns);
+  });
+  return held;
+}
+
+/**
+ * Why the held rows cannot go back into the live tables as they are now (the tenant schema changed
+ * since they were held), one sentence per table; empty when they can. A live column the held rows lack
+ * is fine when it takes NULL or a default (what a migration adding it gave every other row); a held
+ * column the live table lost is left out, as the migration left it out of every other row.
+ */
+export async function heldRowsMisfits(handle: DatabaseHandle, tables: readonly ScopedTable[], jobId: string): Promise<string[]> {
+  const held = await heldColumns(handle, tables, jobId);
+  const misfits: string[] = [];
+  for (const t of tables) {
+    const columns = held.get(t.name);
+    if (!columns) {
+      misfits.push(`${t.name} has no holding table ${holdRef(jobId, t)} (the table is newer than the restore, or its holding table was dropped)`);
+      continue;
+    }
+    const lacking = t.table.columns.filter((c) => !c.generated && !c.identity && c.notNull && c.default === null && !columns.has(c.name)).map((c) => c.name);
+    if (lacking.length) misfits.push(`${t.name} has ${lacking.join(', ')}, NOT NULL without a default, which the held rows lack`);
+  }
+  return misfits;
+}
+
 /**
  * Puts the held rows back, parents first, each table in one transaction, the way the load writes (with
- * session_replication_role = replica where the role may, and the foreign keys checked set-based). The
+ * session_replication_role = replica where the role may, and the foreign keys checked set-based), by the
+ * columns the holding table and the live table share (heldRowsMisfits says when that is not enough). The
  * website's rows must be gone first: the caller deletes them in the same step, so a rerun starts clean.
  */
 export async function putHeldRowsBack(
@@ -76,18 +139,19 @@ export async function putHeldRowsBack(
   jobId: string,
   replica: boolean,
 ): Promise<void> {
+  const held = await heldColumns(handle, tables, jobId);
   const client = await handle.longSession();
   try {
     for (const t of tables) {
       stopIfRequested();
+      const shared = t.columns.filter((c) => held.get(t.name)?.has(c));
       await client.query('BEGIN');
       try {
         await client.query(`SET LOCAL shard_console.bypass_fence = 'on'`);
         if (replica) await client.query('SET LOCAL session_replication_role = replica');
-        const columns = t.columns.map(quoteIdent).join(', ');
         // The rows' own keys, an identity GENERATED ALWAYS included (PostgreSQL takes its value only when told to).
         await client.query(
-          `INSERT INTO ${tableRef(t.table.schema, t.table.table)} (${columns}) OVERRIDING SYSTEM VALUE SELECT ${columnSelect(t)} FROM ${holdRef(jobId, t)} t`,
+          `INSERT INTO ${tableRef(t.table.schema, t.table.table)} (${shared.map(quoteIdent).join(', ')}) OVERRIDING SYSTEM VALUE SELECT ${columnSelect({ ...t, columns: shared })} FROM ${holdRef(jobId, t)} t`,
         );
         if (replica) await assertReferencesResolve(client, catalog, t, websiteId, 'held');
         await client.query('COMMIT');

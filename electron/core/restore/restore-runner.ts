@@ -5,15 +5,16 @@ import type { PgDumpArchive } from '../backups/archive/pg-dump-archive.ts';
 import { currentSignal, stopIfRequested } from '../call-context.ts';
 import type { ConsoleContext } from '../console-context.ts';
 import type { RunningJob } from '../jobs/job-registry.ts';
+import type { JobRecord } from '../jobs/job-store.ts';
 import { failpoint } from '../moves/move-failpoints.ts';
 import { maySkipTriggers, withSession } from '../moves/replica-role.ts';
 import { scopedTables } from '../moves/tenant-scope.ts';
-import { readRestore, reached, saveDetail, MODE_STEPS, type RestoreDetail } from './restore-job-store.ts';
+import { readRestore, reached, restoreActions, saveDetail, visibleState, MODE_STEPS, type RestoreDetail } from './restore-job-store.ts';
 import { restoreSchemas } from './restore-marks.ts';
 import { RollbackRefused, rollsBackFinishedReplace } from './rollback-check.ts';
 import { tableRules } from './restore-preflight.ts';
 import { reopenArchive } from './restore-source.ts';
-import { STEP_WORK, type RunState } from './restore-steps.ts';
+import { rollbackRemovalRefusal, STEP_WORK, type RunState } from './restore-steps.ts';
 import { restoreTables } from './restore-tables.ts';
 
 /**
@@ -124,42 +125,73 @@ export async function runRestoreSteps(
   options: RunOptions = {},
 ): Promise<void> {
   const primary = ctx.pools.primary();
-  const { detail } = await readRestore(primary, jobId);
-  // Checked again under the job's lock: a discard that ran between the rollback's request and now
-  // dropped what the rollback would put back, and clearing the website then would leave it with nothing.
-  if (direction === 'rollback' && detail.rollbackFrom === null && detail.discarded) {
-    throw new ConsoleError(
-      'ACTION_NOT_ALLOWED',
-      `Restore job ${jobId} was discarded meanwhile: nothing it kept is left to put back, so it was not rolled back.`,
-      {
-        target: jobId,
-      },
-    );
-  }
+  const { record, detail } = await readRestore(primary, jobId);
+  assertStillOffered(record, detail, jobId, direction);
+  // A rollback's first run changes nothing before its first step: a failure until then (a database that
+  // does not answer, a refusal) leaves the job as the rollback found it, still offering what it did.
+  const starting = direction === 'rollback' && detail.rollbackFrom === null;
   const onClose: Array<() => Promise<void>> = [];
   try {
-    if (direction === 'rollback' && detail.rollbackFrom === null) {
+    const state = await setUp(ctx, lock, jobId, detail, job, direction === 'forward', onClose);
+    if (starting) {
+      await assertRollbackMayStart(state);
       detail.rollbackCheck = options.check === true && rollsBackFinishedReplace(detail);
       detail.rollbackFrom = detail.step;
     }
     await saveDetail(primary, jobId, detail, { state: 'running', error: null });
     const steps = direction === 'forward' ? MODE_STEPS[detail.request.mode] : rollbackSteps(detail);
-    const state = await setUp(ctx, lock, jobId, detail, job, direction === 'forward', onClose);
-    const first = Math.max(0, steps.indexOf(detail.step));
+    const first = steps.indexOf(detail.step);
+    // A rollback starts at its first step; anything else resumes at the step it is at.
+    if (first < 0 && !starting)
+      throw new ConsoleError(
+        'RESTORE_FAILED',
+        `Restore job ${jobId} is at step ${detail.step}, which is no step of its ${direction === 'forward' ? 'run' : 'rollback'}: this console cannot go on with it. Roll it back with the console that recorded it.`,
+        { target: jobId },
+      );
     const check = steps.indexOf('rollback:check');
-    if (check < first) options.onChecked?.(null);
-    for (let i = first; i < steps.length; i++) {
+    if (check < Math.max(0, first)) options.onChecked?.(null);
+    for (let i = Math.max(0, first); i < steps.length; i++) {
       await runStep(state, steps, i);
       if (i === check) options.onChecked?.(null);
     }
   } catch (error) {
     // A refused check put the job back as it was: nothing failed.
     if (error instanceof RollbackRefused) throw error.refusal;
-    await recordFailure(ctx, jobId, detail, error);
+    if (!(starting && detail.rollbackFrom === null)) await recordFailure(ctx, jobId, detail, error);
     throw error;
   } finally {
     await Promise.allSettled(onClose.map((close) => close()));
   }
+}
+
+/**
+ * Checked again under the job's lock, where the request's own check may be stale: another console may
+ * have rolled the job back, resumed it to its end, or discarded what a rollback would put back since.
+ */
+function assertStillOffered(record: JobRecord, detail: RestoreDetail, jobId: string, direction: 'forward' | 'rollback'): void {
+  if (direction === 'rollback' && detail.rollbackFrom === null && detail.discarded) {
+    throw new ConsoleError(
+      'ACTION_NOT_ALLOWED',
+      `Restore job ${jobId} was discarded meanwhile: nothing it kept is left to put back, so it was not rolled back.`,
+      { target: jobId },
+    );
+  }
+  const wanted = direction === 'forward' ? 'resume' : 'rollback';
+  if (restoreActions(record, detail, false, false).includes(wanted)) return;
+  throw new ConsoleError(
+    'ACTION_NOT_ALLOWED',
+    `Restore job ${jobId} is ${visibleState(record, false)} at step ${detail.step} now (another console acted on it meanwhile), so it was not ${direction === 'forward' ? 'resumed' : 'rolled back'}. shard-console restores shows what it offers now.`,
+    { target: jobId },
+  );
+}
+
+/** Before a rollback's first step: refused (the job left as it was) when removing the website's rows would be wrong now. */
+async function assertRollbackMayStart(s: RunState): Promise<void> {
+  const steps = rollbackSteps({ ...s.detail, rollbackFrom: s.detail.step, rollbackCheck: false });
+  const putBack = steps.includes('rollback:put-back');
+  if (!putBack && !steps.includes('rollback:remove')) return;
+  const refusal = await rollbackRemovalRefusal(s, putBack, 'ACTION_NOT_ALLOWED');
+  if (refusal) throw new RollbackRefused(refusal);
 }
 
 async function runStep(s: RunState, steps: readonly RestoreStep[], i: number): Promise<void> {

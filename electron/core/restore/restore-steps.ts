@@ -13,7 +13,7 @@ import type { ScopedTable } from '../moves/tenant-scope.ts';
 import { compareAndSetShard, currentShard } from '../moves/website-switch.ts';
 import { installFence, liftFence } from '../moves/write-fence.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
-import { dropHeldRows, holdWebsiteRows, putHeldRowsBack } from './holding-tables.ts';
+import { dropHeldRows, heldRowsMisfits, holdWebsiteRows, putHeldRowsBack } from './holding-tables.ts';
 import { analyzeWebsiteKey, loadWebsite, type LoadInto } from './load-website.ts';
 import { rowHashOf, saveDetail, type RestoreDetail } from './restore-job-store.ts';
 import { changedSinceRestore, RollbackRefused } from './rollback-check.ts';
@@ -69,19 +69,37 @@ async function assertRouting(s: RunState): Promise<void> {
 }
 
 /**
- * A rollback removes rows only while the website still routes where it did when the restore began: with
- * its shard_name changed since (by hand, or by a tool that ignores the fence), the rows on the target may
- * be the ones it serves, and putting held rows back would make a second copy beside them.
+ * Why a rollback may not remove the website's rows on the target now, or null. Only while the website
+ * still routes where it did when the restore began: with its shard_name changed since (by hand, or by a
+ * tool that ignores the fence) the rows on the target may be the ones it serves, and putting held rows
+ * back would make a second copy beside them. And a put-back only while the held rows fit the live
+ * tables (heldRowsMisfits). Asked before a rollback starts (a refusal then changes nothing) and again
+ * by the step that removes the rows.
  */
-async function assertRoutingForRollback(s: RunState): Promise<void> {
+export async function rollbackRemovalRefusal(s: RunState, putBack: boolean, code: 'ACTION_NOT_ALLOWED' | 'RESTORE_FAILED'): Promise<ConsoleError | null> {
   const { routedTo, target } = s.detail.plan;
+  const unchanged = code === 'ACTION_NOT_ALLOWED' ? 'Nothing was changed.' : 'Nothing was removed.';
   const now = await currentShard(s.ctx, websiteOf(s));
-  if (now === routedTo) return;
-  throw new ConsoleError(
-    'RESTORE_FAILED',
-    `Website ${websiteOf(s)} now routes to "${now ?? '(no pwb_websites row)'}", not "${routedTo}" as when the restore began: something changed its shard_name, and rolling back would remove rows on ${target} that it may be serving. Nothing was removed. Put its shard_name back to "${routedTo}" and roll back again, or leave the rows as they are.`,
-    { target: String(websiteOf(s)) },
+  if (now !== routedTo) {
+    return new ConsoleError(
+      code,
+      `Website ${websiteOf(s)} now routes to "${now ?? '(no pwb_websites row)'}", not "${routedTo}" as when the restore began: something changed its shard_name, and rolling back would remove rows on ${target} that it may be serving. ${unchanged} Put its shard_name back to "${routedTo}" and roll back again, or leave the rows as they are.`,
+      { target: String(websiteOf(s)) },
+    );
+  }
+  const misfits = putBack ? await heldRowsMisfits(s.target, s.scoped, s.jobId) : [];
+  if (misfits.length === 0) return null;
+  const instead = s.detail.step === 'done' ? 'Keep the restored rows (discard the job)' : 'Resume the restore instead';
+  return new ConsoleError(
+    code,
+    `The tenant tables on ${target} changed since restore job ${s.jobId} held website ${websiteOf(s)}'s rows, so they cannot go back as they were: ${misfits.join('; ')}. ${unchanged} ${instead}, or copy what you need from its holding tables in shard_console by hand.`,
+    { target: s.jobId, details: { misfits } },
   );
+}
+
+async function assertRemovalAllowed(s: RunState, putBack: boolean): Promise<void> {
+  const refusal = await rollbackRemovalRefusal(s, putBack, 'RESTORE_FAILED');
+  if (refusal) throw refusal;
 }
 
 /** The website's rows on the target go, before a load or a put-back: fenced there, in batches by position. */
@@ -269,6 +287,9 @@ export const STEP_WORK: Partial<Record<RestoreStep, (s: RunState) => Promise<voi
   unfence: (s) => liftFence(s.home.handle, websiteOf(s), s.jobId),
   'rollback:fence': (s) => installFence(s.home.handle, s.home.catalog, s.home.scoped, websiteOf(s), s.jobId),
   'rollback:check': async (s) => {
+    // Fenced again first: a refusal that lifted the fence and was killed before it put the job back left
+    // the job here, unfenced, and a check that passes now must not let the put-back run beside writes.
+    await installFence(s.home.handle, s.home.catalog, s.home.scoped, websiteOf(s), s.jobId);
     const refusal = await changedSinceRestore(s.ctx, s.jobId, s.detail, s.catalog);
     if (!refusal) return;
     // Refused: the job goes back to where the rollback found it, the website's writes flow again.
@@ -280,11 +301,11 @@ export const STEP_WORK: Partial<Record<RestoreStep, (s: RunState) => Promise<voi
     throw new RollbackRefused(refusal);
   },
   'rollback:remove': async (s) => {
-    await assertRoutingForRollback(s);
+    await assertRemovalAllowed(s, false);
     await clearTarget(s);
   },
   'rollback:put-back': async (s) => {
-    await assertRoutingForRollback(s);
+    await assertRemovalAllowed(s, true);
     await clearTarget(s);
     await putHeldRowsBack(s.target, s.catalog, s.scoped, websiteOf(s), s.jobId, s.replica);
   },

@@ -27,9 +27,12 @@ export class RollbackRefused extends Error {
   }
 }
 
-/** Whether a rollback would undo a replace that finished (its fence lifted, the website written again since, maybe). */
+/**
+ * Whether a rollback would undo a replace whose fence came off (the website written again since, maybe):
+ * one that finished, or one stopped or killed during its unfence step, which may have lifted the fence.
+ */
 export function rollsBackFinishedReplace(detail: Pick<RestoreDetail, 'request' | 'step' | 'rollbackFrom'>): boolean {
-  return detail.request.mode === 'replace' && detail.step === 'done' && detail.rollbackFrom === null;
+  return detail.request.mode === 'replace' && (detail.step === 'done' || detail.step === 'unfence') && detail.rollbackFrom === null;
 }
 
 /** The tables whose website rows differ now from what the restore verified, each as `table (rows then -> now)`. */

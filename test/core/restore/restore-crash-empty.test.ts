@@ -93,7 +93,7 @@ describe('an empty-place restore killed anywhere', () => {
     },
   );
 
-  it('a rollback before the switch removes nothing once something else routed the website to the new shard; with its routing put back it rolls back', {
+  it('a rollback before the switch is refused, changing nothing, once something else routed the website to the new shard; with its routing put back it rolls back', {
     timeout: 180_000,
   }, async () => {
     const killed = await runCli(f.pc, ['restore', String(site), '--from', archive, '--to', 'shard_1', '--yes', '--json'], { failpoint: 'after:verify' });
@@ -104,10 +104,14 @@ describe('an empty-place restore killed anywhere', () => {
     await f.sql('default', `UPDATE pwb_websites SET shard_name = 'shard_1' WHERE id = $1`, [site]);
     const refused = await runCli(f.pc, ['restore', 'rollback', job.id, '--json']);
     expect(refused.code).toBe(1);
-    const failed = JSON.parse(refused.stdout);
-    expect(failed).toMatchObject({ state: 'failed', step: 'rollback:remove' });
-    expect(failed.error).toContain('now routes to "shard_1", not "default"');
-    expect(failed.error).toContain('Nothing was removed.');
+    expect(refused.stderr).toContain('now routes to "shard_1", not "default"');
+    expect(refused.stderr).toContain('Nothing was changed.');
+    // The job is as the kill left it, still offering both ways.
+    expect(JSON.parse((await runCli(f.pc, ['restores', '--json'])).stdout).jobs[0]).toMatchObject({
+      jobId: job.id,
+      step: 'verify',
+      actions: ['resume', 'rollback'],
+    });
     const kept = await websiteState(f.pc, site);
     expect(kept.databases).toEqual(['shard_1']);
     expect(kept.tables).toEqual(backedUp.tables);

@@ -140,6 +140,34 @@ describe('a rollback of a finished replace killed around its check', () => {
     await expectClean();
   });
 
+  it('a replace killed during its unfence step (the fence may be off, the website written since) is rolled back only after the same check', {
+    timeout: 180_000,
+  }, async () => {
+    await change(302);
+    const killed = await runCli(f.pc, ['restore', String(site), '--from', archive, '--replace', '--yes'], { failpoint: 'after:unfence' });
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    const job = (await newestRestoreJob(f.pc))!;
+    expect(job.step).toBe('unfence');
+    await f.sql('shard_1', `INSERT INTO pwb_contacts (website_id, first_name, created_at, updated_at) VALUES ($1, 'after the unfence', now(), now())`, [site]);
+    const written = await websiteState(f.pc, site);
+    const refused = await runCli(f.pc, ['restore', 'rollback', job.id, '--json']);
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stdout).error).toMatchObject({
+      code: 'ACTION_NOT_ALLOWED',
+      message: expect.stringContaining(`changed on shard_1 since restore job ${job.id}`),
+    });
+    expect(await websiteState(f.pc, site)).toEqual(written);
+    expect(await f.sql('shard_1', `SELECT * FROM shard_console.fenced_websites`)).toEqual([]);
+    // Its unfence finished with the refusal: the job is the finished restore it was about to be.
+    expect(JSON.parse((await runCli(f.pc, ['restores', '--json'])).stdout).jobs[0]).toMatchObject({
+      jobId: job.id,
+      state: 'succeeded',
+      actions: ['rollback', 'discard'],
+    });
+    expect((await runCli(f.pc, ['restore', 'discard', job.id, '--yes'])).code).toBe(0);
+    await expectClean();
+  });
+
   it('SIGKILLed once its check passed: run again, it rolls back to the rows from before the restore', { timeout: 180_000 }, async () => {
     await change(301);
     const before = await websiteState(f.pc, site);

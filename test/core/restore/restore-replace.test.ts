@@ -160,27 +160,66 @@ describe('restore --replace', () => {
     expect(await websiteState(f.pc, site)).toEqual(beforeRestore);
   }, 240_000);
 
-  it('a rollback refuses to put held rows back once the website routes elsewhere, removing nothing; with its routing put back it rolls back', async () => {
+  it('a rollback refuses, changing nothing, while the website routes elsewhere or its held rows no longer fit the tables; then it rolls back', async () => {
     const beforeRestore = await websiteState(f.pc, site);
     const job = await f.settle((await f.call('restores.start', { websiteId: site, path: archive, mode: 'replace' })).jobId);
     expect(job).toMatchObject({ state: 'succeeded', verified: true });
     const restored = await websiteState(f.pc, site);
+    const unchanged = async (tables = restored.tables) => {
+      expect(await f.settle(job.jobId)).toMatchObject({ state: 'succeeded', step: 'done', actions: ['rollback', 'discard'] });
+      expect((await websiteState(f.pc, site)).tables).toEqual(tables);
+      expect(await f.sql('shard_1', `SELECT * FROM shard_console.fenced_websites`)).toEqual([]);
+    };
     // Someone points the website at the primary by hand: the rows on shard_1 may now be nobody's or a copy.
     await f.sql('default', `UPDATE pwb_websites SET shard_name = 'default' WHERE id = $1`, [site]);
     try {
-      await f.call('restores.rollback', { jobId: job.jobId, discardChanges: true });
-      const failed = await f.settle(job.jobId);
-      expect(failed).toMatchObject({ state: 'failed', step: 'rollback:put-back', actions: ['rollback'] });
-      expect(failed.error).toContain('now routes to "default", not "shard_1"');
-      expect(failed.error).toContain('Nothing was removed. Put its shard_name back to "shard_1"');
-      expect((await websiteState(f.pc, site)).tables).toEqual(restored.tables);
+      const refused = (await f.call('restores.rollback', { jobId: job.jobId, discardChanges: true }).catch((e: unknown) => e)) as {
+        code: string;
+        message: string;
+      };
+      expect(refused).toMatchObject({ code: 'ACTION_NOT_ALLOWED' });
+      expect(refused.message).toContain('now routes to "default", not "shard_1"');
+      expect(refused.message).toContain('Nothing was changed. Put its shard_name back to "shard_1"');
+      await unchanged();
     } finally {
       await f.sql('default', `UPDATE pwb_websites SET shard_name = 'shard_1' WHERE id = $1`, [site]);
+    }
+    // A migration since added a column the held rows lack, NOT NULL without a default.
+    await f.sql('shard_1', `ALTER TABLE pwb_contacts ADD COLUMN probe_rank integer NOT NULL DEFAULT 0`);
+    await f.sql('shard_1', `ALTER TABLE pwb_contacts ALTER COLUMN probe_rank DROP DEFAULT`);
+    const migrated = (await websiteState(f.pc, site)).tables;
+    try {
+      const refused = (await f.call('restores.rollback', { jobId: job.jobId, discardChanges: true }).catch((e: unknown) => e)) as {
+        code: string;
+        message: string;
+      };
+      expect(refused).toMatchObject({ code: 'ACTION_NOT_ALLOWED' });
+      expect(refused.message).toContain('pwb_contacts has probe_rank, NOT NULL without a default, which the held rows lack');
+      expect(refused.message).toContain('Nothing was changed. Keep the restored rows (discard the job)');
+      await unchanged(migrated);
+    } finally {
+      await f.sql('shard_1', `ALTER TABLE pwb_contacts DROP COLUMN probe_rank`);
     }
     await f.call('restores.rollback', { jobId: job.jobId });
     expect(await f.settle(job.jobId)).toMatchObject({ state: 'rolled_back' });
     expect(await websiteState(f.pc, site)).toEqual(beforeRestore);
     expect(await f.sql('shard_1', `SELECT * FROM shard_console.fenced_websites`)).toEqual([]);
+  }, 240_000);
+
+  it('a resume or rollback that reaches the lock after another console finished the job refuses there, changing nothing', async () => {
+    const job = await f.settle((await f.call('restores.start', { websiteId: site, path: archive, mode: 'replace' })).jobId);
+    await f.call('restores.rollback', { jobId: job.jobId });
+    const rolledBack = await f.settle(job.jobId);
+    expect(rolledBack).toMatchObject({ state: 'rolled_back', step: 'rolled_back' });
+    const rows = await websiteState(f.pc, site);
+    for (const direction of ['forward', 'rollback'] as const) {
+      await expect(runRestoreSteps(f.ctx, null as never, job.jobId, null, direction)).rejects.toMatchObject({
+        code: 'ACTION_NOT_ALLOWED',
+        message: expect.stringContaining('is rolled_back at step rolled_back now (another console acted on it meanwhile)'),
+      });
+    }
+    expect(await f.settle(job.jobId)).toEqual(rolledBack);
+    expect(await websiteState(f.pc, site)).toEqual(rows);
   }, 240_000);
 
   it('discard drops the held rows and leaves the restored ones', async () => {
