@@ -13,6 +13,7 @@ import type { ScopedTable } from '../moves/tenant-scope.ts';
 import { compareAndSetShard, currentShard } from '../moves/website-switch.ts';
 import { installFence, liftFence } from '../moves/write-fence.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
+import { failpoint } from '../moves/move-failpoints.ts';
 import { dropHeldRows, heldRowsMisfits, holdWebsiteRows, putHeldRowsBack } from './holding-tables.ts';
 import { analyzeWebsiteKey, loadWebsite, type LoadInto } from './load-website.ts';
 import { rowHashOf, saveDetail, type RestoreDetail } from './restore-job-store.ts';
@@ -294,6 +295,7 @@ export const STEP_WORK: Partial<Record<RestoreStep, (s: RunState) => Promise<voi
     if (!refusal) return;
     // Refused: the job goes back to where the rollback found it, the website's writes flow again.
     await liftFence(s.home.handle, websiteOf(s), s.jobId);
+    failpoint('rollback:check:lifted');
     s.detail.rollbackFrom = null;
     s.detail.rollbackCheck = false;
     s.detail.step = 'done';

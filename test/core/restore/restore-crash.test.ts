@@ -168,6 +168,30 @@ describe('a rollback of a finished replace killed around its check', () => {
     await expectClean();
   });
 
+  it('SIGKILLed after a refusal lifted the fence, before the job was put back: run again, its check fences first', { timeout: 180_000 }, async () => {
+    await change(303);
+    const before = await websiteState(f.pc, site);
+    const restore = await runCli(f.pc, ['restore', String(site), '--from', archive, '--replace', '--yes']);
+    expect(restore.code, restore.stderr).toBe(0);
+    const job = (await newestRestoreJob(f.pc))!;
+    await f.sql('shard_1', `INSERT INTO pwb_contacts (website_id, first_name, created_at, updated_at) VALUES ($1, 'written, then undone', now(), now())`, [
+      site,
+    ]);
+    const killed = await runCli(f.pc, ['restore', 'rollback', job.id], { failpoint: 'rollback:check:lifted' });
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    expect(await f.sql('shard_1', `SELECT * FROM shard_console.fenced_websites`)).toEqual([]);
+    expect((await newestRestoreJob(f.pc))!.step).toBe('rollback:check');
+    // The write is undone, so the check will pass: the put-back that follows must run fenced.
+    await f.sql('shard_1', `DELETE FROM pwb_contacts WHERE website_id = $1 AND first_name = 'written, then undone'`, [site]);
+    const checked = await runCli(f.pc, ['restore', 'rollback', job.id], { failpoint: 'after:rollback:check' });
+    expect(checked.signal, checked.stderr).toBe('SIGKILL');
+    expect(await f.sql('shard_1', `SELECT website_id FROM shard_console.fenced_websites`)).toEqual([{ website_id: String(site) }]);
+    const again = await runCli(f.pc, ['restore', 'rollback', job.id, '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(await websiteState(f.pc, site)).toEqual(before);
+    await expectClean();
+  });
+
   it('SIGKILLed once its check passed: run again, it rolls back to the rows from before the restore', { timeout: 180_000 }, async () => {
     await change(301);
     const before = await websiteState(f.pc, site);
