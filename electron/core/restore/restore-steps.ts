@@ -315,7 +315,7 @@ export const STEP_WORK: Partial<Record<RestoreStep, (s: RunState) => Promise<voi
   'rollback:views': async (s) => void (await refreshMaterializedViews(s.target, s.catalog, viewRefresh(s))),
   'rollback:unfence': (s) => liftFence(s.home.handle, websiteOf(s), s.jobId),
   'rollback:drop': async (s) => {
-    if (s.detail.plan.schema) await dropRestoreSchema(s.target, s.detail.plan.schema, planSideTables(s.detail.plan), s.jobId);
+    if (s.detail.plan.schema) await dropRestoreSchema(s.target, s.detail.plan.schema, planSideTables(s.detail.plan), s.jobId, { othersAreNotOurs: true });
     else await dropHeldRows(s.target, s.jobId);
   },
 };

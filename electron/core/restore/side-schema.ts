@@ -68,9 +68,16 @@ export async function createSideSchema(
  * without a restore's mark (or, with `jobId`, another job's). Never CASCADE: the tables go with RESTRICT,
  * then the schema, so PostgreSQL itself refuses when anything else depends on them (a view elsewhere
  * over a side table) or lives in the schema (a table someone added), and the transaction changes
- * nothing. Resolves to the tables dropped (0 when the schema is gone already).
+ * nothing. Resolves to the tables dropped (0 when the schema is gone already, or, with
+ * `othersAreNotOurs`, when it is not the job's).
  */
-export async function dropRestoreSchema(handle: DatabaseHandle, schema: string, tables: readonly string[], jobId?: string): Promise<number> {
+export async function dropRestoreSchema(
+  handle: DatabaseHandle,
+  schema: string,
+  tables: readonly string[],
+  jobId?: string,
+  options: { othersAreNotOurs?: boolean } = {},
+): Promise<number> {
   const client = await handle.longSession();
   try {
     await client.query('BEGIN');
@@ -85,6 +92,12 @@ export async function dropRestoreSchema(handle: DatabaseHandle, schema: string, 
       return 0;
     }
     const owner = markedJob(found.rows[0]!.comment);
+    // A rollback's job never made a schema of that name that is not marked as its own (it creates and
+    // marks in one transaction): someone else's, nothing of the job's to drop.
+    if (options.othersAreNotOurs && jobId !== undefined && owner !== jobId) {
+      await client.query('ROLLBACK');
+      return 0;
+    }
     if (owner === null || (jobId !== undefined && owner !== jobId)) {
       throw new ConsoleError(
         'ACTION_NOT_ALLOWED',

@@ -155,6 +155,19 @@ describe('restore --into-schema (side by side)', () => {
     expect(await f.settle(half.id)).toMatchObject({ state: 'rolled_back' });
     expect(await f.sql('shard_2', `SELECT nspname FROM pg_namespace WHERE nspname = 'half_done'`)).toEqual([]);
 
+    // A schema of that name made by someone else after the job was planned: the job fails at its schema
+    // step, and its rollback leaves that schema alone (before, it refused for ever: "not created by").
+    const early = await runCli(f.pc, ['restore', String(side), '--from', backup, '--into-schema', 'taken_later', '--yes'], { failpoint: 'before:schema' });
+    expect(early.signal, early.stderr).toBe('SIGKILL');
+    const late = (await newestRestoreJob(f.pc))!;
+    await f.sql('shard_2', 'CREATE SCHEMA taken_later; CREATE TABLE taken_later.mine (id int)');
+    await f.call('restores.resume', { jobId: late.id });
+    expect(await f.settle(late.id)).toMatchObject({ state: 'failed', step: 'schema', error: expect.stringContaining('that this restore did not create') });
+    await f.call('restores.rollback', { jobId: late.id });
+    expect(await f.settle(late.id)).toMatchObject({ state: 'rolled_back' });
+    expect(await f.sql('shard_2', `SELECT count(*)::int AS n FROM taken_later.mine`)).toEqual([{ n: 0 }]);
+    await f.sql('shard_2', 'DROP SCHEMA taken_later CASCADE');
+
     // A discard checked before a drop-schema by name ran, reaching the lock after it: refused there, the job untouched.
     const done = await f.settle((await f.call('restores.start', { websiteId: side, path: backup, mode: 'side-by-side', intoSchema: 'raced' })).jobId);
     expect(done).toMatchObject({ state: 'succeeded', actions: ['discard'] });
