@@ -232,7 +232,7 @@ function tableKeptBeingRewritten(d: TableDeletion, rewrites: number): ConsoleErr
   return new ConsoleError(
     'MOVE_FAILED',
     `${d.t.name} on ${d.database} was rewritten (VACUUM FULL, CLUSTER, ALTER TABLE) ${rewrites} times while its rows were being removed. ` +
-      'Let that maintenance finish, then resume the move.',
+      'Let that maintenance finish, then run the job again (resume the move or restore, or its rollback).',
     { target: d.t.name },
   );
 }
@@ -343,7 +343,7 @@ async function reportBatch(d: TableDeletion, picked: number, deleted: number): P
 }
 
 const STILL_REFERENCED =
-  'so they cannot be removed: those rows belong to another website or were written during the move. Repoint or remove them, then resume the move.';
+  'so they cannot be removed: those rows belong to another website or were written since the job began. Repoint or remove them, then run the job again (resume the move or restore, or its rollback).';
 
 /** A foreign-key violation from the ordinary triggers, said the way the set-based check says it. */
 function rethrowReferenced(error: unknown, t: ScopedTable, websiteId: number): never {

@@ -135,7 +135,10 @@ async function withFenceLock<T>(handle: DatabaseHandle, run: (client: pg.PoolCli
     if ((error as { code?: string }).code === '55P03') {
       const holders = await lockHolders(handle).catch(() => '');
       const message = `Could not take the locks to fence writes on ${handle.target.name}: long transactions hold the tenant tables${holders}. `;
-      throw new ConsoleError('MOVE_FAILED', `${message}Let them finish and resume the move.`, { target: handle.target.name, cause: error });
+      throw new ConsoleError('MOVE_FAILED', `${message}Let them finish, then run the job again (resume the move or restore, or its rollback).`, {
+        target: handle.target.name,
+        cause: error,
+      });
     }
     throw error;
   } finally {
@@ -243,7 +246,9 @@ async function waitForOlderTransactions(handle: DatabaseHandle, fencedAt: Date, 
     if (Date.now() > deadline) {
       const list = older.rows.map((r) => `pid ${r.pid} since ${r.xact_start.toISOString()} (${r.query})`).join('; ');
       const message = `Transactions that began before the write fence are still open on ${handle.target.name}: ${list}. `;
-      throw new ConsoleError('MOVE_FAILED', `${message}End them (or let them finish) and resume the move.`, { target: handle.target.name });
+      throw new ConsoleError('MOVE_FAILED', `${message}End them (or let them finish), then run the job again (resume the move or restore, or its rollback).`, {
+        target: handle.target.name,
+      });
     }
     await new Promise((r) => setTimeout(r, 200));
   }

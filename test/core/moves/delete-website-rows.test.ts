@@ -199,7 +199,9 @@ describe('removing a website from a database', () => {
       const first = await attempt(site);
       expect(first).toMatchObject({ code: 'MOVE_FAILED' });
       expect(String((first as Error).message)).toMatch(
-        new RegExp(`1 row\\(s\\) of pwb_messages still point at website ${site}'s rows of pwb_contacts .*\\(${contact}\\).*resume the move`),
+        new RegExp(
+          `1 row\\(s\\) of pwb_messages still point at website ${site}'s rows of pwb_contacts .*\\(${contact}\\).*run the job again \\(resume the move or restore, or its rollback\\)`,
+        ),
       );
       // The batch that found the reference rolled back: the contacts and the other website's message are there.
       expect(await count(`SELECT count(*)::int AS n FROM pwb_contacts WHERE website_id = $1`)).toBe(contacts);
@@ -216,7 +218,9 @@ describe('removing a website from a database', () => {
       const second = await attempt(site2);
       expect(second).toMatchObject({ code: 'MOVE_FAILED' });
       expect(String((second as Error).message)).toMatch(
-        new RegExp(`Row\\(s\\) of pwb_media still point at website ${site2}'s rows of pwb_media_folders .*\\(${folder}\\).*resume the move`),
+        new RegExp(
+          `Row\\(s\\) of pwb_media still point at website ${site2}'s rows of pwb_media_folders .*\\(${folder}\\).*run the job again \\(resume the move or restore, or its rollback\\)`,
+        ),
       );
       expect((await primary.query(`SELECT count(*)::int AS n FROM pwb_media_folders WHERE website_id = $1`, [site2])).rows[0].n).toBeGreaterThan(0);
       expect((await primary.query(`SELECT folder_id FROM pwb_media WHERE id = $1`, [media])).rows[0].folder_id).toBe(folder);
