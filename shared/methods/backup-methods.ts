@@ -16,13 +16,21 @@ export type BackupFormatName = z.infer<typeof backupFormatSchema>;
 export const manifestDatabaseSchema = z.object({
   name: shardName,
   role: z.enum(['primary', 'shard']),
-  /** Relative to the backup folder: `default.dump`, or `shard_1/` for a directory dump. */
-  file: z.string(),
+  /** Relative to the backup folder: `default.dump`, or `shard_1/` for a directory dump; never a path out of it. */
+  file: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*\/?$/, 'an archive file name inside the backup folder'),
   format: backupFormatSchema,
   bytes: z.number().int(),
   /** sha256 of the file; of a directory dump, of its sorted `name sha256` listing (each file's is in `files`). */
   sha256: z.string(),
-  files: z.array(z.object({ name: z.string(), bytes: z.number().int(), sha256: z.string() })).optional(),
+  files: z
+    .array(
+      z.object({
+        name: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'a file name inside the archive folder'),
+        bytes: z.number().int(),
+        sha256: z.string(),
+      }),
+    )
+    .optional(),
   serverVersion: z.string(),
   pgDumpVersion: z.string(),
   /** Versions in the database's schema_migrations when it was dumped. */
@@ -118,8 +126,12 @@ export const websiteInBackupSchema = z.object({
           rows: z.number().int(),
           sample: z.array(z.array(z.string().nullable())).optional(),
           columns: z.array(z.string()).optional(),
+          /** Why fewer rows were sampled than asked for, if so. */
+          note: z.string().nullable().optional(),
         }),
       ),
+      /** Damage met while reading (or an archive that would not open): the counts above are what was read before it. */
+      error: errorInfoSchema.nullable(),
     }),
   ),
 });

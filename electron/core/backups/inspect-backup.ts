@@ -1,6 +1,7 @@
 import type { ArchiveInspectionResult } from '../../../shared/methods/backup-methods.ts';
 import type { z } from 'zod';
 import type { websiteInBackupSchema } from '../../../shared/methods/backup-methods.ts';
+import { ConsoleError, type ErrorInfo } from '../../../shared/errors.ts';
 import type { RunningJob } from '../jobs/job-registry.ts';
 import { inspectArchive, type ArchiveInspection } from './archive/inspect-archive.ts';
 import { openArchive } from './archive/open-archive.ts';
@@ -43,41 +44,94 @@ function inspectionResult(ref: ArchiveRef, archive: PgDumpArchive, inspection: A
   };
 }
 
+/** An archive that would not open: its entry says why, and the backup's other archives are still read. */
+function unopened(ref: ArchiveRef, error: unknown): { database: string | null; file: string; error: ErrorInfo } {
+  const info: ErrorInfo =
+    error instanceof ConsoleError
+      ? error.toInfo()
+      : {
+          code: 'ARCHIVE_UNREADABLE',
+          message: `${ref.file} could not be opened: ${(error as Error)?.message ?? String(error)}. Check the file is there and readable.`,
+        };
+  return { database: ref.database ?? null, file: ref.file, error: info };
+}
+
+/** Opens each archive of the backup in turn; one that will not open is reported, not fatal. A stop still ends the call. */
+async function eachArchive<T>(
+  target: string,
+  job: RunningJob,
+  read: (ref: ArchiveRef, archive: PgDumpArchive) => Promise<T>,
+  failed: (ref: ArchiveRef, error: unknown) => T,
+): Promise<T[]> {
+  const { archives } = await archivesAt(target);
+  const out: T[] = [];
+  for (const ref of archives) {
+    let archive: PgDumpArchive;
+    try {
+      archive = await openArchive(ref.path, { signal: job.signal, onProgress: progressTo(job, `opening ${ref.file}`) });
+    } catch (error) {
+      if (job.signal.aborted) throw error;
+      out.push(failed(ref, error));
+      continue;
+    }
+    try {
+      out.push(await read(ref, archive));
+    } finally {
+      await archive.close().catch(() => {});
+    }
+  }
+  return out;
+}
+
 /** Exact rows per table and per website in every archive of a backup (or the one archive given), read offline. */
 export async function inspectBackup(target: string, rules: TableRules, job: RunningJob): Promise<{ archives: ArchiveInspectionResult[] }> {
-  const { archives } = await archivesAt(target);
-  const out: ArchiveInspectionResult[] = [];
-  for (const ref of archives) {
-    const archive = await openArchive(ref.path, { signal: job.signal, onProgress: progressTo(job, `opening ${ref.file}`) });
-    const inspection = await inspectArchive(archive, { ...rules, signal: job.signal, onProgress: progressTo(job, ref.database ?? ref.file) });
-    out.push(inspectionResult(ref, archive, inspection));
-  }
-  return { archives: out };
+  const archives = await eachArchive(
+    target,
+    job,
+    async (ref, archive) => {
+      const inspection = await inspectArchive(archive, { ...rules, signal: job.signal, onProgress: progressTo(job, ref.database ?? ref.file) });
+      return inspectionResult(ref, archive, inspection);
+    },
+    (ref, error) => ({
+      ...unopened(ref, error),
+      format: 'unknown',
+      archiveVersion: null,
+      serverVersion: null,
+      pgDumpVersion: null,
+      dumpedAt: null,
+      tables: [],
+      websites: [],
+    }),
+  );
+  return { archives };
 }
 
 type WebsiteInBackup = z.infer<typeof websiteInBackupSchema>;
 
 /** One website in every archive of a backup: rows per table, and with `sampleRows` its first rows as stored. */
 export async function websiteInBackup(target: string, websiteId: number, sampleRows: number, rules: TableRules, job: RunningJob): Promise<WebsiteInBackup> {
-  const { archives } = await archivesAt(target);
-  const out: WebsiteInBackup['archives'] = [];
-  for (const ref of archives) {
-    const archive = await openArchive(ref.path, { signal: job.signal });
-    const found = await websiteRows(archive, String(websiteId), {
-      ...rules,
-      sampleRows,
-      signal: job.signal,
-      onProgress: progressTo(job, ref.database ?? ref.file),
-    });
-    out.push({
-      database: ref.database ?? archive.info.database,
-      file: ref.file,
-      tables: found.tables.map((t) => ({
-        table: t.table,
-        rows: t.rows,
-        ...(sampleRows > 0 ? { columns: [...t.columns], sample: t.sample.map((r) => [...r]) } : {}),
-      })),
-    });
-  }
-  return { id: websiteId, archives: out };
+  const archives = await eachArchive<WebsiteInBackup['archives'][number]>(
+    target,
+    job,
+    async (ref, archive) => {
+      const found = await websiteRows(archive, String(websiteId), {
+        ...rules,
+        sampleRows,
+        signal: job.signal,
+        onProgress: progressTo(job, ref.database ?? ref.file),
+      });
+      return {
+        database: ref.database ?? archive.info.database,
+        file: ref.file,
+        tables: found.tables.map((t) => ({
+          table: t.table,
+          rows: t.rows,
+          ...(sampleRows > 0 ? { columns: [...t.columns], sample: t.sample.map((r) => [...r]), note: t.sampleNote } : {}),
+        })),
+        error: found.error ?? archive.damage?.toInfo() ?? null,
+      };
+    },
+    (ref, error) => ({ ...unopened(ref, error), tables: [] }),
+  );
+  return { id: websiteId, archives };
 }

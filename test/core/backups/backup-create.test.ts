@@ -177,6 +177,54 @@ describe('backup create', () => {
     await rm(copy, { recursive: true, force: true });
   });
 
+  it('inspect and website read every archive they can, each damaged or missing one said (the CLI exits 1); a manifest naming a file outside its folder is refused', async () => {
+    const copy = `${folder}-partly`;
+    await import('node:fs/promises').then((fs) => fs.cp(folder, copy, { recursive: true }));
+    try {
+      const routing = JSON.parse(await readFile(path.join(copy, 'manifest.json'), 'utf8')).routing as Record<string, string>;
+      const onShard1 = Number(Object.entries(routing).find(([, s]) => s === 'shard_1')![0]);
+      // shard_1's archive cut short (a copy that ran out of disk), shard_2's gone.
+      const cut = path.join(copy, 'shard_1.dump');
+      await import('node:fs/promises').then(async (fs) => fs.truncate(cut, Math.floor((await stat(cut)).size * 0.6)));
+      await rm(path.join(copy, 'shard_2.dump'));
+      const inspected = await call('backup.inspect', { path: copy });
+      expect(inspected.archives.map((a) => [a.database, a.error?.code ?? null])).toEqual([
+        ['default', null],
+        ['shard_1', 'ARCHIVE_UNREADABLE'],
+        ['shard_2', expect.any(String)],
+      ]);
+      expect(inspected.archives[0]!.tables.length).toBeGreaterThan(0);
+      const website = await call('backup.website', { path: copy, id: onShard1, rows: 0 });
+      expect(website.archives.map((a) => [a.database, a.error?.code ?? null])).toEqual([
+        ['default', null],
+        ['shard_1', 'ARCHIVE_UNREADABLE'],
+        ['shard_2', expect.any(String)],
+      ]);
+      const cli = await new Promise<{ code: number; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [path.resolve('bin/shard-console.js'), 'backup', 'website', String(onShard1), copy], {
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        let stderr = '';
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('close', (code) => resolve({ code: code ?? -1, stderr }));
+      });
+      expect(cli.code).toBe(1);
+      expect(cli.stderr).toMatch(/shard_1: ARCHIVE_UNREADABLE: .*The counts above are what was read before it\./);
+
+      const manifestFile = path.join(copy, 'manifest.json');
+      const manifest = JSON.parse(await readFile(manifestFile, 'utf8'));
+      manifest.databases[0].file = '../elsewhere/default.dump';
+      await writeFile(manifestFile, JSON.stringify(manifest));
+      for (const method of ['backup.verify', 'backup.inspect'] as const)
+        await expect(call(method, { path: copy })).rejects.toMatchObject({
+          code: 'ARCHIVE_UNREADABLE',
+          message: expect.stringContaining('an archive file name inside the backup folder'),
+        });
+    } finally {
+      await rm(copy, { recursive: true, force: true });
+    }
+  });
+
   it('a directory-format backup of one database verifies too', async () => {
     const result = await call('backup.create', { format: 'directory', databases: ['shard_2'], jobs: 1 });
     expect(result.databases).toEqual([expect.objectContaining({ name: 'shard_2', file: 'shard_2/', format: 'directory' })]);

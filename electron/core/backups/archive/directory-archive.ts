@@ -23,6 +23,11 @@ export async function openDirectoryArchive(dir: string, meter: ReadMeter): Promi
     const files = new Map<number, DataFile>();
     for (const entry of toc.entries) {
       if (entry.desc !== 'TABLE DATA' || !entry.fileName) continue;
+      // pg_dump names `<dumpId>.dat`: a name that leads out of the folder is damage (or a forgery), never followed.
+      if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(entry.fileName))
+        throw source.fail(
+          `the TOC names the data file ${JSON.stringify(entry.fileName.slice(0, 80))}, which is no file inside the archive's folder: the archive is damaged; take this database from another backup`,
+        );
       files.set(entry.dumpId, await findDataFile(dir, entry.fileName, toc.header.compression));
     }
     return { ...toc, data: new DirectoryDataSource(files, meter) };

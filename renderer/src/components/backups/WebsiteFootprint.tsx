@@ -19,6 +19,7 @@ export function WebsiteFootprint({ path, id }: { path: string; id: number }) {
       {footprint.data?.archives.map((a) => (
         <div key={a.file}>
           <h4>{a.database ?? a.file}</h4>
+          {a.error && <ErrorPanel error={new Error(`${a.error.message} The counts below are what was read before it.`)} />}
           {a.tables.length === 0 ? (
             <p className="muted">No rows here.</p>
           ) : (

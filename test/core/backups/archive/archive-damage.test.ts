@@ -168,6 +168,29 @@ describe('a directory dump with a data file cut short', () => {
   });
 });
 
+describe('a directory dump whose TOC names a data file outside its folder', () => {
+  it('is refused when opened, never followed', async () => {
+    const toc = path.join(files.directory, 'toc.dat');
+    const original = await readFile(toc);
+    // A data file's name in the TOC, swapped for one of the same length that climbs out of the folder.
+    const name = (await readdir(files.directory)).find((f) => /^\d{4}\.dat\.gz$/.test(f))!.replace(/\.gz$/, '');
+    const at = original.indexOf(Buffer.from(name));
+    expect(at).toBeGreaterThan(0);
+    const forged = Buffer.from(original);
+    forged.write(`../${name.slice(3)}`, at, 'latin1');
+    try {
+      await writeFile(toc, forged);
+      const error = await openArchive(files.directory).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error).toMatchObject({ code: 'ARCHIVE_UNREADABLE', message: expect.stringContaining("which is no file inside the archive's folder") });
+    } finally {
+      await writeFile(toc, original);
+    }
+  });
+});
+
 describe.each<DumpName>(['custom', 'piped', 'plainGzip'])('a compressed %s dump with bytes overwritten', (format) => {
   it('fails or reads, but never hangs, and damage in the data is always caught', async () => {
     const original = await readFile(files[format]);
