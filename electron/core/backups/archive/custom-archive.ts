@@ -166,11 +166,16 @@ class CustomDataSource implements ArchiveDataSource {
     const streams = this.readInOrder([entry], signal)[Symbol.asyncIterator]();
     let stream: EntryStream | null = null;
     const chunks = async function* (): AsyncGenerator<Buffer> {
-      const next = await streams.next();
-      if (next.done) return;
-      stream = next.value;
-      yield* stream.chunks;
-      await streams.return?.();
+      // Ended early (a reader that stopped, damage, a failed load) as well as at its end, the read in order
+      // is closed: else its source (a pipe's file descriptor, with pg_dump blocked on its other end) stays open.
+      try {
+        const next = await streams.next();
+        if (next.done) return;
+        stream = next.value;
+        yield* stream.chunks;
+      } finally {
+        await streams.return?.();
+      }
     };
     return { entry, chunks: chunks(), fail: (reason, cause) => (stream ? stream.fail(reason, cause) : failAt(null, this.#file, entry, reason, cause)) };
   }

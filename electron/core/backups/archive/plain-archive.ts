@@ -149,11 +149,15 @@ class PlainDataSource implements ArchiveDataSource {
     let current: EntryStream | null = null;
     const file = this.#file;
     async function* chunks(): AsyncGenerator<Buffer> {
-      const next = await streams.next();
-      if (next.done) return;
-      current = next.value;
-      yield* current.chunks;
-      await streams.return?.();
+      // Ended early as well as at its end, the read in order is closed (its file stream and inflater with it).
+      try {
+        const next = await streams.next();
+        if (next.done) return;
+        current = next.value;
+        yield* current.chunks;
+      } finally {
+        await streams.return?.();
+      }
     }
     const entry = entries[0]!;
     const fail = (reason: string, cause?: unknown) =>

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pgCopyStreams from 'pg-copy-streams';
@@ -278,6 +279,40 @@ describe('a custom archive streamed through a named pipe', () => {
       expect(Object.fromEntries(counts.tables.map((t) => [t.table, t.rows]))).toMatchObject({ odd_values: 6001, 'Odd Schema.Mixed Case': 2 });
     } finally {
       await archive.close();
+    }
+  });
+});
+
+describe('a reader that stops early', () => {
+  /** This process's file descriptors open for reading on `file` (the test's own writer to the pipe is one for writing). */
+  const openOn = (file: string) =>
+    readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        if (readlinkSync(`/proc/self/fd/${fd}`) !== file) return false;
+        const flags = /flags:\s+([0-7]+)/.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))![1]!;
+        return (Number.parseInt(flags, 8) & 3) === 0;
+      } catch {
+        return false;
+      }
+    }).length;
+
+  it('closes the named pipe it was reading (pg_dump on the other end is not left blocked)', async () => {
+    const fifo = path.join(db.dumps, 'early.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const dumping = runPgDump(db.server, db.password, ['-Fc', '--exclude-table', 'public.inserted_only'], { stdoutTo: fifo }).catch(() => {});
+    const archive = await openArchive(fifo);
+    try {
+      expect(openOn(fifo)).toBeGreaterThan(0);
+      for await (const row of archive.rows(archive.dataEntry('odd_values')!)) {
+        expect(row.length).toBeGreaterThan(0);
+        break;
+      }
+      // The pipe's stream closes its descriptor once destroyed, a moment later; a leak never does.
+      for (let waited = 0; openOn(fifo) > 0 && waited < 3000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+      expect(openOn(fifo)).toBe(0);
+    } finally {
+      await archive.close();
+      await dumping;
     }
   });
 });
