@@ -40,6 +40,15 @@ export async function detectArchiveFormat(target: string): Promise<{ format: Det
   }
   if (head[0] === 0x1f && head[1] === 0x8b) return { format: 'plain-gzip', path: target };
   if (head.toString('utf8').replace(/\r\n/g, '\n').startsWith(PLAIN_START)) return { format: 'plain', path: target };
+  // pg_dump 16+ writes plain dumps compressed with lz4 or zstd too: this reader inflates those inside custom and directory archives only.
+  const magic = head.length >= 4 ? head.readUInt32BE(0) : 0;
+  const outer = magic === 0x04224d18 ? 'lz4' : magic === 0x28b52ffd ? 'zstd' : null;
+  if (outer) {
+    throw archiveUnreadable(
+      { file: target, entry: 'the header', offset: 0 },
+      `${outer === 'lz4' ? 'an' : 'a'} ${outer}-compressed file (a plain dump written with -Z ${outer}?): decompress it first (${outer} -d FILE) and open the .sql it gives`,
+    );
+  }
   if (head.subarray(257, 262).toString('latin1') === 'ustar') {
     throw archiveUnreadable({ file: target, entry: 'the header', offset: 0 }, 'tar-format dumps are not read: use the custom or directory format');
   }

@@ -69,6 +69,12 @@ async function assertPlainDumpInside(file: string, meter: ReadMeter): Promise<vo
     // Damage this early is the scan's to report, with its offset.
     return;
   }
+  if (head.startsWith('PGDMP')) {
+    throw archiveUnreadable(
+      { file, entry: 'the header', offset: 0 },
+      'a custom-format archive compressed again with gzip: gunzip it first (gunzip -k FILE) and open what it gives (the custom format compresses its own data)',
+    );
+  }
   if (!head.replace(/\r\n/g, '\n').startsWith(PLAIN_START)) {
     throw archiveUnreadable(
       { file, entry: 'the header', offset: 0 },

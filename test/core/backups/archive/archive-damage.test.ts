@@ -270,6 +270,26 @@ describe('a gzip file that holds no dump', () => {
   });
 });
 
+describe('compressed files this reader does not open as they are', () => {
+  it('says what each is and how to open it: a custom archive gzipped again, an lz4 or zstd plain dump', async () => {
+    const gzipped = path.join(db.dumps, 'custom.dump.gz');
+    await writeFile(gzipped, gzipSync(await readFile(files.custom)));
+    const lz4 = path.join(db.dumps, 'plain.sql.lz4');
+    await writeFile(lz4, Buffer.concat([Buffer.from([0x04, 0x22, 0x4d, 0x18]), randomBytes(100)]));
+    const zstd = path.join(db.dumps, 'plain.sql.zst');
+    await writeFile(zstd, Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), randomBytes(100)]));
+    for (const [file, says] of [
+      [gzipped, 'a custom-format archive compressed again with gzip: gunzip it first'],
+      [lz4, 'an lz4-compressed file (a plain dump written with -Z lz4?): decompress it first (lz4 -d FILE)'],
+      [zstd, 'a zstd-compressed file (a plain dump written with -Z zstd?): decompress it first (zstd -d FILE)'],
+    ] as const) {
+      const { result, error } = await readDamaged(file);
+      expect(result).toBeNull();
+      expect(error).toMatchObject({ code: 'ARCHIVE_UNREADABLE', message: expect.stringContaining(says) });
+    }
+  });
+});
+
 describe('backup doctor on a dump cut short', () => {
   it('says the archive is unreadable, in text as in JSON, and claims nothing is out of place in neither', async () => {
     const cut = path.join(db.dumps, 'cut-for-doctor');
