@@ -53,7 +53,7 @@ class CustomDataSource implements ArchiveDataSource {
   readonly #dataStart: number;
   /** The one sequential source of a piped archive; null for a file, where each read opens its own. */
   #pipe: ByteSource | null;
-  #positions: Promise<Map<number, number>> | null = null;
+  #positions: Promise<{ positions: Map<number, number>; failure: unknown }> | null = null;
 
   constructor(file: string, toc: OpenedToc, dataStart: number, pipe: ByteSource | null, size: number | null, meter: ReadMeter) {
     this.#file = file;
@@ -136,13 +136,17 @@ class CustomDataSource implements ArchiveDataSource {
   async #offsetOf(entry: TocEntry): Promise<number> {
     if (entry.data.kind === 'at') return entry.data.offset;
     this.#positions ??= this.#scanPositions();
-    const offset = (await this.#positions).get(entry.dumpId);
-    if (offset === undefined) throw failAt(null, this.#file, entry, 'the archive holds no data block for this entry');
+    const { positions, failure } = await this.#positions;
+    const offset = positions.get(entry.dumpId);
+    if (offset === undefined) throw failure ?? failAt(null, this.#file, entry, 'the archive holds no data block for this entry');
     return offset;
   }
 
-  /** A file written through a pipe has no offsets in its TOC: find each block once, by skipping chunks. */
-  async #scanPositions(): Promise<Map<number, number>> {
+  /**
+   * A file written through a pipe has no offsets in its TOC: find each block once, by skipping chunks.
+   * Damage stops the scan, not the blocks found before it: those still read, the rest fail with it.
+   */
+  async #scanPositions(): Promise<{ positions: Map<number, number>; failure: unknown }> {
     const source = await ByteSource.open(this.#file, { bytes: 0 });
     const positions = new Map<number, number>();
     try {
@@ -156,7 +160,9 @@ class CustomDataSource implements ArchiveDataSource {
         positions.set(dumpId, at);
         await skipBlock(source, this.#toc.header.intSize, type);
       }
-      return positions;
+      return { positions, failure: null };
+    } catch (failure) {
+      return { positions, failure };
     } finally {
       await source.close();
     }

@@ -11,6 +11,7 @@ import { applyMigrations } from '../../../../electron/core/migrations/apply-migr
 import { inspectArchive } from '../../../../electron/core/backups/archive/inspect-archive.ts';
 import type { ArchiveInspection } from '../../../../electron/core/backups/archive/inspect-archive.ts';
 import { openArchive } from '../../../../electron/core/backups/archive/open-archive.ts';
+import { websiteRows } from '../../../../electron/core/backups/archive/website-rows.ts';
 import type { ArchiveProgress } from '../../../../electron/core/backups/archive/pg-dump-archive.ts';
 import { startArchiveTestServer } from '../../../support/archive-test-server.ts';
 import type { ArchiveTestServer } from '../../../support/archive-test-server.ts';
@@ -266,6 +267,23 @@ describe('a gzip file that holds no dump', () => {
       expect(error.message).toBe(
         `${file}: a gzip file, but not a pg_dump archive: its text does not begin as a plain SQL dump does. Point at the backup file pg_dump wrote (in the header, at byte 0)`,
       );
+    }
+  });
+});
+
+describe('a dump written through a pipe, cut short in its last table', () => {
+  it("still samples a website's rows from the tables before the damage, and says where the damage is", async () => {
+    const cut = path.join(db.dumps, 'piped-cut.dump');
+    await copyFile(files.piped, cut);
+    await truncate(cut, (await stat(cut)).size - 100);
+    const site = [...full.websites].sort((a, b) => b.rows - a.rows)[0]!.websiteId;
+    const archive = await openArchive(cut);
+    try {
+      const found = await websiteRows(archive, site, { sampleRows: 1 });
+      expect(found.error).toMatchObject({ code: 'ARCHIVE_UNREADABLE' });
+      expect(found.tables.filter((t) => t.rows > 0 && t.sample.length === 1).length).toBeGreaterThan(3);
+    } finally {
+      await archive.close();
     }
   });
 });
