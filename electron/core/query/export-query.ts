@@ -52,7 +52,22 @@ const EXPORT_PAGE_ROWS = 1000;
  * file is left, as after a cancel. Columns are the union (see ColumnUnion) in the target's database order;
  * rows of different databases interleave by page.
  */
+/** The file names an export may write: the format's extension, never a hidden file (a shell's start-up file, say). */
+const EXTENSIONS: Readonly<Record<ExportRequest['format'], readonly string[]>> = { csv: ['.csv'], json: ['.json'], ndjson: ['.ndjson', '.jsonl'] };
+
+function assertExportName(file: string, format: ExportRequest['format']): void {
+  const name = path.basename(file);
+  const extensions = EXTENSIONS[format];
+  if (!name.startsWith('.') && extensions.some((e) => name.toLowerCase().endsWith(e) && name.length > e.length)) return;
+  throw new ConsoleError(
+    'INVALID_PARAMS',
+    `An export is written only to a file named *${extensions.join(' or *')}, never a hidden one, and "${name.slice(0, 80)}" is not: nothing was written. Pick a name like query-export${extensions[0]}.`,
+    { target: file },
+  );
+}
+
 export async function exportQueryToFile(engine: QueryEngine, call: CallContext<ExportProgressEvent>, request: ExportRequest): Promise<ExportResult> {
+  assertExportName(request.file, request.format);
   const statement = guardStatement(request.sql);
   const settings = readOnlySettings(engine.ctx.profile, { timeoutSeconds: request.timeoutSeconds, keepOpenMs: engine.keepOpenMs, cursorTupleFraction: 1 });
   const plan = await resolveQueryTargets(engine.ctx, request.target, statement);

@@ -25,7 +25,8 @@ const IDENT_START = /[A-Za-z_\u0080-\uffff]/;
 const IDENT_CONT = /[A-Za-z0-9_$\u0080-\uffff]/;
 const DIGIT = /[0-9]/;
 const PUNCTUATION = new Set(['(', ')', '[', ']', ',', ';', ':', '.']);
-const WHITESPACE = /\s/;
+/** PostgreSQL's whitespace, and only it: to the server a no-break or other Unicode space is part of an identifier. */
+const WHITESPACE = /[ \t\n\r\f\v]/;
 
 /** Every token of `source`, comments and whitespace dropped; INVALID_PARAMS for an unterminated string, identifier or comment. */
 export function tokenizeSql(source: string): SqlToken[] {

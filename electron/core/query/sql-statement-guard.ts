@@ -6,7 +6,8 @@ import { refusalFor } from './statement-refusals.ts';
  * Decides, before anything is sent, whether a text is exactly one statement and a read. It is defence in
  * depth, not the boundary: every statement also runs in a READ ONLY transaction (which stops writes made
  * through SQL), and the extended protocol the runner sends it with refuses a second statement. Neither
- * stops a function with side effects (dblink, a SECURITY DEFINER function): a SELECT-only role does.
+ * stops a function with side effects: the guard refuses the known ones by name (dblink, ending sessions,
+ * advisory locks), but a function of one's own may call them, and only a SELECT-only role stops that.
  */
 
 export interface GuardOptions {
@@ -31,6 +32,72 @@ const QUERY_STARTS = new Set(['SELECT', 'VALUES', 'TABLE', 'WITH']);
 /** A data-modifying statement: at the top, or inside a WITH at any depth (a writable CTE). */
 const WRITES = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE']);
 const LOCK_STRENGTHS = new Set(['UPDATE', 'SHARE', 'NO', 'KEY']);
+/**
+ * Functions whose effects a READ ONLY transaction does not stop: a second layer, not the boundary (a
+ * function of one's own can call them; a SELECT-only query role is the boundary). Matched by name,
+ * schema-qualified or not, quoted or not, where called.
+ */
+const SIDE_EFFECT_FUNCTIONS = new Set([
+  'pg_terminate_backend',
+  'pg_cancel_backend',
+  'pg_reload_conf',
+  'pg_rotate_logfile',
+  'pg_promote',
+  'pg_switch_wal',
+  'pg_create_restore_point',
+  'pg_log_backend_memory_contexts',
+  'pg_backup_start',
+  'pg_backup_stop',
+  'pg_start_backup',
+  'pg_stop_backup',
+  'pg_create_physical_replication_slot',
+  'pg_create_logical_replication_slot',
+  'pg_drop_replication_slot',
+  'pg_copy_physical_replication_slot',
+  'pg_copy_logical_replication_slot',
+  'pg_logical_emit_message',
+  'pg_replication_origin_create',
+  'pg_replication_origin_drop',
+  'pg_stat_reset',
+  'pg_stat_reset_shared',
+  'pg_stat_reset_single_table_counters',
+  'pg_stat_reset_single_function_counters',
+  'pg_stat_reset_slru',
+  'pg_stat_reset_replication_slot',
+  'pg_stat_reset_subscription_stats',
+  'pg_file_write',
+  'pg_file_rename',
+  'pg_file_unlink',
+  'pg_file_sync',
+  'lo_import',
+  'lo_export',
+  'lo_unlink',
+  'lo_create',
+  'lo_creat',
+  'lo_put',
+  'lo_from_bytea',
+  'lo_truncate',
+  'pg_notify',
+  'pg_advisory_lock',
+  'pg_advisory_lock_shared',
+  'pg_advisory_xact_lock',
+  'pg_advisory_xact_lock_shared',
+  'pg_try_advisory_lock',
+  'pg_try_advisory_lock_shared',
+  'pg_try_advisory_xact_lock',
+  'pg_try_advisory_xact_lock_shared',
+]);
+const isSideEffectFunction = (name: string) => SIDE_EFFECT_FUNCTIONS.has(name) || name.startsWith('dblink');
+
+/** The function a word or quoted name calls, lower-cased as the server folds it, when `(` follows it. */
+function calledFunction(tokens: readonly SqlToken[], i: number): string | null {
+  const token = tokens[i]!;
+  if (tokens[i + 1]?.text !== '(' || tokens[i + 1]?.kind !== 'punctuation') return null;
+  if (token.kind === 'word') return token.text.toLowerCase();
+  if (token.kind === 'quoted-identifier' && token.text.startsWith('"')) return token.text.slice(1, -1).replace(/""/g, '"');
+  return null;
+}
+
 const FALSE_WORDS = new Set(['FALSE', 'OFF', '0', "'FALSE'", "'OFF'", "'0'"]);
 
 /** The one statement of `sql` if it is a read; INVALID_PARAMS or READ_ONLY (with a sentence saying what to do) otherwise. */
@@ -88,6 +155,8 @@ function classify(tokens: readonly SqlToken[], options: GuardOptions): { kind: S
  */
 function assertNoWriteInside(tokens: readonly SqlToken[]): void {
   for (const [i, token] of tokens.entries()) {
+    const called = calledFunction(tokens, i);
+    if (called !== null && isSideEffectFunction(called)) throw refusalFor({ ...token, upper: called.toUpperCase() }, 'side-effect');
     if (token.kind !== 'word') continue;
     const before = tokens[i - 1];
     const asName = before?.text === '.' || before?.upper === 'AS';

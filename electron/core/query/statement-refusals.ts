@@ -20,6 +20,7 @@ export type RefusalReason =
   | 'locking'
   | 'select-into'
   | 'writable-cte'
+  | 'side-effect'
   | 'unknown';
 
 const REASON_BY_KEYWORD: Readonly<Record<string, RefusalReason>> = Object.freeze({
@@ -50,6 +51,8 @@ const WHY: Readonly<Record<RefusalReason, (keyword: string) => string>> = Object
   'select-into': () => 'SELECT … INTO creates a table. Remove INTO …; to save the rows use "Export to file"',
   'writable-cte': (k) =>
     `${k} inside the statement changes data (a writable WITH). Remove it; if "${k.toLowerCase()}" is a column or table name here, write it in double quotes`,
+  'side-effect': (k) =>
+    `${k.toLowerCase()}() acts outside the READ ONLY transaction (it signals or ends sessions, changes the server, takes locks, writes files or large objects, or opens a connection of its own). Run it from psql if you mean to`,
   unknown: (k) => `${k} is not a read`,
 });
 

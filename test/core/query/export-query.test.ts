@@ -171,6 +171,22 @@ describe('all or nothing', () => {
     expect((await readdir(dir)).filter((f) => f.includes('kept'))).toEqual(['kept.csv']);
   });
 
+  it("writes only a file named for its format, never a hidden one (a shell's start-up file): refused before anything is sent", async () => {
+    for (const [name, format] of [
+      ['.bashrc', 'csv'],
+      ['.csv', 'csv'],
+      ['rows.txt', 'csv'],
+      ['rows.csv', 'json'],
+    ] as const) {
+      const { call, events } = recordingCall<ExportProgressEvent>();
+      await expect(
+        exportQueryToFile(service.engine, call, { sql: 'SELECT 1', target: { kind: 'all' }, file: path.join(dir, name), format, overwrite: true }),
+      ).rejects.toMatchObject({ code: 'INVALID_PARAMS', message: expect.stringContaining('nothing was written. Pick a name like query-export.') });
+      expect(events).toEqual([]);
+      expect((await readdir(dir)).filter((f) => f === name)).toEqual([]);
+    }
+  });
+
   it('keeps a file that appeared at the path while the export ran, and says so', async () => {
     const file = path.join(dir, 'raced.csv');
     const { call } = recordingCall<ExportProgressEvent>();

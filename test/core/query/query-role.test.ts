@@ -9,9 +9,10 @@ import { startPrivateCluster, type PrivateCluster } from '../../support/private-
 
 /*
  * A profile's queryRole: the query console connects as it on every database, the rest of the console as
- * each database's own user. READ ONLY is no boundary against a function with side effects; the role's
- * privileges are: pg_terminate_backend ends a session for the console's (superuser) user inside a READ
- * ONLY transaction, and is refused for a SELECT-only role.
+ * each database's own user. READ ONLY is no boundary against a function with side effects, nor is the
+ * guard's list of them (a function of one's own may call one); the role's privileges are: a function
+ * ending a session does so for the console's (superuser) user inside a READ ONLY transaction, and is
+ * refused for a SELECT-only role.
  */
 
 const READER_PASSWORD = 'query-Reader-9d1f27ce';
@@ -27,6 +28,8 @@ beforeAll(async () => {
     await c.query(`GRANT CONNECT ON DATABASE ${server.database} TO query_reader`);
     await c.query('GRANT USAGE ON SCHEMA public TO query_reader');
     await c.query('GRANT SELECT ON ALL TABLES IN SCHEMA public TO query_reader');
+    // A function of one's own that ends a session: the guard refuses pg_terminate_backend by name, not this.
+    await c.query('CREATE FUNCTION end_session(p int) RETURNS boolean LANGUAGE sql AS $$ SELECT pg_terminate_backend(p) $$');
     await c.end();
   }
   const profile = JSON.parse(await readFile(pc.cluster.profilePath, 'utf8'));
@@ -61,7 +64,7 @@ describe('the query role', () => {
     const victim = await bystander();
     try {
       const result = await callMethod(ctx, 'query.run', {
-        sql: `SELECT pg_terminate_backend(${victim.pid}) AS ended`,
+        sql: `SELECT end_session(${victim.pid}) AS ended`,
         target: { kind: 'databases', names: ['shard_1'] },
       });
       expect(result.databases[0]?.error).toMatchObject({ sqlstate: '42501' });
@@ -76,7 +79,7 @@ describe('the query role', () => {
     const victim = await bystander();
     try {
       const result = await callMethod(plain, 'query.run', {
-        sql: `SELECT pg_terminate_backend(${victim.pid}) AS ended`,
+        sql: `SELECT end_session(${victim.pid}) AS ended`,
         target: { kind: 'databases', names: ['shard_1'] },
       });
       expect(result.rows[0]?.values[0]).toBe(true);
@@ -87,6 +90,12 @@ describe('the query role', () => {
       await victim.client.end().catch(() => {});
       await plain.close();
     }
+  });
+
+  it('the guard refuses the known side-effect functions by name, role or not', async () => {
+    await expect(
+      callMethod(ctx, 'query.run', { sql: 'SELECT pg_terminate_backend(1) AS ended', target: { kind: 'databases', names: ['shard_1'] } }),
+    ).rejects.toMatchObject({ code: 'READ_ONLY', message: expect.stringContaining('pg_terminate_backend() acts outside the READ ONLY transaction') });
   });
 
   it('takes its password only as a ${VAR} reference or a keychain name, as every other password', async () => {

@@ -18,6 +18,9 @@ const allowed: Allowed[] = [
   ['SELECT 1 ;  -- trailing comment\n', 'query', 'SELECT 1'],
   ['SELECT 1;;', 'query', 'SELECT 1'],
   ['-- leading comment\nSELECT 1', 'query', 'SELECT 1'],
+  // Named, not called: a column, a string, a comment.
+  [`SELECT pg_notify, 'pg_terminate_backend(1)' FROM t -- dblink_exec(x)`, 'query', `SELECT pg_notify, 'pg_terminate_backend(1)' FROM t`],
+  ['SELECT "PG_TERMINATE_BACKEND"(1)', 'query'],
   ['/* leading /* nested */ comment */ SELECT 1 /* trailing */', 'query', 'SELECT 1'],
   ['WITH x AS (SELECT 1 AS a) SELECT a FROM x', 'query'],
   ['with recursive t(n) as (values (1) union all select n + 1 from t where n < 5) select * from t', 'query'],
@@ -131,6 +134,19 @@ const refused: Refused[] = [
   ['FOO BAR', 'READ_ONLY', 'unknown'],
   ['/* hidden */ insert into t values (1)', 'READ_ONLY', 'write'],
   ['Delete From t', 'READ_ONLY', 'write'],
+  // Functions whose effects READ ONLY does not stop, however they are written.
+  ['SELECT pg_terminate_backend(pid) FROM pg_stat_activity', 'READ_ONLY', 'side-effect'],
+  ['SELECT pg_catalog.PG_CANCEL_BACKEND (42)', 'READ_ONLY', 'side-effect'],
+  ['SELECT "pg_reload_conf"()', 'READ_ONLY', 'side-effect'],
+  [`SELECT dblink_exec('dbname=x', 'DROP TABLE pwb_websites')`, 'READ_ONLY', 'side-effect'],
+  [`SELECT * FROM dblink('dbname=x', 'DELETE FROM t RETURNING 1') AS r(a int)`, 'READ_ONLY', 'side-effect'],
+  ['SELECT lo_export(16384, $$/tmp/x$$)', 'READ_ONLY', 'side-effect'],
+  ['SELECT pg_advisory_lock(1)', 'READ_ONLY', 'side-effect'],
+  [`EXPLAIN ANALYZE SELECT pg_notify('c', 'x')`, 'READ_ONLY', 'side-effect'],
+  // A no-break space is part of an identifier to PostgreSQL, not whitespace: `\u00a0$a$` is a name, so the
+  // DELETE after it is a writable WITH, not text inside a dollar quote.
+  ['WITH \u00a0$a$ AS (DELETE FROM t RETURNING 1) SELECT * FROM \u00a0$a$', 'READ_ONLY', 'writable-cte'],
+  ['SELECT * FROM t AS \u00a0$a$ FOR UPDATE -- $a$', 'READ_ONLY', 'locking'],
 ];
 
 function refusal(sql: string, options?: { analyze?: boolean }): ConsoleError {
