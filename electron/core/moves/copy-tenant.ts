@@ -119,7 +119,13 @@ async function copyTable(
     failed = error;
     await writer.query('ROLLBACK').catch(() => {});
     await reader.query('ROLLBACK').catch(() => {});
-    throw new ConsoleError('MOVE_FAILED', `Copying ${t.name} to ${target.target.name} failed: ${(error as Error).message}.`, { target: t.name, cause: error });
+    if (error instanceof ConsoleError && error.code !== 'DATABASE_ERROR') throw error;
+    // Nothing of this table was kept (its transaction rolled back): the job resumes or rolls back from here.
+    throw new ConsoleError(
+      'MOVE_FAILED',
+      `Copying ${t.name} to ${target.target.name} failed, and nothing of it was kept: ${(error as Error).message}. Fix the cause (a row already on ${target.target.name} with the same key, say), then resume the move; or roll it back.`,
+      { target: t.name, cause: error },
+    );
   } finally {
     // A client broken mid-COPY must not go back to the pool.
     reader.release(failed ? (failed as Error) : undefined);

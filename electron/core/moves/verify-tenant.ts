@@ -17,8 +17,8 @@ type TableVerification = MoveJob['verification'][number];
  * differing row. A second seed would halve that again at a third of verification's time; the count
  * and the per-copy written-row proof stand beside it.
  *
- * A row hashes as a record (hash_record_extended, PostgreSQL 14+): each column through its type's own
- * hash function, which is far cheaper than printing the row as text. That is exact only for types whose
+ * A row hashes as a record (hash_record_extended, PostgreSQL 14+, mixed once more: see rowHash): each
+ * column through its type's own hash function, which is far cheaper than printing the row as text. That is exact only for types whose
  * equal values are identical: integers, text (compared byte for byte under "C"), uuid, timestamps,
  * bytea... Types whose equality is looser than identity (numeric 1.0 = 1.00, interval '1 day' =
  * '24 hours', float 0 = -0, jsonb numbers) or that have no hash at all (json) are hashed by their text
@@ -71,11 +71,16 @@ function columnForHash(t: ScopedTable, name: string): string {
   return `${ref}::text`;
 }
 
-/** One row's 64-bit hash, the same expression on both databases. */
+/**
+ * One row's 64-bit hash, the same expression on both databases. hash_record_extended combines its
+ * columns' hashes linearly (h * 31 + next), so a sum of those over the rows would not see a column's
+ * values trade places between two rows (each column weighs the same in every row): each row's hash is
+ * mixed once more, non-linearly, before the digest sums it.
+ */
 export function rowHash(t: ScopedTable, method: RowHashMethod): string {
   if (method === 'text') return `hashtextextended(${rowOf('t', t.columns)}::text, 0)`;
   const columns = t.columns.map((c) => columnForHash(t, c)).join(', ');
-  return `hash_record_extended(ROW(${columns}), 0)`;
+  return `hashint8extended(hash_record_extended(ROW(${columns}), 0), 0)`;
 }
 
 export interface TableDigest {

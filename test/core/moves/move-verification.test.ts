@@ -118,6 +118,41 @@ it('stops before the switch on differences only the text form shows, lists the k
   expect(otherWebsites(after, [site])).toEqual(otherWebsites(before, [site]));
 });
 
+it("sees a column's values trade places between two of the website's rows (equal sums of linear row hashes), and rolls back clean", async () => {
+  const before = await tenantSnapshot(pc);
+  const job = await createMove(ctx, site, 'shard_1');
+  await withJobLock(ctx, job.id, (lock) => runSteps(ctx, lock, job.id, undefined, 'sequences'));
+  const target = await pc.client('shard_1');
+  let pair: { a: string; b: string };
+  try {
+    pair = (
+      await target.query(
+        `SELECT x.id::text AS a, y.id::text AS b FROM pwb_realty_assets x JOIN pwb_realty_assets y ON y.website_id = x.website_id AND y.id > x.id AND y.title IS DISTINCT FROM x.title
+          WHERE x.website_id = $1 LIMIT 1`,
+        [site],
+      )
+    ).rows[0];
+    const swapped = await target.query(
+      `UPDATE pwb_realty_assets t SET title = s.title FROM pwb_realty_assets s WHERE (t.id = $1::uuid AND s.id = $2::uuid) OR (t.id = $2::uuid AND s.id = $1::uuid)`,
+      [pair.a, pair.b],
+    );
+    expect(swapped.rowCount).toBe(2);
+  } finally {
+    await target.end();
+  }
+  const error = await runMove(ctx, job.id).catch((e: unknown) => e);
+  expect(error, String(error)).toMatchObject({ code: 'VERIFY_FAILED' });
+  const failed = await moveJobView(ctx, job.id);
+  expect(failed.verification.filter((v) => !v.ok).map((v) => [v.table, [...v.firstDifferences].sort()])).toEqual([
+    ['pwb_realty_assets', [`(${pair!.a}) differs`, `(${pair!.b}) differs`].sort()],
+  ]);
+  await rollbackMoveInBackground(ctx, job.id, 'test');
+  expect((await settled(job.id)).state).toBe('rolled_back');
+  const after = await tenantSnapshot(pc);
+  expect(websiteRows(after, site)).toEqual(websiteRows(before, site));
+  expect(otherWebsites(after, [site])).toEqual(otherWebsites(before, [site]));
+});
+
 it("stops the copy when a copied row points at a row the target lacks (another website's contact), keeping nothing", async () => {
   const primary = await pc.client('default');
   let mover: number;
@@ -170,6 +205,34 @@ it("a rollback refreshes the target's views the job's way: a rebuild replaces th
   expect(view.state, JSON.stringify(view.error ?? view)).toBe('rolled_back');
   // REFRESH without CONCURRENTLY writes the view anew; CONCURRENTLY would have kept its storage.
   expect(await storage()).not.toBe(copied);
+  const after = await tenantSnapshot(pc);
+  expect(websiteRows(after, site)).toEqual(websiteRows(before, site));
+  expect(otherWebsites(after, [site])).toEqual(otherWebsites(before, [site]));
+});
+
+it('the cleanup removes nothing from the source once something routed the website back there; with its routing put back it finishes', async () => {
+  const before = await tenantSnapshot(pc);
+  const job = await createMove(ctx, site, 'shard_1');
+  // Through the switch: the website routes to shard_1, its rows are on both databases until the cleanup.
+  await withJobLock(ctx, job.id, (lock) => runSteps(ctx, lock, job.id, undefined, 'switch'));
+  const primary = await pc.client('default');
+  try {
+    await primary.query(`UPDATE pwb_websites SET shard_name = 'default' WHERE id = $1`, [site]);
+    const error = await runMove(ctx, job.id).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'MOVE_FAILED', message: expect.stringContaining('now routes to "default", not "shard_1" where the move switched it') });
+    expect((error as Error).message).toContain('Nothing was removed.');
+    const mid = websiteRows(await tenantSnapshot(pc), site);
+    expect(mid.databases).toEqual(['default', 'shard_1']);
+    for (const [table, { rows }] of Object.entries(websiteRows(before, site).tables)) expect(mid.tables[table]?.rows, table).toBe(rows * 2);
+    await primary.query(`UPDATE pwb_websites SET shard_name = 'shard_1' WHERE id = $1`, [site]);
+  } finally {
+    await primary.end();
+  }
+  await runMove(ctx, job.id);
+  expect((await moveJobView(ctx, job.id)).state).toBe('succeeded');
+  // And home again, for the cluster as it was.
+  const back = await createMove(ctx, site, 'default');
+  await runMove(ctx, back.id);
   const after = await tenantSnapshot(pc);
   expect(websiteRows(after, site)).toEqual(websiteRows(before, site));
   expect(otherWebsites(after, [site])).toEqual(otherWebsites(before, [site]));
