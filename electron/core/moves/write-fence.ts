@@ -59,10 +59,17 @@ BEGIN
 END
 $fence$`;
 
-/** The fence trigger's function of one table, in the console schema: a name PostgreSQL keeps whole (under 63 bytes). */
+/**
+ * The fence trigger's function of one table, in the console schema: a name PostgreSQL keeps whole (under
+ * 63 bytes). A name that had to be cleaned (`a.b`) or shortened ends in a hash of the real one, so two
+ * tables never share a function (`a.b` and `a_b` did: the second's replaced the first's, and the first
+ * table's trigger then ran the other table's check). Lifting drops the function a trigger points at,
+ * whatever its name.
+ */
 function fenceFunction(scoped: ScopedTable): string {
-  const base = `fence__${scoped.name.replace(/[^A-Za-z0-9_]/g, '_')}`;
-  const name = base.length <= 55 ? base : `${base.slice(0, 46)}_${createHash('md5').update(scoped.name).digest('hex').slice(0, 8)}`;
+  const clean = scoped.name.replace(/[^A-Za-z0-9_]/g, '_');
+  const base = `fence__${clean}`;
+  const name = clean === scoped.name && base.length <= 55 ? base : `${base.slice(0, 46)}_${createHash('md5').update(scoped.name).digest('hex').slice(0, 8)}`;
   return `${CONSOLE_SCHEMA}.${quoteIdent(name)}`;
 }
 

@@ -281,3 +281,31 @@ it('the doctor names a fence no process runs (with the job to resume or roll bac
   await rollbackMove(ctx, job.id);
   expect(await fenceKinds()).toEqual([]);
 });
+
+it('gives two tables whose names clean alike (a.b, a_b) a fence function each: each checks its own rows', async () => {
+  const handle = ctx.pools.get('default');
+  await handle.query(`CREATE TABLE fence_probe_a_b (id serial PRIMARY KEY, website_id integer NOT NULL)`);
+  await handle.query(
+    `CREATE SCHEMA fence_probe_a; CREATE TABLE fence_probe_a.b (id serial PRIMARY KEY, probe_id integer NOT NULL REFERENCES fence_probe_a_b (id))`,
+  );
+  const job = randomUUID();
+  try {
+    const catalog = await ctx.catalog.get('default', { refresh: true });
+    const tables = scopedTables(catalog).filter((t) => t.name === 'fence_probe_a_b' || t.name === 'fence_probe_a.b');
+    expect(tables.map((t) => t.name).sort()).toEqual(['fence_probe_a.b', 'fence_probe_a_b']);
+    const parentOf = async (website: number) =>
+      Number((await handle.query(`INSERT INTO fence_probe_a_b (website_id) VALUES ($1) RETURNING id`, [website])).rows[0].id);
+    const [mine, theirs] = [await parentOf(site), await parentOf(other)];
+    await installFence(handle, catalog, tables, site, job);
+    // Another website's writes pass on both (before, the root table's trigger ran the chain table's check and failed on every write).
+    await handle.query(`INSERT INTO fence_probe_a_b (website_id) VALUES ($1)`, [other]);
+    await handle.query(`INSERT INTO fence_probe_a.b (probe_id) VALUES ($1)`, [theirs]);
+    // The fenced website's are refused on both.
+    await expect(handle.query(`INSERT INTO fence_probe_a_b (website_id) VALUES ($1)`, [site])).rejects.toThrow(/being moved to another database/);
+    await expect(handle.query(`INSERT INTO fence_probe_a.b (probe_id) VALUES ($1)`, [mine])).rejects.toThrow(/being moved to another database/);
+  } finally {
+    await liftFence(handle, site, job);
+    await handle.query(`DROP SCHEMA fence_probe_a CASCADE; DROP TABLE fence_probe_a_b`);
+    await ctx.catalog.get('default', { refresh: true });
+  }
+});
