@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { ConnectionTestResult, DatabaseForm } from '../../../shared/contract.ts';
-import { ConsoleError } from '../../../shared/errors.ts';
+import { ConsoleError, type ErrorInfo } from '../../../shared/errors.ts';
 import { buildDatabaseTarget } from '../config/build-database-target.ts';
 import type { Environment } from '../config/expand-variables.ts';
 import type { DatabaseTarget } from '../config/profile-schema.ts';
@@ -41,6 +41,23 @@ async function targetOf(db: DatabaseForm, env: Environment, secrets: SecretReade
 }
 
 /**
+ * The failure told with the form's own text where it named a ${VAR}: the caller typed the reference, and
+ * the value it stands for (an environment variable of this machine) is not the caller's to read back.
+ */
+function asTyped(info: ErrorInfo, target: DatabaseTarget, db: DatabaseForm): ErrorInfo {
+  let message = info.message;
+  for (const [expanded, typed] of [
+    [target.host, db.host],
+    [String(target.port), String(db.port)],
+    [target.database, db.database],
+    [target.user, db.user],
+  ] as const) {
+    if (expanded !== typed && expanded.length > 0) message = message.split(expanded).join(typed);
+  }
+  return { ...info, message };
+}
+
+/**
  * Connects to one database of the form, as the console would, and says what it found: server version,
  * round trip, and how many websites its pwb_websites lists (when it has one). Nothing is written.
  */
@@ -73,7 +90,7 @@ export async function testConnection(db: DatabaseForm, env: Environment, secrets
     const websites = rows[0]?.has ? Number((await client.query<{ n: string }>('SELECT count(*) AS n FROM public.pwb_websites')).rows[0]?.n ?? 0) : null;
     return { ok: true, serverVersion: rows[0]?.version ?? null, latencyMs, websites, error: null };
   } catch (error) {
-    return { ok: false, serverVersion: null, latencyMs: null, websites: null, error: databaseError(target, error).toInfo() };
+    return { ok: false, serverVersion: null, latencyMs: null, websites: null, error: asTyped(databaseError(target, error).toInfo(), target, db) };
   } finally {
     await client.end().catch(() => {});
   }

@@ -231,6 +231,17 @@ describe('testing a connection from the form', () => {
     const unset = await call('profiles.testConnection', { database: primaryForm({ kind: 'env', variable: 'SC_NOT_SET_ANYWHERE' }) });
     expect(unset).toMatchObject({ ok: false, error: { code: 'CONFIG_MISSING_VARIABLE' } });
   });
+
+  it("tells a failure with the form's ${VAR} references, never the values they stand for on this machine", async () => {
+    const { call } = await newSession({ env: { ...testCluster().env, SC_PROBE_HOST: 'secret-value-4f1c.invalid', SC_PROBE_DB: 'secret-db-9a2e' } });
+    const failed = await call('profiles.testConnection', {
+      database: { ...primaryForm({ kind: 'none' }), host: '${SC_PROBE_HOST}', database: '${SC_PROBE_DB}' },
+    });
+    expect(failed).toMatchObject({ ok: false, error: { code: 'DATABASE_UNREACHABLE' } });
+    expect(failed.error!.message).toContain('${SC_PROBE_HOST}');
+    expect(failed.error!.message).not.toContain('secret-value-4f1c');
+    expect(failed.error!.message).not.toContain('secret-db-9a2e');
+  });
 });
 
 describe('the recent list', () => {
