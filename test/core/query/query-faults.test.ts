@@ -31,6 +31,8 @@ beforeAll(async () => {
   for (const name of DATABASES) {
     const client = await pc.client(name);
     await client.query('CREATE TABLE query_probe (a int)');
+    // An advisory lock taken through a function of one's own: the guard refuses pg_advisory_lock called by name.
+    await client.query('CREATE FUNCTION probe_lock(k bigint) RETURNS void LANGUAGE sql AS $$ SELECT pg_advisory_lock(k) $$');
     clients.set(name, client);
   }
   service = new QueryService(ctx);
@@ -115,7 +117,7 @@ describe('nothing is written', () => {
   it('nothing a read changes in its session outlives the run: settings, advisory locks', async () => {
     const session = service.session('leftovers');
     await session.run(recordingCall<QueryEvent>().call, {
-      sql: `SELECT set_config('search_path', 'nowhere', false), pg_advisory_lock(4242)`,
+      sql: `SELECT set_config('search_path', 'nowhere', false), probe_lock(4242)`,
       target: { kind: 'all' },
     });
     for (const name of DATABASES)
