@@ -15,7 +15,8 @@ export function schemaMark(jobId: string, websiteId: number, file: string): stri
 /** The job that created a schema, from its mark; null for any schema the console did not create for a restore. */
 export function markedJob(comment: string | null): string | null {
   if (comment === null || !comment.startsWith(RESTORE_MARK)) return null;
-  return /^[0-9a-f-]{36}/.exec(comment.slice(RESTORE_MARK.length))?.[0] ?? null;
+  // A uuid, or nothing: the id becomes a job's lock key, and a mark is a comment anyone can write.
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/.exec(comment.slice(RESTORE_MARK.length))?.[0] ?? null;
 }
 
 /** Restore schemas on a database: name -> the job that created it. */

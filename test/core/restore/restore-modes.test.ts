@@ -102,6 +102,13 @@ describe('restore --into-schema (side by side)', () => {
     const forged = mark.replace(/[0-9a-f]{8}-/, '00000000-');
     await f.sql('shard_2', `COMMENT ON SCHEMA scratch_notes IS '${forged.replace(/'/g, "''")}'`);
     await expect(f.call('restores.dropSchema', { schema: 'scratch_notes' })).rejects.toThrow(/has no such job/);
+    // A mark whose id is no uuid is no mark (its id would have been a job's lock key).
+    const dashes = mark.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/, '-'.repeat(36));
+    await f.sql('shard_2', `COMMENT ON SCHEMA scratch_notes IS '${dashes.replace(/'/g, "''")}'`);
+    await expect(f.call('restores.dropSchema', { schema: 'scratch_notes' })).rejects.toMatchObject({
+      code: 'ACTION_NOT_ALLOWED',
+      message: expect.stringContaining('No side-by-side restore schema named scratch_notes'),
+    });
     expect(await f.sql('shard_2', `SELECT count(*)::int AS n FROM scratch_notes.n`)).toEqual([{ n: 0 }]);
     // What the restore did not make is never dropped with it: a view elsewhere over a side table, a table
     // someone added in the schema. Each refusal names it, and changes nothing.
