@@ -35,3 +35,26 @@ export interface ArchiveDataSource {
 export function entryLabel(entry: TocEntry): string {
   return `${entry.desc} ${entry.namespace ? `${entry.namespace}.` : ''}${entry.tag}`;
 }
+
+/**
+ * The first entry of a read in order, as one entry's stream (a pipe, a compressed plain dump: the only
+ * way through either). Its failures name where that read got to, or, before it began, what `before`
+ * says. The read in order is closed however the chunks end, early (a reader that stopped, damage, a
+ * failed load) as well as at their end: else its source stays open (a pipe's descriptor, with pg_dump
+ * blocked on its other end; a file stream and its inflater).
+ */
+export function firstInOrder(entry: TocEntry, reads: AsyncIterable<EntryStream>, before: (reason: string, cause?: unknown) => ConsoleError): EntryStream {
+  const streams = reads[Symbol.asyncIterator]();
+  let current: EntryStream | null = null;
+  async function* chunks(): AsyncGenerator<Buffer> {
+    try {
+      const next = await streams.next();
+      if (next.done) return;
+      current = next.value;
+      yield* current.chunks;
+    } finally {
+      await streams.return?.();
+    }
+  }
+  return { entry, chunks: chunks(), fail: (reason, cause) => (current ? current.fail(reason, cause) : before(reason, cause)) };
+}

@@ -1,7 +1,7 @@
 import type { ConsoleError } from '../../../../shared/errors.ts';
 import { readArchiveHeader } from './archive-header.ts';
 import type { ArchiveHeader } from './archive-header.ts';
-import { entryLabel } from './archive-data-source.ts';
+import { entryLabel, firstInOrder } from './archive-data-source.ts';
 import type { ArchiveDataSource, EntryStream, ReadMeter } from './archive-data-source.ts';
 import { archiveUnreadable, isArchiveUnreadable } from './archive-unreadable.ts';
 import { ByteSource } from './byte-source.ts';
@@ -169,21 +169,7 @@ class CustomDataSource implements ArchiveDataSource {
   }
 
   #pipedRead(entry: TocEntry, signal?: AbortSignal): EntryStream {
-    const streams = this.readInOrder([entry], signal)[Symbol.asyncIterator]();
-    let stream: EntryStream | null = null;
-    const chunks = async function* (): AsyncGenerator<Buffer> {
-      // Ended early (a reader that stopped, damage, a failed load) as well as at its end, the read in order
-      // is closed: else its source (a pipe's file descriptor, with pg_dump blocked on its other end) stays open.
-      try {
-        const next = await streams.next();
-        if (next.done) return;
-        stream = next.value;
-        yield* stream.chunks;
-      } finally {
-        await streams.return?.();
-      }
-    };
-    return { entry, chunks: chunks(), fail: (reason, cause) => (stream ? stream.fail(reason, cause) : failAt(null, this.#file, entry, reason, cause)) };
+    return firstInOrder(entry, this.readInOrder([entry], signal), (reason, cause) => failAt(null, this.#file, entry, reason, cause));
   }
 
   async close(): Promise<void> {

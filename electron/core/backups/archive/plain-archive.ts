@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import type { ConsoleError } from '../../../../shared/errors.ts';
 import { stat } from 'node:fs/promises';
-import { entryLabel } from './archive-data-source.ts';
+import { entryLabel, firstInOrder } from './archive-data-source.ts';
 import type { ArchiveDataSource, EntryStream, ReadMeter } from './archive-data-source.ts';
 import { archiveUnreadable, isArchiveUnreadable } from './archive-unreadable.ts';
 import type { ArchivePlace } from './archive-unreadable.ts';
@@ -151,24 +151,11 @@ class PlainDataSource implements ArchiveDataSource {
   }
 
   #inOrderStream(entries: readonly TocEntry[], signal?: AbortSignal): EntryStream {
-    const streams = this.readInOrder(entries, signal)[Symbol.asyncIterator]();
-    let current: EntryStream | null = null;
-    const file = this.#file;
-    async function* chunks(): AsyncGenerator<Buffer> {
-      // Ended early as well as at its end, the read in order is closed (its file stream and inflater with it).
-      try {
-        const next = await streams.next();
-        if (next.done) return;
-        current = next.value;
-        yield* current.chunks;
-      } finally {
-        await streams.return?.();
-      }
-    }
     const entry = entries[0]!;
-    const fail = (reason: string, cause?: unknown) =>
-      current ? current.fail(reason, cause) : archiveUnreadable({ file, entry: entryLabel(entry), offset: 0 }, reason, cause);
-    return { entry, chunks: chunks(), fail };
+    const file = this.#file;
+    return firstInOrder(entry, this.readInOrder(entries, signal), (reason, cause) =>
+      archiveUnreadable({ file, entry: entryLabel(entry), offset: 0 }, reason, cause),
+    );
   }
 
   #sorted(wanted: readonly TocEntry[]): TocEntry[] {
