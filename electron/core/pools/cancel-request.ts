@@ -69,19 +69,47 @@ function onAbort(signal: AbortSignal, cancel: () => void): () => void {
   };
 }
 
+/** How often a cancel is sent again while the statement it was for is still running. */
+export const CANCEL_REPEAT_MS = 500;
+
+/** node-postgres' own accessor of the statement a client has on the wire (the public getter is deprecated). */
+type ClientWithActiveQuery = { _getActiveQuery?: () => unknown };
+
 /**
  * While `signal` is not aborted, nothing; once it aborts, a cancel request for the statement `client`
- * is running. Returns the function that stops watching (call it when the client goes back).
+ * is running, sent again every CANCEL_REPEAT_MS while that same statement is still out. A server
+ * drops a cancel that reaches a backend before it has read its statement off the socket (a loaded
+ * machine, a connection just made), and a statement may also catch one `query_canceled` and go on:
+ * sent once, a stop could leave the statement running until the lock it waits on is released. The
+ * statements the client runs after the stop (a ROLLBACK, the work's own clean-up) are left alone.
+ * A cancel still on its way can land on whatever the session runs next, so a session a cancel went to
+ * is not given back to its pool: its caller ends it.
+ * Returns the function that stops watching (call it when the client goes back).
  */
 export function cancelOnAbort(client: object, server: { host: string; port: number }, signal: AbortSignal | undefined): () => void {
   if (!signal) return () => {};
   const key = backendKeyOf(client as { processID?: number; secretKey?: number }, server.host, server.port);
+  const active = () => (client as ClientWithActiveQuery)._getActiveQuery?.() ?? null;
+  let timer: NodeJS.Timeout | undefined;
   const cancel = () => {
-    if (key) void sendCancelRequest(key);
+    if (!key) return;
+    void sendCancelRequest(key);
+    const statement = active();
+    if (statement === null) return;
+    timer = setInterval(() => {
+      if (active() === statement) void sendCancelRequest(key);
+      else clearInterval(timer);
+    }, CANCEL_REPEAT_MS);
+    timer.unref();
   };
+  const stopRepeating = () => clearInterval(timer);
   if (signal.aborted) {
     cancel();
-    return () => {};
+    return stopRepeating;
   }
-  return onAbort(signal, cancel);
+  const stopListening = onAbort(signal, cancel);
+  return () => {
+    stopListening();
+    stopRepeating();
+  };
 }

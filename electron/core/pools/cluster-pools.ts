@@ -55,6 +55,12 @@ async function queryCancellable<R extends pg.QueryResultRow>(
   if (!signal) return pool.query<R>(text, values as unknown[]);
   signal.throwIfAborted();
   const client = await pool.connect();
+  // Stopped while waiting for a session: the statement is not started at all (a cancel sent before
+  // it reaches the server would be dropped there, and it would run to its end).
+  if (signal.aborted) {
+    client.release();
+    signal.throwIfAborted();
+  }
   const stopWatching = cancelOnAbort(client, target, signal);
   let failed: Error | undefined;
   try {
@@ -68,7 +74,8 @@ async function queryCancellable<R extends pg.QueryResultRow>(
     throw error;
   } finally {
     stopWatching();
-    client.release(failed);
+    // A cancel still on its way would land on the next borrower's statement: the session is not reused.
+    client.release(failed ?? (signal.aborted ? new Error('cancelled: the connection is not reused') : undefined));
   }
 }
 
@@ -203,6 +210,10 @@ async function openLongSession(pool: pg.Pool, target: DatabaseTarget, signal: Ab
   } catch (error) {
     throw databaseError(target, error);
   }
+  if (signal?.aborted) {
+    client.release();
+    signal.throwIfAborted();
+  }
   // Cancel reaches the server: the statement this session runs when the call is aborted stops there too.
   const stopWatching = cancelOnAbort(client, target, signal);
   // A checked-out client's connection error (server restart, admin kill) must not crash the
@@ -216,6 +227,8 @@ async function openLongSession(pool: pg.Pool, target: DatabaseTarget, signal: Ab
     client.off('error', onError);
     stopWatching();
     if (err) return release(err);
+    // Stopped: a cancel may still be on its way to this session (see cancelOnAbort); ending it rolls back too.
+    if (signal?.aborted) return release(new Error('cancelled: the connection is not reused'));
     // Back to the pool clean whatever the borrower left: a transaction still open (a ROLLBACK
     // outside one is only a warning) would hold its locks and snapshot for whoever borrows it next.
     client.query('ROLLBACK; RESET statement_timeout; RESET idle_in_transaction_session_timeout; RESET application_name').then(

@@ -100,24 +100,32 @@ async function post(path: string, body: unknown): Promise<{ status: number; json
 async function consoleStatements(database: string) {
   return own.sql(
     database,
-    `SELECT pid, state, wait_event_type AS wait, application_name AS app FROM pg_stat_activity
+    `SELECT pid, state, wait_event_type AS wait, application_name AS app, left(query, 120) AS query FROM pg_stat_activity
       WHERE application_name LIKE 'shard-console%' AND state NOT IN ('idle') AND pid <> pg_backend_pid() AND query NOT LIKE '%pg_advisory%'`,
   );
 }
 
-async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
+async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000, seen?: () => unknown): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${seen ? `; last seen: ${JSON.stringify(seen())}` : ''}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
 
 const waitingOnLock = (database: string) =>
   until(`a console statement waiting on a lock on ${database}`, async () => (await consoleStatements(database)).find((s) => s.wait === 'Lock'));
-const goneFromServer = (database: string) => until(`no console statement on ${database}`, async () => (await consoleStatements(database)).length === 0, 10_000);
+const goneFromServer = (database: string) => {
+  let last: unknown[] = [];
+  return until(
+    `no console statement on ${database}`,
+    async () => (last = await consoleStatements(database)).length === 0,
+    10_000,
+    () => last,
+  );
+};
 
 async function lockTable(database: string, table: string, mode: string): Promise<{ release(): Promise<void> }> {
   const client: pg.Client = await own.client(database);

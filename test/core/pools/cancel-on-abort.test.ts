@@ -1,8 +1,9 @@
 import { getEventListeners } from 'node:events';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type pg from 'pg';
-import { cancelOnAbort } from '../../../electron/core/pools/cancel-request.ts';
-import { directClient, testCluster } from '../../support/test-console.ts';
+import { runWithSignal } from '../../../electron/core/call-context.ts';
+import { CANCEL_REPEAT_MS, cancelOnAbort } from '../../../electron/core/pools/cancel-request.ts';
+import { directClient, openTestConsole, testCluster } from '../../support/test-console.ts';
 
 /*
  * Stopping a call cancels every statement it runs, on the server. A call runs many at once under one
@@ -69,4 +70,65 @@ it('takes its listener off the signal once the last statement under it is done',
   await new Promise((r) => setImmediate(r));
   warnings.stop();
   expect(warnings.seen).toEqual([]);
+});
+
+it('cancels again a statement that is still running after the first cancel, and leaves the next statements alone', async () => {
+  // A statement that outlives one cancel, as one does when the server drops a cancel that arrives
+  // before the backend has read its statement (a loaded machine, a connection just made).
+  const client = await directClient('shard_1');
+  const controller = new AbortController();
+  const stop = cancelOnAbort(client, server(), controller.signal);
+  const survivor = client.query(`DO $$ BEGIN PERFORM pg_sleep(30); EXCEPTION WHEN query_canceled THEN PERFORM pg_sleep(30); END $$`).then(
+    () => 'finished',
+    (e: { code?: string }) => e.code,
+  );
+  await new Promise((r) => setTimeout(r, 200));
+  const started = Date.now();
+  controller.abort();
+  expect(await survivor).toBe('57014');
+  expect(Date.now() - started).toBeLessThan(5_000);
+  // Still watched, the session's next statement (a clean-up after the stop) runs to its end.
+  expect((await client.query(`SELECT pg_sleep(${(3 * CANCEL_REPEAT_MS) / 1000}), 'done' AS r`)).rows[0].r).toBe('done');
+  stop();
+  await client.end();
+});
+
+it('does not start a statement whose call stopped while it waited for a pooled session', async () => {
+  const ctx = await openTestConsole();
+  try {
+    const handle = ctx.pools.get('shard_1');
+    const held = await Promise.all(Array.from({ length: handle.pool.options.max }, () => handle.pool.connect()));
+    const controller = new AbortController();
+    const reason = new Error('stopped by the test');
+    const outcome = runWithSignal(controller.signal, () => handle.query(`SELECT 'ran' AS r`)).then(
+      (r) => r.rows[0].r as string,
+      (e: { cause?: unknown }) => (e === reason || e.cause === reason ? 'not started' : e),
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    controller.abort(reason);
+    for (const client of held) client.release();
+    expect(await outcome).toBe('not started');
+  } finally {
+    await ctx.close();
+  }
+});
+
+it('never gives a session a cancel went to back to its pool, where a late cancel would stop the next borrower', async () => {
+  const ctx = await openTestConsole();
+  try {
+    const handle = ctx.pools.get('shard_1');
+    const controller = new AbortController();
+    const statement = runWithSignal(controller.signal, () => handle.query('SELECT pg_sleep(30)')).catch(() => 'stopped');
+    const long = await runWithSignal(controller.signal, () => handle.longSession());
+    const onLong = long.query('SELECT pg_sleep(30)').catch(() => 'stopped');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(handle.pool.totalCount).toBe(2);
+    controller.abort();
+    expect(await Promise.all([statement, onLong])).toEqual(['stopped', 'stopped']);
+    long.release();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(handle.pool.totalCount).toBe(0);
+  } finally {
+    await ctx.close();
+  }
 });
