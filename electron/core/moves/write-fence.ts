@@ -177,7 +177,7 @@ export async function installFence(
   websiteId: number,
   jobId: string,
 ): Promise<void> {
-  const fencedAt = await withFenceLock(handle, async (client) => {
+  await withFenceLock(handle, async (client) => {
     await runQuery(client, moveTables.schema.createSchema(CONSOLE_SCHEMA).ifNotExists());
     await runQuery(client, FENCED_TABLE);
     // A fence belongs to the job that set it: another job's fence of the website (a move and a restore of
@@ -200,8 +200,10 @@ export async function installFence(
     await client.query(TRUNCATE_FUNCTION_SQL);
     const version = (await client.query<{ v: number }>(`SELECT current_setting('server_version_num')::int AS v`)).rows[0]!.v;
     for (const scoped of tables) await addFenceTriggers(client, catalog, scoped, version >= 140000);
-    return (await client.query<{ now: Date }>('SELECT clock_timestamp() AS now')).rows[0]!.now;
   });
+  // Read after the commit: a transaction that began while the fence committed may hold a snapshot
+  // without it (its writes pass a fence it cannot see), and it began before this time, so it is waited for.
+  const fencedAt = (await handle.query<{ now: Date }>('SELECT clock_timestamp() AS now')).rows[0]!.now;
   await waitForOlderTransactions(handle, fencedAt);
 }
 

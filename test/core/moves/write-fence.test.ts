@@ -309,3 +309,48 @@ it('gives two tables whose names clean alike (a.b, a_b) a fence function each: e
     await ctx.catalog.get('default', { refresh: true });
   }
 });
+
+it('waits for a transaction that began while the fence committed: its snapshot may not see the fence, so its writes pass it', async () => {
+  const handle = ctx.pools.get('default');
+  const catalog = await ctx.catalog.get('default');
+  const admin = await pc.client('default');
+  const writer = await pc.client('default');
+  const jobId = randomUUID();
+  // The first fence of a database makes its fence table; lifted, the table stays.
+  await installFence(handle, catalog, scopedTables(catalog), site, jobId);
+  await liftFence(handle, site, jobId);
+  // The fence's COMMIT made slow (a deferred trigger on its own table), to start a transaction inside it.
+  await admin.query(
+    `CREATE OR REPLACE FUNCTION public.sc_test_slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(1); RETURN NULL; END $$`,
+  );
+  await admin.query(
+    `CREATE CONSTRAINT TRIGGER sc_test_slow_commit AFTER INSERT ON shard_console.fenced_websites DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.sc_test_slow_commit()`,
+  );
+  const soon = async (what: string, sql: string) => {
+    for (let tries = 0; (await admin.query(sql)).rowCount === 0; tries++) {
+      if (tries > 200) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
+  try {
+    let installed = 0;
+    const fencing = installFence(handle, catalog, scopedTables(catalog), site, jobId).then(() => (installed = Date.now()));
+    await soon('the fence to commit', `SELECT 1 FROM pg_stat_activity WHERE query = 'COMMIT' AND wait_event = 'PgSleep'`);
+    await writer.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    await writer.query('SELECT 1');
+    await soon('the fence committed', `SELECT 1 FROM shard_console.fenced_websites WHERE job_id = '${jobId}'`);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(installed).toBe(0);
+    // The fence it cannot see lets its write through: the move's copy must begin after it ends.
+    expect((await writer.query(`UPDATE pwb_contacts SET first_name = first_name WHERE website_id = $1`, [site])).rowCount).toBeGreaterThan(0);
+    const committed = Date.now();
+    await writer.query('COMMIT');
+    await fencing;
+    expect(installed).toBeGreaterThanOrEqual(committed);
+  } finally {
+    await writer.query('ROLLBACK').catch(() => {});
+    await admin.query('DROP TRIGGER IF EXISTS sc_test_slow_commit ON shard_console.fenced_websites; DROP FUNCTION IF EXISTS public.sc_test_slow_commit()');
+    await liftFence(handle, site, jobId);
+    await Promise.all([admin.end(), writer.end()]);
+  }
+});
