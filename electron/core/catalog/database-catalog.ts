@@ -29,8 +29,22 @@ export interface CatalogIndex {
   readonly name: string;
   readonly definition: string;
   readonly unique: boolean;
+  /** Key columns then INCLUDE columns (as pg_index.indkey lists them), `(expression)` for an expression. */
   readonly columns: readonly string[];
+  /** How many of `columns` are the key (uniqueness is over these); the rest are INCLUDE columns. */
+  readonly keyColumns: number;
   readonly predicate: string | null;
+}
+
+/** The columns an index's uniqueness is over: its key, without the INCLUDE columns. */
+export function indexKey(index: CatalogIndex): readonly string[] {
+  return index.columns.slice(0, index.keyColumns);
+}
+
+/** Whether the index treats NULLs as equal (UNIQUE NULLS NOT DISTINCT, PostgreSQL 15+): two rows of NULL keys collide. */
+export function nullsNotDistinct(index: CatalogIndex): boolean {
+  const head = index.predicate === null ? index.definition : index.definition.slice(0, index.definition.lastIndexOf(index.predicate));
+  return /\)\s+NULLS NOT DISTINCT\b/.test(head);
 }
 
 export interface CatalogTable {

@@ -133,6 +133,7 @@ function readIndexes(handle: DatabaseHandle) {
       eb.fn<string>('pg_get_indexdef', ['i.indexrelid']).as('definition'),
       'i.indisunique as unique',
       attributeNames(eb.ref('i.indrelid'), eb.cast('i.indkey', sql`int2[]`), true).as('columns'),
+      'i.indnkeyatts as key_columns',
       eb.fn<string | null>('pg_get_expr', ['i.indpred', 'i.indrelid']).as('predicate'),
     ])
     .where((eb) => isLiveApplicationNamespace(eb.ref('n.nspname'), eb.ref('n.oid')))
@@ -200,6 +201,7 @@ export async function introspectDatabase(handle: DatabaseHandle): Promise<{ tabl
       definition: i.definition,
       unique: i.unique,
       columns: i.columns ?? [],
+      keyColumns: i.key_columns,
       predicate: i.predicate,
     }));
     if (rel.kind === 'v' || rel.kind === 'm') {

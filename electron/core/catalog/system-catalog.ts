@@ -60,6 +60,8 @@ export interface PgIndex {
   indexrelid: number;
   indrelid: number;
   indisunique: boolean;
+  /** Key columns of indkey (PostgreSQL 11+); the ones after them are INCLUDE columns. */
+  indnkeyatts: number;
   /** int2vector: cast to int2[] to unnest it. */
   indkey: string;
   /** pg_node_tree of a partial index's predicate: only ever passed to pg_get_expr. */

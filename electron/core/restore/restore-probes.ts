@@ -6,7 +6,7 @@ import { CopyLineSplitter } from '../backups/archive/copy-line-splitter.ts';
 import type { DataEntry } from '../backups/archive/data-entries.ts';
 import { PACKED_KEY_BYTES, packCopyKey } from '../backups/archive/pack-copy-key.ts';
 import { findCopyField, isCopyNull, type FieldRange } from '../backups/archive/copy-fields.ts';
-import type { CatalogForeignKey, CatalogIndex, DatabaseCatalog } from '../catalog/database-catalog.ts';
+import { indexKey, type CatalogForeignKey, type CatalogIndex, type DatabaseCatalog } from '../catalog/database-catalog.ts';
 import { foreignKeyKind } from '../catalog/foreign-key-kinds.ts';
 import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 import { websitePredicate } from '../moves/tenant-scope.ts';
@@ -50,15 +50,18 @@ function probeTable(p: Pick<TableProbe, 'index'>): string {
 /**
  * Unique keys an archived row could hit: the primary key and every unique index, except those holding
  * the website's own key column (the rows that stay are other websites') or the foreign key that ties a
- * child to its tenant parent (the parent's keys are checked), and expression indexes.
+ * child to its tenant parent (the parent's keys are checked), and expression indexes. Each comes with
+ * its key columns only: `UNIQUE (slug) INCLUDE (title)` collides on slug alone.
  */
 function uniqueKeys(t: RestoreTable): CatalogIndex[] {
   const ownKey = t.scoped.tenant.chain.length === 0 ? t.scoped.tenant.tenantKey : null;
   const parentKey = t.scoped.tenant.chain[0]?.columns ?? null;
-  return t.scoped.table.indexes.filter(
-    (i) =>
-      i.unique && !i.columns.includes('(expression)') && !(ownKey !== null && i.columns.includes(ownKey)) && !parentKey?.every((c) => i.columns.includes(c)),
-  );
+  return t.scoped.table.indexes
+    .map((i) => ({ ...i, columns: indexKey(i) }))
+    .filter(
+      (i) =>
+        i.unique && !i.columns.includes('(expression)') && !(ownKey !== null && i.columns.includes(ownKey)) && !parentKey?.every((c) => i.columns.includes(c)),
+    );
 }
 
 /** The columns a partial index's predicate reads, from the index's dependencies. */

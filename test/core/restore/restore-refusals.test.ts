@@ -241,6 +241,38 @@ describe('a restore that must not run', () => {
     }
   }, 60_000);
 
+  it('checks a unique index on its key alone, whatever its INCLUDE columns hold', async () => {
+    const [contact] = await f.sql(
+      'shard_1',
+      // Not the contact the partial index's check renamed: this one's address is the archived one.
+      `SELECT id, primary_email, first_name FROM pwb_contacts WHERE website_id = $1 AND primary_email IS NOT NULL ORDER BY id DESC LIMIT 1`,
+      [site],
+    );
+    await f.sql('shard_1', `UPDATE pwb_contacts SET primary_email = primary_email || '.old' WHERE id = $1`, [contact.id]);
+    await f.sql('shard_1', `CREATE UNIQUE INDEX test_contacts_email_incl ON pwb_contacts (primary_email) INCLUDE (first_name)`);
+    try {
+      // Another website's contact has the archived address under another name: the key alone collides.
+      await f.sql('shard_1', `INSERT INTO pwb_contacts (website_id, primary_email, first_name, created_at, updated_at) VALUES ($1, $2, $3, now(), now())`, [
+        other,
+        contact.primary_email,
+        `${contact.first_name ?? ''}-not-the-same`,
+      ]);
+      const refusals = await refusedWith({ websiteId: site, path: archive, mode: 'replace' });
+      expect(refusals).toEqual([
+        {
+          code: 'KEY_COLLISION',
+          message: expect.stringMatching(
+            new RegExp(`pwb_contacts .*test_contacts_email_incl \\(primary_email\\), e\\.g\\. \\(${contact.primary_email.replace(/[.+]/g, '\\$&')}\\)`),
+          ),
+        },
+      ]);
+    } finally {
+      await f.sql('shard_1', `DROP INDEX test_contacts_email_incl`);
+      await f.sql('shard_1', `DELETE FROM pwb_contacts WHERE website_id = $1 AND primary_email = $2`, [other, contact.primary_email]);
+      await f.sql('shard_1', `UPDATE pwb_contacts SET primary_email = $2 WHERE id = $1`, [contact.id, contact.primary_email]);
+    }
+  }, 60_000);
+
   it("refuses a message whose contact is in neither the archive's rows of the website nor the rows that stay", async () => {
     // A message of the website pointing at another website's contact when the backup was taken...
     const [contact] = await f.sql<{ id: string }>(

@@ -104,6 +104,7 @@ function applyStatement(
       definition: statement.definition,
       unique: statement.unique,
       columns: statement.columns,
+      keyColumns: statement.keyColumns,
       predicate: statement.predicate,
     };
     (tables.get(name) ?? views.get(name))?.indexes.push(index);

@@ -55,6 +55,7 @@ export function constraintIndex(constraint: AddConstraint, partitioned: boolean)
   const close = matchingParen(tokens, open);
   const items = splitTopLevel(tokens, open + 1, close).map(([from, to]) => itemText(text, tokens, from, to, exclusion));
   const columns = splitTopLevel(tokens, open + 1, close).map(([from]) => (tokens[from]!.kind === 'punct' ? '(expression)' : tokens[from]!.value));
+  const keyColumns = columns.length;
   let tail = '';
   let i = close + 1;
   if (isKeyword(tokens, i, 'include') && tokens[i + 1]?.value === '(') {
@@ -71,7 +72,7 @@ export function constraintIndex(constraint: AddConstraint, partitioned: boolean)
   if (predicate) tail += ` WHERE ${predicate}`;
   const unique = !exclusion;
   const definition = `CREATE ${unique ? 'UNIQUE ' : ''}INDEX ${constraint.nameText} ON ${partitioned ? 'ONLY ' : ''}${constraint.tableText} USING ${method} (${items.join(', ')})${tail}`;
-  return { name: constraint.name, definition, unique, columns, predicate };
+  return { name: constraint.name, definition, unique, columns, keyColumns, predicate };
 }
 
 /** An exclusion item is `col WITH op`: the index lists only `col`. */

@@ -13,6 +13,8 @@ export interface CreateIndexStatement {
   readonly definition: string;
   /** Key columns then INCLUDE columns, `(expression)` for an expression (as the live catalog lists indkey). */
   readonly columns: readonly string[];
+  /** How many of `columns` are the key (before INCLUDE). */
+  readonly keyColumns: number;
   readonly predicate: string | null;
 }
 
@@ -37,6 +39,7 @@ export function parseCreateIndex(text: string, tokens: readonly SqlToken[], star
   if (tokens[i]?.value !== '(') return null;
   const close = matchingParen(tokens, i);
   const columns = splitTopLevel(tokens, i + 1, close).map(([from]) => indexItemName(tokens, from));
+  const keyColumns = columns.length;
   i = close + 1;
   if (isKeyword(tokens, i, 'include') && tokens[i + 1]?.value === '(') {
     const includeClose = matchingParen(tokens, i + 1);
@@ -44,7 +47,17 @@ export function parseCreateIndex(text: string, tokens: readonly SqlToken[], star
     i = includeClose + 1;
   }
   const definition = unqualifyPublic(text.slice(tokens[start]!.start, tokens[end - 1]!.end), tableEnd);
-  return { kind: 'create-index', name: name.value, schema: table.schema, table: table.name, unique, definition, columns, predicate: predicateOf(definition) };
+  return {
+    kind: 'create-index',
+    name: name.value,
+    schema: table.schema,
+    table: table.name,
+    unique,
+    definition,
+    columns,
+    keyColumns,
+    predicate: predicateOf(definition),
+  };
 }
 
 /** A plain column, or `(expression)` for an expression item (parenthesized, or a function call). */

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pgCopyStreams from 'pg-copy-streams';
 import { introspectDatabase } from '../../../../electron/core/catalog/introspect-database.ts';
+import { nullsNotDistinct } from '../../../../electron/core/catalog/database-catalog.ts';
 import type { DatabaseHandle } from '../../../../electron/core/pools/cluster-pools.ts';
 import { copyFieldRaw, decodeCopyField, decodeCopyRow } from '../../../../electron/core/backups/archive/copy-fields.ts';
 import { inspectArchive } from '../../../../electron/core/backups/archive/inspect-archive.ts';
@@ -28,6 +29,7 @@ CREATE TABLE public.odd_values (
   doubled integer GENERATED ALWAYS AS (id * 2) STORED,
   ident bigint GENERATED ALWAYS AS IDENTITY,
   CONSTRAINT odd_values_note_check CHECK (note <> ''),
+  CONSTRAINT odd_values_ident UNIQUE NULLS NOT DISTINCT (ident) INCLUDE (note),
   CONSTRAINT odd_values_mixed CHECK (id > 0 AND (f8 IS NULL OR f8 > -1 OR f8 <= -1 OR f8 <> f8) AND NOT (label IS NOT NULL AND label = 'forbidden')),
   CONSTRAINT odd_values_arithmetic CHECK ((id + 1) * 2 - (id - 1) > 0 AND id * 2 + 1 > 0 AND id - (1 - 1) > 0),
   CONSTRAINT odd_values_lists CHECK (note IN ('n/a', 'x') OR note::text LIKE 'y%' OR lower(note) = ANY (ARRAY['a', 'b']) OR num BETWEEN 0 AND 1e9 OR (num IS NULL) IS NOT TRUE)
@@ -331,7 +333,15 @@ describe('the schema from the archive', () => {
       const odd = schema.tables.find((t) => t.name === 'odd_values')!;
       expect(odd.columns.find((c) => c.name === 'doubled')).toMatchObject({ generated: true, default: '(id * 2)' });
       expect(odd.columns.find((c) => c.name === 'ident')).toMatchObject({ identity: true, default: null });
-      expect(odd.indexes.find((i) => i.name === 'odd_values_label')).toMatchObject({ columns: ['(expression)', 'note'], predicate: '(label IS NOT NULL)' });
+      expect(odd.indexes.find((i) => i.name === 'odd_values_label')).toMatchObject({
+        columns: ['(expression)', 'note'],
+        keyColumns: 1,
+        predicate: '(label IS NOT NULL)',
+      });
+      const ident = odd.indexes.find((i) => i.name === 'odd_values_ident')!;
+      expect(ident).toMatchObject({ columns: ['ident', 'note'], keyColumns: 1 });
+      expect(nullsNotDistinct(ident)).toBe(true);
+      expect(odd.indexes.filter(nullsNotDistinct).map((i) => i.name)).toEqual(['odd_values_ident']);
       expect(schema.tables.find((t) => t.name === 'Odd Schema.Mixed Case')!.foreignKeys).toEqual([
         { name: 'Mixed Case_odd_id_fkey', columns: ['odd_id'], refTable: 'odd_values', refColumns: ['id'] },
       ]);

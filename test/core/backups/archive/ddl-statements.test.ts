@@ -41,6 +41,7 @@ CREATE UNIQUE INDEX "Idx" ON ONLY public.p USING btree (lower((name)::text), "Co
       name: 'Idx',
       unique: true,
       columns: ['(expression)', 'Col', 'x'],
+      keyColumns: 2,
       predicate: '(deleted_at IS NULL)',
       definition: 'CREATE UNIQUE INDEX "Idx" ON ONLY public.p USING btree (lower((name)::text), "Col") INCLUDE (x) WHERE (deleted_at IS NULL)',
     });
