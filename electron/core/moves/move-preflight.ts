@@ -1,8 +1,8 @@
 import { fencingJobs } from './write-fence.ts';
 import type { MovePlan, PreflightResult, ViewRefresh } from '../../../shared/methods/move-methods.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
-import type { CatalogIndex, DatabaseCatalog } from '../catalog/database-catalog.ts';
-import { columnList, columnRef, columnsEqual, quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
+import { indexKey, nullsNotDistinct, type CatalogIndex, type DatabaseCatalog } from '../catalog/database-catalog.ts';
+import { columnRef, columnsEqual, numbered, quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 import type { ConsoleContext } from '../console-context.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { databaseForShard, findWebsite } from '../tenants/website-routing.ts';
@@ -187,8 +187,10 @@ type KeyRanges = Map<string, { min: string | null; max: string | null }>;
 
 /** Columns of single-column unique keys a range check can clear (serial ids handed out in per-database blocks). */
 function rangeColumns(t: ScopedTable): string[] {
-  const single = uniqueKeys(t).filter((i) => i.columns.length === 1 && RANGE_TYPES.has(t.table.columns.find((c) => c.name === i.columns[0])?.type ?? ''));
-  return [...new Set(single.map((i) => i.columns[0]!))];
+  const single = uniqueKeys(t)
+    .map(indexKey)
+    .filter((key) => key.length === 1 && RANGE_TYPES.has(t.table.columns.find((c) => c.name === key[0])?.type ?? ''));
+  return [...new Set(single.map((key) => key[0]!))];
 }
 
 /**
@@ -241,18 +243,41 @@ async function planTables(
 }
 
 /**
- * Unique keys a copied row could hit: the PK and every unique index, except those that cannot collide:
- * one containing the website's own key column (the target holds no rows of the website), or one
- * containing the foreign key that ties a child table to its tenant parent (the target's rows may only
- * hold parent keys that exist there, and the parent's own check proves the website's do not).
+ * Unique keys a copied row could hit: the PK and every unique index (expression ones too), except those
+ * that cannot collide: one whose key holds the website's own key column (the target holds no rows of
+ * the website), or the foreign key that ties a child table to its tenant parent (the target's rows may
+ * only hold parent keys that exist there, and the parent's own check proves the website's do not).
+ * INCLUDE columns are not part of a key: `UNIQUE (slug) INCLUDE (title)` collides on slug alone.
  */
 function uniqueKeys(t: ScopedTable): CatalogIndex[] {
   const ownKey = t.tenant.chain.length === 0 ? t.tenant.tenantKey : null;
   const parentKey = t.tenant.chain[0]?.columns ?? null;
-  return t.table.indexes.filter(
-    (i) =>
-      i.unique && !i.columns.includes('(expression)') && !(ownKey !== null && i.columns.includes(ownKey)) && !parentKey?.every((c) => i.columns.includes(c)),
+  return t.table.indexes.filter((i) => {
+    const key = indexKey(i);
+    return i.unique && !(ownKey !== null && key.includes(ownKey)) && !parentKey?.every((c) => key.includes(c));
+  });
+}
+
+/** One key of a unique index as SQL over its table's row (a column, or the index's expression), and its type. */
+interface IndexKeyPart {
+  readonly sql: string;
+  readonly type: string;
+  /** As the operator reads it: the column's name, or the expression. */
+  readonly label: string;
+}
+
+/** The parts of a unique index's key, expressions as PostgreSQL prints them (the same on both sides: the schemas were compared). */
+async function indexKeyParts(handle: DatabaseHandle, t: ScopedTable, index: CatalogIndex): Promise<IndexKeyPart[]> {
+  const key = indexKey(index);
+  if (!key.includes('(expression)'))
+    return key.map((name) => ({ sql: quoteIdent(name), type: t.table.columns.find((c) => c.name === name)!.type, label: name }));
+  const r = await handle.query<{ sql: string; type: string }>(
+    `SELECT pg_get_indexdef(i.indexrelid, k, true) AS sql, format_type(a.atttypid, a.atttypmod) AS type
+       FROM pg_index i CROSS JOIN generate_series(1, i.indnkeyatts) k JOIN pg_attribute a ON a.attrelid = i.indexrelid AND a.attnum = k
+      WHERE i.indexrelid = to_regclass($1) ORDER BY k`,
+    [tableRef(t.table.schema, index.name)],
   );
+  return r.rows.map((part) => ({ ...part, label: part.sql }));
 }
 
 /**
@@ -269,8 +294,10 @@ async function findCollisions(probe: CollisionProbe, t: ScopedTable, ranges: Key
   for (const index of uniqueKeys(t)) {
     // Serial ids from per-database sequence blocks: when the website's range and the target's do not
     // overlap (two index lookups on the target), no value can collide and nothing needs streaming.
-    const range = index.columns.length === 1 ? ranges.get(index.columns[0]!) : undefined;
-    if (range && (await rangesDisjoint(probe.target, t, index.columns[0]!, range))) continue;
+    // (Not under NULLS NOT DISTINCT, where a NULL on each side collides and no range holds it.)
+    const key = indexKey(index);
+    const range = key.length === 1 && !nullsNotDistinct(index) ? ranges.get(key[0]!) : undefined;
+    if (range && (await rangesDisjoint(probe.target, t, key[0]!, range))) continue;
     const found = await probeIndex(probe, t, index, websiteRows);
     probe.onProbe({ table: t.name, index: index.name, direction: found.direction });
     if (found.count > 0) refusals.push(keyCollision(probe, t, index, found));
@@ -288,14 +315,14 @@ interface CollisionProbe {
   readonly onProbe: ProbeObserver;
 }
 
-function keyCollision(probe: CollisionProbe, t: ScopedTable, index: CatalogIndex, found: { count: number; examples: string[] }): Refusal {
+function keyCollision(probe: CollisionProbe, t: ScopedTable, index: CatalogIndex, found: { count: number; examples: string[]; key: string }): Refusal {
   const target = probe.target.target.name;
   return {
     code: 'KEY_COLLISION',
     table: t.name,
     message:
       `${found.count} row(s) of website ${probe.websiteId} in ${t.name} would collide with rows already on ${target} on ${index.name} ` +
-      `(${index.columns.join(', ')}), e.g. ${found.examples.join('; ')}. Renumber or remove the conflicting rows on ${target} first.`,
+      `(${found.key}), e.g. ${found.examples.join('; ')}. Renumber or remove the conflicting rows on ${target} first.`,
   };
 }
 
@@ -318,13 +345,15 @@ async function estimatedRows(handle: DatabaseHandle, query: string): Promise<num
 export type ProbeDirection = 'to-target' | 'to-source';
 
 async function probeIndex(probe: CollisionProbe, t: ScopedTable, index: CatalogIndex, websiteRows: number) {
-  const columns = index.columns.map((name) => t.table.columns.find((c) => c.name === name)!);
-  const names = columns.map((c) => c.name);
+  const parts = await indexKeyParts(probe.source, t, index);
+  const names = numbered('k', parts.length);
+  const columns = parts.map((part, i) => ({ name: names[i]!, type: part.type }));
+  const keys = parts.map((part, i) => `(${part.sql})::${part.type} AS ${quoteIdent(names[i]!)}`).join(', ');
   const table = tableRef(t.table.schema, t.table.table);
   const inIndex = index.predicate ? ` AND (${index.predicate})` : '';
   const onlyIndexed = index.predicate ? ` WHERE ${index.predicate}` : '';
-  const websiteKeys = `SELECT ${columnList(names, 't')} FROM ${table} t WHERE ${websitePredicate(t, probe.catalog, probe.websiteId)}${inIndex}`;
-  const targetKeys = `SELECT ${columnList(names)} FROM ${table}${onlyIndexed}`;
+  const websiteKeys = `SELECT ${keys} FROM ${table} t WHERE ${websitePredicate(t, probe.catalog, probe.websiteId)}${inIndex}`;
+  const targetKeys = `SELECT ${keys} FROM ${table}${onlyIndexed}`;
   const direction: ProbeDirection = (await estimatedRows(probe.target, targetKeys)) < websiteRows ? 'to-source' : 'to-target';
   const [streamed, local] = direction === 'to-target' ? [websiteKeys, targetKeys] : [targetKeys, websiteKeys];
   try {
@@ -332,12 +361,24 @@ async function probeIndex(probe: CollisionProbe, t: ScopedTable, index: CatalogI
       streamedProbe<{ n: string; examples: string[] | null }>(from, into, {
         select: streamed,
         columns,
-        question: `SELECT count(*)::int8::text AS n, ${firstKeysAsText('p', names, 3)} AS examples
-                     FROM ${PROBE_TABLE} p JOIN (${local}) b ON ${columnsEqual('b', names, 'p', names)}`,
+        question: `SELECT count(*)::int8::text AS n, ${firstKeysAsText('p', names, 3)} AS examples FROM (${collidingKeys(local, names, nullsNotDistinct(index))}) p`,
       }),
     );
-    return { count: Number(row!.n), examples: row!.examples ?? [], direction };
+    return { count: Number(row!.n), examples: row!.examples ?? [], direction, key: parts.map((part) => part.label).join(', ') };
   } catch (error) {
     throw new ConsoleError('MOVE_FAILED', `Checking ${t.name} for key collisions failed: ${(error as Error).message}.`, { target: t.name, cause: error });
   }
+}
+
+/**
+ * The probe table's keys that equal a key of `local`. Under NULLS NOT DISTINCT a NULL equals a NULL:
+ * keys holding one are matched apart (IS NOT DISTINCT FROM, which no hash join takes), so the keys
+ * without one keep their hash join; a pair is in exactly one half.
+ */
+function collidingKeys(local: string, names: readonly string[], nullsEqual: boolean): string {
+  const equal = `SELECT p.* FROM ${PROBE_TABLE} p JOIN (${local}) b ON ${columnsEqual('b', names, 'p', names)}`;
+  if (!nullsEqual) return equal;
+  const holdsNull = (alias: string) => names.map((n) => `${columnRef(alias, n)} IS NULL`).join(' OR ');
+  const notDistinct = names.map((n) => `${columnRef('b', n)} IS NOT DISTINCT FROM ${columnRef('p', n)}`).join(' AND ');
+  return `${equal} UNION ALL SELECT p.* FROM ${PROBE_TABLE} p JOIN (${local}) b ON ${notDistinct} WHERE (${holdsNull('p')}) AND (${holdsNull('b')})`;
 }

@@ -177,6 +177,49 @@ describe('move preflight refuses and changes nothing', () => {
     }
   });
 
+  it('a collision on an expression index, on a key whatever its INCLUDE columns hold, and on NULLs under NULLS NOT DISTINCT', async () => {
+    const clients = await Promise.all(['default', 'shard_1', 'shard_2'].map((n) => pc.client(n)));
+    const [source, shard] = [clients[0]!, clients[1]!];
+    const row = `INSERT INTO pwb_probe_keys (website_id, email, code, note, badge) VALUES ($1, $2, $3, $4, $5)`;
+    try {
+      for (const c of clients) {
+        await c.query(
+          `CREATE TABLE pwb_probe_keys (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), website_id integer NOT NULL, email text, code text, note text, badge text)`,
+        );
+        await c.query(`CREATE UNIQUE INDEX pwb_probe_keys_email ON pwb_probe_keys (lower(email))`);
+        await c.query(`CREATE UNIQUE INDEX pwb_probe_keys_code ON pwb_probe_keys (code) INCLUDE (note)`);
+        await c.query(`CREATE UNIQUE INDEX pwb_probe_keys_badge ON pwb_probe_keys (badge) NULLS NOT DISTINCT`);
+      }
+      await ctx.catalog.invalidate();
+      await source.query(row, [site, 'Ann@Example.org', 'c-1', 'ours', 'gold']);
+      await source.query(row, [site, 'bob@example.org', 'c-2', 'ours', null]);
+      const theirs = site + 1000;
+      // Each row below would fail the move's COPY after the fence went up; the preflight finds it first.
+      await shard.query(row, [theirs, 'ann@example.ORG', 'c-9', null, 'silver']);
+      await expectRefusal(
+        'shard_1',
+        'KEY_COLLISION',
+        /pwb_probe_keys would collide .* on pwb_probe_keys_email \(lower\(email\)\), e\.g\. \(ann@example\.org\)/,
+      );
+      await shard.query(`DELETE FROM pwb_probe_keys`);
+      await shard.query(row, [theirs, 'carol@example.org', 'c-1', 'theirs', 'silver']);
+      await expectRefusal('shard_1', 'KEY_COLLISION', /pwb_probe_keys would collide .* on pwb_probe_keys_code \(code\), e\.g\. \(c-1\)/);
+      await shard.query(`DELETE FROM pwb_probe_keys`);
+      await shard.query(row, [theirs, 'carol@example.org', 'c-9', 'theirs', null]);
+      await expectRefusal('shard_1', 'KEY_COLLISION', /pwb_probe_keys would collide .* on pwb_probe_keys_badge \(badge\), e\.g\. \(\)/);
+      // A NULL of an index whose NULLs are distinct collides with nothing.
+      await shard.query(`UPDATE pwb_probe_keys SET badge = 'silver', email = NULL`);
+      await source.query(`UPDATE pwb_probe_keys SET email = NULL WHERE email LIKE 'bob%'`);
+      expect((await previewMove(ctx, site, 'shard_1')).refusals).toEqual([]);
+    } finally {
+      for (const c of clients) {
+        await c.query(`DROP TABLE IF EXISTS pwb_probe_keys`);
+        await c.end();
+      }
+      await ctx.catalog.invalidate();
+    }
+  });
+
   it('a tenant table without a primary key', async () => {
     const clients = await Promise.all(['default', 'shard_1', 'shard_2'].map((n) => pc.client(n)));
     try {
