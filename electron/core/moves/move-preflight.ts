@@ -2,7 +2,7 @@ import { fencingJobs } from './write-fence.ts';
 import type { MovePlan, PreflightResult, ViewRefresh } from '../../../shared/methods/move-methods.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { indexKey, nullsNotDistinct, type CatalogIndex, type DatabaseCatalog } from '../catalog/database-catalog.ts';
-import { columnRef, columnsEqual, numbered, quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
+import { columnRef, numbered, quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 import type { ConsoleContext } from '../console-context.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { databaseForShard, findWebsite } from '../tenants/website-routing.ts';
@@ -11,6 +11,7 @@ import { runLimited } from '../run-limited.ts';
 import { missingReferences } from './missing-references.ts';
 import { PROBE_TABLE, streamedProbe, withProbeSessions } from './streamed-probe.ts';
 import { firstKeysAsText } from './sql-fragments.ts';
+import { collidingKeys, indexKeyParts, keyPartsAs } from '../catalog/unique-index-keys.ts';
 import { scopedTables, websitePredicate, websiteRowsSelect, type ScopedTable } from './tenant-scope.ts';
 
 type Refusal = PreflightResult['refusals'][number];
@@ -258,28 +259,6 @@ function uniqueKeys(t: ScopedTable): CatalogIndex[] {
   });
 }
 
-/** One key of a unique index as SQL over its table's row (a column, or the index's expression), and its type. */
-interface IndexKeyPart {
-  readonly sql: string;
-  readonly type: string;
-  /** As the operator reads it: the column's name, or the expression. */
-  readonly label: string;
-}
-
-/** The parts of a unique index's key, expressions as PostgreSQL prints them (the same on both sides: the schemas were compared). */
-async function indexKeyParts(handle: DatabaseHandle, t: ScopedTable, index: CatalogIndex): Promise<IndexKeyPart[]> {
-  const key = indexKey(index);
-  if (!key.includes('(expression)'))
-    return key.map((name) => ({ sql: quoteIdent(name), type: t.table.columns.find((c) => c.name === name)!.type, label: name }));
-  const r = await handle.query<{ sql: string; type: string }>(
-    `SELECT pg_get_indexdef(i.indexrelid, k, true) AS sql, format_type(a.atttypid, a.atttypmod) AS type
-       FROM pg_index i CROSS JOIN generate_series(1, i.indnkeyatts) k JOIN pg_attribute a ON a.attrelid = i.indexrelid AND a.attnum = k
-      WHERE i.indexrelid = to_regclass($1) ORDER BY k`,
-    [tableRef(t.table.schema, index.name)],
-  );
-  return r.rows.map((part) => ({ ...part, label: part.sql }));
-}
-
 /**
  * Would a copied row hit a unique key already on the target (a serial id handed out by both databases,
  * a globally unique slug or ticket number)? Per unique index, the smaller side's key values stream into
@@ -345,10 +324,11 @@ async function estimatedRows(handle: DatabaseHandle, query: string): Promise<num
 export type ProbeDirection = 'to-target' | 'to-source';
 
 async function probeIndex(probe: CollisionProbe, t: ScopedTable, index: CatalogIndex, websiteRows: number) {
-  const parts = await indexKeyParts(probe.source, t, index);
+  // The schemas were compared: an expression reads the same on both sides.
+  const parts = await indexKeyParts(probe.source, t.table, index);
   const names = numbered('k', parts.length);
   const columns = parts.map((part, i) => ({ name: names[i]!, type: part.type }));
-  const keys = parts.map((part, i) => `(${part.sql})::${part.type} AS ${quoteIdent(names[i]!)}`).join(', ');
+  const keys = keyPartsAs(parts, names);
   const table = tableRef(t.table.schema, t.table.table);
   const inIndex = index.predicate ? ` AND (${index.predicate})` : '';
   const onlyIndexed = index.predicate ? ` WHERE ${index.predicate}` : '';
@@ -361,24 +341,11 @@ async function probeIndex(probe: CollisionProbe, t: ScopedTable, index: CatalogI
       streamedProbe<{ n: string; examples: string[] | null }>(from, into, {
         select: streamed,
         columns,
-        question: `SELECT count(*)::int8::text AS n, ${firstKeysAsText('p', names, 3)} AS examples FROM (${collidingKeys(local, names, nullsNotDistinct(index))}) p`,
+        question: `SELECT count(*)::int8::text AS n, ${firstKeysAsText('p', names, 3)} AS examples FROM (${collidingKeys(PROBE_TABLE, local, names, nullsNotDistinct(index))}) p`,
       }),
     );
     return { count: Number(row!.n), examples: row!.examples ?? [], direction, key: parts.map((part) => part.label).join(', ') };
   } catch (error) {
     throw new ConsoleError('MOVE_FAILED', `Checking ${t.name} for key collisions failed: ${(error as Error).message}.`, { target: t.name, cause: error });
   }
-}
-
-/**
- * The probe table's keys that equal a key of `local`. Under NULLS NOT DISTINCT a NULL equals a NULL:
- * keys holding one are matched apart (IS NOT DISTINCT FROM, which no hash join takes), so the keys
- * without one keep their hash join; a pair is in exactly one half.
- */
-function collidingKeys(local: string, names: readonly string[], nullsEqual: boolean): string {
-  const equal = `SELECT p.* FROM ${PROBE_TABLE} p JOIN (${local}) b ON ${columnsEqual('b', names, 'p', names)}`;
-  if (!nullsEqual) return equal;
-  const holdsNull = (alias: string) => names.map((n) => `${columnRef(alias, n)} IS NULL`).join(' OR ');
-  const notDistinct = names.map((n) => `${columnRef('b', n)} IS NOT DISTINCT FROM ${columnRef('p', n)}`).join(' AND ');
-  return `${equal} UNION ALL SELECT p.* FROM ${PROBE_TABLE} p JOIN (${local}) b ON ${notDistinct} WHERE (${holdsNull('p')}) AND (${holdsNull('b')})`;
 }

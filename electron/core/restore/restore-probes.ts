@@ -6,9 +6,11 @@ import { CopyLineSplitter } from '../backups/archive/copy-line-splitter.ts';
 import type { DataEntry } from '../backups/archive/data-entries.ts';
 import { PACKED_KEY_BYTES, packCopyKey } from '../backups/archive/pack-copy-key.ts';
 import { findCopyField, isCopyNull, type FieldRange } from '../backups/archive/copy-fields.ts';
-import { indexKey, type CatalogForeignKey, type CatalogIndex, type DatabaseCatalog } from '../catalog/database-catalog.ts';
+import { collidingKeys, indexKeyParts, keyPartsAs } from '../catalog/unique-index-keys.ts';
+import { indexKey, nullsNotDistinct, type CatalogForeignKey, type CatalogIndex, type DatabaseCatalog } from '../catalog/database-catalog.ts';
 import { foreignKeyKind } from '../catalog/foreign-key-kinds.ts';
-import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
+import { numbered, quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
+import { firstKeysAsText } from '../moves/sql-fragments.ts';
 import { websitePredicate } from '../moves/tenant-scope.ts';
 import { copyLines, encodingLiteral } from './copy-lines.ts';
 import type { RestoreTable, Refusal } from './restore-tables.ts';
@@ -48,9 +50,9 @@ function probeTable(p: Pick<TableProbe, 'index'>): string {
 }
 
 /**
- * Unique keys an archived row could hit: the primary key and every unique index, except those holding
- * the website's own key column (the rows that stay are other websites') or the foreign key that ties a
- * child to its tenant parent (the parent's keys are checked), and expression indexes. Each comes with
+ * Unique keys an archived row could hit: the primary key and every unique index (expression ones too),
+ * except those holding the website's own key column (the rows that stay are other websites') or the
+ * foreign key that ties a child to its tenant parent (the parent's keys are checked). Each comes with
  * its key columns only: `UNIQUE (slug) INCLUDE (title)` collides on slug alone.
  */
 function uniqueKeys(t: RestoreTable): CatalogIndex[] {
@@ -58,21 +60,19 @@ function uniqueKeys(t: RestoreTable): CatalogIndex[] {
   const parentKey = t.scoped.tenant.chain[0]?.columns ?? null;
   return t.scoped.table.indexes
     .map((i) => ({ ...i, columns: indexKey(i) }))
-    .filter(
-      (i) =>
-        i.unique && !i.columns.includes('(expression)') && !(ownKey !== null && i.columns.includes(ownKey)) && !parentKey?.every((c) => i.columns.includes(c)),
-    );
+    .filter((i) => i.unique && !(ownKey !== null && i.columns.includes(ownKey)) && !parentKey?.every((c) => i.columns.includes(c)));
 }
 
-/** The columns a partial index's predicate reads, from the index's dependencies. */
+/** The columns an index's key and predicate read (an expression's or a predicate's from the index's dependencies). */
 async function indexColumns(client: pg.ClientBase, t: RestoreTable, index: CatalogIndex): Promise<string[]> {
-  if (index.predicate === null) return [...index.columns];
+  const plain = index.columns.filter((c) => c !== '(expression)');
+  if (index.predicate === null && plain.length === index.columns.length) return plain;
   const r = await client.query<{ name: string }>(
     `SELECT DISTINCT a.attname AS name FROM pg_depend d JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
       WHERE d.classid = 'pg_class'::regclass AND d.objid = to_regclass($1) AND d.refobjsubid > 0`,
     [tableRef(t.scoped.table.schema, index.name)],
   );
-  return [...new Set([...index.columns, ...r.rows.map((x) => x.name)])];
+  return [...new Set([...plain, ...r.rows.map((x) => x.name)])];
 }
 
 interface KeyProbe {
@@ -140,7 +140,8 @@ export async function planProbes(
     const serverIndexes: CatalogIndex[] = [];
     const streamed = new Set<string>();
     for (const index of uniqueKeys(t)) {
-      if (consoleSide && index.predicate === null && index.columns.every((c) => TEXT_EXACT_TYPES.test(type(c)))) {
+      // (An expression's type is not a column's: it goes to the server, as a NULLS NOT DISTINCT key does.)
+      if (consoleSide && index.predicate === null && !nullsNotDistinct(index) && index.columns.every((c) => TEXT_EXACT_TYPES.test(type(c)))) {
         const integer = index.columns.length === 1 && INTEGER_TYPES.test(type(index.columns[0]!));
         const probe: KeyProbe = integer
           ? { index, keys: null, range: await stayingRange(client, catalog, t, index.columns[0]!, websiteId) }
@@ -328,13 +329,18 @@ export async function askTableCollisions(s: ProbeSession, p: TableProbe): Promis
     if (found.count > 0) refusals.push(collision(s, t.name, k.index, found.count, found.examples));
   }
   for (const index of p.serverIndexes) {
-    const where = index.predicate ? ` WHERE ${index.predicate}` : '';
-    const on = index.columns.map((c) => `t.${quoteIdent(c)} = pr.${quoteIdent(c)}`).join(' AND ');
+    // The streamed columns bear the live names, so a key's expression reads the same on both sides.
+    const parts = await indexKeyParts(s.client, t.table, index);
+    const names = numbered('k', parts.length);
+    const inIndex = index.predicate ? ` AND (${index.predicate})` : '';
+    const archived = `(SELECT ${keyPartsAs(parts, names)} FROM pg_temp.${probeTable(p)} WHERE true${inIndex})`;
+    const stayingKeys = `SELECT ${keyPartsAs(parts, names)} FROM ${live} t WHERE ${staying}${inIndex}`;
     const r = await s.client.query<{ n: string; examples: string[] | null }>(
-      `SELECT count(*)::int8::text AS n, (array_agg(ROW(${index.columns.map((c) => `pr.${quoteIdent(c)}`).join(', ')})::text))[1:3] AS examples
-         FROM (SELECT * FROM pg_temp.${probeTable(p)}${where}) pr JOIN (SELECT * FROM ${live}${where}) t ON ${on} WHERE ${staying}`,
+      `SELECT count(*)::int8::text AS n, ${firstKeysAsText('p', names, 3)} AS examples
+         FROM (${collidingKeys(archived, stayingKeys, names, nullsNotDistinct(index))}) p`,
     );
-    if (Number(r.rows[0]!.n) > 0) refusals.push(collision(s, t.name, index, Number(r.rows[0]!.n), r.rows[0]!.examples ?? []));
+    const key = parts.map((part) => part.label).join(', ');
+    if (Number(r.rows[0]!.n) > 0) refusals.push(collision(s, t.name, index, Number(r.rows[0]!.n), r.rows[0]!.examples ?? [], key));
   }
   return refusals;
 }
@@ -419,12 +425,12 @@ function keyText(line: Buffer, start: number, end: number, fields: readonly numb
   return `(${parts.join(',')})`;
 }
 
-function collision(s: ProbeSession, table: string, index: CatalogIndex, n: number, examples: readonly string[]): Refusal {
+function collision(s: ProbeSession, table: string, index: CatalogIndex, n: number, examples: readonly string[], key = index.columns.join(', ')): Refusal {
   const target = s.catalog.database;
   return {
     code: 'KEY_COLLISION',
     table,
-    message: `${formatCount(n)} archived row(s) of website ${s.websiteId} in ${table} would collide with other websites' rows on ${target} on ${index.name} (${index.columns.join(', ')}), e.g. ${examples.join('; ')}. Renumber or remove the conflicting rows on ${target}, or restore side by side and copy what you need with SQL.`,
+    message: `${formatCount(n)} archived row(s) of website ${s.websiteId} in ${table} would collide with other websites' rows on ${target} on ${index.name} (${key}), e.g. ${examples.join('; ')}. Renumber or remove the conflicting rows on ${target}, or restore side by side and copy what you need with SQL.`,
   };
 }
 

@@ -273,6 +273,48 @@ describe('a restore that must not run', () => {
     }
   }, 60_000);
 
+  it('checks an expression unique index and a NULLS NOT DISTINCT one on the server, as the index compares keys', async () => {
+    const [withEmail] = await f.sql(
+      'shard_1',
+      `SELECT id, primary_email FROM pwb_contacts WHERE website_id = $1 AND primary_email IS NOT NULL ORDER BY id DESC OFFSET 1 LIMIT 1`,
+      [site],
+    );
+    const [withoutOther] = await f.sql('shard_1', `SELECT id FROM pwb_contacts WHERE website_id = $1 AND other_email IS NULL ORDER BY id LIMIT 1`, [site]);
+    expect(withoutOther, 'the fixture has a contact without a second address').toBeDefined();
+    const insert = `INSERT INTO pwb_contacts (website_id, primary_email, first_name, created_at, updated_at) VALUES ($1, $2, 'probe-other', now(), now())`;
+    // The live rows of the website are replaced, so they may not hold the keys the other website's rows take.
+    await f.sql('shard_1', `UPDATE pwb_contacts SET primary_email = primary_email || '.old' WHERE id = $1`, [withEmail.id]);
+    await f.sql('shard_1', `UPDATE pwb_contacts SET other_email = 'live@example.org' WHERE id = $1`, [withoutOther.id]);
+    try {
+      await f.sql('shard_1', `CREATE UNIQUE INDEX test_contacts_lower_email ON pwb_contacts (lower(primary_email))`);
+      await f.sql('shard_1', insert, [other, withEmail.primary_email.toUpperCase()]);
+      const lower = await refusedWith({ websiteId: site, path: archive, mode: 'replace' });
+      expect(lower).toEqual([
+        {
+          code: 'KEY_COLLISION',
+          message: expect.stringMatching(/pwb_contacts .*test_contacts_lower_email \(lower\(primary_email::text\)\), e\.g\. \(/),
+        },
+      ]);
+      expect(lower[0]!.message).toContain(withEmail.primary_email.toLowerCase());
+      await f.sql('shard_1', `DROP INDEX test_contacts_lower_email`);
+      await f.sql('shard_1', `DELETE FROM pwb_contacts WHERE first_name = 'probe-other'`);
+
+      // NULL equals NULL under this index: the archived contact without a second address collides with the other website's.
+      await f.sql(
+        'shard_1',
+        `CREATE UNIQUE INDEX test_contacts_nnd ON pwb_contacts (other_email) NULLS NOT DISTINCT WHERE id = ${Number(withoutOther.id)} OR first_name = 'probe-other'`,
+      );
+      await f.sql('shard_1', insert, [other, 'probe-other@example.org']);
+      const nulls = await refusedWith({ websiteId: site, path: archive, mode: 'replace' });
+      expect(nulls).toEqual([{ code: 'KEY_COLLISION', message: expect.stringMatching(/pwb_contacts .*test_contacts_nnd \(other_email\), e\.g\. \(\)/) }]);
+    } finally {
+      await f.sql('shard_1', `DROP INDEX IF EXISTS test_contacts_lower_email; DROP INDEX IF EXISTS test_contacts_nnd`);
+      await f.sql('shard_1', `DELETE FROM pwb_contacts WHERE first_name = 'probe-other'`);
+      await f.sql('shard_1', `UPDATE pwb_contacts SET primary_email = $2 WHERE id = $1`, [withEmail.id, withEmail.primary_email]);
+      await f.sql('shard_1', `UPDATE pwb_contacts SET other_email = NULL WHERE id = $1`, [withoutOther.id]);
+    }
+  }, 60_000);
+
   it("refuses a message whose contact is in neither the archive's rows of the website nor the rows that stay", async () => {
     // A message of the website pointing at another website's contact when the backup was taken...
     const [contact] = await f.sql<{ id: string }>(
