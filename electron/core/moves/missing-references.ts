@@ -6,7 +6,8 @@ import { columnList, columnRef, columnsEqual, tableRef } from '../catalog/sql-id
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { PROBE_TABLE, streamedProbe, withProbeSessions, type ProbeColumn } from './streamed-probe.ts';
 import { allSet, firstKeysAsText } from './sql-fragments.ts';
-import { websitePredicate, type ScopedTable } from './tenant-scope.ts';
+import { withSession } from './replica-role.ts';
+import { scopedTables, websitePredicate, type ScopedTable } from './tenant-scope.ts';
 
 type Refusal = PreflightResult['refusals'][number];
 
@@ -29,18 +30,24 @@ interface MissingRows {
 const ROWS_COLUMN = 'shard_console_rows';
 
 /**
- * Foreign keys the target enforces on this table that point outside the tenant's own tables: into the
- * control plane (pwb_websites, pwb_users) where the target keeps it (the primary, a `schema:load`
- * shard), or into other tables every database carries. The move copies none of those rows, so they
- * must already be on the target.
+ * Foreign keys the target enforces on this table whose rows the move may not bring: into the control
+ * plane (pwb_websites, pwb_users) where the target keeps it (the primary, a `schema:load` shard), into
+ * other tables every database carries, or into another tenant table (a message naming a contact) where
+ * the row named is not the website's (another website's contact: the move copies only the website's).
+ * Those rows must already be on the target.
  */
 function outsideReferences(check: ReferenceCheck, t: ScopedTable): CatalogForeignKey[] {
   const table = check.targetCatalog.tables.get(t.name);
   if (!table) return [];
-  return table.foreignKeys.filter((fk) => {
-    const kind = foreignKeyKind(check.targetCatalog, t.name, fk);
-    return (kind === 'control-plane' || kind === 'other') && check.targetCatalog.tables.has(fk.refTable);
-  });
+  return table.foreignKeys.filter((fk) => foreignKeyKind(check.targetCatalog, t.name, fk) !== 'chain' && check.targetCatalog.tables.has(fk.refTable));
+}
+
+/** For a key into another tenant table: only the rows whose referenced row is not the website's (those come along). */
+function notTheWebsites(check: ReferenceCheck, fk: CatalogForeignKey): string {
+  const parent = scopedTables(check.sourceCatalog).find((x) => x.name === fk.refTable);
+  if (!parent) return '';
+  const owned = websitePredicate(parent, check.sourceCatalog, check.websiteId, 'r');
+  return ` AND NOT EXISTS (SELECT 1 FROM ${tableRef(parent.table.schema, parent.table.table)} r WHERE ${columnsEqual('r', fk.refColumns, 't', fk.columns)} AND ${owned})`;
 }
 
 /**
@@ -66,7 +73,7 @@ async function probeReference(check: ReferenceCheck, t: ScopedTable, fk: Catalog
   const [row] = await withProbeSessions(check.source, check.target, 'to-target', (from, into) =>
     streamedProbe<MissingRows>(from, into, {
       select: `SELECT ${keys}, count(*)::int8 FROM ${tableRef(t.table.schema, t.table.table)} t
-                WHERE ${websitePredicate(t, check.sourceCatalog, check.websiteId)} AND ${allSet('t', fk.columns)} GROUP BY ${keys}`,
+                WHERE ${websitePredicate(t, check.sourceCatalog, check.websiteId)} AND ${allSet('t', fk.columns)}${notTheWebsites(check, fk)} GROUP BY ${keys}`,
       columns: [...columns, { name: ROWS_COLUMN, type: 'bigint' }],
       question: `SELECT coalesce(sum(${columnRef('p', ROWS_COLUMN)}), 0)::int8::text AS rows, count(*)::int8::text AS keys,
                         ${firstKeysAsText('p', fk.columns, 5, true)} AS examples
@@ -81,11 +88,14 @@ function refusal(check: ReferenceCheck, t: ScopedTable, fk: CatalogForeignKey, f
   const target = check.target.target.name;
   const source = check.source.target.name;
   const keys = `${fk.columns.join(', ')} = ${(found.examples ?? []).join('; ')}${Number(found.keys) > 5 ? '; …' : ''}`;
-  const controlPlane = check.targetCatalog.globalTables.includes(fk.refTable);
-  const why = controlPlane
-    ? ' (a shard that keeps its own copy of the control-plane tables, as `schema:load` builds it, ' +
-      'needs the rows of every website it serves: copy them from the primary)'
-    : '';
+  const kind = foreignKeyKind(check.targetCatalog, t.name, fk);
+  const why =
+    kind === 'control-plane'
+      ? ' (a shard that keeps its own copy of the control-plane tables, as `schema:load` builds it, ' +
+        'needs the rows of every website it serves: copy them from the primary)'
+      : kind === 'tenant'
+        ? ` (they are not website ${check.websiteId}'s, so the move does not bring them)`
+        : '';
   const fix = `Add those ${fk.refTable} rows on ${target} first${why}, or clear these references on ${source}, then move again.`;
   const rows = `${formatCount(Number(found.rows))} row(s) of website ${check.websiteId} in ${t.name}`;
   const missing = `${formatCount(Number(found.keys))} ${fk.refTable} row(s) that ${target} does not have`;
@@ -94,4 +104,38 @@ function refusal(check: ReferenceCheck, t: ScopedTable, fk: CatalogForeignKey, f
     table: t.name,
     message: `${rows} reference ${missing}, through ${fk.name} (${keys}); ${target} enforces that key, so the copy would be rejected. ${fix}`,
   };
+}
+
+/**
+ * Rows that are not the website's (another website's, or no website's: a message whose website_id is
+ * NULL) pointing at the website's rows of `t` through a foreign key between tenant tables. The move
+ * takes those rows away from the source, so its cleanup would fail on them after the switch, with the
+ * website already served from the target: refused here, before anything changes.
+ */
+export async function referencedFromOutside(check: ReferenceCheck, t: ScopedTable, websiteRows: number): Promise<Refusal[]> {
+  if (websiteRows === 0) return [];
+  const refusals: Refusal[] = [];
+  for (const from of scopedTables(check.sourceCatalog)) {
+    for (const fk of from.table.foreignKeys.filter((k) => k.refTable === t.name && foreignKeyKind(check.sourceCatalog, from.name, k) === 'tenant')) {
+      // A session of its own: a big tenant's join may run past the pool's statement timeout.
+      const r = await withSession(check.source, (client) =>
+        client.query<{ n: string; examples: string[] | null }>(
+          `SELECT count(*)::int8::text AS n, ${firstKeysAsText('c', fk.columns, 3)} AS examples
+           FROM ${tableRef(t.table.schema, t.table.table)} r JOIN ${tableRef(from.table.schema, from.table.table)} c ON ${columnsEqual('c', fk.columns, 'r', fk.refColumns)}
+          WHERE ${websitePredicate(t, check.sourceCatalog, check.websiteId, 'r')} AND (${websitePredicate(from, check.sourceCatalog, check.websiteId, 'c')}) IS NOT TRUE`,
+        ),
+      );
+      const n = Number(r.rows[0]!.n);
+      if (n === 0) continue;
+      const keys = `${fk.columns.join(', ')} = ${(r.rows[0]!.examples ?? []).join('; ')}`;
+      refusals.push({
+        code: 'MISSING_REFERENCE',
+        table: from.name,
+        message:
+          `${formatCount(n)} row(s) of ${from.name} that are not website ${check.websiteId}'s point at its rows of ${t.name}, through ${fk.name} (${keys}). ` +
+          `The move would take those rows away from ${check.source.target.name} and could not remove them while they are pointed at. Repoint or remove these references first, then move again.`,
+      });
+    }
+  }
+  return refusals;
 }

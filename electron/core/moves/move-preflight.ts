@@ -8,7 +8,7 @@ import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { databaseForShard, findWebsite } from '../tenants/website-routing.ts';
 import { compareTenantSchemas } from './schema-compare.ts';
 import { runLimited } from '../run-limited.ts';
-import { missingReferences } from './missing-references.ts';
+import { missingReferences, referencedFromOutside } from './missing-references.ts';
 import { PROBE_TABLE, streamedProbe, withProbeSessions } from './streamed-probe.ts';
 import { firstKeysAsText } from './sql-fragments.ts';
 import { collidingKeys, indexKeyParts, keyPartsAs } from '../catalog/unique-index-keys.ts';
@@ -134,6 +134,7 @@ async function probeTarget(ctx: ConsoleContext, c: PreflightContext, onProbe: Pr
       // Rows of the website already on the target are the refusal: nothing to probe for.
       if (await targetHolds) return;
       collisions.push(...(await missingReferences(references, t, rows)));
+      collisions.push(...(await referencedFromOutside(references, t, rows)));
       collisions.push(...(await findCollisions({ source, target, catalog: c.sourceCatalog, websiteId: c.websiteId, onProbe }, t, ranges, rows)));
     }),
   ]);

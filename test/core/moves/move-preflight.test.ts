@@ -220,6 +220,41 @@ describe('move preflight refuses and changes nothing', () => {
     }
   });
 
+  it("a row of the website naming another website's row, and a row not the website's naming one of its rows", async () => {
+    const source = await pc.client('default');
+    try {
+      const contactOf = async (which: string) =>
+        (await source.query(`SELECT id, website_id FROM pwb_contacts WHERE website_id ${which} $1 ORDER BY id LIMIT 1`, [site])).rows[0];
+      const [ours, theirs] = [await contactOf('='), await contactOf('<>')];
+      expect(Number(theirs.website_id)).not.toBe(site);
+      const message = `INSERT INTO pwb_messages (website_id, contact_id, title, created_at, updated_at) VALUES ($1, $2, 'cross-probe', now(), now())`;
+      // Its message names another website's contact: the copy would be rejected on the target.
+      await source.query(message, [site, theirs.id]);
+      await expectRefusal(
+        'shard_1',
+        'MISSING_REFERENCE',
+        new RegExp(
+          `1 row\\(s\\) of website ${site} in pwb_messages reference 1 pwb_contacts row\\(s\\) that shard_1 does not have, through fk_rails_pwb_messages_contact \\(contact_id = \\(${theirs.id}\\)\\); .*not website ${site}'s`,
+        ),
+      );
+      await source.query(`DELETE FROM pwb_messages WHERE title = 'cross-probe'`);
+      // A message of no website names its contact: the cleanup could not remove the contact after the switch.
+      await source.query(message, [null, ours.id]);
+      await expectRefusal(
+        'shard_1',
+        'MISSING_REFERENCE',
+        new RegExp(
+          `1 row\\(s\\) of pwb_messages that are not website ${site}'s point at its rows of pwb_contacts, through fk_rails_pwb_messages_contact \\(contact_id = \\(${ours.id}\\)\\)`,
+        ),
+      );
+      await source.query(`DELETE FROM pwb_messages WHERE title = 'cross-probe'`);
+      expect((await previewMove(ctx, site, 'shard_1')).refusals).toEqual([]);
+    } finally {
+      await source.query(`DELETE FROM pwb_messages WHERE title = 'cross-probe'`);
+      await source.end();
+    }
+  });
+
   it('a tenant table without a primary key', async () => {
     const clients = await Promise.all(['default', 'shard_1', 'shard_2'].map((n) => pc.client(n)));
     try {

@@ -154,9 +154,13 @@ it("sees a column's values trade places between two of the website's rows (equal
 });
 
 it("stops the copy when a copied row points at a row the target lacks (another website's contact), keeping nothing", async () => {
+  // Preflight refuses such a website (move-preflight.test.ts); a row repointed after it passed, before
+  // the fence went up, is still stopped by the copy.
   const primary = await pc.client('default');
   let mover: number;
   let message: string;
+  let job: Awaited<ReturnType<typeof createMove>>;
+  let before: Awaited<ReturnType<typeof tenantSnapshot>>;
   try {
     const pick = async (sql: string, not: number[]) =>
       Number((await primary.query(`${sql} AND website_id <> ALL($1::int[]) ORDER BY website_id LIMIT 1`, [not])).rows[0].website_id);
@@ -165,12 +169,12 @@ it("stops the copy when a copied row points at a row the target lacks (another w
     const owner = await pick(`SELECT website_id FROM pwb_contacts WHERE ${onDefault}`, [site, mover]);
     const contact = (await primary.query(`SELECT min(id) AS id FROM pwb_contacts WHERE website_id = $1`, [owner])).rows[0].id;
     message = (await primary.query(`SELECT min(id)::text AS id FROM pwb_messages WHERE website_id = $1`, [mover])).rows[0].id;
+    job = await createMove(ctx, mover, 'shard_1');
     await primary.query(`UPDATE pwb_messages SET contact_id = $1 WHERE id = $2`, [contact, message]);
+    before = await tenantSnapshot(pc);
   } finally {
     await primary.end();
   }
-  const before = await tenantSnapshot(pc);
-  const job = await createMove(ctx, mover, 'shard_1');
   const error = await runMove(ctx, job.id).catch((e: unknown) => e);
   expect(error).toMatchObject({ code: 'MOVE_FAILED' });
   expect(String((error as Error).message)).toMatch(
