@@ -1,3 +1,5 @@
+import type { MigrationRun } from './contract.ts';
+
 /** Sizes in human units (binary prefixes, as PostgreSQL's pg_size_pretty uses). */
 export function formatBytes(bytes: number | null | undefined): string {
   if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return '—';
@@ -28,4 +30,13 @@ export function formatDuration(ms: number | null | undefined): string {
   if (seconds < 60) return `${seconds.toFixed(1)} s`;
   const minutes = Math.floor(seconds / 60);
   return `${minutes} min ${Math.round(seconds % 60)} s`;
+}
+
+/**
+ * A run's "still pending" cell for one database. A database the run could not reach was never asked
+ * what it lacks: its empty list means "not known", not "nothing", and the cell says so.
+ */
+export function stillPending(d: Pick<MigrationRun['databases'][number], 'state' | 'pending'>): string {
+  if (d.pending.length > 0) return d.pending.join(' ');
+  return d.state === 'unreachable' ? 'not known (not reached)' : '—';
 }

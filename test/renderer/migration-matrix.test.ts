@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MigrationStatusResult } from '../../shared/contract.ts';
+import { stillPending } from '../../shared/format.ts';
 import { groupDrift, hasWork, migrationMatrix } from '../../renderer/src/view/migration-matrix.ts';
 
 const status: MigrationStatusResult = {
@@ -85,5 +86,14 @@ describe('migrationMatrix', () => {
       ],
       ['shard_2', [['a', 1]]],
     ]);
+  });
+});
+
+describe("a run's still-pending cell", () => {
+  const database = { name: 'shard_2', current: null, applied: [], failed: null, error: null };
+  it('lists what is pending, says nothing is when nothing is, and never says so of a database it did not reach', () => {
+    expect(stillPending({ ...database, state: 'failed', pending: ['20240102000002', '20240102000003'] })).toBe('20240102000002 20240102000003');
+    expect(stillPending({ ...database, state: 'up-to-date', pending: [] })).toBe('—');
+    expect(stillPending({ ...database, state: 'unreachable', pending: [] })).toBe('not known (not reached)');
   });
 });

@@ -1,5 +1,6 @@
 import type { MigrationStatusResult } from '../../../shared/contract.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
+import { stillPending } from '../../../shared/format.ts';
 import { loadClusterProfile } from '../../core/config/resolve-profile-source.ts';
 import { envSecretReader } from '../../core/config/secret-store.ts';
 import type { ConsoleContext } from '../../core/console-context.ts';
@@ -88,7 +89,7 @@ async function runUp(ctx: ConsoleContext, invocation: CliInvocation): Promise<nu
     io.out(
       renderTable(
         ['DATABASE', 'STATE', 'APPLIED', 'STILL PENDING'],
-        run.databases.map((d) => [d.name, d.state, d.applied.join(' ') || '—', d.pending.join(' ') || '—']),
+        run.databases.map((d) => [d.name, d.state, d.applied.join(' ') || '—', stillPending(d)]),
       ),
     );
     for (const d of run.databases) if (d.error) io.err(`${d.name}: ${d.error.message}`);

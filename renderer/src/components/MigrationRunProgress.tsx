@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import type { MigrationRun } from '../../../shared/contract.ts';
+import { stillPending } from '../../../shared/format.ts';
 import { runSummary } from '../view/migration-matrix.ts';
 
 /** A run while it goes and after: overall progress, then where every database stands. */
@@ -31,7 +32,7 @@ export function MigrationRunProgress({ run, stop = null }: { run: MigrationRun; 
                 {d.error && <div className="run__error">{d.error.message}</div>}
               </td>
               <td className="mono">{d.applied.join(' ') || '—'}</td>
-              <td className="mono">{d.pending.join(' ') || '—'}</td>
+              <td className="mono">{stillPending(d)}</td>
             </tr>
           ))}
         </tbody>
