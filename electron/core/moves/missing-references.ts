@@ -7,7 +7,7 @@ import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { PROBE_TABLE, streamedProbe, withProbeSessions, type ProbeColumn } from './streamed-probe.ts';
 import { allSet, firstKeysAsText } from './sql-fragments.ts';
 import { withSession } from './replica-role.ts';
-import { scopedTables, websitePredicate, type ScopedTable } from './tenant-scope.ts';
+import { websitePredicate, type ScopedTable } from './tenant-scope.ts';
 
 type Refusal = PreflightResult['refusals'][number];
 
@@ -17,6 +17,8 @@ export interface ReferenceCheck {
   readonly sourceCatalog: DatabaseCatalog;
   readonly targetCatalog: DatabaseCatalog;
   readonly websiteId: number;
+  /** The source's tenant tables (scopedTables of sourceCatalog), worked out once for the whole preflight. */
+  readonly tables: readonly ScopedTable[];
 }
 
 /** How many of the website's rows name keys the target lacks, how many keys, and the first few. */
@@ -44,7 +46,7 @@ function outsideReferences(check: ReferenceCheck, t: ScopedTable): CatalogForeig
 
 /** For a key into another tenant table: only the rows whose referenced row is not the website's (those come along). */
 function notTheWebsites(check: ReferenceCheck, fk: CatalogForeignKey): string {
-  const parent = scopedTables(check.sourceCatalog).find((x) => x.name === fk.refTable);
+  const parent = check.tables.find((x) => x.name === fk.refTable);
   if (!parent) return '';
   const owned = websitePredicate(parent, check.sourceCatalog, check.websiteId, 'r');
   return ` AND NOT EXISTS (SELECT 1 FROM ${tableRef(parent.table.schema, parent.table.table)} r WHERE ${columnsEqual('r', fk.refColumns, 't', fk.columns)} AND ${owned})`;
@@ -115,7 +117,7 @@ function refusal(check: ReferenceCheck, t: ScopedTable, fk: CatalogForeignKey, f
 export async function referencedFromOutside(check: ReferenceCheck, t: ScopedTable, websiteRows: number): Promise<Refusal[]> {
   if (websiteRows === 0) return [];
   const refusals: Refusal[] = [];
-  for (const from of scopedTables(check.sourceCatalog)) {
+  for (const from of check.tables) {
     for (const fk of from.table.foreignKeys.filter((k) => k.refTable === t.name && foreignKeyKind(check.sourceCatalog, from.name, k) === 'tenant')) {
       // A session of its own: a big tenant's join may run past the pool's statement timeout.
       const r = await withSession(check.source, (client) =>

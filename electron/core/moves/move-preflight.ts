@@ -122,7 +122,7 @@ async function probeTarget(ctx: ConsoleContext, c: PreflightContext, onProbe: Pr
   const source = ctx.pools.get(c.source);
   const target = ctx.pools.get(c.target);
   const collisions: Refusal[] = [];
-  const references = { source, target, sourceCatalog: c.sourceCatalog, targetCatalog: c.targetCatalog, websiteId: c.websiteId };
+  const references = { source, target, sourceCatalog: c.sourceCatalog, targetCatalog: c.targetCatalog, websiteId: c.websiteId, tables: c.tables };
   const counting = rowsOnDatabase(target, c.targetCatalog, scopedTables(c.targetCatalog), c.websiteId);
   const targetHolds = counting.then(
     (rows) => rows.some((r) => r.rows > 0),
