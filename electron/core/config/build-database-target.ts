@@ -2,6 +2,7 @@ import { ConsoleError } from '../../../shared/errors.ts';
 import { describeFinding, findControlCharacter } from '../dispatch/control-characters.ts';
 import type { Environment } from './expand-variables.ts';
 import type { ConnectionParts } from './postgres-url.ts';
+import { assertSecretServer } from './secret-binding.ts';
 import type { DatabaseTarget } from './profile-schema.ts';
 
 /** The shard name PWB gives the primary database (`connects_to shards: { default: ... }`). */
@@ -33,13 +34,13 @@ export function buildDatabaseTarget(
       { target: meta.file, details: { entry: meta.entry, field: control.path } },
     );
   }
+  const server = { host: parts.host || 'localhost', port: parts.port ?? 5432, user: parts.user || env.USER || 'postgres' };
+  assertSecretServer(parts.passwordFrom, server, meta);
   return Object.freeze({
     name: meta.name,
     role: meta.name === PRIMARY_SHARD_NAME ? 'primary' : 'shard',
-    host: parts.host || 'localhost',
-    port: parts.port ?? 5432,
+    ...server,
     database: parts.database,
-    user: parts.user || env.USER || 'postgres',
     password: parts.password || undefined,
     ssl: parts.ssl ?? false,
     origin: meta.origin,

@@ -101,7 +101,7 @@ async function resolveQueryRole(
   if (queryRole === undefined) return undefined;
   const { user, ...password } = queryRole;
   const parts = await resolveConnectionEntry({ user, ...password }, { file: path, entry: 'queryRole', env, secrets });
-  return { user: parts.user ?? user, password: parts.password };
+  return { user: parts.user ?? user, password: parts.password, ...(parts.passwordFrom ? { passwordFrom: parts.passwordFrom } : {}) };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { ConsoleError } from '../../../shared/errors.ts';
 import type { DatabaseTarget } from './profile-schema.ts';
+import type { BoundSecretOrigin } from './secret-binding.ts';
 
 /** Connection settings as far as one source knows them; later sources fill or override the gaps. */
 export interface ConnectionParts {
@@ -9,6 +10,8 @@ export interface ConnectionParts {
   user?: string;
   password?: string;
   ssl?: DatabaseTarget['ssl'];
+  /** The stored secret the password came from, when it is bound to servers (see secret-binding.ts). */
+  passwordFrom?: BoundSecretOrigin;
 }
 
 interface Where {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { BoundSecretOrigin } from './secret-binding.ts';
 
 /*
  * The cluster profile file, as written on disk. Any string value may contain `${ENV_VAR}` references,
@@ -104,7 +105,7 @@ export interface ResolvedProfile {
   /** Major version -> pg_dump path, absolute. */
   readonly pgDumpPaths?: Readonly<Record<string, string>>;
   /** The query console's role on every database, password resolved; absent: each database's own user. */
-  readonly queryRole?: { readonly user: string; readonly password: string | undefined };
+  readonly queryRole?: { readonly user: string; readonly password: string | undefined; readonly passwordFrom?: BoundSecretOrigin };
   readonly readOnly: boolean;
   readonly pool: { readonly max: number; readonly connectTimeoutMs: number; readonly statementTimeoutMs: number };
 }

@@ -2,6 +2,7 @@ import { ConsoleError } from '../../../shared/errors.ts';
 import { BARE_REFERENCE, expandVariables, type Environment } from './expand-variables.ts';
 import { parsePort, parsePostgresUrl, type ConnectionParts } from './postgres-url.ts';
 import type { ConnectionEntry } from './profile-schema.ts';
+import { openSecret } from './secret-binding.ts';
 import { secretEnvName, type SecretReader } from './secret-store.ts';
 import { locateUrlPassword } from './url-password.ts';
 
@@ -56,7 +57,9 @@ export async function resolveConnectionEntry(entry: ConnectionEntry, context: En
         { target: context.file, details: { entry: `${context.entry}.passwordSecret`, secret: name, variable: secretEnvName(name) } },
       );
     }
-    parts.password = secret;
+    const opened = openSecret(secret);
+    parts.password = opened.password;
+    if (opened.servers !== null) parts.passwordFrom = { name, servers: opened.servers };
   }
   return parts;
 }

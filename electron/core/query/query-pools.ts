@@ -1,6 +1,7 @@
 import { hearCheckedOutErrors } from '../pools/cluster-pools.ts';
 import pg from 'pg';
 import type { DatabaseTarget } from '../config/profile-schema.ts';
+import { assertSecretServer, type BoundSecretOrigin } from '../config/secret-binding.ts';
 import { jsonSafeTypes } from './json-safe-types.ts';
 import { sslOption } from '../pools/ssl-option.ts';
 
@@ -15,7 +16,7 @@ export interface QueryPoolsOptions {
   readonly max?: number;
   readonly applicationName?: string;
   /** The profile's query role (user and password), read at each pool's creation; absent: each database's own user. */
-  readonly role?: () => { readonly user: string; readonly password: string | undefined } | undefined;
+  readonly role?: () => { readonly user: string; readonly password: string | undefined; readonly passwordFrom?: BoundSecretOrigin } | undefined;
 }
 
 /**
@@ -35,6 +36,8 @@ export class QueryPools {
     const role = this.#options.role?.();
     const user = role?.user ?? target.user;
     const password = role ? role.password : target.password;
+    // The role's stored password goes only to the servers it was typed for.
+    if (role) assertSecretServer(role.passwordFrom, { user, host: target.host, port: target.port }, { file: target.origin, entry: 'queryRole' });
     const key = JSON.stringify([target.host, target.port, target.database, user, target.ssl]);
     const existing = this.#pools.get(target.name);
     if (existing?.key === key) return existing.pool;

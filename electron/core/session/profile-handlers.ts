@@ -6,11 +6,13 @@ import { consoleSessionInfo } from '../cluster/session-info.ts';
 import { checkProfileFile } from '../config/check-profile-file.ts';
 import { parseJson } from '../config/parse-json.ts';
 import { importRailsDatabaseYml, railsEnvironmentNames } from '../config/rails-database-yml.ts';
+import { sealSecret } from '../config/secret-binding.ts';
 import type { SecretStore } from '../config/secret-store.ts';
 import { writeProfile } from '../config/write-profile.ts';
 import type { HandlersFor } from '../dispatch/handlers.ts';
 import type { ConsoleSession } from './console-session.ts';
 import { QUERY_ROLE_KEY, checkProfileForm, profileFileOf, profileFormOf, secretNameFor } from './profile-form.ts';
+import { assertKeptSecretsFit, passwordServers } from './secret-servers.ts';
 import { testConnection } from './test-connection.ts';
 
 const SECRET_NOTES = {
@@ -67,6 +69,8 @@ async function saveProfile(session: ConsoleSession, path: string, form: ProfileF
   if (typed.length > 0 && (session.options.secretStorage !== 'keychain' || store.set === undefined)) {
     throw new ConsoleError('CONFIG_INVALID', `${typed.map((d) => d.shard).join(', ')}: ${SECRET_NOTES.none} Nothing was saved.`, { target: absolute });
   }
+  const servers = await passwordServers(form, absolute, session.options.env);
+  await assertKeptSecretsFit(servers, session.options.secrets);
   if (
     !overwrite &&
     (await access(absolute).then(
@@ -78,7 +82,8 @@ async function saveProfile(session: ConsoleSession, path: string, form: ProfileF
       target: absolute,
     });
   }
-  for (const d of typed) if (d.password.kind === 'typed') await store.set!(names.get(d.shard)!, d.password.value);
+  // Each typed password is stored bound to the servers it was typed for (config/secret-binding.ts).
+  for (const { key, password, servers: to } of servers) if (password.kind === 'typed') await store.set!(names.get(key)!, sealSecret(password.value, to));
   await writeProfile(absolute, profileFileOf(form, names));
   return { path: absolute, storedSecrets: [...names.values()] };
 }

@@ -4,6 +4,11 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadProfile } from '../../../electron/core/config/load-profile.ts';
 import type { ConsoleContext } from '../../../electron/core/console-context.ts';
+import { loadClusterProfile } from '../../../electron/core/config/resolve-profile-source.ts';
+import { sealSecret, serverKey } from '../../../electron/core/config/secret-binding.ts';
+import { memorySecretStore } from '../../../electron/core/config/secret-store.ts';
+import { openConsole } from '../../../electron/core/console-context.ts';
+import { listeningDecoy } from '../../support/listening-decoy.ts';
 import { callMethod } from '../../support/test-console.ts';
 import { startPrivateCluster, type PrivateCluster } from '../../support/private-cluster.ts';
 
@@ -107,5 +112,41 @@ describe('the query role', () => {
     const error = await loadProfile(clear, { env: pc.env }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('queryRole.password') });
     expect(String((error as Error).message)).not.toContain(READER_PASSWORD);
+  });
+
+  it('its keychain password goes only to the servers it was saved for: a database moved elsewhere is refused before connecting', async () => {
+    const decoy = await listeningDecoy();
+    const servers = pc.cluster.servers.map((s) => serverKey({ user: 'query_reader', host: s.host, port: s.port }));
+    const keychain = memorySecretStore({ 'sc/query-role': sealSecret(READER_PASSWORD, servers) });
+    const withKeychain = { ...JSON.parse(await readFile(profilePath, 'utf8')), queryRole: { user: 'query_reader', passwordSecret: 'sc/query-role' } };
+    const bound = path.join(pc.cluster.dir, 'bound-query-role.json');
+    await writeFile(bound, JSON.stringify(withKeychain));
+    // shard_1 pointed at another server (its own password a ${VAR}, which is not bound).
+    const moved = path.join(pc.cluster.dir, 'moved-query-role.json');
+    await writeFile(
+      moved,
+      JSON.stringify({ ...withKeychain, shards: { ...withKeychain.shards, shard_1: { ...withKeychain.shards.shard_1, host: '127.0.0.1', port: decoy.port } } }),
+    );
+    const good = openConsole(await loadClusterProfile({ profile: bound }, { env: pc.env, secrets: keychain }));
+    const bad = openConsole(await loadClusterProfile({ profile: moved }, { env: pc.env, secrets: keychain }));
+    try {
+      const all = await callMethod(good, 'query.run', { sql: 'SELECT current_user AS who', target: { kind: 'all' } });
+      expect(all.rows.map((r) => r.values[0])).toEqual(pc.cluster.servers.map(() => 'query_reader'));
+      const refused = await callMethod(bad, 'query.run', { sql: 'SELECT 1 AS one', target: { kind: 'databases', names: ['shard_1'] } }).catch(
+        (e: unknown) => e,
+      );
+      const error = refused instanceof Error ? refused : (refused as { databases: Array<{ error: unknown }> }).databases[0]?.error;
+      expect(error).toMatchObject({
+        code: 'CONFIG_INVALID',
+        message: expect.stringContaining(`to query_reader@localhost:${decoy.port}, but it was saved for`),
+      });
+      expect(JSON.stringify(error)).toContain('type the password again');
+      expect(decoy.connections()).toBe(0);
+      // The databases it was saved for still answer as the role.
+      const primary = await callMethod(bad, 'query.run', { sql: 'SELECT current_user AS who', target: { kind: 'databases', names: ['default'] } });
+      expect(primary.rows[0]?.values[0]).toBe('query_reader');
+    } finally {
+      await Promise.all([good.close(), bad.close(), decoy.close()]);
+    }
   });
 });

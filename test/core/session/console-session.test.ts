@@ -2,10 +2,12 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DatabaseForm, MethodName, MethodParams, MethodResult, ProfileForm } from '../../../shared/contract.ts';
+import { openSecret } from '../../../electron/core/config/secret-binding.ts';
 import { memorySecretStore, type SecretStore } from '../../../electron/core/config/secret-store.ts';
 import { ConsoleSession, type ConsoleSessionOptions } from '../../../electron/core/session/console-session.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { tempFolder } from '../config/temp-folder.ts';
+import { listeningDecoy } from '../../support/listening-decoy.ts';
 import { testCluster } from '../../support/test-console.ts';
 
 const sessions: ConsoleSession[] = [];
@@ -156,11 +158,22 @@ describe('saving a profile from the form', () => {
     };
     const saved = await call('profiles.save', { path, form });
     expect(saved.storedSecrets).toEqual([...testCluster().servers.map((s) => `shard-console/kept/${s.name}`), 'shard-console/kept/query-role']);
-    expect(await keychain.get('shard-console/kept/query-role')).toBe('query-Pw-1');
+    // Each password is kept with the servers it was typed for: the query role's with every database's.
+    const serverOf = (user: string, s: { host: string; port: number }) => `${user}@localhost:${s.port}`;
+    expect(openSecret((await keychain.get('shard-console/kept/query-role'))!)).toEqual({
+      password: 'query-Pw-1',
+      servers: testCluster()
+        .servers.map((s) => serverOf('reader', s))
+        .sort(),
+    });
     const text = await readFile(path, 'utf8');
     expect(text).not.toContain(testCluster().password);
     expect(text).toContain('"passwordSecret": "shard-console/kept/default"');
-    expect(await keychain.get('shard-console/kept/default')).toBe(testCluster().password);
+    const primary = testCluster().servers.find((s) => s.name === 'default')!;
+    expect(openSecret((await keychain.get('shard-console/kept/default'))!)).toEqual({
+      password: testCluster().password,
+      servers: [serverOf(primary.user, primary)],
+    });
 
     const read = await call('profiles.read', { path });
     expect(read.form.databases[0]?.password).toEqual({ kind: 'secret', name: 'shard-console/kept/default' });
@@ -174,6 +187,54 @@ describe('saving a profile from the form', () => {
     expect((await call('tenants.list', { limit: 1 })).total).toBeGreaterThan(0);
     // The app's own dispatcher refuses a change before its handler runs (the service would name the profile, not the method).
     expect(await fails('migrations.up', {})).toMatchObject({ code: 'READ_ONLY', target: 'migrations.up' });
+  });
+
+  it('never sends a saved password to another server: the form, a test and a hand-edited file are refused before connecting', async () => {
+    const keychain: SecretStore = memorySecretStore();
+    const decoy = await listeningDecoy();
+    try {
+      const { dataDir, call, fails } = await newSession({ secrets: keychain, secretStorage: 'keychain', env: {} });
+      const path = join(dataDir, 'profiles', 'bound.json');
+      await call('profiles.save', { path, form: clusterForm('bound', () => ({ kind: 'typed' as const, value: testCluster().password })) });
+      const { form } = await call('profiles.read', { path });
+      const elsewhere = (db: DatabaseForm): DatabaseForm => ({ ...db, host: '127.0.0.1', port: decoy.port });
+      const before = await readFile(path, 'utf8');
+
+      // The form keeping the primary's keychain password but pointing it at another server.
+      const moved = { ...form, databases: form.databases.map((d) => (d.shard === 'default' ? elsewhere(d) : d)) };
+      const refused = await fails('profiles.save', { path, form: moved, overwrite: true });
+      expect(refused).toMatchObject({
+        code: 'CONFIG_INVALID',
+        message: expect.stringContaining(`would send it to ${form.databases[0]!.user}@localhost:${decoy.port}`),
+      });
+      expect(refused.message).toContain('type the password again for default. Nothing was saved.');
+      expect(await readFile(path, 'utf8')).toBe(before);
+
+      // Testing that database from the form.
+      const tested = await call('profiles.testConnection', { database: elsewhere(form.databases[0]!) });
+      expect(tested).toMatchObject({ ok: false, error: { code: 'CONFIG_INVALID', message: expect.stringContaining('but it was saved for') } });
+
+      // The file edited by hand: the profile does not open, and the open one stays.
+      await call('profiles.open', { source: { kind: 'profile', path } });
+      const file = JSON.parse(before);
+      await writeFile(path, JSON.stringify({ ...file, shards: { ...file.shards, shard_1: { ...file.shards.shard_1, host: '127.0.0.1', port: decoy.port } } }));
+      const opened = await fails('profiles.open', { source: { kind: 'profile', path } });
+      expect(opened).toMatchObject({
+        code: 'CONFIG_INVALID',
+        message: expect.stringContaining('shards.shard_1 would send the stored password "shard-console/bound/shard_1"'),
+      });
+      expect(decoy.connections()).toBe(0);
+
+      // Typed again for the new server, it is saved for that server.
+      await call('profiles.save', {
+        path,
+        form: { ...moved, databases: moved.databases.map((d) => (d.shard === 'default' ? { ...d, password: { kind: 'typed' as const, value: 'x' } } : d)) },
+        overwrite: true,
+      });
+      expect(openSecret((await keychain.get('shard-console/bound/default'))!).servers).toEqual([`${form.databases[0]!.user}@localhost:${decoy.port}`]);
+    } finally {
+      await decoy.close();
+    }
   });
 
   it('refuses a form without a primary or with a shard named twice, writing nothing', async () => {

@@ -1,0 +1,80 @@
+import { dirname, resolve } from 'node:path';
+import type { DatabaseForm, PasswordField, ProfileForm } from '../../../shared/contract.ts';
+import { ConsoleError } from '../../../shared/errors.ts';
+import { buildDatabaseTarget } from '../config/build-database-target.ts';
+import type { Environment } from '../config/expand-variables.ts';
+import type { DatabaseTarget } from '../config/profile-schema.ts';
+import { importRailsDatabaseYml } from '../config/rails-database-yml.ts';
+import { resolveConnectionEntry } from '../config/resolve-connection-entry.ts';
+import { openSecret, serverKey } from '../config/secret-binding.ts';
+import { envSecretReader, type SecretReader } from '../config/secret-store.ts';
+import { QUERY_ROLE_KEY } from './profile-form.ts';
+
+/*
+ * The servers each password of a profile form goes to, as the loader will resolve them (variables
+ * expanded, libpq's defaults filled): a typed password is stored bound to them, and a kept keychain
+ * secret is checked against them before the form is saved (see config/secret-binding.ts).
+ */
+
+/** One database of the form, its password left out, resolved as the loader will. */
+async function targetOfForm(db: DatabaseForm, env: Environment): Promise<DatabaseTarget> {
+  const where = { file: 'the profile form', entry: db.shard };
+  const parts = await resolveConnectionEntry(
+    { host: db.host, port: db.port, database: db.database, user: db.user },
+    { ...where, env, secrets: envSecretReader({}) },
+  );
+  return buildDatabaseTarget(parts, { name: db.shard, origin: `the profile form: ${db.shard}`, ...where }, env);
+}
+
+/** The servers the query role reaches: every database of the form, and those its database.yml adds. */
+async function queryRoleServers(form: ProfileForm, profilePath: string, user: string, env: Environment): Promise<string[]> {
+  // A database the form names overrides the database.yml's of its name, as the loader merges them.
+  const servers = new Map<string, DatabaseTarget>();
+  if (form.rails) {
+    const imported = await importRailsDatabaseYml(resolve(dirname(profilePath), form.rails.file), form.rails.environment, { env });
+    for (const t of imported.databases) servers.set(t.name, t);
+  }
+  for (const db of form.databases) servers.set(db.shard, await targetOfForm(db, env));
+  return [...servers.values()].map((t) => serverKey({ user, host: t.host, port: t.port }));
+}
+
+/** Each stored password of the form (typed now, or kept in the keychain; a database's, keyed by shard, and the query role's) with the servers it goes to. */
+export async function passwordServers(
+  form: ProfileForm,
+  profilePath: string,
+  env: Environment,
+): Promise<Array<{ readonly key: string; readonly password: PasswordField; readonly servers: readonly string[] }>> {
+  // Only stored passwords are bound: a form of ${VAR}s saves on a machine where they are not set.
+  const stored = (p: PasswordField) => p.kind === 'typed' || p.kind === 'secret';
+  const found = await Promise.all(
+    form.databases
+      .filter((db) => stored(db.password))
+      .map(async (db) => ({ key: db.shard, password: db.password, servers: [serverKey(await targetOfForm(db, env))] })),
+  );
+  if (form.queryRole && stored(form.queryRole.password)) {
+    const { user, password } = form.queryRole;
+    found.push({ key: QUERY_ROLE_KEY, password, servers: await queryRoleServers(form, profilePath, user, env) });
+  }
+  return found;
+}
+
+/**
+ * Refuses a form that keeps a keychain secret (`passwordSecret`) but points it at a server it was not
+ * saved for: saved, the profile would not open. Nothing is saved.
+ */
+export async function assertKeptSecretsFit(found: Awaited<ReturnType<typeof passwordServers>>, secrets: SecretReader): Promise<void> {
+  for (const { key, password, servers } of found) {
+    if (password.kind !== 'secret') continue;
+    const stored = await secrets.get(password.name);
+    if (stored === undefined) continue;
+    const bound = openSecret(stored).servers;
+    const outside = bound === null ? undefined : servers.find((s) => !bound.includes(s));
+    if (outside === undefined) continue;
+    const what = key === QUERY_ROLE_KEY ? 'the query role' : key;
+    throw new ConsoleError(
+      'CONFIG_INVALID',
+      `${what}: the stored password "${password.name}" was saved for ${bound!.join(', ')}, and this form would send it to ${outside}. The console never sends a saved password to another server: type the password again for ${what}. Nothing was saved.`,
+      { details: { entry: key, secret: password.name, server: outside, savedFor: [...bound!] } },
+    );
+  }
+}
