@@ -7,6 +7,7 @@ import type { ConsoleContext } from '../console-context.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { databaseForShard, findWebsite } from '../tenants/website-routing.ts';
 import { compareTenantSchemas } from './schema-compare.ts';
+import { findExclusionConflicts } from './exclusion-probe.ts';
 import { runLimited } from '../run-limited.ts';
 import { missingReferences, referencedFromOutside } from './missing-references.ts';
 import { PROBE_TABLE, streamedProbe, withProbeSessions } from './streamed-probe.ts';
@@ -31,7 +32,7 @@ export type ProbeObserver = (probe: { table: string; index: string; direction: P
 /**
  * Every reason a move would be unsafe, found without changing anything: reachability, routing, schema
  * equality (foreign keys into global tables one side lacks set aside), primary keys, rows already on
- * the target, key and unique-value collisions, rows the target's foreign keys into uncopied tables (the
+ * the target, key and unique-value collisions, exclusion-constraint conflicts, rows the target's foreign keys into uncopied tables (the
  * control plane) would reject. Also the plan.
  */
 export async function preflightMove(
@@ -136,6 +137,7 @@ async function probeTarget(ctx: ConsoleContext, c: PreflightContext, onProbe: Pr
       collisions.push(...(await missingReferences(references, t, rows)));
       collisions.push(...(await referencedFromOutside(references, t, rows)));
       collisions.push(...(await findCollisions({ source, target, catalog: c.sourceCatalog, websiteId: c.websiteId, onProbe }, t, ranges, rows)));
+      collisions.push(...(await findExclusionConflicts({ source, target, catalog: c.sourceCatalog, websiteId: c.websiteId }, t, rows)));
     }),
   ]);
   const already = onTarget.filter((r) => r.rows > 0);

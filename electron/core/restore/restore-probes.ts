@@ -6,11 +6,13 @@ import { CopyLineSplitter } from '../backups/archive/copy-line-splitter.ts';
 import type { DataEntry } from '../backups/archive/data-entries.ts';
 import { PACKED_KEY_BYTES, packCopyKey } from '../backups/archive/pack-copy-key.ts';
 import { findCopyField, isCopyNull, type FieldRange } from '../backups/archive/copy-fields.ts';
+import { conflictingRows, exclusionConstraints, type ExclusionConstraint } from '../catalog/exclusion-constraints.ts';
 import { collidingKeys, indexKeyParts, keyPartsAs } from '../catalog/unique-index-keys.ts';
 import { indexKey, nullsNotDistinct, type CatalogForeignKey, type CatalogIndex, type DatabaseCatalog } from '../catalog/database-catalog.ts';
 import { foreignKeyKind } from '../catalog/foreign-key-kinds.ts';
 import { numbered, quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 import { firstKeysAsText } from '../moves/sql-fragments.ts';
+import { crossWebsiteExclusions } from '../moves/exclusion-probe.ts';
 import { websitePredicate } from '../moves/tenant-scope.ts';
 import { copyLines, encodingLiteral } from './copy-lines.ts';
 import type { RestoreTable, Refusal } from './restore-tables.ts';
@@ -25,7 +27,8 @@ import type { RestoreTable, Refusal } from './restore-tables.ts';
  *   website alone on its shard), their keys are held instead, read first, and the website's lines are
  *   looked up in them as they pass. A large live table (or a partial index, or a type whose equal
  *   values may print differently) gets the website's key values streamed into a temporary table there
- *   and one join instead (inside a transaction that is rolled back);
+ *   and one join instead (inside a transaction that is rolled back); exclusion constraints always go
+ *   that way (their operators are the server's);
  * - references the target's foreign keys would reject: into the control plane (pwb_websites, pwb_users)
  *   or other tables the restore does not fill, and between the website's own tables (a message's
  *   contact) when neither the archive's rows of the website nor the rows that stay have the key. The
@@ -114,6 +117,8 @@ export interface TableProbe {
   /** Columns streamed into the temporary table (indexes checked on the server); empty when none are. */
   readonly streamed: string[];
   readonly serverIndexes: CatalogIndex[];
+  /** Exclusion constraints another website's rows could break with the website's (their columns streamed too). */
+  readonly exclusions: ExclusionConstraint[];
   readonly references: ReferenceProbe[];
   /** Keys of the website's rows that its other tables' references point at, by the referenced columns. */
   readonly provides: Map<string, ByteKeyTable>;
@@ -156,13 +161,16 @@ export async function planProbes(
         for (const c of await indexColumns(client, t, index)) streamed.add(c);
       }
     }
+    // Exclusion constraints are always checked on the server: their operators are the server's.
+    const exclusions = crossWebsiteExclusions(t.scoped, await exclusionConstraints(client, t.scoped.table));
+    for (const c of exclusions) for (const column of c.columns) streamed.add(column);
     const references = fks.flatMap((fk): ReferenceProbe[] => {
       const kind = foreignKeyKind(catalog, t.name, fk);
       if (kind === 'control-plane' || kind === 'other') return [{ fk, tenant: false, values: new Map(), provided: null }];
       if (kind === 'tenant' && tables.some((x) => x.name === fk.refTable)) return [{ fk, tenant: true, values: new Map(), provided: null }];
       return [];
     });
-    probes.push({ table: t, index: position, keys, streamed: [...streamed], serverIndexes, references, provides: new Map() });
+    probes.push({ table: t, index: position, keys, streamed: [...streamed], serverIndexes, exclusions, references, provides: new Map() });
   }
   for (const p of probes) {
     for (const r of p.references.filter((x) => x.tenant)) {
@@ -342,7 +350,23 @@ export async function askTableCollisions(s: ProbeSession, p: TableProbe): Promis
     const key = parts.map((part) => part.label).join(', ');
     if (Number(r.rows[0]!.n) > 0) refusals.push(collision(s, t.name, index, Number(r.rows[0]!.n), r.rows[0]!.examples ?? [], key));
   }
+  for (const c of p.exclusions) {
+    const conflict = conflictingRows(`pg_temp.${probeTable(p)}`, live, staying, c);
+    const r = await s.client.query<{ n: string; examples: string[] | null }>(
+      `SELECT count(*)::int8::text AS n, ${firstKeysAsText('p', conflict.names, 3)} AS examples FROM (${conflict.sql}) p`,
+    );
+    if (Number(r.rows[0]!.n) > 0) refusals.push(exclusionConflict(s, t.name, c, Number(r.rows[0]!.n), r.rows[0]!.examples ?? []));
+  }
   return refusals;
+}
+
+function exclusionConflict(s: ProbeSession, table: string, c: ExclusionConstraint, n: number, examples: readonly string[]): Refusal {
+  const target = s.catalog.database;
+  return {
+    code: 'KEY_COLLISION',
+    table,
+    message: `${formatCount(n)} pair(s) of an archived row of website ${s.websiteId} in ${table} and another website's row on ${target} would break the exclusion constraint ${c.name} (${c.parts.map((part) => part.label).join(', ')}), e.g. archived rows ${examples.join('; ')}. Change or remove the conflicting rows on ${target}, or restore side by side and copy what you need with SQL.`,
+  };
 }
 
 /** The staying rows' key columns (one index's), as a query. */

@@ -220,6 +220,45 @@ describe('move preflight refuses and changes nothing', () => {
     }
   });
 
+  it('a conflict under an exclusion constraint, on a column and on an expression inside its predicate', async () => {
+    const clients = await Promise.all(['default', 'shard_1', 'shard_2'].map((n) => pc.client(n)));
+    const [source, shard] = [clients[0]!, clients[1]!];
+    const row = `INSERT INTO pwb_probe_bookings (website_id, room, starts, ends, cancelled) VALUES ($1, $2::int4range, $3, $4, $5)`;
+    try {
+      for (const c of clients) {
+        await c.query(
+          `CREATE TABLE pwb_probe_bookings (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), website_id integer NOT NULL, room int4range, starts timestamptz, ends timestamptz, cancelled boolean NOT NULL DEFAULT false,
+             CONSTRAINT pwb_probe_bookings_room EXCLUDE USING gist (room WITH &&),
+             CONSTRAINT pwb_probe_bookings_slot EXCLUDE USING gist (tstzrange(starts, ends) WITH &&) WHERE (NOT cancelled),
+             CONSTRAINT pwb_probe_bookings_own EXCLUDE USING btree (website_id WITH =, starts WITH =))`,
+        );
+      }
+      await ctx.catalog.invalidate();
+      await source.query(row, [site, '[1,3)', '2026-12-01 10:00Z', '2026-12-01 11:00Z', false]);
+      const theirs = site + 1000;
+      // Each row below would fail the move's COPY after the fence went up; the preflight finds it first.
+      await shard.query(row, [theirs, '[2,4)', '2026-12-02 10:00Z', '2026-12-02 11:00Z', false]);
+      await expectRefusal(
+        'shard_1',
+        'KEY_COLLISION',
+        /1 pair\(s\) of a row of website \d+ in pwb_probe_bookings and a row already on shard_1 would break the exclusion constraint pwb_probe_bookings_room \(room WITH &&\), e\.g\. website rows \("\[1,3\)"\)\. Change or remove the conflicting rows on shard_1 first\./,
+      );
+      await shard.query(`UPDATE pwb_probe_bookings SET room = '[3,5)', starts = '2026-12-01 10:30Z', ends = '2026-12-01 11:30Z'`);
+      await expectRefusal('shard_1', 'KEY_COLLISION', /exclusion constraint pwb_probe_bookings_slot \(tstzrange\(starts, ends\) WITH &&\)/);
+      // Outside the constraint's predicate, or not overlapping, nothing conflicts; nor does the same start of another website.
+      await shard.query(`UPDATE pwb_probe_bookings SET cancelled = true`);
+      expect((await previewMove(ctx, site, 'shard_1')).refusals).toEqual([]);
+      await shard.query(`UPDATE pwb_probe_bookings SET cancelled = false, starts = '2026-12-01 10:00Z', ends = '2026-12-01 10:00Z'`);
+      expect((await previewMove(ctx, site, 'shard_1')).refusals).toEqual([]);
+    } finally {
+      for (const c of clients) {
+        await c.query(`DROP TABLE IF EXISTS pwb_probe_bookings`);
+        await c.end();
+      }
+      await ctx.catalog.invalidate();
+    }
+  });
+
   it("a row of the website naming another website's row, and a row not the website's naming one of its rows", async () => {
     const source = await pc.client('default');
     try {

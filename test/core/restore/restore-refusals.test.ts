@@ -315,6 +315,44 @@ describe('a restore that must not run', () => {
     }
   }, 60_000);
 
+  it('checks an exclusion constraint on the server, inside its predicate, against the rows that stay', async () => {
+    const [archived] = await f.sql(
+      'shard_1',
+      `SELECT id, primary_email FROM pwb_contacts WHERE website_id = $1 AND primary_email IS NOT NULL ORDER BY id DESC OFFSET 2 LIMIT 1`,
+      [site],
+    );
+    const length = archived.primary_email.length;
+    // Two contacts whose addresses are as long conflict (a stand-in for two bookings that overlap).
+    const slot = `int4range(length(primary_email), length(primary_email), '[]')`;
+    await f.sql('shard_1', `UPDATE pwb_contacts SET primary_email = primary_email || '.old' WHERE id = $1`, [archived.id]);
+    try {
+      await f.sql(
+        'shard_1',
+        `ALTER TABLE pwb_contacts ADD CONSTRAINT test_contacts_slot EXCLUDE USING gist ((${slot}) WITH &&) WHERE (id = ${Number(archived.id)} OR first_name = 'probe-slot')`,
+      );
+      const insert = `INSERT INTO pwb_contacts (website_id, primary_email, first_name, created_at, updated_at) VALUES ($1, $2, $3, now(), now())`;
+      // Outside the predicate, an address as long conflicts with nothing.
+      await f.sql('shard_1', insert, [other, 'x'.repeat(length), 'probe-free']);
+      expect((await f.call('restores.preflight', { websiteId: site, path: archive, mode: 'replace' })).refusals).toEqual([]);
+      await f.sql('shard_1', insert, [other, 'y'.repeat(length), 'probe-slot']);
+      const refusals = await refusedWith({ websiteId: site, path: archive, mode: 'replace' });
+      expect(refusals).toEqual([
+        {
+          code: 'KEY_COLLISION',
+          message: expect.stringMatching(
+            new RegExp(
+              `^1 pair\\(s\\) of an archived row of website ${site} in pwb_contacts and another website's row on \\S+ would break the exclusion constraint test_contacts_slot \\(int4range\\(length\\(primary_email::text\\), length\\(primary_email::text\\), '\\[\\]'::text\\) WITH &&\\), e\\.g\\. archived rows \\("\\[${length},${length + 1}\\)"\\)\\. Change or remove`,
+            ),
+          ),
+        },
+      ]);
+    } finally {
+      await f.sql('shard_1', `ALTER TABLE pwb_contacts DROP CONSTRAINT IF EXISTS test_contacts_slot`);
+      await f.sql('shard_1', `DELETE FROM pwb_contacts WHERE first_name IN ('probe-slot', 'probe-free')`);
+      await f.sql('shard_1', `UPDATE pwb_contacts SET primary_email = $2 WHERE id = $1`, [archived.id, archived.primary_email]);
+    }
+  }, 60_000);
+
   it("refuses a message whose contact is in neither the archive's rows of the website nor the rows that stay", async () => {
     // A message of the website pointing at another website's contact when the backup was taken...
     const [contact] = await f.sql<{ id: string }>(
