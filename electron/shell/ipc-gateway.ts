@@ -1,5 +1,7 @@
+import { basename, join } from 'node:path';
 import type { Dispatch } from '../core/dispatch/dispatcher.ts';
-import { IPC_CANCEL_CHANNEL, IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL, isTrustedSender } from './window-security.ts';
+import type { WritePaths, WritePurpose } from '../core/session/write-paths.ts';
+import { IPC_CANCEL_CHANNEL, IPC_CHOOSE_SAVE_PATH_CHANNEL, IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL, isTrustedSender } from './window-security.ts';
 
 /** The sender of an IPC message as the gateway sees it: its frame (to check), and a way back to it. */
 export interface IpcSender {
@@ -78,5 +80,42 @@ export function registerIpcGateway(ipcMain: IpcMainLike, dispatch: Dispatch, app
   ipcMain.on(IPC_CANCEL_CHANNEL, (event, callId) => {
     if (!isTrustedSender(event.senderFrame, appUrl()) || typeof callId !== 'string') return;
     calls.get(`${event.sender.id}:${callId}`)?.abort();
+  });
+}
+
+/** The slice of Electron's dialog the chooser needs; `sender` is the window the dialog belongs to. */
+export type ShowSaveDialog = (
+  sender: IpcSender,
+  options: {
+    title: string;
+    defaultPath: string;
+    filters: Array<{ name: string; extensions: string[] }>;
+    properties: Array<'showOverwriteConfirmation' | 'createDirectory'>;
+  },
+) => Promise<{ canceled: boolean; filePath?: string | undefined }>;
+
+const SAVE_DIALOGS: Record<WritePurpose, { title: string; filters: Array<{ name: string; extensions: string[] }> }> = {
+  export: { title: 'Export every row to', filters: [{ name: 'CSV, JSON or NDJSON', extensions: ['csv', 'json', 'ndjson'] }] },
+  profile: { title: 'Save the profile as', filters: [{ name: 'Profile', extensions: ['json'] }] },
+};
+
+/**
+ * `chooseSavePath(purpose, suggestedName)`: the native save dialog, opened by the main process for the
+ * window that asked. The path the operator picks is granted to the window's writes (see write-paths.ts)
+ * and returned; a cancelled dialog returns null. The page only suggests a file name, inside the console's
+ * folder for that kind of file.
+ */
+export function registerSavePathChooser(ipcMain: IpcMainLike, showSaveDialog: ShowSaveDialog, paths: WritePaths, appUrl: () => string): void {
+  ipcMain.removeHandler(IPC_CHOOSE_SAVE_PATH_CHANNEL);
+  ipcMain.handle(IPC_CHOOSE_SAVE_PATH_CHANNEL, async (event, purpose, suggested) => {
+    if (!isTrustedSender(event.senderFrame, appUrl())) return null;
+    if (purpose !== 'export' && purpose !== 'profile') return null;
+    const name = typeof suggested === 'string' ? basename(suggested.replace(/\\/g, '/')) : '';
+    const dialog = SAVE_DIALOGS[purpose];
+    // Asked before replacing a file (Linux needs telling; macOS and Windows always ask).
+    const properties: Array<'showOverwriteConfirmation' | 'createDirectory'> = ['showOverwriteConfirmation', 'createDirectory'];
+    const chosen = await showSaveDialog(event.sender, { ...dialog, defaultPath: join(paths.folder(purpose), name), properties });
+    if (chosen.canceled || !chosen.filePath) return null;
+    return paths.grant(chosen.filePath);
   });
 }

@@ -1,6 +1,6 @@
 // First of the console's own modules, before its code allocates: see young-generation.ts.
 import '../core/young-generation.ts';
-import { app, BrowserWindow, ipcMain, safeStorage, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, safeStorage, session, shell, type WebContents } from 'electron';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { ConsoleError } from '../../shared/errors.ts';
@@ -9,8 +9,9 @@ import { openConsoleLog, type ConsoleLog } from '../core/log/console-log.ts';
 import { logConsole, profileSecrets } from '../core/log/log-console.ts';
 import { CONTENT_SECURITY_POLICY } from '../core/http/http-bridge.ts';
 import { userDataDir } from '../core/user-data-dir.ts';
+import { WritePaths } from '../core/session/write-paths.ts';
 import { bringToFront, claimSingleInstance, followPlatformLifecycle } from './app-lifecycle.ts';
-import { registerIpcGateway } from './ipc-gateway.ts';
+import { registerIpcGateway, registerSavePathChooser } from './ipc-gateway.ts';
 import { safeStorageSecretStore } from './safe-storage-secret-store.ts';
 import { guardWebContents, secureWebPreferences } from './window-security.ts';
 
@@ -34,7 +35,7 @@ function keychainUsable(): boolean {
  * The app's session: the start screen until a profile is opened (or the one SHARD_CONSOLE_PROFILE
  * names), passwords typed in the app kept by the OS keychain, the demo started from the unpacked binaries.
  */
-async function openSession(log: ConsoleLog): Promise<ConsoleSession> {
+async function openSession(log: ConsoleLog, writePaths: WritePaths): Promise<ConsoleSession> {
   const created = new ConsoleSession({
     dataDir: userDataDir(),
     env: process.env,
@@ -46,6 +47,7 @@ async function openSession(log: ConsoleLog): Promise<ConsoleSession> {
       return { profilePath: demo.profilePath, stop: () => demo.cluster.stop() };
     },
     onOpened: (ctx) => logConsole(ctx, log),
+    writePaths,
     onUnexpectedError: (method, error) => log.incident(method, error),
   });
   const path = process.env.SHARD_CONSOLE_PROFILE;
@@ -92,8 +94,20 @@ function start(): void {
     session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
       callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
     });
-    consoleSession = await openSession(log);
+    // The window writes files only into the console's own folders, or where the operator chose in the save dialog.
+    const writePaths = new WritePaths('ui', { export: join(userDataDir(), 'exports'), profile: join(userDataDir(), 'profiles') });
+    consoleSession = await openSession(log, writePaths);
     registerIpcGateway(ipcMain, consoleSession.dispatch, () => appUrl);
+    registerSavePathChooser(
+      ipcMain,
+      async (sender, options) => {
+        // The sender of an IPC message is the window's WebContents: the dialog is that window's.
+        const window = BrowserWindow.fromWebContents(sender as unknown as WebContents);
+        return window ? dialog.showSaveDialog(window, options) : { canceled: true };
+      },
+      writePaths,
+      () => appUrl,
+    );
     createWindow();
     followPlatformLifecycle(app, {
       platform: process.platform,

@@ -1,6 +1,6 @@
 import { contextBridge, ipcRenderer } from 'electron';
 import { methodNames } from '../../shared/contract.ts';
-import { IPC_CANCEL_CHANNEL, IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL } from './window-security.ts';
+import { IPC_CANCEL_CHANNEL, IPC_CHOOSE_SAVE_PATH_CHANNEL, IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL } from './window-security.ts';
 
 /** Exactly the contract's methods: the renderer gets intent (`invoke(method)`), never raw channels. */
 export const preloadAllowlist: ReadonlySet<string> = new Set(methodNames);
@@ -20,6 +20,10 @@ const api = Object.freeze({
   },
   cancel(callId: string): void {
     ipcRenderer.send(IPC_CANCEL_CHANNEL, callId);
+  },
+  /** The native save dialog for an export or a profile: the chosen path (the window may write it), or null. */
+  chooseSavePath(purpose: 'export' | 'profile', suggestedName: string): Promise<string | null> {
+    return ipcRenderer.invoke(IPC_CHOOSE_SAVE_PATH_CHANNEL, purpose, suggestedName) as Promise<string | null>;
   },
 });
 

@@ -6,6 +6,8 @@
 export const IPC_INVOKE_CHANNEL = 'shard-console:invoke';
 export const IPC_EVENT_CHANNEL = 'shard-console:event';
 export const IPC_CANCEL_CHANNEL = 'shard-console:cancel';
+/** The save dialog: the one way the window names a file outside the console's own folders. */
+export const IPC_CHOOSE_SAVE_PATH_CHANNEL = 'shard-console:choose-save-path';
 
 export function secureWebPreferences(preloadPath: string) {
   return Object.freeze({

@@ -60,5 +60,12 @@ describe('export of what is shown', () => {
       'C:\\Users\\ops\\AppData\\queries\\query-2024-05-01T09-30-05Z.json',
     );
     expect(suggestedExportPath('csv', at, null)).toBe('query-2024-05-01T09-30-05Z.csv');
+    // The desktop app's window writes exports into the console's own folder (or where its save dialog chose).
+    expect(suggestedExportPath('csv', at, '/home/ops/.local/share/shard-console/queries/demo.json', true)).toBe(
+      '/home/ops/.local/share/shard-console/exports/query-2024-05-01T09-30-05Z.csv',
+    );
+    expect(suggestedExportPath('json', at, 'C:\\Users\\ops\\AppData\\queries\\demo.json', true)).toBe(
+      'C:\\Users\\ops\\AppData\\exports\\query-2024-05-01T09-30-05Z.json',
+    );
   });
 });

@@ -1,8 +1,9 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { guardWebContents, isAllowedExternalUrl, isAppUrl, isTrustedSender, secureWebPreferences } from '../../electron/shell/window-security.ts';
 import { fakeIpcMain, fakeWindow } from '../support/fake-ipc-main.ts';
-import { registerIpcGateway } from '../../electron/shell/ipc-gateway.ts';
+import { registerIpcGateway, registerSavePathChooser } from '../../electron/shell/ipc-gateway.ts';
+import { WritePaths } from '../../electron/core/session/write-paths.ts';
 
 /*
  * The desktop shell with a stand-in `electron` module (the binary cannot run here): the window's
@@ -35,6 +36,9 @@ const electron = vi.hoisted(() => {
     }
     static getAllWindows() {
       return state.windows;
+    }
+    static fromWebContents() {
+      return state.windows[0] ?? null;
     }
     loadURL(url: string) {
       state.windows.at(-1)!.loaded = url;
@@ -72,6 +76,7 @@ const electron = vi.hoisted(() => {
         },
       },
       shell: { openExternal: vi.fn() },
+      dialog: { showSaveDialog: vi.fn(async () => ({ canceled: false, filePath: '/tmp/shard-console-shell-test/elsewhere/chosen.json' })) },
     },
   };
 });
@@ -216,6 +221,39 @@ describe('IPC gateway', () => {
   });
 });
 
+describe('the save dialog', () => {
+  it("grants the window the path the operator chose, opening in the console's folder with the page's file name only", async () => {
+    const fake = fakeIpcMain();
+    const window = fakeWindow();
+    const paths = new WritePaths('ui', { export: '/data/exports', profile: '/data/profiles' });
+    const asked: Array<{ sender: unknown; defaultPath: string; properties: string[] }> = [];
+    let answer: { canceled: boolean; filePath?: string } = { canceled: false, filePath: '/home/ops/reports/rows.csv' };
+    registerSavePathChooser(
+      fake.ipcMain,
+      async (sender, options) => (asked.push({ sender, defaultPath: options.defaultPath, properties: options.properties }), answer),
+      paths,
+      () => appUrl,
+    );
+    const choose = (url: string, ...args: unknown[]) =>
+      Promise.resolve(fake.handlers.get('shard-console:choose-save-path')!({ senderFrame: { url, parent: null }, sender: window }, ...args));
+
+    await expect(paths.check('/home/ops/reports/rows.csv', 'export', 'ui')).rejects.toMatchObject({ code: 'ACTION_NOT_ALLOWED' });
+    // The page suggests a name; a path in it is dropped, so the dialog opens in the console's folder.
+    expect(await choose(appUrl, 'export', '../../.bashrc')).toBe('/home/ops/reports/rows.csv');
+    expect(asked).toEqual([{ sender: window, defaultPath: '/data/exports/.bashrc', properties: ['showOverwriteConfirmation', 'createDirectory'] }]);
+    await expect(paths.check('/home/ops/reports/rows.csv', 'export', 'ui')).resolves.toBeUndefined();
+
+    // Another page, an unknown kind of file, a cancelled dialog: nothing granted.
+    answer = { canceled: true };
+    expect(await choose(appUrl, 'profile', 'p.json')).toBeNull();
+    answer = { canceled: false, filePath: '/home/ops/other.csv' };
+    expect(await choose('https://evil.example/', 'export', 'x.csv')).toBeNull();
+    expect(await choose(appUrl, 'anything', 'x.csv')).toBeNull();
+    expect(asked).toHaveLength(2);
+    await expect(paths.check('/home/ops/other.csv', 'export', 'ui')).rejects.toMatchObject({ code: 'ACTION_NOT_ALLOWED' });
+  });
+});
+
 describe('main.ts wiring (stand-in electron)', () => {
   beforeAll(async () => {
     process.env.SHARD_CONSOLE_PROFILE = '/nonexistent/profile.json';
@@ -276,6 +314,38 @@ describe('main.ts wiring (stand-in electron)', () => {
     const log = readFileSync('/tmp/shard-console-shell-test/logs/console.log', 'utf8');
     expect(log).toMatch(/desktop app 0\.0\.0-test starting/);
     expect(log).toMatch(/SHARD_CONSOLE_PROFILE \/nonexistent\/profile\.json did not open: CONFIG_NOT_FOUND/);
+  });
+
+  it("limits the window's writes to the console's folders and the paths its save dialog chose", async () => {
+    const invoke = electron.state.ipcHandlers.get('shard-console:invoke')!;
+    const choose = electron.state.ipcHandlers.get('shard-console:choose-save-path')!;
+    const win = electron.state.windows[0]!;
+    const from = { senderFrame: { url: win.loaded, parent: null }, sender: fakeWindow() };
+    const form = {
+      name: 'p',
+      databases: [{ shard: 'default', host: 'localhost', port: 5432, database: 'pwb', user: 'pwb', password: { kind: 'none' }, ssl: 'disable' }],
+      rails: null,
+      tenantKeys: ['website_id'],
+      globalTables: ['pwb_websites'],
+      readOnly: false,
+      backupDir: null,
+      migrationsDir: null,
+      pgDump: {},
+      queryRole: null,
+    };
+    const save = (path: string) => invoke(from, 'profiles.save', { path, form });
+    const elsewhere = '/tmp/shard-console-shell-test/elsewhere';
+    rmSync(elsewhere, { recursive: true, force: true });
+    mkdirSync(elsewhere, { recursive: true });
+    expect(await save(`${elsewhere}/typed.json`)).toMatchObject({ ok: false, error: { code: 'ACTION_NOT_ALLOWED' } });
+    expect(existsSync(`${elsewhere}/typed.json`)).toBe(false);
+    expect(await choose(from, 'profile', 'p.json')).toBe(`${elsewhere}/chosen.json`);
+    expect(electron.module.dialog.showSaveDialog).toHaveBeenCalledWith(
+      win,
+      expect.objectContaining({ defaultPath: '/tmp/shard-console-shell-test/profiles/p.json' }),
+    );
+    expect(await save(`${elsewhere}/chosen.json`)).toMatchObject({ ok: true });
+    expect(existsSync(`${elsewhere}/chosen.json`)).toBe(true);
   });
 
   it('opens on the start screen when the profile cannot be loaded: no profile, and cluster calls answer the configuration error', async () => {

@@ -6,8 +6,10 @@ import type { ResolvedProfile } from '../config/profile-schema.ts';
 import { loadProfileSource } from '../config/resolve-profile-source.ts';
 import type { SecretReader, SecretStore } from '../config/secret-store.ts';
 import { openConsole, type ConsoleContext } from '../console-context.ts';
+import type { CallContext } from '../call-context.ts';
 import { createDispatcher, type Dispatch } from '../dispatch/dispatcher.ts';
 import { createHandlers, type ConsoleMethodName, type Handler, type Handlers, type HandlersFor } from '../dispatch/handlers.ts';
+import { WRITING_METHODS, type WritePaths } from './write-paths.ts';
 import { profileHandlers } from './profile-handlers.ts';
 import { RecentProfiles } from './recent-profiles.ts';
 
@@ -32,6 +34,8 @@ export interface ConsoleSessionOptions {
   readonly onUnexpectedError?: (method: string, error: unknown) => string | void;
   /** Opens a console on a loaded profile (tests pass their own options). */
   readonly openConsole?: (profile: ResolvedProfile) => ConsoleContext;
+  /** Where the desktop window may write files (see write-paths.ts); absent: callers name any path. */
+  readonly writePaths?: WritePaths;
 }
 
 export interface OpenProfile {
@@ -178,8 +182,22 @@ export class ConsoleSession {
       ((params: unknown, call: Parameters<Handler<ConsoleMethodName>>[1]) =>
         (this.#handlersOf(this.#console(method))[method] as (p: unknown, c: typeof call) => Promise<unknown>)(params, call)) as unknown;
     const forwarded = Object.fromEntries(consoleMethods.map((m) => [m, forward(m)])) as unknown as HandlersFor<ConsoleMethodName>;
-    return { ...forwarded, ...profileHandlers(this) };
+    return guardWrites({ ...forwarded, ...profileHandlers(this) }, this.#options.writePaths);
   }
+}
+
+/** The methods writing a file their caller names, checked against `paths` before they run. */
+function guardWrites(handlers: Handlers, paths: WritePaths | undefined): Handlers {
+  if (paths === undefined) return handlers;
+  const guarded: Record<string, unknown> = { ...handlers };
+  for (const [method, spec] of Object.entries(WRITING_METHODS)) {
+    const inner = guarded[method] as (params: never, call: CallContext) => Promise<unknown>;
+    guarded[method] = async (params: never, call: CallContext) => {
+      await paths.check((spec.path as (p: never) => string)(params), spec.purpose, call.caller);
+      return inner(params, call);
+    };
+  }
+  return guarded as Handlers;
 }
 
 /** Paths as given from a page are taken from the console's working folder. */

@@ -55,6 +55,17 @@ export class TransportError extends Error {
 interface PreloadBridge {
   invoke(method: string, params: unknown, callId?: string, onEvent?: (event: unknown) => void): Promise<unknown>;
   cancel?(callId: string): void;
+  chooseSavePath?(purpose: 'export' | 'profile', suggestedName: string): Promise<string | null>;
+}
+
+/**
+ * The desktop app's native save dialog for an export or a profile, when there is one: the window may
+ * write only into the console's own folders or to a file chosen there. Null in a browser, where the
+ * path is typed.
+ */
+export function saveDialog(): ((purpose: 'export' | 'profile', suggestedName: string) => Promise<string | null>) | null {
+  const bridge = preloadBridge();
+  return bridge?.chooseSavePath ? (purpose, name) => bridge.chooseSavePath!(purpose, name) : null;
 }
 
 /** How a call is followed: its events as they come, and the signal that cancels it. */

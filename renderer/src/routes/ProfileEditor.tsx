@@ -4,6 +4,7 @@ import type { ProfileForm } from '../../../shared/contract.ts';
 import { call } from '../api/client.ts';
 import { openProfile, useProfilesList } from '../api/profile-hooks.ts';
 import { DatabaseRow, PasswordInput } from '../components/profiles/DatabaseRow.tsx';
+import { ChooseFileButton } from '../components/ChooseFileButton.tsx';
 import { ErrorPanel } from '../components/ErrorPanel.tsx';
 import { Loading } from '../components/Loading.tsx';
 import { routeHref } from '../router/routes.ts';
@@ -172,6 +173,15 @@ function SaveCard({ editor }: { editor: ReturnType<typeof useProfileForm> }) {
         <span className="field__label">File (JSON, readable by you only)</span>
         <input className="input mono" value={file} onChange={(e) => setFile(e.target.value)} placeholder={target} data-testid="profile-file" />
       </label>
+      <ChooseFileButton
+        purpose="profile"
+        suggested={target}
+        onChosen={(chosen) => {
+          // The dialog asked before replacing a file there.
+          setFile(chosen);
+          setOverwrite(true);
+        }}
+      />
       <label className="checkbox">
         <input type="checkbox" checked={overwrite} onChange={(e) => setOverwrite(e.target.checked)} data-testid="profile-overwrite" /> Replace it if the file
         exists

@@ -1,5 +1,6 @@
 import { useCallback, useMemo, useState } from 'react';
 import type { QueryTargetParam } from '../../../shared/contract.ts';
+import { saveDialog } from '../api/client.ts';
 import { useClusterOverview, useSessionInfo } from '../api/hooks.ts';
 import { useCatalogTables, useExplain, useFileExport, useQueryLibrary, useQueryRun } from '../api/query-hooks.ts';
 import { ErrorPanel } from '../components/ErrorPanel.tsx';
@@ -169,7 +170,7 @@ function FileExportOfStatement({
   return (
     <FileExportDialog
       open={open}
-      suggestedPath={(format, at) => suggestedExportPath(format, at, historyFile)}
+      suggestedPath={(format, at) => suggestedExportPath(format, at, historyFile, saveDialog() !== null)}
       state={fileExport.state}
       onStart={(file, format, overwrite) => target !== null && fileExport.start(sql, target, file, format, overwrite)}
       onCancel={fileExport.cancel}

@@ -41,13 +41,22 @@ export function shownExport(format: ExportFormat, results: QueryResults, rows: r
   return { fileName: exportFileName(format, at), mimeType: MIME_TYPES[format], text };
 }
 
+/** The folder part of a path, its separator kept (`/a/b/` of `/a/b/c.json`); '' when there is none. */
+function folderOf(path: string): string {
+  return path.slice(0, Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
+}
+
 /**
- * The path the "stream every row to a file" dialog proposes: beside the query history (the user's data
- * folder on the machine running the console), which surely exists; the operator may type any other.
+ * The path the "stream every row to a file" dialog proposes. In a browser: beside the query history (the
+ * user's data folder on the machine running the console), which surely exists; the operator may type
+ * any other. In the desktop app (`ownFolder`): the console's `exports` folder beside the history's
+ * folder, the one folder its window may write exports to without the save dialog.
  */
-export function suggestedExportPath(format: ExportFormat, at: Date, historyFile: string | null): string {
+export function suggestedExportPath(format: ExportFormat, at: Date, historyFile: string | null, ownFolder = false): string {
   const name = exportFileName(format, at);
   if (historyFile === null) return name;
-  const cut = Math.max(historyFile.lastIndexOf('/'), historyFile.lastIndexOf('\\'));
-  return cut < 0 ? name : `${historyFile.slice(0, cut + 1)}${name}`;
+  const history = folderOf(historyFile);
+  if (history === '' || !ownFolder) return `${history}${name}`;
+  const data = folderOf(history.slice(0, -1));
+  return data === '' ? `${history}${name}` : `${data}exports${history.slice(-1)}${name}`;
 }

@@ -5,6 +5,7 @@ import type { DatabaseForm, MethodName, MethodParams, MethodResult, ProfileForm 
 import { openSecret } from '../../../electron/core/config/secret-binding.ts';
 import { memorySecretStore, type SecretStore } from '../../../electron/core/config/secret-store.ts';
 import { ConsoleSession, type ConsoleSessionOptions } from '../../../electron/core/session/console-session.ts';
+import { WritePaths } from '../../../electron/core/session/write-paths.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { tempFolder } from '../config/temp-folder.ts';
 import { listeningDecoy } from '../../support/listening-decoy.ts';
@@ -128,6 +129,60 @@ describe('opening and switching profiles', () => {
       ['default', true],
       ['shard_1', true],
     ]);
+  });
+});
+
+describe("the desktop window's writes", () => {
+  it("go only into the console's own folders or to a path the save dialog granted; other callers name any path", async () => {
+    const data = await tempFolder();
+    const paths = new WritePaths('ui', { export: join(data, 'exports'), profile: join(data, 'profiles') });
+    const { session, call } = await newSession({ writePaths: paths });
+    await call('profiles.open', { source: { kind: 'profile', path: testCluster().profilePath } });
+    const elsewhere = await tempFolder();
+    const asWindow = (method: MethodName, params: unknown) => session.dispatch(method, params, { caller: 'ui' });
+    const exportTo = (file: string) => ({ sql: 'SELECT 1 AS one', target: { kind: 'databases', names: ['default'] }, file, format: 'csv' });
+    const exists = (file: string) =>
+      stat(file).then(
+        () => true,
+        () => false,
+      );
+
+    // A page naming a file of its choosing anywhere: refused, nothing written.
+    const outside = join(elsewhere, 'chosen-by-the-page.csv');
+    const refused = await asWindow('query.export', exportTo(outside));
+    expect(refused).toMatchObject({
+      ok: false,
+      error: { code: 'ACTION_NOT_ALLOWED', message: expect.stringContaining(`only into ${join(data, 'exports')} or to a file chosen with "Choose…"`) },
+    });
+    expect(await exists(outside)).toBe(false);
+    const profile = await asWindow('profiles.save', {
+      path: join(elsewhere, 'p.json'),
+      form: clusterForm('p', () => ({ kind: 'env', variable: 'SC_TEST_PASSWORD' })),
+    });
+    expect(profile).toMatchObject({ ok: false, error: { code: 'ACTION_NOT_ALLOWED', message: expect.stringContaining('a profile only into') } });
+    expect(await exists(join(elsewhere, 'p.json'))).toBe(false);
+    // Nor through a folder of the console's own: only files directly in it.
+    expect(await asWindow('query.export', exportTo(join(data, 'exports', '..', 'recent.json')))).toMatchObject({
+      ok: false,
+      error: { code: 'ACTION_NOT_ALLOWED' },
+    });
+
+    // The console's exports folder (made on first use), and a path the dialog granted.
+    expect(await asWindow('query.export', exportTo(join(data, 'exports', 'one.csv')))).toMatchObject({ ok: true });
+    expect(await readFile(join(data, 'exports', 'one.csv'), 'utf8')).toContain('default');
+    paths.grant(outside);
+    expect(await asWindow('query.export', exportTo(outside))).toMatchObject({ ok: true });
+    expect(
+      await asWindow('profiles.save', {
+        path: join(data, 'profiles', 'p.json'),
+        form: clusterForm('p', () => ({ kind: 'env', variable: 'SC_TEST_PASSWORD' })),
+      }),
+    ).toMatchObject({ ok: true });
+
+    // The CLI and `serve`'s browser name their own paths.
+    const byHttp = join(elsewhere, 'by-http.csv');
+    expect(await session.dispatch('query.export', exportTo(byHttp), { caller: 'http' })).toMatchObject({ ok: true });
+    expect(await exists(byHttp)).toBe(true);
   });
 });
 

@@ -4,6 +4,7 @@ import { formatBytes, formatCount } from '../../../../shared/format.ts';
 import { EXPORT_FORMATS } from '../../../../shared/query-result-text.ts';
 import type { ExportFormat } from '../../../../shared/query-result-text.ts';
 import type { FileExportState } from '../../api/query-hooks.ts';
+import { ChooseFileButton } from '../ChooseFileButton.tsx';
 import { ErrorPanel } from '../ErrorPanel.tsx';
 import { ModalDialog } from '../ModalDialog.tsx';
 import { SHOWN_EXPORT_FORMATS } from '../../view/query-export.ts';
@@ -83,6 +84,16 @@ function FileExportForm({ suggestedPath, state, onStart, onCancel, onClose }: Om
         <span className="field__label">File path</span>
         <input className="input mono" value={path} onChange={(e) => setFile(e.target.value)} disabled={state?.running} data-testid="file-export-path" />
       </label>
+      <ChooseFileButton
+        purpose="export"
+        suggested={path}
+        disabled={state?.running ?? false}
+        onChosen={(chosen) => {
+          // The dialog asked before replacing a file there.
+          setFile(chosen);
+          setOverwrite(true);
+        }}
+      />
       <fieldset className="query-export__formats" disabled={state?.running}>
         <legend className="field__label">Format</legend>
         {EXPORT_FORMATS.map((f) => (
