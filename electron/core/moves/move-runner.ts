@@ -58,7 +58,7 @@ export async function runSteps(
   let run: MoveRun | null = null;
   try {
     run = await openMoveRun({ ctx, lock, job, listener, source, target, timings });
-    for (const step of MOVE_STEPS.slice(moveStepIndex(job.step), moveStepIndex(until) + 1)) {
+    for (const step of MOVE_STEPS.slice(moveStepIndex(firstStepOf(job)), moveStepIndex(until) + 1)) {
       at = step;
       await runStep(run, step);
     }
@@ -73,6 +73,16 @@ export async function runSteps(
     if (stop?.aborted) throw await recordStop(lock, jobId, at, timings, stop.reason);
     throw await recordFailure(lock, jobId, timings, error);
   }
+}
+
+/**
+ * Where a run starts: the job's step, except a switch that never committed (the job was left at it) is
+ * verified again first. Anything may have happened to the target meanwhile: a rollback killed after it
+ * took the copied rows out left the job right there, and switching then would route the website to a
+ * target without its rows, whose source the cleanup would then empty.
+ */
+function firstStepOf(job: StoredJob): MoveStep {
+  return job.step === 'switch' ? 'verify' : job.step;
 }
 
 async function runStep(run: MoveRun, step: MoveStep): Promise<void> {

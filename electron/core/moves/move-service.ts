@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { isPastSwitch, moveStepIndex, type MoveJob, type PreflightResult, type ViewRefresh } from '../../../shared/methods/move-methods.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { audited } from '../console-schema/audit-log.ts';
+import { failpoint } from './move-failpoints.ts';
 import type { ConsoleContext } from '../console-context.ts';
 import { liveJobIds } from '../jobs/job-lock.ts';
 import {
@@ -159,10 +160,12 @@ async function rollBackBeforeSwitch(ctx: ConsoleContext, lock: pg.PoolClient, jo
   const targetCatalog = await ctx.catalog.get(job.target, { refresh: true });
   if (moveStepIndex(job.step) >= moveStepIndex('copy')) {
     await deleteWebsiteRows(ctx.pools.get(job.target), targetCatalog, scopedTables(targetCatalog), job.website_id);
+    failpoint('rollback:deleted');
     // The target's views are refreshed from the copy on, with the copied rows in them: take them out again.
     await refreshMaterializedViews(ctx.pools.get(job.target), targetCatalog, job.plan?.viewRefresh ?? 'concurrently');
   }
   await liftFence(ctx.pools.get(job.source), job.website_id, job.id);
+  failpoint('rollback:unfenced');
   await updateJob(lock, job.id, { state: 'rolled_back', finished: true });
 }
 

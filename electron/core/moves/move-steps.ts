@@ -8,7 +8,8 @@ import { preflightMove } from './move-preflight.ts';
 import { currentJob, type MoveRun } from './move-run.ts';
 import { verifyTenant, type TenantVerification } from './verify-tenant.ts';
 import { assertRoutedTo, switchShard } from './website-switch.ts';
-import { installFence, liftFence } from './write-fence.ts';
+import { failpoint } from './move-failpoints.ts';
+import { fencingJobs, installFence, liftFence } from './write-fence.ts';
 
 /*
  * The steps of a move, one function each, in the order of MOVE_STEPS (shared). Each is safe to run
@@ -71,6 +72,15 @@ function verificationFailures(report: TenantVerification, job: StoredJob): strin
 }
 
 async function switchStep(run: MoveRun): Promise<void> {
+  // Only behind the job's own fence: without it, writes since the verification would stay on the source.
+  if (!(await fencingJobs(run.source, run.job.website_id)).includes(run.job.id)) {
+    throw new ConsoleError(
+      'MOVE_FAILED',
+      `Website ${run.job.website_id}'s writes on ${run.job.source} are no longer fenced by this job (a rollback lifted the fence, or it was removed by hand), so it was not switched to ${run.job.target}. Roll the job back (shard-console move rollback ${run.job.id}), then move the website again.`,
+      { target: run.job.id },
+    );
+  }
+  failpoint('switch:before-commit');
   await switchShard(run.lock, run.job.id, run.job.website_id, run.job.source, run.job.target);
 }
 

@@ -124,3 +124,35 @@ describe('a move killed anywhere', () => {
     },
   );
 });
+
+describe('a rollback killed before it finished', () => {
+  it.each(['rollback:deleted', 'rollback:unfenced'])(
+    'at %s, of a job left at its switch: a resume verifies again and refuses, a rollback then finishes',
+    { timeout: 120_000 },
+    async (failpoint) => {
+      const snapshot = await tenantSnapshot(pc);
+      const reference = { tables: websiteRows(snapshot, site).tables, others: otherWebsites(snapshot, [site]) };
+      expect(await routedTo()).toBe('default');
+      // Killed inside the switch, before its compare-and-set committed: the job is left at `switch`.
+      const killed = await cli(['move', String(site), '--to', 'shard_1', '--yes'], 'switch:before-commit');
+      expect(killed.signal, killed.stderr).toBe('SIGKILL');
+      const job = await openJob();
+      expect(job).toMatchObject({ step: 'switch' });
+      // Its rollback takes the copied rows off the target, and is killed.
+      const rollback = await cli(['move', 'rollback', job!.id], failpoint);
+      expect(rollback.signal, rollback.stderr).toBe('SIGKILL');
+      expect((await openJob())?.step).toBe('switch');
+
+      // Switching now would route the website to a target without its rows, and the cleanup would empty the source.
+      const resumed = await cli(['move', 'resume', job!.id, '--json']);
+      expect(resumed.code).toBe(1);
+      expect(resumed.stdout + resumed.stderr).toMatch(/VERIFY_FAILED|Verification failed/);
+      await expectIntact(reference, 'default');
+
+      const rolledBack = await cli(['move', 'rollback', job!.id, '--json']);
+      expect(rolledBack.code, rolledBack.stderr).toBe(0);
+      expect(JSON.parse(rolledBack.stdout).state).toBe('rolled_back');
+      await expectIntact(reference, 'default');
+    },
+  );
+});
