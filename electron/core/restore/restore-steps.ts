@@ -8,6 +8,7 @@ import type { RunningJob } from '../jobs/job-registry.ts';
 import { saveJobDetailOn } from '../jobs/job-store.ts';
 import { bumpSequences } from '../moves/bump-sequences.ts';
 import { deleteWebsiteRows } from '../moves/delete-website-rows.ts';
+import { rowsOnDatabase } from '../moves/move-preflight.ts';
 import { materializedViewSources, refreshMaterializedViews, viewSourceGate } from '../moves/refresh-views.ts';
 import type { ScopedTable } from '../moves/tenant-scope.ts';
 import { compareAndSetShard, currentShard } from '../moves/website-switch.ts';
@@ -101,6 +102,28 @@ export async function rollbackRemovalRefusal(s: RunState, putBack: boolean, code
 async function assertRemovalAllowed(s: RunState, putBack: boolean): Promise<void> {
   const refusal = await rollbackRemovalRefusal(s, putBack, 'RESTORE_FAILED');
   if (refusal) throw refusal;
+}
+
+/**
+ * An empty place, checked again behind the fence: the website may have got rows on the database it
+ * routes to (a contact form, seed pages) between the preflight and the fence, and the load would delete
+ * them (its target clears the website's rows first) or leave them behind (another target). Writes there
+ * are fenced from here on, and only its routing sends writes anywhere, so nothing can come after.
+ */
+async function assertStillEmpty(s: RunState): Promise<void> {
+  const places = s.home.handle === s.target ? [s.home] : [s.home, { handle: s.target, catalog: s.catalog, scoped: s.scoped }];
+  const found: string[] = [];
+  for (const place of places) {
+    for (const r of await rowsOnDatabase(place.handle, place.catalog, place.scoped, websiteOf(s))) {
+      if (r.rows > 0) found.push(`${place.handle.target.name}: ${r.table} (${r.rows})`);
+    }
+  }
+  if (found.length === 0) return;
+  throw new ConsoleError(
+    'RESTORE_REFUSED',
+    `Website ${websiteOf(s)} got rows since the preflight (${found.join(', ')}), so this is no longer an empty place; nothing was loaded or deleted. Roll the job back (shard-console restore rollback ${s.jobId}: it lifts the fence), then restore with --replace on the database it routes to, or side by side.`,
+    { target: s.jobId, details: { refusals: [{ code: 'WEBSITE_HAS_ROWS', message: found.join(', ') }] } },
+  );
 }
 
 /** The website's rows on the target go, before a load or a put-back: fenced there, in batches by position. */
@@ -276,6 +299,7 @@ export const STEP_WORK: Partial<Record<RestoreStep, (s: RunState) => Promise<voi
   fence: async (s) => {
     await assertRouting(s);
     await installFence(s.home.handle, s.home.catalog, s.home.scoped, websiteOf(s), s.jobId);
+    if (s.detail.request.mode === 'empty') await assertStillEmpty(s);
   },
   hold: (s) => holdWebsiteRows(s.target, s.catalog, s.scoped, websiteOf(s), s.jobId),
   clear: (s) => clearTarget(s),

@@ -93,6 +93,36 @@ describe('an empty-place restore killed anywhere', () => {
     },
   );
 
+  it.each(['default', 'shard_1'])(
+    'rows the website got on %s between the preflight and the fence: refused behind the fence, kept, and the rollback lifts it',
+    { timeout: 180_000 },
+    async (where) => {
+      const to = where === 'default' ? 'default' : 'shard_1';
+      const killed = await runCli(f.pc, ['restore', String(site), '--from', archive, '--to', to, '--yes', '--json'], { failpoint: 'before:fence' });
+      expect(killed.signal, killed.stderr).toBe('SIGKILL');
+      const job = (await newestRestoreJob(f.pc))!;
+      // A contact form on the database it routes to (the primary); or rows on the target by other means.
+      const [contact] = await f.sql(
+        where,
+        `INSERT INTO pwb_contacts (website_id, first_name, created_at, updated_at) VALUES ($1, 'since the preflight', now(), now()) RETURNING id`,
+        [site],
+      );
+      const refused = await runCli(f.pc, ['restore', 'resume', job.id, '--json']);
+      expect(refused.code).toBe(1);
+      expect(JSON.parse(refused.stdout)).toMatchObject({ state: 'failed', step: 'fence' });
+      expect(JSON.parse(refused.stdout).error).toContain(
+        `Website ${site} got rows since the preflight (${where}: pwb_contacts (1)), so this is no longer an empty place; nothing was loaded or deleted.`,
+      );
+      expect(await f.sql(where, `SELECT id FROM pwb_contacts WHERE website_id = $1`, [site])).toEqual([{ id: contact.id }]);
+      const rolledBack = await runCli(f.pc, ['restore', 'rollback', job.id, '--json']);
+      expect(rolledBack.code, rolledBack.stderr).toBe(0);
+      expect(await f.sql('default', `SELECT * FROM shard_console.fenced_websites`)).toEqual([]);
+      expect(await f.sql(where, `SELECT id FROM pwb_contacts WHERE website_id = $1`, [site])).toEqual([{ id: contact.id }]);
+      await f.sql(where, `DELETE FROM pwb_contacts WHERE id = $1`, [contact.id]);
+      expect(await routedTo()).toBe('default');
+    },
+  );
+
   it('a rollback before the switch is refused, changing nothing, once something else routed the website to the new shard; with its routing put back it rolls back', {
     timeout: 180_000,
   }, async () => {
