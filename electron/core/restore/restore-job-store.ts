@@ -34,6 +34,11 @@ export interface RestoreDetail {
   /** Per table, the archive side of verification, saved as each table's load commits. */
   archiveDigests: Record<string, { rows: number; hash: string }>;
   verification: RestoreJob['tables'];
+  /**
+   * A replace's digests, once verified, of the tables whose live columns the archive lacks some of, over
+   * every live column (rollback-check.ts compares them); absent in jobs recorded before they existed.
+   */
+  liveDigests?: Record<string, { rows: number; hash: string }>;
   verified: boolean;
   discarded: boolean;
   timings: Record<string, number>;

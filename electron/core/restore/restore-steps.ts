@@ -19,9 +19,9 @@ import { dropHeldRows, heldRowsMisfits, holdWebsiteRows, putHeldRowsBack } from 
 import { analyzeWebsiteKey, loadWebsite, type LoadInto } from './load-website.ts';
 import { rowHashOf, saveDetail, type RestoreDetail } from './restore-job-store.ts';
 import { changedSinceRestore, RollbackRefused } from './rollback-check.ts';
-import type { RestoreTable } from './restore-tables.ts';
+import { withEveryLiveColumn, type RestoreTable } from './restore-tables.ts';
 import { createSideSchema, dropRestoreSchema, planSideTables, sideTable } from './side-schema.ts';
-import { readBackAsLoaded, verifyRestore } from './verify-restore.ts';
+import { readBackAsLoaded, targetDigest, verifyRestore, type ReadBackOptions } from './verify-restore.ts';
 
 /** Everything a step needs, set up once per run (catalogs fresh, the archive opened only for forward steps). */
 export interface RunState {
@@ -234,6 +234,19 @@ function verifyTarget(s: RunState) {
   return { handle: s.target, catalog: s.catalog, websiteId: websiteOf(s), into: into(s), rowHash: rowHashOf(s.detail) };
 }
 
+/**
+ * Over every live column, the digests of the restored tables that have columns the backup lacked: what a
+ * later rollback compares, so the application's writes to those columns count as changes too.
+ */
+async function liveDigests(s: RunState, options: ReadBackOptions): Promise<Record<string, { rows: number; hash: string }>> {
+  const found: Record<string, { rows: number; hash: string }> = {};
+  for (const t of s.tables) {
+    const wide = withEveryLiveColumn(t);
+    if (wide) found[t.name] = await targetDigest(options, wide);
+  }
+  return found;
+}
+
 async function verify(s: RunState): Promise<void> {
   const opened = await s.archive();
   const options = {
@@ -246,6 +259,7 @@ async function verify(s: RunState): Promise<void> {
   };
   s.detail.verification = await verifyRestore(options, s.readBack.found ?? {});
   s.detail.verified = s.detail.verification.every((t) => t.ok);
+  if (s.detail.verified && s.detail.request.mode === 'replace') s.detail.liveDigests = await liveDigests(s, options);
   await s.save();
   const bad = s.detail.verification.filter((t) => !t.ok);
   if (bad.length === 0) return;

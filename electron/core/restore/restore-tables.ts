@@ -24,6 +24,17 @@ export interface RestoreTable {
   readonly types: readonly string[];
 }
 
+/**
+ * The table with every live column read, the archive's first: what a rollback's check compares, so a
+ * write to a column the backup lacked (added by a later migration) counts as a change too. Null when
+ * the archive has every live column.
+ */
+export function withEveryLiveColumn(t: RestoreTable): RestoreTable | null {
+  const extra = t.scoped.table.columns.filter((c) => !t.columns.includes(c.name));
+  if (extra.length === 0) return null;
+  return { ...t, columns: [...t.columns, ...extra.map((c) => c.name)], types: [...t.types, ...extra.map((c) => c.type)] };
+}
+
 /** Schemas an archive holds that an earlier side-by-side restore created: never data to restore. */
 function archivedRestoreSchemas(archive: PgDumpArchive): Set<string> {
   const out = new Set<string>();

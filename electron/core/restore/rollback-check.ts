@@ -4,7 +4,7 @@ import type { ConsoleContext } from '../console-context.ts';
 import { rowHashOf, type RestoreDetail } from './restore-job-store.ts';
 import { tableRules } from './restore-preflight.ts';
 import { reopenArchive } from './restore-source.ts';
-import { restoreTables } from './restore-tables.ts';
+import { restoreTables, withEveryLiveColumn } from './restore-tables.ts';
 import { targetDigest } from './verify-restore.ts';
 
 /*
@@ -54,10 +54,13 @@ async function changedTables(ctx: ConsoleContext, detail: RestoreDetail, catalog
     };
     const changed: string[] = [];
     for (const t of found.tables) {
-      const then = detail.verification.find((v) => v.table === t.name);
-      const now = await targetDigest(options, t);
-      if (then === undefined || then.targetRows !== now.rows || then.targetHash !== now.hash)
-        changed.push(`${t.name} (${then?.targetRows ?? 0} rows restored, ${now.rows} now)`);
+      // Over every live column where the restore recorded that (a write to a column the backup lacked counts).
+      const wide = withEveryLiveColumn(t);
+      const stored = detail.liveDigests?.[t.name];
+      const verified = detail.verification.find((v) => v.table === t.name);
+      const then = wide && stored ? stored : verified && { rows: verified.targetRows, hash: verified.targetHash };
+      const now = await targetDigest(options, wide && stored ? wide : t);
+      if (!then || then.rows !== now.rows || then.hash !== now.hash) changed.push(`${t.name} (${then?.rows ?? 0} rows restored, ${now.rows} now)`);
     }
     return changed;
   } finally {

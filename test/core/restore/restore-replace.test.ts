@@ -160,6 +160,29 @@ describe('restore --replace', () => {
     expect(await websiteState(f.pc, site)).toEqual(beforeRestore);
   }, 240_000);
 
+  it("counts a write to a column the backup lacked (a later migration's) as a change a rollback would lose", async () => {
+    await f.sql('shard_1', `ALTER TABLE pwb_links ADD COLUMN later_note text`);
+    try {
+      const job = await f.settle((await f.call('restores.start', { websiteId: site, path: archive, mode: 'replace' })).jobId);
+      expect(job).toMatchObject({ state: 'succeeded', verified: true });
+      // The application fills the new column of a restored row; every column the backup had stays as restored.
+      await f.sql('shard_1', `UPDATE pwb_links SET later_note = 'written after the restore' WHERE id = (SELECT min(id) FROM pwb_links WHERE website_id = $1)`, [
+        site,
+      ]);
+      const refused = (await f.call('restores.rollback', { jobId: job.jobId }).catch((e: unknown) => e)) as { code: string; message: string };
+      expect(refused).toMatchObject({ code: 'ACTION_NOT_ALLOWED' });
+      expect(refused.message).toContain(`pwb_links (${backedUp.tables.pwb_links!.rows} rows restored, ${backedUp.tables.pwb_links!.rows} now)`);
+      expect(refused.message).not.toContain('pwb_contacts');
+      expect(await f.sql('shard_1', `SELECT count(*)::int AS n FROM pwb_links WHERE later_note IS NOT NULL`)).toEqual([{ n: 1 }]);
+      // Put back as it was, the rollback passes its check.
+      await f.sql('shard_1', `UPDATE pwb_links SET later_note = NULL`);
+      await f.call('restores.rollback', { jobId: job.jobId });
+      expect(await f.settle(job.jobId)).toMatchObject({ state: 'rolled_back' });
+    } finally {
+      await f.sql('shard_1', `ALTER TABLE pwb_links DROP COLUMN later_note`);
+    }
+  }, 240_000);
+
   it('a rollback refuses, changing nothing, while the website routes elsewhere or its held rows no longer fit the tables; then it rolls back', async () => {
     const beforeRestore = await websiteState(f.pc, site);
     const job = await f.settle((await f.call('restores.start', { websiteId: site, path: archive, mode: 'replace' })).jobId);
