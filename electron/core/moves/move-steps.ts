@@ -25,7 +25,7 @@ async function preflightStep(run: MoveRun): Promise<void> {
 
 async function fenceStep(run: MoveRun): Promise<void> {
   await assertRoutedTo(run.ctx, run.job.website_id, run.job.source);
-  await installFence(run.source, run.sourceCatalog, run.tables, run.job.website_id, run.job.id);
+  await installFence(run.source, run.sourceCatalog, run.tables, run.job.website_id, run.job.id, { liftIfWaitFails: true });
 }
 
 async function sequencesStep(run: MoveRun): Promise<void> {

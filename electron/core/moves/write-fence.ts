@@ -176,6 +176,7 @@ export async function installFence(
   tables: readonly ScopedTable[],
   websiteId: number,
   jobId: string,
+  options: { liftIfWaitFails?: boolean; waitMs?: number } = {},
 ): Promise<void> {
   await withFenceLock(handle, async (client) => {
     await runQuery(client, moveTables.schema.createSchema(CONSOLE_SCHEMA).ifNotExists());
@@ -201,10 +202,23 @@ export async function installFence(
     const version = (await client.query<{ v: number }>(`SELECT current_setting('server_version_num')::int AS v`)).rows[0]!.v;
     for (const scoped of tables) await addFenceTriggers(client, catalog, scoped, version >= 140000);
   });
-  // Read after the commit: a transaction that began while the fence committed may hold a snapshot
-  // without it (its writes pass a fence it cannot see), and it began before this time, so it is waited for.
-  const fencedAt = (await handle.query<{ now: Date }>('SELECT clock_timestamp() AS now')).rows[0]!.now;
-  await waitForOlderTransactions(handle, fencedAt);
+  // Taken after the commit: a transaction that began while the fence committed may hold a snapshot
+  // without it (its writes pass a fence it cannot see), and it is still open then, so it is waited for.
+  try {
+    await waitForOlderTransactions(handle, options.waitMs);
+  } catch (error) {
+    // A fence put up first in a job (nothing copied or loaded behind it yet) comes off again: the
+    // website's writes must not stay refused until someone resumes or rolls the job back.
+    if (!options.liftIfWaitFails || !(error instanceof ConsoleError)) throw error;
+    await liftFence(handle, websiteId, jobId);
+    throw new ConsoleError(
+      error.code,
+      `${error.message} Nothing was copied yet, and the fence was lifted again: writes to website ${websiteId} go on meanwhile.`,
+      {
+        target: error.target ?? handle.target.name,
+      },
+    );
+  }
 }
 
 /**
@@ -237,30 +251,48 @@ async function addFenceTriggers(client: pg.PoolClient, catalog: DatabaseCatalog,
 }
 
 /**
- * A transaction that began before the fence may hold a snapshot that does not see it and write the
- * website's rows after our copy's snapshot. Wait until none is left (the console's own read-only
- * sessions excepted), or give up with the pids to look at. Only client sessions count: autovacuum
- * (busy for minutes after a big move) and other background workers never write a website's rows.
+ * A transaction that began before the fence committed may hold a snapshot that does not see it and write
+ * the website's rows after our copy's snapshot. So every transaction open once the fence is in is waited
+ * for, as CREATE INDEX CONCURRENTLY waits: by the virtual transaction id each holds a lock on (pg_locks,
+ * which every role may read), not by pg_stat_activity's start times, which a role without
+ * pg_read_all_stats sees as NULL for other roles' sessions (their transactions would never count). The
+ * console's own read-only sessions are left out, and so are background workers (autovacuum, busy for
+ * minutes after a big move, never writes a website's rows), where the role may see what a session is.
+ * Gives up after `timeoutMs`, naming the sessions still open.
  */
-async function waitForOlderTransactions(handle: DatabaseHandle, fencedAt: Date, timeoutMs = 30_000): Promise<void> {
+export async function waitForOlderTransactions(handle: Pick<DatabaseHandle, 'query' | 'target'>, timeoutMs = 30_000): Promise<void> {
+  const open = `SELECT l.pid, l.virtualxid AS vxid, a.xact_start, a.usename AS user, left(a.query, 120) AS query, a.backend_type IS NULL AS hidden
+                  FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+                 WHERE l.locktype = 'virtualxid' AND l.granted AND a.datname = current_database() AND a.pid <> pg_backend_pid()
+                   AND coalesce(a.backend_type, 'client backend') = 'client backend' AND coalesce(a.application_name, '') <> ALL ($1::text[])`;
+  type Open = { pid: number; vxid: string; xact_start: Date | null; user: string | null; query: string | null; hidden: boolean };
+  const read = async () => (await handle.query<Open>(open, [READ_ONLY_APPLICATION_NAMES])).rows;
+  const waited = new Set((await read()).map((r) => `${r.pid}:${r.vxid}`));
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const older = await handle.query<{ pid: number; xact_start: Date; query: string }>(
-      `SELECT pid, xact_start, left(query, 120) AS query FROM pg_stat_activity
-        WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start < $1 AND backend_type = 'client backend'
-          AND state <> 'idle' AND coalesce(application_name, '') <> ALL ($2::text[])`,
-      [fencedAt, READ_ONLY_APPLICATION_NAMES],
-    );
-    if (older.rows.length === 0) return;
-    if (Date.now() > deadline) {
-      const list = older.rows.map((r) => `pid ${r.pid} since ${r.xact_start.toISOString()} (${r.query})`).join('; ');
-      const message = `Transactions that began before the write fence are still open on ${handle.target.name}: ${list}. `;
-      throw new ConsoleError('MOVE_FAILED', `${message}End them (or let them finish), then run the job again (resume the move or restore, or its rollback).`, {
-        target: handle.target.name,
-      });
-    }
+    const left = (await read()).filter((r) => waited.has(`${r.pid}:${r.vxid}`));
+    if (left.length === 0) return;
+    if (Date.now() > deadline) throw stillOpen(handle.target.name, left);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+function stillOpen(
+  database: string,
+  left: ReadonlyArray<{ pid: number; xact_start: Date | null; user: string | null; query: string | null; hidden: boolean }>,
+): ConsoleError {
+  const list = left
+    .map((r) =>
+      r.hidden
+        ? `pid ${r.pid} (${r.user ?? 'another role'}'s session, whose transaction this role may not see: grant it pg_read_all_stats to tell)`
+        : `pid ${r.pid} since ${r.xact_start?.toISOString() ?? '?'} (${r.query ?? ''})`,
+    )
+    .join('; ');
+  return new ConsoleError(
+    'MOVE_FAILED',
+    `Transactions that began before the write fence are still open on ${database}: ${list}. End them (or let them finish), then run the job again (resume the move or restore, or its rollback).`,
+    { target: database },
+  );
 }
 
 /** The jobs holding a fence on the website on this database (none when no fence was ever set here). */

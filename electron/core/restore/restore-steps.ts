@@ -312,7 +312,7 @@ const viewRefresh = (s: RunState) => s.detail.plan.viewRefresh;
 export const STEP_WORK: Partial<Record<RestoreStep, (s: RunState) => Promise<void>>> = {
   fence: async (s) => {
     await assertRouting(s);
-    await installFence(s.home.handle, s.home.catalog, s.home.scoped, websiteOf(s), s.jobId);
+    await installFence(s.home.handle, s.home.catalog, s.home.scoped, websiteOf(s), s.jobId, { liftIfWaitFails: true });
     if (s.detail.request.mode === 'empty') await assertStillEmpty(s);
   },
   hold: (s) => holdWebsiteRows(s.target, s.catalog, s.scoped, websiteOf(s), s.jobId),

@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ConsoleContext } from '../../../electron/core/console-context.ts';
 import { runSteps, withJobLock } from '../../../electron/core/moves/move-runner.ts';
 import { createMove, previewMove, rollbackMove } from '../../../electron/core/moves/move-service.ts';
-import { cancelAutovacuumSooner, installFence, liftFence } from '../../../electron/core/moves/write-fence.ts';
+import { cancelAutovacuumSooner, fencingJobs, installFence, liftFence, waitForOlderTransactions } from '../../../electron/core/moves/write-fence.ts';
 import { scopedTables } from '../../../electron/core/moves/tenant-scope.ts';
 import { QueryService } from '../../../electron/core/query/query-service.ts';
 import { callMethod } from '../../support/test-console.ts';
@@ -352,5 +352,69 @@ it('waits for a transaction that began while the fence committed: its snapshot m
     await admin.query('DROP TRIGGER IF EXISTS sc_test_slow_commit ON shard_console.fenced_websites; DROP FUNCTION IF EXISTS public.sc_test_slow_commit()');
     await liftFence(handle, site, jobId);
     await Promise.all([admin.end(), writer.end()]);
+  }
+});
+
+it("waits for other roles' transactions though this role may not see when they began, and names them when it gives up", async () => {
+  const admin = await pc.client('default');
+  const server = pc.cluster.servers.find((x) => x.name === 'default')!;
+  const password = 'fence-Roles-5b1e';
+  await admin.query(`CREATE ROLE sc_fence_mover LOGIN PASSWORD '${password}'; CREATE ROLE sc_fence_app LOGIN PASSWORD '${password}'`);
+  const as = async (user: string) => {
+    const c = new pg.Client({ host: server.host, port: server.port, database: server.database, user, password });
+    await c.connect();
+    return c;
+  };
+  const [mover, app] = [await as('sc_fence_mover'), await as('sc_fence_app')];
+  try {
+    // What this role sees of the other's session: no start time.
+    const pid = (await app.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    await app.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    await app.query('SELECT 1');
+    const seen = await mover.query(`SELECT xact_start FROM pg_stat_activity WHERE pid = $1`, [pid]);
+    expect(seen.rows).toEqual([{ xact_start: null }]);
+    const handle = { query: mover.query.bind(mover) as never, target: { name: 'default' } } as unknown as Parameters<typeof waitForOlderTransactions>[0];
+    await expect(waitForOlderTransactions(handle, 600)).rejects.toMatchObject({
+      code: 'MOVE_FAILED',
+      message: expect.stringContaining(`pid ${pid} (sc_fence_app's session, whose transaction this role may not see: grant it pg_read_all_stats to tell)`),
+    });
+    // Once it ends, nothing is left to wait for.
+    let done = false;
+    const waiting = waitForOlderTransactions(handle, 10_000).then(() => (done = true));
+    await new Promise((r) => setTimeout(r, 400));
+    expect(done).toBe(false);
+    await app.query('COMMIT');
+    await waiting;
+  } finally {
+    await Promise.all([mover.end(), app.end()]);
+    await admin.query('DROP ROLE sc_fence_mover; DROP ROLE sc_fence_app');
+    await admin.end();
+  }
+});
+
+it('a fence whose wait gives up comes off again when the job had done nothing behind it yet', async () => {
+  const handle = ctx.pools.get('default');
+  const catalog = await ctx.catalog.get('default');
+  const other = await pc.client('default');
+  const jobId = randomUUID();
+  try {
+    await other.query('BEGIN');
+    await other.query('SELECT 1');
+    await expect(installFence(handle, catalog, scopedTables(catalog), site, jobId, { liftIfWaitFails: true, waitMs: 500 })).rejects.toMatchObject({
+      code: 'MOVE_FAILED',
+      message: expect.stringContaining(`the fence was lifted again: writes to website ${site} go on meanwhile.`),
+    });
+    expect(await fencingJobs(handle, site)).toEqual([]);
+    await other.query('COMMIT');
+    expect((await other.query(`UPDATE pwb_contacts SET first_name = first_name WHERE website_id = $1`, [site])).rowCount).toBeGreaterThan(0);
+    // A rollback's fence (rows loaded behind it already) stays up when its wait gives up.
+    await other.query('BEGIN');
+    await other.query('SELECT 1');
+    await expect(installFence(handle, catalog, scopedTables(catalog), site, jobId, { waitMs: 500 })).rejects.toMatchObject({ code: 'MOVE_FAILED' });
+    expect(await fencingJobs(handle, site)).toEqual([jobId]);
+  } finally {
+    await other.query('ROLLBACK').catch(() => {});
+    await liftFence(handle, site, jobId);
+    await other.end();
   }
 });
