@@ -15,6 +15,7 @@ export interface ExclusionProbe {
   readonly target: DatabaseHandle;
   /** The source's. */
   readonly catalog: DatabaseCatalog;
+  readonly targetCatalog: DatabaseCatalog;
   readonly websiteId: number;
 }
 
@@ -42,7 +43,9 @@ export async function findExclusionConflicts(probe: ExclusionProbe, t: ScopedTab
   if (websiteRows === 0) return [];
   const refusals: Refusal[] = [];
   const table = tableRef(t.table.schema, t.table.table);
-  for (const c of crossWebsiteExclusions(t, await exclusionConstraints(probe.source, t.table))) {
+  // The target's constraints are what the copy must pass.
+  const targetTable = probe.targetCatalog.tables.get(t.name) ?? t.table;
+  for (const c of crossWebsiteExclusions(t, await exclusionConstraints(probe.target, targetTable))) {
     const columns = c.columns.map((name) => ({ name, type: t.table.columns.find((x) => x.name === name)!.type }));
     const conflict = conflictingRows(PROBE_TABLE, table, 'true', c);
     try {

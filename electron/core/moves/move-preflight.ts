@@ -1,7 +1,7 @@
 import { fencingJobs } from './write-fence.ts';
 import type { MovePlan, PreflightResult, ViewRefresh } from '../../../shared/methods/move-methods.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
-import { indexKey, nullsNotDistinct, type CatalogIndex, type DatabaseCatalog } from '../catalog/database-catalog.ts';
+import { indexKey, nullsNotDistinct, type CatalogIndex, type CatalogTable, type DatabaseCatalog } from '../catalog/database-catalog.ts';
 import { columnRef, numbered, quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 import type { ConsoleContext } from '../console-context.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
@@ -136,8 +136,9 @@ async function probeTarget(ctx: ConsoleContext, c: PreflightContext, onProbe: Pr
       if (await targetHolds) return;
       collisions.push(...(await missingReferences(references, t, rows)));
       collisions.push(...(await referencedFromOutside(references, t, rows)));
-      collisions.push(...(await findCollisions({ source, target, catalog: c.sourceCatalog, websiteId: c.websiteId, onProbe }, t, ranges, rows)));
-      collisions.push(...(await findExclusionConflicts({ source, target, catalog: c.sourceCatalog, websiteId: c.websiteId }, t, rows)));
+      const probe = { source, target, catalog: c.sourceCatalog, targetCatalog: c.targetCatalog, websiteId: c.websiteId, onProbe };
+      collisions.push(...(await findCollisions(probe, t, ranges, rows)));
+      collisions.push(...(await findExclusionConflicts(probe, t, rows)));
     }),
   ]);
   const already = onTarget.filter((r) => r.rows > 0);
@@ -253,10 +254,10 @@ async function planTables(
  * only hold parent keys that exist there, and the parent's own check proves the website's do not).
  * INCLUDE columns are not part of a key: `UNIQUE (slug) INCLUDE (title)` collides on slug alone.
  */
-function uniqueKeys(t: ScopedTable): CatalogIndex[] {
+function uniqueKeys(t: ScopedTable, indexes: readonly CatalogIndex[] = t.table.indexes): CatalogIndex[] {
   const ownKey = t.tenant.chain.length === 0 ? t.tenant.tenantKey : null;
   const parentKey = t.tenant.chain[0]?.columns ?? null;
-  return t.table.indexes.filter((i) => {
+  return indexes.filter((i) => {
     const key = indexKey(i);
     return i.unique && !(ownKey !== null && key.includes(ownKey)) && !parentKey?.every((c) => key.includes(c));
   });
@@ -273,14 +274,17 @@ function uniqueKeys(t: ScopedTable): CatalogIndex[] {
 async function findCollisions(probe: CollisionProbe, t: ScopedTable, ranges: KeyRanges, websiteRows: number): Promise<Refusal[]> {
   const refusals: Refusal[] = [];
   if (websiteRows === 0) return refusals;
-  for (const index of uniqueKeys(t)) {
+  // The target's unique indexes are what the copy must pass: a shard may have one the source lacks
+  // (indexes are not part of the schema comparison), or lack one the source has.
+  const targetTable = probe.targetCatalog.tables.get(t.name) ?? t.table;
+  for (const index of uniqueKeys(t, targetTable.indexes)) {
     // Serial ids from per-database sequence blocks: when the website's range and the target's do not
     // overlap (two index lookups on the target), no value can collide and nothing needs streaming.
     // (Not under NULLS NOT DISTINCT, where a NULL on each side collides and no range holds it.)
     const key = indexKey(index);
     const range = key.length === 1 && !nullsNotDistinct(index) ? ranges.get(key[0]!) : undefined;
     if (range && (await rangesDisjoint(probe.target, t, key[0]!, range))) continue;
-    const found = await probeIndex(probe, t, index, websiteRows);
+    const found = await probeIndex(probe, t, targetTable, index, websiteRows);
     probe.onProbe({ table: t.name, index: index.name, direction: found.direction });
     if (found.count > 0) refusals.push(keyCollision(probe, t, index, found));
   }
@@ -293,6 +297,7 @@ interface CollisionProbe {
   readonly target: DatabaseHandle;
   /** The source's. */
   readonly catalog: DatabaseCatalog;
+  readonly targetCatalog: DatabaseCatalog;
   readonly websiteId: number;
   readonly onProbe: ProbeObserver;
 }
@@ -326,9 +331,9 @@ async function estimatedRows(handle: DatabaseHandle, query: string): Promise<num
 /** Which side streams its key values into a temporary table on the other. */
 export type ProbeDirection = 'to-target' | 'to-source';
 
-async function probeIndex(probe: CollisionProbe, t: ScopedTable, index: CatalogIndex, websiteRows: number) {
-  // The schemas were compared: an expression reads the same on both sides.
-  const parts = await indexKeyParts(probe.source, t.table, index);
+async function probeIndex(probe: CollisionProbe, t: ScopedTable, targetTable: CatalogTable, index: CatalogIndex, websiteRows: number) {
+  // The target's index; the schemas were compared, so its expressions read the same on both sides.
+  const parts = await indexKeyParts(probe.target, targetTable, index);
   const names = numbered('k', parts.length);
   const columns = parts.map((part, i) => ({ name: names[i]!, type: part.type }));
   const keys = keyPartsAs(parts, names);

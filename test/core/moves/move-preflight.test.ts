@@ -220,6 +220,36 @@ describe('move preflight refuses and changes nothing', () => {
     }
   });
 
+  it("probes the target's unique indexes, which the copy must pass, not the source's", async () => {
+    const clients = await Promise.all(['default', 'shard_1', 'shard_2'].map((n) => pc.client(n)));
+    const [source, shard] = [clients[0]!, clients[1]!];
+    const row = `INSERT INTO pwb_probe_slugs (website_id, slug) VALUES ($1, $2)`;
+    try {
+      for (const c of clients)
+        await c.query(`CREATE TABLE pwb_probe_slugs (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), website_id integer NOT NULL, slug text)`);
+      // Unique per website on the source; unique across websites on the target (indexes are no part of the schema comparison).
+      await source.query(`CREATE UNIQUE INDEX pwb_probe_slugs_per_site ON pwb_probe_slugs (website_id, slug)`);
+      await shard.query(`CREATE UNIQUE INDEX pwb_probe_slugs_global ON pwb_probe_slugs (slug)`);
+      await ctx.catalog.invalidate();
+      await source.query(row, [site, 'home']);
+      await shard.query(row, [site + 1000, 'home']);
+      await expectRefusal('shard_1', 'KEY_COLLISION', /pwb_probe_slugs would collide .* on pwb_probe_slugs_global \(slug\), e\.g\. \(home\)/);
+      // The other way round the target enforces nothing across websites: no refusal.
+      await shard.query(`DROP INDEX pwb_probe_slugs_global`);
+      await shard.query(`CREATE UNIQUE INDEX pwb_probe_slugs_per_site ON pwb_probe_slugs (website_id, slug)`);
+      await source.query(`DROP INDEX pwb_probe_slugs_per_site`);
+      await source.query(`CREATE UNIQUE INDEX pwb_probe_slugs_global ON pwb_probe_slugs (slug)`);
+      await ctx.catalog.invalidate();
+      expect((await previewMove(ctx, site, 'shard_1')).refusals).toEqual([]);
+    } finally {
+      for (const c of clients) {
+        await c.query(`DROP TABLE IF EXISTS pwb_probe_slugs`);
+        await c.end();
+      }
+      await ctx.catalog.invalidate();
+    }
+  });
+
   it('a conflict under an exclusion constraint, on a column and on an expression inside its predicate', async () => {
     const clients = await Promise.all(['default', 'shard_1', 'shard_2'].map((n) => pc.client(n)));
     const [source, shard] = [clients[0]!, clients[1]!];
