@@ -154,7 +154,7 @@ async function performRollback(ctx: ConsoleContext, job: StoredJob, listener?: M
 async function rollBackBeforeSwitch(ctx: ConsoleContext, lock: pg.PoolClient, job: StoredJob): Promise<void> {
   const website = await findWebsite(ctx, job.website_id);
   if (databaseForShard(ctx, website) !== job.source) {
-    const message = `Website ${job.website_id} routes to ${website.shard}, not ${job.source}: the switch happened after all. Resume the job instead.`;
+    const message = `Website ${job.website_id} routes to "${website.shard}", not "${job.source}", though this move never switched it (its shard_name was changed outside the move); nothing was changed. Set its shard_name back to "${job.source}" (the database that holds its rows), then roll back again.`;
     throw new ConsoleError('ACTION_NOT_ALLOWED', message, { target: job.id });
   }
   const targetCatalog = await ctx.catalog.get(job.target, { refresh: true });

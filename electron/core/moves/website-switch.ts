@@ -22,8 +22,8 @@ export async function assertRoutedTo(ctx: ConsoleContext, websiteId: number, sha
   if (current !== shard) {
     throw new ConsoleError(
       'MOVE_FAILED',
-      `Website ${websiteId} now routes to "${current ?? '(deleted)'}", not "${shard}": ` +
-        'something else changed its shard_name during the move. Roll the job back.',
+      `Website ${websiteId} now routes to "${current ?? '(deleted)'}", not "${shard}": something other than this move changed its shard_name. ` +
+        `Set its shard_name back to "${shard}" (the database the move found it on), then resume the move or roll it back.`,
       { target: String(websiteId) },
     );
   }
@@ -57,7 +57,7 @@ export async function switchShard(lock: pg.PoolClient, jobId: string, websiteId:
     if (now !== target) {
       throw new ConsoleError(
         'MOVE_FAILED',
-        `The switch found website ${websiteId} routed to "${now}" instead of "${source}"; nothing was switched. Roll the job back.`,
+        `The switch found website ${websiteId} routed to "${now ?? '(deleted)'}" instead of "${source}" (changed outside this move); nothing was switched. Set its shard_name back to "${source}", then resume the move or roll it back.`,
         { target: String(websiteId) },
       );
     }

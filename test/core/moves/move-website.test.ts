@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsoleContext } from '../../../electron/core/console-context.ts';
-import { createMove, moveJobView, runMove, verifyPlacement } from '../../../electron/core/moves/move-service.ts';
+import { createMove, moveJobView, rollbackMove, runMove, verifyPlacement } from '../../../electron/core/moves/move-service.ts';
+import { runSteps, withJobLock } from '../../../electron/core/moves/move-runner.ts';
 import { getJob } from '../../../electron/core/moves/move-job-store.ts';
 import { materializedViewSources } from '../../../electron/core/moves/refresh-views.ts';
 import { startPrivateCluster, type PrivateCluster } from '../../support/private-cluster.ts';
@@ -193,6 +194,31 @@ describe('moving a website', () => {
       await shard.query('DROP FUNCTION IF EXISTS sc_test_no_refresh()');
       await shard.end();
     }
+  });
+
+  it('a shard_name changed outside a move before its switch: resume and rollback both say to set it back, and once it is, the rollback finishes', async () => {
+    const home = (await ctx.pools.primary().query(`SELECT coalesce(shard_name, 'default') AS s FROM pwb_websites WHERE id = $1`, [richest])).rows[0].s;
+    const [target, elsewhere] = home === 'shard_1' ? ['shard_2', 'default'] : home === 'shard_2' ? ['shard_1', 'default'] : ['shard_1', 'shard_2'];
+    await pc.admit(richest, target);
+    const before = websiteRows(await tenantSnapshot(pc), richest);
+    const job = await createMove(ctx, richest, target);
+    await withJobLock(ctx, job.id, (lock) => runSteps(ctx, lock, job.id, undefined, 'verify'));
+    const setShard = (shard: string) => ctx.pools.primary().query(`UPDATE pwb_websites SET shard_name = $2 WHERE id = $1`, [richest, shard]);
+    await setShard(elsewhere);
+    try {
+      const setBack = `Set its shard_name back to "${home}"`;
+      await expect(runMove(ctx, job.id)).rejects.toMatchObject({ code: 'MOVE_FAILED', message: expect.stringContaining(setBack) });
+      await expect(rollbackMove(ctx, job.id)).rejects.toMatchObject({
+        code: 'ACTION_NOT_ALLOWED',
+        message: expect.stringContaining(`though this move never switched it (its shard_name was changed outside the move); nothing was changed. ${setBack}`),
+      });
+    } finally {
+      await setShard(home);
+    }
+    expect((await rollbackMove(ctx, job.id)).state).toBe('rolled_back');
+    const after = websiteRows(await tenantSnapshot(pc), richest);
+    expect(after.databases).toEqual([home]);
+    expect(after.tables).toEqual(before.tables);
   });
 
   it('never runs two moves of one website at once, and records each action in the audit log', async () => {
