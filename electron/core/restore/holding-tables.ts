@@ -73,7 +73,10 @@ export async function holdWebsiteRows(
             { target: jobId },
           );
         }
-        await client.query(`CREATE TABLE ${ref} (LIKE ${tableRef(t.table.schema, t.table.table)})`);
+        // Generated columns stay generated: LIKE alone keeps their NOT NULL but not how they are computed,
+        // and the rows go in without them (the put-back leaves them to the live table too).
+        const generated = t.table.columns.some((c) => c.generated) ? ' INCLUDING GENERATED' : '';
+        await client.query(`CREATE TABLE ${ref} (LIKE ${tableRef(t.table.schema, t.table.table)}${generated})`);
         await client.query(`COMMENT ON TABLE ${ref} IS ${literal(mark)}`);
         await client.query(`INSERT INTO ${ref} (${t.columns.map(quoteIdent).join(', ')}) ${websiteRowsSelect(t, catalog, websiteId)}`);
         await client.query('COMMIT');

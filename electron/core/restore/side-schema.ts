@@ -51,7 +51,9 @@ export async function createSideSchema(
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
     await client.query(`COMMENT ON SCHEMA ${quoteIdent(schema)} IS '${schemaMark(jobId, websiteId, file).replace(/'/g, "''")}'`);
     for (const t of tables) {
-      const like = `LIKE ${tableRef(t.table.schema, t.table.table)} INCLUDING DEFAULTS INCLUDING GENERATED INCLUDING CONSTRAINTS INCLUDING INDEXES`;
+      // Identity too: a live identity column the archive lacks is filled as the live table would (COPY
+      // writes the values an archive has for one, as OVERRIDING SYSTEM VALUE does).
+      const like = `LIKE ${tableRef(t.table.schema, t.table.table)} INCLUDING DEFAULTS INCLUDING GENERATED INCLUDING IDENTITY INCLUDING CONSTRAINTS INCLUDING INDEXES`;
       await client.query(`CREATE TABLE IF NOT EXISTS ${tableRef(schema, sideTable(t))} (${like})`);
     }
     await client.query('COMMIT');

@@ -388,6 +388,33 @@ describe('a restore that must not run', () => {
     expect(refusals.map((r) => r.code)).toEqual(['NOT_IN_ARCHIVE']);
   }, 60_000);
 
+  it('holds and puts back the rows of a table with a NOT NULL generated column, and side by side fills an identity column the archive lacks', async () => {
+    await f.sql('shard_1', `ALTER TABLE pwb_links ADD COLUMN link_weight int GENERATED ALWAYS AS (7) STORED NOT NULL`);
+    try {
+      const before = await websiteState(f.pc, site);
+      const job = await f.settle((await f.call('restores.start', { websiteId: site, path: archive, mode: 'replace' })).jobId);
+      expect(job.error).toBeNull();
+      expect(job).toMatchObject({ state: 'succeeded', verified: true });
+      await f.call('restores.rollback', { jobId: job.jobId });
+      expect(await f.settle(job.jobId)).toMatchObject({ state: 'rolled_back' });
+      expect(await websiteState(f.pc, site)).toEqual(before);
+    } finally {
+      await f.sql('shard_1', `ALTER TABLE pwb_links DROP COLUMN link_weight`);
+    }
+    await f.sql('shard_1', `ALTER TABLE pwb_links ADD COLUMN seq_no bigint GENERATED ALWAYS AS IDENTITY`);
+    try {
+      const job = await f.settle((await f.call('restores.start', { websiteId: site, path: archive, mode: 'side-by-side', intoSchema: 'ident_side' })).jobId);
+      expect(job.error).toBeNull();
+      expect(job).toMatchObject({ state: 'succeeded', verified: true });
+      const [side] = await f.sql('shard_1', `SELECT count(*)::int AS n, count(seq_no)::int AS numbered FROM ident_side.pwb_links`);
+      expect(side.n).toBeGreaterThan(0);
+      expect(side.numbered).toBe(side.n);
+      await f.call('restores.dropSchema', { schema: 'ident_side', database: 'shard_1' });
+    } finally {
+      await f.sql('shard_1', `ALTER TABLE pwb_links DROP COLUMN seq_no`);
+    }
+  }, 120_000);
+
   it('restores into live tables with extra nullable and defaulted columns', async () => {
     await f.sql('shard_1', `ALTER TABLE pwb_links ADD COLUMN extra_note text, ADD COLUMN extra_rank int NOT NULL DEFAULT 7`);
     const before = await websiteState(f.pc, site);
