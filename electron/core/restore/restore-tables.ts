@@ -95,13 +95,13 @@ function columnRefusals(scoped: ScopedTable, entries: readonly DataEntry[], data
         out.push({
           code: 'SCHEMA_MISSING_COLUMN',
           table,
-          message: `The archive has column ${table}.${name}, which ${database} lacks. Add it (apply the migrations the backup had), then restore again.`,
+          message: `The archive has column ${table}.${name}, which ${database} lacks (a migration since the backup dropped or renamed it, or the database is behind). Add it back as a nullable column for the restore (or apply the migrations the backup had), then restore again.`,
         });
       else if (column.generated)
         out.push({
           code: 'SCHEMA_MISSING_COLUMN',
           table,
-          message: `The archive has values for ${table}.${name}, which ${database} computes (a generated column). Make it a plain column, or restore side by side.`,
+          message: `The archive has values for ${table}.${name}, which ${database} computes (a generated column), in every mode, side by side too (its tables are shaped like the live ones). Make it a plain column for the restore (ALTER TABLE ... ALTER COLUMN ${name} DROP EXPRESSION), or read the values offline (backup website ID PATH --rows N).`,
         });
     }
     for (const column of scoped.table.columns) {
@@ -123,7 +123,7 @@ function columnRefusals(scoped: ScopedTable, entries: readonly DataEntry[], data
       out.push({
         code: 'SCHEMA_MISSING_COLUMN',
         table,
-        message: `The archive's partitions of ${table} list different columns (${entry.table}); restore them one by one with SQL from a side-by-side restore of each.`,
+        message: `The archive's partitions of ${table} list different columns (${entry.table}), which no mode restores as one table. Read each partition's rows offline (backup website ID PATH --rows N) and copy what you need with SQL.`,
       });
     }
   }
