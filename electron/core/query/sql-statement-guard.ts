@@ -86,8 +86,63 @@ const SIDE_EFFECT_FUNCTIONS = new Set([
   'pg_try_advisory_lock_shared',
   'pg_try_advisory_xact_lock',
   'pg_try_advisory_xact_lock_shared',
+  // Server files: read (a replica's primary_conninfo, password included) or listed.
+  'pg_read_file',
+  'pg_read_binary_file',
+  'pg_stat_file',
+  'pg_ls_dir',
+  'pg_ls_logdir',
+  'pg_ls_waldir',
+  'pg_ls_tmpdir',
+  'pg_ls_archive_statusdir',
+  'pg_ls_logicalsnapdir',
+  'pg_ls_logicalmapdir',
+  'pg_ls_replslotdir',
+  // Replication: consuming a slot's changes, moving it, pausing replay.
+  'pg_logical_slot_get_changes',
+  'pg_logical_slot_get_binary_changes',
+  'pg_replication_slot_advance',
+  'pg_replication_origin_advance',
+  'pg_replication_origin_session_setup',
+  'pg_replication_origin_session_reset',
+  'pg_replication_origin_xact_setup',
+  'pg_replication_origin_xact_reset',
+  'pg_sync_replication_slots',
+  'pg_wal_replay_pause',
+  'pg_wal_replay_resume',
+  'pg_import_system_collations',
+  // A setting of the run's own transaction: its idle timeout (the server's backstop for a run left open) among them.
+  'set_config',
 ]);
+/**
+ * Built-in functions that run SQL given as a string, out of the guard's sight (a refused function inside
+ * it would run): the statement itself can be run instead.
+ */
+const RUNS_SQL_TEXT = new Set(['query_to_xml', 'query_to_xmlschema', 'query_to_xml_and_xmlschema', 'ts_stat', 'ts_rewrite']);
 const isSideEffectFunction = (name: string) => SIDE_EFFECT_FUNCTIONS.has(name) || name.startsWith('dblink');
+
+/** A U&"…" identifier's name: \XXXX and \+XXXXXX escapes decoded (the default escape character), "" undoubled; null if malformed. */
+function unicodeIdentifier(text: string): string | null {
+  const body = text.slice(3, -1).replace(/""/g, '"');
+  let out = '';
+  for (let i = 0; i < body.length; i++) {
+    if (body[i] !== '\\') {
+      out += body[i];
+      continue;
+    }
+    if (body[i + 1] === '\\') {
+      out += '\\';
+      i += 1;
+      continue;
+    }
+    const long = body[i + 1] === '+';
+    const hex = long ? body.slice(i + 2, i + 8) : body.slice(i + 1, i + 5);
+    if (!/^[0-9A-Fa-f]+$/.test(hex) || hex.length !== (long ? 6 : 4)) return null;
+    out += String.fromCodePoint(Number.parseInt(hex, 16));
+    i += long ? 7 : 4;
+  }
+  return out;
+}
 
 /** The function a word or quoted name calls, lower-cased as the server folds it, when `(` follows it. */
 function calledFunction(tokens: readonly SqlToken[], i: number): string | null {
@@ -95,6 +150,8 @@ function calledFunction(tokens: readonly SqlToken[], i: number): string | null {
   if (tokens[i + 1]?.text !== '(' || tokens[i + 1]?.kind !== 'punctuation') return null;
   if (token.kind === 'word') return token.text.toLowerCase();
   if (token.kind === 'quoted-identifier' && token.text.startsWith('"')) return token.text.slice(1, -1).replace(/""/g, '"');
+  // U&"pg\005Fterminate_backend" names the same function; one that does not decode is refused by name.
+  if (token.kind === 'quoted-identifier') return unicodeIdentifier(token.text) ?? token.text;
   return null;
 }
 
@@ -157,7 +214,10 @@ function assertNoWriteInside(tokens: readonly SqlToken[]): void {
   for (const [i, token] of tokens.entries()) {
     const called = calledFunction(tokens, i);
     if (called !== null && isSideEffectFunction(called)) throw refusalFor({ ...token, upper: called.toUpperCase() }, 'side-effect');
+    if (called !== null && RUNS_SQL_TEXT.has(called)) throw refusalFor({ ...token, upper: called.toUpperCase() }, 'sql-text');
     if (token.kind !== 'word') continue;
+    // UESCAPE puts words between a U&"…" name and its call: refused rather than decoded.
+    if (token.upper === 'UESCAPE') throw refusalFor(token, 'uescape');
     const before = tokens[i - 1];
     const asName = before?.text === '.' || before?.upper === 'AS';
     if (token.upper === 'FOR' && LOCK_STRENGTHS.has(tokens[i + 1]?.upper ?? '') && isLockingClause(tokens, i)) throw refusalFor(token, 'locking');

@@ -21,6 +21,8 @@ export type RefusalReason =
   | 'select-into'
   | 'writable-cte'
   | 'side-effect'
+  | 'sql-text'
+  | 'uescape'
   | 'unknown';
 
 const REASON_BY_KEYWORD: Readonly<Record<string, RefusalReason>> = Object.freeze({
@@ -52,7 +54,9 @@ const WHY: Readonly<Record<RefusalReason, (keyword: string) => string>> = Object
   'writable-cte': (k) =>
     `${k} inside the statement changes data (a writable WITH). Remove it; if "${k.toLowerCase()}" is a column or table name here, write it in double quotes`,
   'side-effect': (k) =>
-    `${k.toLowerCase()}() acts outside the READ ONLY transaction (it signals or ends sessions, changes the server, takes locks, writes files or large objects, or opens a connection of its own). Run it from psql if you mean to`,
+    `${k.toLowerCase()}() acts outside the READ ONLY transaction or the database's tables (it signals or ends sessions, changes the server or a setting, takes locks, reads or writes server files, consumes replication, writes large objects, or opens a connection of its own). Run it from psql if you mean to`,
+  'sql-text': (k) => `${k.toLowerCase()}() runs SQL given as a string, which the console cannot check. Run that statement itself`,
+  uescape: () => 'UESCAPE changes how a U&"…" name or string is read, which the console cannot check. Write the name or string plainly (or with the default \\ escapes)',
   unknown: (k) => `${k} is not a read`,
 });
 

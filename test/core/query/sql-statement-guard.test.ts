@@ -143,6 +143,20 @@ const refused: Refused[] = [
   ['SELECT lo_export(16384, $$/tmp/x$$)', 'READ_ONLY', 'side-effect'],
   ['SELECT pg_advisory_lock(1)', 'READ_ONLY', 'side-effect'],
   [`EXPLAIN ANALYZE SELECT pg_notify('c', 'x')`, 'READ_ONLY', 'side-effect'],
+  // Named with Unicode escapes: the same functions to the server.
+  ['SELECT U&"pg_terminate_backend"(pid) FROM pg_stat_activity', 'READ_ONLY', 'side-effect'],
+  ['SELECT u&"pg\\005Fterminate\\005Fbackend"(pid) FROM pg_stat_activity', 'READ_ONLY', 'side-effect'],
+  [`SELECT U&"dblink\\+00005Fexec"('dbname=shard_1', 'DELETE FROM pwb_websites')`, 'READ_ONLY', 'side-effect'],
+  [`SELECT U&"pg!005Fterminate_backend" UESCAPE '!' (1)`, 'READ_ONLY', 'uescape'],
+  // SQL run from a string, which would run a refused function inside it.
+  [`SELECT query_to_xml('SELECT pg_terminate_backend(1)', true, false, '')`, 'READ_ONLY', 'sql-text'],
+  ['SELECT pg_catalog.query_to_xml_and_xmlschema($$SELECT 1$$, true, false, $$$$)', 'READ_ONLY', 'sql-text'],
+  [`SELECT * FROM ts_stat('SELECT pg_advisory_lock(1)::text::tsvector')`, 'READ_ONLY', 'sql-text'],
+  // Server files, replication, and the run's own settings.
+  [`SELECT pg_read_file('postgresql.auto.conf')`, 'READ_ONLY', 'side-effect'],
+  [`SELECT * FROM pg_ls_dir('.')`, 'READ_ONLY', 'side-effect'],
+  [`SELECT * FROM pg_logical_slot_get_changes('s', NULL, NULL)`, 'READ_ONLY', 'side-effect'],
+  [`SELECT g, set_config('idle_in_transaction_session_timeout', '0', true) FROM generate_series(1, 5000) g`, 'READ_ONLY', 'side-effect'],
   // A no-break space is part of an identifier to PostgreSQL, not whitespace: `\u00a0$a$` is a name, so the
   // DELETE after it is a writable WITH, not text inside a dollar quote.
   ['WITH \u00a0$a$ AS (DELETE FROM t RETURNING 1) SELECT * FROM \u00a0$a$', 'READ_ONLY', 'writable-cte'],
