@@ -56,7 +56,8 @@ const WHY: Readonly<Record<RefusalReason, (keyword: string) => string>> = Object
   'side-effect': (k) =>
     `${k.toLowerCase()}() acts outside the READ ONLY transaction or the database's tables (it signals or ends sessions, changes the server or a setting, takes locks, reads or writes server files, consumes replication, writes large objects, or opens a connection of its own). Run it from psql if you mean to`,
   'sql-text': (k) => `${k.toLowerCase()}() runs SQL given as a string, which the console cannot check. Run that statement itself`,
-  uescape: () => 'UESCAPE changes how a U&"…" name or string is read, which the console cannot check. Write the name or string plainly (or with the default \\ escapes)',
+  uescape: () =>
+    'UESCAPE changes how a U&"…" name or string is read, which the console cannot check. Write the name or string plainly (or with the default \\ escapes)',
   unknown: (k) => `${k} is not a read`,
 });
 
