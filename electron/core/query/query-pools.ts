@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { DatabaseTarget } from '../config/profile-schema.ts';
 import { assertSecretServer, type BoundSecretOrigin } from '../config/secret-binding.ts';
 import { jsonSafeTypes } from './json-safe-types.ts';
+import { containOversizedRows } from './oversized-rows.ts';
 import { sslOption } from '../pools/ssl-option.ts';
 
 /** What the query console's sessions show in pg_stat_activity, so an operator can tell them from the console's own. */
@@ -58,6 +59,7 @@ export class QueryPools {
     });
     // An idle client's error (a server restarting, an administrator ending the session) has no caller.
     pool.on('error', () => {});
+    pool.on('connect', containOversizedRows);
     hearCheckedOutErrors(pool);
     this.#pools.set(target.name, { key, pool });
     return pool;

@@ -33,6 +33,8 @@ beforeAll(async () => {
     await client.query('CREATE TABLE query_probe (a int)');
     // An advisory lock taken through a function of one's own: the guard refuses pg_advisory_lock called by name.
     await client.query('CREATE FUNCTION probe_lock(k bigint) RETURNS void LANGUAGE sql AS $$ SELECT pg_advisory_lock(k) $$');
+    // The same for a setting: the guard refuses set_config by name, a function of one's own still reaches it.
+    await client.query('CREATE FUNCTION probe_set(n text, v text, local boolean) RETURNS text LANGUAGE sql AS $$ SELECT set_config(n, v, local) $$');
     clients.set(name, client);
   }
   service = new QueryService(ctx);
@@ -117,7 +119,7 @@ describe('nothing is written', () => {
   it('nothing a read changes in its session outlives the run: settings, advisory locks', async () => {
     const session = service.session('leftovers');
     await session.run(recordingCall<QueryEvent>().call, {
-      sql: `SELECT set_config('search_path', 'nowhere', false), probe_lock(4242)`,
+      sql: `SELECT probe_set('search_path', 'nowhere', false), probe_lock(4242)`,
       target: { kind: 'all' },
     });
     for (const name of DATABASES)
@@ -153,10 +155,10 @@ describe('cancel and timeout reach PostgreSQL', () => {
     );
   });
 
-  it('a statement that lifts its own timeout (set_config) has it back at the next fetch', async () => {
+  it('a statement that lifts its own timeout (set_config in a function of its own) has it back at the next fetch', async () => {
     const session = service.session('lifted');
     const first = await session.run(recordingCall<QueryEvent>().call, {
-      sql: "SELECT g, CASE WHEN g = 1 THEN set_config('statement_timeout', '0', true) END, pg_sleep(CASE WHEN g = 1002 THEN 3 ELSE 0 END) FROM generate_series(1, 2000) g",
+      sql: "SELECT g, CASE WHEN g = 1 THEN probe_set('statement_timeout', '0', true) END, pg_sleep(CASE WHEN g = 1002 THEN 3 ELSE 0 END) FROM generate_series(1, 2000) g",
       target: { kind: 'shards' },
       timeoutSeconds: 1,
     });
@@ -185,6 +187,24 @@ describe('cancel and timeout reach PostgreSQL', () => {
     await expect(more).rejects.toThrow('enough');
     await until(async () => (await activeQueries('shard_1')) + (await activeQueries('shard_2')) === 0, 10_000, 'the FETCH to stop');
     await expect(session.fetchMore(recordingCall<QueryEvent>().call, first.runId)).rejects.toMatchObject({ code: 'ACTION_NOT_ALLOWED' });
+  });
+});
+
+describe('a value too large to read', () => {
+  it("fails its database's run with what to do, and the process and the other databases go on", { timeout: 120_000 }, async () => {
+    const session = service.session('oversized');
+    // Just over JavaScript's longest string: node-postgres throws where it reads the socket.
+    const result = await session.run(recordingCall<QueryEvent>().call, {
+      sql: `SELECT repeat('x', 536870889) AS big`,
+      target: { kind: 'databases', names: ['shard_1'] },
+      timeoutSeconds: 100,
+    });
+    expect(result.databases[0]).toMatchObject({
+      name: 'shard_1',
+      error: { message: expect.stringContaining('a value is larger than the console can hold (about 512 MB of text). Select a part of it instead') },
+    });
+    const after = await session.run(recordingCall<QueryEvent>().call, { sql: 'SELECT 1 AS one', target: { kind: 'all' } });
+    expect(after.rows.map((r) => r.values[0])).toEqual([1, 1, 1]);
   });
 });
 
