@@ -128,7 +128,14 @@ export const migrationMethods = {
     'Dry run: the SQL and the order a migration run would apply, per database; changes nothing.',
   ),
   'migrations.up': method(
-    z.object({ database: shardName.optional(), parallel: z.number().int().min(1).max(32).default(4) }).strict(),
+    z
+      .object({
+        database: shardName.optional(),
+        parallel: z.number().int().min(1).max(32).default(4),
+        /** How long a migration waits for a table's lock before it fails (0: no limit); see migrate-database.ts. */
+        lockTimeoutSeconds: z.number().int().min(0).max(3600).default(10),
+      })
+      .strict(),
     z.object({ runId: z.string() }),
     'Starts applying pending migrations as a job: the primary first, then the shards in parallel; follow it with jobs.watch (events) or migrations.run.',
     { mutates: true },

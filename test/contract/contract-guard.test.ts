@@ -70,7 +70,8 @@ describe('one contract', () => {
  */
 const TRANSPORT_MODULES = [
   /^core\/dispatch\/(console-dispatcher|dispatcher|control-characters)\.ts$/,
-  /^core\/session\/console-session\.ts$/,
+  // The session, and where its window may write (the shell's save dialog grants paths there).
+  /^core\/session\/(console-session|write-paths)\.ts$/,
   /^core\/config\//,
   /^core\/console-context\.ts$/,
   /^core\/http\/http-bridge\.ts$/,

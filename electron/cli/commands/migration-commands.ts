@@ -80,7 +80,8 @@ async function runUp(ctx: ConsoleContext, invocation: CliInvocation): Promise<nu
   const database = stringOption(options, 'database');
   const parallel = intOption(options.parallel, 'parallel', { min: 1, max: 32 }) ?? 4;
   if (options['dry-run']) return runDryRun(ctx, database, parallel, invocation);
-  const { runId } = await callMethod(ctx, 'migrations.up', { ...(database === undefined ? {} : { database }), parallel });
+  const lockTimeoutSeconds = intOption(options['lock-timeout'], 'lock-timeout', { min: 0, max: 3600 }) ?? 10;
+  const { runId } = await callMethod(ctx, 'migrations.up', { ...(database === undefined ? {} : { database }), parallel, lockTimeoutSeconds });
   io.err(`migration run ${runId}`);
   const ended = await followJob(ctx, io, runId);
   const run = await callMethod(ctx, 'migrations.run', { runId });
@@ -101,9 +102,9 @@ async function runUp(ctx: ConsoleContext, invocation: CliInvocation): Promise<nu
 
 export const migrateCommand: CliCommand = {
   name: 'migrate',
-  usage: 'migrate status | migrate up [--dry-run] [--database NAME] [--parallel N]',
+  usage: 'migrate status | migrate up [--dry-run] [--database NAME] [--parallel N] [--lock-timeout SECONDS]',
   summary: 'the migration matrix of every database, or apply pending migrations: the primary first, then the shards in parallel',
-  options: { 'dry-run': { type: 'boolean' }, database: { type: 'string' }, parallel: { type: 'string' } },
+  options: { 'dry-run': { type: 'boolean' }, database: { type: 'string' }, parallel: { type: 'string' }, 'lock-timeout': { type: 'string' } },
   run: async (ctx, invocation) => {
     const action = invocation.positionals[0];
     if (action === 'status') return runStatus(ctx, invocation);

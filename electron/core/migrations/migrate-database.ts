@@ -16,6 +16,8 @@ export interface MigrateDatabaseOptions {
   readonly onStep?: (event: { version: string; phase: 'start' | 'applied' | 'failed' }) => void;
   /** Stops the run before the next migration; one in flight is cancelled on the server and rolled back, never recorded as failed. */
   readonly signal?: AbortSignal | undefined;
+  /** How long a statement waits for a lock (0: no limit); absent: no limit (a migration applied by hand, one database). */
+  readonly lockTimeoutSeconds?: number;
 }
 
 export interface DatabaseMigrationOutcome {
@@ -27,9 +29,13 @@ export interface DatabaseMigrationOutcome {
   readonly stopped?: boolean;
 }
 
-function describePgError(error: unknown): string {
+function describePgError(error: unknown, lockTimeoutSeconds = 0): string {
   const e = error as { message?: string; code?: string; position?: string; detail?: string };
   const parts = [e.message ?? String(error)];
+  if (e.code === '55P03' && lockTimeoutSeconds > 0)
+    parts.push(
+      `it waited ${lockTimeoutSeconds} s for a table that another session (the application, a move's copy, a long report) was using, and was rolled back rather than stall every query on that table behind it. Run the migrations again when that session has ended (pg_stat_activity names it), or give a longer lock timeout`,
+    );
   if (e.detail) parts.push(e.detail);
   if (e.code) parts.push(`SQLSTATE ${e.code}`);
   return parts.join(' · ');
@@ -60,6 +66,9 @@ export async function migrateDatabase(
   try {
     // Migrations build indexes on big tables: the console's read timeout must not cut them off.
     await client.query('SET statement_timeout = 0');
+    // But never wait long for a lock: while an ALTER TABLE queues behind a long reader of the table (the
+    // application's, a move's copy), every later query on that table queues behind the ALTER.
+    await client.query(`SET lock_timeout = ${Math.max(0, Math.floor(options.lockTimeoutSeconds ?? 0)) * 1000}`);
     await ensureLedger(client);
     const { applied: alreadyApplied } = await readLedger(client);
     const pending = files.filter((f) => !alreadyApplied.has(f.version));
@@ -80,7 +89,7 @@ export async function migrateDatabase(
         if (options.signal?.aborted) return stoppedBefore(index);
         // A lost connection says nothing about the migration: let the caller report the database as unreachable.
         if (!isStatementFailure(error)) throw error;
-        const message = describePgError(error);
+        const message = describePgError(error, options.lockTimeoutSeconds);
         await recordFailure(client, file, message).catch(() => undefined);
         options.onStep?.({ version: file.version, phase: 'failed' });
         return { applied, failed: { version: file.version, error: message }, pending: versionsFrom(pending, index) };
@@ -90,7 +99,7 @@ export async function migrateDatabase(
     }
     return { applied, failed: null, pending: [] };
   } finally {
-    await client.query('RESET statement_timeout').catch(() => undefined);
+    await client.query('RESET statement_timeout; RESET lock_timeout').catch(() => undefined);
     await releaseMigrationLock(client).catch(() => undefined);
   }
 }

@@ -20,6 +20,8 @@ type DatabaseRun = MigrationRun['databases'][number];
 export interface MigrateUpOptions {
   readonly database?: string | undefined;
   readonly parallel: number;
+  /** A migration's wait for a table lock before it fails (0: no limit). */
+  readonly lockTimeoutSeconds?: number;
   readonly runId?: string;
   /** Every change of the run's state, as a fresh snapshot (the UI polls it, the CLI prints it). */
   readonly onChange?: (run: MigrationRun) => void;
@@ -41,6 +43,7 @@ interface RunState extends RunProgress {
   readonly files: readonly MigrationFile[];
   /** Per database, the versions known to be applied there: its ledger before the run, and what the run applied. */
   readonly appliedOn: Map<string, Set<string>>;
+  readonly lockTimeoutSeconds: number;
 }
 
 function toInfo(error: unknown): ErrorInfo {
@@ -85,7 +88,7 @@ export async function migrateUp(ctx: ConsoleContext, options: MigrateUpOptions):
     return concludeRun(progress, toInfo(error));
   }
   run.databases = targets.map((t) => ({ name: t.name, state: 'waiting', current: null, applied: [], pending: [], failed: null, error: null }));
-  const state: RunState = { ...progress, ctx, files, appliedOn: new Map() };
+  const state: RunState = { ...progress, ctx, files, appliedOn: new Map(), lockTimeoutSeconds: options.lockTimeoutSeconds ?? 10 };
   await countPending(state, targets);
   const pending = Object.fromEntries(run.databases.map((d) => [d.name, d.pending]));
   const entry = { action: 'migrations.up', target: options.database ?? 'all databases', details: { pending, parallel: options.parallel } };
@@ -174,6 +177,7 @@ async function migrateOnSession(state: RunState, target: DatabaseTarget, db: Dat
       database: target.name,
       lock: 'fail',
       signal: state.signal,
+      lockTimeoutSeconds: state.lockTimeoutSeconds,
       onStep: (step) => recordStep(state, db, step),
     });
     recordOutcome(state, db, outcome, target);

@@ -200,6 +200,33 @@ describe('migrations on every database', () => {
     expect((await up()).state).toBe('succeeded');
   });
 
+  it("a migration waiting for a table another session reads gives up after the lock timeout, rolled back and pending, instead of stalling that table's queries", async () => {
+    await own.addMigration('tenant', '20990104500001', 'add_lock_probe', 'ALTER TABLE pwb_pages ADD COLUMN lock_probe integer;');
+    const reader = await own.client('shard_1');
+    try {
+      // A long reader of the table (the application's report, a move's copy).
+      await reader.query('BEGIN');
+      await reader.query('SELECT 1 FROM pwb_pages LIMIT 1');
+      const started = performance.now();
+      const run = await migrateUp(ctx, { parallel: 2, lockTimeoutSeconds: 1 });
+      expect(performance.now() - started).toBeLessThan(20_000);
+      expect(run.state).toBe('failed');
+      expect(byName(run, 'shard_2')).toMatchObject({ state: 'applied', applied: ['20990104500001'] });
+      const stalled = byName(run, 'shard_1');
+      expect(stalled).toMatchObject({ state: 'failed', pending: ['20990104500001'] });
+      expect(stalled.failed?.error).toContain(
+        "it waited 1 s for a table that another session (the application, a move's copy, a long report) was using, and was rolled back",
+      );
+      expect(await hasColumn('shard_1', 'pwb_pages', 'lock_probe')).toBe(false);
+    } finally {
+      await reader.query('ROLLBACK');
+      await reader.end();
+    }
+    const retry = await up();
+    expect(retry.state).toBe('succeeded');
+    expect(byName(retry, 'shard_1').applied).toEqual(['20990104500001']);
+  });
+
   it('two consoles running at once do not both apply: each version runs once, the other run reports LOCKED', async () => {
     await own.addMigration('tenant', '20990105000001', 'slow_probe', 'SELECT pg_sleep(1);\nCREATE TABLE pwb_concurrent_probe (id integer);');
     const other = await own.open();
