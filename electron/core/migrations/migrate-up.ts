@@ -100,13 +100,18 @@ export async function migrateUp(ctx: ConsoleContext, options: MigrateUpOptions):
   return concludeRun(state, null);
 }
 
-/** What is pending now, for the progress total; a database that cannot answer shows up when it runs. */
+/**
+ * What is pending now, for the progress total; a database that cannot answer shows up when it runs.
+ * Every database's ledger is read, those the run leaves alone too: a failure's advice names where the
+ * migration ran already (never "fix the file" for one that ran elsewhere).
+ */
 async function countPending(state: RunState, targets: readonly DatabaseTarget[]): Promise<void> {
   await Promise.all(
-    targets.map(async (t) => {
+    state.ctx.pools.targets.map(async (t) => {
       const ledger = await readLedger(state.ctx.pools.get(t.name)).catch(() => null);
       if (!ledger) return;
       state.appliedOn.set(t.name, new Set(ledger.applied));
+      if (!targets.some((x) => x.name === t.name)) return;
       entryOf(state.run, t.name).pending = migrationsFor(t.role, state.files)
         .filter((f) => !ledger.applied.has(f.version))
         .map((f) => f.version);

@@ -227,6 +227,17 @@ describe('migrations on every database', () => {
     expect(byName(retry, 'shard_1').applied).toEqual(['20990104500001']);
   });
 
+  it('a run of one database, failing there, names where the migration ran already: never "fix the file"', async () => {
+    await own.sql('shard_2', 'ALTER TABLE pwb_pages ADD COLUMN ahead_probe integer');
+    await own.addMigration('tenant', '20990104600001', 'add_ahead_probe', 'ALTER TABLE pwb_pages ADD COLUMN ahead_probe integer;');
+    // Applied on the primary and shard_1, failing on shard_2; then run on shard_2 alone.
+    expect(byName(await up(), 'shard_2').state).toBe('failed');
+    const alone = await migrateUp(ctx, { database: 'shard_2', parallel: 2 });
+    expect(byName(alone, 'shard_2').error?.message).toMatch(/It ran on default, shard_1 already, so leave its file as it is/);
+    await own.sql('shard_2', 'ALTER TABLE pwb_pages DROP COLUMN ahead_probe');
+    expect((await up()).state).toBe('succeeded');
+  });
+
   it('two consoles running at once do not both apply: each version runs once, the other run reports LOCKED', async () => {
     await own.addMigration('tenant', '20990105000001', 'slow_probe', 'SELECT pg_sleep(1);\nCREATE TABLE pwb_concurrent_probe (id integer);');
     const other = await own.open();
