@@ -64,13 +64,24 @@ function pairUp<T extends { name: string }>(reference: readonly T[], other: read
   return { missing, extra: leftovers, changed };
 }
 
-function compareIndexes(owner: string, ref: readonly CatalogIndex[], other: readonly CatalogIndex[], schema: string, database: string, emit: Emit): void {
+function compareIndexes(
+  owner: string,
+  ref: readonly CatalogIndex[],
+  other: readonly CatalogIndex[],
+  schema: string,
+  database: string,
+  emit: Emit,
+  concurrently = true,
+): void {
   const { missing, extra, changed } = pairUp(ref, other, indexShape);
-  for (const i of missing) emit(owner, 'missing-index', `index ${i.name} is missing on ${database}`, fix.createIndexSql(i));
-  for (const i of extra) emit(owner, 'extra-index', `index ${i.name} exists only on ${database}: ${i.definition}`, fix.dropIndexSql(schema, i.name));
+  // On a table in use, built and dropped without blocking its writes (see createIndexConcurrentlySql).
+  const create = concurrently ? fix.createIndexConcurrentlySql : fix.createIndexSql;
+  const drop = concurrently ? fix.dropIndexConcurrentlySql : fix.dropIndexSql;
+  for (const i of missing) emit(owner, 'missing-index', `index ${i.name} is missing on ${database}`, create(i));
+  for (const i of extra) emit(owner, 'extra-index', `index ${i.name} exists only on ${database}: ${i.definition}`, drop(schema, i.name));
   for (const [r, o] of changed) {
     const detail = `index ${r.name} differs: ${o.definition} on ${database}, ${r.definition} on the primary`;
-    emit(owner, 'index-definition', detail, `${fix.dropIndexSql(schema, o.name)}\n${fix.createIndexSql(r)}`);
+    emit(owner, 'index-definition', detail, `${drop(schema, o.name)}\n${create(r)}`);
   }
 }
 
@@ -149,7 +160,7 @@ function compareTable(pair: TablePair, database: string, emit: Emit, setAside: S
   compareConstraints(pair, database, emit, setAside);
   const refIndexes = r.indexes.filter((i) => !constraintIndexNames(r).has(i.name));
   const otherIndexes = o.indexes.filter((i) => !constraintIndexNames(o).has(i.name));
-  compareIndexes(r.name, refIndexes, otherIndexes, o.schema, database, emit);
+  compareIndexes(r.name, refIndexes, otherIndexes, o.schema, database, emit, !o.partitioned);
 }
 
 const viewKind = (v: CatalogView) => (v.materialized ? 'materialized view' : 'view');

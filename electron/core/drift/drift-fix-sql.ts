@@ -36,6 +36,17 @@ export function defaultSql(t: Named, c: CatalogColumn): string {
 export const createIndexSql = (i: CatalogIndex) => `${i.definition};`;
 export const dropIndexSql = (schema: string, name: string) => `DROP INDEX ${tableRef(schema, name)};`;
 
+/**
+ * An index fix for a table in use: built and dropped CONCURRENTLY, so the application's writes go on
+ * meanwhile (a plain build blocks them for as long as it takes). Each is a statement of its own, outside
+ * any transaction; a build that fails leaves an INVALID index to drop before running it again. Not on a
+ * partitioned table's parent, which PostgreSQL builds only plainly.
+ */
+export function createIndexConcurrentlySql(i: CatalogIndex): string {
+  return `${i.definition.replace(/^CREATE (UNIQUE )?INDEX /, 'CREATE $1INDEX CONCURRENTLY ')}; -- outside a transaction; if it fails, drop the INVALID index it leaves and run it again`;
+}
+export const dropIndexConcurrentlySql = (schema: string, name: string) => `DROP INDEX CONCURRENTLY ${tableRef(schema, name)};`;
+
 export const addConstraintSql = (t: Named, k: CatalogConstraint) => `ALTER TABLE ${ref(t)} ADD CONSTRAINT ${quoteIdent(k.name)} ${k.definition};`;
 export const dropConstraintSql = (t: Named, name: string) => `ALTER TABLE ${ref(t)} DROP CONSTRAINT ${quoteIdent(name)};`;
 

@@ -33,9 +33,20 @@ function cli(args: string[]) {
   });
 }
 
-/** Runs each proposed fix on its database, one statement batch at a time, as a person reviewing them would. */
+/**
+ * Runs each proposed fix on its database, each statement on its own, as psql sends them (an index is
+ * built CONCURRENTLY, which no transaction, implicit or not, may hold).
+ */
 async function applyFixes(items: readonly DriftItem[]): Promise<void> {
-  for (const item of items) await own.sql(item.database, item.fix);
+  for (const item of items) {
+    for (const piece of item.fix.split(/(?<=;)[ \t]*(?:--[^\n]*)?\n/)) {
+      const statement = piece
+        .split('\n')
+        .filter((line) => !line.trimStart().startsWith('--'))
+        .join('\n');
+      if (statement.trim() !== '') await own.sql(item.database, statement);
+    }
+  }
 }
 
 const summary = (items: readonly DriftItem[]) => items.map((d) => `${d.database} ${d.table} ${d.kind}`).sort();
@@ -103,6 +114,8 @@ describe('schema drift against the primary', () => {
        ALTER TABLE pwb_links DROP COLUMN link_path;
        ALTER TABLE pwb_pages ADD CONSTRAINT probe_check CHECK (flags >= 0);
        ALTER SEQUENCE pwb_pages_id_seq INCREMENT BY 2;
+       DROP INDEX index_pwb_contents_on_website_id_and_tag;
+       CREATE INDEX index_pwb_contents_on_website_id_and_tag ON pwb_contents (tag);
        DROP MATERIALIZED VIEW pwb_properties;`,
     );
     await own.sql('shard_1', 'DROP TABLE pwb_order_probe');
@@ -110,6 +123,7 @@ describe('schema drift against the primary', () => {
     expect(summary(result.drift)).toEqual(
       [
         'shard_1 pwb_order_probe missing-table',
+        'shard_2 pwb_contents index-definition',
         'shard_2 pwb_links missing-column',
         'shard_2 pwb_pages column-nullability',
         'shard_2 pwb_pages extra-column',
@@ -127,6 +141,12 @@ describe('schema drift against the primary', () => {
     expect(view.fix).toMatch(/^CREATE MATERIALIZED VIEW "public"."pwb_properties" AS\n/);
     expect(view.fix).toContain('CREATE UNIQUE INDEX index_pwb_properties_on_id');
 
+    // Indexes of tables in use are built and dropped without blocking their writes.
+    expect(result.drift.find((d) => d.kind === 'missing-index')!.fix).toMatch(/^CREATE INDEX CONCURRENTLY index_pwb_realty_assets_on_tags ON /);
+    expect(result.drift.find((d) => d.kind === 'extra-index')!.fix).toBe('DROP INDEX CONCURRENTLY "public"."extra_probe_index";');
+    expect(result.drift.find((d) => d.kind === 'index-definition')!.fix).toMatch(
+      /^DROP INDEX CONCURRENTLY "public"."index_pwb_contents_on_website_id_and_tag";\nCREATE INDEX CONCURRENTLY index_pwb_contents_on_website_id_and_tag ON public.pwb_contents USING btree \(website_id, tag\);/,
+    );
     const table = result.drift.find((d) => d.kind === 'missing-table')!;
     expect(table.fix).toMatch(
       /^CREATE SEQUENCE "public"."pwb_order_probe_id_seq" AS bigint[^\n]*\nCREATE TABLE "public"."pwb_order_probe" \(\n  "id" bigint DEFAULT nextval/,
