@@ -15,9 +15,18 @@ import { introspectSequences, type SequenceInfo } from '../drift/introspect-sequ
  */
 export const SEQUENCE_BLOCK: Readonly<Record<string, bigint>> = Object.freeze({ bigint: 2n ** 40n, integer: 2n ** 26n, smallint: 2n ** 9n });
 
-/** The highest value a sequence has handed out on one database, or that its column holds (ids copied in by moves). */
+/**
+ * The highest value a sequence has handed out on one database, or reserved (a block set for a database
+ * added before, whose first id is not taken yet: pg_sequences shows no last value until it is), or that
+ * its column holds (ids copied in by moves).
+ */
 async function highestUsed(handle: DatabaseHandle, sequence: SequenceInfo): Promise<bigint> {
   let high = sequence.lastValue === null ? 0n : BigInt(sequence.lastValue);
+  if (sequence.lastValue === null) {
+    const reserved = await handle.query<{ last: string }>(`SELECT last_value::text AS last FROM ${tableRef(sequence.schema, sequence.sequence)}`);
+    const start = reserved.rows[0]?.last;
+    if (start !== undefined && /^-?\d+$/.test(start) && BigInt(start) > high) high = BigInt(start);
+  }
   if (sequence.ownerSchema !== null && sequence.ownerTable !== null && sequence.ownerColumn !== null) {
     const table = sequence.ownerTable.includes('.') ? sequence.ownerTable.slice(sequence.ownerTable.indexOf('.') + 1) : sequence.ownerTable;
     const found = await handle.query<{ high: string | null }>(

@@ -149,6 +149,20 @@ describe('adding a shard', () => {
     }
   });
 
+  it("counts a block another database reserved but has not used yet: the next database's ids start above it", async () => {
+    // shard_3's pwb_pages ids set to start high, none handed out yet: pg_sequences shows no last value.
+    const reserved = 9n * SEQUENCE_BLOCK.bigint!;
+    const shard3 = await own.client('shard_2', 'pwb_shard_3');
+    try {
+      await shard3.query(`SELECT setval('pwb_pages_id_seq', $1::int8, false)`, [reserved.toString()]);
+      expect((await shard3.query(`SELECT last_value FROM pg_sequences WHERE sequencename = 'pwb_pages_id_seq'`)).rows[0].last_value).toBeNull();
+      const assigned = await assignSequenceRanges(ctx.pools.get('shard_1'), [ctx.pools.get('default'), ctx.pools.get('shard_3')], 1);
+      expect(BigInt(assigned.find((a) => a.sequence === 'pwb_pages_id_seq')!.next)).toBe(reserved + SEQUENCE_BLOCK.bigint!);
+    } finally {
+      await shard3.end();
+    }
+  });
+
   it('waits for a move running in this console: adding a shard would reopen the pools under it', async () => {
     const [site] = await own.sql<{ id: number }>(
       'default',
