@@ -3,7 +3,7 @@ import { ConsoleError } from '../../../shared/errors.ts';
 import { PRIMARY_SHARD_NAME } from '../config/build-database-target.ts';
 import { buildResolvedProfile } from '../config/build-resolved-profile.ts';
 import type { Environment } from '../config/expand-variables.ts';
-import type { DatabaseTarget, ResolvedProfile } from '../config/profile-schema.ts';
+import type { DatabaseTarget, ProfileFile, ResolvedProfile } from '../config/profile-schema.ts';
 import type { ConsoleContext } from '../console-context.ts';
 import { audited } from '../console-schema/audit-log.ts';
 import { listMigrations, migrationsFor, type MigrationFile } from '../migrations/migration-files.ts';
@@ -87,6 +87,22 @@ async function prepareShard(
 }
 
 /**
+ * Refuses when the profile file lists a shard this console does not have: another console (the CLI, a
+ * second window) added one since this one opened it. Checked against the running profile alone, the new
+ * shard could be a database that other one registered, and would take the same block of ids.
+ */
+function assertFileMatches(profile: ResolvedProfile, file: ProfileFile): void {
+  const known = new Set(profile.databases.map((d) => d.name));
+  const unknown = Object.keys(file.shards ?? {}).filter((name) => !known.has(name));
+  if (unknown.length === 0) return;
+  throw new ConsoleError(
+    'ACTION_NOT_ALLOWED',
+    `${profile.source} lists ${unknown.join(', ')}, which this console does not have: the profile changed since it was opened (another console added a shard). Reopen the profile, then add the shard again. Nothing was created.`,
+    { target: profile.source, details: { unknown } },
+  );
+}
+
+/**
  * `shard add NAME --url URL`: create the database (when the server lets us), apply the tenant
  * migrations, move its sequences into a block of their own, then register it in the profile and
  * reopen the console on it. The profile changes last, so a failure leaves a shard nobody routes to,
@@ -103,7 +119,7 @@ export async function addShard(ctx: ConsoleContext, params: { name: string; url:
   assertNotListed(profile, name, target);
   // Spellings aside (127.1, 0.0.0.0, a DNS alias, a pooler): ask the servers, before anything is created.
   await assertNewDatabase(target, ctx.pools);
-  await readProfileForUpdate(profile.source);
+  assertFileMatches(profile, await readProfileForUpdate(profile.source));
   const files = migrationsFor('shard', await listMigrations(migrationsDirFor(profile)));
 
   // The outcome is recorded through the pools open at the end: the reopen below closes the ones open now.

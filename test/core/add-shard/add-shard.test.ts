@@ -198,6 +198,15 @@ describe('adding a shard', () => {
     const out = JSON.parse(status.stdout);
     for (const db of out.databases) expect(Object.keys(db)).toEqual(expect.arrayContaining(['name', 'applied', 'pending', 'failed', 'unknown']));
     expect(out.databases.find((d: { name: string }) => d.name === 'shard_4').pending).toEqual([]);
+
+    // This console opened the profile before the CLI added shard_4: on its stale view it would register
+    // shard_4's database a second time, with shard_4's block of ids. Refused, nothing written.
+    const before = await readFile(own.profilePath, 'utf8');
+    const stale = await refusal({ name: 'shard_9', url: urlFor('pwb_shard_4') });
+    expect(stale).toMatchObject({ code: 'ACTION_NOT_ALLOWED', message: expect.stringContaining(`lists shard_4, which this console does not have`) });
+    expect(await readFile(own.profilePath, 'utf8')).toBe(before);
+    await ctx.close();
+    ctx = await own.open();
   });
 
   it('a tenant migration failing on the new database leaves the profile as it was and says to fix the database, then resumes', async () => {
