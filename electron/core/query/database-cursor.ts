@@ -8,7 +8,31 @@ import { TYPE_NAMES_SQL, type TypeNameCache } from './type-names.ts';
 /** Rows to ask for next, given how many this read has delivered: a small first page paints the grid sooner. */
 export type PageSize = (delivered: number) => number;
 
-export const GRID_PAGES: PageSize = (delivered) => (delivered === 0 ? 100 : 1000);
+export const GRID_PAGES: PageSize = (delivered) => (delivered < 100 ? 100 - delivered : 1000);
+
+/** Bytes a page may hold (about): its rows per FETCH follow the rows' size, so wide rows come fewer at a time. */
+export const PAGE_BYTES = 16 * 1024 * 1024;
+/** Bytes one read of the grid may hand over per database: more is no grid to look at, and it is all held in memory. */
+export const GRID_MAX_BYTES = 64 * 1024 * 1024;
+
+/** About how much memory a decoded row holds: its strings' and buffers' lengths, 8 bytes a scalar, JSON's text. */
+function rowBytes(row: readonly unknown[]): number {
+  let bytes = 0;
+  for (const value of row) {
+    if (typeof value === 'string') bytes += value.length;
+    else if (value instanceof Uint8Array) bytes += value.byteLength;
+    else if (value !== null && typeof value === 'object') bytes += JSON.stringify(value)?.length ?? 8;
+    else bytes += 8;
+  }
+  return bytes;
+}
+
+/** A page's bytes, from its first rows (each measured costs a pass over it). */
+function pageBytes(page: readonly unknown[][]): number {
+  if (page.length === 0) return 0;
+  const sample = page.slice(0, 16);
+  return (sample.reduce((n, row) => n + rowBytes(row), 0) / sample.length) * page.length;
+}
 
 /**
  * One database's open result: a guarded statement behind a server-side cursor (SHOW and EXPLAIN, which
@@ -21,8 +45,11 @@ export class DatabaseCursor {
   readonly #session: ReadOnlySession;
   /** Rows of a statement run without a cursor (SHOW, EXPLAIN), read out in pages like a cursor's. */
   readonly #held: unknown[][] | null;
-  #lookahead: unknown[] | null = null;
+  /** Rows read but not handed over yet: the next read starts with them. */
+  #ahead: unknown[][] = [];
   #exhausted = false;
+  /** Bytes per row, from the pages read so far; null before the first (which is read a row at a time). */
+  #rowBytes: number | null = null;
 
   private constructor(target: DatabaseTarget, session: ReadOnlySession, columns: readonly QueryColumn[], held: unknown[][] | null) {
     this.target = target;
@@ -56,38 +83,45 @@ export class DatabaseCursor {
 
   /** No row is left to read. */
   get exhausted(): boolean {
-    return this.#exhausted && this.#lookahead === null;
+    return this.#exhausted && this.#ahead.length === 0;
   }
 
   /**
-   * Delivers up to `limit` rows through `onRows`, page by page as they arrive; `truncated` when a row
-   * beyond them exists (it waits for the next read). `onRows` may return a promise (an export waiting
-   * for the file to drain): the next page is fetched only once it settles.
+   * Delivers up to `limit` rows (and about `maxBytes`) through `onRows`, page by page as they arrive;
+   * `truncated` when a row beyond them exists (it waits for the next read), or when the bytes ran out
+   * with the result not read to its end. Pages follow the rows' size (about PAGE_BYTES each; the first
+   * page of a result is one row, to measure it), so a result of wide rows never arrives a thousand at a
+   * time. `onRows` may return a promise (an export waiting for the file to drain): the next page is
+   * fetched only once it settles.
    */
   async read(
     limit: number,
-    options: { pages: PageSize; signal?: AbortSignal; onRows: (rows: unknown[][]) => void | Promise<void> },
+    options: { pages: PageSize; maxBytes?: number; signal?: AbortSignal; onRows: (rows: unknown[][]) => void | Promise<void> },
   ): Promise<{ rows: number; truncated: boolean }> {
-    const rows: unknown[][] = this.#lookahead ? [this.#lookahead] : [];
-    this.#lookahead = null;
+    const rows = this.#ahead.splice(0);
+    const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
     let delivered = 0;
+    let bytes = 0;
     for (;;) {
       // Fetch while the rows in hand cannot fill the limit and still show whether one more exists.
-      if (!this.#exhausted && rows.length <= limit - delivered) {
-        const ask = Math.max(1, Math.min(options.pages(delivered), limit - delivered - rows.length + 1));
+      if (!this.#exhausted && rows.length <= limit - delivered && bytes < maxBytes) {
+        const bySize = this.#rowBytes === null ? 1 : Math.max(1, Math.floor(PAGE_BYTES / Math.max(1, this.#rowBytes)));
+        const ask = Math.max(1, Math.min(options.pages(delivered), bySize, limit - delivered - rows.length + 1));
         const page = await this.#fetch(ask, options.signal);
         if (page.length < ask) this.#exhausted = true;
+        if (page.length > 0) this.#rowBytes = pageBytes(page) / page.length;
         rows.push(...page);
       }
       const deliver = rows.splice(0, limit - delivered);
       if (deliver.length) {
         delivered += deliver.length;
+        bytes += pageBytes(deliver);
         await options.onRows(deliver);
       }
-      if (rows.length > 0 || this.#exhausted) break;
+      if (rows.length > 0 || this.#exhausted || bytes >= maxBytes) break;
     }
-    this.#lookahead = rows[0] ?? null;
-    return { rows: delivered, truncated: this.#lookahead !== null };
+    this.#ahead = rows;
+    return { rows: delivered, truncated: this.#ahead.length > 0 || !this.#exhausted };
   }
 
   close(): Promise<void> {

@@ -1,7 +1,7 @@
 import { ConsoleError } from '../../../shared/errors.ts';
 import type { CallContext } from '../call-context.ts';
 import type { ColumnUnion } from './column-union.ts';
-import type { DatabaseCursor } from './database-cursor.ts';
+import { type DatabaseCursor, GRID_MAX_BYTES } from './database-cursor.ts';
 import { describeQueryError } from './describe-query-error.ts';
 import { QueryResultBuilder } from './query-result-builder.ts';
 import { rowLimit } from './query-settings.ts';
@@ -119,6 +119,7 @@ export class QueryRun {
     try {
       const read = await cursor.read(limit, {
         pages: () => 1000,
+        maxBytes: GRID_MAX_BYTES,
         signal,
         onRows: (page) => {
           rows += page.length;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CallContext } from '../call-context.ts';
 import type { DatabaseTarget } from '../config/profile-schema.ts';
-import { DatabaseCursor, GRID_PAGES } from './database-cursor.ts';
+import { DatabaseCursor, GRID_MAX_BYTES, GRID_PAGES } from './database-cursor.ts';
 import { describeQueryError } from './describe-query-error.ts';
 import type { QueryEngine } from './query-engine.ts';
 import { QueryResultBuilder } from './query-result-builder.ts';
@@ -85,6 +85,7 @@ async function firstPage(p: FirstPage): Promise<DatabaseCursor | null> {
     p.emit({ type: 'columns', database: name, columns: cursor.columns });
     const read = await cursor.read(p.limit, {
       pages: GRID_PAGES,
+      maxBytes: GRID_MAX_BYTES,
       signal: p.signal,
       onRows: (page) => {
         rows += page.length;

@@ -151,6 +151,26 @@ describe('row cap and fetch more', () => {
     await expect(session.fetchMore(recordingCall<QueryEvent>().call, first.runId)).rejects.toMatchObject({ code: 'ACTION_NOT_ALLOWED' });
   });
 
+  it('hands over about 64 MB of wide rows per database and read, a few at a time, and fetches the rest from the same cursor', async () => {
+    const session = service.session('wide');
+    // 200 rows of a million characters each: 200 MB under a 1,000-row cap.
+    const sql = `SELECT g, repeat('x', 1000000) AS wide FROM generate_series(1, 200) g`;
+    const { call, events } = recordingCall<QueryEvent>();
+    const first = await session.run(call, { sql, target: { kind: 'databases', names: ['shard_1'] }, limit: 1000 });
+    const [outcome] = first.databases;
+    expect(outcome).toMatchObject({ name: 'shard_1', truncated: true, error: null });
+    expect(outcome!.rows).toBeGreaterThanOrEqual(64);
+    expect(outcome!.rows).toBeLessThan(100);
+    // Pages follow the rows' size: no page holds more than about 16 MB.
+    const pages = events.filter((e) => e.type === 'rows').map((e) => (e as { readonly rows: readonly unknown[] }).rows.length);
+    expect(Math.max(...pages)).toBeLessThanOrEqual(17);
+    const more = await session.fetchMore(recordingCall<QueryEvent>().call, first.runId, { limit: 1000 });
+    const next = more.rows.map((r) => Number(r.values[0]));
+    expect(next[0]).toBe(outcome!.rows + 1);
+    expect(more.databases[0]!.rows).toBeLessThan(100);
+    await session.close();
+  });
+
   it('reads to the end, closes the cursor there, and says so to the next fetch', async () => {
     const session = service.session('to-the-end');
     const first = await session.run(recordingCall<QueryEvent>().call, {
