@@ -63,6 +63,29 @@ export function FileExportDialog({ open, onClose, onCancel, state, ...form }: Fi
   );
 }
 
+/** The export's file: typed, or (in the desktop app) chosen with its save dialog. */
+function ExportPathField({
+  path,
+  running,
+  onTyped,
+  onChosen,
+}: {
+  path: string;
+  running: boolean;
+  onTyped: (path: string) => void;
+  onChosen: (path: string) => void;
+}) {
+  return (
+    <>
+      <label className="field">
+        <span className="field__label">File path</span>
+        <input className="input mono" value={path} onChange={(e) => onTyped(e.target.value)} disabled={running} data-testid="file-export-path" />
+      </label>
+      <ChooseFileButton purpose="export" suggested={path} disabled={running} onChosen={onChosen} />
+    </>
+  );
+}
+
 /** Mounted each time the dialog opens: a fresh suggested path, named for that moment. */
 function FileExportForm({ suggestedPath, state, onStart, onCancel, onClose }: Omit<FileExportDialogProps, 'open'>) {
   const [at] = useState(() => new Date());
@@ -74,26 +97,15 @@ function FileExportForm({ suggestedPath, state, onStart, onCancel, onClose }: Om
     event.preventDefault();
     onStart(path, format, overwrite);
   };
+  // The dialog asked before replacing a file there.
+  const chooseFile = (chosen: string) => (setFile(chosen), setOverwrite(true));
   return (
     <form onSubmit={submit}>
       <p className="muted">
         Every row of every database of the target, no row cap, written on <strong>the machine running the console</strong>. The file appears only when every
         database gave all its rows.
       </p>
-      <label className="field">
-        <span className="field__label">File path</span>
-        <input className="input mono" value={path} onChange={(e) => setFile(e.target.value)} disabled={state?.running} data-testid="file-export-path" />
-      </label>
-      <ChooseFileButton
-        purpose="export"
-        suggested={path}
-        disabled={state?.running ?? false}
-        onChosen={(chosen) => {
-          // The dialog asked before replacing a file there.
-          setFile(chosen);
-          setOverwrite(true);
-        }}
-      />
+      <ExportPathField path={path} running={state?.running ?? false} onTyped={setFile} onChosen={chooseFile} />
       <fieldset className="query-export__formats" disabled={state?.running}>
         <legend className="field__label">Format</legend>
         {EXPORT_FORMATS.map((f) => (
