@@ -50,7 +50,7 @@ export function openSecret(stored: string): OpenedSecret {
 
 /**
  * Refuses to send a bound secret's password to a server it was not typed for. `where` names the
- * profile entry (`the profile form: default`, `primary`), `fix` what the operator does about it.
+ * profile entry (`the profile form: default`, `primary`).
  */
 export function assertSecretServer(
   origin: BoundSecretOrigin | undefined,

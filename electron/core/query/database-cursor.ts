@@ -115,7 +115,8 @@ export class DatabaseCursor {
       const deliver = rows.splice(0, limit - delivered);
       if (deliver.length) {
         delivered += deliver.length;
-        bytes += pageBytes(deliver);
+        // The estimate the fetches keep: each page is measured once, where it arrives.
+        bytes += deliver.length * (this.#rowBytes ?? 0);
         await options.onRows(deliver);
       }
       if (rows.length > 0 || this.#exhausted || bytes >= maxBytes) break;

@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { ConsoleError } from '../../../shared/errors.ts';
 
 /*
@@ -53,8 +53,8 @@ export class WritePaths {
     const absolute = resolve(path);
     if (this.#granted.has(absolute)) return;
     const folder = this.#folders[purpose];
-    const inside = relative(folder, dirname(absolute));
-    if (inside === '' && basename(absolute) !== '' && !isAbsolute(inside)) {
+    // Directly in the folder: `folder/../x` resolves elsewhere, and subfolders are not the console's.
+    if (dirname(absolute) === folder) {
       await mkdir(folder, { recursive: true });
       return;
     }
