@@ -10,6 +10,7 @@ import { listMigrations, migrationsFor, type MigrationFile } from '../migrations
 import { migrateDatabase } from '../migrations/migrate-database.ts';
 import { migrationsDirFor } from '../migrations/migrations-dir.ts';
 import { ClusterPools, type DatabaseHandle } from '../pools/cluster-pools.ts';
+import { withAddShardLock } from './add-shard-lock.ts';
 import { assertNewDatabase } from './database-identity.ts';
 import { ensureShardDatabase } from './ensure-shard-database.ts';
 import { readProfileForUpdate, registerShard } from './register-shard.ts';
@@ -119,20 +120,34 @@ export async function addShard(ctx: ConsoleContext, params: { name: string; url:
   assertNotListed(profile, name, target);
   // Spellings aside (127.1, 0.0.0.0, a DNS alias, a pooler): ask the servers, before anything is created.
   await assertNewDatabase(target, ctx.pools);
-  assertFileMatches(profile, await readProfileForUpdate(profile.source));
-  const files = migrationsFor('shard', await listMigrations(migrationsDirFor(profile)));
-
-  // The outcome is recorded through the pools open at the end: the reopen below closes the ones open now.
-  return audited(
-    () => ctx.pools.primary(),
-    { action: 'cluster.addShard', target: name, details: { host: target.host, port: target.port, database: target.database } },
-    async () => {
-      const created = await ensureShardDatabase(target);
-      const next = buildResolvedProfile({ ...profile, databases: [...profile.databases, target] });
-      const { applied, sequences } = await prepareShard(next, profile.databases, name, files);
-      await registerShard(profile.source, name, url);
-      await ctx.reopen(next);
-      return { name, host: target.host, port: target.port, database: target.database, created, applied, sequences, profile: profile.source };
-    },
-  );
+  // From the file check to its registration, no other console adds a shard: it would count the same
+  // databases and take the same block of ids. The reopen comes after the lock's session is back in
+  // the pool it closes.
+  const { next, result } = await withAddShardLock(ctx.pools.primary(), name, async () => {
+    assertFileMatches(profile, await readProfileForUpdate(profile.source));
+    const files = migrationsFor('shard', await listMigrations(migrationsDirFor(profile)));
+    return audited(
+      () => ctx.pools.primary(),
+      { action: 'cluster.addShard', target: name, details: { host: target.host, port: target.port, database: target.database } },
+      async () => {
+        const created = await ensureShardDatabase(target);
+        const next = buildResolvedProfile({ ...profile, databases: [...profile.databases, target] });
+        const { applied, sequences } = await prepareShard(next, profile.databases, name, files);
+        await registerShard(profile.source, name, url);
+        const result: AddShardResult = {
+          name,
+          host: target.host,
+          port: target.port,
+          database: target.database,
+          created,
+          applied,
+          sequences,
+          profile: profile.source,
+        };
+        return { next, result };
+      },
+    );
+  });
+  await ctx.reopen(next);
+  return result;
 }

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addShard } from '../../../electron/core/add-shard/add-shard.ts';
+import { ADD_SHARD_LOCK_KEY } from '../../../electron/core/add-shard/add-shard-lock.ts';
 import { assignSequenceRanges, SEQUENCE_BLOCK } from '../../../electron/core/add-shard/sequence-ranges.ts';
 import type { ConsoleContext } from '../../../electron/core/console-context.ts';
 import { createDispatcher } from '../../../electron/core/dispatch/dispatcher.ts';
@@ -228,5 +229,48 @@ describe('adding a shard', () => {
     }
     const added = await addShard(ctx, { name: 'shard_half', url: urlFor('pwb_shard_half') }, { env: own.env });
     expect(added).toMatchObject({ name: 'shard_half', created: false });
+  });
+
+  it('refuses while another console is adding a shard, naming who, changing nothing', async () => {
+    const before = await readFile(own.profilePath, 'utf8');
+    const other = await own.client('default');
+    try {
+      await other.query(`SET application_name = 'the other console'`);
+      await other.query('SELECT pg_advisory_lock($1::int8)', [ADD_SHARD_LOCK_KEY.toString()]);
+      const busy = await refusal({ name: 'shard_busy', url: urlFor('pwb_shard_busy') });
+      expect(busy.code).toBe('LOCKED');
+      expect(busy.message).toMatch(
+        /^Another console is adding a shard to this cluster right now \(held by the other console as postgres.*\)\. Nothing was created for shard_busy\. Wait for it/,
+      );
+      expect(await readFile(own.profilePath, 'utf8')).toBe(before);
+      expect(await own.sql('shard_2', `SELECT datname FROM pg_database WHERE datname = 'pwb_shard_busy'`)).toEqual([]);
+    } finally {
+      await other.end();
+    }
+    // The lock went with the other console's session.
+    expect(await addShard(ctx, { name: 'shard_busy', url: urlFor('pwb_shard_busy') }, { env: own.env })).toMatchObject({ name: 'shard_busy', created: true });
+  });
+
+  it('two consoles adding shards at the same moment: one is added, the other refused with nothing created', async () => {
+    const second = await own.open();
+    try {
+      const outcomes = await Promise.allSettled([
+        addShard(ctx, { name: 'shard_a', url: urlFor('pwb_shard_a') }, { env: own.env }),
+        addShard(second, { name: 'shard_b', url: urlFor('pwb_shard_b') }, { env: own.env }),
+      ]);
+      const added = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value.name] : []));
+      const refused = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as ConsoleError] : []));
+      expect(added).toHaveLength(1);
+      expect(['LOCKED', 'ACTION_NOT_ALLOWED']).toContain(refused[0]?.code);
+      const loser = added[0] === 'shard_a' ? 'shard_b' : 'shard_a';
+      const shards = Object.keys(JSON.parse(await readFile(own.profilePath, 'utf8')).shards);
+      expect(shards).toContain(added[0]);
+      expect(shards).not.toContain(loser);
+      expect(await own.sql('shard_2', `SELECT datname FROM pg_database WHERE datname = $1`, [`pwb_${loser}`])).toEqual([]);
+    } finally {
+      await second.close();
+      await ctx.close();
+      ctx = await own.open();
+    }
   });
 });
