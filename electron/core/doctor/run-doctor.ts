@@ -124,7 +124,8 @@ async function readCluster(ctx: ConsoleContext, reachable: readonly DatabaseTarg
 async function scanDatabase(ctx: ConsoleContext, target: DatabaseTarget): Promise<{ scan: DatabaseScan } | { failure: Finding }> {
   try {
     const handle = ctx.pools.get(target.name);
-    const catalog = await ctx.catalog.get(target.name);
+    // Read fresh: the doctor is what an operator runs when something looks wrong.
+    const catalog = await ctx.catalog.get(target.name, { refresh: true });
     const [totals, ranges, views] = await Promise.all([
       tenantKeyTotals(handle, catalog),
       readIdRanges(handle, catalog),

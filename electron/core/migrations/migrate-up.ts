@@ -194,6 +194,8 @@ async function migrateOnSession(state: RunState, target: DatabaseTarget, db: Dat
   } finally {
     stopWatching();
     db.current = null;
+    // Whatever ran (a migration may have failed after others applied) changed the schema pages read by.
+    state.ctx.catalog.invalidate(target.name);
     // Never back to the pool: a broken connection, or a session a migration file may have changed
     // (SET search_path, SET ROLE), or whose lock a stop that came during the unlock left held.
     client.release(broken ?? true);

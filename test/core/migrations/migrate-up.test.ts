@@ -7,6 +7,7 @@ import type { ConsoleContext } from '../../../electron/core/console-context.ts';
 import { migrateUp } from '../../../electron/core/migrations/migrate-up.ts';
 import { migrationPlan } from '../../../electron/core/migrations/migration-plan.ts';
 import { migrationStatus } from '../../../electron/core/migrations/migration-status.ts';
+import { tenantDetail } from '../../../electron/core/tenants/tenant-detail.ts';
 import { restartServer, stopServer } from './server-control.ts';
 import { startOwnCluster, type OwnCluster } from './own-cluster.ts';
 
@@ -361,5 +362,25 @@ describe('migrations on every database', () => {
     expect(rows.length).toBeGreaterThanOrEqual(8);
     expect(rows.map((r) => r.outcome)).toContain('failed');
     expect(rows.every((r) => r.outcome !== 'started')).toBe(true);
+  });
+
+  it("the website's page shows a tenant table the console's migrations just created (no stale catalog)", async () => {
+    const [site] = await own.sql<{ id: number; shard: string }>(
+      'default',
+      `SELECT id, coalesce(shard_name, 'default') AS shard FROM pwb_websites ORDER BY id LIMIT 1`,
+    );
+    const before = await tenantDetail(ctx, site!.id);
+    expect(before.tables.map((t) => t.table)).not.toContain('pwb_custom_fields');
+    await own.addMigration(
+      'tenant',
+      '20990107000001',
+      'create_pwb_custom_fields',
+      'CREATE TABLE pwb_custom_fields (id bigserial PRIMARY KEY, website_id integer NOT NULL, name text);',
+    );
+    expect((await up()).state).toBe('succeeded');
+    await own.sql(before.database, 'INSERT INTO pwb_custom_fields (website_id, name) VALUES ($1, $2)', [site!.id, 'colour']);
+    const after = await tenantDetail(ctx, site!.id);
+    expect(after.tables.find((t) => t.table === 'pwb_custom_fields')).toMatchObject({ rows: 1 });
+    expect(after.totalRows).toBe(before.totalRows + 1);
   });
 });
