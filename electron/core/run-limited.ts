@@ -1,3 +1,12 @@
+/**
+ * How many statements one page may run at once on a pool: all its connections but one, which stays for
+ * whatever else the console asks meanwhile. More would queue in the pool, past its connect timeout on a
+ * slow database, and be reported as an unreachable server.
+ */
+export function poolShare(pool: { readonly options: { readonly max?: number | undefined } }): number {
+  return Math.max(1, (pool.options.max ?? 10) - 1);
+}
+
 /** Runs tasks with at most `limit` at once: a pool's connections are shared, so fan-outs must queue here, not in the pool. */
 export async function runLimited<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
   let next = 0;

@@ -29,8 +29,13 @@ interface Stray {
   readonly rows: number;
 }
 
-/** "pwb_realty_assets 12, pwb_prop_photos 30" for one key, largest first; and the table list for `table`. */
-function describeTables(byTable: RowsPerTable, key: number): { tables: string; detail: string } {
+/** The per-table breakdown of one database's stray keys, or why it could not be read. */
+type Breakdown = { readonly byTable: RowsPerTable; readonly error: null } | { readonly byTable: null; readonly error: string };
+
+/** "pwb_realty_assets 12, pwb_prop_photos 30" for one key, largest first; and the table list for `table` (null when unread). */
+function describeTables(breakdown: Breakdown, key: number): { tables: string | null; detail: string } {
+  if (breakdown.byTable === null) return { tables: null, detail: `its rows per table could not be read: ${breakdown.error}` };
+  const byTable = breakdown.byTable;
   const list = [...byTable]
     .map(([table, counts]) => ({ table, rows: counts.get(key) ?? 0 }))
     .filter((t) => t.rows > 0)
@@ -50,10 +55,14 @@ export async function placementFindings(input: PlacementInput): Promise<Finding[
     if (misplaced.length === 0 && orphaned.length === 0) continue;
     const named = [...misplaced.slice(0, MAX_WEBSITE_FINDINGS), ...orphaned.slice(0, MAX_WEBSITE_FINDINGS)];
     const { handle, catalog } = input.handles.get(database)!;
-    const byTable = await tenantRowsByTable(
+    // The totals showed the keys: a breakdown that fails (a timeout, a restart) only leaves out detail.
+    const byTable: Breakdown = await tenantRowsByTable(
       handle,
       catalog,
       named.map((s) => s.key),
+    ).then(
+      (rows) => ({ byTable: rows, error: null }),
+      (error: unknown) => ({ byTable: null, error: error instanceof Error ? error.message : String(error) }),
     );
     for (const stray of misplaced.slice(0, MAX_WEBSITE_FINDINGS)) findings.push(misplacedFinding(input, database, stray, byTable));
     for (const stray of orphaned.slice(0, MAX_WEBSITE_FINDINGS)) findings.push(orphanedFinding(database, stray, byTable));
@@ -77,10 +86,10 @@ function strayKeys(totals: ReadonlyMap<number, number>, routing: ReadonlyMap<num
 }
 
 /** Rows of a website on a database its shard_name does not route to: the fix depends on what the routed one holds. */
-function misplacedFinding(input: PlacementInput, database: string, stray: Stray, byTable: RowsPerTable): Finding {
+function misplacedFinding(input: PlacementInput, database: string, stray: Stray, byTable: Breakdown): Finding {
   const routed = input.routing.get(stray.key)!;
   const { tables, detail } = describeTables(byTable, stray.key);
-  const onRouted = routed !== database ? (input.totals.get(routed)?.get(stray.key) ?? 0) : 0;
+  const onRouted = input.totals.get(routed)?.get(stray.key) ?? 0;
   const where = { database, table: tables, website: stray.key, rows: stray.rows };
   const what = `Website ${stray.key} has ${rowsText(stray.rows)} on ${database} (${detail}), but its shard_name routes it to ${routed}`;
   if (!input.configured.has(routed)) {
@@ -92,6 +101,16 @@ function misplacedFinding(input: PlacementInput, database: string, stray: Stray,
       `Set website ${stray.key}'s shard_name to '${database}' (where its rows are), ` +
         `or add a database "${routed}" to the profile and move the website there.`,
       fixLinks.routing(routed),
+    );
+  }
+  if (!input.totals.has(routed)) {
+    // Whether these rows are a leftover or the website's only copy depends on what the unread database holds.
+    return finding(
+      'misplaced-rows',
+      'error',
+      where,
+      `${what}, which could not be read this time: whether the rows on ${database} are a leftover copy or the website's only data is not known.`,
+      `Get ${routed} answering again (see its finding), then run the doctor again before moving or deleting any of website ${stray.key}'s rows.`,
     );
   }
   if (onRouted > 0) {
@@ -116,7 +135,7 @@ function misplacedFinding(input: PlacementInput, database: string, stray: Stray,
   );
 }
 
-function orphanedFinding(database: string, stray: Stray, byTable: RowsPerTable): Finding {
+function orphanedFinding(database: string, stray: Stray, byTable: Breakdown): Finding {
   const { tables, detail } = describeTables(byTable, stray.key);
   return finding(
     'orphaned-rows',

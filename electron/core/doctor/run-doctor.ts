@@ -38,14 +38,36 @@ function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
   );
 }
 
-/** What the doctor read of one database that answered. */
+/** What the doctor read of one database that answered: each reading on its own, so one that fails (a timeout) hides nothing else. */
 interface DatabaseScan {
   readonly name: string;
   readonly handle: DatabaseHandle;
   readonly catalog: DatabaseCatalog;
-  readonly totals: Map<number, number>;
-  readonly ranges: Map<string, IdRange>;
-  readonly views: ViewStaleness[];
+  readonly totals: Settled<Map<number, number>>;
+  readonly ranges: Settled<Map<string, IdRange>>;
+  readonly views: Settled<ViewStaleness[]>;
+}
+
+type Reading = 'totals' | 'ranges' | 'views';
+
+/** The scans whose `reading` succeeded, with its value. */
+function readOf<K extends Reading>(
+  scans: readonly DatabaseScan[],
+  reading: K,
+): Array<{ name: string; scan: DatabaseScan; value: NonNullable<DatabaseScan[K]['value']> }> {
+  return scans.flatMap((scan) => {
+    const settled = scan[reading];
+    return settled.error === null ? [{ name: scan.name, scan, value: settled.value as NonNullable<DatabaseScan[K]['value']> }] : [];
+  });
+}
+
+/** A check over one reading: ran when every database gave it, else partial, naming what was not read and why. */
+function coverageOf(scans: readonly DatabaseScan[], reading: Reading, databases: number, what: string): Pick<Check, 'status' | 'note'> {
+  const read = readOf(scans, reading);
+  if (read.length === databases) return { status: 'ran', note: null };
+  const failed = scans.filter((s) => s[reading].error !== null).map((s) => `${s.name}'s ${what} could not be read: ${messageOf(s[reading].error)}`);
+  const names = read.map((r) => r.name).join(', ') || 'no database';
+  return { status: 'partial', note: [`Only ${names} could be read; the others were not checked.`, ...failed].join(' ') };
 }
 
 /** Everything the checks judge, read from every database in parallel before any judging. */
@@ -127,10 +149,11 @@ async function scanDatabase(ctx: ConsoleContext, target: DatabaseTarget): Promis
     // Read fresh: the doctor is what an operator runs when something looks wrong.
     const catalog = await ctx.catalog.get(target.name, { refresh: true });
     const [totals, ranges, views] = await Promise.all([
-      tenantKeyTotals(handle, catalog),
-      readIdRanges(handle, catalog),
-      viewStaleness(handle, catalog, ctx.profile.tenantKeys),
+      settle(tenantKeyTotals(handle, catalog)),
+      settle(readIdRanges(handle, catalog)),
+      settle(viewStaleness(handle, catalog, ctx.profile.tenantKeys)),
     ]);
+    if (totals.error !== null && ranges.error !== null && views.error !== null) throw totals.error;
     return { scan: { name: target.name, handle, catalog, totals, ranges, views } };
   } catch (error) {
     return {
@@ -147,16 +170,14 @@ async function scanDatabase(ctx: ConsoleContext, target: DatabaseTarget): Promis
 
 /** Runs every check over the readings; a check whose databases did not all answer is `partial`. */
 async function judgeCluster(readings: ClusterReadings, verdict: Verdict, configured: ReadonlySet<string>, databases: number): Promise<void> {
-  const complete = readings.scans.length === databases;
-  const coverage = complete ? 'ran' : 'partial';
-  const read = readings.scans.map((s) => s.name).join(', ') || 'no database';
-  const partialNote = complete ? null : `Only ${read} could be read; rows on the others were not checked.`;
+  const coverage = readings.scans.length === databases ? 'ran' : 'partial';
   checkShardNames(readings.counts, configured, verdict);
-  await checkPlacement(readings, configured, verdict, partialNote);
-  verdict.findings.push(...idRangeFindings(new Map(readings.scans.map((s) => [s.name, s.ranges]))));
-  verdict.checks.push({ check: 'id ranges between databases', status: coverage, note: partialNote });
-  for (const s of readings.scans) verdict.findings.push(...materializedViewFindings(s.name, s.views, readings.lastMoves.get(s.name)));
-  verdict.checks.push({ check: 'materialized views refreshed', status: coverage, note: VIEWS_NOTE });
+  await checkPlacement(readings, configured, verdict, coverageOf(readings.scans, 'totals', databases, 'rows per website'));
+  verdict.findings.push(...idRangeFindings(new Map(readOf(readings.scans, 'ranges').map((r) => [r.name, r.value]))));
+  verdict.checks.push({ check: 'id ranges between databases', ...coverageOf(readings.scans, 'ranges', databases, 'id ranges') });
+  for (const r of readOf(readings.scans, 'views')) verdict.findings.push(...materializedViewFindings(r.name, r.value, readings.lastMoves.get(r.name)));
+  const views = coverageOf(readings.scans, 'views', databases, 'materialized views');
+  verdict.checks.push({ check: 'materialized views refreshed', status: views.status, note: [VIEWS_NOTE, views.note].filter(Boolean).join(' ') });
   verdict.findings.push(...(readings.migrations.value ?? []), ...(readings.drift.value ?? []));
   verdict.checks.push(serviceCheck('pending migrations', readings.migrations, coverage));
   verdict.checks.push(serviceCheck('schema drift', readings.drift, coverage));
@@ -173,21 +194,27 @@ function checkShardNames(counts: Settled<Map<string, number>>, configured: Reado
   }
 }
 
-async function checkPlacement(readings: ClusterReadings, configured: ReadonlySet<string>, verdict: Verdict, partialNote: string | null): Promise<void> {
+async function checkPlacement(
+  readings: ClusterReadings,
+  configured: ReadonlySet<string>,
+  verdict: Verdict,
+  coverage: Pick<Check, 'status' | 'note'>,
+): Promise<void> {
   const check = 'misplaced, split and orphaned rows';
   if (!readings.routing.value) {
     const why = `Needs the routing map from the primary, which did not answer: ${messageOf(readings.routing.error)}`;
     verdict.checks.push({ check, status: 'unavailable', note: why });
     return;
   }
+  const counted = readOf(readings.scans, 'totals');
   const found = await placementFindings({
     routing: readings.routing.value,
-    totals: new Map(readings.scans.map((s) => [s.name, s.totals])),
-    handles: new Map(readings.scans.map((s) => [s.name, { handle: s.handle, catalog: s.catalog }])),
+    totals: new Map(counted.map((r) => [r.name, r.value])),
+    handles: new Map(counted.map((r) => [r.name, { handle: r.scan.handle, catalog: r.scan.catalog }])),
     configured,
   });
   verdict.findings.push(...found);
-  verdict.checks.push({ check, status: partialNote === null ? 'ran' : 'partial', note: partialNote });
+  verdict.checks.push({ check, ...coverage });
 }
 
 /** A check another capability answers (migrations, drift): unavailable when it failed, else as complete as the scans. */

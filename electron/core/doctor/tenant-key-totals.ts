@@ -1,5 +1,6 @@
 import type { DatabaseCatalog } from '../catalog/database-catalog.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
+import { poolShare, runLimited } from '../run-limited.ts';
 import { groupedTenantCountsSql, tenantCountsForKeysSql } from '../shards/tenant-key-sql.ts';
 
 /**
@@ -22,10 +23,8 @@ export async function tenantKeyTotals(handle: DatabaseHandle, catalog: DatabaseC
 export async function tenantRowsByTable(handle: DatabaseHandle, catalog: DatabaseCatalog, keys: readonly number[]): Promise<Map<string, Map<number, number>>> {
   const out = new Map<string, Map<number, number>>();
   if (keys.length === 0) return out;
-  const tenants = [...catalog.tenantTables.values()];
-  const results = await Promise.all(tenants.map((t) => handle.query<{ k: string; n: string }>(tenantCountsForKeysSql(t, catalog.tables), [keys])));
-  tenants.forEach((t, i) => {
-    const rows = results[i]!.rows;
+  await runLimited([...catalog.tenantTables.values()], poolShare(handle.pool), async (t) => {
+    const { rows } = await handle.query<{ k: string; n: string }>(tenantCountsForKeysSql(t, catalog.tables), [keys]);
     if (rows.length > 0) out.set(t.table, new Map(rows.map((r) => [Number(r.k), Number(r.n)])));
   });
   return out;

@@ -1,5 +1,6 @@
 import type { Figure, TenantFootprintResult } from '../../../shared/contract.ts';
 import type { ConsoleContext } from '../console-context.ts';
+import { poolShare, runLimited } from '../run-limited.ts';
 import { tenantDetail } from '../tenants/tenant-detail.ts';
 import { databaseForShard, findWebsite } from '../tenants/website-routing.ts';
 import { readTableSizes, tenantDataBytes } from './table-sizes.ts';
@@ -26,13 +27,15 @@ export async function tenantFootprint(ctx: ConsoleContext, id: number, figure: F
   } else {
     const widths = await tenantRowWidths(handle, catalog);
     const tenantTables = [...catalog.tenantTables.values()].sort((a, b) => a.table.localeCompare(b.table));
-    tables = await Promise.all(
-      tenantTables.map(async (t) => {
-        const result = await handle.query<{ n: string }>(tenantCountsForKeysSql(t, catalog.tables), [[id]]);
-        const rows = Number(result.rows[0]?.n ?? 0);
-        return { table: t.table, rows, bytes: Math.round(rows * (widths.get(t.table)?.width ?? 0)) };
-      }),
-    );
+    const counted = new Map<string, number>();
+    await runLimited(tenantTables, poolShare(handle.pool), async (t) => {
+      const result = await handle.query<{ n: string }>(tenantCountsForKeysSql(t, catalog.tables), [[id]]);
+      counted.set(t.table, Number(result.rows[0]?.n ?? 0));
+    });
+    tables = tenantTables.map((t) => {
+      const rows = counted.get(t.table)!;
+      return { table: t.table, rows, bytes: Math.round(rows * (widths.get(t.table)?.width ?? 0)) };
+    });
   }
   const totalBytes = tables.reduce((sum, t) => sum + t.bytes, 0);
   const dataBytes = tenantDataBytes((await sizes).tables);

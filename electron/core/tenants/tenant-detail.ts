@@ -3,7 +3,7 @@ import type { ConsoleContext } from '../console-context.ts';
 import { describeTenantPath } from '../catalog/tenant-tables.ts';
 import { tenantRowsQuery } from '../catalog/tenant-row-filter.ts';
 import { databaseForShard, findWebsite } from './website-routing.ts';
-import { runLimited } from '../run-limited.ts';
+import { poolShare, runLimited } from '../run-limited.ts';
 import { databaseError } from '../pools/database-error.ts';
 
 /**
@@ -19,7 +19,7 @@ export async function tenantDetail(ctx: ConsoleContext, id: number): Promise<Ten
   const tenantTables = [...catalog.tenantTables.values()].sort((a, b) => a.table.localeCompare(b.table));
   const measured = new Map<string, { table: string; rows: number; bytes: number; via: string }>();
   // Bounded fan-out: 19 tables at once would queue in the pool past its connect timeout on a big tenant.
-  await runLimited(tenantTables, Math.max(1, ctx.profile.pool.max - 1), async (t) => {
+  await runLimited(tenantTables, poolShare(handle.pool), async (t) => {
     const sql = tenantRowsQuery(t, catalog.tables, `count(*)::int8::text AS rows, coalesce(sum(pg_column_size(t.*)), 0)::int8::text AS bytes`);
     const client = await handle.longSession();
     try {

@@ -247,6 +247,51 @@ describe('each fault becomes a finding and goes away once fixed', () => {
     }
     expect(ofKind(await doctor(), 'unreachable-database')).toEqual([]);
   });
+
+  it('rows left on one shard of a website routed to a shard that did not answer: not called "served from an empty database"', async () => {
+    const id = await websiteOn('shard_2');
+    const profile = JSON.parse(await readFile(cluster.profilePath, 'utf8'));
+    profile.shards.shard_2.port = await findFreePort();
+    const brokenPath = cluster.profilePath.replace(/\.json$/, '-down.json');
+    await writeFile(brokenPath, JSON.stringify(profile));
+    const broken = await open(brokenPath);
+    await sql('shard_1', `INSERT INTO pwb_pages (website_id, slug, created_at, updated_at) VALUES ($1, 'left-behind', now(), now())`, [id]);
+    try {
+      const stray = ofKind(await doctor(broken), 'misplaced-rows').find((f) => f.website === id);
+      expect(stray).toMatchObject({ database: 'shard_1', rows: 1, table: 'pwb_pages', link: null });
+      expect(stray!.message).toContain('shard_2, which could not be read this time');
+      expect(stray!.message).not.toContain('holds none');
+      expect(stray!.fix).toContain('Get shard_2 answering again');
+    } finally {
+      await sql('shard_1', `DELETE FROM pwb_pages WHERE website_id = $1 AND slug = 'left-behind'`, [id]);
+      await broken.close();
+    }
+  });
+
+  it('one reading failing on a database (a view slower than the statement timeout) leaves its other checks standing', async () => {
+    const id = await websiteOn('shard_1');
+    const profile = JSON.parse(await readFile(cluster.profilePath, 'utf8'));
+    profile.pool = { ...profile.pool, statementTimeoutMs: 1000 };
+    const slowPath = cluster.profilePath.replace(/\.json$/, '-slow.json');
+    await writeFile(slowPath, JSON.stringify(profile));
+    await sql('shard_1', `CREATE MATERIALIZED VIEW pwb_slow_probe AS SELECT pg_sleep(3)::text AS slept, 1 AS website_id`);
+    await sql('shard_2', `INSERT INTO pwb_pages (website_id, slug, created_at, updated_at) VALUES ($1, 'left-over', now(), now())`, [id]);
+    const slow = await open(slowPath);
+    try {
+      const result = await doctor(slow);
+      expect(ofKind(result, 'unreachable-database')).toEqual([]);
+      // shard_1 was counted: its website's rows are found, and shard_2's leftover is one.
+      expect(ofKind(result, 'misplaced-rows').find((f) => f.website === id)).toMatchObject({ database: 'shard_2', rows: 1 });
+      expect(result.checks.find((c) => c.check === 'misplaced, split and orphaned rows')).toMatchObject({ status: 'ran' });
+      const views = result.checks.find((c) => c.check === 'materialized views refreshed')!;
+      expect(views.status).toBe('partial');
+      expect(views.note).toMatch(/shard_1's materialized views could not be read: .*statement timeout/);
+    } finally {
+      await slow.close();
+      await sql('shard_2', `DELETE FROM pwb_pages WHERE website_id = $1 AND slug = 'left-over'`, [id]);
+      await sql('shard_1', `DROP MATERIALIZED VIEW pwb_slow_probe`);
+    }
+  });
 });
 
 describe('doctor CLI', () => {

@@ -1,10 +1,12 @@
 import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadClusterProfile } from '../../../electron/core/config/resolve-profile-source.ts';
 import { memorySecretStore } from '../../../electron/core/config/secret-store.ts';
 import { openConsole, type ConsoleContext } from '../../../electron/core/console-context.ts';
+import { tenantRowsByTable } from '../../../electron/core/doctor/tenant-key-totals.ts';
 import { estimateTenantSizes } from '../../../electron/core/shards/tenant-size-estimates.ts';
 import { startTestCluster, testPool, type TestCluster } from '../../harness/test-cluster.ts';
 import { callMethod } from '../../support/test-console.ts';
@@ -147,6 +149,35 @@ describe('tenant footprints', () => {
       expect(ratio).toBeLessThan(1.6);
       expect(estimate.share).toBeGreaterThan(0);
       expect(estimate.share).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('a small pool while tables are locked: counting a website per table waits its turn on the server, never reported as an unreachable database', async () => {
+    const id = cluster.seed.largeWebsiteIds[0]!;
+    const database = await shardOf(id);
+    const profile = JSON.parse(await readFile(cluster.profilePath, 'utf8'));
+    profile.pool = { ...profile.pool, max: 3, connectTimeoutMs: 200 };
+    const smallPath = cluster.profilePath.replace(/\.json$/, '-small-pool.json');
+    await writeFile(smallPath, JSON.stringify(profile));
+    const small = openConsole(
+      await loadClusterProfile({ profile: smallPath }, { env: { ...process.env, SC_TEST_PASSWORD: cluster.password }, secrets: memorySecretStore() }),
+    );
+    const catalog = await small.catalog.get(database);
+    const locker = await pools.get(database)!.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE pwb_pages, pwb_links, pwb_contents IN ACCESS EXCLUSIVE MODE');
+      // The doctor's breakdown of stray keys, one statement per tenant table: three of them wait for the lock.
+      const counting = tenantRowsByTable(small.pools.get(database), catalog, [id]);
+      await new Promise((r) => setTimeout(r, 1000));
+      await locker.query('COMMIT');
+      const byTable = await counting;
+      expect(byTable.get('pwb_pages')?.get(id)).toBeGreaterThan(0);
+      expect(byTable.size).toBeGreaterThan(5);
+    } finally {
+      await locker.query('ROLLBACK').catch(() => {});
+      locker.release();
+      await small.close();
     }
   });
 
