@@ -91,7 +91,15 @@ export class JobRegistry {
         const event: JobProgressEvent = { type: 'progress', jobId: id, kind: spec.kind, ...report };
         const entry = this.#running.get(id);
         if (entry) entry.snapshot = { ...entry.snapshot, progress: event };
-        for (const listener of listeners) listener(event);
+        for (const listener of listeners) {
+          try {
+            listener(event);
+          } catch {
+            // A watcher that fails (a closed stream, an event its transport refuses) is the watcher's
+            // problem, never the job's: it stops being told, the work goes on.
+            listeners.delete(listener);
+          }
+        }
         persist.push(event);
       },
     };
@@ -179,12 +187,19 @@ function errorInfo(error: unknown): ErrorInfo {
   return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
 }
 
-/** Saves the newest event at most once a second, and the last one at the end; a failed save never stops the job. */
+/**
+ * Saves the newest event at most once a second, the last one at the end, and one held back by the
+ * throttle a second later at most (a step that then runs an hour is saved as running, not as the step
+ * before it); a failed save never stops the job.
+ */
 function throttledPersist(persist: JobSpec['persist']) {
   let pending: JobProgressEvent | null = null;
   let last = 0;
   let saving: Promise<void> = Promise.resolve();
+  let later: ReturnType<typeof setTimeout> | null = null;
   const save = () => {
+    if (later !== null) clearTimeout(later);
+    later = null;
     if (!persist || pending === null) return saving;
     const event = pending;
     pending = null;
@@ -195,7 +210,12 @@ function throttledPersist(persist: JobSpec['persist']) {
   return {
     push(event: JobProgressEvent) {
       pending = event;
-      if (Date.now() - last >= PERSIST_EVERY_MS) void save();
+      const wait = PERSIST_EVERY_MS - (Date.now() - last);
+      if (wait <= 0) void save();
+      else if (later === null && persist) {
+        later = setTimeout(() => void save(), wait);
+        later.unref?.();
+      }
     },
     flush: () => save(),
   };
