@@ -70,8 +70,10 @@ export function createDispatcher(handlers: ConsoleHandlers, options: DispatcherO
       }
       return { ok: true, result } as Envelope<MethodName>;
     } catch (error) {
+      // A statement cancelled by the caller's stop comes back as the server's "canceling statement due to
+      // user request", or a connection cut: the call was cancelled, and says so.
+      if (call.signal?.aborted && !(error instanceof ConsoleError && !CANCEL_ECHOES.has(error.code))) return fail(cancelledInfo(method, call.signal.reason));
       if (error instanceof ConsoleError) return fail(error.toInfo());
-      if (call.signal?.aborted) return fail(cancelledInfo(method, call.signal.reason));
       const logged = options.onUnexpectedError?.(method, error);
       const message = error instanceof Error ? error.message : String(error);
       const where = typeof logged === 'string' ? `Look for ${logged}, and report it with that log.` : 'Please report it with the log.';
@@ -99,6 +101,9 @@ function callContext(events: z.ZodType, call: DispatchCall, validate: boolean, m
     },
   };
 }
+
+/** What a database error looks like when it is only the echo of the caller's own cancel. */
+const CANCEL_ECHOES: ReadonlySet<string> = new Set(['DATABASE_ERROR', 'DATABASE_UNREACHABLE']);
 
 function cancelledInfo(method: string, reason: unknown): ErrorInfo {
   if (reason instanceof ConsoleError) return reason.toInfo();

@@ -160,4 +160,23 @@ describe('stopping long work', () => {
       await lock.release();
     }
   });
+
+  it("a website's page counting on a locked table: aborting the call cancels it on the server and answers CANCELLED, not a database error", async () => {
+    const [site] = await own.sql<{ id: number; shard: string }>(
+      'default',
+      `SELECT id, coalesce(shard_name, 'default') AS shard FROM pwb_websites ORDER BY id LIMIT 1`,
+    );
+    const lock = await lockTable(site!.shard, 'pwb_pages');
+    try {
+      const controller = new AbortController();
+      const counting = call('tenants.detail', { id: site!.id }, { signal: controller.signal });
+      await until('the count waiting on the lock', async () => (await consoleStatements(site!.shard)).find((s) => s.wait === 'Lock'));
+      const stoppedAt = Date.now();
+      controller.abort();
+      await expect(counting).rejects.toMatchObject({ code: 'CANCELLED' });
+      await expectGoneFromServer(site!.shard, stoppedAt);
+    } finally {
+      await lock.release();
+    }
+  });
 });
