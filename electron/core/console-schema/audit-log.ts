@@ -6,7 +6,7 @@ import { userDataDir } from '../user-data-dir.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { isReadOnlyDatabase } from '../read-only-guard.ts';
 import { runQuery } from '../catalog/run-query.ts';
-import { consoleTables } from './console-database.ts';
+import { consoleDb, consoleTables } from './console-database.ts';
 import { ensureConsoleSchema } from './ensure-console-schema.ts';
 
 /** Who is acting: OS user @ host, so the audit log says which operator's console did it. */
@@ -104,7 +104,9 @@ async function recordOutcome(primary: DatabaseHandle, id: string, outcome: Outco
         : { outcome: 'succeeded', finished_at: eb.fn('now'), details: sql<string>`${eb.ref('details')} || ${JSON.stringify(outcome.details)}::jsonb` },
     )
     .where('id', '=', id);
-  await runQuery(primary, update);
+  // Through Kysely's own driver, not the handle's cancellable query: the outcome of an action its caller
+  // stopped is written after the call's signal aborted, which that query would refuse to send.
+  await consoleDb(primary).executeQuery(update.compile());
 }
 
 async function auditedLocally<T>(handle: DatabaseHandle, entry: AuditEntry, run: () => Promise<T>, options: AuditOptions<T>): Promise<T> {

@@ -125,6 +125,9 @@ describe('stopping long work', () => {
       expect(job).toMatchObject({ kind: 'migration', state: 'interrupted', actions: ['rerun'] });
       const run = await call('migrations.run', { runId });
       expect(run.state).toBe('interrupted');
+      // The audit trail says the run was stopped, not that it is still going.
+      const [audit] = await own.sql('default', `SELECT outcome, error FROM shard_console.audit_log WHERE action = 'migrations.up' ORDER BY id DESC LIMIT 1`);
+      expect(audit).toMatchObject({ outcome: 'failed', error: expect.stringContaining('Stopped on request') });
       expect(run.databases.find((d) => d.name === 'shard_2')).toMatchObject({ state: 'stopped', pending: ['20990301000001'], failed: null });
       expect((await call('migrations.status', {})).databases.find((d) => d.name === 'shard_2')!.failed).toEqual([]);
       await lock.release();
