@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { ConsoleError } from '../../../shared/errors.ts';
+import { currentSignal, runWithSignal } from '../call-context.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 
 /*
@@ -25,19 +26,43 @@ export async function liveJobIds(primary: DatabaseHandle, jobIds: readonly strin
   return new Set(jobIds.filter((_, i) => held.has(keys[i]!)));
 }
 
-/** Runs `work` holding the job's lock on a session of its own; JOB_BUSY when another console holds it. */
+/**
+ * Runs `work` holding the job's lock on a session of its own; JOB_BUSY when another console holds it.
+ * The lock is only as good as its session: one ended under the work (an administrator's
+ * pg_terminate_backend, a network cut, the server's idle_session_timeout) frees the lock, and another
+ * console would see the job as interrupted and could resume it while this one still runs it. So the
+ * work is stopped then, at its next safe point, with every statement it has running cancelled, and the
+ * session asks the server never to end it for being idle.
+ */
 export async function withJobLock<T>(primary: DatabaseHandle, jobId: string, what: string, work: (lock: pg.PoolClient) => Promise<T>): Promise<T> {
   const lock = await primary.pool.connect();
+  const lost = new AbortController();
+  const onLost = (error?: Error) =>
+    lost.abort(
+      new ConsoleError(
+        'DATABASE_UNREACHABLE',
+        `${what} ${jobId} lost its lock on the primary (${error?.message ?? 'its session ended'}), so it stopped at a safe point: another console must not take it up while this one runs it. Resume it once the primary answers.`,
+        { target: jobId },
+      ),
+    );
+  lock.on('error', onLost);
+  lock.on('end', onLost);
   try {
+    // Not for PostgreSQL before 14, which has no such setting (and so never ends an idle session itself).
+    await lock.query(`SELECT set_config('idle_session_timeout', '0', false) WHERE current_setting('server_version_num')::int >= 140000`);
     const got = await lock.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::int8) AS ok', [jobLockKey(jobId)]);
     if (!got.rows[0]!.ok)
       throw new ConsoleError('JOB_BUSY', `${what} ${jobId} is being run by another console right now. Follow it on the Jobs page.`, { target: jobId });
+    const outer = currentSignal();
+    const signal = outer ? AbortSignal.any([outer, lost.signal]) : lost.signal;
     try {
-      return await work(lock);
+      return await runWithSignal(signal, () => work(lock));
     } finally {
       await lock.query('SELECT pg_advisory_unlock($1::int8)', [jobLockKey(jobId)]).catch(() => {});
     }
   } finally {
-    lock.release();
+    lock.off('error', onLost);
+    lock.off('end', onLost);
+    lock.release(lost.signal.aborted ? (lost.signal.reason as Error) : undefined);
   }
 }

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { ConsoleContext } from '../../../electron/core/console-context.ts';
 import { createDispatcher, type Dispatch } from '../../../electron/core/dispatch/dispatcher.ts';
 import { createHandlers } from '../../../electron/core/dispatch/handlers.ts';
+import { jobLockKey } from '../../../electron/core/jobs/job-lock.ts';
 import type { JobProgressEvent, MethodName, MethodParams, MethodResult } from '../../../shared/contract.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { startOwnCluster, type OwnCluster } from '../migrations/own-cluster.ts';
@@ -181,5 +182,35 @@ describe('stopping long work', () => {
     } finally {
       await lock.release();
     }
+  });
+
+  it('a job whose lock session on the primary is ended under it stops at a safe point: another console must not take it up while it runs', async () => {
+    await own.addMigration('tenant', '20990302000001', 'touch_pwb_links', 'ALTER TABLE pwb_links ADD COLUMN lock_lost_probe integer;');
+    const lock = await lockTable('shard_2', 'pwb_links');
+    try {
+      const { runId } = await call('migrations.up', { parallel: 4 });
+      await until('the migration waiting on the lock', async () => (await consoleStatements('shard_2')).find((s) => s.wait === 'Lock'));
+      const key = BigInt.asUintN(64, BigInt(jobLockKey(runId)));
+      const [holder] = await own.sql<{ pid: number }>(
+        'default',
+        `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND granted AND classid = $1::oid AND objid = $2::oid`,
+        [(key >> 32n).toString(), (key & 0xffff_ffffn).toString()],
+      );
+      expect(holder, 'the run holds its job lock').toBeDefined();
+      const endedAt = Date.now();
+      await own.sql('default', 'SELECT pg_terminate_backend($1)', [holder!.pid]);
+      await expectGoneFromServer('shard_2', endedAt);
+      const run = await until('the run to end', async () => {
+        const r = await call('migrations.run', { runId });
+        return r.state !== 'running' && r;
+      });
+      expect(run.state).toBe('interrupted');
+      expect(run.databases.find((d) => d.name === 'shard_2')).toMatchObject({ state: 'stopped', pending: ['20990302000001'] });
+      expect(run.databases.find((d) => d.name === 'shard_2')!.error!.message).toContain('lost its lock on the primary');
+    } finally {
+      await lock.release();
+    }
+    const again = await call('migrations.up', { parallel: 4 });
+    expect((await call('jobs.watch', { jobId: again.runId })).state).toBe('succeeded');
   });
 });
