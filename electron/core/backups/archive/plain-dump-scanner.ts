@@ -116,7 +116,7 @@ export class PlainDumpScanner {
     if (this.#lex.atStatementStart && this.#lex.quote === null && this.#lex.dollar === null && this.#lex.commentDepth === 0) {
       if (text.startsWith('--')) return this.#comment(text);
       if (text.startsWith('\\')) return this.#metaCommand(text);
-      if (text.startsWith('COPY ') && text.endsWith(' FROM stdin;')) return this.#copy(text);
+      if (text.startsWith('COPY ') && text.endsWith(' FROM stdin;')) return this.#copy(text, line.length);
       const encoding = /^SET client_encoding = '([^']*)';$/.exec(text);
       if (encoding) this.encoding ??= encoding[1]!;
     }
@@ -173,11 +173,12 @@ export class PlainDumpScanner {
     this.#current = null;
   }
 
-  #copy(text: string): void {
+  /** `bytes`: the COPY line's length as written (its text was decoded as UTF-8, which a LATIN1 dump's names are not). */
+  #copy(text: string, bytes: number): void {
     const entry = this.#current?.entry;
     if (!entry) return;
     entry.copyStmt = text;
-    this.#inData = { dumpId: entry.dumpId, start: this.#offset + Buffer.byteLength(text) + 1 };
+    this.#inData = { dumpId: entry.dumpId, start: this.#offset + bytes + 1 };
   }
 }
 

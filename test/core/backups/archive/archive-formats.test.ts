@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
 import pgCopyStreams from 'pg-copy-streams';
 import { introspectDatabase } from '../../../../electron/core/catalog/introspect-database.ts';
 import { nullsNotDistinct } from '../../../../electron/core/catalog/database-catalog.ts';
@@ -345,6 +346,32 @@ describe('the schema from the archive', () => {
       expect(schema.tables.find((t) => t.name === 'Odd Schema.Mixed Case')!.foreignKeys).toEqual([
         { name: 'Mixed Case_odd_id_fkey', columns: ['odd_id'], refTable: 'odd_values', refColumns: ['id'] },
       ]);
+    }
+  });
+});
+
+describe('a plain dump of a LATIN1 database whose table and column names are not ASCII', () => {
+  it('gives every row whole: the COPY line is measured in bytes as written, not as UTF-8 text', async () => {
+    await db.pool.query(`CREATE DATABASE latin_names ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0`);
+    const client = new pg.Client({ host: db.server.host, port: db.server.port, user: db.server.user, password: db.password, database: 'latin_names' });
+    await client.connect();
+    try {
+      await client.query(`CREATE TABLE "café" (id integer, "número" text, website_id integer)`);
+      await client.query(`INSERT INTO "café" VALUES (1, 'é', 7), (2, 'à', 7)`);
+    } finally {
+      await client.end();
+    }
+    const file = path.join(db.dumps, 'latin.sql');
+    await db.pgDump(['-Fp', '-f', file], { database: 'latin_names' });
+    const archive = await openArchive(file);
+    try {
+      const entry = archive.dataEntries.find((e) => e.columns.includes('id'));
+      expect(entry, 'the table data entry').toBeDefined();
+      const rows: string[] = [];
+      for await (const row of archive.rows(entry!)) rows.push(row.toString('latin1'));
+      expect(rows).toEqual(['1\t\xe9\t7', '2\t\xe0\t7']);
+    } finally {
+      await archive.close();
     }
   });
 });
