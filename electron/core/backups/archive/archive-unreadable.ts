@@ -23,3 +23,12 @@ export function archiveUnreadable(place: ArchivePlace, reason: string, cause?: u
 export function isArchiveUnreadable(error: unknown): error is ConsoleError {
   return error instanceof ConsoleError && error.code === 'ARCHIVE_UNREADABLE';
 }
+
+/**
+ * Errors that are not about the archive and pass through a reader as they are: damage already named,
+ * and a stop (an AbortError, or the job's own reason, a ConsoleError CANCELLED, which a job's
+ * throwIfAborted throws): a stop reported as damage would send the operator after a good backup.
+ */
+export function passesThroughReader(error: unknown): boolean {
+  return isArchiveUnreadable(error) || (error instanceof ConsoleError && error.code === 'CANCELLED') || (error as Error | undefined)?.name === 'AbortError';
+}

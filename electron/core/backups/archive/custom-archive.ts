@@ -3,7 +3,7 @@ import { readArchiveHeader } from './archive-header.ts';
 import type { ArchiveHeader } from './archive-header.ts';
 import { entryLabel, firstInOrder } from './archive-data-source.ts';
 import type { ArchiveDataSource, EntryStream, ReadMeter } from './archive-data-source.ts';
-import { archiveUnreadable, isArchiveUnreadable } from './archive-unreadable.ts';
+import { archiveUnreadable, passesThroughReader } from './archive-unreadable.ts';
 import { ByteSource } from './byte-source.ts';
 import { decompressStream } from './decompress-stream.ts';
 import { readTocEntries } from './toc-entries.ts';
@@ -251,7 +251,7 @@ async function* wrapDecodeErrors(source: ByteSource, data: AsyncIterable<Buffer>
   try {
     yield* data;
   } catch (error) {
-    if (isArchiveUnreadable(error) || (error as Error).name === 'AbortError') throw error;
+    if (passesThroughReader(error)) throw error;
     throw source.fail((error as Error).message, source.position, error);
   }
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { ArchiveCompression } from './archive-header.ts';
 import { entryLabel } from './archive-data-source.ts';
 import type { ArchiveDataSource, EntryStream, ReadMeter } from './archive-data-source.ts';
-import { archiveUnreadable, isArchiveUnreadable } from './archive-unreadable.ts';
+import { archiveUnreadable, passesThroughReader } from './archive-unreadable.ts';
 import { ByteSource } from './byte-source.ts';
 import { readToc } from './custom-archive.ts';
 import type { OpenedToc } from './custom-archive.ts';
@@ -89,7 +89,7 @@ class DirectoryDataSource implements ArchiveDataSource {
       try {
         yield* decompressStream(dataFile?.compression ?? 'none', pieces(), 'gzip');
       } catch (error) {
-        if (isArchiveUnreadable(error) || (error as Error).name === 'AbortError') throw error;
+        if (passesThroughReader(error)) throw error;
         throw fail((error as Error).message, error);
       }
     }

@@ -3,7 +3,7 @@ import type { ConsoleError } from '../../../../shared/errors.ts';
 import { stat } from 'node:fs/promises';
 import { entryLabel, firstInOrder } from './archive-data-source.ts';
 import type { ArchiveDataSource, EntryStream, ReadMeter } from './archive-data-source.ts';
-import { archiveUnreadable, isArchiveUnreadable } from './archive-unreadable.ts';
+import { archiveUnreadable, isArchiveUnreadable, passesThroughReader } from './archive-unreadable.ts';
 import type { ArchivePlace } from './archive-unreadable.ts';
 import { decompressStream } from './decompress-stream.ts';
 import { PlainDumpScanner } from './plain-dump-scanner.ts';
@@ -42,7 +42,7 @@ export async function openPlainArchive(
       options.onBytes?.(place.offset, size);
     }
   } catch (error) {
-    if ((error as Error).name === 'AbortError') throw error;
+    if (options.signal?.aborted || (passesThroughReader(error) && !isArchiveUnreadable(error))) throw error;
     damage = isArchiveUnreadable(error) ? error : archiveUnreadable({ ...place, entry: lastEntry(scanner) }, (error as Error).message, error);
   }
   const scan = scanner.finish();

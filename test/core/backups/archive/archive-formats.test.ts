@@ -10,6 +10,7 @@ import type { DatabaseHandle } from '../../../../electron/core/pools/cluster-poo
 import { copyFieldRaw, decodeCopyField, decodeCopyRow } from '../../../../electron/core/backups/archive/copy-fields.ts';
 import { inspectArchive } from '../../../../electron/core/backups/archive/inspect-archive.ts';
 import { openArchive } from '../../../../electron/core/backups/archive/open-archive.ts';
+import { ConsoleError } from '../../../../shared/errors.ts';
 import type { PgDumpArchive } from '../../../../electron/core/backups/archive/pg-dump-archive.ts';
 import { runPgDump, startArchiveTestServer } from '../../../support/archive-test-server.ts';
 import type { ArchiveTestServer } from '../../../support/archive-test-server.ts';
@@ -117,6 +118,20 @@ async function archiveRows(archive: PgDumpArchive, table: string): Promise<Buffe
 const formats = ['custom', 'customNone', 'piped', 'directory', 'directoryNone', 'plain', 'plainGzip'] as const;
 
 describe.each(formats)('a %s dump', (format) => {
+  it("a stop while counting (the job's own reason, CANCELLED) is a stop, not damage to the archive", async () => {
+    const archive = await openArchive(dumps[format]!);
+    try {
+      const controller = new AbortController();
+      const stopped = inspectArchive(archive, {
+        signal: controller.signal,
+        onProgress: () => controller.abort(new ConsoleError('CANCELLED', 'Stopped on request by the test.')),
+      });
+      await expect(stopped).rejects.toMatchObject({ code: 'CANCELLED' });
+    } finally {
+      await archive.close();
+    }
+  });
+
   it('gives every row byte for byte as the server COPYs it, and reads the header', async () => {
     const archive = await openArchive(dumps[format]!);
     try {
