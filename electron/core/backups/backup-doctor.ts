@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { offlineDoctorSchema } from '../../../shared/methods/backup-methods.ts';
-import { ConsoleError } from '../../../shared/errors.ts';
+import { ConsoleError, type ErrorInfo } from '../../../shared/errors.ts';
+import type { BackupManifest } from '../../../shared/methods/backup-methods.ts';
 import type { ConsoleContext } from '../console-context.ts';
 import { readRoutingMap } from '../doctor/routing-map.ts';
 import { tenantKeyTotals } from '../doctor/tenant-key-totals.ts';
@@ -20,6 +21,17 @@ async function liveRows(ctx: ConsoleContext): Promise<{ rows: Map<number, number
   return { rows, routing: await readRoutingMap(ctx) };
 }
 
+/** Why a backup whose manifest lists databases that did not finish cannot be compared whole; null when it can. */
+function incompleteError(manifest: BackupManifest | null): ErrorInfo | null {
+  if (!manifest || manifest.incomplete.length === 0) return null;
+  const missing = manifest.incomplete.map((i) => `${i.name} (${i.error.message})`).join('; ');
+  return {
+    code: 'BACKUP_FAILED',
+    message: `This backup is incomplete: the dump of ${missing} did not finish, so its websites' rows are not in it and it cannot be compared with the cluster. Take a new backup of those databases (shard-console backup create --database NAME), and compare that one.`,
+    target: manifest.incomplete[0]!.name,
+  };
+}
+
 /**
  * The doctor for a backup. With its manifest: websites whose rows were in a database their routing of
  * that day did not name (a move half done when the backup ran, or rows left behind). With `live`: per
@@ -37,9 +49,10 @@ export async function backupDoctor(ctx: ConsoleContext | null, target: string, l
       }
     }
   }
-  const damaged = archives.find((a) => a.error !== null);
+  const damaged = archives.find((a) => a.error !== null)?.error ?? incompleteError(manifest);
   let changes: OfflineDoctor['changes'] = null;
-  // A backup read only in part has no row counts to compare: every website would look changed.
+  // A backup read only in part, or one whose dump of a database did not finish, has no row counts to
+  // compare: every website of what is missing would look changed.
   if (live && !damaged) {
     if (ctx === null)
       throw new ConsoleError(
@@ -54,5 +67,5 @@ export async function backupDoctor(ctx: ConsoleContext | null, target: string, l
       .map((id) => ({ website: id, backupRows: then.get(id) ?? 0, liveRows: now.rows.get(id) ?? 0, liveShard: now.routing.get(id) ?? null }))
       .filter((c) => c.backupRows !== c.liveRows);
   }
-  return { misplaced: misplaced.sort((a, b) => a.website - b.website), changes, error: damaged?.error ?? null };
+  return { misplaced: misplaced.sort((a, b) => a.website - b.website), changes, error: damaged ?? null };
 }

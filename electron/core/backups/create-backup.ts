@@ -1,4 +1,4 @@
-import { mkdir, open, rename } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { BackupManifest, BackupResult } from '../../../shared/methods/backup-methods.ts';
 import { ConsoleError, type ErrorInfo } from '../../../shared/errors.ts';
@@ -186,7 +186,11 @@ async function dumpOne(ctx: ConsoleContext, plan: PlannedDump, folder: string, o
     done = plan.totalBytes;
     current = null;
     await report();
-    const checksum = await checksumDump(output, job.signal);
+    const checksum = await checksumDump(output, job.signal).catch(async (error: unknown) => {
+      // A dump without its checksum is not in the manifest: it must not stay in the folder either.
+      await rm(output, { recursive: true, force: true }).catch(() => {});
+      throw job.signal.aborted ? job.signal.reason : error;
+    });
     return {
       name: plan.target.name,
       role: plan.target.role,

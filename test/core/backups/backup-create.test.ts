@@ -332,6 +332,26 @@ describe('backup trouble', () => {
     }
   });
 
+  it('a stop that comes once pg_dump has finished (during the checksum) leaves no dump the manifest does not list', async () => {
+    const controller = new AbortController();
+    const stopped = call(
+      'backup.create',
+      { format: 'custom', databases: ['shard_2'], jobs: 1 },
+      {
+        signal: controller.signal,
+        onEvent: (e) => {
+          const event = e as JobProgressEvent;
+          // Sent once pg_dump has exited, just before the checksum.
+          if (event.phase === 'shard_2' && event.total !== null && event.done === event.total) controller.abort();
+        },
+      },
+    );
+    await expect(stopped).rejects.toMatchObject({ code: 'CANCELLED' });
+    const newest = (await call('backup.list', {})).backups[0]!;
+    expect(newest.complete).toBe(false);
+    expect(await readdir(newest.path)).toEqual(['manifest.json']);
+  });
+
   it('a pg_dump killed by a signal is said as such, and its partial file removed', async () => {
     await writeFile(path.join(work, 'kill-next'), '');
     const failed = call('backup.create', { format: 'custom', databases: ['shard_2'], jobs: 1 });
@@ -339,6 +359,10 @@ describe('backup trouble', () => {
     const newest = (await call('backup.list', {})).backups[0]!;
     expect(newest.complete).toBe(false);
     expect(await readdir(newest.path)).toEqual(['manifest.json']);
+    // Its doctor does not compare what is missing with the cluster (every website of shard_2 would look changed).
+    const doctor = await call('backup.doctor', { path: newest.path, live: true });
+    expect(doctor.changes).toBeNull();
+    expect(doctor.error).toMatchObject({ code: 'BACKUP_FAILED', message: expect.stringContaining('the dump of shard_2 (') });
   });
 });
 
