@@ -72,15 +72,26 @@ function deny(res: ServerResponse, status: number, code: ErrorCode, message: str
 
 class BodyTooLarge extends Error {}
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/**
+ * The request's body, up to MAX_BODY_BYTES. Past that it fails with BodyTooLarge and the rest is read and
+ * dropped, not left unread: a request destroyed mid-body resets the connection, and the client would
+ * never see the 413 that says what to do.
+ */
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      if (size > MAX_BODY_BYTES) return;
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        chunks.length = 0;
+        reject(new BodyTooLarge());
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
 }
 
 /** A path segment decoded, or null when its %-escapes are malformed or it decodes to a control character. */
@@ -187,13 +198,17 @@ async function handleRpc(state: BridgeState, req: IncomingMessage, res: ServerRe
     const body = await readBody(req);
     params = body.trim() === '' ? {} : JSON.parse(body);
   } catch (error) {
-    if (error instanceof BodyTooLarge)
+    if (error instanceof BodyTooLarge) {
+      // Closed once answered: the rest of a body that size is not worth reading on this connection.
+      res.setHeader('connection', 'close');
+      res.on('finish', () => setTimeout(() => req.socket.destroy(), 1_000).unref());
       return deny(
         res,
         413,
         'INVALID_PARAMS',
         `The request body is over ${MAX_BODY_BYTES / 1024 / 1024} MB. Send smaller parameters (no method takes that much).`,
       );
+    }
     return deny(
       res,
       400,

@@ -177,6 +177,10 @@ describe('HTTP bridge hardening', () => {
     const res = await send('/rpc/tenants.list', { method: 'POST', headers: withToken(), body: JSON.stringify({ search: 'x'.repeat(1_100_000) }) });
     expect(res.status).toBe(413);
     expect(JSON.parse(res.body).error.code).toBe('INVALID_PARAMS');
+    // Twenty times that: still the answer that says what to do, not a reset connection.
+    const huge = await send('/rpc/tenants.list', { method: 'POST', headers: withToken(), body: JSON.stringify({ search: 'x'.repeat(20_000_000) }) });
+    expect(huge.status).toBe(413);
+    expect(JSON.parse(huge.body).error.message).toContain('Send smaller parameters');
   });
 
   it('says which port is taken and what to do, without a stack trace', async () => {
