@@ -122,6 +122,11 @@ export interface PgDatabase {
   datname: string;
 }
 
+export interface PgInherits {
+  inhrelid: number;
+  inhparent: number;
+}
+
 export interface SystemCatalog {
   'pg_catalog.pg_class': PgClass;
   'pg_catalog.pg_namespace': PgNamespace;
@@ -136,6 +141,7 @@ export interface SystemCatalog {
   'pg_catalog.pg_locks': PgLocks;
   'pg_catalog.pg_stat_activity': PgStatActivity;
   'pg_catalog.pg_database': PgDatabase;
+  'pg_catalog.pg_inherits': PgInherits;
 }
 
 /** Builds queries on the system catalogs; run them with runQuery. */

@@ -31,6 +31,9 @@ function readSizes(handle: DatabaseHandle) {
         .else(sql<number>`coalesce(${eb.ref('s.n_live_tup')}, 0)`)
         .end();
       return [
+        'c.oid',
+        'c.relispartition as partition',
+        eb.selectFrom('pg_catalog.pg_inherits as i').select('i.inhparent').whereRef('i.inhrelid', '=', 'c.oid').limit(1).as('parent'),
         'n.nspname as schema',
         'c.relname as name',
         'c.relkind as kind',
@@ -41,9 +44,38 @@ function readSizes(handle: DatabaseHandle) {
       ];
     })
     .where('c.relkind', 'in', ['r', 'p', 'm'])
-    .where('c.relispartition', '=', false)
     .where((eb) => isUserSchema(eb.ref('n.nspname')));
   return runQuery(handle, query);
+}
+
+type SizeRow = Awaited<ReturnType<typeof readSizes>>[number];
+
+/**
+ * A partitioned table as one row holding what its partitions hold: its own row has no storage (0 bytes,
+ * no row estimate), and its partitions, listed alone, would not be tenant tables by name. Partitions of
+ * partitions count towards the table at the top.
+ */
+function rollUpPartitions(rows: readonly SizeRow[]): SizeRow[] {
+  const byOid = new Map(rows.map((r) => [r.oid, { ...r }]));
+  const top = (row: SizeRow): SizeRow | undefined => {
+    let at: SizeRow | undefined = row;
+    for (let depth = 0; at?.partition && depth < 32; depth++) at = at.parent === null ? undefined : byOid.get(at.parent);
+    return at?.partition ? undefined : at;
+  };
+  const add = (a: string, b: string) => (BigInt(a) + BigInt(b)).toString();
+  for (const row of rows) {
+    if (!row.partition) continue;
+    const root = top(row);
+    if (!root) continue;
+    const into = byOid.get(root.oid)!;
+    Object.assign(into, {
+      heap: add(into.heap, row.heap),
+      index: add(into.index, row.index),
+      toast: add(into.toast, row.toast),
+      rows: add(into.rows, row.rows),
+    });
+  }
+  return [...byOid.values()].filter((r) => !r.partition);
 }
 
 async function readDatabaseSize(handle: DatabaseHandle): Promise<number> {
@@ -66,7 +98,7 @@ export async function readTableSizes(handle: DatabaseHandle, catalog: DatabaseCa
     // Separate so an empty database (no tables yet) still reports its size.
     readDatabaseSize(handle),
   ]);
-  const tables = rows.map((r) => {
+  const tables = rollUpPartitions(rows).map((r) => {
     const name = displayName(r.schema, r.name);
     const heapBytes = Number(r.heap);
     const indexBytes = Number(r.index);

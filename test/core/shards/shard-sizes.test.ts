@@ -80,6 +80,36 @@ describe('sizes per database', () => {
     expect(result.databases.find((d) => d.name === 'default')!.tables.find((t) => t.table === 'pwb_websites')?.kind).toBe('global');
   });
 
+  it('a partitioned tenant table is one row holding what its partitions hold (its own row has no storage)', async () => {
+    await sql(
+      'shard_1',
+      `CREATE TABLE pwb_events (website_id integer NOT NULL, id integer NOT NULL, body text, PRIMARY KEY (website_id, id)) PARTITION BY LIST (website_id);
+       CREATE TABLE pwb_events_a PARTITION OF pwb_events FOR VALUES IN (1, 2, 3);
+       CREATE TABLE pwb_events_rest PARTITION OF pwb_events DEFAULT PARTITION BY RANGE (id);
+       CREATE TABLE pwb_events_rest_low PARTITION OF pwb_events_rest FOR VALUES FROM (0) TO (5000);
+       CREATE TABLE pwb_events_rest_high PARTITION OF pwb_events_rest FOR VALUES FROM (5000) TO (MAXVALUE);
+       INSERT INTO pwb_events SELECT 1 + g % 9, g, repeat('event ', 20) FROM generate_series(1, 10000) g;
+       ANALYZE pwb_events_a, pwb_events_rest_low, pwb_events_rest_high;`,
+    );
+    try {
+      ctx.catalog.invalidate('shard_1');
+      const result = await callMethod(ctx, 'shards.sizes', { database: 'shard_1' });
+      const tables = result.databases[0]!.tables;
+      expect(tables.filter((t) => t.table.startsWith('pwb_events')).map((t) => t.table)).toEqual(['pwb_events']);
+      const [direct] = await sql<{ total: string }>(
+        'shard_1',
+        `SELECT sum(pg_total_relation_size(relid))::text AS total FROM pg_partition_tree('pwb_events') WHERE isleaf`,
+      );
+      const events = tables.find((t) => t.table === 'pwb_events')!;
+      expect(events).toMatchObject({ kind: 'tenant', totalBytes: Number(direct!.total) });
+      expect(events.totalBytes).toBeGreaterThan(0);
+      expect(events.rowsEstimate).toBe(10_000);
+    } finally {
+      await sql('shard_1', 'DROP TABLE pwb_events');
+      ctx.catalog.invalidate('shard_1');
+    }
+  });
+
   it('keeps at most one snapshot per interval and reports growth since the last one, with the trend', async () => {
     await callMethod(ctx, 'shards.sizes', {});
     const again = await callMethod(ctx, 'shards.sizes', {});
