@@ -1,4 +1,5 @@
 import { test, expect } from './fixtures.ts';
+import { holdLock } from './hold-lock.ts';
 
 /*
  * The Backups page on the UI cluster (PostgreSQL 15, backed up with the machine's pg_dump 15): back up
@@ -38,4 +39,28 @@ test('backs up every database, verifies it, and opens it offline down to one web
   await inspector.getByTestId('offline-doctor').getByRole('button', { name: 'Check the backup' }).click();
   await expect(app.page.getByTestId('offline-doctor-findings')).toContainText('Nothing out of place.', { timeout: 60_000 });
   await app.screenshot('backups.png');
+});
+
+test('Escape while a backup runs leaves its dialog open, with its progress and Cancel', async ({ app, ui }) => {
+  // pg_dump's first lock on shard_2 waits behind this one: the backup is surely running.
+  const release = await holdLock(ui, 'shard_2', 'pwb_pages', 'ACCESS EXCLUSIVE');
+  try {
+    await app.open('#/backups');
+    await app.page.getByRole('button', { name: 'Back up now…' }).click();
+    const dialog = app.page.getByTestId('backup-dialog');
+    await dialog.getByRole('checkbox', { name: 'shard_2' }).check();
+    await dialog.getByRole('button', { name: 'Back up', exact: true }).click();
+    const cancel = dialog.getByRole('button', { name: 'Cancel' });
+    await expect(cancel).toBeVisible();
+    await app.page.keyboard.press('Escape');
+    await app.page.keyboard.press('Escape');
+    await expect(dialog).toBeVisible();
+    await expect(cancel).toBeVisible();
+    await cancel.click();
+    await expect(dialog.getByRole('button', { name: 'Close' })).toBeVisible({ timeout: 30_000 });
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await expect(dialog).toBeHidden();
+  } finally {
+    await release();
+  }
 });
