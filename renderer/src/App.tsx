@@ -75,7 +75,7 @@ export function App() {
         {route.name === 'overview' && <Overview />}
         {route.name === 'tenants' && <Tenants />}
         {route.name === 'tenant' && <TenantDetail key={route.id} id={route.id} />}
-        {route.name === 'migrations' && <Migrations />}
+        {route.name === 'migrations' && <Migrations run={route.run} />}
         {route.name === 'drift' && <Drift />}
         {route.name === 'shards' && <Shards />}
         {route.name === 'shard' && <ShardDetail key={route.database} database={route.database} />}

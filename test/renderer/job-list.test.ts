@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Job, JobProgressEvent } from '../../shared/contract.ts';
-import { jobRow, needsPolling, progressView } from '../../renderer/src/view/job-list.ts';
+import { jobRow, needsPolling, nextProgress, progressView } from '../../renderer/src/view/job-list.ts';
 
 const event = (done: number, total: number | null, phase = 'copy', unit: JobProgressEvent['unit'] = 'rows'): JobProgressEvent => ({
   type: 'progress',
@@ -16,6 +16,14 @@ describe('job progress view', () => {
   it('shows how far, how fast and how long still, from two events a known time apart', () => {
     const view = progressView(event(3_000, 10_000), { event: event(1_000, 10_000), at: 1_000 }, 3_000);
     expect(view).toEqual({ percent: 30, label: '3,000 / 10,000 rows · copy', rateLabel: '1,000 rows/s', etaLabel: '7.0 s' });
+  });
+
+  it('takes the rate between the two events as they arrived: each sample keeps its own arrival time', () => {
+    let samples = nextProgress({ progress: null, progressAt: null, earlier: null }, event(1_000, 10_000), 10_000);
+    expect(samples.earlier).toBeNull();
+    samples = nextProgress(samples, event(6_000, 10_000), 15_000);
+    expect(samples.earlier).toEqual({ event: event(1_000, 10_000), at: 10_000 });
+    expect(progressView(samples.progress, samples.earlier ?? undefined, samples.progressAt!)).toMatchObject({ rateLabel: '1,000 rows/s', etaLabel: '4.0 s' });
   });
 
   it('has an indeterminate bar and no time left when the total is unknown, and no rate across phases', () => {

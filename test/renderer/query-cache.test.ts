@@ -76,6 +76,25 @@ describe('QueryCache', () => {
     expect(cache.get('k')).toMatchObject({ status: 'success', data: 'second' });
   });
 
+  it('an invalidated entry keeps its data until it is read again, and the next load reads it again', async () => {
+    const cache = new QueryCache();
+    let answer = 'before';
+    const fetcher = async () => answer;
+    await cache.load('moves.list {}', fetcher);
+    answer = 'after';
+    cache.invalidate('moves.');
+    expect(cache.get('moves.list {}')).toMatchObject({ status: 'success', data: 'before' });
+    expect(cache.isStale('moves.list {}')).toBe(true);
+    const reading = cache.load('moves.list {}', fetcher);
+    expect(cache.get('moves.list {}')).toMatchObject({ status: 'loading', data: 'before' });
+    await reading;
+    expect(cache.get('moves.list {}')).toMatchObject({ status: 'success', data: 'after' });
+    expect(cache.isStale('moves.list {}')).toBe(false);
+    answer = 'later';
+    await cache.load('moves.list {}', fetcher);
+    expect(cache.get('moves.list {}')).toMatchObject({ data: 'after' });
+  });
+
   it('retries an entry that failed', async () => {
     const cache = new QueryCache();
     await cache.load('k', () => Promise.reject(new Error('down')));

@@ -21,6 +21,14 @@ describe('parseRoute', () => {
     expect(parseRoute('#/nowhere')).toEqual({ name: 'not-found', path: '/nowhere' });
   });
 
+  it('reads the migration run the Jobs page links to, and nothing that is not a job id', () => {
+    const run = '3f2b8c1e-5d4a-4e6b-9c7d-1a2b3c4d5e6f';
+    expect(parseRoute(`#/migrations?run=${run.toUpperCase()}`)).toEqual({ name: 'migrations', run });
+    expect(parseRoute('#/migrations')).toEqual({ name: 'migrations', run: null });
+    expect(parseRoute('#/migrations?run=../x')).toEqual({ name: 'migrations', run: null });
+    expect(routeHref({ name: 'migrations', run })).toBe(`#/migrations?run=${run}`);
+  });
+
   it('formats what it parses', () => {
     for (const hash of ['#/overview', '#/tenants', '#/tenants?shard=shard_1', '#/tenants/7']) expect(routeHref(parseRoute(hash))).toBe(hash);
     expect(routeHref({ name: 'tenants', shard: 'a b' })).toBe('#/tenants?shard=a%20b');

@@ -30,4 +30,16 @@ test('the doctor page lists what `doctor --json` finds, grouped, each with where
     await expect(item).toContainText(first.fix);
   }
   await app.screenshot('doctor.png');
+  // A check again that fails says so above the findings from before: an old clean result is never taken for the current one.
+  await app.page.route('**/rpc/doctor.run', (route) =>
+    route.fulfill({
+      contentType: 'application/json',
+      body: JSON.stringify({ ok: false, error: { code: 'DATABASE_UNREACHABLE', message: 'default is unreachable: connection refused.' } }),
+    }),
+  );
+  await app.page.getByRole('button', { name: 'Check again' }).click();
+  await expect(app.page.getByRole('alert')).toContainText('default is unreachable: connection refused.');
+  await expect(app.page.getByRole('alert')).toContainText('What is shown below is from before this failure.');
+  await expect(summary).toBeVisible();
+  await app.page.unroute('**/rpc/doctor.run');
 });

@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import pg from 'pg';
 import { test, expect } from './fixtures.ts';
 import type { UiServer } from './ui-server.ts';
+import { holdLock } from './hold-lock.ts';
 
 /*
  * Long work followed and stopped from the UI: a move and a migration run started in this console show
@@ -11,23 +11,6 @@ import type { UiServer } from './ui-server.ts';
  * surely mid-statement when stopped. Every spec leaves the cluster as it found it (or consistently
  * migrated, for the migration run).
  */
-
-/** A session of its own holding a lock until released (the fixture's shared clients stay free). */
-async function holdLock(ui: UiServer, database: string, table: string, mode: string): Promise<() => Promise<void>> {
-  const target = ui.databases.find((d) => d.name === database)!;
-  const client = new pg.Client({ host: target.host, port: target.port, database: target.database, user: target.user, password: ui.password });
-  client.on('error', () => {});
-  await client.connect();
-  await client.query('BEGIN');
-  await client.query(`LOCK TABLE ${table} IN ${mode} MODE`);
-  let released = false;
-  return async () => {
-    if (released) return;
-    released = true;
-    await client.query('ROLLBACK').catch(() => {});
-    await client.end().catch(() => {});
-  };
-}
 
 async function rpc<T>(ui: UiServer, method: string, params: unknown): Promise<T> {
   const response = await fetch(`${ui.origin}/rpc/${method}`, {
@@ -56,6 +39,18 @@ test('a move started here shows live progress and stops from its page; the Jobs 
     await expect(row).toHaveAttribute('data-state', 'interrupted');
     await expect(row).toContainText('Resume or roll back…');
     await app.screenshot('jobs.png');
+    // A resume the core refuses says why, in the Moves list's row, which stays on screen while the list reads again.
+    await app.page.route('**/rpc/moves.resume', (route) =>
+      route.fulfill({
+        contentType: 'application/json',
+        body: JSON.stringify({ ok: false, error: { code: 'JOB_BUSY', message: `Move job ${jobId} is being run by another console right now.` } }),
+      }),
+    );
+    await app.open('#/moves');
+    const moveRow = app.page.locator(`[data-testid="move-job-row"][data-job-id="${jobId}"]`);
+    await moveRow.locator('button[data-action="resume"]').click();
+    await expect(moveRow.getByRole('alert')).toContainText('being run by another console right now');
+    await app.page.unroute('**/rpc/moves.resume');
   } finally {
     await release();
     if (jobId !== null) {
@@ -74,11 +69,30 @@ test('a migration run started here stops from the Migrations page; applying agai
     await app.page.getByTestId('apply-dialog').getByRole('button', { name: 'Apply', exact: true }).click();
     const run = app.page.getByTestId('migration-run');
     await expect(run.getByRole('button', { name: 'Stop', exact: true })).toBeVisible();
+    // A stop that does not go through says why, and Stop can be pressed again.
+    await app.page.route('**/rpc/jobs.stop', (route) =>
+      route.fulfill({
+        contentType: 'application/json',
+        body: JSON.stringify({ ok: false, error: { code: 'JOB_NOT_FOUND', message: 'No job with that id runs here.' } }),
+      }),
+    );
+    await run.getByRole('button', { name: 'Stop', exact: true }).click();
+    await run.getByRole('button', { name: 'Stop now' }).click();
+    await expect(run.getByRole('alert').filter({ hasText: 'The stop did not go through' })).toContainText('No job with that id runs here.');
+    await app.page.unroute('**/rpc/jobs.stop');
     await run.getByRole('button', { name: 'Stop', exact: true }).click();
     await run.getByRole('button', { name: 'Stop now' }).click();
     await expect(run).toHaveAttribute('data-state', 'interrupted');
     await expect(run).toContainText('Stopped before it finished');
     await expect(app.page.getByTestId('run-shard_2')).toHaveAttribute('data-state', 'stopped');
+    // Leaving the page and coming back finds the run where it was, and so does the Jobs page's link to it.
+    const runId = await run.getAttribute('data-run-id');
+    await app.open('#/overview');
+    await app.open('#/migrations');
+    await expect(app.page.getByTestId('migration-run')).toHaveAttribute('data-state', 'interrupted');
+    await app.open('#/jobs');
+    await app.page.locator(`[data-testid="job-row"][data-job-id="${runId}"]`).locator('td.mono a').click();
+    await expect(app.page.getByTestId('migration-run')).toHaveAttribute('data-run-id', runId!);
   } finally {
     await release();
   }

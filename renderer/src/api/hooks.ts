@@ -7,6 +7,21 @@ import type { QueryEntry } from './query-cache.ts';
 /** One cache per window: every hook below reads and fills it. */
 export const queryCache = new QueryCache();
 
+/** The answers each kind of change makes stale, by method-name prefix. */
+const CHANGED_BY = {
+  /** A move or a restore: where websites live, how big each database is, what the doctor finds, the job lists. */
+  placement: ['tenants.', 'cluster.overview', 'shards.', 'doctor.', 'moves.list', 'restores.list', 'jobs.list'],
+  /** A migration run: the schemas, their drift, the status matrix, and the sizes and checks that read them. */
+  schema: ['cluster.overview', 'migrations.status', 'schema.', 'shards.', 'doctor.', 'tenants.'],
+  /** A shard added: every page has another database. */
+  cluster: [''],
+} as const;
+
+/** After a change made through the console: every page that shows what it changed reads again when next shown. */
+export function readAgainAfter(change: keyof typeof CHANGED_BY): void {
+  for (const prefix of CHANGED_BY[change]) queryCache.invalidate(prefix);
+}
+
 export interface QueryState<T> {
   data: T | undefined;
   error: unknown;

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Job, JobProgressEvent, MethodName, MethodParams, MethodResult } from '../../../shared/contract.ts';
-import { needsPolling } from '../view/job-list.ts';
+import { needsPolling, nextProgress } from '../view/job-list.ts';
 import { call } from './client.ts';
 import { useQuery } from './hooks.ts';
 import { usePolling } from './use-polling.ts';
@@ -32,8 +32,9 @@ export function refetchOnPhase(refetch: () => void, everyMs: number, now: () => 
 export interface LiveJob {
   /** The job as last known: from jobs.watch's answer, or jobs.get while it runs in another console. */
   readonly job: Job | null;
-  /** The newest progress event, and the one before it (for a rate). */
+  /** The newest progress event, when it arrived, and the one before it (for a rate). */
   readonly progress: JobProgressEvent | null;
+  readonly progressAt: number | null;
   readonly earlier: { event: JobProgressEvent; at: number } | null;
   /** True while this console runs the job and its events arrive (no polling then). */
   readonly following: boolean;
@@ -46,7 +47,7 @@ export interface LiveJob {
  * (a page refreshes its detail on a new phase); `onEnd` once the job has ended.
  */
 export function useLiveJob(jobId: string | null, handlers: { onEvent?: (event: JobProgressEvent) => void; onEnd?: (job: Job) => void } = {}): LiveJob {
-  const [state, setState] = useState<LiveJob>({ job: null, progress: null, earlier: null, following: false, error: undefined });
+  const [state, setState] = useState<LiveJob>({ job: null, progress: null, progressAt: null, earlier: null, following: false, error: undefined });
   const latest = useRef(handlers);
   latest.current = handlers;
   useEffect(() => {
@@ -54,7 +55,7 @@ export function useLiveJob(jobId: string | null, handlers: { onEvent?: (event: J
     const controller = new AbortController();
     let timer: number | undefined;
     const onEvent = (event: JobProgressEvent) => {
-      setState((s) => ({ ...s, following: true, earlier: s.progress ? { event: s.progress, at: Date.now() } : null, progress: event }));
+      setState((s) => ({ ...s, following: true, ...nextProgress(s, event, Date.now()) }));
       latest.current.onEvent?.(event);
     };
     const settle = (job: Job) => {

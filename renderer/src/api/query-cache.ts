@@ -30,6 +30,8 @@ export class QueryCache {
   /** Forced reads asked for while a read was in flight: one more read after it, shared by all of them. */
   readonly #queued = new Map<string, Promise<void>>();
   readonly #listeners = new Set<() => void>();
+  /** Entries invalidated: shown until read again (a page keeps its table and what it said), read again on the next load. */
+  readonly #stale = new Set<string>();
   readonly #maxEntries: number;
   #version = 0;
 
@@ -59,7 +61,8 @@ export class QueryCache {
     const running = this.#inflight.get(key);
     if (running !== undefined) return options.force ? this.#after(key, running, fetcher) : running;
     const existing = this.#entries.get(key);
-    if (existing !== undefined && existing.status !== 'error' && !options.force) return Promise.resolve();
+    if (existing !== undefined && existing.status !== 'error' && !options.force && !this.#stale.has(key)) return Promise.resolve();
+    this.#stale.delete(key);
     this.#set(key, { status: 'loading', data: existing?.data, error: undefined });
     const promise = fetcher().then(
       (data) => this.#set(key, { status: 'success', data, error: undefined }),
@@ -83,10 +86,19 @@ export class QueryCache {
     return queued;
   }
 
-  /** Forgets every entry whose key starts with `prefix` (a method name), so the next read refetches. */
+  /**
+   * Marks every entry whose key starts with `prefix` (a method name) stale, so the next read refetches.
+   * Its data stays until then: a page refetching after an action keeps its rows (and their buttons, with
+   * what the action said) instead of falling back to a spinner.
+   */
   invalidate(prefix = ''): void {
-    for (const key of [...this.#entries.keys()]) if (key.startsWith(prefix)) this.#entries.delete(key);
+    for (const key of this.#entries.keys()) if (key.startsWith(prefix)) this.#stale.add(key);
     this.#notify();
+  }
+
+  /** Whether the entry was invalidated and not read again since. */
+  isStale(key: string): boolean {
+    return this.#stale.has(key);
   }
 
   #set(key: string, entry: QueryEntry<unknown>): void {
@@ -96,6 +108,7 @@ export class QueryCache {
       const oldest = this.#entries.keys().next().value;
       if (oldest === undefined) break;
       this.#entries.delete(oldest);
+      this.#stale.delete(oldest);
     }
     this.#notify();
   }

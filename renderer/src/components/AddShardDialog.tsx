@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { FormEvent } from 'react';
 import type { AddShardResult } from '../../../shared/contract.ts';
 import { call } from '../api/client.ts';
-import { queryCache } from '../api/hooks.ts';
+import { readAgainAfter } from '../api/hooks.ts';
 import { ErrorPanel } from './ErrorPanel.tsx';
 import { ModalDialog } from './ModalDialog.tsx';
 
@@ -26,8 +26,8 @@ function useAddShard(onClose: () => void, onAdded: () => void) {
     setError(undefined);
     try {
       setResult(await call('cluster.addShard', { name: name.trim(), url: url.trim() }));
-      // The overview (not on screen now) and the matrix now have another database.
-      queryCache.invalidate('cluster.overview');
+      // The overview (not on screen now), the matrix and every other page now have another database.
+      readAgainAfter('cluster');
       onAdded();
     } catch (e) {
       setError(e);

@@ -5,13 +5,16 @@ import { progressView } from '../view/job-list.ts';
 export function JobProgressBar({
   event,
   earlier,
+  at,
   label,
 }: {
   event: JobProgressEvent | null;
   earlier?: { event: JobProgressEvent; at: number } | null;
+  /** When `event` arrived: the rate is between the two events' arrivals. */
+  at?: number | null;
   label: string;
 }) {
-  const view = progressView(event, earlier ?? undefined);
+  const view = progressView(event, earlier ?? undefined, at ?? Date.now());
   if (view === null) return <span className="muted">—</span>;
   return (
     <div className="job-progress" data-testid="job-progress" data-done={event?.done} data-total={event?.total ?? ''}>

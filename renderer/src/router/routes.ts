@@ -7,7 +7,8 @@ export type Route =
   | { name: 'query' }
   | { name: 'tenants'; shard: string | null }
   | { name: 'tenant'; id: number }
-  | { name: 'migrations' }
+  /** `run`: a migration run to show (the Jobs page links to it), else the last one started in this window. */
+  | { name: 'migrations'; run: string | null }
   | { name: 'drift' }
   | { name: 'shards' }
   | { name: 'shard'; database: string }
@@ -27,7 +28,10 @@ export function parseRoute(hash: string): Route {
   const path = (queryAt < 0 ? raw : raw.slice(0, queryAt)).replace(/\/+$/, '');
   const query = new URLSearchParams(queryAt < 0 ? '' : raw.slice(queryAt + 1));
   if (path === '' || path === '/overview') return { name: 'overview' };
-  if (path === '/migrations') return { name: 'migrations' };
+  if (path === '/migrations') {
+    const run = query.get('run') ?? '';
+    return { name: 'migrations', run: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(run) ? run.toLowerCase() : null };
+  }
   if (path === '/drift') return { name: 'drift' };
   if (path === '/shards') return { name: 'shards' };
   if (path === '/query') return { name: 'query' };
@@ -76,7 +80,7 @@ export function routeHref(route: Route): string {
     case 'tenant':
       return `#/tenants/${route.id}`;
     case 'migrations':
-      return '#/migrations';
+      return route.run === null ? '#/migrations' : `#/migrations?run=${route.run}`;
     case 'drift':
       return '#/drift';
     case 'shards':

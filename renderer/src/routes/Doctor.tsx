@@ -1,5 +1,6 @@
 import { useDoctor } from '../api/shard-hooks.ts';
 import { ErrorPanel } from '../components/ErrorPanel.tsx';
+import { RefreshFailed } from '../components/RefreshFailed.tsx';
 import { Loading } from '../components/Loading.tsx';
 import { routeHref } from '../router/routes.ts';
 import { findingWhere, groupFindings } from '../view/doctor.ts';
@@ -22,6 +23,7 @@ export function Doctor({ database }: { database: string | null }) {
           </button>
         </div>
       </header>
+      <RefreshFailed query={doctor} />
       {doctor.data !== undefined ? (
         <DoctorBody result={doctor.data} database={database} />
       ) : doctor.error !== undefined ? (

@@ -1,5 +1,6 @@
 import { useSchemaDrift, useSchemaLint } from '../api/schema-hooks.ts';
 import { ErrorPanel } from '../components/ErrorPanel.tsx';
+import { RefreshFailed } from '../components/RefreshFailed.tsx';
 import { Loading } from '../components/Loading.tsx';
 import { groupDrift } from '../view/migration-matrix.ts';
 import { setAsideSummary } from '../../../shared/set-aside-summary.ts';
@@ -32,6 +33,7 @@ export function Drift() {
         Every tenant table of each shard compared with the primary by name: columns, indexes, constraints, sequences and views. Column order is not drift. The
         SQL is a proposal to review and run yourself; the console never applies it.
       </p>
+      <RefreshFailed query={drift} />
       {drift.data === undefined ? (
         drift.error !== undefined ? (
           <ErrorPanel error={drift.error} onRetry={drift.refetch} />

@@ -1,10 +1,10 @@
 import { useRef, useState } from 'react';
 import type { KeyboardEvent } from 'react';
 import type { Job } from '../../../shared/contract.ts';
-import { call } from '../api/client.ts';
 import { useJobList, useLiveJob } from '../api/job-hooks.ts';
 import { ErrorPanel } from '../components/ErrorPanel.tsx';
 import { JobProgressBar } from '../components/JobProgressBar.tsx';
+import { StopJobButton } from '../components/StopJobButton.tsx';
 import { Loading } from '../components/Loading.tsx';
 import { CURSOR_KEYS, moveCursor } from '../view/move-list.ts';
 import { jobRow, STORE_NOTES } from '../view/job-list.ts';
@@ -92,12 +92,6 @@ function JobRow({ job, index, active, onChanged }: { job: Job; index: number; ac
   // A job running here is followed by its events: the row's bar moves with no request.
   const live = useLiveJob(job.here ? job.jobId : null, { onEnd: onChanged });
   const row = jobRow(live.job ?? job);
-  const [stopping, setStopping] = useState(false);
-  const stop = async () => {
-    setStopping(true);
-    await call('jobs.stop', { jobId: job.jobId }).catch(() => {});
-    onChanged();
-  };
   return (
     <tr
       id={`job-row-${index}`}
@@ -118,7 +112,7 @@ function JobRow({ job, index, active, onChanged }: { job: Job; index: number; ac
         {job.error && <div className="muted">{job.error.message}</div>}
       </td>
       <td className="progress-col">
-        <JobProgressBar event={live.progress ?? job.progress} earlier={live.earlier} label={row.title} />
+        <JobProgressBar event={live.progress ?? job.progress} earlier={live.earlier} at={live.progressAt} label={row.title} />
       </td>
       <td>{row.where}</td>
       <td className="nowrap">
@@ -126,11 +120,7 @@ function JobRow({ job, index, active, onChanged }: { job: Job; index: number; ac
         <div className="muted">{row.startedBy}</div>
       </td>
       <td>
-        {job.actions.includes('stop') && (
-          <button type="button" className="button button--danger" onClick={() => void stop()} disabled={stopping}>
-            {stopping ? 'Stopping…' : 'Stop'}
-          </button>
-        )}
+        {job.actions.includes('stop') && <StopJobButton jobId={job.jobId} onStopped={onChanged} />}
         {(job.kind === 'move' || job.kind === 'restore') && job.actions.some((a) => a !== 'stop') && <a href={row.href}>Resume or roll back…</a>}
         {job.actions.includes('rerun') && <a href="#/migrations">Run again…</a>}
       </td>

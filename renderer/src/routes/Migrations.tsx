@@ -1,13 +1,16 @@
 import { useEffect, useRef, useState } from 'react';
 import type { MigrationPlanResult, MigrationRun } from '../../../shared/contract.ts';
 import { call } from '../api/client.ts';
-import { queryCache } from '../api/hooks.ts';
+import { readAgainAfter } from '../api/hooks.ts';
 import { useLiveJob } from '../api/job-hooks.ts';
 import { useMigrationStatus } from '../api/schema-hooks.ts';
-import { StopButton } from './moves/MoveJobPage.tsx';
+import { StopJobButton } from '../components/StopJobButton.tsx';
+import { useConsoleStore } from '../store/console-store.ts';
+import { navigate } from '../router/use-route.ts';
 import { AddShardDialog } from '../components/AddShardDialog.tsx';
 import { ReadOnlyGate } from '../components/ReadOnlyGate.tsx';
 import { ErrorPanel } from '../components/ErrorPanel.tsx';
+import { RefreshFailed } from '../components/RefreshFailed.tsx';
 import { Loading } from '../components/Loading.tsx';
 import { MigrationMatrixTable } from '../components/MigrationMatrixTable.tsx';
 import { MigrationPlanView } from '../components/MigrationPlanView.tsx';
@@ -42,7 +45,7 @@ function useMigrationRun(runId: string | null, onFinished: () => void): { run: M
       void read(runId).then(() => {
         onFinished();
         // Other pages read sizes and schemas the run may have changed.
-        queryCache.invalidate('cluster.overview');
+        readAgainAfter('schema');
       });
     },
   });
@@ -50,11 +53,15 @@ function useMigrationRun(runId: string | null, onFinished: () => void): { run: M
 }
 
 /** The plan the dry run shows or the apply dialog confirms, and the run an apply starts. */
-function useMigrationPlan() {
+function useMigrationPlan(linkedRun: string | null) {
   const [plan, setPlan] = useState<MigrationPlanResult | null>(null);
   const [planFor, setPlanFor] = useState<'dry-run' | 'apply' | null>(null);
   const [planError, setPlanError] = useState<unknown>(undefined);
-  const [runId, setRunId] = useState<string | null>(null);
+  // The run the address names, else the last one started in this window: leaving the page and coming
+  // back finds it with its progress and Stop, not a page that offers to start a second run.
+  const lastRun = useConsoleStore((s) => s.migrationRun);
+  const setRunId = useConsoleStore((s) => s.setMigrationRun);
+  const runId = linkedRun ?? lastRun;
 
   async function loadPlan(purpose: 'dry-run' | 'apply') {
     setPlanError(undefined);
@@ -70,7 +77,10 @@ function useMigrationPlan() {
   async function apply() {
     setPlanFor(null);
     try {
-      setRunId((await call('migrations.up', {})).runId);
+      const started = (await call('migrations.up', {})).runId;
+      setRunId(started);
+      // An address naming an older run would keep showing it.
+      if (linkedRun !== null) navigate({ name: 'migrations', run: started });
     } catch (e) {
       setPlanError(e);
     }
@@ -79,9 +89,9 @@ function useMigrationPlan() {
   return { plan, planFor, planError, runId, loadPlan, apply, close: () => setPlanFor(null) };
 }
 
-export function Migrations() {
+export function Migrations({ run: linkedRun = null }: { run?: string | null } = {}) {
   const status = useMigrationStatus();
-  const { plan, planFor, planError, runId, loadPlan, apply, close } = useMigrationPlan();
+  const { plan, planFor, planError, runId, loadPlan, apply, close } = useMigrationPlan(linkedRun);
   const [addingShard, setAddingShard] = useState(false);
   const { run, error: runError, following } = useMigrationRun(runId, status.refetch);
   const running = run?.state === 'running' || (runId !== null && run === null);
@@ -121,8 +131,9 @@ export function Migrations() {
       )}
       {planError !== undefined && <ErrorPanel error={planError} />}
       {runError !== undefined && <ErrorPanel error={runError} />}
-      {run && <MigrationRunProgress run={run} stop={following && runId !== null ? <StopButton jobId={runId} /> : null} />}
+      {run && <MigrationRunProgress run={run} stop={following && runId !== null ? <StopJobButton jobId={runId} /> : null} />}
       {planFor === 'dry-run' && <DryRunCard plan={plan} planError={planError} onClose={close} />}
+      <RefreshFailed query={status} />
       {status.data === undefined ? (
         status.error !== undefined ? (
           <ErrorPanel error={status.error} onRetry={status.refetch} />
@@ -132,7 +143,7 @@ export function Migrations() {
       ) : (
         <StatusCard status={status.data} matrix={matrix} />
       )}
-      <ApplyDialog open={planFor === 'apply'} plan={plan} onClose={close} onApply={() => void apply()} />
+      <ApplyDialog open={planFor === 'apply'} plan={plan} planError={planError} onClose={close} onApply={() => void apply()} />
       <AddShardDialog open={addingShard} onClose={() => setAddingShard(false)} onAdded={status.refetch} />
     </div>
   );
@@ -166,14 +177,26 @@ function StatusCard({ status, matrix }: { status: MigrationStatusResult; matrix:
   );
 }
 
-function ApplyDialog({ open, plan, onClose, onApply }: { open: boolean; plan: MigrationPlanResult | null; onClose: () => void; onApply: () => void }) {
+function ApplyDialog({
+  open,
+  plan,
+  planError,
+  onClose,
+  onApply,
+}: {
+  open: boolean;
+  plan: MigrationPlanResult | null;
+  planError: unknown;
+  onClose: () => void;
+  onApply: () => void;
+}) {
   return (
     <ModalDialog open={open} title="Apply pending migrations?" onClose={onClose} testId="apply-dialog">
       <p>
         The primary runs first, then the shards in parallel. Each migration runs in its own transaction; a database stops at its first failure and the others go
         on.
       </p>
-      {plan ? <MigrationPlanView plan={plan} /> : <Loading label="Reading every database…" />}
+      {plan ? <MigrationPlanView plan={plan} /> : planError !== undefined ? <ErrorPanel error={planError} /> : <Loading label="Reading every database…" />}
       <div className="modal__actions">
         <button type="button" className="button" onClick={onClose}>
           Cancel

@@ -3,6 +3,7 @@ import { ReachableBadge } from '../components/Badges.tsx';
 import { DatabaseHealthBadge } from '../components/DatabaseHealthBadge.tsx';
 import { HorizontalBarChart } from '../components/charts.tsx';
 import { ErrorPanel, ProblemPanel } from '../components/ErrorPanel.tsx';
+import { RefreshFailed } from '../components/RefreshFailed.tsx';
 import { Loading } from '../components/Loading.tsx';
 import { routeHref } from '../router/routes.ts';
 import { formatDatabaseRows, sizePerDatabase, unknownShardMessage, websitesPerShard } from '../view/overview.ts';
@@ -26,6 +27,7 @@ export function Overview() {
           </button>
         </div>
       </header>
+      <RefreshFailed query={overview} />
       {overview.data === undefined ? (
         overview.error !== undefined ? (
           <ErrorPanel error={overview.error} onRetry={overview.refetch} />
@@ -35,7 +37,6 @@ export function Overview() {
       ) : (
         <OverviewBody overview={overview.data} />
       )}
-      {overview.data !== undefined && overview.error !== undefined && <ErrorPanel error={overview.error} onRetry={overview.refetch} />}
     </div>
   );
 }

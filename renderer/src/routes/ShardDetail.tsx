@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useExactFootprint, useLargestTenants, useShardSizes } from '../api/shard-hooks.ts';
 import { HorizontalBarChart } from '../components/charts.tsx';
 import { ErrorPanel } from '../components/ErrorPanel.tsx';
+import { RefreshFailed } from '../components/RefreshFailed.tsx';
 import { Loading } from '../components/Loading.tsx';
 import { SizeTrendChart } from '../components/SizeCharts.tsx';
 import { routeHref } from '../router/routes.ts';
@@ -38,6 +39,7 @@ export function ShardDetail({ database }: { database: string }) {
           </button>
         </div>
       </header>
+      <RefreshFailed query={sizes} />
       {db !== undefined ? (
         <SizesBody db={db} />
       ) : sizes.error !== undefined ? (
@@ -45,6 +47,7 @@ export function ShardDetail({ database }: { database: string }) {
       ) : (
         <Loading label={`Reading sizes of ${database}…`} />
       )}
+      <RefreshFailed query={tenants} />
       {tenants.data?.databases[0] !== undefined ? (
         <LargestTenants result={tenants.data.databases[0]} />
       ) : tenants.error !== undefined ? (

@@ -6,7 +6,7 @@ import { Loading } from '../components/Loading.tsx';
 import { SizeTrendChart, TableStackChart } from '../components/SizeCharts.tsx';
 import { routeHref } from '../router/routes.ts';
 import { growthLabel, stackedTableSizes, trendSeries } from '../view/shard-sizes.ts';
-import { formatBytes, formatCount } from '../../../shared/format.ts';
+import { formatBytes, formatCount, formatDuration } from '../../../shared/format.ts';
 import type { ShardSizesResult } from '../../../shared/contract.ts';
 
 /** Every database's size split by table, its growth and its trend; each links to its shard page. */
@@ -19,7 +19,7 @@ export function Shards() {
       <header className="page__header">
         <h1>Shards</h1>
         <div className="page__actions">
-          {sizes.data !== undefined && !sizes.running && <span className="muted">read in {formatCount(sizes.data.durationMs)} ms</span>}
+          {sizes.data !== undefined && !sizes.running && <span className="muted">read in {formatDuration(sizes.data.durationMs)}</span>}
           {sizes.running && (
             <span className="scan-progress" data-testid="size-scan">
               <JobProgressBar event={sizes.progress} label="Size scan" />

@@ -25,7 +25,13 @@ export interface TenantCursorSlice {
   setActiveIndex: (index: number) => void;
 }
 
-export type ConsoleState = TenantFilterSlice & TenantCursorSlice;
+export interface MigrationRunSlice {
+  /** The migration run last started in this window: the Migrations page shows it when it is opened again. */
+  migrationRun: string | null;
+  setMigrationRun: (runId: string | null) => void;
+}
+
+export type ConsoleState = TenantFilterSlice & TenantCursorSlice & MigrationRunSlice;
 
 type Slice<T> = StateCreator<ConsoleState, [], [], T>;
 
@@ -44,7 +50,13 @@ const createTenantCursorSlice: Slice<TenantCursorSlice> = (set) => ({
   setActiveIndex: (activeIndex) => set({ activeIndex }),
 });
 
+const createMigrationRunSlice: Slice<MigrationRunSlice> = (set) => ({
+  migrationRun: null,
+  setMigrationRun: (migrationRun) => set({ migrationRun }),
+});
+
 export const useConsoleStore = create<ConsoleState>()((...args) => ({
   ...createTenantFilterSlice(...args),
   ...createTenantCursorSlice(...args),
+  ...createMigrationRunSlice(...args),
 }));

@@ -17,7 +17,7 @@ const titles: Partial<Record<string, string>> = {
   SHARD_UNKNOWN: 'Unknown shard',
   INVALID_PARAMS: 'Invalid request',
   SHARD_EXISTS: 'Already in the profile',
-  LOCKED: 'Migrations already running',
+  LOCKED: 'Busy in another console or session',
   MIGRATION_FAILED: 'Migration failed',
 };
 

@@ -35,7 +35,23 @@ function amount(n: number, unit: JobProgressEvent['unit']): string {
   return unit === 'bytes' ? formatBytes(n) : formatCount(n);
 }
 
-/** A progress event seen twice, some time apart: what the bar, the rate and the time left show. */
+/** The newest progress event, when it arrived, and the one before it with when that one arrived (for a rate). */
+export interface ProgressSamples {
+  readonly progress: JobProgressEvent | null;
+  readonly progressAt: number | null;
+  readonly earlier: { event: JobProgressEvent; at: number } | null;
+}
+
+/** The samples once `event` arrived at `now`: the newest becomes the earlier one, with its own arrival time. */
+export function nextProgress(samples: ProgressSamples, event: JobProgressEvent, now: number): ProgressSamples {
+  const earlier = samples.progress !== null && samples.progressAt !== null ? { event: samples.progress, at: samples.progressAt } : null;
+  return { progress: event, progressAt: now, earlier };
+}
+
+/**
+ * A progress event seen twice, some time apart: what the bar, the rate and the time left show. `now`:
+ * when `event` arrived (the rate is between the two arrivals), or the time of drawing.
+ */
 export function progressView(event: JobProgressEvent | null, earlier?: { event: JobProgressEvent; at: number }, now = Date.now()): ProgressView | null {
   if (event === null) return null;
   const percent = event.total !== null && event.total > 0 ? Math.min(100, Math.round((event.done / event.total) * 100)) : null;

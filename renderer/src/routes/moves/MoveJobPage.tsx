@@ -1,9 +1,10 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { MoveJob } from '../../../../shared/contract.ts';
 import { formatDuration } from '../../../../shared/format.ts';
-import { ApiError, call } from '../../api/client.ts';
+import { ApiError } from '../../api/client.ts';
 import { refetchOnPhase, useLiveJob } from '../../api/job-hooks.ts';
-import { queryCache } from '../../api/hooks.ts';
+import { readAgainAfter } from '../../api/hooks.ts';
+import { StopJobButton } from '../../components/StopJobButton.tsx';
 import { MoveStateBadge } from '../../components/MoveBadges.tsx';
 import { MoveJobActions } from '../../components/MoveJobActions.tsx';
 import { MoveProgress } from '../../components/MoveProgress.tsx';
@@ -43,9 +44,7 @@ function useFollowedMoveJob(jobId: string) {
   const finished = job?.state === 'succeeded' || job?.state === 'rolled_back';
   useEffect(() => {
     if (!finished) return;
-    queryCache.invalidate('tenants.');
-    queryCache.invalidate('cluster.overview');
-    queryCache.invalidate('moves.list');
+    readAgainAfter('placement');
   }, [finished]);
   return { query, job, following: live.following, history };
 }
@@ -63,7 +62,7 @@ export function MoveJobPage({ jobId }: { jobId: string }) {
           {job !== undefined ? `Website ${job.websiteId}: ${job.source} → ${job.target}` : 'Move job'} {job !== undefined && <MoveStateBadge job={job} />}
         </h1>
         <div className="page__actions">
-          {following && <StopButton jobId={jobId} />}
+          {following && <StopJobButton jobId={jobId} />}
           {job !== undefined && <MoveJobActions job={job} onChanged={query.refetch} />}
           <button type="button" className="button" onClick={query.refetch} disabled={query.loading && job === undefined}>
             Refresh
@@ -89,36 +88,6 @@ export function MoveJobPage({ jobId }: { jobId: string }) {
 }
 
 /** Stops a job this console runs at its next safe point (it can be resumed or rolled back after). */
-export function StopButton({ jobId }: { jobId: string }) {
-  const [confirming, setConfirming] = useState(false);
-  const [stopping, setStopping] = useState(false);
-  if (stopping) return <span className="muted">Stopping at the next safe point…</span>;
-  if (!confirming) {
-    return (
-      <button type="button" className="button button--danger" onClick={() => setConfirming(true)}>
-        Stop
-      </button>
-    );
-  }
-  return (
-    <span className="confirm-inline" role="group" aria-label="Confirm stop">
-      Stop it? It can be resumed or rolled back after.{' '}
-      <button
-        type="button"
-        className="button button--danger"
-        onClick={() => {
-          setStopping(true);
-          void call('jobs.stop', { jobId }).catch(() => setStopping(false));
-        }}
-      >
-        Stop now
-      </button>{' '}
-      <button type="button" className="button" onClick={() => setConfirming(false)}>
-        Keep running
-      </button>
-    </span>
-  );
-}
 
 function isNotFound(error: unknown): boolean {
   return error instanceof ApiError && error.code === 'JOB_NOT_FOUND';

@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import type { RestoreAction, RestoreJob } from '../../../../shared/contract.ts';
 import { formatCount } from '../../../../shared/format.ts';
 import { call, type ApiError } from '../../api/client.ts';
-import { queryCache, useQuery, useSessionInfo } from '../../api/hooks.ts';
+import { readAgainAfter, useQuery, useSessionInfo } from '../../api/hooks.ts';
 import { refetchOnPhase, useLiveJob } from '../../api/job-hooks.ts';
 import { usePolling } from '../../api/use-polling.ts';
 import { ErrorPanel } from '../../components/ErrorPanel.tsx';
@@ -27,8 +27,7 @@ export function RestoreJobPage({ jobId }: { jobId: string }) {
   const finished = job?.state === 'succeeded' || job?.state === 'rolled_back';
   useEffect(() => {
     if (!finished) return;
-    queryCache.invalidate('tenants.');
-    queryCache.invalidate('jobs.list');
+    readAgainAfter('placement');
   }, [finished]);
 
   return (
@@ -59,7 +58,7 @@ export function RestoreJobPage({ jobId }: { jobId: string }) {
           <p className="move-summary" data-testid="restore-summary">
             <strong>{restoreSummary(job)}</strong>
           </p>
-          {live.following && <JobProgressBar event={live.progress} earlier={live.earlier} label="Restore" />}
+          {live.following && <JobProgressBar event={live.progress} earlier={live.earlier} at={live.progressAt} label="Restore" />}
           <RestoreSteps job={job} />
           <RestoreVerification job={job} />
           <section className="card">

@@ -6,6 +6,7 @@ import { useTenantDetail } from '../../api/hooks.ts';
 import { ShardBadge } from '../../components/Badges.tsx';
 import { HorizontalBarChart } from '../../components/charts.tsx';
 import { ErrorPanel } from '../../components/ErrorPanel.tsx';
+import { RefreshFailed } from '../../components/RefreshFailed.tsx';
 import { Fact } from '../../components/Fact.tsx';
 import { Loading } from '../../components/Loading.tsx';
 import { MoveWebsiteButton } from '../../components/MoveWizard.tsx';
@@ -33,6 +34,7 @@ export function TenantDetail({ id }: { id: number }) {
           </button>
         </div>
       </header>
+      <RefreshFailed query={detail} />
       {detail.data !== undefined ? (
         <DetailBody detail={detail.data} />
       ) : detail.error !== undefined ? (
