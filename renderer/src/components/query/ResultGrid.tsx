@@ -35,7 +35,7 @@ export function ResultGrid({ columns, rows, sort, onSort }: ResultGridProps) {
     paddingStart: HEADER_HEIGHT,
     scrollPaddingStart: HEADER_HEIGHT,
   });
-  const { active, setCursor, onKeyDown } = useCellCursor(rows.length, columns.length, gridRef, scrollRef, (row) =>
+  const { active, setCursor, onKeyDown } = useCellCursor(rows.length, columns.length, gridRef, scrollRef, onSort, (row) =>
     virtualizer.scrollToIndex(row, { align: 'auto' }),
   );
   const items = virtualizer.getVirtualItems();
@@ -50,6 +50,8 @@ export function ResultGrid({ columns, rows, sort, onSort }: ResultGridProps) {
       className="grid query-grid"
       role="grid"
       aria-label="Query results"
+      aria-keyshortcuts="S"
+      title="Arrows move the cell cursor; S sorts by the cursor's column (again: the other way)"
       aria-rowcount={rows.length + 1}
       aria-colcount={columns.length + 1}
       tabIndex={0}
@@ -115,12 +117,17 @@ function ResultHeader({
   );
 }
 
-/** The cell cursor: arrow keys on the grid itself (not on a header button) move it, and it stays in view. */
+/**
+ * The cell cursor: arrow keys on the grid itself (not on a header button) move it, and it stays in view;
+ * S sorts by the cursor's column (the header buttons stay out of the Tab order: a wide result would
+ * make them dozens of stops).
+ */
 function useCellCursor(
   rowCount: number,
   columnCount: number,
   gridRef: RefObject<HTMLDivElement | null>,
   scrollRef: RefObject<HTMLDivElement | null>,
+  onSort: (column: number) => void,
   scrollToRow: (row: number) => void,
 ) {
   const [cursor, setCursor] = useState<GridCursor>({ row: 0, column: DATABASE_COLUMN });
@@ -130,7 +137,13 @@ function useCellCursor(
     document.getElementById(cellId(active.row, active.column))?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
   }, [active.row, active.column]);
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
-    if (event.target !== gridRef.current || !GRID_KEYS.has(event.key)) return;
+    if (event.target !== gridRef.current) return;
+    if ((event.key === 's' || event.key === 'S') && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      event.preventDefault();
+      onSort(active.column);
+      return;
+    }
+    if (!GRID_KEYS.has(event.key)) return;
     event.preventDefault();
     const pageRows = Math.max(1, Math.floor(((scrollRef.current?.clientHeight ?? ROW_HEIGHT * 10) - HEADER_HEIGHT) / ROW_HEIGHT));
     const next = moveGridCursor(active, event.key, rowCount, columnCount, pageRows);
