@@ -87,6 +87,12 @@ export const backupSummarySchema = z.object({
   bytes: z.number().int(),
   /** When `backup verify` last checked it and what it found (a `verified.json` beside the manifest); null if never. */
   verified: z.object({ at: z.string(), ok: z.boolean() }).nullable(),
+  /**
+   * Why the folder cannot be read as a backup, and what to do (its manifest is damaged, or it has none: a
+   * backup still running, or one whose console stopped); null for a backup. Such a folder's times are
+   * its last change, its size what is in it, and it has no databases.
+   */
+  problem: z.string().nullable(),
 });
 export type BackupSummary = z.infer<typeof backupSummarySchema>;
 

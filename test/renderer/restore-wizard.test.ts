@@ -46,6 +46,7 @@ describe('the restore wizard', () => {
       databases: ['default', 'shard_1'],
       bytes: 2048,
       verified: { at: '', ok: true },
+      problem: null,
     };
     expect(backupChoiceLabel(b)).toBe('2026-12-05 02:00 UTC · default, shard_1 · 2.00 kB · verified');
     expect(backupChoiceLabel({ ...b, complete: false, verified: { at: '', ok: false } })).toBe(

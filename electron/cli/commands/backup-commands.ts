@@ -162,7 +162,7 @@ async function runBackup(invocation: CliInvocation): Promise<number> {
             ['STARTED', 'DATABASES', 'SIZE', 'COMPLETE', 'VERIFIED', 'PATH'],
             result.backups.map((b) => [
               b.startedAt,
-              b.databases.join(' '),
+              b.problem === null ? b.databases.join(' ') : 'NOT READABLE',
               formatBytes(b.bytes),
               b.complete ? 'yes' : 'NO',
               b.verified ? (b.verified.ok ? 'ok' : 'FAILED') : '—',
@@ -171,6 +171,7 @@ async function runBackup(invocation: CliInvocation): Promise<number> {
             [2],
           ),
         );
+      if (!invocation.options.json) for (const b of result.backups) if (b.problem !== null) invocation.io.err(`${b.path}: ${b.problem}`);
       return 0;
     }
     return await runOffline(ctx, verb, args, invocation);

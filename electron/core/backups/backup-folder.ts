@@ -2,6 +2,7 @@ import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { backupManifestSchema, type BackupManifest } from '../../../shared/methods/backup-methods.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
+import { bytesWritten } from './backup-checksums.ts';
 
 /*
  * A backup on disk: a folder with manifest.json and one archive per database. Any single archive (a
@@ -71,6 +72,7 @@ export interface BackupSummary {
   readonly databases: string[];
   readonly bytes: number;
   readonly verified: { at: string; ok: boolean } | null;
+  readonly problem: string | null;
 }
 
 async function readVerified(folder: string): Promise<{ at: string; ok: boolean } | null> {
@@ -88,7 +90,38 @@ export async function recordVerified(folder: string, ok: boolean): Promise<void>
   await writeFile(path.join(folder, VERIFIED), `${JSON.stringify({ at: new Date().toISOString(), ok })}\n`, { mode: 0o600 });
 }
 
-/** The backups directly inside `dir`, newest first; folders without a readable manifest are not backups. */
+/**
+ * A folder inside the backup folder that is not a readable backup but was one, or is becoming one: its
+ * manifest is damaged, or it has none and holds dumps pg_dump was writing (`*.partial`). Listed so that
+ * nobody loses sight of a backup (its archives can be opened one by one) or of the disk an abandoned one
+ * takes. Null for anything else (a folder that was never a backup).
+ */
+async function notABackup(folder: string, problem: unknown): Promise<BackupSummary | null> {
+  const info = await stat(folder).catch(() => null);
+  if (!info?.isDirectory()) return null;
+  const names = await readdir(folder).catch(() => [] as string[]);
+  const partial = names.filter((n) => n.endsWith('.partial'));
+  let message: string;
+  if (problem !== null) message = (problem as Error).message;
+  else if (partial.length > 0 || names.includes(`${MANIFEST}.tmp`))
+    message = `No manifest: a backup still running, or one whose console stopped before it finished (${partial.join(', ') || 'its dumps'} not finished). Once no backup is running, remove the folder; a finished dump in it can still be opened on its own.`;
+  else return null;
+  const sizes = await Promise.all(names.map((n) => bytesWritten(path.join(folder, n))));
+  const at = info.mtime.toISOString();
+  return {
+    path: folder,
+    profile: '',
+    startedAt: at,
+    finishedAt: at,
+    complete: false,
+    databases: [],
+    bytes: sizes.reduce((a, b) => a + b, 0),
+    verified: null,
+    problem: message,
+  };
+}
+
+/** The backups directly inside `dir`, newest first, with the folders that should be and are not (see notABackup). */
 export async function listBackups(dir: string, options: { named?: boolean } = {}): Promise<BackupSummary[]> {
   // The default folder before the first backup is simply empty; a folder the operator named must be there.
   const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
@@ -104,8 +137,16 @@ export async function listBackups(dir: string, options: { named?: boolean } = {}
   const found: BackupSummary[] = [];
   for (const name of names) {
     const folder = path.join(dir, name);
-    const manifest = await readManifest(folder).catch(() => null);
-    if (!manifest) continue;
+    let problem: unknown = null;
+    const manifest = await readManifest(folder).catch((error: unknown) => {
+      problem = error;
+      return null;
+    });
+    if (!manifest) {
+      const listed = await notABackup(folder, problem);
+      if (listed) found.push(listed);
+      continue;
+    }
     found.push({
       path: folder,
       profile: manifest.profile,
@@ -115,6 +156,7 @@ export async function listBackups(dir: string, options: { named?: boolean } = {}
       databases: manifest.databases.map((d) => d.name),
       bytes: manifest.databases.reduce((n, d) => n + d.bytes, 0),
       verified: await readVerified(folder),
+      problem: null,
     });
   }
   return found.sort((a, b) => b.startedAt.localeCompare(a.startedAt));

@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, readFile, readdir, rm, stat, writeFile, open } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile, open } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -329,6 +329,36 @@ describe('backup trouble', () => {
       await rm(live, { recursive: true, force: true });
     } finally {
       living.kill();
+    }
+  });
+
+  it('lists a backup whose manifest is damaged and a folder a backup left unfinished, each with why; a folder that never was a backup stays out', async () => {
+    const { dir, backups } = await call('backup.list', {});
+    const good = backups.find((b) => b.problem === null && b.complete)!;
+    const damaged = path.join(dir, 'damaged-copy');
+    const abandoned = path.join(dir, 'abandoned');
+    const unrelated = path.join(dir, 'notes');
+    try {
+      await cp(good.path, damaged, { recursive: true });
+      await writeFile(path.join(damaged, 'manifest.json'), '{');
+      await mkdir(abandoned);
+      await writeFile(path.join(abandoned, 'shard_1.dump.partial'), Buffer.alloc(4096));
+      await mkdir(unrelated);
+      await writeFile(path.join(unrelated, 'readme.txt'), 'not a backup');
+      const listed = (await call('backup.list', {})).backups;
+      expect(listed.find((b) => b.path === damaged)).toMatchObject({
+        databases: [],
+        complete: false,
+        problem: expect.stringContaining("the backup's manifest is damaged"),
+      });
+      expect(listed.find((b) => b.path === abandoned)).toMatchObject({
+        bytes: 4096,
+        problem: expect.stringMatching(/^No manifest: a backup still running, or one whose console stopped.*shard_1\.dump\.partial.*remove the folder/),
+      });
+      expect(listed.find((b) => b.path === unrelated)).toBeUndefined();
+      expect(listed.find((b) => b.path === good.path)).toMatchObject({ problem: null });
+    } finally {
+      for (const folder of [damaged, abandoned, unrelated]) await rm(folder, { recursive: true, force: true });
     }
   });
 

@@ -29,17 +29,25 @@ export function BackupList({ backups, onVerify, verifying }: { backups: Backups;
               <td className="nowrap" title={b.path}>
                 {formatTimestamp(b.startedAt)}
               </td>
-              <td>{b.databases.join(', ')}</td>
+              <td>
+                {b.problem === null ? (
+                  b.databases.join(', ')
+                ) : (
+                  <span data-testid="backup-problem">
+                    <span className="badge badge--bad">not readable</span> {b.problem}
+                  </span>
+                )}
+              </td>
               <td className="num">{formatBytes(b.bytes)}</td>
               <td>{b.complete ? 'yes' : <span className="badge badge--bad">incomplete</span>}</td>
               <td data-testid="backup-verified">
                 {b.verified === null ? '—' : b.verified.ok ? `ok, ${formatTimestamp(b.verified.at)}` : <span className="badge badge--bad">FAILED</span>}
               </td>
               <td className="nowrap">
-                <button type="button" className="button" onClick={() => navigate({ name: 'backups', open: b.path })}>
+                <button type="button" className="button" onClick={() => navigate({ name: 'backups', open: b.path })} disabled={b.problem !== null}>
                   Open
                 </button>{' '}
-                <button type="button" className="button" onClick={() => onVerify(b.path)} disabled={verifying !== null}>
+                <button type="button" className="button" onClick={() => onVerify(b.path)} disabled={verifying !== null || b.problem !== null}>
                   {verifying === b.path ? 'Verifying…' : 'Verify'}
                 </button>
               </td>

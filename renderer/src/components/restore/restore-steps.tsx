@@ -19,7 +19,8 @@ interface SourceStepProps {
 
 /** Step 1: a backup of this profile's folder, or any backup folder or archive by its path; the archive found for you unless named. */
 export function SourceStep({ backups, choices, onChange, onNext, onCancel }: SourceStepProps) {
-  const listed = backups.data?.backups ?? [];
+  // Only readable backups can be restored from; the others are on the Backups page, with why.
+  const listed = (backups.data?.backups ?? []).filter((b) => b.problem === null);
   const picked = listed.find((b) => b.path === choices.path);
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -52,7 +53,8 @@ export function SourceStep({ backups, choices, onChange, onNext, onCancel }: Sou
 
 /** This profile's backups to pick from, or why there are none (yet). */
 function BackupChoices({ backups, choices, onChange }: Pick<SourceStepProps, 'backups' | 'choices' | 'onChange'>) {
-  const listed = backups.data?.backups ?? [];
+  // Only readable backups can be restored from; the others are on the Backups page, with why.
+  const listed = (backups.data?.backups ?? []).filter((b) => b.problem === null);
   return (
     <fieldset className="target-list" data-testid="restore-backups">
       <legend className="wizard__lead">Which backup?</legend>
