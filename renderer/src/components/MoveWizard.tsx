@@ -29,9 +29,14 @@ export function MoveWebsiteButton({ website }: { website: Website }) {
   );
 }
 
-/** The preflight of the target last checked; an answer to an earlier check that comes late is dropped. */
+/**
+ * The preflight of the target last checked; an answer to an earlier check that comes late is dropped.
+ * `checked`: the target it was checked for, which the plan and the confirmation name, whatever the
+ * overview (read again meanwhile) would now pick by default.
+ */
 function usePreflight(website: Website, onStart: () => void) {
   const [preflight, setPreflight] = useState<Preflight | null>(null);
+  const [checked, setChecked] = useState<string | null>(null);
   const request = useRef(0);
 
   async function runPreflight(to: string) {
@@ -45,7 +50,11 @@ function usePreflight(website: Website, onStart: () => void) {
       if (mine === request.current) setPreflight({ status: 'error', error });
     }
   }
-  return { preflight, runPreflight };
+  const check = (to: string) => {
+    setChecked(to);
+    void runPreflight(to);
+  };
+  return { preflight, checked, check };
 }
 
 /**
@@ -59,7 +68,7 @@ function MoveWizard({ website, onCancel }: { website: Website; onCancel: () => v
   const [step, setStep] = useState<WizardStep>(0);
   const [picked, setPicked] = useState<string | null>(null);
   const target = picked ?? defaultTarget(options);
-  const { preflight, runPreflight } = usePreflight(website, () => setStep(1));
+  const { preflight, checked, check } = usePreflight(website, () => setStep(1));
   const headingRef = useRef<HTMLHeadingElement>(null);
 
   const targetsRef = useRef<HTMLFieldSetElement>(null);
@@ -76,7 +85,7 @@ function MoveWizard({ website, onCancel }: { website: Website; onCancel: () => v
           options={options}
           target={target}
           onPick={setPicked}
-          onCheck={(to) => void runPreflight(to)}
+          onCheck={check}
           onCancel={onCancel}
           fieldsetRef={targetsRef}
         />
@@ -84,20 +93,20 @@ function MoveWizard({ website, onCancel }: { website: Website; onCancel: () => v
       {step === 1 && (
         <PlanStep
           website={website}
-          target={target}
+          target={checked}
           preflight={preflight}
           outcome={outcome}
-          onRetry={() => target !== null && void runPreflight(target)}
+          onRetry={() => checked !== null && check(checked)}
           onBack={() => setStep(0)}
           onContinue={() => setStep(2)}
           onCancel={onCancel}
           headingRef={headingRef}
         />
       )}
-      {step === 2 && outcome?.kind === 'plan' && target !== null && (
+      {step === 2 && outcome?.kind === 'plan' && checked !== null && (
         <ConfirmStep
           website={website}
-          target={target}
+          target={checked}
           rows={outcome.plan.totalRows}
           views={outcome.plan.materializedViews}
           onBack={() => setStep(1)}

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useExactFootprint, useLargestTenants, useShardSizes } from '../api/shard-hooks.ts';
 import { HorizontalBarChart } from '../components/charts.tsx';
 import { ErrorPanel } from '../components/ErrorPanel.tsx';
+import { describeError } from '../view/error-text.ts';
 import { RefreshFailed } from '../components/RefreshFailed.tsx';
 import { Loading } from '../components/Loading.tsx';
 import { SizeTrendChart } from '../components/SizeCharts.tsx';
@@ -245,7 +246,12 @@ function TenantRow({ tenant, database }: { tenant: TenantSize; database: string 
         ) : exact.loading ? (
           'measuring…'
         ) : exact.error !== undefined ? (
-          <span className="muted">failed</span>
+          <span className="run__error" role="alert" title={describeError(exact.error).message}>
+            failed: {describeError(exact.error).message}{' '}
+            <button type="button" className="link-button" onClick={exact.refetch}>
+              Try again
+            </button>
+          </span>
         ) : (
           <button type="button" className="link-button" onClick={() => setMeasure(true)}>
             Measure exactly

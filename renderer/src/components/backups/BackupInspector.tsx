@@ -32,7 +32,7 @@ export function BackupInspector({ path }: { path: string }) {
             <ArchiveCard key={a.file} archive={a} />
           ))}
           <WebsitesTable archives={inspection.data.archives} onPick={setWebsite} />
-          {website !== null && <WebsiteFootprint path={path} id={website} />}
+          {website !== null && <WebsiteFootprint key={`${path} ${website}`} path={path} id={website} />}
           <OfflineDoctor path={path} />
         </>
       )}
