@@ -73,3 +73,25 @@ it("says to retry or raise the timeout when nothing holds a lock (a temporary ta
     await holder.query('ROLLBACK');
   }
 });
+
+it("a website's exact counts wait at most a few seconds for a table another session holds, and name who holds it", async () => {
+  // The page was open before (its catalog read): the lock meets the counting itself.
+  await callMethod(ctx, 'tenants.detail', { id: onShard });
+  await holder.query(`SET application_name = 'hand-run-migration'`);
+  await holder.query('BEGIN');
+  await holder.query('LOCK TABLE pwb_pages IN ACCESS EXCLUSIVE MODE');
+  const pid = (await holder.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+  try {
+    await expect(callMethod(ctx, 'tenants.detail', { id: onShard })).rejects.toMatchObject({
+      code: 'DATABASE_ERROR',
+      message: expect.stringMatching(
+        new RegExp(
+          `^pwb_pages on shard_1 is locked by another session: pid ${pid} \\(hand-run-migration, idle in transaction .*\\), so website ${onShard}'s rows there could not be counted within 5 s\\. Refresh once it is released`,
+        ),
+      ),
+    });
+  } finally {
+    await holder.query('ROLLBACK');
+  }
+  expect((await callMethod(ctx, 'tenants.detail', { id: onShard })).totalRows).toBeGreaterThan(0);
+}, 30_000);
