@@ -206,12 +206,16 @@ function requireFilled(entry: Entry, key: string, context: Context): void {
 }
 
 /**
- * Rails lets <NAME>_DATABASE_URL (and DATABASE_URL for the primary) replace the file's url, but only
- * for the environment the process runs in; the console sees what the app would.
+ * Rails lets <NAME>_DATABASE_URL (and DATABASE_URL for the primary) stand in for an entry's settings,
+ * but only for the environment the process runs in, and never for an entry that has a `url:` of its own
+ * (Rails' merge_db_environment_variables leaves a UrlConfig alone): the console sees what the app would.
+ * A platform that sets DATABASE_URL for an add-on must not send the console to that database while the
+ * app uses the one its `url:` names.
  */
 function environmentUrlOf(entry: Entry, context: Context): string | undefined {
   const { env } = context;
   const runningEnvironment = env.RAILS_ENV || env.RACK_ENV || 'development';
+  if (findPair(context.doc, entry.node, 'url') !== undefined) return undefined;
   return context.environment === runningEnvironment
     ? env[`${entry.configName.toUpperCase()}_DATABASE_URL`] || (entry.configName === 'primary' ? env.DATABASE_URL || undefined : undefined)
     : undefined;

@@ -173,6 +173,12 @@ describe('importRailsDatabaseYml', () => {
     expect(running.databases.map((d) => `${d.host}/${d.database}`)).toEqual(['heroku-host/heroku_db', 'shard-host/shard_db', 'localhost/pwb_development_demo']);
     const other = await importRailsDatabaseYml(file, 'development', { env: { ...env, RAILS_ENV: 'production' } });
     expect(other.databases[0]?.database).toBe('pwb_development');
+    // An entry with a `url:` of its own is never replaced (Rails leaves a UrlConfig alone): a platform's
+    // DATABASE_URL for an add-on must not send the console elsewhere than the app.
+    const production = await importRailsDatabaseYml(file, 'production', {
+      env: { ...productionEnv, ...env, PWB_TENANT_SHARD_1_DATABASE_URL: productionEnv.PWB_TENANT_SHARD_1_DATABASE_URL, RAILS_ENV: 'production' },
+    });
+    expect(production.databases.map((d) => `${d.host}/${d.database}`)).toEqual(['db-main.internal/pwb_live', 'db-shard1.internal/pwb_live_shard_1']);
   });
 
   it('lists the environments in the file when asked for another', async () => {
