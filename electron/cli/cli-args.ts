@@ -16,11 +16,31 @@ export const clusterOptions: OptionSpec = {
 };
 
 export function parseCommandLine(argv: readonly string[], options: OptionSpec) {
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: OptionSpec; allowPositionals: true; strict: true; tokens: true }>>;
   try {
-    const { values, positionals } = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
-    return { positionals, options: values as Record<string, string | boolean | undefined> };
+    parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true, tokens: true });
   } catch (error) {
     throw new ConsoleError('INVALID_PARAMS', `${commandLineProblem(error as Error & { code?: string })} Run \`shard-console help\` for usage.`);
+  }
+  assertNoRepeatedValues(parsed.tokens, options);
+  return { positionals: parsed.positionals, options: parsed.values as Record<string, string | boolean | undefined> };
+}
+
+/** An option that takes one value, given twice: Node keeps the last and drops the first without a word. */
+function assertNoRepeatedValues(tokens: ReadonlyArray<{ kind: string; name?: string; value?: string | undefined }>, options: OptionSpec): void {
+  const seen = new Map<string, string>();
+  for (const token of tokens) {
+    if (token.kind !== 'option' || token.name === undefined) continue;
+    const spec = (options as Record<string, { type: string; multiple?: boolean }>)[token.name];
+    if (spec?.type !== 'string' || spec.multiple) continue;
+    const earlier = seen.get(token.name);
+    if (earlier !== undefined && earlier !== token.value) {
+      throw new ConsoleError(
+        'INVALID_PARAMS',
+        `--${token.name} was given twice (${JSON.stringify(earlier)} and ${JSON.stringify(token.value)}) and takes one value. Give it once (run the command again for the other).`,
+      );
+    }
+    seen.set(token.name, token.value ?? '');
   }
 }
 

@@ -54,7 +54,7 @@ function usage(): string {
     ...commands.flatMap((c) => [`  ${c.usage}`, `      ${c.summary}`]),
     '',
     'Choosing the cluster (commands that talk to one):',
-    '  --profile FILE                  a cluster profile (default: $SHARD_CONSOLE_PROFILE)',
+    '  --profile FILE                  a cluster profile (default: $SHARD_CONSOLE_PROFILE, unless --rails-config is given)',
     '  --rails-config FILE --env NAME  the databases of a Rails config/database.yml',
     '  --json                          machine-readable output; the field names are a stable contract',
     '',

@@ -151,6 +151,13 @@ describe('CLI bad input: clear errors, nothing changed', () => {
     expect(missing.stderr).toContain('PWB_TENANT_SHARD_1_DATABASE_URL');
     expect(missing.stderr).toContain('tenant_shard_1');
     expect(missing.stderr).toContain(yml);
+    // An exported profile does not win over the database.yml the command line names.
+    const exported = await cli(['shards', '--rails-config', yml, '--env', 'production'], {
+      PWB_DATABASE_URL: 'postgres://u@127.0.0.1:1/pwb',
+      SHARD_CONSOLE_PROFILE: testCluster().profilePath,
+    });
+    expect(exported.code).toBe(1);
+    expect(exported.stderr).toContain('PWB_TENANT_SHARD_1_DATABASE_URL');
 
     const none = await cli(['shards', '--profile', join(dir, 'nope.json')]);
     expect(none.code).toBe(1);
@@ -159,6 +166,17 @@ describe('CLI bad input: clear errors, nothing changed', () => {
     const usage = await cli(['tenants', '--limit', 'lots', '--profile', testCluster().profilePath]);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('--limit takes a whole number');
+    // What the command would have dropped without a word is refused: a scope narrower or wider than typed.
+    const profile = testCluster().profilePath;
+    const extraArgument = await cli(['migrate', 'up', 'shard_1', '--dry-run', '--profile', profile]);
+    expect(extraArgument.code).toBe(2);
+    expect(extraArgument.stderr).toContain('migrate takes one argument, not "up" "shard_1"');
+    const twice = await cli(['sizes', '--database', 'shard_1', '--database', 'shard_2', '--profile', profile]);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toContain('--database was given twice ("shard_1" and "shard_2") and takes one value');
+    const two = await cli(['move', '1', '2', '--to', 'shard_2', '--profile', profile]);
+    expect(two.code).toBe(2);
+    expect(two.stderr).toContain('move takes one website');
     expect(await clusterFingerprint()).toEqual(before);
   });
 });

@@ -43,6 +43,7 @@ export const shardsCommand: CliCommand = {
 
 export const shardCommand: CliCommand = {
   name: 'shard',
+  maxArguments: 2,
   usage: 'shard add NAME --url postgres://USER:${VAR}@HOST:PORT/DATABASE',
   summary: 'add a shard: create its database, apply the tenant migrations, give its sequences their own id range, register it in the profile',
   options: { url: { type: 'string' } },

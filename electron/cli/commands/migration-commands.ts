@@ -102,6 +102,7 @@ async function runUp(ctx: ConsoleContext, invocation: CliInvocation): Promise<nu
 
 export const migrateCommand: CliCommand = {
   name: 'migrate',
+  maxArguments: 1,
   usage: 'migrate status | migrate up [--dry-run] [--database NAME] [--parallel N] [--lock-timeout SECONDS]',
   summary: 'the migration matrix of every database, or apply pending migrations: the primary first, then the shards in parallel',
   options: { 'dry-run': { type: 'boolean' }, database: { type: 'string' }, parallel: { type: 'string' }, 'lock-timeout': { type: 'string' } },
@@ -116,10 +117,11 @@ export const migrateCommand: CliCommand = {
 async function migrationsDirFromOptions(invocation: CliInvocation): Promise<string> {
   const dir = stringOption(invocation.options, 'dir');
   if (dir !== undefined) return dir;
-  const profile = stringOption(invocation.options, 'profile') ?? process.env.SHARD_CONSOLE_PROFILE;
-  if (profile === undefined && stringOption(invocation.options, 'rails-config') === undefined) return DEFAULT_MIGRATIONS_DIR;
+  const profile = stringOption(invocation.options, 'profile');
+  const railsConfig = stringOption(invocation.options, 'rails-config');
+  if (profile === undefined && railsConfig === undefined && !process.env.SHARD_CONSOLE_PROFILE) return DEFAULT_MIGRATIONS_DIR;
   const loaded = await loadClusterProfile(
-    { profile, railsConfig: stringOption(invocation.options, 'rails-config'), env: stringOption(invocation.options, 'env') },
+    { profile, railsConfig, env: stringOption(invocation.options, 'env') },
     { env: process.env, secrets: envSecretReader(process.env) },
   );
   return migrationsDirFor(loaded);
@@ -127,6 +129,7 @@ async function migrationsDirFromOptions(invocation: CliInvocation): Promise<stri
 
 export const migrationCommand: CliCommand = {
   name: 'migration',
+  maxArguments: 2,
   usage: 'migration new NAME --tenant|--global [--dir D]',
   summary: "create an empty timestamped migration in the profile's migrations folder (tenant: primary and every shard; global: primary only)",
   options: { ...clusterOptions, tenant: { type: 'boolean' }, global: { type: 'boolean' }, dir: { type: 'string' } },

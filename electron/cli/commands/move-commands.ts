@@ -128,7 +128,14 @@ export const moveCommand: CliCommand = {
   options: { to: { type: 'string' }, from: { type: 'string' }, 'refresh-views': { type: 'string' }, yes: { type: 'boolean', short: 'y' } },
   run: async (ctx, invocation) => {
     const [verb, given] = invocation.positionals;
-    if (verb === 'cancel' || verb === 'resume' || verb === 'rollback') return jobAction(ctx, verb, given, invocation);
+    const jobVerb = verb === 'cancel' || verb === 'resume' || verb === 'rollback';
+    // One website per move: `move 42 43` would move 42 alone and say nothing of 43.
+    if (invocation.positionals.length > (jobVerb ? 2 : 1))
+      throw new ConsoleError(
+        'INVALID_PARAMS',
+        `move takes one website (or one job after ${jobVerb ? verb : 'resume, rollback or cancel'}), not ${invocation.positionals.join(' ')}. Usage: shard-console ${moveCommand.usage}`,
+      );
+    if (jobVerb) return jobAction(ctx, verb, given, invocation);
     return moveWebsite(ctx, invocation);
   },
 };

@@ -166,6 +166,7 @@ async function runStartCommand(options: OptionValues, io: CliIo): Promise<number
 
 export const demoCommand: CliCommand = {
   name: 'demo',
+  maxArguments: 0,
   usage: 'demo [--dir D] [--websites N] [--scale X] [--fresh]',
   summary: 'start a three-server embedded demo cluster, seed it, print its profile path; Ctrl-C stops it',
   options: { dir: { type: 'string' }, websites: { type: 'string' }, scale: { type: 'string' }, fresh: { type: 'boolean' } },
@@ -175,6 +176,7 @@ export const demoCommand: CliCommand = {
 
 export const serveCommand: CliCommand = {
   name: 'serve',
+  maxArguments: 0,
   usage: 'serve [--port N]',
   summary: 'browser mode: the console on a loopback URL with a per-run token; the start screen when no profile is given',
   options: { ...clusterOptions, port: { type: 'string' } },
@@ -184,6 +186,7 @@ export const serveCommand: CliCommand = {
 
 export const startCommand: CliCommand = {
   name: 'start',
+  maxArguments: 0,
   usage: 'start',
   summary: 'open the console: the desktop app, or browser mode without Electron; the start screen (profiles, the demo) when no profile is given',
   options: { ...clusterOptions, port: { type: 'string' } },

@@ -19,15 +19,31 @@ export type ProfileSource =
   | { readonly kind: 'profile'; readonly path: string }
   | { readonly kind: 'rails'; readonly file: string; readonly environment: string };
 
-/** Which configuration to load: `--profile`, then `$SHARD_CONSOLE_PROFILE`, then `--rails-config`; null if none. */
+/**
+ * Which configuration to load: what the command line names (`--profile` or `--rails-config`, never
+ * both), then `$SHARD_CONSOLE_PROFILE`; null if none. A flag always beats the environment: an exported
+ * profile must not silently run a command the operator pointed at a database.yml.
+ */
 export function resolveProfileSource(args: ProfileSourceArgs, processEnv: Environment): ProfileSource | null {
-  const path = args.profile || processEnv.SHARD_CONSOLE_PROFILE;
-  if (path) return Object.freeze({ kind: 'profile', path });
+  if (args.profile && args.railsConfig) {
+    throw new ConsoleError(
+      'INVALID_PARAMS',
+      `Both --profile ${args.profile} and --rails-config ${args.railsConfig} were given, and they may name different clusters. Give one of them.`,
+    );
+  }
+  if (args.env && !args.railsConfig) {
+    throw new ConsoleError(
+      'INVALID_PARAMS',
+      `--env ${args.env} names an environment of a Rails database.yml: give it with --rails-config FILE, or leave it out.`,
+    );
+  }
+  if (args.profile) return Object.freeze({ kind: 'profile', path: args.profile });
   if (args.railsConfig) {
     const environment = args.env || processEnv.RAILS_ENV || 'development';
     return Object.freeze({ kind: 'rails', file: args.railsConfig, environment });
   }
-  return null;
+  const path = processEnv.SHARD_CONSOLE_PROFILE;
+  return path ? Object.freeze({ kind: 'profile', path }) : null;
 }
 
 /** Resolves the source from the command line's options and the environment, and loads it. */

@@ -16,11 +16,14 @@ async function errorOf(promise: Promise<unknown>): Promise<ConsoleError> {
 }
 
 describe('resolveProfileSource', () => {
-  it('prefers --profile, then $SHARD_CONSOLE_PROFILE, then --rails-config', () => {
+  it('takes what the command line names over $SHARD_CONSOLE_PROFILE, and refuses --profile with --rails-config', () => {
     const env = { SHARD_CONSOLE_PROFILE: '/env/profile.json', RAILS_ENV: 'production' };
-    expect(resolveProfileSource({ profile: 'a.json', railsConfig: 'db.yml' }, env)).toEqual({ kind: 'profile', path: 'a.json' });
-    expect(resolveProfileSource({ railsConfig: 'db.yml' }, env)).toEqual({ kind: 'profile', path: '/env/profile.json' });
-    expect(resolveProfileSource({ railsConfig: 'db.yml', env: 'staging' }, {})).toEqual({ kind: 'rails', file: 'db.yml', environment: 'staging' });
+    expect(resolveProfileSource({ profile: 'a.json' }, env)).toEqual({ kind: 'profile', path: 'a.json' });
+    expect(resolveProfileSource({ railsConfig: 'db.yml', env: 'staging' }, env)).toEqual({ kind: 'rails', file: 'db.yml', environment: 'staging' });
+    expect(resolveProfileSource({ railsConfig: 'db.yml' }, env)).toEqual({ kind: 'rails', file: 'db.yml', environment: 'production' });
+    expect(resolveProfileSource({}, env)).toEqual({ kind: 'profile', path: '/env/profile.json' });
+    expect(() => resolveProfileSource({ profile: 'a.json', railsConfig: 'db.yml' }, env)).toThrow(/Give one of them/);
+    expect(() => resolveProfileSource({ profile: 'a.json', env: 'staging' }, env)).toThrow(/give it with --rails-config FILE/);
   });
 
   it('defaults the Rails environment to $RAILS_ENV, then development', () => {
@@ -30,7 +33,7 @@ describe('resolveProfileSource', () => {
 
   it('returns null when nothing says what to load', () => {
     expect(resolveProfileSource({}, {})).toBeNull();
-    expect(resolveProfileSource({ env: 'production' }, { SHARD_CONSOLE_PROFILE: '' })).toBeNull();
+    expect(resolveProfileSource({}, { SHARD_CONSOLE_PROFILE: '' })).toBeNull();
   });
 });
 
