@@ -85,6 +85,13 @@ describe('shard-console restore', () => {
       /^Would drop shard_console\.hold_.* on shard_1 \(website \d+'s rows from before the restore\); the restore can no longer be rolled back/,
     );
     expect(preview.stderr).toContain('Nothing was changed. Run again with --yes to discard.');
+    const previewJson = await runCli(f.pc, ['restore', 'discard', job.jobId, '--json']);
+    expect(JSON.parse(previewJson.stdout)).toMatchObject({
+      preview: true,
+      changed: false,
+      wouldDrop: expect.stringContaining('shard_console.hold_'),
+      job: { jobId: job.jobId },
+    });
     expect((await runCli(f.pc, ['restores', '--json'])).stdout).toContain('"discarded": false');
     const discarded = await runCli(f.pc, ['restore', 'discard', job.jobId, '--yes']);
     expect(discarded.code, discarded.stderr).toBe(0);
@@ -105,6 +112,8 @@ describe('shard-console restore', () => {
     expect(preview.code, preview.stderr).toBe(0);
     expect(preview.stdout).toMatch(/^Would drop schema restored_cli on shard_1: the tables restore job [0-9a-f-]{36} made there for website \d+\./);
     expect(preview.stderr).toContain('Nothing was changed. Run again with --yes to drop it.');
+    const previewJson = await runCli(f.pc, ['restore', 'drop-schema', 'restored_cli', '--json']);
+    expect(JSON.parse(previewJson.stdout)).toMatchObject({ preview: true, changed: false, wouldDrop: { schema: 'restored_cli', database: 'shard_1' } });
     expect(await f.sql('shard_1', `SELECT nspname FROM pg_namespace WHERE nspname = 'restored_cli'`)).toEqual([{ nspname: 'restored_cli' }]);
     const dropped = await runCli(f.pc, ['restore', 'drop-schema', 'restored_cli', '--yes']);
     expect(dropped.code, dropped.stderr).toBe(0);

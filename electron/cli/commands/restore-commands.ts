@@ -121,24 +121,28 @@ function jobIdArgument(verb: string, value: string | undefined): string {
 }
 
 /** `restore drop-schema NAME` without --yes: which job's schema it would drop, and nothing changed. */
-async function previewDropSchema(ctx: ConsoleContext, io: CliIo, schema: string, to: string | undefined): Promise<number> {
+async function previewDropSchema(ctx: ConsoleContext, io: CliIo, schema: string, to: string | undefined, json: boolean): Promise<number> {
   // A name the drop would refuse is refused here the same way (exit 2), preview or not.
   const valid = restoreMethods['restores.dropSchema'].params.safeParse({ schema, ...(to !== undefined ? { database: to } : {}) });
   if (!valid.success) throw new ConsoleError('INVALID_PARAMS', valid.error.issues.map((i) => `${i.path.join('.') || 'schema'}: ${i.message}`).join('; '));
   const { jobs } = await callMethod(ctx, 'restores.list', { limit: 500 });
   const made = jobs.find((j) => j.schema === schema && !j.discarded && (to === undefined || j.target === to));
-  if (made) io.out(`Would drop schema ${schema} on ${made.target}: the tables restore job ${made.jobId} made there for website ${made.websiteId}.`);
+  if (json) {
+    const wouldDrop = made ? { schema, database: made.target, jobId: made.jobId, websiteId: made.websiteId } : null;
+    io.out(JSON.stringify({ preview: true, changed: false, wouldDrop }, null, 2));
+  } else if (made) io.out(`Would drop schema ${schema} on ${made.target}: the tables restore job ${made.jobId} made there for website ${made.websiteId}.`);
   else io.err(`No restore job of this console keeps a schema named ${schema}${to ? ` on ${to}` : ''} (shard-console restores lists them).`);
   io.err('Nothing was changed. Run again with --yes to drop it.');
   return made ? 0 : 1;
 }
 
 /** `restore discard JOB` without --yes: what it would drop for good, and nothing changed. */
-function previewDiscard(io: CliIo, job: RestoreJob): number {
+function previewDiscard(io: CliIo, job: RestoreJob, json: boolean): number {
   const kept = job.schema
     ? `schema ${job.schema} on ${job.target}`
     : `${job.holding ?? 'the held rows'} on ${job.target} (website ${job.websiteId}'s rows from before the restore)`;
-  if (job.actions.includes('discard')) io.out(`Would drop ${kept}; the restore can no longer be rolled back after that.`);
+  if (json) io.out(JSON.stringify({ preview: true, changed: false, wouldDrop: job.actions.includes('discard') ? kept : null, job }, null, 2));
+  else if (job.actions.includes('discard')) io.out(`Would drop ${kept}; the restore can no longer be rolled back after that.`);
   io.err(`Nothing was changed. Run again with --yes to discard${job.actions.includes('discard') ? '' : ' (the job offers no discard now)'}.`);
   return job.actions.includes('discard') ? 0 : 1;
 }
@@ -150,7 +154,7 @@ async function jobAction(ctx: ConsoleContext, verb: string, invocation: CliInvoc
     const schema = positionals[1];
     if (schema === undefined) throw usageError('restore drop-schema needs the schema name.');
     const to = stringOption(options, 'to');
-    if (!options.yes) return previewDropSchema(ctx, io, schema, to);
+    if (!options.yes) return previewDropSchema(ctx, io, schema, to, json);
     const dropped = await callMethod(ctx, 'restores.dropSchema', { schema, ...(to !== undefined ? { database: to } : {}) });
     if (json) io.out(JSON.stringify(dropped, null, 2));
     else io.out(`dropped schema ${dropped.schema} (${dropped.tables} tables) on ${dropped.database}`);
@@ -158,7 +162,7 @@ async function jobAction(ctx: ConsoleContext, verb: string, invocation: CliInvoc
   }
   const jobId = jobIdArgument(verb, positionals[1]);
   if (verb === 'discard') {
-    if (!options.yes) return previewDiscard(io, await callMethod(ctx, 'restores.get', { jobId }));
+    if (!options.yes) return previewDiscard(io, await callMethod(ctx, 'restores.get', { jobId }), json);
     printJob(io, await callMethod(ctx, 'restores.discard', { jobId }), json);
     return 0;
   }
