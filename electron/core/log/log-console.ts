@@ -2,8 +2,9 @@ import type { ConsoleContext } from '../console-context.ts';
 import type { ConsoleLog } from './console-log.ts';
 
 /** Every value of the profile that is secret: what the log's redactor removes wherever it appears. */
-export function profileSecrets(ctx: ConsoleContext): string[] {
-  return ctx.profile.databases.flatMap((d) => (d.password ? [d.password] : []));
+export function profileSecrets(ctx: Pick<ConsoleContext, 'profile'>): string[] {
+  const role = ctx.profile.queryRole?.password;
+  return [...ctx.profile.databases.flatMap((d) => (d.password ? [d.password] : [])), ...(role ? [role] : [])];
 }
 
 /** What the log records of an open console: which profile, and each job as it starts and ends. */

@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDispatcher } from '../../../electron/core/dispatch/dispatcher.ts';
 import type { Handlers } from '../../../electron/core/dispatch/handlers.ts';
 import { openConsoleLog } from '../../../electron/core/log/console-log.ts';
+import { profileSecrets } from '../../../electron/core/log/log-console.ts';
+import type { ConsoleContext } from '../../../electron/core/console-context.ts';
 import { testCluster } from '../../support/test-console.ts';
 
 const bin = fileURLToPath(new URL('../../../bin/shard-console.js', import.meta.url));
@@ -28,6 +30,14 @@ describe('the console log', () => {
       expect(text).not.toContain(secret);
     expect(text).toContain('postgres://pwb:[redacted]@db:5432/pwb');
     expect(text.split('\n').filter(Boolean)).toHaveLength(3);
+  });
+
+  it("counts the query role's password among the profile's secrets, beside every database's", () => {
+    const profile = {
+      databases: [{ password: 'db-secret' }, { password: undefined }],
+      queryRole: { user: 'reader', password: 'role-secret' },
+    } as unknown as ConsoleContext['profile'];
+    expect(profileSecrets({ profile })).toEqual(['db-secret', 'role-secret']);
   });
 
   it('rotates by size and keeps the newest files', async () => {
