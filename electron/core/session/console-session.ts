@@ -197,6 +197,11 @@ function guardWrites(handlers: Handlers, paths: WritePaths | undefined): Handler
       return inner(params, call);
     };
   }
+  const backup = guarded['backup.create'] as (params: { dir?: string }, call: CallContext) => Promise<unknown>;
+  guarded['backup.create'] = async (params: { dir?: string }, call: CallContext) => {
+    paths.checkBackupFolder(params.dir, call.caller);
+    return backup(params, call);
+  };
   return guarded as Handlers;
 }
 

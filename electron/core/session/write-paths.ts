@@ -45,6 +45,20 @@ export class WritePaths {
   }
 
   /**
+   * A folder the window names for the console to write a backup into: refused (the window backs up into
+   * the profile's backup folder), or a page could have pg_dump's files made under any folder the user
+   * may write. Other callers pass.
+   */
+  checkBackupFolder(dir: string | undefined, caller: string): void {
+    if (caller !== this.#caller || dir === undefined) return;
+    throw new ConsoleError(
+      'ACTION_NOT_ALLOWED',
+      `The console's window backs up only into the profile's backup folder, not ${resolve(dir)}. To back up elsewhere, set "backupDir" in the profile, or run shard-console backup create --dir DIR. Nothing was written.`,
+      { target: resolve(dir) },
+    );
+  }
+
+  /**
    * Refuses a window's write outside the console's folder for it and not chosen in the dialog; creates
    * the console's folder when the file goes there. Other callers pass.
    */

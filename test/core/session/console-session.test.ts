@@ -161,6 +161,13 @@ describe("the desktop window's writes", () => {
     });
     expect(profile).toMatchObject({ ok: false, error: { code: 'ACTION_NOT_ALLOWED', message: expect.stringContaining('a profile only into') } });
     expect(await exists(join(elsewhere, 'p.json'))).toBe(false);
+    // Nor a backup into a folder of the page's choosing.
+    const backupElsewhere = join(elsewhere, 'backups');
+    expect(await asWindow('backup.create', { dir: backupElsewhere, format: 'custom', jobs: 1 })).toMatchObject({
+      ok: false,
+      error: { code: 'ACTION_NOT_ALLOWED', message: expect.stringContaining("backs up only into the profile's backup folder") },
+    });
+    expect(await exists(backupElsewhere)).toBe(false);
     // Nor through a folder of the console's own: only files directly in it.
     expect(await asWindow('query.export', exportTo(join(data, 'exports', '..', 'recent.json')))).toMatchObject({
       ok: false,
