@@ -4,7 +4,7 @@ import { parsePort, parsePostgresUrl, type ConnectionParts } from './postgres-ur
 import type { ConnectionEntry } from './profile-schema.ts';
 import { openSecret } from './secret-binding.ts';
 import { secretEnvName, type SecretReader } from './secret-store.ts';
-import { locateUrlPassword } from './url-password.ts';
+import { locateUrlPassword, urlQuerySecrets } from './url-password.ts';
 
 export interface EntryContext {
   readonly file: string;
@@ -14,16 +14,31 @@ export interface EntryContext {
   readonly secrets: SecretReader;
 }
 
+/** Stands for a `?password=${VAR}` until the URL is parsed (its value is put in after). */
+const QUERY_PASSWORD_PLACEHOLDER = 'sc-password-reference';
+
+/**
+ * The URL's parts with its `${VAR}`s filled in. A password given as a bare `${VAR}` (in the user info or
+ * as `?password=`) is put in after parsing, as typed: a real password may contain @, /, #, + or &, which
+ * would break the URL or be decoded (a `+` read as a space, `&sslmode=disable` read as a parameter).
+ */
 function resolveUrl(url: string, context: EntryContext): ConnectionParts {
   const where = { file: context.file, entry: `${context.entry}.url` };
-  const password = locateUrlPassword(url);
-  if (password === undefined || !BARE_REFERENCE.test(password.text)) {
-    return parsePostgresUrl(expandVariables(url, context.env, where), where);
+  let text = url;
+  let reference: string | undefined;
+  const password = locateUrlPassword(text);
+  if (password !== undefined && BARE_REFERENCE.test(password.text)) {
+    reference = password.text;
+    text = `${text.slice(0, password.start)}x${text.slice(password.end)}`;
+  } else {
+    const inQuery = urlQuerySecrets(text).find((s) => s.name.toLowerCase() === 'password' && BARE_REFERENCE.test(s.raw));
+    if (inQuery !== undefined) {
+      reference = inQuery.raw;
+      text = text.replace(`=${inQuery.raw}`, `=${QUERY_PASSWORD_PLACEHOLDER}`);
+    }
   }
-  // The password is put in after parsing: a real password may contain @, / or #, which would break the URL.
-  const withoutPassword = `${url.slice(0, password.start)}x${url.slice(password.end)}`;
-  const parts = parsePostgresUrl(expandVariables(withoutPassword, context.env, where), where);
-  return { ...parts, password: expandVariables(password.text, context.env, where) };
+  const parts = parsePostgresUrl(expandVariables(text, context.env, where), where);
+  return reference === undefined ? parts : { ...parts, password: expandVariables(reference, context.env, where) };
 }
 
 /** One `primary`/`shards.*` entry with its variables and secret resolved; explicit fields win over its url. */

@@ -100,6 +100,14 @@ describe('loadProfile', () => {
     expect(profile.globalTables).toEqual(['pwb_websites', 'pwb_plans']);
   });
 
+  it('takes a ?password=${VAR} as its value is, like one in the user info: never decoded or read as more parameters', async () => {
+    const path = await profileFile({ primary: { url: 'postgres://pwb@db-main.internal/pwb_live?sslmode=require&password=${PW}' } });
+    for (const pw of ['a+b', 'p%41ss', 'a#b', 'x&sslmode=disable']) {
+      const profile = await loadProfile(path, { env: { PW: pw } });
+      expect(profile.databases[0], pw).toMatchObject({ host: 'db-main.internal', database: 'pwb_live', password: pw, ssl: 'require' });
+    }
+  });
+
   it('names the file, entry and variable when a ${VAR} is not set', async () => {
     const path = await profileFile({
       primary: { database: 'pwb' },
