@@ -44,7 +44,7 @@ export const shardsCommand: CliCommand = {
 export const shardCommand: CliCommand = {
   name: 'shard',
   maxArguments: 2,
-  usage: 'shard add NAME --url postgres://USER:${VAR}@HOST:PORT/DATABASE',
+  usage: "shard add NAME --url 'postgres://USER:${VAR}@HOST:PORT/DATABASE' (in single quotes: the shell must not expand ${VAR})",
   summary: 'add a shard: create its database, apply the tenant migrations, give its sequences their own id range, register it in the profile',
   options: { url: { type: 'string' } },
   run: async (ctx, { positionals, options, io }) => {
@@ -52,7 +52,7 @@ export const shardCommand: CliCommand = {
     if (positionals[0] !== 'add' || positionals[1] === undefined || url === undefined) {
       throw new ConsoleError(
         'INVALID_PARAMS',
-        'Write `shard-console shard add NAME --url postgres://USER:${VAR}@HOST:PORT/DATABASE` (the password as a ${VAR} reference).',
+        "Write `shard-console shard add NAME --url 'postgres://USER:${VAR}@HOST:PORT/DATABASE'` (the password as a ${VAR} reference, in single quotes so the shell passes it as written).",
       );
     }
     const result = await callMethod(ctx, 'cluster.addShard', { name: positionals[1], url });

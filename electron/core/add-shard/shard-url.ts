@@ -12,11 +12,21 @@ import { urlHoldsClearPassword } from '../config/url-password.ts';
  * may only be a `${VAR}` reference, because the URL goes into the profile file verbatim.
  */
 export async function shardTargetFromUrl(name: string, url: string, profileFile: string, env: Environment): Promise<DatabaseTarget> {
+  // From a shell, an unquoted ${VAR} is expanded before the console sees it: the password arrives in
+  // clear, or (unset) as nothing at all (`USER:@HOST`). Either way the fix is the same quotes.
+  const quoting = `Put the password in an environment variable and write it as \${VAR} in single quotes, so the shell passes it as written: --url 'postgres://USER:\${PGPASSWORD_SHARD}@HOST:PORT/DATABASE'.`;
   if (urlHoldsClearPassword(url)) {
+    throw new ConsoleError('CONFIG_INVALID', `The URL for ${name} holds a password in clear, and it would be written to ${profileFile}. ${quoting}`, {
+      target: name,
+    });
+  }
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#@]*:@/.test(url)) {
     throw new ConsoleError(
       'CONFIG_INVALID',
-      `The URL for ${name} holds a password in clear, and it would be written to ${profileFile}. Put the password in an environment variable and write it as \${VAR}: postgres://USER:\${PGPASSWORD_SHARD}@HOST:PORT/DATABASE.`,
-      { target: name },
+      `The URL for ${name} has an empty password (USER:@HOST): a shell expands an unquoted \${VAR} that is not set to nothing. ${quoting}`,
+      {
+        target: name,
+      },
     );
   }
   const entry = `shards.${name}`;

@@ -126,6 +126,10 @@ describe('adding a shard', () => {
     expect(clear.code).toBe('CONFIG_INVALID');
     expect(clear.message).toMatch(/password in clear.*\$\{VAR\}/);
     expect(clear.message).not.toContain('hunter2');
+    expect(clear.message).toContain('in single quotes');
+    // What a shell makes of an unquoted ${VAR} that is not set: no password at all, never written.
+    const empty = await refusal({ name: 'shard_9', url: urlFor('pwb_shard_9', '') });
+    expect(empty).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('has an empty password (USER:@HOST)') });
     expect(await readFile(own.profilePath, 'utf8')).toBe(before);
     const created = await own.sql('shard_2', `SELECT datname FROM pg_database WHERE datname IN ('pwb_other', 'pwb_shard_9')`);
     expect(created).toEqual([]);
