@@ -138,12 +138,12 @@ async function readCluster(ctx: ConsoleContext, reachable: readonly DatabaseTarg
       ),
     ),
   ]);
-  const scans = scanned.flatMap((s) => ('scan' in s ? [s.scan] : []));
-  const scanFailures = scanned.flatMap((s) => ('failure' in s ? [s.failure] : []));
+  const scans = scanned.flatMap((s) => (s.scan ? [s.scan] : []));
+  const scanFailures = scanned.flatMap((s) => (s.failure ? [s.failure] : []));
   return { routing, counts, scans, scanFailures, lastMoves, migrations, drift, fences };
 }
 
-async function scanDatabase(ctx: ConsoleContext, target: DatabaseTarget): Promise<{ scan: DatabaseScan } | { failure: Finding }> {
+async function scanDatabase(ctx: ConsoleContext, target: DatabaseTarget): Promise<{ scan?: DatabaseScan; failure?: Finding }> {
   try {
     const handle = ctx.pools.get(target.name);
     // Read fresh: the doctor is what an operator runs when something looks wrong.
@@ -154,7 +154,20 @@ async function scanDatabase(ctx: ConsoleContext, target: DatabaseTarget): Promis
       settle(viewStaleness(handle, catalog, ctx.profile.tenantKeys)),
     ]);
     if (totals.error !== null && ranges.error !== null && views.error !== null) throw totals.error;
-    return { scan: { name: target.name, handle, catalog, totals, ranges, views } };
+    const scan = { name: target.name, handle, catalog, totals, ranges, views };
+    if (totals.error === null) return { scan };
+    // The doctor's main check did not run here: an error of its own, never only a note (a clean
+    // "nothing wrong" and exit 0 would hide it).
+    return {
+      scan,
+      failure: finding(
+        'unreachable-database',
+        'error',
+        { database: target.name },
+        `${target.name}'s rows per website could not be counted (${messageOf(totals.error)}), so misplaced, split and orphaned rows there were not checked.`,
+        `Check ${target.name}'s server log and permissions (the console needs SELECT on every tenant table); if it timed out, raise pool.statementTimeoutMs in the profile. Then run the doctor again.`,
+      ),
+    };
   } catch (error) {
     return {
       failure: finding(

@@ -268,6 +268,33 @@ describe('each fault becomes a finding and goes away once fixed', () => {
     }
   });
 
+  it("rows per website that cannot be counted on a database are an error of their own, never only a check's note", async () => {
+    const profile = JSON.parse(await readFile(cluster.profilePath, 'utf8'));
+    profile.pool = { ...profile.pool, statementTimeoutMs: 1000 };
+    const slowPath = cluster.profilePath.replace(/\.json$/, '-count.json');
+    await writeFile(slowPath, JSON.stringify(profile));
+    // A tenant table no id range or view reads, held by a session that never lets go.
+    await sql('shard_1', 'CREATE TABLE pwb_count_probe (website_id integer, note text)');
+    const holder = await pools.get('shard_1')!.connect();
+    const slow = await open(slowPath);
+    try {
+      await slow.catalog.get('shard_1');
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE pwb_count_probe IN ACCESS EXCLUSIVE MODE');
+      const result = await doctor(slow);
+      const failed = ofKind(result, 'unreachable-database').find((f) => f.database === 'shard_1');
+      expect(failed).toMatchObject({ severity: 'error', message: expect.stringContaining("shard_1's rows per website could not be counted") });
+      expect(failed!.message).toContain('were not checked');
+      expect(result.checks.find((c) => c.check === 'misplaced, split and orphaned rows')).toMatchObject({ status: 'partial' });
+      expect(result.checks.find((c) => c.check === 'id ranges between databases')).toMatchObject({ status: 'ran' });
+    } finally {
+      await holder.query('ROLLBACK').catch(() => {});
+      holder.release();
+      await slow.close();
+      await sql('shard_1', 'DROP TABLE pwb_count_probe');
+    }
+  });
+
   it('one reading failing on a database (a view slower than the statement timeout) leaves its other checks standing', async () => {
     const id = await websiteOn('shard_1');
     const profile = JSON.parse(await readFile(cluster.profilePath, 'utf8'));
