@@ -215,7 +215,8 @@ function requireFilled(entry: Entry, key: string, context: Context): void {
 function environmentUrlOf(entry: Entry, context: Context): string | undefined {
   const { env } = context;
   const runningEnvironment = env.RAILS_ENV || env.RACK_ENV || 'development';
-  if (findPair(context.doc, entry.node, 'url') !== undefined) return undefined;
+  // `url:` in the entry (its own, merged in, or the entry being just a URL string), even if empty.
+  if (entry.config.url !== undefined) return undefined;
   return context.environment === runningEnvironment
     ? env[`${entry.configName.toUpperCase()}_DATABASE_URL`] || (entry.configName === 'primary' ? env.DATABASE_URL || undefined : undefined)
     : undefined;

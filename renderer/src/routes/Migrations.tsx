@@ -28,14 +28,18 @@ function useMigrationRun(runId: string | null, onFinished: () => void): { run: M
   const [run, setRun] = useState<MigrationRun | null>(null);
   const [error, setError] = useState<unknown>(undefined);
   const reading = useRef({ at: 0, pending: false });
+  // Whether this page saw the run going: one that had ended before it was opened changed nothing since.
+  const followed = useRef(false);
   const read = (id: string) => call('migrations.run', { runId: id }).then(setRun, (e: unknown) => setError(e));
   useEffect(() => {
     setRun(null);
     setError(undefined);
+    followed.current = false;
     if (runId !== null) void read(runId);
   }, [runId]);
   const live = useLiveJob(runId, {
     onEvent: () => {
+      followed.current = true;
       if (runId === null || Date.now() - reading.current.at < 250) return;
       reading.current.at = Date.now();
       void read(runId);
@@ -43,6 +47,7 @@ function useMigrationRun(runId: string | null, onFinished: () => void): { run: M
     onEnd: () => {
       if (runId === null) return;
       void read(runId).then(() => {
+        if (!followed.current) return;
         onFinished();
         // Other pages read sizes and schemas the run may have changed.
         readAgainAfter('schema');
@@ -94,7 +99,8 @@ export function Migrations({ run: linkedRun = null }: { run?: string | null } = 
   const { plan, planFor, planError, runId, loadPlan, apply, close } = useMigrationPlan(linkedRun);
   const [addingShard, setAddingShard] = useState(false);
   const { run, error: runError, following } = useMigrationRun(runId, status.refetch);
-  const running = run?.state === 'running' || (runId !== null && run === null);
+  // A run not read yet counts as running; one that could not be read does not lock the page.
+  const running = run?.state === 'running' || (runId !== null && run === null && runError === undefined);
 
   const matrix = status.data ? migrationMatrix(status.data) : null;
   const work = status.data ? hasWork(status.data) : false;

@@ -179,6 +179,10 @@ describe('importRailsDatabaseYml', () => {
       env: { ...productionEnv, ...env, PWB_TENANT_SHARD_1_DATABASE_URL: productionEnv.PWB_TENANT_SHARD_1_DATABASE_URL, RAILS_ENV: 'production' },
     });
     expect(production.databases.map((d) => `${d.host}/${d.database}`)).toEqual(['db-main.internal/pwb_live', 'db-shard1.internal/pwb_live_shard_1']);
+    // Nor an environment that is just a URL (Rails reads it as a UrlConfig too).
+    const urlOnly = await pwbFile('production: postgres://app@db-own.example/app_prod\n');
+    const own = await importRailsDatabaseYml(urlOnly, 'production', { env: { DATABASE_URL: 'postgres://addon.example/addon_db', RAILS_ENV: 'production' } });
+    expect(own.databases.map((d) => `${d.host}/${d.database}`)).toEqual(['db-own.example/app_prod']);
   });
 
   it('lists the environments in the file when asked for another', async () => {

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { MoveJob } from '../../../../shared/contract.ts';
 import { formatDuration } from '../../../../shared/format.ts';
 import { ApiError } from '../../api/client.ts';
@@ -42,9 +42,11 @@ function useFollowedMoveJob(jobId: string) {
 
   // A finished move changed where the website lives and how big each database is: read those again.
   const finished = job?.state === 'succeeded' || job?.state === 'rolled_back';
+  // Only when it finished while this page watched: a job that ended before changed nothing since.
+  const sawItRunning = useRef(false);
+  if (job !== undefined && !finished) sawItRunning.current = true;
   useEffect(() => {
-    if (!finished) return;
-    readAgainAfter('placement');
+    if (finished && sawItRunning.current) readAgainAfter('placement');
   }, [finished]);
   return { query, job, following: live.following, history };
 }

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { RestoreAction, RestoreJob } from '../../../../shared/contract.ts';
 import { formatCount } from '../../../../shared/format.ts';
 import { call, type ApiError } from '../../api/client.ts';
@@ -25,9 +25,11 @@ export function RestoreJobPage({ jobId }: { jobId: string }) {
   // Live, not only running: an action (rollback) starts the job again before its state says so.
   usePolling(query.refetch, shouldPoll(job) && !live.following, POLL_MS);
   const finished = job?.state === 'succeeded' || job?.state === 'rolled_back';
+  // Only when it finished while this page watched: a job that ended before changed nothing since.
+  const sawItRunning = useRef(false);
+  if (job !== undefined && !finished) sawItRunning.current = true;
   useEffect(() => {
-    if (!finished) return;
-    readAgainAfter('placement');
+    if (finished && sawItRunning.current) readAgainAfter('placement');
   }, [finished]);
 
   return (
