@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { ConsoleError } from '../../../shared/errors.ts';
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -151,8 +152,18 @@ async function runStartCommand(options: OptionValues, io: CliIo): Promise<number
   const binary = electronBinary();
   const shellMain = join(repoRoot, 'dist', 'electron', 'shell', 'main.js');
   if (binary && existsSync(shellMain)) {
-    const profile = stringOption(options, 'profile');
-    const env = { ...process.env, ...(profile ? { SHARD_CONSOLE_PROFILE: profile } : {}) };
+    // The same rules as every command (one of --profile / --rails-config, either beating the environment).
+    const source = resolveProfileSource(
+      { profile: stringOption(options, 'profile'), railsConfig: stringOption(options, 'rails-config'), env: stringOption(options, 'env') },
+      process.env,
+    );
+    if (source?.kind === 'rails') {
+      throw new ConsoleError(
+        'INVALID_PARAMS',
+        'The desktop app opens a Rails config/database.yml from its start screen, not from --rails-config. Start it without --rails-config and pick the file there, or give --profile FILE.',
+      );
+    }
+    const env = { ...process.env, ...(source ? { SHARD_CONSOLE_PROFILE: source.path } : {}) };
     const child = spawn(binary, [shellMain], { stdio: 'inherit', env });
     return await new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 0)));
   }

@@ -27,7 +27,7 @@ function incompleteError(manifest: BackupManifest | null): ErrorInfo | null {
   const missing = manifest.incomplete.map((i) => `${i.name} (${i.error.message})`).join('; ');
   return {
     code: 'BACKUP_FAILED',
-    message: `This backup is incomplete: the dump of ${missing} did not finish, so its websites' rows are not in it and it cannot be compared with the cluster. Take a new backup of those databases (shard-console backup create --database NAME), and compare that one.`,
+    message: `This backup is incomplete: the dump of ${missing} did not finish, so its websites' rows are not in it (nor compared with the cluster, with --live). Take a new backup of those databases (shard-console backup create --database NAME), and compare that one.`,
     target: manifest.incomplete[0]!.name,
   };
 }

@@ -92,20 +92,24 @@ export async function recordVerified(folder: string, ok: boolean): Promise<void>
 
 /**
  * A folder inside the backup folder that is not a readable backup but was one, or is becoming one: its
- * manifest is damaged, or it has none and holds dumps pg_dump was writing (`*.partial`). Listed so that
- * nobody loses sight of a backup (its archives can be opened one by one) or of the disk an abandoned one
- * takes. Null for anything else (a folder that was never a backup).
+ * manifest is damaged (ARCHIVE_UNREADABLE from readManifest), or it has none and holds what a backup
+ * writes (`*.partial` while pg_dump runs, `*.dump` once it has finished, the manifest's temporary file).
+ * Listed so that nobody loses sight of a backup (its archives can be opened one by one) or of the disk an
+ * abandoned one takes. Null for anything else: a folder that was never a backup, or one this user may
+ * not read (`lost+found` at the root of a backup disk).
  */
 async function notABackup(folder: string, problem: unknown): Promise<BackupSummary | null> {
   const info = await stat(folder).catch(() => null);
   if (!info?.isDirectory()) return null;
   const names = await readdir(folder).catch(() => [] as string[]);
   const partial = names.filter((n) => n.endsWith('.partial'));
+  const finished = names.filter((n) => n.endsWith('.dump'));
   let message: string;
-  if (problem !== null) message = (problem as Error).message;
-  else if (partial.length > 0 || names.includes(`${MANIFEST}.tmp`))
-    message = `No manifest: a backup still running, or one whose console stopped before it finished (${partial.join(', ') || 'its dumps'} not finished). Once no backup is running, remove the folder; a finished dump in it can still be opened on its own.`;
-  else return null;
+  if (problem instanceof ConsoleError && problem.code === 'ARCHIVE_UNREADABLE') message = problem.message;
+  else if (partial.length > 0 || finished.length > 0 || names.includes(`${MANIFEST}.tmp`)) {
+    const what = partial.length > 0 ? `${partial.join(', ')} not finished` : 'its dumps finished, its manifest never written';
+    message = `No manifest: a backup still running, or one whose console stopped before it finished (${what}). Once no backup is running, remove the folder; a finished dump in it can still be opened on its own.`;
+  } else return null;
   const sizes = await Promise.all(names.map((n) => bytesWritten(path.join(folder, n))));
   const at = info.mtime.toISOString();
   return {

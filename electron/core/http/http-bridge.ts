@@ -73,9 +73,9 @@ function deny(res: ServerResponse, status: number, code: ErrorCode, message: str
 class BodyTooLarge extends Error {}
 
 /**
- * The request's body, up to MAX_BODY_BYTES. Past that it fails with BodyTooLarge and the rest is read and
- * dropped, not left unread: a request destroyed mid-body resets the connection, and the client would
- * never see the 413 that says what to do.
+ * The request's body, up to MAX_BODY_BYTES. Past that it fails with BodyTooLarge and what arrives until
+ * the answer is written is dropped, not left unread: a request destroyed mid-body resets the connection
+ * before the 413 that says what to do is sent.
  */
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -199,9 +199,9 @@ async function handleRpc(state: BridgeState, req: IncomingMessage, res: ServerRe
     params = body.trim() === '' ? {} : JSON.parse(body);
   } catch (error) {
     if (error instanceof BodyTooLarge) {
-      // Closed once answered: the rest of a body that size is not worth reading on this connection.
+      // Closed once answered (Node ends the socket when the answer is written): the rest of a body that
+      // size is not worth reading on this connection.
       res.setHeader('connection', 'close');
-      res.on('finish', () => setTimeout(() => req.socket.destroy(), 1_000).unref());
       return deny(
         res,
         413,

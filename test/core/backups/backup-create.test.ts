@@ -343,6 +343,10 @@ describe('backup trouble', () => {
       await writeFile(path.join(damaged, 'manifest.json'), '{');
       await mkdir(abandoned);
       await writeFile(path.join(abandoned, 'shard_1.dump.partial'), Buffer.alloc(4096));
+      // A console killed during the checksums: every dump finished, no manifest written.
+      const finishedOnly = path.join(dir, 'finished-only');
+      await mkdir(finishedOnly);
+      await writeFile(path.join(finishedOnly, 'default.dump'), Buffer.alloc(1024));
       await mkdir(unrelated);
       await writeFile(path.join(unrelated, 'readme.txt'), 'not a backup');
       const listed = (await call('backup.list', {})).backups;
@@ -356,9 +360,13 @@ describe('backup trouble', () => {
         problem: expect.stringMatching(/^No manifest: a backup still running, or one whose console stopped.*shard_1\.dump\.partial.*remove the folder/),
       });
       expect(listed.find((b) => b.path === unrelated)).toBeUndefined();
+      expect(listed.find((b) => b.path === path.join(dir, 'finished-only'))).toMatchObject({
+        bytes: 1024,
+        problem: expect.stringContaining('its dumps finished, its manifest never written'),
+      });
       expect(listed.find((b) => b.path === good.path)).toMatchObject({ problem: null });
     } finally {
-      for (const folder of [damaged, abandoned, unrelated]) await rm(folder, { recursive: true, force: true });
+      for (const folder of [damaged, abandoned, unrelated, path.join(dir, 'finished-only')]) await rm(folder, { recursive: true, force: true });
     }
   });
 
