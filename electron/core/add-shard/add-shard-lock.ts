@@ -1,6 +1,8 @@
 import { ConsoleError } from '../../../shared/errors.ts';
 import { describeAdvisoryLockHolder } from '../catalog/advisory-lock-holder.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
+import { databaseError } from '../pools/database-error.ts';
+import { clientFor } from './ensure-shard-database.ts';
 
 /**
  * One shard added at a time, across every console of the cluster: a session advisory lock on the
@@ -12,7 +14,14 @@ export const ADD_SHARD_LOCK_KEY = 7_318_820_411_050_002n;
 
 /** Runs `work` holding the lock; LOCKED, with who holds it, when another console is adding a shard. */
 export async function withAddShardLock<T>(primary: DatabaseHandle, name: string, work: () => Promise<T>): Promise<T> {
-  const lock = await primary.pool.connect();
+  // A connection of its own, not the pool's: a pool of one would have nothing left for the adding.
+  const lock = clientFor(primary.target, primary.target.database);
+  try {
+    await lock.connect();
+  } catch (error) {
+    await lock.end().catch(() => {});
+    throw databaseError(primary.target, error);
+  }
   try {
     const got = await lock.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::int8) AS ok', [ADD_SHARD_LOCK_KEY.toString()]);
     if (!got.rows[0]!.ok) {
@@ -29,6 +38,6 @@ export async function withAddShardLock<T>(primary: DatabaseHandle, name: string,
       await lock.query('SELECT pg_advisory_unlock($1::int8)', [ADD_SHARD_LOCK_KEY.toString()]).catch(() => {});
     }
   } finally {
-    lock.release();
+    await lock.end().catch(() => {});
   }
 }

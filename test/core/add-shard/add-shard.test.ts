@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addShard } from '../../../electron/core/add-shard/add-shard.ts';
@@ -12,6 +12,9 @@ import { schemaDrift } from '../../../electron/core/drift/schema-drift.ts';
 import { migrationStatus } from '../../../electron/core/migrations/migration-status.ts';
 import { createMove, moveJobView, runMove, runMoveInBackground } from '../../../electron/core/moves/move-service.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
+import { loadProfile } from '../../../electron/core/config/load-profile.ts';
+import { memorySecretStore } from '../../../electron/core/config/secret-store.ts';
+import { openConsole } from '../../../electron/core/console-context.ts';
 import { startOwnCluster, type OwnCluster } from '../migrations/own-cluster.ts';
 
 const bin = fileURLToPath(new URL('../../../bin/shard-console.js', import.meta.url));
@@ -275,6 +278,18 @@ describe('adding a shard', () => {
       await second.close();
       await ctx.close();
       ctx = await own.open();
+    }
+  });
+
+  it('works with a pool of one connection: the lock takes a connection of its own', async () => {
+    const profile = JSON.parse(await readFile(own.profilePath, 'utf8'));
+    const onePath = own.profilePath.replace(/\.json$/, '-one.json');
+    await writeFile(onePath, JSON.stringify({ ...profile, pool: { ...profile.pool, max: 1, connectTimeoutMs: 2000 } }));
+    const one = openConsole(await loadProfile(onePath, { env: own.env, secrets: memorySecretStore() }));
+    try {
+      expect(await addShard(one, { name: 'shard_one', url: urlFor('pwb_shard_one') }, { env: own.env })).toMatchObject({ name: 'shard_one', created: true });
+    } finally {
+      await one.close();
     }
   });
 });
