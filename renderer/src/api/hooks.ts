@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
 import type { MethodName, MethodParams, MethodResult } from '../../../shared/contract.ts';
 import { call } from './client.ts';
 import { QueryCache, queryKey } from './query-cache.ts';
@@ -20,6 +20,19 @@ const CHANGED_BY = {
 /** After a change made through the console: every page that shows what it changed reads again when next shown. */
 export function readAgainAfter(change: keyof typeof CHANGED_BY): void {
   for (const prefix of CHANGED_BY[change]) queryCache.invalidate(prefix);
+}
+
+/**
+ * `readAgainAfter(change)` once a job this page shows finishes (`state` succeeded or rolled back) while
+ * the page watches: a job that had ended before it was opened changed nothing since.
+ */
+export function useReadAgainWhenFinished(change: keyof typeof CHANGED_BY, state: string | undefined): void {
+  const finished = state === 'succeeded' || state === 'rolled_back';
+  const sawItRunning = useRef(false);
+  if (state !== undefined && !finished) sawItRunning.current = true;
+  useEffect(() => {
+    if (finished && sawItRunning.current) readAgainAfter(change);
+  }, [finished, change]);
 }
 
 export interface QueryState<T> {

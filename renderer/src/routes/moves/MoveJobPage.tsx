@@ -1,9 +1,9 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { MoveJob } from '../../../../shared/contract.ts';
 import { formatDuration } from '../../../../shared/format.ts';
 import { ApiError } from '../../api/client.ts';
 import { refetchOnPhase, useLiveJob } from '../../api/job-hooks.ts';
-import { readAgainAfter } from '../../api/hooks.ts';
+import { useReadAgainWhenFinished } from '../../api/hooks.ts';
 import { StopJobButton } from '../../components/StopJobButton.tsx';
 import { MoveStateBadge } from '../../components/MoveBadges.tsx';
 import { MoveJobActions } from '../../components/MoveJobActions.tsx';
@@ -41,13 +41,7 @@ function useFollowedMoveJob(jobId: string) {
   }, [job]);
 
   // A finished move changed where the website lives and how big each database is: read those again.
-  const finished = job?.state === 'succeeded' || job?.state === 'rolled_back';
-  // Only when it finished while this page watched: a job that ended before changed nothing since.
-  const sawItRunning = useRef(false);
-  if (job !== undefined && !finished) sawItRunning.current = true;
-  useEffect(() => {
-    if (finished && sawItRunning.current) readAgainAfter('placement');
-  }, [finished]);
+  useReadAgainWhenFinished('placement', job?.state);
   return { query, job, following: live.following, history };
 }
 

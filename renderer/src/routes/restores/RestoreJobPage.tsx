@@ -1,8 +1,8 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useMemo, useState } from 'react';
 import type { RestoreAction, RestoreJob } from '../../../../shared/contract.ts';
 import { formatCount } from '../../../../shared/format.ts';
 import { call, type ApiError } from '../../api/client.ts';
-import { readAgainAfter, useQuery, useSessionInfo } from '../../api/hooks.ts';
+import { useQuery, useReadAgainWhenFinished, useSessionInfo } from '../../api/hooks.ts';
 import { refetchOnPhase, useLiveJob } from '../../api/job-hooks.ts';
 import { usePolling } from '../../api/use-polling.ts';
 import { ErrorPanel } from '../../components/ErrorPanel.tsx';
@@ -24,13 +24,7 @@ export function RestoreJobPage({ jobId }: { jobId: string }) {
   const live = useLiveJob(jobId, { onEvent, onEnd: () => query.refetch() });
   // Live, not only running: an action (rollback) starts the job again before its state says so.
   usePolling(query.refetch, shouldPoll(job) && !live.following, POLL_MS);
-  const finished = job?.state === 'succeeded' || job?.state === 'rolled_back';
-  // Only when it finished while this page watched: a job that ended before changed nothing since.
-  const sawItRunning = useRef(false);
-  if (job !== undefined && !finished) sawItRunning.current = true;
-  useEffect(() => {
-    if (finished && sawItRunning.current) readAgainAfter('placement');
-  }, [finished]);
+  useReadAgainWhenFinished('placement', job?.state);
 
   return (
     <div className="page" data-testid="restore-job">
