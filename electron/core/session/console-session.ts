@@ -186,22 +186,17 @@ export class ConsoleSession {
   }
 }
 
-/** The methods writing a file their caller names, checked against `paths` before they run. */
+/** The methods writing where their caller says, checked against `paths` before they run. */
 function guardWrites(handlers: Handlers, paths: WritePaths | undefined): Handlers {
   if (paths === undefined) return handlers;
   const guarded: Record<string, unknown> = { ...handlers };
-  for (const [method, spec] of Object.entries(WRITING_METHODS)) {
+  for (const [method, check] of Object.entries(WRITING_METHODS)) {
     const inner = guarded[method] as (params: never, call: CallContext) => Promise<unknown>;
     guarded[method] = async (params: never, call: CallContext) => {
-      await paths.check((spec.path as (p: never) => string)(params), spec.purpose, call.caller);
+      await check(paths, params, call.caller);
       return inner(params, call);
     };
   }
-  const backup = guarded['backup.create'] as (params: { dir?: string }, call: CallContext) => Promise<unknown>;
-  guarded['backup.create'] = async (params: { dir?: string }, call: CallContext) => {
-    paths.checkBackupFolder(params.dir, call.caller);
-    return backup(params, call);
-  };
   return guarded as Handlers;
 }
 

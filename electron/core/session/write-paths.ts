@@ -13,11 +13,12 @@ import { ConsoleError } from '../../../shared/errors.ts';
 
 export type WritePurpose = 'export' | 'profile';
 
-/** The methods that write a file the caller names, and where each finds the path in its params. */
-export const WRITING_METHODS = {
-  'query.export': { purpose: 'export', path: (params: { file: string }) => params.file },
-  'profiles.save': { purpose: 'profile', path: (params: { path: string }) => params.path },
-} as const;
+/** The methods that write where the caller says, and how each one's params are checked (see WritePaths). */
+export const WRITING_METHODS: Readonly<Record<string, (paths: WritePaths, params: never, caller: string) => Promise<void>>> = {
+  'query.export': (paths, params: { file: string }, caller) => paths.check(params.file, 'export', caller),
+  'profiles.save': (paths, params: { path: string }, caller) => paths.check(params.path, 'profile', caller),
+  'backup.create': async (paths, params: { dir?: string }, caller) => paths.checkBackupFolder(params.dir, caller),
+};
 
 const WHAT: Record<WritePurpose, string> = { export: 'an export', profile: 'a profile' };
 
