@@ -96,6 +96,7 @@ export interface PgStatAllTables {
 export interface PgStats {
   schemaname: string;
   tablename: string;
+  inherited: boolean;
   avg_width: number;
 }
 

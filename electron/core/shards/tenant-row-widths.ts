@@ -10,6 +10,9 @@ import type { DatabaseHandle } from '../pools/cluster-pools.ts';
  * 18-byte pointer). Unlike (heap + TOAST) / rows this ignores free space left by deletes and updates,
  * so a bloated table does not make its tenants look twice their size: the estimate tracks what a move
  * would copy. Before the first ANALYZE (no pg_stats) it falls back to table size / rows.
+ *
+ * A partitioned table has no storage, no row estimate and (autovacuum never analyzes it) usually no
+ * statistics of its own: its figures are its partitions', which are read too and rolled up below.
  */
 function readRowStats(handle: DatabaseHandle, tables: readonly CatalogTable[]) {
   const wanted = sql<{ schema: string; name: string }>`unnest(${tables.map((t) => t.schema)}::text[], ${tables.map((t) => t.table)}::text[])`;
@@ -18,6 +21,10 @@ function readRowStats(handle: DatabaseHandle, tables: readonly CatalogTable[]) {
     .innerJoin('pg_catalog.pg_namespace as n', 'n.oid', 'c.relnamespace')
     .leftJoin('pg_catalog.pg_stat_all_tables as s', 's.relid', 'c.oid')
     .select((eb) => [
+      'c.oid',
+      'c.relkind as kind',
+      'c.relispartition as partition',
+      eb.selectFrom('pg_catalog.pg_inherits as i').select('i.inhparent').whereRef('i.inhrelid', '=', 'c.oid').limit(1).as('parent'),
       'n.nspname as schema',
       'c.relname as name',
       eb.cast<number>(eb.fn('pg_table_size', ['c.oid']), 'float8').as('bytes'),
@@ -29,7 +36,9 @@ function readRowStats(handle: DatabaseHandle, tables: readonly CatalogTable[]) {
             .selectFrom('pg_catalog.pg_stats as st')
             .select((sub) => sub.fn.sum('st.avg_width').as('width'))
             .whereRef('st.schemaname', '=', 'n.nspname')
-            .whereRef('st.tablename', '=', 'c.relname'),
+            .whereRef('st.tablename', '=', 'c.relname')
+            // A parent of inheritance children also has statistics over them all (inherited = true).
+            .where('st.inherited', '=', false),
           'float8',
         )
         .as('stats_width'),
@@ -37,10 +46,12 @@ function readRowStats(handle: DatabaseHandle, tables: readonly CatalogTable[]) {
     .where('c.relkind', 'in', ['r', 'p'])
     .where((eb) => {
       const wantedTables = eb.selectFrom(wanted.as<'w'>(sql`w(schema, name)`)).select(['w.schema', 'w.name']).$asTuple('schema', 'name');
-      return eb(eb.refTuple('n.nspname', 'c.relname'), 'in', wantedTables);
+      return eb.or([eb(eb.refTuple('n.nspname', 'c.relname'), 'in', wantedTables), eb('c.relispartition', '=', true)]);
     });
   return runQuery(handle, query);
 }
+
+type RowStatsRow = Awaited<ReturnType<typeof readRowStats>>[number];
 
 /** Tuple header (23 bytes, aligned to 24) plus its 4-byte line pointer. */
 const TUPLE_OVERHEAD = 28;
@@ -52,6 +63,34 @@ export interface TableRowStats {
   readonly rows: number;
 }
 
+/** Bytes per row of one table with storage. */
+function widthOf(r: RowStatsRow): number {
+  const toastPerRow = r.rows >= 1 ? r.toast / r.rows : 0;
+  return r.stats_width !== null ? r.stats_width + TUPLE_OVERHEAD + toastPerRow : r.rows >= 1 ? r.bytes / r.rows : 0;
+}
+
+/**
+ * A table's rows and their average width; for a partitioned table, its leaf partitions' (partitions of
+ * partitions included), the width weighted by each partition's rows.
+ */
+function statsOf(root: RowStatsRow, rows: readonly RowStatsRow[]): TableRowStats {
+  if (root.kind !== 'p') return { width: widthOf(root), rows: root.rows };
+  const children = new Map<number, RowStatsRow[]>();
+  for (const r of rows) if (r.partition && r.parent !== null) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
+  let count = 0;
+  let bytes = 0;
+  const visit = (at: RowStatsRow, depth: number) => {
+    if (at.kind !== 'p') {
+      count += at.rows;
+      bytes += at.rows * widthOf(at);
+      return;
+    }
+    if (depth < 32) for (const child of children.get(at.oid) ?? []) visit(child, depth + 1);
+  };
+  visit(root, 0);
+  return { width: count >= 1 ? bytes / count : 0, rows: count };
+}
+
 /** Average row width and row count of every tenant table, by table name. */
 export async function tenantRowWidths(handle: DatabaseHandle, catalog: DatabaseCatalog): Promise<Map<string, TableRowStats>> {
   const tenant = [...catalog.tenantTables.keys()].map((name) => catalog.tables.get(name)!).filter(Boolean);
@@ -59,10 +98,7 @@ export async function tenantRowWidths(handle: DatabaseHandle, catalog: DatabaseC
   const widths = new Map<string, TableRowStats>();
   for (const t of tenant) {
     const r = rows.find((row) => row.schema === t.schema && row.name === t.table);
-    if (!r) continue;
-    const toastPerRow = r.rows >= 1 ? r.toast / r.rows : 0;
-    const width = r.stats_width !== null ? r.stats_width + TUPLE_OVERHEAD + toastPerRow : r.rows >= 1 ? r.bytes / r.rows : 0;
-    widths.set(t.name, { width, rows: r.rows });
+    if (r) widths.set(t.name, statsOf(r, rows));
   }
   return widths;
 }

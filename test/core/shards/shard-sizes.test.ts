@@ -243,6 +243,41 @@ describe('tenant footprints', () => {
   });
 });
 
+describe('a partitioned tenant table in the estimates', () => {
+  it("weighs a website's rows with its partitions' widths, also when the table is block-sampled", async () => {
+    const id = cluster.seed.largeWebsiteIds[0]!;
+    const shard = await shardOf(id);
+    await sql(
+      shard,
+      `CREATE TABLE pwb_events (website_id integer NOT NULL, id integer NOT NULL, body text, PRIMARY KEY (website_id, id)) PARTITION BY RANGE (id);
+       CREATE TABLE pwb_events_low PARTITION OF pwb_events FOR VALUES FROM (0) TO (20000);
+       CREATE TABLE pwb_events_high PARTITION OF pwb_events FOR VALUES FROM (20000) TO (MAXVALUE) PARTITION BY RANGE (id);
+       CREATE TABLE pwb_events_high_a PARTITION OF pwb_events_high FOR VALUES FROM (20000) TO (MAXVALUE);
+       INSERT INTO pwb_events SELECT CASE WHEN g % 4 = 0 THEN $1::int ELSE 100000 + g % 7 END, g, repeat('event ', 30) FROM generate_series(1, 40000) g;
+       ANALYZE pwb_events_low, pwb_events_high_a;`.replace('$1::int', String(id)),
+    );
+    try {
+      ctx.catalog.invalidate(shard);
+      const [estimate, exact] = await Promise.all([
+        callMethod(ctx, 'shards.tenantFootprint', { id }),
+        callMethod(ctx, 'shards.tenantFootprint', { id, figure: 'exact' }),
+      ]);
+      const events = estimate.tables.find((t) => t.table === 'pwb_events')!;
+      const exactEvents = exact.tables.find((t) => t.table === 'pwb_events')!;
+      expect(events.rows).toBe(10_000);
+      const ratio = events.bytes / exactEvents.bytes;
+      expect(ratio, `estimate ${events.bytes} vs exact ${exactEvents.bytes}`).toBeGreaterThan(0.7);
+      expect(ratio).toBeLessThan(1.6);
+      const sampled = await estimateTenantSizes(ctx.pools.get(shard), await ctx.catalog.get(shard), 3, { sampleRowsPerTable: 3000 });
+      expect(sampled.sampledTables).toContain('pwb_events');
+      expect(sampled.largest[0]!.id).toBe(id);
+    } finally {
+      await sql(shard, 'DROP TABLE pwb_events');
+      ctx.catalog.invalidate(shard);
+    }
+  });
+});
+
 describe('sizes CLI', () => {
   const bin = fileURLToPath(new URL('../../../bin/shard-console.js', import.meta.url));
   const cli = (args: string[]) =>
