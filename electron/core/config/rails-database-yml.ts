@@ -242,6 +242,31 @@ function explicitParts(entry: Entry, file: string): ConnectionParts {
   return explicit;
 }
 
+/**
+ * What libpq takes from the environment for a field the entry leaves out: the Rails app connects through
+ * libpq, so with `PGHOST=db.internal` set and no `host:` in the entry, it talks to db.internal, not to
+ * localhost. (`PGPASSWORD` node-postgres reads itself; `PGDATABASE` is not used: an entry without a
+ * database is refused rather than guessed.)
+ */
+function libpqEnvironmentDefaults(env: Environment, file: string): ConnectionParts {
+  const where = (name: string) => ({ file, entry: `the ${name} environment variable` });
+  const defaults: ConnectionParts = {};
+  if (env.PGHOST) {
+    if (env.PGHOST.includes(',')) {
+      throw new ConsoleError(
+        'CONFIG_INVALID',
+        `${file}: PGHOST lists several hosts ("${env.PGHOST}"), which Shard Console cannot follow. Give the entries a host: of their own, or set PGHOST to the one server to use.`,
+        { target: file, details: { variable: 'PGHOST' } },
+      );
+    }
+    defaults.host = env.PGHOST;
+  }
+  if (env.PGPORT) defaults.port = parsePort(env.PGPORT, where('PGPORT'));
+  if (env.PGUSER) defaults.user = env.PGUSER;
+  if (env.PGSSLMODE) defaults.ssl = sslFromMode(env.PGSSLMODE, where('PGSSLMODE'));
+  return defaults;
+}
+
 function targetOf(entry: Entry, name: string, context: Context): DatabaseTarget {
   const { file, env } = context;
   const environmentUrl = environmentUrlOf(entry, context);
@@ -264,7 +289,7 @@ function targetOf(entry: Entry, name: string, context: Context): DatabaseTarget 
   const fromUrl =
     url === undefined ? {} : parsePostgresUrl(url, { file, entry: `${entry.path}.${environmentUrl === undefined ? 'url' : 'url (from the environment)'}` });
 
-  return buildDatabaseTarget({ ...explicit, ...fromUrl }, { name, origin: `${basename(file)}: ${entry.path}`, file, entry: entry.path }, env);
+  return buildDatabaseTarget({ ...libpqEnvironmentDefaults(env, file), ...explicit, ...fromUrl }, { name, origin: `${basename(file)}: ${entry.path}`, file, entry: entry.path }, env);
 }
 
 function unsetVariablesAt(entry: Entry, key: string, context: Context): { line: number; variables: string[] } | undefined {

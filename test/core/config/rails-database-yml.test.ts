@@ -51,6 +51,21 @@ describe('importRailsDatabaseYml', () => {
     expect(Object.isFrozen(databases) && Object.isFrozen(databases[1])).toBe(true);
   });
 
+  it("fills what an entry leaves out from libpq's PGHOST, PGPORT, PGUSER and PGSSLMODE, as the Rails app's libpq does", async () => {
+    const file = await pwbFile();
+    const env = { USER: 'alice', PGHOST: 'db.internal', PGPORT: '6432', PGUSER: 'pwb_app', PGSSLMODE: 'require' };
+    const { databases } = await importRailsDatabaseYml(file, 'development', { env });
+    expect(databases[0]).toMatchObject({ host: 'db.internal', port: 6432, user: 'pwb_app', ssl: 'require', database: 'pwb_development' });
+    // What the entry or its URL says still wins; a URL without a port takes PGPORT's, as in libpq.
+    const production = await importRailsDatabaseYml(file, 'production', { env: { ...productionEnv, ...env, PGPORT: '7432' } });
+    expect(production.databases[0]).toMatchObject({ host: 'db-main.internal', port: 6432, user: 'pwb_app', ssl: 'require' });
+    expect(production.databases[1]).toMatchObject({ host: 'db-shard1.internal', port: 7432, user: 'shard_user', ssl: 'verify-full' });
+    const several = await errorOf(importRailsDatabaseYml(file, 'development', { env: { ...env, PGHOST: 'a.internal,b.internal' } }));
+    expect(several.message).toContain('PGHOST lists several hosts');
+    const badPort = await errorOf(importRailsDatabaseYml(file, 'development', { env: { ...env, PGPORT: 'x' } }));
+    expect(badPort.message).toContain('the PGPORT environment variable has port "x". Give a whole number');
+  });
+
   it('reads the production block from URLs, skipping the replica; URL parts win over keys as in Rails', async () => {
     const file = await pwbFile();
     const { databases } = await importRailsDatabaseYml(file, 'production', { env: productionEnv });
