@@ -53,7 +53,15 @@ export const profileFormSchema = z
     name: z.string().min(1).max(100),
     /** The databases, the primary (`default`) first; with `rails`, only the fields that override database.yml's. */
     databases: z.array(databaseFormSchema).max(64),
-    rails: z.object({ file: pathParam, environment: environmentName }).strict().nullable(),
+    rails: z
+      .object({
+        file: pathParam,
+        environment: environmentName,
+        /** Rails config name -> shard name, overriding PWB's mapping; kept as the file has it. */
+        shardNames: z.record(z.string().min(1).max(100), z.string().min(1).max(63)).default({}),
+      })
+      .strict()
+      .nullable(),
     tenantKeys: z.array(z.string().min(1).max(63)).min(1).max(10),
     globalTables: z.array(z.string().min(1).max(63)).max(200),
     readOnly: z.boolean(),
@@ -67,6 +75,15 @@ export const profileFormSchema = z
       .strict()
       .nullable()
       .default(null),
+    /** The profile's pool settings ({} for the defaults); kept as the file has them. */
+    pool: z
+      .object({
+        max: z.number().int().min(1).max(100).optional(),
+        connectTimeoutMs: z.number().int().min(100).optional(),
+        statementTimeoutMs: z.number().int().min(100).optional(),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
 export type ProfileForm = z.infer<typeof profileFormSchema>;

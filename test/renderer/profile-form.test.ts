@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { formatDuration } from '../../shared/format.ts';
 import {
   blankProfile,
   defaultProfilePath,
   formProblems,
+  keptSettingsText,
   nextShardName,
   openedAgo,
   parseList,
@@ -27,7 +29,23 @@ describe('the profile form', () => {
       '"shard-1" is not a shard name: letters, digits and _.',
     ]);
     expect(formProblems({ ...filled, databases: [] }, 'keychain')).toContain('Name one database "default": the primary, which holds pwb_websites.');
-    expect(formProblems({ ...filled, databases: [], rails: { file: '/srv/pwb/config/database.yml', environment: 'production' } }, 'keychain')).toEqual([]);
+    expect(
+      formProblems({ ...filled, databases: [], rails: { file: '/srv/pwb/config/database.yml', environment: 'production', shardNames: {} } }, 'keychain'),
+    ).toEqual([]);
+  });
+
+  it('names the settings the form keeps without fields for them', () => {
+    expect(keptSettingsText(blankProfile())).toEqual([]);
+    const form = {
+      ...blankProfile(),
+      rails: { file: '/srv/db.yml', environment: 'production', shardNames: { tenant_shard_1: 'eu_1' } },
+      pool: { max: 20, statementTimeoutMs: 120_000 },
+    };
+    expect(keptSettingsText(form)).toEqual([
+      'Rails shard names tenant_shard_1 \u2192 eu_1',
+      'at most 20 connections per database',
+      `statement timeout ${formatDuration(120_000)}`,
+    ]);
   });
 
   it('reads list fields, picks the next shard name and a file name from the profile name', () => {

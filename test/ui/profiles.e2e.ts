@@ -77,14 +77,21 @@ test('a profile made in the form is tested, saved with a ${VAR} password and ope
   await second.getByTestId('db-password-env').fill('SC_TEST_PASSWORD');
   await second.getByTestId('db-test').click();
   await expect(second.getByTestId('db-test-result')).toHaveAttribute('data-ok', 'true');
+  // A result is about what was tested: an edit takes it away until the row is tested again.
+  await second.getByTestId('db-port').fill('1');
+  await expect(second.getByTestId('db-test-result')).toHaveCount(0);
+  await second.getByTestId('db-port').fill(String(shard1!.port));
 
-  await page.getByTestId('save-profile').click();
+  // Enter in a list field saves what it says (it used to be read only when the field lost focus).
+  await page.getByTestId('tenant-keys').fill('website_id, pwb_website_id, tenant_id');
+  await page.getByTestId('tenant-keys').press('Enter');
   const saved = page.getByTestId('profile-saved');
   await expect(saved).toContainText('ui-made.json');
   const path = join(dataDir, 'profiles', 'ui-made.json');
   expect((await stat(path)).mode & 0o777).toBe(0o600);
   const written = JSON.parse(await readFile(path, 'utf8'));
   expect(written).toMatchObject({ name: 'UI made', primary: { password: '${SC_TEST_PASSWORD}' }, shards: { shard_1: { database: shard1!.database } } });
+  expect(written.tenantKeys).toEqual(['website_id', 'pwb_website_id', 'tenant_id']);
 
   await page.getByTestId('open-saved-profile').click();
   await expect(page.getByTestId('profile-name')).toContainText('UI made');

@@ -71,7 +71,7 @@ export function profileFileOf(form: ProfileForm, storedSecrets: ReadonlyMap<stri
     name: form.name,
     ...(primary ? { primary: connectionOf(primary, storedSecrets.get(primary.shard)) } : {}),
     ...(shards.length > 0 ? { shards: Object.fromEntries(shards.map((d) => [d.shard, connectionOf(d, storedSecrets.get(d.shard))])) } : {}),
-    ...(form.rails ? { rails: { file: form.rails.file, environment: form.rails.environment } } : {}),
+    ...(form.rails ? { rails: railsEntryOf(form.rails) } : {}),
     tenantKeys: [...form.tenantKeys],
     globalTables: [...form.globalTables],
     ...(form.migrationsDir ? { migrationsDir: form.migrationsDir } : {}),
@@ -79,7 +79,13 @@ export function profileFileOf(form: ProfileForm, storedSecrets: ReadonlyMap<stri
     ...(Object.keys(form.pgDump).length > 0 ? { pgDump: { ...form.pgDump } } : {}),
     ...(form.readOnly ? { readOnly: true } : {}),
     ...(form.queryRole ? { queryRole: { user: form.queryRole.user, ...passwordEntry(form.queryRole.password, storedSecrets.get(QUERY_ROLE_KEY)) } } : {}),
+    ...(Object.keys(form.pool).length > 0 ? { pool: { ...form.pool } } : {}),
   };
+}
+
+function railsEntryOf(rails: NonNullable<ProfileForm['rails']>): NonNullable<ProfileFile['rails']> {
+  const shardNames = rails.shardNames ?? {};
+  return { file: rails.file, environment: rails.environment, ...(Object.keys(shardNames).length > 0 ? { shardNames: { ...shardNames } } : {}) };
 }
 
 /** `${VAR}` -> a token no URL parser touches, and back. */
@@ -133,7 +139,7 @@ export function profileFormOf(file: ProfileFile, path: string, fallbackName: str
   return {
     name: file.name ?? fallbackName,
     databases,
-    rails: file.rails ? { file: file.rails.file, environment: file.rails.environment } : null,
+    rails: file.rails ? { file: file.rails.file, environment: file.rails.environment, shardNames: { ...(file.rails.shardNames ?? {}) } } : null,
     tenantKeys: [...(file.tenantKeys ?? DEFAULT_TENANT_KEYS)],
     globalTables: [...(file.globalTables ?? DEFAULT_GLOBAL_TABLES)],
     readOnly: file.readOnly ?? false,
@@ -141,5 +147,6 @@ export function profileFormOf(file: ProfileFile, path: string, fallbackName: str
     migrationsDir: file.migrationsDir ?? null,
     pgDump: { ...(file.pgDump ?? {}) },
     queryRole: file.queryRole ? { user: file.queryRole.user, password: passwordField(file.queryRole, undefined) } : null,
+    pool: { ...(file.pool ?? {}) },
   };
 }

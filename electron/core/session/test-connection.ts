@@ -28,6 +28,7 @@ async function targetOf(db: DatabaseForm, env: Environment, secrets: SecretReade
       migrationsDir: null,
       pgDump: {},
       queryRole: null,
+      pool: {},
     },
     new Map(),
   );

@@ -8,7 +8,7 @@ import { ChooseFileButton } from '../components/ChooseFileButton.tsx';
 import { ErrorPanel } from '../components/ErrorPanel.tsx';
 import { Loading } from '../components/Loading.tsx';
 import { routeHref } from '../router/routes.ts';
-import { blankDatabase, blankProfile, defaultProfilePath, formatList, formProblems, nextShardName, parseList } from '../view/profile-form.ts';
+import { blankDatabase, blankProfile, defaultProfilePath, formatList, formProblems, keptSettingsText, nextShardName, parseList } from '../view/profile-form.ts';
 
 type Loaded = { status: 'loading' } | { status: 'ready'; form: ProfileForm } | { status: 'error'; error: unknown };
 
@@ -229,7 +229,7 @@ function ClusterSettings({ form, set, secretStorage }: { form: ProfileForm; set:
         <input
           className="input mono"
           defaultValue={formatList(form.tenantKeys)}
-          onBlur={(e) => set({ tenantKeys: parseList(e.target.value) })}
+          onChange={(e) => set({ tenantKeys: parseList(e.target.value) })}
           data-testid="tenant-keys"
         />
       </label>
@@ -239,14 +239,26 @@ function ClusterSettings({ form, set, secretStorage }: { form: ProfileForm; set:
           className="input mono"
           rows={2}
           defaultValue={formatList(form.globalTables)}
-          onBlur={(e) => set({ globalTables: parseList(e.target.value) })}
+          onChange={(e) => set({ globalTables: parseList(e.target.value) })}
         />
       </label>
       <RailsImportFields form={form} set={set} />
       <FolderFields form={form} set={set} />
       <QueryRoleFields form={form} set={set} secretStorage={secretStorage} />
       <PgDumpField form={form} set={set} />
+      <KeptSettings form={form} />
     </section>
+  );
+}
+
+/** Settings of the file the form has no fields for: saved back as they are, shown so nobody wonders. */
+function KeptSettings({ form }: { form: ProfileForm }) {
+  const kept = keptSettingsText(form);
+  if (kept.length === 0) return null;
+  return (
+    <p className="muted" data-testid="profile-kept-settings">
+      Kept as the file has them (edit the file to change): {kept.join('; ')}.
+    </p>
   );
 }
 
@@ -258,7 +270,7 @@ function RailsImportFields({ form, set }: { form: ProfileForm; set: SetForm }) {
         <input
           type="checkbox"
           checked={form.rails !== null}
-          onChange={(e) => set({ rails: e.target.checked ? { file: '', environment: 'production' } : null })}
+          onChange={(e) => set({ rails: e.target.checked ? { file: '', environment: 'production', shardNames: {} } : null })}
         />{' '}
         Import them
       </label>

@@ -1,4 +1,5 @@
 import type { DatabaseForm, PasswordField, ProfileForm, ProfileSource } from '../../../shared/contract.ts';
+import { formatDuration } from '../../../shared/format.ts';
 
 /* The start screen's and profile form's view logic: labels, blank rows, list fields, client-side checks. */
 
@@ -21,6 +22,7 @@ export function blankProfile(): ProfileForm {
     migrationsDir: null,
     pgDump: {},
     queryRole: null,
+    pool: {},
   };
 }
 
@@ -117,4 +119,16 @@ export function openedAgo(iso: string, now = Date.now()): string {
     if (n >= 1) return `${n} ${unit}${n === 1 ? '' : 's'} ago`;
   }
   return 'just now';
+}
+
+/** What the profile sets that the form has no field for (Rails shard names, pool settings), as phrases. */
+export function keptSettingsText(form: ProfileForm): string[] {
+  const kept: string[] = [];
+  const names = Object.entries(form.rails?.shardNames ?? {});
+  if (names.length > 0) kept.push(`Rails shard names ${names.map(([config, shard]) => `${config} \u2192 ${shard}`).join(', ')}`);
+  const { max, connectTimeoutMs, statementTimeoutMs } = form.pool;
+  if (max !== undefined) kept.push(`at most ${max} connections per database`);
+  if (connectTimeoutMs !== undefined) kept.push(`connect timeout ${formatDuration(connectTimeoutMs)}`);
+  if (statementTimeoutMs !== undefined) kept.push(`statement timeout ${formatDuration(statementTimeoutMs)}`);
+  return kept;
 }

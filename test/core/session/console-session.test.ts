@@ -58,6 +58,7 @@ function clusterForm(name: string, password: (shard: string) => DatabaseForm['pa
     migrationsDir: null,
     pgDump: {},
     queryRole: null,
+    pool: {},
   };
 }
 
@@ -297,6 +298,24 @@ describe('saving a profile from the form', () => {
     } finally {
       await decoy.close();
     }
+  });
+
+  it("keeps what the form does not show when a profile is edited: Rails shard names and the pool's settings", async () => {
+    const { dataDir, call } = await newSession();
+    const path = join(dataDir, 'rails.json');
+    await writeFile(
+      path,
+      JSON.stringify({
+        name: 'rails',
+        rails: { file: '/srv/pwb/config/database.yml', environment: 'production', shardNames: { tenant_shard_1: 'eu_1' } },
+        pool: { max: 20, statementTimeoutMs: 120_000 },
+      }),
+    );
+    const { form } = await call('profiles.read', { path });
+    expect(form.rails?.shardNames).toEqual({ tenant_shard_1: 'eu_1' });
+    await call('profiles.save', { path, form: { ...form, readOnly: true }, overwrite: true });
+    const saved = JSON.parse(await readFile(path, 'utf8'));
+    expect(saved).toMatchObject({ readOnly: true, rails: { shardNames: { tenant_shard_1: 'eu_1' } }, pool: { max: 20, statementTimeoutMs: 120_000 } });
   });
 
   it('refuses a form without a primary or with a shard named twice, writing nothing', async () => {

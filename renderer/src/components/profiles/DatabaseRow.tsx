@@ -162,17 +162,26 @@ function TypedPasswordInput({ id, value, onChange }: { id: string; value: string
   );
 }
 
-type TestState = { status: 'idle' } | { status: 'testing' } | { status: 'done'; result: ConnectionTestResult } | { status: 'error'; error: unknown };
+type TestState =
+  | { status: 'idle' }
+  | { status: 'testing'; tested: string }
+  | { status: 'done'; tested: string; result: ConnectionTestResult }
+  | { status: 'error'; tested: string; error: unknown };
 
-/** Connects with what the row says now; a typed password is sent for this test only. */
+/**
+ * Connects with what the row says now; a typed password is sent for this test only. A result is shown
+ * only while the row still says what was tested: after an edit (or a row above removed) it is gone.
+ */
 function ConnectionTest({ db }: { db: DatabaseForm }) {
-  const [state, setState] = useState<TestState>({ status: 'idle' });
+  const [tested, setTested] = useState<TestState>({ status: 'idle' });
+  const current = JSON.stringify(db);
+  const state: TestState = tested.status !== 'idle' && tested.tested !== current ? { status: 'idle' } : tested;
   const run = async () => {
-    setState({ status: 'testing' });
+    setTested({ status: 'testing', tested: current });
     try {
-      setState({ status: 'done', result: await call('profiles.testConnection', { database: db }) });
+      setTested({ status: 'done', tested: current, result: await call('profiles.testConnection', { database: db }) });
     } catch (error) {
-      setState({ status: 'error', error });
+      setTested({ status: 'error', tested: current, error });
     }
   };
   const typedEmpty = db.password.kind === 'typed' && db.password.value === '';
