@@ -289,7 +289,11 @@ function targetOf(entry: Entry, name: string, context: Context): DatabaseTarget 
   const fromUrl =
     url === undefined ? {} : parsePostgresUrl(url, { file, entry: `${entry.path}.${environmentUrl === undefined ? 'url' : 'url (from the environment)'}` });
 
-  return buildDatabaseTarget({ ...libpqEnvironmentDefaults(env, file), ...explicit, ...fromUrl }, { name, origin: `${basename(file)}: ${entry.path}`, file, entry: entry.path }, env);
+  return buildDatabaseTarget(
+    { ...libpqEnvironmentDefaults(env, file), ...explicit, ...fromUrl },
+    { name, origin: `${basename(file)}: ${entry.path}`, file, entry: entry.path },
+    env,
+  );
 }
 
 function unsetVariablesAt(entry: Entry, key: string, context: Context): { line: number; variables: string[] } | undefined {
