@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MigrationStatusResult } from '../../shared/contract.ts';
 import { stillPending } from '../../shared/format.ts';
-import { groupDrift, hasWork, migrationMatrix } from '../../renderer/src/view/migration-matrix.ts';
+import { driftSummaryText, groupDrift, hasWork, migrationMatrix } from '../../renderer/src/view/migration-matrix.ts';
 
 const status: MigrationStatusResult = {
   migrationsDir: '/m',
@@ -95,5 +95,23 @@ describe("a run's still-pending cell", () => {
     expect(stillPending({ ...database, state: 'failed', pending: ['20240102000002', '20240102000003'] })).toBe('20240102000002 20240102000003');
     expect(stillPending({ ...database, state: 'up-to-date', pending: [] })).toBe('—');
     expect(stillPending({ ...database, state: 'unreachable', pending: [] })).toBe('not known (not reached)');
+  });
+});
+
+describe('the drift verdict', () => {
+  const ok = (name: string) => ({ name, error: null });
+  const down = (name: string) => ({ name, error: { code: 'DATABASE_UNREACHABLE' as const, message: `${name} is down` } });
+  const diff = { database: 'shard_1', table: 'pwb_pages', kind: 'column-default', detail: '', fix: '' } as never;
+
+  it('says "No drift" only when every database was compared', () => {
+    expect(driftSummaryText({ drift: [], databases: [ok('default'), ok('shard_1')] })).toBe('No drift');
+    expect(driftSummaryText({ drift: [], databases: [ok('default'), ok('shard_1'), down('shard_2')] })).toBe(
+      'No drift among those compared; 1 database not compared',
+    );
+    expect(driftSummaryText({ drift: [diff], databases: [ok('default'), ok('shard_1'), down('shard_2')] })).toBe(
+      '1 difference on 1 database among those compared; 1 database not compared',
+    );
+    expect(driftSummaryText({ drift: [], databases: [ok('default'), down('shard_1')] })).toBe('Not compared: 1 database could not be read');
+    expect(driftSummaryText({ drift: [], databases: [down('default'), down('shard_1')] })).toBe('Not compared: 2 databases could not be read');
   });
 });

@@ -29,3 +29,39 @@ test('a default changed by hand on a shard shows on the drift page with the SQL 
   await expect(page.noDrift).toBeVisible();
   await expect(app.nav.getByRole('link', { name: 'Schema drift' })).toHaveAttribute('aria-current', 'page');
 });
+
+test('databases that could not be read are never shown as matching: no "No drift", and the lint names the ones it skipped', async ({ app }) => {
+  const unreachable = (name: string) => ({ code: 'DATABASE_UNREACHABLE', message: `${name} is unreachable: connection refused.` });
+  // The answers the console gives with the primary down (every database not compared) and shard_2 down for the lint.
+  await app.page.route('**/rpc/schema.drift', (route) =>
+    route.fulfill({
+      contentType: 'application/json',
+      body: JSON.stringify({
+        ok: true,
+        result: {
+          reference: 'default',
+          drift: [],
+          setAside: [],
+          databases: ['default', 'shard_1', 'shard_2'].map((name) => ({ name, error: unreachable(name) })),
+        },
+      }),
+    }),
+  );
+  await app.page.route('**/rpc/schema.lint', (route) =>
+    route.fulfill({
+      contentType: 'application/json',
+      body: JSON.stringify({ ok: true, result: { findings: [], databases: [{ name: 'shard_2', error: unreachable('shard_2') }] } }),
+    }),
+  );
+  try {
+    await app.open('#/drift');
+    const page = new DriftPage(app.page);
+    await expect(page.summary).toHaveText('Not compared: 3 databases could not be read');
+    await expect(app.page.getByText('shard_1 was not compared: shard_1 is unreachable')).toBeVisible();
+    await expect(app.page.getByText('shard_2 was not linted: shard_2 is unreachable')).toBeVisible();
+    await expect(page.noDrift).toHaveCount(0);
+  } finally {
+    await app.page.unroute('**/rpc/schema.drift');
+    await app.page.unroute('**/rpc/schema.lint');
+  }
+});

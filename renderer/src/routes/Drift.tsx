@@ -2,7 +2,7 @@ import { useSchemaDrift, useSchemaLint } from '../api/schema-hooks.ts';
 import { ErrorPanel } from '../components/ErrorPanel.tsx';
 import { RefreshFailed } from '../components/RefreshFailed.tsx';
 import { Loading } from '../components/Loading.tsx';
-import { groupDrift } from '../view/migration-matrix.ts';
+import { driftSummaryText, groupDrift } from '../view/migration-matrix.ts';
 import { setAsideSummary } from '../../../shared/set-aside-summary.ts';
 
 type DriftResult = NonNullable<ReturnType<typeof useSchemaDrift>['data']>;
@@ -23,7 +23,7 @@ export function Drift() {
       <header className="page__header">
         <h1>Schema drift</h1>
         <div className="page__actions">
-          {drift.data && <DriftSummary drift={drift.data} groups={groups} />}
+          {drift.data && <DriftSummary drift={drift.data} />}
           <button type="button" className="button" onClick={refresh} disabled={drift.loading || lint.loading}>
             Refresh
           </button>
@@ -48,12 +48,10 @@ export function Drift() {
   );
 }
 
-function DriftSummary({ drift, groups }: { drift: DriftResult; groups: DriftGroup[] }) {
+function DriftSummary({ drift }: { drift: DriftResult }) {
   return (
     <span className="muted" data-testid="drift-summary">
-      {drift.drift.length === 0
-        ? 'No drift'
-        : `${drift.drift.length} difference${drift.drift.length === 1 ? '' : 's'} on ${groups.length} database${groups.length === 1 ? '' : 's'}`}
+      {driftSummaryText(drift)}
     </span>
   );
 }
@@ -72,13 +70,13 @@ function DriftResults({ drift, groups }: { drift: DriftResult; groups: DriftGrou
           {setAsideSummary(drift.setAside)}
         </p>
       )}
-      {groups.length === 0 ? (
-        <section className="card" data-testid="no-drift">
-          <p>Every shard's tenant schema matches the primary ({drift.reference}).</p>
-        </section>
-      ) : (
-        groups.map((group) => <DriftGroupCard key={group.database} group={group} />)
-      )}
+      {groups.length === 0
+        ? drift.databases.every((d) => d.error === null) && (
+            <section className="card" data-testid="no-drift">
+              <p>Every shard's tenant schema matches the primary ({drift.reference}).</p>
+            </section>
+          )
+        : groups.map((group) => <DriftGroupCard key={group.database} group={group} />)}
     </>
   );
 }
@@ -119,7 +117,14 @@ function LintSection({ lint }: { lint: ReturnType<typeof useSchemaLint> }) {
           <Loading label="Linting every database…" />
         )
       ) : (
-        <LintTable findings={lint.data.findings} />
+        <>
+          {lint.data.databases
+            .filter((d) => d.error)
+            .map((d) => (
+              <ErrorPanel key={d.name} error={new Error(`${d.name} was not linted: ${d.error!.message}`)} />
+            ))}
+          <LintTable findings={lint.data.findings} />
+        </>
       )}
     </section>
   );

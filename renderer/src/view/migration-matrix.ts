@@ -1,4 +1,4 @@
-import type { DriftItem, MigrationRun, MigrationStatusResult } from '../../../shared/contract.ts';
+import type { DriftItem, DriftResult, MigrationRun, MigrationStatusResult } from '../../../shared/contract.ts';
 
 /* The migrations matrix and the drift report, shaped for the pages; pure, so tested on their own. */
 
@@ -124,4 +124,19 @@ export function groupDrift(items: readonly DriftItem[]): DriftGroup[] {
     table.items.push(item);
   }
   return groups;
+}
+
+/**
+ * The drift page's one-line verdict. "No drift" only when every database was compared: a database that
+ * did not answer (or a primary that did not, so nothing was) is never counted as matching.
+ */
+export function driftSummaryText(drift: Pick<DriftResult, 'drift' | 'databases'>): string {
+  const notCompared = drift.databases.filter((d) => d.error !== null).length;
+  const compared = drift.databases.length - notCompared;
+  const databases = new Set(drift.drift.map((d) => d.database)).size;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const found = drift.drift.length === 0 ? 'No drift' : `${plural(drift.drift.length, 'difference')} on ${plural(databases, 'database')}`;
+  if (notCompared === 0) return found;
+  if (compared <= 1) return `Not compared: ${plural(notCompared, 'database')} could not be read`;
+  return `${found} among those compared; ${plural(notCompared, 'database')} not compared`;
 }
