@@ -34,6 +34,11 @@ export interface CatalogIndex {
   /** How many of `columns` are the key (uniqueness is over these); the rest are INCLUDE columns. */
   readonly keyColumns: number;
   readonly predicate: string | null;
+  /**
+   * False for an index a failed `CREATE INDEX CONCURRENTLY` left behind (pg_index.indisvalid): its
+   * definition reads like the finished one's, but queries never use it.
+   */
+  readonly valid: boolean;
 }
 
 /** The columns an index's uniqueness is over: its key, without the INCLUDE columns. */

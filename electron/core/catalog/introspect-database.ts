@@ -132,6 +132,7 @@ function readIndexes(handle: DatabaseHandle) {
       'ic.relname as name',
       eb.fn<string>('pg_get_indexdef', ['i.indexrelid']).as('definition'),
       'i.indisunique as unique',
+      'i.indisvalid as valid',
       attributeNames(eb.ref('i.indrelid'), eb.cast('i.indkey', sql`int2[]`), true).as('columns'),
       'i.indnkeyatts as key_columns',
       eb.fn<string | null>('pg_get_expr', ['i.indpred', 'i.indrelid']).as('predicate'),
@@ -203,6 +204,7 @@ export async function introspectDatabase(handle: DatabaseHandle): Promise<{ tabl
       columns: i.columns ?? [],
       keyColumns: i.key_columns,
       predicate: i.predicate,
+      valid: i.valid,
     }));
     if (rel.kind === 'v' || rel.kind === 'm') {
       const name = displayName(rel.schema, rel.name);

@@ -60,6 +60,8 @@ export interface PgIndex {
   indexrelid: number;
   indrelid: number;
   indisunique: boolean;
+  /** False for an index a failed CREATE INDEX CONCURRENTLY left behind: queries do not use it. */
+  indisvalid: boolean;
   /** Key columns of indkey (PostgreSQL 11+); the ones after them are INCLUDE columns. */
   indnkeyatts: number;
   /** int2vector: cast to int2[] to unnest it. */

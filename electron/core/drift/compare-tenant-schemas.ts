@@ -73,10 +73,23 @@ function compareIndexes(
   emit: Emit,
   concurrently = true,
 ): void {
-  const { missing, extra, changed } = pairUp(ref, other, indexShape);
   // On a table in use, built and dropped without blocking its writes (see createIndexConcurrentlySql).
   const create = concurrently ? fix.createIndexConcurrentlySql : fix.createIndexSql;
   const drop = concurrently ? fix.dropIndexConcurrentlySql : fix.dropIndexSql;
+  // A failed CREATE INDEX CONCURRENTLY leaves an INVALID index whose definition reads like the finished
+  // one's: never counted as the primary's index, or the drift its fix was for would look fixed.
+  const rebuilt = new Set<CatalogIndex>();
+  for (const o of other.filter((i) => !i.valid)) {
+    const r = ref.find((i) => i.name === o.name && !rebuilt.has(i)) ?? ref.find((i) => indexShape(i) === indexShape(o) && !rebuilt.has(i));
+    if (r) rebuilt.add(r);
+    const detail = `index ${o.name} is INVALID on ${database} (left by a CREATE INDEX CONCURRENTLY that failed): no query uses it${r ? '' : ', and the primary has no such index'}`;
+    emit(owner, 'invalid-index', detail, r ? `${drop(schema, o.name)}\n${create(r)}` : drop(schema, o.name));
+  }
+  const { missing, extra, changed } = pairUp(
+    ref.filter((i) => !rebuilt.has(i)),
+    other.filter((i) => i.valid),
+    indexShape,
+  );
   for (const i of missing) emit(owner, 'missing-index', `index ${i.name} is missing on ${database}`, create(i));
   for (const i of extra) emit(owner, 'extra-index', `index ${i.name} exists only on ${database}: ${i.definition}`, drop(schema, i.name));
   for (const [r, o] of changed) {
@@ -216,7 +229,12 @@ function compareTables(reference: SchemaSnapshot, other: SchemaSnapshot, databas
   }
   for (const name of [...otherCatalog.tenantTables.keys()].sort()) {
     if (refTenant.has(name) || globals.has(name)) continue;
-    emit(name, 'extra-table', `tenant table ${name} exists only on ${database}`, fix.dropTableSql(otherCatalog.tables.get(name)!));
+    const o = otherCatalog.tables.get(name)!;
+    const r = refCatalog.tables.get(name);
+    // The primary has it, only not as a tenant table (a lost key to its parent, say): what differs is in
+    // the table, never a reason to drop it.
+    if (r) compareTable({ reference: r, other: o, refCatalog, otherCatalog }, database, emit, setAside);
+    else emit(name, 'extra-table', `tenant table ${name} exists only on ${database}`, fix.dropTableSql(o));
   }
 }
 

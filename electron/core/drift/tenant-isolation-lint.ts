@@ -1,6 +1,6 @@
 import type { LintFinding, LintResult } from '../../../shared/contract.ts';
 import { ConsoleError, type ErrorInfo } from '../../../shared/errors.ts';
-import type { CatalogIndex, CatalogTable, DatabaseCatalog, TenantTable } from '../catalog/database-catalog.ts';
+import { indexKey, type CatalogIndex, type CatalogTable, type DatabaseCatalog, type TenantTable } from '../catalog/database-catalog.ts';
 import { controlPlaneKeysAbsentOn, controlPlaneReferences } from '../catalog/foreign-key-kinds.ts';
 import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 import type { ConsoleContext } from '../console-context.ts';
@@ -28,8 +28,9 @@ function tenantPath(tenant: TenantTable): TenantPath {
   return { columns: step.columns, label };
 }
 
+/** An index queries can use whose key starts with these columns (INCLUDE columns are no key; an INVALID index is not used). */
 const ledBy = (index: CatalogIndex, columns: readonly string[]) =>
-  index.columns.length >= columns.length && columns.every((c) => index.columns.slice(0, columns.length).includes(c));
+  index.valid && indexKey(index).length >= columns.length && columns.every((c) => indexKey(index).slice(0, columns.length).includes(c));
 
 const indexName = (table: CatalogTable, columns: readonly string[]) => `index_${table.table}_on_${columns.join('_and_')}`.slice(0, 63);
 
@@ -37,6 +38,16 @@ const indexName = (table: CatalogTable, columns: readonly string[]) => `index_${
 function scopedIndexSql(index: CatalogIndex, columns: readonly string[]): string {
   const first = columns.map(quoteIdent).join(', ');
   return index.definition.replace(/ USING (\w+) \(/, (_m, method: string) => ` USING ${method} (${first}, `);
+}
+
+/** The unique index (or the UNIQUE constraint it backs, which DROP INDEX refuses to drop) rebuilt with the tenant columns first. */
+function scopedUniqueFixSql(table: CatalogTable, index: CatalogIndex, columns: readonly string[]): string {
+  const ref = tableRef(table.schema, table.table);
+  if (table.constraints.some((k) => k.type === 'u' && k.name === index.name)) {
+    const key = [...columns, ...indexKey(index).filter((c) => !columns.includes(c))].map(quoteIdent).join(', ');
+    return `ALTER TABLE ${ref} DROP CONSTRAINT ${quoteIdent(index.name)};\nALTER TABLE ${ref} ADD CONSTRAINT ${quoteIdent(index.name)} UNIQUE (${key});`;
+  }
+  return `DROP INDEX ${tableRef(table.schema, index.name)};\n${scopedIndexSql(index, columns)};`;
 }
 
 export function lintTable(table: CatalogTable, tenant: TenantTable): Finding[] {
@@ -55,7 +66,8 @@ export function lintTable(table: CatalogTable, tenant: TenantTable): Finding[] {
   }
   const pkName = table.constraints.find((k) => k.type === 'p')?.name;
   for (const index of table.indexes) {
-    if (!index.unique || index.name === pkName || path.columns.every((c) => index.columns.includes(c))) continue;
+    // Uniqueness is over the key only: UNIQUE (slug) INCLUDE (website_id) still lets two websites collide.
+    if (!index.unique || index.name === pkName || path.columns.every((c) => indexKey(index).includes(c))) continue;
     found.push({
       table: table.name,
       rule: 'unique-without-tenant-key',
@@ -63,7 +75,7 @@ export function lintTable(table: CatalogTable, tenant: TenantTable): Finding[] {
       detail:
         `unique index ${index.name} (${index.columns.join(', ')}) omits the ${path.label}: ` +
         'two websites sharing this database collide on it, and a move can fail on it',
-      fix: `DROP INDEX ${tableRef(table.schema, index.name)};\n${scopedIndexSql(index, path.columns)};`,
+      fix: scopedUniqueFixSql(table, index, path.columns),
     });
   }
   for (const name of path.columns) {

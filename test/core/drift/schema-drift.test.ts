@@ -205,6 +205,46 @@ describe("PWB's foreign keys into the control plane", () => {
     expect((await schemaDrift(ctx)).drift).toEqual([]);
   });
 
+  it('an INVALID index a failed CREATE INDEX CONCURRENTLY left is drift, with a fix that rebuilds it', async () => {
+    const create = 'CREATE TABLE pwb_invalid_probe (id bigserial PRIMARY KEY, website_id bigint NOT NULL, slug text)';
+    for (const database of ['default', 'shard_1', 'shard_2']) await own.sql(database, create);
+    for (const database of ['default', 'shard_2']) await own.sql(database, 'CREATE UNIQUE INDEX invalid_probe_slug ON pwb_invalid_probe (website_id, slug)');
+    await own.sql('shard_1', `INSERT INTO pwb_invalid_probe (website_id, slug) VALUES (1, 'a'), (1, 'a')`);
+    await expect(own.sql('shard_1', 'CREATE UNIQUE INDEX CONCURRENTLY invalid_probe_slug ON pwb_invalid_probe (website_id, slug)')).rejects.toThrow(
+      /could not create unique index/,
+    );
+    const [left] = await own.sql('shard_1', `SELECT indisvalid FROM pg_index WHERE indexrelid = 'invalid_probe_slug'::regclass`);
+    expect(left!.indisvalid).toBe(false);
+
+    const result = await schemaDrift(ctx);
+    expect(summary(result.drift)).toEqual(['shard_1 pwb_invalid_probe invalid-index']);
+    expect(result.drift[0]!.detail).toContain('index invalid_probe_slug is INVALID on shard_1');
+    const lint = await tenantIsolationLint(ctx);
+    expect(lint.findings.find((f) => f.table === 'pwb_invalid_probe' && f.rule === 'no-tenant-index')?.databases).toEqual(['shard_1']);
+
+    await own.sql('shard_1', 'DELETE FROM pwb_invalid_probe WHERE id = (SELECT max(id) FROM pwb_invalid_probe)');
+    await applyFixes(result.drift);
+    expect((await schemaDrift(ctx)).drift).toEqual([]);
+    for (const database of ['default', 'shard_1', 'shard_2']) await own.sql(database, 'DROP TABLE pwb_invalid_probe');
+  });
+
+  it('a table the primary has but does not count as a tenant table is compared, never proposed for DROP TABLE', async () => {
+    // The chained child lost its key to the parent on the primary only: there it is unscoped, on the shards a tenant table.
+    for (const database of ['default', 'shard_1', 'shard_2']) {
+      await own.sql(database, 'CREATE TABLE pwb_scope_parent (id bigserial PRIMARY KEY, website_id bigint NOT NULL)');
+      await own.sql(
+        database,
+        `CREATE TABLE pwb_scope_child (id bigserial PRIMARY KEY, parent_id bigint NOT NULL${database === 'default' ? '' : ' CONSTRAINT scope_child_parent REFERENCES pwb_scope_parent (id)'})`,
+      );
+    }
+    const result = await schemaDrift(ctx);
+    const child = result.drift.filter((d) => d.table === 'pwb_scope_child');
+    expect(child.map((d) => d.kind)).not.toContain('extra-table');
+    expect(child.some((d) => d.fix.includes('DROP TABLE'))).toBe(false);
+    expect(summary(child)).toEqual(['shard_1 pwb_scope_child extra-constraint', 'shard_2 pwb_scope_child extra-constraint']);
+    for (const database of ['default', 'shard_1', 'shard_2']) await own.sql(database, 'DROP TABLE pwb_scope_child, pwb_scope_parent');
+  });
+
   it('the lint names, for information, the tables whose rows lose a check on the tenant-only shard', async () => {
     const result = await tenantIsolationLint(ctx);
     const info = result.findings.filter((f) => f.rule === 'control-plane-reference');
@@ -234,7 +274,18 @@ describe('tenant-isolation lint', () => {
       `CREATE TABLE pwb_lint_probe (slug character varying, website_id bigint, note text); CREATE UNIQUE INDEX lint_probe_slug ON pwb_lint_probe (slug)`,
     );
     await own.sql('default', `CREATE TABLE pwb_lint_child (id bigserial PRIMARY KEY, order_probe_id bigint REFERENCES pwb_order_probe (id))`);
+    // Uniqueness over the key only: INCLUDE (website_id) scopes nothing. A UNIQUE constraint's index is rebuilt as a constraint.
+    await own.sql(
+      'default',
+      `CREATE TABLE pwb_lint_include (id bigserial PRIMARY KEY, website_id bigint NOT NULL, code text, CONSTRAINT lint_include_code UNIQUE (code) INCLUDE (website_id))`,
+    );
+    await own.sql('default', 'CREATE INDEX lint_include_site ON pwb_lint_include (website_id)');
     const result = await tenantIsolationLint(ctx);
+    const include = result.findings.filter((f) => f.table === 'pwb_lint_include');
+    expect(include.map((f) => f.rule)).toEqual(['unique-without-tenant-key']);
+    expect(include[0]!.fix).toBe(
+      'ALTER TABLE "public"."pwb_lint_include" DROP CONSTRAINT "lint_include_code";\nALTER TABLE "public"."pwb_lint_include" ADD CONSTRAINT "lint_include_code" UNIQUE ("website_id", "code");',
+    );
     const probe = result.findings.filter((f) => f.table === 'pwb_lint_probe');
     expect(probe.map((f) => f.rule).sort()).toEqual(['no-primary-key', 'no-tenant-index', 'nullable-tenant-key', 'unique-without-tenant-key']);
     expect(probe.every((f) => f.databases.length === 1 && f.databases[0] === 'default')).toBe(true);
@@ -252,10 +303,10 @@ describe('tenant-isolation lint', () => {
     expect(code).toBe(1);
     expect(JSON.parse(stdout).findings.length).toBe(result.findings.length);
 
-    for (const finding of [...probe, ...child]) {
+    for (const finding of [...probe, ...child, ...include]) {
       for (const statement of finding.fix.split('\n').filter((line) => !line.startsWith('--'))) await own.sql('default', statement);
     }
     const after = await tenantIsolationLint(ctx);
-    expect(after.findings.filter((f) => f.table === 'pwb_lint_probe' || f.table === 'pwb_lint_child')).toEqual([]);
+    expect(after.findings.filter((f) => ['pwb_lint_probe', 'pwb_lint_child', 'pwb_lint_include'].includes(f.table))).toEqual([]);
   });
 });

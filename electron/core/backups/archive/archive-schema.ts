@@ -106,6 +106,8 @@ function applyStatement(
       columns: statement.columns,
       keyColumns: statement.keyColumns,
       predicate: statement.predicate,
+      // pg_dump writes CREATE INDEX statements; restoring one builds it whole.
+      valid: true,
     };
     (tables.get(name) ?? views.get(name))?.indexes.push(index);
     return;

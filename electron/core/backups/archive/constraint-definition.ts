@@ -72,7 +72,7 @@ export function constraintIndex(constraint: AddConstraint, partitioned: boolean)
   if (predicate) tail += ` WHERE ${predicate}`;
   const unique = !exclusion;
   const definition = `CREATE ${unique ? 'UNIQUE ' : ''}INDEX ${constraint.nameText} ON ${partitioned ? 'ONLY ' : ''}${constraint.tableText} USING ${method} (${items.join(', ')})${tail}`;
-  return { name: constraint.name, definition, unique, columns, keyColumns, predicate };
+  return { name: constraint.name, definition, unique, columns, keyColumns, predicate, valid: true };
 }
 
 /** An exclusion item is `col WITH op`: the index lists only `col`. */
