@@ -95,6 +95,11 @@ export type DatabaseLargestTenants = z.infer<typeof databaseLargestTenantsSchema
 export const largestTenantsResultSchema = z.object({
   figure: figureSchema,
   databases: z.array(databaseLargestTenantsSchema),
+  /**
+   * Why the primary could not name the tenants (null: it did). Then every tenant's subdomain and shard are
+   * null without meaning "no website": whether rows are orphaned is unknown.
+   */
+  websitesError: errorInfoSchema.nullable(),
   durationMs: z.number(),
 });
 export type LargestTenantsResult = z.infer<typeof largestTenantsResultSchema>;

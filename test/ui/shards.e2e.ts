@@ -115,6 +115,26 @@ test('a shard page charts the largest tenants with the bytes the CLI reports, an
   await app.screenshot('shard-shard_1.png');
 });
 
+test('with the primary not answering, the largest tenants are shown unnamed, never as orphaned rows', async ({ app }) => {
+  // The console's real answer, as it comes when the primary's lookup of the names fails.
+  await app.page.route('**/rpc/shards.largestTenants', async (route) => {
+    const answer = await (await route.fetch()).json();
+    answer.result.websitesError = { code: 'DATABASE_UNREACHABLE', message: 'default is unreachable: connection refused.' };
+    for (const db of answer.result.databases) for (const t of db.largest) Object.assign(t, { subdomain: null, shard: null });
+    await route.fulfill({ contentType: 'application/json', body: JSON.stringify(answer) });
+  });
+  try {
+    await app.open('#/shards/shard_1');
+    await expect(app.page.getByTestId('tenant-names-unknown')).toContainText('default is unreachable: connection refused.');
+    const rows = app.page.getByTestId('largest-tenant');
+    await expect(rows.first()).toBeVisible();
+    await expect(app.page.locator('[data-testid="largest-tenant"].row--bad')).toHaveCount(0);
+    await expect(app.page.getByTestId('largest-tenants')).not.toContainText('no website');
+  } finally {
+    await app.page.unroute('**/rpc/shards.largestTenants');
+  }
+});
+
 test('the overview shows a health badge per database that opens its doctor findings', async ({ app }) => {
   const overview = await app.overview();
   await overview.ready();

@@ -12,6 +12,8 @@ export function sizesJson(sizes: ShardSizesResult, largest: LargestTenantsResult
     takenAt: sizes.takenAt,
     /** Whether this look was stored for the trend, and why not (a read-only profile never stores one). */
     snapshot: { stored: sizes.snapshotTaken, skipped: sizes.snapshotSkipped },
+    /** Why the tenants' subdomains and shards are missing (the primary did not answer); null when they are there. */
+    websitesError: largest.websitesError,
     databases: sizes.databases.map((d) => {
       const tenants = largest.databases.find((l) => l.name === d.name);
       return {
@@ -65,7 +67,7 @@ function printDatabaseSizes(io: CliIo, d: ShardSizesResult['databases'][number],
         ['WEBSITE', 'SUBDOMAIN', 'BYTES', 'ROWS', 'SHARE'],
         tenants.largest.map((t) => [
           String(t.id),
-          t.subdomain ?? (t.shard === null ? '(no website)' : '—'),
+          t.subdomain ?? (t.shard === null && largest.websitesError === null ? '(no website)' : '—'),
           formatBytes(t.bytes),
           formatCount(t.rows),
           percent(t.share),
@@ -102,6 +104,8 @@ export const sizesCommand: CliCommand = {
       if (d.reachable) printDatabaseSizes(io, d, largest);
       else io.err(`${d.name}: ${d.error?.message ?? 'unreachable'}`);
     }
+    if (largest.websitesError !== null)
+      io.err(`Tenants not named: ${largest.websitesError.message} Whether any rows belong to no website is not known; run again once the primary answers.`);
     const stored = sizes.snapshotTaken ? 'one stored now' : `none stored now: ${sizes.snapshotSkipped}`;
     io.out(
       `Snapshots: at most one per database every ${sizes.snapshotIntervalMinutes} minutes (${stored}). Exact bytes of one website: shard-console tenant ID.`,

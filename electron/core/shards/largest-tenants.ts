@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { DatabaseLargestTenants, LargestTenantsResult } from '../../../shared/contract.ts';
-import { ConsoleError } from '../../../shared/errors.ts';
+import { ConsoleError, type ErrorInfo } from '../../../shared/errors.ts';
 import type { ConsoleContext } from '../console-context.ts';
 import { databaseError } from '../pools/database-error.ts';
 import { controlPlane, websiteShard } from '../tenants/pwb-websites.ts';
@@ -53,21 +53,27 @@ async function largestTenantsOn(ctx: ConsoleContext, name: string, limit: number
   }
 }
 
-/** Subdomain and shard of each website id, from the primary in one lookup. */
-async function websiteNames(ctx: ConsoleContext, ids: readonly number[]): Promise<Map<number, { subdomain: string | null; shard: string }>> {
+type WebsiteNames = { websites: Map<number, { subdomain: string | null; shard: string }>; error: ErrorInfo | null };
+
+/**
+ * Subdomain and shard of each website id, from the primary in one lookup. When the primary does not
+ * answer, the sizes are still the answer, with why nobody is named: never as if no website had the ids.
+ */
+async function websiteNames(ctx: ConsoleContext, ids: readonly number[]): Promise<WebsiteNames> {
   const websites = new Map<number, { subdomain: string | null; shard: string }>();
-  if (ids.length === 0) return websites;
+  if (ids.length === 0) return { websites, error: null };
   const query = controlPlane
     .selectFrom('pwb_websites')
     .select(['id', 'subdomain', websiteShard.as('shard')])
     .where((eb) => eb('id', '=', eb.fn.any(sql<number[]>`${ids}::int4[]`)));
+  const primary = ctx.pools.primary();
   try {
-    for (const r of await runQuery(ctx.pools.primary(), query)) websites.set(r.id, { subdomain: r.subdomain, shard: r.shard });
+    for (const r of await runQuery(primary, query)) websites.set(r.id, { subdomain: r.subdomain, shard: r.shard });
   } catch (error) {
-    // Names are decoration: sizes without them are still the answer.
     if (!(error instanceof ConsoleError)) throw error;
+    return { websites, error: databaseError(primary.target, error).toInfo() };
   }
-  return websites;
+  return { websites, error: null };
 }
 
 /**
@@ -95,9 +101,10 @@ export async function largestTenants(
   // Stopped: the databases' "errors" are the cancelled statements, not an answer.
   stopIfRequested();
   const ids = [...new Set(perDatabase.flatMap((d) => d.largest.map((t) => t.id)))].filter((id) => id > 0 && id <= 2_147_483_647);
-  const websites = await websiteNames(ctx, ids);
+  const { websites, error: websitesError } = await websiteNames(ctx, ids);
   return {
     figure: 'estimate',
+    websitesError,
     databases: perDatabase.map((d) => ({
       ...d,
       largest: d.largest.map((t) => {

@@ -10,6 +10,7 @@ import { routeHref } from '../router/routes.ts';
 import { formatShare, growthLabel, tenantLabel, trendSeries } from '../view/shard-sizes.ts';
 import { formatBytes, formatCount } from '../../../shared/format.ts';
 import type { DatabaseLargestTenants, DatabaseSizes, TenantSize } from '../../../shared/contract.ts';
+import type { ErrorInfo } from '../../../shared/errors.ts';
 
 /** One database: its size by table, its largest tenants (estimated, exact on demand) and its trend. */
 export function ShardDetail({ database }: { database: string }) {
@@ -50,7 +51,7 @@ export function ShardDetail({ database }: { database: string }) {
       )}
       <RefreshFailed query={tenants} />
       {tenants.data?.databases[0] !== undefined ? (
-        <LargestTenants result={tenants.data.databases[0]} />
+        <LargestTenants result={tenants.data.databases[0]} namesError={tenants.data.websitesError} />
       ) : tenants.error !== undefined ? (
         <ErrorPanel error={tenants.error} onRetry={tenants.refetch} />
       ) : (
@@ -152,8 +153,9 @@ function TableSizes({ tables }: { tables: DatabaseSizes['tables'] }) {
   );
 }
 
-function LargestTenants({ result }: { result: DatabaseLargestTenants }) {
+function LargestTenants({ result, namesError }: { result: DatabaseLargestTenants; namesError: ErrorInfo | null }) {
   if (result.error !== null) return <ErrorPanel error={new Error(result.error.message)} />;
+  const namesKnown = namesError === null;
   return (
     <>
       <section className="card">
@@ -161,60 +163,72 @@ function LargestTenants({ result }: { result: DatabaseLargestTenants }) {
           title={`Largest tenants on ${result.name} (${result.figure})`}
           unit="bytes"
           labelWidth={200}
-          bars={result.largest.slice(0, 12).map((t) => ({ label: tenantLabel(t), value: t.bytes, bad: t.shard === null }))}
+          bars={result.largest.slice(0, 12).map((t) => ({ label: tenantLabel(t, namesKnown), value: t.bytes, bad: namesKnown && t.shard === null }))}
         />
       </section>
-      <section className="card">
-        <h2 className="card__title">
-          Largest tenants{' '}
-          <span className="badge badge--figure" data-testid="figure">
-            {result.figure}
-          </span>
-        </h2>
-        <p className="figure-note">
-          {formatCount(result.tenants)} tenants seen, {formatBytes(result.tenantBytes)} estimated; share is of the {formatBytes(result.tenantDataBytes)} of
-          tenant data on {result.name}. Estimates: each tenant's row count per table times the table's average row width
-          {result.sampledTables.length > 0 ? `; ${result.sampledTables.length} large tables were read as a block sample` : ''}. Measure one exactly to compare.
+      {namesError !== null && (
+        <p className="run__error" role="alert" data-testid="tenant-names-unknown">
+          The tenants are not named: {namesError.message} Whether any of these rows belong to no website is not known until the primary answers; Refresh then.
         </p>
-        <div className="table-scroll" tabIndex={0} role="region" aria-label="Largest tenants">
-          <table className="table" data-testid="largest-tenants">
-            <thead>
-              <tr>
-                <th scope="col">Website</th>
-                <th scope="col" className="num">
-                  Rows
-                </th>
-                <th scope="col" className="num">
-                  Bytes (estimate)
-                </th>
-                <th scope="col" className="num">
-                  Share
-                </th>
-                <th scope="col" className="num">
-                  Exact
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {result.largest.map((t) => (
-                <TenantRow key={t.id} tenant={t} database={result.name} />
-              ))}
-            </tbody>
-          </table>
-        </div>
-      </section>
+      )}
+      <LargestTenantsTable result={result} namesKnown={namesKnown} />
     </>
   );
 }
 
-function TenantRow({ tenant, database }: { tenant: TenantSize; database: string }) {
+function LargestTenantsTable({ result, namesKnown }: { result: DatabaseLargestTenants; namesKnown: boolean }) {
+  return (
+    <section className="card">
+      <h2 className="card__title">
+        Largest tenants{' '}
+        <span className="badge badge--figure" data-testid="figure">
+          {result.figure}
+        </span>
+      </h2>
+      <p className="figure-note">
+        {formatCount(result.tenants)} tenants seen, {formatBytes(result.tenantBytes)} estimated; share is of the {formatBytes(result.tenantDataBytes)} of tenant
+        data on {result.name}. Estimates: each tenant's row count per table times the table's average row width
+        {result.sampledTables.length > 0 ? `; ${result.sampledTables.length} large tables were read as a block sample` : ''}. Measure one exactly to compare.
+      </p>
+      <div className="table-scroll" tabIndex={0} role="region" aria-label="Largest tenants">
+        <table className="table" data-testid="largest-tenants">
+          <thead>
+            <tr>
+              <th scope="col">Website</th>
+              <th scope="col" className="num">
+                Rows
+              </th>
+              <th scope="col" className="num">
+                Bytes (estimate)
+              </th>
+              <th scope="col" className="num">
+                Share
+              </th>
+              <th scope="col" className="num">
+                Exact
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {result.largest.map((t) => (
+              <TenantRow key={t.id} tenant={t} database={result.name} namesKnown={namesKnown} />
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
+
+function TenantRow({ tenant, database, namesKnown }: { tenant: TenantSize; database: string; namesKnown: boolean }) {
   const [measure, setMeasure] = useState(false);
   const exact = useExactFootprint(tenant.id, measure && tenant.shard !== null);
+  const orphaned = namesKnown && tenant.shard === null;
   return (
-    <tr data-testid="largest-tenant" data-id={tenant.id} className={tenant.shard === null ? 'row--bad' : undefined}>
+    <tr data-testid="largest-tenant" data-id={tenant.id} className={orphaned ? 'row--bad' : undefined}>
       <td>
         {tenant.shard === null ? (
-          <span title="No website has this id: orphaned rows">{tenantLabel(tenant)}</span>
+          <span title={orphaned ? 'No website has this id: orphaned rows' : 'Not named: the primary did not answer'}>{tenantLabel(tenant, namesKnown)}</span>
         ) : (
           <a href={routeHref({ name: 'tenant', id: tenant.id })}>{tenantLabel(tenant)}</a>
         )}

@@ -81,8 +81,9 @@ export function formatShare(share: number): string {
   return `${(share * 100).toFixed(share >= 0.1 ? 0 : 1)}%`;
 }
 
-export function tenantLabel(t: Pick<TenantSize, 'id' | 'subdomain' | 'shard'>): string {
-  return t.subdomain ? `#${t.id} ${t.subdomain}` : t.shard === null ? `#${t.id} (no website)` : `#${t.id}`;
+/** `namesKnown` false: the primary did not answer, so a tenant without a name is not known to have no website. */
+export function tenantLabel(t: Pick<TenantSize, 'id' | 'subdomain' | 'shard'>, namesKnown = true): string {
+  return t.subdomain ? `#${t.id} ${t.subdomain}` : t.shard === null && namesKnown ? `#${t.id} (no website)` : `#${t.id}`;
 }
 
 /** "+1.50 MB since 14:05" (or "no earlier snapshot"). */

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
@@ -240,6 +241,37 @@ describe('tenant footprints', () => {
     const ratio = sampled.largest[0]!.bytes / exact.totalBytes;
     expect(ratio, `sampled ${sampled.largest[0]!.bytes} vs exact ${exact.totalBytes}`).toBeGreaterThan(0.5);
     expect(ratio).toBeLessThan(2);
+  });
+});
+
+describe('the largest tenants with the primary down', () => {
+  it('are measured on their shard but not named, and never called orphaned', async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const profile = JSON.parse(await readFile(cluster.profilePath, 'utf8'));
+    profile.primary = { ...profile.primary, port: closed };
+    profile.pool = { ...profile.pool, connectTimeoutMs: 500 };
+    const downPath = cluster.profilePath.replace(/\.json$/, '-primary-down.json');
+    await writeFile(downPath, JSON.stringify(profile));
+    const down = openConsole(
+      await loadClusterProfile({ profile: downPath }, { env: { ...process.env, SC_TEST_PASSWORD: cluster.password }, secrets: memorySecretStore() }),
+    );
+    try {
+      const shard = 'shard_1';
+      const result = await callMethod(down, 'shards.largestTenants', { database: shard, limit: 5 });
+      expect(result.databases[0]!.error).toBeNull();
+      expect(result.databases[0]!.largest.length).toBeGreaterThan(0);
+      expect(result.websitesError).toMatchObject({ code: 'DATABASE_UNREACHABLE' });
+      expect(result.websitesError!.message).toContain('default');
+      const named = await callMethod(ctx, 'shards.largestTenants', { database: shard, limit: 5 });
+      expect(named.websitesError).toBeNull();
+    } finally {
+      await down.close();
+    }
   });
 });
 
