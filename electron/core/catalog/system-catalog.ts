@@ -99,6 +99,7 @@ export interface PgStats {
   schemaname: string;
   tablename: string;
   inherited: boolean;
+  null_frac: number;
   avg_width: number;
 }
 

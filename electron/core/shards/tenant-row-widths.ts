@@ -5,9 +5,9 @@ import { systemCatalog } from '../catalog/system-catalog.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 
 /*
- * What one row of each tenant table takes: pg_stats' average column widths plus the tuple header and
- * line pointer, plus the table's TOAST bytes per row (pg_stats counts an out-of-line value as its
- * 18-byte pointer). Unlike (heap + TOAST) / rows this ignores free space left by deletes and updates,
+ * What one row of each tenant table takes: pg_stats' average column widths (each weighted by how often
+ * the column is not NULL) plus the tuple header and line pointer, plus the table's TOAST bytes per row
+ * (pg_stats counts an out-of-line value as its 18-byte pointer). Unlike (heap + TOAST) / rows this ignores free space left by deletes and updates,
  * so a bloated table does not make its tenants look twice their size: the estimate tracks what a move
  * would copy. Before the first ANALYZE (no pg_stats) it falls back to table size / rows.
  *
@@ -34,7 +34,8 @@ function readRowStats(handle: DatabaseHandle, tables: readonly CatalogTable[]) {
         .cast<number | null>(
           eb
             .selectFrom('pg_catalog.pg_stats as st')
-            .select((sub) => sub.fn.sum('st.avg_width').as('width'))
+            // avg_width is over the non-NULL values only: a column NULL in most rows takes little of each.
+            .select(sql<number>`sum(st.avg_width * (1 - st.null_frac))`.as('width'))
             .whereRef('st.schemaname', '=', 'n.nspname')
             .whereRef('st.tablename', '=', 'c.relname')
             // A parent of inheritance children also has statistics over them all (inherited = true).

@@ -9,6 +9,7 @@ import { memorySecretStore } from '../../../electron/core/config/secret-store.ts
 import { openConsole, type ConsoleContext } from '../../../electron/core/console-context.ts';
 import { tenantRowsByTable } from '../../../electron/core/doctor/tenant-key-totals.ts';
 import { estimateTenantSizes } from '../../../electron/core/shards/tenant-size-estimates.ts';
+import { tenantRowWidths } from '../../../electron/core/shards/tenant-row-widths.ts';
 import { startTestCluster, testPool, type TestCluster } from '../../harness/test-cluster.ts';
 import { callMethod } from '../../support/test-console.ts';
 import { membership } from '../../support/tenant-membership.ts';
@@ -241,6 +242,37 @@ describe('tenant footprints', () => {
     const ratio = sampled.largest[0]!.bytes / exact.totalBytes;
     expect(ratio, `sampled ${sampled.largest[0]!.bytes} vs exact ${exact.totalBytes}`).toBeGreaterThan(0.5);
     expect(ratio).toBeLessThan(2);
+  });
+});
+
+describe('a sparse column in the estimates', () => {
+  it('weighs a column by how often it is not NULL: a website whose rows leave it empty is not sized as if they filled it', async () => {
+    const shard = 'shard_1';
+    await sql(
+      shard,
+      `CREATE TABLE pwb_sparse_probe (id bigserial PRIMARY KEY, website_id integer NOT NULL, body text);
+       CREATE INDEX sparse_probe_site ON pwb_sparse_probe (website_id);
+       INSERT INTO pwb_sparse_probe (website_id, body) SELECT 900001, NULL FROM generate_series(1, 10000);
+       INSERT INTO pwb_sparse_probe (website_id, body)
+         SELECT 900002, (SELECT string_agg(md5(g::text || ':' || k), '') FROM generate_series(1, 30) k) FROM generate_series(1, 1000) g;
+       ANALYZE pwb_sparse_probe;`,
+    );
+    try {
+      ctx.catalog.invalidate(shard);
+      const catalog = await ctx.catalog.get(shard);
+      const widths = await tenantRowWidths(ctx.pools.get(shard), catalog);
+      const [exact] = await sql<{ bytes: string; rows: string }>(
+        shard,
+        'SELECT sum(pg_column_size(t.*))::text AS bytes, count(*)::text AS rows FROM pwb_sparse_probe t',
+      );
+      const estimated = widths.get('pwb_sparse_probe')!.width * Number(exact!.rows);
+      const ratio = estimated / Number(exact!.bytes);
+      expect(ratio, `estimated ${estimated} vs exact ${exact!.bytes}`).toBeGreaterThan(0.7);
+      expect(ratio).toBeLessThan(1.6);
+    } finally {
+      await sql(shard, 'DROP TABLE pwb_sparse_probe');
+      ctx.catalog.invalidate(shard);
+    }
   });
 });
 
