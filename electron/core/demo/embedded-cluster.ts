@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -144,8 +144,42 @@ async function startServer(
   return { info, instance };
 }
 
+/**
+ * The pid of a live server on this data folder (its postmaster.pid names a running postgres), or null.
+ * A stale file, left by a server killed hard, names a pid that is gone or that some other program now has.
+ */
+export function runningServerPid(dataDir: string): number | null {
+  let pid: number;
+  try {
+    pid = Number.parseInt(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0] ?? '', 10);
+  } catch {
+    return null;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return null;
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return null;
+  }
+  if (process.platform !== 'linux') return pid;
+  try {
+    return /postgres/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8')) ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Empties a server's data folder when asked to start fresh, or when initdb must run; returns whether it must. */
 async function prepareDataDir(dataDir: string, fresh: boolean): Promise<boolean> {
+  const running = runningServerPid(dataDir);
+  if (fresh && running !== null) {
+    // Wiping the files under a running server corrupts it and whoever uses it (the app's demo, say).
+    throw new ConsoleError(
+      'LOCKED',
+      `A PostgreSQL server (pid ${running}) is running on ${dataDir}: another demo uses this folder. Stop it first (quit the app, or Ctrl-C the other shard-console demo), then start fresh again.`,
+      { target: dataDir, details: { pid: running } },
+    );
+  }
   if (fresh) await rm(dataDir, { recursive: true, force: true });
   // No PG_VERSION means initdb never finished (or never ran); initdb refuses a non-empty folder.
   const needsInit = !existsSync(path.join(dataDir, 'PG_VERSION'));

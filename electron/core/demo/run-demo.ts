@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { applyMigrations } from '../migrations/apply-migrations.ts';
@@ -35,19 +37,30 @@ export interface RunDemoResult {
   seeded: boolean;
 }
 
+/**
+ * Present from the start of a seeding to its end: found at a start, the last seeding was interrupted
+ * (Ctrl-C, a crash) and its data is partial (websites routed to shards that got no rows), so it is
+ * seeded again from scratch rather than kept as a demo.
+ */
+const SEEDING_MARKER = 'seeding.unfinished';
+
 export async function runDemo(options: RunDemoOptions): Promise<RunDemoResult> {
   const dir = path.resolve(options.dir ?? defaultDemoDir());
   const { log } = options;
-  log(`Starting ${DEMO_SERVER_NAMES.length} PostgreSQL servers in ${dir}${options.fresh ? ' (fresh)' : ''}`);
+  const marker = path.join(dir, SEEDING_MARKER);
+  const unfinished = existsSync(marker);
+  if (unfinished && !options.fresh) log('The last seeding of this demo did not finish: its data is partial, so it is seeded again from scratch');
+  const fresh = options.fresh === true || unfinished;
+  log(`Starting ${DEMO_SERVER_NAMES.length} PostgreSQL servers in ${dir}${fresh ? ' (fresh)' : ''}`);
   const cluster = await startEmbeddedCluster({
     dir,
     names: [...DEMO_SERVER_NAMES],
     auth: { kind: 'trust' },
-    ...(options.fresh ? { fresh: true } : {}),
+    ...(fresh ? { fresh: true } : {}),
     ...(options.onServerLog ? { onLog: options.onServerLog } : {}),
   });
   try {
-    const seeded = await prepareDatabases(cluster.servers, options);
+    const seeded = await prepareDatabases(cluster.servers, { ...options, marker });
     const profilePath = path.join(dir, 'profile.json');
     // Ports are picked afresh on every start, so the profile is rewritten every time.
     await writeProfileFile(profilePath, profileForServers('demo', cluster.servers));
@@ -59,7 +72,7 @@ export async function runDemo(options: RunDemoOptions): Promise<RunDemoResult> {
   }
 }
 
-async function prepareDatabases(servers: readonly EmbeddedServer[], options: RunDemoOptions): Promise<boolean> {
+async function prepareDatabases(servers: readonly EmbeddedServer[], options: RunDemoOptions & { marker: string }): Promise<boolean> {
   const pools = new Map(servers.map((server) => [server.name, demoPool(server)]));
   try {
     const primary = pools.get(DEFAULT_SHARD);
@@ -75,6 +88,10 @@ async function prepareDatabases(servers: readonly EmbeddedServer[], options: Run
     }
     options.log(`Seeding ${options.websites ?? 300} demo websites...`);
     const shards = Object.fromEntries([...pools].filter(([name]) => name !== DEFAULT_SHARD));
+    // Created anew (never through a link planted at its name), and only removed once every database is seeded.
+    await writeFile(options.marker, '', { flag: 'wx', mode: 0o600 }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+    });
     await seedDemo(
       { primary, shards },
       {
@@ -83,6 +100,7 @@ async function prepareDatabases(servers: readonly EmbeddedServer[], options: Run
         log: options.log,
       },
     );
+    await rm(options.marker, { force: true });
     return true;
   } finally {
     await Promise.all([...pools.values()].map((pool) => pool.end()));

@@ -1,4 +1,4 @@
-import { chmod, writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../query/atomic-file.ts';
 import { profileFileSchema } from '../config/profile-schema.ts';
 import type { ConnectionEntry, ProfileFile } from '../config/profile-schema.ts';
 import type { EmbeddedServer } from './embedded-cluster.ts';
@@ -21,10 +21,12 @@ export function profileForServers(name: string, servers: readonly EmbeddedServer
   return { name, ...(primary ? { primary: entry(primary) } : {}), shards };
 }
 
-/** Validates and writes a profile readable by its owner only (it names hosts and users). */
+/**
+ * Validates and writes a profile readable by its owner only (it names hosts and users), atomically: a
+ * new file then a rename, so a symbolic link planted at its name (the demo folder belongs to the
+ * postgres user when run as root) is replaced, never followed.
+ */
 export async function writeProfileFile(file: string, profile: ProfileFile): Promise<void> {
   const valid = profileFileSchema.parse(profile);
-  await writeFile(file, `${JSON.stringify(valid, null, 2)}\n`, { mode: 0o600 });
-  // `mode` only applies when the file is created; an older copy keeps its mode otherwise.
-  await chmod(file, 0o600);
+  await writeFileAtomic(file, `${JSON.stringify(valid, null, 2)}\n`, 0o600);
 }

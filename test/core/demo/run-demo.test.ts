@@ -1,4 +1,5 @@
-import { readFile, rm, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { lstat, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -83,6 +84,46 @@ describe('runDemo (trust auth, data kept between runs)', () => {
       expect(await query(primary, 'SELECT company_display_name AS c FROM pwb_websites WHERE id = 1')).not.toEqual([{ c: 'kept' }]);
     } finally {
       await fresh.cluster.stop();
+    }
+  });
+});
+
+describe('runDemo when something went wrong before', () => {
+  it('refuses to start fresh under a running demo, seeds again after an unfinished seeding, and replaces a link at profile.json', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'shard-console-demo-test-'));
+    dirs.push(dir);
+    const options = { dir, websites: 6, scale: 0.01, log: () => undefined };
+    const first = await runDemo(options);
+    try {
+      // The app's demo runs in this folder: wiping it under the servers would corrupt them.
+      await expect(runDemo({ ...options, fresh: true })).rejects.toMatchObject({ code: 'LOCKED', message: expect.stringContaining('Stop it first') });
+      const primary = first.cluster.servers.find((server) => server.name === 'default');
+      expect(await query(primary, 'SELECT count(*)::int AS n FROM pwb_websites')).toEqual([{ n: 6 }]);
+      await query(primary, `UPDATE pwb_websites SET company_display_name = 'partial' WHERE id = 1`);
+    } finally {
+      await first.cluster.stop();
+    }
+    expect(existsSync(path.join(dir, 'seeding.unfinished'))).toBe(false);
+
+    // As a Ctrl-C during seeding leaves it; and a link planted where the profile goes.
+    await writeFile(path.join(dir, 'seeding.unfinished'), '');
+    const elsewhere = path.join(dir, 'elsewhere.txt');
+    await writeFile(elsewhere, 'not a profile\n');
+    await rm(first.profilePath);
+    await symlink(elsewhere, first.profilePath);
+    const logged: string[] = [];
+    const second = await runDemo({ ...options, log: (line: string) => logged.push(line) });
+    try {
+      expect(second.seeded).toBe(true);
+      expect(logged.join('\n')).toContain('did not finish');
+      const primary = second.cluster.servers.find((server) => server.name === 'default');
+      expect(await query(primary, 'SELECT company_display_name AS c FROM pwb_websites WHERE id = 1')).not.toEqual([{ c: 'partial' }]);
+      expect(existsSync(path.join(dir, 'seeding.unfinished'))).toBe(false);
+      expect(await readFile(elsewhere, 'utf8')).toBe('not a profile\n');
+      expect((await lstat(second.profilePath)).isSymbolicLink()).toBe(false);
+      expect((await stat(second.profilePath)).mode & 0o777).toBe(0o600);
+    } finally {
+      await second.cluster.stop();
     }
   });
 });
