@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from '@playwright/test';
@@ -92,6 +92,25 @@ test('a profile made in the form is tested, saved with a ${VAR} password and ope
   const written = JSON.parse(await readFile(path, 'utf8'));
   expect(written).toMatchObject({ name: 'UI made', primary: { password: '${SC_TEST_PASSWORD}' }, shards: { shard_1: { database: shard1!.database } } });
   expect(written.tenantKeys).toEqual(['website_id', 'pwb_website_id', 'tenant_id']);
+
+  // Editing it: its own file is saved over without asking, another profile's file only when told to.
+  const other = join(dataDir, 'profiles', 'other.json');
+  await writeFile(other, '{"name": "other"}\n');
+  await page.evaluate(
+    (hash) => {
+      window.location.hash = hash;
+    },
+    `#/profiles/edit?path=${encodeURIComponent(path)}`,
+  );
+  await expect(page.getByTestId('profile-file')).toHaveValue(path);
+  await page.getByTestId('profile-file').fill(other);
+  await page.getByTestId('save-profile').click();
+  await expect(page.getByRole('alert')).toContainText('exists');
+  expect(await readFile(other, 'utf8')).toBe('{"name": "other"}\n');
+  await page.getByTestId('profile-file').fill(path);
+  await page.getByTestId('profile-name-input').fill('UI made');
+  await page.getByTestId('save-profile').click();
+  await expect(page.getByTestId('profile-saved')).toContainText('ui-made.json');
 
   await page.getByTestId('open-saved-profile').click();
   await expect(page.getByTestId('profile-name')).toContainText('UI made');

@@ -64,7 +64,10 @@ type SetForm = (patch: Partial<ProfileForm>) => void;
 function useProfileForm({ initial, path, profilesDir, secretStorage }: Omit<BodyProps, 'secretNote'>) {
   const [form, setForm] = useState(initial);
   const [file, setFile] = useState(path ?? '');
-  const [overwrite, setOverwrite] = useState(path !== null);
+  // Saving goes over the file the form came from (or was last saved to) without asking; any other existing
+  // file (another profile's, typed into File) only when the operator ticks Replace.
+  const [ownFile, setOwnFile] = useState<string | null>(path);
+  const [overwrite, setOverwrite] = useState(false);
   const [saving, setSaving] = useState(false);
   const [saved, setSaved] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(undefined);
@@ -81,10 +84,11 @@ function useProfileForm({ initial, path, profilesDir, secretStorage }: Omit<Body
     setSaving(true);
     setError(undefined);
     try {
-      const result = await call('profiles.save', { path: target, form, overwrite });
+      const result = await call('profiles.save', { path: target, form, overwrite: overwrite || target === ownFile });
       setSaved(result.path);
       setFile(result.path);
-      setOverwrite(true);
+      setOwnFile(result.path);
+      setOverwrite(false);
       // What was typed now lives in the keychain: the form shows the file as saved, naming it.
       setForm((await call('profiles.read', { path: result.path })).form);
     } catch (e) {
