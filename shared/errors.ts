@@ -36,6 +36,11 @@ export const errorCodes = [
   'ARCHIVE_UNREADABLE',
   /** The port asked for (`serve --port N`) is taken by another program: details name host and port. */
   'PORT_IN_USE',
+  /**
+   * The page was loaded for another profile than the one open now (switched in another tab or window of
+   * `serve`): the call was not run. Reload the page.
+   */
+  'PROFILE_CHANGED',
   'INTERNAL',
 ] as const;
 

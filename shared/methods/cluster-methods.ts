@@ -64,6 +64,12 @@ export const sessionInfoResultSchema = z.object({
   secretStorage: z.enum(['keychain', 'none']),
   /** The profile's SELECT-only role the query console runs as; null: it runs as each database's own login. */
   queryRole: z.string().nullable(),
+  /**
+   * This opening of the profile (a new one each time a profile is opened; null before one is, and in the
+   * CLI). The page sends it back with each call, and a call from a page loaded for an earlier opening is
+   * refused with PROFILE_CHANGED instead of running on the cluster opened since.
+   */
+  openId: z.string().nullable(),
 });
 export type SessionInfo = z.infer<typeof sessionInfoResultSchema>;
 

@@ -3,7 +3,15 @@ import { ApiError, MalformedResponseError, TransportError, call, readEnvelope, s
 import type { Transport } from '../../renderer/src/api/client.ts';
 import { describeError } from '../../renderer/src/view/error-text.ts';
 
-const session = { profile: 'staging', profileSource: '/tmp/p.json', version: '0.1.0', readOnly: false, secretStorage: 'none' as const, queryRole: null };
+const session = {
+  profile: 'staging',
+  profileSource: '/tmp/p.json',
+  version: '0.1.0',
+  readOnly: false,
+  secretStorage: 'none' as const,
+  queryRole: null,
+  openId: null,
+};
 
 afterEach(() => setTransport(null));
 

@@ -125,6 +125,22 @@ test('a profile made in the form is tested, saved with a ${VAR} password and ope
   await page.getByTestId('open-profile').click();
   await expect(page.getByTestId('profile-name')).not.toContainText('UI made');
   await expect(page.locator('main')).toContainText('shard_2');
+
+  // A second tab on the same server opens "UI made" again: this tab's page is for the other opening, so
+  // its calls are refused before they run, never sent to the cluster opened since.
+  const secondTab = await page.context().newPage();
+  await secondTab.goto(url);
+  await secondTab.getByTestId('switch-profile').click();
+  await secondTab.getByTestId('open-profile-path').fill(path);
+  await secondTab.getByTestId('open-profile').click();
+  await expect(secondTab.getByTestId('profile-name')).toContainText('UI made');
+  await page.evaluate(() => {
+    window.location.hash = '#/shards';
+  });
+  await expect(page.getByRole('alert').first()).toContainText('Another tab or window has opened the profile "UI made" since this page was loaded');
+  await page.reload();
+  await expect(page.getByTestId('profile-name')).toContainText('UI made');
+  await secondTab.close();
 });
 
 test('a profile that does not open leaves the open one, and says why', async ({ page }) => {

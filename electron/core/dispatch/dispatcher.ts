@@ -13,6 +13,8 @@ export interface DispatchCall {
   readonly onEvent?: (event: unknown) => void;
   /** For jobs and the audit log: `ui`, `http`, `cli user@host`. */
   readonly caller?: string;
+  /** The opening of the profile the caller's page was loaded for (session.info's openId), when it says. */
+  readonly openedProfile?: string;
 }
 
 export type Dispatch = (method: string, params: unknown, call?: DispatchCall) => Promise<Envelope<MethodName>>;

@@ -55,6 +55,7 @@ export async function answerCall(
   params: unknown,
 ): Promise<void> {
   const header = req.headers['x-call-id'];
+  const opened = req.headers['x-opened-profile'];
   const call = calls.open(typeof header === 'string' ? header : undefined);
   res.on('close', () => {
     if (!res.writableFinished) call.abort();
@@ -66,7 +67,12 @@ export async function answerCall(
   }
   try {
     const onEvent = stream ? (event: unknown) => void res.write(`${JSON.stringify({ event })}\n`) : undefined;
-    const envelope = await dispatch(method, params, { signal: call.signal, caller: 'http', ...(onEvent ? { onEvent } : {}) });
+    const envelope = await dispatch(method, params, {
+      signal: call.signal,
+      caller: 'http',
+      ...(onEvent ? { onEvent } : {}),
+      ...(typeof opened === 'string' ? { openedProfile: opened } : {}),
+    });
     if (res.destroyed) return;
     const text = JSON.stringify(envelope);
     if (stream) res.end(`${text}\n`);

@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { contract, type MethodName, type ProfileSource } from '../../../shared/contract.ts';
-import { ConsoleError } from '../../../shared/errors.ts';
+import { ConsoleError, type ErrorInfo } from '../../../shared/errors.ts';
 import type { Environment } from '../config/expand-variables.ts';
 import type { ResolvedProfile } from '../config/profile-schema.ts';
 import { loadProfileSource } from '../config/resolve-profile-source.ts';
@@ -58,6 +59,7 @@ export class ConsoleSession {
   #ctx: ConsoleContext | null = null;
   #source: ProfileSource | null = null;
   #closeHook: (() => void) | null = null;
+  #openId: string | null = null;
   #demo: Promise<DemoCluster> | null = null;
   #handlers = new WeakMap<ConsoleContext, HandlersFor<ConsoleMethodName>>();
   /** Opens one at a time: a second waits for the first, then switches again. */
@@ -66,11 +68,34 @@ export class ConsoleSession {
   constructor(options: ConsoleSessionOptions) {
     this.#options = options;
     this.recent = new RecentProfiles(resolve(options.dataDir, 'recent-profiles.json'));
-    this.dispatch = createDispatcher(this.#allHandlers(), {
+    const dispatch = createDispatcher(this.#allHandlers(), {
       readOnly: () => this.#ctx?.profile.readOnly ?? false,
       validateResults: true,
       ...(options.onUnexpectedError ? { onUnexpectedError: options.onUnexpectedError } : {}),
     });
+    this.dispatch = (method, params, call) => {
+      const stale = this.#staleCaller(method, call?.openedProfile);
+      return stale === null ? dispatch(method, params, call) : Promise.resolve({ ok: false, error: stale });
+    };
+  }
+
+  /** This opening of the profile (session.info's openId): new on every open, null before one. */
+  get openId(): string | null {
+    return this.#openId;
+  }
+
+  /**
+   * A call from a page loaded for an earlier opening (another tab of `serve` has opened another profile
+   * since): refused before anything runs, as it would run on a cluster the operator is not looking at.
+   */
+  #staleCaller(method: string, openedProfile: string | undefined): ErrorInfo | null {
+    if (openedProfile === undefined || openedProfile === this.#openId || method === 'session.info' || method.startsWith('profiles.')) return null;
+    const now = this.currentProfile;
+    const message =
+      now === null
+        ? `No profile is open any more (it was closed in another tab or window): ${method} was not run. Reload the page.`
+        : `Another tab or window has opened the profile "${now.name}" since this page was loaded: ${method} was not run, as it would have run there. Reload the page to work on "${now.name}".`;
+    return { code: 'PROFILE_CHANGED', message, target: method };
   }
 
   get options(): ConsoleSessionOptions {
@@ -111,6 +136,7 @@ export class ConsoleSession {
     const previousHook = this.#closeHook;
     this.#ctx = ctx;
     this.#source = source;
+    this.#openId = randomUUID();
     this.#closeHook = this.#options.onOpened?.(ctx) ?? null;
     previousHook?.();
     await previous?.close();
@@ -149,6 +175,7 @@ export class ConsoleSession {
     const ctx = this.#ctx;
     this.#ctx = null;
     this.#source = null;
+    this.#openId = null;
     this.#closeHook?.();
     this.#closeHook = null;
     await ctx?.close();

@@ -110,7 +110,7 @@ async function railsEnvironments(session: ConsoleSession, file: string) {
 export function profileHandlers(session: ConsoleSession): HandlersFor<keyof typeof profileMethods | 'session.info'> {
   const { secretStorage } = session.options;
   return {
-    'session.info': async () => consoleSessionInfo(session.current, secretStorage),
+    'session.info': async () => consoleSessionInfo(session.current, secretStorage, session.openId),
     'profiles.list': async () => ({
       current: session.currentProfile,
       recent: await session.recent.list(),

@@ -135,6 +135,13 @@ function authorizedHeaders(extra: Record<string, string>): Record<string, string
 }
 
 /**
+ * The opening of the profile this page was loaded for (session.info's openId), sent with every call: in
+ * browser mode another tab can open another profile on the same server, and a call from this page must
+ * then be refused (PROFILE_CHANGED), not run on that cluster.
+ */
+let openedProfile: string | null = null;
+
+/**
  * The loopback HTTP bridge. A followed call (events or a signal) asks for NDJSON and is cancelled by
  * aborting the request, which the server sees as the client going away, and by POST /cancel/<id>.
  */
@@ -147,6 +154,7 @@ const httpTransport: Transport = {
       'Content-Type': 'application/json',
       Accept: streamed ? 'application/x-ndjson' : 'application/json',
       ...(callId ? { 'X-Call-Id': callId } : {}),
+      ...(openedProfile !== null ? { 'X-Opened-Profile': openedProfile } : {}),
     });
     const cancel = () => {
       if (callId)
@@ -267,5 +275,8 @@ export async function call<M extends MethodName>(method: M, params: MethodParams
       : {}),
   };
   const raw = await currentTransport().send(method, checked.data, sendOptions);
-  return readEnvelope(method, raw);
+  const result = readEnvelope(method, raw);
+  // The first answer names the opening this page works on; later ones never move it (a reload does).
+  if (method === 'session.info') openedProfile ??= (result as MethodResult<'session.info'>).openId;
+  return result;
 }

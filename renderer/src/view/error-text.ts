@@ -19,6 +19,7 @@ const titles: Partial<Record<string, string>> = {
   SHARD_EXISTS: 'Already in the profile',
   LOCKED: 'Busy in another console or session',
   MIGRATION_FAILED: 'Migration failed',
+  PROFILE_CHANGED: 'Another profile is open now',
 };
 
 export function describeError(error: unknown): ErrorText {

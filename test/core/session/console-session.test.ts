@@ -89,6 +89,27 @@ describe('opening and switching profiles', () => {
     expect((await call('tenants.list', { limit: 5 })).total).toBe(tenants.total);
   });
 
+  it("refuses a call from a page loaded for an earlier opening of a profile, before it runs: another tab's switch", async () => {
+    const { session, call } = await newSession();
+    await call('profiles.open', { source: { kind: 'profile', path: testCluster().profilePath } });
+    const first = (await call('session.info', {})).openId!;
+    expect(first).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await session.dispatch('tenants.list', { limit: 1 }, { openedProfile: first })).ok).toBe(true);
+
+    // Another tab opens a profile (here the same file again: still another opening, with its own pools).
+    await call('profiles.open', { source: { kind: 'profile', path: testCluster().profilePath } });
+    const second = (await call('session.info', {})).openId!;
+    expect(second).not.toBe(first);
+    const stale = await session.dispatch('tenants.list', { limit: 1 }, { openedProfile: first });
+    expect(stale).toMatchObject({ ok: false, error: { code: 'PROFILE_CHANGED', message: expect.stringContaining('tenants.list was not run') } });
+    expect((await session.dispatch('tenants.list', { limit: 1 }, { openedProfile: second })).ok).toBe(true);
+    // What the page needs to learn the new opening and switch again is never refused.
+    expect((await session.dispatch('session.info', {}, { openedProfile: first })).ok).toBe(true);
+    expect((await session.dispatch('profiles.list', {}, { openedProfile: first })).ok).toBe(true);
+    // A caller that names no opening (the CLI, scripts) is not checked.
+    expect((await session.dispatch('tenants.list', { limit: 1 })).ok).toBe(true);
+  });
+
   it('refuses to switch while a job runs here, and switches once it ends', async () => {
     const { session, call, fails } = await newSession();
     await call('profiles.open', { source: { kind: 'profile', path: testCluster().profilePath } });
