@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { DatabaseSizes, Finding } from '../../shared/contract.ts';
-import { OTHER_TABLES, UNATTRIBUTED, formatShare, growthLabel, stackedTableSizes, trendDomain, trendSeries } from '../../renderer/src/view/shard-sizes.ts';
+import {
+  OTHER_TABLES,
+  UNATTRIBUTED,
+  formatShare,
+  growthLabel,
+  stackedTableSizes,
+  timeTick,
+  trendDomain,
+  trendSeries,
+} from '../../renderer/src/view/shard-sizes.ts';
 import { databaseHealth, groupFindings } from '../../renderer/src/view/doctor.ts';
 
 const table = (name: string, total: number) => ({
@@ -74,6 +83,20 @@ describe('shard size view', () => {
     const now = new Date('2026-01-02T12:00:00Z');
     expect(growthLabel({ sinceAt: '2026-01-01T10:00:00Z', bytes: 1536 }, now)).toBe('+1.50 kB since 2026-01-01 10:00');
     expect(growthLabel(null)).toBe('no earlier snapshot');
+  });
+
+  it("dates another day's snapshot and time ticks in the operator's time zone, like the times beside them", () => {
+    const zone = process.env.TZ;
+    process.env.TZ = 'Asia/Tokyo';
+    try {
+      // 20:00 UTC on 30 April is 05:00 on 1 May in Tokyo.
+      const now = new Date('2024-05-03T00:00:00Z');
+      expect(growthLabel({ sinceAt: '2024-04-30T20:00:00Z', bytes: 1024 }, now)).toBe('+1.00 kB since 2024-05-01 05:00');
+      expect(timeTick(Date.parse('2024-04-30T20:00:00Z'), now)).toBe('05-01');
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
   });
 });
 

@@ -115,6 +115,35 @@ test('a shard page charts the largest tenants with the bytes the CLI reports, an
   await app.screenshot('shard-shard_1.png');
 });
 
+test('a database that did not answer shows no tenant data figure, never "0 B" as if measured', async ({ app }) => {
+  // sizes is followed with progress: its answer is NDJSON, the envelope on the last line.
+  await app.page.route('**/rpc/shards.sizes', async (route) => {
+    const response = await route.fetch();
+    const lines = (await response.text()).trim().split('\n');
+    const answer = JSON.parse(lines.at(-1)!);
+    const down = answer.result.databases.find((d: { name: string }) => d.name === 'shard_2');
+    Object.assign(down, {
+      reachable: false,
+      sizeBytes: 0,
+      tenantDataBytes: 0,
+      tables: [],
+      growth: null,
+      error: { code: 'DATABASE_UNREACHABLE', message: 'shard_2 is unreachable: connection refused.' },
+    });
+    lines[lines.length - 1] = JSON.stringify(answer);
+    await route.fulfill({ contentType: response.headers()['content-type'] ?? 'application/json', body: `${lines.join('\n')}\n` });
+  });
+  try {
+    await app.open('#/shards');
+    const row = app.page.getByTestId('shard-row-shard_2');
+    await expect(row).toContainText('unreachable');
+    await expect(row.locator('td').nth(3)).toHaveText('—');
+    await expect(row).not.toContainText('0 B');
+  } finally {
+    await app.page.unroute('**/rpc/shards.sizes');
+  }
+});
+
 test('with the primary not answering, the largest tenants are shown unnamed, never as orphaned rows', async ({ app }) => {
   // The console's real answer, as it comes when the primary's lookup of the names fails.
   await app.page.route('**/rpc/shards.largestTenants', async (route) => {

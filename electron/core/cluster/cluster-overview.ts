@@ -33,6 +33,8 @@ export async function clusterOverview(ctx: ConsoleContext): Promise<OverviewResu
     };
   });
   const shards = routing.counts ? [...routing.counts].map(([shard, websites]) => ({ shard, websites, configured: configured.has(shard) })) : [];
+  // A configured database no website routes to yet (a shard just added) is a shard with 0 websites, not absent.
+  if (routing.counts) for (const name of configured) if (!routing.counts.has(name)) shards.push({ shard: name, websites: 0, configured: true });
   return {
     profile: ctx.profile.name,
     databases,

@@ -82,7 +82,7 @@ function ShardsBody({ sizes }: { sizes: ShardSizesResult }) {
                   <td>{d.role}</td>
                   <td className="num">{d.reachable ? formatBytes(d.sizeBytes) : 'unreachable'}</td>
                   <td className="num">{formatCount(d.websites)}</td>
-                  <td className="num">{formatBytes(d.tenantDataBytes)}</td>
+                  <td className="num">{d.reachable ? formatBytes(d.tenantDataBytes) : '—'}</td>
                   <td>{d.reachable ? growthLabel(d.growth) : (d.error?.message ?? '')}</td>
                 </tr>
               ))}

@@ -86,18 +86,25 @@ export function tenantLabel(t: Pick<TenantSize, 'id' | 'subdomain' | 'shard'>, n
   return t.subdomain ? `#${t.id} ${t.subdomain}` : t.shard === null && namesKnown ? `#${t.id} (no website)` : `#${t.id}`;
 }
 
-/** "+1.50 MB since 14:05" (or "no earlier snapshot"). */
+/** YYYY-MM-DD of the operator's own day (the clock on their desk), as the times beside it are. */
+function localDate(d: Date): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}`;
+}
+
+/** "+1.50 MB since 14:05" (or "no earlier snapshot"); another day's snapshot with its date, in local time. */
 export function growthLabel(growth: DatabaseSizes['growth'], now: Date = new Date()): string {
   if (growth === null) return 'no earlier snapshot';
   const sign = growth.bytes > 0 ? '+' : growth.bytes < 0 ? '−' : '±';
   const since = new Date(growth.sinceAt);
   const sameDay = since.toDateString() === now.toDateString();
-  const when = sameDay ? since.toTimeString().slice(0, 5) : since.toISOString().slice(0, 16).replace('T', ' ');
+  const time = since.toTimeString().slice(0, 5);
+  const when = sameDay ? time : `${localDate(since)} ${time}`;
   return `${sign}${formatBytes(Math.abs(growth.bytes))} since ${when}`;
 }
 
-/** Time-axis ticks: hours and minutes today, the date otherwise. */
+/** Time-axis ticks: hours and minutes today, the (local) date otherwise. */
 export function timeTick(t: number, now: Date = new Date()): string {
   const d = new Date(t);
-  return d.toDateString() === now.toDateString() ? d.toTimeString().slice(0, 5) : d.toISOString().slice(5, 10);
+  return d.toDateString() === now.toDateString() ? d.toTimeString().slice(0, 5) : localDate(d).slice(5);
 }

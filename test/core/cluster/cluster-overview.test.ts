@@ -82,6 +82,8 @@ describe('an unreachable shard', () => {
       expect(dead.error?.message).toContain(`127.0.0.1:${deadPort}/pwb_shard_3`);
       expect(dead.error?.message).toMatch(/Check that the server is running/);
       expect(overview.databases.filter((d) => d.reachable).map((d) => d.name)).toEqual(['default', 'shard_1', 'shard_2']);
+      // Configured, no website routed there: in the websites-per-shard chart at 0, not left out.
+      expect(overview.shards.find((s) => s.shard === 'shard_3')).toEqual({ shard: 'shard_3', websites: 0, configured: true });
       expect(overview.totalWebsites).toBeGreaterThan(0);
     } finally {
       await withDead.close();
