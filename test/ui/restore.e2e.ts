@@ -72,6 +72,17 @@ test('deleted photos come back from the backup through the wizard, verified, oth
   await expect(photos.locator('td').nth(1)).toHaveText('0');
   await wizard.getByRole('button', { name: 'Continue' }).click();
   await wizard.getByTestId('restore-confirm-input').fill(String(site!.id));
+  // Escape while the restore is starting leaves the dialog up, so its answer is seen: here a refusal made up once.
+  await app.page.route('**/rpc/restores.start', async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const refusal = { ok: false, error: { code: 'RESTORE_REFUSED', message: 'Refused for this test: nothing was changed.' } };
+    await route.fulfill({ status: 409, contentType: 'application/json', body: JSON.stringify(refusal) });
+  });
+  await wizard.getByTestId('restore-start').click();
+  await expect(wizard.getByTestId('restore-start')).toHaveText('Starting…');
+  await app.page.keyboard.press('Escape');
+  await expect(wizard.getByRole('alert')).toContainText('Refused for this test');
+  await app.page.unroute('**/rpc/restores.start');
   await wizard.getByTestId('restore-start').click();
 
   const page = app.page.getByTestId('restore-job');

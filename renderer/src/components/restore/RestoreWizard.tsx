@@ -20,6 +20,8 @@ export interface RestoreWebsite {
 /** "Restore from backup…" on a website (tenant page, backup inspector) and the wizard it opens; hidden for a read-only profile. */
 export function RestoreWebsiteButton({ website, path, archive }: { website: RestoreWebsite; path?: string; archive?: string | null }) {
   const [open, setOpen] = useState(false);
+  // While the restore is being started the dialog stays (Escape too): its answer, a job or a refusal, shows in it.
+  const starting = useRef(false);
   return (
     <ReadOnlyGate>
       <button type="button" className="button" onClick={() => setOpen(true)} data-testid="restore-website">
@@ -28,10 +30,20 @@ export function RestoreWebsiteButton({ website, path, archive }: { website: Rest
       <ModalDialog
         open={open}
         title={`Restore website ${website.subdomain ?? website.id} from a backup`}
-        onClose={() => setOpen(false)}
+        onClose={() => {
+          if (!starting.current) setOpen(false);
+        }}
         testId="restore-wizard"
       >
-        <RestoreWizard website={website} initialPath={path ?? null} initialArchive={archive ?? null} onCancel={() => setOpen(false)} />
+        <RestoreWizard
+          website={website}
+          initialPath={path ?? null}
+          initialArchive={archive ?? null}
+          onCancel={() => setOpen(false)}
+          onStarting={(busy) => {
+            starting.current = busy;
+          }}
+        />
       </ModalDialog>
     </ReadOnlyGate>
   );
@@ -85,11 +97,13 @@ function RestoreWizard({
   initialPath,
   initialArchive,
   onCancel,
+  onStarting,
 }: {
   website: RestoreWebsite;
   initialPath: string | null;
   initialArchive: string | null;
   onCancel: () => void;
+  onStarting: (busy: boolean) => void;
 }) {
   const backups = useBackupList({ fresh: true });
   const overview = useClusterOverview();
@@ -104,10 +118,15 @@ function RestoreWizard({
   const { preflight, check } = useRestorePreflight(website.id, choices, () => setStep(2));
 
   async function start(viewRefresh: ViewRefresh | undefined) {
-    const job = await call('restores.start', restoreRequest(website.id, choices, viewRefresh));
-    queryCache.invalidate('restores.list');
-    queryCache.invalidate('jobs.list');
-    navigate({ name: 'restore', jobId: job.jobId });
+    onStarting(true);
+    try {
+      const job = await call('restores.start', restoreRequest(website.id, choices, viewRefresh));
+      queryCache.invalidate('restores.list');
+      queryCache.invalidate('jobs.list');
+      navigate({ name: 'restore', jobId: job.jobId });
+    } finally {
+      onStarting(false);
+    }
   }
 
   const databases = overview.data?.databases.map((d) => d.name) ?? [website.database];
