@@ -91,6 +91,19 @@ function useRestorePreflight(websiteId: number, choices: RestoreChoices, onStart
   return { preflight, check };
 }
 
+/** Starts the restore and opens its job's page; `onStarting` says while it waits for the answer. */
+async function startRestore(request: RestoreRequest, onStarting: (busy: boolean) => void): Promise<void> {
+  onStarting(true);
+  try {
+    const job = await call('restores.start', request);
+    queryCache.invalidate('restores.list');
+    queryCache.invalidate('jobs.list');
+    navigate({ name: 'restore', jobId: job.jobId });
+  } finally {
+    onStarting(false);
+  }
+}
+
 /** Backup, kind of restore, plan, confirmation; then `restores.start` and the job's page. */
 function RestoreWizard({
   website,
@@ -117,17 +130,7 @@ function RestoreWizard({
   });
   const { preflight, check } = useRestorePreflight(website.id, choices, () => setStep(2));
 
-  async function start(viewRefresh: ViewRefresh | undefined) {
-    onStarting(true);
-    try {
-      const job = await call('restores.start', restoreRequest(website.id, choices, viewRefresh));
-      queryCache.invalidate('restores.list');
-      queryCache.invalidate('jobs.list');
-      navigate({ name: 'restore', jobId: job.jobId });
-    } finally {
-      onStarting(false);
-    }
-  }
+  const start = (viewRefresh: ViewRefresh | undefined) => startRestore(restoreRequest(website.id, choices, viewRefresh), onStarting);
 
   const databases = overview.data?.databases.map((d) => d.name) ?? [website.database];
   return (
