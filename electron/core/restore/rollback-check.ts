@@ -81,8 +81,8 @@ export async function changedSinceRestore(ctx: ConsoleContext, jobId: string, de
     const why = error instanceof ConsoleError ? error.message : String(error);
     return new ConsoleError(
       'ACTION_NOT_ALLOWED',
-      `Restore job ${jobId} cannot check whether website ${plan.websiteId} changed since it was restored (${why}), and rolling back would remove any such change. Pass --discard-changes (the API's discardChanges) to roll back anyway.`,
-      { target: jobId },
+      `Restore job ${jobId} cannot check whether website ${plan.websiteId} changed since it was restored (${why}), and rolling back would remove any such change. Put the backup back where it was to have it checked, or pass --discard-changes (the API's discardChanges; "Roll back anyway" in the app) to roll back without the check.`,
+      { target: jobId, details: { unchecked: why } },
     );
   }
   if (changed.length === 0) return null;

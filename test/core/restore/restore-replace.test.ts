@@ -1,4 +1,6 @@
+import { copyFile, rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConsoleError } from '../../../shared/errors.ts';
 import { runRestoreSteps } from '../../../electron/core/restore/restore-runner.ts';
 import { clusterContent, largestWebsite, startRestoreFixture, websiteState, type RestoreFixture } from '../../support/restore-fixture.ts';
 
@@ -155,6 +157,24 @@ describe('restore --replace', () => {
     expect(await f.settle(job.jobId)).toMatchObject({ state: 'succeeded', actions: ['rollback', 'discard'] });
 
     // The operator copied out what mattered and says the changes may go.
+    await f.call('restores.rollback', { jobId: job.jobId, discardChanges: true });
+    expect(await f.settle(job.jobId)).toMatchObject({ state: 'rolled_back' });
+    expect(await websiteState(f.pc, site)).toEqual(beforeRestore);
+  }, 240_000);
+
+  it('with the backup moved away the rollback cannot check for changes: refused saying why, changing nothing; discardChanges rolls back', async () => {
+    const beforeRestore = await websiteState(f.pc, site);
+    const copy = `${archive}.moved-later`;
+    await copyFile(archive, copy);
+    const job = await f.settle((await f.call('restores.start', { websiteId: site, path: copy, mode: 'replace' })).jobId);
+    expect(job).toMatchObject({ state: 'succeeded', verified: true });
+    await rm(copy);
+    const restored = await websiteState(f.pc, site);
+    const refused = (await f.call('restores.rollback', { jobId: job.jobId }).catch((e: unknown) => e)) as ConsoleError;
+    expect(refused).toMatchObject({ code: 'ACTION_NOT_ALLOWED', details: { unchecked: expect.any(String) } });
+    expect(refused.message).toContain('cannot check whether website');
+    expect(refused.message).toContain('Roll back anyway');
+    expect(await websiteState(f.pc, site)).toEqual(restored);
     await f.call('restores.rollback', { jobId: job.jobId, discardChanges: true });
     expect(await f.settle(job.jobId)).toMatchObject({ state: 'rolled_back' });
     expect(await websiteState(f.pc, site)).toEqual(beforeRestore);

@@ -154,19 +154,23 @@ const ACTION_TEXT: Record<
 
 type ConfirmedAction = Exclude<RestoreAction, 'stop'> | 'rollback-anyway';
 
-/** Rolling back once the website was written again: only after the refusal named what changed. */
+/**
+ * Rolling back once the website was written again, or when that cannot be checked (the backup moved or
+ * gone): only after the refusal said which.
+ */
 const ROLLBACK_ANYWAY = {
   label: 'Roll back anyway…',
   method: 'restores.rollback',
-  confirm: 'Roll back and lose the changes written to the website since the restore (the tables are named above). Copy out what should stay first.',
+  confirm:
+    'Roll back and lose any change written to the website since the restore (the refusal above names the tables, or why they could not be checked). Copy out what should stay first.',
 } as const;
 
 const actionText = (a: ConfirmedAction) => (a === 'rollback-anyway' ? ROLLBACK_ANYWAY : ACTION_TEXT[a]);
 
-/** The tables a refused rollback names as changed since the restore, or null for any other error. */
-function changedSinceRestore(error: unknown): string[] | null {
-  const changed = (error as ApiError | undefined)?.details?.changed;
-  return (error as ApiError | undefined)?.code === 'ACTION_NOT_ALLOWED' && Array.isArray(changed) ? (changed as string[]) : null;
+/** Whether a refused rollback was refused over changes since the restore, named or not checkable. */
+function changedSinceRestore(error: unknown): boolean {
+  const details = (error as ApiError | undefined)?.details;
+  return (error as ApiError | undefined)?.code === 'ACTION_NOT_ALLOWED' && (Array.isArray(details?.changed) || typeof details?.unchecked === 'string');
 }
 
 /** Calls one action on the job, then asks the page to read it again whatever happened. */
