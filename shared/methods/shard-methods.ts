@@ -131,8 +131,15 @@ export const shardMethods = {
     { events: jobProgressEventSchema },
   ),
   'shards.tenantFootprint': method(
-    z.object({ id: websiteId, figure: figureSchema.default('estimate') }).strict(),
+    z
+      .object({
+        id: websiteId,
+        figure: figureSchema.default('estimate'),
+        /** Measure on this database instead of the one the website routes to (its rows left elsewhere: misplaced, a move's leftovers). */
+        database: shardName.optional(),
+      })
+      .strict(),
     tenantFootprintResultSchema,
-    'Bytes and rows per tenant table of one website on its database, as an estimate or measured exactly.',
+    'Bytes and rows per tenant table of one website on its database (or the one named), as an estimate or measured exactly.',
   ),
 } as const;

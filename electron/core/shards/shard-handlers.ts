@@ -16,6 +16,6 @@ export function shardHandlers(ctx: ConsoleContext): HandlersFor<keyof typeof sha
       const title = `Largest tenants of ${params.database ?? 'every database'}`;
       return runCallAsJob(ctx, call, { kind: 'size-scan', title }, (job) => largestTenants(ctx, params, job));
     },
-    'shards.tenantFootprint': async (params) => tenantFootprint(ctx, params.id, params.figure),
+    'shards.tenantFootprint': async (params) => tenantFootprint(ctx, params.id, params.figure, params.database),
   };
 }

@@ -11,10 +11,11 @@ import { tenantRowWidths } from './tenant-row-widths.ts';
  * One website's bytes and rows per tenant table on its database. `exact` sums every row's stored size
  * (tenants/tenant-detail); `estimate` counts its rows and weighs them with the tables' average row
  * width, the same figure the largest-tenants list shows, so the two can be compared side by side.
+ * `on` measures on another database than the one the website routes to (rows it has left there).
  */
-export async function tenantFootprint(ctx: ConsoleContext, id: number, figure: Figure): Promise<TenantFootprintResult> {
+export async function tenantFootprint(ctx: ConsoleContext, id: number, figure: Figure, on?: string): Promise<TenantFootprintResult> {
   const website = await findWebsite(ctx, id);
-  const database = databaseForShard(ctx, website);
+  const database = on === undefined ? databaseForShard(ctx, website) : ctx.pools.get(on).target.name;
   const handle = ctx.pools.get(database);
   const catalog = await ctx.catalog.get(database);
   const sizes = readTableSizes(handle, catalog);
@@ -22,7 +23,7 @@ export async function tenantFootprint(ctx: ConsoleContext, id: number, figure: F
   sizes.catch(() => {});
   let tables: { table: string; rows: number; bytes: number }[];
   if (figure === 'exact') {
-    const detail = await tenantDetail(ctx, id);
+    const detail = await tenantDetail(ctx, id, database);
     tables = detail.tables.map((t) => ({ table: t.table, rows: t.rows, bytes: t.bytes }));
   } else {
     const widths = await tenantRowWidths(handle, catalog);

@@ -24,11 +24,12 @@ async function lockedTable(handle: DatabaseHandle, table: string, id: number): P
 /**
  * Exact rows and bytes of one website in every tenant table of the database that holds it, tables
  * reached only through FK chains included. Bytes are the sum of each row's stored size (pg_column_size
- * of the whole row), so they add up to what a move would copy.
+ * of the whole row), so they add up to what a move would copy. `on`: another database than the one the
+ * website routes to (a known one; the caller checked it).
  */
-export async function tenantDetail(ctx: ConsoleContext, id: number): Promise<TenantDetailResult> {
+export async function tenantDetail(ctx: ConsoleContext, id: number, on?: string): Promise<TenantDetailResult> {
   const website = await findWebsite(ctx, id);
-  const database = databaseForShard(ctx, website);
+  const database = on ?? databaseForShard(ctx, website);
   const handle = ctx.pools.get(database);
   const catalog = await ctx.catalog.get(database);
   const tenantTables = [...catalog.tenantTables.values()].sort((a, b) => a.table.localeCompare(b.table));

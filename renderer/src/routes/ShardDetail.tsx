@@ -222,7 +222,7 @@ function LargestTenantsTable({ result, namesKnown }: { result: DatabaseLargestTe
 
 function TenantRow({ tenant, database, namesKnown }: { tenant: TenantSize; database: string; namesKnown: boolean }) {
   const [measure, setMeasure] = useState(false);
-  const exact = useExactFootprint(tenant.id, measure && tenant.shard !== null);
+  const exact = useExactFootprint(tenant.id, database, measure && tenant.shard !== null);
   const orphaned = namesKnown && tenant.shard === null;
   return (
     <tr data-testid="largest-tenant" data-id={tenant.id} className={orphaned ? 'row--bad' : undefined}>

@@ -168,6 +168,31 @@ describe('tenant footprints', () => {
     }
   });
 
+  it('measures on the database named, not the one the website routes to, when asked (rows left on another shard)', async () => {
+    const id = cluster.seed.largeWebsiteIds[0]!;
+    const routed = await shardOf(id);
+    const elsewhere = ['default', 'shard_1', 'shard_2'].find((d) => d !== routed)!;
+    // Rows of the website left on another database: a few pages, as a misplaced insert leaves them.
+    await sql(
+      elsewhere,
+      `INSERT INTO pwb_pages (website_id, slug, created_at, updated_at) SELECT $1, 'left-' || g, now(), now() FROM generate_series(1, 3) g`,
+      [id],
+    );
+    try {
+      for (const figure of ['exact', 'estimate'] as const) {
+        const there = await callMethod(ctx, 'shards.tenantFootprint', { id, figure, database: elsewhere });
+        expect(there).toMatchObject({ id, database: elsewhere, shard: routed, figure, totalRows: 3 });
+        expect(there.tables.find((t) => t.table === 'pwb_pages')!.rows).toBe(3);
+      }
+      const home = await callMethod(ctx, 'shards.tenantFootprint', { id, figure: 'exact' });
+      expect(home.database).toBe(routed);
+      expect(home.totalRows).toBeGreaterThan(3);
+      await expect(callMethod(ctx, 'shards.tenantFootprint', { id, database: 'shard_9' })).rejects.toMatchObject({ code: 'SHARD_UNKNOWN' });
+    } finally {
+      await sql(elsewhere, `DELETE FROM pwb_pages WHERE website_id = $1 AND slug LIKE 'left-%'`, [id]);
+    }
+  });
+
   it('estimates count the same rows and come within a sane factor of the exact bytes', async () => {
     for (const id of cluster.seed.largeWebsiteIds) {
       const [estimate, exact] = await Promise.all([
