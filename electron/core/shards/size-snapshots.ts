@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import type pg from 'pg';
 import { runQuery } from '../catalog/run-query.ts';
 import { consoleTables } from '../console-schema/console-database.ts';
 import { consoleTableExists, ensureConsoleSchema } from '../console-schema/ensure-console-schema.ts';
@@ -7,8 +8,12 @@ import { isReadOnlyDatabase } from '../read-only-guard.ts';
 
 /** At most one snapshot per database per this many minutes: often enough for a trend, never a write per page view. */
 export const SNAPSHOT_INTERVAL_MINUTES = 15;
-/** Points per database drawn in the trend. */
-const TREND_POINTS = 200;
+/**
+ * Points per database drawn in the trend, and kept: older snapshots are deleted as new ones are stored,
+ * and only the latest keeps its per-table bytes (growth per table is against it), so the table stays a
+ * few hundred small rows per database however long the console is used.
+ */
+export const TREND_POINTS = 200;
 /** One key for "someone is writing size snapshots", so two consoles looking at once store one. */
 const SNAPSHOT_LOCK_KEY = 0x5c_0512e;
 
@@ -90,6 +95,23 @@ function insertDueSnapshots(readings: readonly SnapshotReading[]) {
     .returning('database');
 }
 
+/** Keeps the latest TREND_POINTS snapshots of these databases, and the per-table bytes of the latest only. */
+async function pruneSnapshots(client: pg.ClientBase, databases: readonly string[]): Promise<void> {
+  await client.query(
+    `WITH ranked AS (
+       SELECT id, row_number() OVER (PARTITION BY database ORDER BY taken_at DESC, id DESC) AS rn
+         FROM shard_console.size_snapshots WHERE database = ANY($1::text[]))
+     DELETE FROM shard_console.size_snapshots s USING ranked r WHERE s.id = r.id AND r.rn > $2`,
+    [databases, TREND_POINTS],
+  );
+  await client.query(
+    `UPDATE shard_console.size_snapshots s SET table_bytes = '{}'::jsonb
+      WHERE s.database = ANY($1::text[]) AND s.table_bytes <> '{}'::jsonb
+        AND s.id <> (SELECT l.id FROM shard_console.size_snapshots l WHERE l.database = s.database ORDER BY l.taken_at DESC, l.id DESC LIMIT 1)`,
+    [databases],
+  );
+}
+
 /**
  * Stores a snapshot for each database whose latest one is older than the interval; returns the
  * databases it stored one for. Under an advisory lock, so concurrent viewers store one, not two.
@@ -106,6 +128,8 @@ export async function recordSnapshots(primary: DatabaseHandle, readings: readonl
       consoleTables.selectNoFrom((eb) => eb.fn('pg_advisory_xact_lock', [eb.val(SNAPSHOT_LOCK_KEY)]).as('locked')),
     );
     const stored = await runQuery(client, insertDueSnapshots(readings));
+    const databases = stored.map((r) => r.database);
+    if (databases.length > 0) await pruneSnapshots(client, databases);
     await client.query('COMMIT');
     return stored.map((r) => r.database);
   } catch (error) {

@@ -10,6 +10,7 @@ import { openConsole, type ConsoleContext } from '../../../electron/core/console
 import { tenantRowsByTable } from '../../../electron/core/doctor/tenant-key-totals.ts';
 import { estimateTenantSizes } from '../../../electron/core/shards/tenant-size-estimates.ts';
 import { tenantRowWidths } from '../../../electron/core/shards/tenant-row-widths.ts';
+import { TREND_POINTS } from '../../../electron/core/shards/size-snapshots.ts';
 import { startTestCluster, testPool, type TestCluster } from '../../harness/test-cluster.ts';
 import { callMethod } from '../../support/test-console.ts';
 import { membership } from '../../support/tenant-membership.ts';
@@ -145,6 +146,31 @@ describe('sizes per database', () => {
     expect(m).toBe(2);
     await sql('shard_1', `DELETE FROM pwb_contents WHERE key LIKE 'grow-%'`);
     await sql('shard_1', `ANALYZE pwb_contents`);
+  });
+
+  it("keeps the trend's points and no more: older snapshots go, and only the latest keeps its per-table bytes", async () => {
+    // Months of looks: far more snapshots than the trend draws, each with its table bytes.
+    await sql(
+      'default',
+      `INSERT INTO shard_console.size_snapshots (taken_at, database, size_bytes, websites, table_bytes)
+       SELECT now() - interval '1 day' - g * interval '15 minutes', 'shard_1', 1000000 + g, 1, '{"pwb_contents": 1}'::jsonb FROM generate_series(1, 500) g`,
+    );
+    await sql('default', `UPDATE shard_console.size_snapshots SET taken_at = taken_at - interval '1 hour' WHERE taken_at > now() - interval '1 hour'`);
+    const result = await callMethod(ctx, 'shards.sizes', { database: 'shard_1' });
+    expect(result.snapshotTaken).toBe(true);
+    const [kept] = await sql<{ n: number; with_tables: number; others: number }>(
+      'default',
+      `SELECT count(*) FILTER (WHERE database = 'shard_1')::int AS n,
+              count(*) FILTER (WHERE database = 'shard_1' AND table_bytes <> '{}'::jsonb)::int AS with_tables,
+              count(*) FILTER (WHERE database <> 'shard_1')::int AS others
+         FROM shard_console.size_snapshots`,
+    );
+    expect(kept).toMatchObject({ n: TREND_POINTS, with_tables: 1 });
+    // Only the database stored now is pruned; the others keep theirs.
+    expect(kept!.others).toBeGreaterThan(0);
+    const again = await callMethod(ctx, 'shards.sizes', { database: 'shard_1' });
+    // The kept snapshots, then this look.
+    expect(again.databases[0]!.trend).toHaveLength(TREND_POINTS + 1);
   });
 });
 
