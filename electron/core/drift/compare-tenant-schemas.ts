@@ -120,6 +120,10 @@ function compareColumns(r: CatalogTable, o: CatalogTable, database: string, emit
     if (oc.identity !== rc.identity || oc.generated !== rc.generated) {
       const detail = `column ${rc.name} is ${columnKind(oc)} on ${database}, ${columnKind(rc)} on the primary`;
       emit(t, 'column-kind', detail, `${fix.dropColumnSql(o, rc.name)}\n${fix.addColumnSql(o, rc)}`);
+    } else if ((oc.default ?? null) !== (rc.default ?? null) && rc.generated) {
+      // A generated column's "default" is its expression, which SET DEFAULT cannot change (PostgreSQL refuses it).
+      const detail = `column ${rc.name} is generated as ${oc.default} on ${database}, as ${rc.default} on the primary`;
+      emit(t, 'column-generation', detail, `${fix.dropColumnSql(o, rc.name)}\n${fix.addColumnSql(o, rc)}`);
     } else if ((oc.default ?? null) !== (rc.default ?? null)) {
       const detail = `column ${rc.name} defaults to ${oc.default ?? 'nothing'} on ${database}, ${rc.default ?? 'nothing'} on the primary`;
       emit(t, 'column-default', detail, fix.defaultSql(o, rc));

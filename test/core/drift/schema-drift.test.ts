@@ -205,6 +205,25 @@ describe("PWB's foreign keys into the control plane", () => {
     expect((await schemaDrift(ctx)).drift).toEqual([]);
   });
 
+  it("a generated column's expression differing is drift with a fix PostgreSQL takes (it refuses SET DEFAULT there)", async () => {
+    for (const [database, factor] of [
+      ['default', 2],
+      ['shard_1', 3],
+      ['shard_2', 2],
+    ] as const) {
+      await own.sql(
+        database,
+        `CREATE TABLE pwb_generated_probe (id bigserial PRIMARY KEY, website_id bigint NOT NULL, b integer, a integer GENERATED ALWAYS AS (b * ${factor}) STORED)`,
+      );
+      await own.sql(database, 'CREATE INDEX generated_probe_site ON pwb_generated_probe (website_id)');
+    }
+    const result = await schemaDrift(ctx);
+    expect(summary(result.drift)).toEqual(['shard_1 pwb_generated_probe column-generation']);
+    await applyFixes(result.drift);
+    expect((await schemaDrift(ctx)).drift).toEqual([]);
+    for (const database of ['default', 'shard_1', 'shard_2']) await own.sql(database, 'DROP TABLE pwb_generated_probe');
+  });
+
   it('an INVALID index a failed CREATE INDEX CONCURRENTLY left is drift, with a fix that rebuilds it', async () => {
     const create = 'CREATE TABLE pwb_invalid_probe (id bigserial PRIMARY KEY, website_id bigint NOT NULL, slug text)';
     for (const database of ['default', 'shard_1', 'shard_2']) await own.sql(database, create);
