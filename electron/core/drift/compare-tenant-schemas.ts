@@ -210,13 +210,30 @@ function tenantSequences(snapshot: SchemaSnapshot, tenantTables: ReadonlySet<str
   return snapshot.sequences.filter((s) => owned(s) || defaults.includes(`'${s.name}'`) || defaults.includes(`'${s.sequence}'`));
 }
 
+/**
+ * The tables in the order their fixes can run: a missing table after the missing tables its foreign
+ * keys reference (its CREATE TABLE declares them), the rest by name. A cycle is broken by name.
+ */
+function creationOrder(catalog: DatabaseCatalog, missing: readonly string[], all: readonly string[]): string[] {
+  const pending = new Set(missing);
+  const ordered: string[] = [];
+  while (pending.size > 0) {
+    const ready = [...pending].sort().find((name) => catalog.tables.get(name)!.foreignKeys.every((fk) => fk.refTable === name || !pending.has(fk.refTable)));
+    const next = ready ?? [...pending].sort()[0]!;
+    pending.delete(next);
+    ordered.push(next);
+  }
+  return [...ordered, ...all.filter((name) => !missing.includes(name))];
+}
+
 /** Tenant tables of the primary missing on or different from `other`, and tenant tables only `other` has. */
 function compareTables(reference: SchemaSnapshot, other: SchemaSnapshot, database: string, emit: Emit, setAside: SetAsideForeignKey[]): void {
   const refCatalog = reference.catalog;
   const otherCatalog = other.catalog;
   const refTenant = new Set(refCatalog.tenantTables.keys());
   const globals = new Set(refCatalog.globalTables);
-  for (const name of [...refTenant].sort()) {
+  const missing = [...refTenant].filter((n) => !otherCatalog.tables.has(n));
+  for (const name of creationOrder(refCatalog, missing, [...refTenant].sort())) {
     const r = refCatalog.tables.get(name)!;
     const o = otherCatalog.tables.get(name);
     if (o) {

@@ -39,7 +39,17 @@ export async function schemaDrift(ctx: ConsoleContext): Promise<DriftResult> {
       setAside.push(...compared.setAside);
     }
   }
-  drift.sort((a, b) => a.database.localeCompare(b.database) || a.table.localeCompare(b.table) || a.kind.localeCompare(b.kind));
+  // In the order the fixes can run top to bottom on a database: missing tables first (each after the
+  // tables it references, as compared), then the tables' other differences by name, views last (they
+  // read the tables).
+  const phase = (kind: string) => (kind === 'missing-table' ? 0 : kind.endsWith('-view') || kind === 'view-definition' ? 2 : 1);
+  const emitted = new Map(drift.map((item, i) => [item, i]));
+  drift.sort(
+    (a, b) =>
+      a.database.localeCompare(b.database) ||
+      phase(a.kind) - phase(b.kind) ||
+      (phase(a.kind) === 0 ? emitted.get(a)! - emitted.get(b)! : a.table.localeCompare(b.table) || a.kind.localeCompare(b.kind)),
+  );
   setAside.sort((a, b) => a.database.localeCompare(b.database) || a.table.localeCompare(b.table) || a.constraint.localeCompare(b.constraint));
   return {
     reference,

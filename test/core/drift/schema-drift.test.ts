@@ -135,8 +135,10 @@ describe('schema drift against the primary', () => {
         'shard_2 pwb_realty_assets missing-index',
       ].sort(),
     );
-    // The report groups by database, then table.
-    expect(result.drift.map((d) => `${d.database} ${d.table}`)).toEqual(result.drift.map((d) => `${d.database} ${d.table}`).sort());
+    // The report groups by database, then table, the views after the tables they read.
+    const tables = result.drift.filter((d) => !d.kind.endsWith('-view')).map((d) => `${d.database} ${d.table}`);
+    expect(tables).toEqual([...tables].sort());
+    expect(result.drift.filter((d) => d.database === 'shard_2').at(-1)!.kind).toBe('missing-view');
     const view = result.drift.find((d) => d.kind === 'missing-view')!;
     expect(view.fix).toMatch(/^CREATE MATERIALIZED VIEW "public"."pwb_properties" AS\n/);
     expect(view.fix).toContain('CREATE UNIQUE INDEX index_pwb_properties_on_id');
@@ -201,6 +203,18 @@ describe("PWB's foreign keys into the control plane", () => {
     expect(result.setAside).toContainEqual(
       expect.objectContaining({ database: 'shard_1', table: 'pwb_field_keys', constraint: 'fk_rails_pwb_field_keys_website' }),
     );
+    await applyFixes(result.drift);
+    expect((await schemaDrift(ctx)).drift).toEqual([]);
+  });
+
+  it('the fixes for tables gone from a shard run top to bottom: referenced tables first, the views reading them last', async () => {
+    // What a half-built tenant-only shard looks like: the property tables and the view over them gone.
+    await own.sql('shard_1', 'DROP TABLE pwb_prop_photos, pwb_features, pwb_sale_listings, pwb_rental_listings, pwb_realty_assets CASCADE');
+    const result = await schemaDrift(ctx);
+    const order = result.drift.filter((d) => d.database === 'shard_1').map((d) => `${d.table} ${d.kind}`);
+    expect(order.indexOf('pwb_realty_assets missing-table')).toBeLessThan(order.indexOf('pwb_prop_photos missing-table'));
+    expect(order.indexOf('pwb_realty_assets missing-table')).toBeLessThan(order.indexOf('pwb_sale_listings missing-table'));
+    expect(order.at(-1)).toMatch(/^pwb_properties (missing-view|view-definition)/);
     await applyFixes(result.drift);
     expect((await schemaDrift(ctx)).drift).toEqual([]);
   });
