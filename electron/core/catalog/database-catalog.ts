@@ -9,6 +9,12 @@ export interface CatalogColumn {
   /** Computed (`GENERATED ALWAYS AS ... STORED`): never copied, the target computes it. */
   readonly generated: boolean;
   readonly identity: boolean;
+  /**
+   * A collation other than its type's default, qualified, quoted where needed (`pg_catalog."C"`); null for the
+   * default. Read from live databases only (a backup's columns leave it out): it changes ordering and,
+   * for a nondeterministic one, what a unique index counts as equal.
+   */
+  readonly collation?: string | null;
 }
 
 export interface CatalogForeignKey {

@@ -87,6 +87,11 @@ function readColumns(handle: DatabaseHandle) {
       'a.attnum as position',
       eb('a.attgenerated', '<>', '').$castTo<boolean>().as('generated'),
       eb('a.attidentity', '<>', '').$castTo<boolean>().as('identity'),
+      sql<string | null>`(SELECT quote_ident(cn.nspname) || '.' || quote_ident(co.collname)
+          FROM pg_catalog.pg_collation co
+          JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
+          JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid
+         WHERE co.oid = a.attcollation AND a.attcollation <> ty.typcollation)`.as('collation'),
     ])
     .where('a.attnum', '>', 0)
     .where('a.attisdropped', '=', false)
@@ -171,6 +176,8 @@ function describeTable(rel: Relation, columns: readonly ColumnRow[], constraints
       position: c.position,
       generated: c.generated,
       identity: c.identity,
+      // Only where it is not the type's default, as a backup's columns (which leave it out) read.
+      ...(c.collation ? { collation: c.collation } : {}),
     })),
     primaryKey: pk?.columns ?? [],
     foreignKeys: constraints

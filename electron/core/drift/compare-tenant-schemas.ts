@@ -113,6 +113,10 @@ function compareColumns(r: CatalogTable, o: CatalogTable, database: string, emit
       continue;
     }
     if (oc.type !== rc.type) emit(t, 'column-type', `column ${rc.name} is ${oc.type} on ${database}, ${rc.type} on the primary`, fix.columnTypeSql(o, rc));
+    else if ((oc.collation ?? null) !== (rc.collation ?? null)) {
+      const detail = `column ${rc.name} collates by ${oc.collation ?? "its type's default"} on ${database}, by ${rc.collation ?? "its type's default"} on the primary`;
+      emit(t, 'column-collation', detail, fix.collationSql(o, rc));
+    }
     if (oc.notNull !== rc.notNull) {
       const detail = `column ${rc.name} is ${nullability(oc)} on ${database}, ${nullability(rc)} on the primary`;
       emit(t, 'column-nullability', detail, fix.nullabilitySql(o, rc));

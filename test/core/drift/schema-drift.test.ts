@@ -219,6 +219,21 @@ describe("PWB's foreign keys into the control plane", () => {
     expect((await schemaDrift(ctx)).drift).toEqual([]);
   });
 
+  it("a column's collation changed on one shard is drift (it changes ordering and what a unique index calls equal), with a working fix", async () => {
+    await own.sql('shard_1', 'ALTER TABLE pwb_pages ALTER COLUMN slug TYPE character varying COLLATE "C"');
+    const result = await schemaDrift(ctx);
+    expect(result.drift).toEqual([
+      expect.objectContaining({
+        database: 'shard_1',
+        table: 'pwb_pages',
+        kind: 'column-collation',
+        detail: `column slug collates by pg_catalog."C" on shard_1, by its type's default on the primary`,
+      }),
+    ]);
+    await applyFixes(result.drift);
+    expect((await schemaDrift(ctx)).drift).toEqual([]);
+  });
+
   it("a generated column's expression differing is drift with a fix PostgreSQL takes (it refuses SET DEFAULT there)", async () => {
     for (const [database, factor] of [
       ['default', 2],
