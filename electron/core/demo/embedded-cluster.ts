@@ -12,6 +12,17 @@ import asyncExitHook from 'async-exit-hook';
 // still stops every server).
 asyncExitHook.unhookEvent('beforeExit');
 asyncExitHook.unhookEvent('exit');
+
+/**
+ * The servers this process started and has not stopped. A process that exits with some still running
+ * (the desktop app quits once its shutdown outlasts its timeout, a seeding still under way) sends each
+ * SIGINT, PostgreSQL's fast shutdown, which the server completes on its own: no server is left orphaned
+ * on its port and data folder. `exit` handlers run synchronously; sending a signal is.
+ */
+const liveServers = new Set<ChildHandle>();
+process.on('exit', () => {
+  for (const child of liveServers) if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+});
 import pg from 'pg';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { ensurePostgresOsUser, isRoot, prepareDirForPostgresUser } from './postgres-os-user.ts';
@@ -134,6 +145,8 @@ async function startServer(
   const dataDir = path.join(dir, name);
   const needsInit = await prepareDataDir(dataDir, options.fresh ?? false);
   const { instance, port } = await startOnFreePort(Server, { name, dataDir, needsInit, osUser }, options);
+  const child = childOf(instance);
+  if (child) liveServers.add(child);
   const info: EmbeddedServer = { name, host: '127.0.0.1', port, database: databaseNameFor(name), user: SUPERUSER };
   try {
     await ensureDatabase(info, options.auth);
@@ -296,6 +309,7 @@ async function ensureDatabase(server: EmbeddedServer, auth: ClusterAuth): Promis
 async function stopServer(instance: EmbeddedPostgres): Promise<void> {
   const child = childOf(instance);
   if (!child) return;
+  liveServers.delete(child);
   if (child.exitCode !== null || child.signalCode !== null) {
     forgetExitedProcess(instance);
     return;

@@ -8,6 +8,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { profileFileSchema } from '../../../electron/core/config/profile-schema.ts';
 import type { EmbeddedServer } from '../../../electron/core/demo/embedded-cluster.ts';
 import { runDemo } from '../../../electron/core/demo/run-demo.ts';
+import { runningServerPid } from '../../../electron/core/demo/embedded-cluster.ts';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+
+const run = promisify(execFile);
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -126,4 +132,25 @@ describe('runDemo when something went wrong before', () => {
       await second.cluster.stop();
     }
   });
+});
+
+describe('a process that exits with its servers still running', () => {
+  it('leaves none behind: each is told to shut down as the process exits', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'shard-console-demo-test-'));
+    dirs.push(dir);
+    const child = fileURLToPath(new URL('../../support/exit-with-cluster-child.ts', import.meta.url));
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', child, dir]);
+    expect(JSON.parse(stdout.trim().split('\n').at(-1)!).port).toBeGreaterThan(0);
+    const pid = Number.parseInt((await readFile(path.join(dir, 'solo', 'postmaster.pid'), 'utf8').catch(() => '0')).split('\n')[0]!, 10);
+    try {
+      let alive = pid > 0;
+      for (let waited = 0; alive && waited < 15_000; waited += 250) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        alive = runningServerPid(path.join(dir, 'solo')) !== null;
+      }
+      expect(alive, `postgres ${pid} still runs after its parent exited`).toBe(false);
+    } finally {
+      if (pid > 0 && runningServerPid(path.join(dir, 'solo')) !== null) process.kill(pid, 'SIGQUIT');
+    }
+  }, 60_000);
 });
