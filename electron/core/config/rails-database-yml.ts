@@ -246,12 +246,13 @@ function explicitParts(entry: Entry, file: string): ConnectionParts {
  * What libpq takes from the environment for a field the entry leaves out: the Rails app connects through
  * libpq, so with `PGHOST=db.internal` set and no `host:` in the entry, it talks to db.internal, not to
  * localhost. (`PGPASSWORD` node-postgres reads itself; `PGDATABASE` is not used: an entry without a
- * database is refused rather than guessed.)
+ * database is refused rather than guessed.) Only the fields still missing are read, so a variable the
+ * entries do not need (every entry names its host) is never checked.
  */
-function libpqEnvironmentDefaults(env: Environment, file: string): ConnectionParts {
+function withLibpqDefaults(parts: ConnectionParts, env: Environment, file: string): ConnectionParts {
   const where = (name: string) => ({ file, entry: `the ${name} environment variable` });
   const defaults: ConnectionParts = {};
-  if (env.PGHOST) {
+  if (env.PGHOST && parts.host === undefined) {
     if (env.PGHOST.includes(',')) {
       throw new ConsoleError(
         'CONFIG_INVALID',
@@ -261,10 +262,10 @@ function libpqEnvironmentDefaults(env: Environment, file: string): ConnectionPar
     }
     defaults.host = env.PGHOST;
   }
-  if (env.PGPORT) defaults.port = parsePort(env.PGPORT, where('PGPORT'));
-  if (env.PGUSER) defaults.user = env.PGUSER;
-  if (env.PGSSLMODE) defaults.ssl = sslFromMode(env.PGSSLMODE, where('PGSSLMODE'));
-  return defaults;
+  if (env.PGPORT && parts.port === undefined) defaults.port = parsePort(env.PGPORT, where('PGPORT'));
+  if (env.PGUSER && parts.user === undefined) defaults.user = env.PGUSER;
+  if (env.PGSSLMODE && parts.ssl === undefined) defaults.ssl = sslFromMode(env.PGSSLMODE, where('PGSSLMODE'));
+  return { ...defaults, ...parts };
 }
 
 function targetOf(entry: Entry, name: string, context: Context): DatabaseTarget {
@@ -290,7 +291,7 @@ function targetOf(entry: Entry, name: string, context: Context): DatabaseTarget 
     url === undefined ? {} : parsePostgresUrl(url, { file, entry: `${entry.path}.${environmentUrl === undefined ? 'url' : 'url (from the environment)'}` });
 
   return buildDatabaseTarget(
-    { ...libpqEnvironmentDefaults(env, file), ...explicit, ...fromUrl },
+    withLibpqDefaults({ ...explicit, ...fromUrl }, env, file),
     { name, origin: `${basename(file)}: ${entry.path}`, file, entry: entry.path },
     env,
   );

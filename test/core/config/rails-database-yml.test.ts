@@ -62,6 +62,9 @@ describe('importRailsDatabaseYml', () => {
     expect(production.databases[1]).toMatchObject({ host: 'db-shard1.internal', port: 7432, user: 'shard_user', ssl: 'verify-full' });
     const several = await errorOf(importRailsDatabaseYml(file, 'development', { env: { ...env, PGHOST: 'a.internal,b.internal' } }));
     expect(several.message).toContain('PGHOST lists several hosts');
+    // Entries that name their host (and port, sslmode) never read the variables: an HA PGHOST elsewhere is no error.
+    const named = await importRailsDatabaseYml(file, 'production', { env: { ...productionEnv, PGHOST: 'a.internal,b.internal', PGSSLMODE: 'bogus' } });
+    expect(named.databases.map((d) => d.host)).toEqual(['db-main.internal', 'db-shard1.internal']);
     const badPort = await errorOf(importRailsDatabaseYml(file, 'development', { env: { ...env, PGPORT: 'x' } }));
     expect(badPort.message).toContain('the PGPORT environment variable has port "x". Give a whole number');
   });
