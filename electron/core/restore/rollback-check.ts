@@ -27,6 +27,13 @@ export class RollbackRefused extends Error {
   }
 }
 
+/** The backup the restore read could not be opened again (moved, deleted, changed): nothing to compare with. */
+class BackupGone extends Error {
+  constructor(override readonly cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
+}
+
 /**
  * Whether a rollback would undo a replace whose fence came off (the website written again since, maybe):
  * one that finished, or one stopped or killed during its unfence step, which may have lifted the fence.
@@ -38,7 +45,9 @@ export function rollsBackFinishedReplace(detail: Pick<RestoreDetail, 'request' |
 /** The tables whose website rows differ now from what the restore verified, each as `table (rows then -> now)`. */
 async function changedTables(ctx: ConsoleContext, detail: RestoreDetail, catalog: DatabaseCatalog): Promise<string[]> {
   const { plan } = detail;
-  const archive = await reopenArchive(plan.source, detail.fingerprint);
+  const archive = await reopenArchive(plan.source, detail.fingerprint).catch((error: unknown) => {
+    throw new BackupGone(error);
+  });
   try {
     // The catalog leaves side-by-side schemas out already (introspect-database.ts).
     const found = restoreTables(catalog, archive, tableRules(ctx), new Set());
@@ -78,7 +87,16 @@ export async function changedSinceRestore(ctx: ConsoleContext, jobId: string, de
   try {
     changed = await changedTables(ctx, detail, catalog);
   } catch (error) {
-    const why = error instanceof ConsoleError ? error.message : String(error);
+    if (!(error instanceof BackupGone)) {
+      // Reading the website's rows failed (a timeout, a dropped connection): refused as it stands, a retry checks again.
+      const why = error instanceof ConsoleError ? error.message : String(error);
+      return new ConsoleError(
+        'ACTION_NOT_ALLOWED',
+        `Restore job ${jobId} could not read website ${plan.websiteId}'s rows on ${plan.target} to check them against the restore (${why}). Nothing was rolled back; roll back again once ${plan.target} answers.`,
+        { target: jobId },
+      );
+    }
+    const why = error.message;
     return new ConsoleError(
       'ACTION_NOT_ALLOWED',
       `Restore job ${jobId} cannot check whether website ${plan.websiteId} changed since it was restored (${why}), and rolling back would remove any such change. Put the backup back where it was to have it checked, or pass --discard-changes (the API's discardChanges; "Roll back anyway" in the app) to roll back without the check.`,
