@@ -80,8 +80,15 @@ describe('shard size view', () => {
     expect(formatShare(0.4412)).toBe('44%');
     expect(formatShare(0.0213)).toBe('2.1%');
     expect(formatShare(0.00001)).toBe('<0.1%');
-    const now = new Date('2026-01-02T12:00:00Z');
-    expect(growthLabel({ sinceAt: '2026-01-01T10:00:00Z', bytes: 1536 }, now)).toBe('+1.50 kB since 2026-01-01 10:00');
+    const zone = process.env.TZ;
+    process.env.TZ = 'UTC';
+    try {
+      const now = new Date('2026-01-02T12:00:00Z');
+      expect(growthLabel({ sinceAt: '2026-01-01T10:00:00Z', bytes: 1536 }, now)).toBe('+1.50 kB since 2026-01-01 10:00');
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
     expect(growthLabel(null)).toBe('no earlier snapshot');
   });
 

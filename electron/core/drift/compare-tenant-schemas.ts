@@ -279,6 +279,8 @@ function compareSequences(reference: SchemaSnapshot, other: SchemaSnapshot, data
   const refSequenceNames = new Set(reference.sequences.map((s) => s.name));
   for (const os of tenantSequences(other, new Set(other.catalog.tenantTables.keys()))) {
     if (refSequenceNames.has(os.name)) continue;
+    // Owned by a table the primary does not have: the extra table's DROP TABLE drops it too.
+    if (os.ownerTable !== null && !reference.catalog.tables.has(os.ownerTable)) continue;
     emit(os.ownerTable ?? os.name, 'extra-sequence', `sequence ${os.name} exists only on ${database}`, fix.dropSequenceSql(os));
   }
 }

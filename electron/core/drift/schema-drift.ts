@@ -39,10 +39,11 @@ export async function schemaDrift(ctx: ConsoleContext): Promise<DriftResult> {
       setAside.push(...compared.setAside);
     }
   }
-  // In the order the fixes can run top to bottom on a database: missing tables first (each after the
-  // tables it references, as compared), then the tables' other differences by name, views last (they
+  // In the order the fixes can run top to bottom on a database: views only the shard has dropped first
+  // (a table they read may be dropped below), then missing tables (each after the tables it references,
+  // as compared), the tables' other differences by name, and the views to create or redefine last (they
   // read the tables).
-  const phase = (kind: string) => (kind === 'missing-table' ? 0 : kind.endsWith('-view') || kind === 'view-definition' ? 2 : 1);
+  const phase = (kind: string) => (kind === 'extra-view' ? -1 : kind === 'missing-table' ? 0 : kind === 'missing-view' || kind === 'view-definition' ? 2 : 1);
   const emitted = new Map(drift.map((item, i) => [item, i]));
   drift.sort(
     (a, b) =>

@@ -234,6 +234,18 @@ describe("PWB's foreign keys into the control plane", () => {
     expect((await schemaDrift(ctx)).drift).toEqual([]);
   });
 
+  it('a view only a shard has, over a table only it has, is dropped before the table it reads', async () => {
+    await own.sql('shard_2', 'CREATE TABLE pwb_leftover (id bigserial PRIMARY KEY, website_id bigint NOT NULL)');
+    await own.sql('shard_2', 'CREATE INDEX leftover_site ON pwb_leftover (website_id)');
+    await own.sql('shard_2', 'CREATE VIEW zzz_leftover_view AS SELECT * FROM pwb_leftover');
+    const result = await schemaDrift(ctx);
+    // Its serial's sequence goes with the table: no DROP SEQUENCE of its own (it would fail before the table's).
+    expect(summary(result.drift)).toEqual(['shard_2 pwb_leftover extra-table', 'shard_2 zzz_leftover_view extra-view']);
+    expect(result.drift.map((d) => d.kind)).toEqual(['extra-view', 'extra-table']);
+    await applyFixes(result.drift);
+    expect((await schemaDrift(ctx)).drift).toEqual([]);
+  });
+
   it("a generated column's expression differing is drift with a fix PostgreSQL takes (it refuses SET DEFAULT there)", async () => {
     for (const [database, factor] of [
       ['default', 2],
