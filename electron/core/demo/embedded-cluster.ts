@@ -111,6 +111,9 @@ export async function startEmbeddedCluster(options: StartEmbeddedClusterOptions)
   if (osUser) await prepareDirForPostgresUser(dir, osUser);
   else await mkdir(dir, { recursive: true, mode: 0o700 });
 
+  // Every folder checked before any is wiped: one server of a running demo down must not get its folder
+  // emptied while the others refuse.
+  if (options.fresh) for (const name of options.names) refuseWhileRunning(path.join(dir, name));
   const Server = await serverPackage(options.major ?? 18);
   const started = await Promise.allSettled(options.names.map((name) => startServer(Server, name, dir, osUser, options)));
   const running = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
@@ -182,17 +185,20 @@ export function runningServerPid(dataDir: string): number | null {
   }
 }
 
+/** Wiping the files under a running server corrupts it and whoever uses it (the app's demo, say). */
+function refuseWhileRunning(dataDir: string): void {
+  const running = runningServerPid(dataDir);
+  if (running === null) return;
+  throw new ConsoleError(
+    'LOCKED',
+    `A PostgreSQL server (pid ${running}) is running on ${dataDir}, so its data cannot be wiped to seed the demo afresh: another demo uses this folder. Stop it (quit the app, or Ctrl-C the other shard-console demo) and start the demo again. If no PostgreSQL runs there (pid ${running} is another program since a reboot), delete ${path.join(dataDir, 'postmaster.pid')} first.`,
+    { target: dataDir, details: { pid: running } },
+  );
+}
+
 /** Empties a server's data folder when asked to start fresh, or when initdb must run; returns whether it must. */
 async function prepareDataDir(dataDir: string, fresh: boolean): Promise<boolean> {
-  const running = runningServerPid(dataDir);
-  if (fresh && running !== null) {
-    // Wiping the files under a running server corrupts it and whoever uses it (the app's demo, say).
-    throw new ConsoleError(
-      'LOCKED',
-      `A PostgreSQL server (pid ${running}) is running on ${dataDir}: another demo uses this folder. Stop it first (quit the app, or Ctrl-C the other shard-console demo), then start fresh again.`,
-      { target: dataDir, details: { pid: running } },
-    );
-  }
+  if (fresh) refuseWhileRunning(dataDir);
   if (fresh) await rm(dataDir, { recursive: true, force: true });
   // No PG_VERSION means initdb never finished (or never ran); initdb refuses a non-empty folder.
   const needsInit = !existsSync(path.join(dataDir, 'PG_VERSION'));

@@ -101,8 +101,13 @@ describe('runDemo when something went wrong before', () => {
     const options = { dir, websites: 6, scale: 0.01, log: () => undefined };
     const first = await runDemo(options);
     try {
-      // The app's demo runs in this folder: wiping it under the servers would corrupt them.
-      await expect(runDemo({ ...options, fresh: true })).rejects.toMatchObject({ code: 'LOCKED', message: expect.stringContaining('Stop it first') });
+      // The app's demo runs in this folder, one of its servers down: wiping any of it would corrupt the demo.
+      const downPid = Number.parseInt((await readFile(path.join(dir, 'shard_2', 'postmaster.pid'), 'utf8')).split('\n')[0]!, 10);
+      process.kill(downPid, 'SIGKILL');
+      await writeFile(path.join(dir, 'shard_2', 'kept.txt'), 'its data stays\n');
+      for (let waited = 0; runningServerPid(path.join(dir, 'shard_2')) !== null && waited < 10_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+      await expect(runDemo({ ...options, fresh: true })).rejects.toMatchObject({ code: 'LOCKED', message: expect.stringContaining('Stop it') });
+      expect(existsSync(path.join(dir, 'shard_2', 'kept.txt'))).toBe(true);
       const primary = first.cluster.servers.find((server) => server.name === 'default');
       expect(await query(primary, 'SELECT count(*)::int AS n FROM pwb_websites')).toEqual([{ n: 6 }]);
       await query(primary, `UPDATE pwb_websites SET company_display_name = 'partial' WHERE id = 1`);
