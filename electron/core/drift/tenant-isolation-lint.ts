@@ -43,9 +43,19 @@ function scopedIndexSql(index: CatalogIndex, columns: readonly string[]): string
 /** The unique index (or the UNIQUE constraint it backs, which DROP INDEX refuses to drop) rebuilt with the tenant columns first. */
 function scopedUniqueFixSql(table: CatalogTable, index: CatalogIndex, columns: readonly string[]): string {
   const ref = tableRef(table.schema, table.table);
-  if (table.constraints.some((k) => k.type === 'u' && k.name === index.name)) {
-    const key = [...columns, ...indexKey(index).filter((c) => !columns.includes(c))].map(quoteIdent).join(', ');
-    return `ALTER TABLE ${ref} DROP CONSTRAINT ${quoteIdent(index.name)};\nALTER TABLE ${ref} ADD CONSTRAINT ${quoteIdent(index.name)} UNIQUE (${key});`;
+  const constraint = table.constraints.find((k) => k.type === 'u' && k.name === index.name);
+  if (constraint) {
+    // The constraint as PostgreSQL prints it (NULLS NOT DISTINCT, INCLUDE, DEFERRABLE kept), the tenant
+    // columns put first in its key and out of its INCLUDE list.
+    const first = columns.map(quoteIdent).join(', ');
+    const scoped = constraint.definition.replace(/\(/, `(${first}, `).replace(/ INCLUDE \(([^)]*)\)/, (_m, list: string) => {
+      const kept = list
+        .split(',')
+        .map((c) => c.trim())
+        .filter((c) => !columns.includes(c.replace(/^"|"$/g, '')));
+      return kept.length > 0 ? ` INCLUDE (${kept.join(', ')})` : '';
+    });
+    return `ALTER TABLE ${ref} DROP CONSTRAINT ${quoteIdent(index.name)};\nALTER TABLE ${ref} ADD CONSTRAINT ${quoteIdent(index.name)} ${scoped};`;
   }
   return `DROP INDEX ${tableRef(table.schema, index.name)};\n${scopedIndexSql(index, columns)};`;
 }

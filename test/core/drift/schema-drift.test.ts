@@ -337,14 +337,14 @@ describe('tenant-isolation lint', () => {
     // Uniqueness over the key only: INCLUDE (website_id) scopes nothing. A UNIQUE constraint's index is rebuilt as a constraint.
     await own.sql(
       'default',
-      `CREATE TABLE pwb_lint_include (id bigserial PRIMARY KEY, website_id bigint NOT NULL, code text, CONSTRAINT lint_include_code UNIQUE (code) INCLUDE (website_id))`,
+      `CREATE TABLE pwb_lint_include (id bigserial PRIMARY KEY, website_id bigint NOT NULL, code text, name text, CONSTRAINT lint_include_code UNIQUE (code) INCLUDE (website_id, name) DEFERRABLE)`,
     );
     await own.sql('default', 'CREATE INDEX lint_include_site ON pwb_lint_include (website_id)');
     const result = await tenantIsolationLint(ctx);
     const include = result.findings.filter((f) => f.table === 'pwb_lint_include');
     expect(include.map((f) => f.rule)).toEqual(['unique-without-tenant-key']);
     expect(include[0]!.fix).toBe(
-      'ALTER TABLE "public"."pwb_lint_include" DROP CONSTRAINT "lint_include_code";\nALTER TABLE "public"."pwb_lint_include" ADD CONSTRAINT "lint_include_code" UNIQUE ("website_id", "code");',
+      'ALTER TABLE "public"."pwb_lint_include" DROP CONSTRAINT "lint_include_code";\nALTER TABLE "public"."pwb_lint_include" ADD CONSTRAINT "lint_include_code" UNIQUE ("website_id", code) INCLUDE (name) DEFERRABLE;',
     );
     const probe = result.findings.filter((f) => f.table === 'pwb_lint_probe');
     expect(probe.map((f) => f.rule).sort()).toEqual(['no-primary-key', 'no-tenant-index', 'nullable-tenant-key', 'unique-without-tenant-key']);
