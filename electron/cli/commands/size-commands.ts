@@ -5,6 +5,7 @@ import { intOption } from '../cli-args.ts';
 import { stringOption, type CliCommand } from '../cli-command.ts';
 import { renderTable, type CliIo } from '../cli-output.ts';
 import { callWithProgress } from '../follow-job.ts';
+import { isOrphanedTenant } from '../../../shared/orphaned-tenant.ts';
 
 /** The stable `sizes --json` shape: the contract fields, plus context (figure, share, growth) that scripts may ignore. */
 export function sizesJson(sizes: ShardSizesResult, largest: LargestTenantsResult) {
@@ -67,7 +68,7 @@ function printDatabaseSizes(io: CliIo, d: ShardSizesResult['databases'][number],
         ['WEBSITE', 'SUBDOMAIN', 'BYTES', 'ROWS', 'SHARE'],
         tenants.largest.map((t) => [
           String(t.id),
-          t.subdomain ?? (t.shard === null && largest.websitesError === null ? '(no website)' : '—'),
+          t.subdomain ?? (isOrphanedTenant(t, largest.websitesError === null) ? '(no website)' : '—'),
           formatBytes(t.bytes),
           formatCount(t.rows),
           percent(t.share),

@@ -11,6 +11,7 @@ import { formatShare, growthLabel, tenantLabel, trendSeries } from '../view/shar
 import { formatBytes, formatCount } from '../../../shared/format.ts';
 import type { DatabaseLargestTenants, DatabaseSizes, TenantSize } from '../../../shared/contract.ts';
 import type { ErrorInfo } from '../../../shared/errors.ts';
+import { isOrphanedTenant } from '../../../shared/orphaned-tenant.ts';
 
 /** One database: its size by table, its largest tenants (estimated, exact on demand) and its trend. */
 export function ShardDetail({ database }: { database: string }) {
@@ -163,7 +164,7 @@ function LargestTenants({ result, namesError }: { result: DatabaseLargestTenants
           title={`Largest tenants on ${result.name} (${result.figure})`}
           unit="bytes"
           labelWidth={200}
-          bars={result.largest.slice(0, 12).map((t) => ({ label: tenantLabel(t, namesKnown), value: t.bytes, bad: namesKnown && t.shard === null }))}
+          bars={result.largest.slice(0, 12).map((t) => ({ label: tenantLabel(t, namesKnown), value: t.bytes, bad: isOrphanedTenant(t, namesKnown) }))}
         />
       </section>
       {namesError !== null && (
@@ -223,7 +224,7 @@ function LargestTenantsTable({ result, namesKnown }: { result: DatabaseLargestTe
 function TenantRow({ tenant, database, namesKnown }: { tenant: TenantSize; database: string; namesKnown: boolean }) {
   const [measure, setMeasure] = useState(false);
   const exact = useExactFootprint(tenant.id, database, measure && tenant.shard !== null);
-  const orphaned = namesKnown && tenant.shard === null;
+  const orphaned = isOrphanedTenant(tenant, namesKnown);
   return (
     <tr data-testid="largest-tenant" data-id={tenant.id} className={orphaned ? 'row--bad' : undefined}>
       <td>

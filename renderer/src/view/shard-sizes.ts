@@ -1,5 +1,6 @@
 import type { DatabaseSizes, TenantSize } from '../../../shared/contract.ts';
 import { formatBytes } from '../../../shared/format.ts';
+import { isOrphanedTenant } from '../../../shared/orphaned-tenant.ts';
 
 /* Pure view logic of the shard pages: chart series and labels from shards.sizes / shards.largestTenants. */
 
@@ -83,7 +84,7 @@ export function formatShare(share: number): string {
 
 /** `namesKnown` false: the primary did not answer, so a tenant without a name is not known to have no website. */
 export function tenantLabel(t: Pick<TenantSize, 'id' | 'subdomain' | 'shard'>, namesKnown = true): string {
-  return t.subdomain ? `#${t.id} ${t.subdomain}` : t.shard === null && namesKnown ? `#${t.id} (no website)` : `#${t.id}`;
+  return t.subdomain ? `#${t.id} ${t.subdomain}` : isOrphanedTenant(t, namesKnown) ? `#${t.id} (no website)` : `#${t.id}`;
 }
 
 /** YYYY-MM-DD of the operator's own day (the clock on their desk), as the times beside it are. */
