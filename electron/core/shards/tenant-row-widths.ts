@@ -47,7 +47,17 @@ function readRowStats(handle: DatabaseHandle, tables: readonly CatalogTable[]) {
     .where('c.relkind', 'in', ['r', 'p'])
     .where((eb) => {
       const wantedTables = eb.selectFrom(wanted.as<'w'>(sql`w(schema, name)`)).select(['w.schema', 'w.name']).$asTuple('schema', 'name');
-      return eb.or([eb(eb.refTuple('n.nspname', 'c.relname'), 'in', wantedTables), eb('c.relispartition', '=', true)]);
+      // The partitions of those tables (partitions of partitions too), none of any other table.
+      const partitions = sql<boolean>`${eb.ref('c.oid')} IN (
+        WITH RECURSIVE tree(oid) AS (
+          SELECT i.inhrelid FROM pg_catalog.pg_inherits i
+            JOIN pg_catalog.pg_class p ON p.oid = i.inhparent
+            JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
+           WHERE p.relkind = 'p' AND (pn.nspname, p.relname) IN (SELECT * FROM ${wanted})
+          UNION
+          SELECT i.inhrelid FROM pg_catalog.pg_inherits i JOIN tree t ON i.inhparent = t.oid)
+        SELECT oid FROM tree)`;
+      return eb.or([eb(eb.refTuple('n.nspname', 'c.relname'), 'in', wantedTables), partitions]);
     });
   return runQuery(handle, query);
 }
@@ -74,10 +84,8 @@ function widthOf(r: RowStatsRow): number {
  * A table's rows and their average width; for a partitioned table, its leaf partitions' (partitions of
  * partitions included), the width weighted by each partition's rows.
  */
-function statsOf(root: RowStatsRow, rows: readonly RowStatsRow[]): TableRowStats {
+function statsOf(root: RowStatsRow, children: ReadonlyMap<number, readonly RowStatsRow[]>): TableRowStats {
   if (root.kind !== 'p') return { width: widthOf(root), rows: root.rows };
-  const children = new Map<number, RowStatsRow[]>();
-  for (const r of rows) if (r.partition && r.parent !== null) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
   let count = 0;
   let bytes = 0;
   const visit = (at: RowStatsRow, depth: number) => {
@@ -96,10 +104,17 @@ function statsOf(root: RowStatsRow, rows: readonly RowStatsRow[]): TableRowStats
 export async function tenantRowWidths(handle: DatabaseHandle, catalog: DatabaseCatalog): Promise<Map<string, TableRowStats>> {
   const tenant = [...catalog.tenantTables.keys()].map((name) => catalog.tables.get(name)!).filter(Boolean);
   const rows = await readRowStats(handle, tenant);
+  const children = new Map<number, RowStatsRow[]>();
+  for (const r of rows) {
+    if (!r.partition || r.parent === null) continue;
+    const siblings = children.get(r.parent);
+    if (siblings) siblings.push(r);
+    else children.set(r.parent, [r]);
+  }
   const widths = new Map<string, TableRowStats>();
   for (const t of tenant) {
     const r = rows.find((row) => row.schema === t.schema && row.name === t.table);
-    if (r) widths.set(t.name, statsOf(r, rows));
+    if (r) widths.set(t.name, statsOf(r, children));
   }
   return widths;
 }
