@@ -134,7 +134,7 @@ test('rolling back a finished replace after the website was written again is ref
   expect((await sql.query<{ n: number }>('shard_2', contacts, [site!.id]))[0]!.n).toBe(before!.n + 1);
 
   await page.locator('[data-action="rollback-anyway"]').click();
-  await expect(app.page.getByTestId('restore-confirm-action')).toContainText('lose the changes written to the website since the restore');
+  await expect(app.page.getByTestId('restore-confirm-action')).toContainText('lose any change written to the website since the restore');
   await app.page.getByTestId('restore-confirm-action-button').click();
   await expect(page.getByTestId('restore-state')).toHaveText('rolled back', { timeout: 120_000 });
   expect((await sql.query<{ n: number }>('shard_2', contacts, [site!.id]))[0]!.n).toBe(before!.n);
