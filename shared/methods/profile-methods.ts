@@ -34,6 +34,15 @@ export type PasswordField = z.infer<typeof passwordFieldSchema>;
 
 export const sslModeSchema = z.enum(['disable', 'require', 'verify-full']);
 
+/** A profile's `pool`: connections per database and the timeouts, each optional (the console's defaults otherwise). */
+export const poolSettingsSchema = z
+  .object({
+    max: z.number().int().min(1).max(100).optional(),
+    connectTimeoutMs: z.number().int().min(100).optional(),
+    statementTimeoutMs: z.number().int().min(100).optional(),
+  })
+  .strict();
+
 export const databaseFormSchema = z
   .object({
     /** `default` for the primary; otherwise the shard name `pwb_websites.shard_name` uses. */
@@ -76,14 +85,7 @@ export const profileFormSchema = z
       .nullable()
       .default(null),
     /** The profile's pool settings ({} for the defaults); kept as the file has them. */
-    pool: z
-      .object({
-        max: z.number().int().min(1).max(100).optional(),
-        connectTimeoutMs: z.number().int().min(100).optional(),
-        statementTimeoutMs: z.number().int().min(100).optional(),
-      })
-      .strict()
-      .default({}),
+    pool: poolSettingsSchema.default({}),
   })
   .strict();
 export type ProfileForm = z.infer<typeof profileFormSchema>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { poolSettingsSchema } from '../../../shared/methods/profile-methods.ts';
 import type { BoundSecretOrigin } from './secret-binding.ts';
 
 /*
@@ -60,14 +61,7 @@ export const profileFileSchema = z
       .optional(),
     /** Refuse every mutating method (moves, migrations, shard add): for inspection-only consoles. */
     readOnly: z.boolean().optional(),
-    pool: z
-      .object({
-        max: z.number().int().min(1).max(100).optional(),
-        connectTimeoutMs: z.number().int().min(100).optional(),
-        statementTimeoutMs: z.number().int().min(100).optional(),
-      })
-      .strict()
-      .optional(),
+    pool: poolSettingsSchema.optional(),
   })
   .strict();
 export type ProfileFile = z.infer<typeof profileFileSchema>;

@@ -33,6 +33,18 @@ async function query<T extends pg.QueryResultRow>(server: EmbeddedServer | undef
   }
 }
 
+/** The pid in a server folder's postmaster.pid, 0 when there is none. */
+async function postmasterPid(dataDir: string): Promise<number> {
+  const text = await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8').catch(() => '0');
+  return Number.parseInt(text.split('\n')[0]!, 10);
+}
+
+/** Waits up to `ms` for no server to run on the folder; whether one still does. */
+async function stillRunningAfter(dataDir: string, ms: number): Promise<boolean> {
+  for (let waited = 0; runningServerPid(dataDir) !== null && waited < ms; waited += 100) await new Promise((r) => setTimeout(r, 100));
+  return runningServerPid(dataDir) !== null;
+}
+
 describe('runDemo (trust auth, data kept between runs)', () => {
   it('starts, writes the profile, keeps data across restarts and a kill -9, and wipes it when fresh', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'shard-console-demo-test-'));
@@ -102,10 +114,9 @@ describe('runDemo when something went wrong before', () => {
     const first = await runDemo(options);
     try {
       // The app's demo runs in this folder, one of its servers down: wiping any of it would corrupt the demo.
-      const downPid = Number.parseInt((await readFile(path.join(dir, 'shard_2', 'postmaster.pid'), 'utf8')).split('\n')[0]!, 10);
-      process.kill(downPid, 'SIGKILL');
+      process.kill(await postmasterPid(path.join(dir, 'shard_2')), 'SIGKILL');
       await writeFile(path.join(dir, 'shard_2', 'kept.txt'), 'its data stays\n');
-      for (let waited = 0; runningServerPid(path.join(dir, 'shard_2')) !== null && waited < 10_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+      await stillRunningAfter(path.join(dir, 'shard_2'), 10_000);
       await expect(runDemo({ ...options, fresh: true })).rejects.toMatchObject({ code: 'LOCKED', message: expect.stringContaining('Stop it') });
       expect(existsSync(path.join(dir, 'shard_2', 'kept.txt'))).toBe(true);
       const primary = first.cluster.servers.find((server) => server.name === 'default');
@@ -146,13 +157,9 @@ describe('a process that exits with its servers still running', () => {
     const child = fileURLToPath(new URL('../../support/exit-with-cluster-child.ts', import.meta.url));
     const { stdout } = await run(process.execPath, ['--import', 'tsx', child, dir]);
     expect(JSON.parse(stdout.trim().split('\n').at(-1)!).port).toBeGreaterThan(0);
-    const pid = Number.parseInt((await readFile(path.join(dir, 'solo', 'postmaster.pid'), 'utf8').catch(() => '0')).split('\n')[0]!, 10);
+    const pid = await postmasterPid(path.join(dir, 'solo'));
     try {
-      let alive = pid > 0;
-      for (let waited = 0; alive && waited < 15_000; waited += 250) {
-        await new Promise((resolve) => setTimeout(resolve, 250));
-        alive = runningServerPid(path.join(dir, 'solo')) !== null;
-      }
+      const alive = pid > 0 && (await stillRunningAfter(path.join(dir, 'solo'), 15_000));
       expect(alive, `postgres ${pid} still runs after its parent exited`).toBe(false);
     } finally {
       if (pid > 0 && runningServerPid(path.join(dir, 'solo')) !== null) process.kill(pid, 'SIGQUIT');
