@@ -10,6 +10,11 @@ export interface CatalogColumn {
   readonly generated: boolean;
   readonly identity: boolean;
   /**
+   * True for `GENERATED ALWAYS AS IDENTITY` (an INSERT naming the column is refused without OVERRIDING
+   * SYSTEM VALUE); left out for `BY DEFAULT` and plain columns, and by a backup's columns.
+   */
+  readonly identityAlways?: boolean;
+  /**
    * A collation other than its type's default, qualified, quoted where needed (`pg_catalog."C"`); null for the
    * default. Read from live databases only (a backup's columns leave it out): it changes ordering and,
    * for a nondeterministic one, what a unique index counts as equal.

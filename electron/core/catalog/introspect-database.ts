@@ -87,6 +87,7 @@ function readColumns(handle: DatabaseHandle) {
       'a.attnum as position',
       eb('a.attgenerated', '<>', '').$castTo<boolean>().as('generated'),
       eb('a.attidentity', '<>', '').$castTo<boolean>().as('identity'),
+      eb('a.attidentity', '=', 'a').$castTo<boolean>().as('identity_always'),
       sql<string | null>`(SELECT quote_ident(cn.nspname) || '.' || quote_ident(co.collname)
           FROM pg_catalog.pg_collation co
           JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
@@ -176,6 +177,7 @@ function describeTable(rel: Relation, columns: readonly ColumnRow[], constraints
       position: c.position,
       generated: c.generated,
       identity: c.identity,
+      ...(c.identity_always ? { identityAlways: true } : {}),
       // Only where it is not the type's default, as a backup's columns (which leave it out) read.
       ...(c.collation ? { collation: c.collation } : {}),
     })),

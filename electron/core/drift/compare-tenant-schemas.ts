@@ -124,6 +124,11 @@ function compareColumns(r: CatalogTable, o: CatalogTable, database: string, emit
     if (oc.identity !== rc.identity || oc.generated !== rc.generated) {
       const detail = `column ${rc.name} is ${columnKind(oc)} on ${database}, ${columnKind(rc)} on the primary`;
       emit(t, 'column-kind', detail, `${fix.dropColumnSql(o, rc.name)}\n${fix.addColumnSql(o, rc)}`);
+    } else if (rc.identity && Boolean(oc.identityAlways) !== Boolean(rc.identityAlways)) {
+      // ALWAYS refuses an INSERT that names the column (the application's explicit ids fail on one database only).
+      const kindOn = (c: CatalogColumn) => `GENERATED ${c.identityAlways ? 'ALWAYS' : 'BY DEFAULT'}`;
+      const detail = `identity column ${rc.name} is ${kindOn(oc)} on ${database}, ${kindOn(rc)} on the primary`;
+      emit(t, 'column-identity', detail, fix.identityKindSql(o, rc));
     } else if ((oc.default ?? null) !== (rc.default ?? null) && rc.generated) {
       // A generated column's "default" is its expression, which SET DEFAULT cannot change (PostgreSQL refuses it).
       const detail = `column ${rc.name} is generated as ${oc.default} on ${database}, as ${rc.default} on the primary`;
