@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { CatalogTable, DatabaseCatalog } from '../catalog/database-catalog.ts';
 import { runQuery } from '../catalog/run-query.ts';
+import { tableRef } from '../catalog/sql-identifiers.ts';
 import { systemCatalog } from '../catalog/system-catalog.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 
@@ -9,7 +10,9 @@ import type { DatabaseHandle } from '../pools/cluster-pools.ts';
  * the column is not NULL) plus the tuple header and line pointer, plus the table's TOAST bytes per row
  * (pg_stats counts an out-of-line value as its 18-byte pointer). Unlike (heap + TOAST) / rows this ignores free space left by deletes and updates,
  * so a bloated table does not make its tenants look twice their size: the estimate tracks what a move
- * would copy. Before the first ANALYZE (no pg_stats) it falls back to table size / rows.
+ * would copy. Before the first ANALYZE (no pg_stats) it falls back to table size / rows; when the row
+ * count is unknown too (never analyzed nor vacuumed, and its counters reset by pg_stat_reset or a crash's
+ * recovery), to the planner's width from the column types and the rows that fit in the table's bytes.
  *
  * A partitioned table has no storage, no row estimate and (autovacuum never analyzes it) usually no
  * statistics of its own: its figures are its partitions', which are read too and rolled up below.
@@ -100,10 +103,23 @@ function statsOf(root: RowStatsRow, children: ReadonlyMap<number, readonly RowSt
   return { width: count >= 1 ? bytes / count : 0, rows: count };
 }
 
+const unknownRows = (r: RowStatsRow) => r.kind === 'r' && r.stats_width === null && r.rows < 1 && r.bytes > 0;
+
+/**
+ * A table with bytes but no row count and no statistics: the planner's row width (from the column types,
+ * as it plans a scan of a never-analyzed table) and the rows that fit in its bytes at that width. Without
+ * it the table would weigh 0 bytes per row, and its tenants would be counted by reading it whole, unsampled.
+ */
+async function withPlannerEstimate(handle: DatabaseHandle, r: RowStatsRow): Promise<RowStatsRow> {
+  const plan = await handle.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Width': number } }] }>(`EXPLAIN (FORMAT JSON) SELECT * FROM ${tableRef(r.schema, r.name)}`);
+  const width = (plan.rows[0]?.['QUERY PLAN'][0]?.Plan['Plan Width'] ?? 0) + TUPLE_OVERHEAD;
+  return { ...r, rows: Math.max(1, Math.floor((r.bytes - r.toast) / width)), stats_width: width - TUPLE_OVERHEAD };
+}
+
 /** Average row width and row count of every tenant table, by table name. */
 export async function tenantRowWidths(handle: DatabaseHandle, catalog: DatabaseCatalog): Promise<Map<string, TableRowStats>> {
   const tenant = [...catalog.tenantTables.keys()].map((name) => catalog.tables.get(name)!).filter(Boolean);
-  const rows = await readRowStats(handle, tenant);
+  const rows = await Promise.all((await readRowStats(handle, tenant)).map((r) => (unknownRows(r) ? withPlannerEstimate(handle, r) : r)));
   const children = new Map<number, RowStatsRow[]>();
   for (const r of rows) {
     if (!r.partition || r.parent === null) continue;

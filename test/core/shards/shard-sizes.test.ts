@@ -327,6 +327,39 @@ describe('a sparse column in the estimates', () => {
   });
 });
 
+describe('a tenant table never analyzed, its counters reset', () => {
+  it('is weighed by the planner from its column types and bytes, not as 0 bytes a row of 0 rows', async () => {
+    const shard = 'shard_1';
+    // The index first: building one on a table with rows would record its row count (reltuples).
+    await sql(
+      shard,
+      `CREATE TABLE pwb_unanalyzed_probe (id bigserial PRIMARY KEY, website_id integer NOT NULL, body text) WITH (autovacuum_enabled = false);
+       CREATE INDEX unanalyzed_probe_site ON pwb_unanalyzed_probe (website_id);
+       INSERT INTO pwb_unanalyzed_probe (website_id, body) SELECT 900000 + g % 3, md5(g::text) FROM generate_series(1, 20000) g;
+       SELECT pg_stat_reset_single_table_counters('pwb_unanalyzed_probe'::regclass);`,
+    );
+    try {
+      const [state] = await sql<{ reltuples: number; live: string }>(
+        shard,
+        `SELECT c.reltuples, s.n_live_tup::text AS live FROM pg_class c JOIN pg_stat_all_tables s ON s.relid = c.oid WHERE c.relname = 'pwb_unanalyzed_probe'`,
+      );
+      expect(state).toEqual({ reltuples: -1, live: '0' });
+      ctx.catalog.invalidate(shard);
+      const catalog = await ctx.catalog.get(shard);
+      const probe = (await tenantRowWidths(ctx.pools.get(shard), catalog)).get('pwb_unanalyzed_probe')!;
+      const [exact] = await sql<{ bytes: string }>(shard, 'SELECT sum(pg_column_size(t.*))::text AS bytes FROM pwb_unanalyzed_probe t');
+      expect(probe.rows / 20000, `rows ${probe.rows}`).toBeGreaterThan(0.5);
+      expect(probe.rows / 20000).toBeLessThan(2);
+      const ratio = (probe.width * 20000) / Number(exact!.bytes);
+      expect(ratio, `width ${probe.width}`).toBeGreaterThan(0.5);
+      expect(ratio).toBeLessThan(2.5);
+    } finally {
+      await sql(shard, 'DROP TABLE pwb_unanalyzed_probe');
+      ctx.catalog.invalidate(shard);
+    }
+  });
+});
+
 describe('the largest tenants with the primary down', () => {
   it('are measured on their shard but not named, and never called orphaned', async () => {
     const closed = await new Promise<number>((resolve) => {
