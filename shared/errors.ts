@@ -41,6 +41,11 @@ export const errorCodes = [
    * `serve`): the call was not run. Reload the page.
    */
   'PROFILE_CHANGED',
+  /**
+   * The migration files differ from those of the plan the caller reviewed (`migrations.up` with
+   * `planDigest`): nothing ran. Read the plan again.
+   */
+  'PLAN_CHANGED',
   'INTERNAL',
 ] as const;
 

@@ -71,6 +71,8 @@ export type MigrationStatusResult = z.infer<typeof migrationStatusResultSchema>;
 
 export const migrationPlanResultSchema = z.object({
   migrationsDir: z.string(),
+  /** Names the migration files this plan was read from (their versions and contents): `migrations.up` takes it back as `planDigest`. */
+  filesDigest: z.string(),
   /** How many shards migrate at once after the primary. */
   parallel: z.number().int(),
   databases: z.array(
@@ -134,6 +136,11 @@ export const migrationMethods = {
         parallel: z.number().int().min(1).max(32).default(4),
         /** How long a migration waits for a table's lock before it fails (0: no limit); see migrate-database.ts. */
         lockTimeoutSeconds: z.number().int().min(0).max(3600).default(10),
+        /**
+         * The `filesDigest` of the plan the operator reviewed: when a migration file was added, edited or
+         * removed since, the run is refused (PLAN_CHANGED) before anything runs, never run unseen.
+         */
+        planDigest: z.string().max(100).optional(),
       })
       .strict(),
     z.object({ runId: z.string() }),

@@ -1,8 +1,12 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { test, expect } from './fixtures.ts';
 import { MigrationsPage } from './pages/migrations-page.ts';
 
-/* Read-only against the shared UI cluster: the matrix, a dry run, and refusals of the add-shard form. */
+/*
+ * The matrix, a dry run and refusals of the add-shard form are read-only against the shared UI cluster;
+ * the last test applies two migrations of its own (columns nothing else reads).
+ */
 
 test('the migrations matrix shows every version applied where it belongs, and a dry run changes nothing', async ({ app, sql }) => {
   const versionsOn = async (db: string) =>
@@ -58,4 +62,34 @@ test('the add-shard form refuses a name in use and a password in clear, and leav
   await dialog.getByRole('button', { name: 'Cancel' }).click();
   await expect(dialog).toBeHidden();
   expect(await readFile(ui.profilePath, 'utf8')).toBe(profileBefore);
+});
+
+test('Apply runs the plan the dialog showed: a migration file added while it is open is refused, shown, then applied only when Apply is pressed on it', async ({
+  app,
+  ui,
+  sql,
+}) => {
+  const tenant = join(ui.migrationsDir, 'tenant');
+  await writeFile(join(tenant, '20990601000001_ui_plan_seen.sql'), 'ALTER TABLE pwb_pages ADD COLUMN ui_plan_seen integer;\n');
+  await app.open('#/migrations');
+  await app.page.getByRole('button', { name: 'Refresh' }).click();
+  await app.page.getByRole('button', { name: 'Apply pending…' }).click();
+  const dialog = app.page.getByTestId('apply-dialog');
+  await expect(dialog.getByTestId('plan-default')).toContainText('1 to apply');
+
+  // Pulled into the folder while the operator reads the plan: not what they reviewed.
+  await writeFile(join(tenant, '20990601000002_ui_plan_unseen.sql'), 'ALTER TABLE pwb_pages ADD COLUMN ui_plan_unseen integer;\n');
+  await dialog.getByRole('button', { name: 'Apply', exact: true }).click();
+  await expect(dialog.getByRole('alert')).toHaveAttribute('data-error-code', 'PLAN_CHANGED');
+  await expect(dialog.getByTestId('plan-default')).toContainText('2 to apply');
+  await expect(dialog.getByTestId('plan-default')).toContainText('ui_plan_unseen');
+  const applied = async () =>
+    (await sql.query<{ version: string }>('default', "SELECT version FROM schema_migrations WHERE version LIKE '209906010000%' ORDER BY version")).map(
+      (r) => r.version,
+    );
+  expect(await applied()).toEqual([]);
+
+  await dialog.getByRole('button', { name: 'Apply', exact: true }).click();
+  await expect(app.page.getByTestId('migration-run')).toHaveAttribute('data-state', 'succeeded', { timeout: 60_000 });
+  expect(await applied()).toEqual(['20990601000001', '20990601000002']);
 });

@@ -6,7 +6,7 @@ import type { ConsoleContext } from '../console-context.ts';
 import type { DatabaseTarget } from '../config/profile-schema.ts';
 import { audited } from '../console-schema/audit-log.ts';
 import { readLedger } from './migration-ledger.ts';
-import { listMigrations, migrationsFor, type MigrationFile } from './migration-files.ts';
+import { assertPlanCurrent, listMigrations, migrationsFor, type MigrationFile } from './migration-files.ts';
 import { migrateDatabase, type DatabaseMigrationOutcome } from './migrate-database.ts';
 import { runTargets } from './migration-plan.ts';
 import { migrationsDirFor } from './migrations-dir.ts';
@@ -22,6 +22,8 @@ export interface MigrateUpOptions {
   readonly parallel: number;
   /** A migration's wait for a table lock before it fails (0: no limit). */
   readonly lockTimeoutSeconds?: number;
+  /** The reviewed plan's filesDigest: files that differ now end the run before any database is touched. */
+  readonly planDigest?: string | undefined;
   readonly runId?: string;
   /** Every change of the run's state, as a fresh snapshot (the UI polls it, the CLI prints it). */
   readonly onChange?: (run: MigrationRun) => void;
@@ -84,6 +86,7 @@ export async function migrateUp(ctx: ConsoleContext, options: MigrateUpOptions):
   try {
     targets = runTargets(ctx, options.database);
     files = await listMigrations(migrationsDirFor(ctx.profile));
+    assertPlanCurrent(files, options.planDigest, migrationsDirFor(ctx.profile));
   } catch (error) {
     return concludeRun(progress, toInfo(error));
   }

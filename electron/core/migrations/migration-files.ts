@@ -28,6 +28,20 @@ export function migrationChecksum(sql: string): string {
   return createHash('sha256').update(sql, 'utf8').digest('hex');
 }
 
+/** One name for a folder's migrations as they stand: any file added, removed, renamed or edited changes it. */
+export function migrationFilesDigest(files: readonly MigrationFile[]): string {
+  const hash = createHash('sha256');
+  for (const f of files) hash.update(`${f.set}/${f.version}_${f.name} ${f.checksum}\n`);
+  return hash.digest('hex');
+}
+
+/** Refuses a run whose files are not those of the plan the operator reviewed (`planDigest` from migrations.plan). */
+export function assertPlanCurrent(files: readonly MigrationFile[], planDigest: string | undefined, dir: string): void {
+  if (planDigest === undefined || migrationFilesDigest(files) === planDigest) return;
+  const message = `The migration files in ${dir} changed since the plan was read (a file added, edited or removed): nothing was run. Read the plan again and review what it would run now.`;
+  throw new ConsoleError('PLAN_CHANGED', message, { target: dir });
+}
+
 /** One set's files in version order; rejects names that are not `YYYYMMDDHHMMSS_name.sql`. */
 export async function listMigrationSet(dir: string, set: MigrationSet): Promise<MigrationFile[]> {
   const folder = path.join(dir, set);

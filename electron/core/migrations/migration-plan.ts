@@ -2,7 +2,7 @@ import type { MigrationPlanResult } from '../../../shared/contract.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import type { ConsoleContext } from '../console-context.ts';
 import { readLedger } from './migration-ledger.ts';
-import { listMigrations, migrationsFor } from './migration-files.ts';
+import { listMigrations, migrationFilesDigest, migrationsFor } from './migration-files.ts';
 import { migrationsDirFor } from './migrations-dir.ts';
 
 /** The databases a run covers, primary first: all of them, or the one `--database` names. */
@@ -30,5 +30,5 @@ export async function migrationPlan(ctx: ConsoleContext, params: { database?: st
       }
     }),
   );
-  return { migrationsDir: dir, parallel: params.parallel, databases };
+  return { migrationsDir: dir, filesDigest: migrationFilesDigest(files), parallel: params.parallel, databases };
 }

@@ -8,6 +8,8 @@ import { getJobRecord, insertJobRecord, updateJobRecord } from '../jobs/job-stor
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { assertWritable } from '../read-only-guard.ts';
 import { migrateUp } from './migrate-up.ts';
+import { assertPlanCurrent, listMigrations } from './migration-files.ts';
+import { migrationsDirFor } from './migrations-dir.ts';
 
 /*
  * Migration runs are jobs: recorded in `shard_console.jobs` on the primary before they start (so a
@@ -36,7 +38,7 @@ function reportProgress(job: RunningJob, run: MigrationRun): void {
   });
 }
 
-type RunParams = { database?: string | undefined; parallel: number };
+type RunParams = { database?: string | undefined; parallel: number; lockTimeoutSeconds?: number; planDigest?: string | undefined };
 
 /** One run at a time per console: a second would only queue behind the first's locks. */
 function refuseSecondRun(ctx: ConsoleContext): void {
@@ -73,6 +75,8 @@ export async function startMigrationRun(ctx: ConsoleContext, params: RunParams, 
   refuseSecondRun(ctx);
   // Fail fast on a name that is not in the profile rather than inside the background run.
   if (params.database !== undefined) ctx.pools.get(params.database);
+  // A plan reviewed against other files is refused here, as an answer (the run checks again on the files it runs).
+  if (params.planDigest !== undefined) assertPlanCurrent(await listMigrations(migrationsDirFor(ctx.profile)), params.planDigest, migrationsDirFor(ctx.profile));
   const runId = randomUUID();
   const primary = ctx.pools.primary();
   const title = runTitle(params.database);

@@ -5,7 +5,7 @@ import { runSummary } from '../view/migration-matrix.ts';
 
 /** A run while it goes and after: overall progress, then where every database stands. */
 export function MigrationRunProgress({ run, stop = null }: { run: MigrationRun; stop?: ReactNode }) {
-  const percent = run.total === 0 ? (run.state === 'running' ? 0 : 100) : Math.round((run.done / run.total) * 100);
+  const percent = run.total === 0 ? (run.state === 'succeeded' ? 100 : 0) : Math.round((run.done / run.total) * 100);
   return (
     <section className={`card run run--${run.state}`} data-testid="migration-run" data-state={run.state} data-run-id={run.runId}>
       <h2 className="card__title">Migration run</h2>

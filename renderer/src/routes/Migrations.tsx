@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { MigrationPlanResult, MigrationRun } from '../../../shared/contract.ts';
-import { call } from '../api/client.ts';
+import { ApiError, call } from '../api/client.ts';
 import { readAgainAfter } from '../api/hooks.ts';
 import { useLiveJob } from '../api/job-hooks.ts';
 import { useMigrationStatus } from '../api/schema-hooks.ts';
@@ -27,7 +27,9 @@ type MigrationStatusResult = NonNullable<ReturnType<typeof useMigrationStatus>['
 function useMigrationRun(runId: string | null, onFinished: () => void): { run: MigrationRun | null; error: unknown; following: boolean } {
   const [run, setRun] = useState<MigrationRun | null>(null);
   const [error, setError] = useState<unknown>(undefined);
-  const reading = useRef({ at: 0, pending: false });
+  // The last read's time, and a read due at the end of the wait between reads: an event inside it is
+  // never dropped (a slow migration's "started" would otherwise leave the card on the one before for its whole run).
+  const reading = useRef<{ at: number; trailing: ReturnType<typeof setTimeout> | null }>({ at: 0, trailing: null });
   // Whether this page saw the run going: one that had ended before it was opened changed nothing since.
   const followed = useRef(false);
   const read = (id: string) => call('migrations.run', { runId: id }).then(setRun, (e: unknown) => setError(e));
@@ -36,13 +38,22 @@ function useMigrationRun(runId: string | null, onFinished: () => void): { run: M
     setError(undefined);
     followed.current = false;
     if (runId !== null) void read(runId);
+    return () => {
+      if (reading.current.trailing !== null) clearTimeout(reading.current.trailing);
+      reading.current = { at: 0, trailing: null };
+    };
   }, [runId]);
   const live = useLiveJob(runId, {
     onEvent: () => {
       followed.current = true;
-      if (runId === null || Date.now() - reading.current.at < 250) return;
-      reading.current.at = Date.now();
-      void read(runId);
+      if (runId === null || reading.current.trailing !== null) return;
+      const wait = 250 - (Date.now() - reading.current.at);
+      const readNow = () => {
+        reading.current = { at: Date.now(), trailing: null };
+        void read(runId);
+      };
+      if (wait <= 0) readNow();
+      else reading.current.trailing = setTimeout(readNow, wait);
     },
     onEnd: () => {
       if (runId === null) return;
@@ -80,13 +91,22 @@ function useMigrationPlan(linkedRun: string | null) {
   }
 
   async function apply() {
-    setPlanFor(null);
+    if (plan === null) return;
     try {
-      const started = (await call('migrations.up', {})).runId;
+      // The files of the plan on screen: any added or edited since is refused, never run unseen.
+      const started = (await call('migrations.up', { planDigest: plan.filesDigest })).runId;
+      setPlanFor(null);
       setRunId(started);
       // An address naming an older run would keep showing it.
       if (linkedRun !== null) navigate({ name: 'migrations', run: started });
     } catch (e) {
+      if (e instanceof ApiError && e.code === 'PLAN_CHANGED') {
+        // The dialog stays open on the plan as it stands now, with why it changed.
+        await loadPlan('apply');
+        setPlanError(e);
+        return;
+      }
+      setPlanFor(null);
       setPlanError(e);
     }
   }
@@ -112,6 +132,7 @@ export function Migrations({ run: linkedRun = null }: { run?: string | null } = 
           {matrix && (
             <span className="muted" data-testid="migration-counts">
               {matrix.counts.pending} pending · {matrix.counts.failed} failed · {matrix.counts.edited} edited · {matrix.counts.unknown} unknown
+              {matrix.counts.unreachable > 0 && ` · ${matrix.counts.unreachable} unreachable (not counted)`}
             </span>
           )}
           <button type="button" className="button" onClick={status.refetch} disabled={status.loading}>
@@ -202,12 +223,13 @@ function ApplyDialog({
         The primary runs first, then the shards in parallel. Each migration runs in its own transaction; a database stops at its first failure and the others go
         on.
       </p>
-      {plan ? <MigrationPlanView plan={plan} /> : planError !== undefined ? <ErrorPanel error={planError} /> : <Loading label="Reading every database…" />}
+      {planError !== undefined && <ErrorPanel error={planError} />}
+      {plan ? <MigrationPlanView plan={plan} /> : planError === undefined && <Loading label="Reading every database…" />}
       <div className="modal__actions">
         <button type="button" className="button" onClick={onClose}>
           Cancel
         </button>
-        <button type="button" className="button button--primary" onClick={onApply} disabled={plan === null}>
+        <button type="button" className="button button--primary" onClick={onApply} disabled={plan === null || !plan.databases.some((d) => d.steps.length > 0)}>
           Apply
         </button>
       </div>

@@ -20,6 +20,7 @@ const titles: Partial<Record<string, string>> = {
   LOCKED: 'Busy in another console or session',
   MIGRATION_FAILED: 'Migration failed',
   PROFILE_CHANGED: 'Another profile is open now',
+  PLAN_CHANGED: 'The migrations changed since the plan',
 };
 
 export function describeError(error: unknown): ErrorText {

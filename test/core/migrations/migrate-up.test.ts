@@ -8,6 +8,7 @@ import { migrateUp } from '../../../electron/core/migrations/migrate-up.ts';
 import { migrationPlan } from '../../../electron/core/migrations/migration-plan.ts';
 import { migrationStatus } from '../../../electron/core/migrations/migration-status.ts';
 import { tenantDetail } from '../../../electron/core/tenants/tenant-detail.ts';
+import { callMethod } from '../../support/test-console.ts';
 import { restartServer, stopServer } from './server-control.ts';
 import { startOwnCluster, type OwnCluster } from './own-cluster.ts';
 
@@ -113,6 +114,21 @@ describe('migrations on every database', () => {
     const ledgerAfter = await Promise.all(DATABASES.map((db) => own.sql(db, 'SELECT * FROM shard_console.migration_checksums ORDER BY version')));
     expect(ledgerAfter).toEqual(ledgerBefore);
     expect((await up()).state).toBe('succeeded');
+  });
+
+  it('a run given the plan it was reviewed by refuses files added or edited since, before any database is touched', async () => {
+    await own.addMigration('tenant', '20990102000002', 'add_seen_probe', 'ALTER TABLE pwb_contents ADD COLUMN seen_probe integer;');
+    const reviewed = await migrationPlan(ctx, { parallel: 2 });
+    await own.addMigration('tenant', '20990102000003', 'add_unseen_probe', 'ALTER TABLE pwb_contents ADD COLUMN unseen_probe integer;');
+    await expect(callMethod(ctx, 'migrations.up', { planDigest: reviewed.filesDigest })).rejects.toMatchObject({ code: 'PLAN_CHANGED' });
+    // The run checks the files it runs too (a file changed between the call and the run's own reading).
+    const run = await migrateUp(ctx, { parallel: 2, planDigest: reviewed.filesDigest });
+    expect(run).toMatchObject({ state: 'failed', error: { code: 'PLAN_CHANGED' } });
+    for (const db of DATABASES) expect(await versionCount(db, '20990102000002')).toBe(0);
+    const current = await migrationPlan(ctx, { parallel: 2 });
+    expect(current.filesDigest).not.toBe(reviewed.filesDigest);
+    expect((await migrateUp(ctx, { parallel: 2, planDigest: current.filesDigest })).state).toBe('succeeded');
+    for (const db of DATABASES) expect(await hasColumn(db, 'pwb_contents', 'unseen_probe')).toBe(true);
   });
 
   it('with one shard down, reports every database exactly; a second run after it is back finishes the job', async () => {
