@@ -32,7 +32,19 @@ function useMigrationRun(runId: string | null, onFinished: () => void): { run: M
   const reading = useRef<{ at: number; trailing: ReturnType<typeof setTimeout> | null }>({ at: 0, trailing: null });
   // Whether this page saw the run going: one that had ended before it was opened changed nothing since.
   const followed = useRef(false);
-  const read = (id: string) => call('migrations.run', { runId: id }).then(setRun, (e: unknown) => setError(e));
+  // Reads may answer out of order (separate requests): an older snapshot never replaces a newer one.
+  const sequence = useRef({ sent: 0, shown: 0 });
+  const read = (id: string) => {
+    const n = ++sequence.current.sent;
+    return call('migrations.run', { runId: id }).then(
+      (snapshot) => {
+        if (n < sequence.current.shown) return;
+        sequence.current.shown = n;
+        setRun(snapshot);
+      },
+      (e: unknown) => setError(e),
+    );
+  };
   useEffect(() => {
     setRun(null);
     setError(undefined);
