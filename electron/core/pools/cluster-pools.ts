@@ -221,7 +221,16 @@ async function openLongSession(pool: pg.Pool, target: DatabaseTarget, signal: Ab
   const onError = () => {};
   client.on('error', onError);
   // The copy's snapshot holder sits idle in its transaction while tables stream: no idle timeout either.
-  await client.query('SET statement_timeout = 0; SET idle_in_transaction_session_timeout = 0');
+  try {
+    await client.query('SET statement_timeout = 0; SET idle_in_transaction_session_timeout = 0');
+  } catch (error) {
+    // Broken or stopped before it was handed out: the connection goes (a client kept checked out would
+    // hold a pool slot for good, and the pool's end() would wait for it forever).
+    client.off('error', onError);
+    stopWatching();
+    client.release(error as Error);
+    throw databaseError(target, error);
+  }
   const release = client.release.bind(client);
   client.release = (err?: Error | boolean) => {
     client.off('error', onError);

@@ -60,3 +60,20 @@ it('comes back out of any transaction, with its application name and timeouts re
   );
   expect(locks.rows[0]!.n).toBe(0);
 });
+
+it('a session broken before it is handed out goes from the pool: no slot kept for good, and closing the pools does not wait for it', async () => {
+  const own = await openTestConsole();
+  let closed = false;
+  try {
+    const handle = own.pools.get('shard_2');
+    // Each new connection's first statement ends its own backend: the session's opening SET then fails.
+    handle.pool.on('connect', (client) => void client.query('SELECT pg_terminate_backend(pg_backend_pid())').catch(() => {}));
+    await expect(handle.longSession()).rejects.toMatchObject({ code: 'DATABASE_UNREACHABLE' });
+    expect(handle.pool.totalCount).toBe(0);
+    const outcome = await Promise.race([own.close().then(() => 'closed'), new Promise((r) => setTimeout(() => r('hung'), 5_000))]);
+    closed = outcome === 'closed';
+    expect(outcome).toBe('closed');
+  } finally {
+    if (!closed) void own.close();
+  }
+});
