@@ -23,7 +23,8 @@ export function sendCancelRequest(key: BackendKey, timeoutMs = 5_000): Promise<v
     packet.writeInt32BE(CANCEL_REQUEST_CODE, 4);
     packet.writeInt32BE(key.processID, 8);
     packet.writeInt32BE(key.secretKey, 12);
-    const socket = net.connect({ host: key.host, port: key.port });
+    // A host that is a folder is a Unix-domain socket's (as in libpq): the server's socket file in it.
+    const socket = key.host.startsWith('/') ? net.connect({ path: `${key.host}/.s.PGSQL.${key.port}` }) : net.connect({ host: key.host, port: key.port });
     const done = () => {
       socket.destroy();
       resolve();

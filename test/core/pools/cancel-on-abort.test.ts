@@ -1,8 +1,12 @@
 import { getEventListeners } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type pg from 'pg';
 import { runWithSignal } from '../../../electron/core/call-context.ts';
-import { CANCEL_REPEAT_MS, cancelOnAbort } from '../../../electron/core/pools/cancel-request.ts';
+import { CANCEL_REPEAT_MS, cancelOnAbort, sendCancelRequest } from '../../../electron/core/pools/cancel-request.ts';
 import { directClient, openTestConsole, testCluster } from '../../support/test-console.ts';
 
 /*
@@ -130,5 +134,21 @@ it('never gives a session a cancel went to back to its pool, where a late cancel
     expect(handle.pool.totalCount).toBe(0);
   } finally {
     await ctx.close();
+  }
+});
+
+it('sends the cancel to the socket file when the host is a Unix-socket folder, as libpq does (not a DNS lookup of the path)', async () => {
+  const folder = await mkdtemp(join(tmpdir(), 'sc-socket-'));
+  const received: Buffer[] = [];
+  const server = createServer((socket) => socket.on('data', (chunk) => received.push(chunk)));
+  await new Promise<void>((resolve) => server.listen(join(folder, '.s.PGSQL.5999'), resolve));
+  try {
+    await sendCancelRequest({ host: folder, port: 5999, processID: 4242, secretKey: 77 });
+    await expect.poll(() => Buffer.concat(received).length).toBe(16);
+    const packet = Buffer.concat(received);
+    expect([packet.readInt32BE(0), packet.readInt32BE(4), packet.readInt32BE(8), packet.readInt32BE(12)]).toEqual([16, 80877102, 4242, 77]);
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+    await rm(folder, { recursive: true, force: true });
   }
 });
