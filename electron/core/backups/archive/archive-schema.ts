@@ -120,8 +120,11 @@ function applyStatement(
   if (!table) return;
   const column = 'column' in statement ? table.columns.find((c) => c.name === statement.column) : undefined;
   if (statement.kind === 'set-default' && column) column.default = statement.expression;
-  else if (statement.kind === 'add-identity' && column) column.identity = true;
-  else if (statement.kind === 'add-constraint') {
+  else if (statement.kind === 'add-identity' && column) {
+    column.identity = true;
+    // As live introspection gives it: present only for ALWAYS.
+    if (statement.always) column.identityAlways = true;
+  } else if (statement.kind === 'add-constraint') {
     table.constraints.push(catalogConstraint(statement.name, statement.definition));
     const index = constraintIndex(statement, table.partitioned);
     if (index) table.indexes.push(index);
@@ -143,6 +146,7 @@ function finishTable(t: TableDraft): CatalogTable {
       position: i + 1,
       generated: c.generated,
       identity: c.identity,
+      ...(c.identityAlways ? { identityAlways: true } : {}),
     })),
     primaryKey: pk ? keyColumnsOf(pk.definition) : [],
     foreignKeys: constraints.filter((k) => k.type === 'f').flatMap((k) => foreignKeyOf(k.name, k.definition) ?? []),

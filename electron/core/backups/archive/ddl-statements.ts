@@ -23,7 +23,7 @@ export type DdlStatement =
   | CreateIndexStatement
   | (OnTable & { readonly kind: 'add-constraint'; readonly name: string; readonly nameText: string; readonly definition: string })
   | (OnTable & { readonly kind: 'set-default'; readonly column: string; readonly expression: string })
-  | (OnTable & { readonly kind: 'add-identity'; readonly column: string })
+  | (OnTable & { readonly kind: 'add-identity'; readonly column: string; readonly always: boolean })
   | (OnTable & { readonly kind: 'attach-partition'; readonly child: QualifiedName })
   | { readonly kind: 'create-view'; readonly schema: string | null; readonly name: string; readonly materialized: boolean; readonly query: string }
   | { readonly kind: 'copy'; readonly schema: string | null; readonly table: string; readonly columns: readonly string[] };
@@ -83,7 +83,7 @@ function parseAlterTable(sql: string, tokens: readonly SqlToken[], from: number,
   if (isKeywords(tokens, i + 3, 'set', 'default')) {
     return { ...on, kind: 'set-default', column, expression: unqualifyPublic(sliceText(sql, tokens, i + 5, to)) };
   }
-  if (isKeywords(tokens, i + 3, 'add', 'generated')) return { ...on, kind: 'add-identity', column };
+  if (isKeywords(tokens, i + 3, 'add', 'generated')) return { ...on, kind: 'add-identity', column, always: isKeyword(tokens, i + 5, 'always') };
   return null;
 }
 
