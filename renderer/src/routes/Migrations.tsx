@@ -141,12 +141,7 @@ export function Migrations({ run: linkedRun = null }: { run?: string | null } = 
       <header className="page__header">
         <h1>Migrations</h1>
         <div className="page__actions">
-          {matrix && (
-            <span className="muted" data-testid="migration-counts">
-              {matrix.counts.pending} pending · {matrix.counts.failed} failed · {matrix.counts.edited} edited · {matrix.counts.unknown} unknown
-              {matrix.counts.unreachable > 0 && ` · ${matrix.counts.unreachable} unreachable (not counted)`}
-            </span>
-          )}
+          {matrix && <MigrationCounts counts={matrix.counts} />}
           <button type="button" className="button" onClick={status.refetch} disabled={status.loading}>
             Refresh
           </button>
@@ -185,6 +180,15 @@ export function Migrations({ run: linkedRun = null }: { run?: string | null } = 
       <ApplyDialog open={planFor === 'apply'} plan={plan} planError={planError} onClose={close} onApply={() => void apply()} />
       <AddShardDialog open={addingShard} onClose={() => setAddingShard(false)} onAdded={status.refetch} />
     </div>
+  );
+}
+
+function MigrationCounts({ counts }: { counts: ReturnType<typeof migrationMatrix>['counts'] }) {
+  return (
+    <span className="muted" data-testid="migration-counts">
+      {counts.pending} pending · {counts.failed} failed · {counts.edited} edited · {counts.unknown} unknown
+      {counts.unreachable > 0 && ` · ${counts.unreachable} unreachable (not counted)`}
+    </span>
   );
 }
 
