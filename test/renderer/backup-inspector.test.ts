@@ -79,6 +79,11 @@ describe('archive summary line', () => {
     );
   });
 
+  it('never sums up an archive that could not be read as an empty one', () => {
+    const damaged = { ...archive('shard_1', [], { tables: [] }), error: { code: 'ARCHIVE_UNREADABLE' as const, message: 'not a pg_dump archive' } };
+    expect(archiveSummary(damaged)).toBe('custom: NOT READ to its end (not a pg_dump archive); read before that: 0 tables (0 tenant), 0 rows, 0 websites');
+  });
+
   it('labels the dump time as the dumping machine’s local time, or a dash', () => {
     expect(dumpedAtLabel('2026-12-05T13:07:44')).toBe('2026-12-05 13:07 (local time of the machine that dumped it)');
     expect(dumpedAtLabel(null)).toBe('—');

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
+import { readFile, truncate } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { test, expect, type ClusterSql } from './fixtures.ts';
 import type { UiServer } from './ui-server.ts';
 
@@ -138,4 +139,50 @@ test('rolling back a finished replace after the website was written again is ref
   await app.page.getByTestId('restore-confirm-action-button').click();
   await expect(page.getByTestId('restore-state')).toHaveText('rolled back', { timeout: 120_000 });
   expect((await sql.query<{ n: number }>('shard_2', contacts, [site!.id]))[0]!.n).toBe(before!.n);
+});
+
+test('a backup whose archive of the website cannot be read: the inspector says so at once, and Restore lets the backup find the archive instead of picking a stray fragment elsewhere', async ({
+  app,
+  sql,
+  ui,
+}) => {
+  test.setTimeout(180_000);
+  const [site] = await unmovedWebsites(sql, 'shard_1');
+  // A stray row of the website on shard_2 (what a half-finished move leaves): its archive holds rows of it too.
+  const [stray] = await sql.query<{ id: number }>(
+    'shard_2',
+    `INSERT INTO pwb_pages (website_id, slug, created_at, updated_at) VALUES ($1, 'ui-stray-fragment', now(), now()) RETURNING id`,
+    [site!],
+  );
+  let backup: { backup: string };
+  try {
+    backup = await cli(ui, ['backup', 'create']);
+  } finally {
+    await sql.query('shard_2', 'DELETE FROM pwb_pages WHERE id = $1', [stray!.id]);
+  }
+  // The archive of shard_1, where the website lives, damaged: cut to its first 2 KB.
+  const manifest = JSON.parse(await readFile(join(backup.backup, 'manifest.json'), 'utf8')) as { databases: Array<{ name: string; file: string }> };
+  const damaged = join(backup.backup, manifest.databases.find((d) => d.name === 'shard_1')!.file);
+  await truncate(damaged, 2048);
+
+  await app.open(`#/backups?open=${encodeURIComponent(backup.backup)}`);
+  const inspector = app.page.getByTestId('backup-inspector');
+  const card = inspector.locator('[data-testid="archive"][data-database="shard_1"]');
+  await expect(card).toHaveAttribute('data-error', 'true', { timeout: 60_000 });
+  // Open, its error in view without a click; its summary never "0 tables ... 0 rows" as if empty.
+  await expect(card).toHaveAttribute('open', '');
+  await expect(card.locator('summary')).toContainText('NOT READ to its end');
+
+  await inspector.getByTestId('website-search').fill(String(site!));
+  await inspector.locator(`[data-website="${site!}"]`).getByRole('button', { name: 'Per table' }).click();
+  const footprint = app.page.getByTestId('website-footprint');
+  await expect(footprint.getByRole('alert')).toBeVisible({ timeout: 60_000 });
+  await footprint.getByTestId('restore-website').click();
+  const wizard = app.page.getByTestId('restore-wizard');
+  const preflight = app.page.waitForRequest('**/rpc/restores.preflight');
+  await wizard.getByRole('button', { name: 'Check the restore' }).click();
+  // No archive named: the restore follows the manifest's routing to shard_1 (and says it cannot be read), never shard_2's fragment.
+  expect((await preflight).postDataJSON()).not.toHaveProperty('archive');
+  await expect(wizard.getByRole('alert')).toBeVisible({ timeout: 60_000 });
+  await expect(wizard.getByRole('alert')).not.toContainText('shard_2');
 });

@@ -75,19 +75,23 @@ export interface BackupSummary {
   readonly problem: string | null;
 }
 
-async function readVerified(folder: string): Promise<{ at: string; ok: boolean } | null> {
+/** The last verification's outcome; `damaged`: the databases whose archive failed its check (absent in older records). */
+export async function readVerified(folder: string): Promise<{ at: string; ok: boolean; damaged?: string[] } | null> {
   const text = await readFile(path.join(folder, VERIFIED), 'utf8').catch(() => null);
   if (text === null) return null;
   try {
-    const json = JSON.parse(text) as { at?: unknown; ok?: unknown };
-    return typeof json.at === 'string' && typeof json.ok === 'boolean' ? { at: json.at, ok: json.ok } : null;
+    const json = JSON.parse(text) as { at?: unknown; ok?: unknown; damaged?: unknown };
+    if (typeof json.at !== 'string' || typeof json.ok !== 'boolean') return null;
+    const damaged = Array.isArray(json.damaged) && json.damaged.every((d) => typeof d === 'string') ? { damaged: json.damaged as string[] } : {};
+    return { at: json.at, ok: json.ok, ...damaged };
   } catch {
     return null;
   }
 }
 
-export async function recordVerified(folder: string, ok: boolean): Promise<void> {
-  await writeFile(path.join(folder, VERIFIED), `${JSON.stringify({ at: new Date().toISOString(), ok })}\n`, { mode: 0o600 });
+/** `damaged`: the databases whose archive is there but failed its check (a missing one is not damaged). */
+export async function recordVerified(folder: string, ok: boolean, damaged: readonly string[] = []): Promise<void> {
+  await writeFile(path.join(folder, VERIFIED), `${JSON.stringify({ at: new Date().toISOString(), ok, damaged })}\n`, { mode: 0o600 });
 }
 
 /**
@@ -159,7 +163,7 @@ export async function listBackups(dir: string, options: { named?: boolean } = {}
       complete: manifest.complete,
       databases: manifest.databases.map((d) => d.name),
       bytes: manifest.databases.reduce((n, d) => n + d.bytes, 0),
-      verified: await readVerified(folder),
+      verified: await readVerified(folder).then((v) => v && { at: v.at, ok: v.ok }),
       problem: null,
     });
   }

@@ -70,6 +70,7 @@ export async function verifyBackup(folder: string, job: RunningJob): Promise<Ver
   }
   for (const missing of manifest.incomplete) files.push({ name: missing.name, file: '', ok: false, message: `not in this backup: ${missing.error.message}` });
   const ok = files.every((f) => f.ok);
-  await recordVerified(absolute, ok).catch(() => {});
+  const damaged = files.filter((f) => !f.ok && f.file !== '').map((f) => f.name);
+  await recordVerified(absolute, ok, damaged).catch(() => {});
   return { ok, files };
 }

@@ -6,7 +6,7 @@ import { ConsoleError } from '../../../shared/errors.ts';
 import { openArchive } from '../backups/archive/open-archive.ts';
 import type { PgDumpArchive } from '../backups/archive/pg-dump-archive.ts';
 import { websiteRows } from '../backups/archive/website-rows.ts';
-import { archivesAt, type ArchiveRef } from '../backups/backup-folder.ts';
+import { archivesAt, readVerified, type ArchiveRef } from '../backups/backup-folder.ts';
 import type { ClassifyOptions } from '../catalog/tenant-tables.ts';
 import type { Refusal } from './restore-tables.ts';
 
@@ -37,7 +37,31 @@ export async function chooseArchive(
   rules: ClassifyOptions,
   signal?: AbortSignal,
 ): Promise<ChosenArchive | Refusal> {
-  const { manifest, archives } = await archivesAt(where);
+  const { manifest, folder, archives } = await archivesAt(where);
+  const chosen = await pickArchive(where, websiteId, named, rules, manifest, archives, signal);
+  if ('code' in chosen || folder === null) return chosen;
+  // An archive whose last check found it damaged (its bytes not those recorded when it was made, or a
+  // block that does not read) is never restored from unseen. A verification that passes lifts this; an
+  // archive the check found sound is restored even if another database's failed.
+  const verified = await readVerified(folder);
+  if (verified?.ok !== false || (verified.damaged && !verified.damaged.includes(chosen.source.database ?? ''))) return chosen;
+  await chosen.archive.close();
+  const which = chosen.source.database ? `the archive of ${chosen.source.database}` : 'an archive';
+  return {
+    code: 'BACKUP_FAILED_VERIFICATION',
+    message: `The backup at ${where} failed its last verification (${verified.at}) on ${which}: its rows may not be what was backed up. Verify it again (Backups page, or backup verify PATH); if it fails again, restore from another backup.`,
+  };
+}
+
+async function pickArchive(
+  where: string,
+  websiteId: number,
+  named: string | undefined,
+  rules: ClassifyOptions,
+  manifest: Awaited<ReturnType<typeof archivesAt>>['manifest'],
+  archives: readonly ArchiveRef[],
+  signal: AbortSignal | undefined,
+): Promise<ChosenArchive | Refusal> {
   if (!manifest) return open(where, archives[0]!, 'only');
   const listed = archives.map((a) => a.database).join(', ');
   if (named !== undefined) {

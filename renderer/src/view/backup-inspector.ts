@@ -43,8 +43,14 @@ export function archiveSummary(archive: ArchiveInspectionResult): string {
   ]
     .filter(Boolean)
     .join(', ');
-  return `${archive.format}${versions ? ` (${versions})` : ''}: ${formatCount(archive.tables.length)} tables (${formatCount(tenantTables)} tenant), ${formatCount(rows)} rows, ${formatCount(archive.websites.length)} websites`;
+  const counts = `${formatCount(archive.tables.length)} tables (${formatCount(tenantTables)} tenant), ${formatCount(rows)} rows, ${formatCount(archive.websites.length)} websites`;
+  // An archive that could not be read (or not to its end) is never summed up as if it were empty.
+  if (archive.error) return `${archive.format}: NOT READ to its end (${archive.error.message}); read before that: ${counts}`;
+  return `${archive.format}${versions ? ` (${versions})` : ''}: ${counts}`;
 }
+
+/** How many tables an archive's card lists at most (thousands of partitions or large objects would freeze the page). */
+export const ARCHIVE_TABLES_SHOWN = 500;
 
 /** `2026-12-05 13:07 UTC`; the archive's own dump time is the dumping machine's wall clock, said so. */
 export function dumpedAtLabel(local: string | null): string {

@@ -1,4 +1,7 @@
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordVerified } from '../../../electron/core/backups/backup-folder.ts';
 import { TENANT_TABLES } from '../../support/tenant-snapshot.ts';
 import { newestRestoreJob, runCli } from '../../support/restore-cli.ts';
 import { jobLockKey } from '../../../electron/core/jobs/job-lock.ts';
@@ -87,6 +90,29 @@ describe('restore --into-schema (side by side)', () => {
     const move = await f.call('moves.preflight', { websiteId: side, target: 'default' });
     expect(move.refusals).toEqual([]);
   }, 240_000);
+
+  it("refuses a backup whose last verification failed on the website's archive, changing nothing, until a verification passes", async () => {
+    const request = { websiteId: side, path: backup, mode: 'side-by-side', intoSchema: 'restored_unverified' } as const;
+    const before = await clusterContent(f.pc);
+    // As an older console recorded it: failed, without saying which archive.
+    await writeFile(join(backup, 'verified.json'), JSON.stringify({ at: new Date().toISOString(), ok: false }));
+    try {
+      const preview = await f.call('restores.preflight', request);
+      expect(preview).toMatchObject({ ok: false, plan: null, refusals: [{ code: 'BACKUP_FAILED_VERIFICATION' }] });
+      expect(preview.refusals[0]!.message).toMatch(/Verify it again/);
+      await expect(f.call('restores.start', request)).rejects.toMatchObject({ code: 'RESTORE_REFUSED' });
+      expect(await clusterContent(f.pc)).toEqual(before);
+      // Only another database's archive failed: this one's restores.
+      await recordVerified(backup, false, ['default']);
+      expect(await f.call('restores.preflight', request)).toMatchObject({ ok: true });
+      await recordVerified(backup, false, ['shard_2']);
+      expect(await f.call('restores.preflight', request)).toMatchObject({ ok: false, refusals: [{ code: 'BACKUP_FAILED_VERIFICATION' }] });
+      await f.call('backup.verify', { path: backup });
+      expect(await f.call('restores.preflight', request)).toMatchObject({ ok: true });
+    } finally {
+      await rm(join(backup, 'verified.json'), { force: true });
+    }
+  });
 
   it('refuses a schema name in use, and drop-schema drops only restore schemas', async () => {
     const taken = await f.call('restores.preflight', { websiteId: side, path: backup, mode: 'side-by-side', intoSchema: 'restored_42' });

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { ArchiveInspectionResult } from '../../../../shared/contract.ts';
 import { formatCount } from '../../../../shared/format.ts';
 import { useStreamedCall } from '../../api/job-hooks.ts';
-import { archiveSummary, dumpedAtLabel, searchWebsites, websitesAcross } from '../../view/backup-inspector.ts';
+import { ARCHIVE_TABLES_SHOWN, archiveSummary, dumpedAtLabel, searchWebsites, websitesAcross } from '../../view/backup-inspector.ts';
 import { ErrorPanel } from '../ErrorPanel.tsx';
 import { JobProgressBar } from '../JobProgressBar.tsx';
 import { OfflineDoctor } from './OfflineDoctor.tsx';
@@ -42,7 +42,13 @@ export function BackupInspector({ path }: { path: string }) {
 
 function ArchiveCard({ archive }: { archive: ArchiveInspectionResult }) {
   return (
-    <details className="archive" data-testid="archive" data-database={archive.database ?? ''}>
+    <details
+      className="archive"
+      data-testid="archive"
+      data-database={archive.database ?? ''}
+      data-error={archive.error ? 'true' : undefined}
+      open={archive.error !== null}
+    >
       <summary>
         <strong>{archive.database ?? archive.file}</strong> <span className="muted">{archiveSummary(archive)}</span>
       </summary>
@@ -63,7 +69,7 @@ function ArchiveCard({ archive }: { archive: ArchiveInspectionResult }) {
             </tr>
           </thead>
           <tbody>
-            {archive.tables.map((t) => (
+            {archive.tables.slice(0, ARCHIVE_TABLES_SHOWN).map((t) => (
               <tr key={t.table} data-table={t.table}>
                 <th scope="row" className="mono">
                   {t.table}
@@ -76,6 +82,12 @@ function ArchiveCard({ archive }: { archive: ArchiveInspectionResult }) {
           </tbody>
         </table>
       </div>
+      {archive.tables.length > ARCHIVE_TABLES_SHOWN && (
+        <p className="muted">
+          The first {formatCount(ARCHIVE_TABLES_SHOWN)} of {formatCount(archive.tables.length)} tables; <code>shard-console backup inspect PATH --json</code>{' '}
+          lists them all.
+        </p>
+      )}
     </details>
   );
 }

@@ -12,7 +12,7 @@ export function WebsiteFootprint({ path, id }: { path: string; id: number }) {
     <section className="card" data-testid="website-footprint" data-website={id}>
       <header className="page__header">
         <h3 className="card__title">Website {id} in this backup</h3>
-        <RestoreFromThisBackup path={path} id={id} archives={footprint.data?.archives.filter((a) => a.tables.length > 0).map((a) => a.database) ?? []} />
+        <RestoreFromThisBackup path={path} id={id} archives={holdingArchives(footprint.data)} />
       </header>
       {footprint.running && <JobProgressBar event={footprint.progress} label={`Website ${id}`} />}
       {footprint.error !== undefined && <ErrorPanel error={footprint.error} onRetry={footprint.run} />}
@@ -40,6 +40,16 @@ export function WebsiteFootprint({ path, id }: { path: string; id: number }) {
       ))}
     </section>
   );
+}
+
+/**
+ * The archives that hold rows of the website, when every archive was read to its end; else none, so the
+ * restore finds the archive itself (the manifest's routing first): a stray fragment in a readable archive
+ * must never be chosen over a damaged archive that holds the website.
+ */
+function holdingArchives(data: { archives: ReadonlyArray<{ database: string | null; tables: readonly unknown[]; error: unknown }> } | undefined) {
+  if (!data || data.archives.some((a) => a.error)) return [];
+  return data.archives.filter((a) => a.tables.length > 0).map((a) => a.database);
 }
 
 /**
