@@ -54,10 +54,23 @@ export function openConsoleLog(options: ConsoleLogOptions): ConsoleLog {
     }
     renameSync(file, rotated(1));
   };
+  let complained = false;
+  // Never the caller's failure: a full disk, a logs folder removed or another process rotating the same
+  // file must not fail the profile switch or the call that logs (nor leave it half done).
   const write = (level: string, message: string) => {
-    rotate();
     const line = `${new Date().toISOString()} ${level} ${redactSecrets(message, options.secrets?.() ?? [])}`.replace(/\r?\n/g, '\n    ');
-    appendFileSync(file, `${line}\n`, { mode: 0o600 });
+    try {
+      rotate();
+      appendFileSync(file, `${line}\n`, { mode: 0o600 });
+    } catch {
+      try {
+        mkdirSync(options.dir, { recursive: true, mode: 0o700 });
+        appendFileSync(file, `${line}\n`, { mode: 0o600 });
+      } catch (error) {
+        if (!complained) process.stderr.write(`shard-console: cannot write the log ${file}: ${(error as Error).message}\n`);
+        complained = true;
+      }
+    }
   };
   return {
     file,

@@ -2,9 +2,11 @@ import type { ConsoleContext } from '../console-context.ts';
 import type { ConsoleLog } from './console-log.ts';
 
 /** Every value of the profile that is secret: what the log's redactor removes wherever it appears. */
-export function profileSecrets(ctx: Pick<ConsoleContext, 'profile'>): string[] {
+export function profileSecrets(ctx: Pick<ConsoleContext, 'profile'>, env: NodeJS.ProcessEnv = process.env): string[] {
   const role = ctx.profile.queryRole?.password;
-  return [...ctx.profile.databases.flatMap((d) => (d.password ? [d.password] : [])), ...(role ? [role] : [])];
+  // node-postgres reads PGPASSWORD itself for a database whose profile entry has none.
+  const fromEnvironment = env.PGPASSWORD ? [env.PGPASSWORD] : [];
+  return [...ctx.profile.databases.flatMap((d) => (d.password ? [d.password] : [])), ...(role ? [role] : []), ...fromEnvironment];
 }
 
 /** What the log records of an open console: which profile, and each job as it starts and ends. */

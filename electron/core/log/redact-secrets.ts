@@ -3,11 +3,22 @@
  * shaped like one (a password in a URL or a key=value, a bearer token, a #token= fragment).
  */
 
+/** Keys whose value is secret: password, PGPASSWORD, sslpassword, passwd, any *token, secret, api_key. */
+const KEY = String.raw`(?:(?:pg)?(?:ssl)?pass(?:word)?|passwd|[a-z_-]*token|secret|api[_-]?key)`;
+const ASSIGN = String.raw`["']?\s*[:=]\s*`;
+
 const PATTERNS: ReadonlyArray<[RegExp, string]> = [
-  // postgres://user:secret@host
-  [/(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@/]+@/gi, '$1[redacted]@'],
-  // password=secret, "password": "secret", PGPASSWORD=secret, sslpassword secret
-  [/((?:pg)?(?:ssl)?pass(?:word)?["']?\s*[:=]\s*["']?)[^\s"'&,;}]+/gi, '$1[redacted]'],
+  // postgres://user:secret@host, the secret holding an @ of its own too (the authority ends at its last @).
+  [/(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s/]+@/gi, '$1[redacted]@'],
+  // password='my secret' (a libpq keyword string quotes a value with spaces), "token": "x y"
+  [new RegExp(String.raw`(${KEY}${ASSIGN})'(?:[^'\\]|\\.)*'`, 'gi'), "$1'[redacted]'"],
+  [new RegExp(String.raw`(${KEY}${ASSIGN})"(?:[^"\\]|\\.)*"`, 'gi'), '$1"[redacted]"'],
+  // password=secret, PGPASSWORD=secret, password: yaml-pass, x-api-token: abc (a ; is part of a libpq value)
+  [new RegExp(String.raw`(${KEY}${ASSIGN})[^\s"'&,}]+`, 'gi'), '$1[redacted]'],
+  // SQL: ALTER ROLE app PASSWORD 'secret', CREATE ROLE ... ENCRYPTED PASSWORD 'secret'
+  [/(\bpassword\s+)'(?:[^']|'')*'/gi, "$1'[redacted]'"],
+  // Authorization: Basic/Bearer/Digest credentials, and a bare bearer token
+  [/(\bauthorization["']?\s*[:=]\s*["']?[a-z]+\s+)[^\s"',}]+/gi, '$1[redacted]'],
   [/(\bBearer\s+)[A-Za-z0-9._~+/=-]+/g, '$1[redacted]'],
   [/([#?&]token=)[^\s&]+/gi, '$1[redacted]'],
 ];

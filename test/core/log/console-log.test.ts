@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,12 +32,43 @@ describe('the console log', () => {
     expect(text.split('\n').filter(Boolean)).toHaveLength(3);
   });
 
-  it("counts the query role's password among the profile's secrets, beside every database's", () => {
+  it('redacts the secrets of every shape a message may carry: quoted libpq values, an @ in a URL password, SQL PASSWORD, Basic auth, tokens', async () => {
+    const log = openConsoleLog({ dir: path.join(dir, 'shapes'), secrets: () => [] });
+    log.info(`host=db password='my secret pw' user=app; dbname=x password=ab;cd sslmode=require`);
+    log.info("postgres://app:p@ss@db/x and ALTER ROLE app PASSWORD 'hunter22' and CREATE ROLE b ENCRYPTED PASSWORD 'it''s-mine'");
+    log.info('Authorization: Basic dXNlcjpwYXNz {"token":"tok en-1"} x-session-token: abc-xyz passwd=qwerty9 api_key=k-123');
+    const text = await readFile(log.file, 'utf8');
+    for (const secret of ['secret pw', 'my secret', ';cd', 'ss@db', 'hunter22', 's-mine', 'dXNlcjpwYXNz', 'tok en-1', 'abc-xyz', 'qwerty9', 'k-123'])
+      expect(text, secret).not.toContain(secret);
+    // What is not secret stays readable.
+    expect(text).toContain('host=db');
+    expect(text).toContain('user=app');
+    expect(text).toContain('sslmode=require');
+    expect(text).toContain('@db/x');
+  });
+
+  it("counts the query role's password and PGPASSWORD among the profile's secrets, beside every database's", () => {
     const profile = {
       databases: [{ password: 'db-secret' }, { password: undefined }],
       queryRole: { user: 'reader', password: 'role-secret' },
     } as unknown as ConsoleContext['profile'];
-    expect(profileSecrets({ profile })).toEqual(['db-secret', 'role-secret']);
+    expect(profileSecrets({ profile }, {})).toEqual(['db-secret', 'role-secret']);
+    // The password node-postgres takes from the environment for an entry without one.
+    expect(profileSecrets({ profile }, { PGPASSWORD: 'env-secret' })).toEqual(['db-secret', 'role-secret', 'env-secret']);
+  });
+
+  it('a log that cannot be written never fails the caller: its folder removed is made again, an unwritable one is skipped', async () => {
+    const folder = path.join(dir, 'gone');
+    const log = openConsoleLog({ dir: folder });
+    log.info('first');
+    await rm(folder, { recursive: true, force: true });
+    expect(() => log.info('after the folder went')).not.toThrow();
+    expect(await readFile(log.file, 'utf8')).toContain('after the folder went');
+    // The log file's name taken by a folder: appends fail, and the caller does not see it.
+    await rm(log.file, { force: true });
+    await mkdir(log.file);
+    expect(() => log.warn('cannot be written')).not.toThrow();
+    expect(log.incident('a failure', new Error('boom'))).toContain(log.file);
   });
 
   it('rotates by size and keeps the newest files', async () => {
