@@ -53,6 +53,8 @@ export const databaseFormSchema = z
     user: z.string().min(1).max(63),
     password: passwordFieldSchema,
     ssl: sslModeSchema,
+    /** The CA certificate file the server's certificate must chain to (libpq's sslrootcert), relative to the profile file. */
+    sslRootCert: z.string().min(1).max(4096).optional(),
   })
   .strict();
 export type DatabaseForm = z.infer<typeof databaseFormSchema>;

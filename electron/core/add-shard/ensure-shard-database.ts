@@ -12,7 +12,7 @@ export function clientFor(target: DatabaseTarget, database: string): pg.Client {
     user: target.user,
     password: target.password,
     database,
-    ssl: sslOption(target.ssl),
+    ssl: sslOption(target),
     connectionTimeoutMillis: 10_000,
     application_name: 'shard-console',
   });

@@ -81,6 +81,8 @@ function dumpEnvironment(target: DatabaseTarget, passfile: string | null): NodeJ
   env.PGAPPNAME = 'shard-console-backup';
   env.PGCONNECT_TIMEOUT = '10';
   env.PGSSLMODE = target.ssl === false ? 'disable' : target.ssl === true ? 'require' : target.ssl;
+  // The profile's CA for this database, as the console's own connections check it.
+  if (target.sslRootCert !== undefined) env.PGSSLROOTCERT = target.sslRootCert;
   if (passfile !== null) env.PGPASSFILE = passfile;
   return env;
 }

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { describeFinding, findControlCharacter } from '../dispatch/control-characters.ts';
 import type { Environment } from './expand-variables.ts';
@@ -43,6 +44,8 @@ export function buildDatabaseTarget(
     database: parts.database,
     password: parts.password || undefined,
     ssl: parts.ssl ?? false,
+    // libpq reads PGSSLROOTCERT for any TLS connection that names none, as the app's would.
+    ...(parts.ssl && (parts.sslRootCert || env.PGSSLROOTCERT) ? { sslRootCert: path.resolve(parts.sslRootCert || env.PGSSLROOTCERT!) } : {}),
     origin: meta.origin,
   });
 }

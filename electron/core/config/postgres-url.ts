@@ -10,6 +10,8 @@ export interface ConnectionParts {
   user?: string;
   password?: string;
   ssl?: DatabaseTarget['ssl'];
+  /** libpq's sslrootcert: a CA certificate file. */
+  sslRootCert?: string;
   /** The stored secret the password came from, when it is bound to servers (see secret-binding.ts). */
   passwordFrom?: BoundSecretOrigin;
 }
@@ -75,6 +77,8 @@ export function parsePostgresUrl(url: string, where: Where): ConnectionParts {
   if (queryPassword) parts.password = queryPassword;
   const sslmode = query.get('sslmode');
   if (sslmode) parts.ssl = sslFromMode(sslmode, where);
+  const sslRootCert = query.get('sslrootcert');
+  if (sslRootCert) parts.sslRootCert = sslRootCert;
   return parts;
 }
 

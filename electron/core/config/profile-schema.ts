@@ -21,6 +21,12 @@ export const connectionSchema = z
     password: z.string().optional(),
     passwordSecret: z.string().optional(),
     ssl: z.union([z.boolean(), z.enum(['disable', 'require', 'verify-full'])]).optional(),
+    /**
+     * The CA certificate(s) the server's certificate must chain to (libpq's sslrootcert), relative to the
+     * profile file: verify-full checks against it instead of the public CAs, require checks the chain (as
+     * libpq's require does with a root certificate). PGSSLROOTCERT when absent.
+     */
+    sslRootCert: z.string().min(1).optional(),
   })
   .strict();
 export type ConnectionEntry = z.infer<typeof connectionSchema>;
@@ -76,6 +82,8 @@ export interface DatabaseTarget {
   readonly user: string;
   readonly password: string | undefined;
   readonly ssl: boolean | 'require' | 'verify-full';
+  /** Absolute path of the CA certificate file the server's certificate is checked against (sslrootcert). */
+  readonly sslRootCert?: string;
   /** Where it was configured, for error messages: e.g. `profile.json: shards.shard_1` or `database.yml: production.tenant_shard_1`. */
   readonly origin: string;
   /**

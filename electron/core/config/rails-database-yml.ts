@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { assertDatabaseSet } from './assert-database-set.ts';
@@ -239,6 +239,9 @@ function explicitParts(entry: Entry, file: string): ConnectionParts {
   if (password !== undefined) explicit.password = password;
   const sslmode = text('sslmode');
   if (sslmode !== undefined) explicit.ssl = sslFromMode(sslmode, where('sslmode'));
+  // As libpq takes it from the app's process: relative to where the app runs, which is the Rails root.
+  const sslRootCert = text('sslrootcert');
+  if (sslRootCert !== undefined) explicit.sslRootCert = resolve(dirname(dirname(file)), sslRootCert);
   return explicit;
 }
 

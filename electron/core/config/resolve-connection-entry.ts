@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { BARE_REFERENCE, expandVariables, type Environment } from './expand-variables.ts';
 import { parsePort, parsePostgresUrl, type ConnectionParts } from './postgres-url.ts';
@@ -54,6 +55,7 @@ export async function resolveConnectionEntry(entry: ConnectionEntry, context: En
   if (entry.database !== undefined) parts.database = expand('database', entry.database);
   if (entry.user !== undefined) parts.user = expand('user', entry.user);
   if (entry.ssl !== undefined) parts.ssl = entry.ssl === 'disable' ? false : entry.ssl;
+  if (entry.sslRootCert !== undefined) parts.sslRootCert = path.resolve(path.dirname(context.file), expand('sslRootCert', entry.sslRootCert));
 
   if (entry.password !== undefined && entry.passwordSecret !== undefined) {
     throw new ConsoleError('CONFIG_INVALID', `${context.file}: ${context.entry} has both "password" and "passwordSecret". Keep one.`, {

@@ -166,7 +166,7 @@ export class ClusterPools {
       database: target.database,
       user: target.user,
       password: target.password,
-      ssl: sslOption(target.ssl),
+      ssl: sslOption(target),
       max: settings.max,
       connectionTimeoutMillis: settings.connectTimeoutMs,
       statement_timeout: settings.statementTimeoutMs,

@@ -1,13 +1,35 @@
+import { readFileSync } from 'node:fs';
 import type pg from 'pg';
+import { ConsoleError } from '../../../shared/errors.ts';
 import type { DatabaseTarget } from '../config/profile-schema.ts';
 
 /**
- * A profile's `ssl` as node-postgres takes it, for every connection the console opens (pools, the query
- * console, shard creation, connection tests): `verify-full` checks the server's certificate, `require`
- * (or true) encrypts without checking it, as libpq's sslmode=require does.
+ * A database's TLS settings as node-postgres takes them, for every connection the console opens (pools,
+ * the query console, shard creation, connection tests), as libpq reads the same sslmode and sslrootcert:
+ * - `verify-full`: the certificate must chain to a trusted CA (the `sslRootCert` file when given, else
+ *   Node's public CAs) and name the host;
+ * - `require` (or true): encrypted; with an `sslRootCert` the chain is checked too, the host name not
+ *   (libpq's require with a root certificate, i.e. verify-ca); without one, nothing is checked;
+ * - false: no TLS. libpq's `prefer` (its default) and `allow` mean this too: node-postgres cannot fall
+ *   back to plain after a refused TLS request, so set `require` where the server offers TLS.
  */
-export function sslOption(ssl: DatabaseTarget['ssl']): pg.ClientConfig['ssl'] {
-  if (ssl === 'verify-full') return { rejectUnauthorized: true };
-  if (ssl === true || ssl === 'require') return { rejectUnauthorized: false };
-  return false;
+export function sslOption(target: Pick<DatabaseTarget, 'ssl' | 'sslRootCert' | 'origin'>): pg.ClientConfig['ssl'] {
+  const { ssl } = target;
+  if (ssl === false) return false;
+  const ca = target.sslRootCert === undefined ? undefined : readRootCert(target);
+  if (ssl === 'verify-full') return ca === undefined ? { rejectUnauthorized: true } : { rejectUnauthorized: true, ca };
+  if (ca === undefined) return { rejectUnauthorized: false };
+  return { rejectUnauthorized: true, ca, checkServerIdentity: () => undefined };
+}
+
+function readRootCert(target: Pick<DatabaseTarget, 'sslRootCert' | 'origin'>): string {
+  try {
+    return readFileSync(target.sslRootCert!, 'utf8');
+  } catch (error) {
+    throw new ConsoleError(
+      'CONFIG_INVALID',
+      `${target.origin}: the CA certificate ${target.sslRootCert} (sslrootcert, or PGSSLROOTCERT) cannot be read: ${(error as Error).message}. Point it at the PEM file of the CA that signed the server's certificate.`,
+      { target: target.sslRootCert },
+    );
+  }
 }

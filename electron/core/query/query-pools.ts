@@ -39,7 +39,7 @@ export class QueryPools {
     const password = role ? role.password : target.password;
     // The role's stored password goes only to the servers it was typed for.
     if (role) assertSecretServer(role.passwordFrom, { user, host: target.host, port: target.port }, { file: target.origin, entry: 'queryRole' });
-    const key = JSON.stringify([target.host, target.port, target.database, user, target.ssl]);
+    const key = JSON.stringify([target.host, target.port, target.database, user, target.ssl, target.sslRootCert ?? null]);
     const existing = this.#pools.get(target.name);
     if (existing?.key === key) return existing.pool;
     if (existing) void existing.pool.end().catch(() => {});
@@ -49,7 +49,7 @@ export class QueryPools {
       database: target.database,
       user,
       password,
-      ssl: sslOption(target.ssl),
+      ssl: sslOption(target),
       max: this.#options.max ?? QUERY_POOL_MAX,
       connectionTimeoutMillis: this.#options.connectTimeoutMs,
       idleTimeoutMillis: 30_000,

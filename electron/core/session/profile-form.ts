@@ -42,6 +42,7 @@ function connectionOf(db: DatabaseForm, storedAs: string | undefined): Connectio
     user: db.user,
     ...passwordEntry(db.password, storedAs),
     ...(db.ssl === 'disable' ? {} : { ssl: db.ssl }),
+    ...(db.sslRootCert ? { sslRootCert: db.sslRootCert } : {}),
   };
 }
 
@@ -119,6 +120,7 @@ function databaseFormOf(shard: string, entry: ConnectionEntry, where: string): D
     );
   }
   const ssl = entry.ssl ?? fromUrl?.ssl ?? false;
+  const sslRootCert = entry.sslRootCert ?? fromUrl?.sslRootCert;
   return {
     shard,
     host: showVariables(entry.host ?? fromUrl?.host ?? 'localhost'),
@@ -127,6 +129,7 @@ function databaseFormOf(shard: string, entry: ConnectionEntry, where: string): D
     user: showVariables(entry.user ?? fromUrl?.user ?? 'postgres'),
     password: passwordField(entry, urlPassword),
     ssl: ssl === false ? 'disable' : ssl === true ? 'require' : ssl,
+    ...(sslRootCert ? { sslRootCert } : {}),
   };
 }
 

@@ -76,7 +76,7 @@ export async function testConnection(db: DatabaseForm, env: Environment, secrets
     database: target.database,
     user: target.user,
     password: target.password,
-    ssl: sslOption(target.ssl),
+    ssl: sslOption(target),
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     application_name: 'shard-console (connection test)',
   });

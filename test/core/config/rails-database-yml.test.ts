@@ -69,6 +69,19 @@ describe('importRailsDatabaseYml', () => {
     expect(badPort.message).toContain('the PGPORT environment variable has port "x". Give a whole number');
   });
 
+  it("takes an entry's sslrootcert relative to the Rails root (where the app runs), else PGSSLROOTCERT for a TLS entry", async () => {
+    const yml = `development:\n  primary:\n    adapter: postgresql\n    database: pwb_development\n    sslmode: verify-full\n    sslrootcert: config/certs/ca.pem\n  tenant_shard_1:\n    adapter: postgresql\n    database: pwb_shard\n    sslmode: require\n  demo_shard:\n    adapter: postgresql\n    database: pwb_demo\n`;
+    const file = await pwbFile(yml);
+    const railsRoot = join(file, '..', '..');
+    const { databases } = await importRailsDatabaseYml(file, 'development', { env: { USER: 'alice', PGSSLROOTCERT: '/etc/ssl/pg-ca.pem' } });
+    expect(databases.map((d) => [d.name, d.ssl, d.sslRootCert])).toEqual([
+      ['default', 'verify-full', join(railsRoot, 'config/certs/ca.pem')],
+      ['shard_1', 'require', '/etc/ssl/pg-ca.pem'],
+      // No TLS, no CA: libpq reads it only for a TLS connection.
+      ['demo', false, undefined],
+    ]);
+  });
+
   it('reads the production block from URLs, skipping the replica; URL parts win over keys as in Rails', async () => {
     const file = await pwbFile();
     const { databases } = await importRailsDatabaseYml(file, 'production', { env: productionEnv });

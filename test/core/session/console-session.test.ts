@@ -339,6 +339,25 @@ describe('saving a profile from the form', () => {
     expect(saved).toMatchObject({ readOnly: true, rails: { shardNames: { tenant_shard_1: 'eu_1' } }, pool: { max: 20, statementTimeoutMs: 120_000 } });
   });
 
+  it("keeps a database's CA certificate (sslRootCert, or sslrootcert in its URL) when the profile is edited", async () => {
+    const { dataDir, call } = await newSession();
+    const path = join(dataDir, 'tls.json');
+    await writeFile(
+      path,
+      JSON.stringify({
+        name: 'tls',
+        primary: { host: 'db.internal', database: 'pwb', user: 'pwb', ssl: 'verify-full', sslRootCert: 'certs/ca.pem' },
+        shards: { shard_1: { url: 'postgres://pwb@db1.internal/pwb_1?sslmode=require&sslrootcert=/etc/ssl/ca.pem' } },
+      }),
+    );
+    const { form } = await call('profiles.read', { path });
+    expect(form.databases.map((d) => d.sslRootCert)).toEqual(['certs/ca.pem', '/etc/ssl/ca.pem']);
+    await call('profiles.save', { path, form, overwrite: true });
+    const saved = JSON.parse(await readFile(path, 'utf8'));
+    expect(saved.primary).toMatchObject({ ssl: 'verify-full', sslRootCert: 'certs/ca.pem' });
+    expect(saved.shards.shard_1).toMatchObject({ ssl: 'require', sslRootCert: '/etc/ssl/ca.pem' });
+  });
+
   it('refuses a form without a primary or with a shard named twice, writing nothing', async () => {
     const { dataDir, fails } = await newSession();
     const path = join(dataDir, 'bad.json');

@@ -44,13 +44,7 @@ export function DatabaseRow({ db, index, secretStorage, onChange, onRemove }: Da
         <Field id={id('user')} label="User">
           <input id={id('user')} className="input mono" value={db.user} onChange={(e) => set({ user: e.target.value })} data-testid="db-user" />
         </Field>
-        <Field id={id('ssl')} label="SSL">
-          <select id={id('ssl')} className="select" value={db.ssl} onChange={(e) => set({ ssl: e.target.value as DatabaseForm['ssl'] })}>
-            <option value="disable">off</option>
-            <option value="require">require (encrypted)</option>
-            <option value="verify-full">verify-full (certificate checked)</option>
-          </select>
-        </Field>
+        <TlsFields db={db} id={id} set={set} />
       </div>
       <PasswordInput id={id('password')} password={db.password} secretStorage={secretStorage} onChange={(password) => set({ password })} />
       <div className="database-row__actions">
@@ -62,6 +56,33 @@ export function DatabaseRow({ db, index, secretStorage, onChange, onRemove }: Da
         )}
       </div>
     </fieldset>
+  );
+}
+
+/** SSL mode, and the CA the server's certificate must chain to (a private CA: RDS, Cloud SQL, in-house). */
+function TlsFields({ db, id, set }: { db: DatabaseForm; id: (field: string) => string; set: (patch: Partial<DatabaseForm>) => void }) {
+  return (
+    <>
+      <Field id={id('ssl')} label="SSL">
+        <select id={id('ssl')} className="select" value={db.ssl} onChange={(e) => set({ ssl: e.target.value as DatabaseForm['ssl'] })}>
+          <option value="disable">off</option>
+          <option value="require">require (encrypted)</option>
+          <option value="verify-full">verify-full (certificate checked)</option>
+        </select>
+      </Field>
+      {db.ssl !== 'disable' && (
+        <Field id={id('ca')} label="CA certificate (sslrootcert)">
+          <input
+            id={id('ca')}
+            className="input mono"
+            value={db.sslRootCert ?? ''}
+            placeholder={db.ssl === 'verify-full' ? "public CAs; or the PEM file of your server's CA" : 'none: the certificate is not checked'}
+            onChange={(e) => set({ sslRootCert: e.target.value.trim() === '' ? undefined : e.target.value })}
+            data-testid="db-ssl-root-cert"
+          />
+        </Field>
+      )}
+    </>
   );
 }
 

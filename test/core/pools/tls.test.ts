@@ -1,0 +1,159 @@
+import { execFile } from 'node:child_process';
+import { chmod, chown, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadClusterProfile } from '../../../electron/core/config/resolve-profile-source.ts';
+import { memorySecretStore } from '../../../electron/core/config/secret-store.ts';
+import { openConsole } from '../../../electron/core/console-context.ts';
+import { directClient, testCluster } from '../../support/test-console.ts';
+
+/*
+ * TLS as libpq reads sslmode and sslrootcert, against a real server with TLS on: the harness's shard_2
+ * server is given a certificate signed by a CA of this test's own (TLS on changes nothing for the plain
+ * connections of the other tests). A second certificate naming another host shows what `require` with
+ * a CA checks (the chain) and what it does not (the host name), as libpq's verify-ca.
+ */
+
+const run = promisify(execFile);
+let dir: string;
+let admin: pg.Client;
+const SERVER = 'shard_2';
+
+async function openssl(...args: string[]): Promise<void> {
+  await run('openssl', args, { cwd: dir });
+}
+
+/** A CA, and a server certificate it signs for `names` (subjectAltName entries). */
+async function makeCa(name: string): Promise<void> {
+  await openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.crt`);
+}
+async function makeServerCert(name: string, ca: string, names: string): Promise<void> {
+  await openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.csr`);
+  await writeFile(path.join(dir, `${name}.ext`), `subjectAltName=${names}\n`);
+  await openssl(
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    `${ca}.crt`,
+    '-CAkey',
+    `${ca}.key`,
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-out',
+    `${name}.crt`,
+    '-extfile',
+    `${name}.ext`,
+  );
+}
+
+/**
+ * Writes a file into the server's data folder, owned by the server's OS user with mode 0600 (PostgreSQL
+ * refuses a key others can read), whoever runs the tests (root, in CI: the servers run as postgres).
+ */
+async function serverFile(name: string, content: string): Promise<void> {
+  const dataDir = (await admin.query<{ d: string }>(`SELECT current_setting('data_directory') AS d`)).rows[0]!.d;
+  const file = path.join(dataDir, name);
+  await writeFile(file, content, { mode: 0o600 });
+  await chmod(file, 0o600);
+  const owner = await stat(dataDir);
+  if (process.getuid?.() === 0) await chown(file, owner.uid, owner.gid);
+}
+
+/** The server presents `cert`: TLS on, reloaded. */
+async function presentCertificate(cert: string): Promise<void> {
+  await serverFile(`sc_tls_${cert}.crt`, await readFile(path.join(dir, `${cert}.crt`), 'utf8'));
+  await serverFile(`sc_tls_${cert}.key`, await readFile(path.join(dir, `${cert}.key`), 'utf8'));
+  await admin.query(`ALTER SYSTEM SET ssl_cert_file = 'sc_tls_${cert}.crt'`);
+  await admin.query(`ALTER SYSTEM SET ssl_key_file = 'sc_tls_${cert}.key'`);
+  await admin.query('ALTER SYSTEM SET ssl = on');
+  await admin.query('SELECT pg_reload_conf()');
+  // The reload is asynchronous: wait until a new session sees it.
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const client = await directClient(SERVER);
+    const seen = (await client.query<{ ssl_cert_file: string }>('SHOW ssl_cert_file')).rows[0]!.ssl_cert_file;
+    await client.end();
+    if (seen === `sc_tls_${cert}.crt`) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`the server did not take sc_tls_${cert}.crt`);
+}
+
+/** Whether a console connects to the TLS server with this entry's TLS settings, and over TLS. */
+async function connectWith(tls: Record<string, unknown>, env: Record<string, string> = {}): Promise<boolean> {
+  const server = testCluster().servers.find((s) => s.name === SERVER)!;
+  const file = path.join(dir, `profile-${Math.random().toString(36).slice(2)}.json`);
+  const entry = { host: server.host, port: server.port, database: server.database, user: server.user, password: '${SC_TEST_PASSWORD}' };
+  await writeFile(file, JSON.stringify({ name: 'tls', primary: { ...entry, ...tls } }));
+  const profile = await loadClusterProfile({ profile: file }, { env: { ...testCluster().env, ...env }, secrets: memorySecretStore() });
+  const ctx = openConsole(profile);
+  try {
+    const result = await ctx.pools.get('default').query<{ ssl: boolean }>('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()');
+    return result.rows[0]!.ssl;
+  } finally {
+    await ctx.close();
+  }
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'sc-tls-'));
+  await makeCa('ca');
+  await makeCa('other-ca');
+  await makeServerCert('server', 'ca', 'IP:127.0.0.1,DNS:localhost');
+  await makeServerCert('elsewhere', 'ca', 'DNS:db.elsewhere.example');
+  admin = await directClient(SERVER);
+  await presentCertificate('server');
+}, 60_000);
+
+afterAll(async () => {
+  await admin?.query('ALTER SYSTEM RESET ssl').catch(() => {});
+  await admin?.query('ALTER SYSTEM RESET ssl_cert_file').catch(() => {});
+  await admin?.query('ALTER SYSTEM RESET ssl_key_file').catch(() => {});
+  await admin?.query('SELECT pg_reload_conf()').catch(() => {});
+  await admin?.end();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('TLS settings, as libpq reads them', () => {
+  it("verify-full checks the server's certificate against the profile's CA file (sslRootCert), and refuses it without", async () => {
+    expect(await connectWith({ ssl: 'verify-full', sslRootCert: path.join(dir, 'ca.crt') })).toBe(true);
+    // Relative to the profile file, as every path of the profile.
+    expect(await connectWith({ ssl: 'verify-full', sslRootCert: 'ca.crt' })).toBe(true);
+    // A private CA is not among the public ones Node trusts.
+    await expect(connectWith({ ssl: 'verify-full' })).rejects.toThrow(/certificate/i);
+  });
+
+  it('takes the CA from PGSSLROOTCERT, and from sslrootcert in a URL', async () => {
+    expect(await connectWith({ ssl: 'verify-full' }, { PGSSLROOTCERT: path.join(dir, 'ca.crt') })).toBe(true);
+    const server = testCluster().servers.find((s) => s.name === SERVER)!;
+    const url = `postgres://${server.user}:\${SC_TEST_PASSWORD}@${server.host}:${server.port}/${server.database}?sslmode=verify-full&sslrootcert=${encodeURIComponent(path.join(dir, 'ca.crt'))}`;
+    expect(await connectWith({ url, host: undefined, port: undefined, database: undefined, user: undefined, password: undefined })).toBe(true);
+  });
+
+  it('require encrypts without checking, and with a CA file checks the chain: a certificate of another CA is refused', async () => {
+    expect(await connectWith({ ssl: 'require' })).toBe(true);
+    await expect(connectWith({ ssl: 'require', sslRootCert: path.join(dir, 'other-ca.crt') })).rejects.toThrow(/certificate/i);
+  });
+
+  it('an unreadable CA file is refused with what to do, before any connection', async () => {
+    await expect(connectWith({ ssl: 'verify-full', sslRootCert: path.join(dir, 'missing.crt') })).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringMatching(/missing\.crt.*cannot be read.*PEM file of the CA/),
+    });
+  });
+
+  it("require with a CA does not check the host name (libpq's verify-ca); verify-full does", async () => {
+    await presentCertificate('elsewhere');
+    try {
+      expect(await connectWith({ ssl: 'require', sslRootCert: path.join(dir, 'ca.crt') })).toBe(true);
+      await expect(connectWith({ ssl: 'verify-full', sslRootCert: path.join(dir, 'ca.crt') })).rejects.toThrow(/altnames|host|IP/i);
+    } finally {
+      await presentCertificate('server');
+    }
+  });
+});
