@@ -1,8 +1,7 @@
-import { execFile } from 'node:child_process';
-import { chmod, chown, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, copyFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadClusterProfile } from '../../../electron/core/config/resolve-profile-source.ts';
@@ -12,45 +11,16 @@ import { directClient, testCluster } from '../../support/test-console.ts';
 
 /*
  * TLS as libpq reads sslmode and sslrootcert, against a real server with TLS on: the harness's shard_2
- * server is given a certificate signed by a CA of this test's own (TLS on changes nothing for the plain
+ * server is given a certificate signed by a test CA (test/fixtures/tls) (TLS on changes nothing for the plain
  * connections of the other tests). A second certificate naming another host shows what `require` with
  * a CA checks (the chain) and what it does not (the host name), as libpq's verify-ca.
  */
 
-const run = promisify(execFile);
+/** Certificates made once for these tests (see its README): no openssl needed to run them. */
+const FIXTURES = fileURLToPath(new URL('../../fixtures/tls/', import.meta.url));
 let dir: string;
 let admin: pg.Client;
 const SERVER = 'shard_2';
-
-async function openssl(...args: string[]): Promise<void> {
-  await run('openssl', args, { cwd: dir });
-}
-
-/** A CA, and a server certificate it signs for `names` (subjectAltName entries). */
-async function makeCa(name: string): Promise<void> {
-  await openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.crt`);
-}
-async function makeServerCert(name: string, ca: string, names: string): Promise<void> {
-  await openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.csr`);
-  await writeFile(path.join(dir, `${name}.ext`), `subjectAltName=${names}\n`);
-  await openssl(
-    'x509',
-    '-req',
-    '-in',
-    `${name}.csr`,
-    '-CA',
-    `${ca}.crt`,
-    '-CAkey',
-    `${ca}.key`,
-    '-CAcreateserial',
-    '-days',
-    '2',
-    '-out',
-    `${name}.crt`,
-    '-extfile',
-    `${name}.ext`,
-  );
-}
 
 /**
  * Writes a file into the server's data folder, owned by the server's OS user with mode 0600 (PostgreSQL
@@ -67,8 +37,8 @@ async function serverFile(name: string, content: string): Promise<void> {
 
 /** The server presents `cert`: TLS on, reloaded. */
 async function presentCertificate(cert: string): Promise<void> {
-  await serverFile(`sc_tls_${cert}.crt`, await readFile(path.join(dir, `${cert}.crt`), 'utf8'));
-  await serverFile(`sc_tls_${cert}.key`, await readFile(path.join(dir, `${cert}.key`), 'utf8'));
+  await serverFile(`sc_tls_${cert}.crt`, await readFile(path.join(FIXTURES, `${cert}.crt`), 'utf8'));
+  await serverFile(`sc_tls_${cert}.key`, await readFile(path.join(FIXTURES, `${cert}.key`), 'utf8'));
   await admin.query(`ALTER SYSTEM SET ssl_cert_file = 'sc_tls_${cert}.crt'`);
   await admin.query(`ALTER SYSTEM SET ssl_key_file = 'sc_tls_${cert}.key'`);
   await admin.query('ALTER SYSTEM SET ssl = on');
@@ -101,11 +71,9 @@ async function connectWith(tls: Record<string, unknown>, env: Record<string, str
 }
 
 beforeAll(async () => {
+  // The profiles of the cases, with the CA files beside them (a relative sslRootCert is the profile's).
   dir = await mkdtemp(path.join(os.tmpdir(), 'sc-tls-'));
-  await makeCa('ca');
-  await makeCa('other-ca');
-  await makeServerCert('server', 'ca', 'IP:127.0.0.1,DNS:localhost');
-  await makeServerCert('elsewhere', 'ca', 'DNS:db.elsewhere.example');
+  for (const ca of ['ca.crt', 'other-ca.crt']) await copyFile(path.join(FIXTURES, ca), path.join(dir, ca));
   admin = await directClient(SERVER);
   await presentCertificate('server');
 }, 60_000);
