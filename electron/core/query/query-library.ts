@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConsoleError } from '../../../shared/errors.ts';
@@ -10,12 +10,21 @@ import { writeFileAtomic } from './atomic-file.ts';
  * History and saved queries, per profile, in the user's data folder: never on the cluster (a read-only
  * console must not write there, and one operator's drafts are not another's). One JSON file per profile,
  * rewritten whole and atomically (temp + rename, mode 0600, folder 0700) on every change, so a crash
- * leaves the old file or the new one. Changes in one process are queued per file; two processes
- * writing at once (the desktop app and the CLI) cannot corrupt it, the later write wins.
+ * leaves the old file or the new one. Changes in one process are queued per file, and every change
+ * (read, change, write) holds a lock file beside it, so two processes writing at once (the desktop app
+ * and a CLI loop) each keep the other's change: a query saved in one is never lost to the other's write.
  */
 
 /** How many runs the history keeps, newest first. */
 export const HISTORY_LIMIT = 200;
+/**
+ * The history's statements together, at most (the newest is kept whatever its size): a few hundred
+ * generated 500 kB statements would otherwise make every run rewrite a file of a hundred megabytes.
+ */
+export const HISTORY_BYTES = 4 * 1024 * 1024;
+/** A lock older than this was left by a process that died mid-change: it is taken over. */
+const STALE_LOCK_MS = 10_000;
+const LOCK_WAIT_MS = 5_000;
 
 const targetSchema = z.union([
   z.object({ kind: z.literal('all') }),
@@ -70,7 +79,7 @@ export class QueryLibrary {
       const newest = file.history[0];
       const same = newest && newest.sql === entry.sql && JSON.stringify(newest.target) === JSON.stringify(entry.target);
       const added: HistoryEntry = { sql: entry.sql, ...(entry.target ? { target: entry.target } : {}), at: at.toISOString() };
-      file.history = [added, ...file.history.slice(same ? 1 : 0)].slice(0, this.#historyLimit);
+      file.history = withinBytes([added, ...file.history.slice(same ? 1 : 0)].slice(0, this.#historyLimit));
     });
   }
 
@@ -149,13 +158,56 @@ export class QueryLibrary {
     const next = previous
       .catch(() => {})
       .then(async () => {
-        const file = await this.#read(profile);
-        change(file);
         await mkdir(this.dir, { recursive: true, mode: 0o700 });
-        await writeFileAtomic(path, `${JSON.stringify(file, null, 2)}\n`, 0o600);
+        await withFileLock(`${path}.lock`, async () => {
+          const file = await this.#read(profile);
+          change(file);
+          await writeFileAtomic(path, `${JSON.stringify(file, null, 2)}\n`, 0o600);
+        });
       });
     this.#queues.set(path, next);
     return next;
+  }
+}
+
+/** The newest entries whose statements fit in HISTORY_BYTES together; the newest always. */
+function withinBytes(history: HistoryEntry[]): HistoryEntry[] {
+  let bytes = 0;
+  const kept = history.findIndex((e, i) => {
+    bytes += Buffer.byteLength(e.sql);
+    return i > 0 && bytes > HISTORY_BYTES;
+  });
+  return kept === -1 ? history : history.slice(0, kept);
+}
+
+/**
+ * Runs `work` holding `lock` (created exclusively, removed after): another process's change waits its
+ * turn. A lock left by a process that died is taken over once stale; one held too long is an error.
+ */
+async function withFileLock<T>(lock: string, work: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    try {
+      await writeFile(lock, String(process.pid), { flag: 'wx', mode: 0o600 });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const age = await stat(lock).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      );
+      if (age > STALE_LOCK_MS) await rm(lock, { force: true });
+      else if (Date.now() - started > LOCK_WAIT_MS) {
+        throw new ConsoleError('LOCKED', `${lock} is held by another Shard Console writing its query history. Try again; remove the file if no console runs.`, {
+          target: lock,
+        });
+      } else await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 20));
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    await rm(lock, { force: true });
   }
 }
 

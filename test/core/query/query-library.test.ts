@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { defaultQueryLibraryDir, QueryLibrary } from '../../../electron/core/query/query-library.ts';
+import { defaultQueryLibraryDir, HISTORY_BYTES, QueryLibrary } from '../../../electron/core/query/query-library.ts';
 
 /* History and saved queries per profile in a folder of the user's: capped, deduplicated, atomic, private. */
 
@@ -35,6 +35,42 @@ describe('history', () => {
     const lib = await library();
     await Promise.all(Array.from({ length: 50 }, (_, i) => lib.record('prod', { sql: `SELECT ${i}` })));
     expect((await lib.history('prod')).map((e) => e.sql).sort()).toEqual(Array.from({ length: 50 }, (_, i) => `SELECT ${i}`).sort());
+  });
+});
+
+describe('two consoles writing one file (the desktop app and a CLI loop)', () => {
+  it("keep each other's changes: every query saved in one survives the history the other records", async () => {
+    const a = await library();
+    const b = new QueryLibrary(a.dir);
+    for (let i = 0; i < 20; i++) {
+      await Promise.all([a.save('prod', { name: `keep-${i}`, sql: 'SELECT 1' }), b.record('prod', { sql: `SELECT ${i}` })]);
+    }
+    expect((await a.saved('prod')).map((q) => q.name).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `keep-${i}`).sort());
+    expect(await b.history('prod')).toHaveLength(20);
+    expect((await readdir(a.dir)).filter((f) => f.endsWith('.lock'))).toEqual([]);
+  });
+
+  it('take over a lock its process left when it died, once stale', async () => {
+    const lib = await library();
+    await lib.record('prod', { sql: 'SELECT 1' });
+    const lock = `${lib.fileFor('prod')}.lock`;
+    await writeFile(lock, '99999');
+    const old = new Date(Date.now() - 60_000);
+    await utimes(lock, old, old);
+    await lib.record('prod', { sql: 'SELECT 2' });
+    expect((await lib.history('prod')).map((e) => e.sql)).toEqual(['SELECT 2', 'SELECT 1']);
+  });
+});
+
+describe("the history's size", () => {
+  it('keeps the newest statements that fit in its byte budget, the newest whatever its size', async () => {
+    const lib = await library();
+    const big = (n: number) => `SELECT '${String(n).repeat(1)}${'x'.repeat(1024 * 1024)}'`;
+    for (let i = 0; i < 8; i++) await lib.record('prod', { sql: big(i) });
+    const kept = await lib.history('prod');
+    expect(kept.length).toBeLessThan(8);
+    expect(kept[0]!.sql).toBe(big(7));
+    expect((await stat(lib.fileFor('prod'))).size).toBeLessThan(HISTORY_BYTES + 64 * 1024);
   });
 });
 
