@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Job, JobProgressEvent } from '../../shared/contract.ts';
-import { jobRow, needsPolling, nextProgress, progressView } from '../../renderer/src/view/job-list.ts';
+import { jobRow, listNeedsPolling, MAX_WATCHED_JOBS, needsPolling, nextProgress, progressView, watchedJobIds } from '../../renderer/src/view/job-list.ts';
 
 const event = (done: number, total: number | null, phase = 'copy', unit: JobProgressEvent['unit'] = 'rows'): JobProgressEvent => ({
   type: 'progress',
@@ -63,5 +63,17 @@ describe('job rows', () => {
     expect(needsPolling({ ...job, here: false })).toBe(true);
     expect(needsPolling({ ...job, here: false, live: false, state: 'interrupted' })).toBe(false);
     expect(jobRow({ ...job, here: false, live: false, state: 'interrupted' })).toMatchObject({ stateLabel: 'interrupted', where: '—' });
+  });
+});
+
+describe('jobs followed by their event streams', () => {
+  it('are the newest running here, three at most; more running here make the list read again', () => {
+    const job = (id: string, here: boolean, state: 'running' | 'succeeded' = 'running') => ({ jobId: id, here, state, live: state === 'running' });
+    const three = [job('a', true), job('b', false), job('c', true, 'succeeded'), job('d', true), job('e', true)];
+    expect([...watchedJobIds(three)]).toEqual(['a', 'd', 'e']);
+    expect(listNeedsPolling(three.filter((j) => j.here))).toBe(false);
+    const four = [...three, job('f', true)];
+    expect([...watchedJobIds(four)]).toHaveLength(MAX_WATCHED_JOBS);
+    expect(listNeedsPolling(four.filter((j) => j.here))).toBe(true);
   });
 });

@@ -60,6 +60,32 @@ test('a move started here shows live progress and stops from its page; the Jobs 
   }
 });
 
+test("a job whose live stream is lost is read instead: the row says so and still reaches the job's end", async ({ app, sql, ui }) => {
+  const [site] = await sql.query<{ id: number }>('default', `SELECT id FROM pwb_websites WHERE shard_name = 'shard_1' ORDER BY id OFFSET 1 LIMIT 1`);
+  const release = await holdLock(ui, 'default', 'pwb_prop_photos', 'SHARE');
+  let jobId: string | null = null;
+  try {
+    // Every event stream of this page fails (a proxy cutting long requests, the bridge restarting).
+    await app.page.route('**/rpc/jobs.watch', (route) => route.abort());
+    jobId = (await rpc<{ jobId: string }>(ui, 'moves.start', { websiteId: site!.id, target: 'default' })).jobId;
+    await app.open('#/jobs');
+    const row = app.page.locator(`[data-testid="job-row"][data-job-id="${jobId}"]`);
+    await expect(row.getByTestId('job-watch-lost')).toBeVisible();
+    await expect(row).toHaveAttribute('data-state', 'running');
+    await rpc(ui, 'jobs.stop', { jobId });
+    await expect(row).toHaveAttribute('data-state', 'interrupted', { timeout: 30_000 });
+  } finally {
+    await app.page.unroute('**/rpc/jobs.watch');
+    // Stopped whatever failed above, so the rollback leaves the cluster as it was.
+    if (jobId !== null) await rpc(ui, 'jobs.stop', { jobId }).catch(() => {});
+    await release();
+    if (jobId !== null) {
+      await rpc(ui, 'moves.rollback', { jobId }).catch(() => {});
+      await expect.poll(async () => (await rpc<{ state: string }>(ui, 'moves.get', { jobId: jobId! })).state, { timeout: 60_000 }).toBe('rolled_back');
+    }
+  }
+});
+
 test('a migration run started here stops from the Migrations page; applying again resumes it', async ({ app, ui }) => {
   await writeFile(join(ui.migrationsDir, 'tenant', '20990501000001_ui_stop_probe.sql'), 'ALTER TABLE pwb_pages ADD COLUMN ui_stop_probe integer;\n');
   const release = await holdLock(ui, 'shard_2', 'pwb_pages', 'ACCESS EXCLUSIVE');

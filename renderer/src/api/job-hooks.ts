@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Job, JobProgressEvent, MethodName, MethodParams, MethodResult } from '../../../shared/contract.ts';
-import { needsPolling, nextProgress } from '../view/job-list.ts';
+import { listNeedsPolling, nextProgress } from '../view/job-list.ts';
 import { call } from './client.ts';
 import { useQuery } from './hooks.ts';
 import { usePolling } from './use-polling.ts';
@@ -10,7 +10,7 @@ const ELSEWHERE_POLL_MS = 2000;
 /** Every job of every kind; read again on every visit, and every 2 s while another console runs one (this console's follow their events). */
 export function useJobList() {
   const list = useQuery('jobs.list', {}, { fresh: true });
-  usePolling(list.refetch, (list.data?.jobs ?? []).some(needsPolling), ELSEWHERE_POLL_MS);
+  usePolling(list.refetch, listNeedsPolling(list.data?.jobs ?? []), ELSEWHERE_POLL_MS);
   return list;
 }
 
@@ -58,14 +58,25 @@ export function useLiveJob(jobId: string | null, handlers: { onEvent?: (event: J
       setState((s) => ({ ...s, following: true, ...nextProgress(s, event, Date.now()) }));
       latest.current.onEvent?.(event);
     };
+    // After a lost stream, a job of this console is read like one of another's until it ends.
+    let streamLost = false;
     const settle = (job: Job) => {
       setState((s) => ({ ...s, job, following: false, progress: job.progress ?? s.progress }));
-      if (job.live && !job.here) timer = window.setTimeout(poll, ELSEWHERE_POLL_MS);
+      if ((job.live && !job.here) || (streamLost && job.state === 'running')) timer = window.setTimeout(poll, ELSEWHERE_POLL_MS);
       else latest.current.onEnd?.(job);
     };
-    const poll = () => void call('jobs.get', { jobId }, { signal: controller.signal }).then(settle, (error: unknown) => setState((s) => ({ ...s, error })));
+    // A failed read is shown and tried again: the row never freezes on its last answer.
+    const poll = () =>
+      void call('jobs.get', { jobId }, { signal: controller.signal }).then(settle, (error: unknown) => {
+        if (controller.signal.aborted) return;
+        setState((s) => ({ ...s, error }));
+        timer = window.setTimeout(poll, ELSEWHERE_POLL_MS);
+      });
     void call('jobs.watch', { jobId }, { signal: controller.signal, onEvent }).then(settle, (error: unknown) => {
-      if (!controller.signal.aborted) setState((s) => ({ ...s, error, following: false }));
+      if (controller.signal.aborted) return;
+      streamLost = true;
+      setState((s) => ({ ...s, error, following: false }));
+      poll();
     });
     return () => {
       controller.abort();

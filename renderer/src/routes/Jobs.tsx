@@ -7,7 +7,8 @@ import { JobProgressBar } from '../components/JobProgressBar.tsx';
 import { StopJobButton } from '../components/StopJobButton.tsx';
 import { Loading } from '../components/Loading.tsx';
 import { CURSOR_KEYS, moveCursor } from '../view/move-list.ts';
-import { jobRow, STORE_NOTES } from '../view/job-list.ts';
+import { jobRow, STORE_NOTES, watchedJobIds } from '../view/job-list.ts';
+import { describeError } from '../view/error-text.ts';
 
 /** Every job of every kind, newest first; jobs this console runs show live progress and a Stop. */
 export function Jobs() {
@@ -40,6 +41,7 @@ export function Jobs() {
 
 function JobsTable({ jobs, onChanged }: { jobs: readonly Job[]; onChanged: () => void }) {
   const [active, setActive] = useState(0);
+  const watched = watchedJobIds(jobs);
   const current = jobs.length === 0 ? -1 : Math.min(active, jobs.length - 1);
   const tableRef = useRef<HTMLTableElement>(null);
   const onKeyDown = (event: KeyboardEvent<HTMLTableElement>) => {
@@ -80,7 +82,7 @@ function JobsTable({ jobs, onChanged }: { jobs: readonly Job[]; onChanged: () =>
         </thead>
         <tbody>
           {jobs.map((job, index) => (
-            <JobRow key={job.jobId} job={job} index={index} active={index === current} onChanged={onChanged} />
+            <JobRow key={job.jobId} job={job} index={index} active={index === current} watched={watched.has(job.jobId)} onChanged={onChanged} />
           ))}
         </tbody>
       </table>
@@ -88,10 +90,13 @@ function JobsTable({ jobs, onChanged }: { jobs: readonly Job[]; onChanged: () =>
   );
 }
 
-function JobRow({ job, index, active, onChanged }: { job: Job; index: number; active: boolean; onChanged: () => void }) {
+function JobRow({ job, index, active, watched, onChanged }: { job: Job; index: number; active: boolean; watched: boolean; onChanged: () => void }) {
   // A job running here is followed by its events: the row's bar moves with no request.
-  const live = useLiveJob(job.here ? job.jobId : null, { onEnd: onChanged });
-  const row = jobRow(live.job ?? job);
+  const live = useLiveJob(watched ? job.jobId : null, { onEnd: onChanged });
+  const known = live.job ?? job;
+  const row = jobRow(known);
+  // While it runs, the newest event; once it has ended, what the job itself says (never a bar frozen mid-way).
+  const progress = known.state === 'running' ? (live.progress ?? job.progress) : (known.progress ?? live.progress);
   return (
     <tr
       id={`job-row-${index}`}
@@ -109,10 +114,15 @@ function JobRow({ job, index, active, onChanged }: { job: Job; index: number; ac
       <td>{row.title}</td>
       <td>
         <span className={`badge badge--${row.state}`}>{row.stateLabel}</span>
-        {job.error && <div className="muted">{job.error.message}</div>}
+        {known.error && <div className="muted">{known.error.message}</div>}
+        {live.error !== undefined && (
+          <div className="muted" data-testid="job-watch-lost">
+            Live progress lost ({describeError(live.error).message}): read every 2 s instead.
+          </div>
+        )}
       </td>
       <td className="progress-col">
-        <JobProgressBar event={live.progress ?? job.progress} earlier={live.earlier} at={live.progressAt} label={row.title} />
+        <JobProgressBar event={progress} earlier={live.earlier} at={live.progressAt} label={row.title} />
       </td>
       <td>{row.where}</td>
       <td className="nowrap">

@@ -97,6 +97,28 @@ export function jobRow(job: Job): JobRowView {
   };
 }
 
+/**
+ * How many of the jobs this console runs the Jobs page follows by their event streams at once: in browser
+ * mode each is an HTTP request held open, and the browser allows six per host (a Stop or a Refresh past
+ * them would wait behind the streams). The others are followed by reading the list.
+ */
+export const MAX_WATCHED_JOBS = 3;
+
+/** The jobs of the list the page follows by events: the newest running here, MAX_WATCHED_JOBS at most. */
+export function watchedJobIds(jobs: readonly Pick<Job, 'jobId' | 'state' | 'here'>[]): Set<string> {
+  return new Set(
+    jobs
+      .filter((j) => j.here && j.state === 'running')
+      .slice(0, MAX_WATCHED_JOBS)
+      .map((j) => j.jobId),
+  );
+}
+
+/** Whether the list must be read again to follow what runs: a job elsewhere, or more here than are watched. */
+export function listNeedsPolling(jobs: readonly Pick<Job, 'jobId' | 'state' | 'here' | 'live'>[]): boolean {
+  return jobs.some(needsPolling) || jobs.filter((j) => j.here && j.state === 'running').length > MAX_WATCHED_JOBS;
+}
+
 /** Whether to keep asking for a job: running somewhere this console cannot follow by events. */
 export function needsPolling(job: Pick<Job, 'state' | 'here' | 'live'>): boolean {
   return !job.here && (job.state === 'running' || job.live);
