@@ -40,3 +40,18 @@ export function stillPending(d: Pick<MigrationRun['databases'][number], 'state' 
   if (d.pending.length > 0) return d.pending.join(' ');
   return d.state === 'unreachable' ? 'not known (not reached)' : '—';
 }
+
+/**
+ * How much of a job's work, in its unit: `1.20 GB / 4.00 GB` for bytes (the unit is in the figures),
+ * `1,200 / 4,000 rows` otherwise; `sep` between done and total. Used by the UI's bars and the CLI's lines.
+ */
+export function formatProgressAmount(done: number, total: number | null, unit: string, sep = ' / '): string {
+  const amount = (n: number) => (unit === 'bytes' ? formatBytes(n) : formatCount(n));
+  const figures = total === null ? amount(done) : `${amount(done)}${sep}${amount(total)}`;
+  return unit === 'bytes' ? figures : `${figures} ${unit}`;
+}
+
+/** A rate in a job's unit: `12.0 MB/s`, `3,400 rows/s`. */
+export function formatRate(perSecond: number, unit: string): string {
+  return unit === 'bytes' ? `${formatBytes(perSecond)}/s` : `${formatCount(perSecond)} ${unit}/s`;
+}

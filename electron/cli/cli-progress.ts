@@ -1,5 +1,5 @@
 import type { JobProgressEvent } from '../../shared/contract.ts';
-import { formatBytes, formatCount, formatDuration } from '../../shared/format.ts';
+import { formatDuration, formatProgressAmount, formatRate } from '../../shared/format.ts';
 import { terminalSafe } from './cli-output.ts';
 
 /** Where progress goes: stderr, so `--json` keeps stdout to the final result. */
@@ -19,8 +19,6 @@ export const stderrSink: ProgressSink = {
   write: (text) => void process.stderr.write(text),
 };
 
-const amount = (n: number, unit: JobProgressEvent['unit']) => (unit === 'bytes' ? formatBytes(n) : formatCount(n));
-
 /** What one progress line says: how far, how fast, how long still, and what it is doing. */
 export function progressLine(event: JobProgressEvent, rate: number | null, width: number | null): string {
   const parts: string[] = [];
@@ -29,13 +27,9 @@ export function progressLine(event: JobProgressEvent, rate: number | null, width
     const filled = Math.round(fraction * width);
     parts.push(`[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.round(fraction * 100)).padStart(3)}%`);
   }
-  parts.push(
-    event.total === null
-      ? `${amount(event.done, event.unit)} ${event.unit}`
-      : `${amount(event.done, event.unit)}/${amount(event.total, event.unit)} ${event.unit}`,
-  );
+  parts.push(formatProgressAmount(event.done, event.total, event.unit, '/'));
   if (rate !== null && rate > 0) {
-    parts.push(`${amount(rate, event.unit)} ${event.unit}/s`);
+    parts.push(formatRate(rate, event.unit));
     if (event.total !== null && event.total > event.done) parts.push(`ETA ${formatDuration(((event.total - event.done) / rate) * 1000)}`);
   }
   parts.push(event.message ?? event.phase);

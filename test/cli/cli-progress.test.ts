@@ -30,7 +30,7 @@ describe('the CLI progress line', () => {
     expect(progressLine(event(500, 1000, 'copy', 'rows', 'copy pwb_pages: 500/1000 rows'), 100, 10)).toBe(
       '[#####.....]  50% · 500/1,000 rows · 100 rows/s · ETA 5.0 s · copy pwb_pages: 500/1000 rows',
     );
-    expect(progressLine(event(2048, null, 'shard_1', 'bytes'), null, 10)).toBe('2.00 kB bytes · shard_1');
+    expect(progressLine(event(2048, null, 'shard_1', 'bytes'), null, 10)).toBe('2.00 kB · shard_1');
   });
 
   it('redraws one line in place on a terminal, and ends it', () => {

@@ -27,7 +27,7 @@ describe('job progress view', () => {
   });
 
   it('has an indeterminate bar and no time left when the total is unknown, and no rate across phases', () => {
-    expect(progressView(event(5, null, 'sizes', 'bytes'))).toEqual({ percent: null, label: '5 B bytes · sizes', rateLabel: '—', etaLabel: '—' });
+    expect(progressView(event(5, null, 'sizes', 'bytes'))).toEqual({ percent: null, label: '5 B · sizes', rateLabel: '—', etaLabel: '—' });
     expect(progressView(event(5, 10, 'verify'), { event: event(1, 10, 'copy'), at: 0 }, 1000)?.rateLabel).toBe('—');
     expect(progressView(null)).toBeNull();
   });

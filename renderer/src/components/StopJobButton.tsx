@@ -6,7 +6,15 @@ import { describeError } from '../view/error-text.ts';
  * Stop for a running job, asked twice (it stops at the next safe point, to be resumed or rolled back
  * after). A stop the console refuses, or that does not reach it, says why and can be tried again.
  */
-export function StopJobButton({ jobId, onStopped }: { jobId: string; onStopped?: () => void }) {
+export function StopJobButton({
+  jobId,
+  onStopped,
+  after = 'It can be resumed or rolled back after.',
+}: {
+  jobId: string;
+  onStopped?: () => void;
+  after?: string;
+}) {
   const [confirming, setConfirming] = useState(false);
   const [stopping, setStopping] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
@@ -27,7 +35,7 @@ export function StopJobButton({ jobId, onStopped }: { jobId: string; onStopped?:
     <>
       {confirming ? (
         <span className="confirm-inline" role="group" aria-label="Confirm stop">
-          Stop it? It can be resumed or rolled back after.{' '}
+          Stop it? {after}{' '}
           <button type="button" className="button button--danger" onClick={stop}>
             Stop now
           </button>{' '}

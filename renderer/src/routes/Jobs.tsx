@@ -1,6 +1,6 @@
 import { useRef, useState } from 'react';
 import type { KeyboardEvent } from 'react';
-import type { Job } from '../../../shared/contract.ts';
+import type { Job, JobKind } from '../../../shared/contract.ts';
 import { useJobList, useLiveJob } from '../api/job-hooks.ts';
 import { ErrorPanel } from '../components/ErrorPanel.tsx';
 import { JobProgressBar } from '../components/JobProgressBar.tsx';
@@ -9,6 +9,15 @@ import { Loading } from '../components/Loading.tsx';
 import { CURSOR_KEYS, moveCursor } from '../view/move-list.ts';
 import { jobRow, STORE_NOTES, watchedJobIds } from '../view/job-list.ts';
 import { describeError } from '../view/error-text.ts';
+
+/** What a stop leaves, said in the confirmation: each kind stops at its own safe point. */
+const STOP_AFTER: Record<JobKind, string> = {
+  move: 'It can be resumed or rolled back after.',
+  restore: 'It can be resumed or rolled back after.',
+  migration: 'The migration in flight rolls back; the rest stay pending, and applying again resumes.',
+  backup: 'A dump not finished leaves no file, and the manifest says which did not finish; nothing changes on the databases.',
+  'size-scan': 'Nothing changes on the databases.',
+};
 
 /** Every job of every kind, newest first; jobs this console runs show live progress and a Stop. */
 export function Jobs() {
@@ -130,7 +139,7 @@ function JobRow({ job, index, active, watched, onChanged }: { job: Job; index: n
         <div className="muted">{row.startedBy}</div>
       </td>
       <td>
-        {job.actions.includes('stop') && <StopJobButton jobId={job.jobId} onStopped={onChanged} />}
+        {job.actions.includes('stop') && <StopJobButton jobId={job.jobId} onStopped={onChanged} after={STOP_AFTER[job.kind]} />}
         {(job.kind === 'move' || job.kind === 'restore') && job.actions.some((a) => a !== 'stop') && <a href={row.href}>Resume or roll back…</a>}
         {job.actions.includes('rerun') && <a href="#/migrations">Run again…</a>}
       </td>

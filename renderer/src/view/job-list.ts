@@ -1,5 +1,5 @@
 import type { Job, JobProgressEvent } from '../../../shared/contract.ts';
-import { formatBytes, formatCount, formatDuration } from '../../../shared/format.ts';
+import { formatDuration, formatProgressAmount, formatRate } from '../../../shared/format.ts';
 import { formatTimestamp } from './move-list.ts';
 
 /* The Jobs page: one row per job of any kind, its progress as a bar with a rate and time left. */
@@ -31,10 +31,6 @@ export interface ProgressView {
   readonly etaLabel: string;
 }
 
-function amount(n: number, unit: JobProgressEvent['unit']): string {
-  return unit === 'bytes' ? formatBytes(n) : formatCount(n);
-}
-
 /** The newest progress event, when it arrived, and the one before it with when that one arrived (for a rate). */
 export interface ProgressSamples {
   readonly progress: JobProgressEvent | null;
@@ -55,14 +51,13 @@ export function nextProgress(samples: ProgressSamples, event: JobProgressEvent, 
 export function progressView(event: JobProgressEvent | null, earlier?: { event: JobProgressEvent; at: number }, now = Date.now()): ProgressView | null {
   if (event === null) return null;
   const percent = event.total !== null && event.total > 0 ? Math.min(100, Math.round((event.done / event.total) * 100)) : null;
-  const of = event.total === null ? amount(event.done, event.unit) : `${amount(event.done, event.unit)} / ${amount(event.total, event.unit)}`;
-  const label = `${of} ${event.unit}${event.phase ? ` · ${event.phase}` : ''}`;
+  const label = `${formatProgressAmount(event.done, event.total, event.unit)}${event.phase ? ` · ${event.phase}` : ''}`;
   let rateLabel = '—';
   let etaLabel = '—';
   if (earlier && earlier.event.phase === event.phase && now > earlier.at) {
     const perSecond = ((event.done - earlier.event.done) * 1000) / (now - earlier.at);
     if (perSecond > 0) {
-      rateLabel = `${amount(perSecond, event.unit)} ${event.unit}/s`;
+      rateLabel = formatRate(perSecond, event.unit);
       if (event.total !== null) etaLabel = formatDuration(((event.total - event.done) / perSecond) * 1000);
     }
   }
