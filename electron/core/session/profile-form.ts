@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { DatabaseForm, PasswordField, ProfileForm } from '../../../shared/contract.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { PRIMARY_SHARD_NAME } from '../config/build-database-target.ts';
@@ -15,9 +16,13 @@ import { locateUrlPassword } from '../config/url-password.ts';
 /** The shard-like key a typed query-role password is stored under (never a shard name: those are identifiers). */
 export const QUERY_ROLE_KEY = 'query-role';
 
-/** The keychain entry a typed password of this profile's database (or its query role) is stored under. */
-export function secretNameFor(profileName: string, shard: string): string {
-  return `shard-console/${profileName}/${shard}`;
+/**
+ * The keychain entry a typed password of this profile's database (or its query role) is stored under:
+ * the profile's name for a person to read, and a hash of its file's path, so two profiles of the same
+ * name (eu/prod.json and us/prod.json are both "prod") never overwrite each other's passwords.
+ */
+export function secretNameFor(profileName: string, shard: string, profilePath: string): string {
+  return `shard-console/${profileName}@${createHash('sha256').update(profilePath).digest('hex').slice(0, 8)}/${shard}`;
 }
 
 function passwordEntry(password: PasswordField, storedAs: string | undefined): Pick<ConnectionEntry, 'password' | 'passwordSecret'> {

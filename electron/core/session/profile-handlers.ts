@@ -63,7 +63,7 @@ async function saveProfile(session: ConsoleSession, path: string, form: ProfileF
   const typed = [...form.databases, ...(form.queryRole ? [{ shard: QUERY_ROLE_KEY, password: form.queryRole.password }] : [])].filter(
     (d) => d.password.kind === 'typed',
   );
-  const names = new Map(typed.map((d) => [d.shard, secretNameFor(form.name, d.shard)]));
+  const names = new Map(typed.map((d) => [d.shard, secretNameFor(form.name, d.shard, absolute)]));
   checkProfileFile(profileFileOf(form, names), absolute);
   const store = session.options.secrets as Partial<SecretStore>;
   if (typed.length > 0 && (session.options.secretStorage !== 'keychain' || store.set === undefined)) {

@@ -241,10 +241,13 @@ describe('saving a profile from the form', () => {
       queryRole: { user: 'reader', password: { kind: 'typed' as const, value: 'query-Pw-1' } },
     };
     const saved = await call('profiles.save', { path, form });
-    expect(saved.storedSecrets).toEqual([...testCluster().servers.map((s) => `shard-console/kept/${s.name}`), 'shard-console/kept/query-role']);
+    // Named for the profile and its file: another "kept" profile elsewhere never shares them.
+    const kept = saved.storedSecrets[0]!.replace(/\/[^/]+$/, '');
+    expect(kept).toMatch(/^shard-console\/kept@[0-9a-f]{8}$/);
+    expect(saved.storedSecrets).toEqual([...testCluster().servers.map((s) => `${kept}/${s.name}`), `${kept}/query-role`]);
     // Each password is kept with the servers it was typed for: the query role's with every database's.
     const serverOf = (user: string, s: { host: string; port: number }) => `${user}@localhost:${s.port}`;
-    expect(openSecret((await keychain.get('shard-console/kept/query-role'))!)).toEqual({
+    expect(openSecret((await keychain.get(`${kept}/query-role`))!)).toEqual({
       password: 'query-Pw-1',
       servers: testCluster()
         .servers.map((s) => serverOf('reader', s))
@@ -252,16 +255,16 @@ describe('saving a profile from the form', () => {
     });
     const text = await readFile(path, 'utf8');
     expect(text).not.toContain(testCluster().password);
-    expect(text).toContain('"passwordSecret": "shard-console/kept/default"');
+    expect(text).toContain(`"passwordSecret": "${kept}/default"`);
     const primary = testCluster().servers.find((s) => s.name === 'default')!;
-    expect(openSecret((await keychain.get('shard-console/kept/default'))!)).toEqual({
+    expect(openSecret((await keychain.get(`${kept}/default`))!)).toEqual({
       password: testCluster().password,
       servers: [serverOf(primary.user, primary)],
     });
 
     const read = await call('profiles.read', { path });
-    expect(read.form.databases[0]?.password).toEqual({ kind: 'secret', name: 'shard-console/kept/default' });
-    expect(read.form.queryRole).toEqual({ user: 'reader', password: { kind: 'secret', name: 'shard-console/kept/query-role' } });
+    expect(read.form.databases[0]?.password).toEqual({ kind: 'secret', name: `${kept}/default` });
+    expect(read.form.queryRole).toEqual({ user: 'reader', password: { kind: 'secret', name: `${kept}/query-role` } });
     // Not replaced by accident.
     expect(await fails('profiles.save', { path, form: read.form })).toMatchObject({ code: 'ACTION_NOT_ALLOWED' });
     await call('profiles.save', { path, form: { ...read.form, readOnly: true, queryRole: null }, overwrite: true });
@@ -305,17 +308,17 @@ describe('saving a profile from the form', () => {
       const opened = await fails('profiles.open', { source: { kind: 'profile', path } });
       expect(opened).toMatchObject({
         code: 'CONFIG_INVALID',
-        message: expect.stringContaining('shards.shard_1 would send the stored password "shard-console/bound/shard_1"'),
+        message: expect.stringMatching(/shards\.shard_1 would send the stored password "shard-console\/bound@[0-9a-f]{8}\/shard_1"/),
       });
       expect(decoy.connections()).toBe(0);
 
       // Typed again for the new server, it is saved for that server.
-      await call('profiles.save', {
+      const again = await call('profiles.save', {
         path,
         form: { ...moved, databases: moved.databases.map((d) => (d.shard === 'default' ? { ...d, password: { kind: 'typed' as const, value: 'x' } } : d)) },
         overwrite: true,
       });
-      expect(openSecret((await keychain.get('shard-console/bound/default'))!).servers).toEqual([`${form.databases[0]!.user}@localhost:${decoy.port}`]);
+      expect(openSecret((await keychain.get(again.storedSecrets[0]!))!).servers).toEqual([`${form.databases[0]!.user}@localhost:${decoy.port}`]);
     } finally {
       await decoy.close();
     }
@@ -337,6 +340,16 @@ describe('saving a profile from the form', () => {
     await call('profiles.save', { path, form: { ...form, readOnly: true }, overwrite: true });
     const saved = JSON.parse(await readFile(path, 'utf8'));
     expect(saved).toMatchObject({ readOnly: true, rails: { shardNames: { tenant_shard_1: 'eu_1' } }, pool: { max: 20, statementTimeoutMs: 120_000 } });
+  });
+
+  it('two profiles of the same name in two folders keep their typed passwords apart', async () => {
+    const keychain: SecretStore = memorySecretStore();
+    const { dataDir, call } = await newSession({ secrets: keychain, secretStorage: 'keychain', env: {} });
+    const typed = (value: string) => clusterForm('prod', () => ({ kind: 'typed' as const, value }));
+    const eu = await call('profiles.save', { path: join(dataDir, 'eu', 'prod.json'), form: typed('eu-Secret-1') });
+    const us = await call('profiles.save', { path: join(dataDir, 'us', 'prod.json'), form: typed('us-Secret-2') });
+    expect(eu.storedSecrets.filter((n) => us.storedSecrets.includes(n))).toEqual([]);
+    expect(openSecret((await keychain.get(eu.storedSecrets[0]!))!).password).toBe('eu-Secret-1');
   });
 
   it("keeps a database's CA certificate (sslRootCert, or sslrootcert in its URL) when the profile is edited", async () => {
