@@ -166,7 +166,13 @@ export const profileMethods = {
     'Writes a JSON profile from the form (mode 0600, atomically); typed passwords go to the OS keychain and the file names them with passwordSecret.',
   ),
   'profiles.testConnection': method(
-    z.object({ database: databaseFormSchema }).strict(),
+    z
+      .object({
+        database: databaseFormSchema,
+        /** The profile file being edited: a relative sslRootCert is read from its folder, as the loader will. */
+        profilePath: pathParam.optional(),
+      })
+      .strict(),
     connectionTestResultSchema,
     'Connects to one database of the form (a typed password is used once, never stored): server version, round trip, websites.',
   ),

@@ -6,6 +6,11 @@ import type { ConnectionParts } from './postgres-url.ts';
 import { assertSecretServer } from './secret-binding.ts';
 import type { DatabaseTarget } from './profile-schema.ts';
 
+/** An sslrootcert as libpq takes it: a file relative to `base`, or `system` (the system's trusted CAs). */
+export function resolveRootCert(base: string, value: string): string {
+  return value === 'system' ? value : path.resolve(base, value);
+}
+
 /** The shard name PWB gives the primary database (`connects_to shards: { default: ... }`). */
 export const PRIMARY_SHARD_NAME = 'default';
 
@@ -45,7 +50,7 @@ export function buildDatabaseTarget(
     password: parts.password || undefined,
     ssl: parts.ssl ?? false,
     // libpq reads PGSSLROOTCERT for any TLS connection that names none, as the app's would.
-    ...(parts.ssl && (parts.sslRootCert || env.PGSSLROOTCERT) ? { sslRootCert: path.resolve(parts.sslRootCert || env.PGSSLROOTCERT!) } : {}),
+    ...(parts.ssl && (parts.sslRootCert || env.PGSSLROOTCERT) ? { sslRootCert: resolveRootCert('.', parts.sslRootCert || env.PGSSLROOTCERT!) } : {}),
     origin: meta.origin,
   });
 }

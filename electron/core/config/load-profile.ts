@@ -40,8 +40,8 @@ async function readProfileText(file: string): Promise<string> {
 }
 
 function partsOf(target: DatabaseTarget): ConnectionParts {
-  const { host, port, database, user, password, ssl } = target;
-  return password === undefined ? { host, port, database, user, ssl } : { host, port, database, user, password, ssl };
+  const { host, port, database, user, password, ssl, sslRootCert } = target;
+  return { host, port, database, user, ssl, ...(password === undefined ? {} : { password }), ...(sslRootCert === undefined ? {} : { sslRootCert }) };
 }
 
 /** `${VAR}` expansion of one entry of the profile file, the entry named in the error. */

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { assertDatabaseSet } from './assert-database-set.ts';
-import { PRIMARY_SHARD_NAME, buildDatabaseTarget } from './build-database-target.ts';
+import { PRIMARY_SHARD_NAME, buildDatabaseTarget, resolveRootCert } from './build-database-target.ts';
 import type { Environment } from './expand-variables.ts';
 import { parsePort, parsePostgresUrl, sslFromMode, type ConnectionParts } from './postgres-url.ts';
 import type { DatabaseTarget } from './profile-schema.ts';
@@ -241,7 +241,7 @@ function explicitParts(entry: Entry, file: string): ConnectionParts {
   if (sslmode !== undefined) explicit.ssl = sslFromMode(sslmode, where('sslmode'));
   // As libpq takes it from the app's process: relative to where the app runs, which is the Rails root.
   const sslRootCert = text('sslrootcert');
-  if (sslRootCert !== undefined) explicit.sslRootCert = resolve(dirname(dirname(file)), sslRootCert);
+  if (sslRootCert !== undefined) explicit.sslRootCert = resolveRootCert(dirname(dirname(file)), sslRootCert);
   return explicit;
 }
 
@@ -292,6 +292,8 @@ function targetOf(entry: Entry, name: string, context: Context): DatabaseTarget 
   // Rails' UrlConfig merges the URL over the other keys: a URL's host or database beats `database:`.
   const fromUrl =
     url === undefined ? {} : parsePostgresUrl(url, { file, entry: `${entry.path}.${environmentUrl === undefined ? 'url' : 'url (from the environment)'}` });
+  // A URL's sslrootcert, like the key's, as the app reads it: relative to the Rails root.
+  if (fromUrl.sslRootCert !== undefined) fromUrl.sslRootCert = resolveRootCert(dirname(dirname(file)), fromUrl.sslRootCert);
 
   return buildDatabaseTarget(
     withLibpqDefaults({ ...explicit, ...fromUrl }, env, file),

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { ConsoleError } from '../../../shared/errors.ts';
+import { resolveRootCert } from './build-database-target.ts';
 import { BARE_REFERENCE, expandVariables, type Environment } from './expand-variables.ts';
 import { parsePort, parsePostgresUrl, type ConnectionParts } from './postgres-url.ts';
 import type { ConnectionEntry } from './profile-schema.ts';
@@ -46,6 +47,8 @@ function resolveUrl(url: string, context: EntryContext): ConnectionParts {
 export async function resolveConnectionEntry(entry: ConnectionEntry, context: EntryContext): Promise<ConnectionParts> {
   const expand = (key: string, value: string): string => expandVariables(value, context.env, { file: context.file, entry: `${context.entry}.${key}` });
   const parts: ConnectionParts = entry.url === undefined ? {} : resolveUrl(entry.url, context);
+  // Relative to the profile file, as every path of the profile (and as sslRootCert is below).
+  if (parts.sslRootCert !== undefined) parts.sslRootCert = resolveRootCert(path.dirname(context.file), parts.sslRootCert);
 
   if (entry.host !== undefined) parts.host = expand('host', entry.host);
   if (entry.port !== undefined) {
@@ -55,7 +58,7 @@ export async function resolveConnectionEntry(entry: ConnectionEntry, context: En
   if (entry.database !== undefined) parts.database = expand('database', entry.database);
   if (entry.user !== undefined) parts.user = expand('user', entry.user);
   if (entry.ssl !== undefined) parts.ssl = entry.ssl === 'disable' ? false : entry.ssl;
-  if (entry.sslRootCert !== undefined) parts.sslRootCert = path.resolve(path.dirname(context.file), expand('sslRootCert', entry.sslRootCert));
+  if (entry.sslRootCert !== undefined) parts.sslRootCert = resolveRootCert(path.dirname(context.file), expand('sslRootCert', entry.sslRootCert));
 
   if (entry.password !== undefined && entry.passwordSecret !== undefined) {
     throw new ConsoleError('CONFIG_INVALID', `${context.file}: ${context.entry} has both "password" and "passwordSecret". Keep one.`, {

@@ -16,6 +16,8 @@ import type { DatabaseTarget } from '../config/profile-schema.ts';
 export function sslOption(target: Pick<DatabaseTarget, 'ssl' | 'sslRootCert' | 'origin'>): pg.ClientConfig['ssl'] {
   const { ssl } = target;
   if (ssl === false) return false;
+  // libpq's sslrootcert=system: the system's trusted CAs, and then the host name is checked in any mode.
+  if (target.sslRootCert === 'system') return { rejectUnauthorized: true };
   const ca = target.sslRootCert === undefined ? undefined : readRootCert(target);
   if (ssl === 'verify-full') return ca === undefined ? { rejectUnauthorized: true } : { rejectUnauthorized: true, ca };
   if (ca === undefined) return { rejectUnauthorized: false };

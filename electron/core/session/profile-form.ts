@@ -125,7 +125,7 @@ function databaseFormOf(shard: string, entry: ConnectionEntry, where: string): D
     );
   }
   const ssl = entry.ssl ?? fromUrl?.ssl ?? false;
-  const sslRootCert = entry.sslRootCert ?? fromUrl?.sslRootCert;
+  const sslRootCert = entry.sslRootCert ?? (fromUrl?.sslRootCert === undefined ? undefined : showVariables(fromUrl.sslRootCert));
   return {
     shard,
     host: showVariables(entry.host ?? fromUrl?.host ?? 'localhost'),

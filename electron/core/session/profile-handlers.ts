@@ -128,7 +128,7 @@ export function profileHandlers(session: ConsoleSession): HandlersFor<keyof type
     'profiles.forget': async (params) => ({ forgotten: await session.recent.forget(params.source) }),
     'profiles.read': async (params) => ({ path: resolve(params.path), form: await readProfileForm(params.path) }),
     'profiles.save': async (params) => saveProfile(session, params.path, params.form, params.overwrite),
-    'profiles.testConnection': async (params) => testConnection(params.database, session.options.env, session.options.secrets),
+    'profiles.testConnection': async (params) => testConnection(params.database, session.options.env, session.options.secrets, params.profilePath),
     'profiles.railsEnvironments': async (params) => railsEnvironments(session, params.file),
   };
 }

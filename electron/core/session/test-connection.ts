@@ -1,3 +1,4 @@
+import path from 'node:path';
 import pg from 'pg';
 import type { ConnectionTestResult, DatabaseForm } from '../../../shared/contract.ts';
 import { ConsoleError, type ErrorInfo } from '../../../shared/errors.ts';
@@ -13,7 +14,7 @@ import { sslOption } from '../pools/ssl-option.ts';
 const CONNECT_TIMEOUT_MS = 5_000;
 
 /** The form's database as the loader would resolve it; a typed password is used as it is, once. */
-async function targetOf(db: DatabaseForm, env: Environment, secrets: SecretReader): Promise<DatabaseTarget> {
+async function targetOf(db: DatabaseForm, env: Environment, secrets: SecretReader, profilePath: string | undefined): Promise<DatabaseTarget> {
   const typed = db.password.kind === 'typed' ? db.password.value : undefined;
   const form = { ...db, password: typed === undefined ? db.password : ({ kind: 'none' } as const) };
   const file = profileFileOf(
@@ -32,7 +33,8 @@ async function targetOf(db: DatabaseForm, env: Environment, secrets: SecretReade
     },
     new Map(),
   );
-  const where = { file: 'the profile form', entry: db.shard };
+  // The file being edited, when there is one: what is relative in the entry (its CA) is read from its folder.
+  const where = { file: profilePath === undefined ? 'the profile form' : path.resolve(profilePath), entry: db.shard };
   const parts = await resolveConnectionEntry(file.primary!, { ...where, env, secrets });
   return buildDatabaseTarget(
     typed === undefined ? parts : { ...parts, password: typed },
@@ -62,10 +64,13 @@ function asTyped(info: ErrorInfo, target: DatabaseTarget, db: DatabaseForm): Err
  * Connects to one database of the form, as the console would, and says what it found: server version,
  * round trip, and how many websites its pwb_websites lists (when it has one). Nothing is written.
  */
-export async function testConnection(db: DatabaseForm, env: Environment, secrets: SecretReader): Promise<ConnectionTestResult> {
+export async function testConnection(db: DatabaseForm, env: Environment, secrets: SecretReader, profilePath?: string): Promise<ConnectionTestResult> {
   let target: DatabaseTarget;
+  let ssl: pg.ClientConfig['ssl'];
   try {
-    target = await targetOf(db, env, secrets);
+    target = await targetOf(db, env, secrets, profilePath);
+    // A CA file that cannot be read is the test's answer, as any other reason it cannot connect.
+    ssl = sslOption(target);
   } catch (error) {
     if (error instanceof ConsoleError) return { ok: false, serverVersion: null, latencyMs: null, websites: null, error: error.toInfo() };
     throw error;
@@ -76,7 +81,7 @@ export async function testConnection(db: DatabaseForm, env: Environment, secrets
     database: target.database,
     user: target.user,
     password: target.password,
-    ssl: sslOption(target),
+    ssl,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     application_name: 'shard-console (connection test)',
   });

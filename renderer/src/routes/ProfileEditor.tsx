@@ -107,7 +107,7 @@ function ProfileFormBody(props: BodyProps) {
   return (
     <form className="form profile-form" onSubmit={editor.save} noValidate>
       <ProfileIdentityCard form={form} set={set} secretNote={props.secretNote} />
-      <DatabasesCard form={form} set={set} secretStorage={props.secretStorage} />
+      <DatabasesCard form={form} set={set} secretStorage={props.secretStorage} profilePath={editor.file.trim() === '' ? null : editor.file} />
       <ClusterSettings form={form} set={set} secretStorage={props.secretStorage} />
       <SaveCard editor={editor} />
     </form>
@@ -136,7 +136,17 @@ function ProfileIdentityCard({ form, set, secretNote }: { form: ProfileForm; set
   );
 }
 
-function DatabasesCard({ form, set, secretStorage }: { form: ProfileForm; set: SetForm; secretStorage: 'keychain' | 'none' }) {
+function DatabasesCard({
+  form,
+  set,
+  secretStorage,
+  profilePath,
+}: {
+  form: ProfileForm;
+  set: SetForm;
+  secretStorage: 'keychain' | 'none';
+  profilePath: string | null;
+}) {
   return (
     <section className="card form" aria-labelledby="databases-heading">
       <h2 id="databases-heading" className="card__title">
@@ -148,6 +158,7 @@ function DatabasesCard({ form, set, secretStorage }: { form: ProfileForm; set: S
           db={db}
           index={i}
           secretStorage={secretStorage}
+          profilePath={profilePath}
           onChange={(next) => set({ databases: form.databases.map((d, j) => (j === i ? next : d)) })}
           onRemove={form.databases.length > 1 || form.rails !== null ? () => set({ databases: form.databases.filter((_, j) => j !== i) }) : null}
         />

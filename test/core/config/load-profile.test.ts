@@ -223,6 +223,24 @@ describe('loadProfile', () => {
     expect(profile.databases[2]?.origin).toBe('database.yml: development.demo_shard');
   });
 
+  it("keeps a Rails entry's CA certificate when the profile overrides another of its fields, and reads a URL's relative to the profile", async () => {
+    const yml = `development:\n  primary:\n    adapter: postgresql\n    database: pwb_dev\n    sslmode: require\n    sslrootcert: config/ca.pem\n`;
+    const path = await profileFile(
+      {
+        rails: { file: 'app/config/database.yml', environment: 'development' },
+        primary: { passwordSecret: 'primary' },
+        shards: { shard_1: { url: 'postgres://db1/pwb_1?sslmode=verify-full&sslrootcert=certs/ca.pem' } },
+      },
+      { 'app/config/database.yml': yml },
+    );
+    const profile = await loadProfile(path, { env: { USER: 'dev' }, secrets: memorySecretStore({ primary: 'pw' }) });
+    const folder = join(path, '..');
+    expect(profile.databases.map((d) => [d.name, d.ssl, d.sslRootCert])).toEqual([
+      ['default', 'require', join(folder, 'app/config/ca.pem')],
+      ['shard_1', 'verify-full', join(folder, 'certs/ca.pem')],
+    ]);
+  });
+
   it('returns a deeply frozen profile', async () => {
     const path = await profileFile({ primary: { database: 'pwb' }, shards: { shard_1: { database: 'pwb_1' } } });
     const profile = await loadProfile(path, { env: {} });

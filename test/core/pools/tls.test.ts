@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadClusterProfile } from '../../../electron/core/config/resolve-profile-source.ts';
 import { memorySecretStore } from '../../../electron/core/config/secret-store.ts';
 import { openConsole } from '../../../electron/core/console-context.ts';
+import { testConnection } from '../../../electron/core/session/test-connection.ts';
 import { directClient, testCluster } from '../../support/test-console.ts';
 
 /*
@@ -123,5 +124,23 @@ describe('TLS settings, as libpq reads them', () => {
     } finally {
       await presentCertificate('server');
     }
+  });
+
+  it("the profile form's connection test reads a relative CA from the profile file's folder, and answers an unreadable one", async () => {
+    const server = testCluster().servers.find((s) => s.name === SERVER)!;
+    const db = {
+      shard: 'default',
+      host: server.host,
+      port: server.port,
+      database: server.database,
+      user: server.user,
+      password: { kind: 'env' as const, variable: 'SC_TEST_PASSWORD' },
+      ssl: 'verify-full' as const,
+      sslRootCert: 'ca.crt',
+    };
+    const tested = await testConnection(db, testCluster().env, memorySecretStore(), path.join(dir, 'edited.json'));
+    expect(tested).toMatchObject({ ok: true, error: null });
+    const unreadable = await testConnection({ ...db, sslRootCert: 'missing.crt' }, testCluster().env, memorySecretStore(), path.join(dir, 'edited.json'));
+    expect(unreadable).toMatchObject({ ok: false, error: { code: 'CONFIG_INVALID', message: expect.stringContaining('missing.crt') } });
   });
 });

@@ -8,12 +8,14 @@ interface DatabaseRowProps {
   readonly db: DatabaseForm;
   readonly index: number;
   readonly secretStorage: 'keychain' | 'none';
+  /** The file the profile is saved to: a relative CA certificate is read from its folder. */
+  readonly profilePath: string | null;
   readonly onChange: (db: DatabaseForm) => void;
   readonly onRemove: (() => void) | null;
 }
 
 /** One database of the profile: where it is, who connects, where the password comes from, and a test. */
-export function DatabaseRow({ db, index, secretStorage, onChange, onRemove }: DatabaseRowProps) {
+export function DatabaseRow({ db, index, secretStorage, profilePath, onChange, onRemove }: DatabaseRowProps) {
   const set = (patch: Partial<DatabaseForm>) => onChange({ ...db, ...patch });
   const id = (field: string) => `db-${index}-${field}`;
   return (
@@ -48,7 +50,7 @@ export function DatabaseRow({ db, index, secretStorage, onChange, onRemove }: Da
       </div>
       <PasswordInput id={id('password')} password={db.password} secretStorage={secretStorage} onChange={(password) => set({ password })} />
       <div className="database-row__actions">
-        <ConnectionTest db={db} />
+        <ConnectionTest db={db} profilePath={profilePath} />
         {onRemove !== null && (
           <button type="button" className="button button--small button--danger" onClick={onRemove}>
             Remove {db.shard}
@@ -193,14 +195,18 @@ type TestState =
  * Connects with what the row says now; a typed password is sent for this test only. A result is shown
  * only while the row still says what was tested: after an edit (or a row above removed) it is gone.
  */
-function ConnectionTest({ db }: { db: DatabaseForm }) {
+function ConnectionTest({ db, profilePath }: { db: DatabaseForm; profilePath: string | null }) {
   const [tested, setTested] = useState<TestState>({ status: 'idle' });
   const current = JSON.stringify(db);
   const state: TestState = tested.status !== 'idle' && tested.tested !== current ? { status: 'idle' } : tested;
   const run = async () => {
     setTested({ status: 'testing', tested: current });
     try {
-      setTested({ status: 'done', tested: current, result: await call('profiles.testConnection', { database: db }) });
+      setTested({
+        status: 'done',
+        tested: current,
+        result: await call('profiles.testConnection', { database: db, ...(profilePath === null ? {} : { profilePath }) }),
+      });
     } catch (error) {
       setTested({ status: 'error', tested: current, error });
     }
