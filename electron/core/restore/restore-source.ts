@@ -6,7 +6,7 @@ import { ConsoleError } from '../../../shared/errors.ts';
 import { openArchive } from '../backups/archive/open-archive.ts';
 import type { PgDumpArchive } from '../backups/archive/pg-dump-archive.ts';
 import { websiteRows } from '../backups/archive/website-rows.ts';
-import { archivesAt, readVerified, type ArchiveRef } from '../backups/backup-folder.ts';
+import { archivesAt, readManifest, readVerified, type ArchiveRef } from '../backups/backup-folder.ts';
 import type { ClassifyOptions } from '../catalog/tenant-tables.ts';
 import type { Refusal } from './restore-tables.ts';
 
@@ -39,18 +39,29 @@ export async function chooseArchive(
 ): Promise<ChosenArchive | Refusal> {
   const { manifest, folder, archives } = await archivesAt(where);
   const chosen = await pickArchive(where, websiteId, named, rules, manifest, archives, signal);
-  if ('code' in chosen || folder === null) return chosen;
+  if ('code' in chosen) return chosen;
   // An archive whose last check found it damaged (its bytes not those recorded when it was made, or a
-  // block that does not read) is never restored from unseen. A verification that passes lifts this; an
-  // archive the check found sound is restored even if another database's failed.
-  const verified = await readVerified(folder);
-  if (verified?.ok !== false || (verified.damaged && !verified.damaged.includes(chosen.source.database ?? ''))) return chosen;
+  // block that does not read) is never restored from unseen, nor when given by its own file's path. A
+  // verification that passes lifts this; an archive the check found sound is restored even if another
+  // database's failed.
+  const home = folder === null ? await backupHolding(where) : { folder, database: chosen.source.database };
+  const verified = home === null ? null : await readVerified(home.folder);
+  if (verified?.ok !== false || (verified.damaged && !verified.damaged.includes(home?.database ?? ''))) return chosen;
   await chosen.archive.close();
-  const which = chosen.source.database ? `the archive of ${chosen.source.database}` : 'an archive';
+  const which = home?.database ? `the archive of ${home.database}` : 'an archive';
   return {
     code: 'BACKUP_FAILED_VERIFICATION',
     message: `The backup at ${where} failed its last verification (${verified.at}) on ${which}: its rows may not be what was backed up. Verify it again (Backups page, or backup verify PATH); if it fails again, restore from another backup.`,
   };
+}
+
+/** The backup folder a lone archive path lies in, and which database's archive its manifest says it is. */
+async function backupHolding(file: string): Promise<{ folder: string; database: string | null } | null> {
+  const folder = path.dirname(path.resolve(file));
+  const manifest = await readManifest(folder).catch(() => null);
+  if (!manifest) return null;
+  const entry = manifest.databases.find((d) => d.file.replace(/\/$/, '') === path.basename(path.resolve(file)));
+  return entry ? { folder, database: entry.name } : null;
 }
 
 async function pickArchive(

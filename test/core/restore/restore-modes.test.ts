@@ -1,4 +1,4 @@
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordVerified } from '../../../electron/core/backups/backup-folder.ts';
@@ -107,6 +107,13 @@ describe('restore --into-schema (side by side)', () => {
       expect(await f.call('restores.preflight', request)).toMatchObject({ ok: true });
       await recordVerified(backup, false, ['shard_2']);
       expect(await f.call('restores.preflight', request)).toMatchObject({ ok: false, refusals: [{ code: 'BACKUP_FAILED_VERIFICATION' }] });
+      // Named by its own file's path, the damaged archive is refused all the same.
+      const manifest = JSON.parse(await readFile(join(backup, 'manifest.json'), 'utf8')) as { databases: Array<{ name: string; file: string }> };
+      const file = join(backup, manifest.databases.find((d) => d.name === 'shard_2')!.file);
+      expect(await f.call('restores.preflight', { ...request, path: file })).toMatchObject({
+        ok: false,
+        refusals: [{ code: 'BACKUP_FAILED_VERIFICATION', message: expect.stringContaining('the archive of shard_2') }],
+      });
       await f.call('backup.verify', { path: backup });
       expect(await f.call('restores.preflight', request)).toMatchObject({ ok: true });
     } finally {
