@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConsoleError } from '../../../shared/errors.ts';
@@ -24,7 +24,8 @@ export const HISTORY_LIMIT = 200;
 export const HISTORY_BYTES = 4 * 1024 * 1024;
 /** A lock older than this was left by a process that died mid-change: it is taken over. */
 const STALE_LOCK_MS = 10_000;
-const LOCK_WAIT_MS = 5_000;
+/** Longer than a lock takes to go stale: a change right after a crash waits for the takeover, never LOCKED. */
+const LOCK_WAIT_MS = 15_000;
 
 const targetSchema = z.union([
   z.object({ kind: z.literal('all') }),
@@ -181,14 +182,37 @@ function withinBytes(history: HistoryEntry[]): HistoryEntry[] {
 }
 
 /**
+ * Moves a stale lock aside by a rename, which one waiter alone can make. One that renamed a fresh lock
+ * instead (taken since it looked: another waiter's takeover) puts it back, unless a lock is there again.
+ */
+async function takeOverStale(lock: string): Promise<void> {
+  const aside = `${lock}.${randomUUID()}.stale`;
+  if (
+    !(await rename(lock, aside).then(
+      () => true,
+      () => false,
+    ))
+  )
+    return;
+  const age = await stat(aside).then(
+    (s) => Date.now() - s.mtimeMs,
+    () => Number.POSITIVE_INFINITY,
+  );
+  if (age <= STALE_LOCK_MS) await link(aside, lock).catch(() => {});
+  await rm(aside, { force: true });
+}
+
+/**
  * Runs `work` holding `lock` (created exclusively, removed after): another process's change waits its
  * turn. A lock left by a process that died is taken over once stale; one held too long is an error.
  */
 async function withFileLock<T>(lock: string, work: () => Promise<T>): Promise<T> {
   const started = Date.now();
+  // Ours alone: the lock is removed at the end only while it still holds this token.
+  const token = `${process.pid} ${randomUUID()}`;
   for (;;) {
     try {
-      await writeFile(lock, String(process.pid), { flag: 'wx', mode: 0o600 });
+      await writeFile(lock, token, { flag: 'wx', mode: 0o600 });
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
@@ -196,7 +220,7 @@ async function withFileLock<T>(lock: string, work: () => Promise<T>): Promise<T>
         (s) => Date.now() - s.mtimeMs,
         () => 0,
       );
-      if (age > STALE_LOCK_MS) await rm(lock, { force: true });
+      if (age > STALE_LOCK_MS) await takeOverStale(lock);
       else if (Date.now() - started > LOCK_WAIT_MS) {
         throw new ConsoleError('LOCKED', `${lock} is held by another Shard Console writing its query history. Try again; remove the file if no console runs.`, {
           target: lock,
@@ -207,7 +231,7 @@ async function withFileLock<T>(lock: string, work: () => Promise<T>): Promise<T>
   try {
     return await work();
   } finally {
-    await rm(lock, { force: true });
+    if ((await readFile(lock, 'utf8').catch(() => null)) === token) await rm(lock, { force: true });
   }
 }
 
