@@ -31,6 +31,8 @@ function readRowStats(handle: DatabaseHandle, tables: readonly CatalogTable[]) {
       'n.nspname as schema',
       'c.relname as name',
       eb.cast<number>(eb.fn('pg_table_size', ['c.oid']), 'float8').as('bytes'),
+      // The heap alone (no free-space or visibility map, no TOAST): what holds rows.
+      eb.cast<number>(eb.fn('pg_relation_size', ['c.oid']), 'float8').as('heap'),
       eb.cast<number>(eb.fn.coalesce(eb.fn('pg_total_relation_size', [eb.fn('nullif', ['c.reltoastrelid', eb.lit(0)])]), eb.lit(0)), 'float8').as('toast'),
       sql<number>`greatest(${eb.ref('c.reltuples')}, coalesce(${eb.ref('s.n_live_tup')}, 0), 0)::float8`.as('rows'),
       eb
@@ -103,7 +105,7 @@ function statsOf(root: RowStatsRow, children: ReadonlyMap<number, readonly RowSt
   return { width: count >= 1 ? bytes / count : 0, rows: count };
 }
 
-const unknownRows = (r: RowStatsRow) => r.kind === 'r' && r.stats_width === null && r.rows < 1 && r.bytes > 0;
+const unknownRows = (r: RowStatsRow) => r.kind === 'r' && r.stats_width === null && r.rows < 1 && r.heap > 0;
 
 /**
  * A table with bytes but no row count and no statistics: the planner's row width (from the column types,
@@ -111,9 +113,16 @@ const unknownRows = (r: RowStatsRow) => r.kind === 'r' && r.stats_width === null
  * it the table would weigh 0 bytes per row, and its tenants would be counted by reading it whole, unsampled.
  */
 async function withPlannerEstimate(handle: DatabaseHandle, r: RowStatsRow): Promise<RowStatsRow> {
-  const plan = await handle.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Width': number } }] }>(`EXPLAIN (FORMAT JSON) SELECT * FROM ${tableRef(r.schema, r.name)}`);
-  const width = (plan.rows[0]?.['QUERY PLAN'][0]?.Plan['Plan Width'] ?? 0) + TUPLE_OVERHEAD;
-  return { ...r, rows: Math.max(1, Math.floor((r.bytes - r.toast) / width)), stats_width: width - TUPLE_OVERHEAD };
+  try {
+    const plan = await handle.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Width': number } }] }>(
+      `EXPLAIN (FORMAT JSON) SELECT * FROM ${tableRef(r.schema, r.name)}`,
+    );
+    const width = (plan.rows[0]?.['QUERY PLAN'][0]?.Plan['Plan Width'] ?? 0) + TUPLE_OVERHEAD;
+    return { ...r, rows: Math.max(1, Math.floor(r.heap / width)), stats_width: width - TUPLE_OVERHEAD };
+  } catch {
+    // Not plannable now (dropped meanwhile, a lock past the statement timeout): weighed as before, 0 a row.
+    return r;
+  }
 }
 
 /** Average row width and row count of every tenant table, by table name. */
