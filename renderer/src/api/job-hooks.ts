@@ -1,11 +1,13 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Job, JobProgressEvent, MethodName, MethodParams, MethodResult } from '../../../shared/contract.ts';
 import { listNeedsPolling, nextProgress } from '../view/job-list.ts';
-import { call } from './client.ts';
+import { ApiError, call } from './client.ts';
 import { useQuery } from './hooks.ts';
 import { usePolling } from './use-polling.ts';
 
 const ELSEWHERE_POLL_MS = 2000;
+/** Refusals a second read would only repeat. */
+const FINAL_CODES = new Set(['JOB_NOT_FOUND', 'PROFILE_CHANGED', 'UNAUTHORIZED']);
 
 /** Every job of every kind; read again on every visit, and every 2 s while another console runs one (this console's follow their events). */
 export function useJobList() {
@@ -51,6 +53,8 @@ export function useLiveJob(jobId: string | null, handlers: { onEvent?: (event: J
   const latest = useRef(handlers);
   latest.current = handlers;
   useEffect(() => {
+    // A job no longer followed (or another one) starts from nothing: never the last job's frozen events.
+    setState({ job: null, progress: null, progressAt: null, earlier: null, following: false, error: undefined });
     if (jobId === null) return;
     const controller = new AbortController();
     let timer: number | undefined;
@@ -70,7 +74,8 @@ export function useLiveJob(jobId: string | null, handlers: { onEvent?: (event: J
       void call('jobs.get', { jobId }, { signal: controller.signal }).then(settle, (error: unknown) => {
         if (controller.signal.aborted) return;
         setState((s) => ({ ...s, error }));
-        timer = window.setTimeout(poll, ELSEWHERE_POLL_MS);
+        // An answer that will not change (no such job, another profile open) ends the polling.
+        if (!(error instanceof ApiError && FINAL_CODES.has(error.code))) timer = window.setTimeout(poll, ELSEWHERE_POLL_MS);
       });
     void call('jobs.watch', { jobId }, { signal: controller.signal, onEvent }).then(settle, (error: unknown) => {
       if (controller.signal.aborted) return;
