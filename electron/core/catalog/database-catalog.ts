@@ -11,7 +11,8 @@ export interface CatalogColumn {
   readonly identity: boolean;
   /**
    * True for `GENERATED ALWAYS AS IDENTITY` (an INSERT naming the column is refused without OVERRIDING
-   * SYSTEM VALUE); left out for `BY DEFAULT` and plain columns, and by a backup's columns.
+   * SYSTEM VALUE); left out for `BY DEFAULT` and plain columns (a backup's columns read it from the dump's
+   * ADD GENERATED statement).
    */
   readonly identityAlways?: boolean;
   /**

@@ -4,7 +4,8 @@
  */
 
 /** Keys whose value is secret: password, PGPASSWORD, sslpassword, passwd, any *token, secret, api_key. */
-const KEY = String.raw`(?:(?:pg)?(?:ssl)?pass(?:word)?|passwd|[a-z_-]*token|secret|api[_-]?key)`;
+// Anchored at the start of a word: an unanchored [a-z_-]* would try every start inside a long word (quadratic).
+const KEY = String.raw`(?<![a-z_-])(?:(?:pg)?(?:ssl)?pass(?:word)?|passwd|[a-z_-]*token|secret|api[_-]?key)`;
 const ASSIGN = String.raw`["']?\s*[:=]\s*`;
 
 const PATTERNS: ReadonlyArray<[RegExp, string]> = [
