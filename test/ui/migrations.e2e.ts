@@ -1,7 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, expect } from './fixtures.ts';
-import { holdLock } from './hold-lock.ts';
 import { MigrationsPage } from './pages/migrations-page.ts';
 
 /*
@@ -93,28 +92,4 @@ test('Apply runs the plan the dialog showed: a migration file added while it is 
   await dialog.getByRole('button', { name: 'Apply', exact: true }).click();
   await expect(app.page.getByTestId('migration-run')).toHaveAttribute('data-state', 'succeeded', { timeout: 60_000 });
   expect(await applied()).toEqual(['20990601000001', '20990601000002']);
-});
-
-test("the run card follows a quick migration into a slow one: the slow one's start shows while it runs, not the quick one's for its whole length", async ({
-  app,
-  ui,
-}) => {
-  const tenant = join(ui.migrationsDir, 'tenant');
-  await writeFile(join(tenant, '20990602000001_ui_quick_first.sql'), 'SELECT 1;\n');
-  await writeFile(join(tenant, '20990602000002_ui_slow_second.sql'), 'ALTER TABLE pwb_pages ADD COLUMN ui_after_quick integer;\n');
-  // The second waits for this lock on the primary (which runs alone, first) for up to 10 s.
-  const release = await holdLock(ui, 'default', 'pwb_pages', 'ACCESS EXCLUSIVE');
-  try {
-    await app.open('#/migrations');
-    await app.page.getByRole('button', { name: 'Refresh' }).click();
-    await app.page.getByRole('button', { name: 'Apply pending…' }).click();
-    const dialog = app.page.getByTestId('apply-dialog');
-    await expect(dialog.getByTestId('plan-default')).toContainText('2 to apply');
-    await dialog.getByRole('button', { name: 'Apply', exact: true }).click();
-    await expect(app.page.getByTestId('run-default')).toContainText('applying 20990602000002', { timeout: 8_000 });
-    await expect(app.page.getByTestId('run-default')).toContainText('20990602000001');
-  } finally {
-    await release();
-  }
-  await expect(app.page.getByTestId('migration-run')).toHaveAttribute('data-state', 'succeeded', { timeout: 60_000 });
 });
