@@ -5,7 +5,7 @@ import { MigrationsPage } from './pages/migrations-page.ts';
 
 /*
  * The matrix, a dry run and refusals of the add-shard form are read-only against the shared UI cluster;
- * the last tests apply migrations of their own (columns nothing else reads).
+ * the last test applies two migrations of its own (columns nothing else reads).
  */
 
 test('the migrations matrix shows every version applied where it belongs, and a dry run changes nothing', async ({ app, sql }) => {

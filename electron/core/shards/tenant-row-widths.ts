@@ -12,7 +12,7 @@ import type { DatabaseHandle } from '../pools/cluster-pools.ts';
  * so a bloated table does not make its tenants look twice their size: the estimate tracks what a move
  * would copy. Before the first ANALYZE (no pg_stats) it falls back to table size / rows; when the row
  * count is unknown too (never analyzed nor vacuumed, and its counters reset by pg_stat_reset or a crash's
- * recovery), to the planner's width from the column types and the rows that fit in the table's bytes.
+ * recovery), to the planner's width from the column types and the rows that fit in the table's heap.
  *
  * A partitioned table has no storage, no row estimate and (autovacuum never analyzes it) usually no
  * statistics of its own: its figures are its partitions', which are read too and rolled up below.
@@ -109,7 +109,7 @@ const unknownRows = (r: RowStatsRow) => r.kind === 'r' && r.stats_width === null
 
 /**
  * A table with bytes but no row count and no statistics: the planner's row width (from the column types,
- * as it plans a scan of a never-analyzed table) and the rows that fit in its bytes at that width. Without
+ * as it plans a scan of a never-analyzed table) and the rows that fit in its heap at that width. Without
  * it the table would weigh 0 bytes per row, and its tenants would be counted by reading it whole, unsampled.
  */
 async function withPlannerEstimate(handle: DatabaseHandle, r: RowStatsRow): Promise<RowStatsRow> {
