@@ -32,7 +32,7 @@ export const passwordFieldSchema = z.discriminatedUnion('kind', [
 ]);
 export type PasswordField = z.infer<typeof passwordFieldSchema>;
 
-export const sslModeSchema = z.enum(['disable', 'require', 'verify-full']);
+export const sslModeSchema = z.enum(['disable', 'prefer', 'require', 'verify-full']);
 
 /** A profile's `pool`: connections per database and the timeouts, each optional (the console's defaults otherwise). */
 export const poolSettingsSchema = z

@@ -1,12 +1,14 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { ConsoleError } from '../../../shared/errors.ts';
 import type { DatabaseTarget } from '../config/profile-schema.ts';
 import { databaseError } from '../pools/database-error.ts';
+import { clientClassFor } from '../pools/prefer-tls.ts';
 import { sslOption } from '../pools/ssl-option.ts';
 
 /** A one-off client for the new shard (its database, or the server's `postgres` maintenance database). */
 export function clientFor(target: DatabaseTarget, database: string): pg.Client {
-  const client = new pg.Client({
+  const Client = clientClassFor(target, 10_000);
+  const client = new Client({
     host: target.host,
     port: target.port,
     user: target.user,

@@ -92,15 +92,17 @@ export function parsePort(value: string | number, where: Where): number {
 }
 
 /**
- * libpq's sslmode in the console's terms. `allow`/`prefer` try plain first in libpq; node-postgres cannot
- * fall back, so they mean no TLS. `verify-ca` is treated as `verify-full`: stricter, never weaker.
+ * libpq's sslmode in the console's terms. `allow` tries plain first in libpq, and means plain here;
+ * `prefer` asks the server for TLS and takes it unchecked when offered. `verify-ca` is treated as
+ * `verify-full`: stricter, never weaker.
  */
 export function sslFromMode(mode: string, where: Where): DatabaseTarget['ssl'] {
   switch (mode) {
     case 'disable':
     case 'allow':
-    case 'prefer':
       return false;
+    case 'prefer':
+      return 'prefer';
     case 'require':
       return 'require';
     case 'verify-ca':

@@ -20,7 +20,7 @@ export const connectionSchema = z
     user: z.string().optional(),
     password: z.string().optional(),
     passwordSecret: z.string().optional(),
-    ssl: z.union([z.boolean(), z.enum(['disable', 'require', 'verify-full'])]).optional(),
+    ssl: z.union([z.boolean(), z.enum(['disable', 'prefer', 'require', 'verify-full'])]).optional(),
     /**
      * The CA certificate(s) the server's certificate must chain to (libpq's sslrootcert), relative to the
      * profile file: verify-full checks against it instead of the public CAs, require checks the chain (as
@@ -81,7 +81,7 @@ export interface DatabaseTarget {
   readonly database: string;
   readonly user: string;
   readonly password: string | undefined;
-  readonly ssl: boolean | 'require' | 'verify-full';
+  readonly ssl: boolean | 'prefer' | 'require' | 'verify-full';
   /** Absolute path of the CA certificate file the server's certificate is checked against (sslrootcert). */
   readonly sslRootCert?: string;
   /** Where it was configured, for error messages: e.g. `profile.json: shards.shard_1` or `database.yml: production.tenant_shard_1`. */

@@ -6,6 +6,7 @@ import { databaseError, isStatementTimeout } from './database-error.ts';
 import { lockHolders } from './lock-holders.ts';
 import { cancelOnAbort } from './cancel-request.ts';
 import { currentSignal } from '../call-context.ts';
+import { clientClassFor } from './prefer-tls.ts';
 import { sslOption } from './ssl-option.ts';
 
 /** One database's connection: the raw pool (for COPY and catalog SQL) and Kysely over it (for built queries). */
@@ -167,6 +168,7 @@ export class ClusterPools {
       user: target.user,
       password: target.password,
       ssl: sslOption(target),
+      Client: clientClassFor(target, settings.connectTimeoutMs),
       max: settings.max,
       connectionTimeoutMillis: settings.connectTimeoutMs,
       statement_timeout: settings.statementTimeoutMs,

@@ -10,12 +10,13 @@ import type { DatabaseTarget } from '../config/profile-schema.ts';
  *   Node's public CAs) and name the host;
  * - `require` (or true): encrypted; with an `sslRootCert` the chain is checked too, the host name not
  *   (libpq's require with a root certificate, i.e. verify-ca); without one, nothing is checked;
- * - false: no TLS. libpq's `prefer` (its default) and `allow` mean this too: node-postgres cannot fall
- *   back to plain after a refused TLS request, so set `require` where the server offers TLS.
+ * - `prefer` (libpq's default): plain here; the client class of `prefer-tls.ts` turns TLS on, unchecked,
+ *   once it has asked the server and the server takes it;
+ * - false: no TLS (libpq's `disable`, and `allow`, which libpq tries plain first).
  */
 export function sslOption(target: Pick<DatabaseTarget, 'ssl' | 'sslRootCert' | 'origin'>): pg.ClientConfig['ssl'] {
   const { ssl } = target;
-  if (ssl === false) return false;
+  if (ssl === false || ssl === 'prefer') return false;
   // libpq's sslrootcert=system: the system's trusted CAs, and then the host name is checked in any mode.
   if (target.sslRootCert === 'system') return { rejectUnauthorized: true };
   const ca = target.sslRootCert === undefined ? undefined : readRootCert(target);

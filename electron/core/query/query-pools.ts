@@ -4,6 +4,7 @@ import type { DatabaseTarget } from '../config/profile-schema.ts';
 import { assertSecretServer, type BoundSecretOrigin } from '../config/secret-binding.ts';
 import { jsonSafeTypes } from './json-safe-types.ts';
 import { containOversizedRows } from './oversized-rows.ts';
+import { clientClassFor } from '../pools/prefer-tls.ts';
 import { sslOption } from '../pools/ssl-option.ts';
 
 /** What the query console's sessions show in pg_stat_activity, so an operator can tell them from the console's own. */
@@ -50,6 +51,7 @@ export class QueryPools {
       user,
       password,
       ssl: sslOption(target),
+      Client: clientClassFor(target, this.#options.connectTimeoutMs),
       max: this.#options.max ?? QUERY_POOL_MAX,
       connectionTimeoutMillis: this.#options.connectTimeoutMs,
       idleTimeoutMillis: 30_000,

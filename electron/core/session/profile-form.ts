@@ -46,8 +46,9 @@ function connectionOf(db: DatabaseForm, storedAs: string | undefined): Connectio
     database: db.database,
     user: db.user,
     ...passwordEntry(db.password, storedAs),
-    ...(db.ssl === 'disable' ? {} : { ssl: db.ssl }),
-    ...(db.sslRootCert ? { sslRootCert: db.sslRootCert } : {}),
+    // Unsaid means prefer, libpq's default; a CA means something only to the modes that check.
+    ...(db.ssl === 'prefer' ? {} : { ssl: db.ssl }),
+    ...(db.sslRootCert && (db.ssl === 'require' || db.ssl === 'verify-full') ? { sslRootCert: db.sslRootCert } : {}),
   };
 }
 
@@ -124,7 +125,7 @@ function databaseFormOf(shard: string, entry: ConnectionEntry, where: string): D
       { target: where },
     );
   }
-  const ssl = entry.ssl ?? fromUrl?.ssl ?? false;
+  const ssl = entry.ssl ?? fromUrl?.ssl ?? 'prefer';
   const sslRootCert = entry.sslRootCert ?? (fromUrl?.sslRootCert === undefined ? undefined : showVariables(fromUrl.sslRootCert));
   return {
     shard,

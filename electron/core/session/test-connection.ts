@@ -1,5 +1,5 @@
 import path from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import type { ConnectionTestResult, DatabaseForm } from '../../../shared/contract.ts';
 import { ConsoleError, type ErrorInfo } from '../../../shared/errors.ts';
 import { buildDatabaseTarget } from '../config/build-database-target.ts';
@@ -9,6 +9,7 @@ import { resolveConnectionEntry } from '../config/resolve-connection-entry.ts';
 import type { SecretReader } from '../config/secret-store.ts';
 import { databaseError } from '../pools/database-error.ts';
 import { profileFileOf } from './profile-form.ts';
+import { clientClassFor } from '../pools/prefer-tls.ts';
 import { sslOption } from '../pools/ssl-option.ts';
 
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -75,7 +76,8 @@ export async function testConnection(db: DatabaseForm, env: Environment, secrets
     if (error instanceof ConsoleError) return { ok: false, serverVersion: null, latencyMs: null, websites: null, error: error.toInfo() };
     throw error;
   }
-  const client = new pg.Client({
+  const Client = clientClassFor(target, CONNECT_TIMEOUT_MS);
+  const client = new Client({
     host: target.host,
     port: target.port,
     database: target.database,

@@ -7,7 +7,7 @@ export const DEFAULT_TENANT_KEYS = ['website_id', 'pwb_website_id'];
 export const DEFAULT_GLOBAL_TABLES = ['pwb_websites', 'pwb_users', 'pwb_user_memberships', 'pwb_subscriptions', 'pwb_agencies', 'pwb_addresses'];
 
 export function blankDatabase(shard: string): DatabaseForm {
-  return { shard, host: 'localhost', port: 5432, database: '', user: 'postgres', password: { kind: 'none' }, ssl: 'disable' };
+  return { shard, host: 'localhost', port: 5432, database: '', user: 'postgres', password: { kind: 'none' }, ssl: 'prefer' };
 }
 
 export function blankProfile(): ProfileForm {

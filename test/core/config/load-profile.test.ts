@@ -42,7 +42,8 @@ describe('loadProfile', () => {
           database: 'pwb_development',
           user: 'alice',
           password: undefined,
-          ssl: false,
+          // Unsaid: libpq's default, TLS when the server takes it.
+          ssl: 'prefer',
           origin: 'cluster.json: primary',
         },
         {
@@ -81,7 +82,7 @@ describe('loadProfile', () => {
     expect(profile.pool).toEqual({ max: 12, connectTimeoutMs: 5000, statementTimeoutMs: 30000 });
     const [primary, shard1, eu] = profile.databases;
     expect(primary).toMatchObject({ host: 'db-main.internal', port: 6432, database: 'pwb_live', user: 'pwb_app', password: 'p@ss/w#rd', ssl: 'verify-full' });
-    expect(shard1).toMatchObject({ host: '::1', port: 7001, database: 'pwb_live_shard_1', user: 'reader', ssl: false });
+    expect(shard1).toMatchObject({ host: '::1', port: 7001, database: 'pwb_live_shard_1', user: 'reader', ssl: 'prefer' });
     expect(eu).toMatchObject({ host: '/var/run/postgresql', port: 5432, database: 'pwb_eu', ssl: false });
   });
 

@@ -45,7 +45,8 @@ describe('importRailsDatabaseYml', () => {
       database: 'pwb_development',
       user: 'alice',
       password: undefined,
-      ssl: false,
+      // No sslmode and no PGSSLMODE: libpq's default.
+      ssl: 'prefer',
       origin: 'database.yml: development.primary',
     });
     expect(Object.isFrozen(databases) && Object.isFrozen(databases[1])).toBe(true);
@@ -77,8 +78,8 @@ describe('importRailsDatabaseYml', () => {
     expect(databases.map((d) => [d.name, d.ssl, d.sslRootCert])).toEqual([
       ['default', 'verify-full', join(railsRoot, 'config/certs/ca.pem')],
       ['shard_1', 'require', '/etc/ssl/pg-ca.pem'],
-      // No TLS, no CA: libpq reads it only for a TLS connection.
-      ['demo', false, undefined],
+      // No sslmode: libpq's prefer, which checks nothing, so no CA (libpq reads it only to check).
+      ['demo', 'prefer', undefined],
     ]);
   });
 

@@ -56,8 +56,8 @@ async function presentCertificate(cert: string): Promise<void> {
 }
 
 /** Whether a console connects to the TLS server with this entry's TLS settings, and over TLS. */
-async function connectWith(tls: Record<string, unknown>, env: Record<string, string> = {}): Promise<boolean> {
-  const server = testCluster().servers.find((s) => s.name === SERVER)!;
+async function connectWith(tls: Record<string, unknown>, env: Record<string, string> = {}, serverName = SERVER): Promise<boolean> {
+  const server = testCluster().servers.find((s) => s.name === serverName)!;
   const file = path.join(dir, `profile-${Math.random().toString(36).slice(2)}.json`);
   const entry = { host: server.host, port: server.port, database: server.database, user: server.user, password: '${SC_TEST_PASSWORD}' };
   await writeFile(file, JSON.stringify({ name: 'tls', primary: { ...entry, ...tls } }));
@@ -107,6 +107,38 @@ describe('TLS settings, as libpq reads them', () => {
   it('require encrypts without checking, and with a CA file checks the chain: a certificate of another CA is refused', async () => {
     expect(await connectWith({ ssl: 'require' })).toBe(true);
     await expect(connectWith({ ssl: 'require', sslRootCert: path.join(dir, 'other-ca.crt') })).rejects.toThrow(/certificate/i);
+  });
+
+  it("prefer, libpq's default, speaks TLS to a server that takes it and plain to one that does not", async () => {
+    // Unsaid in the profile, as in a database.yml without sslmode.
+    expect(await connectWith({})).toBe(true);
+    expect(await connectWith({ ssl: 'prefer' })).toBe(true);
+    expect(await connectWith({ ssl: 'disable' })).toBe(false);
+    // The primary's server has no certificate: the same default connects in plain.
+    expect(await connectWith({}, {}, 'default')).toBe(false);
+    // prefer checks nothing, so a CA it would not read cannot refuse it (libpq ignores it too).
+    expect(await connectWith({ ssl: 'prefer' }, { PGSSLROOTCERT: path.join(dir, 'missing.crt') })).toBe(true);
+  });
+
+  it('prefer reaches a server that only takes TLS (hostssl), as the Rails app does; disable is refused there', async () => {
+    // A role of its own that pg_hba.conf lets in over TLS only: the other tests' sessions are not touched.
+    const role = 'sc_tls_only';
+    const hba = (await admin.query<{ f: string }>(`SELECT current_setting('hba_file') AS f`)).rows[0]!.f;
+    const original = await readFile(hba, 'utf8');
+    await admin.query(`DROP ROLE IF EXISTS ${role}`);
+    // PUBLIC may connect to the database already: no grant, so nothing keeps the role from being dropped.
+    await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${testCluster().password.replaceAll("'", "''")}'`);
+    await writeFile(hba, `hostssl all ${role} all scram-sha-256\nhost all ${role} all reject\n${original}`);
+    await admin.query('SELECT pg_reload_conf()');
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await connectWith({ user: role })).toBe(true);
+      await expect(connectWith({ user: role, ssl: 'disable' })).rejects.toThrow(/pg_hba|rejects connection/i);
+    } finally {
+      await writeFile(hba, original);
+      await admin.query('SELECT pg_reload_conf()');
+      await admin.query(`DROP ROLE IF EXISTS ${role}`);
+    }
   });
 
   it('an unreadable CA file is refused with what to do, before any connection', async () => {

@@ -371,6 +371,25 @@ describe('saving a profile from the form', () => {
     expect(saved.shards.shard_1).toMatchObject({ ssl: 'require', sslRootCert: '/etc/ssl/ca.pem' });
   });
 
+  it("writes 'disable' when TLS is turned off, and leaves prefer (libpq's default) unsaid", async () => {
+    const { dataDir, call } = await newSession();
+    const path = join(dataDir, 'modes.json');
+    await writeFile(
+      path,
+      JSON.stringify({
+        name: 'modes',
+        primary: { host: 'db.internal', database: 'pwb', user: 'pwb' },
+        shards: { shard_1: { host: 'db1', database: 'pwb_1', ssl: false } },
+      }),
+    );
+    const { form } = await call('profiles.read', { path });
+    expect(form.databases.map((d) => d.ssl)).toEqual(['prefer', 'disable']);
+    await call('profiles.save', { path, form, overwrite: true });
+    const saved = JSON.parse(await readFile(path, 'utf8'));
+    expect(saved.primary.ssl).toBeUndefined();
+    expect(saved.shards.shard_1.ssl).toBe('disable');
+  });
+
   it('refuses a form without a primary or with a shard named twice, writing nothing', async () => {
     const { dataDir, fails } = await newSession();
     const path = join(dataDir, 'bad.json');
@@ -405,7 +424,7 @@ describe('saving a profile from the form', () => {
         password: { kind: 'env', variable: 'PGPASS' },
         ssl: 'require',
       },
-      { shard: 'shard_1', host: '${SHARD_HOST}', port: 5432, database: 'pwb_s1', user: 'pwb', password: { kind: 'secret', name: 'prod-s1' }, ssl: 'disable' },
+      { shard: 'shard_1', host: '${SHARD_HOST}', port: 5432, database: 'pwb_s1', user: 'pwb', password: { kind: 'secret', name: 'prod-s1' }, ssl: 'prefer' },
     ]);
   });
 });

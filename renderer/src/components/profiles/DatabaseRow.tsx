@@ -68,11 +68,12 @@ function TlsFields({ db, id, set }: { db: DatabaseForm; id: (field: string) => s
       <Field id={id('ssl')} label="SSL">
         <select id={id('ssl')} className="select" value={db.ssl} onChange={(e) => set({ ssl: e.target.value as DatabaseForm['ssl'] })}>
           <option value="disable">off</option>
+          <option value="prefer">prefer (encrypted when the server offers it, not checked)</option>
           <option value="require">require (encrypted)</option>
           <option value="verify-full">verify-full (certificate checked)</option>
         </select>
       </Field>
-      {db.ssl !== 'disable' && (
+      {(db.ssl === 'require' || db.ssl === 'verify-full') && (
         <Field id={id('ca')} label="CA certificate (sslrootcert)">
           <input
             id={id('ca')}
