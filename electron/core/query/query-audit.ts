@@ -1,3 +1,4 @@
+import { redactSecrets } from '../log/redact-secrets.ts';
 import type { QueryDatabaseOutcome, QueryTarget } from './query-types.ts';
 
 /** The statement text kept in the audit log: enough to recognise it, never megabytes. */
@@ -9,6 +10,8 @@ export interface QueryAuditEntry {
   readonly details: {
     readonly sql: string;
     readonly sqlTruncated: boolean;
+    /** Whether a secret was cut out of the statement (a dblink connection string's password, a role's PASSWORD '...'). */
+    readonly sqlRedacted: boolean;
     readonly target: QueryTarget;
     readonly limit?: number;
     readonly timeoutSeconds?: number;
@@ -21,6 +24,8 @@ export interface QueryAuditEntry {
 /**
  * What the audit log records of a query-console call: who ran which statement where, and per database
  * rows, time and error. Never a result row: results may hold what the audit log's readers must not see.
+ * Nor a secret: the profile's passwords, and anything shaped like one, are cut out of the statement as
+ * the log cuts them (the audit table is read by more people than the one who typed the statement).
  * `label`: the plan's label (`all databases`, `website 42 (shard_1)`).
  */
 export function queryAuditEntry(
@@ -28,14 +33,18 @@ export function queryAuditEntry(
   request: { sql: string; target: QueryTarget; limit?: number; timeoutSeconds?: number; analyze?: boolean; file?: string },
   label: string,
   databases: readonly QueryDatabaseOutcome[],
+  secrets: readonly string[] = [],
 ): QueryAuditEntry {
   const { sql, target, ...rest } = request;
+  const kept = sql.slice(0, AUDIT_SQL_CHARS);
+  const redacted = redactSecrets(kept, secrets);
   return {
     action,
     target: label,
     details: {
-      sql: sql.slice(0, AUDIT_SQL_CHARS),
+      sql: redacted,
       sqlTruncated: sql.length > AUDIT_SQL_CHARS,
+      sqlRedacted: redacted !== kept,
       target,
       ...rest,
       databases: databases.map(({ name, rows, truncated, ms, error }) => ({ name, rows, truncated, ms, error })),

@@ -3,6 +3,7 @@ import type { queryMethods } from '../../../shared/contract.ts';
 import type { CallContext } from '../call-context.ts';
 import type { ConsoleContext } from '../console-context.ts';
 import { audited } from '../console-schema/audit-log.ts';
+import { profileSecrets } from '../log/log-console.ts';
 import type { HandlersFor } from '../dispatch/handlers.ts';
 import { userDataDir } from '../user-data-dir.ts';
 import { explainQuery } from './explain-query.ts';
@@ -34,7 +35,7 @@ function auditedQuery<T extends { databases: readonly QueryDatabaseOutcome[] }>(
   request: { sql: string; target: QueryTarget; limit?: number; timeoutSeconds?: number; analyze?: boolean; file?: string },
   work: () => Promise<T>,
 ): Promise<T> {
-  const start = queryAuditEntry(action, request, describeTarget(request.target), []);
+  const start = queryAuditEntry(action, request, describeTarget(request.target), [], profileSecrets(ctx));
   return audited(ctx.pools.primary(), { action: start.action, target: start.target, details: start.details }, work, {
     resultDetails: (result) => ({ databases: queryAuditEntry(action, request, start.target, result.databases).details.databases }),
   });

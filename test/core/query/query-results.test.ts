@@ -105,6 +105,7 @@ describe('audit entry', () => {
       details: {
         sql: 'SELECT secret FROM t',
         sqlTruncated: false,
+        sqlRedacted: false,
         target: { kind: 'all' },
         limit: 1000,
         databases: [

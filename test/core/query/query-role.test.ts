@@ -150,3 +150,22 @@ describe('the query role', () => {
     }
   });
 });
+describe("the audit log's record of a query", () => {
+  it("keeps the statement without its secrets: the profile's passwords and what is shaped like one", async () => {
+    const sql = `SELECT 'host=db.internal user=app password=Hunter2-dblink' AS conn, '${READER_PASSWORD}' AS typed`;
+    await callMethod(ctx, 'query.run', { sql, target: { kind: 'databases', names: ['default'] } });
+    const client = await pc.client('default');
+    try {
+      const { rows } = await client.query<{ details: { sql: string; sqlRedacted: boolean } }>(
+        `SELECT details FROM shard_console.audit_log WHERE action = 'query.run' ORDER BY id DESC LIMIT 1`,
+      );
+      const recorded = rows[0]!.details;
+      expect(recorded.sql).not.toContain('Hunter2-dblink');
+      expect(recorded.sql).not.toContain(READER_PASSWORD);
+      expect(recorded.sql).toContain("SELECT 'host=db.internal user=app password=[redacted]' AS conn");
+      expect(recorded.sqlRedacted).toBe(true);
+    } finally {
+      await client.end();
+    }
+  });
+});
