@@ -61,6 +61,10 @@ describe('migrationMatrix', () => {
     expect(matrix.rows[2]!.cells[1]!.title).toContain('no checksum');
     expect(matrix.rows[3]!.cells[1]!.title).toBe('Failed 2026-11-26 18:05 UTC: column "color" already exists');
     expect(matrix.counts).toEqual({ pending: 1, failed: 1, edited: 1, unknown: 1, unreachable: 1 });
+    // Failures in words, for the list below the matrix (a tooltip alone is the mouse's).
+    expect(matrix.failures).toEqual([
+      { database: 'shard_1', version: '20240102000002', name: 'add_color', when: '2026-11-26 18:05 UTC', error: 'column "color" already exists' },
+    ]);
     expect(hasWork(status)).toBe(true);
   });
 

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, expect } from './fixtures.ts';
 import { MigrationsPage } from './pages/migrations-page.ts';
@@ -92,4 +92,44 @@ test('Apply runs the plan the dialog showed: a migration file added while it is 
   await dialog.getByRole('button', { name: 'Apply', exact: true }).click();
   await expect(app.page.getByTestId('migration-run')).toHaveAttribute('data-state', 'succeeded', { timeout: 60_000 });
   expect(await applied()).toEqual(['20990601000001', '20990601000002']);
+});
+
+test('a migration that fails on one database is listed with its error below the matrix, and its cell is reached by the keyboard', async ({ app, ui, sql }) => {
+  const version = '20990603000001';
+  const file = join(ui.migrationsDir, 'tenant', `${version}_ui_fails_on_shard_2.sql`);
+  const shard2 = ui.databases.find((d) => d.name === 'shard_2')!.database;
+  await writeFile(file, `DO $$ BEGIN IF current_database() = '${shard2}' THEN RAISE EXCEPTION 'ui spec: refused on this shard'; END IF; END $$;\n`);
+  try {
+    await app.open('#/migrations');
+    const page = new MigrationsPage(app.page);
+    await page.ready();
+    await page.button('Refresh').click();
+    await page.button('Apply pending…').click();
+    const dialog = app.page.getByTestId('apply-dialog');
+    await expect(dialog.getByTestId('plan-shard_2')).toContainText('1 to apply');
+    await dialog.getByRole('button', { name: 'Apply', exact: true }).click();
+    await expect(app.page.getByTestId('migration-run')).toHaveAttribute('data-state', 'failed', { timeout: 60_000 });
+    await page.button('Refresh').click();
+
+    await expect(page.cell(version, 'shard_2')).toHaveAttribute('data-state', 'failed');
+    await expect(page.cell(version, 'default')).toHaveAttribute('data-state', 'applied');
+    const failures = app.page.getByTestId('migration-failures');
+    await expect(failures).toContainText(`${version} ui_fails_on_shard_2 on shard_2`);
+    await expect(failures).toContainText('ui spec: refused on this shard');
+    // The failed cell is a stop of the keyboard, described by its line in the list.
+    const cell = page.cell(version, 'shard_2');
+    await cell.focus();
+    await expect(cell).toBeFocused();
+    const describedBy = await cell.getAttribute('aria-describedby');
+    await expect(app.page.locator(`[id="${describedBy}"]`)).toContainText('refused on this shard');
+    await expect(app.page.getByRole('list', { name: 'Legend' })).toContainText('database unreachable');
+    await app.screenshot('migrations-failed.png');
+  } finally {
+    // Leave the shared cluster as the other specs expect it: no file, no trace of the version.
+    await rm(file, { force: true });
+    for (const db of ['default', 'shard_1', 'shard_2']) {
+      await sql.query(db, 'DELETE FROM schema_migrations WHERE version = $1', [version]);
+      await sql.query(db, 'DELETE FROM shard_console.migration_checksums WHERE version = $1', [version]);
+    }
+  }
 });

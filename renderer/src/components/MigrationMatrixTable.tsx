@@ -1,4 +1,4 @@
-import type { MigrationMatrix } from '../view/migration-matrix.ts';
+import type { MatrixFailure, MigrationMatrix } from '../view/migration-matrix.ts';
 
 const LEGEND = [
   ['applied', 'applied (when)'],
@@ -7,7 +7,11 @@ const LEGEND = [
   ['edited', 'file edited after it ran'],
   ['unknown', 'applied, not in the folder'],
   ['not-applicable', 'global: primary only'],
+  ['unreachable', 'database unreachable'],
 ] as const;
+
+/** The id of a failure's line below the matrix, which its cell names as its description. */
+const failureId = (f: Pick<MatrixFailure, 'database' | 'version'>) => `migration-failure-${f.database}-${f.version}`;
 
 /** Every migration version (rows) against every database (columns), one colour per state. */
 export function MigrationMatrixTable({ matrix }: { matrix: MigrationMatrix }) {
@@ -43,22 +47,48 @@ export function MigrationMatrixTable({ matrix }: { matrix: MigrationMatrix }) {
                 </th>
                 <td>{row.name}</td>
                 <td>{row.set ?? '?'}</td>
-                {row.cells.map((cell, i) => (
-                  <td
-                    key={matrix.databases[i]}
-                    className={`matrix-cell matrix-cell--${cell.state}`}
-                    data-database={matrix.databases[i]}
-                    data-state={cell.state}
-                    title={cell.title}
-                  >
-                    {cell.label}
-                  </td>
-                ))}
+                {row.cells.map((cell, i) => {
+                  const database = matrix.databases[i]!;
+                  // A failed cell takes the keyboard's focus and is described by its error below, not by a tooltip only.
+                  const failed = cell.state === 'failed';
+                  return (
+                    <td
+                      key={database}
+                      className={`matrix-cell matrix-cell--${cell.state}`}
+                      data-database={database}
+                      data-state={cell.state}
+                      title={cell.title}
+                      {...(failed ? { tabIndex: 0, 'aria-describedby': failureId({ database, version: row.version }) } : {})}
+                    >
+                      {cell.label}
+                    </td>
+                  );
+                })}
               </tr>
             ))}
           </tbody>
         </table>
       </div>
+      {matrix.failures.length > 0 && <FailureList failures={matrix.failures} />}
     </>
+  );
+}
+
+/** Each failure in words: which migration, where, when and why, for the keyboard and the screen reader as much as the mouse. */
+function FailureList({ failures }: { failures: readonly MatrixFailure[] }) {
+  return (
+    <section aria-labelledby="migration-failures-title" data-testid="migration-failures">
+      <h3 id="migration-failures-title" className="card__title">
+        Failed migrations
+      </h3>
+      <ul className="failure-list">
+        {failures.map((f) => (
+          <li key={failureId(f)} id={failureId(f)} className="run__error">
+            <span className="mono">{f.version}</span> {f.name} on <strong>{f.database}</strong> ({f.when}): {f.error}
+          </li>
+        ))}
+      </ul>
+      <p className="muted">Each rolled back and stays pending there: fix the cause, then Apply again.</p>
+    </section>
   );
 }

@@ -18,9 +18,19 @@ export interface MatrixRow {
   readonly cells: readonly MatrixCell[];
 }
 
+/** A migration that failed on a database, with its error: shown as text below the matrix, not only in a cell's tooltip. */
+export interface MatrixFailure {
+  readonly database: string;
+  readonly version: string;
+  readonly name: string;
+  readonly when: string;
+  readonly error: string;
+}
+
 export interface MigrationMatrix {
   readonly databases: readonly string[];
   readonly rows: readonly MatrixRow[];
+  readonly failures: readonly MatrixFailure[];
   readonly counts: Readonly<Record<'pending' | 'failed' | 'edited' | 'unknown' | 'unreachable', number>>;
 }
 
@@ -36,6 +46,7 @@ export function migrationMatrix(status: MigrationStatusResult): MigrationMatrix 
   for (const db of status.databases)
     for (const u of db.unknown) if (!rows.has(u.version)) rows.set(u.version, { version: u.version, name: 'not in the migrations folder', set: null });
   const counts = { pending: 0, failed: 0, edited: 0, unknown: 0, unreachable: 0 };
+  const failures: MatrixFailure[] = [];
   const cellsByDatabase = status.databases.map((db) => {
     const cells = new Map<string, MatrixCell>();
     for (const a of db.applied) {
@@ -65,6 +76,7 @@ export function migrationMatrix(status: MigrationStatusResult): MigrationMatrix 
     }
     for (const f of db.failed) {
       counts.failed += 1;
+      failures.push({ database: db.name, version: f.version, name: f.name, when: formatWhen(f.failedAt), error: f.error });
       cells.set(f.version, { state: 'failed', label: 'failed', title: `Failed ${formatWhen(f.failedAt)}: ${f.error}` });
     }
     for (const u of db.unknown) {
@@ -81,6 +93,7 @@ export function migrationMatrix(status: MigrationStatusResult): MigrationMatrix 
     rows: [...rows.values()]
       .sort((a, b) => a.version.localeCompare(b.version))
       .map((row) => ({ ...row, cells: cellsByDatabase.map(({ db, cells }) => (!db.reachable ? unreachable : (cells.get(row.version) ?? notApplicable))) })),
+    failures: failures.sort((a, b) => a.version.localeCompare(b.version) || a.database.localeCompare(b.database)),
     counts,
   };
 }
