@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MoveJob } from '../../shared/contract.ts';
-import { formatMoveJobRow, formatTimestamp, moveCursor, moveJobRows } from '../../renderer/src/view/move-list.ts';
+import { cursorRow, formatMoveJobRow, formatTimestamp, moveCursor, moveJobRows } from '../../renderer/src/view/move-list.ts';
 import { parseRoute, routeHref, navSection } from '../../renderer/src/router/routes.ts';
 
 const job = (id: string, createdAt: string, extra: Partial<MoveJob> = {}): MoveJob => ({
@@ -74,6 +74,19 @@ describe('moveCursor', () => {
     expect(moveCursor(-1, 'ArrowDown', 3)).toBe(0);
     expect(moveCursor(1, 'x', 3)).toBe(1);
     expect(moveCursor(0, 'ArrowDown', 0)).toBe(-1);
+  });
+});
+
+describe('cursorRow', () => {
+  it('follows its row by key as rows are added above it, and keeps its place once that row is gone', () => {
+    expect(cursorRow(['b', 'a'], { key: 'a', index: 1 })).toBe(1);
+    // A new job on top: the cursor is still on 'a', now the third row.
+    expect(cursorRow(['c', 'b', 'a'], { key: 'a', index: 1 })).toBe(2);
+    // 'a' went: the place it had, inside the list.
+    expect(cursorRow(['c', 'b'], { key: 'a', index: 1 })).toBe(1);
+    expect(cursorRow(['c'], { key: 'a', index: 5 })).toBe(0);
+    expect(cursorRow(['c', 'b'], { key: null, index: 0 })).toBe(0);
+    expect(cursorRow([], { key: 'a', index: 0 })).toBe(-1);
   });
 });
 

@@ -164,3 +164,30 @@ test('opening the Jobs page reads the list once, and once again on each later vi
   await settled();
   expect(reads).toHaveLength(2);
 });
+
+test("the keyboard's cursor stays on its job when a new one is listed on top, and Enter opens that job", async ({ app, ui }) => {
+  // Migration runs with nothing to apply: quick jobs that leave the cluster as it is.
+  const quickRun = async () => {
+    const { runId } = await rpc<{ runId: string }>(ui, 'migrations.up', {});
+    await expect.poll(async () => (await rpc<{ state: string }>(ui, 'migrations.run', { runId })).state, { timeout: 30_000 }).not.toBe('running');
+    return runId;
+  };
+  await quickRun();
+  await quickRun();
+  await app.open('#/jobs');
+  const table = app.page.getByTestId('jobs');
+  const rows = app.page.getByTestId('job-row');
+  await table.focus();
+  await app.page.keyboard.press('ArrowDown');
+  const chosen = await rows.nth(1).getAttribute('data-job-id');
+  await expect(rows.nth(1)).toHaveAttribute('aria-selected', 'true');
+
+  // Started elsewhere (the CLI, another window): listed on top at the next read.
+  const newest = await quickRun();
+  await app.page.getByRole('button', { name: 'Refresh' }).click();
+  await expect(rows.first()).toHaveAttribute('data-job-id', newest);
+  await expect(app.page.locator(`[data-testid="job-row"][data-job-id="${chosen}"]`)).toHaveAttribute('aria-selected', 'true');
+  await table.focus();
+  await app.page.keyboard.press('Enter');
+  await expect(app.page.getByTestId('migration-run')).toHaveAttribute('data-run-id', chosen!);
+});

@@ -1,12 +1,10 @@
-import { useRef, useState } from 'react';
-import type { KeyboardEvent } from 'react';
 import type { Job, JobKind } from '../../../shared/contract.ts';
 import { useJobList, useLiveJob } from '../api/job-hooks.ts';
 import { ErrorPanel } from '../components/ErrorPanel.tsx';
 import { JobProgressBar } from '../components/JobProgressBar.tsx';
 import { StopJobButton } from '../components/StopJobButton.tsx';
 import { Loading } from '../components/Loading.tsx';
-import { CURSOR_KEYS, moveCursor } from '../view/move-list.ts';
+import { useRowCursor } from '../components/use-row-cursor.ts';
 import { jobRow, STORE_NOTES, watchedJobIds } from '../view/job-list.ts';
 import { describeError } from '../view/error-text.ts';
 
@@ -49,20 +47,15 @@ export function Jobs() {
 }
 
 function JobsTable({ jobs, onChanged }: { jobs: readonly Job[]; onChanged: () => void }) {
-  const [active, setActive] = useState(0);
   const watched = watchedJobIds(jobs);
-  const current = jobs.length === 0 ? -1 : Math.min(active, jobs.length - 1);
-  const tableRef = useRef<HTMLTableElement>(null);
-  const onKeyDown = (event: KeyboardEvent<HTMLTableElement>) => {
-    if (event.target !== tableRef.current) return;
-    if (CURSOR_KEYS.has(event.key)) {
-      event.preventDefault();
-      setActive(moveCursor(current, event.key, jobs.length));
-    } else if (event.key === 'Enter' && current >= 0) {
-      event.preventDefault();
-      window.location.hash = jobs[current]!.href;
-    }
-  };
+  // Held on a job, not a place: a job started elsewhere appears on top without moving the cursor.
+  const { current, currentId, tableRef, onKeyDown } = useRowCursor(
+    jobs.map((j) => j.jobId),
+    (index) => `job-row-${index}`,
+    (index) => {
+      window.location.hash = jobs[index]!.href;
+    },
+  );
   return (
     <div className="table-scroll">
       <table
@@ -71,7 +64,7 @@ function JobsTable({ jobs, onChanged }: { jobs: readonly Job[]; onChanged: () =>
         role="grid"
         aria-label="Jobs"
         tabIndex={0}
-        aria-activedescendant={current >= 0 ? `job-row-${current}` : undefined}
+        aria-activedescendant={currentId}
         onKeyDown={onKeyDown}
         data-testid="jobs"
       >

@@ -1,5 +1,3 @@
-import { useEffect, useRef, useState } from 'react';
-import type { KeyboardEvent } from 'react';
 import type { MoveJob } from '../../../shared/contract.ts';
 import { useMoveList } from '../api/move-hooks.ts';
 import { ErrorPanel } from '../components/ErrorPanel.tsx';
@@ -7,7 +5,8 @@ import { Loading } from '../components/Loading.tsx';
 import { MoveStateBadge } from '../components/MoveBadges.tsx';
 import { MoveJobActions } from '../components/MoveJobActions.tsx';
 import { navigate } from '../router/use-route.ts';
-import { CURSOR_KEYS, moveCursor, moveJobRows } from '../view/move-list.ts';
+import { useRowCursor } from '../components/use-row-cursor.ts';
+import { moveJobRows } from '../view/move-list.ts';
 
 /** Every move job, newest first, with the actions valid for each; a table the keyboard can walk. */
 export function Moves() {
@@ -43,34 +42,14 @@ export function Moves() {
   );
 }
 
-/** The keyboard cursor over the table's rows: arrows move it (kept in view), Enter opens the row under it. */
-function useRowCursor(rowCount: number, onEnter: (index: number) => void) {
-  const [active, setActive] = useState(0);
-  const current = rowCount === 0 ? -1 : Math.min(active, rowCount - 1);
-  const tableRef = useRef<HTMLTableElement>(null);
-
-  useEffect(() => {
-    if (current >= 0) document.getElementById(`move-row-${current}`)?.scrollIntoView({ block: 'nearest' });
-  }, [current]);
-
-  const onKeyDown = (event: KeyboardEvent<HTMLTableElement>) => {
-    // Keys pressed on a button inside a row belong to that button.
-    if (event.target !== tableRef.current) return;
-    if (CURSOR_KEYS.has(event.key)) {
-      event.preventDefault();
-      setActive(moveCursor(current, event.key, rowCount));
-    } else if (event.key === 'Enter' && current >= 0) {
-      event.preventDefault();
-      onEnter(current);
-    }
-  };
-  return { current, setActive, tableRef, onKeyDown };
-}
-
 function MoveJobsTable({ jobs, onChanged }: { jobs: readonly MoveJob[]; onChanged: () => void }) {
   const rows = moveJobRows(jobs);
   const byId = new Map(jobs.map((j) => [j.jobId, j]));
-  const { current, setActive, tableRef, onKeyDown } = useRowCursor(rows.length, (index) => navigate({ name: 'move', jobId: rows[index]!.jobId }));
+  const { current, currentId, setActive, tableRef, onKeyDown } = useRowCursor(
+    rows.map((r) => r.jobId),
+    (index) => `move-row-${index}`,
+    (index) => navigate({ name: 'move', jobId: rows[index]!.jobId }),
+  );
 
   return (
     <div className="table-scroll">
@@ -81,7 +60,7 @@ function MoveJobsTable({ jobs, onChanged }: { jobs: readonly MoveJob[]; onChange
         aria-label="Move jobs"
         aria-rowcount={rows.length + 1}
         tabIndex={0}
-        aria-activedescendant={current >= 0 ? `move-row-${current}` : undefined}
+        aria-activedescendant={currentId}
         onKeyDown={onKeyDown}
         data-testid="move-jobs"
       >

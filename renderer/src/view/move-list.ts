@@ -75,3 +75,20 @@ export function moveCursor(index: number, key: string, count: number, pageRows =
 }
 
 export const CURSOR_KEYS = new Set(['ArrowDown', 'ArrowUp', 'Home', 'End', 'PageDown', 'PageUp']);
+
+/** Where a table's keyboard cursor is: on a row (its key), and the place it had there. */
+export interface RowCursor {
+  readonly key: string | null;
+  readonly index: number;
+}
+
+/**
+ * The row under the cursor as rows come and go: the same row, found by its key, wherever it is now (a
+ * new job listed on top must not slide the cursor, and Enter, onto its neighbour); its old place once it
+ * is gone; -1 for an empty table.
+ */
+export function cursorRow(keys: readonly string[], cursor: RowCursor): number {
+  if (keys.length === 0) return -1;
+  const at = cursor.key === null ? -1 : keys.indexOf(cursor.key);
+  return at >= 0 ? at : Math.min(Math.max(cursor.index, 0), keys.length - 1);
+}
