@@ -9,9 +9,16 @@ export const IPC_CANCEL_CHANNEL = 'shard-console:cancel';
 /** The save dialog: the one way the window names a file outside the console's own folders. */
 export const IPC_CHOOSE_SAVE_PATH_CHANNEL = 'shard-console:choose-save-path';
 
-export function secureWebPreferences(preloadPath: string) {
+/**
+ * `packaged`: an installed build, whose window has no DevTools (a console open on the operator's desktop
+ * is a way to run script in the window and call every IPC method by hand); a development run keeps them.
+ * `SHARD_CONSOLE_DEVTOOLS=1` turns them on in an installed build, for a support session.
+ */
+export function secureWebPreferences(preloadPath: string, options: { packaged?: boolean; env?: NodeJS.ProcessEnv } = {}) {
+  const devTools = !options.packaged || options.env?.SHARD_CONSOLE_DEVTOOLS === '1';
   return Object.freeze({
     preload: preloadPath,
+    devTools,
     contextIsolation: true,
     sandbox: true,
     nodeIntegration: false,

@@ -55,7 +55,8 @@ const electron = vi.hoisted(() => {
         on: (name: string, fn: Function) => state.appListeners.set(name, fn),
         getPath: () => '/tmp/shard-console-shell-test',
         getVersion: () => '0.0.0-test',
-        isPackaged: false,
+        // An installed build, as operators run it.
+        isPackaged: true,
         isReady: () => true,
         requestSingleInstanceLock: () => true,
         quit: () => {},
@@ -88,6 +89,7 @@ describe('window security settings', () => {
     // Every key, so a setting dropped (Electron's default may be the unsafe one) fails here.
     expect(secureWebPreferences('/p.cjs')).toEqual({
       preload: '/p.cjs',
+      devTools: true,
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
@@ -98,6 +100,13 @@ describe('window security settings', () => {
       webviewTag: false,
       spellcheck: false,
     });
+  });
+
+  it('turns DevTools off in an installed build, unless SHARD_CONSOLE_DEVTOOLS=1 asks for them', () => {
+    expect(secureWebPreferences('/p.cjs', { packaged: true, env: {} }).devTools).toBe(false);
+    expect(secureWebPreferences('/p.cjs', { packaged: true, env: { SHARD_CONSOLE_DEVTOOLS: 'yes' } }).devTools).toBe(false);
+    expect(secureWebPreferences('/p.cjs', { packaged: true, env: { SHARD_CONSOLE_DEVTOOLS: '1' } }).devTools).toBe(true);
+    expect(secureWebPreferences('/p.cjs', { packaged: false, env: {} }).devTools).toBe(true);
   });
 
   it('allows only the app page as a navigation target and a trusted IPC sender', () => {
@@ -269,6 +278,8 @@ describe('main.ts wiring (stand-in electron)', () => {
     expect(electron.state.sandboxEnabled).toBe(true);
     const { webPreferences } = electron.state.windows[0]!.options;
     expect(webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false });
+    // The stand-in is an installed build: no DevTools.
+    expect(webPreferences.devTools).toBe(false);
     expect(webPreferences.preload).toMatch(/preload\.cjs$/);
     expect(electron.state.windows[0]!.loaded).toMatch(/^file:.*renderer\/index\.html$/);
   });
