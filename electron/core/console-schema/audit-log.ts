@@ -1,7 +1,9 @@
 import { sql } from 'kysely';
+import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { userInfo, hostname } from 'node:os';
 import path from 'node:path';
+import { ConsoleError } from '../../../shared/errors.ts';
 import { userDataDir } from '../user-data-dir.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { isReadOnlyDatabase } from '../read-only-guard.ts';
@@ -38,6 +40,7 @@ export interface AuditOptions<T> {
 }
 
 type Outcome = { outcome: 'succeeded' | 'failed'; error?: string; details?: Record<string, unknown> };
+type LocalOutcome = Outcome | { outcome: 'started'; error?: undefined; details?: undefined };
 
 function errorText(error: unknown): string {
   return String((error as Error)?.message ?? error);
@@ -48,8 +51,10 @@ export function localAuditFile(): string {
   return path.join(userDataDir(), 'audit.jsonl');
 }
 
-async function appendLocalAudit(handle: DatabaseHandle, entry: AuditEntry, outcome: Outcome): Promise<void> {
+/** One line of the local trail; the `started` line and its outcome's share an id. */
+async function appendLocalAudit(handle: DatabaseHandle, entry: AuditEntry, id: string, outcome: LocalOutcome): Promise<void> {
   const line = {
+    id,
     at: new Date().toISOString(),
     actor: currentActor(),
     database: `${handle.target.host}:${handle.target.port}/${handle.target.database}`,
@@ -109,15 +114,30 @@ async function recordOutcome(primary: DatabaseHandle, id: string, outcome: Outco
   await consoleDb(primary).executeQuery(update.compile());
 }
 
+/**
+ * A read-only console's trail, as the cluster's: a `started` line before the action runs (an action
+ * that cannot be recorded is not run, as on the cluster), its outcome after. The outcome's own failure
+ * leaves the `started` line alone and the result returned.
+ */
 async function auditedLocally<T>(handle: DatabaseHandle, entry: AuditEntry, run: () => Promise<T>, options: AuditOptions<T>): Promise<T> {
+  const id = randomUUID();
+  try {
+    await appendLocalAudit(handle, entry, id, { outcome: 'started' });
+  } catch (error) {
+    throw new ConsoleError(
+      'ACTION_NOT_ALLOWED',
+      `This read-only console keeps its audit trail in ${localAuditFile()}, which cannot be written (${errorText(error)}), so ${entry.action} was not run. Make that folder writable, or set SHARD_CONSOLE_DATA_DIR to a folder that is.`,
+      { target: localAuditFile(), details: { action: entry.action } },
+    );
+  }
   let result: T;
   try {
     result = await run();
   } catch (error) {
-    await appendLocalAudit(handle, entry, { outcome: 'failed', error: errorText(error) }).catch(() => {});
+    await appendLocalAudit(handle, entry, id, { outcome: 'failed', error: errorText(error) }).catch(() => {});
     throw error;
   }
   const details = options.resultDetails ? { details: options.resultDetails(result) } : {};
-  await appendLocalAudit(handle, entry, { outcome: 'succeeded', ...details }).catch(() => {});
+  await appendLocalAudit(handle, entry, id, { outcome: 'succeeded', ...details }).catch(() => {});
   return result;
 }
