@@ -9,7 +9,7 @@ import { userDataDir } from '../user-data-dir.ts';
 import { explainQuery } from './explain-query.ts';
 import { exportQueryToFile } from './export-query.ts';
 import { queryAuditEntry } from './query-audit.ts';
-import { QueryLibrary } from './query-library.ts';
+import { libraryKey, QueryLibrary } from './query-library.ts';
 import { QueryService } from './query-service.ts';
 import type { QueryRunResult } from './query-session.ts';
 import type { QueryDatabaseOutcome, QueryEvent, QueryTarget } from './query-types.ts';
@@ -67,20 +67,20 @@ function queryLibraryHandlers(
 ): HandlersFor<'query.history' | 'query.save' | 'query.deleteSaved' | 'query.clearHistory'> {
   return {
     'query.history': async () => ({
-      history: await library.history(ctx.profile.name),
-      saved: await library.saved(ctx.profile.name),
-      file: library.fileFor(ctx.profile.name),
+      history: await library.history(libraryKey(ctx.profile)),
+      saved: await library.saved(libraryKey(ctx.profile)),
+      file: library.fileFor(libraryKey(ctx.profile)),
     }),
     'query.save': async (p) => {
-      await library.save(ctx.profile.name, withoutUndefined({ name: p.name, sql: p.sql, target: p.target }));
-      return { saved: await library.saved(ctx.profile.name) };
+      await library.save(libraryKey(ctx.profile), withoutUndefined({ name: p.name, sql: p.sql, target: p.target }));
+      return { saved: await library.saved(libraryKey(ctx.profile)) };
     },
     'query.deleteSaved': async (p) => {
-      await library.delete(ctx.profile.name, p.name);
-      return { saved: await library.saved(ctx.profile.name) };
+      await library.delete(libraryKey(ctx.profile), p.name);
+      return { saved: await library.saved(libraryKey(ctx.profile)) };
     },
     'query.clearHistory': async () => {
-      await library.clearHistory(ctx.profile.name);
+      await library.clearHistory(libraryKey(ctx.profile));
       return { history: [] };
     },
   };
@@ -96,7 +96,7 @@ export function queryHandlers(ctx: ConsoleContext): HandlersFor<keyof typeof que
           .session(p.session)
           .run(call as CallContext<QueryEvent>, request),
       );
-      await library.record(ctx.profile.name, { sql: p.sql, target: p.target }).catch(() => {});
+      await library.record(libraryKey(ctx.profile), { sql: p.sql, target: p.target }).catch(() => {});
       return runPage(result);
     },
     'query.fetchMore': async (p, call) => {

@@ -53,6 +53,14 @@ export function defaultQueryLibraryDir(context: Partial<DemoDirContext> = {}): s
   return join(demo.slice(0, demo.length - 'demo'.length), 'queries');
 }
 
+/**
+ * Whose queries a file holds: a profile's name and where it was loaded from, so two profiles of one
+ * name (two folders' "prod", two Rails apps' `rails:production`) keep their own history and saved queries.
+ */
+export function libraryKey(profile: { readonly name: string; readonly source: string }): string {
+  return `${profile.name}\n${profile.source}`;
+}
+
 export class QueryLibrary {
   readonly dir: string;
   readonly #historyLimit: number;
@@ -63,9 +71,10 @@ export class QueryLibrary {
     this.#historyLimit = options.historyLimit ?? HISTORY_LIMIT;
   }
 
-  /** The file holding a profile's queries: a readable name plus a hash, so two names never share one. */
+  /** The file holding a profile's queries (`profile`: a `libraryKey`): a readable name plus a hash, so two keys never share one. */
   fileFor(profile: string): string {
-    const slug = profile.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 60) || 'profile';
+    const name = profile.split('\n')[0]!;
+    const slug = name.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 60) || 'profile';
     return path.join(this.dir, `${slug}-${createHash('sha256').update(profile).digest('hex').slice(0, 8)}.json`);
   }
 
@@ -130,8 +139,16 @@ export class QueryLibrary {
     try {
       text = await readFile(file, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, profile, history: [], saved: [] };
-      throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      // A console before libraryKey kept a profile's queries under its name alone: they start this file.
+      // One it cannot read starts nothing: this file is new, and that one stays as it is.
+      const name = profile.split('\n')[0]!;
+      const empty: LibraryFile = { version: 1, profile, history: [], saved: [] };
+      if (name === profile) return empty;
+      return this.#read(name).then(
+        (legacy) => ({ ...legacy, profile }),
+        () => empty,
+      );
     }
     let parsed: unknown;
     try {

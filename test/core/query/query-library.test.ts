@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtemp, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { defaultQueryLibraryDir, HISTORY_BYTES, QueryLibrary } from '../../../electron/core/query/query-library.ts';
+import { defaultQueryLibraryDir, HISTORY_BYTES, libraryKey, QueryLibrary } from '../../../electron/core/query/query-library.ts';
 
 /* History and saved queries per profile in a folder of the user's: capped, deduplicated, atomic, private. */
 
@@ -35,6 +35,24 @@ describe('history', () => {
     const lib = await library();
     await Promise.all(Array.from({ length: 50 }, (_, i) => lib.record('prod', { sql: `SELECT ${i}` })));
     expect((await lib.history('prod')).map((e) => e.sql).sort()).toEqual(Array.from({ length: 50 }, (_, i) => `SELECT ${i}`).sort());
+  });
+});
+
+describe('whose queries', () => {
+  it('keeps two profiles of one name apart by where each was loaded from, and starts from what a name-only file held', async () => {
+    const lib = await library();
+    // Written by a console that keyed the library by the profile's name alone.
+    await lib.save('rails:production', { name: 'old', sql: 'SELECT 0' });
+    const shop = libraryKey({ name: 'rails:production', source: '/srv/shop/config/database.yml' });
+    const blog = libraryKey({ name: 'rails:production', source: '/srv/blog/config/database.yml' });
+    expect(lib.fileFor(shop)).not.toBe(lib.fileFor(blog));
+    expect(path.basename(lib.fileFor(shop))).toMatch(/^rails_production-[0-9a-f]{8}\.json$/);
+    await lib.record(shop, { sql: 'SELECT shop' });
+    await lib.save(blog, { name: 'blog only', sql: 'SELECT blog' });
+    expect((await lib.history(shop)).map((e) => e.sql)).toEqual(['SELECT shop']);
+    expect(await lib.history(blog)).toEqual([]);
+    expect((await lib.saved(shop)).map((q) => q.name)).toEqual(['old']);
+    expect((await lib.saved(blog)).map((q) => q.name)).toEqual(['blog only', 'old']);
   });
 });
 
