@@ -41,6 +41,12 @@ export function stillPending(d: Pick<MigrationRun['databases'][number], 'state' 
   return d.state === 'unreachable' ? 'not known (not reached)' : '—';
 }
 
+/** The fraction a job's bar shows: the whole job's (`overall`) when it says, else its phase's done/total; null when unknown. */
+export function progressFraction(event: { done: number; total: number | null; overall?: number | undefined }): number | null {
+  if (event.overall !== undefined) return Math.min(1, Math.max(0, event.overall));
+  return event.total !== null && event.total > 0 ? Math.min(1, event.done / event.total) : null;
+}
+
 /**
  * How much of a job's work, in its unit: `1.20 GB / 4.00 GB` for bytes (the unit is in the figures),
  * `1,200 / 4,000 rows` otherwise; `sep` between done and total. Used by the UI's bars and the CLI's lines.

@@ -1,5 +1,5 @@
 import type { JobProgressEvent } from '../../shared/contract.ts';
-import { formatDuration, formatProgressAmount, formatRate } from '../../shared/format.ts';
+import { formatDuration, formatProgressAmount, formatRate, progressFraction } from '../../shared/format.ts';
 import { terminalSafe } from './cli-output.ts';
 
 /** Where progress goes: stderr, so `--json` keeps stdout to the final result. */
@@ -22,7 +22,7 @@ export const stderrSink: ProgressSink = {
 /** What one progress line says: how far, how fast, how long still, and what it is doing. */
 export function progressLine(event: JobProgressEvent, rate: number | null, width: number | null): string {
   const parts: string[] = [];
-  const fraction = event.total !== null && event.total > 0 ? Math.min(1, event.done / event.total) : null;
+  const fraction = progressFraction(event);
   if (width !== null && fraction !== null) {
     const filled = Math.round(fraction * width);
     parts.push(`[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.round(fraction * 100)).padStart(3)}%`);

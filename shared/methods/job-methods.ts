@@ -31,6 +31,11 @@ export const jobProgressEventSchema = z.object({
   total: z.number().nullable(),
   unit: z.enum(['rows', 'bytes', 'steps', 'databases', 'tables', 'migrations']),
   message: z.string().optional(),
+  /**
+   * How far the whole job is, 0 to 1, for a job whose phases count in different units (a move's rows
+   * copied, then its steps): bars show this when it is given; done/total stay the phase's own figures.
+   */
+  overall: z.number().min(0).max(1).optional(),
 });
 export type JobProgressEvent = z.infer<typeof jobProgressEventSchema>;
 

@@ -31,6 +31,8 @@ describe('the CLI progress line', () => {
       '[#####.....]  50% · 500/1,000 rows · 100 rows/s · ETA 5.0 s · copy pwb_pages: 500/1000 rows',
     );
     expect(progressLine(event(2048, null, 'shard_1', 'bytes'), null, 10)).toBe('2.00 kB · shard_1');
+    // A job's own share across its phases, when given, fills the bar.
+    expect(progressLine({ ...event(4, 9, 'verify', 'steps'), overall: 0.7 }, null, 10)).toBe('[#######...]  70% · 4/9 steps · verify');
   });
 
   it('redraws one line in place on a terminal, and ends it', () => {

@@ -26,6 +26,10 @@ describe('job progress view', () => {
     expect(progressView(samples.progress, samples.earlier ?? undefined, samples.progressAt!)).toMatchObject({ rateLabel: '1,000 rows/s', etaLabel: '4.0 s' });
   });
 
+  it("shows the whole job's share on the bar when the event gives it, the phase's own figures beside it", () => {
+    expect(progressView({ ...event(4, 9, 'verify', 'steps'), overall: 0.72 })).toMatchObject({ percent: 72, label: '4 / 9 steps · verify' });
+  });
+
   it('has an indeterminate bar and no time left when the total is unknown, and no rate across phases', () => {
     expect(progressView(event(5, null, 'sizes', 'bytes'))).toEqual({ percent: null, label: '5 B · sizes', rateLabel: '—', etaLabel: '—' });
     expect(progressView(event(5, 10, 'verify'), { event: event(1, 10, 'copy'), at: 0 }, 1000)?.rateLabel).toBe('—');

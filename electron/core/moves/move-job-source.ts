@@ -1,7 +1,9 @@
 import type { Job, JobAction } from '../../../shared/methods/job-methods.ts';
-import type { MoveJob } from '../../../shared/methods/move-methods.ts';
+import { MOVE_STEPS, type MoveJob } from '../../../shared/methods/move-methods.ts';
+import { overallProgress } from '../jobs/overall-progress.ts';
 import type { ConsoleContext } from '../console-context.ts';
 import { jobHref, type JobSource } from '../jobs/jobs-view.ts';
+import { MOVE_STEP_WEIGHTS } from './move-runner.ts';
 import { moveJobsView, moveJobView } from './move-service.ts';
 
 /** A move as the Jobs page lists it: its own state, with "running but no console holds it" read as interrupted. */
@@ -17,7 +19,19 @@ export function moveToJob(move: MoveJob, here: boolean): Job {
     state,
     live: move.live || here,
     here,
-    progress: copying ? { type: 'progress', jobId: move.jobId, kind: 'move', phase: move.step, done: copied, total, unit: 'rows' } : null,
+    progress: copying
+      ? {
+          type: 'progress',
+          jobId: move.jobId,
+          kind: 'move',
+          phase: move.step,
+          done: copied,
+          total,
+          unit: 'rows',
+          // Past the copy, its rows are all there and the bar is the whole move's, as the live one.
+          overall: overallProgress(MOVE_STEPS, move.step, move.step === 'copy' && total ? copied / total : 0, MOVE_STEP_WEIGHTS),
+        }
+      : null,
     actions: here ? (['stop'] satisfies JobAction[]) : move.actions,
     startedBy: move.startedBy,
     createdAt: move.createdAt,

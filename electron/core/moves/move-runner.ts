@@ -7,6 +7,7 @@ import { withJobLock as withLock } from '../jobs/job-lock.ts';
 import type { RunningJob } from '../jobs/job-registry.ts';
 import { failpoint } from './move-failpoints.ts';
 import { getJob, markRefreshed, recordStep, updateJob, type StoredJob } from './move-job-store.ts';
+import { overallProgress } from '../jobs/overall-progress.ts';
 import { openMoveRun, type MoveListener, type MoveRun } from './move-run.ts';
 import { MOVE_STEP_RUNNERS } from './move-steps.ts';
 
@@ -24,13 +25,21 @@ export function moveProgressReporter(job: RunningJob, stored: Pick<StoredJob, 'p
       copied.set(event.progress.table, event.progress.copiedRows);
       const done = [...copied.values()].reduce((a, b) => a + b, 0);
       const message = `copy ${event.progress.table}: ${event.progress.copiedRows}/${event.progress.totalRows} rows`;
-      job.progress({ phase: 'copy', done, total, unit: 'rows', message });
+      const overall = overallProgress(MOVE_STEPS, 'copy', total ? done / total : 0, MOVE_STEP_WEIGHTS);
+      job.progress({ phase: 'copy', done, total, unit: 'rows', message, overall });
       return;
     }
     const message = event.message ? { message: event.message } : {};
-    job.progress({ phase: event.step, done: moveStepIndex(event.step), total: MOVE_STEPS.length - 1, unit: 'steps', ...message });
+    const overall = overallProgress(MOVE_STEPS, event.step, 0, MOVE_STEP_WEIGHTS);
+    job.progress({ phase: event.step, done: moveStepIndex(event.step), total: MOVE_STEPS.length - 1, unit: 'steps', ...message, overall });
   };
 }
+
+/**
+ * A move's steps by their share of its time (`npm run bench -- move`: the copy about half, verification
+ * and clean-up most of the rest), so its one bar moves about evenly; unsaid steps take a moment.
+ */
+export const MOVE_STEP_WEIGHTS: Partial<Record<MoveStep, number>> = { preflight: 0, copy: 50, verify: 18, cleanup: 25, done: 0 };
 
 /** The move job's lock on a dedicated primary session (jobs/job-lock.ts): held for the whole run, gone if the process dies. */
 export function withJobLock<T>(ctx: ConsoleContext, jobId: string, run: (lock: pg.PoolClient) => Promise<T>): Promise<T> {

@@ -19,6 +19,12 @@ export const MODE_STEPS: Readonly<Record<RestoreRequest['mode'], readonly Restor
   empty: ['preflight', 'fence', 'load', 'sequences', 'verify', 'switch', 'views', 'unfence', 'done'],
 };
 
+/**
+ * A restore's steps by their share of its time (`npm run bench -- restore`: the load about half, the
+ * read-back and the view refresh most of the rest), so its one bar moves about evenly.
+ */
+export const RESTORE_STEP_WEIGHTS: Partial<Record<RestoreStep, number>> = { preflight: 0, hold: 5, load: 55, verify: 25, views: 8, done: 0, rolled_back: 0 };
+
 export interface RestoreDetail {
   readonly request: RestoreRequest;
   readonly plan: RestorePlan;

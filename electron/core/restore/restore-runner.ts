@@ -9,7 +9,8 @@ import type { JobRecord } from '../jobs/job-store.ts';
 import { failpoint } from '../moves/move-failpoints.ts';
 import { maySkipTriggers, withSession } from '../moves/replica-role.ts';
 import { scopedTables } from '../moves/tenant-scope.ts';
-import { readRestore, reached, restoreActions, saveDetail, visibleState, MODE_STEPS, type RestoreDetail } from './restore-job-store.ts';
+import { readRestore, reached, restoreActions, saveDetail, visibleState, MODE_STEPS, RESTORE_STEP_WEIGHTS, type RestoreDetail } from './restore-job-store.ts';
+import { overallProgress } from '../jobs/overall-progress.ts';
 import { restoreSchemas } from './restore-marks.ts';
 import { RollbackRefused, rollsBackFinishedReplace } from './rollback-check.ts';
 import { tableRules } from './restore-preflight.ts';
@@ -201,7 +202,7 @@ async function runStep(s: RunState, steps: readonly RestoreStep[], i: number): P
   failpoint(`before:${step}`);
   s.detail.step = step;
   await s.save();
-  s.job?.progress({ phase: step, done: i, total: steps.length - 1, unit: 'steps' });
+  s.job?.progress({ phase: step, done: i, total: steps.length - 1, unit: 'steps', overall: overallProgress(steps, step, 0, RESTORE_STEP_WEIGHTS) });
   const started = performance.now();
   if (step === 'done' || step === 'rolled_back') {
     await s.save();

@@ -17,7 +17,8 @@ import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { failpoint } from '../moves/move-failpoints.ts';
 import { dropHeldRows, heldRowsMisfits, holdWebsiteRows, putHeldRowsBack } from './holding-tables.ts';
 import { analyzeWebsiteKey, loadWebsite, type LoadInto } from './load-website.ts';
-import { rowHashOf, saveDetail, type RestoreDetail } from './restore-job-store.ts';
+import { overallProgress } from '../jobs/overall-progress.ts';
+import { MODE_STEPS, RESTORE_STEP_WEIGHTS, rowHashOf, saveDetail, type RestoreDetail } from './restore-job-store.ts';
 import { changedSinceRestore, RollbackRefused } from './rollback-check.ts';
 import { withEveryLiveColumn, type RestoreTable } from './restore-tables.ts';
 import { createSideSchema, dropRestoreSchema, planSideTables, sideTable } from './side-schema.ts';
@@ -184,12 +185,14 @@ function loadProgress(s: RunState): (table: string, loadedRows: number, done: bo
   return (table, loadedRows, done) => {
     const p = s.detail.progress.find((x) => x.table === table);
     if (p) Object.assign(p, { loadedRows, done });
+    const loaded = loadedBefore(table) + loadedRows;
     s.job?.progress({
       phase: 'load',
-      done: loadedBefore(table) + loadedRows,
+      done: loaded,
       total,
       unit: 'rows',
       message: `${table}: ${loadedRows} of ${p?.archiveRows ?? '?'} rows`,
+      overall: overallProgress(MODE_STEPS[s.detail.request.mode], 'load', total > 0 ? loaded / total : 1, RESTORE_STEP_WEIGHTS),
     });
     if (done || Date.now() - lastSaved > 1000) {
       lastSaved = Date.now();

@@ -1,5 +1,5 @@
 import type { Job, JobProgressEvent } from '../../../shared/contract.ts';
-import { formatDuration, formatProgressAmount, formatRate } from '../../../shared/format.ts';
+import { formatDuration, formatProgressAmount, formatRate, progressFraction } from '../../../shared/format.ts';
 import { formatTimestamp } from './move-list.ts';
 
 /* The Jobs page: one row per job of any kind, its progress as a bar with a rate and time left. */
@@ -50,7 +50,8 @@ export function nextProgress(samples: ProgressSamples, event: JobProgressEvent, 
  */
 export function progressView(event: JobProgressEvent | null, earlier?: { event: JobProgressEvent; at: number }, now = Date.now()): ProgressView | null {
   if (event === null) return null;
-  const percent = event.total !== null && event.total > 0 ? Math.min(100, Math.round((event.done / event.total) * 100)) : null;
+  const fraction = progressFraction(event);
+  const percent = fraction === null ? null : Math.round(fraction * 100);
   const label = `${formatProgressAmount(event.done, event.total, event.unit)}${event.phase ? ` · ${event.phase}` : ''}`;
   let rateLabel = '—';
   let etaLabel = '—';
