@@ -2,7 +2,7 @@ import { dirname, resolve } from 'node:path';
 import type { DatabaseForm, PasswordField, ProfileForm } from '../../../shared/contract.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { buildDatabaseTarget } from '../config/build-database-target.ts';
-import type { Environment } from '../config/expand-variables.ts';
+import { expandVariables, type Environment } from '../config/expand-variables.ts';
 import type { DatabaseTarget } from '../config/profile-schema.ts';
 import { importRailsDatabaseYml } from '../config/rails-database-yml.ts';
 import { resolveConnectionEntry } from '../config/resolve-connection-entry.ts';
@@ -31,7 +31,13 @@ async function queryRoleServers(form: ProfileForm, profilePath: string, user: st
   // A database the form names overrides the database.yml's of its name, as the loader merges them.
   const servers = new Map<string, DatabaseTarget>();
   if (form.rails) {
-    const imported = await importRailsDatabaseYml(resolve(dirname(profilePath), form.rails.file), form.rails.environment, { env });
+    // Its variables expanded as the loader expands them: `${RAILS_ROOT}/config/database.yml` is a real path there.
+    const expand = (value: string, entry: string) => expandVariables(value, env, { file: profilePath, entry });
+    const file = resolve(dirname(profilePath), expand(form.rails.file, 'rails.file'));
+    const shardNames = Object.fromEntries(
+      Object.entries(form.rails.shardNames).map(([config, shard]) => [config, expand(shard, `rails.shardNames.${config}`)]),
+    );
+    const imported = await importRailsDatabaseYml(file, expand(form.rails.environment, 'rails.environment'), { env, shardNames });
     for (const t of imported.databases) servers.set(t.name, t);
   }
   for (const db of form.databases) servers.set(db.shard, await targetOfForm(db, env));

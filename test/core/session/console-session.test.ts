@@ -342,6 +342,24 @@ describe('saving a profile from the form', () => {
     expect(saved).toMatchObject({ readOnly: true, rails: { shardNames: { tenant_shard_1: 'eu_1' } }, pool: { max: 20, statementTimeoutMs: 120_000 } });
   });
 
+  it("binds the query role's typed password to the servers of a database.yml named through ${VAR}, as the loader reads it", async () => {
+    const yml =
+      'production:\n  primary:\n    adapter: postgresql\n    host: db-main.internal\n    database: pwb\n  tenant_shard_1:\n    adapter: postgresql\n    host: db-eu.internal\n    database: pwb_eu\n';
+    const app = await tempFolder({ 'config/database.yml': yml });
+    const keychain: SecretStore = memorySecretStore();
+    const { dataDir, call } = await newSession({ secrets: keychain, secretStorage: 'keychain', env: { RAILS_ROOT: app, PWB_ENV: 'production' } });
+    const path = join(dataDir, 'rails-role.json');
+    const form = {
+      ...clusterForm('rails-role', () => ({ kind: 'env' as const, variable: 'SC_TEST_PASSWORD' })),
+      databases: [],
+      rails: { file: '${RAILS_ROOT}/config/database.yml', environment: '${PWB_ENV}', shardNames: { tenant_shard_1: 'eu' } },
+      queryRole: { user: 'reader', password: { kind: 'typed' as const, value: 'query-Pw-2' } },
+    };
+    const saved = await call('profiles.save', { path, form });
+    const role = saved.storedSecrets.find((n) => n.endsWith('/query-role'))!;
+    expect(openSecret((await keychain.get(role))!).servers).toEqual(['reader@db-eu.internal:5432', 'reader@db-main.internal:5432']);
+  });
+
   it('two profiles of the same name in two folders keep their typed passwords apart', async () => {
     const keychain: SecretStore = memorySecretStore();
     const { dataDir, call } = await newSession({ secrets: keychain, secretStorage: 'keychain', env: {} });
