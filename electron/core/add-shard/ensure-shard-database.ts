@@ -7,7 +7,7 @@ import { sslOption } from '../pools/ssl-option.ts';
 
 /** A one-off client for the new shard (its database, or the server's `postgres` maintenance database). */
 export function clientFor(target: DatabaseTarget, database: string): pg.Client {
-  const Client = clientClassFor(target, 10_000);
+  const Client = clientClassFor({ ...target, database }, 10_000);
   const client = new Client({
     host: target.host,
     port: target.port,

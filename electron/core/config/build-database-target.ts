@@ -42,18 +42,18 @@ export function buildDatabaseTarget(
   }
   const server = { host: parts.host || 'localhost', port: parts.port ?? 5432, user: parts.user || env.USER || 'postgres' };
   assertSecretServer(parts.passwordFrom, server, meta);
-  const ssl = parts.ssl ?? 'prefer';
-  const checked = ssl !== false && ssl !== 'prefer';
+  // Unsaid in a profile's own fields: no TLS, as the console has always read them (a database.yml's
+  // entry and a URL get libpq's default, prefer, where they are read).
+  const ssl = parts.ssl ?? false;
   return Object.freeze({
     name: meta.name,
     role: meta.name === PRIMARY_SHARD_NAME ? 'primary' : 'shard',
     ...server,
     database: parts.database,
     password: parts.password || undefined,
-    // Unsaid, libpq's default: TLS when the server takes it, unchecked.
     ssl,
-    // libpq reads PGSSLROOTCERT for any checked TLS connection that names none, as the app's would; prefer checks nothing.
-    ...(checked && (parts.sslRootCert || env.PGSSLROOTCERT) ? { sslRootCert: resolveRootCert('.', parts.sslRootCert || env.PGSSLROOTCERT!) } : {}),
+    // libpq reads PGSSLROOTCERT for any TLS connection that names none, as the app's would (prefer too: it checks the chain).
+    ...(ssl !== false && (parts.sslRootCert || env.PGSSLROOTCERT) ? { sslRootCert: resolveRootCert('.', parts.sslRootCert || env.PGSSLROOTCERT!) } : {}),
     origin: meta.origin,
   });
 }

@@ -267,7 +267,8 @@ function withLibpqDefaults(parts: ConnectionParts, env: Environment, file: strin
   }
   if (env.PGPORT && parts.port === undefined) defaults.port = parsePort(env.PGPORT, where('PGPORT'));
   if (env.PGUSER && parts.user === undefined) defaults.user = env.PGUSER;
-  if (env.PGSSLMODE && parts.ssl === undefined) defaults.ssl = sslFromMode(env.PGSSLMODE, where('PGSSLMODE'));
+  // Neither the entry nor PGSSLMODE says: libpq's own default, as the app connects.
+  if (parts.ssl === undefined) defaults.ssl = env.PGSSLMODE ? sslFromMode(env.PGSSLMODE, where('PGSSLMODE')) : 'prefer';
   return { ...defaults, ...parts };
 }
 

@@ -58,6 +58,8 @@ export async function resolveConnectionEntry(entry: ConnectionEntry, context: En
   if (entry.database !== undefined) parts.database = expand('database', entry.database);
   if (entry.user !== undefined) parts.user = expand('user', entry.user);
   if (entry.ssl !== undefined) parts.ssl = entry.ssl === 'disable' ? false : entry.ssl;
+  // A URL without sslmode is a libpq connection string: libpq's default.
+  else if (entry.url !== undefined && parts.ssl === undefined) parts.ssl = 'prefer';
   if (entry.sslRootCert !== undefined) parts.sslRootCert = resolveRootCert(path.dirname(context.file), expand('sslRootCert', entry.sslRootCert));
 
   if (entry.password !== undefined && entry.passwordSecret !== undefined) {

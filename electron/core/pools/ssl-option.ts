@@ -10,8 +10,9 @@ import type { DatabaseTarget } from '../config/profile-schema.ts';
  *   Node's public CAs) and name the host;
  * - `require` (or true): encrypted; with an `sslRootCert` the chain is checked too, the host name not
  *   (libpq's require with a root certificate, i.e. verify-ca); without one, nothing is checked;
- * - `prefer` (libpq's default): plain here; the client class of `prefer-tls.ts` turns TLS on, unchecked,
- *   once it has asked the server and the server takes it;
+ * - `prefer` (libpq's default for a database.yml or a URL): plain here; the client class of
+ *   `prefer-tls.ts` turns TLS on once it has asked the server and the server takes it (the chain checked
+ *   against a CA when one is given, as libpq does);
  * - false: no TLS (libpq's `disable`, and `allow`, which libpq tries plain first).
  */
 export function sslOption(target: Pick<DatabaseTarget, 'ssl' | 'sslRootCert' | 'origin'>): pg.ClientConfig['ssl'] {

@@ -51,7 +51,7 @@ export class QueryPools {
       user,
       password,
       ssl: sslOption(target),
-      Client: clientClassFor(target, this.#options.connectTimeoutMs),
+      Client: clientClassFor({ ...target, user }, this.#options.connectTimeoutMs),
       max: this.#options.max ?? QUERY_POOL_MAX,
       connectionTimeoutMillis: this.#options.connectTimeoutMs,
       idleTimeoutMillis: 30_000,

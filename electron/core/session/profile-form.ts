@@ -46,9 +46,8 @@ function connectionOf(db: DatabaseForm, storedAs: string | undefined): Connectio
     database: db.database,
     user: db.user,
     ...passwordEntry(db.password, storedAs),
-    // Unsaid means prefer, libpq's default; a CA means something only to the modes that check.
-    ...(db.ssl === 'prefer' ? {} : { ssl: db.ssl }),
-    ...(db.sslRootCert && (db.ssl === 'require' || db.ssl === 'verify-full') ? { sslRootCert: db.sslRootCert } : {}),
+    ...(db.ssl === 'disable' ? {} : { ssl: db.ssl }),
+    ...(db.sslRootCert ? { sslRootCert: db.sslRootCert } : {}),
   };
 }
 
@@ -125,7 +124,8 @@ function databaseFormOf(shard: string, entry: ConnectionEntry, where: string): D
       { target: where },
     );
   }
-  const ssl = entry.ssl ?? fromUrl?.ssl ?? 'prefer';
+  // A URL without sslmode means libpq's default, as the loader reads it.
+  const ssl = entry.ssl ?? fromUrl?.ssl ?? (entry.url === undefined ? false : 'prefer');
   const sslRootCert = entry.sslRootCert ?? (fromUrl?.sslRootCert === undefined ? undefined : showVariables(fromUrl.sslRootCert));
   return {
     shard,

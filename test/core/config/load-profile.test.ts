@@ -42,8 +42,7 @@ describe('loadProfile', () => {
           database: 'pwb_development',
           user: 'alice',
           password: undefined,
-          // Unsaid: libpq's default, TLS when the server takes it.
-          ssl: 'prefer',
+          ssl: false,
           origin: 'cluster.json: primary',
         },
         {

@@ -78,8 +78,8 @@ describe('importRailsDatabaseYml', () => {
     expect(databases.map((d) => [d.name, d.ssl, d.sslRootCert])).toEqual([
       ['default', 'verify-full', join(railsRoot, 'config/certs/ca.pem')],
       ['shard_1', 'require', '/etc/ssl/pg-ca.pem'],
-      // No sslmode: libpq's prefer, which checks nothing, so no CA (libpq reads it only to check).
-      ['demo', 'prefer', undefined],
+      // No sslmode: libpq's prefer, which checks the chain against PGSSLROOTCERT too when TLS is taken.
+      ['demo', 'prefer', '/etc/ssl/pg-ca.pem'],
     ]);
   });
 

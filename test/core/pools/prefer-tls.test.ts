@@ -1,43 +1,89 @@
 import net from 'node:net';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { serverTakesTls } from '../../../electron/core/pools/prefer-tls.ts';
+import { askServerForTls, clientClassFor } from '../../../electron/core/pools/prefer-tls.ts';
 
-/** A listener that answers an SSLRequest with `answer` (PostgreSQL's 'S' or 'N', or an old server's error). */
-async function answering(answer: string, thenHandshake?: string): Promise<{ port: number; close: () => Promise<void> }> {
-  const server = net.createServer((socket) =>
-    socket.once('data', () => {
-      socket.write(answer);
-      // The client's TLS hello, answered with what is no TLS at all.
-      if (thenHandshake !== undefined) socket.once('data', () => socket.end(thenHandshake));
-    }),
-  );
+/* prefer's question to the server, against listeners that answer as no PostgreSQL does (the real cases run in tls.test.ts). */
+
+type Behaviour = (socket: net.Socket) => void;
+
+async function listening(behaviour: Behaviour): Promise<{ port: number; close: () => Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    behaviour(socket);
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as net.AddressInfo;
-  return { port, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    port,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
 }
 
-describe("prefer's question to the server (the TLS cases run against a real server in tls.test.ts)", () => {
-  it("takes 'N' or any other answer as plain, and a handshake that fails after 'S' as plain, as libpq's prefer does", async () => {
-    for (const answer of ['N', 'E']) {
-      const server = await answering(answer);
+/** Answers the SSLRequest with `answer`, then the client's TLS hello (if any) with `thenHandshake`. */
+const answering =
+  (answer: string, thenHandshake?: string): Behaviour =>
+  (socket) =>
+    socket.once('data', () => {
+      socket.write(answer);
+      if (thenHandshake !== undefined) socket.once('data', () => socket.end(thenHandshake));
+    });
+
+const probe = (port: number, timeoutMs = 2_000) => askServerForTls({ host: '127.0.0.1', port, user: 'u', database: 'd', timeoutMs });
+
+describe("prefer's question to the server", () => {
+  it("takes 'N' as plain for good, and any other answer, or a handshake that fails after 'S', as plain this time only", async () => {
+    for (const [behaviour, expected] of [
+      [answering('N'), { tls: false, lasting: true }],
+      [answering('E'), { tls: false, lasting: false }],
+      [answering('S', 'not tls at all'), { tls: false, lasting: false }],
+    ] as const) {
+      const server = await listening(behaviour);
       try {
-        expect(await serverTakesTls('127.0.0.1', server.port, 2_000)).toBe(false);
+        expect(await probe(server.port)).toEqual(expected);
       } finally {
         await server.close();
       }
     }
-    const broken = await answering('S', 'not tls at all');
+  });
+
+  it('never asks over a Unix-domain socket; rejects when nothing listens, and as soon as the server hangs up without answering', async () => {
+    expect(await askServerForTls({ host: '/var/run/postgresql', port: 5432, user: 'u', database: 'd', timeoutMs: 2_000 })).toEqual({
+      tls: false,
+      lasting: true,
+    });
+    const closed = await listening(() => {});
+    await closed.close();
+    await expect(probe(closed.port)).rejects.toThrow(/ECONNREFUSED/);
+    const hangsUp = await listening((socket) => socket.end());
     try {
-      expect(await serverTakesTls('127.0.0.1', broken.port, 2_000)).toBe(false);
+      // Not the probe's timeout (60 s here): the hang-up itself.
+      await expect(probe(hangsUp.port, 60_000)).rejects.toThrow('Connection terminated unexpectedly');
     } finally {
-      await broken.close();
+      await hangsUp.close();
     }
   });
 
-  it('never asks over a Unix-domain socket, and rejects when nothing listens (the connection then says why)', async () => {
-    expect(await serverTakesTls('/var/run/postgresql', 5432, 2_000)).toBe(false);
-    const closed = await answering('N');
-    await closed.close();
-    await expect(serverTakesTls('127.0.0.1', closed.port, 2_000)).rejects.toThrow(/ECONNREFUSED/);
+  it("fails a pool's connection within the pool's timeout when the server never answers, without opening one after it", async () => {
+    const connections: net.Socket[] = [];
+    const silent = await listening((socket) => connections.push(socket));
+    const Client = clientClassFor({ ssl: 'prefer', host: '127.0.0.1', port: silent.port, user: 'u', database: 'd' }, 1_000);
+    const pool = new pg.Pool({ host: '127.0.0.1', port: silent.port, user: 'u', database: 'd', connectionTimeoutMillis: 1_000, Client });
+    try {
+      const started = Date.now();
+      await expect(pool.connect()).rejects.toThrow(/timeout/);
+      // The question and then a connection of its own would each take the whole timeout.
+      expect(Date.now() - started).toBeLessThan(1_800);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(connections).toHaveLength(1);
+    } finally {
+      await pool.end();
+      await silent.close();
+    }
   });
 });

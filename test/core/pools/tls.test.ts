@@ -109,35 +109,63 @@ describe('TLS settings, as libpq reads them', () => {
     await expect(connectWith({ ssl: 'require', sslRootCert: path.join(dir, 'other-ca.crt') })).rejects.toThrow(/certificate/i);
   });
 
-  it("prefer, libpq's default, speaks TLS to a server that takes it and plain to one that does not", async () => {
-    // Unsaid in the profile, as in a database.yml without sslmode.
-    expect(await connectWith({})).toBe(true);
+  it("prefer, libpq's default for a URL, speaks TLS to a server that takes it and plain to one that does not", async () => {
+    const urlOf = (name: string) => {
+      const server = testCluster().servers.find((s) => s.name === name)!;
+      return {
+        url: `postgres://${server.user}:\${SC_TEST_PASSWORD}@${server.host}:${server.port}/${server.database}`,
+        host: undefined,
+        port: undefined,
+        database: undefined,
+        user: undefined,
+        password: undefined,
+      };
+    };
+    // A URL without sslmode, as a DATABASE_URL: libpq's default.
+    expect(await connectWith(urlOf(SERVER))).toBe(true);
     expect(await connectWith({ ssl: 'prefer' })).toBe(true);
-    expect(await connectWith({ ssl: 'disable' })).toBe(false);
-    // The primary's server has no certificate: the same default connects in plain.
-    expect(await connectWith({}, {}, 'default')).toBe(false);
-    // prefer checks nothing, so a CA it would not read cannot refuse it (libpq ignores it too).
+    // A profile's own fields without ssl: off, as they always meant.
+    expect(await connectWith({})).toBe(false);
+    // The primary's server has no certificate: prefer connects in plain.
+    expect(await connectWith(urlOf('default'), {}, 'default')).toBe(false);
+  });
+
+  it('prefer checks the chain against a CA when given, as libpq does, and goes plain when it does not match; a CA it cannot read is ignored', async () => {
+    expect(await connectWith({ ssl: 'prefer', sslRootCert: path.join(dir, 'ca.crt') })).toBe(true);
+    expect(await connectWith({ ssl: 'prefer' }, { PGSSLROOTCERT: path.join(dir, 'other-ca.crt') })).toBe(false);
     expect(await connectWith({ ssl: 'prefer' }, { PGSSLROOTCERT: path.join(dir, 'missing.crt') })).toBe(true);
   });
 
-  it('prefer reaches a server that only takes TLS (hostssl), as the Rails app does; disable is refused there', async () => {
-    // A role of its own that pg_hba.conf lets in over TLS only: the other tests' sessions are not touched.
-    const role = 'sc_tls_only';
+  it('prefer reaches a role pg_hba.conf takes only over TLS (hostssl) and one it takes only in plain (hostnossl), as libpq does', async () => {
+    // Roles of their own: the other tests' sessions are not touched.
     const hba = (await admin.query<{ f: string }>(`SELECT current_setting('hba_file') AS f`)).rows[0]!.f;
     const original = await readFile(hba, 'utf8');
-    await admin.query(`DROP ROLE IF EXISTS ${role}`);
-    // PUBLIC may connect to the database already: no grant, so nothing keeps the role from being dropped.
-    await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${testCluster().password.replaceAll("'", "''")}'`);
-    await writeFile(hba, `hostssl all ${role} all scram-sha-256\nhost all ${role} all reject\n${original}`);
+    const roles = ['sc_tls_only', 'sc_plain_only'];
+    const password = testCluster().password.replaceAll("'", "''");
+    for (const role of roles) {
+      await admin.query(`DROP ROLE IF EXISTS ${role}`);
+      // PUBLIC may connect to the database already: no grant, so nothing keeps the role from being dropped.
+      await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
+    }
+    const lines = [
+      'hostssl all sc_tls_only all scram-sha-256',
+      'host all sc_tls_only all reject',
+      'hostnossl all sc_plain_only all scram-sha-256',
+      'host all sc_plain_only all reject',
+    ];
+    await writeFile(hba, `${lines.join('\n')}\n${original}`);
     await admin.query('SELECT pg_reload_conf()');
     try {
       await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(await connectWith({ user: role })).toBe(true);
-      await expect(connectWith({ user: role, ssl: 'disable' })).rejects.toThrow(/pg_hba|rejects connection/i);
+      expect(await connectWith({ user: 'sc_tls_only', ssl: 'prefer' })).toBe(true);
+      await expect(connectWith({ user: 'sc_tls_only', ssl: 'disable' })).rejects.toThrow(/pg_hba|rejects connection/i);
+      // TLS offered, but this role is let in plain only: libpq's prefer retries in plain after the error.
+      expect(await connectWith({ user: 'sc_plain_only', ssl: 'prefer' })).toBe(false);
+      await expect(connectWith({ user: 'sc_plain_only', ssl: 'require' })).rejects.toThrow(/pg_hba|rejects connection/i);
     } finally {
       await writeFile(hba, original);
       await admin.query('SELECT pg_reload_conf()');
-      await admin.query(`DROP ROLE IF EXISTS ${role}`);
+      for (const role of roles) await admin.query(`DROP ROLE IF EXISTS ${role}`);
     }
   });
 

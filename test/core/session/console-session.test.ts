@@ -389,23 +389,24 @@ describe('saving a profile from the form', () => {
     expect(saved.shards.shard_1).toMatchObject({ ssl: 'require', sslRootCert: '/etc/ssl/ca.pem' });
   });
 
-  it("writes 'disable' when TLS is turned off, and leaves prefer (libpq's default) unsaid", async () => {
+  it("reads a URL without sslmode as libpq's prefer and host fields without ssl as off, and keeps each mode and its CA when saved", async () => {
     const { dataDir, call } = await newSession();
     const path = join(dataDir, 'modes.json');
     await writeFile(
       path,
       JSON.stringify({
         name: 'modes',
-        primary: { host: 'db.internal', database: 'pwb', user: 'pwb' },
-        shards: { shard_1: { host: 'db1', database: 'pwb_1', ssl: false } },
+        primary: { url: 'postgres://pwb@db.internal/pwb' },
+        shards: { shard_1: { host: 'db1', database: 'pwb_1' }, shard_2: { host: 'db2', database: 'pwb_2', ssl: 'prefer', sslRootCert: 'ca.pem' } },
       }),
     );
     const { form } = await call('profiles.read', { path });
-    expect(form.databases.map((d) => d.ssl)).toEqual(['prefer', 'disable']);
+    expect(form.databases.map((d) => d.ssl)).toEqual(['prefer', 'disable', 'prefer']);
     await call('profiles.save', { path, form, overwrite: true });
     const saved = JSON.parse(await readFile(path, 'utf8'));
-    expect(saved.primary.ssl).toBeUndefined();
-    expect(saved.shards.shard_1.ssl).toBe('disable');
+    expect(saved.primary.ssl).toBe('prefer');
+    expect(saved.shards.shard_1.ssl).toBeUndefined();
+    expect(saved.shards.shard_2).toMatchObject({ ssl: 'prefer', sslRootCert: 'ca.pem' });
   });
 
   it('refuses a form without a primary or with a shard named twice, writing nothing', async () => {
@@ -442,7 +443,7 @@ describe('saving a profile from the form', () => {
         password: { kind: 'env', variable: 'PGPASS' },
         ssl: 'require',
       },
-      { shard: 'shard_1', host: '${SHARD_HOST}', port: 5432, database: 'pwb_s1', user: 'pwb', password: { kind: 'secret', name: 'prod-s1' }, ssl: 'prefer' },
+      { shard: 'shard_1', host: '${SHARD_HOST}', port: 5432, database: 'pwb_s1', user: 'pwb', password: { kind: 'secret', name: 'prod-s1' }, ssl: 'disable' },
     ]);
   });
 });

@@ -73,7 +73,7 @@ function TlsFields({ db, id, set }: { db: DatabaseForm; id: (field: string) => s
           <option value="verify-full">verify-full (certificate checked)</option>
         </select>
       </Field>
-      {(db.ssl === 'require' || db.ssl === 'verify-full') && (
+      {db.ssl !== 'disable' && (
         <Field id={id('ca')} label="CA certificate (sslrootcert)">
           <input
             id={id('ca')}
