@@ -16,8 +16,10 @@ const PATTERNS: ReadonlyArray<[RegExp, string]> = [
   [new RegExp(String.raw`(${KEY}${ASSIGN})"(?:[^"\\]|\\.)*"`, 'gi'), '$1"[redacted]"'],
   // password=secret, PGPASSWORD=secret, password: yaml-pass, x-api-token: abc (a ; is part of a libpq value)
   [new RegExp(String.raw`(${KEY}${ASSIGN})[^\s"'&,}]+`, 'gi'), '$1[redacted]'],
-  // SQL: ALTER ROLE app PASSWORD 'secret', CREATE ROLE ... ENCRYPTED PASSWORD 'secret'
+  // SQL: ALTER ROLE app PASSWORD 'secret', CREATE ROLE ... ENCRYPTED PASSWORD 'secret', E'...', $$...$$
   [/(\bpassword\s+)'(?:[^']|'')*'/gi, "$1'[redacted]'"],
+  [/(\bpassword\s+)E'(?:[^'\\]|''|\\.)*'/gi, "$1'[redacted]'"],
+  [/(\bpassword\s+)\$([A-Za-z_][A-Za-z0-9_]*)?\$[\s\S]*?\$\2\$/gi, "$1'[redacted]'"],
   // Authorization: Basic/Bearer/Digest credentials, and a bare bearer token
   [/(\bauthorization["']?\s*[:=]\s*["']?[a-z]+\s+)[^\s"',}]+/gi, '$1[redacted]'],
   [/(\bBearer\s+)[A-Za-z0-9._~+/=-]+/g, '$1[redacted]'],

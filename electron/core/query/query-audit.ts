@@ -36,15 +36,16 @@ export function queryAuditEntry(
   secrets: readonly string[] = [],
 ): QueryAuditEntry {
   const { sql, target, ...rest } = request;
-  const kept = sql.slice(0, AUDIT_SQL_CHARS);
-  const redacted = redactSecrets(kept, secrets);
+  // Redacted whole, then cut: a secret across the cut would be missed by both the split and the patterns.
+  const whole = redactSecrets(sql, secrets);
+  const redacted = whole.slice(0, AUDIT_SQL_CHARS);
   return {
     action,
     target: label,
     details: {
       sql: redacted,
-      sqlTruncated: sql.length > AUDIT_SQL_CHARS,
-      sqlRedacted: redacted !== kept,
+      sqlTruncated: whole.length > AUDIT_SQL_CHARS,
+      sqlRedacted: whole !== sql,
       target,
       ...rest,
       databases: databases.map(({ name, rows, truncated, ms, error }) => ({ name, rows, truncated, ms, error })),

@@ -116,7 +116,12 @@ describe('audit entry', () => {
     });
     expect(queryAuditEntry('query.run', { sql: 'x'.repeat(20_000), target: { kind: 'all' } }, 'all', []).details).toMatchObject({
       sqlTruncated: true,
+      sqlRedacted: false,
       sql: 'x'.repeat(10_000),
     });
+    // A secret across the 10,000th character is cut out whole, not left in part.
+    const across = queryAuditEntry('query.run', { sql: `${'x'.repeat(9_970)} ALTER ROLE r PASSWORD 'hunter2hunter2'`, target: { kind: 'all' } }, 'all', []);
+    expect(across.details.sql).not.toContain('hunter2h');
+    expect(across.details).toMatchObject({ sqlTruncated: true, sqlRedacted: true });
   });
 });
