@@ -58,7 +58,8 @@ export function defaultQueryLibraryDir(context: Partial<DemoDirContext> = {}): s
  * name (two folders' "prod", two Rails apps' `rails:production`) keep their own history and saved queries.
  */
 export function libraryKey(profile: { readonly name: string; readonly source: string }): string {
-  return `${profile.name}\n${profile.source}`;
+  // Absolute, as the loader read it: the CLI's `--profile prod.json` and the desktop app's full path are one file.
+  return `${profile.name}\n${path.resolve(profile.source)}`;
 }
 
 export class QueryLibrary {

@@ -46,6 +46,8 @@ describe('whose queries', () => {
     const shop = libraryKey({ name: 'rails:production', source: '/srv/shop/config/database.yml' });
     const blog = libraryKey({ name: 'rails:production', source: '/srv/blog/config/database.yml' });
     expect(lib.fileFor(shop)).not.toBe(lib.fileFor(blog));
+    // A path as typed on a command line is the file the desktop app names in full.
+    expect(libraryKey({ name: 'prod', source: 'prod.json' })).toBe(libraryKey({ name: 'prod', source: path.resolve('prod.json') }));
     expect(path.basename(lib.fileFor(shop))).toMatch(/^rails_production-[0-9a-f]{8}\.json$/);
     await lib.record(shop, { sql: 'SELECT shop' });
     await lib.save(blog, { name: 'blog only', sql: 'SELECT blog' });
