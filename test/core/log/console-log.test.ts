@@ -39,7 +39,23 @@ describe('the console log', () => {
     log.info('Authorization: Basic dXNlcjpwYXNz {"token":"tok en-1"} x-session-token: abc-xyz passwd=qwerty9 api_key=k-123');
     log.info("ALTER ROLE c PASSWORD E'esc\\'aped-1' and ALTER ROLE d PASSWORD $$dollar-2$$ and ALTER ROLE e PASSWORD $pw$tagged-3$pw$ and PASSWORD 'back\\'");
     const text = await readFile(log.file, 'utf8');
-    for (const secret of ['secret pw', 'my secret', ';cd', 'ss@db', 'hunter22', 's-mine', 'dXNlcjpwYXNz', 'tok en-1', 'abc-xyz', 'qwerty9', 'k-123', 'aped-1', 'dollar-2', 'tagged-3', 'back\\'])
+    for (const secret of [
+      'secret pw',
+      'my secret',
+      ';cd',
+      'ss@db',
+      'hunter22',
+      's-mine',
+      'dXNlcjpwYXNz',
+      'tok en-1',
+      'abc-xyz',
+      'qwerty9',
+      'k-123',
+      'aped-1',
+      'dollar-2',
+      'tagged-3',
+      'back\\',
+    ])
       expect(text, secret).not.toContain(secret);
     // What is not secret stays readable.
     expect(text).toContain('host=db');
