@@ -190,4 +190,16 @@ test("the keyboard's cursor stays on its job when a new one is listed on top, an
   await table.focus();
   await app.page.keyboard.press('Enter');
   await expect(app.page.getByTestId('migration-run')).toHaveAttribute('data-run-id', chosen!);
+
+  // No key pressed yet: the cursor the page starts with is on the top job, and stays on it too.
+  await app.open('#/jobs');
+  await expect(rows.first()).toHaveAttribute('aria-selected', 'true');
+  const top = await rows.first().getAttribute('data-job-id');
+  const newer = await quickRun();
+  await app.page.getByRole('button', { name: 'Refresh' }).click();
+  await expect(rows.first()).toHaveAttribute('data-job-id', newer);
+  await expect(app.page.locator(`[data-testid="job-row"][data-job-id="${top}"]`)).toHaveAttribute('aria-selected', 'true');
+  await table.focus();
+  await app.page.keyboard.press('Enter');
+  await expect(app.page.getByTestId('migration-run')).toHaveAttribute('data-run-id', top!);
 });

@@ -16,6 +16,13 @@ export function useRowCursor(keys: readonly string[], rowId: (index: number) => 
     if (currentId !== undefined) document.getElementById(currentId)?.scrollIntoView({ block: 'nearest' });
   }, [currentId]);
 
+  // Held on the row it shows, from the first render (before any key is pressed) and wherever that row
+  // moves: a job listed on top keeps it where it is, and a row that goes leaves it at its last place.
+  const currentKey = current >= 0 ? keys[current]! : null;
+  useEffect(() => {
+    if (currentKey !== null && (cursor.key !== currentKey || cursor.index !== current)) setCursor({ key: currentKey, index: current });
+  }, [currentKey, current, cursor.key, cursor.index]);
+
   const setActive = (index: number) => setCursor({ key: keys[index] ?? null, index });
   const onKeyDown = (event: KeyboardEvent<HTMLTableElement>) => {
     // Keys pressed on a button or link inside a row belong to it.
