@@ -66,7 +66,7 @@ function createWindow(): void {
     width: 1400,
     height: 900,
     title: 'Shard Console',
-    webPreferences: secureWebPreferences(join(here, 'preload.cjs'), { packaged: app.isPackaged, env: process.env }),
+    webPreferences: secureWebPreferences(join(here, 'preload.cjs'), { packaged: app.isPackaged }),
   });
   // Guarded again here, not only in web-contents-created: the window is the one page that must never lose them.
   guardWebContents(window.webContents, appUrl, (url) => void shell.openExternal(url));

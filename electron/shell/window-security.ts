@@ -10,15 +10,14 @@ export const IPC_CANCEL_CHANNEL = 'shard-console:cancel';
 export const IPC_CHOOSE_SAVE_PATH_CHANNEL = 'shard-console:choose-save-path';
 
 /**
- * `packaged`: an installed build, whose window has no DevTools (a console open on the operator's desktop
- * is a way to run script in the window and call every IPC method by hand); a development run keeps them.
- * `SHARD_CONSOLE_DEVTOOLS=1` turns them on in an installed build, for a support session.
+ * `packaged`: an installed build, whose window has no DevTools (a console open in the window runs script
+ * with its rights: every IPC method by hand); a run from the checkout keeps them. Said by every caller:
+ * a window made without saying gets none.
  */
-export function secureWebPreferences(preloadPath: string, options: { packaged?: boolean; env?: NodeJS.ProcessEnv } = {}) {
-  const devTools = !options.packaged || options.env?.SHARD_CONSOLE_DEVTOOLS === '1';
+export function secureWebPreferences(preloadPath: string, options: { readonly packaged: boolean }) {
   return Object.freeze({
     preload: preloadPath,
-    devTools,
+    devTools: options.packaged === false,
     contextIsolation: true,
     sandbox: true,
     nodeIntegration: false,

@@ -87,9 +87,9 @@ vi.mock('electron', () => electron.module);
 describe('window security settings', () => {
   it('pins contextIsolation, sandbox and no nodeIntegration', () => {
     // Every key, so a setting dropped (Electron's default may be the unsafe one) fails here.
-    expect(secureWebPreferences('/p.cjs')).toEqual({
+    expect(secureWebPreferences('/p.cjs', { packaged: true })).toEqual({
       preload: '/p.cjs',
-      devTools: true,
+      devTools: false,
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
@@ -102,11 +102,10 @@ describe('window security settings', () => {
     });
   });
 
-  it('turns DevTools off in an installed build, unless SHARD_CONSOLE_DEVTOOLS=1 asks for them', () => {
-    expect(secureWebPreferences('/p.cjs', { packaged: true, env: {} }).devTools).toBe(false);
-    expect(secureWebPreferences('/p.cjs', { packaged: true, env: { SHARD_CONSOLE_DEVTOOLS: 'yes' } }).devTools).toBe(false);
-    expect(secureWebPreferences('/p.cjs', { packaged: true, env: { SHARD_CONSOLE_DEVTOOLS: '1' } }).devTools).toBe(true);
-    expect(secureWebPreferences('/p.cjs', { packaged: false, env: {} }).devTools).toBe(true);
+  it('turns DevTools off in an installed build and when the caller does not say, keeping them for a run from the checkout', () => {
+    expect(secureWebPreferences('/p.cjs', { packaged: true }).devTools).toBe(false);
+    expect(secureWebPreferences('/p.cjs', {} as { packaged: boolean }).devTools).toBe(false);
+    expect(secureWebPreferences('/p.cjs', { packaged: false }).devTools).toBe(true);
   });
 
   it('allows only the app page as a navigation target and a trusted IPC sender', () => {
