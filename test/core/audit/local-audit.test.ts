@@ -1,7 +1,8 @@
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { audited } from '../../../electron/core/console-schema/audit-log.ts';
 import type { ConsoleContext } from '../../../electron/core/console-context.ts';
 import { callMethod, openTestConsole, testCluster } from '../../support/test-console.ts';
 
@@ -37,31 +38,46 @@ async function trail(dataDir: string): Promise<Array<Record<string, unknown>>> {
     .map((line) => JSON.parse(line));
 }
 
+/** A data folder no one can write the trail into: a file where the folder must be (root writes through any mode). */
+async function unwritableDataDir(): Promise<string> {
+  if (process.getuid?.() === 0) {
+    const blocked = join(dir, 'blocked-file');
+    await writeFile(blocked, '');
+    return join(blocked, 'data');
+  }
+  const locked = join(dir, 'locked');
+  await mkdir(locked, { recursive: true });
+  await chmod(locked, 0o500);
+  return join(locked, 'data');
+}
+
 describe("a read-only console's local audit trail", () => {
-  it('records a query before it runs and its outcome after, the two lines sharing an id', async () => {
+  it('records an action before it runs and its outcome after, the two lines sharing an id', async () => {
     const dataDir = join(dir, 'data');
     process.env.SHARD_CONSOLE_DATA_DIR = dataDir;
-    await callMethod(ctx, 'query.run', { sql: 'SELECT 1 AS one', target: { kind: 'databases', names: ['default'] } });
-    const lines = (await trail(dataDir)).filter((l) => l.action === 'query.run');
+    let seenWhileRunning: Array<Record<string, unknown>> = [];
+    await audited(ctx.pools.primary(), { action: 'probe.before', details: { n: 1 } }, async () => {
+      seenWhileRunning = await trail(dataDir);
+      return 1;
+    });
+    expect(seenWhileRunning.map((l) => [l.action, l.outcome])).toEqual([['probe.before', 'started']]);
+    const lines = (await trail(dataDir)).filter((l) => l.action === 'probe.before');
     expect(lines.map((l) => l.outcome)).toEqual(['started', 'succeeded']);
     expect(lines[0]!.id).toEqual(lines[1]!.id);
-    expect(lines[0]!.details).toMatchObject({ sql: 'SELECT 1 AS one' });
+
+    // And so for a query from the console, through its dispatcher.
+    await callMethod(ctx, 'query.run', { sql: 'SELECT 1 AS one', target: { kind: 'databases', names: ['default'] } });
+    const query = (await trail(dataDir)).filter((l) => l.action === 'query.run');
+    expect(query.map((l) => l.outcome)).toEqual(['started', 'succeeded']);
+    expect(query[0]!.details).toMatchObject({ sql: 'SELECT 1 AS one' });
   });
 
   it('does not run what it cannot record, and says where the trail is and what to do', async () => {
-    if (process.getuid?.() === 0) {
-      // root writes through any mode: a file where the folder must be stops it instead.
-      const blocked = join(dir, 'blocked-file');
-      await writeFile(blocked, '');
-      process.env.SHARD_CONSOLE_DATA_DIR = join(blocked, 'data');
-    } else {
-      const locked = join(dir, 'locked');
-      await mkdir(locked);
-      await chmod(locked, 0o500);
-      process.env.SHARD_CONSOLE_DATA_DIR = join(locked, 'data');
-    }
-    // Run, it would fail on the server (division by zero): refused first, it never got there.
-    await expect(callMethod(ctx, 'query.run', { sql: 'SELECT 1/0 AS never', target: { kind: 'databases', names: ['default'] } })).rejects.toMatchObject({
+    process.env.SHARD_CONSOLE_DATA_DIR = await unwritableDataDir();
+    const run = vi.fn(async () => 1);
+    await expect(audited(ctx.pools.primary(), { action: 'probe.refused' }, run)).rejects.toMatchObject({ code: 'ACTION_NOT_ALLOWED' });
+    expect(run).not.toHaveBeenCalled();
+    await expect(callMethod(ctx, 'query.run', { sql: 'SELECT 1 AS never', target: { kind: 'databases', names: ['default'] } })).rejects.toMatchObject({
       code: 'ACTION_NOT_ALLOWED',
       message: expect.stringMatching(/audit\.jsonl.*cannot be written.*was not run.*SHARD_CONSOLE_DATA_DIR/s),
     });
