@@ -30,9 +30,10 @@ export interface PreferProbe {
 /**
  * libpq's `prefer`, asked on a connection of its own: an SSLRequest; on 'S' a TLS handshake (the chain
  * checked against `ca` when given) and a startup packet over it. The server's first answer says whether
- * it takes this user to this database over TLS: an authentication request ('R') means TLS; an error
- * ('E': pg_hba.conf's `hostnossl`, a reject line) means plain, as libpq retries in plain after an error
- * over TLS; 'N', or a handshake that fails, means plain. The probe then closes before authenticating,
+ * it takes this user to this database over TLS: an authentication request ('R') means TLS; pg_hba.conf
+ * refusing it (28000: `hostnossl` only, a reject line) means plain, as libpq retries in plain after an
+ * error over TLS; 'N', or a handshake that fails, means plain. Any other error (no such database, too
+ * many connections) is no matter of TLS: TLS, for the connection to report it as the server says it. The probe then closes before authenticating,
  * which the server leaves out of its log. A Unix-domain socket never carries TLS. Rejects, in
  * node-postgres' words, when the server cannot be reached or closes without answering.
  */
@@ -69,8 +70,8 @@ export function askServerForTls(probe: PreferProbe): Promise<PreferAnswer> {
       secure.once('secureConnect', () => secure!.write(startupPacket(probe.user, probe.database)));
       readFirstMessage(secure, (type, body) => {
         if (type !== 'E') return finish({ tls: true, lasting: true });
-        // Only pg_hba.conf's verdict lasts: "too many connections" or "starting up" may be gone next time.
-        finish({ tls: false, lasting: errorCode(body) === REJECTED_BY_HBA });
+        // Only pg_hba.conf's verdict is about TLS, and lasts; "too many connections" may be gone next time.
+        finish(errorCode(body) === REJECTED_BY_HBA ? { tls: false, lasting: true } : { tls: true, lasting: false });
       });
     });
   });

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { askServerForTls, clientClassFor } from '../../../electron/core/pools/prefer-tls.ts';
@@ -36,7 +39,45 @@ const answering =
 
 const probe = (port: number, timeoutMs = 2_000) => askServerForTls({ host: '127.0.0.1', port, user: 'u', database: 'd', timeoutMs });
 
+const FIXTURES = fileURLToPath(new URL('../../fixtures/tls/', import.meta.url));
+
+/** Says 'S', takes the TLS handshake (the test CA's certificate), and answers the startup packet with an ErrorResponse of `sqlstate`. */
+const tlsThenError =
+  (sqlstate: string): Behaviour =>
+  (socket) =>
+    socket.once('data', () => {
+      socket.write('S');
+      const secure = new tls.TLSSocket(socket, {
+        isServer: true,
+        key: readFileSync(`${FIXTURES}server.key`),
+        cert: readFileSync(`${FIXTURES}server.crt`),
+      });
+      secure.on('error', () => {});
+      secure.once('data', () => {
+        const fields = Buffer.from(`SFATAL\0C${sqlstate}\0Mrefused\0\0`, 'utf8');
+        const message = Buffer.alloc(5 + fields.length);
+        message.write('E', 0);
+        message.writeInt32BE(4 + fields.length, 1);
+        fields.copy(message, 5);
+        secure.end(message);
+      });
+    });
+
 describe("prefer's question to the server", () => {
+  it("goes plain for good on pg_hba.conf's refusal over TLS (28000), and keeps TLS, this time only, for an error that is no matter of TLS", async () => {
+    for (const [sqlstate, expected] of [
+      ['28000', { tls: false, lasting: true }],
+      ['53300', { tls: true, lasting: false }],
+    ] as const) {
+      const server = await listening(tlsThenError(sqlstate));
+      try {
+        expect(await probe(server.port)).toEqual(expected);
+      } finally {
+        await server.close();
+      }
+    }
+  });
+
   it("takes 'N' as plain for good, and any other answer, or a handshake that fails after 'S', as plain this time only", async () => {
     for (const [behaviour, expected] of [
       [answering('N'), { tls: false, lasting: true }],

@@ -162,6 +162,8 @@ describe('TLS settings, as libpq reads them', () => {
       // TLS offered, but this role is let in plain only: libpq's prefer retries in plain after the error.
       expect(await connectWith({ user: 'sc_plain_only', ssl: 'prefer' })).toBe(false);
       await expect(connectWith({ user: 'sc_plain_only', ssl: 'require' })).rejects.toThrow(/pg_hba|rejects connection/i);
+      // An error that is no matter of TLS is the server's own, over TLS: not pg_hba.conf's answer to a plain retry.
+      await expect(connectWith({ user: 'sc_tls_only', ssl: 'prefer', database: 'sc_no_such_database' })).rejects.toThrow(/does not exist/);
     } finally {
       await writeFile(hba, original);
       await admin.query('SELECT pg_reload_conf()');
