@@ -3,7 +3,7 @@ import { serverKey } from '../config/assert-database-set.ts';
 import { buildDatabaseTarget } from '../config/build-database-target.ts';
 import type { Environment } from '../config/expand-variables.ts';
 import type { DatabaseTarget } from '../config/profile-schema.ts';
-import { resolveConnectionEntry } from '../config/resolve-connection-entry.ts';
+import { resolveConnectionEntry, withUrlSslDefault } from '../config/resolve-connection-entry.ts';
 import { envSecretReader } from '../config/secret-store.ts';
 import { urlHoldsClearPassword } from '../config/url-password.ts';
 
@@ -30,7 +30,7 @@ export async function shardTargetFromUrl(name: string, url: string, profileFile:
     );
   }
   const entry = `shards.${name}`;
-  const parts = await resolveConnectionEntry({ url }, { file: profileFile, entry, env, secrets: envSecretReader(env) });
+  const parts = withUrlSslDefault(await resolveConnectionEntry({ url }, { file: profileFile, entry, env, secrets: envSecretReader(env) }), { url });
   return buildDatabaseTarget(parts, { name, origin: `${profileFile}: ${entry}`, file: profileFile, entry }, env);
 }
 

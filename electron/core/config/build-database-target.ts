@@ -44,7 +44,11 @@ export function buildDatabaseTarget(
   assertSecretServer(parts.passwordFrom, server, meta);
   // Unsaid in a profile's own fields: no TLS, as the console has always read them (a database.yml's
   // entry and a URL get libpq's default, prefer, where they are read).
-  const ssl = parts.ssl ?? false;
+  const given = parts.ssl ?? false;
+  const rootCert = parts.sslRootCert || env.PGSSLROOTCERT;
+  // libpq 16: sslrootcert=system makes prefer verify-full (the system's CAs, the host checked); libpq
+  // refuses a weaker mode said outright, the console takes the stronger.
+  const ssl = given === 'prefer' && rootCert === 'system' ? 'verify-full' : given;
   return Object.freeze({
     name: meta.name,
     role: meta.name === PRIMARY_SHARD_NAME ? 'primary' : 'shard',
@@ -53,7 +57,7 @@ export function buildDatabaseTarget(
     password: parts.password || undefined,
     ssl,
     // libpq reads PGSSLROOTCERT for any TLS connection that names none, as the app's would (prefer too: it checks the chain).
-    ...(ssl !== false && (parts.sslRootCert || env.PGSSLROOTCERT) ? { sslRootCert: resolveRootCert('.', parts.sslRootCert || env.PGSSLROOTCERT!) } : {}),
+    ...(ssl !== false && rootCert ? { sslRootCert: resolveRootCert('.', rootCert) } : {}),
     origin: meta.origin,
   });
 }

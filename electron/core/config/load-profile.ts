@@ -9,7 +9,7 @@ import { parseJson } from './parse-json.ts';
 import type { ConnectionParts } from './postgres-url.ts';
 import type { ConnectionEntry, DatabaseTarget, ProfileFile, ResolvedProfile } from './profile-schema.ts';
 import { importRailsDatabaseYml } from './rails-database-yml.ts';
-import { resolveConnectionEntry } from './resolve-connection-entry.ts';
+import { resolveConnectionEntry, withUrlSslDefault } from './resolve-connection-entry.ts';
 import { envSecretReader, type SecretReader } from './secret-store.ts';
 
 export interface LoadProfileOptions {
@@ -86,7 +86,7 @@ async function addExplicitEntries(
   for (const [name, entry, connection] of explicit) {
     const parts = await resolveConnectionEntry(connection, { file: path, entry, env, secrets });
     const imported = databases.get(name);
-    const merged = imported === undefined ? parts : { ...partsOf(imported), ...parts };
+    const merged = imported === undefined ? withUrlSslDefault(parts, connection) : { ...partsOf(imported), ...parts };
     databases.set(name, buildDatabaseTarget(merged, { name, origin: `${basename(path)}: ${entry}`, file: path, entry }, env));
   }
 }

@@ -43,6 +43,15 @@ function resolveUrl(url: string, context: EntryContext): ConnectionParts {
   return reference === undefined ? parts : { ...parts, password: expandVariables(reference, context.env, where) };
 }
 
+/**
+ * A URL without sslmode is a libpq connection string, so libpq's default, prefer, for a database it
+ * alone describes; one that overrides a database.yml entry's fields keeps that entry's sslmode (a
+ * tunnel's URL must not undo `sslmode: require`).
+ */
+export function withUrlSslDefault(parts: ConnectionParts, entry: Pick<ConnectionEntry, 'url'>): ConnectionParts {
+  return entry.url !== undefined && parts.ssl === undefined ? { ...parts, ssl: 'prefer' } : parts;
+}
+
 /** One `primary`/`shards.*` entry with its variables and secret resolved; explicit fields win over its url. */
 export async function resolveConnectionEntry(entry: ConnectionEntry, context: EntryContext): Promise<ConnectionParts> {
   const expand = (key: string, value: string): string => expandVariables(value, context.env, { file: context.file, entry: `${context.entry}.${key}` });
@@ -58,8 +67,6 @@ export async function resolveConnectionEntry(entry: ConnectionEntry, context: En
   if (entry.database !== undefined) parts.database = expand('database', entry.database);
   if (entry.user !== undefined) parts.user = expand('user', entry.user);
   if (entry.ssl !== undefined) parts.ssl = entry.ssl === 'disable' ? false : entry.ssl;
-  // A URL without sslmode is a libpq connection string: libpq's default.
-  else if (entry.url !== undefined && parts.ssl === undefined) parts.ssl = 'prefer';
   if (entry.sslRootCert !== undefined) parts.sslRootCert = resolveRootCert(path.dirname(context.file), expand('sslRootCert', entry.sslRootCert));
 
   if (entry.password !== undefined && entry.passwordSecret !== undefined) {

@@ -241,6 +241,32 @@ describe('loadProfile', () => {
     ]);
   });
 
+  it("a URL without sslmode is libpq's prefer on its own, but keeps the sslmode of the database.yml entry it overrides (a tunnel)", async () => {
+    const yml = `development:\n  primary:\n    adapter: postgresql\n    database: pwb_dev\n    sslmode: require\n`;
+    const path = await profileFile(
+      {
+        rails: { file: 'app/config/database.yml', environment: 'development' },
+        primary: { url: 'postgres://tunnel:15432/pwb_dev' },
+        shards: { extra: { url: 'postgres://db9/pwb_9' } },
+      },
+      { 'app/config/database.yml': yml },
+    );
+    const profile = await loadProfile(path, { env: { USER: 'dev' } });
+    expect(profile.databases.map((d) => [d.name, d.host, d.ssl])).toEqual([
+      ['default', 'tunnel', 'require'],
+      ['extra', 'db9', 'prefer'],
+    ]);
+  });
+
+  it('sslrootcert=system without sslmode means verify-full, as libpq 16 reads it', async () => {
+    const path = await profileFile({ primary: { url: 'postgres://db/pwb' }, shards: { shard_1: { url: 'postgres://db1/pwb_1?sslrootcert=system' } } });
+    const profile = await loadProfile(path, { env: { USER: 'dev', PGSSLROOTCERT: 'system' } });
+    expect(profile.databases.map((d) => [d.name, d.ssl, d.sslRootCert])).toEqual([
+      ['default', 'verify-full', 'system'],
+      ['shard_1', 'verify-full', 'system'],
+    ]);
+  });
+
   it('returns a deeply frozen profile', async () => {
     const path = await profileFile({ primary: { database: 'pwb' }, shards: { shard_1: { database: 'pwb_1' } } });
     const profile = await loadProfile(path, { env: {} });
