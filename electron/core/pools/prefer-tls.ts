@@ -149,11 +149,19 @@ export function clientClassFor(
   if (target.ssl !== 'prefer') return pg.Client;
   const ca = preferRootCert(target);
   let kept: boolean | undefined;
-  const ask = async (): Promise<boolean> => {
-    if (kept !== undefined) return kept;
-    const answer = await askServerForTls({ host: target.host, port: target.port, user: target.user, database: target.database, ca, timeoutMs });
-    if (answer.lasting) kept = answer.tls;
-    return answer.tls;
+  // Connections opened at once share one question: a pool filling up asks once, not once per connection.
+  let asking: Promise<boolean> | undefined;
+  const ask = (): Promise<boolean> => {
+    if (kept !== undefined) return Promise.resolve(kept);
+    asking ??= askServerForTls({ host: target.host, port: target.port, user: target.user, database: target.database, ca, timeoutMs })
+      .then((answer) => {
+        if (answer.lasting) kept = answer.tls;
+        return answer.tls;
+      })
+      .finally(() => {
+        asking = undefined;
+      });
+    return asking;
   };
   return class PreferTlsClient extends pg.Client {
     override connect(): Promise<pg.Client>;
@@ -169,8 +177,20 @@ export function clientClassFor(
     }
 
     async #connect(): Promise<pg.Client> {
-      const self = this as unknown as { ssl: unknown; connection: { ssl: unknown; stream: { destroyed?: boolean } } };
+      const self = this as unknown as {
+        ssl: unknown;
+        connection: { ssl: unknown; stream: { destroyed?: boolean } };
+        _connectionTimeoutMillis?: number;
+      };
+      const started = performance.now();
       const takesTls = await ask();
+      // A client of its own (not a pool's) times its connection from here: what the question took is spent.
+      const budget = self._connectionTimeoutMillis ?? 0;
+      if (budget > 0) {
+        const left = budget - (performance.now() - started);
+        if (left <= 0) throw new Error(TIMEOUT_MESSAGE);
+        self._connectionTimeoutMillis = Math.ceil(left);
+      }
       // A pool that gave up waiting meanwhile destroyed the socket this client would connect on.
       if (self.connection.stream.destroyed) throw new Error(TIMEOUT_MESSAGE);
       if (takesTls) {

@@ -110,6 +110,31 @@ describe("prefer's question to the server", () => {
     }
   });
 
+  it('asks once for connections opened at once, and a client of its own spends one timeout on the question and the connection together', async () => {
+    let requests = 0;
+    const isSslRequest = (chunk: Buffer) => chunk.length >= 8 && chunk.readInt32BE(4) === 80877103;
+    // 'N' to the question after 900 ms; nothing, ever, to a startup packet.
+    const slow = await listening((socket) =>
+      socket.once('data', (chunk) => {
+        if (!isSslRequest(chunk)) return;
+        requests += 1;
+        setTimeout(() => socket.write('N'), 900);
+      }),
+    );
+    try {
+      const Client = clientClassFor({ ssl: 'prefer', host: '127.0.0.1', port: slow.port, user: 'u', database: 'd' }, 1_000);
+      const config = { host: '127.0.0.1', port: slow.port, user: 'u', database: 'd', connectionTimeoutMillis: 1_000 };
+      const started = Date.now();
+      const results = await Promise.allSettled(Array.from({ length: 4 }, () => new Client(config).connect()));
+      expect(results.every((r) => r.status === 'rejected')).toBe(true);
+      expect(requests).toBe(1);
+      // 900 ms asking and the rest of the second connecting, not 900 ms and then a whole second more.
+      expect(Date.now() - started).toBeLessThan(1_600);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it("fails a pool's connection within the pool's timeout when the server never answers, without opening one after it", async () => {
     const connections: net.Socket[] = [];
     const silent = await listening((socket) => connections.push(socket));
