@@ -19,7 +19,8 @@ const PATTERNS: ReadonlyArray<[RegExp, string]> = [
   // SQL: ALTER ROLE app PASSWORD 'secret', CREATE ROLE ... ENCRYPTED PASSWORD 'secret', E'...', $$...$$
   [/(\bpassword\s+)'(?:[^']|'')*'/gi, "$1'[redacted]'"],
   [/(\bpassword\s+)E'(?:[^'\\]|''|\\.)*'/gi, "$1'[redacted]'"],
-  [/(\bpassword\s+)\$([A-Za-z_][A-Za-z0-9_]*)?\$[\s\S]*?\$\2\$/gi, "$1'[redacted]'"],
+  // A dollar quote's tag is case-sensitive ($Ab$ does not end at $ab$): no i flag, the keyword spelt out.
+  [/(\b[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]\s+)\$([A-Za-z_][A-Za-z0-9_]*)?\$[\s\S]*?\$\2\$/g, "$1'[redacted]'"],
   // Authorization: Basic/Bearer/Digest credentials, and a bare bearer token
   [/(\bauthorization["']?\s*[:=]\s*["']?[a-z]+\s+)[^\s"',}]+/gi, '$1[redacted]'],
   [/(\bBearer\s+)[A-Za-z0-9._~+/=-]+/g, '$1[redacted]'],

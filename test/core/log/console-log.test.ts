@@ -37,7 +37,9 @@ describe('the console log', () => {
     log.info(`host=db password='my secret pw' user=app; dbname=x password=ab;cd sslmode=require`);
     log.info("postgres://app:p@ss@db/x and ALTER ROLE app PASSWORD 'hunter22' and CREATE ROLE b ENCRYPTED PASSWORD 'it''s-mine'");
     log.info('Authorization: Basic dXNlcjpwYXNz {"token":"tok en-1"} x-session-token: abc-xyz passwd=qwerty9 api_key=k-123');
-    log.info("ALTER ROLE c PASSWORD E'esc\\'aped-1' and ALTER ROLE d PASSWORD $$dollar-2$$ and ALTER ROLE e PASSWORD $pw$tagged-3$pw$ and PASSWORD 'back\\'");
+    log.info(
+      "ALTER ROLE c PASSWORD E'esc\\'aped-1' and ALTER ROLE d PASSWORD $$dollar-2$$ and ALTER ROLE e PASSWORD $pw$tagged-3$pw$ and PASSWORD 'back\\' and ALTER ROLE f password $Ab$sec$ab$ret-4$Ab$",
+    );
     const text = await readFile(log.file, 'utf8');
     for (const secret of [
       'secret pw',
@@ -55,6 +57,7 @@ describe('the console log', () => {
       'dollar-2',
       'tagged-3',
       'back\\',
+      'ret-4',
     ])
       expect(text, secret).not.toContain(secret);
     // What is not secret stays readable.
