@@ -16,6 +16,8 @@ const DATABASES = ['default', 'shard_1', 'shard_2'];
 const bin = fileURLToPath(new URL('../../../bin/shard-console.js', import.meta.url));
 let own: OwnCluster;
 let ctx: ConsoleContext;
+/** A server a test brought back: the harness stops only the processes it started, so this one is stopped here. */
+let restarted: { stop(): Promise<void> } | undefined;
 
 beforeAll(async () => {
   own = await startOwnCluster();
@@ -23,6 +25,8 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(async () => {
   await ctx?.close();
+  // Before the harness removes the data folders: a server still running writes into them.
+  await restarted?.stop();
   await own?.stop();
 });
 
@@ -140,9 +144,8 @@ describe('migrations on every database', () => {
       run = await up();
       down = await migrationStatus(ctx);
     } finally {
-      const restarted = await restartServer(own.cluster, 'shard_2');
-      // The harness stops the servers it started; the restarted one is ours to stop.
-      afterAll(() => restarted.stop());
+      // Stopped by the file's afterAll (a hook registered inside a test never runs).
+      restarted = await restartServer(own.cluster, 'shard_2');
     }
     expect(run.state).toBe('failed');
     expect(byName(run, 'default')).toMatchObject({ state: 'applied', applied: ['20990103000001'], pending: [] });
