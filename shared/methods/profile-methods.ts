@@ -62,7 +62,10 @@ export type DatabaseForm = z.infer<typeof databaseFormSchema>;
 export const profileFormSchema = z
   .object({
     name: z.string().min(1).max(100),
-    /** The databases, the primary (`default`) first; with `rails`, only the fields that override database.yml's. */
+    /**
+     * The databases, the primary (`default`) first; with `rails`, the ones the profile overrides, shown
+     * with the database.yml's values where the profile says nothing (saved back as what differs from them).
+     */
     databases: z.array(databaseFormSchema).max(64),
     rails: z
       .object({

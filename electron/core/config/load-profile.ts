@@ -64,6 +64,14 @@ function assertPrimaryNamed(profile: ProfileFile, path: string): void {
   }
 }
 
+/**
+ * The databases a profile's `rails` names, its variables expanded as the loader expands them: what the
+ * profile's `primary`/`shards` entries override (the profile form shows and saves those entries against them).
+ */
+export function railsDatabasesOf(rails: NonNullable<ProfileFile['rails']>, profilePath: string, env: Environment): Promise<readonly DatabaseTarget[]> {
+  return railsDatabases(rails, profilePath, env, (value, entry) => expandVariables(value, env, { file: profilePath, entry }));
+}
+
 /** The databases the profile's `rails` database.yml lists, its path taken from the profile's folder. */
 async function railsDatabases(rails: NonNullable<ProfileFile['rails']>, path: string, env: Environment, expand: Expand): Promise<readonly DatabaseTarget[]> {
   const shardNames = Object.fromEntries(Object.entries(rails.shardNames ?? {}).map(([config, shard]) => [config, expand(shard, `rails.shardNames.${config}`)]));

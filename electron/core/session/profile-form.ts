@@ -4,14 +4,21 @@ import { ConsoleError } from '../../../shared/errors.ts';
 import { PRIMARY_SHARD_NAME } from '../config/build-database-target.ts';
 import { BARE_REFERENCE } from '../config/expand-variables.ts';
 import { parsePostgresUrl } from '../config/postgres-url.ts';
-import { DEFAULT_GLOBAL_TABLES, DEFAULT_TENANT_KEYS, type ConnectionEntry, type ProfileFile } from '../config/profile-schema.ts';
+import { DEFAULT_GLOBAL_TABLES, DEFAULT_TENANT_KEYS, type ConnectionEntry, type DatabaseTarget, type ProfileFile } from '../config/profile-schema.ts';
 import { locateUrlPassword } from '../config/url-password.ts';
 
 /*
  * The profile form <-> the profile file. The form names every database by its fields; the file may use
  * a URL (read into fields), `${VAR}` references (kept) and `passwordSecret` (kept by name). A typed
  * password never reaches the file: the caller stores it and passes the secret name that replaces it.
+ * With `rails`, an entry overrides only the fields it names of its database.yml database (`RailsBase`):
+ * the form shows the database.yml's values for the rest, and writes back only what differs from them.
  */
+
+/** The databases of a profile's database.yml, by shard name: what its entries override. */
+export type RailsBase = ReadonlyMap<string, DatabaseTarget>;
+
+const sslModeOf = (ssl: DatabaseTarget['ssl'] | 'disable'): DatabaseForm['ssl'] => (ssl === false ? 'disable' : ssl === true ? 'require' : ssl);
 
 /** The shard-like key a typed query-role password is stored under (never a shard name: those are identifiers). */
 export const QUERY_ROLE_KEY = 'query-role';
@@ -39,7 +46,8 @@ function passwordEntry(password: PasswordField, storedAs: string | undefined): P
   }
 }
 
-function connectionOf(db: DatabaseForm, storedAs: string | undefined): ConnectionEntry {
+function connectionEntryOf(db: DatabaseForm, storedAs: string | undefined, base?: DatabaseTarget): ConnectionEntry {
+  if (base) return overrideOf(db, storedAs, base);
   return {
     host: db.host,
     port: db.port,
@@ -48,6 +56,23 @@ function connectionOf(db: DatabaseForm, storedAs: string | undefined): Connectio
     ...passwordEntry(db.password, storedAs),
     ...(db.ssl === 'disable' ? {} : { ssl: db.ssl }),
     ...(db.sslRootCert ? { sslRootCert: db.sslRootCert } : {}),
+  };
+}
+
+/**
+ * An entry over a database.yml database: the password, and each field whose value is not the
+ * database.yml's (so the app's file stays the source of what was not changed; 'disable' is written
+ * when it turns TLS off there).
+ */
+function overrideOf(db: DatabaseForm, storedAs: string | undefined, base: DatabaseTarget): ConnectionEntry {
+  return {
+    ...(db.host !== base.host ? { host: db.host } : {}),
+    ...(db.port !== base.port ? { port: db.port } : {}),
+    ...(db.database !== base.database ? { database: db.database } : {}),
+    ...(db.user !== base.user ? { user: db.user } : {}),
+    ...passwordEntry(db.password, storedAs),
+    ...(db.ssl !== sslModeOf(base.ssl) ? { ssl: db.ssl } : {}),
+    ...(db.sslRootCert && db.sslRootCert !== base.sslRootCert ? { sslRootCert: db.sslRootCert } : {}),
   };
 }
 
@@ -69,14 +94,15 @@ export function checkProfileForm(form: ProfileForm): void {
 }
 
 /** The file to write for a checked form; `storedSecrets` maps a shard to the secret its typed password went to. */
-export function profileFileOf(form: ProfileForm, storedSecrets: ReadonlyMap<string, string>): ProfileFile {
+export function profileFileOf(form: ProfileForm, storedSecrets: ReadonlyMap<string, string>, railsBase?: RailsBase): ProfileFile {
   checkProfileForm(form);
+  const connectionOf = (db: DatabaseForm) => connectionEntryOf(db, storedSecrets.get(db.shard), form.rails ? railsBase?.get(db.shard) : undefined);
   const primary = form.databases.find((d) => d.shard === PRIMARY_SHARD_NAME);
   const shards = form.databases.filter((d) => d.shard !== PRIMARY_SHARD_NAME);
   return {
     name: form.name,
-    ...(primary ? { primary: connectionOf(primary, storedSecrets.get(primary.shard)) } : {}),
-    ...(shards.length > 0 ? { shards: Object.fromEntries(shards.map((d) => [d.shard, connectionOf(d, storedSecrets.get(d.shard))])) } : {}),
+    ...(primary ? { primary: connectionOf(primary) } : {}),
+    ...(shards.length > 0 ? { shards: Object.fromEntries(shards.map((d) => [d.shard, connectionOf(d)])) } : {}),
     ...(form.rails ? { rails: railsEntryOf(form.rails) } : {}),
     tenantKeys: [...form.tenantKeys],
     globalTables: [...form.globalTables],
@@ -113,10 +139,10 @@ function passwordField(entry: ConnectionEntry, urlPassword: string | undefined):
   return { kind: 'env', variable };
 }
 
-function databaseFormOf(shard: string, entry: ConnectionEntry, where: string): DatabaseForm {
+function databaseFormOf(shard: string, entry: ConnectionEntry, where: string, base?: DatabaseTarget): DatabaseForm {
   const fromUrl = entry.url === undefined ? undefined : parsePostgresUrl(hideVariables(entry.url), { file: where, entry: `${shard}.url` });
   const urlPassword = entry.url === undefined ? undefined : locateUrlPassword(entry.url)?.text;
-  const port = entry.port ?? fromUrl?.port ?? 5432;
+  const port = entry.port ?? fromUrl?.port ?? base?.port ?? 5432;
   if (typeof port === 'string' && !/^\d+$/.test(port)) {
     throw new ConsoleError(
       'CONFIG_INVALID',
@@ -124,26 +150,27 @@ function databaseFormOf(shard: string, entry: ConnectionEntry, where: string): D
       { target: where },
     );
   }
-  // A URL without sslmode means libpq's default, as the loader reads it.
-  const ssl = entry.ssl ?? fromUrl?.ssl ?? (entry.url === undefined ? false : 'prefer');
-  const sslRootCert = entry.sslRootCert ?? (fromUrl?.sslRootCert === undefined ? undefined : showVariables(fromUrl.sslRootCert));
+  // A URL without sslmode means libpq's default, as the loader reads it, unless it overrides a database.yml's database.
+  const ssl = entry.ssl ?? fromUrl?.ssl ?? (base ? base.ssl : entry.url === undefined ? false : 'prefer');
+  const sslRootCert = entry.sslRootCert ?? (fromUrl?.sslRootCert === undefined ? base?.sslRootCert : showVariables(fromUrl.sslRootCert));
   return {
     shard,
-    host: showVariables(entry.host ?? fromUrl?.host ?? 'localhost'),
+    host: showVariables(entry.host ?? fromUrl?.host ?? base?.host ?? 'localhost'),
     port: Number(port),
-    database: showVariables(entry.database ?? fromUrl?.database ?? ''),
-    user: showVariables(entry.user ?? fromUrl?.user ?? 'postgres'),
+    database: showVariables(entry.database ?? fromUrl?.database ?? base?.database ?? ''),
+    user: showVariables(entry.user ?? fromUrl?.user ?? base?.user ?? 'postgres'),
     password: passwordField(entry, urlPassword),
-    ssl: ssl === false ? 'disable' : ssl === true ? 'require' : ssl,
+    ssl: sslModeOf(ssl),
     ...(sslRootCert ? { sslRootCert } : {}),
   };
 }
 
 /** A profile file as the form shows it. */
-export function profileFormOf(file: ProfileFile, path: string, fallbackName: string): ProfileForm {
+export function profileFormOf(file: ProfileFile, path: string, fallbackName: string, railsBase?: RailsBase): ProfileForm {
+  const base = (shard: string) => (file.rails ? railsBase?.get(shard) : undefined);
   const databases = [
-    ...(file.primary ? [databaseFormOf(PRIMARY_SHARD_NAME, file.primary, path)] : []),
-    ...Object.entries(file.shards ?? {}).map(([shard, entry]) => databaseFormOf(shard, entry, path)),
+    ...(file.primary ? [databaseFormOf(PRIMARY_SHARD_NAME, file.primary, path, base(PRIMARY_SHARD_NAME))] : []),
+    ...Object.entries(file.shards ?? {}).map(([shard, entry]) => databaseFormOf(shard, entry, path, base(shard))),
   ];
   return {
     name: file.name ?? fallbackName,

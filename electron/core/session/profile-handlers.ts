@@ -4,6 +4,8 @@ import type { ProfileForm, profileMethods } from '../../../shared/contract.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { consoleSessionInfo } from '../cluster/session-info.ts';
 import { checkProfileFile } from '../config/check-profile-file.ts';
+import type { Environment } from '../config/expand-variables.ts';
+import { railsDatabasesOf } from '../config/load-profile.ts';
 import { parseJson } from '../config/parse-json.ts';
 import { importRailsDatabaseYml, railsEnvironmentNames } from '../config/rails-database-yml.ts';
 import { sealSecret } from '../config/secret-binding.ts';
@@ -11,7 +13,7 @@ import type { SecretStore } from '../config/secret-store.ts';
 import { writeProfile } from '../config/write-profile.ts';
 import type { HandlersFor } from '../dispatch/handlers.ts';
 import type { ConsoleSession } from './console-session.ts';
-import { QUERY_ROLE_KEY, checkProfileForm, profileFileOf, profileFormOf, secretNameFor } from './profile-form.ts';
+import { QUERY_ROLE_KEY, checkProfileForm, profileFileOf, profileFormOf, secretNameFor, type RailsBase } from './profile-form.ts';
 import { assertKeptSecretsFit, passwordServers } from './secret-servers.ts';
 import { testConnection } from './test-connection.ts';
 
@@ -41,7 +43,26 @@ async function savedProfiles(dir: string): Promise<Array<{ path: string; name: s
   return found.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-async function readProfileForm(path: string): Promise<ProfileForm> {
+/** The database.yml databases a Rails profile's entries override, by shard; not read when there is no entry. */
+async function railsBaseFor(
+  rails: ProfileForm['rails'] | undefined,
+  hasEntries: boolean,
+  profilePath: string,
+  env: Environment,
+): Promise<RailsBase | undefined> {
+  if (!rails || !hasEntries) return undefined;
+  try {
+    return new Map((await railsDatabasesOf(rails, profilePath, env)).map((t) => [t.name, t]));
+  } catch (error) {
+    throw new ConsoleError(
+      'CONFIG_INVALID',
+      `${profilePath} overrides databases of its database.yml, which cannot be read here: ${(error as Error).message} The form shows and saves only what the profile changes of it; fix the database.yml or its variables, or edit the profile file itself.`,
+      { target: profilePath },
+    );
+  }
+}
+
+async function readProfileForm(path: string, env: Environment): Promise<ProfileForm> {
   const absolute = resolve(path);
   const text = await readFile(absolute, 'utf8').catch((error: NodeJS.ErrnoException) => {
     throw new ConsoleError(
@@ -50,7 +71,10 @@ async function readProfileForm(path: string): Promise<ProfileForm> {
       { target: absolute },
     );
   });
-  return profileFormOf(checkProfileFile(parseJson(text, absolute), absolute), absolute, basename(absolute, '.json'));
+  const file = checkProfileFile(parseJson(text, absolute), absolute);
+  const entries = file.primary !== undefined || Object.keys(file.shards ?? {}).length > 0;
+  const rails = file.rails ? { ...file.rails, shardNames: file.rails.shardNames ?? {} } : null;
+  return profileFormOf(file, absolute, basename(absolute, '.json'), await railsBaseFor(rails, entries, absolute, env));
 }
 
 /**
@@ -64,7 +88,8 @@ async function saveProfile(session: ConsoleSession, path: string, form: ProfileF
     (d) => d.password.kind === 'typed',
   );
   const names = new Map(typed.map((d) => [d.shard, secretNameFor(form.name, d.shard, absolute)]));
-  checkProfileFile(profileFileOf(form, names), absolute);
+  const railsBase = await railsBaseFor(form.rails, form.databases.length > 0, absolute, session.options.env);
+  checkProfileFile(profileFileOf(form, names, railsBase), absolute);
   const store = session.options.secrets as Partial<SecretStore>;
   if (typed.length > 0 && (session.options.secretStorage !== 'keychain' || store.set === undefined)) {
     throw new ConsoleError('CONFIG_INVALID', `${typed.map((d) => d.shard).join(', ')}: ${SECRET_NOTES.none} Nothing was saved.`, { target: absolute });
@@ -84,7 +109,7 @@ async function saveProfile(session: ConsoleSession, path: string, form: ProfileF
   }
   // Each typed password is stored bound to the servers it was typed for (config/secret-binding.ts).
   for (const { key, password, servers: to } of servers) if (password.kind === 'typed') await store.set!(names.get(key)!, sealSecret(password.value, to));
-  await writeProfile(absolute, profileFileOf(form, names));
+  await writeProfile(absolute, profileFileOf(form, names, railsBase));
   return { path: absolute, storedSecrets: [...names.values()] };
 }
 
@@ -126,7 +151,7 @@ export function profileHandlers(session: ConsoleSession): HandlersFor<keyof type
     }),
     'profiles.open': async (params) => session.open(params.source),
     'profiles.forget': async (params) => ({ forgotten: await session.recent.forget(params.source) }),
-    'profiles.read': async (params) => ({ path: resolve(params.path), form: await readProfileForm(params.path) }),
+    'profiles.read': async (params) => ({ path: resolve(params.path), form: await readProfileForm(params.path, session.options.env) }),
     'profiles.save': async (params) => saveProfile(session, params.path, params.form, params.overwrite),
     'profiles.testConnection': async (params) => testConnection(params.database, session.options.env, session.options.secrets, params.profilePath),
     'profiles.railsEnvironments': async (params) => railsEnvironments(session, params.file),

@@ -1,10 +1,9 @@
-import { dirname, resolve } from 'node:path';
 import type { DatabaseForm, PasswordField, ProfileForm } from '../../../shared/contract.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { buildDatabaseTarget } from '../config/build-database-target.ts';
-import { expandVariables, type Environment } from '../config/expand-variables.ts';
+import type { Environment } from '../config/expand-variables.ts';
+import { railsDatabasesOf } from '../config/load-profile.ts';
 import type { DatabaseTarget } from '../config/profile-schema.ts';
-import { importRailsDatabaseYml } from '../config/rails-database-yml.ts';
 import { resolveConnectionEntry } from '../config/resolve-connection-entry.ts';
 import { openSecret, serverKey } from '../config/secret-binding.ts';
 import { envSecretReader, type SecretReader } from '../config/secret-store.ts';
@@ -30,16 +29,8 @@ async function targetOfForm(db: DatabaseForm, env: Environment): Promise<Databas
 async function queryRoleServers(form: ProfileForm, profilePath: string, user: string, env: Environment): Promise<string[]> {
   // A database the form names overrides the database.yml's of its name, as the loader merges them.
   const servers = new Map<string, DatabaseTarget>();
-  if (form.rails) {
-    // Its variables expanded as the loader expands them: `${RAILS_ROOT}/config/database.yml` is a real path there.
-    const expand = (value: string, entry: string) => expandVariables(value, env, { file: profilePath, entry });
-    const file = resolve(dirname(profilePath), expand(form.rails.file, 'rails.file'));
-    const shardNames = Object.fromEntries(
-      Object.entries(form.rails.shardNames).map(([config, shard]) => [config, expand(shard, `rails.shardNames.${config}`)]),
-    );
-    const imported = await importRailsDatabaseYml(file, expand(form.rails.environment, 'rails.environment'), { env, shardNames });
-    for (const t of imported.databases) servers.set(t.name, t);
-  }
+  // Its variables expanded as the loader expands them: `${RAILS_ROOT}/config/database.yml` is a real path there.
+  if (form.rails) for (const t of await railsDatabasesOf(form.rails, profilePath, env)) servers.set(t.name, t);
   for (const db of form.databases) servers.set(db.shard, await targetOfForm(db, env));
   return [...servers.values()].map((t) => serverKey({ user, host: t.host, port: t.port }));
 }

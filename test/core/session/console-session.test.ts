@@ -360,6 +360,39 @@ describe('saving a profile from the form', () => {
     expect(openSecret((await keychain.get(role))!).servers).toEqual(['reader@db-eu.internal:5432', 'reader@db-main.internal:5432']);
   });
 
+  it("keeps a database.yml override to the fields it names: a row opened and saved as it was writes back no host, port or TLS of the form's defaults", async () => {
+    const yml =
+      'production:\n  primary:\n    adapter: postgresql\n    host: db-main.internal\n    database: pwb\n    sslmode: require\n  tenant_shard_1:\n    adapter: postgresql\n    host: db-eu.internal\n    database: pwb_eu\n    sslmode: verify-full\n';
+    const app = await tempFolder({ 'config/database.yml': yml });
+    const { dataDir, call } = await newSession();
+    const path = join(dataDir, 'rails-override.json');
+    const file = {
+      name: 'rails-override',
+      rails: { file: join(app, 'config/database.yml'), environment: 'production' },
+      primary: { passwordSecret: 'pwb-primary' },
+      shards: { shard_1: { host: 'tunnel', port: 15432 } },
+    };
+    await writeFile(path, JSON.stringify(file));
+    const { form } = await call('profiles.read', { path });
+    // Shown with the database.yml's values where the profile says nothing.
+    expect(form.databases.map((d) => [d.shard, d.host, d.port, d.database, d.ssl])).toEqual([
+      ['default', 'db-main.internal', 5432, 'pwb', 'require'],
+      ['shard_1', 'tunnel', 15432, 'pwb_eu', 'verify-full'],
+    ]);
+    await call('profiles.save', { path, form, overwrite: true });
+    const saved = JSON.parse(await readFile(path, 'utf8'));
+    expect(saved.primary).toEqual({ passwordSecret: 'pwb-primary' });
+    expect(saved.shards).toEqual({ shard_1: { host: 'tunnel', port: 15432 } });
+    // A field changed in the form is written, the rest stays unsaid.
+    const edited = { ...form, databases: form.databases.map((d) => (d.shard === 'shard_1' ? { ...d, port: 25432 } : d)) };
+    await call('profiles.save', { path, form: edited, overwrite: true });
+    expect(JSON.parse(await readFile(path, 'utf8')).shards).toEqual({ shard_1: { host: 'tunnel', port: 25432 } });
+    // TLS turned off over the database.yml's require is said outright: left out, the database.yml's would win.
+    const plain = { ...form, databases: form.databases.map((d) => (d.shard === 'default' ? { ...d, ssl: 'disable' as const } : d)) };
+    await call('profiles.save', { path, form: plain, overwrite: true });
+    expect(JSON.parse(await readFile(path, 'utf8')).primary).toEqual({ passwordSecret: 'pwb-primary', ssl: 'disable' });
+  });
+
   it('two profiles of the same name in two folders keep their typed passwords apart', async () => {
     const keychain: SecretStore = memorySecretStore();
     const { dataDir, call } = await newSession({ secrets: keychain, secretStorage: 'keychain', env: {} });
