@@ -123,6 +123,32 @@ function errorCode(body: Buffer): string | null {
 
 type ConnectCallback = (error: Error | null, client?: pg.Client) => void;
 
+/**
+ * A pool's question and its answer: kept while it lasts, and shared by the connections opened while it
+ * is asked (a pool filling up asks once, not once per connection).
+ */
+function sharedQuestion(probe: PreferProbe): { ask(): Promise<boolean>; forget(): void } {
+  let kept: boolean | undefined;
+  let asking: Promise<boolean> | undefined;
+  return {
+    ask() {
+      if (kept !== undefined) return Promise.resolve(kept);
+      asking ??= askServerForTls(probe)
+        .then((answer) => {
+          if (answer.lasting) kept = answer.tls;
+          return answer.tls;
+        })
+        .finally(() => {
+          asking = undefined;
+        });
+      return asking;
+    },
+    forget() {
+      kept = undefined;
+    },
+  };
+}
+
 /** The CA a `prefer` connection checks the chain against: the target's, when it can be read (libpq ignores one it cannot find). */
 function preferRootCert(target: Pick<DatabaseTarget, 'sslRootCert'>): string | undefined {
   if (target.sslRootCert === undefined || target.sslRootCert === 'system') return undefined;
@@ -148,21 +174,7 @@ export function clientClassFor(
 ): typeof pg.Client {
   if (target.ssl !== 'prefer') return pg.Client;
   const ca = preferRootCert(target);
-  let kept: boolean | undefined;
-  // Connections opened at once share one question: a pool filling up asks once, not once per connection.
-  let asking: Promise<boolean> | undefined;
-  const ask = (): Promise<boolean> => {
-    if (kept !== undefined) return Promise.resolve(kept);
-    asking ??= askServerForTls({ host: target.host, port: target.port, user: target.user, database: target.database, ca, timeoutMs })
-      .then((answer) => {
-        if (answer.lasting) kept = answer.tls;
-        return answer.tls;
-      })
-      .finally(() => {
-        asking = undefined;
-      });
-    return asking;
-  };
+  const question = sharedQuestion({ host: target.host, port: target.port, user: target.user, database: target.database, ca, timeoutMs });
   return class PreferTlsClient extends pg.Client {
     override connect(): Promise<pg.Client>;
     override connect(callback: ConnectCallback): void;
@@ -183,7 +195,7 @@ export function clientClassFor(
         _connectionTimeoutMillis?: number;
       };
       const started = performance.now();
-      const takesTls = await ask();
+      const takesTls = await question.ask();
       // A client of its own (not a pool's) times its connection from here: what the question took is spent.
       const budget = self._connectionTimeoutMillis ?? 0;
       if (budget > 0) {
@@ -203,7 +215,7 @@ export function clientClassFor(
         return await super.connect();
       } catch (error) {
         // The server's TLS went away since it was asked (a restart with ssl off): ask again next time.
-        kept = undefined;
+        question.forget();
         throw error;
       }
     }
