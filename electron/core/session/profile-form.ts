@@ -12,7 +12,8 @@ import { locateUrlPassword } from '../config/url-password.ts';
  * a URL (read into fields), `${VAR}` references (kept) and `passwordSecret` (kept by name). A typed
  * password never reaches the file: the caller stores it and passes the secret name that replaces it.
  * With `rails`, an entry overrides only the fields it names of its database.yml database (`RailsBase`):
- * the form shows the database.yml's values for the rest, and writes back only what differs from them.
+ * the form shows the database.yml's values for the rest, and writes back the fields the entry named and
+ * those changed from what the form showed (`OpenedProfile`), nothing of the database.yml's own.
  */
 
 /** The databases of a profile's database.yml, by shard name: what its entries override. */
@@ -46,8 +47,8 @@ function passwordEntry(password: PasswordField, storedAs: string | undefined): P
   }
 }
 
-function connectionEntryOf(db: DatabaseForm, storedAs: string | undefined, base?: DatabaseTarget): ConnectionEntry {
-  if (base) return overrideOf(db, storedAs, base);
+function connectionEntryOf(db: DatabaseForm, storedAs: string | undefined, opened?: OpenedRow): ConnectionEntry {
+  if (opened) return overrideOf(db, storedAs, opened);
   return {
     host: db.host,
     port: db.port,
@@ -64,16 +65,58 @@ function connectionEntryOf(db: DatabaseForm, storedAs: string | undefined, base?
  * database.yml's (so the app's file stays the source of what was not changed; 'disable' is written
  * when it turns TLS off there).
  */
-function overrideOf(db: DatabaseForm, storedAs: string | undefined, base: DatabaseTarget): ConnectionEntry {
+function overrideOf(db: DatabaseForm, storedAs: string | undefined, opened: OpenedRow): ConnectionEntry {
+  // Named by the entry (or its URL), or changed since the form showed it.
+  const keep = (field: OverrideField) => opened.named.has(field) || db[field] !== opened.shown[field];
   return {
-    ...(db.host !== base.host ? { host: db.host } : {}),
-    ...(db.port !== base.port ? { port: db.port } : {}),
-    ...(db.database !== base.database ? { database: db.database } : {}),
-    ...(db.user !== base.user ? { user: db.user } : {}),
+    ...(keep('host') ? { host: db.host } : {}),
+    ...(keep('port') ? { port: db.port } : {}),
+    ...(keep('database') ? { database: db.database } : {}),
+    ...(keep('user') ? { user: db.user } : {}),
     ...passwordEntry(db.password, storedAs),
-    ...(db.ssl !== sslModeOf(base.ssl) ? { ssl: db.ssl } : {}),
-    ...(db.sslRootCert && db.sslRootCert !== base.sslRootCert ? { sslRootCert: db.sslRootCert } : {}),
+    ...(keep('ssl') ? { ssl: db.ssl } : {}),
+    ...(db.sslRootCert && keep('sslRootCert') ? { sslRootCert: db.sslRootCert } : {}),
   };
+}
+
+type OverrideField = 'host' | 'port' | 'database' | 'user' | 'ssl' | 'sslRootCert';
+
+/** A row of a Rails profile as the form opened it: what its entry named, and what the form showed. */
+interface OpenedRow {
+  readonly named: ReadonlySet<OverrideField>;
+  readonly shown: DatabaseForm;
+}
+
+/** The profile file the form was opened from, with the database.yml's databases it showed (see `openedRowsOf`). */
+export interface OpenedProfile {
+  readonly file: ProfileFile;
+  readonly path: string;
+  readonly railsBase: RailsBase | undefined;
+}
+
+/** The fields an entry names itself, directly or in its URL. */
+function namedFields(entry: ConnectionEntry, where: string, shard: string): Set<OverrideField> {
+  const fromUrl = entry.url === undefined ? undefined : parsePostgresUrl(hideVariables(entry.url), { file: where, entry: `${shard}.url` });
+  const named = new Set<OverrideField>();
+  for (const field of ['host', 'port', 'database', 'user', 'ssl', 'sslRootCert'] as const) {
+    if (entry[field] !== undefined || fromUrl?.[field] !== undefined) named.add(field);
+  }
+  return named;
+}
+
+/** The rows of a Rails profile's entries as the form opened them, by shard; none for a profile without `rails`. */
+function openedRowsOf(opened: OpenedProfile | undefined): ReadonlyMap<string, OpenedRow> {
+  if (!opened?.file.rails) return new Map();
+  const entries: Array<[string, ConnectionEntry]> = [
+    ...(opened.file.primary ? [[PRIMARY_SHARD_NAME, opened.file.primary] as [string, ConnectionEntry]] : []),
+    ...Object.entries(opened.file.shards ?? {}),
+  ];
+  return new Map(
+    entries.map(([shard, entry]) => [
+      shard,
+      { named: namedFields(entry, opened.path, shard), shown: databaseFormOf(shard, entry, opened.path, opened.railsBase?.get(shard)) },
+    ]),
+  );
 }
 
 /** Refuses a form the loader would refuse later: no primary, a shard named twice. Nothing is written. */
@@ -94,9 +137,10 @@ export function checkProfileForm(form: ProfileForm): void {
 }
 
 /** The file to write for a checked form; `storedSecrets` maps a shard to the secret its typed password went to. */
-export function profileFileOf(form: ProfileForm, storedSecrets: ReadonlyMap<string, string>, railsBase?: RailsBase): ProfileFile {
+export function profileFileOf(form: ProfileForm, storedSecrets: ReadonlyMap<string, string>, opened?: OpenedProfile): ProfileFile {
   checkProfileForm(form);
-  const connectionOf = (db: DatabaseForm) => connectionEntryOf(db, storedSecrets.get(db.shard), form.rails ? railsBase?.get(db.shard) : undefined);
+  const rows = form.rails ? openedRowsOf(opened) : new Map<string, OpenedRow>();
+  const connectionOf = (db: DatabaseForm) => connectionEntryOf(db, storedSecrets.get(db.shard), rows.get(db.shard));
   const primary = form.databases.find((d) => d.shard === PRIMARY_SHARD_NAME);
   const shards = form.databases.filter((d) => d.shard !== PRIMARY_SHARD_NAME);
   return {

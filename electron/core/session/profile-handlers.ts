@@ -1,6 +1,7 @@
 import { access, readdir, readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { ProfileForm, profileMethods } from '../../../shared/contract.ts';
+import type { ConnectionEntry, ProfileFile } from '../config/profile-schema.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { consoleSessionInfo } from '../cluster/session-info.ts';
 import { checkProfileFile } from '../config/check-profile-file.ts';
@@ -13,7 +14,7 @@ import type { SecretStore } from '../config/secret-store.ts';
 import { writeProfile } from '../config/write-profile.ts';
 import type { HandlersFor } from '../dispatch/handlers.ts';
 import type { ConsoleSession } from './console-session.ts';
-import { QUERY_ROLE_KEY, checkProfileForm, profileFileOf, profileFormOf, secretNameFor, type RailsBase } from './profile-form.ts';
+import { QUERY_ROLE_KEY, checkProfileForm, profileFileOf, profileFormOf, secretNameFor, type OpenedProfile } from './profile-form.ts';
 import { assertKeptSecretsFit, passwordServers } from './secret-servers.ts';
 import { testConnection } from './test-connection.ts';
 
@@ -43,27 +44,36 @@ async function savedProfiles(dir: string): Promise<Array<{ path: string; name: s
   return found.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** The database.yml databases a Rails profile's entries override, by shard; not read when there is no entry. */
-async function railsBaseFor(
-  rails: ProfileForm['rails'] | undefined,
-  hasEntries: boolean,
-  profilePath: string,
-  env: Environment,
-): Promise<RailsBase | undefined> {
-  if (!rails || !hasEntries) return undefined;
+/** Whether an entry leaves a field for its database.yml to give (it names no host or no database, itself or in a URL). */
+function isPartial(entry: ConnectionEntry): boolean {
+  return entry.url === undefined && (entry.host === undefined || entry.database === undefined);
+}
+
+/**
+ * A Rails profile file as the form opens it: with its database.yml's databases, which its partial
+ * entries are shown with. Not read when no entry needs it (a database.yml that moved must not keep the
+ * form from fixing the profile); a failure keeps its code and says what the form needed it for.
+ */
+async function openedProfileOf(file: ProfileFile, profilePath: string, env: Environment): Promise<OpenedProfile> {
+  const entries = [...(file.primary ? [file.primary] : []), ...Object.values(file.shards ?? {})];
+  if (!file.rails || entries.length === 0) return { file, path: profilePath, railsBase: undefined };
   try {
-    return new Map((await railsDatabasesOf(rails, profilePath, env)).map((t) => [t.name, t]));
+    const databases = await railsDatabasesOf(file.rails, profilePath, env);
+    return { file, path: profilePath, railsBase: new Map(databases.map((t) => [t.name, t])) };
   } catch (error) {
+    if (!(error instanceof ConsoleError)) throw error;
+    // Every entry complete: the form needs nothing of the database.yml.
+    if (!entries.some(isPartial)) return { file, path: profilePath, railsBase: undefined };
     throw new ConsoleError(
-      'CONFIG_INVALID',
-      `${profilePath} overrides databases of its database.yml, which cannot be read here: ${(error as Error).message} The form shows and saves only what the profile changes of it; fix the database.yml or its variables, or edit the profile file itself.`,
-      { target: profilePath },
+      error.code,
+      `${error.message} The profile ${profilePath} overrides single fields of that database.yml's databases, and the form shows them with the database.yml's values: fix the database.yml or its variables, or edit the profile file itself.`,
+      { target: error.target ?? profilePath, ...(error.details ? { details: error.details } : {}) },
     );
   }
 }
 
-async function readProfileForm(path: string, env: Environment): Promise<ProfileForm> {
-  const absolute = resolve(path);
+/** The profile file at `path`, checked as the loader checks it. */
+async function readProfileFile(absolute: string): Promise<ProfileFile> {
   const text = await readFile(absolute, 'utf8').catch((error: NodeJS.ErrnoException) => {
     throw new ConsoleError(
       error.code === 'ENOENT' ? 'CONFIG_NOT_FOUND' : 'CONFIG_INVALID',
@@ -71,10 +81,24 @@ async function readProfileForm(path: string, env: Environment): Promise<ProfileF
       { target: absolute },
     );
   });
-  const file = checkProfileFile(parseJson(text, absolute), absolute);
-  const entries = file.primary !== undefined || Object.keys(file.shards ?? {}).length > 0;
-  const rails = file.rails ? { ...file.rails, shardNames: file.rails.shardNames ?? {} } : null;
-  return profileFormOf(file, absolute, basename(absolute, '.json'), await railsBaseFor(rails, entries, absolute, env));
+  return checkProfileFile(parseJson(text, absolute), absolute);
+}
+
+async function readProfileForm(path: string, env: Environment): Promise<ProfileForm> {
+  const absolute = resolve(path);
+  const opened = await openedProfileOf(await readProfileFile(absolute), absolute, env);
+  return profileFormOf(opened.file, absolute, basename(absolute, '.json'), opened.railsBase);
+}
+
+/**
+ * What the form being saved over `absolute` was opened from: a Rails profile's entries are written back
+ * as the fields they named and the ones changed since (see profile-form.ts). None for a new file, or one
+ * the loader would not read (then written whole, as before).
+ */
+async function openedForSave(absolute: string, overwrite: boolean, env: Environment): Promise<OpenedProfile | undefined> {
+  if (!overwrite) return undefined;
+  const file = await readProfileFile(absolute).catch(() => undefined);
+  return file?.rails ? openedProfileOf(file, absolute, env) : undefined;
 }
 
 /**
@@ -88,8 +112,8 @@ async function saveProfile(session: ConsoleSession, path: string, form: ProfileF
     (d) => d.password.kind === 'typed',
   );
   const names = new Map(typed.map((d) => [d.shard, secretNameFor(form.name, d.shard, absolute)]));
-  const railsBase = await railsBaseFor(form.rails, form.databases.length > 0, absolute, session.options.env);
-  checkProfileFile(profileFileOf(form, names, railsBase), absolute);
+  const opened = await openedForSave(absolute, overwrite, session.options.env);
+  checkProfileFile(profileFileOf(form, names, opened), absolute);
   const store = session.options.secrets as Partial<SecretStore>;
   if (typed.length > 0 && (session.options.secretStorage !== 'keychain' || store.set === undefined)) {
     throw new ConsoleError('CONFIG_INVALID', `${typed.map((d) => d.shard).join(', ')}: ${SECRET_NOTES.none} Nothing was saved.`, { target: absolute });
@@ -109,7 +133,7 @@ async function saveProfile(session: ConsoleSession, path: string, form: ProfileF
   }
   // Each typed password is stored bound to the servers it was typed for (config/secret-binding.ts).
   for (const { key, password, servers: to } of servers) if (password.kind === 'typed') await store.set!(names.get(key)!, sealSecret(password.value, to));
-  await writeProfile(absolute, profileFileOf(form, names, railsBase));
+  await writeProfile(absolute, profileFileOf(form, names, opened));
   return { path: absolute, storedSecrets: [...names.values()] };
 }
 

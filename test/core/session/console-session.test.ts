@@ -393,6 +393,43 @@ describe('saving a profile from the form', () => {
     expect(JSON.parse(await readFile(path, 'utf8')).primary).toEqual({ passwordSecret: 'pwb-primary', ssl: 'disable' });
   });
 
+  it("saves a Rails profile's override as the fields it named and those changed, whatever the database.yml or the environment gives now", async () => {
+    const yml =
+      'staging:\n  primary:\n    adapter: postgresql\n    host: db-staging.internal\n    database: pwb_staging\n' +
+      'production:\n  primary:\n    adapter: postgresql\n    host: db-main.internal\n    database: pwb\n';
+    const app = await tempFolder({ 'config/database.yml': yml });
+    // USER is the one a database.yml without username falls back to: the entry's own user must stay said.
+    const { dataDir, call } = await newSession({ env: { ...testCluster().env, USER: 'alice' } });
+    const path = join(dataDir, 'rails-env.json');
+    await writeFile(
+      path,
+      JSON.stringify({
+        name: 'rails-env',
+        rails: { file: join(app, 'config/database.yml'), environment: 'staging' },
+        primary: { passwordSecret: 'pwb-primary', user: 'alice' },
+      }),
+    );
+    const { form } = await call('profiles.read', { path });
+    expect(form.databases[0]).toMatchObject({ host: 'db-staging.internal', user: 'alice' });
+    // Another environment chosen in the form: the staging values it showed are not written as overrides.
+    await call('profiles.save', { path, form: { ...form, rails: { ...form.rails!, environment: 'production' } }, overwrite: true });
+    expect(JSON.parse(await readFile(path, 'utf8')).primary).toEqual({ passwordSecret: 'pwb-primary', user: 'alice' });
+  });
+
+  it('opens a Rails profile whose database.yml is gone when its entries say every field, to fix it; one with partial entries says why not', async () => {
+    const { dataDir, call, fails } = await newSession();
+    const whole = join(dataDir, 'rails-moved.json');
+    const rails = { file: join(dataDir, 'moved-away', 'config/database.yml'), environment: 'production' };
+    await writeFile(whole, JSON.stringify({ name: 'moved', rails, primary: { host: 'db', port: 5432, database: 'pwb', user: 'pwb' } }));
+    expect((await call('profiles.read', { path: whole })).form.databases[0]).toMatchObject({ host: 'db', database: 'pwb' });
+    const partial = join(dataDir, 'rails-partial.json');
+    await writeFile(partial, JSON.stringify({ name: 'partial', rails, primary: { passwordSecret: 'x' } }));
+    expect(await fails('profiles.read', { path: partial })).toMatchObject({
+      code: 'CONFIG_NOT_FOUND',
+      message: expect.stringContaining('edit the profile file itself'),
+    });
+  });
+
   it('two profiles of the same name in two folders keep their typed passwords apart', async () => {
     const keychain: SecretStore = memorySecretStore();
     const { dataDir, call } = await newSession({ secrets: keychain, secretStorage: 'keychain', env: {} });
