@@ -47,7 +47,7 @@ function passwordEntry(password: PasswordField, storedAs: string | undefined): P
   }
 }
 
-function connectionEntryOf(db: DatabaseForm, storedAs: string | undefined, opened?: OpenedRow): ConnectionEntry {
+function connectionEntryOf(db: DatabaseForm, storedAs: string | undefined, opened: OpenedRow | undefined, overYml: boolean): ConnectionEntry {
   if (opened) return overrideOf(db, storedAs, opened);
   return {
     host: db.host,
@@ -55,7 +55,8 @@ function connectionEntryOf(db: DatabaseForm, storedAs: string | undefined, opene
     database: db.database,
     user: db.user,
     ...passwordEntry(db.password, storedAs),
-    ...(db.ssl === 'disable' ? {} : { ssl: db.ssl }),
+    // Unsaid means off, except over a database.yml, whose sslmode would then win.
+    ...(db.ssl === 'disable' && !overYml ? {} : { ssl: db.ssl }),
     ...(db.sslRootCert ? { sslRootCert: db.sslRootCert } : {}),
   };
 }
@@ -140,7 +141,7 @@ export function checkProfileForm(form: ProfileForm): void {
 export function profileFileOf(form: ProfileForm, storedSecrets: ReadonlyMap<string, string>, opened?: OpenedProfile): ProfileFile {
   checkProfileForm(form);
   const rows = form.rails ? openedRowsOf(opened) : new Map<string, OpenedRow>();
-  const connectionOf = (db: DatabaseForm) => connectionEntryOf(db, storedSecrets.get(db.shard), rows.get(db.shard));
+  const connectionOf = (db: DatabaseForm) => connectionEntryOf(db, storedSecrets.get(db.shard), rows.get(db.shard), form.rails !== null);
   const primary = form.databases.find((d) => d.shard === PRIMARY_SHARD_NAME);
   const shards = form.databases.filter((d) => d.shard !== PRIMARY_SHARD_NAME);
   return {

@@ -95,8 +95,9 @@ async function readProfileForm(path: string, env: Environment): Promise<ProfileF
  * as the fields they named and the ones changed since (see profile-form.ts). None for a new file, or one
  * the loader would not read (then written whole, as before).
  */
-async function openedForSave(absolute: string, overwrite: boolean, env: Environment): Promise<OpenedProfile | undefined> {
-  if (!overwrite) return undefined;
+async function openedForSave(absolute: string, form: ProfileForm, overwrite: boolean, env: Environment): Promise<OpenedProfile | undefined> {
+  // A form without rails writes whole entries: nothing of a database.yml to read.
+  if (!overwrite || form.rails === null) return undefined;
   const file = await readProfileFile(absolute).catch(() => undefined);
   return file?.rails ? openedProfileOf(file, absolute, env) : undefined;
 }
@@ -112,7 +113,7 @@ async function saveProfile(session: ConsoleSession, path: string, form: ProfileF
     (d) => d.password.kind === 'typed',
   );
   const names = new Map(typed.map((d) => [d.shard, secretNameFor(form.name, d.shard, absolute)]));
-  const opened = await openedForSave(absolute, overwrite, session.options.env);
+  const opened = await openedForSave(absolute, form, overwrite, session.options.env);
   checkProfileFile(profileFileOf(form, names, opened), absolute);
   const store = session.options.secrets as Partial<SecretStore>;
   if (typed.length > 0 && (session.options.secretStorage !== 'keychain' || store.set === undefined)) {

@@ -1,4 +1,4 @@
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DatabaseForm, MethodName, MethodParams, MethodResult, ProfileForm } from '../../../shared/contract.ts';
@@ -414,6 +414,15 @@ describe('saving a profile from the form', () => {
     // Another environment chosen in the form: the staging values it showed are not written as overrides.
     await call('profiles.save', { path, form: { ...form, rails: { ...form.rails!, environment: 'production' } }, overwrite: true });
     expect(JSON.parse(await readFile(path, 'utf8')).primary).toEqual({ passwordSecret: 'pwb-primary', user: 'alice' });
+    // Saved as a new file, TLS turned off is said outright over the database.yml too (left out, its prefer would win).
+    const copy = join(dataDir, 'rails-copy.json');
+    await call('profiles.save', { path: copy, form: { ...form, databases: [{ ...form.databases[0]!, ssl: 'disable' }] } });
+    expect(JSON.parse(await readFile(copy, 'utf8')).primary.ssl).toBe('disable');
+    // Without rails any more, the entries are whole and the database.yml is not read (gone here).
+    await rm(join(app, 'config/database.yml'));
+    const detached = { ...form, rails: null };
+    await call('profiles.save', { path, form: detached, overwrite: true });
+    expect(JSON.parse(await readFile(path, 'utf8')).primary).toMatchObject({ host: 'db-staging.internal', database: 'pwb_staging', user: 'alice' });
   });
 
   it('opens a Rails profile whose database.yml is gone when its entries say every field, to fix it; one with partial entries says why not', async () => {
