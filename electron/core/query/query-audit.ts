@@ -48,7 +48,12 @@ export function queryAuditEntry(
       sqlRedacted: whole !== sql,
       target,
       ...rest,
-      databases: databases.map(({ name, rows, truncated, ms, error }) => ({ name, rows, truncated, ms, error })),
+      databases: auditedDatabases(databases),
     },
   };
+}
+
+/** What the audit log keeps of each database's outcome: rows, time and error, never a row. */
+export function auditedDatabases(databases: readonly QueryDatabaseOutcome[]): QueryAuditEntry['details']['databases'] {
+  return databases.map(({ name, rows, truncated, ms, error }) => ({ name, rows, truncated, ms, error }));
 }

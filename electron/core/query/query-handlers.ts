@@ -8,7 +8,7 @@ import type { HandlersFor } from '../dispatch/handlers.ts';
 import { userDataDir } from '../user-data-dir.ts';
 import { explainQuery } from './explain-query.ts';
 import { exportQueryToFile } from './export-query.ts';
-import { queryAuditEntry } from './query-audit.ts';
+import { auditedDatabases, queryAuditEntry } from './query-audit.ts';
 import { libraryKey, QueryLibrary } from './query-library.ts';
 import { QueryService } from './query-service.ts';
 import type { QueryRunResult } from './query-session.ts';
@@ -37,7 +37,8 @@ function auditedQuery<T extends { databases: readonly QueryDatabaseOutcome[] }>(
 ): Promise<T> {
   const start = queryAuditEntry(action, request, describeTarget(request.target), [], profileSecrets(ctx));
   return audited(ctx.pools.primary(), { action: start.action, target: start.target, details: start.details }, work, {
-    resultDetails: (result) => ({ databases: queryAuditEntry(action, request, start.target, result.databases).details.databases }),
+    // Only the outcomes: the statement was redacted once, for the entry above.
+    resultDetails: (result) => ({ databases: auditedDatabases(result.databases) }),
   });
 }
 
