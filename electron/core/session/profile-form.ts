@@ -62,8 +62,8 @@ function connectionEntryOf(db: DatabaseForm, storedAs: string | undefined, opene
 }
 
 /**
- * An entry over a database.yml database: the password, and each field whose value is not the
- * database.yml's (so the app's file stays the source of what was not changed; 'disable' is written
+ * An entry over a database.yml database, as the form opened it: the password, the fields the entry
+ * named, and those changed since (so the app's file stays the source of the rest; 'disable' is written
  * when it turns TLS off there).
  */
 function overrideOf(db: DatabaseForm, storedAs: string | undefined, opened: OpenedRow): ConnectionEntry {
