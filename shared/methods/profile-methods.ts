@@ -55,9 +55,35 @@ export const databaseFormSchema = z
     ssl: sslModeSchema,
     /** The CA certificate file the server's certificate must chain to (libpq's sslrootcert), relative to the profile file. */
     sslRootCert: z.string().min(1).max(4096).optional(),
+    /**
+     * With `rails`: the fields this row shows from the database.yml (the profile's entry does not name
+     * them), with the values shown. Saving writes such a field only when it no longer has that value, so
+     * the database.yml stays the source of the rest. A row without it is written whole.
+     */
+    fromRails: z
+      .object({
+        host: z.string().optional(),
+        port: z.number().int().optional(),
+        database: z.string().optional(),
+        user: z.string().optional(),
+        ssl: sslModeSchema.optional(),
+        sslRootCert: z.string().optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type DatabaseForm = z.infer<typeof databaseFormSchema>;
+
+/** A profile's database.yml import: the file, the environment, and its Rails config names -> shard names. */
+const railsImportSchema = z
+  .object({
+    file: pathParam,
+    environment: environmentName,
+    /** Rails config name -> shard name, overriding PWB's mapping; kept as the file has it. */
+    shardNames: z.record(z.string().min(1).max(100), z.string().min(1).max(63)).default({}),
+  })
+  .strict();
 
 export const profileFormSchema = z
   .object({
@@ -67,15 +93,7 @@ export const profileFormSchema = z
      * with the database.yml's values where the profile says nothing (saved back as what differs from them).
      */
     databases: z.array(databaseFormSchema).max(64),
-    rails: z
-      .object({
-        file: pathParam,
-        environment: environmentName,
-        /** Rails config name -> shard name, overriding PWB's mapping; kept as the file has it. */
-        shardNames: z.record(z.string().min(1).max(100), z.string().min(1).max(63)).default({}),
-      })
-      .strict()
-      .nullable(),
+    rails: railsImportSchema.nullable(),
     tenantKeys: z.array(z.string().min(1).max(63)).min(1).max(10),
     globalTables: z.array(z.string().min(1).max(63)).max(200),
     readOnly: z.boolean(),
@@ -178,6 +196,17 @@ export const profileMethods = {
       .strict(),
     connectionTestResultSchema,
     'Connects to one database of the form (a typed password is used once, never stored): server version, round trip, websites.',
+  ),
+  'profiles.railsDatabases': method(
+    z
+      .object({
+        rails: railsImportSchema,
+        /** The profile file the form saves to: a relative database.yml path is read from its folder, as the loader will. */
+        profilePath: pathParam,
+      })
+      .strict(),
+    z.object({ databases: z.array(databaseFormSchema) }),
+    "A database.yml environment's databases as rows of the profile form, each shown from the database.yml (fromRails): a row added from one overrides only what is changed in it.",
   ),
   'profiles.railsEnvironments': method(
     z.object({ file: pathParam }).strict(),

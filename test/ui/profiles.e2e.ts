@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from '@playwright/test';
@@ -141,6 +141,44 @@ test('a profile made in the form is tested, saved with a ${VAR} password and ope
   await page.reload();
   await expect(page.getByTestId('profile-name')).toContainText('UI made');
   await secondTab.close();
+});
+
+test("a Rails profile's form adds a row over a database.yml database, shown with its values, and saves only what the row adds", async ({ page }) => {
+  const yml =
+    'production:\n  primary:\n    adapter: postgresql\n    host: db-main.internal\n    database: pwb\n' +
+    '  tenant_shard_1:\n    adapter: postgresql\n    host: db-eu.internal\n    port: 6432\n    database: pwb_eu\n    sslmode: verify-full\n';
+  const app = join(dataDir, 'app');
+  await mkdir(join(app, 'config'), { recursive: true });
+  await writeFile(join(app, 'config', 'database.yml'), yml);
+  const path = join(dataDir, 'profiles', 'rails-ui.json');
+  await mkdir(join(dataDir, 'profiles'), { recursive: true });
+  const rails = { file: join(app, 'config', 'database.yml'), environment: 'production' };
+  await writeFile(path, JSON.stringify({ name: 'rails ui', rails, primary: { password: '${SC_TEST_PASSWORD}' } }));
+
+  await page.goto(url);
+  await page.waitForFunction(() => !window.location.hash.includes('token='));
+  await page.evaluate((hash) => (window.location.hash = hash), `#/profiles/edit?path=${encodeURIComponent(path)}`);
+  const primary = page.getByTestId('database-row').first();
+  await expect(primary.getByTestId('db-host')).toHaveValue('db-main.internal');
+  await expect(primary.getByTestId('db-from-rails')).toContainText('From the database.yml: host, port, database, user, SSL');
+
+  await page.getByTestId('rails-rows-read').click();
+  await expect(page.getByTestId('rails-row-choice')).toContainText('shard_1: db-eu.internal:6432/pwb_eu');
+  await page.getByTestId('rails-row-add').click();
+  await expect(page.getByTestId('rails-rows-none')).toBeVisible();
+  const eu = page.locator('[data-testid="database-row"][data-shard="shard_1"]');
+  await expect(eu.getByTestId('db-port')).toHaveValue('6432');
+  await expect(eu.locator('select').first()).toHaveValue('verify-full');
+  await eu.getByTestId('db-password-kind').selectOption('env');
+  await eu.getByTestId('db-password-env').fill('PWB_EU_PASSWORD');
+  // A field changed is an override, and the row says so.
+  await primary.getByTestId('db-port').fill('15432');
+  await expect(primary.getByTestId('db-from-rails')).toContainText('overridden here: port');
+  await page.getByTestId('save-profile').click();
+  await expect(page.getByTestId('profile-saved')).toContainText('rails-ui.json');
+  const written = JSON.parse(await readFile(path, 'utf8'));
+  expect(written.primary).toEqual({ port: 15432, password: '${SC_TEST_PASSWORD}' });
+  expect(written.shards).toEqual({ shard_1: { password: '${PWB_EU_PASSWORD}' } });
 });
 
 test('a profile that does not open leaves the open one, and says why', async ({ page }) => {

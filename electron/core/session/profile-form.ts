@@ -12,8 +12,9 @@ import { locateUrlPassword } from '../config/url-password.ts';
  * a URL (read into fields), `${VAR}` references (kept) and `passwordSecret` (kept by name). A typed
  * password never reaches the file: the caller stores it and passes the secret name that replaces it.
  * With `rails`, an entry overrides only the fields it names of its database.yml database (`RailsBase`):
- * the form shows the database.yml's values for the rest, and writes back the fields the entry named and
- * those changed from what the form showed (`OpenedProfile`), nothing of the database.yml's own.
+ * the form shows the database.yml's values for the rest, each row carrying what it showed so
+ * (`fromRails`), and writes back the fields the entry named and those changed from what the row showed,
+ * nothing of the database.yml's own (even when the database.yml changed between reading and saving).
  */
 
 /** The databases of a profile's database.yml, by shard name: what its entries override. */
@@ -47,8 +48,8 @@ function passwordEntry(password: PasswordField, storedAs: string | undefined): P
   }
 }
 
-function connectionEntryOf(db: DatabaseForm, storedAs: string | undefined, opened: OpenedRow | undefined, overYml: boolean): ConnectionEntry {
-  if (opened) return overrideOf(db, storedAs, opened);
+function connectionEntryOf(db: DatabaseForm, storedAs: string | undefined, overYml: boolean): ConnectionEntry {
+  if (overYml && db.fromRails) return overrideOf(db, storedAs, db.fromRails);
   return {
     host: db.host,
     port: db.port,
@@ -62,13 +63,12 @@ function connectionEntryOf(db: DatabaseForm, storedAs: string | undefined, opene
 }
 
 /**
- * An entry over a database.yml database, as the form opened it: the password, the fields the entry
- * named, and those changed since (so the app's file stays the source of the rest; 'disable' is written
+ * An entry over a database.yml database: the password, and each field the row did not show from the
+ * database.yml or changed since (so the app's file stays the source of the rest; 'disable' is written
  * when it turns TLS off there).
  */
-function overrideOf(db: DatabaseForm, storedAs: string | undefined, opened: OpenedRow): ConnectionEntry {
-  // Named by the entry (or its URL), or changed since the form showed it.
-  const keep = (field: OverrideField) => opened.named.has(field) || db[field] !== opened.shown[field];
+function overrideOf(db: DatabaseForm, storedAs: string | undefined, fromRails: FromRails): ConnectionEntry {
+  const keep = (field: OverrideField) => fromRails[field] === undefined || db[field] !== fromRails[field];
   return {
     ...(keep('host') ? { host: db.host } : {}),
     ...(keep('port') ? { port: db.port } : {}),
@@ -80,44 +80,13 @@ function overrideOf(db: DatabaseForm, storedAs: string | undefined, opened: Open
   };
 }
 
-type OverrideField = 'host' | 'port' | 'database' | 'user' | 'ssl' | 'sslRootCert';
-
-/** A row of a Rails profile as the form opened it: what its entry named, and what the form showed. */
-interface OpenedRow {
-  readonly named: ReadonlySet<OverrideField>;
-  readonly shown: DatabaseForm;
-}
-
-/** The profile file the form was opened from, with the database.yml's databases it showed (see `openedRowsOf`). */
-export interface OpenedProfile {
-  readonly file: ProfileFile;
-  readonly path: string;
-  readonly railsBase: RailsBase | undefined;
-}
+type FromRails = NonNullable<DatabaseForm['fromRails']>;
+type OverrideField = keyof FromRails;
+const OVERRIDE_FIELDS = ['host', 'port', 'database', 'user', 'ssl', 'sslRootCert'] as const satisfies readonly OverrideField[];
 
 /** The fields an entry names itself, directly or in its URL. */
-function namedFields(entry: ConnectionEntry, where: string, shard: string): Set<OverrideField> {
-  const fromUrl = entry.url === undefined ? undefined : parsePostgresUrl(hideVariables(entry.url), { file: where, entry: `${shard}.url` });
-  const named = new Set<OverrideField>();
-  for (const field of ['host', 'port', 'database', 'user', 'ssl', 'sslRootCert'] as const) {
-    if (entry[field] !== undefined || fromUrl?.[field] !== undefined) named.add(field);
-  }
-  return named;
-}
-
-/** The rows of a Rails profile's entries as the form opened them, by shard; none for a profile without `rails`. */
-function openedRowsOf(opened: OpenedProfile | undefined): ReadonlyMap<string, OpenedRow> {
-  if (!opened?.file.rails) return new Map();
-  const entries: Array<[string, ConnectionEntry]> = [
-    ...(opened.file.primary ? [[PRIMARY_SHARD_NAME, opened.file.primary] as [string, ConnectionEntry]] : []),
-    ...Object.entries(opened.file.shards ?? {}),
-  ];
-  return new Map(
-    entries.map(([shard, entry]) => [
-      shard,
-      { named: namedFields(entry, opened.path, shard), shown: databaseFormOf(shard, entry, opened.path, opened.railsBase?.get(shard)) },
-    ]),
-  );
+function namedFields(entry: ConnectionEntry, fromUrl: Partial<Record<OverrideField, unknown>> | undefined): Set<OverrideField> {
+  return new Set(OVERRIDE_FIELDS.filter((field) => entry[field] !== undefined || fromUrl?.[field] !== undefined));
 }
 
 /** Refuses a form the loader would refuse later: no primary, a shard named twice. Nothing is written. */
@@ -138,10 +107,9 @@ export function checkProfileForm(form: ProfileForm): void {
 }
 
 /** The file to write for a checked form; `storedSecrets` maps a shard to the secret its typed password went to. */
-export function profileFileOf(form: ProfileForm, storedSecrets: ReadonlyMap<string, string>, opened?: OpenedProfile): ProfileFile {
+export function profileFileOf(form: ProfileForm, storedSecrets: ReadonlyMap<string, string>): ProfileFile {
   checkProfileForm(form);
-  const rows = form.rails ? openedRowsOf(opened) : new Map<string, OpenedRow>();
-  const connectionOf = (db: DatabaseForm) => connectionEntryOf(db, storedSecrets.get(db.shard), rows.get(db.shard), form.rails !== null);
+  const connectionOf = (db: DatabaseForm) => connectionEntryOf(db, storedSecrets.get(db.shard), form.rails !== null);
   const primary = form.databases.find((d) => d.shard === PRIMARY_SHARD_NAME);
   const shards = form.databases.filter((d) => d.shard !== PRIMARY_SHARD_NAME);
   return {
@@ -184,7 +152,12 @@ function passwordField(entry: ConnectionEntry, urlPassword: string | undefined):
   return { kind: 'env', variable };
 }
 
-function databaseFormOf(shard: string, entry: ConnectionEntry, where: string, base?: DatabaseTarget): DatabaseForm {
+/**
+ * A profile entry as a row of the form. Over a database.yml (`overYml`), the row also carries the fields
+ * the entry does not name, with the values shown for them: the database.yml's (`base`), or the defaults
+ * where it could not be read; saving writes those only when changed.
+ */
+function databaseFormOf(shard: string, entry: ConnectionEntry, where: string, base: DatabaseTarget | undefined, overYml: boolean): DatabaseForm {
   const fromUrl = entry.url === undefined ? undefined : parsePostgresUrl(hideVariables(entry.url), { file: where, entry: `${shard}.url` });
   const urlPassword = entry.url === undefined ? undefined : locateUrlPassword(entry.url)?.text;
   const port = entry.port ?? fromUrl?.port ?? base?.port ?? 5432;
@@ -198,7 +171,7 @@ function databaseFormOf(shard: string, entry: ConnectionEntry, where: string, ba
   // A URL without sslmode means libpq's default, as the loader reads it, unless it overrides a database.yml's database.
   const ssl = entry.ssl ?? fromUrl?.ssl ?? (base ? base.ssl : entry.url === undefined ? false : 'prefer');
   const sslRootCert = entry.sslRootCert ?? (fromUrl?.sslRootCert === undefined ? base?.sslRootCert : showVariables(fromUrl.sslRootCert));
-  return {
+  const row: DatabaseForm = {
     shard,
     host: showVariables(entry.host ?? fromUrl?.host ?? base?.host ?? 'localhost'),
     port: Number(port),
@@ -208,14 +181,23 @@ function databaseFormOf(shard: string, entry: ConnectionEntry, where: string, ba
     ssl: sslModeOf(ssl),
     ...(sslRootCert ? { sslRootCert } : {}),
   };
+  if (!overYml) return row;
+  const named = namedFields(entry, fromUrl);
+  return { ...row, fromRails: Object.fromEntries(OVERRIDE_FIELDS.filter((f) => !named.has(f) && row[f] !== undefined).map((f) => [f, row[f]])) };
+}
+
+/** A database.yml database as a new row of a Rails profile's form: every field shown from it, so saving the row unchanged writes only its password. */
+export function railsRowOf(target: DatabaseTarget, where: string): DatabaseForm {
+  return databaseFormOf(target.name, {}, where, target, true);
 }
 
 /** A profile file as the form shows it. */
 export function profileFormOf(file: ProfileFile, path: string, fallbackName: string, railsBase?: RailsBase): ProfileForm {
-  const base = (shard: string) => (file.rails ? railsBase?.get(shard) : undefined);
+  const rowOf = (shard: string, entry: ConnectionEntry) =>
+    databaseFormOf(shard, entry, path, file.rails ? railsBase?.get(shard) : undefined, file.rails !== undefined);
   const databases = [
-    ...(file.primary ? [databaseFormOf(PRIMARY_SHARD_NAME, file.primary, path, base(PRIMARY_SHARD_NAME))] : []),
-    ...Object.entries(file.shards ?? {}).map(([shard, entry]) => databaseFormOf(shard, entry, path, base(shard))),
+    ...(file.primary ? [rowOf(PRIMARY_SHARD_NAME, file.primary)] : []),
+    ...Object.entries(file.shards ?? {}).map(([shard, entry]) => rowOf(shard, entry)),
   ];
   return {
     name: file.name ?? fallbackName,

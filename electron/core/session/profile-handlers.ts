@@ -14,7 +14,7 @@ import type { SecretStore } from '../config/secret-store.ts';
 import { writeProfile } from '../config/write-profile.ts';
 import type { HandlersFor } from '../dispatch/handlers.ts';
 import type { ConsoleSession } from './console-session.ts';
-import { QUERY_ROLE_KEY, checkProfileForm, profileFileOf, profileFormOf, secretNameFor, type OpenedProfile } from './profile-form.ts';
+import { QUERY_ROLE_KEY, checkProfileForm, profileFileOf, profileFormOf, railsRowOf, secretNameFor, type RailsBase } from './profile-form.ts';
 import { assertKeptSecretsFit, passwordServers } from './secret-servers.ts';
 import { testConnection } from './test-connection.ts';
 
@@ -50,20 +50,20 @@ function isPartial(entry: ConnectionEntry): boolean {
 }
 
 /**
- * A Rails profile file as the form opens it: with its database.yml's databases, which its partial
- * entries are shown with. Not read when no entry needs it (a database.yml that moved must not keep the
- * form from fixing the profile); a failure keeps its code and says what the form needed it for.
+ * The database.yml databases a Rails profile's rows are shown with, when any entry needs them. Not read
+ * when none does (a database.yml that moved must not keep the form from fixing the profile); a failure
+ * keeps its code and says what the form needed it for.
  */
-async function openedProfileOf(file: ProfileFile, profilePath: string, env: Environment): Promise<OpenedProfile> {
+async function railsBaseOf(file: ProfileFile, profilePath: string, env: Environment): Promise<RailsBase | undefined> {
   const entries = [...(file.primary ? [file.primary] : []), ...Object.values(file.shards ?? {})];
-  if (!file.rails || entries.length === 0) return { file, path: profilePath, railsBase: undefined };
+  if (!file.rails || entries.length === 0) return undefined;
   try {
     const databases = await railsDatabasesOf(file.rails, profilePath, env);
-    return { file, path: profilePath, railsBase: new Map(databases.map((t) => [t.name, t])) };
+    return new Map(databases.map((t) => [t.name, t]));
   } catch (error) {
     if (!(error instanceof ConsoleError)) throw error;
     // Every entry complete: the form needs nothing of the database.yml.
-    if (!entries.some(isPartial)) return { file, path: profilePath, railsBase: undefined };
+    if (!entries.some(isPartial)) return undefined;
     throw new ConsoleError(
       error.code,
       `${error.message} The profile ${profilePath} overrides single fields of that database.yml's databases, and the form shows them with the database.yml's values: fix the database.yml or its variables, or edit the profile file itself.`,
@@ -86,20 +86,15 @@ async function readProfileFile(absolute: string): Promise<ProfileFile> {
 
 async function readProfileForm(path: string, env: Environment): Promise<ProfileForm> {
   const absolute = resolve(path);
-  const opened = await openedProfileOf(await readProfileFile(absolute), absolute, env);
-  return profileFormOf(opened.file, absolute, basename(absolute, '.json'), opened.railsBase);
+  const file = await readProfileFile(absolute);
+  return profileFormOf(file, absolute, basename(absolute, '.json'), await railsBaseOf(file, absolute, env));
 }
 
-/**
- * What the form being saved over `absolute` was opened from: a Rails profile's entries are written back
- * as the fields they named and the ones changed since (see profile-form.ts). None for a new file, or one
- * the loader would not read (then written whole, as before).
- */
-async function openedForSave(absolute: string, form: ProfileForm, overwrite: boolean, env: Environment): Promise<OpenedProfile | undefined> {
-  // A form without rails writes whole entries: nothing of a database.yml to read.
-  if (!overwrite || form.rails === null) return undefined;
-  const file = await readProfileFile(absolute).catch(() => undefined);
-  return file?.rails ? openedProfileOf(file, absolute, env) : undefined;
+/** A database.yml environment's databases as new rows of a Rails profile's form (see `railsRowOf`). */
+async function railsRows(rails: NonNullable<ProfileForm['rails']>, profilePath: string, env: Environment) {
+  const absolute = resolve(profilePath);
+  const databases = await railsDatabasesOf(rails, absolute, env);
+  return { databases: databases.map((t) => railsRowOf(t, absolute)) };
 }
 
 /**
@@ -113,8 +108,7 @@ async function saveProfile(session: ConsoleSession, path: string, form: ProfileF
     (d) => d.password.kind === 'typed',
   );
   const names = new Map(typed.map((d) => [d.shard, secretNameFor(form.name, d.shard, absolute)]));
-  const opened = await openedForSave(absolute, form, overwrite, session.options.env);
-  checkProfileFile(profileFileOf(form, names, opened), absolute);
+  checkProfileFile(profileFileOf(form, names), absolute);
   const store = session.options.secrets as Partial<SecretStore>;
   if (typed.length > 0 && (session.options.secretStorage !== 'keychain' || store.set === undefined)) {
     throw new ConsoleError('CONFIG_INVALID', `${typed.map((d) => d.shard).join(', ')}: ${SECRET_NOTES.none} Nothing was saved.`, { target: absolute });
@@ -134,7 +128,7 @@ async function saveProfile(session: ConsoleSession, path: string, form: ProfileF
   }
   // Each typed password is stored bound to the servers it was typed for (config/secret-binding.ts).
   for (const { key, password, servers: to } of servers) if (password.kind === 'typed') await store.set!(names.get(key)!, sealSecret(password.value, to));
-  await writeProfile(absolute, profileFileOf(form, names, opened));
+  await writeProfile(absolute, profileFileOf(form, names));
   return { path: absolute, storedSecrets: [...names.values()] };
 }
 
@@ -180,5 +174,6 @@ export function profileHandlers(session: ConsoleSession): HandlersFor<keyof type
     'profiles.save': async (params) => saveProfile(session, params.path, params.form, params.overwrite),
     'profiles.testConnection': async (params) => testConnection(params.database, session.options.env, session.options.secrets, params.profilePath),
     'profiles.railsEnvironments': async (params) => railsEnvironments(session, params.file),
+    'profiles.railsDatabases': async (params) => railsRows(params.rails, params.profilePath, session.options.env),
   };
 }

@@ -5,6 +5,7 @@ import { call } from '../api/client.ts';
 import { openProfile, useProfilesList } from '../api/profile-hooks.ts';
 import { DatabaseRow, PasswordInput } from '../components/profiles/DatabaseRow.tsx';
 import { ChooseFileButton } from '../components/ChooseFileButton.tsx';
+import { RailsRowAdder } from '../components/profiles/RailsRowAdder.tsx';
 import { ErrorPanel } from '../components/ErrorPanel.tsx';
 import { Loading } from '../components/Loading.tsx';
 import { routeHref } from '../router/routes.ts';
@@ -107,7 +108,13 @@ function ProfileFormBody(props: BodyProps) {
   return (
     <form className="form profile-form" onSubmit={editor.save} noValidate>
       <ProfileIdentityCard form={form} set={set} secretNote={props.secretNote} />
-      <DatabasesCard form={form} set={set} secretStorage={props.secretStorage} profilePath={editor.file.trim() === '' ? null : editor.file} />
+      <DatabasesCard
+        form={form}
+        set={set}
+        secretStorage={props.secretStorage}
+        profilePath={editor.file.trim() === '' ? null : editor.file}
+        target={editor.target}
+      />
       <ClusterSettings form={form} set={set} secretStorage={props.secretStorage} />
       <SaveCard editor={editor} />
     </form>
@@ -141,11 +148,14 @@ function DatabasesCard({
   set,
   secretStorage,
   profilePath,
+  target,
 }: {
   form: ProfileForm;
   set: SetForm;
   secretStorage: 'keychain' | 'none';
   profilePath: string | null;
+  /** Where the form saves to: a relative database.yml path is read from its folder. */
+  target: string;
 }) {
   return (
     <section className="card form" aria-labelledby="databases-heading">
@@ -163,6 +173,14 @@ function DatabasesCard({
           onRemove={form.databases.length > 1 || form.rails !== null ? () => set({ databases: form.databases.filter((_, j) => j !== i) }) : null}
         />
       ))}
+      {form.rails !== null && (
+        <RailsRowAdder
+          rails={form.rails}
+          profilePath={target}
+          taken={form.databases.map((d) => d.shard)}
+          onAdd={(row) => set({ databases: [...form.databases, row] })}
+        />
+      )}
       <div>
         <button
           type="button"
@@ -170,7 +188,7 @@ function DatabasesCard({
           onClick={() => set({ databases: [...form.databases, blankDatabase(nextShardName(form.databases))] })}
           data-testid="add-database"
         >
-          Add a shard database
+          {form.rails === null ? 'Add a shard database' : 'Add a shard database the database.yml does not name'}
         </button>
       </div>
     </section>

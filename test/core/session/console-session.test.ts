@@ -1,5 +1,5 @@
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DatabaseForm, MethodName, MethodParams, MethodResult, ProfileForm } from '../../../shared/contract.ts';
 import { openSecret } from '../../../electron/core/config/secret-binding.ts';
@@ -423,6 +423,54 @@ describe('saving a profile from the form', () => {
     const detached = { ...form, rails: null };
     await call('profiles.save', { path, form: detached, overwrite: true });
     expect(JSON.parse(await readFile(path, 'utf8')).primary).toMatchObject({ host: 'db-staging.internal', database: 'pwb_staging', user: 'alice' });
+  });
+
+  it('saves what the form showed when it was read, not what the database.yml says by the time it is saved', async () => {
+    const ymlOf = (host: string) => `production:\n  primary:\n    adapter: postgresql\n    host: ${host}\n    database: pwb\n    sslmode: verify-full\n`;
+    const app = await tempFolder({ 'config/database.yml': ymlOf('db-old.internal') });
+    const { dataDir, call } = await newSession();
+    const path = join(dataDir, 'rails-moving.json');
+    const rails = { file: join(app, 'config/database.yml'), environment: 'production' };
+    await writeFile(path, JSON.stringify({ name: 'moving', rails, primary: { passwordSecret: 'pwb-primary' } }));
+    const { form } = await call('profiles.read', { path });
+    expect(form.databases[0]).toMatchObject({ host: 'db-old.internal', fromRails: { host: 'db-old.internal', ssl: 'verify-full' } });
+    // The app's database moves while the form is open: the untouched host is not pinned to the old one.
+    await writeFile(join(app, 'config/database.yml'), ymlOf('db-new.internal'));
+    await call('profiles.save', { path, form: { ...form, readOnly: true }, overwrite: true });
+    expect(JSON.parse(await readFile(path, 'utf8')).primary).toEqual({ passwordSecret: 'pwb-primary' });
+  });
+
+  it('adds a row over a database.yml database that writes only what it adds: a password for a verify-full shard keeps its check', async () => {
+    const yml =
+      'production:\n  primary:\n    adapter: postgresql\n    host: db-main.internal\n    database: pwb\n' +
+      '  tenant_shard_1:\n    adapter: postgresql\n    host: db-eu.internal\n    port: 6432\n    database: pwb_eu\n    username: pwb_eu\n    sslmode: verify-full\n    sslrootcert: certs/eu-ca.pem\n';
+    const app = await tempFolder({ 'config/database.yml': yml });
+    const { dataDir, call, fails } = await newSession();
+    const path = join(dataDir, 'profiles', 'rails-added.json');
+    // A relative database.yml is read from the profile's folder, as the loader reads it.
+    const rails = { file: relative(join(dataDir, 'profiles'), join(app, 'config/database.yml')), environment: 'production', shardNames: {} };
+    const listed = await call('profiles.railsDatabases', { rails, profilePath: path });
+    expect(listed.databases.map((d) => [d.shard, d.host, d.port, d.database, d.user, d.ssl])).toEqual([
+      ['default', 'db-main.internal', 5432, 'pwb', expect.any(String), 'prefer'],
+      ['shard_1', 'db-eu.internal', 6432, 'pwb_eu', 'pwb_eu', 'verify-full'],
+    ]);
+    const eu = listed.databases.find((d) => d.shard === 'shard_1')!;
+    expect(eu.sslRootCert).toBe(join(app, 'certs/eu-ca.pem'));
+    const form = {
+      ...clusterForm('rails-added', () => ({ kind: 'none' as const })),
+      databases: [{ ...eu, password: { kind: 'env' as const, variable: 'PWB_EU_PASSWORD' } }],
+      rails,
+    };
+    await call('profiles.save', { path, form });
+    expect(JSON.parse(await readFile(path, 'utf8')).shards).toEqual({ shard_1: { password: '${PWB_EU_PASSWORD}' } });
+    // Renamed, the row is another database: written whole, nothing taken from the one it was shown from.
+    const { fromRails: _shown, ...whole } = form.databases[0]!;
+    await call('profiles.save', { path, form: { ...form, databases: [{ ...whole, shard: 'shard_9' }] }, overwrite: true });
+    expect(JSON.parse(await readFile(path, 'utf8')).shards.shard_9).toMatchObject({ host: 'db-eu.internal', port: 6432, ssl: 'verify-full' });
+    expect(await fails('profiles.railsDatabases', { rails: { ...rails, environment: 'staging' }, profilePath: path })).toMatchObject({
+      code: expect.stringMatching(/^CONFIG_/),
+      message: expect.stringContaining('staging'),
+    });
   });
 
   it('opens a Rails profile whose database.yml is gone when its entries say every field, to fix it; one with partial entries says why not', async () => {

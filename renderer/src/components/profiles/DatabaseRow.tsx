@@ -23,7 +23,13 @@ export function DatabaseRow({ db, index, secretStorage, profilePath, onChange, o
       <legend className="database-row__legend">{db.shard === 'default' ? 'Primary (default)' : `Shard ${db.shard}`}</legend>
       <div className="database-row__fields">
         <Field id={id('shard')} label="Shard name">
-          <input id={id('shard')} className="input mono" value={db.shard} onChange={(e) => set({ shard: e.target.value.trim() })} data-testid="db-shard" />
+          <input
+            id={id('shard')}
+            className="input mono"
+            value={db.shard}
+            onChange={(e) => onChange(renamed(db, e.target.value.trim()))}
+            data-testid="db-shard"
+          />
         </Field>
         <Field id={id('host')} label="Host">
           <input id={id('host')} className="input mono" value={db.host} onChange={(e) => set({ host: e.target.value })} data-testid="db-host" />
@@ -48,6 +54,7 @@ export function DatabaseRow({ db, index, secretStorage, profilePath, onChange, o
         </Field>
         <TlsFields db={db} id={id} set={set} />
       </div>
+      <FromRailsNote db={db} />
       <PasswordInput id={id('password')} password={db.password} secretStorage={secretStorage} onChange={(password) => set({ password })} />
       <div className="database-row__actions">
         <ConnectionTest db={db} profilePath={profilePath} />
@@ -58,6 +65,28 @@ export function DatabaseRow({ db, index, secretStorage, profilePath, onChange, o
         )}
       </div>
     </fieldset>
+  );
+}
+
+/** A row renamed is another database: what it showed from the database.yml was another's, so it is written whole. */
+function renamed(db: DatabaseForm, shard: string): DatabaseForm {
+  const { fromRails: _shownForAnother, ...rest } = db;
+  return shard === db.shard ? db : { ...rest, shard };
+}
+
+const FIELD_LABELS = { host: 'host', port: 'port', database: 'database', user: 'user', ssl: 'SSL', sslRootCert: 'CA certificate' } as const;
+
+/** Which fields the row shows from the database.yml, and which of them it now overrides. */
+function FromRailsNote({ db }: { db: DatabaseForm }) {
+  if (db.fromRails === undefined) return null;
+  const shown = (Object.keys(FIELD_LABELS) as Array<keyof typeof FIELD_LABELS>).filter((f) => db.fromRails![f] !== undefined);
+  if (shown.length === 0) return null;
+  const changed = shown.filter((f) => db[f] !== db.fromRails![f]);
+  return (
+    <p className="muted" data-testid="db-from-rails">
+      From the database.yml: {shown.map((f) => FIELD_LABELS[f]).join(', ')} (saved only when changed)
+      {changed.length > 0 ? `; overridden here: ${changed.map((f) => FIELD_LABELS[f]).join(', ')}` : ''}.
+    </p>
   );
 }
 
