@@ -192,6 +192,8 @@ export const profileMethods = {
         database: databaseFormSchema,
         /** The profile file being edited: a relative sslRootCert is read from its folder, as the loader will. */
         profilePath: pathParam.optional(),
+        /** The form's database.yml import: a row without a password of its own is tried with the database.yml's, as the loader would. */
+        rails: railsImportSchema.optional(),
       })
       .strict(),
     connectionTestResultSchema,

@@ -169,6 +169,8 @@ test("a Rails profile's form adds a row over a database.yml database, shown with
   const eu = page.locator('[data-testid="database-row"][data-shard="shard_1"]');
   await expect(eu.getByTestId('db-port')).toHaveValue('6432');
   await expect(eu.locator('select').first()).toHaveValue('verify-full');
+  // No password of the row's own means the database.yml's, and the choice says so.
+  await expect(eu.getByTestId('db-password-kind').locator('option:checked')).toHaveText("The database.yml's (none there: .pgpass, trust or peer)");
   await eu.getByTestId('db-password-kind').selectOption('env');
   await eu.getByTestId('db-password-env').fill('PWB_EU_PASSWORD');
   // A field changed is an override, and the row says so.

@@ -172,7 +172,8 @@ export function profileHandlers(session: ConsoleSession): HandlersFor<keyof type
     'profiles.forget': async (params) => ({ forgotten: await session.recent.forget(params.source) }),
     'profiles.read': async (params) => ({ path: resolve(params.path), form: await readProfileForm(params.path, session.options.env) }),
     'profiles.save': async (params) => saveProfile(session, params.path, params.form, params.overwrite),
-    'profiles.testConnection': async (params) => testConnection(params.database, session.options.env, session.options.secrets, params.profilePath),
+    'profiles.testConnection': async (params) =>
+      testConnection(params.database, session.options.env, session.options.secrets, { profilePath: params.profilePath, rails: params.rails }),
     'profiles.railsEnvironments': async (params) => railsEnvironments(session, params.file),
     'profiles.railsDatabases': async (params) => railsRows(params.rails, params.profilePath, session.options.env),
   };

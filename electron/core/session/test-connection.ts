@@ -1,9 +1,10 @@
 import path from 'node:path';
 import type pg from 'pg';
-import type { ConnectionTestResult, DatabaseForm } from '../../../shared/contract.ts';
+import type { ConnectionTestResult, DatabaseForm, ProfileForm } from '../../../shared/contract.ts';
 import { ConsoleError, type ErrorInfo } from '../../../shared/errors.ts';
 import { buildDatabaseTarget } from '../config/build-database-target.ts';
 import type { Environment } from '../config/expand-variables.ts';
+import { railsDatabasesOf } from '../config/load-profile.ts';
 import type { DatabaseTarget } from '../config/profile-schema.ts';
 import { resolveConnectionEntry } from '../config/resolve-connection-entry.ts';
 import type { SecretReader } from '../config/secret-store.ts';
@@ -14,8 +15,27 @@ import { sslOption } from '../pools/ssl-option.ts';
 
 const CONNECT_TIMEOUT_MS = 5_000;
 
+/** Where the form's row is tested from: the file being edited and its database.yml import, when it has them. */
+export interface TestedFrom {
+  readonly profilePath?: string;
+  readonly rails?: RailsImport;
+}
+
+type RailsImport = NonNullable<ProfileForm['rails']>;
+
+/**
+ * The database.yml's password of the row's database, which the loader takes when the profile's entry
+ * gives none (its `password: <%= ENV[...] %>`); none without an import or for a database it does not name.
+ */
+async function railsPasswordOf(shard: string, rails: RailsImport | undefined, where: string, env: Environment): Promise<string | undefined> {
+  if (rails === undefined) return undefined;
+  const databases = await railsDatabasesOf(rails, where, env);
+  return databases.find((t) => t.name === shard)?.password;
+}
+
 /** The form's database as the loader would resolve it; a typed password is used as it is, once. */
-async function targetOf(db: DatabaseForm, env: Environment, secrets: SecretReader, profilePath: string | undefined): Promise<DatabaseTarget> {
+async function targetOf(db: DatabaseForm, env: Environment, secrets: SecretReader, from: TestedFrom): Promise<DatabaseTarget> {
+  const { profilePath } = from;
   const typed = db.password.kind === 'typed' ? db.password.value : undefined;
   const form = { ...db, password: typed === undefined ? db.password : ({ kind: 'none' } as const) };
   const file = profileFileOf(
@@ -37,8 +57,10 @@ async function targetOf(db: DatabaseForm, env: Environment, secrets: SecretReade
   // The file being edited, when there is one: what is relative in the entry (its CA) is read from its folder.
   const where = { file: profilePath === undefined ? 'the profile form' : path.resolve(profilePath), entry: db.shard };
   const parts = await resolveConnectionEntry(file.primary!, { ...where, env, secrets });
+  const password =
+    typed ?? (db.password.kind === 'none' ? await railsPasswordOf(db.shard, from.rails, path.resolve(profilePath ?? 'profile.json'), env) : undefined);
   return buildDatabaseTarget(
-    typed === undefined ? parts : { ...parts, password: typed },
+    password === undefined ? parts : { ...parts, password },
     { name: db.shard, origin: `the profile form: ${db.shard}`, ...where },
     env,
   );
@@ -65,11 +87,11 @@ function asTyped(info: ErrorInfo, target: DatabaseTarget, db: DatabaseForm): Err
  * Connects to one database of the form, as the console would, and says what it found: server version,
  * round trip, and how many websites its pwb_websites lists (when it has one). Nothing is written.
  */
-export async function testConnection(db: DatabaseForm, env: Environment, secrets: SecretReader, profilePath?: string): Promise<ConnectionTestResult> {
+export async function testConnection(db: DatabaseForm, env: Environment, secrets: SecretReader, from: TestedFrom = {}): Promise<ConnectionTestResult> {
   let target: DatabaseTarget;
   let ssl: pg.ClientConfig['ssl'];
   try {
-    target = await targetOf(db, env, secrets, profilePath);
+    target = await targetOf(db, env, secrets, from);
     // A CA file that cannot be read is the test's answer, as any other reason it cannot connect.
     ssl = sslOption(target);
   } catch (error) {

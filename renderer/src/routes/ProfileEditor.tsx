@@ -108,13 +108,7 @@ function ProfileFormBody(props: BodyProps) {
   return (
     <form className="form profile-form" onSubmit={editor.save} noValidate>
       <ProfileIdentityCard form={form} set={set} secretNote={props.secretNote} />
-      <DatabasesCard
-        form={form}
-        set={set}
-        secretStorage={props.secretStorage}
-        profilePath={editor.file.trim() === '' ? null : editor.file}
-        target={editor.target}
-      />
+      <DatabasesCard form={form} set={set} secretStorage={props.secretStorage} target={editor.target} />
       <ClusterSettings form={form} set={set} secretStorage={props.secretStorage} />
       <SaveCard editor={editor} />
     </form>
@@ -147,14 +141,12 @@ function DatabasesCard({
   form,
   set,
   secretStorage,
-  profilePath,
   target,
 }: {
   form: ProfileForm;
   set: SetForm;
   secretStorage: 'keychain' | 'none';
-  profilePath: string | null;
-  /** Where the form saves to: a relative database.yml path is read from its folder. */
+  /** Where the form saves to: what is relative in it (a CA certificate, the database.yml) is read from its folder, as the loader will. */
   target: string;
 }) {
   return (
@@ -168,7 +160,8 @@ function DatabasesCard({
           db={db}
           index={i}
           secretStorage={secretStorage}
-          profilePath={profilePath}
+          profilePath={target}
+          rails={form.rails}
           onChange={(next) => set({ databases: form.databases.map((d, j) => (j === i ? next : d)) })}
           onRemove={form.databases.length > 1 || form.rails !== null ? () => set({ databases: form.databases.filter((_, j) => j !== i) }) : null}
         />

@@ -200,9 +200,11 @@ describe('TLS settings, as libpq reads them', () => {
       ssl: 'verify-full' as const,
       sslRootCert: 'ca.crt',
     };
-    const tested = await testConnection(db, testCluster().env, memorySecretStore(), path.join(dir, 'edited.json'));
+    const tested = await testConnection(db, testCluster().env, memorySecretStore(), { profilePath: path.join(dir, 'edited.json') });
     expect(tested).toMatchObject({ ok: true, error: null });
-    const unreadable = await testConnection({ ...db, sslRootCert: 'missing.crt' }, testCluster().env, memorySecretStore(), path.join(dir, 'edited.json'));
+    const unreadable = await testConnection({ ...db, sslRootCert: 'missing.crt' }, testCluster().env, memorySecretStore(), {
+      profilePath: path.join(dir, 'edited.json'),
+    });
     expect(unreadable).toMatchObject({ ok: false, error: { code: 'CONFIG_INVALID', message: expect.stringContaining('missing.crt') } });
   });
 });

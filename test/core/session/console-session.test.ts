@@ -592,6 +592,23 @@ describe('testing a connection from the form', () => {
     expect(unset).toMatchObject({ ok: false, error: { code: 'CONFIG_MISSING_VARIABLE' } });
   });
 
+  it("tries a database.yml row without a password of its own with the database.yml's, as the loader would", async () => {
+    const s = testCluster().servers[0]!;
+    const yml = `production:\n  primary:\n    adapter: postgresql\n    host: ${s.host}\n    port: ${s.port}\n    database: ${s.database}\n    username: ${s.user}\n    password: <%= ENV['SC_TEST_PASSWORD'] %>\n`;
+    const app = await tempFolder({ 'config/database.yml': yml });
+    const { dataDir, call } = await newSession();
+    const profilePath = join(dataDir, 'rails-test.json');
+    const rails = { file: relative(dataDir, join(app, 'config/database.yml')), environment: 'production', shardNames: {} };
+    const [row] = (await call('profiles.railsDatabases', { rails, profilePath })).databases;
+    expect(row?.password).toEqual({ kind: 'none' });
+    expect(await call('profiles.testConnection', { database: row!, profilePath, rails })).toMatchObject({ ok: true });
+    // Without the import the row has no password at all, and the server says so.
+    expect((await call('profiles.testConnection', { database: row!, profilePath })).ok).toBe(false);
+    // A password of the row's own wins over the database.yml's.
+    const wrong = await call('profiles.testConnection', { database: { ...row!, password: { kind: 'typed', value: 'not-it' } }, profilePath, rails });
+    expect(wrong.error?.code).toBe('AUTH_FAILED');
+  });
+
   it("tells a failure with the form's ${VAR} references, never the values they stand for on this machine", async () => {
     const { call } = await newSession({ env: { ...testCluster().env, SC_PROBE_HOST: 'secret-value-4f1c.invalid', SC_PROBE_DB: 'secret-db-9a2e' } });
     const failed = await call('profiles.testConnection', {

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { ConnectionTestResult, DatabaseForm, PasswordField } from '../../../../shared/contract.ts';
+import type { ConnectionTestResult, DatabaseForm, PasswordField, ProfileForm } from '../../../../shared/contract.ts';
 import { formatDuration } from '../../../../shared/format.ts';
 import { call } from '../../api/client.ts';
 import { describeError } from '../../view/error-text.ts';
@@ -10,12 +10,14 @@ interface DatabaseRowProps {
   readonly secretStorage: 'keychain' | 'none';
   /** The file the profile is saved to: a relative CA certificate is read from its folder. */
   readonly profilePath: string | null;
+  /** The form's database.yml import: a row without its own password is tested with the database.yml's. */
+  readonly rails: ProfileForm['rails'];
   readonly onChange: (db: DatabaseForm) => void;
   readonly onRemove: (() => void) | null;
 }
 
 /** One database of the profile: where it is, who connects, where the password comes from, and a test. */
-export function DatabaseRow({ db, index, secretStorage, profilePath, onChange, onRemove }: DatabaseRowProps) {
+export function DatabaseRow({ db, index, secretStorage, profilePath, rails, onChange, onRemove }: DatabaseRowProps) {
   const set = (patch: Partial<DatabaseForm>) => onChange({ ...db, ...patch });
   const id = (field: string) => `db-${index}-${field}`;
   return (
@@ -55,9 +57,15 @@ export function DatabaseRow({ db, index, secretStorage, profilePath, onChange, o
         <TlsFields db={db} id={id} set={set} />
       </div>
       <FromRailsNote db={db} />
-      <PasswordInput id={id('password')} password={db.password} secretStorage={secretStorage} onChange={(password) => set({ password })} />
+      <PasswordInput
+        id={id('password')}
+        password={db.password}
+        secretStorage={secretStorage}
+        noneLabel={rails === null ? undefined : "The database.yml's (none there: .pgpass, trust or peer)"}
+        onChange={(password) => set({ password })}
+      />
       <div className="database-row__actions">
-        <ConnectionTest db={db} profilePath={profilePath} />
+        <ConnectionTest db={db} profilePath={profilePath} rails={rails} />
         {onRemove !== null && (
           <button type="button" className="button button--small button--danger" onClick={onRemove}>
             Remove {db.shard}
@@ -134,15 +142,18 @@ export function PasswordInput({
   id,
   password,
   secretStorage,
+  noneLabel = 'None (.pgpass, trust or peer)',
   onChange,
 }: {
   id: string;
   password: PasswordField;
   secretStorage: 'keychain' | 'none';
+  /** What no password of the row's own means: a database.yml's row falls back to the database.yml's. */
+  noneLabel?: string | undefined;
   onChange: (p: PasswordField) => void;
 }) {
   const kinds: Array<[PasswordField['kind'], string]> = [
-    ['none', 'None (.pgpass, trust or peer)'],
+    ['none', noneLabel],
     ['env', 'Environment variable'],
     ...(password.kind === 'secret' ? [['secret', 'Kept in the keychain'] as [PasswordField['kind'], string]] : []),
     ['typed', secretStorage === 'keychain' ? 'Type it (kept by the OS keychain)' : 'Type it (for a test only: not saved)'],
@@ -225,9 +236,9 @@ type TestState =
  * Connects with what the row says now; a typed password is sent for this test only. A result is shown
  * only while the row still says what was tested: after an edit (or a row above removed) it is gone.
  */
-function ConnectionTest({ db, profilePath }: { db: DatabaseForm; profilePath: string | null }) {
+function ConnectionTest({ db, profilePath, rails }: { db: DatabaseForm; profilePath: string | null; rails: ProfileForm['rails'] }) {
   const [tested, setTested] = useState<TestState>({ status: 'idle' });
-  const current = JSON.stringify(db);
+  const current = JSON.stringify([db, rails]);
   const state: TestState = tested.status !== 'idle' && tested.tested !== current ? { status: 'idle' } : tested;
   const run = async () => {
     setTested({ status: 'testing', tested: current });
@@ -235,7 +246,7 @@ function ConnectionTest({ db, profilePath }: { db: DatabaseForm; profilePath: st
       setTested({
         status: 'done',
         tested: current,
-        result: await call('profiles.testConnection', { database: db, ...(profilePath === null ? {} : { profilePath }) }),
+        result: await call('profiles.testConnection', { database: db, ...(profilePath === null ? {} : { profilePath }), ...(rails === null ? {} : { rails }) }),
       });
     } catch (error) {
       setTested({ status: 'error', tested: current, error });
