@@ -15,6 +15,8 @@ export interface PreferAnswer {
   readonly tls: boolean;
   /** False for what may pass (a reset mid-handshake, too many connections): the next connection asks again. */
   readonly lasting: boolean;
+  /** Why TLS was given up after the server offered it (a chain the CA does not sign): told with a plain connection's failure, as libpq tells both. */
+  readonly tlsFailure?: string;
 }
 
 export interface PreferProbe {
@@ -66,7 +68,7 @@ export function askServerForTls(probe: PreferProbe): Promise<PreferAnswer> {
       const checks = probe.ca === undefined ? { rejectUnauthorized: false } : { rejectUnauthorized: true, ca: probe.ca, checkServerIdentity: () => undefined };
       secure = tls.connect({ socket, ...checks, ...(net.isIP(probe.host) === 0 ? { servername: probe.host } : {}) });
       // A chain the CA does not sign is deterministic (lasting); anything else during the handshake may pass.
-      secure.on('error', (error) => finish({ tls: false, lasting: /certificate|self.signed|verify/i.test(error.message) }));
+      secure.on('error', (error) => finish({ tls: false, lasting: /certificate|self.signed|verify/i.test(error.message), tlsFailure: error.message }));
       secure.once('secureConnect', () => secure!.write(startupPacket(probe.user, probe.database)));
       readFirstMessage(secure, (type, body) => {
         if (type !== 'E') return finish({ tls: true, lasting: true });
@@ -127,16 +129,16 @@ type ConnectCallback = (error: Error | null, client?: pg.Client) => void;
  * A pool's question and its answer: kept while it lasts, and shared by the connections opened while it
  * is asked (a pool filling up asks once, not once per connection).
  */
-function sharedQuestion(probe: PreferProbe): { ask(): Promise<boolean>; forget(): void } {
-  let kept: boolean | undefined;
-  let asking: Promise<boolean> | undefined;
+function sharedQuestion(probe: PreferProbe): { ask(): Promise<PreferAnswer>; forget(): void } {
+  let kept: PreferAnswer | undefined;
+  let asking: Promise<PreferAnswer> | undefined;
   return {
     ask() {
       if (kept !== undefined) return Promise.resolve(kept);
       asking ??= askServerForTls(probe)
         .then((answer) => {
-          if (answer.lasting) kept = answer.tls;
-          return answer.tls;
+          if (answer.lasting) kept = answer;
+          return answer;
         })
         .finally(() => {
           asking = undefined;
@@ -195,7 +197,7 @@ export function clientClassFor(
         _connectionTimeoutMillis?: number;
       };
       const started = performance.now();
-      const takesTls = await question.ask();
+      const answer = await question.ask();
       // A client of its own (not a pool's) times its connection from here: what the question took is spent.
       const budget = self._connectionTimeoutMillis ?? 0;
       if (budget > 0) {
@@ -205,7 +207,7 @@ export function clientClassFor(
       }
       // A pool that gave up waiting meanwhile destroyed the socket this client would connect on.
       if (self.connection.stream.destroyed) throw new Error(TIMEOUT_MESSAGE);
-      if (takesTls) {
+      if (answer.tls) {
         // The two places node-postgres reads its TLS settings from when it connects.
         const ssl = ca === undefined ? { rejectUnauthorized: false } : { rejectUnauthorized: true, ca, checkServerIdentity: () => undefined };
         self.ssl = ssl;
@@ -216,6 +218,10 @@ export function clientClassFor(
       } catch (error) {
         // The server's TLS went away since it was asked (a restart with ssl off): ask again next time.
         question.forget();
+        // libpq tells both attempts: the plain one's refusal alone hides that TLS was there but failed.
+        if (answer.tlsFailure !== undefined && error instanceof Error) {
+          error.message = `${error.message} (TLS was tried first, as prefer does, and failed: ${answer.tlsFailure})`;
+        }
         throw error;
       }
     }

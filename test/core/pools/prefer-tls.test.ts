@@ -82,7 +82,8 @@ describe("prefer's question to the server", () => {
     for (const [behaviour, expected] of [
       [answering('N'), { tls: false, lasting: true }],
       [answering('E'), { tls: false, lasting: false }],
-      [answering('S', 'not tls at all'), { tls: false, lasting: false }],
+      // The handshake's failure is kept, to be told with a plain connection's.
+      [answering('S', 'not tls at all'), { tls: false, lasting: false, tlsFailure: expect.stringMatching(/SSL|version/i) }],
     ] as const) {
       const server = await listening(behaviour);
       try {

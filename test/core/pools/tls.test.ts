@@ -159,6 +159,10 @@ describe('TLS settings, as libpq reads them', () => {
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(await connectWith({ user: 'sc_tls_only', ssl: 'prefer' })).toBe(true);
       await expect(connectWith({ user: 'sc_tls_only', ssl: 'disable' })).rejects.toThrow(/pg_hba|rejects connection/i);
+      // A CA that does not sign the server's chain: prefer retries in plain, and the refusal tells both, as libpq does.
+      await expect(connectWith({ user: 'sc_tls_only', ssl: 'prefer' }, { PGSSLROOTCERT: path.join(dir, 'other-ca.crt') })).rejects.toThrow(
+        /(pg_hba|rejects connection).*TLS was tried first.*(certificate|verify)/is,
+      );
       // TLS offered, but this role is let in plain only: libpq's prefer retries in plain after the error.
       expect(await connectWith({ user: 'sc_plain_only', ssl: 'prefer' })).toBe(false);
       await expect(connectWith({ user: 'sc_plain_only', ssl: 'require' })).rejects.toThrow(/pg_hba|rejects connection/i);
