@@ -40,6 +40,7 @@ describe('the console log', () => {
     log.info(
       "ALTER ROLE c PASSWORD E'esc\\'aped-1' and ALTER ROLE d PASSWORD $$dollar-2$$ and ALTER ROLE e PASSWORD $pw$tagged-3$pw$ and PASSWORD 'back\\' and ALTER ROLE f password $Ab$sec$ab$ret-4$Ab$",
     );
+    log.info("ALTER ROLE g PASSWORD'tight-5' and ALTER ROLE h PASSWORD U&'uni\\0063ode-6' and ALTER ROLE i PASSWORD E'tight-e-7'");
     const text = await readFile(log.file, 'utf8');
     for (const secret of [
       'secret pw',
@@ -58,6 +59,9 @@ describe('the console log', () => {
       'tagged-3',
       'back\\',
       'ret-4',
+      'tight-5',
+      'ode-6',
+      'tight-e-7',
     ])
       expect(text, secret).not.toContain(secret);
     // What is not secret stays readable.
