@@ -176,6 +176,7 @@ test("a Rails profile's form adds a row over a database.yml database, shown with
   // A field changed is an override, and the row says so.
   await primary.getByTestId('db-port').fill('15432');
   await expect(primary.getByTestId('db-from-rails')).toContainText('overridden here: port');
+  await page.screenshot({ path: join(SCREENSHOT_DIR, 'profile-form-rails.png'), fullPage: true });
   await page.getByTestId('save-profile').click();
   await expect(page.getByTestId('profile-saved')).toContainText('rails-ui.json');
   const written = JSON.parse(await readFile(path, 'utf8'));
