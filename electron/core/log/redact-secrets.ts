@@ -16,11 +16,13 @@ const PATTERNS: ReadonlyArray<[RegExp, string]> = [
   [new RegExp(String.raw`(${KEY}${ASSIGN})"(?:[^"\\]|\\.)*"`, 'gi'), '$1"[redacted]"'],
   // password=secret, PGPASSWORD=secret, password: yaml-pass, x-api-token: abc (a ; is part of a libpq value)
   [new RegExp(String.raw`(${KEY}${ASSIGN})[^\s"'&,}]+`, 'gi'), '$1[redacted]'],
-  // SQL: ALTER ROLE app PASSWORD 'secret', CREATE ROLE ... ENCRYPTED PASSWORD 'secret', U&'...', E'...', $$...$$.
-  // No space is needed before the quote (PASSWORD'x' is SQL too); a string that merely ends in "password"
-  // may then hide what follows up to the next quote: too much cut out of a log, never a secret left in.
-  [/(\bpassword\s*)(?:U&)?'(?:[^']|'')*'/gi, "$1'[redacted]'"],
-  [/(\bpassword\s*)E'(?:[^'\\]|''|\\.)*'/gi, "$1'[redacted]'"],
+  // SQL: ALTER ROLE app PASSWORD 'secret', CREATE ROLE ... ENCRYPTED PASSWORD 'secret', U&'...', E'...', $$...$$
+  [/(\bpassword\s+)(?:U&)?'(?:[^']|'')*'/gi, "$1'[redacted]'"],
+  [/(\bpassword\s+)E'(?:[^'\\]|''|\\.)*'/gi, "$1'[redacted]'"],
+  // PASSWORD'secret' (no space: SQL too). After the spaced ones: a string that merely ends in "password"
+  // ('rotates its password') matches here up to the next quote, and must not eat the opening quote of
+  // a PASSWORD 'secret' further on before that one is cut out; what it cuts too much is only a log's text.
+  [/(\bpassword)'(?:[^']|'')*'/gi, "$1'[redacted]'"],
   // A dollar quote's tag is case-sensitive ($Ab$ does not end at $ab$): no i flag, the keyword spelt out.
   [/(\b[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]\s+)\$([A-Za-z_][A-Za-z0-9_]*)?\$[\s\S]*?\$\2\$/g, "$1'[redacted]'"],
   // Authorization: Basic/Bearer/Digest credentials, and a bare bearer token

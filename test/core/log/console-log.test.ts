@@ -41,6 +41,10 @@ describe('the console log', () => {
       "ALTER ROLE c PASSWORD E'esc\\'aped-1' and ALTER ROLE d PASSWORD $$dollar-2$$ and ALTER ROLE e PASSWORD $pw$tagged-3$pw$ and PASSWORD 'back\\' and ALTER ROLE f password $Ab$sec$ab$ret-4$Ab$",
     );
     log.info("ALTER ROLE g PASSWORD'tight-5' and ALTER ROLE h PASSWORD U&'uni\\0063ode-6' and ALTER ROLE i PASSWORD E'tight-e-7'");
+    // A string ending in "password" before the statement that sets one: the secret is still cut out.
+    log.info(
+      "COMMENT ON ROLE a IS 'rotates its password'; ALTER ROLE a PASSWORD 'after-8'; COMMENT ON ROLE b IS 'no password'; ALTER ROLE b PASSWORD E'after-e-9'",
+    );
     const text = await readFile(log.file, 'utf8');
     for (const secret of [
       'secret pw',
@@ -62,6 +66,8 @@ describe('the console log', () => {
       'tight-5',
       'ode-6',
       'tight-e-7',
+      'after-8',
+      'after-e-9',
     ])
       expect(text, secret).not.toContain(secret);
     // What is not secret stays readable.
