@@ -91,12 +91,25 @@ async function addExplicitEntries(
   const explicit: Array<[name: string, entry: string, connection: ConnectionEntry]> = [];
   if (profile.primary !== undefined) explicit.push([PRIMARY_SHARD_NAME, 'primary', profile.primary]);
   for (const [name, connection] of Object.entries(profile.shards ?? {})) explicit.push([name, `shards.${name}`, connection]);
-  for (const [name, entry, connection] of explicit) {
-    const parts = await resolveConnectionEntry(connection, { file: path, entry, env, secrets });
-    const imported = databases.get(name);
-    const merged = imported === undefined ? withUrlSslDefault(parts, connection) : { ...partsOf(imported), ...parts };
-    databases.set(name, buildDatabaseTarget(merged, { name, origin: `${basename(path)}: ${entry}`, file: path, entry }, env));
-  }
+  for (const [name, entry, connection] of explicit) databases.set(name, await entryTarget(name, entry, connection, databases.get(name), path, env, secrets));
+}
+
+/**
+ * One `primary`/`shards` entry of a profile as the database it connects to: over `imported` (its
+ * database.yml database of the same name) it overrides the fields it names, password included.
+ */
+export async function entryTarget(
+  name: string,
+  entry: string,
+  connection: ConnectionEntry,
+  imported: DatabaseTarget | undefined,
+  path: string,
+  env: Environment,
+  secrets: SecretReader,
+): Promise<DatabaseTarget> {
+  const parts = await resolveConnectionEntry(connection, { file: path, entry, env, secrets });
+  const merged = imported === undefined ? withUrlSslDefault(parts, connection) : { ...partsOf(imported), ...parts };
+  return buildDatabaseTarget(merged, { name, origin: `${basename(path)}: ${entry}`, file: path, entry }, env);
 }
 
 /** The query console's own role, its password resolved like a database's. */

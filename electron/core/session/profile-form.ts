@@ -193,8 +193,11 @@ export function railsRowOf(target: DatabaseTarget, where: string): DatabaseForm 
 
 /** A profile file as the form shows it. */
 export function profileFormOf(file: ProfileFile, path: string, fallbackName: string, railsBase?: RailsBase): ProfileForm {
-  const rowOf = (shard: string, entry: ConnectionEntry) =>
-    databaseFormOf(shard, entry, path, file.rails ? railsBase?.get(shard) : undefined, file.rails !== undefined);
+  // A row over a database.yml carries what it showed from it; a shard the database.yml (read) does not
+  // name has nothing there to show or fall back to, and is written whole. Unread (gone, or not needed),
+  // the row keeps to the fields its entry named, so the form's defaults are not written over it.
+  const overYml = (shard: string) => file.rails !== undefined && (railsBase === undefined || railsBase.has(shard));
+  const rowOf = (shard: string, entry: ConnectionEntry) => databaseFormOf(shard, entry, path, file.rails ? railsBase?.get(shard) : undefined, overYml(shard));
   const databases = [
     ...(file.primary ? [rowOf(PRIMARY_SHARD_NAME, file.primary)] : []),
     ...Object.entries(file.shards ?? {}).map(([shard, entry]) => rowOf(shard, entry)),

@@ -2,9 +2,9 @@ import path from 'node:path';
 import type pg from 'pg';
 import type { ConnectionTestResult, DatabaseForm, ProfileForm } from '../../../shared/contract.ts';
 import { ConsoleError, type ErrorInfo } from '../../../shared/errors.ts';
-import { buildDatabaseTarget } from '../config/build-database-target.ts';
+import { PRIMARY_SHARD_NAME, buildDatabaseTarget } from '../config/build-database-target.ts';
 import type { Environment } from '../config/expand-variables.ts';
-import { railsDatabasesOf } from '../config/load-profile.ts';
+import { entryTarget, railsDatabasesOf } from '../config/load-profile.ts';
 import type { DatabaseTarget } from '../config/profile-schema.ts';
 import { resolveConnectionEntry } from '../config/resolve-connection-entry.ts';
 import type { SecretReader } from '../config/secret-store.ts';
@@ -23,26 +23,17 @@ export interface TestedFrom {
 
 type RailsImport = NonNullable<ProfileForm['rails']>;
 
-/**
- * The database.yml's password of the row's database, which the loader takes when the profile's entry
- * gives none (its `password: <%= ENV[...] %>`); none without an import or for a database it does not name.
- */
-async function railsPasswordOf(shard: string, rails: RailsImport | undefined, where: string, env: Environment): Promise<string | undefined> {
-  if (rails === undefined) return undefined;
-  const databases = await railsDatabasesOf(rails, where, env);
-  return databases.find((t) => t.name === shard)?.password;
-}
-
 /** The form's database as the loader would resolve it; a typed password is used as it is, once. */
 async function targetOf(db: DatabaseForm, env: Environment, secrets: SecretReader, from: TestedFrom): Promise<DatabaseTarget> {
-  const { profilePath } = from;
+  const { profilePath, rails } = from;
   const typed = db.password.kind === 'typed' ? db.password.value : undefined;
-  const form = { ...db, password: typed === undefined ? db.password : ({ kind: 'none' } as const) };
+  const row = { ...db, password: typed === undefined ? db.password : ({ kind: 'none' } as const) };
+  // The row as the form would save it: over a database.yml, only what it overrides.
   const file = profileFileOf(
     {
       name: 'test',
-      databases: [{ ...form, shard: 'default' }],
-      rails: null,
+      databases: [rails === undefined ? { ...row, shard: PRIMARY_SHARD_NAME } : row],
+      rails: rails ?? null,
       tenantKeys: ['website_id'],
       globalTables: [],
       readOnly: true,
@@ -56,11 +47,17 @@ async function targetOf(db: DatabaseForm, env: Environment, secrets: SecretReade
   );
   // The file being edited, when there is one: what is relative in the entry (its CA) is read from its folder.
   const where = { file: profilePath === undefined ? 'the profile form' : path.resolve(profilePath), entry: db.shard };
+  if (rails !== undefined) {
+    // Over the database.yml as it reads now, as the loader will merge it: the fields the row does not
+    // override (its password among them) are the database.yml's, whatever the row showed before.
+    const entry = db.shard === PRIMARY_SHARD_NAME ? file.primary! : file.shards![db.shard]!;
+    const imported = (await railsDatabasesOf(rails, path.resolve(profilePath ?? 'profile.json'), env)).find((t) => t.name === db.shard);
+    const target = await entryTarget(db.shard, db.shard, entry, imported, where.file, env, secrets);
+    return typed === undefined ? target : Object.freeze({ ...target, password: typed });
+  }
   const parts = await resolveConnectionEntry(file.primary!, { ...where, env, secrets });
-  const password =
-    typed ?? (db.password.kind === 'none' ? await railsPasswordOf(db.shard, from.rails, path.resolve(profilePath ?? 'profile.json'), env) : undefined);
   return buildDatabaseTarget(
-    password === undefined ? parts : { ...parts, password },
+    typed === undefined ? parts : { ...parts, password: typed },
     { name: db.shard, origin: `the profile form: ${db.shard}`, ...where },
     env,
   );

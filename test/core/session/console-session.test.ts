@@ -609,6 +609,30 @@ describe('testing a connection from the form', () => {
     expect(wrong.error?.code).toBe('AUTH_FAILED');
   });
 
+  it('tests a database.yml row over the database.yml as it reads now, as the loader would: a row shown for another environment goes where the saved profile would', async () => {
+    const s = testCluster().servers[0]!;
+    const entry = (host: string, port: number) =>
+      `    adapter: postgresql\n    host: ${host}\n    port: ${port}\n    database: ${s.database}\n    username: ${s.user}\n    password: <%= ENV['SC_TEST_PASSWORD'] %>\n`;
+    // Staging's server does not listen; production's is the test cluster's primary.
+    const yml = `staging:\n  primary:\n${entry('127.0.0.1', 1)}production:\n  primary:\n${entry(s.host, s.port)}`;
+    const app = await tempFolder({ 'config/database.yml': yml });
+    const { dataDir, call } = await newSession();
+    const profilePath = join(dataDir, 'rails-switch.json');
+    const rails = { file: join(app, 'config/database.yml'), environment: 'staging' };
+    await writeFile(profilePath, JSON.stringify({ name: 'switch', rails, primary: { user: s.user }, shards: { shard_8: { host: 'db8', database: 'pwb8' } } }));
+    const { form } = await call('profiles.read', { path: profilePath });
+    const [primary, own] = form.databases;
+    expect(primary).toMatchObject({ port: 1, fromRails: { host: '127.0.0.1', port: 1 } });
+    // A shard the database.yml does not name shows nothing from it: saved whole, as any row of its own.
+    expect(own).toMatchObject({ shard: 'shard_8', host: 'db8' });
+    expect(own?.fromRails).toBeUndefined();
+    const production = { ...form.rails!, environment: 'production' };
+    expect(await call('profiles.testConnection', { database: primary!, profilePath, rails: production })).toMatchObject({ ok: true });
+    // What the row overrides is its own: a port changed in the form is tried, not the database.yml's.
+    const moved = await call('profiles.testConnection', { database: { ...primary!, port: 2 }, profilePath, rails: production });
+    expect(moved).toMatchObject({ ok: false, error: { code: 'DATABASE_UNREACHABLE' } });
+  });
+
   it("tells a failure with the form's ${VAR} references, never the values they stand for on this machine", async () => {
     const { call } = await newSession({ env: { ...testCluster().env, SC_PROBE_HOST: 'secret-value-4f1c.invalid', SC_PROBE_DB: 'secret-db-9a2e' } });
     const failed = await call('profiles.testConnection', {
