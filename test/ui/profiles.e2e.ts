@@ -146,7 +146,8 @@ test('a profile made in the form is tested, saved with a ${VAR} password and ope
 test("a Rails profile's form adds a row over a database.yml database, shown with its values, and saves only what the row adds", async ({ page }) => {
   const yml =
     'production:\n  primary:\n    adapter: postgresql\n    host: db-main.internal\n    database: pwb\n' +
-    '  tenant_shard_1:\n    adapter: postgresql\n    host: db-eu.internal\n    port: 6432\n    database: pwb_eu\n    sslmode: verify-full\n';
+    '  tenant_shard_1:\n    adapter: postgresql\n    host: db-eu.internal\n    port: 6432\n    database: pwb_eu\n    sslmode: verify-full\n' +
+    'staging:\n  primary:\n    adapter: postgresql\n    host: db-staging.internal\n    database: pwb_staging\n';
   const app = join(dataDir, 'app');
   await mkdir(join(app, 'config'), { recursive: true });
   await writeFile(join(app, 'config', 'database.yml'), yml);
@@ -162,7 +163,6 @@ test("a Rails profile's form adds a row over a database.yml database, shown with
   await expect(primary.getByTestId('db-host')).toHaveValue('db-main.internal');
   await expect(primary.getByTestId('db-from-rails')).toContainText('From the database.yml: host, port, database, user, SSL');
 
-  await page.getByTestId('rails-rows-read').click();
   await expect(page.getByTestId('rails-row-choice')).toContainText('shard_1: db-eu.internal:6432/pwb_eu');
   await page.getByTestId('rails-row-add').click();
   await expect(page.getByTestId('rails-rows-none')).toBeVisible();
@@ -177,6 +177,17 @@ test("a Rails profile's form adds a row over a database.yml database, shown with
   await primary.getByTestId('db-port').fill('15432');
   await expect(primary.getByTestId('db-from-rails')).toContainText('overridden here: port');
   await page.screenshot({ path: join(SCREENSHOT_DIR, 'profile-form-rails.png'), fullPage: true });
+  // Renamed and typed back, the row is shown from the database.yml again: nothing of it gets written.
+  await eu.getByTestId('db-shard').fill('shard_1x');
+  await page.locator('[data-shard="shard_1x"]').getByTestId('db-shard').fill('shard_1');
+  await expect(eu.getByTestId('db-from-rails')).toContainText('From the database.yml');
+  // Another environment: the rows show its values where they override nothing; the port stays the row's.
+  const environment = page.getByLabel('Rails environment');
+  await environment.fill('staging');
+  await expect(primary.getByTestId('db-host')).toHaveValue('db-staging.internal');
+  await expect(primary.getByTestId('db-port')).toHaveValue('15432');
+  await environment.fill('production');
+  await expect(primary.getByTestId('db-host')).toHaveValue('db-main.internal');
   await page.getByTestId('save-profile').click();
   await expect(page.getByTestId('profile-saved')).toContainText('rails-ui.json');
   const written = JSON.parse(await readFile(path, 'utf8'));

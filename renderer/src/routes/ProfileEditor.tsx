@@ -2,14 +2,24 @@ import { useEffect, useState } from 'react';
 import type { FormEvent } from 'react';
 import type { ProfileForm } from '../../../shared/contract.ts';
 import { call } from '../api/client.ts';
-import { openProfile, useProfilesList } from '../api/profile-hooks.ts';
+import { openProfile, useProfilesList, useRailsDatabases, type RailsDatabases } from '../api/profile-hooks.ts';
 import { DatabaseRow, PasswordInput } from '../components/profiles/DatabaseRow.tsx';
 import { ChooseFileButton } from '../components/ChooseFileButton.tsx';
 import { RailsRowAdder } from '../components/profiles/RailsRowAdder.tsx';
 import { ErrorPanel } from '../components/ErrorPanel.tsx';
 import { Loading } from '../components/Loading.tsx';
 import { routeHref } from '../router/routes.ts';
-import { blankDatabase, blankProfile, defaultProfilePath, formatList, formProblems, keptSettingsText, nextShardName, parseList } from '../view/profile-form.ts';
+import {
+  blankDatabase,
+  blankProfile,
+  defaultProfilePath,
+  formatList,
+  formProblems,
+  keptSettingsText,
+  nextShardName,
+  parseList,
+  rebaseRows,
+} from '../view/profile-form.ts';
 
 type Loaded = { status: 'loading' } | { status: 'ready'; form: ProfileForm } | { status: 'error'; error: unknown };
 
@@ -78,6 +88,17 @@ function useProfileForm({ initial, path, profilesDir, secretStorage }: Omit<Body
     setForm((f) => ({ ...f, ...patch }));
     setSaved(null);
   };
+  // The database.yml as it reads now: rows show its values where they override nothing (another
+  // environment picked, the file edited), so the form shows what the saved profile will connect to.
+  const yml = useRailsDatabases(form.rails, target);
+  useEffect(() => {
+    const read = yml.databases;
+    if (read === null) return;
+    setForm((f) => {
+      const rows = rebaseRows(f.databases, read);
+      return JSON.stringify(rows) === JSON.stringify(f.databases) ? f : { ...f, databases: rows };
+    });
+  }, [yml.databases]);
 
   async function save(event: FormEvent) {
     event.preventDefault();
@@ -99,7 +120,7 @@ function useProfileForm({ initial, path, profilesDir, secretStorage }: Omit<Body
     }
   }
 
-  return { form, set, file, setFile, overwrite, setOverwrite, saving, saved, error, setError, target, problems, save };
+  return { form, set, yml, file, setFile, overwrite, setOverwrite, saving, saved, error, setError, target, problems, save };
 }
 
 function ProfileFormBody(props: BodyProps) {
@@ -108,7 +129,7 @@ function ProfileFormBody(props: BodyProps) {
   return (
     <form className="form profile-form" onSubmit={editor.save} noValidate>
       <ProfileIdentityCard form={form} set={set} secretNote={props.secretNote} />
-      <DatabasesCard form={form} set={set} secretStorage={props.secretStorage} target={editor.target} />
+      <DatabasesCard form={form} set={set} yml={editor.yml} secretStorage={props.secretStorage} target={editor.target} />
       <ClusterSettings form={form} set={set} secretStorage={props.secretStorage} />
       <SaveCard editor={editor} />
     </form>
@@ -140,11 +161,14 @@ function ProfileIdentityCard({ form, set, secretNote }: { form: ProfileForm; set
 function DatabasesCard({
   form,
   set,
+  yml,
   secretStorage,
   target,
 }: {
   form: ProfileForm;
   set: SetForm;
+  /** The database.yml's databases, when the form imports one and it was read. */
+  yml: RailsDatabases;
   secretStorage: 'keychain' | 'none';
   /** Where the form saves to: what is relative in it (a CA certificate, the database.yml) is read from its folder, as the loader will. */
   target: string;
@@ -162,23 +186,31 @@ function DatabasesCard({
           secretStorage={secretStorage}
           profilePath={target}
           rails={form.rails}
+          railsRows={yml.databases}
           onChange={(next) => set({ databases: form.databases.map((d, j) => (j === i ? next : d)) })}
           onRemove={form.databases.length > 1 || form.rails !== null ? () => set({ databases: form.databases.filter((_, j) => j !== i) }) : null}
         />
       ))}
       {form.rails !== null && (
-        <RailsRowAdder
-          rails={form.rails}
-          profilePath={target}
-          taken={form.databases.map((d) => d.shard)}
-          onAdd={(row) => set({ databases: [...form.databases, row] })}
-        />
+        <RailsRowAdder rails={form.rails} yml={yml} taken={form.databases.map((d) => d.shard)} onAdd={(row) => set({ databases: [...form.databases, row] })} />
       )}
       <div>
         <button
           type="button"
           className="button"
-          onClick={() => set({ databases: [...form.databases, blankDatabase(nextShardName(form.databases))] })}
+          onClick={() =>
+            set({
+              databases: [
+                ...form.databases,
+                blankDatabase(
+                  nextShardName(
+                    form.databases,
+                    yml.databases?.map((d) => d.shard),
+                  ),
+                ),
+              ],
+            })
+          }
           data-testid="add-database"
         >
           {form.rails === null ? 'Add a shard database' : 'Add a shard database the database.yml does not name'}

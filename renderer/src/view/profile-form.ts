@@ -26,9 +26,9 @@ export function blankProfile(): ProfileForm {
   };
 }
 
-/** The next free `shard_N` for an added row. */
-export function nextShardName(databases: readonly DatabaseForm[]): string {
-  const taken = new Set(databases.map((d) => d.shard));
+/** The next free `shard_N` for an added row; `alsoTaken`: names it must not take either (the database.yml's databases). */
+export function nextShardName(databases: readonly DatabaseForm[], alsoTaken: readonly string[] = []): string {
+  const taken = new Set([...databases.map((d) => d.shard), ...alsoTaken]);
   let n = 1;
   while (taken.has(`shard_${n}`)) n += 1;
   return `shard_${n}`;
@@ -131,4 +131,50 @@ export function keptSettingsText(form: ProfileForm): string[] {
   if (connectTimeoutMs !== undefined) kept.push(`connect timeout ${formatDuration(connectTimeoutMs)}`);
   if (statementTimeoutMs !== undefined) kept.push(`statement timeout ${formatDuration(statementTimeoutMs)}`);
   return kept;
+}
+
+type FromRails = NonNullable<DatabaseForm['fromRails']>;
+const SHOWN_FIELDS = ['host', 'port', 'database', 'user', 'ssl', 'sslRootCert'] as const satisfies ReadonlyArray<keyof FromRails>;
+
+/** One field of a row, set or (an optional one given no value) removed. */
+function withField<R extends DatabaseForm | FromRails>(row: R, field: keyof FromRails, value: unknown): R {
+  const next = { ...row } as Record<string, unknown>;
+  if (value === undefined) delete next[field];
+  else next[field] = value;
+  return next as R;
+}
+
+/**
+ * The rows shown again over the database.yml as it reads now (another environment, another file): each
+ * field a row showed from the database.yml and still shows unchanged takes the new value, and what it
+ * shows from it is the new one, so the form shows what the saved profile will connect to. Fields the row
+ * overrides stay. A row whose database the database.yml no longer names is left as it is.
+ */
+export function rebaseRows(rows: readonly DatabaseForm[], yml: readonly DatabaseForm[]): DatabaseForm[] {
+  return rows.map((row) => {
+    const from = row.fromRails;
+    const now = yml.find((y) => y.shard === row.shard);
+    if (from === undefined || now === undefined) return row;
+    let next: DatabaseForm = row;
+    let shown: FromRails = {};
+    for (const field of SHOWN_FIELDS) {
+      // Shown from the database.yml: in what the row showed, or a CA it had none of (the entry names none).
+      const fromYml = from[field] !== undefined || (field === 'sslRootCert' && row.sslRootCert === undefined);
+      if (!fromYml) continue;
+      if (row[field] === from[field]) next = withField(next, field, now[field]);
+      shown = withField(shown, field, now[field]);
+    }
+    return { ...next, fromRails: shown };
+  });
+}
+
+/**
+ * A row renamed: it now stands for another database. Over one the database.yml names it is shown from
+ * that one (what equals it is not written); otherwise it is written whole.
+ */
+export function renameRow(row: DatabaseForm, shard: string, yml: readonly DatabaseForm[] | null): DatabaseForm {
+  if (shard === row.shard) return row;
+  const { fromRails: _shownForAnother, ...rest } = row;
+  const now = yml?.find((y) => y.shard === shard);
+  return now?.fromRails === undefined ? { ...rest, shard } : { ...rest, shard, fromRails: now.fromRails };
 }

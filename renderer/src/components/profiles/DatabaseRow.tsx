@@ -3,6 +3,7 @@ import type { ConnectionTestResult, DatabaseForm, PasswordField, ProfileForm } f
 import { formatDuration } from '../../../../shared/format.ts';
 import { call } from '../../api/client.ts';
 import { describeError } from '../../view/error-text.ts';
+import { renameRow } from '../../view/profile-form.ts';
 
 interface DatabaseRowProps {
   readonly db: DatabaseForm;
@@ -10,14 +11,16 @@ interface DatabaseRowProps {
   readonly secretStorage: 'keychain' | 'none';
   /** The file the profile is saved to: a relative CA certificate is read from its folder. */
   readonly profilePath: string | null;
-  /** The form's database.yml import: a row without its own password is tested with the database.yml's. */
+  /** The form's database.yml import: a row is tested over it, as the loader merges the saved entry. */
   readonly rails: ProfileForm['rails'];
+  /** The database.yml's databases as rows, when read: a row renamed to one of them is shown from it. */
+  readonly railsRows: readonly DatabaseForm[] | null;
   readonly onChange: (db: DatabaseForm) => void;
   readonly onRemove: (() => void) | null;
 }
 
 /** One database of the profile: where it is, who connects, where the password comes from, and a test. */
-export function DatabaseRow({ db, index, secretStorage, profilePath, rails, onChange, onRemove }: DatabaseRowProps) {
+export function DatabaseRow({ db, index, secretStorage, profilePath, rails, railsRows, onChange, onRemove }: DatabaseRowProps) {
   const set = (patch: Partial<DatabaseForm>) => onChange({ ...db, ...patch });
   const id = (field: string) => `db-${index}-${field}`;
   return (
@@ -29,7 +32,7 @@ export function DatabaseRow({ db, index, secretStorage, profilePath, rails, onCh
             id={id('shard')}
             className="input mono"
             value={db.shard}
-            onChange={(e) => onChange(renamed(db, e.target.value.trim()))}
+            onChange={(e) => onChange(renameRow(db, e.target.value.trim(), railsRows))}
             data-testid="db-shard"
           />
         </Field>
@@ -65,7 +68,11 @@ export function DatabaseRow({ db, index, secretStorage, profilePath, rails, onCh
         onChange={(password) => set({ password })}
       />
       <div className="database-row__actions">
-        <ConnectionTest db={db} profilePath={profilePath} rails={rails} />
+        <ConnectionTest
+          db={db}
+          profilePath={profilePath}
+          rails={rails !== null && rails.file.trim() !== '' && rails.environment.trim() !== '' ? rails : null}
+        />
         {onRemove !== null && (
           <button type="button" className="button button--small button--danger" onClick={onRemove}>
             Remove {db.shard}
@@ -76,12 +83,6 @@ export function DatabaseRow({ db, index, secretStorage, profilePath, rails, onCh
   );
 }
 
-/** A row renamed is another database: what it showed from the database.yml was another's, so it is written whole. */
-function renamed(db: DatabaseForm, shard: string): DatabaseForm {
-  const { fromRails: _shownForAnother, ...rest } = db;
-  return shard === db.shard ? db : { ...rest, shard };
-}
-
 const FIELD_LABELS = { host: 'host', port: 'port', database: 'database', user: 'user', ssl: 'SSL', sslRootCert: 'CA certificate' } as const;
 
 /** Which fields the row shows from the database.yml, and which of them it now overrides. */
@@ -89,7 +90,8 @@ function FromRailsNote({ db }: { db: DatabaseForm }) {
   if (db.fromRails === undefined) return null;
   const shown = (Object.keys(FIELD_LABELS) as Array<keyof typeof FIELD_LABELS>).filter((f) => db.fromRails![f] !== undefined);
   if (shown.length === 0) return null;
-  const changed = shown.filter((f) => db[f] !== db.fromRails![f]);
+  // A CA cleared in the form overrides nothing (an entry cannot unsay the database.yml's): not listed.
+  const changed = shown.filter((f) => db[f] !== undefined && db[f] !== db.fromRails![f]);
   return (
     <p className="muted" data-testid="db-from-rails">
       From the database.yml: {shown.map((f) => FIELD_LABELS[f]).join(', ')} (saved only when changed)
