@@ -4,7 +4,9 @@ import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 
 /**
  * Moves the target's sequences past every copied id, so the next insert there cannot reuse one.
- * Only ever raises a sequence (GREATEST with its current value), so it is safe to run twice.
+ * Only ever raises a sequence, so it is safe to run twice: a sequence already past the ids is not set
+ * at all (setting it back to the value just read would undo another session's nextval in between, and
+ * hand that id out twice), nor is one whose next value is still unused at the highest id.
  */
 export async function bumpSequences(target: DatabaseHandle, tables: readonly ScopedTable[]): Promise<Array<{ sequence: string; value: string }>> {
   const bumped: Array<{ sequence: string; value: string }> = [];
@@ -18,10 +20,10 @@ export async function bumpSequences(target: DatabaseHandle, tables: readonly Sco
     );
     for (const { column, sequence } of owned.rows) {
       const r = await target.query<{ value: string | null }>(
-        `SELECT setval($1::regclass, GREATEST(m.max_id, s.last_value), true)::text AS value
+        `SELECT setval($1::regclass, m.max_id, true)::text AS value
            FROM (SELECT max(${quoteIdent(column)})::int8 AS max_id FROM ${tableRef(t.table.schema, t.table.table)}) m,
-                (SELECT last_value FROM ${sequence}) s
-          WHERE m.max_id IS NOT NULL`,
+                (SELECT last_value, is_called FROM ${sequence}) s
+          WHERE m.max_id > s.last_value OR (m.max_id = s.last_value AND NOT s.is_called)`,
         [sequence],
       );
       if (r.rows[0]?.value) bumped.push({ sequence, value: r.rows[0].value });
