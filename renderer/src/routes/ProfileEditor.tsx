@@ -194,29 +194,23 @@ function DatabasesCard({
       {form.rails !== null && (
         <RailsRowAdder rails={form.rails} yml={yml} taken={form.databases.map((d) => d.shard)} onAdd={(row) => set({ databases: [...form.databases, row] })} />
       )}
-      <div>
-        <button
-          type="button"
-          className="button"
-          onClick={() =>
-            set({
-              databases: [
-                ...form.databases,
-                blankDatabase(
-                  nextShardName(
-                    form.databases,
-                    yml.databases?.map((d) => d.shard),
-                  ),
-                ),
-              ],
-            })
-          }
-          data-testid="add-database"
-        >
-          {form.rails === null ? 'Add a shard database' : 'Add a shard database the database.yml does not name'}
-        </button>
-      </div>
+      <AddDatabaseButton form={form} set={set} yml={yml} />
     </section>
+  );
+}
+
+/** A blank row, named so it is no other row's database, nor one of the database.yml's. */
+function AddDatabaseButton({ form, set, yml }: { form: ProfileForm; set: SetForm; yml: RailsDatabases }) {
+  const name = nextShardName(
+    form.databases,
+    yml.databases?.map((d) => d.shard),
+  );
+  return (
+    <div>
+      <button type="button" className="button" onClick={() => set({ databases: [...form.databases, blankDatabase(name)] })} data-testid="add-database">
+        {form.rails === null ? 'Add a shard database' : 'Add a shard database the database.yml does not name'}
+      </button>
+    </div>
   );
 }
 

@@ -36,27 +36,7 @@ export function DatabaseRow({ db, index, secretStorage, profilePath, rails, rail
             data-testid="db-shard"
           />
         </Field>
-        <Field id={id('host')} label="Host">
-          <input id={id('host')} className="input mono" value={db.host} onChange={(e) => set({ host: e.target.value })} data-testid="db-host" />
-        </Field>
-        <Field id={id('port')} label="Port">
-          <input
-            id={id('port')}
-            className="input mono database-row__port"
-            type="number"
-            min={1}
-            max={65535}
-            value={db.port}
-            onChange={(e) => set({ port: Number(e.target.value) || 5432 })}
-            data-testid="db-port"
-          />
-        </Field>
-        <Field id={id('database')} label="Database">
-          <input id={id('database')} className="input mono" value={db.database} onChange={(e) => set({ database: e.target.value })} data-testid="db-database" />
-        </Field>
-        <Field id={id('user')} label="User">
-          <input id={id('user')} className="input mono" value={db.user} onChange={(e) => set({ user: e.target.value })} data-testid="db-user" />
-        </Field>
+        <ServerFields db={db} id={id} set={set} />
         <TlsFields db={db} id={id} set={set} />
       </div>
       <FromRailsNote db={db} />
@@ -80,6 +60,35 @@ export function DatabaseRow({ db, index, secretStorage, profilePath, rails, rail
         )}
       </div>
     </fieldset>
+  );
+}
+
+/** Where the database is and who connects: host, port, database name, user. */
+function ServerFields({ db, id, set }: { db: DatabaseForm; id: (field: string) => string; set: (patch: Partial<DatabaseForm>) => void }) {
+  return (
+    <>
+      <Field id={id('host')} label="Host">
+        <input id={id('host')} className="input mono" value={db.host} onChange={(e) => set({ host: e.target.value })} data-testid="db-host" />
+      </Field>
+      <Field id={id('port')} label="Port">
+        <input
+          id={id('port')}
+          className="input mono database-row__port"
+          type="number"
+          min={1}
+          max={65535}
+          value={db.port}
+          onChange={(e) => set({ port: Number(e.target.value) || 5432 })}
+          data-testid="db-port"
+        />
+      </Field>
+      <Field id={id('database')} label="Database">
+        <input id={id('database')} className="input mono" value={db.database} onChange={(e) => set({ database: e.target.value })} data-testid="db-database" />
+      </Field>
+      <Field id={id('user')} label="User">
+        <input id={id('user')} className="input mono" value={db.user} onChange={(e) => set({ user: e.target.value })} data-testid="db-user" />
+      </Field>
+    </>
   );
 }
 
