@@ -114,7 +114,16 @@ function refusal(check: ReferenceCheck, t: ScopedTable, fk: CatalogForeignKey, f
  * takes those rows away from the source, so its cleanup would fail on them after the switch, with the
  * website already served from the target: refused here, before anything changes.
  */
-export async function referencedFromOutside(check: ReferenceCheck, t: ScopedTable, websiteRows: number): Promise<Refusal[]> {
+/** Why rows pointing at the website's rows from outside stop the move, and what to do: the last words of the refusal. */
+const MOVE_CONSEQUENCE = (check: ReferenceCheck) =>
+  `The move would take those rows away from ${check.source.target.name} and could not remove them while they are pointed at. Repoint or remove these references first, then move again.`;
+
+export async function referencedFromOutside(
+  check: ReferenceCheck,
+  t: ScopedTable,
+  websiteRows: number,
+  consequence: (check: ReferenceCheck) => string = MOVE_CONSEQUENCE,
+): Promise<Refusal[]> {
   if (websiteRows === 0) return [];
   const refusals: Refusal[] = [];
   for (const from of check.tables) {
@@ -135,7 +144,7 @@ export async function referencedFromOutside(check: ReferenceCheck, t: ScopedTabl
         table: from.name,
         message:
           `${formatCount(n)} row(s) of ${from.name} that are not website ${check.websiteId}'s point at its rows of ${t.name}, through ${fk.name} (${keys}). ` +
-          `The move would take those rows away from ${check.source.target.name} and could not remove them while they are pointed at. Repoint or remove these references first, then move again.`,
+          consequence(check),
       });
     }
   }

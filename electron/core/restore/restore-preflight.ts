@@ -4,6 +4,7 @@ import type { PgDumpArchive } from '../backups/archive/pg-dump-archive.ts';
 import type { DatabaseCatalog } from '../catalog/database-catalog.ts';
 import { currentSignal } from '../call-context.ts';
 import type { ConsoleContext } from '../console-context.ts';
+import { referencedFromOutside } from '../moves/missing-references.ts';
 import { rowsOnDatabase } from '../moves/move-preflight.ts';
 import { scopedTables } from '../moves/tenant-scope.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
@@ -95,6 +96,7 @@ export async function preflightRestore(ctx: ConsoleContext, request: RestoreRequ
       request.websiteId,
     );
     if (request.mode === 'empty') refusals.push(...(await rowsAnywhere(ctx, request.websiteId, placed.target, live)));
+    if (request.mode === 'replace') refusals.push(...(await pointedAtFromOutside(handle, catalog, tables, request.websiteId, live)));
     if (refusals.length) return refused(refusals);
     const counted = await archivePass(handle, catalog, chosen.archive, tables, request, new Map(live.map((r) => [r.table, r.rows])));
     if (counted.refusals.length) return refused(counted.refusals);
@@ -112,6 +114,30 @@ export async function preflightRestore(ctx: ConsoleContext, request: RestoreRequ
   } finally {
     await chosen.archive.close();
   }
+}
+
+/**
+ * A replace: rows that are not the website's (another website's, or no website's) pointing at the
+ * website's live rows. The replace takes those rows off the database before loading the archive's, and
+ * could not (nor put them back on a rollback) while they are pointed at: refused before anything changes.
+ */
+async function pointedAtFromOutside(
+  handle: DatabaseHandle,
+  catalog: DatabaseCatalog,
+  tables: readonly RestoreTable[],
+  websiteId: number,
+  live: ReadonlyArray<{ table: string; rows: number }>,
+): Promise<Refusal[]> {
+  const scoped = tables.map((t) => t.scoped);
+  const check = { source: handle, target: handle, sourceCatalog: catalog, targetCatalog: catalog, websiteId, tables: scoped };
+  const consequence = () =>
+    `A replace first takes the website's rows off ${handle.target.name} (into a holding schema) and could not while they are pointed at. Repoint or remove these references first, then restore again; or restore side by side (--into-schema NAME), which leaves the live rows alone.`;
+  const refusals: Refusal[] = [];
+  for (const t of scoped) {
+    const rows = live.find((r) => r.table === t.name)?.rows ?? 0;
+    refusals.push(...(await referencedFromOutside(check, t, rows, consequence)));
+  }
+  return refusals;
 }
 
 /** An empty place: the website's rows on any database (the target's counted already). */

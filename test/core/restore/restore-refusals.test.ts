@@ -374,6 +374,34 @@ describe('a restore that must not run', () => {
     expect(refusals[0]!.message).toContain(contact!.id);
   }, 60_000);
 
+  it("refuses a replace while a row that is not the website's points at one of its rows: the replace could not take them off", async () => {
+    const [contact] = await f.sql<{ id: string }>('shard_1', `SELECT id FROM pwb_contacts WHERE website_id = $1 ORDER BY id LIMIT 1`, [site]);
+    // A message of no website naming the website's contact (as the move's preflight refuses it too).
+    const [message] = await f.sql<{ id: string }>(
+      'shard_1',
+      `INSERT INTO pwb_messages (website_id, contact_id, title, created_at, updated_at) VALUES (NULL, $1, 'from outside', now(), now()) RETURNING id`,
+      [contact!.id],
+    );
+    try {
+      const refusals = await refusedWith({ websiteId: site, path: archive, mode: 'replace' });
+      expect(refusals).toEqual([
+        {
+          code: 'MISSING_REFERENCE',
+          message: expect.stringMatching(
+            new RegExp(
+              `1 row\\(s\\) of pwb_messages that are not website ${site}'s point at its rows of pwb_contacts.*\\(${contact!.id}\\).*A replace first takes.*--into-schema`,
+              's',
+            ),
+          ),
+        },
+      ]);
+      // Side by side touches no live row: nothing in the way.
+      expect((await f.call('restores.preflight', { websiteId: site, path: archive, mode: 'side-by-side', intoSchema: 'sc_look' })).ok).toBe(true);
+    } finally {
+      await f.sql('shard_1', `DELETE FROM pwb_messages WHERE id = $1`, [message!.id]);
+    }
+  }, 60_000);
+
   it('refuses an empty-place restore of a website that has rows, and a replace into another database', async () => {
     const rows = await refusedWith({ websiteId: site, path: archive, mode: 'empty', target: 'shard_2' });
     expect(rows.map((r) => r.code)).toEqual(['WEBSITE_HAS_ROWS']);
