@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
 import type { restoreSourceSchema } from '../../../shared/methods/restore-methods.ts';
@@ -16,6 +16,8 @@ export type RestoreSource = z.infer<typeof restoreSourceSchema>;
 export interface ArchiveFingerprint {
   readonly bytes: number;
   readonly modifiedMs: number;
+  /** A directory dump's: how many files it holds (bytes and time then cover them all). Absent in jobs planned from its toc.dat alone. */
+  readonly files?: number;
 }
 
 export interface ChosenArchive {
@@ -126,17 +128,31 @@ async function open(where: string, ref: ArchiveRef, chosenBy: RestoreSource['cho
   };
 }
 
-/** Size and modification time of an archive file (of a directory dump: of its toc.dat). */
-export async function fingerprintOf(file: string): Promise<ArchiveFingerprint> {
+/**
+ * Size and modification time of an archive file; of a directory dump, of every file in it (its data
+ * files are read by the load, not only its toc.dat: one swapped after the plan would load other rows).
+ * `tocOnly`: as jobs planned before that were fingerprinted.
+ */
+export async function fingerprintOf(file: string, tocOnly = false): Promise<ArchiveFingerprint> {
   const info = await stat(file);
-  const toc = info.isDirectory() ? await stat(path.join(file, 'toc.dat')) : info;
-  return { bytes: toc.size, modifiedMs: Math.round(toc.mtimeMs) };
+  if (!info.isDirectory()) return { bytes: info.size, modifiedMs: Math.round(info.mtimeMs) };
+  if (tocOnly) {
+    const toc = await stat(path.join(file, 'toc.dat'));
+    return { bytes: toc.size, modifiedMs: Math.round(toc.mtimeMs) };
+  }
+  const names = await readdir(file);
+  const files = await Promise.all(names.map((name) => stat(path.join(file, name))));
+  return {
+    bytes: files.reduce((sum, f) => sum + f.size, 0),
+    modifiedMs: Math.round(Math.max(...files.map((f) => f.mtimeMs))),
+    files: files.length,
+  };
 }
 
 /** Opens the archive a job was planned from again, refusing one that changed since. */
 export async function reopenArchive(source: RestoreSource, planned: ArchiveFingerprint): Promise<PgDumpArchive> {
-  const now = await fingerprintOf(source.file).catch(() => null);
-  if (now === null || now.bytes !== planned.bytes || now.modifiedMs !== planned.modifiedMs) {
+  const now = await fingerprintOf(source.file, planned.files === undefined).catch(() => null);
+  if (now === null || now.bytes !== planned.bytes || now.modifiedMs !== planned.modifiedMs || now.files !== planned.files) {
     throw new ConsoleError(
       'RESTORE_FAILED',
       `The archive ${source.file} is ${now === null ? 'gone' : 'not the file the restore was planned from (its size or time changed)'}. Put the original back to resume, or roll the job back.`,
