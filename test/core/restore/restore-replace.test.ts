@@ -203,6 +203,28 @@ describe('restore --replace', () => {
     }
   }, 240_000);
 
+  it('counts a column added after the restore as a change it cannot check: refused, changing nothing; discardChanges rolls back', async () => {
+    const beforeRestore = await websiteState(f.pc, site);
+    const job = await f.settle((await f.call('restores.start', { websiteId: site, path: archive, mode: 'replace' })).jobId);
+    expect(job).toMatchObject({ state: 'succeeded', verified: true });
+    // A later migration adds a column, and a backfill (leaving updated_at alone) fills it for the website.
+    await f.sql('shard_1', `ALTER TABLE pwb_links ADD COLUMN added_later text`);
+    try {
+      await f.sql('shard_1', `UPDATE pwb_links SET added_later = 'backfilled' WHERE website_id = $1`, [site]);
+      const restored = await websiteState(f.pc, site);
+      const refused = (await f.call('restores.rollback', { jobId: job.jobId }).catch((e: unknown) => e)) as { code: string; message: string };
+      expect(refused).toMatchObject({ code: 'ACTION_NOT_ALLOWED' });
+      expect(refused.message).toContain('pwb_links (column(s) added_later added since the restore');
+      expect(await websiteState(f.pc, site)).toEqual(restored);
+      expect(await f.sql('shard_1', `SELECT * FROM shard_console.fenced_websites`)).toEqual([]);
+      await f.call('restores.rollback', { jobId: job.jobId, discardChanges: true });
+      expect(await f.settle(job.jobId)).toMatchObject({ state: 'rolled_back' });
+    } finally {
+      await f.sql('shard_1', `ALTER TABLE pwb_links DROP COLUMN added_later`);
+    }
+    expect(await websiteState(f.pc, site)).toEqual(beforeRestore);
+  }, 240_000);
+
   it('a rollback refuses, changing nothing, while the website routes elsewhere or its held rows no longer fit the tables; then it rolls back', async () => {
     const beforeRestore = await websiteState(f.pc, site);
     const job = await f.settle((await f.call('restores.start', { websiteId: site, path: archive, mode: 'replace' })).jobId);
