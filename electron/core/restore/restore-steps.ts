@@ -120,9 +120,11 @@ async function assertStillEmpty(s: RunState): Promise<void> {
     }
   }
   if (found.length === 0) return;
+  // The website is served from those rows: its writes must not stay refused until someone acts.
+  await liftFence(s.home.handle, websiteOf(s), s.jobId);
   throw new ConsoleError(
     'RESTORE_REFUSED',
-    `Website ${websiteOf(s)} got rows since the preflight (${found.join(', ')}), so this is no longer an empty place; nothing was loaded or deleted. Roll the job back (shard-console restore rollback ${s.jobId}: it lifts the fence), then restore with --replace on the database it routes to, or side by side.`,
+    `Website ${websiteOf(s)} got rows since the preflight (${found.join(', ')}), so this is no longer an empty place; nothing was loaded or deleted, and the fence is lifted again. Roll the job back to close it (shard-console restore rollback ${s.jobId}), then restore with --replace on the database it routes to, or side by side.`,
     { target: s.jobId, details: { refusals: [{ code: 'WEBSITE_HAS_ROWS', message: found.join(', ') }] } },
   );
 }
@@ -311,6 +313,37 @@ async function switchRouting(s: RunState): Promise<void> {
 
 const viewRefresh = (s: RunState) => s.detail.plan.viewRefresh;
 
+/** A rollback that found the job done: the website's writes flowed again, and the job goes back to that. */
+async function backToDone(s: RunState): Promise<void> {
+  s.detail.rollbackFrom = null;
+  s.detail.rollbackCheck = false;
+  s.detail.step = 'done';
+  await saveDetail(s.ctx.pools.primary(), s.jobId, s.detail, { state: 'succeeded', error: null });
+}
+
+/**
+ * The fence, put up again for a rollback. A finished replace's website is served, unfenced: when the
+ * fence cannot be put up (older transactions not done in time, another job's fence), it comes off again
+ * and the job goes back to done, so the website's writes are not left refused by a rollback that never ran.
+ */
+async function fenceForRollback(s: RunState): Promise<void> {
+  const serving = s.detail.request.mode === 'replace' && (s.detail.rollbackFrom === 'done' || s.detail.rollbackFrom === 'unfence');
+  try {
+    await installFence(s.home.handle, s.home.catalog, s.home.scoped, websiteOf(s), s.jobId);
+  } catch (error) {
+    if (!serving || !(error instanceof ConsoleError)) throw error;
+    await liftFence(s.home.handle, websiteOf(s), s.jobId);
+    await backToDone(s);
+    throw new RollbackRefused(
+      new ConsoleError(
+        'ACTION_NOT_ALLOWED',
+        `${error.message} Nothing was rolled back, and the fence is lifted again: website ${websiteOf(s)} keeps its restored rows and takes writes. Roll back again once that is cleared.`,
+        { target: s.jobId },
+      ),
+    );
+  }
+}
+
 /** What each step does; each is safe to run again after a crash anywhere inside it. */
 export const STEP_WORK: Partial<Record<RestoreStep, (s: RunState) => Promise<void>>> = {
   fence: async (s) => {
@@ -327,20 +360,17 @@ export const STEP_WORK: Partial<Record<RestoreStep, (s: RunState) => Promise<voi
   switch: switchRouting,
   views: refreshViews,
   unfence: (s) => liftFence(s.home.handle, websiteOf(s), s.jobId),
-  'rollback:fence': (s) => installFence(s.home.handle, s.home.catalog, s.home.scoped, websiteOf(s), s.jobId),
+  'rollback:fence': fenceForRollback,
   'rollback:check': async (s) => {
     // Fenced again first: a refusal that lifted the fence and was killed before it put the job back left
     // the job here, unfenced, and a check that passes now must not let the put-back run beside writes.
-    await installFence(s.home.handle, s.home.catalog, s.home.scoped, websiteOf(s), s.jobId);
+    await fenceForRollback(s);
     const refusal = await changedSinceRestore(s.ctx, s.jobId, s.detail, s.catalog);
     if (!refusal) return;
     // Refused: the job goes back to where the rollback found it, the website's writes flow again.
     await liftFence(s.home.handle, websiteOf(s), s.jobId);
     failpoint('rollback:check:lifted');
-    s.detail.rollbackFrom = null;
-    s.detail.rollbackCheck = false;
-    s.detail.step = 'done';
-    await saveDetail(s.ctx.pools.primary(), s.jobId, s.detail, { state: 'succeeded', error: null });
+    await backToDone(s);
     throw new RollbackRefused(refusal);
   },
   'rollback:remove': async (s) => {

@@ -94,7 +94,7 @@ describe('an empty-place restore killed anywhere', () => {
   );
 
   it.each(['default', 'shard_1'])(
-    'rows the website got on %s between the preflight and the fence: refused behind the fence, kept, and the rollback lifts it',
+    'rows the website got on %s between the preflight and the fence: refused behind the fence, kept, the fence lifted at once; the rollback closes the job',
     { timeout: 180_000 },
     async (where) => {
       const to = where === 'default' ? 'default' : 'shard_1';
@@ -111,9 +111,11 @@ describe('an empty-place restore killed anywhere', () => {
       expect(refused.code).toBe(1);
       expect(JSON.parse(refused.stdout)).toMatchObject({ state: 'failed', step: 'fence' });
       expect(JSON.parse(refused.stdout).error).toContain(
-        `Website ${site} got rows since the preflight (${where}: pwb_contacts (1)), so this is no longer an empty place; nothing was loaded or deleted.`,
+        `Website ${site} got rows since the preflight (${where}: pwb_contacts (1)), so this is no longer an empty place; nothing was loaded or deleted, and the fence is lifted again.`,
       );
       expect(await f.sql(where, `SELECT id FROM pwb_contacts WHERE website_id = $1`, [site])).toEqual([{ id: contact.id }]);
+      // The website is served from those rows: its writes are not refused until someone rolls the job back.
+      expect(await f.sql('default', `SELECT * FROM shard_console.fenced_websites`)).toEqual([]);
       const rolledBack = await runCli(f.pc, ['restore', 'rollback', job.id, '--json']);
       expect(rolledBack.code, rolledBack.stderr).toBe(0);
       expect(await f.sql('default', `SELECT * FROM shard_console.fenced_websites`)).toEqual([]);

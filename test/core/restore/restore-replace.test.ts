@@ -225,6 +225,26 @@ describe('restore --replace', () => {
     expect(await websiteState(f.pc, site)).toEqual(beforeRestore);
   }, 240_000);
 
+  it('a rollback of a finished replace that cannot fence the website again goes back to done, the website unfenced and restored', async () => {
+    const job = await f.settle((await f.call('restores.start', { websiteId: site, path: archive, mode: 'replace' })).jobId);
+    expect(job).toMatchObject({ state: 'succeeded', verified: true });
+    const restored = await websiteState(f.pc, site);
+    // Another job (a move of the website, say) holds its fence.
+    const other = '00000000-0000-4000-8000-00000000f00d';
+    await f.sql('shard_1', `INSERT INTO shard_console.fenced_websites (website_id, job_id) VALUES ($1, $2)`, [site, other]);
+    try {
+      const refused = (await f.call('restores.rollback', { jobId: job.jobId }).catch((e: unknown) => e)) as { code: string; message: string };
+      expect(refused).toMatchObject({ code: 'ACTION_NOT_ALLOWED', message: expect.stringContaining('Nothing was rolled back, and the fence is lifted again') });
+      expect(await f.settle(job.jobId)).toMatchObject({ state: 'succeeded', step: 'done', actions: ['rollback', 'discard'] });
+      expect(await websiteState(f.pc, site)).toEqual(restored);
+      // The other job's fence is its own: left as it was.
+      expect(await f.sql('shard_1', `SELECT job_id FROM shard_console.fenced_websites`)).toEqual([{ job_id: other }]);
+    } finally {
+      await f.sql('shard_1', `DELETE FROM shard_console.fenced_websites WHERE job_id = $1`, [other]);
+    }
+    await f.call('restores.discard', { jobId: job.jobId });
+  }, 240_000);
+
   it('a rollback refuses, changing nothing, while the website routes elsewhere or its held rows no longer fit the tables; then it rolls back', async () => {
     const beforeRestore = await websiteState(f.pc, site);
     const job = await f.settle((await f.call('restores.start', { websiteId: site, path: archive, mode: 'replace' })).jobId);
