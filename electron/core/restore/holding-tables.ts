@@ -1,10 +1,11 @@
+import type pg from 'pg';
 import { createHash } from 'node:crypto';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { stopIfRequested } from '../call-context.ts';
 import type { DatabaseCatalog } from '../catalog/database-catalog.ts';
 import { CONSOLE_SCHEMA } from '../catalog/introspect-database.ts';
-import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
-import { columnSelect, websiteRowsSelect, type ScopedTable } from '../moves/tenant-scope.ts';
+import { columnsEqual, quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
+import { columnSelect, websitePredicate, websiteRowsSelect, type ScopedTable } from '../moves/tenant-scope.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { assertReferencesResolve } from './references-resolve.ts';
 import { RESTORE_MARK } from '../console-schema/console-database.ts';
@@ -147,15 +148,11 @@ export async function putHeldRowsBack(
   try {
     for (const t of tables) {
       stopIfRequested();
-      const shared = t.columns.filter((c) => held.get(t.name)?.has(c));
       await client.query('BEGIN');
       try {
         await client.query(`SET LOCAL shard_console.bypass_fence = 'on'`);
         if (replica) await client.query('SET LOCAL session_replication_role = replica');
-        // The rows' own keys, an identity GENERATED ALWAYS included (PostgreSQL takes its value only when told to).
-        await client.query(
-          `INSERT INTO ${tableRef(t.table.schema, t.table.table)} (${shared.map(quoteIdent).join(', ')}) OVERRIDING SYSTEM VALUE SELECT ${columnSelect({ ...t, columns: shared })} FROM ${holdRef(jobId, t)} t`,
-        );
+        await insertHeldRows(client, t, held.get(t.name), jobId);
         if (replica) await assertReferencesResolve(client, catalog, t, websiteId, 'held');
         await client.query('COMMIT');
       } catch (error) {
@@ -166,6 +163,86 @@ export async function putHeldRowsBack(
   } finally {
     client.release();
   }
+}
+
+/** The held rows of one table into the live table, on `client` (in its transaction). */
+async function insertHeldRows(client: pg.ClientBase, t: ScopedTable, held: ReadonlySet<string> | undefined, jobId: string): Promise<void> {
+  const shared = t.columns.filter((c) => held?.has(c));
+  // The rows' own keys, an identity GENERATED ALWAYS included (PostgreSQL takes its value only when told to).
+  await client.query(
+    `INSERT INTO ${tableRef(t.table.schema, t.table.table)} (${shared.map(quoteIdent).join(', ')}) OVERRIDING SYSTEM VALUE SELECT ${columnSelect({ ...t, columns: shared })} FROM ${holdRef(jobId, t)} t`,
+  );
+}
+
+/** An integrity error (23xxx: unique, foreign key, not null, check, exclusion): the data's, not the connection's. */
+const isIntegrityError = (error: unknown) => /^23/.test((error as { code?: unknown }).code?.toString() ?? '');
+
+/**
+ * The put-back tried first, in a transaction that is rolled back: the website's rows taken off and the
+ * held ones inserted as the rollback will do it. What came since the restore and keeps the held rows
+ * from going back (a unique value another website took, a row they reference gone, a row outside the
+ * website pointing at the website's) is found here, before anything is removed: the rollback would
+ * otherwise stop half way, the website's rows taken off and the held ones not back. Null when it would go through.
+ */
+export async function putBackConflict(
+  handle: DatabaseHandle,
+  catalog: DatabaseCatalog,
+  tables: readonly ScopedTable[],
+  websiteId: number,
+  jobId: string,
+  replica: boolean,
+): Promise<string | null> {
+  const held = await heldColumns(handle, tables, jobId);
+  const client = await handle.longSession();
+  try {
+    await client.query('BEGIN');
+    await client.query(`SET LOCAL shard_console.bypass_fence = 'on'`);
+    if (replica) await client.query('SET LOCAL session_replication_role = replica');
+    // Children first; with the foreign keys' triggers skipped (replica), rows pointing at the website's from outside are looked for.
+    for (const t of [...tables].reverse()) {
+      stopIfRequested();
+      if (replica) {
+        const outside = await referencesFromOutside(client, catalog, tables, t, websiteId);
+        if (outside) return outside;
+      }
+      await client.query(`DELETE FROM ${tableRef(t.table.schema, t.table.table)} t WHERE ${websitePredicate(t, catalog, websiteId)}`);
+    }
+    for (const t of tables) {
+      stopIfRequested();
+      await insertHeldRows(client, t, held.get(t.name), jobId);
+      if (replica) await assertReferencesResolve(client, catalog, t, websiteId, 'held');
+    }
+    return null;
+  } catch (error) {
+    if (isIntegrityError(error) || (error instanceof ConsoleError && error.code !== 'CANCELLED')) {
+      const e = error as { message: string; detail?: string };
+      return `${e.message}${e.detail ? ` (${e.detail})` : ''}`;
+    }
+    throw error;
+  } finally {
+    await client.query('ROLLBACK').catch(() => {});
+    client.release();
+  }
+}
+
+/** A row of a tenant table that is not the website's pointing at one of the website's rows of `t`, said in a sentence; null when none. */
+async function referencesFromOutside(
+  client: pg.ClientBase,
+  catalog: DatabaseCatalog,
+  tables: readonly ScopedTable[],
+  t: ScopedTable,
+  websiteId: number,
+): Promise<string | null> {
+  for (const from of tables) {
+    for (const fk of from.table.foreignKeys.filter((k) => k.refTable === t.name)) {
+      const r = await client.query<{ found: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM ${tableRef(t.table.schema, t.table.table)} r JOIN ${tableRef(from.table.schema, from.table.table)} c ON ${columnsEqual('c', fk.columns, 'r', fk.refColumns)}
+          WHERE ${websitePredicate(t, catalog, websiteId, 'r')} AND (${websitePredicate(from, catalog, websiteId, 'c')}) IS NOT TRUE) AS found`,
+      );
+      if (r.rows[0]!.found) return `rows of ${from.name} that are not website ${websiteId}'s point at its rows of ${t.name} through ${fk.name}`;
+    }
+  }
+  return null;
 }
 
 /** Drops every holding table of the job, found by the mark in its comment (idempotent). */

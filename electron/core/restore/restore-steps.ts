@@ -15,7 +15,7 @@ import { compareAndSetShard, currentShard } from '../moves/website-switch.ts';
 import { installFence, liftFence } from '../moves/write-fence.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { failpoint } from '../moves/move-failpoints.ts';
-import { dropHeldRows, heldRowsMisfits, holdWebsiteRows, putHeldRowsBack } from './holding-tables.ts';
+import { dropHeldRows, putBackConflict, heldRowsMisfits, holdWebsiteRows, putHeldRowsBack } from './holding-tables.ts';
 import { analyzeWebsiteKey, loadWebsite, type LoadInto } from './load-website.ts';
 import { overallProgress } from '../jobs/overall-progress.ts';
 import { MODE_STEPS, RESTORE_STEP_WEIGHTS, rowHashOf, saveDetail, type RestoreDetail } from './restore-job-store.ts';
@@ -91,8 +91,16 @@ export async function rollbackRemovalRefusal(s: RunState, putBack: boolean, code
     );
   }
   const misfits = putBack ? await heldRowsMisfits(s.target, s.scoped, s.jobId) : [];
-  if (misfits.length === 0) return null;
   const instead = s.detail.step === 'done' ? 'Keep the restored rows (discard the job)' : 'Resume the restore instead';
+  if (misfits.length === 0) {
+    const conflict = putBack ? await putBackConflict(s.target, s.catalog, s.scoped, websiteOf(s), s.jobId, s.replica) : null;
+    if (conflict === null) return null;
+    return new ConsoleError(
+      code,
+      `Website ${websiteOf(s)}'s held rows cannot go back on ${target} as restore job ${s.jobId} held them: ${conflict}. ${unchanged} Clear what is in the way and roll back again; or ${instead.charAt(0).toLowerCase()}${instead.slice(1)}, or copy what you need from its holding tables in shard_console by hand.`,
+      { target: s.jobId, details: { conflict } },
+    );
+  }
   return new ConsoleError(
     code,
     `The tenant tables on ${target} changed since restore job ${s.jobId} held website ${websiteOf(s)}'s rows, so they cannot go back as they were: ${misfits.join('; ')}. ${unchanged} ${instead}, or copy what you need from its holding tables in shard_console by hand.`,
@@ -313,12 +321,15 @@ async function switchRouting(s: RunState): Promise<void> {
 
 const viewRefresh = (s: RunState) => s.detail.plan.viewRefresh;
 
-/** A rollback that found the job done: the website's writes flowed again, and the job goes back to that. */
-async function backToDone(s: RunState): Promise<void> {
+/**
+ * A rollback that found the job done: the website's writes flowed again, and the job goes back to that.
+ * `why`: kept on the job when the caller may have been answered already (a rollback without its check).
+ */
+async function backToDone(s: RunState, why: ConsoleError | null = null): Promise<void> {
   s.detail.rollbackFrom = null;
   s.detail.rollbackCheck = false;
   s.detail.step = 'done';
-  await saveDetail(s.ctx.pools.primary(), s.jobId, s.detail, { state: 'succeeded', error: null });
+  await saveDetail(s.ctx.pools.primary(), s.jobId, s.detail, { state: 'succeeded', error: why?.toInfo() ?? null });
 }
 
 /**
@@ -333,14 +344,14 @@ async function fenceForRollback(s: RunState): Promise<void> {
   } catch (error) {
     if (!serving || !(error instanceof ConsoleError)) throw error;
     await liftFence(s.home.handle, websiteOf(s), s.jobId);
-    await backToDone(s);
-    throw new RollbackRefused(
-      new ConsoleError(
-        'ACTION_NOT_ALLOWED',
-        `${error.message} Nothing was rolled back, and the fence is lifted again: website ${websiteOf(s)} keeps its restored rows and takes writes. Roll back again once that is cleared.`,
-        { target: s.jobId },
-      ),
+    const refusal = new ConsoleError(
+      'ACTION_NOT_ALLOWED',
+      `${error.message} Nothing was rolled back, and the fence is lifted again: website ${websiteOf(s)} keeps its restored rows and takes writes. Roll back again once that is cleared.`,
+      { target: s.jobId },
     );
+    // A rollback without its check answered its caller before this step: the job itself says why.
+    await backToDone(s, refusal);
+    throw new RollbackRefused(refusal);
   }
 }
 

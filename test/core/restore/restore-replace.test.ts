@@ -237,6 +237,11 @@ describe('restore --replace', () => {
       expect(refused).toMatchObject({ code: 'ACTION_NOT_ALLOWED', message: expect.stringContaining('Nothing was rolled back, and the fence is lifted again') });
       expect(await f.settle(job.jobId)).toMatchObject({ state: 'succeeded', step: 'done', actions: ['rollback', 'discard'] });
       expect(await websiteState(f.pc, site)).toEqual(restored);
+      // Without its check ("Roll back anyway"), the rollback answered before its fence step: the job says why it did not run.
+      await f.call('restores.rollback', { jobId: job.jobId, discardChanges: true }).catch(() => null);
+      const told = await f.settle(job.jobId);
+      expect(told).toMatchObject({ state: 'succeeded', step: 'done', error: expect.stringContaining('Nothing was rolled back') });
+      expect(await websiteState(f.pc, site)).toEqual(restored);
       // The other job's fence is its own: left as it was.
       expect(await f.sql('shard_1', `SELECT job_id FROM shard_console.fenced_websites`)).toEqual([{ job_id: other }]);
     } finally {
@@ -289,6 +294,46 @@ describe('restore --replace', () => {
     expect(await f.settle(job.jobId)).toMatchObject({ state: 'rolled_back' });
     expect(await websiteState(f.pc, site)).toEqual(beforeRestore);
     expect(await f.sql('shard_1', `SELECT * FROM shard_console.fenced_websites`)).toEqual([]);
+  }, 240_000);
+
+  it('a rollback whose held rows can no longer go back (a unique value another website took since) is refused before any row is taken off', async () => {
+    // A column every row fills uniquely, added before the restore: the held rows keep theirs, the restored ones (the backup lacks it) have none.
+    await f.sql(
+      'shard_1',
+      `ALTER TABLE pwb_links ADD COLUMN ext_ref text; UPDATE pwb_links SET ext_ref = 'ref-' || id; CREATE UNIQUE INDEX sc_links_ext_ref ON pwb_links (ext_ref)`,
+    );
+    try {
+      const job = await f.settle((await f.call('restores.start', { websiteId: site, path: archive, mode: 'replace' })).jobId);
+      expect(job).toMatchObject({ state: 'succeeded', verified: true });
+      // Another website takes one of the held rows' values, free since the restore.
+      const [held] = await f.sql('shard_1', `SELECT min(id) AS id FROM pwb_links WHERE website_id = $1`, [site]);
+      const [{ other }] = await f.sql('shard_1', `SELECT min(website_id) AS other FROM pwb_links WHERE website_id <> $1`, [site]);
+      const [taken] = await f.sql(
+        'shard_1',
+        `INSERT INTO pwb_links (website_id, slug, ext_ref, created_at, updated_at) VALUES ($1, 'taker', 'ref-' || $2, now(), now()) RETURNING id`,
+        [other, held.id],
+      );
+      try {
+        const restored = await websiteState(f.pc, site);
+        const refused = (await f.call('restores.rollback', { jobId: job.jobId, discardChanges: true }).catch((e: unknown) => e)) as {
+          code: string;
+          message: string;
+        };
+        expect(refused).toMatchObject({ code: 'ACTION_NOT_ALLOWED', message: expect.stringContaining('held rows cannot go back on shard_1') });
+        expect(refused.message).toContain('sc_links_ext_ref');
+        expect(refused.message).toContain('Nothing was changed.');
+        expect(await f.settle(job.jobId)).toMatchObject({ state: 'succeeded', step: 'done', actions: ['rollback', 'discard'] });
+        expect(await websiteState(f.pc, site)).toEqual(restored);
+        expect(await f.sql('shard_1', `SELECT * FROM shard_console.fenced_websites`)).toEqual([]);
+      } finally {
+        await f.sql('shard_1', `DELETE FROM pwb_links WHERE id = $1`, [taken.id]);
+      }
+      // Out of the way, it rolls back.
+      await f.call('restores.rollback', { jobId: job.jobId, discardChanges: true });
+      expect(await f.settle(job.jobId)).toMatchObject({ state: 'rolled_back' });
+    } finally {
+      await f.sql('shard_1', `DROP INDEX IF EXISTS sc_links_ext_ref; ALTER TABLE pwb_links DROP COLUMN IF EXISTS ext_ref`);
+    }
   }, 240_000);
 
   it('a resume or rollback that reaches the lock after another console finished the job refuses there, changing nothing', async () => {
