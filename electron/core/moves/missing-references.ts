@@ -108,16 +108,16 @@ function refusal(check: ReferenceCheck, t: ScopedTable, fk: CatalogForeignKey, f
   };
 }
 
+/** Why rows pointing at the website's rows from outside stop the move, and what to do: the last words of the refusal. */
+const MOVE_CONSEQUENCE = (check: ReferenceCheck) =>
+  `The move would take those rows away from ${check.source.target.name} and could not remove them while they are pointed at. Repoint or remove these references first, then move again.`;
+
 /**
  * Rows that are not the website's (another website's, or no website's: a message whose website_id is
  * NULL) pointing at the website's rows of `t` through a foreign key between tenant tables. The move
  * takes those rows away from the source, so its cleanup would fail on them after the switch, with the
  * website already served from the target: refused here, before anything changes.
  */
-/** Why rows pointing at the website's rows from outside stop the move, and what to do: the last words of the refusal. */
-const MOVE_CONSEQUENCE = (check: ReferenceCheck) =>
-  `The move would take those rows away from ${check.source.target.name} and could not remove them while they are pointed at. Repoint or remove these references first, then move again.`;
-
 export async function referencedFromOutside(
   check: ReferenceCheck,
   t: ScopedTable,

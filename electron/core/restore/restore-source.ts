@@ -128,6 +128,9 @@ async function open(where: string, ref: ArchiveRef, chosenBy: RestoreSource['cho
   };
 }
 
+/** The files pg_dump writes into a directory dump: toc.dat, a data file per table, large objects' tables of contents. */
+const DUMP_FILE = /^(toc\.dat|\d+\.dat(\.(gz|lz4|zst))?|blobs(_\d+)?\.toc)$/;
+
 /**
  * Size and modification time of an archive file; of a directory dump, of every file in it (its data
  * files are read by the load, not only its toc.dat: one swapped after the plan would load other rows).
@@ -140,7 +143,8 @@ export async function fingerprintOf(file: string, tocOnly = false): Promise<Arch
     const toc = await stat(path.join(file, 'toc.dat'));
     return { bytes: toc.size, modifiedMs: Math.round(toc.mtimeMs) };
   }
-  const names = await readdir(file);
+  // pg_dump's own files only: a .DS_Store or Thumbs.db a file browser left there is no change of the dump.
+  const names = (await readdir(file)).filter((name) => DUMP_FILE.test(name));
   const files = await Promise.all(names.map((name) => stat(path.join(file, name))));
   return {
     bytes: files.reduce((sum, f) => sum + f.size, 0),

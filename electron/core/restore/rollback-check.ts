@@ -66,7 +66,8 @@ async function changedTables(ctx: ConsoleContext, detail: RestoreDetail, catalog
       // Over every live column where the restore recorded that (a write to a column the backup lacked counts).
       const wide = withEveryLiveColumn(t);
       const stored = detail.liveDigests?.[t.name];
-      if (wide && !stored) {
+      // (Jobs recorded before digests over every live column were kept have none at all: compared as before.)
+      if (wide && !stored && detail.liveDigests !== undefined) {
         // Columns added since the restore verified (a later migration): nothing says what they held then,
         // so a write to them cannot be told from none. Counted as a change: the operator decides.
         const added = wide.columns.filter((c) => !t.columns.includes(c)).join(', ');

@@ -39,7 +39,8 @@ export function useRailsDatabases(rails: ProfileForm['rails'], profilePath: stri
       return;
     }
     let current = true;
-    setState((s) => ({ ...s, reading: true }));
+    // What was read belongs to the import as it was: not offered (nor re-based on) while another is read.
+    setState({ databases: null, error: undefined, reading: true });
     const timer = setTimeout(() => {
       const [asked, path] = JSON.parse(key) as [NonNullable<ProfileForm['rails']>, string];
       call('profiles.railsDatabases', { rails: asked, profilePath: path }).then(

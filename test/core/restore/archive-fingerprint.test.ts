@@ -38,6 +38,14 @@ describe("a restore's archive fingerprint", () => {
     });
   });
 
+  it("counts pg_dump's files only: what a file browser leaves in the folder changes nothing", async () => {
+    const dir = await directoryDump();
+    const planned = await fingerprintOf(dir);
+    await writeFile(path.join(dir, '.DS_Store'), 'finder');
+    await writeFile(path.join(dir, 'Thumbs.db'), 'explorer');
+    expect(await fingerprintOf(dir)).toEqual(planned);
+  });
+
   it('compares a job planned from the toc.dat alone as it was fingerprinted', async () => {
     const dir = await directoryDump();
     const legacy = await fingerprintOf(dir, true);
