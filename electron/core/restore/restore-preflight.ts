@@ -121,7 +121,7 @@ export async function preflightRestore(ctx: ConsoleContext, request: RestoreRequ
  * website's live rows. The replace takes those rows off the database before loading the archive's, and
  * could not (nor put them back on a rollback) while they are pointed at: refused before anything changes.
  */
-async function pointedAtFromOutside(
+export async function pointedAtFromOutside(
   handle: DatabaseHandle,
   catalog: DatabaseCatalog,
   tables: readonly RestoreTable[],

@@ -15,6 +15,7 @@ import { compareAndSetShard, currentShard } from '../moves/website-switch.ts';
 import { installFence, liftFence } from '../moves/write-fence.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { failpoint } from '../moves/move-failpoints.ts';
+import { pointedAtFromOutside } from './restore-preflight.ts';
 import { dropHeldRows, putBackConflict, heldRowsMisfits, holdWebsiteRows, putHeldRowsBack } from './holding-tables.ts';
 import { analyzeWebsiteKey, loadWebsite, type LoadInto } from './load-website.ts';
 import { overallProgress } from '../jobs/overall-progress.ts';
@@ -134,6 +135,24 @@ async function assertStillEmpty(s: RunState): Promise<void> {
     'RESTORE_REFUSED',
     `Website ${websiteOf(s)} got rows since the preflight (${found.join(', ')}), so this is no longer an empty place; nothing was loaded or deleted, and the fence is lifted again. Roll the job back to close it (shard-console restore rollback ${s.jobId}), then restore with --replace on the database it routes to, or side by side.`,
     { target: s.jobId, details: { refusals: [{ code: 'WEBSITE_HAS_ROWS', message: found.join(', ') }] } },
+  );
+}
+
+/**
+ * A replace, checked again behind the fence: a row that is not the website's may have come to point at
+ * one of its rows since the preflight (the fence stops writes of the website's rows only), and the
+ * replace could then neither take the website's rows off nor put them back. Refused with the fence
+ * lifted, nothing held or removed.
+ */
+async function assertNotPointedAt(s: RunState): Promise<void> {
+  const live = await rowsOnDatabase(s.target, s.catalog, s.scoped, websiteOf(s));
+  const refusals = await pointedAtFromOutside(s.target, s.catalog, s.tables, websiteOf(s), live);
+  if (refusals.length === 0) return;
+  await liftFence(s.home.handle, websiteOf(s), s.jobId);
+  throw new ConsoleError(
+    'RESTORE_REFUSED',
+    `${refusals.map((r) => r.message).join(' ')} Nothing was held or removed, and the fence is lifted again; resume the job once they are gone, or roll it back to close it.`,
+    { target: s.jobId, details: { refusals } },
   );
 }
 
@@ -361,6 +380,7 @@ export const STEP_WORK: Partial<Record<RestoreStep, (s: RunState) => Promise<voi
     await assertRouting(s);
     await installFence(s.home.handle, s.home.catalog, s.home.scoped, websiteOf(s), s.jobId, { liftIfWaitFails: true });
     if (s.detail.request.mode === 'empty') await assertStillEmpty(s);
+    if (s.detail.request.mode === 'replace') await assertNotPointedAt(s);
   },
   hold: (s) => holdWebsiteRows(s.target, s.catalog, s.scoped, websiteOf(s), s.jobId),
   clear: (s) => clearTarget(s),

@@ -290,3 +290,33 @@ describe('a job recorded before row hashes had versions', () => {
     await expectClean();
   });
 });
+
+describe('a replace whose website got pointed at between the preflight and the fence', () => {
+  it('is refused behind the fence, the fence lifted at once, nothing held or removed; once the reference is gone it resumes', {
+    timeout: 180_000,
+  }, async () => {
+    await change(300);
+    const killed = await runCli(f.pc, ['restore', String(site), '--from', archive, '--replace', '--yes', '--json'], { failpoint: 'before:fence' });
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    const job = (await newestRestoreJob(f.pc))!;
+    // A message of no website comes to name one of the website's contacts: the fence does not stop it.
+    const [contact] = await f.sql('shard_1', `SELECT min(id) AS id FROM pwb_contacts WHERE website_id = $1`, [site]);
+    const [message] = await f.sql(
+      'shard_1',
+      `INSERT INTO pwb_messages (website_id, contact_id, title, created_at, updated_at) VALUES (NULL, $1, 'from outside', now(), now()) RETURNING id`,
+      [contact.id],
+    );
+    const before = await websiteState(f.pc, site);
+    const refused = await runCli(f.pc, ['restore', 'resume', job.id, '--json']);
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stdout)).toMatchObject({ state: 'failed', step: 'fence' });
+    expect(JSON.parse(refused.stdout).error).toMatch(/pwb_messages that are not website \d+'s point at its rows of pwb_contacts.*the fence is lifted again/s);
+    expect(await websiteState(f.pc, site)).toEqual(before);
+    expect(await f.sql('shard_1', `SELECT * FROM shard_console.fenced_websites`)).toEqual([]);
+    await f.sql('shard_1', `DELETE FROM pwb_messages WHERE id = $1`, [message.id]);
+    const resumed = await runCli(f.pc, ['restore', 'resume', job.id, '--json']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ state: 'succeeded', verified: true });
+    expect((await websiteState(f.pc, site)).tables).toEqual(backedUp.tables);
+  });
+});
