@@ -103,6 +103,10 @@ describe('the restore job page', () => {
     expect(restoreSummary(job({ state: 'succeeded', step: 'done', verified: true, discarded: true }))).toBe(
       'Website 42 has its rows from the backup on shard_1, verified table by table.',
     );
+    // A rollback that did not run (refused behind its fence) left the job done, saying why.
+    expect(restoreSummary(job({ state: 'succeeded', step: 'done', verified: true, error: 'Nothing was removed.' }))).toBe(
+      'Website 42 has its rows from the backup on shard_1, verified table by table. Its rows from before are kept aside until you discard them. A rollback did not run: Nothing was removed.',
+    );
     expect(restoreSummary(job({ state: 'failed', step: 'verify', error: 'pwb_props differs' }))).toBe(
       'Stopped at Verify: pwb_props differs. Resume it, or roll it back to how the website was before.',
     );

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { createHash } from 'node:crypto';
 import { ConsoleError } from '../../../shared/errors.ts';
-import { stopIfRequested } from '../call-context.ts';
+import { currentSignal, stopIfRequested } from '../call-context.ts';
 import type { DatabaseCatalog } from '../catalog/database-catalog.ts';
 import { CONSOLE_SCHEMA } from '../catalog/introspect-database.ts';
 import { columnsEqual, quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
@@ -178,11 +178,13 @@ async function insertHeldRows(client: pg.ClientBase, t: ScopedTable, held: Reado
 const isIntegrityError = (error: unknown) => /^23/.test((error as { code?: unknown }).code?.toString() ?? '');
 
 /**
- * The put-back tried first, in a transaction that is rolled back: the website's rows taken off and the
- * held ones inserted as the rollback will do it. What came since the restore and keeps the held rows
- * from going back (a unique value another website took, a row they reference gone, a row outside the
- * website pointing at the website's) is found here, before anything is removed: the rollback would
- * otherwise stop half way, the website's rows taken off and the held ones not back. Null when it would go through.
+ * The put-back tried first, in a transaction that is rolled back, under the rollback's fence: the
+ * website's rows taken off and the held ones inserted as the rollback will do it, deferred constraints
+ * checked at the end. What came since the restore and keeps the held rows from going back (a unique
+ * value another website took, a row they reference gone, a row outside the website pointing at the
+ * website's, which a cascading key would otherwise take along) is found here, before anything is
+ * removed: the rollback would otherwise stop half way, the website's rows taken off and the held ones
+ * not back. Its lock waits are bounded; a lock held too long is a conflict too. Null when it would go through.
  */
 export async function putBackConflict(
   handle: DatabaseHandle,
@@ -196,15 +198,13 @@ export async function putBackConflict(
   const client = await handle.longSession();
   try {
     await client.query('BEGIN');
-    await client.query(`SET LOCAL shard_console.bypass_fence = 'on'`);
+    await client.query(`SET LOCAL shard_console.bypass_fence = 'on'; SET LOCAL lock_timeout = '15s'`);
     if (replica) await client.query('SET LOCAL session_replication_role = replica');
-    // Children first; with the foreign keys' triggers skipped (replica), rows pointing at the website's from outside are looked for.
+    // Children first, each after a look for rows outside the website pointing at the website's rows of it.
     for (const t of [...tables].reverse()) {
       stopIfRequested();
-      if (replica) {
-        const outside = await referencesFromOutside(client, catalog, tables, t, websiteId);
-        if (outside) return outside;
-      }
+      const outside = await referencesFromOutside(client, catalog, tables, t, websiteId);
+      if (outside) return outside;
       await client.query(`DELETE FROM ${tableRef(t.table.schema, t.table.table)} t WHERE ${websitePredicate(t, catalog, websiteId)}`);
     }
     for (const t of tables) {
@@ -212,9 +212,12 @@ export async function putBackConflict(
       await insertHeldRows(client, t, held.get(t.name), jobId);
       if (replica) await assertReferencesResolve(client, catalog, t, websiteId, 'held');
     }
+    await client.query('SET CONSTRAINTS ALL IMMEDIATE');
     return null;
   } catch (error) {
-    if (isIntegrityError(error) || (error instanceof ConsoleError && error.code !== 'CANCELLED')) {
+    // A stop, or the job's lock lost: not the data's doing.
+    if (currentSignal()?.aborted) throw error;
+    if (isIntegrityError(error) || isLockTimeout(error) || error instanceof ConsoleError) {
       const e = error as { message: string; detail?: string };
       return `${e.message}${e.detail ? ` (${e.detail})` : ''}`;
     }
@@ -225,7 +228,13 @@ export async function putBackConflict(
   }
 }
 
-/** A row of a tenant table that is not the website's pointing at one of the website's rows of `t`, said in a sentence; null when none. */
+const isLockTimeout = (error: unknown) => (error as { code?: unknown }).code === '55P03';
+
+/**
+ * A row that is not the website's (of another website, of none, or of a table that is no tenant's)
+ * pointing at one of the website's rows of `t`, said in a sentence; null when none. Every foreign key
+ * into `t` is looked at, as the removal's own check does.
+ */
 async function referencesFromOutside(
   client: pg.ClientBase,
   catalog: DatabaseCatalog,
@@ -233,11 +242,14 @@ async function referencesFromOutside(
   t: ScopedTable,
   websiteId: number,
 ): Promise<string | null> {
-  for (const from of tables) {
-    for (const fk of from.table.foreignKeys.filter((k) => k.refTable === t.name)) {
+  const tenant = new Map(tables.map((x) => [x.name, x]));
+  for (const from of catalog.tables.values()) {
+    for (const fk of from.foreignKeys.filter((k) => k.refTable === t.name)) {
+      const scoped = tenant.get(from.name);
+      const notTheWebsites = scoped ? `AND (${websitePredicate(scoped, catalog, websiteId, 'c')}) IS NOT TRUE` : '';
       const r = await client.query<{ found: boolean }>(
-        `SELECT EXISTS (SELECT 1 FROM ${tableRef(t.table.schema, t.table.table)} r JOIN ${tableRef(from.table.schema, from.table.table)} c ON ${columnsEqual('c', fk.columns, 'r', fk.refColumns)}
-          WHERE ${websitePredicate(t, catalog, websiteId, 'r')} AND (${websitePredicate(from, catalog, websiteId, 'c')}) IS NOT TRUE) AS found`,
+        `SELECT EXISTS (SELECT 1 FROM ${tableRef(t.table.schema, t.table.table)} r JOIN ${tableRef(from.schema, from.table)} c ON ${columnsEqual('c', fk.columns, 'r', fk.refColumns)}
+          WHERE ${websitePredicate(t, catalog, websiteId, 'r')} ${notTheWebsites}) AS found`,
       );
       if (r.rows[0]!.found) return `rows of ${from.name} that are not website ${websiteId}'s point at its rows of ${t.name} through ${fk.name}`;
     }

@@ -208,7 +208,8 @@ export async function discardKept(ctx: ConsoleContext, jobId: string): Promise<v
   if (detail.plan.schema) await dropRestoreSchema(handle, detail.plan.schema, planSideTables(detail.plan), jobId);
   else await dropHeldRows(handle, jobId);
   detail.discarded = true;
-  await saveDetail(ctx.pools.primary(), jobId, detail);
+  // What a refused rollback left on the job is moot once nothing is kept to roll back to.
+  await saveDetail(ctx.pools.primary(), jobId, detail, { error: null });
 }
 
 /** Drops a side-by-side restore's schema, found on the database named or on whichever database has it. */

@@ -92,13 +92,16 @@ export async function rollbackRemovalRefusal(s: RunState, putBack: boolean, code
     );
   }
   const misfits = putBack ? await heldRowsMisfits(s.target, s.scoped, s.jobId) : [];
-  const instead = s.detail.step === 'done' ? 'Keep the restored rows (discard the job)' : 'Resume the restore instead';
+  const finished = rollsBackServingSite(s) || (s.detail.rollbackFrom === null && s.detail.step === 'done');
+  const instead = finished ? 'Keep the restored rows (discard the job)' : 'Resume the restore instead';
   if (misfits.length === 0) {
-    const conflict = putBack ? await putBackConflict(s.target, s.catalog, s.scoped, websiteOf(s), s.jobId, s.replica) : null;
+    // Tried by the step only, behind the rollback's fence: at the rollback's start the website is served,
+    // and the trial would hold its rows' locks beside the application's writes.
+    const conflict = putBack && code === 'RESTORE_FAILED' ? await putBackConflict(s.target, s.catalog, s.scoped, websiteOf(s), s.jobId, s.replica) : null;
     if (conflict === null) return null;
     return new ConsoleError(
       code,
-      `Website ${websiteOf(s)}'s held rows cannot go back on ${target} as restore job ${s.jobId} held them: ${conflict}. ${unchanged} Clear what is in the way and roll back again; or ${instead.charAt(0).toLowerCase()}${instead.slice(1)}, or copy what you need from its holding tables in shard_console by hand.`,
+      `Website ${websiteOf(s)}'s held rows cannot go back on ${target} as restore job ${s.jobId} held them: ${conflict}. ${unchanged} Clear what is in the way and roll back again${finished ? ', or keep the restored rows (discard the job)' : ''}; or copy what you need from its holding tables in shard_console by hand.`,
       { target: s.jobId, details: { conflict } },
     );
   }
@@ -340,6 +343,9 @@ async function switchRouting(s: RunState): Promise<void> {
 
 const viewRefresh = (s: RunState) => s.detail.plan.viewRefresh;
 
+/** A rollback of a replace that had finished (or was stopped lifting its fence): the website was served with the restored rows. */
+const rollsBackServingSite = (s: RunState) => s.detail.request.mode === 'replace' && (s.detail.rollbackFrom === 'done' || s.detail.rollbackFrom === 'unfence');
+
 /**
  * A rollback that found the job done: the website's writes flowed again, and the job goes back to that.
  * `why`: kept on the job when the caller may have been answered already (a rollback without its check).
@@ -357,7 +363,7 @@ async function backToDone(s: RunState, why: ConsoleError | null = null): Promise
  * and the job goes back to done, so the website's writes are not left refused by a rollback that never ran.
  */
 async function fenceForRollback(s: RunState): Promise<void> {
-  const serving = s.detail.request.mode === 'replace' && (s.detail.rollbackFrom === 'done' || s.detail.rollbackFrom === 'unfence');
+  const serving = rollsBackServingSite(s);
   try {
     await installFence(s.home.handle, s.home.catalog, s.home.scoped, websiteOf(s), s.jobId);
   } catch (error) {
@@ -409,7 +415,14 @@ export const STEP_WORK: Partial<Record<RestoreStep, (s: RunState) => Promise<voi
     await clearTarget(s);
   },
   'rollback:put-back': async (s) => {
-    await assertRemovalAllowed(s, true);
+    const refusal = await rollbackRemovalRefusal(s, true, 'RESTORE_FAILED');
+    if (refusal && rollsBackServingSite(s)) {
+      // Nothing removed, and the website was served restored before this rollback: it is again, unfenced.
+      await liftFence(s.home.handle, websiteOf(s), s.jobId);
+      await backToDone(s, refusal);
+      throw new RollbackRefused(refusal);
+    }
+    if (refusal) throw refusal;
     await clearTarget(s);
     await putHeldRowsBack(s.target, s.catalog, s.scoped, websiteOf(s), s.jobId, s.replica);
   },

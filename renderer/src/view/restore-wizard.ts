@@ -97,7 +97,7 @@ export function restoreSummary(job: RestoreJob): string {
   switch (job.state) {
     case 'succeeded':
       if (job.mode === 'side-by-side') return `Website ${job.websiteId}'s rows from the backup are in schema ${job.schema} on ${job.target}${verified}.`;
-      return `Website ${job.websiteId} has its rows from the backup on ${job.target}${verified}.${job.holding && !job.discarded ? ' Its rows from before are kept aside until you discard them.' : ''}`;
+      return `Website ${job.websiteId} has its rows from the backup on ${job.target}${verified}.${job.holding && !job.discarded ? ' Its rows from before are kept aside until you discard them.' : ''}${job.error ? ` A rollback did not run: ${job.error}` : ''}`;
     case 'rolled_back':
       return `Rolled back: website ${job.websiteId} is as it was before the restore.`;
     case 'failed':
