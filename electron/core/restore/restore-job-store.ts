@@ -34,6 +34,8 @@ export interface RestoreDetail {
   rollbackFrom: RestoreStep | null;
   /** A rollback of a finished replace checks, once fenced, that the website did not change since (rollback-check.ts); absent: no check. */
   rollbackCheck?: boolean;
+  /** The rollback's put-back began taking the website's rows off: a rerun finishes it, and never goes back to done. */
+  putBackStarted?: boolean;
   progress: RestoreJob['progress'];
   /** The row hash both sides of verification use (row-digest.ts); absent in jobs recorded before it was versioned: 1. */
   rowHash?: RowHashVersion;

@@ -93,15 +93,22 @@ export async function rollbackRemovalRefusal(s: RunState, putBack: boolean, code
   }
   const misfits = putBack ? await heldRowsMisfits(s.target, s.scoped, s.jobId) : [];
   const finished = rollsBackServingSite(s) || (s.detail.rollbackFrom === null && s.detail.step === 'done');
-  const instead = finished ? 'Keep the restored rows (discard the job)' : 'Resume the restore instead';
+  // What else the job offers then: a finished replace's restored rows may stay; an unfinished one, before its rollback starts, may resume.
+  const instead = finished
+    ? 'Keep the restored rows (discard the job)'
+    : code === 'ACTION_NOT_ALLOWED'
+      ? 'Resume the restore instead'
+      : 'Roll back again once that is cleared';
   if (misfits.length === 0) {
-    // Tried by the step only, behind the rollback's fence: at the rollback's start the website is served,
-    // and the trial would hold its rows' locks beside the application's writes.
-    const conflict = putBack && code === 'RESTORE_FAILED' ? await putBackConflict(s.target, s.catalog, s.scoped, websiteOf(s), s.jobId, s.replica) : null;
+    // Tried behind a fence only: a finished replace's by the step (at the rollback's start the website is
+    // served, and the trial would hold its rows' locks beside the application's writes), an unfinished
+    // one's (fenced all along) at the start too. Never once the put-back began taking rows off.
+    const trial = putBack && !s.detail.putBackStarted && (code === 'RESTORE_FAILED' || !finished);
+    const conflict = trial ? await putBackConflict(s.target, s.catalog, s.scoped, websiteOf(s), s.jobId, s.replica) : null;
     if (conflict === null) return null;
     return new ConsoleError(
       code,
-      `Website ${websiteOf(s)}'s held rows cannot go back on ${target} as restore job ${s.jobId} held them: ${conflict}. ${unchanged} Clear what is in the way and roll back again${finished ? ', or keep the restored rows (discard the job)' : ''}; or copy what you need from its holding tables in shard_console by hand.`,
+      `Website ${websiteOf(s)}'s held rows cannot go back on ${target} as restore job ${s.jobId} held them: ${conflict}. ${unchanged} Clear what is in the way and roll back again; ${instead.charAt(0).toLowerCase()}${instead.slice(1)}, or copy what you need from its holding tables in shard_console by hand.`,
       { target: s.jobId, details: { conflict } },
     );
   }
@@ -343,6 +350,29 @@ async function switchRouting(s: RunState): Promise<void> {
 
 const viewRefresh = (s: RunState) => s.detail.plan.viewRefresh;
 
+/**
+ * A finished replace's rollback refused before its put-back removed anything: the website was served
+ * with the restored rows, and is again, unfenced; the job goes back to done, keeping the reason. The job
+ * is first put back to its fence step, so a process killed after the lift fences (and checks) again
+ * rather than running the put-back unfenced.
+ */
+async function refuseBackToDone(s: RunState, refusal: ConsoleError): Promise<never> {
+  s.detail.step = s.detail.rollbackCheck ? 'rollback:check' : 'rollback:fence';
+  await s.save();
+  await liftFence(s.home.handle, websiteOf(s), s.jobId);
+  failpoint('rollback:put-back:lifted');
+  const told = new ConsoleError(
+    refusal.code,
+    `${refusal.message} The fence is lifted again: website ${websiteOf(s)} keeps its restored rows and takes writes.`,
+    {
+      target: s.jobId,
+      ...(refusal.details ? { details: refusal.details } : {}),
+    },
+  );
+  await backToDone(s, told);
+  throw new RollbackRefused(told);
+}
+
 /** A rollback of a replace that had finished (or was stopped lifting its fence): the website was served with the restored rows. */
 const rollsBackServingSite = (s: RunState) => s.detail.request.mode === 'replace' && (s.detail.rollbackFrom === 'done' || s.detail.rollbackFrom === 'unfence');
 
@@ -416,14 +446,15 @@ export const STEP_WORK: Partial<Record<RestoreStep, (s: RunState) => Promise<voi
   },
   'rollback:put-back': async (s) => {
     const refusal = await rollbackRemovalRefusal(s, true, 'RESTORE_FAILED');
-    if (refusal && rollsBackServingSite(s)) {
-      // Nothing removed, and the website was served restored before this rollback: it is again, unfenced.
-      await liftFence(s.home.handle, websiteOf(s), s.jobId);
-      await backToDone(s, refusal);
-      throw new RollbackRefused(refusal);
-    }
+    if (refusal && rollsBackServingSite(s) && !s.detail.putBackStarted) await refuseBackToDone(s, refusal);
     if (refusal) throw refusal;
+    // From here the website's rows go: a rerun (after a failure or a crash) finishes the put-back.
+    if (!s.detail.putBackStarted) {
+      s.detail.putBackStarted = true;
+      await s.save();
+    }
     await clearTarget(s);
+    failpoint('rollback:put-back:cleared');
     await putHeldRowsBack(s.target, s.catalog, s.scoped, websiteOf(s), s.jobId, s.replica);
   },
   'rollback:sequences': async (s) => void (await bumpSequences(s.target, s.scoped)),

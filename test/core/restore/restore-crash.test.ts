@@ -320,3 +320,45 @@ describe('a replace whose website got pointed at between the preflight and the f
     expect((await websiteState(f.pc, site)).tables).toEqual(backedUp.tables);
   });
 });
+
+describe('a rollback killed while its put-back had taken the rows off', () => {
+  it('finishes the put-back when run again, never going back to done: a conflict then fails it behind the fence; once cleared it rolls back', {
+    timeout: 180_000,
+  }, async () => {
+    await change(400);
+    // A column every row fills uniquely: the held rows keep theirs, the restored ones (the backup lacks it) have none.
+    await f.sql(
+      'shard_1',
+      `ALTER TABLE pwb_links ADD COLUMN ext_ref text; UPDATE pwb_links SET ext_ref = 'ref-' || id; CREATE UNIQUE INDEX sc_links_ext_ref ON pwb_links (ext_ref)`,
+    );
+    try {
+      const [{ held }] = await f.sql('shard_1', `SELECT min(id) AS held FROM pwb_links WHERE website_id = $1`, [site]);
+      const [{ other }] = await f.sql('shard_1', `SELECT min(website_id) AS other FROM pwb_links WHERE website_id <> $1`, [site]);
+      const restored = await runCli(f.pc, ['restore', String(site), '--from', archive, '--replace', '--yes', '--json']);
+      expect(restored.code, restored.stderr).toBe(0);
+      const job = (await newestRestoreJob(f.pc))!;
+      const killed = await runCli(f.pc, ['restore', 'rollback', job.id, '--discard-changes'], { failpoint: 'rollback:put-back:cleared' });
+      expect(killed.signal, killed.stderr).toBe('SIGKILL');
+      // The website's rows are off; another website takes one of the held rows' values meanwhile.
+      const [taker] = await f.sql(
+        'shard_1',
+        `INSERT INTO pwb_links (website_id, slug, ext_ref, created_at, updated_at) VALUES ($1, 'taker', 'ref-' || $2, now(), now()) RETURNING id`,
+        [other, held],
+      );
+      const failed = await runCli(f.pc, ['restore', 'rollback', job.id, '--json']);
+      expect(failed.code).toBe(1);
+      // Not back to done: the website's rows are off, so it stays fenced and the put-back is what is left to do.
+      expect(JSON.parse(failed.stdout)).toMatchObject({ state: 'failed', step: 'rollback:put-back' });
+      expect(JSON.parse(failed.stdout).error).toContain('sc_links_ext_ref');
+      expect(await f.sql('shard_1', `SELECT website_id FROM shard_console.fenced_websites`)).toEqual([{ website_id: String(site) }]);
+      await f.sql('shard_1', `DELETE FROM pwb_links WHERE id = $1`, [taker.id]);
+      const rolledBack = await runCli(f.pc, ['restore', 'rollback', job.id, '--json']);
+      expect(rolledBack.code, rolledBack.stderr).toBe(0);
+      expect(JSON.parse(rolledBack.stdout)).toMatchObject({ state: 'rolled_back' });
+      expect(await f.sql('shard_1', `SELECT ext_ref FROM pwb_links WHERE id = $1`, [held])).toEqual([{ ext_ref: `ref-${held}` }]);
+      expect(await f.sql('shard_1', `SELECT * FROM shard_console.fenced_websites`)).toEqual([]);
+    } finally {
+      await f.sql('shard_1', `DROP INDEX IF EXISTS sc_links_ext_ref; ALTER TABLE pwb_links DROP COLUMN IF EXISTS ext_ref`);
+    }
+  });
+});
