@@ -98,12 +98,29 @@ async function railsRows(rails: NonNullable<ProfileForm['rails']>, profilePath: 
 }
 
 /**
+ * The form with each row the database.yml does not name (another environment picked since the row was
+ * shown) written whole: an override of a database it lacks would leave the loader nothing to fall back
+ * to. A database.yml that cannot be read is the loader's to report: the rows stay as they are.
+ */
+async function wholeWhereYmlLacks(form: ProfileForm, profilePath: string, env: Environment): Promise<ProfileForm> {
+  if (form.rails === null || !form.databases.some((d) => d.fromRails !== undefined)) return form;
+  const named = await railsDatabasesOf(form.rails, profilePath, env).then(
+    (databases) => new Set(databases.map((t) => t.name)),
+    () => null,
+  );
+  if (named === null) return form;
+  const whole = ({ fromRails: _shownFromAnother, ...row }: ProfileForm['databases'][number]) => row;
+  return { ...form, databases: form.databases.map((d) => (d.fromRails !== undefined && !named.has(d.shard) ? whole(d) : d)) };
+}
+
+/**
  * Saves the form: every check first (the form, then the file the loader will read), then the typed
  * passwords into the keychain, then the file. A refused form stores no secret and writes nothing.
  */
-async function saveProfile(session: ConsoleSession, path: string, form: ProfileForm, overwrite: boolean) {
+async function saveProfile(session: ConsoleSession, path: string, given: ProfileForm, overwrite: boolean) {
   const absolute = resolve(path);
-  checkProfileForm(form);
+  checkProfileForm(given);
+  const form = await wholeWhereYmlLacks(given, absolute, session.options.env);
   const typed = [...form.databases, ...(form.queryRole ? [{ shard: QUERY_ROLE_KEY, password: form.queryRole.password }] : [])].filter(
     (d) => d.password.kind === 'typed',
   );

@@ -148,19 +148,15 @@ function withField<R extends DatabaseForm | FromRails>(row: R, field: keyof From
  * The rows shown again over the database.yml as it reads now (another environment, another file): each
  * field a row showed from the database.yml and still shows unchanged takes the new value, and what it
  * shows from it is the new one, so the form shows what the saved profile will connect to. Fields the row
- * overrides stay. A row whose database the database.yml no longer names keeps what it shows, as a row of
- * its own (written whole).
+ * overrides stay. A row whose database the database.yml does not name is left as it is.
  */
 export function rebaseRows(rows: readonly DatabaseForm[], yml: readonly DatabaseForm[]): DatabaseForm[] {
   return rows.map((row) => {
     const from = row.fromRails;
-    if (from === undefined) return row;
     const now = yml.find((y) => y.shard === row.shard);
-    // The database.yml no longer names its database: nothing there to fall back to, so it is written whole.
-    if (now === undefined) {
-      const { fromRails: _shownFromAnother, ...whole } = row;
-      return whole;
-    }
+    // The database.yml (this environment) does not name its database: left as it is, for switching back;
+    // saved so, it is written whole (the save drops what it showed from a database.yml that lacks it).
+    if (from === undefined || now === undefined) return row;
     let next: DatabaseForm = row;
     let shown: FromRails = {};
     for (const field of SHOWN_FIELDS) {

@@ -473,6 +473,24 @@ describe('saving a profile from the form', () => {
     });
   });
 
+  it('writes whole a row shown from a database the chosen environment does not name, so the profile still loads', async () => {
+    const yml =
+      'production:\n  primary:\n    adapter: postgresql\n    host: db-main.internal\n    database: pwb\n' +
+      '  tenant_shard_1:\n    adapter: postgresql\n    host: db-eu.internal\n    database: pwb_eu\n' +
+      'staging:\n  primary:\n    adapter: postgresql\n    host: db-staging.internal\n    database: pwb_staging\n';
+    const app = await tempFolder({ 'config/database.yml': yml });
+    const { dataDir, call } = await newSession();
+    const path = join(dataDir, 'rails-lacking.json');
+    const rails = { file: join(app, 'config/database.yml'), environment: 'production', shardNames: {} };
+    const [, eu] = (await call('profiles.railsDatabases', { rails, profilePath: path })).databases;
+    const form = { ...clusterForm('lacking', () => ({ kind: 'none' as const })), databases: [eu!], rails };
+    // Saved for production, the row overrides nothing; saved for staging, which has no shard_1, it is written whole.
+    await call('profiles.save', { path, form });
+    expect(JSON.parse(await readFile(path, 'utf8')).shards).toEqual({ shard_1: {} });
+    await call('profiles.save', { path, form: { ...form, rails: { ...rails, environment: 'staging' } }, overwrite: true });
+    expect(JSON.parse(await readFile(path, 'utf8')).shards.shard_1).toMatchObject({ host: 'db-eu.internal', database: 'pwb_eu' });
+  });
+
   it('opens a Rails profile whose database.yml is gone when its entries say every field, to fix it; one with partial entries says why not', async () => {
     const { dataDir, call, fails } = await newSession();
     const whole = join(dataDir, 'rails-moved.json');
