@@ -20,7 +20,7 @@ import { dropHeldRows, putBackConflict, heldRowsMisfits, holdWebsiteRows, putHel
 import { analyzeWebsiteKey, loadWebsite, type LoadInto } from './load-website.ts';
 import { overallProgress } from '../jobs/overall-progress.ts';
 import { MODE_STEPS, RESTORE_STEP_WEIGHTS, rowHashOf, saveDetail, type RestoreDetail } from './restore-job-store.ts';
-import { changedSinceRestore, RollbackRefused } from './rollback-check.ts';
+import { changedSinceRestore, RollbackRefused, rollsBackFinishedReplace } from './rollback-check.ts';
 import { withEveryLiveColumn, type RestoreTable } from './restore-tables.ts';
 import { createSideSchema, dropRestoreSchema, planSideTables, sideTable } from './side-schema.ts';
 import { readBackAsLoaded, targetDigest, verifyRestore, type ReadBackOptions } from './verify-restore.ts';
@@ -92,13 +92,10 @@ export async function rollbackRemovalRefusal(s: RunState, putBack: boolean, code
     );
   }
   const misfits = putBack ? await heldRowsMisfits(s.target, s.scoped, s.jobId) : [];
-  const finished = rollsBackServingSite(s) || (s.detail.rollbackFrom === null && s.detail.step === 'done');
+  // A replace whose fence came off (the website served), before or since its rollback began.
+  const finished = rollsBackFinishedReplace(s.detail) || rollsBackServingSite(s);
   // What else the job offers then: a finished replace's restored rows may stay; an unfinished one, before its rollback starts, may resume.
-  const instead = finished
-    ? 'Keep the restored rows (discard the job)'
-    : code === 'ACTION_NOT_ALLOWED'
-      ? 'Resume the restore instead'
-      : 'Roll back again once that is cleared';
+  const instead = finished ? 'Keep the restored rows (discard the job)' : code === 'ACTION_NOT_ALLOWED' ? 'Resume the restore instead' : null;
   if (misfits.length === 0) {
     // Tried behind a fence only: a finished replace's by the step (at the rollback's start the website is
     // served, and the trial would hold its rows' locks beside the application's writes), an unfinished
@@ -108,13 +105,13 @@ export async function rollbackRemovalRefusal(s: RunState, putBack: boolean, code
     if (conflict === null) return null;
     return new ConsoleError(
       code,
-      `Website ${websiteOf(s)}'s held rows cannot go back on ${target} as restore job ${s.jobId} held them: ${conflict}. ${unchanged} Clear what is in the way and roll back again; ${instead.charAt(0).toLowerCase()}${instead.slice(1)}, or copy what you need from its holding tables in shard_console by hand.`,
+      `Website ${websiteOf(s)}'s held rows cannot go back on ${target} as restore job ${s.jobId} held them: ${conflict}. ${unchanged} Clear what is in the way and roll back again${instead ? `, or ${instead.charAt(0).toLowerCase()}${instead.slice(1)}` : ''}; or copy what you need from its holding tables in shard_console by hand.`,
       { target: s.jobId, details: { conflict } },
     );
   }
   return new ConsoleError(
     code,
-    `The tenant tables on ${target} changed since restore job ${s.jobId} held website ${websiteOf(s)}'s rows, so they cannot go back as they were: ${misfits.join('; ')}. ${unchanged} ${instead}, or copy what you need from its holding tables in shard_console by hand.`,
+    `The tenant tables on ${target} changed since restore job ${s.jobId} held website ${websiteOf(s)}'s rows, so they cannot go back as they were: ${misfits.join('; ')}. ${unchanged} ${instead ?? 'Roll back again once that is cleared'}, or copy what you need from its holding tables in shard_console by hand.`,
     { target: s.jobId, details: { misfits } },
   );
 }

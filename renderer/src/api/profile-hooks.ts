@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { DatabaseForm, ProfileForm, ProfileSource } from '../../../shared/contract.ts';
+import { completeRailsImport } from '../view/profile-form.ts';
 import { call } from './client.ts';
 import { useQuery } from './hooks.ts';
 
@@ -31,8 +32,8 @@ export interface RailsDatabases {
  */
 export function useRailsDatabases(rails: ProfileForm['rails'], profilePath: string, pauseMs = 400): RailsDatabases {
   const [state, setState] = useState<RailsDatabases>({ databases: null, error: undefined, reading: false });
-  const complete = rails !== null && rails.file.trim() !== '' && rails.environment.trim() !== '';
-  const key = complete ? JSON.stringify([rails, profilePath]) : null;
+  const complete = completeRailsImport(rails);
+  const key = complete ? JSON.stringify([complete, profilePath]) : null;
   useEffect(() => {
     if (key === null) {
       setState({ databases: null, error: undefined, reading: false });

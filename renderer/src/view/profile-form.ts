@@ -133,6 +133,11 @@ export function keptSettingsText(form: ProfileForm): string[] {
   return kept;
 }
 
+/** The form's database.yml import, when it names a file and an environment (one being typed names neither yet). */
+export function completeRailsImport(rails: ProfileForm['rails']): NonNullable<ProfileForm['rails']> | null {
+  return rails !== null && rails.file.trim() !== '' && rails.environment.trim() !== '' ? rails : null;
+}
+
 type FromRails = NonNullable<DatabaseForm['fromRails']>;
 const SHOWN_FIELDS = ['host', 'port', 'database', 'user', 'ssl', 'sslRootCert'] as const satisfies ReadonlyArray<keyof FromRails>;
 

@@ -3,7 +3,7 @@ import type { ConnectionTestResult, DatabaseForm, PasswordField, ProfileForm } f
 import { formatDuration } from '../../../../shared/format.ts';
 import { call } from '../../api/client.ts';
 import { describeError } from '../../view/error-text.ts';
-import { renameRow } from '../../view/profile-form.ts';
+import { completeRailsImport, renameRow } from '../../view/profile-form.ts';
 
 interface DatabaseRowProps {
   readonly db: DatabaseForm;
@@ -48,11 +48,7 @@ export function DatabaseRow({ db, index, secretStorage, profilePath, rails, rail
         onChange={(password) => set({ password })}
       />
       <div className="database-row__actions">
-        <ConnectionTest
-          db={db}
-          profilePath={profilePath}
-          rails={rails !== null && rails.file.trim() !== '' && rails.environment.trim() !== '' ? rails : null}
-        />
+        <ConnectionTest db={db} profilePath={profilePath} rails={completeRailsImport(rails)} />
         {onRemove !== null && (
           <button type="button" className="button button--small button--danger" onClick={onRemove}>
             Remove {db.shard}
