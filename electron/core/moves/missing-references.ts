@@ -112,11 +112,50 @@ function refusal(check: ReferenceCheck, t: ScopedTable, fk: CatalogForeignKey, f
 const MOVE_CONSEQUENCE = (check: ReferenceCheck) =>
   `The move would take those rows away from ${check.source.target.name} and could not remove them while they are pointed at. Repoint or remove these references first, then move again.`;
 
+/** A foreign key into the website's rows of a table from rows that are not the website's. */
+export interface OutsideReference {
+  /** The referencing table, and whether it is a tenant table (of which the website's own rows are left out). */
+  readonly from: string;
+  readonly tenant: boolean;
+  readonly fk: CatalogForeignKey;
+  /** `FROM ... WHERE ...` over the website's rows (alias `r`) joined with the rows pointing at them (alias `c`). */
+  readonly rowsSql: string;
+}
+
 /**
- * Rows that are not the website's (another website's, or no website's: a message whose website_id is
- * NULL) pointing at the website's rows of `t` through a foreign key between tenant tables. The move
- * takes those rows away from the source, so its cleanup would fail on them after the switch, with the
- * website already served from the target: refused here, before anything changes.
+ * Every foreign key of the database into `t` (from a tenant table, a global one, or any other), each with
+ * the rows that point at the website's rows of `t` from outside the website: of a tenant table, the rows
+ * that are not the website's (another website's, or no website's: a message whose website_id is NULL);
+ * of any other table, every row. A chain step is left out: a row whose chain leads to the website's row
+ * is the website's by definition.
+ */
+export function referencesIntoWebsite(catalog: DatabaseCatalog, tables: readonly ScopedTable[], t: ScopedTable, websiteId: number): OutsideReference[] {
+  const tenant = new Map(tables.map((x) => [x.name, x]));
+  const found: OutsideReference[] = [];
+  for (const from of catalog.tables.values()) {
+    const scoped = tenant.get(from.name);
+    for (const fk of from.foreignKeys) {
+      if (fk.refTable !== t.name || (scoped && foreignKeyKind(catalog, from.name, fk) === 'chain')) continue;
+      const notTheWebsites = scoped ? ` AND (${websitePredicate(scoped, catalog, websiteId, 'c')}) IS NOT TRUE` : '';
+      const rowsSql = `FROM ${tableRef(t.table.schema, t.table.table)} r JOIN ${tableRef(from.schema, from.table)} c ON ${columnsEqual('c', fk.columns, 'r', fk.refColumns)}
+        WHERE ${websitePredicate(t, catalog, websiteId, 'r')}${notTheWebsites}`;
+      found.push({ from: from.name, tenant: scoped !== undefined, fk, rowsSql });
+    }
+  }
+  return found;
+}
+
+/** "rows of X that are not website N's", or of a table that is no tenant's, "rows of X (not a tenant table...)". */
+export function outsideRowsOf(ref: OutsideReference, websiteId: number, count?: number): string {
+  const rows = count === undefined ? 'rows' : `${formatCount(count)} row(s)`;
+  return ref.tenant ? `${rows} of ${ref.from} that are not website ${websiteId}'s` : `${rows} of ${ref.from} (not a tenant table: they stay where they are)`;
+}
+
+/**
+ * Rows outside the website pointing at the website's rows of `t` (see referencesIntoWebsite). The move
+ * takes the website's rows away from the source, so its cleanup would fail on them after the switch,
+ * with the website already served from the target (or, where the role cannot skip triggers, an
+ * ON DELETE CASCADE key would take them along): refused here, before anything changes.
  */
 export async function referencedFromOutside(
   check: ReferenceCheck,
@@ -126,27 +165,21 @@ export async function referencedFromOutside(
 ): Promise<Refusal[]> {
   if (websiteRows === 0) return [];
   const refusals: Refusal[] = [];
-  for (const from of check.tables) {
-    for (const fk of from.table.foreignKeys.filter((k) => k.refTable === t.name && foreignKeyKind(check.sourceCatalog, from.name, k) === 'tenant')) {
-      // A session of its own: a big tenant's join may run past the pool's statement timeout.
-      const r = await withSession(check.source, (client) =>
-        client.query<{ n: string; examples: string[] | null }>(
-          `SELECT count(*)::int8::text AS n, ${firstKeysAsText('c', fk.columns, 3)} AS examples
-           FROM ${tableRef(t.table.schema, t.table.table)} r JOIN ${tableRef(from.table.schema, from.table.table)} c ON ${columnsEqual('c', fk.columns, 'r', fk.refColumns)}
-          WHERE ${websitePredicate(t, check.sourceCatalog, check.websiteId, 'r')} AND (${websitePredicate(from, check.sourceCatalog, check.websiteId, 'c')}) IS NOT TRUE`,
-        ),
-      );
-      const n = Number(r.rows[0]!.n);
-      if (n === 0) continue;
-      const keys = `${fk.columns.join(', ')} = ${(r.rows[0]!.examples ?? []).join('; ')}`;
-      refusals.push({
-        code: 'MISSING_REFERENCE',
-        table: from.name,
-        message:
-          `${formatCount(n)} row(s) of ${from.name} that are not website ${check.websiteId}'s point at its rows of ${t.name}, through ${fk.name} (${keys}). ` +
-          consequence(check),
-      });
-    }
+  for (const ref of referencesIntoWebsite(check.sourceCatalog, check.tables, t, check.websiteId)) {
+    // A session of its own: a big tenant's join may run past the pool's statement timeout.
+    const r = await withSession(check.source, (client) =>
+      client.query<{ n: string; examples: string[] | null }>(
+        `SELECT count(*)::int8::text AS n, ${firstKeysAsText('c', ref.fk.columns, 3)} AS examples ${ref.rowsSql}`,
+      ),
+    );
+    const n = Number(r.rows[0]!.n);
+    if (n === 0) continue;
+    const keys = `${ref.fk.columns.join(', ')} = ${(r.rows[0]!.examples ?? []).join('; ')}`;
+    refusals.push({
+      code: 'MISSING_REFERENCE',
+      table: ref.from,
+      message: `${outsideRowsOf(ref, check.websiteId, n)} point at its rows of ${t.name}, through ${ref.fk.name} (${keys}). ${consequence(check)}`,
+    });
   }
   return refusals;
 }

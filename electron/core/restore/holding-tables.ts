@@ -4,9 +4,10 @@ import { ConsoleError } from '../../../shared/errors.ts';
 import { currentSignal, stopIfRequested } from '../call-context.ts';
 import type { DatabaseCatalog } from '../catalog/database-catalog.ts';
 import { CONSOLE_SCHEMA } from '../catalog/introspect-database.ts';
-import { columnsEqual, quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
+import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 import { columnSelect, websitePredicate, websiteRowsSelect, type ScopedTable } from '../moves/tenant-scope.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
+import { outsideRowsOf, referencesIntoWebsite } from '../moves/missing-references.ts';
 import { assertReferencesResolve } from './references-resolve.ts';
 import { RESTORE_MARK } from '../console-schema/console-database.ts';
 
@@ -231,9 +232,9 @@ export async function putBackConflict(
 const isLockTimeout = (error: unknown) => (error as { code?: unknown }).code === '55P03';
 
 /**
- * A row that is not the website's (of another website, of none, or of a table that is no tenant's)
- * pointing at one of the website's rows of `t`, said in a sentence; null when none. Every foreign key
- * into `t` is looked at, as the removal's own check does.
+ * A row outside the website (of another website, of none, or of a table that is no tenant's) pointing
+ * at one of the website's rows of `t`, said in a sentence; null when none. Every foreign key into `t` is
+ * looked at, as the move's and the restore's preflights and the removal's own check do.
  */
 async function referencesFromOutside(
   client: pg.ClientBase,
@@ -242,17 +243,9 @@ async function referencesFromOutside(
   t: ScopedTable,
   websiteId: number,
 ): Promise<string | null> {
-  const tenant = new Map(tables.map((x) => [x.name, x]));
-  for (const from of catalog.tables.values()) {
-    for (const fk of from.foreignKeys.filter((k) => k.refTable === t.name)) {
-      const scoped = tenant.get(from.name);
-      const notTheWebsites = scoped ? `AND (${websitePredicate(scoped, catalog, websiteId, 'c')}) IS NOT TRUE` : '';
-      const r = await client.query<{ found: boolean }>(
-        `SELECT EXISTS (SELECT 1 FROM ${tableRef(t.table.schema, t.table.table)} r JOIN ${tableRef(from.schema, from.table)} c ON ${columnsEqual('c', fk.columns, 'r', fk.refColumns)}
-          WHERE ${websitePredicate(t, catalog, websiteId, 'r')} ${notTheWebsites}) AS found`,
-      );
-      if (r.rows[0]!.found) return `rows of ${from.name} that are not website ${websiteId}'s point at its rows of ${t.name} through ${fk.name}`;
-    }
+  for (const ref of referencesIntoWebsite(catalog, tables, t, websiteId)) {
+    const r = await client.query<{ found: boolean }>(`SELECT EXISTS (SELECT 1 ${ref.rowsSql}) AS found`);
+    if (r.rows[0]!.found) return `${outsideRowsOf(ref, websiteId)} point at its rows of ${t.name} through ${ref.fk.name}`;
   }
   return null;
 }

@@ -324,6 +324,33 @@ describe('move preflight refuses and changes nothing', () => {
     }
   });
 
+  it("a row of a global table naming one of the website's rows", async () => {
+    const source = await pc.client('default');
+    try {
+      // A user's saved contact: pwb_users stays on the primary, so the move would leave it pointing at nothing.
+      await source.query(`ALTER TABLE pwb_users ADD COLUMN probe_contact_id bigint REFERENCES pwb_contacts (id) ON DELETE CASCADE`);
+      await ctx.catalog.invalidate();
+      const ours = (await source.query(`SELECT id FROM pwb_contacts WHERE website_id = $1 ORDER BY id LIMIT 1`, [site])).rows[0];
+      const user = (await source.query(`SELECT id FROM pwb_users WHERE website_id IS DISTINCT FROM $1 ORDER BY id LIMIT 1`, [site])).rows[0];
+      await source.query(`UPDATE pwb_users SET probe_contact_id = $1 WHERE id = $2`, [ours.id, user.id]);
+      await expectRefusal(
+        'shard_1',
+        'MISSING_REFERENCE',
+        new RegExp(
+          `1 row\\(s\\) of pwb_users \\(not a tenant table: they stay where they are\\) point at its rows of pwb_contacts, through pwb_users_probe_contact_id_fkey \\(probe_contact_id = \\(${ours.id}\\)\\)`,
+        ),
+      );
+      // The user's row is still there, still naming the contact.
+      expect((await source.query(`SELECT probe_contact_id FROM pwb_users WHERE id = $1`, [user.id])).rows[0].probe_contact_id).toBe(String(ours.id));
+      await source.query(`UPDATE pwb_users SET probe_contact_id = NULL`);
+      expect((await previewMove(ctx, site, 'shard_1')).refusals).toEqual([]);
+    } finally {
+      await source.query(`ALTER TABLE pwb_users DROP COLUMN IF EXISTS probe_contact_id`);
+      await ctx.catalog.invalidate();
+      await source.end();
+    }
+  });
+
   it('a tenant table without a primary key', async () => {
     const clients = await Promise.all(['default', 'shard_1', 'shard_2'].map((n) => pc.client(n)));
     try {
