@@ -133,9 +133,20 @@ async function deleteTableRows(
 
 /** A self-referencing table: one statement, with the ordinary triggers, so no batch strands a child. */
 async function deleteInOneStatement(d: TableDeletion): Promise<void> {
-  const r = await d.session.query(`DELETE FROM ${d.ref} t WHERE ${d.where}`).catch((error: unknown) => rethrowReferenced(error, d.t, d.websiteId));
-  d.deleted += r.rowCount ?? 0;
-  d.options.onDeleted?.(d.t.name, r.rowCount ?? 0);
+  await d.session.query('BEGIN');
+  let n = 0;
+  try {
+    n = await guardCascades(d, async () => {
+      const deleted = (await d.session.query(`DELETE FROM ${d.ref} t WHERE ${d.where}`)).rowCount ?? 0;
+      return { result: deleted, deleted };
+    });
+    await d.session.query('COMMIT');
+  } catch (error) {
+    await d.session.query('ROLLBACK').catch(() => {});
+    rethrowReferenced(error, d.t, d.websiteId);
+  }
+  d.deleted += n;
+  d.options.onDeleted?.(d.t.name, n);
 }
 
 /**
@@ -315,7 +326,10 @@ async function runBatch(d: TableDeletion, ctes: string, summary: string, params:
     const row =
       d.replica && d.incoming.length > 0
         ? await deleteAndCheckReferences(d, ctes, summary, params)
-        : (await d.session.query<BatchSummary>(`WITH ${ctes} ${summary}`, params)).rows[0]!;
+        : await guardCascades(d, async () => {
+            const result = (await d.session.query<BatchSummary>(`WITH ${ctes} ${summary}`, params)).rows[0]!;
+            return { result, deleted: Number(result.n) };
+          });
     await d.session.query('COMMIT');
     return row;
   } catch (error) {
@@ -351,6 +365,47 @@ function rethrowReferenced(error: unknown, t: ScopedTable, websiteId: number): n
   if (e.code !== '23503') throw error;
   const message = `Row(s) of ${e.table} still point at website ${websiteId}'s rows of ${t.name} through ${e.constraint} (${e.detail}), ${STILL_REFERENCED}`;
   throw new ConsoleError('MOVE_FAILED', message, { target: t.name, cause: error });
+}
+
+/**
+ * With the ordinary triggers (a role that may not skip them), a foreign key declared ON DELETE CASCADE,
+ * SET NULL or SET DEFAULT from a row outside the website would take that row along, or blank its
+ * reference, without a word: the preflights refuse such rows, but one written since would be lost. The
+ * transaction's own statistics tell, before it commits: rows deleted or updated, by the DELETE, in a
+ * table with a key into this one (or more rows gone from it than the DELETE removed: its own
+ * self-reference) were that key's doing. The batch is rolled back and the table named. The counts are
+ * read before and after the DELETE: what they hold before may include earlier transactions' counts not
+ * yet reported (PostgreSQL reports them when the session is idle, never inside a transaction).
+ */
+async function guardCascades<T>(d: TableDeletion, remove: () => Promise<{ result: T; deleted: number }>): Promise<T> {
+  if (d.replica || d.incoming.length === 0) return (await remove()).result;
+  const before = await changedRows(d);
+  const { result, deleted } = await remove();
+  const after = await changedRows(d);
+  for (const [ref, n] of after) {
+    const others = n - (before.get(ref) ?? 0) - (ref === d.ref ? deleted : 0);
+    if (others <= 0) continue;
+    const from = d.incoming.filter((i) => tableRef(i.from.schema, i.from.table) === ref);
+    const name = from[0]?.from.name ?? d.t.name;
+    const message =
+      `Removing website ${d.websiteId}'s rows of ${d.t.name} on ${d.database} would also have removed or changed ${others} row(s) of ${name} ` +
+      `that point at them (an ON DELETE action of ${from.map((i) => i.fk.name).join(' or ')}). Nothing of this batch was removed: those rows are another website's (or no website's) ` +
+      'or were written since the job began. Repoint or remove them, then run the job again (resume the move or restore, or its rollback).';
+    throw new ConsoleError('MOVE_FAILED', message, { target: d.t.name });
+  }
+  return result;
+}
+
+/** Rows deleted or updated so far by this session in the table and in each table with a key into it (partitions summed). */
+async function changedRows(d: TableDeletion): Promise<Map<string, number>> {
+  const tables = [...new Set([d.ref, ...d.incoming.map((i) => tableRef(i.from.schema, i.from.table))])];
+  const r = await d.session.query<{ ref: string; n: string }>(
+    `SELECT x.ref, (SELECT coalesce(sum(s.n_tup_del + s.n_tup_upd), 0) FROM pg_stat_xact_user_tables s
+                     WHERE s.relid = x.ref::regclass OR s.relid IN (SELECT relid FROM pg_partition_tree(x.ref::regclass)))::int8::text AS n
+       FROM unnest($1::text[]) AS x(ref)`,
+    [tables],
+  );
+  return new Map(r.rows.map((row) => [row.ref, Number(row.n)]));
 }
 
 /** Fails the batch when a row of a referencing table points at one of the keys it deleted. */

@@ -228,4 +228,95 @@ describe('removing a website from a database', () => {
       await primary.end();
     }
   });
+
+  it('as an ordinary role, stops rather than let an ON DELETE CASCADE or SET NULL key take rows outside the website along', async () => {
+    const primary = await pc.client('default');
+    const profile = JSON.parse(await readFile(pc.cluster.profilePath, 'utf8'));
+    profile.primary.user = 'mover';
+    const file = path.join(pc.cluster.dir, 'mover-profile.json');
+    await writeFile(file, JSON.stringify(profile));
+    const mover = await pc.open(file);
+    // Websites the other tests leave alone (the last ones): one with folders, another with contacts.
+    const pick = async (sql: string, not: number[]) =>
+      Number((await primary.query(`${sql} WHERE website_id <> ALL($1::int[]) ORDER BY website_id DESC LIMIT 1`, [not])).rows[0].website_id);
+    const folderSite = await pick(`SELECT website_id FROM pwb_media_folders`, sites.slice(0, 2));
+    const site = await pick(`SELECT website_id FROM pwb_contacts`, [...sites.slice(0, 2), folderSite]);
+    const attempt = async (fenced: boolean, website = site) => {
+      const catalog = await mover.catalog.get('default', { refresh: true });
+      return deleteWebsiteRows(mover.pools.get('default'), catalog, scopedTables(catalog), website, { fenced }).catch((e: unknown) => e);
+    };
+    try {
+      // Users (a global table: no website's rows) keep a contact, and another website's folder sits in one of the site's.
+      await primary.query(
+        `ALTER TABLE pwb_users ADD COLUMN probe_contact_id bigint REFERENCES pwb_contacts (id) ON DELETE CASCADE,
+                               ADD COLUMN probe_note_contact_id bigint REFERENCES pwb_contacts (id) ON DELETE SET NULL`,
+      );
+      const contact = (await primary.query(`SELECT min(id) AS id FROM pwb_contacts WHERE website_id = $1`, [site])).rows[0].id;
+      // Two staff users of their own (no memberships, so nothing else holds them).
+      const [kept, noted] = (
+        await primary.query(
+          `INSERT INTO pwb_users (email, created_at, updated_at) VALUES ('probe-kept@example.test', now(), now()), ('probe-noted@example.test', now(), now()) RETURNING id`,
+        )
+      ).rows.map((r) => r.id);
+      await primary.query(`UPDATE pwb_users SET probe_contact_id = $1 WHERE id = $2`, [contact, kept]);
+      await primary.query(`UPDATE pwb_users SET probe_note_contact_id = $1 WHERE id = $2`, [contact, noted]);
+      const contacts = async () => (await primary.query(`SELECT count(*)::int AS n FROM pwb_contacts WHERE website_id = $1`, [site])).rows[0].n;
+      const before = await contacts();
+      for (const fenced of [false, true]) {
+        const failed = await attempt(fenced);
+        expect(failed).toMatchObject({ code: 'MOVE_FAILED' });
+        expect(String((failed as Error).message)).toMatch(
+          new RegExp(
+            `Removing website ${site}'s rows of pwb_contacts on default would also have removed or changed 2 row\\(s\\) of pwb_users that point at them \\(an ON DELETE action of pwb_users_probe_contact_id_fkey or pwb_users_probe_note_contact_id_fkey\\)\\. Nothing of this batch was removed`,
+          ),
+        );
+        // One user deleted, one user's reference blanked: neither happened, and the contact is there.
+        expect((await primary.query(`SELECT probe_contact_id FROM pwb_users WHERE id = $1`, [kept])).rows[0].probe_contact_id).toBe(contact);
+        expect(await contacts()).toBe(before);
+        await primary.query(`UPDATE pwb_users SET probe_contact_id = NULL`);
+        // SET NULL alone: the note's reference is not blanked either.
+        const blanked = await attempt(fenced);
+        expect(String((blanked as Error).message)).toMatch(/would also have removed or changed 1 row\(s\) of pwb_users/);
+        expect((await primary.query(`SELECT probe_note_contact_id FROM pwb_users WHERE id = $1`, [noted])).rows[0].probe_note_contact_id).toBe(contact);
+        await primary.query(`UPDATE pwb_users SET probe_contact_id = $1 WHERE id = $2`, [contact, kept]);
+      }
+      // Another website's folder inside one of the site's, under a cascading self-reference: removed in
+      // one statement, which would have taken the other website's folder along.
+      await primary.query(`UPDATE pwb_users SET probe_contact_id = NULL, probe_note_contact_id = NULL`);
+      await primary.query(
+        `ALTER TABLE pwb_media_folders DROP CONSTRAINT fk_rails_pwb_media_folders_parent,
+           ADD CONSTRAINT fk_rails_pwb_media_folders_parent FOREIGN KEY (parent_id) REFERENCES pwb_media_folders (id) ON DELETE CASCADE`,
+      );
+      const folder = (await primary.query(`SELECT min(id) AS id FROM pwb_media_folders WHERE website_id = $1`, [folderSite])).rows[0].id;
+      const theirs = (
+        await primary.query(
+          `SELECT min(id) AS id FROM pwb_media_folders WHERE website_id <> $1 AND id NOT IN (SELECT parent_id FROM pwb_media_folders WHERE parent_id IS NOT NULL)`,
+          [folderSite],
+        )
+      ).rows[0].id;
+      const parent = (await primary.query(`SELECT parent_id FROM pwb_media_folders WHERE id = $1`, [theirs])).rows[0].parent_id;
+      await primary.query(`UPDATE pwb_media_folders SET parent_id = $1 WHERE id = $2`, [folder, theirs]);
+      try {
+        const folders = await attempt(false, folderSite);
+        expect(String((folders as Error).message)).toMatch(
+          new RegExp(
+            `Removing website ${folderSite}'s rows of pwb_media_folders on default would also have removed or changed 1 row\\(s\\) of pwb_media_folders`,
+          ),
+        );
+        expect((await primary.query(`SELECT parent_id FROM pwb_media_folders WHERE id = $1`, [theirs])).rows[0].parent_id).toBe(folder);
+      } finally {
+        await primary.query(`UPDATE pwb_media_folders SET parent_id = $1 WHERE id = $2`, [parent, theirs]);
+        await primary.query(
+          `ALTER TABLE pwb_media_folders DROP CONSTRAINT fk_rails_pwb_media_folders_parent,
+             ADD CONSTRAINT fk_rails_pwb_media_folders_parent FOREIGN KEY (parent_id) REFERENCES pwb_media_folders (id)`,
+        );
+      }
+    } finally {
+      await primary.query(`DELETE FROM pwb_users WHERE email LIKE 'probe-%@example.test'`);
+      await primary.query(`ALTER TABLE pwb_users DROP COLUMN IF EXISTS probe_contact_id, DROP COLUMN IF EXISTS probe_note_contact_id`);
+      await ctx.catalog.invalidate();
+      await mover.close();
+      await primary.end();
+    }
+  });
 });
