@@ -49,7 +49,8 @@ export interface JobRecordUpdate {
   readonly progress?: JobProgressEvent;
   readonly detail?: unknown;
   readonly error?: ErrorInfo | null;
-  readonly finished?: boolean;
+  /** Stamp finished_at now; 'unless-set': only a job without one (a job put back to where it had finished). */
+  readonly finished?: boolean | 'unless-set';
 }
 
 /** The UPDATE of one job record, built once for both ways it is run. */
@@ -62,7 +63,11 @@ function jobRecordUpdate(id: string, update: JobRecordUpdate) {
       ...(update.progress === undefined ? {} : { progress: JSON.stringify(update.progress) }),
       ...(update.detail === undefined ? {} : { detail: JSON.stringify(update.detail) }),
       ...(update.error === undefined ? {} : { error: update.error === null ? null : JSON.stringify(update.error) }),
-      ...(update.finished ? { finished_at: eb.fn('now') } : {}),
+      ...(update.finished === 'unless-set'
+        ? { finished_at: eb.fn<Date>('coalesce', ['finished_at', eb.fn('now')]) }
+        : update.finished
+          ? { finished_at: eb.fn('now') }
+          : {}),
     }))
     .where('id', '=', id);
 }

@@ -97,7 +97,7 @@ export async function saveDetail(
   primary: DatabaseHandle,
   id: string,
   detail: RestoreDetail,
-  extra: { state?: JobRecord['state']; error?: ErrorInfo | null; finished?: boolean } = {},
+  extra: { state?: JobRecord['state']; error?: ErrorInfo | null; finished?: boolean | 'unless-set' } = {},
 ): Promise<void> {
   await updateJobRecord(primary, id, { detail, ...extra });
 }

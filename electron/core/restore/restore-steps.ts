@@ -381,7 +381,8 @@ async function backToDone(s: RunState, why: ConsoleError | null = null): Promise
   s.detail.rollbackFrom = null;
   s.detail.rollbackCheck = false;
   s.detail.step = 'done';
-  await saveDetail(s.ctx.pools.primary(), s.jobId, s.detail, { state: 'succeeded', error: why?.toInfo() ?? null });
+  // A job stopped during its unfence had not finished: it has now, as far as its record tells.
+  await saveDetail(s.ctx.pools.primary(), s.jobId, s.detail, { state: 'succeeded', error: why?.toInfo() ?? null, finished: 'unless-set' });
 }
 
 /**

@@ -158,11 +158,12 @@ describe('a rollback of a finished replace killed around its check', () => {
     });
     expect(await websiteState(f.pc, site)).toEqual(written);
     expect(await f.sql('shard_1', `SELECT * FROM shard_console.fenced_websites`)).toEqual([]);
-    // Its unfence finished with the refusal: the job is the finished restore it was about to be.
+    // Its unfence finished with the refusal: the job is the finished restore it was about to be, with a finishing time.
     expect(JSON.parse((await runCli(f.pc, ['restores', '--json'])).stdout).jobs[0]).toMatchObject({
       jobId: job.id,
       state: 'succeeded',
       actions: ['rollback', 'discard'],
+      finishedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
     expect((await runCli(f.pc, ['restore', 'discard', job.id, '--yes'])).code).toBe(0);
     await expectClean();
