@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import type { Stats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
@@ -18,6 +20,12 @@ export interface ArchiveFingerprint {
   readonly modifiedMs: number;
   /** A directory dump's: how many files it holds (bytes and time then cover them all). Absent in jobs planned from its toc.dat alone. */
   readonly files?: number;
+  /**
+   * Each file's name, size, time and inode, hashed: a file swapped for another of the same size with an
+   * older time (cp -p, rsync -t) changes neither the total nor the newest time, but its own time or inode.
+   * Absent in jobs planned before it was taken (they compare as they were fingerprinted).
+   */
+  readonly listing?: string;
 }
 
 export interface ChosenArchive {
@@ -138,25 +146,38 @@ const DUMP_FILE = /^(toc\.dat|\d+\.dat(\.(gz|lz4|zst))?|blobs(_\d+)?\.toc)$/;
  */
 export async function fingerprintOf(file: string, tocOnly = false): Promise<ArchiveFingerprint> {
   const info = await stat(file);
-  if (!info.isDirectory()) return { bytes: info.size, modifiedMs: Math.round(info.mtimeMs) };
+  if (!info.isDirectory()) return { bytes: info.size, modifiedMs: Math.round(info.mtimeMs), listing: listingOf([['', info]]) };
   if (tocOnly) {
     const toc = await stat(path.join(file, 'toc.dat'));
     return { bytes: toc.size, modifiedMs: Math.round(toc.mtimeMs) };
   }
   // pg_dump's own files only: a .DS_Store or Thumbs.db a file browser left there is no change of the dump.
-  const names = (await readdir(file)).filter((name) => DUMP_FILE.test(name));
+  const names = (await readdir(file)).filter((name) => DUMP_FILE.test(name)).sort();
   const files = await Promise.all(names.map((name) => stat(path.join(file, name))));
   return {
     bytes: files.reduce((sum, f) => sum + f.size, 0),
     modifiedMs: Math.round(Math.max(...files.map((f) => f.mtimeMs))),
     files: files.length,
+    listing: listingOf(names.map((name, i) => [name, files[i]!])),
   };
+}
+
+function listingOf(files: ReadonlyArray<readonly [string, Stats]>): string {
+  const hash = createHash('sha256');
+  for (const [name, f] of files) hash.update(`${name}\u0000${f.size}\u0000${Math.round(f.mtimeMs)}\u0000${f.ino}\n`);
+  return hash.digest('hex');
+}
+
+/** The fingerprint taken now equals the planned one, in what the planned one recorded. */
+function sameFingerprint(now: ArchiveFingerprint, planned: ArchiveFingerprint): boolean {
+  const listed = planned.listing === undefined || now.listing === planned.listing;
+  return now.bytes === planned.bytes && now.modifiedMs === planned.modifiedMs && now.files === planned.files && listed;
 }
 
 /** Opens the archive a job was planned from again, refusing one that changed since. */
 export async function reopenArchive(source: RestoreSource, planned: ArchiveFingerprint): Promise<PgDumpArchive> {
   const now = await fingerprintOf(source.file, planned.files === undefined).catch(() => null);
-  if (now === null || now.bytes !== planned.bytes || now.modifiedMs !== planned.modifiedMs || now.files !== planned.files) {
+  if (now === null || !sameFingerprint(now, planned)) {
     throw new ConsoleError(
       'RESTORE_FAILED',
       `The archive ${source.file} is ${now === null ? 'gone' : 'not the file the restore was planned from (its size or time changed)'}. Put the original back to resume, or roll the job back.`,

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -36,6 +36,36 @@ describe("a restore's archive fingerprint", () => {
       code: 'RESTORE_FAILED',
       message: expect.stringContaining('not the file the restore was planned from'),
     });
+  });
+
+  it('notices a data file swapped for one of the same size, with an older time or put in by a rename', async () => {
+    const dir = await directoryDump();
+    const data = path.join(dir, '3001.dat.gz');
+    const was = await stat(data);
+    // The toc.dat is the newest file: a data file with an older time leaves the newest time as it was.
+    const later = new Date(was.mtimeMs + 60_000);
+    await utimes(path.join(dir, 'toc.dat'), later, later);
+    const planned = await fingerprintOf(dir);
+    const source = { file: dir } as RestoreSource;
+    // cp -p of another backup's file of the same size: same total, same newest time, its own older time.
+    await writeFile(data, 'ROWS OF THE BACKUP');
+    await utimes(data, new Date(was.mtimeMs - 5_000), new Date(was.mtimeMs - 5_000));
+    await expect(reopenArchive(source, planned)).rejects.toMatchObject({ code: 'RESTORE_FAILED' });
+    // rsync -t of one with the very same size and time: a new file renamed over it.
+    await writeFile(data, 'rows of the backup');
+    await utimes(data, was.atime, was.mtime);
+    const again = await fingerprintOf(dir);
+    const swapped = path.join(dir, 'swap.tmp');
+    await writeFile(swapped, 'rows of the backuP');
+    await utimes(swapped, was.atime, was.mtime);
+    await rename(swapped, data);
+    const now = await fingerprintOf(dir);
+    expect({ bytes: now.bytes, modifiedMs: now.modifiedMs, files: now.files }).toEqual({
+      bytes: again.bytes,
+      modifiedMs: again.modifiedMs,
+      files: again.files,
+    });
+    await expect(reopenArchive(source, again)).rejects.toMatchObject({ code: 'RESTORE_FAILED' });
   });
 
   it("counts pg_dump's files only: what a file browser leaves in the folder changes nothing", async () => {
