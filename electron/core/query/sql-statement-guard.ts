@@ -65,6 +65,8 @@ const SIDE_EFFECT_FUNCTIONS = new Set([
   'pg_stat_reset_slru',
   'pg_stat_reset_replication_slot',
   'pg_stat_reset_subscription_stats',
+  'pg_stat_reset_backend_stats',
+  'pg_stat_statements_reset',
   'pg_file_write',
   'pg_file_rename',
   'pg_file_unlink',
@@ -144,10 +146,16 @@ function unicodeIdentifier(text: string): string | null {
   return out;
 }
 
-/** The function a word or quoted name calls, lower-cased as the server folds it, when `(` follows it. */
+const isPunctuation = (token: SqlToken | undefined, text: string) => token?.text === text && token.kind === 'punctuation';
+
+/**
+ * The function a word or quoted name may call, lower-cased as the server folds it: when `(` follows it,
+ * or when `.` comes before it, which PostgreSQL also reads as a call of a one-argument function (field
+ * notation: `(pid).pg_terminate_backend` is `pg_terminate_backend(pid)`, defaults filled in).
+ */
 function calledFunction(tokens: readonly SqlToken[], i: number): string | null {
   const token = tokens[i]!;
-  if (tokens[i + 1]?.text !== '(' || tokens[i + 1]?.kind !== 'punctuation') return null;
+  if (!isPunctuation(tokens[i + 1], '(') && !isPunctuation(tokens[i - 1], '.')) return null;
   if (token.kind === 'word') return token.text.toLowerCase();
   if (token.kind === 'quoted-identifier' && token.text.startsWith('"')) return token.text.slice(1, -1).replace(/""/g, '"');
   // U&"pg\005Fterminate_backend" names the same function; one that does not decode is refused by name.
@@ -282,7 +290,9 @@ function explainOptionsAnalyze(list: readonly SqlToken[]): boolean {
   let option: SqlToken[] = [];
   const endOption = () => {
     const [name, value] = option;
-    if (name && (name.upper === 'ANALYZE' || name.upper === 'ANALYSE')) analyze = value === undefined || !FALSE_WORDS.has(value.upper.toUpperCase());
+    // A quoted option name is the option too, as written ("analyze"; the server compares it lower-case).
+    const said = name?.kind === 'quoted-identifier' && name.text.startsWith('"') ? name.text.slice(1, -1).toUpperCase() : name?.upper;
+    if (said === 'ANALYZE' || said === 'ANALYSE') analyze = value === undefined || !FALSE_WORDS.has(value.upper.toUpperCase());
     option = [];
   };
   for (const token of list) {

@@ -143,6 +143,16 @@ const refused: Refused[] = [
   ['SELECT lo_export(16384, $$/tmp/x$$)', 'READ_ONLY', 'side-effect'],
   ['SELECT pg_advisory_lock(1)', 'READ_ONLY', 'side-effect'],
   [`EXPLAIN ANALYZE SELECT pg_notify('c', 'x')`, 'READ_ONLY', 'side-effect'],
+  // Field notation: PostgreSQL calls a one-argument function written as a field of its argument.
+  ['SELECT (pid).pg_terminate_backend FROM pg_stat_activity WHERE pid <> pg_backend_pid()', 'READ_ONLY', 'side-effect'],
+  ['SELECT (1)."pg_cancel_backend"', 'READ_ONLY', 'side-effect'],
+  ['SELECT (42::bigint).pg_advisory_lock', 'READ_ONLY', 'side-effect'],
+  [`SELECT ('dbname=app').dblink_connect`, 'READ_ONLY', 'side-effect'],
+  [`SELECT ('SELECT to_tsvector(pg_cancel_backend(1)::text)').ts_stat`, 'READ_ONLY', 'sql-text'],
+  ['SELECT pg_stat_statements_reset()', 'READ_ONLY', 'side-effect'],
+  // A quoted EXPLAIN option is the option.
+  ['EXPLAIN ("analyze") SELECT 1', 'INVALID_PARAMS'],
+  ['EXPLAIN (FORMAT JSON, "analyse" true) SELECT 1', 'INVALID_PARAMS'],
   // Named with Unicode escapes: the same functions to the server.
   ['SELECT U&"pg_terminate_backend"(pid) FROM pg_stat_activity', 'READ_ONLY', 'side-effect'],
   ['SELECT u&"pg\\005Fterminate\\005Fbackend"(pid) FROM pg_stat_activity', 'READ_ONLY', 'side-effect'],
