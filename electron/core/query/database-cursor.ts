@@ -14,6 +14,12 @@ export const GRID_PAGES: PageSize = (delivered) => (delivered < 100 ? 100 - deli
 export const PAGE_BYTES = 16 * 1024 * 1024;
 /** Bytes one read of the grid may hand over per database: more is no grid to look at, and it is all held in memory. */
 export const GRID_MAX_BYTES = 64 * 1024 * 1024;
+/**
+ * Bytes the server may send for one page, whatever its rows turn out to be: the pages are sized from the
+ * rows before them, and a result whose rows grow partway through would otherwise arrive whole in one
+ * page. Past it the read fails, saying so (oversized-rows.ts). A page of one row is not bounded.
+ */
+export const FETCH_MAX_BYTES = 16 * PAGE_BYTES;
 
 /** About how much memory a decoded row holds: its strings' and buffers' lengths, 8 bytes a scalar, JSON's text. */
 function rowBytes(row: readonly unknown[]): number {
@@ -27,11 +33,9 @@ function rowBytes(row: readonly unknown[]): number {
   return bytes;
 }
 
-/** A page's bytes, from its first rows (each measured costs a pass over it). */
+/** A page's bytes: every row measured (values arrive as text, so a length is a read of a field, not a pass over it). */
 function pageBytes(page: readonly unknown[][]): number {
-  if (page.length === 0) return 0;
-  const sample = page.slice(0, 16);
-  return (sample.reduce((n, row) => n + rowBytes(row), 0) / sample.length) * page.length;
+  return page.reduce((n, row) => n + rowBytes(row), 0);
 }
 
 /**
@@ -105,8 +109,11 @@ export class DatabaseCursor {
     for (;;) {
       // Fetch while the rows in hand cannot fill the limit and still show whether one more exists.
       if (!this.#exhausted && rows.length <= limit - delivered && bytes < maxBytes) {
-        const bySize = this.#rowBytes === null ? 1 : Math.max(1, Math.floor(PAGE_BYTES / Math.max(1, this.#rowBytes)));
-        const ask = Math.max(1, Math.min(options.pages(delivered), bySize, limit - delivered - rows.length + 1));
+        const perRow = Math.max(1, this.#rowBytes ?? 0);
+        const bySize = this.#rowBytes === null ? 1 : Math.max(1, Math.floor(PAGE_BYTES / perRow));
+        // No more rows than the bytes left for this read hold (and one to tell whether more exist).
+        const byBudget = Number.isFinite(maxBytes) ? Math.floor((maxBytes - bytes) / perRow) + 1 : Number.POSITIVE_INFINITY;
+        const ask = Math.max(1, Math.min(options.pages(delivered), bySize, byBudget, limit - delivered - rows.length + 1));
         const page = await this.#fetch(ask, options.signal);
         if (page.length < ask) this.#exhausted = true;
         if (page.length > 0) this.#rowBytes = pageBytes(page) / page.length;
@@ -131,6 +138,7 @@ export class DatabaseCursor {
 
   #fetch(rows: number, signal?: AbortSignal): Promise<unknown[][]> {
     if (this.#held) return Promise.resolve(this.#held.splice(0, rows));
-    return this.#session.fetch(rows, signal);
+    // One row is whatever size it is (node-postgres' own limit is oversized-rows.ts' concern).
+    return this.#session.fetch(rows, signal, rows > 1 ? FETCH_MAX_BYTES : null);
   }
 }

@@ -17,12 +17,41 @@ export class OversizedRowError extends Error {
   override readonly name = 'OversizedRowError';
 }
 
+/** A read's bound on the bytes the server may send, and what it has sent so far. */
+interface ReadLimit {
+  readonly limit: number;
+  read: number;
+}
+
+const readLimits = new WeakMap<pg.ClientBase, ReadLimit>();
+
+/**
+ * Bounds what the next statement on `client` may receive (null: no bound). A FETCH asks for rows, never
+ * bytes, and rows can grow a thousandfold midway through a result (`ORDER BY length(body)`): past the
+ * bound the session is ended and the read fails saying so, instead of every row being decoded and held.
+ */
+export function limitReadBytes(client: pg.ClientBase, limit: number | null): void {
+  if (limit === null) readLimits.delete(client);
+  else readLimits.set(client, { limit, read: 0 });
+}
+
 export function containOversizedRows(client: pg.ClientBase): void {
   const stream = (client as unknown as SocketOf).connection?.stream;
   if (!stream) return;
   for (const listener of stream.listeners('data') as Array<(chunk: Buffer) => void>) {
     stream.removeListener('data', listener);
     stream.on('data', (chunk: Buffer) => {
+      const bound = readLimits.get(client);
+      if (bound && (bound.read += chunk.length) > bound.limit) {
+        readLimits.delete(client);
+        const mb = Math.round(bound.limit / (1024 * 1024));
+        stream.destroy(
+          new OversizedRowError(
+            `One page of the result came to more than ${mb} MB (its rows grew much larger partway through), more than the console holds at once. Select fewer or narrower columns (left(column, 1000), octet_length(column)), or order the result so the large rows come first.`,
+          ),
+        );
+        return;
+      }
       try {
         listener(chunk);
       } catch (error) {

@@ -4,6 +4,7 @@ import type { DatabaseTarget } from '../config/profile-schema.ts';
 import { quoteIdent } from '../catalog/sql-identifiers.ts';
 import { cancelOnAbort } from '../pools/cancel-request.ts';
 import { PINNED_SETTINGS } from './json-safe-types.ts';
+import { limitReadBytes } from './oversized-rows.ts';
 
 /*
  * One connection of a query pool inside `BEGIN TRANSACTION READ ONLY`: the executor under the guard.
@@ -88,10 +89,15 @@ export class ReadOnlySession {
     return (await this.#run({ text: `FETCH FORWARD 0 FROM ${CURSOR}`, rowMode: 'array' }, signal)).fields;
   }
 
-  /** The next `rows` rows of the cursor (fewer at its end). */
-  async fetch(rows: number, signal?: AbortSignal): Promise<unknown[][]> {
+  /** The next `rows` rows of the cursor (fewer at its end), the server sending at most `maxBytes` for them (see limitReadBytes). */
+  async fetch(rows: number, signal?: AbortSignal, maxBytes: number | null = null): Promise<unknown[][]> {
     if (this.#pin) await this.#run(this.#pin, signal);
-    return (await this.#run({ text: `FETCH FORWARD ${Math.max(0, Math.floor(rows))} FROM ${CURSOR}`, rowMode: 'array' }, signal)).rows;
+    limitReadBytes(this.#client, maxBytes);
+    try {
+      return (await this.#run({ text: `FETCH FORWARD ${Math.max(0, Math.floor(rows))} FROM ${CURSOR}`, rowMode: 'array' }, signal)).rows;
+    } finally {
+      limitReadBytes(this.#client, null);
+    }
   }
 
   /** Ends the transaction and resets the session; a connection that cannot be reset, or was cancelled, is dropped. */

@@ -208,6 +208,35 @@ describe('a value too large to read', () => {
   });
 });
 
+describe('rows that grow partway through a result', () => {
+  it('end the page at its byte bound with what to do, instead of every row being read into memory', { timeout: 120_000 }, async () => {
+    const session = service.session('growing');
+    // Row 1 is tiny, so the next page asks for 99 rows: 81 of them are 5 MB each.
+    const result = await session.run(recordingCall<QueryEvent>().call, {
+      sql: `SELECT g, repeat('x', CASE WHEN g < 20 THEN 1 ELSE 5000000 END) AS body FROM generate_series(1, 200) g`,
+      target: { kind: 'databases', names: ['shard_1'] },
+      timeoutSeconds: 100,
+    });
+    expect(result.databases[0]).toMatchObject({
+      name: 'shard_1',
+      error: { message: expect.stringContaining('One page of the result came to more than 256 MB') },
+    });
+    const after = await session.run(recordingCall<QueryEvent>().call, { sql: 'SELECT 1 AS one', target: { kind: 'all' } });
+    expect(after.rows.map((r) => r.values[0])).toEqual([1, 1, 1]);
+  });
+
+  it('ask for no more rows than the bytes left in the grid hold', { timeout: 120_000 }, async () => {
+    // 40 rows of 3 MB, after a first row that measures them: the grid's 64 MB hold about 21 of them.
+    const result = await service.session('budget').run(recordingCall<QueryEvent>().call, {
+      sql: `SELECT g, repeat('y', 3000000) AS body FROM generate_series(1, 40) g`,
+      target: { kind: 'databases', names: ['shard_1'] },
+      timeoutSeconds: 100,
+    });
+    expect(result.databases[0]).toMatchObject({ name: 'shard_1', error: null, truncated: true });
+    expect(result.databases[0]!.rows).toBeLessThanOrEqual(23);
+  });
+});
+
 describe('a database stopped mid-run', () => {
   it("keeps the others' rows and reports its own error with its SQLSTATE", async () => {
     const { call, events } = recordingCall<QueryEvent>();
