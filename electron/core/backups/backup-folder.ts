@@ -1,4 +1,4 @@
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { open, readdir, readFile, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { backupManifestSchema, type BackupManifest } from '../../../shared/methods/backup-methods.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
@@ -76,22 +76,54 @@ export interface BackupSummary {
 }
 
 /** The last verification's outcome; `damaged`: the databases whose archive failed its check (absent in older records). */
-export async function readVerified(folder: string): Promise<{ at: string; ok: boolean; damaged?: string[] } | null> {
-  const text = await readFile(path.join(folder, VERIFIED), 'utf8').catch(() => null);
+export async function readVerified(folder: string): Promise<{ at: string; ok: boolean; damaged?: string[]; unreadable?: boolean } | null> {
+  const file = path.join(folder, VERIFIED);
+  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? null : ''));
   if (text === null) return null;
   try {
     const json = JSON.parse(text) as { at?: unknown; ok?: unknown; damaged?: unknown };
-    if (typeof json.at !== 'string' || typeof json.ok !== 'boolean') return null;
-    const damaged = Array.isArray(json.damaged) && json.damaged.every((d) => typeof d === 'string') ? { damaged: json.damaged as string[] } : {};
-    return { at: json.at, ok: json.ok, ...damaged };
+    if (typeof json.at === 'string' && typeof json.ok === 'boolean') {
+      const damaged = Array.isArray(json.damaged) && json.damaged.every((d) => typeof d === 'string') ? { damaged: json.damaged as string[] } : {};
+      return { at: json.at, ok: json.ok, ...damaged };
+    }
   } catch {
-    return null;
+    // Below: a record that does not read is no verification that passed.
   }
+  // There, but not readable (cut short by a crash, edited by hand): what it said is unknown, so it may
+  // have been a failure; a restore takes it as one until the backup is verified again.
+  const at = await stat(file).then(
+    (s) => s.mtime.toISOString(),
+    () => new Date(0).toISOString(),
+  );
+  return { at, ok: false, unreadable: true };
 }
 
 /** `damaged`: the databases whose archive is there but failed its check (a missing one is not damaged). */
 export async function recordVerified(folder: string, ok: boolean, damaged: readonly string[] = []): Promise<void> {
-  await writeFile(path.join(folder, VERIFIED), `${JSON.stringify({ at: new Date().toISOString(), ok, damaged })}\n`, { mode: 0o600 });
+  await writeFileDurably(path.join(folder, VERIFIED), `${JSON.stringify({ at: new Date().toISOString(), ok, damaged })}\n`);
+}
+
+/**
+ * Writes `file` whole or not at all, even across a power loss: a temporary file beside it, on disk
+ * before it takes the name, then the folder's entries on disk too (where folders can be opened to sync:
+ * not on Windows, where the rename stands alone).
+ */
+export async function writeFileDurably(file: string, text: string): Promise<void> {
+  const handle = await open(`${file}.tmp`, 'w', 0o600);
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(`${file}.tmp`, file);
+  const folder = await open(path.dirname(file), 'r').catch(() => null);
+  if (folder === null) return;
+  try {
+    await folder.sync().catch(() => {});
+  } finally {
+    await folder.close();
+  }
 }
 
 /**

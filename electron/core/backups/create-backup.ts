@@ -1,4 +1,4 @@
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { BackupManifest, BackupResult } from '../../../shared/methods/backup-methods.ts';
 import { ConsoleError, type ErrorInfo } from '../../../shared/errors.ts';
@@ -9,6 +9,7 @@ import { readLedger } from '../migrations/migration-ledger.ts';
 import { runLimited } from '../run-limited.ts';
 import { SHARD_SQL } from '../tenants/website-routing.ts';
 import { bytesWritten, checksumDump } from './backup-checksums.ts';
+import { MANIFEST, writeFileDurably } from './backup-folder.ts';
 import { choosePgDump, findPgDumpBinaries, installHint, type PgDumpBinary } from './pg-dump-locator.ts';
 import { partialPath, runPgDump, type BackupFormat } from './run-pg-dump.ts';
 
@@ -209,31 +210,11 @@ async function dumpOne(ctx: ConsoleContext, plan: PlannedDump, folder: string, o
 }
 
 async function writeManifest(folder: string, manifest: BackupManifest): Promise<void> {
-  const file = path.join(folder, 'manifest.json');
   try {
     // On disk before it is named: after a power loss the manifest is whole or absent (the backup then unlisted), never empty.
-    const handle = await open(`${file}.tmp`, 'w', 0o600);
-    try {
-      await handle.writeFile(`${JSON.stringify(manifest, null, 2)}\n`);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(`${file}.tmp`, file);
-    await syncFolder(folder);
+    await writeFileDurably(path.join(folder, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
   } catch (error) {
     throw unwritable(folder, error, 'The dumps are written but the backup has no manifest, so it is not listed or verifiable');
-  }
-}
-
-/** The folder's entries on disk (the rename above); where folders cannot be opened to sync (Windows), the rename stands alone. */
-async function syncFolder(folder: string): Promise<void> {
-  const handle = await open(folder, 'r').catch(() => null);
-  if (handle === null) return;
-  try {
-    await handle.sync().catch(() => {});
-  } finally {
-    await handle.close();
   }
 }
 

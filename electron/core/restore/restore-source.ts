@@ -59,9 +59,12 @@ export async function chooseArchive(
   if (verified?.ok !== false || (verified.damaged && !verified.damaged.includes(home?.database ?? ''))) return chosen;
   await chosen.archive.close();
   const which = home?.database ? `the archive of ${home.database}` : 'an archive';
+  const found = verified.unreadable
+    ? `has a verification record (verified.json, ${verified.at}) that cannot be read, so its last verification may have failed`
+    : `failed its last verification (${verified.at}) on ${which}`;
   return {
     code: 'BACKUP_FAILED_VERIFICATION',
-    message: `The backup at ${where} failed its last verification (${verified.at}) on ${which}: its rows may not be what was backed up. Verify it again (Backups page, or backup verify PATH); if it fails again, restore from another backup.`,
+    message: `The backup at ${where} ${found}: its rows may not be what was backed up. Verify it again (Backups page, or backup verify PATH); if it fails again, restore from another backup.`,
   };
 }
 

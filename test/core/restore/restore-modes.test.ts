@@ -116,6 +116,15 @@ describe('restore --into-schema (side by side)', () => {
       });
       await f.call('backup.verify', { path: backup });
       expect(await f.call('restores.preflight', request)).toMatchObject({ ok: true });
+      // A record cut short (a crash while it was written) is no verification that passed.
+      await writeFile(join(backup, 'verified.json'), '{"at":"2026-12-07T10:00:00.000Z","ok":fal');
+      expect(await f.call('restores.preflight', request)).toMatchObject({
+        ok: false,
+        refusals: [{ code: 'BACKUP_FAILED_VERIFICATION', message: expect.stringContaining('verified.json') }],
+      });
+      await f.call('backup.verify', { path: backup });
+      expect(await f.call('restores.preflight', request)).toMatchObject({ ok: true });
+      expect(JSON.parse(await readFile(join(backup, 'verified.json'), 'utf8'))).toMatchObject({ ok: true });
     } finally {
       await rm(join(backup, 'verified.json'), { force: true });
     }
