@@ -3,6 +3,7 @@ import zlib from 'node:zlib';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import type { ArchiveCompression } from './archive-header.ts';
 import { Lz4FrameDecoder } from './lz4-frame-decoder.ts';
+import { ZstdUnits } from './zstd-units.ts';
 
 /**
  * How gzip data is wrapped: custom archives hold a bare zlib stream per table (`78 9c`), directory
@@ -73,25 +74,37 @@ async function* zlibStream(input: AsyncIterable<Buffer>, container: GzipContaine
   }
 }
 
+/** A decoder run in this thread: each step's output is produced as it is taken, so a big input batch is never held expanded. */
 interface SyncDecoder {
-  push(input: Buffer): Buffer[];
-  end(): Buffer[];
+  push(input: Buffer): Iterable<Buffer>;
+  end(): Iterable<Buffer>;
 }
 
 async function* syncDecoderStream(input: AsyncIterable<Buffer>, decoder: SyncDecoder): AsyncGenerator<Buffer> {
-  for await (const piece of input) {
-    for (const out of decodeOrThrow(() => decoder.push(piece))) yield out;
-  }
-  for (const out of decodeOrThrow(() => decoder.end())) yield out;
+  for await (const piece of input) yield* decodeOrThrow(() => decoder.push(piece));
+  yield* decodeOrThrow(() => decoder.end());
 }
 
-function decodeOrThrow(step: () => Buffer[]): Buffer[] {
+function* decodeOrThrow(step: () => Iterable<Buffer>): Generator<Buffer> {
+  let output: Iterator<Buffer>;
   try {
-    return step();
+    output = step()[Symbol.iterator]();
   } catch (error) {
-    throw new CompressedDataError(`compressed data is damaged: ${(error as Error).message}`);
+    throw damaged(error);
+  }
+  for (;;) {
+    let next: IteratorResult<Buffer>;
+    try {
+      next = output.next();
+    } catch (error) {
+      throw damaged(error);
+    }
+    if (next.done) return;
+    yield next.value;
   }
 }
+
+const damaged = (error: unknown) => new CompressedDataError(`compressed data is damaged: ${(error as Error).message}`);
 
 function lz4Decoder(): SyncDecoder {
   const decoder = new Lz4FrameDecoder();
@@ -104,9 +117,11 @@ function lz4Decoder(): SyncDecoder {
   };
 }
 
+/** fzstd fed one checked unit at a time (zstd-units.ts): each push turns out at most one block. */
 function zstdDecoder(): SyncDecoder {
   let out: Buffer[] = [];
   let finished = false;
+  const units = new ZstdUnits();
   const decoder = new ZstdDecompress((data, final) => {
     if (data.length) out.push(Buffer.from(data.buffer, data.byteOffset, data.length));
     if (final) finished = true;
@@ -117,11 +132,14 @@ function zstdDecoder(): SyncDecoder {
     return result;
   };
   return {
-    push(input) {
-      decoder.push(input);
-      return take();
+    *push(input) {
+      for (const unit of units.push(input)) {
+        decoder.push(unit);
+        yield* take();
+      }
     },
     end() {
+      if (!units.complete) throw new Error('the zstd data ends inside a frame');
       decoder.push(new Uint8Array(0), true);
       if (!finished) throw new Error('the zstd data ends inside a frame');
       return take();
