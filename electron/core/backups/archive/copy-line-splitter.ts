@@ -12,6 +12,12 @@ export class CopyDataError extends Error {
   override readonly name = 'CopyDataError';
 }
 
+/**
+ * The longest line COPY text can hold: PostgreSQL builds each row it sends in one buffer of at most
+ * 1 GB. Data that runs on past it without a newline is damaged (or not COPY text), and is not held.
+ */
+export const MAX_COPY_LINE = 1024 * 1024 * 1024;
+
 /** True for the `\.` line that ends COPY data. */
 export function isEndOfCopyData(buf: Buffer, start: number, end: number): boolean {
   return end - start === 2 && buf[start] === BACKSLASH && buf[start + 1] === DOT;
@@ -33,9 +39,12 @@ export class CopyLineSplitter {
   /** Bytes of COPY text consumed, up to and including the end marker's newline. */
   #consumed = 0;
 
-  constructor(onRow: RowRangeHandler, options: { sqlMayFollow?: boolean } = {}) {
+  readonly #maxLine: number;
+
+  constructor(onRow: RowRangeHandler, options: { sqlMayFollow?: boolean; maxLine?: number } = {}) {
     this.#onRow = onRow;
     this.#sqlMayFollow = options.sqlMayFollow ?? false;
+    this.#maxLine = options.maxLine ?? MAX_COPY_LINE;
   }
 
   get rows(): number {
@@ -104,6 +113,11 @@ export class CopyLineSplitter {
 
   #keep(part: Buffer): void {
     if (part.length === 0) return;
+    if (this.#carryLength + part.length > this.#maxLine) {
+      throw new CopyDataError(
+        `a row runs on past ${this.#maxLine} bytes without ending, longer than any row PostgreSQL writes: the table's data is damaged there, after ${this.#rows} complete rows`,
+      );
+    }
     this.#carry.push(part);
     this.#carryLength += part.length;
   }

@@ -1,3 +1,4 @@
+import { CopyDataError, MAX_COPY_LINE } from './copy-line-splitter.ts';
 import { dollarTag } from './sql-tokens.ts';
 import { SCHEMA_DESCS, type TocEntry } from './toc-entries.ts';
 
@@ -51,9 +52,16 @@ export class PlainDumpScanner {
   #unrestricted = false;
   #offset = 0;
   #carry: Buffer[] = [];
+  #carryLength = 0;
+  readonly #maxLine: number;
   #inData: { dumpId: number; start: number } | null = null;
   #lex: LexState = { quote: null, dollar: null, commentDepth: 0, atStatementStart: true };
   #current: { entry: Mutable<TocEntry>; text: string[] | null } | null = null;
+
+  /** `maxLine`: the longest line it holds waiting for its newline (pg_dump writes none longer than a row's 1 GB). */
+  constructor(options: { maxLine?: number } = {}) {
+    this.#maxLine = options.maxLine ?? MAX_COPY_LINE;
+  }
 
   /** Feeds the next piece of SQL text. */
   push(piece: Buffer): void {
@@ -66,6 +74,7 @@ export class PlainDumpScanner {
         this.#carry.push(piece.subarray(pos, newline));
         line = Buffer.concat(this.#carry);
         this.#carry = [];
+        this.#carryLength = 0;
       } else {
         line = piece.subarray(pos, newline);
       }
@@ -73,7 +82,17 @@ export class PlainDumpScanner {
       this.#offset += line.length + 1;
       pos = newline + 1;
     }
-    if (pos < piece.length) this.#carry.push(piece.subarray(pos));
+    if (pos < piece.length) {
+      this.#carry.push(piece.subarray(pos));
+      this.#carryLength += piece.length - pos;
+      if (this.#carryLength > this.#maxLine) {
+        this.#carry = [];
+        this.#carryLength = 0;
+        throw new CopyDataError(
+          `a line of the SQL dump runs on past ${this.#maxLine} bytes without ending, after byte ${this.#offset}: the file is damaged there, or is no SQL dump`,
+        );
+      }
+    }
     if (piece.length > 0) this.#endsWithNewline = piece[piece.length - 1] === 0x0a;
   }
 

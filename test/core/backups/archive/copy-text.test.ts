@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { copyFieldRaw, decodeCopyField, decodeCopyRow, findCopyField } from '../../../../electron/core/backups/archive/copy-fields.ts';
-import { CopyLineSplitter } from '../../../../electron/core/backups/archive/copy-line-splitter.ts';
+import { CopyLineSplitter, MAX_COPY_LINE } from '../../../../electron/core/backups/archive/copy-line-splitter.ts';
+import { PlainDumpScanner } from '../../../../electron/core/backups/archive/plain-dump-scanner.ts';
 import { ByteKeyTable } from '../../../../electron/core/backups/archive/byte-key-table.ts';
 import { PACKED_KEY_BYTES, packCopyKey } from '../../../../electron/core/backups/archive/pack-copy-key.ts';
 import { throttleProgress } from '../../../../electron/core/backups/archive/throttle-progress.ts';
@@ -61,6 +62,23 @@ describe('splitting COPY text into rows', () => {
     expect(() => unended.finish()).toThrow(/before the end-of-data marker/);
     const junk = new CopyLineSplitter(() => undefined);
     expect(() => junk.push(Buffer.from('1\n\\.\n\nX'))).toThrow(/after the end-of-data marker/);
+  });
+
+  it('refuses a row that runs on past the longest line PostgreSQL writes, instead of holding it', () => {
+    expect(MAX_COPY_LINE).toBe(1024 * 1024 * 1024);
+    const splitter = new CopyLineSplitter(() => undefined, { maxLine: 1000 });
+    splitter.push(Buffer.from('1\tone\n2\t'));
+    for (let i = 0; i < 9; i++) splitter.push(Buffer.alloc(100, 0x78));
+    expect(() => splitter.push(Buffer.alloc(100, 0x78))).toThrow(/a row runs on past 1000 bytes without ending.*after 1 complete rows/);
+    // A row of exactly the bound, then its newline, is a row.
+    const whole = new CopyLineSplitter(() => undefined, { maxLine: 1000 });
+    whole.push(Buffer.alloc(1000, 0x78));
+    whole.push(Buffer.from('\n\\.\n'));
+    expect(whole.rows).toBe(1);
+    const sql = new PlainDumpScanner({ maxLine: 1000 });
+    sql.push(Buffer.from('--\n-- PostgreSQL database dump\n'));
+    for (let i = 0; i < 10; i++) sql.push(Buffer.alloc(100, 0x78));
+    expect(() => sql.push(Buffer.alloc(100, 0x78))).toThrow(/a line of the SQL dump runs on past 1000 bytes/);
   });
 
   it('in a plain dump stops at the marker and says how much was COPY data', () => {
