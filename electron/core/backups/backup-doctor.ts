@@ -12,9 +12,10 @@ import { inspectBackup, type TableRules } from './inspect-backup.ts';
 type OfflineDoctor = z.infer<typeof offlineDoctorSchema>;
 
 /** Rows per website now, summed over every database, and where each website routes now. */
-async function liveRows(ctx: ConsoleContext): Promise<{ rows: Map<number, number>; routing: Map<number, string> }> {
+/** Per website, its rows now on the databases named (the ones the backup holds), and the routing map. */
+async function liveRows(ctx: ConsoleContext, databases: ReadonlySet<string>): Promise<{ rows: Map<number, number>; routing: Map<number, string> }> {
   const rows = new Map<number, number>();
-  for (const target of ctx.pools.targets) {
+  for (const target of ctx.pools.targets.filter((t) => databases.has(t.name))) {
     const totals = await tenantKeyTotals(ctx.pools.get(target.name), await ctx.catalog.get(target.name));
     for (const [id, n] of totals) rows.set(id, (rows.get(id) ?? 0) + n);
   }
@@ -33,9 +34,43 @@ function incompleteError(manifest: BackupManifest | null): ErrorInfo | null {
 }
 
 /**
+ * The databases a backup holds, each configured in this profile: what `--live` compares it with. A
+ * backup of some of the databases compared with all of them would list every website of the others as
+ * changed. A lone archive names the PostgreSQL database it was dumped from: the configured database of
+ * that name (when exactly one is) is the one it is compared with.
+ */
+function coveredDatabases(ctx: ConsoleContext, archives: ReadonlyArray<{ database: string | null; file: string }>): Set<string> | ErrorInfo {
+  const lone = archives.find((a) => a.database === null);
+  if (lone) {
+    return {
+      code: 'ACTION_NOT_ALLOWED',
+      message: `Which database ${lone.file} holds is not known (no manifest names it, nor its own header), so it cannot be compared with the cluster. Compare the backup folder it came from (its manifest names each archive's database).`,
+      target: lone.file,
+    };
+  }
+  // A manifest names the profile's databases; a lone archive, the PostgreSQL database pg_dump read.
+  const configured = (name: string) => {
+    if (ctx.pools.has(name)) return name;
+    const same = ctx.pools.targets.filter((t) => t.database === name);
+    return same.length === 1 ? same[0]!.name : null;
+  };
+  const named = archives.map((a) => a.database!);
+  const unknown = named.filter((d) => configured(d) === null);
+  if (unknown.length) {
+    return {
+      code: 'SHARD_UNKNOWN',
+      message: `The backup holds ${unknown.join(', ')}, which this profile does not configure (configured: ${ctx.pools.targets.map((t) => t.name).join(', ')}), so its rows cannot be compared with the cluster. Open the backup with the profile of the cluster it came from.`,
+      target: unknown[0]!,
+    };
+  }
+  return new Set(named.map((d) => configured(d)!));
+}
+
+/**
  * The doctor for a backup. With its manifest: websites whose rows were in a database their routing of
  * that day did not name (a move half done when the backup ran, or rows left behind). With `live`: per
- * website, its rows in the backup against its rows on the cluster now, listing those that differ.
+ * website, its rows in the backup against its rows now on the databases the backup holds (all of them,
+ * or the ones `backup create --database` named), listing those that differ.
  */
 export async function backupDoctor(ctx: ConsoleContext | null, target: string, live: boolean, rules: TableRules, job: RunningJob): Promise<OfflineDoctor> {
   const { archives } = await inspectBackup(target, rules, job);
@@ -59,7 +94,9 @@ export async function backupDoctor(ctx: ConsoleContext | null, target: string, l
         'CONFIG_NOT_FOUND',
         'Comparing a backup with the cluster needs a profile: give --profile (or open the backup from a console connected to the cluster).',
       );
-    const now = await liveRows(ctx);
+    const covered = coveredDatabases(ctx, archives);
+    if ('code' in covered) return { misplaced: misplaced.sort((a, b) => a.website - b.website), changes: null, error: covered };
+    const now = await liveRows(ctx, covered);
     const then = new Map<number, number>();
     for (const archive of archives) for (const w of archive.websites) then.set(w.id, (then.get(w.id) ?? 0) + w.rows);
     const ids = [...new Set([...then.keys(), ...now.rows.keys()])].sort((a, b) => a - b);

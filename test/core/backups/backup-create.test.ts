@@ -232,6 +232,25 @@ describe('backup create', () => {
     expect((await call('backup.verify', { path: result.backup })).ok).toBe(true);
   });
 
+  it('a backup of one database is compared with that database only, and a lone archive with none', async () => {
+    const result = await call('backup.create', { format: 'custom', databases: ['shard_2'], jobs: 1 });
+    const [site] = await sql('shard_2', 'SELECT website_id::int AS id FROM pwb_contacts WHERE website_id IS NOT NULL LIMIT 1');
+    const unchanged = await call('backup.doctor', { path: result.backup, live: true });
+    expect(unchanged).toMatchObject({ error: null, changes: [] });
+    await sql('shard_2', `INSERT INTO pwb_contacts (website_id, first_name, created_at, updated_at) VALUES ($1, 'since the backup', now(), now())`, [site.id]);
+    try {
+      const changed = await call('backup.doctor', { path: result.backup, live: true });
+      expect(changed.changes).toEqual([expect.objectContaining({ website: site.id, liveRows: expect.any(Number), backupRows: expect.any(Number) })]);
+      const change = changed.changes?.[0];
+      expect(change && (change.liveRows ?? 0) - change.backupRows).toBe(1);
+    } finally {
+      await sql('shard_2', `DELETE FROM pwb_contacts WHERE first_name = 'since the backup'`);
+    }
+    const lone = await call('backup.doctor', { path: path.join(result.backup, 'shard_2.dump'), live: true });
+    // Its header names the database pg_dump read (pwb_shard_2): the profile's shard_2.
+    expect(lone).toMatchObject({ error: null, changes: [] });
+  });
+
   it('two backups started together get a folder each: neither writes into the other or over its manifest', async () => {
     const [a, b] = await Promise.all([1, 2].map(() => call('backup.create', { format: 'custom', databases: ['shard_2'], jobs: 1 })));
     expect(a!.backup).not.toBe(b!.backup);
