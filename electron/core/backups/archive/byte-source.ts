@@ -1,4 +1,5 @@
 import type { ConsoleError } from '../../../../shared/errors.ts';
+import { constants } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
@@ -7,8 +8,11 @@ import { archiveUnreadable } from './archive-unreadable.ts';
 
 const READ_SIZE = 1 << 20;
 const EMPTY = Buffer.alloc(0);
-/** PostgreSQL's own limit for one value; a longer TOC string means a corrupt length. */
-const MAX_STRING = 1 << 30;
+/**
+ * The longest TOC string read: PostgreSQL's own limit for one value (1 GB) would not fit a JavaScript
+ * string (about 512 MB), and no definition pg_dump writes comes near either: a longer one is a corrupt length.
+ */
+const MAX_STRING = Math.min(1 << 30, constants.MAX_STRING_LENGTH);
 
 /**
  * Buffered reading of an archive file by absolute offset: a regular file can seek, a pipe (FIFO) only goes
@@ -72,38 +76,54 @@ export class ByteSource {
   /** Makes at least `n` bytes available; false when the file ends first. */
   async ensure(n: number): Promise<boolean> {
     while (this.available < n) {
-      if (!(await this.#fill())) return false;
+      if (!(await this.#fill(n))) return false;
     }
     return true;
   }
 
-  async #fill(): Promise<boolean> {
+  /**
+   * Reads on, at least READ_SIZE bytes and as many as `wanted` asks for at once: a long string grown a
+   * READ_SIZE at a time would copy what it has so far on every read (quadratic in its length).
+   */
+  async #fill(wanted: number): Promise<boolean> {
     if (this.#eof) return false;
     const rest = this.available;
+    const more = Math.max(READ_SIZE, wanted - rest);
     if (this.#handle) {
       // Views from bytes() live only until the next read, so the previous buffer can take the next read.
       const spare = this.#spare;
-      const target = spare && spare.length >= rest + READ_SIZE ? spare : Buffer.allocUnsafe(rest + READ_SIZE);
-      this.#spare = this.#buf.length >= READ_SIZE ? this.#buf : null;
+      const target = spare && spare.length >= rest + more ? spare : Buffer.allocUnsafe(rest + more);
+      this.#spare = this.#buf.length >= READ_SIZE && this.#buf.length <= 4 * READ_SIZE ? this.#buf : null;
       this.#buf.copy(target, 0, this.#pos);
-      const { bytesRead } = await this.#handle.read(target, rest, READ_SIZE, this.#bufStart + this.#buf.length);
-      if (bytesRead === 0) this.#eof = true;
-      this.#meter.bytes += bytesRead;
+      let read = 0;
+      for (;;) {
+        const { bytesRead } = await this.#handle.read(target, rest + read, more - read, this.#bufStart + this.#buf.length + read);
+        read += bytesRead;
+        if (bytesRead === 0) this.#eof = true;
+        if (bytesRead === 0 || read >= Math.min(more, wanted - rest)) break;
+      }
+      this.#meter.bytes += read;
       this.#bufStart += this.#pos;
-      this.#buf = target.subarray(0, rest + bytesRead);
+      this.#buf = target.subarray(0, rest + read);
       this.#pos = 0;
-      return bytesRead > 0;
+      return read > 0;
     }
-    const next = await this.#stream!.next();
-    if (next.done) {
-      this.#eof = true;
-      return false;
+    const parts = rest > 0 ? [this.#buf.subarray(this.#pos)] : [];
+    let size = rest;
+    while (size < rest + 1 || size < wanted) {
+      const next = await this.#stream!.next();
+      if (next.done) {
+        this.#eof = true;
+        break;
+      }
+      this.#meter.bytes += next.value.length;
+      parts.push(next.value);
+      size += next.value.length;
     }
-    this.#meter.bytes += next.value.length;
     this.#bufStart += this.#pos;
-    this.#buf = rest > 0 ? Buffer.concat([this.#buf.subarray(this.#pos), next.value]) : next.value;
+    this.#buf = parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
     this.#pos = 0;
-    return true;
+    return size > rest;
   }
 
   async #require(n: number, what: string): Promise<void> {
