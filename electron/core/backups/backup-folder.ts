@@ -129,7 +129,8 @@ export async function writeFileDurably(file: string, text: string): Promise<void
 /**
  * A folder inside the backup folder that is not a readable backup but was one, or is becoming one: its
  * manifest is damaged (ARCHIVE_UNREADABLE from readManifest), or it has none and holds what a backup
- * writes (`*.partial` while pg_dump runs, `*.dump` once it has finished, the manifest's temporary file).
+ * writes (`*.partial` while pg_dump runs, `*.dump` or a folder with a toc.dat once it has finished, the
+ * manifest's temporary file).
  * Listed so that nobody loses sight of a backup (its archives can be opened one by one) or of the disk an
  * abandoned one takes. Null for anything else: a folder that was never a backup, or one this user may
  * not read (`lost+found` at the root of a backup disk).
@@ -139,7 +140,14 @@ async function notABackup(folder: string, problem: unknown): Promise<BackupSumma
   if (!info?.isDirectory()) return null;
   const names = await readdir(folder).catch(() => [] as string[]);
   const partial = names.filter((n) => n.endsWith('.partial'));
-  const finished = names.filter((n) => n.endsWith('.dump'));
+  // A custom-format dump is NAME.dump; a directory-format one, a folder NAME/ holding pg_dump's toc.dat.
+  const isDirectoryDump = (n: string) =>
+    stat(path.join(folder, n, 'toc.dat')).then(
+      (s) => s.isFile(),
+      () => false,
+    );
+  const directories = await Promise.all(names.map(isDirectoryDump));
+  const finished = names.filter((n, i) => n.endsWith('.dump') || directories[i]);
   let message: string;
   if (problem instanceof ConsoleError && problem.code === 'ARCHIVE_UNREADABLE') message = problem.message;
   else if (partial.length > 0 || finished.length > 0 || names.includes(`${MANIFEST}.tmp`)) {

@@ -366,6 +366,11 @@ describe('backup trouble', () => {
       const finishedOnly = path.join(dir, 'finished-only');
       await mkdir(finishedOnly);
       await writeFile(path.join(finishedOnly, 'default.dump'), Buffer.alloc(1024));
+      // The same in directory format: the dump is a folder with pg_dump's toc.dat.
+      const directoryOnly = path.join(dir, 'directory-only');
+      await mkdir(path.join(directoryOnly, 'shard_1'), { recursive: true });
+      await writeFile(path.join(directoryOnly, 'shard_1', 'toc.dat'), Buffer.alloc(512));
+      await writeFile(path.join(directoryOnly, 'shard_1', '3001.dat.gz'), Buffer.alloc(2048));
       await mkdir(unrelated);
       await writeFile(path.join(unrelated, 'readme.txt'), 'not a backup');
       const listed = (await call('backup.list', {})).backups;
@@ -383,9 +388,14 @@ describe('backup trouble', () => {
         bytes: 1024,
         problem: expect.stringContaining('its dumps finished, its manifest never written'),
       });
+      expect(listed.find((b) => b.path === path.join(dir, 'directory-only'))).toMatchObject({
+        bytes: 2560,
+        problem: expect.stringContaining('its dumps finished, its manifest never written'),
+      });
       expect(listed.find((b) => b.path === good.path)).toMatchObject({ problem: null });
     } finally {
-      for (const folder of [damaged, abandoned, unrelated, path.join(dir, 'finished-only')]) await rm(folder, { recursive: true, force: true });
+      for (const folder of [damaged, abandoned, unrelated, path.join(dir, 'finished-only'), path.join(dir, 'directory-only')])
+        await rm(folder, { recursive: true, force: true });
     }
   });
 
