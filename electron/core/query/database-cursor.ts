@@ -15,6 +15,16 @@ export const PAGE_BYTES = 16 * 1024 * 1024;
 /** Bytes one read of the grid may hand over per database: more is no grid to look at, and it is all held in memory. */
 export const GRID_MAX_BYTES = 64 * 1024 * 1024;
 /**
+ * Bytes one read of the grid may hand over from all its databases together: a run on many databases
+ * would otherwise hold GRID_MAX_BYTES of each (and the result, its events and its answer copy them).
+ */
+export const GRID_RUN_MAX_BYTES = 2 * GRID_MAX_BYTES;
+
+/** Bytes the databases of one read may still hand over together, taken from as each delivers. */
+export interface SharedBytes {
+  left: number;
+}
+/**
  * Bytes the server may send for one page, whatever its rows turn out to be: the pages are sized from the
  * rows before them, and a result whose rows grow partway through would otherwise arrive whole in one
  * page. Past it the read fails, saying so (oversized-rows.ts). A page of one row is not bounded.
@@ -100,23 +110,43 @@ export class DatabaseCursor {
    */
   async read(
     limit: number,
-    options: { pages: PageSize; maxBytes?: number; signal?: AbortSignal; onRows: (rows: unknown[][]) => void | Promise<void> },
+    options: {
+      pages: PageSize;
+      maxBytes?: number;
+      /** The budget this read shares with the other databases of the run (taken from as rows are delivered). */
+      shared?: SharedBytes;
+      signal?: AbortSignal;
+      onRows: (rows: unknown[][]) => void | Promise<void>;
+    },
   ): Promise<{ rows: number; truncated: boolean }> {
     const rows = this.#ahead.splice(0);
-    const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
+    const ownMax = options.maxBytes ?? Number.POSITIVE_INFINITY;
+    const shared = options.shared;
     let delivered = 0;
     let bytes = 0;
+    const left = () => Math.min(ownMax - bytes, shared?.left ?? Number.POSITIVE_INFINITY);
     for (;;) {
       // Fetch while the rows in hand cannot fill the limit and still show whether one more exists.
-      if (!this.#exhausted && rows.length <= limit - delivered && bytes < maxBytes) {
+      if (!this.#exhausted && rows.length <= limit - delivered && left() > 0) {
         const perRow = Math.max(1, this.#rowBytes ?? 0);
         const bySize = this.#rowBytes === null ? 1 : Math.max(1, Math.floor(PAGE_BYTES / perRow));
         // No more rows than the bytes left for this read hold (and one to tell whether more exist).
-        const byBudget = Number.isFinite(maxBytes) ? Math.floor((maxBytes - bytes) / perRow) + 1 : Number.POSITIVE_INFINITY;
+        const byBudget = Number.isFinite(left()) ? Math.floor(left() / perRow) + 1 : Number.POSITIVE_INFINITY;
         const ask = Math.max(1, Math.min(options.pages(delivered), bySize, byBudget, limit - delivered - rows.length + 1));
-        const page = await this.#fetch(ask, options.signal);
+        // The run's other databases fetch meanwhile: the bytes this page may bring are taken from their
+        // shared budget before it is asked for, and what it did not bring is given back when it comes.
+        const reserved = shared ? Math.min(Math.max(0, shared.left), ask * perRow) : 0;
+        if (shared) shared.left -= reserved;
+        let page: unknown[][];
+        try {
+          page = await this.#fetch(ask, options.signal);
+        } finally {
+          if (shared) shared.left += reserved;
+        }
+        const arrived = pageBytes(page);
+        if (shared) shared.left -= arrived;
         if (page.length < ask) this.#exhausted = true;
-        if (page.length > 0) this.#rowBytes = pageBytes(page) / page.length;
+        if (page.length > 0) this.#rowBytes = arrived / page.length;
         rows.push(...page);
       }
       const deliver = rows.splice(0, limit - delivered);
@@ -126,7 +156,7 @@ export class DatabaseCursor {
         bytes += deliver.length * (this.#rowBytes ?? 0);
         await options.onRows(deliver);
       }
-      if (rows.length > 0 || this.#exhausted || bytes >= maxBytes) break;
+      if (rows.length > 0 || this.#exhausted || left() <= 0) break;
     }
     this.#ahead = rows;
     return { rows: delivered, truncated: this.#ahead.length > 0 || !this.#exhausted };

@@ -1,7 +1,7 @@
 import { ConsoleError } from '../../../shared/errors.ts';
 import type { CallContext } from '../call-context.ts';
 import type { ColumnUnion } from './column-union.ts';
-import { type DatabaseCursor, GRID_MAX_BYTES } from './database-cursor.ts';
+import { type DatabaseCursor, GRID_MAX_BYTES, GRID_RUN_MAX_BYTES, type SharedBytes } from './database-cursor.ts';
 import { describeQueryError } from './describe-query-error.ts';
 import { QueryResultBuilder } from './query-result-builder.ts';
 import { rowLimit } from './query-settings.ts';
@@ -78,7 +78,8 @@ export class QueryRun {
       if (!call.signal.aborted) call.emit(event);
     };
     try {
-      await Promise.all(names.map((name) => this.#readMore(name, limit, call.signal, emit, started)));
+      const shared: SharedBytes = { left: GRID_RUN_MAX_BYTES };
+      await Promise.all(names.map((name) => this.#readMore(name, limit, call.signal, emit, started, shared)));
     } finally {
       this.#fetching = false;
       this.#touch();
@@ -112,7 +113,7 @@ export class QueryRun {
     return names;
   }
 
-  async #readMore(name: string, limit: number, signal: AbortSignal, emit: (event: QueryEvent) => void, started: number): Promise<void> {
+  async #readMore(name: string, limit: number, signal: AbortSignal, emit: (event: QueryEvent) => void, started: number, shared: SharedBytes): Promise<void> {
     const cursor = this.#cursors.get(name)!;
     let rows = 0;
     const ms = () => Math.round(performance.now() - started);
@@ -120,6 +121,7 @@ export class QueryRun {
       const read = await cursor.read(limit, {
         pages: () => 1000,
         maxBytes: GRID_MAX_BYTES,
+        shared,
         signal,
         onRows: (page) => {
           rows += page.length;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CallContext } from '../call-context.ts';
 import type { DatabaseTarget } from '../config/profile-schema.ts';
-import { DatabaseCursor, GRID_MAX_BYTES, GRID_PAGES } from './database-cursor.ts';
+import { DatabaseCursor, GRID_MAX_BYTES, GRID_PAGES, GRID_RUN_MAX_BYTES, type SharedBytes } from './database-cursor.ts';
 import { describeQueryError } from './describe-query-error.ts';
 import type { QueryEngine } from './query-engine.ts';
 import { QueryResultBuilder } from './query-result-builder.ts';
@@ -33,8 +33,9 @@ export async function runQuery(engine: QueryEngine, call: CallContext<QueryEvent
     builder.add(event);
     if (!call.signal.aborted) call.emit(event);
   };
+  const shared: SharedBytes = { left: GRID_RUN_MAX_BYTES };
   const opened = await Promise.all(
-    plan.databases.map((target) => firstPage({ engine, target, statement, values: plan.values, settings, limit, signal: call.signal, emit, started })),
+    plan.databases.map((target) => firstPage({ engine, target, statement, values: plan.values, settings, limit, signal: call.signal, emit, started, shared })),
   );
   const cursors = opened.filter((c): c is DatabaseCursor => c !== null);
   if (call.signal.aborted) {
@@ -68,6 +69,7 @@ interface FirstPage {
   readonly signal: AbortSignal;
   readonly emit: (event: QueryEvent) => void;
   readonly started: number;
+  readonly shared: SharedBytes;
 }
 
 /** One database's part of a run; its cursor when rows are left for "fetch more", null otherwise. Never throws. */
@@ -86,6 +88,7 @@ async function firstPage(p: FirstPage): Promise<DatabaseCursor | null> {
     const read = await cursor.read(p.limit, {
       pages: GRID_PAGES,
       maxBytes: GRID_MAX_BYTES,
+      shared: p.shared,
       signal: p.signal,
       onRows: (page) => {
         rows += page.length;

@@ -235,6 +235,23 @@ describe('rows that grow partway through a result', () => {
     expect(result.databases[0]).toMatchObject({ name: 'shard_1', error: null, truncated: true });
     expect(result.databases[0]!.rows).toBeLessThanOrEqual(23);
   });
+
+  it('share one budget between the databases of a run', { timeout: 120_000 }, async () => {
+    // On each of three databases the same rows: 64 MB each would be 192 MB held; together they hold 128 MB.
+    const result = await service.session('shared-budget').run(recordingCall<QueryEvent>().call, {
+      sql: `SELECT g, repeat('z', 3000000) AS body FROM generate_series(1, 40) g`,
+      target: { kind: 'all' },
+      timeoutSeconds: 100,
+    });
+    expect(result.databases.map((d) => [d.name, d.error, d.truncated])).toEqual([
+      ['default', null, true],
+      ['shard_1', null, true],
+      ['shard_2', null, true],
+    ]);
+    const rows = result.databases.reduce((n, d) => n + d.rows, 0);
+    expect(rows).toBeGreaterThan(30);
+    expect(rows).toBeLessThanOrEqual(48);
+  });
 });
 
 describe('a database stopped mid-run', () => {
