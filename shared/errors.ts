@@ -46,6 +46,11 @@ export const errorCodes = [
    * `planDigest`): nothing ran. Read the plan again.
    */
   'PLAN_CHANGED',
+  /**
+   * A migration file about to run differs from the one that ran on another database (edited after it
+   * was applied): nothing ran. Put the file back as it ran; make the change in a new migration.
+   */
+  'MIGRATION_EDITED',
   'INTERNAL',
 ] as const;
 

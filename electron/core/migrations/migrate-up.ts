@@ -6,7 +6,7 @@ import type { ConsoleContext } from '../console-context.ts';
 import type { DatabaseTarget } from '../config/profile-schema.ts';
 import { audited } from '../console-schema/audit-log.ts';
 import { readLedger } from './migration-ledger.ts';
-import { assertPlanCurrent, listMigrations, migrationsFor, type MigrationFile } from './migration-files.ts';
+import { assertPlanCurrent, listMigrations, migrationsFor, sameMigrationText, type MigrationFile } from './migration-files.ts';
 import { migrateDatabase, type DatabaseMigrationOutcome } from './migrate-database.ts';
 import { runTargets } from './migration-plan.ts';
 import { migrationsDirFor } from './migrations-dir.ts';
@@ -45,6 +45,8 @@ interface RunState extends RunProgress {
   readonly files: readonly MigrationFile[];
   /** Per database, the versions known to be applied there: its ledger before the run, and what the run applied. */
   readonly appliedOn: Map<string, Set<string>>;
+  /** Per database, the checksum it recorded for each version that ran there (absent where its role may not read them). */
+  readonly recordedOn: Map<string, Map<string, string>>;
   readonly lockTimeoutSeconds: number;
 }
 
@@ -91,8 +93,13 @@ export async function migrateUp(ctx: ConsoleContext, options: MigrateUpOptions):
     return concludeRun(progress, toInfo(error));
   }
   run.databases = targets.map((t) => ({ name: t.name, state: 'waiting', current: null, applied: [], pending: [], failed: null, error: null }));
-  const state: RunState = { ...progress, ctx, files, appliedOn: new Map(), lockTimeoutSeconds: options.lockTimeoutSeconds ?? 10 };
+  const state: RunState = { ...progress, ctx, files, appliedOn: new Map(), recordedOn: new Map(), lockTimeoutSeconds: options.lockTimeoutSeconds ?? 10 };
   await countPending(state, targets);
+  try {
+    assertRunsAsRecorded(state);
+  } catch (error) {
+    return concludeRun(state, toInfo(error));
+  }
   const pending = Object.fromEntries(run.databases.map((d) => [d.name, d.pending]));
   const entry = { action: 'migrations.up', target: options.database ?? 'all databases', details: { pending, parallel: options.parallel } };
   try {
@@ -114,6 +121,8 @@ async function countPending(state: RunState, targets: readonly DatabaseTarget[])
       const ledger = await readLedger(state.ctx.pools.get(t.name)).catch(() => null);
       if (!ledger) return;
       state.appliedOn.set(t.name, new Set(ledger.applied));
+      const recorded = [...ledger.entries].filter(([, e]) => e.status === 'applied').map(([version, e]) => [version, e.checksum] as const);
+      state.recordedOn.set(t.name, new Map(recorded));
       if (!targets.some((x) => x.name === t.name)) return;
       entryOf(state.run, t.name).pending = migrationsFor(t.role, state.files)
         .filter((f) => !ledger.applied.has(f.version))
@@ -122,6 +131,29 @@ async function countPending(state: RunState, targets: readonly DatabaseTarget[])
   );
   state.run.total = state.run.databases.reduce((n, d) => n + d.pending.length, 0);
   state.publish();
+}
+
+/**
+ * A file about to run that is not the one that ran elsewhere (edited after it was applied on some
+ * database) would give this database another schema than those, each recorded as migrated: refused
+ * before any database is touched, naming where it ran.
+ */
+function assertRunsAsRecorded(state: RunState): void {
+  const edited: string[] = [];
+  for (const file of state.files) {
+    if (!state.run.databases.some((d) => d.pending.includes(file.version))) continue;
+    const ranOn = [...state.recordedOn].filter(([, recorded]) => {
+      const checksum = recorded.get(file.version);
+      return checksum !== undefined && !sameMigrationText(checksum, file);
+    });
+    if (ranOn.length) edited.push(`${file.set}/${file.version}_${file.name}.sql (it ran on ${ranOn.map(([name]) => name).join(', ')} as it was before)`);
+  }
+  if (edited.length === 0) return;
+  throw new ConsoleError(
+    'MIGRATION_EDITED',
+    `Nothing was run: ${edited.join('; ')} changed since it ran, and the databases still pending would get the changed file, a schema unlike the others'. Put the file back as it ran (git log and git checkout find it); make the change in a new migration instead.`,
+    { target: edited[0]!, details: { edited } },
+  );
 }
 
 /** The primary, then the shards unless the primary did not finish; throws when any database did not finish. */

@@ -20,12 +20,22 @@ export interface MigrationFile {
   readonly set: MigrationSet;
   readonly file: string;
   readonly sql: string;
-  /** sha256 of the file's bytes, kept beside the version on every database it ran on. */
+  /**
+   * sha256 of the file's text with its line ends as LF, kept beside the version on every database it
+   * ran on: a checkout that turns LF into CRLF (Git on Windows) is the same file.
+   */
   readonly checksum: string;
+  /** sha256 of the file's bytes as they are, what consoles before the LF rule recorded. */
+  readonly rawChecksum: string;
 }
 
 export function migrationChecksum(sql: string): string {
-  return createHash('sha256').update(sql, 'utf8').digest('hex');
+  return createHash('sha256').update(sql.replace(/\r\n/g, '\n'), 'utf8').digest('hex');
+}
+
+/** Whether a checksum a database recorded is this file's (as it is now, or as a console recorded it before the LF rule). */
+export function sameMigrationText(recorded: string, file: Pick<MigrationFile, 'checksum' | 'rawChecksum'>): boolean {
+  return recorded === file.checksum || recorded === file.rawChecksum;
 }
 
 /** One name for a folder's migrations as they stand: any file added, removed, renamed or edited changes it. */
@@ -63,7 +73,8 @@ export async function listMigrationSet(dir: string, set: MigrationSet): Promise<
     const file = path.join(folder, name);
     const sql = await readFile(file, 'utf8');
     assertRunnable(file, sql);
-    files.push(Object.freeze({ version: match[1], name: match[2], set, file, sql, checksum: migrationChecksum(sql) }));
+    const rawChecksum = createHash('sha256').update(sql, 'utf8').digest('hex');
+    files.push(Object.freeze({ version: match[1], name: match[2], set, file, sql, checksum: migrationChecksum(sql), rawChecksum }));
   }
   return files;
 }

@@ -2,7 +2,7 @@ import type { DatabaseMigrationStatus, MigrationStatusResult } from '../../../sh
 import type { ConsoleContext } from '../console-context.ts';
 import type { DatabaseTarget } from '../config/profile-schema.ts';
 import { readLedger } from './migration-ledger.ts';
-import { listMigrations, migrationsFor, type MigrationFile } from './migration-files.ts';
+import { listMigrations, migrationsFor, sameMigrationText, type MigrationFile } from './migration-files.ts';
 import { migrationsDirFor } from './migrations-dir.ts';
 import { reachabilityError } from './reachability-error.ts';
 
@@ -21,7 +21,7 @@ async function databaseStatus(ctx: ConsoleContext, target: DatabaseTarget, files
       const entry = ledger.entries.get(file.version);
       const { version, name, set } = file;
       if (ledger.applied.has(version)) {
-        const checksum = entry?.status !== 'applied' ? 'unrecorded' : entry.checksum === file.checksum ? 'match' : 'edited';
+        const checksum = entry?.status !== 'applied' ? 'unrecorded' : sameMigrationText(entry.checksum, file) ? 'match' : 'edited';
         status.applied.push({ version, name, set, appliedAt: entry?.appliedAt?.toISOString() ?? null, checksum });
       } else if (!expected.has(version)) {
         continue;

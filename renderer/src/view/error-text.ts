@@ -21,6 +21,7 @@ const titles: Partial<Record<string, string>> = {
   MIGRATION_FAILED: 'Migration failed',
   PROFILE_CHANGED: 'Another profile is open now',
   PLAN_CHANGED: 'The migrations changed since the plan',
+  MIGRATION_EDITED: 'A migration was edited after it ran',
 };
 
 export function describeError(error: unknown): ErrorText {

@@ -258,6 +258,41 @@ describe('migrations on every database', () => {
     expect((await up()).state).toBe('succeeded');
   });
 
+  it('a file edited after it ran on some databases is refused where it is still pending, before any database is touched', async () => {
+    await own.addMigration('tenant', '20990104700001', 'add_edit_probe', 'ALTER TABLE pwb_links ADD COLUMN edit_probe integer;');
+    expect(byName(await migrateUp(ctx, { database: 'default', parallel: 1 }), 'default').state).toBe('applied');
+    expect(byName(await migrateUp(ctx, { database: 'shard_1', parallel: 1 }), 'shard_1').state).toBe('applied');
+    const file = `${own.migrationsDir}/tenant/20990104700001_add_edit_probe.sql`;
+    const original = await readFile(file, 'utf8');
+    await writeFile(file, 'ALTER TABLE pwb_links ADD COLUMN edit_probe bigint;\n');
+    // Another migration pending everywhere: nothing at all runs.
+    await own.addMigration('tenant', '20990104700002', 'add_edit_probe_two', 'ALTER TABLE pwb_links ADD COLUMN edit_probe_two integer;');
+    try {
+      const refused = await up();
+      expect(refused.state).toBe('failed');
+      expect(refused.error).toMatchObject({
+        code: 'MIGRATION_EDITED',
+        message: expect.stringMatching(
+          /^Nothing was run: tenant\/20990104700001_add_edit_probe\.sql \(it ran on default, shard_1 as it was before\) changed since it ran.*Put the file back as it ran/,
+        ),
+      });
+      expect(await hasColumn('shard_2', 'pwb_links', 'edit_probe')).toBe(false);
+      for (const db of DATABASES) expect(await hasColumn(db, 'pwb_links', 'edit_probe_two')).toBe(false);
+    } finally {
+      await writeFile(file, original);
+    }
+    // The same file with Windows line ends is the file that ran.
+    await writeFile(file, original.replace(/\n/g, '\r\n'));
+    try {
+      expect((await up()).state).toBe('succeeded');
+      const status = await migrationStatus(ctx);
+      for (const db of status.databases) expect(db.applied.find((a) => a.version === '20990104700001')?.checksum, db.name).toBe('match');
+    } finally {
+      await writeFile(file, original);
+    }
+    for (const db of DATABASES) expect(await hasColumn(db, 'pwb_links', 'edit_probe')).toBe(true);
+  });
+
   it('two consoles running at once do not both apply: each version runs once, the other run reports LOCKED', async () => {
     await own.addMigration('tenant', '20990105000001', 'slow_probe', 'SELECT pg_sleep(1);\nCREATE TABLE pwb_concurrent_probe (id integer);');
     const other = await own.open();
