@@ -55,6 +55,15 @@ function coveredDatabases(ctx: ConsoleContext, archives: ReadonlyArray<{ databas
     return same.length === 1 ? same[0]!.name : null;
   };
   const named = archives.map((a) => a.database!);
+  const shared = named.find((d) => !ctx.pools.has(d) && ctx.pools.targets.filter((t) => t.database === d).length > 1);
+  if (shared !== undefined) {
+    const which = ctx.pools.targets.filter((t) => t.database === shared).map((t) => t.name);
+    return {
+      code: 'ACTION_NOT_ALLOWED',
+      message: `The archive was dumped from a database named ${shared}, and ${which.join(', ')} are all named so, so which one to compare it with is not known. Compare the backup folder it came from (its manifest names each archive's database).`,
+      target: shared,
+    };
+  }
   const unknown = named.filter((d) => configured(d) === null);
   if (unknown.length) {
     return {

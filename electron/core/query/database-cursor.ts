@@ -20,16 +20,55 @@ export const GRID_MAX_BYTES = 64 * 1024 * 1024;
  */
 export const GRID_RUN_MAX_BYTES = 2 * GRID_MAX_BYTES;
 
-/** Bytes the databases of one read may still hand over together, taken from as each delivers. */
-export interface SharedBytes {
+/**
+ * Bytes the databases of one read may still take together: each page's bytes are reserved before it is
+ * asked for and settled when it comes. A database that finds the budget spent while other databases'
+ * pages are on their way waits for them (what they did not need comes back) before it gives up.
+ */
+export class SharedBytes {
   left: number;
+  readonly #inFlight = new Set<Promise<unknown>>();
+
+  constructor(total: number) {
+    this.left = total;
+  }
+
+  /** `bytes` (at most what is left) reserved while `fetch` runs, then only what it brought kept. */
+  async take<T>(bytes: number, fetch: () => Promise<T>, measure: (result: T) => number): Promise<T> {
+    const reserved = Math.min(Math.max(0, this.left), bytes);
+    this.left -= reserved;
+    const running = fetch();
+    this.#inFlight.add(running);
+    try {
+      const result = await running;
+      this.left -= measure(result);
+      return result;
+    } finally {
+      this.left += reserved;
+      this.#inFlight.delete(running);
+    }
+  }
+
+  /** Waits for one page on its way to settle; false at once when none is. */
+  async settled(): Promise<boolean> {
+    if (this.#inFlight.size === 0) return false;
+    await Promise.race([...this.#inFlight].map((p) => p.then(noop, noop)));
+    return true;
+  }
 }
+
+const noop = () => undefined;
 /**
  * Bytes the server may send for one page, whatever its rows turn out to be: the pages are sized from the
  * rows before them, and a result whose rows grow partway through would otherwise arrive whole in one
  * page. Past it the read fails, saying so (oversized-rows.ts). A page of one row is not bounded.
  */
 export const FETCH_MAX_BYTES = 16 * PAGE_BYTES;
+/**
+ * An export's page bound: an export has no cap on its rows and writes each page out before the next, so
+ * only a page past what any sane stretch of rows brings (1 GiB, PostgreSQL's own limit for a row) fails it.
+ */
+export const EXPORT_FETCH_MAX_BYTES = 4 * FETCH_MAX_BYTES;
 
 /** About how much memory a decoded row holds: its strings' and buffers' lengths, 8 bytes a scalar, JSON's text. */
 function rowBytes(row: readonly unknown[]): number {
@@ -115,6 +154,8 @@ export class DatabaseCursor {
       maxBytes?: number;
       /** The budget this read shares with the other databases of the run (taken from as rows are delivered). */
       shared?: SharedBytes;
+      /** What the server may send for one page of more than one row (FETCH_MAX_BYTES unless said). */
+      fetchMaxBytes?: number;
       signal?: AbortSignal;
       onRows: (rows: unknown[][]) => void | Promise<void>;
     },
@@ -135,18 +176,10 @@ export class DatabaseCursor {
         const ask = Math.max(1, Math.min(options.pages(delivered), bySize, byBudget, limit - delivered - rows.length + 1));
         // The run's other databases fetch meanwhile: the bytes this page may bring are taken from their
         // shared budget before it is asked for, and what it did not bring is given back when it comes.
-        const reserved = shared ? Math.min(Math.max(0, shared.left), ask * perRow) : 0;
-        if (shared) shared.left -= reserved;
-        let page: unknown[][];
-        try {
-          page = await this.#fetch(ask, options.signal);
-        } finally {
-          if (shared) shared.left += reserved;
-        }
-        const arrived = pageBytes(page);
-        if (shared) shared.left -= arrived;
+        const fetch = () => this.#fetch(ask, options.signal, options.fetchMaxBytes ?? FETCH_MAX_BYTES);
+        const page = shared ? await shared.take(ask * perRow, fetch, pageBytes) : await fetch();
         if (page.length < ask) this.#exhausted = true;
-        if (page.length > 0) this.#rowBytes = arrived / page.length;
+        if (page.length > 0) this.#rowBytes = pageBytes(page) / page.length;
         rows.push(...page);
       }
       const deliver = rows.splice(0, limit - delivered);
@@ -156,7 +189,10 @@ export class DatabaseCursor {
         bytes += deliver.length * (this.#rowBytes ?? 0);
         await options.onRows(deliver);
       }
-      if (rows.length > 0 || this.#exhausted || left() <= 0) break;
+      if (rows.length > 0 || this.#exhausted) break;
+      // The run's budget spent, perhaps by pages still on their way: they may bring less than they
+      // reserved, so wait for them before giving up.
+      if (left() <= 0 && !(shared && ownMax - bytes > 0 && (await shared.settled()))) break;
     }
     this.#ahead = rows;
     return { rows: delivered, truncated: this.#ahead.length > 0 || !this.#exhausted };
@@ -166,9 +202,9 @@ export class DatabaseCursor {
     return this.#session.close();
   }
 
-  #fetch(rows: number, signal?: AbortSignal): Promise<unknown[][]> {
+  #fetch(rows: number, signal: AbortSignal | undefined, maxBytes: number): Promise<unknown[][]> {
     if (this.#held) return Promise.resolve(this.#held.splice(0, rows));
     // One row is whatever size it is (node-postgres' own limit is oversized-rows.ts' concern).
-    return this.#session.fetch(rows, signal, rows > 1 ? FETCH_MAX_BYTES : null);
+    return this.#session.fetch(rows, signal, rows > 1 ? maxBytes : null);
   }
 }

@@ -5,7 +5,7 @@ import type { CallContext } from '../call-context.ts';
 import type { DatabaseTarget } from '../config/profile-schema.ts';
 import { AtomicFileWriter } from './atomic-file.ts';
 import { ColumnUnion } from './column-union.ts';
-import { DatabaseCursor } from './database-cursor.ts';
+import { DatabaseCursor, EXPORT_FETCH_MAX_BYTES } from './database-cursor.ts';
 import { describeQueryError } from './describe-query-error.ts';
 import type { QueryEngine } from './query-engine.ts';
 import { readOnlySettings } from './query-settings.ts';
@@ -160,6 +160,7 @@ async function exportDatabase(p: DatabaseExport): Promise<QueryDatabaseOutcome> 
   try {
     await p.cursor.read(Number.POSITIVE_INFINITY, {
       pages: () => EXPORT_PAGE_ROWS,
+      fetchMaxBytes: EXPORT_FETCH_MAX_BYTES,
       signal: p.stop.signal,
       onRows: async (page) => {
         const text = p.format.rows(page.map((values) => ({ database: name, values: p.union.place(name, values) })));

@@ -1,7 +1,7 @@
 import { ConsoleError } from '../../../shared/errors.ts';
 import type { CallContext } from '../call-context.ts';
 import type { ColumnUnion } from './column-union.ts';
-import { type DatabaseCursor, GRID_MAX_BYTES, GRID_RUN_MAX_BYTES, type SharedBytes } from './database-cursor.ts';
+import { type DatabaseCursor, GRID_MAX_BYTES, GRID_RUN_MAX_BYTES, SharedBytes } from './database-cursor.ts';
 import { describeQueryError } from './describe-query-error.ts';
 import { QueryResultBuilder } from './query-result-builder.ts';
 import { rowLimit } from './query-settings.ts';
@@ -78,7 +78,7 @@ export class QueryRun {
       if (!call.signal.aborted) call.emit(event);
     };
     try {
-      const shared: SharedBytes = { left: GRID_RUN_MAX_BYTES };
+      const shared = new SharedBytes(GRID_RUN_MAX_BYTES);
       await Promise.all(names.map((name) => this.#readMore(name, limit, call.signal, emit, started, shared)));
     } finally {
       this.#fetching = false;

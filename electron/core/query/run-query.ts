@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CallContext } from '../call-context.ts';
 import type { DatabaseTarget } from '../config/profile-schema.ts';
-import { DatabaseCursor, GRID_MAX_BYTES, GRID_PAGES, GRID_RUN_MAX_BYTES, type SharedBytes } from './database-cursor.ts';
+import { DatabaseCursor, GRID_MAX_BYTES, GRID_PAGES, GRID_RUN_MAX_BYTES, SharedBytes } from './database-cursor.ts';
 import { describeQueryError } from './describe-query-error.ts';
 import type { QueryEngine } from './query-engine.ts';
 import { QueryResultBuilder } from './query-result-builder.ts';
@@ -33,7 +33,7 @@ export async function runQuery(engine: QueryEngine, call: CallContext<QueryEvent
     builder.add(event);
     if (!call.signal.aborted) call.emit(event);
   };
-  const shared: SharedBytes = { left: GRID_RUN_MAX_BYTES };
+  const shared = new SharedBytes(GRID_RUN_MAX_BYTES);
   const opened = await Promise.all(
     plan.databases.map((target) => firstPage({ engine, target, statement, values: plan.values, settings, limit, signal: call.signal, emit, started, shared })),
   );

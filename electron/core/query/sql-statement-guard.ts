@@ -122,6 +122,15 @@ const SIDE_EFFECT_FUNCTIONS = new Set([
  */
 const RUNS_SQL_TEXT = new Set(['query_to_xml', 'query_to_xmlschema', 'query_to_xml_and_xmlschema', 'ts_stat', 'ts_rewrite']);
 const isSideEffectFunction = (name: string) => SIDE_EFFECT_FUNCTIONS.has(name) || name.startsWith('dblink');
+/** dblink's functions of one argument: the ones field notation can call (`('dbname=x').dblink_connect`). */
+const DBLINK_ONE_ARGUMENT = new Set(['dblink', 'dblink_exec', 'dblink_connect', 'dblink_connect_u', 'dblink_disconnect', 'dblink_get_result', 'dblink_close']);
+/**
+ * A name that may be a call refused for its side effects. Written as a call, any dblink function; after
+ * `.` (field notation, or a schema's table), only those a one-argument call reaches: `mon.dblink_status`
+ * is a table.
+ */
+const refusedCall = (name: string, asField: boolean) =>
+  asField ? SIDE_EFFECT_FUNCTIONS.has(name) || DBLINK_ONE_ARGUMENT.has(name) : isSideEffectFunction(name);
 
 /** A U&"…" identifier's name: \XXXX and \+XXXXXX escapes decoded (the default escape character), "" undoubled; null if malformed. */
 function unicodeIdentifier(text: string): string | null {
@@ -221,7 +230,8 @@ function classify(tokens: readonly SqlToken[], options: GuardOptions): { kind: S
 function assertNoWriteInside(tokens: readonly SqlToken[]): void {
   for (const [i, token] of tokens.entries()) {
     const called = calledFunction(tokens, i);
-    if (called !== null && isSideEffectFunction(called)) throw refusalFor({ ...token, upper: called.toUpperCase() }, 'side-effect');
+    const asField = !isPunctuation(tokens[i + 1], '(');
+    if (called !== null && refusedCall(called, asField)) throw refusalFor({ ...token, upper: called.toUpperCase() }, 'side-effect');
     if (called !== null && RUNS_SQL_TEXT.has(called)) throw refusalFor({ ...token, upper: called.toUpperCase() }, 'sql-text');
     if (token.kind !== 'word') continue;
     // UESCAPE puts words between a U&"…" name and its call: refused rather than decoded.
@@ -290,8 +300,9 @@ function explainOptionsAnalyze(list: readonly SqlToken[]): boolean {
   let option: SqlToken[] = [];
   const endOption = () => {
     const [name, value] = option;
-    // A quoted option name is the option too, as written ("analyze"; the server compares it lower-case).
-    const said = name?.kind === 'quoted-identifier' && name.text.startsWith('"') ? name.text.slice(1, -1).toUpperCase() : name?.upper;
+    // A quoted option name is the option too, as written ("analyze", U&"analyze"; the server compares it lower-case).
+    const quoted = name?.kind === 'quoted-identifier' ? (name.text.startsWith('"') ? name.text.slice(1, -1) : (unicodeIdentifier(name.text) ?? '')) : null;
+    const said = quoted !== null ? quoted.toUpperCase() : name?.upper;
     if (said === 'ANALYZE' || said === 'ANALYSE') analyze = value === undefined || !FALSE_WORDS.has(value.upper.toUpperCase());
     option = [];
   };

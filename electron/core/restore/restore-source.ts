@@ -21,9 +21,11 @@ export interface ArchiveFingerprint {
   /** A directory dump's: how many files it holds (bytes and time then cover them all). Absent in jobs planned from its toc.dat alone. */
   readonly files?: number;
   /**
-   * Each file's name, size, time and inode, hashed: a file swapped for another of the same size with an
-   * older time (cp -p, rsync -t) changes neither the total nor the newest time, but its own time or inode.
-   * Absent in jobs planned before it was taken (they compare as they were fingerprinted).
+   * Each file's name, size and time, hashed: a file swapped for another of the same size with an older
+   * time (cp -p, rsync -t) changes neither the total nor the newest time, but its own time. (Not its
+   * inode: FAT, exFAT and some CIFS mounts number files anew on each mount, and a resume after a reboot
+   * must find the same backup disk the same.) Absent in jobs planned before it was taken (they compare as
+   * they were fingerprinted).
    */
   readonly listing?: string;
 }
@@ -167,7 +169,7 @@ export async function fingerprintOf(file: string, tocOnly = false): Promise<Arch
 
 function listingOf(files: ReadonlyArray<readonly [string, Stats]>): string {
   const hash = createHash('sha256');
-  for (const [name, f] of files) hash.update(`${name}\u0000${f.size}\u0000${Math.round(f.mtimeMs)}\u0000${f.ino}\n`);
+  for (const [name, f] of files) hash.update(`${name}\u0000${f.size}\u0000${Math.round(f.mtimeMs)}\n`);
   return hash.digest('hex');
 }
 

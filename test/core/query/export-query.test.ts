@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReadStream, writeFileSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -90,6 +90,22 @@ describe('a 1M-row result', () => {
     const last = new Map(events.map((e) => [e.database, e.rowsWritten]));
     expect(Object.fromEntries(last)).toEqual({ default: 1_000_000, shard_1: 1_000_000, shard_2: 1_000_000 });
     console.log(`export of 3M rows: RSS grew ${growthMb.toFixed(1)} MB`);
+  });
+});
+
+describe('rows that grow partway through', () => {
+  it('still export: a page of them may bring more than a grid page may (up to 1 GiB)', { timeout: 120_000 }, async () => {
+    const file = path.join(dir, 'growing.csv');
+    // Tiny rows first, so the next pages ask for many rows; then 300 KB each: a page of 1,000 is 300 MB.
+    const sql = `SELECT g, CASE WHEN g = 1 THEN '' ELSE repeat('x', 300000) END AS body FROM generate_series(1, 1200) g`;
+    const result = await exportQueryToFile(service.engine, recordingCall<ExportProgressEvent>().call, {
+      sql,
+      target: { kind: 'databases', names: ['shard_1'] },
+      file,
+      format: 'csv',
+    });
+    expect(result.databases.map((d) => [d.name, d.rows, d.error])).toEqual([['shard_1', 1200, null]]);
+    await rm(file, { force: true });
   });
 });
 

@@ -21,6 +21,8 @@ const allowed: Allowed[] = [
   // Named, not called: a column, a string, a comment.
   [`SELECT pg_notify, 'pg_terminate_backend(1)' FROM t -- dblink_exec(x)`, 'query', `SELECT pg_notify, 'pg_terminate_backend(1)' FROM t`],
   ['SELECT "PG_TERMINATE_BACKEND"(1)', 'query'],
+  // A schema's table whose name starts like dblink's functions is a table.
+  ['SELECT * FROM mon.dblink_status', 'query'],
   ['/* leading /* nested */ comment */ SELECT 1 /* trailing */', 'query', 'SELECT 1'],
   ['WITH x AS (SELECT 1 AS a) SELECT a FROM x', 'query'],
   ['with recursive t(n) as (values (1) union all select n + 1 from t where n < 5) select * from t', 'query'],
@@ -153,6 +155,7 @@ const refused: Refused[] = [
   // A quoted EXPLAIN option is the option.
   ['EXPLAIN ("analyze") SELECT 1', 'INVALID_PARAMS'],
   ['EXPLAIN (FORMAT JSON, "analyse" true) SELECT 1', 'INVALID_PARAMS'],
+  ['EXPLAIN (U&"analyze") SELECT 1', 'INVALID_PARAMS'],
   // Named with Unicode escapes: the same functions to the server.
   ['SELECT U&"pg_terminate_backend"(pid) FROM pg_stat_activity', 'READ_ONLY', 'side-effect'],
   ['SELECT u&"pg\\005Fterminate\\005Fbackend"(pid) FROM pg_stat_activity', 'READ_ONLY', 'side-effect'],

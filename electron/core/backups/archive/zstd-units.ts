@@ -74,7 +74,8 @@ export class ZstdUnits {
     const magic = data.readUInt32LE(at);
     if ((magic & SKIPPABLE_MASK) >>> 0 === SKIPPABLE_MAGIC) {
       if (left < 8) return null;
-      this.#state = { at: 'skip', left: data.readUInt32LE(at + 4) };
+      const size = data.readUInt32LE(at + 4);
+      this.#state = size === 0 ? { at: 'frame' } : { at: 'skip', left: size };
       return { length: 8, pass: false };
     }
     if (magic !== FRAME_MAGIC) throw new Error(`no zstd frame starts here (magic 0x${magic.toString(16)})`);

@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { CompressedDataError, decompressStream } from '../../../../electron/core/backups/archive/decompress-stream.ts';
@@ -34,8 +36,29 @@ describe('decompressStream', () => {
     const first = execFileSync('/usr/bin/zstd', ['-q', '-c', '--check'], { input: text.subarray(0, half), maxBuffer: 64 << 20 });
     const second = execFileSync('/usr/bin/zstd', ['-q', '-c', '--no-check'], { input: text.subarray(half), maxBuffer: 64 << 20 });
     const skippable = Buffer.from([0x50, 0x2a, 0x4d, 0x18, 3, 0, 0, 0, 1, 2, 3]);
-    const data = Buffer.concat([first, skippable, second]);
+    const empty = Buffer.from([0x5f, 0x2a, 0x4d, 0x18, 0, 0, 0, 0]);
+    const data = Buffer.concat([first, skippable, second, empty]);
     for (const size of [1, 777, 1 << 20]) expect((await collect(decompressStream('zstd', pieces(data, size), 'zlib'))).equals(text)).toBe(true);
+  });
+
+  it.runIf(existsSync('/usr/bin/zstd'))('reads a frame that states its content size, single-segment when small, as the zstd tool writes a file', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sc-zstd-'));
+    try {
+      for (const [name, content] of [
+        ['small', text.subarray(0, 1000)],
+        ['large', text],
+        ['empty', Buffer.alloc(0)],
+      ] as const) {
+        const file = path.join(dir, name);
+        writeFileSync(file, content);
+        const compressed = execFileSync('/usr/bin/zstd', ['-q', '-c', file], { maxBuffer: 64 << 20 });
+        // The frame header states the content size (its flag bits, or the single-segment bit with one byte).
+        expect((compressed[4]! & 0xc0) !== 0 || (compressed[4]! & 0x20) !== 0, name).toBe(true);
+        expect((await collect(decompressStream('zstd', pieces(compressed, 333), 'zlib'))).equals(content), name).toBe(true);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses zstd data that would expand past what the format allows, before it expands', async () => {
