@@ -7,6 +7,7 @@ import { runInDependencyOrder } from '../run-limited.ts';
 import { stopIfRequested } from '../call-context.ts';
 import { maySkipTriggers, withSession } from './replica-role.ts';
 import { columnDefinitions, firstKeysAsText, parameters, rowOf } from './sql-fragments.ts';
+import { outsideRowsOf, referencesIntoWebsite } from './missing-references.ts';
 import { tenantParents, websitePredicate, type ScopedTable } from './tenant-scope.ts';
 
 const BATCH = 200_000;
@@ -52,7 +53,7 @@ export async function deleteWebsiteRows(
     (t) => children.get(t) ?? [],
     options.parallel ?? 3,
     async (t) => {
-      total += await deleteTableRows(handle, catalog, t, websiteId, replica, options);
+      total += await deleteTableRows({ handle, catalog, tables, websiteId, replica }, t, options);
     },
   );
   return total;
@@ -85,6 +86,10 @@ interface TableDeletion {
   readonly incoming: readonly IncomingKey[];
   /** The deleted rows' values of every column some foreign key points at (usually just the key). */
   readonly referencedColumns: readonly string[];
+  /** Every table the website's rows are being cleared from: whose rows may be the website's. */
+  readonly tables: readonly ScopedTable[];
+  /** The incoming keys whose ON DELETE action changes rows (destructiveKeys), once asked. */
+  destructive: IncomingKey[] | null;
   deleted: number;
 }
 
@@ -93,14 +98,17 @@ const ROWS_TO_DELETE = 'sc_rows_to_delete';
 /** The temporary table of one batch: the referenced values of the rows it deleted. */
 const DELETED_KEYS = 'sc_deleted_keys';
 
-async function deleteTableRows(
-  handle: DatabaseHandle,
-  catalog: DatabaseCatalog,
-  t: ScopedTable,
-  websiteId: number,
-  replica: boolean,
-  options: DeleteOptions,
-): Promise<number> {
+/** What every table's deletion of one website's rows shares. */
+interface DeletionScope {
+  readonly handle: DatabaseHandle;
+  readonly catalog: DatabaseCatalog;
+  readonly tables: readonly ScopedTable[];
+  readonly websiteId: number;
+  readonly replica: boolean;
+}
+
+async function deleteTableRows(scope: DeletionScope, t: ScopedTable, options: DeleteOptions): Promise<number> {
+  const { handle, catalog, websiteId, replica } = scope;
   const session = await handle.longSession();
   try {
     await session.query(`SET shard_console.bypass_fence = 'on'`);
@@ -118,6 +126,8 @@ async function deleteTableRows(
       where: websitePredicate(t, catalog, websiteId),
       incoming,
       referencedColumns: [...new Set([...t.table.primaryKey, ...incoming.flatMap((i) => i.fk.refColumns)])],
+      tables: scope.tables,
+      destructive: null,
       deleted: 0,
     };
     if (t.selfReferencing) await deleteInOneStatement(deletion);
@@ -136,7 +146,8 @@ async function deleteInOneStatement(d: TableDeletion): Promise<void> {
   await d.session.query('BEGIN');
   let n = 0;
   try {
-    n = await guardCascades(d, async () => {
+    // One statement with the ordinary triggers, whatever the role may skip.
+    n = await guardCascades(d, true, async () => {
       const deleted = (await d.session.query(`DELETE FROM ${d.ref} t WHERE ${d.where}`)).rowCount ?? 0;
       return { result: deleted, deleted };
     });
@@ -326,7 +337,7 @@ async function runBatch(d: TableDeletion, ctes: string, summary: string, params:
     const row =
       d.replica && d.incoming.length > 0
         ? await deleteAndCheckReferences(d, ctes, summary, params)
-        : await guardCascades(d, async () => {
+        : await guardCascades(d, !d.replica, async () => {
             const result = (await d.session.query<BatchSummary>(`WITH ${ctes} ${summary}`, params)).rows[0]!;
             return { result, deleted: Number(result.n) };
           });
@@ -368,37 +379,73 @@ function rethrowReferenced(error: unknown, t: ScopedTable, websiteId: number): n
 }
 
 /**
- * With the ordinary triggers (a role that may not skip them), a foreign key declared ON DELETE CASCADE,
- * SET NULL or SET DEFAULT from a row outside the website would take that row along, or blank its
- * reference, without a word: the preflights refuse such rows, but one written since would be lost. The
- * transaction's own statistics tell, before it commits: rows deleted or updated, by the DELETE, in a
- * table with a key into this one (or more rows gone from it than the DELETE removed: its own
- * self-reference) were that key's doing. The batch is rolled back and the table named. The counts are
- * read before and after the DELETE: what they hold before may include earlier transactions' counts not
- * yet reported (PostgreSQL reports them when the session is idle, never inside a transaction).
+ * Where the DELETE runs with the ordinary triggers (a role that may not skip them; a self-referencing
+ * table, deleted in one statement, always), a foreign key declared ON DELETE CASCADE, SET NULL or SET
+ * DEFAULT from a row outside the website would take that row along, or blank its reference, without a
+ * word: the preflights refuse such rows, but one written since would be lost. So, for the keys into
+ * this table that have such an action (none, in most schemas: then nothing is asked):
+ * - before the DELETE, in its transaction, no row outside the website may point at the website's rows
+ *   (of a tenant table, rows that are not the website's; of any other table, every row). The website's
+ *   own rows may: a key's action on them (two tenant tables naming each other) is the website's removal;
+ * - for keys from tables that are no tenant's, whose rows are never the website's, the transaction's own
+ *   counts of rows deleted and updated there (pg_stat_xact_user_tables, read before and after: they may
+ *   hold earlier transactions' counts not yet reported) must not move: a row written between the look
+ *   and the DELETE is caught too.
+ * Either way the batch is rolled back and the rows named.
  */
-async function guardCascades<T>(d: TableDeletion, remove: () => Promise<{ result: T; deleted: number }>): Promise<T> {
-  if (d.replica || d.incoming.length === 0) return (await remove()).result;
-  const before = await changedRows(d);
-  const { result, deleted } = await remove();
-  const after = await changedRows(d);
-  for (const [ref, n] of after) {
-    const others = n - (before.get(ref) ?? 0) - (ref === d.ref ? deleted : 0);
-    if (others <= 0) continue;
-    const from = d.incoming.filter((i) => tableRef(i.from.schema, i.from.table) === ref);
-    const name = from[0]?.from.name ?? d.t.name;
-    const message =
-      `Removing website ${d.websiteId}'s rows of ${d.t.name} on ${d.database} would also have removed or changed ${others} row(s) of ${name} ` +
-      `that point at them (an ON DELETE action of ${from.map((i) => i.fk.name).join(' or ')}). Nothing of this batch was removed: those rows are another website's (or no website's) ` +
-      'or were written since the job began. Repoint or remove them, then run the job again (resume the move or restore, or its rollback).';
-    throw new ConsoleError('MOVE_FAILED', message, { target: d.t.name });
+async function guardCascades<T>(d: TableDeletion, triggersFire: boolean, remove: () => Promise<{ result: T; deleted: number }>): Promise<T> {
+  const keys = triggersFire ? await destructiveKeys(d) : [];
+  if (keys.length === 0) return (await remove()).result;
+  const actionOf = new Map(keys.map((k) => [`${tableRef(k.from.schema, k.from.table)} ${k.fk.name}`, k]));
+  const tenant = new Set(d.tables.map((t) => t.name));
+  for (const ref of referencesIntoWebsite(d.catalog, d.tables, d.t, d.websiteId)) {
+    const from = d.catalog.tables.get(ref.from);
+    if (!from || !actionOf.has(`${tableRef(from.schema, from.table)} ${ref.fk.name}`)) continue;
+    const found = await d.session.query<{ found: boolean }>(`SELECT EXISTS (SELECT 1 ${ref.rowsSql}) AS found`);
+    if (found.rows[0]!.found) throw cascadeRefused(d, `${outsideRowsOf(ref, d.websiteId)} point at them through ${ref.fk.name}`);
+  }
+  const outside = [...new Set(keys.filter((k) => !tenant.has(k.from.name)).map((k) => tableRef(k.from.schema, k.from.table)))];
+  const before = outside.length ? await changedRows(d, outside) : null;
+  const { result } = await remove();
+  if (before) {
+    for (const [ref, n] of await changedRows(d, outside)) {
+      const changed = n - (before.get(ref) ?? 0);
+      const names = keys.filter((k) => tableRef(k.from.schema, k.from.table) === ref);
+      if (changed > 0)
+        throw cascadeRefused(
+          d,
+          `${changed} row(s) of ${names[0]!.from.name} (not a tenant table) were written since and point at them through ${names.map((k) => k.fk.name).join(' or ')}`,
+        );
+    }
   }
   return result;
 }
 
-/** Rows deleted or updated so far by this session in the table and in each table with a key into it (partitions summed). */
-async function changedRows(d: TableDeletion): Promise<Map<string, number>> {
-  const tables = [...new Set([d.ref, ...d.incoming.map((i) => tableRef(i.from.schema, i.from.table))])];
+function cascadeRefused(d: TableDeletion, what: string): ConsoleError {
+  return new ConsoleError(
+    'MOVE_FAILED',
+    `Removing website ${d.websiteId}'s rows of ${d.t.name} on ${d.database} would also remove or change rows that are not the website's: ${what}, a key whose ON DELETE action would take them along. ` +
+      'Nothing of this batch was removed. Repoint or remove those rows, then run the job again (resume the move or restore, or its rollback).',
+    { target: d.t.name },
+  );
+}
+
+/** The foreign keys into the table being cleared whose ON DELETE action changes the referencing rows (CASCADE, SET NULL, SET DEFAULT); asked once per table. */
+async function destructiveKeys(d: TableDeletion): Promise<IncomingKey[]> {
+  if (d.destructive) return d.destructive;
+  const r = await d.session.query<{ schema: string; table: string; name: string }>(
+    `SELECT n.nspname AS schema, c.relname AS table, k.conname AS name
+       FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE k.contype = 'f' AND k.confrelid = $1::regclass AND k.confdeltype IN ('c', 'n', 'd')`,
+    [d.ref],
+  );
+  const found = new Set(r.rows.map((k) => `${k.schema}.${k.table}.${k.name}`));
+  d.destructive = d.incoming.filter((i) => found.has(`${i.from.schema}.${i.from.table}.${i.fk.name}`));
+  return d.destructive;
+}
+
+/** Rows deleted or updated so far by this session in each of `tables` (partitions summed). */
+async function changedRows(d: TableDeletion, tables: readonly string[]): Promise<Map<string, number>> {
   const r = await d.session.query<{ ref: string; n: string }>(
     `SELECT x.ref, (SELECT coalesce(sum(s.n_tup_del + s.n_tup_upd), 0) FROM pg_stat_xact_user_tables s
                      WHERE s.relid = x.ref::regclass OR s.relid IN (SELECT relid FROM pg_partition_tree(x.ref::regclass)))::int8::text AS n

@@ -229,24 +229,28 @@ describe('removing a website from a database', () => {
     }
   });
 
-  it('as an ordinary role, stops rather than let an ON DELETE CASCADE or SET NULL key take rows outside the website along', async () => {
+  it("stops rather than let an ON DELETE CASCADE or SET NULL key take rows outside the website along; the website's own rows may go", async () => {
     const primary = await pc.client('default');
     const profile = JSON.parse(await readFile(pc.cluster.profilePath, 'utf8'));
     profile.primary.user = 'mover';
     const file = path.join(pc.cluster.dir, 'mover-profile.json');
     await writeFile(file, JSON.stringify(profile));
     const mover = await pc.open(file);
-    // Websites the other tests leave alone (the last ones): one with folders, another with contacts.
+    // Websites the other tests leave alone (the last ones): one with folders, another with contacts, a third for a cycle.
     const pick = async (sql: string, not: number[]) =>
       Number((await primary.query(`${sql} WHERE website_id <> ALL($1::int[]) ORDER BY website_id DESC LIMIT 1`, [not])).rows[0].website_id);
     const folderSite = await pick(`SELECT website_id FROM pwb_media_folders`, sites.slice(0, 2));
     const site = await pick(`SELECT website_id FROM pwb_contacts`, [...sites.slice(0, 2), folderSite]);
-    const attempt = async (fenced: boolean, website = site) => {
-      const catalog = await mover.catalog.get('default', { refresh: true });
-      return deleteWebsiteRows(mover.pools.get('default'), catalog, scopedTables(catalog), website, { fenced }).catch((e: unknown) => e);
+    const attempt = async (context: ConsoleContext, fenced: boolean, website = site) => {
+      const catalog = await context.catalog.get('default', { refresh: true });
+      return deleteWebsiteRows(context.pools.get('default'), catalog, scopedTables(catalog), website, { fenced }).catch((e: unknown) => e);
     };
+    const refusal = (website: number, table: string, what: string) =>
+      new RegExp(
+        `Removing website ${website}'s rows of ${table} on default would also remove or change rows that are not the website's: ${what}.*Nothing of this batch was removed`,
+      );
     try {
-      // Users (a global table: no website's rows) keep a contact, and another website's folder sits in one of the site's.
+      // Users (a global table: no website's rows) keep a contact.
       await primary.query(
         `ALTER TABLE pwb_users ADD COLUMN probe_contact_id bigint REFERENCES pwb_contacts (id) ON DELETE CASCADE,
                                ADD COLUMN probe_note_contact_id bigint REFERENCES pwb_contacts (id) ON DELETE SET NULL`,
@@ -258,31 +262,51 @@ describe('removing a website from a database', () => {
           `INSERT INTO pwb_users (email, created_at, updated_at) VALUES ('probe-kept@example.test', now(), now()), ('probe-noted@example.test', now(), now()) RETURNING id`,
         )
       ).rows.map((r) => r.id);
-      await primary.query(`UPDATE pwb_users SET probe_contact_id = $1 WHERE id = $2`, [contact, kept]);
-      await primary.query(`UPDATE pwb_users SET probe_note_contact_id = $1 WHERE id = $2`, [contact, noted]);
       const contacts = async () => (await primary.query(`SELECT count(*)::int AS n FROM pwb_contacts WHERE website_id = $1`, [site])).rows[0].n;
       const before = await contacts();
       for (const fenced of [false, true]) {
-        const failed = await attempt(fenced);
-        expect(failed).toMatchObject({ code: 'MOVE_FAILED' });
-        expect(String((failed as Error).message)).toMatch(
-          new RegExp(
-            `Removing website ${site}'s rows of pwb_contacts on default would also have removed or changed 2 row\\(s\\) of pwb_users that point at them \\(an ON DELETE action of pwb_users_probe_contact_id_fkey or pwb_users_probe_note_contact_id_fkey\\)\\. Nothing of this batch was removed`,
+        // CASCADE: the user would go with the contact.
+        await primary.query(`UPDATE pwb_users SET probe_contact_id = $1 WHERE id = $2`, [contact, kept]);
+        expect(await attempt(mover, fenced)).toMatchObject({
+          code: 'MOVE_FAILED',
+          message: expect.stringMatching(
+            refusal(
+              site,
+              'pwb_contacts',
+              'rows of pwb_users \\(not a tenant table: they stay where they are\\) point at them through pwb_users_probe_contact_id_fkey',
+            ),
           ),
-        );
-        // One user deleted, one user's reference blanked: neither happened, and the contact is there.
+        });
         expect((await primary.query(`SELECT probe_contact_id FROM pwb_users WHERE id = $1`, [kept])).rows[0].probe_contact_id).toBe(contact);
         expect(await contacts()).toBe(before);
+        // SET NULL: the note's reference would be blanked.
         await primary.query(`UPDATE pwb_users SET probe_contact_id = NULL`);
-        // SET NULL alone: the note's reference is not blanked either.
-        const blanked = await attempt(fenced);
-        expect(String((blanked as Error).message)).toMatch(/would also have removed or changed 1 row\(s\) of pwb_users/);
+        await primary.query(`UPDATE pwb_users SET probe_note_contact_id = $1 WHERE id = $2`, [contact, noted]);
+        expect(String((await attempt(mover, fenced)) as Error)).toMatch(
+          refusal(site, 'pwb_contacts', 'rows of pwb_users .* through pwb_users_probe_note_contact_id_fkey'),
+        );
         expect((await primary.query(`SELECT probe_note_contact_id FROM pwb_users WHERE id = $1`, [noted])).rows[0].probe_note_contact_id).toBe(contact);
-        await primary.query(`UPDATE pwb_users SET probe_contact_id = $1 WHERE id = $2`, [contact, kept]);
+        await primary.query(`UPDATE pwb_users SET probe_note_contact_id = NULL`);
+      }
+      // Written between the look and the DELETE (here by a trigger of the DELETE itself): the
+      // transaction's own counts show the cascade, and the batch is rolled back.
+      await primary.query(`GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO mover`);
+      await primary.query(`CREATE FUNCTION probe_refer() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN UPDATE pwb_users SET probe_contact_id = OLD.id WHERE email = 'probe-kept@example.test'; RETURN OLD; END $$`);
+      await primary.query(
+        `CREATE TRIGGER probe_refer BEFORE DELETE ON pwb_contacts FOR EACH ROW WHEN (OLD.id = ${Number(contact)}) EXECUTE FUNCTION probe_refer()`,
+      );
+      try {
+        expect(String((await attempt(mover, false)) as Error)).toMatch(
+          refusal(site, 'pwb_contacts', '\\d+ row\\(s\\) of pwb_users \\(not a tenant table\\) were written since and point at them'),
+        );
+        expect(await contacts()).toBe(before);
+        expect((await primary.query(`SELECT probe_contact_id FROM pwb_users WHERE id = $1`, [kept])).rows[0].probe_contact_id).toBeNull();
+      } finally {
+        await primary.query(`DROP TRIGGER probe_refer ON pwb_contacts; DROP FUNCTION probe_refer()`);
       }
       // Another website's folder inside one of the site's, under a cascading self-reference: removed in
-      // one statement, which would have taken the other website's folder along.
-      await primary.query(`UPDATE pwb_users SET probe_contact_id = NULL, probe_note_contact_id = NULL`);
+      // one statement, with the triggers whatever the role (the superuser too).
       await primary.query(
         `ALTER TABLE pwb_media_folders DROP CONSTRAINT fk_rails_pwb_media_folders_parent,
            ADD CONSTRAINT fk_rails_pwb_media_folders_parent FOREIGN KEY (parent_id) REFERENCES pwb_media_folders (id) ON DELETE CASCADE`,
@@ -297,19 +321,44 @@ describe('removing a website from a database', () => {
       const parent = (await primary.query(`SELECT parent_id FROM pwb_media_folders WHERE id = $1`, [theirs])).rows[0].parent_id;
       await primary.query(`UPDATE pwb_media_folders SET parent_id = $1 WHERE id = $2`, [folder, theirs]);
       try {
-        const folders = await attempt(false, folderSite);
-        expect(String((folders as Error).message)).toMatch(
-          new RegExp(
-            `Removing website ${folderSite}'s rows of pwb_media_folders on default would also have removed or changed 1 row\\(s\\) of pwb_media_folders`,
-          ),
-        );
-        expect((await primary.query(`SELECT parent_id FROM pwb_media_folders WHERE id = $1`, [theirs])).rows[0].parent_id).toBe(folder);
+        for (const context of [mover, ctx]) {
+          expect(String((await attempt(context, false, folderSite)) as Error)).toMatch(
+            refusal(
+              folderSite,
+              'pwb_media_folders',
+              `rows of pwb_media_folders that are not website ${folderSite}'s point at them through fk_rails_pwb_media_folders_parent`,
+            ),
+          );
+          expect((await primary.query(`SELECT parent_id FROM pwb_media_folders WHERE id = $1`, [theirs])).rows[0].parent_id).toBe(folder);
+        }
       } finally {
         await primary.query(`UPDATE pwb_media_folders SET parent_id = $1 WHERE id = $2`, [parent, theirs]);
         await primary.query(
           `ALTER TABLE pwb_media_folders DROP CONSTRAINT fk_rails_pwb_media_folders_parent,
              ADD CONSTRAINT fk_rails_pwb_media_folders_parent FOREIGN KEY (parent_id) REFERENCES pwb_media_folders (id)`,
         );
+      }
+      // Two tenant tables naming each other, the keys' actions falling on the website's own rows only:
+      // the website's removal, not a refusal.
+      await primary.query(`CREATE TABLE pwb_probe_props (id bigserial PRIMARY KEY, website_id bigint NOT NULL, cover_id bigint)`);
+      await primary.query(
+        `CREATE TABLE pwb_probe_photos (id bigserial PRIMARY KEY, website_id bigint NOT NULL, prop_id bigint REFERENCES pwb_probe_props (id) ON DELETE CASCADE)`,
+      );
+      await primary.query(`ALTER TABLE pwb_probe_props ADD FOREIGN KEY (cover_id) REFERENCES pwb_probe_photos (id) ON DELETE SET NULL`);
+      await primary.query(`GRANT ALL ON pwb_probe_props, pwb_probe_photos TO mover; GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO mover`);
+      for (const w of [site, folderSite]) {
+        const prop = (await primary.query(`INSERT INTO pwb_probe_props (website_id) VALUES ($1) RETURNING id`, [w])).rows[0].id;
+        const photo = (await primary.query(`INSERT INTO pwb_probe_photos (website_id, prop_id) VALUES ($1, $2) RETURNING id`, [w, prop])).rows[0].id;
+        await primary.query(`UPDATE pwb_probe_props SET cover_id = $1 WHERE id = $2`, [photo, prop]);
+      }
+      try {
+        expect(await attempt(mover, false)).toEqual(expect.any(Number));
+        expect((await primary.query(`SELECT count(*)::int AS n FROM pwb_probe_props WHERE website_id = $1`, [site])).rows[0].n).toBe(0);
+        expect((await primary.query(`SELECT count(*)::int AS n FROM pwb_probe_photos WHERE website_id = $1`, [site])).rows[0].n).toBe(0);
+        // The other website's pair is untouched.
+        expect((await primary.query(`SELECT count(cover_id)::int AS n FROM pwb_probe_props WHERE website_id = $1`, [folderSite])).rows[0].n).toBe(1);
+      } finally {
+        await primary.query(`DROP TABLE pwb_probe_photos, pwb_probe_props CASCADE`);
       }
     } finally {
       await primary.query(`DELETE FROM pwb_users WHERE email LIKE 'probe-%@example.test'`);
