@@ -123,7 +123,9 @@ function compareColumns(r: CatalogTable, o: CatalogTable, database: string, emit
     }
     if (oc.identity !== rc.identity || oc.generated !== rc.generated) {
       const detail = `column ${rc.name} is ${columnKind(oc)} on ${database}, ${columnKind(rc)} on the primary`;
-      emit(t, 'column-kind', detail, `${fix.dropColumnSql(o, rc.name)}\n${fix.addColumnSql(o, rc)}`);
+      // Identity and plain columns convert in place (their values are the rows' ids); a generated column's values are computed again.
+      const inPlace = !oc.generated && !rc.generated;
+      emit(t, 'column-kind', detail, inPlace ? fix.identityConversionSql(o, oc, rc) : `${fix.dropColumnSql(o, rc.name)}\n${fix.addColumnSql(o, rc)}`);
     } else if (rc.identity && Boolean(oc.identityAlways) !== Boolean(rc.identityAlways)) {
       // ALWAYS refuses an INSERT that names the column (the application's explicit ids fail on one database only).
       const kindOn = (c: CatalogColumn) => `GENERATED ${c.identityAlways ? 'ALWAYS' : 'BY DEFAULT'}`;

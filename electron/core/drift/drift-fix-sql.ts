@@ -29,6 +29,55 @@ const identityKind = (c: CatalogColumn) => (c.identityAlways ? 'ALWAYS' : 'BY DE
 /** An identity column's kind set to the primary's: ALWAYS or BY DEFAULT (the sequence and its position stay). */
 export const identityKindSql = (t: Named, c: CatalogColumn) => `ALTER TABLE ${ref(t)} ALTER COLUMN ${col(c.name)} SET GENERATED ${identityKind(c)};`;
 
+/**
+ * A column made an identity, or a plain column again, in place: dropping and adding it (what a generated
+ * column's change does) would renumber every row and every reference to it. Its sequence goes on from
+ * where the old one was (a shard's ids come from its own block: max(id) + 1 could hand out another
+ * shard's ids). `from` is the column as it is here, `to` as it is on the primary.
+ */
+export function identityConversionSql(t: Named, from: CatalogColumn, to: CatalogColumn): string {
+  const table = literal(ref(t));
+  const name = literal(from.name);
+  const next = `EXECUTE format('SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM %s', seq) INTO next;`;
+  const body = to.identity
+    ? [
+        // A plain column without a sequence of its own: its ids go on after the highest there.
+        `IF seq IS NULL THEN EXECUTE format('SELECT coalesce(max(%I), 0) + 1 FROM %s', ${name}, ${table}) INTO next;`,
+        `ELSE ${next} END IF;`,
+        `ALTER TABLE ${ref(t)} ALTER COLUMN ${col(from.name)} DROP DEFAULT;`,
+        `IF seq IS NOT NULL THEN EXECUTE format('DROP SEQUENCE %s', seq); END IF;`,
+        `ALTER TABLE ${ref(t)} ALTER COLUMN ${col(from.name)} ADD GENERATED ${identityKind(to)} AS IDENTITY;`,
+        `PERFORM setval(pg_get_serial_sequence(${table}, ${name}), next, false);`,
+      ]
+    : [next, ...plainAgain(t, from, to)];
+  return [
+    'DO $fix$',
+    'DECLARE',
+    `  seq text := pg_get_serial_sequence(${table}, ${name});`,
+    '  next bigint;',
+    'BEGIN',
+    ...body.map((line) => `  ${line}`),
+    'END',
+    '$fix$;',
+  ].join('\n');
+}
+
+/** An identity column back to a plain one whose default is the primary's (a serial's nextval: its sequence made again under the name that default reads). */
+function plainAgain(t: Named, from: CatalogColumn, to: CatalogColumn): string[] {
+  const sequence = /^nextval\('((?:[^']|'')+)'::regclass\)$/.exec(to.default ?? '')?.[1]?.replace(/''/g, "'");
+  const lines = [`ALTER TABLE ${ref(t)} ALTER COLUMN ${col(from.name)} DROP IDENTITY;`];
+  if (sequence) {
+    lines.push(`CREATE SEQUENCE ${sequence} AS ${from.type} OWNED BY ${ref(t)}.${col(from.name)};`);
+    lines.push(`PERFORM setval(${literal(sequence)}, next, false);`);
+  }
+  lines.push(
+    to.default === null ? `-- the primary's column has no default` : `ALTER TABLE ${ref(t)} ALTER COLUMN ${col(from.name)} SET DEFAULT ${to.default};`,
+  );
+  return lines;
+}
+
+const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
+
 const collate = (c: CatalogColumn) => (c.collation ? ` COLLATE ${c.collation}` : '');
 
 /** The column's collation set to the primary's (its type's default when the primary has none). */
