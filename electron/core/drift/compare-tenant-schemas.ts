@@ -78,9 +78,14 @@ function compareIndexes(
   const drop = concurrently ? fix.dropIndexConcurrentlySql : fix.dropIndexSql;
   // A failed CREATE INDEX CONCURRENTLY leaves an INVALID index whose definition reads like the finished
   // one's: never counted as the primary's index, or the drift its fix was for would look fixed.
+  // A valid index of the same name or shape there already stands for the primary's: an invalid one beside
+  // it is a leftover of a REINDEX CONCURRENTLY that failed (idx_ccnew), to drop, never the primary's index.
+  const valid = other.filter((i) => i.valid);
+  const standsFor = (r: CatalogIndex) => valid.some((o) => o.name === r.name || indexShape(o) === indexShape(r));
   const rebuilt = new Set<CatalogIndex>();
   for (const o of other.filter((i) => !i.valid)) {
-    const r = ref.find((i) => i.name === o.name && !rebuilt.has(i)) ?? ref.find((i) => indexShape(i) === indexShape(o) && !rebuilt.has(i));
+    const free = (i: CatalogIndex) => !rebuilt.has(i) && !standsFor(i);
+    const r = ref.find((i) => i.name === o.name && free(i)) ?? ref.find((i) => indexShape(i) === indexShape(o) && free(i));
     if (r) rebuilt.add(r);
     const detail = `index ${o.name} is INVALID on ${database} (left by a CREATE INDEX CONCURRENTLY that failed): no query uses it${r ? '' : ', and the primary has no such index'}`;
     emit(owner, 'invalid-index', detail, r ? `${drop(schema, o.name)}\n${create(r)}` : drop(schema, o.name));

@@ -345,6 +345,28 @@ describe("PWB's foreign keys into the control plane", () => {
     for (const database of ['default', 'shard_1', 'shard_2']) await own.sql(database, 'DROP TABLE pwb_invalid_probe');
   });
 
+  it('an INVALID copy a failed REINDEX CONCURRENTLY left beside a valid index is a leftover to drop, not the index', async () => {
+    for (const database of ['default', 'shard_1', 'shard_2']) {
+      await own.sql(database, 'CREATE TABLE pwb_reindex_probe (id bigserial PRIMARY KEY, website_id bigint NOT NULL, slug text)');
+      await own.sql(database, 'CREATE UNIQUE INDEX reindex_probe_slug ON pwb_reindex_probe (website_id, slug)');
+    }
+    // What REINDEX CONCURRENTLY leaves when it fails half way: the new copy, invalid, beside the index.
+    await own.sql('shard_1', 'CREATE UNIQUE INDEX reindex_probe_slug_ccnew ON pwb_reindex_probe (website_id, slug)');
+    await own.sql('shard_1', `UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'reindex_probe_slug_ccnew'::regclass`);
+    try {
+      const result = await schemaDrift(ctx);
+      expect(summary(result.drift)).toEqual(['shard_1 pwb_reindex_probe invalid-index']);
+      expect(result.drift[0]).toMatchObject({
+        detail: expect.stringContaining('and the primary has no such index'),
+        fix: 'DROP INDEX CONCURRENTLY "public"."reindex_probe_slug_ccnew";',
+      });
+      await applyFixes(result.drift);
+      expect((await schemaDrift(ctx)).drift).toEqual([]);
+    } finally {
+      for (const database of ['default', 'shard_1', 'shard_2']) await own.sql(database, 'DROP TABLE pwb_reindex_probe');
+    }
+  });
+
   it('a table the primary has but does not count as a tenant table is compared, never proposed for DROP TABLE', async () => {
     // The chained child lost its key to the parent on the primary only: there it is unscoped, on the shards a tenant table.
     for (const database of ['default', 'shard_1', 'shard_2']) {
