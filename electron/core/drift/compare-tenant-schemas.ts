@@ -24,6 +24,8 @@ interface TablePair {
   readonly other: CatalogTable;
   readonly refCatalog: DatabaseCatalog;
   readonly otherCatalog: DatabaseCatalog;
+  /** The primary's sequences this table's columns own (a serial's, an identity's). */
+  readonly owned: readonly SequenceInfo[];
 }
 
 /** An index definition without its own name, so an index renamed on one database still matches. */
@@ -106,7 +108,7 @@ function compareIndexes(
 const nullability = (c: CatalogColumn) => (c.notNull ? 'NOT NULL' : 'nullable');
 const columnKind = (c: CatalogColumn) => (c.identity ? 'an identity column' : c.generated ? 'a generated column' : 'a plain column');
 
-function compareColumns(r: CatalogTable, o: CatalogTable, database: string, emit: Emit): void {
+function compareColumns(r: CatalogTable, o: CatalogTable, database: string, emit: Emit, owned: readonly SequenceInfo[]): void {
   const t = r.name;
   const otherColumns = new Map(o.columns.map((c) => [c.name, c]));
   // By name only: the position of a column is not drift (schema.rb builds tables alphabetically).
@@ -114,7 +116,14 @@ function compareColumns(r: CatalogTable, o: CatalogTable, database: string, emit
     const oc = otherColumns.get(rc.name);
     otherColumns.delete(rc.name);
     if (!oc) {
-      emit(t, 'missing-column', `column ${rc.name} (${rc.type}) is missing on ${database}`, fix.addColumnSql(o, rc));
+      // A column that owns a sequence brings it (the sequence is not listed missing apart from it).
+      const sequence = owned.find((q) => q.ownerColumn === rc.name);
+      emit(
+        t,
+        'missing-column',
+        `column ${rc.name} (${rc.type}) is missing on ${database}`,
+        sequence ? fix.addOwningColumnSql(o, rc, sequence) : fix.addColumnSql(o, rc),
+      );
       continue;
     }
     if (oc.type !== rc.type) emit(t, 'column-type', `column ${rc.name} is ${oc.type} on ${database}, ${rc.type} on the primary`, fix.columnTypeSql(o, rc));
@@ -189,7 +198,7 @@ function compareConstraints(pair: TablePair, database: string, emit: Emit, setAs
 
 function compareTable(pair: TablePair, database: string, emit: Emit, setAside: SetAsideForeignKey[]): void {
   const { reference: r, other: o } = pair;
-  compareColumns(r, o, database, emit);
+  compareColumns(r, o, database, emit, pair.owned);
   compareConstraints(pair, database, emit, setAside);
   const refIndexes = r.indexes.filter((i) => !constraintIndexNames(r).has(i.name));
   const otherIndexes = o.indexes.filter((i) => !constraintIndexNames(o).has(i.name));
@@ -253,7 +262,8 @@ function compareTables(reference: SchemaSnapshot, other: SchemaSnapshot, databas
     const r = refCatalog.tables.get(name)!;
     const o = otherCatalog.tables.get(name);
     if (o) {
-      compareTable({ reference: r, other: o, refCatalog, otherCatalog }, database, emit, setAside);
+      const owned = reference.sequences.filter((q) => q.ownerTable === name);
+      compareTable({ reference: r, other: o, refCatalog, otherCatalog, owned }, database, emit, setAside);
       continue;
     }
     const absent = controlPlaneKeysAbsentOn(refCatalog, r, otherCatalog);
@@ -270,7 +280,13 @@ function compareTables(reference: SchemaSnapshot, other: SchemaSnapshot, databas
     const r = refCatalog.tables.get(name);
     // The primary has it, only not as a tenant table (a lost key to its parent, say): what differs is in
     // the table, never a reason to drop it.
-    if (r) compareTable({ reference: r, other: o, refCatalog, otherCatalog }, database, emit, setAside);
+    if (r)
+      compareTable(
+        { reference: r, other: o, refCatalog, otherCatalog, owned: reference.sequences.filter((q) => q.ownerTable === name) },
+        database,
+        emit,
+        setAside,
+      );
     else emit(name, 'extra-table', `tenant table ${name} exists only on ${database}`, fix.dropTableSql(o));
   }
 }
@@ -280,8 +296,9 @@ function compareSequences(reference: SchemaSnapshot, other: SchemaSnapshot, data
   for (const rs of tenantSequences(reference, new Set(reference.catalog.tenantTables.keys()))) {
     const os = otherSequences.get(rs.name);
     const table = rs.ownerTable ?? rs.name;
-    // A missing table's fix creates its sequences too.
-    if (!os && rs.ownerTable !== null && !other.catalog.tables.has(rs.ownerTable)) continue;
+    // A missing table's fix creates its sequences too, and a missing column's the one it owns.
+    const ownerThere = rs.ownerTable === null ? null : other.catalog.tables.get(rs.ownerTable);
+    if (!os && rs.ownerTable !== null && !ownerThere?.columns.some((c) => c.name === rs.ownerColumn)) continue;
     if (!os) emit(table, 'missing-sequence', `sequence ${rs.name} is missing on ${database}`, fix.createSequenceSql(rs));
     else if (os.type !== rs.type || os.increment !== rs.increment || os.cycle !== rs.cycle || os.minValue !== rs.minValue || os.maxValue !== rs.maxValue) {
       const detail = `sequence ${rs.name} is ${describeSequence(os)} on ${database}, ${describeSequence(rs)} on the primary`;

@@ -151,12 +151,25 @@ function sequenceOptions(s: SequenceInfo): string {
 }
 
 export function createSequenceSql(s: SequenceInfo): string {
-  const lines = [`CREATE SEQUENCE ${tableRef(s.schema, s.sequence)} ${sequenceOptions(s)}${s.cycle ? ' CYCLE' : ''};`];
-  if (s.ownerSchema !== null && s.ownerTable !== null && s.ownerColumn !== null) {
-    const owner = s.ownerTable.includes('.') ? s.ownerTable.slice(s.ownerTable.indexOf('.') + 1) : s.ownerTable;
-    lines.push(`ALTER SEQUENCE ${tableRef(s.schema, s.sequence)} OWNED BY ${tableRef(s.ownerSchema, owner)}.${col(s.ownerColumn)};`);
-  }
-  return lines.join('\n');
+  const owned = ownedBySql(s);
+  return [`CREATE SEQUENCE ${tableRef(s.schema, s.sequence)} ${sequenceOptions(s)}${s.cycle ? ' CYCLE' : ''};`, ...(owned ? [owned] : [])].join('\n');
+}
+
+/** The sequence tied to the column that owns it on the primary (dropped with it); null for a free-standing one. */
+function ownedBySql(s: SequenceInfo): string | null {
+  if (s.ownerSchema === null || s.ownerTable === null || s.ownerColumn === null) return null;
+  const owner = s.ownerTable.includes('.') ? s.ownerTable.slice(s.ownerTable.indexOf('.') + 1) : s.ownerTable;
+  return `ALTER SEQUENCE ${tableRef(s.schema, s.sequence)} OWNED BY ${tableRef(s.ownerSchema, owner)}.${col(s.ownerColumn)};`;
+}
+
+/**
+ * A missing column with the sequence it owns on the primary: a serial's sequence made first (its default
+ * reads it), tied to the column once the column is there; an identity's named and shaped as the primary's.
+ */
+export function addOwningColumnSql(t: Named, c: CatalogColumn, sequence: SequenceInfo): string {
+  if (c.identity) return `ALTER TABLE ${ref(t)} ADD COLUMN ${columnDefinition(c, sequence)};`;
+  const create = `CREATE SEQUENCE ${tableRef(sequence.schema, sequence.sequence)} ${sequenceOptions(sequence)}${sequence.cycle ? ' CYCLE' : ''};`;
+  return [create, addColumnSql(t, c), ownedBySql(sequence)].filter((line) => line !== null).join('\n');
 }
 
 export const alterSequenceSql = (s: SequenceInfo) =>

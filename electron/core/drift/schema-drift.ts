@@ -15,6 +15,35 @@ export async function loadSnapshot(ctx: ConsoleContext, database: string): Promi
 }
 
 /** The tenant schema of every shard against the primary's, grouped by database and table. */
+/**
+ * Within one table, the order its fixes run in: indexes and constraints only the shard has dropped
+ * before the columns they read go (a DROP COLUMN takes them along, and their own DROP would then fail);
+ * sequences, then missing columns, then changes to columns; then indexes and constraints made or
+ * redefined (they may read a column added above); columns and sequences only the shard has dropped last.
+ */
+const STEPS: Readonly<Record<string, number>> = {
+  'extra-index': 0,
+  'extra-constraint': 0,
+  'missing-sequence': 1,
+  'missing-column': 2,
+  'column-type': 3,
+  'column-collation': 3,
+  'column-nullability': 3,
+  'column-default': 3,
+  'column-kind': 3,
+  'column-identity': 3,
+  'column-generation': 3,
+  'sequence-definition': 3,
+  'index-definition': 4,
+  'constraint-definition': 4,
+  'invalid-index': 4,
+  'missing-index': 4,
+  'missing-constraint': 4,
+  'extra-column': 5,
+  'extra-sequence': 6,
+};
+const step = (kind: string) => STEPS[kind] ?? 7;
+
 export async function schemaDrift(ctx: ConsoleContext): Promise<DriftResult> {
   const reference = ctx.pools.primaryTarget().name;
   const targets = ctx.pools.targets;
@@ -49,7 +78,9 @@ export async function schemaDrift(ctx: ConsoleContext): Promise<DriftResult> {
     (a, b) =>
       a.database.localeCompare(b.database) ||
       phase(a.kind) - phase(b.kind) ||
-      (phase(a.kind) === 0 ? emitted.get(a)! - emitted.get(b)! : a.table.localeCompare(b.table) || a.kind.localeCompare(b.kind)),
+      (phase(a.kind) === 0
+        ? emitted.get(a)! - emitted.get(b)!
+        : a.table.localeCompare(b.table) || step(a.kind) - step(b.kind) || a.kind.localeCompare(b.kind) || emitted.get(a)! - emitted.get(b)!),
   );
   setAside.sort((a, b) => a.database.localeCompare(b.database) || a.table.localeCompare(b.table) || a.constraint.localeCompare(b.constraint));
   return {
