@@ -2,6 +2,7 @@ import { ConsoleError } from '../../../shared/errors.ts';
 import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { introspectSequences, type SequenceInfo } from '../drift/introspect-sequences.ts';
+import { rangeStart } from '../migrations/sequence-blocks.ts';
 
 /*
  * Ids that never collide across databases. Every database hands out ids from its own sequences, so
@@ -13,7 +14,7 @@ import { introspectSequences, type SequenceInfo } from '../drift/introspect-sequ
  * A database that existed (added again after its profile entry was lost, or one that already served)
  * never has a sequence set back: past its own ids and its sequence's last value, whatever the block.
  */
-export const SEQUENCE_BLOCK: Readonly<Record<string, bigint>> = Object.freeze({ bigint: 2n ** 40n, integer: 2n ** 26n, smallint: 2n ** 9n });
+export { rangeStart, SEQUENCE_BLOCK } from '../migrations/sequence-blocks.ts';
 
 /**
  * The highest value a sequence has handed out on one database, or reserved (a block set for a database
@@ -36,13 +37,6 @@ async function highestUsed(handle: DatabaseHandle, sequence: SequenceInfo): Prom
     if (column !== null && column !== undefined && /^-?\d+$/.test(column) && BigInt(column) > high) high = BigInt(column);
   }
   return high;
-}
-
-export function rangeStart(type: string, slot: number, highestElsewhere: bigint): bigint {
-  const block = SEQUENCE_BLOCK[type] ?? SEQUENCE_BLOCK.bigint!;
-  const aboveOthers = (highestElsewhere / block + 1n) * block;
-  const own = BigInt(slot) * block;
-  return own > aboveOthers ? own : aboveOthers;
 }
 
 /** Moves every sequence of the new database to its own block; returns where each now starts. */

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { placeNewSequences, sequenceNames } from './sequence-blocks.ts';
 import { ensureLedger, readLedger, recordApplied, recordFailure } from './migration-ledger.ts';
 import type { MigrationFile } from './migration-files.ts';
 import { acquireMigrationLock, releaseMigrationLock, type LockMode } from './migration-lock.ts';
@@ -18,6 +19,8 @@ export interface MigrateDatabaseOptions {
   readonly signal?: AbortSignal | undefined;
   /** How long a statement waits for a lock (0: no limit); absent: no limit (a migration applied by hand, one database). */
   readonly lockTimeoutSeconds?: number;
+  /** The database's block of ids (sequence-blocks.ts): sequences a migration creates start there. Absent or 0: left as created. */
+  readonly sequenceSlot?: number;
 }
 
 export interface DatabaseMigrationOutcome {
@@ -80,7 +83,9 @@ export async function migrateDatabase(
       options.onStep?.({ version: file.version, phase: 'start' });
       try {
         await client.query('BEGIN');
+        const sequencesBefore = options.sequenceSlot ? await sequenceNames(client) : null;
         await client.query(file.sql);
+        if (sequencesBefore) await placeNewSequences(client, sequencesBefore, options.sequenceSlot!);
         await recordApplied(client, file);
         await client.query('COMMIT');
       } catch (error) {
