@@ -3,11 +3,14 @@ import type { CatalogColumn, CatalogConstraint, CatalogIndex, CatalogTable, Cata
 import { controlPlaneKeysAbsentOn } from '../catalog/foreign-key-kinds.ts';
 import * as fix from './drift-fix-sql.ts';
 import type { SequenceInfo } from './introspect-sequences.ts';
+import { compareEnums, type EnumInfo } from './compare-enums.ts';
 
 /** What drift compares of one database: its catalog and its sequences. */
 export interface SchemaSnapshot {
   readonly catalog: DatabaseCatalog;
   readonly sequences: readonly SequenceInfo[];
+  /** Enum types and their values (compare-enums.ts); absent where not read. */
+  readonly enums?: readonly EnumInfo[];
 }
 
 type Emit = (table: string, kind: string, detail: string, sql: string) => void;
@@ -337,6 +340,7 @@ export function compareTenantSchemas(reference: SchemaSnapshot, other: SchemaSna
   const items: DriftItem[] = [];
   const setAside: SetAsideForeignKey[] = [];
   const emit: Emit = (table, kind, detail, sql) => items.push({ database, table, kind, detail, fix: sql });
+  if (reference.enums && other.enums) compareEnums(reference.enums, other.enums, database, emit);
   compareTables(reference, other, database, emit, setAside);
   compareSequences(reference, other, database, emit);
   compareViews(reference.catalog, other.catalog, database, emit);

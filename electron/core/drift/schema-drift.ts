@@ -2,6 +2,7 @@ import type { DriftResult } from '../../../shared/contract.ts';
 import { ConsoleError, type ErrorInfo } from '../../../shared/errors.ts';
 import type { ConsoleContext } from '../console-context.ts';
 import { compareTenantSchemas, type SchemaSnapshot } from './compare-tenant-schemas.ts';
+import { introspectEnums } from './compare-enums.ts';
 import { introspectSequences } from './introspect-sequences.ts';
 
 function toInfo(error: unknown): ErrorInfo {
@@ -10,8 +11,9 @@ function toInfo(error: unknown): ErrorInfo {
 
 /** Each database's catalog read fresh (drift is about now) plus its sequences. */
 export async function loadSnapshot(ctx: ConsoleContext, database: string): Promise<SchemaSnapshot> {
-  const [catalog, sequences] = await Promise.all([ctx.catalog.get(database, { refresh: true }), introspectSequences(ctx.pools.get(database))]);
-  return { catalog, sequences };
+  const handle = ctx.pools.get(database);
+  const [catalog, sequences, enums] = await Promise.all([ctx.catalog.get(database, { refresh: true }), introspectSequences(handle), introspectEnums(handle)]);
+  return { catalog, sequences, enums };
 }
 
 /** The tenant schema of every shard against the primary's, grouped by database and table. */
@@ -72,7 +74,17 @@ export async function schemaDrift(ctx: ConsoleContext): Promise<DriftResult> {
   // (a table they read may be dropped below), then missing tables (each after the tables it references,
   // as compared), the tables' other differences by name, and the views to create or redefine last (they
   // read the tables).
-  const phase = (kind: string) => (kind === 'extra-view' ? -1 : kind === 'missing-table' ? 0 : kind === 'missing-view' || kind === 'view-definition' ? 2 : 1);
+  // Enum types before the tables whose columns use them.
+  const phase = (kind: string) =>
+    kind === 'extra-view'
+      ? -2
+      : kind === 'missing-enum' || kind === 'enum-values'
+        ? -1
+        : kind === 'missing-table'
+          ? 0
+          : kind === 'missing-view' || kind === 'view-definition'
+            ? 2
+            : 1;
   const emitted = new Map(drift.map((item, i) => [item, i]));
   drift.sort(
     (a, b) =>

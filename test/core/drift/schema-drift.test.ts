@@ -328,6 +328,31 @@ describe("PWB's foreign keys into the control plane", () => {
     }
   });
 
+  it("an enum's values a shard lacks are drift, added in the primary's order; a type missing there is created before the tables", async () => {
+    await own.sql('default', `CREATE TYPE pwb_probe_status AS ENUM ('draft', 'review', 'live', 'archived')`);
+    await own.sql('shard_1', `CREATE TYPE pwb_probe_status AS ENUM ('live', 'archived', 'legacy')`);
+    try {
+      const result = await schemaDrift(ctx);
+      const enums = result.drift.filter((d) => d.table === 'pwb_probe_status');
+      expect(enums.map((d) => `${d.database} ${d.kind}`)).toEqual(['shard_1 enum-values', 'shard_2 missing-enum']);
+      expect(enums[0]).toMatchObject({
+        detail: `enum type pwb_probe_status on shard_1 lacks 'draft', 'review' and has 'legacy' the primary does not`,
+        fix: expect.stringContaining(`ALTER TYPE "public"."pwb_probe_status" ADD VALUE IF NOT EXISTS 'draft' BEFORE 'live';`),
+      });
+      await applyFixes(enums);
+      const labels = async (db: string) =>
+        (
+          await own.sql<{ l: string }>(db, `SELECT e.enumlabel AS l FROM pg_enum e WHERE e.enumtypid = 'pwb_probe_status'::regtype ORDER BY e.enumsortorder`)
+        ).map((r) => r.l);
+      expect(await labels('shard_1')).toEqual(['draft', 'review', 'live', 'archived', 'legacy']);
+      expect(await labels('shard_2')).toEqual(['draft', 'review', 'live', 'archived']);
+      // What PostgreSQL cannot undo stays, said once: a value only the shard has.
+      expect((await schemaDrift(ctx)).drift.map((d) => `${d.database} ${d.kind}`)).toEqual(['shard_1 enum-values']);
+    } finally {
+      for (const database of ['default', 'shard_1', 'shard_2']) await own.sql(database, 'DROP TYPE IF EXISTS pwb_probe_status');
+    }
+  });
+
   it('a view only a shard has, over a table only it has, is dropped before the table it reads', async () => {
     await own.sql('shard_2', 'CREATE TABLE pwb_leftover (id bigserial PRIMARY KEY, website_id bigint NOT NULL)');
     await own.sql('shard_2', 'CREATE INDEX leftover_site ON pwb_leftover (website_id)');
