@@ -98,8 +98,8 @@ function misplacedFinding(input: PlacementInput, database: string, stray: Stray,
       'error',
       where,
       `${what}, which no configured database carries.`,
-      `Set website ${stray.key}'s shard_name to '${database}' (where its rows are), ` +
-        `or add a database "${routed}" to the profile and move the website there.`,
+      `Set website ${stray.key}'s shard_name to '${database}' (where its rows are). To have it on "${routed}", ` +
+        `add that database to the profile, then move the website there (a move starts from the database shard_name names).`,
       fixLinks.routing(routed),
     );
   }
@@ -129,9 +129,9 @@ function misplacedFinding(input: PlacementInput, database: string, stray: Stray,
     'error',
     where,
     `${what}, which holds none of it: the website is served from an empty database.`,
-    `Move website ${stray.key} from ${database} to ${routed} (\`shard-console move ${stray.key} --from ${database} --to ${routed}\`, ` +
-      `or the website's page), or, if ${database} is where it belongs, set its shard_name to '${database}'.`,
-    fixLinks.move(stray.key, database, routed),
+    `Set website ${stray.key}'s shard_name back to '${database}', where its rows are (a move starts from the database shard_name names, ` +
+      `so none can start while it names ${routed}); then, if it belongs on ${routed}, move it there (\`shard-console move ${stray.key} --to ${routed}\`, or the website's page).`,
+    fixLinks.routing(routed),
   );
 }
 
@@ -193,15 +193,21 @@ function severalDatabasesFindings(input: PlacementInput): Finding[] {
     const rows = places.reduce((sum, p) => sum + p.rows, 0);
     const where = places.map((p) => `${p.database} ${formatCount(p.rows)}`).join(', ');
     const strays = places.filter((p) => p.database !== routed).map((p) => p.database);
+    // Where its routing points at no copy this doctor read (a database not configured, or not read),
+    // no copy can be called the stray one: every copy may be the only whole one.
+    const routedRead = places.some((p) => p.database === routed);
+    const fix = routedRead
+      ? `Keep one copy: resume or roll back its open move job if there is one, otherwise delete its rows from ${strays.join(' and ')} once ${routed} is checked to hold everything.`
+      : `Delete nothing yet: its shard_name names ${routed}, which ${input.configured.has(routed) ? 'was not read this time' : 'no configured database is'}, so which copy is whole is not known. ` +
+        `Resume or roll back its open move job if there is one; otherwise compare the copies (the website's page on each database), set its shard_name to the database holding the whole copy, and run the doctor again.`;
     findings.push(
       finding(
         'website-on-several-databases',
         'error',
         { database: null, website: key, rows },
         `Website ${key} has rows on ${places.length} databases (${where}); its shard_name routes it to ${routed}.`,
-        `Keep one copy: resume or roll back its open move job if there is one, ` +
-          `otherwise delete its rows from ${strays.join(' and ')} once ${routed} is checked to hold everything.`,
-        fixLinks.cleanup(key, strays[0] ?? routed),
+        fix,
+        routedRead ? fixLinks.cleanup(key, strays[0] ?? routed) : fixLinks.routing(routed),
       ),
     );
   }

@@ -81,6 +81,9 @@ interface ClusterReadings {
   readonly migrations: Settled<Finding[]>;
   readonly drift: Settled<Finding[]>;
   readonly fences: Settled<Finding[]>;
+  /** The primary's name, and whether it answered the health check (when not, its finding says so already). */
+  readonly primaryName: string;
+  readonly primaryReached: boolean;
 }
 
 /** The findings and the checks' statuses, added to by each check in turn. */
@@ -140,7 +143,19 @@ async function readCluster(ctx: ConsoleContext, reachable: readonly DatabaseTarg
   ]);
   const scans = scanned.flatMap((s) => (s.scan ? [s.scan] : []));
   const scanFailures = scanned.flatMap((s) => (s.failure ? [s.failure] : []));
-  return { routing, counts, scans, scanFailures, lastMoves, migrations, drift, fences };
+  const primaryName = ctx.pools.primary().target.name;
+  return {
+    routing,
+    counts,
+    scans,
+    scanFailures,
+    lastMoves,
+    migrations,
+    drift,
+    fences,
+    primaryName,
+    primaryReached: reachable.some((t) => t.name === primaryName),
+  };
 }
 
 async function scanDatabase(ctx: ConsoleContext, target: DatabaseTarget): Promise<{ scan?: DatabaseScan; failure?: Finding }> {
@@ -217,6 +232,18 @@ async function checkPlacement(
   if (!readings.routing.value) {
     const why = `Needs the routing map from the primary, which did not answer: ${messageOf(readings.routing.error)}`;
     verdict.checks.push({ check, status: 'unavailable', note: why });
+    // The doctor's main check did not run: an error of its own, never a clean exit 0 (a primary that
+    // did not answer at all has its finding already).
+    if (readings.primaryReached)
+      verdict.findings.push(
+        finding(
+          'unreachable-database',
+          'error',
+          { database: readings.primaryName },
+          `pwb_websites could not be read on ${readings.primaryName} (${messageOf(readings.routing.error)}), so no website's rows were checked against its routing.`,
+          `Check that ${readings.primaryName} is the primary (it holds pwb_websites) and that the console may SELECT from it; if it timed out, raise pool.statementTimeoutMs in the profile. Then run the doctor again.`,
+        ),
+      );
     return;
   }
   const counted = readOf(readings.scans, 'totals');

@@ -10,6 +10,7 @@ import { findFreePort } from '../../../electron/core/demo/embedded-cluster.ts';
 import type { DoctorResult, Finding } from '../../../shared/contract.ts';
 import { startTestCluster, testPool, type TestCluster } from '../../harness/test-cluster.ts';
 import { callMethod } from '../../support/test-console.ts';
+import { previewMove } from '../../../electron/core/moves/move-service.ts';
 
 /*
  * Each finding kind is produced by a deliberate fault on a cluster of our own and is gone once the
@@ -107,19 +108,60 @@ describe('each fault becomes a finding and goes away once fixed', () => {
     expect(ofKind(fixed, 'website-on-several-databases')).toEqual([]);
   });
 
-  it('a website whose shard_name points at a database without its data: a move is the fix', async () => {
+  it('a website whose shard_name points at a database without its data: its routing goes back first, then a move can run', async () => {
     const id = await websiteOn('shard_1');
     await sql('default', `UPDATE pwb_websites SET shard_name = 'shard_2' WHERE id = $1`, [id]);
     try {
       const finding = ofKind(await doctor(), 'misplaced-rows').find((f) => f.website === id);
       expect(finding).toMatchObject({ database: 'shard_1', severity: 'error' });
       expect(finding!.message).toContain('holds none of it');
-      expect(finding!.fix).toContain(`shard-console move ${id} --from shard_1 --to shard_2`);
-      expect(finding!.link).toMatchObject({ action: 'move', websiteId: id, from: 'shard_1', to: 'shard_2' });
+      expect(finding!.fix).toContain(`Set website ${id}'s shard_name back to 'shard_1'`);
+      expect(finding!.fix).toContain(`shard-console move ${id} --to shard_2`);
+      expect(finding!.link).toMatchObject({ action: 'routing' });
+      // A move while shard_name names shard_2 starts from shard_2, which holds nothing: it cannot be the fix.
+      expect((await previewMove(ctx, id, 'shard_2', { source: 'shard_1' })).refusals.map((r) => r.code)).toContain('WRONG_SOURCE');
     } finally {
       await sql('default', `UPDATE pwb_websites SET shard_name = 'shard_1' WHERE id = $1`, [id]);
     }
+    // Routing put back as the fix says, the move it then names starts from the right database (this
+    // cluster's shards keep their own pwb_websites, so a move may still ask for its row there first).
     expect(ofKind(await doctor(), 'misplaced-rows')).toEqual([]);
+    const codes = (await previewMove(ctx, id, 'shard_2')).refusals.map((r) => r.code);
+    expect(codes.filter((c) => c === 'WRONG_SOURCE' || c === 'SAME_DATABASE')).toEqual([]);
+  });
+
+  it('pwb_websites unreadable on a primary that answers: an error finding, never a clean exit', async () => {
+    await sql('default', 'ALTER TABLE pwb_websites RENAME TO pwb_websites_hidden');
+    try {
+      const result = await doctor();
+      expect(result.checks.find((c) => c.check === 'misplaced, split and orphaned rows')).toMatchObject({ status: 'unavailable' });
+      expect(ofKind(result, 'unreachable-database')).toEqual([
+        expect.objectContaining({
+          severity: 'error',
+          database: 'default',
+          message: expect.stringContaining('pwb_websites could not be read on default'),
+        }),
+      ]);
+    } finally {
+      await sql('default', 'ALTER TABLE pwb_websites_hidden RENAME TO pwb_websites');
+    }
+    expect(ofKind(await doctor(), 'unreachable-database')).toEqual([]);
+  });
+
+  it('a website split between databases its shard_name does not name: nothing is to be deleted until the whole copy is known', async () => {
+    const id = await websiteOn('shard_1');
+    // A copy of one of its pages on default too, and shard_name naming a database no profile carries.
+    await sql('default', `INSERT INTO pwb_pages (website_id, slug, created_at, updated_at) VALUES ($1, 'split-probe', now(), now())`, [id]);
+    await sql('default', `UPDATE pwb_websites SET shard_name = 'shard_9' WHERE id = $1`, [id]);
+    try {
+      const split = ofKind(await doctor(), 'website-on-several-databases').find((f) => f.website === id);
+      expect(split!.fix).toMatch(/^Delete nothing yet: its shard_name names shard_9, which no configured database is/);
+      expect(split!.fix).not.toMatch(/delete its rows from/);
+      expect(split!.link).toMatchObject({ action: 'routing' });
+    } finally {
+      await sql('default', `UPDATE pwb_websites SET shard_name = 'shard_1' WHERE id = $1`, [id]);
+      await sql('default', `DELETE FROM pwb_pages WHERE slug = 'split-probe'`);
+    }
   });
 
   it('a bogus shard_name: unknown-shard-name, and its rows reported where they are', async () => {
