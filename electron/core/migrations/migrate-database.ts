@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { placeNewSequences, sequenceNames } from './sequence-blocks.ts';
+import { placeNewSequences, sequenceOids } from './sequence-blocks.ts';
 import { ensureLedger, readLedger, recordApplied, recordFailure } from './migration-ledger.ts';
 import type { MigrationFile } from './migration-files.ts';
 import { acquireMigrationLock, releaseMigrationLock, type LockMode } from './migration-lock.ts';
@@ -83,7 +83,7 @@ export async function migrateDatabase(
       options.onStep?.({ version: file.version, phase: 'start' });
       try {
         await client.query('BEGIN');
-        const sequencesBefore = options.sequenceSlot ? await sequenceNames(client) : null;
+        const sequencesBefore = options.sequenceSlot ? await sequenceOids(client) : null;
         await client.query(file.sql);
         if (sequencesBefore) await placeNewSequences(client, sequencesBefore, options.sequenceSlot!);
         await recordApplied(client, file);

@@ -25,8 +25,12 @@ export interface MigrationFile {
    * ran on: a checkout that turns LF into CRLF (Git on Windows) is the same file.
    */
   readonly checksum: string;
-  /** sha256 of the file's bytes as they are, what consoles before the LF rule recorded. */
+  /**
+   * What consoles before the LF rule may have recorded for the same file: sha256 of its bytes as they are
+   * here, and of its text with CRLF line ends (a Windows checkout's, recorded there, read here from LF).
+   */
   readonly rawChecksum: string;
+  readonly crlfChecksum: string;
 }
 
 export function migrationChecksum(sql: string): string {
@@ -34,8 +38,8 @@ export function migrationChecksum(sql: string): string {
 }
 
 /** Whether a checksum a database recorded is this file's (as it is now, or as a console recorded it before the LF rule). */
-export function sameMigrationText(recorded: string, file: Pick<MigrationFile, 'checksum' | 'rawChecksum'>): boolean {
-  return recorded === file.checksum || recorded === file.rawChecksum;
+export function sameMigrationText(recorded: string, file: Pick<MigrationFile, 'checksum' | 'rawChecksum' | 'crlfChecksum'>): boolean {
+  return recorded === file.checksum || recorded === file.rawChecksum || recorded === file.crlfChecksum;
 }
 
 /** One name for a folder's migrations as they stand: any file added, removed, renamed or edited changes it. */
@@ -73,8 +77,9 @@ export async function listMigrationSet(dir: string, set: MigrationSet): Promise<
     const file = path.join(folder, name);
     const sql = await readFile(file, 'utf8');
     assertRunnable(file, sql);
-    const rawChecksum = createHash('sha256').update(sql, 'utf8').digest('hex');
-    files.push(Object.freeze({ version: match[1], name: match[2], set, file, sql, checksum: migrationChecksum(sql), rawChecksum }));
+    const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+    const crlfChecksum = sha256(sql.replace(/\r\n/g, '\n').replace(/\n/g, '\r\n'));
+    files.push(Object.freeze({ version: match[1], name: match[2], set, file, sql, checksum: migrationChecksum(sql), rawChecksum: sha256(sql), crlfChecksum }));
   }
   return files;
 }

@@ -21,30 +21,42 @@ export function rangeStart(type: string, slot: number, highestElsewhere: bigint)
   return own > aboveOthers ? own : aboveOthers;
 }
 
-/** The sequences of the database, as `schema.name`. */
-export async function sequenceNames(client: pg.ClientBase): Promise<Set<string>> {
-  const r = await client.query<{ name: string }>(`SELECT schemaname || '.' || sequencename AS name FROM pg_sequences`);
-  return new Set(r.rows.map((row) => row.name));
+/** The sequences of the database, by oid: a renamed or moved one is the same sequence, a dropped and re-made one is not. */
+export async function sequenceOids(client: pg.ClientBase): Promise<Set<string>> {
+  const r = await client.query<{ oid: string }>(`SELECT c.oid::text AS oid FROM pg_class c WHERE c.relkind = 'S'`);
+  return new Set(r.rows.map((row) => row.oid));
 }
 
 /**
- * Inside a migration's transaction, on a shard (slot > 0): the sequences the migration created start in
- * the database's block, past any id the migration itself wrote into the column that owns them. A
+ * Inside a migration's transaction, on a shard (slot > 0): the sequences the migration created (new
+ * oids: a table dropped and made again counts, a renamed sequence does not) start in the database's
+ * block, past any id the migration itself wrote into the column that owns them or took from them. A
  * sequence whose block lies past its maximum (a smallint on a late shard) keeps where it is.
  */
 export async function placeNewSequences(client: pg.ClientBase, before: ReadonlySet<string>, slot: number): Promise<void> {
   if (slot <= 0) return;
-  const r = await client.query<{ schema: string; name: string; type: string; max: string; owner: string | null; column: string | null }>(
-    `SELECT s.schemaname AS schema, s.sequencename AS name, s.data_type::text AS type, s.max_value::text AS max,
-            d.refobjid::regclass::text AS owner, a.attname AS column
+  const r = await client.query<{
+    oid: string;
+    schema: string;
+    name: string;
+    type: string;
+    max: string;
+    last: string | null;
+    owner: string | null;
+    column: string | null;
+  }>(
+    `SELECT c.oid::text AS oid, s.schemaname AS schema, s.sequencename AS name, s.data_type::text AS type, s.max_value::text AS max,
+            s.last_value::text AS last, d.refobjid::regclass::text AS owner, a.attname AS column
        FROM pg_sequences s
        JOIN pg_namespace n ON n.nspname = s.schemaname
        JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.sequencename
        LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
        LEFT JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid`,
   );
-  for (const s of r.rows.filter((row) => !before.has(`${row.schema}.${row.name}`))) {
+  for (const s of r.rows.filter((row) => !before.has(row.oid))) {
     let start = rangeStart(s.type, slot, 0n);
+    // Never back: what it handed out already (the migration's own inserts) stays behind it.
+    if (s.last !== null && BigInt(s.last) >= start) start = BigInt(s.last) + 1n;
     if (s.owner !== null && s.column !== null) {
       const high = (await client.query<{ high: string | null }>(`SELECT max(${quoteIdent(s.column)})::text AS high FROM ${s.owner}`)).rows[0]?.high;
       if (high && /^-?\d+$/.test(high) && BigInt(high) >= start) start = BigInt(high) + 1n;

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -290,6 +291,12 @@ describe('migrations on every database', () => {
     } finally {
       await writeFile(file, original);
     }
+    // An older console on a Windows checkout recorded the sha256 of the CRLF text: the LF file here is it.
+    const crlf = createHash('sha256').update(original.replace(/\n/g, '\r\n'), 'utf8').digest('hex');
+    await own.sql('shard_1', `UPDATE shard_console.migration_checksums SET checksum = $1 WHERE version = '20990104700001'`, [crlf]);
+    expect((await migrationStatus(ctx)).databases.find((d) => d.name === 'shard_1')!.applied.find((a) => a.version === '20990104700001')?.checksum).toBe(
+      'match',
+    );
     for (const db of DATABASES) expect(await hasColumn(db, 'pwb_links', 'edit_probe')).toBe(true);
   });
 
@@ -308,6 +315,20 @@ describe('migrations on every database', () => {
     expect(await next('default')).toEqual({ id: '2', code: '2' });
     expect(await next('shard_1')).toEqual({ id: String(2n ** 40n), code: String(2 ** 26) });
     expect(await next('shard_2')).toEqual({ id: String(2n * 2n ** 40n), code: String(2 * 2 ** 26) });
+    // A sequence renamed is the same sequence: it goes on where it was.
+    await own.addMigration('tenant', '20990104900002', 'rename_block_probe_seq', 'ALTER SEQUENCE pwb_block_probe_id_seq RENAME TO pwb_block_probe_id_seq2;');
+    expect((await up()).state).toBe('succeeded');
+    expect((await next('shard_1')).id).toBe(String(2n ** 40n + 1n));
+    // A table dropped and made again has a new sequence: placed in the block again.
+    await own.addMigration(
+      'tenant',
+      '20990104900003',
+      'remake_block_probe',
+      'DROP TABLE pwb_block_probe;\nCREATE TABLE pwb_block_probe (id bigserial PRIMARY KEY, website_id bigint NOT NULL, code integer);',
+    );
+    expect((await up()).state).toBe('succeeded');
+    expect((await own.sql<{ id: string }>('shard_1', 'INSERT INTO pwb_block_probe (website_id) VALUES (3) RETURNING id::text'))[0]!.id).toBe(String(2n ** 40n));
+    expect((await own.sql<{ id: string }>('default', 'INSERT INTO pwb_block_probe (website_id) VALUES (3) RETURNING id::text'))[0]!.id).toBe('1');
   });
 
   it('two consoles running at once do not both apply: each version runs once, the other run reports LOCKED', async () => {
