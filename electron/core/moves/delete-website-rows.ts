@@ -90,6 +90,8 @@ interface TableDeletion {
   readonly tables: readonly ScopedTable[];
   /** The incoming keys whose ON DELETE action changes rows (destructiveKeys), once asked. */
   destructive: IncomingKey[] | null;
+  /** Rows outside the website pointing at its rows were looked for (and none found) in an earlier batch. */
+  lookedOutside: boolean;
   deleted: number;
 }
 
@@ -128,6 +130,7 @@ async function deleteTableRows(scope: DeletionScope, t: ScopedTable, options: De
       referencedColumns: [...new Set([...t.table.primaryKey, ...incoming.flatMap((i) => i.fk.refColumns)])],
       tables: scope.tables,
       destructive: null,
+      lookedOutside: false,
       deleted: 0,
     };
     if (t.selfReferencing) await deleteInOneStatement(deletion);
@@ -384,9 +387,11 @@ function rethrowReferenced(error: unknown, t: ScopedTable, websiteId: number): n
  * DEFAULT from a row outside the website would take that row along, or blank its reference, without a
  * word: the preflights refuse such rows, but one written since would be lost. So, for the keys into
  * this table that have such an action (none, in most schemas: then nothing is asked):
- * - before the DELETE, in its transaction, no row outside the website may point at the website's rows
- *   (of a tenant table, rows that are not the website's; of any other table, every row). The website's
- *   own rows may: a key's action on them (two tenant tables naming each other) is the website's removal;
+ * - before the table's first DELETE, in its transaction, no row outside the website may point at the
+ *   website's rows (of a tenant table, rows that are not the website's; of any other table, every row).
+ *   The website's own rows may: a key's action on them (two tenant tables naming each other) is the
+ *   website's removal. Once per table: a tenant table's row another website writes while the later
+ *   batches run is not seen (the preflights refused any there was before);
  * - for keys from tables that are no tenant's, whose rows are never the website's, the transaction's own
  *   counts of rows deleted and updated there (pg_stat_xact_user_tables, read before and after: they may
  *   hold earlier transactions' counts not yet reported) must not move: a row written between the look
@@ -396,14 +401,11 @@ function rethrowReferenced(error: unknown, t: ScopedTable, websiteId: number): n
 async function guardCascades<T>(d: TableDeletion, triggersFire: boolean, remove: () => Promise<{ result: T; deleted: number }>): Promise<T> {
   const keys = triggersFire ? await destructiveKeys(d) : [];
   if (keys.length === 0) return (await remove()).result;
-  const actionOf = new Map(keys.map((k) => [`${tableRef(k.from.schema, k.from.table)} ${k.fk.name}`, k]));
-  const tenant = new Set(d.tables.map((t) => t.name));
-  for (const ref of referencesIntoWebsite(d.catalog, d.tables, d.t, d.websiteId)) {
-    const from = d.catalog.tables.get(ref.from);
-    if (!from || !actionOf.has(`${tableRef(from.schema, from.table)} ${ref.fk.name}`)) continue;
-    const found = await d.session.query<{ found: boolean }>(`SELECT EXISTS (SELECT 1 ${ref.rowsSql}) AS found`);
-    if (found.rows[0]!.found) throw cascadeRefused(d, `${outsideRowsOf(ref, d.websiteId)} point at them through ${ref.fk.name}`);
+  if (!d.lookedOutside) {
+    await refuseOutsideReferences(d, keys);
+    d.lookedOutside = true;
   }
+  const tenant = new Set(d.tables.map((t) => t.name));
   const outside = [...new Set(keys.filter((k) => !tenant.has(k.from.name)).map((k) => tableRef(k.from.schema, k.from.table)))];
   const before = outside.length ? await changedRows(d, outside) : null;
   const { result } = await remove();
@@ -419,6 +421,21 @@ async function guardCascades<T>(d: TableDeletion, triggersFire: boolean, remove:
     }
   }
   return result;
+}
+
+/**
+ * Rows outside the website pointing at the website's rows through a key with an ON DELETE action: looked
+ * for once per table, in its first batch's transaction (each look joins all the website's rows there; per
+ * batch it would be quadratic in a big website).
+ */
+async function refuseOutsideReferences(d: TableDeletion, keys: readonly IncomingKey[]): Promise<void> {
+  const actionOf = new Set(keys.map((k) => `${tableRef(k.from.schema, k.from.table)} ${k.fk.name}`));
+  for (const ref of referencesIntoWebsite(d.catalog, d.tables, d.t, d.websiteId)) {
+    const from = d.catalog.tables.get(ref.from);
+    if (!from || !actionOf.has(`${tableRef(from.schema, from.table)} ${ref.fk.name}`)) continue;
+    const found = await d.session.query<{ found: boolean }>(`SELECT EXISTS (SELECT 1 ${ref.rowsSql}) AS found`);
+    if (found.rows[0]!.found) throw cascadeRefused(d, `${outsideRowsOf(ref, d.websiteId)} point at them through ${ref.fk.name}`);
+  }
 }
 
 function cascadeRefused(d: TableDeletion, what: string): ConsoleError {
