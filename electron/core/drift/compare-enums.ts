@@ -2,7 +2,7 @@ import { quoteIdent } from '../catalog/sql-identifiers.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 
 /*
- * Enum types: their values, in order. A value the primary has and a shard lacks fails the application's
+ * Enum types a tenant table's column uses: their values, in order. A value the primary has and a shard lacks fails the application's
  * writes of it on that shard only (`invalid input value for enum`), and the tables compare equal (a
  * column's type is the enum's name), so the values are compared here. A value can be added in place;
  * PostgreSQL cannot drop one or reorder them, so those differences are told with no fix to run.
@@ -11,22 +11,24 @@ import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 export interface EnumInfo {
   readonly schema: string;
   readonly name: string;
+  /** As a column's type shows it (format_type): how the tables that use it name it. */
+  readonly shown: string;
   readonly labels: readonly string[];
 }
 
 /** Every enum of the database's own schemas (not the system's, not the console's, not an extension's). */
 export async function introspectEnums(handle: DatabaseHandle): Promise<EnumInfo[]> {
-  const r = await handle.query<{ schema: string; name: string; labels: string[] }>(
-    `SELECT n.nspname AS schema, t.typname AS name, array_agg(e.enumlabel::text ORDER BY e.enumsortorder) AS labels
+  const r = await handle.query<{ schema: string; name: string; shown: string; labels: string[] }>(
+    `SELECT n.nspname AS schema, t.typname AS name, format_type(t.oid, NULL) AS shown, array_agg(e.enumlabel::text ORDER BY e.enumsortorder) AS labels
        FROM pg_type t
        JOIN pg_namespace n ON n.oid = t.typnamespace
        JOIN pg_enum e ON e.enumtypid = t.oid
       WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'shard_console') AND n.nspname NOT LIKE 'pg\\_%'
         AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
-      GROUP BY 1, 2
+      GROUP BY 1, 2, 3
       ORDER BY 1, 2`,
   );
-  return r.rows.map((row) => ({ schema: row.schema, name: row.name, labels: row.labels }));
+  return r.rows.map((row) => ({ schema: row.schema, name: row.name, shown: row.shown, labels: row.labels }));
 }
 
 type Emit = (table: string, kind: string, detail: string, sql: string) => void;

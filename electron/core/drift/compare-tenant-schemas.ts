@@ -311,8 +311,10 @@ function compareSequences(reference: SchemaSnapshot, other: SchemaSnapshot, data
   const refSequenceNames = new Set(reference.sequences.map((s) => s.name));
   for (const os of tenantSequences(other, new Set(other.catalog.tenantTables.keys()))) {
     if (refSequenceNames.has(os.name)) continue;
-    // Owned by a table the primary does not have: the extra table's DROP TABLE drops it too.
-    if (os.ownerTable !== null && !reference.catalog.tables.has(os.ownerTable)) continue;
+    // Owned by a table the primary does not have, or by a column it does not: the extra table's DROP
+    // TABLE, or the extra column's DROP COLUMN, drops it too.
+    const ownerOnPrimary = os.ownerTable === null ? null : reference.catalog.tables.get(os.ownerTable);
+    if (os.ownerTable !== null && !ownerOnPrimary?.columns.some((c) => c.name === os.ownerColumn)) continue;
     emit(os.ownerTable ?? os.name, 'extra-sequence', `sequence ${os.name} exists only on ${database}`, fix.dropSequenceSql(os));
   }
 }
@@ -331,6 +333,15 @@ function compareViews(refCatalog: DatabaseCatalog, otherCatalog: DatabaseCatalog
   }
 }
 
+/** The primary's enum types a tenant table's column uses (as itself or an array of it): a global table's alone are not the shards'. */
+function tenantEnums(snapshot: SchemaSnapshot): EnumInfo[] {
+  const used = new Set<string>();
+  for (const name of snapshot.catalog.tenantTables.keys()) {
+    for (const c of snapshot.catalog.tables.get(name)?.columns ?? []) used.add(c.type.replace(/\[\]$/, ''));
+  }
+  return (snapshot.enums ?? []).filter((e) => used.has(e.shown));
+}
+
 /**
  * Every difference of the tenant schema between the primary (`reference`) and one other database, by
  * name, each with the SQL that would make `other` match the primary. Foreign keys into global tables
@@ -340,7 +351,7 @@ export function compareTenantSchemas(reference: SchemaSnapshot, other: SchemaSna
   const items: DriftItem[] = [];
   const setAside: SetAsideForeignKey[] = [];
   const emit: Emit = (table, kind, detail, sql) => items.push({ database, table, kind, detail, fix: sql });
-  if (reference.enums && other.enums) compareEnums(reference.enums, other.enums, database, emit);
+  if (reference.enums && other.enums) compareEnums(tenantEnums(reference), other.enums, database, emit);
   compareTables(reference, other, database, emit, setAside);
   compareSequences(reference, other, database, emit);
   compareViews(reference.catalog, other.catalog, database, emit);

@@ -46,6 +46,8 @@ export function identityConversionSql(t: Named, from: CatalogColumn, to: Catalog
         `ELSE ${next} END IF;`,
         `ALTER TABLE ${ref(t)} ALTER COLUMN ${col(from.name)} DROP DEFAULT;`,
         `IF seq IS NOT NULL THEN EXECUTE format('DROP SEQUENCE %s', seq); END IF;`,
+        // An identity is NOT NULL: PostgreSQL refuses to make a nullable column one.
+        `ALTER TABLE ${ref(t)} ALTER COLUMN ${col(from.name)} SET NOT NULL;`,
         `ALTER TABLE ${ref(t)} ALTER COLUMN ${col(from.name)} ADD GENERATED ${identityKind(to)} AS IDENTITY;`,
         `PERFORM setval(pg_get_serial_sequence(${table}, ${name}), next, false);`,
       ]
@@ -67,7 +69,9 @@ function plainAgain(t: Named, from: CatalogColumn, to: CatalogColumn): string[] 
   const sequence = /^nextval\('((?:[^']|'')+)'::regclass\)$/.exec(to.default ?? '')?.[1]?.replace(/''/g, "'");
   const lines = [`ALTER TABLE ${ref(t)} ALTER COLUMN ${col(from.name)} DROP IDENTITY;`];
   if (sequence) {
-    lines.push(`CREATE SEQUENCE ${sequence} AS ${from.type} OWNED BY ${ref(t)}.${col(from.name)};`);
+    // IF NOT EXISTS: the sequence's own drift item may make it first, when the identity's had another name.
+    lines.push(`CREATE SEQUENCE IF NOT EXISTS ${sequence} AS ${from.type};`);
+    lines.push(`ALTER SEQUENCE ${sequence} OWNED BY ${ref(t)}.${col(from.name)};`);
     lines.push(`PERFORM setval(${literal(sequence)}, next, false);`);
   }
   lines.push(

@@ -297,7 +297,7 @@ describe("PWB's foreign keys into the control plane", () => {
       await own.sql(database, 'CREATE INDEX fixorder_site ON pwb_fixorder_probe (website_id)');
       await own.sql(database, 'CREATE INDEX fixorder_legacy ON pwb_fixorder_probe (legacy)');
     }
-    await own.sql('shard_2', 'CREATE TABLE pwb_fixorder_probe (id bigserial PRIMARY KEY, website_id bigint NOT NULL, legacy text)');
+    await own.sql('shard_2', 'CREATE TABLE pwb_fixorder_probe (id bigserial PRIMARY KEY, website_id bigint NOT NULL, legacy text, legacy_no bigserial)');
     await own.sql('shard_2', 'CREATE INDEX fixorder_site ON pwb_fixorder_probe (website_id)');
     await own.sql('shard_2', 'CREATE INDEX fixorder_legacy ON pwb_fixorder_probe (legacy)');
     await own.sql('shard_2', `INSERT INTO pwb_fixorder_probe (website_id, legacy) VALUES (1, 'x'), (2, 'y')`);
@@ -312,6 +312,7 @@ describe("PWB's foreign keys into the control plane", () => {
     try {
       const result = await schemaDrift(ctx);
       expect(summary(result.drift.filter((d) => d.table === 'pwb_fixorder_probe'))).toEqual([
+        'shard_2 pwb_fixorder_probe extra-column',
         'shard_2 pwb_fixorder_probe extra-column',
         'shard_2 pwb_fixorder_probe extra-index',
         'shard_2 pwb_fixorder_probe index-definition',
@@ -328,18 +329,29 @@ describe("PWB's foreign keys into the control plane", () => {
     }
   });
 
-  it("an enum's values a shard lacks are drift, added in the primary's order; a type missing there is created before the tables", async () => {
+  it("an enum's values a shard lacks are drift, added in the primary's order; a type missing there is created before the tables; a global table's enum is not the shards'", async () => {
     await own.sql('default', `CREATE TYPE pwb_probe_status AS ENUM ('draft', 'review', 'live', 'archived')`);
     await own.sql('shard_1', `CREATE TYPE pwb_probe_status AS ENUM ('live', 'archived', 'legacy')`);
+    for (const database of ['default', 'shard_1']) {
+      await own.sql(database, 'CREATE TABLE pwb_enum_probe (id bigserial PRIMARY KEY, website_id bigint NOT NULL, status pwb_probe_status)');
+    }
+    await own.sql('shard_2', 'CREATE TABLE pwb_enum_probe (id bigserial PRIMARY KEY, website_id bigint NOT NULL)');
+    for (const database of ['default', 'shard_1', 'shard_2']) await own.sql(database, 'CREATE INDEX enum_probe_site ON pwb_enum_probe (website_id)');
+    // An enum only a global table uses, on the primary alone.
+    await own.sql('default', `CREATE TYPE pwb_probe_kind AS ENUM ('staff', 'owner'); ALTER TABLE pwb_users ADD COLUMN probe_kind pwb_probe_kind`);
     try {
       const result = await schemaDrift(ctx);
-      const enums = result.drift.filter((d) => d.table === 'pwb_probe_status');
-      expect(enums.map((d) => `${d.database} ${d.kind}`)).toEqual(['shard_1 enum-values', 'shard_2 missing-enum']);
-      expect(enums[0]).toMatchObject({
+      const probes = result.drift.filter((d) => d.table === 'pwb_probe_status' || d.table === 'pwb_enum_probe' || d.table === 'pwb_probe_kind');
+      expect(probes.map((d) => `${d.database} ${d.table} ${d.kind}`)).toEqual([
+        'shard_1 pwb_probe_status enum-values',
+        'shard_2 pwb_probe_status missing-enum',
+        'shard_2 pwb_enum_probe missing-column',
+      ]);
+      expect(probes[0]).toMatchObject({
         detail: `enum type pwb_probe_status on shard_1 lacks 'draft', 'review' and has 'legacy' the primary does not`,
         fix: expect.stringContaining(`ALTER TYPE "public"."pwb_probe_status" ADD VALUE IF NOT EXISTS 'draft' BEFORE 'live';`),
       });
-      await applyFixes(enums);
+      await applyFixes(probes);
       const labels = async (db: string) =>
         (
           await own.sql<{ l: string }>(db, `SELECT e.enumlabel AS l FROM pg_enum e WHERE e.enumtypid = 'pwb_probe_status'::regtype ORDER BY e.enumsortorder`)
@@ -349,7 +361,9 @@ describe("PWB's foreign keys into the control plane", () => {
       // What PostgreSQL cannot undo stays, said once: a value only the shard has.
       expect((await schemaDrift(ctx)).drift.map((d) => `${d.database} ${d.kind}`)).toEqual(['shard_1 enum-values']);
     } finally {
-      for (const database of ['default', 'shard_1', 'shard_2']) await own.sql(database, 'DROP TYPE IF EXISTS pwb_probe_status');
+      await own.sql('default', 'ALTER TABLE pwb_users DROP COLUMN IF EXISTS probe_kind; DROP TYPE IF EXISTS pwb_probe_kind');
+      for (const database of ['default', 'shard_1', 'shard_2'])
+        await own.sql(database, 'DROP TABLE IF EXISTS pwb_enum_probe; DROP TYPE IF EXISTS pwb_probe_status');
     }
   });
 
