@@ -61,6 +61,7 @@ function printDatabaseSizes(io: CliIo, d: ShardSizesResult['databases'][number],
     ),
   );
   const tenants = largest.databases.find((l) => l.name === d.name);
+  if (tenants?.error) io.err(`${d.name}: its largest tenants could not be estimated: ${tenants.error.message}`);
   if (tenants && tenants.largest.length > 0) {
     io.out(`\nlargest tenants on ${d.name} (${tenants.figure}; share of ${formatBytes(tenants.tenantDataBytes)} tenant data):`);
     io.out(
@@ -84,7 +85,8 @@ export const sizesCommand: CliCommand = {
   name: 'sizes',
   maxArguments: 0,
   usage: 'sizes [--database NAME] [--limit N]',
-  summary: 'size per database and table (heap, index, TOAST, rows), growth, and the largest tenants (estimated); exit 1 when a database does not answer',
+  summary:
+    'size per database and table (heap, index, TOAST, rows), growth, and the largest tenants (estimated); exit 1 when a database does not answer or its tenants cannot be estimated',
   options: { database: { type: 'string' }, limit: { type: 'string' } },
   run: async (ctx, { options, io }) => {
     const database = stringOption(options, 'database');
@@ -96,7 +98,8 @@ export const sizesCommand: CliCommand = {
         callMethod(ctx, 'shards.largestTenants', database ? { database, limit } : { limit }, call),
       ]),
     );
-    const failed = sizes.databases.some((d) => !d.reachable);
+    // A database whose largest tenants could not be estimated (a GROUP BY past the statement timeout) fails too, said below.
+    const failed = sizes.databases.some((d) => !d.reachable) || largest.databases.some((l) => l.error !== null);
     if (options.json) {
       io.out(JSON.stringify(sizesJson(sizes, largest), null, 2));
       return failed ? 1 : 0;

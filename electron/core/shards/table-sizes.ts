@@ -51,19 +51,22 @@ function readSizes(handle: DatabaseHandle) {
 type SizeRow = Awaited<ReturnType<typeof readSizes>>[number];
 
 /**
- * A partitioned table as one row holding what its partitions hold: its own row has no storage (0 bytes,
- * no row estimate), and its partitions, listed alone, would not be tenant tables by name. Partitions of
+ * A partitioned table as one row holding what its partitions hold: its own row has no storage (0 bytes;
+ * its row estimate, when analyzed, counts its partitions' rows), and its partitions, listed alone, would
+ * not be tenant tables by name. Partitions of
  * partitions count towards the table at the top.
  */
 function rollUpPartitions(rows: readonly SizeRow[]): SizeRow[] {
-  const byOid = new Map(rows.map((r) => [r.oid, { ...r }]));
+  // A partitioned table's own estimate (ANALYZE of it sets one, PostgreSQL 14 on) is its partitions' rows
+  // again: only theirs are added up.
+  const byOid = new Map(rows.map((r) => [r.oid, r.kind === 'p' ? { ...r, rows: '0' } : { ...r }]));
   const top = (row: SizeRow): SizeRow | undefined => {
     let at: SizeRow | undefined = row;
     for (let depth = 0; at?.partition && depth < 32; depth++) at = at.parent === null ? undefined : byOid.get(at.parent);
     return at?.partition ? undefined : at;
   };
   const add = (a: string, b: string) => (BigInt(a) + BigInt(b)).toString();
-  for (const row of rows) {
+  for (const row of byOid.values()) {
     if (!row.partition) continue;
     const root = top(row);
     if (!root) continue;
