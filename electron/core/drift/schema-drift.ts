@@ -1,4 +1,5 @@
 import type { DriftResult } from '../../../shared/contract.ts';
+import type { DriftItem } from '../../../shared/methods/drift-methods.ts';
 import { ConsoleError, type ErrorInfo } from '../../../shared/errors.ts';
 import type { ConsoleContext } from '../console-context.ts';
 import { compareTenantSchemas, type SchemaSnapshot } from './compare-tenant-schemas.ts';
@@ -46,6 +47,34 @@ const STEPS: Readonly<Record<string, number>> = {
 };
 const step = (kind: string) => STEPS[kind] ?? 7;
 
+/**
+ * In the order the fixes can run top to bottom on a database: views only the shard has dropped first (a
+ * table they read may be dropped below), then enum types (before the tables whose columns use them),
+ * missing tables (each after the tables it references, as compared), the tables' other differences by
+ * name (STEPS within a table), and the views to create or redefine last (they read the tables).
+ */
+function sortForFixing(drift: DriftItem[]): void {
+  const phase = (kind: string) =>
+    kind === 'extra-view'
+      ? -2
+      : kind === 'missing-enum' || kind === 'enum-values'
+        ? -1
+        : kind === 'missing-table'
+          ? 0
+          : kind === 'missing-view' || kind === 'view-definition'
+            ? 2
+            : 1;
+  const emitted = new Map(drift.map((item, i) => [item, i]));
+  drift.sort(
+    (a, b) =>
+      a.database.localeCompare(b.database) ||
+      phase(a.kind) - phase(b.kind) ||
+      (phase(a.kind) === 0
+        ? emitted.get(a)! - emitted.get(b)!
+        : a.table.localeCompare(b.table) || step(a.kind) - step(b.kind) || a.kind.localeCompare(b.kind) || emitted.get(a)! - emitted.get(b)!),
+  );
+}
+
 export async function schemaDrift(ctx: ConsoleContext): Promise<DriftResult> {
   const reference = ctx.pools.primaryTarget().name;
   const targets = ctx.pools.targets;
@@ -70,30 +99,7 @@ export async function schemaDrift(ctx: ConsoleContext): Promise<DriftResult> {
       setAside.push(...compared.setAside);
     }
   }
-  // In the order the fixes can run top to bottom on a database: views only the shard has dropped first
-  // (a table they read may be dropped below), then missing tables (each after the tables it references,
-  // as compared), the tables' other differences by name, and the views to create or redefine last (they
-  // read the tables).
-  // Enum types before the tables whose columns use them.
-  const phase = (kind: string) =>
-    kind === 'extra-view'
-      ? -2
-      : kind === 'missing-enum' || kind === 'enum-values'
-        ? -1
-        : kind === 'missing-table'
-          ? 0
-          : kind === 'missing-view' || kind === 'view-definition'
-            ? 2
-            : 1;
-  const emitted = new Map(drift.map((item, i) => [item, i]));
-  drift.sort(
-    (a, b) =>
-      a.database.localeCompare(b.database) ||
-      phase(a.kind) - phase(b.kind) ||
-      (phase(a.kind) === 0
-        ? emitted.get(a)! - emitted.get(b)!
-        : a.table.localeCompare(b.table) || step(a.kind) - step(b.kind) || a.kind.localeCompare(b.kind) || emitted.get(a)! - emitted.get(b)!),
-  );
+  sortForFixing(drift);
   setAside.sort((a, b) => a.database.localeCompare(b.database) || a.table.localeCompare(b.table) || a.constraint.localeCompare(b.constraint));
   return {
     reference,
