@@ -124,6 +124,18 @@ function misplacedFinding(input: PlacementInput, database: string, stray: Stray,
       fixLinks.cleanup(stray.key, database),
     );
   }
+  // Rows on more than one database: which copy is whole comes first (the website-on-several-databases finding).
+  const copies = [...input.totals.values()].filter((totals) => (totals.get(stray.key) ?? 0) > 0).length;
+  if (copies > 1) {
+    return finding(
+      'misplaced-rows',
+      'error',
+      where,
+      `${what}, which holds none of it, and it has rows on ${copies} databases.`,
+      `Find which copy is whole first (see the finding for website ${stray.key} on several databases), then set its shard_name to that database.`,
+      fixLinks.routing(routed),
+    );
+  }
   return finding(
     'misplaced-rows',
     'error',
@@ -196,9 +208,10 @@ function severalDatabasesFindings(input: PlacementInput): Finding[] {
     // Where its routing points at no copy this doctor read (a database not configured, or not read),
     // no copy can be called the stray one: every copy may be the only whole one.
     const routedRead = places.some((p) => p.database === routed);
+    const why = !input.configured.has(routed) ? 'no configured database is' : input.totals.has(routed) ? 'holds none of it' : 'was not read this time';
     const fix = routedRead
       ? `Keep one copy: resume or roll back its open move job if there is one, otherwise delete its rows from ${strays.join(' and ')} once ${routed} is checked to hold everything.`
-      : `Delete nothing yet: its shard_name names ${routed}, which ${input.configured.has(routed) ? 'was not read this time' : 'no configured database is'}, so which copy is whole is not known. ` +
+      : `Delete nothing yet: its shard_name names ${routed}, which ${why}, so which copy is whole is not known. ` +
         `Resume or roll back its open move job if there is one; otherwise compare the copies (the website's page on each database), set its shard_name to the database holding the whole copy, and run the doctor again.`;
     findings.push(
       finding(

@@ -233,8 +233,8 @@ async function checkPlacement(
     const why = `Needs the routing map from the primary, which did not answer: ${messageOf(readings.routing.error)}`;
     verdict.checks.push({ check, status: 'unavailable', note: why });
     // The doctor's main check did not run: an error of its own, never a clean exit 0 (a primary that
-    // did not answer at all has its finding already).
-    if (readings.primaryReached)
+    // did not answer at all, or failed while it was read, has its finding already).
+    if (readings.primaryReached && !readings.scanFailures.some((f) => f.database === readings.primaryName))
       verdict.findings.push(
         finding(
           'unreachable-database',

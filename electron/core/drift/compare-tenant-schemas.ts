@@ -294,6 +294,15 @@ function compareTables(reference: SchemaSnapshot, other: SchemaSnapshot, databas
   }
 }
 
+/** Whether the column owning `s` is an identity on one side and not on the other (identityConversionSql handles its sequence). */
+function convertsKind(reference: SchemaSnapshot, other: SchemaSnapshot, s: SequenceInfo): boolean {
+  if (s.ownerTable === null || s.ownerColumn === null) return false;
+  const column = (snapshot: SchemaSnapshot) => snapshot.catalog.tables.get(s.ownerTable!)?.columns.find((c) => c.name === s.ownerColumn);
+  const r = column(reference);
+  const o = column(other);
+  return r !== undefined && o !== undefined && !r.generated && !o.generated && r.identity !== o.identity;
+}
+
 function compareSequences(reference: SchemaSnapshot, other: SchemaSnapshot, database: string, emit: Emit): void {
   const otherSequences = new Map(other.sequences.map((s) => [s.name, s]));
   for (const rs of tenantSequences(reference, new Set(reference.catalog.tenantTables.keys()))) {
@@ -302,6 +311,8 @@ function compareSequences(reference: SchemaSnapshot, other: SchemaSnapshot, data
     // A missing table's fix creates its sequences too, and a missing column's the one it owns.
     const ownerThere = rs.ownerTable === null ? null : other.catalog.tables.get(rs.ownerTable);
     if (!os && rs.ownerTable !== null && !ownerThere?.columns.some((c) => c.name === rs.ownerColumn)) continue;
+    // A column that is an identity on one side only: its conversion (column-kind) makes the sequence.
+    if (!os && convertsKind(reference, other, rs)) continue;
     if (!os) emit(table, 'missing-sequence', `sequence ${rs.name} is missing on ${database}`, fix.createSequenceSql(rs));
     else if (os.type !== rs.type || os.increment !== rs.increment || os.cycle !== rs.cycle || os.minValue !== rs.minValue || os.maxValue !== rs.maxValue) {
       const detail = `sequence ${rs.name} is ${describeSequence(os)} on ${database}, ${describeSequence(rs)} on the primary`;
@@ -315,6 +326,8 @@ function compareSequences(reference: SchemaSnapshot, other: SchemaSnapshot, data
     // TABLE, or the extra column's DROP COLUMN, drops it too.
     const ownerOnPrimary = os.ownerTable === null ? null : reference.catalog.tables.get(os.ownerTable);
     if (os.ownerTable !== null && !ownerOnPrimary?.columns.some((c) => c.name === os.ownerColumn)) continue;
+    // An identity's own sequence on a column that converts: its DROP IDENTITY drops it.
+    if (convertsKind(reference, other, os)) continue;
     emit(os.ownerTable ?? os.name, 'extra-sequence', `sequence ${os.name} exists only on ${database}`, fix.dropSequenceSql(os));
   }
 }

@@ -158,6 +158,13 @@ describe('each fault becomes a finding and goes away once fixed', () => {
       expect(split!.fix).toMatch(/^Delete nothing yet: its shard_name names shard_9, which no configured database is/);
       expect(split!.fix).not.toMatch(/delete its rows from/);
       expect(split!.link).toMatchObject({ action: 'routing' });
+      // Named a database that was read and holds none of it: so said, and no copy's finding tells to route to itself.
+      await sql('default', `UPDATE pwb_websites SET shard_name = 'shard_2' WHERE id = $1`, [id]);
+      const result = await doctor();
+      expect(ofKind(result, 'website-on-several-databases').find((f) => f.website === id)!.fix).toMatch(
+        /which holds none of it, so which copy is whole is not known/,
+      );
+      for (const f of ofKind(result, 'misplaced-rows').filter((x) => x.website === id)) expect(f.fix).toMatch(/^Find which copy is whole first/);
     } finally {
       await sql('default', `UPDATE pwb_websites SET shard_name = 'shard_1' WHERE id = $1`, [id]);
       await sql('default', `DELETE FROM pwb_pages WHERE slug = 'split-probe'`);

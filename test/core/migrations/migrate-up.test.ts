@@ -260,7 +260,7 @@ describe('migrations on every database', () => {
   });
 
   it('a file edited after it ran on some databases is refused where it is still pending, before any database is touched', async () => {
-    await own.addMigration('tenant', '20990104700001', 'add_edit_probe', 'ALTER TABLE pwb_links ADD COLUMN edit_probe integer;');
+    await own.addMigration('tenant', '20990104700001', 'add_edit_probe', '-- a probe column\nALTER TABLE pwb_links ADD COLUMN edit_probe integer;\n');
     expect(byName(await migrateUp(ctx, { database: 'default', parallel: 1 }), 'default').state).toBe('applied');
     expect(byName(await migrateUp(ctx, { database: 'shard_1', parallel: 1 }), 'shard_1').state).toBe('applied');
     const file = `${own.migrationsDir}/tenant/20990104700001_add_edit_probe.sql`;
@@ -315,20 +315,22 @@ describe('migrations on every database', () => {
     expect(await next('default')).toEqual({ id: '2', code: '2' });
     expect(await next('shard_1')).toEqual({ id: String(2n ** 40n), code: String(2 ** 26) });
     expect(await next('shard_2')).toEqual({ id: String(2n * 2n ** 40n), code: String(2 * 2 ** 26) });
-    // A sequence renamed is the same sequence: it goes on where it was.
-    await own.addMigration('tenant', '20990104900002', 'rename_block_probe_seq', 'ALTER SEQUENCE pwb_block_probe_id_seq RENAME TO pwb_block_probe_id_seq2;');
-    expect((await up()).state).toBe('succeeded');
-    expect((await next('shard_1')).id).toBe(String(2n ** 40n + 1n));
-    // A table dropped and made again has a new sequence: placed in the block again.
+    // A table dropped and made again under the same names has a new sequence: placed in the block again.
     await own.addMigration(
       'tenant',
-      '20990104900003',
+      '20990104900002',
       'remake_block_probe',
       'DROP TABLE pwb_block_probe;\nCREATE TABLE pwb_block_probe (id bigserial PRIMARY KEY, website_id bigint NOT NULL, code integer);',
     );
     expect((await up()).state).toBe('succeeded');
-    expect((await own.sql<{ id: string }>('shard_1', 'INSERT INTO pwb_block_probe (website_id) VALUES (3) RETURNING id::text'))[0]!.id).toBe(String(2n ** 40n));
-    expect((await own.sql<{ id: string }>('default', 'INSERT INTO pwb_block_probe (website_id) VALUES (3) RETURNING id::text'))[0]!.id).toBe('1');
+    const insert = async (db: string) => (await own.sql<{ id: string }>(db, 'INSERT INTO pwb_block_probe (website_id) VALUES (3) RETURNING id::text'))[0]!.id;
+    expect(await insert('shard_1')).toBe(String(2n ** 40n));
+    expect(await insert('default')).toBe('1');
+    // A sequence renamed (its ids handed out, its table emptied since) is the same sequence: it goes on where it was.
+    await own.sql('shard_1', 'DELETE FROM pwb_block_probe');
+    await own.addMigration('tenant', '20990104900003', 'rename_block_probe_seq', 'ALTER SEQUENCE pwb_block_probe_id_seq RENAME TO pwb_block_probe_id_seq2;');
+    expect((await up()).state).toBe('succeeded');
+    expect(await insert('shard_1')).toBe(String(2n ** 40n + 1n));
   });
 
   it('two consoles running at once do not both apply: each version runs once, the other run reports LOCKED', async () => {
