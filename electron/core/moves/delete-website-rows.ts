@@ -191,7 +191,9 @@ async function deleteListedRows(d: TableDeletion): Promise<void> {
       fewerThanListed = false;
       continue;
     }
-    const row = await runBatch(d, remove, countDeleted, [from, from + d.batch], () => stillListedUnder(d, listed));
+    // The guard's look for rows outside the website pointing at these rows, on the batch's own rows.
+    const batchRows = { condition: listedBatchMatch(d, 'r'), params: [from, from + d.batch] };
+    const row = await runBatch(d, remove, countDeleted, [from, from + d.batch], () => stillListedUnder(d, listed), batchRows);
     if (row === null) {
       if (++rewrites > 3) throw tableKeptBeingRewritten(d, rewrites);
       listed = await listRowsToDelete(d);
@@ -205,14 +207,14 @@ async function deleteListedRows(d: TableDeletion): Promise<void> {
   }
 }
 
-/** The rows of batch ($1, $2] of the list, on alias `d`; for a table keyed by the website, still the website's. */
-function listedBatchMatch(d: TableDeletion): string {
+/** The rows of batch ($1, $2] of the list, on alias `d` (or `alias`); for a table keyed by the website, still the website's. */
+function listedBatchMatch(d: TableDeletion, alias = 'd'): string {
   const pkColumns = d.t.table.primaryKey;
   const batchOfList = `FROM pg_temp.${ROWS_TO_DELETE} WHERE n > $1 AND n <= $2`;
-  const recheck = d.t.tenant.chain.length === 0 ? ` AND ${websitePredicate(d.t, d.catalog, d.websiteId, 'd')}` : '';
-  if (!d.t.table.partitioned) return `d.ctid = ANY(ARRAY(SELECT k0 ${batchOfList}))${recheck}`;
-  if (pkColumns.length === 1) return `${columnRef('d', pkColumns[0]!)} = ANY(ARRAY(SELECT k0 ${batchOfList}))${recheck}`;
-  return `${rowOf('d', pkColumns)} IN (SELECT ${numbered('k', pkColumns.length).join(', ')} ${batchOfList})${recheck}`;
+  const recheck = d.t.tenant.chain.length === 0 ? ` AND ${websitePredicate(d.t, d.catalog, d.websiteId, alias)}` : '';
+  if (!d.t.table.partitioned) return `${alias}.ctid = ANY(ARRAY(SELECT k0 ${batchOfList}))${recheck}`;
+  if (pkColumns.length === 1) return `${columnRef(alias, pkColumns[0]!)} = ANY(ARRAY(SELECT k0 ${batchOfList}))${recheck}`;
+  return `${rowOf(alias, pkColumns)} IN (SELECT ${numbered('k', pkColumns.length).join(', ')} ${batchOfList})${recheck}`;
 }
 
 interface ListedRows {
@@ -327,7 +329,14 @@ type BatchSummary = Record<string, string | number | null>;
  * the proof that nothing references the removed keys; `summary` is its one row. `mayGo` runs first and
  * may call the batch off (null).
  */
-async function runBatch(d: TableDeletion, ctes: string, summary: string, params: unknown[], mayGo?: () => Promise<boolean>): Promise<BatchSummary | null> {
+async function runBatch(
+  d: TableDeletion,
+  ctes: string,
+  summary: string,
+  params: unknown[],
+  mayGo?: () => Promise<boolean>,
+  batchRows?: BatchRows,
+): Promise<BatchSummary | null> {
   // A safe point: every batch before this one committed whole.
   stopIfRequested();
   await d.session.query('BEGIN');
@@ -340,10 +349,15 @@ async function runBatch(d: TableDeletion, ctes: string, summary: string, params:
     const row =
       d.replica && d.incoming.length > 0
         ? await deleteAndCheckReferences(d, ctes, summary, params)
-        : await guardCascades(d, !d.replica, async () => {
-            const result = (await d.session.query<BatchSummary>(`WITH ${ctes} ${summary}`, params)).rows[0]!;
-            return { result, deleted: Number(result.n) };
-          });
+        : await guardCascades(
+            d,
+            !d.replica,
+            async () => {
+              const result = (await d.session.query<BatchSummary>(`WITH ${ctes} ${summary}`, params)).rows[0]!;
+              return { result, deleted: Number(result.n) };
+            },
+            batchRows,
+          );
     await d.session.query('COMMIT');
     return row;
   } catch (error) {
@@ -387,21 +401,33 @@ function rethrowReferenced(error: unknown, t: ScopedTable, websiteId: number): n
  * DEFAULT from a row outside the website would take that row along, or blank its reference, without a
  * word: the preflights refuse such rows, but one written since would be lost. So, for the keys into
  * this table that have such an action (none, in most schemas: then nothing is asked):
- * - before the table's first DELETE, in its transaction, no row outside the website may point at the
- *   website's rows (of a tenant table, rows that are not the website's; of any other table, every row).
- *   The website's own rows may: a key's action on them (two tenant tables naming each other) is the
- *   website's removal. Once per table: a tenant table's row another website writes while the later
- *   batches run is not seen (the preflights refused any there was before);
+ * - before the DELETE, in its transaction, no row outside the website may point at the website's rows
+ *   (of a tenant table, rows that are not the website's; of any other table, every row). The website's
+ *   own rows may: a key's action on them (two tenant tables naming each other) is the website's removal.
+ *   Under the fence, every batch looks at its own rows; unfenced, the table's first batch looks at them
+ *   all (see refuseOutsideReferences);
  * - for keys from tables that are no tenant's, whose rows are never the website's, the transaction's own
  *   counts of rows deleted and updated there (pg_stat_xact_user_tables, read before and after: they may
  *   hold earlier transactions' counts not yet reported) must not move: a row written between the look
  *   and the DELETE is caught too.
  * Either way the batch is rolled back and the rows named.
  */
-async function guardCascades<T>(d: TableDeletion, triggersFire: boolean, remove: () => Promise<{ result: T; deleted: number }>): Promise<T> {
+/** A batch's own rows, as a condition on alias `r` with its parameters (the fenced pass lists them before). */
+interface BatchRows {
+  readonly condition: string;
+  readonly params: unknown[];
+}
+
+async function guardCascades<T>(
+  d: TableDeletion,
+  triggersFire: boolean,
+  remove: () => Promise<{ result: T; deleted: number }>,
+  batchRows?: BatchRows,
+): Promise<T> {
   const keys = triggersFire ? await destructiveKeys(d) : [];
   if (keys.length === 0) return (await remove()).result;
-  if (!d.lookedOutside) {
+  if (batchRows) await refuseOutsideReferences(d, keys, batchRows);
+  else if (!d.lookedOutside) {
     await refuseOutsideReferences(d, keys);
     d.lookedOutside = true;
   }
@@ -424,16 +450,18 @@ async function guardCascades<T>(d: TableDeletion, triggersFire: boolean, remove:
 }
 
 /**
- * Rows outside the website pointing at the website's rows through a key with an ON DELETE action: looked
- * for once per table, in its first batch's transaction (each look joins all the website's rows there; per
- * batch it would be quadratic in a big website).
+ * Rows outside the website pointing at the website's rows through a key with an ON DELETE action. Under
+ * the fence (the source's cleanup), each batch looks at its own listed rows, in its transaction. Unfenced
+ * (a copy on a database that does not serve the website), once per table, in its first batch: each look
+ * there joins all the website's rows, and per batch it would be quadratic in a big website.
  */
-async function refuseOutsideReferences(d: TableDeletion, keys: readonly IncomingKey[]): Promise<void> {
+async function refuseOutsideReferences(d: TableDeletion, keys: readonly IncomingKey[], batchRows?: BatchRows): Promise<void> {
   const actionOf = new Set(keys.map((k) => `${tableRef(k.from.schema, k.from.table)} ${k.fk.name}`));
   for (const ref of referencesIntoWebsite(d.catalog, d.tables, d.t, d.websiteId)) {
     const from = d.catalog.tables.get(ref.from);
     if (!from || !actionOf.has(`${tableRef(from.schema, from.table)} ${ref.fk.name}`)) continue;
-    const found = await d.session.query<{ found: boolean }>(`SELECT EXISTS (SELECT 1 ${ref.rowsSql}) AS found`);
+    const onBatch = batchRows ? ` AND ${batchRows.condition}` : '';
+    const found = await d.session.query<{ found: boolean }>(`SELECT EXISTS (SELECT 1 ${ref.rowsSql}${onBatch}) AS found`, batchRows?.params ?? []);
     if (found.rows[0]!.found) throw cascadeRefused(d, `${outsideRowsOf(ref, d.websiteId)} point at them through ${ref.fk.name}`);
   }
 }

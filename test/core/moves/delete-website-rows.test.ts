@@ -369,4 +369,61 @@ describe('removing a website from a database', () => {
       await primary.end();
     }
   });
+
+  it("under the fence, each batch looks at its own rows: another website's row pointing at one of them, written between batches, stops the next one", async () => {
+    const primary = await pc.client('default');
+    const profile = JSON.parse(await readFile(pc.cluster.profilePath, 'utf8'));
+    profile.primary.user = 'mover';
+    const file = path.join(pc.cluster.dir, 'mover-profile.json');
+    await writeFile(file, JSON.stringify(profile));
+    const mover = await pc.open(file);
+    // A website the earlier tests left alone (the last test of the file), given two contacts of its own to be sure.
+    const site = sites[2]!;
+    await primary.query(
+      `INSERT INTO pwb_contacts (website_id, first_name, created_at, updated_at) VALUES ($1, 'batch-probe-a', now(), now()), ($1, 'batch-probe-b', now(), now())`,
+      [site],
+    );
+    const other = sites[3]!;
+    await primary.query(
+      `ALTER TABLE pwb_messages DROP CONSTRAINT fk_rails_pwb_messages_contact,
+         ADD CONSTRAINT fk_rails_pwb_messages_contact FOREIGN KEY (contact_id) REFERENCES pwb_contacts (id) ON DELETE CASCADE`,
+    );
+    let written: number | null = null;
+    try {
+      const catalog = await mover.catalog.get('default', { refresh: true });
+      const failed = await deleteWebsiteRows(mover.pools.get('default'), catalog, scopedTables(catalog), site, {
+        batch: 1,
+        fenced: true,
+        parallel: 1,
+        onBatch: async (table) => {
+          if (table !== 'pwb_contacts' || written !== null) return;
+          // Between the contacts' first batch and the next: another website's message names a contact still there.
+          const contact = (await primary.query(`SELECT id FROM pwb_contacts WHERE website_id = $1 LIMIT 1`, [site])).rows[0].id;
+          written = (
+            await primary.query(
+              `INSERT INTO pwb_messages (website_id, contact_id, title, created_at, updated_at) VALUES ($1, $2, 'between-batches', now(), now()) RETURNING id`,
+              [other, contact],
+            )
+          ).rows[0].id;
+        },
+      }).catch((e: unknown) => e);
+      expect(written).not.toBeNull();
+      expect(String(failed)).toMatch(
+        new RegExp(
+          `Removing website ${site}'s rows of pwb_contacts on default would also remove or change rows that are not the website's: rows of pwb_messages that are not website ${site}'s`,
+        ),
+      );
+      // The other website's message is still there.
+      expect((await primary.query(`SELECT count(*)::int AS n FROM pwb_messages WHERE id = $1`, [written])).rows[0].n).toBe(1);
+    } finally {
+      await primary.query(`DELETE FROM pwb_messages WHERE title = 'between-batches'`);
+      await primary.query(
+        `ALTER TABLE pwb_messages DROP CONSTRAINT fk_rails_pwb_messages_contact,
+           ADD CONSTRAINT fk_rails_pwb_messages_contact FOREIGN KEY (contact_id) REFERENCES pwb_contacts (id)`,
+      );
+      await ctx.catalog.invalidate();
+      await mover.close();
+      await primary.end();
+    }
+  });
 });
