@@ -1,4 +1,4 @@
-import { quoteIdent } from '../catalog/sql-identifiers.ts';
+import { quoteIdent, quoteLiteral } from '../catalog/sql-identifiers.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 
 /*
@@ -34,7 +34,6 @@ export async function introspectEnums(handle: DatabaseHandle): Promise<EnumInfo[
 type Emit = (table: string, kind: string, detail: string, sql: string) => void;
 
 const typeRef = (e: Pick<EnumInfo, 'schema' | 'name'>) => `${quoteIdent(e.schema)}.${quoteIdent(e.name)}`;
-const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 const display = (e: EnumInfo) => (e.schema === 'public' ? e.name : `${e.schema}.${e.name}`);
 
 export function compareEnums(reference: readonly EnumInfo[], other: readonly EnumInfo[], database: string, emit: Emit): void {
@@ -46,7 +45,7 @@ export function compareEnums(reference: readonly EnumInfo[], other: readonly Enu
         display(r),
         'missing-enum',
         `enum type ${display(r)} is missing on ${database}`,
-        `CREATE TYPE ${typeRef(r)} AS ENUM (${r.labels.map(literal).join(', ')});`,
+        `CREATE TYPE ${typeRef(r)} AS ENUM (${r.labels.map((l) => quoteLiteral(l)).join(', ')});`,
       );
       continue;
     }
@@ -54,8 +53,8 @@ export function compareEnums(reference: readonly EnumInfo[], other: readonly Enu
     const missing = r.labels.filter((l) => !o.labels.includes(l));
     const extra = o.labels.filter((l) => !r.labels.includes(l));
     const parts = [
-      missing.length ? `lacks ${missing.map(literal).join(', ')}` : '',
-      extra.length ? `has ${extra.map(literal).join(', ')} the primary does not` : '',
+      missing.length ? `lacks ${missing.map((l) => quoteLiteral(l)).join(', ')}` : '',
+      extra.length ? `has ${extra.map((l) => quoteLiteral(l)).join(', ')} the primary does not` : '',
       !missing.length && !extra.length ? 'orders its values otherwise' : '',
     ].filter(Boolean);
     // Each missing value placed after the value before it on the primary (or before the first).
@@ -64,8 +63,8 @@ export function compareEnums(reference: readonly EnumInfo[], other: readonly Enu
     const adds = missing.map((label) => {
       const at = r.labels.indexOf(label);
       const first = o.labels.find((l) => r.labels.includes(l));
-      const place = at > 0 ? ` AFTER ${literal(r.labels[at - 1]!)}` : first !== undefined ? ` BEFORE ${literal(first)}` : '';
-      return `ALTER TYPE ${typeRef(r)} ADD VALUE IF NOT EXISTS ${literal(label)}${place};`;
+      const place = at > 0 ? ` AFTER ${quoteLiteral(r.labels[at - 1]!)}` : first !== undefined ? ` BEFORE ${quoteLiteral(first)}` : '';
+      return `ALTER TYPE ${typeRef(r)} ADD VALUE IF NOT EXISTS ${quoteLiteral(label)}${place};`;
     });
     const cannot =
       extra.length || (!missing.length && !extra.length)

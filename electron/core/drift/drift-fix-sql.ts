@@ -1,5 +1,5 @@
 import type { CatalogColumn, CatalogConstraint, CatalogIndex, CatalogTable, CatalogView } from '../catalog/database-catalog.ts';
-import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
+import { quoteIdent, quoteLiteral, tableRef } from '../catalog/sql-identifiers.ts';
 import type { SequenceInfo } from './introspect-sequences.ts';
 
 /*
@@ -36,8 +36,8 @@ export const identityKindSql = (t: Named, c: CatalogColumn) => `ALTER TABLE ${re
  * shard's ids). `from` is the column as it is here, `to` as it is on the primary.
  */
 export function identityConversionSql(t: Named, from: CatalogColumn, to: CatalogColumn): string {
-  const table = literal(ref(t));
-  const name = literal(from.name);
+  const table = quoteLiteral(ref(t));
+  const name = quoteLiteral(from.name);
   const next = `EXECUTE format('SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM %s', seq) INTO next;`;
   const body = to.identity
     ? [
@@ -72,15 +72,13 @@ function plainAgain(t: Named, from: CatalogColumn, to: CatalogColumn): string[] 
     // IF NOT EXISTS: the sequence's own drift item may make it first, when the identity's had another name.
     lines.push(`CREATE SEQUENCE IF NOT EXISTS ${sequence} AS ${from.type};`);
     lines.push(`ALTER SEQUENCE ${sequence} OWNED BY ${ref(t)}.${col(from.name)};`);
-    lines.push(`PERFORM setval(${literal(sequence)}, next, false);`);
+    lines.push(`PERFORM setval(${quoteLiteral(sequence)}, next, false);`);
   }
   lines.push(
     to.default === null ? `-- the primary's column has no default` : `ALTER TABLE ${ref(t)} ALTER COLUMN ${col(from.name)} SET DEFAULT ${to.default};`,
   );
   return lines;
 }
-
-const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
 const collate = (c: CatalogColumn) => (c.collation ? ` COLLATE ${c.collation}` : '');
 

@@ -33,16 +33,17 @@ export class SharedBytes {
     this.left = total;
   }
 
-  /** `bytes` (at most what is left) reserved while `fetch` runs, then only what it brought kept. */
-  async take<T>(bytes: number, fetch: () => Promise<T>, measure: (result: T) => number): Promise<T> {
+  /** `bytes` (at most what is left) reserved while `fetch` runs, then only what it brought (`measure`, returned beside it) kept. */
+  async take<T>(bytes: number, fetch: () => Promise<T>, measure: (result: T) => number): Promise<{ result: T; measured: number }> {
     const reserved = Math.min(Math.max(0, this.left), bytes);
     this.left -= reserved;
     const running = fetch();
     this.#inFlight.add(running);
     try {
       const result = await running;
-      this.left -= measure(result);
-      return result;
+      const measured = measure(result);
+      this.left -= measured;
+      return { result, measured };
     } finally {
       this.left += reserved;
       this.#inFlight.delete(running);
@@ -177,9 +178,11 @@ export class DatabaseCursor {
         // The run's other databases fetch meanwhile: the bytes this page may bring are taken from their
         // shared budget before it is asked for, and what it did not bring is given back when it comes.
         const fetch = () => this.#fetch(ask, options.signal, options.fetchMaxBytes ?? FETCH_MAX_BYTES);
-        const page = shared ? await shared.take(ask * perRow, fetch, pageBytes) : await fetch();
+        const { result: page, measured } = shared
+          ? await shared.take(ask * perRow, fetch, pageBytes)
+          : await fetch().then((result) => ({ result, measured: pageBytes(result) }));
         if (page.length < ask) this.#exhausted = true;
-        if (page.length > 0) this.#rowBytes = pageBytes(page) / page.length;
+        if (page.length > 0) this.#rowBytes = measured / page.length;
         rows.push(...page);
       }
       const deliver = rows.splice(0, limit - delivered);

@@ -48,6 +48,15 @@ beforeAll(async () => {
 });
 afterAll(() => pc.stop());
 
+/** A console whose primary is reached as the ordinary role `mover` (may delete, may not skip triggers). */
+async function openAsMover(): Promise<ConsoleContext> {
+  const profile = JSON.parse(await readFile(pc.cluster.profilePath, 'utf8'));
+  profile.primary.user = 'mover';
+  const file = path.join(pc.cluster.dir, 'mover-profile.json');
+  await writeFile(file, JSON.stringify(profile));
+  return pc.open(file);
+}
+
 async function left(context: ConsoleContext, site: number): Promise<Array<{ table: string; rows: number }>> {
   const catalog = await context.catalog.get('default', { refresh: true });
   return (await rowsOnDatabase(context.pools.get('default'), catalog, scopedTables(catalog), site)).filter((r) => r.rows > 0);
@@ -157,11 +166,7 @@ describe('removing a website from a database', () => {
   });
 
   it('as an ordinary role, with the foreign-key triggers firing, batches by key: the same result', async () => {
-    const profile = JSON.parse(await readFile(pc.cluster.profilePath, 'utf8'));
-    profile.primary.user = 'mover';
-    const file = path.join(pc.cluster.dir, 'mover-profile.json');
-    await writeFile(file, JSON.stringify(profile));
-    const mover = await pc.open(file);
+    const mover = await openAsMover();
     const role = await mover.pools.get('default').query(`SELECT current_user AS u, (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS s`);
     expect(role.rows[0]).toEqual({ u: 'mover', s: false });
     await expect(mover.pools.get('default').pool.query('SET session_replication_role = replica')).rejects.toMatchObject({ code: '42501' });
@@ -231,11 +236,7 @@ describe('removing a website from a database', () => {
 
   it("stops rather than let an ON DELETE CASCADE or SET NULL key take rows outside the website along; the website's own rows may go", async () => {
     const primary = await pc.client('default');
-    const profile = JSON.parse(await readFile(pc.cluster.profilePath, 'utf8'));
-    profile.primary.user = 'mover';
-    const file = path.join(pc.cluster.dir, 'mover-profile.json');
-    await writeFile(file, JSON.stringify(profile));
-    const mover = await pc.open(file);
+    const mover = await openAsMover();
     // Websites the other tests leave alone (the last ones): one with folders, another with contacts, a third for a cycle.
     const pick = async (sql: string, not: number[]) =>
       Number((await primary.query(`${sql} WHERE website_id <> ALL($1::int[]) ORDER BY website_id DESC LIMIT 1`, [not])).rows[0].website_id);
@@ -372,11 +373,7 @@ describe('removing a website from a database', () => {
 
   it("under the fence, each batch looks at its own rows: another website's row pointing at one of them, written between batches, stops the next one", async () => {
     const primary = await pc.client('default');
-    const profile = JSON.parse(await readFile(pc.cluster.profilePath, 'utf8'));
-    profile.primary.user = 'mover';
-    const file = path.join(pc.cluster.dir, 'mover-profile.json');
-    await writeFile(file, JSON.stringify(profile));
-    const mover = await pc.open(file);
+    const mover = await openAsMover();
     // A website the earlier tests left alone (the last test of the file), given two contacts of its own to be sure.
     const site = sites[2]!;
     await primary.query(
