@@ -4,6 +4,7 @@ import { controlPlaneKeysAbsentOn } from '../catalog/foreign-key-kinds.ts';
 import * as fix from './drift-fix-sql.ts';
 import type { SequenceInfo } from './introspect-sequences.ts';
 import { compareEnums, type EnumInfo } from './compare-enums.ts';
+import { newSequenceStart } from '../migrations/sequence-blocks.ts';
 
 /** What drift compares of one database: its catalog and its sequences. */
 export interface SchemaSnapshot {
@@ -254,6 +255,11 @@ function creationOrder(catalog: DatabaseCatalog, missing: readonly string[], all
   return [...ordered, ...all.filter((name) => !missing.includes(name))];
 }
 
+function placedOn(s: SequenceInfo, slot: number): SequenceInfo {
+  const start = newSequenceStart(s, slot);
+  return start === null ? s : { ...s, startWith: start.toString() };
+}
+
 /** Tenant tables of the primary missing on or different from `other`, and tenant tables only `other` has. */
 function compareTables(reference: SchemaSnapshot, other: SchemaSnapshot, database: string, emit: Emit, setAside: SetAsideForeignKey[]): void {
   const refCatalog = reference.catalog;
@@ -360,7 +366,13 @@ function tenantEnums(snapshot: SchemaSnapshot): EnumInfo[] {
  * name, each with the SQL that would make `other` match the primary. Foreign keys into global tables
  * that one side does not have are set aside (listed, not compared).
  */
-export function compareTenantSchemas(reference: SchemaSnapshot, other: SchemaSnapshot, database: string): SchemaComparison {
+/**
+ * `slot`: the compared database's place in the cluster (migrate-up's sequence slot). On a shard, the
+ * sequences a fix creates start in its block of ids, as a migration's new ones do (sequence-blocks.ts):
+ * made at 1, a table's ids there would collide with the primary's on every move.
+ */
+export function compareTenantSchemas(primary: SchemaSnapshot, other: SchemaSnapshot, database: string, slot = 0): SchemaComparison {
+  const reference = { ...primary, sequences: primary.sequences.map((s) => placedOn(s, slot)) };
   const items: DriftItem[] = [];
   const setAside: SetAsideForeignKey[] = [];
   const emit: Emit = (table, kind, detail, sql) => items.push({ database, table, kind, detail, fix: sql });

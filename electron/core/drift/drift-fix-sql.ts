@@ -13,12 +13,15 @@ type Named = Pick<CatalogTable, 'schema' | 'table'>;
 const ref = (t: Named) => tableRef(t.schema, t.table);
 const col = (c: string) => quoteIdent(c);
 
+/** A new sequence's first id on a shard: its block's (see SequenceInfo.startWith); none on the primary. */
+const startClause = (s: SequenceInfo) => (s.startWith === undefined ? '' : ` START WITH ${s.startWith}`);
+
 /** `sequence`: an identity column's own sequence, named and shaped as the primary's (its type is the column's). */
 export function columnDefinition(c: CatalogColumn, sequence?: SequenceInfo): string {
   // A generated column's "default" is its generation expression.
   const value = c.default === null ? '' : c.generated ? ` GENERATED ALWAYS AS (${c.default}) STORED` : ` DEFAULT ${c.default}`;
   const options = sequence
-    ? ` (SEQUENCE NAME ${tableRef(sequence.schema, sequence.sequence)} INCREMENT BY ${sequence.increment} MINVALUE ${sequence.minValue} MAXVALUE ${sequence.maxValue}${sequence.cycle ? ' CYCLE' : ''})`
+    ? ` (SEQUENCE NAME ${tableRef(sequence.schema, sequence.sequence)} INCREMENT BY ${sequence.increment} MINVALUE ${sequence.minValue} MAXVALUE ${sequence.maxValue}${startClause(sequence)}${sequence.cycle ? ' CYCLE' : ''})`
     : '';
   const identity = c.identity ? ` GENERATED ${identityKind(c)} AS IDENTITY${options}` : '';
   return `${col(c.name)} ${c.type}${collate(c)}${value}${identity}${c.notNull ? ' NOT NULL' : ''}`;
@@ -152,9 +155,12 @@ function sequenceOptions(s: SequenceInfo): string {
   return `AS ${s.type} INCREMENT BY ${s.increment} MINVALUE ${s.minValue} MAXVALUE ${s.maxValue}`;
 }
 
+const createSequenceLine = (s: SequenceInfo) =>
+  `CREATE SEQUENCE ${tableRef(s.schema, s.sequence)} ${sequenceOptions(s)}${startClause(s)}${s.cycle ? ' CYCLE' : ''};`;
+
 export function createSequenceSql(s: SequenceInfo): string {
   const owned = ownedBySql(s);
-  return [`CREATE SEQUENCE ${tableRef(s.schema, s.sequence)} ${sequenceOptions(s)}${s.cycle ? ' CYCLE' : ''};`, ...(owned ? [owned] : [])].join('\n');
+  return [createSequenceLine(s), ...(owned ? [owned] : [])].join('\n');
 }
 
 /** The sequence tied to the column that owns it on the primary (dropped with it); null for a free-standing one. */
@@ -170,8 +176,7 @@ function ownedBySql(s: SequenceInfo): string | null {
  */
 export function addOwningColumnSql(t: Named, c: CatalogColumn, sequence: SequenceInfo): string {
   if (c.identity) return `ALTER TABLE ${ref(t)} ADD COLUMN ${columnDefinition(c, sequence)};`;
-  const create = `CREATE SEQUENCE ${tableRef(sequence.schema, sequence.sequence)} ${sequenceOptions(sequence)}${sequence.cycle ? ' CYCLE' : ''};`;
-  return [create, addColumnSql(t, c), ownedBySql(sequence)].filter((line) => line !== null).join('\n');
+  return [createSequenceLine(sequence), addColumnSql(t, c), ownedBySql(sequence)].filter((line) => line !== null).join('\n');
 }
 
 export const alterSequenceSql = (s: SequenceInfo) =>

@@ -21,6 +21,8 @@ export interface SequenceInfo {
   readonly ownerTable: string | null;
   readonly ownerSchema: string | null;
   readonly ownerColumn: string | null;
+  /** Where a fix that creates it on a shard starts it: the shard's block of ids (migrations/sequence-blocks.ts). */
+  readonly startWith?: string;
 }
 
 /** The oid of pg_class itself: pg_depend names the catalog an object lives in by it. */

@@ -94,7 +94,8 @@ export async function schemaDrift(ctx: ConsoleContext): Promise<DriftResult> {
     for (const target of targets) {
       const other = byName.get(target.name)!;
       if (target.name === reference || !other.snapshot) continue;
-      const compared = compareTenantSchemas(primary.snapshot, other.snapshot, target.name);
+      const slot = target.role === 'shard' ? targets.indexOf(target) : 0;
+      const compared = compareTenantSchemas(primary.snapshot, other.snapshot, target.name, slot);
       drift.push(...compared.drift);
       setAside.push(...compared.setAside);
     }

@@ -21,6 +21,16 @@ export function rangeStart(type: string, slot: number, highestElsewhere: bigint)
   return own > aboveOthers ? own : aboveOthers;
 }
 
+/**
+ * Where a sequence made anew on the database in `slot` starts: its block's first id, or null where
+ * it stays at its own start (the primary, a descending sequence, a block past its bounds).
+ */
+export function newSequenceStart(s: { type: string; increment: string; minValue: string; maxValue: string }, slot: number): bigint | null {
+  if (slot <= 0 || BigInt(s.increment) <= 0n) return null;
+  const start = rangeStart(s.type, slot, 0n);
+  return start > BigInt(s.maxValue) || start < BigInt(s.minValue) ? null : start;
+}
+
 /** The sequences of the database, by oid: a renamed or moved one is the same sequence, a dropped and re-made one is not. */
 export async function sequenceOids(client: pg.ClientBase): Promise<Set<string>> {
   const r = await client.query<{ oid: string }>(`SELECT c.oid::text AS oid FROM pg_class c WHERE c.relkind = 'S'`);
