@@ -4,6 +4,7 @@ import { controlPlaneKeysAbsentOn } from '../catalog/foreign-key-kinds.ts';
 import * as fix from './drift-fix-sql.ts';
 import type { SequenceInfo } from './introspect-sequences.ts';
 import { compareEnums, type EnumInfo } from './compare-enums.ts';
+import { compareTriggers, type TriggerSnapshot } from './compare-triggers.ts';
 import { newSequenceStart } from '../migrations/sequence-blocks.ts';
 
 /** What drift compares of one database: its catalog and its sequences. */
@@ -12,6 +13,8 @@ export interface SchemaSnapshot {
   readonly sequences: readonly SequenceInfo[];
   /** Enum types and their values (compare-enums.ts); absent where not read. */
   readonly enums?: readonly EnumInfo[];
+  /** Triggers and their functions (compare-triggers.ts); absent where not read. */
+  readonly triggers?: TriggerSnapshot;
 }
 
 type Emit = (table: string, kind: string, detail: string, sql: string) => void;
@@ -379,6 +382,7 @@ export function compareTenantSchemas(primary: SchemaSnapshot, other: SchemaSnaps
   if (reference.enums && other.enums) compareEnums(tenantEnums(reference), other.enums, database, emit);
   compareTables(reference, other, database, emit, setAside);
   compareSequences(reference, other, database, emit);
+  if (reference.triggers && other.triggers) compareTriggers(reference.triggers, other.triggers, new Set(reference.catalog.tenantTables.keys()), database, emit);
   compareViews(reference.catalog, other.catalog, database, emit);
   return { drift: items, setAside };
 }

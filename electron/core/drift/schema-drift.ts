@@ -5,16 +5,22 @@ import type { ConsoleContext } from '../console-context.ts';
 import { compareTenantSchemas, type SchemaSnapshot } from './compare-tenant-schemas.ts';
 import { introspectEnums } from './compare-enums.ts';
 import { introspectSequences } from './introspect-sequences.ts';
+import { introspectTriggers } from './compare-triggers.ts';
 
 function toInfo(error: unknown): ErrorInfo {
   return error instanceof ConsoleError ? error.toInfo() : { code: 'INTERNAL', message: String((error as Error)?.message ?? error) };
 }
 
-/** Each database's catalog read fresh (drift is about now) plus its sequences. */
+/** Each database's catalog read fresh (drift is about now) plus its sequences, enums and triggers. */
 export async function loadSnapshot(ctx: ConsoleContext, database: string): Promise<SchemaSnapshot> {
   const handle = ctx.pools.get(database);
-  const [catalog, sequences, enums] = await Promise.all([ctx.catalog.get(database, { refresh: true }), introspectSequences(handle), introspectEnums(handle)]);
-  return { catalog, sequences, enums };
+  const [catalog, sequences, enums, triggers] = await Promise.all([
+    ctx.catalog.get(database, { refresh: true }),
+    introspectSequences(handle),
+    introspectEnums(handle),
+    introspectTriggers(handle),
+  ]);
+  return { catalog, sequences, enums, triggers };
 }
 
 /** The tenant schema of every shard against the primary's, grouped by database and table. */
@@ -27,7 +33,11 @@ export async function loadSnapshot(ctx: ConsoleContext, database: string): Promi
 const STEPS: Readonly<Record<string, number>> = {
   'extra-index': 0,
   'extra-constraint': 0,
+  // A trigger only the shard has, before a column its UPDATE OF or WHEN reads goes.
+  'extra-trigger': 0,
   'missing-sequence': 1,
+  // A trigger's function before the triggers that run it (its body is not checked against the tables).
+  'trigger-function': 1,
   'missing-column': 2,
   'column-type': 3,
   'column-collation': 3,
@@ -42,6 +52,10 @@ const STEPS: Readonly<Record<string, number>> = {
   'invalid-index': 4,
   'missing-index': 4,
   'missing-constraint': 4,
+  // After the columns a trigger reads are there, before the shard's own columns go (a trigger redefined drops the old one first).
+  'missing-trigger': 4,
+  'trigger-definition': 4,
+  'trigger-enabled': 4,
   'extra-column': 5,
   'extra-sequence': 6,
 };

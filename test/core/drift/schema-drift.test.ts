@@ -39,8 +39,8 @@ function cli(args: string[]) {
  */
 async function applyFixes(items: readonly DriftItem[]): Promise<void> {
   for (const item of items) {
-    // A DO block (in-place conversions) is one statement, its body's own ';' inside its dollar quotes.
-    if (item.fix.startsWith('DO $fix$')) {
+    // A DO block (in-place conversions) or a function is one statement, its body's own ';' inside its dollar quotes.
+    if (item.fix.startsWith('DO $fix$') || item.fix.startsWith('CREATE OR REPLACE FUNCTION')) {
       await own.sql(item.database, item.fix);
       continue;
     }
@@ -338,6 +338,53 @@ describe("PWB's foreign keys into the control plane", () => {
       expect(made[0]).toEqual({ id: String(2n * 2n ** 40n), n: String(2n * 2n ** 26n) });
     } finally {
       for (const database of ['default', 'shard_1', 'shard_2']) await own.sql(database, 'DROP TABLE IF EXISTS pwb_fixorder_probe, pwb_fixorder_new');
+    }
+  });
+
+  it("triggers on tenant tables and their functions are compared: missing, redefined, disabled, only the shard's; the fixes run and clear it; the console's fence triggers are not the schema's", async () => {
+    const touch = (value: string) =>
+      `CREATE OR REPLACE FUNCTION pwb_trig_touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.touched_at := ${value}; RETURN NEW; END $$`;
+    for (const database of ['default', 'shard_1', 'shard_2']) {
+      const legacy = database === 'shard_1' ? ', legacy text' : '';
+      await own.sql(database, `CREATE TABLE pwb_trig_probe (id bigserial PRIMARY KEY, website_id bigint NOT NULL, name text, touched_at timestamptz${legacy})`);
+      await own.sql(database, 'CREATE INDEX trig_probe_site ON pwb_trig_probe (website_id)');
+      await own.sql(database, touch(database === 'shard_2' ? 'NULL' : 'now()'));
+    }
+    for (const database of ['default', 'shard_1']) {
+      await own.sql(database, 'CREATE TRIGGER trig_touch BEFORE UPDATE ON pwb_trig_probe FOR EACH ROW EXECUTE FUNCTION pwb_trig_touch()');
+    }
+    await own.sql('default', 'CREATE TRIGGER trig_name BEFORE INSERT OR UPDATE OF name ON pwb_trig_probe FOR EACH ROW EXECUTE FUNCTION pwb_trig_touch()');
+    await own.sql('shard_1', 'ALTER TABLE pwb_trig_probe DISABLE TRIGGER trig_touch');
+    await own.sql('shard_1', 'CREATE TRIGGER trig_legacy BEFORE UPDATE OF legacy ON pwb_trig_probe FOR EACH ROW EXECUTE FUNCTION pwb_trig_touch()');
+    await own.sql('shard_2', 'CREATE TRIGGER trig_touch BEFORE INSERT ON pwb_trig_probe FOR EACH ROW EXECUTE FUNCTION pwb_trig_touch()');
+    await own.sql('shard_2', 'CREATE TRIGGER trig_name BEFORE INSERT OR UPDATE OF name ON pwb_trig_probe FOR EACH ROW EXECUTE FUNCTION pwb_trig_touch()');
+    // What a move leaves on a table while it holds a website: not drift.
+    await own.sql('shard_2', 'CREATE TRIGGER shard_console_fence BEFORE DELETE ON pwb_trig_probe FOR EACH ROW EXECUTE FUNCTION pwb_trig_touch()');
+    try {
+      const result = await schemaDrift(ctx);
+      const probes = result.drift.filter((d) => d.table === 'pwb_trig_probe');
+      expect(probes.map((d) => `${d.database} ${d.kind}`)).toEqual([
+        'shard_1 extra-trigger',
+        'shard_1 missing-trigger',
+        'shard_1 trigger-enabled',
+        'shard_1 extra-column',
+        'shard_2 trigger-function',
+        'shard_2 trigger-definition',
+      ]);
+      expect(probes.find((d) => d.kind === 'trigger-enabled')?.detail).toBe('trigger trig_touch is disabled on shard_1, fires on the primary');
+      expect(probes.find((d) => d.kind === 'trigger-function')?.detail).toBe(
+        'function public.pwb_trig_touch() (trigger trig_name runs it) is defined otherwise on shard_2',
+      );
+      await applyFixes(result.drift);
+      expect((await schemaDrift(ctx)).drift).toEqual([]);
+      // The fixed shard behaves as the primary: the trigger fires and runs the primary's function.
+      await own.sql('shard_2', `INSERT INTO pwb_trig_probe (website_id, name) VALUES (1, 'a')`);
+      await own.sql('shard_2', 'UPDATE pwb_trig_probe SET website_id = 1');
+      const touched = await own.sql<{ touched: boolean }>('shard_2', 'SELECT bool_and(touched_at IS NOT NULL) AS touched FROM pwb_trig_probe');
+      expect(touched).toEqual([{ touched: true }]);
+    } finally {
+      for (const database of ['default', 'shard_1', 'shard_2'])
+        await own.sql(database, 'DROP TABLE IF EXISTS pwb_trig_probe; DROP FUNCTION IF EXISTS pwb_trig_touch()');
     }
   });
 
