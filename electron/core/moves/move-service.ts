@@ -132,20 +132,35 @@ async function rollbackableJob(ctx: ConsoleContext, jobId: string): Promise<Stor
   const primary = ctx.pools.primary();
   const job = await getJob(primary, jobId);
   const live = await liveJobIds(primary, [jobId]);
-  const busy = live.has(jobId) || ctx.jobs.isRunning(jobId);
-  if (!validActions(job, busy).includes('rollback')) {
-    const now = busy ? 'running' : job.state;
-    throw new ConsoleError('ACTION_NOT_ALLOWED', `Move job ${jobId} is ${now}; only a failed or interrupted move can be rolled back.`, { target: jobId });
-  }
+  assertRollbackable(job, live.has(jobId) || ctx.jobs.isRunning(jobId));
   return job;
 }
 
-async function performRollback(ctx: ConsoleContext, job: StoredJob, listener?: MoveListener): Promise<StoredJob> {
-  const jobId = job.id;
+function assertRollbackable(job: StoredJob, busy: boolean): void {
+  if (!validActions(job, busy).includes('rollback')) {
+    const now = busy ? 'running' : job.state;
+    throw new ConsoleError('ACTION_NOT_ALLOWED', `Move job ${job.id} is ${now}; only a failed or interrupted move can be rolled back.`, { target: job.id });
+  }
+}
+
+/**
+ * `checked` was read before the job's lock was taken: another console may have resumed the job in
+ * between (copied rows, or switched) and let it go again. So the job is read again under the lock, and
+ * the rollback acts on where it is now, not on where it was when asked.
+ */
+export async function performRollback(ctx: ConsoleContext, checked: StoredJob, listener?: MoveListener): Promise<StoredJob> {
+  const jobId = checked.id;
   const primary = ctx.pools.primary();
-  return audited(primary, { action: 'move.rollback', target: jobId, details: { step: job.step } }, async () => {
-    if (isPastSwitch(job.step)) await rollBackAfterSwitch(ctx, job, listener);
-    else await withJobLock(ctx, jobId, (lock) => rollBackBeforeSwitch(ctx, lock, job));
+  return audited(primary, { action: 'move.rollback', target: jobId, details: { step: checked.step } }, async () => {
+    const switched = await withJobLock(ctx, jobId, async (lock) => {
+      const job = await getJob(primary, jobId);
+      assertRollbackable(job, false);
+      if (!isPastSwitch(job.step)) return rollBackBeforeSwitch(ctx, lock, job).then(() => null);
+      // After the switch: finish the move (its cleanup), then move the website back with a new job.
+      await runSteps(ctx, lock, jobId, listener);
+      return job;
+    });
+    if (switched) await moveBack(ctx, switched, listener);
     return getJob(primary, jobId);
   });
 }
@@ -169,26 +184,37 @@ async function rollBackBeforeSwitch(ctx: ConsoleContext, lock: pg.PoolClient, jo
   await updateJob(lock, job.id, { state: 'rolled_back', finished: true });
 }
 
-/** Finishes the move (its cleanup), then moves the website back with a new job linked to this one. */
-async function rollBackAfterSwitch(ctx: ConsoleContext, job: StoredJob, listener: MoveListener | undefined): Promise<void> {
-  await withJobLock(ctx, job.id, (lock) => runSteps(ctx, lock, job.id, listener));
+/** A switched job, its cleanup done: the website moves back with a new job linked to this one. */
+async function moveBack(ctx: ConsoleContext, job: StoredJob, listener: MoveListener | undefined): Promise<void> {
   const back = await createMove(ctx, job.website_id, job.source);
   await linkRollback(ctx.pools.primary(), job.id, back.id);
   await runMove(ctx, back.id, listener);
 }
 
+/**
+ * Under the job's lock: a console that has started the job holds it (JOB_BUSY), and a runner that
+ * takes it after the cancel finds the job cancelled and does nothing. Unlocked, a cancel landing
+ * between a runner's read of the planned job and its first step was overwritten by that step, and the
+ * "cancelled" move ran to the end.
+ */
 export async function cancelMove(ctx: ConsoleContext, jobId: string): Promise<StoredJob> {
   assertWritable(ctx, 'Cancelling a move');
   const primary = ctx.pools.primary();
-  const job = await getJob(primary, jobId);
-  if (job.state !== 'planned') {
-    const message = `Move job ${jobId} is ${job.state}; only a planned move can be cancelled (roll back a started one).`;
-    throw new ConsoleError('ACTION_NOT_ALLOWED', message, { target: jobId });
-  }
-  return audited(primary, { action: 'move.cancel', target: jobId }, async () => {
-    await cancelPlannedJob(primary, jobId);
-    return getJob(primary, jobId);
-  });
+  const planned = (job: StoredJob) => {
+    if (job.state === 'planned' && !ctx.jobs.isRunning(jobId)) return;
+    const now = job.state === 'planned' ? 'starting in this console' : job.state;
+    throw new ConsoleError('ACTION_NOT_ALLOWED', `Move job ${jobId} is ${now}; only a planned move can be cancelled (roll back a started one).`, {
+      target: jobId,
+    });
+  };
+  planned(await getJob(primary, jobId));
+  return audited(primary, { action: 'move.cancel', target: jobId }, () =>
+    withJobLock(ctx, jobId, async () => {
+      planned(await getJob(primary, jobId));
+      await cancelPlannedJob(primary, jobId);
+      return getJob(primary, jobId);
+    }),
+  );
 }
 
 /** One job as the contract shows it, `live` when a console (this one or another) is running it. */

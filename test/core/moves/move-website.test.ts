@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsoleContext } from '../../../electron/core/console-context.ts';
-import { createMove, moveJobView, rollbackMove, runMove, verifyPlacement } from '../../../electron/core/moves/move-service.ts';
+import { createMove, moveJobView, performRollback, rollbackMove, runMove, verifyPlacement } from '../../../electron/core/moves/move-service.ts';
 import { runSteps, withJobLock } from '../../../electron/core/moves/move-runner.ts';
 import { getJob } from '../../../electron/core/moves/move-job-store.ts';
 import { materializedViewSources } from '../../../electron/core/moves/refresh-views.ts';
@@ -239,6 +239,34 @@ describe('moving a website', () => {
     expect(audit.rows.map((r) => r.action)).toEqual(expect.arrayContaining(['move.create', 'move.run']));
     const planned = await createMove(ctx, richest, home);
     expect((await cancelMove(ctx, planned.id)).state).toBe('cancelled');
+    // A console that has taken the job up holds its lock: a cancel then is refused and changes nothing
+    // (unlocked, the runner's first step overwrote it and the "cancelled" move ran to the end).
+    const racing = await createMove(ctx, richest, home);
+    await withJobLock(ctx, racing.id, async () => {
+      await expect(cancelMove(ctx, racing.id)).rejects.toMatchObject({ code: 'JOB_BUSY' });
+    });
+    expect((await getJob(ctx.pools.primary(), racing.id)).state).toBe('planned');
+    expect((await cancelMove(ctx, racing.id)).state).toBe('cancelled');
+    // A runner that takes the lock after the cancel does nothing.
+    expect((await withJobLock(ctx, racing.id, (lock) => runSteps(ctx, lock, racing.id))).state).toBe('cancelled');
+  });
+
+  it('a rollback acts on where the job is once it holds the lock, not on where it was when asked (another console resumed it in between)', async () => {
+    const home = (await ctx.pools.primary().query(`SELECT coalesce(shard_name, 'default') AS s FROM pwb_websites WHERE id = $1`, [richest])).rows[0].s;
+    const target = home === 'shard_2' ? 'shard_1' : 'shard_2';
+    await pc.admit(richest, target);
+    const before = websiteRows(await tenantSnapshot(pc), richest);
+    const job = await createMove(ctx, richest, target);
+    await withJobLock(ctx, job.id, (lock) => runSteps(ctx, lock, job.id, undefined, 'fence'));
+    // What the rollback read when asked: fenced, nothing copied yet.
+    const asked = await getJob(ctx.pools.primary(), job.id);
+    // Meanwhile another console resumes the job, copies the website and lets it go again.
+    await withJobLock(ctx, job.id, (lock) => runSteps(ctx, lock, job.id, undefined, 'copy'));
+    expect(websiteRows(await tenantSnapshot(pc), richest).databases.sort()).toEqual([home, target].sort());
+    expect((await performRollback(ctx, asked)).state).toBe('rolled_back');
+    const after = websiteRows(await tenantSnapshot(pc), richest);
+    expect(after.databases).toEqual([home]);
+    expect(after.tables).toEqual(before.tables);
   });
 });
 
