@@ -175,6 +175,9 @@ export class ClusterPools {
       idle_in_transaction_session_timeout: Math.max(settings.statementTimeoutMs * 2, 60_000),
       application_name: this.#options.applicationName ?? 'shard-console',
       idleTimeoutMillis: 30_000,
+      // A server gone without a word (a failover, a cut) is noticed by TCP on a session left waiting,
+      // such as a job's lock session, instead of never.
+      keepAlive: true,
     });
     // Without a listener an idle client's error (server restart, 57P01) would crash the process.
     pool.on('error', (error) => this.#options.onBackgroundError?.(target.name, error));

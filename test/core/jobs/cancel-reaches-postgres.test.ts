@@ -3,7 +3,8 @@ import type pg from 'pg';
 import type { ConsoleContext } from '../../../electron/core/console-context.ts';
 import { createDispatcher, type Dispatch } from '../../../electron/core/dispatch/dispatcher.ts';
 import { createHandlers } from '../../../electron/core/dispatch/handlers.ts';
-import { jobLockKey } from '../../../electron/core/jobs/job-lock.ts';
+import { jobLockKey, withJobLock } from '../../../electron/core/jobs/job-lock.ts';
+import { currentSignal } from '../../../electron/core/call-context.ts';
 import type { JobProgressEvent, MethodName, MethodParams, MethodResult } from '../../../shared/contract.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { startOwnCluster, type OwnCluster } from '../migrations/own-cluster.ts';
@@ -182,6 +183,26 @@ describe('stopping long work', () => {
     } finally {
       await lock.release();
     }
+  });
+
+  it('a job whose session no longer holds its lock, with no word from the server (a failover), is stopped: the primary is asked while the work runs', async () => {
+    const jobId = '6b1f0c2e-0000-4000-8000-00000000c0de';
+    const work = withJobLock(
+      ctx.pools.primary(),
+      jobId,
+      'Probe job',
+      async (lock) => {
+        // The lock gone while the session stays up and quiet: what a new primary after a failover shows.
+        await lock.query('SELECT pg_advisory_unlock($1::int8)', [jobLockKey(jobId)]);
+        const signal = currentSignal()!;
+        return new Promise<string>((resolve, reject) => {
+          const gaveUp = setTimeout(() => resolve('ran on without its lock'), 8_000);
+          signal.addEventListener('abort', () => (clearTimeout(gaveUp), reject(signal.reason)), { once: true });
+        });
+      },
+      100,
+    );
+    await expect(work).rejects.toMatchObject({ code: 'DATABASE_UNREACHABLE', message: expect.stringContaining('lost its lock on the primary') });
   });
 
   it('a job whose lock session on the primary is ended under it stops at a safe point: another console must not take it up while it runs', async () => {
