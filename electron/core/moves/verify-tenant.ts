@@ -32,7 +32,8 @@ const OUTPUT_SETTINGS = [
   `SET LOCAL TimeZone = 'UTC'`,
   `SET LOCAL DateStyle = 'ISO, YMD'`,
   `SET LOCAL IntervalStyle = 'postgres'`,
-  'SET LOCAL extra_float_digits = 1',
+  // Any positive value prints the shortest exact text from PostgreSQL 12 on; 3 is exact before it too.
+  'SET LOCAL extra_float_digits = 3',
   `SET LOCAL bytea_output = 'hex'`,
 ].join('; ');
 
@@ -68,7 +69,9 @@ function columnForHash(t: ScopedTable, name: string): string {
   const element = base.replace(/(\[\])+$/, '');
   if (EXACT_HASH_TYPES.has(element)) return ref;
   if (COLLATABLE_TYPES.has(element)) return `${ref} COLLATE "C"`;
-  return `${ref}::text`;
+  // Under "C" too: the text keeps the column's collation (a character(n) or a domain's), and a
+  // nondeterministic one hashes 'ABC' and 'abc' alike.
+  return `${ref}::text COLLATE "C"`;
 }
 
 /**

@@ -153,6 +153,43 @@ it("sees a column's values trade places between two of the website's rows (equal
   expect(otherWebsites(after, [site])).toEqual(otherWebsites(before, [site]));
 });
 
+it('sees a difference a case-insensitive (nondeterministic) collation calls equal, on a type hashed by its text', async () => {
+  const databases = ['default', 'shard_1'];
+  const each = async (sql: string) => {
+    for (const database of databases) {
+      const client = await pc.client(database);
+      try {
+        await client.query(sql);
+      } finally {
+        await client.end();
+      }
+    }
+  };
+  await each(`CREATE COLLATION IF NOT EXISTS probe_ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+    ALTER TABLE pwb_pages ADD COLUMN probe_code character(8) COLLATE probe_ci`);
+  try {
+    const primary = await pc.client('default');
+    await primary.query(`UPDATE pwb_pages SET probe_code = 'ABC' WHERE website_id = $1`, [site]);
+    await primary.end();
+    const before = await tenantSnapshot(pc);
+    const job = await createMove(ctx, site, 'shard_1');
+    await withJobLock(ctx, job.id, (lock) => runSteps(ctx, lock, job.id, undefined, 'sequences'));
+    const target = await pc.client('shard_1');
+    const page = (await target.query(`SELECT min(id)::text AS id FROM pwb_pages WHERE website_id = $1`, [site])).rows[0].id as string;
+    expect((await target.query(`UPDATE pwb_pages SET probe_code = 'abc' WHERE id = ${page}`)).rowCount).toBe(1);
+    await target.end();
+    const error = await runMove(ctx, job.id).catch((e: unknown) => e);
+    expect(error, String(error)).toMatchObject({ code: 'VERIFY_FAILED' });
+    const failed = await moveJobView(ctx, job.id);
+    expect(failed.verification.filter((v) => !v.ok).map((v) => [v.table, v.firstDifferences])).toEqual([['pwb_pages', [`(${page}) differs`]]]);
+    await rollbackMoveInBackground(ctx, job.id, 'test');
+    expect((await settled(job.id)).state).toBe('rolled_back');
+    expect(websiteRows(await tenantSnapshot(pc), site)).toEqual(websiteRows(before, site));
+  } finally {
+    await each('ALTER TABLE pwb_pages DROP COLUMN IF EXISTS probe_code');
+  }
+});
+
 it("stops the copy when a copied row points at a row the target lacks (another website's contact), keeping nothing", async () => {
   // Preflight refuses such a website (move-preflight.test.ts); a row repointed after it passed, before
   // the fence went up, is still stopped by the copy.
