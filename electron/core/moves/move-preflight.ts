@@ -53,7 +53,7 @@ export async function preflightMove(
   const tables = scopedTables(sourceCatalog);
   const shape = shapeRefusals(sourceCatalog, targetCatalog, tables);
   if (shape.length) return refused(shape);
-  const fenced = await fencedByOthers(ctx, websiteId, source);
+  const fenced = await fencedByOthers(ctx, websiteId, source, target);
   if (fenced.length) return refused(fenced);
   const context: PreflightContext = { websiteId, source, target, sourceCatalog, targetCatalog, tables };
   const probed = await probeTarget(ctx, context, onProbe);
@@ -61,13 +61,20 @@ export async function preflightMove(
   return { result: { ok: true, plan: movePlan(context, probed.plan, viewRefresh), refusals: [] }, context };
 }
 
-/** A fence some job holds on the website (a restore of it under way, or a job that failed fenced): its rows are mid-change. */
-async function fencedByOthers(ctx: ConsoleContext, websiteId: number, source: string): Promise<Refusal[]> {
-  const jobs = await fencingJobs(ctx.pools.get(source), websiteId);
-  return jobs.map((job) => ({
-    code: 'WEBSITE_FENCED',
-    message: `Writes to website ${websiteId} on ${source} are fenced by job ${job} (a restore or move of it under way, or stopped fenced). Finish or roll back that job first (shard-console jobs lists it).`,
-  }));
+/**
+ * A fence some job holds on the website (a restore of it under way, or a job that failed fenced): its
+ * rows are mid-change. On the target too: a fence a failed job left there would, once this move
+ * switched, refuse every write of the website's application (and that job could then neither resume
+ * nor roll back).
+ */
+export async function fencedByOthers(ctx: ConsoleContext, websiteId: number, source: string, target: string): Promise<Refusal[]> {
+  const found = await Promise.all([source, target].map(async (database) => ({ database, jobs: await fencingJobs(ctx.pools.get(database), websiteId) })));
+  return found.flatMap(({ database, jobs }) =>
+    jobs.map((job) => ({
+      code: 'WEBSITE_FENCED',
+      message: `Writes to website ${websiteId} on ${database} are fenced by job ${job} (a restore or move of it under way, or stopped fenced). Finish or roll back that job first (shard-console jobs lists it).`,
+    })),
+  );
 }
 
 /** The first reason the website cannot go from `source` to `target` at all, if any. */

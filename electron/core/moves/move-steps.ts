@@ -25,6 +25,12 @@ async function preflightStep(run: MoveRun): Promise<void> {
 
 async function fenceStep(run: MoveRun): Promise<void> {
   await assertRoutedTo(run.ctx, run.job.website_id, run.job.source);
+  // Fenced on the target since the job was planned (a restore there, a job failed there): not now.
+  const onTarget = (await fencingJobs(run.target, run.job.website_id)).filter((job) => job !== run.job.id);
+  if (onTarget.length) {
+    const message = `Writes to website ${run.job.website_id} on ${run.job.target} are fenced by job ${onTarget.join(', ')}; this move would switch the website to a database that refuses its writes. Finish or roll back that job first (shard-console jobs lists it), then resume this one.`;
+    throw new ConsoleError('MOVE_REFUSED', message, { target: String(run.job.website_id) });
+  }
   await installFence(run.source, run.sourceCatalog, run.tables, run.job.website_id, run.job.id, { liftIfWaitFails: true });
 }
 

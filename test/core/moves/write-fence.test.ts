@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ConsoleContext } from '../../../electron/core/console-context.ts';
 import { runSteps, withJobLock } from '../../../electron/core/moves/move-runner.ts';
-import { createMove, previewMove, rollbackMove } from '../../../electron/core/moves/move-service.ts';
+import { createMove, previewMove, rollbackMove, runMove } from '../../../electron/core/moves/move-service.ts';
 import { cancelAutovacuumSooner, fencingJobs, installFence, liftFence, waitForOlderTransactions } from '../../../electron/core/moves/write-fence.ts';
 import { scopedTables } from '../../../electron/core/moves/tenant-scope.ts';
 import { QueryService } from '../../../electron/core/query/query-service.ts';
@@ -99,6 +99,30 @@ it('a fence belongs to its job: another job fencing the website is refused, its 
     await rollbackMove(ctx, job.id);
   }
   expect(await fencedBy()).toEqual([]);
+});
+
+it('a fence some job left on the target refuses the move: at preflight, and at the fence step of a job planned before it (the switch would route the website to a database refusing its writes)', async () => {
+  await pc.admit(site, 'shard_2');
+  const planned = await createMove(ctx, site, 'shard_2');
+  const stranger = randomUUID();
+  const fence = async (database: string) => {
+    const catalog = await ctx.catalog.get(database);
+    await installFence(ctx.pools.get(database), catalog, scopedTables(catalog), site, stranger);
+  };
+  await fence('shard_1');
+  await fence('shard_2');
+  try {
+    const preview = await previewMove(ctx, site, 'shard_1');
+    expect(preview.refusals).toEqual([
+      expect.objectContaining({ code: 'WEBSITE_FENCED', message: expect.stringContaining(`on shard_1 are fenced by job ${stranger}`) }),
+    ]);
+    await expect(runMove(ctx, planned.id)).rejects.toMatchObject({ message: expect.stringContaining(`on shard_2 are fenced by job ${stranger}`) });
+    expect(await fencingJobs(ctx.pools.get('default'), site)).toEqual([]);
+  } finally {
+    await liftFence(ctx.pools.get('shard_1'), site, stranger);
+    await liftFence(ctx.pools.get('shard_2'), site, stranger);
+    await rollbackMove(ctx, planned.id);
+  }
 });
 
 it("lets the console's own COPY into a fenced table insert in batches: the fence's row trigger fires after the write, and still rejects the website's", async () => {
