@@ -11,11 +11,20 @@ import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 export async function bumpSequences(target: DatabaseHandle, tables: readonly ScopedTable[]): Promise<Array<{ sequence: string; value: string }>> {
   const bumped: Array<{ sequence: string; value: string }> = [];
   for (const t of tables) {
+    // The sequences a column owns (serial, identity), and those its default draws from without owning
+    // them (`DEFAULT nextval('shared_seq')`, one sequence for several tables, a hand-written schema).
     const owned = await target.query<{ column: string; sequence: string }>(
       `SELECT a.attname AS column, s.oid::regclass::text AS sequence
          FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
          JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
-        WHERE d.refobjid = $1::regclass AND d.deptype IN ('a', 'i')`,
+        WHERE d.refobjid = $1::regclass AND d.deptype IN ('a', 'i') AND a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype, 'numeric'::regtype)
+       UNION
+       SELECT a.attname, s.oid::regclass::text
+         FROM pg_attrdef ad
+         JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
+         JOIN pg_depend d ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid AND d.refclassid = 'pg_class'::regclass
+         JOIN pg_class s ON s.oid = d.refobjid AND s.relkind = 'S'
+        WHERE ad.adrelid = $1::regclass AND a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype, 'numeric'::regtype)`,
       [tableRef(t.table.schema, t.table.table)],
     );
     for (const { column, sequence } of owned.rows) {

@@ -43,4 +43,17 @@ describe('bumpSequences', () => {
     expect(await bumpSequences(ctx.pools.get('shard_1'), [table])).toEqual([{ sequence: `${SCHEMA}.items_id_seq`, value: '500' }]);
     expect(await nextValue()).toBe('501');
   });
+
+  it('raises a sequence a column draws its default from without owning it (one sequence shared by two tables), past both', async () => {
+    await sql(`CREATE SEQUENCE ${SCHEMA}.shared_seq;
+      CREATE TABLE ${SCHEMA}.notes (id bigint PRIMARY KEY DEFAULT nextval('${SCHEMA}.shared_seq'), label text DEFAULT 'n');
+      CREATE TABLE ${SCHEMA}.tags (id bigint PRIMARY KEY DEFAULT nextval('${SCHEMA}.shared_seq'));
+      INSERT INTO ${SCHEMA}.notes (id) VALUES (70); INSERT INTO ${SCHEMA}.tags (id) VALUES (90)`);
+    const of = (name: string) => ({ table: { schema: SCHEMA, table: name } }) as unknown as ScopedTable;
+    expect(await bumpSequences(ctx.pools.get('shard_1'), [of('notes'), of('tags')])).toEqual([
+      { sequence: `${SCHEMA}.shared_seq`, value: '70' },
+      { sequence: `${SCHEMA}.shared_seq`, value: '90' },
+    ]);
+    expect((await sql(`SELECT nextval('${SCHEMA}.shared_seq')::text AS v`)).rows[0]!.v).toBe('91');
+  });
 });
