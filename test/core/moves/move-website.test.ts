@@ -221,6 +221,35 @@ describe('moving a website', () => {
     expect(after.tables).toEqual(before.tables);
   });
 
+  it("carries columns of the database's own types (an enum array, a composite), whose binary forms carry type oids that differ between the databases", async () => {
+    const home = (await ctx.pools.primary().query(`SELECT coalesce(shard_name, 'default') AS s FROM pwb_websites WHERE id = $1`, [richest])).rows[0].s;
+    const target = home === 'shard_2' ? 'shard_1' : 'shard_2';
+    const each = async (sql: string) => {
+      for (const database of ['default', 'shard_1', 'shard_2']) await ctx.pools.get(database).query(sql);
+    };
+    // Another type first on the target: its types' oids are then surely not the source's (PostgreSQL's
+    // binary input of arrays and records does not hold the sender's oids against its own).
+    await ctx.pools.get(target).query(`CREATE TYPE probe_shift AS ENUM ('x')`);
+    await each(
+      `CREATE TYPE probe_mood AS ENUM ('calm', 'busy'); CREATE TYPE probe_pair AS (m probe_mood, n int); ALTER TABLE pwb_contacts ADD COLUMN probe_moods probe_mood[], ADD COLUMN probe_p probe_pair`,
+    );
+    try {
+      await ctx.pools.get(home).query(`UPDATE pwb_contacts SET probe_moods = '{busy,calm}', probe_p = '(busy,3)' WHERE website_id = $1`, [richest]);
+      await ctx.catalog.get(home, { refresh: true });
+      await ctx.catalog.get(target, { refresh: true });
+      await moveAndCheck(richest, target);
+      const moods = await ctx.pools.get(target).query(`SELECT DISTINCT probe_moods::text AS m FROM pwb_contacts WHERE website_id = $1`, [richest]);
+      expect(moods.rows).toEqual([{ m: '{busy,calm}' }]);
+      const pairs = await ctx.pools.get(target).query(`SELECT DISTINCT probe_p::text AS p FROM pwb_contacts WHERE website_id = $1`, [richest]);
+      expect(pairs.rows).toEqual([{ p: '(busy,3)' }]);
+    } finally {
+      await each(
+        'ALTER TABLE pwb_contacts DROP COLUMN IF EXISTS probe_moods, DROP COLUMN IF EXISTS probe_p; DROP TYPE IF EXISTS probe_pair; DROP TYPE IF EXISTS probe_mood; DROP TYPE IF EXISTS probe_shift',
+      );
+      for (const database of ['default', 'shard_1', 'shard_2']) await ctx.catalog.get(database, { refresh: true });
+    }
+  });
+
   it('never runs two moves of one website at once, and records each action in the audit log', async () => {
     const { cancelMove } = await import('../../../electron/core/moves/move-service.ts');
     const home = (await ctx.pools.primary().query(`SELECT coalesce(shard_name, 'default') AS s FROM pwb_websites WHERE id = $1`, [richest])).rows[0].s;
