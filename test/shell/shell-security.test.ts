@@ -4,6 +4,7 @@ import { guardWebContents, isAllowedExternalUrl, isAppUrl, isTrustedSender, secu
 import { fakeIpcMain, fakeWindow } from '../support/fake-ipc-main.ts';
 import { registerIpcGateway, registerSavePathChooser } from '../../electron/shell/ipc-gateway.ts';
 import { WritePaths } from '../../electron/core/session/write-paths.ts';
+import { CONTENT_SECURITY_POLICY } from '../../electron/core/http/http-bridge.ts';
 
 /*
  * The desktop shell with a stand-in `electron` module (the binary cannot run here): the window's
@@ -300,7 +301,20 @@ describe('main.ts wiring (stand-in electron)', () => {
     }
     let headers: any;
     electron.state.headersHandler!({ responseHeaders: {} }, (r: any) => (headers = r.responseHeaders));
-    expect(headers['Content-Security-Policy'][0]).toContain("default-src 'self'");
+    expect(headers['Content-Security-Policy'][0]).toBe(CONTENT_SECURITY_POLICY);
+  });
+
+  it("the page's own CSP (a file:// page may get no response headers) is the header's, but frame-ancestors, which a meta tag cannot carry", () => {
+    const html = readFileSync(new URL('../../renderer/index.html', import.meta.url), 'utf8');
+    const meta = /<meta\s+http-equiv="Content-Security-Policy"\s+content="([^"]*)"/.exec(html)?.[1];
+    const directives = (policy: string) =>
+      policy
+        .split(';')
+        .map((d) => d.trim())
+        .filter((d) => d && !d.startsWith('frame-ancestors'))
+        .sort();
+    expect(meta).toBeDefined();
+    expect(directives(meta!)).toEqual(directives(CONTENT_SECURITY_POLICY));
   });
 
   it('guards every web contents the app creates, not only the window it made itself', () => {
