@@ -8,6 +8,10 @@ export interface IpcSender {
   readonly id: number;
   send(channel: string, ...args: unknown[]): void;
   once(event: 'destroyed', listener: () => void): void;
+  /** Electron's: a navigation starting (a reload too), with whether it stays in the page and is the main frame's. */
+  on(event: 'did-start-navigation', listener: (event: unknown, url: string, isInPlace: boolean, isMainFrame: boolean) => void): void;
+  /** Electron's: the page's renderer process crashed or was killed. */
+  on(event: 'render-process-gone', listener: () => void): void;
   isDestroyed(): boolean;
 }
 
@@ -33,21 +37,30 @@ const refusedSender = {
 /**
  * The one IPC entry: checks the sender is our page, then hands (method, params) to the dispatcher,
  * which validates both against the contract. A call the page names with an id can be cancelled by that
- * id; its events go back to the calling window only; a window that closes cancels its calls.
+ * id; its events go back to the calling window only; a page that goes (closed, reloaded, crashed)
+ * cancels its calls.
  * Re-registering replaces the handlers instead of throwing.
  */
 export function registerIpcGateway(ipcMain: IpcMainLike, dispatch: Dispatch, appUrl: () => string): void {
   const calls = new Map<string, AbortController>();
-  // Per window, every call it has running: closing the window aborts them (one listener per window).
+  // Per window, every call its page has running: the page going away (the window closed, a reload or
+  // another page, its renderer crashed) aborts them: nobody is left to follow or cancel them, and a
+  // query would hold its cursors, a watch its job's events, until they ended on their own.
   const byWindow = new Map<number, Set<AbortController>>();
+  const pageGone = (sender: IpcSender) => {
+    for (const c of byWindow.get(sender.id) ?? []) c.abort();
+    byWindow.get(sender.id)?.clear();
+  };
   const track = (sender: IpcSender, controller: AbortController) => {
     let running = byWindow.get(sender.id);
     if (!running) {
       byWindow.set(sender.id, (running = new Set()));
       sender.once('destroyed', () => {
-        for (const c of byWindow.get(sender.id) ?? []) c.abort();
+        pageGone(sender);
         byWindow.delete(sender.id);
       });
+      sender.on('did-start-navigation', (_event, _url, isInPlace, isMainFrame) => isMainFrame && !isInPlace && pageGone(sender));
+      sender.on('render-process-gone', () => pageGone(sender));
     }
     running.add(controller);
     return () => running.delete(controller);

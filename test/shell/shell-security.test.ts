@@ -227,6 +227,22 @@ describe('IPC gateway', () => {
     const orphaned = fake.invoke(appUrl, other, 'shards.sizes', {}, 'call-2');
     other.destroy();
     expect(await orphaned).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
+    // So does a page that goes while its window stays: a reload (a main-frame navigation), a crashed
+    // renderer. A navigation within the page, or a subframe's, does not.
+    const reloaded = fake.invoke(appUrl, caller, 'shards.sizes', {}, 'call-3');
+    await new Promise((r) => setTimeout(r, 10));
+    caller.emit('did-start-navigation', appUrl, true, true);
+    caller.emit('did-start-navigation', 'about:blank', false, false);
+    let stillRunning = true;
+    void reloaded.then(() => (stillRunning = false));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(stillRunning).toBe(true);
+    caller.emit('did-start-navigation', appUrl, false, true);
+    expect(await reloaded).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
+    const crashed = fake.invoke(appUrl, caller, 'shards.sizes', {}, 'call-4');
+    await new Promise((r) => setTimeout(r, 10));
+    caller.emit('render-process-gone');
+    expect(await crashed).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
   });
 });
 

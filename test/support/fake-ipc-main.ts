@@ -4,12 +4,15 @@ import type { IpcEventLike, IpcMainLike, IpcSender } from '../../electron/shell/
 export interface FakeWindow extends IpcSender {
   readonly received: Array<{ channel: string; args: unknown[] }>;
   destroy(): void;
+  /** Emits one of the page's events as Electron would (a navigation's arguments after the event). */
+  emit(event: 'did-start-navigation' | 'render-process-gone', ...args: unknown[]): void;
 }
 
 let nextId = 1;
 
 export function fakeWindow(): FakeWindow {
   const onDestroyed: Array<() => void> = [];
+  const listeners = new Map<string, Array<(...args: unknown[]) => void>>();
   let destroyed = false;
   const received: FakeWindow['received'] = [];
   return {
@@ -17,6 +20,11 @@ export function fakeWindow(): FakeWindow {
     received,
     send: (channel, ...args) => void received.push({ channel, args }),
     once: (_event, listener) => void onDestroyed.push(listener),
+    on: (event: string, listener: (...args: never[]) => void) =>
+      void listeners.set(event, [...(listeners.get(event) ?? []), listener as (...args: unknown[]) => void]),
+    emit: (event, ...args) => {
+      for (const listener of listeners.get(event) ?? []) listener({}, ...args);
+    },
     isDestroyed: () => destroyed,
     destroy() {
       destroyed = true;
