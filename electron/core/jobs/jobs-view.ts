@@ -1,3 +1,4 @@
+import { currentActor } from '../console-schema/audit-log.ts';
 import type { ErrorInfo } from '../../../shared/errors.ts';
 import type { Job, JobAction, JobKind } from '../../../shared/methods/job-methods.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
@@ -101,7 +102,8 @@ function snapshotToJob(snapshot: JobSnapshot): Job {
     here: running,
     progress: snapshot.progress,
     actions: running ? ['stop'] : [],
-    startedBy: snapshot.caller,
+    // The operator (as moves, restores and migration runs record it), not the transport the call came by.
+    startedBy: currentActor(),
     createdAt: snapshot.startedAt.toISOString(),
     updatedAt: (snapshot.finishedAt ?? new Date()).toISOString(),
     finishedAt: snapshot.finishedAt?.toISOString() ?? null,

@@ -1,3 +1,4 @@
+import { currentActor } from '../console-schema/audit-log.ts';
 import { randomUUID } from 'node:crypto';
 import type { MigrationRun } from '../../../shared/contract.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
@@ -80,7 +81,7 @@ export async function startMigrationRun(ctx: ConsoleContext, params: RunParams, 
   const runId = randomUUID();
   const primary = ctx.pools.primary();
   const title = runTitle(params.database);
-  await insertJobRecord(primary, { id: runId, kind: 'migration', title, startedBy: caller, params: { ...params } });
+  await insertJobRecord(primary, { id: runId, kind: 'migration', title, startedBy: currentActor(), params: { ...params } });
   const { done } = ctx.jobs.start(
     { id: runId, kind: 'migration', title, caller, persist: (progress) => updateJobRecord(primary, runId, { progress }) },
     (job) => withJobLock(primary, runId, 'Migration run', () => runAndRecord(ctx, params, runId, job)),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RestoreJob, RestorePreflight, RestoreRequest } from '../../../shared/methods/restore-methods.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
-import { audited } from '../console-schema/audit-log.ts';
+import { audited, currentActor } from '../console-schema/audit-log.ts';
 import type { ConsoleContext } from '../console-context.ts';
 import { liveJobIds, withJobLock } from '../jobs/job-lock.ts';
 import { updateJobRecord } from '../jobs/job-store.ts';
@@ -97,7 +97,7 @@ export async function startRestore(ctx: ConsoleContext, request: RestoreRequest,
     rows: plan.totalArchiveRows,
   };
   await audited(primary, { action: 'restore.create', target: String(request.websiteId), details: { ...details, job: jobId } }, () =>
-    recordRestore(primary, jobId, caller, detail),
+    recordRestore(primary, jobId, currentActor(), detail),
   );
   runInBackground(ctx, jobId, caller, 'run', restoreTitle(request, plan.target));
   return restoreJobView(ctx, jobId);
