@@ -49,24 +49,31 @@ function refuseSecondRun(ctx: ConsoleContext): void {
   throw new ConsoleError('LOCKED', message, { target: active.id });
 }
 
-/** Keeps a run's newest snapshot here, and in the job's saved detail at most once every DETAIL_EVERY_MS. */
-function snapshotSaver(primary: DatabaseHandle, runId: string): (run: MigrationRun) => void {
+/**
+ * Keeps a run's newest snapshot here, and in the job's saved detail at most once every DETAIL_EVERY_MS.
+ * The saves go one after another (`flush` waits for the last): one still on its way could otherwise
+ * land after the final record and put a running snapshot back over the finished one.
+ */
+function snapshotSaver(primary: DatabaseHandle, runId: string): { save: (run: MigrationRun) => void; flush: () => Promise<void> } {
   let lastDetail = 0;
-  return (run) => {
+  let saving: Promise<void> = Promise.resolve();
+  const save = (run: MigrationRun) => {
     latestSnapshots.set(runId, run);
     while (latestSnapshots.size > 50) latestSnapshots.delete(latestSnapshots.keys().next().value!);
     if (Date.now() - lastDetail < DETAIL_EVERY_MS) return;
     lastDetail = Date.now();
-    void updateJobRecord(primary, runId, { detail: run }).catch(() => {});
+    saving = saving.then(() => updateJobRecord(primary, runId, { detail: run })).catch(() => {});
   };
+  return { save, flush: () => saving };
 }
 
 /** The job's work: the run itself, its snapshots reported as progress, its final state recorded. */
 async function runAndRecord(ctx: ConsoleContext, params: RunParams, runId: string, job: RunningJob): Promise<MigrationRun> {
   const primary = ctx.pools.primary();
-  const saveSnapshot = snapshotSaver(primary, runId);
-  const final = await migrateUp(ctx, { ...params, runId, onChange: (snapshot) => (reportProgress(job, snapshot), saveSnapshot(snapshot)) });
+  const snapshots = snapshotSaver(primary, runId);
+  const final = await migrateUp(ctx, { ...params, runId, onChange: (snapshot) => (reportProgress(job, snapshot), snapshots.save(snapshot)) });
   latestSnapshots.set(runId, final);
+  await snapshots.flush();
   await updateJobRecord(primary, runId, { state: final.state, detail: final, error: final.error, finished: final.state !== 'interrupted' });
   return final;
 }
@@ -114,6 +121,12 @@ export async function migrationRunSnapshot(ctx: ConsoleContext, runId: string): 
     databases: [],
     ...detail,
   };
+  // The record's own state wins over a detail saved while running: a run whose final save failed is
+  // recorded failed (with its error) by the job's end, its detail left as it last was.
+  if (base.state === 'running' && record.state === 'failed') {
+    const error = base.error ?? (record.error as MigrationRun['error']) ?? null;
+    return { ...base, state: 'failed', error, finishedAt: base.finishedAt ?? record.finished_at?.toISOString() ?? null };
+  }
   // Recorded as running but nobody runs it: its console stopped mid-run.
   const live = ctx.jobs.isRunning(runId) || (await liveJobIds(ctx.pools.primary(), [runId])).has(runId);
   return base.state === 'running' && !live ? { ...base, state: 'interrupted' } : base;

@@ -6,6 +6,8 @@ import { createHandlers } from '../../../electron/core/dispatch/handlers.ts';
 import { jobLockKey, withJobLock } from '../../../electron/core/jobs/job-lock.ts';
 import { currentSignal } from '../../../electron/core/call-context.ts';
 import { currentActor } from '../../../electron/core/console-schema/audit-log.ts';
+import { insertJobRecord, updateJobRecord } from '../../../electron/core/jobs/job-store.ts';
+import { randomUUID } from 'node:crypto';
 import type { JobProgressEvent, MethodName, MethodParams, MethodResult } from '../../../shared/contract.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { startOwnCluster, type OwnCluster } from '../migrations/own-cluster.ts';
@@ -184,6 +186,21 @@ describe('stopping long work', () => {
     } finally {
       await lock.release();
     }
+  });
+
+  it("a migration run recorded failed (its final save of the detail failed, or its end came by the job's catch) reads as failed with its error, not as interrupted", async () => {
+    const runId = randomUUID();
+    const error = { code: 'DATABASE_UNREACHABLE' as const, message: 'the primary went away while the run was recorded' };
+    await insertJobRecord(ctx.pools.primary(), {
+      id: runId,
+      kind: 'migration',
+      title: 'Apply migrations',
+      startedBy: 'ops@laptop',
+      params: {},
+      detail: { runId, state: 'running', done: 1, total: 2, databases: [] },
+    });
+    await updateJobRecord(ctx.pools.primary(), runId, { state: 'failed', error, finished: true });
+    expect(await call('migrations.run', { runId })).toMatchObject({ state: 'failed', error, done: 1, total: 2 });
   });
 
   it('a job whose session no longer holds its lock, with no word from the server (a failover), is stopped: the primary is asked while the work runs', async () => {
