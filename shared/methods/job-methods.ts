@@ -70,6 +70,8 @@ export const jobMethods = {
       jobs: z.array(jobSchema),
       /** Where durable jobs are kept: `database` (the console schema on the primary), `none` yet (nothing recorded), or `memory` (a read-only console: this session only). */
       store: z.enum(['database', 'none', 'memory']),
+      /** Places jobs are recorded that could not be read now (the primary down): the jobs listed are the others'. */
+      unreadable: z.array(errorInfoSchema).default([]),
     }),
     'Every job, newest first: moves, migration runs, size scans, backups and restores, with their progress and the actions valid now.',
   ),

@@ -19,9 +19,12 @@ export const jobsCommand: CliCommand = {
       limit: intOption(options.limit, 'limit', { min: 1, max: 500 }) ?? 50,
       ...(kind ? { kind: kind as JobKind } : {}),
     });
+    // Jobs some place could not be read for (the primary down): listed without them, said, and exit 1.
+    const partial = result.unreadable.length > 0 ? 1 : 0;
+    for (const info of result.unreadable) io.err(`Some jobs could not be read (${info.code}): ${info.message}`);
     if (options.json) {
       io.out(JSON.stringify(result, null, 2));
-      return 0;
+      return partial;
     }
     const progress = (j: (typeof result.jobs)[number]) =>
       j.progress?.total ? `${Math.round((j.progress.done / j.progress.total) * 100)}% ${j.progress.phase}` : '—';
@@ -31,6 +34,6 @@ export const jobsCommand: CliCommand = {
         result.jobs.map((j) => [j.jobId, j.kind, j.state, progress(j), j.title, j.startedBy, j.createdAt]),
       ),
     );
-    return 0;
+    return partial;
   },
 };

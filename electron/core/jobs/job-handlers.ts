@@ -1,5 +1,5 @@
 import type { jobMethods } from '../../../shared/contract.ts';
-import { ConsoleError } from '../../../shared/errors.ts';
+import { ConsoleError, type ErrorInfo } from '../../../shared/errors.ts';
 import type { Job, JobKind } from '../../../shared/methods/job-methods.ts';
 import type { ConsoleContext } from '../console-context.ts';
 import type { HandlersFor } from '../dispatch/handlers.ts';
@@ -12,29 +12,48 @@ export function jobSources(ctx: ConsoleContext): JobSource[] {
   return [moveJobSource(ctx), recordJobSource(() => ctx.pools.primary(), ctx.jobs), memoryJobSource(ctx.jobs, ['size-scan', 'backup'])];
 }
 
+/**
+ * The job from whichever place records it. One place that cannot be read now (the primary down) does
+ * not hide a job another holds (this console's backup verification, its size scan): its error is the
+ * answer only when no place has the job.
+ */
 export async function findJob(ctx: ConsoleContext, jobId: string): Promise<Job> {
+  let unreadable: unknown = null;
   for (const source of jobSources(ctx)) {
-    const job = await source.get(jobId);
-    if (job) return job;
+    try {
+      const job = await source.get(jobId);
+      if (job) return job;
+    } catch (error) {
+      if (error instanceof ConsoleError && error.code === 'JOB_NOT_FOUND') continue;
+      unreadable ??= error;
+    }
   }
+  if (unreadable !== null) throw unreadable;
   throw new ConsoleError('JOB_NOT_FOUND', `No job ${jobId}. The Jobs page (or shard-console jobs) lists them.`, { target: jobId });
 }
 
+const toInfo = (error: unknown): ErrorInfo =>
+  error instanceof ConsoleError ? error.toInfo() : { code: 'INTERNAL', message: String((error as Error)?.message ?? error) };
+
+/** Every place's jobs, newest first; a place that cannot be read is named beside the others' jobs (all unreadable: the error). */
 async function listJobs(ctx: ConsoleContext, kind: JobKind | undefined, limit: number) {
   const sources = jobSources(ctx).filter((s) => kind === undefined || s.kinds.includes(kind));
-  const lists = await Promise.all(sources.map((s) => s.list(limit)));
+  const lists = await Promise.allSettled(sources.map((s) => s.list(limit)));
+  const failures = lists.flatMap((l) => (l.status === 'rejected' ? [l.reason as unknown] : []));
+  if (failures.length === lists.length && failures.length > 0) throw failures[0];
   const jobs = lists
-    .flat()
+    .flatMap((l) => (l.status === 'fulfilled' ? l.value : []))
     .filter((j) => kind === undefined || j.kind === kind)
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
     .slice(0, limit);
+  const unreadable = [...new Map(failures.map((f) => toInfo(f)).map((info) => [`${info.code}:${info.message}`, info])).values()];
+  return { jobs, store: await jobStore(ctx).catch(() => 'database' as const), unreadable } as const;
+}
+
+async function jobStore(ctx: ConsoleContext): Promise<'memory' | 'database' | 'none'> {
+  if (ctx.profile.readOnly) return 'memory';
   const primary = ctx.pools.primary();
-  const store = ctx.profile.readOnly
-    ? 'memory'
-    : (await consoleTableExists(primary, 'jobs')) || (await consoleTableExists(primary, 'move_jobs'))
-      ? 'database'
-      : 'none';
-  return { jobs, store } as const;
+  return (await consoleTableExists(primary, 'jobs')) || (await consoleTableExists(primary, 'move_jobs')) ? 'database' : 'none';
 }
 
 export function jobHandlers(ctx: ConsoleContext): HandlersFor<keyof typeof jobMethods> {

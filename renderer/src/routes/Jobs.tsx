@@ -1,6 +1,6 @@
 import type { Job, JobKind } from '../../../shared/contract.ts';
 import { useJobList, useLiveJob } from '../api/job-hooks.ts';
-import { ErrorPanel } from '../components/ErrorPanel.tsx';
+import { ErrorPanel, ProblemPanel } from '../components/ErrorPanel.tsx';
 import { JobProgressBar } from '../components/JobProgressBar.tsx';
 import { StopJobButton } from '../components/StopJobButton.tsx';
 import { Loading } from '../components/Loading.tsx';
@@ -36,6 +36,13 @@ export function Jobs() {
           {STORE_NOTES[list.data.store]}
         </p>
       )}
+      {list.data?.unreadable.map((info) => (
+        <ProblemPanel key={`${info.code}:${info.message}`} title="Some jobs could not be read">
+          <p className="error-panel__message" data-testid="jobs-unreadable">
+            {info.message} The jobs listed are the ones this console could read; Refresh once it answers.
+          </p>
+        </ProblemPanel>
+      ))}
       {list.error !== undefined && <ErrorPanel error={list.error} onRetry={list.refetch} />}
       {list.data === undefined ? (
         list.error === undefined && <Loading label="Reading the jobs…" />
