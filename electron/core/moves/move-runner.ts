@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { MOVE_STEPS, moveStepIndex, type MoveStep } from '../../../shared/methods/move-methods.ts';
+import { isPastSwitch, MOVE_STEPS, moveStepIndex, type MoveStep } from '../../../shared/methods/move-methods.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import type { ConsoleContext } from '../console-context.ts';
 import { currentSignal, stopIfRequested } from '../call-context.ts';
@@ -10,6 +10,7 @@ import { getJob, markRefreshed, recordStep, updateJob, type StoredJob } from './
 import { overallProgress } from '../jobs/overall-progress.ts';
 import { openMoveRun, type MoveListener, type MoveRun } from './move-run.ts';
 import { MOVE_STEP_RUNNERS } from './move-steps.ts';
+import { installFence } from './write-fence.ts';
 
 export type { MoveListener } from './move-run.ts';
 
@@ -67,6 +68,12 @@ export async function runSteps(
   let run: MoveRun | null = null;
   try {
     run = await openMoveRun({ ctx, lock, job, listener, source, target, timings });
+    // Taken up again behind its fence: the tenant tables were read again, and one a migration added
+    // meanwhile is copied, verified and cleaned up with the rest, so it is fenced as they are (its
+    // website's writes after the verification would be deleted by the cleanup). Idempotent.
+    if (moveStepIndex(job.step) > moveStepIndex('fence') && !isPastSwitch(job.step)) {
+      await installFence(source, run.sourceCatalog, run.tables, job.website_id, job.id);
+    }
     for (const step of MOVE_STEPS.slice(moveStepIndex(firstStepOf(job)), moveStepIndex(until) + 1)) {
       at = step;
       await runStep(run, step);

@@ -125,6 +125,29 @@ it('a fence some job left on the target refuses the move: at preflight, and at t
   }
 });
 
+it('a job taken up again behind its fence fences a tenant table added meanwhile (a migration between two runs), which it copies and cleans up with the rest', async () => {
+  const job = await createMove(ctx, site, 'shard_1');
+  await withJobLock(ctx, job.id, (lock) => runSteps(ctx, lock, job.id, undefined, 'copy'));
+  const each = async (sql: string) => {
+    for (const database of ['default', 'shard_1', 'shard_2']) await ctx.pools.get(database).query(sql);
+  };
+  await each(
+    'CREATE TABLE pwb_fence_latecomer (id bigserial PRIMARY KEY, website_id bigint NOT NULL, note text); CREATE INDEX ON pwb_fence_latecomer (website_id)',
+  );
+  try {
+    await ctx.pools.get('default').query(`INSERT INTO pwb_fence_latecomer (website_id, note) VALUES ($1, 'before the resume')`, [site]);
+    await withJobLock(ctx, job.id, (lock) => runSteps(ctx, lock, job.id, undefined, 'copy'));
+    // The website's write there is refused now, as on every other tenant table; another website's passes.
+    await expect(ctx.pools.get('default').query(`INSERT INTO pwb_fence_latecomer (website_id, note) VALUES ($1, 'during the move')`, [site])).rejects.toThrow(
+      /fenced|being moved/i,
+    );
+    await ctx.pools.get('default').query(`INSERT INTO pwb_fence_latecomer (website_id, note) VALUES ($1, 'another website')`, [other]);
+  } finally {
+    await rollbackMove(ctx, job.id);
+    await each('DROP TABLE IF EXISTS pwb_fence_latecomer');
+  }
+});
+
 it("lets the console's own COPY into a fenced table insert in batches: the fence's row trigger fires after the write, and still rejects the website's", async () => {
   const job = await createMove(ctx, site, 'shard_1');
   await withJobLock(ctx, job.id, (lock) => runSteps(ctx, lock, job.id, undefined, 'fence'));
