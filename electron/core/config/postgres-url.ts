@@ -46,6 +46,11 @@ export function parsePostgresUrl(url: string, where: Where): ConnectionParts {
   if (/[\u0000-\u001f\u007f]/.test(url)) {
     throw invalid(where, 'holds a tab, a line break or another control character. Write the URL on one line, any unusual character %-encoded.');
   }
+  // `postgres:/user:pw@host/db` parses as a path: no host (localhost), and the user, password and host
+  // all in the database's name, which messages, the audit log and CREATE DATABASE would then show.
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:(?!\/\/)/.test(url)) {
+    throw invalid(where, 'is not written postgres://...: the scheme needs two slashes after it. Write postgres://USER@HOST:PORT/DATABASE.');
+  }
   let parsed: URL;
   try {
     parsed = new URL(url);

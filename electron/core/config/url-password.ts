@@ -5,7 +5,9 @@ import { BARE_REFERENCE } from './expand-variables.ts';
  * the raw text: a `${VAR}` there must be checked and substituted before URL parsing would mangle it.
  */
 export function locateUrlPassword(url: string): { readonly start: number; readonly end: number; readonly text: string } | undefined {
-  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(url);
+  // Slashes after the scheme counted loosely: `postgres:/user:pw@host/db`, a typo URL parsing reads as a
+  // path, still holds a password here.
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/*/.exec(url);
   if (scheme === null) return undefined;
   const authorityStart = scheme[0].length;
   const rest = url.slice(authorityStart);

@@ -33,6 +33,9 @@ const CLEAR = [
   'postgres://db/pwb?sslpassword=hunter2',
   'postgres://pwb:%24%7BPW%7D@db/pwb',
   'postgres://pwb:${PW}@db/pwb?x=${A:-#}&password=hunter2',
+  // One slash, or none: URL parsing reads the rest as a path, the password inside the database's name.
+  'postgres:/pwb:hunter2@db/pwb',
+  'postgresql:pwb:hunter2@db/pwb',
 ];
 const REFERENCES = [
   'postgres://pwb:${PW}@db/pwb',
@@ -57,6 +60,15 @@ describe('a password in a URL', () => {
       expect(error.message, url).toContain('shards.shard_1.url holds a password in clear');
       expect(error.message, url).not.toContain('hunter2');
     }
+  });
+
+  it('a URL without the two slashes is refused as written wrong, naming the entry and never what it holds', async () => {
+    const folder = await tempFolder({ 'p.json': JSON.stringify({ primary: { database: 'a' }, shards: { shard_1: { url: 'postgres:/db-9f3e/pwb_s1' } } }) });
+    const error = await errorOf(loadProfile(join(folder, 'p.json'), { env: {} }));
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).toContain('shards.shard_1');
+    expect(error.message).toContain('two slashes');
+    expect(error.message).not.toContain('db-9f3e');
   });
 
   it('is never written: writeProfile refuses it, so shard add cannot put one in a profile', async () => {
