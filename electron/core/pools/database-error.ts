@@ -15,6 +15,30 @@ export function isStatementTimeout(error: unknown): boolean {
   return err.code === '57014' && /statement timeout/.test(err.message ?? '');
 }
 
+/** Node's codes for a server certificate it did not accept (untrusted, expired, for another name). */
+const CERTIFICATE_CODE = /CERT|SELF_SIGNED|UNABLE_TO_(?:VERIFY|GET)/;
+
+/**
+ * A TLS failure, told as the profile's TLS settings (its ssl mode, its CA) against the server's: not
+ * as a server that is down, nor as a wrong password. Null when the error is not about TLS.
+ */
+function tlsError(target: DatabaseTarget, code: string, message: string, cause: unknown): ConsoleError | null {
+  const options = { target: target.name, cause };
+  if (/does not support SSL/i.test(message)) {
+    const text = `${describe(target)} does not accept TLS connections, and ${target.origin} asks for TLS (its ssl mode). Turn TLS on at the server, or, only on a network you trust, set ssl to "disable" (or "prefer") for it.`;
+    return new ConsoleError('CONFIG_INVALID', text, options);
+  }
+  if (CERTIFICATE_CODE.test(code)) {
+    const text = `${describe(target)}'s TLS certificate was not accepted (${message}): it is not signed by the CA ${target.origin} trusts (its sslRootCert), has expired, or names another host. Point sslRootCert at the CA that signed the server's certificate, or connect by the name the certificate carries; do not turn verification off to get past it.`;
+    return new ConsoleError('CONFIG_INVALID', text, options);
+  }
+  if (code === '28000' && /no encryption/i.test(message)) {
+    const text = `${describe(target)} refuses connections without TLS for user "${target.user}" (${message}). Set ssl to "require" or stronger for ${target.origin}.`;
+    return new ConsoleError('AUTH_FAILED', text, options);
+  }
+  return null;
+}
+
 /**
  * Turns a driver error into a ConsoleError that names the database and says what to check.
  * `lockHolders` (for a statement timeout): the sessions holding tables of the database exclusively,
@@ -42,6 +66,8 @@ export function databaseError(target: DatabaseTarget, error: unknown, context: {
       { target: target.name, cause: error },
     );
   }
+  const tls = tlsError(target, code, message, error);
+  if (tls) return tls;
   if (code === '28P01' || code === '28000') {
     return new ConsoleError(
       'AUTH_FAILED',

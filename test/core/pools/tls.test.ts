@@ -97,6 +97,15 @@ describe('TLS settings, as libpq reads them', () => {
     await expect(connectWith({ ssl: 'verify-full' })).rejects.toThrow(/certificate/i);
   });
 
+  it('a TLS failure is told as the TLS settings: a certificate not accepted names sslRootCert, a server without TLS says so (neither "unreachable")', async () => {
+    await expect(connectWith({ ssl: 'verify-full' })).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('sslRootCert') });
+    // The primary's server has no certificate at all.
+    await expect(connectWith({ ssl: 'require' }, {}, 'default')).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringContaining('does not accept TLS connections'),
+    });
+  });
+
   it('takes the CA from PGSSLROOTCERT, and from sslrootcert in a URL', async () => {
     expect(await connectWith({ ssl: 'verify-full' }, { PGSSLROOTCERT: path.join(dir, 'ca.crt') })).toBe(true);
     const server = testCluster().servers.find((s) => s.name === SERVER)!;
