@@ -3,6 +3,7 @@ import { readFile, truncate } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { test, expect, type ClusterSql } from './fixtures.ts';
 import type { UiServer } from './ui-server.ts';
+import { holdLock } from './hold-lock.ts';
 
 /*
  * The incident the restore exists for: a website's photos deleted after last night's backup. From the
@@ -84,9 +85,19 @@ test('deleted photos come back from the backup through the wizard, verified, oth
   await app.page.keyboard.press('Escape');
   await expect(wizard.getByRole('alert')).toContainText('Refused for this test');
   await app.page.unroute('**/rpc/restores.start');
-  await wizard.getByTestId('restore-start').click();
-
+  // Held up on the photos (a session's lock) while it runs: its Stop asks first, and "Keep running" keeps it.
+  const release = await holdLock(ui, 'shard_1', 'pwb_prop_photos', 'SHARE');
   const page = app.page.getByTestId('restore-job');
+  try {
+    await wizard.getByTestId('restore-start').click();
+    await page.getByRole('button', { name: 'Stop', exact: true }).click();
+    await expect(page.getByRole('group', { name: 'Confirm stop' })).toContainText('Stop it?');
+    await page.getByRole('button', { name: 'Keep running' }).click();
+    await expect(page.getByRole('button', { name: 'Stop', exact: true })).toBeVisible();
+  } finally {
+    await release();
+  }
+
   await expect(page.getByTestId('restore-state')).toHaveText(/succeeded|failed|rolled back|cancelled/, { timeout: 120_000 });
   // The summary says why, when it did not succeed.
   expect(await page.getByTestId('restore-summary').textContent()).toContain('has its rows from the backup');

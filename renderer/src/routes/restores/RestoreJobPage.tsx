@@ -8,6 +8,7 @@ import { usePolling } from '../../api/use-polling.ts';
 import { ErrorPanel } from '../../components/ErrorPanel.tsx';
 import { JobProgressBar } from '../../components/JobProgressBar.tsx';
 import { Loading } from '../../components/Loading.tsx';
+import { StopJobButton } from '../../components/StopJobButton.tsx';
 import { ModalDialog } from '../../components/ModalDialog.tsx';
 import { RestorePlanTable } from '../../components/restore/restore-steps.tsx';
 import { routeHref } from '../../router/routes.ts';
@@ -178,13 +179,12 @@ function useRestoreAction(job: RestoreJob, onChanged: () => void) {
   const [confirming, setConfirming] = useState<ConfirmedAction | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
-  const perform = async (action: RestoreAction | 'rollback-anyway') => {
+  const perform = async (action: ConfirmedAction | 'resume') => {
     setConfirming(null);
     setBusy(true);
     setError(undefined);
     try {
-      if (action === 'stop') await call('jobs.stop', { jobId: job.jobId });
-      else if (action === 'rollback-anyway') await call('restores.rollback', { jobId: job.jobId, discardChanges: true });
+      if (action === 'rollback-anyway') await call('restores.rollback', { jobId: job.jobId, discardChanges: true });
       else await call(ACTION_TEXT[action].method, { jobId: job.jobId });
     } catch (e) {
       setError(e);
@@ -203,11 +203,8 @@ function RestoreActions({ job, following, onChanged }: { job: RestoreJob; follow
   if (session.data?.readOnly !== false) return null;
   return (
     <div className="move-actions" data-testid="restore-actions">
-      {following && job.actions.includes('stop') && (
-        <button type="button" className="button button--danger" disabled={busy} onClick={() => void perform('stop')}>
-          Stop
-        </button>
-      )}
+      {/* Asked first, as every Stop: mid-replace the website stays fenced and partly cleared until resumed or rolled back. */}
+      {following && job.actions.includes('stop') && <StopJobButton jobId={job.jobId} onStopped={onChanged} />}
       {job.actions
         .filter((a): a is Exclude<RestoreAction, 'stop'> => a !== 'stop')
         .map((a) => (
