@@ -89,8 +89,17 @@ test('Apply runs the plan the dialog showed: a migration file added while it is 
     );
   expect(await applied()).toEqual([]);
 
-  await dialog.getByRole('button', { name: 'Apply', exact: true }).click();
+  // A double-click on Apply starts one run: the button waits for the core's answer to the first.
+  let starts = 0;
+  await app.page.route('**/rpc/migrations.up', async (route) => {
+    starts++;
+    await new Promise((r) => setTimeout(r, 500));
+    await route.continue();
+  });
+  await dialog.getByRole('button', { name: 'Apply', exact: true }).dblclick();
   await expect(app.page.getByTestId('migration-run')).toHaveAttribute('data-state', 'succeeded', { timeout: 60_000 });
+  await app.page.unroute('**/rpc/migrations.up');
+  expect(starts).toBe(1);
   expect(await applied()).toEqual(['20990601000001', '20990601000002']);
 });
 

@@ -102,8 +102,12 @@ function useMigrationPlan(linkedRun: string | null) {
     }
   }
 
+  // In flight from the click until the core answers: a second click (a double-click) starts nothing.
+  const [applying, setApplying] = useState(false);
+
   async function apply() {
-    if (plan === null) return;
+    if (plan === null || applying) return;
+    setApplying(true);
     try {
       // The files of the plan on screen: any added or edited since is refused, never run unseen.
       const started = (await call('migrations.up', { planDigest: plan.filesDigest })).runId;
@@ -120,15 +124,17 @@ function useMigrationPlan(linkedRun: string | null) {
       }
       setPlanFor(null);
       setPlanError(e);
+    } finally {
+      setApplying(false);
     }
   }
 
-  return { plan, planFor, planError, runId, loadPlan, apply, close: () => setPlanFor(null) };
+  return { plan, planFor, planError, runId, applying, loadPlan, apply, close: () => setPlanFor(null) };
 }
 
 export function Migrations({ run: linkedRun = null }: { run?: string | null } = {}) {
   const status = useMigrationStatus();
-  const { plan, planFor, planError, runId, loadPlan, apply, close } = useMigrationPlan(linkedRun);
+  const { plan, planFor, planError, runId, applying, loadPlan, apply, close } = useMigrationPlan(linkedRun);
   const [addingShard, setAddingShard] = useState(false);
   const { run, error: runError, following } = useMigrationRun(runId, status.refetch);
   // A run not read yet counts as running; one that could not be read does not lock the page.
@@ -177,7 +183,7 @@ export function Migrations({ run: linkedRun = null }: { run?: string | null } = 
       ) : (
         <StatusCard status={status.data} matrix={matrix} />
       )}
-      <ApplyDialog open={planFor === 'apply'} plan={plan} planError={planError} onClose={close} onApply={() => void apply()} />
+      <ApplyDialog open={planFor === 'apply'} plan={plan} planError={planError} applying={applying} onClose={close} onApply={() => void apply()} />
       <AddShardDialog open={addingShard} onClose={() => setAddingShard(false)} onAdded={status.refetch} />
     </div>
   );
@@ -224,12 +230,14 @@ function ApplyDialog({
   open,
   plan,
   planError,
+  applying,
   onClose,
   onApply,
 }: {
   open: boolean;
   plan: MigrationPlanResult | null;
   planError: unknown;
+  applying: boolean;
   onClose: () => void;
   onApply: () => void;
 }) {
@@ -245,8 +253,13 @@ function ApplyDialog({
         <button type="button" className="button" onClick={onClose}>
           Cancel
         </button>
-        <button type="button" className="button button--primary" onClick={onApply} disabled={plan === null || !plan.databases.some((d) => d.steps.length > 0)}>
-          Apply
+        <button
+          type="button"
+          className="button button--primary"
+          onClick={onApply}
+          disabled={applying || plan === null || !plan.databases.some((d) => d.steps.length > 0)}
+        >
+          {applying ? 'Starting…' : 'Apply'}
         </button>
       </div>
     </ModalDialog>
