@@ -58,6 +58,11 @@ test('a click on a row opens the detail too, and the id column sorts both ways',
   await expect(tenants.rows.first()).toHaveAttribute('data-website-id', String(max));
   await tenants.sortBy('id').click();
   await expect(tenants.rows.first()).not.toHaveAttribute('data-website-id', String(max));
+  // From the keyboard: Enter on a column's sort button sorts by it (the grid's own keys are not its).
+  await tenants.sortBy('subdomain').focus();
+  await app.page.keyboard.press('Enter');
+  await expect(tenants.sortBy('subdomain').locator('..')).toHaveAttribute('aria-sort', 'ascending');
+  await expect(app.page).toHaveURL(/#\/tenants$/);
 
   await tenants.searchFor(website.subdomain);
   await tenants.row(website.id).click();

@@ -103,6 +103,8 @@ interface GridKeys {
 /** The grid's keys: arrows, Page Up/Down, Home and End move the active row (kept in view); Enter opens it. */
 function gridKeyDown({ total, active, scrollRef, virtualizer, setActiveIndex, open }: GridKeys) {
   return (event: KeyboardEvent<HTMLDivElement>) => {
+    // Keys pressed on a control inside the grid (a column's sort button) belong to it.
+    if (event.target !== event.currentTarget) return;
     if (total === null || total === 0) return;
     if (isRowKey(event.key)) {
       event.preventDefault();
