@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { MigrationStatusResult } from '../../shared/contract.ts';
+import type { MigrationRun, MigrationStatusResult } from '../../shared/contract.ts';
 import { stillPending } from '../../shared/format.ts';
-import { driftSummaryText, groupDrift, hasWork, migrationMatrix } from '../../renderer/src/view/migration-matrix.ts';
+import { driftSummaryText, groupDrift, hasWork, migrationMatrix, runPercent, runSummary } from '../../renderer/src/view/migration-matrix.ts';
 
 const status: MigrationStatusResult = {
   migrationsDir: '/m',
@@ -117,5 +117,27 @@ describe('the drift verdict', () => {
     );
     expect(driftSummaryText({ drift: [], databases: [ok('default'), down('shard_1')] })).toBe('Not compared: 1 database could not be read');
     expect(driftSummaryText({ drift: [], databases: [down('default'), down('shard_1')] })).toBe('Not compared: 2 databases could not be read');
+  });
+});
+
+describe("a run's progress", () => {
+  const run = (fields: Partial<MigrationRun>): MigrationRun => ({
+    runId: '00000000-0000-4000-8000-000000000001',
+    state: 'running',
+    startedAt: '2026-12-07T16:00:00.000Z',
+    finishedAt: null,
+    done: 0,
+    total: 0,
+    error: null,
+    databases: [],
+    ...fields,
+  });
+
+  it('never passes 100% nor says "12 of 8" when a database left out of the count (its ledger unreadable then) applies migrations', () => {
+    expect(runPercent(run({ done: 12, total: 8 }))).toBe(100);
+    expect(runSummary(run({ done: 12, total: 8 }))).toBe('Applying… 12 of 12');
+    expect(runPercent(run({ done: 3, total: 8 }))).toBe(38);
+    expect(runPercent(run({ state: 'succeeded', done: 0, total: 0 }))).toBe(100);
+    expect(runPercent(run({ done: 0, total: 0 }))).toBe(0);
   });
 });

@@ -1,11 +1,11 @@
 import type { ReactNode } from 'react';
 import type { MigrationRun } from '../../../shared/contract.ts';
 import { stillPending } from '../../../shared/format.ts';
-import { runSummary } from '../view/migration-matrix.ts';
+import { runPercent, runSummary } from '../view/migration-matrix.ts';
 
 /** A run while it goes and after: overall progress, then where every database stands. */
 export function MigrationRunProgress({ run, stop = null }: { run: MigrationRun; stop?: ReactNode }) {
-  const percent = run.total === 0 ? (run.state === 'succeeded' ? 100 : 0) : Math.round((run.done / run.total) * 100);
+  const percent = runPercent(run);
   return (
     <section className={`card run run--${run.state}`} data-testid="migration-run" data-state={run.state} data-run-id={run.runId}>
       <h2 className="card__title">Migration run</h2>

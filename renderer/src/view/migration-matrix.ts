@@ -103,12 +103,23 @@ export function hasWork(status: MigrationStatusResult): boolean {
   return status.databases.some((d) => d.pending.length > 0 || d.failed.length > 0);
 }
 
+/**
+ * A run's share applied, 0 to 100. Its total is counted before it starts; a database whose ledger could
+ * not be read then is left out of it and may still apply migrations, so done can pass it: never
+ * past 100, and the total read as at least what is done.
+ */
+export function runPercent(run: Pick<MigrationRun, 'state' | 'done' | 'total'>): number {
+  const total = Math.max(run.total, run.done);
+  if (total === 0) return run.state === 'succeeded' ? 100 : 0;
+  return Math.min(100, Math.round((run.done / total) * 100));
+}
+
 /** One line about a run, for the progress panel and screen readers. */
 export function runSummary(run: MigrationRun): string {
   const failedHere = run.databases.filter((d) => ['failed', 'locked', 'unreachable', 'skipped'].includes(d.state));
   if (run.state === 'running') {
     const current = run.databases.filter((d) => d.current !== null).map((d) => `${d.name}: ${d.current}`);
-    return `Applying… ${run.done} of ${run.total}${current.length > 0 ? ` (${current.join(', ')})` : ''}`;
+    return `Applying… ${run.done} of ${Math.max(run.total, run.done)}${current.length > 0 ? ` (${current.join(', ')})` : ''}`;
   }
   if (run.state === 'succeeded')
     return run.done === 0
