@@ -82,6 +82,12 @@ test('a profile made in the form is tested, saved with a ${VAR} password and ope
   await expect(second.getByTestId('db-test-result')).toHaveCount(0);
   await second.getByTestId('db-port').fill(String(shard1!.port));
 
+  // A path typed key by key keeps its spaces (each keystroke was trimmed: "My Backups" could not be typed);
+  // the saved path is trimmed.
+  const backupFolder = page.getByLabel(/^Backup folder/);
+  await backupFolder.pressSequentially('/tmp/My Backups ');
+  await expect(backupFolder).toHaveValue('/tmp/My Backups ');
+
   // Enter in a list field saves what it says (it used to be read only when the field lost focus).
   await page.getByTestId('tenant-keys').fill('website_id, pwb_website_id, tenant_id');
   await page.getByTestId('tenant-keys').press('Enter');
@@ -92,6 +98,7 @@ test('a profile made in the form is tested, saved with a ${VAR} password and ope
   const written = JSON.parse(await readFile(path, 'utf8'));
   expect(written).toMatchObject({ name: 'UI made', primary: { password: '${SC_TEST_PASSWORD}' }, shards: { shard_1: { database: shard1!.database } } });
   expect(written.tenantKeys).toEqual(['website_id', 'pwb_website_id', 'tenant_id']);
+  expect(written.backupDir).toBe('/tmp/My Backups');
 
   // Editing it: its own file is saved over without asking, another profile's file only when told to.
   const other = join(dataDir, 'profiles', 'other.json');

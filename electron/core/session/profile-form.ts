@@ -119,8 +119,9 @@ export function profileFileOf(form: ProfileForm, storedSecrets: ReadonlyMap<stri
     ...(form.rails ? { rails: railsEntryOf(form.rails) } : {}),
     tenantKeys: [...form.tenantKeys],
     globalTables: [...form.globalTables],
-    ...(form.migrationsDir ? { migrationsDir: form.migrationsDir } : {}),
-    ...(form.backupDir ? { backupDir: form.backupDir } : {}),
+    // Trimmed here, as saved: the form keeps what is typed (a space typed inside a path stays).
+    ...(form.migrationsDir?.trim() ? { migrationsDir: form.migrationsDir.trim() } : {}),
+    ...(form.backupDir?.trim() ? { backupDir: form.backupDir.trim() } : {}),
     ...(Object.keys(form.pgDump).length > 0 ? { pgDump: { ...form.pgDump } } : {}),
     ...(form.readOnly ? { readOnly: true } : {}),
     ...(form.queryRole ? { queryRole: { user: form.queryRole.user, ...passwordEntry(form.queryRole.password, storedSecrets.get(QUERY_ROLE_KEY)) } } : {}),

@@ -353,18 +353,14 @@ function FolderFields({ form, set }: { form: ProfileForm; set: SetForm }) {
     <>
       <label className="field">
         <span className="field__label">Backup folder (empty: one per profile in the app's data folder)</span>
-        <input
-          className="input mono"
-          value={form.backupDir ?? ''}
-          onChange={(e) => set({ backupDir: e.target.value.trim() === '' ? null : e.target.value.trim() })}
-        />
+        <input className="input mono" value={form.backupDir ?? ''} onChange={(e) => set({ backupDir: e.target.value === '' ? null : e.target.value })} />
       </label>
       <label className="field">
         <span className="field__label">Migrations folder with global/ and tenant/ (empty: PWB's bundled schema)</span>
         <input
           className="input mono"
           value={form.migrationsDir ?? ''}
-          onChange={(e) => set({ migrationsDir: e.target.value.trim() === '' ? null : e.target.value.trim() })}
+          onChange={(e) => set({ migrationsDir: e.target.value === '' ? null : e.target.value })}
         />
       </label>
     </>
