@@ -135,5 +135,12 @@ describe('doctor view', () => {
     expect(databaseHealth({ name: 'a', reachable: true, errors: 0, warnings: 1, infos: 0 })).toMatchObject({ label: '1 warning', tone: 'warn' });
     expect(databaseHealth({ name: 'a', reachable: false, errors: 1, warnings: 0, infos: 0 })).toMatchObject({ label: 'unreachable', tone: 'bad' });
     expect(databaseHealth(undefined)).toBeNull();
+    // Nothing found while a check could not run (the primary unreadable: no database's rows were placed) is no clean bill.
+    const unavailable = [{ check: 'misplaced, split and orphaned rows', status: 'unavailable' as const, note: 'the primary could not be read' }];
+    expect(databaseHealth({ name: 'a', reachable: true, errors: 0, warnings: 0, infos: 0 }, unavailable)).toMatchObject({
+      label: 'not fully checked',
+      tone: 'warn',
+    });
+    expect(databaseHealth({ name: 'a', reachable: true, errors: 1, warnings: 0, infos: 0 }, unavailable)).toMatchObject({ label: '1 error', tone: 'bad' });
   });
 });

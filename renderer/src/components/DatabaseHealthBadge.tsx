@@ -15,7 +15,10 @@ export function DatabaseHealthBadge({ database }: { database: string }) {
       </span>
     );
   }
-  const health = databaseHealth(doctor.data.databases.find((d) => d.name === database));
+  const health = databaseHealth(
+    doctor.data.databases.find((d) => d.name === database),
+    doctor.data.checks,
+  );
   if (health === null) return null;
   // Not `.badge`: the overview's status cell already has one, and its specs address it as the only one.
   return (

@@ -3,7 +3,7 @@ import { ErrorPanel } from '../components/ErrorPanel.tsx';
 import { RefreshFailed } from '../components/RefreshFailed.tsx';
 import { Loading } from '../components/Loading.tsx';
 import { routeHref } from '../router/routes.ts';
-import { findingWhere, groupFindings } from '../view/doctor.ts';
+import { checksNotRun, findingWhere, groupFindings } from '../view/doctor.ts';
 import { formatCount, formatDuration } from '../../../shared/format.ts';
 import type { DoctorResult, Finding } from '../../../shared/contract.ts';
 
@@ -59,9 +59,17 @@ function DoctorBody({ result, database }: { result: DoctorResult; database: stri
           ))}
         </ul>
       </section>
-      {groups.length === 0 && (
+      {groups.length === 0 && checksNotRun(result.checks).length === 0 && (
         <section className="card" data-testid="doctor-clean">
           <p>Nothing wrong found{database !== null ? ` on ${database}` : ''}: every website's rows are where its shard_name says.</p>
+        </section>
+      )}
+      {groups.length === 0 && checksNotRun(result.checks).length > 0 && (
+        <section className="card" data-testid="doctor-incomplete">
+          <p>
+            Nothing wrong found{database !== null ? ` on ${database}` : ''} in what could be checked, but not every check ran (listed above with why): this is
+            no clean bill of health. Check again once every database answers.
+          </p>
         </section>
       )}
       {groups.map((g) => (

@@ -51,8 +51,17 @@ export interface HealthView {
   title: string;
 }
 
-/** The overview's badge for one database, from the doctor's per-database counts. */
-export function databaseHealth(summary: DoctorResult['databases'][number] | undefined): HealthView | null {
+/** The checks that did not run in full (a database they need could not be read): a clean verdict would not be one. */
+export function checksNotRun(checks: DoctorResult['checks']): DoctorResult['checks'] {
+  return checks.filter((c) => c.status !== 'ran');
+}
+
+/**
+ * The overview's badge for one database, from the doctor's per-database counts. Nothing found is
+ * "healthy" only when every check ran: the placement check needs the primary, and with it unreadable
+ * a shard's rows were never looked at.
+ */
+export function databaseHealth(summary: DoctorResult['databases'][number] | undefined, checks: DoctorResult['checks'] = []): HealthView | null {
   if (summary === undefined) return null;
   if (!summary.reachable) return { label: 'unreachable', tone: 'bad', title: 'The database did not answer the doctor.' };
   if (summary.errors > 0)
@@ -63,6 +72,13 @@ export function databaseHealth(summary: DoctorResult['databases'][number] | unde
     };
   if (summary.warnings > 0)
     return { label: `${summary.warnings} warning${summary.warnings === 1 ? '' : 's'}`, tone: 'warn', title: `${summary.warnings} warning(s)` };
+  const notRun = checksNotRun(checks);
+  if (notRun.length > 0)
+    return {
+      label: 'not fully checked',
+      tone: 'warn',
+      title: `Nothing wrong found, but ${notRun.map((c) => `"${c.check}" ${c.status === 'partial' ? 'ran in part' : 'could not run'}`).join(', ')}.`,
+    };
   return { label: 'healthy', tone: 'ok', title: 'The doctor found nothing wrong on this database.' };
 }
 
