@@ -59,12 +59,16 @@ export function useLiveJob(jobId: string | null, handlers: { onEvent?: (event: J
     const controller = new AbortController();
     let timer: number | undefined;
     const onEvent = (event: JobProgressEvent) => {
+      if (controller.signal.aborted) return;
       setState((s) => ({ ...s, following: true, ...nextProgress(s, event, Date.now()) }));
       latest.current.onEvent?.(event);
     };
     // After a lost stream, a job of this console is read like one of another's until it ends.
     let streamLost = false;
     const settle = (job: Job) => {
+      // An answer after the page stopped following (the desktop's watch answers its abort with the job):
+      // it would overwrite the next job's state, and its poll would outlive the page.
+      if (controller.signal.aborted) return;
       setState((s) => ({ ...s, job, following: false, progress: job.progress ?? s.progress }));
       if ((job.live && !job.here) || (streamLost && job.state === 'running')) timer = window.setTimeout(poll, ELSEWHERE_POLL_MS);
       else latest.current.onEnd?.(job);
