@@ -31,6 +31,14 @@ export function expandVariables(value: string, env: Environment, where: { file: 
     }
     const name = parts[1] as string;
     const fallback = parts[2];
+    // `${A:-${B}}` would read as A's default "${B" and a stray "}": the text "${B}" used as a value.
+    if (fallback?.includes('${')) {
+      throw new ConsoleError(
+        'CONFIG_INVALID',
+        `${where.file}: ${where.entry} has a reference inside \${${name}:-...}'s default, which is not supported. Write the default's value itself, or set ${name}.`,
+        { target: where.file, details: { entry: where.entry } },
+      );
+    }
     const found = env[name];
     if (found !== undefined && (found !== '' || fallback === undefined)) return found;
     if (fallback !== undefined) return fallback;
