@@ -17,6 +17,7 @@ import { readProfileForUpdate, registerShard } from './register-shard.ts';
 import { assignSequenceRanges } from './sequence-ranges.ts';
 import { databaseKey, shardTargetFromUrl } from './shard-url.ts';
 import { assertWritable } from '../read-only-guard.ts';
+import { displayName, quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 import { movesRunningHere } from '../moves/move-service.ts';
 
 /** Adding a shard reopens every pool of this console: a move running on the old pools would fail. */
@@ -68,16 +69,52 @@ async function migrateNewShard(shard: DatabaseHandle, name: string, files: reado
   }
 }
 
+/**
+ * A database that existed before must hold no website's rows, but those of websites already routed to
+ * the new name (an add resumed after the operator routed some): a copy of another database (a template
+ * copy, a restored backup) would otherwise be registered, every tenant's rows then in two places.
+ * Looked for in every table with a tenant key (a chain table's rows hang off those), one row each.
+ */
+async function assertHoldsNoWebsiteRows(shard: DatabaseHandle, primary: DatabaseHandle, name: string, profile: ResolvedProfile): Promise<void> {
+  const tables = await shard.query<{ schema: string; table: string; key: string }>(
+    `SELECT n.nspname AS schema, c.relname AS table, a.attname AS key
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+      WHERE c.relkind IN ('r', 'p') AND a.attname = ANY($1::text[]) AND NOT c.relispartition
+        AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'shard_console') AND n.nspname NOT LIKE 'pg\\_%'
+        AND NOT (c.relname = ANY($2::text[]))`,
+    [profile.tenantKeys, profile.globalTables],
+  );
+  if (tables.rows.length === 0) return;
+  const routed = await primary
+    .query<{ id: string }>(`SELECT id::text FROM pwb_websites WHERE shard_name = $1`, [name])
+    .then((r) => r.rows.map((row) => row.id))
+    .catch(() => [] as string[]);
+  for (const t of tables.rows) {
+    const found = await shard.query<{ website: string }>(
+      `SELECT ${quoteIdent(t.key)}::text AS website FROM ${tableRef(t.schema, t.table)} WHERE ${quoteIdent(t.key)} IS NOT NULL AND NOT (${quoteIdent(t.key)}::text = ANY($1::text[])) LIMIT 1`,
+      [routed],
+    );
+    if (found.rows.length === 0) continue;
+    throw new ConsoleError(
+      'SHARD_EXISTS',
+      `${shard.target.database} on ${shard.target.host}:${shard.target.port} already holds website rows (${displayName(t.schema, t.table)} has rows of website ${found.rows[0]!.website}, which does not route to ${name}): a new shard starts without any. It looks like a copy of another database (a template copy, a restored backup). Give the URL of an empty database, or empty this one first. Nothing was changed.`,
+      { target: name },
+    );
+  }
+}
+
 /** Migrates the new shard and moves its sequences to a block of their own, on pools of the profile that includes it. */
 async function prepareShard(
   next: ResolvedProfile,
   existing: readonly DatabaseTarget[],
   name: string,
   files: readonly MigrationFile[],
+  created: boolean,
 ): Promise<Pick<AddShardResult, 'applied' | 'sequences'>> {
   const pools = new ClusterPools(next, { applicationName: 'shard-console' });
   try {
     const shard = pools.get(name);
+    if (!created) await assertHoldsNoWebsiteRows(shard, pools.primary(), name, next);
     const applied = await migrateNewShard(shard, name, files);
     const others = existing.map((d) => pools.get(d.name));
     const sequences = await assignSequenceRanges(shard, others, existing.length);
@@ -132,7 +169,7 @@ export async function addShard(ctx: ConsoleContext, params: { name: string; url:
       async () => {
         const created = await ensureShardDatabase(target);
         const next = buildResolvedProfile({ ...profile, databases: [...profile.databases, target] });
-        const { applied, sequences } = await prepareShard(next, profile.databases, name, files);
+        const { applied, sequences } = await prepareShard(next, profile.databases, name, files, created);
         await registerShard(profile.source, name, url);
         const result: AddShardResult = {
           name,

@@ -138,6 +138,26 @@ describe('adding a shard', () => {
     expect(created).toEqual([]);
   });
 
+  it("refuses a database that already holds websites' rows (a copy of another database), changing nothing", async () => {
+    const before = await readFile(own.profilePath, 'utf8');
+    await own.sql('shard_2', 'CREATE DATABASE pwb_copyish');
+    const copy = await own.client('shard_2', 'pwb_copyish');
+    try {
+      await copy.query('CREATE TABLE pwb_leftover (id bigserial PRIMARY KEY, website_id bigint); INSERT INTO pwb_leftover (website_id) VALUES (NULL), (7)');
+      const refused = await refusal({ name: 'shard_9', url: urlFor('pwb_copyish') });
+      expect(refused).toMatchObject({
+        code: 'SHARD_EXISTS',
+        message: expect.stringContaining('already holds website rows (pwb_leftover has rows of website 7'),
+      });
+      expect(await readFile(own.profilePath, 'utf8')).toBe(before);
+      // Nothing was applied there either.
+      expect((await copy.query(`SELECT to_regclass('schema_migrations') AS t`)).rows[0].t).toBeNull();
+    } finally {
+      await copy.end();
+      await own.sql('shard_2', 'DROP DATABASE pwb_copyish');
+    }
+  });
+
   it('never sets a sequence of a database that existed back below ids it holds (the ids would be handed out twice)', async () => {
     // shard_3's block starts at 3 * 2^40; a row there as a database added before (and forgotten) would hold it.
     const top = 3n * SEQUENCE_BLOCK.bigint! + 5n;
