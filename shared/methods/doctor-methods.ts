@@ -14,6 +14,7 @@ export const findingKindSchema = z.enum([
   'schema-drift',
   'stale-write-fence',
   'idle-fence-triggers',
+  'same-database',
 ]);
 export type FindingKind = z.infer<typeof findingKindSchema>;
 

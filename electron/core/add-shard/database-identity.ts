@@ -44,7 +44,7 @@ interface Queryable {
 }
 
 /** What the server says about itself, over any connection to the database. */
-async function readIdentity(db: Queryable): Promise<DatabaseIdentity> {
+export async function readIdentity(db: Queryable): Promise<DatabaseIdentity> {
   const row = (await db.query<IdentityRow>(IDENTITY_SQL)).rows[0]!;
   const readable = (await db.query<{ readable: boolean }>(CAN_READ_IDENTIFIER_SQL)).rows[0]?.readable === true;
   const systemIdentifier = readable ? ((await db.query<{ system_identifier: string }>(SYSTEM_IDENTIFIER_SQL)).rows[0]?.system_identifier ?? null) : null;

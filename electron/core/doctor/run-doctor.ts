@@ -15,6 +15,7 @@ import { placementFindings } from './placement-findings.ts';
 import { readRoutingMap } from './routing-map.ts';
 import { unknownShardFindings, unreachableFindings, versionFindings } from './server-findings.ts';
 import { tenantKeyTotals } from './tenant-key-totals.ts';
+import { readIdentity, sameDatabase } from '../add-shard/database-identity.ts';
 
 type Check = DoctorResult['checks'][number];
 
@@ -84,6 +85,8 @@ interface ClusterReadings {
   /** The primary's name, and whether it answered the health check (when not, its finding says so already). */
   readonly primaryName: string;
   readonly primaryReached: boolean;
+  /** Names that are another configured name's database (see sameDatabases), with that name. */
+  readonly aliases?: ReadonlyMap<string, string>;
 }
 
 /** The findings and the checks' statuses, added to by each check in turn. */
@@ -110,9 +113,11 @@ export async function runDoctor(ctx: ConsoleContext): Promise<DoctorResult> {
       { check: 'server versions', status: allReachable ? 'ran' : 'partial', note: allReachable ? null : 'Only the databases that answered were compared.' },
     ],
   };
+  const aliases = await sameDatabases(ctx, reachable);
+  verdict.findings.push(...aliases.findings);
   const readings = await readCluster(ctx, reachable);
   verdict.findings.push(...readings.scanFailures);
-  await judgeCluster(readings, verdict, new Set(targets.map((t) => t.name)), targets.length);
+  await judgeCluster({ ...readings, aliases: aliases.of }, verdict, new Set(targets.map((t) => t.name)), targets.length);
   verdict.findings.sort(byImportance);
   return {
     checkedAt: new Date().toISOString(),
@@ -121,6 +126,35 @@ export async function runDoctor(ctx: ConsoleContext): Promise<DoctorResult> {
     checks: verdict.checks,
     databases: targets.map((t, i) => databaseSummary(t, healths[i]!, verdict.findings)),
   };
+}
+
+/**
+ * Names of the profile that reach one database (a pooler's port, a DNS alias, another spelling the
+ * profile's check cannot tell apart), asked of the servers themselves. Every website's rows there would
+ * be counted twice and called misplaced on one name, and the advice would be to delete them: an error
+ * of its own, and rows are judged under the first name only.
+ */
+async function sameDatabases(ctx: ConsoleContext, reachable: readonly DatabaseTarget[]): Promise<{ findings: Finding[]; of: Map<string, string> }> {
+  const identities = await Promise.all(reachable.map((t) => readIdentity(ctx.pools.get(t.name)).catch(() => null)));
+  const findings: Finding[] = [];
+  const of = new Map<string, string>();
+  reachable.forEach((target, i) => {
+    const mine = identities[i];
+    const first = mine ? reachable.findIndex((_, j) => j < i && identities[j] !== null && sameDatabase(identities[j]!, mine)) : -1;
+    if (first === -1) return;
+    const original = reachable[first]!;
+    of.set(target.name, original.name);
+    findings.push(
+      finding(
+        'same-database',
+        'error',
+        { database: target.name },
+        `${target.name} (${target.host}:${target.port}) is the same database as ${original.name} (${original.host}:${original.port}): the server says so. Every website's rows there are counted twice, and on one of the names called misplaced.`,
+        `Remove ${target.name} from the profile (each database under one name), and point every shard_name that says "${target.name}" at "${original.name}". Delete no rows for it: they are ${original.name}'s. Its rows were judged as ${original.name}'s only.`,
+      ),
+    );
+  });
+  return { findings, of };
 }
 
 async function readCluster(ctx: ConsoleContext, reachable: readonly DatabaseTarget[]): Promise<ClusterReadings> {
@@ -246,7 +280,8 @@ async function checkPlacement(
       );
     return;
   }
-  const counted = readOf(readings.scans, 'totals');
+  // A name that is another's database is judged once, under the first name.
+  const counted = readOf(readings.scans, 'totals').filter((r) => !readings.aliases?.has(r.name));
   const found = await placementFindings({
     routing: readings.routing.value,
     totals: new Map(counted.map((r) => [r.name, r.value])),
@@ -254,7 +289,10 @@ async function checkPlacement(
     configured,
   });
   verdict.findings.push(...found);
-  verdict.checks.push({ check, ...coverage });
+  const twice = [...(readings.aliases ?? new Map<string, string>())].map(
+    ([alias, original]) => `${alias} is ${original}'s database and was judged as ${original}.`,
+  );
+  verdict.checks.push(twice.length ? { check, status: 'partial', note: [coverage.note, ...twice].filter(Boolean).join(' ') } : { check, ...coverage });
 }
 
 /** A check another capability answers (migrations, drift): unavailable when it failed, else as complete as the scans. */

@@ -15,6 +15,7 @@ export const kindTitles: Record<Finding['kind'], string> = {
   'schema-drift': 'Schema drift',
   'stale-write-fence': 'Websites whose writes a stopped job still fences',
   'idle-fence-triggers': 'Fence triggers left with no website fenced',
+  'same-database': 'One database under two names in the profile',
 };
 
 const severityRank = { error: 0, warning: 1, info: 2 } as const;

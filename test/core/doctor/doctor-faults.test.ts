@@ -1,4 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
@@ -295,6 +296,34 @@ describe('each fault becomes a finding and goes away once fixed', () => {
       await broken.close();
     }
     expect(ofKind(await doctor(), 'unreachable-database')).toEqual([]);
+  });
+
+  it("one database under two names (a pooler's port in front of it): an error of its own, its rows judged once, never called misplaced", async () => {
+    const shard1 = cluster.servers.find((s) => s.name === 'shard_1')!;
+    // A port of its own in front of shard_1's server, as a pooler or a second listener would be.
+    const proxy = createServer((socket) => {
+      const upstream = connect(shard1.port, shard1.host);
+      socket.pipe(upstream).pipe(socket);
+      socket.on('error', () => upstream.destroy());
+      upstream.on('error', () => socket.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const profile = JSON.parse(await readFile(cluster.profilePath, 'utf8'));
+    profile.shards.shard_9 = { ...profile.shards.shard_1, port: (proxy.address() as AddressInfo).port };
+    const aliasPath = cluster.profilePath.replace(/\.json$/, '-alias.json');
+    await writeFile(aliasPath, JSON.stringify(profile));
+    const aliased = await open(aliasPath);
+    try {
+      const result = await doctor(aliased);
+      expect(ofKind(result, 'same-database')).toEqual([expect.objectContaining({ severity: 'error', database: 'shard_9' })]);
+      expect(ofKind(result, 'same-database')[0]!.message).toContain('is the same database as shard_1');
+      expect(ofKind(result, 'misplaced-rows').filter((f) => f.database === 'shard_9' || f.database === 'shard_1')).toEqual([]);
+      expect(result.checks.find((c) => c.check === 'misplaced, split and orphaned rows')).toMatchObject({ status: 'partial' });
+    } finally {
+      await aliased.close();
+      proxy.close();
+    }
+    expect(ofKind(await doctor(), 'same-database')).toEqual([]);
   });
 
   it('rows left on one shard of a website routed to a shard that did not answer: not called "served from an empty database"', async () => {
