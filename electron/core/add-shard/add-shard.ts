@@ -17,6 +17,7 @@ import { readProfileForUpdate, registerShard } from './register-shard.ts';
 import { assignSequenceRanges } from './sequence-ranges.ts';
 import { databaseKey, shardTargetFromUrl } from './shard-url.ts';
 import { assertWritable } from '../read-only-guard.ts';
+import { databaseError } from '../pools/database-error.ts';
 import { displayName, quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 import { movesRunningHere } from '../moves/move-service.ts';
 
@@ -52,9 +53,14 @@ function assertNotListed(profile: ResolvedProfile, name: string, target: Databas
 
 /** The tenant migrations on the new shard, on one connection; a failed one stops the adding. */
 async function migrateNewShard(shard: DatabaseHandle, name: string, files: readonly MigrationFile[]): Promise<string[]> {
-  const client = await shard.pool.connect();
+  // The driver's own errors (a lost connection, a privilege the role lacks) told as the database's, never as a bug.
+  const client = await shard.pool.connect().catch((error: unknown) => {
+    throw databaseError(shard.target, error);
+  });
   try {
-    const outcome = await migrateDatabase(client, files, { database: name, lock: 'fail' });
+    const outcome = await migrateDatabase(client, files, { database: name, lock: 'fail' }).catch((error: unknown) => {
+      throw databaseError(shard.target, error);
+    });
     if (outcome.failed) {
       throw new ConsoleError(
         'MIGRATION_FAILED',

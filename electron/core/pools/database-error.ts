@@ -75,6 +75,13 @@ export function databaseError(target: DatabaseTarget, error: unknown, context: {
       { target: target.name, cause: error },
     );
   }
+  if (code === '42501') {
+    return new ConsoleError(
+      'DATABASE_ERROR',
+      `${describe(target)} refused user "${target.user}": ${message}. The role lacks a privilege there: grant it (for tables it creates, GRANT CREATE ON SCHEMA public TO ${target.user}, or make it the database's owner), or use a role that has it, then retry.`,
+      { target: target.name, cause: error },
+    );
+  }
   if (code === '3D000') {
     return new ConsoleError(
       'DATABASE_UNREACHABLE',

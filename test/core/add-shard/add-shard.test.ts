@@ -138,6 +138,24 @@ describe('adding a shard', () => {
     expect(created).toEqual([]);
   });
 
+  it("a role that may not create tables in the new database: the server's refusal, told with the privilege to grant (not an internal error), nothing registered", async () => {
+    const before = await readFile(own.profilePath, 'utf8');
+    await own.sql('shard_2', `CREATE ROLE sc_adder LOGIN PASSWORD 'adder-pw'`);
+    await own.sql('shard_2', 'CREATE DATABASE pwb_not_mine');
+    const notMine = await own.client('shard_2', 'pwb_not_mine');
+    await notMine.query('REVOKE CREATE ON SCHEMA public FROM PUBLIC');
+    await notMine.end();
+    try {
+      const url = `postgres://sc_adder:\${SC_ADDER_PW}@127.0.0.1:${port}/pwb_not_mine`;
+      const error = await addShard(ctx, { name: 'shard_9', url }, { env: { ...own.env, SC_ADDER_PW: 'adder-pw' } }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'DATABASE_ERROR', message: expect.stringContaining('GRANT CREATE ON SCHEMA public TO sc_adder') });
+      expect(await readFile(own.profilePath, 'utf8')).toBe(before);
+    } finally {
+      await own.sql('shard_2', 'DROP DATABASE IF EXISTS pwb_not_mine');
+      await own.sql('shard_2', 'DROP ROLE IF EXISTS sc_adder');
+    }
+  });
+
   it("refuses a database that already holds websites' rows (a copy of another database), changing nothing", async () => {
     const before = await readFile(own.profilePath, 'utf8');
     await own.sql('shard_2', 'CREATE DATABASE pwb_copyish');
