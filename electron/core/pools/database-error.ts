@@ -39,6 +39,25 @@ function tlsError(target: DatabaseTarget, code: string, message: string, cause: 
   return null;
 }
 
+/** A database that is not there, or a privilege the role lacks: said with what to change. Null for other errors. */
+function refusedError(target: DatabaseTarget, code: string, message: string, error: unknown): ConsoleError | null {
+  if (code === '42501') {
+    return new ConsoleError(
+      'DATABASE_ERROR',
+      `${describe(target)} refused user "${target.user}": ${message}. The role lacks a privilege there: grant it (for tables it creates, GRANT CREATE ON SCHEMA public TO ${target.user}, or make it the database's owner), or use a role that has it, then retry.`,
+      { target: target.name, cause: error },
+    );
+  }
+  if (code === '3D000') {
+    return new ConsoleError(
+      'DATABASE_UNREACHABLE',
+      `Database "${target.database}" does not exist on ${target.host}:${target.port} (${target.name}). Check the database name in ${target.origin}.`,
+      { target: target.name, cause: error },
+    );
+  }
+  return null;
+}
+
 /**
  * Turns a driver error into a ConsoleError that names the database and says what to check.
  * `lockHolders` (for a statement timeout): the sessions holding tables of the database exclusively,
@@ -75,20 +94,8 @@ export function databaseError(target: DatabaseTarget, error: unknown, context: {
       { target: target.name, cause: error },
     );
   }
-  if (code === '42501') {
-    return new ConsoleError(
-      'DATABASE_ERROR',
-      `${describe(target)} refused user "${target.user}": ${message}. The role lacks a privilege there: grant it (for tables it creates, GRANT CREATE ON SCHEMA public TO ${target.user}, or make it the database's owner), or use a role that has it, then retry.`,
-      { target: target.name, cause: error },
-    );
-  }
-  if (code === '3D000') {
-    return new ConsoleError(
-      'DATABASE_UNREACHABLE',
-      `Database "${target.database}" does not exist on ${target.host}:${target.port} (${target.name}). Check the database name in ${target.origin}.`,
-      { target: target.name, cause: error },
-    );
-  }
+  const refused = refusedError(target, code, message, error);
+  if (refused) return refused;
   if (shutdownCodes.has(code)) {
     return new ConsoleError(
       'DATABASE_UNREACHABLE',
