@@ -31,7 +31,9 @@ export async function shardTargetFromUrl(name: string, url: string, profileFile:
   }
   const entry = `shards.${name}`;
   const parts = withUrlSslDefault(await resolveConnectionEntry({ url }, { file: profileFile, entry, env, secrets: envSecretReader(env) }), { url });
-  return buildDatabaseTarget(parts, { name, origin: `${profileFile}: ${entry}`, file: profileFile, entry }, env);
+  // Not in the profile yet: what to fix is the --url (or the variables it names), not an entry of the file.
+  const origin = `the --url given for ${name} (to be written to ${profileFile} as ${entry})`;
+  return buildDatabaseTarget(parts, { name, origin, file: profileFile, entry }, env);
 }
 
 /** Host, port and database as spelled, in one spelling: the first test of "the same database" (the server's identity is the second). */

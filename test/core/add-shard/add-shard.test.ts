@@ -130,6 +130,11 @@ describe('adding a shard', () => {
     expect(clear.message).toMatch(/password in clear.*\$\{VAR\}/);
     expect(clear.message).not.toContain('hunter2');
     expect(clear.message).toContain('in single quotes');
+    // A wrong password: the --url (and the variable it names) to fix, not an entry the profile does not have yet.
+    const wrong = await addShard(ctx, { name: 'shard_9', url: urlFor('pwb_shard_9', '${SC_WRONG_PW}') }, { env: { ...own.env, SC_WRONG_PW: 'nope' } }).catch(
+      (e: unknown) => e,
+    );
+    expect(wrong).toMatchObject({ code: 'AUTH_FAILED', message: expect.stringContaining('Check the user and password for the --url given for shard_9') });
     // What a shell makes of an unquoted ${VAR} that is not set: no password at all, never written.
     const empty = await refusal({ name: 'shard_9', url: urlFor('pwb_shard_9', '') });
     expect(empty).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('has an empty password (USER:@HOST)') });
