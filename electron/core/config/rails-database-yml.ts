@@ -62,10 +62,27 @@ function entriesOf(doc: Document, environment: string, value: unknown): Entry[] 
       configName,
       path: `${environment}.${configName}`,
       config: config as RailsConfig,
-      node: doc.getIn([environment, configName], true) as Node | undefined,
+      node: nodeAt(doc, [environment, configName]),
     }));
   }
-  return [{ configName: 'primary', path: environment, config: value, node: doc.get(environment, true) as Node | undefined }];
+  return [{ configName: 'primary', path: environment, config: value, node: nodeAt(doc, [environment]) }];
+}
+
+/**
+ * The node holding a path's value as Rails reads it: through aliases (`staging: *production`) and merge
+ * keys (`staging: {<<: *production}`), the last of duplicate keys. `doc.getIn` follows neither and takes
+ * the first duplicate, so the checks that read the node (a variable left unset, a literal password)
+ * found nothing there and let the entry through.
+ */
+function nodeAt(doc: Document, keys: readonly string[]): Node | undefined {
+  let node = doc.contents as Node | undefined;
+  for (const key of keys) {
+    const pair = findPair(doc, node, key);
+    if (pair === undefined) return undefined;
+    node = pair.value as Node | undefined;
+    if (isAlias(node)) node = node.resolve(doc) as Node | undefined;
+  }
+  return node;
 }
 
 /** The pair that gave `config[key]` its value: the entry's own key, else the first `<<: *anchor` that has it. */

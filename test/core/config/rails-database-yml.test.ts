@@ -244,6 +244,20 @@ describe('importRailsDatabaseYml', () => {
     expect(error.message).toContain('production.database is empty because PWB_DB_NAME is not set (line 2)');
   });
 
+  it('checks an environment reached by an alias or a merge key as its own: an unset variable is missing, a typed password refused', async () => {
+    const shared = "production: &production\n  primary:\n    adapter: postgresql\n    url: <%= ENV['PWB_DATABASE_URL'] %>\n    database: pwb\n";
+    for (const staging of ['staging: *production\n', 'staging:\n  <<: *production\n']) {
+      const file = await pwbFile(shared + staging);
+      const error = await errorOf(importRailsDatabaseYml(file, 'staging', { env: {} }));
+      expect(error.code, staging).toBe('CONFIG_MISSING_VARIABLE');
+      expect(error.message, staging).toContain('PWB_DATABASE_URL is not set');
+    }
+    const typed = await pwbFile('production: &production\n  primary:\n    database: pwb\n    password: hunter2\nstaging: *production\n');
+    const refused = await errorOf(importRailsDatabaseYml(typed, 'staging', { env: {} }));
+    expect(refused.code).toBe('CONFIG_INVALID');
+    expect(refused.message).not.toContain('hunter2');
+  });
+
   it('reports an entry with no database at all as invalid', async () => {
     const file = await pwbFile('production:\n  host: db\n');
     const error = await errorOf(importRailsDatabaseYml(file, 'production', { env: {} }));
