@@ -99,6 +99,24 @@ export interface GridCursor {
   readonly column: number;
 }
 
+/** The cursor as held: on a row (its arrival `seq`), in the order it was placed in (`order`: the sort). */
+export interface HeldCursor extends GridCursor {
+  readonly seq: number | null;
+  readonly order: string;
+}
+
+/**
+ * Where a held cursor's row is now: its row found by `seq` (rows of a database that answered later are
+ * grouped in before it, a "Fetch more" adds some), else the place it had. A sort asked for since keeps
+ * the place (S sorts by the cursor's column, and the cursor stays where the eye is).
+ */
+export function heldRow(rows: readonly Pick<ResultRow, 'seq'>[], held: HeldCursor, order: string): number {
+  if (held.seq === null || held.order !== order) return held.row;
+  if (rows[held.row]?.seq === held.seq) return held.row;
+  const found = rows.findIndex((r) => r.seq === held.seq);
+  return found >= 0 ? found : held.row;
+}
+
 export const GRID_KEYS = new Set(['ArrowDown', 'ArrowUp', 'ArrowLeft', 'ArrowRight', 'Home', 'End', 'PageDown', 'PageUp']);
 
 /** The cursor after a key in a grid of `rows` x (1 + `columns`) cells; Home/End go to the first/last row. */

@@ -1,8 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import type { CSSProperties, KeyboardEvent, RefObject } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { DATABASE_COLUMN, GRID_KEYS, ariaSortOf, cellText, gridTemplate, moveGridCursor } from '../../view/query-grid.ts';
-import type { GridCursor, ResultSort } from '../../view/query-grid.ts';
+import { DATABASE_COLUMN, GRID_KEYS, ariaSortOf, cellText, gridTemplate, heldRow, moveGridCursor } from '../../view/query-grid.ts';
+import type { GridCursor, HeldCursor, ResultSort } from '../../view/query-grid.ts';
 import type { QueryColumn, ResultRow } from '../../view/query-results.ts';
 
 const ROW_HEIGHT = 30;
@@ -35,7 +35,7 @@ export function ResultGrid({ columns, rows, sort, onSort }: ResultGridProps) {
     paddingStart: HEADER_HEIGHT,
     scrollPaddingStart: HEADER_HEIGHT,
   });
-  const { active, setCursor, onKeyDown } = useCellCursor(rows.length, columns.length, gridRef, scrollRef, onSort, (row) =>
+  const { active, setCursor, onKeyDown } = useCellCursor(rows, sort, columns.length, gridRef, scrollRef, onSort, (row) =>
     virtualizer.scrollToIndex(row, { align: 'auto' }),
   );
   const items = virtualizer.getVirtualItems();
@@ -123,15 +123,20 @@ function ResultHeader({
  * make them dozens of stops).
  */
 function useCellCursor(
-  rowCount: number,
+  rows: readonly ResultRow[],
+  sort: ResultSort | null,
   columnCount: number,
   gridRef: RefObject<HTMLDivElement | null>,
   scrollRef: RefObject<HTMLDivElement | null>,
   onSort: (column: number) => void,
   scrollToRow: (row: number) => void,
 ) {
-  const [cursor, setCursor] = useState<GridCursor>({ row: 0, column: DATABASE_COLUMN });
-  const active = moveGridCursor(cursor, '', rowCount, columnCount);
+  const rowCount = rows.length;
+  const order = sort === null ? '' : `${sort.column}:${sort.direction}`;
+  const [held, setHeld] = useState<HeldCursor>({ row: 0, column: DATABASE_COLUMN, seq: null, order });
+  // On its row, not its place: rows streaming in before it, or fetched, leave it on the row it was on.
+  const active = moveGridCursor({ row: heldRow(rows, held, order), column: held.column }, '', rowCount, columnCount);
+  const setCursor = (next: GridCursor) => setHeld({ ...next, seq: rows[next.row]?.seq ?? null, order });
   // The active cell in view sideways too (the virtualizer only scrolls rows).
   useEffect(() => {
     document.getElementById(cellId(active.row, active.column))?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
