@@ -246,8 +246,26 @@ async function addFenceTriggers(client: pg.PoolClient, catalog: DatabaseCatalog,
   // ALWAYS: the fence holds for sessions that set session_replication_role = replica too (only the
   // console's own bypass, checked in WHEN, passes); TRUNCATE would take the website's rows with it.
   await client.query(`ALTER TABLE ${ref} ENABLE ALWAYS TRIGGER ${FENCE_TRIGGER}`);
-  await create(TRUNCATE_TRIGGER, TRUNCATE_TRIGGER_NAME, `BEFORE TRUNCATE ON ${ref} FOR EACH STATEMENT EXECUTE FUNCTION ${TRUNCATE_FUNCTION}()`);
-  await client.query(`ALTER TABLE ${ref} ENABLE ALWAYS TRIGGER ${TRUNCATE_TRIGGER}`);
+  // A partitioned table's partitions too: a statement trigger is not cloned to them (a row trigger is),
+  // and TRUNCATE of one partition passes its parent's.
+  const parts = await client.query<{ ref: string }>(
+    `SELECT format('%I.%I', n.nspname, c.relname) AS ref FROM pg_partition_tree($1::regclass) t JOIN pg_class c ON c.oid = t.relid
+       JOIN pg_namespace n ON n.oid = c.relnamespace WHERE t.relid <> $1::regclass AND c.relkind IN ('r', 'p')`,
+    [ref],
+  );
+  for (const table of [ref, ...parts.rows.map((p) => p.ref)]) {
+    if (table !== ref && !orReplace) {
+      const has = await client.query(`SELECT 1 FROM pg_trigger WHERE tgrelid = $1::regclass AND tgname = $2`, [table, TRUNCATE_TRIGGER_NAME]);
+      if (has.rows.length) continue;
+    }
+    if (table === ref)
+      await create(TRUNCATE_TRIGGER, TRUNCATE_TRIGGER_NAME, `BEFORE TRUNCATE ON ${ref} FOR EACH STATEMENT EXECUTE FUNCTION ${TRUNCATE_FUNCTION}()`);
+    else
+      await client.query(
+        `CREATE ${orReplace ? 'OR REPLACE ' : ''}TRIGGER ${TRUNCATE_TRIGGER} BEFORE TRUNCATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION ${TRUNCATE_FUNCTION}()`,
+      );
+    await client.query(`ALTER TABLE ${table} ENABLE ALWAYS TRIGGER ${TRUNCATE_TRIGGER}`);
+  }
 }
 
 /**
@@ -361,7 +379,7 @@ async function tablesWithFenceTriggers(handle: DatabaseHandle): Promise<FencedTa
   const r = await handle.query<{ oid: string; schema: string; table: string }>(
     `SELECT DISTINCT c.oid::int8::text AS oid, n.nspname AS schema, c.relname AS table
        FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE t.tgname IN ($1, $2) AND NOT t.tgisinternal ORDER BY 1`,
+      WHERE t.tgname IN ($1, $2) AND NOT t.tgisinternal AND t.tgparentid = 0 ORDER BY 1`,
     [FENCE_TRIGGER_NAME, TRUNCATE_TRIGGER_NAME],
   );
   return r.rows.map((row) => ({ oid: Number(row.oid), ref: tableRef(row.schema, row.table), busyRounds: 0 }));
@@ -440,7 +458,8 @@ async function lockedElsewhere(client: pg.PoolClient, table: FencedTable): Promi
 /** In the caller's transaction: the table's fence triggers dropped, and its row trigger's own function. */
 async function dropTriggersOf(client: pg.PoolClient, table: FencedTable): Promise<void> {
   const triggers = await client.query<{ name: string; fn: string }>(
-    `SELECT tgname AS name, tgfoid::regprocedure::text AS fn FROM pg_trigger WHERE tgrelid = $1 AND tgname IN ($2, $3) AND NOT tgisinternal`,
+    // Its own triggers: a partition's clone of its parent's row trigger goes with the parent's (dropping it refuses).
+    `SELECT tgname AS name, tgfoid::regprocedure::text AS fn FROM pg_trigger WHERE tgrelid = $1 AND tgname IN ($2, $3) AND NOT tgisinternal AND tgparentid = 0`,
     [table.oid, FENCE_TRIGGER_NAME, TRUNCATE_TRIGGER_NAME],
   );
   for (const t of triggers.rows) await client.query(`DROP TRIGGER IF EXISTS ${quoteIdent(t.name)} ON ${table.ref}`);

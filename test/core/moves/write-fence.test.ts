@@ -148,6 +148,36 @@ it('a job taken up again behind its fence fences a tenant table added meanwhile 
   }
 });
 
+it("fences a partitioned tenant table's partitions against TRUNCATE too, and lifts it all (a partition older than its parent among them)", async () => {
+  const each = async (sql: string) => {
+    for (const database of ['default', 'shard_1', 'shard_2']) await ctx.pools.get(database).query(sql);
+  };
+  // The partition made before its parent and attached after: its oid is the lower of the two.
+  await each(`CREATE TABLE pwb_fence_part_early (id bigint NOT NULL, website_id bigint NOT NULL, note text);
+    CREATE TABLE pwb_fence_parted (id bigint NOT NULL, website_id bigint NOT NULL, note text) PARTITION BY HASH (website_id);
+    ALTER TABLE pwb_fence_parted ATTACH PARTITION pwb_fence_part_early FOR VALUES WITH (MODULUS 2, REMAINDER 0);
+    CREATE TABLE pwb_fence_part_late PARTITION OF pwb_fence_parted FOR VALUES WITH (MODULUS 2, REMAINDER 1);
+    ALTER TABLE pwb_fence_parted ADD PRIMARY KEY (id, website_id)`);
+  const job = await createMove(ctx, site, 'shard_1');
+  try {
+    await withJobLock(ctx, job.id, (lock) => runSteps(ctx, lock, job.id, undefined, 'fence'));
+    for (const part of ['pwb_fence_part_early', 'pwb_fence_part_late', 'pwb_fence_parted']) {
+      await expect(ctx.pools.get('default').query(`TRUNCATE ${part}`), part).rejects.toThrow(/cannot be truncated while a website/);
+    }
+  } finally {
+    await rollbackMove(ctx, job.id);
+  }
+  // Lifted whole: no fence trigger left on the parent or a partition (dropping a partition's clone of the
+  // parent's row trigger is refused, so the lift failed when the older partition came first).
+  const left = await ctx.pools
+    .get('default')
+    .query(
+      `SELECT tgrelid::regclass::text AS t FROM pg_trigger WHERE tgname LIKE 'shard\\_console\\_fence%' AND tgrelid::regclass::text LIKE 'pwb_fence_part%'`,
+    );
+  expect(left.rows).toEqual([]);
+  await each('DROP TABLE IF EXISTS pwb_fence_parted');
+});
+
 it("lets the console's own COPY into a fenced table insert in batches: the fence's row trigger fires after the write, and still rejects the website's", async () => {
   const job = await createMove(ctx, site, 'shard_1');
   await withJobLock(ctx, job.id, (lock) => runSteps(ctx, lock, job.id, undefined, 'fence'));
