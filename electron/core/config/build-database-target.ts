@@ -3,7 +3,7 @@ import { ConsoleError } from '../../../shared/errors.ts';
 import { describeFinding, findControlCharacter } from '../dispatch/control-characters.ts';
 import type { Environment } from './expand-variables.ts';
 import type { ConnectionParts } from './postgres-url.ts';
-import { assertSecretServer } from './secret-binding.ts';
+import { assertSecretServer, assertSecretTls, tlsStrength } from './secret-binding.ts';
 import type { DatabaseTarget } from './profile-schema.ts';
 
 /** An sslrootcert as libpq takes it: a file relative to `base`, or `system` (the system's trusted CAs). */
@@ -49,6 +49,7 @@ export function buildDatabaseTarget(
   // libpq 16: sslrootcert=system makes prefer verify-full (the system's CAs, the host checked); libpq
   // refuses a weaker mode said outright, the console takes the stronger.
   const ssl = given === 'prefer' && rootCert === 'system' ? 'verify-full' : given;
+  assertSecretTls(parts.passwordFrom, tlsStrength({ ssl, sslRootCert: ssl !== false ? rootCert : undefined }), meta);
   return Object.freeze({
     name: meta.name,
     role: meta.name === PRIMARY_SHARD_NAME ? 'primary' : 'shard',

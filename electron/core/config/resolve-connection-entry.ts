@@ -88,7 +88,7 @@ export async function resolveConnectionEntry(entry: ConnectionEntry, context: En
     }
     const opened = openSecret(secret);
     parts.password = opened.password;
-    if (opened.servers !== null) parts.passwordFrom = { name, servers: opened.servers };
+    if (opened.servers !== null) parts.passwordFrom = { name, servers: opened.servers, tls: opened.tls };
   }
   return parts;
 }

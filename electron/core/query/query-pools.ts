@@ -1,7 +1,7 @@
 import { hearCheckedOutErrors } from '../pools/cluster-pools.ts';
 import pg from 'pg';
 import type { DatabaseTarget } from '../config/profile-schema.ts';
-import { assertSecretServer, type BoundSecretOrigin } from '../config/secret-binding.ts';
+import { assertSecretServer, assertSecretTls, tlsStrength, type BoundSecretOrigin } from '../config/secret-binding.ts';
 import { jsonSafeTypes } from './json-safe-types.ts';
 import { containOversizedRows } from './oversized-rows.ts';
 import { clientClassFor } from '../pools/prefer-tls.ts';
@@ -39,7 +39,10 @@ export class QueryPools {
     const user = role?.user ?? target.user;
     const password = role ? role.password : target.password;
     // The role's stored password goes only to the servers it was typed for.
-    if (role) assertSecretServer(role.passwordFrom, { user, host: target.host, port: target.port }, { file: target.origin, entry: 'queryRole' });
+    if (role) {
+      assertSecretServer(role.passwordFrom, { user, host: target.host, port: target.port }, { file: target.origin, entry: 'queryRole' });
+      assertSecretTls(role.passwordFrom, tlsStrength(target), { file: target.origin, entry: 'queryRole' });
+    }
     const key = JSON.stringify([target.host, target.port, target.database, user, target.ssl, target.sslRootCert ?? null]);
     const existing = this.#pools.get(target.name);
     if (existing?.key === key) return existing.pool;

@@ -143,8 +143,9 @@ async function saveProfile(session: ConsoleSession, path: string, given: Profile
       target: absolute,
     });
   }
-  // Each typed password is stored bound to the servers it was typed for (config/secret-binding.ts).
-  for (const { key, password, servers: to } of servers) if (password.kind === 'typed') await store.set!(names.get(key)!, sealSecret(password.value, to));
+  // Each typed password is stored bound to the servers it was typed for, and their TLS (config/secret-binding.ts).
+  for (const { key, password, servers: to, tls } of servers)
+    if (password.kind === 'typed') await store.set!(names.get(key)!, sealSecret(password.value, to, tls));
   await writeProfile(absolute, profileFileOf(form, names));
   return { path: absolute, storedSecrets: [...names.values()] };
 }

@@ -245,13 +245,15 @@ describe('saving a profile from the form', () => {
     const kept = saved.storedSecrets[0]!.replace(/\/[^/]+$/, '');
     expect(kept).toMatch(/^shard-console\/kept@[0-9a-f]{8}$/);
     expect(saved.storedSecrets).toEqual([...testCluster().servers.map((s) => `${kept}/${s.name}`), `${kept}/query-role`]);
-    // Each password is kept with the servers it was typed for: the query role's with every database's.
+    // Each password is kept with the servers it was typed for: the query role's with every database's,
+    // and the least TLS checking among them (none here).
     const serverOf = (user: string, s: { host: string; port: number }) => `${user}@localhost:${s.port}`;
     expect(openSecret((await keychain.get(`${kept}/query-role`))!)).toEqual({
       password: 'query-Pw-1',
       servers: testCluster()
         .servers.map((s) => serverOf('reader', s))
         .sort(),
+      tls: 0,
     });
     const text = await readFile(path, 'utf8');
     expect(text).not.toContain(testCluster().password);
@@ -260,6 +262,7 @@ describe('saving a profile from the form', () => {
     expect(openSecret((await keychain.get(`${kept}/default`))!)).toEqual({
       password: testCluster().password,
       servers: [serverOf(primary.user, primary)],
+      tls: 0,
     });
 
     const read = await call('profiles.read', { path });
@@ -322,6 +325,31 @@ describe('saving a profile from the form', () => {
     } finally {
       await decoy.close();
     }
+  });
+
+  it('never sends a saved password under weaker TLS than it was typed for: the form and a hand-edited file are refused before connecting', async () => {
+    const keychain: SecretStore = memorySecretStore();
+    const { dataDir, call, fails } = await newSession({ secrets: keychain, secretStorage: 'keychain', env: {} });
+    const path = join(dataDir, 'profiles', 'tls-bound.json');
+    // Typed for a primary reached over TLS (whether this server speaks it does not matter: nothing connects here).
+    const typed = clusterForm('tls-bound', () => ({ kind: 'typed' as const, value: testCluster().password }));
+    const required = { ...typed, databases: typed.databases.map((d) => (d.shard === 'default' ? { ...d, ssl: 'require' as const } : d)) };
+    const saved = await call('profiles.save', { path, form: required });
+    expect(openSecret((await keychain.get(saved.storedSecrets[0]!))!).tls).toBe(2);
+    const { form } = await call('profiles.read', { path });
+    const before = await readFile(path, 'utf8');
+
+    const plain = { ...form, databases: form.databases.map((d) => (d.shard === 'default' ? { ...d, ssl: 'disable' as const } : d)) };
+    const refused = await fails('profiles.save', { path, form: plain, overwrite: true });
+    expect(refused).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('weaker TLS') });
+    expect(await readFile(path, 'utf8')).toBe(before);
+
+    // The file edited by hand, ssl taken off the primary: it does not open.
+    const file = JSON.parse(before);
+    const { ssl: _off, ...primary } = file.primary;
+    await writeFile(path, JSON.stringify({ ...file, primary }));
+    const opened = await fails('profiles.open', { source: { kind: 'profile', path } });
+    expect(opened).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('with no TLS, but it was saved for TLS required') });
   });
 
   it("keeps what the form does not show when a profile is edited: Rails shard names and the pool's settings", async () => {
