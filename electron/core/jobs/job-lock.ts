@@ -100,7 +100,9 @@ export async function withJobLock<T>(
       throw new ConsoleError('JOB_BUSY', `${what} ${jobId} is being run by another console right now. Follow it on the Jobs page.`, { target: jobId });
     const outer = currentSignal();
     const signal = outer ? AbortSignal.any([outer, lost.signal]) : lost.signal;
-    const stopWatching = watchLock(primary, jobId, (lock as pg.PoolClient & { processID: number }).processID, checkEveryMs, onLost);
+    // The server's own pid for the session: a pooler in front hands the client a made-up one.
+    const pid = (await lock.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    const stopWatching = watchLock(primary, jobId, pid, checkEveryMs, onLost);
     try {
       return await runWithSignal(signal, () => work(lock));
     } finally {
