@@ -32,8 +32,10 @@ const OUTPUT_SETTINGS = [
   `SET LOCAL TimeZone = 'UTC'`,
   `SET LOCAL DateStyle = 'ISO, YMD'`,
   `SET LOCAL IntervalStyle = 'postgres'`,
-  // Any positive value prints the shortest exact text from PostgreSQL 12 on; 3 is exact before it too.
-  'SET LOCAL extra_float_digits = 3',
+  // Any positive value prints the shortest exact text from PostgreSQL 12 on. Not 3: before 12 that
+  // prints 17 digits, never the shortest, and a move between an 11 and a newer server would differ on
+  // every float (1 prints 16 there, the shortest for most values).
+  'SET LOCAL extra_float_digits = 1',
   `SET LOCAL bytea_output = 'hex'`,
 ].join('; ');
 
