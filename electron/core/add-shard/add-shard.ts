@@ -59,7 +59,15 @@ async function migrateNewShard(shard: DatabaseHandle, name: string, files: reado
   });
   try {
     const outcome = await migrateDatabase(client, files, { database: name, lock: 'fail' }).catch((error: unknown) => {
-      throw databaseError(shard.target, error);
+      const told = databaseError(shard.target, error);
+      if ((error as { code?: string }).code !== '42501') throw told;
+      // The tenant migrations create tables: what the role lacks here is CREATE.
+      const grant = `GRANT CREATE ON SCHEMA public TO ${quoteIdent(shard.target.user)}`;
+      throw new ConsoleError(
+        'DATABASE_ERROR',
+        `${told.message} The tenant migrations create tables in ${shard.target.database} as "${shard.target.user}": have it granted (${grant}), or make that role the database's owner, or give a --url with a role that may; then run shard add again (it resumes).`,
+        { target: name, cause: error },
+      );
     });
     if (outcome.failed) {
       throw new ConsoleError(

@@ -33,7 +33,9 @@ function tlsError(target: DatabaseTarget, code: string, message: string, cause: 
     return new ConsoleError('CONFIG_INVALID', text, options);
   }
   if (code === '28000' && /no encryption/i.test(message)) {
-    const text = `${describe(target)} refuses connections without TLS for user "${target.user}" (${message}). Set ssl to "require" or stronger for ${target.origin}.`;
+    // PostgreSQL says "no encryption" of every plain connection pg_hba.conf has no line for: TLS may be
+    // what it wants (a hostssl line), or this host or user may not be let in at all.
+    const text = `${describe(target)} has no pg_hba.conf line for this connection without TLS (${message}). If the server takes user "${target.user}" only over TLS, set ssl to "require" or stronger for ${target.origin}; otherwise its administrator must let this host and user in.`;
     return new ConsoleError('AUTH_FAILED', text, options);
   }
   return null;
@@ -42,11 +44,12 @@ function tlsError(target: DatabaseTarget, code: string, message: string, cause: 
 /** A database that is not there, or a privilege the role lacks: said with what to change. Null for other errors. */
 function refusedError(target: DatabaseTarget, code: string, message: string, error: unknown): ConsoleError | null {
   if (code === '42501') {
-    return new ConsoleError(
-      'DATABASE_ERROR',
-      `${describe(target)} refused user "${target.user}": ${message}. The role lacks a privilege there: grant it (for tables it creates, GRANT CREATE ON SCHEMA public TO ${target.user}, or make it the database's owner), or use a role that has it, then retry.`,
-      { target: target.name, cause: error },
-    );
+    // Not naming the role: the query console connects as its own (queryRole), and the fix depends on
+    // what was refused (a read-only role refused a write is as it should be).
+    return new ConsoleError('DATABASE_ERROR', `${describe(target)} refused: ${message} (SQLSTATE 42501): the role lacks that privilege there.`, {
+      target: target.name,
+      cause: error,
+    });
   }
   if (code === '3D000') {
     return new ConsoleError(

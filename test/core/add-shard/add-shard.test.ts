@@ -153,7 +153,7 @@ describe('adding a shard', () => {
     try {
       const url = `postgres://sc_adder:\${SC_ADDER_PW}@127.0.0.1:${port}/pwb_not_mine`;
       const error = await addShard(ctx, { name: 'shard_9', url }, { env: { ...own.env, SC_ADDER_PW: 'adder-pw' } }).catch((e: unknown) => e);
-      expect(error).toMatchObject({ code: 'DATABASE_ERROR', message: expect.stringContaining('GRANT CREATE ON SCHEMA public TO sc_adder') });
+      expect(error).toMatchObject({ code: 'DATABASE_ERROR', message: expect.stringContaining('GRANT CREATE ON SCHEMA public TO "sc_adder"') });
       expect(await readFile(own.profilePath, 'utf8')).toBe(before);
     } finally {
       await own.sql('shard_2', 'DROP DATABASE IF EXISTS pwb_not_mine');
