@@ -10,7 +10,7 @@ import { getJob, markRefreshed, recordStep, updateJob, type StoredJob } from './
 import { overallProgress } from '../jobs/overall-progress.ts';
 import { openMoveRun, type MoveListener, type MoveRun } from './move-run.ts';
 import { MOVE_STEP_RUNNERS } from './move-steps.ts';
-import { installFence } from './write-fence.ts';
+import { fencingJobs, installFence, tablesLackingFence } from './write-fence.ts';
 
 export type { MoveListener } from './move-run.ts';
 
@@ -68,12 +68,7 @@ export async function runSteps(
   let run: MoveRun | null = null;
   try {
     run = await openMoveRun({ ctx, lock, job, listener, source, target, timings });
-    // Taken up again behind its fence: the tenant tables were read again, and one a migration added
-    // meanwhile is copied, verified and cleaned up with the rest, so it is fenced as they are (its
-    // website's writes after the verification would be deleted by the cleanup). Idempotent.
-    if (moveStepIndex(job.step) > moveStepIndex('fence') && !isPastSwitch(job.step)) {
-      await installFence(source, run.sourceCatalog, run.tables, job.website_id, job.id);
-    }
+    if (moveStepIndex(job.step) > moveStepIndex('fence') && !isPastSwitch(job.step)) await fenceNewTables(run);
     for (const step of MOVE_STEPS.slice(moveStepIndex(firstStepOf(job)), moveStepIndex(until) + 1)) {
       at = step;
       await runStep(run, step);
@@ -99,6 +94,20 @@ export async function runSteps(
  */
 function firstStepOf(job: StoredJob): MoveStep {
   return job.step === 'switch' ? 'verify' : job.step;
+}
+
+/**
+ * A job taken up again behind its fence: the tenant tables were read again, and one a migration added
+ * meanwhile is copied, verified and cleaned up with the rest, so it is fenced as they are (its
+ * website's writes after the verification would be deleted by the cleanup). Only the tables without
+ * the fence (no wait for older transactions when there are none), and only while the job's fence
+ * stands: one a stopped rollback lifted stays lifted (the switch refuses, saying to roll back).
+ */
+async function fenceNewTables(run: MoveRun): Promise<void> {
+  const { job, source } = run;
+  if (!(await fencingJobs(source, job.website_id)).includes(job.id)) return;
+  const lacking = await tablesLackingFence(source, run.tables);
+  if (lacking.length) await installFence(source, run.sourceCatalog, lacking, job.website_id, job.id);
 }
 
 async function runStep(run: MoveRun, step: MoveStep): Promise<void> {

@@ -313,6 +313,19 @@ function stillOpen(
   );
 }
 
+/** Of `tables`, those without the fence's row trigger (made since the fence went up: a migration's new table). */
+export async function tablesLackingFence(handle: DatabaseHandle, tables: readonly ScopedTable[]): Promise<ScopedTable[]> {
+  if (tables.length === 0) return [];
+  const refs = tables.map((t) => tableRef(t.table.schema, t.table.table));
+  const r = await handle.query<{ ref: string }>(
+    `SELECT r.ref FROM unnest($1::text[]) AS r(ref)
+      WHERE NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = r.ref::regclass AND t.tgname = $2)`,
+    [refs, FENCE_TRIGGER_NAME],
+  );
+  const lacking = new Set(r.rows.map((row) => row.ref));
+  return tables.filter((_, i) => lacking.has(refs[i]!));
+}
+
 /** The jobs holding a fence on the website on this database (none when no fence was ever set here). */
 export async function fencingJobs(handle: DatabaseHandle, websiteId: number): Promise<string[]> {
   // A role that may not read the console's schema (a SELECT-only profile previewing a move) sees none:
@@ -379,7 +392,7 @@ async function tablesWithFenceTriggers(handle: DatabaseHandle): Promise<FencedTa
   const r = await handle.query<{ oid: string; schema: string; table: string }>(
     `SELECT DISTINCT c.oid::int8::text AS oid, n.nspname AS schema, c.relname AS table
        FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE t.tgname IN ($1, $2) AND NOT t.tgisinternal AND t.tgparentid = 0 ORDER BY 1`,
+      WHERE t.tgname IN ($1, $2) AND NOT t.tgisinternal AND NOT EXISTS (SELECT 1 FROM pg_depend pd WHERE pd.classid = 'pg_trigger'::regclass AND pd.objid = t.oid AND pd.deptype = 'P') ORDER BY 1`,
     [FENCE_TRIGGER_NAME, TRUNCATE_TRIGGER_NAME],
   );
   return r.rows.map((row) => ({ oid: Number(row.oid), ref: tableRef(row.schema, row.table), busyRounds: 0 }));
@@ -459,7 +472,8 @@ async function lockedElsewhere(client: pg.PoolClient, table: FencedTable): Promi
 async function dropTriggersOf(client: pg.PoolClient, table: FencedTable): Promise<void> {
   const triggers = await client.query<{ name: string; fn: string }>(
     // Its own triggers: a partition's clone of its parent's row trigger goes with the parent's (dropping it refuses).
-    `SELECT tgname AS name, tgfoid::regprocedure::text AS fn FROM pg_trigger WHERE tgrelid = $1 AND tgname IN ($2, $3) AND NOT tgisinternal AND tgparentid = 0`,
+    `SELECT tgname AS name, tgfoid::regprocedure::text AS fn FROM pg_trigger WHERE tgrelid = $1 AND tgname IN ($2, $3) AND NOT tgisinternal
+        AND NOT EXISTS (SELECT 1 FROM pg_depend pd WHERE pd.classid = 'pg_trigger'::regclass AND pd.objid = pg_trigger.oid AND pd.deptype = 'P')`,
     [table.oid, FENCE_TRIGGER_NAME, TRUNCATE_TRIGGER_NAME],
   );
   for (const t of triggers.rows) await client.query(`DROP TRIGGER IF EXISTS ${quoteIdent(t.name)} ON ${table.ref}`);

@@ -125,6 +125,22 @@ it('a fence some job left on the target refuses the move: at preflight, and at t
   }
 });
 
+it('a job taken up again with every table fenced does not wait for older transactions (a backup running for an hour)', async () => {
+  const job = await createMove(ctx, site, 'shard_1');
+  const open = await pc.client('default');
+  try {
+    await withJobLock(ctx, job.id, (lock) => runSteps(ctx, lock, job.id, undefined, 'copy'));
+    await open.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    await open.query('SELECT count(*) FROM pwb_pages');
+    const resumed = await withJobLock(ctx, job.id, (lock) => runSteps(ctx, lock, job.id, undefined, 'verify'));
+    expect(resumed.step).toBe('verify');
+  } finally {
+    await open.query('ROLLBACK').catch(() => {});
+    await open.end();
+    await rollbackMove(ctx, job.id);
+  }
+});
+
 it('a job taken up again behind its fence fences a tenant table added meanwhile (a migration between two runs), which it copies and cleans up with the rest', async () => {
   const job = await createMove(ctx, site, 'shard_1');
   await withJobLock(ctx, job.id, (lock) => runSteps(ctx, lock, job.id, undefined, 'copy'));
