@@ -282,16 +282,17 @@ async function checkPlacement(
   }
   // A name that is another's database is judged once, under the first name.
   const counted = readOf(readings.scans, 'totals').filter((r) => !readings.aliases?.has(r.name));
+  // A website routed to the second name of a database is routed to its first, where its rows are judged.
+  const aliases = readings.aliases ?? new Map<string, string>();
+  const routing = aliases.size ? new Map([...readings.routing.value].map(([id, shard]) => [id, aliases.get(shard) ?? shard])) : readings.routing.value;
   const found = await placementFindings({
-    routing: readings.routing.value,
+    routing,
     totals: new Map(counted.map((r) => [r.name, r.value])),
     handles: new Map(counted.map((r) => [r.name, { handle: r.scan.handle, catalog: r.scan.catalog }])),
     configured,
   });
   verdict.findings.push(...found);
-  const twice = [...(readings.aliases ?? new Map<string, string>())].map(
-    ([alias, original]) => `${alias} is ${original}'s database and was judged as ${original}.`,
-  );
+  const twice = [...aliases].map(([alias, original]) => `${alias} is ${original}'s database and was judged as ${original}.`);
   verdict.checks.push(twice.length ? { check, status: 'partial', note: [coverage.note, ...twice].filter(Boolean).join(' ') } : { check, ...coverage });
 }
 
