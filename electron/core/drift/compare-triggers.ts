@@ -1,4 +1,5 @@
 import { displayName, quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
+import type pg from 'pg';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 
 /*
@@ -34,9 +35,34 @@ const APPLICATION_SCHEMA = (alias: string) =>
   `${alias}.nspname NOT IN ('pg_catalog', 'information_schema', 'shard_console') AND ${alias}.nspname NOT LIKE 'pg\\_%'`;
 const SIGNATURE = `format('%I.%I(%s)', pn.nspname, p.proname, pg_get_function_identity_arguments(p.oid))`;
 
+/**
+ * Read with search_path set to pg_catalog alone: pg_get_triggerdef and pg_get_functiondef name a table
+ * or function schema-qualified or not by what the session's search_path finds, and a database whose
+ * own search_path differs would show every trigger as redefined. A partition's clone of its parent's
+ * trigger (pg_depend's 'P') is the parent's, and not on PostgreSQL 12 and older (tgisinternal there).
+ */
 export async function introspectTriggers(handle: DatabaseHandle): Promise<TriggerSnapshot> {
+  const client = await handle.pool.connect();
+  try {
+    await client.query('BEGIN READ ONLY');
+    await client.query(`SET LOCAL search_path = pg_catalog`);
+    const snapshot = await readTriggers(client);
+    await client.query('COMMIT');
+    return snapshot;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** PostgreSQL 10 prints `EXECUTE PROCEDURE`, 11 and later `EXECUTE FUNCTION`: the same trigger. */
+const sameSpelling = (definition: string) => definition.replace(/ EXECUTE PROCEDURE /, ' EXECUTE FUNCTION ');
+
+async function readTriggers(client: pg.PoolClient): Promise<TriggerSnapshot> {
   const [triggers, functions] = await Promise.all([
-    handle.query<{ schema: string; table: string; name: string; definition: string; enabled: string; function: string }>(
+    client.query<{ schema: string; table: string; name: string; definition: string; enabled: string; function: string }>(
       `SELECT n.nspname AS schema, c.relname AS table, t.tgname AS name, pg_get_triggerdef(t.oid) AS definition,
               t.tgenabled::text AS enabled, ${SIGNATURE} AS function
          FROM pg_trigger t
@@ -44,10 +70,10 @@ export async function introspectTriggers(handle: DatabaseHandle): Promise<Trigge
          JOIN pg_namespace n ON n.oid = c.relnamespace
          JOIN pg_proc p ON p.oid = t.tgfoid
          JOIN pg_namespace pn ON pn.oid = p.pronamespace
-        WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND t.tgname NOT LIKE 'shard\\_console\\_fence%' AND ${APPLICATION_SCHEMA('n')}`,
+        WHERE NOT t.tgisinternal AND NOT EXISTS (SELECT 1 FROM pg_depend pd WHERE pd.classid = 'pg_trigger'::regclass AND pd.objid = t.oid AND pd.deptype = 'P') AND t.tgname NOT LIKE 'shard\\_console\\_fence%' AND ${APPLICATION_SCHEMA('n')}`,
     ),
     // The application's trigger functions (an extension's, or the system's, are not the schema's to compare).
-    handle.query<{ function: string; definition: string }>(
+    client.query<{ function: string; definition: string }>(
       `SELECT ${SIGNATURE} AS function, pg_get_functiondef(p.oid) AS definition
          FROM pg_proc p
          JOIN pg_namespace pn ON pn.oid = p.pronamespace
@@ -61,7 +87,7 @@ export async function introspectTriggers(handle: DatabaseHandle): Promise<Trigge
       schema: row.schema,
       tableName: row.table,
       name: row.name,
-      definition: row.definition,
+      definition: sameSpelling(row.definition),
       enabled: row.enabled,
       function: row.function,
     })),

@@ -388,6 +388,33 @@ describe("PWB's foreign keys into the control plane", () => {
     }
   });
 
+  it("a shard whose own search_path finds the trigger's function schema differs in how PostgreSQL prints the trigger, not in the trigger: no drift", async () => {
+    for (const database of ['default', 'shard_1', 'shard_2']) {
+      await own.sql(database, 'CREATE SCHEMA IF NOT EXISTS app');
+      await own.sql(database, 'CREATE TABLE pwb_path_probe (id bigserial PRIMARY KEY, website_id bigint NOT NULL)');
+      await own.sql(database, 'CREATE INDEX path_probe_site ON pwb_path_probe (website_id)');
+      await own.sql(database, `CREATE FUNCTION app.pwb_path_touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$`);
+      await own.sql(database, 'CREATE TRIGGER path_touch BEFORE INSERT ON pwb_path_probe FOR EACH ROW EXECUTE FUNCTION app.pwb_path_touch()');
+    }
+    // Only shard_1's sessions find app: unpinned, pg_get_triggerdef printed its function unqualified there.
+    await own.sql('shard_1', `DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET search_path = app, public', current_database()); END $$`);
+    const drifted = await ctx.pools.get('shard_1').query<{ p: string }>('SELECT current_setting($1) AS p', ['search_path']);
+    try {
+      // A session opened since reads the database's setting (the pool's idle ones keep theirs).
+      await ctx.close();
+      ctx = await own.open();
+      const path = await ctx.pools.get('shard_1').query<{ p: string }>('SELECT current_setting($1) AS p', ['search_path']);
+      expect([drifted.rows[0]!.p, path.rows[0]!.p]).toEqual([expect.any(String), 'app, public']);
+      expect((await schemaDrift(ctx)).drift.filter((d) => d.table === 'pwb_path_probe')).toEqual([]);
+    } finally {
+      await own.sql('shard_1', `DO $$ BEGIN EXECUTE format('ALTER DATABASE %I RESET search_path', current_database()); END $$`);
+      for (const database of ['default', 'shard_1', 'shard_2'])
+        await own.sql(database, 'DROP TABLE IF EXISTS pwb_path_probe; DROP SCHEMA IF EXISTS app CASCADE');
+      await ctx.close();
+      ctx = await own.open();
+    }
+  });
+
   it("an enum's values a shard lacks are drift, added in the primary's order; a type missing there is created before the tables; a global table's enum is not the shards'", async () => {
     await own.sql('default', `CREATE TYPE pwb_probe_status AS ENUM ('draft', 'review', 'live', 'archived')`);
     await own.sql('shard_1', `CREATE TYPE pwb_probe_status AS ENUM ('live', 'archived', 'legacy')`);
