@@ -105,18 +105,17 @@ describe('the grid cursor', () => {
     expect(moveGridCursor(start, 'ArrowDown', 0, 2)).toEqual({ row: -1, column: DATABASE_COLUMN });
   });
 
-  it("keeps the cursor on its row when rows arrive before it (a later database's rows are grouped in ahead); a sort keeps its place", () => {
-    const rows = (...seqs: number[]) => seqs.map((seq) => ({ seq }));
-    const held = { row: 1, column: 0, seq: 11, order: '' };
-    expect(heldRow(rows(10, 11, 12), held, '')).toBe(1);
+  it("keeps the cursor on its row when rows arrive before it (a later database's rows are grouped in ahead); a sort keeps its place; a new run does not follow", () => {
+    const [r1, r2, r10, r11, r12] = [1, 2, 10, 11, 12].map((seq) => ({ seq }));
+    const held = { row: 1, column: 0, item: r11!, order: '' };
+    expect(heldRow([r10!, r11!, r12!], held, '')).toBe(1);
     // The primary's rows came in after and are shown first: the cursor's row is now the fourth.
-    expect(heldRow(rows(1, 2, 10, 11, 12), held, '')).toBe(3);
-    expect(heldRow(rows(12, 10, 1, 11), held, '')).toBe(3);
+    expect(heldRow([r1!, r2!, r10!, r11!, r12!], held, '')).toBe(3);
     // Sorted since: the place it had (S sorts by the cursor's column; the cursor stays where the eye is).
-    expect(heldRow(rows(12, 10, 1, 11), held, '0:asc')).toBe(1);
-    // Its row gone (a new run): the place it had.
-    expect(heldRow(rows(5, 6, 7), held, '')).toBe(1);
-    expect(heldRow(rows(5, 6, 7), { row: 2, column: 0, seq: null, order: '' }, '')).toBe(2);
+    expect(heldRow([r12!, r10!, r1!, r11!], held, '0:asc')).toBe(1);
+    // A new run: its rows are others, even where their arrival numbers are the same: the place it had.
+    expect(heldRow([{ seq: 0 }, { seq: 11 }, { seq: 2 }, { seq: 3 }], held, '')).toBe(1);
+    expect(heldRow([r10!, r11!], { row: 0, column: 0, item: null, order: '' }, '')).toBe(0);
   });
 
   it('lays out the database column and one track per column, every row the same width', () => {

@@ -99,21 +99,25 @@ export interface GridCursor {
   readonly column: number;
 }
 
-/** The cursor as held: on a row (its arrival `seq`), in the order it was placed in (`order`: the sort). */
+/**
+ * The cursor as held: on a row (the row itself: rows are kept as they are while a run appends to them,
+ * and a new run brings new ones, whose arrival numbers start again), in the order it was placed in
+ * (`order`: the sort).
+ */
 export interface HeldCursor extends GridCursor {
-  readonly seq: number | null;
+  readonly item: object | null;
   readonly order: string;
 }
 
 /**
- * Where a held cursor's row is now: its row found by `seq` (rows of a database that answered later are
+ * Where a held cursor's row is now: that row found (rows of a database that answered later are
  * grouped in before it, a "Fetch more" adds some), else the place it had. A sort asked for since keeps
  * the place (S sorts by the cursor's column, and the cursor stays where the eye is).
  */
-export function heldRow(rows: readonly Pick<ResultRow, 'seq'>[], held: HeldCursor, order: string): number {
-  if (held.seq === null || held.order !== order) return held.row;
-  if (rows[held.row]?.seq === held.seq) return held.row;
-  const found = rows.findIndex((r) => r.seq === held.seq);
+export function heldRow(rows: readonly object[], held: HeldCursor, order: string): number {
+  if (held.item === null || held.order !== order) return held.row;
+  if (rows[held.row] === held.item) return held.row;
+  const found = rows.indexOf(held.item);
   return found >= 0 ? found : held.row;
 }
 

@@ -133,10 +133,10 @@ function useCellCursor(
 ) {
   const rowCount = rows.length;
   const order = sort === null ? '' : `${sort.column}:${sort.direction}`;
-  const [held, setHeld] = useState<HeldCursor>({ row: 0, column: DATABASE_COLUMN, seq: null, order });
+  const [held, setHeld] = useState<HeldCursor>({ row: 0, column: DATABASE_COLUMN, item: null, order });
   // On its row, not its place: rows streaming in before it, or fetched, leave it on the row it was on.
   const active = moveGridCursor({ row: heldRow(rows, held, order), column: held.column }, '', rowCount, columnCount);
-  const setCursor = (next: GridCursor) => setHeld({ ...next, seq: rows[next.row]?.seq ?? null, order });
+  const setCursor = (next: GridCursor) => setHeld({ ...next, item: rows[next.row] ?? null, order });
   // The active cell in view sideways too (the virtualizer only scrolls rows).
   useEffect(() => {
     document.getElementById(cellId(active.row, active.column))?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
