@@ -313,14 +313,21 @@ function stillOpen(
   );
 }
 
-/** Of `tables`, those without the fence's row trigger (made since the fence went up: a migration's new table). */
+/**
+ * Of `tables`, those whose fence is not whole: no row trigger firing ALWAYS (a table made since the
+ * fence went up, a trigger an administrator disabled), or a table or partition without the TRUNCATE
+ * one firing ALWAYS (a partition attached since, a fence an older console put up).
+ */
 export async function tablesLackingFence(handle: DatabaseHandle, tables: readonly ScopedTable[]): Promise<ScopedTable[]> {
   if (tables.length === 0) return [];
   const refs = tables.map((t) => tableRef(t.table.schema, t.table.table));
+  const firing = (relid: string, name: string) => `EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = ${relid} AND t.tgname = ${name} AND t.tgenabled = 'A')`;
   const r = await handle.query<{ ref: string }>(
     `SELECT r.ref FROM unnest($1::text[]) AS r(ref)
-      WHERE NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = r.ref::regclass AND t.tgname = $2)`,
-    [refs, FENCE_TRIGGER_NAME],
+      WHERE NOT ${firing('r.ref::regclass', '$2')}
+         OR EXISTS (SELECT 1 FROM pg_partition_tree(r.ref::regclass) p JOIN pg_class c ON c.oid = p.relid
+                     WHERE c.relkind IN ('r', 'p') AND NOT ${firing('p.relid', '$3')})`,
+    [refs, FENCE_TRIGGER_NAME, TRUNCATE_TRIGGER_NAME],
   );
   const lacking = new Set(r.rows.map((row) => row.ref));
   return tables.filter((_, i) => lacking.has(refs[i]!));

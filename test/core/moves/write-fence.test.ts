@@ -180,6 +180,12 @@ it("fences a partitioned tenant table's partitions against TRUNCATE too, and lif
     for (const part of ['pwb_fence_part_early', 'pwb_fence_part_late', 'pwb_fence_parted']) {
       await expect(ctx.pools.get('default').query(`TRUNCATE ${part}`), part).rejects.toThrow(/cannot be truncated while a website/);
     }
+    // A partition's TRUNCATE trigger gone (a fence an older console put up, a partition attached since):
+    // the job taken up again puts it back.
+    await withJobLock(ctx, job.id, (lock) => runSteps(ctx, lock, job.id, undefined, 'copy'));
+    await ctx.pools.get('default').query('DROP TRIGGER shard_console_fence_truncate ON pwb_fence_part_late');
+    await withJobLock(ctx, job.id, (lock) => runSteps(ctx, lock, job.id, undefined, 'sequences'));
+    await expect(ctx.pools.get('default').query('TRUNCATE pwb_fence_part_late')).rejects.toThrow(/cannot be truncated while a website/);
   } finally {
     await rollbackMove(ctx, job.id);
   }
