@@ -61,8 +61,11 @@ async function migrateNewShard(shard: DatabaseHandle, name: string, files: reado
     const outcome = await migrateDatabase(client, files, { database: name, lock: 'fail' }).catch((error: unknown) => {
       const told = databaseError(shard.target, error);
       if ((error as { code?: string }).code !== '42501') throw told;
-      // The tenant migrations create tables: what the role lacks here is CREATE.
-      const grant = `GRANT CREATE ON SCHEMA public TO ${quoteIdent(shard.target.user)}`;
+      // The tenant migrations create tables, and the console's ledger a schema: what the role lacks
+      // is CREATE, on the schema or on the database, as the refusal names it.
+      const onSchema = /permission denied for schema (\S+)/.exec((error as Error).message ?? '')?.[1];
+      const on = onSchema !== undefined ? `SCHEMA ${quoteIdent(onSchema)}` : `DATABASE ${quoteIdent(shard.target.database)}`;
+      const grant = `GRANT CREATE ON ${on} TO ${quoteIdent(shard.target.user)}`;
       throw new ConsoleError(
         'DATABASE_ERROR',
         `${told.message} The tenant migrations create tables in ${shard.target.database} as "${shard.target.user}": have it granted (${grant}), or make that role the database's owner, or give a --url with a role that may; then run shard add again (it resumes).`,

@@ -1,6 +1,7 @@
 import { displayName, quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 import type pg from 'pg';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
+import { databaseError } from '../pools/database-error.ts';
 
 /*
  * Triggers on tenant tables, and the functions they run. The tables compare equal without them, yet a
@@ -42,7 +43,10 @@ const SIGNATURE = `format('%I.%I(%s)', pn.nspname, p.proname, pg_get_function_id
  * trigger (pg_depend's 'P') is the parent's, and not on PostgreSQL 12 and older (tgisinternal there).
  */
 export async function introspectTriggers(handle: DatabaseHandle): Promise<TriggerSnapshot> {
-  const client = await handle.pool.connect();
+  // A session of the call's: stopping the call cancels these statements; errors named as the database's.
+  const client = await handle.longSession().catch((error: unknown) => {
+    throw databaseError(handle.target, error);
+  });
   try {
     await client.query('BEGIN READ ONLY');
     await client.query(`SET LOCAL search_path = pg_catalog`);
@@ -51,7 +55,7 @@ export async function introspectTriggers(handle: DatabaseHandle): Promise<Trigge
     return snapshot;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
-    throw error;
+    throw databaseError(handle.target, error);
   } finally {
     client.release();
   }

@@ -35,7 +35,8 @@ function tlsError(target: DatabaseTarget, code: string, message: string, cause: 
   if (code === '28000' && /no encryption/i.test(message)) {
     // PostgreSQL says "no encryption" of every plain connection pg_hba.conf has no line for: TLS may be
     // what it wants (a hostssl line), or this host or user may not be let in at all.
-    const text = `${describe(target)} has no pg_hba.conf line for this connection without TLS (${message}). If the server takes user "${target.user}" only over TLS, set ssl to "require" or stronger for ${target.origin}; otherwise its administrator must let this host and user in.`;
+    // The user is the message's own (the query console connects as its own role, not the target's).
+    const text = `${describe(target)} has no pg_hba.conf line for this connection without TLS (${message}). If the server takes that user only over TLS, set ssl to "require" or stronger for ${target.origin}; otherwise its administrator must let this host and user in.`;
     return new ConsoleError('AUTH_FAILED', text, options);
   }
   return null;

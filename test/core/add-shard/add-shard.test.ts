@@ -153,10 +153,18 @@ describe('adding a shard', () => {
     try {
       const url = `postgres://sc_adder:\${SC_ADDER_PW}@127.0.0.1:${port}/pwb_not_mine`;
       const error = await addShard(ctx, { name: 'shard_9', url }, { env: { ...own.env, SC_ADDER_PW: 'adder-pw' } }).catch((e: unknown) => e);
-      expect(error).toMatchObject({ code: 'DATABASE_ERROR', message: expect.stringContaining('GRANT CREATE ON SCHEMA public TO "sc_adder"') });
+      expect(error).toMatchObject({ code: 'DATABASE_ERROR', message: expect.stringContaining('GRANT CREATE ON SCHEMA "public" TO "sc_adder"') });
+      expect(await readFile(own.profilePath, 'utf8')).toBe(before);
+      // Granted that, the console's own schema needs CREATE on the database: the next refusal says so.
+      const granted = await own.client('shard_2', 'pwb_not_mine');
+      await granted.query('GRANT CREATE ON SCHEMA public TO sc_adder');
+      await granted.end();
+      const again = await addShard(ctx, { name: 'shard_9', url }, { env: { ...own.env, SC_ADDER_PW: 'adder-pw' } }).catch((e: unknown) => e);
+      expect(again).toMatchObject({ code: 'DATABASE_ERROR', message: expect.stringContaining('GRANT CREATE ON DATABASE "pwb_not_mine" TO "sc_adder"') });
       expect(await readFile(own.profilePath, 'utf8')).toBe(before);
     } finally {
       await own.sql('shard_2', 'DROP DATABASE IF EXISTS pwb_not_mine');
+      await own.sql('shard_2', 'DROP OWNED BY sc_adder').catch(() => {});
       await own.sql('shard_2', 'DROP ROLE IF EXISTS sc_adder');
     }
   });

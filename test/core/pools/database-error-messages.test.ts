@@ -23,7 +23,7 @@ describe('databaseError', () => {
     const error = Object.assign(new Error('no pg_hba.conf entry for host "10.0.0.9", user "pwb", database "pwb_1", no encryption'), { code: '28000' });
     const told = databaseError(target, error);
     expect(told.code).toBe('AUTH_FAILED');
-    expect(told.message).toContain('If the server takes user "pwb" only over TLS, set ssl to "require" or stronger');
+    expect(told.message).toContain('If the server takes that user only over TLS, set ssl to "require" or stronger');
     expect(told.message).toContain('otherwise its administrator must let this host and user in');
   });
 
