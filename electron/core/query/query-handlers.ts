@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { redactSecrets } from '../log/redact-secrets.ts';
 import type { queryMethods } from '../../../shared/contract.ts';
 import type { CallContext } from '../call-context.ts';
 import type { ConsoleContext } from '../console-context.ts';
@@ -97,7 +98,9 @@ export function queryHandlers(ctx: ConsoleContext): HandlersFor<keyof typeof que
           .session(p.session)
           .run(call as CallContext<QueryEvent>, request),
       );
-      await library.record(libraryKey(ctx.profile), { sql: p.sql, target: p.target }).catch(() => {});
+      // As the audit log keeps it: the history is a file on disk, and no secret goes into a clear file
+      // (a statement naming a token or a password runs, its history entry shows [redacted] instead).
+      await library.record(libraryKey(ctx.profile), { sql: redactSecrets(p.sql, profileSecrets(ctx)), target: p.target }).catch(() => {});
       return runPage(result);
     },
     'query.fetchMore': async (p, call) => {

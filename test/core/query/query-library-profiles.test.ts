@@ -28,6 +28,18 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+describe('the query history', () => {
+  it('keeps a statement as the audit log does: a secret in it is cut out (the history is a file on disk)', async () => {
+    const [staging] = consoles as [ConsoleContext];
+    const sql = `WITH t(api_token) AS (VALUES ('abc123-secret')) SELECT count(*) AS n FROM t WHERE api_token = 'abc123-secret'`;
+    await callMethod(staging, 'query.run', { sql, target: { kind: 'databases', names: ['default'] } });
+    const [newest] = (await callMethod(staging, 'query.history', {})).history;
+    expect(newest?.sql).toContain("api_token = '[redacted]'");
+    const files = await readFile(join(dir, 'data', 'queries', (await callMethod(staging, 'query.history', {})).file.split('/').at(-1)!), 'utf8');
+    expect(files).not.toContain("= 'abc123-secret'");
+  });
+});
+
 describe('the query library of two profiles named alike', () => {
   it('keeps what one saves out of the other', async () => {
     const [staging, production] = consoles as [ConsoleContext, ConsoleContext];
