@@ -122,6 +122,19 @@ describe('CLI bad input: clear errors, nothing changed', () => {
     const noneTaken = await cli(['shards', 'extra', '--profile', testCluster().profilePath]);
     expect(noneTaken.code).toBe(2);
     expect(noneTaken.stderr).toContain('shards takes no arguments, not "extra".');
+    // Commands with verbs count per verb: one more was ignored (`restore 42 43` restored 42 alone).
+    const twoWebsites = await cli(['restore', '1', '2', '--from', '/nonexistent', '--profile', testCluster().profilePath]);
+    expect(twoWebsites.code).toBe(2);
+    expect(twoWebsites.stderr).toContain('restore takes one website id, not also "2".');
+    const twoSchemas = await cli(['restore', 'drop-schema', 'a', 'b', '--yes', '--profile', testCluster().profilePath]);
+    expect(twoSchemas.code).toBe(2);
+    expect(twoSchemas.stderr).toContain('restore drop-schema takes one schema name, not also "b".');
+    const twoBackups = await cli(['backup', 'verify', '/nonexistent/a', '/nonexistent/b']);
+    expect(twoBackups.code).toBe(2);
+    expect(twoBackups.stderr).toContain('backup verify takes one argument, not "/nonexistent/a" "/nonexistent/b".');
+    const createWhere = await cli(['backup', 'create', '/mnt/backups', '--profile', testCluster().profilePath]);
+    expect(createWhere.code).toBe(2);
+    expect(createWhere.stderr).toContain('backup create takes no arguments (a folder is --dir D)');
 
     const dir = await mkdtemp(join(tmpdir(), 'sc-cli-'));
     const bad = join(dir, 'bad.json');

@@ -16,6 +16,9 @@ import { openConsoleFromOptions } from '../open-console-from-options.ts';
  * `website`, `verify` and the offline `doctor` read archives alone and work without one.
  */
 
+/** How many arguments each verb takes after it. */
+const BACKUP_ARGUMENTS: Readonly<Record<string, number>> = { create: 0, list: 0, verify: 1, inspect: 1, website: 2, doctor: 1 };
+
 const USAGE =
   'backup create [--dir D] [--format custom|directory] [--database NAME]... [--jobs N] | backup list [--dir D] | backup verify DIR | backup inspect PATH | backup website ID PATH [--rows N] | backup doctor PATH [--live]';
 
@@ -145,7 +148,14 @@ async function runOffline(ctx: ConsoleContext, verb: string, args: readonly stri
 
 async function runBackup(invocation: CliInvocation): Promise<number> {
   const [verb, ...args] = invocation.positionals;
-  if (verb === undefined || !['create', 'list', 'verify', 'inspect', 'website', 'doctor'].includes(verb)) throw usageError();
+  if (verb === undefined || !(verb in BACKUP_ARGUMENTS)) throw usageError();
+  // One more than the verb takes was ignored: `backup verify A B` verified A alone, `backup create /mnt/x` wrote to the default folder.
+  if (args.length > BACKUP_ARGUMENTS[verb]!) {
+    throw new ConsoleError(
+      'INVALID_PARAMS',
+      `backup ${verb} takes ${BACKUP_ARGUMENTS[verb] === 0 ? 'no arguments (a folder is --dir D)' : BACKUP_ARGUMENTS[verb] === 1 ? 'one argument' : 'two arguments'}, not ${args.map((a) => JSON.stringify(a.slice(0, 40))).join(' ')}. Usage: shard-console ${USAGE}`,
+    );
+  }
   const ctx = await consoleFor(
     invocation,
     verb === 'create' || (verb === 'list' && !invocation.options.dir) || (verb === 'doctor' && invocation.options.live === true),

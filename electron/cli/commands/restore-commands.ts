@@ -18,7 +18,7 @@ import { followJob, STOPPED_EXIT } from '../follow-job.ts';
  */
 
 const USAGE =
-  'restore ID --from PATH [--archive DATABASE] [--to SHARD] [--replace | --into-schema NAME] [--refresh-views concurrently|rebuild] [--yes] | restore resume JOB | restore rollback JOB [--discard-changes] | restore discard JOB [--yes] | restore drop-schema NAME [--to SHARD] [--yes]';
+  'restore ID --from PATH [--archive DATABASE] [--to SHARD] [--replace | --into-schema NAME] [--refresh-views concurrently|rebuild] [--yes] | restore resume JOB | restore rollback JOB [--discard-changes --yes] | restore discard JOB [--yes] | restore drop-schema NAME [--to SHARD] [--yes]';
 
 function usageError(detail = ''): ConsoleError {
   return new ConsoleError('INVALID_PARAMS', `${detail}${detail ? ' ' : ''}Usage: shard-console ${USAGE}`);
@@ -147,6 +147,19 @@ function previewDiscard(io: CliIo, job: RestoreJob, json: boolean): number {
   return job.actions.includes('discard') ? 0 : 1;
 }
 
+/**
+ * `restore rollback JOB --discard-changes` without --yes: it puts back the rows from before the
+ * restore and loses what the website was written since; said, and nothing changed.
+ */
+function previewDiscardChanges(io: CliIo, job: RestoreJob, json: boolean): number {
+  const can = job.actions.includes('rollback');
+  const what = `roll back restore job ${job.jobId}: website ${job.websiteId}'s rows on ${job.target} go back to those from before the restore, and whatever was written to it since is lost`;
+  if (json) io.out(JSON.stringify({ preview: true, changed: false, wouldRollBack: can ? what : null, job }, null, 2));
+  else if (can) io.out(`Would ${what}.`);
+  io.err(`Nothing was changed. Run again with --yes to roll back${can ? '' : ' (the job offers no rollback now)'}.`);
+  return can ? 0 : 1;
+}
+
 async function jobAction(ctx: ConsoleContext, verb: string, invocation: CliInvocation): Promise<number> {
   const { positionals, options, io } = invocation;
   const json = options.json === true;
@@ -170,6 +183,7 @@ async function jobAction(ctx: ConsoleContext, verb: string, invocation: CliInvoc
     await callMethod(ctx, 'restores.resume', { jobId });
     return followAndPrint(ctx, io, jobId, json, 'succeeded');
   }
+  if (options['discard-changes'] === true && !options.yes) return previewDiscardChanges(io, await callMethod(ctx, 'restores.get', { jobId }), json);
   await callMethod(ctx, 'restores.rollback', { jobId, ...(options['discard-changes'] === true ? { discardChanges: true } : {}) });
   return followAndPrint(ctx, io, jobId, json, 'rolled_back');
 }
@@ -191,7 +205,14 @@ export const restoreCommand: CliCommand = {
   },
   run: async (ctx, invocation) => {
     const verb = invocation.positionals[0];
-    if (verb === 'resume' || verb === 'rollback' || verb === 'discard' || verb === 'drop-schema') return jobAction(ctx, verb, invocation);
+    const isVerb = verb === 'resume' || verb === 'rollback' || verb === 'discard' || verb === 'drop-schema';
+    // One more than it takes was ignored: `restore 42 43` restored 42 alone, `drop-schema a b` dropped a.
+    const extra = invocation.positionals.slice(isVerb ? 2 : 1);
+    if (extra.length) {
+      const what = !isVerb ? 'restore takes one website id' : `restore ${verb} takes one ${verb === 'drop-schema' ? 'schema name' : 'job id'}`;
+      throw usageError(`${what}, not also ${extra.map((a) => JSON.stringify(a.slice(0, 40))).join(' ')}.`);
+    }
+    if (isVerb) return jobAction(ctx, verb, invocation);
     return restoreWebsite(ctx, invocation);
   },
 };

@@ -107,14 +107,14 @@ export async function changedSinceRestore(ctx: ConsoleContext, jobId: string, de
     const why = error.message;
     return new ConsoleError(
       'ACTION_NOT_ALLOWED',
-      `Restore job ${jobId} cannot check whether website ${plan.websiteId} changed since it was restored (${why}), and rolling back would remove any such change. Put the backup back where it was to have it checked, or pass --discard-changes (the API's discardChanges; "Roll back anyway" in the app) to roll back without the check.`,
+      `Restore job ${jobId} cannot check whether website ${plan.websiteId} changed since it was restored (${why}), and rolling back would remove any such change. Put the backup back where it was to have it checked, or pass --discard-changes --yes (the API's discardChanges; "Roll back anyway" in the app) to roll back without the check.`,
       { target: jobId, details: { unchecked: why } },
     );
   }
   if (changed.length === 0) return null;
   return new ConsoleError(
     'ACTION_NOT_ALLOWED',
-    `Website ${plan.websiteId} changed on ${plan.target} since restore job ${jobId} finished: ${changed.join(', ')}. Rolling back would put back the rows held before the restore and lose those changes. Copy out what should stay, then roll back with --discard-changes (the API's discardChanges); or keep the restored rows and discard what the job held.`,
+    `Website ${plan.websiteId} changed on ${plan.target} since restore job ${jobId} finished: ${changed.join(', ')}. Rolling back would put back the rows held before the restore and lose those changes. Copy out what should stay, then roll back with --discard-changes --yes (the API's discardChanges); or keep the restored rows and discard what the job held.`,
     { target: jobId, details: { changed } },
   );
 }

@@ -338,7 +338,13 @@ describe('a rollback killed while its put-back had taken the rows off', () => {
       const restored = await runCli(f.pc, ['restore', String(site), '--from', archive, '--replace', '--yes', '--json']);
       expect(restored.code, restored.stderr).toBe(0);
       const job = (await newestRestoreJob(f.pc))!;
-      const killed = await runCli(f.pc, ['restore', 'rollback', job.id, '--discard-changes'], { failpoint: 'rollback:put-back:cleared' });
+      // Without --yes, a rollback that may lose the website's writes since says so and changes nothing.
+      const preview = await runCli(f.pc, ['restore', 'rollback', job.id, '--discard-changes', '--json']);
+      expect(preview.code, preview.stderr).toBe(0);
+      expect(JSON.parse(preview.stdout)).toMatchObject({ preview: true, changed: false, job: { state: 'succeeded' } });
+      expect(JSON.parse(preview.stdout).wouldRollBack).toContain('whatever was written to it since is lost');
+      expect((await newestRestoreJob(f.pc))!.state).toBe('succeeded');
+      const killed = await runCli(f.pc, ['restore', 'rollback', job.id, '--discard-changes', '--yes'], { failpoint: 'rollback:put-back:cleared' });
       expect(killed.signal, killed.stderr).toBe('SIGKILL');
       // The website's rows are off; another website takes one of the held rows' values meanwhile.
       const [taker] = await f.sql(
