@@ -7,10 +7,12 @@ export const doctorCommand: CliCommand = {
   maxArguments: 0,
   usage: 'doctor',
   summary:
-    'check routing and placement on every database (misplaced, orphaned rows, unknown shard names, id overlaps, stale views, versions); changes nothing; exit 1 on any error',
+    'check routing and placement on every database (misplaced, orphaned rows, unknown shard names, id overlaps, stale views, versions); changes nothing; exit 1 on any error, or when a check could not run in full',
   run: async (ctx, { options, io }) => {
     const result = await callMethod(ctx, 'doctor.run', {});
     const errors = result.findings.filter((f) => f.severity === 'error').length;
+    // Nothing found by a check that did not run in full is no clean bill (as the app says "not fully checked").
+    const failed = errors > 0 || result.checks.some((c) => c.status !== 'ran') ? 1 : 0;
     if (options.json) {
       io.out(
         JSON.stringify(
@@ -33,7 +35,7 @@ export const doctorCommand: CliCommand = {
           2,
         ),
       );
-      return errors > 0 ? 1 : 0;
+      return failed;
     }
     for (const f of result.findings) {
       io.out(
@@ -47,6 +49,6 @@ export const doctorCommand: CliCommand = {
     io.out(
       `${errors} error(s), ${warnings} warning(s), ${result.findings.length - errors - warnings} note(s) in ${(result.durationMs / 1000).toFixed(1)} s. The doctor changed nothing.`,
     );
-    return errors > 0 ? 1 : 0;
+    return failed;
   },
 };

@@ -1,4 +1,6 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -426,5 +428,21 @@ describe('doctor CLI', () => {
     } finally {
       await sql('shard_2', `DELETE FROM pwb_pages WHERE website_id = $1 AND slug = 'stray'`, [id]);
     }
+  });
+
+  it('doctor exits 1 when a check could not run in full, with no error finding (nothing found is no clean bill then)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sc-doctor-migrations-'));
+    await mkdir(join(dir, 'global'));
+    await mkdir(join(dir, 'tenant'));
+    // A file the migration set cannot read: the pending-migrations check is unavailable.
+    await writeFile(join(dir, 'tenant', 'bad.sql'), 'SELECT 1;\n');
+    const profile = JSON.parse(await readFile(cluster.profilePath, 'utf8'));
+    const path = cluster.profilePath.replace(/\.json$/, '-badmigrations.json');
+    await writeFile(path, JSON.stringify({ ...profile, migrationsDir: dir }));
+    const run = await cli(['doctor', '--profile', path, '--json']);
+    const out = JSON.parse(run.stdout);
+    expect(out.findings.filter((f: { severity: string }) => f.severity === 'error')).toEqual([]);
+    expect(out.checks).toContainEqual(expect.objectContaining({ check: 'pending migrations', status: 'unavailable' }));
+    expect(run.code).toBe(1);
   });
 });
