@@ -4,7 +4,7 @@ import { ConsoleError, type ErrorInfo } from '../../shared/errors.ts';
 import { clusterOptions, commonOptions, parseCommandLine } from './cli-args.ts';
 import { assertArgumentsPrintable } from './cli-arguments-check.ts';
 import type { CliCommand } from './cli-command.ts';
-import { processIo, type CliIo } from './cli-output.ts';
+import { guardStreams, processIo, type CliIo } from './cli-output.ts';
 export { flushProcessOutput } from './cli-output.ts';
 import { openConsoleFromOptions } from './open-console-from-options.ts';
 import { shardCommand, shardsCommand } from './commands/cluster-commands.ts';
@@ -63,6 +63,7 @@ function usage(): string {
 }
 
 export async function cliMain(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  guardStreams();
   const json = argv.includes('--json');
   try {
     assertArgumentsPrintable(argv);

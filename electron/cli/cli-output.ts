@@ -16,8 +16,11 @@ export interface CliIo {
 
 let streamsGuarded = false;
 
-/** A reader that went away (`| head`) ends the output, not the process with an EPIPE stack trace. */
-function guardStreams(): void {
+/**
+ * A reader that went away (`| head`, a closed stderr) ends the output, not the process with an EPIPE
+ * stack trace. Called before the first write of any kind (progress goes to stderr straight).
+ */
+export function guardStreams(): void {
   if (streamsGuarded) return;
   streamsGuarded = true;
   for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);

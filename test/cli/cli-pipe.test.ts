@@ -67,4 +67,18 @@ describe('--json through a pipe', () => {
     );
     expect(result.stderr).not.toContain('EPIPE');
   });
+
+  it('delivers the document when the reader of its progress (stderr) went away before the first line', async () => {
+    // stderr into a pipe nobody reads from: its first progress line would meet EPIPE.
+    const quoted = ['sizes', '--json', '--profile', pc.cluster.profilePath].map((a) => `'${a}'`).join(' ');
+    const result = await new Promise<{ code: number; stdout: string }>((resolve) =>
+      execFile(
+        '/bin/sh',
+        ['-c', `exec 3>&1; { "${process.execPath}" "${bin}" ${quoted} 2>&1 1>&3 3>&- | true; } 3>&1; echo "exit=$?" >&2`],
+        { env: pc.env, maxBuffer: 64 * 1024 * 1024 },
+        (error, stdout) => resolve({ code: error ? 1 : 0, stdout }),
+      ),
+    );
+    expect(JSON.parse(result.stdout).databases.length).toBeGreaterThan(0);
+  });
 });
