@@ -71,9 +71,14 @@ export async function cliMain(argv: readonly string[], io: CliIo = processIo): P
     // (`shard-console --profile p.json shards` works as well as `shard-console shards --profile p.json`).
     const valued = new Set(['--profile', '--rails-config', '--env']);
     const name = argv.find((a, i) => !a.startsWith('-') && !valued.has(argv[i - 1] ?? ''));
-    if (!name || name === 'help' || (argv.includes('--help') && !name) || argv.includes('-h')) {
+    const asked = name === 'help' || argv.includes('--help') || argv.includes('-h');
+    if (!name && !asked) {
+      // No command: a wrong command line, said where errors go (and as JSON to a --json reader).
+      throw new ConsoleError('INVALID_PARAMS', `No command given. Usage:\n${usage()}`);
+    }
+    if (!name || name === 'help' || argv.includes('-h')) {
       io.out(usage());
-      return name || argv.includes('--help') || argv.includes('-h') ? 0 : 2;
+      return 0;
     }
     const command = commands.find((c) => c.name === name);
     if (!command) throw new ConsoleError('INVALID_PARAMS', `Unknown command ${JSON.stringify(name)}. Run \`shard-console help\` for the list.`);

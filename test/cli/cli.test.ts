@@ -132,6 +132,11 @@ describe('CLI bad input: clear errors, nothing changed', () => {
     const twoBackups = await cli(['backup', 'verify', '/nonexistent/a', '/nonexistent/b']);
     expect(twoBackups.code).toBe(2);
     expect(twoBackups.stderr).toContain('backup verify takes one argument, not "/nonexistent/a" "/nonexistent/b".');
+    // No command at all: a wrong command line, as JSON on stdout to a --json reader, the usage on stderr.
+    const noCommand = await cli(['--json', '--profile', testCluster().profilePath]);
+    expect(noCommand.code).toBe(2);
+    expect(JSON.parse(noCommand.stdout)).toMatchObject({ ok: false, error: { code: 'INVALID_PARAMS' } });
+    expect(noCommand.stderr).toContain('No command given. Usage:');
     const createWhere = await cli(['backup', 'create', '/mnt/backups', '--profile', testCluster().profilePath]);
     expect(createWhere.code).toBe(2);
     expect(createWhere.stderr).toContain('backup create takes no arguments (a folder is --dir D)');
