@@ -254,16 +254,15 @@ async function addFenceTriggers(client: pg.PoolClient, catalog: DatabaseCatalog,
     [ref],
   );
   for (const table of [ref, ...parts.rows.map((p) => p.ref)]) {
-    if (table !== ref && !orReplace) {
-      const has = await client.query(`SELECT 1 FROM pg_trigger WHERE tgrelid = $1::regclass AND tgname = $2`, [table, TRUNCATE_TRIGGER_NAME]);
-      if (has.rows.length) continue;
-    }
+    // Before PostgreSQL 14 (no OR REPLACE) one already there is kept, and enabled ALWAYS all the same.
+    const sql = `CREATE ${orReplace ? 'OR REPLACE ' : ''}TRIGGER ${TRUNCATE_TRIGGER} BEFORE TRUNCATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION ${TRUNCATE_FUNCTION}()`;
     if (table === ref)
       await create(TRUNCATE_TRIGGER, TRUNCATE_TRIGGER_NAME, `BEFORE TRUNCATE ON ${ref} FOR EACH STATEMENT EXECUTE FUNCTION ${TRUNCATE_FUNCTION}()`);
-    else
-      await client.query(
-        `CREATE ${orReplace ? 'OR REPLACE ' : ''}TRIGGER ${TRUNCATE_TRIGGER} BEFORE TRUNCATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION ${TRUNCATE_FUNCTION}()`,
-      );
+    else if (
+      orReplace ||
+      (await client.query(`SELECT 1 FROM pg_trigger WHERE tgrelid = $1::regclass AND tgname = $2`, [table, TRUNCATE_TRIGGER_NAME])).rows.length === 0
+    )
+      await client.query(sql);
     await client.query(`ALTER TABLE ${table} ENABLE ALWAYS TRIGGER ${TRUNCATE_TRIGGER}`);
   }
 }
@@ -316,7 +315,8 @@ function stillOpen(
 /**
  * Of `tables`, those whose fence is not whole: no row trigger firing ALWAYS (a table made since the
  * fence went up, a trigger an administrator disabled), or a table or partition without the TRUNCATE
- * one firing ALWAYS (a partition attached since, a fence an older console put up).
+ * one firing ALWAYS (a partition attached since, a fence an older console put up). The table itself is
+ * looked at apart: pg_partition_tree gives nothing for a table that is not partitioned.
  */
 export async function tablesLackingFence(handle: DatabaseHandle, tables: readonly ScopedTable[]): Promise<ScopedTable[]> {
   if (tables.length === 0) return [];
@@ -325,7 +325,8 @@ export async function tablesLackingFence(handle: DatabaseHandle, tables: readonl
   const r = await handle.query<{ ref: string }>(
     `SELECT r.ref FROM unnest($1::text[]) AS r(ref)
       WHERE NOT ${firing('r.ref::regclass', '$2')}
-         OR EXISTS (SELECT 1 FROM pg_partition_tree(r.ref::regclass) p JOIN pg_class c ON c.oid = p.relid
+         OR EXISTS (SELECT 1 FROM (SELECT r.ref::regclass AS relid UNION SELECT relid FROM pg_partition_tree(r.ref::regclass)) p
+                     JOIN pg_class c ON c.oid = p.relid
                      WHERE c.relkind IN ('r', 'p') AND NOT ${firing('p.relid', '$3')})`,
     [refs, FENCE_TRIGGER_NAME, TRUNCATE_TRIGGER_NAME],
   );

@@ -173,7 +173,8 @@ it("fences a partitioned tenant table's partitions against TRUNCATE too, and lif
     CREATE TABLE pwb_fence_parted (id bigint NOT NULL, website_id bigint NOT NULL, note text) PARTITION BY HASH (website_id);
     ALTER TABLE pwb_fence_parted ATTACH PARTITION pwb_fence_part_early FOR VALUES WITH (MODULUS 2, REMAINDER 0);
     CREATE TABLE pwb_fence_part_late PARTITION OF pwb_fence_parted FOR VALUES WITH (MODULUS 2, REMAINDER 1);
-    ALTER TABLE pwb_fence_parted ADD PRIMARY KEY (id, website_id)`);
+    ALTER TABLE pwb_fence_parted ADD PRIMARY KEY (id, website_id);
+    CREATE TABLE pwb_fence_plain (id bigint PRIMARY KEY, website_id bigint NOT NULL)`);
   const job = await createMove(ctx, site, 'shard_1');
   try {
     await withJobLock(ctx, job.id, (lock) => runSteps(ctx, lock, job.id, undefined, 'fence'));
@@ -184,8 +185,12 @@ it("fences a partitioned tenant table's partitions against TRUNCATE too, and lif
     // the job taken up again puts it back.
     await withJobLock(ctx, job.id, (lock) => runSteps(ctx, lock, job.id, undefined, 'copy'));
     await ctx.pools.get('default').query('DROP TRIGGER shard_console_fence_truncate ON pwb_fence_part_late');
+    // And a plain table's, disabled by hand (pg_partition_tree gives nothing for a table not partitioned).
+    await ctx.pools.get('default').query('ALTER TABLE pwb_fence_plain DISABLE TRIGGER shard_console_fence_truncate');
     await withJobLock(ctx, job.id, (lock) => runSteps(ctx, lock, job.id, undefined, 'sequences'));
-    await expect(ctx.pools.get('default').query('TRUNCATE pwb_fence_part_late')).rejects.toThrow(/cannot be truncated while a website/);
+    for (const table of ['pwb_fence_part_late', 'pwb_fence_plain']) {
+      await expect(ctx.pools.get('default').query(`TRUNCATE ${table}`), table).rejects.toThrow(/cannot be truncated while a website/);
+    }
   } finally {
     await rollbackMove(ctx, job.id);
   }
@@ -197,7 +202,7 @@ it("fences a partitioned tenant table's partitions against TRUNCATE too, and lif
       `SELECT tgrelid::regclass::text AS t FROM pg_trigger WHERE tgname LIKE 'shard\\_console\\_fence%' AND tgrelid::regclass::text LIKE 'pwb_fence_part%'`,
     );
   expect(left.rows).toEqual([]);
-  await each('DROP TABLE IF EXISTS pwb_fence_parted');
+  await each('DROP TABLE IF EXISTS pwb_fence_parted, pwb_fence_plain');
 });
 
 it("lets the console's own COPY into a fenced table insert in batches: the fence's row trigger fires after the write, and still rejects the website's", async () => {
