@@ -137,6 +137,10 @@ describe('CLI bad input: clear errors, nothing changed', () => {
     expect(noCommand.code).toBe(2);
     expect(JSON.parse(noCommand.stdout)).toMatchObject({ ok: false, error: { code: 'INVALID_PARAMS' } });
     expect(noCommand.stderr).toContain('No command given. Usage:');
+    // A verb is one of the listed, not any name an object answers to.
+    const inherited = await cli(['backup', 'constructor', '1', '/nonexistent']);
+    expect(inherited.code).toBe(2);
+    expect(inherited.stderr).toContain('Usage: shard-console backup create');
     const createWhere = await cli(['backup', 'create', '/mnt/backups', '--profile', testCluster().profilePath]);
     expect(createWhere.code).toBe(2);
     expect(createWhere.stderr).toContain('backup create takes no arguments (a folder is --dir D)');

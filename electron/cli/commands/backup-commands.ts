@@ -148,7 +148,7 @@ async function runOffline(ctx: ConsoleContext, verb: string, args: readonly stri
 
 async function runBackup(invocation: CliInvocation): Promise<number> {
   const [verb, ...args] = invocation.positionals;
-  if (verb === undefined || !(verb in BACKUP_ARGUMENTS)) throw usageError();
+  if (verb === undefined || !Object.hasOwn(BACKUP_ARGUMENTS, verb)) throw usageError();
   // One more than the verb takes was ignored: `backup verify A B` verified A alone, `backup create /mnt/x` wrote to the default folder.
   if (args.length > BACKUP_ARGUMENTS[verb]!) {
     throw new ConsoleError(

@@ -63,9 +63,15 @@ async function migrateNewShard(shard: DatabaseHandle, name: string, files: reado
       if ((error as { code?: string }).code !== '42501') throw told;
       // The tenant migrations create tables, and the console's ledger a schema: what the role lacks
       // is CREATE, on the schema or on the database, as the refusal names it.
-      const onSchema = /permission denied for schema (\S+)/.exec((error as Error).message ?? '')?.[1];
-      const on = onSchema !== undefined ? `SCHEMA ${quoteIdent(onSchema)}` : `DATABASE ${quoteIdent(shard.target.database)}`;
-      const grant = `GRANT CREATE ON ${on} TO ${quoteIdent(shard.target.user)}`;
+      // (In English: a server speaking another language names neither, and both are said.)
+      const text = (error as Error).message ?? '';
+      const user = quoteIdent(shard.target.user);
+      const onSchema = /permission denied for schema "?([^"\s]+)"?/.exec(text)?.[1];
+      const grant = onSchema
+        ? `GRANT CREATE ON SCHEMA ${quoteIdent(onSchema)} TO ${user}`
+        : /permission denied for database/.test(text)
+          ? `GRANT CREATE ON DATABASE ${quoteIdent(shard.target.database)} TO ${user}`
+          : `GRANT CREATE ON SCHEMA public TO ${user}, and GRANT CREATE ON DATABASE ${quoteIdent(shard.target.database)} TO ${user}`;
       throw new ConsoleError(
         'DATABASE_ERROR',
         `${told.message} The tenant migrations create tables in ${shard.target.database} as "${shard.target.user}": have it granted (${grant}), or make that role the database's owner, or give a --url with a role that may; then run shard add again (it resumes).`,

@@ -6,7 +6,8 @@
 /** Keys whose value is secret: password, PGPASSWORD, sslpassword, passwd, any *token, secret, api_key. */
 // Anchored at the start of a word: an unanchored [a-z_-]* would try every start inside a long word (quadratic).
 const KEY = String.raw`(?<![a-z_-])(?:(?:pg)?(?:ssl)?pass(?:word)?|passwd|[a-z_-]*token|secret|api[_-]?key)`;
-const ASSIGN = String.raw`["']?\s*[:=]\s*`;
+// A colon or an equals sign, never a `::` cast (`manage_token::text` is SQL, not a value).
+const ASSIGN = String.raw`["']?\s*(?:=|:(?!:))\s*`;
 
 const PATTERNS: ReadonlyArray<[RegExp, string]> = [
   // postgres://user:secret@host, the secret holding an @ of its own too (the authority ends at its last @).

@@ -37,6 +37,10 @@ describe('the query history', () => {
     expect(newest?.sql).toContain("api_token = '[redacted]'");
     const files = await readFile(join(dir, 'data', 'queries', (await callMethod(staging, 'query.history', {})).file.split('/').at(-1)!), 'utf8');
     expect(files).not.toContain("= 'abc123-secret'");
+    // A cast is SQL, not a value: `manage_token::text` comes back as typed.
+    const cast = `SELECT manage_token::text AS t FROM (VALUES ('x')) AS v(manage_token)`;
+    await callMethod(staging, 'query.run', { sql: cast, target: { kind: 'databases', names: ['default'] } });
+    expect((await callMethod(staging, 'query.history', {})).history[0]?.sql).toBe(cast);
   });
 });
 
