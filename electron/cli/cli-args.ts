@@ -82,3 +82,14 @@ export function numberOption(value: string | boolean | undefined, name: string):
   if (!Number.isFinite(n) || n <= 0) throw new ConsoleError('INVALID_PARAMS', `--${name} takes a positive number; got "${value}".`);
   return n;
 }
+
+/**
+ * Refuses options the command declares but this verb does not use: one command declares the options of
+ * all its verbs, and an option given to the wrong one was ignored (`move resume JOB --to shard_3`).
+ */
+export function refuseOptions(options: Record<string, unknown>, names: readonly string[], what: string): void {
+  const given = names.filter((name) => options[name] !== undefined);
+  if (given.length === 0) return;
+  const list = given.map((name) => `--${name}`).join(', ');
+  throw new ConsoleError('INVALID_PARAMS', `${what} does not take ${list}: it would be ignored. Leave ${given.length === 1 ? 'it' : 'them'} out.`);
+}

@@ -137,6 +137,16 @@ describe('CLI bad input: clear errors, nothing changed', () => {
     expect(noCommand.code).toBe(2);
     expect(JSON.parse(noCommand.stdout)).toMatchObject({ ok: false, error: { code: 'INVALID_PARAMS' } });
     expect(noCommand.stderr).toContain('No command given. Usage:');
+    // An option the verb does not use is refused, not ignored.
+    const wrongOption = await cli(['move', 'resume', '6b1f0c2e-0000-4000-8000-00000000c0de', '--to', 'shard_2', '--profile', testCluster().profilePath]);
+    expect(wrongOption.code).toBe(2);
+    expect(wrongOption.stderr).toContain('move resume does not take --to: it would be ignored.');
+    const rowsOnCreate = await cli(['backup', 'inspect', '/nonexistent', '--rows', '5']);
+    expect(rowsOnCreate.code).toBe(2);
+    expect(rowsOnCreate.stderr).toContain('backup inspect does not take --rows');
+    const dryRunTimeout = await cli(['migrate', 'up', '--dry-run', '--lock-timeout', 'abc', '--profile', testCluster().profilePath]);
+    expect(dryRunTimeout.code).toBe(2);
+    expect(dryRunTimeout.stderr).toContain('--lock-timeout');
     // A verb is one of the listed, not any name an object answers to.
     const inherited = await cli(['backup', 'constructor', '1', '/nonexistent']);
     expect(inherited.code).toBe(2);

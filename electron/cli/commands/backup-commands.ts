@@ -5,7 +5,7 @@ import { formatBytes, formatCount } from '../../../shared/format.ts';
 import { offlineProfile } from '../../core/config/offline-profile.ts';
 import { openConsole, type ConsoleContext } from '../../core/console-context.ts';
 import { callMethod } from '../call-method.ts';
-import { clusterOptions, intOption, websiteIdArgument } from '../cli-args.ts';
+import { clusterOptions, intOption, websiteIdArgument, refuseOptions } from '../cli-args.ts';
 import { stringOption, type CliCommand, type CliInvocation } from '../cli-command.ts';
 import { renderTable, type CliIo } from '../cli-output.ts';
 import { callWithProgress } from '../follow-job.ts';
@@ -15,6 +15,16 @@ import { openConsoleFromOptions } from '../open-console-from-options.ts';
  * Backups from the command line: `backup create` needs the cluster's profile; `backup inspect`,
  * `website`, `verify` and the offline `doctor` read archives alone and work without one.
  */
+
+/** Which verbs take each of the command's own options. */
+const BACKUP_OPTIONS: ReadonlyArray<readonly [string, readonly string[]]> = [
+  ['dir', ['create', 'list']],
+  ['format', ['create']],
+  ['database', ['create']],
+  ['jobs', ['create']],
+  ['rows', ['website']],
+  ['live', ['doctor']],
+];
 
 /** How many arguments each verb takes after it. */
 const BACKUP_ARGUMENTS: Readonly<Record<string, number>> = { create: 0, list: 0, verify: 1, inspect: 1, website: 2, doctor: 1 };
@@ -150,6 +160,11 @@ async function runBackup(invocation: CliInvocation): Promise<number> {
   const [verb, ...args] = invocation.positionals;
   if (verb === undefined || !Object.hasOwn(BACKUP_ARGUMENTS, verb)) throw usageError();
   // One more than the verb takes was ignored: `backup verify A B` verified A alone, `backup create /mnt/x` wrote to the default folder.
+  refuseOptions(
+    invocation.options,
+    BACKUP_OPTIONS.filter(([, verbs]) => !verbs.includes(verb)).map(([name]) => name),
+    `backup ${verb}`,
+  );
   if (args.length > BACKUP_ARGUMENTS[verb]!) {
     throw new ConsoleError(
       'INVALID_PARAMS',

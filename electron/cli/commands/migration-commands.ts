@@ -79,8 +79,9 @@ async function runUp(ctx: ConsoleContext, invocation: CliInvocation): Promise<nu
   const { options, io } = invocation;
   const database = stringOption(options, 'database');
   const parallel = intOption(options.parallel, 'parallel', { min: 1, max: 32 }) ?? 4;
-  if (options['dry-run']) return runDryRun(ctx, database, parallel, invocation);
+  // Read before a dry run returns too: a wrong value is a wrong command line either way.
   const lockTimeoutSeconds = intOption(options['lock-timeout'], 'lock-timeout', { min: 0, max: 3600 }) ?? 10;
+  if (options['dry-run']) return runDryRun(ctx, database, parallel, invocation);
   const { runId } = await callMethod(ctx, 'migrations.up', { ...(database === undefined ? {} : { database }), parallel, lockTimeoutSeconds });
   io.err(`migration run ${runId}`);
   const ended = await followJob(ctx, io, runId);

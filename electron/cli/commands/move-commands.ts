@@ -4,7 +4,7 @@ import { jobIdSchema, viewRefreshSchema, type ViewRefresh } from '../../../share
 import { formatBytes, formatCount } from '../../../shared/format.ts';
 import type { ConsoleContext } from '../../core/console-context.ts';
 import { callMethod } from '../call-method.ts';
-import { intOption, websiteIdArgument } from '../cli-args.ts';
+import { intOption, refuseOptions, websiteIdArgument } from '../cli-args.ts';
 import { stringOption, type CliCommand, type CliInvocation } from '../cli-command.ts';
 import type { CliIo } from '../cli-output.ts';
 import { renderTable } from '../cli-output.ts';
@@ -103,6 +103,7 @@ async function jobAction(
   { options, io }: CliInvocation,
 ): Promise<number> {
   const jobId = jobIdArgument(verb, given);
+  refuseOptions(options, ['to', 'from', 'refresh-views'], `move ${verb}`);
   const json = options.json === true;
   if (verb === 'cancel') {
     printJob(io, await callMethod(ctx, 'moves.cancel', { jobId }), json);

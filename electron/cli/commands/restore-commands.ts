@@ -5,7 +5,7 @@ import { jobIdSchema, viewRefreshSchema, type ViewRefresh } from '../../../share
 import { restoreMethods } from '../../../shared/methods/restore-methods.ts';
 import type { ConsoleContext } from '../../core/console-context.ts';
 import { callMethod } from '../call-method.ts';
-import { intOption, websiteIdArgument } from '../cli-args.ts';
+import { intOption, websiteIdArgument, refuseOptions } from '../cli-args.ts';
 import { stringOption, type CliCommand, type CliInvocation } from '../cli-command.ts';
 import { renderTable, type CliIo } from '../cli-output.ts';
 import { followJob, STOPPED_EXIT } from '../follow-job.ts';
@@ -212,7 +212,14 @@ export const restoreCommand: CliCommand = {
       const what = !isVerb ? 'restore takes one website id' : `restore ${verb} takes one ${verb === 'drop-schema' ? 'schema name' : 'job id'}`;
       throw usageError(`${what}, not also ${extra.map((a) => JSON.stringify(a.slice(0, 40))).join(' ')}.`);
     }
-    if (isVerb) return jobAction(ctx, verb, invocation);
+    if (isVerb) {
+      // A job's verbs take none of a restore's own options (drop-schema its --to only).
+      const restoreOnly = ['from', 'archive', 'replace', 'into-schema', 'refresh-views'];
+      refuseOptions(invocation.options, verb === 'drop-schema' ? restoreOnly : [...restoreOnly, 'to'], `restore ${verb}`);
+      if (verb !== 'rollback') refuseOptions(invocation.options, ['discard-changes'], `restore ${verb}`);
+      return jobAction(ctx, verb, invocation);
+    }
+    refuseOptions(invocation.options, ['discard-changes'], 'restore');
     return restoreWebsite(ctx, invocation);
   },
 };
