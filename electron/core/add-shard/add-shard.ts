@@ -19,6 +19,7 @@ import { databaseKey, shardTargetFromUrl } from './shard-url.ts';
 import { assertWritable } from '../read-only-guard.ts';
 import { databaseError } from '../pools/database-error.ts';
 import { displayName, quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
+import { applicationSchemaSql } from '../catalog/system-catalog.ts';
 import { movesRunningHere } from '../moves/move-service.ts';
 
 /** Adding a shard reopens every pool of this console: a move running on the old pools would fail. */
@@ -103,7 +104,7 @@ async function assertHoldsNoWebsiteRows(shard: DatabaseHandle, primary: Database
     `SELECT n.nspname AS schema, c.relname AS table, a.attname AS key
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
       WHERE c.relkind IN ('r', 'p') AND a.attname = ANY($1::text[]) AND NOT c.relispartition
-        AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'shard_console') AND n.nspname NOT LIKE 'pg\\_%'
+        AND ${applicationSchemaSql('n.nspname')}
         AND NOT (c.relname = ANY($2::text[]))`,
     [profile.tenantKeys, profile.globalTables],
   );

@@ -166,6 +166,11 @@ export function isUserSchema(schema: Expression<string>): Expression<SqlBool> {
   return noneOf(schema, SYSTEM_SCHEMAS);
 }
 
+/** isApplicationSchema's test as SQL text, for a hand-written query: `column` names the schema (`n.nspname`). */
+export function applicationSchemaSql(column: string): string {
+  return `${column} NOT IN (${NON_APPLICATION_SCHEMAS.map((s) => `'${s}'`).join(', ')}) AND ${column} NOT LIKE 'pg\\_%'`;
+}
+
 /** `schema` can hold application tables: a user schema other than the console's own. */
 export function isApplicationSchema(schema: Expression<string>): Expression<SqlBool> {
   return noneOf(schema, NON_APPLICATION_SCHEMAS);

@@ -1,4 +1,5 @@
 import { quoteIdent, quoteLiteral } from '../catalog/sql-identifiers.ts';
+import { applicationSchemaSql } from '../catalog/system-catalog.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 
 /*
@@ -23,7 +24,7 @@ export async function introspectEnums(handle: DatabaseHandle): Promise<EnumInfo[
        FROM pg_type t
        JOIN pg_namespace n ON n.oid = t.typnamespace
        JOIN pg_enum e ON e.enumtypid = t.oid
-      WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'shard_console') AND n.nspname NOT LIKE 'pg\\_%'
+      WHERE ${applicationSchemaSql('n.nspname')}
         AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
       GROUP BY 1, 2, 3
       ORDER BY 1, 2`,

@@ -1,4 +1,5 @@
 import { displayName, quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
+import { applicationSchemaSql } from '../catalog/system-catalog.ts';
 import type pg from 'pg';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { databaseError } from '../pools/database-error.ts';
@@ -32,8 +33,6 @@ export interface TriggerSnapshot {
   readonly functions: ReadonlyMap<string, string>;
 }
 
-const APPLICATION_SCHEMA = (alias: string) =>
-  `${alias}.nspname NOT IN ('pg_catalog', 'information_schema', 'shard_console') AND ${alias}.nspname NOT LIKE 'pg\\_%'`;
 const SIGNATURE = `format('%I.%I(%s)', pn.nspname, p.proname, pg_get_function_identity_arguments(p.oid))`;
 
 /**
@@ -74,14 +73,14 @@ async function readTriggers(client: pg.PoolClient): Promise<TriggerSnapshot> {
          JOIN pg_namespace n ON n.oid = c.relnamespace
          JOIN pg_proc p ON p.oid = t.tgfoid
          JOIN pg_namespace pn ON pn.oid = p.pronamespace
-        WHERE NOT t.tgisinternal AND NOT EXISTS (SELECT 1 FROM pg_depend pd WHERE pd.classid = 'pg_trigger'::regclass AND pd.objid = t.oid AND pd.deptype = 'P') AND t.tgname NOT LIKE 'shard\\_console\\_fence%' AND ${APPLICATION_SCHEMA('n')}`,
+        WHERE NOT t.tgisinternal AND NOT EXISTS (SELECT 1 FROM pg_depend pd WHERE pd.classid = 'pg_trigger'::regclass AND pd.objid = t.oid AND pd.deptype = 'P') AND t.tgname NOT LIKE 'shard\\_console\\_fence%' AND ${applicationSchemaSql('n.nspname')}`,
     ),
     // The application's trigger functions (an extension's, or the system's, are not the schema's to compare).
     client.query<{ function: string; definition: string }>(
       `SELECT ${SIGNATURE} AS function, pg_get_functiondef(p.oid) AS definition
          FROM pg_proc p
          JOIN pg_namespace pn ON pn.oid = p.pronamespace
-        WHERE p.prorettype = 'trigger'::regtype AND ${APPLICATION_SCHEMA('pn')}
+        WHERE p.prorettype = 'trigger'::regtype AND ${applicationSchemaSql('pn.nspname')}
           AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')`,
     ),
   ]);
