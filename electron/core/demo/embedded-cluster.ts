@@ -54,6 +54,8 @@ export interface StartEmbeddedClusterOptions {
    * pg_restore these machines have, for backup and restore tests).
    */
   major?: EmbeddedMajor;
+  /** More server settings (`name=value`, as `postgres -c` takes them), after the defaults; e.g. `wal_level=logical`. */
+  settings?: readonly string[];
 }
 
 export type EmbeddedMajor = 15 | 18;
@@ -246,7 +248,7 @@ async function startOnFreePort(
       persistent: true,
       createPostgresUser: osUser !== undefined,
       initdbFlags: initdbFlags(options.auth, options.major ?? 18),
-      postgresFlags: postgresFlags(options.fsync ?? true),
+      postgresFlags: postgresFlags(options.fsync ?? true, options.settings ?? []),
       onLog: log,
       onError: (error: unknown) => log(error instanceof Error ? error.message : String(error)),
     });
@@ -281,7 +283,7 @@ function initdbFlags(auth: ClusterAuth, major: EmbeddedMajor): string[] {
   return flags;
 }
 
-function postgresFlags(fsync: boolean): string[] {
+function postgresFlags(fsync: boolean, extra: readonly string[]): string[] {
   const settings = [
     'listen_addresses=127.0.0.1',
     // TCP only: no socket files in shared /tmp to collide with or to leave behind.
@@ -291,6 +293,7 @@ function postgresFlags(fsync: boolean): string[] {
     'max_wal_size=1GB',
   ];
   if (!fsync) settings.push('fsync=off', 'synchronous_commit=off', 'full_page_writes=off');
+  settings.push(...extra);
   return settings.flatMap((setting) => ['-c', setting]);
 }
 

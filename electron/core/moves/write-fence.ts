@@ -273,17 +273,22 @@ async function addFenceTriggers(client: pg.PoolClient, catalog: DatabaseCatalog,
  * for, as CREATE INDEX CONCURRENTLY waits: by the virtual transaction id each holds a lock on (pg_locks,
  * which every role may read), not by pg_stat_activity's start times, which a role without
  * pg_read_all_stats sees as NULL for other roles' sessions (their transactions would never count). The
- * console's own read-only sessions are left out, and so are background workers (autovacuum, busy for
- * minutes after a big move, never writes a website's rows), where the role may see what a session is.
- * Gives up after `timeoutMs`, naming the sessions still open.
+ * console's own read-only sessions are left out, and so are the server's processes that never write a
+ * table's rows (autovacuum, busy for minutes after a big move), where the role may see what a session
+ * is. Every other process counts: a logical replication apply worker or an extension's background
+ * worker (pg_cron's) writes rows as a client does. Gives up after `timeoutMs`, naming the sessions still
+ * open.
  */
+/** pg_stat_activity's backend types of the server's own processes that write no table rows. */
+const NEVER_WRITE_ROWS = ['autovacuum launcher', 'autovacuum worker', 'walsender', 'logical replication launcher'];
+
 export async function waitForOlderTransactions(handle: Pick<DatabaseHandle, 'query' | 'target'>, timeoutMs = 30_000): Promise<void> {
-  const open = `SELECT l.pid, l.virtualxid AS vxid, a.xact_start, a.usename AS user, left(a.query, 120) AS query, a.backend_type IS NULL AS hidden
+  const open = `SELECT l.pid, l.virtualxid AS vxid, a.xact_start, a.usename AS user, left(a.query, 120) AS query, a.backend_type IS NULL AS hidden, a.backend_type AS kind
                   FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
                  WHERE l.locktype = 'virtualxid' AND l.granted AND a.datname = current_database() AND a.pid <> pg_backend_pid()
-                   AND coalesce(a.backend_type, 'client backend') = 'client backend' AND coalesce(a.application_name, '') <> ALL ($1::text[])`;
-  type Open = { pid: number; vxid: string; xact_start: Date | null; user: string | null; query: string | null; hidden: boolean };
-  const read = async () => (await handle.query<Open>(open, [READ_ONLY_APPLICATION_NAMES])).rows;
+                   AND coalesce(a.backend_type, 'client backend') <> ALL ($2::text[]) AND coalesce(a.application_name, '') <> ALL ($1::text[])`;
+  type Open = { pid: number; vxid: string; xact_start: Date | null; user: string | null; query: string | null; hidden: boolean; kind: string | null };
+  const read = async () => (await handle.query<Open>(open, [READ_ONLY_APPLICATION_NAMES, NEVER_WRITE_ROWS])).rows;
   const waited = new Set((await read()).map((r) => `${r.pid}:${r.vxid}`));
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -296,13 +301,13 @@ export async function waitForOlderTransactions(handle: Pick<DatabaseHandle, 'que
 
 function stillOpen(
   database: string,
-  left: ReadonlyArray<{ pid: number; xact_start: Date | null; user: string | null; query: string | null; hidden: boolean }>,
+  left: ReadonlyArray<{ pid: number; xact_start: Date | null; user: string | null; query: string | null; hidden: boolean; kind: string | null }>,
 ): ConsoleError {
   const list = left
     .map((r) =>
       r.hidden
         ? `pid ${r.pid} (${r.user ?? 'another role'}'s session, whose transaction this role may not see: grant it pg_read_all_stats to tell)`
-        : `pid ${r.pid} since ${r.xact_start?.toISOString() ?? '?'} (${r.query ?? ''})`,
+        : `pid ${r.pid}${r.kind && r.kind !== 'client backend' ? ` (a ${r.kind})` : ''} since ${r.xact_start?.toISOString() ?? '?'} (${r.query ?? ''})`,
     )
     .join('; ');
   return new ConsoleError(
