@@ -1,5 +1,9 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { clusterFingerprint, testCluster } from '../support/test-console.ts';
@@ -25,6 +29,26 @@ function cli(args: string[], env: Record<string, string | undefined> = {}) {
 }
 
 describe('CLI refusals', () => {
+  it('start refuses --port when it opens the desktop app (which listens on none), and opens it without', async () => {
+    // A stand-in Electron (none can be had here): a script that writes down how it was started.
+    expect(existsSync('dist/electron/shell/main.js'), 'the desktop shell is built (npm run build:shell; npm test builds it)').toBe(true);
+    const dist = await mkdtemp(path.join(os.tmpdir(), 'sc-electron-'));
+    const ran = path.join(dist, 'ran.txt');
+    try {
+      await writeFile(path.join(dist, 'electron'), `#!/bin/sh\necho "$1 $SHARD_CONSOLE_PROFILE" > '${ran}'\n`);
+      await chmod(path.join(dist, 'electron'), 0o755);
+      const refused = await cli(['start', '--port', '4000'], { ELECTRON_OVERRIDE_DIST_PATH: dist });
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain('The desktop app listens on no port; --port is for browser mode. Run shard-console serve --port N');
+      await expect(readFile(ran, 'utf8')).rejects.toMatchObject({ code: 'ENOENT' });
+      const started = await cli(['start'], { ELECTRON_OVERRIDE_DIST_PATH: dist });
+      expect(started.code, started.stderr).toBe(0);
+      expect(await readFile(ran, 'utf8')).toBe(`${path.resolve('dist/electron/shell/main.js')} ${testCluster().profilePath}\n`);
+    } finally {
+      await rm(dist, { recursive: true, force: true });
+    }
+  });
+
   it('a job id that is not a uuid is INVALID_PARAMS with exit 2, for resume, rollback and cancel', async () => {
     const before = await clusterFingerprint();
     for (const verb of ['resume', 'rollback', 'cancel']) {

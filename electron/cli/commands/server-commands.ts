@@ -152,6 +152,12 @@ async function runStartCommand(options: OptionValues, io: CliIo): Promise<number
   const binary = electronBinary();
   const shellMain = join(repoRoot, 'dist', 'electron', 'shell', 'main.js');
   if (binary && existsSync(shellMain)) {
+    // The desktop app talks to its core over IPC and listens on no port: a --port would go unheeded.
+    if (options.port !== undefined)
+      throw new ConsoleError(
+        'INVALID_PARAMS',
+        'The desktop app listens on no port; --port is for browser mode. Run shard-console serve --port N for the console on a loopback URL, or start without --port.',
+      );
     // The same rules as every command (one of --profile / --rails-config, either beating the environment).
     const source = resolveProfileSource(
       { profile: stringOption(options, 'profile'), railsConfig: stringOption(options, 'rails-config'), env: stringOption(options, 'env') },
@@ -198,8 +204,9 @@ export const serveCommand: CliCommand = {
 export const startCommand: CliCommand = {
   name: 'start',
   maxArguments: 0,
-  usage: 'start',
-  summary: 'open the console: the desktop app, or browser mode without Electron; the start screen (profiles, the demo) when no profile is given',
+  usage: 'start [--port N]',
+  summary:
+    'open the console: the desktop app, or browser mode without Electron (--port then picks its port); the start screen (profiles, the demo) when no profile is given',
   options: { ...clusterOptions, port: { type: 'string' } },
   run: null,
   runStandalone: ({ options, io }) => runStartCommand(options, io),
