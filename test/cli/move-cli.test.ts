@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { moveJobSchema } from '../../shared/contract.ts';
 import { callMethod } from '../support/test-console.ts';
@@ -109,5 +109,41 @@ describe('shard-console move', () => {
     expect(rollback.stderr).toContain('only a failed or interrupted move can be rolled back');
     const unknown = await cli(['move', 'resume', '00000000-0000-4000-8000-000000000000']);
     expect(unknown.stderr).toContain('JOB_NOT_FOUND');
+  });
+
+  it('Ctrl-C stops a move and its rollback at a safe point, each exiting 130; the rollback then runs to its end', async () => {
+    const site = await siteOn('default');
+    // Writes to one of the target's tables wait behind this lock: the copy, then the rollback's delete.
+    const holder = await pc.client('shard_1');
+    await holder.query('BEGIN');
+    await holder.query('LOCK TABLE pwb_contacts IN SHARE MODE');
+    const interrupted = async (args: string[]) => {
+      const child = spawn(process.execPath, [bin, ...args, '--profile', pc.cluster.profilePath], { env: pc.env });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      // Once a statement of the job waits behind the lock, the job is running: stop it.
+      for (let i = 0; i < 300; i += 1) {
+        const waiting = await holder.query(`SELECT 1 FROM pg_locks WHERE NOT granted AND relation = 'pwb_contacts'::regclass`);
+        if (waiting.rows.length > 0) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      child.kill('SIGINT');
+      return { code: await exited, stderr: () => stderr };
+    };
+    try {
+      const move = await interrupted(['move', String(site), '--to', 'shard_1', '--yes']);
+      expect(move.code, move.stderr()).toBe(130);
+      const jobId = /move job ([0-9a-f-]{36})/.exec(move.stderr())![1]!;
+      const rollback = await interrupted(['move', 'rollback', jobId]);
+      expect(rollback.code, rollback.stderr()).toBe(130);
+      expect(rollback.stderr()).toContain('Stopping at the next safe point');
+      await holder.query('ROLLBACK');
+      const done = await cli(['move', 'rollback', jobId, '--json']);
+      expect(done.code, done.stderr).toBe(0);
+      expect(JSON.parse(done.stdout)).toMatchObject({ jobId, state: 'rolled_back' });
+    } finally {
+      await holder.end();
+    }
   });
 });

@@ -114,10 +114,11 @@ async function jobAction(
     return finishMove(ctx, io, jobId, json);
   }
   await callMethod(ctx, 'moves.rollback', { jobId });
-  await followJob(ctx, io, jobId);
+  const ended = await followJob(ctx, io, jobId);
   const job = await callMethod(ctx, 'moves.get', { jobId });
   printJob(io, job, json);
   if (!json && job.rollbackJobId) io.out(`moved back by job ${job.rollbackJobId}`);
+  if (ended.state === 'interrupted') return STOPPED_EXIT;
   return job.state === 'rolled_back' ? 0 : 1;
 }
 
