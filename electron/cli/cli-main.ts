@@ -76,24 +76,26 @@ export async function cliMain(argv: readonly string[], io: CliIo = processIo): P
       // No command: a wrong command line, said where errors go (and as JSON to a --json reader).
       throw new ConsoleError('INVALID_PARAMS', `No command given. Usage:\n${usage()}`);
     }
-    if (!name || name === 'help' || argv.includes('-h')) {
+    // `help` alone lists every command; `help CMD`, `CMD --help` and `CMD -h` tell that command's usage.
+    const topic = name === 'help' ? argv.slice(argv.indexOf('help') + 1).find((a) => !a.startsWith('-')) : name;
+    if (!topic) {
       io.out(usage());
       return 0;
     }
-    const command = commands.find((c) => c.name === name);
-    if (!command) throw new ConsoleError('INVALID_PARAMS', `Unknown command ${JSON.stringify(name)}. Run \`shard-console help\` for the list.`);
-    const rest = argv.filter((_a, i) => i !== argv.indexOf(name));
+    const command = commands.find((c) => c.name === topic);
+    if (!command) throw new ConsoleError('INVALID_PARAMS', `Unknown command ${JSON.stringify(topic)}. Run \`shard-console help\` for the list.`);
+    if (name === 'help' || argv.includes('--help') || argv.includes('-h')) {
+      io.out(`Usage: shard-console ${command.usage}\n\n${command.summary}`);
+      return 0;
+    }
+    const rest = argv.filter((_a, i) => i !== argv.indexOf(topic));
     const spec = { ...commonOptions, ...(command.run ? clusterOptions : {}), ...command.options };
     const { positionals, options } = parseCommandLine(rest, spec);
     if (command.maxArguments !== undefined && positionals.length > command.maxArguments)
       throw new ConsoleError(
         'INVALID_PARAMS',
-        `${name} takes ${command.maxArguments === 0 ? 'no arguments' : command.maxArguments === 1 ? 'one argument' : `${command.maxArguments} arguments`}, not ${positionals.map((p) => JSON.stringify(p.slice(0, 40))).join(' ')}. Usage: shard-console ${command.usage}`,
+        `${topic} takes ${command.maxArguments === 0 ? 'no arguments' : command.maxArguments === 1 ? 'one argument' : `${command.maxArguments} arguments`}, not ${positionals.map((p) => JSON.stringify(p.slice(0, 40))).join(' ')}. Usage: shard-console ${command.usage}`,
       );
-    if (options.help) {
-      io.out(`Usage: shard-console ${command.usage}\n\n${command.summary}`);
-      return 0;
-    }
     const invocation = { positionals, options, io };
     if (!command.run) return await command.runStandalone!(invocation);
     const ctx = await openConsoleFromOptions(options);
