@@ -17,8 +17,9 @@ export function refusedMigrationStatement(sql: string): { statement: string; kin
   let atomic = false;
   for (let i = 0; i < tokens.length; i++) {
     if (!startsStatement(tokens, i)) {
-      // A SQL-standard function body (BEGIN ATOMIC ... END) holds statements of its own.
-      if (word(tokens[i]) === 'begin' && word(tokens[i + 1]) === 'atomic') atomic = true;
+      // A SQL-standard function body (BEGIN ATOMIC ... END) holds statements of its own; an empty one
+      // (BEGIN ATOMIC END) ends where it begins.
+      if (word(tokens[i]) === 'begin' && word(tokens[i + 1]) === 'atomic') atomic = word(tokens[i + 2]) !== 'end';
       continue;
     }
     const first = word(tokens[i]);
@@ -30,6 +31,8 @@ export function refusedMigrationStatement(sql: string): { statement: string; kin
     if (first && TRANSACTION_CONTROL.has(first) && !(first === 'rollback' && second === 'to') && !(first === 'begin' && second === 'atomic'))
       return { statement: first.toUpperCase(), kind: 'transaction' };
     if (first === 'start' && second === 'transaction') return { statement: 'START TRANSACTION', kind: 'transaction' };
+    // A prepared transaction would hold the file's changes uncommitted while its version is recorded.
+    if (first === 'prepare' && second === 'transaction') return { statement: 'PREPARE TRANSACTION', kind: 'transaction' };
     const outside = outsideTransaction(tokens, i);
     if (outside) return { statement: outside, kind: 'outside-transaction' };
   }
@@ -47,18 +50,25 @@ function startsStatement(tokens: readonly SqlToken[], i: number): boolean {
 /** Statements PostgreSQL runs only outside a transaction block, from the statement's first words. */
 function outsideTransaction(tokens: readonly SqlToken[], i: number): string | null {
   const words: string[] = [];
-  for (let j = i; j < tokens.length && words.length < 5 && !(tokens[j]!.kind === 'punct' && tokens[j]!.value === ';'); j++) {
+  for (let j = i; j < tokens.length && words.length < 12 && !(tokens[j]!.kind === 'punct' && tokens[j]!.value === ';'); j++) {
     const w = word(tokens[j]);
     if (w) words.push(w);
   }
   const text = words.join(' ');
-  if (words[0] === 'vacuum') return 'VACUUM';
-  if (/^(create( unique)? index|drop index|reindex \w+) concurrently\b/.test(text))
-    return `${words
-      .slice(0, words.indexOf('concurrently') + 1)
+  const upTo = (last: string) =>
+    words
+      .slice(0, words.indexOf(last) + 1)
       .join(' ')
-      .toUpperCase()}`;
-  if (/^(create|drop) database\b/.test(text)) return `${words.slice(0, 2).join(' ').toUpperCase()}`;
+      .toUpperCase();
+  if (words[0] === 'vacuum') return 'VACUUM';
+  if (/^(create( unique)? index|drop index) concurrently\b/.test(text)) return upTo('concurrently');
+  // REINDEX [ (options) ] TABLE x CONCURRENTLY, REINDEX (CONCURRENTLY) ..., and a whole schema, database or
+  // system (reindexed a table per transaction).
+  if (words[0] === 'reindex' && words.includes('concurrently')) return 'REINDEX CONCURRENTLY';
+  const kind = words[0] === 'reindex' ? words.slice(1).find((w) => w !== 'verbose' && w !== 'tablespace') : undefined;
+  if (kind === 'schema' || kind === 'database' || kind === 'system') return `REINDEX ${kind.toUpperCase()}`;
+  if (/^alter table\b/.test(text) && words.includes('detach') && words.includes('concurrently')) return 'ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY';
+  if (/^(create|drop) (database|tablespace)\b/.test(text)) return words.slice(0, 2).join(' ').toUpperCase();
   if (/^alter system\b/.test(text)) return 'ALTER SYSTEM';
   return null;
 }

@@ -23,9 +23,19 @@ describe('statements a migration file may not hold', () => {
       ['CREATE INDEX CONCURRENTLY i ON pwb_pages (slug);', 'CREATE INDEX CONCURRENTLY'],
       ['create unique index concurrently if not exists i on t (a);', 'CREATE UNIQUE INDEX CONCURRENTLY'],
       ['DROP INDEX CONCURRENTLY i;', 'DROP INDEX CONCURRENTLY'],
-      ['REINDEX TABLE CONCURRENTLY pwb_pages;', 'REINDEX TABLE CONCURRENTLY'],
+      ['REINDEX TABLE CONCURRENTLY pwb_pages;', 'REINDEX CONCURRENTLY'],
       ['VACUUM ANALYZE pwb_pages;', 'VACUUM'],
       ['ALTER SYSTEM SET work_mem = 1;', 'ALTER SYSTEM'],
+      // An empty SQL-standard body ends where it begins: what follows is the file's again.
+      ['CREATE FUNCTION f() RETURNS void LANGUAGE sql BEGIN ATOMIC END;\nCOMMIT;', 'COMMIT'],
+      ["PREPARE TRANSACTION 'x';", 'PREPARE TRANSACTION'],
+      ["COMMIT PREPARED 'x';", 'COMMIT'],
+      ['ALTER TABLE pwb_events DETACH PARTITION pwb_events_2020 CONCURRENTLY;', 'ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY'],
+      ['REINDEX (VERBOSE) TABLE CONCURRENTLY pwb_pages;', 'REINDEX CONCURRENTLY'],
+      ['REINDEX (CONCURRENTLY) INDEX i;', 'REINDEX CONCURRENTLY'],
+      ['REINDEX DATABASE pwb;', 'REINDEX DATABASE'],
+      ['REINDEX (VERBOSE) SCHEMA public;', 'REINDEX SCHEMA'],
+      ["CREATE TABLESPACE fast LOCATION '/ssd';", 'CREATE TABLESPACE'],
       // Not statements of the file: inside a body, a DO block, a string, a comment; savepoints work inside.
       ['CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN COMMIT; RETURN 1; END $$;', null],
       ['DO $body$ BEGIN PERFORM 1; END $body$;', null],
@@ -33,6 +43,7 @@ describe('statements a migration file may not hold', () => {
       ['-- BEGIN;\n/* COMMIT; */ SELECT 1;', null],
       ['SAVEPOINT a; ROLLBACK TO a; RELEASE a;', null],
       ['CREATE INDEX i ON pwb_pages (slug); REFRESH MATERIALIZED VIEW CONCURRENTLY pwb_properties;', null],
+      ['REINDEX TABLE pwb_pages; REINDEX INDEX i; PREPARE q AS SELECT 1; ALTER TABLE pwb_events DETACH PARTITION pwb_events_2020;', null],
     ];
     for (const [sql, statement] of cases) expect(refusedMigrationStatement(sql)?.statement ?? null, sql).toBe(statement);
   });
