@@ -164,7 +164,8 @@ async function migrateAllTargets(state: RunState, targets: readonly DatabaseTarg
   if (primary && !COMPLETE_STATES.has(entryOf(state.run, primary.name).state) && !state.signal?.aborted) {
     skipShards(state.run, primary, shards);
   } else {
-    await inParallel(shards, parallel, (shard) => migrateOne(state, shard));
+    const ready = primary ? shards : shards.filter((shard) => followsPrimary(state, shard));
+    await inParallel(ready, parallel, (shard) => migrateOne(state, shard));
   }
   if (state.signal?.aborted) {
     throw state.signal.reason instanceof ConsoleError ? state.signal.reason : new ConsoleError('CANCELLED', 'The migration run was stopped on request.');
@@ -184,6 +185,33 @@ function skipShards(run: MigrationRun, primary: DatabaseTarget, shards: readonly
   for (const shard of shards) {
     Object.assign(entryOf(run, shard.name), { state: 'skipped', error: { code: 'MIGRATION_FAILED', message, target: shard.name } });
   }
+}
+
+/**
+ * A run of shards alone (`--database shard_1`) runs on each only what already ran on the primary: a
+ * tenant migration that has not (it failed there, or it is new) would give the shard a schema the
+ * primary lacks, and once its file is fixed as the primary's failure advises, an edited file. A shard
+ * with such a migration pending is not started, saying so.
+ */
+function followsPrimary(state: RunState, shard: DatabaseTarget): boolean {
+  const primary = state.ctx.pools.targets.find((t) => t.role === 'primary')!.name;
+  const onPrimary = state.appliedOn.get(primary);
+  const db = entryOf(state.run, shard.name);
+  const ahead = db.pending.filter((version) => !onPrimary?.has(version));
+  if (onPrimary && ahead.length === 0) return true;
+  const why = onPrimary ? `${ahead.join(', ')} ${ahead.length === 1 ? 'has' : 'have'} not run on ${primary}` : `${primary}'s migrations could not be read`;
+  const message = `Not started: shards follow the primary, and ${why}. Run the migrations on ${primary} first (or on every database), then on ${shard.name}.`;
+  Object.assign(db, { state: 'skipped', error: { code: 'MIGRATION_FAILED', message, target: shard.name } });
+  return false;
+}
+
+/** The files `target` runs: in a run without the primary, a shard runs only those the primary has (see followsPrimary). */
+function filesFor(state: RunState, target: DatabaseTarget): MigrationFile[] {
+  const files = migrationsFor(target.role, state.files);
+  const primary = state.ctx.pools.targets.find((t) => t.role === 'primary')!.name;
+  if (target.role === 'primary' || state.run.databases.some((d) => d.name === primary)) return files;
+  const onPrimary = state.appliedOn.get(primary) ?? new Set<string>();
+  return files.filter((f) => onPrimary.has(f.version));
 }
 
 /** One database on a connection of its own: unreachable, stopped, or whatever migrateDatabase says. */
@@ -213,7 +241,7 @@ async function migrateOnSession(state: RunState, target: DatabaseTarget, db: Dat
   // Stopping the run cancels the migration this session is running; it rolls back and stays pending.
   const stopWatching = cancelOnAbort(client, target, state.signal);
   try {
-    const outcome = await migrateDatabase(client, migrationsFor(target.role, state.files), {
+    const outcome = await migrateDatabase(client, filesFor(state, target), {
       database: target.name,
       lock: 'fail',
       signal: state.signal,

@@ -259,6 +259,20 @@ describe('migrations on every database', () => {
     expect((await up()).state).toBe('succeeded');
   });
 
+  it('a run of shards alone runs only what ran on the primary: a tenant migration new there is not started on them', async () => {
+    await own.addMigration('tenant', '20990104650001', 'add_follow_probe', 'ALTER TABLE pwb_pages ADD COLUMN follow_probe integer;');
+    const alone = await migrateUp(ctx, { database: 'shard_1', parallel: 2 });
+    expect(alone.state).toBe('failed');
+    expect(byName(alone, 'shard_1')).toMatchObject({ state: 'skipped', applied: [], pending: ['20990104650001'] });
+    expect(byName(alone, 'shard_1').error?.message).toBe(
+      'Not started: shards follow the primary, and 20990104650001 has not run on default. Run the migrations on default first (or on every database), then on shard_1.',
+    );
+    expect(await hasColumn('shard_1', 'pwb_pages', 'follow_probe')).toBe(false);
+    expect(byName(await migrateUp(ctx, { database: 'default', parallel: 2 }), 'default').state).toBe('applied');
+    expect(byName(await migrateUp(ctx, { database: 'shard_1', parallel: 2 }), 'shard_1')).toMatchObject({ state: 'applied', applied: ['20990104650001'] });
+    expect((await up()).state).toBe('succeeded');
+  });
+
   it('a file edited after it ran on some databases is refused where it is still pending, before any database is touched', async () => {
     await own.addMigration('tenant', '20990104700001', 'add_edit_probe', '-- a probe column\nALTER TABLE pwb_links ADD COLUMN edit_probe integer;\n');
     expect(byName(await migrateUp(ctx, { database: 'default', parallel: 1 }), 'default').state).toBe('applied');
@@ -438,16 +452,17 @@ describe('migrations on every database', () => {
     expect(dry.stdout).toContain('== default (step 1, first and alone): 1 to apply');
     expect(dry.stdout).toContain('ALTER TABLE pwb_pages ADD COLUMN cli_probe integer;');
     for (const db of DATABASES) expect(await versionCount(db, '20990106000001')).toBe(0);
+    // A shard alone does not run ahead of the primary: exit 1, the shard not started.
     const upOnOne = await run(['migrate', 'up', '--database', 'shard_1', '--json']);
-    expect(upOnOne.code, upOnOne.stderr).toBe(0);
-    expect(JSON.parse(upOnOne.stdout).databases.map((d: { name: string; applied: string[] }) => [d.name, d.applied])).toEqual([
-      ['shard_1', ['20990106000001']],
+    expect(upOnOne.code, upOnOne.stderr).toBe(1);
+    expect(JSON.parse(upOnOne.stdout).databases.map((d: { name: string; state: string; applied: string[] }) => [d.name, d.state, d.applied])).toEqual([
+      ['shard_1', 'skipped', []],
     ]);
     const upAll = await run(['migrate', 'up']);
     expect(upAll.code, upAll.stderr).toBe(0);
     // Progress on stderr, from the run's events: migrations done of those pending, and where it is.
-    expect(upAll.stderr).toMatch(/\d\/2 migrations · default: 20990106000001/);
-    expect(upAll.stdout).toMatch(/shard_1\s+up-to-date/);
+    expect(upAll.stderr).toMatch(/\d\/3 migrations · default: 20990106000001/);
+    expect(upAll.stdout).toMatch(/shard_1\s+applied/);
     for (const db of DATABASES) expect(await versionCount(db, '20990106000001')).toBe(1);
   });
 
