@@ -56,6 +56,21 @@ function versionsFrom(files: readonly MigrationFile[], index: number): string[] 
 }
 
 /**
+ * The session as each migration file starts from: the settings of the connection as it was opened
+ * (a file's own SET search_path or SET ROLE outlives its transaction otherwise, and would change where
+ * the next file's tables go and as whom), then the run's two timeouts. Migrations build indexes on big
+ * tables, so the console's read timeout must not cut them off; but they never wait long for a lock:
+ * while an ALTER TABLE queues behind a long reader of the table (the application's, a move's copy),
+ * every later query on that table queues behind the ALTER.
+ */
+async function startFromRunSettings(client: pg.ClientBase, lockTimeoutSeconds = 0): Promise<void> {
+  // RESET ALL leaves the role alone; RESET SESSION AUTHORIZATION (to the user who logged in, which any role may) resets it too.
+  await client.query(
+    `RESET SESSION AUTHORIZATION; RESET ALL; SET statement_timeout = 0; SET lock_timeout = ${Math.max(0, Math.floor(lockTimeoutSeconds)) * 1000}`,
+  );
+}
+
+/**
  * Applies `files` not yet in schema_migrations, each in its own transaction, stopping at the first
  * failure (later files may depend on it). Holds the migration lock for the whole run and checks what is
  * applied under it, so two runners never apply one version twice.
@@ -67,12 +82,8 @@ export async function migrateDatabase(
 ): Promise<DatabaseMigrationOutcome> {
   await acquireMigrationLock(client, options.database, options.lock);
   try {
-    // Migrations build indexes on big tables: the console's read timeout must not cut them off.
-    await client.query('SET statement_timeout = 0');
-    // But never wait long for a lock: while an ALTER TABLE queues behind a long reader of the table (the
-    // application's, a move's copy), every later query on that table queues behind the ALTER.
-    await client.query(`SET lock_timeout = ${Math.max(0, Math.floor(options.lockTimeoutSeconds ?? 0)) * 1000}`);
-    await ensureLedger(client);
+    await startFromRunSettings(client, options.lockTimeoutSeconds);
+    const ledgerSchema = await ensureLedger(client);
     const { applied: alreadyApplied } = await readLedger(client);
     const pending = files.filter((f) => !alreadyApplied.has(f.version));
     const applied: string[] = [];
@@ -82,11 +93,16 @@ export async function migrateDatabase(
       if (options.signal?.aborted) return stoppedBefore(index);
       options.onStep?.({ version: file.version, phase: 'start' });
       try {
+        // What the file before set for the session (search_path, a role) ended with it.
+        if (index > 0) await startFromRunSettings(client, options.lockTimeoutSeconds);
         await client.query('BEGIN');
         const sequencesBefore = options.sequenceSlot ? await sequenceOids(client) : null;
         await client.query(file.sql);
         if (sequencesBefore) await placeNewSequences(client, sequencesBefore, options.sequenceSlot!);
-        await recordApplied(client, file);
+        // In the file's transaction, as the user who logged in (a file may SET ROLE to the application's
+        // owner so its tables are that role's) and by the ledger's schema (whatever search_path it set).
+        await client.query('RESET ROLE');
+        await recordApplied(client, file, ledgerSchema);
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);

@@ -21,7 +21,8 @@ type LedgerDatabase = SystemCatalog & Pick<ConsoleDatabase, 'shard_console.migra
 
 const ledger = queryBuilder<LedgerDatabase>();
 
-export async function ensureLedger(client: pg.ClientBase): Promise<void> {
+/** Creates the two tables where missing; returns the schema schema_migrations is in (on the search_path as the run began). */
+export async function ensureLedger(client: pg.ClientBase): Promise<string> {
   await runQuery(
     client,
     ledger.schema
@@ -45,6 +46,15 @@ export async function ensureLedger(client: pg.ClientBase): Promise<void> {
       .addColumn('failed_at', 'timestamptz')
       .addColumn('error', 'text'),
   );
+  const found = await runQueryFirst(
+    client,
+    ledger
+      .selectFrom('pg_catalog.pg_class as c')
+      .innerJoin('pg_catalog.pg_namespace as n', 'n.oid', 'c.relnamespace')
+      .select('n.nspname')
+      .where(sql<boolean>`c.oid = to_regclass('schema_migrations')`),
+  );
+  return found!.nspname;
 }
 
 export interface LedgerEntry {
@@ -96,8 +106,8 @@ export async function readLedger(db: Queryable): Promise<Ledger> {
 }
 
 /** Inside the migration's own transaction: the version and its checksum commit with the schema change or not at all. */
-export async function recordApplied(client: pg.ClientBase, file: MigrationFile): Promise<void> {
-  await runQuery(client, ledger.insertInto('schema_migrations').values({ version: file.version }));
+export async function recordApplied(client: pg.ClientBase, file: MigrationFile, ledgerSchema: string): Promise<void> {
+  await runQuery(client, ledger.withSchema(ledgerSchema).insertInto('schema_migrations').values({ version: file.version }));
   const insert = ledger
     .insertInto('shard_console.migration_checksums')
     .values((eb) => ({

@@ -492,4 +492,33 @@ describe('migrations on every database', () => {
     expect(after.tables.find((t) => t.table === 'pwb_custom_fields')).toMatchObject({ rows: 1 });
     expect(after.totalRows).toBe(before.totalRows + 1);
   });
+
+  it("a file's session settings (search_path, role) end with it: the next file and the version's record see the database as the run began", async () => {
+    await own.addMigration('tenant', '20990108000001', 'path_probe_schema', 'CREATE SCHEMA mig_probe;\nSET search_path = mig_probe, public;');
+    await own.addMigration('tenant', '20990108000002', 'path_probe_table', 'CREATE TABLE pwb_path_probe (id integer);');
+    // A file that leaves schema_migrations off its search_path is still recorded where the ledger is.
+    await own.addMigration('tenant', '20990108000003', 'path_probe_only', 'SET search_path = mig_probe;\nCREATE TABLE path_probe_inner (id integer);');
+    // A file that makes its tables the application owner's: the next file's are not.
+    for (const db of DATABASES) await own.sql(db, 'CREATE ROLE mig_probe_owner; GRANT CREATE ON SCHEMA public TO mig_probe_owner');
+    await own.addMigration('tenant', '20990108000004', 'role_probe_owned', 'SET ROLE mig_probe_owner;\nCREATE TABLE pwb_owned_probe (id integer);');
+    await own.addMigration('tenant', '20990108000005', 'role_probe_next', 'CREATE TABLE pwb_next_probe (id integer);');
+    const run = await up();
+    expect(run.state, JSON.stringify(run.databases.map((d) => d.failed))).toBe('succeeded');
+    for (const db of DATABASES) {
+      const owners = await own.sql(
+        db,
+        `SELECT relname, pg_get_userbyid(relowner) AS owner FROM pg_class WHERE relname IN ('pwb_owned_probe', 'pwb_next_probe') ORDER BY 1`,
+      );
+      expect(owners, db).toEqual([
+        { relname: 'pwb_next_probe', owner: own.cluster.servers[0]!.user },
+        { relname: 'pwb_owned_probe', owner: 'mig_probe_owner' },
+      ]);
+      const [where] = await own.sql(
+        db,
+        `SELECT to_regclass('public.pwb_path_probe')::text AS outside, to_regclass('mig_probe.pwb_path_probe')::text AS inside, to_regclass('mig_probe.path_probe_inner')::text AS inner`,
+      );
+      expect(where, db).toEqual({ outside: 'pwb_path_probe', inside: null, inner: 'mig_probe.path_probe_inner' });
+      expect(await versionCount(db, '20990108000003'), db).toBe(1);
+    }
+  });
 });
