@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { placeNewSequences, sequenceOids } from './sequence-blocks.ts';
 import { ensureLedger, readLedger, recordApplied, recordFailure } from './migration-ledger.ts';
-import type { MigrationFile } from './migration-files.ts';
+import { assertHoldsStatements, type MigrationFile } from './migration-files.ts';
 import { acquireMigrationLock, releaseMigrationLock, type LockMode } from './migration-lock.ts';
 
 /*
@@ -32,14 +32,23 @@ export interface DatabaseMigrationOutcome {
   readonly stopped?: boolean;
 }
 
-function describePgError(error: unknown, lockTimeoutSeconds = 0): string {
-  const e = error as { message?: string; code?: string; position?: string; detail?: string };
+/** The server's error, where in the file it is (line and column, from the statement's character position), its detail and hint. */
+function describePgError(error: unknown, lockTimeoutSeconds: number | undefined, sql: string): string {
+  const e = error as { message?: string; code?: string; position?: string; detail?: string; hint?: string };
   const parts = [e.message ?? String(error)];
-  if (e.code === '55P03' && lockTimeoutSeconds > 0)
+  const position = Number(e.position);
+  if (Number.isInteger(position) && position > 0 && position <= sql.length + 1) {
+    // PostgreSQL counts characters (code points) from 1.
+    const before = [...sql].slice(0, position - 1).join('');
+    const line = before.split('\n').length;
+    parts[0] += ` (line ${line}, column ${[...before.slice(before.lastIndexOf('\n') + 1)].length + 1})`;
+  }
+  if (e.code === '55P03' && lockTimeoutSeconds !== undefined && lockTimeoutSeconds > 0)
     parts.push(
       `it waited ${lockTimeoutSeconds} s for a table that another session (the application, a move's copy, a long report) was using, and was rolled back rather than stall every query on that table behind it. Run the migrations again when that session has ended (pg_stat_activity names it), or give a longer lock timeout`,
     );
   if (e.detail) parts.push(e.detail);
+  if (e.hint) parts.push(e.hint);
   if (e.code) parts.push(`SQLSTATE ${e.code}`);
   return parts.join(' · ');
 }
@@ -86,6 +95,7 @@ export async function migrateDatabase(
     const ledgerSchema = await ensureLedger(client);
     const { applied: alreadyApplied } = await readLedger(client);
     const pending = files.filter((f) => !alreadyApplied.has(f.version));
+    assertHoldsStatements(pending);
     const applied: string[] = [];
     const stoppedBefore = (index: number): DatabaseMigrationOutcome => ({ applied, failed: null, pending: versionsFrom(pending, index), stopped: true });
     for (const [index, file] of pending.entries()) {
@@ -110,7 +120,7 @@ export async function migrateDatabase(
         if (options.signal?.aborted) return stoppedBefore(index);
         // A lost connection says nothing about the migration: let the caller report the database as unreachable.
         if (!isStatementFailure(error)) throw error;
-        const message = describePgError(error, options.lockTimeoutSeconds);
+        const message = describePgError(error, options.lockTimeoutSeconds, file.sql);
         await recordFailure(client, file, message).catch(() => undefined);
         options.onStep?.({ version: file.version, phase: 'failed' });
         return { applied, failed: { version: file.version, error: message }, pending: versionsFrom(pending, index) };

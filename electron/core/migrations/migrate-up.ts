@@ -6,7 +6,7 @@ import type { ConsoleContext } from '../console-context.ts';
 import type { DatabaseTarget } from '../config/profile-schema.ts';
 import { audited } from '../console-schema/audit-log.ts';
 import { readLedger } from './migration-ledger.ts';
-import { assertPlanCurrent, listMigrations, migrationsFor, sameMigrationText, type MigrationFile } from './migration-files.ts';
+import { assertHoldsStatements, assertPlanCurrent, listMigrations, migrationsFor, sameMigrationText, type MigrationFile } from './migration-files.ts';
 import { migrateDatabase, type DatabaseMigrationOutcome } from './migrate-database.ts';
 import { runTargets } from './migration-plan.ts';
 import { migrationsDirFor } from './migrations-dir.ts';
@@ -97,6 +97,7 @@ export async function migrateUp(ctx: ConsoleContext, options: MigrateUpOptions):
   await countPending(state, targets);
   try {
     assertRunsAsRecorded(state);
+    assertHoldsStatements(files.filter((f) => run.databases.some((d) => d.pending.includes(f.version))));
   } catch (error) {
     return concludeRun(state, toInfo(error));
   }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { MigrationSet } from '../../../shared/contract.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { MIGRATIONS_DIR } from '../app-paths.ts';
+import { tokenizeSql } from '../backups/archive/sql-tokens.ts';
 import { refusedMigrationStatement } from './migration-statements.ts';
 
 /** The PWB schema that ships with the console: `global/` (primary only) and `tenant/` (primary and every shard). */
@@ -93,6 +94,21 @@ function assertRunnable(file: string, sql: string): void {
       ? `Migration ${file} holds ${refused.statement}: the console runs each file in a transaction of its own, recording its version in the same one, so the file's own transaction statements would commit half of it apart from that record. Remove them from the file.`
       : `Migration ${file} holds ${refused.statement}, which PostgreSQL runs only outside a transaction block, and the console runs each file in one (with the row recording it). Run that statement by hand on each database, and remove it from the file.`;
   throw new ConsoleError('CONFIG_INVALID', message, { target: file, details: { statement: refused.statement } });
+}
+
+/**
+ * Refuses to run a file that holds no statement yet (`migration new` writes only comments): applied, it
+ * would be recorded as run on every database, and the SQL written into it afterwards would never run.
+ */
+export function assertHoldsStatements(files: readonly MigrationFile[]): void {
+  const empty = files.filter((f) => tokenizeSql(f.sql).every((t) => t.kind === 'punct' && t.value === ';'));
+  if (empty.length === 0) return;
+  const names = empty.map((f) => f.file).join(', ');
+  throw new ConsoleError(
+    'CONFIG_INVALID',
+    `Nothing was run: ${names} ${empty.length === 1 ? 'holds' : 'hold'} no SQL statement yet, and would be recorded as run with nothing in it. Write the migration's SQL first, or delete the file.`,
+    { target: empty[0]!.file, details: { files: empty.map((f) => f.file) } },
+  );
 }
 
 /**

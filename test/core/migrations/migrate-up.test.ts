@@ -521,4 +521,34 @@ describe('migrations on every database', () => {
       expect(await versionCount(db, '20990108000003'), db).toBe(1);
     }
   });
+
+  it('refuses a file with no statement yet (as migration new writes it) before any database is touched', async () => {
+    const file = await own.addMigration('tenant', '20990109000001', 'not_written_yet', '-- add_thing: runs on the primary and every shard.\n\n');
+    const run = await up();
+    expect(run.state).toBe('failed');
+    expect(run.error).toMatchObject({ code: 'CONFIG_INVALID' });
+    expect(run.error?.message).toBe(
+      `Nothing was run: ${file} holds no SQL statement yet, and would be recorded as run with nothing in it. Write the migration's SQL first, or delete the file.`,
+    );
+    for (const db of DATABASES) expect(await versionCount(db, '20990109000001'), db).toBe(0);
+    await writeFile(file, 'ALTER TABLE pwb_pages ADD COLUMN written_probe integer;');
+    expect((await up()).state).toBe('succeeded');
+  });
+
+  it("a failure says where in the file it is and passes on the server's hint", async () => {
+    const file = await own.addMigration(
+      'tenant',
+      '20990109000002',
+      'broken_probe',
+      'CREATE TABLE pwb_hint_probe (id integer);\nCREATE VIEW pwb_hint_view AS SELECT id FROM pwb_hint_probe;\n  DROP TABLE pwb_hint_probe;',
+    );
+    const failed = byName(await up(), 'default').failed;
+    expect(failed?.error).toContain('cannot drop table pwb_hint_probe because other objects depend on it');
+    expect(failed?.error).toContain('Use DROP ... CASCADE to drop the dependent objects too.');
+    await writeFile(file, 'CREATE TABLE pwb_hint_probe (id integer,\n  name text,);');
+    const syntax = byName(await up(), 'default').failed;
+    expect(syntax?.error).toMatch(/^syntax error at or near "\)" \(line 2, column 13\)/);
+    await writeFile(file, 'CREATE TABLE pwb_hint_probe (id integer);');
+    expect((await up()).state).toBe('succeeded');
+  });
 });
