@@ -15,7 +15,7 @@ import { restoreSchemas } from './restore-marks.ts';
 import { RollbackRefused, rollsBackFinishedReplace } from './rollback-check.ts';
 import { tableRules } from './restore-preflight.ts';
 import { reopenArchive } from './restore-source.ts';
-import { rollbackRemovalRefusal, STEP_WORK, type RunState } from './restore-steps.ts';
+import { fenceNewTables, rollbackRemovalRefusal, STEP_WORK, type RunState } from './restore-steps.ts';
 import { restoreTables } from './restore-tables.ts';
 
 /**
@@ -73,7 +73,10 @@ async function setUp(
     return opened;
   };
   let tables: RunState['tables'] = [];
-  if (forward) {
+  // Only the steps up to verify read the archive: a job past them (switched, refreshing its views,
+  // lifting its fence) finishes without it, whatever became of the file or of the schema since.
+  const at = MODE_STEPS[detail.request.mode].indexOf(detail.step);
+  if (forward && at <= MODE_STEPS[detail.request.mode].indexOf('verify')) {
     const found = restoreTables(catalog, await archive(), tableRules(ctx), excluded);
     if (found.refusals.length)
       throw new ConsoleError(
@@ -134,6 +137,7 @@ export async function runRestoreSteps(
   const onClose: Array<() => Promise<void>> = [];
   try {
     const state = await setUp(ctx, lock, jobId, detail, job, direction === 'forward', onClose);
+    if (direction === 'forward') await fenceNewTables(state);
     if (starting) {
       await assertRollbackMayStart(state);
       detail.rollbackCheck = options.check === true && rollsBackFinishedReplace(detail);

@@ -12,7 +12,7 @@ import { rowsOnDatabase } from '../moves/move-preflight.ts';
 import { materializedViewSources, refreshMaterializedViews, viewSourceGate } from '../moves/refresh-views.ts';
 import type { ScopedTable } from '../moves/tenant-scope.ts';
 import { compareAndSetShard, currentShard } from '../moves/website-switch.ts';
-import { installFence, liftFence } from '../moves/write-fence.ts';
+import { fencingJobs, installFence, liftFence, tablesLackingFence } from '../moves/write-fence.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { failpoint } from '../moves/move-failpoints.ts';
 import { pointedAtFromOutside } from './restore-preflight.ts';
@@ -406,6 +406,36 @@ async function fenceForRollback(s: RunState): Promise<void> {
     await backToDone(s, refusal);
     throw new RollbackRefused(refusal);
   }
+}
+
+/**
+ * A replace or an empty place taken up again behind its fence (after the fence step, before the fence
+ * comes off): the tenant tables were read again, and one a migration added meanwhile gets the fence too,
+ * as a move's do, while the job's own fence stands. What the website wrote into such a table before
+ * that is not lost: a replace holds it with the rest (its hold step ran before the table existed), so a
+ * rollback puts it back; an empty place is refused before its switch, which would leave those rows
+ * behind on the database the website routes to.
+ */
+export async function fenceNewTables(s: RunState): Promise<void> {
+  const { mode } = s.detail.request;
+  const at = MODE_STEPS[mode].indexOf(s.detail.step);
+  if (mode === 'side-by-side' || at <= MODE_STEPS[mode].indexOf('fence') || at >= MODE_STEPS[mode].indexOf('unfence')) return;
+  if (!(await fencingJobs(s.home.handle, websiteOf(s))).includes(s.jobId)) return;
+  const lacking = await tablesLackingFence(s.home.handle, s.home.scoped);
+  if (lacking.length === 0) return;
+  await installFence(s.home.handle, s.home.catalog, lacking, websiteOf(s), s.jobId);
+  if (mode === 'replace') {
+    if (at > MODE_STEPS.replace.indexOf('hold')) await holdWebsiteRows(s.target, s.catalog, lacking, websiteOf(s), s.jobId);
+    return;
+  }
+  if (at >= MODE_STEPS.empty.indexOf('switch')) return;
+  const found = (await rowsOnDatabase(s.home.handle, s.home.catalog, lacking, websiteOf(s))).filter((r) => r.rows > 0);
+  if (found.length === 0) return;
+  throw new ConsoleError(
+    'RESTORE_FAILED',
+    `Website ${websiteOf(s)} wrote rows on ${s.home.handle.target.name} into ${found.map((r) => `${r.table} (${r.rows})`).join(', ')}, tenant tables added since this restore began, so that is no longer an empty place: switched, the website would leave them behind. Roll the job back (shard-console restore rollback ${s.jobId}), then restore with --replace on the database it routes to, or side by side.`,
+    { target: s.jobId },
+  );
 }
 
 /** What each step does; each is safe to run again after a crash anywhere inside it. */

@@ -1,0 +1,97 @@
+import { rename } from 'node:fs/promises';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { largestWebsite, purgeWebsite, startRestoreFixture, websiteState, type RestoreFixture } from '../../support/restore-fixture.ts';
+import { newestRestoreJob, runCli } from '../../support/restore-cli.ts';
+
+/*
+ * A replace taken up again after what may happen while it waits: a migration adds a tenant table (which
+ * the fence did not cover when it went up, and which the application writes to), or the backup file is
+ * moved away once the rows were verified (the steps after verify never read it).
+ */
+
+let f: RestoreFixture;
+let site: number;
+let archive: string;
+
+beforeAll(async () => {
+  f = await startRestoreFixture({ websites: 5 });
+  site = await largestWebsite(f, 'shard_1');
+  archive = await f.dump('shard_1', 'shard_1.dump');
+}, 240_000);
+afterAll(() => f?.stop());
+
+it('a tenant table added while a replace was interrupted is fenced when it resumes, and what the website wrote there is held: the rollback puts it back', {
+  timeout: 180_000,
+}, async () => {
+  await f.sql('shard_1', `UPDATE pwb_contacts SET first_name = 'since the backup' WHERE website_id = $1`, [site]);
+  const before = await websiteState(f.pc, site);
+  const killed = await runCli(f.pc, ['restore', String(site), '--from', archive, '--replace', '--yes'], { failpoint: 'after:clear' });
+  expect(killed.signal, killed.stderr).toBe('SIGKILL');
+  const job = (await newestRestoreJob(f.pc))!;
+  // A migration adds a tenant table meanwhile, and the application writes the website's row there.
+  await f.sql('shard_1', 'CREATE TABLE pwb_resume_probe (id serial PRIMARY KEY, website_id integer NOT NULL, note text)');
+  try {
+    await f.sql('shard_1', `INSERT INTO pwb_resume_probe (website_id, note) VALUES ($1, 'written while interrupted')`, [site]);
+    const resumed = await runCli(f.pc, ['restore', 'resume', job.id, '--json']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ state: 'succeeded', verified: true });
+    const probe = () => f.sql('shard_1', `SELECT note FROM pwb_resume_probe WHERE website_id = $1`, [site]);
+    // Replaced like every other table of the website (the backup has none of it)...
+    expect(await probe()).toEqual([]);
+    // ...and held, so the rollback brings back the website as it was, that row too.
+    const rolledBack = await runCli(f.pc, ['restore', 'rollback', job.id, '--json']);
+    expect(rolledBack.code, rolledBack.stderr).toBe(0);
+    expect(JSON.parse(rolledBack.stdout)).toMatchObject({ state: 'rolled_back' });
+    expect(await probe()).toEqual([{ note: 'written while interrupted' }]);
+    expect(await websiteState(f.pc, site)).toEqual(before);
+    expect(await f.sql('shard_1', `SELECT * FROM shard_console.fenced_websites`)).toEqual([]);
+  } finally {
+    await f.sql('shard_1', 'DROP TABLE pwb_resume_probe');
+  }
+});
+
+it('a replace killed after its verification resumes to its end without the backup file, moved away meanwhile', { timeout: 180_000 }, async () => {
+  const killed = await runCli(f.pc, ['restore', String(site), '--from', archive, '--replace', '--yes'], { failpoint: 'after:views' });
+  expect(killed.signal, killed.stderr).toBe('SIGKILL');
+  const job = (await newestRestoreJob(f.pc))!;
+  await rename(archive, `${archive}.moved`);
+  try {
+    const resumed = await runCli(f.pc, ['restore', 'resume', job.id, '--json']);
+    expect(resumed.code, resumed.stderr + resumed.stdout).toBe(0);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ state: 'succeeded', verified: true });
+    expect(await f.sql('shard_1', `SELECT * FROM shard_console.fenced_websites`)).toEqual([]);
+  } finally {
+    await rename(`${archive}.moved`, archive);
+  }
+  expect((await runCli(f.pc, ['restore', 'discard', job.id, '--yes'])).code).toBe(0);
+});
+
+it('an empty-place restore resumed after the website wrote into a tenant table added meanwhile is refused before its switch, and rolls back', {
+  timeout: 180_000,
+}, async () => {
+  const gone = await largestWebsite(f, 'default');
+  const backup = await f.dump('default', 'default.dump');
+  await purgeWebsite(f, 'default', gone);
+  const killed = await runCli(f.pc, ['restore', String(gone), '--from', backup, '--to', 'shard_1', '--yes'], { failpoint: 'after:load' });
+  expect(killed.signal, killed.stderr).toBe('SIGKILL');
+  const job = (await newestRestoreJob(f.pc))!;
+  await f.sql('default', 'CREATE TABLE pwb_resume_probe (id serial PRIMARY KEY, website_id integer NOT NULL)');
+  try {
+    // Written where the website still routes, into the table its fence did not cover.
+    await f.sql('default', 'INSERT INTO pwb_resume_probe (website_id) VALUES ($1)', [gone]);
+    const resumed = await runCli(f.pc, ['restore', 'resume', job.id]);
+    expect(resumed.code).toBe(1);
+    expect(resumed.stderr).toContain(
+      `wrote rows on default into pwb_resume_probe (1), tenant tables added since this restore began, so that is no longer an empty place`,
+    );
+    expect((await f.sql('default', `SELECT coalesce(shard_name, 'default') AS s FROM pwb_websites WHERE id = $1`, [gone]))[0].s).toBe('default');
+    const rolledBack = await runCli(f.pc, ['restore', 'rollback', job.id, '--json']);
+    expect(rolledBack.code, rolledBack.stderr).toBe(0);
+    // The loaded rows came off shard_1; the row the website wrote stays where it routes.
+    expect((await websiteState(f.pc, gone)).databases).toEqual([]);
+    expect(await f.sql('default', 'SELECT count(*)::int AS n FROM pwb_resume_probe WHERE website_id = $1', [gone])).toEqual([{ n: 1 }]);
+    expect(await f.sql('default', `SELECT * FROM shard_console.fenced_websites`)).toEqual([]);
+  } finally {
+    await f.sql('default', 'DROP TABLE pwb_resume_probe');
+  }
+});
