@@ -72,20 +72,7 @@ async function setUp(
     }
     return opened;
   };
-  let tables: RunState['tables'] = [];
-  // Only the steps up to verify read the archive: a job past them (switched, refreshing its views,
-  // lifting its fence) finishes without it, whatever became of the file or of the schema since.
-  const at = MODE_STEPS[detail.request.mode].indexOf(detail.step);
-  if (forward && at <= MODE_STEPS[detail.request.mode].indexOf('verify')) {
-    const found = restoreTables(catalog, await archive(), tableRules(ctx), excluded);
-    if (found.refusals.length)
-      throw new ConsoleError(
-        'RESTORE_FAILED',
-        `The live schema changed since the restore was planned: ${found.refusals.map((r) => r.message).join(' ')} Roll the job back.`,
-        { target: jobId },
-      );
-    tables = found.tables;
-  }
+  const tables = forward ? await tablesToRestore(ctx, detail, catalog, excluded, archive, jobId) : [];
   let saving: Promise<void> = Promise.resolve();
   const save = () => (saving = saving.catch(() => {}).then(() => saveDetail(ctx.pools.primary(), jobId, detail)));
   const replica = await withSession(target, maySkipTriggers);
@@ -106,6 +93,31 @@ async function setUp(
     readBack: { found: null },
     views: { refreshed: null },
   };
+}
+
+/**
+ * The archive's tables as the live schema takes them, refused when it no longer does. Only the steps up
+ * to verify read the archive: a job past them (switched, refreshing its views, lifting its fence)
+ * finishes without it, whatever became of the file or of the schema since.
+ */
+async function tablesToRestore(
+  ctx: ConsoleContext,
+  detail: RestoreDetail,
+  catalog: RunState['catalog'],
+  excluded: ReadonlySet<string>,
+  archive: () => Promise<PgDumpArchive>,
+  jobId: string,
+): Promise<RunState['tables']> {
+  const steps = MODE_STEPS[detail.request.mode];
+  if (steps.indexOf(detail.step) > steps.indexOf('verify')) return [];
+  const found = restoreTables(catalog, await archive(), tableRules(ctx), excluded);
+  if (found.refusals.length)
+    throw new ConsoleError(
+      'RESTORE_FAILED',
+      `The live schema changed since the restore was planned: ${found.refusals.map((r) => r.message).join(' ')} Roll the job back.`,
+      { target: jobId },
+    );
+  return found.tables;
 }
 
 export interface RunOptions {
