@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { BackupManifest, BackupResult } from '../../../shared/methods/backup-methods.ts';
@@ -10,7 +11,7 @@ import { runLimited } from '../run-limited.ts';
 import { SHARD_SQL } from '../tenants/website-routing.ts';
 import { bytesWritten, checksumDump } from './backup-checksums.ts';
 import { MANIFEST, writeFileDurably } from './backup-folder.ts';
-import { choosePgDump, findPgDumpBinaries, installHint, type PgDumpBinary } from './pg-dump-locator.ts';
+import { assertConfiguredPgDumps, choosePgDump, findPgDumpBinaries, installHint, type PgDumpBinary } from './pg-dump-locator.ts';
 import { partialPath, runPgDump, type BackupFormat } from './run-pg-dump.ts';
 
 export interface CreateBackupOptions {
@@ -27,6 +28,8 @@ export interface CreateBackupOptions {
 /** A database about to be dumped: its server, the pg_dump that can, and its tables' sizes for progress. */
 interface PlannedDump {
   readonly target: DatabaseTarget;
+  /** Its archive's name in the folder, without `.dump` (dumpFileBase). */
+  readonly fileBase: string;
   readonly serverVersion: string;
   readonly binary: PgDumpBinary;
   readonly tableBytes: ReadonlyMap<string, number>;
@@ -118,11 +121,30 @@ async function readServers(ctx: ConsoleContext, targets: readonly DatabaseTarget
   );
 }
 
+/**
+ * The name of a database's archive in the backup folder: the database's own name when it is a plain one
+ * (letters, digits, `_`, `.`, `-`) that no other name of the backup matches but for case (on macOS and
+ * Windows `Shard_A.dump` and `shard_a.dump` are one file); else that name made plain, with a short hash
+ * of the real one (a Rails shard name may hold spaces or any letter). The manifest pairs each file with
+ * its database.
+ */
+export function dumpFileBase(name: string, all: readonly string[]): string {
+  const plain = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(name) && name.length <= 100;
+  const clash = all.some((other) => other !== name && other.toLowerCase() === name.toLowerCase());
+  if (plain && !clash) return name;
+  const hash = createHash('sha256').update(name, 'utf8').digest('hex').slice(0, 8);
+  return `${name
+    .replace(/[^A-Za-z0-9_.-]/g, '_')
+    .replace(/^[.-]/, '_')
+    .slice(0, 60)}-${hash}`;
+}
+
 /** A pg_dump for every database, or a refusal naming each server's version, what was found, and what to install. */
 async function planDumps(ctx: ConsoleContext, targets: readonly DatabaseTarget[], options: CreateBackupOptions): Promise<PlannedDump[]> {
   const [servers, binaries] = await Promise.all([
     readServers(ctx, targets),
     findPgDumpBinaries(options.pgDumpPaths ? { configured: options.pgDumpPaths } : {}),
+    assertConfiguredPgDumps(options.pgDumpPaths ?? {}),
   ]);
   const missing = servers.filter((s) => choosePgDump(binaries, s.major) === null);
   if (missing.length > 0) {
@@ -137,8 +159,10 @@ async function planDumps(ctx: ConsoleContext, targets: readonly DatabaseTarget[]
       },
     );
   }
+  const names = servers.map((s) => s.target.name);
   return servers.map((s) => ({
     target: s.target,
+    fileBase: dumpFileBase(s.target.name, names),
     serverVersion: s.version,
     binary: choosePgDump(binaries, s.major)!,
     tableBytes: s.tableBytes,
@@ -158,7 +182,7 @@ async function readRouting(ctx: ConsoleContext): Promise<Record<string, string>>
  */
 async function dumpOne(ctx: ConsoleContext, plan: PlannedDump, folder: string, options: CreateBackupOptions, job: RunningJob): Promise<Dumped> {
   const startedAt = new Date().toISOString();
-  const file = options.format === 'custom' ? `${plan.target.name}.dump` : plan.target.name;
+  const file = options.format === 'custom' ? `${plan.fileBase}.dump` : plan.fileBase;
   const output = path.join(folder, file);
   let done = 0;
   let current: string | null = null;

@@ -3,6 +3,7 @@ import { access, readdir, realpath } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { ConsoleError } from '../../../shared/errors.ts';
 
 const run = promisify(execFile);
 
@@ -46,13 +47,19 @@ function versionedFolders(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): Ar
   return unix;
 }
 
+/** A configured path: the pg_dump file itself, or the bin folder it is in. */
+function configuredFile(given: string, platform: NodeJS.Platform): string {
+  if (path.basename(given).toLowerCase().startsWith('pg_dump')) return given;
+  return (platform === 'win32' ? path.win32 : path.posix).join(given, EXE(platform));
+}
+
 /** Every place to look, most specific first: configured paths, then PATH, then the usual install folders. */
 async function candidatePaths(options: LocateOptions): Promise<string[]> {
   const platform = options.platform ?? process.platform;
   const env = options.env ?? process.env;
   const exe = EXE(platform);
   const join = platform === 'win32' ? path.win32.join : path.posix.join;
-  const candidates = Object.values(options.configured ?? {}).map((p) => (path.basename(p).toLowerCase().startsWith('pg_dump') ? p : join(p, exe)));
+  const candidates = Object.values(options.configured ?? {}).map((p) => configuredFile(p, platform));
   for (const dir of (env.PATH ?? env.Path ?? '').split(platform === 'win32' ? ';' : ':').filter(Boolean)) candidates.push(join(dir, exe));
   for (const [parent, pattern, bin] of versionedFolders(platform, env)) {
     const names = await readdir(parent).catch(() => [] as string[]);
@@ -78,6 +85,27 @@ async function probe(file: string): Promise<PgDumpBinary | null> {
   } catch {
     return null;
   }
+}
+
+/**
+ * The profile's own pg_dump paths, each checked: one that is not there, cannot run or is another major
+ * than it is set for is refused, naming it, rather than passed over for whatever pg_dump PATH has (an
+ * archive of a newer format than the pg_restore the operator meant to use).
+ */
+export async function assertConfiguredPgDumps(configured: Readonly<Record<string, string>>, platform: NodeJS.Platform = process.platform): Promise<void> {
+  const problems: string[] = [];
+  for (const [major, given] of Object.entries(configured)) {
+    const file = configuredFile(given, platform);
+    const binary = await probe(file);
+    if (binary === null) problems.push(`${major}: ${file} is not a pg_dump that runs (missing, not executable, or printing no version)`);
+    else if (String(binary.major) !== major) problems.push(`${major}: ${file} is pg_dump ${binary.version}, not ${major}`);
+  }
+  if (problems.length === 0) return;
+  throw new ConsoleError(
+    'CONFIG_INVALID',
+    `Nothing was backed up: the profile's "pgDump" paths are wrong: ${problems.join('; ')}. Correct the paths (a pg_dump file or its bin folder, under the major version it reports), or remove them to use the pg_dump found on this machine.`,
+    { details: { problems } },
+  );
 }
 
 /** Every working pg_dump on this machine, one per real file, newest major first. */

@@ -315,6 +315,23 @@ describe('backup trouble', () => {
     expect((await call('backup.verify', { path: result.backup })).ok).toBe(true);
   });
 
+  it('refuses a profile whose pgDump path is not a working pg_dump of its major, naming it, rather than using another pg_dump', async () => {
+    const profile = JSON.parse(await readFile(pc.cluster.profilePath, 'utf8'));
+    const wrapper = path.join(work, 'pg_dump');
+    for (const [pgDump, problem] of [
+      [{ '15': path.join(work, 'no-such', 'pg_dump') }, `15: ${path.join(work, 'no-such', 'pg_dump')} is not a pg_dump that runs`],
+      [{ '15': wrapper, '16': wrapper }, `16: ${wrapper} is pg_dump 15.`],
+    ] as const) {
+      const profilePath = path.join(work, 'wrong-pg-dump.json');
+      await writeFile(profilePath, JSON.stringify({ ...profile, pgDump, backupDir: path.join(work, 'wrong-pg-dump') }));
+      const other = await pc.open(profilePath);
+      const on = createDispatcher(createHandlers(other), { validateResults: true });
+      const refused = call('backup.create', { format: 'custom', databases: ['shard_2'], jobs: 1 }, { on });
+      await expect(refused).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining(problem) });
+      await expect(readdir(path.join(work, 'wrong-pg-dump'))).rejects.toMatchObject({ code: 'ENOENT' });
+    }
+  });
+
   it('a folder that cannot be written is BACKUP_FAILED saying so and what to do, not an internal error', async () => {
     const blocker = path.join(work, 'a-file');
     await writeFile(blocker, 'not a folder');
