@@ -6,7 +6,8 @@ import type { Environment } from '../config/expand-variables.ts';
 import type { DatabaseTarget, ProfileFile, ResolvedProfile } from '../config/profile-schema.ts';
 import type { ConsoleContext } from '../console-context.ts';
 import { audited } from '../console-schema/audit-log.ts';
-import { listMigrations, migrationsFor, type MigrationFile } from '../migrations/migration-files.ts';
+import { listMigrations, migrationsFor, sameMigrationText, type MigrationFile } from '../migrations/migration-files.ts';
+import { readLedger } from '../migrations/migration-ledger.ts';
 import { migrateDatabase } from '../migrations/migrate-database.ts';
 import { migrationsDirFor } from '../migrations/migrations-dir.ts';
 import { ClusterPools, type DatabaseHandle } from '../pools/cluster-pools.ts';
@@ -127,6 +128,32 @@ async function assertHoldsNoWebsiteRows(shard: DatabaseHandle, primary: Database
   }
 }
 
+/**
+ * The tenant migrations the new shard runs: those the primary has run, as they ran there. A file edited
+ * since it ran is refused before anything is created (the new shard would get a schema unlike every
+ * other database's, and they would all read as edited); one pending on the primary waits for the next
+ * `migrate up`, which runs it on the primary first (the shards follow the primary).
+ */
+async function filesThePrimaryRan(ctx: ConsoleContext, files: readonly MigrationFile[]): Promise<MigrationFile[]> {
+  const primary = ctx.pools.primary();
+  const ledger = await readLedger(primary).catch((error: unknown) => {
+    throw databaseError(primary.target, error);
+  });
+  const edited = files.filter((f) => {
+    const entry = ledger.entries.get(f.version);
+    return ledger.applied.has(f.version) && entry?.status === 'applied' && !sameMigrationText(entry.checksum, f);
+  });
+  if (edited.length > 0) {
+    const names = edited.map((f) => `${f.set}/${f.version}_${f.name}.sql`).join(', ');
+    throw new ConsoleError(
+      'MIGRATION_EDITED',
+      `Nothing was created: ${names} changed since ${edited.length === 1 ? 'it' : 'they'} ran on ${primary.target.name}, and the new shard would get the changed file, a schema unlike the other databases'. Put the file back as it ran (git log and git checkout find it), make the change in a new migration, then add the shard.`,
+      { target: edited[0]!.file, details: { edited: edited.map((f) => f.file) } },
+    );
+  }
+  return files.filter((f) => ledger.applied.has(f.version));
+}
+
 /** Migrates the new shard and moves its sequences to a block of their own, on pools of the profile that includes it. */
 async function prepareShard(
   next: ResolvedProfile,
@@ -186,7 +213,7 @@ export async function addShard(ctx: ConsoleContext, params: { name: string; url:
   // the pool it closes.
   const { next, result } = await withAddShardLock(ctx.pools.primary(), name, async () => {
     assertFileMatches(profile, await readProfileForUpdate(profile.source));
-    const files = migrationsFor('shard', await listMigrations(migrationsDirFor(profile)));
+    const files = await filesThePrimaryRan(ctx, migrationsFor('shard', await listMigrations(migrationsDirFor(profile))));
     return audited(
       () => ctx.pools.primary(),
       { action: 'cluster.addShard', target: name, details: { host: target.host, port: target.port, database: target.database } },

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addShard } from '../../../electron/core/add-shard/add-shard.ts';
@@ -341,6 +342,32 @@ describe('adding a shard', () => {
       expect(await addShard(one, { name: 'shard_one', url: urlFor('pwb_shard_one') }, { env: own.env })).toMatchObject({ name: 'shard_one', created: true });
     } finally {
       await one.close();
+    }
+  });
+
+  it('runs on the new shard only what ran on the primary: an edited file is refused before anything is created, a pending one waits for migrate up', async () => {
+    const file = path.join(own.migrationsDir, 'tenant', '20240102000001_create_pwb_pages_and_page_parts.sql');
+    const ran = await readFile(file, 'utf8');
+    const exists = async (db: string) => (await own.sql('shard_2', 'SELECT 1 FROM pg_database WHERE datname = $1', [db])).length === 1;
+    await writeFile(file, `${ran}\nALTER TABLE pwb_pages ADD COLUMN edited_after integer;\n`);
+    try {
+      const edited = await refusal({ name: 'shard_edited', url: urlFor('pwb_shard_edited') });
+      expect(edited.code).toBe('MIGRATION_EDITED');
+      expect(edited.message).toContain('Nothing was created: tenant/20240102000001_create_pwb_pages_and_page_parts.sql changed since it ran on default');
+      expect(await exists('pwb_shard_edited')).toBe(false);
+    } finally {
+      await writeFile(file, ran);
+    }
+    await own.addMigration('tenant', '20990201000001', 'add_later_probe', 'ALTER TABLE pwb_pages ADD COLUMN later_probe integer;');
+    const added = await addShard(ctx, { name: 'shard_later', url: urlFor('pwb_shard_later') }, { env: own.env });
+    expect(added.applied).not.toContain('20990201000001');
+    const later = await own.open();
+    try {
+      const status = await migrationStatus(later);
+      expect(status.databases.find((d) => d.name === 'shard_later')!.pending.map((p) => p.version)).toEqual(['20990201000001']);
+      expect(status.databases.find((d) => d.name === 'default')!.pending.map((p) => p.version)).toEqual(['20990201000001']);
+    } finally {
+      await later.close();
     }
   });
 });
