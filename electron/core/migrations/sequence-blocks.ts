@@ -40,12 +40,19 @@ export function newSequenceStart(s: { type: string; increment: string; minValue:
  */
 export async function ownSequenceBlock(client: pg.ClientBase, fallback: number): Promise<number> {
   if (fallback <= 0) return fallback;
-  const r = await client.query<{ type: string; last: string }>(
-    `SELECT data_type::text AS type, last_value::text AS last FROM pg_sequences WHERE last_value IS NOT NULL AND increment_by > 0`,
+  const r = await client.query<{ type: string; increment: string; lastValue: string | null }>(
+    `SELECT data_type::text AS type, increment_by::text AS increment, last_value::text AS "lastValue" FROM pg_sequences`,
   );
+  return blockOfSequences(r.rows, fallback);
+}
+
+/** ownSequenceBlock's reading of a database's sequences (type, increment, last value handed out). */
+export function blockOfSequences(sequences: ReadonlyArray<{ type: string; increment: string; lastValue: string | null }>, fallback: number): number {
+  if (fallback <= 0) return fallback;
   const counts = new Map<number, number>();
-  for (const row of r.rows) {
-    const block = Number(BigInt(row.last) / (SEQUENCE_BLOCK[row.type] ?? SEQUENCE_BLOCK.bigint!));
+  for (const s of sequences) {
+    if (s.lastValue === null || BigInt(s.increment) <= 0n) continue;
+    const block = Number(BigInt(s.lastValue) / (SEQUENCE_BLOCK[s.type] ?? SEQUENCE_BLOCK.bigint!));
     if (block >= 1) counts.set(block, (counts.get(block) ?? 0) + 1);
   }
   const [found] = [...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
