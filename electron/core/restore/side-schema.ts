@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 import type { ScopedTable } from '../moves/tenant-scope.ts';
@@ -12,17 +13,45 @@ import { markedJob, schemaMark } from './restore-marks.ts';
  * with the job's id in the schema's comment. Live data and routing are never touched.
  */
 
-/** A live table's name in the side schema: its own for `public`, `schema__table` otherwise. */
+/** A live table's name in the side schema (sideTableName). */
 export function sideTable(t: ScopedTable): string {
-  return t.table.schema === 'public' ? t.table.table : `${t.table.schema}__${t.table.table}`;
+  return sideTableName(t.table.schema, t.table.table);
+}
+
+/**
+ * A live table's name in the side schema: its own for `public`, `schema__table` otherwise; one longer
+ * than PostgreSQL keeps (63 bytes: it would cut the name, and the drop, which looks for the whole name,
+ * would miss the table) is cut shorter and ends with a short hash of the table's own name.
+ */
+export function sideTableName(schema: string, table: string): string {
+  const name = schema === 'public' ? table : `${schema}__${table}`;
+  if (Buffer.byteLength(name, 'utf8') <= 63) return name;
+  let cut = name;
+  while (Buffer.byteLength(cut, 'utf8') > 54) cut = cut.slice(0, -1);
+  return `${cut}_${createHash('sha256').update(`${schema}.${table}`, 'utf8').digest('hex').slice(0, 8)}`;
 }
 
 /** The side tables of a restore's plan (its table names are bare for `public`, `schema.table` otherwise). */
 export function planSideTables(plan: Pick<RestorePlan, 'tables'>): string[] {
   return plan.tables.map(({ table }) => {
     const dot = table.indexOf('.');
-    return dot < 0 ? table : `${table.slice(0, dot)}__${table.slice(dot + 1)}`;
+    return dot < 0 ? sideTableName('public', table) : sideTableName(table.slice(0, dot), table.slice(dot + 1));
   });
+}
+
+/** Two live tables one side table would hold (`public.crm__notes` and `crm.notes`): refused, or the second would load over the first. */
+function assertSideNamesApart(tables: readonly ScopedTable[], schema: string): void {
+  const seen = new Map<string, ScopedTable>();
+  for (const t of tables) {
+    const other = seen.get(sideTable(t));
+    if (other)
+      throw new ConsoleError(
+        'RESTORE_FAILED',
+        `${other.name} and ${t.name} would both be ${sideTable(t)} in schema ${schema}, so a side-by-side restore cannot keep them apart. Roll the job back and restore with --replace, or rename one of the tables.`,
+        { target: schema },
+      );
+    seen.set(sideTable(t), t);
+  }
 }
 
 /** Creates the schema and its tables in one transaction; a rerun finds them (this job's mark) and goes on. */
@@ -34,6 +63,7 @@ export async function createSideSchema(
   file: string,
   tables: readonly ScopedTable[],
 ): Promise<void> {
+  assertSideNamesApart(tables, schema);
   const client = await handle.longSession();
   try {
     await client.query('BEGIN');

@@ -95,3 +95,28 @@ it('an empty-place restore resumed after the website wrote into a tenant table a
     await f.sql('default', 'DROP TABLE pwb_resume_probe');
   }
 });
+
+it('a side-by-side restore keeps a tenant table whose schema__table name is longer than PostgreSQL keeps, and drop-schema drops it', {
+  timeout: 180_000,
+}, async () => {
+  const long = `website_${'visit_statistics_'.repeat(3)}daily`;
+  expect(Buffer.byteLength(`analytics__${long}`)).toBeGreaterThan(63);
+  await f.sql('shard_1', `CREATE SCHEMA analytics; CREATE TABLE analytics.${long} (id bigserial PRIMARY KEY, website_id integer NOT NULL, note text)`);
+  try {
+    await f.sql('shard_1', `INSERT INTO analytics.${long} (website_id, note) VALUES ($1, 'kept aside')`, [site]);
+    const backup = await f.dump('shard_1', 'long-names.dump');
+    const restored = await runCli(f.pc, ['restore', String(site), '--from', backup, '--into-schema', 'side_long', '--yes', '--json']);
+    expect(restored.code, restored.stderr).toBe(0);
+    const sides = await f.sql(
+      'shard_1',
+      `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'side_long' AND c.relkind = 'r' AND c.relname LIKE 'analytics%'`,
+    );
+    expect(sides.map((r) => r.relname)).toEqual([expect.stringMatching(/^analytics__website_visit_statistics_[a-z_]*_[0-9a-f]{8}$/)]);
+    expect(await f.sql('shard_1', `SELECT note FROM side_long.${sides[0]!.relname}`)).toEqual([{ note: 'kept aside' }]);
+    const dropped = await runCli(f.pc, ['restore', 'drop-schema', 'side_long', '--yes']);
+    expect(dropped.code, dropped.stderr).toBe(0);
+    expect(await f.sql('shard_1', `SELECT 1 FROM pg_namespace WHERE nspname = 'side_long'`)).toEqual([]);
+  } finally {
+    await f.sql('shard_1', 'DROP SCHEMA analytics CASCADE');
+  }
+});
