@@ -8,7 +8,7 @@ import { failpoint } from '../moves/move-failpoints.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { copyLinesInto, encodingLiteral, joinLines } from './copy-lines.ts';
 import { assertReferencesResolve } from './references-resolve.ts';
-import { comparableLine, fieldNormalizers, needsShortestFloats, RowDigest, type RowHashVersion } from './row-digest.ts';
+import { comparableLine, inTableOrder, fieldNormalizers, needsShortestFloats, RowDigest, type RowHashVersion } from './row-digest.ts';
 import type { RestoreTable } from './restore-tables.ts';
 import { digestBeforeCommit, type ReadBackOptions } from './verify-restore.ts';
 import { WebsiteLines } from './website-lines.ts';
@@ -118,20 +118,9 @@ async function* reorderedLines(
   plain: (line: Buffer) => Buffer,
   onRows: () => void,
 ): AsyncGenerator<Buffer[]> {
-  const reorder = new Map<number, ((line: Buffer) => Buffer) | null>();
+  const inOrder = inTableOrder(t.columns);
   for await (const { entry, lines } of reader.batches(t, currentSignal())) {
-    let moved = reorder.get(entry.dumpId);
-    if (moved === undefined) {
-      moved =
-        entry.columns.join('\u0000') === t.columns.join('\u0000')
-          ? null
-          : comparableLine(
-              t.columns.map(() => null),
-              t.columns.map((c) => entry.columns.indexOf(c)),
-            );
-      reorder.set(entry.dumpId, moved);
-    }
-    const out = moved ? lines.map(moved) : lines;
+    const out = inOrder(entry, lines);
     for (const line of out) digest.add(plain(line));
     onRows();
     yield out;

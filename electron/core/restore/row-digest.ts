@@ -301,3 +301,26 @@ function word(h: string, at: number): number {
 export function lineHash(line: Buffer): string {
   return oneShotHash('sha256', line, 'hex').slice(0, 16);
 }
+
+/**
+ * An archive entry's lines with their fields in the table's compared order (its first entry's): a
+ * partition dumped with its columns in another order has its lines rewritten, the others pass as they are.
+ */
+export function inTableOrder(columns: readonly string[]): (entry: { dumpId: number; columns: readonly string[] }, lines: Buffer[]) => Buffer[] {
+  const order = columns.join('\u0000');
+  const reorder = new Map<number, ((line: Buffer) => Buffer) | null>();
+  return (entry, lines) => {
+    let moved = reorder.get(entry.dumpId);
+    if (moved === undefined) {
+      moved =
+        entry.columns.join('\u0000') === order
+          ? null
+          : comparableLine(
+              columns.map(() => null),
+              columns.map((c) => entry.columns.indexOf(c)),
+            );
+      reorder.set(entry.dumpId, moved);
+    }
+    return moved ? lines.map(moved) : lines;
+  };
+}

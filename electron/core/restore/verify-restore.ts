@@ -14,7 +14,7 @@ import { copyLines, encodingLiteral, joinLines } from './copy-lines.ts';
 import { copyOutRows } from './copy-out-rows.ts';
 import type { LoadInto } from './load-website.ts';
 import type { RestoreTable } from './restore-tables.ts';
-import { comparableLine, fieldNormalizers, lineHash, needsShortestFloats, RowDigest, type RowHashVersion } from './row-digest.ts';
+import { comparableLine, fieldNormalizers, inTableOrder, lineHash, needsShortestFloats, RowDigest, type RowHashVersion } from './row-digest.ts';
 import { WebsiteLines } from './website-lines.ts';
 
 type TableVerification = RestoreJob['tables'][number];
@@ -253,8 +253,10 @@ async function firstDifferences(options: VerifyOptions, t: RestoreTable, compara
     await client.query('BEGIN');
     await client.query(`CREATE TEMP TABLE restore_diff_a (k text, h text) ON COMMIT DROP; CREATE TEMP TABLE restore_diff_b (k text, h text) ON COMMIT DROP`);
     const reader = new WebsiteLines(archive, options.tables, options.websiteId);
+    // In the table's order, as the load compared them: a partition dumped with its columns in another order would name wrong keys.
+    const inOrder = inTableOrder(t.columns);
     async function* archived() {
-      for await (const { lines } of reader.batches(t, currentSignal())) yield lines.map(pair);
+      for await (const { entry, lines } of reader.batches(t, currentSignal())) yield inOrder(entry, lines).map(pair);
     }
     await copyLines(client, 'COPY pg_temp.restore_diff_a (k, h) FROM STDIN', joinLines(archived()));
     async function* readBack() {
