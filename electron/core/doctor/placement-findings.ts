@@ -64,7 +64,8 @@ export async function placementFindings(input: PlacementInput): Promise<Finding[
       (rows) => ({ byTable: rows, error: null }),
       (error: unknown) => ({ byTable: null, error: error instanceof Error ? error.message : String(error) }),
     );
-    for (const stray of misplaced.slice(0, MAX_WEBSITE_FINDINGS)) findings.push(misplacedFinding(input, database, stray, byTable));
+    const routedCopies = await routedBreakdowns(input, misplaced.slice(0, MAX_WEBSITE_FINDINGS));
+    for (const stray of misplaced.slice(0, MAX_WEBSITE_FINDINGS)) findings.push(misplacedFinding(input, database, stray, byTable, routedCopies));
     for (const stray of orphaned.slice(0, MAX_WEBSITE_FINDINGS)) findings.push(orphanedFinding(database, stray, byTable));
     findings.push(...remainderFindings(database, misplaced.slice(MAX_WEBSITE_FINDINGS), orphaned.slice(MAX_WEBSITE_FINDINGS)));
   }
@@ -85,8 +86,45 @@ function strayKeys(totals: ReadonlyMap<number, number>, routing: ReadonlyMap<num
   return { misplaced: misplaced.sort(byRows), orphaned: orphaned.sort(byRows) };
 }
 
+/**
+ * For the misplaced keys whose routed database holds rows of them too, that database's rows per table:
+ * whether the copy there is whole (the stray rows a leftover) or short of the stray one (PWB's own
+ * mover copies only the tables with website_id) decides whether deleting is the advice.
+ */
+async function routedBreakdowns(input: PlacementInput, misplaced: readonly Stray[]): Promise<Map<string, Breakdown>> {
+  const keys = new Map<string, number[]>();
+  for (const { key } of misplaced) {
+    const routed = input.routing.get(key)!;
+    if ((input.totals.get(routed)?.get(key) ?? 0) > 0 && input.handles.has(routed)) keys.set(routed, [...(keys.get(routed) ?? []), key]);
+  }
+  const out = new Map<string, Breakdown>();
+  for (const [database, named] of keys) {
+    const { handle, catalog } = input.handles.get(database)!;
+    out.set(
+      database,
+      await tenantRowsByTable(handle, catalog, named).then(
+        (rows): Breakdown => ({ byTable: rows, error: null }),
+        (error: unknown): Breakdown => ({ byTable: null, error: error instanceof Error ? error.message : String(error) }),
+      ),
+    );
+  }
+  return out;
+}
+
+/** The tables where the stray copy holds more of the website's rows than the routed one ("pwb_prop_photos 30 here, 0 there"); null when unknown. */
+function shortOnRouted(key: number, stray: Breakdown, routed: Breakdown | undefined): string[] | null {
+  if (stray.byTable === null || routed?.byTable === null || routed === undefined) return null;
+  const short: string[] = [];
+  for (const [table, counts] of stray.byTable) {
+    const here = counts.get(key) ?? 0;
+    const there = routed.byTable.get(table)?.get(key) ?? 0;
+    if (here > there) short.push(`${table} ${formatCount(here)} here, ${formatCount(there)} there`);
+  }
+  return short;
+}
+
 /** Rows of a website on a database its shard_name does not route to: the fix depends on what the routed one holds. */
-function misplacedFinding(input: PlacementInput, database: string, stray: Stray, byTable: Breakdown): Finding {
+function misplacedFinding(input: PlacementInput, database: string, stray: Stray, byTable: Breakdown, routedCopies: ReadonlyMap<string, Breakdown>): Finding {
   const routed = input.routing.get(stray.key)!;
   const { tables, detail } = describeTables(byTable, stray.key);
   const onRouted = input.totals.get(routed)?.get(stray.key) ?? 0;
@@ -97,9 +135,9 @@ function misplacedFinding(input: PlacementInput, database: string, stray: Stray,
       'misplaced-rows',
       'error',
       where,
-      `${what}, which no configured database carries.`,
-      `Set website ${stray.key}'s shard_name to '${database}' (where its rows are). To have it on "${routed}", ` +
-        `add that database to the profile, then move the website there (a move starts from the database shard_name names).`,
+      `${what}, which no configured database carries: its live data may be on "${routed}", and the rows on ${database} a copy left behind.`,
+      `Change and delete nothing yet: if "${routed}" is a database the application uses, add it to the profile and run the doctor again, which then compares the copies. ` +
+        `Only if no database "${routed}" exists, set website ${stray.key}'s shard_name to '${database}', where its rows are.`,
       fixLinks.routing(routed),
     );
   }
@@ -113,17 +151,8 @@ function misplacedFinding(input: PlacementInput, database: string, stray: Stray,
       `Get ${routed} answering again (see its finding), then run the doctor again before moving or deleting any of website ${stray.key}'s rows.`,
     );
   }
-  if (onRouted > 0) {
-    return finding(
-      'misplaced-rows',
-      'error',
-      where,
-      `${what}, which holds ${rowsText(onRouted)} of it: the rows on ${database} are a leftover copy (an interrupted or unfinished move).`,
-      `Resume or roll back website ${stray.key}'s open move job if there is one; otherwise check ${routed} holds all its data, ` +
-        `then delete its rows from ${database} in reverse FK order (children before parents).`,
-      fixLinks.cleanup(stray.key, database),
-    );
-  }
+  if (onRouted > 0)
+    return bothCopiesFinding(where, what, { database, routed, onRouted, key: stray.key }, shortOnRouted(stray.key, byTable, routedCopies.get(routed)));
   // Rows on more than one database: which copy is whole comes first (the website-on-several-databases finding).
   const copies = [...input.totals.values()].filter((totals) => (totals.get(stray.key) ?? 0) > 0).length;
   if (copies > 1) {
@@ -144,6 +173,38 @@ function misplacedFinding(input: PlacementInput, database: string, stray: Stray,
     `Set website ${stray.key}'s shard_name back to '${database}', where its rows are (a move starts from the database shard_name names, ` +
       `so none can start while it names ${routed}); then, if it belongs on ${routed}, move it there (\`shard-console move ${stray.key} --to ${routed}\`, or the website's page).`,
     fixLinks.routing(routed),
+  );
+}
+
+/**
+ * A website with rows on its routed database and on another: a leftover copy to delete only when the
+ * routed one holds at least as many of its rows in every table; otherwise (or when that could not be
+ * read) the routed copy may be the incomplete one, and nothing is to be deleted.
+ */
+function bothCopiesFinding(
+  where: Parameters<typeof finding>[2],
+  what: string,
+  c: { database: string; routed: string; onRouted: number; key: number },
+  short: string[] | null,
+): Finding {
+  if (short !== null && short.length === 0) {
+    return finding(
+      'misplaced-rows',
+      'error',
+      where,
+      `${what}, which holds ${rowsText(c.onRouted)} of it, at least as many in every table: the rows on ${c.database} are a leftover copy (an interrupted or unfinished move).`,
+      `Resume or roll back website ${c.key}'s open move job if there is one; otherwise delete its rows from ${c.database} in reverse FK order (children before parents).`,
+      fixLinks.cleanup(c.key, c.database),
+    );
+  }
+  const why = short === null ? `whether it holds all of them could not be read` : `it holds fewer in ${short.join('; ')}`;
+  return finding(
+    'misplaced-rows',
+    'error',
+    where,
+    `${what}, which holds ${rowsText(c.onRouted)} of it, but ${why}: the copy there may be incomplete (a move that copied only some tables), and the rows on ${c.database} may be the only ones of those tables.`,
+    `Delete nothing: resume or roll back website ${c.key}'s open move job if there is one; otherwise compare the copies (the website's page on each database) and bring what ${c.routed} lacks over (or set its shard_name back to '${c.database}' and move it again), then run the doctor again.`,
+    fixLinks.routing(c.routed),
   );
 }
 
@@ -207,8 +268,16 @@ function severalDatabasesFindings(input: PlacementInput): Finding[] {
     const strays = places.filter((p) => p.database !== routed).map((p) => p.database);
     // Where its routing points at no copy this doctor read (a database not configured, or not read),
     // no copy can be called the stray one: every copy may be the only whole one.
-    const routedRead = places.some((p) => p.database === routed);
-    const why = !input.configured.has(routed) ? 'no configured database is' : input.totals.has(routed) ? 'holds none of it' : 'was not read this time';
+    const onRouted = places.find((p) => p.database === routed)?.rows ?? 0;
+    // Read, but holding fewer of its rows than another copy: that copy may be the whole one.
+    const routedRead = places.some((p) => p.database === routed) && places.every((p) => p.rows <= onRouted);
+    const why = !input.configured.has(routed)
+      ? 'no configured database is'
+      : !input.totals.has(routed)
+        ? 'was not read this time'
+        : onRouted > 0
+          ? `holds fewer of its rows (${formatCount(onRouted)}) than another copy`
+          : 'holds none of it';
     const fix = routedRead
       ? `Keep one copy: resume or roll back its open move job if there is one, otherwise delete its rows from ${strays.join(' and ')} once ${routed} is checked to hold everything.`
       : `Delete nothing yet: its shard_name names ${routed}, which ${why}, so which copy is whole is not known. ` +
