@@ -22,8 +22,11 @@ export interface ControlPlaneDatabase {
 /** Builds queries on the control plane's tables; run them with runQuery on the primary. */
 export const controlPlane = queryBuilder<ControlPlaneDatabase>();
 
-/** PWB's rule: a NULL shard_name means `default`, the primary. */
-export const SHARD_SQL = `coalesce(shard_name, 'default')`;
+/**
+ * PWB's rule (`Website#database_shard`: `(shard_name.presence || 'default')`): a NULL, empty or
+ * all-blank shard_name means `default`, the primary. Any other value names its shard as written.
+ */
+export const SHARD_SQL = `CASE WHEN shard_name IS NULL OR shard_name ~ '^[[:space:]]*$' THEN 'default' ELSE shard_name END`;
 
 /** The shard a website routes to, as an expression of a query on pwb_websites. */
 export const websiteShard = sql<string>`${sql.raw(SHARD_SQL)}`;

@@ -26,7 +26,7 @@ export async function listTenants(ctx: ConsoleContext, params: ParsedParams<'ten
   }
   if (params.shard) {
     const shard = params.shard;
-    where = where.where((eb) => (shard === 'default' ? eb.or([eb('shard_name', '=', 'default'), eb('shard_name', 'is', null)]) : eb('shard_name', '=', shard)));
+    where = where.where((eb) => (shard === 'default' ? eb(websiteShard, '=', 'default') : eb('shard_name', '=', shard)));
   }
   const column = expressionBuilder<ControlPlaneDatabase, 'pwb_websites'>();
   const sortColumn = { id: column.ref('id'), subdomain: column.ref('subdomain'), customDomain: column.ref('custom_domain'), shard: websiteShard }[params.sort];

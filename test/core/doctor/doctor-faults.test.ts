@@ -230,6 +230,23 @@ describe('each fault becomes a finding and goes away once fixed', () => {
     expect(ofKind(fixed, 'misplaced-rows')).toEqual([]);
   });
 
+  it("a blank shard_name routes to the primary, as PWB's shard_name.presence does: no finding, and the website is listed there", async () => {
+    const [row] = await sql<{ id: number }>('default', `SELECT id FROM pwb_websites WHERE shard_name IS NULL OR shard_name = 'default' ORDER BY id LIMIT 1`);
+    const site = row!.id;
+    const [before] = await sql<{ shard_name: string | null }>('default', 'SELECT shard_name FROM pwb_websites WHERE id = $1', [site]);
+    await sql('default', `UPDATE pwb_websites SET shard_name = '  ' WHERE id = $1`, [site]);
+    try {
+      const result = await doctor();
+      expect(ofKind(result, 'unknown-shard-name')).toEqual([]);
+      expect(result.findings.filter((f) => f.website === site)).toEqual([]);
+      const listed = await callMethod(ctx, 'tenants.list', { shard: 'default', search: String(site), limit: 50, offset: 0, sort: 'id', direction: 'asc' });
+      expect(listed.items.find((t) => t.id === site)).toMatchObject({ shard: 'default', configured: true });
+      expect((await callMethod(ctx, 'tenants.detail', { id: site })).database).toBe('default');
+    } finally {
+      await sql('default', 'UPDATE pwb_websites SET shard_name = $2 WHERE id = $1', [site, before!.shard_name]);
+    }
+  });
+
   it('an orphan: tenant rows whose key matches no website', async () => {
     await sql(
       'shard_1',
