@@ -7,16 +7,26 @@ export function poolShare(pool: { readonly options: { readonly max?: number | un
   return Math.max(1, (pool.options.max ?? 10) - 1);
 }
 
-/** Runs tasks with at most `limit` at once: a pool's connections are shared, so fan-outs must queue here, not in the pool. */
+/**
+ * Runs tasks with at most `limit` at once: a pool's connections are shared, so fan-outs must queue here,
+ * not in the pool. The first failure stops new starts (a page's other counts would otherwise run on,
+ * unwatched, holding connections the operator's retry waits for); the ones running finish, then it is thrown.
+ */
 export async function runLimited<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
+  let failure: { error: unknown } | null = null;
   const workers = Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
-    while (next < items.length) {
+    while (failure === null && next < items.length) {
       const item = items[next++]!;
-      await task(item);
+      try {
+        await task(item);
+      } catch (error) {
+        failure ??= { error };
+      }
     }
   });
   await Promise.all(workers);
+  if (failure !== null) throw (failure as { error: unknown }).error;
 }
 
 /**

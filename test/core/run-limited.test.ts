@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runInDependencyOrder } from '../../electron/core/run-limited.ts';
+import { runInDependencyOrder, runLimited } from '../../electron/core/run-limited.ts';
 
 /** A task that records when it starts and ends and takes `ms` (real timers: the order is what counts). */
 function recorder() {
@@ -89,5 +89,18 @@ describe('runInDependencyOrder', () => {
     await run;
     expect(r.most()).toBe(3);
     expect(r.events.filter((e) => e.startsWith('end'))).toHaveLength(items.length);
+  });
+});
+
+describe('runLimited', () => {
+  it('starts nothing more after the first failure, lets the running ones finish, then throws that failure', async () => {
+    const r = recorder();
+    const run = runLimited(
+      ['a', 'b', 'c', 'd', 'e'],
+      2,
+      r.task((x) => (x === 'a' ? 1 : 50), 'a'),
+    );
+    await expect(run).rejects.toThrow('a failed');
+    expect(r.events).toEqual(['start a', 'start b', 'end a', 'end b']);
   });
 });
