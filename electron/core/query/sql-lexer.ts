@@ -1,4 +1,5 @@
 import { ConsoleError } from '../../../shared/errors.ts';
+import { stringContinuation } from '../backups/archive/sql-tokens.ts';
 
 /*
  * PostgreSQL's lexical rules, enough to find statement boundaries and keywords the way the server will:
@@ -98,8 +99,19 @@ function quotedEnd(source: string, open: number, quote: string, backslashes: boo
     const ch = source[at]!;
     if (backslashes && ch === '\\') at += 2;
     else if (ch === quote && source[at + 1] === quote) at += 2;
-    else if (ch === quote) return at + 1;
-    else at += 1;
+    else if (ch === quote) {
+      // A string goes on past its closing quote when whitespace holding a newline and another quote follow.
+      // (stringContinuation: `'a'\n'b'` is one string to the server, and reading two would let a call hide.)
+      const continued = quote === "'" ? stringContinuation(source, at + 1) : -1;
+      if (continued === 'vertical-tab')
+        throw new ConsoleError(
+          'INVALID_PARAMS',
+          'The statement has a vertical tab after a string, which PostgreSQL 16 and later read as whitespace and older servers do not: remove it. Nothing was sent.',
+          { details: { position: at + 1 } },
+        );
+      if (continued === -1) return at + 1;
+      at = continued + 1;
+    } else at += 1;
   }
   const what = quote === '"' ? 'a "quoted identifier' : backslashes ? "an E'' string" : "a 'string";
   throw unterminated(source, open, what, `close it with ${quote} (write ${quote}${quote} for a ${quote} inside it)`);

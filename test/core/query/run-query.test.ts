@@ -102,6 +102,14 @@ describe('fan-out', () => {
     expect(result.databases[0]!.error).toBeNull();
     expect(result.rows[0]!.values).toEqual(['a;b', "';", '; DELETE ', 1]);
   });
+
+  it('reads a string continued on the next line as the server does: one string, an E string going on in its own mode', async () => {
+    // What the guard's lexer takes for one string is one string on the server too.
+    const sql = `SELECT 'a' -- note\n  'b' AS s, E'x'\n'\\' ;' AS e`;
+    const result = await service.session('continued').run(recordingCall<QueryEvent>().call, { sql, target: { kind: 'databases', names: ['default'] } });
+    expect(result.databases[0]!.error).toBeNull();
+    expect(result.rows[0]!.values).toEqual(['ab', "x' ;"]);
+  });
 });
 
 describe('website routing', () => {

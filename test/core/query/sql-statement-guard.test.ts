@@ -239,6 +239,19 @@ describe('statement guard', () => {
     expect(guardStatement('SELECT $2').parameters).toBe(2);
   });
 
+  it('reads a string continued on the next line as one string, in its own mode, as the server does: a refused call behind it is found', () => {
+    // To the server: SELECT 'x'' ', count(pg_terminate_backend(pid)), '' FROM pg_stat_activity -- '
+    const hidden = `SELECT E'x'\n'\\' ', count(pg_terminate_backend(pid)), '' FROM pg_stat_activity -- '`;
+    expect(() => guardStatement(hidden)).toThrow(expect.objectContaining({ code: 'READ_ONLY' }));
+    expect(tokenizeSql(`SELECT E'a'\n'\\' '`).map((t) => t.text)).toEqual(['SELECT', `E'a'\n'\\' '`]);
+    // Spaces and a -- comment before the newline, blank lines and comments after it: still one string.
+    expect(tokenizeSql(`SELECT 'a'  -- note\n\n  -- more\n  'b' AS s`).map((t) => t.kind)).toEqual(['word', 'string', 'word', 'word']);
+    // No newline between them, or a block comment: two strings (the server refuses the first, as it should).
+    expect(tokenizeSql(`SELECT 'a' 'b'`).filter((t) => t.kind === 'string')).toHaveLength(2);
+    expect(tokenizeSql(`SELECT 'a' /* c */\n'b'`).filter((t) => t.kind === 'string')).toHaveLength(2);
+    expect(() => tokenizeSql(`SELECT 'a'\n\v'b'`)).toThrow(/vertical tab after a string/);
+  });
+
   it('lexes like PostgreSQL: offsets, kinds and what is one token', () => {
     const sql = `SELECT E'a\\'b', $t$x$t$, "q""i", $1 FROM t -- c\n/* d /* e */ */;`;
     const tokens = tokenizeSql(sql);

@@ -101,7 +101,9 @@ function endOfQuoted(text: string, start: number, quote: string): number {
       i = close + 2;
       continue;
     }
-    return close + 1;
+    const continued = quote === "'" ? stringContinuation(text, close + 1) : -1;
+    if (typeof continued !== 'number' || continued < 0) return close + 1;
+    i = continued + 1;
   }
 }
 
@@ -111,10 +113,40 @@ function endOfEscapedString(text: string, quoteAt: number): number {
     const c = text[i]!;
     if (c === '\\') i += 2;
     else if (c === "'" && text[i + 1] === "'") i += 2;
-    else if (c === "'") return i + 1;
-    else i++;
+    else if (c === "'") {
+      const continued = stringContinuation(text, i + 1);
+      if (typeof continued !== 'number' || continued < 0) return i + 1;
+      i = continued + 1;
+    } else i++;
   }
   return text.length;
+}
+
+/**
+ * PostgreSQL's string continuation (scan.l's quotecontinue): after a string's closing quote, spaces,
+ * tabs, form feeds and `--` comments, then a newline, then any whitespace and `--` comments each ended
+ * by a newline, then a quote: the same string goes on there, in the same mode (an E'' string's
+ * backslashes still escape). `'a'\n'b'` is the one string 'ab' to the server. Returns the position of the
+ * continuing quote, -1 when the string ends, or 'vertical-tab' when a vertical tab in that stretch makes
+ * it depend on the server (whitespace to PostgreSQL 16 and later only).
+ */
+export function stringContinuation(text: string, from: number): number | 'vertical-tab' {
+  let at = from;
+  let newline = false;
+  while (at < text.length) {
+    const ch = text[at]!;
+    if (ch === '\v') return 'vertical-tab';
+    if (ch === '\n' || ch === '\r') {
+      newline = true;
+      at += 1;
+    } else if (ch === ' ' || ch === '\t' || ch === '\f') at += 1;
+    else if (ch === '-' && text[at + 1] === '-') {
+      const end = text.slice(at).search(/[\r\n]/);
+      if (end === -1) return -1;
+      at += end;
+    } else break;
+  }
+  return newline && text[at] === "'" ? at : -1;
 }
 
 /** `$$` or `$tag$` starting at `i`, else null (a `$1` parameter is no quote). */
