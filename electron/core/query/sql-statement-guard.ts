@@ -113,6 +113,15 @@ const SIDE_EFFECT_FUNCTIONS = new Set([
   'pg_wal_replay_pause',
   'pg_wal_replay_resume',
   'pg_import_system_collations',
+  // Index maintenance that writes index pages whatever the transaction (no read-only check, kept after a rollback).
+  'brin_summarize_new_values',
+  'brin_summarize_range',
+  'brin_desummarize_range',
+  'gin_clean_pending_list',
+  // A transaction id used up, and WAL written.
+  'txid_current',
+  'pg_current_xact_id',
+  'pg_log_standby_snapshot',
   // A setting of the run's own transaction: its idle timeout (the server's backstop for a run left open) among them.
   'set_config',
 ]);

@@ -138,6 +138,11 @@ const refused: Refused[] = [
   ['Delete From t', 'READ_ONLY', 'write'],
   // Functions whose effects READ ONLY does not stop, however they are written.
   ['SELECT pg_terminate_backend(pid) FROM pg_stat_activity', 'READ_ONLY', 'side-effect'],
+  // They write index pages with no read-only check, and a rollback keeps it.
+  [`SELECT brin_desummarize_range('events_created_brin'::regclass, 0)`, 'READ_ONLY', 'side-effect'],
+  [`SELECT brin_summarize_new_values('i'::regclass)`, 'READ_ONLY', 'side-effect'],
+  [`SELECT gin_clean_pending_list('i'::regclass)`, 'READ_ONLY', 'side-effect'],
+  ['SELECT pg_current_xact_id()', 'READ_ONLY', 'side-effect'],
   ['SELECT pg_catalog.PG_CANCEL_BACKEND (42)', 'READ_ONLY', 'side-effect'],
   ['SELECT "pg_reload_conf"()', 'READ_ONLY', 'side-effect'],
   [`SELECT dblink_exec('dbname=x', 'DROP TABLE pwb_websites')`, 'READ_ONLY', 'side-effect'],
