@@ -37,6 +37,8 @@ export interface AuditEntry {
 export interface AuditOptions<T> {
   /** Details known only at the end (a query's rows and times per database), merged into the entry's. */
   readonly resultDetails?: (result: T) => Record<string, unknown>;
+  /** The failure's text as it is recorded (a query's error quotes its statement: secrets cut out). */
+  readonly errorText?: (text: string) => string;
 }
 
 type Outcome = { outcome: 'succeeded' | 'failed'; error?: string; details?: Record<string, unknown> };
@@ -84,7 +86,7 @@ export async function audited<T>(primary: AuditPrimary, entry: AuditEntry, run: 
   try {
     result = await run();
   } catch (error) {
-    await recordOutcome(current(), id, { outcome: 'failed', error: errorText(error) }).catch(() => {});
+    await recordOutcome(current(), id, { outcome: 'failed', error: (options.errorText ?? String)(errorText(error)) }).catch(() => {});
     throw error;
   }
   await recordOutcome(current(), id, { outcome: 'succeeded', details: options.resultDetails?.(result) ?? {} }).catch(() => {});
@@ -134,7 +136,7 @@ async function auditedLocally<T>(handle: DatabaseHandle, entry: AuditEntry, run:
   try {
     result = await run();
   } catch (error) {
-    await appendLocalAudit(handle, entry, id, { outcome: 'failed', error: errorText(error) }).catch(() => {});
+    await appendLocalAudit(handle, entry, id, { outcome: 'failed', error: (options.errorText ?? String)(errorText(error)) }).catch(() => {});
     throw error;
   }
   const details = options.resultDetails ? { details: options.resultDetails(result) } : {};

@@ -48,12 +48,22 @@ export function queryAuditEntry(
       sqlRedacted: whole !== sql,
       target,
       ...rest,
-      databases: auditedDatabases(databases),
+      databases: auditedDatabases(databases, secrets),
     },
   };
 }
 
-/** What the audit log keeps of each database's outcome: rows, time and error, never a row. */
-export function auditedDatabases(databases: readonly QueryDatabaseOutcome[]): QueryAuditEntry['details']['databases'] {
-  return databases.map(({ name, rows, truncated, ms, error }) => ({ name, rows, truncated, ms, error }));
+/**
+ * What the audit log keeps of each database's outcome: rows, time and error, never a row. The error's
+ * text goes through the same redaction as the statement: PostgreSQL quotes the values it refused
+ * (`invalid input syntax for type integer: "<a password>"`), the guard the statement's start.
+ */
+export function auditedDatabases(databases: readonly QueryDatabaseOutcome[], secrets: readonly string[] = []): QueryAuditEntry['details']['databases'] {
+  return databases.map(({ name, rows, truncated, ms, error }) => ({
+    name,
+    rows,
+    truncated,
+    ms,
+    error: error && { ...error, message: redactSecrets(error.message, secrets) },
+  }));
 }

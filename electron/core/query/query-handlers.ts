@@ -36,10 +36,12 @@ function auditedQuery<T extends { databases: readonly QueryDatabaseOutcome[] }>(
   request: { sql: string; target: QueryTarget; limit?: number; timeoutSeconds?: number; analyze?: boolean; file?: string },
   work: () => Promise<T>,
 ): Promise<T> {
-  const start = queryAuditEntry(action, request, describeTarget(request.target), [], profileSecrets(ctx));
+  const secrets = profileSecrets(ctx);
+  const start = queryAuditEntry(action, request, describeTarget(request.target), [], secrets);
   return audited(ctx.pools.primary(), { action: start.action, target: start.target, details: start.details }, work, {
-    // Only the outcomes: the statement was redacted once, for the entry above.
-    resultDetails: (result) => ({ databases: auditedDatabases(result.databases) }),
+    // Only the outcomes: the statement was redacted once, for the entry above; errors quote it.
+    resultDetails: (result) => ({ databases: auditedDatabases(result.databases, secrets) }),
+    errorText: (text) => redactSecrets(text, secrets),
   });
 }
 

@@ -168,4 +168,25 @@ describe("the audit log's record of a query", () => {
       await client.end();
     }
   });
+
+  it('keeps no secret in the errors it records: the guard quoting the statement, PostgreSQL quoting a value', async () => {
+    const refused = `SELECT 1; ALTER ROLE app PASSWORD 'hunter2hunter2'`;
+    await expect(callMethod(ctx, 'query.run', { sql: refused, target: { kind: 'databases', names: ['default'] } })).rejects.toMatchObject({
+      code: 'INVALID_PARAMS',
+    });
+    await callMethod(ctx, 'query.run', { sql: `SELECT '${READER_PASSWORD}'::int AS n`, target: { kind: 'databases', names: ['default'] } });
+    const client = await pc.client('default');
+    try {
+      const { rows } = await client.query<{ error: string | null; details: unknown }>(
+        `SELECT error, details FROM shard_console.audit_log WHERE action = 'query.run' ORDER BY id DESC LIMIT 2`,
+      );
+      const text = JSON.stringify(rows);
+      expect(text).toContain('invalid input syntax for type integer');
+      expect(text).toContain('the second starts at');
+      expect(text).not.toContain('hunter2hunter2');
+      expect(text).not.toContain(READER_PASSWORD);
+    } finally {
+      await client.end();
+    }
+  });
 });
