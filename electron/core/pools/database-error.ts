@@ -114,7 +114,9 @@ export function databaseError(target: DatabaseTarget, error: unknown, context: {
       { target: target.name, cause: error },
     );
   }
-  return new ConsoleError('DATABASE_ERROR', `${describe(target)} answered with an error: ${message}${code ? ` (SQLSTATE ${code})` : ''}.`, {
+  // (A message of the console's own ends with its full stop already.)
+  const said = message.replace(/\.$/, '');
+  return new ConsoleError('DATABASE_ERROR', `${describe(target)} answered with an error: ${said}${code ? ` (SQLSTATE ${code})` : ''}.`, {
     target: target.name,
     cause: error,
   });

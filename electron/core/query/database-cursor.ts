@@ -1,3 +1,4 @@
+import { InFlightBytes } from './oversized-rows.ts';
 import type pg from 'pg';
 import type { DatabaseTarget } from '../config/profile-schema.ts';
 import type { GuardedStatement } from './sql-statement-guard.ts';
@@ -28,9 +29,16 @@ export const GRID_RUN_MAX_BYTES = 2 * GRID_MAX_BYTES;
 export class SharedBytes {
   left: number;
   readonly #inFlight = new Set<Promise<unknown>>();
+  /**
+   * The hard bound under this budget: what the run's sessions may receive in all (twice the budget, which
+   * is kept from estimates): a page far past its estimate (a first page of one huge row on each
+   * database) ends the read that crosses it.
+   */
+  readonly inFlight: InFlightBytes;
 
   constructor(total: number) {
     this.left = total;
+    this.inFlight = new InFlightBytes(2 * total);
   }
 
   /** `bytes` (at most what is left) reserved while `fetch` runs, then only what it brought (`measure`, returned beside it) kept. */
@@ -86,6 +94,23 @@ function rowBytes(row: readonly unknown[]): number {
 /** A page's bytes: every row measured (values arrive as text, so a length is a read of a field, not a pass over it). */
 function pageBytes(page: readonly unknown[][]): number {
   return page.reduce((n, row) => n + rowBytes(row), 0);
+}
+
+/** How a read takes its rows (DatabaseCursor.read). */
+export interface ReadOptions {
+  readonly pages: PageSize;
+  readonly maxBytes?: number;
+  /** The budget this read shares with the other databases of the run (taken from as rows are delivered). */
+  readonly shared?: SharedBytes;
+  /**
+   * Without `shared`: the run's bound on what its databases receive at once, given back as each page
+   * is handed over (an export writes its pages out; a grid keeps its rows, and `shared` keeps the bound).
+   */
+  readonly inFlight?: InFlightBytes;
+  /** What the server may send for one page of more than one row (FETCH_MAX_BYTES unless said). */
+  readonly fetchMaxBytes?: number;
+  readonly signal?: AbortSignal;
+  readonly onRows: (rows: unknown[][]) => void | Promise<void>;
 }
 
 /**
@@ -148,41 +173,21 @@ export class DatabaseCursor {
    * time. `onRows` may return a promise (an export waiting for the file to drain): the next page is
    * fetched only once it settles.
    */
-  async read(
-    limit: number,
-    options: {
-      pages: PageSize;
-      maxBytes?: number;
-      /** The budget this read shares with the other databases of the run (taken from as rows are delivered). */
-      shared?: SharedBytes;
-      /** What the server may send for one page of more than one row (FETCH_MAX_BYTES unless said). */
-      fetchMaxBytes?: number;
-      signal?: AbortSignal;
-      onRows: (rows: unknown[][]) => void | Promise<void>;
-    },
-  ): Promise<{ rows: number; truncated: boolean }> {
+  async read(limit: number, options: ReadOptions): Promise<{ rows: number; truncated: boolean }> {
     const rows = this.#ahead.splice(0);
     const ownMax = options.maxBytes ?? Number.POSITIVE_INFINITY;
     const shared = options.shared;
     let delivered = 0;
     let bytes = 0;
     const left = () => Math.min(ownMax - bytes, shared?.left ?? Number.POSITIVE_INFINITY);
+    // What the server sent for the pages not yet handed over: an export gives it back to the run once written.
+    const inFlight = shared?.inFlight ?? options.inFlight ?? null;
+    let unreleased = 0;
     for (;;) {
       // Fetch while the rows in hand cannot fill the limit and still show whether one more exists.
       if (!this.#exhausted && rows.length <= limit - delivered && left() > 0) {
-        const perRow = Math.max(1, this.#rowBytes ?? 0);
-        const bySize = this.#rowBytes === null ? 1 : Math.max(1, Math.floor(PAGE_BYTES / perRow));
-        // No more rows than the bytes left for this read hold (and one to tell whether more exist).
-        const byBudget = Number.isFinite(left()) ? Math.floor(left() / perRow) + 1 : Number.POSITIVE_INFINITY;
-        const ask = Math.max(1, Math.min(options.pages(delivered), bySize, byBudget, limit - delivered - rows.length + 1));
-        // The run's other databases fetch meanwhile: the bytes this page may bring are taken from their
-        // shared budget before it is asked for, and what it did not bring is given back when it comes.
-        const fetch = () => this.#fetch(ask, options.signal, options.fetchMaxBytes ?? FETCH_MAX_BYTES);
-        const { result: page, measured } = shared
-          ? await shared.take(ask * perRow, fetch, pageBytes)
-          : await fetch().then((result) => ({ result, measured: pageBytes(result) }));
-        if (page.length < ask) this.#exhausted = true;
-        if (page.length > 0) this.#rowBytes = measured / page.length;
+        const { page, received } = await this.#nextPage(options, inFlight, { delivered, wanted: limit - delivered - rows.length + 1, left: left() });
+        unreleased += received;
         rows.push(...page);
       }
       const deliver = rows.splice(0, limit - delivered);
@@ -191,6 +196,10 @@ export class DatabaseCursor {
         // The estimate the fetches keep: each page is measured once, where it arrives.
         bytes += deliver.length * (this.#rowBytes ?? 0);
         await options.onRows(deliver);
+        if (!shared && inFlight && rows.length === 0) {
+          inFlight.read -= unreleased;
+          unreleased = 0;
+        }
       }
       if (rows.length > 0 || this.#exhausted) break;
       // The run's budget spent, perhaps by pages still on their way: they may bring less than they
@@ -201,13 +210,42 @@ export class DatabaseCursor {
     return { rows: delivered, truncated: this.#ahead.length > 0 || !this.#exhausted };
   }
 
+  /**
+   * One page: as many rows as the page size, the rows' measured size and the bytes `left` allow (and one
+   * to tell whether more exist), at most `wanted`. The run's other databases fetch meanwhile: the bytes
+   * this page may bring are taken from their shared budget before it is asked for, and what it did not
+   * bring is given back when it comes.
+   */
+  async #nextPage(
+    options: ReadOptions,
+    inFlight: InFlightBytes | null,
+    at: { delivered: number; wanted: number; left: number },
+  ): Promise<{ page: unknown[][]; received: number }> {
+    const perRow = Math.max(1, this.#rowBytes ?? 0);
+    const bySize = this.#rowBytes === null ? 1 : Math.max(1, Math.floor(PAGE_BYTES / perRow));
+    const byBudget = Number.isFinite(at.left) ? Math.floor(at.left / perRow) + 1 : Number.POSITIVE_INFINITY;
+    const ask = Math.max(1, Math.min(options.pages(at.delivered), bySize, byBudget, at.wanted));
+    let received = 0;
+    const fetch = () =>
+      this.#fetch(ask, options.signal, options.fetchMaxBytes ?? FETCH_MAX_BYTES, inFlight).then((got) => {
+        received = got.received;
+        return got.rows;
+      });
+    const { result: page, measured } = options.shared
+      ? await options.shared.take(ask * perRow, fetch, pageBytes)
+      : await fetch().then((result) => ({ result, measured: pageBytes(result) }));
+    if (page.length < ask) this.#exhausted = true;
+    if (page.length > 0) this.#rowBytes = measured / page.length;
+    return { page, received };
+  }
+
   close(): Promise<void> {
     return this.#session.close();
   }
 
-  #fetch(rows: number, signal: AbortSignal | undefined, maxBytes: number): Promise<unknown[][]> {
-    if (this.#held) return Promise.resolve(this.#held.splice(0, rows));
-    // One row is whatever size it is (node-postgres' own limit is oversized-rows.ts' concern).
-    return this.#session.fetch(rows, signal, rows > 1 ? maxBytes : null);
+  #fetch(rows: number, signal: AbortSignal | undefined, maxBytes: number, inFlight: InFlightBytes | null): Promise<{ rows: unknown[][]; received: number }> {
+    if (this.#held) return Promise.resolve({ rows: this.#held.splice(0, rows), received: 0 });
+    // One row is whatever size it is, within the run's bound on what its databases receive at once.
+    return this.#session.fetch(rows, signal, rows > 1 ? maxBytes : null, inFlight);
   }
 }

@@ -1,3 +1,4 @@
+import { InFlightBytes } from './oversized-rows.ts';
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConsoleError, errorCodes, type ErrorCode } from '../../../shared/errors.ts';
@@ -97,8 +98,10 @@ export async function exportQueryToFile(engine: QueryEngine, call: CallContext<E
     const format = resultTextFormat(request.format);
     await writer.write(format.header(union.columns));
     const started = performance.now();
+    // What the databases' pages in flight may come to at once, each page given back once written.
+    const inFlight = new InFlightBytes(EXPORT_FETCH_MAX_BYTES);
     const outcomes = await settleAll(
-      opened.map((cursor) => exportDatabase({ cursor, union, format, writer, settings, stop, call, started })),
+      opened.map((cursor) => exportDatabase({ cursor, union, format, writer, settings, stop, call, started, inFlight })),
       stop,
     );
     await writer.write(format.footer(outcomes));
@@ -152,6 +155,7 @@ interface DatabaseExport {
   readonly stop: AbortController;
   readonly call: CallContext<ExportProgressEvent>;
   readonly started: number;
+  readonly inFlight: InFlightBytes;
 }
 
 async function exportDatabase(p: DatabaseExport): Promise<QueryDatabaseOutcome> {
@@ -161,6 +165,7 @@ async function exportDatabase(p: DatabaseExport): Promise<QueryDatabaseOutcome> 
     await p.cursor.read(Number.POSITIVE_INFINITY, {
       pages: () => EXPORT_PAGE_ROWS,
       fetchMaxBytes: EXPORT_FETCH_MAX_BYTES,
+      inFlight: p.inFlight,
       signal: p.stop.signal,
       onRows: async (page) => {
         const text = p.format.rows(page.map((values) => ({ database: name, values: p.union.place(name, values) })));

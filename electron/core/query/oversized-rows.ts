@@ -17,22 +17,51 @@ export class OversizedRowError extends Error {
   override readonly name = 'OversizedRowError';
 }
 
+/**
+ * What the sessions of one run (its databases fetch side by side) may have received at once: each
+ * page's bytes count as they arrive and, once the run lets go of the page (an export wrote it out),
+ * are given back. Past `limit` the session whose bytes crossed it is ended, so the run never holds more,
+ * whatever each database's rows turn out to be (a first page of one row has no bound of its own).
+ */
+export class InFlightBytes {
+  read = 0;
+  constructor(readonly limit: number) {}
+}
+
 /** A read's bound on the bytes the server may send, and what it has sent so far. */
 interface ReadLimit {
   readonly limit: number;
   read: number;
+  readonly shared: InFlightBytes | null;
 }
 
 const readLimits = new WeakMap<pg.ClientBase, ReadLimit>();
 
 /**
- * Bounds what the next statement on `client` may receive (null: no bound). A FETCH asks for rows, never
- * bytes, and rows can grow a thousandfold midway through a result (`ORDER BY length(body)`): past the
- * bound the session is ended and the read fails saying so, instead of every row being decoded and held.
+ * Bounds what the next statement on `client` may receive (`limit` null: no bound of its own; `shared`:
+ * the run's bound it counts against too). A FETCH asks for rows, never bytes, and rows can grow a
+ * thousandfold midway through a result (`ORDER BY length(body)`): past a bound the session is ended and
+ * the read fails saying so, instead of every row being decoded and held. Ending the bound (both null)
+ * returns what the statement received under it.
  */
-export function limitReadBytes(client: pg.ClientBase, limit: number | null): void {
-  if (limit === null) readLimits.delete(client);
-  else readLimits.set(client, { limit, read: 0 });
+export function limitReadBytes(client: pg.ClientBase, limit: number | null, shared: InFlightBytes | null = null): number {
+  const before = readLimits.get(client)?.read ?? 0;
+  if (limit === null && shared === null) readLimits.delete(client);
+  else readLimits.set(client, { limit: limit ?? Number.POSITIVE_INFINITY, read: 0, shared });
+  return before;
+}
+
+const MB = 1024 * 1024;
+
+/** Why a read was ended at a bound, or null while it is within them. */
+function pastBound(bound: ReadLimit, bytes: number): string | null {
+  bound.read += bytes;
+  if (bound.shared) bound.shared.read += bytes;
+  if (bound.read > bound.limit)
+    return `One page of the result came to more than ${Math.round(bound.limit / MB)} MB (its rows grew much larger partway through), more than the console holds at once. Select fewer or narrower columns (left(column, 1000), octet_length(column)), or order the result so the large rows come first.`;
+  if (bound.shared && bound.shared.read > bound.shared.limit)
+    return `The databases' results came to more than ${Math.round(bound.shared.limit / MB)} MB at once, more than the console holds: this database's read was ended there. Select fewer or narrower columns (left(column, 1000), octet_length(column)), or run the statement on fewer databases at a time.`;
+  return null;
 }
 
 export function containOversizedRows(client: pg.ClientBase): void {
@@ -42,14 +71,10 @@ export function containOversizedRows(client: pg.ClientBase): void {
     stream.removeListener('data', listener);
     stream.on('data', (chunk: Buffer) => {
       const bound = readLimits.get(client);
-      if (bound && (bound.read += chunk.length) > bound.limit) {
+      const past = bound ? pastBound(bound, chunk.length) : null;
+      if (past !== null) {
         readLimits.delete(client);
-        const mb = Math.round(bound.limit / (1024 * 1024));
-        stream.destroy(
-          new OversizedRowError(
-            `One page of the result came to more than ${mb} MB (its rows grew much larger partway through), more than the console holds at once. Select fewer or narrower columns (left(column, 1000), octet_length(column)), or order the result so the large rows come first.`,
-          ),
-        );
+        stream.destroy(new OversizedRowError(past));
         return;
       }
       try {

@@ -4,7 +4,7 @@ import type { DatabaseTarget } from '../config/profile-schema.ts';
 import { quoteIdent } from '../catalog/sql-identifiers.ts';
 import { cancelOnAbort } from '../pools/cancel-request.ts';
 import { PINNED_SETTINGS } from './json-safe-types.ts';
-import { limitReadBytes } from './oversized-rows.ts';
+import { type InFlightBytes, limitReadBytes } from './oversized-rows.ts';
 
 /*
  * One connection of a query pool inside `BEGIN TRANSACTION READ ONLY`: the executor under the guard.
@@ -89,12 +89,23 @@ export class ReadOnlySession {
     return (await this.#run({ text: `FETCH FORWARD 0 FROM ${CURSOR}`, rowMode: 'array' }, signal)).fields;
   }
 
-  /** The next `rows` rows of the cursor (fewer at its end), the server sending at most `maxBytes` for them (see limitReadBytes). */
-  async fetch(rows: number, signal?: AbortSignal, maxBytes: number | null = null): Promise<unknown[][]> {
+  /**
+   * The next `rows` rows of the cursor (fewer at its end), the server sending at most `maxBytes` for them
+   * and counted against the run's `inFlight` (see limitReadBytes); `received` is what it sent.
+   */
+  async fetch(
+    rows: number,
+    signal?: AbortSignal,
+    maxBytes: number | null = null,
+    inFlight: InFlightBytes | null = null,
+  ): Promise<{ rows: unknown[][]; received: number }> {
     if (this.#pin) await this.#run(this.#pin, signal);
-    limitReadBytes(this.#client, maxBytes);
+    limitReadBytes(this.#client, maxBytes, inFlight);
+    let received = 0;
     try {
-      return (await this.#run({ text: `FETCH FORWARD ${Math.max(0, Math.floor(rows))} FROM ${CURSOR}`, rowMode: 'array' }, signal)).rows;
+      const page = (await this.#run({ text: `FETCH FORWARD ${Math.max(0, Math.floor(rows))} FROM ${CURSOR}`, rowMode: 'array' }, signal)).rows;
+      received = limitReadBytes(this.#client, null);
+      return { rows: page, received };
     } finally {
       limitReadBytes(this.#client, null);
     }

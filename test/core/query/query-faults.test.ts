@@ -193,7 +193,8 @@ describe('cancel and timeout reach PostgreSQL', () => {
 describe('a value too large to read', () => {
   it("fails its database's run with what to do, and the process and the other databases go on", { timeout: 120_000 }, async () => {
     const session = service.session('oversized');
-    // Just over JavaScript's longest string: node-postgres throws where it reads the socket.
+    // Just over JavaScript's longest string: the grid run's bound on what it receives (256 MB) ends the
+    // read first (an export, whose bound is 1 GiB, meets node-postgres throwing where it reads the socket).
     const result = await session.run(recordingCall<QueryEvent>().call, {
       sql: `SELECT repeat('x', 536870889) AS big`,
       target: { kind: 'databases', names: ['shard_1'] },
@@ -201,11 +202,28 @@ describe('a value too large to read', () => {
     });
     expect(result.databases[0]).toMatchObject({
       name: 'shard_1',
-      error: { message: expect.stringContaining('a value is larger than the console can hold (about 512 MB of text). Select a part of it instead') },
+      error: {
+        message: expect.stringContaining(
+          "The databases' results came to more than 256 MB at once, more than the console holds: this database's read was ended there. Select fewer or narrower columns",
+        ),
+      },
     });
     const after = await session.run(recordingCall<QueryEvent>().call, { sql: 'SELECT 1 AS one', target: { kind: 'all' } });
     expect(after.rows.map((r) => r.values[0])).toEqual([1, 1, 1]);
   });
+});
+
+describe("the databases' rows at once", () => {
+  it("bounds what the databases' first rows bring at once: one huge row on every database ends the read that passes the run's bound", async () => {
+    // 100 MB in one row on each of three databases: 300 MB, past the grid run's hard bound (256 MB).
+    const result = await service
+      .session('huge-first-rows')
+      .run(recordingCall<QueryEvent>().call, { sql: `SELECT length(repeat('x', 100000000)) AS n, repeat('x', 100000000) AS big`, target: { kind: 'all' } });
+    const ended = result.databases.filter((d) => d.error !== null);
+    expect(ended.length).toBeGreaterThanOrEqual(1);
+    for (const d of ended) expect(d.error!.message).toContain("The databases' results came to more than 256 MB at once, more than the console holds");
+    expect(result.rows.length).toBe(3 - ended.length);
+  }, 120_000);
 });
 
 describe('rows that grow partway through a result', () => {
