@@ -235,9 +235,11 @@ async function judgeCluster(readings: ClusterReadings, verdict: Verdict, configu
   const coverage = readings.scans.length === databases ? 'ran' : 'partial';
   checkShardNames(readings.counts, configured, verdict);
   await checkPlacement(readings, configured, verdict, coverageOf(readings.scans, 'totals', databases, 'rows per website'));
-  verdict.findings.push(...idRangeFindings(new Map(readOf(readings.scans, 'ranges').map((r) => [r.name, r.value]))));
+  // A database under two names is judged once, under the first (against itself, its ids all overlap).
+  const once = <T extends { name: string }>(read: T[]) => read.filter((r) => !readings.aliases?.has(r.name));
+  verdict.findings.push(...idRangeFindings(new Map(once(readOf(readings.scans, 'ranges')).map((r) => [r.name, r.value]))));
   verdict.checks.push({ check: 'id ranges between databases', ...coverageOf(readings.scans, 'ranges', databases, 'id ranges') });
-  for (const r of readOf(readings.scans, 'views')) verdict.findings.push(...materializedViewFindings(r.name, r.value, readings.lastMoves.get(r.name)));
+  for (const r of once(readOf(readings.scans, 'views'))) verdict.findings.push(...materializedViewFindings(r.name, r.value, readings.lastMoves.get(r.name)));
   const views = coverageOf(readings.scans, 'views', databases, 'materialized views');
   verdict.checks.push({ check: 'materialized views refreshed', status: views.status, note: [VIEWS_NOTE, views.note].filter(Boolean).join(' ') });
   verdict.findings.push(...(readings.migrations.value ?? []), ...(readings.drift.value ?? []));
