@@ -1,4 +1,3 @@
-import { blockOfSequences } from '../migrations/sequence-blocks.ts';
 import type { DriftResult } from '../../../shared/contract.ts';
 import type { DriftItem } from '../../../shared/methods/drift-methods.ts';
 import { ConsoleError, type ErrorInfo } from '../../../shared/errors.ts';
@@ -109,8 +108,7 @@ export async function schemaDrift(ctx: ConsoleContext): Promise<DriftResult> {
     for (const target of targets) {
       const other = byName.get(target.name)!;
       if (target.name === reference || !other.snapshot) continue;
-      // The block its own sequences are in (its place in the profile where none says), as migrations place them.
-      const slot = target.role === 'shard' ? blockOfSequences(other.snapshot.sequences, targets.indexOf(target)) : 0;
+      const slot = target.role === 'shard' ? targets.indexOf(target) : 0;
       const compared = compareTenantSchemas(primary.snapshot, other.snapshot, target.name, slot);
       drift.push(...compared.drift);
       setAside.push(...compared.setAside);

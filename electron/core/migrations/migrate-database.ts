@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { ownSequenceBlock, placeNewSequences, sequenceOids } from './sequence-blocks.ts';
+import { placeNewSequences, sequenceOids } from './sequence-blocks.ts';
 import { ensureLedger, readLedger, recordApplied, recordFailure } from './migration-ledger.ts';
 import { assertHoldsStatements, type MigrationFile } from './migration-files.ts';
 import { acquireMigrationLock, releaseMigrationLock, type LockMode } from './migration-lock.ts';
@@ -96,7 +96,6 @@ export async function migrateDatabase(
     const { applied: alreadyApplied } = await readLedger(client);
     const pending = files.filter((f) => !alreadyApplied.has(f.version));
     assertHoldsStatements(pending);
-    const slot = options.sequenceSlot && pending.length ? await ownSequenceBlock(client, options.sequenceSlot) : 0;
     const applied: string[] = [];
     const stoppedBefore = (index: number): DatabaseMigrationOutcome => ({ applied, failed: null, pending: versionsFrom(pending, index), stopped: true });
     for (const [index, file] of pending.entries()) {
@@ -107,9 +106,9 @@ export async function migrateDatabase(
         // What the file before set for the session (search_path, a role) ended with it.
         if (index > 0) await startFromRunSettings(client, options.lockTimeoutSeconds);
         await client.query('BEGIN');
-        const sequencesBefore = slot ? await sequenceOids(client) : null;
+        const sequencesBefore = options.sequenceSlot ? await sequenceOids(client) : null;
         await client.query(file.sql);
-        if (sequencesBefore) await placeNewSequences(client, sequencesBefore, slot);
+        if (sequencesBefore) await placeNewSequences(client, sequencesBefore, options.sequenceSlot!);
         // In the file's transaction, as the user who logged in (a file may SET ROLE to the application's
         // owner so its tables are that role's) and by the ledger's schema (whatever search_path it set).
         await client.query('RESET ROLE');

@@ -247,8 +247,7 @@ async function migrateOnSession(state: RunState, target: DatabaseTarget, db: Dat
       lock: 'fail',
       signal: state.signal,
       lockTimeoutSeconds: state.lockTimeoutSeconds,
-      // Its place in the profile (the primary 0, shards as they were added), where the database's own
-      // sequences do not tell its block (ownSequenceBlock).
+      // Its place in the profile: the primary 0, shards as they were added (add-shard appends them).
       sequenceSlot: target.role === 'shard' ? state.ctx.pools.targets.findIndex((t) => t.name === target.name) : 0,
       onStep: (step) => recordStep(state, db, step),
     });

@@ -31,34 +31,6 @@ export function newSequenceStart(s: { type: string; increment: string; minValue:
   return start > BigInt(s.maxValue) || start < BigInt(s.minValue) ? null : start;
 }
 
-/**
- * The block this database's sequences hand out ids from, as they stand: the one most of its ascending
- * sequences that handed out any are in (adding the shard put them there). Its place in the profile
- * (`fallback`) can change (a shard removed, the list reordered), and a new sequence placed by that
- * would share another database's block; where no sequence says (a database with none used yet), the
- * fallback it is.
- */
-export async function ownSequenceBlock(client: pg.ClientBase, fallback: number): Promise<number> {
-  if (fallback <= 0) return fallback;
-  const r = await client.query<{ type: string; increment: string; lastValue: string | null }>(
-    `SELECT data_type::text AS type, increment_by::text AS increment, last_value::text AS "lastValue" FROM pg_sequences`,
-  );
-  return blockOfSequences(r.rows, fallback);
-}
-
-/** ownSequenceBlock's reading of a database's sequences (type, increment, last value handed out). */
-export function blockOfSequences(sequences: ReadonlyArray<{ type: string; increment: string; lastValue: string | null }>, fallback: number): number {
-  if (fallback <= 0) return fallback;
-  const counts = new Map<number, number>();
-  for (const s of sequences) {
-    if (s.lastValue === null || BigInt(s.increment) <= 0n) continue;
-    const block = Number(BigInt(s.lastValue) / (SEQUENCE_BLOCK[s.type] ?? SEQUENCE_BLOCK.bigint!));
-    if (block >= 1) counts.set(block, (counts.get(block) ?? 0) + 1);
-  }
-  const [found] = [...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
-  return found ? found[0] : fallback;
-}
-
 /** The sequences of the database, by oid: a renamed or moved one is the same sequence, a dropped and re-made one is not. */
 export async function sequenceOids(client: pg.ClientBase): Promise<Set<string>> {
   const r = await client.query<{ oid: string }>(`SELECT c.oid::text AS oid FROM pg_class c WHERE c.relkind = 'S'`);

@@ -5,9 +5,6 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MigrationRun } from '../../../shared/contract.ts';
 import type { ConsoleContext } from '../../../electron/core/console-context.ts';
-import { loadProfile } from '../../../electron/core/config/load-profile.ts';
-import { memorySecretStore } from '../../../electron/core/config/secret-store.ts';
-import { openConsole } from '../../../electron/core/console-context.ts';
 import { migrateUp } from '../../../electron/core/migrations/migrate-up.ts';
 import { migrationPlan } from '../../../electron/core/migrations/migration-plan.ts';
 import { migrationStatus } from '../../../electron/core/migrations/migration-status.ts';
@@ -553,27 +550,5 @@ describe('migrations on every database', () => {
     expect(syntax?.error).toMatch(/^syntax error at or near "\)" \(line 2, column 13\)/);
     await writeFile(file, 'CREATE TABLE pwb_hint_probe (id integer);');
     expect((await up()).state).toBe('succeeded');
-  });
-
-  it("a new sequence goes to the block the shard's ids are in, not its place in a profile that lists the shards in another order", async () => {
-    const profile = JSON.parse(await readFile(own.profilePath, 'utf8'));
-    const reordered = own.profilePath.replace(/\.json$/, '-reordered.json');
-    await writeFile(reordered, JSON.stringify({ ...profile, shards: { shard_2: profile.shards.shard_2, shard_1: profile.shards.shard_1 } }));
-    const other = openConsole(await loadProfile(reordered, { env: own.env, secrets: memorySecretStore() }));
-    try {
-      expect(other.pools.targets.map((t) => t.name)).toEqual(['default', 'shard_2', 'shard_1']);
-      await own.addMigration(
-        'tenant',
-        '20990110000001',
-        'create_order_probe',
-        'CREATE TABLE pwb_order_probe (id bigserial PRIMARY KEY, website_id bigint NOT NULL);',
-      );
-      expect((await migrateUp(other, { parallel: 2 })).state).toBe('succeeded');
-    } finally {
-      await other.close();
-    }
-    const next = async (db: string) => (await own.sql<{ id: string }>(db, 'INSERT INTO pwb_order_probe (website_id) VALUES (1) RETURNING id::text'))[0]!.id;
-    expect(await next('shard_1')).toBe(String(2n ** 40n));
-    expect(await next('shard_2')).toBe(String(2n * 2n ** 40n));
   });
 });
