@@ -91,6 +91,11 @@ export async function cliMain(argv: readonly string[], io: CliIo = processIo): P
     const rest = argv.filter((_a, i) => i !== argv.indexOf(topic));
     const spec = { ...commonOptions, ...(command.run ? clusterOptions : {}), ...command.options };
     const { positionals, options } = parseCommandLine(rest, spec);
+    // `-h` grouped with other short options (`-yh`) asks for help as well: the command must not run.
+    if (options.help) {
+      io.out(`Usage: shard-console ${command.usage}\n\n${command.summary}`);
+      return 0;
+    }
     if (command.maxArguments !== undefined && positionals.length > command.maxArguments)
       throw new ConsoleError(
         'INVALID_PARAMS',

@@ -23,6 +23,10 @@ it("tells one command's usage for help CMD, CMD --help and CMD -h, even with arg
     expect(result.stdout, args.join(' ')).toMatch(/^Usage: shard-console move ID --to SHARD/);
     expect(result.stdout, args.join(' ')).not.toContain('Exit codes:');
   }
+  // Grouped with another short option, -h still only tells the usage: nothing runs.
+  const grouped = await cli(['move', '42', '--to', 'shard_2', '-yh']);
+  expect(grouped.code).toBe(0);
+  expect(grouped.stdout).toMatch(/^Usage: shard-console move ID --to SHARD/);
   const shards = await cli(['shards', 'extra', '--help']);
   expect(shards.code).toBe(0);
   expect(shards.stdout).toMatch(/^Usage: shard-console shards/);
