@@ -1,4 +1,5 @@
 import { ConsoleError } from '../../../shared/errors.ts';
+import { redactSecrets } from '../log/redact-secrets.ts';
 import { tokenizeSql, type SqlToken } from './sql-lexer.ts';
 import { refusalFor } from './statement-refusals.ts';
 
@@ -335,6 +336,9 @@ function matchingParen(tokens: readonly SqlToken[], open: number): number {
   throw new ConsoleError('INVALID_PARAMS', 'The EXPLAIN option list is missing its closing ")". Close it: EXPLAIN (FORMAT JSON) SELECT ….');
 }
 
+/** The start of the statement at `token`, for a message: what is shaped like a secret cut out before it is cut short (a cut `PASSWORD '...` no longer looks like one). */
 function excerpt(sql: string, token: SqlToken): string {
-  return sql.slice(token.start, token.start + 40).split('\n')[0]!;
+  return redactSecrets(sql.slice(token.start, token.start + 2000), [])
+    .slice(0, 40)
+    .split('\n')[0]!;
 }

@@ -170,21 +170,27 @@ describe("the audit log's record of a query", () => {
   });
 
   it('keeps no secret in the errors it records: the guard quoting the statement, PostgreSQL quoting a value', async () => {
-    const refused = `SELECT 1; ALTER ROLE app PASSWORD 'hunter2hunter2'`;
+    // Longer than the message's excerpt of the statement holds: cut inside the password.
+    const refused = `SELECT 1; ALTER ROLE app PASSWORD 'hunter2hunter2xyz'`;
     await expect(callMethod(ctx, 'query.run', { sql: refused, target: { kind: 'databases', names: ['default'] } })).rejects.toMatchObject({
       code: 'INVALID_PARAMS',
     });
     await callMethod(ctx, 'query.run', { sql: `SELECT '${READER_PASSWORD}'::int AS n`, target: { kind: 'databases', names: ['default'] } });
+    // A profile password the excerpt cuts short.
+    await expect(
+      callMethod(ctx, 'query.run', { sql: `SELECT 1; SELECT 'some text first' || '${READER_PASSWORD}'`, target: { kind: 'databases', names: ['default'] } }),
+    ).rejects.toMatchObject({ code: 'INVALID_PARAMS' });
     const client = await pc.client('default');
     try {
       const { rows } = await client.query<{ error: string | null; details: unknown }>(
-        `SELECT error, details FROM shard_console.audit_log WHERE action = 'query.run' ORDER BY id DESC LIMIT 2`,
+        `SELECT error, details FROM shard_console.audit_log WHERE action = 'query.run' ORDER BY id DESC LIMIT 3`,
       );
       const text = JSON.stringify(rows);
       expect(text).toContain('invalid input syntax for type integer');
       expect(text).toContain('the second starts at');
       expect(text).not.toContain('hunter2hunter2');
       expect(text).not.toContain(READER_PASSWORD);
+      expect(text).not.toContain(READER_PASSWORD.slice(0, 10));
     } finally {
       await client.end();
     }
