@@ -50,6 +50,8 @@ function describeTables(breakdown: Breakdown, key: number): { tables: string | n
  */
 export async function placementFindings(input: PlacementInput): Promise<Finding[]> {
   const findings: Finding[] = [];
+  /** Per website with rows off its routed database: whether those rows were found to be a leftover copy. */
+  const leftover = new Map<number, boolean>();
   for (const [database, totals] of input.totals) {
     const { misplaced, orphaned } = strayKeys(totals, input.routing, database);
     if (misplaced.length === 0 && orphaned.length === 0) continue;
@@ -65,11 +67,17 @@ export async function placementFindings(input: PlacementInput): Promise<Finding[
       (error: unknown) => ({ byTable: null, error: error instanceof Error ? error.message : String(error) }),
     );
     const routedCopies = await routedBreakdowns(input, misplaced.slice(0, MAX_WEBSITE_FINDINGS));
-    for (const stray of misplaced.slice(0, MAX_WEBSITE_FINDINGS)) findings.push(misplacedFinding(input, database, stray, byTable, routedCopies));
+    for (const stray of misplaced.slice(0, MAX_WEBSITE_FINDINGS)) {
+      const routed = input.routing.get(stray.key)!;
+      const short = shortOnRouted(stray.key, byTable, routedCopies.get(routed));
+      // Whole where every stray copy was compared table by table and holds no more than the routed one.
+      leftover.set(stray.key, (leftover.get(stray.key) ?? true) && short !== null && short.length === 0);
+      findings.push(misplacedFinding(input, database, stray, byTable, short));
+    }
     for (const stray of orphaned.slice(0, MAX_WEBSITE_FINDINGS)) findings.push(orphanedFinding(database, stray, byTable));
     findings.push(...remainderFindings(database, misplaced.slice(MAX_WEBSITE_FINDINGS), orphaned.slice(MAX_WEBSITE_FINDINGS)));
   }
-  findings.push(...severalDatabasesFindings(input));
+  findings.push(...severalDatabasesFindings(input, leftover));
   return findings;
 }
 
@@ -124,7 +132,7 @@ function shortOnRouted(key: number, stray: Breakdown, routed: Breakdown | undefi
 }
 
 /** Rows of a website on a database its shard_name does not route to: the fix depends on what the routed one holds. */
-function misplacedFinding(input: PlacementInput, database: string, stray: Stray, byTable: Breakdown, routedCopies: ReadonlyMap<string, Breakdown>): Finding {
+function misplacedFinding(input: PlacementInput, database: string, stray: Stray, byTable: Breakdown, short: string[] | null): Finding {
   const routed = input.routing.get(stray.key)!;
   const { tables, detail } = describeTables(byTable, stray.key);
   const onRouted = input.totals.get(routed)?.get(stray.key) ?? 0;
@@ -151,8 +159,7 @@ function misplacedFinding(input: PlacementInput, database: string, stray: Stray,
       `Get ${routed} answering again (see its finding), then run the doctor again before moving or deleting any of website ${stray.key}'s rows.`,
     );
   }
-  if (onRouted > 0)
-    return bothCopiesFinding(where, what, { database, routed, onRouted, key: stray.key }, shortOnRouted(stray.key, byTable, routedCopies.get(routed)));
+  if (onRouted > 0) return bothCopiesFinding(where, what, { database, routed, onRouted, key: stray.key }, short);
   // Rows on more than one database: which copy is whole comes first (the website-on-several-databases finding).
   const copies = [...input.totals.values()].filter((totals) => (totals.get(stray.key) ?? 0) > 0).length;
   if (copies > 1) {
@@ -250,7 +257,7 @@ function remainderFindings(database: string, misplaced: readonly Stray[], orphan
 }
 
 /** Websites with rows on more than one database, wherever their shard_name routes them. */
-function severalDatabasesFindings(input: PlacementInput): Finding[] {
+function severalDatabasesFindings(input: PlacementInput, leftover: ReadonlyMap<number, boolean>): Finding[] {
   const locations = new Map<number, { database: string; rows: number }[]>();
   for (const [database, totals] of input.totals) {
     for (const [key, rows] of totals) {
@@ -269,14 +276,15 @@ function severalDatabasesFindings(input: PlacementInput): Finding[] {
     // Where its routing points at no copy this doctor read (a database not configured, or not read),
     // no copy can be called the stray one: every copy may be the only whole one.
     const onRouted = places.find((p) => p.database === routed)?.rows ?? 0;
-    // Read, but holding fewer of its rows than another copy: that copy may be the whole one.
-    const routedRead = places.some((p) => p.database === routed) && places.every((p) => p.rows <= onRouted);
+    // Deleting is advised only where every other copy was compared table by table and found a leftover
+    // (the misplaced-rows findings say which tables a copy holds more of); totals alone can hide a table.
+    const routedRead = places.some((p) => p.database === routed) && leftover.get(key) === true;
     const why = !input.configured.has(routed)
       ? 'no configured database is'
       : !input.totals.has(routed)
         ? 'was not read this time'
         : onRouted > 0
-          ? `holds fewer of its rows (${formatCount(onRouted)}) than another copy`
+          ? `may not hold all of it (${formatCount(onRouted)} rows there; the misplaced-rows findings compare the copies table by table)`
           : 'holds none of it';
     const fix = routedRead
       ? `Keep one copy: resume or roll back its open move job if there is one, otherwise delete its rows from ${strays.join(' and ')} once ${routed} is checked to hold everything.`
