@@ -87,6 +87,13 @@ export async function listMigrationSet(dir: string, set: MigrationSet): Promise<
 
 /** A file whose SQL cannot run in the transaction the console runs it in (see migration-statements.ts), refused before any database is touched. */
 function assertRunnable(file: string, sql: string): void {
+  // Whitespace to PostgreSQL 16 and later only: where it stands between two strings, servers read the file differently.
+  if (sql.includes('\v'))
+    throw new ConsoleError(
+      'CONFIG_INVALID',
+      `Migration ${file} holds a vertical tab, which PostgreSQL 16 and later read as whitespace and older servers do not, so the file could run differently on each. Remove it (write E'\\v' inside a string).`,
+      { target: file },
+    );
   const refused = refusedMigrationStatement(sql);
   if (refused === null) return;
   const message =

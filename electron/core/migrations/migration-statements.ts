@@ -47,6 +47,29 @@ function startsStatement(tokens: readonly SqlToken[], i: number): boolean {
   return i === 0 || (tokens[i - 1]!.kind === 'punct' && tokens[i - 1]!.value === ';');
 }
 
+/**
+ * REINDEX [ (option [value], ...) ] { INDEX | TABLE | SCHEMA | DATABASE | SYSTEM } [ CONCURRENTLY ] name:
+ * refused when concurrent (the option, unless set false, or the word after the kind) or of a whole
+ * schema, database or system (reindexed a table per transaction).
+ */
+function refusedReindex(tokens: readonly SqlToken[], i: number): string | null {
+  let at = i + 1;
+  let concurrent = false;
+  if (tokens[at]?.kind === 'punct' && tokens[at]!.value === '(') {
+    // Options: a name and an optional value each, comma-separated.
+    for (at += 1; at < tokens.length && !(tokens[at]!.kind === 'punct' && tokens[at]!.value === ')'); at += 1) {
+      if (word(tokens[at]) !== 'concurrently' || (tokens[at - 1]?.value !== '(' && tokens[at - 1]?.value !== ',')) continue;
+      const value = tokens[at + 1];
+      concurrent = !(value && value.kind !== 'punct' && ['false', 'off', '0'].includes(value.value.toLowerCase().replace(/^'|'$/g, '')));
+    }
+    at += 1;
+  }
+  const kind = word(tokens[at]);
+  if (concurrent || word(tokens[at + 1]) === 'concurrently') return 'REINDEX CONCURRENTLY';
+  if (kind === 'schema' || kind === 'database' || kind === 'system') return `REINDEX ${kind.toUpperCase()}`;
+  return null;
+}
+
 /** Statements PostgreSQL runs only outside a transaction block, from the statement's first words. */
 function outsideTransaction(tokens: readonly SqlToken[], i: number): string | null {
   const words: string[] = [];
@@ -62,11 +85,7 @@ function outsideTransaction(tokens: readonly SqlToken[], i: number): string | nu
       .toUpperCase();
   if (words[0] === 'vacuum') return 'VACUUM';
   if (/^(create( unique)? index|drop index) concurrently\b/.test(text)) return upTo('concurrently');
-  // REINDEX [ (options) ] TABLE x CONCURRENTLY, REINDEX (CONCURRENTLY) ..., and a whole schema, database or
-  // system (reindexed a table per transaction).
-  if (words[0] === 'reindex' && words.includes('concurrently')) return 'REINDEX CONCURRENTLY';
-  const kind = words[0] === 'reindex' ? words.slice(1).find((w) => w !== 'verbose' && w !== 'tablespace') : undefined;
-  if (kind === 'schema' || kind === 'database' || kind === 'system') return `REINDEX ${kind.toUpperCase()}`;
+  if (words[0] === 'reindex') return refusedReindex(tokens, i);
   if (/^alter table\b/.test(text) && words.includes('detach') && words.includes('concurrently')) return 'ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY';
   if (/^(create|drop) (database|tablespace)\b/.test(text)) return words.slice(0, 2).join(' ').toUpperCase();
   if (/^alter system\b/.test(text)) return 'ALTER SYSTEM';

@@ -535,6 +535,14 @@ describe('migrations on every database', () => {
     expect((await up()).state).toBe('succeeded');
   });
 
+  it('a file that ran empty somewhere already (recorded before the rule) runs as it ran on the databases still lacking it', async () => {
+    await own.addMigration('tenant', '20990109100001', 'ran_empty', '-- nothing yet\n');
+    await own.sql('default', `INSERT INTO schema_migrations (version) VALUES ('20990109100001')`);
+    const run = await up();
+    expect(run.state, JSON.stringify(run.error)).toBe('succeeded');
+    for (const db of DATABASES) expect(await versionCount(db, '20990109100001'), db).toBe(1);
+  });
+
   it("a failure says where in the file it is and passes on the server's hint", async () => {
     const file = await own.addMigration(
       'tenant',

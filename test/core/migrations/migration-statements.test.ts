@@ -35,6 +35,9 @@ describe('statements a migration file may not hold', () => {
       ['REINDEX (CONCURRENTLY) INDEX i;', 'REINDEX CONCURRENTLY'],
       ['REINDEX DATABASE pwb;', 'REINDEX DATABASE'],
       ['REINDEX (VERBOSE) SCHEMA public;', 'REINDEX SCHEMA'],
+      ['REINDEX (VERBOSE ON) SCHEMA public;', 'REINDEX SCHEMA'],
+      ['REINDEX (TABLESPACE fast) DATABASE pwb;', 'REINDEX DATABASE'],
+      ['REINDEX (CONCURRENTLY true, VERBOSE) INDEX i;', 'REINDEX CONCURRENTLY'],
       ["CREATE TABLESPACE fast LOCATION '/ssd';", 'CREATE TABLESPACE'],
       // Not statements of the file: inside a body, a DO block, a string, a comment; savepoints work inside.
       ['CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN COMMIT; RETURN 1; END $$;', null],
@@ -44,6 +47,7 @@ describe('statements a migration file may not hold', () => {
       ['SAVEPOINT a; ROLLBACK TO a; RELEASE a;', null],
       ['CREATE INDEX i ON pwb_pages (slug); REFRESH MATERIALIZED VIEW CONCURRENTLY pwb_properties;', null],
       ['REINDEX TABLE pwb_pages; REINDEX INDEX i; PREPARE q AS SELECT 1; ALTER TABLE pwb_events DETACH PARTITION pwb_events_2020;', null],
+      ['REINDEX (CONCURRENTLY false) TABLE t; REINDEX (CONCURRENTLY off, TABLESPACE schema) INDEX i;', null],
     ];
     for (const [sql, statement] of cases) expect(refusedMigrationStatement(sql)?.statement ?? null, sql).toBe(statement);
   });
@@ -57,6 +61,8 @@ describe('statements a migration file may not hold', () => {
       code: 'CONFIG_INVALID',
       message: expect.stringMatching(/20990101000001_own_transaction\.sql holds BEGIN: .* Remove them from the file\./),
     });
+    await writeFile(file, "SELECT E'x'\n\v'\\' ' ; COMMIT; SELECT '';\n");
+    await expect(listMigrations(dir)).rejects.toThrow(/holds a vertical tab, which PostgreSQL 16 and later read as whitespace and older servers do not/);
     await writeFile(file, 'CREATE INDEX CONCURRENTLY i ON pwb_pages (slug);\n');
     await expect(listMigrations(dir)).rejects.toThrow(
       /holds CREATE INDEX CONCURRENTLY, which PostgreSQL runs only outside a transaction block.*Run that statement by hand/,
