@@ -231,9 +231,11 @@ export class DatabaseCursor {
         received = got.received;
         return got.rows;
       });
+    // Measured as the server sent it (what the run's hard bound counts too); rows held from before, by their values.
+    const measure = (result: unknown[][]) => received || pageBytes(result);
     const { result: page, measured } = options.shared
-      ? await options.shared.take(ask * perRow, fetch, pageBytes)
-      : await fetch().then((result) => ({ result, measured: pageBytes(result) }));
+      ? await options.shared.take(ask * perRow, fetch, measure)
+      : await fetch().then((result) => ({ result, measured: measure(result) }));
     if (page.length < ask) this.#exhausted = true;
     if (page.length > 0) this.#rowBytes = measured / page.length;
     return { page, received };

@@ -214,6 +214,16 @@ describe('a value too large to read', () => {
 });
 
 describe("the databases' rows at once", () => {
+  it('counts a budget in the bytes the server sends, so text of three bytes a letter is truncated at the budget, never cut off at the hard bound', async () => {
+    const result = await service.session('wide-letters').run(recordingCall<QueryEvent>().call, {
+      sql: `SELECT g, repeat('漢', 1000) AS t FROM generate_series(1, 50000) g`,
+      target: { kind: 'shards' },
+      limit: 100_000,
+    });
+    expect(result.databases.map((d) => d.error)).toEqual([null, null]);
+    expect(result.databases.every((d) => d.truncated)).toBe(true);
+  }, 120_000);
+
   it("bounds what the databases' first rows bring at once: one huge row on every database ends the read that passes the run's bound", async () => {
     // 100 MB in one row on each of three databases: 300 MB, past the grid run's hard bound (256 MB).
     const result = await service
