@@ -36,10 +36,6 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
   let out = text;
   // Longest first, so a secret that contains another is removed whole.
   for (const secret of [...secrets].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length)) out = out.split(secret).join('[redacted]');
-  // A message that quotes a statement cut short may end inside a secret: its start, up to the cut's quote.
-  for (const secret of secrets.filter((s) => s.length >= 8)) {
-    for (let k = secret.length - 1; k >= 8; k -= 1) out = out.split(`${secret.slice(0, k)}"`).join('[redacted]"');
-  }
   for (const [pattern, replacement] of PATTERNS) out = out.replace(pattern, replacement);
   return out;
 }

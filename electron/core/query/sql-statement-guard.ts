@@ -1,5 +1,4 @@
 import { ConsoleError } from '../../../shared/errors.ts';
-import { redactSecrets } from '../log/redact-secrets.ts';
 import { tokenizeSql, type SqlToken } from './sql-lexer.ts';
 import { refusalFor } from './statement-refusals.ts';
 
@@ -336,9 +335,23 @@ function matchingParen(tokens: readonly SqlToken[], open: number): number {
   throw new ConsoleError('INVALID_PARAMS', 'The EXPLAIN option list is missing its closing ")". Close it: EXPLAIN (FORMAT JSON) SELECT ….');
 }
 
-/** The start of the statement at `token`, for a message: what is shaped like a secret cut out before it is cut short (a cut `PASSWORD '...` no longer looks like one). */
+/**
+ * The start of the statement at `token`, for a message: its first tokens up to about 40 characters, one
+ * space between them (a comment is never shown), and a string or quoted name that would not fit shown as
+ * '…': never the start of a literal cut short (a cut PASSWORD '... matches no redaction, and a cut
+ * password is half of one).
+ */
 function excerpt(sql: string, token: SqlToken): string {
-  return redactSecrets(sql.slice(token.start, token.start + 2000), [])
-    .slice(0, 40)
-    .split('\n')[0]!;
+  let out = '';
+  for (const t of tokenizeSql(sql.slice(token.start))) {
+    const next = `${out}${out ? ' ' : ''}${t.text}`;
+    if (next.length <= 40 && !t.text.includes('\n')) {
+      out = next;
+      continue;
+    }
+    if (t.kind === 'string' || t.kind === 'quoted-identifier') out += `${out ? ' ' : ''}'…'`;
+    else if (!out) out = t.text.slice(0, 40);
+    break;
+  }
+  return out;
 }

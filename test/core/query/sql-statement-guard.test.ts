@@ -221,6 +221,9 @@ describe('statement guard', () => {
       'The text holds more than one statement (the second starts at "SELECT 2"). Run one statement at a time: remove the others, or select the one to run.',
     );
     expect(error.details).toEqual({ position: 10 });
+    // Whole tokens only: a literal that does not fit is shown as '…' (never the start of a password), a comment never.
+    expect(refusal(`SELECT 1; ALTER ROLE app PASSWORD 'correcthorsebattery'`).message).toContain(`(the second starts at "ALTER ROLE app PASSWORD '…'")`);
+    expect(refusal(`SELECT 1; /* pw hunter2 */ SELECT 2 -- more\n, 3`).message).toContain(`(the second starts at "SELECT 2 , 3")`);
   });
 
   it('names the write and that nothing was sent', () => {
