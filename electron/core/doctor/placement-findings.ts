@@ -52,6 +52,8 @@ export async function placementFindings(input: PlacementInput): Promise<Finding[
   const findings: Finding[] = [];
   /** Per website with rows off its routed database: whether those rows were found to be a leftover copy. */
   const leftover = new Map<number, boolean>();
+  /** Websites some stray database holds past its first MAX_WEBSITE_FINDINGS: their copy there was not compared. */
+  const unlisted = new Set<number>();
   for (const [database, totals] of input.totals) {
     const { misplaced, orphaned } = strayKeys(totals, input.routing, database);
     if (misplaced.length === 0 && orphaned.length === 0) continue;
@@ -74,9 +76,12 @@ export async function placementFindings(input: PlacementInput): Promise<Finding[
       leftover.set(stray.key, (leftover.get(stray.key) ?? true) && short !== null && short.length === 0);
       findings.push(misplacedFinding(input, database, stray, byTable, short));
     }
+    // Past the ones listed one by one, a copy is not compared: never a leftover to delete.
+    for (const stray of misplaced.slice(MAX_WEBSITE_FINDINGS)) unlisted.add(stray.key);
     for (const stray of orphaned.slice(0, MAX_WEBSITE_FINDINGS)) findings.push(orphanedFinding(database, stray, byTable));
     findings.push(...remainderFindings(database, misplaced.slice(MAX_WEBSITE_FINDINGS), orphaned.slice(MAX_WEBSITE_FINDINGS)));
   }
+  for (const key of unlisted) leftover.delete(key);
   findings.push(...severalDatabasesFindings(input, leftover));
   return findings;
 }
@@ -284,7 +289,9 @@ function severalDatabasesFindings(input: PlacementInput, leftover: ReadonlyMap<n
       : !input.totals.has(routed)
         ? 'was not read this time'
         : onRouted > 0
-          ? `may not hold all of it (${formatCount(onRouted)} rows there; the misplaced-rows findings compare the copies table by table)`
+          ? leftover.has(key)
+            ? `may not hold all of it (${formatCount(onRouted)} rows there; the misplaced-rows findings compare the copies table by table)`
+            : `may not hold all of it (${formatCount(onRouted)} rows there; its copies were not compared table by table this time: fix the websites listed one by one, then run the doctor again)`
           : 'holds none of it';
     const fix = routedRead
       ? `Keep one copy: resume or roll back its open move job if there is one, otherwise delete its rows from ${strays.join(' and ')} once ${routed} is checked to hold everything.`
