@@ -6,7 +6,15 @@ import type { ConsoleContext } from '../console-context.ts';
 import type { DatabaseTarget } from '../config/profile-schema.ts';
 import { audited } from '../console-schema/audit-log.ts';
 import { readLedger } from './migration-ledger.ts';
-import { assertHoldsStatements, assertPlanCurrent, listMigrations, migrationsFor, sameMigrationText, type MigrationFile } from './migration-files.ts';
+import {
+  assertHoldsStatements,
+  assertPlanCurrent,
+  assertReadAlikeEverywhere,
+  listMigrations,
+  migrationsFor,
+  sameMigrationText,
+  type MigrationFile,
+} from './migration-files.ts';
 import { migrateDatabase, type DatabaseMigrationOutcome } from './migrate-database.ts';
 import { runTargets } from './migration-plan.ts';
 import { migrationsDirFor } from './migrations-dir.ts';
@@ -99,7 +107,9 @@ export async function migrateUp(ctx: ConsoleContext, options: MigrateUpOptions):
     assertRunsAsRecorded(state);
     // A file that ran somewhere already (recorded empty before this rule) stays as it ran: only new ones are held to it.
     const ranSomewhere = (version: string) => [...state.appliedOn.values()].some((applied) => applied.has(version));
-    assertHoldsStatements(files.filter((f) => run.databases.some((d) => d.pending.includes(f.version)) && !ranSomewhere(f.version)));
+    const fresh = files.filter((f) => run.databases.some((d) => d.pending.includes(f.version)) && !ranSomewhere(f.version));
+    assertHoldsStatements(fresh);
+    assertReadAlikeEverywhere(fresh);
   } catch (error) {
     return concludeRun(state, toInfo(error));
   }

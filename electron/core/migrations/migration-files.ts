@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { MigrationSet } from '../../../shared/contract.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { MIGRATIONS_DIR } from '../app-paths.ts';
-import { tokenizeSql } from '../backups/archive/sql-tokens.ts';
+import { stringContinuation, tokenizeSql } from '../backups/archive/sql-tokens.ts';
 import { refusedMigrationStatement } from './migration-statements.ts';
 
 /** The PWB schema that ships with the console: `global/` (primary only) and `tenant/` (primary and every shard). */
@@ -87,13 +87,6 @@ export async function listMigrationSet(dir: string, set: MigrationSet): Promise<
 
 /** A file whose SQL cannot run in the transaction the console runs it in (see migration-statements.ts), refused before any database is touched. */
 function assertRunnable(file: string, sql: string): void {
-  // Whitespace to PostgreSQL 16 and later only: where it stands between two strings, servers read the file differently.
-  if (sql.includes('\v'))
-    throw new ConsoleError(
-      'CONFIG_INVALID',
-      `Migration ${file} holds a vertical tab, which PostgreSQL 16 and later read as whitespace and older servers do not, so the file could run differently on each. Remove it (write E'\\v' inside a string).`,
-      { target: file },
-    );
   const refused = refusedMigrationStatement(sql);
   if (refused === null) return;
   const message =
@@ -115,6 +108,23 @@ export function assertHoldsStatements(files: readonly MigrationFile[]): void {
     'CONFIG_INVALID',
     `Nothing was run: ${names} ${empty.length === 1 ? 'holds' : 'hold'} no SQL statement yet, and would be recorded as run with nothing in it. Write the migration's SQL first, or delete the file.`,
     { target: empty[0]!.file, details: { files: empty.map((f) => f.file) } },
+  );
+}
+
+/**
+ * Refuses to run a file that PostgreSQL servers of different versions read differently: a vertical tab
+ * between a string and the quote that may continue it (whitespace to PostgreSQL 16 and later only, so
+ * one server reads one string where another reads two, and a statement between them).
+ */
+export function assertReadAlikeEverywhere(files: readonly MigrationFile[]): void {
+  const differ = files.filter((f) =>
+    tokenizeSql(f.sql).some((t) => t.kind === 'string' && t.value.endsWith("'") && stringContinuation(f.sql, t.end) === 'vertical-tab'),
+  );
+  if (differ.length === 0) return;
+  throw new ConsoleError(
+    'CONFIG_INVALID',
+    `Nothing was run: ${differ.map((f) => f.file).join(', ')} ${differ.length === 1 ? 'has' : 'have'} a vertical tab after a string, which PostgreSQL 16 and later read as whitespace and older servers do not, so the file could run differently on each database. Remove it.`,
+    { target: differ[0]!.file },
   );
 }
 
