@@ -53,6 +53,8 @@ export async function preflightMove(
   const tables = scopedTables(sourceCatalog);
   const shape = shapeRefusals(sourceCatalog, targetCatalog, tables);
   if (shape.length) return refused(shape);
+  const inherited = await inheritanceRefusals(ctx.pools.get(source), tables);
+  if (inherited.length) return refused(inherited);
   const fenced = await fencedByOthers(ctx, websiteId, source, target);
   if (fenced.length) return refused(fenced);
   const context: PreflightContext = { websiteId, source, target, sourceCatalog, targetCatalog, tables };
@@ -119,6 +121,27 @@ function shapeRefusals(sourceCatalog: DatabaseCatalog, targetCatalog: DatabaseCa
       const message = `${t.name} has no primary key, so its rows cannot be verified one by one. Add one before moving.`;
       return { code: 'NO_PRIMARY_KEY', table: t.name, message };
     });
+}
+
+/**
+ * Tenant tables with old-style inheritance children (CREATE TABLE ... INHERITS, not partitions): a read
+ * of the parent brings the children's rows too, so they would be copied twice (into the parent and
+ * into the child) and counted twice. Refused, naming them, until the move reads such parents ONLY.
+ */
+async function inheritanceRefusals(source: DatabaseHandle, tables: readonly ScopedTable[]): Promise<Refusal[]> {
+  if (tables.length === 0) return [];
+  const found = await source.query<{ parent: string; children: string }>(
+    `SELECT i.inhparent::regclass::text AS parent, string_agg(i.inhrelid::regclass::text, ', ' ORDER BY i.inhrelid::regclass::text) AS children
+       FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent JOIN pg_class c ON c.oid = i.inhrelid
+      WHERE p.relkind = 'r' AND NOT c.relispartition AND i.inhparent = ANY($1::regclass[])
+      GROUP BY 1 ORDER BY 1`,
+    [tables.map((t) => tableRef(t.table.schema, t.table.table))],
+  );
+  return found.rows.map((r) => ({
+    code: 'INHERITED_TABLE',
+    table: r.parent,
+    message: `${r.parent} has inheritance children (${r.children}, made with INHERITS, not partitions): reading it brings their rows too, so the move would copy and count them twice. Moves do not take such tables yet: turn them into partitions (ALTER TABLE ... ATTACH PARTITION) or move this website's rows by hand.`,
+  }));
 }
 
 /**

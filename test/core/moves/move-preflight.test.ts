@@ -365,6 +365,25 @@ describe('move preflight refuses and changes nothing', () => {
     }
   });
 
+  it('a tenant table with INHERITS children: reading it brings theirs too, so it is refused by name', async () => {
+    const clients = await Promise.all(['default', 'shard_1', 'shard_2'].map((n) => pc.client(n)));
+    try {
+      for (const c of clients)
+        await c.query(
+          `CREATE TABLE pwb_visit_logs (id bigserial PRIMARY KEY, website_id integer NOT NULL); CREATE TABLE pwb_visit_logs_2026 (PRIMARY KEY (id)) INHERITS (pwb_visit_logs)`,
+        );
+      await clients[0]!.query(`INSERT INTO pwb_visit_logs_2026 (website_id) VALUES ($1)`, [site]);
+      await ctx.catalog.invalidate();
+      await expectRefusal('shard_1', 'INHERITED_TABLE', /pwb_visit_logs has inheritance children \(pwb_visit_logs_2026, made with INHERITS, not partitions\)/);
+    } finally {
+      for (const c of clients) {
+        await c.query(`DROP TABLE IF EXISTS pwb_visit_logs CASCADE`);
+        await c.end();
+      }
+      await ctx.catalog.invalidate();
+    }
+  });
+
   it('does not count column order as a difference, and copies by column name', async () => {
     const clients = await Promise.all(['default', 'shard_1', 'shard_2'].map((n) => pc.client(n)));
     const [source, shard1] = clients;
