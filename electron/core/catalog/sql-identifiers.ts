@@ -14,6 +14,14 @@ export function tableRef(schema: string, table: string): string {
   return `${quoteIdent(schema)}.${quoteIdent(table)}`;
 }
 
+/**
+ * A table's own rows in a FROM: `ONLY` it, so a table with INHERITS children (each a tenant table of
+ * its own) does not count theirs too; a partitioned table is its partitions' rows, so never ONLY.
+ */
+export function ownRowsRef(table: { readonly schema: string; readonly table: string; readonly partitioned: boolean }): string {
+  return `${table.partitioned ? '' : 'ONLY '}${tableRef(table.schema, table.table)}`;
+}
+
 /*
  * Fragments for SQL over tables known only at run time (tenant tables): every list is built here
  * rather than by a template nested in another, every name through quoteIdent.

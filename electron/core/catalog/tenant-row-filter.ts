@@ -1,5 +1,5 @@
 import type { CatalogTable, TenantTable } from './database-catalog.ts';
-import { columnList, columnRef, tableRef } from './sql-identifiers.ts';
+import { columnList, columnRef, ownRowsRef, tableRef } from './sql-identifiers.ts';
 
 /** One column as itself, several as a row: `t."a"` or `(t."a", t."b")`, the left side of an IN. */
 function keyOf(alias: string, columns: readonly string[]): string {
@@ -28,5 +28,5 @@ export function tenantRowPredicate(tenant: TenantTable, tables: ReadonlyMap<stri
 export function tenantRowsQuery(tenant: TenantTable, tables: ReadonlyMap<string, CatalogTable>, what: string): string {
   const table = tables.get(tenant.table);
   if (!table) throw new Error(`catalog has no table ${tenant.table}`);
-  return `SELECT ${what} FROM ${tableRef(table.schema, table.table)} t WHERE ${tenantRowPredicate(tenant, tables, 't', '$1')}`;
+  return `SELECT ${what} FROM ${ownRowsRef(table)} t WHERE ${tenantRowPredicate(tenant, tables, 't', '$1')}`;
 }

@@ -1,5 +1,5 @@
 import type { CatalogTable, FkStep, TenantTable } from '../catalog/database-catalog.ts';
-import { columnList, columnRef, columnsAs, columnsEqual, numbered, positions, tableRef } from '../catalog/sql-identifiers.ts';
+import { columnList, columnRef, columnsAs, columnsEqual, numbered, ownRowsRef, positions, tableRef } from '../catalog/sql-identifiers.ts';
 
 /*
  * SQL that attributes a tenant table's rows to tenant keys, for tables that carry the key and for
@@ -32,7 +32,7 @@ export interface CountSampling {
  */
 export function groupedTenantCountsSql(tenant: TenantTable, tables: ReadonlyMap<string, CatalogTable>, sampling: CountSampling | null = null): string {
   const table = tableOf(tables, tenant.table);
-  const from = `${tableRef(table.schema, table.table)} t${sampleClause(sampling)}`;
+  const from = `${ownRowsRef(table)} t${sampleClause(sampling)}`;
   const count = rowCount(sampling);
   const [first] = tenant.chain;
   if (!first) return `SELECT ${columnRef('t', tenant.tenantKey)}::int8 AS k, ${count} AS n FROM ${from} GROUP BY 1`;
@@ -85,7 +85,7 @@ function samplePercent(percent: number): number {
  */
 export function tenantKeyJoin(tenant: TenantTable, tables: ReadonlyMap<string, CatalogTable>): { from: string; key: string } {
   const table = tableOf(tables, tenant.table);
-  let from = `${tableRef(table.schema, table.table)} t`;
+  let from = `${ownRowsRef(table)} t`;
   let alias = 't';
   tenant.chain.forEach((step, i) => {
     const parent = tableOf(tables, step.refTable);

@@ -256,6 +256,26 @@ describe('each fault becomes a finding and goes away once fixed', () => {
     }
   });
 
+  it("a table with INHERITS children counts its own rows, each child its own: the website's page and the doctor count a row once", async () => {
+    const [row] = await sql<{ id: number }>('default', `SELECT id FROM pwb_websites WHERE shard_name IS NULL OR shard_name = 'default' ORDER BY id LIMIT 1`);
+    const site = row!.id;
+    await sql(
+      'default',
+      `CREATE TABLE pwb_visit_logs (id bigserial PRIMARY KEY, website_id integer NOT NULL); CREATE TABLE pwb_visit_logs_2026 () INHERITS (pwb_visit_logs)`,
+    );
+    try {
+      await sql('default', 'INSERT INTO pwb_visit_logs_2026 (website_id) VALUES ($1), ($1)', [site]);
+      await ctx.catalog.invalidate();
+      const detail = await callMethod(ctx, 'tenants.detail', { id: site });
+      const rows = Object.fromEntries(detail.tables.filter((t) => t.table.startsWith('pwb_visit_logs')).map((t) => [t.table, t.rows]));
+      expect(rows).toEqual({ pwb_visit_logs: 0, pwb_visit_logs_2026: 2 });
+      expect(ofKind(await doctor(), 'misplaced-rows').filter((f) => f.website === site)).toEqual([]);
+    } finally {
+      await sql('default', 'DROP TABLE pwb_visit_logs CASCADE');
+      await ctx.catalog.invalidate();
+    }
+  });
+
   it('an orphan: tenant rows whose key matches no website', async () => {
     await sql(
       'shard_1',
