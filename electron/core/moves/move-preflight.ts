@@ -128,7 +128,7 @@ function shapeRefusals(sourceCatalog: DatabaseCatalog, targetCatalog: DatabaseCa
  * of the parent brings the children's rows too, so they would be copied twice (into the parent and
  * into the child) and counted twice. Refused, naming them, until the move reads such parents ONLY.
  */
-async function inheritanceRefusals(source: DatabaseHandle, tables: readonly ScopedTable[]): Promise<Refusal[]> {
+export async function inheritanceRefusals(source: DatabaseHandle, tables: readonly ScopedTable[]): Promise<Refusal[]> {
   if (tables.length === 0) return [];
   const found = await source.query<{ parent: string; children: string }>(
     `SELECT i.inhparent::regclass::text AS parent, string_agg(i.inhrelid::regclass::text, ', ' ORDER BY i.inhrelid::regclass::text) AS children
@@ -140,7 +140,7 @@ async function inheritanceRefusals(source: DatabaseHandle, tables: readonly Scop
   return found.rows.map((r) => ({
     code: 'INHERITED_TABLE',
     table: r.parent,
-    message: `${r.parent} has inheritance children (${r.children}, made with INHERITS, not partitions): reading it brings their rows too, so the move would copy and count them twice. Moves do not take such tables yet: turn them into partitions (ALTER TABLE ... ATTACH PARTITION) or move this website's rows by hand.`,
+    message: `${r.parent} has inheritance children (${r.children}, made with INHERITS, not partitions): reading it brings their rows too, so they would be copied and counted twice. Moves and restores do not take such tables yet: turn them into partitions (ALTER TABLE ... ATTACH PARTITION), or copy this website's rows of them by hand.`,
   }));
 }
 

@@ -1,3 +1,4 @@
+import { inheritanceRefusals } from '../moves/move-preflight.ts';
 import type { RestorePlan, RestorePreflight, RestoreRequest } from '../../../shared/methods/restore-methods.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import type { PgDumpArchive } from '../backups/archive/pg-dump-archive.ts';
@@ -89,6 +90,13 @@ export async function preflightRestore(ctx: ConsoleContext, request: RestoreRequ
     const excluded = new Set((await restoreSchemas(handle)).keys());
     const { tables, refusals, notes } = restoreTables(catalog, chosen.archive, tableRules(ctx), excluded);
     refusals.push(...(await busyRefusals(ctx, request, placed.target, placed.home)));
+    // A table whose reads bring its INHERITS children's rows: its read-back would count them too.
+    refusals.push(
+      ...(await inheritanceRefusals(
+        handle,
+        scopedTables(catalog).filter((t) => !excluded.has(t.table.schema)),
+      )),
+    );
     const live = await rowsOnDatabase(
       handle,
       catalog,

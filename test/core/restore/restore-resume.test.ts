@@ -162,3 +162,21 @@ it("restores a partitioned tenant table whose partitions were dumped with their 
     await f.sql('shard_1', 'DROP TABLE pwb_visits; DROP FUNCTION IF EXISTS pwb_visits_skew()');
   }
 });
+
+it('a restore refuses a tenant table with INHERITS children, naming it, and changes nothing', { timeout: 180_000 }, async () => {
+  await f.sql(
+    'shard_1',
+    'CREATE TABLE pwb_visit_logs (id bigserial PRIMARY KEY, website_id integer NOT NULL); CREATE TABLE pwb_visit_logs_2026 () INHERITS (pwb_visit_logs)',
+  );
+  try {
+    await f.sql('shard_1', 'INSERT INTO pwb_visit_logs_2026 (website_id) VALUES ($1)', [site]);
+    const before = await websiteState(f.pc, site);
+    const refused = await runCli(f.pc, ['restore', String(site), '--from', archive, '--replace', '--yes']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('pwb_visit_logs has inheritance children (pwb_visit_logs_2026, made with INHERITS, not partitions)');
+    expect(await websiteState(f.pc, site)).toEqual(before);
+    expect(await f.sql('shard_1', 'SELECT count(*)::int AS n FROM ONLY pwb_visit_logs_2026')).toEqual([{ n: 1 }]);
+  } finally {
+    await f.sql('shard_1', 'DROP TABLE pwb_visit_logs CASCADE');
+  }
+});
