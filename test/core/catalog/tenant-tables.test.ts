@@ -63,7 +63,7 @@ describe('classifyTables', () => {
     const byName = new Map(tables.map((t) => [t.name, t]));
     const sql = tenantRowsQuery(result.tenantTables.get('pwb_listing_notes')!, byName, 'count(*)');
     expect(sql).toBe(
-      'SELECT count(*) FROM "public"."pwb_listing_notes" t WHERE t."listing_id" IN (SELECT p0."id" FROM "public"."pwb_sale_listings" p0 WHERE p0."realty_asset_id" IN (SELECT p1."id" FROM "public"."pwb_realty_assets" p1 WHERE p1."website_id" = $1))',
+      'SELECT count(*) FROM ONLY "public"."pwb_listing_notes" t WHERE t."listing_id" IN (SELECT p0."id" FROM "public"."pwb_sale_listings" p0 WHERE p0."realty_asset_id" IN (SELECT p1."id" FROM "public"."pwb_realty_assets" p1 WHERE p1."website_id" = $1))',
     );
     expect(quoteIdent('we"ird')).toBe('"we""ird"');
   });
