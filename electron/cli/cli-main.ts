@@ -62,6 +62,12 @@ function usage(): string {
   ].join('\n');
 }
 
+/** One command's usage and summary, for `help CMD`, `CMD --help` and `CMD -h`. */
+function commandHelp(command: CliCommand, io: CliIo): number {
+  io.out(`Usage: shard-console ${command.usage}\n\n${command.summary}`);
+  return 0;
+}
+
 export async function cliMain(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   guardStreams();
   const json = argv.includes('--json');
@@ -84,18 +90,12 @@ export async function cliMain(argv: readonly string[], io: CliIo = processIo): P
     }
     const command = commands.find((c) => c.name === topic);
     if (!command) throw new ConsoleError('INVALID_PARAMS', `Unknown command ${JSON.stringify(topic)}. Run \`shard-console help\` for the list.`);
-    if (name === 'help' || argv.includes('--help') || argv.includes('-h')) {
-      io.out(`Usage: shard-console ${command.usage}\n\n${command.summary}`);
-      return 0;
-    }
+    if (name === 'help' || argv.includes('--help') || argv.includes('-h')) return commandHelp(command, io);
     const rest = argv.filter((_a, i) => i !== argv.indexOf(topic));
     const spec = { ...commonOptions, ...(command.run ? clusterOptions : {}), ...command.options };
     const { positionals, options } = parseCommandLine(rest, spec);
     // `-h` grouped with other short options (`-yh`) asks for help as well: the command must not run.
-    if (options.help) {
-      io.out(`Usage: shard-console ${command.usage}\n\n${command.summary}`);
-      return 0;
-    }
+    if (options.help) return commandHelp(command, io);
     if (command.maxArguments !== undefined && positionals.length > command.maxArguments)
       throw new ConsoleError(
         'INVALID_PARAMS',

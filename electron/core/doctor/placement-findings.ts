@@ -261,6 +261,17 @@ function remainderFindings(database: string, misplaced: readonly Stray[], orphan
   return findings;
 }
 
+/** Why the copy on the routed database cannot be called the whole one (the end of "its shard_name names X, which ..."). */
+function routedCopyWhy(input: PlacementInput, routed: string, onRouted: number, compared: boolean): string {
+  if (!input.configured.has(routed)) return 'no configured database is';
+  if (!input.totals.has(routed)) return 'was not read this time';
+  if (onRouted === 0) return 'holds none of it';
+  const how = compared
+    ? 'the misplaced-rows findings compare the copies table by table'
+    : 'its copies were not compared table by table this time: fix the websites listed one by one, then run the doctor again';
+  return `may not hold all of it (${formatCount(onRouted)} rows there; ${how})`;
+}
+
 /** Websites with rows on more than one database, wherever their shard_name routes them. */
 function severalDatabasesFindings(input: PlacementInput, leftover: ReadonlyMap<number, boolean>): Finding[] {
   const locations = new Map<number, { database: string; rows: number }[]>();
@@ -284,15 +295,7 @@ function severalDatabasesFindings(input: PlacementInput, leftover: ReadonlyMap<n
     // Deleting is advised only where every other copy was compared table by table and found a leftover
     // (the misplaced-rows findings say which tables a copy holds more of); totals alone can hide a table.
     const routedRead = places.some((p) => p.database === routed) && leftover.get(key) === true;
-    const why = !input.configured.has(routed)
-      ? 'no configured database is'
-      : !input.totals.has(routed)
-        ? 'was not read this time'
-        : onRouted > 0
-          ? leftover.has(key)
-            ? `may not hold all of it (${formatCount(onRouted)} rows there; the misplaced-rows findings compare the copies table by table)`
-            : `may not hold all of it (${formatCount(onRouted)} rows there; its copies were not compared table by table this time: fix the websites listed one by one, then run the doctor again)`
-          : 'holds none of it';
+    const why = routedCopyWhy(input, routed, onRouted, leftover.has(key));
     const fix = routedRead
       ? `Keep one copy: resume or roll back its open move job if there is one, otherwise delete its rows from ${strays.join(' and ')} once ${routed} is checked to hold everything.`
       : `Delete nothing yet: its shard_name names ${routed}, which ${why}, so which copy is whole is not known. ` +

@@ -207,7 +207,7 @@ function skipShards(run: MigrationRun, primary: DatabaseTarget, shards: readonly
  * with such a migration pending is not started, saying so.
  */
 function followsPrimary(state: RunState, shard: DatabaseTarget): boolean {
-  const primary = state.ctx.pools.targets.find((t) => t.role === 'primary')!.name;
+  const primary = state.ctx.pools.primary().target.name;
   const onPrimary = state.appliedOn.get(primary);
   const db = entryOf(state.run, shard.name);
   const ahead = db.pending.filter((version) => !onPrimary?.has(version));
@@ -221,7 +221,7 @@ function followsPrimary(state: RunState, shard: DatabaseTarget): boolean {
 /** The files `target` runs: in a run without the primary, a shard runs only those the primary has (see followsPrimary). */
 function filesFor(state: RunState, target: DatabaseTarget): MigrationFile[] {
   const files = migrationsFor(target.role, state.files);
-  const primary = state.ctx.pools.targets.find((t) => t.role === 'primary')!.name;
+  const primary = state.ctx.pools.primary().target.name;
   if (target.role === 'primary' || state.run.databases.some((d) => d.name === primary)) return files;
   const onPrimary = state.appliedOn.get(primary) ?? new Set<string>();
   return files.filter((f) => onPrimary.has(f.version));

@@ -78,13 +78,12 @@ function outsideTransaction(tokens: readonly SqlToken[], i: number): string | nu
     if (w) words.push(w);
   }
   const text = words.join(' ');
-  const upTo = (last: string) =>
-    words
-      .slice(0, words.indexOf(last) + 1)
+  if (words[0] === 'vacuum') return 'VACUUM';
+  if (/^(create( unique)? index|drop index) concurrently\b/.test(text))
+    return words
+      .slice(0, words.indexOf('concurrently') + 1)
       .join(' ')
       .toUpperCase();
-  if (words[0] === 'vacuum') return 'VACUUM';
-  if (/^(create( unique)? index|drop index) concurrently\b/.test(text)) return upTo('concurrently');
   if (words[0] === 'reindex') return refusedReindex(tokens, i);
   if (/^alter table\b/.test(text) && words.includes('detach') && words.includes('concurrently')) return 'ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY';
   if (/^(create|drop) (database|tablespace)\b/.test(text)) return words.slice(0, 2).join(' ').toUpperCase();

@@ -267,6 +267,12 @@ async function addFenceTriggers(client: pg.PoolClient, catalog: DatabaseCatalog,
   }
 }
 
+/** pg_stat_activity's backend types of the server's own processes that write no table rows. */
+const NEVER_WRITE_ROWS = ['autovacuum launcher', 'autovacuum worker', 'walsender', 'logical replication launcher'];
+
+/** A transaction open on the database when the fence went up, as pg_stat_activity shows it to this role. */
+type OpenTransaction = { pid: number; vxid: string; xact_start: Date | null; user: string | null; query: string | null; hidden: boolean; kind: string | null };
+
 /**
  * A transaction that began before the fence committed may hold a snapshot that does not see it and write
  * the website's rows after our copy's snapshot. So every transaction open once the fence is in is waited
@@ -279,16 +285,12 @@ async function addFenceTriggers(client: pg.PoolClient, catalog: DatabaseCatalog,
  * worker (pg_cron's) writes rows as a client does. Gives up after `timeoutMs`, naming the sessions still
  * open.
  */
-/** pg_stat_activity's backend types of the server's own processes that write no table rows. */
-const NEVER_WRITE_ROWS = ['autovacuum launcher', 'autovacuum worker', 'walsender', 'logical replication launcher'];
-
 export async function waitForOlderTransactions(handle: Pick<DatabaseHandle, 'query' | 'target'>, timeoutMs = 30_000): Promise<void> {
   const open = `SELECT l.pid, l.virtualxid AS vxid, a.xact_start, a.usename AS user, left(a.query, 120) AS query, a.backend_type IS NULL AS hidden, a.backend_type AS kind
                   FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
                  WHERE l.locktype = 'virtualxid' AND l.granted AND a.datname = current_database() AND a.pid <> pg_backend_pid()
                    AND coalesce(a.backend_type, 'client backend') <> ALL ($2::text[]) AND coalesce(a.application_name, '') <> ALL ($1::text[])`;
-  type Open = { pid: number; vxid: string; xact_start: Date | null; user: string | null; query: string | null; hidden: boolean; kind: string | null };
-  const read = async () => (await handle.query<Open>(open, [READ_ONLY_APPLICATION_NAMES, NEVER_WRITE_ROWS])).rows;
+  const read = async () => (await handle.query<OpenTransaction>(open, [READ_ONLY_APPLICATION_NAMES, NEVER_WRITE_ROWS])).rows;
   const waited = new Set((await read()).map((r) => `${r.pid}:${r.vxid}`));
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -299,10 +301,7 @@ export async function waitForOlderTransactions(handle: Pick<DatabaseHandle, 'que
   }
 }
 
-function stillOpen(
-  database: string,
-  left: ReadonlyArray<{ pid: number; xact_start: Date | null; user: string | null; query: string | null; hidden: boolean; kind: string | null }>,
-): ConsoleError {
+function stillOpen(database: string, left: readonly OpenTransaction[]): ConsoleError {
   const list = left
     .map((r) =>
       r.hidden
