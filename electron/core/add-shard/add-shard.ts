@@ -10,6 +10,7 @@ import { listMigrations, migrationsFor, sameMigrationText, type MigrationFile } 
 import { readLedger } from '../migrations/migration-ledger.ts';
 import { migrateDatabase } from '../migrations/migrate-database.ts';
 import { migrationsDirFor } from '../migrations/migrations-dir.ts';
+import { nextSlot, readStoredSlot, recordSlot, resolveSlots } from '../migrations/sequence-slots.ts';
 import { ClusterPools, type DatabaseHandle } from '../pools/cluster-pools.ts';
 import { withAddShardLock } from './add-shard-lock.ts';
 import { assertNewDatabase } from './database-identity.ts';
@@ -154,6 +155,17 @@ async function filesThePrimaryRan(ctx: ConsoleContext, files: readonly Migration
   return files.filter((f) => ledger.applied.has(f.version));
 }
 
+/**
+ * The block of ids the new shard takes: the first above every other database's (their recorded slots, or
+ * their places in the profile where none is recorded), recorded on the shard before its sequences move.
+ */
+async function newShardSlot(shard: DatabaseHandle, existing: readonly DatabaseTarget[], pools: ClusterPools): Promise<number> {
+  const stored = await Promise.all(existing.map(async (d) => [d.name, await readStoredSlot(pools.get(d.name))] as const));
+  const slot = nextSlot(resolveSlots(existing, new Map(stored)));
+  await recordSlot(shard, slot, { replace: true });
+  return slot;
+}
+
 /** Migrates the new shard and moves its sequences to a block of their own, on pools of the profile that includes it. */
 async function prepareShard(
   next: ResolvedProfile,
@@ -168,7 +180,7 @@ async function prepareShard(
     if (!created) await assertHoldsNoWebsiteRows(shard, pools.primary(), name, next);
     const applied = await migrateNewShard(shard, name, files);
     const others = existing.map((d) => pools.get(d.name));
-    const sequences = await assignSequenceRanges(shard, others, existing.length);
+    const sequences = await assignSequenceRanges(shard, others, await newShardSlot(shard, existing, pools));
     return { applied, sequences };
   } finally {
     await pools.close();

@@ -7,8 +7,8 @@ import { rangeStart } from '../migrations/sequence-blocks.ts';
 /*
  * Ids that never collide across databases. Every database hands out ids from its own sequences, so
  * a website moved onto a shard would bring ids the shard may hand out itself. A new shard's sequences
- * therefore start in a block of their own: block `slot` (the number of databases already in the
- * cluster) of a fixed size per type, or the first whole block above the highest id any other database
+ * therefore start in a block of their own: block `slot` (the first above every other database's,
+ * recorded on the shard: migrations/sequence-slots.ts) of a fixed size per type, or the first whole block above the highest id any other database
  * has used for that sequence, whichever is higher. Block sizes leave room for many shards in each type:
  * bigint 2^40 (~1.1e12 ids per database), integer 2^26 (~67M ids, 31 blocks below 2^31), smallint 2^9.
  * A database that existed (added again after its profile entry was lost, or one that already served)

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { SEQUENCE_BLOCK } from '../add-shard/sequence-ranges.ts';
+import { recordSlot } from '../migrations/sequence-slots.ts';
 import { DEFAULT_SHARD, planDemoWebsites } from './plan-demo-websites.ts';
 import type { DemoWebsitePlan, PlannedWebsite } from './plan-demo-websites.ts';
 import { seedFunctionsSql } from './seed-functions-sql.ts';
@@ -194,6 +195,7 @@ async function seedTenantDatabase(
            FROM pg_sequences WHERE schemaname = 'public'`,
         [options.slot, SEQUENCE_BLOCK.bigint!.toString(), SEQUENCE_BLOCK.integer!.toString(), SEQUENCE_BLOCK.smallint!.toString()],
       );
+      await recordSlot(client, options.slot, { replace: true });
     }
     await client.query(seedFunctionsSql(options.seed));
     await client.query('CREATE TEMP TABLE seed_sites (website_id integer PRIMARY KEY, large boolean NOT NULL) ON COMMIT DROP');

@@ -6,6 +6,7 @@ import { compareTenantSchemas, type SchemaSnapshot } from './compare-tenant-sche
 import { introspectEnums } from './compare-enums.ts';
 import { introspectSequences } from './introspect-sequences.ts';
 import { introspectTriggers } from './compare-triggers.ts';
+import { readStoredSlot, resolveSlots } from '../migrations/sequence-slots.ts';
 
 function toInfo(error: unknown): ErrorInfo {
   return error instanceof ConsoleError ? error.toInfo() : { code: 'INTERNAL', message: String((error as Error)?.message ?? error) };
@@ -89,6 +90,12 @@ function sortForFixing(drift: DriftItem[]): void {
   );
 }
 
+/** The slot recorded on each database that could be read (sequence-slots.ts). */
+async function storedSlots(ctx: ConsoleContext): Promise<Map<string, number | null>> {
+  const read = ctx.pools.targets.map(async (t) => [t.name, await readStoredSlot(ctx.pools.get(t.name)).catch(() => null)] as const);
+  return new Map(await Promise.all(read));
+}
+
 export async function schemaDrift(ctx: ConsoleContext): Promise<DriftResult> {
   const reference = ctx.pools.primaryTarget().name;
   const targets = ctx.pools.targets;
@@ -101,6 +108,7 @@ export async function schemaDrift(ctx: ConsoleContext): Promise<DriftResult> {
     ),
   );
   const byName = new Map(targets.map((t, i) => [t.name, loaded[i]!]));
+  const slots = resolveSlots(targets, await storedSlots(ctx));
   const primary = byName.get(reference)!;
   const drift = [];
   const setAside = [];
@@ -108,8 +116,7 @@ export async function schemaDrift(ctx: ConsoleContext): Promise<DriftResult> {
     for (const target of targets) {
       const other = byName.get(target.name)!;
       if (target.name === reference || !other.snapshot) continue;
-      const slot = target.role === 'shard' ? targets.indexOf(target) : 0;
-      const compared = compareTenantSchemas(primary.snapshot, other.snapshot, target.name, slot);
+      const compared = compareTenantSchemas(primary.snapshot, other.snapshot, target.name, slots.get(target.name) ?? 0);
       drift.push(...compared.drift);
       setAside.push(...compared.setAside);
     }

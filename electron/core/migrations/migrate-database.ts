@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { placeNewSequences, sequenceOids } from './sequence-blocks.ts';
+import { readStoredSlot, recordSlot } from './sequence-slots.ts';
 import { ensureLedger, readLedger, recordApplied, recordFailure } from './migration-ledger.ts';
 import type { MigrationFile } from './migration-files.ts';
 import { acquireMigrationLock, releaseMigrationLock, type LockMode } from './migration-lock.ts';
@@ -19,7 +20,10 @@ export interface MigrateDatabaseOptions {
   readonly signal?: AbortSignal | undefined;
   /** How long a statement waits for a lock (0: no limit); absent: no limit (a migration applied by hand, one database). */
   readonly lockTimeoutSeconds?: number;
-  /** The database's block of ids (sequence-blocks.ts): sequences a migration creates start there. Absent or 0: left as created. */
+  /**
+   * The database's block of ids (sequence-blocks.ts): sequences a migration creates start there. Absent or
+   * 0: left as created. Recorded on the database when it has none yet; one recorded there wins.
+   */
   readonly sequenceSlot?: number;
 }
 
@@ -79,6 +83,12 @@ async function startFromRunSettings(client: pg.ClientBase, lockTimeoutSeconds = 
   );
 }
 
+/** The slot recorded on the database, recording `slot` first where none is (under the migration lock). */
+async function keptSlot(client: pg.ClientBase, slot: number): Promise<number> {
+  await recordSlot(client, slot, { replace: false });
+  return (await readStoredSlot(client)) ?? slot;
+}
+
 /**
  * Applies `files` not yet in schema_migrations, each in its own transaction, stopping at the first
  * failure (later files may depend on it). Holds the migration lock for the whole run and checks what is
@@ -95,6 +105,7 @@ export async function migrateDatabase(
     const ledgerSchema = await ensureLedger(client);
     const { applied: alreadyApplied } = await readLedger(client);
     const pending = files.filter((f) => !alreadyApplied.has(f.version));
+    const slot = pending.length > 0 && options.sequenceSlot ? await keptSlot(client, options.sequenceSlot) : 0;
     const applied: string[] = [];
     const stoppedBefore = (index: number): DatabaseMigrationOutcome => ({ applied, failed: null, pending: versionsFrom(pending, index), stopped: true });
     for (const [index, file] of pending.entries()) {
@@ -105,9 +116,9 @@ export async function migrateDatabase(
         // What the file before set for the session (search_path, a role) ended with it.
         if (index > 0) await startFromRunSettings(client, options.lockTimeoutSeconds);
         await client.query('BEGIN');
-        const sequencesBefore = options.sequenceSlot ? await sequenceOids(client) : null;
+        const sequencesBefore = slot ? await sequenceOids(client) : null;
         await client.query(file.sql);
-        if (sequencesBefore) await placeNewSequences(client, sequencesBefore, options.sequenceSlot!);
+        if (sequencesBefore) await placeNewSequences(client, sequencesBefore, slot);
         // In the file's transaction, as the user who logged in (a file may SET ROLE to the application's
         // owner so its tables are that role's) and by the ledger's schema (whatever search_path it set).
         await client.query('RESET ROLE');

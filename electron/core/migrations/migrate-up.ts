@@ -6,6 +6,7 @@ import type { ConsoleContext } from '../console-context.ts';
 import type { DatabaseTarget } from '../config/profile-schema.ts';
 import { audited } from '../console-schema/audit-log.ts';
 import { readLedger } from './migration-ledger.ts';
+import { readStoredSlot, resolveSlots } from './sequence-slots.ts';
 import {
   assertHoldsStatements,
   assertPlanCurrent,
@@ -56,6 +57,8 @@ interface RunState extends RunProgress {
   /** Per database, the checksum it recorded for each version that ran there (absent where its role may not read them). */
   readonly recordedOn: Map<string, Map<string, string>>;
   readonly lockTimeoutSeconds: number;
+  /** Per database, the block its new sequences take (sequence-slots.ts), once the ledgers are read. */
+  readonly slots: Map<string, number>;
 }
 
 function toInfo(error: unknown): ErrorInfo {
@@ -101,7 +104,15 @@ export async function migrateUp(ctx: ConsoleContext, options: MigrateUpOptions):
     return concludeRun(progress, toInfo(error));
   }
   run.databases = targets.map((t) => ({ name: t.name, state: 'waiting', current: null, applied: [], pending: [], failed: null, error: null }));
-  const state: RunState = { ...progress, ctx, files, appliedOn: new Map(), recordedOn: new Map(), lockTimeoutSeconds: options.lockTimeoutSeconds ?? 10 };
+  const state: RunState = {
+    ...progress,
+    ctx,
+    files,
+    appliedOn: new Map(),
+    recordedOn: new Map(),
+    lockTimeoutSeconds: options.lockTimeoutSeconds ?? 10,
+    slots: new Map(),
+  };
   await countPending(state, targets);
   try {
     assertRunsAsRecorded(state);
@@ -129,10 +140,12 @@ export async function migrateUp(ctx: ConsoleContext, options: MigrateUpOptions):
  * migration ran already (never "fix the file" for one that ran elsewhere).
  */
 async function countPending(state: RunState, targets: readonly DatabaseTarget[]): Promise<void> {
+  const stored = new Map<string, number | null>();
   await Promise.all(
     state.ctx.pools.targets.map(async (t) => {
       const ledger = await readLedger(state.ctx.pools.get(t.name)).catch(() => null);
       if (!ledger) return;
+      stored.set(t.name, await readStoredSlot(state.ctx.pools.get(t.name)).catch(() => null));
       state.appliedOn.set(t.name, new Set(ledger.applied));
       const recorded = [...ledger.entries].filter(([, e]) => e.status === 'applied').map(([version, e]) => [version, e.checksum] as const);
       state.recordedOn.set(t.name, new Map(recorded));
@@ -142,6 +155,7 @@ async function countPending(state: RunState, targets: readonly DatabaseTarget[])
         .map((f) => f.version);
     }),
   );
+  for (const [name, slot] of resolveSlots(state.ctx.pools.targets, stored)) state.slots.set(name, slot);
   state.run.total = state.run.databases.reduce((n, d) => n + d.pending.length, 0);
   state.publish();
 }
@@ -259,8 +273,7 @@ async function migrateOnSession(state: RunState, target: DatabaseTarget, db: Dat
       lock: 'fail',
       signal: state.signal,
       lockTimeoutSeconds: state.lockTimeoutSeconds,
-      // Its place in the profile: the primary 0, shards as they were added (add-shard appends them).
-      sequenceSlot: target.role === 'shard' ? state.ctx.pools.targets.findIndex((t) => t.name === target.name) : 0,
+      sequenceSlot: target.role === 'shard' ? (state.slots.get(target.name) ?? 0) : 0,
       onStep: (step) => recordStep(state, db, step),
     });
     recordOutcome(state, db, outcome, target);

@@ -3,8 +3,8 @@ import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
 
 /*
  * Ids that never collide across databases: each database hands out a sequence's ids from a block of its
- * own, block `slot` (its place in the cluster: the primary 0, each shard the number of databases there
- * were when it came) of a fixed size per type. Adding a shard moves its sequences there
+ * own, block `slot` (the primary 0; a shard the slot recorded on it, sequence-slots.ts) of a fixed size
+ * per type. Adding a shard moves its sequences there
  * (add-shard/sequence-ranges.ts); a sequence a migration creates later gets its database's block the
  * same way, in the migration's own transaction, or a website moved between databases would bring ids
  * the target hands out itself (a move refuses those collisions, so every move of such a website would be

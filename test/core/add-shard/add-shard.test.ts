@@ -10,6 +10,7 @@ import type { ConsoleContext } from '../../../electron/core/console-context.ts';
 import { createDispatcher } from '../../../electron/core/dispatch/dispatcher.ts';
 import { createHandlers } from '../../../electron/core/dispatch/handlers.ts';
 import { schemaDrift } from '../../../electron/core/drift/schema-drift.ts';
+import { migrateUp } from '../../../electron/core/migrations/migrate-up.ts';
 import { migrationStatus } from '../../../electron/core/migrations/migration-status.ts';
 import { createMove, moveJobView, runMove, runMoveInBackground } from '../../../electron/core/moves/move-service.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
@@ -368,6 +369,42 @@ describe('adding a shard', () => {
       expect(status.databases.find((d) => d.name === 'default')!.pending.map((p) => p.version)).toEqual(['20990201000001']);
     } finally {
       await later.close();
+    }
+  });
+
+  it("a shard added after another left the profile takes a block no database has: slots are recorded on the shards, not read from the profile's order", async () => {
+    const profile = JSON.parse(await readFile(own.profilePath, 'utf8'));
+    const { shard_1: _left, ...shards } = profile.shards;
+    const withoutPath = own.profilePath.replace(/\.json$/, '-without-shard-1.json');
+    await writeFile(withoutPath, JSON.stringify({ ...profile, shards }), { mode: 0o600 });
+    const without = openConsole(await loadProfile(withoutPath, { env: own.env, secrets: memorySecretStore() }));
+    try {
+      await addShard(without, { name: 'shard_after', url: urlFor('pwb_shard_after') }, { env: own.env });
+      const slotOf = async (name: string, database?: string) => {
+        const client = await own.client(name === 'shard_after' ? 'shard_2' : name, database);
+        try {
+          return (await client.query<{ slot: number }>('SELECT slot FROM shard_console.sequence_slot')).rows[0]?.slot ?? null;
+        } finally {
+          await client.end();
+        }
+      };
+      const taken = [await slotOf('shard_1'), await slotOf('shard_2'), await slotOf('shard_2', 'pwb_shard_3')];
+      const slot = await slotOf('shard_after', 'pwb_shard_after');
+      expect(taken).toEqual([1, 2, 3]);
+      // The profile lists 1 + the shards left (the old rule, their count, gave a slot another shard has).
+      expect(slot).toBeGreaterThan(Math.max(...(taken as number[])));
+      // A table a migration creates then hands out ids from the new shard's own block there.
+      await own.addMigration('tenant', '20990201000002', 'create_after_probe', 'CREATE TABLE pwb_after_probe (id bigserial PRIMARY KEY, website_id bigint);');
+      expect((await migrateUp(without, { parallel: 2 })).state).toBe('succeeded');
+      const first = await own.client('shard_2', 'pwb_shard_after');
+      try {
+        const id = (await first.query<{ id: string }>('INSERT INTO pwb_after_probe (website_id) VALUES (1) RETURNING id::text')).rows[0]!.id;
+        expect(id).toBe(String(BigInt(slot!) * SEQUENCE_BLOCK.bigint!));
+      } finally {
+        await first.end();
+      }
+    } finally {
+      await without.close();
     }
   });
 });

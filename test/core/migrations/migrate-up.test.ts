@@ -5,6 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MigrationRun } from '../../../shared/contract.ts';
 import type { ConsoleContext } from '../../../electron/core/console-context.ts';
+import { loadProfile } from '../../../electron/core/config/load-profile.ts';
+import { memorySecretStore } from '../../../electron/core/config/secret-store.ts';
+import { openConsole } from '../../../electron/core/console-context.ts';
+import { schemaDrift } from '../../../electron/core/drift/schema-drift.ts';
 import { migrateUp } from '../../../electron/core/migrations/migrate-up.ts';
 import { migrationPlan } from '../../../electron/core/migrations/migration-plan.ts';
 import { migrationStatus } from '../../../electron/core/migrations/migration-status.ts';
@@ -345,6 +349,42 @@ describe('migrations on every database', () => {
     await own.addMigration('tenant', '20990104900003', 'rename_block_probe_seq', 'ALTER SEQUENCE pwb_block_probe_id_seq RENAME TO pwb_block_probe_id_seq2;');
     expect((await up()).state).toBe('succeeded');
     expect(await insert('shard_1')).toBe(String(2n ** 40n + 1n));
+  });
+
+  it("a shard's block is the one recorded on it, not its place in the profile: shards reordered, a shard from before slots were kept", async () => {
+    // The harness seeds each shard in its block and records it there; shard_2 stands for a shard added
+    // before slots were kept (nothing recorded).
+    expect(await own.sql('shard_1', 'SELECT slot FROM shard_console.sequence_slot')).toEqual([{ slot: 1 }]);
+    await own.sql('shard_2', 'DROP TABLE shard_console.sequence_slot');
+    const profile = JSON.parse(await readFile(own.profilePath, 'utf8'));
+    const reordered = { ...profile, shards: { shard_2: profile.shards.shard_2, shard_1: profile.shards.shard_1 } };
+    const reorderedPath = own.profilePath.replace(/\.json$/, '-reordered.json');
+    await writeFile(reorderedPath, JSON.stringify(reordered, null, 2), { mode: 0o600 });
+    const other = await openConsole(await loadProfile(reorderedPath, { env: own.env, secrets: memorySecretStore() }));
+    try {
+      await own.addMigration(
+        'tenant',
+        '20990104900004',
+        'create_slot_probe',
+        'CREATE TABLE pwb_slot_probe (id bigserial PRIMARY KEY, website_id bigint NOT NULL);',
+      );
+      expect((await up(other)).state).toBe('succeeded');
+      const first = async (db: string) => (await own.sql<{ id: string }>(db, 'INSERT INTO pwb_slot_probe (website_id) VALUES (1) RETURNING id::text'))[0]!.id;
+      // shard_1 keeps its recorded block (the profile's order would give it block 2, shard_2's). shard_2's
+      // place in this profile (1) is shard_1's block: it gets the first free one, and keeps it from now on.
+      expect(await first('shard_1')).toBe(String(2n ** 40n));
+      expect(await first('shard_2')).toBe(String(3n * 2n ** 40n));
+      expect(await own.sql('shard_2', 'SELECT slot FROM shard_console.sequence_slot')).toEqual([{ slot: 3 }]);
+      // A drift fix makes a missing table's sequence start in the shard's own block, in either profile order.
+      await own.sql('shard_2', 'DROP TABLE pwb_slot_probe');
+      for (const c of [ctx, other]) {
+        const missing = (await schemaDrift(c)).drift.find((d) => d.database === 'shard_2' && d.kind === 'missing-table' && d.table.endsWith('pwb_slot_probe'));
+        expect(missing?.fix).toContain(`START WITH ${3n * 2n ** 40n}`);
+      }
+      await own.sql('shard_2', 'CREATE TABLE pwb_slot_probe (id bigserial PRIMARY KEY, website_id bigint NOT NULL)');
+    } finally {
+      await other.close();
+    }
   });
 
   it('two consoles running at once do not both apply: each version runs once, the other run reports LOCKED', async () => {
