@@ -58,7 +58,9 @@ function refusedReindex(tokens: readonly SqlToken[], i: number): string | null {
   if (tokens[at]?.kind === 'punct' && tokens[at]!.value === '(') {
     // Options: a name and an optional value each, comma-separated.
     for (at += 1; at < tokens.length && !(tokens[at]!.kind === 'punct' && tokens[at]!.value === ')'); at += 1) {
-      if (word(tokens[at]) !== 'concurrently' || (tokens[at - 1]?.value !== '(' && tokens[at - 1]?.value !== ',')) continue;
+      // An option's name may be quoted (`("concurrently")` is the option; `"CONCURRENTLY"` one PostgreSQL refuses).
+      const name = tokens[at]!.kind === 'quoted' ? tokens[at]!.value : word(tokens[at]);
+      if (name !== 'concurrently' || (tokens[at - 1]?.value !== '(' && tokens[at - 1]?.value !== ',')) continue;
       const value = tokens[at + 1];
       concurrent = !(value && value.kind !== 'punct' && ['false', 'off', '0'].includes(value.value.toLowerCase().replace(/^'|'$/g, '')));
     }

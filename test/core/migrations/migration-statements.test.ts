@@ -38,6 +38,7 @@ describe('statements a migration file may not hold', () => {
       ['REINDEX (VERBOSE ON) SCHEMA public;', 'REINDEX SCHEMA'],
       ['REINDEX (TABLESPACE fast) DATABASE pwb;', 'REINDEX DATABASE'],
       ['REINDEX (CONCURRENTLY true, VERBOSE) INDEX i;', 'REINDEX CONCURRENTLY'],
+      ['REINDEX (VERBOSE, "concurrently") INDEX i;', 'REINDEX CONCURRENTLY'],
       ["CREATE TABLESPACE fast LOCATION '/ssd';", 'CREATE TABLESPACE'],
       // Not statements of the file: inside a body, a DO block, a string, a comment; savepoints work inside.
       ['CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN COMMIT; RETURN 1; END $$;', null],
@@ -48,6 +49,7 @@ describe('statements a migration file may not hold', () => {
       ['CREATE INDEX i ON pwb_pages (slug); REFRESH MATERIALIZED VIEW CONCURRENTLY pwb_properties;', null],
       ['REINDEX TABLE pwb_pages; REINDEX INDEX i; PREPARE q AS SELECT 1; ALTER TABLE pwb_events DETACH PARTITION pwb_events_2020;', null],
       ['REINDEX (CONCURRENTLY false) TABLE t; REINDEX (CONCURRENTLY off, TABLESPACE schema) INDEX i;', null],
+      ['REINDEX ("concurrently" false) INDEX i; REINDEX TABLE "concurrently";', null],
     ];
     for (const [sql, statement] of cases) expect(refusedMigrationStatement(sql)?.statement ?? null, sql).toBe(statement);
   });
