@@ -8,8 +8,8 @@ export interface IpcSender {
   readonly id: number;
   send(channel: string, ...args: unknown[]): void;
   once(event: 'destroyed', listener: () => void): void;
-  /** Electron's: a navigation starting (a reload too), with whether it stays in the page and is the main frame's. */
-  on(event: 'did-start-navigation', listener: (event: unknown, url: string, isInPlace: boolean, isMainFrame: boolean) => void): void;
+  /** Electron's: the main frame's navigation to another document (a reload too) committed; never for one within the page. */
+  on(event: 'did-navigate', listener: (event: unknown, url: string) => void): void;
   /** Electron's: the page's renderer process crashed or was killed. */
   on(event: 'render-process-gone', listener: () => void): void;
   isDestroyed(): boolean;
@@ -59,7 +59,9 @@ export function registerIpcGateway(ipcMain: IpcMainLike, dispatch: Dispatch, app
         pageGone(sender);
         byWindow.delete(sender.id);
       });
-      sender.on('did-start-navigation', (_event, _url, isInPlace, isMainFrame) => isMainFrame && !isInPlace && pageGone(sender));
+      // Once the page is really gone: a navigation that starts and is then refused (a file dropped on the
+      // window, a link away; window-security.ts stops them) leaves the page and its calls as they were.
+      sender.on('did-navigate', () => pageGone(sender));
       sender.on('render-process-gone', () => pageGone(sender));
     }
     running.add(controller);

@@ -227,17 +227,20 @@ describe('IPC gateway', () => {
     const orphaned = fake.invoke(appUrl, other, 'shards.sizes', {}, 'call-2');
     other.destroy();
     expect(await orphaned).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
-    // So does a page that goes while its window stays: a reload (a main-frame navigation), a crashed
-    // renderer. A navigation within the page, or a subframe's, does not.
+    // So does a page that goes while its window stays: a reload (a main-frame navigation, once it
+    // committed), a crashed renderer. A navigation that only starts (one the window refuses: a file
+    // dropped on it, a link away), one within the page, or a subframe's, does not.
     const reloaded = fake.invoke(appUrl, caller, 'shards.sizes', {}, 'call-3');
     await new Promise((r) => setTimeout(r, 10));
     caller.emit('did-start-navigation', appUrl, true, true);
     caller.emit('did-start-navigation', 'about:blank', false, false);
+    caller.emit('did-start-navigation', 'file:///home/ops/dropped.dump', false, true);
+    caller.emit('did-navigate-in-page', `${appUrl}#/jobs`, true);
     let stillRunning = true;
     void reloaded.then(() => (stillRunning = false));
     await new Promise((r) => setTimeout(r, 10));
     expect(stillRunning).toBe(true);
-    caller.emit('did-start-navigation', appUrl, false, true);
+    caller.emit('did-navigate', appUrl);
     expect(await reloaded).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
     const crashed = fake.invoke(appUrl, caller, 'shards.sizes', {}, 'call-4');
     await new Promise((r) => setTimeout(r, 10));

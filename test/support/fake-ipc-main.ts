@@ -5,7 +5,7 @@ export interface FakeWindow extends IpcSender {
   readonly received: Array<{ channel: string; args: unknown[] }>;
   destroy(): void;
   /** Emits one of the page's events as Electron would (a navigation's arguments after the event). */
-  emit(event: 'did-start-navigation' | 'render-process-gone', ...args: unknown[]): void;
+  emit(event: 'did-start-navigation' | 'did-navigate' | 'did-navigate-in-page' | 'render-process-gone', ...args: unknown[]): void;
 }
 
 let nextId = 1;
