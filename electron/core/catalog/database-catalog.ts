@@ -77,6 +77,8 @@ export interface CatalogTable {
   readonly rowEstimate: number;
   /** Partitioned (relkind 'p'): each partition numbers its rows, so a ctid names a row in every partition. */
   readonly partitioned: boolean;
+  /** A partitioned table's key as PostgreSQL prints it (`LIST (website_id)`); absent otherwise or where not read. */
+  readonly partitionKey?: string;
 }
 
 export interface CatalogView {

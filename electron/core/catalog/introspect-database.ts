@@ -63,6 +63,12 @@ function readRelations(handle: DatabaseHandle) {
         .then(eb.fn<string>('pg_get_viewdef', ['c.oid', eb.lit(true)]))
         .end()
         .as('definition'),
+      eb
+        .case()
+        .when('c.relkind', '=', 'p')
+        .then(eb.fn<string>('pg_get_partkeydef', ['c.oid']))
+        .end()
+        .as('partition_key'),
     ])
     .where('c.relkind', 'in', RELATION_KINDS)
     .where('c.relispartition', '=', false)
@@ -189,6 +195,7 @@ function describeTable(rel: Relation, columns: readonly ColumnRow[], constraints
     indexes,
     rowEstimate: Number(rel.estimate),
     partitioned: rel.kind === 'p',
+    ...(rel.partition_key ? { partitionKey: rel.partition_key } : {}),
   };
 }
 

@@ -5,6 +5,8 @@ import * as fix from './drift-fix-sql.ts';
 import type { SequenceInfo } from './introspect-sequences.ts';
 import { compareEnums, type EnumInfo } from './compare-enums.ts';
 import { compareTriggers, type TriggerSnapshot } from './compare-triggers.ts';
+import { comparePartitions, createPartitionSql, type PartitionInfo } from './compare-partitions.ts';
+import { tableRef } from '../catalog/sql-identifiers.ts';
 import { newSequenceStart } from '../migrations/sequence-blocks.ts';
 
 /** What drift compares of one database: its catalog and its sequences. */
@@ -15,6 +17,8 @@ export interface SchemaSnapshot {
   readonly enums?: readonly EnumInfo[];
   /** Triggers and their functions (compare-triggers.ts); absent where not read. */
   readonly triggers?: TriggerSnapshot;
+  /** Partitions of partitioned tables (compare-partitions.ts); absent where not read. */
+  readonly partitions?: readonly PartitionInfo[];
 }
 
 type Emit = (table: string, kind: string, detail: string, sql: string) => void;
@@ -144,9 +148,7 @@ function compareColumns(r: CatalogTable, o: CatalogTable, database: string, emit
     }
     if (oc.identity !== rc.identity || oc.generated !== rc.generated) {
       const detail = `column ${rc.name} is ${columnKind(oc)} on ${database}, ${columnKind(rc)} on the primary`;
-      // Identity and plain columns convert in place (their values are the rows' ids); a generated column's values are computed again.
-      const inPlace = !oc.generated && !rc.generated;
-      emit(t, 'column-kind', detail, inPlace ? fix.identityConversionSql(o, oc, rc) : `${fix.dropColumnSql(o, rc.name)}\n${fix.addColumnSql(o, rc)}`);
+      emit(t, 'column-kind', detail, columnKindFix(o, oc, rc));
     } else if (rc.identity && Boolean(oc.identityAlways) !== Boolean(rc.identityAlways)) {
       // ALWAYS refuses an INSERT that names the column (the application's explicit ids fail on one database only).
       const kindOn = (c: CatalogColumn) => `GENERATED ${c.identityAlways ? 'ALWAYS' : 'BY DEFAULT'}`;
@@ -162,6 +164,16 @@ function compareColumns(r: CatalogTable, o: CatalogTable, database: string, emit
     }
   }
   for (const oc of otherColumns.values()) emit(t, 'extra-column', `column ${oc.name} (${oc.type}) exists only on ${database}`, fix.dropColumnSql(o, oc.name));
+}
+
+/**
+ * Identity and plain columns convert in place (their values are the rows' ids); a generated column made
+ * plain keeps its values (DROP EXPRESSION); one made generated has its values computed again.
+ */
+function columnKindFix(o: CatalogTable, oc: CatalogColumn, rc: CatalogColumn): string {
+  if (!oc.generated && !rc.generated) return fix.identityConversionSql(o, oc, rc);
+  if (oc.generated && !rc.generated && !rc.identity) return [fix.dropExpressionSql(o, rc), ...(rc.default === null ? [] : [fix.defaultSql(o, rc)])].join('\n');
+  return `${fix.dropColumnSql(o, rc.name)}\n${fix.addColumnSql(o, rc)}`;
 }
 
 /** A table's constraints minus the foreign keys into global tables the other side does not have. */
@@ -203,8 +215,15 @@ function compareConstraints(pair: TablePair, database: string, emit: Emit, setAs
   }
 }
 
+const partitioning = (t: CatalogTable) => (t.partitioned ? `partitioned by ${t.partitionKey ?? 'a key not read'}` : 'not partitioned');
+
 function compareTable(pair: TablePair, database: string, emit: Emit, setAside: SetAsideForeignKey[]): void {
   const { reference: r, other: o } = pair;
+  if (r.partitioned !== o.partitioned || (r.partitionKey ?? null) !== (o.partitionKey ?? null)) {
+    const detail = `table ${r.name} is ${partitioning(o)} on ${database}, ${partitioning(r)} on the primary`;
+    const sql = `-- no statement changes a table's partitioning in place: create the primary's table under another name, copy the rows into it, then swap the names in one transaction`;
+    emit(r.name, 'table-partitioning', detail, sql);
+  }
   compareColumns(r, o, database, emit, pair.owned);
   compareConstraints(pair, database, emit, setAside);
   const refIndexes = r.indexes.filter((i) => !constraintIndexNames(r).has(i.name));
@@ -284,7 +303,14 @@ function compareTables(reference: SchemaSnapshot, other: SchemaSnapshot, databas
       setAside.push({ database, table: name, constraint: fk.name, definition, references: fk.refTable });
     }
     const owned = reference.sequences.filter((s) => s.ownerTable === name);
-    emit(name, 'missing-table', `table ${name} is missing on ${database}`, fix.createTableSql(r, constraintIndexNames(r), owned, absent));
+    // A partitioned table comes with its partitions (its rows have nowhere to go without them).
+    const partitions = (reference.partitions ?? []).filter((p) => p.parent === name).map((p) => createPartitionSql(p, tableRef(r.schema, r.table)));
+    emit(
+      name,
+      'missing-table',
+      `table ${name} is missing on ${database}`,
+      [fix.createTableSql(r, constraintIndexNames(r), owned, absent), ...partitions].join('\n'),
+    );
   }
   for (const name of [...otherCatalog.tenantTables.keys()].sort()) {
     if (refTenant.has(name) || globals.has(name)) continue;
@@ -364,15 +390,24 @@ function tenantEnums(snapshot: SchemaSnapshot): EnumInfo[] {
   return (snapshot.enums ?? []).filter((e) => used.has(e.shown));
 }
 
+/** Tenant tables partitioned on both databases, by catalog name, each with the other database's table to name in its fixes. */
+function partitionedOnBoth(reference: DatabaseCatalog, other: DatabaseCatalog): Map<string, string> {
+  const both = new Map<string, string>();
+  for (const name of reference.tenantTables.keys()) {
+    const o = other.tables.get(name);
+    if (reference.tables.get(name)?.partitioned && o?.partitioned) both.set(name, tableRef(o.schema, o.table));
+  }
+  return both;
+}
+
 /**
  * Every difference of the tenant schema between the primary (`reference`) and one other database, by
  * name, each with the SQL that would make `other` match the primary. Foreign keys into global tables
  * that one side does not have are set aside (listed, not compared).
- */
-/**
- * `slot`: the compared database's place in the cluster (migrate-up's sequence slot). On a shard, the
- * sequences a fix creates start in its block of ids, as a migration's new ones do (sequence-blocks.ts):
- * made at 1, a table's ids there would collide with the primary's on every move.
+ *
+ * `slot`: the compared database's block of ids (sequence-slots.ts). On a shard, the sequences a fix
+ * creates start in its block, as a migration's new ones do (sequence-blocks.ts): made at 1, a table's
+ * ids there would collide with the primary's on every move.
  */
 export function compareTenantSchemas(primary: SchemaSnapshot, other: SchemaSnapshot, database: string, slot = 0): SchemaComparison {
   const reference = { ...primary, sequences: primary.sequences.map((s) => placedOn(s, slot)) };
@@ -381,6 +416,8 @@ export function compareTenantSchemas(primary: SchemaSnapshot, other: SchemaSnaps
   const emit: Emit = (table, kind, detail, sql) => items.push({ database, table, kind, detail, fix: sql });
   if (reference.enums && other.enums) compareEnums(tenantEnums(reference), other.enums, database, emit);
   compareTables(reference, other, database, emit, setAside);
+  if (reference.partitions && other.partitions)
+    comparePartitions(reference.partitions, other.partitions, partitionedOnBoth(reference.catalog, other.catalog), database, emit);
   compareSequences(reference, other, database, emit);
   if (reference.triggers && other.triggers) compareTriggers(reference.triggers, other.triggers, new Set(reference.catalog.tenantTables.keys()), database, emit);
   compareViews(reference.catalog, other.catalog, database, emit);

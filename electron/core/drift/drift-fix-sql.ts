@@ -94,8 +94,22 @@ export function addColumnSql(t: Named, c: CatalogColumn): string {
   return `ALTER TABLE ${ref(t)} ADD COLUMN ${columnDefinition(c)};${warning}`;
 }
 export const dropColumnSql = (t: Named, name: string) => `ALTER TABLE ${ref(t)} DROP COLUMN ${col(name)}; -- drops the column's data on this database`;
-export const columnTypeSql = (t: Named, c: CatalogColumn) =>
-  `ALTER TABLE ${ref(t)} ALTER COLUMN ${col(c.name)} TYPE ${c.type}${collate(c)} USING ${col(c.name)}::${c.type};`;
+/** Length-limited string and bit types: an explicit cast to one cuts a longer value short without a word. */
+const CUT_BY_CAST = /^(character varying|character|bit varying|bit)\(\d+\)(\[\])*$/;
+
+/**
+ * The column changed to the primary's type. USING an explicit cast where the values need one; none where
+ * the new type is length-limited (`character varying(255)`): PostgreSQL's own conversion then refuses a
+ * value too long, where the cast would silently cut it.
+ */
+export function columnTypeSql(t: Named, c: CatalogColumn): string {
+  const change = `ALTER TABLE ${ref(t)} ALTER COLUMN ${col(c.name)} TYPE ${c.type}${collate(c)}`;
+  if (CUT_BY_CAST.test(c.type)) return `${change}; -- refused if a value is longer: shorten those rows first, never cut them by a cast`;
+  return `${change} USING ${col(c.name)}::${c.type};`;
+}
+
+/** A generated column made a plain one, keeping the values it holds (PostgreSQL 13 and later). */
+export const dropExpressionSql = (t: Named, c: CatalogColumn) => `ALTER TABLE ${ref(t)} ALTER COLUMN ${col(c.name)} DROP EXPRESSION;`;
 export const nullabilitySql = (t: Named, c: CatalogColumn) =>
   `ALTER TABLE ${ref(t)} ALTER COLUMN ${col(c.name)} ${c.notNull ? 'SET NOT NULL' : 'DROP NOT NULL'};`;
 export function defaultSql(t: Named, c: CatalogColumn): string {
@@ -103,7 +117,11 @@ export function defaultSql(t: Named, c: CatalogColumn): string {
   return `ALTER TABLE ${ref(t)} ALTER COLUMN ${col(c.name)} ${change};`;
 }
 
-export const createIndexSql = (i: CatalogIndex) => `${i.definition};`;
+/**
+ * The index as the primary has it. A partitioned table's index prints as `ON ONLY parent` (the parent's
+ * alone, INVALID until each partition's index is attached): built `ON parent` instead, on every partition.
+ */
+export const createIndexSql = (i: CatalogIndex) => `${i.definition.replace(/^(CREATE (?:UNIQUE )?INDEX .*? ON )ONLY /, '$1')};`;
 export const dropIndexSql = (schema: string, name: string) => `DROP INDEX ${tableRef(schema, name)};`;
 
 /**
@@ -138,7 +156,7 @@ export function createTableSql(
   const identityColumns = new Set(t.columns.filter((c) => c.identity).map((c) => c.name));
   const serials = ownedSequences.filter((s) => s.ownerColumn === null || !identityColumns.has(s.ownerColumn));
   const lines = serials.map((s) => createSequenceSql({ ...s, ownerTable: null }));
-  lines.push(`CREATE TABLE ${ref(t)} (\n${columns.join(',\n')}\n);`);
+  lines.push(`CREATE TABLE ${ref(t)} (\n${columns.join(',\n')}\n)${t.partitionKey ? ` PARTITION BY ${t.partitionKey}` : ''};`);
   // Foreign keys last among constraints: they may point at tables created by later statements.
   const constraints = [...t.constraints].filter((k) => !leftOut.has(k.name)).sort((a, b) => Number(a.type === 'f') - Number(b.type === 'f'));
   for (const k of constraints) lines.push(addConstraintSql(t, k));

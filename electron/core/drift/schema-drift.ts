@@ -6,6 +6,7 @@ import { compareTenantSchemas, type SchemaSnapshot } from './compare-tenant-sche
 import { introspectEnums } from './compare-enums.ts';
 import { introspectSequences } from './introspect-sequences.ts';
 import { introspectTriggers } from './compare-triggers.ts';
+import { introspectPartitions } from './compare-partitions.ts';
 import { readStoredSlot, resolveSlots } from '../migrations/sequence-slots.ts';
 
 function toInfo(error: unknown): ErrorInfo {
@@ -15,13 +16,14 @@ function toInfo(error: unknown): ErrorInfo {
 /** Each database's catalog read fresh (drift is about now) plus its sequences, enums and triggers. */
 export async function loadSnapshot(ctx: ConsoleContext, database: string): Promise<SchemaSnapshot> {
   const handle = ctx.pools.get(database);
-  const [catalog, sequences, enums, triggers] = await Promise.all([
+  const [catalog, sequences, enums, triggers, partitions] = await Promise.all([
     ctx.catalog.get(database, { refresh: true }),
     introspectSequences(handle),
     introspectEnums(handle),
     introspectTriggers(handle),
+    introspectPartitions(handle),
   ]);
-  return { catalog, sequences, enums, triggers };
+  return { catalog, sequences, enums, triggers, partitions };
 }
 
 /** The tenant schema of every shard against the primary's, grouped by database and table. */
@@ -57,7 +59,11 @@ const STEPS: Readonly<Record<string, number>> = {
   'missing-trigger': 4,
   'trigger-definition': 4,
   'trigger-enabled': 4,
+  // Partitions take their columns from the table, so after its columns are the primary's.
+  'missing-partition': 4,
+  'partition-bound': 4,
   'extra-column': 5,
+  'extra-partition': 5,
   'extra-sequence': 6,
 };
 const step = (kind: string) => STEPS[kind] ?? 7;

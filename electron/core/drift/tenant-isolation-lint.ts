@@ -57,7 +57,17 @@ function scopedUniqueFixSql(table: CatalogTable, index: CatalogIndex, columns: r
     });
     return `ALTER TABLE ${ref} DROP CONSTRAINT ${quoteIdent(index.name)};\nALTER TABLE ${ref} ADD CONSTRAINT ${quoteIdent(index.name)} ${scoped};`;
   }
-  return `DROP INDEX ${tableRef(table.schema, index.name)};\n${scopedIndexSql(index, columns)};`;
+  const scoped = scopedIndexSql(index, columns);
+  const head = /^CREATE UNIQUE INDEX ("(?:[^"]|"")+"|[^\s"]+) ON /.exec(scoped);
+  // A partitioned table's index builds only plainly; any other is built beside the old one CONCURRENTLY
+  // (the application's writes go on, and the old index keeps the values unique until the new one is there).
+  if (table.partitioned || !head) return `DROP INDEX ${tableRef(table.schema, index.name)};\n${scoped};`;
+  const building = `${index.name.slice(0, 55)}_scoped`;
+  return [
+    `CREATE UNIQUE INDEX CONCURRENTLY ${quoteIdent(building)} ON ${scoped.slice(head[0].length)}; -- outside a transaction; if it fails, drop the INVALID index it leaves`,
+    `DROP INDEX CONCURRENTLY ${tableRef(table.schema, index.name)};`,
+    `ALTER INDEX ${tableRef(table.schema, building)} RENAME TO ${quoteIdent(index.name)};`,
+  ].join('\n');
 }
 
 export function lintTable(table: CatalogTable, tenant: TenantTable): Finding[] {

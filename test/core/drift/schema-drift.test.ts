@@ -484,6 +484,70 @@ describe("PWB's foreign keys into the control plane", () => {
     for (const database of ['default', 'shard_1', 'shard_2']) await own.sql(database, 'DROP TABLE pwb_generated_probe');
   });
 
+  it("a column widened on a shard gets a fix that refuses a value too long for the primary's type, never one that cuts it", async () => {
+    for (const database of ['default', 'shard_1', 'shard_2']) {
+      await own.sql(database, 'CREATE TABLE pwb_width_probe (id bigserial PRIMARY KEY, website_id bigint NOT NULL, title character varying(10))');
+      await own.sql(database, 'CREATE INDEX width_probe_site ON pwb_width_probe (website_id)');
+    }
+    await own.sql('shard_1', 'ALTER TABLE pwb_width_probe ALTER COLUMN title TYPE text');
+    await own.sql('shard_1', `INSERT INTO pwb_width_probe (website_id, title) VALUES (1, 'twenty characters ok')`);
+    const result = await schemaDrift(ctx);
+    expect(summary(result.drift)).toEqual(['shard_1 pwb_width_probe column-type']);
+    await expect(applyFixes(result.drift)).rejects.toThrow(/value too long for type character varying\(10\)/);
+    expect(await own.sql('shard_1', 'SELECT length(title) AS n FROM pwb_width_probe')).toEqual([{ n: 20 }]);
+    // Shortened by a person, the same fix runs.
+    await own.sql('shard_1', `UPDATE pwb_width_probe SET title = 'short'`);
+    await applyFixes(result.drift);
+    expect((await schemaDrift(ctx)).drift).toEqual([]);
+    for (const database of ['default', 'shard_1', 'shard_2']) await own.sql(database, 'DROP TABLE pwb_width_probe');
+  });
+
+  it('a column generated on a shard and plain on the primary keeps its values when the fix makes it plain', async () => {
+    for (const database of ['default', 'shard_1', 'shard_2']) {
+      const a = database === 'shard_1' ? 'integer GENERATED ALWAYS AS (b * 2) STORED' : 'integer';
+      await own.sql(database, `CREATE TABLE pwb_plain_probe (id bigserial PRIMARY KEY, website_id bigint NOT NULL, b integer, a ${a})`);
+      await own.sql(database, 'CREATE INDEX plain_probe_site ON pwb_plain_probe (website_id)');
+    }
+    await own.sql('shard_1', 'INSERT INTO pwb_plain_probe (website_id, b) VALUES (1, 21)');
+    const result = await schemaDrift(ctx);
+    expect(summary(result.drift)).toEqual(['shard_1 pwb_plain_probe column-kind']);
+    await applyFixes(result.drift);
+    expect((await schemaDrift(ctx)).drift).toEqual([]);
+    expect(await own.sql('shard_1', 'SELECT a FROM pwb_plain_probe')).toEqual([{ a: 42 }]);
+    for (const database of ['default', 'shard_1', 'shard_2']) await own.sql(database, 'DROP TABLE pwb_plain_probe');
+  });
+
+  it('a partitioned tenant table: a missing one comes back partitioned with its partitions, a missing index valid on every partition, a missing partition is drift', async () => {
+    for (const database of ['default', 'shard_1', 'shard_2']) {
+      await own.sql(
+        database,
+        `CREATE TABLE pwb_part_probe (id bigint NOT NULL, website_id bigint NOT NULL, note text, PRIMARY KEY (website_id, id)) PARTITION BY LIST (website_id);
+         CREATE TABLE pwb_part_probe_a PARTITION OF pwb_part_probe FOR VALUES IN (1, 2);
+         CREATE TABLE pwb_part_probe_b PARTITION OF pwb_part_probe FOR VALUES IN (3);
+         CREATE INDEX part_probe_note ON pwb_part_probe (note);`,
+      );
+    }
+    await own.sql('shard_1', 'DROP TABLE pwb_part_probe');
+    await own.sql('shard_2', 'DROP INDEX part_probe_note; DROP TABLE pwb_part_probe_b');
+    const result = await schemaDrift(ctx);
+    expect(summary(result.drift)).toEqual([
+      'shard_1 pwb_part_probe missing-table',
+      'shard_2 pwb_part_probe missing-index',
+      'shard_2 pwb_part_probe missing-partition',
+    ]);
+    await applyFixes(result.drift);
+    expect((await schemaDrift(ctx)).drift).toEqual([]);
+    for (const database of ['shard_1', 'shard_2']) {
+      expect(await own.sql(database, `SELECT relkind::text AS kind FROM pg_class WHERE relname = 'pwb_part_probe'`)).toEqual([{ kind: 'p' }]);
+      expect(await own.sql(database, `SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = 'part_probe_note'::regclass`)).toEqual([{ valid: true }]);
+      await own.sql(database, 'INSERT INTO pwb_part_probe VALUES (1, 3, $1)', ['routed to pwb_part_probe_b']);
+    }
+    // A partition only a shard has is drift too; its fix detaches it (its rows stay in the detached table).
+    await own.sql('shard_2', 'CREATE TABLE pwb_part_probe_c PARTITION OF pwb_part_probe FOR VALUES IN (4)');
+    expect(summary((await schemaDrift(ctx)).drift)).toEqual(['shard_2 pwb_part_probe extra-partition']);
+    for (const database of ['default', 'shard_1', 'shard_2']) await own.sql(database, 'DROP TABLE pwb_part_probe');
+  });
+
   it('an INVALID index a failed CREATE INDEX CONCURRENTLY left is drift, with a fix that rebuilds it', async () => {
     const create = 'CREATE TABLE pwb_invalid_probe (id bigserial PRIMARY KEY, website_id bigint NOT NULL, slug text)';
     for (const database of ['default', 'shard_1', 'shard_2']) await own.sql(database, create);
@@ -591,7 +655,11 @@ describe('tenant-isolation lint', () => {
     expect(probe.map((f) => f.rule).sort()).toEqual(['no-primary-key', 'no-tenant-index', 'nullable-tenant-key', 'unique-without-tenant-key']);
     expect(probe.every((f) => f.databases.length === 1 && f.databases[0] === 'default')).toBe(true);
     expect(probe.find((f) => f.rule === 'unique-without-tenant-key')!.fix).toBe(
-      'DROP INDEX "public"."lint_probe_slug";\nCREATE UNIQUE INDEX lint_probe_slug ON public.pwb_lint_probe USING btree ("website_id", slug);',
+      [
+        'CREATE UNIQUE INDEX CONCURRENTLY "lint_probe_slug_scoped" ON public.pwb_lint_probe USING btree ("website_id", slug); -- outside a transaction; if it fails, drop the INVALID index it leaves',
+        'DROP INDEX CONCURRENTLY "public"."lint_probe_slug";',
+        'ALTER INDEX "public"."lint_probe_slug_scoped" RENAME TO "lint_probe_slug";',
+      ].join('\n'),
     );
     const child = result.findings.filter((f) => f.table === 'pwb_lint_child');
     expect(child.map((f) => f.rule).sort()).toEqual(['no-tenant-index', 'nullable-tenant-key']);

@@ -24,6 +24,7 @@ interface TableDraft {
   readonly constraints: CatalogConstraint[];
   readonly indexes: CatalogIndex[];
   readonly partitioned: boolean;
+  readonly partitionKey: string | null;
 }
 
 /** Schemas the live catalog leaves out: the system's and the console's own bookkeeping. */
@@ -75,6 +76,7 @@ function addTable(tables: Map<string, TableDraft>, statement: CreateTableStateme
     constraints: statement.constraints.map((k) => catalogConstraint(k.name, k.definition)),
     indexes: [],
     partitioned: statement.partitioned,
+    partitionKey: statement.partitionKey,
   });
   if (statement.partitionOf) partitionParents.set(name, displayName(statement.partitionOf.schema ?? namespace, statement.partitionOf.name));
 }
@@ -154,6 +156,7 @@ function finishTable(t: TableDraft): CatalogTable {
     indexes: [...t.indexes].sort(byName),
     rowEstimate: 0,
     partitioned: t.partitioned,
+    ...(t.partitionKey ? { partitionKey: t.partitionKey } : {}),
   };
 }
 

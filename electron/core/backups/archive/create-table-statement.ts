@@ -21,6 +21,8 @@ export interface CreateTableStatement {
   /** Constraints written inside CREATE TABLE (pg_dump puts CHECK constraints there). */
   readonly constraints: ReadonlyArray<{ readonly name: string; readonly definition: string }>;
   readonly partitioned: boolean;
+  /** A partitioned table's key as PostgreSQL prints it (`LIST (website_id)`), as the live catalog reads it. */
+  readonly partitionKey: string | null;
   /** `CREATE TABLE c PARTITION OF p` (older pg_dump); newer ones write a TABLE ATTACH entry instead. */
   readonly partitionOf: QualifiedName | null;
 }
@@ -56,9 +58,15 @@ export function parseCreateTable(text: string, tokens: readonly SqlToken[], at: 
     }
     i = close + 1;
   }
-  let partitioned = false;
-  for (let k = i; k < end; k++) if (isKeywords(tokens, k, 'partition', 'by')) partitioned = true;
-  return { kind: 'create-table', schema: name.schema, name: name.name, columns, constraints, partitioned, partitionOf };
+  let partitionKey: string | null = null;
+  for (let k = i; k < end; k++) {
+    if (!isKeywords(tokens, k, 'partition', 'by')) continue;
+    // The strategy and its parenthesized key list: `LIST (website_id)`.
+    const close = tokens[k + 3]?.value === '(' ? matchingParen(tokens, k + 3) : -1;
+    partitionKey = unqualifyPublic(sliceText(text, tokens, k + 2, close < 0 ? end : close + 1));
+  }
+  const partitioned = partitionKey !== null;
+  return { kind: 'create-table', schema: name.schema, name: name.name, columns, constraints, partitioned, partitionKey, partitionOf };
 }
 
 function parseColumn(text: string, tokens: readonly SqlToken[], from: number, to: number): ParsedColumn {
