@@ -38,7 +38,7 @@ const toInfo = (error: unknown): ErrorInfo =>
 /** Every place's jobs, newest first; a place that cannot be read is named beside the others' jobs (all unreadable: the error). */
 async function listJobs(ctx: ConsoleContext, kind: JobKind | undefined, limit: number) {
   const sources = jobSources(ctx).filter((s) => kind === undefined || s.kinds.includes(kind));
-  const lists = await Promise.allSettled(sources.map((s) => s.list(limit)));
+  const lists = await Promise.allSettled(sources.map((s) => s.list(limit, kind)));
   const failures = lists.flatMap((l) => (l.status === 'rejected' ? [l.reason as unknown] : []));
   if (failures.length === lists.length && failures.length > 0) throw failures[0];
   const jobs = lists

@@ -13,7 +13,8 @@ import { restoreActions, type RestoreDetail } from '../restore/restore-job-store
  */
 export interface JobSource {
   readonly kinds: readonly JobKind[];
-  list(limit: number): Promise<Job[]>;
+  /** The newest `limit` jobs, of `kind` alone when given (filtered before the limit, or a kind's older jobs go missing). */
+  list(limit: number, kind?: JobKind): Promise<Job[]>;
   get(id: string): Promise<Job | null>;
 }
 
@@ -59,7 +60,9 @@ export function recordToJob(record: JobRecord, registry: JobRegistry, live: bool
     state,
     live: running,
     here,
-    progress: (registry.snapshot(record.id)?.progress ?? record.progress ?? null) as Job['progress'],
+    // This console's own figures while it runs the job; the record's otherwise (a job that ended here
+    // may have been taken up since by another console, which writes its progress there).
+    progress: ((here ? registry.snapshot(record.id)?.progress : undefined) ?? record.progress ?? null) as Job['progress'],
     actions: recordActions(record, here, live),
     startedBy: record.started_by,
     createdAt: record.created_at.toISOString(),
@@ -74,8 +77,8 @@ export function recordToJob(record: JobRecord, registry: JobRegistry, live: bool
 export function recordJobSource(primary: () => DatabaseHandle, registry: JobRegistry): JobSource {
   return {
     kinds: ['migration', 'backup', 'restore'],
-    async list(limit) {
-      const records = await listJobRecords(primary(), { limit });
+    async list(limit, kind) {
+      const records = await listJobRecords(primary(), { limit, ...(kind === undefined ? {} : { kind: kind as JobRecord['kind'] }) });
       const live = await liveJobIds(
         primary(),
         records.filter((r) => r.state === 'running').map((r) => r.id),

@@ -1,7 +1,7 @@
 import { currentActor } from '../console-schema/audit-log.ts';
 import { randomUUID } from 'node:crypto';
 import type { MigrationRun } from '../../../shared/contract.ts';
-import { ConsoleError } from '../../../shared/errors.ts';
+import { ConsoleError, type ErrorInfo } from '../../../shared/errors.ts';
 import type { ConsoleContext } from '../console-context.ts';
 import { liveJobIds, withJobLock } from '../jobs/job-lock.ts';
 import type { RunningJob } from '../jobs/job-registry.ts';
@@ -67,6 +67,18 @@ function snapshotSaver(primary: DatabaseHandle, runId: string): { save: (run: Mi
   return { save, flush: () => saving };
 }
 
+/** Marks the error of a run whose end is recorded already: the job's catch leaves the record alone. */
+const RECORDED = Symbol('recorded');
+
+/** A run that ended with databases unfinished and no error of its own: those databases, each with its state. */
+function unfinishedInfo(run: MigrationRun): ErrorInfo {
+  const unfinished = run.databases.filter((d) => d.state !== 'applied' && d.state !== 'up-to-date').map((d) => `${d.name} (${d.state})`);
+  return {
+    code: 'MIGRATION_FAILED',
+    message: `Migrations did not finish on ${unfinished.join(', ') || 'every database'}: the Migrations page shows each one's error.`,
+  };
+}
+
 /** The job's work: the run itself, its snapshots reported as progress, its final state recorded. */
 async function runAndRecord(ctx: ConsoleContext, params: RunParams, runId: string, job: RunningJob): Promise<MigrationRun> {
   const primary = ctx.pools.primary();
@@ -75,6 +87,9 @@ async function runAndRecord(ctx: ConsoleContext, params: RunParams, runId: strin
   latestSnapshots.set(runId, final);
   await snapshots.flush();
   await updateJobRecord(primary, runId, { state: final.state, detail: final, error: final.error, finished: final.state !== 'interrupted' });
+  // A run that did not finish ends its job so (the job's watchers and log say failed, or stopped; never
+  // succeeded), its record written above as it is.
+  if (final.state !== 'succeeded') throw Object.assign(ConsoleError.fromInfo(final.error ?? unfinishedInfo(final)), { [RECORDED]: true });
   return final;
 }
 
@@ -94,6 +109,7 @@ export async function startMigrationRun(ctx: ConsoleContext, params: RunParams, 
     (job) => withJobLock(primary, runId, 'Migration run', () => runAndRecord(ctx, params, runId, job)),
   );
   done.catch(async (error: unknown) => {
+    if ((error as { [RECORDED]?: boolean })[RECORDED]) return;
     const info = error instanceof ConsoleError ? error.toInfo() : { code: 'INTERNAL' as const, message: String(error) };
     await updateJobRecord(primary, runId, { state: 'failed', error: info, finished: true }).catch(() => {});
   });

@@ -8,6 +8,7 @@ import { currentSignal } from '../../../electron/core/call-context.ts';
 import { currentActor } from '../../../electron/core/console-schema/audit-log.ts';
 import { insertJobRecord, updateJobRecord } from '../../../electron/core/jobs/job-store.ts';
 import { randomUUID } from 'node:crypto';
+import { unlink } from 'node:fs/promises';
 import type { JobProgressEvent, MethodName, MethodParams, MethodResult } from '../../../shared/contract.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { startOwnCluster, type OwnCluster } from '../migrations/own-cluster.ts';
@@ -252,5 +253,50 @@ describe('stopping long work', () => {
     const again = await call('migrations.up', { parallel: 4 });
     // Started by the operator (user@host, as moves record it), not by the transport the call came by.
     expect(await call('jobs.watch', { jobId: again.runId })).toMatchObject({ state: 'succeeded', startedBy: currentActor() });
+  });
+});
+
+describe('the Jobs list and a job ended here', () => {
+  const until = async (done: () => boolean) => {
+    for (let waited = 0; !done() && waited < 20_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+  };
+
+  it("lists a kind's jobs whatever the other kinds' newer ones: the kind is asked of the store before the limit", async () => {
+    const record = (kind: 'migration' | 'restore') => ({ id: randomUUID(), kind, title: `a ${kind}`, startedBy: 'ops@laptop', params: {} });
+    const migration = record('migration');
+    await insertJobRecord(ctx.pools.primary(), migration);
+    for (let i = 0; i < 3; i++) await insertJobRecord(ctx.pools.primary(), record('restore'));
+    const listed = await call('jobs.list', { kind: 'migration', limit: 2 });
+    expect(listed.jobs.map((j) => j.jobId)).toContain(migration.id);
+  });
+
+  it("shows the record's progress, not the figures this console had, once the job ended here (another console may have taken it up since)", async () => {
+    const id = randomUUID();
+    await insertJobRecord(ctx.pools.primary(), { id, kind: 'migration', title: 'Apply migrations', startedBy: 'ops@laptop', params: {} });
+    const job = ctx.jobs.start({ id, kind: 'migration', title: 'Apply migrations', caller: 'test' }, async (running) => {
+      running.progress({ phase: 'migrating', done: 3, total: 10, unit: 'migrations' });
+      throw new ConsoleError('CANCELLED', 'Stopped on request.');
+    });
+    await job.done.catch(() => {});
+    await until(() => !ctx.jobs.isRunning(id));
+    // Another console took it up and wrote where it is now.
+    await updateJobRecord(ctx.pools.primary(), id, {
+      progress: { type: 'progress', jobId: id, kind: 'migration', phase: 'migrating', done: 7, total: 10, unit: 'migrations' },
+    });
+    expect((await call('jobs.get', { jobId: id })).progress).toMatchObject({ done: 7, total: 10 });
+  });
+
+  it('a migration run that failed ends its job failed (its watchers and the log said succeeded), its record as the run wrote it', async () => {
+    const file = await own.addMigration('tenant', '20990309000001', 'fails_probe', 'SELECT 1 / 0;');
+    try {
+      const { runId } = await call('migrations.up', { parallel: 2 });
+      await until(() => ctx.jobs.snapshot(runId)?.state !== 'running');
+      await until(() => !ctx.jobs.isRunning(runId));
+      expect(ctx.jobs.snapshot(runId)).toMatchObject({ state: 'failed', error: { code: 'MIGRATION_FAILED' } });
+      expect(await call('migrations.run', { runId })).toMatchObject({ state: 'failed' });
+      expect(await call('jobs.get', { jobId: runId })).toMatchObject({ state: 'failed' });
+    } finally {
+      await unlink(file);
+    }
   });
 });
