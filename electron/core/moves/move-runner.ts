@@ -20,11 +20,18 @@ export type { MoveListener } from './move-run.ts';
  */
 export function moveProgressReporter(job: RunningJob, stored: Pick<StoredJob, 'plan'>): MoveListener {
   const copied = new Map<string, number>();
-  const total = stored.plan?.totalRows ?? null;
+  const planned = stored.plan?.totalRows ?? null;
+  // Never back, never past the end: a table's real count at its end replaces an estimate from bytes, and
+  // the plan counted the rows when it was made (rows deleted since, or added, change the real total).
+  let shown = 0;
   return (event) => {
     if (event.progress) {
       copied.set(event.progress.table, event.progress.copiedRows);
-      const done = [...copied.values()].reduce((a, b) => a + b, 0);
+      const done = (shown = Math.max(
+        shown,
+        [...copied.values()].reduce((a, b) => a + b, 0),
+      ));
+      const total = planned === null ? null : Math.max(planned, done);
       const message = `copy ${event.progress.table}: ${event.progress.copiedRows}/${event.progress.totalRows} rows`;
       const overall = overallProgress(MOVE_STEPS, 'copy', total ? done / total : 0, MOVE_STEP_WEIGHTS);
       job.progress({ phase: 'copy', done, total, unit: 'rows', message, overall });
