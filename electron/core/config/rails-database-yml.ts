@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { assertDatabaseSet } from './assert-database-set.ts';
 import { PRIMARY_SHARD_NAME, buildDatabaseTarget, resolveRootCert } from './build-database-target.ts';
@@ -25,6 +25,8 @@ interface Entry {
   readonly path: string;
   readonly config: RailsConfig;
   readonly node: Node | undefined;
+  /** Where the environment is a URL alone (`production: postgres://...`): its own pair, the URL's place in the file. */
+  readonly urlPair?: Pair | undefined;
 }
 
 function isPlainObject(value: unknown): value is RailsConfig {
@@ -53,7 +55,7 @@ async function readSource(file: string): Promise<string> {
  */
 function entriesOf(doc: Document, environment: string, value: unknown): Entry[] {
   if (typeof value === 'string') {
-    return [{ configName: 'primary', path: environment, config: { url: value }, node: undefined }];
+    return [{ configName: 'primary', path: environment, config: { url: value }, node: undefined, urlPair: findPair(doc, doc.contents as Node, environment) }];
   }
   if (!isPlainObject(value)) return [];
   const values = Object.values(value);
@@ -102,6 +104,31 @@ function findPair(doc: Document, node: Node | undefined, key: string): Pair | un
   return undefined;
 }
 
+/**
+ * The document as plain values. An alias that names no anchor is refused by line, never quoting the
+ * parser's message: it names the alias, and a value ERB printed that begins with `*` (a password) reads
+ * as one.
+ */
+function toPlain(doc: Document, file: string, lines: LineCounter): unknown {
+  try {
+    return doc.toJS();
+  } catch {
+    let line: number | undefined;
+    visit(doc, {
+      Alias(_key, node) {
+        if (line !== undefined || node.resolve(doc) !== undefined) return;
+        if (node.range) line = lines.linePos(node.range[0]).line;
+      },
+    });
+    throw new ConsoleError(
+      'CONFIG_INVALID',
+      `${file}${line === undefined ? '' : ` line ${line}`}: a YAML alias (*name) there names no anchor. If an ERB value printed there begins with "*" or "&", quote the tag: password: "<%= ENV['PWB_DATABASE_PASSWORD'] %>".`,
+      // No cause: the parser's message quotes what follows the "*".
+      { target: file, details: { line } },
+    );
+  }
+}
+
 /** database.yml read, its ERB rendered and parsed as Rails would (duplicate keys: the last wins; merge keys). */
 async function parseRailsYml(file: string, options: RailsImportOptions) {
   const source = await readSource(file);
@@ -118,16 +145,25 @@ async function parseRailsYml(file: string, options: RailsImportOptions) {
       { target: file, details: { line } },
     );
   }
-  const root: unknown = doc.toJS();
+  const root = toPlain(doc, file, lines);
   if (!isPlainObject(root)) {
     throw new ConsoleError('CONFIG_INVALID', `${file}: expected a mapping of Rails environments (development:, production:, ...).`, { target: file });
   }
   return { source, rendered, lines, doc, root };
 }
 
+/** Whether a mapping names a database itself (`database:`, `url:`) or in one of its own (a multi-database environment). */
+function namesDatabase(value: unknown): boolean {
+  if (!isPlainObject(value)) return false;
+  const own = (v: unknown) => isPlainObject(v) && (Object.hasOwn(v, 'database') || Object.hasOwn(v, 'url'));
+  return own(value) || Object.values(value).some(own);
+}
+
 /**
- * The environments of a database.yml, in file order, leaving out templates (`default: &default`, a
- * mapping other environments merge from, which Rails never connects to on its own).
+ * The environments of a database.yml, in file order, leaving out templates (`default: &default`, an
+ * anchored mapping other environments merge from, naming no database: Rails never connects to it on
+ * its own). An anchored environment that names its database (`production: &production`, aliased by
+ * `staging: *production`) is one.
  */
 export async function railsEnvironmentNames(file: string, options: RailsImportOptions): Promise<string[]> {
   const { doc, root } = await parseRailsYml(file, options);
@@ -136,7 +172,7 @@ export async function railsEnvironmentNames(file: string, options: RailsImportOp
   if (isMap(top)) {
     for (const pair of top.items) if (isScalar(pair.key) && (pair.value as { anchor?: string } | null)?.anchor) anchored.add(String(pair.key.value));
   }
-  return Object.keys(root).filter((name) => !anchored.has(name));
+  return Object.keys(root).filter((name) => !anchored.has(name) || namesDatabase(root[name]));
 }
 
 export async function importRailsDatabaseYml(
@@ -301,7 +337,7 @@ function targetOf(entry: Entry, name: string, context: Context): DatabaseTarget 
     entryPath: entry.path,
     sourceLines: context.sourceLines,
     lines: context.lines,
-    pairOf: (key) => findPair(context.doc, entry.node, key),
+    pairOf: (key) => (key === 'url' && entry.urlPair ? entry.urlPair : findPair(context.doc, entry.node, key)),
     keys: environmentUrl === undefined ? ['password', 'url'] : ['password'],
   });
 

@@ -37,15 +37,26 @@ interface Rendering {
   readonly branches: Branch[];
   /** The line of the output the next text starts on. */
   outputLine: number;
+  /**
+   * Line breaks of printed tags that spanned lines (`<%= ENV.fetch(` newline `'PW') %>`), owed to the
+   * output: written at the end of the line the value ends, so the text after the tag stays on its line
+   * and every later line keeps its number in the source.
+   */
+  owedLines: number;
 }
 
 function isActive(rendering: Rendering): boolean {
   return rendering.branches.at(-1)?.active ?? true;
 }
 
-/** Appends text to the output; inside a branch not taken, only its newlines. */
+/** Appends text to the output; inside a branch not taken, only its newlines. Owed line breaks go at its first one. */
 function emit(rendering: Rendering, text: string): void {
-  const written = isActive(rendering) ? text : '\n'.repeat(countLines(text));
+  let written = isActive(rendering) ? text : '\n'.repeat(countLines(text));
+  const lineEnd = written.indexOf('\n');
+  if (rendering.owedLines > 0 && lineEnd >= 0) {
+    written = `${written.slice(0, lineEnd)}${'\n'.repeat(rendering.owedLines)}${written.slice(lineEnd)}`;
+    rendering.owedLines = 0;
+  }
   rendering.output.push(written);
   rendering.outputLine += countLines(written);
 }
@@ -65,6 +76,7 @@ function printExpression(rendering: Rendering, tag: string, code: string, place:
   // A value with a line break would silently reshape the YAML around it.
   if (printed.includes('\n')) throw invalid(place, 'an ERB value contains a line break; database.yml values must fit on their line.');
   emit(rendering, printed);
+  rendering.owedLines += countLines(tag);
 }
 
 /** `<% if %>`, `elsif`, `else`, `unless`, `end`: opens, switches or closes a branch. */
@@ -123,7 +135,7 @@ function renderTag(rendering: Rendering, tag: string, place: ErbPlace, env: Envi
  * and YAML errors point at the line the person sees in the file.
  */
 export function renderErb(source: string, options: { file: string; env: Environment }): RenderedErb {
-  const rendering: Rendering = { output: [], unsetByLine: new Map(), branches: [], outputLine: 1 };
+  const rendering: Rendering = { output: [], unsetByLine: new Map(), branches: [], outputLine: 1, owedLines: 0 };
   let sourceLine = 1;
   let at = 0;
   while (at < source.length) {
@@ -149,6 +161,7 @@ export function renderErb(source: string, options: { file: string; env: Environm
     renderTag(rendering, tag, place, options.env);
   }
 
+  rendering.output.push('\n'.repeat(rendering.owedLines));
   const unclosed = rendering.branches.at(-1);
   if (unclosed !== undefined) {
     throw invalid({ file: options.file, line: unclosed.line }, `"${unclosed.keyword}" has no matching "end".`);

@@ -16,7 +16,8 @@ const ERB_REFERENCE = '${ERB}';
 /** The value of a `key: value` pair as written in the source lines it spans, ERB tags replaced. */
 function writtenValue(sourceLines: readonly string[], first: number, last: number, key: string): string {
   const text = sourceLines.slice(first - 1, last).join('\n');
-  const afterKey = text.replace(new RegExp(`^\\s*(?:-\\s*)?["']?${key}["']?\\s*:\\s*`), '');
+  const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const afterKey = text.replace(new RegExp(`^\\s*(?:-\\s*)?["']?${escaped}["']?\\s*:\\s*`), '');
   const withoutComment = afterKey.replace(/\s+#[^'"]*$/, '').trim();
   const unquoted = /^(["'])([\s\S]*)\1$/.exec(withoutComment)?.[2] ?? withoutComment;
   return unquoted.replace(/<%=?[\s\S]*?%>/g, ERB_REFERENCE);
@@ -47,7 +48,9 @@ export function assertNoLiteralYmlPassword(context: {
     const valueEnd = (pair.value as Node | null | undefined)?.range?.[1] ?? keyStart;
     const first = context.lines.linePos(keyStart).line;
     const last = context.lines.linePos(Math.max(keyStart, valueEnd - 1)).line;
-    if (!holdsClearPassword(key, writtenValue(context.sourceLines, first, last, key))) continue;
+    // The pair's own key: `url`, or the environment's name where the whole environment is a URL (`production: postgres://...`).
+    const written = writtenValue(context.sourceLines, first, last, String((pair.key as { value?: unknown }).value ?? key));
+    if (!holdsClearPassword(key, written)) continue;
     throw new ConsoleError(
       'CONFIG_INVALID',
       `${context.file} line ${first}: ${context.entryPath}.${key} holds a password typed into the file. Read it from the environment instead: ${

@@ -116,6 +116,34 @@ describe('a password typed into database.yml', () => {
     }
   });
 
+  it('is refused in an environment that is a URL alone, and found on its line after ERB tags that span lines', async () => {
+    const cases = [
+      { text: 'production: postgres://pwb:hunter2@db/pwb\n', line: 1 },
+      {
+        text: [
+          'development:',
+          '  database: <%= ENV.fetch(',
+          "    'DEV_DB', 'pwb_dev') %>",
+          '  host: <%= ENV.fetch(',
+          "    'DEV_HOST', 'localhost') %>",
+          "  password: <%= ENV['DEV_PW'] %>",
+          'production:',
+          '  database: pwb',
+          '  password: hunter2',
+          '',
+        ].join('\n'),
+        line: 9,
+      },
+    ];
+    for (const { text, line } of cases) {
+      const folder = await tempFolder({ 'database.yml': text });
+      const error = await errorOf(importRailsDatabaseYml(join(folder, 'database.yml'), 'production', { env: {} }));
+      expect(error.code, text).toBe('CONFIG_INVALID');
+      expect(error.message, text).toContain(`line ${line}: production`);
+      expect(error.message).not.toContain('hunter2');
+    }
+  });
+
   it('is refused through a merge key too: the anchor holds it', async () => {
     const text = [
       'default: &default',

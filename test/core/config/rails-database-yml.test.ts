@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConsoleError } from '../../../shared/errors.ts';
-import { importRailsDatabaseYml } from '../../../electron/core/config/rails-database-yml.ts';
+import { importRailsDatabaseYml, railsEnvironmentNames } from '../../../electron/core/config/rails-database-yml.ts';
 import { PWB_DATABASE_YML } from './pwb-database-yml.ts';
 import { tempFolder } from './temp-folder.ts';
 
@@ -256,6 +256,22 @@ describe('importRailsDatabaseYml', () => {
     const refused = await errorOf(importRailsDatabaseYml(typed, 'staging', { env: {} }));
     expect(refused.code).toBe('CONFIG_INVALID');
     expect(refused.message).not.toContain('hunter2');
+  });
+
+  it('lists an anchored environment that names its database (production: &production, aliased by staging), leaving out templates', async () => {
+    const file = await pwbFile(
+      'default: &default\n  adapter: postgresql\n  pool: 5\nproduction: &production\n  primary:\n    <<: *default\n    database: pwb\nstaging: *production\nlegacy: &legacy\n  <<: *default\n  url: postgres://db/pwb_legacy\n',
+    );
+    expect(await railsEnvironmentNames(file, { env: {} })).toEqual(['production', 'staging', 'legacy']);
+  });
+
+  it("refuses a value ERB printed as a YAML alias (a password beginning with '*') by its line, never quoting any of it", async () => {
+    const file = await pwbFile("production:\n  database: pwb\n  password: <%= ENV['PW'] %>\n");
+    const error = await errorOf(importRailsDatabaseYml(file, 'production', { env: { PW: '*Tr0ub4dor' } }));
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).toContain('line 3: a YAML alias (*name) there names no anchor');
+    expect(JSON.stringify(error.toInfo())).not.toContain('Tr0ub4dor');
+    expect(String((error as { cause?: unknown }).cause ?? '')).not.toContain('Tr0ub4dor');
   });
 
   it('reports an entry with no database at all as invalid', async () => {
