@@ -178,11 +178,20 @@ export const profileMethods = {
   ),
   'profiles.read': method(
     z.object({ path: pathParam }).strict(),
-    z.object({ path: z.string(), form: profileFormSchema }),
+    /** `revision`: the file as it was read, to save over it with (profiles.save refuses it once the file changed). */
+    z.object({ path: z.string(), form: profileFormSchema, revision: z.string() }),
     'A JSON profile as the profile form shows it; passwords as their references, never their values.',
   ),
   'profiles.save': method(
-    z.object({ path: pathParam, form: profileFormSchema, overwrite: z.boolean().default(false) }).strict(),
+    z
+      .object({
+        path: pathParam,
+        form: profileFormSchema,
+        overwrite: z.boolean().default(false),
+        /** The revision profiles.read gave for the file the form came from: refused when the file changed since. */
+        revision: z.string().max(64).optional(),
+      })
+      .strict(),
     z.object({ path: z.string(), storedSecrets: z.array(z.string()) }),
     'Writes a JSON profile from the form (mode 0600, atomically); typed passwords go to the OS keychain and the file names them with passwordSecret.',
   ),

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { access, readdir, readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { ProfileForm, profileMethods } from '../../../shared/contract.ts';
@@ -84,10 +85,31 @@ async function readProfileFile(absolute: string): Promise<ProfileFile> {
   return checkProfileFile(parseJson(text, absolute), absolute);
 }
 
-async function readProfileForm(path: string, env: Environment): Promise<ProfileForm> {
+async function readProfileForm(path: string, env: Environment): Promise<{ path: string; form: ProfileForm; revision: string }> {
   const absolute = resolve(path);
+  const revision = await revisionOf(absolute);
   const file = await readProfileFile(absolute);
-  return profileFormOf(file, absolute, basename(absolute, '.json'), await railsBaseOf(file, absolute, env));
+  return { path: absolute, form: profileFormOf(file, absolute, basename(absolute, '.json'), await railsBaseOf(file, absolute, env)), revision };
+}
+
+/** The file's content as a short digest ('' when there is none): what a form read from it saves over. */
+async function revisionOf(absolute: string): Promise<string> {
+  const bytes = await readFile(absolute).catch(() => null);
+  return bytes === null ? '' : createHash('sha256').update(bytes).digest('hex').slice(0, 32);
+}
+
+/**
+ * A form read from the file saves over it only as it was read: another window, or `shard add` (which
+ * writes the new shard into the profile), may have changed it since, and the form would put back what
+ * it showed (a shard added meanwhile gone).
+ */
+async function assertUnchangedSince(absolute: string, revision: string | undefined): Promise<void> {
+  if (revision === undefined || (await revisionOf(absolute)) === revision) return;
+  throw new ConsoleError(
+    'ACTION_NOT_ALLOWED',
+    `${absolute} changed since this form read it (another window, or shard add, wrote it). Nothing was saved: open the profile's form again and make the change there.`,
+    { target: absolute },
+  );
 }
 
 /** A database.yml environment's databases as new rows of a Rails profile's form (see `railsRowOf`). */
@@ -117,8 +139,9 @@ async function wholeWhereYmlLacks(form: ProfileForm, profilePath: string, env: E
  * Saves the form: every check first (the form, then the file the loader will read), then the typed
  * passwords into the keychain, then the file. A refused form stores no secret and writes nothing.
  */
-async function saveProfile(session: ConsoleSession, path: string, given: ProfileForm, overwrite: boolean) {
+async function saveProfile(session: ConsoleSession, path: string, given: ProfileForm, options: { overwrite: boolean; revision?: string | undefined }) {
   const absolute = resolve(path);
+  const { overwrite } = options;
   checkProfileForm(given);
   const form = await wholeWhereYmlLacks(given, absolute, session.options.env);
   const typed = [...form.databases, ...(form.queryRole ? [{ shard: QUERY_ROLE_KEY, password: form.queryRole.password }] : [])].filter(
@@ -143,6 +166,7 @@ async function saveProfile(session: ConsoleSession, path: string, given: Profile
       target: absolute,
     });
   }
+  await assertUnchangedSince(absolute, options.revision);
   // Each typed password is stored bound to the servers it was typed for, and their TLS (config/secret-binding.ts).
   for (const { key, password, servers: to, tls } of servers)
     if (password.kind === 'typed') await store.set!(names.get(key)!, sealSecret(password.value, to, tls));
@@ -188,8 +212,8 @@ export function profileHandlers(session: ConsoleSession): HandlersFor<keyof type
     }),
     'profiles.open': async (params) => session.open(params.source),
     'profiles.forget': async (params) => ({ forgotten: await session.recent.forget(params.source) }),
-    'profiles.read': async (params) => ({ path: resolve(params.path), form: await readProfileForm(params.path, session.options.env) }),
-    'profiles.save': async (params) => saveProfile(session, params.path, params.form, params.overwrite),
+    'profiles.read': async (params) => readProfileForm(params.path, session.options.env),
+    'profiles.save': async (params) => saveProfile(session, params.path, params.form, { overwrite: params.overwrite, revision: params.revision }),
     'profiles.testConnection': async (params) =>
       testConnection(params.database, session.options.env, session.options.secrets, { profilePath: params.profilePath, rails: params.rails }),
     'profiles.railsEnvironments': async (params) => railsEnvironments(session, params.file),

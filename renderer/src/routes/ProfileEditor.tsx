@@ -21,7 +21,7 @@ import {
   rebaseRows,
 } from '../view/profile-form.ts';
 
-type Loaded = { status: 'loading' } | { status: 'ready'; form: ProfileForm } | { status: 'error'; error: unknown };
+type Loaded = { status: 'loading' } | { status: 'ready'; form: ProfileForm; revision?: string } | { status: 'error'; error: unknown };
 
 /** Creates a profile (`#/profiles/new`) or edits a JSON one (`#/profiles/edit?path=`), testing each connection before saving. */
 export function ProfileEditor({ path }: { path: string | null }) {
@@ -30,7 +30,7 @@ export function ProfileEditor({ path }: { path: string | null }) {
   useEffect(() => {
     if (path === null) return;
     call('profiles.read', { path }).then(
-      (read) => setLoaded({ status: 'ready', form: read.form }),
+      (read) => setLoaded({ status: 'ready', form: read.form, revision: read.revision }),
       (error: unknown) => setLoaded({ status: 'error', error }),
     );
   }, [path]);
@@ -50,6 +50,7 @@ export function ProfileEditor({ path }: { path: string | null }) {
       {loaded.status === 'ready' && list.data !== undefined && (
         <ProfileFormBody
           initial={loaded.form}
+          initialRevision={loaded.revision}
           path={path}
           profilesDir={list.data.profilesDir}
           secretStorage={list.data.secretStorage}
@@ -63,6 +64,8 @@ export function ProfileEditor({ path }: { path: string | null }) {
 
 interface BodyProps {
   readonly initial: ProfileForm;
+  /** The file as the form read it (profiles.read): saving over it is refused once it changed. */
+  readonly initialRevision?: string | undefined;
   readonly path: string | null;
   readonly profilesDir: string;
   readonly secretStorage: 'keychain' | 'none';
@@ -72,8 +75,9 @@ interface BodyProps {
 type SetForm = (patch: Partial<ProfileForm>) => void;
 
 /** The form being edited, the file it goes to, and saving it there (then reading it back). */
-function useProfileForm({ initial, path, profilesDir, secretStorage }: Omit<BodyProps, 'secretNote'>) {
+function useProfileForm({ initial, initialRevision, path, profilesDir, secretStorage }: Omit<BodyProps, 'secretNote'>) {
   const [form, setForm] = useState(initial);
+  const [revision, setRevision] = useState(initialRevision);
   const [file, setFile] = useState(path ?? '');
   // Saving goes over the file the form came from (or was last saved to) without asking; any other existing
   // file (another profile's, typed into File) only when the operator ticks Replace.
@@ -106,13 +110,16 @@ function useProfileForm({ initial, path, profilesDir, secretStorage }: Omit<Body
     setSaving(true);
     setError(undefined);
     try {
-      const result = await call('profiles.save', { path: target, form, overwrite: overwrite || target === ownFile });
+      const own = target === ownFile;
+      const result = await call('profiles.save', { path: target, form, overwrite: overwrite || own, ...(own && revision !== undefined ? { revision } : {}) });
       setSaved(result.path);
       setFile(result.path);
       setOwnFile(result.path);
       setOverwrite(false);
       // What was typed now lives in the keychain: the form shows the file as saved, naming it.
-      setForm((await call('profiles.read', { path: result.path })).form);
+      const read = await call('profiles.read', { path: result.path });
+      setForm(read.form);
+      setRevision(read.revision);
     } catch (e) {
       setError(e);
     } finally {

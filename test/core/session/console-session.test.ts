@@ -352,6 +352,24 @@ describe('saving a profile from the form', () => {
     expect(opened).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('with no TLS, but it was saved for TLS required') });
   });
 
+  it('refuses to save a form over its file once the file changed since the form read it (shard add wrote a shard meanwhile), writing nothing', async () => {
+    const { dataDir, call, fails } = await newSession();
+    const path = join(dataDir, 'profiles', 'edited.json');
+    await call('profiles.save', { path, form: clusterForm('edited', () => ({ kind: 'env', variable: 'SC_TEST_PASSWORD' })) });
+    const read = await call('profiles.read', { path });
+    // Meanwhile another console adds a shard to the file.
+    const onDisk = JSON.parse(await readFile(path, 'utf8'));
+    onDisk.shards = { ...onDisk.shards, shard_added: { url: 'postgres://ops:${SC_TEST_PASSWORD}@127.0.0.1:5999/pwb_added' } };
+    await writeFile(path, JSON.stringify(onDisk, null, 2));
+    const refused = await fails('profiles.save', { path, form: { ...read.form, readOnly: true }, overwrite: true, revision: read.revision });
+    expect(refused).toMatchObject({ code: 'ACTION_NOT_ALLOWED', message: expect.stringContaining('changed since this form read it') });
+    expect(JSON.parse(await readFile(path, 'utf8')).shards.shard_added).toBeDefined();
+    // Read again, the form saves (and keeps the shard).
+    const again = await call('profiles.read', { path });
+    await call('profiles.save', { path, form: { ...again.form, readOnly: true }, overwrite: true, revision: again.revision });
+    expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ readOnly: true, shards: { shard_added: expect.anything() } });
+  });
+
   it("keeps what the form does not show when a profile is edited: Rails shard names and the pool's settings", async () => {
     const { dataDir, call } = await newSession();
     const path = join(dataDir, 'rails.json');
