@@ -5,7 +5,7 @@ import { PRIMARY_SHARD_NAME } from '../config/build-database-target.ts';
 import { BARE_REFERENCE } from '../config/expand-variables.ts';
 import { parsePostgresUrl } from '../config/postgres-url.ts';
 import { DEFAULT_GLOBAL_TABLES, DEFAULT_TENANT_KEYS, type ConnectionEntry, type DatabaseTarget, type ProfileFile } from '../config/profile-schema.ts';
-import { locateUrlPassword } from '../config/url-password.ts';
+import { locateUrlPassword, urlQuerySecrets } from '../config/url-password.ts';
 
 /*
  * The profile form <-> the profile file. The form names every database by its fields; the file may use
@@ -160,7 +160,11 @@ function passwordField(entry: ConnectionEntry, urlPassword: string | undefined):
  */
 function databaseFormOf(shard: string, entry: ConnectionEntry, where: string, base: DatabaseTarget | undefined, overYml: boolean): DatabaseForm {
   const fromUrl = entry.url === undefined ? undefined : parsePostgresUrl(hideVariables(entry.url), { file: where, entry: `${shard}.url` });
-  const urlPassword = entry.url === undefined ? undefined : locateUrlPassword(entry.url)?.text;
+  // In the user info, or as `?password=${VAR}`, as the loader reads it.
+  const urlPassword =
+    entry.url === undefined
+      ? undefined
+      : (locateUrlPassword(entry.url)?.text ?? urlQuerySecrets(entry.url).find((q) => q.name.toLowerCase() === 'password' && BARE_REFERENCE.test(q.raw))?.raw);
   const port = entry.port ?? fromUrl?.port ?? base?.port ?? 5432;
   if (typeof port === 'string' && !/^\d+$/.test(port)) {
     throw new ConsoleError(

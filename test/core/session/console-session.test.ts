@@ -636,6 +636,12 @@ describe('saving a profile from the form', () => {
       },
       { shard: 'shard_1', host: '${SHARD_HOST}', port: 5432, database: 'pwb_s1', user: 'pwb', password: { kind: 'secret', name: 'prod-s1' }, ssl: 'disable' },
     ]);
+    // A password given as a URL parameter is the row's password too (saved, the row would have none).
+    const query = await tempFolder({ 'q.json': JSON.stringify({ primary: { url: 'postgres://pwb@db.internal/pwb?sslmode=require&password=${PGPASS}' } }) });
+    const read = await call('profiles.read', { path: join(query, 'q.json') });
+    expect(read.form.databases[0]?.password).toEqual({ kind: 'env', variable: 'PGPASS' });
+    await call('profiles.save', { path: join(query, 'q.json'), form: read.form, overwrite: true, revision: read.revision });
+    expect((await call('profiles.read', { path: join(query, 'q.json') })).form.databases[0]?.password).toEqual({ kind: 'env', variable: 'PGPASS' });
   });
 });
 
