@@ -6,6 +6,7 @@ import { SCREENSHOT_DIR } from './ui-server.ts';
 import type { UiServer } from './ui-server.ts';
 import { TenantDetailPage } from './pages/tenant-detail-page.ts';
 import { MoveJobPage, MovesListPage, MoveWizard } from './pages/move-pages.ts';
+import { holdLock } from './hold-lock.ts';
 
 /*
  * The move UI on the shared UI cluster. Every spec leaves the cluster as it found it: a website moved
@@ -224,6 +225,35 @@ test('a small website moves to another shard through the wizard, verified table 
     await app.page.keyboard.press('Enter');
     await expect(app.page).toHaveURL(new RegExp(`#/moves/${jobId}$`));
     await expect(new MoveJobPage(app.page).state).toHaveAttribute('data-state', 'succeeded');
+  } finally {
+    await restoreWebsite(ui, sql, website);
+  }
+});
+
+test("a move that ends while the operator is on the Jobs page: the website's page, read before it, shows where the website lives now", async ({
+  app,
+  sql,
+  ui,
+}) => {
+  test.setTimeout(120_000);
+  const website = await smallWebsiteOn(sql, 'shard_1');
+  const target = 'default';
+  try {
+    const before = await app.tenantDetail(website.id);
+    await expect(before.database).toHaveText(website.shard);
+    // The copy's first write on the target waits for this lock: the move surely ends after the website's page was left.
+    const release = await holdLock(ui, target, 'pwb_prop_photos', 'SHARE');
+    let jobId: string;
+    try {
+      jobId = (await rpc<{ jobId: string }>(ui, 'moves.start', { websiteId: website.id, target })).jobId;
+      await app.open('#/jobs');
+      await expect(app.page.locator(`[data-testid="job-row"][data-job-id="${jobId}"]`)).toHaveAttribute('data-state', 'running');
+    } finally {
+      await release();
+    }
+    await expect(app.page.locator(`[data-testid="job-row"][data-job-id="${jobId}"]`)).toHaveAttribute('data-state', 'succeeded', { timeout: 60_000 });
+    await app.open(`#/tenants/${website.id}`);
+    await expect(new TenantDetailPage(app.page).database).toHaveText(target);
   } finally {
     await restoreWebsite(ui, sql, website);
   }

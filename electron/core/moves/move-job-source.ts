@@ -8,7 +8,9 @@ import { moveJobsView, moveJobView } from './move-service.ts';
 
 /** A move as the Jobs page lists it: its own state, with "running but no console holds it" read as interrupted. */
 export function moveToJob(move: MoveJob, here: boolean): Job {
-  const state = move.state === 'running' && !move.live ? 'interrupted' : move.state;
+  // Running here is running, whatever the record says yet (it reads planned until the run's first step
+  // is saved): a job listed as planned is never followed, and its row stayed planned until read again.
+  const state = here && move.state === 'planned' ? 'running' : move.state === 'running' && !move.live ? 'interrupted' : move.state;
   const total = move.plan?.totalRows ?? null;
   const copied = move.progress.reduce((sum, p) => sum + p.copiedRows, 0);
   const copying = move.step === 'copy' || move.progress.length > 0;

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
-import type { MethodName, MethodParams, MethodResult } from '../../../shared/contract.ts';
+import type { Job, MethodName, MethodParams, MethodResult } from '../../../shared/contract.ts';
 import { call } from './client.ts';
 import { QueryCache, queryKey } from './query-cache.ts';
 import type { QueryEntry } from './query-cache.ts';
@@ -20,6 +20,12 @@ const CHANGED_BY = {
 /** After a change made through the console: every page that shows what it changed reads again when next shown. */
 export function readAgainAfter(change: keyof typeof CHANGED_BY): void {
   for (const prefix of CHANGED_BY[change]) queryCache.invalidate(prefix);
+}
+
+/** What a job of this kind may have changed once it ended (a move or restore: placement; a migration run: schemas). */
+export function readAgainAfterJob(job: Pick<Job, 'kind'>): void {
+  if (job.kind === 'move' || job.kind === 'restore') readAgainAfter('placement');
+  else if (job.kind === 'migration') readAgainAfter('schema');
 }
 
 /**

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Job, JobProgressEvent, MethodName, MethodParams, MethodResult } from '../../../shared/contract.ts';
 import { listNeedsPolling, nextProgress } from '../view/job-list.ts';
 import { ApiError, call } from './client.ts';
-import { useQuery } from './hooks.ts';
+import { readAgainAfterJob, useQuery } from './hooks.ts';
 import { usePolling } from './use-polling.ts';
 
 const ELSEWHERE_POLL_MS = 2000;
@@ -58,8 +58,11 @@ export function useLiveJob(jobId: string | null, handlers: { onEvent?: (event: J
     if (jobId === null) return;
     const controller = new AbortController();
     let timer: number | undefined;
+    // Seen running while followed here: its end may have changed what other pages show (a website's shard).
+    let sawRunning = false;
     const onEvent = (event: JobProgressEvent) => {
       if (controller.signal.aborted) return;
+      sawRunning = true;
       setState((s) => ({ ...s, following: true, ...nextProgress(s, event, Date.now()) }));
       latest.current.onEvent?.(event);
     };
@@ -70,8 +73,14 @@ export function useLiveJob(jobId: string | null, handlers: { onEvent?: (event: J
       // it would overwrite the next job's state, and its poll would outlive the page.
       if (controller.signal.aborted) return;
       setState((s) => ({ ...s, job, following: false, progress: job.progress ?? s.progress }));
-      if ((job.live && !job.here) || (streamLost && job.state === 'running')) timer = window.setTimeout(poll, ELSEWHERE_POLL_MS);
-      else latest.current.onEnd?.(job);
+      if ((job.live && !job.here) || (streamLost && job.state === 'running')) {
+        sawRunning = true;
+        timer = window.setTimeout(poll, ELSEWHERE_POLL_MS);
+        return;
+      }
+      // Every page reads again what the job changed when next shown, whichever page watched it end.
+      if (sawRunning) readAgainAfterJob(job);
+      latest.current.onEnd?.(job);
     };
     // A failed read is shown and tried again: the row never freezes on its last answer.
     const poll = () =>
