@@ -60,6 +60,11 @@ test('databases that could not be read are never shown as matching: no "No drift
     await expect(app.page.getByText('shard_1 was not compared: shard_1 is unreachable')).toBeVisible();
     await expect(app.page.getByText('shard_2 was not linted: shard_2 is unreachable')).toBeVisible();
     await expect(page.noDrift).toHaveCount(0);
+    // Each is told as the error it is (its code, its title), with a way to try again.
+    const notCompared = app.page.getByRole('alert').filter({ hasText: 'shard_1 was not compared' });
+    await expect(notCompared).toHaveAttribute('data-error-code', 'DATABASE_UNREACHABLE');
+    await expect(notCompared.getByRole('button', { name: 'Try again' })).toBeVisible();
+    await expect(app.page.getByRole('alert').filter({ hasText: 'shard_2 was not linted' })).toHaveAttribute('data-error-code', 'DATABASE_UNREACHABLE');
   } finally {
     await app.page.unroute('**/rpc/schema.drift');
     await app.page.unroute('**/rpc/schema.lint');

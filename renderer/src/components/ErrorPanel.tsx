@@ -1,4 +1,6 @@
 import type { ReactNode } from 'react';
+import type { ErrorInfo } from '../../../shared/errors.ts';
+import { ApiError } from '../api/client.ts';
 import { describeError } from '../view/error-text.ts';
 
 interface ErrorPanelProps {
@@ -8,6 +10,14 @@ interface ErrorPanelProps {
 }
 
 /** An error from the core, in its own words, with the stable code for anyone searching the docs. */
+/**
+ * One database's error inside an answer that came (a page over several databases): shown as the call's
+ * own error would be, its code, title and target kept, the message saying which database and what of it.
+ */
+export function databaseError(method: string, database: string, info: ErrorInfo, what: string): ApiError {
+  return new ApiError(method, { ...info, message: `${database} ${what}: ${info.message}`, target: info.target ?? database });
+}
+
 export function ErrorPanel({ error, onRetry, children }: ErrorPanelProps) {
   const text = describeError(error);
   return (

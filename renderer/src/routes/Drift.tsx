@@ -1,5 +1,5 @@
 import { useSchemaDrift, useSchemaLint } from '../api/schema-hooks.ts';
-import { ErrorPanel } from '../components/ErrorPanel.tsx';
+import { databaseError, ErrorPanel } from '../components/ErrorPanel.tsx';
 import { RefreshFailed } from '../components/RefreshFailed.tsx';
 import { Loading } from '../components/Loading.tsx';
 import { driftSummaryText, groupDrift } from '../view/migration-matrix.ts';
@@ -41,7 +41,7 @@ export function Drift() {
           <Loading label="Comparing every shard with the primary…" />
         )
       ) : (
-        <DriftResults drift={drift.data} groups={groups} />
+        <DriftResults drift={drift.data} groups={groups} onRetry={drift.refetch} />
       )}
       <LintSection lint={lint} />
     </div>
@@ -57,13 +57,13 @@ function DriftSummary({ drift }: { drift: DriftResult }) {
 }
 
 /** The databases that could not be compared, what was set aside, then the differences per database. */
-function DriftResults({ drift, groups }: { drift: DriftResult; groups: DriftGroup[] }) {
+function DriftResults({ drift, groups, onRetry }: { drift: DriftResult; groups: DriftGroup[]; onRetry: () => void }) {
   return (
     <>
       {drift.databases
         .filter((d) => d.error)
         .map((d) => (
-          <ErrorPanel key={d.name} error={new Error(`${d.name} was not compared: ${d.error!.message}`)} />
+          <ErrorPanel key={d.name} error={databaseError('schema.drift', d.name, d.error!, 'was not compared')} onRetry={onRetry} />
         ))}
       {setAsideSummary(drift.setAside) && (
         <p className="muted" data-testid="drift-set-aside">
@@ -121,7 +121,7 @@ function LintSection({ lint }: { lint: ReturnType<typeof useSchemaLint> }) {
           {lint.data.databases
             .filter((d) => d.error)
             .map((d) => (
-              <ErrorPanel key={d.name} error={new Error(`${d.name} was not linted: ${d.error!.message}`)} />
+              <ErrorPanel key={d.name} error={databaseError('schema.lint', d.name, d.error!, 'was not linted')} onRetry={lint.refetch} />
             ))}
           <LintTable findings={lint.data.findings} />
         </>

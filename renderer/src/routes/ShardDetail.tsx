@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useExactFootprint, useLargestTenants, useShardSizes } from '../api/shard-hooks.ts';
 import { HorizontalBarChart } from '../components/charts.tsx';
-import { ErrorPanel } from '../components/ErrorPanel.tsx';
+import { databaseError, ErrorPanel } from '../components/ErrorPanel.tsx';
 import { describeError } from '../view/error-text.ts';
 import { RefreshFailed } from '../components/RefreshFailed.tsx';
 import { Loading } from '../components/Loading.tsx';
@@ -44,7 +44,7 @@ export function ShardDetail({ database }: { database: string }) {
       </header>
       <RefreshFailed query={sizes} />
       {db !== undefined ? (
-        <SizesBody db={db} />
+        <SizesBody db={db} onRetry={sizes.refetch} />
       ) : sizes.error !== undefined ? (
         <ErrorPanel error={sizes.error} onRetry={sizes.refetch} />
       ) : (
@@ -52,7 +52,7 @@ export function ShardDetail({ database }: { database: string }) {
       )}
       <RefreshFailed query={tenants} />
       {tenants.data?.databases[0] !== undefined ? (
-        <LargestTenants result={tenants.data.databases[0]} namesError={tenants.data.websitesError} />
+        <LargestTenants result={tenants.data.databases[0]} namesError={tenants.data.websitesError} onRetry={tenants.refetch} />
       ) : tenants.error !== undefined ? (
         <ErrorPanel error={tenants.error} onRetry={tenants.refetch} />
       ) : (
@@ -62,8 +62,11 @@ export function ShardDetail({ database }: { database: string }) {
   );
 }
 
-function SizesBody({ db }: { db: DatabaseSizes }) {
-  if (!db.reachable) return <ErrorPanel error={new Error(db.error?.message ?? `${db.name} did not answer.`)} />;
+function SizesBody({ db, onRetry }: { db: DatabaseSizes; onRetry: () => void }) {
+  if (!db.reachable) {
+    const info = db.error ?? { code: 'DATABASE_UNREACHABLE' as const, message: 'It did not answer.' };
+    return <ErrorPanel error={databaseError('shards.sizes', db.name, info, 'could not be read')} onRetry={onRetry} />;
+  }
   const trend = trendSeries([db]);
   return (
     <>
@@ -154,8 +157,9 @@ function TableSizes({ tables }: { tables: DatabaseSizes['tables'] }) {
   );
 }
 
-function LargestTenants({ result, namesError }: { result: DatabaseLargestTenants; namesError: ErrorInfo | null }) {
-  if (result.error !== null) return <ErrorPanel error={new Error(result.error.message)} />;
+function LargestTenants({ result, namesError, onRetry }: { result: DatabaseLargestTenants; namesError: ErrorInfo | null; onRetry: () => void }) {
+  if (result.error !== null)
+    return <ErrorPanel error={databaseError('shards.largestTenants', result.name, result.error, 'could not be estimated')} onRetry={onRetry} />;
   const namesKnown = namesError === null;
   return (
     <>
