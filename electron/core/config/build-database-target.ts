@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { describeFinding, findControlCharacter } from '../dispatch/control-characters.ts';
 import type { Environment } from './expand-variables.ts';
@@ -9,6 +10,16 @@ import type { DatabaseTarget } from './profile-schema.ts';
 /** An sslrootcert as libpq takes it: a file relative to `base`, or `system` (the system's trusted CAs). */
 export function resolveRootCert(base: string, value: string): string {
   return value === 'system' ? value : path.resolve(base, value);
+}
+
+/**
+ * PGSSLROOTCERT as libpq reads it for an entry that names no root certificate: a file that is not there
+ * is skipped (no chain check) unless the mode verifies, where libpq refuses the connection and so does
+ * the console (when it reads the file). Skipped, a require or prefer database opened, as the app's does.
+ */
+function fromEnvironment(rootCert: string | undefined, ssl: ConnectionParts['ssl'] | false): string | undefined {
+  if (!rootCert || rootCert === 'system' || ssl === 'verify-full') return rootCert || undefined;
+  return existsSync(path.resolve(rootCert)) ? rootCert : undefined;
 }
 
 /** The shard name PWB gives the primary database (`connects_to shards: { default: ... }`). */
@@ -45,7 +56,7 @@ export function buildDatabaseTarget(
   // Unsaid in a profile's own fields: no TLS, as the console has always read them (a database.yml's
   // entry and a URL get libpq's default, prefer, where they are read).
   const given = parts.ssl ?? false;
-  const rootCert = parts.sslRootCert || env.PGSSLROOTCERT;
+  const rootCert = parts.sslRootCert || fromEnvironment(env.PGSSLROOTCERT, given);
   // libpq 16: sslrootcert=system makes prefer verify-full (the system's CAs, the host checked); libpq
   // refuses a weaker mode said outright, the console takes the stronger.
   const ssl = given === 'prefer' && rootCert === 'system' ? 'verify-full' : given;

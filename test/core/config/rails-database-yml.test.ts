@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConsoleError } from '../../../shared/errors.ts';
@@ -74,12 +75,21 @@ describe('importRailsDatabaseYml', () => {
     const yml = `development:\n  primary:\n    adapter: postgresql\n    database: pwb_development\n    sslmode: verify-full\n    sslrootcert: config/certs/ca.pem\n  tenant_shard_1:\n    adapter: postgresql\n    database: pwb_shard\n    sslmode: require\n  demo_shard:\n    adapter: postgresql\n    database: pwb_demo\n`;
     const file = await pwbFile(yml);
     const railsRoot = join(file, '..', '..');
-    const { databases } = await importRailsDatabaseYml(file, 'development', { env: { USER: 'alice', PGSSLROOTCERT: '/etc/ssl/pg-ca.pem' } });
+    const ca = join(railsRoot, 'pg-ca.pem');
+    await writeFile(ca, '-----BEGIN CERTIFICATE-----\n');
+    const { databases } = await importRailsDatabaseYml(file, 'development', { env: { USER: 'alice', PGSSLROOTCERT: ca } });
     expect(databases.map((d) => [d.name, d.ssl, d.sslRootCert])).toEqual([
       ['default', 'verify-full', join(railsRoot, 'config/certs/ca.pem')],
-      ['shard_1', 'require', '/etc/ssl/pg-ca.pem'],
+      ['shard_1', 'require', ca],
       // No sslmode: libpq's prefer, which checks the chain against PGSSLROOTCERT too when TLS is taken.
-      ['demo', 'prefer', '/etc/ssl/pg-ca.pem'],
+      ['demo', 'prefer', ca],
+    ]);
+    // A PGSSLROOTCERT that names no file is skipped where the mode does not verify, as libpq does (no chain check).
+    const missing = await importRailsDatabaseYml(file, 'development', { env: { USER: 'alice', PGSSLROOTCERT: join(railsRoot, 'gone.pem') } });
+    expect(missing.databases.map((d) => [d.name, d.ssl, d.sslRootCert])).toEqual([
+      ['default', 'verify-full', join(railsRoot, 'config/certs/ca.pem')],
+      ['shard_1', 'require', undefined],
+      ['demo', 'prefer', undefined],
     ]);
   });
 
