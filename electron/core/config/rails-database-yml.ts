@@ -112,7 +112,11 @@ function findPair(doc: Document, node: Node | undefined, key: string): Pair | un
 function toPlain(doc: Document, file: string, lines: LineCounter): unknown {
   try {
     return doc.toJS();
-  } catch {
+  } catch (error) {
+    // Other errors (a merge of a scalar, too many aliases) quote no value: said as the parser says them.
+    if (!(error instanceof ReferenceError)) {
+      throw new ConsoleError('CONFIG_INVALID', `${file}: not valid YAML (${String((error as Error)?.message ?? error).split('\n')[0]}).`, { target: file });
+    }
     let line: number | undefined;
     visit(doc, {
       Alias(_key, node) {
@@ -160,19 +164,33 @@ function namesDatabase(value: unknown): boolean {
 }
 
 /**
- * The environments of a database.yml, in file order, leaving out templates (`default: &default`, an
- * anchored mapping other environments merge from, naming no database: Rails never connects to it on
- * its own). An anchored environment that names its database (`production: &production`, aliased by
- * `staging: *production`) is one.
+ * The environments of a database.yml, in file order, leaving out templates: an anchored mapping named
+ * `default` (Rails' own `default: &default`), or one other environments merge from (`<<: *base`) that
+ * names no database. An anchored environment that names its database (`production: &production`,
+ * aliased by `staging: *production`) is one.
  */
 export async function railsEnvironmentNames(file: string, options: RailsImportOptions): Promise<string[]> {
   const { doc, root } = await parseRailsYml(file, options);
   const top = doc.contents;
-  const anchored = new Set<string>();
+  const anchors = new Map<string, string>();
   if (isMap(top)) {
-    for (const pair of top.items) if (isScalar(pair.key) && (pair.value as { anchor?: string } | null)?.anchor) anchored.add(String(pair.key.value));
+    for (const pair of top.items) {
+      const anchor = (pair.value as { anchor?: string } | null)?.anchor;
+      if (isScalar(pair.key) && anchor) anchors.set(String(pair.key.value), anchor);
+    }
   }
-  return Object.keys(root).filter((name) => !anchored.has(name) || namesDatabase(root[name]));
+  const merged = new Set<string>();
+  visit(doc, {
+    Pair(_key, pair) {
+      if (isScalar(pair.key) && (typeof pair.key.value === 'symbol' || pair.key.value === '<<'))
+        for (const a of isSeq(pair.value) ? pair.value.items : [pair.value]) if (isAlias(a)) merged.add(a.source);
+    },
+  });
+  const template = (name: string) => {
+    const anchor = anchors.get(name);
+    return anchor !== undefined && (name === 'default' || (merged.has(anchor) && !namesDatabase(root[name])));
+  };
+  return Object.keys(root).filter((name) => !template(name));
 }
 
 export async function importRailsDatabaseYml(

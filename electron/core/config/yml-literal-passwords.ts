@@ -15,7 +15,10 @@ const ERB_REFERENCE = '${ERB}';
 
 /** The value of a `key: value` pair as written in the source lines it spans, ERB tags replaced. */
 function writtenValue(sourceLines: readonly string[], first: number, last: number, key: string): string {
-  const text = sourceLines.slice(first - 1, last).join('\n');
+  // An ERB tag that spans lines ends where its `%>` is: the rendered value sits on the tag's first line.
+  let end = last;
+  while (end < sourceLines.length && /<%(?![\s\S]*%>)/.test(sourceLines.slice(first - 1, end).join('\n'))) end += 1;
+  const text = sourceLines.slice(first - 1, end).join('\n');
   const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const afterKey = text.replace(new RegExp(`^\\s*(?:-\\s*)?["']?${escaped}["']?\\s*:\\s*`), '');
   const withoutComment = afterKey.replace(/\s+#[^'"]*$/, '').trim();

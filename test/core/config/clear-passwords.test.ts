@@ -104,6 +104,7 @@ describe('a password typed into database.yml', () => {
   it('is accepted from the environment: ERB in the field, in the URL, or the whole URL', async () => {
     for (const lines of [
       ['database: pwb', "password: <%= ENV['PW'] %>"],
+      ['database: pwb', 'password: <%= ENV.fetch(', "  'PW') %>"],
       ["url: postgres://pwb:<%= ENV['PW'] %>@db/pwb"],
       ["url: <%= ENV['DATABASE_URL'] %>"],
       ['database: pwb'],

@@ -273,6 +273,18 @@ describe('importRailsDatabaseYml', () => {
       'default: &default\n  adapter: postgresql\n  pool: 5\nproduction: &production\n  primary:\n    <<: *default\n    database: pwb\nstaging: *production\nlegacy: &legacy\n  <<: *default\n  url: postgres://db/pwb_legacy\n',
     );
     expect(await railsEnvironmentNames(file, { env: {} })).toEqual(['production', 'staging', 'legacy']);
+    // A template that names its database (Rails' default with url: ENV['DATABASE_URL']) is still a template.
+    const withUrl = await pwbFile(
+      "default: &default\n  adapter: postgresql\n  url: <%= ENV['DATABASE_URL'] %>\nproduction:\n  <<: *default\n  database: pwb\n",
+    );
+    expect(await railsEnvironmentNames(withUrl, { env: {} })).toEqual(['production']);
+  });
+
+  it('says a YAML error other than an alias as the parser says it (a merge of a scalar), not as an alias', async () => {
+    const file = await pwbFile('x: &x 1\nproduction:\n  <<: *x\n  database: pwb\n');
+    const error = await errorOf(importRailsDatabaseYml(file, 'production', { env: {} }));
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).not.toContain('alias (*name)');
   });
 
   it("refuses a value ERB printed as a YAML alias (a password beginning with '*') by its line, never quoting any of it", async () => {
