@@ -11,8 +11,9 @@ export function moveToJob(move: MoveJob, here: boolean): Job {
   // Running here is running, whatever the record says yet (it reads planned until the run's first step
   // is saved): a job listed as planned is never followed, and its row stayed planned until read again.
   const state = here && move.state === 'planned' ? 'running' : move.state === 'running' && !move.live ? 'interrupted' : move.state;
-  const total = move.plan?.totalRows ?? null;
   const copied = move.progress.reduce((sum, p) => sum + p.copiedRows, 0);
+  // The plan counted the rows when it was made: rows added since never show more done than the total.
+  const total = move.plan ? Math.max(move.plan.totalRows, copied) : null;
   const copying = move.step === 'copy' || move.progress.length > 0;
   return {
     jobId: move.jobId,

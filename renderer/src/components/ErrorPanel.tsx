@@ -9,7 +9,6 @@ interface ErrorPanelProps {
   children?: ReactNode;
 }
 
-/** An error from the core, in its own words, with the stable code for anyone searching the docs. */
 /**
  * One database's error inside an answer that came (a page over several databases): shown as the call's
  * own error would be, its code, title and target kept, the message saying which database and what of it.
@@ -18,6 +17,7 @@ export function databaseError(method: string, database: string, info: ErrorInfo,
   return new ApiError(method, { ...info, message: `${database} ${what}: ${info.message}`, target: info.target ?? database });
 }
 
+/** An error from the core, in its own words, with the stable code for anyone searching the docs. */
 export function ErrorPanel({ error, onRetry, children }: ErrorPanelProps) {
   const text = describeError(error);
   return (

@@ -24,3 +24,19 @@ it('a move this console runs is running on the Jobs page, whatever its record sa
   expect(moveToJob(move, false)).toMatchObject({ state: 'planned', here: false });
   expect(moveToJob({ ...move, state: 'running', live: false }, false)).toMatchObject({ state: 'interrupted' });
 });
+
+it("a move's progress as read from its record never shows more rows done than its total", () => {
+  const move = {
+    jobId: 'j',
+    websiteId: 7,
+    source: 'shard_1',
+    target: 'default',
+    state: 'running',
+    live: true,
+    step: 'copy',
+    progress: [{ table: 'pwb_props', copiedRows: 1200, totalRows: 1000, done: true }],
+    plan: { totalRows: 1000 },
+    actions: [],
+  } as unknown as MoveJob;
+  expect(moveToJob(move, false).progress).toMatchObject({ done: 1200, total: 1200 });
+});
