@@ -15,6 +15,7 @@ export const findingKindSchema = z.enum([
   'stale-write-fence',
   'idle-fence-triggers',
   'same-database',
+  'shared-sequence-block',
 ]);
 export type FindingKind = z.infer<typeof findingKindSchema>;
 

@@ -13,6 +13,7 @@ import type { LastMove, ViewStaleness } from './materialized-view-findings.ts';
 import { driftFindings, migrationFindings } from './migration-findings.ts';
 import { placementFindings } from './placement-findings.ts';
 import { readRoutingMap } from './routing-map.ts';
+import { sequenceSlotFindings } from './slot-findings.ts';
 import { unknownShardFindings, unreachableFindings, versionFindings } from './server-findings.ts';
 import { tenantKeyTotals } from './tenant-key-totals.ts';
 import { readIdentity, sameDatabase } from '../add-shard/database-identity.ts';
@@ -115,6 +116,14 @@ export async function runDoctor(ctx: ConsoleContext): Promise<DoctorResult> {
   };
   const aliases = await sameDatabases(ctx, reachable);
   verdict.findings.push(...aliases.findings);
+  // A database under two names records its one slot under both: judged once.
+  const slots = await sequenceSlotFindings(
+    ctx,
+    reachable.filter((t) => !aliases.of.has(t.name)),
+    allReachable,
+  );
+  verdict.findings.push(...slots.findings);
+  verdict.checks.push(slots.check);
   const readings = await readCluster(ctx, reachable);
   verdict.findings.push(...readings.scanFailures);
   await judgeCluster({ ...readings, aliases: aliases.of }, verdict, new Set(targets.map((t) => t.name)), targets.length);

@@ -25,6 +25,8 @@ export interface MigrateDatabaseOptions {
    * 0: left as created. Recorded on the database when it has none yet; one recorded there wins.
    */
   readonly sequenceSlot?: number;
+  /** Whether `sequenceSlot` may be recorded on a database that has none (false: a slot decided without every shard's known). */
+  readonly recordSlot?: boolean;
 }
 
 export interface DatabaseMigrationOutcome {
@@ -83,9 +85,9 @@ async function startFromRunSettings(client: pg.ClientBase, lockTimeoutSeconds = 
   );
 }
 
-/** The slot recorded on the database, recording `slot` first where none is (under the migration lock). */
-async function keptSlot(client: pg.ClientBase, slot: number): Promise<number> {
-  await recordSlot(client, slot, { replace: false });
+/** The slot recorded on the database, recording `slot` first where none is and `record` allows (under the migration lock). */
+async function keptSlot(client: pg.ClientBase, slot: number, record: boolean): Promise<number> {
+  if (record) await recordSlot(client, slot, { replace: false });
   return (await readStoredSlot(client)) ?? slot;
 }
 
@@ -105,7 +107,7 @@ export async function migrateDatabase(
     const ledgerSchema = await ensureLedger(client);
     const { applied: alreadyApplied } = await readLedger(client);
     const pending = files.filter((f) => !alreadyApplied.has(f.version));
-    const slot = pending.length > 0 && options.sequenceSlot ? await keptSlot(client, options.sequenceSlot) : 0;
+    const slot = pending.length > 0 && options.sequenceSlot ? await keptSlot(client, options.sequenceSlot, options.recordSlot ?? true) : 0;
     const applied: string[] = [];
     const stoppedBefore = (index: number): DatabaseMigrationOutcome => ({ applied, failed: null, pending: versionsFrom(pending, index), stopped: true });
     for (const [index, file] of pending.entries()) {

@@ -59,6 +59,11 @@ interface RunState extends RunProgress {
   readonly lockTimeoutSeconds: number;
   /** Per database, the block its new sequences take (sequence-slots.ts), once the ledgers are read. */
   readonly slots: Map<string, number>;
+  /**
+   * Whether every shard's recorded slot could be read: only then is a slot decided for a shard without
+   * one recorded there (one unread could hold the very slot given).
+   */
+  slotsKnown: boolean;
 }
 
 function toInfo(error: unknown): ErrorInfo {
@@ -112,6 +117,7 @@ export async function migrateUp(ctx: ConsoleContext, options: MigrateUpOptions):
     recordedOn: new Map(),
     lockTimeoutSeconds: options.lockTimeoutSeconds ?? 10,
     slots: new Map(),
+    slotsKnown: false,
   };
   await countPending(state, targets);
   try {
@@ -145,7 +151,8 @@ async function countPending(state: RunState, targets: readonly DatabaseTarget[])
     state.ctx.pools.targets.map(async (t) => {
       const ledger = await readLedger(state.ctx.pools.get(t.name)).catch(() => null);
       if (!ledger) return;
-      stored.set(t.name, await readStoredSlot(state.ctx.pools.get(t.name)).catch(() => null));
+      const slot = await readStoredSlot(state.ctx.pools.get(t.name)).catch(() => undefined);
+      if (slot !== undefined) stored.set(t.name, slot);
       state.appliedOn.set(t.name, new Set(ledger.applied));
       const recorded = [...ledger.entries].filter(([, e]) => e.status === 'applied').map(([version, e]) => [version, e.checksum] as const);
       state.recordedOn.set(t.name, new Map(recorded));
@@ -156,6 +163,7 @@ async function countPending(state: RunState, targets: readonly DatabaseTarget[])
     }),
   );
   for (const [name, slot] of resolveSlots(state.ctx.pools.targets, stored)) state.slots.set(name, slot);
+  state.slotsKnown = state.ctx.pools.targets.every((t) => t.role === 'primary' || stored.has(t.name));
   state.run.total = state.run.databases.reduce((n, d) => n + d.pending.length, 0);
   state.publish();
 }
@@ -274,6 +282,7 @@ async function migrateOnSession(state: RunState, target: DatabaseTarget, db: Dat
       signal: state.signal,
       lockTimeoutSeconds: state.lockTimeoutSeconds,
       sequenceSlot: target.role === 'shard' ? (state.slots.get(target.name) ?? 0) : 0,
+      recordSlot: state.slotsKnown,
       onStep: (step) => recordStep(state, db, step),
     });
     recordOutcome(state, db, outcome, target);

@@ -16,6 +16,7 @@ export const kindTitles: Record<Finding['kind'], string> = {
   'stale-write-fence': 'Websites whose writes a stopped job still fences',
   'idle-fence-triggers': 'Fence triggers left with no website fenced',
   'same-database': 'One database under two names in the profile',
+  'shared-sequence-block': 'Databases handing out ids from one block',
 };
 
 const severityRank = { error: 0, warning: 1, info: 2 } as const;

@@ -276,6 +276,26 @@ describe('each fault becomes a finding and goes away once fixed', () => {
     }
   });
 
+  it('two shards recording one block of ids (one copied from the other): shared-sequence-block, with a slot to record instead', async () => {
+    expect(ofKind(await doctor(), 'shared-sequence-block')).toEqual([]);
+    await sql('shard_2', 'UPDATE shard_console.sequence_slot SET slot = 1');
+    try {
+      const result = await doctor();
+      expect(ofKind(result, 'shared-sequence-block')).toEqual([
+        expect.objectContaining({
+          severity: 'warning',
+          database: 'shard_2',
+          message: expect.stringContaining('shard_1 and shard_2 record the same block of ids (slot 1'),
+          fix: expect.stringContaining('UPDATE shard_console.sequence_slot SET slot = 3'),
+        }),
+      ]);
+      expect(result.checks).toContainEqual({ check: 'sequence blocks', status: 'ran', note: null });
+    } finally {
+      await sql('shard_2', 'UPDATE shard_console.sequence_slot SET slot = 2');
+    }
+    expect(ofKind(await doctor(), 'shared-sequence-block')).toEqual([]);
+  });
+
   it('an orphan: tenant rows whose key matches no website', async () => {
     await sql(
       'shard_1',

@@ -142,6 +142,8 @@ describe('migrations on every database', () => {
 
   it('with one shard down, reports every database exactly; a second run after it is back finishes the job', async () => {
     await own.addMigration('tenant', '20990103000001', 'add_down_probe', 'ALTER TABLE pwb_links ADD COLUMN down_probe integer;');
+    // shard_1 stands for a shard from before slots were kept: with shard_2's slot unread, none is decided for it.
+    await own.sql('shard_1', 'ALTER TABLE shard_console.sequence_slot RENAME TO sequence_slot_kept');
     await stopServer(own.cluster, 'shard_2');
     let run: MigrationRun;
     let down: Awaited<ReturnType<typeof migrationStatus>>;
@@ -157,6 +159,8 @@ describe('migrations on every database', () => {
     expect(byName(run, 'shard_1')).toMatchObject({ state: 'applied', applied: ['20990103000001'], pending: [] });
     expect(byName(run, 'shard_2')).toMatchObject({ state: 'unreachable', applied: [], error: { code: 'DATABASE_UNREACHABLE' } });
     expect(down.databases.find((d) => d.name === 'shard_2')).toMatchObject({ reachable: false, error: { code: 'DATABASE_UNREACHABLE' } });
+    expect(await own.sql('shard_1', `SELECT to_regclass('shard_console.sequence_slot') IS NULL AS none`)).toEqual([{ none: true }]);
+    await own.sql('shard_1', 'ALTER TABLE shard_console.sequence_slot_kept RENAME TO sequence_slot');
 
     const back = await migrationStatus(ctx);
     const cell = (db: string) => {
