@@ -16,6 +16,8 @@ export interface PartitionInfo {
   readonly table: string;
   /** `FOR VALUES IN (1, 2)`, `FOR VALUES FROM (...) TO (...)`, `DEFAULT`, as PostgreSQL prints it. */
   readonly bound: string;
+  /** A partition partitioned in turn: its key (`RANGE (created_at)`); null for a leaf. */
+  readonly partitionKey: string | null;
 }
 
 /** Every partition of a partitioned table, with its bound (read with search_path pg_catalog: bounds print alike everywhere). */
@@ -26,8 +28,9 @@ export async function introspectPartitions(handle: DatabaseHandle): Promise<Part
   try {
     await client.query('BEGIN READ ONLY');
     await client.query('SET LOCAL search_path = pg_catalog');
-    const r = await client.query<{ parent_schema: string; parent: string; schema: string; table: string; bound: string }>(
-      `SELECT pn.nspname AS parent_schema, p.relname AS parent, cn.nspname AS schema, c.relname AS table, pg_get_expr(c.relpartbound, c.oid) AS bound
+    const r = await client.query<{ parent_schema: string; parent: string; schema: string; table: string; bound: string; key: string | null }>(
+      `SELECT pn.nspname AS parent_schema, p.relname AS parent, cn.nspname AS schema, c.relname AS table, pg_get_expr(c.relpartbound, c.oid) AS bound,
+              CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS key
          FROM pg_inherits i
          JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace cn ON cn.oid = c.relnamespace
          JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace
@@ -35,7 +38,13 @@ export async function introspectPartitions(handle: DatabaseHandle): Promise<Part
         ORDER BY 1, 2, 3, 4`,
     );
     await client.query('COMMIT');
-    return r.rows.map((row) => ({ parent: displayName(row.parent_schema, row.parent), schema: row.schema, table: row.table, bound: row.bound }));
+    return r.rows.map((row) => ({
+      parent: displayName(row.parent_schema, row.parent),
+      schema: row.schema,
+      table: row.table,
+      bound: row.bound,
+      partitionKey: row.key,
+    }));
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
     throw databaseError(handle.target, error);
@@ -44,9 +53,49 @@ export async function introspectPartitions(handle: DatabaseHandle): Promise<Part
   }
 }
 
-/** `CREATE TABLE ... PARTITION OF ...`: the partition as the primary has it (columns, indexes and keys come from its parent). */
-export function createPartitionSql(p: PartitionInfo, parentRef: string): string {
-  return `CREATE TABLE ${tableRef(p.schema, p.table)} PARTITION OF ${parentRef} ${p.bound};`;
+/** How a partition holds its rows: its bound, and its own key when it is partitioned in turn. */
+const holds = (p: PartitionInfo) => `${p.bound}${p.partitionKey ? ` PARTITION BY ${p.partitionKey}` : ''}`;
+
+/**
+ * `CREATE TABLE ... PARTITION OF ...`: the partition as the primary has it (columns, indexes and keys come
+ * from its parent), then, when it is partitioned in turn, its own partitions, level by level.
+ */
+export function createPartitionSql(reference: readonly PartitionInfo[], p: PartitionInfo, parentRef: string): string {
+  const ref = tableRef(p.schema, p.table);
+  const children = reference.filter((c) => c.parent === displayName(p.schema, p.table));
+  return [`CREATE TABLE ${ref} PARTITION OF ${parentRef} ${holds(p)};`, ...children.map((c) => createPartitionSql(reference, c, ref))].join('\n');
+}
+
+/** The partitions of a table as the primary has them, every level: for a table made anew. */
+export function createPartitionsOfSql(reference: readonly PartitionInfo[], table: string, tableRefSql: string): string[] {
+  return reference.filter((p) => p.parent === table).map((p) => createPartitionSql(reference, p, tableRefSql));
+}
+
+const placeOf = (p: PartitionInfo) => `${p.parent}\u0000${p.schema}\u0000${p.table}`;
+
+/**
+ * The compared parents, and under them their partitions partitioned in turn on both databases, every
+ * level: each with the other database's table to name in fixes and the tenant table it belongs to.
+ */
+function withSubPartitions(
+  reference: readonly PartitionInfo[],
+  other: readonly PartitionInfo[],
+  parents: ReadonlyMap<string, string>,
+): Map<string, { ref: string; root: string }> {
+  const all = new Map([...parents].map(([name, ref]) => [name, { ref, root: name }]));
+  const theirs = new Map(other.map((p) => [placeOf(p), p]));
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of reference) {
+      const name = displayName(p.schema, p.table);
+      const o = theirs.get(placeOf(p));
+      const parent = all.get(p.parent);
+      if (p.partitionKey === null || parent === undefined || all.has(name) || !o?.partitionKey) continue;
+      all.set(name, { ref: tableRef(o.schema, o.table), root: parent.root });
+      grew = true;
+    }
+  }
+  return all;
 }
 
 type Emit = (table: string, kind: string, detail: string, sql: string) => void;
@@ -62,26 +111,24 @@ export function comparePartitions(
   database: string,
   emit: Emit,
 ): void {
-  const key = (p: PartitionInfo) => `${p.parent}\u0000${p.schema}\u0000${p.table}`;
-  const theirs = new Map(other.filter((p) => parents.has(p.parent)).map((p) => [key(p), p]));
-  for (const p of reference.filter((q) => parents.has(q.parent))) {
-    const o = theirs.get(key(p));
-    theirs.delete(key(p));
+  const compared = withSubPartitions(reference, other, parents);
+  const theirs = new Map(other.filter((p) => compared.has(p.parent)).map((p) => [placeOf(p), p]));
+  for (const p of reference.filter((q) => compared.has(q.parent))) {
+    const o = theirs.get(placeOf(p));
+    theirs.delete(placeOf(p));
     const name = displayName(p.schema, p.table);
-    if (!o)
-      emit(
-        p.parent,
-        'missing-partition',
-        `partition ${name} (${p.bound}) of ${p.parent} is missing on ${database}`,
-        createPartitionSql(p, parents.get(p.parent)!),
-      );
-    else if (o.bound !== p.bound) {
-      const fix = `-- a partition's bound does not change in place: move its rows aside, then\nALTER TABLE ${parents.get(p.parent)!} DETACH PARTITION ${tableRef(o.schema, o.table)};\nALTER TABLE ${parents.get(p.parent)!} ATTACH PARTITION ${tableRef(o.schema, o.table)} ${p.bound};`;
-      emit(p.parent, 'partition-bound', `partition ${name} of ${p.parent} holds ${o.bound} on ${database}, ${p.bound} on the primary`, fix);
+    const { ref: parentRef, root } = compared.get(p.parent)!;
+    if (!o) {
+      emit(root, 'missing-partition', `partition ${name} (${holds(p)}) of ${p.parent} is missing on ${database}`, createPartitionSql(reference, p, parentRef));
+    } else if (holds(o) !== holds(p)) {
+      const again = createPartitionSql(reference, p, parentRef).replace(/^/gm, '-- ');
+      const fix = `-- a partition's bound or key does not change in place: move its rows aside, then\nALTER TABLE ${parentRef} DETACH PARTITION ${tableRef(o.schema, o.table)};\n-- and make it again as the primary has it:\n${again}`;
+      emit(root, 'partition-bound', `partition ${name} of ${p.parent} holds ${holds(o)} on ${database}, ${holds(p)} on the primary`, fix);
     }
   }
   for (const o of theirs.values()) {
-    const fix = `-- its rows stay in the detached table: move them first\nALTER TABLE ${parents.get(o.parent)!} DETACH PARTITION ${tableRef(o.schema, o.table)};`;
-    emit(o.parent, 'extra-partition', `partition ${displayName(o.schema, o.table)} (${o.bound}) of ${o.parent} exists only on ${database}`, fix);
+    const { ref: parentRef, root } = compared.get(o.parent)!;
+    const fix = `-- its rows stay in the detached table: move them first\nALTER TABLE ${parentRef} DETACH PARTITION ${tableRef(o.schema, o.table)};`;
+    emit(root, 'extra-partition', `partition ${displayName(o.schema, o.table)} (${holds(o)}) of ${o.parent} exists only on ${database}`, fix);
   }
 }

@@ -5,7 +5,7 @@ import * as fix from './drift-fix-sql.ts';
 import type { SequenceInfo } from './introspect-sequences.ts';
 import { compareEnums, type EnumInfo } from './compare-enums.ts';
 import { compareTriggers, type TriggerSnapshot } from './compare-triggers.ts';
-import { comparePartitions, createPartitionSql, type PartitionInfo } from './compare-partitions.ts';
+import { comparePartitions, createPartitionsOfSql, type PartitionInfo } from './compare-partitions.ts';
 import { tableRef } from '../catalog/sql-identifiers.ts';
 import { newSequenceStart } from '../migrations/sequence-blocks.ts';
 
@@ -304,7 +304,7 @@ function compareTables(reference: SchemaSnapshot, other: SchemaSnapshot, databas
     }
     const owned = reference.sequences.filter((s) => s.ownerTable === name);
     // A partitioned table comes with its partitions (its rows have nowhere to go without them).
-    const partitions = (reference.partitions ?? []).filter((p) => p.parent === name).map((p) => createPartitionSql(p, tableRef(r.schema, r.table)));
+    const partitions = createPartitionsOfSql(reference.partitions ?? [], name, tableRef(r.schema, r.table));
     emit(
       name,
       'missing-table',

@@ -523,7 +523,8 @@ describe("PWB's foreign keys into the control plane", () => {
         database,
         `CREATE TABLE pwb_part_probe (id bigint NOT NULL, website_id bigint NOT NULL, note text, PRIMARY KEY (website_id, id)) PARTITION BY LIST (website_id);
          CREATE TABLE pwb_part_probe_a PARTITION OF pwb_part_probe FOR VALUES IN (1, 2);
-         CREATE TABLE pwb_part_probe_b PARTITION OF pwb_part_probe FOR VALUES IN (3);
+         CREATE TABLE pwb_part_probe_b PARTITION OF pwb_part_probe FOR VALUES IN (3) PARTITION BY RANGE (id);
+         CREATE TABLE pwb_part_probe_b1 PARTITION OF pwb_part_probe_b FOR VALUES FROM (0) TO (1000);
          CREATE INDEX part_probe_note ON pwb_part_probe (note);`,
       );
     }
@@ -539,9 +540,17 @@ describe("PWB's foreign keys into the control plane", () => {
     expect((await schemaDrift(ctx)).drift).toEqual([]);
     for (const database of ['shard_1', 'shard_2']) {
       expect(await own.sql(database, `SELECT relkind::text AS kind FROM pg_class WHERE relname = 'pwb_part_probe'`)).toEqual([{ kind: 'p' }]);
+      // Partitioned in turn, with its own partition, as on the primary.
+      expect(await own.sql(database, `SELECT relkind::text AS kind FROM pg_class WHERE relname = 'pwb_part_probe_b'`)).toEqual([{ kind: 'p' }]);
       expect(await own.sql(database, `SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = 'part_probe_note'::regclass`)).toEqual([{ valid: true }]);
       await own.sql(database, 'INSERT INTO pwb_part_probe VALUES (1, 3, $1)', ['routed to pwb_part_probe_b']);
     }
+    // A second-level partition missing is drift too, made under its own parent.
+    await own.sql('shard_1', 'DROP TABLE pwb_part_probe_b1');
+    const second = await schemaDrift(ctx);
+    expect(summary(second.drift)).toEqual(['shard_1 pwb_part_probe missing-partition']);
+    await applyFixes(second.drift);
+    expect((await schemaDrift(ctx)).drift).toEqual([]);
     // A partition only a shard has is drift too; its fix detaches it (its rows stay in the detached table).
     await own.sql('shard_2', 'CREATE TABLE pwb_part_probe_c PARTITION OF pwb_part_probe FOR VALUES IN (4)');
     expect(summary((await schemaDrift(ctx)).drift)).toEqual(['shard_2 pwb_part_probe extra-partition']);
