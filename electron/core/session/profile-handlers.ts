@@ -170,6 +170,8 @@ async function saveProfile(session: ConsoleSession, path: string, given: Profile
   // Each typed password is stored bound to the servers it was typed for, and their TLS (config/secret-binding.ts).
   for (const { key, password, servers: to, tls } of servers)
     if (password.kind === 'typed') await store.set!(names.get(key)!, sealSecret(password.value, to, tls));
+  // Again, just before writing: the keychain may have waited on the OS asking the user meanwhile.
+  await assertUnchangedSince(absolute, options.revision);
   await writeProfile(absolute, profileFileOf(form, names));
   return { path: absolute, storedSecrets: [...names.values()] };
 }

@@ -370,6 +370,29 @@ describe('saving a profile from the form', () => {
     expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ readOnly: true, shards: { shard_added: expect.anything() } });
   });
 
+  it('checks the file again after the keychain was written: a change landing while the OS asked the user is not overwritten', async () => {
+    const memory = memorySecretStore();
+    let path = '';
+    // The keychain's answer comes after shard add wrote the profile (the OS prompt took that long).
+    const slow: SecretStore = {
+      ...memory,
+      get: (name) => memory.get(name),
+      async set(name, value) {
+        await memory.set(name, value);
+        const onDisk = JSON.parse(await readFile(path, 'utf8'));
+        await writeFile(path, JSON.stringify({ ...onDisk, shards: { ...onDisk.shards, shard_late: { url: 'postgres://ops@127.0.0.1:5999/pwb_late' } } }));
+      },
+    };
+    const { dataDir, call, fails } = await newSession({ secrets: slow, secretStorage: 'keychain', env: { SC_TEST_PASSWORD: testCluster().password } });
+    path = join(dataDir, 'profiles', 'late.json');
+    await call('profiles.save', { path, form: clusterForm('late', () => ({ kind: 'env', variable: 'SC_TEST_PASSWORD' })) });
+    const read = await call('profiles.read', { path });
+    const typed = { ...read.form, databases: read.form.databases.map((d) => ({ ...d, password: { kind: 'typed' as const, value: testCluster().password } })) };
+    const refused = await fails('profiles.save', { path, form: typed, overwrite: true, revision: read.revision });
+    expect(refused).toMatchObject({ code: 'ACTION_NOT_ALLOWED', message: expect.stringContaining('changed since this form read it') });
+    expect(JSON.parse(await readFile(path, 'utf8')).shards.shard_late).toBeDefined();
+  });
+
   it("keeps what the form does not show when a profile is edited: Rails shard names and the pool's settings", async () => {
     const { dataDir, call } = await newSession();
     const path = join(dataDir, 'rails.json');
