@@ -114,7 +114,8 @@ export class JobRegistry {
     };
     const done = result.then(
       () => persist.flush().then(() => ended('succeeded', null)),
-      (error: unknown) => persist.flush().then(() => ended(controller.signal.aborted ? 'interrupted' : 'failed', error)),
+      // Stopped: by this registry, or by the work itself (its lock lost to another console: it ends CANCELLED).
+      (error: unknown) => persist.flush().then(() => ended(controller.signal.aborted || isCancelled(error) ? 'interrupted' : 'failed', error)),
     );
     this.#running.set(id, { snapshot, controller, listeners, done });
     this.#tell(snapshot);
@@ -181,6 +182,8 @@ export class JobRegistry {
     while (this.#recent.size > 100) this.#recent.delete(this.#recent.keys().next().value!);
   }
 }
+
+const isCancelled = (error: unknown) => error instanceof ConsoleError && error.code === 'CANCELLED';
 
 function errorInfo(error: unknown): ErrorInfo {
   if (error instanceof ConsoleError) return error.toInfo();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { JobRegistry } from '../../../electron/core/jobs/job-registry.ts';
+import { ConsoleError } from '../../../shared/errors.ts';
 import type { JobProgressEvent } from '../../../shared/methods/job-methods.ts';
 
 /** Resolves when `release` is called: a job's work held at a point of the test's choosing. */
@@ -14,6 +15,22 @@ function gate(): { wait: Promise<void>; release: () => void } {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('the job registry', () => {
+  it('a job whose work ended CANCELLED (its lock lost to another console) ends interrupted, as its record says; any other error failed', async () => {
+    const registry = new JobRegistry();
+    const lost = registry.start({ kind: 'migration', title: 'lost lock', caller: 'test' }, async () => {
+      throw new ConsoleError('CANCELLED', 'The job lost its lock on the primary.');
+    });
+    await lost.done.catch(() => {});
+    const broken = registry.start({ kind: 'migration', title: 'broken', caller: 'test' }, async () => {
+      throw new ConsoleError('MIGRATION_FAILED', 'Migrations did not finish on shard_1 (failed).');
+    });
+    await broken.done.catch(() => {});
+    for (let waited = 0; (registry.isRunning(lost.id) || registry.isRunning(broken.id)) && waited < 5000; waited += 20)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(registry.snapshot(lost.id)?.state).toBe('interrupted');
+    expect(registry.snapshot(broken.id)?.state).toBe('failed');
+  });
+
   it('a watcher that throws is dropped; the job goes on and succeeds, and the other watchers are still told', async () => {
     const registry = new JobRegistry();
     const held = gate();
