@@ -139,6 +139,23 @@ const TOKEN = /__SCVAR_([A-Za-z_][A-Za-z0-9_]*)__/g;
 const hideVariables = (text: string) => text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, '__SCVAR_$1__');
 const showVariables = (text: string) => text.replace(TOKEN, '${$1}');
 
+/**
+ * A URL's parts for the form's fields. One the loader opens but the form cannot split (the whole URL a
+ * `${VAR}`, a variable for its port or sslmode) is told as that, never as a URL written wrong.
+ */
+function urlForForm(url: string, shard: string, where: string): ReturnType<typeof parsePostgresUrl> {
+  try {
+    return parsePostgresUrl(hideVariables(url), { file: where, entry: `${shard}.url` });
+  } catch (error) {
+    if (!/\$\{[A-Za-z_][A-Za-z0-9_]*\}/.test(url)) throw error;
+    throw new ConsoleError(
+      'CONFIG_INVALID',
+      `${where}: ${shard}.url is built from environment variables the form cannot show field by field (the profile itself opens). Edit that entry in the file itself.`,
+      { target: where, details: { entry: `${shard}.url` } },
+    );
+  }
+}
+
 function passwordField(entry: ConnectionEntry, urlPassword: string | undefined): PasswordField {
   if (entry.passwordSecret !== undefined) return { kind: 'secret', name: entry.passwordSecret };
   const reference = entry.password ?? urlPassword;
@@ -159,7 +176,7 @@ function passwordField(entry: ConnectionEntry, urlPassword: string | undefined):
  * where it could not be read; saving writes those only when changed.
  */
 function databaseFormOf(shard: string, entry: ConnectionEntry, where: string, base: DatabaseTarget | undefined, overYml: boolean): DatabaseForm {
-  const fromUrl = entry.url === undefined ? undefined : parsePostgresUrl(hideVariables(entry.url), { file: where, entry: `${shard}.url` });
+  const fromUrl = entry.url === undefined ? undefined : urlForForm(entry.url, shard, where);
   // In the user info, or as `?password=${VAR}`, as the loader reads it.
   const urlPassword =
     entry.url === undefined

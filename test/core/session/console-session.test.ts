@@ -644,7 +644,7 @@ describe('saving a profile from the form', () => {
         shards: { shard_1: { host: '${SHARD_HOST}', database: 'pwb_s1', user: 'pwb', passwordSecret: 'prod-s1' } },
       }),
     });
-    const { call } = await newSession();
+    const { call, fails } = await newSession();
     const { form } = await call('profiles.read', { path: join(folder, 'p.json') });
     expect(form.name).toBe('p');
     expect(form.databases).toEqual([
@@ -665,6 +665,13 @@ describe('saving a profile from the form', () => {
     expect(read.form.databases[0]?.password).toEqual({ kind: 'env', variable: 'PGPASS' });
     await call('profiles.save', { path: join(query, 'q.json'), form: read.form, overwrite: true, revision: read.revision });
     expect((await call('profiles.read', { path: join(query, 'q.json') })).form.databases[0]?.password).toEqual({ kind: 'env', variable: 'PGPASS' });
+    // A URL the loader opens but the form cannot split is told as that, never as a URL written wrong.
+    for (const url of ['${PWB_DATABASE_URL}', 'postgres://pwb@db:${PORT}/pwb', 'postgres://pwb@db/pwb?sslmode=${MODE}']) {
+      const folder = await tempFolder({ 'v.json': JSON.stringify({ primary: { url } }) });
+      const refused = await fails('profiles.read', { path: join(folder, 'v.json') });
+      expect(refused, url).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('Edit that entry in the file itself') });
+      expect(refused.message, url).not.toContain('not a valid URL');
+    }
   });
 });
 
