@@ -190,6 +190,8 @@ export const profileMethods = {
         overwrite: z.boolean().default(false),
         /** The revision profiles.read gave for the file the form came from: refused when the file changed since. */
         revision: z.string().max(64).optional(),
+        /** The file the form was read from, when saved to another path: its relative paths are rebased to name the same files. */
+        from: pathParam.optional(),
       })
       .strict(),
     z.object({ path: z.string(), storedSecrets: z.array(z.string()) }),

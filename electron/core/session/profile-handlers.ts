@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { access, readdir, readFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { ProfileForm, profileMethods } from '../../../shared/contract.ts';
 import type { ConnectionEntry, ProfileFile } from '../config/profile-schema.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
@@ -99,6 +99,26 @@ async function revisionOf(absolute: string): Promise<string> {
 }
 
 /**
+ * A form read from one file and saved to another folder: its relative paths (the database.yml, the
+ * backup and migrations folders, pg_dump, a CA file) are read from the new file's folder by the loader,
+ * so they are written absolute, naming the same files. One starting with a `${VAR}` is left as written.
+ */
+function rebasedForm(form: ProfileForm, from: string | undefined, to: string): ProfileForm {
+  if (from === undefined || dirname(resolve(from)) === dirname(to)) return form;
+  const base = dirname(resolve(from));
+  const rebase = <T extends string | null | undefined>(value: T): T =>
+    (value === null || value === undefined || value === 'system' || value.startsWith('${') || isAbsolute(value) ? value : resolve(base, value)) as T;
+  return {
+    ...form,
+    rails: form.rails === null ? null : { ...form.rails, file: rebase(form.rails.file) },
+    backupDir: rebase(form.backupDir),
+    migrationsDir: rebase(form.migrationsDir),
+    pgDump: Object.fromEntries(Object.entries(form.pgDump).map(([major, file]) => [major, rebase(file)])),
+    databases: form.databases.map((d) => (d.sslRootCert === undefined ? d : { ...d, sslRootCert: rebase(d.sslRootCert) })),
+  };
+}
+
+/**
  * A form read from the file saves over it only as it was read: another window, or `shard add` (which
  * writes the new shard into the profile), may have changed it since, and the form would put back what
  * it showed (a shard added meanwhile gone).
@@ -139,11 +159,16 @@ async function wholeWhereYmlLacks(form: ProfileForm, profilePath: string, env: E
  * Saves the form: every check first (the form, then the file the loader will read), then the typed
  * passwords into the keychain, then the file. A refused form stores no secret and writes nothing.
  */
-async function saveProfile(session: ConsoleSession, path: string, given: ProfileForm, options: { overwrite: boolean; revision?: string | undefined }) {
+async function saveProfile(
+  session: ConsoleSession,
+  path: string,
+  given: ProfileForm,
+  options: { overwrite: boolean; revision?: string | undefined; from?: string | undefined },
+) {
   const absolute = resolve(path);
   const { overwrite } = options;
   checkProfileForm(given);
-  const form = await wholeWhereYmlLacks(given, absolute, session.options.env);
+  const form = rebasedForm(await wholeWhereYmlLacks(given, absolute, session.options.env), options.from, absolute);
   const typed = [...form.databases, ...(form.queryRole ? [{ shard: QUERY_ROLE_KEY, password: form.queryRole.password }] : [])].filter(
     (d) => d.password.kind === 'typed',
   );
@@ -215,7 +240,8 @@ export function profileHandlers(session: ConsoleSession): HandlersFor<keyof type
     'profiles.open': async (params) => session.open(params.source),
     'profiles.forget': async (params) => ({ forgotten: await session.recent.forget(params.source) }),
     'profiles.read': async (params) => readProfileForm(params.path, session.options.env),
-    'profiles.save': async (params) => saveProfile(session, params.path, params.form, { overwrite: params.overwrite, revision: params.revision }),
+    'profiles.save': async (params) =>
+      saveProfile(session, params.path, params.form, { overwrite: params.overwrite, revision: params.revision, from: params.from }),
     'profiles.testConnection': async (params) =>
       testConnection(params.database, session.options.env, session.options.secrets, { profilePath: params.profilePath, rails: params.rails }),
     'profiles.railsEnvironments': async (params) => railsEnvironments(session, params.file),

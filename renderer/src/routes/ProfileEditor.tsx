@@ -110,8 +110,7 @@ function useProfileForm({ initial, initialRevision, path, profilesDir, secretSto
     setSaving(true);
     setError(undefined);
     try {
-      const own = target === ownFile;
-      const result = await call('profiles.save', { path: target, form, overwrite: overwrite || own, ...(own && revision !== undefined ? { revision } : {}) });
+      const result = await call('profiles.save', saveParams({ target, form, overwrite, ownFile, revision }));
       setSaved(result.path);
       setFile(result.path);
       setOwnFile(result.path);
@@ -128,6 +127,21 @@ function useProfileForm({ initial, initialRevision, path, profilesDir, secretSto
   }
 
   return { form, set, yml, file, setFile, overwrite, setOverwrite, saving, saved, error, setError, target, problems, save };
+}
+
+/**
+ * Over the file the form came from: without asking, as it was read (`revision`). Elsewhere: only with
+ * Replace ticked when a file is there, its relative paths rebased to name the same files (`from`).
+ */
+function saveParams(p: { target: string; form: ProfileForm; overwrite: boolean; ownFile: string | null; revision: string | undefined }) {
+  const own = p.target === p.ownFile;
+  return {
+    path: p.target,
+    form: p.form,
+    overwrite: p.overwrite || own,
+    ...(own && p.revision !== undefined ? { revision: p.revision } : {}),
+    ...(!own && p.ownFile !== null ? { from: p.ownFile } : {}),
+  };
 }
 
 function ProfileFormBody(props: BodyProps) {

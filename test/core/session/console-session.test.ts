@@ -1,4 +1,4 @@
-import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DatabaseForm, MethodName, MethodParams, MethodResult, ProfileForm } from '../../../shared/contract.ts';
@@ -391,6 +391,35 @@ describe('saving a profile from the form', () => {
     const refused = await fails('profiles.save', { path, form: typed, overwrite: true, revision: read.revision });
     expect(refused).toMatchObject({ code: 'ACTION_NOT_ALLOWED', message: expect.stringContaining('changed since this form read it') });
     expect(JSON.parse(await readFile(path, 'utf8')).shards.shard_late).toBeDefined();
+  });
+
+  it('saved to another folder, a profile keeps naming the same files: its relative paths are written absolute', async () => {
+    const { dataDir, call } = await newSession();
+    const appDir = join(dataDir, 'app');
+    const path = join(appDir, 'shard.json');
+    await mkdir(appDir, { recursive: true });
+    await writeFile(
+      path,
+      JSON.stringify({
+        primary: { host: '127.0.0.1', database: 'pwb', user: 'pwb', ssl: 'require', sslRootCert: 'certs/ca.pem' },
+        backupDir: 'backups',
+        migrationsDir: '/srv/pwb/migrations',
+        pgDump: { '15': 'bin/pg_dump' },
+      }),
+    );
+    const read = await call('profiles.read', { path });
+    const copy = join(dataDir, 'profiles', 'copy.json');
+    await call('profiles.save', { path: copy, form: read.form, from: path });
+    const saved = JSON.parse(await readFile(copy, 'utf8'));
+    expect(saved).toMatchObject({
+      backupDir: join(appDir, 'backups'),
+      migrationsDir: '/srv/pwb/migrations',
+      pgDump: { '15': join(appDir, 'bin/pg_dump') },
+      primary: { sslRootCert: join(appDir, 'certs/ca.pem') },
+    });
+    // Saved over itself, it stays as written.
+    await call('profiles.save', { path, form: read.form, overwrite: true, revision: read.revision });
+    expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ backupDir: 'backups', primary: { sslRootCert: 'certs/ca.pem' } });
   });
 
   it("keeps what the form does not show when a profile is edited: Rails shard names and the pool's settings", async () => {
