@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConsoleError } from '../../shared/errors.ts';
 import type { OptionSpec } from './cli-command.ts';
+import { redactSecrets } from '../core/log/redact-secrets.ts';
 
 /** Options every command understands. */
 export const commonOptions: OptionSpec = {
@@ -23,7 +24,21 @@ export function parseCommandLine(argv: readonly string[], options: OptionSpec) {
     throw new ConsoleError('INVALID_PARAMS', `${commandLineProblem(error as Error & { code?: string })} Run \`shard-console help\` for usage.`);
   }
   assertNoRepeatedValues(parsed.tokens, options);
+  assertNoEmptyValues(parsed.values as Record<string, unknown>);
   return { positionals: parsed.positionals, options: parsed.values as Record<string, string | boolean | undefined> };
+}
+
+/**
+ * An option given an empty value: most often a shell variable that was not set (`--profile "$P"`). Taken
+ * as absent, `--profile ""` fell back to $SHARD_CONSOLE_PROFILE, another cluster than the one meant.
+ */
+function assertNoEmptyValues(values: Record<string, unknown>): void {
+  const empty = Object.entries(values).find(([, value]) => value === '' || (Array.isArray(value) && value.includes('')));
+  if (empty === undefined) return;
+  throw new ConsoleError(
+    'INVALID_PARAMS',
+    `--${empty[0]} was given an empty value (a shell variable that is not set?). Give it a value, or leave the option out. Nothing was run.`,
+  );
 }
 
 /** An option that takes one value, given twice: Node keeps the last and drops the first without a word. */
@@ -37,7 +52,7 @@ function assertNoRepeatedValues(tokens: ReadonlyArray<{ kind: string; name?: str
     if (earlier !== undefined && earlier !== token.value) {
       throw new ConsoleError(
         'INVALID_PARAMS',
-        `--${token.name} was given twice (${JSON.stringify(earlier)} and ${JSON.stringify(token.value)}) and takes one value. Give it once (run the command again for the other).`,
+        `--${token.name} was given twice (${JSON.stringify(redactSecrets(earlier, []))} and ${JSON.stringify(redactSecrets(token.value ?? '', []))}) and takes one value. Give it once (run the command again for the other).`,
       );
     }
     seen.set(token.name, token.value ?? '');

@@ -7,6 +7,8 @@ import type { CliCommand } from './cli-command.ts';
 import { guardStreams, processIo, type CliIo } from './cli-output.ts';
 export { flushProcessOutput } from './cli-output.ts';
 import { openConsoleFromOptions } from './open-console-from-options.ts';
+import { STOPPED_EXIT } from './follow-job.ts';
+import { redactSecrets } from '../core/log/redact-secrets.ts';
 import { shardCommand, shardsCommand } from './commands/cluster-commands.ts';
 import { driftCommand, lintCommand } from './commands/drift-commands.ts';
 import { tenantCommand, tenantsCommand } from './commands/tenant-commands.ts';
@@ -58,7 +60,7 @@ function usage(): string {
     '  --rails-config FILE --env NAME  the databases of a Rails config/database.yml',
     '  --json                          machine-readable output; the field names are a stable contract',
     '',
-    'Exit codes: 0 done, 1 failed or found a problem, 2 wrong command line.',
+    'Exit codes: 0 done, 1 failed or found a problem, 2 wrong command line, 130 stopped with Ctrl-C (a job stopped at a safe point: resume it).',
   ].join('\n');
 }
 
@@ -99,7 +101,7 @@ export async function cliMain(argv: readonly string[], io: CliIo = processIo): P
     if (command.maxArguments !== undefined && positionals.length > command.maxArguments)
       throw new ConsoleError(
         'INVALID_PARAMS',
-        `${topic} takes ${command.maxArguments === 0 ? 'no arguments' : command.maxArguments === 1 ? 'one argument' : `${command.maxArguments} arguments`}, not ${positionals.map((p) => JSON.stringify(p.slice(0, 40))).join(' ')}. Usage: shard-console ${command.usage}`,
+        `${topic} takes ${command.maxArguments === 0 ? 'no arguments' : command.maxArguments === 1 ? 'one argument' : `${command.maxArguments} arguments`}, not ${positionals.map((p) => JSON.stringify(redactSecrets(p, []).slice(0, 40))).join(' ')}. Usage: shard-console ${command.usage}`,
       );
     const invocation = { positionals, options, io };
     if (!command.run) return await command.runStandalone!(invocation);
@@ -114,6 +116,7 @@ export async function cliMain(argv: readonly string[], io: CliIo = processIo): P
       error instanceof ConsoleError ? error.toInfo() : { code: 'INTERNAL', message: `Unexpected failure: ${(error as Error)?.stack ?? String(error)}` };
     if (json) io.out(JSON.stringify({ ok: false, error: info }, null, 2));
     io.err(`error [${info.code}]: ${info.message}`);
-    return info.code === 'INVALID_PARAMS' ? 2 : 1;
+    // Stopped with Ctrl-C (the call aborted, CANCELLED): the shell's code for SIGINT, as jobs stopped exit.
+    return info.code === 'INVALID_PARAMS' ? 2 : info.code === 'CANCELLED' ? STOPPED_EXIT : 1;
   }
 }

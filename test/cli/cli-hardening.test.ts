@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -49,6 +49,46 @@ describe('CLI refusals', () => {
     }
   });
 
+  it("start passes on the desktop app's end: killed by a signal is 128 + its number, never 0", async () => {
+    const dist = await mkdtemp(path.join(os.tmpdir(), 'sc-electron-'));
+    try {
+      await writeFile(path.join(dist, 'electron'), '#!/bin/sh\nkill -9 $$\n');
+      await chmod(path.join(dist, 'electron'), 0o755);
+      expect((await cli(['start'], { ELECTRON_OVERRIDE_DIST_PATH: dist })).code).toBe(137);
+    } finally {
+      await rm(dist, { recursive: true, force: true });
+    }
+  });
+
+  it("an option given an empty value (an unset shell variable) is a wrong command line, never the environment's profile instead", async () => {
+    const run = (args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          [bin, ...args],
+          { env: { ...testCluster().env, SHARD_CONSOLE_PROFILE: testCluster().profilePath } as NodeJS.ProcessEnv, timeout: 30_000 },
+          (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        );
+      });
+    const empty = await run(['shards', '--profile', '', '--json']);
+    expect(empty.code).toBe(2);
+    expect(JSON.parse(empty.stdout)).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_PARAMS', message: expect.stringContaining('--profile was given an empty value') },
+    });
+  });
+
+  it('never echoes a password given on the command line by mistake (a URL where --url was forgotten, or --url twice)', async () => {
+    for (const args of [
+      ['shard', 'add', 'shard_9', 'postgres://app:S3cretPw@db.internal/pwb'],
+      ['shard', 'add', 'shard_9', '--url', 'postgres://app@db/pwb', '--url', 'postgres://app:S3cretPw@db.internal/pwb'],
+    ]) {
+      const result = await cli([...args, '--json']);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stdout + result.stderr, args.join(' ')).not.toContain('S3cretPw');
+    }
+  });
+
   it('a job id that is not a uuid is INVALID_PARAMS with exit 2, for resume, rollback and cancel', async () => {
     const before = await clusterFingerprint();
     for (const verb of ['resume', 'rollback', 'cancel']) {
@@ -82,6 +122,31 @@ describe('CLI refusals', () => {
       expect(result.code, token).toBe(1);
       expect(result.stderr, token).toContain('error [CONFIG_INVALID]: SHARD_CONSOLE_TOKEN is too weak');
       expect(result.stderr, token).not.toContain(token);
+    }
+  });
+
+  it('serve with a SHARD_CONSOLE_TOKEN prints its URL without the token (it outlives the run, and would sit in a log)', async () => {
+    const token = 'Zq8vR2mKx7LpT4wN9cYb3HsJ6dFgA1eU5oIiVrQy';
+    const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--json', '--profile', testCluster().profilePath], {
+      env: { ...testCluster().env, SHARD_CONSOLE_PROFILE: undefined, SHARD_CONSOLE_TOKEN: token } as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const first = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          if (out.includes('\n')) resolve(out.split('\n')[0]!);
+        });
+        child.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
+      });
+      const printed = JSON.parse(first);
+      expect(printed.token).toBeNull();
+      expect(printed.url).not.toContain('#token');
+      expect(first).not.toContain(token);
+    } finally {
+      child.kill('SIGINT');
+      await new Promise((resolve) => child.on('exit', resolve));
     }
   });
 

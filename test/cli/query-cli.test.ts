@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { queryResultSchema } from '../../shared/contract.ts';
@@ -43,6 +43,29 @@ describe('shard-console query', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout.split(/\r?\n/)[0]).toBe('database,n');
     expect(run.stdout).toMatch(/^shard_2,\d+/m);
+  });
+
+  it("stopped with Ctrl-C, exits 130 (the shell's code for it), not 1 as if a database had failed", async () => {
+    const child = spawn(process.execPath, [bin, 'query', 'SELECT pg_sleep(30)', '--json', '--profile', testCluster().profilePath], {
+      env: { ...testCluster().env, SHARD_CONSOLE_PROFILE: undefined } as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // Once the statements are running on the servers (the child has connected).
+    const client = await directClient('default');
+    try {
+      for (let i = 0; i < 200; i++) {
+        const running = await client.query(`SELECT 1 FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' AND pid <> pg_backend_pid()`);
+        if (running.rowCount) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      await client.end();
+    }
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code, stderr).toBe(130);
   });
 
   it('keeps the rows of the databases that answered beside the error of the one that did not (exit 1)', async () => {

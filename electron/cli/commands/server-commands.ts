@@ -3,6 +3,7 @@ import { ConsoleError } from '../../../shared/errors.ts';
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
+import { constants as osConstants } from 'node:os';
 import { resolveProfileSource } from '../../core/config/resolve-profile-source.ts';
 import { envSecretReader } from '../../core/config/secret-store.ts';
 import { openConsoleLog, type ConsoleLog } from '../../core/log/console-log.ts';
@@ -115,9 +116,14 @@ async function runServeCommand(options: OptionValues, io: CliIo): Promise<number
     bridgeToken = bridge.token;
     log.info(`serve listening on ${bridge.url}`);
     const profile = session.currentProfile;
-    if (options.json) io.out(JSON.stringify({ url: bridge.url, port: bridge.port, token: bridge.token, log: log.file, profile: profile?.name ?? null }));
+    // A token of SHARD_CONSOLE_TOKEN lives longer than this run: printed, it would sit in a service's log. Its owner has it.
+    const given = token !== undefined;
+    const url = given ? bridge.url.replace(/#token=.*$/, '') : bridge.url;
+    if (options.json) io.out(JSON.stringify({ url, port: bridge.port, token: given ? null : bridge.token, log: log.file, profile: profile?.name ?? null }));
     else {
-      io.out(`Shard Console (browser mode) ${profile ? `for ${profile.name}` : 'with no profile open yet: pick one on its start screen'}: ${bridge.url}`);
+      io.out(
+        `Shard Console (browser mode) ${profile ? `for ${profile.name}` : 'with no profile open yet: pick one on its start screen'}: ${url}${given ? ' (add #token= and the value of SHARD_CONSOLE_TOKEN)' : ''}`,
+      );
       io.err(`log: ${log.file}`);
     }
     await untilSignal();
@@ -171,7 +177,18 @@ async function runStartCommand(options: OptionValues, io: CliIo): Promise<number
     }
     const env = { ...process.env, ...(source ? { SHARD_CONSOLE_PROFILE: source.path } : {}) };
     const child = spawn(binary, [shellMain], { stdio: 'inherit', env });
-    return await new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 0)));
+    return await new Promise<number>((resolve, reject) => {
+      // Killed by a signal (a crash, SIGKILL): the shell's 128 + its number, never 0 as if it had quit.
+      child.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? (osConstants.signals[signal] ?? 0) : 0)));
+      child.on('error', (error) =>
+        reject(
+          new ConsoleError(
+            'INTERNAL',
+            `The desktop app (${binary}) could not be started: ${error.message}. Reinstall Electron, or run shard-console serve for browser mode.`,
+          ),
+        ),
+      );
+    });
   }
   io.err(
     binary
