@@ -32,6 +32,9 @@ describe('job progress view', () => {
 
   it('has an indeterminate bar and no time left when the total is unknown, and no rate across phases', () => {
     expect(progressView(event(5, null, 'sizes', 'bytes'))).toEqual({ percent: null, label: '5 B · sizes', rateLabel: '—', etaLabel: '—' });
+    // Never 100 % before the work is done: 995 of 1,000 is 99 %.
+    expect(progressView(event(995, 1000, 'copy', 'rows'))?.percent).toBe(99);
+    expect(progressView(event(1000, 1000, 'copy', 'rows'))?.percent).toBe(100);
     expect(progressView(event(5, 10, 'verify'), { event: event(1, 10, 'copy'), at: 0 }, 1000)?.rateLabel).toBe('—');
     expect(progressView(null)).toBeNull();
   });

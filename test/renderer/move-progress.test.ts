@@ -110,4 +110,13 @@ describe('progressView', () => {
     const empty = progressView({ step: 'copy', state: 'running', progress: [{ table: 'pwb_links', copiedRows: 0, totalRows: 0, done: true }] }, []);
     expect(empty.tables[0]).toMatchObject({ percent: 100, etaLabel: 'done' });
   });
+
+  it('never shows 100 % for a table or the whole copy before it is done', () => {
+    const almost = progressView(
+      { step: 'copy', state: 'running', progress: [{ table: 'pwb_prop_photos', copiedRows: 999_600, totalRows: 1_000_000, done: false }] },
+      [],
+    );
+    expect(almost.tables[0]!.percent).toBe(99.9);
+    expect(almost.total.percent).toBe(99.9);
+  });
 });

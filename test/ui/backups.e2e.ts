@@ -64,3 +64,21 @@ test('Escape while a backup runs leaves its dialog open, with its progress and C
     await release();
   }
 });
+
+test('a backup made elsewhere (the CLI, another console) shows on the Backups page when it is opened again', async ({ app, ui }) => {
+  test.setTimeout(180_000);
+  await app.open('#/backups');
+  const rows = app.page.getByTestId('backup-row');
+  // The list is read: its folder is named.
+  await expect(app.page.locator('.card__title code').first()).toBeVisible();
+  const before = await rows.count();
+  const response = await fetch(`${ui.origin}/rpc/backup.create`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${ui.token}` },
+    body: JSON.stringify({ databases: ['default'] }),
+  });
+  expect(((await response.json()) as { ok: boolean }).ok).toBe(true);
+  await app.open('#/overview');
+  await app.open('#/backups');
+  await expect(rows).toHaveCount(before + 1, { timeout: 30_000 });
+});

@@ -7,7 +7,7 @@ export function MoveProgress({ job, history }: { job: MoveJob; history: Progress
   const view = progressView(job, history);
   if (view.tables.length === 0) return <p className="muted">The copy has not started yet.</p>;
   return (
-    <div className="table-scroll">
+    <div className="table-scroll" tabIndex={0} role="region" aria-label="Copy progress per table">
       <table className="table" data-testid="move-progress">
         <thead>
           <tr>

@@ -22,7 +22,7 @@ export function MoveVerification({ job }: { job: MoveJob }) {
           ? `All ${job.verification.length} tables match on ${job.source} and ${job.target}.`
           : `${bad} of ${job.verification.length} tables differ between ${job.source} and ${job.target}.`}
       </p>
-      <div className="table-scroll">
+      <div className="table-scroll" tabIndex={0} role="region" aria-label="Verification per table">
         <table className="table" data-testid="move-verification">
           <thead>
             <tr>

@@ -39,7 +39,8 @@ function useBackupVerify(onDone: () => void) {
 
 /** The backups of this cluster (make one, verify one, open one) and any pg_dump archive opened offline. */
 export function Backups({ open }: { open: string | null }) {
-  const list = useBackupList();
+  // Read again on every visit: backups made by the CLI or another console since show up.
+  const list = useBackupList({ fresh: true });
   const overview = useClusterOverview();
   const [dialog, setDialog] = useState(false);
   const { verifying, verifyError, verify } = useBackupVerify(list.refetch);
@@ -48,6 +49,9 @@ export function Backups({ open }: { open: string | null }) {
       <header className="page__header">
         <h1>Backups</h1>
         <div className="page__actions">
+          <button type="button" className="button" onClick={list.refetch} disabled={list.loading}>
+            Refresh
+          </button>
           <button type="button" className="button button--primary" onClick={() => setDialog(true)}>
             Back up now…
           </button>

@@ -51,7 +51,8 @@ export function nextProgress(samples: ProgressSamples, event: JobProgressEvent, 
 export function progressView(event: JobProgressEvent | null, earlier?: { event: JobProgressEvent; at: number }, now = Date.now()): ProgressView | null {
   if (event === null) return null;
   const fraction = progressFraction(event);
-  const percent = fraction === null ? null : Math.round(fraction * 100);
+  // Rounded down: 995 of 1,000 is 99 %, never 100 % before the work is done.
+  const percent = fraction === null ? null : Math.floor(fraction * 100);
   const label = `${formatProgressAmount(event.done, event.total, event.unit)}${event.phase ? ` · ${event.phase}` : ''}`;
   let rateLabel = '—';
   let etaLabel = '—';

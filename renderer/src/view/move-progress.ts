@@ -77,9 +77,11 @@ export interface TableProgressView {
   etaLabel: string;
 }
 
+/** A table's share copied, to a tenth: 100 once it is done (whatever the plan counted), at most 99.9 before, never rounded up to it. */
 function percentOf(copied: number, total: number, done: boolean): number {
-  if (total <= 0) return done ? 100 : 0;
-  return Math.min(100, Math.round((copied / total) * 1000) / 10);
+  if (done) return 100;
+  if (total <= 0) return 0;
+  return Math.min(99.9, Math.floor((copied / total) * 1000) / 10);
 }
 
 /** One row per copied table, plus the whole copy: bars, counts, speed and time left. */
