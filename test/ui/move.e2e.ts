@@ -259,6 +259,36 @@ test("a move that ends while the operator is on the Jobs page: the website's pag
   }
 });
 
+test('Escape while the move is starting leaves the wizard open, and the answer is shown there', async ({ app, sql }) => {
+  const website = await smallWebsiteOn(sql, 'shard_1');
+  const target = 'default';
+  // The start's answer takes a moment, and is a refusal: nothing starts, and the operator must see why.
+  await app.page.route('**/rpc/moves.start', async (route) => {
+    await new Promise((r) => setTimeout(r, 1000));
+    await route.fulfill({
+      contentType: 'application/json',
+      body: JSON.stringify({ ok: false, error: { code: 'MOVE_REFUSED', message: 'Refused for the test: nothing was changed.' } }),
+    });
+  });
+  try {
+    const detail = await app.tenantDetail(website.id);
+    await detail.ready();
+    const wizard = new MoveWizard(app.page);
+    await wizard.open();
+    await wizard.check(target);
+    await expect(wizard.plan).toBeVisible();
+    await wizard.button('Continue').click();
+    await wizard.confirmInput.fill(website.subdomain ?? String(website.id));
+    await wizard.startButton(target).click();
+    await app.page.keyboard.press('Escape');
+    await expect(wizard.dialog).toBeVisible();
+    await expect(wizard.dialog.getByRole('alert')).toContainText('Refused for the test');
+  } finally {
+    await app.page.unroute('**/rpc/moves.start');
+  }
+  expect(await shardOf(sql, website.id)).toBe('shard_1');
+});
+
 test('a refused preflight shows each reason with its code and offers no way forward; Escape closes the wizard', async ({ app, sql }) => {
   const website = await smallWebsiteOn(sql, 'shard_1');
   const target = 'shard_2';

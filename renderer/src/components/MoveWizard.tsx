@@ -17,13 +17,19 @@ type Website = WizardWebsite;
 /** The tenant page's "Move…" button and the wizard it opens; hidden for a read-only profile. */
 export function MoveWebsiteButton({ website }: { website: Website }) {
   const [open, setOpen] = useState(false);
+  // While moves.start is on its way the dialog stays (Escape too): closed, the move would start unseen,
+  // and a refusal would be told to nobody.
+  const starting = useRef(false);
+  const close = () => {
+    if (!starting.current) setOpen(false);
+  };
   return (
     <ReadOnlyGate>
       <button type="button" className="button button--primary" onClick={() => setOpen(true)} data-testid="move-website">
         Move…
       </button>
-      <ModalDialog open={open} title={`Move website ${website.subdomain ?? website.id}`} onClose={() => setOpen(false)} testId="move-wizard">
-        <MoveWizard website={website} onCancel={() => setOpen(false)} />
+      <ModalDialog open={open} title={`Move website ${website.subdomain ?? website.id}`} onClose={close} testId="move-wizard">
+        <MoveWizard website={website} onCancel={close} onStarting={(busy) => (starting.current = busy)} />
       </ModalDialog>
     </ReadOnlyGate>
   );
@@ -61,7 +67,7 @@ function usePreflight(website: Website, onStart: () => void) {
  * Target, plan, confirmation, then `moves.start` and the job's page. Mounted only while the dialog is
  * open, so every opening starts fresh at step 1.
  */
-function MoveWizard({ website, onCancel }: { website: Website; onCancel: () => void }) {
+function MoveWizard({ website, onCancel, onStarting }: { website: Website; onCancel: () => void; onStarting: (busy: boolean) => void }) {
   // Reachability may have changed since the overview was cached: read again when the wizard opens.
   const overview = useClusterOverview({ fresh: true });
   const options = targetOptions(overview.data, website.database);
@@ -111,6 +117,7 @@ function MoveWizard({ website, onCancel }: { website: Website; onCancel: () => v
           views={outcome.plan.materializedViews}
           onBack={() => setStep(1)}
           onCancel={onCancel}
+          onStarting={onStarting}
           headingRef={headingRef}
         />
       )}

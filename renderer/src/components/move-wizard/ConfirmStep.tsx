@@ -10,20 +10,23 @@ import { ErrorPanel } from '../ErrorPanel.tsx';
 import type { WizardWebsite } from './wizard-website.ts';
 
 /** `moves.start`, then the job's page; on a refusal the error, and the form usable again. */
-function useStartMove(website: WizardWebsite, target: string) {
+function useStartMove(website: WizardWebsite, target: string, onStarting: (busy: boolean) => void) {
   const [starting, setStarting] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
 
   async function start(refresh: ViewRefresh) {
     setStarting(true);
+    onStarting(true);
     setError(undefined);
     try {
       const job = await call('moves.start', { websiteId: website.id, target, source: website.database, viewRefresh: refresh });
       queryCache.invalidate('moves.list');
+      onStarting(false);
       navigate({ name: 'move', jobId: job.jobId });
     } catch (e) {
       setError(e);
       setStarting(false);
+      onStarting(false);
     }
   }
   return { starting, error, start };
@@ -37,6 +40,7 @@ export function ConfirmStep({
   views,
   onBack,
   onCancel,
+  onStarting = () => {},
   headingRef,
 }: {
   website: WizardWebsite;
@@ -45,11 +49,13 @@ export function ConfirmStep({
   views: readonly string[];
   onBack: () => void;
   onCancel: () => void;
+  /** Told when moves.start goes out and when its answer came: the dialog stays open meanwhile. */
+  onStarting?: (busy: boolean) => void;
   headingRef: RefObject<HTMLHeadingElement | null>;
 }) {
   const [typed, setTyped] = useState('');
   const [refresh, setRefresh] = useState<ViewRefresh>('concurrently');
-  const { starting, error, start } = useStartMove(website, target);
+  const { starting, error, start } = useStartMove(website, target, onStarting);
   const matches = confirmationMatches(typed, website);
 
   const submit = (event: FormEvent) => {
