@@ -34,6 +34,12 @@ test('a move started here shows live progress and stops from its page; the Jobs 
     await app.page.getByRole('button', { name: 'Stop', exact: true }).click();
     await app.page.getByRole('button', { name: 'Stop now' }).click();
     await expect(app.page.locator('.badge').filter({ hasText: 'interrupted' }).first()).toBeVisible();
+    // Resumed from its page, it runs here again (blocked on the same lock): the page follows it, Stop and all.
+    await app.page.locator('.page__actions button[data-action="resume"]').click({ timeout: 10_000 });
+    await expect(app.page.getByRole('button', { name: 'Stop', exact: true })).toBeVisible({ timeout: 15_000 });
+    await app.page.getByRole('button', { name: 'Stop', exact: true }).click({ timeout: 10_000 });
+    await app.page.getByRole('button', { name: 'Stop now' }).click({ timeout: 10_000 });
+    await expect(app.page.locator('.badge').filter({ hasText: 'interrupted' }).first()).toBeVisible();
     await app.open('#/jobs');
     const row = app.page.locator(`[data-testid="job-row"][data-job-id="${jobId}"]`);
     await expect(row).toHaveAttribute('data-state', 'interrupted');

@@ -48,7 +48,12 @@ export interface LiveJob {
  * console runs it, by asking jobs.get every two seconds until it stops. `onEvent` sees each event
  * (a page refreshes its detail on a new phase); `onEnd` once the job has ended.
  */
-export function useLiveJob(jobId: string | null, handlers: { onEvent?: (event: JobProgressEvent) => void; onEnd?: (job: Job) => void } = {}): LiveJob {
+export function useLiveJob(
+  jobId: string | null,
+  handlers: { onEvent?: (event: JobProgressEvent) => void; onEnd?: (job: Job) => void } = {},
+  /** Followed again when it changes: a job page passes the job's state, so a job resumed there (running again) is followed, its Stop shown. */
+  again: string | undefined = undefined,
+): LiveJob {
   const [state, setState] = useState<LiveJob>({ job: null, progress: null, progressAt: null, earlier: null, following: false, error: undefined });
   const latest = useRef(handlers);
   latest.current = handlers;
@@ -73,6 +78,12 @@ export function useLiveJob(jobId: string | null, handlers: { onEvent?: (event: J
       // it would overwrite the next job's state, and its poll would outlive the page.
       if (controller.signal.aborted) return;
       setState((s) => ({ ...s, job, following: false, progress: job.progress ?? s.progress }));
+      // Running here by now (resumed from this page, the run taken up a moment after the answer): followed by its events.
+      if (job.here && job.state === 'running' && !streamLost) {
+        sawRunning = true;
+        watch();
+        return;
+      }
       if ((job.live && !job.here) || (streamLost && job.state === 'running')) {
         sawRunning = true;
         timer = window.setTimeout(poll, ELSEWHERE_POLL_MS);
@@ -90,17 +101,20 @@ export function useLiveJob(jobId: string | null, handlers: { onEvent?: (event: J
         // An answer that will not change (no such job, another profile open) ends the polling.
         if (!(error instanceof ApiError && FINAL_CODES.has(error.code))) timer = window.setTimeout(poll, ELSEWHERE_POLL_MS);
       });
-    void call('jobs.watch', { jobId }, { signal: controller.signal, onEvent }).then(settle, (error: unknown) => {
-      if (controller.signal.aborted) return;
-      streamLost = true;
-      setState((s) => ({ ...s, error, following: false }));
-      poll();
-    });
+    const watch = () =>
+      void call('jobs.watch', { jobId }, { signal: controller.signal, onEvent }).then(settle, (error: unknown) => {
+        if (controller.signal.aborted) return;
+        streamLost = true;
+        setState((s) => ({ ...s, error, following: false }));
+        poll();
+      });
+    watch();
     return () => {
       controller.abort();
       window.clearTimeout(timer);
     };
-  }, [jobId]);
+    // `again` is in the dependencies only as a reason to follow the job anew.
+  }, [jobId, again]);
   return state;
 }
 

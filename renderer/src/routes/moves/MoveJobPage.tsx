@@ -32,7 +32,9 @@ function useFollowedMoveJob(jobId: string) {
   const query = useMoveJob(jobId);
   const job = query.data;
   const onEvent = useMemo(() => refetchOnPhase(query.refetch, POLL_MS), [query.refetch]);
-  const live = useLiveJob(jobId, { onEvent, onEnd: () => query.refetch() });
+  // An action taken here (resume, run, roll back) starts the job again: it is followed anew at once.
+  const [acted, setActed] = useState(0);
+  const live = useLiveJob(jobId, { onEvent, onEnd: () => query.refetch() }, `${job?.state}:${acted}`);
   usePolling(query.refetch, shouldPoll(job) && !live.following, POLL_MS);
 
   const [history, setHistory] = useState<ProgressHistory>([]);
@@ -42,12 +44,16 @@ function useFollowedMoveJob(jobId: string) {
 
   // A finished move changed where the website lives and how big each database is: read those again.
   useReadAgainWhenFinished('placement', job?.state);
-  return { query, job, following: live.following, history };
+  const onChanged = () => {
+    query.refetch();
+    setActed((n) => n + 1);
+  };
+  return { query, job, following: live.following, history, onChanged };
 }
 
 /** One move job, followed live: steps, copy progress with speed and time left, verification, and its valid actions. */
 export function MoveJobPage({ jobId }: { jobId: string }) {
-  const { query, job, following, history } = useFollowedMoveJob(jobId);
+  const { query, job, following, history, onChanged } = useFollowedMoveJob(jobId);
   return (
     <div className="page">
       <nav className="breadcrumbs" aria-label="Breadcrumb">
@@ -59,7 +65,7 @@ export function MoveJobPage({ jobId }: { jobId: string }) {
         </h1>
         <div className="page__actions">
           {following && <StopJobButton jobId={jobId} />}
-          {job !== undefined && <MoveJobActions job={job} onChanged={query.refetch} />}
+          {job !== undefined && <MoveJobActions job={job} onChanged={onChanged} />}
           <button type="button" className="button" onClick={query.refetch} disabled={query.loading && job === undefined}>
             Refresh
           </button>

@@ -22,7 +22,13 @@ export function RestoreJobPage({ jobId }: { jobId: string }) {
   const query = useQuery('restores.get', { jobId });
   const job = query.data;
   const onEvent = useMemo(() => refetchOnPhase(query.refetch, POLL_MS), [query.refetch]);
-  const live = useLiveJob(jobId, { onEvent, onEnd: () => query.refetch() });
+  // An action taken here (resume, roll back) starts the job again: it is followed anew at once.
+  const [acted, setActed] = useState(0);
+  const live = useLiveJob(jobId, { onEvent, onEnd: () => query.refetch() }, `${job?.state}:${acted}`);
+  const onChanged = () => {
+    query.refetch();
+    setActed((n) => n + 1);
+  };
   // Live, not only running: an action (rollback) starts the job again before its state says so.
   usePolling(query.refetch, shouldPoll(job) && !live.following, POLL_MS);
   useReadAgainWhenFinished('placement', job?.state);
@@ -42,7 +48,7 @@ export function RestoreJobPage({ jobId }: { jobId: string }) {
           )}
         </h1>
         <div className="page__actions">
-          {job && <RestoreActions job={job} following={live.following} onChanged={query.refetch} />}
+          {job && <RestoreActions job={job} following={live.following} onChanged={onChanged} />}
           <button type="button" className="button" onClick={query.refetch}>
             Refresh
           </button>
