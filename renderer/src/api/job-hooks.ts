@@ -43,6 +43,9 @@ export interface LiveJob {
   readonly error: unknown;
 }
 
+type LiveHandlers = { onEvent?: (event: JobProgressEvent) => void; onEnd?: (job: Job) => void };
+const NOT_FOLLOWED: LiveJob = { job: null, progress: null, progressAt: null, earlier: null, following: false, error: undefined };
+
 /**
  * Follows a job: when this console runs it, by its events (jobs.watch), with no polling; when another
  * console runs it, by asking jobs.get every two seconds until it stops. `onEvent` sees each event
@@ -50,72 +53,77 @@ export interface LiveJob {
  */
 export function useLiveJob(
   jobId: string | null,
-  handlers: { onEvent?: (event: JobProgressEvent) => void; onEnd?: (job: Job) => void } = {},
+  handlers: LiveHandlers = {},
   /** Followed again when it changes: a job page passes the job's state, so a job resumed there (running again) is followed, its Stop shown. */
   again: string | undefined = undefined,
 ): LiveJob {
-  const [state, setState] = useState<LiveJob>({ job: null, progress: null, progressAt: null, earlier: null, following: false, error: undefined });
+  const [state, setState] = useState<LiveJob>(NOT_FOLLOWED);
   const latest = useRef(handlers);
   latest.current = handlers;
   useEffect(() => {
     // A job no longer followed (or another one) starts from nothing: never the last job's frozen events.
-    setState({ job: null, progress: null, progressAt: null, earlier: null, following: false, error: undefined });
+    setState(NOT_FOLLOWED);
     if (jobId === null) return;
-    const controller = new AbortController();
-    let timer: number | undefined;
-    // Seen running while followed here: its end may have changed what other pages show (a website's shard).
-    let sawRunning = false;
-    const onEvent = (event: JobProgressEvent) => {
-      if (controller.signal.aborted) return;
-      sawRunning = true;
-      setState((s) => ({ ...s, following: true, ...nextProgress(s, event, Date.now()) }));
-      latest.current.onEvent?.(event);
-    };
-    // After a lost stream, a job of this console is read like one of another's until it ends.
-    let streamLost = false;
-    const settle = (job: Job) => {
-      // An answer after the page stopped following (the desktop's watch answers its abort with the job):
-      // it would overwrite the next job's state, and its poll would outlive the page.
-      if (controller.signal.aborted) return;
-      setState((s) => ({ ...s, job, following: false, progress: job.progress ?? s.progress }));
-      // Running here by now (resumed from this page, the run taken up a moment after the answer): followed by its events.
-      if (job.here && job.state === 'running' && !streamLost) {
-        sawRunning = true;
-        watch();
-        return;
-      }
-      if ((job.live && !job.here) || (streamLost && job.state === 'running')) {
-        sawRunning = true;
-        timer = window.setTimeout(poll, ELSEWHERE_POLL_MS);
-        return;
-      }
-      // Every page reads again what the job changed when next shown, whichever page watched it end.
-      if (sawRunning) readAgainAfterJob(job);
-      latest.current.onEnd?.(job);
-    };
-    // A failed read is shown and tried again: the row never freezes on its last answer.
-    const poll = () =>
-      void call('jobs.get', { jobId }, { signal: controller.signal }).then(settle, (error: unknown) => {
-        if (controller.signal.aborted) return;
-        setState((s) => ({ ...s, error }));
-        // An answer that will not change (no such job, another profile open) ends the polling.
-        if (!(error instanceof ApiError && FINAL_CODES.has(error.code))) timer = window.setTimeout(poll, ELSEWHERE_POLL_MS);
-      });
-    const watch = () =>
-      void call('jobs.watch', { jobId }, { signal: controller.signal, onEvent }).then(settle, (error: unknown) => {
-        if (controller.signal.aborted) return;
-        streamLost = true;
-        setState((s) => ({ ...s, error, following: false }));
-        poll();
-      });
-    watch();
-    return () => {
-      controller.abort();
-      window.clearTimeout(timer);
-    };
+    return followJob(jobId, setState, () => latest.current);
     // `again` is in the dependencies only as a reason to follow the job anew.
   }, [jobId, again]);
   return state;
+}
+
+/** Follows one job until it ends (useLiveJob's effect); returns what stops following it. */
+function followJob(jobId: string, setState: (update: (s: LiveJob) => LiveJob) => void, handlers: () => LiveHandlers): () => void {
+  const controller = new AbortController();
+  let timer: number | undefined;
+  // Seen running while followed here: its end may have changed what other pages show (a website's shard).
+  let sawRunning = false;
+  const onEvent = (event: JobProgressEvent) => {
+    if (controller.signal.aborted) return;
+    sawRunning = true;
+    setState((s) => ({ ...s, following: true, ...nextProgress(s, event, Date.now()) }));
+    handlers().onEvent?.(event);
+  };
+  // After a lost stream, a job of this console is read like one of another's until it ends.
+  let streamLost = false;
+  const settle = (job: Job) => {
+    // An answer after the page stopped following (the desktop's watch answers its abort with the job):
+    // it would overwrite the next job's state, and its poll would outlive the page.
+    if (controller.signal.aborted) return;
+    setState((s) => ({ ...s, job, following: false, progress: job.progress ?? s.progress }));
+    // Running here by now (resumed from this page, the run taken up a moment after the answer): followed by its events.
+    if (job.here && job.state === 'running' && !streamLost) {
+      sawRunning = true;
+      watch();
+      return;
+    }
+    if ((job.live && !job.here) || (streamLost && job.state === 'running')) {
+      sawRunning = true;
+      timer = window.setTimeout(poll, ELSEWHERE_POLL_MS);
+      return;
+    }
+    // Every page reads again what the job changed when next shown, whichever page watched it end.
+    if (sawRunning) readAgainAfterJob(job);
+    handlers().onEnd?.(job);
+  };
+  // A failed read is shown and tried again: the row never freezes on its last answer.
+  const poll = () =>
+    void call('jobs.get', { jobId }, { signal: controller.signal }).then(settle, (error: unknown) => {
+      if (controller.signal.aborted) return;
+      setState((s) => ({ ...s, error }));
+      // An answer that will not change (no such job, another profile open) ends the polling.
+      if (!(error instanceof ApiError && FINAL_CODES.has(error.code))) timer = window.setTimeout(poll, ELSEWHERE_POLL_MS);
+    });
+  const watch = () =>
+    void call('jobs.watch', { jobId }, { signal: controller.signal, onEvent }).then(settle, (error: unknown) => {
+      if (controller.signal.aborted) return;
+      streamLost = true;
+      setState((s) => ({ ...s, error, following: false }));
+      poll();
+    });
+  watch();
+  return () => {
+    controller.abort();
+    window.clearTimeout(timer);
+  };
 }
 
 export interface StreamedCall<M extends MethodName> {
