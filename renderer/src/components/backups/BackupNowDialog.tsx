@@ -72,9 +72,15 @@ export function BackupNowDialog({
       <BackupOutcome progress={progress} error={error} result={result} />
       <div className="modal__actions">
         {running ? (
-          <button type="button" className="button button--danger" onClick={() => running.abort()}>
-            Cancel
-          </button>
+          <>
+            <button type="button" className="button button--danger" onClick={() => running.abort()}>
+              Cancel
+            </button>
+            {/* Where Back up was: a second click of a double click lands on nothing, not on Cancel. */}
+            <button type="button" className="button button--primary" disabled>
+              Backing up…
+            </button>
+          </>
         ) : (
           <>
             <button type="button" className="button" onClick={onClose}>

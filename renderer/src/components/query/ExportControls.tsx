@@ -128,9 +128,15 @@ function FileExportForm({ suggestedPath, state, onStart, onCancel, onClose }: Om
       {state !== null && <FileExportProgress state={state} />}
       <div className="modal__actions">
         {state?.running ? (
-          <button type="button" className="button button--danger" onClick={onCancel}>
-            Cancel export
-          </button>
+          <>
+            <button type="button" className="button button--danger" onClick={onCancel}>
+              Cancel export
+            </button>
+            {/* Where Export was: a second click of a double click lands on nothing, not on Cancel. */}
+            <button type="button" className="button button--primary" disabled>
+              Exporting…
+            </button>
+          </>
         ) : (
           <button type="submit" className="button button--primary" disabled={path.trim() === ''}>
             Export
