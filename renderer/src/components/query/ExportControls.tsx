@@ -126,27 +126,33 @@ function FileExportForm({ suggestedPath, state, onStart, onCancel, onClose }: Om
         Replace a file already there
       </label>
       {state !== null && <FileExportProgress state={state} />}
-      <div className="modal__actions">
-        {state?.running ? (
-          <>
-            <button type="button" className="button button--danger" onClick={onCancel}>
-              Cancel export
-            </button>
-            {/* Where Export was: a second click of a double click lands on nothing, not on Cancel. */}
-            <button type="button" className="button button--primary" disabled>
-              Exporting…
-            </button>
-          </>
-        ) : (
-          <button type="submit" className="button button--primary" disabled={path.trim() === ''}>
-            Export
-          </button>
-        )}
-        <button type="button" className="button" onClick={onClose}>
-          Close
-        </button>
-      </div>
+      <ExportActions running={state?.running ?? false} canStart={path.trim() !== ''} onCancel={onCancel} onClose={onClose} />
     </form>
+  );
+}
+
+function ExportActions({ running, canStart, onCancel, onClose }: { running: boolean; canStart: boolean; onCancel: () => void; onClose: () => void }) {
+  return (
+    <div className="modal__actions">
+      {running ? (
+        <>
+          <button type="button" className="button button--danger" onClick={onCancel}>
+            Cancel export
+          </button>
+          {/* Where Export was: a second click of a double click lands on nothing, not on Cancel. */}
+          <button type="button" className="button button--primary" disabled>
+            Exporting…
+          </button>
+        </>
+      ) : (
+        <button type="submit" className="button button--primary" disabled={!canStart}>
+          Export
+        </button>
+      )}
+      <button type="button" className="button" onClick={onClose}>
+        Close
+      </button>
+    </div>
   );
 }
 
