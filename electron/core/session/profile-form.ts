@@ -147,12 +147,28 @@ function urlForForm(url: string, shard: string, where: string): ReturnType<typeo
   try {
     return parsePostgresUrl(hideVariables(url), { file: where, entry: `${shard}.url` });
   } catch (error) {
-    if (!/\$\{[A-Za-z_][A-Za-z0-9_]*\}/.test(url)) throw error;
+    if (!fromVariables(url, error)) throw error;
     throw new ConsoleError(
       'CONFIG_INVALID',
       `${where}: ${shard}.url is built from environment variables the form cannot show field by field (the profile itself opens). Edit that entry in the file itself.`,
       { target: where, details: { entry: `${shard}.url` } },
     );
+  }
+}
+
+/**
+ * Whether a URL fails to parse only for its variables: the whole URL one, a value the error names by
+ * the variable's stand-in, or one that parses once its variables read as a number (a port's).
+ */
+function fromVariables(url: string, error: unknown): boolean {
+  const variable = /\$\{[A-Za-z_][A-Za-z0-9_]*\}/g;
+  if (!variable.test(url)) return false;
+  if (/^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(url.trim()) || String((error as Error)?.message).includes('__SCVAR_')) return true;
+  try {
+    parsePostgresUrl(url.replace(variable, '5432'), { file: '', entry: '' });
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -168,7 +168,8 @@ async function saveProfile(
   const absolute = resolve(path);
   const { overwrite } = options;
   checkProfileForm(given);
-  const form = rebasedForm(await wholeWhereYmlLacks(given, absolute, session.options.env), options.from, absolute);
+  // Rebased first: the database.yml a row is judged against is the one the saved file will name.
+  const form = await wholeWhereYmlLacks(rebasedForm(given, options.from, absolute), absolute, session.options.env);
   const typed = [...form.databases, ...(form.queryRole ? [{ shard: QUERY_ROLE_KEY, password: form.queryRole.password }] : [])].filter(
     (d) => d.password.kind === 'typed',
   );
@@ -192,13 +193,38 @@ async function saveProfile(
     });
   }
   await assertUnchangedSince(absolute, options.revision);
-  // Each typed password is stored bound to the servers it was typed for, and their TLS (config/secret-binding.ts).
-  for (const { key, password, servers: to, tls } of servers)
-    if (password.kind === 'typed') await store.set!(names.get(key)!, sealSecret(password.value, to, tls));
-  // Again, just before writing: the keychain may have waited on the OS asking the user meanwhile.
-  await assertUnchangedSince(absolute, options.revision);
-  await writeProfile(absolute, profileFileOf(form, names));
+  const putBack = await storeTyped(store as SecretStore, servers, names);
+  try {
+    // Again, just before writing: the keychain may have waited on the OS asking the user meanwhile.
+    await assertUnchangedSince(absolute, options.revision);
+    await writeProfile(absolute, profileFileOf(form, names));
+  } catch (error) {
+    // Refused or not written: the file on disk still names these secrets, as they were.
+    await putBack();
+    throw error;
+  }
   return { path: absolute, storedSecrets: [...names.values()] };
+}
+
+/**
+ * Stores each typed password bound to the servers it was typed for, and their TLS (config/secret-binding.ts);
+ * returns what puts back the entries as they were (a save refused after storing them changes no secret).
+ */
+async function storeTyped(
+  store: SecretStore,
+  servers: Awaited<ReturnType<typeof passwordServers>>,
+  names: ReadonlyMap<string, string>,
+): Promise<() => Promise<void>> {
+  const before = new Map<string, string | null>();
+  for (const { key, password, servers: to, tls } of servers) {
+    if (password.kind !== 'typed') continue;
+    const name = names.get(key)!;
+    if (!before.has(name)) before.set(name, (await store.get(name)) ?? null);
+    await store.set(name, sealSecret(password.value, to, tls));
+  }
+  return async () => {
+    for (const [name, value] of before) await (value === null ? store.delete(name) : store.set(name, value)).catch(() => {});
+  };
 }
 
 async function railsEnvironments(session: ConsoleSession, file: string) {

@@ -2,6 +2,7 @@ import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DatabaseForm, MethodName, MethodParams, MethodResult, ProfileForm } from '../../../shared/contract.ts';
+import { secretNameFor } from '../../../electron/core/session/profile-form.ts';
 import { openSecret } from '../../../electron/core/config/secret-binding.ts';
 import { memorySecretStore, type SecretStore } from '../../../electron/core/config/secret-store.ts';
 import { ConsoleSession, type ConsoleSessionOptions } from '../../../electron/core/session/console-session.ts';
@@ -388,9 +389,13 @@ describe('saving a profile from the form', () => {
     await call('profiles.save', { path, form: clusterForm('late', () => ({ kind: 'env', variable: 'SC_TEST_PASSWORD' })) });
     const read = await call('profiles.read', { path });
     const typed = { ...read.form, databases: read.form.databases.map((d) => ({ ...d, password: { kind: 'typed' as const, value: testCluster().password } })) };
+    // An entry stored before, under the name this save writes: the refused save must leave it as it was.
+    await memory.set(secretNameFor('late', 'default', path), 'kept-before');
     const refused = await fails('profiles.save', { path, form: typed, overwrite: true, revision: read.revision });
     expect(refused).toMatchObject({ code: 'ACTION_NOT_ALLOWED', message: expect.stringContaining('changed since this form read it') });
     expect(JSON.parse(await readFile(path, 'utf8')).shards.shard_late).toBeDefined();
+    expect(await memory.get(secretNameFor('late', 'default', path))).toBe('kept-before');
+    expect(await memory.get(secretNameFor('late', 'shard_1', path))).toBeUndefined();
   });
 
   it('saved to another folder, a profile keeps naming the same files: its relative paths are written absolute', async () => {
@@ -701,6 +706,10 @@ describe('saving a profile from the form', () => {
       expect(refused, url).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('Edit that entry in the file itself') });
       expect(refused.message, url).not.toContain('not a valid URL');
     }
+    // A URL wrong for another reason than its variables is told so.
+    const typo = await tempFolder({ 't.json': JSON.stringify({ primary: { url: 'postgres://pwb:${PW}@db:54x2/pwb' } }) });
+    const wrong = await fails('profiles.read', { path: join(typo, 't.json') });
+    expect(wrong.message).not.toContain('Edit that entry in the file itself');
   });
 });
 
