@@ -35,6 +35,8 @@ describe('job progress view', () => {
     // Never 100 % before the work is done: 995 of 1,000 is 99 %.
     expect(progressView(event(995, 1000, 'copy', 'rows'))?.percent).toBe(99);
     expect(progressView(event(1000, 1000, 'copy', 'rows'))?.percent).toBe(100);
+    // Whole shares stay whole (0.29 * 100 is 28.999… in floating point).
+    for (const done of [29, 57, 58]) expect(progressView(event(done, 100, 'copy', 'rows'))?.percent).toBe(done);
     expect(progressView(event(5, 10, 'verify'), { event: event(1, 10, 'copy'), at: 0 }, 1000)?.rateLabel).toBe('—');
     expect(progressView(null)).toBeNull();
   });

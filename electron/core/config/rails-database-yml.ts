@@ -114,7 +114,7 @@ function toPlain(doc: Document, file: string, lines: LineCounter): unknown {
     return doc.toJS();
   } catch (error) {
     // Other errors (a merge of a scalar, too many aliases) quote no value: said as the parser says them.
-    if (!(error instanceof ReferenceError)) {
+    if (!(error instanceof ReferenceError) || !/unresolved alias/i.test(error.message)) {
       throw new ConsoleError('CONFIG_INVALID', `${file}: not valid YAML (${String((error as Error)?.message ?? error).split('\n')[0]}).`, { target: file });
     }
     let line: number | undefined;

@@ -17,7 +17,8 @@ const ERB_REFERENCE = '${ERB}';
 function writtenValue(sourceLines: readonly string[], first: number, last: number, key: string): string {
   // An ERB tag that spans lines ends where its `%>` is: the rendered value sits on the tag's first line.
   let end = last;
-  while (end < sourceLines.length && /<%(?![\s\S]*%>)/.test(sourceLines.slice(first - 1, end).join('\n'))) end += 1;
+  // (`<%%` is ERB's escape for a literal `<%`, no tag.)
+  while (end < sourceLines.length && /<%(?!%)(?![\s\S]*%>)/.test(sourceLines.slice(first - 1, end).join('\n'))) end += 1;
   const text = sourceLines.slice(first - 1, end).join('\n');
   const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const afterKey = text.replace(new RegExp(`^\\s*(?:-\\s*)?["']?${escaped}["']?\\s*:\\s*`), '');

@@ -20,7 +20,8 @@ export async function sequenceSlotFindings(
   const read = await Promise.all(databases.map(async (t) => ({ name: t.name, slot: await readStoredSlot(ctx.pools.get(t.name)).catch(() => undefined) })));
   const bySlot = new Map<number, string[]>();
   for (const { name, slot } of read) if (slot !== null && slot !== undefined) bySlot.set(slot, [...(bySlot.get(slot) ?? []), name]);
-  const highest = Math.max(databases.length - 1, ...bySlot.keys());
+  // Past every database of the profile (one not read could hold a slot up to its place) and every slot read.
+  const highest = Math.max(ctx.pools.targets.length - 1, ...bySlot.keys());
   const findings = [...bySlot]
     .filter(([, names]) => names.length > 1)
     .map(([slot, names]) =>

@@ -74,6 +74,18 @@ export function createPartitionsOfSql(reference: readonly PartitionInfo[], table
 const placeOf = (p: PartitionInfo) => `${p.parent}\u0000${p.schema}\u0000${p.table}`;
 
 /**
+ * A partition holding other values than the primary's: detached and attached again with the primary's
+ * bound (its rows must fit it); one partitioned by another key cannot change in place.
+ */
+function reboundSql(o: PartitionInfo, p: PartitionInfo, parentRef: string): string {
+  const ref = tableRef(o.schema, o.table);
+  if (o.partitionKey !== p.partitionKey) {
+    return `-- a partition's own key does not change in place: make the primary's (PARTITION BY ${p.partitionKey ?? 'nothing'}) under another name, move the rows into it, then detach ${ref} and attach that one in its place`;
+  }
+  return `-- its rows must fit the primary's bound: move the others aside first\nALTER TABLE ${parentRef} DETACH PARTITION ${ref};\nALTER TABLE ${parentRef} ATTACH PARTITION ${ref} ${p.bound};`;
+}
+
+/**
  * The compared parents, and under them their partitions partitioned in turn on both databases, every
  * level: each with the other database's table to name in fixes and the tenant table it belongs to.
  */
@@ -90,7 +102,8 @@ function withSubPartitions(
       const name = displayName(p.schema, p.table);
       const o = theirs.get(placeOf(p));
       const parent = all.get(p.parent);
-      if (p.partitionKey === null || parent === undefined || all.has(name) || !o?.partitionKey) continue;
+      // Below a partition partitioned alike on both: one keyed otherwise is one finding, not one per child.
+      if (p.partitionKey === null || parent === undefined || all.has(name) || o?.partitionKey !== p.partitionKey) continue;
       all.set(name, { ref: tableRef(o.schema, o.table), root: parent.root });
       grew = true;
     }
@@ -121,9 +134,12 @@ export function comparePartitions(
     if (!o) {
       emit(root, 'missing-partition', `partition ${name} (${holds(p)}) of ${p.parent} is missing on ${database}`, createPartitionSql(reference, p, parentRef));
     } else if (holds(o) !== holds(p)) {
-      const again = createPartitionSql(reference, p, parentRef).replace(/^/gm, '-- ');
-      const fix = `-- a partition's bound or key does not change in place: move its rows aside, then\nALTER TABLE ${parentRef} DETACH PARTITION ${tableRef(o.schema, o.table)};\n-- and make it again as the primary has it:\n${again}`;
-      emit(root, 'partition-bound', `partition ${name} of ${p.parent} holds ${holds(o)} on ${database}, ${holds(p)} on the primary`, fix);
+      emit(
+        root,
+        'partition-bound',
+        `partition ${name} of ${p.parent} holds ${holds(o)} on ${database}, ${holds(p)} on the primary`,
+        reboundSql(o, p, parentRef),
+      );
     }
   }
   for (const o of theirs.values()) {

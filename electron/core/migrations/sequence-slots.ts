@@ -1,3 +1,4 @@
+import { ConsoleError } from '../../../shared/errors.ts';
 import type { Queryable } from '../catalog/run-query.ts';
 import type { DatabaseTarget } from '../config/profile-schema.ts';
 
@@ -13,13 +14,19 @@ import type { DatabaseTarget } from '../config/profile-schema.ts';
 
 const TABLE = 'shard_console.sequence_slot';
 
-/** The slot recorded on the database, or null where none is (or this role may not read it). */
+/**
+ * The slot recorded on the database, or null where none is. One this role may not read is not known
+ * either way: that is an error (a caller counts the database as not read), never "none recorded".
+ */
 export async function readStoredSlot(db: Queryable): Promise<number | null> {
   const found = await db.query<{ readable: boolean | null }>(
     `SELECT has_table_privilege(c.oid, 'SELECT') AS readable FROM pg_class c WHERE c.oid = to_regclass($1)`,
     [TABLE],
   );
-  if (found.rows[0]?.readable !== true) return null;
+  if (found.rows.length === 0) return null;
+  if (found.rows[0]!.readable !== true) {
+    throw new ConsoleError('DATABASE_ERROR', `${TABLE} is there but this role may not read it: GRANT SELECT ON ${TABLE} to it, so its block of ids is known.`);
+  }
   const row = (await db.query<{ slot: number }>(`SELECT slot FROM ${TABLE} LIMIT 1`)).rows[0];
   return row ? row.slot : null;
 }

@@ -52,7 +52,7 @@ export function progressView(event: JobProgressEvent | null, earlier?: { event: 
   if (event === null) return null;
   const fraction = progressFraction(event);
   // Rounded down: 995 of 1,000 is 99 %, never 100 % before the work is done.
-  const percent = fraction === null ? null : Math.floor(fraction * 100);
+  const percent = fraction === null ? null : Math.floor(fraction * 100 + 1e-9);
   const label = `${formatProgressAmount(event.done, event.total, event.unit)}${event.phase ? ` · ${event.phase}` : ''}`;
   let rateLabel = '—';
   let etaLabel = '—';

@@ -81,7 +81,7 @@ export interface TableProgressView {
 function percentOf(copied: number, total: number, done: boolean): number {
   if (done) return 100;
   if (total <= 0) return 0;
-  return Math.min(99.9, Math.floor((copied / total) * 1000) / 10);
+  return Math.min(99.9, Math.floor((copied / total) * 1000 + 1e-9) / 10);
 }
 
 /** One row per copied table, plus the whole copy: bars, counts, speed and time left. */

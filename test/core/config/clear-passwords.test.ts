@@ -90,6 +90,8 @@ describe('a password typed into database.yml', () => {
       ['url: postgres://pwb:hunter2@db/pwb'],
       ['url: postgres://pwb@db/pwb?pass%77ord=hunter2'],
       ['url: "postgres://pwb@db/pwb?password=<%= ENV[\'PW\'] %>&password=hunter2"'],
+      // `<%%` is a literal `<%`, no tag: the password is typed, whatever tag comes later in the file.
+      ['database: pwb', 'password: <%%hunter2', "host: <%= ENV['PW'] %>"],
     ]) {
       const folder = await tempFolder({ 'database.yml': yml(lines) });
       const error = await errorOf(importRailsDatabaseYml(join(folder, 'database.yml'), 'production', { env: { PW: 'x' } }));

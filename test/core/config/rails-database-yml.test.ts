@@ -285,6 +285,10 @@ describe('importRailsDatabaseYml', () => {
     const error = await errorOf(importRailsDatabaseYml(file, 'production', { env: {} }));
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.message).not.toContain('alias (*name)');
+    // Too many aliases (a ReferenceError too in the yaml library) is not an alias that names no anchor.
+    const many = await pwbFile(`a: &a [1]\n${Array.from({ length: 120 }, (_, i) => `x${i}: *a`).join('\n')}\nproduction:\n  database: pwb\n`);
+    const excessive = await errorOf(importRailsDatabaseYml(many, 'production', { env: {} }));
+    expect(excessive).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('Excessive alias count') });
   });
 
   it("refuses a value ERB printed as a YAML alias (a password beginning with '*') by its line, never quoting any of it", async () => {

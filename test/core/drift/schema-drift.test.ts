@@ -551,6 +551,15 @@ describe("PWB's foreign keys into the control plane", () => {
     expect(summary(second.drift)).toEqual(['shard_1 pwb_part_probe missing-partition']);
     await applyFixes(second.drift);
     expect((await schemaDrift(ctx)).drift).toEqual([]);
+    // A partition holding other values on a shard: its fix attaches it again with the primary's bound.
+    await own.sql(
+      'shard_2',
+      'ALTER TABLE pwb_part_probe DETACH PARTITION pwb_part_probe_a; ALTER TABLE pwb_part_probe ATTACH PARTITION pwb_part_probe_a FOR VALUES IN (1)',
+    );
+    const bound = await schemaDrift(ctx);
+    expect(summary(bound.drift)).toEqual(['shard_2 pwb_part_probe partition-bound']);
+    await applyFixes(bound.drift);
+    expect((await schemaDrift(ctx)).drift).toEqual([]);
     // A partition only a shard has is drift too; its fix detaches it (its rows stay in the detached table).
     await own.sql('shard_2', 'CREATE TABLE pwb_part_probe_c PARTITION OF pwb_part_probe FOR VALUES IN (4)');
     expect(summary((await schemaDrift(ctx)).drift)).toEqual(['shard_2 pwb_part_probe extra-partition']);
