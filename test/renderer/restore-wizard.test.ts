@@ -96,6 +96,17 @@ describe('the restore job page', () => {
     expect(restoreTimeline(job({ step: 'done', state: 'succeeded' })).every((s) => s.status === 'done')).toBe(true);
   });
 
+  it('follows a rollback through its own steps, and says where it stopped and what to do', () => {
+    const rolling = restoreTimeline(job({ step: 'rollback:put-back', state: 'running' }));
+    expect(rolling.find((s) => s.status === 'current')).toMatchObject({ step: 'rollback:put-back', label: 'Put the held rows back' });
+    expect(rolling.slice(0, 2).map((s) => s.status)).toEqual(['done', 'done']);
+    expect(restoreTimeline(job({ step: 'rolled_back', state: 'rolled_back' })).every((s) => s.status === 'done')).toBe(true);
+    expect(restoreSummary(job({ step: 'rollback:put-back', state: 'running' }))).toBe('Rolling back the restore of website 42 (Put the held rows back)…');
+    expect(restoreSummary(job({ step: 'rollback:remove', state: 'failed', mode: 'empty', error: 'lost the primary' }))).toBe(
+      'The rollback stopped at Remove the restored rows: lost the primary. Roll it back again to finish it.',
+    );
+  });
+
   it('says where the website stands in every state', () => {
     expect(restoreSummary(job({ state: 'succeeded', step: 'done', verified: true }))).toBe(
       'Website 42 has its rows from the backup on shard_1, verified table by table. Its rows from before are kept aside until you discard them.',

@@ -71,23 +71,52 @@ const STEP_LABELS: Partial<Record<RestoreStep, string>> = {
   views: 'Refresh views',
   unfence: 'Lift fence',
   done: 'Done',
+  'rollback:fence': 'Fence writes',
+  'rollback:check': 'Check the put-back',
+  'rollback:remove': 'Remove the restored rows',
+  'rollback:put-back': 'Put the held rows back',
+  'rollback:sequences': 'Sequences',
+  'rollback:views': 'Refresh views',
+  'rollback:unfence': 'Lift fence',
+  'rollback:drop': 'Drop what was kept',
+  rolled_back: 'Rolled back',
 };
 
-/** The forward steps this mode runs, in order, with the job's place among them. */
+/** The steps of a mode's rollback, at most (one that had not got far skips some: passed, they show as done). */
+const ROLLBACK_STEPS: Record<RestoreJob['mode'], RestoreStep[]> = {
+  replace: [
+    'rollback:fence',
+    'rollback:check',
+    'rollback:put-back',
+    'rollback:sequences',
+    'rollback:views',
+    'rollback:unfence',
+    'rollback:drop',
+    'rolled_back',
+  ],
+  'side-by-side': ['rollback:drop', 'rolled_back'],
+  empty: ['rollback:remove', 'rollback:views', 'rollback:unfence', 'rolled_back'],
+};
+
+const isRollback = (step: RestoreStep) => step.startsWith('rollback:') || step === 'rolled_back';
+
+/** The steps this mode runs (its rollback's, once it is rolling back), in order, with the job's place among them. */
 export function restoreTimeline(
   job: Pick<RestoreJob, 'mode' | 'step' | 'state'>,
 ): Array<{ step: RestoreStep; label: string; status: 'done' | 'current' | 'todo' | 'failed' }> {
-  const steps: RestoreStep[] =
-    job.mode === 'replace'
+  const steps: RestoreStep[] = isRollback(job.step)
+    ? ROLLBACK_STEPS[job.mode]
+    : job.mode === 'replace'
       ? ['preflight', 'fence', 'hold', 'clear', 'load', 'sequences', 'verify', 'views', 'unfence', 'done']
       : job.mode === 'side-by-side'
         ? ['preflight', 'schema', 'load', 'verify', 'done']
         : ['preflight', 'load', 'sequences', 'verify', 'switch', 'views', 'done'];
   const at = steps.indexOf(job.step);
+  const finished = job.step === 'done' || job.step === 'rolled_back';
   return steps.map((step, i) => ({
     step,
     label: STEP_LABELS[step] ?? step,
-    status: at < 0 ? 'todo' : i < at || job.step === 'done' ? 'done' : i === at ? (job.state === 'failed' ? 'failed' : 'current') : 'todo',
+    status: at < 0 ? 'todo' : i < at || finished ? 'done' : i === at ? (job.state === 'failed' ? 'failed' : 'current') : 'todo',
   }));
 }
 
@@ -102,12 +131,14 @@ export function restoreSummary(job: RestoreJob): string {
       return `Rolled back: website ${job.websiteId} is as it was before the restore.`;
     case 'failed':
     case 'interrupted':
+      if (isRollback(job.step))
+        return `The rollback stopped at ${STEP_LABELS[job.step] ?? job.step}${job.error ? `: ${job.error}` : ''}. Roll it back again to finish it.`;
       return `Stopped at ${STEP_LABELS[job.step] ?? job.step}${job.error ? `: ${job.error}` : ''}. Resume it, or roll it back to how the website was before.`;
     case 'cancelled':
       return 'Cancelled before it changed anything.';
     case 'running':
       return job.live
-        ? `Restoring website ${job.websiteId} (${STEP_LABELS[job.step] ?? job.step})…`
+        ? `${isRollback(job.step) ? 'Rolling back the restore of' : 'Restoring'} website ${job.websiteId} (${STEP_LABELS[job.step] ?? job.step})…`
         : 'Interrupted: no console runs it. Resume it or roll it back.';
   }
 }
