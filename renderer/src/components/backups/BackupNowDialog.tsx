@@ -3,13 +3,17 @@ import type { JobProgressEvent, MethodResult } from '../../../../shared/contract
 import { call } from '../../api/client.ts';
 import { ErrorPanel } from '../ErrorPanel.tsx';
 import { JobProgressBar } from '../JobProgressBar.tsx';
+import { nextProgress, type ProgressSamples } from '../../view/job-list.ts';
 import { ModalDialog } from '../ModalDialog.tsx';
 
 type BackupFormat = 'custom' | 'directory';
 
+const NO_SAMPLES: ProgressSamples = { progress: null, progressAt: null, earlier: null };
+
 /** One backup.create call at a time: its progress per database, its result or error, and the controller that cancels it. */
 function useBackupRun(onDone: () => void) {
-  const [progress, setProgress] = useState<ReadonlyMap<string, JobProgressEvent>>(new Map());
+  // Per database, its newest event and the one before, apart in time: the rate and time left.
+  const [progress, setProgress] = useState<ReadonlyMap<string, ProgressSamples>>(new Map());
   const [running, setRunning] = useState<AbortController | null>(null);
   const [result, setResult] = useState<MethodResult<'backup.create'> | null>(null);
   const [error, setError] = useState<unknown>(undefined);
@@ -21,7 +25,8 @@ function useBackupRun(onDone: () => void) {
     setProgress(new Map());
     try {
       const params = { format, jobs: 2, ...(picked.size > 0 ? { databases: [...picked] } : {}) };
-      setResult(await call('backup.create', params, { signal: controller.signal, onEvent: (e) => setProgress((p) => new Map(p).set(e.phase, e)) }));
+      const onEvent = (e: JobProgressEvent) => setProgress((p) => new Map(p).set(e.phase, nextProgress(p.get(e.phase) ?? NO_SAMPLES, e, Date.now())));
+      setResult(await call('backup.create', params, { signal: controller.signal, onEvent }));
       onDone();
     } catch (e) {
       setError(e);
@@ -102,15 +107,15 @@ function BackupOutcome({
   error,
   result,
 }: {
-  progress: ReadonlyMap<string, JobProgressEvent>;
+  progress: ReadonlyMap<string, ProgressSamples>;
   error: unknown;
   result: MethodResult<'backup.create'> | null;
 }) {
   return (
     <>
-      {[...progress.values()].map((e) => (
-        <div key={e.phase} data-testid={`backup-progress-${e.phase}`}>
-          <strong>{e.phase}</strong> <JobProgressBar event={e} label={`Backup of ${e.phase}`} />
+      {[...progress].map(([database, s]) => (
+        <div key={database} data-testid={`backup-progress-${database}`}>
+          <strong>{database}</strong> <JobProgressBar event={s.progress} earlier={s.earlier} at={s.progressAt} label={`Backup of ${database}`} />
         </div>
       ))}
       {error !== undefined && <ErrorPanel error={error} />}
