@@ -118,6 +118,10 @@ const SIDE_EFFECT_FUNCTIONS = new Set([
   'brin_summarize_range',
   'brin_desummarize_range',
   'gin_clean_pending_list',
+  // Heap surgery (pg_surgery) and the visibility map (pg_visibility): pages changed for good, rollback or not.
+  'heap_force_kill',
+  'heap_force_freeze',
+  'pg_truncate_visibility_map',
   // A transaction id used up, and WAL written.
   'txid_current',
   'pg_current_xact_id',
@@ -126,10 +130,23 @@ const SIDE_EFFECT_FUNCTIONS = new Set([
   'set_config',
 ]);
 /**
- * Built-in functions that run SQL given as a string, out of the guard's sight (a refused function inside
- * it would run): the statement itself can be run instead.
+ * Functions that run SQL given as a string, out of the guard's sight (a refused function inside it would
+ * run): the statement itself can be run instead. Built-ins, and contrib's: tablefunc's crosstab and
+ * connectby (which pastes its names into SQL unquoted), xml2's xpath_table.
  */
-const RUNS_SQL_TEXT = new Set(['query_to_xml', 'query_to_xmlschema', 'query_to_xml_and_xmlschema', 'ts_stat', 'ts_rewrite']);
+const RUNS_SQL_TEXT = new Set([
+  'query_to_xml',
+  'query_to_xmlschema',
+  'query_to_xml_and_xmlschema',
+  'ts_stat',
+  'ts_rewrite',
+  'crosstab',
+  'crosstab2',
+  'crosstab3',
+  'crosstab4',
+  'connectby',
+  'xpath_table',
+]);
 const isSideEffectFunction = (name: string) => SIDE_EFFECT_FUNCTIONS.has(name) || name.startsWith('dblink');
 /** dblink's functions of one argument: the ones field notation can call (`('dbname=x').dblink_connect`). */
 const DBLINK_ONE_ARGUMENT = new Set(['dblink', 'dblink_exec', 'dblink_connect', 'dblink_connect_u', 'dblink_disconnect', 'dblink_get_result', 'dblink_close']);

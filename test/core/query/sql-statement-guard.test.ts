@@ -170,6 +170,19 @@ const refused: Refused[] = [
   [`SELECT query_to_xml('SELECT pg_terminate_backend(1)', true, false, '')`, 'READ_ONLY', 'sql-text'],
   ['SELECT pg_catalog.query_to_xml_and_xmlschema($$SELECT 1$$, true, false, $$$$)', 'READ_ONLY', 'sql-text'],
   [`SELECT * FROM ts_stat('SELECT pg_advisory_lock(1)::text::tsvector')`, 'READ_ONLY', 'sql-text'],
+  // Contrib's: tablefunc (a trusted extension, PUBLIC may call it) and xml2 run their text through SPI.
+  [
+    `SELECT * FROM crosstab($$SELECT pg_terminate_backend(pid)::text, 'c'::text, 'v'::text FROM pg_stat_activity$$) AS t(r text, c text)`,
+    'READ_ONLY',
+    'sql-text',
+  ],
+  [`SELECT * FROM public.crosstab3('SELECT 1')`, 'READ_ONLY', 'sql-text'],
+  [`SELECT * FROM connectby('pwb_media_folders', 'id', 'parent_id', '1', 0) AS t(id text, parent text, level int)`, 'READ_ONLY', 'sql-text'],
+  [`SELECT * FROM xpath_table('id', 'doc', 'pwb_docs', '/a', 'true; SELECT pg_cancel_backend(1)') AS t(id int, a text)`, 'READ_ONLY', 'sql-text'],
+  // Heap surgery and the visibility map: written to the page whatever the transaction, kept after a rollback.
+  [`SELECT heap_force_kill('pwb_pages'::regclass, ARRAY['(0,1)'::tid])`, 'READ_ONLY', 'side-effect'],
+  [`SELECT heap_force_freeze('pwb_pages'::regclass, ARRAY['(0,1)'::tid])`, 'READ_ONLY', 'side-effect'],
+  [`SELECT pg_truncate_visibility_map('pwb_pages')`, 'READ_ONLY', 'side-effect'],
   // Server files, replication, and the run's own settings.
   [`SELECT pg_read_file('postgresql.auto.conf')`, 'READ_ONLY', 'side-effect'],
   [`SELECT * FROM pg_ls_dir('.')`, 'READ_ONLY', 'side-effect'],
