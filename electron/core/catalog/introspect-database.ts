@@ -2,7 +2,8 @@ import { expressionBuilder, sql, type Expression, type JoinBuilder, type SqlBool
 import { RESTORE_MARK } from '../console-schema/console-database.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import type { CatalogConstraint, CatalogIndex, CatalogTable, CatalogView } from './database-catalog.ts';
-import { runQuery } from './run-query.ts';
+import { CATALOG_SEARCH_PATH, readPinnedCatalog } from './pinned-catalog-session.ts';
+import { runQuery, type Queryable } from './run-query.ts';
 import { displayName } from './sql-identifiers.ts';
 import { isApplicationSchema, systemCatalog, type PgAttribute, type SystemCatalog } from './system-catalog.ts';
 
@@ -47,7 +48,7 @@ function attributeNames(relid: Expression<number>, attnums: Expression<unknown>,
   });
 }
 
-function readRelations(handle: DatabaseHandle) {
+function readRelations(on: Queryable) {
   const query = systemCatalog
     .selectFrom('pg_catalog.pg_class as c')
     .innerJoin('pg_catalog.pg_namespace as n', 'n.oid', 'c.relnamespace')
@@ -75,10 +76,10 @@ function readRelations(handle: DatabaseHandle) {
     .where((eb) => isLiveApplicationNamespace(eb.ref('n.nspname'), eb.ref('n.oid')))
     .orderBy('n.nspname')
     .orderBy('c.relname');
-  return runQuery(handle, query);
+  return runQuery(on, query);
 }
 
-function readColumns(handle: DatabaseHandle) {
+function readColumns(on: Queryable) {
   const query = systemCatalog
     .selectFrom('pg_catalog.pg_attribute as a')
     .innerJoin('pg_catalog.pg_class as c', 'c.oid', 'a.attrelid')
@@ -106,10 +107,10 @@ function readColumns(handle: DatabaseHandle) {
     .where((eb) => isLiveApplicationNamespace(eb.ref('n.nspname'), eb.ref('n.oid')))
     .orderBy('a.attrelid')
     .orderBy('a.attnum');
-  return runQuery(handle, query);
+  return runQuery(on, query);
 }
 
-function readConstraints(handle: DatabaseHandle) {
+function readConstraints(on: Queryable) {
   const query = systemCatalog
     .selectFrom('pg_catalog.pg_constraint as k')
     .innerJoin('pg_catalog.pg_class as c', 'c.oid', 'k.conrelid')
@@ -130,10 +131,10 @@ function readConstraints(handle: DatabaseHandle) {
     .where((eb) => isLiveApplicationNamespace(eb.ref('n.nspname'), eb.ref('n.oid')))
     .orderBy('k.conrelid')
     .orderBy('k.conname');
-  return runQuery(handle, query);
+  return runQuery(on, query);
 }
 
-function readIndexes(handle: DatabaseHandle) {
+function readIndexes(on: Queryable) {
   const query = systemCatalog
     .selectFrom('pg_catalog.pg_index as i')
     .innerJoin('pg_catalog.pg_class as ic', 'ic.oid', 'i.indexrelid')
@@ -152,7 +153,7 @@ function readIndexes(handle: DatabaseHandle) {
     .where((eb) => isLiveApplicationNamespace(eb.ref('n.nspname'), eb.ref('n.oid')))
     .orderBy('i.indrelid')
     .orderBy('ic.relname');
-  return runQuery(handle, query);
+  return runQuery(on, query);
 }
 
 function groupByOid<T extends { oid: string }>(rows: readonly T[]): Map<string, T[]> {
@@ -201,12 +202,13 @@ function describeTable(rel: Relation, columns: readonly ColumnRow[], constraints
 
 /** Reads tables, columns, keys, constraints, indexes and views of one database in four catalog queries. */
 export async function introspectDatabase(handle: DatabaseHandle): Promise<{ tables: CatalogTable[]; views: CatalogView[] }> {
-  const [relations, columns, constraints, indexes] = await Promise.all([
-    readRelations(handle),
-    readColumns(handle),
-    readConstraints(handle),
-    readIndexes(handle),
-  ]);
+  // One session, its search_path pinned: a database whose own differs prints the same definitions alike.
+  // One statement at a time: a session runs them in turn anyway (pg refuses overlapping ones from pg@9).
+  const [relations, columns, constraints, indexes] = await readPinnedCatalog(
+    handle,
+    CATALOG_SEARCH_PATH.names,
+    async (client) => [await readRelations(client), await readColumns(client), await readConstraints(client), await readIndexes(client)] as const,
+  );
   const columnsByOid = groupByOid(columns);
   const constraintsByOid = groupByOid(constraints);
   const indexesByOid = groupByOid(indexes);

@@ -1,6 +1,7 @@
 import { quoteIdent, quoteLiteral } from '../catalog/sql-identifiers.ts';
 import { applicationSchemaSql } from '../catalog/system-catalog.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
+import { CATALOG_SEARCH_PATH, readPinnedCatalog } from '../catalog/pinned-catalog-session.ts';
 
 /*
  * Enum types a tenant table's column uses: their values, in order. A value the primary has and a shard lacks fails the application's
@@ -19,8 +20,10 @@ export interface EnumInfo {
 
 /** Every enum of the database's own schemas (not the system's, not the console's, not an extension's). */
 export async function introspectEnums(handle: DatabaseHandle): Promise<EnumInfo[]> {
-  const r = await handle.query<{ schema: string; name: string; shown: string; labels: string[] }>(
-    `SELECT n.nspname AS schema, t.typname AS name, format_type(t.oid, NULL) AS shown, array_agg(e.enumlabel::text ORDER BY e.enumsortorder) AS labels
+  // Read as the catalog reads columns' types, so `shown` is spelled as they spell it on every database.
+  const r = await readPinnedCatalog(handle, CATALOG_SEARCH_PATH.names, (client) =>
+    client.query<{ schema: string; name: string; shown: string; labels: string[] }>(
+      `SELECT n.nspname AS schema, t.typname AS name, format_type(t.oid, NULL) AS shown, array_agg(e.enumlabel::text ORDER BY e.enumsortorder) AS labels
        FROM pg_type t
        JOIN pg_namespace n ON n.oid = t.typnamespace
        JOIN pg_enum e ON e.enumtypid = t.oid
@@ -28,6 +31,7 @@ export async function introspectEnums(handle: DatabaseHandle): Promise<EnumInfo[
         AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
       GROUP BY 1, 2, 3
       ORDER BY 1, 2`,
+    ),
   );
   return r.rows.map((row) => ({ schema: row.schema, name: row.name, shown: row.shown, labels: row.labels }));
 }

@@ -1,5 +1,5 @@
 import { displayName, tableRef } from '../catalog/sql-identifiers.ts';
-import { databaseError } from '../pools/database-error.ts';
+import { CATALOG_SEARCH_PATH, readPinnedCatalog } from '../catalog/pinned-catalog-session.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 
 /*
@@ -21,23 +21,17 @@ export interface PartitionInfo {
 }
 
 /** Every partition of a partitioned table, with its bound (read with search_path pg_catalog: bounds print alike everywhere). */
-export async function introspectPartitions(handle: DatabaseHandle): Promise<PartitionInfo[]> {
-  const client = await handle.longSession().catch((error: unknown) => {
-    throw databaseError(handle.target, error);
-  });
-  try {
-    await client.query('BEGIN READ ONLY');
-    await client.query('SET LOCAL search_path = pg_catalog');
+export function introspectPartitions(handle: DatabaseHandle): Promise<PartitionInfo[]> {
+  return readPinnedCatalog(handle, CATALOG_SEARCH_PATH.qualified, async (client) => {
     const r = await client.query<{ parent_schema: string; parent: string; schema: string; table: string; bound: string; key: string | null }>(
       `SELECT pn.nspname AS parent_schema, p.relname AS parent, cn.nspname AS schema, c.relname AS table, pg_get_expr(c.relpartbound, c.oid) AS bound,
-              CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS key
-         FROM pg_inherits i
-         JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace cn ON cn.oid = c.relnamespace
-         JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace
-        WHERE p.relkind = 'p' AND c.relispartition
-        ORDER BY 1, 2, 3, 4`,
+                CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS key
+           FROM pg_inherits i
+           JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace cn ON cn.oid = c.relnamespace
+           JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace
+          WHERE p.relkind = 'p' AND c.relispartition
+          ORDER BY 1, 2, 3, 4`,
     );
-    await client.query('COMMIT');
     return r.rows.map((row) => ({
       parent: displayName(row.parent_schema, row.parent),
       schema: row.schema,
@@ -45,12 +39,7 @@ export async function introspectPartitions(handle: DatabaseHandle): Promise<Part
       bound: row.bound,
       partitionKey: row.key,
     }));
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw databaseError(handle.target, error);
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /** How a partition holds its rows: its bound, and its own key when it is partitioned in turn. */

@@ -2,7 +2,7 @@ import { displayName, quoteIdent, tableRef } from '../catalog/sql-identifiers.ts
 import { applicationSchemaSql } from '../catalog/system-catalog.ts';
 import type pg from 'pg';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
-import { databaseError } from '../pools/database-error.ts';
+import { CATALOG_SEARCH_PATH, readPinnedCatalog } from '../catalog/pinned-catalog-session.ts';
 
 /*
  * Triggers on tenant tables, and the functions they run. The tables compare equal without them, yet a
@@ -41,32 +41,16 @@ const SIGNATURE = `format('%I.%I(%s)', pn.nspname, p.proname, pg_get_function_id
  * own search_path differs would show every trigger as redefined. A partition's clone of its parent's
  * trigger (pg_depend's 'P') is the parent's, and not on PostgreSQL 12 and older (tgisinternal there).
  */
-export async function introspectTriggers(handle: DatabaseHandle): Promise<TriggerSnapshot> {
-  // A session of the call's: stopping the call cancels these statements; errors named as the database's.
-  const client = await handle.longSession().catch((error: unknown) => {
-    throw databaseError(handle.target, error);
-  });
-  try {
-    await client.query('BEGIN READ ONLY');
-    await client.query(`SET LOCAL search_path = pg_catalog`);
-    const snapshot = await readTriggers(client);
-    await client.query('COMMIT');
-    return snapshot;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw databaseError(handle.target, error);
-  } finally {
-    client.release();
-  }
+export function introspectTriggers(handle: DatabaseHandle): Promise<TriggerSnapshot> {
+  return readPinnedCatalog(handle, CATALOG_SEARCH_PATH.qualified, readTriggers);
 }
 
 /** PostgreSQL 10 prints `EXECUTE PROCEDURE`, 11 and later `EXECUTE FUNCTION`: the same trigger. */
 const sameSpelling = (definition: string) => definition.replace(/ EXECUTE PROCEDURE /, ' EXECUTE FUNCTION ');
 
 async function readTriggers(client: pg.PoolClient): Promise<TriggerSnapshot> {
-  const [triggers, functions] = await Promise.all([
-    client.query<{ schema: string; table: string; name: string; definition: string; enabled: string; function: string }>(
-      `SELECT n.nspname AS schema, c.relname AS table, t.tgname AS name, pg_get_triggerdef(t.oid) AS definition,
+  const triggers = await client.query<{ schema: string; table: string; name: string; definition: string; enabled: string; function: string }>(
+    `SELECT n.nspname AS schema, c.relname AS table, t.tgname AS name, pg_get_triggerdef(t.oid) AS definition,
               t.tgenabled::text AS enabled, ${SIGNATURE} AS function
          FROM pg_trigger t
          JOIN pg_class c ON c.oid = t.tgrelid
@@ -74,16 +58,15 @@ async function readTriggers(client: pg.PoolClient): Promise<TriggerSnapshot> {
          JOIN pg_proc p ON p.oid = t.tgfoid
          JOIN pg_namespace pn ON pn.oid = p.pronamespace
         WHERE NOT t.tgisinternal AND NOT EXISTS (SELECT 1 FROM pg_depend pd WHERE pd.classid = 'pg_trigger'::regclass AND pd.objid = t.oid AND pd.deptype = 'P') AND t.tgname NOT LIKE 'shard\\_console\\_fence%' AND ${applicationSchemaSql('n.nspname')}`,
-    ),
-    // The application's trigger functions (an extension's, or the system's, are not the schema's to compare).
-    client.query<{ function: string; definition: string }>(
-      `SELECT ${SIGNATURE} AS function, pg_get_functiondef(p.oid) AS definition
+  );
+  // The application's trigger functions (an extension's, or the system's, are not the schema's to compare).
+  const functions = await client.query<{ function: string; definition: string }>(
+    `SELECT ${SIGNATURE} AS function, pg_get_functiondef(p.oid) AS definition
          FROM pg_proc p
          JOIN pg_namespace pn ON pn.oid = p.pronamespace
         WHERE p.prorettype = 'trigger'::regtype AND ${applicationSchemaSql('pn.nspname')}
           AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')`,
-    ),
-  ]);
+  );
   return {
     triggers: triggers.rows.map((row) => ({
       table: displayName(row.schema, row.table),

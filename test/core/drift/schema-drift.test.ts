@@ -415,6 +415,45 @@ describe("PWB's foreign keys into the control plane", () => {
     }
   });
 
+  it('shards whose own search_path differs (another schema first, or public left out) print types, defaults, keys, indexes and views differently, not define them differently: no drift', async () => {
+    for (const database of ['default', 'shard_1', 'shard_2']) {
+      await own.sql(database, 'CREATE SCHEMA IF NOT EXISTS app');
+      await own.sql(database, `CREATE TYPE app.probe_mood AS ENUM ('calm', 'busy')`);
+      await own.sql(database, 'CREATE SEQUENCE app.probe_seq');
+      await own.sql(database, 'CREATE TABLE app.probe_owner (id bigint PRIMARY KEY)');
+      await own.sql(
+        database,
+        `CREATE TABLE public.pwb_path_columns (id bigint PRIMARY KEY DEFAULT nextval('app.probe_seq'), website_id bigint NOT NULL, parent_id bigint REFERENCES public.pwb_path_columns (id),
+           mood app.probe_mood NOT NULL DEFAULT 'calm', owner_id bigint REFERENCES app.probe_owner (id), label text)`,
+      );
+      await own.sql(database, `CREATE INDEX path_columns_label ON public.pwb_path_columns (website_id, lower(label)) WHERE mood = 'busy'::app.probe_mood`);
+      await own.sql(
+        database,
+        'CREATE VIEW public.pwb_path_columns_view AS SELECT c.id, c.website_id, o.id AS owner FROM public.pwb_path_columns c JOIN app.probe_owner o ON o.id = c.owner_id',
+      );
+    }
+    // Unpinned, shard_1 printed app's names unqualified and shard_2 public's qualified.
+    await own.sql('shard_1', `DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET search_path = app, public', current_database()); END $$`);
+    await own.sql('shard_2', `DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET search_path = "$user"', current_database()); END $$`);
+    try {
+      await ctx.close();
+      ctx = await own.open();
+      const path = await ctx.pools.get('shard_2').query<{ p: string }>('SELECT current_setting($1) AS p', ['search_path']);
+      expect(path.rows[0]!.p).toBe('"$user"');
+      expect(summary((await schemaDrift(ctx)).drift)).toEqual([]);
+    } finally {
+      for (const database of ['shard_1', 'shard_2'])
+        await own.sql(database, `DO $$ BEGIN EXECUTE format('ALTER DATABASE %I RESET search_path', current_database()); END $$`);
+      for (const database of ['default', 'shard_1', 'shard_2'])
+        await own.sql(
+          database,
+          'DROP VIEW IF EXISTS public.pwb_path_columns_view; DROP TABLE IF EXISTS public.pwb_path_columns; DROP SCHEMA IF EXISTS app CASCADE',
+        );
+      await ctx.close();
+      ctx = await own.open();
+    }
+  });
+
   it("an enum's values a shard lacks are drift, added in the primary's order; a type missing there is created before the tables; a global table's enum is not the shards'", async () => {
     await own.sql('default', `CREATE TYPE pwb_probe_status AS ENUM ('draft', 'review', 'live', 'archived')`);
     await own.sql('shard_1', `CREATE TYPE pwb_probe_status AS ENUM ('live', 'archived', 'legacy')`);

@@ -337,7 +337,10 @@ describe('a reader that stops early', () => {
 
 describe('the schema from the archive', () => {
   it('is what live introspection gives, field for field, in every format', async () => {
-    const handle = { query: (text: string, params?: unknown[]) => db.pool.query(text, params) } as unknown as DatabaseHandle;
+    const handle = {
+      query: (text: string, params?: unknown[]) => db.pool.query(text, params),
+      longSession: () => db.pool.connect(),
+    } as unknown as DatabaseHandle;
     const live = await introspectDatabase(handle);
     for (const format of formats) {
       const archive = await openArchive(dumps[format]!);

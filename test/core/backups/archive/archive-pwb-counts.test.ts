@@ -67,7 +67,10 @@ function perWebsiteSql(t: TenantTable, schemaOf: (name: string) => { schema: str
 describe.each(['default', 'shard_1', 'shard_2'])('the %s database', (name) => {
   it('counts every table and every website exactly, FK chains included, in each format', async () => {
     const pool = pools.get(name)!;
-    const live = await introspectDatabase({ query: (text: string, params?: unknown[]) => pool.query(text, params) } as unknown as DatabaseHandle);
+    const live = await introspectDatabase({
+      query: (text: string, params?: unknown[]) => pool.query(text, params),
+      longSession: () => pool.connect(),
+    } as unknown as DatabaseHandle);
     const classes = classifyTables(live.tables, profile);
     const schemaOf = (table: string) => live.tables.find((t) => t.name === table)!;
     const tableRows: Record<string, number> = {};

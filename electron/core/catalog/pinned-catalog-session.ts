@@ -1,0 +1,43 @@
+import type pg from 'pg';
+import type { DatabaseHandle } from '../pools/cluster-pools.ts';
+import { databaseError } from '../pools/database-error.ts';
+
+/**
+ * The search_path catalog reads are made under. PostgreSQL's deparsers (format_type, pg_get_expr,
+ * pg_get_constraintdef, pg_get_indexdef, pg_get_viewdef, pg_get_triggerdef) qualify a name only when
+ * the session's search_path does not find it, so the same column read on a database whose own
+ * search_path differs (`ALTER DATABASE ... SET search_path = "$user"`, or another schema first) prints
+ * differently, and every such table would read as drifted from the primary.
+ * - `names`: public's names unqualified and every other schema's qualified, as a default database
+ *   prints them and as the archive reader unqualifies pg_dump's `public.` (definitions compared with
+ *   backups, types and defaults written into DDL run under a default search_path).
+ * - `qualified`: every name qualified (triggers' and partition bounds' text, compared as printed).
+ */
+export const CATALOG_SEARCH_PATH = { names: 'pg_catalog, public', qualified: 'pg_catalog' } as const;
+
+/**
+ * Runs `read` in one read-only transaction of its own session with search_path pinned, so what it
+ * reads prints alike on every database. The session is the call's: stopping the call cancels the
+ * statements; errors come back named as the database's.
+ */
+export async function readPinnedCatalog<T>(
+  handle: DatabaseHandle,
+  searchPath: (typeof CATALOG_SEARCH_PATH)[keyof typeof CATALOG_SEARCH_PATH],
+  read: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await handle.longSession().catch((error: unknown) => {
+    throw databaseError(handle.target, error);
+  });
+  try {
+    await client.query('BEGIN READ ONLY');
+    await client.query(`SET LOCAL search_path = ${searchPath}`);
+    const result = await read(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw databaseError(handle.target, error);
+  } finally {
+    client.release();
+  }
+}
