@@ -45,6 +45,32 @@ export const restoreStepSchema = z.enum([
 ]);
 export type RestoreStep = z.infer<typeof restoreStepSchema>;
 
+/** The steps each mode runs, in order: the engine runs them, the job page places a job among them. */
+export const RESTORE_MODE_STEPS: Readonly<Record<RestoreMode, readonly RestoreStep[]>> = {
+  replace: ['preflight', 'fence', 'hold', 'clear', 'load', 'sequences', 'verify', 'views', 'unfence', 'done'],
+  'side-by-side': ['preflight', 'schema', 'load', 'verify', 'done'],
+  empty: ['preflight', 'fence', 'load', 'sequences', 'verify', 'switch', 'views', 'unfence', 'done'],
+};
+
+/**
+ * Each mode's rollback steps, in order, at most: a rollback of a restore that had not got far runs
+ * fewer of them (the engine picks which, from how far it got); the job page shows those it passed as done.
+ */
+export const RESTORE_ROLLBACK_STEPS: Readonly<Record<RestoreMode, readonly RestoreStep[]>> = {
+  replace: [
+    'rollback:fence',
+    'rollback:check',
+    'rollback:put-back',
+    'rollback:sequences',
+    'rollback:views',
+    'rollback:unfence',
+    'rollback:drop',
+    'rolled_back',
+  ],
+  'side-by-side': ['rollback:drop', 'rolled_back'],
+  empty: ['rollback:remove', 'rollback:views', 'rollback:unfence', 'rolled_back'],
+};
+
 export const restoreStateSchema = z.enum(['running', 'failed', 'interrupted', 'succeeded', 'rolled_back', 'cancelled']);
 export type RestoreState = z.infer<typeof restoreStateSchema>;
 

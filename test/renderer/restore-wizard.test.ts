@@ -96,6 +96,21 @@ describe('the restore job page', () => {
     expect(restoreTimeline(job({ step: 'done', state: 'succeeded' })).every((s) => s.status === 'done')).toBe(true);
   });
 
+  it("an empty-place restore's timeline has the engine's steps: its fence and unfence are places too, not every step to do", () => {
+    expect(restoreTimeline(job({ mode: 'empty', step: 'fence' })).map((s) => `${s.step}:${s.status}`)).toEqual([
+      'preflight:done',
+      'fence:current',
+      'load:todo',
+      'sequences:todo',
+      'verify:todo',
+      'switch:todo',
+      'views:todo',
+      'unfence:todo',
+      'done:todo',
+    ]);
+    expect(restoreTimeline(job({ mode: 'empty', step: 'unfence' })).filter((s) => s.status === 'done')).toHaveLength(7);
+  });
+
   it('follows a rollback through its own steps, and says where it stopped and what to do', () => {
     const rolling = restoreTimeline(job({ step: 'rollback:put-back', state: 'running' }));
     expect(rolling.find((s) => s.status === 'current')).toMatchObject({ step: 'rollback:put-back', label: 'Put the held rows back' });

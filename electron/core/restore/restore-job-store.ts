@@ -1,6 +1,14 @@
 import type { ErrorInfo } from '../../../shared/errors.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
-import type { RestoreAction, RestoreJob, RestorePlan, RestoreRequest, RestoreState, RestoreStep } from '../../../shared/methods/restore-methods.ts';
+import {
+  RESTORE_MODE_STEPS,
+  type RestoreAction,
+  type RestoreJob,
+  type RestorePlan,
+  type RestoreRequest,
+  type RestoreState,
+  type RestoreStep,
+} from '../../../shared/methods/restore-methods.ts';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
 import { getJobRecord, insertJobRecord, listJobRecords, updateJobRecord, type JobRecord } from '../jobs/job-store.ts';
 import type { ArchiveFingerprint } from './restore-source.ts';
@@ -13,11 +21,7 @@ import type { RowHashVersion } from './row-digest.ts';
  */
 
 /** The forward steps of each mode, in order; the first is done before the job is recorded. */
-export const MODE_STEPS: Readonly<Record<RestoreRequest['mode'], readonly RestoreStep[]>> = {
-  replace: ['preflight', 'fence', 'hold', 'clear', 'load', 'sequences', 'verify', 'views', 'unfence', 'done'],
-  'side-by-side': ['preflight', 'schema', 'load', 'verify', 'done'],
-  empty: ['preflight', 'fence', 'load', 'sequences', 'verify', 'switch', 'views', 'unfence', 'done'],
-};
+export const MODE_STEPS = RESTORE_MODE_STEPS;
 
 /**
  * A restore's steps by their share of its time (`npm run bench -- restore`: the load about half, the

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { RestoreStep } from '../../../shared/methods/restore-methods.ts';
+import { RESTORE_ROLLBACK_STEPS, type RestoreStep } from '../../../shared/methods/restore-methods.ts';
 import { ConsoleError, type ErrorInfo } from '../../../shared/errors.ts';
 import type { PgDumpArchive } from '../backups/archive/pg-dump-archive.ts';
 import { currentSignal, stopIfRequested } from '../call-context.ts';
@@ -24,24 +24,14 @@ import { restoreTables } from './restore-tables.ts';
  * rows now there go and the held ones come back.
  */
 export function rollbackSteps(detail: Pick<RestoreDetail, 'request' | 'step' | 'rollbackFrom' | 'rollbackCheck'>): RestoreStep[] {
-  switch (detail.request.mode) {
-    case 'side-by-side':
-      return ['rollback:drop', 'rolled_back'];
-    case 'empty':
-      return [...(reached(detail, 'load') ? (['rollback:remove', 'rollback:views'] as const) : []), 'rollback:unfence', 'rolled_back'];
-    case 'replace':
-      if (!reached(detail, 'clear')) return ['rollback:unfence', 'rollback:drop', 'rolled_back'];
-      return [
-        'rollback:fence',
-        ...(detail.rollbackCheck ? (['rollback:check'] as const) : []),
-        'rollback:put-back',
-        'rollback:sequences',
-        'rollback:views',
-        'rollback:unfence',
-        'rollback:drop',
-        'rolled_back',
-      ];
-  }
+  const { mode } = detail.request;
+  const runs = (step: RestoreStep): boolean => {
+    if (mode === 'empty') return (step !== 'rollback:remove' && step !== 'rollback:views') || reached(detail, 'load');
+    if (mode !== 'replace') return true;
+    if (!reached(detail, 'clear')) return step === 'rollback:unfence' || step === 'rollback:drop' || step === 'rolled_back';
+    return step !== 'rollback:check' || detail.rollbackCheck === true;
+  };
+  return RESTORE_ROLLBACK_STEPS[mode].filter(runs);
 }
 
 /** Catalogs fresh, the live tenant tables (restore schemas left out), and for a forward run the archive and its tables. */

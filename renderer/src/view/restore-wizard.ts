@@ -1,4 +1,12 @@
-import type { BackupSummary, RestoreJob, RestoreMode, RestorePlan, RestoreStep } from '../../../shared/contract.ts';
+import {
+  RESTORE_MODE_STEPS,
+  RESTORE_ROLLBACK_STEPS,
+  type BackupSummary,
+  type RestoreJob,
+  type RestoreMode,
+  type RestorePlan,
+  type RestoreStep,
+} from '../../../shared/contract.ts';
 import { formatBytes, formatCount } from '../../../shared/format.ts';
 
 /* The restore wizard's and the restore job page's view logic. */
@@ -82,35 +90,14 @@ const STEP_LABELS: Partial<Record<RestoreStep, string>> = {
   rolled_back: 'Rolled back',
 };
 
-/** The steps of a mode's rollback, at most (one that had not got far skips some: passed, they show as done). */
-const ROLLBACK_STEPS: Record<RestoreJob['mode'], RestoreStep[]> = {
-  replace: [
-    'rollback:fence',
-    'rollback:check',
-    'rollback:put-back',
-    'rollback:sequences',
-    'rollback:views',
-    'rollback:unfence',
-    'rollback:drop',
-    'rolled_back',
-  ],
-  'side-by-side': ['rollback:drop', 'rolled_back'],
-  empty: ['rollback:remove', 'rollback:views', 'rollback:unfence', 'rolled_back'],
-};
-
 const isRollback = (step: RestoreStep) => step.startsWith('rollback:') || step === 'rolled_back';
 
 /** The steps this mode runs (its rollback's, once it is rolling back), in order, with the job's place among them. */
 export function restoreTimeline(
   job: Pick<RestoreJob, 'mode' | 'step' | 'state'>,
 ): Array<{ step: RestoreStep; label: string; status: 'done' | 'current' | 'todo' | 'failed' }> {
-  const steps: RestoreStep[] = isRollback(job.step)
-    ? ROLLBACK_STEPS[job.mode]
-    : job.mode === 'replace'
-      ? ['preflight', 'fence', 'hold', 'clear', 'load', 'sequences', 'verify', 'views', 'unfence', 'done']
-      : job.mode === 'side-by-side'
-        ? ['preflight', 'schema', 'load', 'verify', 'done']
-        : ['preflight', 'load', 'sequences', 'verify', 'switch', 'views', 'done'];
+  // The engine's own lists: a rollback that skips some of its steps passed them (shown done).
+  const steps = (isRollback(job.step) ? RESTORE_ROLLBACK_STEPS : RESTORE_MODE_STEPS)[job.mode];
   const at = steps.indexOf(job.step);
   const finished = job.step === 'done' || job.step === 'rolled_back';
   return steps.map((step, i) => ({
