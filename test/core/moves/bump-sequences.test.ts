@@ -44,6 +44,19 @@ describe('bumpSequences', () => {
     expect(await nextValue()).toBe('501');
   });
 
+  it("raises a sequence past the arrived ids of its own block only: ids from another database's block never pull it into that block", async () => {
+    // integer blocks are 2^26 ids: this database's sequence is in block 0, the website came from block 1's database.
+    await sql(`TRUNCATE ${SCHEMA}.items; INSERT INTO ${SCHEMA}.items (id) VALUES (100), (${2 ** 26 + 5}), (150); SELECT setval('${SCHEMA}.items_id_seq', 120)`);
+    expect(await bumpSequences(ctx.pools.get('shard_1'), [table])).toEqual([{ sequence: `${SCHEMA}.items_id_seq`, value: '150' }]);
+    expect(await nextValue()).toBe('151');
+    // A bigint sequence in block 1 (2^40): the primary's ids that arrived (block 0) are below it, ids of block 2 above it.
+    const block = 2n ** 40n;
+    await sql(`CREATE TABLE ${SCHEMA}.big (id bigserial PRIMARY KEY); SELECT setval('${SCHEMA}.big_id_seq', ${block + 10n});
+      INSERT INTO ${SCHEMA}.big (id) VALUES (3), (${block + 50n}), (${2n * block + 7n})`);
+    const big = { table: { schema: SCHEMA, table: 'big' } } as unknown as ScopedTable;
+    expect(await bumpSequences(ctx.pools.get('shard_1'), [big])).toEqual([{ sequence: `${SCHEMA}.big_id_seq`, value: String(block + 50n) }]);
+  });
+
   it('raises a sequence a column draws its default from without owning it (one sequence shared by two tables), past both', async () => {
     await sql(`CREATE SEQUENCE ${SCHEMA}.shared_seq;
       CREATE TABLE ${SCHEMA}.notes (id bigint PRIMARY KEY DEFAULT nextval('${SCHEMA}.shared_seq'), label text DEFAULT 'n');
