@@ -144,7 +144,8 @@ async function runOffline(ctx: ConsoleContext, verb: string, args: readonly stri
       );
   // Counts read before damage are not the website's rows: each damaged archive is said, and the answer is not a success.
   const damaged = result.archives.filter((a) => a.error !== null);
-  for (const a of damaged) io.err(`${a.database ?? a.file}: ${a.error!.code}: ${a.error!.message} The counts above are what was read before it.`);
+  for (const a of damaged)
+    io.err(`${a.database ?? a.file}: ${a.error!.code}: ${a.error!.message}${a.tables.length > 0 ? ' The counts above are what was read before it.' : ''}`);
   if (damaged.length > 0) return 1;
   // A website the backup has no row of is a problem found (a wrong id, or the wrong backup), not an empty success.
   if (result.archives.every((a) => a.tables.every((t) => t.rows === 0))) {

@@ -29,10 +29,13 @@ export interface DumpChecksum {
  * A directory dump's checksum: each file's sha256, then the sha256 of the sorted `name sha256` lines,
  * so a file added, removed, renamed or changed anywhere changes it.
  */
+/** The files pg_dump writes into a directory-format dump (a file browser's .DS_Store or Thumbs.db is none of them). */
+export const DUMP_FILE = /^(toc\.dat|(blob_)?\d+\.dat(\.(gz|lz4|zst))?|blobs(_\d+)?\.toc)$/;
+
 export async function checksumDump(target: string, signal?: AbortSignal): Promise<DumpChecksum> {
   const info = await stat(target);
   if (!info.isDirectory()) return { bytes: info.size, sha256: await sha256OfFile(target, signal) };
-  const names = (await readdir(target)).sort();
+  const names = (await readdir(target)).filter((name) => DUMP_FILE.test(name)).sort();
   const files: FileChecksum[] = [];
   for (const name of names) {
     const file = path.join(target, name);

@@ -93,7 +93,9 @@ export async function backupDoctor(ctx: ConsoleContext | null, target: string, l
       }
     }
   }
-  const damaged = archives.find((a) => a.error !== null)?.error ?? incompleteError(manifest);
+  // A dump that did not finish is said as the backup's (it is listed among the archives too, unread).
+  const unfinished = new Set(manifest?.incomplete.map((i) => i.name));
+  const damaged = archives.find((a) => a.error !== null && !unfinished.has(a.database ?? ''))?.error ?? incompleteError(manifest);
   let changes: OfflineDoctor['changes'] = null;
   // A backup read only in part, or one whose dump of a database did not finish, has no row counts to
   // compare: every website of what is missing would look changed.

@@ -63,7 +63,7 @@ async function eachArchive<T>(
   read: (ref: ArchiveRef, archive: PgDumpArchive) => Promise<T>,
   failed: (ref: ArchiveRef, error: unknown) => T,
 ): Promise<T[]> {
-  const { archives } = await archivesAt(target);
+  const { archives, manifest, folder } = await archivesAt(target);
   const out: T[] = [];
   for (const ref of archives) {
     let archive: PgDumpArchive;
@@ -79,6 +79,15 @@ async function eachArchive<T>(
     } finally {
       await archive.close().catch(() => {});
     }
+  }
+  // A database whose dump did not finish is named too: its websites' rows are not in this backup.
+  for (const missing of manifest?.incomplete ?? []) {
+    const error = new ConsoleError(
+      'BACKUP_FAILED',
+      `The dump of ${missing.name} did not finish (${missing.error.message}): its websites' rows are not in this backup. Take a new backup of it (shard-console backup create --database ${missing.name}).`,
+      { target: missing.name },
+    );
+    out.push(failed({ database: missing.name, path: folder ?? target, file: '(not in this backup)' }, error));
   }
   return out;
 }

@@ -79,6 +79,14 @@ export async function verifyBackup(folder: string, job: RunningJob): Promise<Ver
   for (const missing of manifest.incomplete) files.push({ name: missing.name, file: '', ok: false, message: `not in this backup: ${missing.error.message}` });
   const ok = files.every((f) => f.ok);
   const damaged = files.filter((f) => !f.ok && f.file !== '').map((f) => f.name);
-  await recordVerified(absolute, ok, damaged).catch(() => {});
+  await recordVerified(absolute, ok, damaged).catch((error: Error) => {
+    // The record before this one would go on speaking for the backup (a restore from it trusts an "ok").
+    const outcome = ok ? 'passed' : `FAILED (${damaged.join(', ') || files.find((f) => !f.ok)?.name})`;
+    throw new ConsoleError(
+      'BACKUP_FAILED',
+      `The verification of ${absolute} ${outcome}, but its outcome could not be written to verified.json (${error.message}): the Backups page and restores still go by the record before it. Make the folder writable (or move aside what is in the way) and verify again.`,
+      { target: absolute },
+    );
+  });
   return { ok, files };
 }

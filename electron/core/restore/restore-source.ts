@@ -9,6 +9,7 @@ import { openArchive } from '../backups/archive/open-archive.ts';
 import type { PgDumpArchive } from '../backups/archive/pg-dump-archive.ts';
 import { websiteRows } from '../backups/archive/website-rows.ts';
 import { archivesAt, readManifest, readVerified, type ArchiveRef } from '../backups/backup-folder.ts';
+import { DUMP_FILE } from '../backups/backup-checksums.ts';
 import type { ClassifyOptions } from '../catalog/tenant-tables.ts';
 import type { Refusal } from './restore-tables.ts';
 
@@ -99,8 +100,10 @@ async function pickArchive(
       };
     return open(where, ref, 'named');
   }
-  if (archives.length === 1) return open(where, archives[0]!, 'only');
   const routed = manifest.routing[String(websiteId)];
+  const unfinished = unfinishedRefusal(where, websiteId, manifest, routed);
+  if (unfinished) return unfinished;
+  if (archives.length === 1) return open(where, archives[0]!, 'only');
   const ref = archives.find((a) => a.database === routed);
   if (ref) return open(where, ref, 'routing');
   const holding: ArchiveRef[] = [];
@@ -125,6 +128,32 @@ async function pickArchive(
   };
 }
 
+/**
+ * A backup some of whose dumps did not finish cannot say, unasked, which archive holds the website:
+ * the one its routing names may be the missing one, and another archive's rows of it (a move half
+ * done when the backup ran) are then a fragment, which a replace would put in place of the whole.
+ */
+function unfinishedRefusal(
+  where: string,
+  websiteId: number,
+  manifest: NonNullable<Awaited<ReturnType<typeof archivesAt>>['manifest']>,
+  routed: string | undefined,
+): Refusal | null {
+  if (manifest.incomplete.length === 0) return null;
+  const missing = manifest.incomplete.find((i) => i.name === routed);
+  if (missing)
+    return {
+      code: 'ARCHIVE_NOT_FOUND',
+      message: `The backup at ${where} has no archive of ${missing.name}, where website ${websiteId} lived when it ran: that dump did not finish (${missing.error.message}). Restore from another backup; name another of its archives (--archive) only if you know it holds the website whole.`,
+    };
+  if (routed !== undefined) return null;
+  const names = manifest.incomplete.map((i) => i.name).join(', ');
+  return {
+    code: 'ARCHIVE_NOT_FOUND',
+    message: `The backup at ${where} does not say where website ${websiteId} lived, and the dumps of ${names} did not finish: its rows may have been there. Restore from another backup, or name the archive that holds it whole (--archive).`,
+  };
+}
+
 async function open(where: string, ref: ArchiveRef, chosenBy: RestoreSource['chosenBy']): Promise<ChosenArchive> {
   const archive = await openArchive(ref.path);
   return {
@@ -142,7 +171,6 @@ async function open(where: string, ref: ArchiveRef, chosenBy: RestoreSource['cho
 }
 
 /** The files pg_dump writes into a directory dump: toc.dat, a data file per table, large objects' tables of contents. */
-const DUMP_FILE = /^(toc\.dat|\d+\.dat(\.(gz|lz4|zst))?|blobs(_\d+)?\.toc)$/;
 
 /**
  * Size and modification time of an archive file; of a directory dump, of every file in it (its data

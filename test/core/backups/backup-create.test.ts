@@ -244,6 +244,23 @@ describe('backup create', () => {
     expect(result.databases).toEqual([expect.objectContaining({ name: 'shard_2', file: 'shard_2/', format: 'directory' })]);
     expect(await readdir(path.join(result.backup, 'shard_2'))).toContain('toc.dat');
     expect((await call('backup.verify', { path: result.backup })).ok).toBe(true);
+    // A file browser's leftovers in the dump's folder are not pg_dump's files: no change of the dump.
+    await writeFile(path.join(result.backup, 'shard_2', '.DS_Store'), 'finder');
+    await writeFile(path.join(result.backup, 'shard_2', 'Thumbs.db'), 'explorer');
+    expect(await call('backup.verify', { path: result.backup })).toMatchObject({ ok: true, files: [expect.objectContaining({ ok: true })] });
+    // A changed data file is damage; an outcome that cannot be recorded is said, never left to read as the last one.
+    const data = (await readdir(path.join(result.backup, 'shard_2'))).find((n) => /^\d+\.dat/.test(n))!;
+    const handle = await open(path.join(result.backup, 'shard_2', data), 'r+');
+    await handle.write(Buffer.from([0x5a]), 0, 1, 8);
+    await handle.close();
+    await mkdir(path.join(result.backup, 'verified.json.tmp'));
+    await expect(call('backup.verify', { path: result.backup })).rejects.toMatchObject({
+      code: 'BACKUP_FAILED',
+      message: expect.stringMatching(/FAILED \(shard_2\).*could not be written to verified\.json/),
+    });
+    await rm(path.join(result.backup, 'verified.json.tmp'), { recursive: true });
+    expect((await call('backup.verify', { path: result.backup })).ok).toBe(false);
+    expect((await call('backup.list', {})).backups.find((b) => b.path === result.backup)?.verified).toMatchObject({ ok: false });
   });
 
   it('a backup of one database is compared with that database only, and a lone archive with none', async () => {
@@ -461,6 +478,58 @@ describe('backup trouble', () => {
     const doctor = await call('backup.doctor', { path: newest.path, live: true });
     expect(doctor.changes).toBeNull();
     expect(doctor.error).toMatchObject({ code: 'BACKUP_FAILED', message: expect.stringContaining('the dump of shard_2 (') });
+  });
+});
+
+describe('a backup one of whose databases did not finish', () => {
+  it("names the missing database in inspect and in a website's footprint, and a restore never takes another archive for the website's", async () => {
+    const whole = (await call('backup.list', {})).backups.find((b) => b.complete && b.databases.length === 3)!;
+    const folder = path.join(work, 'backups', 'shard-2-unfinished');
+    await cp(whole.path, folder, { recursive: true });
+    try {
+      const manifest = backupManifestSchema.parse(JSON.parse(await readFile(path.join(folder, 'manifest.json'), 'utf8')));
+      const lost = manifest.databases.find((d) => d.name === 'shard_2')!;
+      await rm(path.join(folder, lost.file), { recursive: true, force: true });
+      const unfinished = {
+        ...manifest,
+        complete: false,
+        databases: manifest.databases.filter((d) => d.name !== 'shard_2'),
+        incomplete: [{ name: 'shard_2', error: { code: 'BACKUP_FAILED', message: 'pg_dump exited with code 1: lock timeout' } }],
+      };
+      await writeFile(path.join(folder, 'manifest.json'), JSON.stringify(unfinished));
+      const onShard2 = Number(Object.entries(manifest.routing).find(([, shard]) => shard === 'shard_2')![0]);
+
+      const inspected = await call('backup.inspect', { path: folder });
+      expect(inspected.archives.map((a) => a.database)).toEqual(['default', 'shard_1', 'shard_2']);
+      expect(inspected.archives[2]!.error).toMatchObject({ code: 'BACKUP_FAILED', message: expect.stringContaining('lock timeout') });
+      const footprint = await call('backup.website', { id: onShard2, path: folder, rows: 0 });
+      expect(footprint.archives.find((a) => a.database === 'shard_2')?.error).toMatchObject({ code: 'BACKUP_FAILED' });
+
+      // Its routing names the database whose dump is missing: no other archive stands in for it.
+      const plan = await call('restores.preflight', { websiteId: onShard2, path: folder, mode: 'side-by-side', intoSchema: 'r_unfinished' });
+      expect(plan.ok).toBe(false);
+      expect(plan.refusals[0]).toMatchObject({ code: 'ARCHIVE_NOT_FOUND', message: expect.stringContaining('shard_2') });
+      // Down to one archive, it is not "the only one" either.
+      const lone = {
+        ...unfinished,
+        databases: unfinished.databases.filter((d) => d.name === 'default'),
+        incomplete: [...unfinished.incomplete, { name: 'shard_1', error: { code: 'CANCELLED', message: 'stopped' } }],
+      };
+      await writeFile(path.join(folder, 'manifest.json'), JSON.stringify(lone));
+      const lonePlan = await call('restores.preflight', { websiteId: onShard2, path: folder, mode: 'side-by-side', intoSchema: 'r_unfinished' });
+      expect(lonePlan.refusals[0]).toMatchObject({ code: 'ARCHIVE_NOT_FOUND' });
+      // Named by the operator, an archive that finished is taken.
+      const named = await call('restores.preflight', {
+        websiteId: onShard2,
+        path: folder,
+        archive: 'default',
+        mode: 'side-by-side',
+        intoSchema: 'r_unfinished',
+      });
+      expect(named.refusals.map((r) => r.code)).not.toContain('ARCHIVE_NOT_FOUND');
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 });
 
