@@ -117,7 +117,12 @@ async function jobAction(
   const ended = await followJob(ctx, io, jobId);
   const job = await callMethod(ctx, 'moves.get', { jobId });
   printJob(io, job, json);
-  if (!json && job.rollbackJobId) io.out(`moved back by job ${job.rollbackJobId}`);
+  if (!json && job.rollbackJobId)
+    io.out(
+      job.state === 'rolled_back'
+        ? `moved back by job ${job.rollbackJobId}`
+        : `moving back by job ${job.rollbackJobId} did not finish: the website is still on ${job.target}. Resume that job once its cause is fixed (rolled back instead, it leaves the website there).`,
+    );
   if (ended.state === 'interrupted') return STOPPED_EXIT;
   return job.state === 'rolled_back' ? 0 : 1;
 }

@@ -192,9 +192,22 @@ export async function recordRollbackFailure(primary: DatabaseHandle, jobId: stri
 /** Links a job rolled back after its switch with the move back that undoes it, and marks it rolled back. */
 export async function linkRollback(primary: DatabaseHandle, jobId: string, moveBackId: string): Promise<void> {
   await runQuery(primary, moveTables.updateTable(MOVE_JOBS).set({ rollback_of: jobId }).where('id', '=', moveBackId));
+  const linked = moveTables
+    .updateTable(MOVE_JOBS)
+    .set((eb) => ({ rollback_job: moveBackId, updated_at: eb.fn('now') }))
+    .where('id', '=', jobId);
+  await runQuery(primary, linked);
+}
+
+/**
+ * The move a move back undid reads rolled back only once that move back has succeeded (its last step,
+ * in its transaction): a move back that fails, or never runs, leaves it as it is, the website still
+ * where it took it.
+ */
+export async function markMovedBack(primary: Queryable, jobId: string): Promise<void> {
   const rolledBack = moveTables
     .updateTable(MOVE_JOBS)
-    .set((eb) => ({ state: 'rolled_back', rollback_job: moveBackId, updated_at: eb.fn('now') }))
+    .set((eb) => ({ state: 'rolled_back', updated_at: eb.fn('now') }))
     .where('id', '=', jobId);
   await runQuery(primary, rolledBack);
 }

@@ -172,8 +172,9 @@ async function rollBackBeforeSwitch(ctx: ConsoleContext, lock: pg.PoolClient, jo
     const message = `Website ${job.website_id} routes to "${website.shard}", not "${job.source}", though this move never switched it (its shard_name was changed outside the move); nothing was changed. Set its shard_name back to "${job.source}" (the database that holds its rows), then roll back again.`;
     throw new ConsoleError('ACTION_NOT_ALLOWED', message, { target: job.id });
   }
-  const targetCatalog = await ctx.catalog.get(job.target, { refresh: true });
+  // Nothing was copied before the copy step: the target is not needed (it may be the reason to roll back).
   if (moveStepIndex(job.step) >= moveStepIndex('copy')) {
+    const targetCatalog = await ctx.catalog.get(job.target, { refresh: true });
     await deleteWebsiteRows(ctx.pools.get(job.target), targetCatalog, scopedTables(targetCatalog), job.website_id);
     failpoint('rollback:deleted');
     // The target's views are refreshed from the copy on, with the copied rows in them: take them out again.

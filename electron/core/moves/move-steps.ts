@@ -3,11 +3,12 @@ import { ConsoleError } from '../../../shared/errors.ts';
 import { bumpSequences } from './bump-sequences.ts';
 import { cleanupStep } from './cleanup-step.ts';
 import { copyStep } from './copy-step.ts';
-import { updateJob, type StoredJob } from './move-job-store.ts';
+import { markMovedBack, updateJob, type StoredJob } from './move-job-store.ts';
 import { preflightMove } from './move-preflight.ts';
 import { currentJob, type MoveRun } from './move-run.ts';
 import { verifyTenant, type TenantVerification } from './verify-tenant.ts';
 import { assertRoutedTo, switchShard } from './website-switch.ts';
+import { scopedTables } from './tenant-scope.ts';
 import { failpoint } from './move-failpoints.ts';
 import { fencingJobs, installFence, liftFence } from './write-fence.ts';
 
@@ -86,8 +87,29 @@ async function switchStep(run: MoveRun): Promise<void> {
       { target: run.job.id },
     );
   }
+  await refuseTablesMadeSince(run);
   failpoint('switch:before-commit');
   await switchShard(run.lock, run.job.id, run.job.website_id, run.job.source, run.job.target);
+}
+
+/**
+ * A tenant table created on the source since the run read its tables (a deploy, a migration run while
+ * the move ran): the website's rows in it were neither fenced nor copied nor verified, and switching
+ * would leave them behind. The job stops here, the website still served whole from the source; a
+ * rollback lifts the fence, and a new move covers the table. (A job resumed instead reads the tables
+ * again, and its verification finds the table's rows missing on the target.)
+ */
+async function refuseTablesMadeSince(run: MoveRun): Promise<void> {
+  const known = new Set(run.tables.map((t) => t.name));
+  const made = scopedTables(await run.ctx.catalog.get(run.job.source, { refresh: true }))
+    .map((t) => t.name)
+    .filter((name) => !known.has(name));
+  if (made.length === 0) return;
+  throw new ConsoleError(
+    'MOVE_FAILED',
+    `Tenant table${made.length === 1 ? '' : 's'} ${made.join(', ')} appeared on ${run.job.source} while the move ran: website ${run.job.website_id}'s rows there were neither fenced nor copied nor verified, so it was not switched to ${run.job.target} and stays served from ${run.job.source}. Roll the job back (shard-console move rollback ${run.job.id}), then move the website again.`,
+    { target: run.job.id },
+  );
 }
 
 /**
@@ -105,7 +127,18 @@ async function unfenceStep(run: MoveRun): Promise<void> {
 }
 
 async function doneStep(run: MoveRun): Promise<void> {
-  await updateJob(run.lock, run.job.id, { state: 'succeeded', finished: true });
+  const undone = run.job.rollback_of;
+  if (undone === null) return updateJob(run.lock, run.job.id, { state: 'succeeded', finished: true });
+  // A move back: the move it undoes reads rolled back with it, in one transaction, and not before.
+  await run.lock.query('BEGIN');
+  try {
+    await updateJob(run.lock, run.job.id, { state: 'succeeded', finished: true });
+    await markMovedBack(run.lock, undone);
+    await run.lock.query('COMMIT');
+  } catch (error) {
+    await run.lock.query('ROLLBACK').catch(() => {});
+    throw error;
+  }
 }
 
 /** Every step has its function: a step added to the contract's list without one is a compile error. */

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsoleContext } from '../../../electron/core/console-context.ts';
 import { createMove, moveJobView, performRollback, rollbackMove, runMove, verifyPlacement } from '../../../electron/core/moves/move-service.ts';
 import { runSteps, withJobLock } from '../../../electron/core/moves/move-runner.ts';
-import { getJob } from '../../../electron/core/moves/move-job-store.ts';
+import { openMoveRun } from '../../../electron/core/moves/move-run.ts';
+import { MOVE_STEP_RUNNERS } from '../../../electron/core/moves/move-steps.ts';
+import { getJob, linkRollback } from '../../../electron/core/moves/move-job-store.ts';
 import { materializedViewSources } from '../../../electron/core/moves/refresh-views.ts';
 import { startPrivateCluster, type PrivateCluster } from '../../support/private-cluster.ts';
 import { otherWebsites, tenantSnapshot, websiteRows, TENANT_TABLES } from '../../support/tenant-snapshot.ts';
@@ -296,6 +298,110 @@ describe('moving a website', () => {
     const after = websiteRows(await tenantSnapshot(pc), richest);
     expect(after.databases).toEqual([home]);
     expect(after.tables).toEqual(before.tables);
+  });
+});
+
+describe('a rollback before anything was copied', () => {
+  it('needs no target: with it unreachable, the fence comes off and the website takes writes again', async () => {
+    const own = await pc.open();
+    const home = (await own.pools.primary().query(`SELECT coalesce(shard_name, 'default') AS s FROM pwb_websites WHERE id = $1`, [richest])).rows[0].s;
+    const target = home === 'shard_2' ? 'shard_1' : 'shard_2';
+    await pc.admit(richest, target);
+    const job = await createMove(own, richest, target);
+    await withJobLock(own, job.id, (lock) => runSteps(own, lock, job.id, undefined, 'fence'));
+    // The target's server goes away (its pool ended: every connection attempt fails).
+    await own.pools.get(target).pool.end();
+    try {
+      expect((await rollbackMove(own, job.id)).state).toBe('rolled_back');
+      const c = await pc.client(home);
+      try {
+        await c.query(`UPDATE pwb_pages SET flags = flags WHERE website_id = $1`, [richest]);
+      } finally {
+        await c.end();
+      }
+    } finally {
+      await own.close().catch(() => {});
+    }
+  });
+});
+
+describe('a rollback after the switch whose move back fails', () => {
+  it('leaves the move succeeded, not rolled back, while the website is still on its target; the move back, once finished, rolls it back', async () => {
+    const home = (await ctx.pools.primary().query(`SELECT coalesce(shard_name, 'default') AS s FROM pwb_websites WHERE id = $1`, [richest])).rows[0].s;
+    const target = home === 'shard_2' ? 'shard_1' : 'shard_2';
+    await pc.admit(richest, target);
+    const job = await createMove(ctx, richest, target);
+    await withJobLock(ctx, job.id, (lock) => runSteps(ctx, lock, job.id, undefined, 'switch'));
+    // The move back's copy onto the old home is mangled there, so its verification fails.
+    const old = await pc.client(home);
+    await old.query(
+      `CREATE FUNCTION test_mangle_back() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.slug := NEW.slug || '-mangled'; RETURN NEW; END $$;
+       CREATE TRIGGER test_mangle_back BEFORE INSERT ON pwb_pages FOR EACH ROW EXECUTE FUNCTION test_mangle_back();
+       ALTER TABLE pwb_pages ENABLE ALWAYS TRIGGER test_mangle_back`,
+    );
+    try {
+      await expect(rollbackMove(ctx, job.id)).rejects.toMatchObject({ code: 'VERIFY_FAILED' });
+      const original = await getJob(ctx.pools.primary(), job.id);
+      expect(original).toMatchObject({ state: 'succeeded', rollback_job: expect.any(String) });
+      const shard = (await ctx.pools.primary().query(`SELECT coalesce(shard_name, 'default') AS s FROM pwb_websites WHERE id = $1`, [richest])).rows[0].s;
+      expect(shard).toBe(target);
+      // The cause fixed, the move back is rolled back and the website moved home again; its own move back then ends the first.
+      await old.query('DROP TRIGGER test_mangle_back ON pwb_pages; DROP FUNCTION test_mangle_back()');
+      const back = original.rollback_job!;
+      expect((await rollbackMove(ctx, back)).state).toBe('rolled_back');
+      const resumedBack = await createMove(ctx, richest, home);
+      await linkRollback(ctx.pools.primary(), job.id, resumedBack.id);
+      expect((await runMove(ctx, resumedBack.id)).state).toBe('succeeded');
+      expect((await getJob(ctx.pools.primary(), job.id)).state).toBe('rolled_back');
+    } finally {
+      await old.query('DROP TRIGGER IF EXISTS test_mangle_back ON pwb_pages; DROP FUNCTION IF EXISTS test_mangle_back()');
+      await old.end();
+    }
+  });
+});
+
+describe('a tenant table created while a move runs', () => {
+  it('stops the move at its switch (its rows were neither fenced nor copied nor verified): the website stays whole where it was', async () => {
+    const primary = await pc.client('default');
+    const sql = async (database: string, text: string, values: unknown[] = []) => {
+      const c = await pc.client(database);
+      try {
+        return (await c.query(text, values)).rows;
+      } finally {
+        await c.end();
+      }
+    };
+    const website = (
+      await primary.query(`SELECT id FROM pwb_websites WHERE coalesce(shard_name, 'default') = 'default' AND id <> $1 ORDER BY id LIMIT 1`, [richest])
+    ).rows[0].id as number;
+    await primary.end();
+    await pc.admit(website, 'shard_2');
+    const job = await createMove(ctx, website, 'shard_2');
+    try {
+      await withJobLock(ctx, job.id, async (lock) => {
+        const setup = { ctx, lock, job, listener: () => {}, source: ctx.pools.get('default'), target: ctx.pools.get('shard_2'), timings: {} };
+        const run = await openMoveRun(setup);
+        for (const step of ['fence', 'copy', 'sequences', 'verify'] as const) await MOVE_STEP_RUNNERS[step](run);
+        // A deploy adds a tenant table everywhere once the run has read its tables; the website writes to it.
+        for (const database of ['default', 'shard_1', 'shard_2'])
+          await sql(database, 'CREATE TABLE pwb_probe_notes (id bigserial PRIMARY KEY, website_id bigint NOT NULL, body text)');
+        await sql('default', `INSERT INTO pwb_probe_notes (website_id, body) VALUES ($1, 'written mid-move')`, [website]);
+        await expect(MOVE_STEP_RUNNERS.switch(run)).rejects.toMatchObject({
+          code: 'MOVE_FAILED',
+          message: expect.stringMatching(/pwb_probe_notes.*not switched.*move rollback/s),
+        });
+      });
+      expect(await sql('default', 'SELECT coalesce(shard_name, $2) AS s FROM pwb_websites WHERE id = $1', [website, 'default'])).toEqual([{ s: 'default' }]);
+      // Run again, the job reads the tables afresh: the new one is fenced, copied, verified and cleaned up with the rest.
+      const done = await runMove(ctx, job.id);
+      expect(done.state).toBe('succeeded');
+      expect(done.verification.map((v) => v.table)).toContain('pwb_probe_notes');
+      const notes = 'SELECT count(*)::int AS n FROM pwb_probe_notes WHERE website_id = $1';
+      expect([await sql('default', notes, [website]), await sql('shard_2', notes, [website])]).toEqual([[{ n: 0 }], [{ n: 1 }]]);
+    } finally {
+      for (const database of ['default', 'shard_1', 'shard_2']) await sql(database, 'DROP TABLE IF EXISTS pwb_probe_notes');
+      ctx.catalog.invalidate();
+    }
   });
 });
 

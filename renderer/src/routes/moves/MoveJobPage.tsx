@@ -129,7 +129,7 @@ function JobBody({ job, history }: { job: MoveJob; history: ProgressHistory }) {
           <Fact label="Verified" value={job.verification.length === 0 ? '—' : job.verified ? 'yes, every table' : 'no'} testId="move-verified" />
           {job.rollbackJobId !== null && (
             <div className="facts__item">
-              <dt>Moved back by</dt>
+              <dt>{job.state === 'rolled_back' ? 'Moved back by' : 'Move back (not finished)'}</dt>
               <dd>
                 <a href={moveJobHref(job.rollbackJobId)}>job {job.rollbackJobId.slice(0, 8)}</a>
               </dd>
