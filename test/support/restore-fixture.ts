@@ -26,7 +26,7 @@ export interface RestoreFixture {
   readonly dir: string;
   call<M extends MethodName>(method: M, params: MethodParams<M>): Promise<MethodResult<M>>;
   /** pg_dump -Fc (gzip) of one database into `dir`; `timeZone` is the dumping session's (PGTZ). */
-  dump(database: string, file: string, options?: { timeZone?: string; format?: 'custom' | 'directory' | 'plain' }): Promise<string>;
+  dump(database: string, file: string, options?: { timeZone?: string; format?: 'custom' | 'directory' | 'plain'; extraArgs?: string[] }): Promise<string>;
   sql<R extends pg.QueryResultRow = any>(database: string, text: string, values?: unknown[]): Promise<R[]>;
   /** Waits for a restore this console runs to end, and returns it as restores.get does. */
   settle(jobId: string): Promise<RestoreJob>;
@@ -73,11 +73,11 @@ function runPgDump(
   pc: PrivateCluster,
   database: string,
   file: string,
-  options: { timeZone?: string; format?: 'custom' | 'directory' | 'plain' },
+  options: { timeZone?: string; format?: 'custom' | 'directory' | 'plain'; extraArgs?: string[] },
 ): Promise<string> {
   const server = pc.cluster.servers.find((s) => s.name === database)!;
   const format = { custom: '-Fc', directory: '-Fd', plain: '-Fp' }[options.format ?? 'custom'];
-  const args = [format, '-h', server.host, '-p', String(server.port), '-U', server.user, '-d', server.database, '-f', file];
+  const args = [format, '-h', server.host, '-p', String(server.port), '-U', server.user, '-d', server.database, '-f', file, ...(options.extraArgs ?? [])];
   const env = { ...process.env, PGPASSWORD: pc.cluster.password, ...(options.timeZone ? { PGTZ: options.timeZone } : {}) };
   return new Promise((resolve, reject) => {
     const child = spawn(PG_DUMP_15, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -117,10 +117,13 @@ export async function clusterContent(pc: PrivateCluster): Promise<Record<string,
         `SELECT string_agg(nspname, ',' ORDER BY nspname) AS n FROM pg_namespace WHERE nspname !~ '^pg_(toast_)?temp_'`,
       );
       out[`${server.name}:schemas`] = schemas.rows[0]!.n;
-      const sequences = await client.query<{ s: string }>(
-        `SELECT string_agg(format('%s=%s', sequencename, last_value), ',' ORDER BY sequencename) AS s FROM pg_sequences WHERE schemaname <> 'shard_console'`,
+      // Per schema: a side-by-side restore's own sequences are its schema's, beside its tables.
+      const sequences = await client.query<{ schema: string; s: string }>(
+        `SELECT schemaname AS schema, string_agg(format('%s=%s', sequencename, last_value), ',' ORDER BY sequencename) AS s
+           FROM pg_sequences WHERE schemaname <> 'shard_console' GROUP BY 1`,
       );
-      out[`${server.name}:sequences`] = sequences.rows[0]!.s ?? '';
+      out[`${server.name}:sequences`] = '';
+      for (const row of sequences.rows) out[`${server.name}:${row.schema === 'public' ? '' : `${row.schema}.`}sequences`] = row.s;
     } finally {
       await client.end();
     }

@@ -88,7 +88,7 @@ export async function preflightRestore(ctx: ConsoleContext, request: RestoreRequ
     const catalog = await ctx.catalog.get(placed.target, { refresh: true });
     const handle = ctx.pools.get(placed.target);
     const excluded = new Set((await restoreSchemas(handle)).keys());
-    const { tables, refusals, notes } = restoreTables(catalog, chosen.archive, tableRules(ctx), excluded);
+    const { tables, refusals, notes } = restoreTables(catalog, chosen.archive, tableRules(ctx), excluded, request.mode);
     refusals.push(...(await busyRefusals(ctx, request, placed.target, placed.home)));
     // A table whose reads bring its INHERITS children's rows: its read-back would count them too.
     refusals.push(

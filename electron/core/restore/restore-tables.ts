@@ -4,6 +4,7 @@ import type { PgDumpArchive } from '../backups/archive/pg-dump-archive.ts';
 import type { DatabaseCatalog } from '../catalog/database-catalog.ts';
 import { classifyTables, type ClassifyOptions } from '../catalog/tenant-tables.ts';
 import { scopedTables, type ScopedTable } from '../moves/tenant-scope.ts';
+import type { RestoreMode } from '../../../shared/methods/restore-methods.ts';
 
 /** A refusal as preflight reports it: a code to branch on, the reason and what to do. */
 export interface Refusal {
@@ -55,6 +56,7 @@ export function restoreTables(
   archive: PgDumpArchive,
   rules: ClassifyOptions,
   restoreSchemas: ReadonlySet<string>,
+  mode?: RestoreMode,
 ): { tables: RestoreTable[]; refusals: Refusal[]; notes: string[] } {
   const live = scopedTables(catalog).filter((t) => !restoreSchemas.has(t.table.schema));
   const schema = archive.schema();
@@ -75,7 +77,18 @@ export function restoreTables(
   }
   const tables = live.map((scoped) => {
     const entries = archive.dataEntries.filter((e) => e.table === scoped.name || schema.partitionRoots.get(e.table) === scoped.name);
-    if (entries.length === 0) notes.push(`${scoped.name} is not in the archive (created after the backup?): the website gets no rows there.`);
+    if (entries.length === 0) {
+      const dumped = schema.tables.some((t) => t.name === scoped.name || schema.partitionRoots.get(t.name) === scoped.name);
+      if (!dumped) notes.push(`${scoped.name} is not in the archive (created after the backup?): the website gets no rows there.`);
+      else if (mode === 'replace' || mode === 'empty')
+        // pg_dump --exclude-table-data, or an unlogged table dumped from a standby: the rows were never read.
+        refusals.push({
+          code: 'ARCHIVE_LACKS_DATA',
+          table: scoped.name,
+          message: `The archive has table ${scoped.name} in its schema but not its rows (dumped with --exclude-table-data, or an unlogged table dumped from a standby): restored from it, the website would have no rows there, whatever it had when the backup ran. Restore from a backup that holds the table's data, or side by side (--into-schema) to take what this one has.`,
+        });
+      else notes.push(`${scoped.name} is in the archive's schema but not its rows (dumped with --exclude-table-data?): its side table stays empty.`);
+    }
     refusals.push(...columnRefusals(scoped, entries, catalog.database));
     const columns = entries[0]?.columns ?? scoped.columns;
     const types = columns.map((c) => scoped.table.columns.find((x) => x.name === c)?.type ?? 'text');

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ConsoleError } from '../../../shared/errors.ts';
-import { quoteIdent, tableRef } from '../catalog/sql-identifiers.ts';
+import { quoteIdent, quoteLiteral, tableRef } from '../catalog/sql-identifiers.ts';
 import type { ScopedTable } from '../moves/tenant-scope.ts';
 import type pg from 'pg';
 import type { RestorePlan } from '../../../shared/methods/restore-methods.ts';
@@ -85,6 +85,7 @@ export async function createSideSchema(
       // writes the values an archive has for one, as OVERRIDING SYSTEM VALUE does).
       const like = `LIKE ${tableRef(t.table.schema, t.table.table)} INCLUDING DEFAULTS INCLUDING GENERATED INCLUDING IDENTITY INCLUDING CONSTRAINTS INCLUDING INDEXES`;
       await client.query(`CREATE TABLE IF NOT EXISTS ${tableRef(schema, sideTable(t))} (${like})`);
+      await ownSequences(client, schema, sideTable(t));
     }
     await client.query('COMMIT');
   } catch (error) {
@@ -92,6 +93,33 @@ export async function createSideSchema(
     throw error;
   } finally {
     client.release();
+  }
+}
+
+/**
+ * LIKE ... INCLUDING DEFAULTS copies a serial's `nextval('live_seq')`: the side table would draw live ids
+ * and tie the live sequence to it (a migration dropping the live table refused while the schema stands).
+ * Each such column gets a sequence of the side schema's own instead, going on from where the live one is
+ * (past every restored id). A column already drawing from the side schema is left alone (a rerun).
+ */
+async function ownSequences(client: pg.PoolClient, schema: string, side: string): Promise<void> {
+  const table = tableRef(schema, side);
+  const tied = await client.query<{ column: string; attnum: number; type: string; last: string | null }>(
+    `SELECT a.attname AS column, a.attnum, format_type(q.seqtypid, NULL) AS type, pg_sequence_last_value(s.oid)::text AS last
+       FROM pg_attrdef d
+       JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+       JOIN pg_depend dep ON dep.classid = 'pg_attrdef'::regclass AND dep.objid = d.oid AND dep.refclassid = 'pg_class'::regclass
+       JOIN pg_class s ON s.oid = dep.refobjid AND s.relkind = 'S'
+       JOIN pg_sequence q ON q.seqrelid = s.oid
+      WHERE d.adrelid = $1::regclass AND s.relnamespace <> (SELECT oid FROM pg_namespace WHERE nspname = $2)
+      ORDER BY a.attnum`,
+    [table, schema],
+  );
+  for (const row of tied.rows) {
+    const sequence = tableRef(schema, `${side.slice(0, 40)}_${row.attnum}_seq`);
+    await client.query(`CREATE SEQUENCE ${sequence} AS ${row.type} OWNED BY ${table}.${quoteIdent(row.column)}`);
+    if (row.last !== null) await client.query('SELECT setval($1::regclass, $2::bigint)', [sequence, row.last]);
+    await client.query(`ALTER TABLE ${table} ALTER COLUMN ${quoteIdent(row.column)} SET DEFAULT nextval(${quoteLiteral(sequence)}::regclass)`);
   }
 }
 

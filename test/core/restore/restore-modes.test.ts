@@ -89,6 +89,22 @@ describe('restore --into-schema (side by side)', () => {
     expect(doctor.findings.filter((x) => `${x.table} ${x.message} ${x.fix}`.includes('restored_42'))).toEqual([]);
     const move = await f.call('moves.preflight', { websiteId: side, target: 'default' });
     expect(move.refusals).toEqual([]);
+    // The side tables' serial columns draw from sequences of the side schema, not the live tables' own:
+    // an insert there uses up no live id, and a migration dropping a live table is not refused for them.
+    const tied = await f.sql(
+      'shard_2',
+      `SELECT c.relname AS side, s.relnamespace::regnamespace::text AS seq_schema
+         FROM pg_attrdef d JOIN pg_class c ON c.oid = d.adrelid
+         JOIN pg_depend dep ON dep.classid = 'pg_attrdef'::regclass AND dep.objid = d.oid AND dep.refclassid = 'pg_class'::regclass
+         JOIN pg_class s ON s.oid = dep.refobjid AND s.relkind = 'S'
+        WHERE c.relnamespace = 'restored_42'::regnamespace`,
+    );
+    expect(tied.length).toBeGreaterThan(0);
+    expect(tied.filter((t) => t.seq_schema !== 'restored_42')).toEqual([]);
+    const [liveSeq] = await f.sql('shard_2', `SELECT last_value::text AS v FROM pwb_contacts_id_seq`);
+    await f.sql('shard_2', `INSERT INTO restored_42.pwb_contacts (website_id, created_at, updated_at) VALUES ($1, now(), now())`, [side]);
+    expect(await f.sql('shard_2', `SELECT last_value::text AS v FROM pwb_contacts_id_seq`)).toEqual([liveSeq]);
+    await f.sql('shard_2', `DELETE FROM restored_42.pwb_contacts WHERE id NOT IN (SELECT id FROM pwb_contacts)`);
   }, 240_000);
 
   it("refuses a backup whose last verification failed on the website's archive, changing nothing, until a verification passes", async () => {

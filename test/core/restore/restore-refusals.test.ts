@@ -410,6 +410,16 @@ describe('a restore that must not run', () => {
     expect(elsewhere.map((r) => r.code)).toEqual(['TARGET_NOT_HOME']);
   }, 60_000);
 
+  it("refuses a replace from an archive whose schema has a table but not its rows (dumped with --exclude-table-data): it would empty the website's table", async () => {
+    const partial = await f.dump('shard_1', 'no-contacts-data.dump', { extraArgs: ['--exclude-table-data=pwb_contacts'] });
+    const refusals = await refusedWith({ websiteId: site, path: partial, mode: 'replace' });
+    expect(refusals).toEqual([{ code: 'ARCHIVE_LACKS_DATA', message: expect.stringMatching(/pwb_contacts.*not its rows.*--exclude-table-data/) }]);
+    // Side by side, nothing live changes: its side table stays empty, and the plan says why.
+    const side = await f.call('restores.preflight', { websiteId: site, path: partial, mode: 'side-by-side', intoSchema: 'r_partial' });
+    expect(side.refusals).toEqual([]);
+    expect(side.plan!.notes).toContainEqual(expect.stringMatching(/pwb_contacts.*not its rows/));
+  }, 60_000);
+
   it('refuses an archive that holds none of the website', async () => {
     const home = (await f.sql('default', `SELECT id FROM pwb_websites WHERE coalesce(shard_name, 'default') = 'default' ORDER BY id LIMIT 1`))[0].id;
     const refusals = await refusedWith({ websiteId: home, path: archive, mode: 'replace' });
