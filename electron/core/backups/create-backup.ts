@@ -12,7 +12,7 @@ import { SHARD_SQL } from '../tenants/website-routing.ts';
 import { bytesWritten, checksumDump } from './backup-checksums.ts';
 import { MANIFEST, writeFileDurably } from './backup-folder.ts';
 import { assertConfiguredPgDumps, choosePgDump, findPgDumpBinaries, installHint, type PgDumpBinary } from './pg-dump-locator.ts';
-import { partialPath, runPgDump, type BackupFormat } from './run-pg-dump.ts';
+import { partialPath, pgDumpTls, runPgDump, type BackupFormat } from './run-pg-dump.ts';
 
 export interface CreateBackupOptions {
   /** The folder backups go into; each backup is a new folder inside it. */
@@ -159,6 +159,9 @@ async function planDumps(ctx: ConsoleContext, targets: readonly DatabaseTarget[]
       },
     );
   }
+  // Checked as the console checks it, or not dumped at all (before anything is written).
+  const unchecked = servers.map((s) => pgDumpTls(s.target, choosePgDump(binaries, s.major)!.major)).flatMap((t) => ('refusal' in t ? [t.refusal] : []));
+  if (unchecked.length > 0) throw new ConsoleError('BACKUP_REFUSED', `Nothing was backed up: ${unchecked.join(' ')}`);
   const names = servers.map((s) => s.target.name);
   return servers.map((s) => ({
     target: s.target,

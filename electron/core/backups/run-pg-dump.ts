@@ -75,14 +75,37 @@ async function withPassfile<T>(target: DatabaseTarget, work: (file: string | nul
 /** The operator's TLS files for libpq (a verify-full server needs its CA): they say how to trust, not where to connect. */
 const KEPT_PG_SETTINGS = new Set(['PGSSLROOTCERT', 'PGSSLCERT', 'PGSSLKEY', 'PGSSLCRL', 'PGSSLCRLDIR']);
 
+/**
+ * libpq's TLS settings that check the server as the console's own connections do (pools/ssl-option.ts),
+ * or why this pg_dump cannot: the system's CAs (`sslrootcert=system`) came in libpq 16, and an older
+ * one reads "system" as a file name and, missing, goes on in `require` mode unchecked, where the
+ * console checks the chain and the host name. A `verify-full` without a CA file is checked against
+ * the system's (Node's) CAs by the console; libpq would look for ~/.postgresql/root.crt instead.
+ */
+export function pgDumpTls(
+  target: Pick<DatabaseTarget, 'name' | 'ssl' | 'sslRootCert'>,
+  pgDumpMajor: number,
+): { mode: string; rootCert?: string } | { refusal: string } {
+  const mode = target.ssl === false ? 'disable' : target.ssl === true ? 'require' : target.ssl;
+  const systemCAs = target.sslRootCert === 'system' || (mode === 'verify-full' && target.sslRootCert === undefined);
+  if (!systemCAs) return { mode, ...(target.sslRootCert !== undefined ? { rootCert: target.sslRootCert } : {}) };
+  if (pgDumpMajor < 16)
+    return {
+      refusal: `${target.name} is checked against the system's CA certificates, which pg_dump ${pgDumpMajor} cannot do (sslrootcert=system came in PostgreSQL 16; older ones would connect unchecked, or not at all). Give the database's CA file in the profile (sslRootCert), or install pg_dump 16 or newer.`,
+    };
+  return { mode: 'verify-full', rootCert: 'system' };
+}
+
 /** pg_dump's own environment: ours without any PG* setting that could redirect it (its TLS files kept), plus the connection's. */
-function dumpEnvironment(target: DatabaseTarget, passfile: string | null): NodeJS.ProcessEnv {
+function dumpEnvironment(request: DumpRequest, passfile: string | null): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PG') || KEPT_PG_SETTINGS.has(k)));
   env.PGAPPNAME = 'shard-console-backup';
   env.PGCONNECT_TIMEOUT = '10';
-  env.PGSSLMODE = target.ssl === false ? 'disable' : target.ssl === true ? 'require' : target.ssl;
+  const tls = pgDumpTls(request.target, request.binary.major);
+  if ('refusal' in tls) throw new ConsoleError('BACKUP_REFUSED', tls.refusal, { target: request.target.name });
+  env.PGSSLMODE = tls.mode;
   // The profile's CA for this database, as the console's own connections check it.
-  if (target.sslRootCert !== undefined) env.PGSSLROOTCERT = target.sslRootCert;
+  if (tls.rootCert !== undefined) env.PGSSLROOTCERT = tls.rootCert;
   if (passfile !== null) env.PGPASSFILE = passfile;
   return env;
 }
@@ -112,7 +135,7 @@ export function partialPath(output: string): string {
 export async function runPgDump(request: DumpRequest): Promise<void> {
   request.signal?.throwIfAborted();
   await withPassfile(request.target, async (passfile) => {
-    const child = spawn(request.binary.path, dumpArguments(request), { env: dumpEnvironment(request.target, passfile), stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(request.binary.path, dumpArguments(request), { env: dumpEnvironment(request, passfile), stdio: ['ignore', 'ignore', 'pipe'] });
     const said: string[] = [];
     createInterface({ input: child.stderr }).on('line', (line) => {
       const table = TABLE_LINE.exec(line)?.[1];
