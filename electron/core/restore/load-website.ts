@@ -15,6 +15,14 @@ import { WebsiteLines } from './website-lines.ts';
 
 /** A table with this many rows of the website loads over several sessions at once. */
 const SPLIT_ROWS = 50_000;
+/**
+ * How long a session of a table split over two waits for a lock. Two rows of the archive with one key
+ * under a unique index the live table has (one added since the backup) can go to different sessions:
+ * the second waits for the first's transaction, which commits only once both COPYs end, and PostgreSQL
+ * sees no deadlock (the other half of the cycle is the console's). Without a bound the load would hang,
+ * the website's writes fenced, until someone stopped it.
+ */
+const SPLIT_LOCK_TIMEOUT = '20s';
 
 /**
  * A table loaded over several sessions is read back by them, all at once, before they commit, when
@@ -128,10 +136,11 @@ async function* reorderedLines(
 }
 
 /** A session ready to load one table: its transaction open, the fence passed, pg_dump's text read as written. */
-async function loadSession(options: LoadOptions, into: LoadInto): Promise<pg.PoolClient> {
+async function loadSession(options: LoadOptions, into: LoadInto, split: boolean): Promise<pg.PoolClient> {
   const client = await options.handle.longSession();
   try {
     await client.query('BEGIN');
+    if (split) await client.query(`SET LOCAL lock_timeout = '${SPLIT_LOCK_TIMEOUT}'`);
     await client.query(`SET LOCAL shard_console.bypass_fence = 'on'`);
     if (options.replica && !into.side) await client.query('SET LOCAL session_replication_role = replica');
     if (into.side) await client.query(`TRUNCATE ${tableRef(into.schema, into.table)}`);
@@ -158,7 +167,8 @@ async function loadTable(options: LoadOptions, reader: WebsiteLines, t: RestoreT
   let readBack: { digest: { rows: number; hash: string }; ms: number } | null = null;
   let failed: Error | undefined;
   try {
-    for (let i = streamsFor(options, t, into); i > 0; i--) clients.push(await loadSession(options, into));
+    const streams = streamsFor(options, t, into);
+    for (let i = streams; i > 0; i--) clients.push(await loadSession(options, into, streams > 1));
     let lastReport = 0;
     let lastRows = 0;
     // Crash tests: die inside the COPY of the largest table, half of its rows sent, none committed.
@@ -194,12 +204,7 @@ async function loadTable(options: LoadOptions, reader: WebsiteLines, t: RestoreT
   } catch (error) {
     failed = error as Error;
     for (const client of clients) await client.query('ROLLBACK').catch(() => {});
-    if (currentSignal()?.aborted || (error instanceof ConsoleError && error.code === 'RESTORE_FAILED')) throw error;
-    throw new ConsoleError(
-      'RESTORE_FAILED',
-      `Loading ${t.name} into ${options.handle.target.name} failed: ${(error as Error).message}. Resume the restore once the cause is fixed (its load starts clean), or roll it back.`,
-      { target: t.name, cause: error },
-    );
+    throw loadFailure(options, t, error, clients.length > 1);
   } finally {
     // A session broken mid-COPY must not go back to the pool.
     for (const client of clients) client.release(failed);
@@ -208,6 +213,22 @@ async function loadTable(options: LoadOptions, reader: WebsiteLines, t: RestoreT
   // with them), not here: the next table's load goes on meanwhile.
   await options.onLoaded(t.name, { rows: digest.rows, hash: digest.hash }, digest.rows > 0 && !into.side, readBack);
   options.onProgress(t.name, digest.rows, true);
+}
+
+/** What a table's failed load is said as: a stop as itself, a split load's lock wait as what it most likely is. */
+function loadFailure(options: LoadOptions, t: RestoreTable, error: unknown, split: boolean): Error {
+  if (currentSignal()?.aborted || (error instanceof ConsoleError && error.code === 'RESTORE_FAILED')) return error as Error;
+  if (split && (error as { code?: string }).code === '55P03')
+    return new ConsoleError(
+      'RESTORE_FAILED',
+      `Loading ${t.name} into ${options.handle.target.name} over two sessions stopped: one waited ${SPLIT_LOCK_TIMEOUT} for a key the other had written. The archive most likely holds two of website ${options.websiteId}'s rows with one key under a unique index the live table has and the backup's did not (added since), or a long transaction holds such a key. Find the archive's duplicates (backup website ${options.websiteId} PATH --rows N), then roll the restore back, or fix the cause and resume it (its load starts clean).`,
+      { target: t.name, cause: error },
+    );
+  return new ConsoleError(
+    'RESTORE_FAILED',
+    `Loading ${t.name} into ${options.handle.target.name} failed: ${(error as Error).message}. Resume the restore once the cause is fixed (its load starts clean), or roll it back.`,
+    { target: t.name, cause: error },
+  );
 }
 
 function readBackOptions(options: LoadOptions): ReadBackOptions {

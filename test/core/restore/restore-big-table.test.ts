@@ -76,6 +76,48 @@ describe('a big table loaded over two sessions', () => {
   }, 240_000);
 });
 
+describe('a big table whose archive breaks a unique index the live table has gained since', () => {
+  it("fails the load (its two sessions would wait on each other for ever, the website fenced) and rolls back to the website's rows", async () => {
+    // Backed up with two photos of one asset sharing an image; the live table then deduplicated and made it
+    // unique. The two lie in the first two 256 kB pieces of the website's rows, which the load sends to its
+    // two sessions in turn: the second waits for the first's transaction, which waits for both COPYs.
+    const [asset] = await f.sql('shard_1', `SELECT p.realty_asset_id AS id FROM pwb_prop_photos p WHERE p.sort_order = ${PHOTOS} LIMIT 1`);
+    const inOrder = async () => {
+      await f.sql('shard_1', 'CLUSTER pwb_prop_photos USING pwb_prop_photos_pkey');
+      return f.sql(
+        'shard_1',
+        `SELECT id, image, realty_asset_id, at FROM (SELECT p.id, p.image, p.realty_asset_id, sum(octet_length(p::text) + 1) OVER (ORDER BY p.ctid) AS at
+           FROM pwb_prop_photos p) x WHERE realty_asset_id = $1 ORDER BY at`,
+        [asset.id],
+      );
+    };
+    const rows = await inOrder();
+    // The archive's table data is read 1 MB of text at a time, and the website's rows of each piece go to one session.
+    const piece = 1024 * 1024;
+    const k = Math.floor(Number(rows[0].at) / piece) + 1;
+    const within = (n: number) => rows.find((r) => Number(r.at) > n * piece + 200_000 && Number(r.at) < n * piece + 800_000)!;
+    const [first, last] = [within(k), within(k + 1)];
+    await f.sql('shard_1', `UPDATE pwb_prop_photos SET image = $2 WHERE id = $1`, [last.id, first.image]);
+    await inOrder();
+    const duplicated = await f.dump('shard_1', 'duplicated.dump');
+    await f.sql('shard_1', `UPDATE pwb_prop_photos SET image = $2 WHERE id = $1`, [last.id, last.image]);
+    const before = await websiteState(f.pc, site);
+    await f.sql('shard_1', 'CREATE UNIQUE INDEX test_photo_image ON pwb_prop_photos (realty_asset_id, image)');
+    try {
+      const started = Date.now();
+      const job = await f.settle((await f.call('restores.start', { websiteId: site, path: duplicated, mode: 'replace' })).jobId);
+      expect(Date.now() - started).toBeLessThan(120_000);
+      expect(job).toMatchObject({ state: 'failed', step: 'load', verified: false });
+      expect(job.error).toMatch(/pwb_prop_photos.*over two sessions stopped.*unique index/s);
+      await f.call('restores.rollback', { jobId: job.jobId });
+      expect(await f.settle(job.jobId)).toMatchObject({ state: 'rolled_back' });
+      expect(await websiteState(f.pc, site)).toEqual(before);
+    } finally {
+      await f.sql('shard_1', 'DROP INDEX IF EXISTS test_photo_image');
+    }
+  }, 240_000);
+});
+
 describe('a read-back of a big chain table', () => {
   it('keeps its join in memory on a database whose work_mem is small and temp files are refused', async () => {
     const big = 424_242;
