@@ -1,8 +1,8 @@
 /*
  * zstd data cut into the units its format is made of (a frame header, one block, a frame's checksum),
  * each checked against the limits libzstd decodes by before the decoder (fzstd) sees it:
- * - a window of at most 128 MiB (libzstd's default limit, which pg_restore decodes with): fzstd
- *   allocates and zero-fills the window a frame header declares, up to 2 GiB;
+ * - a window of at most 32 MiB (see MAX_WINDOW): fzstd allocates and zero-fills the window a frame
+ *   header declares, up to 2 GiB, and decodes offsets past 2^25 wrongly;
  * - no block larger than the format allows (128 KiB, or the window when smaller): fzstd expands an RLE
  *   block of 4 bytes to whatever size its header says, up to 2 MiB;
  * - no reserved block type, no dictionary (pg_dump uses none).
@@ -14,8 +14,13 @@
 const FRAME_MAGIC = 0xfd2fb528;
 const SKIPPABLE_MASK = 0xfffffff0;
 const SKIPPABLE_MAGIC = 0x184d2a50;
-/** libzstd's ZSTD_WINDOWLOG_LIMIT_DEFAULT: 2^27. */
-export const MAX_WINDOW = 1 << 27;
+/**
+ * 32 MiB, below libzstd's own limit (2^27): fzstd reads a match offset's extra bits 32 at a time from an
+ * unaligned bit position, so an offset of 2^26 or more (a window past 2^25) can lose its top bits and
+ * copy from the wrong place, with no error (pg_dump writes no zstd checksum). pg_dump's levels up to 19
+ * use windows of 8 MiB at most; `-Z zstd:long` and levels 20-22 use up to 128 MiB.
+ */
+export const MAX_WINDOW = 1 << 25;
 const MAX_BLOCK = 128 * 1024;
 
 type State = { at: 'frame' } | { at: 'block'; blockMax: number; checksum: boolean } | { at: 'checksum' } | { at: 'skip'; left: number };
@@ -92,7 +97,9 @@ export class ZstdUnits {
       throw new Error('a zstd frame needs a dictionary, which pg_dump never uses');
     const window = singleSegment ? contentSize(data, at + 5 + dictionaryBytes, contentSizeBytes) : windowSize(data[at + 5]!);
     if (window > MAX_WINDOW)
-      throw new Error(`a zstd frame asks for a ${Math.round(window / (1024 * 1024))} MiB window, more than the 128 MiB libzstd (and pg_restore) decodes with`);
+      throw new Error(
+        `a zstd frame asks for a ${Math.round(window / (1024 * 1024))} MiB window, more than the 32 MiB the console's decoder reads without error (pg_dump -Z zstd:long, or a level above 19). Read this archive with pg_restore, or dump again at a lower level without long`,
+      );
     this.#state = { at: 'block', blockMax: Math.min(MAX_BLOCK, Math.max(1, window)), checksum: ((descriptor >> 2) & 1) === 1 };
     return { length, pass: true };
   }

@@ -75,6 +75,12 @@ describe('decompressStream', () => {
     // A 2 GiB window, which the decoder would allocate and zero.
     const huge = Buffer.concat([header((31 - 10) << 3), block(0, 1, true, [0x41])]);
     await expect(collect(decompressStream('zstd', pieces(huge, 4096), 'zlib'))).rejects.toThrow(/asks for a 2048 MiB window/);
+    // Past 32 MiB (pg_dump -Z zstd:long, levels 20-22) the decoder loses a match offset's top bits and
+    // would turn out wrong rows without an error: refused, saying what reads it.
+    const long = Buffer.concat([header((26 - 10) << 3), block(0, 1, true, [0x41])]);
+    await expect(collect(decompressStream('zstd', pieces(long, 4096), 'zlib'))).rejects.toThrow(/asks for a 64 MiB window.*zstd:long.*pg_restore/);
+    const widest = Buffer.concat([header((25 - 10) << 3), block(0, 1, true, [0x41])]);
+    expect((await collect(decompressStream('zstd', pieces(widest, 4096), 'zlib'))).toString()).toBe('A');
     // The reserved block type.
     await expect(collect(decompressStream('zstd', pieces(Buffer.concat([header(oneMiB), block(3, 1, true, [0])]), 4096), 'zlib'))).rejects.toBeInstanceOf(
       CompressedDataError,
