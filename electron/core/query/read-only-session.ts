@@ -37,6 +37,8 @@ export class ReadOnlySession {
   #closed = false;
   /** A cancel was (or may have been) sent: the connection is dropped, never pooled, so a late cancel finds no one else's statement. */
   #cancelSent = false;
+  /** Settles once the statement running now (if any) has ended and said whether it was cancelled. */
+  #running: Promise<void> = Promise.resolve();
   /** The connection's end while no statement ran (a server restart, a fence ending idle query cursors): the next statement says so. */
   #ended: Error | null = null;
   /** The pinned settings and timeouts, set again before each FETCH: the operator's statement may change them (set_config) as it runs. */
@@ -115,6 +117,9 @@ export class ReadOnlySession {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    // A statement still running (a FETCH its call stopped a moment ago) ends first: whether a cancel was
+    // sent for it decides whether the connection may be pooled again.
+    await this.#running;
     if (this.#cancelSent) return this.#release(new Error('cancelled: the connection is not reused'));
     try {
       await this.#client.query('ROLLBACK');
@@ -129,6 +134,8 @@ export class ReadOnlySession {
     signal?.throwIfAborted();
     if (this.#ended) throw endedWhileIdle(this.target, this.#ended);
     const stopWatching = cancelOnAbort(this.#client, this.target, signal);
+    let settle = () => {};
+    this.#running = new Promise<void>((resolve) => (settle = resolve));
     try {
       return await this.#client.query<unknown[]>(config as pg.QueryArrayConfig);
     } catch (error) {
@@ -137,6 +144,7 @@ export class ReadOnlySession {
     } finally {
       stopWatching();
       if (signal?.aborted) this.#cancelSent = true;
+      settle();
     }
   }
 

@@ -190,6 +190,33 @@ describe('cancel and timeout reach PostgreSQL', () => {
   });
 });
 
+describe('a run closed while its fetch-more is being cancelled', () => {
+  it('drops the cancelled connections instead of pooling them (a late cancel would hit the next borrower)', async () => {
+    const session = service.session('cancel-close');
+    const first = await session.run(recordingCall<QueryEvent>().call, {
+      sql: 'SELECT g, pg_sleep(CASE WHEN g > 1001 THEN 30 ELSE 0 END) FROM generate_series(1, 2000) g',
+      target: { kind: 'databases', names: ['shard_1'] },
+    });
+    const { call, controller } = recordingCall<QueryEvent>();
+    const more = session.fetchMore(call, first.runId);
+    more.catch(() => {});
+    await until(async () => (await activeQueries('shard_1')) === 1, 10_000, 'the FETCH to run');
+    const active = await sql<{ pid: number }>('shard_1', `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND state = 'active'`, [
+      QUERY_APPLICATION_NAME,
+    ]);
+    const pid = active[0]!.pid;
+    // The page is left: its call is stopped and the session closed in the same tick.
+    controller.abort(new Error('left the page'));
+    await service.closeSession('cancel-close');
+    await more.catch(() => {});
+    await until(
+      async () => (await sql('shard_1', 'SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid])).length === 0,
+      5_000,
+      'the cancelled connection to close',
+    );
+  });
+});
+
 describe('a value too large to read', () => {
   it("fails its database's run with what to do, and the process and the other databases go on", { timeout: 120_000 }, async () => {
     const session = service.session('oversized');
