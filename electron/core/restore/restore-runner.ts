@@ -100,7 +100,7 @@ async function tablesToRestore(
 ): Promise<RunState['tables']> {
   const steps = MODE_STEPS[detail.request.mode];
   if (steps.indexOf(detail.step) > steps.indexOf('verify')) return [];
-  const found = restoreTables(catalog, await archive(), tableRules(ctx), excluded);
+  const found = restoreTables(catalog, await archive(), tableRules(ctx), excluded, detail.request.mode);
   if (found.refusals.length)
     throw new ConsoleError(
       'RESTORE_FAILED',

@@ -1,5 +1,6 @@
 import { RESTORE_MARK } from '../console-schema/console-database.ts';
 import type { DataEntry } from '../backups/archive/data-entries.ts';
+import type { ArchiveSchema } from '../backups/archive/archive-schema.ts';
 import type { PgDumpArchive } from '../backups/archive/pg-dump-archive.ts';
 import type { DatabaseCatalog } from '../catalog/database-catalog.ts';
 import { classifyTables, type ClassifyOptions } from '../catalog/tenant-tables.ts';
@@ -77,24 +78,35 @@ export function restoreTables(
   }
   const tables = live.map((scoped) => {
     const entries = archive.dataEntries.filter((e) => e.table === scoped.name || schema.partitionRoots.get(e.table) === scoped.name);
-    if (entries.length === 0) {
-      const dumped = schema.tables.some((t) => t.name === scoped.name || schema.partitionRoots.get(t.name) === scoped.name);
-      if (!dumped) notes.push(`${scoped.name} is not in the archive (created after the backup?): the website gets no rows there.`);
-      else if (mode === 'replace' || mode === 'empty')
-        // pg_dump --exclude-table-data, or an unlogged table dumped from a standby: the rows were never read.
-        refusals.push({
-          code: 'ARCHIVE_LACKS_DATA',
-          table: scoped.name,
-          message: `The archive has table ${scoped.name} in its schema but not its rows (dumped with --exclude-table-data, or an unlogged table dumped from a standby): restored from it, the website would have no rows there, whatever it had when the backup ran. Restore from a backup that holds the table's data, or side by side (--into-schema) to take what this one has.`,
-        });
-      else notes.push(`${scoped.name} is in the archive's schema but not its rows (dumped with --exclude-table-data?): its side table stays empty.`);
-    }
+    const undumped = undumpedData(schema, scoped.name, entries);
+    if (entries.length === 0 && !schema.tables.some((t) => t.name === scoped.name || schema.partitionRoots.get(t.name) === scoped.name))
+      notes.push(`${scoped.name} is not in the archive (created after the backup?): the website gets no rows there.`);
+    else if (undumped.length > 0 && (mode === 'replace' || mode === 'empty'))
+      // pg_dump --exclude-table-data, or an unlogged table dumped from a standby: the rows were never read.
+      refusals.push({
+        code: 'ARCHIVE_LACKS_DATA',
+        table: scoped.name,
+        message: `The archive has ${undumped.join(', ')} in its schema but not its rows (dumped with --exclude-table-data, or an unlogged table dumped from a standby): restored from it, the website would have no rows there, whatever it had when the backup ran. Restore from a backup that holds the table's data, or side by side (--into-schema) to take what this one has.`,
+      });
+    else if (undumped.length > 0)
+      notes.push(`${undumped.join(', ')} is in the archive's schema but not its rows (dumped with --exclude-table-data?): the side table gets none of them.`);
     refusals.push(...columnRefusals(scoped, entries, catalog.database));
     const columns = entries[0]?.columns ?? scoped.columns;
     const types = columns.map((c) => scoped.table.columns.find((x) => x.name === c)?.type ?? 'text');
     return { name: scoped.name, scoped, entries, columns, types };
   });
   return { tables, refusals, notes };
+}
+
+/**
+ * The tables (a plain table, or a partitioned one's leaf partitions) the archive's schema has but whose
+ * rows it does not: each would be restored empty. None when the archive has no such table at all.
+ */
+function undumpedData(schema: ArchiveSchema, table: string, entries: readonly DataEntry[]): string[] {
+  const leaves = [...schema.partitionLeaves].filter((leaf) => schema.partitionRoots.get(leaf) === table);
+  if (leaves.length > 0) return leaves.filter((leaf) => !entries.some((e) => e.table === leaf));
+  // A partitioned table with no partitions holds no rows to leave out.
+  return entries.length === 0 && schema.tables.some((t) => t.name === table && !t.partitioned) ? [table] : [];
 }
 
 function columnRefusals(scoped: ScopedTable, entries: readonly DataEntry[], database: string): Refusal[] {

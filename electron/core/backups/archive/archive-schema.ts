@@ -13,6 +13,8 @@ export interface ArchiveSchema {
   readonly views: readonly CatalogView[];
   /** Partition display name -> the display name of its root (the table the live catalog lists). */
   readonly partitionRoots: ReadonlyMap<string, string>;
+  /** The leaf partitions (those that hold rows: none partitioned in turn), by display name. */
+  readonly partitionLeaves: ReadonlySet<string>;
 }
 
 type ColumnDraft = { -readonly [K in keyof Omit<CatalogColumn, 'position'>]: CatalogColumn[K] };
@@ -63,7 +65,9 @@ export function archiveSchema(entries: readonly TocEntry[]): ArchiveSchema {
     .filter((v) => isApplicationSchema(v.schema))
     .map((v) => ({ ...v, indexes: v.indexes.sort(byName) }))
     .sort(bySchemaAndTable);
-  return { tables: catalogTables, views: catalogViews, partitionRoots };
+  const parents = new Set(partitionParents.values());
+  const partitionLeaves = new Set([...partitionParents.keys()].filter((child) => !parents.has(child)));
+  return { tables: catalogTables, views: catalogViews, partitionRoots, partitionLeaves };
 }
 
 function addTable(tables: Map<string, TableDraft>, statement: CreateTableStatement, namespace: string, partitionParents: Map<string, string>): void {
