@@ -103,6 +103,11 @@ async function pickArchive(
   const routed = manifest.routing[String(websiteId)];
   const unfinished = unfinishedRefusal(where, websiteId, manifest, routed);
   if (unfinished) return unfinished;
+  if (routed !== undefined && !archives.some((a) => a.database === routed))
+    return {
+      code: 'ARCHIVE_NOT_FOUND',
+      message: `The backup at ${where} has no archive of ${routed}, where website ${websiteId} lived when it ran (it backed up ${listed}): rows of it in another archive would be a half-done move's fragment, not the website. Restore from a backup of ${routed}; name another of its archives (--archive) only if you know it holds the website whole.`,
+    };
   if (archives.length === 1) return open(where, archives[0]!, 'only');
   const ref = archives.find((a) => a.database === routed);
   if (ref) return open(where, ref, 'routing');
@@ -185,7 +190,9 @@ export async function fingerprintOf(file: string, tocOnly = false): Promise<Arch
     return { bytes: toc.size, modifiedMs: Math.round(toc.mtimeMs) };
   }
   // pg_dump's own files only: a .DS_Store or Thumbs.db a file browser left there is no change of the dump.
-  const names = (await readdir(file)).filter((name) => DUMP_FILE.test(name)).sort();
+  // Large objects' files are left out as they always were here (a restore reads none of them, and a job
+  // planned before would find its fingerprint changed).
+  const names = (await readdir(file)).filter((name) => DUMP_FILE.test(name) && !name.startsWith('blob_')).sort();
   const files = await Promise.all(names.map((name) => stat(path.join(file, name))));
   return {
     bytes: files.reduce((sum, f) => sum + f.size, 0),

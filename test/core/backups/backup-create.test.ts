@@ -527,6 +527,11 @@ describe('a backup one of whose databases did not finish', () => {
         intoSchema: 'r_unfinished',
       });
       expect(named.refusals.map((r) => r.code)).not.toContain('ARCHIVE_NOT_FOUND');
+      // A backup of some databases only (backup create --database), complete as such: the website's is not in it either.
+      const partial = { ...manifest, databases: manifest.databases.filter((d) => d.name === 'default') };
+      await writeFile(path.join(folder, 'manifest.json'), JSON.stringify(partial));
+      const partialPlan = await call('restores.preflight', { websiteId: onShard2, path: folder, mode: 'side-by-side', intoSchema: 'r_unfinished' });
+      expect(partialPlan.refusals[0]).toMatchObject({ code: 'ARCHIVE_NOT_FOUND', message: expect.stringContaining('no archive of shard_2') });
     } finally {
       await rm(folder, { recursive: true, force: true });
     }
