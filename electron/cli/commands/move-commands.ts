@@ -121,7 +121,7 @@ async function jobAction(
     io.out(
       job.state === 'rolled_back'
         ? `moved back by job ${job.rollbackJobId}`
-        : `moving back by job ${job.rollbackJobId} did not finish: the website is still on ${job.target}. Resume that job once its cause is fixed (rolled back instead, it leaves the website there).`,
+        : `moving back by job ${job.rollbackJobId} did not finish: see where that job stopped (shard-console moves), and resume it (move resume ${job.rollbackJobId}) once its cause is fixed.`,
     );
   if (ended.state === 'interrupted') return STOPPED_EXIT;
   return job.state === 'rolled_back' ? 0 : 1;

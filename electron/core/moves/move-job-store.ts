@@ -189,7 +189,7 @@ export async function recordRollbackFailure(primary: DatabaseHandle, jobId: stri
   await runQuery(primary, update);
 }
 
-/** Links a job rolled back after its switch with the move back that undoes it, and marks it rolled back. */
+/** Links a job rolled back after its switch with the move back that undoes it (markMovedBack marks it rolled back once that succeeds). */
 export async function linkRollback(primary: DatabaseHandle, jobId: string, moveBackId: string): Promise<void> {
   await runQuery(primary, moveTables.updateTable(MOVE_JOBS).set({ rollback_of: jobId }).where('id', '=', moveBackId));
   const linked = moveTables

@@ -4,7 +4,7 @@ import { createMove, moveJobView, performRollback, rollbackMove, runMove, verify
 import { runSteps, withJobLock } from '../../../electron/core/moves/move-runner.ts';
 import { openMoveRun } from '../../../electron/core/moves/move-run.ts';
 import { MOVE_STEP_RUNNERS } from '../../../electron/core/moves/move-steps.ts';
-import { getJob, linkRollback } from '../../../electron/core/moves/move-job-store.ts';
+import { getJob, linkRollback, recordStep, updateJob } from '../../../electron/core/moves/move-job-store.ts';
 import { materializedViewSources } from '../../../electron/core/moves/refresh-views.ts';
 import { startPrivateCluster, type PrivateCluster } from '../../support/private-cluster.ts';
 import { otherWebsites, tenantSnapshot, websiteRows, TENANT_TABLES } from '../../support/tenant-snapshot.ts';
@@ -381,19 +381,29 @@ describe('a tenant table created while a move runs', () => {
       await withJobLock(ctx, job.id, async (lock) => {
         const setup = { ctx, lock, job, listener: () => {}, source: ctx.pools.get('default'), target: ctx.pools.get('shard_2'), timings: {} };
         const run = await openMoveRun(setup);
-        for (const step of ['fence', 'copy', 'sequences', 'verify'] as const) await MOVE_STEP_RUNNERS[step](run);
+        // Each step recorded before it runs, as the runner does: the job is left where a real run leaves it.
+        for (const step of ['fence', 'copy', 'sequences', 'verify'] as const) {
+          await recordStep(lock, job.id, step);
+          await MOVE_STEP_RUNNERS[step](run);
+        }
         // A deploy adds a tenant table everywhere once the run has read its tables; the website writes to it.
         for (const database of ['default', 'shard_1', 'shard_2'])
           await sql(database, 'CREATE TABLE pwb_probe_notes (id bigserial PRIMARY KEY, website_id bigint NOT NULL, body text)');
         await sql('default', `INSERT INTO pwb_probe_notes (website_id, body) VALUES ($1, 'written mid-move')`, [website]);
+        await recordStep(lock, job.id, 'switch');
         await expect(MOVE_STEP_RUNNERS.switch(run)).rejects.toMatchObject({
           code: 'MOVE_FAILED',
           message: expect.stringMatching(/pwb_probe_notes.*not switched.*move rollback/s),
         });
       });
       expect(await sql('default', 'SELECT coalesce(shard_name, $2) AS s FROM pwb_websites WHERE id = $1', [website, 'default'])).toEqual([{ s: 'default' }]);
-      // Run again, the job reads the tables afresh: the new one is fenced, copied, verified and cleaned up with the rest.
-      const done = await runMove(ctx, job.id);
+      // Resumed, the job verifies again with the tables read afresh: the new table's rows are not on the
+      // target, so it stops again. Rolled back, a new move covers the table.
+      await updateJob(ctx.pools.primary(), job.id, { state: 'failed' });
+      await expect(runMove(ctx, job.id)).rejects.toMatchObject({ code: 'VERIFY_FAILED', message: expect.stringContaining('pwb_probe_notes') });
+      expect((await rollbackMove(ctx, job.id)).state).toBe('rolled_back');
+      const again = await createMove(ctx, website, 'shard_2');
+      const done = await runMove(ctx, again.id);
       expect(done.state).toBe('succeeded');
       expect(done.verification.map((v) => v.table)).toContain('pwb_probe_notes');
       const notes = 'SELECT count(*)::int AS n FROM pwb_probe_notes WHERE website_id = $1';
