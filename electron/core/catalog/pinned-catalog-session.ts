@@ -13,6 +13,9 @@ import { databaseError } from '../pools/database-error.ts';
  *   backups, types and defaults written into DDL run under a default search_path).
  * - `qualified`: every name qualified (triggers' and partition bounds' text, compared as printed).
  */
+/** As long as the pools' own statement timeout by default: the catalog reads take milliseconds. */
+const CATALOG_TIMEOUT = '30s';
+
 export const CATALOG_SEARCH_PATH = { names: 'pg_catalog, public', qualified: 'pg_catalog' } as const;
 
 /**
@@ -31,6 +34,9 @@ export async function readPinnedCatalog<T>(
   try {
     await client.query('BEGIN READ ONLY');
     await client.query(`SET LOCAL search_path = ${searchPath}`);
+    // A long session has no statement timeout; a catalog read stuck behind a lock (pg_get_viewdef waits
+    // out a view's non-concurrent refresh) must not hold a move's switch, its website fenced, for ever.
+    await client.query(`SET LOCAL statement_timeout = '${CATALOG_TIMEOUT}'`);
     const result = await read(client);
     await client.query('COMMIT');
     return result;
