@@ -13,8 +13,11 @@ import { databaseError } from '../pools/database-error.ts';
  *   backups, types and defaults written into DDL run under a default search_path).
  * - `qualified`: every name qualified (triggers' and partition bounds' text, compared as printed).
  */
-/** As long as the pools' own statement timeout by default: the catalog reads take milliseconds. */
-const CATALOG_TIMEOUT = '30s';
+/** The statement timeout the handle's pool gives its sessions (30 s unless the profile says otherwise). */
+function poolTimeout(handle: DatabaseHandle): number {
+  const configured = (handle.pool as { options?: { statement_timeout?: unknown } } | undefined)?.options?.statement_timeout;
+  return typeof configured === 'number' && configured > 0 ? configured : 30_000;
+}
 
 export const CATALOG_SEARCH_PATH = { names: 'pg_catalog, public', qualified: 'pg_catalog' } as const;
 
@@ -36,7 +39,8 @@ export async function readPinnedCatalog<T>(
     await client.query(`SET LOCAL search_path = ${searchPath}`);
     // A long session has no statement timeout; a catalog read stuck behind a lock (pg_get_viewdef waits
     // out a view's non-concurrent refresh) must not hold a move's switch, its website fenced, for ever.
-    await client.query(`SET LOCAL statement_timeout = '${CATALOG_TIMEOUT}'`);
+    // The pools' own timeout, as the profile sets it (pool.statementTimeoutMs).
+    await client.query(`SET LOCAL statement_timeout = ${Math.max(1000, Math.round(poolTimeout(handle)))}`);
     const result = await read(client);
     await client.query('COMMIT');
     return result;

@@ -132,6 +132,9 @@ export class ReadOnlySession {
 
   async #run(config: pg.QueryConfig & { rowMode?: 'array'; queryMode?: 'extended' }, signal?: AbortSignal): Promise<pg.QueryResult<unknown[]>> {
     signal?.throwIfAborted();
+    // Closed (its connection back in the pool or dropped): nothing more runs on it, a cursor's next page neither.
+    if (this.#closed)
+      throw new ConsoleError('ACTION_NOT_ALLOWED', `The query run on ${this.target.name} was closed; run the statement again.`, { target: this.target.name });
     if (this.#ended) throw endedWhileIdle(this.target, this.#ended);
     const stopWatching = cancelOnAbort(this.#client, this.target, signal);
     let settle = () => {};

@@ -140,12 +140,10 @@ async function loadSession(options: LoadOptions, into: LoadInto, split: boolean)
   const client = await options.handle.longSession();
   try {
     await client.query('BEGIN');
-    if (split) {
-      // The table's own lock first, waited for as long as it takes (a migration's CREATE INDEX, a VACUUM
-      // FULL): only the row and transaction waits after it are bounded.
-      await client.query(`LOCK TABLE ${tableRef(into.schema, into.table)} IN ROW EXCLUSIVE MODE`);
-      await client.query(`SET LOCAL lock_timeout = '${SPLIT_LOCK_TIMEOUT}'`);
-    }
+    // Every lock wait bounded, the table's own too: waited out without a bound, a lock a migration asks
+    // for between two sessions' (queued behind the first, which commits only with the others) would hang
+    // the second, and the load, the same way.
+    if (split) await client.query(`SET LOCAL lock_timeout = '${SPLIT_LOCK_TIMEOUT}'`);
     await client.query(`SET LOCAL shard_console.bypass_fence = 'on'`);
     if (options.replica && !into.side) await client.query('SET LOCAL session_replication_role = replica');
     if (into.side) await client.query(`TRUNCATE ${tableRef(into.schema, into.table)}`);
@@ -226,7 +224,7 @@ function loadFailure(options: LoadOptions, t: RestoreTable, error: unknown, spli
   if (split && (error as { code?: string }).code === '55P03')
     return new ConsoleError(
       'RESTORE_FAILED',
-      `Loading ${t.name} into ${options.handle.target.name} over several sessions stopped: one waited ${SPLIT_LOCK_TIMEOUT} for a row another had written. The archive most likely holds two of website ${options.websiteId}'s rows with one key under a unique index the live table has and the backup's did not (added since), or a long transaction holds such a key. Find the archive's duplicates (backup website ${options.websiteId} PATH --rows N), then roll the restore back, or fix the cause and resume it (its load starts clean).`,
+      `Loading ${t.name} into ${options.handle.target.name} over several sessions stopped: one waited ${SPLIT_LOCK_TIMEOUT} for a lock. Either the archive holds two of website ${options.websiteId}'s rows with one key under a unique index the live table has and the backup's did not (added since: one session waits for the other's row), or another session holds or asks for a lock on the table (a migration's CREATE INDEX or ALTER TABLE, a VACUUM FULL). Check the archive for duplicates (backup website ${options.websiteId} PATH --rows N) and pg_locks for the table, then resume the restore (its load starts clean), or roll it back.`,
       { target: t.name, cause: error },
     );
   return new ConsoleError(

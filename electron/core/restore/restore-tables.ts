@@ -1,6 +1,7 @@
 import { RESTORE_MARK } from '../console-schema/console-database.ts';
 import type { DataEntry } from '../backups/archive/data-entries.ts';
 import type { ArchiveSchema } from '../backups/archive/archive-schema.ts';
+import { displayName } from '../catalog/sql-identifiers.ts';
 import type { PgDumpArchive } from '../backups/archive/pg-dump-archive.ts';
 import type { DatabaseCatalog } from '../catalog/database-catalog.ts';
 import { classifyTables, type ClassifyOptions } from '../catalog/tenant-tables.ts';
@@ -104,7 +105,9 @@ export function restoreTables(
  */
 function undumpedData(schema: ArchiveSchema, table: string, entries: readonly DataEntry[]): string[] {
   const leaves = [...schema.partitionLeaves].filter((leaf) => schema.partitionRoots.get(leaf) === table);
-  if (leaves.length > 0) return leaves.filter((leaf) => !entries.some((e) => e.table === leaf));
+  // A partition's data entry is named by its TOC tag: dumped --load-via-partition-root, its COPY names the root.
+  const dumped = new Set(entries.map((e) => displayName(e.toc.namespace ?? e.schema, e.toc.tag)));
+  if (leaves.length > 0) return leaves.filter((leaf) => !dumped.has(leaf));
   // A partitioned table with no partitions holds no rows to leave out.
   return entries.length === 0 && schema.tables.some((t) => t.name === table && !t.partitioned) ? [table] : [];
 }

@@ -139,6 +139,14 @@ it("restores a partitioned tenant table whose partitions were dumped with their 
     const lacking = await runCli(f.pc, ['restore', String(site), '--from', partial, '--replace', '--yes']);
     expect(lacking.code).toBe(1);
     expect(lacking.stderr).toMatch(/ARCHIVE_LACKS_DATA|has pwb_visits_high in its schema but not its rows/);
+    // Dumped --load-via-partition-root, every partition's COPY names the root: all of them are there all the same.
+    const viaRoot = await f.dump('shard_1', 'via-root.dump', { extraArgs: ['--load-via-partition-root'] });
+    const planned = await runCli(f.pc, ['restore', String(site), '--from', viaRoot, '--into-schema', 'via_root_check', '--yes', '--json']);
+    expect(planned.code, planned.stderr).toBe(0);
+    expect((await runCli(f.pc, ['restore', 'drop-schema', 'via_root_check', '--yes'])).code).toBe(0);
+    const replacedViaRoot = await runCli(f.pc, ['restore', String(site), '--from', viaRoot, '--replace', '--yes', '--json']);
+    expect(replacedViaRoot.code, replacedViaRoot.stderr).toBe(0);
+    expect((await runCli(f.pc, ['restore', 'discard', JSON.parse(replacedViaRoot.stdout).jobId, '--yes'])).code).toBe(0);
     await f.sql('shard_1', `UPDATE pwb_visits SET note = 'changed since' WHERE website_id = $1`, [site]);
     const restored = await runCli(f.pc, ['restore', String(site), '--from', backup, '--replace', '--yes', '--json']);
     expect(restored.code, restored.stderr).toBe(0);

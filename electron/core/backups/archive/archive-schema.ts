@@ -66,7 +66,8 @@ export function archiveSchema(entries: readonly TocEntry[]): ArchiveSchema {
     .map((v) => ({ ...v, indexes: v.indexes.sort(byName) }))
     .sort(bySchemaAndTable);
   const parents = new Set(partitionParents.values());
-  const partitionLeaves = new Set([...partitionParents.keys()].filter((child) => !parents.has(child)));
+  // Not one partitioned in turn, even with no partitions of its own yet (pg_dump writes no data for it).
+  const partitionLeaves = new Set([...partitionParents.keys()].filter((child) => !parents.has(child) && !tables.get(child)?.partitioned));
   return { tables: catalogTables, views: catalogViews, partitionRoots, partitionLeaves };
 }
 

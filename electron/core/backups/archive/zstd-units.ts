@@ -18,7 +18,7 @@ const SKIPPABLE_MAGIC = 0x184d2a50;
  * 32 MiB, below libzstd's own limit (2^27): fzstd reads a match offset's extra bits 32 at a time from an
  * unaligned bit position, so an offset of 2^26 or more (a window past 2^25) can lose its top bits and
  * copy from the wrong place, with no error (pg_dump writes no zstd checksum). pg_dump's levels up to 19
- * use windows of 8 MiB at most; `-Z zstd:long` and levels 20-22 use up to 128 MiB.
+ * use windows of 8 MiB at most, level 20 32 MiB; `-Z zstd:long` and levels 21-22 up to 128 MiB.
  */
 export const MAX_WINDOW = 1 << 25;
 const MAX_BLOCK = 128 * 1024;
@@ -98,7 +98,7 @@ export class ZstdUnits {
     const window = singleSegment ? contentSize(data, at + 5 + dictionaryBytes, contentSizeBytes) : windowSize(data[at + 5]!);
     if (window > MAX_WINDOW)
       throw new Error(
-        `a zstd frame asks for a ${Math.round(window / (1024 * 1024))} MiB window, more than the 32 MiB the console's decoder reads without error (pg_dump -Z zstd:long, or a level above 19). Read this archive with pg_restore, or dump again at a lower level without long`,
+        `a zstd frame asks for a ${Math.round(window / (1024 * 1024))} MiB window, more than the 32 MiB the console's decoder reads without error (pg_dump -Z zstd:long, or level 21 or 22). Read this archive with pg_restore, or dump again at a lower level without long`,
       );
     this.#state = { at: 'block', blockMax: Math.min(MAX_BLOCK, Math.max(1, window)), checksum: ((descriptor >> 2) & 1) === 1 };
     return { length, pass: true };
