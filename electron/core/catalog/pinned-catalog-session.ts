@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { DatabaseHandle } from '../pools/cluster-pools.ts';
-import { databaseError, isStatementTimeout } from '../pools/database-error.ts';
-import { lockHolders } from '../pools/lock-holders.ts';
+import { databaseError } from '../pools/database-error.ts';
+import { statementError } from '../pools/cluster-pools.ts';
 
 /**
  * The search_path catalog reads are made under. PostgreSQL's deparsers (format_type, pg_get_expr,
@@ -47,10 +47,8 @@ export async function readPinnedCatalog<T>(
     return result;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
-    // Out of time behind a lock, as the pools' own queries say it: who holds the tables.
-    if (isStatementTimeout(error))
-      throw databaseError(handle.target, error, { lockHolders: await lockHolders(handle.pool, { exclusive: true }).catch(() => '') });
-    throw databaseError(handle.target, error);
+    // As the pools' own queries say it: out of time behind a lock, who holds the tables.
+    throw await statementError(handle.pool, handle.target, error);
   } finally {
     client.release();
   }

@@ -263,9 +263,16 @@ async function queryNamingErrors<R extends pg.QueryResultRow>(
   try {
     return await queryCancellable<R>(pool, target, text, values);
   } catch (error) {
-    // Out of time behind a lock more often than on a big table: name who holds one exclusively.
-    // The lookup goes to the pool directly: were it to time out too, it must not look itself up again.
-    if (isStatementTimeout(error)) throw databaseError(target, error, { lockHolders: await lockHolders(pool, { exclusive: true }).catch(() => '') });
-    throw databaseError(target, error);
+    throw await statementError(pool, target, error);
   }
+}
+
+/**
+ * A failed statement as a ConsoleError naming the database. Out of time, it was behind a lock more often
+ * than on a big table: the sessions holding one exclusively are named. The lookup goes to the pool
+ * directly: were it to time out too, it must not look itself up again.
+ */
+export async function statementError(pool: Pick<pg.Pool, 'query'> | undefined, target: DatabaseTarget, error: unknown): Promise<ConsoleError> {
+  if (!isStatementTimeout(error) || pool === undefined) return databaseError(target, error);
+  return databaseError(target, error, { lockHolders: await lockHolders(pool, { exclusive: true }).catch(() => '') });
 }
